@@ -1,0 +1,422 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+typedef enum { OPT_STR, OPT_INT, OPT_FLAG } opt_type;
+
+typedef struct opt {
+    const char *flag;    /* long flag without "--" */
+    char shortf;         /* short flag or 0 */
+    const char *key;     /* properties key; env is derived from it */
+    opt_type type;
+    size_t offset;
+    const char *def;     /* default, NULL for none */
+    const char *choices; /* "a|b|c" or NULL */
+    unsigned cmds;
+    const char *help;
+} opt;
+
+#define O(f) offsetof(ds_config, f)
+
+static const opt options[] = {
+    {"brokers", 'b', "bootstrap.servers", OPT_STR, O(brokers), NULL, NULL, DS_CMD_KAFKA,
+     "Kafka bootstrap servers (host:port,...)."},
+    {"app-id", 0, "app.id", OPT_STR, O(app_id), "dealstream", NULL, DS_CMD_RUN | DS_CMD_DEMO,
+     "Application id: prefix of the internal topics (<app>-mentions, <app>-state)."},
+    {"group", 'G', "group.id", OPT_STR, O(group), NULL, NULL, DS_CMD_RUN | DS_CMD_CONSUME,
+     "Consumer group id (run: defaults to the app id; consume: none, no commits)."},
+    {"articles-topic", 0, "topic.articles", OPT_STR, O(articles_topic), "articles", NULL,
+     DS_CMD_RUN | DS_CMD_PRODUCE | DS_CMD_DEMO, "Topic of ArticleEvent records."},
+    {"deals-topic", 0, "topic.deals", OPT_STR, O(deals_topic), "deals", NULL,
+     DS_CMD_RUN | DS_CMD_PRODUCE | DS_CMD_DEMO, "Topic of DealEvent records."},
+    {"canonical-topic", 0, "topic.canonical", OPT_STR, O(canonical_topic), "deals.canonical", NULL,
+     DS_CMD_RUN | DS_CMD_DEMO, "Output topic of CanonicalDeal records (compacted)."},
+    {"topic", 't', "topic", OPT_STR, O(topic), NULL, NULL, DS_CMD_PRODUCE | DS_CMD_CONSUME,
+     "Topic to read (consume) or write (produce; default by --type)."},
+    {"type", 0, "input.type", OPT_STR, O(input_type), "article", "article|deal",
+     DS_CMD_PRODUCE | DS_CMD_EXTRACT, "Record type of the input."},
+    {"format", 0, "input.format", OPT_STR, O(input_format), "auto", "auto|text|jsonl",
+     DS_CMD_PRODUCE | DS_CMD_EXTRACT,
+     "Input format: text (article file, 'date YYYY-MM-DD' first line), jsonl, or auto by extension."},
+    {"offset", 'o', "consume.offset", OPT_STR, O(offset), "beginning", "beginning|end|stored",
+     DS_CMD_CONSUME, "Where consume starts."},
+    {"count", 'c', "consume.count", OPT_INT, O(count), "0", NULL, DS_CMD_CONSUME,
+     "Stop after this many messages (0: no limit)."},
+    {"exit", 'e', "exit.at.end", OPT_FLAG, O(exit_at_end), NULL, NULL, DS_CMD_CONSUME | DS_CMD_RUN,
+     "Exit once every assigned partition is read to its end (run: and all work is committed)."},
+    {"catalog", 0, "catalog.dir", OPT_STR, O(catalog_dir), DS_DATA_DIR "/catalog", NULL,
+     DS_CMD_RUN | DS_CMD_DEMO | DS_CMD_EXTRACT | DS_CMD_EVAL,
+     "Directory of the catalog (countries, companies, systems, rates, reference contracts)."},
+    {"commit-interval-ms", 0, "commit.interval.ms", OPT_INT, O(commit_interval_ms), "100", NULL,
+     DS_CMD_RUN | DS_CMD_DEMO, "Longest time a batch stays open before its outputs are flushed and offsets committed."},
+    {"max-message-bytes", 0, "max.message.bytes", OPT_INT, O(max_message_bytes), "1048576", NULL,
+     DS_CMD_RUN | DS_CMD_DEMO, "Inputs larger than this are dead-lettered."},
+    {"partitions", 'p', "broker.partitions", OPT_INT, O(partitions), "4", NULL,
+     DS_CMD_BROKER | DS_CMD_DEMO, "Partitions of each topic the embedded broker creates."},
+    {"log-level", 0, "log.level", OPT_STR, O(log_level), "info", "error|warn|info|debug", DS_CMD_ALL,
+     "Log level."},
+    {"log-format", 0, "log.format", OPT_STR, O(log_format), "text", "text|json", DS_CMD_ALL,
+     "Log line format."},
+    {"help", 'h', NULL, OPT_FLAG, O(help), NULL, NULL, DS_CMD_ALL, "Show this help."},
+};
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static void env_name(const opt *o, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "DEALSTREAM_");
+    for (const char *k = o->key; *k && n + 1 < cap; k++)
+        out[n++] = *k == '.' ? '_' : (char)toupper((unsigned char)*k);
+    out[n] = '\0';
+}
+
+static int set_opt(ds_config *cfg, const opt *o, const char *val, const char *where, char *err,
+                   size_t errlen)
+{
+    char *field = (char *)cfg + o->offset;
+    if (o->choices) {
+        size_t vl = strlen(val);
+        const char *c = o->choices;
+        int ok = 0;
+        while (*c) {
+            const char *bar = strchr(c, '|');
+            size_t cl = bar ? (size_t)(bar - c) : strlen(c);
+            if (cl == vl && strncmp(c, val, vl) == 0)
+                ok = 1;
+            c += cl + (bar != NULL);
+        }
+        if (!ok) {
+            errf(err, errlen, "%s: invalid value '%s' for %s (expected %s)", where, val, o->key ? o->key : o->flag,
+                 o->choices);
+            return -1;
+        }
+    }
+    switch (o->type) {
+    case OPT_STR: {
+        char **s = (char **)(void *)field;
+        char *dup = strdup(val);
+        if (!dup) {
+            errf(err, errlen, "out of memory");
+            return -1;
+        }
+        free(*s);
+        *s = dup;
+        return 0;
+    }
+    case OPT_INT: {
+        char *end;
+        errno = 0;
+        long v = strtol(val, &end, 10);
+        if (errno || end == val || *end || v < 0) {
+            errf(err, errlen, "%s: '%s' is not a non-negative integer (%s)", where, val, o->key ? o->key : o->flag);
+            return -1;
+        }
+        *(long *)(void *)field = v;
+        return 0;
+    }
+    case OPT_FLAG: {
+        int on = strcmp(val, "true") == 0 || strcmp(val, "1") == 0 || strcmp(val, "yes") == 0;
+        int off = strcmp(val, "false") == 0 || strcmp(val, "0") == 0 || strcmp(val, "no") == 0;
+        if (!on && !off) {
+            errf(err, errlen, "%s: '%s' is not a boolean (%s)", where, val, o->key ? o->key : o->flag);
+            return -1;
+        }
+        *(int *)(void *)field = on;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+int ds_config_set_rdkafka(ds_config *cfg, const char *key, const char *value)
+{
+    for (size_t i = 0; i < cfg->nrdkafka; i++)
+        if (strcmp(cfg->rdkafka[i].key, key) == 0) {
+            char *v = strdup(value);
+            if (!v)
+                return -1;
+            free(cfg->rdkafka[i].value);
+            cfg->rdkafka[i].value = v;
+            return 0;
+        }
+    ds_kv *kv = realloc(cfg->rdkafka, (cfg->nrdkafka + 1) * sizeof *kv);
+    if (!kv)
+        return -1;
+    cfg->rdkafka = kv;
+    kv[cfg->nrdkafka].key = strdup(key);
+    kv[cfg->nrdkafka].value = strdup(value);
+    if (!kv[cfg->nrdkafka].key || !kv[cfg->nrdkafka].value) {
+        free(kv[cfg->nrdkafka].key);
+        free(kv[cfg->nrdkafka].value);
+        return -1;
+    }
+    cfg->nrdkafka++;
+    return 0;
+}
+
+static const opt *find_key(const char *key)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (options[i].key && strcmp(options[i].key, key) == 0)
+            return &options[i];
+    return NULL;
+}
+
+/* Applies one key=value from a file or -X: ours go to the table, the rest to
+ * librdkafka. bootstrap.servers is both. */
+static int apply_kv(ds_config *cfg, unsigned cmd, const char *key, const char *val, const char *where,
+                    char *err, size_t errlen)
+{
+    const opt *o = find_key(key);
+    if (o && (o->cmds & cmd))
+        return set_opt(cfg, o, val, where, err, errlen);
+    if (o && strcmp(key, "group.id") != 0)
+        return 0; /* an option of another command: harmless in a shared file */
+    if (ds_config_set_rdkafka(cfg, key, val)) {
+        errf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static int load_properties(ds_config *cfg, unsigned cmd, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        errf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = trim(line);
+        if (!*s || *s == '#' || *s == '!')
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            errf(err, errlen, "%s:%d: expected key=value", path, lineno);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char where[512];
+        snprintf(where, sizeof where, "%s:%d", path, lineno);
+        rc = apply_kv(cfg, cmd, trim(s), trim(eq + 1), where, err, errlen);
+    }
+    fclose(f);
+    return rc;
+}
+
+static const opt *find_flag(const char *arg, char shortf)
+{
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        if (shortf && options[i].shortf == shortf)
+            return &options[i];
+        if (!shortf && strcmp(options[i].flag, arg) == 0)
+            return &options[i];
+    }
+    return NULL;
+}
+
+int ds_config_parse(ds_config *cfg, unsigned cmd, int argc, char **argv, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->args = calloc((size_t)argc + 1, sizeof *cfg->args);
+    if (!cfg->args) {
+        errf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (options[i].def && set_opt(cfg, &options[i], options[i].def, "default", err, errlen))
+            return -1;
+
+    /* Properties files first, then the environment, then flags. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-F") == 0 || strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc) {
+                errf(err, errlen, "%s needs a file name", argv[i]);
+                return -1;
+            }
+            if (load_properties(cfg, cmd, argv[++i], err, errlen))
+                return -1;
+        }
+    }
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        if (!options[i].key || !(options[i].cmds & cmd))
+            continue;
+        char name[128];
+        env_name(&options[i], name, sizeof name);
+        const char *v = getenv(name);
+        if (v && set_opt(cfg, &options[i], v, name, err, errlen))
+            return -1;
+    }
+
+    int only_args = 0;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (only_args || a[0] != '-' || a[1] == '\0') {
+            cfg->args[cfg->nargs++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_args = 1;
+            continue;
+        }
+        if (strcmp(a, "-F") == 0 || strcmp(a, "--config") == 0) {
+            i++;
+            continue;
+        }
+        if (strcmp(a, "-X") == 0) {
+            if (i + 1 >= argc) {
+                errf(err, errlen, "-X needs key=value");
+                return -1;
+            }
+            char *kv = argv[++i];
+            char *eq = strchr(kv, '=');
+            if (!eq || eq == kv) {
+                errf(err, errlen, "-X %s: expected key=value", kv);
+                return -1;
+            }
+            char key[256];
+            size_t kl = (size_t)(eq - kv) < sizeof key - 1 ? (size_t)(eq - kv) : sizeof key - 1;
+            memcpy(key, kv, kl);
+            key[kl] = '\0';
+            if (apply_kv(cfg, cmd, key, eq + 1, "-X", err, errlen))
+                return -1;
+            continue;
+        }
+        const opt *o;
+        const char *val = NULL;
+        char flagname[128];
+        if (a[1] == '-') {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+            if (nl >= sizeof flagname)
+                nl = sizeof flagname - 1;
+            memcpy(flagname, name, nl);
+            flagname[nl] = '\0';
+            o = find_flag(flagname, 0);
+            if (eq)
+                val = eq + 1;
+        } else {
+            if (a[2] != '\0') {
+                errf(err, errlen, "unknown option '%s' (try --help)", a);
+                return -1;
+            }
+            o = find_flag(NULL, a[1]);
+        }
+        if (!o || !(o->cmds & cmd)) {
+            errf(err, errlen, "unknown option '%s' (try --help)", a);
+            return -1;
+        }
+        if (o->type == OPT_FLAG) {
+            if (set_opt(cfg, o, val ? val : "true", a, err, errlen))
+                return -1;
+            continue;
+        }
+        if (!val) {
+            if (i + 1 >= argc) {
+                errf(err, errlen, "option '%s' needs a value", a);
+                return -1;
+            }
+            val = argv[++i];
+        }
+        if (set_opt(cfg, o, val, a, err, errlen))
+            return -1;
+    }
+    if (cfg->brokers && ds_config_set_rdkafka(cfg, "bootstrap.servers", cfg->brokers)) {
+        errf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void ds_config_free(ds_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (options[i].type == OPT_STR) {
+            char **s = (char **)(void *)((char *)cfg + options[i].offset);
+            free(*s);
+            *s = NULL;
+        }
+    for (size_t i = 0; i < cfg->nrdkafka; i++) {
+        free(cfg->rdkafka[i].key);
+        free(cfg->rdkafka[i].value);
+    }
+    free(cfg->rdkafka);
+    free(cfg->args);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+void ds_config_usage(FILE *out, unsigned cmd)
+{
+    fprintf(out, "Options:\n");
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const opt *o = &options[i];
+        if (!(o->cmds & cmd))
+            continue;
+        char left[96];
+        int n = 0;
+        if (o->shortf)
+            n = snprintf(left, sizeof left, "  -%c, --%s", o->shortf, o->flag);
+        else
+            n = snprintf(left, sizeof left, "      --%s", o->flag);
+        if (o->type != OPT_STR && o->type != OPT_INT)
+            ;
+        else if (n > 0 && (size_t)n < sizeof left)
+            snprintf(left + n, sizeof left - (size_t)n, " %s", o->choices ? o->choices : o->type == OPT_INT ? "N" : "VALUE");
+        fprintf(out, "%-40s %s", left, o->help);
+        if (o->def)
+            fprintf(out, " [default: %s]", o->def);
+        fputc('\n', out);
+    }
+    if (cmd & DS_CMD_KAFKA) {
+        fprintf(out, "%-40s %s\n", "  -X key=value", "librdkafka property (or a dealstream key), as in kcat.");
+        fprintf(out, "%-40s %s\n", "  -F, --config FILE", "Properties file: dealstream keys and librdkafka properties.");
+    }
+    fprintf(out, "\nEvery option is also read from DEALSTREAM_<KEY> (key upper-cased, dots as '_').\n");
+}
+
+void ds_config_reference(FILE *out)
+{
+    fprintf(out, "| flag | environment | properties key | default | description |\n");
+    fprintf(out, "|---|---|---|---|---|\n");
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const opt *o = &options[i];
+        if (!o->key)
+            continue;
+        char env[128];
+        env_name(o, env, sizeof env);
+        fprintf(out, "| `--%s` | `%s` | `%s` | %s | %s |\n", o->flag, env, o->key, o->def ? o->def : "", o->help);
+    }
+}

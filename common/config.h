@@ -1,0 +1,74 @@
+/* config.h: every dealstream option, from one table.
+ *
+ * Each option can be given as a command-line flag, as an environment
+ * variable (DEALSTREAM_ + the property key upper-cased, dots as '_') and as a
+ * key in a properties file (-F). Precedence: flag > environment > file >
+ * default. Keys in a properties file that are not dealstream options, and
+ * every -X key=value, pass through to librdkafka. The same table renders
+ * --help and the configuration reference (ds_config_reference()). */
+#ifndef DS_CONFIG_H
+#define DS_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Commands, as a bit mask naming which commands an option applies to. */
+enum {
+    DS_CMD_RUN = 1 << 0,
+    DS_CMD_PRODUCE = 1 << 1,
+    DS_CMD_CONSUME = 1 << 2,
+    DS_CMD_BROKER = 1 << 3,
+    DS_CMD_DEMO = 1 << 4,
+    DS_CMD_EXTRACT = 1 << 5,
+    DS_CMD_EVAL = 1 << 6,
+    DS_CMD_KAFKA = DS_CMD_RUN | DS_CMD_PRODUCE | DS_CMD_CONSUME,
+    DS_CMD_ALL = 0xffff,
+};
+
+typedef struct ds_kv {
+    char *key;
+    char *value;
+} ds_kv;
+
+typedef struct ds_config {
+    char *brokers;
+    char *app_id;
+    char *group;
+    char *articles_topic;
+    char *deals_topic;
+    char *canonical_topic;
+    char *topic;
+    char *catalog_dir;
+    char *log_level;
+    char *log_format;
+    char *input_type;
+    char *input_format;
+    char *offset;
+    long commit_interval_ms;
+    long max_message_bytes;
+    long partitions;
+    long count;
+    int exit_at_end;
+    int help;
+    /* librdkafka pass-through properties, in the order given. */
+    ds_kv *rdkafka;
+    size_t nrdkafka;
+    /* Positional arguments (not owned: point into argv). */
+    char **args;
+    int nargs;
+} ds_config;
+
+/* Fills cfg with defaults, then applies properties file(s) named by -F,
+ * the environment and the flags of argv (argv[0] is the command name).
+ * cmd is the DS_CMD_* bit of the command being run; options that do not
+ * apply to it are rejected. Returns 0, or -1 with a message in err. */
+int ds_config_parse(ds_config *cfg, unsigned cmd, int argc, char **argv, char *err, size_t errlen);
+void ds_config_free(ds_config *cfg);
+/* Prints the options of cmd for --help. */
+void ds_config_usage(FILE *out, unsigned cmd);
+/* Prints the whole table as a Markdown reference. */
+void ds_config_reference(FILE *out);
+/* Adds a librdkafka property (replacing an earlier value of the key). */
+int ds_config_set_rdkafka(ds_config *cfg, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,36 @@
+/* util.h: calendar arithmetic, hashing and small string helpers shared by
+ * every module. All functions are pure and thread-safe. */
+#ifndef DS_UTIL_H
+#define DS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DS_NO_DATE INT32_MIN   /* an absent Avro date */
+#define DS_NO_TIME INT64_MIN   /* an absent Avro timestamp-millis */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
+int32_t ds_days_from_civil(int y, int m, int d);
+void ds_civil_from_days(int32_t days, int *y, int *m, int *d);
+/* 0 = Monday .. 6 = Sunday. */
+int ds_weekday(int32_t days);
+/* Parses "YYYY-MM-DD" (exactly, validating the day of month) into days.
+ * Returns 0, or -1 when s is not such a date. */
+int ds_parse_date(const char *s, size_t len, int32_t *days);
+/* Formats days as "YYYY-MM-DD" into out (at least 11 bytes). */
+void ds_format_date(int32_t days, char *out);
+/* Wall clock in milliseconds since the epoch; monotonic clock in ms. */
+int64_t ds_now_ms(void);
+int64_t ds_mono_ms(void);
+
+uint64_t ds_hash64(const void *data, size_t len, uint64_t seed);
+/* Writes the low 64 bits of h as 16 lowercase hex digits plus NUL. */
+void ds_hex64(uint64_t h, char out[17]);
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer. Returns NULL
+ * (errno set) on failure. */
+char *ds_read_file(const char *path, size_t *len);
+/* Bounded copy that always NUL-terminates; returns 1 if truncated. */
+int ds_strlcpy(char *dst, const char *src, size_t cap);
+
+#endif
