@@ -1,0 +1,209 @@
+/* `dealstream demo`: embedded broker, sample articles, processor, table. */
+#include "demo.h"
+
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "commands.h"
+#include "consume.h"
+#include "log.h"
+#include "run.h"
+
+static int collect(void *opaque, json_t *rec, const rd_kafka_message_t *rkm)
+{
+    (void)rkm;
+    json_t *all = opaque;
+    const char *id = json_string_value(json_object_get(rec, "deal_id"));
+    if (!id)
+        return 0;
+    json_t *old = json_object_get(all, id);
+    json_int_t rev = json_integer_value(json_object_get(rec, "revision"));
+    if (!old || json_integer_value(json_object_get(old, "revision")) < rev)
+        json_object_set(all, id, rec);
+    return 0;
+}
+
+json_t *ds_demo_canonical(const char *brokers, const char *topic, char *err, size_t errlen)
+{
+    ds_config cfg;
+    char *argv[] = {"consume", "-b", (char *)brokers, "-t", (char *)topic, "-e", "--log-level", "warn", NULL};
+    if (ds_config_parse(&cfg, DS_CMD_CONSUME, 8, argv, err, errlen)) {
+        ds_config_free(&cfg);
+        return NULL;
+    }
+    json_t *all = json_object();
+    int rc = ds_consume(&cfg, collect, all, err, errlen);
+    ds_config_free(&cfg);
+    if (rc) {
+        json_decref(all);
+        return NULL;
+    }
+    /* drop retired ids */
+    const char *key;
+    json_t *v, *tmp;
+    json_object_foreach_safe(all, tmp, key, v) {
+        if (!json_is_null(json_object_get(v, "retired_into")))
+            json_object_del(all, key);
+    }
+    return all;
+}
+
+static int cmp_deal(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    const char *fields[] = {"buyer", "family", "signing_date", "deal_id"};
+    for (int i = 0; i < 4; i++) {
+        const char *s = json_string_value(json_object_get(x, fields[i]));
+        const char *t = json_string_value(json_object_get(y, fields[i]));
+        int c = strcmp(s ? s : "", t ? t : "");
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+static const char *str_or(json_t *o, const char *k, const char *def)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : def;
+}
+
+void ds_demo_print(FILE *out, json_t *deals)
+{
+    size_t n = json_object_size(deals), i = 0;
+    json_t **arr = calloc(n ? n : 1, sizeof *arr);
+    const char *key;
+    json_t *v;
+    json_object_foreach(deals, key, v) arr[i++] = v;
+    qsort(arr, n, sizeof *arr, cmp_deal);
+    fprintf(out, "%-16s %-7s %-13s %-9s %-14s %-10s %-10s %-9s %-8s %s\n", "DEAL", "BUYER", "SUPPLIER", "SYSTEM",
+            "QUANTITY", "VALUE_USD", "STAGE", "STATUS", "SIGNED", "PLACE");
+    for (i = 0; i < n; i++) {
+        json_t *d = arr[i];
+        char qty[64] = "-", val[32] = "-", who[32];
+        json_t *q = json_object_get(d, "quantity");
+        if (json_is_integer(q)) {
+            int len = snprintf(qty, sizeof qty, "%lld", (long long)json_integer_value(q));
+            json_t *ex;
+            size_t k;
+            json_array_foreach(json_object_get(d, "extras"), k, ex)
+                if (len > 0 && (size_t)len < sizeof qty)
+                    len += snprintf(qty + len, sizeof qty - (size_t)len, "+%lld", (long long)json_integer_value(json_object_get(ex, "quantity")));
+        }
+        json_t *value = json_object_get(d, "value");
+        const char *usd = json_string_value(json_object_get(value, "usd"));
+        if (usd)
+            snprintf(val, sizeof val, "$%.2fB", atof(usd) / 1e9);
+        json_t *sup = json_array_get(json_object_get(d, "suppliers"), 0);
+        snprintf(who, sizeof who, "%s<-%s", str_or(d, "buyer", "?"), str_or(d, "seller", "?"));
+        const char *sd = str_or(d, "signing_date", NULL);
+        char sy[16] = "-";
+        if (!sd && json_is_integer(json_object_get(d, "signing_year")))
+            snprintf(sy, sizeof sy, "%lld", (long long)json_integer_value(json_object_get(d, "signing_year")));
+        fprintf(out, "%-16s %-7s %-13.13s %-9s %-14s %-10s %-10s %-9s %-10s %s\n", str_or(d, "deal_id", "?"), who,
+                sup ? str_or(sup, "company", "-") : "-", str_or(d, "system", str_or(d, "family", "-")), qty, val,
+                str_or(d, "stage", "-"), str_or(d, "status", "-"), sd ? sd : sy, str_or(d, "place", "-"));
+        json_t *src;
+        size_t k;
+        fprintf(out, "%16s sources:", "");
+        json_array_foreach(json_object_get(d, "sources"), k, src)
+            fprintf(out, " %s%s", str_or(src, "id", "?"), json_is_null(json_object_get(src, "duplicate_of")) ? "" : " (copy)");
+        fputc('\n', out);
+        const char *basis = str_or(d, "value_basis", NULL);
+        if (basis)
+            fprintf(out, "%16s value: %s\n", "", basis);
+        json_t *link;
+        json_array_foreach(json_object_get(d, "links"), k, link)
+            fprintf(out, "%16s link: %s -> %s%s%s (via %s)\n", "", str_or(link, "relation", "?"), str_or(link, "target", "?"),
+                    json_is_string(json_object_get(link, "target_ref")) ? " = " : "", str_or(link, "target_ref", ""),
+                    str_or(link, "via", "?"));
+    }
+    free(arr);
+}
+
+int ds_cmd_demo(ds_config *cfg)
+{
+    char err[1024];
+    int rc = 1;
+    ds_broker *broker = ds_broker_new(1, cfg->partitions > 0 ? (int)cfg->partitions : 4,
+                                      ds_broker_default_topics(cfg->app_id), err, sizeof err);
+    if (!broker) {
+        fprintf(stderr, "dealstream demo: %s\n", err);
+        return 1;
+    }
+    const char *bs = ds_broker_bootstraps(broker);
+    printf("== embedded broker on %s\n", bs);
+
+    /* 1. publish the sample articles */
+    glob_t g = {0};
+    char **files = cfg->args;
+    int nfiles = cfg->nargs;
+    if (nfiles == 0) {
+        if (glob(DS_SOURCE_DIR "/samples/*.txt", 0, NULL, &g) || g.gl_pathc == 0) {
+            fprintf(stderr, "dealstream demo: no sample articles in %s/samples\n", DS_SOURCE_DIR);
+            goto out;
+        }
+        files = g.gl_pathv;
+        nfiles = (int)g.gl_pathc;
+    }
+    char **pargv = calloc((size_t)nfiles + 8, sizeof *pargv);
+    int pargc = 0;
+    pargv[pargc++] = "produce";
+    pargv[pargc++] = "-b";
+    pargv[pargc++] = (char *)bs;
+    pargv[pargc++] = "--log-level";
+    pargv[pargc++] = cfg->log_level;
+    for (int i = 0; i < nfiles; i++)
+        pargv[pargc++] = files[i];
+    ds_config pcfg;
+    printf("== publishing %d article(s) to %s\n", nfiles, cfg->articles_topic);
+    fflush(stdout);
+    int prc = ds_config_parse(&pcfg, DS_CMD_PRODUCE, pargc, pargv, err, sizeof err) ? 2 : ds_cmd_produce(&pcfg);
+    ds_config_free(&pcfg);
+    free(pargv);
+    if (prc) {
+        fprintf(stderr, "dealstream demo: publishing failed\n");
+        goto out;
+    }
+
+    /* 2. run the processor until it has consumed everything */
+    char interval[32];
+    snprintf(interval, sizeof interval, "%ld", cfg->commit_interval_ms);
+    char *rargv[] = {"run", "-b", (char *)bs, "-e", "--app-id", cfg->app_id, "--catalog", cfg->catalog_dir,
+                     "--articles-topic", cfg->articles_topic, "--deals-topic", cfg->deals_topic,
+                     "--canonical-topic", cfg->canonical_topic, "--commit-interval-ms", interval,
+                     "--log-level", cfg->log_level, NULL};
+    ds_config rcfg;
+    printf("== running the processor until it is idle\n");
+    fflush(stdout);
+    if (ds_config_parse(&rcfg, DS_CMD_RUN, 18, rargv, err, sizeof err)) {
+        fprintf(stderr, "dealstream demo: %s\n", err);
+        ds_config_free(&rcfg);
+        goto out;
+    }
+    ds_run_stats st;
+    int rrc = ds_run(&rcfg, &st);
+    ds_config_free(&rcfg);
+    if (rrc)
+        goto out;
+
+    /* 3. what landed on the canonical topic */
+    json_t *deals = ds_demo_canonical(bs, cfg->canonical_topic, err, sizeof err);
+    if (!deals) {
+        fprintf(stderr, "dealstream demo: %s\n", err);
+        goto out;
+    }
+    printf("== %zu canonical deal(s) on %s (from %llu articles, %llu mentions, %llu records published)\n\n",
+           json_object_size(deals), cfg->canonical_topic, (unsigned long long)st.consumed,
+           (unsigned long long)st.mentions, (unsigned long long)st.produced);
+    ds_demo_print(stdout, deals);
+    json_decref(deals);
+    rc = 0;
+out:
+    if (g.gl_pathv)
+        globfree(&g);
+    ds_broker_destroy(broker);
+    return rc;
+}

@@ -1,0 +1,1503 @@
+/* extract.c: rule-based extraction of deal mentions; see extract.h.
+ *
+ * Pipeline per article: fold the text (catalog.h), split sentences, split
+ * each sentence into clauses at words that introduce an earlier deal
+ * ("follows", "after", ...), find items (catalog entities, cue phrases,
+ * numbers) with one longest-match pass over a first-word hash, turn numbers
+ * into money, quantities, years and dates, then assemble one primary mention
+ * per system family the article reports as news and one context mention per
+ * family it only recalls. */
+#include "extract.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* ---- lexicon of cue phrases ------------------------------------------- */
+
+enum cue {
+    CUE_DEAL = 1, CUE_SIGNED, CUE_PLANNED, CUE_INTENT, CUE_DELIVERY, CUE_FRAMEWORK, CUE_EXECUTIVE,
+    CUE_OPTION, CUE_JV, CUE_SELECTION, CUE_APPROVAL, CUE_LOA, CUE_AGGREGATE, CUE_COMBINED,
+    CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
+    CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
+    CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE__COUNT
+};
+#define BIT(c) ((uint64_t)1 << (c))
+
+typedef struct lex {
+    const char *text;
+    unsigned char cue;
+    double val;        /* ordinal, weekday, month, scale, number */
+    const char *str;   /* currency code or unit category */
+} lex;
+
+static const lex lexicon[] = {
+    /* deal nouns and verbs */
+    {"deal", CUE_DEAL}, {"deals", CUE_DEAL}, {"contract", CUE_DEAL}, {"contracts", CUE_DEAL},
+    {"agreement", CUE_DEAL}, {"agreements", CUE_DEAL}, {"order", CUE_DEAL}, {"orders", CUE_DEAL},
+    {"purchase", CUE_DEAL}, {"purchases", CUE_DEAL}, {"purchasing", CUE_DEAL}, {"buy", CUE_DEAL},
+    {"acquire", CUE_DEAL}, {"acquisition", CUE_DEAL}, {"procure", CUE_DEAL}, {"procurement", CUE_DEAL},
+    {"sale", CUE_DEAL}, {"export deal", CUE_DEAL}, {"pact", CUE_DEAL}, {"umowa", CUE_DEAL},
+    {"umowe", CUE_DEAL}, {"supply", CUE_DEAL}, {"be supplied", CUE_DEAL}, {"ordered", CUE_SIGNED},
+    /* signed */
+    {"signed", CUE_SIGNED}, {"inked", CUE_SIGNED}, {"sealed", CUE_SIGNED}, {"concluded", CUE_SIGNED},
+    {"finalized", CUE_SIGNED}, {"finalised", CUE_SIGNED}, {"formalized", CUE_SIGNED},
+    {"formalised", CUE_SIGNED}, {"awarded", CUE_SIGNED}, {"clinched", CUE_SIGNED},
+    {"placed an order", CUE_SIGNED}, {"placed orders", CUE_SIGNED}, {"has bought", CUE_SIGNED},
+    {"bought", CUE_SIGNED}, {"agreed to buy", CUE_SIGNED}, {"agreed to purchase", CUE_SIGNED},
+    {"attended the signing", CUE_SIGNED}, {"signing ceremony took place", CUE_SIGNED},
+    {"podpisala", CUE_SIGNED}, {"secured a contract", CUE_SIGNED}, {"won a contract", CUE_SIGNED},
+    {"signs", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_OPTION},
+    /* planned */
+    {"will sign", CUE_PLANNED}, {"to sign", CUE_PLANNED}, {"will be signed", CUE_PLANNED},
+    {"to be signed", CUE_PLANNED}, {"expected to be signed", CUE_PLANNED}, {"set to sign", CUE_PLANNED},
+    {"plans to sign", CUE_PLANNED}, {"final talks", CUE_PLANNED}, {"wrapped up", CUE_PLANNED},
+    {"talks concluded", CUE_PLANNED}, {"concluded negotiations", CUE_PLANNED},
+    {"concluded talks", CUE_PLANNED}, {"ahead of the signing", CUE_PLANNED},
+    {"will attend", CUE_PLANNED}, {"to attend a signing", CUE_PLANNED}, {"head to", CUE_PLANNED},
+    {"heads to", CUE_PLANNED}, {"will be inked", CUE_PLANNED}, {"is expected to sign", CUE_PLANNED},
+    {"has not yet been signed", CUE_PLANNED}, {"not yet been signed", CUE_PLANNED},
+    {"not yet signed", CUE_PLANNED}, {"yet to be signed", CUE_PLANNED}, {"to be concluded", CUE_PLANNED},
+    {"will be concluded", CUE_PLANNED}, {"to be inked", CUE_PLANNED}, {"is to sign", CUE_PLANNED},
+    {"are to sign", CUE_PLANNED}, {"due to sign", CUE_PLANNED}, {"due to be signed", CUE_PLANNED},
+    {"signing ceremony", CUE_CEREMONY}, {"ceremony", CUE_CEREMONY},
+    /* intent: no deal */
+    {"discuss", CUE_INTENT}, {"discussed", CUE_INTENT}, {"discussing", CUE_INTENT},
+    {"talks", CUE_INTENT}, {"proposed", CUE_INTENT}, {"propose", CUE_INTENT}, {"proposal", CUE_INTENT},
+    {"considering", CUE_INTENT}, {"considers", CUE_INTENT}, {"plan to", CUE_INTENT},
+    {"plans to", CUE_INTENT}, {"bid", CUE_INTENT}, {"bids", CUE_INTENT}, {"interest in", CUE_INTENT},
+    {"negotiating", CUE_INTENT}, {"negotiations", CUE_INTENT}, {"could", CUE_INTENT},
+    {"might", CUE_INTENT}, {"may", CUE_INTENT}, {"expected to form", CUE_INTENT},
+    {"letter of intent", CUE_INTENT}, {"memorandum of understanding", CUE_INTENT},
+    {"mou", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
+    {"hopes", CUE_INTENT}, {"would", CUE_INTENT}, {"eyeing", CUE_INTENT}, {"eyes", CUE_INTENT},
+    {"potential", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
+    {"no contract", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
+    {"yet to", CUE_NEGATION}, {"has not", CUE_NEGATION}, {"have not", CUE_NEGATION},
+    /* delivery */
+    {"delivered", CUE_DELIVERY}, {"arrived", CUE_DELIVERY}, {"handed over", CUE_DELIVERY},
+    {"took delivery", CUE_DELIVERY}, {"delivery of", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
+    {"received the first", CUE_DELIVERY}, {"unloaded", CUE_DELIVERY}, {"arrive", CUE_DELIVERY},
+    /* stages */
+    {"framework", CUE_FRAMEWORK}, {"framework agreement", CUE_FRAMEWORK},
+    {"framework agreements", CUE_FRAMEWORK}, {"basic contract", CUE_FRAMEWORK},
+    {"umowa ramowa", CUE_FRAMEWORK}, {"umowy ramowe", CUE_FRAMEWORK}, {"umowe ramowa", CUE_FRAMEWORK},
+    {"executive contract", CUE_EXECUTIVE}, {"executive contracts", CUE_EXECUTIVE},
+    {"implementation contract", CUE_EXECUTIVE}, {"execution contract", CUE_EXECUTIVE},
+    {"implementing contract", CUE_EXECUTIVE}, {"umowa wykonawcza", CUE_EXECUTIVE},
+    {"umowe wykonawcza", CUE_EXECUTIVE}, {"umowy wykonawczej", CUE_EXECUTIVE},
+    {"follow-up", CUE_EXECUTIVE}, {"follow-on", CUE_EXECUTIVE}, {"tranche", CUE_BATCHWORD},
+    {"option", CUE_OPTION}, {"options", CUE_OPTION},
+    {"joint venture", CUE_JV}, {"co-production", CUE_JV}, {"co-produce", CUE_JV},
+    {"co-produced", CUE_JV}, {"coproduction", CUE_JV}, {"co production", CUE_JV},
+    {"licence production", CUE_JV}, {"license production", CUE_JV}, {"technology transfer", CUE_JV},
+    {"selected", CUE_SELECTION}, {"picked", CUE_SELECTION}, {"preferred bidder", CUE_SELECTION},
+    {"preferred tenderer", CUE_SELECTION}, {"chose", CUE_SELECTION}, {"chosen", CUE_SELECTION},
+    {"shortlisted", CUE_SELECTION}, {"winner", CUE_SELECTION},
+    {"possible sale", CUE_APPROVAL}, {"possible foreign military sale", CUE_APPROVAL},
+    {"approved a possible", CUE_APPROVAL}, {"dsca", CUE_APPROVAL},
+    {"defense security cooperation agency", CUE_APPROVAL},
+    {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
+    {"loas", CUE_LOA},
+    /* aggregates and combined figures */
+    {"exports", CUE_AGGREGATE}, {"export revenue", CUE_AGGREGATE}, {"budget", CUE_AGGREGATE},
+    {"revenue", CUE_AGGREGATE}, {"earnings", CUE_AGGREGATE}, {"operating profit", CUE_AGGREGATE},
+    {"net profit", CUE_AGGREGATE}, {"backlog", CUE_AGGREGATE}, {"spending", CUE_AGGREGATE},
+    {"sales rose", CUE_AGGREGATE}, {"gdp", CUE_AGGREGATE}, {"investment plan", CUE_AGGREGATE},
+    {"combined", CUE_COMBINED}, {"together", CUE_COMBINED}, {"in total", CUE_COMBINED},
+    {"a total of", CUE_COMBINED}, {"altogether", CUE_COMBINED}, {"both contracts", CUE_COMBINED},
+    {"the two contracts", CUE_COMBINED}, {"both deals", CUE_COMBINED}, {"the two deals", CUE_COMBINED},
+    /* earlier deals and the clauses that introduce them */
+    {"earlier", CUE_CONTEXT}, {"previous", CUE_CONTEXT}, {"previously", CUE_CONTEXT},
+    {"last year", CUE_CONTEXT}, {"initial", CUE_CONTEXT}, {"already", CUE_CONTEXT},
+    {"first batch", CUE_CONTEXT}, {"first executive contract", CUE_CONTEXT},
+    {"follows", CUE_CLAUSE}, {"follows up on", CUE_CLAUSE}, {"following", CUE_CLAUSE},
+    {"after", CUE_CLAUSE}, {"builds on", CUE_CLAUSE}, {"comes after", CUE_CLAUSE},
+    {"adds to", CUE_CLAUSE}, {"once", CUE_CLAUSE}, {"under the", CUE_CLAUSE},
+    {"on top of", CUE_CLAUSE}, {"in addition to", CUE_CLAUSE}, {"whereas", CUE_CLAUSE},
+    {"while", CUE_CLAUSE},
+    /* batches */
+    {"first", CUE_ORDINAL, 1}, {"second", CUE_ORDINAL, 2}, {"third", CUE_ORDINAL, 3},
+    {"fourth", CUE_ORDINAL, 4}, {"fifth", CUE_ORDINAL, 5}, {"1st", CUE_ORDINAL, 1},
+    {"2nd", CUE_ORDINAL, 2}, {"3rd", CUE_ORDINAL, 3}, {"4th", CUE_ORDINAL, 4},
+    {"another", CUE_ANOTHER}, {"additional", CUE_ANOTHER}, {"further", CUE_ANOTHER},
+    {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD}, {"phase", CUE_BATCHWORD},
+    /* the local variant and the rest of a split */
+    {"polish variant", CUE_LOCALVARIANT, 0, "PL"}, {"polish version", CUE_LOCALVARIANT, 0, "PL"},
+    {"polonized", CUE_LOCALVARIANT, 0, "PL"}, {"polonised", CUE_LOCALVARIANT, 0, "PL"},
+    {"the rest", CUE_REST}, {"the remaining", CUE_REST}, {"remainder", CUE_REST},
+    /* dates */
+    {"monday", CUE_WEEKDAY, 0}, {"tuesday", CUE_WEEKDAY, 1}, {"wednesday", CUE_WEEKDAY, 2},
+    {"thursday", CUE_WEEKDAY, 3}, {"friday", CUE_WEEKDAY, 4}, {"saturday", CUE_WEEKDAY, 5},
+    {"sunday", CUE_WEEKDAY, 6}, {"today", CUE_TODAY}, {"yesterday", CUE_YESTERDAY},
+    {"january", CUE_MONTH, 1}, {"jan", CUE_MONTH, 1}, {"february", CUE_MONTH, 2}, {"feb", CUE_MONTH, 2},
+    {"march", CUE_MONTH, 3}, {"mar", CUE_MONTH, 3}, {"april", CUE_MONTH, 4}, {"apr", CUE_MONTH, 4},
+    {"may", CUE_MONTH, 5}, {"june", CUE_MONTH, 6}, {"jun", CUE_MONTH, 6}, {"july", CUE_MONTH, 7},
+    {"jul", CUE_MONTH, 7}, {"august", CUE_MONTH, 8}, {"aug", CUE_MONTH, 8}, {"september", CUE_MONTH, 9},
+    {"sept", CUE_MONTH, 9}, {"sep", CUE_MONTH, 9}, {"october", CUE_MONTH, 10}, {"oct", CUE_MONTH, 10},
+    {"november", CUE_MONTH, 11}, {"nov", CUE_MONTH, 11}, {"december", CUE_MONTH, 12},
+    {"dec", CUE_MONTH, 12}, {"in", CUE_IN},
+    /* units: what a quantity counts (str = catalog category) */
+    {"tanks", CUE_UNIT, 0, "tank"}, {"tank", CUE_UNIT, 0, "tank"},
+    {"main battle tanks", CUE_UNIT, 0, "tank"}, {"battle tanks", CUE_UNIT, 0, "tank"},
+    {"howitzers", CUE_UNIT, 0, "howitzer"}, {"howitzer", CUE_UNIT, 0, "howitzer"},
+    {"self-propelled howitzers", CUE_UNIT, 0, "howitzer"}, {"guns", CUE_UNIT, 0, "howitzer"},
+    {"aircraft", CUE_UNIT, 0, "aircraft"}, {"jets", CUE_UNIT, 0, "aircraft"},
+    {"fighters", CUE_UNIT, 0, "aircraft"}, {"fighter jets", CUE_UNIT, 0, "aircraft"},
+    {"planes", CUE_UNIT, 0, "aircraft"}, {"light attack aircraft", CUE_UNIT, 0, "aircraft"},
+    {"light combat aircraft", CUE_UNIT, 0, "aircraft"},
+    {"helicopters", CUE_UNIT, 0, "helicopter"}, {"launchers", CUE_UNIT, 0, "rocket_launcher"},
+    {"launcher", CUE_UNIT, 0, "rocket_launcher"}, {"rocket launchers", CUE_UNIT, 0, "rocket_launcher"},
+    {"launch vehicles", CUE_UNIT, 0, "rocket_launcher"},
+    {"rockets", CUE_UNIT, 0, "rocket"}, {"guided rockets", CUE_UNIT, 0, "rocket"},
+    {"missiles", CUE_UNIT, 0, "missile"}, {"missile systems", CUE_UNIT, 0, "missile"},
+    {"missile", CUE_UNIT, 0, "missile"}, {"infantry fighting vehicles", CUE_UNIT, 0, "ifv"},
+    {"ifvs", CUE_UNIT, 0, "ifv"}, {"submarines", CUE_UNIT, 0, "submarine"},
+    {"frigates", CUE_UNIT, 0, "ship"}, {"batteries", CUE_UNIT, 0, "air_defence"},
+    {"vehicles", CUE_UNIT, 0, "vehicle"}, {"support vehicles", CUE_UNIT, 0, "support_vehicle"},
+    {"resupply vehicles", CUE_UNIT, 0, "support_vehicle"},
+    {"ammunition resupply vehicles", CUE_UNIT, 0, "support_vehicle"},
+    {"recovery vehicles", CUE_UNIT, 0, "support_vehicle"}, {"units", CUE_UNIT, 0, "unit"},
+    {"systems", CUE_UNIT, 0, "unit"},
+    /* money */
+    {"trillion", CUE_SCALE, 1e12}, {"tn", CUE_SCALE, 1e12}, {"tln", CUE_SCALE, 1e12},
+    {"billion", CUE_SCALE, 1e9}, {"bn", CUE_SCALE, 1e9}, {"bln", CUE_SCALE, 1e9},
+    {"b", CUE_SCALE, 1e9}, {"mld", CUE_SCALE, 1e9}, {"million", CUE_SCALE, 1e6},
+    {"mln", CUE_SCALE, 1e6}, {"mn", CUE_SCALE, 1e6}, {"m", CUE_SCALE, 1e6},
+    {"thousand", CUE_SCALE, 1e3},
+    {"dollars", CUE_CURWORD, 0, "USD"}, {"us dollars", CUE_CURWORD, 0, "USD"},
+    {"u.s. dollars", CUE_CURWORD, 0, "USD"}, {"australian dollars", CUE_CURWORD, 0, "AUD"},
+    {"won", CUE_CURWORD, 0, "KRW"}, {"korean won", CUE_CURWORD, 0, "KRW"},
+    {"zlotys", CUE_CURWORD, 0, "PLN"}, {"zloty", CUE_CURWORD, 0, "PLN"}, {"zl", CUE_CURWORD, 0, "PLN"},
+    {"pln", CUE_CURWORD, 0, "PLN"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
+    {"pounds", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
+    {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"},
+    {"usd", CUE_CURPREFIX, 0, "USD"}, {"us$", CUE_CURPREFIX, 0, "USD"}, {"krw", CUE_CURPREFIX, 0, "KRW"},
+    {"eur", CUE_CURPREFIX, 0, "EUR"}, {"aud", CUE_CURPREFIX, 0, "AUD"}, {"a$", CUE_CURPREFIX, 0, "AUD"},
+    {"gbp", CUE_CURPREFIX, 0, "GBP"}, {"nok", CUE_CURPREFIX, 0, "NOK"}, {"inr", CUE_CURPREFIX, 0, "INR"},
+    {"php", CUE_CURPREFIX, 0, "PHP"}, {"rs", CUE_CURPREFIX, 0, "INR"}, {"egp", CUE_CURPREFIX, 0, "EGP"},
+    {"ron", CUE_CURPREFIX, 0, "RON"}, {"sek", CUE_CURPREFIX, 0, "SEK"},
+    /* numbers in words */
+    {"one", CUE_NUMWORD, 1}, {"two", CUE_NUMWORD, 2}, {"three", CUE_NUMWORD, 3},
+    {"four", CUE_NUMWORD, 4}, {"five", CUE_NUMWORD, 5}, {"six", CUE_NUMWORD, 6},
+    {"seven", CUE_NUMWORD, 7}, {"eight", CUE_NUMWORD, 8}, {"nine", CUE_NUMWORD, 9},
+    {"ten", CUE_NUMWORD, 10}, {"eleven", CUE_NUMWORD, 11}, {"twelve", CUE_NUMWORD, 12},
+    {"thirteen", CUE_NUMWORD, 13}, {"fourteen", CUE_NUMWORD, 14}, {"fifteen", CUE_NUMWORD, 15},
+    {"sixteen", CUE_NUMWORD, 16}, {"eighteen", CUE_NUMWORD, 18}, {"twenty", CUE_NUMWORD, 20},
+    {"thirty", CUE_NUMWORD, 30}, {"forty", CUE_NUMWORD, 40}, {"fifty", CUE_NUMWORD, 50},
+    {"sixty", CUE_NUMWORD, 60}, {"seventy", CUE_NUMWORD, 70}, {"eighty", CUE_NUMWORD, 80},
+    {"ninety", CUE_NUMWORD, 90}, {"a dozen", CUE_NUMWORD, 12}, {"dozen", CUE_NUMWORD, 12},
+    {"two dozen", CUE_NUMWORD, 24}, {"a hundred", CUE_NUMWORD, 100}, {"hundred", CUE_NUMWORD, 100},
+    {"a pair of", CUE_NUMWORD, 2},
+};
+#define NLEX (sizeof lexicon / sizeof lexicon[0])
+
+/* ---- the matcher: first word -> candidates, longest first ---------------- */
+
+enum { M_ALIAS, M_CUE };
+typedef struct mentry {
+    const char *text;
+    unsigned len;
+    unsigned char type;
+    unsigned idx; /* into cat->aliases or lexicon */
+} mentry;
+
+typedef struct bucket {
+    uint64_t key;      /* hash of the first word; 0 = empty */
+    unsigned first, n; /* range in ex->entries */
+} bucket;
+
+/* Kinds of item found in a clause. */
+enum { IT_ENT, IT_CUE, IT_NUM, IT_MONEY, IT_QTY, IT_YEAR, IT_DATE };
+
+typedef struct item {
+    unsigned char type;
+    unsigned char cue;       /* IT_CUE */
+    unsigned char ent_kind;  /* IT_ENT */
+    unsigned char used;
+    unsigned flags;          /* alias flags */
+    int idx;                 /* entity index / lexicon index */
+    int start, end;          /* folded offsets */
+    double num;              /* IT_NUM, IT_MONEY (amount), IT_QTY, IT_YEAR */
+    char cur[4];             /* IT_MONEY */
+    int target_sys;          /* IT_QTY: system index or -1 */
+    const char *unit;        /* IT_QTY: unit category or NULL */
+    int32_t date;            /* IT_DATE */
+    int clause;
+} item;
+
+typedef struct clause {
+    int start, end;          /* folded */
+    int sent;                /* sentence index */
+    uint64_t cues;
+    int context;
+    int first_item, nitems;
+} clause;
+
+typedef struct sentence { int start, end; } sentence;
+
+struct ds_extractor {
+    const ds_catalog *cat;
+    mentry *entries;
+    size_t nentries;
+    bucket *buckets;
+    size_t nbuckets; /* power of two */
+    /* scratch, grown as needed */
+    char *fold;
+    unsigned *map;
+    size_t foldcap;
+    int flen;
+    item *items;
+    size_t nitems, itemcap;
+    clause *clauses;
+    size_t nclauses, clausecap;
+    sentence *sents;
+    size_t nsents, sentcap;
+    ds_mention *out;
+    size_t nout, outcap;
+    int debug; /* DS_EXTRACT_DEBUG=1: clauses and items on stderr */
+};
+
+static int is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80; }
+
+static uint64_t word_key(const char *s, size_t len)
+{
+    size_t n = 0;
+    while (n < len && (is_alnum(s[n]) || (n > 0 && s[n] == '$')))
+        n++;
+    if (n == 0 && len > 0)
+        n = 1; /* a lone symbol word */
+    uint64_t h = ds_hash64(s, n, 7);
+    return h ? h : 1;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const mentry *x = a, *y = b;
+    uint64_t kx = word_key(x->text, x->len), ky = word_key(y->text, y->len);
+    if (kx != ky)
+        return kx < ky ? -1 : 1;
+    if (x->len != y->len)
+        return x->len > y->len ? -1 : 1;
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+ds_extractor *ds_extractor_new(const ds_catalog *cat)
+{
+    ds_extractor *ex = calloc(1, sizeof *ex);
+    if (!ex)
+        return NULL;
+    ex->cat = cat;
+    ex->debug = getenv("DS_EXTRACT_DEBUG") != NULL;
+    ex->entries = calloc(cat->naliases + NLEX, sizeof *ex->entries);
+    if (!ex->entries)
+        goto err;
+    for (size_t i = 0; i < cat->naliases; i++)
+        ex->entries[ex->nentries++] = (mentry){cat->aliases[i].text, (unsigned)cat->aliases[i].len, M_ALIAS, (unsigned)i};
+    for (size_t i = 0; i < NLEX; i++)
+        ex->entries[ex->nentries++] = (mentry){lexicon[i].text, (unsigned)strlen(lexicon[i].text), M_CUE, (unsigned)i};
+    qsort(ex->entries, ex->nentries, sizeof *ex->entries, cmp_entry);
+    ex->nbuckets = 1;
+    while (ex->nbuckets < ex->nentries * 2)
+        ex->nbuckets <<= 1;
+    ex->buckets = calloc(ex->nbuckets, sizeof *ex->buckets);
+    if (!ex->buckets)
+        goto err;
+    for (size_t i = 0; i < ex->nentries;) {
+        uint64_t k = word_key(ex->entries[i].text, ex->entries[i].len);
+        size_t j = i;
+        while (j < ex->nentries && word_key(ex->entries[j].text, ex->entries[j].len) == k)
+            j++;
+        size_t b = k & (ex->nbuckets - 1);
+        while (ex->buckets[b].key)
+            b = (b + 1) & (ex->nbuckets - 1);
+        ex->buckets[b] = (bucket){k, (unsigned)i, (unsigned)(j - i)};
+        i = j;
+    }
+    return ex;
+err:
+    ds_extractor_destroy(ex);
+    return NULL;
+}
+
+void ds_extractor_destroy(ds_extractor *ex)
+{
+    if (!ex)
+        return;
+    free(ex->entries);
+    free(ex->buckets);
+    free(ex->fold);
+    free(ex->map);
+    free(ex->items);
+    free(ex->clauses);
+    free(ex->sents);
+    free(ex->out);
+    free(ex);
+}
+
+static const bucket *lookup(const ds_extractor *ex, uint64_t k)
+{
+    size_t b = k & (ex->nbuckets - 1);
+    while (ex->buckets[b].key) {
+        if (ex->buckets[b].key == k)
+            return &ex->buckets[b];
+        b = (b + 1) & (ex->nbuckets - 1);
+    }
+    return NULL;
+}
+
+#define GROW(ptr, n, cap)                                                  \
+    do {                                                                   \
+        if ((n) >= (cap)) {                                                \
+            size_t nc_ = (cap) ? (cap) * 2 : 64;                           \
+            void *np_ = realloc((ptr), nc_ * sizeof *(ptr));               \
+            if (!np_)                                                      \
+                return -2;                                                 \
+            (ptr) = np_;                                                   \
+            (cap) = nc_;                                                   \
+        }                                                                  \
+    } while (0)
+
+/* ---- sentences and clauses --------------------------------------------- */
+
+static const char *const abbrevs[] = {"co", "inc", "corp", "ltd", "mr", "mrs", "ms", "dr", "gen", "lt",
+                                      "col", "no", "st", "vs", "jan", "feb", "aug", "sept", "oct",
+                                      "nov", "dec", "u.s", "u.k", "jr", "sr", "rep", "sen", "gov", NULL};
+
+static int is_abbrev(const char *f, int wstart, int dot)
+{
+    int n = dot - wstart;
+    if (n == 1)
+        return 1; /* an initial */
+    for (int i = 0; abbrevs[i]; i++)
+        if ((int)strlen(abbrevs[i]) == n && memcmp(f + wstart, abbrevs[i], (size_t)n) == 0)
+            return 1;
+    return 0;
+}
+
+static int split_sentences(ds_extractor *ex, const char *orig, int len)
+{
+    const char *f = ex->fold;
+    int start = 0;
+    ex->nsents = 0;
+    for (int i = 0; i <= len; i++) {
+        int cut = 0, next = i + 1;
+        if (i == len) {
+            cut = 1;
+            next = len;
+        } else if (f[i] == '\n') {
+            cut = 1;
+        } else if (f[i] == '.' || f[i] == '!' || f[i] == '?') {
+            if (i + 1 >= len) {
+                cut = 1;
+            } else {
+                char c = f[i + 1];
+                unsigned char oc = (unsigned char)orig[ex->map[i + 1]];
+                int ws = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+                int glued = (oc >= 'A' && oc <= 'Z') && i > 0 && f[i - 1] >= 'a' && f[i - 1] <= 'z';
+                if (ws || glued) {
+                    int w = i;
+                    while (w > 0 && (is_alnum(f[w - 1]) || f[w - 1] == '.'))
+                        w--;
+                    cut = f[i] != '.' || !is_abbrev(f, w, i) || glued;
+                }
+            }
+        }
+        if (!cut)
+            continue;
+        int s = start, e = i == len ? len : i + (f[i] != '\n');
+        while (s < e && (f[s] == ' ' || f[s] == '\t' || f[s] == '\r' || f[s] == '\n'))
+            s++;
+        if (e > s) {
+            GROW(ex->sents, ex->nsents, ex->sentcap);
+            ex->sents[ex->nsents++] = (sentence){s, e};
+        }
+        start = next;
+    }
+    return 0;
+}
+
+/* ---- items ---------------------------------------------------------------- */
+
+static int add_item(ds_extractor *ex, item it)
+{
+    GROW(ex->items, ex->nitems, ex->itemcap);
+    ex->items[ex->nitems++] = it;
+    return 0;
+}
+
+/* Original text of [s, e) is all upper case where it has letters. */
+static int orig_upper(const ds_extractor *ex, const char *orig, int s, int e)
+{
+    for (int i = s; i < e; i++) {
+        unsigned char c = (unsigned char)orig[ex->map[i]];
+        if (c >= 'a' && c <= 'z')
+            return 0;
+    }
+    return 1;
+}
+
+static int parse_number(const char *f, int i, int end, double *val)
+{
+    int j = i;
+    double v = 0;
+    int digits = 0;
+    while (j < end && ((f[j] >= '0' && f[j] <= '9') || (f[j] == ',' && j + 3 < end + 1 && digits &&
+                                                         f[j + 1] >= '0' && f[j + 1] <= '9' &&
+                                                         j + 3 <= end && f[j + 2] >= '0' &&
+                                                         f[j + 2] <= '9' && f[j + 3] >= '0' &&
+                                                         f[j + 3] <= '9'))) {
+        if (f[j] != ',') {
+            v = v * 10 + (f[j] - '0');
+            digits++;
+        }
+        j++;
+    }
+    if (j < end - 1 && f[j] == '.' && f[j + 1] >= '0' && f[j + 1] <= '9') {
+        double scale = 0.1;
+        j++;
+        while (j < end && f[j] >= '0' && f[j] <= '9') {
+            v += (f[j] - '0') * scale;
+            scale /= 10;
+            j++;
+        }
+    }
+    *val = v;
+    return j;
+}
+
+/* Finds the items of clause c (entities, cues, numbers). */
+static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
+{
+    const char *f = ex->fold;
+    int i = s;
+    while (i < e) {
+        char c = f[i];
+        if (c >= '0' && c <= '9' && (i == s || !is_alnum(f[i - 1]))) {
+            double v;
+            int j = parse_number(f, i, e, &v);
+            /* a number glued to a system name ("K2") is part of a word, not a number */
+            if (j < e && f[j] >= 'a' && f[j] <= 'z' && !(f[j] == 'b' || f[j] == 'm' || f[j] == 't' ||
+                                                           (f[j] == 's' && j + 1 < e && f[j + 1] == 't') ||
+                                                           f[j] == 'n' || f[j] == 'r')) {
+                /* fall through to word matching */
+            } else {
+                if (add_item(ex, (item){.type = IT_NUM, .start = i, .end = j, .num = v, .clause = cl, .target_sys = -1}))
+                    return -2;
+                i = j;
+                continue;
+            }
+        }
+        int wordstart = is_alnum(c) && (i == s || !is_alnum(f[i - 1]));
+        int symstart = c == '$' || (c == '-' && 0);
+        if (!wordstart && !symstart) {
+            i++;
+            continue;
+        }
+        const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i)));
+        if (!b && wordstart) {
+            /* a plural of a name: "K2s" */
+            int w = i;
+            while (w < e && is_alnum(f[w]))
+                w++;
+            if (w - i > 2 && f[w - 1] == 's')
+                b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i)));
+        }
+        int matched = 0;
+        for (unsigned k = 0; b && k < b->n && !matched; k++) {
+            const mentry *me = &ex->entries[b->first + k];
+            if ((int)me->len > e - i || memcmp(f + i, me->text, me->len) != 0)
+                continue;
+            int end = i + (int)me->len;
+            int plural = 0;
+            if (end < e && is_alnum(f[end])) {
+                /* allow a plural "s" on names ("K2s") */
+                if (f[end] == 's' && (end + 1 >= e || !is_alnum(f[end + 1])) && me->type == M_ALIAS)
+                    plural = 1;
+                else if (is_alnum(me->text[me->len - 1]))
+                    continue;
+            }
+            if (me->type == M_ALIAS) {
+                const ds_alias *al = &ex->cat->aliases[me->idx];
+                if ((al->flags & DS_ALIAS_ACRONYM) && !orig_upper(ex, orig, i, end))
+                    continue;
+                if (add_item(ex, (item){.type = IT_ENT, .ent_kind = (unsigned char)al->kind, .idx = al->index,
+                                        .flags = al->flags, .start = i, .end = end + plural, .clause = cl,
+                                        .target_sys = -1}))
+                    return -2;
+            } else {
+                const lex *lx = &lexicon[me->idx];
+                if (add_item(ex, (item){.type = IT_CUE, .cue = lx->cue, .idx = (int)me->idx, .start = i,
+                                        .end = end, .num = lx->val, .clause = cl, .target_sys = -1}))
+                    return -2;
+            }
+            i = end + plural;
+            matched = 1;
+        }
+        if (!matched) {
+            if (!wordstart)
+                i++; /* a lone symbol */
+            else
+                while (i < e && is_alnum(f[i]))
+                    i++;
+        }
+    }
+    return 0;
+}
+
+static const lex *cue_lex(const item *it) { return &lexicon[it->idx]; }
+
+/* Turns raw numbers of clause items [a, b) into money, quantities, years and dates. */
+static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
+{
+    const char *f = ex->fold;
+    item *it = ex->items;
+    /* combine number words: "forty-eight", "a dozen" */
+    for (size_t i = a; i < b; i++) {
+        if (it[i].type == IT_CUE && it[i].cue == CUE_NUMWORD) {
+            it[i].type = IT_NUM;
+            if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_NUMWORD && cue_lex(&it[i + 1])->val < 10 &&
+                it[i].num >= 20 && it[i + 1].start == it[i].end + 1 && f[it[i].end] == '-') {
+                it[i].num += cue_lex(&it[i + 1])->val;
+                it[i].end = it[i + 1].end;
+                it[i + 1].used = 1;
+                it[i + 1].type = IT_CUE;
+                it[i + 1].cue = 0;
+            }
+        }
+    }
+    for (size_t i = a; i < b; i++) {
+        if (it[i].type != IT_NUM || it[i].used)
+            continue;
+        double v = it[i].num;
+        /* currency before: "$6.5", "US$6.5", "KRW 8.98", "A$1" */
+        const char *cur = NULL;
+        int s = it[i].start;
+        if (s > 0 && f[s - 1] == '$') {
+            cur = "USD";
+            if (s >= 3 && f[s - 3] == 'u' && f[s - 2] == 's')
+                cur = "USD";
+            else if (s >= 2 && f[s - 2] == 'a')
+                cur = "AUD";
+        } else if (s >= 2 && (unsigned char)f[s - 1] == 0xac && (unsigned char)f[s - 2] == 0x82) {
+            cur = "EUR"; /* U+20AC */
+        } else if (s >= 2 && (unsigned char)f[s - 1] == 0xa3 && (unsigned char)f[s - 2] == 0xc2) {
+            cur = "GBP";
+        } else if (s >= 3 && (unsigned char)f[s - 1] == 0xa9 && (unsigned char)f[s - 2] == 0x82) {
+            cur = "KRW"; /* U+20A9 won sign */
+        }
+        if (!cur && i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX &&
+            s - it[i - 1].end <= 1)
+            cur = cue_lex(&it[i - 1])->str;
+        if (!cur && i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURWORD &&
+            s - it[i - 1].end <= 1 && strcmp(cue_lex(&it[i - 1])->str, "PLN") == 0)
+            cur = "PLN"; /* "PLN 25 billion", "zl 25bn" */
+        size_t j = i + 1;
+        double scale = 1;
+        if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[i].end <= 1) {
+            scale = cue_lex(&it[j])->val;
+            j++;
+        }
+        if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= 1) {
+            cur = cue_lex(&it[j])->str;
+            j++;
+        }
+        if (cur && (scale > 1 || v >= 1000)) {
+            it[i].type = IT_MONEY;
+            it[i].num = v * scale;
+            ds_strlcpy(it[i].cur, cur, sizeof it[i].cur);
+            if (j > i + 1)
+                it[i].end = it[j - 1].end;
+            for (size_t k = i + 1; k < j; k++)
+                it[k].used = 1;
+            continue;
+        }
+        /* dates: "August 1", "1 August", "Aug. 1, 2025" */
+        int month = 0, day = 0, year = 0;
+        if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_MONTH && it[i].start - it[i - 1].end <= 2 &&
+            v >= 1 && v <= 31 && v == floor(v) && !(cue_lex(&it[i - 1])->val == 5 && f[it[i - 1].start] == 'm' && 0)) {
+            month = (int)cue_lex(&it[i - 1])->val;
+            day = (int)v;
+            if (i + 1 < b && it[i + 1].type == IT_NUM && it[i + 1].num >= 1990 && it[i + 1].num <= 2100 &&
+                it[i + 1].start - it[i].end <= 2) {
+                year = (int)it[i + 1].num;
+                it[i + 1].used = 1;
+            }
+        } else if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_MONTH &&
+                   it[i + 1].start - it[i].end == 1 && v >= 1 && v <= 31 && v == floor(v)) {
+            month = (int)cue_lex(&it[i + 1])->val;
+            day = (int)v;
+            if (i + 2 < b && it[i + 2].type == IT_NUM && it[i + 2].num >= 1990 && it[i + 2].num <= 2100 &&
+                it[i + 2].start - it[i + 1].end <= 2) {
+                year = (int)it[i + 2].num;
+                it[i + 2].used = 1;
+            }
+        }
+        if (month) {
+            int py = 0, pm = 0, pd = 0;
+            if (pubday != DS_NO_DATE)
+                ds_civil_from_days(pubday, &py, &pm, &pd);
+            if (!year)
+                year = py;
+            if (year) {
+                int32_t d = ds_days_from_civil(year, month, day);
+                /* "Dec 29" in an article of Jan 2 is last year's */
+                if (!it[i].used && pubday != DS_NO_DATE && year == py && d > pubday + 31)
+                    d = ds_days_from_civil(year - 1, month, day);
+                it[i].type = IT_DATE;
+                it[i].date = d;
+                continue;
+            }
+        }
+        if (v >= 1990 && v <= 2100 && v == floor(v) && it[i].end - it[i].start == 4) {
+            it[i].type = IT_YEAR;
+            continue;
+        }
+        if (it[i].end < ex->flen && (f[it[i].end] == '%' ||
+                                          (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE)))
+            continue; /* percentages, unscaled amounts */
+        /* "116 of the K2GF version": a variant's share; "116 of the new batch": a
+         * part of a quantity, not one */
+        if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0) {
+            for (size_t k = i + 1; k < b && k <= i + 4; k++) {
+                if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
+                    break;
+                if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM && it[k].start - it[i].end < 24 &&
+                    ex->cat->systems[it[k].idx].variant_of) {
+                    it[i].type = IT_QTY;
+                    it[i].target_sys = it[k].idx;
+                    break;
+                }
+            }
+            continue;
+        }
+        /* quantities: a number then, within four words, a system or a unit noun */
+        for (size_t k = i + 1; k < b && k <= i + 5; k++) {
+            if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
+                break;
+            int gap_ok = 1;
+            for (int p = it[k - 1].end; p < it[k].start; p++)
+                if (f[p] == ',' || f[p] == ';' || f[p] == '(' || f[p] == ':')
+                    gap_ok = 0;
+            int words = 0;
+            for (int p = it[i].end; p < it[k].start; p++)
+                if (f[p] == ' ')
+                    words++;
+            if (!gap_ok || words > 5)
+                break;
+            if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM) {
+                it[i].type = IT_QTY;
+                it[i].target_sys = it[k].idx;
+                /* a unit right after the system ("K2 tanks") */
+                if (k + 1 < b && it[k + 1].type == IT_CUE && it[k + 1].cue == CUE_UNIT)
+                    it[i].unit = cue_lex(&it[k + 1])->str;
+                break;
+            }
+            if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
+                it[i].type = IT_QTY;
+                it[i].unit = cue_lex(&it[k])->str;
+                break;
+            }
+        }
+    }
+    (void)orig;
+}
+
+/* ---- assembling mentions ------------------------------------------------- */
+
+typedef struct fam {
+    const char *family;     /* catalog family id or generic category */
+    int generic;
+    int primary;            /* reported as news */
+    int nprimary_clauses;
+    uint64_t cues;
+} fam;
+
+#define MAX_FAMS 16
+
+static const ds_system *sys_of(const ds_extractor *ex, int idx) { return &ex->cat->systems[idx]; }
+
+static int fam_index(fam *fams, int *nfams, const char *family, int generic)
+{
+    for (int i = 0; i < *nfams; i++)
+        if (strcmp(fams[i].family, family) == 0)
+            return i;
+    if (*nfams == MAX_FAMS)
+        return -1;
+    fams[*nfams] = (fam){family, generic, 0, 0, 0};
+    return (*nfams)++;
+}
+
+/* Does clause c mention family f (catalog systems, or its generic unit)? */
+static int clause_has_family(const ds_extractor *ex, const clause *c, const fam *fm)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (!fm->generic && it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM &&
+            strcmp(sys_of(ex, it->idx)->family, fm->family) == 0)
+            return 1;
+        if (fm->generic && it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, fm->family) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static const uint64_t deal_cues = BIT(CUE_DEAL) | BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_FRAMEWORK) |
+                                  BIT(CUE_EXECUTIVE) | BIT(CUE_OPTION) | BIT(CUE_JV) | BIT(CUE_SELECTION) |
+                                  BIT(CUE_APPROVAL) | BIT(CUE_LOA) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY);
+
+/* A clause that can carry a primary deal: deal words, not only talk. */
+static int clause_is_deal(const clause *c)
+{
+    if (c->context || !(c->cues & deal_cues))
+        return 0;
+    if ((c->cues & BIT(CUE_NEGATION)) && !(c->cues & BIT(CUE_SIGNED)))
+        return 0;
+    if ((c->cues & BIT(CUE_INTENT)) &&
+        !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY))))
+        return 0;
+    if ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED))))
+        return 0;
+    return 1;
+}
+
+static void set_evidence(ds_extractor *ex, ds_mention *m, const char *field, const clause *c)
+{
+    const sentence *s = &ex->sents[c->sent];
+    ds_mention_evidence(m, field, (int32_t)ex->map[s->start], (int32_t)(s->end > s->start ? ex->map[s->end - 1] + 1 : ex->map[s->start]));
+}
+
+static int country_of_item(const ds_extractor *ex, const item *it, const char **iso3)
+{
+    if (it->type != IT_ENT)
+        return 0;
+    if (it->ent_kind == DS_ENT_COUNTRY) {
+        *iso3 = ex->cat->countries[it->idx].iso3;
+        return (it->flags & DS_ALIAS_ADJECTIVE) ? 1 : 2;
+    }
+    if (it->ent_kind == DS_ENT_AUTHORITY) {
+        *iso3 = ex->cat->authorities[it->idx].country;
+        return 2;
+    }
+    return 0;
+}
+
+static void money_to_value(const ds_extractor *ex, const item *mo, const item *usd, int year, ds_value *v)
+{
+    memset(v, 0, sizeof *v);
+    v->set = 1;
+    v->amount = llround(mo->num * 100);
+    ds_strlcpy(v->currency, mo->cur, sizeof v->currency);
+    v->usd = -1;
+    if (strcmp(mo->cur, "USD") == 0) {
+        v->usd = v->amount;
+    } else if (usd) {
+        v->usd = llround(usd->num * 100);
+    } else {
+        double rate = ds_catalog_rate(ex->cat, mo->cur, year ? year : 2025);
+        if (rate > 0)
+            v->usd = llround(mo->num / rate * 100);
+    }
+}
+
+/* Place of signing: a capitalised word after "in" that is not a country or month. */
+static int find_place(const ds_extractor *ex, const char *orig, const clause *c, char *out, size_t cap)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_CUE || it->cue != CUE_IN)
+            continue;
+        int p = it->end;
+        const char *f = ex->fold;
+        while (p < c->end && f[p] == ' ')
+            p++;
+        if (p >= c->end)
+            continue;
+        unsigned char oc = (unsigned char)orig[ex->map[p]];
+        if (!(oc >= 'A' && oc <= 'Z') && oc < 0x80)
+            continue;
+        /* the next item must not be a country, month or other known word */
+        int known = 0;
+        if (k + 1 < c->first_item + c->nitems && ex->items[k + 1].start == p) {
+            const item *nx = &ex->items[k + 1];
+            if (nx->type == IT_ENT && !(nx->ent_kind == DS_ENT_COUNTRY && (nx->flags & DS_ALIAS_METONYM)))
+                known = 1;
+            if (nx->type == IT_CUE || nx->type == IT_DATE || nx->type == IT_YEAR || nx->type == IT_NUM)
+                known = 1;
+        }
+        if (known)
+            continue;
+        int q = p;
+        while (q < c->end && (is_alnum(f[q]) || f[q] == '-'))
+            q++;
+        size_t os = ex->map[p], oe = q < (int)c->end ? ex->map[q] : ex->map[q - 1] + 1;
+        if (oe <= os || oe - os >= cap)
+            continue;
+        memcpy(out, orig + os, oe - os);
+        out[oe - os] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+static int push_mention(ds_extractor *ex, ds_mention **m)
+{
+    GROW(ex->out, ex->nout, ex->outcap);
+    *m = &ex->out[ex->nout++];
+    ds_mention_init(*m);
+    return 0;
+}
+
+static void add_supplier(ds_mention *m, const char *company, ds_supplier_role role)
+{
+    for (int i = 0; i < m->nsuppliers; i++)
+        if (strcmp(m->suppliers[i].company, company) == 0)
+            return;
+    if (m->nsuppliers == DS_MAX_SUPPLIERS)
+        return;
+    ds_strlcpy(m->suppliers[m->nsuppliers].company, company, sizeof m->suppliers[0].company);
+    m->suppliers[m->nsuppliers++].role = role;
+}
+
+/* Fills one primary mention of family fm from the clauses that report it. */
+static void build_primary(ds_extractor *ex, const char *orig, const ds_article *a, const fam *fm, int nprimary,
+                          int32_t pubday, ds_mention *m)
+{
+    const ds_catalog *cat = ex->cat;
+    int pubyear = 0, pm_, pd_;
+    if (pubday != DS_NO_DATE)
+        ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
+    ds_strlcpy(m->family, fm->family, sizeof m->family);
+    const ds_system *root = fm->generic ? NULL : ds_catalog_system(cat, fm->family);
+    const char *category = root ? root->category : fm->family;
+
+    uint64_t cues = 0;
+    int variant_idx = -1, nvariant_names = 0, root_named = 0;
+    const item *money = NULL, *usd_money = NULL;
+    int money_combined = 0;
+    const clause *money_clause = NULL, *qty_clause = NULL, *date_clause = NULL, *place_clause = NULL;
+    int64_t qty = -1;
+    int32_t signing = DS_NO_DATE;
+    int batch = 0, another = 0;
+    int local_rest = 0;
+    const char *local_suffix = NULL, *rest_variant = NULL;
+    int64_t rest_qty = -1;
+    int64_t split_prime = -1;
+    int score[8] = {0};
+    const char *countries[8] = {0};
+    int ncountries = 0;
+    const char *seller = root ? root->origin : NULL;
+
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        /* a clause that does not recall an earlier deal shares its sentence's family */
+        int has = clause_has_family(ex, c, fm);
+        for (size_t cj = 0; !has && cj < ex->nclauses; cj++)
+            if (ex->clauses[cj].sent == c->sent && cj != ci && !ex->clauses[cj].context &&
+                clause_has_family(ex, &ex->clauses[cj], fm))
+                has = 1;
+        /* familyless deal clauses belong to the only primary deal */
+        if (!has && !(nprimary == 1 && clause_is_deal(c)))
+            continue;
+        if (c->context)
+            continue;
+        int dealish = clause_is_deal(c);
+        if (dealish)
+            cues |= c->cues;
+        int families_here = 0;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
+                const ds_system *sy = sys_of(ex, it->idx);
+                if (strcmp(sy->family, fm->family) == 0) {
+                    if (sy->variant_of) {
+                        if (variant_idx != it->idx)
+                            nvariant_names++;
+                        variant_idx = it->idx;
+                    } else {
+                        root_named = 1;
+                    }
+                } else {
+                    families_here++;
+                }
+            }
+            const char *iso3;
+            int w = country_of_item(ex, it, &iso3);
+            if (w && (dealish || has)) {
+                int f;
+                for (f = 0; f < ncountries; f++)
+                    if (strcmp(countries[f], iso3) == 0)
+                        break;
+                if (f == ncountries && ncountries < 8)
+                    countries[ncountries++] = iso3;
+                if (f < 8)
+                    score[f] += w * 8 - (ncountries > 1 ? 0 : 0);
+            }
+        }
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_QTY) {
+                int mine = (it->target_sys >= 0 && strcmp(sys_of(ex, it->target_sys)->family, fm->family) == 0) ||
+                           (it->target_sys < 0 && it->unit && strcmp(it->unit, category) == 0);
+                int other_sys = it->target_sys >= 0 && !mine;
+                if (mine && it->target_sys >= 0 && sys_of(ex, it->target_sys)->variant_of &&
+                    m->nvariants < DS_MAX_VARIANTS) {
+                    ds_strlcpy(m->variants[m->nvariants].system, sys_of(ex, it->target_sys)->id,
+                               sizeof m->variants[0].system);
+                    m->variants[m->nvariants++].quantity = (int64_t)it->num;
+                    set_evidence(ex, m, "variants", c);
+                }
+                if (mine && qty < 0 && it->target_sys >= 0 && !sys_of(ex, it->target_sys)->variant_of) {
+                    qty = (int64_t)it->num;
+                    qty_clause = c;
+                } else if (mine && qty < 0 && it->target_sys < 0) {
+                    qty = (int64_t)it->num;
+                    qty_clause = c;
+                } else if (!mine && !other_sys && it->unit && qty_clause == c && m->nextras < DS_MAX_EXTRAS &&
+                           strcmp(it->unit, "unit") != 0) {
+                    /* "and 81 other support vehicles" */
+                    const char *f = ex->fold;
+                    int k2 = k + 1;
+                    while (k2 < c->first_item + c->nitems && !(ex->items[k2].type == IT_CUE && ex->items[k2].cue == CUE_UNIT))
+                        k2++;
+                    int us = k2 < c->first_item + c->nitems ? ex->items[k2].start : it->end;
+                    int ue = k2 < c->first_item + c->nitems ? ex->items[k2].end : it->end;
+                    char what[40];
+                    size_t wl = (size_t)(ue - us) < sizeof what - 1 ? (size_t)(ue - us) : sizeof what - 1;
+                    memcpy(what, f + us, wl);
+                    what[wl] = '\0';
+                    ds_strlcpy(m->extras[m->nextras].what, what, sizeof m->extras[0].what);
+                    m->extras[m->nextras++].quantity = (int64_t)it->num;
+                    set_evidence(ex, m, "extras", c);
+                }
+            }
+            if (it->type == IT_NUM && !it->used && has && split_prime < 0) {
+                /* "Hyundai Rotem will build 116 of the new batch of K2s" */
+                const char *f = ex->fold;
+                if (it->end + 4 <= c->end && memcmp(f + it->end, " of ", 4) == 0)
+                    split_prime = (int64_t)it->num;
+            }
+            if (it->type == IT_CUE && it->cue == CUE_LOCALVARIANT)
+                local_suffix = lexicon[it->idx].str;
+            if (it->type == IT_CUE && it->cue == CUE_REST) {
+                /* "the remaining 64 will be built ... as the K2PL variant" */
+                local_rest = 1;
+                if (k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_NUM)
+                    rest_qty = (int64_t)ex->items[k + 1].num;
+                for (int k2 = k + 1; k2 < c->first_item + c->nitems; k2++)
+                    if (ex->items[k2].type == IT_ENT && ex->items[k2].ent_kind == DS_ENT_SYSTEM &&
+                        sys_of(ex, ex->items[k2].idx)->variant_of &&
+                        strcmp(sys_of(ex, ex->items[k2].idx)->family, fm->family) == 0)
+                        rest_variant = sys_of(ex, ex->items[k2].idx)->id;
+            }
+            if (it->type == IT_MONEY && dealish && !money && !(c->cues & BIT(CUE_AGGREGATE) && !has)) {
+                money = it;
+                money_clause = c;
+                money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 || families_here > 0;
+                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
+                    if (ex->items[k2].type == IT_MONEY && strcmp(ex->items[k2].cur, "USD") == 0 &&
+                        strcmp(it->cur, "USD") != 0)
+                        usd_money = &ex->items[k2];
+            }
+            if (it->type == IT_CUE && it->cue == CUE_ORDINAL && dealish) {
+                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 4; k2++) {
+                    const item *n2 = &ex->items[k2];
+                    if (n2->type == IT_CUE && (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
+                                               (n2->cue == CUE_DEAL && strncmp(lexicon[n2->idx].text, "contract", 8) == 0))) {
+                        if (!batch)
+                            batch = (int)it->num;
+                        set_evidence(ex, m, "batch", c);
+                        break;
+                    }
+                }
+            }
+            if (it->type == IT_CUE && it->cue == CUE_ANOTHER && dealish && k + 1 < c->first_item + c->nitems) {
+                /* "another 180", "additional K2 tanks", "a further contract" */
+                const item *nx = &ex->items[k + 1];
+                if (nx->start - it->end <= 12 &&
+                    (nx->type == IT_QTY || nx->type == IT_NUM || (nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM) ||
+                     (nx->type == IT_CUE && (nx->cue == CUE_BATCHWORD || nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE))))
+                    another = 1;
+            }
+            if (dealish && (c->cues & BIT(CUE_SIGNED)) && !(c->cues & BIT(CUE_PLANNED)) && signing == DS_NO_DATE) {
+                if (it->type == IT_DATE) {
+                    signing = it->date;
+                    date_clause = c;
+                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE) {
+                    int back = (ds_weekday(pubday) - (int)it->num + 7) % 7;
+                    signing = pubday - back;
+                    date_clause = c;
+                } else if (it->type == IT_CUE && it->cue == CUE_TODAY && pubday != DS_NO_DATE) {
+                    signing = pubday;
+                    date_clause = c;
+                } else if (it->type == IT_CUE && it->cue == CUE_YESTERDAY && pubday != DS_NO_DATE) {
+                    signing = pubday - 1;
+                    date_clause = c;
+                }
+            }
+            if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY) {
+                const ds_company *co = &cat->companies[it->idx];
+                const ds_company *use = co;
+                if (co->renamed_to && pubyear > co->renamed_year) {
+                    const ds_company *rn = ds_catalog_company(cat, co->renamed_to);
+                    if (rn)
+                        use = rn;
+                }
+                ds_supplier_role role = DS_SUP_PRIME;
+                if (use->role && strcmp(use->role, "joint_venture") == 0)
+                    role = DS_SUP_JOINT_VENTURE;
+                add_supplier(m, use->id, role); /* roles refined once buyer is known */
+                if (!seller && role == DS_SUP_PRIME)
+                    seller = use->country;
+                set_evidence(ex, m, "suppliers", c);
+            }
+        }
+        if (!place_clause && dealish && (c->cues & (BIT(CUE_SIGNED) | BIT(CUE_CEREMONY))) &&
+            !(c->cues & BIT(CUE_PLANNED)) && find_place(ex, orig, c, m->place, sizeof m->place))
+            place_clause = c;
+    }
+
+    /* buyer: the best-scored country that is not the seller */
+    int best = -1;
+    for (int f = 0; f < ncountries; f++) {
+        if (seller && strcmp(countries[f], seller) == 0)
+            continue;
+        if (best < 0 || score[f] > score[best])
+            best = f;
+    }
+    if (!seller && ncountries >= 2) {
+        /* no origin known: "Poland and South Korea" - the first named buys */
+        best = 0;
+        seller = countries[1];
+    }
+    if (best >= 0)
+        ds_strlcpy(m->buyer, countries[best], sizeof m->buyer);
+    if (seller)
+        ds_strlcpy(m->seller, seller, sizeof m->seller);
+    for (int i = 0; i < m->nsuppliers; i++) {
+        const ds_company *co = ds_catalog_company(cat, m->suppliers[i].company);
+        if (co && m->suppliers[i].role == DS_SUP_PRIME && m->buyer[0] && strcmp(co->country, m->buyer) == 0)
+            m->suppliers[i].role = DS_SUP_LOCAL_PRODUCER;
+    }
+    /* keep only suppliers of the two sides */
+    int ns = 0;
+    for (int i = 0; i < m->nsuppliers; i++) {
+        const ds_company *co = ds_catalog_company(cat, m->suppliers[i].company);
+        if (co && ((m->buyer[0] && strcmp(co->country, m->buyer) == 0) ||
+                   (m->seller[0] && strcmp(co->country, m->seller) == 0) || m->suppliers[i].role == DS_SUP_JOINT_VENTURE))
+            m->suppliers[ns++] = m->suppliers[i];
+    }
+    m->nsuppliers = ns;
+
+    /* system: the one variant named, else the family */
+    if (root) {
+        const char *sys = (nvariant_names == 1 && !root_named && variant_idx >= 0) ? sys_of(ex, variant_idx)->id : root->id;
+        ds_strlcpy(m->system, sys, sizeof m->system);
+    }
+    if (qty >= 0) {
+        m->quantity = qty;
+        set_evidence(ex, m, "quantity", qty_clause);
+    } else if (m->nvariants > 1) {
+        int64_t sum = 0;
+        for (int i = 0; i < m->nvariants; i++)
+            sum += m->variants[i].quantity;
+        m->quantity = sum;
+    }
+    if (split_prime > 0 && m->quantity > split_prime && m->nvariants == 0 && root) {
+        /* "X will build 116 ..., the rest will be a Polish variant" */
+        ds_strlcpy(m->variants[0].system, root->id, sizeof m->variants[0].system);
+        m->variants[0].quantity = split_prime;
+        m->nvariants = 1;
+        char vid[24] = "";
+        if (local_rest && rest_variant)
+            ds_strlcpy(vid, rest_variant, sizeof vid);
+        else if (local_rest && local_suffix)
+            snprintf(vid, sizeof vid, "%s%s", root->id, local_suffix);
+        if (vid[0] && ds_catalog_system(cat, vid)) {
+            ds_strlcpy(m->variants[1].system, vid, sizeof m->variants[1].system);
+            m->variants[1].quantity = rest_qty > 0 ? rest_qty : m->quantity - split_prime;
+            m->nvariants = 2;
+        }
+    }
+
+    /* stage and status */
+    ds_stage stage = DS_STAGE_EXECUTIVE;
+    if (cues & BIT(CUE_JV))
+        stage = DS_STAGE_JOINT_VENTURE;
+    else if (cues & BIT(CUE_OPTION) && (cues & BIT(CUE_SIGNED)))
+        stage = DS_STAGE_OPTION;
+    else if (cues & BIT(CUE_LOA))
+        stage = DS_STAGE_LOA;
+    else if ((cues & BIT(CUE_FRAMEWORK)) && !(cues & BIT(CUE_EXECUTIVE)) && !batch && !another)
+        stage = DS_STAGE_FRAMEWORK;
+    else if (cues & BIT(CUE_APPROVAL))
+        stage = DS_STAGE_APPROVAL;
+    else if ((cues & BIT(CUE_SELECTION)) && !(cues & BIT(CUE_SIGNED)))
+        stage = DS_STAGE_SELECTION;
+    else if ((cues & BIT(CUE_DELIVERY)) && !(cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))))
+        stage = DS_STAGE_DELIVERY;
+    m->stage = stage;
+    if (stage == DS_STAGE_DELIVERY)
+        m->status = DS_STATUS_DELIVERED;
+    else if (stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)
+        m->status = DS_STATUS_PLANNED;
+    else if (cues & BIT(CUE_SIGNED))
+        m->status = DS_STATUS_SIGNED;
+    else if (cues & (BIT(CUE_PLANNED) | BIT(CUE_CEREMONY)))
+        m->status = DS_STATUS_PLANNED;
+    else
+        m->status = DS_STATUS_SIGNED;
+    if (m->status == DS_STATUS_SIGNED && signing != DS_NO_DATE) {
+        m->signing_date = signing;
+        int y, mo, d;
+        ds_civil_from_days(signing, &y, &mo, &d);
+        m->signing_year = y;
+        set_evidence(ex, m, "signing_date", date_clause);
+    }
+    m->announce_date = pubday;
+    if (place_clause && m->status == DS_STATUS_SIGNED)
+        set_evidence(ex, m, "place", place_clause);
+    else
+        m->place[0] = '\0';
+    if (batch > 0) {
+        m->batch = batch;
+    }
+    if (money) {
+        int y = m->signing_year ? m->signing_year : pubyear;
+        money_to_value(ex, money, usd_money, y, &m->value);
+        m->value.combined = money_combined;
+        set_evidence(ex, m, "value", money_clause);
+    }
+    if (another || batch > 1)
+        m->rels[m->nrels++] = (ds_relhint){DS_REL_NEXT_BATCH, "", 0, -1, batch > 1 ? batch - 1 : 0};
+    if (m->stage == DS_STAGE_OPTION && m->nrels < DS_MAX_RELS)
+        m->rels[m->nrels++] = (ds_relhint){DS_REL_OPTION_EXERCISE, "", 0, -1, 0};
+    (void)a;
+}
+
+/* Context mention of family fm from context clauses (an earlier deal recalled). */
+/* A context clause recalls family fm when it names it, or when it names no
+ * system and another clause of its sentence does ("... placed under the 2022
+ * framework agreement, after the first contract for 180 K2GF tanks"). */
+static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    const clause *c = &ex->clauses[ci];
+    if (clause_has_family(ex, c, fm))
+        return 1;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+        if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM)
+            return 0;
+    for (size_t cj = 0; cj < ex->nclauses; cj++)
+        if (cj != ci && ex->clauses[cj].sent == c->sent && clause_has_family(ex, &ex->clauses[cj], fm))
+            return 1;
+    return 0;
+}
+
+static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const ds_mention *primary, int32_t pubday,
+                         ds_mention *m)
+{
+    int pubyear = 0, pm_, pd_;
+    if (pubday != DS_NO_DATE)
+        ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
+    const ds_system *root = ds_catalog_system(ex->cat, fm->family);
+    int found = 0;
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (!c->context || !context_family(ex, ci, fm))
+            continue;
+        if ((want == DS_STAGE_FRAMEWORK) != ((c->cues & BIT(CUE_FRAMEWORK)) != 0))
+            continue;
+        found = 1;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_YEAR && !m->signing_year && (pubyear == 0 || it->num < pubyear)) {
+                m->signing_year = (int)it->num;
+                set_evidence(ex, m, "signing_date", c);
+            }
+            if (it->type == IT_DATE && m->signing_date == DS_NO_DATE) {
+                int y, mo, d;
+                ds_civil_from_days(it->date, &y, &mo, &d);
+                m->signing_date = it->date;
+                m->signing_year = y;
+            }
+            if (it->type == IT_QTY && m->quantity < 0 &&
+                ((it->target_sys >= 0 && strcmp(sys_of(ex, it->target_sys)->family, fm->family) == 0) ||
+                 (it->target_sys < 0 && root && it->unit && strcmp(it->unit, root->category) == 0))) {
+                m->quantity = (int64_t)it->num;
+                set_evidence(ex, m, "quantity", c);
+            }
+            if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !m->batch) {
+                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
+                    if (ex->items[k2].type == IT_CUE &&
+                        (ex->items[k2].cue == CUE_BATCHWORD || ex->items[k2].cue == CUE_EXECUTIVE ||
+                         (ex->items[k2].cue == CUE_DEAL && strncmp(lexicon[ex->items[k2].idx].text, "contract", 8) == 0)))
+                        m->batch = (int)it->num;
+            }
+            if (it->type == IT_CUE && it->cue == CUE_CONTEXT && strcmp(lexicon[it->idx].text, "first batch") == 0)
+                m->batch = 1;
+            if (it->type == IT_CUE && it->cue == CUE_CONTEXT && strcmp(lexicon[it->idx].text, "first executive contract") == 0)
+                m->batch = 1;
+            const char *iso3;
+            if (country_of_item(ex, it, &iso3) && !m->buyer[0] && root && strcmp(iso3, root->origin) != 0)
+                ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
+        }
+    }
+    if (!found)
+        return 0;
+    m->role = DS_ROLE_CONTEXT;
+    ds_strlcpy(m->family, fm->family, sizeof m->family);
+    if (root) {
+        ds_strlcpy(m->system, root->id, sizeof m->system);
+        ds_strlcpy(m->seller, root->origin, sizeof m->seller);
+    }
+    if (!m->buyer[0] && primary)
+        ds_strlcpy(m->buyer, primary->buyer, sizeof m->buyer);
+    m->stage = want;
+    m->status = DS_STATUS_SIGNED;
+    return 1;
+}
+
+/* ---- SimHash -------------------------------------------------------------- */
+
+uint64_t ds_simhash(const char *f, size_t len)
+{
+    int acc[64] = {0};
+    size_t w[3] = {0, 0, 0}, wl[3] = {0, 0, 0};
+    int nw = 0;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && !is_alnum(f[i]))
+            i++;
+        size_t s = i;
+        while (i < len && is_alnum(f[i]))
+            i++;
+        if (i == s)
+            break;
+        w[0] = w[1]; wl[0] = wl[1];
+        w[1] = w[2]; wl[1] = wl[2];
+        w[2] = s; wl[2] = i - s;
+        if (++nw < 3)
+            continue;
+        uint64_t h = ds_hash64(f + w[0], wl[0], 1) ^ (ds_hash64(f + w[1], wl[1], 2) * 31) ^ (ds_hash64(f + w[2], wl[2], 3) * 131);
+        for (int b = 0; b < 64; b++)
+            acc[b] += (h >> b) & 1 ? 1 : -1;
+    }
+    uint64_t out = 0;
+    for (int b = 0; b < 64; b++)
+        if (acc[b] > 0)
+            out |= (uint64_t)1 << b;
+    return out;
+}
+
+static void debug_dump(const ds_extractor *ex)
+{
+    static const char *const types[] = {"ent", "cue", "num", "money", "qty", "year", "date"};
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        fprintf(stderr, "clause %zu (sent %d)%s cues=%llx deal=%d: %.*s\n", ci, c->sent, c->context ? " CONTEXT" : "",
+                (unsigned long long)c->cues, clause_is_deal(c), c->end - c->start, ex->fold + c->start);
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            fprintf(stderr, "   %-5s %.*s num=%g cue=%d%s\n", types[it->type], it->end - it->start, ex->fold + it->start,
+                    it->num, it->cue, it->used ? " used" : "");
+        }
+    }
+}
+
+/* ---- driver ---------------------------------------------------------------- */
+
+int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, char *err, size_t errlen)
+{
+    ex->nout = ex->nitems = ex->nclauses = ex->nsents = 0;
+    *out = NULL;
+    if (a->len + 1 > ex->foldcap) {
+        size_t cap = a->len + 1 > 4096 ? a->len + 1 : 4096;
+        char *nf = realloc(ex->fold, cap);
+        if (!nf)
+            return -2;
+        ex->fold = nf;
+        unsigned *nm = realloc(ex->map, cap * sizeof *nm);
+        if (!nm)
+            return -2;
+        ex->map = nm;
+        ex->foldcap = cap;
+    }
+    size_t bad = 0;
+    long flen = ds_fold(a->body, a->len, ex->fold, ex->foldcap, ex->map, &bad);
+    if (flen < 0) {
+        snprintf(err, errlen, "article %s: invalid UTF-8 at byte %zu of the body", a->id ? a->id : "?", bad);
+        return -1;
+    }
+    int len = (int)flen;
+    ex->flen = len;
+    ex->fold[len] = '\0';
+    ex->map[len] = (unsigned)a->len;
+    int32_t pubday = a->published == DS_NO_TIME ? DS_NO_DATE : (int32_t)(a->published / 86400000);
+    int pubyear = 0, pm_, pd_;
+    if (pubday != DS_NO_DATE)
+        ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
+
+    if (split_sentences(ex, a->body, len))
+        return -2;
+    /* clauses: cut a sentence where a clause cue introduces an earlier deal */
+    for (size_t si = 0; si < ex->nsents; si++) {
+        int s = ex->sents[si].start, e = ex->sents[si].end;
+        size_t first = ex->nitems;
+        int cl = (int)ex->nclauses;
+        if (scan_clause(ex, a->body, s, e, cl))
+            return -2;
+        int cs = s;
+        size_t ci0 = first;
+        for (size_t k = first; k <= ex->nitems; k++) {
+            int last = k == ex->nitems;
+            if (!last && !(ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs))
+                continue;
+            int ce = last ? e : ex->items[k].start;
+            GROW(ex->clauses, ex->nclauses, ex->clausecap);
+            ex->clauses[ex->nclauses++] = (clause){cs, ce, (int)si, 0, 0, (int)ci0, (int)(k - ci0)};
+            cs = ce;
+            ci0 = k;
+        }
+        for (size_t c = (size_t)cl; c < ex->nclauses; c++) {
+            clause *cc = &ex->clauses[c];
+            for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++)
+                ex->items[k].clause = (int)c;
+            interpret_numbers(ex, a->body, (size_t)cc->first_item, (size_t)(cc->first_item + cc->nitems), pubday);
+            for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+                const item *it = &ex->items[k];
+                if (it->type == IT_CUE && it->cue)
+                    cc->cues |= BIT(it->cue);
+                if (it->type == IT_YEAR && pubyear && it->num < pubyear)
+                    cc->context = 1;
+                if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date < pubday - 180)
+                    cc->context = 1;
+            }
+            if (cc->cues & BIT(CUE_CONTEXT))
+                cc->context = 1;
+        }
+    }
+
+    if (ex->debug)
+        debug_dump(ex);
+
+    /* families and whether each is reported as news */
+    fam fams[MAX_FAMS];
+    int nfams = 0;
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        clause *c = &ex->clauses[ci];
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            int fi = -1;
+            if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+                fi = fam_index(fams, &nfams, sys_of(ex, it->idx)->family, 0);
+            if (fi < 0)
+                continue;
+            if (clause_is_deal(c) && !fams[fi].primary) {
+                fams[fi].primary = 1;
+            }
+            if (clause_is_deal(c))
+                fams[fi].nprimary_clauses++;
+        }
+    }
+    int nprimary = 0;
+    for (int i = 0; i < nfams; i++)
+        nprimary += fams[i].primary;
+    if (nprimary == 0) {
+        /* no named system: a generic one ("missile systems") in a deal clause */
+        for (size_t ci = 0; ci < ex->nclauses; ci++) {
+            clause *c = &ex->clauses[ci];
+            if (!clause_is_deal(c) || !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_JV))))
+                continue;
+            for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+                const item *it = &ex->items[k];
+                if (it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, "unit") != 0 &&
+                    strcmp(lexicon[it->idx].str, "vehicle") != 0 && strcmp(lexicon[it->idx].str, "support_vehicle") != 0) {
+                    int fi = fam_index(fams, &nfams, lexicon[it->idx].str, 1);
+                    if (fi >= 0 && !fams[fi].primary) {
+                        fams[fi].primary = 1;
+                        nprimary++;
+                    }
+                    break;
+                }
+            }
+            if (nprimary)
+                break;
+        }
+    }
+
+    ds_mention *m;
+    const ds_mention *first_primary = NULL;
+    int ordinal = 0;
+    for (int i = 0; i < nfams; i++) {
+        if (!fams[i].primary)
+            continue;
+        if (push_mention(ex, &m))
+            return -2;
+        m->role = DS_ROLE_PRIMARY;
+        build_primary(ex, a->body, a, &fams[i], nprimary, pubday, m);
+        /* a deal needs a buyer and some substance */
+        if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
+                             m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED)) {
+            ex->nout--;
+            continue;
+        }
+        ds_mention_block_key(m);
+        char idbuf[256];
+        int n = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, ordinal++);
+        ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
+        if (!first_primary)
+            first_primary = m;
+    }
+    size_t nprim = ex->nout;
+    for (int fi = 0; fi < 2 * nfams; fi++) {
+        int i = fi / 2;
+        ds_stage want = fi % 2 ? DS_STAGE_FRAMEWORK : DS_STAGE_EXECUTIVE;
+        if (fams[i].generic)
+            continue;
+        if (push_mention(ex, &m))
+            return -2;
+        if (!build_context(ex, &fams[i], want, nprim ? &ex->out[0] : NULL, pubday, m) || !m->buyer[0]) {
+            ex->nout--;
+            continue;
+        }
+        ds_mention_block_key(m);
+        char idbuf[256];
+        int n = snprintf(idbuf, sizeof idbuf, "%s|c|%s|%d", a->id ? a->id : "", m->family, ordinal++);
+        ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
+        /* the primary of the same family follows this earlier deal */
+        for (size_t p = 0; p < nprim; p++) {
+            ds_mention *pm = &ex->out[p];
+            if (strcmp(pm->family, m->family) != 0 || pm->nrels >= DS_MAX_RELS)
+                continue;
+            ds_relation rel = m->stage == DS_STAGE_FRAMEWORK ? DS_REL_EXECUTES_FRAMEWORK : DS_REL_NEXT_BATCH;
+            int merged = 0;
+            for (int r = 0; r < pm->nrels; r++)
+                if (pm->rels[r].relation == rel && !pm->rels[r].year) {
+                    pm->rels[r].year = m->signing_year;
+                    pm->rels[r].quantity = m->quantity;
+                    if (m->batch)
+                        pm->rels[r].batch = m->batch;
+                    merged = 1;
+                }
+            if (!merged)
+                pm->rels[pm->nrels++] = (ds_relhint){rel, "", m->signing_year, m->quantity, m->batch};
+        }
+    }
+    uint64_t sh = ds_simhash(ex->fold, (size_t)len);
+    for (size_t i = 0; i < ex->nout; i++) {
+        ds_mention *x = &ex->out[i];
+        x->src.kind = DS_SRC_ARTICLE;
+        ds_strlcpy(x->src.id, a->id ? a->id : "", sizeof x->src.id);
+        ds_strlcpy(x->src.outlet, a->outlet ? a->outlet : "", sizeof x->src.outlet);
+        x->src.published = a->published;
+        x->src.text_hash = sh;
+    }
+    *out = ex->out;
+    return (int)ex->nout;
+}

@@ -1,0 +1,73 @@
+#include "kafka.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ds_kafka_set(rd_kafka_conf_t *conf, const char *key, const char *value, char *err, size_t errlen)
+{
+    char e[512];
+    if (rd_kafka_conf_set(conf, key, value, e, sizeof e) != RD_KAFKA_CONF_OK) {
+        snprintf(err, errlen, "kafka property %s: %s", key, e);
+        return -1;
+    }
+    return 0;
+}
+
+rd_kafka_conf_t *ds_kafka_conf(const ds_config *cfg, char *err, size_t errlen)
+{
+    int have_bootstrap = 0;
+    for (size_t i = 0; i < cfg->nrdkafka; i++)
+        if ((strcmp(cfg->rdkafka[i].key, "bootstrap.servers") == 0 ||
+             strcmp(cfg->rdkafka[i].key, "metadata.broker.list") == 0) &&
+            cfg->rdkafka[i].value[0])
+            have_bootstrap = 1;
+    if (!have_bootstrap) {
+        snprintf(err, errlen,
+                 "no Kafka brokers configured: give -b host:port (or DEALSTREAM_BOOTSTRAP_SERVERS, "
+                 "or bootstrap.servers in a -F file); 'dealstream broker' starts an embedded one");
+        return NULL;
+    }
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    for (size_t i = 0; i < cfg->nrdkafka; i++)
+        if (ds_kafka_set(conf, cfg->rdkafka[i].key, cfg->rdkafka[i].value, err, errlen)) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    return conf;
+}
+
+int ds_kafka_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t **parts, char *err,
+                        size_t errlen)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+    rd_kafka_topic_destroy(rkt);
+    if (e) {
+        snprintf(err, errlen, "metadata for topic %s: %s", topic, rd_kafka_err2str(e));
+        return -1;
+    }
+    int n = -1;
+    for (int i = 0; i < md->topic_cnt; i++) {
+        if (strcmp(md->topics[i].topic, topic) != 0)
+            continue;
+        if (md->topics[i].err) {
+            snprintf(err, errlen, "topic %s: %s", topic, rd_kafka_err2str(md->topics[i].err));
+            break;
+        }
+        n = md->topics[i].partition_cnt;
+        *parts = malloc(sizeof **parts * (size_t)(n ? n : 1));
+        if (!*parts) {
+            snprintf(err, errlen, "out of memory");
+            n = -1;
+            break;
+        }
+        for (int p = 0; p < n; p++)
+            (*parts)[p] = md->topics[i].partitions[p].id;
+    }
+    if (n < 0 && !err[0])
+        snprintf(err, errlen, "topic %s not found", topic);
+    rd_kafka_metadata_destroy(md);
+    return n;
+}

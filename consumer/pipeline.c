@@ -1,0 +1,384 @@
+#include "pipeline.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+#define DS_MAX_BODY_DEFAULT (512 * 1024)
+
+static void fail_set(ds_fail *fail, const char *stage, const char *cls, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#include <stdarg.h>
+static void fail_set(ds_fail *fail, const char *stage, const char *cls, const char *fmt, ...)
+{
+    fail->stage = stage;
+    fail->cls = cls;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(fail->msg, sizeof fail->msg, fmt, ap);
+    va_end(ap);
+}
+
+int ds_pipeline_init(ds_pipeline *pl, const char *catalog_dir, char *err, size_t errlen)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->max_body = DS_MAX_BODY_DEFAULT;
+    pl->cat = ds_catalog_load(catalog_dir, err, errlen);
+    if (!pl->cat)
+        return -1;
+    pl->codec = ds_codec_new(err, errlen);
+    if (!pl->codec)
+        goto err;
+    pl->ex = ds_extractor_new(pl->cat);
+    pl->rs = ds_resolver_new(pl->cat);
+    if (!pl->ex || !pl->rs) {
+        snprintf(err, errlen, "out of memory");
+        goto err;
+    }
+    if (ds_codec_value_new(pl->codec, DS_SCHEMA_ARTICLE, &pl->article) ||
+        ds_codec_value_new(pl->codec, DS_SCHEMA_DEAL_EVENT, &pl->deal) ||
+        ds_codec_value_new(pl->codec, DS_SCHEMA_MENTION, &pl->mention) ||
+        ds_codec_value_new(pl->codec, DS_SCHEMA_CANONICAL, &pl->canon)) {
+        snprintf(err, errlen, "out of memory");
+        goto err;
+    }
+    return 0;
+err:
+    ds_pipeline_fini(pl);
+    return -1;
+}
+
+void ds_pipeline_fini(ds_pipeline *pl)
+{
+    if (pl->article.self)
+        avro_value_decref(&pl->article);
+    if (pl->deal.self)
+        avro_value_decref(&pl->deal);
+    if (pl->mention.self)
+        avro_value_decref(&pl->mention);
+    if (pl->canon.self)
+        avro_value_decref(&pl->canon);
+    ds_resolver_destroy(pl->rs);
+    ds_extractor_destroy(pl->ex);
+    ds_codec_destroy(pl->codec);
+    ds_catalog_destroy(pl->cat);
+    memset(pl, 0, sizeof *pl);
+}
+
+/* Reads a string or ["null","string"] field; NULL when null. */
+static const char *field_str(avro_value_t *rec, const char *name, size_t *len)
+{
+    avro_value_t f, b;
+    const char *s = NULL;
+    size_t sz = 0;
+    if (avro_value_get_by_name(rec, name, &f, NULL))
+        return NULL;
+    if (avro_value_get_type(&f) == AVRO_UNION) {
+        int disc;
+        if (avro_value_get_discriminant(&f, &disc) || disc == 0 || avro_value_get_current_branch(&f, &b))
+            return NULL;
+        f = b;
+    }
+    if (avro_value_get_string(&f, &s, &sz))
+        return NULL;
+    if (len)
+        *len = sz ? sz - 1 : 0;
+    return s;
+}
+
+static int field_long(avro_value_t *rec, const char *name, int64_t *v)
+{
+    avro_value_t f, b;
+    if (avro_value_get_by_name(rec, name, &f, NULL))
+        return -1;
+    if (avro_value_get_type(&f) == AVRO_UNION) {
+        int disc;
+        if (avro_value_get_discriminant(&f, &disc) || disc == 0 || avro_value_get_current_branch(&f, &b))
+            return -1;
+        f = b;
+    }
+    if (avro_value_get_type(&f) == AVRO_INT32) {
+        int32_t i;
+        if (avro_value_get_int(&f, &i))
+            return -1;
+        *v = i;
+        return 0;
+    }
+    return avro_value_get_long(&f, v) ? -1 : 0;
+}
+
+int ds_pipeline_extract(ds_pipeline *pl, const ds_article *a, const ds_mention **out, ds_fail *fail)
+{
+    char err[256];
+    if (a->len > pl->max_body) {
+        fail_set(fail, "validate", "too-big", "article %s: body of %zu bytes exceeds the limit of %zu", a->id,
+                 a->len, pl->max_body);
+        return -1;
+    }
+    int n = ds_extract(pl->ex, a, out, err, sizeof err);
+    if (n == -1) {
+        fail_set(fail, "extract", "bad-utf8", "%s", err);
+        return -1;
+    }
+    if (n < 0) {
+        fail_set(fail, "extract", "out-of-memory", "article %s: out of memory", a->id);
+        return -1;
+    }
+    return n;
+}
+
+static int article_mentions(ds_pipeline *pl, const ds_input *in, const ds_mention **out, ds_fail *fail)
+{
+    size_t idlen = 0, bodylen = 0;
+    ds_article a = {0};
+    a.id = field_str(&pl->article, "article_id", &idlen);
+    a.body = field_str(&pl->article, "body", &bodylen);
+    a.outlet = field_str(&pl->article, "outlet", NULL);
+    a.title = field_str(&pl->article, "title", NULL);
+    a.len = bodylen;
+    if (!a.id || idlen == 0 || idlen >= sizeof(((ds_mention *)0)->src.id)) {
+        fail_set(fail, "validate", "missing-field", "article_id is empty or longer than %zu bytes",
+                 sizeof(((ds_mention *)0)->src.id) - 1);
+        return -1;
+    }
+    if (!a.body || bodylen == 0) {
+        fail_set(fail, "validate", "missing-field", "article %s: empty body", a.id);
+        return -1;
+    }
+    int64_t pub;
+    a.published = field_long(&pl->article, "published", &pub) ? DS_NO_TIME : pub;
+    int n = ds_pipeline_extract(pl, &a, out, fail);
+    if (n < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        ds_mention *m = (ds_mention *)&(*out)[i];
+        ds_strlcpy(m->src.topic, in->topic ? in->topic : "", sizeof m->src.topic);
+        m->src.partition = in->partition;
+        m->src.offset = in->offset;
+    }
+    return n;
+}
+
+/* Looks up a catalog entity by any of its names. */
+static const ds_alias *find_alias(const ds_catalog *cat, const char *text, ds_ent_kind kind)
+{
+    char folded[128];
+    size_t len = strlen(text);
+    if (len >= sizeof folded)
+        return NULL;
+    long n = ds_fold(text, len, folded, sizeof folded, NULL, NULL);
+    if (n <= 0)
+        return NULL;
+    const ds_alias *first;
+    size_t cnt = ds_catalog_aliases(cat, folded, (size_t)n, &first);
+    for (size_t i = 0; i < cnt; i++)
+        if (first[i].kind == kind)
+            return &first[i];
+    return NULL;
+}
+
+int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *in, ds_mention *m, ds_fail *fail)
+{
+    const ds_catalog *cat = pl->cat;
+    ds_mention_init(m);
+    size_t idlen = 0;
+    const char *id = field_str(deal, "source_id", &idlen);
+    if (!id || idlen == 0 || idlen >= sizeof m->src.id) {
+        fail_set(fail, "validate", "missing-field", "source_id is empty or too long");
+        return -1;
+    }
+    m->src.kind = DS_SRC_DEAL_EVENT;
+    ds_strlcpy(m->src.id, id, sizeof m->src.id);
+    const char *source = field_str(deal, "source", NULL);
+    ds_strlcpy(m->src.outlet, source ? source : "", sizeof m->src.outlet);
+    int64_t reported = DS_NO_TIME;
+    field_long(deal, "reported", &reported);
+    m->src.published = reported;
+    ds_strlcpy(m->src.topic, in && in->topic ? in->topic : "", sizeof m->src.topic);
+    m->src.partition = in ? in->partition : -1;
+    m->src.offset = in ? in->offset : -1;
+
+    const char *buyer = field_str(deal, "buyer", NULL);
+    if (!buyer || !ds_catalog_country(cat, buyer)) {
+        fail_set(fail, "normalize", "unknown-country", "deal %s: buyer '%s' is not an ISO 3166 alpha-3 code of the catalog",
+                 id, buyer ? buyer : "");
+        return -1;
+    }
+    ds_strlcpy(m->buyer, buyer, sizeof m->buyer);
+    const char *system = field_str(deal, "system", NULL);
+    const ds_system *sys = system ? ds_catalog_system(cat, system) : NULL;
+    if (!sys && system) {
+        const ds_alias *al = find_alias(cat, system, DS_ENT_SYSTEM);
+        if (al)
+            sys = &cat->systems[al->index];
+    }
+    if (!sys) {
+        fail_set(fail, "normalize", "unknown-system", "deal %s: system '%s' is not in the catalog", id,
+                 system ? system : "");
+        return -1;
+    }
+    ds_strlcpy(m->system, sys->id, sizeof m->system);
+    ds_strlcpy(m->family, sys->family, sizeof m->family);
+    const char *seller = field_str(deal, "seller", NULL);
+    if (seller && !ds_catalog_country(cat, seller)) {
+        fail_set(fail, "normalize", "unknown-country", "deal %s: seller '%s' is not in the catalog", id, seller);
+        return -1;
+    }
+    ds_strlcpy(m->seller, seller ? seller : sys->origin, sizeof m->seller);
+    const char *supplier = field_str(deal, "supplier", NULL);
+    if (supplier) {
+        const ds_company *co = ds_catalog_company(cat, supplier);
+        if (!co) {
+            const ds_alias *al = find_alias(cat, supplier, DS_ENT_COMPANY);
+            co = al ? &cat->companies[al->index] : NULL;
+        }
+        if (co) {
+            ds_strlcpy(m->suppliers[0].company, co->id, sizeof m->suppliers[0].company);
+            m->suppliers[0].role = strcmp(co->country, m->buyer) == 0 ? DS_SUP_LOCAL_PRODUCER : DS_SUP_PRIME;
+            m->nsuppliers = 1;
+        }
+    }
+    int64_t v;
+    if (field_long(deal, "quantity", &v) == 0)
+        m->quantity = v;
+    avro_value_t f, b;
+    int disc = 0;
+    if (avro_value_get_by_name(deal, "value", &f, NULL) == 0 && avro_value_get_discriminant(&f, &disc) == 0 &&
+        disc == 1 && avro_value_get_current_branch(&f, &b) == 0) {
+        avro_value_t amt;
+        const char *cur = field_str(&b, "currency", NULL);
+        if (avro_value_get_by_name(&b, "amount", &amt, NULL) || ds_decimal_get(&amt, &m->value.amount) || !cur ||
+            strlen(cur) != 3) {
+            fail_set(fail, "normalize", "bad-value", "deal %s: value needs an amount and an ISO 4217 currency", id);
+            return -1;
+        }
+        m->value.set = 1;
+        ds_strlcpy(m->value.currency, cur, sizeof m->value.currency);
+    }
+    int e;
+    if (avro_value_get_by_name(deal, "stage", &f, NULL) == 0 && avro_value_get_enum(&f, &e) == 0)
+        m->stage = (ds_stage)e;
+    if (avro_value_get_by_name(deal, "status", &f, NULL) == 0 && avro_value_get_enum(&f, &e) == 0)
+        m->status = (ds_status)e;
+    if (field_long(deal, "signing_date", &v) == 0) {
+        int y, mo, d;
+        m->signing_date = (int32_t)v;
+        ds_civil_from_days(m->signing_date, &y, &mo, &d);
+        m->signing_year = y;
+    }
+    if (reported != DS_NO_TIME)
+        m->announce_date = (int32_t)(reported / 86400000);
+    const char *place = field_str(deal, "place", NULL);
+    if (place)
+        ds_strlcpy(m->place, place, sizeof m->place);
+    if (field_long(deal, "batch", &v) == 0 && v > 0 && v < 100)
+        m->batch = (int)v;
+    const char *parent = field_str(deal, "parent_ref", NULL);
+    if (parent && parent[0]) {
+        const ds_refdeal *ref = ds_catalog_ref(cat, parent);
+        ds_relhint *h = &m->rels[m->nrels++];
+        h->relation = ref && ref->stage && strcmp(ref->stage, "framework") == 0 ? DS_REL_EXECUTES_FRAMEWORK
+                      : ref && ref->stage && strcmp(ref->stage, "joint_venture") == 0 ? DS_REL_ENABLED_BY_JV
+                      : m->stage == DS_STAGE_OPTION ? DS_REL_OPTION_EXERCISE : DS_REL_NEXT_BATCH;
+        ds_strlcpy(h->ref, parent, sizeof h->ref);
+        h->quantity = -1;
+    }
+    if (m->value.set) {
+        if (strcmp(m->value.currency, "USD") == 0) {
+            m->value.usd = m->value.amount;
+        } else {
+            int year = m->signing_year;
+            if (!year && reported != DS_NO_TIME) {
+                int mo, d;
+                ds_civil_from_days((int32_t)(reported / 86400000), &year, &mo, &d);
+            }
+            double rate = ds_catalog_rate(cat, m->value.currency, year);
+            m->value.usd = rate > 0 ? (int64_t)((double)m->value.amount / rate + 0.5) : -1;
+        }
+    }
+    ds_mention_block_key(m);
+    char idbuf[192];
+    int n = snprintf(idbuf, sizeof idbuf, "deal|%s", m->src.id);
+    ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
+    return 0;
+}
+
+int ds_pipeline_mentions(ds_pipeline *pl, const ds_input *in, const ds_mention **out, ds_fail *fail)
+{
+    char err[512];
+    avro_value_t *val = in->kind == DS_INPUT_ARTICLE ? &pl->article : &pl->deal;
+    ds_schema_id sid = in->kind == DS_INPUT_ARTICLE ? DS_SCHEMA_ARTICLE : DS_SCHEMA_DEAL_EVENT;
+    int rc = ds_codec_decode(pl->codec, sid, in->data, in->len, val, err, sizeof err);
+    if (rc) {
+        fail_set(fail, "decode", ds_codec_strerror(rc), "%s", err);
+        return -1;
+    }
+    if (in->kind == DS_INPUT_ARTICLE)
+        return article_mentions(pl, in, out, fail);
+    if (ds_pipeline_normalize(pl, val, in, &pl->norm, fail))
+        return -1;
+    *out = &pl->norm;
+    return 1;
+}
+
+int ds_pipeline_encode_mention(ds_pipeline *pl, const ds_mention *m, ds_buf *out)
+{
+    if (ds_mention_to_avro(m, &pl->mention))
+        return -1;
+    return ds_codec_encode(pl->codec, DS_SCHEMA_MENTION, &pl->mention, DS_FRAME_SINGLE_OBJECT, out) ? -1 : 0;
+}
+
+int ds_pipeline_resolve(ds_pipeline *pl, const ds_mention *m, ds_emit_fn emit, void *opaque, ds_fail *fail)
+{
+    ds_changes ch = {0};
+    int rc = ds_resolver_add(pl->rs, m, &ch);
+    if (rc == -2) {
+        fail_set(fail, "resolve", "invalid-mention", "mention %s of %s: empty id or block key", m->mention_id,
+                 m->src.id);
+        return -1;
+    }
+    if (rc < 0) {
+        fail_set(fail, "resolve", "out-of-memory", "resolving mention %s: out of memory", m->mention_id);
+        return -1;
+    }
+    ds_buf out;
+    ds_buf_init(&out);
+    for (size_t i = 0; i < ch.n; i++) {
+        avro_value_reset(&pl->canon);
+        ds_buf_reset(&out);
+        if (ds_canon_to_avro(ch.items[i], &pl->canon) ||
+            ds_codec_encode(pl->codec, DS_SCHEMA_CANONICAL, &pl->canon, DS_FRAME_SINGLE_OBJECT, &out)) {
+            fail_set(fail, "encode", "encode-failed", "deal %s: %s", ch.items[i]->deal_id, avro_strerror());
+            ds_buf_free(&out);
+            return -1;
+        }
+        if (emit(opaque, ch.items[i]->deal_id, out.data, out.len)) {
+            fail_set(fail, "produce", "produce-failed", "deal %s: could not be queued", ch.items[i]->deal_id);
+            ds_buf_free(&out);
+            return -1;
+        }
+    }
+    ds_buf_free(&out);
+    return (int)ch.n;
+}
+
+int ds_pipeline_mentions_json(ds_pipeline *pl, ds_input_kind kind, json_t *rec, const ds_input *in,
+                              const ds_mention **out, ds_fail *fail)
+{
+    char err[512];
+    avro_value_t *val = kind == DS_INPUT_ARTICLE ? &pl->article : &pl->deal;
+    ds_schema_id sid = kind == DS_INPUT_ARTICLE ? DS_SCHEMA_ARTICLE : DS_SCHEMA_DEAL_EVENT;
+    int rc = ds_codec_from_json(pl->codec, sid, rec, val, err, sizeof err);
+    if (rc) {
+        fail_set(fail, "decode", ds_codec_strerror(rc), "%s", err);
+        return -1;
+    }
+    if (kind == DS_INPUT_ARTICLE)
+        return article_mentions(pl, in, out, fail);
+    if (ds_pipeline_normalize(pl, val, in, &pl->norm, fail))
+        return -1;
+    *out = &pl->norm;
+    return 1;
+}

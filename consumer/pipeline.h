@@ -1,0 +1,84 @@
+/* pipeline.h: the Kafka-free processing steps, shared by `run`, `replay`,
+ * `extract` and the tests.
+ *
+ *   input bytes --decode--> ArticleEvent --extract--+
+ *   input bytes --decode--> DealEvent --normalize---+--> DealMention[]
+ *   DealMention --resolve--> CanonicalDeal records to publish
+ *
+ * A failure carries what a dead-letter record needs: the stage that failed,
+ * a stable error class and a one-line message.
+ *
+ * @locality one thread per pipeline (it reuses its codec values). */
+#ifndef DS_PIPELINE_H
+#define DS_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "codec.h"
+#include "extract.h"
+#include "mention.h"
+#include "resolve.h"
+
+typedef struct ds_fail {
+    const char *stage;  /* "decode", "validate", "extract", "normalize", "resolve", "encode" */
+    const char *cls;    /* stable class, e.g. "bad-magic", "bad-utf8", "missing-field" */
+    char msg[512];
+} ds_fail;
+
+typedef enum { DS_INPUT_ARTICLE, DS_INPUT_DEAL } ds_input_kind;
+
+/* One input record as consumed. */
+typedef struct ds_input {
+    ds_input_kind kind;
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    const void *data;
+    size_t len;
+} ds_input;
+
+typedef struct ds_pipeline {
+    ds_catalog *cat;
+    ds_codec *codec;
+    ds_extractor *ex;
+    ds_resolver *rs;
+    avro_value_t article;   /* reused decode targets and encode sources */
+    avro_value_t deal;
+    avro_value_t mention;
+    avro_value_t canon;
+    ds_mention norm;        /* the mention of a deal event */
+    size_t max_body;
+} ds_pipeline;
+
+/* Loads the catalog from catalog_dir and sets up every stage. Returns 0, or
+ * -1 with a message in err (a bad catalog names file and line). */
+int ds_pipeline_init(ds_pipeline *pl, const char *catalog_dir, char *err, size_t errlen);
+void ds_pipeline_fini(ds_pipeline *pl);
+
+/* Decodes and validates one input and yields its mentions (*out valid until
+ * the next call). Returns the count (>= 0) or -1 with *fail set. */
+int ds_pipeline_mentions(ds_pipeline *pl, const ds_input *in, const ds_mention **out, ds_fail *fail);
+
+/* Extracts the mentions of an article given as fields (the extract command). */
+int ds_pipeline_extract(ds_pipeline *pl, const ds_article *a, const ds_mention **out, ds_fail *fail);
+
+/* Maps a DealEvent (a value of the reader schema) to a mention. */
+int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *in, ds_mention *m, ds_fail *fail);
+
+/* Called for every record to publish: key and Avro single-object value. */
+typedef int (*ds_emit_fn)(void *opaque, const char *key, const void *val, size_t len);
+
+/* Resolves one mention and emits every canonical record it changed. Returns
+ * the number emitted or -1 with *fail set. */
+int ds_pipeline_resolve(ds_pipeline *pl, const ds_mention *m, ds_emit_fn emit, void *opaque, ds_fail *fail);
+
+/* Encodes a mention (single-object) into out. */
+int ds_pipeline_encode_mention(ds_pipeline *pl, const ds_mention *m, ds_buf *out);
+
+/* As ds_pipeline_mentions, for a record in its JSON form (files, stdin). */
+int ds_pipeline_mentions_json(ds_pipeline *pl, ds_input_kind kind, json_t *rec, const ds_input *in,
+                              const ds_mention **out, ds_fail *fail);
+
+#endif

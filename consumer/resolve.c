@@ -1,0 +1,2328 @@
+/* resolve.c: dedup, merge and link of deal mentions (see resolve.h for the
+ * rules). Every add recomputes the block of the mention from its set of
+ * mentions, in mention_id order, so nothing depends on arrival order except
+ * revision numbers. */
+#include "resolve.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "codec.h"
+#include "util.h"
+
+const char *const ds_via_names[DS_VIA__COUNT] = {"state", "context", "reference"};
+
+#define DAY_MS 86400000LL
+#define EXACT_DAYS 45      /* two known signing dates of one deal */
+#define PLANNED_DAYS 30    /* a planned signing happens within this after the report */
+#define REPORT_LAG_DAYS 45 /* a signing is reported within this after it happened */
+#define HAMMING_DUP 3
+
+/* Stage classes: mentions of different classes are never one deal. */
+enum { CLS_NONE, CLS_PRE, CLS_FRAMEWORK, CLS_CONTRACT, CLS_OPTION, CLS_JV };
+
+/* What a stored mention is for, recomputed on every pass. */
+enum { K_IGNORE, K_CONTEXT, K_DELIVERY, K_STRONG, K_WEAK };
+
+typedef struct rev {
+    char id[17];
+    char anchor[17]; /* mention_id whose cluster holds this id's deal */
+    int retired;
+    int unknown; /* restored from the changelog: retired or not is unknown */
+    int64_t revision;
+    uint64_t hash;
+} rev;
+
+typedef struct block {
+    char key[64];
+    ds_mention **ms; /* sorted by mention_id; each malloc'd, never moved */
+    size_t nms, capms;
+    ds_canon **deals; /* live deals, sorted by deal_id */
+    size_t ndeals;
+    rev *revs; /* sorted by id */
+    size_t nrevs, caprevs;
+    struct block **deps; /* blocks whose links read our deals */
+    size_t ndeps, capdeps;
+    uint64_t refsig;
+    int restored; /* awaiting ds_resolver_restore_finish */
+} block;
+
+struct ds_resolver {
+    const ds_catalog *cat;
+    block **tab; /* open addressing, linear probing */
+    size_t tabcap, nblocks;
+    size_t nmentions;
+    ds_canon **out; /* changes of the current add */
+    size_t nout, capout;
+    ds_canon **retired; /* retired records of the current add (owned) */
+    size_t nretired, capretired;
+    const ds_canon **all; /* ds_resolver_deals scratch */
+    ds_deal_rev *revout;  /* ds_resolver_block_state scratch */
+    int cross_block;      /* links may name deals of other blocks */
+};
+
+/* recompute() flags */
+#define RC_CASCADE 1 /* recompute the blocks that read ours when our refs change */
+#define RC_QUIET 2   /* install deals only: no revisions, no output */
+
+/* Per-mention facts of one recompute. */
+typedef struct minfo {
+    const ds_mention *m;
+    int kind, cls;
+    int has_t, exact;
+    int32_t lo, hi;     /* signing window in days when has_t */
+    int64_t usd;        /* value in USD cents, -1 unknown */
+    int64_t pub;        /* published, INT64_MAX when unknown (sorts last) */
+    const char *dup_of; /* source id this mention's source repeats, or NULL */
+    int cluster;        /* index into the cluster table, -1 none */
+} minfo;
+
+typedef struct cluster {
+    int *mem; /* member indexes into minfo (ascending) */
+    size_t nmem;
+    int *del; /* attached delivery mentions */
+    size_t ndel, capdel;
+    int anchor;
+    char id[17];
+    /* summary, used to attach deliveries */
+    int cls, anysigned, batch, year;
+    int32_t date;
+    int64_t qty;
+    ds_canon *c;
+} cluster;
+
+/* Context of one block recompute. */
+typedef struct rctx {
+    ds_resolver *rs;
+    block *b;
+    minfo *mi;
+    size_t n;
+    cluster *cl;
+    size_t ncl;
+} rctx;
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int32_t day_of(int64_t ms)
+{
+    int64_t d = ms >= 0 ? ms / DAY_MS : -((-ms + DAY_MS - 1) / DAY_MS);
+    return (int32_t)d;
+}
+
+static int year_of(int32_t days)
+{
+    int y, mo, d;
+    ds_civil_from_days(days, &y, &mo, &d);
+    return y;
+}
+
+static int stage_class(ds_stage s)
+{
+    switch (s) {
+    case DS_STAGE_SELECTION:
+    case DS_STAGE_APPROVAL: return CLS_PRE;
+    case DS_STAGE_FRAMEWORK: return CLS_FRAMEWORK;
+    case DS_STAGE_LOA:
+    case DS_STAGE_EXECUTIVE: return CLS_CONTRACT;
+    case DS_STAGE_OPTION: return CLS_OPTION;
+    case DS_STAGE_JOINT_VENTURE: return CLS_JV;
+    default: return CLS_NONE;
+    }
+}
+
+static int ref_class(const char *stage)
+{
+    if (!stage)
+        return CLS_NONE;
+    if (strcmp(stage, "framework") == 0)
+        return CLS_FRAMEWORK;
+    if (strcmp(stage, "executive") == 0)
+        return CLS_CONTRACT;
+    if (strcmp(stage, "option") == 0)
+        return CLS_OPTION;
+    if (strcmp(stage, "joint_venture") == 0)
+        return CLS_JV;
+    return CLS_NONE;
+}
+
+static int64_t iabs64(int64_t v) { return v < 0 ? -v : v; }
+
+/* |a - b| <= frac * max(a, b), for non-negative a and b. */
+static int within(int64_t a, int64_t b, double frac)
+{
+    int64_t mx = a > b ? a : b;
+    return (double)iabs64(a - b) <= frac * (double)mx;
+}
+
+static int mention_year(const ds_mention *m)
+{
+    if (m->signing_date != DS_NO_DATE)
+        return year_of(m->signing_date);
+    if (m->signing_year > 0)
+        return m->signing_year;
+    if (m->src.published != DS_NO_TIME)
+        return year_of(day_of(m->src.published));
+    return 0;
+}
+
+/* The value in USD cents: as reported, or converted at the year's rate. */
+static int64_t value_usd(const ds_catalog *cat, const ds_value *v, int year)
+{
+    if (!v->set)
+        return -1;
+    if (v->usd >= 0)
+        return v->usd;
+    if (strcmp(v->currency, "USD") == 0)
+        return v->amount;
+    double rate = ds_catalog_rate(cat, v->currency, year);
+    if (rate <= 0)
+        return -1;
+    return (int64_t)llround((double)v->amount / rate);
+}
+
+/* Fills the signing window of a mention (see resolve.h). */
+static void mention_window(minfo *x)
+{
+    const ds_mention *m = x->m;
+    x->has_t = 1;
+    x->exact = 0;
+    if (m->signing_date != DS_NO_DATE) {
+        x->lo = x->hi = m->signing_date;
+        x->exact = 1;
+    } else if (m->signing_year > 0) {
+        x->lo = ds_days_from_civil(m->signing_year, 1, 1);
+        x->hi = ds_days_from_civil(m->signing_year, 12, 31);
+    } else if (m->status == DS_STATUS_PLANNED &&
+               (m->announce_date != DS_NO_DATE || m->src.published != DS_NO_TIME)) {
+        x->lo = m->announce_date != DS_NO_DATE ? m->announce_date : day_of(m->src.published);
+        x->hi = x->lo + PLANNED_DAYS;
+    } else if (m->src.published != DS_NO_TIME) {
+        x->hi = day_of(m->src.published);
+        x->lo = x->hi - REPORT_LAG_DAYS;
+    } else {
+        x->has_t = 0;
+    }
+}
+
+static int time_compatible(const minfo *a, const minfo *b)
+{
+    if (!a->has_t || !b->has_t)
+        return 1;
+    if (a->exact && b->exact)
+        return iabs64((int64_t)a->lo - b->lo) <= EXACT_DAYS;
+    return a->lo <= b->hi && b->lo <= a->hi;
+}
+
+/* Pairwise compatibility of two deal-forming mentions of one block. */
+static int compatible(const minfo *a, const minfo *b)
+{
+    const ds_mention *x = a->m, *y = b->m;
+    if (a->cls != b->cls)
+        return 0;
+    if (x->batch > 0 && y->batch > 0 && x->batch != y->batch)
+        return 0;
+    if (x->quantity >= 0 && y->quantity >= 0 && x->quantity != y->quantity &&
+        !(a->cls == CLS_FRAMEWORK && within(x->quantity, y->quantity, 0.05)))
+        return 0;
+    if (a->usd >= 0 && b->usd >= 0 && !x->value.combined && !y->value.combined &&
+        !within(a->usd, b->usd, 0.10))
+        return 0;
+    return time_compatible(a, b);
+}
+
+static int popcount64(uint64_t v)
+{
+    int n = 0;
+    while (v) {
+        v &= v - 1;
+        n++;
+    }
+    return n;
+}
+
+/* Source order: published (unknown last), then source id. */
+static int src_cmp(const minfo *a, const minfo *b)
+{
+    if (a->pub != b->pub)
+        return a->pub < b->pub ? -1 : 1;
+    return strcmp(a->m->src.id, b->m->src.id);
+}
+
+/* ---- blocks ----------------------------------------------------------- */
+
+static uint64_t key_hash(const char *key) { return ds_hash64(key, strlen(key), 0x9e3779b97f4a7c15ULL); }
+
+static block *block_find(ds_resolver *rs, const char *key)
+{
+    if (!rs->tabcap)
+        return NULL;
+    size_t i = key_hash(key) & (rs->tabcap - 1);
+    while (rs->tab[i]) {
+        if (strcmp(rs->tab[i]->key, key) == 0)
+            return rs->tab[i];
+        i = (i + 1) & (rs->tabcap - 1);
+    }
+    return NULL;
+}
+
+static int tab_grow(ds_resolver *rs)
+{
+    size_t cap = rs->tabcap ? rs->tabcap * 2 : 64;
+    block **tab = calloc(cap, sizeof *tab);
+    if (!tab)
+        return -1;
+    for (size_t j = 0; j < rs->tabcap; j++) {
+        block *b = rs->tab[j];
+        if (!b)
+            continue;
+        size_t i = key_hash(b->key) & (cap - 1);
+        while (tab[i])
+            i = (i + 1) & (cap - 1);
+        tab[i] = b;
+    }
+    free(rs->tab);
+    rs->tab = tab;
+    rs->tabcap = cap;
+    return 0;
+}
+
+static block *block_get(ds_resolver *rs, const char *key)
+{
+    block *b = block_find(rs, key);
+    if (b)
+        return b;
+    if ((rs->nblocks + 1) * 4 > rs->tabcap * 3 && tab_grow(rs) != 0)
+        return NULL;
+    b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    ds_strlcpy(b->key, key, sizeof b->key);
+    size_t i = key_hash(key) & (rs->tabcap - 1);
+    while (rs->tab[i])
+        i = (i + 1) & (rs->tabcap - 1);
+    rs->tab[i] = b;
+    rs->nblocks++;
+    return b;
+}
+
+static void canon_free(ds_canon *c)
+{
+    if (!c)
+        return;
+    free(c->suppliers);
+    free(c->variants);
+    free(c->extras);
+    for (size_t i = 0; i < c->nclaims; i++)
+        free(c->claims[i].sources);
+    free(c->claims);
+    free(c->delivery_years);
+    free(c->sources);
+    free(c->links);
+    free(c->evidence);
+    free(c);
+}
+
+static void block_free(block *b)
+{
+    for (size_t i = 0; i < b->nms; i++)
+        free(b->ms[i]);
+    free(b->ms);
+    for (size_t i = 0; i < b->ndeals; i++)
+        canon_free(b->deals[i]);
+    free(b->deals);
+    free(b->revs);
+    free(b->deps);
+    free(b);
+}
+
+static int add_dep(block *parent, block *child)
+{
+    if (parent == child)
+        return 0;
+    for (size_t i = 0; i < parent->ndeps; i++)
+        if (parent->deps[i] == child)
+            return 0;
+    if (parent->ndeps == parent->capdeps) {
+        size_t cap = parent->capdeps ? parent->capdeps * 2 : 4;
+        block **p = realloc(parent->deps, cap * sizeof *p);
+        if (!p)
+            return -1;
+        parent->deps = p;
+        parent->capdeps = cap;
+    }
+    parent->deps[parent->ndeps++] = child;
+    return 0;
+}
+
+/* Index of the rev entry of id, or where it would go (*found = 0). */
+static size_t rev_find(const block *b, const char *id, int *found)
+{
+    size_t lo = 0, hi = b->nrevs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(b->revs[mid].id, id);
+        if (c == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = 0;
+    return lo;
+}
+
+static rev *rev_insert(block *b, size_t at, const char *id)
+{
+    if (b->nrevs == b->caprevs) {
+        size_t cap = b->caprevs ? b->caprevs * 2 : 4;
+        rev *p = realloc(b->revs, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        b->revs = p;
+        b->caprevs = cap;
+    }
+    memmove(&b->revs[at + 1], &b->revs[at], (b->nrevs - at) * sizeof *b->revs);
+    b->nrevs++;
+    rev *r = &b->revs[at];
+    memset(r, 0, sizeof *r);
+    ds_strlcpy(r->id, id, sizeof r->id);
+    return r;
+}
+
+/* ---- union-find ------------------------------------------------------- */
+
+static int uf_find(int *p, int i)
+{
+    while (p[i] != i) {
+        p[i] = p[p[i]];
+        i = p[i];
+    }
+    return i;
+}
+
+static void uf_union(int *p, int a, int b)
+{
+    a = uf_find(p, a);
+    b = uf_find(p, b);
+    if (a == b)
+        return;
+    /* the smaller index becomes the root: roots do not depend on the order of unions */
+    if (a < b)
+        p[b] = a;
+    else
+        p[a] = b;
+}
+
+/* ---- votes ------------------------------------------------------------ */
+
+typedef struct vitem {
+    int64_t v;
+    const char *s; /* string key, or NULL for a numeric vote */
+    const minfo *x;
+} vitem;
+
+static int vkey_cmp(const vitem *a, const vitem *b)
+{
+    if (a->s || b->s)
+        return strcmp(a->s ? a->s : "", b->s ? b->s : "");
+    return a->v < b->v ? -1 : a->v > b->v;
+}
+
+static int vitem_cmp(const void *pa, const void *pb)
+{
+    const vitem *a = pa, *b = pb;
+    int c = vkey_cmp(a, b);
+    return c ? c : strcmp(a->x->m->mention_id, b->x->m->mention_id);
+}
+
+/* Sorts items and returns the index of the first item of the winning group:
+ * most items, then most signed reports, then earliest report, then the
+ * smallest key. -1 when n == 0. */
+static long vote(vitem *it, size_t n)
+{
+    if (n == 0)
+        return -1;
+    qsort(it, n, sizeof *it, vitem_cmp);
+    long best = -1;
+    size_t bcnt = 0, bsig = 0;
+    int64_t bpub = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i, cnt = 0, sig = 0;
+        int64_t pub = INT64_MAX;
+        while (j < n && vkey_cmp(&it[i], &it[j]) == 0) {
+            cnt++;
+            sig += it[j].x->m->status >= DS_STATUS_SIGNED;
+            if (it[j].x->pub < pub)
+                pub = it[j].x->pub;
+            j++;
+        }
+        if (best < 0 || cnt > bcnt || (cnt == bcnt && (sig > bsig || (sig == bsig && pub < bpub)))) {
+            best = (long)i;
+            bcnt = cnt;
+            bsig = sig;
+            bpub = pub;
+        }
+        i = j;
+    }
+    return best;
+}
+
+/* Voters of a cluster: its non-duplicate members, or all when every member is
+ * a duplicate. */
+static size_t voters(const rctx *x, const cluster *k, const minfo **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < k->nmem; i++)
+        if (!x->mi[k->mem[i]].dup_of)
+            out[n++] = &x->mi[k->mem[i]];
+    if (n == 0)
+        for (size_t i = 0; i < k->nmem; i++)
+            out[n++] = &x->mi[k->mem[i]];
+    return n;
+}
+
+/* ---- systems ---------------------------------------------------------- */
+
+/* 1 when a is a strict ancestor of b (K2 of K2GF). Without the catalog's
+ * hierarchy the family root is the ancestor of every other name. */
+static int is_ancestor(const ds_catalog *cat, const char *family, const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return 0;
+    const ds_system *s = ds_catalog_system(cat, b);
+    if (s) {
+        for (int guard = 0; s && s->variant_of && guard < 16; guard++) {
+            if (strcmp(s->variant_of, a) == 0)
+                return 1;
+            s = ds_catalog_system(cat, s->variant_of);
+        }
+        return 0;
+    }
+    return strcmp(a, family) == 0;
+}
+
+/* ---- merge ------------------------------------------------------------ */
+
+static int str_ptr_cmp(const void *pa, const void *pb)
+{
+    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+typedef struct citem {
+    const minfo *x;
+    int64_t usd;
+} citem;
+
+static int citem_cmp(const void *pa, const void *pb)
+{
+    const citem *a = pa, *b = pb;
+    const ds_value *va = &a->x->m->value, *vb = &b->x->m->value;
+    if (va->combined != vb->combined)
+        return va->combined - vb->combined;
+    if ((a->usd < 0) != (b->usd < 0))
+        return a->usd < 0 ? 1 : -1;
+    if (a->usd != b->usd)
+        return a->usd < b->usd ? -1 : 1;
+    int c = strcmp(va->currency, vb->currency);
+    if (c)
+        return c;
+    if (va->amount != vb->amount)
+        return va->amount < vb->amount ? -1 : 1;
+    return strcmp(a->x->m->mention_id, b->x->m->mention_id);
+}
+
+typedef struct claimstat {
+    size_t first, n;  /* range in the sorted citems */
+    size_t nsrc, nsig;
+    int64_t pub;
+    int combined;
+    int64_t usd;
+} claimstat;
+
+/* Value claims, the chosen value and its basis. */
+static int merge_values(const rctx *x, const minfo **vs, size_t nv, ds_canon *c)
+{
+    const ds_catalog *cat = x->rs->cat;
+    citem *it = malloc((nv ? nv : 1) * sizeof *it);
+    claimstat *cs = malloc((nv ? nv : 1) * sizeof *cs);
+    int rc = -1;
+    if (!it || !cs)
+        goto out;
+    size_t n = 0;
+    for (size_t i = 0; i < nv; i++)
+        if (vs[i]->m->value.set) {
+            it[n].x = vs[i];
+            it[n].usd = vs[i]->usd;
+            n++;
+        }
+    rc = 0;
+    if (n == 0)
+        goto out;
+    qsort(it, n, sizeof *it, citem_cmp);
+    size_t ncl = 0;
+    for (size_t i = 0; i < n;) {
+        const ds_value *v0 = &it[i].x->m->value;
+        size_t j = i + 1;
+        while (j < n) {
+            const ds_value *vj = &it[j].x->m->value;
+            if (vj->combined != v0->combined)
+                break;
+            if (it[i].usd >= 0 && it[j].usd >= 0) {
+                if (!within(it[i].usd, it[j].usd, 0.01))
+                    break;
+            } else if (it[i].usd < 0 && it[j].usd < 0) {
+                if (strcmp(v0->currency, vj->currency) != 0 || !within(v0->amount, vj->amount, 0.01))
+                    break;
+            } else {
+                break;
+            }
+            j++;
+        }
+        cs[ncl].first = i;
+        cs[ncl].n = j - i;
+        cs[ncl].combined = v0->combined;
+        ncl++;
+        i = j;
+    }
+    rc = -1;
+    c->claims = calloc(ncl, sizeof *c->claims);
+    if (!c->claims)
+        goto out;
+    c->nclaims = ncl;
+    for (size_t k = 0; k < ncl; k++) {
+        ds_canon_claim *cl = &c->claims[k];
+        claimstat *st = &cs[k];
+        cl->sources = malloc(st->n * sizeof *cl->sources);
+        if (!cl->sources)
+            goto out;
+        /* representative: a signed report first, then the earliest, then smallest id */
+        size_t rep = st->first;
+        st->nsig = 0;
+        st->pub = INT64_MAX;
+        for (size_t i = st->first; i < st->first + st->n; i++) {
+            const minfo *y = it[i].x, *r = it[rep].x;
+            cl->sources[i - st->first] = y->m->src.id;
+            int ys = y->m->status >= DS_STATUS_SIGNED, rsg = r->m->status >= DS_STATUS_SIGNED;
+            if (ys > rsg || (ys == rsg && src_cmp(y, r) < 0))
+                rep = i;
+            if (y->pub < st->pub)
+                st->pub = y->pub;
+        }
+        qsort(cl->sources, st->n, sizeof *cl->sources, str_ptr_cmp);
+        size_t u = 0;
+        for (size_t i = 0; i < st->n; i++)
+            if (u == 0 || strcmp(cl->sources[u - 1], cl->sources[i]) != 0)
+                cl->sources[u++] = cl->sources[i];
+        cl->nsources = st->nsrc = u;
+        /* signed sources, counted once per source */
+        for (size_t i = 0; i < u; i++)
+            for (size_t j = st->first; j < st->first + st->n; j++)
+                if (it[j].x->m->status >= DS_STATUS_SIGNED && strcmp(it[j].x->m->src.id, cl->sources[i]) == 0) {
+                    st->nsig++;
+                    break;
+                }
+        cl->value = it[rep].x->m->value;
+        if (cl->value.usd < 0)
+            cl->value.usd = value_usd(cat, &cl->value, mention_year(it[rep].x->m));
+        st->usd = cl->value.usd;
+    }
+    /* Choose among non-combined claims when there are any. */
+    int want_combined = 1;
+    for (size_t k = 0; k < ncl; k++)
+        if (!cs[k].combined)
+            want_combined = 0;
+    long best = -1;
+    int why = 0; /* 0 unique count, 1 signed, 2 earliest, 3 smallest */
+    for (size_t k = 0; k < ncl; k++) {
+        if (cs[k].combined != want_combined)
+            continue;
+        if (best < 0) {
+            best = (long)k;
+            continue;
+        }
+        const claimstat *a = &cs[k], *b = &cs[best];
+        int better;
+        if (a->nsrc != b->nsrc)
+            better = a->nsrc > b->nsrc;
+        else if (a->nsig != b->nsig)
+            better = a->nsig > b->nsig;
+        else
+            better = a->pub < b->pub; /* else keep b: claims are sorted by value, b is smaller */
+        if (better)
+            best = (long)k;
+    }
+    /* The reason is the deepest tie-break the winner needed against the claims
+     * with as many sources. */
+    size_t total = 0;
+    for (size_t k = 0; k < ncl; k++)
+        if (cs[k].combined == want_combined)
+            total += cs[k].nsrc;
+    for (size_t k = 0; k < ncl; k++) {
+        if ((long)k == best || cs[k].combined != want_combined || cs[k].nsrc != cs[best].nsrc)
+            continue;
+        int r = cs[k].nsig != cs[best].nsig ? 1 : cs[k].pub != cs[best].pub ? 2 : 3;
+        if (r > why)
+            why = r;
+    }
+    c->value = c->claims[best].value;
+    static const char *const reasons[] = {"", ", more signed reports", ", earliest report", ", smallest value"};
+    snprintf(c->value_basis, sizeof c->value_basis, "%s%s%zu of %zu source%s%s", want_combined ? "combined figure: " : "",
+             why ? "tie: " : "", cs[best].nsrc, total, total == 1 ? "" : "s", reasons[why]);
+    rc = 0;
+out:
+    free(it);
+    free(cs);
+    return rc;
+}
+
+typedef struct sitem {
+    const minfo *x;
+} sitem;
+
+static int sitem_cmp(const void *pa, const void *pb)
+{
+    const minfo *a = ((const sitem *)pa)->x, *b = ((const sitem *)pb)->x;
+    int c = src_cmp(a, b);
+    return c ? c : strcmp(a->m->mention_id, b->m->mention_id);
+}
+
+static int evidence_cmp(const void *pa, const void *pb)
+{
+    const ds_canon_evidence *a = pa, *b = pb;
+    int c = strcmp(a->source, b->source);
+    if (c)
+        return c;
+    if ((c = strcmp(a->field, b->field)))
+        return c;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    return a->end < b->end ? -1 : a->end > b->end;
+}
+
+static int int_cmp(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    return a < b ? -1 : a > b;
+}
+
+static int supplier_cmp(const void *pa, const void *pb)
+{
+    const ds_canon_supplier *a = pa, *b = pb;
+    if (a->role != b->role)
+        return a->role < b->role ? -1 : 1;
+    return strcmp(a->company, b->company);
+}
+
+/* Union of named quantities (variants or extras): one entry per name, its
+ * quantity voted. names/qtys are read from the voters through get(). */
+typedef struct nq {
+    const char *name;
+    int64_t qty;
+    const minfo *x;
+} nq;
+
+static int nq_cmp(const void *pa, const void *pb)
+{
+    const nq *a = pa, *b = pb;
+    int c = strcmp(a->name, b->name);
+    return c ? c : strcmp(a->x->m->mention_id, b->x->m->mention_id);
+}
+
+static int merge_named(nq *all, size_t n, ds_canon_item **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    if (n == 0)
+        return 0;
+    qsort(all, n, sizeof *all, nq_cmp);
+    ds_canon_item *items = malloc(n * sizeof *items);
+    vitem *vi = malloc(n * sizeof *vi);
+    if (!items || !vi) {
+        free(items);
+        free(vi);
+        return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i, nv = 0;
+        while (j < n && strcmp(all[j].name, all[i].name) == 0) {
+            vi[nv].v = all[j].qty;
+            vi[nv].s = NULL;
+            vi[nv].x = all[j].x;
+            nv++;
+            j++;
+        }
+        long w = vote(vi, nv);
+        items[k].name = all[i].name;
+        items[k].quantity = vi[w].v;
+        k++;
+        i = j;
+    }
+    free(vi);
+    *out = items;
+    *nout = k;
+    return 0;
+}
+
+/* Builds the canonical record of cluster k (links, ref and hash come later). */
+static int merge_cluster(rctx *x, cluster *k)
+{
+    const ds_catalog *cat = x->rs->cat;
+    ds_canon *c = calloc(1, sizeof *c);
+    const minfo **vs = malloc(k->nmem * sizeof *vs);
+    vitem *vi = malloc((k->nmem * (DS_MAX_SUPPLIERS + DS_MAX_VARIANTS + DS_MAX_EXTRAS) + 1) * sizeof *vi);
+    nq *nqs = malloc((k->nmem * (DS_MAX_VARIANTS + DS_MAX_EXTRAS) + 1) * sizeof *nqs);
+    sitem *si = malloc((k->nmem + k->ndel) * sizeof *si);
+    if (!c)
+        goto err;
+    k->c = c; /* freed by the caller on error */
+    if (!vs || !vi || !nqs || !si)
+        goto err;
+    size_t nv = voters(x, k, vs);
+    const ds_mention *am = x->mi[k->anchor].m;
+
+    memcpy(c->deal_id, k->id, sizeof c->deal_id);
+    ds_strlcpy(c->block_key, x->b->key, sizeof c->block_key);
+    ds_strlcpy(c->buyer, am->buyer, sizeof c->buyer);
+    ds_strlcpy(c->seller, am->seller, sizeof c->seller);
+    ds_strlcpy(c->family, am->family, sizeof c->family);
+    c->quantity = -1;
+    c->signing_date = DS_NO_DATE;
+    c->announce_date = DS_NO_DATE;
+    c->value.usd = -1;
+    c->place = "";
+
+    /* stage: the most advanced of the class (executive over loa) */
+    c->stage = am->stage;
+    c->status = DS_STATUS_PLANNED;
+    for (size_t i = 0; i < k->nmem; i++) {
+        const ds_mention *m = x->mi[k->mem[i]].m;
+        if (m->stage > c->stage)
+            c->stage = m->stage;
+    }
+    for (size_t i = 0; i < nv; i++)
+        if (vs[i]->m->status > c->status)
+            c->status = vs[i]->m->status;
+    if (k->ndel)
+        c->status = DS_STATUS_DELIVERED;
+    c->batch = k->batch;
+    c->signing_date = k->date;
+    c->signing_year = k->date == DS_NO_DATE ? k->year : 0;
+    c->quantity = k->qty;
+
+    /* suppliers: union by company, role voted */
+    size_t n = 0;
+    for (size_t i = 0; i < nv; i++)
+        for (int j = 0; j < vs[i]->m->nsuppliers; j++) {
+            vi[n].s = vs[i]->m->suppliers[j].company;
+            vi[n].v = vs[i]->m->suppliers[j].role;
+            vi[n].x = vs[i];
+            n++;
+        }
+    if (n) {
+        qsort(vi, n, sizeof *vi, vitem_cmp);
+        c->suppliers = malloc(n * sizeof *c->suppliers);
+        if (!c->suppliers)
+            goto err;
+        for (size_t i = 0; i < n;) {
+            size_t j = i;
+            int cnt[3] = {0, 0, 0};
+            while (j < n && strcmp(vi[j].s, vi[i].s) == 0) {
+                if (vi[j].v >= 0 && vi[j].v < 3)
+                    cnt[vi[j].v]++;
+                j++;
+            }
+            int role = 0;
+            for (int r = 1; r < 3; r++)
+                if (cnt[r] > cnt[role])
+                    role = r;
+            c->suppliers[c->nsuppliers].company = vi[i].s;
+            c->suppliers[c->nsuppliers].role = (ds_supplier_role)role;
+            c->nsuppliers++;
+            i = j;
+        }
+        qsort(c->suppliers, c->nsuppliers, sizeof *c->suppliers, supplier_cmp);
+    }
+
+    /* system: the most specific name when the names form one line of descent,
+     * else the family */
+    {
+        const char *best = NULL;
+        int conflict = 0;
+        for (size_t i = 0; i < nv; i++) {
+            const char *s = vs[i]->m->system;
+            if (!s[0])
+                continue;
+            if (!best || is_ancestor(cat, c->family, best, s))
+                best = s;
+            else if (strcmp(best, s) != 0 && !is_ancestor(cat, c->family, s, best))
+                conflict = 1;
+        }
+        if (best)
+            ds_strlcpy(c->system, conflict ? c->family : best, sizeof c->system);
+    }
+
+    /* variants: union, quantities voted, ancestors of a listed variant dropped */
+    n = 0;
+    for (size_t i = 0; i < nv; i++)
+        for (int j = 0; j < vs[i]->m->nvariants; j++) {
+            nqs[n].name = vs[i]->m->variants[j].system;
+            nqs[n].qty = vs[i]->m->variants[j].quantity;
+            nqs[n].x = vs[i];
+            n++;
+        }
+    if (merge_named(nqs, n, &c->variants, &c->nvariants) != 0)
+        goto err;
+    {
+        size_t u = 0;
+        for (size_t i = 0; i < c->nvariants; i++) {
+            int drop = 0;
+            for (size_t j = 0; j < c->nvariants && !drop; j++)
+                drop = is_ancestor(cat, c->family, c->variants[i].name, c->variants[j].name);
+            if (!drop)
+                c->variants[u++] = c->variants[i];
+        }
+        c->nvariants = u;
+    }
+    n = 0;
+    for (size_t i = 0; i < nv; i++)
+        for (int j = 0; j < vs[i]->m->nextras; j++) {
+            nqs[n].name = vs[i]->m->extras[j].what;
+            nqs[n].qty = vs[i]->m->extras[j].quantity;
+            nqs[n].x = vs[i];
+            n++;
+        }
+    if (merge_named(nqs, n, &c->extras, &c->nextras) != 0)
+        goto err;
+
+    if (merge_values(x, vs, nv, c) != 0)
+        goto err;
+
+    /* place */
+    n = 0;
+    for (size_t i = 0; i < nv; i++)
+        if (vs[i]->m->place[0]) {
+            vi[n].s = vs[i]->m->place;
+            vi[n].v = 0;
+            vi[n].x = vs[i];
+            n++;
+        }
+    long w = vote(vi, n);
+    if (w >= 0)
+        c->place = vi[w].s;
+
+    for (size_t i = 0; i < nv; i++) {
+        int32_t a = vs[i]->m->announce_date;
+        if (a != DS_NO_DATE && (c->announce_date == DS_NO_DATE || a < c->announce_date))
+            c->announce_date = a;
+    }
+
+    /* sources: members and deliveries, one entry per source id */
+    n = 0;
+    for (size_t i = 0; i < k->nmem; i++)
+        si[n++].x = &x->mi[k->mem[i]];
+    for (size_t i = 0; i < k->ndel; i++)
+        si[n++].x = &x->mi[k->del[i]];
+    qsort(si, n, sizeof *si, sitem_cmp);
+    c->sources = malloc(n * sizeof *c->sources);
+    if (!c->sources)
+        goto err;
+    size_t nev = 0, ndy = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ds_mention *m = si[i].x->m;
+        nev += (size_t)m->nevidence;
+        ndy += (size_t)m->ndelivery_years;
+        if (!si[i].x->dup_of && m->src.published != DS_NO_TIME && m->src.published > c->updated)
+            c->updated = m->src.published;
+        ds_canon_source *s = c->nsources ? &c->sources[c->nsources - 1] : NULL;
+        if (s && strcmp(s->id, m->src.id) == 0) {
+            if (m->status > s->status)
+                s->status = m->status;
+            continue;
+        }
+        s = &c->sources[c->nsources++];
+        s->id = m->src.id;
+        s->kind = m->src.kind;
+        s->outlet = m->src.outlet;
+        s->published = m->src.published;
+        s->status = m->status;
+        s->duplicate_of = si[i].x->dup_of;
+    }
+    if (nev) {
+        c->evidence = malloc(nev * sizeof *c->evidence);
+        if (!c->evidence)
+            goto err;
+        for (size_t i = 0; i < n; i++) {
+            const ds_mention *m = si[i].x->m;
+            for (int j = 0; j < m->nevidence; j++) {
+                ds_canon_evidence *e = &c->evidence[c->nevidence++];
+                e->field = m->evidence[j].field;
+                e->source = m->src.id;
+                e->start = m->evidence[j].start;
+                e->end = m->evidence[j].end;
+            }
+        }
+        qsort(c->evidence, c->nevidence, sizeof *c->evidence, evidence_cmp);
+        size_t u = 0;
+        for (size_t i = 0; i < c->nevidence; i++)
+            if (u == 0 || evidence_cmp(&c->evidence[u - 1], &c->evidence[i]) != 0)
+                c->evidence[u++] = c->evidence[i];
+        c->nevidence = u;
+    }
+    if (ndy) {
+        c->delivery_years = malloc(ndy * sizeof *c->delivery_years);
+        if (!c->delivery_years)
+            goto err;
+        for (size_t i = 0; i < n; i++) {
+            const ds_mention *m = si[i].x->m;
+            if (si[i].x->dup_of)
+                continue;
+            for (int j = 0; j < m->ndelivery_years; j++)
+                c->delivery_years[c->ndelivery_years++] = m->delivery_years[j];
+        }
+        qsort(c->delivery_years, c->ndelivery_years, sizeof *c->delivery_years, int_cmp);
+        size_t u = 0;
+        for (size_t i = 0; i < c->ndelivery_years; i++)
+            if (u == 0 || c->delivery_years[u - 1] != c->delivery_years[i])
+                c->delivery_years[u++] = c->delivery_years[i];
+        c->ndelivery_years = u;
+    }
+    free(vs);
+    free(vi);
+    free(nqs);
+    free(si);
+    return 0;
+err:
+    free(vs);
+    free(vi);
+    free(nqs);
+    free(si);
+    return -1;
+}
+
+/* Batch, signing date/year, quantity and signed-ness of a cluster (needed to
+ * attach deliveries before the full merge). */
+static int summarize(rctx *x, cluster *k)
+{
+    const minfo **vs = malloc(k->nmem * sizeof *vs);
+    vitem *vi = malloc(k->nmem * sizeof *vi);
+    if (!vs || !vi) {
+        free(vs);
+        free(vi);
+        return -1;
+    }
+    size_t nv = voters(x, k, vs), n;
+    long w;
+    k->cls = x->mi[k->anchor].cls;
+    k->anysigned = 0;
+    for (size_t i = 0; i < nv; i++)
+        if (vs[i]->m->status >= DS_STATUS_SIGNED)
+            k->anysigned = 1;
+#define VOTE_INT(field, known, dst, none)                                                                    \
+    do {                                                                                                     \
+        n = 0;                                                                                               \
+        for (size_t i = 0; i < nv; i++)                                                                      \
+            if (known) {                                                                                     \
+                vi[n].v = vs[i]->m->field;                                                                   \
+                vi[n].s = NULL;                                                                              \
+                vi[n].x = vs[i];                                                                             \
+                n++;                                                                                         \
+            }                                                                                                \
+        w = vote(vi, n);                                                                                     \
+        dst = w >= 0 ? vi[w].v : (none);                                                                     \
+    } while (0)
+    VOTE_INT(batch, vs[i]->m->batch > 0, k->batch, 0);
+    VOTE_INT(signing_date, vs[i]->m->signing_date != DS_NO_DATE, k->date, DS_NO_DATE);
+    VOTE_INT(signing_year, vs[i]->m->signing_year > 0, k->year, 0);
+    VOTE_INT(quantity, vs[i]->m->quantity >= 0, k->qty, -1);
+#undef VOTE_INT
+    if (k->date != DS_NO_DATE)
+        k->year = year_of(k->date);
+    free(vs);
+    free(vi);
+    return 0;
+}
+
+/* Whether delivery mention d can be a delivery under the contract of k. */
+static int delivery_fits(const minfo *d, const cluster *k)
+{
+    const ds_mention *m = d->m;
+    if ((k->cls != CLS_CONTRACT && k->cls != CLS_OPTION) || !k->anysigned)
+        return 0;
+    if (m->batch > 0 && k->batch > 0 && m->batch != k->batch)
+        return 0;
+    if (m->quantity >= 0 && k->qty >= 0 && m->quantity > k->qty)
+        return 0;
+    if (m->signing_date != DS_NO_DATE && k->date != DS_NO_DATE &&
+        iabs64((int64_t)m->signing_date - k->date) > EXACT_DAYS)
+        return 0;
+    int y = m->signing_date != DS_NO_DATE ? year_of(m->signing_date) : m->signing_year;
+    if (y > 0 && k->year > 0 && y != k->year)
+        return 0;
+    if (k->date != DS_NO_DATE && m->src.published != DS_NO_TIME && k->date > day_of(m->src.published))
+        return 0;
+    return 1;
+}
+
+/* ---- reference table -------------------------------------------------- */
+
+typedef struct facts {
+    int cls, batch, year;
+    int32_t date;
+    int64_t qty;
+} facts;
+
+/* Score of ref row r for facts f of block (buyer, seller, family): -1 when it
+ * contradicts them, else the number of agreeing facts (a date counts 2). */
+static int ref_score(const ds_refdeal *r, const char *buyer, const char *seller, const char *family, const facts *f)
+{
+    if (strcmp(r->buyer, buyer) != 0 || strcmp(r->seller, seller) != 0 || strcmp(r->family, family) != 0)
+        return -1;
+    if (ref_class(r->stage) != f->cls)
+        return -1;
+    int score = 0;
+    if (f->date != DS_NO_DATE && r->signed_date >= 0) {
+        if (iabs64((int64_t)f->date - r->signed_date) > EXACT_DAYS)
+            return -1;
+        score += 2;
+    } else if (f->year > 0 && r->signed_date >= 0) {
+        if (year_of(r->signed_date) != f->year)
+            return -1;
+        score++;
+    }
+    if (f->batch > 0 && r->batch > 0) {
+        if (f->batch != r->batch)
+            return -1;
+        score++;
+    }
+    if (f->qty >= 0 && r->quantity >= 0) {
+        if (f->qty != r->quantity && !(f->cls == CLS_FRAMEWORK && within(f->qty, r->quantity, 0.05)))
+            return -1;
+        score++;
+    }
+    return score;
+}
+
+/* The one reference row that best matches f, or NULL (none, or a tie). */
+static const ds_refdeal *ref_match(const ds_catalog *cat, const char *buyer, const char *seller,
+                                   const char *family, const facts *f)
+{
+    if (!cat || !buyer[0] || !seller[0] || !family[0])
+        return NULL;
+    const ds_refdeal *best = NULL;
+    int bs = 0, tie = 0;
+    for (size_t i = 0; i < cat->nrefs; i++) {
+        int s = ref_score(&cat->refs[i], buyer, seller, family, f);
+        if (s <= 0)
+            continue;
+        if (s > bs) {
+            best = &cat->refs[i];
+            bs = s;
+            tie = 0;
+        } else if (s == bs) {
+            tie = 1;
+        }
+    }
+    return tie ? NULL : best;
+}
+
+static facts canon_facts(const ds_canon *c)
+{
+    facts f = {stage_class(c->stage), c->batch, c->signing_year, c->signing_date, c->quantity};
+    if (c->signing_date != DS_NO_DATE)
+        f.year = year_of(c->signing_date);
+    return f;
+}
+
+static facts mention_facts(const minfo *x)
+{
+    const ds_mention *m = x->m;
+    facts f = {x->cls, m->batch, m->signing_year, m->signing_date, m->quantity};
+    if (m->signing_date != DS_NO_DATE)
+        f.year = year_of(m->signing_date);
+    return f;
+}
+
+/* ---- links ------------------------------------------------------------ */
+
+typedef struct lcand {
+    ds_relation rel;
+    char target[24];
+    char tref[24];
+    ds_link_via via;
+} lcand;
+
+#define MAX_LCAND 48
+
+typedef struct lset {
+    lcand c[MAX_LCAND];
+    size_t n;
+} lset;
+
+static void lset_add(lset *ls, ds_relation rel, const char *target, const char *tref, ds_link_via via)
+{
+    if (ls->n == MAX_LCAND || !target || !target[0])
+        return;
+    lcand *l = &ls->c[ls->n++];
+    l->rel = rel;
+    ds_strlcpy(l->target, target, sizeof l->target);
+    ds_strlcpy(l->tref, tref ? tref : "", sizeof l->tref);
+    l->via = via;
+}
+
+/* The live deal matching reference row ref: in this block's new deals or in
+ * the ref's own block (which then reports its changes to us). */
+static const ds_canon *deal_for_ref(rctx *x, const char *ref, int *err)
+{
+    const ds_refdeal *r = ds_catalog_ref(x->rs->cat, ref);
+    if (!r)
+        return NULL;
+    char key[64];
+    snprintf(key, sizeof key, "%s|%s|%s", r->buyer, r->seller, r->family);
+    if (strcmp(key, x->b->key) == 0) {
+        const ds_canon *best = NULL;
+        for (size_t i = 0; i < x->ncl; i++) {
+            const ds_canon *c = x->cl[i].c;
+            if (strcmp(c->ref, ref) == 0 && (!best || strcmp(c->deal_id, best->deal_id) < 0))
+                best = c;
+        }
+        return best;
+    }
+    if (!x->rs->cross_block)
+        return NULL;
+    block *pb = block_get(x->rs, key);
+    if (!pb || add_dep(pb, x->b) != 0) {
+        *err = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < pb->ndeals; i++) /* sorted by id: the first is the smallest */
+        if (strcmp(pb->deals[i]->ref, ref) == 0)
+            return pb->deals[i];
+    return NULL;
+}
+
+/* Adds a link to the reference row ref: via state when a live deal matches
+ * it, else via `via` naming the ref itself. */
+static void link_ref(rctx *x, lset *ls, ds_relation rel, const char *ref, ds_link_via via, const ds_canon *self, int *err)
+{
+    const ds_canon *t = deal_for_ref(x, ref, err);
+    if (t && t != self)
+        lset_add(ls, rel, t->deal_id, ref, DS_VIA_STATE);
+    else if (!t)
+        lset_add(ls, rel, ref, ref, via);
+}
+
+static int parent_class(ds_relation rel)
+{
+    switch (rel) {
+    case DS_REL_EXECUTES_FRAMEWORK: return CLS_FRAMEWORK;
+    case DS_REL_ENABLED_BY_JV: return CLS_JV;
+    default: return CLS_CONTRACT;
+    }
+}
+
+/* Score of facts f against a relation hint: -1 on contradiction. */
+static int hint_score(const ds_relhint *h, const facts *f, int want_batch)
+{
+    int s = 0;
+    if (h->year > 0 && f->year > 0) {
+        if (h->year != f->year)
+            return -1;
+        s++;
+    }
+    if (h->quantity >= 0 && f->qty >= 0) {
+        if (h->quantity != f->qty)
+            return -1;
+        s++;
+    }
+    int b = h->batch > 0 ? h->batch : want_batch;
+    if (b > 0 && f->batch > 0) {
+        if (b != f->batch)
+            return -1;
+        s++;
+    }
+    return s;
+}
+
+/* Whether context mention ctx shares a source with a member of k. */
+static int shares_source(const rctx *x, const cluster *k, const minfo *ctx)
+{
+    for (size_t i = 0; i < k->nmem; i++)
+        if (strcmp(x->mi[k->mem[i]].m->src.id, ctx->m->src.id) == 0)
+            return 1;
+    return 0;
+}
+
+/* The live deal of this block (other than self) that context mention ctx
+ * recalls: the deal of its reference row, else the one deal one of whose
+ * members is compatible with it. */
+static const ds_canon *deal_for_context(rctx *x, const minfo *ctx, const char *ref, const cluster *self)
+{
+    if (ref) {
+        for (size_t i = 0; i < x->ncl; i++)
+            if (&x->cl[i] != self && strcmp(x->cl[i].c->ref, ref) == 0)
+                return x->cl[i].c;
+    }
+    const ds_canon *found = NULL;
+    for (size_t i = 0; i < x->ncl; i++) {
+        const cluster *k = &x->cl[i];
+        if (k == self)
+            continue;
+        for (size_t j = 0; j < k->nmem; j++)
+            if (compatible(ctx, &x->mi[k->mem[j]])) {
+                if (found)
+                    return NULL; /* ambiguous */
+                found = k->c;
+                break;
+            }
+    }
+    return found;
+}
+
+static void link_context(rctx *x, lset *ls, ds_relation rel, const minfo *ctx, const cluster *self)
+{
+    const ds_canon *c = self->c;
+    facts f = mention_facts(ctx);
+    const ds_refdeal *r = ref_match(x->rs->cat, c->buyer, c->seller, c->family, &f);
+    const char *ref = r ? r->ref : NULL;
+    const ds_canon *t = deal_for_context(x, ctx, ref, self);
+    if (t)
+        lset_add(ls, rel, t->deal_id, ref ? ref : t->ref, DS_VIA_STATE);
+    else
+        lset_add(ls, rel, ref ? ref : ctx->m->mention_id, ref, DS_VIA_CONTEXT);
+}
+
+static int lcand_better(const lcand *a, const lcand *b)
+{
+    if (a->via != b->via)
+        return a->via < b->via;
+    int c = strcmp(a->target, b->target);
+    if (c)
+        return c < 0;
+    return a->tref[0] && !b->tref[0];
+}
+
+static int compute_links(rctx *x, cluster *k)
+{
+    ds_canon *c = k->c;
+    lset ls;
+    ls.n = 0;
+    int err = 0;
+    int cls = stage_class(c->stage);
+
+    /* ordinals within the block */
+    for (size_t i = 0; i < x->ncl; i++) {
+        const ds_canon *o = x->cl[i].c;
+        int ocls = stage_class(o->stage);
+        if (o == c)
+            continue;
+        if (cls == CLS_CONTRACT && ocls == CLS_CONTRACT && c->batch > 1 && o->batch == c->batch - 1)
+            lset_add(&ls, DS_REL_NEXT_BATCH, o->deal_id, o->ref, DS_VIA_STATE);
+        if ((cls == CLS_CONTRACT || cls == CLS_OPTION) && ocls == CLS_FRAMEWORK &&
+            !(o->signing_date != DS_NO_DATE && c->signing_date != DS_NO_DATE && o->signing_date > c->signing_date))
+            lset_add(&ls, DS_REL_EXECUTES_FRAMEWORK, o->deal_id, o->ref, DS_VIA_STATE);
+    }
+
+    /* relation hints of the members */
+    for (size_t mi = 0; mi < k->nmem; mi++) {
+        const minfo *y = &x->mi[k->mem[mi]];
+        if (y->dup_of)
+            continue;
+        for (int hi = 0; hi < y->m->nrels; hi++) {
+            const ds_relhint *h = &y->m->rels[hi];
+            int pcls = parent_class(h->relation);
+            int want_batch = h->relation == DS_REL_NEXT_BATCH && c->batch > 1 ? c->batch - 1 : 0;
+            if ((int)h->relation < 0 || (int)h->relation >= DS_REL__COUNT)
+                continue;
+            if (h->ref[0]) {
+                link_ref(x, &ls, h->relation, h->ref, DS_VIA_REFERENCE, c, &err);
+                continue;
+            }
+            /* a deal of the block */
+            const ds_canon *best = NULL;
+            int bs = -1, tie = 0;
+            for (size_t i = 0; i < x->ncl; i++) {
+                const ds_canon *o = x->cl[i].c;
+                int ocls = stage_class(o->stage);
+                if (o == c || !(ocls == pcls || (h->relation == DS_REL_OPTION_EXERCISE && ocls == CLS_OPTION)))
+                    continue;
+                if (o->signing_date != DS_NO_DATE && c->signing_date != DS_NO_DATE && o->signing_date > c->signing_date)
+                    continue;
+                facts of = canon_facts(o);
+                int s = hint_score(h, &of, want_batch);
+                if (s < 0)
+                    continue;
+                if (s > bs) {
+                    best = o;
+                    bs = s;
+                    tie = 0;
+                } else if (s == bs) {
+                    tie = 1;
+                }
+            }
+            if (best && !tie) {
+                lset_add(&ls, h->relation, best->deal_id, best->ref, DS_VIA_STATE);
+                continue;
+            }
+            /* a context mention of the same source */
+            const minfo *ctx = NULL;
+            for (size_t i = 0; i < x->n && !ctx; i++) {
+                const minfo *z = &x->mi[i];
+                if (z->kind != K_CONTEXT || z->cls != pcls || strcmp(z->m->src.id, y->m->src.id) != 0)
+                    continue;
+                facts zf = mention_facts(z);
+                if (hint_score(h, &zf, want_batch) >= 0)
+                    ctx = z;
+            }
+            if (ctx) {
+                link_context(x, &ls, h->relation, ctx, k);
+                continue;
+            }
+            /* the reference table */
+            facts hf = {pcls, h->batch > 0 ? h->batch : want_batch, h->year, DS_NO_DATE, h->quantity};
+            const ds_refdeal *r = ref_match(x->rs->cat, c->buyer, c->seller, c->family, &hf);
+            if (r && strcmp(r->ref, c->ref) != 0)
+                link_ref(x, &ls, h->relation, r->ref, DS_VIA_REFERENCE, c, &err);
+        }
+    }
+
+    /* context mentions recalled by the deal's sources */
+    for (size_t i = 0; i < x->n; i++) {
+        const minfo *z = &x->mi[i];
+        if (z->kind != K_CONTEXT || !shares_source(x, k, z))
+            continue;
+        const ds_mention *m = z->m;
+        if (z->cls == CLS_FRAMEWORK && (cls == CLS_CONTRACT || cls == CLS_OPTION))
+            link_context(x, &ls, DS_REL_EXECUTES_FRAMEWORK, z, k);
+        else if (z->cls == CLS_CONTRACT && cls == CLS_CONTRACT && m->batch > 0 && c->batch > 0 &&
+                 m->batch == c->batch - 1)
+            link_context(x, &ls, DS_REL_NEXT_BATCH, z, k);
+        else if (z->cls == CLS_JV && cls != CLS_JV && cls != CLS_FRAMEWORK)
+            link_context(x, &ls, DS_REL_ENABLED_BY_JV, z, k);
+    }
+
+    /* the parents of the deal's reference row */
+    const ds_refdeal *own = c->ref[0] ? ds_catalog_ref(x->rs->cat, c->ref) : NULL;
+    for (int i = 0; own && i < own->nparents; i++) {
+        int rel = -1;
+        for (int j = 0; j < DS_REL__COUNT; j++)
+            if (strcmp(own->parents[i].relation, ds_relation_names[j]) == 0)
+                rel = j;
+        if (rel >= 0)
+            link_ref(x, &ls, (ds_relation)rel, own->parents[i].ref, DS_VIA_REFERENCE, c, &err);
+    }
+    if (err)
+        return -1;
+
+    /* the best candidate per relation */
+    const lcand *pick[DS_REL__COUNT] = {NULL};
+    for (size_t i = 0; i < ls.n; i++) {
+        const lcand *l = &ls.c[i];
+        if (!pick[l->rel] || lcand_better(l, pick[l->rel]))
+            pick[l->rel] = l;
+    }
+    size_t nl = 0;
+    for (int r = 0; r < DS_REL__COUNT; r++)
+        nl += pick[r] != NULL;
+    if (!nl)
+        return 0;
+    c->links = calloc(nl, sizeof *c->links);
+    if (!c->links)
+        return -1;
+    for (int r = 0; r < DS_REL__COUNT; r++) {
+        const lcand *l = pick[r];
+        if (!l)
+            continue;
+        ds_canon_link *o = &c->links[c->nlinks++];
+        o->relation = l->rel;
+        memcpy(o->target, l->target, sizeof o->target);
+        memcpy(o->target_ref, l->tref, sizeof o->target_ref);
+        o->via = l->via;
+        /* another candidate for the same target may know the ref */
+        for (size_t i = 0; i < ls.n && !o->target_ref[0]; i++)
+            if (ls.c[i].rel == l->rel && strcmp(ls.c[i].target, l->target) == 0 && ls.c[i].tref[0])
+                memcpy(o->target_ref, ls.c[i].tref, sizeof o->target_ref);
+    }
+    return 0;
+}
+
+/* ---- content hash ----------------------------------------------------- */
+
+static void h_bytes(ds_buf *b, const void *p, size_t n, int *err)
+{
+    if (ds_buf_append(b, p, n) != 0)
+        *err = 1;
+}
+static void h_str(ds_buf *b, const char *s, int *err) { h_bytes(b, s ? s : "", strlen(s ? s : "") + 1, err); }
+static void h_i64(ds_buf *b, int64_t v, int *err) { h_bytes(b, &v, sizeof v, err); }
+static void h_value(ds_buf *b, const ds_value *v, int *err)
+{
+    h_i64(b, v->set, err);
+    if (!v->set)
+        return;
+    h_i64(b, v->amount, err);
+    h_str(b, v->currency, err);
+    h_i64(b, v->usd, err);
+    h_str(b, v->covers, err);
+    h_i64(b, v->combined, err);
+}
+
+/* Hash of everything published except revision, updated, and the entries of
+ * duplicate sources (their source entries and evidence). */
+static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
+{
+    int err = 0;
+    ds_buf_reset(b);
+    h_str(b, c->deal_id, &err);
+    h_str(b, c->retired_into, &err);
+    h_str(b, c->block_key, &err);
+    h_str(b, c->buyer, &err);
+    h_str(b, c->seller, &err);
+    h_i64(b, (int64_t)c->nsuppliers, &err);
+    for (size_t i = 0; i < c->nsuppliers; i++) {
+        h_str(b, c->suppliers[i].company, &err);
+        h_i64(b, c->suppliers[i].role, &err);
+    }
+    h_str(b, c->system, &err);
+    h_str(b, c->family, &err);
+    h_i64(b, c->quantity, &err);
+    for (int pass = 0; pass < 2; pass++) {
+        const ds_canon_item *it = pass ? c->extras : c->variants;
+        size_t n = pass ? c->nextras : c->nvariants;
+        h_i64(b, (int64_t)n, &err);
+        for (size_t i = 0; i < n; i++) {
+            h_str(b, it[i].name, &err);
+            h_i64(b, it[i].quantity, &err);
+        }
+    }
+    h_value(b, &c->value, &err);
+    h_str(b, c->value_basis, &err);
+    h_i64(b, (int64_t)c->nclaims, &err);
+    for (size_t i = 0; i < c->nclaims; i++) {
+        h_value(b, &c->claims[i].value, &err);
+        h_i64(b, (int64_t)c->claims[i].nsources, &err);
+        for (size_t j = 0; j < c->claims[i].nsources; j++)
+            h_str(b, c->claims[i].sources[j], &err);
+    }
+    h_i64(b, c->stage, &err);
+    h_i64(b, c->status, &err);
+    h_i64(b, c->batch, &err);
+    h_i64(b, c->signing_date, &err);
+    h_i64(b, c->signing_year, &err);
+    h_i64(b, c->announce_date, &err);
+    h_i64(b, (int64_t)c->ndelivery_years, &err);
+    for (size_t i = 0; i < c->ndelivery_years; i++)
+        h_i64(b, c->delivery_years[i], &err);
+    h_str(b, c->place, &err);
+    for (size_t i = 0; i < c->nsources; i++) {
+        const ds_canon_source *s = &c->sources[i];
+        if (s->duplicate_of)
+            continue;
+        h_str(b, s->id, &err);
+        h_i64(b, s->kind, &err);
+        h_str(b, s->outlet, &err);
+        h_i64(b, s->published, &err);
+        h_i64(b, s->status, &err);
+    }
+    h_i64(b, -1, &err);
+    for (size_t i = 0; i < c->nlinks; i++) {
+        const ds_canon_link *l = &c->links[i];
+        h_i64(b, l->relation, &err);
+        h_str(b, l->target, &err);
+        h_str(b, l->target_ref, &err);
+        h_i64(b, l->via, &err);
+    }
+    h_i64(b, -1, &err);
+    for (size_t i = 0; i < c->nevidence; i++) {
+        const ds_canon_evidence *e = &c->evidence[i];
+        int dup = 0;
+        for (size_t j = 0; j < c->nsources && !dup; j++)
+            dup = c->sources[j].duplicate_of && strcmp(c->sources[j].id, e->source) == 0;
+        if (dup)
+            continue;
+        h_str(b, e->field, &err);
+        h_str(b, e->source, &err);
+        h_i64(b, e->start, &err);
+        h_i64(b, e->end, &err);
+    }
+    if (err)
+        return -1;
+    *out = ds_hash64(b->data, b->len, 0);
+    return 0;
+}
+
+/* ---- recompute -------------------------------------------------------- */
+
+static int out_push(ds_resolver *rs, ds_canon *c)
+{
+    if (rs->nout == rs->capout) {
+        size_t cap = rs->capout ? rs->capout * 2 : 16;
+        ds_canon **p = realloc(rs->out, cap * sizeof *p);
+        if (!p)
+            return -1;
+        rs->out = p;
+        rs->capout = cap;
+    }
+    rs->out[rs->nout++] = c;
+    return 0;
+}
+
+static int retired_push(ds_resolver *rs, ds_canon *c)
+{
+    if (rs->nretired == rs->capretired) {
+        size_t cap = rs->capretired ? rs->capretired * 2 : 8;
+        ds_canon **p = realloc(rs->retired, cap * sizeof *p);
+        if (!p)
+            return -1;
+        rs->retired = p;
+        rs->capretired = cap;
+    }
+    rs->retired[rs->nretired++] = c;
+    return 0;
+}
+
+static int cluster_id_cmp(const void *pa, const void *pb)
+{
+    return strcmp(((const cluster *)pa)->id, ((const cluster *)pb)->id);
+}
+
+static int canon_ptr_cmp(const void *pa, const void *pb)
+{
+    const ds_canon *a = *(const ds_canon *const *)pa, *b = *(const ds_canon *const *)pb;
+    int c = strcmp(a->block_key, b->block_key);
+    return c ? c : strcmp(a->deal_id, b->deal_id);
+}
+
+/* Anchor order: time-bearing first, then earliest published, then mention_id. */
+static int anchor_before(const minfo *a, const minfo *b)
+{
+    if (a->has_t != b->has_t)
+        return a->has_t;
+    if (a->pub != b->pub)
+        return a->pub < b->pub;
+    return strcmp(a->m->mention_id, b->m->mention_id) < 0;
+}
+
+static uint64_t block_refsig(const block *b)
+{
+    uint64_t h = 0x243f6a8885a308d3ULL;
+    for (size_t i = 0; i < b->ndeals; i++) {
+        const ds_canon *c = b->deals[i];
+        if (!c->ref[0])
+            continue;
+        h = ds_hash64(c->ref, strlen(c->ref), h);
+        h = ds_hash64(c->deal_id, strlen(c->deal_id), h);
+    }
+    return h;
+}
+
+/* A retired record for rev r, retired into surv (may be NULL). */
+static ds_canon *retired_record(ds_resolver *rs, const block *b, const rev *r, const ds_canon *surv, ds_buf *hb)
+{
+    ds_canon *t = calloc(1, sizeof *t);
+    if (!t || retired_push(rs, t) != 0) {
+        free(t);
+        return NULL;
+    }
+    memcpy(t->deal_id, r->id, sizeof t->deal_id);
+    ds_strlcpy(t->block_key, b->key, sizeof t->block_key);
+    if (surv) {
+        memcpy(t->retired_into, surv->deal_id, sizeof t->retired_into);
+        t->updated = surv->updated;
+    }
+    t->quantity = -1;
+    t->signing_date = t->announce_date = DS_NO_DATE;
+    t->value.usd = -1;
+    t->place = "";
+    if (canon_hash(t, hb, &t->content_hash) != 0)
+        return NULL;
+    return t;
+}
+
+static int recompute(ds_resolver *rs, block *b, int flags)
+{
+    size_t n = b->nms;
+    int rc = -1;
+    rctx x = {rs, b, NULL, n, NULL, 0};
+    int *par = NULL;
+    ds_canon **deals = NULL;
+    ds_buf hb;
+    ds_buf_init(&hb);
+    x.mi = calloc(n ? n : 1, sizeof *x.mi);
+    par = malloc((n ? n : 1) * sizeof *par);
+    x.cl = calloc(n ? n : 1, sizeof *x.cl);
+    if (!x.mi || !par || !x.cl)
+        goto out;
+
+    for (size_t i = 0; i < n; i++) {
+        minfo *y = &x.mi[i];
+        const ds_mention *m = b->ms[i];
+        y->m = m;
+        y->cluster = -1;
+        y->cls = stage_class(m->stage);
+        y->pub = m->src.published == DS_NO_TIME ? INT64_MAX : m->src.published;
+        y->usd = m->value.combined ? -1 : value_usd(rs->cat, &m->value, mention_year(m));
+        mention_window(y);
+        if (m->role == DS_ROLE_CONTEXT)
+            y->kind = K_CONTEXT;
+        else if (m->stage == DS_STAGE_DELIVERY)
+            y->kind = K_DELIVERY;
+        else if (m->stage == DS_STAGE_INTENT || y->cls == CLS_NONE)
+            y->kind = K_IGNORE;
+        else
+            y->kind = y->has_t ? K_STRONG : K_WEAK;
+        if (y->kind == K_CONTEXT) /* a context mention has no publication window of its own */
+            y->has_t = m->signing_date != DS_NO_DATE || m->signing_year > 0;
+        par[i] = (int)i;
+    }
+    /* syndicated copies: the earliest earlier source within HAMMING_DUP bits */
+    for (size_t i = 0; i < n; i++) {
+        minfo *y = &x.mi[i];
+        const minfo *best = NULL;
+        if (!y->m->src.text_hash)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            const minfo *z = &x.mi[j];
+            if (!z->m->src.text_hash || strcmp(z->m->src.id, y->m->src.id) == 0 || src_cmp(z, y) >= 0 ||
+                popcount64(z->m->src.text_hash ^ y->m->src.text_hash) > HAMMING_DUP)
+                continue;
+            if (!best || src_cmp(z, best) < 0)
+                best = z;
+        }
+        if (best)
+            y->dup_of = best->m->src.id;
+    }
+
+    /* clusters of the time-bearing mentions */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; x.mi[i].kind == K_STRONG && j < n; j++)
+            if (x.mi[j].kind == K_STRONG && compatible(&x.mi[i], &x.mi[j]))
+                uf_union(par, (int)i, (int)j);
+    /* weak mentions join the one cluster they fit entirely; decided against the
+     * strong clusters only, so the result does not depend on the weak ones' order */
+    int *join = malloc((n ? n : 1) * sizeof *join);
+    if (!join)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        join[i] = -1;
+        if (x.mi[i].kind != K_WEAK)
+            continue;
+        int root = -1, amb = 0;
+        for (size_t r = 0; r < n && !amb; r++) {
+            if (x.mi[r].kind != K_STRONG || uf_find(par, (int)r) != (int)r)
+                continue;
+            int fits = 1;
+            for (size_t j = 0; j < n && fits; j++)
+                if (x.mi[j].kind == K_STRONG && uf_find(par, (int)j) == (int)r)
+                    fits = compatible(&x.mi[i], &x.mi[j]);
+            if (fits) {
+                if (root >= 0)
+                    amb = 1;
+                root = (int)r;
+            }
+        }
+        if (!amb)
+            join[i] = root;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (join[i] >= 0)
+            uf_union(par, (int)i, join[i]);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; x.mi[i].kind == K_WEAK && join[i] < 0 && j < n; j++)
+            if (x.mi[j].kind == K_WEAK && join[j] < 0 && compatible(&x.mi[i], &x.mi[j]))
+                uf_union(par, (int)i, (int)j);
+    free(join);
+
+    /* cluster table */
+    int *rootcl = malloc((n ? n : 1) * sizeof *rootcl);
+    if (!rootcl)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        rootcl[i] = -1;
+    for (size_t i = 0; i < n; i++) {
+        minfo *y = &x.mi[i];
+        if (y->kind != K_STRONG && y->kind != K_WEAK)
+            continue;
+        int r = uf_find(par, (int)i);
+        if (rootcl[r] < 0) {
+            rootcl[r] = (int)x.ncl;
+            x.cl[x.ncl].anchor = (int)i;
+            x.ncl++;
+        }
+        cluster *k = &x.cl[rootcl[r]];
+        y->cluster = rootcl[r];
+        k->nmem++;
+        if (anchor_before(y, &x.mi[k->anchor]))
+            k->anchor = (int)i;
+    }
+    free(rootcl);
+    for (size_t c = 0; c < x.ncl; c++) {
+        x.cl[c].mem = malloc(x.cl[c].nmem * sizeof *x.cl[c].mem);
+        if (!x.cl[c].mem)
+            goto out;
+        x.cl[c].nmem = 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (x.mi[i].cluster >= 0) {
+            cluster *k = &x.cl[x.mi[i].cluster];
+            k->mem[k->nmem++] = (int)i;
+        }
+    for (size_t c = 0; c < x.ncl; c++) {
+        cluster *k = &x.cl[c];
+        const char *aid = x.mi[k->anchor].m->mention_id;
+        ds_buf_reset(&hb);
+        if (ds_buf_append(&hb, b->key, strlen(b->key) + 1) != 0 || ds_buf_append(&hb, aid, strlen(aid)) != 0)
+            goto out;
+        ds_hex64(ds_hash64(hb.data, hb.len, 0), k->id);
+        if (summarize(&x, k) != 0)
+            goto out;
+    }
+    /* deliveries: to the fitting signed contract signed earliest */
+    for (size_t i = 0; i < n; i++) {
+        if (x.mi[i].kind != K_DELIVERY)
+            continue;
+        cluster *best = NULL;
+        for (size_t c = 0; c < x.ncl; c++) {
+            cluster *k = &x.cl[c];
+            if (!delivery_fits(&x.mi[i], k))
+                continue;
+            if (!best || (k->date != DS_NO_DATE && (best->date == DS_NO_DATE || k->date < best->date)) ||
+                (k->date == best->date && strcmp(k->id, best->id) < 0))
+                best = k;
+        }
+        if (!best)
+            continue; /* pending until its deal exists */
+        if (best->ndel == best->capdel) {
+            size_t cap = best->capdel ? best->capdel * 2 : 2;
+            int *p = realloc(best->del, cap * sizeof *p);
+            if (!p)
+                goto out;
+            best->del = p;
+            best->capdel = cap;
+        }
+        best->del[best->ndel++] = (int)i;
+    }
+    /* merge, then refs (needed by the links of every deal), then links */
+    for (size_t c = 0; c < x.ncl; c++)
+        if (merge_cluster(&x, &x.cl[c]) != 0)
+            goto out;
+    qsort(x.cl, x.ncl, sizeof *x.cl, cluster_id_cmp);
+    for (size_t c = 0; c < x.ncl; c++) {
+        ds_canon *cn = x.cl[c].c;
+        facts f = canon_facts(cn);
+        const ds_refdeal *r = ref_match(rs->cat, cn->buyer, cn->seller, cn->family, &f);
+        if (r)
+            ds_strlcpy(cn->ref, r->ref, sizeof cn->ref);
+    }
+    for (size_t c = 0; c < x.ncl; c++)
+        if (compute_links(&x, &x.cl[c]) != 0 || canon_hash(x.cl[c].c, &hb, &x.cl[c].c->content_hash) != 0)
+            goto out;
+
+    /* revisions */
+    deals = malloc((x.ncl ? x.ncl : 1) * sizeof *deals);
+    if (!deals)
+        goto out;
+    for (size_t c = 0; c < x.ncl; c++) {
+        cluster *k = &x.cl[c];
+        ds_canon *cn = k->c;
+        int found;
+        size_t at = rev_find(b, cn->deal_id, &found);
+        deals[c] = cn;
+        if (flags & RC_QUIET) {
+            cn->revision = found ? b->revs[at].revision : 0;
+            continue;
+        }
+        rev *r = found ? &b->revs[at] : rev_insert(b, at, cn->deal_id);
+        if (!r)
+            goto out;
+        ds_strlcpy(r->anchor, x.mi[k->anchor].m->mention_id, sizeof r->anchor);
+        r->unknown = 0;
+        if (!found || r->retired || r->hash != cn->content_hash) {
+            r->revision++;
+            r->hash = cn->content_hash;
+            r->retired = 0;
+            if (out_push(rs, cn) != 0)
+                goto out;
+        }
+        cn->revision = r->revision;
+    }
+    for (size_t i = 0; i < b->nrevs && !(flags & RC_QUIET); i++) {
+        rev *r = &b->revs[i];
+        if (r->retired)
+            continue;
+        int live = 0;
+        for (size_t c = 0; c < x.ncl && !live; c++)
+            live = strcmp(x.cl[c].id, r->id) == 0;
+        if (live)
+            continue;
+        /* the survivor holds the old anchor */
+        const ds_canon *surv = NULL;
+        for (size_t c = 0; c < x.ncl && !surv; c++)
+            for (size_t j = 0; j < x.cl[c].nmem && !surv; j++)
+                if (strcmp(x.mi[x.cl[c].mem[j]].m->mention_id, r->anchor) == 0)
+                    surv = x.cl[c].c;
+        if (r->unknown) {
+            /* restored: the changelog keeps no anchors, but the retired record
+             * it published hashes to r->hash for exactly one survivor */
+            int known = 0;
+            for (size_t c = 0; c <= x.ncl && !known; c++) {
+                const ds_canon *cand = c < x.ncl ? x.cl[c].c : NULL;
+                ds_canon *t = retired_record(rs, b, r, cand, &hb);
+                if (!t)
+                    goto out;
+                known = t->content_hash == r->hash;
+            }
+            r->unknown = 0;
+            if (known) {
+                r->retired = 1;
+                continue;
+            }
+        }
+        ds_canon *t = retired_record(rs, b, r, surv, &hb);
+        if (!t || out_push(rs, t) != 0)
+            goto out;
+        r->retired = 1;
+        r->revision++;
+        r->hash = t->content_hash;
+        t->revision = r->revision;
+    }
+    for (size_t i = 0; i < b->ndeals; i++)
+        canon_free(b->deals[i]);
+    free(b->deals);
+    b->deals = deals;
+    b->ndeals = x.ncl;
+    deals = NULL;
+    for (size_t c = 0; c < x.ncl; c++)
+        x.cl[c].c = NULL; /* now owned by b->deals */
+    rc = 0;
+
+    uint64_t sig = block_refsig(b);
+    if (sig != b->refsig) {
+        b->refsig = sig;
+        for (size_t i = 0; (flags & RC_CASCADE) && !(flags & RC_QUIET) && i < b->ndeps && rc == 0; i++)
+            rc = recompute(rs, b->deps[i], 0);
+    }
+out:
+    if (x.cl)
+        for (size_t c = 0; c < x.ncl; c++) {
+            free(x.cl[c].mem);
+            free(x.cl[c].del);
+            canon_free(x.cl[c].c);
+        }
+    free(x.cl);
+    free(x.mi);
+    free(par);
+    free(deals);
+    ds_buf_free(&hb);
+    return rc;
+}
+
+/* ---- public ----------------------------------------------------------- */
+
+ds_resolver *ds_resolver_new(const ds_catalog *cat)
+{
+    ds_resolver *rs = calloc(1, sizeof *rs);
+    if (!rs)
+        return NULL;
+    rs->cat = cat;
+    rs->cross_block = 1;
+    return rs;
+}
+
+static void clear_scratch(ds_resolver *rs)
+{
+    for (size_t i = 0; i < rs->nretired; i++)
+        canon_free(rs->retired[i]);
+    rs->nretired = 0;
+    rs->nout = 0;
+}
+
+void ds_resolver_destroy(ds_resolver *rs)
+{
+    if (!rs)
+        return;
+    clear_scratch(rs);
+    for (size_t i = 0; i < rs->tabcap; i++)
+        if (rs->tab[i])
+            block_free(rs->tab[i]);
+    free(rs->tab);
+    free(rs->out);
+    free(rs->retired);
+    free(rs->all);
+    free(rs->revout);
+    free(rs);
+}
+
+int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
+{
+    changes->items = NULL;
+    changes->n = 0;
+    clear_scratch(rs);
+    if (!m->mention_id[0] || !m->block_key[0])
+        return -2;
+    block *b = block_get(rs, m->block_key);
+    if (!b)
+        return -1;
+    size_t lo = 0, hi = b->nms;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(b->ms[mid]->mention_id, m->mention_id);
+        if (c == 0)
+            return 0; /* already seen: a redelivery changes nothing */
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (b->nms == b->capms) {
+        size_t cap = b->capms ? b->capms * 2 : 4;
+        ds_mention **p = realloc(b->ms, cap * sizeof *p);
+        if (!p)
+            return -1;
+        b->ms = p;
+        b->capms = cap;
+    }
+    ds_mention *copy = malloc(sizeof *copy);
+    if (!copy)
+        return -1;
+    *copy = *m;
+    memmove(&b->ms[lo + 1], &b->ms[lo], (b->nms - lo) * sizeof *b->ms);
+    b->ms[lo] = copy;
+    b->nms++;
+    rs->nmentions++;
+    if (recompute(rs, b, RC_CASCADE) != 0)
+        return -1;
+    if (rs->nout > 1)
+        qsort(rs->out, rs->nout, sizeof *rs->out, canon_ptr_cmp);
+    changes->items = rs->out;
+    changes->n = rs->nout;
+    return 0;
+}
+
+static int canon_id_cmp(const void *pa, const void *pb)
+{
+    const ds_canon *a = *(const ds_canon *const *)pa, *b = *(const ds_canon *const *)pb;
+    return strcmp(a->deal_id, b->deal_id);
+}
+
+size_t ds_resolver_deals(ds_resolver *rs, const ds_canon ***out)
+{
+    size_t n = 0;
+    *out = NULL;
+    for (size_t i = 0; i < rs->tabcap; i++)
+        if (rs->tab[i])
+            n += rs->tab[i]->ndeals;
+    free(rs->all);
+    rs->all = NULL;
+    if (!n)
+        return 0;
+    rs->all = malloc(n * sizeof *rs->all);
+    if (!rs->all)
+        return 0;
+    n = 0;
+    for (size_t i = 0; i < rs->tabcap; i++)
+        if (rs->tab[i])
+            for (size_t j = 0; j < rs->tab[i]->ndeals; j++)
+                rs->all[n++] = rs->tab[i]->deals[j];
+    qsort(rs->all, n, sizeof *rs->all, canon_id_cmp);
+    *out = rs->all;
+    return n;
+}
+
+size_t ds_resolver_mentions(const ds_resolver *rs) { return rs->nmentions; }
+
+/* ---- Avro ------------------------------------------------------------- */
+
+#define TRY(x)              \
+    do {                    \
+        if ((x) != 0)       \
+            return -1;      \
+    } while (0)
+
+static int append(avro_value_t *rec, const char *field, avro_value_t *item)
+{
+    avro_value_t arr;
+    TRY(avro_value_get_by_name(rec, field, &arr, NULL));
+    return avro_value_append(&arr, item, NULL);
+}
+
+static int clear_array(avro_value_t *rec, const char *field)
+{
+    avro_value_t arr;
+    TRY(avro_value_get_by_name(rec, field, &arr, NULL));
+    return avro_value_reset(&arr);
+}
+
+static int set_long(avro_value_t *rec, const char *field, int64_t v)
+{
+    avro_value_t f;
+    TRY(avro_value_get_by_name(rec, field, &f, NULL));
+    return avro_value_set_long(&f, v);
+}
+
+static int set_int(avro_value_t *rec, const char *field, int32_t v)
+{
+    avro_value_t f;
+    TRY(avro_value_get_by_name(rec, field, &f, NULL));
+    return avro_value_set_int(&f, v);
+}
+
+/* A plain (non-union) Value record. */
+static int set_value_record(avro_value_t *rec, const ds_value *v)
+{
+    avro_value_t f, u;
+    TRY(avro_value_get_by_name(rec, "amount", &f, NULL));
+    TRY(ds_decimal_set(&f, v->amount));
+    TRY(ds_avro_set_string(rec, "currency", v->currency));
+    TRY(avro_value_get_by_name(rec, "usd", &f, NULL));
+    TRY(avro_value_set_branch(&f, v->usd >= 0, &u));
+    if (v->usd >= 0)
+        TRY(ds_decimal_set(&u, v->usd));
+    else
+        TRY(avro_value_set_null(&u));
+    TRY(ds_avro_set_opt_string(rec, "covers", v->covers));
+    TRY(avro_value_get_by_name(rec, "combined", &f, NULL));
+    return avro_value_set_boolean(&f, v->combined);
+}
+
+int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
+{
+    avro_value_t item, f;
+    TRY(ds_avro_set_string(val, "deal_id", c->deal_id));
+    TRY(set_long(val, "revision", c->revision));
+    TRY(ds_avro_set_opt_string(val, "retired_into", c->retired_into));
+    TRY(ds_avro_set_string(val, "block_key", c->block_key));
+    TRY(ds_avro_set_opt_string(val, "buyer", c->buyer));
+    TRY(ds_avro_set_opt_string(val, "seller", c->seller));
+    TRY(clear_array(val, "suppliers"));
+    for (size_t i = 0; i < c->nsuppliers; i++) {
+        TRY(append(val, "suppliers", &item));
+        TRY(ds_avro_set_string(&item, "company", c->suppliers[i].company));
+        TRY(ds_avro_set_enum(&item, "role", c->suppliers[i].role));
+    }
+    TRY(ds_avro_set_opt_string(val, "system", c->system));
+    TRY(ds_avro_set_opt_string(val, "family", c->family));
+    TRY(ds_avro_set_opt_long(val, "quantity", c->quantity, c->quantity >= 0));
+    TRY(clear_array(val, "variants"));
+    for (size_t i = 0; i < c->nvariants; i++) {
+        TRY(append(val, "variants", &item));
+        TRY(ds_avro_set_string(&item, "system", c->variants[i].name));
+        TRY(set_long(&item, "quantity", c->variants[i].quantity));
+    }
+    TRY(clear_array(val, "extras"));
+    for (size_t i = 0; i < c->nextras; i++) {
+        TRY(append(val, "extras", &item));
+        TRY(ds_avro_set_string(&item, "what", c->extras[i].name));
+        TRY(set_long(&item, "quantity", c->extras[i].quantity));
+    }
+    TRY(ds_avro_set_value(val, "value", &c->value));
+    TRY(ds_avro_set_opt_string(val, "value_basis", c->value_basis));
+    TRY(clear_array(val, "value_claims"));
+    for (size_t i = 0; i < c->nclaims; i++) {
+        TRY(append(val, "value_claims", &item));
+        TRY(avro_value_get_by_name(&item, "value", &f, NULL));
+        TRY(set_value_record(&f, &c->claims[i].value));
+        TRY(clear_array(&item, "sources"));
+        for (size_t j = 0; j < c->claims[i].nsources; j++) {
+            avro_value_t s;
+            TRY(append(&item, "sources", &s));
+            TRY(avro_value_set_string(&s, c->claims[i].sources[j]));
+        }
+    }
+    TRY(ds_avro_set_enum(val, "stage", c->stage));
+    TRY(ds_avro_set_enum(val, "status", c->status));
+    TRY(ds_avro_set_opt_int(val, "batch", c->batch, c->batch > 0));
+    TRY(ds_avro_set_opt_int(val, "signing_date", c->signing_date, c->signing_date != DS_NO_DATE));
+    TRY(ds_avro_set_opt_int(val, "signing_year", c->signing_year, c->signing_year > 0));
+    TRY(ds_avro_set_opt_int(val, "announce_date", c->announce_date, c->announce_date != DS_NO_DATE));
+    TRY(clear_array(val, "delivery_years"));
+    for (size_t i = 0; i < c->ndelivery_years; i++) {
+        TRY(append(val, "delivery_years", &item));
+        TRY(avro_value_set_int(&item, c->delivery_years[i]));
+    }
+    TRY(ds_avro_set_opt_string(val, "place", c->place));
+    TRY(clear_array(val, "sources"));
+    for (size_t i = 0; i < c->nsources; i++) {
+        const ds_canon_source *s = &c->sources[i];
+        TRY(append(val, "sources", &item));
+        TRY(ds_avro_set_string(&item, "id", s->id));
+        TRY(ds_avro_set_enum(&item, "kind", s->kind));
+        TRY(ds_avro_set_opt_string(&item, "outlet", s->outlet));
+        TRY(ds_avro_set_opt_long(&item, "published", s->published, s->published != DS_NO_TIME));
+        TRY(ds_avro_set_enum(&item, "status", s->status));
+        TRY(ds_avro_set_opt_string(&item, "duplicate_of", s->duplicate_of));
+    }
+    TRY(clear_array(val, "links"));
+    for (size_t i = 0; i < c->nlinks; i++) {
+        const ds_canon_link *l = &c->links[i];
+        TRY(append(val, "links", &item));
+        TRY(ds_avro_set_enum(&item, "relation", l->relation));
+        TRY(ds_avro_set_string(&item, "target", l->target));
+        TRY(ds_avro_set_opt_string(&item, "target_ref", l->target_ref));
+        TRY(ds_avro_set_enum(&item, "via", l->via));
+    }
+    TRY(clear_array(val, "evidence"));
+    for (size_t i = 0; i < c->nevidence; i++) {
+        const ds_canon_evidence *e = &c->evidence[i];
+        TRY(append(val, "evidence", &item));
+        TRY(ds_avro_set_string(&item, "field", e->field));
+        TRY(ds_avro_set_string(&item, "source", e->source));
+        TRY(set_int(&item, "start", e->start));
+        TRY(set_int(&item, "end", e->end));
+    }
+    return set_long(val, "updated", c->updated);
+}
+
+/* ---- changelog state -------------------------------------------------- */
+
+void ds_resolver_set_cross_block(ds_resolver *rs, int enable) { rs->cross_block = enable != 0; }
+
+int ds_resolver_block_state(ds_resolver *rs, const char *block_key, const ds_mention *const **ms, size_t *nms,
+                            const ds_deal_rev **revs, size_t *nrevs)
+{
+    block *b = block_find(rs, block_key);
+    *ms = NULL;
+    *revs = NULL;
+    *nms = *nrevs = 0;
+    if (!b)
+        return -1;
+    free(rs->revout);
+    rs->revout = NULL;
+    if (b->nrevs) {
+        rs->revout = malloc(b->nrevs * sizeof *rs->revout);
+        if (!rs->revout)
+            return -2;
+        for (size_t i = 0; i < b->nrevs; i++) {
+            memcpy(rs->revout[i].deal_id, b->revs[i].id, sizeof rs->revout[i].deal_id);
+            rs->revout[i].revision = b->revs[i].revision;
+            rs->revout[i].content_hash = b->revs[i].hash;
+        }
+    }
+    *ms = (const ds_mention *const *)b->ms;
+    *nms = b->nms;
+    *revs = rs->revout;
+    *nrevs = b->nrevs;
+    return 0;
+}
+
+static int mention_ptr_cmp(const void *pa, const void *pb)
+{
+    return strcmp((*(ds_mention *const *)pa)->mention_id, (*(ds_mention *const *)pb)->mention_id);
+}
+
+static int rev_cmp(const void *pa, const void *pb) { return strcmp(((const rev *)pa)->id, ((const rev *)pb)->id); }
+
+int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention *ms, size_t nms,
+                        const ds_deal_rev *revs, size_t nrevs)
+{
+    if (!block_key[0])
+        return -2;
+    for (size_t i = 0; i < nms; i++)
+        if (!ms[i].mention_id[0] || strcmp(ms[i].block_key, block_key) != 0)
+            return -2;
+    block *b = block_get(rs, block_key);
+    if (!b)
+        return -1;
+    ds_mention **nm = malloc((nms ? nms : 1) * sizeof *nm);
+    rev *nr = calloc(nrevs ? nrevs : 1, sizeof *nr);
+    size_t k = 0;
+    if (!nm || !nr)
+        goto err;
+    for (; k < nms; k++) {
+        nm[k] = malloc(sizeof **nm);
+        if (!nm[k])
+            goto err;
+        *nm[k] = ms[k];
+    }
+    qsort(nm, nms, sizeof *nm, mention_ptr_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < nms; i++) {
+        if (u && strcmp(nm[u - 1]->mention_id, nm[i]->mention_id) == 0)
+            free(nm[i]);
+        else
+            nm[u++] = nm[i];
+    }
+    for (size_t i = 0; i < nrevs; i++) {
+        ds_strlcpy(nr[i].id, revs[i].deal_id, sizeof nr[i].id);
+        nr[i].revision = revs[i].revision;
+        nr[i].hash = revs[i].content_hash;
+        nr[i].unknown = 1;
+    }
+    qsort(nr, nrevs, sizeof *nr, rev_cmp);
+    for (size_t i = 0; i < b->ndeals; i++)
+        canon_free(b->deals[i]); /* they point into the old mentions */
+    free(b->deals);
+    b->deals = NULL;
+    b->ndeals = 0;
+    for (size_t i = 0; i < b->nms; i++)
+        free(b->ms[i]);
+    free(b->ms);
+    free(b->revs);
+    rs->nmentions = rs->nmentions - b->nms + u;
+    b->ms = nm;
+    b->nms = u;
+    b->capms = nms ? nms : 1;
+    b->revs = nr;
+    b->nrevs = b->caprevs = nrevs;
+    if (!nrevs) {
+        free(nr);
+        b->revs = NULL;
+    }
+    b->restored = 1;
+    return 0;
+err:
+    for (size_t i = 0; i < k; i++)
+        free(nm[i]);
+    free(nm);
+    free(nr);
+    return -1;
+}
+
+static int block_key_cmp(const void *pa, const void *pb)
+{
+    return strcmp((*(block *const *)pa)->key, (*(block *const *)pb)->key);
+}
+
+int ds_resolver_restore_finish(ds_resolver *rs, ds_changes *changes)
+{
+    changes->items = NULL;
+    changes->n = 0;
+    clear_scratch(rs);
+    size_t n = 0;
+    for (size_t i = 0; i < rs->tabcap; i++)
+        n += rs->tab[i] && rs->tab[i]->restored;
+    if (!n)
+        return 0;
+    block **bs = malloc(n * sizeof *bs);
+    if (!bs)
+        return -1;
+    n = 0;
+    for (size_t i = 0; i < rs->tabcap; i++)
+        if (rs->tab[i] && rs->tab[i]->restored)
+            bs[n++] = rs->tab[i];
+    qsort(bs, n, sizeof *bs, block_key_cmp);
+    int rc = 0;
+    /* first every restored block's deals, then the revisions, so that links
+     * across blocks are final before anything is compared or published */
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = recompute(rs, bs[i], RC_QUIET);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        bs[i]->restored = 0;
+        rc = recompute(rs, bs[i], RC_CASCADE);
+    }
+    free(bs);
+    if (rc != 0)
+        return -1;
+    if (rs->nout > 1)
+        qsort(rs->out, rs->nout, sizeof *rs->out, canon_ptr_cmp);
+    changes->items = rs->out;
+    changes->n = rs->nout;
+    return 0;
+}

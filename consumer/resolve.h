@@ -1,0 +1,228 @@
+/* resolve.h: resolution of deal mentions into canonical deals: dedup, merge
+ * and link (schemas/CanonicalDeal.avsc).
+ *
+ * State is grouped by block key (buyer|seller|family). A block holds the set
+ * of its mentions; every add recomputes the block from that set, so the
+ * deals, their ids and their content are a function of the set of mentions,
+ * never of their arrival order. Only revision numbers depend on history.
+ *
+ * Clustering. Primary mentions are clustered with union-find over pairwise
+ * compatibility (resolve.c, compatible()): same stage class (framework |
+ * loa+executive | option | joint_venture | selection+approval), batch equal
+ * or one unknown, quantity equal or one unknown (frameworks: within 5%, "1000"
+ * vs "980"), non-combined USD values within 10%, signing periods that meet
+ * (exact dates within 45 days; otherwise overlapping windows: a year, the 30
+ * days after a planned mention's source date, the 45 days before a signed
+ * mention's publication). A primary mention with no time at all ("weak")
+ * joins the one cluster all of whose members it is compatible with, else
+ * forms deals with the other leftover weak mentions. Intent mentions and
+ * context mentions never form deals (context mentions serve linking).
+ * Delivery mentions attach to a signed contract deal (batch and contract
+ * date agreeing, the earliest signed one when several fit) and stay pending,
+ * invisible, while none exists.
+ *
+ * Ids. deal_id = hex(xxh64(block_key NUL anchor mention_id)), the anchor
+ * being the cluster's earliest published time-bearing member (then smallest
+ * mention_id). Earliest-published rather than smallest-id keeps ids stable
+ * while news arrives in publication order. An id that disappears (clusters
+ * merged, or an older report joined) is published once more with
+ * retired_into = the id of the deal that now holds its anchor.
+ *
+ * Duplicates. A mention whose mention_id is already in the block is ignored
+ * (no change at all). A source whose text_hash (SimHash, 0 = unknown) is
+ * within Hamming distance 3 of another source of the block published earlier
+ * (then smaller source id) is a syndicated copy: its entry in sources carries
+ * duplicate_of = the earliest such source, and its mentions corroborate
+ * nothing (no votes, no value claims, not counted). Duplicate source entries
+ * and their evidence are outside the content hash, so a duplicate never bumps
+ * a revision by itself; they ride along in the next published revision. (A
+ * copy that arrived before its original is a real source until the original
+ * comes; then the change is real and is published.)
+ *
+ * Revisions. Per deal id the block keeps the last published revision and a
+ * 64-bit hash of the record without revision and updated; an add publishes a
+ * deal only when that hash changed (revision + 1, starting at 1).
+ *
+ * Links (relation, target, target_ref, via). Sources, best first per
+ * relation (state > context > reference, then smallest target): ordinals
+ * (batch N > 1: next_batch to batch N-1 of the block; an executive deal:
+ * executes_framework to the block's framework), relation hints of the
+ * members, context mentions of the same sources (batch N-1 ⇒ next_batch,
+ * framework ⇒ executes_framework, joint venture ⇒ enabled_by_jv), and the
+ * parents of the reference row the deal matches. A parent known as a
+ * reference row resolves to the live deal matching that row (via state),
+ * else to the ref itself (via reference); a context-only parent without a
+ * row is named by the context mention's id (via context). Blocks that looked
+ * up another block's deals are recomputed when that block's (ref, deal id)
+ * pairs change, so a child arriving before its parent is re-linked and
+ * re-published when the parent arrives, also across blocks.
+ *
+ * @locality One thread at a time per resolver (no internal locking). */
+#ifndef DS_RESOLVE_H
+#define DS_RESOLVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <avro.h>
+
+#include "catalog.h"
+#include "mention.h"
+
+typedef enum { DS_VIA_STATE, DS_VIA_CONTEXT, DS_VIA_REFERENCE, DS_VIA__COUNT } ds_link_via;
+extern const char *const ds_via_names[DS_VIA__COUNT];
+
+typedef struct ds_canon_supplier {
+    const char *company;
+    ds_supplier_role role;
+} ds_canon_supplier;
+
+typedef struct ds_canon_item {   /* a variant or an extra item */
+    const char *name;            /* VariantQuantity.system or ExtraItem.what */
+    int64_t quantity;
+} ds_canon_item;
+
+typedef struct ds_canon_claim {
+    ds_value value;              /* usd filled in when derivable from the rates */
+    const char **sources;        /* source ids, sorted */
+    size_t nsources;
+} ds_canon_claim;
+
+typedef struct ds_canon_source {
+    const char *id;
+    ds_source_kind kind;
+    const char *outlet;          /* "" when absent */
+    int64_t published;           /* DS_NO_TIME when absent */
+    ds_status status;
+    const char *duplicate_of;    /* NULL unless a redelivery / syndicated copy */
+} ds_canon_source;
+
+typedef struct ds_canon_link {
+    ds_relation relation;
+    char target[24];             /* deal_id, ref, or a context mention_id */
+    char target_ref[24];         /* "" when no reference row is known */
+    ds_link_via via;
+} ds_canon_link;
+
+typedef struct ds_canon_evidence {
+    const char *field;
+    const char *source;
+    int32_t start, end;
+} ds_canon_evidence;
+
+/* One canonical deal: the fields of CanonicalDeal.avsc. Strings are owned by
+ * the resolver (most point into its stored mentions). "" / -1 / DS_NO_DATE /
+ * 0 mean null as in ds_mention. A retired record has deal_id, revision,
+ * retired_into, block_key and updated; everything else is empty. */
+typedef struct ds_canon {
+    char deal_id[17];
+    int64_t revision;
+    char retired_into[17];
+    char block_key[64];
+    char buyer[4], seller[4];
+    ds_canon_supplier *suppliers;
+    size_t nsuppliers;
+    char system[24], family[24];
+    int64_t quantity;
+    ds_canon_item *variants;
+    size_t nvariants;
+    ds_canon_item *extras;
+    size_t nextras;
+    ds_value value;
+    char value_basis[64];
+    ds_canon_claim *claims;
+    size_t nclaims;
+    ds_stage stage;
+    ds_status status;
+    int batch;
+    int32_t signing_date;
+    int signing_year;
+    int32_t announce_date;
+    int *delivery_years;
+    size_t ndelivery_years;
+    const char *place;           /* "" when unknown */
+    ds_canon_source *sources;
+    size_t nsources;
+    ds_canon_link *links;
+    size_t nlinks;
+    ds_canon_evidence *evidence;
+    size_t nevidence;
+    int64_t updated;             /* newest non-duplicate source, 0 if none */
+    /* Not in the schema: */
+    char ref[24];                /* reference row the deal matches, "" if none */
+    uint64_t content_hash;       /* hash of the record without revision/updated */
+} ds_canon;
+
+typedef struct ds_resolver ds_resolver;
+
+typedef struct {
+    ds_canon **items;
+    size_t n;
+} ds_changes;
+
+/* Creates a resolver. cat (may be NULL: no reference table, no rates, no
+ * variant hierarchy) must outlive it. Returns NULL when out of memory. */
+ds_resolver *ds_resolver_new(const ds_catalog *cat);
+/* Frees the resolver and every record it handed out. Accepts NULL. */
+void ds_resolver_destroy(ds_resolver *rs);
+
+/* Adds one mention (primary or context; copied). Returns 0 and sets *changes
+ * to every canonical record to (re)publish, sorted by block key then deal id:
+ * deals whose content changed (revision bumped), and retired ids. An already
+ * known mention_id yields no change; a syndicated copy yields a change only
+ * if it alters the hashed content (it can: it may bridge two clusters).
+ * changes->items and the records stay valid until the next call of add or
+ * destroy. Returns -1 when out of memory (the mention may then be kept
+ * without its effects published) or -2 for an invalid mention (empty
+ * mention_id or block_key). */
+int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes);
+
+/* Fills val, a CanonicalDeal record (reset by the caller or fresh from
+ * ds_codec_value_new), from c. Returns 0 or -1 on an avro error. */
+int ds_canon_to_avro(const ds_canon *c, avro_value_t *val);
+
+/* Sets *out to the live deals of every block, sorted by deal id; returns
+ * their number. The array and records stay valid until the next call of add,
+ * deals or destroy. Returns 0 with *out = NULL when out of memory or none. */
+size_t ds_resolver_deals(ds_resolver *rs, const ds_canon ***out);
+
+/* Number of mentions held (all blocks), for metrics. */
+size_t ds_resolver_mentions(const ds_resolver *rs);
+
+/* Whether links may resolve to deals of other blocks (default 1). Such links
+ * are only deterministic when the blocks involved live in one resolver: with
+ * the state partitioned by block key over several instances, set 0 and
+ * cross-block parents resolve through the reference table alone. */
+void ds_resolver_set_cross_block(ds_resolver *rs, int enable);
+
+/* ---- changelog (schemas/StateRecord.avsc) ---- */
+
+typedef struct ds_deal_rev {  /* StateRecord.revisions[] */
+    char deal_id[17];
+    int64_t revision;
+    uint64_t content_hash;
+} ds_deal_rev;
+
+/* The state of one block for its changelog record: its mentions (sorted by
+ * mention_id) and the last revision and content hash of every id it ever
+ * published, retired ones included. Both arrays are owned by the resolver and
+ * valid until the next ds_resolver_add, _restore, _restore_finish,
+ * _block_state or _destroy. Returns 0, -1 when the block is unknown, -2 when out of memory. */
+int ds_resolver_block_state(ds_resolver *rs, const char *block_key, const ds_mention *const **ms, size_t *nms,
+                            const ds_deal_rev **revs, size_t *nrevs);
+
+/* Replaces the state of block_key with a changelog record (copied; mention
+ * duplicates collapse). Nothing is computed until ds_resolver_restore_finish,
+ * so blocks can be restored in any order. Returns 0, -1 when out of memory
+ * (the block is unaltered), -2 when a mention has no id or another block key. */
+int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention *ms, size_t nms,
+                        const ds_deal_rev *revs, size_t nrevs);
+
+/* Recomputes every restored block. A deal whose content hash equals its
+ * restored one is not republished (a retired id is recognised by the hash of
+ * its retired record); anything else (e.g. after an upgrade changed the
+ * rules) is published with the next revision in *changes, as ds_resolver_add
+ * does. Returns 0 or -1 when out of memory. */
+int ds_resolver_restore_finish(ds_resolver *rs, ds_changes *changes);
+
+#endif

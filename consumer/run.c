@@ -1,0 +1,530 @@
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "commands.h"
+#include "kafka.h"
+#include "log.h"
+#include "pipeline.h"
+#include "publish.h"
+#include "util.h"
+
+#define BATCH_MAX_MESSAGES 1000
+#define POLL_BUDGET 2000              /* messages per wake before yielding to the loop */
+#define SHUTDOWN_FLUSH_MS 10000
+
+/* A batch: consumed offsets that may be committed once every output the
+ * batch caused has been delivered. Batches commit in order. */
+typedef struct batch {
+    struct batch *next;
+    rd_kafka_topic_partition_list_t *offsets; /* next offset to read, per partition */
+    size_t pending;                           /* outputs queued, not yet delivered */
+    size_t nmsgs;
+    int closed;
+} batch;
+
+typedef struct runner {
+    uv_loop_t loop;
+    uv_poll_t cpoll, ppoll;
+    uv_timer_t tick, kick;
+    uv_signal_t sigint, sigterm;
+    int cpipe[2], ppipe[2];
+    rd_kafka_t *consumer, *producer;
+    rd_kafka_queue_t *cq, *pq;
+    ds_pipeline pl;
+    int pl_ready;
+    const ds_config *cfg;
+    batch *head, *tail;
+    ds_run_stats st;
+    int stopping, exit_code, sync_commit;
+    rd_kafka_topic_partition_list_t *assigned; /* offset field: 1 when at end of partition */
+    batch *emit_batch;
+} runner;
+
+/* ---- batches and commits ------------------------------------------------ */
+
+static batch *open_batch(runner *r)
+{
+    if (r->tail && !r->tail->closed)
+        return r->tail;
+    batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->offsets = rd_kafka_topic_partition_list_new(8);
+    if (r->tail)
+        r->tail->next = b;
+    else
+        r->head = b;
+    r->tail = b;
+    return b;
+}
+
+static void close_batch(runner *r)
+{
+    if (r->tail && !r->tail->closed && r->tail->nmsgs > 0)
+        r->tail->closed = 1;
+}
+
+static void free_batch(batch *b)
+{
+    rd_kafka_topic_partition_list_destroy(b->offsets);
+    free(b);
+}
+
+/* Commits finished batches at the head, in order. */
+static void try_commit(runner *r)
+{
+    while (r->head && r->head->closed && r->head->pending == 0 && r->exit_code == 0) {
+        batch *b = r->head;
+        if (b->offsets->cnt > 0) {
+            rd_kafka_resp_err_t err = rd_kafka_commit(r->consumer, b->offsets, r->sync_commit ? 0 : 1);
+            if (err) {
+                /* a later commit covers these offsets; redelivery is harmless */
+                ds_warn("run", "offset commit failed: %s", rd_kafka_err2str(err));
+            } else {
+                r->st.commits++;
+            }
+        }
+        r->head = b->next;
+        if (r->tail == b)
+            r->tail = NULL;
+        free_batch(b);
+    }
+}
+
+static int all_done(runner *r)
+{
+    for (batch *b = r->head; b; b = b->next)
+        if (b->nmsgs > 0 || b->pending > 0)
+            return 0;
+    return 1;
+}
+
+/* ---- producing ------------------------------------------------------------ */
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
+{
+    (void)rk;
+    runner *r = opaque;
+    batch *b = rkm->_private;
+    if (b && b->pending > 0)
+        b->pending--;
+    if (rkm->err) {
+        r->st.delivery_failures++;
+        ds_error("run", "delivery to %s [%" PRId32 "] failed: %s; stopping without committing the batch",
+                 rd_kafka_topic_name(rkm->rkt), rkm->partition, rd_kafka_err2str(rkm->err));
+        r->exit_code = 1;
+        return;
+    }
+    const char *t = rd_kafka_topic_name(rkm->rkt);
+    if (strcmp(t, r->cfg->canonical_topic) == 0)
+        r->st.produced++;
+    try_commit(r);
+}
+
+static int emit(void *opaque, const char *key, const void *val, size_t len)
+{
+    runner *r = opaque;
+    batch *b = r->emit_batch;
+    if (ds_publish(r->producer, r->cfg->canonical_topic, key, strlen(key), val, len, NULL, b))
+        return -1;
+    b->pending++;
+    return 0;
+}
+
+static void dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail)
+{
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    if (ds_publish_dlq(r->producer, topic, rkm->partition, rkm->offset, rkm->key, rkm->key_len, rkm->payload,
+                       rkm->len, fail->stage, fail->cls, fail->msg, b) == 0) {
+        b->pending++;
+        r->st.dead_letters++;
+    } else {
+        r->exit_code = 1; /* cannot park it: do not commit past it */
+    }
+}
+
+/* ---- consuming ------------------------------------------------------------- */
+
+static void mark_eof(runner *r, const char *topic, int32_t partition, int eof)
+{
+    if (!r->assigned)
+        return;
+    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(r->assigned, topic, partition);
+    if (p)
+        p->offset = eof;
+}
+
+static void process(runner *r, rd_kafka_message_t *rkm)
+{
+    batch *b = open_batch(r);
+    if (!b) {
+        ds_error("run", "out of memory");
+        r->exit_code = 1;
+        return;
+    }
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(b->offsets, topic, rkm->partition);
+    if (!p)
+        p = rd_kafka_topic_partition_list_add(b->offsets, topic, rkm->partition);
+    p->offset = rkm->offset + 1;
+    b->nmsgs++;
+    r->st.consumed++;
+    mark_eof(r, topic, rkm->partition, 0);
+
+    ds_input in = {strcmp(topic, r->cfg->deals_topic) == 0 ? DS_INPUT_DEAL : DS_INPUT_ARTICLE, topic,
+                   rkm->partition, rkm->offset, rkm->payload, rkm->len};
+    const ds_mention *ms;
+    ds_fail fail;
+    int n = rkm->len > (size_t)r->cfg->max_message_bytes ? -2 : ds_pipeline_mentions(&r->pl, &in, &ms, &fail);
+    if (n == -2) {
+        fail = (ds_fail){"validate", "too-big", ""};
+        snprintf(fail.msg, sizeof fail.msg, "message of %zu bytes exceeds max.message.bytes=%ld", rkm->len,
+                 r->cfg->max_message_bytes);
+    }
+    if (n < 0) {
+        dead_letter(r, b, rkm, &fail);
+    } else {
+        r->st.mentions += (uint64_t)n;
+        r->emit_batch = b;
+        for (int i = 0; i < n; i++)
+            if (ds_pipeline_resolve(&r->pl, &ms[i], emit, r, &fail) < 0) {
+                dead_letter(r, b, rkm, &fail);
+                break;
+            }
+    }
+    if (b->nmsgs >= BATCH_MAX_MESSAGES)
+        close_batch(r);
+}
+
+static void begin_shutdown(runner *r, const char *why);
+static void on_kick(uv_timer_t *t);
+
+static void check_exit_at_end(runner *r)
+{
+    if (!r->cfg->exit_at_end || r->stopping || !r->assigned || r->assigned->cnt == 0)
+        return;
+    for (int i = 0; i < r->assigned->cnt; i++)
+        if (!r->assigned->elems[i].offset)
+            return;
+    close_batch(r);
+    try_commit(r);
+    if (all_done(r))
+        begin_shutdown(r, "every partition is at its end and all work is committed");
+}
+
+static void poll_consumer(runner *r)
+{
+    for (int i = 0; i < POLL_BUDGET && !r->stopping && r->exit_code == 0; i++) {
+        rd_kafka_message_t *rkm = rd_kafka_consumer_poll(r->consumer, 0);
+        if (!rkm)
+            return;
+        if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            mark_eof(r, rd_kafka_topic_name(rkm->rkt), rkm->partition, 1);
+        } else if (rkm->err) {
+            ds_warn("run", "consumer: %s", rd_kafka_message_errstr(rkm));
+            if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
+                r->exit_code = 1;
+        } else {
+            process(r, rkm);
+        }
+        rd_kafka_message_destroy(rkm);
+    }
+    /* budget used up: continue on the next loop iteration */
+    if (!r->stopping)
+        uv_timer_start(&r->kick, on_kick, 0, 0);
+}
+
+static void drain_pipe(int fd)
+{
+    char buf[256];
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+}
+
+static void on_kick(uv_timer_t *t)
+{
+    runner *r = t->data;
+    poll_consumer(r);
+}
+
+static void on_consumer_ready(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    runner *r = h->data;
+    drain_pipe(r->cpipe[0]);
+    poll_consumer(r);
+    if (r->exit_code)
+        begin_shutdown(r, "fatal error");
+}
+
+static void on_producer_ready(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    runner *r = h->data;
+    drain_pipe(r->ppipe[0]);
+    rd_kafka_poll(r->producer, 0);
+    if (r->exit_code)
+        begin_shutdown(r, "fatal error");
+    else
+        check_exit_at_end(r);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    runner *r = t->data;
+    rd_kafka_poll(r->producer, 0);
+    poll_consumer(r);
+    close_batch(r);
+    try_commit(r);
+    if (r->exit_code)
+        begin_shutdown(r, "fatal error");
+    else
+        check_exit_at_end(r);
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque)
+{
+    runner *r = opaque;
+    int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        ds_info("run", "assigned %d partition(s)", parts->cnt);
+        for (int i = 0; i < parts->cnt; i++)
+            rd_kafka_topic_partition_list_add(r->assigned, parts->elems[i].topic, parts->elems[i].partition)->offset = 0;
+        if (coop)
+            rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
+        else
+            rd_kafka_assign(rk, parts);
+        return;
+    }
+    /* revoked: finish what was consumed from these partitions first */
+    ds_info("run", "revoking %d partition(s): flushing and committing", parts->cnt);
+    close_batch(r);
+    r->sync_commit = 1;
+    rd_kafka_flush(r->producer, SHUTDOWN_FLUSH_MS);
+    try_commit(r);
+    r->sync_commit = 0;
+    for (int i = 0; i < parts->cnt; i++)
+        rd_kafka_topic_partition_list_del(r->assigned, parts->elems[i].topic, parts->elems[i].partition);
+    if (coop)
+        rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+    else
+        rd_kafka_assign(rk, NULL);
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    runner *r = s->data;
+    begin_shutdown(r, signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void close_handle(uv_handle_t *h)
+{
+    if (h->loop && !uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void walk_close(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    close_handle(h);
+}
+
+static void begin_shutdown(runner *r, const char *why)
+{
+    if (r->stopping)
+        return;
+    r->stopping = 1;
+    ds_info("run", "shutting down: %s", why);
+    /* 1. stop intake */
+    uv_poll_stop(&r->cpoll);
+    uv_timer_stop(&r->kick);
+    /* 2. finish the open batch: deliver its outputs, then commit */
+    close_batch(r);
+    r->sync_commit = 1;
+    if (rd_kafka_flush(r->producer, SHUTDOWN_FLUSH_MS))
+        ds_error("run", "%d output(s) undelivered after %d ms; their inputs stay uncommitted",
+                 rd_kafka_outq_len(r->producer), SHUTDOWN_FLUSH_MS);
+    try_commit(r);
+    /* 3. leave the group (revocation runs the rebalance callback) */
+    rd_kafka_consumer_close(r->consumer);
+    /* 4. close handles; the loop ends when they are closed */
+    close_handle((uv_handle_t *)&r->cpoll);
+    close_handle((uv_handle_t *)&r->ppoll);
+    close_handle((uv_handle_t *)&r->tick);
+    close_handle((uv_handle_t *)&r->kick);
+    close_handle((uv_handle_t *)&r->sigint);
+    close_handle((uv_handle_t *)&r->sigterm);
+}
+
+static int make_pipe(int fds[2])
+{
+    if (pipe(fds))
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+        fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+    }
+    return 0;
+}
+
+static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner *r, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
+    if (!conf)
+        return NULL;
+    int bad;
+    if (type == RD_KAFKA_CONSUMER) {
+        const char *group = cfg->group ? cfg->group : cfg->app_id;
+        bad = ds_kafka_set(conf, "group.id", group, err, errlen) ||
+              ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
+              ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
+              ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen);
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    } else {
+        bad = ds_kafka_set(conf, "enable.idempotence", "true", err, errlen) ||
+              ds_kafka_set(conf, "linger.ms", "5", err, errlen);
+        rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    }
+    if (bad) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_opaque(conf, r);
+    char e[512];
+    rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
+    if (!rk) {
+        snprintf(err, errlen, "%s", e);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return rk; /* conf now owned by rk */
+}
+
+int ds_run(const ds_config *cfg, ds_run_stats *stats)
+{
+    runner *r = calloc(1, sizeof *r);
+    char err[1024] = "";
+    int rc = 1;
+    if (!r)
+        return 1;
+    r->cfg = cfg;
+    r->cpipe[0] = r->cpipe[1] = r->ppipe[0] = r->ppipe[1] = -1;
+    r->assigned = rd_kafka_topic_partition_list_new(16);
+    if (uv_loop_init(&r->loop)) {
+        free(r);
+        return 1;
+    }
+    if (ds_pipeline_init(&r->pl, cfg->catalog_dir, err, sizeof err))
+        goto err;
+    r->pl_ready = 1;
+    ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);
+    r->producer = new_client(cfg, RD_KAFKA_PRODUCER, r, err, sizeof err);
+    if (!r->producer)
+        goto err;
+    r->consumer = new_client(cfg, RD_KAFKA_CONSUMER, r, err, sizeof err);
+    if (!r->consumer)
+        goto err;
+    rd_kafka_poll_set_consumer(r->consumer);
+    if (make_pipe(r->cpipe) || make_pipe(r->ppipe)) {
+        snprintf(err, sizeof err, "pipe: %s", strerror(errno));
+        goto err;
+    }
+    r->cq = rd_kafka_queue_get_consumer(r->consumer);
+    r->pq = rd_kafka_queue_get_main(r->producer);
+    rd_kafka_queue_io_event_enable(r->cq, r->cpipe[1], "1", 1);
+    rd_kafka_queue_io_event_enable(r->pq, r->ppipe[1], "1", 1);
+
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_add(sub, cfg->articles_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(sub, cfg->deals_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t se = rd_kafka_subscribe(r->consumer, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (se) {
+        snprintf(err, sizeof err, "subscribe: %s", rd_kafka_err2str(se));
+        goto err;
+    }
+
+    uv_poll_init(&r->loop, &r->cpoll, r->cpipe[0]);
+    uv_poll_init(&r->loop, &r->ppoll, r->ppipe[0]);
+    uv_timer_init(&r->loop, &r->tick);
+    uv_timer_init(&r->loop, &r->kick);
+    uv_signal_init(&r->loop, &r->sigint);
+    uv_signal_init(&r->loop, &r->sigterm);
+    r->cpoll.data = r->ppoll.data = r->tick.data = r->kick.data = r->sigint.data = r->sigterm.data = r;
+    uv_poll_start(&r->cpoll, UV_READABLE, on_consumer_ready);
+    uv_poll_start(&r->ppoll, UV_READABLE, on_producer_ready);
+    uint64_t interval = cfg->commit_interval_ms > 0 ? (uint64_t)cfg->commit_interval_ms : 100;
+    uv_timer_start(&r->tick, on_tick, interval, interval);
+    uv_signal_start(&r->sigint, on_signal, SIGINT);
+    uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+    ds_info("run", "consuming %s and %s as group %s; canonical deals to %s", cfg->articles_topic, cfg->deals_topic,
+            cfg->group ? cfg->group : cfg->app_id, cfg->canonical_topic);
+
+    uv_run(&r->loop, UV_RUN_DEFAULT);
+    rc = r->exit_code;
+    ds_info("run",
+            "consumed %" PRIu64 ", mentions %" PRIu64 ", canonical records %" PRIu64 ", dead letters %" PRIu64
+            ", commits %" PRIu64,
+            r->st.consumed, r->st.mentions, r->st.produced, r->st.dead_letters, r->st.commits);
+    goto out;
+err:
+    ds_error("run", "%s", err);
+    rc = 1;
+out:
+    if (stats)
+        *stats = r->st;
+    if (r->cq) {
+        rd_kafka_queue_io_event_enable(r->cq, -1, NULL, 0);
+        rd_kafka_queue_destroy(r->cq);
+    }
+    if (r->pq) {
+        rd_kafka_queue_io_event_enable(r->pq, -1, NULL, 0);
+        rd_kafka_queue_destroy(r->pq);
+    }
+    if (r->consumer) {
+        if (!r->stopping)
+            rd_kafka_consumer_close(r->consumer);
+        rd_kafka_destroy(r->consumer);
+    }
+    if (r->producer)
+        rd_kafka_destroy(r->producer);
+    while (r->head) {
+        batch *b = r->head;
+        r->head = b->next;
+        free_batch(b);
+    }
+    rd_kafka_topic_partition_list_destroy(r->assigned);
+    if (r->pl_ready)
+        ds_pipeline_fini(&r->pl);
+    /* handles that were never started are closed here; the loop must end empty */
+    uv_walk(&r->loop, walk_close, NULL);
+    uv_run(&r->loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&r->loop))
+        ds_error("run", "event loop did not close cleanly");
+    for (int i = 0; i < 2; i++) {
+        if (r->cpipe[i] >= 0)
+            close(r->cpipe[i]);
+        if (r->ppipe[i] >= 0)
+            close(r->ppipe[i]);
+    }
+    free(r);
+    return rc;
+}
+
+int ds_cmd_run(ds_config *cfg)
+{
+    return ds_run(cfg, NULL);
+}

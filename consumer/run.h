@@ -1,0 +1,37 @@
+/* run.h: the processor: a libuv loop around a librdkafka consumer and
+ * producer.
+ *
+ * The consumer queue wakes a uv_poll_t through rd_kafka_queue_io_event_enable
+ * (a non-blocking pipe, drained fully on each wake), and so does the
+ * producer's queue of delivery reports; a timer polls both as well and closes
+ * batches every commit.interval.ms. Inputs are decoded, extracted or
+ * normalised, resolved, and the canonical records produced to
+ * deals.canonical (key: deal id); poison inputs go to <topic>.dlq. Offsets
+ * are committed per batch, in order, once every output of the batch has been
+ * delivered (at-least-once; outputs are idempotent by deal id and revision).
+ * SIGINT/SIGTERM shut down in order: stop intake, flush, commit, close the
+ * consumer, close handles, close the loop. */
+#ifndef DS_RUN_H
+#define DS_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+typedef struct ds_run_stats {
+    uint64_t consumed;
+    uint64_t mentions;
+    uint64_t produced;    /* canonical records delivered */
+    uint64_t dead_letters;
+    uint64_t commits;
+    uint64_t delivery_failures;
+} ds_run_stats;
+
+/* Runs until signalled (or, with cfg->exit_at_end, until every assigned
+ * partition is at its end and all work is committed). Returns the exit code:
+ * 0 after a clean shutdown, 1 on a fatal error (message logged). stats may
+ * be NULL. */
+int ds_run(const ds_config *cfg, ds_run_stats *stats);
+
+#endif
