@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "kafka.h"
 #include "log.h"
+#include "publish.h"
 #include "util.h"
 
 static volatile sig_atomic_t consume_stop;
@@ -161,6 +162,16 @@ int ds_consume(const ds_config *cfg, ds_consume_fn fn, void *opaque, char *err, 
                         rec = ds_codec_to_json(codec, (ds_schema_id)i, &vals[i]);
                     break;
                 }
+        }
+        /* a dead letter is shown with its error headers, and its record if it decodes */
+        rd_kafka_headers_t *hdrs = NULL;
+        const void *hv;
+        size_t hs;
+        if (rd_kafka_message_headers(rkm, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            rd_kafka_header_get_last(hdrs, DS_DLQ_H_CLASS, &hv, &hs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            json_t *env = envelope(rkm, NULL);
+            json_object_set_new(env, "record", rec ? rec : json_null());
+            rec = env;
         }
         if (!rec)
             rec = envelope(rkm, derr);

@@ -1,0 +1,1159 @@
+/* eval.c: `dealstream eval`, scores of the extractor and the resolver
+ * against the labelled corpus. The rules are in eval.h. */
+#include "eval.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "input.h"
+#include "pipeline.h"
+#include "util.h"
+
+#ifndef DS_SOURCE_DIR
+#define DS_SOURCE_DIR "."
+#endif
+#ifndef DS_DATA_DIR
+#define DS_DATA_DIR "data"
+#endif
+
+const char *const ds_eval_field_names[DS_EF__COUNT] = {"buyer",  "seller", "system",       "quantity", "value_usd",
+                                                       "stage",  "status", "signing_date", "batch"};
+
+/* ---- labels ------------------------------------------------------------- */
+
+enum { DATE_NONE, DATE_YEAR, DATE_MONTH, DATE_DAY };
+
+typedef struct gold {
+    ds_role role;
+    char ref[24];
+    char buyer[4], seller[4], family[24];
+    int64_t quantity;     /* -1: null */
+    int has_value;
+    double usd;           /* -1: null */
+    double amount;        /* -1: null */
+    char cur[4];
+    int stage, status;    /* -1: unknown name */
+    char date[11];        /* as labelled, "" when null */
+    int date_prec;
+    int year, month;
+    int32_t days;
+    int batch;            /* 0: null */
+} gold;
+
+typedef struct article {
+    char id[128];         /* the stem, also the article id given by ds_input_read */
+    gold *gold;
+    size_t ngold;
+    ds_mention *pred;
+    size_t npred;
+    int *gpair, *ppair;   /* index of the paired mention or -1 */
+    int *gnear;           /* 1 when gold i is in a near pair */
+} article;
+
+static int name_index(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* Copies the string member key of o (null: ""). Returns -1 when the key is
+ * absent or neither a string nor null. */
+static int jstr(json_t *o, const char *key, char *out, size_t cap)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v)
+        return -1;
+    if (json_is_null(v)) {
+        out[0] = '\0';
+        return 0;
+    }
+    if (!json_is_string(v))
+        return -1;
+    ds_strlcpy(out, json_string_value(v), cap);
+    return 0;
+}
+
+/* Reads a number member (null: dflt). */
+static int jnum(json_t *o, const char *key, double dflt, double *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v)
+        return -1;
+    if (json_is_null(v)) {
+        *out = dflt;
+        return 0;
+    }
+    if (!json_is_number(v))
+        return -1;
+    *out = json_number_value(v);
+    return 0;
+}
+
+static int parse_label_date(gold *g, char *err, size_t errlen)
+{
+    size_t n = strlen(g->date);
+    g->date_prec = DATE_NONE;
+    if (n == 0)
+        return 0;
+    char buf[16];
+    if (n == 4 && sscanf(g->date, "%4d", &g->year) == 1) {
+        g->date_prec = DATE_YEAR;
+        return 0;
+    }
+    if (n == 7 && sscanf(g->date, "%4d-%2d", &g->year, &g->month) == 2 && g->month >= 1 && g->month <= 12) {
+        g->date_prec = DATE_MONTH;
+        return 0;
+    }
+    if (n == 10 && ds_parse_date(g->date, n, &g->days) == 0) {
+        int d;
+        ds_civil_from_days(g->days, &g->year, &g->month, &d);
+        g->date_prec = DATE_DAY;
+        return 0;
+    }
+    ds_strlcpy(buf, g->date, sizeof buf);
+    snprintf(err, errlen, "bad signing_date '%s'", buf);
+    return -1;
+}
+
+/* Parses a label file into a->gold. Returns 0 or -1 with err. */
+static int load_label(const char *path, article *a, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) {
+        snprintf(err, errlen, "%s: %s (line %d)", path, je.text, je.line);
+        return -1;
+    }
+    json_t *ms = json_object_get(root, "mentions");
+    if (!json_is_array(ms)) {
+        snprintf(err, errlen, "%s: no \"mentions\" array", path);
+        json_decref(root);
+        return -1;
+    }
+    size_t n = json_array_size(ms);
+    a->gold = calloc(n ? n : 1, sizeof *a->gold);
+    if (!a->gold) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        json_decref(root);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(ms, i);
+        gold *g = &a->gold[i];
+        char role[16], stage[24], status[16], what[64] = "";
+        double q, batch, combined_unused;
+        if (!json_is_object(o)) {
+            snprintf(what, sizeof what, "not an object");
+        } else if (jstr(o, "role", role, sizeof role) || jstr(o, "ref", g->ref, sizeof g->ref) ||
+                   jstr(o, "buyer", g->buyer, sizeof g->buyer) || jstr(o, "seller", g->seller, sizeof g->seller) ||
+                   jstr(o, "system", g->family, sizeof g->family) || jnum(o, "quantity", -1, &q) ||
+                   jnum(o, "value_amount", -1, &g->amount) || jstr(o, "value_currency", g->cur, sizeof g->cur) ||
+                   jnum(o, "value_usd", -1, &g->usd) || jstr(o, "stage", stage, sizeof stage) ||
+                   jstr(o, "status", status, sizeof status) || jstr(o, "signing_date", g->date, sizeof g->date) ||
+                   jnum(o, "batch", 0, &batch)) {
+            snprintf(what, sizeof what, "a key is missing or of the wrong type");
+        } else {
+            (void)jnum(o, "value_combined", 0, &combined_unused);
+            g->role = strcmp(role, "context") == 0 ? DS_ROLE_CONTEXT : DS_ROLE_PRIMARY;
+            if (strcmp(role, "primary") != 0 && strcmp(role, "context") != 0)
+                snprintf(what, sizeof what, "bad role '%s'", role);
+            g->quantity = (int64_t)llround(q);
+            g->batch = (int)llround(batch);
+            g->has_value = g->usd >= 0 || g->amount >= 0;
+            g->stage = name_index(ds_stage_names, DS_STAGE__COUNT, stage);
+            g->status = name_index(ds_status_names, DS_STATUS__COUNT, status);
+            if (g->stage < 0)
+                snprintf(what, sizeof what, "bad stage '%s'", stage);
+            else if (g->status < 0)
+                snprintf(what, sizeof what, "bad status '%s'", status);
+            else if (!what[0])
+                parse_label_date(g, what, sizeof what);
+        }
+        if (what[0]) {
+            snprintf(err, errlen, "%s: mention %zu: %s", path, i, what);
+            json_decref(root);
+            return -1;
+        }
+    }
+    a->ngold = n;
+    json_decref(root);
+    return 0;
+}
+
+/* ---- field comparison ----------------------------------------------------- */
+
+static int within(double got, double want, double tol)
+{
+    if (want == 0)
+        return got == 0;
+    return fabs(got - want) <= tol * fabs(want);
+}
+
+/* 1 correct, 0 wrong, -1 not scored. */
+static int field_ok(const gold *g, const ds_mention *m, int f)
+{
+    switch (f) {
+    case DS_EF_BUYER:
+        return strcmp(g->buyer, m->buyer) == 0;
+    case DS_EF_SELLER:
+        return strcmp(g->seller, m->seller) == 0;
+    case DS_EF_SYSTEM:
+        return strcmp(g->family, m->family) == 0;
+    case DS_EF_QUANTITY:
+        return g->quantity == (m->quantity < 0 ? -1 : m->quantity);
+    case DS_EF_VALUE:
+        if (!g->has_value || !m->value.set)
+            return !g->has_value && !m->value.set;
+        if (m->value.usd >= 0 && g->usd >= 0 && within((double)m->value.usd / 100.0, g->usd, 0.02))
+            return 1;
+        /* The stated figure itself (label and extractor may convert at
+         * different rates). */
+        return g->amount >= 0 && strcmp(g->cur, m->value.currency) == 0 &&
+               within((double)m->value.amount / 100.0, g->amount, 0.02);
+    case DS_EF_STAGE:
+        return g->stage == (int)m->stage;
+    case DS_EF_STATUS:
+        return g->status == (int)m->status;
+    case DS_EF_SIGNING_DATE:
+        switch (g->date_prec) {
+        case DATE_YEAR:
+            return -1;
+        case DATE_NONE:
+            return m->signing_date == DS_NO_DATE;
+        case DATE_DAY:
+            return m->signing_date == g->days;
+        default: {
+            if (m->signing_date == DS_NO_DATE)
+                return m->signing_year == g->year;
+            int y, mo, d;
+            ds_civil_from_days(m->signing_date, &y, &mo, &d);
+            return y == g->year && mo == g->month;
+        }
+        }
+    case DS_EF_BATCH:
+        return g->batch == m->batch;
+    }
+    return -1;
+}
+
+static int nkeys(const gold *g, const ds_mention *m)
+{
+    return (strcmp(g->buyer, m->buyer) == 0) + (strcmp(g->seller, m->seller) == 0) +
+           (strcmp(g->family, m->family) == 0);
+}
+
+static int agreement(const gold *g, const ds_mention *m)
+{
+    int s = 0;
+    for (int f = DS_EF_QUANTITY; f < DS_EF__COUNT; f++)
+        s += field_ok(g, m, f) == 1;
+    return s;
+}
+
+typedef struct cand {
+    int g, p, score;
+} cand;
+
+static int cand_cmp(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->score != y->score)
+        return y->score - x->score;
+    if (x->g != y->g)
+        return x->g - y->g;
+    return x->p - y->p;
+}
+
+/* Greedy pairing of the still unpaired mentions; need_keys = 3 (strict) or
+ * 2 (near). */
+static int pair_pass(article *a, int need_keys, int near)
+{
+    size_t cap = a->ngold * a->npred, nc = 0;
+    if (cap == 0)
+        return 0;
+    cand *cs = malloc(cap * sizeof *cs);
+    if (!cs)
+        return -1;
+    for (size_t i = 0; i < a->ngold; i++) {
+        if (a->gpair[i] >= 0)
+            continue;
+        for (size_t j = 0; j < a->npred; j++) {
+            if (a->ppair[j] >= 0 || a->pred[j].role != a->gold[i].role)
+                continue;
+            int k = nkeys(&a->gold[i], &a->pred[j]);
+            if (k < need_keys)
+                continue;
+            cs[nc++] = (cand){(int)i, (int)j, k * 16 + agreement(&a->gold[i], &a->pred[j])};
+        }
+    }
+    qsort(cs, nc, sizeof *cs, cand_cmp);
+    for (size_t c = 0; c < nc; c++) {
+        if (a->gpair[cs[c].g] >= 0 || a->ppair[cs[c].p] >= 0)
+            continue;
+        a->gpair[cs[c].g] = cs[c].p;
+        a->ppair[cs[c].p] = cs[c].g;
+        a->gnear[cs[c].g] = near;
+    }
+    free(cs);
+    return 0;
+}
+
+/* ---- formatting ------------------------------------------------------------ */
+
+/* 2600000000 -> "2.6e9". */
+static void fmt_num(double v, char *out, size_t cap)
+{
+    if (v == 0) {
+        snprintf(out, cap, "0");
+        return;
+    }
+    int e = (int)floor(log10(fabs(v)));
+    double man = v / pow(10, e);
+    if (fabs(man) >= 9.9995) {  /* rounding up to 10 */
+        man /= 10;
+        e++;
+    }
+    if (e >= -2 && e <= 4)
+        snprintf(out, cap, "%.4g", v);
+    else
+        snprintf(out, cap, "%.4ge%d", man, e);
+}
+
+static void fmt_gold_value(const gold *g, char *out, size_t cap)
+{
+    char a[32];
+    if (!g->has_value) {
+        snprintf(out, cap, "null");
+    } else if (g->usd >= 0) {
+        fmt_num(g->usd, a, sizeof a);
+        snprintf(out, cap, "%s", a);
+    } else {
+        fmt_num(g->amount, a, sizeof a);
+        snprintf(out, cap, "%s %s", g->cur, a);
+    }
+}
+
+static void fmt_pred_value(const ds_mention *m, char *out, size_t cap)
+{
+    char a[32], b[32];
+    if (!m->value.set) {
+        snprintf(out, cap, "null");
+        return;
+    }
+    fmt_num((double)m->value.amount / 100.0, a, sizeof a);
+    if (m->value.usd >= 0) {
+        fmt_num((double)m->value.usd / 100.0, b, sizeof b);
+        if (strcmp(m->value.currency, "USD") == 0)
+            snprintf(out, cap, "%s", b);
+        else
+            snprintf(out, cap, "%s (%s %s)", b, m->value.currency, a);
+    } else {
+        snprintf(out, cap, "%s %s (no USD)", m->value.currency, a);
+    }
+}
+
+static void fmt_pred_date(const ds_mention *m, char *out, size_t cap)
+{
+    if (m->signing_date != DS_NO_DATE) {
+        char d[16];
+        ds_format_date(m->signing_date, d);
+        snprintf(out, cap, "%s", d);
+    } else if (m->signing_year) {
+        snprintf(out, cap, "%d (year only)", m->signing_year);
+    } else {
+        snprintf(out, cap, "null");
+    }
+}
+
+static void fmt_qty(int64_t q, char *out, size_t cap)
+{
+    if (q < 0)
+        snprintf(out, cap, "null");
+    else
+        snprintf(out, cap, "%lld", (long long)q);
+}
+
+static void fmt_batch(int b, char *out, size_t cap)
+{
+    if (b <= 0)
+        snprintf(out, cap, "null");
+    else
+        snprintf(out, cap, "%d", b);
+}
+
+static void field_expected(const gold *g, int f, char *out, size_t cap)
+{
+    switch (f) {
+    case DS_EF_BUYER: snprintf(out, cap, "%s", g->buyer[0] ? g->buyer : "null"); break;
+    case DS_EF_SELLER: snprintf(out, cap, "%s", g->seller[0] ? g->seller : "null"); break;
+    case DS_EF_SYSTEM: snprintf(out, cap, "%s", g->family[0] ? g->family : "null"); break;
+    case DS_EF_QUANTITY: fmt_qty(g->quantity, out, cap); break;
+    case DS_EF_VALUE: fmt_gold_value(g, out, cap); break;
+    case DS_EF_STAGE: snprintf(out, cap, "%s", ds_stage_names[g->stage]); break;
+    case DS_EF_STATUS: snprintf(out, cap, "%s", ds_status_names[g->status]); break;
+    case DS_EF_SIGNING_DATE: snprintf(out, cap, "%s", g->date[0] ? g->date : "null"); break;
+    default: fmt_batch(g->batch, out, cap); break;
+    }
+}
+
+static void field_got(const ds_mention *m, int f, char *out, size_t cap)
+{
+    switch (f) {
+    case DS_EF_BUYER: snprintf(out, cap, "%s", m->buyer[0] ? m->buyer : "null"); break;
+    case DS_EF_SELLER: snprintf(out, cap, "%s", m->seller[0] ? m->seller : "null"); break;
+    case DS_EF_SYSTEM: snprintf(out, cap, "%s", m->family[0] ? m->family : "null"); break;
+    case DS_EF_QUANTITY: fmt_qty(m->quantity, out, cap); break;
+    case DS_EF_VALUE: fmt_pred_value(m, out, cap); break;
+    case DS_EF_STAGE: snprintf(out, cap, "%s", ds_stage_names[m->stage]); break;
+    case DS_EF_STATUS: snprintf(out, cap, "%s", ds_status_names[m->status]); break;
+    case DS_EF_SIGNING_DATE: fmt_pred_date(m, out, cap); break;
+    default: fmt_batch(m->batch, out, cap); break;
+    }
+}
+
+static const char *role_name(ds_role r)
+{
+    return r == DS_ROLE_PRIMARY ? "primary" : "context";
+}
+
+static void print_missing(FILE *out, const article *a, const gold *g)
+{
+    char q[24], v[64], b[16];
+    fmt_qty(g->quantity, q, sizeof q);
+    fmt_gold_value(g, v, sizeof v);
+    fmt_batch(g->batch, b, sizeof b);
+    fprintf(out, "%s %s %s %s: missing (%s<-%s qty %s value %s %s %s date %s batch %s)\n", a->id,
+            role_name(g->role), g->ref[0] ? g->ref : "-", g->family[0] ? g->family : "null",
+            g->buyer[0] ? g->buyer : "?", g->seller[0] ? g->seller : "?", q, v, ds_stage_names[g->stage],
+            ds_status_names[g->status], g->date[0] ? g->date : "null", b);
+}
+
+static void print_spurious(FILE *out, const article *a, const ds_mention *m)
+{
+    char q[24], v[96], d[32], b[16];
+    fmt_qty(m->quantity, q, sizeof q);
+    fmt_pred_value(m, v, sizeof v);
+    fmt_pred_date(m, d, sizeof d);
+    fmt_batch(m->batch, b, sizeof b);
+    fprintf(out, "%s %s spurious %s: %s<-%s qty %s value %s %s %s date %s batch %s\n", a->id, role_name(m->role),
+            m->family[0] ? m->family : "null", m->buyer[0] ? m->buyer : "?", m->seller[0] ? m->seller : "?", q, v,
+            ds_stage_names[m->stage], ds_status_names[m->status], d, b);
+}
+
+static double ratio(size_t n, size_t d)
+{
+    return d ? (double)n / (double)d : 1.0;
+}
+
+static double f1(double p, double r)
+{
+    return p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+}
+
+static void prf_finish(ds_eval_prf *x)
+{
+    x->p = ratio(x->tp, x->pred);
+    x->r = ratio(x->tp, x->gold);
+    x->f1 = f1(x->p, x->r);
+}
+
+/* ---- scoring of one article --------------------------------------------------- */
+
+static int score_article(article *a, ds_eval_result *res, FILE *out)
+{
+    size_t ng = a->ngold, np = a->npred;
+    a->gpair = malloc((ng ? ng : 1) * sizeof *a->gpair);
+    a->gnear = calloc(ng ? ng : 1, sizeof *a->gnear);
+    a->ppair = malloc((np ? np : 1) * sizeof *a->ppair);
+    if (!a->gpair || !a->gnear || !a->ppair)
+        return -1;
+    for (size_t i = 0; i < ng; i++)
+        a->gpair[i] = -1;
+    for (size_t j = 0; j < np; j++)
+        a->ppair[j] = -1;
+    if (pair_pass(a, 3, 0) || pair_pass(a, 2, 1))
+        return -1;
+
+    if (ng == 0) {
+        res->negatives++;
+        if (np == 0)
+            res->negatives_clean++;
+    }
+    for (size_t i = 0; i < ng; i++) {
+        const gold *g = &a->gold[i];
+        ds_eval_prf *x = g->role == DS_ROLE_PRIMARY ? &res->primary : &res->context;
+        x->gold++;
+        res->overall.gold++;
+        int j = a->gpair[i];
+        if (j >= 0 && !a->gnear[i]) {
+            x->tp++;
+            res->overall.tp++;
+        }
+        if (j < 0) {
+            if (out)
+                print_missing(out, a, g);
+            res->miss_lines++;
+            continue;
+        }
+        if (g->role != DS_ROLE_PRIMARY) {
+            if (a->gnear[i]) {  /* a context near pair: one line naming the key difference */
+                for (int f = DS_EF_BUYER; f <= DS_EF_SYSTEM; f++) {
+                    if (field_ok(g, &a->pred[j], f) != 0)
+                        continue;
+                    char e[64], gt[96];
+                    field_expected(g, f, e, sizeof e);
+                    field_got(&a->pred[j], f, gt, sizeof gt);
+                    if (out)
+                        fprintf(out, "%s context %s %s: %s expected %s got %s [near match: missing + spurious]\n",
+                                a->id, g->ref, g->family[0] ? g->family : "null", ds_eval_field_names[f], e, gt);
+                    res->miss_lines++;
+                }
+            }
+            continue;
+        }
+        res->primary_pairs++;
+        res->near_pairs += a->gnear[i] != 0;
+        for (int f = 0; f < DS_EF__COUNT; f++) {
+            int ok = field_ok(g, &a->pred[j], f);
+            if (ok < 0)
+                continue;
+            res->fields[f].total++;
+            if (ok) {
+                res->fields[f].correct++;
+                continue;
+            }
+            char e[64], gt[96];
+            field_expected(g, f, e, sizeof e);
+            field_got(&a->pred[j], f, gt, sizeof gt);
+            if (out)
+                fprintf(out, "%s primary %s %s: %s expected %s got %s%s\n", a->id, g->ref,
+                        g->family[0] ? g->family : "null", ds_eval_field_names[f], e, gt,
+                        a->gnear[i] ? " [near match: missing + spurious]" : "");
+            res->miss_lines++;
+        }
+    }
+    for (size_t j = 0; j < np; j++) {
+        const ds_mention *m = &a->pred[j];
+        (m->role == DS_ROLE_PRIMARY ? &res->primary : &res->context)->pred++;
+        res->overall.pred++;
+        if (a->ppair[j] < 0) {
+            if (out)
+                print_spurious(out, a, m);
+            res->miss_lines++;
+        }
+    }
+    return 0;
+}
+
+/* ---- reading the corpus --------------------------------------------------------- */
+
+typedef struct read_ctx {
+    ds_pipeline *pl;
+    article *a;
+    char err[600];
+    int failed;
+} read_ctx;
+
+static int ignore_emit(void *opaque, const char *key, const void *val, size_t len)
+{
+    (void)opaque;
+    (void)key;
+    (void)val;
+    (void)len;
+    return 0;
+}
+
+static void on_bad(void *opaque, const char *where, const char *what)
+{
+    read_ctx *x = opaque;
+    snprintf(x->err, sizeof x->err, "%s: %s", where, what);
+    x->failed = 1;
+}
+
+static int on_record(void *opaque, json_t *rec, const char *where)
+{
+    read_ctx *x = opaque;
+    const ds_mention *ms;
+    ds_fail fail;
+    ds_input in = {DS_INPUT_ARTICLE, "", -1, -1, NULL, 0};
+    json_t *id = json_object_get(rec, "article_id");
+    if (json_is_string(id))
+        ds_strlcpy(x->a->id, json_string_value(id), sizeof x->a->id);
+    int n = ds_pipeline_mentions_json(x->pl, DS_INPUT_ARTICLE, rec, &in, &ms, &fail);
+    if (n < 0) {
+        snprintf(x->err, sizeof x->err, "%s: %s (%s): %s", where, fail.stage, fail.cls, fail.msg);
+        x->failed = 1;
+        return 1;
+    }
+    ds_mention *copy = realloc(x->a->pred, ((size_t)n + x->a->npred + 1) * sizeof *copy);
+    if (!copy) {
+        snprintf(x->err, sizeof x->err, "%s: out of memory", where);
+        x->failed = 1;
+        return 1;
+    }
+    x->a->pred = copy;
+    memcpy(copy + x->a->npred, ms, (size_t)n * sizeof *copy);
+    size_t first = x->a->npred;
+    x->a->npred += (size_t)n;
+    for (size_t i = first; i < x->a->npred; i++) {
+        if (ds_pipeline_resolve(x->pl, &copy[i], ignore_emit, NULL, &fail) < 0) {
+            snprintf(x->err, sizeof x->err, "%s: %s (%s): %s", where, fail.stage, fail.cls, fail.msg);
+            x->failed = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int is_article_name(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 8 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9' &&
+           s[3] == '-' && strcmp(s + n - 4, ".txt") == 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of the NNN-*.txt files of dir; NULL (errno) on failure. */
+static char **list_articles(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char **names = NULL;
+    size_t cnt = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!is_article_name(e->d_name))
+            continue;
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **p = realloc(names, cap * sizeof *p);
+            if (!p)
+                goto oom;
+            names = p;
+        }
+        if (!(names[cnt] = strdup(e->d_name)))
+            goto oom;
+        cnt++;
+    }
+    closedir(d);
+    if (cnt)
+        qsort(names, cnt, sizeof *names, str_cmp);
+    *n = cnt;
+    if (!names)
+        names = calloc(1, sizeof *names);
+    return names;
+oom:
+    closedir(d);
+    for (size_t i = 0; i < cnt; i++)
+        free(names[i]);
+    free(names);
+    errno = ENOMEM;
+    return NULL;
+}
+
+/* ---- resolution scores ------------------------------------------------------------- */
+
+typedef struct gref {
+    const char *ref;
+    const char *family;      /* of its first primary label mention */
+    const ds_refdeal *row;   /* NULL: no reference row */
+    int found;
+} gref;
+
+static const gold *primary_of(const article *a, const char *ref)
+{
+    for (size_t i = 0; i < a->ngold; i++)
+        if (a->gold[i].role == DS_ROLE_PRIMARY && strcmp(a->gold[i].ref, ref) == 0)
+            return &a->gold[i];
+    return NULL;
+}
+
+static const article *article_by_id(const article *arts, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(arts[i].id, id) == 0)
+            return &arts[i];
+    return NULL;
+}
+
+/* The label mention g could be the deal d: same buyer, seller and family (a
+ * null label system fits any family). */
+static int family_fits(const gold *g, const ds_canon *d)
+{
+    return g && strcmp(g->buyer, d->buyer) == 0 && strcmp(g->seller, d->seller) == 0 &&
+           (g->family[0] == '\0' || strcmp(g->family, d->family) == 0);
+}
+
+static int is_dup(const ds_canon_source *s)
+{
+    return s->duplicate_of && s->duplicate_of[0];
+}
+
+/* Index of the gold ref a deal matches, or -1. */
+static int match_deal(const ds_canon *d, const article *arts, size_t nart, const gref *refs, size_t nref)
+{
+    size_t nondup = 0;
+    for (size_t s = 0; s < d->nsources; s++)
+        nondup += !is_dup(&d->sources[s]);
+    int best = -1;
+    size_t best_votes = 0, best_tie = 0;
+    for (size_t r = 0; r < nref; r++) {
+        size_t votes = 0, tie = 0;
+        for (size_t s = 0; s < d->nsources; s++) {
+            if (is_dup(&d->sources[s]))
+                continue;
+            const article *a = article_by_id(arts, nart, d->sources[s].id);
+            const gold *g = a ? primary_of(a, refs[r].ref) : NULL;
+            if (!family_fits(g, d))
+                continue;
+            votes++;
+            tie += (g->quantity >= 0 && g->quantity == d->quantity) + (g->batch == d->batch) +
+                   (g->stage == (int)d->stage);
+        }
+        if (votes > best_votes || (votes == best_votes && votes > 0 && tie > best_tie)) {
+            best = (int)r;
+            best_votes = votes;
+            best_tie = tie;
+        }
+    }
+    return best >= 0 && 2 * best_votes > nondup ? best : -1;
+}
+
+typedef struct b3item {
+    int ref;    /* index into refs */
+    long deal;  /* index into deals, or -1 - item index (a singleton) */
+} b3item;
+
+static int resolution_scores(ds_pipeline *pl, const article *arts, size_t nart, ds_eval_result *res, FILE *out)
+{
+    int rc = -1;
+    gref *refs = NULL;
+    int *dref = NULL;
+    b3item *items = NULL;
+    size_t nref = 0, nitems = 0, cap = 0;
+    for (size_t i = 0; i < nart; i++)
+        cap += arts[i].ngold;
+    refs = calloc(cap + 1, sizeof *refs);
+    items = calloc(cap + 1, sizeof *items);
+    if (!refs || !items)
+        goto done;
+    /* Gold refs, in order of first appearance, and the B-cubed items. */
+    for (size_t i = 0; i < nart; i++) {
+        for (size_t k = 0; k < arts[i].ngold; k++) {
+            const gold *g = &arts[i].gold[k];
+            if (g->role != DS_ROLE_PRIMARY || !g->ref[0] || primary_of(&arts[i], g->ref) != g)
+                continue;
+            size_t r;
+            for (r = 0; r < nref; r++)
+                if (strcmp(refs[r].ref, g->ref) == 0)
+                    break;
+            if (r == nref) {
+                refs[nref].ref = g->ref;
+                refs[nref].family = g->family;
+                refs[nref].row = ds_catalog_ref(pl->cat, g->ref);
+                nref++;
+            }
+            items[nitems].ref = (int)r;
+            items[nitems].deal = (long)i; /* article index for now */
+            nitems++;
+        }
+    }
+    const ds_canon **deals = NULL;
+    size_t ndeals = ds_resolver_deals(pl->rs, &deals);
+    dref = malloc((ndeals + 1) * sizeof *dref);
+    if (!dref)
+        goto done;
+    res->pred_deals = ndeals;
+    res->gold_deals = nref;
+    for (size_t d = 0; d < ndeals; d++) {
+        dref[d] = match_deal(deals[d], arts, nart, refs, nref);
+        if (dref[d] >= 0) {
+            res->pred_deals_matched++;
+            refs[dref[d]].found = 1;
+        }
+    }
+    for (size_t r = 0; r < nref; r++)
+        res->gold_deals_found += refs[r].found;
+    res->deal_p = ratio(res->pred_deals_matched, res->pred_deals);
+    res->deal_r = ratio(res->gold_deals_found, res->gold_deals);
+    res->deal_f1 = f1(res->deal_p, res->deal_r);
+
+    /* B-cubed: the predicted cluster of each item. */
+    for (size_t it = 0; it < nitems; it++) {
+        const article *a = &arts[items[it].deal];
+        const gold *g = primary_of(a, refs[items[it].ref].ref);
+        long pick = -1;
+        for (size_t d = 0; d < ndeals; d++) {
+            int has = 0;
+            for (size_t s = 0; s < deals[d]->nsources && !has; s++)
+                has = strcmp(deals[d]->sources[s].id, a->id) == 0;
+            if (!has || !family_fits(g, deals[d]))
+                continue;
+            if (pick < 0 || (dref[d] == items[it].ref && dref[pick] != items[it].ref))
+                pick = (long)d;
+        }
+        items[it].deal = pick >= 0 ? pick : -1 - (long)it;
+    }
+    double bp = 0, br = 0;
+    for (size_t i = 0; i < nitems; i++) {
+        size_t same_deal = 0, same_ref = 0, both = 0;
+        for (size_t j = 0; j < nitems; j++) {
+            int sd = items[j].deal == items[i].deal, sr = items[j].ref == items[i].ref;
+            same_deal += sd;
+            same_ref += sr;
+            both += sd && sr;
+        }
+        bp += (double)both / (double)same_deal;
+        br += (double)both / (double)same_ref;
+    }
+    res->b3_items = nitems;
+    res->b3_p = nitems ? bp / (double)nitems : 1.0;
+    res->b3_r = nitems ? br / (double)nitems : 1.0;
+    res->b3_f1 = f1(res->b3_p, res->b3_r);
+
+    /* Links. */
+    for (size_t d = 0; d < ndeals; d++) {
+        const ds_canon *c = deals[d];
+        res->pred_links += c->nlinks;
+        if (dref[d] < 0 || !refs[dref[d]].row)
+            continue;
+        const ds_refdeal *row = refs[dref[d]].row;
+        for (size_t l = 0; l < c->nlinks; l++) {
+            const ds_canon_link *k = &c->links[l];
+            res->links_checked++;
+            int ok = 0;
+            for (int p = 0; p < row->nparents && !ok; p++) {
+                if (strcmp(row->parents[p].relation, ds_relation_names[k->relation]) != 0)
+                    continue;
+                if (strcmp(k->target_ref, row->parents[p].ref) == 0) {
+                    ok = 1;
+                    break;
+                }
+                for (size_t e = 0; e < ndeals && !ok; e++)
+                    ok = dref[e] >= 0 && strcmp(refs[dref[e]].ref, row->parents[p].ref) == 0 &&
+                         strcmp(deals[e]->deal_id, k->target) == 0;
+            }
+            res->links_correct += ok;
+            if (!ok && out)
+                fprintf(out, "link %s (%s) %s -> %s%s%s: not a parent in the reference table\n", c->deal_id,
+                        refs[dref[d]].ref, ds_relation_names[k->relation], k->target, k->target_ref[0] ? " ref " : "",
+                        k->target_ref);
+            if (!ok)
+                res->miss_lines++;
+        }
+    }
+    for (size_t r = 0; r < nref; r++) {
+        const ds_refdeal *row = refs[r].row;
+        if (!row)
+            continue;
+        for (int p = 0; p < row->nparents; p++) {
+            res->gold_links++;
+            int found = 0;
+            for (size_t d = 0; d < ndeals && !found; d++) {
+                if (dref[d] != (int)r)
+                    continue;
+                for (size_t l = 0; l < deals[d]->nlinks && !found; l++) {
+                    const ds_canon_link *k = &deals[d]->links[l];
+                    if (strcmp(row->parents[p].relation, ds_relation_names[k->relation]) != 0)
+                        continue;
+                    found = strcmp(k->target_ref, row->parents[p].ref) == 0;
+                    for (size_t e = 0; e < ndeals && !found; e++)
+                        found = dref[e] >= 0 && strcmp(refs[dref[e]].ref, row->parents[p].ref) == 0 &&
+                                strcmp(deals[e]->deal_id, k->target) == 0;
+                }
+            }
+            res->gold_links_found += found;
+            if (!found) {
+                if (out)
+                    fprintf(out, "link %s -> %s %s: missing%s\n", refs[r].ref, row->parents[p].relation,
+                            row->parents[p].ref, refs[r].found ? "" : " (no deal matches the ref)");
+                res->miss_lines++;
+            }
+        }
+    }
+    res->link_p = ratio(res->links_correct, res->links_checked);
+    res->link_r = ratio(res->gold_links_found, res->gold_links);
+    res->link_f1 = f1(res->link_p, res->link_r);
+
+    /* Deal-level misses: unmatched deals and refs. */
+    if (out) {
+        for (size_t d = 0; d < ndeals; d++) {
+            if (dref[d] >= 0)
+                continue;
+            const ds_canon *c = deals[d];
+            fprintf(out, "deal %s %s %s: matches no ref; sources", c->deal_id, c->block_key, ds_stage_names[c->stage]);
+            for (size_t s = 0; s < c->nsources; s++)
+                fprintf(out, " %.3s%s", c->sources[s].id, is_dup(&c->sources[s]) ? "(dup)" : "");
+            fputc('\n', out);
+        }
+        for (size_t r = 0; r < nref; r++)
+            if (!refs[r].found)
+                fprintf(out, "ref %s: no deal matches it\n", refs[r].ref);
+    }
+    for (size_t d = 0; d < ndeals; d++)
+        res->miss_lines += dref[d] < 0;
+    for (size_t r = 0; r < nref; r++)
+        res->miss_lines += !refs[r].found;
+    rc = 0;
+done:
+    free(refs);
+    free(items);
+    free(dref);
+    return rc;
+}
+
+/* ---- report ------------------------------------------------------------------------- */
+
+static void print_prf(FILE *out, const char *name, const ds_eval_prf *x)
+{
+    fprintf(out, "  %-8s gold %4zu  pred %4zu  tp %4zu   P %.3f  R %.3f  F1 %.3f\n", name, x->gold, x->pred, x->tp,
+            x->p, x->r, x->f1);
+}
+
+static void print_report(FILE *out, const ds_eval_result *res)
+{
+    fprintf(out, "\n== Extraction: mentions (strict pairs: same role, buyer, seller, family) ==\n");
+    print_prf(out, "primary", &res->primary);
+    print_prf(out, "context", &res->context);
+    print_prf(out, "overall", &res->overall);
+    fprintf(out, "  negatives with no mention: %zu/%zu\n", res->negatives_clean, res->negatives);
+    fprintf(out, "\n== Field accuracy over %zu primary pairs (%zu strict + %zu near) ==\n", res->primary_pairs,
+            res->primary_pairs - res->near_pairs, res->near_pairs);
+    for (int f = 0; f < DS_EF__COUNT; f++)
+        fprintf(out, "  %-13s %4zu/%-4zu %.3f\n", ds_eval_field_names[f], res->fields[f].correct,
+                res->fields[f].total, res->fields[f].acc);
+    fprintf(out, "\n== Resolution ==\n");
+    fprintf(out, "  deals      predicted %zu, matched %zu  P %.3f | gold refs %zu, found %zu  R %.3f | F1 %.3f\n",
+            res->pred_deals, res->pred_deals_matched, res->deal_p, res->gold_deals, res->gold_deals_found,
+            res->deal_r, res->deal_f1);
+    fprintf(out, "  B-cubed    %zu items  P %.3f  R %.3f  F1 %.3f\n", res->b3_items, res->b3_p, res->b3_r,
+            res->b3_f1);
+    fprintf(out,
+            "  links      predicted %zu (%zu checkable), correct %zu  P %.3f | gold %zu, found %zu  R %.3f | F1 "
+            "%.3f\n",
+            res->pred_links, res->links_checked, res->links_correct, res->link_p, res->gold_links,
+            res->gold_links_found, res->link_r, res->link_f1);
+    if (res->errors)
+        fprintf(out, "\nERRORS: %zu file(s) could not be evaluated (see above)\n", res->errors);
+}
+
+/* ---- entry points ----------------------------------------------------------------------- */
+
+int ds_eval_run(const char *corpus_dir, const char *catalog_dir, ds_eval_result *res, FILE *report)
+{
+    memset(res, 0, sizeof *res);
+    if (!catalog_dir)
+        catalog_dir = DS_DATA_DIR "/catalog";
+    char err[1024];
+    ds_pipeline pl;
+    if (ds_pipeline_init(&pl, catalog_dir, err, sizeof err)) {
+        if (report)
+            fprintf(report, "error: catalog: %s\n", err);
+        res->errors = 1;
+        return -1;
+    }
+    size_t nnames = 0;
+    char **names = list_articles(corpus_dir, &nnames);
+    if (!names) {
+        if (report)
+            fprintf(report, "error: %s: %s\n", corpus_dir, strerror(errno));
+        ds_pipeline_fini(&pl);
+        res->errors = 1;
+        return -1;
+    }
+    article *arts = calloc(nnames + 1, sizeof *arts);
+    size_t nart = 0;
+    int rc = 0;
+    if (!arts) {
+        if (report)
+            fprintf(report, "error: out of memory\n");
+        res->errors = 1;
+        rc = -1;
+        goto done;
+    }
+    if (report)
+        fprintf(report, "corpus: %s (%zu articles)\ncatalog: %s\n\n== Misses ==\n", corpus_dir, nnames,
+                catalog_dir);
+    for (size_t i = 0; i < nnames; i++) {
+        article *a = &arts[nart];
+        size_t dl = strlen(corpus_dir), nl = strlen(names[i]);
+        char *path = malloc(dl + nl + 8);
+        if (!path) {
+            res->errors++;
+            continue;
+        }
+        snprintf(path, dl + nl + 8, "%s/%s", corpus_dir, names[i]);
+        ds_strlcpy(a->id, names[i], sizeof a->id);
+        a->id[nl - 4 < sizeof a->id ? nl - 4 : sizeof a->id - 1] = '\0';
+        /* The label first: no mention of an unlabelled article enters the resolver. */
+        char *label = malloc(dl + nl + 8);
+        int ok = label != NULL;
+        if (ok) {
+            snprintf(label, dl + nl + 8, "%s/%.*s.json", corpus_dir, (int)(nl - 4), names[i]);
+            if (access(label, F_OK) != 0) {
+                snprintf(err, sizeof err, "%s: missing label", label);
+                ok = 0;
+            } else {
+                ok = load_label(label, a, err, sizeof err) == 0;
+            }
+        } else {
+            snprintf(err, sizeof err, "out of memory");
+        }
+        if (ok) {
+            read_ctx x = {&pl, a, "", 0};
+            size_t nbad = 0;
+            char rerr[600];
+            if (ds_input_read(path, "text", 1, on_record, &x, on_bad, &nbad, rerr, sizeof rerr) == -1) {
+                snprintf(err, sizeof err, "%s", rerr);
+                ok = 0;
+            } else if (x.failed || nbad) {
+                snprintf(err, sizeof err, "%s", x.err[0] ? x.err : "unreadable article");
+                ok = 0;
+            }
+        }
+        if (ok && score_article(a, res, report)) {
+            snprintf(err, sizeof err, "%s: out of memory", path);
+            ok = 0;
+        }
+        if (!ok) {
+            if (report)
+                fprintf(report, "error: %s\n", err);
+            res->errors++;
+            free(a->gold);
+            free(a->pred);
+            free(a->gpair);
+            free(a->gnear);
+            free(a->ppair);
+            memset(a, 0, sizeof *a);
+        } else {
+            nart++;
+        }
+        free(label);
+        free(path);
+    }
+    res->articles = nart;
+    prf_finish(&res->primary);
+    prf_finish(&res->context);
+    prf_finish(&res->overall);
+    for (int f = 0; f < DS_EF__COUNT; f++)
+        res->fields[f].acc = ratio(res->fields[f].correct, res->fields[f].total);
+    if (resolution_scores(&pl, arts, nart, res, report)) {
+        if (report)
+            fprintf(report, "error: out of memory\n");
+        res->errors++;
+    }
+    if (report) {
+        fprintf(report, "(%zu miss lines)\n", res->miss_lines);
+        print_report(report, res);
+    }
+    rc = res->errors ? -1 : 0;
+done:
+    for (size_t i = 0; i < nart; i++) {
+        free(arts[i].gold);
+        free(arts[i].pred);
+        free(arts[i].gpair);
+        free(arts[i].gnear);
+        free(arts[i].ppair);
+    }
+    free(arts);
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i]);
+    free(names);
+    ds_pipeline_fini(&pl);
+    return rc;
+}
+
+static json_t *prf_json(const ds_eval_prf *x)
+{
+    return json_pack("{s:I,s:I,s:I,s:f,s:f,s:f}", "gold", (json_int_t)x->gold, "pred", (json_int_t)x->pred, "tp",
+                     (json_int_t)x->tp, "precision", x->p, "recall", x->r, "f1", x->f1);
+}
+
+int ds_eval_write_json(const ds_eval_result *res, const char *corpus_dir, const char *path)
+{
+    json_t *fields = json_object();
+    for (int f = 0; f < DS_EF__COUNT && fields; f++)
+        json_object_set_new(fields, ds_eval_field_names[f],
+                            json_pack("{s:I,s:I,s:f}", "correct", (json_int_t)res->fields[f].correct, "total",
+                                      (json_int_t)res->fields[f].total, "accuracy", res->fields[f].acc));
+    json_t *o = json_pack(
+        "{s:s, s:I, s:I, s:I, s:I,"
+        " s:{s:o, s:o, s:o, s:I, s:I, s:o, s:I},"
+        " s:{s:{s:I,s:I,s:I,s:I,s:f,s:f,s:f}, s:{s:I,s:f,s:f,s:f},"
+        "    s:{s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f}}}",
+        "corpus", corpus_dir ? corpus_dir : "", "articles", (json_int_t)res->articles, "negatives",
+        (json_int_t)res->negatives, "negatives_clean", (json_int_t)res->negatives_clean, "errors",
+        (json_int_t)res->errors, "extraction", "primary", prf_json(&res->primary), "context",
+        prf_json(&res->context), "overall", prf_json(&res->overall), "primary_pairs",
+        (json_int_t)res->primary_pairs, "near_pairs", (json_int_t)res->near_pairs, "fields", fields,
+        "miss_lines", (json_int_t)res->miss_lines, "resolution", "deals", "predicted", (json_int_t)res->pred_deals,
+        "matched", (json_int_t)res->pred_deals_matched, "gold", (json_int_t)res->gold_deals, "found",
+        (json_int_t)res->gold_deals_found, "precision", res->deal_p, "recall", res->deal_r, "f1", res->deal_f1,
+        "bcubed", "items", (json_int_t)res->b3_items, "precision", res->b3_p, "recall", res->b3_r, "f1",
+        res->b3_f1, "links", "predicted", (json_int_t)res->pred_links, "checked", (json_int_t)res->links_checked,
+        "correct", (json_int_t)res->links_correct, "gold", (json_int_t)res->gold_links, "found",
+        (json_int_t)res->gold_links_found, "precision", res->link_p, "recall", res->link_r, "f1", res->link_f1);
+    if (!o) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (rc && !errno)
+        errno = EIO;
+    return rc ? -1 : 0;
+}
+
+/* The command line as typed, from /proc (falls back to a reconstruction). */
+static void command_line(const ds_config *cfg, const char *corpus, char *out, size_t cap)
+{
+    size_t n = 0;
+    FILE *f = fopen("/proc/self/cmdline", "rb");
+    if (f) {
+        n = fread(out, 1, cap - 1, f);
+        fclose(f);
+        for (size_t i = 0; i + 1 < n; i++)
+            if (out[i] == '\0')
+                out[i] = ' ';
+        out[n] = '\0';
+    }
+    if (n == 0)
+        snprintf(out, cap, "dealstream eval%s%s", cfg->nargs ? " " : "", cfg->nargs ? corpus : "");
+}
+
+int ds_eval_main(ds_config *cfg)
+{
+    if (cfg->nargs > 1) {
+        fprintf(stderr, "dealstream eval: expected at most one CORPUS_DIR, got %d arguments\n", cfg->nargs);
+        return 2;
+    }
+    const char *corpus = cfg->nargs ? cfg->args[0] : DS_SOURCE_DIR "/tests/corpus";
+    char cmd[1024];
+    command_line(cfg, corpus, cmd, sizeof cmd);
+    printf("dealstream eval\ncommand: %s\n", cmd);
+    ds_eval_result res;
+    int rc = ds_eval_run(corpus, cfg->catalog_dir, &res, stdout);
+    fflush(stdout);
+    const char *jpath = getenv("DS_EVAL_JSON");
+    if (jpath && *jpath) {
+        if (ds_eval_write_json(&res, corpus, jpath)) {
+            fprintf(stderr, "dealstream eval: %s: %s\n", jpath, strerror(errno));
+            rc = -1;
+        }
+    }
+    return rc ? 1 : 0;
+}

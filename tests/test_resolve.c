@@ -1,0 +1,911 @@
+/* test_resolve.c: resolution rules (consumer/resolve.h), one test per rule.
+ * Mentions are built by hand; the reference table comes from data/catalog. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "catalog.h"
+#include "codec.h"
+#include "mention.h"
+#include "resolve.h"
+#include "util.h"
+
+#define BN(x) ((int64_t)((x) * 1e9 * 100 + 0.5)) /* billions to cents */
+
+static ds_catalog *g_cat;
+
+static const char *catalog_dir(void)
+{
+    const char *d = getenv("DEALSTREAM_CATALOG_DIR");
+#ifdef DS_DATA_DIR
+    if (!d)
+        d = DS_DATA_DIR "/catalog";
+#endif
+    return d ? d : "data/catalog";
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    char err[256];
+    g_cat = ds_catalog_load(catalog_dir(), err, sizeof err);
+    if (!g_cat)
+        fprintf(stderr, "catalog: %s\n", err);
+    return g_cat ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    ds_catalog_destroy(g_cat);
+    return 0;
+}
+
+static int32_t day(const char *ymd)
+{
+    int32_t d = 0;
+    assert_int_equal(ds_parse_date(ymd, strlen(ymd), &d), 0);
+    return d;
+}
+
+/* ---- mention builders ---------------------------------------------------- */
+
+/* A primary signed executive-contract mention of family fam, published pub. */
+static ds_mention mk(const char *mid, const char *src, const char *pub, const char *fam)
+{
+    ds_mention m;
+    ds_mention_init(&m);
+    ds_strlcpy(m.mention_id, mid, sizeof m.mention_id);
+    ds_strlcpy(m.src.id, src, sizeof m.src.id);
+    ds_strlcpy(m.src.outlet, "Wire", sizeof m.src.outlet);
+    m.src.published = (int64_t)day(pub) * 86400000LL + 9 * 3600000LL;
+    m.src.text_hash = ds_hash64(src, strlen(src), 7); /* unrelated texts: ~32 bits apart */
+    ds_strlcpy(m.src.topic, "articles", sizeof m.src.topic);
+    strcpy(m.buyer, "POL");
+    strcpy(m.seller, "KOR");
+    ds_strlcpy(m.family, fam, sizeof m.family);
+    ds_strlcpy(m.system, fam, sizeof m.system);
+    ds_mention_block_key(&m);
+    m.stage = DS_STAGE_EXECUTIVE;
+    m.status = DS_STATUS_SIGNED;
+    ds_mention_evidence(&m, "system", 10, 12);
+    return m;
+}
+
+static void usd(ds_mention *m, int64_t cents)
+{
+    m->value.set = 1;
+    m->value.amount = cents;
+    strcpy(m->value.currency, "USD");
+    m->value.usd = cents;
+}
+
+static void supplier(ds_mention *m, const char *company, ds_supplier_role role)
+{
+    ds_strlcpy(m->suppliers[m->nsuppliers].company, company, sizeof m->suppliers[0].company);
+    m->suppliers[m->nsuppliers++].role = role;
+}
+
+static void variant(ds_mention *m, const char *sys, int64_t q)
+{
+    ds_strlcpy(m->variants[m->nvariants].system, sys, sizeof m->variants[0].system);
+    m->variants[m->nvariants++].quantity = q;
+}
+
+/* K2 second executive contract, reported as planned on 2025-07-30. */
+static ds_mention k2_planned(void)
+{
+    ds_mention m = mk("m-k2e2-planned", "a-k2e2-planned", "2025-07-30", "K2");
+    m.status = DS_STATUS_PLANNED;
+    m.batch = 2;
+    usd(&m, BN(6.5));
+    supplier(&m, "HYUNDAI_ROTEM", DS_SUP_PRIME);
+    ds_mention_evidence(&m, "value", 40, 52);
+    return m;
+}
+
+/* ... and as signed on 2025-08-01 in Gliwice. */
+static ds_mention k2_signed(void)
+{
+    ds_mention m = mk("m-k2e2-signed", "a-k2e2-signed", "2025-08-02", "K2");
+    m.signing_date = day("2025-08-01");
+    m.quantity = 180;
+    variant(&m, "K2GF", 116);
+    variant(&m, "K2PL", 64);
+    ds_strlcpy(m.extras[0].what, "support vehicles", sizeof m.extras[0].what);
+    m.extras[0].quantity = 81;
+    m.nextras = 1;
+    usd(&m, BN(6.5));
+    strcpy(m.place, "Gliwice");
+    supplier(&m, "HYUNDAI_ROTEM", DS_SUP_PRIME);
+    supplier(&m, "BUMAR_LABEDY", DS_SUP_LOCAL_PRODUCER);
+    ds_mention_evidence(&m, "value", 100, 120);
+    ds_mention_evidence(&m, "place", 130, 137);
+    return m;
+}
+
+/* The Polish side: PLN 25bn, $6.7B. */
+static ds_mention k2_polish(void)
+{
+    ds_mention m = mk("m-k2e2-polish", "a-k2e2-polish", "2025-08-01", "K2");
+    m.signing_date = day("2025-08-01");
+    m.quantity = 180;
+    m.value.set = 1;
+    m.value.amount = BN(25);
+    strcpy(m.value.currency, "PLN");
+    m.value.usd = BN(6.7);
+    strcpy(m.place, "Gliwice");
+    return m;
+}
+
+/* The first executive contract, 2022-08-26. */
+static ds_mention k2_first(void)
+{
+    ds_mention m = mk("m-k2e1", "a-k2e1", "2022-08-27", "K2");
+    m.signing_date = day("2022-08-26");
+    m.quantity = 180;
+    strcpy(m.system, "K2GF");
+    variant(&m, "K2GF", 180);
+    usd(&m, BN(3.37));
+    m.batch = 1;
+    strcpy(m.place, "Morag");
+    return m;
+}
+
+/* ---- helpers --------------------------------------------------------- */
+
+static ds_resolver *new_resolver(const ds_catalog *cat)
+{
+    ds_resolver *rs = ds_resolver_new(cat);
+    assert_non_null(rs);
+    return rs;
+}
+
+static size_t add(ds_resolver *rs, ds_mention m, ds_changes *ch)
+{
+    ds_changes local;
+    if (!ch)
+        ch = &local;
+    assert_int_equal(ds_resolver_add(rs, &m, ch), 0);
+    return ch->n;
+}
+
+static const ds_canon *only_deal(ds_resolver *rs)
+{
+    const ds_canon **d;
+    assert_int_equal(ds_resolver_deals(rs, &d), 1);
+    return d[0];
+}
+
+/* The live deal one of whose sources is src. */
+static const ds_canon *deal_with_source(ds_resolver *rs, const char *src)
+{
+    const ds_canon **d;
+    size_t n = ds_resolver_deals(rs, &d);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d[i]->nsources; j++)
+            if (strcmp(d[i]->sources[j].id, src) == 0)
+                return d[i];
+    fail_msg("no deal has source %s", src);
+    return NULL;
+}
+
+static const ds_canon_link *find_link(const ds_canon *c, ds_relation rel)
+{
+    for (size_t i = 0; i < c->nlinks; i++)
+        if (c->links[i].relation == rel)
+            return &c->links[i];
+    return NULL;
+}
+
+static const ds_canon *in_changes(const ds_changes *ch, const char *deal_id)
+{
+    for (size_t i = 0; i < ch->n; i++)
+        if (strcmp(ch->items[i]->deal_id, deal_id) == 0)
+            return ch->items[i];
+    return NULL;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+/* Planned then signed: one deal, status signed, two sources, id kept. */
+static void test_planned_then_signed(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_changes ch;
+    assert_int_equal(add(rs, k2_planned(), &ch), 1);
+    char id[17];
+    memcpy(id, ch.items[0]->deal_id, sizeof id);
+    assert_int_equal(ch.items[0]->revision, 1);
+    assert_int_equal(ch.items[0]->status, DS_STATUS_PLANNED);
+
+    assert_int_equal(add(rs, k2_signed(), &ch), 1);
+    const ds_canon *c = only_deal(rs);
+    assert_ptr_equal(ch.items[0], c);
+    assert_string_equal(c->deal_id, id); /* anchored at the earliest report */
+    assert_int_equal(c->revision, 2);
+    assert_int_equal(c->status, DS_STATUS_SIGNED);
+    assert_int_equal(c->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(c->nsources, 2);
+    assert_string_equal(c->sources[0].id, "a-k2e2-planned");
+    assert_int_equal(c->sources[0].status, DS_STATUS_PLANNED);
+    assert_string_equal(c->sources[1].id, "a-k2e2-signed");
+    assert_int_equal(c->signing_date, day("2025-08-01"));
+    assert_int_equal(c->batch, 2);
+    assert_int_equal(c->quantity, 180);
+    assert_string_equal(c->place, "Gliwice");
+    assert_int_equal(c->nvariants, 2);
+    assert_string_equal(c->variants[0].name, "K2GF");
+    assert_int_equal(c->variants[0].quantity, 116);
+    assert_int_equal(c->nextras, 1);
+    assert_int_equal(c->extras[0].quantity, 81);
+    assert_int_equal(c->nsuppliers, 2);
+    assert_string_equal(c->suppliers[0].company, "HYUNDAI_ROTEM");
+    assert_string_equal(c->suppliers[1].company, "BUMAR_LABEDY");
+    assert_int_equal(c->suppliers[1].role, DS_SUP_LOCAL_PRODUCER);
+    /* evidence from both mentions, each naming its source */
+    assert_int_equal(c->nevidence, 5);
+    assert_string_equal(c->evidence[0].source, "a-k2e2-planned");
+    /* updated: the newest source */
+    assert_int_equal(c->updated, (int64_t)day("2025-08-02") * 86400000LL + 9 * 3600000LL);
+    ds_resolver_destroy(rs);
+}
+
+/* A second value within 10% is the same deal: two claims, majority chosen. */
+static void test_value_claims(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    add(rs, k2_planned(), NULL);
+    add(rs, k2_signed(), NULL);
+    add(rs, k2_polish(), NULL);
+    const ds_canon *c = only_deal(rs);
+    assert_int_equal(c->nsources, 3);
+    assert_int_equal(c->nclaims, 2);
+    assert_int_equal(c->claims[0].value.usd, BN(6.5));
+    assert_int_equal(c->claims[0].nsources, 2);
+    assert_string_equal(c->claims[0].sources[0], "a-k2e2-planned");
+    assert_string_equal(c->claims[0].sources[1], "a-k2e2-signed");
+    assert_int_equal(c->claims[1].value.usd, BN(6.7));
+    assert_string_equal(c->claims[1].value.currency, "PLN");
+    assert_int_equal(c->claims[1].nsources, 1);
+    assert_int_equal(c->value.usd, BN(6.5));
+    assert_string_equal(c->value_basis, "2 of 3 sources");
+    ds_resolver_destroy(rs);
+}
+
+/* One source each: a tie, broken by signed reports, then the earliest. */
+static void test_value_tie(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    add(rs, k2_signed(), NULL);
+    add(rs, k2_polish(), NULL);
+    const ds_canon *c = only_deal(rs);
+    assert_int_equal(c->nclaims, 2);
+    /* both signed; the Polish report (2025-08-01) is earlier than 2025-08-02 */
+    assert_int_equal(c->value.usd, BN(6.7));
+    assert_string_equal(c->value_basis, "tie: 1 of 2 sources, earliest report");
+    ds_resolver_destroy(rs);
+
+    rs = new_resolver(NULL);
+    add(rs, k2_planned(), NULL);
+    ds_mention p = k2_polish();
+    p.src.published = (int64_t)day("2025-08-05") * 86400000LL;
+    add(rs, p, NULL);
+    c = only_deal(rs);
+    assert_int_equal(c->value.usd, BN(6.7)); /* the signed report beats the planned one */
+    assert_string_equal(c->value_basis, "tie: 1 of 2 sources, more signed reports");
+    ds_resolver_destroy(rs);
+}
+
+/* Different batches, years apart: never one deal; batch 2 links next_batch
+ * to batch 1 via state, in both arrival orders. */
+static void check_batches(ds_resolver *rs)
+{
+    const ds_canon **d;
+    assert_int_equal(ds_resolver_deals(rs, &d), 2);
+    const ds_canon *e1 = deal_with_source(rs, "a-k2e1");
+    const ds_canon *e2 = deal_with_source(rs, "a-k2e2-signed");
+    assert_string_not_equal(e1->deal_id, e2->deal_id);
+    assert_string_equal(e1->system, "K2GF");
+    assert_int_equal(e1->nlinks, 0);
+    const ds_canon_link *l = find_link(e2, DS_REL_NEXT_BATCH);
+    assert_non_null(l);
+    assert_string_equal(l->target, e1->deal_id);
+    assert_int_equal(l->via, DS_VIA_STATE);
+}
+
+static void test_next_batch_parent_first(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_changes ch;
+    add(rs, k2_first(), NULL);
+    add(rs, k2_planned(), NULL);
+    assert_int_equal(add(rs, k2_signed(), &ch), 1);
+    check_batches(rs);
+    ds_resolver_destroy(rs);
+}
+
+static void test_next_batch_child_first(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_changes ch;
+    add(rs, k2_planned(), NULL);
+    add(rs, k2_signed(), NULL);
+    const ds_canon *e2 = only_deal(rs);
+    assert_null(find_link(e2, DS_REL_NEXT_BATCH));
+    char e2id[17];
+    memcpy(e2id, e2->deal_id, sizeof e2id);
+    int64_t rev = e2->revision;
+
+    /* the parent arrives: both the parent and the re-linked child are published */
+    assert_int_equal(add(rs, k2_first(), &ch), 2);
+    const ds_canon *child = in_changes(&ch, e2id);
+    assert_non_null(child);
+    assert_int_equal(child->revision, rev + 1);
+    check_batches(rs);
+    ds_resolver_destroy(rs);
+}
+
+/* A context mention recalling "the 2022 first batch of 180 K2" names
+ * PL-K2-E1 through the reference table; once that deal is in state the
+ * link points at it. */
+static void test_context_reference(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(g_cat);
+    add(rs, k2_planned(), NULL);
+    add(rs, k2_signed(), NULL);
+    ds_mention ctx = mk("m-k2e2-signed-ctx", "a-k2e2-signed", "2025-08-02", "K2");
+    ctx.role = DS_ROLE_CONTEXT;
+    ctx.signing_year = 2022;
+    ctx.quantity = 180;
+    ctx.batch = 1;
+    ds_changes ch;
+    assert_int_equal(add(rs, ctx, &ch), 1);
+
+    const ds_canon *e2 = only_deal(rs); /* a context mention makes no deal */
+    assert_string_equal(e2->ref, "PL-K2-E2");
+    const ds_canon_link *l = find_link(e2, DS_REL_NEXT_BATCH);
+    assert_non_null(l);
+    assert_string_equal(l->target_ref, "PL-K2-E1");
+    assert_string_equal(l->target, "PL-K2-E1");
+    assert_int_equal(l->via, DS_VIA_CONTEXT);
+    /* the reference row's other parent, the framework */
+    l = find_link(e2, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, "PL-K2-FW");
+    assert_int_equal(l->via, DS_VIA_REFERENCE);
+
+    add(rs, k2_first(), NULL);
+    const ds_canon *e1 = deal_with_source(rs, "a-k2e1");
+    assert_string_equal(e1->ref, "PL-K2-E1");
+    e2 = deal_with_source(rs, "a-k2e2-signed");
+    l = find_link(e2, DS_REL_NEXT_BATCH);
+    assert_non_null(l);
+    assert_string_equal(l->target, e1->deal_id);
+    assert_string_equal(l->target_ref, "PL-K2-E1");
+    assert_int_equal(l->via, DS_VIA_STATE);
+    ds_resolver_destroy(rs);
+}
+
+/* Redelivery and syndication: no revision bump, a duplicate source entry. */
+static void test_duplicates(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_changes ch;
+    add(rs, k2_planned(), NULL);
+    add(rs, k2_signed(), NULL);
+    const ds_canon *c = only_deal(rs);
+    int64_t rev = c->revision;
+    uint64_t hash = c->content_hash;
+
+    assert_int_equal(add(rs, k2_signed(), &ch), 0); /* same mention_id */
+
+    ds_mention copy = k2_signed();
+    strcpy(copy.mention_id, "m-k2e2-copy");
+    strcpy(copy.src.id, "a-k2e2-copy");
+    strcpy(copy.src.outlet, "Daily Reprint");
+    copy.src.published += 3600000LL;
+    copy.src.text_hash ^= 0x8000000000000001ULL; /* 2 bits */
+    ds_mention_evidence(&copy, "headline", 0, 30);
+    assert_int_equal(add(rs, copy, &ch), 0);
+
+    c = only_deal(rs);
+    assert_int_equal(c->revision, rev);
+    assert_int_equal(c->content_hash, hash);
+    assert_int_equal(c->nsources, 3);
+    const ds_canon_source *dup = NULL;
+    for (size_t i = 0; i < c->nsources; i++)
+        if (strcmp(c->sources[i].id, "a-k2e2-copy") == 0)
+            dup = &c->sources[i];
+    assert_non_null(dup);
+    assert_non_null(dup->duplicate_of);
+    assert_string_equal(dup->duplicate_of, "a-k2e2-signed");
+    /* not corroboration */
+    assert_string_equal(c->value_basis, "2 of 2 sources");
+    assert_int_equal(c->claims[0].nsources, 2);
+
+    /* a copy differing in 5 bits is a different text: a real source */
+    ds_mention other = copy;
+    strcpy(other.mention_id, "m-k2e2-other");
+    strcpy(other.src.id, "a-k2e2-other");
+    other.src.text_hash = k2_signed().src.text_hash ^ 0x1fULL;
+    assert_int_equal(add(rs, other, &ch), 1);
+    assert_int_equal(ch.items[0]->revision, rev + 1);
+    assert_string_equal(ch.items[0]->value_basis, "3 of 3 sources");
+    ds_resolver_destroy(rs);
+}
+
+/* Delivery news: never a deal of its own, attaches when its deal exists. */
+static void test_delivery(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_changes ch;
+    ds_mention d = mk("m-k2-delivery", "a-k2-delivery", "2022-12-06", "K2");
+    d.stage = DS_STAGE_DELIVERY;
+    d.status = DS_STATUS_DELIVERED;
+    d.quantity = 10;
+    d.delivery_years[0] = 2022;
+    d.ndelivery_years = 1;
+    assert_int_equal(add(rs, d, &ch), 0);
+    const ds_canon **all;
+    assert_int_equal(ds_resolver_deals(rs, &all), 0);
+
+    assert_int_equal(add(rs, k2_first(), &ch), 1);
+    const ds_canon *c = only_deal(rs);
+    assert_int_equal(c->status, DS_STATUS_DELIVERED);
+    assert_int_equal(c->nsources, 2);
+    assert_int_equal(c->ndelivery_years, 1);
+    assert_int_equal(c->delivery_years[0], 2022);
+    assert_int_equal(c->quantity, 180); /* the delivered 10 is not the contract's quantity */
+
+    /* a later contract: the delivery stays with the one signed before it */
+    add(rs, k2_signed(), NULL);
+    assert_int_equal(deal_with_source(rs, "a-k2-delivery")->deal_id[0] != 0, 1);
+    assert_ptr_equal(deal_with_source(rs, "a-k2-delivery"), deal_with_source(rs, "a-k2e1"));
+    ds_resolver_destroy(rs);
+}
+
+/* Framework and executive never merge; the executive executes the framework. */
+static void test_framework_separate(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_mention fw = mk("m-k2-fw", "a-k2-fw", "2022-07-28", "K2");
+    fw.stage = DS_STAGE_FRAMEWORK;
+    fw.signing_date = day("2022-07-27");
+    fw.quantity = 1000;
+    ds_mention fw2 = mk("m-k2-fw2", "a-k2-fw2", "2022-07-29", "K2");
+    fw2.stage = DS_STAGE_FRAMEWORK;
+    fw2.signing_date = day("2022-07-27");
+    fw2.quantity = 980; /* as also reported */
+    add(rs, fw, NULL);
+    add(rs, fw2, NULL);
+    add(rs, k2_first(), NULL);
+    const ds_canon **d;
+    assert_int_equal(ds_resolver_deals(rs, &d), 2);
+    const ds_canon *f = deal_with_source(rs, "a-k2-fw");
+    assert_ptr_equal(f, deal_with_source(rs, "a-k2-fw2"));
+    assert_int_equal(f->stage, DS_STAGE_FRAMEWORK);
+    assert_int_equal(f->quantity, 1000); /* 1 vs 1, both signed: the earliest report */
+    const ds_canon *e1 = deal_with_source(rs, "a-k2e1");
+    const ds_canon_link *l = find_link(e1, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, f->deal_id);
+    ds_resolver_destroy(rs);
+}
+
+/* Signing windows: a report without a signing date is about a signing in
+ * the 45 days before it; a planned signing is within 30 days of its report;
+ * a mention without any time fits where it fits uniquely and bridges
+ * nothing. */
+static void test_time_windows(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    add(rs, k2_first(), NULL);
+    add(rs, k2_signed(), NULL);
+    ds_mention w = mk("m-k2-undated", "a-k2-undated", "2025-08-03", "K2");
+    w.quantity = 180; /* fits both contracts but for the time */
+    add(rs, w, NULL);
+    const ds_canon **d;
+    assert_int_equal(ds_resolver_deals(rs, &d), 2);
+    assert_ptr_equal(deal_with_source(rs, "a-k2-undated"), deal_with_source(rs, "a-k2e2-signed"));
+
+    ds_mention early = mk("m-k2-early", "a-k2-early", "2022-06-01", "K2");
+    early.status = DS_STATUS_PLANNED; /* 86 days before the first contract */
+    usd(&early, BN(9));
+    add(rs, early, NULL);
+    assert_int_equal(ds_resolver_deals(rs, &d), 3);
+    ds_mention near = mk("m-k2-near", "a-k2-near", "2022-08-10", "K2");
+    near.status = DS_STATUS_PLANNED;
+    add(rs, near, NULL);
+    assert_int_equal(ds_resolver_deals(rs, &d), 3);
+    assert_ptr_equal(deal_with_source(rs, "a-k2-near"), deal_with_source(rs, "a-k2e1"));
+
+    ds_mention timeless = mk("m-k2-timeless", "a-k2-timeless", "2025-01-01", "K2");
+    timeless.src.published = DS_NO_TIME;
+    timeless.quantity = 180; /* fits E1 and E2: ambiguous, a deal of its own */
+    add(rs, timeless, NULL);
+    assert_int_equal(ds_resolver_deals(rs, &d), 4);
+    assert_int_equal(deal_with_source(rs, "a-k2-timeless")->nsources, 1);
+    ds_mention timeless2 = timeless;
+    strcpy(timeless2.mention_id, "m-k2-timeless2");
+    strcpy(timeless2.src.id, "a-k2-timeless2");
+    timeless2.src.text_hash = 42;
+    timeless2.batch = 1;
+    usd(&timeless2, BN(3.4)); /* within 10% of the first contract only */
+    add(rs, timeless2, NULL);
+    assert_int_equal(ds_resolver_deals(rs, &d), 4);
+    assert_ptr_equal(deal_with_source(rs, "a-k2-timeless2"), deal_with_source(rs, "a-k2e1"));
+    ds_resolver_destroy(rs);
+}
+
+/* A bridging mention merges two deals: the younger id is retired into the
+ * survivor. */
+static void test_merge_retires_id(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_changes ch;
+    ds_mention a = mk("m-k9-a", "a-k9-a", "2025-03-02", "K9");
+    a.signing_date = day("2025-03-01");
+    ds_mention b = mk("m-k9-b", "a-k9-b", "2025-05-01", "K9");
+    b.signing_date = day("2025-04-30"); /* 60 days later: not the same deal */
+    ds_mention c = mk("m-k9-c", "a-k9-c", "2025-04-01", "K9");
+    c.signing_date = day("2025-03-31"); /* within 45 days of both */
+    add(rs, a, &ch);
+    char ida[17], idb[17];
+    memcpy(ida, ch.items[0]->deal_id, sizeof ida);
+    add(rs, b, &ch);
+    memcpy(idb, ch.items[0]->deal_id, sizeof idb);
+    const ds_canon **d;
+    assert_int_equal(ds_resolver_deals(rs, &d), 2);
+
+    assert_int_equal(add(rs, c, &ch), 2);
+    const ds_canon *surv = in_changes(&ch, ida);
+    const ds_canon *ret = in_changes(&ch, idb);
+    assert_non_null(surv);
+    assert_non_null(ret);
+    assert_int_equal(surv->nsources, 3);
+    assert_string_equal(ret->retired_into, ida);
+    assert_int_equal(ret->revision, 2);
+    assert_int_equal(ret->nsources, 0);
+    assert_string_equal(ret->block_key, "POL|KOR|K9");
+    assert_int_equal(ds_resolver_deals(rs, &d), 1);
+    assert_string_equal(d[0]->deal_id, ida);
+    ds_resolver_destroy(rs);
+}
+
+/* A child that arrives before its parent in another block is re-linked and
+ * re-published when the parent arrives (CGR-080 rockets: the JV, and the
+ * Homar-K framework in block POL|KOR|K239). */
+static void test_cross_block_links(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(g_cat);
+    ds_changes ch;
+    ds_mention e3 = mk("m-cgr-e3", "a-cgr-e3", "2025-12-30", "CGR-080");
+    e3.signing_date = day("2025-12-29");
+    e3.quantity = 10000;
+    e3.batch = 3;
+    add(rs, e3, &ch);
+    const ds_canon *c = only_deal(rs);
+    char id[17];
+    memcpy(id, c->deal_id, sizeof id);
+    assert_string_equal(c->ref, "PL-K239-E3");
+    const ds_canon_link *l = find_link(c, DS_REL_ENABLED_BY_JV);
+    assert_non_null(l);
+    assert_string_equal(l->target, "PL-CGR-JV");
+    assert_int_equal(l->via, DS_VIA_REFERENCE);
+
+    /* the framework, in another block */
+    ds_mention fw = mk("m-k239-fw", "a-k239-fw", "2022-10-20", "K239");
+    fw.stage = DS_STAGE_FRAMEWORK;
+    fw.signing_date = day("2022-10-19");
+    fw.quantity = 288;
+    assert_int_equal(add(rs, fw, &ch), 2);
+    const ds_canon *fwd = deal_with_source(rs, "a-k239-fw");
+    assert_string_equal(fwd->ref, "PL-K239-FW");
+    c = in_changes(&ch, id);
+    assert_non_null(c);
+    l = find_link(c, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, fwd->deal_id);
+    assert_string_equal(l->target_ref, "PL-K239-FW");
+    assert_int_equal(l->via, DS_VIA_STATE);
+
+    /* the joint venture */
+    ds_mention jv = mk("m-cgr-jv", "a-cgr-jv", "2025-09-03", "CGR-080");
+    jv.stage = DS_STAGE_JOINT_VENTURE;
+    jv.signing_date = day("2025-09-02");
+    assert_int_equal(add(rs, jv, &ch), 2);
+    const ds_canon *jvd = deal_with_source(rs, "a-cgr-jv");
+    assert_string_equal(jvd->ref, "PL-CGR-JV");
+    c = in_changes(&ch, id);
+    assert_non_null(c);
+    l = find_link(c, DS_REL_ENABLED_BY_JV);
+    assert_non_null(l);
+    assert_string_equal(l->target, jvd->deal_id);
+    assert_int_equal(l->via, DS_VIA_STATE);
+    ds_resolver_destroy(rs);
+}
+
+/* Order-insensitivity: the same mentions in 20 orders give the same deals. */
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+static char *snapshot(ds_resolver *rs, ds_codec *codec)
+{
+    const ds_canon **d;
+    size_t n = ds_resolver_deals(rs, &d);
+    ds_buf out;
+    ds_buf_init(&out);
+    for (size_t i = 0; i < n; i++) {
+        avro_value_t val;
+        assert_int_equal(ds_codec_value_new(codec, DS_SCHEMA_CANONICAL, &val), 0);
+        ds_canon c = *d[i];
+        c.revision = 0;
+        assert_int_equal(ds_canon_to_avro(&c, &val), 0);
+        json_t *j = ds_codec_to_json(codec, DS_SCHEMA_CANONICAL, &val);
+        assert_non_null(j);
+        char *s = json_dumps(j, JSON_COMPACT);
+        assert_non_null(s);
+        assert_int_equal(ds_buf_append_str(&out, s), 0);
+        assert_int_equal(ds_buf_putc(&out, '\n'), 0);
+        free(s);
+        json_decref(j);
+        avro_value_decref(&val);
+    }
+    ds_buf_cstr(&out);
+    return out.data;
+}
+
+static void test_order_insensitive(void **state)
+{
+    (void)state;
+    ds_mention ms[12];
+    size_t n = 0;
+    ms[n++] = k2_planned();
+    ms[n++] = k2_signed();
+    ms[n++] = k2_polish();
+    ms[n++] = k2_first();
+    ms[n] = k2_signed(); /* syndicated copy */
+    strcpy(ms[n].mention_id, "m-copy");
+    strcpy(ms[n].src.id, "a-copy");
+    ms[n].src.published += 7200000LL;
+    ms[n].src.text_hash ^= 0x3ULL;
+    n++;
+    ms[n] = mk("m-ctx", "a-k2e2-signed", "2025-08-02", "K2");
+    ms[n].role = DS_ROLE_CONTEXT;
+    ms[n].signing_year = 2022;
+    ms[n].quantity = 180;
+    ms[n].batch = 1;
+    n++;
+    ms[n] = mk("m-del", "a-del", "2022-12-06", "K2");
+    ms[n].stage = DS_STAGE_DELIVERY;
+    ms[n].status = DS_STATUS_DELIVERED;
+    n++;
+    ms[n] = mk("m-fw", "a-fw", "2022-07-28", "K2");
+    ms[n].stage = DS_STAGE_FRAMEWORK;
+    ms[n].signing_date = day("2022-07-27");
+    n++;
+    ms[n] = mk("m-k9-a", "a-k9-a", "2025-03-02", "K9");
+    ms[n].signing_date = day("2025-03-01");
+    n++;
+    ms[n] = mk("m-k9-b", "a-k9-b", "2025-05-01", "K9");
+    ms[n].signing_date = day("2025-04-30");
+    n++;
+    ms[n] = mk("m-k9-c", "a-k9-c", "2025-04-01", "K9");
+    ms[n].signing_date = day("2025-03-31");
+    n++;
+    ms[n] = mk("m-k9-weak", "a-k9-weak", "2025-04-01", "K9"); /* no time at all */
+    ms[n].src.published = DS_NO_TIME;
+    n++;
+
+    char err[256];
+    ds_codec *codec = ds_codec_new(err, sizeof err);
+    assert_non_null(codec);
+    char *first = NULL;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        size_t order[12];
+        for (size_t i = 0; i < n; i++)
+            order[i] = i;
+        uint64_t s = seed;
+        for (size_t i = n - 1; i > 0; i--) {
+            size_t j = (size_t)(lcg(&s) % (i + 1));
+            size_t t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        ds_resolver *rs = new_resolver(g_cat);
+        for (size_t i = 0; i < n; i++)
+            add(rs, ms[order[i]], NULL);
+        const ds_canon **d;
+        assert_int_equal(ds_resolver_deals(rs, &d), 4); /* K2 FW, E1, E2; K9 */
+        char *snap = snapshot(rs, codec);
+        if (!first)
+            first = snap;
+        else {
+            if (strcmp(first, snap) != 0)
+                fail_msg("seed %llu differs:\n%s\nvs\n%s", (unsigned long long)seed, first, snap);
+            free(snap);
+        }
+        ds_resolver_destroy(rs);
+    }
+    free(first);
+    ds_codec_destroy(codec);
+}
+
+/* The Avro record carries every field; a retired record is empty. */
+static void test_to_avro(void **state)
+{
+    (void)state;
+    char err[256];
+    ds_codec *codec = ds_codec_new(err, sizeof err);
+    assert_non_null(codec);
+    ds_resolver *rs = new_resolver(g_cat);
+    add(rs, k2_planned(), NULL);
+    add(rs, k2_signed(), NULL);
+    add(rs, k2_polish(), NULL);
+    const ds_canon *c = only_deal(rs);
+    avro_value_t val;
+    assert_int_equal(ds_codec_value_new(codec, DS_SCHEMA_CANONICAL, &val), 0);
+    assert_int_equal(ds_canon_to_avro(c, &val), 0);
+    json_t *j = ds_codec_to_json(codec, DS_SCHEMA_CANONICAL, &val);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "deal_id")), c->deal_id);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "signed");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "value"), "usd")), "6500000000.00");
+    assert_string_equal(json_string_value(json_object_get(j, "value_basis")), "2 of 3 sources");
+    assert_int_equal(json_array_size(json_object_get(j, "value_claims")), 2);
+    assert_int_equal(json_array_size(json_object_get(j, "sources")), 3);
+    assert_string_equal(json_string_value(json_object_get(j, "signing_date")), "2025-08-01");
+    json_t *links = json_object_get(j, "links");
+    assert_true(json_array_size(links) >= 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(links, 0), "via")), "reference");
+    /* round trip through the wire form */
+    ds_buf wire;
+    ds_buf_init(&wire);
+    assert_int_equal(ds_codec_encode(codec, DS_SCHEMA_CANONICAL, &val, DS_FRAME_SINGLE_OBJECT, &wire), 0);
+    avro_value_t back;
+    assert_int_equal(ds_codec_value_new(codec, DS_SCHEMA_CANONICAL, &back), 0);
+    assert_int_equal(ds_codec_decode(codec, DS_SCHEMA_CANONICAL, wire.data, wire.len, &back, err, sizeof err), 0);
+    assert_true(avro_value_equal(&val, &back));
+    ds_buf_free(&wire);
+    avro_value_decref(&back);
+    json_decref(j);
+    avro_value_decref(&val);
+    ds_resolver_destroy(rs);
+    ds_codec_destroy(codec);
+}
+
+/* A resolver restored from the changelog state of another publishes nothing
+ * and continues the same revisions; a changed content hash (an upgrade) is
+ * republished with the next revision. */
+static ds_resolver *restore_copy(ds_resolver *src, const char *const *keys, size_t nkeys, const char *tamper)
+{
+    ds_resolver *dst = new_resolver(g_cat);
+    for (size_t k = nkeys; k-- > 0;) { /* parents after children */
+        const ds_mention *const *ms;
+        const ds_deal_rev *revs;
+        size_t nms, nrevs;
+        assert_int_equal(ds_resolver_block_state(src, keys[k], &ms, &nms, &revs, &nrevs), 0);
+        ds_mention *flat = calloc(nms + 1, sizeof *flat);
+        ds_deal_rev *rv = calloc(nrevs + 1, sizeof *rv);
+        assert_non_null(flat);
+        assert_non_null(rv);
+        for (size_t i = 0; i < nms; i++)
+            flat[i] = *ms[i];
+        memcpy(rv, revs, nrevs * sizeof *rv);
+        for (size_t i = 0; tamper && i < nrevs; i++)
+            if (strcmp(rv[i].deal_id, tamper) == 0)
+                rv[i].content_hash ^= 1;
+        assert_int_equal(ds_resolver_restore(dst, keys[k], flat, nms, rv, nrevs), 0);
+        free(flat);
+        free(rv);
+    }
+    return dst;
+}
+
+static void test_restore(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"POL|KOR|CGR-080", "POL|KOR|K2", "POL|KOR|K239", "POL|KOR|K9"};
+    ds_resolver *rs = new_resolver(g_cat);
+    ds_changes ch;
+    add(rs, k2_planned(), NULL);
+    add(rs, k2_signed(), NULL);
+    add(rs, k2_first(), NULL);
+    ds_mention a = mk("m-k9-a", "a-k9-a", "2025-03-02", "K9");
+    a.signing_date = day("2025-03-01");
+    ds_mention b = mk("m-k9-b", "a-k9-b", "2025-05-01", "K9");
+    b.signing_date = day("2025-04-30");
+    ds_mention c = mk("m-k9-c", "a-k9-c", "2025-04-01", "K9");
+    c.signing_date = day("2025-03-31");
+    add(rs, a, NULL);
+    add(rs, b, NULL);
+    add(rs, c, NULL); /* retires b's id */
+    ds_mention e3 = mk("m-cgr-e3", "a-cgr-e3", "2025-12-30", "CGR-080");
+    e3.signing_date = day("2025-12-29");
+    e3.quantity = 10000;
+    e3.batch = 3;
+    add(rs, e3, NULL);
+    ds_mention fw = mk("m-k239-fw", "a-k239-fw", "2022-10-20", "K239");
+    fw.stage = DS_STAGE_FRAMEWORK;
+    fw.signing_date = day("2022-10-19");
+    add(rs, fw, NULL);
+
+    ds_resolver *cp = restore_copy(rs, keys, 4, NULL);
+    assert_int_equal(ds_resolver_restore_finish(cp, &ch), 0);
+    assert_int_equal(ch.n, 0);
+    assert_int_equal(ds_resolver_mentions(cp), ds_resolver_mentions(rs));
+    const ds_canon **d1, **d2;
+    size_t n1 = ds_resolver_deals(rs, &d1);
+    assert_int_equal(n1, 5);
+    assert_int_equal(ds_resolver_deals(cp, &d2), n1);
+    for (size_t i = 0; i < n1; i++) {
+        assert_string_equal(d1[i]->deal_id, d2[i]->deal_id);
+        assert_int_equal(d1[i]->revision, d2[i]->revision);
+        assert_int_equal(d1[i]->content_hash, d2[i]->content_hash);
+    }
+    /* both continue alike */
+    ds_mention pl = k2_polish();
+    ds_changes ch2;
+    assert_int_equal(add(rs, pl, &ch), 1);
+    int64_t rev = ch.items[0]->revision;
+    assert_int_equal(add(cp, pl, &ch2), 1);
+    assert_int_equal(ch2.items[0]->revision, rev);
+    ds_resolver_destroy(cp);
+
+    /* an upgrade changed one deal's content */
+    const ds_canon *e1 = deal_with_source(rs, "a-k2e1");
+    char id[17];
+    memcpy(id, e1->deal_id, sizeof id);
+    rev = e1->revision;
+    cp = restore_copy(rs, keys, 4, id);
+    assert_int_equal(ds_resolver_restore_finish(cp, &ch), 0);
+    assert_int_equal(ch.n, 1);
+    assert_string_equal(ch.items[0]->deal_id, id);
+    assert_int_equal(ch.items[0]->revision, rev + 1);
+    ds_resolver_destroy(cp);
+    ds_resolver_destroy(rs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_planned_then_signed),
+        cmocka_unit_test(test_value_claims),
+        cmocka_unit_test(test_value_tie),
+        cmocka_unit_test(test_next_batch_parent_first),
+        cmocka_unit_test(test_next_batch_child_first),
+        cmocka_unit_test(test_context_reference),
+        cmocka_unit_test(test_duplicates),
+        cmocka_unit_test(test_delivery),
+        cmocka_unit_test(test_framework_separate),
+        cmocka_unit_test(test_time_windows),
+        cmocka_unit_test(test_merge_retires_id),
+        cmocka_unit_test(test_cross_block_links),
+        cmocka_unit_test(test_order_insensitive),
+        cmocka_unit_test(test_to_avro),
+        cmocka_unit_test(test_restore),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,152 @@
+#include "testutil.h"
+
+#include <glob.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "commands.h"
+#include "config.h"
+#include "consume.h"
+#include "util.h"
+
+const char *tu_test_dir(void)
+{
+    const char *d = getenv("DS_TEST_DATA");
+    return d ? d : DS_SOURCE_DIR "/tests";
+}
+
+const char *tu_seeds_dir(void)
+{
+    const char *d = getenv("DS_SEEDS_DIR");
+    return d ? d : DS_SOURCE_DIR "/../shared/seeds";
+}
+
+const char *tu_catalog_dir(void)
+{
+    const char *d = getenv("DEALSTREAM_CATALOG_DIR");
+    return d ? d : DS_DATA_DIR "/catalog";
+}
+
+static int argc_of(char **argv)
+{
+    int n = 0;
+    while (argv[n])
+        n++;
+    return n;
+}
+
+int tu_cmd(unsigned cmd_bit, int (*fn)(void *cfg), char **argv)
+{
+    ds_config cfg;
+    char err[512];
+    if (ds_config_parse(&cfg, cmd_bit, argc_of(argv), argv, err, sizeof err)) {
+        fprintf(stderr, "options: %s\n", err);
+        ds_config_free(&cfg);
+        return 2;
+    }
+    int rc = fn(&cfg);
+    ds_config_free(&cfg);
+    return rc;
+}
+
+static char **concat(const char *const *head, char **extra)
+{
+    int nh = 0, ne = extra ? argc_of(extra) : 0;
+    while (head[nh])
+        nh++;
+    char **v = calloc((size_t)(nh + ne + 1), sizeof *v);
+    for (int i = 0; i < nh; i++)
+        v[i] = (char *)head[i];
+    for (int i = 0; i < ne; i++)
+        v[nh + i] = extra[i];
+    return v;
+}
+
+static int produce_fn(void *cfg) { return ds_cmd_produce(cfg); }
+
+int tu_produce(const char *brokers, char **extra_args)
+{
+    const char *head[] = {"produce", "-b", brokers, "--log-level", "warn", NULL};
+    char **argv = concat(head, extra_args);
+    int rc = tu_cmd(DS_CMD_PRODUCE, produce_fn, argv);
+    free(argv);
+    return rc;
+}
+
+static ds_run_stats *run_stats;
+static int run_fn(void *cfg) { return ds_run(cfg, run_stats); }
+
+int tu_run(const char *brokers, ds_run_stats *st, char **extra_args)
+{
+    /* The embedded broker (librdkafka 2.0.2's mock cluster) lets a new member
+     * wait out the session timeout of one that left, so keep it short. */
+    const char *head[] = {"run", "-b", brokers, "-e", "--catalog", tu_catalog_dir(), "--log-level", "warn",
+                          "--commit-interval-ms", "50", "-X", "session.timeout.ms=6000",
+                          "-X", "heartbeat.interval.ms=500", NULL};
+    char **argv = concat(head, extra_args);
+    run_stats = st;
+    int rc = tu_cmd(DS_CMD_RUN, run_fn, argv);
+    run_stats = NULL;
+    free(argv);
+    return rc;
+}
+
+static int collect(void *opaque, json_t *rec, const rd_kafka_message_t *rkm)
+{
+    (void)rkm;
+    json_array_append(opaque, rec);
+    return 0;
+}
+
+json_t *tu_read_topic(const char *brokers, const char *topic)
+{
+    ds_config cfg;
+    char err[512];
+    char *argv[] = {"consume", "-b", (char *)brokers, "-t", (char *)topic, "-e", "--log-level", "warn", NULL};
+    assert_int_equal(ds_config_parse(&cfg, DS_CMD_CONSUME, 8, argv, err, sizeof err), 0);
+    json_t *arr = json_array();
+    int rc = ds_consume(&cfg, collect, arr, err, sizeof err);
+    ds_config_free(&cfg);
+    if (rc)
+        fprintf(stderr, "reading %s: %s\n", topic, err);
+    assert_int_equal(rc, 0);
+    return arr;
+}
+
+char *tu_slurp(const char *path, size_t *len)
+{
+    char *s = ds_read_file(path, len);
+    if (!s)
+        fprintf(stderr, "cannot read %s\n", path);
+    assert_non_null(s);
+    return s;
+}
+
+char **tu_glob(const char *dir, const char *pattern, int *n)
+{
+    char pat[1024];
+    snprintf(pat, sizeof pat, "%s/%s", dir, pattern);
+    glob_t g;
+    *n = 0;
+    if (glob(pat, 0, NULL, &g) != 0)
+        return calloc(1, sizeof(char *));
+    char **v = calloc(g.gl_pathc + 1, sizeof *v);
+    for (size_t i = 0; i < g.gl_pathc; i++)
+        v[i] = strdup(g.gl_pathv[i]);
+    *n = (int)g.gl_pathc;
+    globfree(&g);
+    return v;
+}
+
+void tu_glob_free(char **paths)
+{
+    for (int i = 0; paths && paths[i]; i++)
+        free(paths[i]);
+    free(paths);
+}

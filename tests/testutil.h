@@ -1,0 +1,33 @@
+/* testutil.h: shared helpers of the test programs. */
+#ifndef DS_TESTUTIL_H
+#define DS_TESTUTIL_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "broker.h"
+#include "run.h"
+
+/* Directory of tests/ (DS_TEST_DATA), the seeds (DS_SEEDS_DIR) and the
+ * catalog (DEALSTREAM_CATALOG_DIR), as set by ctest. */
+const char *tu_test_dir(void);
+const char *tu_seeds_dir(void);
+const char *tu_catalog_dir(void);
+
+/* Runs a command function with argv as on the command line (argv[0] is the
+ * command name, NULL-terminated). Returns its exit code, or 2 when the
+ * options do not parse. */
+int tu_cmd(unsigned cmd_bit, int (*fn)(void *cfg), char **argv);
+int tu_produce(const char *brokers, char **extra_args);
+/* Runs the processor with -e (until caught up) and the given extra args. */
+int tu_run(const char *brokers, ds_run_stats *st, char **extra_args);
+/* Reads a whole topic as JSON records (array); envelopes for non-Avro values. */
+json_t *tu_read_topic(const char *brokers, const char *topic);
+
+/* Reads a file (NUL-terminated); aborts the test on failure. */
+char *tu_slurp(const char *path, size_t *len);
+/* Paths of the files matching dir/pattern, sorted; NULL-terminated. */
+char **tu_glob(const char *dir, const char *pattern, int *n);
+void tu_glob_free(char **paths);
+
+#endif
