@@ -494,7 +494,9 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
                 continue;
             }
         }
-        int wordstart = is_alnum(c) && (i == s || !is_alnum(f[i - 1]));
+        /* a word starts after a non-word byte, or where letters follow digits ("6.5bn") */
+        int wordstart = is_alnum(c) && (i == s || !is_alnum(f[i - 1]) ||
+                                        (c >= 'a' && c <= 'z' && f[i - 1] >= '0' && f[i - 1] <= '9'));
         int symstart = c == '$' || (c == '-' && 0);
         if (!wordstart && !symstart) {
             i++;
@@ -881,7 +883,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     int variant_idx = -1, nvariant_names = 0, root_named = 0;
     const item *money = NULL, *usd_money = NULL;
     int money_combined = 0;
-    const clause *money_clause = NULL, *qty_clause = NULL, *date_clause = NULL, *place_clause = NULL;
+    const clause *money_clause = NULL, *qty_clause = NULL, *var_clause = NULL, *date_clause = NULL, *place_clause = NULL;
     int64_t qty = -1;
     int32_t signing = DS_NO_DATE;
     int batch = 0, another = 0;
@@ -952,6 +954,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                                sizeof m->variants[0].system);
                     m->variants[m->nvariants++].quantity = (int64_t)it->num;
                     set_evidence(ex, m, "variants", c);
+                    var_clause = c;
                 }
                 if (mine && qty < 0 && it->target_sys >= 0 && !sys_of(ex, it->target_sys)->variant_of) {
                     qty = (int64_t)it->num;
@@ -1103,12 +1106,16 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     if (qty >= 0) {
         m->quantity = qty;
         set_evidence(ex, m, "quantity", qty_clause);
-    } else if (m->nvariants > 1) {
+    } else if (m->nvariants > 0) {
+        /* "12 FA-50GF and 36 FA-50PL": the deal's quantity is their sum */
         int64_t sum = 0;
         for (int i = 0; i < m->nvariants; i++)
             sum += m->variants[i].quantity;
         m->quantity = sum;
+        set_evidence(ex, m, "quantity", var_clause);
     }
+    if (m->nvariants == 1 && strcmp(m->variants[0].system, m->system) == 0)
+        m->nvariants = 0; /* one variant is just the system */
     if (split_prime > 0 && m->quantity > split_prime && m->nvariants == 0 && root) {
         /* "X will build 116 ..., the rest will be a Polish variant" */
         ds_strlcpy(m->variants[0].system, root->id, sizeof m->variants[0].system);
@@ -1263,11 +1270,19 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
     return 1;
 }
 
-/* ---- SimHash -------------------------------------------------------------- */
+/* ---- text fingerprint ---------------------------------------------------- */
 
+/* One-permutation MinHash with one bit per bin: each word 3-shingle is hashed
+ * once, the top 6 bits pick one of 64 bins, each bin keeps its minimum, and
+ * the fingerprint holds the lowest bit of every bin's minimum. Two texts with
+ * shingle Jaccard similarity J differ in about 64 * (1 - J) / 2 bits, so a
+ * syndicated copy with a new headline and a tag line (J ~ 0.85) differs in
+ * ~5 bits while unrelated texts differ in ~32. An empty bin counts as 0. */
 uint64_t ds_simhash(const char *f, size_t len)
 {
-    int acc[64] = {0};
+    uint64_t mins[64];
+    for (int b = 0; b < 64; b++)
+        mins[b] = UINT64_MAX;
     size_t w[3] = {0, 0, 0}, wl[3] = {0, 0, 0};
     int nw = 0;
     size_t i = 0;
@@ -1279,18 +1294,27 @@ uint64_t ds_simhash(const char *f, size_t len)
             i++;
         if (i == s)
             break;
-        w[0] = w[1]; wl[0] = wl[1];
-        w[1] = w[2]; wl[1] = wl[2];
-        w[2] = s; wl[2] = i - s;
+        w[0] = w[1];
+        wl[0] = wl[1];
+        w[1] = w[2];
+        wl[1] = wl[2];
+        w[2] = s;
+        wl[2] = i - s;
         if (++nw < 3)
             continue;
-        uint64_t h = ds_hash64(f + w[0], wl[0], 1) ^ (ds_hash64(f + w[1], wl[1], 2) * 31) ^ (ds_hash64(f + w[2], wl[2], 3) * 131);
-        for (int b = 0; b < 64; b++)
-            acc[b] += (h >> b) & 1 ? 1 : -1;
+        uint64_t h = ds_hash64(f + w[0], wl[0], 1) ^ (ds_hash64(f + w[1], wl[1], 2) * 0x9E3779B97F4A7C15ULL) ^
+                     (ds_hash64(f + w[2], wl[2], 3) * 0xC2B2AE3D27D4EB4FULL);
+        h ^= h >> 29;
+        h *= 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 32;
+        unsigned bin = (unsigned)(h >> 58);
+        uint64_t rest = h << 6;
+        if (rest < mins[bin])
+            mins[bin] = rest;
     }
     uint64_t out = 0;
     for (int b = 0; b < 64; b++)
-        if (acc[b] > 0)
+        if (mins[b] != UINT64_MAX && (mins[b] >> 6 & 1))
             out |= (uint64_t)1 << b;
     return out;
 }

@@ -39,8 +39,10 @@ void ds_extractor_destroy(ds_extractor *ex); /* accepts NULL */
  * offset when the body is not valid UTF-8, or -2 when out of memory. */
 int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, char *err, size_t errlen);
 
-/* 64-bit SimHash over word 3-shingles of the folded text: near-identical
- * texts (syndicated copies) differ in few bits. */
+/* 64-bit fingerprint of the folded text (one-permutation MinHash over word
+ * 3-shingles, one bit per bin): the Hamming distance of two fingerprints
+ * estimates how different the texts are; syndicated copies differ in a few
+ * bits, unrelated texts in about 32. */
 uint64_t ds_simhash(const char *folded, size_t len);
 
 #endif

@@ -20,7 +20,8 @@ const char *const ds_via_names[DS_VIA__COUNT] = {"state", "context", "reference"
 #define EXACT_DAYS 45      /* two known signing dates of one deal */
 #define PLANNED_DAYS 30    /* a planned signing happens within this after the report */
 #define REPORT_LAG_DAYS 45 /* a signing is reported within this after it happened */
-#define HAMMING_DUP 3
+/* see ds_simhash: copies differ in ~5 bits, unrelated texts in ~32 */
+#define HAMMING_DUP 12
 
 /* Stage classes: mentions of different classes are never one deal. */
 enum { CLS_NONE, CLS_PRE, CLS_FRAMEWORK, CLS_CONTRACT, CLS_OPTION, CLS_JV };

@@ -30,7 +30,7 @@
  *
  * Duplicates. A mention whose mention_id is already in the block is ignored
  * (no change at all). A source whose text_hash (SimHash, 0 = unknown) is
- * within Hamming distance 3 of another source of the block published earlier
+ * within Hamming distance 12 (see ds_simhash) of another source of the block published earlier
  * (then smaller source id) is a syndicated copy: its entry in sources carries
  * duplicate_of = the earliest such source, and its mentions corroborate
  * nothing (no votes, no value claims, not counted). Duplicate source entries

@@ -1,0 +1,358 @@
+/* Extraction: the seed articles field by field, and each reading rule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "article.h"
+#include "catalog.h"
+#include "extract.h"
+#include "testutil.h"
+#include "util.h"
+
+static ds_catalog *cat;
+static ds_extractor *ex;
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[512];
+    cat = ds_catalog_load(tu_catalog_dir(), err, sizeof err);
+    if (!cat)
+        fprintf(stderr, "%s\n", err);
+    assert_non_null(cat);
+    ex = ds_extractor_new(cat);
+    assert_non_null(ex);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ds_extractor_destroy(ex);
+    ds_catalog_destroy(cat);
+    return 0;
+}
+
+/* Extracts text dated date ("YYYY-MM-DD" or NULL). */
+static int run(const char *text, const char *date, const ds_mention **out)
+{
+    ds_article a = {"t", NULL, NULL, text, strlen(text), DS_NO_TIME};
+    int32_t d;
+    if (date) {
+        assert_int_equal(ds_parse_date(date, strlen(date), &d), 0);
+        a.published = (int64_t)d * 86400000;
+    }
+    char err[256];
+    int n = ds_extract(ex, &a, out, err, sizeof err);
+    assert_true(n >= 0);
+    return n;
+}
+
+static const ds_mention *only_primary(const ds_mention *ms, int n)
+{
+    const ds_mention *p = NULL;
+    int np = 0;
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY) {
+            p = &ms[i];
+            np++;
+        }
+    assert_int_equal(np, 1);
+    return p;
+}
+
+static const ds_mention *find(const ds_mention *ms, int n, ds_role role, const char *family)
+{
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == role && strcmp(ms[i].family, family) == 0)
+            return &ms[i];
+    fail_msg("no %s mention of %s", role == DS_ROLE_PRIMARY ? "primary" : "context", family);
+    return NULL;
+}
+
+static int32_t day(const char *s)
+{
+    int32_t d;
+    assert_int_equal(ds_parse_date(s, strlen(s), &d), 0);
+    return d;
+}
+
+static int load_seed(const char *prefix, char **text, ds_article *a)
+{
+    int n;
+    char pat[64];
+    snprintf(pat, sizeof pat, "%s*.txt", prefix);
+    char **paths = tu_glob(tu_seeds_dir(), pat, &n);
+    if (n != 1) {
+        tu_glob_free(paths);
+        return -1;
+    }
+    size_t len;
+    *text = tu_slurp(paths[0], &len);
+    ds_text_article ta;
+    char err[128];
+    assert_int_equal(ds_article_parse_text(*text, len, &ta, err, sizeof err), 0);
+    static char id[64];
+    ds_article_id_from_path(paths[0], id, sizeof id);
+    *a = (ds_article){id, NULL, NULL, ta.body, ta.body_len, ta.published};
+    tu_glob_free(paths);
+    return 0;
+}
+
+#define SEED_OR_SKIP(prefix, text, a)                                                   \
+    do {                                                                                \
+        if (load_seed(prefix, &(text), &(a))) {                                         \
+            printf("skipped: seed %s not found in %s\n", prefix, tu_seeds_dir());      \
+            skip();                                                                     \
+        }                                                                               \
+    } while (0)
+
+/* Seed 000: the planned signing of the follow-up K2 contract. */
+static void test_seed_planned(void **state)
+{
+    (void)state;
+    char *text;
+    ds_article a;
+    SEED_OR_SKIP("000_", text, a);
+    const ds_mention *ms;
+    char err[128];
+    int n = ds_extract(ex, &a, &ms, err, sizeof err);
+    assert_int_equal(n, 4); /* the deal, and the 2022 K2, K9 and FA-50 deals it recalls */
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "POL");
+    assert_string_equal(p->seller, "KOR");
+    assert_string_equal(p->family, "K2");
+    assert_string_equal(p->block_key, "POL|KOR|K2");
+    assert_int_equal(p->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(p->status, DS_STATUS_PLANNED);
+    assert_int_equal(p->signing_date, DS_NO_DATE);
+    assert_int_equal(p->announce_date, day("2025-07-30"));
+    assert_true(p->value.set);
+    assert_int_equal(p->value.amount, 650000000000LL);
+    assert_string_equal(p->value.currency, "USD");
+    assert_int_equal(p->value.usd, 650000000000LL);
+    assert_false(p->value.combined);
+    assert_int_equal(p->quantity, -1);
+    assert_int_equal(p->nsuppliers, 1);
+    assert_string_equal(p->suppliers[0].company, "HYUNDAI_ROTEM");
+    assert_int_equal(p->suppliers[0].role, DS_SUP_PRIME);
+    assert_string_equal(p->place, "");
+    const char *recalled[] = {"K2", "K9", "FA-50"};
+    for (int i = 0; i < 3; i++) {
+        const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, recalled[i]);
+        assert_int_equal(c->signing_year, 2022);
+        assert_string_equal(c->buyer, "POL");
+        assert_false(c->value.set); /* the $6.5B belongs to the new deal */
+    }
+    free(text);
+}
+
+/* Seed 001: the signing of the second batch, and the first batch it follows. */
+static void test_seed_signed(void **state)
+{
+    (void)state;
+    char *text;
+    ds_article a;
+    SEED_OR_SKIP("001_", text, a);
+    const ds_mention *ms;
+    char err[128];
+    int n = ds_extract(ex, &a, &ms, err, sizeof err);
+    assert_int_equal(n, 2);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "POL");
+    assert_string_equal(p->seller, "KOR");
+    assert_string_equal(p->system, "K2");
+    assert_int_equal(p->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(p->status, DS_STATUS_SIGNED);
+    assert_int_equal(p->batch, 2);
+    assert_int_equal(p->signing_date, day("2025-08-01")); /* "on Friday", article of Saturday 2025-08-02 */
+    assert_string_equal(p->place, "Gliwice");
+    assert_int_equal(p->quantity, 180);
+    assert_int_equal(p->nvariants, 2);
+    assert_string_equal(p->variants[0].system, "K2");
+    assert_int_equal(p->variants[0].quantity, 116);
+    assert_string_equal(p->variants[1].system, "K2PL");
+    assert_int_equal(p->variants[1].quantity, 64);
+    assert_int_equal(p->nextras, 1);
+    assert_string_equal(p->extras[0].what, "support vehicles");
+    assert_int_equal(p->extras[0].quantity, 81);
+    assert_int_equal(p->value.usd, 650000000000LL);
+    assert_int_equal(p->nsuppliers, 2);
+    assert_string_equal(p->suppliers[0].company, "HYUNDAI_ROTEM");
+    assert_int_equal(p->suppliers[0].role, DS_SUP_PRIME);
+    assert_string_equal(p->suppliers[1].company, "PGZ");
+    assert_int_equal(p->suppliers[1].role, DS_SUP_LOCAL_PRODUCER);
+    assert_int_equal(p->nrels, 1);
+    assert_int_equal(p->rels[0].relation, DS_REL_NEXT_BATCH);
+    assert_int_equal(p->rels[0].year, 2022);
+    assert_int_equal(p->rels[0].quantity, 180);
+    assert_int_equal(p->rels[0].batch, 1);
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "K2");
+    assert_int_equal(c->signing_year, 2022);
+    assert_int_equal(c->quantity, 180);
+    assert_int_equal(c->batch, 1);
+    assert_false(c->value.set);
+    /* evidence: the value comes from the first sentence, which names it */
+    int found = 0;
+    for (int i = 0; i < p->nevidence; i++)
+        if (strcmp(p->evidence[i].field, "value") == 0) {
+            found = 1;
+            assert_int_equal(p->evidence[i].start, 0);
+            assert_non_null(memmem(a.body + p->evidence[i].start, (size_t)(p->evidence[i].end - p->evidence[i].start),
+                                   "$6.5 billion", 12));
+        }
+    assert_true(found);
+    free(text);
+}
+
+/* Seed 002: the missile co-production agreement, undated. */
+static void test_seed_coproduction(void **state)
+{
+    (void)state;
+    char *text;
+    ds_article a;
+    SEED_OR_SKIP("002_", text, a);
+    assert_int_equal(a.published, DS_NO_TIME);
+    const ds_mention *ms;
+    char err[128];
+    int n = ds_extract(ex, &a, &ms, err, sizeof err);
+    assert_int_equal(n, 1);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "POL");
+    assert_string_equal(p->seller, "KOR");
+    assert_string_equal(p->family, "missile");
+    assert_int_equal(p->stage, DS_STAGE_JOINT_VENTURE);
+    assert_int_equal(p->status, DS_STATUS_SIGNED);
+    assert_int_equal(p->value.usd, 380000000000LL);
+    assert_int_equal(p->quantity, -1);
+    free(text);
+}
+
+static void test_money_forms(void **state)
+{
+    (void)state;
+    struct { const char *text; int64_t amount; const char *cur; } cases[] = {
+        {"Poland signed a contract for 180 K2 tanks worth US$6.5 billion on Friday.", 650000000000LL, "USD"},
+        {"Poland signed a $6.5bn contract for 180 K2 tanks on Friday.", 650000000000LL, "USD"},
+        {"Poland signed a contract for 180 K2 tanks worth 6.5 billion dollars on Friday.", 650000000000LL, "USD"},
+        {"Poland signed a contract for 180 K2 tanks worth 25 billion zlotys on Friday.", 2500000000000LL, "PLN"},
+        {"Poland signed a contract for 180 K2 tanks worth KRW 8.98 trillion on Friday.", 898000000000000LL, "KRW"},
+        {"Poland signed a contract for 218 K239 launchers worth 5.04 trillion won on Friday.", 504000000000000LL, "KRW"},
+        {"Australia signed a A$1 billion contract for 30 AS9 howitzers on Friday.", 100000000000LL, "AUD"},
+        {"Poland signed a contract for 180 K2 tanks worth PLN\xc2\xa0" "25\xc2\xa0" "billion on Friday.", 2500000000000LL, "PLN"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ds_mention *ms;
+        int n = run(cases[i].text, "2025-08-02", &ms);
+        const ds_mention *p = only_primary(ms, n);
+        if (!p->value.set || p->value.amount != cases[i].amount)
+            fprintf(stderr, "case %zu: %s -> %lld %s\n", i, cases[i].text, (long long)p->value.amount, p->value.currency);
+        assert_true(p->value.set);
+        assert_int_equal(p->value.amount, cases[i].amount);
+        assert_string_equal(p->value.currency, cases[i].cur);
+        assert_true(p->value.usd > 0); /* converted with the catalog's rates */
+        assert_int_equal(p->signing_date, day("2025-08-01"));
+    }
+}
+
+static void test_numbers_in_words(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Malaysia signed a contract for eighteen FA-50 light combat aircraft on Monday.", "2023-02-24", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "MYS");
+    assert_int_equal(p->quantity, 18);
+    assert_int_equal(p->signing_date, day("2023-02-20"));
+    n = run("The Philippines signed for a dozen FA-50PH aircraft on Tuesday.", "2014-03-28", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->quantity, 12);
+    assert_string_equal(p->system, "FA-50PH");
+}
+
+static void test_no_deal(void **state)
+{
+    (void)state;
+    const char *negatives[] = {
+        "South Korea's arms exports hit a record $17 billion in 2022, with $12.4 billion from Poland alone.",
+        "Poland and South Korea discussed possible cooperation on submarines, officials said.",
+        "The K2 is the most advanced tank in the region, analysts say.",
+    };
+    for (size_t i = 0; i < sizeof negatives / sizeof negatives[0]; i++) {
+        const ds_mention *ms;
+        int n = run(negatives[i], "2023-03-01", &ms);
+        for (int k = 0; k < n; k++)
+            assert_int_not_equal(ms[k].role, DS_ROLE_PRIMARY);
+    }
+}
+
+static void test_homar_a_is_not_homar_k(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Poland signed a contract on Tuesday for 486 Homar-A launchers based on HIMARS.", "2023-09-20", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "HIMARS");
+    assert_string_equal(p->seller, "USA");
+    n = run("Poland signed a contract on Tuesday for 72 Homar-K launchers.", "2024-04-26", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "K239");
+    assert_string_equal(p->seller, "KOR");
+}
+
+static void test_invalid_utf8(void **state)
+{
+    (void)state;
+    const char body[] = "Poland signed \xff a contract.";
+    ds_article a = {"bad", NULL, NULL, body, sizeof body - 1, DS_NO_TIME};
+    const ds_mention *ms;
+    char err[256];
+    assert_int_equal(ds_extract(ex, &a, &ms, err, sizeof err), -1);
+    assert_non_null(strstr(err, "invalid UTF-8 at byte 14"));
+    assert_non_null(strstr(err, "bad"));
+}
+
+static void test_simhash_near_duplicates(void **state)
+{
+    (void)state;
+    /* a syndicated copy: another headline and a tag line around the same text */
+    size_t len;
+    char *orig = tu_slurp(DS_SOURCE_DIR "/samples/02-k2-second-batch-signed.txt", &len);
+    char *copy = malloc(len + 200);
+    int n = snprintf(copy, len + 200, "Seoul lands record tank order\n\n%s\n(Distributed by a partner agency.)", orig);
+    char *f1 = malloc(len + 1), *f2 = malloc((size_t)n + 1);
+    long l1 = ds_fold(orig, len, f1, len + 1, NULL, NULL), l2 = ds_fold(copy, (size_t)n, f2, (size_t)n + 1, NULL, NULL);
+    assert_true(l1 > 0 && l2 > 0);
+    uint64_t ha = ds_simhash(f1, (size_t)l1), hb = ds_simhash(f2, (size_t)l2);
+    assert_true(__builtin_popcountll(ha ^ hb) <= 12);
+    /* a different article about the same deal is not a copy */
+    size_t len3;
+    char *other = tu_slurp(DS_SOURCE_DIR "/samples/04-k2-polish-side.txt", &len3);
+    char *f3 = malloc(len3 + 1);
+    long l3 = ds_fold(other, len3, f3, len3 + 1, NULL, NULL);
+    assert_true(__builtin_popcountll(ha ^ ds_simhash(f3, (size_t)l3)) > 20);
+    free(orig);
+    free(copy);
+    free(other);
+    free(f1);
+    free(f2);
+    free(f3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seed_planned),      cmocka_unit_test(test_seed_signed),
+        cmocka_unit_test(test_seed_coproduction), cmocka_unit_test(test_money_forms),
+        cmocka_unit_test(test_numbers_in_words),  cmocka_unit_test(test_no_deal),
+        cmocka_unit_test(test_homar_a_is_not_homar_k), cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_simhash_near_duplicates),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
