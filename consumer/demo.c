@@ -78,7 +78,7 @@ void ds_demo_print(FILE *out, json_t *deals)
     json_t *v;
     json_object_foreach(deals, key, v) arr[i++] = v;
     qsort(arr, n, sizeof *arr, cmp_deal);
-    fprintf(out, "%-16s %-7s %-13s %-9s %-14s %-10s %-10s %-9s %-8s %s\n", "DEAL", "BUYER", "SUPPLIER", "SYSTEM",
+    fprintf(out, "%-16s %-8s %-13s %-9s %-10s %-9s %-13s %-9s %-10s %s\n", "DEAL", "PARTIES", "SUPPLIER", "SYSTEM",
             "QUANTITY", "VALUE_USD", "STAGE", "STATUS", "SIGNED", "PLACE");
     for (i = 0; i < n; i++) {
         json_t *d = arr[i];
@@ -102,7 +102,7 @@ void ds_demo_print(FILE *out, json_t *deals)
         char sy[16] = "-";
         if (!sd && json_is_integer(json_object_get(d, "signing_year")))
             snprintf(sy, sizeof sy, "%lld", (long long)json_integer_value(json_object_get(d, "signing_year")));
-        fprintf(out, "%-16s %-7s %-13.13s %-9s %-14s %-10s %-10s %-9s %-10s %s\n", str_or(d, "deal_id", "?"), who,
+        fprintf(out, "%-16s %-8s %-13.13s %-9s %-10s %-9s %-13s %-9s %-10s %s\n", str_or(d, "deal_id", "?"), who,
                 sup ? str_or(sup, "company", "-") : "-", str_or(d, "system", str_or(d, "family", "-")), qty, val,
                 str_or(d, "stage", "-"), str_or(d, "status", "-"), sd ? sd : sy, str_or(d, "place", "-"));
         json_t *src;

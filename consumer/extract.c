@@ -24,7 +24,7 @@ enum cue {
     CUE_OPTION, CUE_JV, CUE_SELECTION, CUE_APPROVAL, CUE_LOA, CUE_AGGREGATE, CUE_COMBINED,
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
-    CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE__COUNT
+    CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -62,7 +62,8 @@ static const lex lexicon[] = {
     {"heads to", CUE_PLANNED}, {"will be inked", CUE_PLANNED}, {"is expected to sign", CUE_PLANNED},
     {"has not yet been signed", CUE_PLANNED}, {"not yet been signed", CUE_PLANNED},
     {"not yet signed", CUE_PLANNED}, {"yet to be signed", CUE_PLANNED}, {"to be concluded", CUE_PLANNED},
-    {"will be concluded", CUE_PLANNED}, {"to be inked", CUE_PLANNED}, {"is to sign", CUE_PLANNED},
+    {"will be concluded", CUE_PLANNED}, {"could be signed", CUE_PLANNED}, {"may be signed", CUE_PLANNED},
+    {"would be signed", CUE_PLANNED}, {"should be signed", CUE_PLANNED}, {"to be inked", CUE_PLANNED}, {"is to sign", CUE_PLANNED},
     {"are to sign", CUE_PLANNED}, {"due to sign", CUE_PLANNED}, {"due to be signed", CUE_PLANNED},
     {"signing ceremony", CUE_CEREMONY}, {"ceremony", CUE_CEREMONY},
     /* intent: no deal */
@@ -113,8 +114,11 @@ static const lex lexicon[] = {
     {"the two contracts", CUE_COMBINED}, {"both deals", CUE_COMBINED}, {"the two deals", CUE_COMBINED},
     /* earlier deals and the clauses that introduce them */
     {"earlier", CUE_CONTEXT}, {"previous", CUE_CONTEXT}, {"previously", CUE_CONTEXT},
-    {"last year", CUE_CONTEXT}, {"initial", CUE_CONTEXT}, {"already", CUE_CONTEXT},
-    {"first batch", CUE_CONTEXT}, {"first executive contract", CUE_CONTEXT},
+    {"last year", CUE_CONTEXT}, {"last month", CUE_CONTEXT}, {"a year earlier", CUE_CONTEXT},
+    {"in the past", CUE_CONTEXT}, {"initial", CUE_CONTEXT}, {"already", CUE_CONTEXT},
+    {"first batch", CUE_FIRST, 1}, {"first executive contract", CUE_FIRST, 1},
+    {"first executive contracts", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},
+    {"initial batch", CUE_FIRST, 1}, {"first contract", CUE_FIRST, 1}, {"first order", CUE_FIRST, 1},
     {"follows", CUE_CLAUSE}, {"follows up on", CUE_CLAUSE}, {"following", CUE_CLAUSE},
     {"after", CUE_CLAUSE}, {"builds on", CUE_CLAUSE}, {"comes after", CUE_CLAUSE},
     {"adds to", CUE_CLAUSE}, {"once", CUE_CLAUSE}, {"under the", CUE_CLAUSE},
@@ -555,6 +559,28 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
 
 static const lex *cue_lex(const item *it) { return &lexicon[it->idx]; }
 
+/* A date at pos belongs to a dateline when only an upper-case place name and
+ * a comma precede it in its line: "WARSAW, Aug 27 (Wire) -". */
+static int dateline(const ds_extractor *ex, const char *orig, int pos)
+{
+    const char *f = ex->fold;
+    int p = pos - 1, comma = 0, letters = 0;
+    while (p >= 0 && f[p] != '\n' && pos - p < 48) {
+        char c = f[p];
+        unsigned char oc = (unsigned char)orig[ex->map[p]];
+        if (c == ',')
+            comma = 1;
+        else if (c >= 'a' && c <= 'z') {
+            if (oc >= 'a' && oc <= 'z')
+                return 0; /* lower case: running text */
+            letters++;
+        } else if (c != ' ' && c != '.' && c != '-')
+            return 0;
+        p--;
+    }
+    return (p < 0 || f[p] == '\n' || pos - p < 48) && comma && letters >= 3 && (p < 0 || f[p] == '\n');
+}
+
 /* Turns raw numbers of clause items [a, b) into money, quantities, years and dates. */
 static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
 {
@@ -621,11 +647,12 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
             continue;
         }
         /* dates: "August 1", "1 August", "Aug. 1, 2025" */
-        int month = 0, day = 0, year = 0;
+        int month = 0, day = 0, year = 0, dstart = it[i].start;
         if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_MONTH && it[i].start - it[i - 1].end <= 2 &&
             v >= 1 && v <= 31 && v == floor(v) && !(cue_lex(&it[i - 1])->val == 5 && f[it[i - 1].start] == 'm' && 0)) {
             month = (int)cue_lex(&it[i - 1])->val;
             day = (int)v;
+            dstart = it[i - 1].start;
             if (i + 1 < b && it[i + 1].type == IT_NUM && it[i + 1].num >= 1990 && it[i + 1].num <= 2100 &&
                 it[i + 1].start - it[i].end <= 2) {
                 year = (int)it[i + 1].num;
@@ -640,6 +667,10 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
                 year = (int)it[i + 2].num;
                 it[i + 2].used = 1;
             }
+        }
+        if (month && dateline(ex, orig, dstart)) {
+            it[i].used = 1;
+            continue;
         }
         if (month) {
             int py = 0, pm = 0, pd = 0;
@@ -752,7 +783,8 @@ static int clause_has_family(const ds_extractor *ex, const clause *c, const fam 
 
 static const uint64_t deal_cues = BIT(CUE_DEAL) | BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_FRAMEWORK) |
                                   BIT(CUE_EXECUTIVE) | BIT(CUE_OPTION) | BIT(CUE_JV) | BIT(CUE_SELECTION) |
-                                  BIT(CUE_APPROVAL) | BIT(CUE_LOA) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY);
+                                  BIT(CUE_APPROVAL) | BIT(CUE_LOA) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY) |
+                                  BIT(CUE_FIRST);
 
 /* A clause that can carry a primary deal: deal words, not only talk. */
 static int clause_is_deal(const clause *c)
@@ -867,6 +899,59 @@ static void add_supplier(ds_mention *m, const char *company, ds_supplier_role ro
     m->suppliers[m->nsuppliers++].role = role;
 }
 
+static int clause_names_system(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+        if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM)
+            return 1;
+    return 0;
+}
+
+/* "Hyundai Rotem said Saturday it had signed": the weekday dates the report. */
+static int dates_the_saying(const ds_extractor *ex, const item *wd)
+{
+    static const char *const verbs[] = {"said ", "announced ", "told ", "reported ", "added ", "said on ",
+                                        "announced on ", NULL};
+    for (int i = 0; verbs[i]; i++) {
+        int n = (int)strlen(verbs[i]);
+        if (wd->start >= n && memcmp(ex->fold + wd->start - n, verbs[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* In a clause naming several families and several sums ("180 K2 for $3.37B
+ * and 212 K9 for $2.4B"), a sum belongs to the family named last before it
+ * (or first after it); with one sum it is the clause's, for every family. */
+static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const fam *fm)
+{
+    int nmoney = 0, nfam = 0;
+    const char *seen[MAX_FAMS];
+    for (int j = c->first_item; j < c->first_item + c->nitems; j++) {
+        const item *it = &ex->items[j];
+        if (it->type == IT_MONEY)
+            nmoney++;
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
+            const char *f = ex->cat->systems[it->idx].family;
+            int dup = 0;
+            for (int q = 0; q < nfam; q++)
+                dup |= strcmp(seen[q], f) == 0;
+            if (!dup && nfam < MAX_FAMS)
+                seen[nfam++] = f;
+        }
+    }
+    if (nmoney < 2 || nfam < 2)
+        return 1;
+    const char *owner = NULL;
+    for (int j = k - 1; j >= c->first_item && !owner; j--)
+        if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
+            owner = ex->cat->systems[ex->items[j].idx].family;
+    for (int j = k + 1; j < c->first_item + c->nitems && !owner; j++)
+        if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
+            owner = ex->cat->systems[ex->items[j].idx].family;
+    return !owner || strcmp(owner, fm->family) == 0;
+}
+
 /* Fills one primary mention of family fm from the clauses that report it. */
 static void build_primary(ds_extractor *ex, const char *orig, const ds_article *a, const fam *fm, int nprimary,
                           int32_t pubday, ds_mention *m)
@@ -882,9 +967,15 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     uint64_t cues = 0;
     int variant_idx = -1, nvariant_names = 0, root_named = 0;
     const item *money = NULL, *usd_money = NULL;
+    int money_has_family = 0;
     int money_combined = 0;
     const clause *money_clause = NULL, *qty_clause = NULL, *var_clause = NULL, *date_clause = NULL, *place_clause = NULL;
-    int64_t qty = -1;
+    int64_t qty = -1, fw_qty = -1;
+    int32_t planned = DS_NO_DATE;
+    const clause *planned_clause = NULL;
+    const uint64_t signing_cues = BIT(CUE_SIGNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) |
+                                  BIT(CUE_OPTION) | BIT(CUE_DELIVERY);
+    const clause *fw_qty_clause = NULL;
     int32_t signing = DS_NO_DATE;
     int batch = 0, another = 0;
     int local_rest = 0;
@@ -904,14 +995,20 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
             if (ex->clauses[cj].sent == c->sent && cj != ci && !ex->clauses[cj].context &&
                 clause_has_family(ex, &ex->clauses[cj], fm))
                 has = 1;
-        /* familyless deal clauses belong to the only primary deal */
-        if (!has && !(nprimary == 1 && clause_is_deal(c)))
+        /* a deal clause naming no system speaks of every deal of the article
+         * ("The two contracts were signed Friday at Morag"); its sums and
+         * numbers belong to the deal only when there is one */
+        int shared = 0;
+        if (!has && clause_is_deal(c) && !clause_names_system(ex, c))
+            shared = 1;
+        if (!has && !shared)
             continue;
         if (c->context)
             continue;
+        int own = has || nprimary == 1;
         int dealish = clause_is_deal(c);
         if (dealish)
-            cues |= c->cues;
+            cues |= own ? c->cues : c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
         int families_here = 0;
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
             const item *it = &ex->items[k];
@@ -944,11 +1041,15 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         }
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
             const item *it = &ex->items[k];
-            if (it->type == IT_QTY) {
+            if (it->type == IT_QTY && own) {
                 int mine = (it->target_sys >= 0 && strcmp(sys_of(ex, it->target_sys)->family, fm->family) == 0) ||
                            (it->target_sys < 0 && it->unit && strcmp(it->unit, category) == 0);
                 int other_sys = it->target_sys >= 0 && !mine;
-                if (mine && it->target_sys >= 0 && sys_of(ex, it->target_sys)->variant_of &&
+                int seen_variant = 0;
+                for (int v = 0; mine && it->target_sys >= 0 && v < m->nvariants; v++)
+                    if (strcmp(m->variants[v].system, sys_of(ex, it->target_sys)->id) == 0)
+                        seen_variant = 1; /* "116 K2GF ... of the 116 K2GF" counts once */
+                if (mine && !seen_variant && it->target_sys >= 0 && sys_of(ex, it->target_sys)->variant_of &&
                     m->nvariants < DS_MAX_VARIANTS) {
                     ds_strlcpy(m->variants[m->nvariants].system, sys_of(ex, it->target_sys)->id,
                                sizeof m->variants[0].system);
@@ -956,10 +1057,14 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                     set_evidence(ex, m, "variants", c);
                     var_clause = c;
                 }
-                if (mine && qty < 0 && it->target_sys >= 0 && !sys_of(ex, it->target_sys)->variant_of) {
+                int fw_clause = (c->cues & BIT(CUE_FRAMEWORK)) != 0;
+                if (mine && fw_clause && fw_qty < 0 && (it->target_sys < 0 || !sys_of(ex, it->target_sys)->variant_of)) {
+                    fw_qty = (int64_t)it->num;
+                    fw_qty_clause = c;
+                } else if (mine && !fw_clause && qty < 0 && it->target_sys >= 0 && !sys_of(ex, it->target_sys)->variant_of) {
                     qty = (int64_t)it->num;
                     qty_clause = c;
-                } else if (mine && qty < 0 && it->target_sys < 0) {
+                } else if (mine && !fw_clause && qty < 0 && it->target_sys < 0) {
                     qty = (int64_t)it->num;
                     qty_clause = c;
                 } else if (!mine && !other_sys && it->unit && qty_clause == c && m->nextras < DS_MAX_EXTRAS &&
@@ -999,7 +1104,10 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                         strcmp(sys_of(ex, ex->items[k2].idx)->family, fm->family) == 0)
                         rest_variant = sys_of(ex, ex->items[k2].idx)->id;
             }
-            if (it->type == IT_MONEY && dealish && !money && !(c->cues & BIT(CUE_AGGREGATE) && !has)) {
+            if (it->type == IT_MONEY && dealish && own && !(c->cues & BIT(CUE_AGGREGATE) && !has) &&
+                (!money || (!money_has_family && has)) && money_is_mine(ex, c, k, fm)) {
+                /* a sum in a clause naming the system beats one in a clause that does not (headlines) */
+                money_has_family = has;
                 money = it;
                 money_clause = c;
                 money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 || families_here > 0;
@@ -1028,11 +1136,22 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                      (nx->type == IT_CUE && (nx->cue == CUE_BATCHWORD || nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE))))
                     another = 1;
             }
-            if (dealish && (c->cues & BIT(CUE_SIGNED)) && !(c->cues & BIT(CUE_PLANNED)) && signing == DS_NO_DATE) {
+            if (dealish && (c->cues & BIT(CUE_PLANNED)) && planned == DS_NO_DATE && pubday != DS_NO_DATE) {
+                /* "will sign on Friday": the next such day */
+                if (it->type == IT_DATE && it->date >= pubday) {
+                    planned = it->date;
+                    planned_clause = c;
+                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY) {
+                    planned = pubday + ((int)it->num - ds_weekday(pubday) + 7) % 7;
+                    planned_clause = c;
+                }
+            }
+            if (dealish && (c->cues & signing_cues) && !(c->cues & BIT(CUE_PLANNED)) && signing == DS_NO_DATE) {
                 if (it->type == IT_DATE) {
                     signing = it->date;
                     date_clause = c;
-                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE) {
+                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE &&
+                           !dates_the_saying(ex, it)) {
                     int back = (ds_weekday(pubday) - (int)it->num + 7) % 7;
                     signing = pubday - back;
                     date_clause = c;
@@ -1044,7 +1163,9 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                     date_clause = c;
                 }
             }
-            if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY) {
+            if (it->type == IT_CUE && it->cue == CUE_FIRST && dealish && has && !batch)
+                batch = 1;
+            if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY && own) {
                 const ds_company *co = &cat->companies[it->idx];
                 const ds_company *use = co;
                 if (co->renamed_to && pubyear > co->renamed_year) {
@@ -1103,6 +1224,11 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         const char *sys = (nvariant_names == 1 && !root_named && variant_idx >= 0) ? sys_of(ex, variant_idx)->id : root->id;
         ds_strlcpy(m->system, sys, sizeof m->system);
     }
+    int is_fw = (cues & BIT(CUE_FRAMEWORK)) && !(cues & BIT(CUE_EXECUTIVE)) && !batch && !another;
+    if (is_fw && fw_qty >= 0) {
+        qty = fw_qty;
+        qty_clause = fw_qty_clause;
+    }
     if (qty >= 0) {
         m->quantity = qty;
         set_evidence(ex, m, "quantity", qty_clause);
@@ -1135,13 +1261,13 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
 
     /* stage and status */
     ds_stage stage = DS_STAGE_EXECUTIVE;
-    if (cues & BIT(CUE_JV))
-        stage = DS_STAGE_JOINT_VENTURE;
+    if ((cues & BIT(CUE_JV)) && m->quantity < 0)
+        stage = DS_STAGE_JOINT_VENTURE; /* a purchase that brings local production stays a purchase */
     else if (cues & BIT(CUE_OPTION) && (cues & BIT(CUE_SIGNED)))
         stage = DS_STAGE_OPTION;
     else if (cues & BIT(CUE_LOA))
         stage = DS_STAGE_LOA;
-    else if ((cues & BIT(CUE_FRAMEWORK)) && !(cues & BIT(CUE_EXECUTIVE)) && !batch && !another)
+    else if (is_fw)
         stage = DS_STAGE_FRAMEWORK;
     else if (cues & BIT(CUE_APPROVAL))
         stage = DS_STAGE_APPROVAL;
@@ -1160,12 +1286,17 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         m->status = DS_STATUS_PLANNED;
     else
         m->status = DS_STATUS_SIGNED;
-    if (m->status == DS_STATUS_SIGNED && signing != DS_NO_DATE) {
+    if (signing != DS_NO_DATE && (m->status == DS_STATUS_SIGNED || stage == DS_STAGE_APPROVAL ||
+                                  stage == DS_STAGE_SELECTION || stage == DS_STAGE_DELIVERY)) {
+        /* the date of the act the stage names: signing, approval, selection, hand-over */
         m->signing_date = signing;
         int y, mo, d;
         ds_civil_from_days(signing, &y, &mo, &d);
         m->signing_year = y;
         set_evidence(ex, m, "signing_date", date_clause);
+    } else if (m->status == DS_STATUS_PLANNED && planned != DS_NO_DATE) {
+        m->signing_date = planned;
+        set_evidence(ex, m, "signing_date", planned_clause);
     }
     m->announce_date = pubday;
     if (place_clause && m->status == DS_STATUS_SIGNED)
@@ -1246,9 +1377,7 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
                          (ex->items[k2].cue == CUE_DEAL && strncmp(lexicon[ex->items[k2].idx].text, "contract", 8) == 0)))
                         m->batch = (int)it->num;
             }
-            if (it->type == IT_CUE && it->cue == CUE_CONTEXT && strcmp(lexicon[it->idx].text, "first batch") == 0)
-                m->batch = 1;
-            if (it->type == IT_CUE && it->cue == CUE_CONTEXT && strcmp(lexicon[it->idx].text, "first executive contract") == 0)
+            if (it->type == IT_CUE && it->cue == CUE_FIRST)
                 m->batch = 1;
             const char *iso3;
             if (country_of_item(ex, it, &iso3) && !m->buyer[0] && root && strcmp(iso3, root->origin) != 0)
@@ -1406,6 +1535,27 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                 cc->context = 1;
         }
     }
+
+    /* "the first batch" recalls an earlier deal only in an article about a later one */
+    int later = 0;
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context || !clause_is_deal(c))
+            continue;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_CUE && it->cue == CUE_ORDINAL && it->num >= 2 && k + 1 < c->first_item + c->nitems &&
+                ex->items[k + 1].type == IT_CUE &&
+                (ex->items[k + 1].cue == CUE_BATCHWORD || ex->items[k + 1].cue == CUE_EXECUTIVE ||
+                 ex->items[k + 1].cue == CUE_DEAL))
+                later = 1;
+            if (it->type == IT_CUE && it->cue == CUE_EXECUTIVE && strncmp(lexicon[it->idx].text, "follow", 6) == 0)
+                later = 1;
+        }
+    }
+    for (size_t ci = 0; later && ci < ex->nclauses; ci++)
+        if (ex->clauses[ci].cues & BIT(CUE_FIRST))
+            ex->clauses[ci].context = 1;
 
     if (ex->debug)
         debug_dump(ex);
