@@ -24,7 +24,7 @@ enum cue {
     CUE_OPTION, CUE_JV, CUE_SELECTION, CUE_APPROVAL, CUE_LOA, CUE_AGGREGATE, CUE_COMBINED,
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
-    CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE__COUNT
+    CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -51,7 +51,9 @@ static const lex lexicon[] = {
     {"bought", CUE_SIGNED}, {"agreed to buy", CUE_SIGNED}, {"agreed to purchase", CUE_SIGNED},
     {"attended the signing", CUE_SIGNED}, {"signing ceremony took place", CUE_SIGNED},
     {"podpisala", CUE_SIGNED}, {"secured a contract", CUE_SIGNED}, {"won a contract", CUE_SIGNED},
-    {"signs", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_OPTION},
+    {"signs", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_EXERCISE}, {"exercises an option", CUE_EXERCISE},
+    {"exercises the option", CUE_EXERCISE}, {"exercises options", CUE_EXERCISE}, {"exercising", CUE_EXERCISE},
+    {"took up", CUE_EXERCISE},
     /* planned */
     {"will sign", CUE_PLANNED}, {"to sign", CUE_PLANNED}, {"will be signed", CUE_PLANNED},
     {"to be signed", CUE_PLANNED}, {"expected to be signed", CUE_PLANNED}, {"set to sign", CUE_PLANNED},
@@ -81,7 +83,7 @@ static const lex lexicon[] = {
     {"yet to", CUE_NEGATION}, {"has not", CUE_NEGATION}, {"have not", CUE_NEGATION},
     /* delivery */
     {"delivered", CUE_DELIVERY}, {"arrived", CUE_DELIVERY}, {"handed over", CUE_DELIVERY},
-    {"took delivery", CUE_DELIVERY}, {"delivery of", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
+    {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
     {"received the first", CUE_DELIVERY}, {"unloaded", CUE_DELIVERY}, {"arrive", CUE_DELIVERY},
     /* stages */
     {"framework", CUE_FRAMEWORK}, {"framework agreement", CUE_FRAMEWORK},
@@ -108,7 +110,8 @@ static const lex lexicon[] = {
     {"exports", CUE_AGGREGATE}, {"export revenue", CUE_AGGREGATE}, {"budget", CUE_AGGREGATE},
     {"revenue", CUE_AGGREGATE}, {"earnings", CUE_AGGREGATE}, {"operating profit", CUE_AGGREGATE},
     {"net profit", CUE_AGGREGATE}, {"backlog", CUE_AGGREGATE}, {"spending", CUE_AGGREGATE},
-    {"sales rose", CUE_AGGREGATE}, {"gdp", CUE_AGGREGATE}, {"investment plan", CUE_AGGREGATE},
+    {"sales rose", CUE_AGGREGATE}, {"total value", CUE_AGGREGATE}, {"brings the total", CUE_AGGREGATE},
+    {"earlier this year", CUE_CONTEXT}, {"gdp", CUE_AGGREGATE}, {"investment plan", CUE_AGGREGATE},
     {"combined", CUE_COMBINED}, {"together", CUE_COMBINED}, {"in total", CUE_COMBINED},
     {"a total of", CUE_COMBINED}, {"altogether", CUE_COMBINED}, {"both contracts", CUE_COMBINED},
     {"the two contracts", CUE_COMBINED}, {"both deals", CUE_COMBINED}, {"the two deals", CUE_COMBINED},
@@ -239,6 +242,7 @@ typedef struct clause {
     int sent;                /* sentence index */
     uint64_t cues;
     int context;
+    int has_qty;
     int first_item, nitems;
 } clause;
 
@@ -782,9 +786,9 @@ static int clause_has_family(const ds_extractor *ex, const clause *c, const fam 
 }
 
 static const uint64_t deal_cues = BIT(CUE_DEAL) | BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_FRAMEWORK) |
-                                  BIT(CUE_EXECUTIVE) | BIT(CUE_OPTION) | BIT(CUE_JV) | BIT(CUE_SELECTION) |
+                                  BIT(CUE_EXECUTIVE) | BIT(CUE_JV) | BIT(CUE_SELECTION) |
                                   BIT(CUE_APPROVAL) | BIT(CUE_LOA) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY) |
-                                  BIT(CUE_FIRST);
+                                  BIT(CUE_FIRST) | BIT(CUE_EXERCISE);
 
 /* A clause that can carry a primary deal: deal words, not only talk. */
 static int clause_is_deal(const clause *c)
@@ -796,8 +800,8 @@ static int clause_is_deal(const clause *c)
     if ((c->cues & BIT(CUE_INTENT)) &&
         !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY))))
         return 0;
-    if ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED))))
-        return 0;
+    if ((c->cues & BIT(CUE_AGGREGATE)) && (!(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED))) || !c->has_qty))
+        return 0; /* totals and budgets, unless a counted purchase is in the clause */
     return 1;
 }
 
@@ -967,14 +971,16 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     uint64_t cues = 0;
     int variant_idx = -1, nvariant_names = 0, root_named = 0;
     const item *money = NULL, *usd_money = NULL;
-    int money_has_family = 0;
+    int money_has_family = 0, lead_seen = 0;
+    uint64_t lead_cues = 0;
     int money_combined = 0;
     const clause *money_clause = NULL, *qty_clause = NULL, *var_clause = NULL, *date_clause = NULL, *place_clause = NULL;
     int64_t qty = -1, fw_qty = -1;
     int32_t planned = DS_NO_DATE;
     const clause *planned_clause = NULL;
+    /* delivery dates are not contract dates: a hand-over dates nothing here */
     const uint64_t signing_cues = BIT(CUE_SIGNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) |
-                                  BIT(CUE_OPTION) | BIT(CUE_DELIVERY);
+                                  BIT(CUE_OPTION) | BIT(CUE_EXERCISE);
     const clause *fw_qty_clause = NULL;
     int32_t signing = DS_NO_DATE;
     int batch = 0, another = 0;
@@ -1009,6 +1015,12 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         int dealish = clause_is_deal(c);
         if (dealish)
             cues |= own ? c->cues : c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
+        if (dealish && has && !lead_seen) {
+            /* the news is in the lead: "the first 10 K2 tanks arrived ..., months after
+             * Poland signed the contracts" is delivery news */
+            lead_seen = 1;
+            lead_cues = c->cues;
+        }
         int families_here = 0;
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
             const item *it = &ex->items[k];
@@ -1261,10 +1273,12 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
 
     /* stage and status */
     ds_stage stage = DS_STAGE_EXECUTIVE;
-    if ((cues & BIT(CUE_JV)) && m->quantity < 0)
-        stage = DS_STAGE_JOINT_VENTURE; /* a purchase that brings local production stays a purchase */
-    else if (cues & BIT(CUE_OPTION) && (cues & BIT(CUE_SIGNED)))
+    if ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & (BIT(CUE_PLANNED) | BIT(CUE_OPTION) | BIT(CUE_SIGNED))))
+        stage = DS_STAGE_DELIVERY;
+    else if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
         stage = DS_STAGE_OPTION;
+    else if ((cues & BIT(CUE_JV)) && m->quantity < 0 && ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK))))
+        stage = DS_STAGE_JOINT_VENTURE; /* a purchase that brings local production stays a purchase */
     else if (cues & BIT(CUE_LOA))
         stage = DS_STAGE_LOA;
     else if (is_fw)
@@ -1273,22 +1287,23 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         stage = DS_STAGE_APPROVAL;
     else if ((cues & BIT(CUE_SELECTION)) && !(cues & BIT(CUE_SIGNED)))
         stage = DS_STAGE_SELECTION;
-    else if ((cues & BIT(CUE_DELIVERY)) && !(cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))))
+    else if ((cues & BIT(CUE_DELIVERY)) && (!(cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))) ||
+                                           ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & BIT(CUE_PLANNED)))))
         stage = DS_STAGE_DELIVERY;
     m->stage = stage;
     if (stage == DS_STAGE_DELIVERY)
         m->status = DS_STATUS_DELIVERED;
     else if (stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)
         m->status = DS_STATUS_PLANNED;
-    else if (cues & BIT(CUE_SIGNED))
+    else if (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE)))
         m->status = DS_STATUS_SIGNED;
     else if (cues & (BIT(CUE_PLANNED) | BIT(CUE_CEREMONY)))
         m->status = DS_STATUS_PLANNED;
     else
         m->status = DS_STATUS_SIGNED;
-    if (signing != DS_NO_DATE && (m->status == DS_STATUS_SIGNED || stage == DS_STAGE_APPROVAL ||
-                                  stage == DS_STAGE_SELECTION || stage == DS_STAGE_DELIVERY)) {
-        /* the date of the act the stage names: signing, approval, selection, hand-over */
+    if (signing != DS_NO_DATE && stage != DS_STAGE_DELIVERY &&
+        (m->status == DS_STATUS_SIGNED || stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)) {
+        /* the date of the act the stage names: signing, approval, selection */
         m->signing_date = signing;
         int y, mo, d;
         ds_civil_from_days(signing, &y, &mo, &d);
@@ -1513,7 +1528,8 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                 continue;
             int ce = last ? e : ex->items[k].start;
             GROW(ex->clauses, ex->nclauses, ex->clausecap);
-            ex->clauses[ex->nclauses++] = (clause){cs, ce, (int)si, 0, 0, (int)ci0, (int)(k - ci0)};
+            ex->clauses[ex->nclauses++] =
+                (clause){.start = cs, .end = ce, .sent = (int)si, .first_item = (int)ci0, .nitems = (int)(k - ci0)};
             cs = ce;
             ci0 = k;
         }
@@ -1526,6 +1542,8 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                 const item *it = &ex->items[k];
                 if (it->type == IT_CUE && it->cue)
                     cc->cues |= BIT(it->cue);
+                if (it->type == IT_QTY)
+                    cc->has_qty = 1;
                 if (it->type == IT_YEAR && pubyear && it->num < pubyear)
                     cc->context = 1;
                 if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date < pubday - 180)
