@@ -123,7 +123,8 @@ static const lex lexicon[] = {
     {"first executive contracts", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},
     {"initial batch", CUE_FIRST, 1}, {"first contract", CUE_FIRST, 1}, {"first order", CUE_FIRST, 1},
     {"follows", CUE_CLAUSE}, {"follows up on", CUE_CLAUSE}, {"following", CUE_CLAUSE},
-    {"after", CUE_CLAUSE}, {"builds on", CUE_CLAUSE}, {"comes after", CUE_CLAUSE},
+    {"after", CUE_CLAUSE}, {"under framework", CUE_CLAUSE}, {"under a framework", CUE_CLAUSE},
+    {"under framework deals", CUE_CLAUSE}, {"under framework agreements", CUE_CLAUSE}, {"builds on", CUE_CLAUSE}, {"comes after", CUE_CLAUSE},
     {"adds to", CUE_CLAUSE}, {"once", CUE_CLAUSE}, {"under the", CUE_CLAUSE},
     {"on top of", CUE_CLAUSE}, {"in addition to", CUE_CLAUSE}, {"whereas", CUE_CLAUSE},
     {"while", CUE_CLAUSE},
@@ -376,7 +377,8 @@ static const bucket *lookup(const ds_extractor *ex, uint64_t k)
 
 static const char *const abbrevs[] = {"co", "inc", "corp", "ltd", "mr", "mrs", "ms", "dr", "gen", "lt",
                                       "col", "no", "st", "vs", "jan", "feb", "aug", "sept", "oct",
-                                      "nov", "dec", "u.s", "u.k", "jr", "sr", "rep", "sen", "gov", NULL};
+                                      "nov", "dec", "u.s", "u.k", "jr", "sr", "rep", "sen", "gov", "approx", "i.e", "e.g",
+                                      "incl", "ca", "est", "mln", "bln", "mld", "tys", "ok", NULL};
 
 static int is_abbrev(const char *f, int wstart, int dot)
 {
@@ -739,6 +741,16 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
             if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
                 it[i].type = IT_QTY;
                 it[i].unit = cue_lex(&it[k])->str;
+                /* "72 units of its K239": a generic unit counts the system named next */
+                if (strcmp(it[i].unit, "unit") == 0)
+                    for (size_t k2 = k + 1; k2 < b && k2 <= k + 3; k2++) {
+                        if (it[k2].type == IT_ENT && it[k2].ent_kind == DS_ENT_SYSTEM && it[k2].start - it[k].end < 16) {
+                            it[i].target_sys = it[k2].idx;
+                            break;
+                        }
+                        if (it[k2].type != IT_ENT)
+                            break;
+                    }
                 break;
             }
         }
@@ -1343,9 +1355,15 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
     const clause *c = &ex->clauses[ci];
     if (clause_has_family(ex, c, fm))
         return 1;
-    for (int k = c->first_item; k < c->first_item + c->nitems; k++)
-        if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM)
+    const ds_system *root = fm->generic ? NULL : ds_catalog_system(ex->cat, fm->family);
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
             return 0;
+        /* "framework deals ... for around 1,000 tanks": counted by category */
+        if (it->type == IT_QTY && it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)
+            return 1;
+    }
     for (size_t cj = 0; cj < ex->nclauses; cj++)
         if (cj != ci && ex->clauses[cj].sent == c->sent && clause_has_family(ex, &ex->clauses[cj], fm))
             return 1;
@@ -1550,6 +1568,11 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                     cc->context = 1;
             }
             if (cc->cues & BIT(CUE_CONTEXT))
+                cc->context = 1;
+            /* "..., the first executive contract under the framework agreement": the
+             * framework named in a subordinate clause is an earlier deal */
+            if (c > (size_t)cl && (cc->cues & BIT(CUE_CLAUSE)) && (cc->cues & BIT(CUE_FRAMEWORK)) &&
+                !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))))
                 cc->context = 1;
         }
     }
