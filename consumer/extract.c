@@ -51,7 +51,7 @@ static const lex lexicon[] = {
     {"bought", CUE_SIGNED}, {"agreed to buy", CUE_SIGNED}, {"agreed to purchase", CUE_SIGNED},
     {"attended the signing", CUE_SIGNED}, {"signing ceremony took place", CUE_SIGNED},
     {"podpisala", CUE_SIGNED}, {"secured a contract", CUE_SIGNED}, {"won a contract", CUE_SIGNED},
-    {"signs", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_EXERCISE}, {"exercises an option", CUE_EXERCISE},
+    {"signs", CUE_SIGNED}, {"approved", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_EXERCISE}, {"exercises an option", CUE_EXERCISE},
     {"exercises the option", CUE_EXERCISE}, {"exercises options", CUE_EXERCISE}, {"exercising", CUE_EXERCISE},
     {"took up", CUE_EXERCISE},
     /* planned */
@@ -988,7 +988,8 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     int money_combined = 0;
     const clause *money_clause = NULL, *qty_clause = NULL, *var_clause = NULL, *date_clause = NULL, *place_clause = NULL;
     int64_t qty = -1, fw_qty = -1;
-    int32_t planned = DS_NO_DATE;
+    int32_t planned = DS_NO_DATE, said = DS_NO_DATE;
+    const clause *said_clause = NULL;
     const clause *planned_clause = NULL;
     /* delivery dates are not contract dates: a hand-over dates nothing here */
     const uint64_t signing_cues = BIT(CUE_SIGNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) |
@@ -1175,7 +1176,14 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                     signing = it->date;
                     date_clause = c;
                 } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE &&
-                           !dates_the_saying(ex, it)) {
+                           dates_the_saying(ex, it)) {
+                    /* "X said Thursday it has signed": the day of the report, unless
+                     * another clause dates the signing itself */
+                    if (said == DS_NO_DATE) {
+                        said = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
+                        said_clause = c;
+                    }
+                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE) {
                     int back = (ds_weekday(pubday) - (int)it->num + 7) % 7;
                     signing = pubday - back;
                     date_clause = c;
@@ -1313,6 +1321,10 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         m->status = DS_STATUS_PLANNED;
     else
         m->status = DS_STATUS_SIGNED;
+    if (signing == DS_NO_DATE && said != DS_NO_DATE) {
+        signing = said;
+        date_clause = said_clause;
+    }
     if (signing != DS_NO_DATE && stage != DS_STAGE_DELIVERY &&
         (m->status == DS_STATUS_SIGNED || stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)) {
         /* the date of the act the stage names: signing, approval, selection */
