@@ -176,7 +176,7 @@ static const lex lexicon[] = {
     {"billion", CUE_SCALE, 1e9}, {"bn", CUE_SCALE, 1e9}, {"bln", CUE_SCALE, 1e9},
     {"b", CUE_SCALE, 1e9}, {"mld", CUE_SCALE, 1e9}, {"million", CUE_SCALE, 1e6},
     {"mln", CUE_SCALE, 1e6}, {"mn", CUE_SCALE, 1e6}, {"m", CUE_SCALE, 1e6},
-    {"thousand", CUE_SCALE, 1e3},
+    {"thousand", CUE_SCALE, 1e3}, {"tys", CUE_SCALE, 1e3},
     {"dollars", CUE_CURWORD, 0, "USD"}, {"us dollars", CUE_CURWORD, 0, "USD"},
     {"u.s. dollars", CUE_CURWORD, 0, "USD"}, {"australian dollars", CUE_CURWORD, 0, "AUD"},
     {"won", CUE_CURWORD, 0, "KRW"}, {"korean won", CUE_CURWORD, 0, "KRW"},
@@ -698,9 +698,14 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
             it[i].type = IT_YEAR;
             continue;
         }
-        if (it[i].end < ex->flen && (f[it[i].end] == '%' ||
-                                          (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE)))
-            continue; /* percentages, unscaled amounts */
+        if (j > i + 1 && scale == 1e3) {
+            /* "10 tys. rakiet", "10 thousand rockets": a count */
+            it[i].num = v * scale;
+            it[i].end = it[j - 1].end;
+            it[j - 1].used = 1;
+        } else if (it[i].end < ex->flen && (f[it[i].end] == '%' || scale > 1)) {
+            continue; /* percentages, sums without a currency */
+        }
         /* "116 of the K2GF version": a variant's share; "116 of the new batch": a
          * part of a quantity, not one */
         if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0) {
@@ -958,13 +963,34 @@ static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const f
     }
     if (nmoney < 2 || nfam < 2)
         return 1;
+    /* as many sums as systems: the n-th sum is the n-th system's
+     * ("first K2 and K9 executive contracts: $3.37B and $2.4B") */
+    if (nmoney == nfam) {
+        int rank = 0;
+        for (int j = c->first_item; j < k; j++)
+            rank += ex->items[j].type == IT_MONEY;
+        return strcmp(seen[rank], fm->family) == 0;
+    }
+    /* "$3.37B to 180 K2GF and $2.4B to 212 K9A1": sums lead their systems;
+     * "180 K2 for $3.37B and 212 K9 for $2.4B": systems lead their sums */
+    int first_money = -1, first_sys = -1;
+    for (int j = c->first_item; j < c->first_item + c->nitems; j++) {
+        if (ex->items[j].type == IT_MONEY && first_money < 0)
+            first_money = j;
+        if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM && first_sys < 0)
+            first_sys = j;
+    }
+    int sums_lead = first_money < first_sys;
     const char *owner = NULL;
-    for (int j = k - 1; j >= c->first_item && !owner; j--)
-        if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
-            owner = ex->cat->systems[ex->items[j].idx].family;
-    for (int j = k + 1; j < c->first_item + c->nitems && !owner; j++)
-        if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
-            owner = ex->cat->systems[ex->items[j].idx].family;
+    if (sums_lead) {
+        for (int j = k + 1; j < c->first_item + c->nitems && !owner && ex->items[j].type != IT_MONEY; j++)
+            if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
+                owner = ex->cat->systems[ex->items[j].idx].family;
+    } else {
+        for (int j = k - 1; j >= c->first_item && !owner; j--)
+            if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
+                owner = ex->cat->systems[ex->items[j].idx].family;
+    }
     return !owner || strcmp(owner, fm->family) == 0;
 }
 
@@ -984,6 +1010,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     int variant_idx = -1, nvariant_names = 0, root_named = 0;
     const item *money = NULL, *usd_money = NULL;
     int money_has_family = 0, lead_seen = 0;
+    int first_qty_kind = 0; /* 1: the system or its unit was counted first, 2: a variant */
     uint64_t lead_cues = 0;
     int money_combined = 0;
     const clause *money_clause = NULL, *qty_clause = NULL, *var_clause = NULL, *date_clause = NULL, *place_clause = NULL;
@@ -1083,6 +1110,8 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                     var_clause = c;
                 }
                 int fw_clause = (c->cues & BIT(CUE_FRAMEWORK)) != 0;
+                if (mine && !first_qty_kind)
+                    first_qty_kind = it->target_sys >= 0 && sys_of(ex, it->target_sys)->variant_of ? 2 : 1;
                 if (mine && fw_clause && fw_qty < 0 && (it->target_sys < 0 || !sys_of(ex, it->target_sys)->variant_of)) {
                     fw_qty = (int64_t)it->num;
                     fw_qty_clause = c;
@@ -1256,6 +1285,9 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         const char *sys = (nvariant_names == 1 && !root_named && variant_idx >= 0) ? sys_of(ex, variant_idx)->id : root->id;
         ds_strlcpy(m->system, sys, sizeof m->system);
     }
+    /* "four additional K9 VIDAR howitzers, bringing the fleet to 28 guns" */
+    if (first_qty_kind == 2 && m->nvariants > 0)
+        qty = -1;
     int is_fw = (cues & BIT(CUE_FRAMEWORK)) && !(cues & BIT(CUE_EXECUTIVE)) && !batch && !another;
     if (is_fw && fw_qty >= 0) {
         qty = fw_qty;
