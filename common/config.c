@@ -28,7 +28,7 @@ static const opt options[] = {
     {"brokers", 'b', "bootstrap.servers", OPT_STR, O(brokers), NULL, NULL, DS_CMD_KAFKA,
      "Kafka bootstrap servers (host:port,...)."},
     {"app-id", 0, "app.id", OPT_STR, O(app_id), "dealstream", NULL, DS_CMD_RUN | DS_CMD_DEMO,
-     "Application id: prefix of the internal topics (<app>-mentions, <app>-state)."},
+     "Application id: the default consumer group, and the prefix of internal topics."},
     {"group", 'G', "group.id", OPT_STR, O(group), NULL, NULL, DS_CMD_RUN | DS_CMD_CONSUME,
      "Consumer group id (run: defaults to the app id; consume: none, no commits)."},
     {"articles-topic", 0, "topic.articles", OPT_STR, O(articles_topic), "articles", NULL,
