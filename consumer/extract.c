@@ -570,21 +570,28 @@ static const lex *cue_lex(const item *it) { return &lexicon[it->idx]; }
 static int dateline(const ds_extractor *ex, const char *orig, int pos)
 {
     const char *f = ex->fold;
-    int p = pos - 1, comma = 0, letters = 0;
+    int p = pos - 1, comma = 0, letters = 0, words = 0;
     while (p >= 0 && f[p] != '\n' && pos - p < 48) {
         char c = f[p];
-        unsigned char oc = (unsigned char)orig[ex->map[p]];
-        if (c == ',')
+        if (c == ',') {
             comma = 1;
-        else if (c >= 'a' && c <= 'z') {
-            if (oc >= 'a' && oc <= 'z')
-                return 0; /* lower case: running text */
-            letters++;
-        } else if (c != ' ' && c != '.' && c != '-')
+        } else if (c >= 'a' && c <= 'z') {
+            /* a place name: each word capitalised ("SEOUL", "Seoul", "New Delhi") */
+            int w = p;
+            while (w > 0 && f[w - 1] >= 'a' && f[w - 1] <= 'z')
+                w--;
+            unsigned char first = (unsigned char)orig[ex->map[w]];
+            if (!(first >= 'A' && first <= 'Z'))
+                return 0;
+            letters += p - w + 1;
+            words++;
+            p = w;
+        } else if (c != ' ' && c != '.' && c != '-') {
             return 0;
+        }
         p--;
     }
-    return (p < 0 || f[p] == '\n' || pos - p < 48) && comma && letters >= 3 && (p < 0 || f[p] == '\n');
+    return (p < 0 || f[p] == '\n') && comma && letters >= 3 && words <= 3;
 }
 
 /* Turns raw numbers of clause items [a, b) into money, quantities, years and dates. */
@@ -610,6 +617,10 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
         if (it[i].type != IT_NUM || it[i].used)
             continue;
         double v = it[i].num;
+        if (!(v < 1e15)) {
+            it[i].used = 1; /* no count or sum is that large: keep casts to int64 defined */
+            continue;
+        }
         /* currency before: "$6.5", "US$6.5", "KRW 8.98", "A$1" */
         const char *cur = NULL;
         int s = it[i].start;
@@ -642,7 +653,7 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
             cur = cue_lex(&it[j])->str;
             j++;
         }
-        if (cur && (scale > 1 || v >= 1000)) {
+        if (cur && (scale > 1 || v >= 1000) && v * scale < 1e16) {
             it[i].type = IT_MONEY;
             it[i].num = v * scale;
             ds_strlcpy(it[i].cur, cur, sizeof it[i].cur);
@@ -1195,7 +1206,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                 if (it->type == IT_DATE && it->date >= pubday) {
                     planned = it->date;
                     planned_clause = c;
-                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY) {
+                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && !dates_the_saying(ex, it)) {
                     planned = pubday + ((int)it->num - ds_weekday(pubday) + 7) % 7;
                     planned_clause = c;
                 }

@@ -345,6 +345,34 @@ static void test_simhash_near_duplicates(void **state)
     free(f3);
 }
 
+/* Inputs the fuzzer found: each must extract without undefined behaviour
+ * (the suite also runs under UBSan) and yield only plausible numbers. */
+static void test_fuzz_regressions(void **state)
+{
+    (void)state;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/data/fuzz-regressions", tu_test_dir());
+    int n;
+    char **paths = tu_glob(dir, "extract-*.txt", &n);
+    assert_true(n >= 2);
+    for (int i = 0; i < n; i++) {
+        size_t len;
+        char *text = tu_slurp(paths[i], &len);
+        ds_article a = {"fuzz", NULL, NULL, text, len, DS_NO_TIME};
+        const ds_mention *ms;
+        char err[256];
+        int k = ds_extract(ex, &a, &ms, err, sizeof err);
+        assert_true(k >= -1);
+        for (int j = 0; j < k; j++) {
+            assert_true(ms[j].quantity < 1000000000000000LL);
+            for (int v = 0; v < ms[j].nvariants; v++)
+                assert_true(ms[j].variants[v].quantity < 1000000000000000LL);
+        }
+        free(text);
+    }
+    tu_glob_free(paths);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,7 +380,7 @@ int main(void)
         cmocka_unit_test(test_seed_coproduction), cmocka_unit_test(test_money_forms),
         cmocka_unit_test(test_numbers_in_words),  cmocka_unit_test(test_no_deal),
         cmocka_unit_test(test_homar_a_is_not_homar_k), cmocka_unit_test(test_invalid_utf8),
-        cmocka_unit_test(test_simhash_near_duplicates),
+        cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
