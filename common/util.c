@@ -109,11 +109,8 @@ void ds_hex64(uint64_t h, char out[17])
     out[16] = '\0';
 }
 
-char *ds_read_file(const char *path, size_t *len)
+char *ds_read_stream(FILE *f, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     while (buf) {
@@ -139,12 +136,23 @@ char *ds_read_file(const char *path, size_t *len)
         buf = NULL;
         errno = e ? e : EIO;
     }
-    fclose(f);
     if (!buf)
         return NULL;
     buf[n] = '\0';
     if (len)
         *len = n;
+    return buf;
+}
+
+char *ds_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = ds_read_stream(f, len);
+    int e = errno;
+    fclose(f);
+    errno = e;
     return buf;
 }
 

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define DS_NO_DATE INT32_MIN   /* an absent Avro date */
 #define DS_NO_TIME INT64_MIN   /* an absent Avro timestamp-millis */
@@ -30,6 +31,8 @@ void ds_hex64(uint64_t h, char out[17]);
 /* Reads a whole file into a NUL-terminated malloc'd buffer. Returns NULL
  * (errno set) on failure. */
 char *ds_read_file(const char *path, size_t *len);
+/* The same for an open stream, read to its end. */
+char *ds_read_stream(FILE *f, size_t *len);
 /* Bounded copy that always NUL-terminates; returns 1 if truncated. */
 int ds_strlcpy(char *dst, const char *src, size_t cap);
 

@@ -98,36 +98,58 @@ int ds_avro_set_enum(avro_value_t *rec, const char *field, int v)
     return avro_value_set_enum(&f, v);
 }
 
-int ds_avro_set_value(avro_value_t *rec, const char *field, const ds_value *v)
+int ds_avro_set_value_record(avro_value_t *rec, const ds_value *v)
 {
-    avro_value_t b, f;
-    TRY(set_branch(rec, field, v->set, &b));
-    if (!v->set)
-        return 0;
-    TRY(avro_value_get_by_name(&b, "amount", &f, NULL));
+    avro_value_t f, u;
+    TRY(avro_value_get_by_name(rec, "amount", &f, NULL));
     TRY(ds_decimal_set(&f, v->amount));
-    TRY(ds_avro_set_string(&b, "currency", v->currency));
-    avro_value_t u;
-    TRY(set_branch(&b, "usd", v->usd >= 0, &u));
+    TRY(ds_avro_set_string(rec, "currency", v->currency));
+    TRY(set_branch(rec, "usd", v->usd >= 0, &u));
     if (v->usd >= 0)
         TRY(ds_decimal_set(&u, v->usd));
-    TRY(ds_avro_set_opt_string(&b, "covers", v->covers));
-    TRY(avro_value_get_by_name(&b, "combined", &f, NULL));
+    TRY(ds_avro_set_opt_string(rec, "covers", v->covers));
+    TRY(avro_value_get_by_name(rec, "combined", &f, NULL));
     return avro_value_set_boolean(&f, v->combined);
 }
 
-static int append(avro_value_t *rec, const char *field, avro_value_t *item)
+int ds_avro_set_value(avro_value_t *rec, const char *field, const ds_value *v)
+{
+    avro_value_t b;
+    TRY(set_branch(rec, field, v->set, &b));
+    return v->set ? ds_avro_set_value_record(&b, v) : 0;
+}
+
+int ds_avro_append(avro_value_t *rec, const char *field, avro_value_t *item)
 {
     avro_value_t arr;
     TRY(avro_value_get_by_name(rec, field, &arr, NULL));
     return avro_value_append(&arr, item, NULL);
 }
 
-static int clear_array(avro_value_t *rec, const char *field)
+int ds_avro_clear_array(avro_value_t *rec, const char *field)
 {
     avro_value_t arr;
     TRY(avro_value_get_by_name(rec, field, &arr, NULL));
     return avro_value_reset(&arr);
+}
+
+int ds_avro_set_timeline(avro_value_t *val, ds_stage stage, ds_status status, int batch, int32_t signing_date,
+                         int signing_year, int32_t announce_date, const int *delivery_years, size_t ndelivery,
+                         const char *place)
+{
+    avro_value_t item;
+    TRY(ds_avro_set_enum(val, "stage", stage));
+    TRY(ds_avro_set_enum(val, "status", status));
+    TRY(ds_avro_set_opt_int(val, "batch", batch, batch > 0));
+    TRY(ds_avro_set_opt_int(val, "signing_date", signing_date, signing_date != DS_NO_DATE));
+    TRY(ds_avro_set_opt_int(val, "signing_year", signing_year, signing_year > 0));
+    TRY(ds_avro_set_opt_int(val, "announce_date", announce_date, announce_date != DS_NO_DATE));
+    TRY(ds_avro_clear_array(val, "delivery_years"));
+    for (size_t i = 0; i < ndelivery; i++) {
+        TRY(ds_avro_append(val, "delivery_years", &item));
+        TRY(avro_value_set_int(&item, delivery_years[i]));
+    }
+    return ds_avro_set_opt_string(val, "place", place);
 }
 
 int ds_mention_to_avro(const ds_mention *m, avro_value_t *val)
@@ -151,55 +173,45 @@ int ds_mention_to_avro(const ds_mention *m, avro_value_t *val)
 
     TRY(ds_avro_set_opt_string(val, "buyer", m->buyer));
     TRY(ds_avro_set_opt_string(val, "seller", m->seller));
-    TRY(clear_array(val, "suppliers"));
+    TRY(ds_avro_clear_array(val, "suppliers"));
     for (int i = 0; i < m->nsuppliers; i++) {
-        TRY(append(val, "suppliers", &item));
+        TRY(ds_avro_append(val, "suppliers", &item));
         TRY(ds_avro_set_string(&item, "company", m->suppliers[i].company));
         TRY(ds_avro_set_enum(&item, "role", m->suppliers[i].role));
     }
     TRY(ds_avro_set_opt_string(val, "system", m->system));
     TRY(ds_avro_set_opt_string(val, "family", m->family));
     TRY(ds_avro_set_opt_long(val, "quantity", m->quantity, m->quantity >= 0));
-    TRY(clear_array(val, "variants"));
+    TRY(ds_avro_clear_array(val, "variants"));
     for (int i = 0; i < m->nvariants; i++) {
-        TRY(append(val, "variants", &item));
+        TRY(ds_avro_append(val, "variants", &item));
         TRY(ds_avro_set_string(&item, "system", m->variants[i].system));
         TRY(avro_value_get_by_name(&item, "quantity", &f, NULL));
         TRY(avro_value_set_long(&f, m->variants[i].quantity));
     }
-    TRY(clear_array(val, "extras"));
+    TRY(ds_avro_clear_array(val, "extras"));
     for (int i = 0; i < m->nextras; i++) {
-        TRY(append(val, "extras", &item));
+        TRY(ds_avro_append(val, "extras", &item));
         TRY(ds_avro_set_string(&item, "what", m->extras[i].what));
         TRY(avro_value_get_by_name(&item, "quantity", &f, NULL));
         TRY(avro_value_set_long(&f, m->extras[i].quantity));
     }
     TRY(ds_avro_set_value(val, "value", &m->value));
-    TRY(ds_avro_set_enum(val, "stage", m->stage));
-    TRY(ds_avro_set_enum(val, "status", m->status));
-    TRY(ds_avro_set_opt_int(val, "batch", m->batch, m->batch > 0));
-    TRY(ds_avro_set_opt_int(val, "signing_date", m->signing_date, m->signing_date != DS_NO_DATE));
-    TRY(ds_avro_set_opt_int(val, "signing_year", m->signing_year, m->signing_year > 0));
-    TRY(ds_avro_set_opt_int(val, "announce_date", m->announce_date, m->announce_date != DS_NO_DATE));
-    TRY(clear_array(val, "delivery_years"));
-    for (int i = 0; i < m->ndelivery_years; i++) {
-        TRY(append(val, "delivery_years", &item));
-        TRY(avro_value_set_int(&item, m->delivery_years[i]));
-    }
-    TRY(ds_avro_set_opt_string(val, "place", m->place));
-    TRY(clear_array(val, "relations"));
+    TRY(ds_avro_set_timeline(val, m->stage, m->status, m->batch, m->signing_date, m->signing_year, m->announce_date,
+                             m->delivery_years, (size_t)m->ndelivery_years, m->place));
+    TRY(ds_avro_clear_array(val, "relations"));
     for (int i = 0; i < m->nrels; i++) {
         const ds_relhint *r = &m->rels[i];
-        TRY(append(val, "relations", &item));
+        TRY(ds_avro_append(val, "relations", &item));
         TRY(ds_avro_set_enum(&item, "relation", r->relation));
         TRY(ds_avro_set_opt_string(&item, "ref", r->ref));
         TRY(ds_avro_set_opt_int(&item, "year", r->year, r->year > 0));
         TRY(ds_avro_set_opt_long(&item, "quantity", r->quantity, r->quantity >= 0));
         TRY(ds_avro_set_opt_int(&item, "batch", r->batch, r->batch > 0));
     }
-    TRY(clear_array(val, "evidence"));
+    TRY(ds_avro_clear_array(val, "evidence"));
     for (int i = 0; i < m->nevidence; i++) {
-        TRY(append(val, "evidence", &item));
+        TRY(ds_avro_append(val, "evidence", &item));
         TRY(ds_avro_set_string(&item, "field", m->evidence[i].field));
         TRY(avro_value_get_by_name(&item, "start", &f, NULL));
         TRY(avro_value_set_int(&f, m->evidence[i].start));

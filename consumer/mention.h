@@ -8,6 +8,7 @@
 #define DS_MENTION_H
 
 #include <avro.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
@@ -119,5 +120,14 @@ int ds_avro_set_opt_long(avro_value_t *rec, const char *field, int64_t v, int pr
 int ds_avro_set_opt_int(avro_value_t *rec, const char *field, int32_t v, int present);
 int ds_avro_set_enum(avro_value_t *rec, const char *field, int v);
 int ds_avro_set_value(avro_value_t *rec, const char *field, const ds_value *v);
+/* Fills a Value record (not the optional union around it). */
+int ds_avro_set_value_record(avro_value_t *rec, const ds_value *v);
+/* Appends an item to the array field and points item at it; empties it. */
+int ds_avro_append(avro_value_t *rec, const char *field, avro_value_t *item);
+int ds_avro_clear_array(avro_value_t *rec, const char *field);
+/* Writes the fields both records share, from stage to place. */
+int ds_avro_set_timeline(avro_value_t *val, ds_stage stage, ds_status status, int batch, int32_t signing_date,
+                         int signing_year, int32_t announce_date, const int *delivery_years, size_t ndelivery,
+                         const char *place);
 
 #endif

@@ -2047,19 +2047,7 @@ size_t ds_resolver_mentions(const ds_resolver *rs) { return rs->nmentions; }
             return -1;      \
     } while (0)
 
-static int append(avro_value_t *rec, const char *field, avro_value_t *item)
-{
-    avro_value_t arr;
-    TRY(avro_value_get_by_name(rec, field, &arr, NULL));
-    return avro_value_append(&arr, item, NULL);
-}
 
-static int clear_array(avro_value_t *rec, const char *field)
-{
-    avro_value_t arr;
-    TRY(avro_value_get_by_name(rec, field, &arr, NULL));
-    return avro_value_reset(&arr);
-}
 
 static int set_long(avro_value_t *rec, const char *field, int64_t v)
 {
@@ -2076,22 +2064,6 @@ static int set_int(avro_value_t *rec, const char *field, int32_t v)
 }
 
 /* A plain (non-union) Value record. */
-static int set_value_record(avro_value_t *rec, const ds_value *v)
-{
-    avro_value_t f, u;
-    TRY(avro_value_get_by_name(rec, "amount", &f, NULL));
-    TRY(ds_decimal_set(&f, v->amount));
-    TRY(ds_avro_set_string(rec, "currency", v->currency));
-    TRY(avro_value_get_by_name(rec, "usd", &f, NULL));
-    TRY(avro_value_set_branch(&f, v->usd >= 0, &u));
-    if (v->usd >= 0)
-        TRY(ds_decimal_set(&u, v->usd));
-    else
-        TRY(avro_value_set_null(&u));
-    TRY(ds_avro_set_opt_string(rec, "covers", v->covers));
-    TRY(avro_value_get_by_name(rec, "combined", &f, NULL));
-    return avro_value_set_boolean(&f, v->combined);
-}
 
 int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
 {
@@ -2102,57 +2074,47 @@ int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
     TRY(ds_avro_set_string(val, "block_key", c->block_key));
     TRY(ds_avro_set_opt_string(val, "buyer", c->buyer));
     TRY(ds_avro_set_opt_string(val, "seller", c->seller));
-    TRY(clear_array(val, "suppliers"));
+    TRY(ds_avro_clear_array(val, "suppliers"));
     for (size_t i = 0; i < c->nsuppliers; i++) {
-        TRY(append(val, "suppliers", &item));
+        TRY(ds_avro_append(val, "suppliers", &item));
         TRY(ds_avro_set_string(&item, "company", c->suppliers[i].company));
         TRY(ds_avro_set_enum(&item, "role", c->suppliers[i].role));
     }
     TRY(ds_avro_set_opt_string(val, "system", c->system));
     TRY(ds_avro_set_opt_string(val, "family", c->family));
     TRY(ds_avro_set_opt_long(val, "quantity", c->quantity, c->quantity >= 0));
-    TRY(clear_array(val, "variants"));
+    TRY(ds_avro_clear_array(val, "variants"));
     for (size_t i = 0; i < c->nvariants; i++) {
-        TRY(append(val, "variants", &item));
+        TRY(ds_avro_append(val, "variants", &item));
         TRY(ds_avro_set_string(&item, "system", c->variants[i].name));
         TRY(set_long(&item, "quantity", c->variants[i].quantity));
     }
-    TRY(clear_array(val, "extras"));
+    TRY(ds_avro_clear_array(val, "extras"));
     for (size_t i = 0; i < c->nextras; i++) {
-        TRY(append(val, "extras", &item));
+        TRY(ds_avro_append(val, "extras", &item));
         TRY(ds_avro_set_string(&item, "what", c->extras[i].name));
         TRY(set_long(&item, "quantity", c->extras[i].quantity));
     }
     TRY(ds_avro_set_value(val, "value", &c->value));
     TRY(ds_avro_set_opt_string(val, "value_basis", c->value_basis));
-    TRY(clear_array(val, "value_claims"));
+    TRY(ds_avro_clear_array(val, "value_claims"));
     for (size_t i = 0; i < c->nclaims; i++) {
-        TRY(append(val, "value_claims", &item));
+        TRY(ds_avro_append(val, "value_claims", &item));
         TRY(avro_value_get_by_name(&item, "value", &f, NULL));
-        TRY(set_value_record(&f, &c->claims[i].value));
-        TRY(clear_array(&item, "sources"));
+        TRY(ds_avro_set_value_record(&f, &c->claims[i].value));
+        TRY(ds_avro_clear_array(&item, "sources"));
         for (size_t j = 0; j < c->claims[i].nsources; j++) {
             avro_value_t s;
-            TRY(append(&item, "sources", &s));
+            TRY(ds_avro_append(&item, "sources", &s));
             TRY(avro_value_set_string(&s, c->claims[i].sources[j]));
         }
     }
-    TRY(ds_avro_set_enum(val, "stage", c->stage));
-    TRY(ds_avro_set_enum(val, "status", c->status));
-    TRY(ds_avro_set_opt_int(val, "batch", c->batch, c->batch > 0));
-    TRY(ds_avro_set_opt_int(val, "signing_date", c->signing_date, c->signing_date != DS_NO_DATE));
-    TRY(ds_avro_set_opt_int(val, "signing_year", c->signing_year, c->signing_year > 0));
-    TRY(ds_avro_set_opt_int(val, "announce_date", c->announce_date, c->announce_date != DS_NO_DATE));
-    TRY(clear_array(val, "delivery_years"));
-    for (size_t i = 0; i < c->ndelivery_years; i++) {
-        TRY(append(val, "delivery_years", &item));
-        TRY(avro_value_set_int(&item, c->delivery_years[i]));
-    }
-    TRY(ds_avro_set_opt_string(val, "place", c->place));
-    TRY(clear_array(val, "sources"));
+    TRY(ds_avro_set_timeline(val, c->stage, c->status, c->batch, c->signing_date, c->signing_year, c->announce_date,
+                             c->delivery_years, c->ndelivery_years, c->place));
+    TRY(ds_avro_clear_array(val, "sources"));
     for (size_t i = 0; i < c->nsources; i++) {
         const ds_canon_source *s = &c->sources[i];
-        TRY(append(val, "sources", &item));
+        TRY(ds_avro_append(val, "sources", &item));
         TRY(ds_avro_set_string(&item, "id", s->id));
         TRY(ds_avro_set_enum(&item, "kind", s->kind));
         TRY(ds_avro_set_opt_string(&item, "outlet", s->outlet));
@@ -2160,19 +2122,19 @@ int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
         TRY(ds_avro_set_enum(&item, "status", s->status));
         TRY(ds_avro_set_opt_string(&item, "duplicate_of", s->duplicate_of));
     }
-    TRY(clear_array(val, "links"));
+    TRY(ds_avro_clear_array(val, "links"));
     for (size_t i = 0; i < c->nlinks; i++) {
         const ds_canon_link *l = &c->links[i];
-        TRY(append(val, "links", &item));
+        TRY(ds_avro_append(val, "links", &item));
         TRY(ds_avro_set_enum(&item, "relation", l->relation));
         TRY(ds_avro_set_string(&item, "target", l->target));
         TRY(ds_avro_set_opt_string(&item, "target_ref", l->target_ref));
         TRY(ds_avro_set_enum(&item, "via", l->via));
     }
-    TRY(clear_array(val, "evidence"));
+    TRY(ds_avro_clear_array(val, "evidence"));
     for (size_t i = 0; i < c->nevidence; i++) {
         const ds_canon_evidence *e = &c->evidence[i];
-        TRY(append(val, "evidence", &item));
+        TRY(ds_avro_append(val, "evidence", &item));
         TRY(ds_avro_set_string(&item, "field", e->field));
         TRY(ds_avro_set_string(&item, "source", e->source));
         TRY(set_int(&item, "start", e->start));

@@ -8,31 +8,6 @@
 #include "article.h"
 #include "util.h"
 
-static char *read_stream(FILE *f, size_t *len)
-{
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0)
-            break;
-        if (cap - n - 1 == 0) {
-            char *p = realloc(buf, cap * 2);
-            if (!p) {
-                free(buf);
-                return NULL;
-            }
-            buf = p;
-            cap *= 2;
-        }
-    }
-    if (buf)
-        buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 static int ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
@@ -120,7 +95,7 @@ int ds_input_read(const char *path, const char *format, int is_article, ds_recor
     size_t len = 0;
     char *text;
     if (from_stdin) {
-        text = read_stream(stdin, &len);
+        text = ds_read_stream(stdin, &len);
     } else {
         text = ds_read_file(path, &len);
     }
