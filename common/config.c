@@ -232,14 +232,19 @@ static int load_properties(ds_config *cfg, unsigned cmd, const char *path, char 
     return rc;
 }
 
-static const opt *find_flag(const char *arg, char shortf)
+static const opt *find_long(const char *name)
 {
-    for (size_t i = 0; i < NOPTIONS; i++) {
-        if (shortf && options[i].shortf == shortf)
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (strcmp(options[i].flag, name) == 0)
             return &options[i];
-        if (!shortf && strcmp(options[i].flag, arg) == 0)
+    return NULL;
+}
+
+static const opt *find_short(char shortf)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (options[i].shortf == shortf)
             return &options[i];
-    }
     return NULL;
 }
 
@@ -323,7 +328,7 @@ int ds_config_parse(ds_config *cfg, unsigned cmd, int argc, char **argv, char *e
                 nl = sizeof flagname - 1;
             memcpy(flagname, name, nl);
             flagname[nl] = '\0';
-            o = find_flag(flagname, 0);
+            o = find_long(flagname);
             if (eq)
                 val = eq + 1;
         } else {
@@ -331,7 +336,7 @@ int ds_config_parse(ds_config *cfg, unsigned cmd, int argc, char **argv, char *e
                 errf(err, errlen, "unknown option '%s' (try --help)", a);
                 return -1;
             }
-            o = find_flag(NULL, a[1]);
+            o = find_short(a[1]);
         }
         if (!o || !(o->cmds & cmd)) {
             errf(err, errlen, "unknown option '%s' (try --help)", a);
