@@ -280,7 +280,10 @@ static uint64_t word_key(const char *s, size_t len)
         n++;
     if (n == 0 && len > 0)
         n = 1; /* a lone symbol word */
-    uint64_t h = ds_hash64(s, n, 7);
+    /* FNV-1a: words are short, and this runs once per word of every article */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
     return h ? h : 1;
 }
 
@@ -1161,7 +1164,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
             if (it->type == IT_CUE && it->cue == CUE_REST) {
                 /* "the remaining 64 will be built ... as the K2PL variant" */
                 local_rest = 1;
-                if (k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_NUM)
+                if (k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_NUM && !ex->items[k + 1].used)
                     rest_qty = (int64_t)ex->items[k + 1].num;
                 for (int k2 = k + 1; k2 < c->first_item + c->nitems; k2++)
                     if (ex->items[k2].type == IT_ENT && ex->items[k2].ent_kind == DS_ENT_SYSTEM &&
@@ -1500,7 +1503,7 @@ uint64_t ds_simhash(const char *f, size_t len)
     uint64_t mins[64];
     for (int b = 0; b < 64; b++)
         mins[b] = UINT64_MAX;
-    size_t w[3] = {0, 0, 0}, wl[3] = {0, 0, 0};
+    uint64_t w0 = 0, w1 = 0, w2 = 0; /* hashes of the last three words */
     int nw = 0;
     size_t i = 0;
     while (i < len) {
@@ -1511,16 +1514,12 @@ uint64_t ds_simhash(const char *f, size_t len)
             i++;
         if (i == s)
             break;
-        w[0] = w[1];
-        wl[0] = wl[1];
-        w[1] = w[2];
-        wl[1] = wl[2];
-        w[2] = s;
-        wl[2] = i - s;
+        w0 = w1;
+        w1 = w2;
+        w2 = ds_hash64(f + s, i - s, 1); /* each word hashed once */
         if (++nw < 3)
             continue;
-        uint64_t h = ds_hash64(f + w[0], wl[0], 1) ^ (ds_hash64(f + w[1], wl[1], 2) * 0x9E3779B97F4A7C15ULL) ^
-                     (ds_hash64(f + w[2], wl[2], 3) * 0xC2B2AE3D27D4EB4FULL);
+        uint64_t h = w0 ^ ((w1 ^ (w1 >> 31)) * 0x9E3779B97F4A7C15ULL) ^ ((w2 ^ (w2 >> 29)) * 0xC2B2AE3D27D4EB4FULL);
         h ^= h >> 29;
         h *= 0xBF58476D1CE4E5B9ULL;
         h ^= h >> 32;

@@ -281,10 +281,10 @@ static int64_t get_num(rd *r, avro_value_t *rec, const char *field, int *present
     }
     *present = 1;
     switch (avro_value_get_type(&f)) {
-    case AVRO_INT32: { int32_t v; avro_value_get_int(&f, &v); return v; }
-    case AVRO_INT64: { int64_t v; avro_value_get_long(&f, &v); return v; }
-    case AVRO_ENUM: { int v; avro_value_get_enum(&f, &v); return v; }
-    case AVRO_BOOLEAN: { int v; avro_value_get_boolean(&f, &v); return v; }
+    case AVRO_INT32: { int32_t v = 0; avro_value_get_int(&f, &v); return v; }
+    case AVRO_INT64: { int64_t v = 0; avro_value_get_long(&f, &v); return v; }
+    case AVRO_ENUM: { int v = 0; avro_value_get_enum(&f, &v); return v; }
+    case AVRO_BOOLEAN: { int v = 0; avro_value_get_boolean(&f, &v); return v; }
     default: rd_fail(r, "not a number", field); return 0;
     }
 }

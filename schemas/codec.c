@@ -456,7 +456,7 @@ static size_t remaining(const scan_t *s) { return (size_t)(s->end - s->p); }
 
 static int scan_length(scan_t *s, const char *what, size_t *len)
 {
-    int64_t l;
+    int64_t l = 0;
     int rc = scan_long(s, &l);
     if (rc)
         return rc;

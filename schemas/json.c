@@ -799,6 +799,11 @@ static int fj(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
             return jfail(c, "expected a string, got %s", json_kind(j));
         if (strlen(json_string_value(j)) != json_string_length(j))
             return jfail(c, "string contains NUL");
+        /* jansson checks UTF-8 when it parses, but not in json_stringn_nocheck
+         * (producer/input.c builds text articles that way): check here too, or
+         * the record encodes and then fails to decode as bad-utf8. */
+        if (!ds__utf8_valid(json_string_value(j), json_string_length(j)))
+            return jfail(c, "string is not valid UTF-8");
         rc = avro_value_set_string(v, json_string_value(j));
         break;
     case DS__BYTES:
@@ -837,6 +842,8 @@ static int fj(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
         json_t *jv;
         json_object_foreach(j, key, jv) {
             avro_value_t child;
+            if (!ds__utf8_valid(key, strlen(key))) /* json_object_set_nocheck keys */
+                return jfail(c, "map key is not valid UTF-8");
             if ((rc = avro_value_add(v, key, &child, NULL, NULL)))
                 return avro_fail(c, rc);
             size_t old = path_push(c, key, 0);

@@ -820,6 +820,14 @@ static void test_json_errors(void **state)
     assert_int_equal(ds_codec_from_json(fx->codec, DS_SCHEMA_ARTICLE, j, &fx->v[0], fx->err, sizeof fx->err), DS_CODEC_EJSON);
     assert_non_null(strstr(fx->err, "article_id: string contains NUL"));
     json_decref(j);
+    /* text articles are built with json_stringn_nocheck: invalid UTF-8 must be
+     * refused here, not published and then dead-lettered by every reader */
+    j = json_object();
+    json_object_set_new(j, "article_id", json_string("a"));
+    json_object_set_new(j, "body", json_stringn_nocheck("x\xff", 2));
+    assert_int_equal(ds_codec_from_json(fx->codec, DS_SCHEMA_ARTICLE, j, &fx->v[0], fx->err, sizeof fx->err), DS_CODEC_EJSON);
+    assert_non_null(strstr(fx->err, "body: string is not valid UTF-8"));
+    json_decref(j);
     assert_string_equal(ds_codec_strerror(DS_CODEC_EJSON), "bad-json");
 #undef DE_HEAD
 }
