@@ -95,7 +95,7 @@ static const lex lexicon[] = {
     {"umowe wykonawcza", CUE_EXECUTIVE}, {"umowy wykonawczej", CUE_EXECUTIVE},
     {"follow-up", CUE_EXECUTIVE}, {"follow-on", CUE_EXECUTIVE}, {"tranche", CUE_BATCHWORD},
     {"option", CUE_OPTION}, {"options", CUE_OPTION},
-    {"joint venture", CUE_JV}, {"co-production", CUE_JV}, {"co-produce", CUE_JV},
+    {"joint venture", CUE_JV}, {"the venture", CUE_JV}, {"joint company", CUE_JV}, {"co-production", CUE_JV}, {"co-produce", CUE_JV},
     {"co-produced", CUE_JV}, {"coproduction", CUE_JV}, {"co production", CUE_JV},
     {"licence production", CUE_JV}, {"license production", CUE_JV}, {"technology transfer", CUE_JV},
     {"selected", CUE_SELECTION}, {"picked", CUE_SELECTION}, {"preferred bidder", CUE_SELECTION},
@@ -166,7 +166,8 @@ static const lex lexicon[] = {
     {"missile", CUE_UNIT, 0, "missile"}, {"infantry fighting vehicles", CUE_UNIT, 0, "ifv"},
     {"ifvs", CUE_UNIT, 0, "ifv"}, {"submarines", CUE_UNIT, 0, "submarine"},
     {"frigates", CUE_UNIT, 0, "ship"}, {"batteries", CUE_UNIT, 0, "air_defence"},
-    {"vehicles", CUE_UNIT, 0, "vehicle"}, {"support vehicles", CUE_UNIT, 0, "support_vehicle"},
+    {"vehicles", CUE_UNIT, 0, "vehicle"}, {"munition", CUE_UNIT, 0, "ammunition"},
+    {"munitions", CUE_UNIT, 0, "ammunition"}, {"ammunition", CUE_UNIT, 0, "ammunition"}, {"support vehicles", CUE_UNIT, 0, "support_vehicle"},
     {"resupply vehicles", CUE_UNIT, 0, "support_vehicle"},
     {"ammunition resupply vehicles", CUE_UNIT, 0, "support_vehicle"},
     {"recovery vehicles", CUE_UNIT, 0, "support_vehicle"}, {"units", CUE_UNIT, 0, "unit"},
@@ -220,7 +221,7 @@ typedef struct bucket {
 } bucket;
 
 /* Kinds of item found in a clause. */
-enum { IT_ENT, IT_CUE, IT_NUM, IT_MONEY, IT_QTY, IT_YEAR, IT_DATE };
+enum { IT_ENT, IT_CUE, IT_NUM, IT_MONEY, IT_QTY, IT_YEAR, IT_DATE, IT_MOD };
 
 typedef struct item {
     unsigned char type;
@@ -775,6 +776,67 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
         }
     }
     (void)orig;
+}
+
+/* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
+ * a system named after a thing of another kind, with "for"/"of", only
+ * describes that thing; it is not what the deal buys. */
+static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
+{
+    static const char *const links[] = {" for the ", " of the ", " for ", " of ", " for its ", " of its ", NULL};
+    const char *f = ex->fold;
+    for (size_t k = a; k < b; k++) {
+        item *it = &ex->items[k];
+        if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM)
+            continue;
+        const ds_system *sy = &ex->cat->systems[it->idx];
+        /* "known in Poland as the Homar-K": another name, not another deal */
+        if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
+            (it->start >= 8 && memcmp(f + it->start - 8, " as the ", 8) == 0)) {
+            it->type = IT_MOD;
+            continue;
+        }
+        /* "Homar-K ammunition contract", "the Homar-K framework agreement" while
+         * the clause counts something else: the system names the programme */
+        if (k + 1 < b && ex->items[k + 1].start - it->end <= 1) {
+            const item *nx = &ex->items[k + 1];
+            int prog = (nx->type == IT_CUE && nx->cue == CUE_UNIT && strcmp(lexicon[nx->idx].str, "ammunition") == 0) ||
+                       (nx->type == IT_CUE && nx->cue == CUE_FRAMEWORK);
+            int other_counted = 0;
+            for (size_t j = a; j < b && prog; j++)
+                if (ex->items[j].type == IT_QTY && ex->items[j].target_sys >= 0 &&
+                    strcmp(ex->cat->systems[ex->items[j].target_sys].family, sy->family) != 0)
+                    other_counted = 1;
+            if (prog && (other_counted || nx->cue == CUE_UNIT)) {
+                it->type = IT_MOD;
+                continue;
+            }
+        }
+        if (k == a)
+            continue;
+        for (size_t j = k; j-- > a && k - j <= 3;) {
+            const item *u = &ex->items[j];
+            const char *cat = NULL;
+            if (u->type == IT_CUE && u->cue == CUE_UNIT)
+                cat = lexicon[u->idx].str;
+            else if (u->type == IT_QTY && u->unit)
+                cat = u->unit;
+            if (!cat)
+                continue;
+            if (strcmp(cat, sy->category) == 0 || strcmp(cat, "unit") == 0)
+                break;
+            int gap = it->start - u->end;
+            for (int l = 0; links[l]; l++) {
+                int n = (int)strlen(links[l]);
+                /* the link word right after the unit, the system within a few words */
+                if (gap >= n && gap < n + 24 && memcmp(f + u->end, links[l], (size_t)n) == 0) {
+                    it->type = IT_MOD;
+                    break;
+                }
+            }
+            break;
+        }
+    }
 }
 
 /* ---- assembling mentions ------------------------------------------------- */
@@ -1537,7 +1599,7 @@ uint64_t ds_simhash(const char *f, size_t len)
 
 static void debug_dump(const ds_extractor *ex)
 {
-    static const char *const types[] = {"ent", "cue", "num", "money", "qty", "year", "date"};
+    static const char *const types[] = {"ent", "cue", "num", "money", "qty", "year", "date", "mod"};
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
         fprintf(stderr, "clause %zu (sent %d)%s cues=%llx deal=%d: %.*s\n", ci, c->sent, c->context ? " CONTEXT" : "",
@@ -1610,6 +1672,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++)
                 ex->items[k].clause = (int)c;
             interpret_numbers(ex, a->body, (size_t)cc->first_item, (size_t)(cc->first_item + cc->nitems), pubday);
+            mark_modifiers(ex, (size_t)cc->first_item, (size_t)(cc->first_item + cc->nitems));
             for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
                 const item *it = &ex->items[k];
                 if (it->type == IT_CUE && it->cue)
