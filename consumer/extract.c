@@ -493,7 +493,8 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
     int i = s;
     while (i < e) {
         char c = f[i];
-        if (c >= '0' && c <= '9' && (i == s || !is_alnum(f[i - 1]))) {
+        /* a number starts a word, or follows a non-ASCII symbol ("€36", "₩5") */
+        if (c >= '0' && c <= '9' && (i == s || !is_alnum(f[i - 1]) || (unsigned char)f[i - 1] >= 0x80)) {
             double v;
             int j = parse_number(f, i, e, &v);
             /* a number glued to a system name ("K2") is part of a word, not a number */
@@ -1072,7 +1073,7 @@ static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const f
 
 /* Fills one primary mention of family fm from the clauses that report it. */
 static void build_primary(ds_extractor *ex, const char *orig, const ds_article *a, const fam *fm, int nprimary,
-                          int32_t pubday, ds_mention *m)
+                          int32_t pubday, int only_sent, ds_mention *m)
 {
     const ds_catalog *cat = ex->cat;
     int pubyear = 0, pm_, pd_;
@@ -1127,7 +1128,10 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
             continue;
         if (c->context)
             continue;
-        int own = has || nprimary == 1;
+        /* own: its sums, counts, parties and suppliers are this deal's; otherwise the
+         * clause only dates and places it. With only_sent >= 0 the deal is one of
+         * several of its family in the article and owns that sentence alone. */
+        int own = only_sent >= 0 ? c->sent == only_sent : has || nprimary == 1;
         int dealish = clause_is_deal(c);
         if (dealish)
             cues |= own ? c->cues : c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
@@ -1163,8 +1167,10 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                         break;
                 if (f == ncountries && ncountries < 8)
                     countries[ncountries++] = iso3;
+                /* one of several deals: its own sentence names its buyer, the rest of
+                 * the article only when that sentence names none */
                 if (f < 8)
-                    score[f] += w * 8 - (ncountries > 1 ? 0 : 0);
+                    score[f] += w * (only_sent >= 0 && own ? 100 : 1);
             }
         }
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
@@ -1246,7 +1252,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                         strcmp(it->cur, "USD") != 0)
                         usd_money = &ex->items[k2];
             }
-            if (it->type == IT_CUE && it->cue == CUE_ORDINAL && dealish) {
+            if (it->type == IT_CUE && it->cue == CUE_ORDINAL && dealish && own) {
                 for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 4; k2++) {
                     const item *n2 = &ex->items[k2];
                     if (n2->type == IT_CUE && (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
@@ -1258,7 +1264,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                     }
                 }
             }
-            if (it->type == IT_CUE && it->cue == CUE_ANOTHER && dealish && k + 1 < c->first_item + c->nitems) {
+            if (it->type == IT_CUE && it->cue == CUE_ANOTHER && dealish && own && k + 1 < c->first_item + c->nitems) {
                 /* "another 180", "additional K2 tanks", "a further contract" */
                 const item *nx = &ex->items[k + 1];
                 if (nx->start - it->end <= 12 &&
@@ -1552,6 +1558,76 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
     return 1;
 }
 
+#define DS_MAX_SPLIT 4
+
+/* Several deals of one family in one article: each in a sentence of its own
+ * that counts the system, either for different buyers ("Estonia ... six more
+ * K9 ... Finland ... ten additional K9FIN") or as different variants each with
+ * its own sum ("12 FA-50GF for $705 million ... 36 FA-50PL for $2.3 billion").
+ * Returns the number of such sentences (0: one deal) and lists them. */
+static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
+{
+    if (fm->generic)
+        return 0;
+    const ds_system *root = ds_catalog_system(ex->cat, fm->family);
+    int nb = 0, nv = 0;
+    int by_buyer[DS_MAX_SPLIT], by_variant[DS_MAX_SPLIT];
+    const char *buyers[DS_MAX_SPLIT], *variants[DS_MAX_SPLIT];
+    for (size_t si = 0; si < ex->nsents; si++) {
+        int counted = 0, money = 0;
+        const char *buyer = NULL, *variant = NULL;
+        for (size_t ci = 0; ci < ex->nclauses; ci++) {
+            const clause *c = &ex->clauses[ci];
+            if (c->sent != (int)si || c->context)
+                continue;
+            for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+                const item *it = &ex->items[k];
+                if (it->type == IT_QTY &&
+                    ((it->target_sys >= 0 && strcmp(sys_of(ex, it->target_sys)->family, fm->family) == 0) ||
+                     (it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)))
+                    counted = 1;
+                if (it->type == IT_MONEY)
+                    money = 1;
+                if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && sys_of(ex, it->idx)->variant_of &&
+                    strcmp(sys_of(ex, it->idx)->family, fm->family) == 0 && !variant)
+                    variant = sys_of(ex, it->idx)->id;
+                const char *iso3;
+                if (!buyer && country_of_item(ex, it, &iso3) == 2 && root && strcmp(iso3, root->origin) != 0)
+                    buyer = iso3;
+            }
+        }
+        if (!counted)
+            continue;
+        if (buyer && nb < DS_MAX_SPLIT) {
+            int dup = 0;
+            for (int i = 0; i < nb; i++)
+                dup |= strcmp(buyers[i], buyer) == 0;
+            if (!dup) {
+                buyers[nb] = buyer;
+                by_buyer[nb++] = (int)si;
+            }
+        }
+        if (variant && money && nv < DS_MAX_SPLIT) {
+            int dup = 0;
+            for (int i = 0; i < nv; i++)
+                dup |= strcmp(variants[i], variant) == 0;
+            if (!dup) {
+                variants[nv] = variant;
+                by_variant[nv++] = (int)si;
+            }
+        }
+    }
+    if (nb >= 2) {
+        memcpy(anchors, by_buyer, sizeof(int) * (size_t)nb);
+        return nb;
+    }
+    if (nv >= 2) {
+        memcpy(anchors, by_variant, sizeof(int) * (size_t)nv);
+        return nv;
+    }
+    return 0;
+}
+
 /* ---- text fingerprint ---------------------------------------------------- */
 
 /* One-permutation MinHash with one bit per bin: each word 3-shingle is hashed
@@ -1769,22 +1845,26 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
     for (int i = 0; i < nfams; i++) {
         if (!fams[i].primary)
             continue;
-        if (push_mention(ex, &m))
-            return -2;
-        m->role = DS_ROLE_PRIMARY;
-        build_primary(ex, a->body, a, &fams[i], nprimary, pubday, m);
-        /* a deal needs a buyer and some substance */
-        if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
-                             m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED)) {
-            ex->nout--;
-            continue;
+        int anchors[DS_MAX_SPLIT];
+        int nanchors = split_family(ex, &fams[i], anchors);
+        for (int g = 0; g < (nanchors ? nanchors : 1); g++) {
+            if (push_mention(ex, &m))
+                return -2;
+            m->role = DS_ROLE_PRIMARY;
+            build_primary(ex, a->body, a, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
+            /* a deal needs a buyer and some substance */
+            if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
+                                 m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED)) {
+                ex->nout--;
+                continue;
+            }
+            ds_mention_block_key(m);
+            char idbuf[256];
+            int n = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, ordinal++);
+            ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
+            if (!first_primary)
+                first_primary = m;
         }
-        ds_mention_block_key(m);
-        char idbuf[256];
-        int n = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, ordinal++);
-        ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
-        if (!first_primary)
-            first_primary = m;
     }
     size_t nprim = ex->nout;
     for (int fi = 0; fi < 2 * nfams; fi++) {
