@@ -493,6 +493,16 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
     int i = s;
     while (i < e) {
         char c = f[i];
+        /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion" */
+        if ((unsigned char)c == 0xE2 && i + 2 < e && (unsigned char)f[i + 1] == 0x82 &&
+            ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9)) {
+            i += 3;
+            continue;
+        }
+        if ((unsigned char)c == 0xC2 && i + 1 < e && (unsigned char)f[i + 1] == 0xA3) {
+            i += 2;
+            continue;
+        }
         /* a number starts a word, or follows a non-ASCII symbol ("€36", "₩5") */
         if (c >= '0' && c <= '9' && (i == s || !is_alnum(f[i - 1]) || (unsigned char)f[i - 1] >= 0x80)) {
             double v;
