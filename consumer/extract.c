@@ -24,7 +24,7 @@ enum cue {
     CUE_OPTION, CUE_JV, CUE_SELECTION, CUE_APPROVAL, CUE_LOA, CUE_AGGREGATE, CUE_COMBINED,
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
-    CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE__COUNT
+    CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -106,6 +106,9 @@ static const lex lexicon[] = {
     {"defense security cooperation agency", CUE_APPROVAL},
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
     {"loas", CUE_LOA},
+    /* words that introduce a deal's value */
+    {"value", CUE_VALUEWORD}, {"valued", CUE_VALUEWORD}, {"worth", CUE_VALUEWORD}, {"cost", CUE_VALUEWORD},
+    {"priced", CUE_VALUEWORD}, {"wartosc", CUE_VALUEWORD},
     /* aggregates and combined figures */
     {"exports", CUE_AGGREGATE}, {"export revenue", CUE_AGGREGATE}, {"budget", CUE_AGGREGATE},
     {"revenue", CUE_AGGREGATE}, {"earnings", CUE_AGGREGATE}, {"operating profit", CUE_AGGREGATE},
@@ -1132,7 +1135,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
          * ("The two contracts were signed Friday at Morag"); its sums and
          * numbers belong to the deal only when there is one */
         int shared = 0;
-        if (!has && clause_is_deal(c) && !clause_names_system(ex, c))
+        if (!has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD))) && !clause_names_system(ex, c))
             shared = 1;
         if (!has && !shared)
             continue;
@@ -1250,7 +1253,10 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                         strcmp(sys_of(ex, ex->items[k2].idx)->family, fm->family) == 0)
                         rest_variant = sys_of(ex, ex->items[k2].idx)->id;
             }
-            if (it->type == IT_MONEY && dealish && own && !(c->cues & BIT(CUE_AGGREGATE) && !has) &&
+            /* a sum in a deal clause, or in any clause of the deal that says it is
+             * the value ("industry sources put the value at about $6.5 billion") */
+            int value_clause = dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE)));
+            if (it->type == IT_MONEY && value_clause && own && !(c->cues & BIT(CUE_AGGREGATE) && !has) &&
                 (!money || (!money_has_family && has)) && money_is_mine(ex, c, k, fm)) {
                 /* a sum in a clause naming the system beats one in a clause that does not (headlines) */
                 money_has_family = has;
