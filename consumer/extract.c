@@ -1489,6 +1489,24 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
 }
 
 /* Context mention of family fm from context clauses (an earlier deal recalled). */
+static const uint64_t context_deal_cues = BIT(CUE_DEAL) | BIT(CUE_SIGNED) | BIT(CUE_FRAMEWORK) | BIT(CUE_EXECUTIVE) |
+                                          BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) | BIT(CUE_FIRST) |
+                                          BIT(CUE_EXERCISE) | BIT(CUE_BATCHWORD) | BIT(CUE_JV);
+
+/* The stage of the earlier deal a context clause recalls. */
+static ds_stage context_stage(const clause *c)
+{
+    if (c->cues & BIT(CUE_FRAMEWORK))
+        return DS_STAGE_FRAMEWORK;
+    if (c->cues & BIT(CUE_APPROVAL))
+        return DS_STAGE_APPROVAL;
+    if (c->cues & BIT(CUE_SELECTION))
+        return DS_STAGE_SELECTION;
+    if ((c->cues & BIT(CUE_JV)) && !(c->cues & (BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST))))
+        return DS_STAGE_JOINT_VENTURE;
+    return DS_STAGE_EXECUTIVE;
+}
+
 /* A context clause recalls family fm when it names it, or when it names no
  * system and another clause of its sentence does ("... placed under the 2022
  * framework agreement, after the first contract for 180 K2GF tanks"). */
@@ -1524,7 +1542,12 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
         const clause *c = &ex->clauses[ci];
         if (!c->context || !context_family(ex, ci, fm))
             continue;
-        if ((want == DS_STAGE_FRAMEWORK) != ((c->cues & BIT(CUE_FRAMEWORK)) != 0))
+        if (context_stage(c) != want)
+            continue;
+        /* an earlier deal is recalled with deal words, not in talk, totals or
+         * earnings ("up sharply from a year earlier") */
+        if (!(c->cues & context_deal_cues) || (c->cues & BIT(CUE_AGGREGATE)) ||
+            ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))))
             continue;
         found = 1;
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
@@ -1570,7 +1593,7 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
     if (!m->buyer[0] && primary)
         ds_strlcpy(m->buyer, primary->buyer, sizeof m->buyer);
     m->stage = want;
-    m->status = DS_STATUS_SIGNED;
+    m->status = want == DS_STAGE_APPROVAL || want == DS_STAGE_SELECTION ? DS_STATUS_PLANNED : DS_STATUS_SIGNED;
     return 1;
 }
 
@@ -1883,10 +1906,19 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         }
     }
     size_t nprim = ex->nout;
-    for (int fi = 0; fi < 2 * nfams; fi++) {
-        int i = fi / 2;
-        ds_stage want = fi % 2 ? DS_STAGE_FRAMEWORK : DS_STAGE_EXECUTIVE;
+    static const ds_stage recalled[] = {DS_STAGE_EXECUTIVE, DS_STAGE_FRAMEWORK, DS_STAGE_APPROVAL,
+                                        DS_STAGE_SELECTION, DS_STAGE_JOINT_VENTURE};
+    const int nrecalled = (int)(sizeof recalled / sizeof recalled[0]);
+    for (int fi = 0; fi < nrecalled * nfams; fi++) {
+        int i = fi / nrecalled;
+        ds_stage want = recalled[fi % nrecalled];
         if (fams[i].generic)
+            continue;
+        /* delivery news names the contract it delivers: that is the primary's, not a second deal */
+        int delivering = 0;
+        for (size_t p = 0; p < nprim; p++)
+            delivering |= strcmp(ex->out[p].family, fams[i].family) == 0 && ex->out[p].stage == DS_STAGE_DELIVERY;
+        if (delivering && want == DS_STAGE_EXECUTIVE)
             continue;
         if (push_mention(ex, &m))
             return -2;
