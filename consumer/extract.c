@@ -102,7 +102,9 @@ static const lex lexicon[] = {
     {"preferred tenderer", CUE_SELECTION}, {"chose", CUE_SELECTION}, {"chosen", CUE_SELECTION},
     {"shortlisted", CUE_SELECTION}, {"winner", CUE_SELECTION},
     {"possible sale", CUE_APPROVAL}, {"possible foreign military sale", CUE_APPROVAL},
-    {"approved a possible", CUE_APPROVAL}, {"dsca", CUE_APPROVAL},
+    {"approved a possible", CUE_APPROVAL}, {"dsca", CUE_APPROVAL}, {"approval of the sale", CUE_APPROVAL},
+    {"us approval", CUE_APPROVAL}, {"u.s. approval", CUE_APPROVAL}, {"ceiling", CUE_APPROVAL},
+    {"congressional notification", CUE_APPROVAL},
     {"defense security cooperation agency", CUE_APPROVAL},
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
     {"loas", CUE_LOA},
@@ -273,6 +275,7 @@ struct ds_extractor {
     ds_mention *out;
     size_t nout, outcap;
     int debug; /* DS_EXTRACT_DEBUG=1: clauses and items on stderr */
+    const char *single_family; /* the family of the article's only primary mention */
 };
 
 static int is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80; }
@@ -1524,10 +1527,17 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
         if (it->type == IT_QTY && it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)
             return 1;
     }
-    for (size_t cj = 0; cj < ex->nclauses; cj++)
-        if (cj != ci && ex->clauses[cj].sent == c->sent && clause_has_family(ex, &ex->clauses[cj], fm))
+    int sentence_names_system = 0;
+    for (size_t cj = 0; cj < ex->nclauses; cj++) {
+        if (cj == ci || ex->clauses[cj].sent != c->sent)
+            continue;
+        if (clause_has_family(ex, &ex->clauses[cj], fm))
             return 1;
-    return 0;
+        sentence_names_system |= clause_names_system(ex, &ex->clauses[cj]);
+    }
+    /* "below the $6bn ceiling the State Department approved in February" in an
+     * article about one system: that system's */
+    return !sentence_names_system && ex->single_family && strcmp(ex->single_family, fm->family) == 0;
 }
 
 static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const ds_mention *primary, int32_t pubday,
@@ -1830,6 +1840,21 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         if (ex->clauses[ci].cues & BIT(CUE_FIRST))
             ex->clauses[ci].context = 1;
 
+    /* an article whose lead reports a signed contract recalls its approval or
+     * selection as an earlier step ("below the ceiling the State Department
+     * approved in February", "Hanwha was selected as preferred tenderer in July") */
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (!clause_is_deal(c) || c->context)
+            continue;
+        if ((c->cues & BIT(CUE_SIGNED)) && !(c->cues & (BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_PLANNED))))
+            for (size_t cj = ci + 1; cj < ex->nclauses; cj++)
+                if ((ex->clauses[cj].cues & (BIT(CUE_APPROVAL) | BIT(CUE_SELECTION))) &&
+                    !(ex->clauses[cj].cues & BIT(CUE_SIGNED) && !(ex->clauses[cj].cues & BIT(CUE_APPROVAL))))
+                    ex->clauses[cj].context = 1;
+        break; /* only the lead decides */
+    }
+
     if (ex->debug)
         debug_dump(ex);
 
@@ -1906,6 +1931,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         }
     }
     size_t nprim = ex->nout;
+    ex->single_family = nprim == 1 ? ex->out[0].family : NULL;
     static const ds_stage recalled[] = {DS_STAGE_EXECUTIVE, DS_STAGE_FRAMEWORK, DS_STAGE_APPROVAL,
                                         DS_STAGE_SELECTION, DS_STAGE_JOINT_VENTURE};
     const int nrecalled = (int)(sizeof recalled / sizeof recalled[0]);
