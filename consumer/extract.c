@@ -24,7 +24,7 @@ enum cue {
     CUE_OPTION, CUE_JV, CUE_SELECTION, CUE_APPROVAL, CUE_LOA, CUE_AGGREGATE, CUE_COMBINED,
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
-    CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE__COUNT
+    CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -84,7 +84,10 @@ static const lex lexicon[] = {
     /* delivery */
     {"delivered", CUE_DELIVERY}, {"arrived", CUE_DELIVERY}, {"handed over", CUE_DELIVERY},
     {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
-    {"received the first", CUE_DELIVERY}, {"unloaded", CUE_DELIVERY}, {"arrive", CUE_DELIVERY},
+    {"received the first", CUE_DELIVERY}, {"receives", CUE_DELIVERY}, {"received", CUE_DELIVERY},
+    {"landed", CUE_DELIVERY}, {"land in", CUE_DELIVERY}, {"were flown", CUE_DELIVERY},
+    {"earlier this month", CUE_NEUTRAL}, {"earlier this week", CUE_NEUTRAL}, {"earlier today", CUE_NEUTRAL},
+    {"earlier this year", CUE_CONTEXT}, {"unloaded", CUE_DELIVERY}, {"arrive", CUE_DELIVERY},
     /* stages */
     {"framework", CUE_FRAMEWORK}, {"framework agreement", CUE_FRAMEWORK},
     {"framework agreements", CUE_FRAMEWORK}, {"basic contract", CUE_FRAMEWORK},
@@ -115,8 +118,7 @@ static const lex lexicon[] = {
     {"exports", CUE_AGGREGATE}, {"export revenue", CUE_AGGREGATE}, {"budget", CUE_AGGREGATE},
     {"revenue", CUE_AGGREGATE}, {"earnings", CUE_AGGREGATE}, {"operating profit", CUE_AGGREGATE},
     {"net profit", CUE_AGGREGATE}, {"backlog", CUE_AGGREGATE}, {"spending", CUE_AGGREGATE},
-    {"sales rose", CUE_AGGREGATE}, {"total value", CUE_AGGREGATE}, {"brings the total", CUE_AGGREGATE},
-    {"earlier this year", CUE_CONTEXT}, {"gdp", CUE_AGGREGATE}, {"investment plan", CUE_AGGREGATE},
+    {"sales rose", CUE_AGGREGATE}, {"total value", CUE_AGGREGATE}, {"brings the total", CUE_AGGREGATE}, {"gdp", CUE_AGGREGATE}, {"investment plan", CUE_AGGREGATE},
     {"combined", CUE_COMBINED}, {"together", CUE_COMBINED}, {"in total", CUE_COMBINED},
     {"a total of", CUE_COMBINED}, {"altogether", CUE_COMBINED}, {"both contracts", CUE_COMBINED},
     {"the two contracts", CUE_COMBINED}, {"both deals", CUE_COMBINED}, {"the two deals", CUE_COMBINED},
@@ -1837,8 +1839,8 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         }
     }
     for (size_t ci = 0; later && ci < ex->nclauses; ci++)
-        if (ex->clauses[ci].cues & BIT(CUE_FIRST))
-            ex->clauses[ci].context = 1;
+        if ((ex->clauses[ci].cues & BIT(CUE_FIRST)) && !(ex->clauses[ci].cues & BIT(CUE_DELIVERY)))
+            ex->clauses[ci].context = 1; /* "receives the final tanks of the first batch" is news */
 
     /* an article whose lead reports a signed contract recalls its approval or
      * selection as an earlier step ("below the ceiling the State Department
@@ -1868,13 +1870,19 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             int fi = -1;
             if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
                 fi = fam_index(fams, &nfams, sys_of(ex, it->idx)->family, 0);
-            if (fi < 0)
+            if (fi < 0 || c->context)
                 continue;
-            if (clause_is_deal(c) && !fams[fi].primary) {
+            /* reported as news: a deal clause names it, or its sentence has one
+             * ("Poland has committed to buying 32 F-35A, after the minister signed
+             * the letter of acceptance") */
+            int deal = clause_is_deal(c);
+            for (size_t cj = 0; !deal && cj < ex->nclauses; cj++)
+                deal = ex->clauses[cj].sent == c->sent && !ex->clauses[cj].context &&
+                       clause_is_deal(&ex->clauses[cj]) && !clause_names_system(ex, &ex->clauses[cj]);
+            if (deal) {
                 fams[fi].primary = 1;
-            }
-            if (clause_is_deal(c))
                 fams[fi].nprimary_clauses++;
+            }
         }
     }
     int nprimary = 0;
