@@ -1081,7 +1081,7 @@ static int ds__load_authorities(ds__loader *ld)
 
 static const char *const ds__categories[] = {
     "tank", "howitzer", "aircraft", "helicopter", "rocket_launcher", "rocket", "missile",
-    "ifv", "air_defence", "support_vehicle", "ship", "submarine", "radar", "other", NULL};
+    "ifv", "air_defence", "support_vehicle", "ship", "submarine", "radar", "uav", "other", NULL};
 
 static int ds__is_family_root(const ds_system *s)
 {

@@ -165,7 +165,8 @@ static const lex lexicon[] = {
     {"fighters", CUE_UNIT, 0, "aircraft"}, {"fighter jets", CUE_UNIT, 0, "aircraft"},
     {"planes", CUE_UNIT, 0, "aircraft"}, {"light attack aircraft", CUE_UNIT, 0, "aircraft"},
     {"light combat aircraft", CUE_UNIT, 0, "aircraft"},
-    {"helicopters", CUE_UNIT, 0, "helicopter"}, {"launchers", CUE_UNIT, 0, "rocket_launcher"},
+    {"helicopters", CUE_UNIT, 0, "helicopter"}, {"drones", CUE_UNIT, 0, "uav"}, {"armed drones", CUE_UNIT, 0, "uav"},
+    {"uavs", CUE_UNIT, 0, "uav"}, {"launchers", CUE_UNIT, 0, "rocket_launcher"},
     {"launcher", CUE_UNIT, 0, "rocket_launcher"}, {"rocket launchers", CUE_UNIT, 0, "rocket_launcher"},
     {"launch vehicles", CUE_UNIT, 0, "rocket_launcher"},
     {"rockets", CUE_UNIT, 0, "rocket"}, {"guided rockets", CUE_UNIT, 0, "rocket"},
@@ -1539,7 +1540,8 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
     }
     /* "below the $6bn ceiling the State Department approved in February" in an
      * article about one system: that system's */
-    return !sentence_names_system && ex->single_family && strcmp(ex->single_family, fm->family) == 0;
+    return !sentence_names_system && ex->single_family && strcmp(ex->single_family, fm->family) == 0 &&
+           (c->cues & (BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_FRAMEWORK) | BIT(CUE_LOA)));
 }
 
 static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const ds_mention *primary, int32_t pubday,
@@ -1558,7 +1560,7 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
             continue;
         /* an earlier deal is recalled with deal words, not in talk, totals or
          * earnings ("up sharply from a year earlier") */
-        if (!(c->cues & context_deal_cues) || (c->cues & BIT(CUE_AGGREGATE)) ||
+        if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
             ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))))
             continue;
         found = 1;

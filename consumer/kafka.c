@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+
+#include "log.h"
 
 int ds_kafka_set(rd_kafka_conf_t *conf, const char *key, const char *value, char *err, size_t errlen)
 {
@@ -11,6 +14,50 @@ int ds_kafka_set(rd_kafka_conf_t *conf, const char *key, const char *value, char
         snprintf(err, errlen, "kafka property %s: %s", key, e);
         return -1;
     }
+    return 0;
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    ds_log_level lvl = level <= LOG_ERR ? DS_LOG_ERROR
+                       : level == LOG_WARNING ? DS_LOG_WARN
+                       : level <= LOG_INFO    ? DS_LOG_INFO
+                                              : DS_LOG_DEBUG;
+    if (!ds_log_enabled(lvl))
+        return;
+    char comp[64];
+    snprintf(comp, sizeof comp, "rdkafka:%s", fac ? fac : "");
+    ds_log(lvl, comp, "%s", buf);
+}
+
+void ds_kafka_conf_set_log(rd_kafka_conf_t *conf) { rd_kafka_conf_set_log_cb(conf, log_cb); }
+
+void ds_kafka_conf_list(FILE *out) { rd_kafka_conf_properties_show(out); }
+
+int ds_kafka_conf_dump(const ds_config *cfg, FILE *out, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    for (size_t i = 0; i < cfg->nrdkafka; i++)
+        if (ds_kafka_set(conf, cfg->rdkafka[i].key, cfg->rdkafka[i].value, err, errlen)) {
+            rd_kafka_conf_destroy(conf);
+            return -1;
+        }
+    fprintf(out, "# librdkafka properties (effective, defaults included)\n");
+    size_t n;
+    const char **arr = rd_kafka_conf_dump(conf, &n);
+    for (size_t i = 0; i + 1 < n; i += 2)
+        fprintf(out, "%s = %s\n", arr[i], ds_config_is_secret(arr[i]) ? "****" : arr[i + 1]);
+    rd_kafka_conf_dump_free(arr, n);
+    const rd_kafka_topic_conf_t *tconf = rd_kafka_conf_get_default_topic_conf(conf);
+    if (tconf) {
+        fprintf(out, "# librdkafka topic properties\n");
+        arr = rd_kafka_topic_conf_dump((rd_kafka_topic_conf_t *)tconf, &n);
+        for (size_t i = 0; i + 1 < n; i += 2)
+            fprintf(out, "%s = %s\n", arr[i], ds_config_is_secret(arr[i]) ? "****" : arr[i + 1]);
+        rd_kafka_conf_dump_free(arr, n);
+    }
+    rd_kafka_conf_destroy(conf);
     return 0;
 }
 
@@ -29,6 +76,7 @@ rd_kafka_conf_t *ds_kafka_conf(const ds_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    ds_kafka_conf_set_log(conf);
     for (size_t i = 0; i < cfg->nrdkafka; i++)
         if (ds_kafka_set(conf, cfg->rdkafka[i].key, cfg->rdkafka[i].value, err, errlen)) {
             rd_kafka_conf_destroy(conf);

@@ -5,6 +5,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -12,6 +13,19 @@
  * Fails (NULL, message in err) when no bootstrap servers are configured or a
  * property is rejected by librdkafka. */
 rd_kafka_conf_t *ds_kafka_conf(const ds_config *cfg, char *err, size_t errlen);
+/* Routes librdkafka's own log lines of conf through ds_log (text or JSON
+ * lines, our levels), with the component "rdkafka:<facility>". ds_kafka_conf
+ * does this already; for configurations built by hand (the mock cluster).
+ * The callback runs on librdkafka's threads; ds_log is thread-safe. */
+void ds_kafka_conf_set_log(rd_kafka_conf_t *conf);
+/* -X list: prints librdkafka's table of configuration properties. */
+void ds_kafka_conf_list(FILE *out);
+/* -X dump, librdkafka half: applies cfg's pass-through properties to a fresh
+ * configuration (without requiring bootstrap servers) and prints every
+ * resulting property, defaults included, as "key = value", secrets (see
+ * ds_config_is_secret) masked as "****". Returns 0, or -1 with err set when
+ * librdkafka rejects a property. */
+int ds_kafka_conf_dump(const ds_config *cfg, FILE *out, char *err, size_t errlen);
 /* Sets one property, with the librdkafka message in err on failure. */
 int ds_kafka_set(rd_kafka_conf_t *conf, const char *key, const char *value, char *err, size_t errlen);
 /* Lists the partitions of topic (metadata request, bounded by timeout_ms).

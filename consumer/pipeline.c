@@ -332,8 +332,14 @@ int ds_pipeline_encode_mention(ds_pipeline *pl, const ds_mention *m, ds_buf *out
 
 int ds_pipeline_resolve(ds_pipeline *pl, const ds_mention *m, ds_emit_fn emit, void *opaque, ds_fail *fail)
 {
+    return ds_pipeline_resolve_in(pl, pl->rs, m, emit, opaque, fail);
+}
+
+int ds_pipeline_resolve_in(ds_pipeline *pl, ds_resolver *rs, const ds_mention *m, ds_emit_fn emit, void *opaque,
+                           ds_fail *fail)
+{
     ds_changes ch = {0};
-    int rc = ds_resolver_add(pl->rs, m, &ch);
+    int rc = ds_resolver_add(rs, m, &ch);
     if (rc == -2) {
         fail_set(fail, "resolve", "invalid-mention", "mention %s of %s: empty id or block key", m->mention_id,
                  m->src.id);
@@ -343,6 +349,13 @@ int ds_pipeline_resolve(ds_pipeline *pl, const ds_mention *m, ds_emit_fn emit, v
         fail_set(fail, "resolve", "out-of-memory", "resolving mention %s: out of memory", m->mention_id);
         return -1;
     }
+    return ds_pipeline_emit_changes(pl, &ch, emit, opaque, fail);
+}
+
+int ds_pipeline_emit_changes(ds_pipeline *pl, const ds_changes *changes, ds_emit_fn emit, void *opaque,
+                             ds_fail *fail)
+{
+    const ds_changes ch = *changes;
     ds_buf out;
     ds_buf_init(&out);
     for (size_t i = 0; i < ch.n; i++) {

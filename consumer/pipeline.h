@@ -74,6 +74,16 @@ typedef int (*ds_emit_fn)(void *opaque, const char *key, const void *val, size_t
  * the number emitted or -1 with *fail set. */
 int ds_pipeline_resolve(ds_pipeline *pl, const ds_mention *m, ds_emit_fn emit, void *opaque, ds_fail *fail);
 
+/* As ds_pipeline_resolve, in the resolver rs instead of pl->rs (the
+ * processor keeps one resolver per partition of <app>-mentions). */
+int ds_pipeline_resolve_in(ds_pipeline *pl, ds_resolver *rs, const ds_mention *m, ds_emit_fn emit, void *opaque,
+                           ds_fail *fail);
+
+/* Encodes and emits the records of changes (from ds_resolver_add or
+ * ds_resolver_restore_finish). Returns the number emitted or -1. */
+int ds_pipeline_emit_changes(ds_pipeline *pl, const ds_changes *changes, ds_emit_fn emit, void *opaque,
+                             ds_fail *fail);
+
 /* Encodes a mention (single-object) into out. */
 int ds_pipeline_encode_mention(ds_pipeline *pl, const ds_mention *m, ds_buf *out);
 

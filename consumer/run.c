@@ -14,11 +14,14 @@
 #include "log.h"
 #include "pipeline.h"
 #include "publish.h"
+#include "state.h"
 #include "util.h"
 
 #define BATCH_MAX_MESSAGES 1000
 #define POLL_BUDGET 2000              /* messages per wake before yielding to the loop */
 #define SHUTDOWN_FLUSH_MS 10000
+#define METADATA_MS 10000
+#define RESTORE_TIMEOUT_MS 300000      /* below max.poll.interval.ms, whose default is 300 s */
 
 /* A batch: consumed offsets that may be committed once every output the
  * batch caused has been delivered. Batches commit in order. */
@@ -46,6 +49,16 @@ typedef struct runner {
     int stopping, exit_code, sync_commit;
     rd_kafka_topic_partition_list_t *assigned; /* offset field: 1 when at end of partition */
     batch *emit_batch;
+    /* the internal topics; partition p of the state topic belongs to
+     * partition p of the mentions topic */
+    char mtopic[256], stopic[256];
+    int32_t nparts;
+    ds_resolver **rs;         /* per mentions partition: its state, NULL unless assigned */
+    int64_t *produced_hi;     /* per mentions partition: highest offset we produced, -1 none */
+    int64_t *consumed_next;   /* per assigned mentions partition: next offset to resolve */
+    int64_t *committed_seen;  /* per mentions partition: the group's committed offset, as last read */
+    avro_value_t sval;        /* reused StateRecord */
+    ds_buf obuf;              /* reused encoding of a mention or state record */
 } runner;
 
 /* ---- batches and commits ------------------------------------------------ */
@@ -124,8 +137,15 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
         return;
     }
     const char *t = rd_kafka_topic_name(rkm->rkt);
-    if (strcmp(t, r->cfg->canonical_topic) == 0)
+    if (strcmp(t, r->cfg->canonical_topic) == 0) {
         r->st.produced++;
+    } else if (strcmp(t, r->mtopic) == 0) {
+        r->st.mentions_produced++;
+        if (rkm->partition >= 0 && rkm->partition < r->nparts && rkm->offset > r->produced_hi[rkm->partition])
+            r->produced_hi[rkm->partition] = rkm->offset;
+    } else if (strcmp(t, r->stopic) == 0) {
+        r->st.state_records++;
+    }
     try_commit(r);
 }
 
@@ -162,6 +182,52 @@ static void mark_eof(runner *r, const char *topic, int32_t partition, int eof)
         p->offset = eof;
 }
 
+/* A mention of <app>-mentions: resolve it in its partition's state, then
+ * write the block's state to the same partition of <app>-state. */
+static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
+{
+    int32_t p = rkm->partition;
+    ds_resolver *rs = p >= 0 && p < r->nparts ? r->rs[p] : NULL;
+    if (!rs) {
+        ds_error("run", "%s [%" PRId32 "]: no state for this partition (restore failed?)", r->mtopic, p);
+        r->exit_code = 1;
+        return;
+    }
+    r->consumed_next[p] = rkm->offset + 1;
+    r->st.resolved++;
+    ds_fail fail = {"decode", "corrupt", ""};
+    int rc = ds_codec_decode(r->pl.codec, DS_SCHEMA_MENTION, rkm->payload, rkm->len, &r->pl.mention, fail.msg,
+                             sizeof fail.msg);
+    if (rc) {
+        fail.cls = ds_codec_strerror(rc);
+        dead_letter(r, b, rkm, &fail);
+        return;
+    }
+    ds_mention m;
+    if (ds_mention_from_avro(&r->pl.mention, &m, fail.msg, sizeof fail.msg)) {
+        fail = (ds_fail){"validate", "invalid-mention", ""};
+        ds_mention_from_avro(&r->pl.mention, &m, fail.msg, sizeof fail.msg);
+        dead_letter(r, b, rkm, &fail);
+        return;
+    }
+    r->emit_batch = b;
+    if (ds_pipeline_resolve_in(&r->pl, rs, &m, emit, r, &fail) < 0) {
+        dead_letter(r, b, rkm, &fail);
+        return;
+    }
+    ds_buf_reset(&r->obuf);
+    if (ds_state_encode(r->pl.codec, &r->sval, rs, m.block_key, r->mtopic, p, rkm->offset, &r->obuf) ||
+        ds_publish_partition(r->producer, r->stopic, p, m.block_key, strlen(m.block_key), r->obuf.data,
+                             r->obuf.len, NULL, b)) {
+        /* without its changelog record the state cannot be restored: stop
+         * before the batch commits */
+        ds_error("run", "block %s: state record not written; stopping", m.block_key);
+        r->exit_code = 1;
+        return;
+    }
+    b->pending++;
+}
+
 static void process(runner *r, rd_kafka_message_t *rkm)
 {
     batch *b = open_batch(r);
@@ -176,8 +242,14 @@ static void process(runner *r, rd_kafka_message_t *rkm)
         p = rd_kafka_topic_partition_list_add(b->offsets, topic, rkm->partition);
     p->offset = rkm->offset + 1;
     b->nmsgs++;
-    r->st.consumed++;
     mark_eof(r, topic, rkm->partition, 0);
+    if (strcmp(topic, r->mtopic) == 0) {
+        process_mention(r, b, rkm);
+        if (b->nmsgs >= BATCH_MAX_MESSAGES)
+            close_batch(r);
+        return;
+    }
+    r->st.consumed++;
 
     ds_input in = {strcmp(topic, r->cfg->deals_topic) == 0 ? DS_INPUT_DEAL : DS_INPUT_ARTICLE, topic,
                    rkm->partition, rkm->offset, rkm->payload, rkm->len};
@@ -192,13 +264,24 @@ static void process(runner *r, rd_kafka_message_t *rkm)
     if (n < 0) {
         dead_letter(r, b, rkm, &fail);
     } else {
+        /* repartition: every mention goes to <app>-mentions keyed by its
+         * block key, so all mentions of one block meet one partition's state */
         r->st.mentions += (uint64_t)n;
-        r->emit_batch = b;
-        for (int i = 0; i < n; i++)
-            if (ds_pipeline_resolve(&r->pl, &ms[i], emit, r, &fail) < 0) {
+        for (int i = 0; i < n; i++) {
+            ds_buf_reset(&r->obuf);
+            if (ds_pipeline_encode_mention(&r->pl, &ms[i], &r->obuf)) {
+                fail = (ds_fail){"encode", "encode-failed", ""};
+                snprintf(fail.msg, sizeof fail.msg, "mention %s: %s", ms[i].mention_id, avro_strerror());
                 dead_letter(r, b, rkm, &fail);
                 break;
             }
+            if (ds_publish(r->producer, r->mtopic, ms[i].block_key, strlen(ms[i].block_key), r->obuf.data,
+                           r->obuf.len, NULL, b)) {
+                r->exit_code = 1;
+                break;
+            }
+            b->pending++;
+        }
     }
     if (b->nmsgs >= BATCH_MAX_MESSAGES)
         close_batch(r);
@@ -206,6 +289,47 @@ static void process(runner *r, rd_kafka_message_t *rkm)
 
 static void begin_shutdown(runner *r, const char *why);
 static void on_kick(uv_timer_t *t);
+
+/* Whether every mention this process produced has been consumed back: by
+ * us for the mentions partitions we hold, else (another member holds them,
+ * or held them) as the group's committed offset says. The look-up of
+ * committed offsets blocks for a round trip; it is made only once
+ * everything else is done. */
+static int mentions_consumed(runner *r)
+{
+    rd_kafka_topic_partition_list_t *q = NULL;
+    int done = 1;
+    for (int32_t p = 0; p < r->nparts; p++) {
+        if (r->produced_hi[p] < 0)
+            continue;
+        if (r->rs[p]) {
+            if (r->consumed_next[p] <= r->produced_hi[p])
+                return 0;
+            continue;
+        }
+        if (r->committed_seen[p] > r->produced_hi[p])
+            continue;
+        if (!q)
+            q = rd_kafka_topic_partition_list_new(r->nparts);
+        rd_kafka_topic_partition_list_add(q, r->mtopic, p);
+    }
+    if (!q)
+        return 1;
+    rd_kafka_resp_err_t err = rd_kafka_committed(r->consumer, q, METADATA_MS);
+    if (err) {
+        ds_warn("run", "committed offsets of %s: %s", r->mtopic, rd_kafka_err2str(err));
+        done = 0;
+    }
+    for (int i = 0; !err && i < q->cnt; i++) {
+        int32_t p = q->elems[i].partition;
+        if (!q->elems[i].err && q->elems[i].offset > r->committed_seen[p])
+            r->committed_seen[p] = q->elems[i].offset;
+        if (r->committed_seen[p] <= r->produced_hi[p])
+            done = 0;
+    }
+    rd_kafka_topic_partition_list_destroy(q);
+    return done;
+}
 
 static void check_exit_at_end(runner *r)
 {
@@ -216,8 +340,8 @@ static void check_exit_at_end(runner *r)
             return;
     close_batch(r);
     try_commit(r);
-    if (all_done(r))
-        begin_shutdown(r, "every partition is at its end and all work is committed");
+    if (all_done(r) && mentions_consumed(r))
+        begin_shutdown(r, "every partition is at its end, every mention produced is resolved, and all work is committed");
 }
 
 static void poll_consumer(runner *r)
@@ -292,6 +416,73 @@ static void on_tick(uv_timer_t *t)
         check_exit_at_end(r);
 }
 
+/* Rebuilds the state of every newly assigned mentions partition from its
+ * changelog partition, before the consumer fetches from it. This runs in the
+ * rebalance callback, on the loop thread, and blocks it for the restore
+ * (bounded by the size of the state partition, and by RESTORE_TIMEOUT_MS). */
+static void restore_assigned(runner *r, rd_kafka_topic_partition_list_t *parts)
+{
+    rd_kafka_topic_partition_list_t *mine = rd_kafka_topic_partition_list_new(parts->cnt);
+    for (int i = 0; i < parts->cnt; i++)
+        if (strcmp(parts->elems[i].topic, r->mtopic) == 0)
+            rd_kafka_topic_partition_list_add(mine, r->mtopic, parts->elems[i].partition);
+    if (mine->cnt == 0) {
+        rd_kafka_topic_partition_list_destroy(mine);
+        return;
+    }
+    rd_kafka_resp_err_t kerr = rd_kafka_committed(r->consumer, mine, METADATA_MS);
+    if (kerr) {
+        ds_error("run", "committed offsets of %s: %s; cannot restore state", r->mtopic, rd_kafka_err2str(kerr));
+        r->exit_code = 1;
+    }
+    for (int i = 0; !kerr && i < mine->cnt && r->exit_code == 0; i++) {
+        int32_t p = mine->elems[i].partition;
+        int64_t committed = mine->elems[i].offset >= 0 ? mine->elems[i].offset : 0;
+        char err[512] = "";
+        if (p < 0 || p >= r->nparts) {
+            ds_error("run", "%s [%" PRId32 "]: partition beyond the %" PRId32 " seen at start", r->mtopic, p,
+                     r->nparts);
+            r->exit_code = 1;
+            break;
+        }
+        ds_resolver_destroy(r->rs[p]);
+        r->rs[p] = ds_resolver_new(r->pl.cat);
+        if (!r->rs[p]) {
+            ds_error("run", "out of memory");
+            r->exit_code = 1;
+            break;
+        }
+        /* state is split by block key over partitions: a link to another
+         * block's deal would depend on which blocks share an instance */
+        ds_resolver_set_cross_block(r->rs[p], 0);
+        r->consumed_next[p] = committed;
+        if (committed > r->committed_seen[p])
+            r->committed_seen[p] = committed;
+        rd_kafka_conf_t *conf = ds_kafka_conf(r->cfg, err, sizeof err);
+        ds_restore_stats rst = {0};
+        r->emit_batch = open_batch(r);
+        if (!conf || !r->emit_batch ||
+            ds_state_restore(r->rs[p], &r->pl, conf, r->stopic, p, committed, RESTORE_TIMEOUT_MS, emit, r, &rst,
+                             err, sizeof err)) {
+            ds_error("run", "restoring %s [%" PRId32 "]: %s", r->stopic, p, err[0] ? err : "out of memory");
+            ds_resolver_destroy(r->rs[p]);
+            r->rs[p] = NULL;
+            r->exit_code = 1;
+            break;
+        }
+        conf = NULL; /* consumed by the restore */
+        r->st.restored_blocks += rst.blocks;
+        r->st.restored_records += rst.records;
+        r->st.restore_ms += (uint64_t)rst.ms;
+        ds_info("state",
+                "restored %s [%" PRId32 "] in %" PRId64 " ms: %" PRIu64 " record(s) read, %" PRIu64
+                " at or past committed offset %" PRId64 " of %s, %" PRIu64 " block(s), %" PRIu64 " mention(s)%s",
+                r->stopic, p, rst.ms, rst.records, rst.skipped, committed, r->mtopic, rst.blocks, rst.mentions,
+                rst.fallback ? " (some blocks only had records past the committed offset: republished)" : "");
+    }
+    rd_kafka_topic_partition_list_destroy(mine);
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
                          void *opaque)
 {
@@ -301,6 +492,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         ds_info("run", "assigned %d partition(s)", parts->cnt);
         for (int i = 0; i < parts->cnt; i++)
             rd_kafka_topic_partition_list_add(r->assigned, parts->elems[i].topic, parts->elems[i].partition)->offset = 0;
+        restore_assigned(r, parts);
         if (coop)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
         else
@@ -314,8 +506,17 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     rd_kafka_flush(r->producer, SHUTDOWN_FLUSH_MS);
     try_commit(r);
     r->sync_commit = 0;
-    for (int i = 0; i < parts->cnt; i++)
+    for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_list_del(r->assigned, parts->elems[i].topic, parts->elems[i].partition);
+        int32_t p = parts->elems[i].partition;
+        if (strcmp(parts->elems[i].topic, r->mtopic) == 0 && p >= 0 && p < r->nparts && r->rs[p]) {
+            /* its state now belongs to whoever gets the partition */
+            ds_resolver_destroy(r->rs[p]);
+            r->rs[p] = NULL;
+            if (r->consumed_next[p] > r->committed_seen[p])
+                r->committed_seen[p] = r->consumed_next[p];
+        }
+    }
     if (coop)
         rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
     else
@@ -413,6 +614,40 @@ static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner
     return rk; /* conf now owned by rk */
 }
 
+/* Checks that both internal topics exist with one partition count, and
+ * sizes the per-partition tables. */
+static int internal_topics(runner *r, char *err, size_t errlen)
+{
+    int32_t *mp = NULL, *sp = NULL;
+    int nm = ds_kafka_partitions(r->producer, r->mtopic, METADATA_MS, &mp, err, errlen);
+    if (nm < 0)
+        return -1;
+    int ns = ds_kafka_partitions(r->producer, r->stopic, METADATA_MS, &sp, err, errlen);
+    free(mp);
+    free(sp);
+    if (ns < 0)
+        return -1;
+    if (nm != ns || nm == 0) {
+        snprintf(err, errlen,
+                 "%s has %d partition(s) and %s has %d: they must be equal and non-zero, since partition p of "
+                 "the changelog holds the state of partition p of the mentions (recreate %s with %d)",
+                 r->mtopic, nm, r->stopic, ns, r->stopic, nm);
+        return -1;
+    }
+    r->nparts = nm;
+    r->rs = calloc((size_t)nm, sizeof *r->rs);
+    r->produced_hi = malloc((size_t)nm * sizeof *r->produced_hi);
+    r->consumed_next = calloc((size_t)nm, sizeof *r->consumed_next);
+    r->committed_seen = malloc((size_t)nm * sizeof *r->committed_seen);
+    if (!r->rs || !r->produced_hi || !r->consumed_next || !r->committed_seen) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int p = 0; p < nm; p++)
+        r->produced_hi[p] = r->committed_seen[p] = -1;
+    return 0;
+}
+
 int ds_run(const ds_config *cfg, ds_run_stats *stats)
 {
     runner *r = calloc(1, sizeof *r);
@@ -422,6 +657,9 @@ int ds_run(const ds_config *cfg, ds_run_stats *stats)
         return 1;
     r->cfg = cfg;
     r->cpipe[0] = r->cpipe[1] = r->ppipe[0] = r->ppipe[1] = -1;
+    ds_buf_init(&r->obuf);
+    snprintf(r->mtopic, sizeof r->mtopic, "%s-mentions", cfg->app_id);
+    snprintf(r->stopic, sizeof r->stopic, "%s-state", cfg->app_id);
     r->assigned = rd_kafka_topic_partition_list_new(16);
     if (uv_loop_init(&r->loop)) {
         free(r);
@@ -431,8 +669,14 @@ int ds_run(const ds_config *cfg, ds_run_stats *stats)
         goto err;
     r->pl_ready = 1;
     ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);
+    if (ds_codec_value_new(r->pl.codec, DS_SCHEMA_STATE, &r->sval)) {
+        snprintf(err, sizeof err, "out of memory");
+        goto err;
+    }
     r->producer = new_client(cfg, RD_KAFKA_PRODUCER, r, err, sizeof err);
     if (!r->producer)
+        goto err;
+    if (internal_topics(r, err, sizeof err))
         goto err;
     r->consumer = new_client(cfg, RD_KAFKA_CONSUMER, r, err, sizeof err);
     if (!r->consumer)
@@ -447,9 +691,10 @@ int ds_run(const ds_config *cfg, ds_run_stats *stats)
     rd_kafka_queue_io_event_enable(r->cq, r->cpipe[1], "1", 1);
     rd_kafka_queue_io_event_enable(r->pq, r->ppipe[1], "1", 1);
 
-    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(3);
     rd_kafka_topic_partition_list_add(sub, cfg->articles_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_topic_partition_list_add(sub, cfg->deals_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(sub, r->mtopic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t se = rd_kafka_subscribe(r->consumer, sub);
     rd_kafka_topic_partition_list_destroy(sub);
     if (se) {
@@ -470,15 +715,18 @@ int ds_run(const ds_config *cfg, ds_run_stats *stats)
     uv_timer_start(&r->tick, on_tick, interval, interval);
     uv_signal_start(&r->sigint, on_signal, SIGINT);
     uv_signal_start(&r->sigterm, on_signal, SIGTERM);
-    ds_info("run", "consuming %s and %s as group %s; canonical deals to %s", cfg->articles_topic, cfg->deals_topic,
-            cfg->group ? cfg->group : cfg->app_id, cfg->canonical_topic);
+    ds_info("run", "consuming %s and %s as group %s; mentions via %s, state in %s (%" PRId32
+            " partitions each); canonical deals to %s",
+            cfg->articles_topic, cfg->deals_topic, cfg->group ? cfg->group : cfg->app_id, r->mtopic, r->stopic,
+            r->nparts, cfg->canonical_topic);
 
     uv_run(&r->loop, UV_RUN_DEFAULT);
     rc = r->exit_code;
     ds_info("run",
-            "consumed %" PRIu64 ", mentions %" PRIu64 ", canonical records %" PRIu64 ", dead letters %" PRIu64
-            ", commits %" PRIu64,
-            r->st.consumed, r->st.mentions, r->st.produced, r->st.dead_letters, r->st.commits);
+            "consumed %" PRIu64 ", mentions %" PRIu64 ", resolved %" PRIu64 ", canonical records %" PRIu64
+            ", state records %" PRIu64 ", dead letters %" PRIu64 ", commits %" PRIu64 ", restored blocks %" PRIu64,
+            r->st.consumed, r->st.mentions, r->st.resolved, r->st.produced, r->st.state_records, r->st.dead_letters,
+            r->st.commits, r->st.restored_blocks);
     goto out;
 err:
     ds_error("run", "%s", err);
@@ -507,6 +755,15 @@ out:
         free_batch(b);
     }
     rd_kafka_topic_partition_list_destroy(r->assigned);
+    for (int32_t p = 0; r->rs && p < r->nparts; p++)
+        ds_resolver_destroy(r->rs[p]);
+    free(r->rs);
+    free(r->produced_hi);
+    free(r->consumed_next);
+    free(r->committed_seen);
+    ds_buf_free(&r->obuf);
+    if (r->sval.self)
+        avro_value_decref(&r->sval);
     if (r->pl_ready)
         ds_pipeline_fini(&r->pl);
     /* handles that were never started are closed here; the loop must end empty */

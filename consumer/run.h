@@ -20,12 +20,18 @@
 #include "config.h"
 
 typedef struct ds_run_stats {
-    uint64_t consumed;
-    uint64_t mentions;
-    uint64_t produced;    /* canonical records delivered */
+    uint64_t consumed;          /* input records (articles, deals) */
+    uint64_t mentions;          /* mentions extracted or normalised from them */
+    uint64_t mentions_produced; /* of those, delivered to <app>-mentions */
+    uint64_t resolved;          /* mentions consumed from <app>-mentions */
+    uint64_t produced;          /* canonical records delivered */
+    uint64_t state_records;     /* changelog records delivered to <app>-state */
     uint64_t dead_letters;
     uint64_t commits;
     uint64_t delivery_failures;
+    uint64_t restored_blocks;   /* blocks rebuilt from <app>-state on assignment */
+    uint64_t restored_records;  /* changelog records read doing so */
+    uint64_t restore_ms;        /* time spent restoring (the loop is blocked meanwhile) */
 } ds_run_stats;
 
 /* Runs until signalled (or, with cfg->exit_at_end, until every assigned

@@ -1,0 +1,383 @@
+/* state.c: the changelog of resolver state (see state.h). */
+#include "state.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka.h"
+#include "log.h"
+#include "mention.h"
+#include "util.h"
+
+#define TRY(x)              \
+    do {                    \
+        if ((x) != 0)       \
+            return -1;      \
+    } while (0)
+
+int ds_state_encode(ds_codec *codec, avro_value_t *sval, ds_resolver *rs, const char *block_key,
+                    const char *input_topic, int32_t input_partition, int64_t input_offset, ds_buf *out)
+{
+    const ds_mention *const *ms;
+    const ds_deal_rev *revs;
+    size_t nms, nrevs;
+    avro_value_t f, item;
+    TRY(ds_resolver_block_state(rs, block_key, &ms, &nms, &revs, &nrevs));
+    TRY(avro_value_reset(sval));
+    TRY(ds_avro_set_string(sval, "block_key", block_key));
+    TRY(ds_avro_set_string(sval, "input_topic", input_topic));
+    TRY(avro_value_get_by_name(sval, "input_partition", &f, NULL));
+    TRY(avro_value_set_int(&f, input_partition));
+    TRY(avro_value_get_by_name(sval, "input_offset", &f, NULL));
+    TRY(avro_value_set_long(&f, input_offset));
+    for (size_t i = 0; i < nms; i++) {
+        TRY(ds_avro_append(sval, "mentions", &item));
+        TRY(ds_mention_to_avro(ms[i], &item));
+    }
+    for (size_t i = 0; i < nrevs; i++) {
+        TRY(ds_avro_append(sval, "revisions", &item));
+        TRY(ds_avro_set_string(&item, "deal_id", revs[i].deal_id));
+        TRY(avro_value_get_by_name(&item, "revision", &f, NULL));
+        TRY(avro_value_set_long(&f, revs[i].revision));
+        TRY(avro_value_get_by_name(&item, "content_hash", &f, NULL));
+        TRY(avro_value_set_long(&f, (int64_t)revs[i].content_hash));
+    }
+    return ds_codec_encode(codec, DS_SCHEMA_STATE, sval, DS_FRAME_SINGLE_OBJECT, out) ? -1 : 0;
+}
+
+static int get_long(avro_value_t *rec, const char *field, int64_t *v)
+{
+    avro_value_t f;
+    return avro_value_get_by_name(rec, field, &f, NULL) || avro_value_get_long(&f, v) ? -1 : 0;
+}
+
+static const char *get_string(avro_value_t *rec, const char *field)
+{
+    avro_value_t f;
+    const char *s = NULL;
+    size_t sz;
+    if (avro_value_get_by_name(rec, field, &f, NULL) || avro_value_get_string(&f, &s, &sz))
+        return NULL;
+    return s;
+}
+
+int ds_state_apply(ds_resolver *rs, avro_value_t *sval, size_t *nmentions, char *err, size_t errlen)
+{
+    avro_value_t arr, item;
+    size_t nms = 0, nrevs = 0;
+    ds_mention *ms = NULL;
+    ds_deal_rev *revs = NULL;
+    int rc = -1;
+    const char *key = get_string(sval, "block_key");
+    if (!key) {
+        snprintf(err, errlen, "StateRecord without block_key");
+        return -1;
+    }
+    if (avro_value_get_by_name(sval, "mentions", &arr, NULL) || avro_value_get_size(&arr, &nms))
+        goto bad;
+    ms = malloc((nms ? nms : 1) * sizeof *ms);
+    if (!ms)
+        goto oom;
+    for (size_t i = 0; i < nms; i++) {
+        if (avro_value_get_by_index(&arr, i, &item, NULL))
+            goto bad;
+        if (ds_mention_from_avro(&item, &ms[i], err, errlen))
+            goto out;
+    }
+    if (avro_value_get_by_name(sval, "revisions", &arr, NULL) || avro_value_get_size(&arr, &nrevs))
+        goto bad;
+    revs = calloc(nrevs ? nrevs : 1, sizeof *revs);
+    if (!revs)
+        goto oom;
+    for (size_t i = 0; i < nrevs; i++) {
+        int64_t hash;
+        const char *id;
+        if (avro_value_get_by_index(&arr, i, &item, NULL) || !(id = get_string(&item, "deal_id")) ||
+            get_long(&item, "revision", &revs[i].revision) || get_long(&item, "content_hash", &hash))
+            goto bad;
+        ds_strlcpy(revs[i].deal_id, id, sizeof revs[i].deal_id);
+        revs[i].content_hash = (uint64_t)hash;
+    }
+    int r = ds_resolver_restore(rs, key, ms, nms, revs, nrevs);
+    if (r == -2) {
+        snprintf(err, errlen, "block %s: a mention without id or of another block", key);
+        goto out;
+    }
+    if (r)
+        goto oom;
+    if (nmentions)
+        *nmentions = nms;
+    rc = 0;
+    goto out;
+bad:
+    snprintf(err, errlen, "block %s: StateRecord does not fit the schema", key);
+    goto out;
+oom:
+    snprintf(err, errlen, "out of memory");
+out:
+    free(ms);
+    free(revs);
+    return rc;
+}
+
+/* ---- restore ------------------------------------------------------------ */
+
+/* The records kept per block key while reading: the latest one below the
+ * committed offset, and the latest one at or past it (used only when the
+ * first is missing). */
+typedef struct slot {
+    char *key;
+    ds_buf valid, late;
+} slot;
+
+typedef struct table {
+    slot *s;
+    size_t cap, n;
+} table;
+
+static slot *table_get(table *t, const char *key)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        slot *ns = calloc(cap, sizeof *ns);
+        if (!ns)
+            return NULL;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->s[i].key)
+                continue;
+            size_t j = ds_hash64(t->s[i].key, strlen(t->s[i].key), 0) & (cap - 1);
+            while (ns[j].key)
+                j = (j + 1) & (cap - 1);
+            ns[j] = t->s[i];
+        }
+        free(t->s);
+        t->s = ns;
+        t->cap = cap;
+    }
+    size_t j = ds_hash64(key, strlen(key), 0) & (t->cap - 1);
+    while (t->s[j].key && strcmp(t->s[j].key, key) != 0)
+        j = (j + 1) & (t->cap - 1);
+    if (!t->s[j].key) {
+        t->s[j].key = strdup(key);
+        if (!t->s[j].key)
+            return NULL;
+        ds_buf_init(&t->s[j].valid);
+        ds_buf_init(&t->s[j].late);
+        t->n++;
+    }
+    return &t->s[j];
+}
+
+static void table_free(table *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->s[i].key) {
+            free(t->s[i].key);
+            ds_buf_free(&t->s[i].valid);
+            ds_buf_free(&t->s[i].late);
+        }
+    free(t->s);
+}
+
+static int slot_cmp(const void *pa, const void *pb)
+{
+    const slot *a = pa, *b = pb;
+    if (!a->key || !b->key)
+        return !a->key - !b->key;
+    return strcmp(a->key, b->key);
+}
+
+/* Reads the partition into t. Returns 0 or -1 with err set. */
+static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *sval, const char *topic,
+                          int32_t partition, int64_t committed, int timeout_ms, table *t, ds_restore_stats *st,
+                          char *err, size_t errlen)
+{
+    char e[512];
+    int rc = -1;
+    if (ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen) ||
+        ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
+        ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof e);
+    if (!rk) {
+        snprintf(err, errlen, "restore consumer: %s", e);
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    conf = NULL; /* now owned by rk */
+    int64_t deadline = ds_mono_ms() + timeout_ms;
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t kerr = rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, timeout_ms);
+    if (kerr) {
+        snprintf(err, errlen, "%s [%" PRId32 "]: watermarks: %s", topic, partition, rd_kafka_err2str(kerr));
+        goto out;
+    }
+    if (hi <= lo) {
+        rc = 0;
+        goto out;
+    }
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, topic, partition)->offset = lo;
+    kerr = rd_kafka_assign(rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (kerr) {
+        snprintf(err, errlen, "%s [%" PRId32 "]: assign: %s", topic, partition, rd_kafka_err2str(kerr));
+        goto out;
+    }
+    int64_t next = lo;
+    while (next < hi) {
+        int64_t left = deadline - ds_mono_ms();
+        if (left <= 0) {
+            snprintf(err, errlen, "%s [%" PRId32 "]: restore not done after %d ms (at offset %" PRId64 " of %" PRId64 ")",
+                     topic, partition, timeout_ms, next, hi);
+            goto out;
+        }
+        rd_kafka_message_t *rkm = rd_kafka_consumer_poll(rk, (int)(left < 1000 ? left : 1000));
+        if (!rkm)
+            continue;
+        if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            next = rkm->offset > next ? rkm->offset : next;
+            rd_kafka_message_destroy(rkm);
+            if (next >= hi)
+                break;
+            continue;
+        }
+        if (rkm->err) {
+            snprintf(err, errlen, "%s [%" PRId32 "]: %s", topic, partition, rd_kafka_message_errstr(rkm));
+            int fatal = rkm->err == RD_KAFKA_RESP_ERR__FATAL;
+            rd_kafka_message_destroy(rkm);
+            if (fatal)
+                goto out;
+            continue;
+        }
+        next = rkm->offset + 1;
+        st->records++;
+        char derr[256];
+        int64_t in_off = 0;
+        const char *key;
+        if (ds_codec_decode(pl->codec, DS_SCHEMA_STATE, rkm->payload, rkm->len, sval, derr, sizeof derr) ||
+            get_long(sval, "input_offset", &in_off) || !(key = get_string(sval, "block_key"))) {
+            /* a state record we cannot read: restoring without it would
+             * silently lose the block, so stop */
+            snprintf(err, errlen, "%s [%" PRId32 "] offset %" PRId64 ": unreadable state record: %s", topic,
+                     partition, rkm->offset, derr);
+            rd_kafka_message_destroy(rkm);
+            goto out;
+        }
+        slot *sl = table_get(t, key);
+        if (!sl) {
+            snprintf(err, errlen, "out of memory");
+            rd_kafka_message_destroy(rkm);
+            goto out;
+        }
+        ds_buf *dst = in_off < committed ? &sl->valid : &sl->late;
+        if (in_off >= committed)
+            st->skipped++;
+        ds_buf_reset(dst);
+        if (ds_buf_append(dst, rkm->payload, rkm->len)) {
+            snprintf(err, errlen, "out of memory");
+            rd_kafka_message_destroy(rkm);
+            goto out;
+        }
+        rd_kafka_message_destroy(rkm);
+    }
+    rc = 0;
+out:
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
+                     int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
+                     ds_restore_stats *st, char *err, size_t errlen)
+{
+    int64_t t0 = ds_mono_ms();
+    table t = {0};
+    avro_value_t sval = {0};
+    char **fallback = NULL;
+    size_t nfallback = 0;
+    int rc = -1;
+    memset(st, 0, sizeof *st);
+    if (ds_codec_value_new(pl->codec, DS_SCHEMA_STATE, &sval)) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rr = read_partition(conf, pl, &sval, topic, partition, committed, timeout_ms, &t, st, err, errlen);
+    conf = NULL; /* consumed either way */
+    if (rr)
+        goto out;
+    /* block key order, so that a restore does the same work every time */
+    if (t.n)
+        qsort(t.s, t.cap, sizeof *t.s, slot_cmp);
+    fallback = calloc(t.n ? t.n : 1, sizeof *fallback);
+    if (!fallback) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < t.n; i++) {
+        slot *sl = &t.s[i];
+        ds_buf *src = sl->valid.len ? &sl->valid : &sl->late;
+        if (!sl->valid.len)
+            fallback[nfallback++] = sl->key;
+        char derr[256];
+        size_t nms = 0;
+        if (ds_codec_decode(pl->codec, DS_SCHEMA_STATE, src->data, src->len, &sval, derr, sizeof derr)) {
+            snprintf(err, errlen, "%s [%" PRId32 "] block %s: %s", topic, partition, sl->key, derr);
+            goto out;
+        }
+        if (ds_state_apply(rs, &sval, &nms, err, errlen))
+            goto out;
+        st->blocks++;
+        st->mentions += nms;
+    }
+    st->fallback = nfallback;
+    ds_changes ch;
+    ds_fail fail;
+    if (ds_resolver_restore_finish(rs, &ch)) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (ch.n && ds_pipeline_emit_changes(pl, &ch, emit, opaque, &fail) < 0) {
+        snprintf(err, errlen, "%s", fail.msg);
+        goto out;
+    }
+    if (nfallback) {
+        /* republish the current revision of those blocks' deals: harmless
+         * if it was delivered, the missing output if it was not */
+        const ds_canon **all;
+        size_t n = ds_resolver_deals(rs, &all);
+        ds_changes again = {0};
+        again.items = calloc(n ? n : 1, sizeof *again.items);
+        if (!again.items) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < nfallback; k++)
+                if (strcmp(all[i]->block_key, fallback[k]) == 0) {
+                    again.items[again.n++] = (ds_canon *)all[i];
+                    break;
+                }
+        int er = again.n ? ds_pipeline_emit_changes(pl, &again, emit, opaque, &fail) : 0;
+        free(again.items);
+        if (er < 0) {
+            snprintf(err, errlen, "%s", fail.msg);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    free(fallback);
+    table_free(&t);
+    avro_value_decref(&sval);
+    st->ms = ds_mono_ms() - t0;
+    return rc;
+}

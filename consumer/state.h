@@ -1,0 +1,63 @@
+/* state.h: the changelog of resolver state, topic <app>-state
+ * (schemas/StateRecord.avsc, key block_key, compacted).
+ *
+ * Partition p of <app>-state belongs to partition p of <app>-mentions: the
+ * processor writes, for every mention it resolves from mentions partition p,
+ * the whole state of the mention's block to state partition p, with the
+ * mention's offset as input_offset. On assignment of mentions partition p it
+ * rebuilds a resolver from state partition p (ds_state_restore) before
+ * consuming.
+ *
+ * @locality the thread that owns the resolver and the codec. */
+#ifndef DS_STATE_H
+#define DS_STATE_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "codec.h"
+#include "pipeline.h"
+#include "resolve.h"
+
+/* Appends the StateRecord of block_key (as the resolver holds it now) to out,
+ * single-object encoded. sval is a reusable value of DS_SCHEMA_STATE.
+ * Returns 0, or -1 (unknown block, out of memory, avro error). */
+int ds_state_encode(ds_codec *codec, avro_value_t *sval, ds_resolver *rs, const char *block_key,
+                    const char *input_topic, int32_t input_partition, int64_t input_offset, ds_buf *out);
+
+/* Restores one StateRecord (a decoded value of DS_SCHEMA_STATE) into rs with
+ * ds_resolver_restore; *nmentions (may be NULL) gets its mention count.
+ * Returns 0, or -1 with a message in err. */
+int ds_state_apply(ds_resolver *rs, avro_value_t *sval, size_t *nmentions, char *err, size_t errlen);
+
+typedef struct ds_restore_stats {
+    uint64_t records;  /* read from the partition */
+    uint64_t skipped;  /* input_offset at or past the committed offset */
+    uint64_t blocks;   /* restored */
+    uint64_t mentions; /* in the restored blocks */
+    uint64_t fallback; /* blocks whose only records were past the committed offset */
+    int64_t ms;        /* wall time of the whole restore */
+} ds_restore_stats;
+
+/* Rebuilds rs (fresh, cross-block links as the caller set them) from
+ * partition `partition` of topic: reads it from the beginning to the high
+ * watermark seen at the start with a short-lived consumer of its own (conf
+ * is consumed: it becomes that consumer's configuration, no group), keeps
+ * the latest record per block key among those whose input_offset is below
+ * `committed` (the group's committed offset of the matching mentions
+ * partition; pass 0 when there is none), restores them, and runs
+ * ds_resolver_restore_finish. A block whose every record is at or past
+ * `committed` (compaction can leave only those) is restored from its latest
+ * one and its live deals are republished: reprocessing its mentions would
+ * otherwise change nothing and an undelivered output would stay lost.
+ * Records to publish (normally none) are emitted through emit. Blocks the
+ * calling thread for the restore; gives up after timeout_ms.
+ * Returns 0, or -1 with a message in err (rs then holds partial state and
+ * must be destroyed). */
+int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
+                     int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
+                     ds_restore_stats *st, char *err, size_t errlen);
+
+#endif
