@@ -127,7 +127,8 @@ static const lex lexicon[] = {
     {"last year", CUE_CONTEXT}, {"last month", CUE_CONTEXT}, {"a year earlier", CUE_CONTEXT},
     {"in the past", CUE_CONTEXT}, {"initial", CUE_CONTEXT}, {"already", CUE_CONTEXT},
     {"first batch", CUE_FIRST, 1}, {"first executive contract", CUE_FIRST, 1},
-    {"first executive contracts", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},
+    {"first executive contracts", CUE_FIRST, 1}, {"first executive agreement", CUE_FIRST, 1},
+    {"first executive agreements", CUE_FIRST, 1}, {"first executive deal", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},
     {"initial batch", CUE_FIRST, 1}, {"first contract", CUE_FIRST, 1}, {"first order", CUE_FIRST, 1},
     {"follows", CUE_CLAUSE}, {"follows up on", CUE_CLAUSE}, {"following", CUE_CLAUSE},
     {"after", CUE_CLAUSE}, {"under framework", CUE_CLAUSE}, {"under a framework", CUE_CLAUSE},
@@ -1095,7 +1096,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                           int32_t pubday, int only_sent, ds_mention *m)
 {
     const ds_catalog *cat = ex->cat;
-    int pubyear = 0, pm_, pd_;
+    int pubyear = 0, pm_ = 0, pd_;
     if (pubday != DS_NO_DATE)
         ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
     ds_strlcpy(m->family, fm->family, sizeof m->family);
@@ -1112,6 +1113,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     const clause *money_clause = NULL, *qty_clause = NULL, *var_clause = NULL, *date_clause = NULL, *place_clause = NULL;
     int64_t qty = -1, fw_qty = -1;
     int32_t planned = DS_NO_DATE, said = DS_NO_DATE;
+    int sign_year = 0;
     const clause *said_clause = NULL;
     const clause *planned_clause = NULL;
     /* delivery dates are not contract dates: a hand-over dates nothing here */
@@ -1304,19 +1306,29 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                     planned_clause = c;
                 }
             }
+            if (dealish && !(c->cues & BIT(CUE_PLANNED)) && said == DS_NO_DATE && it->type == IT_CUE &&
+                it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && dates_the_saying(ex, it)) {
+                /* the day of the report dates the deal when nothing else does ("X said
+                 * Thursday it has signed", "Australia will buy ..., the government said on
+                 * Monday") */
+                said = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
+                said_clause = c;
+            }
+            if (dealish && (c->cues & BIT(CUE_SIGNED)) && !(c->cues & BIT(CUE_PLANNED)) && !sign_year) {
+                /* "the contracts signed in August": a year, when no day is given */
+                if (it->type == IT_YEAR && (pubyear == 0 || it->num <= pubyear))
+                    sign_year = (int)it->num;
+                else if (it->type == IT_CUE && it->cue == CUE_MONTH && pubyear &&
+                         !(k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_DATE))
+                    sign_year = (int)it->num > pm_ ? pubyear - 1 : pubyear;
+            }
             if (dealish && (c->cues & signing_cues) && !(c->cues & BIT(CUE_PLANNED)) && signing == DS_NO_DATE) {
                 if (it->type == IT_DATE) {
                     signing = it->date;
                     date_clause = c;
                 } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE &&
-                           dates_the_saying(ex, it)) {
-                    /* "X said Thursday it has signed": the day of the report, unless
-                     * another clause dates the signing itself */
-                    if (said == DS_NO_DATE) {
-                        said = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
-                        said_clause = c;
-                    }
-                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE) {
+                           !dates_the_saying(ex, it)) {
+                    /* "X said Thursday it has signed" dates the report (see said above) */
                     int back = (ds_weekday(pubday) - (int)it->num + 7) % 7;
                     signing = pubday - back;
                     date_clause = c;
@@ -1328,7 +1340,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                     date_clause = c;
                 }
             }
-            if (it->type == IT_CUE && it->cue == CUE_FIRST && dealish && has && !batch)
+            if (it->type == IT_CUE && it->cue == CUE_FIRST && dealish && own && !batch)
                 batch = 1;
             if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY && own) {
                 const ds_company *co = &cat->companies[it->idx];
@@ -1473,6 +1485,8 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         m->signing_date = planned;
         set_evidence(ex, m, "signing_date", planned_clause);
     }
+    if (m->signing_date == DS_NO_DATE && !m->signing_year && sign_year && m->status != DS_STATUS_PLANNED)
+        m->signing_year = sign_year;
     m->announce_date = pubday;
     if (place_clause && m->status == DS_STATUS_SIGNED)
         set_evidence(ex, m, "place", place_clause);
