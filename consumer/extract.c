@@ -141,7 +141,7 @@ static const lex lexicon[] = {
     {"fourth", CUE_ORDINAL, 4}, {"fifth", CUE_ORDINAL, 5}, {"1st", CUE_ORDINAL, 1},
     {"2nd", CUE_ORDINAL, 2}, {"3rd", CUE_ORDINAL, 3}, {"4th", CUE_ORDINAL, 4},
     {"another", CUE_ANOTHER}, {"additional", CUE_ANOTHER}, {"further", CUE_ANOTHER},
-    {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD}, {"phase", CUE_BATCHWORD},
+    {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD},
     /* the local variant and the rest of a split */
     {"polish variant", CUE_LOCALVARIANT, 0, "PL"}, {"polish version", CUE_LOCALVARIANT, 0, "PL"},
     {"polonized", CUE_LOCALVARIANT, 0, "PL"}, {"polonised", CUE_LOCALVARIANT, 0, "PL"},
@@ -1107,6 +1107,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     int variant_idx = -1, nvariant_names = 0, root_named = 0;
     const item *money = NULL, *usd_money = NULL;
     int money_has_family = 0, lead_seen = 0;
+    int64_t lead_qty = -1;
     int first_qty_kind = 0; /* 1: the system or its unit was counted first, 2: a variant */
     uint64_t lead_cues = 0;
     int money_combined = 0;
@@ -1158,9 +1159,16 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
             cues |= own ? c->cues : c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
         if (dealish && has && !lead_seen) {
             /* the news is in the lead: "the first 10 K2 tanks arrived ..., months after
-             * Poland signed the contracts" is delivery news */
+             * Poland signed the contracts" is delivery news, of that many */
             lead_seen = 1;
             lead_cues = c->cues;
+            for (int k = c->first_item; k < c->first_item + c->nitems && lead_qty < 0; k++) {
+                const item *it = &ex->items[k];
+                if (it->type == IT_QTY &&
+                    ((it->target_sys >= 0 && strcmp(sys_of(ex, it->target_sys)->family, fm->family) == 0) ||
+                     (it->target_sys < 0 && it->unit && strcmp(it->unit, category) == 0)))
+                    lead_qty = (int64_t)it->num;
+            }
         }
         int families_here = 0;
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
@@ -1459,6 +1467,10 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                                            ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & BIT(CUE_PLANNED)))))
         stage = DS_STAGE_DELIVERY;
     m->stage = stage;
+    if (stage == DS_STAGE_DELIVERY && lead_qty >= 0) {
+        m->quantity = lead_qty; /* the delivery's count, not the contract's */
+        m->nvariants = 0;
+    }
     if (stage == DS_STAGE_DELIVERY)
         m->status = DS_STATUS_DELIVERED;
     else if (stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)
