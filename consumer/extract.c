@@ -1578,6 +1578,14 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
         ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
     const ds_system *root = ds_catalog_system(ex->cat, fm->family);
     int found = 0;
+    /* an earlier deal of the article's own system was made by the same buyer
+     * ("India's second K9 Vajra order ... the first, in 2017, amid tension with China") */
+    const ds_mention *same_family_primary = NULL;
+    for (size_t p = 0; p < ex->nout; p++)
+        if (ex->out[p].role == DS_ROLE_PRIMARY && strcmp(ex->out[p].family, fm->family) == 0 && ex->out[p].buyer[0])
+            same_family_primary = &ex->out[p];
+    if (same_family_primary)
+        ds_strlcpy(m->buyer, same_family_primary->buyer, sizeof m->buyer);
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
         if (!c->context || !context_family(ex, ci, fm))
@@ -1618,7 +1626,8 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
             if (it->type == IT_CUE && it->cue == CUE_FIRST)
                 m->batch = 1;
             const char *iso3;
-            if (country_of_item(ex, it, &iso3) && !m->buyer[0] && root && strcmp(iso3, root->origin) != 0)
+            if (country_of_item(ex, it, &iso3) && !m->buyer[0] && !same_family_primary && root &&
+                strcmp(iso3, root->origin) != 0)
                 ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
         }
     }
