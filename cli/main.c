@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "kafka.h"
 #include "log.h"
 
 typedef struct command {
@@ -72,6 +73,21 @@ int main(int argc, char **argv)
             ds_config_usage(stdout, commands[i].bit);
             ds_config_free(&cfg);
             return 0;
+        }
+        if (cfg.xlist || cfg.xdump) {
+            /* as kcat: print and exit, whatever else was asked */
+            int rc = 0;
+            if (cfg.xlist)
+                ds_kafka_conf_list(stdout);
+            if (cfg.xdump) {
+                ds_config_dump(stdout, &cfg, commands[i].bit);
+                if (ds_kafka_conf_dump(&cfg, stdout, err, sizeof err)) {
+                    fprintf(stderr, "dealstream %s: %s\n", commands[i].name, err);
+                    rc = 2;
+                }
+            }
+            ds_config_free(&cfg);
+            return rc;
         }
         if (ds_log_setup(cfg.log_level, cfg.log_format)) {
             fprintf(stderr, "dealstream: bad log level or format\n");

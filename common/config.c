@@ -59,6 +59,14 @@ static const opt options[] = {
      DS_CMD_RUN | DS_CMD_DEMO, "Inputs larger than this are dead-lettered."},
     {"partitions", 'p', "broker.partitions", OPT_INT, O(partitions), "4", NULL,
      DS_CMD_BROKER | DS_CMD_DEMO, "Partitions of each topic the embedded broker creates."},
+    {"schema-registry", 0, "schema.registry.url", OPT_STR, O(schema_registry_url), NULL, NULL,
+     DS_CMD_PRODUCE | DS_CMD_CONSUME,
+     "Schema registry URL (Confluent REST API). Set: produce registers its schema as <topic>-value and "
+     "writes Confluent framing; consume fetches unknown schema ids."},
+    {"schema-registry-auth", 0, "schema.registry.basic.auth.user.info", OPT_STR, O(schema_registry_auth), NULL,
+     NULL, DS_CMD_PRODUCE | DS_CMD_CONSUME, "user:password for the schema registry's HTTP basic auth."},
+    {"schema-registry-ca", 0, "schema.registry.ssl.ca.location", OPT_STR, O(schema_registry_ca), NULL, NULL,
+     DS_CMD_PRODUCE | DS_CMD_CONSUME, "CA bundle (PEM file) to verify an https schema registry."},
     {"log-level", 0, "log.level", OPT_STR, O(log_level), "info", "error|warn|info|debug", DS_CMD_ALL,
      "Log level."},
     {"log-format", 0, "log.format", OPT_STR, O(log_format), "text", "text|json", DS_CMD_ALL,
@@ -304,6 +312,10 @@ int ds_config_parse(ds_config *cfg, unsigned cmd, int argc, char **argv, char *e
                 return -1;
             }
             char *kv = argv[++i];
+            if (strcmp(kv, "list") == 0 || strcmp(kv, "dump") == 0) {
+                *(kv[0] == 'l' ? &cfg->xlist : &cfg->xdump) = 1;
+                continue;
+            }
             char *eq = strchr(kv, '=');
             if (!eq || eq == kv) {
                 errf(err, errlen, "-X %s: expected key=value", kv);
@@ -407,6 +419,8 @@ void ds_config_usage(FILE *out, unsigned cmd)
     }
     if (cmd & DS_CMD_KAFKA) {
         fprintf(out, "%-40s %s\n", "  -X key=value", "librdkafka property (or a dealstream key), as in kcat.");
+        fprintf(out, "%-40s %s\n", "  -X list", "List librdkafka's configuration properties and exit.");
+        fprintf(out, "%-40s %s\n", "  -X dump", "Print the effective configuration (secrets masked) and exit.");
         fprintf(out, "%-40s %s\n", "  -F, --config FILE", "Properties file: dealstream keys and librdkafka properties.");
     }
     fprintf(out, "\nEvery option is also read from DEALSTREAM_<KEY> (key upper-cased, dots as '_').\n");
@@ -423,5 +437,41 @@ void ds_config_reference(FILE *out)
         char env[128];
         env_name(o, env, sizeof env);
         fprintf(out, "| `--%s` | `%s` | `%s` | %s | %s |\n", o->flag, env, o->key, o->def ? o->def : "", o->help);
+    }
+}
+
+int ds_config_is_secret(const char *key)
+{
+    static const char *const marks[] = {"password", "secret", "sasl.oauthbearer", "ssl.key", "token",
+                                        "basic.auth"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (strstr(key, marks[i]))
+            return 1;
+    return 0;
+}
+
+void ds_config_dump(FILE *out, const ds_config *cfg, unsigned cmd)
+{
+    fprintf(out, "# dealstream options\n");
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const opt *o = &options[i];
+        if (!o->key || !(o->cmds & cmd))
+            continue;
+        const char *field = (const char *)cfg + o->offset;
+        char num[32];
+        const char *v = "";
+        switch (o->type) {
+        case OPT_STR:
+            v = *(char *const *)(const void *)field;
+            break;
+        case OPT_INT:
+            snprintf(num, sizeof num, "%ld", *(const long *)(const void *)field);
+            v = num;
+            break;
+        case OPT_FLAG:
+            v = *(const int *)(const void *)field ? "true" : "false";
+            break;
+        }
+        fprintf(out, "%s = %s\n", o->key, v && *v && ds_config_is_secret(o->key) ? "****" : v ? v : "");
     }
 }

@@ -44,12 +44,19 @@ typedef struct ds_config {
     char *input_type;
     char *input_format;
     char *offset;
+    /* Schema registry (Confluent REST API); NULL url: none. */
+    char *schema_registry_url;
+    char *schema_registry_auth; /* "user:password" for HTTP basic auth */
+    char *schema_registry_ca;   /* CA bundle (PEM) for https */
     long commit_interval_ms;
     long max_message_bytes;
     long partitions;
     long count;
     int exit_at_end;
     int help;
+    /* -X list / -X dump were given: print and exit instead of running. */
+    int xlist;
+    int xdump;
     /* librdkafka pass-through properties, in the order given. */
     ds_kv *rdkafka;
     size_t nrdkafka;
@@ -68,6 +75,15 @@ void ds_config_free(ds_config *cfg);
 void ds_config_usage(FILE *out, unsigned cmd);
 /* Prints the whole table as a Markdown reference. */
 void ds_config_reference(FILE *out);
+/* Prints the dealstream half of -X dump: every option of cmd as
+ * "key = value" (unset ones with an empty value); ds_kafka_conf_dump()
+ * prints the librdkafka half. Values of secret keys (see
+ * ds_config_is_secret) are printed as "****". */
+void ds_config_dump(FILE *out, const ds_config *cfg, unsigned cmd);
+/* True when a key names a secret whose value must never be printed: it
+ * contains "password", "secret", "sasl.oauthbearer", "ssl.key", "token" or
+ * "basic.auth" (the registry's user:password). */
+int ds_config_is_secret(const char *key);
 /* Adds a librdkafka property (replacing an earlier value of the key). */
 int ds_config_set_rdkafka(ds_config *cfg, const char *key, const char *value);
 
