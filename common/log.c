@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 static ds_log_level log_level = DS_LOG_INFO;
 static int log_json;
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
@@ -32,6 +34,30 @@ int ds_log_setup(const char *level, const char *format)
 
 int ds_log_enabled(ds_log_level lvl) { return lvl <= log_level; }
 
+/* Replaces every byte that is not part of a well-formed UTF-8 sequence with
+ * '?', so that jansson accepts the message: a truncated multi-byte character
+ * at the end, or bytes a broker or library put into a log line. */
+static void utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 && *p >= 0xC2 ? 2 : (*p & 0xF0) == 0xE0 ? 3
+                : (*p & 0xF8) == 0xF0 && *p <= 0xF4 ? 4 : 0;
+        int ok = n > 0;
+        for (int i = 1; ok && i < n; i++)
+            ok = (p[i] & 0xC0) == 0x80;
+        if (ok && n == 3)
+            ok = !(p[0] == 0xE0 && p[1] < 0xA0) && !(p[0] == 0xED && p[1] >= 0xA0);
+        if (ok && n == 4)
+            ok = !(p[0] == 0xF0 && p[1] < 0x90) && !(p[0] == 0xF4 && p[1] >= 0x90);
+        if (!ok) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
 void ds_log(ds_log_level lvl, const char *component, const char *fmt, ...)
 {
     if (!ds_log_enabled(lvl))
@@ -53,12 +79,27 @@ void ds_log(ds_log_level lvl, const char *component, const char *fmt, ...)
     char line[4096];
     int n;
     if (log_json) {
+        /* Escaping can make the line longer than msg; a JSON line that is cut
+         * short is no JSON at all, so it is written whole from the heap. */
+        char comp[128];
+        ds_strlcpy(comp, component ? component : "", sizeof comp);
+        utf8_scrub(comp);
+        utf8_scrub(msg);
         json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "ts", ts, "level", level_names[lvl],
-                              "component", component, "msg", msg);
+                              "component", comp, "msg", msg);
         char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-        n = snprintf(line, sizeof line, "%s\n", s ? s : "{}");
-        free(s);
         json_decref(o);
+        if (s) {
+            size_t len = strlen(s);
+            s[len] = '\n'; /* json_dumps's NUL becomes the newline: write() needs no NUL */
+            if (write(STDERR_FILENO, s, len + 1) < 0) {
+                /* nowhere left to report it */
+            }
+            free(s);
+            return;
+        }
+        n = snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"component\":\"log\",\"msg\":\"out of memory\"}\n",
+                     ts, level_names[lvl]);
     } else {
         n = snprintf(line, sizeof line, "%s %-5s %s: %s\n", ts, level_names[lvl], component, msg);
     }
