@@ -196,7 +196,12 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
 {
     char e[512];
     int rc = -1;
-    if (ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen) ||
+    /* assign() needs a group id in librdkafka 2.0, though it joins no group
+     * and nothing is committed */
+    char group[300];
+    snprintf(group, sizeof group, "%s.restore", topic);
+    if (ds_kafka_set(conf, "group.id", group, err, errlen) ||
+        ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen) ||
         ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
         ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen)) {
         rd_kafka_conf_destroy(conf);

@@ -14,6 +14,11 @@
 int ds_publish(rd_kafka_t *rk, const char *topic, const void *key, size_t keylen, const void *val, size_t len,
                rd_kafka_headers_t *hdrs, void *opaque);
 
+/* As ds_publish, to an explicit partition (RD_KAFKA_PARTITION_UA: the
+ * partitioner chooses by key). */
+int ds_publish_partition(rd_kafka_t *rk, const char *topic, int32_t partition, const void *key, size_t keylen,
+                         const void *val, size_t len, rd_kafka_headers_t *hdrs, void *opaque);
+
 /* Dead-letter headers, named as Kafka Connect's DLQ names them so existing
  * tooling reads them. */
 #define DS_DLQ_H_TOPIC "__connect.errors.topic"
