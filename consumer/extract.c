@@ -257,7 +257,10 @@ typedef struct clause {
     int first_item, nitems;
 } clause;
 
-typedef struct sentence { int start, end; } sentence;
+typedef struct sentence {
+    int start, end;
+    int c0, c1; /* its clauses: ex->clauses[c0..c1) */
+} sentence;
 
 struct ds_extractor {
     const ds_catalog *cat;
@@ -280,6 +283,7 @@ struct ds_extractor {
     size_t nout, outcap;
     int debug; /* DS_EXTRACT_DEBUG=1: clauses and items on stderr */
     const char *single_family; /* the family of the article's only primary mention */
+    int *sys_root;             /* per catalog system: index of its family's root system */
 };
 
 static int is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80; }
@@ -326,6 +330,13 @@ ds_extractor *ds_extractor_new(const ds_catalog *cat)
     for (size_t i = 0; i < NLEX; i++)
         ex->entries[ex->nentries++] = (mentry){lexicon[i].text, (unsigned)strlen(lexicon[i].text), M_CUE, (unsigned)i};
     qsort(ex->entries, ex->nentries, sizeof *ex->entries, cmp_entry);
+    ex->sys_root = calloc(cat->nsystems ? cat->nsystems : 1, sizeof *ex->sys_root);
+    if (!ex->sys_root)
+        goto err;
+    for (size_t i = 0; i < cat->nsystems; i++) {
+        const ds_system *root = ds_catalog_system(cat, cat->systems[i].family);
+        ex->sys_root[i] = root ? (int)(root - cat->systems) : (int)i;
+    }
     ex->nbuckets = 1;
     while (ex->nbuckets < ex->nentries * 2)
         ex->nbuckets <<= 1;
@@ -355,6 +366,7 @@ void ds_extractor_destroy(ds_extractor *ex)
         return;
     free(ex->entries);
     free(ex->buckets);
+    free(ex->sys_root);
     free(ex->fold);
     free(ex->map);
     free(ex->items);
@@ -440,7 +452,7 @@ static int split_sentences(ds_extractor *ex, const char *orig, int len)
             s++;
         if (e > s) {
             GROW(ex->sents, ex->nsents, ex->sentcap);
-            ex->sents[ex->nsents++] = (sentence){s, e};
+            ex->sents[ex->nsents++] = (sentence){s, e, 0, 0};
         }
         start = next;
     }
@@ -864,6 +876,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
 
 typedef struct fam {
     const char *family;     /* catalog family id or generic category */
+    int root;               /* catalog index of the family's root system, -1 when generic */
     int generic;
     int primary;            /* reported as news */
     int nprimary_clauses;
@@ -874,14 +887,15 @@ typedef struct fam {
 
 static const ds_system *sys_of(const ds_extractor *ex, int idx) { return &ex->cat->systems[idx]; }
 
-static int fam_index(fam *fams, int *nfams, const char *family, int generic)
+static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *family, int generic)
 {
     for (int i = 0; i < *nfams; i++)
         if (strcmp(fams[i].family, family) == 0)
             return i;
     if (*nfams == MAX_FAMS)
         return -1;
-    fams[*nfams] = (fam){family, generic, 0, 0, 0};
+    const ds_system *root = generic ? NULL : ds_catalog_system(ex->cat, family);
+    fams[*nfams] = (fam){family, root ? (int)(root - ex->cat->systems) : -1, generic, 0, 0, 0};
     return (*nfams)++;
 }
 
@@ -891,7 +905,7 @@ static int clause_has_family(const ds_extractor *ex, const clause *c, const fam 
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
         if (!fm->generic && it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM &&
-            strcmp(sys_of(ex, it->idx)->family, fm->family) == 0)
+            ex->sys_root[it->idx] == fm->root)
             return 1;
         if (fm->generic && it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, fm->family) == 0)
             return 1;
@@ -1136,8 +1150,8 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         const clause *c = &ex->clauses[ci];
         /* a clause that does not recall an earlier deal shares its sentence's family */
         int has = clause_has_family(ex, c, fm);
-        for (size_t cj = 0; !has && cj < ex->nclauses; cj++)
-            if (ex->clauses[cj].sent == c->sent && cj != ci && !ex->clauses[cj].context &&
+        for (size_t cj = (size_t)ex->sents[c->sent].c0; !has && cj < (size_t)ex->sents[c->sent].c1; cj++)
+            if (cj != ci && !ex->clauses[cj].context &&
                 clause_has_family(ex, &ex->clauses[cj], fm))
                 has = 1;
         /* a deal clause naming no system speaks of every deal of the article
@@ -1165,7 +1179,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
             for (int k = c->first_item; k < c->first_item + c->nitems && lead_qty < 0; k++) {
                 const item *it = &ex->items[k];
                 if (it->type == IT_QTY &&
-                    ((it->target_sys >= 0 && strcmp(sys_of(ex, it->target_sys)->family, fm->family) == 0) ||
+                    ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
                      (it->target_sys < 0 && it->unit && strcmp(it->unit, category) == 0)))
                     lead_qty = (int64_t)it->num;
             }
@@ -1175,7 +1189,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
             const item *it = &ex->items[k];
             if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
                 const ds_system *sy = sys_of(ex, it->idx);
-                if (strcmp(sy->family, fm->family) == 0) {
+                if (ex->sys_root[it->idx] == fm->root) {
                     if (sy->variant_of) {
                         if (variant_idx != it->idx)
                             nvariant_names++;
@@ -1205,7 +1219,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
             const item *it = &ex->items[k];
             if (it->type == IT_QTY && own) {
-                int mine = (it->target_sys >= 0 && strcmp(sys_of(ex, it->target_sys)->family, fm->family) == 0) ||
+                int mine = (it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
                            (it->target_sys < 0 && it->unit && strcmp(it->unit, category) == 0);
                 int other_sys = it->target_sys >= 0 && !mine;
                 int seen_variant = 0;
@@ -1266,7 +1280,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                 for (int k2 = k + 1; k2 < c->first_item + c->nitems; k2++)
                     if (ex->items[k2].type == IT_ENT && ex->items[k2].ent_kind == DS_ENT_SYSTEM &&
                         sys_of(ex, ex->items[k2].idx)->variant_of &&
-                        strcmp(sys_of(ex, ex->items[k2].idx)->family, fm->family) == 0)
+                        ex->sys_root[ex->items[k2].idx] == fm->root)
                         rest_variant = sys_of(ex, ex->items[k2].idx)->id;
             }
             /* a sum in a deal clause, or in any clause of the deal that says it is
@@ -1557,8 +1571,8 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
             return 1;
     }
     int sentence_names_system = 0;
-    for (size_t cj = 0; cj < ex->nclauses; cj++) {
-        if (cj == ci || ex->clauses[cj].sent != c->sent)
+    for (size_t cj = (size_t)ex->sents[c->sent].c0; cj < (size_t)ex->sents[c->sent].c1; cj++) {
+        if (cj == ci)
             continue;
         if (clause_has_family(ex, &ex->clauses[cj], fm))
             return 1;
@@ -1611,7 +1625,7 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
                 m->signing_year = y;
             }
             if (it->type == IT_QTY && m->quantity < 0 &&
-                ((it->target_sys >= 0 && strcmp(sys_of(ex, it->target_sys)->family, fm->family) == 0) ||
+                ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
                  (it->target_sys < 0 && root && it->unit && strcmp(it->unit, root->category) == 0))) {
                 m->quantity = (int64_t)it->num;
                 set_evidence(ex, m, "quantity", c);
@@ -1664,20 +1678,20 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
     for (size_t si = 0; si < ex->nsents; si++) {
         int counted = 0, money = 0;
         const char *buyer = NULL, *variant = NULL;
-        for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        for (size_t ci = (size_t)ex->sents[si].c0; ci < (size_t)ex->sents[si].c1; ci++) {
             const clause *c = &ex->clauses[ci];
-            if (c->sent != (int)si || c->context)
+            if (c->context)
                 continue;
             for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
                 const item *it = &ex->items[k];
                 if (it->type == IT_QTY &&
-                    ((it->target_sys >= 0 && strcmp(sys_of(ex, it->target_sys)->family, fm->family) == 0) ||
+                    ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
                      (it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)))
                     counted = 1;
                 if (it->type == IT_MONEY)
                     money = 1;
                 if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && sys_of(ex, it->idx)->variant_of &&
-                    strcmp(sys_of(ex, it->idx)->family, fm->family) == 0 && !variant)
+                    ex->sys_root[it->idx] == fm->root && !variant)
                     variant = sys_of(ex, it->idx)->id;
                 const char *iso3;
                 if (!buyer && country_of_item(ex, it, &iso3) == 2 && root && strcmp(iso3, root->origin) != 0)
@@ -1820,6 +1834,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             return -2;
         int cs = s;
         size_t ci0 = first;
+        ex->sents[si].c0 = (int)ex->nclauses;
         for (size_t k = first; k <= ex->nitems; k++) {
             int last = k == ex->nitems;
             if (!last && !(ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs))
@@ -1831,6 +1846,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             cs = ce;
             ci0 = k;
         }
+        ex->sents[si].c1 = (int)ex->nclauses;
         for (size_t c = (size_t)cl; c < ex->nclauses; c++) {
             clause *cc = &ex->clauses[c];
             for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++)
@@ -1906,15 +1922,15 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             const item *it = &ex->items[k];
             int fi = -1;
             if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
-                fi = fam_index(fams, &nfams, sys_of(ex, it->idx)->family, 0);
+                fi = fam_index(ex, fams, &nfams, sys_of(ex, it->idx)->family, 0);
             if (fi < 0 || c->context)
                 continue;
             /* reported as news: a deal clause names it, or its sentence has one
              * ("Poland has committed to buying 32 F-35A, after the minister signed
              * the letter of acceptance") */
             int deal = clause_is_deal(c);
-            for (size_t cj = 0; !deal && cj < ex->nclauses; cj++)
-                deal = ex->clauses[cj].sent == c->sent && !ex->clauses[cj].context &&
+            for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
+                deal = !ex->clauses[cj].context &&
                        clause_is_deal(&ex->clauses[cj]) && !clause_names_system(ex, &ex->clauses[cj]);
             if (deal) {
                 fams[fi].primary = 1;
@@ -1935,7 +1951,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                 const item *it = &ex->items[k];
                 if (it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, "unit") != 0 &&
                     strcmp(lexicon[it->idx].str, "vehicle") != 0 && strcmp(lexicon[it->idx].str, "support_vehicle") != 0) {
-                    int fi = fam_index(fams, &nfams, lexicon[it->idx].str, 1);
+                    int fi = fam_index(ex, fams, &nfams, lexicon[it->idx].str, 1);
                     if (fi >= 0 && !fams[fi].primary) {
                         fams[fi].primary = 1;
                         nprimary++;
