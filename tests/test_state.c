@@ -1,0 +1,297 @@
+/* Partitioned state on the embedded broker: a restart restores from the
+ * changelog, two instances split the work, and the arrival order does not
+ * matter. Every case compares its canonical deals with one uninterrupted
+ * single-instance run over the whole labelled corpus. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "broker.h"
+#include "config.h"
+#include "demo.h"
+#include "log.h"
+#include "run.h"
+#include "testutil.h"
+
+#define APP "dealstream"
+
+typedef struct fixture {
+    char **files; /* the corpus articles, sorted by name */
+    int nfiles;
+    json_t *reference; /* live deals of the uninterrupted run, comparable form */
+    size_t ref_deals;
+} fixture;
+
+static ds_broker *start_broker(void)
+{
+    char err[256];
+    ds_broker *b = ds_broker_new(1, 4, ds_broker_default_topics(APP), err, sizeof err);
+    if (!b)
+        fprintf(stderr, "broker: %s\n", err);
+    assert_non_null(b);
+    return b;
+}
+
+/* Produces files[from, to) in the given order (step 1 or -1). */
+static void produce_range(const char *bs, char **files, int from, int to, int reverse)
+{
+    int n = to - from;
+    char **argv = calloc((size_t)n + 1, sizeof *argv);
+    for (int i = 0; i < n; i++)
+        argv[i] = files[reverse ? to - 1 - i : from + i];
+    assert_int_equal(tu_produce(bs, argv), 0);
+    free(argv);
+}
+
+/* Removes syndicated copies (sources with duplicate_of) and their evidence.
+ * They are outside the content hash and never bump a revision by
+ * themselves (resolve.h), so a copy that arrives after everything else of
+ * its deal is in state but not in the last published record. */
+static void drop_duplicates(json_t *deal)
+{
+    json_t *srcs = json_object_get(deal, "sources"), *ev = json_object_get(deal, "evidence");
+    json_t *dups = json_object();
+    for (size_t i = 0; i < json_array_size(srcs);) {
+        json_t *s = json_array_get(srcs, i);
+        if (json_is_null(json_object_get(s, "duplicate_of"))) {
+            i++;
+            continue;
+        }
+        json_object_set_new(dups, json_string_value(json_object_get(s, "id")), json_true());
+        json_array_remove(srcs, i);
+    }
+    for (size_t i = 0; i < json_array_size(ev);) {
+        const char *src = json_string_value(json_object_get(json_array_get(ev, i), "source"));
+        if (src && json_object_get(dups, src))
+            json_array_remove(ev, i);
+        else
+            i++;
+    }
+    json_decref(dups);
+}
+
+/* The live canonical deals without what legitimately depends on history
+ * (revision, updated, syndicated copies), keyed by deal id. */
+static json_t *canonical(const char *bs)
+{
+    char err[256];
+    json_t *deals = ds_demo_canonical(bs, "deals.canonical", err, sizeof err);
+    if (!deals)
+        fprintf(stderr, "canonical: %s\n", err);
+    assert_non_null(deals);
+    const char *id;
+    json_t *d;
+    json_object_foreach(deals, id, d) {
+        json_object_del(d, "revision");
+        json_object_del(d, "updated");
+        drop_duplicates(d);
+    }
+    return deals;
+}
+
+/* Asserts got equals want deal by deal, naming the first differences. */
+static void assert_same_deals(json_t *want, json_t *got, const char *what)
+{
+    int bad = 0;
+    const char *id;
+    json_t *d;
+    json_object_foreach(want, id, d) {
+        json_t *g = json_object_get(got, id);
+        if (!g || !json_equal(d, g)) {
+            if (bad++ < 5 && !g)
+                fprintf(stderr, "%s: deal %s missing\n", what, id);
+            const char *field;
+            json_t *v;
+            json_object_foreach(d, field, v) {
+                if (bad > 5 || !g || json_equal(v, json_object_get(g, field)))
+                    continue;
+                char *w = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+                char *s = json_dumps(json_object_get(g, field), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+                fprintf(stderr, "%s: deal %s, %s differs\n  want %s\n  got  %s\n", what, id, field, w,
+                        s ? s : "(none)");
+                free(w);
+                free(s);
+            }
+        }
+    }
+    json_object_foreach(got, id, d) {
+        if (!json_object_get(want, id) && bad++ < 10)
+            fprintf(stderr, "%s: unexpected deal %s (%s %s)\n", what, id,
+                    json_string_value(json_object_get(d, "block_key")),
+                    json_string_value(json_object_get(d, "stage")));
+    }
+    assert_int_equal(bad, 0);
+    assert_int_equal(json_object_size(got), json_object_size(want));
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/corpus", tu_test_dir());
+    fx->files = tu_glob(dir, "*.txt", &fx->nfiles);
+    if (fx->nfiles < 40) {
+        fprintf(stderr, "corpus: %d articles in %s\n", fx->nfiles, dir);
+        return -1;
+    }
+    /* the reference: one processor, every article, nothing interrupted */
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    produce_range(bs, fx->files, 0, fx->nfiles, 0);
+    ds_run_stats st;
+    if (tu_run(bs, &st, NULL) != 0 || st.consumed != (uint64_t)fx->nfiles || st.resolved != st.mentions ||
+        st.state_records != st.resolved) {
+        fprintf(stderr, "reference run: consumed %llu, mentions %llu, resolved %llu, state records %llu\n",
+                (unsigned long long)st.consumed, (unsigned long long)st.mentions,
+                (unsigned long long)st.resolved, (unsigned long long)st.state_records);
+        ds_broker_destroy(b);
+        return -1;
+    }
+    fx->reference = canonical(bs);
+    fx->ref_deals = json_object_size(fx->reference);
+    ds_broker_destroy(b);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    if (!fx)
+        return 0;
+    json_decref(fx->reference);
+    tu_glob_free(fx->files);
+    free(fx);
+    return 0;
+}
+
+/* The reference itself is not trivial: the corpus makes many deals. */
+static void test_reference(void **state)
+{
+    fixture *fx = *state;
+    printf("reference: %zu live deals from %d articles\n", fx->ref_deals, fx->nfiles);
+    assert_true(fx->ref_deals >= 30);
+}
+
+/* Stop after half the corpus, start a new processor with the same app id:
+ * it restores its state from <app>-state and ends where the uninterrupted
+ * run ended. */
+static void test_restart_restores_state(void **state)
+{
+    fixture *fx = *state;
+    int half = fx->nfiles / 2;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    produce_range(bs, fx->files, 0, half, 0);
+    ds_run_stats st1, st2;
+    assert_int_equal(tu_run(bs, &st1, NULL), 0);
+    assert_int_equal(st1.consumed, half);
+    assert_int_equal(st1.restored_blocks, 0);
+    assert_true(st1.state_records > 0);
+    assert_int_equal(st1.resolved, st1.mentions);
+
+    produce_range(bs, fx->files, half, fx->nfiles, 0);
+    assert_int_equal(tu_run(bs, &st2, NULL), 0);
+    /* only the new articles were processed, on top of restored state */
+    assert_int_equal(st2.consumed, fx->nfiles - half);
+    assert_int_equal(st2.resolved, st2.mentions);
+    assert_true(st2.restored_blocks > 0);
+    assert_true(st2.restored_records >= st2.restored_blocks);
+    printf("restart: %llu blocks restored from %llu changelog records in %llu ms\n",
+           (unsigned long long)st2.restored_blocks, (unsigned long long)st2.restored_records,
+           (unsigned long long)st2.restore_ms);
+
+    json_t *got = canonical(bs);
+    assert_same_deals(fx->reference, got, "restart");
+    json_decref(got);
+    ds_broker_destroy(b);
+}
+
+typedef struct instance {
+    const char *bs;
+    ds_run_stats st;
+    int rc;
+} instance;
+
+static void *run_instance(void *arg)
+{
+    instance *in = arg;
+    char *argv[] = {"run", "-b", (char *)in->bs, "-e", "--app-id", APP, "--catalog", (char *)tu_catalog_dir(),
+                    "--log-level", "warn", "--commit-interval-ms", "50", "-X", "session.timeout.ms=6000",
+                    "-X", "heartbeat.interval.ms=500", NULL};
+    ds_config cfg;
+    char err[512];
+    int argc = (int)(sizeof argv / sizeof argv[0]) - 1;
+    if (ds_config_parse(&cfg, DS_CMD_RUN, argc, argv, err, sizeof err)) {
+        fprintf(stderr, "options: %s\n", err);
+        in->rc = 2;
+    } else {
+        in->rc = ds_run(&cfg, &in->st);
+    }
+    ds_config_free(&cfg);
+    return NULL;
+}
+
+/* Two processors in one group share the corpus; together they make the same
+ * deals as one, and nothing is lost when the first one leaves. */
+static void test_two_instances(void **state)
+{
+    fixture *fx = *state;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    produce_range(bs, fx->files, 0, fx->nfiles, 0);
+    instance in[2] = {{bs}, {bs}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, run_instance, &in[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(in[0].rc, 0);
+    assert_int_equal(in[1].rc, 0);
+    printf("two instances: consumed %llu + %llu, resolved %llu + %llu\n", (unsigned long long)in[0].st.consumed,
+           (unsigned long long)in[1].st.consumed, (unsigned long long)in[0].st.resolved,
+           (unsigned long long)in[1].st.resolved);
+    /* every article once, every mention resolved once (the corpus is
+     * small enough that no batch is redelivered) */
+    assert_int_equal(in[0].st.consumed + in[1].st.consumed, fx->nfiles);
+    assert_int_equal(in[0].st.resolved + in[1].st.resolved, in[0].st.mentions + in[1].st.mentions);
+    json_t *got = canonical(bs);
+    assert_same_deals(fx->reference, got, "two instances");
+    json_decref(got);
+    ds_broker_destroy(b);
+}
+
+/* The corpus produced in reverse order yields the same deals. */
+static void test_reverse_order(void **state)
+{
+    fixture *fx = *state;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    produce_range(bs, fx->files, 0, fx->nfiles, 1);
+    ds_run_stats st;
+    assert_int_equal(tu_run(bs, &st, NULL), 0);
+    assert_int_equal(st.consumed, fx->nfiles);
+    json_t *got = canonical(bs);
+    assert_same_deals(fx->reference, got, "reverse order");
+    json_decref(got);
+    ds_broker_destroy(b);
+}
+
+int main(void)
+{
+    ds_log_setup("warn", "text");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reference),
+        cmocka_unit_test(test_restart_restores_state),
+        cmocka_unit_test(test_two_instances),
+        cmocka_unit_test(test_reverse_order),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
