@@ -13,6 +13,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "publish.h"
+#include "registry.h"
 #include "util.h"
 
 static volatile sig_atomic_t consume_stop;
@@ -62,6 +63,57 @@ static json_t *envelope(const rd_kafka_message_t *rkm, const char *error)
     return o;
 }
 
+/* Schema-registry ids seen so far, and the reader each maps to. */
+typedef struct confluent_ids {
+    ds_registry *reg;
+    int32_t cid[64];
+    ds_schema_id sid[64];
+    int n;
+} confluent_ids;
+
+/* Finds the reader of a Confluent schema id, fetching the writer schema from
+ * the registry the first time. consume is a blocking poll loop, not an event
+ * loop, so it waits here while the registry is down (the message is kept,
+ * never skipped), until SIGINT/SIGTERM. Returns 0, or -1 with the error in
+ * derr (404, or a schema that is not one of ours). */
+static int confluent_reader(confluent_ids *ids, ds_codec *codec, int32_t cid, ds_schema_id *sid, char *derr,
+                            size_t derrlen)
+{
+    for (int i = 0; i < ids->n; i++)
+        if (ids->cid[i] == cid) {
+            *sid = ids->sid[i];
+            return 0;
+        }
+    char *schema = NULL;
+    int r;
+    int64_t since = ds_mono_ms();
+    while ((r = ds_registry_schema_wait(ids->reg, cid, 1000, &schema)) == DS_REG_ETIMEDOUT && !consume_stop)
+        if (ds_mono_ms() - since >= 10000) {
+            ds_warn("consume", "still waiting for the schema registry to answer for schema id %d", (int)cid);
+            since = ds_mono_ms();
+        }
+    if (r == DS_REG_ENOTFOUND) {
+        snprintf(derr, derrlen, "unknown-schema-id: the schema registry has no schema id %d", (int)cid);
+        return -1;
+    }
+    if (r) {
+        snprintf(derr, derrlen, "schema id %d: %s", (int)cid, ds_registry_strerror(r));
+        return -1;
+    }
+    char e[200];
+    r = ds_registry_codec_add(codec, cid, schema, sid, e, sizeof e);
+    free(schema);
+    if (r) {
+        snprintf(derr, derrlen, "%s: %s", ds_codec_strerror(r), e);
+        return -1;
+    }
+    if (ids->n < (int)(sizeof ids->cid / sizeof ids->cid[0])) {
+        ids->cid[ids->n] = cid;
+        ids->sid[ids->n++] = *sid;
+    }
+    return 0;
+}
+
 int ds_consume(const ds_config *cfg, ds_consume_fn fn, void *opaque, char *err, size_t errlen)
 {
     if (!cfg->topic) {
@@ -99,8 +151,16 @@ int ds_consume(const ds_config *cfg, ds_consume_fn fn, void *opaque, char *err, 
     memset(vals, 0, sizeof vals);
     int rc = -1, nparts = 0, neof = 0;
     int32_t *parts = NULL;
+    confluent_ids ids = {0};
     if (!codec)
         goto out;
+    if (cfg->schema_registry_url) {
+        ds_registry_conf rconf = {.url = cfg->schema_registry_url,
+                                  .basic_auth = cfg->schema_registry_auth,
+                                  .ca_location = cfg->schema_registry_ca};
+        if (!(ids.reg = ds_registry_new(&rconf, err, errlen)))
+            goto out;
+    }
     for (int i = 0; i < DS_SCHEMA__COUNT; i++)
         if (ds_codec_value_new(codec, (ds_schema_id)i, &vals[i])) {
             snprintf(err, errlen, "out of memory");
@@ -162,6 +222,12 @@ int ds_consume(const ds_config *cfg, ds_consume_fn fn, void *opaque, char *err, 
                         rec = ds_codec_to_json(codec, (ds_schema_id)i, &vals[i]);
                     break;
                 }
+        } else if (ids.reg && rkm->len >= 5 && p[0] == 0x00) {
+            int32_t cid = (int32_t)((uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4]);
+            ds_schema_id sid;
+            if (confluent_reader(&ids, codec, cid, &sid, derr, sizeof derr) == 0 &&
+                ds_codec_decode(codec, sid, p, rkm->len, &vals[sid], derr, sizeof derr) == 0)
+                rec = ds_codec_to_json(codec, sid, &vals[sid]);
         }
         /* a dead letter is shown with its error headers, and its record if it decodes */
         rd_kafka_headers_t *hdrs = NULL;
@@ -188,6 +254,7 @@ out:
         if (vals[i].self)
             avro_value_decref(&vals[i]);
     ds_codec_destroy(codec);
+    ds_registry_destroy(ids.reg);
     free(parts);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);

@@ -9,6 +9,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "publish.h"
+#include "registry.h"
 
 typedef struct produce_ctx {
     rd_kafka_t *rk;
@@ -18,6 +19,7 @@ typedef struct produce_ctx {
     const char *key_field;
     avro_value_t val;
     ds_buf buf;
+    ds_framing framing;
     size_t queued, failed_encode;
     int quiet;
 } produce_ctx;
@@ -51,7 +53,7 @@ static int on_record(void *opaque, json_t *rec, const char *where)
     }
     const char *key = json_string_value(json_object_get(rec, p->key_field));
     ds_buf_reset(&p->buf);
-    if (ds_codec_encode(p->codec, p->sid, &p->val, DS_FRAME_SINGLE_OBJECT, &p->buf)) {
+    if (ds_codec_encode(p->codec, p->sid, &p->val, p->framing, &p->buf)) {
         ds_error("produce", "%s: cannot encode: %s", where, avro_strerror());
         p->failed_encode++;
         return 0;
@@ -61,6 +63,36 @@ static int on_record(void *opaque, json_t *rec, const char *where)
         return 0;
     }
     p->queued++;
+    return 0;
+}
+
+/* How long produce waits for an unreachable registry before giving up:
+ * nothing has been sent then, so failing loses nothing. */
+#define REGISTER_TIMEOUT_MS 30000
+
+/* Registers the schema of the records as "<topic>-value" and switches the
+ * output to Confluent framing with the id the registry gave. */
+static int use_registry(const ds_config *cfg, produce_ctx *p, char *err, size_t errlen)
+{
+    ds_registry_conf rc = {.url = cfg->schema_registry_url,
+                           .basic_auth = cfg->schema_registry_auth,
+                           .ca_location = cfg->schema_registry_ca};
+    ds_registry *reg = ds_registry_new(&rc, err, errlen);
+    if (!reg)
+        return -1;
+    char subject[512];
+    ds_registry_subject(p->topic, subject, sizeof subject);
+    int32_t id;
+    int r = ds_registry_register(reg, subject, ds_schema_json[p->sid], REGISTER_TIMEOUT_MS, &id, err, errlen);
+    ds_registry_destroy(reg);
+    if (r)
+        return -1;
+    if (ds_codec_set_confluent_id(p->codec, p->sid, id)) {
+        snprintf(err, errlen, "schema registry gave an invalid id %d", (int)id);
+        return -1;
+    }
+    p->framing = DS_FRAME_CONFLUENT;
+    ds_info("produce", "schema registered as %s, id %d: writing Confluent framing", subject, (int)id);
     return 0;
 }
 
@@ -74,6 +106,7 @@ int ds_cmd_produce(ds_config *cfg)
     p.sid = is_article ? DS_SCHEMA_ARTICLE : DS_SCHEMA_DEAL_EVENT;
     p.topic = cfg->topic ? cfg->topic : is_article ? cfg->articles_topic : cfg->deals_topic;
     p.key_field = is_article ? "article_id" : "source_id";
+    p.framing = DS_FRAME_SINGLE_OBJECT;
     ds_buf_init(&p.buf);
 
     rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, sizeof err);
@@ -98,6 +131,10 @@ int ds_cmd_produce(ds_config *cfg)
     conf = NULL; /* now owned by rk */
     p.codec = ds_codec_new(err, sizeof err);
     if (!p.codec || ds_codec_value_new(p.codec, p.sid, &p.val)) {
+        fprintf(stderr, "dealstream produce: %s\n", err);
+        goto out;
+    }
+    if (cfg->schema_registry_url && use_registry(cfg, &p, err, sizeof err)) {
         fprintf(stderr, "dealstream produce: %s\n", err);
         goto out;
     }

@@ -227,6 +227,11 @@ int ds_codec_set_confluent_id(ds_codec *codec, ds_schema_id id, int32_t confluen
     return 0;
 }
 
+int32_t ds_codec_confluent_id(ds_codec *codec, ds_schema_id id)
+{
+    return valid_id(id) ? codec->r[id].cid : -1;
+}
+
 int ds_codec_value_new(ds_codec *codec, ds_schema_id id, avro_value_t *out)
 {
     if (!valid_id(id))

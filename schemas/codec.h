@@ -94,6 +94,9 @@ void ds_codec_set_max_message(ds_codec *codec, size_t max);
  * Returns 0, or DS_CODEC_EINVAL for a negative id. */
 int ds_codec_set_confluent_id(ds_codec *codec, ds_schema_id id, int32_t confluent_id);
 
+/* Returns the schema-registry id set by ds_codec_set_confluent_id(), or -1. */
+int32_t ds_codec_confluent_id(ds_codec *codec, ds_schema_id id);
+
 /* Registers another writer schema whose data decodes into the reader schema
  * of `reader`: identified on the wire by its CRC-64-AVRO fingerprint, and by
  * confluent_id unless that is -1. Resolution follows Avro's rules through
