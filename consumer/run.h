@@ -4,13 +4,19 @@
  * The consumer queue wakes a uv_poll_t through rd_kafka_queue_io_event_enable
  * (a non-blocking pipe, drained fully on each wake), and so does the
  * producer's queue of delivery reports; a timer polls both as well and closes
- * batches every commit.interval.ms. Inputs are decoded, extracted or
- * normalised, resolved, and the canonical records produced to
- * deals.canonical (key: deal id); poison inputs go to <topic>.dlq. Offsets
- * are committed per batch, in order, once every output of the batch has been
- * delivered (at-least-once; outputs are idempotent by deal id and revision).
- * SIGINT/SIGTERM shut down in order: stop intake, flush, commit, close the
- * consumer, close handles, close the loop. */
+ * batches every commit.interval.ms. Inputs (articles, deals) are decoded,
+ * extracted or normalised, and their mentions produced to <app>-mentions
+ * keyed by block key; the same consumer reads <app>-mentions back, resolves
+ * each mention in the resolver of its partition (cross-block links off),
+ * produces the changed canonical records to deals.canonical (key: deal id)
+ * and the block's state to the same partition of <app>-state. A mentions
+ * partition's resolver is restored from its state partition on assignment
+ * (state.h; this blocks the loop for the restore) and dropped on revoke.
+ * Poison inputs go to <topic>.dlq. Offsets are committed per batch, in
+ * order, once every output of the batch has been delivered (at-least-once;
+ * outputs are idempotent by deal id and revision). SIGINT/SIGTERM shut down
+ * in order: stop intake, flush, commit, close the consumer, close handles,
+ * close the loop. */
 #ifndef DS_RUN_H
 #define DS_RUN_H
 
@@ -35,7 +41,10 @@ typedef struct ds_run_stats {
 } ds_run_stats;
 
 /* Runs until signalled (or, with cfg->exit_at_end, until every assigned
- * partition is at its end and all work is committed). Returns the exit code:
+ * partition is at its end, every mention this process produced has been
+ * resolved, by itself or by the group as its committed offsets show, and all
+ * work is committed). Fails at start unless <app>-mentions and <app>-state
+ * exist with the same partition count. Returns the exit code:
  * 0 after a clean shutdown, 1 on a fatal error (message logged). stats may
  * be NULL. */
 int ds_run(const ds_config *cfg, ds_run_stats *stats);
