@@ -26,6 +26,10 @@ static const command commands[] = {
     {"extract", DS_CMD_EXTRACT, ds_cmd_extract, "[FILE...]", "print the deal mentions of articles as JSON lines"},
     {"eval", DS_CMD_EVAL, ds_cmd_eval, "[CORPUS_DIR]",
      "score extraction and resolution against a labelled corpus"},
+    {"lag", DS_CMD_LAG, ds_cmd_lag, "",
+     "consumer lag of any group: offsets, time lag, status (exit 0 OK, 3 WARN, 4 ERR)"},
+    {"offsets", DS_CMD_OFFSETS, ds_cmd_offsets, "reset",
+     "reset a group's committed offsets (--to-...; --dry-run or --execute)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

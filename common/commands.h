@@ -15,5 +15,8 @@ int ds_cmd_broker(ds_config *cfg);
 int ds_cmd_demo(ds_config *cfg);
 int ds_cmd_extract(ds_config *cfg);
 int ds_cmd_eval(ds_config *cfg);
+/* lag: 0 OK, 3 WARN, 4 ERR (see lag.h), 1 failure, 2 usage error. */
+int ds_cmd_lag(ds_config *cfg);
+int ds_cmd_offsets(ds_config *cfg);
 
 #endif

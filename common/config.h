@@ -21,7 +21,9 @@ enum {
     DS_CMD_DEMO = 1 << 4,
     DS_CMD_EXTRACT = 1 << 5,
     DS_CMD_EVAL = 1 << 6,
-    DS_CMD_KAFKA = DS_CMD_RUN | DS_CMD_PRODUCE | DS_CMD_CONSUME,
+    DS_CMD_LAG = 1 << 12,
+    DS_CMD_OFFSETS = 1 << 13,
+    DS_CMD_KAFKA = DS_CMD_RUN | DS_CMD_PRODUCE | DS_CMD_CONSUME | DS_CMD_LAG | DS_CMD_OFFSETS,
     DS_CMD_ALL = 0xffff,
 };
 
@@ -57,6 +59,20 @@ typedef struct ds_config {
     /* -X list / -X dump were given: print and exit instead of running. */
     int xlist;
     int xdump;
+    /* lag */
+    long lag_watch;  /* seconds between evaluations; 0: evaluate once */
+    long lag_window; /* observations in the status window */
+    int json;
+    /* offsets reset: actions are flags only, never read from a file or the
+     * environment */
+    int to_earliest;
+    int to_latest;
+    char *to_datetime;
+    char *to_offset; /* strings: --shift-by may be negative */
+    char *shift_by;
+    int dry_run;
+    int execute;
+    int force;
     /* librdkafka pass-through properties, in the order given. */
     ds_kv *rdkafka;
     size_t nrdkafka;

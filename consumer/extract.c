@@ -423,6 +423,15 @@ static int split_sentences(ds_extractor *ex, const char *orig, int len)
     int start = 0;
     ex->nsents = 0;
     for (int i = 0; i <= len; i++) {
+        /* jump to the next byte that can end a sentence (libc's strcspn is
+         * vectorised; the folded text is NUL-terminated) */
+        if (i < len && f[i] != '\n' && f[i] != '.' && f[i] != '!' && f[i] != '?') {
+            i += (int)strcspn(f + i, "\n.!?");
+            if (i > len)
+                i = len;
+            if (i < len && f[i] == '\0')
+                continue; /* a NUL inside the text */
+        }
         int cut = 0, next = i + 1;
         if (i == len) {
             cut = 1;
@@ -887,16 +896,24 @@ typedef struct fam {
 
 static const ds_system *sys_of(const ds_extractor *ex, int idx) { return &ex->cat->systems[idx]; }
 
-static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *family, int generic)
+/* The family of a catalog system (root >= 0) or a generic category (root -1). */
+static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *family, int root)
 {
     for (int i = 0; i < *nfams; i++)
-        if (strcmp(fams[i].family, family) == 0)
+        if (root >= 0 ? fams[i].root == root : fams[i].root < 0 && family && strcmp(fams[i].family, family) == 0)
             return i;
     if (*nfams == MAX_FAMS)
         return -1;
-    const ds_system *root = generic ? NULL : ds_catalog_system(ex->cat, family);
-    fams[*nfams] = (fam){family, root ? (int)(root - ex->cat->systems) : -1, generic, 0, 0, 0};
+    if (root >= 0)
+        family = ex->cat->systems[root].id;
+    fams[*nfams] = (fam){family, root, root < 0, 0, 0, 0};
     return (*nfams)++;
+}
+
+/* The root system of a catalog family, NULL for a generic one. */
+static const ds_system *fam_root(const ds_extractor *ex, const fam *fm)
+{
+    return fm->root >= 0 ? &ex->cat->systems[fm->root] : NULL;
 }
 
 /* Does clause c mention family f (catalog systems, or its generic unit)? */
@@ -1114,7 +1131,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     if (pubday != DS_NO_DATE)
         ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
     ds_strlcpy(m->family, fm->family, sizeof m->family);
-    const ds_system *root = fm->generic ? NULL : ds_catalog_system(cat, fm->family);
+    const ds_system *root = fam_root(ex, fm);
     const char *category = root ? root->category : fm->family;
 
     uint64_t cues = 0;
@@ -1561,7 +1578,7 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
     const clause *c = &ex->clauses[ci];
     if (clause_has_family(ex, c, fm))
         return 1;
-    const ds_system *root = fm->generic ? NULL : ds_catalog_system(ex->cat, fm->family);
+    const ds_system *root = fam_root(ex, fm);
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
@@ -1590,7 +1607,7 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
     int pubyear = 0, pm_, pd_;
     if (pubday != DS_NO_DATE)
         ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
-    const ds_system *root = ds_catalog_system(ex->cat, fm->family);
+    const ds_system *root = fam_root(ex, fm);
     int found = 0;
     /* an earlier deal of the article's own system was made by the same buyer
      * ("India's second K9 Vajra order ... the first, in 2017, amid tension with China") */
@@ -1671,7 +1688,7 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
 {
     if (fm->generic)
         return 0;
-    const ds_system *root = ds_catalog_system(ex->cat, fm->family);
+    const ds_system *root = fam_root(ex, fm);
     int nb = 0, nv = 0;
     int by_buyer[DS_MAX_SPLIT], by_variant[DS_MAX_SPLIT];
     const char *buyers[DS_MAX_SPLIT], *variants[DS_MAX_SPLIT];
@@ -1756,7 +1773,11 @@ uint64_t ds_simhash(const char *f, size_t len)
             break;
         w0 = w1;
         w1 = w2;
-        w2 = ds_hash64(f + s, i - s, 1); /* each word hashed once */
+        /* each word hashed once, inline FNV-1a: words are short */
+        uint64_t wh = 0xcbf29ce484222325ULL;
+        for (size_t q = s; q < i; q++)
+            wh = (wh ^ (unsigned char)f[q]) * 0x100000001b3ULL;
+        w2 = wh;
         if (++nw < 3)
             continue;
         uint64_t h = w0 ^ ((w1 ^ (w1 >> 31)) * 0x9E3779B97F4A7C15ULL) ^ ((w2 ^ (w2 >> 29)) * 0xC2B2AE3D27D4EB4FULL);
@@ -1922,7 +1943,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             const item *it = &ex->items[k];
             int fi = -1;
             if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
-                fi = fam_index(ex, fams, &nfams, sys_of(ex, it->idx)->family, 0);
+                fi = fam_index(ex, fams, &nfams, NULL, ex->sys_root[it->idx]);
             if (fi < 0 || c->context)
                 continue;
             /* reported as news: a deal clause names it, or its sentence has one
@@ -1951,7 +1972,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                 const item *it = &ex->items[k];
                 if (it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, "unit") != 0 &&
                     strcmp(lexicon[it->idx].str, "vehicle") != 0 && strcmp(lexicon[it->idx].str, "support_vehicle") != 0) {
-                    int fi = fam_index(ex, fams, &nfams, lexicon[it->idx].str, 1);
+                    int fi = fam_index(ex, fams, &nfams, lexicon[it->idx].str, -1);
                     if (fi >= 0 && !fams[fi].primary) {
                         fams[fi].primary = 1;
                         nprimary++;
@@ -2006,6 +2027,12 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         for (size_t p = 0; p < nprim; p++)
             delivering |= strcmp(ex->out[p].family, fams[i].family) == 0 && ex->out[p].stage == DS_STAGE_DELIVERY;
         if (delivering && want == DS_STAGE_EXECUTIVE)
+            continue;
+        /* most articles recall nothing: look before setting up a mention */
+        int any = 0;
+        for (size_t ci = 0; ci < ex->nclauses && !any; ci++)
+            any = ex->clauses[ci].context && context_stage(&ex->clauses[ci]) == want;
+        if (!any)
             continue;
         if (push_mention(ex, &m))
             return -2;

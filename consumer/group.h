@@ -1,0 +1,74 @@
+/* group.h: any consumer group's committed offsets, read and written without
+ * joining the group, and the partition look-ups that go with them (log start
+ * and end, the message at an offset). What `lag` and `offsets reset` share.
+ *
+ * A ds_group owns one consumer handle with group.id set to the group and
+ * enable.auto.commit off. It never subscribes, so it never becomes a member:
+ * OffsetFetch and OffsetCommit are sent as a simple (generation -1) client.
+ * Every call is blocking and bounded by its timeout_ms.
+ * @locality: one thread per ds_group. */
+#ifndef DS_GROUP_H
+#define DS_GROUP_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* ds_group_members(): the broker cannot describe groups (the embedded one). */
+#define DS_GROUP_EUNSUPPORTED (-2)
+/* ds_group_peek(): what was found at an offset, when not a timestamp. */
+#define DS_PEEK_END (-2)     /* the partition's end: no message at or after it */
+#define DS_PEEK_UNKNOWN (-1) /* no answer in time, or a message without timestamp */
+
+typedef struct ds_group ds_group;
+
+/* Connects as group (cfg gives the brokers and pass-through properties).
+ * Returns NULL with err set on failure. */
+ds_group *ds_group_new(const ds_config *cfg, const char *group, char *err, size_t errlen);
+void ds_group_destroy(ds_group *g); /* accepts NULL */
+const char *ds_group_name(const ds_group *g);
+
+/* Expands a topic list into partitions (offsets left INVALID): "T1,T2" gives
+ * every partition of each topic (metadata); "T:0,2" (with_parts set) gives
+ * the named ones of one topic, each checked to exist. Returns a new list or
+ * NULL with err set. */
+rd_kafka_topic_partition_list_t *ds_group_topic_partitions(ds_group *g, const char *spec, int with_parts,
+                                                           int timeout_ms, char *err, size_t errlen);
+/* Every partition the group has a committed offset for, on any topic
+ * (ListConsumerGroupOffsets without partitions), offsets set. An empty list
+ * is not an error: the group has none, or the broker cannot list them (the
+ * embedded broker answers an empty list). NULL with err set on failure. */
+rd_kafka_topic_partition_list_t *ds_group_list(ds_group *g, int timeout_ms, char *err, size_t errlen);
+/* Sets the offset of each element of parts to the group's committed offset,
+ * RD_KAFKA_OFFSET_INVALID where it has none (OffsetFetch). Returns 0 or -1. */
+int ds_group_committed(ds_group *g, rd_kafka_topic_partition_list_t *parts, int timeout_ms, char *err,
+                       size_t errlen);
+/* Commits offsets (each element's offset) for the group, synchronously.
+ * Returns 0, or -1 with err naming the first partition that failed. */
+int ds_group_commit(ds_group *g, const rd_kafka_topic_partition_list_t *offsets, char *err, size_t errlen);
+/* Active members of the group (DescribeGroups): the count (>= 0),
+ * DS_GROUP_EUNSUPPORTED when the broker does not answer the request, or -1
+ * with err set. */
+int ds_group_members(ds_group *g, int timeout_ms, char *err, size_t errlen);
+/* Log start and end offsets of one partition. Returns 0 or -1. */
+int ds_group_watermarks(ds_group *g, const char *topic, int32_t partition, int64_t *lo, int64_t *hi,
+                        int timeout_ms, char *err, size_t errlen);
+/* offsets_for_times: replaces each element's offset (a time in ms) by the
+ * first offset at or after it, -1 when there is none. Returns 0, or -1 with
+ * err set when the broker did not answer. */
+int ds_group_offsets_for_times(ds_group *g, rd_kafka_topic_partition_list_t *times, int timeout_ms, char *err,
+                               size_t errlen);
+/* Reads, for each element of at whose offset is >= 0 (or
+ * RD_KAFKA_OFFSET_BEGINNING), the first message at or after that offset with
+ * a short-lived consumer of its own (assign(), no group, no commit;
+ * isolation.level as configured, read_committed by default) and stores in
+ * ts[i] its timestamp (ms), DS_PEEK_END when the fetch reached the
+ * partition's end first (on a transactional topic: only commit markers or
+ * aborted data were left), or DS_PEEK_UNKNOWN. Elements with other offsets
+ * get DS_PEEK_UNKNOWN. Waits at most timeout_ms in all. Returns 0 or -1. */
+int ds_group_peek(const ds_config *cfg, const rd_kafka_topic_partition_list_t *at, int64_t *ts, int timeout_ms,
+                  char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,453 @@
+/* `dealstream lag`: consumer lag of any group, with a windowed status. */
+#include "lag.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "group.h"
+#include "util.h"
+
+/* How long one observation may wait for each kind of answer. */
+#define LAG_TIMEOUT_MS 10000
+#define LAG_PEEK_TIMEOUT_MS 5000
+
+/* ---- status rules (pure) ------------------------------------------------ */
+
+void ds_lag_track_init(ds_lag_track *t, int window)
+{
+    memset(t, 0, sizeof *t);
+    t->window = window < 1 ? 1 : window > DS_LAG_WINDOW_MAX ? DS_LAG_WINDOW_MAX : window;
+}
+
+void ds_lag_track_add(ds_lag_track *t, ds_lag_obs o)
+{
+    if (t->n == 0 || t->obs[t->n - 1].committed != o.committed)
+        t->since_ms = o.ts_ms;
+    if (t->n == t->window) {
+        memmove(t->obs, t->obs + 1, sizeof t->obs[0] * (size_t)(t->n - 1));
+        t->n--;
+    }
+    t->obs[t->n++] = o;
+}
+
+ds_lag_status ds_lag_track_status(const ds_lag_track *t)
+{
+    const ds_lag_obs *o = t->obs;
+    int n = t->n;
+    for (int i = 1; i < n; i++)
+        if (o[i - 1].committed >= 0 && o[i].committed >= 0 && o[i].committed < o[i - 1].committed)
+            return DS_LAG_REWIND;
+    if (n < 2 || n < t->window)
+        return DS_LAG_OK;
+    if (o[n - 1].lag > 0 && t->since_ms < o[0].ts_ms)
+        return DS_LAG_STOP;
+    int same = 1, lagging = 1, growing = 1;
+    for (int i = 0; i < n; i++) {
+        lagging &= o[i].lag > 0;
+        if (i > 0) {
+            same &= o[i].committed == o[0].committed;
+            growing &= o[i].lag > o[i - 1].lag;
+        }
+    }
+    if (same && lagging)
+        return DS_LAG_STALL;
+    if (growing)
+        return DS_LAG_WARN;
+    return DS_LAG_OK;
+}
+
+ds_lag_status ds_lag_combine(const ds_lag_status *st, size_t n)
+{
+    ds_lag_status out = DS_LAG_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (st[i] == DS_LAG_STALL || st[i] == DS_LAG_STOP || st[i] == DS_LAG_REWIND || st[i] == DS_LAG_ERR)
+            return DS_LAG_ERR;
+        if (st[i] == DS_LAG_WARN)
+            out = DS_LAG_WARN;
+    }
+    return out;
+}
+
+const char *ds_lag_status_name(ds_lag_status s)
+{
+    switch (s) {
+    case DS_LAG_OK:
+        return "OK";
+    case DS_LAG_WARN:
+        return "WARN";
+    case DS_LAG_STALL:
+        return "STALL";
+    case DS_LAG_STOP:
+        return "STOP";
+    case DS_LAG_REWIND:
+        return "REWIND";
+    case DS_LAG_ERR:
+        return "ERR";
+    }
+    return "?";
+}
+
+int ds_lag_exit_code(ds_lag_status s)
+{
+    return s == DS_LAG_OK ? 0 : s == DS_LAG_WARN ? DS_LAG_EXIT_WARN : DS_LAG_EXIT_ERR;
+}
+
+/* ---- observation ---------------------------------------------------------- */
+
+struct ds_lag {
+    const ds_config *cfg;
+    ds_group *g;
+    ds_lag_part *parts;
+    size_t nparts;
+    int window;
+    int nobs;        /* observations taken so far */
+    int64_t time_ms; /* of the last observation */
+};
+
+void ds_lag_destroy(ds_lag *lag)
+{
+    if (!lag)
+        return;
+    for (size_t i = 0; i < lag->nparts; i++)
+        free(lag->parts[i].topic);
+    free(lag->parts);
+    ds_group_destroy(lag->g);
+    free(lag);
+}
+
+ds_lag *ds_lag_new(const ds_config *cfg, const char *group, const char *topics, int window, char *err,
+                   size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *list = NULL;
+    ds_lag *lag = calloc(1, sizeof *lag);
+    if (!lag) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    lag->cfg = cfg;
+    lag->window = window;
+    if (!(lag->g = ds_group_new(cfg, group, err, errlen)))
+        goto err;
+    if (topics) {
+        list = ds_group_topic_partitions(lag->g, topics, 0, LAG_TIMEOUT_MS, err, errlen);
+    } else {
+        list = ds_group_list(lag->g, LAG_TIMEOUT_MS, err, errlen);
+        if (list && list->cnt == 0) {
+            snprintf(err, errlen,
+                     "the broker listed no committed offsets for group %s: either it has none, or the broker "
+                     "cannot list a group's offsets without topics (the embedded broker cannot); give --topic T",
+                     group);
+            goto err;
+        }
+    }
+    if (!list)
+        goto err;
+    rd_kafka_topic_partition_list_sort(list, NULL, NULL); /* topic, then partition */
+    lag->parts = calloc((size_t)list->cnt, sizeof *lag->parts);
+    if (!lag->parts) {
+        snprintf(err, errlen, "out of memory");
+        goto err;
+    }
+    for (int i = 0; i < list->cnt; i++) {
+        ds_lag_part *p = &lag->parts[lag->nparts++];
+        if (!(p->topic = strdup(list->elems[i].topic))) {
+            snprintf(err, errlen, "out of memory");
+            goto err;
+        }
+        p->partition = list->elems[i].partition;
+        p->committed = DS_LAG_NONE;
+        p->time_lag_ms = -1;
+        ds_lag_track_init(&p->track, window);
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return lag;
+err:
+    if (list)
+        rd_kafka_topic_partition_list_destroy(list);
+    ds_lag_destroy(lag);
+    return NULL;
+}
+
+int ds_lag_observe(ds_lag *lag, char *err, size_t errlen)
+{
+    size_t n = lag->nparts;
+    int rc = -1;
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)n);
+    rd_kafka_topic_partition_list_t *at = rd_kafka_topic_partition_list_new((int)n);
+    int64_t *lo = calloc(n, sizeof *lo), *hi = calloc(n, sizeof *hi), *ts = calloc(n, sizeof *ts);
+    if (!lo || !hi || !ts) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(list, lag->parts[i].topic, lag->parts[i].partition);
+    /* committed first, then the log end: a commit racing the look-up then
+     * shows as lag, never as a negative lag */
+    if (ds_group_committed(lag->g, list, LAG_TIMEOUT_MS, err, errlen))
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (ds_group_watermarks(lag->g, lag->parts[i].topic, lag->parts[i].partition, &lo[i], &hi[i],
+                                LAG_TIMEOUT_MS, err, errlen))
+            goto out;
+    /* the oldest unconsumed message of every partition that lags */
+    for (size_t i = 0; i < n; i++) {
+        int64_t c = list->elems[i].offset;
+        int64_t end_lag = c >= 0 ? hi[i] - c : hi[i] - lo[i];
+        rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(at, lag->parts[i].topic,
+                                                                           lag->parts[i].partition);
+        tp->offset = end_lag <= 0 ? RD_KAFKA_OFFSET_INVALID : c >= 0 ? c : RD_KAFKA_OFFSET_BEGINNING;
+    }
+    if (ds_group_peek(lag->cfg, at, ts, LAG_PEEK_TIMEOUT_MS, err, errlen))
+        goto out;
+    int64_t now = ds_now_ms();
+    for (size_t i = 0; i < n; i++) {
+        ds_lag_part *p = &lag->parts[i];
+        int64_t c = list->elems[i].offset;
+        p->committed = c >= 0 ? c : DS_LAG_NONE;
+        p->log_start = lo[i];
+        p->log_end = hi[i];
+        p->lag = c >= 0 ? hi[i] - c : hi[i] - lo[i];
+        if (p->lag < 0)
+            p->lag = 0;
+        if (p->lag == 0 || ts[i] == DS_PEEK_END) {
+            /* nothing left but transaction markers or aborted data */
+            p->lag = 0;
+            p->time_lag_ms = 0;
+        } else {
+            p->time_lag_ms = ts[i] >= 0 ? (now > ts[i] ? now - ts[i] : 0) : -1;
+        }
+        ds_lag_track_add(&p->track, (ds_lag_obs){.ts_ms = now, .committed = p->committed, .lag = p->lag});
+        p->status = ds_lag_track_status(&p->track);
+    }
+    lag->time_ms = now;
+    lag->nobs++;
+    rc = 0;
+out:
+    free(lo);
+    free(hi);
+    free(ts);
+    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_topic_partition_list_destroy(at);
+    return rc;
+}
+
+const ds_lag_part *ds_lag_parts(const ds_lag *lag, size_t *n)
+{
+    *n = lag->nparts;
+    return lag->parts;
+}
+
+/* Status of the partitions [from, to). */
+static ds_lag_status combine_range(const ds_lag *lag, size_t from, size_t to)
+{
+    ds_lag_status out = DS_LAG_OK;
+    for (size_t i = from; i < to; i++) {
+        ds_lag_status s = ds_lag_combine(&lag->parts[i].status, 1);
+        if (s == DS_LAG_ERR)
+            return s;
+        if (s == DS_LAG_WARN)
+            out = s;
+    }
+    return out;
+}
+
+ds_lag_status ds_lag_group_status(const ds_lag *lag) { return combine_range(lag, 0, lag->nparts); }
+
+/* The end of the run of partitions of the topic that starts at i. */
+static size_t topic_end(const ds_lag *lag, size_t i)
+{
+    size_t j = i + 1;
+    while (j < lag->nparts && strcmp(lag->parts[j].topic, lag->parts[i].topic) == 0)
+        j++;
+    return j;
+}
+
+static void totals(const ds_lag *lag, size_t from, size_t to, int64_t *sum, int64_t *tmax)
+{
+    *sum = 0;
+    *tmax = 0;
+    for (size_t i = from; i < to; i++) {
+        *sum += lag->parts[i].lag;
+        if (lag->parts[i].time_lag_ms < 0)
+            *tmax = -1; /* one unknown makes the maximum unknown */
+        else if (*tmax >= 0 && lag->parts[i].time_lag_ms > *tmax)
+            *tmax = lag->parts[i].time_lag_ms;
+    }
+}
+
+static void format_time(int64_t ms, char *out, size_t cap)
+{
+    if (ms < 0) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    int64_t s = ms / 1000;
+    if (s < 60)
+        snprintf(out, cap, "%.1fs", (double)ms / 1000.0);
+    else if (s < 3600)
+        snprintf(out, cap, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
+    else if (s < 86400)
+        snprintf(out, cap, "%" PRId64 "h%02" PRId64 "m", s / 3600, s % 3600 / 60);
+    else
+        snprintf(out, cap, "%" PRId64 "d%02" PRId64 "h", s / 86400, s % 86400 / 3600);
+}
+
+static void format_iso(int64_t ms, char *out, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+json_t *ds_lag_json(const ds_lag *lag)
+{
+    char iso[64];
+    format_iso(lag->time_ms, iso, sizeof iso);
+    int64_t sum, tmax;
+    totals(lag, 0, lag->nparts, &sum, &tmax);
+    json_t *o = json_object();
+    json_object_set_new(o, "time", json_string(iso));
+    json_object_set_new(o, "group", json_string(ds_group_name(lag->g)));
+    json_object_set_new(o, "status", json_string(ds_lag_status_name(ds_lag_group_status(lag))));
+    json_object_set_new(o, "window", json_integer(lag->window));
+    json_object_set_new(o, "observations", json_integer(lag->nobs < lag->window ? lag->nobs : lag->window));
+    json_object_set_new(o, "lag", json_integer(sum));
+    json_object_set_new(o, "time_lag_ms", tmax >= 0 ? json_integer(tmax) : json_null());
+    json_t *topics = json_array();
+    for (size_t i = 0; i < lag->nparts;) {
+        size_t end = topic_end(lag, i);
+        totals(lag, i, end, &sum, &tmax);
+        json_t *t = json_object();
+        json_object_set_new(t, "topic", json_string(lag->parts[i].topic));
+        json_object_set_new(t, "status", json_string(ds_lag_status_name(combine_range(lag, i, end))));
+        json_object_set_new(t, "lag", json_integer(sum));
+        json_object_set_new(t, "time_lag_ms", tmax >= 0 ? json_integer(tmax) : json_null());
+        json_t *parts = json_array();
+        for (; i < end; i++) {
+            const ds_lag_part *p = &lag->parts[i];
+            json_t *j = json_object();
+            json_object_set_new(j, "partition", json_integer(p->partition));
+            json_object_set_new(j, "committed", p->committed >= 0 ? json_integer(p->committed) : json_null());
+            json_object_set_new(j, "log_start", json_integer(p->log_start));
+            json_object_set_new(j, "log_end", json_integer(p->log_end));
+            json_object_set_new(j, "lag", json_integer(p->lag));
+            json_object_set_new(j, "time_lag_ms", p->time_lag_ms >= 0 ? json_integer(p->time_lag_ms) : json_null());
+            json_object_set_new(j, "status", json_string(ds_lag_status_name(p->status)));
+            json_array_append_new(parts, j);
+        }
+        json_object_set_new(t, "partitions", parts);
+        json_array_append_new(topics, t);
+    }
+    json_object_set_new(o, "topics", topics);
+    return o;
+}
+
+void ds_lag_print(const ds_lag *lag, FILE *out)
+{
+    char iso[64], tl[32];
+    format_iso(lag->time_ms, iso, sizeof iso);
+    int w = lag->window, nobs = lag->nobs < w ? lag->nobs : w;
+    fprintf(out, "group %s at %s: %s (window %d of %d observations)\n", ds_group_name(lag->g), iso,
+            ds_lag_status_name(ds_lag_group_status(lag)), nobs, w);
+    fprintf(out, "%-24s %9s %12s %12s %12s %10s %9s %s\n", "TOPIC", "PARTITION", "COMMITTED", "LOG-START",
+            "LOG-END", "LAG", "TIME-LAG", "STATUS");
+    int64_t sum, tmax;
+    for (size_t i = 0; i < lag->nparts;) {
+        size_t end = topic_end(lag, i);
+        const char *topic = lag->parts[i].topic;
+        size_t from = i;
+        for (; i < end; i++) {
+            const ds_lag_part *p = &lag->parts[i];
+            char c[24];
+            if (p->committed >= 0)
+                snprintf(c, sizeof c, "%" PRId64, p->committed);
+            else
+                snprintf(c, sizeof c, "-");
+            format_time(p->time_lag_ms, tl, sizeof tl);
+            fprintf(out, "%-24s %9d %12s %12" PRId64 " %12" PRId64 " %10" PRId64 " %9s %s\n", p->topic,
+                    (int)p->partition, c, p->log_start, p->log_end, p->lag, tl, ds_lag_status_name(p->status));
+        }
+        totals(lag, from, end, &sum, &tmax);
+        format_time(tmax, tl, sizeof tl);
+        fprintf(out, "%-24s %9s %12s %12s %12s %10" PRId64 " %9s %s\n", topic, "total", "", "", "", sum, tl,
+                ds_lag_status_name(combine_range(lag, from, end)));
+    }
+    totals(lag, 0, lag->nparts, &sum, &tmax);
+    format_time(tmax, tl, sizeof tl);
+    fprintf(out, "%-24s %9s %12s %12s %12s %10" PRId64 " %9s %s\n", "(group)", "total", "", "", "", sum, tl,
+            ds_lag_status_name(ds_lag_group_status(lag)));
+}
+
+/* ---- the command ---------------------------------------------------------- */
+
+static volatile sig_atomic_t lag_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    lag_stop = 1;
+}
+
+int ds_cmd_lag(ds_config *cfg)
+{
+    if (!cfg->group) {
+        fprintf(stderr, "dealstream lag: no group: give --group G\n");
+        return 2;
+    }
+    if (cfg->lag_window < 2 || cfg->lag_window > DS_LAG_WINDOW_MAX) {
+        fprintf(stderr, "dealstream lag: --window must be 2..%d\n", DS_LAG_WINDOW_MAX);
+        return 2;
+    }
+    char err[1024] = "";
+    ds_lag *lag = ds_lag_new(cfg, cfg->group, cfg->topic, (int)cfg->lag_window, err, sizeof err);
+    if (!lag) {
+        fprintf(stderr, "dealstream lag: %s\n", err);
+        return 1;
+    }
+    lag_stop = 0;
+    void (*old_int)(int) = signal(SIGINT, on_signal);
+    void (*old_term)(int) = signal(SIGTERM, on_signal);
+    int rc = 1;
+    long evals = 0;
+    for (;;) {
+        if (ds_lag_observe(lag, err, sizeof err)) {
+            fprintf(stderr, "dealstream lag: %s\n", err);
+            rc = 1;
+            break;
+        }
+        evals++;
+        if (cfg->json) {
+            json_t *o = ds_lag_json(lag);
+            char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            if (s)
+                puts(s);
+            free(s);
+            json_decref(o);
+        } else {
+            ds_lag_print(lag, stdout);
+            if (cfg->lag_watch > 0)
+                putchar('\n');
+        }
+        fflush(stdout);
+        rc = ds_lag_exit_code(ds_lag_group_status(lag));
+        if (cfg->lag_watch <= 0 || lag_stop || (cfg->count > 0 && evals >= cfg->count))
+            break;
+        /* a blocking command, not an event loop: sleep, woken by the signals */
+        struct timespec ts = {.tv_sec = cfg->lag_watch, .tv_nsec = 0};
+        while (!lag_stop && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+            ;
+        if (lag_stop)
+            break;
+    }
+    signal(SIGINT, old_int);
+    signal(SIGTERM, old_term);
+    ds_lag_destroy(lag);
+    return rc;
+}

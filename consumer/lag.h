@@ -1,0 +1,120 @@
+/* lag.h: consumer lag of any group, and its status over a sliding window.
+ *
+ * One observation reads, per partition, the group's committed offset
+ * (OffsetFetch, without joining the group), the log start and end offsets,
+ * and the timestamp of the oldest unconsumed message (the message at the
+ * committed offset). From them:
+ *   offset lag = log end - committed (no commit: log end - log start);
+ *   time lag   = now - timestamp of the message at the committed offset
+ *                (0 when the offset lag is 0).
+ * When the fetch at the committed offset reaches the partition's end without
+ * a message, what lies between committed and end is transaction markers (or
+ * aborted data): the partition is caught up and both lags are 0.
+ *
+ * Status rules, per partition, over the last `window` observations (oldest
+ * first; a window is full when it holds `window` observations). They are
+ * checked in this order and the first that holds wins:
+ *   REWIND  the committed offset moved backwards between two observations of
+ *           the window;
+ *   STOP    the window is full, lag > 0 in its last observation, and the
+ *           committed offset has not changed for longer than the window's
+ *           time span (last minus first observation time): it already had
+ *           its current value in the observation before the window;
+ *   STALL   the window is full, the committed offset is the same in every
+ *           observation of it, and lag > 0 in every one;
+ *   WARN    the window is full and the lag grew at every step;
+ *   OK      anything else (a single observation is always OK).
+ * The group (and each topic) is ERR when any partition is STALL, STOP or
+ * REWIND, else WARN when any is WARN, else OK.
+ *
+ * OffsetFetch carries no commit time, so "no commits" is inferred from an
+ * unchanged committed offset: STOP cannot tell a consumer that stopped
+ * committing from one that keeps committing the same offset, as Burrow can.
+ * @locality: one thread per ds_lag. */
+#ifndef DS_LAG_H
+#define DS_LAG_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+
+typedef enum {
+    DS_LAG_OK,
+    DS_LAG_WARN,
+    DS_LAG_STALL,
+    DS_LAG_STOP,
+    DS_LAG_REWIND,
+    DS_LAG_ERR, /* a group or topic only */
+} ds_lag_status;
+
+/* Exit codes of `dealstream lag`: 0 OK, 1 failure, 2 usage error, and: */
+#define DS_LAG_EXIT_WARN 3
+#define DS_LAG_EXIT_ERR 4
+
+#define DS_LAG_WINDOW_MAX 64
+#define DS_LAG_NONE (-1) /* no committed offset */
+
+typedef struct ds_lag_obs {
+    int64_t ts_ms;     /* when it was observed (wall clock) */
+    int64_t committed; /* DS_LAG_NONE when the group has none */
+    int64_t lag;       /* offset lag */
+} ds_lag_obs;
+
+/* The observations of one partition: the last `window` of them, and the
+ * time the committed offset was first seen with its current value. */
+typedef struct ds_lag_track {
+    ds_lag_obs obs[DS_LAG_WINDOW_MAX];
+    int n;
+    int window;
+    int64_t since_ms;
+} ds_lag_track;
+
+void ds_lag_track_init(ds_lag_track *t, int window); /* window clamped to 1..DS_LAG_WINDOW_MAX */
+void ds_lag_track_add(ds_lag_track *t, ds_lag_obs o);
+/* The status rules above; pure. */
+ds_lag_status ds_lag_track_status(const ds_lag_track *t);
+/* ERR, WARN or OK of a set of partition statuses; pure. */
+ds_lag_status ds_lag_combine(const ds_lag_status *st, size_t n);
+const char *ds_lag_status_name(ds_lag_status s);
+/* 0, DS_LAG_EXIT_WARN or DS_LAG_EXIT_ERR. */
+int ds_lag_exit_code(ds_lag_status s);
+
+typedef struct ds_lag_part {
+    char *topic;
+    int32_t partition;
+    int64_t committed; /* DS_LAG_NONE when none */
+    int64_t log_start, log_end;
+    int64_t lag;
+    int64_t time_lag_ms; /* -1 when unknown */
+    ds_lag_status status;
+    ds_lag_track track;
+} ds_lag_part;
+
+typedef struct ds_lag ds_lag;
+
+/* Monitors group on topics ("T1,T2"; NULL: every partition the group has
+ * committed offsets for, which needs a broker that lists them). Returns NULL
+ * with err set on failure. */
+ds_lag *ds_lag_new(const ds_config *cfg, const char *group, const char *topics, int window, char *err,
+                   size_t errlen);
+void ds_lag_destroy(ds_lag *lag); /* accepts NULL */
+/* Takes one observation of every partition and updates the statuses.
+ * Returns 0, or -1 with err set (the previous figures are kept). */
+int ds_lag_observe(ds_lag *lag, char *err, size_t errlen);
+const ds_lag_part *ds_lag_parts(const ds_lag *lag, size_t *n);
+ds_lag_status ds_lag_group_status(const ds_lag *lag);
+/* The last observation as one JSON object:
+ * {"time", "group", "status", "window", "observations", "lag", "time_lag_ms",
+ *  "topics": [{"topic", "status", "lag", "time_lag_ms",
+ *              "partitions": [{"partition", "committed", "log_start",
+ *                              "log_end", "lag", "time_lag_ms", "status"}]}]}
+ * committed and time_lag_ms are null when unknown; totals: lags summed,
+ * time lags the maximum. New reference. */
+json_t *ds_lag_json(const ds_lag *lag);
+/* The last observation as a table. */
+void ds_lag_print(const ds_lag *lag, FILE *out);
+
+#endif

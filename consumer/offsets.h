@@ -1,0 +1,68 @@
+/* offsets.h: `dealstream offsets reset`, as kafka-consumer-groups
+ * --reset-offsets: plans new committed offsets for a group and, with
+ * execute, commits them.
+ *
+ * The group must have no active members: their own commits would overwrite
+ * the reset, and Kafka refuses commits from outside a live generation. When
+ * the broker cannot describe the group (the embedded broker has no
+ * DescribeGroups) membership is unknown, and executing needs force. */
+#ifndef DS_OFFSETS_H
+#define DS_OFFSETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+
+/* ds_offsets_reset() results besides 0 and -1 (other failure): */
+#define DS_OFFSETS_EACTIVE (-2)    /* the group has active members */
+#define DS_OFFSETS_EUNCHECKED (-3) /* membership unknown and no force */
+#define DS_OFFSETS_ETIME (-4)      /* the broker did not answer a timestamp look-up */
+
+typedef enum {
+    DS_RESET_EARLIEST,
+    DS_RESET_LATEST,
+    DS_RESET_DATETIME, /* value: ms since the epoch */
+    DS_RESET_OFFSET,   /* value: the offset */
+    DS_RESET_SHIFT,    /* value: signed shift */
+} ds_reset_to;
+
+typedef struct ds_reset_spec {
+    ds_reset_to to;
+    int64_t value;
+    const char *topic; /* "T" or "T:P,P..."; NULL: the group's committed partitions */
+    int execute;       /* 0: dry run */
+    int force;
+    int timeout_ms; /* per request; 0: 10 s */
+} ds_reset_spec;
+
+typedef struct ds_reset_row {
+    char *topic;
+    int32_t partition;
+    int64_t current; /* -1 when the group has no committed offset */
+    int64_t target;
+    int64_t log_start, log_end;
+} ds_reset_row;
+
+typedef struct ds_reset_plan {
+    ds_reset_row *rows;
+    size_t n;
+    int members;  /* active members, or -1 when the broker could not tell */
+    int executed; /* the new offsets were committed */
+} ds_reset_plan;
+
+/* Plans the reset of group's offsets and, when spec->execute, commits it.
+ * plan is filled whenever the plan could be made (also on EACTIVE and
+ * EUNCHECKED); free it with ds_reset_plan_free. Returns 0, -1,
+ * DS_OFFSETS_EACTIVE, DS_OFFSETS_EUNCHECKED or DS_OFFSETS_ETIME, with err set
+ * on failure. */
+int ds_offsets_reset(const ds_config *cfg, const char *group, const ds_reset_spec *spec, ds_reset_plan *plan,
+                     char *err, size_t errlen);
+void ds_reset_plan_free(ds_reset_plan *plan);
+void ds_reset_plan_print(const ds_reset_plan *plan, FILE *out);
+/* Parses YYYY-MM-DDTHH:MM:SS[.sss][Z|+hh:mm|-hh:mm] (UTC without a zone; a
+ * space may replace the T) into ms since the epoch. Returns 0 or -1. */
+int ds_parse_datetime(const char *s, int64_t *ms);
+
+#endif
