@@ -257,6 +257,9 @@ if binary and os.path.isfile(binary) and shutil.which("objdump") and shutil.whic
     for lib in needed:
         if re.match(r"lib(c|m|pthread|dl|rt)\.so", lib) or lib.startswith("ld-linux"):
             continue  # libc6, in every image
+        if re.match(r"lib(asan|ubsan|lsan|tsan)\.so", lib):
+            print(f"skip: {lib}: a sanitizer build; the image builds without sanitizers")
+            continue
         owner = None
         for d in ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"):
             p = os.path.join(d, lib)
