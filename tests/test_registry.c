@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <uv.h>
 
 #include "broker.h"
 #include "codec.h"
@@ -438,6 +439,92 @@ static void test_codec_glue(void **state)
     ds_codec_destroy(codec);
 }
 
+/* ---- on an event loop ------------------------------------------------------ */
+
+/* The way an event loop uses the client: look up without blocking, and let
+ * on_ready wake the loop through a uv_async_t. While the registry is down the
+ * loop keeps turning (a 10 ms timer keeps firing); when it comes back the
+ * async callback finds the schema. */
+typedef struct loop_ctx {
+    uv_loop_t loop;
+    uv_async_t async;
+    uv_timer_t timer;
+    ds_registry *reg;
+    srv *s;
+    int ticks, asyncs, found, restarted;
+} loop_ctx;
+
+static void on_loop_ready(void *opaque) { uv_async_send(&((loop_ctx *)opaque)->async); }
+
+static void loop_close(loop_ctx *c)
+{
+    uv_close((uv_handle_t *)&c->async, NULL);
+    uv_close((uv_handle_t *)&c->timer, NULL);
+}
+
+static void on_async(uv_async_t *a)
+{
+    loop_ctx *c = a->data;
+    c->asyncs++;
+    char *schema = NULL;
+    if (ds_registry_schema(c->reg, 1, &schema) == 0) {
+        c->found = strcmp(schema, ds_schema_json[DS_SCHEMA_ARTICLE]) == 0;
+        free(schema);
+        loop_close(c);
+    }
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    loop_ctx *c = t->data;
+    c->ticks++;
+    if (c->ticks == 30 && !c->restarted) {
+        /* 300 ms of outage, the loop never stalled: bring the registry back */
+        srv_start(c->s);
+        c->restarted = 1;
+    }
+    if (c->ticks > 1000) {
+        /* 10 s: give up (the asserts below fail); stop the worker first so
+         * that on_ready cannot touch the closed async handle */
+        ds_registry_destroy(c->reg);
+        c->reg = NULL;
+        loop_close(c);
+    }
+}
+
+static void test_event_loop(void **state)
+{
+    (void)state;
+    srv *s = srv_new();
+    s->schemas[s->nschemas++] = strdup(ds_schema_json[DS_SCHEMA_ARTICLE]);
+    srv_stop(s);
+    loop_ctx c = {.s = s};
+    assert_int_equal(uv_loop_init(&c.loop), 0);
+    assert_int_equal(uv_async_init(&c.loop, &c.async, on_async), 0);
+    assert_int_equal(uv_timer_init(&c.loop, &c.timer), 0);
+    c.async.data = c.timer.data = &c;
+    char url[64], err[256];
+    srv_url(s, url, sizeof url);
+    ds_registry_conf conf = {.url = url, .backoff_min_ms = 20, .backoff_max_ms = 50, .on_ready = on_loop_ready,
+                             .opaque = &c};
+    c.reg = ds_registry_new(&conf, err, sizeof err);
+    assert_non_null(c.reg);
+    char *schema = NULL;
+    int64_t t0 = ds_mono_ms();
+    assert_int_equal(ds_registry_schema(c.reg, 1, &schema), DS_REG_EPENDING);
+    assert_true(ds_mono_ms() - t0 < 50); /* asking does not wait for the network */
+    assert_int_equal(uv_timer_start(&c.timer, on_tick, 10, 10), 0);
+    assert_int_equal(uv_run(&c.loop, UV_RUN_DEFAULT), 0);
+    assert_int_equal(c.found, 1);
+    assert_non_null(c.reg);
+    assert_int_equal(c.asyncs, 1);
+    assert_true(c.ticks >= 30);
+    assert_true(ds_registry_requests(c.reg) >= 3); /* retried during the outage */
+    assert_int_equal(uv_loop_close(&c.loop), 0);
+    ds_registry_destroy(c.reg);
+    srv_free(s);
+}
+
 /* ---- produce and consume with the registry -------------------------------- */
 
 static int collect(void *opaque, json_t *rec, const rd_kafka_message_t *rkm)
@@ -521,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_down_then_up),
         cmocka_unit_test(test_auth_and_rejection),
         cmocka_unit_test(test_codec_glue),
+        cmocka_unit_test(test_event_loop),
         cmocka_unit_test(test_produce_consume_confluent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
