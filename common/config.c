@@ -55,6 +55,10 @@ static const opt options[] = {
      "Directory of the catalog (countries, companies, systems, rates, reference contracts)."},
     {"commit-interval-ms", 0, "commit.interval.ms", OPT_INT, O(commit_interval_ms), "100", NULL,
      DS_CMD_RUN | DS_CMD_DEMO, "Longest time a batch stays open before its outputs are flushed and offsets committed."},
+    {"guarantee", 0, "processing.guarantee", OPT_STR, O(guarantee), "exactly-once", "exactly-once|at-least-once",
+     DS_CMD_RUN | DS_CMD_DEMO,
+     "exactly-once: outputs and consumed offsets commit in one Kafka transaction per batch; at-least-once: "
+     "idempotent producer, offsets committed after delivery."},
     {"max-message-bytes", 0, "max.message.bytes", OPT_INT, O(max_message_bytes), "1048576", NULL,
      DS_CMD_RUN | DS_CMD_DEMO, "Inputs larger than this are dead-lettered."},
     {"partitions", 'p', "broker.partitions", OPT_INT, O(partitions), "4", NULL,

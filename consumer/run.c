@@ -22,21 +22,41 @@
 #define SHUTDOWN_FLUSH_MS 10000
 #define METADATA_MS 10000
 #define RESTORE_TIMEOUT_MS 300000      /* below max.poll.interval.ms, whose default is 300 s */
+/* Each blocking transactional call is made with this timeout from a timer
+ * and resumed (or retried) on the next firing, so the loop's other work
+ * (signals, delivery reports) waits at most this long. */
+#define TXN_SLICE_MS 50
+#define TXN_RETRY_MS 20
+#define TXN_INIT_MS 60000               /* give up on init_transactions after this */
+
+/* Where the transaction of exactly-once processing stands. */
+typedef enum {
+    TXN_OFF,    /* at-least-once: no transactions */
+    TXN_INIT,   /* init_transactions not yet done: intake paused */
+    TXN_IDLE,   /* ready; begins with the next output */
+    TXN_OPEN,   /* begun: outputs and dead letters go into it */
+    TXN_COMMIT, /* batch closed: sending its offsets and committing (intake paused) */
+    TXN_ABORT,  /* aborting (intake paused); then rewind and restore */
+    TXN_FATAL,  /* the producer cannot continue (fenced, ...) */
+} txn_state;
 
 /* A batch: consumed offsets that may be committed once every output the
  * batch caused has been delivered. Batches commit in order. */
 typedef struct batch {
     struct batch *next;
     rd_kafka_topic_partition_list_t *offsets; /* next offset to read, per partition */
-    size_t pending;                           /* outputs queued, not yet delivered */
+    rd_kafka_topic_partition_list_t *start;   /* first offset read in this batch, per partition */
+    size_t pending;                           /* outputs queued, not yet delivered (at-least-once) */
     size_t nmsgs;
+    size_t outputs;                           /* records queued for this batch */
+    int64_t opened_ms;
     int closed;
 } batch;
 
 typedef struct runner {
     uv_loop_t loop;
     uv_poll_t cpoll, ppoll;
-    uv_timer_t tick, kick;
+    uv_timer_t tick, kick, txn_timer;
     uv_signal_t sigint, sigterm;
     int cpipe[2], ppipe[2];
     rd_kafka_t *consumer, *producer;
@@ -58,19 +78,56 @@ typedef struct runner {
     int64_t *consumed_next;   /* per assigned mentions partition: next offset to resolve */
     int64_t *committed_seen;  /* per mentions partition: the group's committed offset, as last read */
     avro_value_t sval;        /* reused StateRecord */
+    /* exactly-once */
+    txn_state txn;
+    int offsets_sent;         /* of the batch being committed */
+    int in_txn_call;          /* inside txn_step (callbacks must not re-enter it) */
+    int64_t txn_init_deadline;
+    /* backpressure: input partitions paused while the producer queue is
+     * above its high mark, resumed below its low mark */
+    int paused;
+    int outq_high, outq_low;
     ds_buf obuf;              /* reused encoding of a mention or state record */
 } runner;
 
 /* ---- batches and commits ------------------------------------------------ */
 
+static void txn_fatal(runner *r, const char *call, rd_kafka_error_t *error);
+
+/* Begins a transaction unless one is open. Returns 0, or -1 after marking
+ * the run failed. */
+static int ensure_txn(runner *r)
+{
+    if (r->txn == TXN_OFF || r->txn == TXN_OPEN)
+        return 0;
+    if (r->txn != TXN_IDLE) {
+        ds_error("run", "internal: output while the transaction is %d", (int)r->txn);
+        r->exit_code = 1;
+        return -1;
+    }
+    rd_kafka_error_t *error = rd_kafka_begin_transaction(r->producer);
+    if (error) {
+        txn_fatal(r, "begin_transaction", error);
+        return -1;
+    }
+    r->txn = TXN_OPEN;
+    return 0;
+}
+
+/* The open batch, or a new one (in a new transaction under exactly-once).
+ * NULL when out of memory or no transaction could begin. */
 static batch *open_batch(runner *r)
 {
     if (r->tail && !r->tail->closed)
         return r->tail;
+    if (ensure_txn(r))
+        return NULL;
     batch *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->offsets = rd_kafka_topic_partition_list_new(8);
+    b->start = rd_kafka_topic_partition_list_new(8);
+    b->opened_ms = ds_mono_ms();
     if (r->tail)
         r->tail->next = b;
     else
@@ -81,19 +138,40 @@ static batch *open_batch(runner *r)
 
 static void close_batch(runner *r)
 {
-    if (r->tail && !r->tail->closed && r->tail->nmsgs > 0)
+    if (r->tail && !r->tail->closed && (r->tail->nmsgs > 0 || r->tail->outputs > 0))
         r->tail->closed = 1;
 }
 
 static void free_batch(batch *b)
 {
     rd_kafka_topic_partition_list_destroy(b->offsets);
+    rd_kafka_topic_partition_list_destroy(b->start);
     free(b);
 }
+
+/* The delivery-report opaque of an output of b. Under exactly-once the
+ * transaction, not the delivery reports, decides when a batch is done, and
+ * an aborted batch is freed while reports of its purged messages may still
+ * be queued: they carry no pointer. */
+static void *output_of(runner *r, batch *b)
+{
+    b->outputs++;
+    if (r->txn != TXN_OFF)
+        return NULL;
+    b->pending++;
+    return b;
+}
+
+static void txn_step(runner *r);
+static void txn_arm(runner *r, uint64_t ms);
 
 /* Commits finished batches at the head, in order. */
 static void try_commit(runner *r)
 {
+    if (r->txn != TXN_OFF) {
+        txn_step(r);
+        return;
+    }
     while (r->head && r->head->closed && r->head->pending == 0 && r->exit_code == 0) {
         batch *b = r->head;
         if (b->offsets->cnt > 0) {
@@ -114,6 +192,8 @@ static void try_commit(runner *r)
 
 static int all_done(runner *r)
 {
+    if (r->txn != TXN_OFF && r->txn != TXN_IDLE)
+        return 0;
     for (batch *b = r->head; b; b = b->next)
         if (b->nmsgs > 0 || b->pending > 0)
             return 0;
@@ -129,6 +209,13 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
     batch *b = rkm->_private;
     if (b && b->pending > 0)
         b->pending--;
+    if (rkm->err && r->txn != TXN_OFF) {
+        /* the transaction fails to commit and is aborted: the batch is redone */
+        r->st.delivery_failures++;
+        ds_warn("run", "delivery to %s [%" PRId32 "] failed: %s; the transaction will be aborted",
+                rd_kafka_topic_name(rkm->rkt), rkm->partition, rd_kafka_err2str(rkm->err));
+        return;
+    }
     if (rkm->err) {
         r->st.delivery_failures++;
         ds_error("run", "delivery to %s [%" PRId32 "] failed: %s; stopping without committing the batch",
@@ -152,19 +239,17 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
 static int emit(void *opaque, const char *key, const void *val, size_t len)
 {
     runner *r = opaque;
-    batch *b = r->emit_batch;
-    if (ds_publish(r->producer, r->cfg->canonical_topic, key, strlen(key), val, len, NULL, b))
+    batch *b = r->emit_batch ? r->emit_batch : (r->emit_batch = open_batch(r));
+    if (!b)
         return -1;
-    b->pending++;
-    return 0;
+    return ds_publish(r->producer, r->cfg->canonical_topic, key, strlen(key), val, len, NULL, output_of(r, b));
 }
 
 static void dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail)
 {
     const char *topic = rd_kafka_topic_name(rkm->rkt);
     if (ds_publish_dlq(r->producer, topic, rkm->partition, rkm->offset, rkm->key, rkm->key_len, rkm->payload,
-                       rkm->len, fail->stage, fail->cls, fail->msg, b) == 0) {
-        b->pending++;
+                       rkm->len, fail->stage, fail->cls, fail->msg, output_of(r, b)) == 0) {
         r->st.dead_letters++;
     } else {
         r->exit_code = 1; /* cannot park it: do not commit past it */
@@ -218,28 +303,30 @@ static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
     ds_buf_reset(&r->obuf);
     if (ds_state_encode(r->pl.codec, &r->sval, rs, m.block_key, r->mtopic, p, rkm->offset, &r->obuf) ||
         ds_publish_partition(r->producer, r->stopic, p, m.block_key, strlen(m.block_key), r->obuf.data,
-                             r->obuf.len, NULL, b)) {
+                             r->obuf.len, NULL, output_of(r, b))) {
         /* without its changelog record the state cannot be restored: stop
          * before the batch commits */
         ds_error("run", "block %s: state record not written; stopping", m.block_key);
         r->exit_code = 1;
         return;
     }
-    b->pending++;
 }
 
 static void process(runner *r, rd_kafka_message_t *rkm)
 {
     batch *b = open_batch(r);
     if (!b) {
-        ds_error("run", "out of memory");
+        ds_error("run", "cannot open a batch (out of memory, or no transaction)");
         r->exit_code = 1;
         return;
     }
     const char *topic = rd_kafka_topic_name(rkm->rkt);
     rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(b->offsets, topic, rkm->partition);
-    if (!p)
+    if (!p) {
         p = rd_kafka_topic_partition_list_add(b->offsets, topic, rkm->partition);
+        /* where to rewind to if the batch's transaction aborts */
+        rd_kafka_topic_partition_list_add(b->start, topic, rkm->partition)->offset = rkm->offset;
+    }
     p->offset = rkm->offset + 1;
     b->nmsgs++;
     mark_eof(r, topic, rkm->partition, 0);
@@ -276,11 +363,10 @@ static void process(runner *r, rd_kafka_message_t *rkm)
                 break;
             }
             if (ds_publish(r->producer, r->mtopic, ms[i].block_key, strlen(ms[i].block_key), r->obuf.data,
-                           r->obuf.len, NULL, b)) {
+                           r->obuf.len, NULL, output_of(r, b))) {
                 r->exit_code = 1;
                 break;
             }
-            b->pending++;
         }
     }
     if (b->nmsgs >= BATCH_MAX_MESSAGES)
@@ -344,9 +430,57 @@ static void check_exit_at_end(runner *r)
         begin_shutdown(r, "every partition is at its end, every mention produced is resolved, and all work is committed");
 }
 
+/* Whether input must wait: a transaction is being set up, committed or
+ * aborted, a closed batch awaits its commit, or the producer queue is
+ * above its high mark (until it drains below the low mark). */
+static int intake_blocked(runner *r)
+{
+    if (r->txn == TXN_INIT || r->txn == TXN_COMMIT || r->txn == TXN_ABORT || r->txn == TXN_FATAL)
+        return 1;
+    if (r->txn != TXN_OFF && r->head && r->head->closed)
+        return 1;
+    int q = rd_kafka_outq_len(r->producer);
+    if (r->paused ? q > r->outq_low : q >= r->outq_high) {
+        if (!r->paused)
+            r->st.backpressure_pauses++;
+        return 1;
+    }
+    return 0;
+}
+
+/* Pauses fetching of every assigned partition while intake is blocked, so
+ * nothing piles up in the consumer either, and resumes it after; returns
+ * whether intake is blocked. */
+static int update_pause(runner *r)
+{
+    int want = !r->stopping && intake_blocked(r);
+    if (want == r->paused || !r->assigned || r->assigned->cnt == 0) {
+        r->paused = want;
+        return want;
+    }
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(r->assigned->cnt);
+    for (int i = 0; i < r->assigned->cnt; i++)
+        rd_kafka_topic_partition_list_add(l, r->assigned->elems[i].topic, r->assigned->elems[i].partition);
+    rd_kafka_resp_err_t err = want ? rd_kafka_pause_partitions(r->consumer, l) : rd_kafka_resume_partitions(r->consumer, l);
+    if (err)
+        ds_warn("run", "%s partitions: %s", want ? "pausing" : "resuming", rd_kafka_err2str(err));
+    if (want)
+        r->st.pauses++;
+    rd_kafka_topic_partition_list_destroy(l);
+    r->paused = want;
+    return want;
+}
+
 static void poll_consumer(runner *r)
 {
     for (int i = 0; i < POLL_BUDGET && !r->stopping && r->exit_code == 0; i++) {
+        if (update_pause(r)) {
+            /* resumed from the tick, the producer's wake-up or the
+             * transaction's end; a batch just closed commits now */
+            if (r->txn == TXN_OPEN && r->head && r->head->closed)
+                txn_arm(r, 0);
+            return;
+        }
         rd_kafka_message_t *rkm = rd_kafka_consumer_poll(r->consumer, 0);
         if (!rkm)
             return;
@@ -397,6 +531,8 @@ static void on_producer_ready(uv_poll_t *h, int status, int events)
     runner *r = h->data;
     drain_pipe(r->ppipe[0]);
     rd_kafka_poll(r->producer, 0);
+    if (r->paused && !r->stopping && !update_pause(r))
+        uv_timer_start(&r->kick, on_kick, 0, 0);
     if (r->exit_code)
         begin_shutdown(r, "fatal error");
     else
@@ -420,6 +556,8 @@ static void on_tick(uv_timer_t *t)
  * changelog partition, before the consumer fetches from it. This runs in the
  * rebalance callback, on the loop thread, and blocks it for the restore
  * (bounded by the size of the state partition, and by RESTORE_TIMEOUT_MS). */
+static void restore_partitions(runner *r, rd_kafka_topic_partition_list_t *mine);
+
 static void restore_assigned(runner *r, rd_kafka_topic_partition_list_t *parts)
 {
     rd_kafka_topic_partition_list_t *mine = rd_kafka_topic_partition_list_new(parts->cnt);
@@ -434,8 +572,18 @@ static void restore_assigned(runner *r, rd_kafka_topic_partition_list_t *parts)
     if (kerr) {
         ds_error("run", "committed offsets of %s: %s; cannot restore state", r->mtopic, rd_kafka_err2str(kerr));
         r->exit_code = 1;
+    } else {
+        restore_partitions(r, mine);
     }
-    for (int i = 0; !kerr && i < mine->cnt && r->exit_code == 0; i++) {
+    rd_kafka_topic_partition_list_destroy(mine);
+}
+
+/* Drops and rebuilds the state of the mentions partitions of `mine` from
+ * their changelog partitions, each as of its offset field (the committed
+ * offset: changelog records of inputs at or past it are not applied). */
+static void restore_partitions(runner *r, rd_kafka_topic_partition_list_t *mine)
+{
+    for (int i = 0; i < mine->cnt && r->exit_code == 0; i++) {
         int32_t p = mine->elems[i].partition;
         int64_t committed = mine->elems[i].offset >= 0 ? mine->elems[i].offset : 0;
         char err[512] = "";
@@ -460,8 +608,8 @@ static void restore_assigned(runner *r, rd_kafka_topic_partition_list_t *parts)
             r->committed_seen[p] = committed;
         rd_kafka_conf_t *conf = ds_kafka_conf(r->cfg, err, sizeof err);
         ds_restore_stats rst = {0};
-        r->emit_batch = open_batch(r);
-        if (!conf || !r->emit_batch ||
+        r->emit_batch = NULL; /* opened by the first record to republish, if any */
+        if (!conf ||
             ds_state_restore(r->rs[p], &r->pl, conf, r->stopic, p, committed, RESTORE_TIMEOUT_MS, emit, r, &rst,
                              err, sizeof err)) {
             ds_error("run", "restoring %s [%" PRId32 "]: %s", r->stopic, p, err[0] ? err : "out of memory");
@@ -480,7 +628,228 @@ static void restore_assigned(runner *r, rd_kafka_topic_partition_list_t *parts)
                 r->stopic, p, rst.ms, rst.records, rst.skipped, committed, r->mtopic, rst.blocks, rst.mentions,
                 rst.fallback ? " (some blocks only had records past the committed offset: republished)" : "");
     }
+}
+
+/* ---- transactions (exactly-once) ------------------------------------------ */
+
+static void on_txn_timer(uv_timer_t *t);
+
+static void txn_arm(runner *r, uint64_t ms)
+{
+    if (r->txn_timer.loop && !uv_is_closing((uv_handle_t *)&r->txn_timer))
+        uv_timer_start(&r->txn_timer, on_txn_timer, ms, 0);
+}
+
+static void txn_fatal(runner *r, const char *call, rd_kafka_error_t *error)
+{
+    ds_error("run", "exactly-once: %s failed: %s%s; stopping without committing the open batch", call,
+             rd_kafka_error_string(error),
+             rd_kafka_error_is_fatal(error) ? " (fatal: the producer was fenced by a newer instance or cannot "
+                                              "continue)"
+                                            : "");
+    rd_kafka_error_destroy(error);
+    r->txn = TXN_FATAL;
+    r->exit_code = 1;
+}
+
+/* Sorts an error of a transactional call into librdkafka's classes:
+ * retriable (call again from the timer), abortable (abort, rewind, restore),
+ * anything else fatal. Consumes error. */
+static void txn_error(runner *r, const char *call, rd_kafka_error_t *error)
+{
+    if (rd_kafka_error_is_fatal(error)) {
+        txn_fatal(r, call, error);
+    } else if (rd_kafka_error_is_retriable(error)) {
+        if (rd_kafka_error_code(error) != RD_KAFKA_RESP_ERR__TIMED_OUT)
+            ds_warn("run", "exactly-once: %s: %s; retrying", call, rd_kafka_error_string(error));
+        r->st.txn_retries++;
+        rd_kafka_error_destroy(error);
+        txn_arm(r, TXN_RETRY_MS);
+    } else if (rd_kafka_error_txn_requires_abort(error)) {
+        ds_warn("run", "exactly-once: %s: %s; aborting the transaction and redoing its batch", call,
+                rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        r->txn = TXN_ABORT;
+        txn_arm(r, 0);
+    } else {
+        txn_fatal(r, call, error);
+    }
+}
+
+/* After an abort: the aborted batch's inputs are read again from where the
+ * batch began, and the state of its mentions partitions, which its mentions
+ * changed, is rebuilt from the changelog as of that point. */
+static void rewind_batch(runner *r, batch *b)
+{
+    rd_kafka_topic_partition_list_t *seek = rd_kafka_topic_partition_list_new(b->start->cnt + 1);
+    rd_kafka_topic_partition_list_t *mine = rd_kafka_topic_partition_list_new(b->start->cnt + 1);
+    for (int i = 0; i < b->start->cnt; i++) {
+        rd_kafka_topic_partition_t *p = &b->start->elems[i];
+        if (!rd_kafka_topic_partition_list_find(r->assigned, p->topic, p->partition))
+            continue; /* revoked: its next owner starts from the committed offset */
+        rd_kafka_topic_partition_list_add(seek, p->topic, p->partition)->offset = p->offset;
+        mark_eof(r, p->topic, p->partition, 0);
+        if (strcmp(p->topic, r->mtopic) == 0)
+            rd_kafka_topic_partition_list_add(mine, p->topic, p->partition)->offset = p->offset;
+    }
+    if (seek->cnt > 0 && !r->stopping) {
+        rd_kafka_error_t *error = rd_kafka_seek_partitions(r->consumer, seek, METADATA_MS);
+        for (int i = 0; !error && i < seek->cnt; i++)
+            if (seek->elems[i].err) {
+                ds_error("run", "rewinding %s [%" PRId32 "] to %" PRId64 ": %s", seek->elems[i].topic,
+                         seek->elems[i].partition, seek->elems[i].offset, rd_kafka_err2str(seek->elems[i].err));
+                r->exit_code = 1;
+            }
+        if (error) {
+            ds_error("run", "rewinding after an abort: %s", rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+            r->exit_code = 1;
+        }
+        if (r->exit_code == 0)
+            restore_partitions(r, mine);
+    }
+    rd_kafka_topic_partition_list_destroy(seek);
     rd_kafka_topic_partition_list_destroy(mine);
+}
+
+static void txn_step_once(runner *r);
+
+/* Moves the transaction on by at most one blocking call of TXN_SLICE_MS,
+ * re-arming the timer while it is not done. */
+static void txn_step(runner *r)
+{
+    /* commit_transaction flushes, and flushing serves delivery reports:
+     * whatever they would start waits for the next timer */
+    if (r->in_txn_call)
+        return;
+    r->in_txn_call = 1;
+    txn_step_once(r);
+    r->in_txn_call = 0;
+}
+
+static void txn_step_once(runner *r)
+{
+    rd_kafka_error_t *error;
+    switch (r->txn) {
+    case TXN_INIT:
+        error = rd_kafka_init_transactions(r->producer, TXN_SLICE_MS);
+        if (error && rd_kafka_error_is_retriable(error) && ds_mono_ms() < r->txn_init_deadline) {
+            rd_kafka_error_destroy(error);
+            r->st.txn_retries++;
+            txn_arm(r, TXN_RETRY_MS);
+            return;
+        }
+        if (error) {
+            txn_fatal(r, "init_transactions", error);
+            return;
+        }
+        r->txn = TXN_IDLE;
+        ds_info("run", "exactly-once: transactions initialised");
+        break;
+    case TXN_OPEN:
+    case TXN_COMMIT: {
+        batch *b = r->head;
+        if (!b || !b->closed || r->exit_code)
+            return; /* after an error the shutdown aborts instead */
+        r->txn = TXN_COMMIT;
+        if (!r->offsets_sent && b->offsets->cnt > 0) {
+            rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(r->consumer);
+            error = rd_kafka_send_offsets_to_transaction(r->producer, b->offsets, cgmd, TXN_SLICE_MS);
+            rd_kafka_consumer_group_metadata_destroy(cgmd);
+            if (error) {
+                txn_error(r, "send_offsets_to_transaction", error);
+                return;
+            }
+        }
+        r->offsets_sent = 1;
+        error = rd_kafka_commit_transaction(r->producer, TXN_SLICE_MS);
+        if (error) {
+            txn_error(r, "commit_transaction", error);
+            return;
+        }
+        for (int i = 0; i < b->offsets->cnt; i++) {
+            rd_kafka_topic_partition_t *p = &b->offsets->elems[i];
+            if (strcmp(p->topic, r->mtopic) == 0 && p->partition >= 0 && p->partition < r->nparts &&
+                p->offset > r->committed_seen[p->partition])
+                r->committed_seen[p->partition] = p->offset;
+        }
+        r->st.commits++;
+        r->st.transactions++;
+        r->head = r->tail = NULL;
+        free_batch(b);
+        r->offsets_sent = 0;
+        r->txn = TXN_IDLE;
+        break;
+    }
+    case TXN_ABORT: {
+        error = rd_kafka_abort_transaction(r->producer, TXN_SLICE_MS);
+        if (error) {
+            if (rd_kafka_error_is_retriable(error)) {
+                rd_kafka_error_destroy(error);
+                r->st.txn_retries++;
+                txn_arm(r, TXN_RETRY_MS);
+            } else {
+                txn_fatal(r, "abort_transaction", error);
+            }
+            return;
+        }
+        r->st.aborts++;
+        batch *b = r->head;
+        r->head = r->tail = NULL;
+        r->offsets_sent = 0;
+        r->txn = TXN_IDLE;
+        if (b) {
+            rewind_batch(r, b);
+            free_batch(b);
+        }
+        break;
+    }
+    default:
+        return;
+    }
+    /* ready again: take input */
+    if (!r->stopping)
+        uv_timer_start(&r->kick, on_kick, 0, 0);
+}
+
+static void on_txn_timer(uv_timer_t *t)
+{
+    runner *r = t->data;
+    txn_step(r);
+    if (r->exit_code)
+        begin_shutdown(r, "fatal error");
+    else
+        check_exit_at_end(r);
+}
+
+/* Finishes the open transaction on the spot (revocation, shutdown): commits
+ * it, or aborts it when that fails or takes longer than budget_ms. Blocks
+ * the loop, for at most about twice budget_ms. */
+static void txn_finish(runner *r, int budget_ms)
+{
+    if (r->txn == TXN_OFF)
+        return;
+    if (r->tail && !r->tail->closed)
+        r->tail->closed = 1; /* even if empty: its transaction is open */
+    if (r->exit_code && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT))
+        r->txn = TXN_ABORT; /* never commit the batch of a failed run */
+    int64_t t0 = ds_mono_ms();
+    while (r->head && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT || r->txn == TXN_ABORT)) {
+        int64_t spent = ds_mono_ms() - t0;
+        if (spent > 2 * (int64_t)budget_ms) {
+            ds_error("run", "exactly-once: transaction not finished after %lld ms; its batch stays uncommitted",
+                     (long long)spent);
+            break;
+        }
+        if (spent > budget_ms && r->txn == TXN_COMMIT) {
+            ds_warn("run", "exactly-once: commit not done after %d ms: aborting", budget_ms);
+            r->txn = TXN_ABORT;
+        }
+        txn_state before = r->txn;
+        txn_step(r);
+        if (r->txn == before && r->head)
+            rd_kafka_poll(r->producer, TXN_RETRY_MS); /* retry after a pause, serving delivery reports */
+    }
 }
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
@@ -501,13 +870,20 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     }
     /* revoked: finish what was consumed from these partitions first */
     ds_info("run", "revoking %d partition(s): flushing and committing", parts->cnt);
-    close_batch(r);
-    r->sync_commit = 1;
-    rd_kafka_flush(r->producer, SHUTDOWN_FLUSH_MS);
-    try_commit(r);
-    r->sync_commit = 0;
-    for (int i = 0; i < parts->cnt; i++) {
+    for (int i = 0; i < parts->cnt; i++)
         rd_kafka_topic_partition_list_del(r->assigned, parts->elems[i].topic, parts->elems[i].partition);
+    if (r->txn != TXN_OFF) {
+        /* commit or abort the open transaction; an abort rewinds only the
+         * partitions we keep */
+        txn_finish(r, SHUTDOWN_FLUSH_MS);
+    } else {
+        close_batch(r);
+        r->sync_commit = 1;
+        rd_kafka_flush(r->producer, SHUTDOWN_FLUSH_MS);
+        try_commit(r);
+        r->sync_commit = 0;
+    }
+    for (int i = 0; i < parts->cnt; i++) {
         int32_t p = parts->elems[i].partition;
         if (strcmp(parts->elems[i].topic, r->mtopic) == 0 && p >= 0 && p < r->nparts && r->rs[p]) {
             /* its state now belongs to whoever gets the partition */
@@ -552,13 +928,20 @@ static void begin_shutdown(runner *r, const char *why)
     /* 1. stop intake */
     uv_poll_stop(&r->cpoll);
     uv_timer_stop(&r->kick);
-    /* 2. finish the open batch: deliver its outputs, then commit */
-    close_batch(r);
-    r->sync_commit = 1;
-    if (rd_kafka_flush(r->producer, SHUTDOWN_FLUSH_MS))
-        ds_error("run", "%d output(s) undelivered after %d ms; their inputs stay uncommitted",
-                 rd_kafka_outq_len(r->producer), SHUTDOWN_FLUSH_MS);
-    try_commit(r);
+    uv_timer_stop(&r->txn_timer);
+    /* 2. finish the open batch: deliver its outputs, then commit (in its
+     * transaction, under exactly-once) */
+    if (r->txn != TXN_OFF) {
+        if (r->txn != TXN_FATAL && r->txn != TXN_INIT)
+            txn_finish(r, SHUTDOWN_FLUSH_MS);
+    } else {
+        close_batch(r);
+        r->sync_commit = 1;
+        if (rd_kafka_flush(r->producer, SHUTDOWN_FLUSH_MS))
+            ds_error("run", "%d output(s) undelivered after %d ms; their inputs stay uncommitted",
+                     rd_kafka_outq_len(r->producer), SHUTDOWN_FLUSH_MS);
+        try_commit(r);
+    }
     /* 3. leave the group (revocation runs the rebalance callback) */
     rd_kafka_consumer_close(r->consumer);
     /* 4. close handles; the loop ends when they are closed */
@@ -566,6 +949,7 @@ static void begin_shutdown(runner *r, const char *why)
     close_handle((uv_handle_t *)&r->ppoll);
     close_handle((uv_handle_t *)&r->tick);
     close_handle((uv_handle_t *)&r->kick);
+    close_handle((uv_handle_t *)&r->txn_timer);
     close_handle((uv_handle_t *)&r->sigint);
     close_handle((uv_handle_t *)&r->sigterm);
 }
@@ -597,6 +981,18 @@ static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner
     } else {
         bad = ds_kafka_set(conf, "enable.idempotence", "true", err, errlen) ||
               ds_kafka_set(conf, "linger.ms", "5", err, errlen);
+        if (!bad && r->txn != TXN_OFF) {
+            /* KIP-447: the consumer group metadata sent with the offsets
+             * fences zombies, so the id need only be unique per process;
+             * -X transactional.id=... overrides it */
+            char tid[512], host[256] = "";
+            size_t sz = sizeof tid;
+            if (rd_kafka_conf_get(conf, "transactional.id", tid, &sz) != RD_KAFKA_CONF_OK || !tid[0]) {
+                gethostname(host, sizeof host - 1);
+                snprintf(tid, sizeof tid, "%s-%s-%ld", cfg->app_id, host[0] ? host : "host", (long)getpid());
+                bad = ds_kafka_set(conf, "transactional.id", tid, err, errlen);
+            }
+        }
         rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
     }
     if (bad) {
@@ -612,6 +1008,20 @@ static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner
         return NULL;
     }
     return rk; /* conf now owned by rk */
+}
+
+/* The producer queue's high and low marks for backpressure, from its limit
+ * queue.buffering.max.messages: intake pauses at half of it, so the outputs
+ * of the messages being processed still fit, and resumes at a quarter. */
+static void outq_marks(runner *r)
+{
+    char v[64];
+    size_t sz = sizeof v;
+    long lim = 100000;
+    if (rd_kafka_conf_get(rd_kafka_conf(r->producer), "queue.buffering.max.messages", v, &sz) == RD_KAFKA_CONF_OK)
+        lim = strtol(v, NULL, 10);
+    r->outq_high = lim / 2 > 1 ? (int)(lim / 2) : 1;
+    r->outq_low = lim / 4;
 }
 
 /* Checks that both internal topics exist with one partition count, and
@@ -661,6 +1071,8 @@ int ds_run(const ds_config *cfg, ds_run_stats *stats)
     snprintf(r->mtopic, sizeof r->mtopic, "%s-mentions", cfg->app_id);
     snprintf(r->stopic, sizeof r->stopic, "%s-state", cfg->app_id);
     r->assigned = rd_kafka_topic_partition_list_new(16);
+    r->txn = cfg->guarantee && strcmp(cfg->guarantee, "at-least-once") == 0 ? TXN_OFF : TXN_INIT;
+    r->txn_init_deadline = ds_mono_ms() + TXN_INIT_MS;
     if (uv_loop_init(&r->loop)) {
         free(r);
         return 1;
@@ -676,6 +1088,7 @@ int ds_run(const ds_config *cfg, ds_run_stats *stats)
     r->producer = new_client(cfg, RD_KAFKA_PRODUCER, r, err, sizeof err);
     if (!r->producer)
         goto err;
+    outq_marks(r);
     if (internal_topics(r, err, sizeof err))
         goto err;
     r->consumer = new_client(cfg, RD_KAFKA_CONSUMER, r, err, sizeof err);
@@ -706,15 +1119,19 @@ int ds_run(const ds_config *cfg, ds_run_stats *stats)
     uv_poll_init(&r->loop, &r->ppoll, r->ppipe[0]);
     uv_timer_init(&r->loop, &r->tick);
     uv_timer_init(&r->loop, &r->kick);
+    uv_timer_init(&r->loop, &r->txn_timer);
     uv_signal_init(&r->loop, &r->sigint);
     uv_signal_init(&r->loop, &r->sigterm);
-    r->cpoll.data = r->ppoll.data = r->tick.data = r->kick.data = r->sigint.data = r->sigterm.data = r;
+    r->cpoll.data = r->ppoll.data = r->tick.data = r->kick.data = r->txn_timer.data = r->sigint.data =
+        r->sigterm.data = r;
     uv_poll_start(&r->cpoll, UV_READABLE, on_consumer_ready);
     uv_poll_start(&r->ppoll, UV_READABLE, on_producer_ready);
     uint64_t interval = cfg->commit_interval_ms > 0 ? (uint64_t)cfg->commit_interval_ms : 100;
     uv_timer_start(&r->tick, on_tick, interval, interval);
     uv_signal_start(&r->sigint, on_signal, SIGINT);
     uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+    if (r->txn == TXN_INIT)
+        txn_arm(r, 0);
     ds_info("run", "consuming %s and %s as group %s; mentions via %s, state in %s (%" PRId32
             " partitions each); canonical deals to %s",
             cfg->articles_topic, cfg->deals_topic, cfg->group ? cfg->group : cfg->app_id, r->mtopic, r->stopic,
@@ -724,9 +1141,11 @@ int ds_run(const ds_config *cfg, ds_run_stats *stats)
     rc = r->exit_code;
     ds_info("run",
             "consumed %" PRIu64 ", mentions %" PRIu64 ", resolved %" PRIu64 ", canonical records %" PRIu64
-            ", state records %" PRIu64 ", dead letters %" PRIu64 ", commits %" PRIu64 ", restored blocks %" PRIu64,
+            ", state records %" PRIu64 ", dead letters %" PRIu64 ", commits %" PRIu64 ", restored blocks %" PRIu64
+            ", aborts %" PRIu64 ", pauses %" PRIu64 " (%s)",
             r->st.consumed, r->st.mentions, r->st.resolved, r->st.produced, r->st.state_records, r->st.dead_letters,
-            r->st.commits, r->st.restored_blocks);
+            r->st.commits, r->st.restored_blocks, r->st.aborts, r->st.pauses,
+            r->txn == TXN_OFF ? "at-least-once" : "exactly-once");
     goto out;
 err:
     ds_error("run", "%s", err);

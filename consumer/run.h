@@ -38,6 +38,13 @@ typedef struct ds_run_stats {
     uint64_t restored_blocks;   /* blocks rebuilt from <app>-state on assignment */
     uint64_t restored_records;  /* changelog records read doing so */
     uint64_t restore_ms;        /* time spent restoring (the loop is blocked meanwhile) */
+    /* exactly-once */
+    uint64_t transactions;      /* committed (each also counts in commits) */
+    uint64_t aborts;            /* aborted, their batches rewound and redone */
+    uint64_t txn_retries;       /* transactional calls retried or resumed (timeouts included) */
+    /* backpressure */
+    uint64_t pauses;            /* times intake paused the input partitions (any reason) */
+    uint64_t backpressure_pauses; /* of those, because the producer queue was full */
 } ds_run_stats;
 
 /* Runs until signalled (or, with cfg->exit_at_end, until every assigned

@@ -86,7 +86,10 @@ static void test_seeds_end_to_end(void **state)
     const char *bs = ds_broker_bootstraps(b);
     assert_int_equal(tu_produce(bs, seeds), 0);
     ds_run_stats st;
-    assert_int_equal(tu_run(bs, &st, NULL), 0);
+    /* at-least-once: the second run below relies on stored offsets, which
+     * the embedded broker does not keep for transactions */
+    char *alo[] = {"--guarantee", "at-least-once", NULL};
+    assert_int_equal(tu_run(bs, &st, alo), 0);
     assert_int_equal(st.consumed, 3);
     assert_int_equal(st.dead_letters, 0);
 
@@ -140,7 +143,7 @@ static void test_seeds_end_to_end(void **state)
 
     /* offsets were committed: a second run has nothing to do */
     ds_run_stats st2;
-    assert_int_equal(tu_run(bs, &st2, NULL), 0);
+    assert_int_equal(tu_run(bs, &st2, alo), 0);
     assert_int_equal(st2.consumed, 0);
 
     json_decref(deals);

@@ -191,14 +191,17 @@ static void test_restart_restores_state(void **state)
     const char *bs = ds_broker_bootstraps(b);
     produce_range(bs, fx->files, 0, half, 0);
     ds_run_stats st1, st2;
-    assert_int_equal(tu_run(bs, &st1, NULL), 0);
+    /* the embedded broker does not store offsets sent in a transaction, so
+     * "only new inputs" is observable with committed offsets alone */
+    char *alo[] = {"--guarantee", "at-least-once", NULL};
+    assert_int_equal(tu_run(bs, &st1, alo), 0);
     assert_int_equal(st1.consumed, half);
     assert_int_equal(st1.restored_blocks, 0);
     assert_true(st1.state_records > 0);
     assert_int_equal(st1.resolved, st1.mentions);
 
     produce_range(bs, fx->files, half, fx->nfiles, 0);
-    assert_int_equal(tu_run(bs, &st2, NULL), 0);
+    assert_int_equal(tu_run(bs, &st2, alo), 0);
     /* only the new articles were processed, on top of restored state */
     assert_int_equal(st2.consumed, fx->nfiles - half);
     assert_int_equal(st2.resolved, st2.mentions);
@@ -225,6 +228,9 @@ static void *run_instance(void *arg)
     instance *in = arg;
     char *argv[] = {"run", "-b", (char *)in->bs, "-e", "--app-id", APP, "--catalog", (char *)tu_catalog_dir(),
                     "--log-level", "warn", "--commit-interval-ms", "50", "-X", "session.timeout.ms=6000",
+                    /* each member learns that the other resolved its mentions from the group's committed
+                     * offsets, which the embedded broker does not store for transactions */
+                    "--guarantee", "at-least-once",
                     "-X", "heartbeat.interval.ms=500", NULL};
     ds_config cfg;
     char err[512];
