@@ -38,12 +38,21 @@ typedef struct rev {
     uint64_t hash;
 } rev;
 
+/* A live deal that matches a reference row: what other blocks' links read. */
+typedef struct refdeal {
+    char id[17];
+    char ref[24];
+} refdeal;
+
 typedef struct block {
     char key[64];
-    ds_mention **ms; /* sorted by mention_id; each malloc'd, never moved */
+    unsigned char **ms; /* packed mentions (see pack_mention), sorted by mention_id */
     size_t nms, capms;
-    ds_canon **deals; /* live deals, sorted by deal_id */
-    size_t ndeals;
+    refdeal *refd; /* live deals with a reference row, sorted by deal_id */
+    size_t nrefd;
+    size_t ndeals; /* live deals */
+    ds_canon **deals; /* their records, sorted by deal_id, or NULL (see cache_keep) */
+    int cached;       /* listed in rs->cachedb */
     rev *revs; /* sorted by id */
     size_t nrevs, caprevs;
     struct block **deps; /* blocks whose links read our deals */
@@ -61,14 +70,29 @@ struct ds_resolver {
     size_t nout, capout;
     ds_canon **retired; /* retired records of the current add (owned) */
     size_t nretired, capretired;
+    ds_canon **kept; /* published records of the current add (owned) */
+    size_t nkept, capkept;
     const ds_canon **all; /* ds_resolver_deals scratch */
+    block **cachedb;      /* blocks whose deals are cached */
+    size_t ncachedb, capcachedb;
     ds_deal_rev *revout;  /* ds_resolver_block_state scratch */
+    ds_mention *msout;    /* ds_resolver_block_state scratch */
+    const ds_mention **msptr;
     int cross_block;      /* links may name deals of other blocks */
+    ds_buf pack;          /* pack_mention scratch */
+    /* seen-article fingerprints (see fp_*) */
+    struct fpent *fp;
+    size_t fpcap, nfp;
+    int64_t retention;    /* minutes, 0 = keep forever */
+    int64_t newest;       /* newest event time seen, minutes; INT64_MIN none */
+    int64_t swept;        /* newest at the last sweep */
+    size_t packed;        /* bytes of packed mentions held */
 };
 
 /* recompute() flags */
 #define RC_CASCADE 1 /* recompute the blocks that read ours when our refs change */
 #define RC_QUIET 2   /* install deals only: no revisions, no output */
+#define RC_VIEW 4    /* change nothing: append the deals to rs->all */
 
 /* Per-mention facts of one recompute. */
 typedef struct minfo {
@@ -94,6 +118,7 @@ typedef struct cluster {
     int32_t date;
     int64_t qty;
     ds_canon *c;
+    int kept; /* c now belongs to the block's cache */
 } cluster;
 
 /* Context of one block recompute. */
@@ -253,6 +278,360 @@ static int src_cmp(const minfo *a, const minfo *b)
     return strcmp(a->m->src.id, b->m->src.id);
 }
 
+/* ---- packed mentions -------------------------------------------------- */
+
+/* A stored mention is a variable-length byte record: mention_id as a
+ * NUL-terminated string first (so the record compares with strcmp), then
+ * every field of ds_mention except block_key (the block's own key) in a fixed
+ * order: integers as (zigzag) LEB128 varints, text_hash as 8 raw bytes,
+ * strings as a varint length and their bytes, arrays as a count and only
+ * their used entries. unpack_mention(pack_mention(m)) == m for every field the
+ * resolver and the changelog read. */
+
+static int put_uv(ds_buf *b, uint64_t v)
+{
+    unsigned char t[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        t[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    t[n++] = (unsigned char)v;
+    return ds_buf_append(b, t, n);
+}
+
+static int put_sv(ds_buf *b, int64_t v) { return put_uv(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
+
+static int put_str(ds_buf *b, const char *s, size_t cap)
+{
+    size_t n = strnlen(s, cap - 1);
+    return put_uv(b, n) | ds_buf_append(b, s, n);
+}
+
+#define PUT_STR(b, field) put_str(b, field, sizeof(field))
+
+static uint64_t get_uv(const unsigned char **p)
+{
+    uint64_t v = 0;
+    int shift = 0;
+    while (**p & 0x80) {
+        v |= (uint64_t)(**p & 0x7f) << shift;
+        shift += 7;
+        (*p)++;
+    }
+    v |= (uint64_t)**p << shift;
+    (*p)++;
+    return v;
+}
+
+static int64_t get_sv(const unsigned char **p)
+{
+    uint64_t u = get_uv(p);
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static void get_str(const unsigned char **p, char *dst, size_t cap)
+{
+    size_t n = (size_t)get_uv(p);
+    memcpy(dst, *p, n < cap ? n : cap - 1);
+    dst[n < cap ? n : cap - 1] = '\0';
+    *p += n;
+}
+
+#define GET_STR(p, field) get_str(p, field, sizeof(field))
+
+static int clamp_count(int n, int max) { return n < 0 ? 0 : n > max ? max : n; }
+
+/* Packs m into a new malloc'd record, or NULL when out of memory. */
+static unsigned char *pack_mention(ds_buf *b, const ds_mention *m)
+{
+    int e = 0;
+    ds_buf_reset(b);
+    size_t idlen = strnlen(m->mention_id, sizeof m->mention_id - 1);
+    e |= ds_buf_append(b, m->mention_id, idlen);
+    e |= ds_buf_putc(b, '\0');
+    e |= put_sv(b, m->role);
+    e |= put_sv(b, m->src.kind);
+    e |= PUT_STR(b, m->src.id);
+    e |= PUT_STR(b, m->src.outlet);
+    e |= put_sv(b, m->src.published);
+    e |= PUT_STR(b, m->src.topic);
+    e |= put_sv(b, m->src.partition);
+    e |= put_sv(b, m->src.offset);
+    e |= ds_buf_append(b, &m->src.text_hash, sizeof m->src.text_hash);
+    e |= PUT_STR(b, m->buyer);
+    e |= PUT_STR(b, m->seller);
+    int n = clamp_count(m->nsuppliers, DS_MAX_SUPPLIERS);
+    e |= put_uv(b, (uint64_t)n);
+    for (int i = 0; i < n; i++) {
+        e |= PUT_STR(b, m->suppliers[i].company);
+        e |= put_sv(b, m->suppliers[i].role);
+    }
+    e |= PUT_STR(b, m->system);
+    e |= PUT_STR(b, m->family);
+    e |= put_sv(b, m->quantity);
+    n = clamp_count(m->nvariants, DS_MAX_VARIANTS);
+    e |= put_uv(b, (uint64_t)n);
+    for (int i = 0; i < n; i++) {
+        e |= PUT_STR(b, m->variants[i].system);
+        e |= put_sv(b, m->variants[i].quantity);
+    }
+    n = clamp_count(m->nextras, DS_MAX_EXTRAS);
+    e |= put_uv(b, (uint64_t)n);
+    for (int i = 0; i < n; i++) {
+        e |= PUT_STR(b, m->extras[i].what);
+        e |= put_sv(b, m->extras[i].quantity);
+    }
+    e |= put_sv(b, m->value.set);
+    e |= put_sv(b, m->value.amount);
+    e |= PUT_STR(b, m->value.currency);
+    e |= put_sv(b, m->value.usd);
+    e |= PUT_STR(b, m->value.covers);
+    e |= put_sv(b, m->value.combined);
+    e |= put_sv(b, m->stage);
+    e |= put_sv(b, m->status);
+    e |= put_sv(b, m->batch);
+    e |= put_sv(b, m->signing_date);
+    e |= put_sv(b, m->signing_year);
+    e |= put_sv(b, m->announce_date);
+    n = clamp_count(m->ndelivery_years, DS_MAX_DELIVERY_YEARS);
+    e |= put_uv(b, (uint64_t)n);
+    for (int i = 0; i < n; i++)
+        e |= put_sv(b, m->delivery_years[i]);
+    e |= PUT_STR(b, m->place);
+    n = clamp_count(m->nrels, DS_MAX_RELS);
+    e |= put_uv(b, (uint64_t)n);
+    for (int i = 0; i < n; i++) {
+        const ds_relhint *h = &m->rels[i];
+        e |= put_sv(b, h->relation);
+        e |= PUT_STR(b, h->ref);
+        e |= put_sv(b, h->year);
+        e |= put_sv(b, h->quantity);
+        e |= put_sv(b, h->batch);
+    }
+    n = clamp_count(m->nevidence, DS_MAX_EVIDENCE);
+    e |= put_uv(b, (uint64_t)n);
+    for (int i = 0; i < n; i++) {
+        e |= PUT_STR(b, m->evidence[i].field);
+        e |= put_sv(b, m->evidence[i].start);
+        e |= put_sv(b, m->evidence[i].end);
+    }
+    if (e)
+        return NULL;
+    unsigned char *p = malloc(b->len);
+    if (p)
+        memcpy(p, b->data, b->len);
+    return p;
+}
+
+/* Fills m from a record of pack_mention; block_key is the block's. Returns
+ * the end of the record. */
+static const unsigned char *unpack_mention(const unsigned char *p, const char *block_key, ds_mention *m)
+{
+    ds_mention_init(m);
+    ds_strlcpy(m->mention_id, (const char *)p, sizeof m->mention_id);
+    p += strlen((const char *)p) + 1;
+    ds_strlcpy(m->block_key, block_key, sizeof m->block_key);
+    m->role = (ds_role)get_sv(&p);
+    m->src.kind = (ds_source_kind)get_sv(&p);
+    GET_STR(&p, m->src.id);
+    GET_STR(&p, m->src.outlet);
+    m->src.published = get_sv(&p);
+    GET_STR(&p, m->src.topic);
+    m->src.partition = (int32_t)get_sv(&p);
+    m->src.offset = get_sv(&p);
+    memcpy(&m->src.text_hash, p, sizeof m->src.text_hash);
+    p += sizeof m->src.text_hash;
+    GET_STR(&p, m->buyer);
+    GET_STR(&p, m->seller);
+    m->nsuppliers = (int)get_uv(&p);
+    for (int i = 0; i < m->nsuppliers; i++) {
+        GET_STR(&p, m->suppliers[i].company);
+        m->suppliers[i].role = (ds_supplier_role)get_sv(&p);
+    }
+    GET_STR(&p, m->system);
+    GET_STR(&p, m->family);
+    m->quantity = get_sv(&p);
+    m->nvariants = (int)get_uv(&p);
+    for (int i = 0; i < m->nvariants; i++) {
+        GET_STR(&p, m->variants[i].system);
+        m->variants[i].quantity = get_sv(&p);
+    }
+    m->nextras = (int)get_uv(&p);
+    for (int i = 0; i < m->nextras; i++) {
+        GET_STR(&p, m->extras[i].what);
+        m->extras[i].quantity = get_sv(&p);
+    }
+    m->value.set = (int)get_sv(&p);
+    m->value.amount = get_sv(&p);
+    GET_STR(&p, m->value.currency);
+    m->value.usd = get_sv(&p);
+    GET_STR(&p, m->value.covers);
+    m->value.combined = (int)get_sv(&p);
+    m->stage = (ds_stage)get_sv(&p);
+    m->status = (ds_status)get_sv(&p);
+    m->batch = (int)get_sv(&p);
+    m->signing_date = (int32_t)get_sv(&p);
+    m->signing_year = (int)get_sv(&p);
+    m->announce_date = (int32_t)get_sv(&p);
+    m->ndelivery_years = (int)get_uv(&p);
+    for (int i = 0; i < m->ndelivery_years; i++)
+        m->delivery_years[i] = (int)get_sv(&p);
+    GET_STR(&p, m->place);
+    m->nrels = (int)get_uv(&p);
+    for (int i = 0; i < m->nrels; i++) {
+        ds_relhint *h = &m->rels[i];
+        h->relation = (ds_relation)get_sv(&p);
+        GET_STR(&p, h->ref);
+        h->year = (int)get_sv(&p);
+        h->quantity = get_sv(&p);
+        h->batch = (int)get_sv(&p);
+    }
+    m->nevidence = (int)get_uv(&p);
+    for (int i = 0; i < m->nevidence; i++) {
+        GET_STR(&p, m->evidence[i].field);
+        m->evidence[i].start = (int32_t)get_sv(&p);
+        m->evidence[i].end = (int32_t)get_sv(&p);
+    }
+    return p;
+}
+
+static size_t packed_len(const unsigned char *p)
+{
+    ds_mention m;
+    return (size_t)(unpack_mention(p, "", &m) - p);
+}
+
+/* ---- seen-article fingerprints ---------------------------------------- */
+
+/* One source's text fingerprint: open addressing with linear probing keyed by
+ * (text hash, source id hash); text == 0 marks an empty slot (0 is the
+ * "unknown" fingerprint and never stored). 16 bytes. */
+typedef struct fpent {
+    uint64_t text;
+    uint32_t src;    /* low half of the source id's hash */
+    int32_t minute;  /* event time (published), minutes since the epoch */
+} fpent;
+
+#define MINUTE_MS 60000LL
+
+static int64_t minute_of(int64_t ms)
+{
+    return ms >= 0 ? ms / MINUTE_MS : -((-ms + MINUTE_MS - 1) / MINUTE_MS);
+}
+
+static size_t fp_slot(const ds_resolver *rs, uint64_t text, uint32_t src)
+{
+    uint64_t h = (text ^ ((uint64_t)src * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
+    return (size_t)(h >> 17) & (rs->fpcap - 1);
+}
+
+/* Removes slot i, shifting the rest of its probe run back (no tombstones). */
+static void fp_delete(ds_resolver *rs, size_t i)
+{
+    size_t mask = rs->fpcap - 1, j = i;
+    rs->fp[i].text = 0;
+    rs->nfp--;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!rs->fp[j].text)
+            return;
+        size_t home = fp_slot(rs, rs->fp[j].text, rs->fp[j].src);
+        /* move j back to i unless its home lies cyclically in (i, j] */
+        if ((i <= j) ? (i < home && home <= j) : (i < home || home <= j))
+            continue;
+        rs->fp[i] = rs->fp[j];
+        rs->fp[j].text = 0;
+        i = j;
+    }
+}
+
+/* Drops the fingerprints older than newest - retention. */
+static void fp_sweep(ds_resolver *rs)
+{
+    rs->swept = rs->newest;
+    if (!rs->retention || !rs->nfp || rs->newest == INT64_MIN)
+        return;
+    int64_t cutoff = rs->newest - rs->retention;
+    size_t mask = rs->fpcap - 1, start = 0;
+    while (rs->fp[start].text) /* begin after an empty slot: no run wraps past it */
+        start++;
+    for (size_t k = 1; k <= rs->fpcap; k++) {
+        size_t i = (start + k) & mask;
+        while (rs->fp[i].text && rs->fp[i].minute < cutoff)
+            fp_delete(rs, i); /* refills i from later in its run */
+    }
+}
+
+static int fp_grow(ds_resolver *rs)
+{
+    size_t cap = rs->fpcap ? rs->fpcap * 2 : 1024;
+    fpent *old = rs->fp;
+    size_t oldcap = rs->fpcap;
+    fpent *fp = calloc(cap, sizeof *fp);
+    if (!fp)
+        return -1;
+    rs->fp = fp;
+    rs->fpcap = cap;
+    for (size_t j = 0; j < oldcap; j++) {
+        if (!old[j].text)
+            continue;
+        size_t i = fp_slot(rs, old[j].text, old[j].src);
+        while (fp[i].text)
+            i = (i + 1) & (cap - 1);
+        fp[i] = old[j];
+    }
+    free(old);
+    return 0;
+}
+
+/* Records the fingerprint of m's source and advances the clock; sweeps
+ * expired entries when the clock moved on by an eighth of the retention (at
+ * least a day) or before the table would grow. Returns 0 or -1 when out of
+ * memory (the fingerprint is then not recorded). */
+static int fp_note(ds_resolver *rs, const char *src_id, uint64_t text, int64_t published)
+{
+    if (published != DS_NO_TIME) {
+        int64_t t = minute_of(published);
+        if (t > rs->newest)
+            rs->newest = t;
+    }
+    int64_t step = rs->retention / 8 > 1440 ? rs->retention / 8 : 1440;
+    if (rs->retention && rs->newest != INT64_MIN && (rs->swept == INT64_MIN || rs->newest - rs->swept >= step))
+        fp_sweep(rs);
+    if (!text)
+        return 0;
+    int64_t t = published != DS_NO_TIME ? minute_of(published) : rs->newest;
+    if (t == INT64_MIN)
+        t = 0;
+    if (rs->retention && t < rs->newest - rs->retention)
+        return 0; /* already past retention */
+    if (t > INT32_MAX)
+        t = INT32_MAX;
+    if (t < INT32_MIN)
+        t = INT32_MIN;
+    uint32_t src = (uint32_t)ds_hash64(src_id, strlen(src_id), 0x5bd1e995);
+    if ((rs->nfp + 1) * 4 > rs->fpcap * 3) {
+        fp_sweep(rs);
+        if ((rs->nfp + 1) * 4 > rs->fpcap * 3 && fp_grow(rs) != 0)
+            return -1;
+    }
+    size_t i = fp_slot(rs, text, src);
+    while (rs->fp[i].text) {
+        if (rs->fp[i].text == text && rs->fp[i].src == src) {
+            if (t > rs->fp[i].minute)
+                rs->fp[i].minute = (int32_t)t;
+            return 0;
+        }
+        i = (i + 1) & (rs->fpcap - 1);
+    }
+    rs->fp[i].text = text;
+    rs->fp[i].src = src;
+    rs->fp[i].minute = (int32_t)t;
+    rs->nfp++;
+    return 0;
+}
+
 /* ---- blocks ----------------------------------------------------------- */
 
 static uint64_t key_hash(const char *key) { return ds_hash64(key, strlen(key), 0x9e3779b97f4a7c15ULL); }
@@ -324,6 +703,7 @@ static void canon_free(ds_canon *c)
     free(c->sources);
     free(c->links);
     free(c->evidence);
+    free(c->strings);
     free(c);
 }
 
@@ -332,7 +712,8 @@ static void block_free(block *b)
     for (size_t i = 0; i < b->nms; i++)
         free(b->ms[i]);
     free(b->ms);
-    for (size_t i = 0; i < b->ndeals; i++)
+    free(b->refd);
+    for (size_t i = 0; b->deals && i < b->ndeals; i++)
         canon_free(b->deals[i]);
     free(b->deals);
     free(b->revs);
@@ -1178,9 +1559,10 @@ static void lset_add(lset *ls, ds_relation rel, const char *target, const char *
     l->via = via;
 }
 
-/* The live deal matching reference row ref: in this block's new deals or in
- * the ref's own block (which then reports its changes to us). */
-static const ds_canon *deal_for_ref(rctx *x, const char *ref, int *err)
+/* The id of the live deal matching reference row ref: in this block's new
+ * deals (then it points at that record's deal_id) or in the ref's own block
+ * (which then reports its changes to us). */
+static const char *deal_for_ref(rctx *x, const char *ref, int *err)
 {
     const ds_refdeal *r = ds_catalog_ref(x->rs->cat, ref);
     if (!r)
@@ -1194,7 +1576,7 @@ static const ds_canon *deal_for_ref(rctx *x, const char *ref, int *err)
             if (strcmp(c->ref, ref) == 0 && (!best || strcmp(c->deal_id, best->deal_id) < 0))
                 best = c;
         }
-        return best;
+        return best ? best->deal_id : NULL;
     }
     if (!x->rs->cross_block)
         return NULL;
@@ -1203,9 +1585,9 @@ static const ds_canon *deal_for_ref(rctx *x, const char *ref, int *err)
         *err = 1;
         return NULL;
     }
-    for (size_t i = 0; i < pb->ndeals; i++) /* sorted by id: the first is the smallest */
-        if (strcmp(pb->deals[i]->ref, ref) == 0)
-            return pb->deals[i];
+    for (size_t i = 0; i < pb->nrefd; i++) /* sorted by id: the first is the smallest */
+        if (strcmp(pb->refd[i].ref, ref) == 0)
+            return pb->refd[i].id;
     return NULL;
 }
 
@@ -1213,9 +1595,9 @@ static const ds_canon *deal_for_ref(rctx *x, const char *ref, int *err)
  * it, else via `via` naming the ref itself. */
 static void link_ref(rctx *x, lset *ls, ds_relation rel, const char *ref, ds_link_via via, const ds_canon *self, int *err)
 {
-    const ds_canon *t = deal_for_ref(x, ref, err);
-    if (t && t != self)
-        lset_add(ls, rel, t->deal_id, ref, DS_VIA_STATE);
+    const char *t = deal_for_ref(x, ref, err);
+    if (t && t != self->deal_id)
+        lset_add(ls, rel, t, ref, DS_VIA_STATE);
     else if (!t)
         lset_add(ls, rel, ref, ref, via);
 }
@@ -1614,14 +1996,148 @@ static int anchor_before(const minfo *a, const minfo *b)
 static uint64_t block_refsig(const block *b)
 {
     uint64_t h = 0x243f6a8885a308d3ULL;
-    for (size_t i = 0; i < b->ndeals; i++) {
-        const ds_canon *c = b->deals[i];
-        if (!c->ref[0])
-            continue;
-        h = ds_hash64(c->ref, strlen(c->ref), h);
-        h = ds_hash64(c->deal_id, strlen(c->deal_id), h);
+    for (size_t i = 0; i < b->nrefd; i++) {
+        const refdeal *d = &b->refd[i];
+        h = ds_hash64(d->ref, strlen(d->ref), h);
+        h = ds_hash64(d->id, strlen(d->id), h);
     }
     return h;
+}
+
+/* Copies every string c points at into one allocation it owns, so that it
+ * outlives the unpacked mentions it was merged from. Returns 0 or -1. */
+static int canon_own(ds_canon *c)
+{
+    size_t n = strlen(c->place) + 1;
+#define OWN_LEN(s) (n += (s) ? strlen(s) + 1 : 0)
+    for (size_t i = 0; i < c->nsuppliers; i++)
+        OWN_LEN(c->suppliers[i].company);
+    for (size_t i = 0; i < c->nvariants; i++)
+        OWN_LEN(c->variants[i].name);
+    for (size_t i = 0; i < c->nextras; i++)
+        OWN_LEN(c->extras[i].name);
+    for (size_t i = 0; i < c->nclaims; i++)
+        for (size_t j = 0; j < c->claims[i].nsources; j++)
+            OWN_LEN(c->claims[i].sources[j]);
+    for (size_t i = 0; i < c->nsources; i++) {
+        OWN_LEN(c->sources[i].id);
+        OWN_LEN(c->sources[i].outlet);
+        OWN_LEN(c->sources[i].duplicate_of);
+    }
+    for (size_t i = 0; i < c->nevidence; i++) {
+        OWN_LEN(c->evidence[i].field);
+        OWN_LEN(c->evidence[i].source);
+    }
+#undef OWN_LEN
+    char *p = malloc(n);
+    if (!p)
+        return -1;
+    free(c->strings);
+    c->strings = p;
+#define OWN(s)                           \
+    do {                                 \
+        if (s) {                         \
+            size_t l_ = strlen(s) + 1;   \
+            memcpy(p, s, l_);            \
+            (s) = p;                     \
+            p += l_;                     \
+        }                                \
+    } while (0)
+    OWN(c->place);
+    for (size_t i = 0; i < c->nsuppliers; i++)
+        OWN(c->suppliers[i].company);
+    for (size_t i = 0; i < c->nvariants; i++)
+        OWN(c->variants[i].name);
+    for (size_t i = 0; i < c->nextras; i++)
+        OWN(c->extras[i].name);
+    for (size_t i = 0; i < c->nclaims; i++)
+        for (size_t j = 0; j < c->claims[i].nsources; j++)
+            OWN(c->claims[i].sources[j]);
+    for (size_t i = 0; i < c->nsources; i++) {
+        OWN(c->sources[i].id);
+        OWN(c->sources[i].outlet);
+        OWN(c->sources[i].duplicate_of);
+    }
+    for (size_t i = 0; i < c->nevidence; i++) {
+        OWN(c->evidence[i].field);
+        OWN(c->evidence[i].source);
+    }
+#undef OWN
+    return 0;
+}
+
+static int ptr_push(ds_canon ***arr, size_t *n, size_t *cap, ds_canon *c)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        ds_canon **p = realloc(*arr, nc * sizeof *p);
+        if (!p)
+            return -1;
+        *arr = p;
+        *cap = nc;
+    }
+    (*arr)[(*n)++] = c;
+    return 0;
+}
+
+/* Records of live deals are kept only from one add to the next (they are
+ * what the add published, and ds_resolver_deals hands them out): between
+ * adds a block holds its mentions, revisions and refd, nothing else.
+ * cache_release moves a block's records to rs->kept (an earlier pass of this
+ * add may have published them); cache_keep caches the records of a
+ * recompute; cache_drop frees every cache. */
+static void cache_release(ds_resolver *rs, block *b)
+{
+    for (size_t i = 0; b->deals && i < b->ndeals; i++)
+        if (ptr_push(&rs->kept, &rs->nkept, &rs->capkept, b->deals[i]) != 0)
+            canon_free(b->deals[i]);
+    free(b->deals);
+    b->deals = NULL;
+}
+
+static int cache_keep(ds_resolver *rs, block *b, rctx *x)
+{
+    ds_canon **deals = malloc((x->ncl ? x->ncl : 1) * sizeof *deals);
+    if (!deals)
+        return -1;
+    for (size_t c = 0; c < x->ncl; c++)
+        if (canon_own(x->cl[c].c) != 0)
+            goto err;
+    if (!b->cached) {
+        if (rs->ncachedb == rs->capcachedb) {
+            size_t cap = rs->capcachedb ? rs->capcachedb * 2 : 16;
+            block **p = realloc(rs->cachedb, cap * sizeof *p);
+            if (!p)
+                goto err;
+            rs->cachedb = p;
+            rs->capcachedb = cap;
+        }
+        rs->cachedb[rs->ncachedb++] = b;
+        b->cached = 1;
+    }
+    for (size_t c = 0; c < x->ncl; c++) {
+        deals[c] = x->cl[c].c;
+        x->cl[c].kept = 1;
+    }
+    b->deals = deals;
+    b->ndeals = x->ncl;
+    return 0;
+err:
+    free(deals);
+    return -1;
+}
+
+static void cache_drop(ds_resolver *rs)
+{
+    for (size_t i = 0; i < rs->ncachedb; i++) {
+        block *b = rs->cachedb[i];
+        for (size_t j = 0; b->deals && j < b->ndeals; j++)
+            canon_free(b->deals[j]);
+        free(b->deals);
+        b->deals = NULL;
+        b->cached = 0;
+    }
+    rs->ncachedb = 0;
 }
 
 /* A retired record for rev r, retired into surv (may be NULL). */
@@ -1653,18 +2169,21 @@ static int recompute(ds_resolver *rs, block *b, int flags)
     int rc = -1;
     rctx x = {rs, b, NULL, n, NULL, 0};
     int *par = NULL;
-    ds_canon **deals = NULL;
+    refdeal *refd = NULL;
+    size_t nrefd = 0;
     ds_buf hb;
     ds_buf_init(&hb);
+    ds_mention *ms = malloc((n ? n : 1) * sizeof *ms); /* the block's mentions, unpacked */
     x.mi = calloc(n ? n : 1, sizeof *x.mi);
     par = malloc((n ? n : 1) * sizeof *par);
     x.cl = calloc(n ? n : 1, sizeof *x.cl);
-    if (!x.mi || !par || !x.cl)
+    if (!ms || !x.mi || !par || !x.cl)
         goto out;
 
     for (size_t i = 0; i < n; i++) {
         minfo *y = &x.mi[i];
-        const ds_mention *m = b->ms[i];
+        ds_mention *m = &ms[i];
+        unpack_mention(b->ms[i], b->key, m);
         y->m = m;
         y->cluster = -1;
         y->cls = stage_class(m->stage);
@@ -1694,6 +2213,8 @@ static int recompute(ds_resolver *rs, block *b, int flags)
             if (!z->m->src.text_hash || strcmp(z->m->src.id, y->m->src.id) == 0 || src_cmp(z, y) >= 0 ||
                 popcount64(z->m->src.text_hash ^ y->m->src.text_hash) > HAMMING_DUP)
                 continue;
+            if (rs->retention && y->pub != INT64_MAX && y->pub - z->pub > rs->retention * MINUTE_MS)
+                continue; /* published after z's fingerprint expired: a new source */
             if (!best || src_cmp(z, best) < 0)
                 best = z;
         }
@@ -1827,16 +2348,12 @@ static int recompute(ds_resolver *rs, block *b, int flags)
             goto out;
 
     /* revisions */
-    deals = malloc((x.ncl ? x.ncl : 1) * sizeof *deals);
-    if (!deals)
-        goto out;
     for (size_t c = 0; c < x.ncl; c++) {
         cluster *k = &x.cl[c];
         ds_canon *cn = k->c;
         int found;
         size_t at = rev_find(b, cn->deal_id, &found);
-        deals[c] = cn;
-        if (flags & RC_QUIET) {
+        if (flags & (RC_QUIET | RC_VIEW)) {
             cn->revision = found ? b->revs[at].revision : 0;
             continue;
         }
@@ -1854,7 +2371,7 @@ static int recompute(ds_resolver *rs, block *b, int flags)
         }
         cn->revision = r->revision;
     }
-    for (size_t i = 0; i < b->nrevs && !(flags & RC_QUIET); i++) {
+    for (size_t i = 0; i < b->nrevs && !(flags & (RC_QUIET | RC_VIEW)); i++) {
         rev *r = &b->revs[i];
         if (r->retired)
             continue;
@@ -1894,14 +2411,33 @@ static int recompute(ds_resolver *rs, block *b, int flags)
         r->hash = t->content_hash;
         t->revision = r->revision;
     }
-    for (size_t i = 0; i < b->ndeals; i++)
-        canon_free(b->deals[i]);
-    free(b->deals);
-    b->deals = deals;
-    b->ndeals = x.ncl;
-    deals = NULL;
+    cache_release(rs, b);
+    if (!(flags & RC_QUIET) && cache_keep(rs, b, &x) != 0)
+        goto out;
+    if (flags & RC_VIEW) {
+        rc = 0;
+        goto out;
+    }
+    /* what other blocks read of ours: the ids of the deals with a ref */
     for (size_t c = 0; c < x.ncl; c++)
-        x.cl[c].c = NULL; /* now owned by b->deals */
+        nrefd += x.cl[c].c->ref[0] != 0;
+    if (nrefd) {
+        refd = malloc(nrefd * sizeof *refd);
+        if (!refd)
+            goto out;
+        nrefd = 0;
+        for (size_t c = 0; c < x.ncl; c++) /* sorted by id */
+            if (x.cl[c].c->ref[0]) {
+                memcpy(refd[nrefd].id, x.cl[c].c->deal_id, sizeof refd[nrefd].id);
+                memcpy(refd[nrefd].ref, x.cl[c].c->ref, sizeof refd[nrefd].ref);
+                nrefd++;
+            }
+    }
+    free(b->refd);
+    b->refd = refd;
+    b->nrefd = nrefd;
+    refd = NULL;
+    b->ndeals = x.ncl;
     rc = 0;
 
     uint64_t sig = block_refsig(b);
@@ -1915,12 +2451,14 @@ out:
         for (size_t c = 0; c < x.ncl; c++) {
             free(x.cl[c].mem);
             free(x.cl[c].del);
-            canon_free(x.cl[c].c);
+            if (!x.cl[c].kept)
+                canon_free(x.cl[c].c);
         }
     free(x.cl);
     free(x.mi);
+    free(ms);
     free(par);
-    free(deals);
+    free(refd);
     ds_buf_free(&hb);
     return rc;
 }
@@ -1934,6 +2472,8 @@ ds_resolver *ds_resolver_new(const ds_catalog *cat)
         return NULL;
     rs->cat = cat;
     rs->cross_block = 1;
+    ds_buf_init(&rs->pack);
+    rs->newest = rs->swept = INT64_MIN;
     return rs;
 }
 
@@ -1942,7 +2482,21 @@ static void clear_scratch(ds_resolver *rs)
     for (size_t i = 0; i < rs->nretired; i++)
         canon_free(rs->retired[i]);
     rs->nretired = 0;
+    for (size_t i = 0; i < rs->nkept; i++)
+        canon_free(rs->kept[i]);
+    rs->nkept = 0;
     rs->nout = 0;
+}
+
+
+static void clear_block_state(ds_resolver *rs)
+{
+    free(rs->msout);
+    free(rs->msptr);
+    free(rs->revout);
+    rs->msout = NULL;
+    rs->msptr = NULL;
+    rs->revout = NULL;
 }
 
 void ds_resolver_destroy(ds_resolver *rs)
@@ -1956,8 +2510,12 @@ void ds_resolver_destroy(ds_resolver *rs)
     free(rs->tab);
     free(rs->out);
     free(rs->retired);
+    free(rs->kept);
+    free(rs->cachedb);
     free(rs->all);
-    free(rs->revout);
+    clear_block_state(rs);
+    ds_buf_free(&rs->pack);
+    free(rs->fp);
     free(rs);
 }
 
@@ -1966,6 +2524,8 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     changes->items = NULL;
     changes->n = 0;
     clear_scratch(rs);
+    clear_block_state(rs);
+    cache_drop(rs);
     if (!m->mention_id[0] || !m->block_key[0])
         return -2;
     block *b = block_get(rs, m->block_key);
@@ -1974,7 +2534,7 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     size_t lo = 0, hi = b->nms;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp(b->ms[mid]->mention_id, m->mention_id);
+        int c = strcmp((const char *)b->ms[mid], m->mention_id);
         if (c == 0)
             return 0; /* already seen: a redelivery changes nothing */
         if (c < 0)
@@ -1984,16 +2544,18 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     }
     if (b->nms == b->capms) {
         size_t cap = b->capms ? b->capms * 2 : 4;
-        ds_mention **p = realloc(b->ms, cap * sizeof *p);
+        unsigned char **p = realloc(b->ms, cap * sizeof *p);
         if (!p)
             return -1;
         b->ms = p;
         b->capms = cap;
     }
-    ds_mention *copy = malloc(sizeof *copy);
-    if (!copy)
+    unsigned char *copy = pack_mention(&rs->pack, m);
+    if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0) {
+        free(copy);
         return -1;
-    *copy = *m;
+    }
+    rs->packed += rs->pack.len;
     memmove(&b->ms[lo + 1], &b->ms[lo], (b->nms - lo) * sizeof *b->ms);
     b->ms[lo] = copy;
     b->nms++;
@@ -2015,29 +2577,72 @@ static int canon_id_cmp(const void *pa, const void *pb)
 
 size_t ds_resolver_deals(ds_resolver *rs, const ds_canon ***out)
 {
-    size_t n = 0;
     *out = NULL;
-    for (size_t i = 0; i < rs->tabcap; i++)
-        if (rs->tab[i])
-            n += rs->tab[i]->ndeals;
     free(rs->all);
     rs->all = NULL;
-    if (!n)
+    /* Blocks not recomputed since the last add have no records: recompute
+     * them (their deals depend on their mentions and on other blocks' refd,
+     * so they equal what was last published). Collect the blocks first:
+     * links may create blocks. */
+    size_t nb = 0, n = 0;
+    for (size_t i = 0; i < rs->tabcap; i++)
+        nb += rs->tab[i] && rs->tab[i]->ndeals && !rs->tab[i]->restored;
+    if (!nb)
         return 0;
-    rs->all = malloc(n * sizeof *rs->all);
+    block **bs = malloc(nb * sizeof *bs);
+    if (!bs)
+        return 0;
+    nb = 0;
+    for (size_t i = 0; i < rs->tabcap; i++)
+        if (rs->tab[i] && rs->tab[i]->ndeals && !rs->tab[i]->restored)
+            bs[nb++] = rs->tab[i];
+    int rc = 0;
+    for (size_t i = 0; i < nb && rc == 0; i++) {
+        if (!bs[i]->deals)
+            rc = recompute(rs, bs[i], RC_VIEW);
+        n += bs[i]->ndeals;
+    }
+    if (rc == 0 && n)
+        rs->all = malloc(n * sizeof *rs->all);
+    if (rs->all) {
+        n = 0;
+        for (size_t i = 0; i < nb; i++)
+            for (size_t j = 0; j < bs[i]->ndeals; j++)
+                rs->all[n++] = bs[i]->deals[j];
+        qsort(rs->all, n, sizeof *rs->all, canon_id_cmp);
+    }
+    free(bs);
     if (!rs->all)
         return 0;
-    n = 0;
-    for (size_t i = 0; i < rs->tabcap; i++)
-        if (rs->tab[i])
-            for (size_t j = 0; j < rs->tab[i]->ndeals; j++)
-                rs->all[n++] = rs->tab[i]->deals[j];
-    qsort(rs->all, n, sizeof *rs->all, canon_id_cmp);
     *out = rs->all;
     return n;
 }
 
+size_t ds_resolver_deal_count(const ds_resolver *rs)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rs->tabcap; i++)
+        if (rs->tab[i] && !rs->tab[i]->restored)
+            n += rs->tab[i]->ndeals;
+    return n;
+}
+
 size_t ds_resolver_mentions(const ds_resolver *rs) { return rs->nmentions; }
+
+void ds_resolver_set_retention(ds_resolver *rs, int64_t days)
+{
+    rs->retention = days > 0 ? days * 1440 : 0;
+    fp_sweep(rs);
+}
+
+size_t ds_resolver_fingerprints(const ds_resolver *rs) { return rs->nfp; }
+
+int ds_resolver_note_article(ds_resolver *rs, const char *source_id, uint64_t text_hash, int64_t published)
+{
+    return fp_note(rs, source_id, text_hash, published);
+}
+
+size_t ds_resolver_packed_bytes(const ds_resolver *rs) { return rs->packed; }
 
 /* ---- Avro ------------------------------------------------------------- */
 
@@ -2156,8 +2761,19 @@ int ds_resolver_block_state(ds_resolver *rs, const char *block_key, const ds_men
     *nms = *nrevs = 0;
     if (!b)
         return -1;
-    free(rs->revout);
-    rs->revout = NULL;
+    clear_block_state(rs);
+    if (b->nms) {
+        rs->msout = malloc(b->nms * sizeof *rs->msout);
+        rs->msptr = malloc(b->nms * sizeof *rs->msptr);
+        if (!rs->msout || !rs->msptr) {
+            clear_block_state(rs);
+            return -2;
+        }
+        for (size_t i = 0; i < b->nms; i++) {
+            unpack_mention(b->ms[i], b->key, &rs->msout[i]);
+            rs->msptr[i] = &rs->msout[i];
+        }
+    }
     if (b->nrevs) {
         rs->revout = malloc(b->nrevs * sizeof *rs->revout);
         if (!rs->revout)
@@ -2168,16 +2784,16 @@ int ds_resolver_block_state(ds_resolver *rs, const char *block_key, const ds_men
             rs->revout[i].content_hash = b->revs[i].hash;
         }
     }
-    *ms = (const ds_mention *const *)b->ms;
+    *ms = rs->msptr;
     *nms = b->nms;
     *revs = rs->revout;
     *nrevs = b->nrevs;
     return 0;
 }
 
-static int mention_ptr_cmp(const void *pa, const void *pb)
+static int packed_ptr_cmp(const void *pa, const void *pb)
 {
-    return strcmp((*(ds_mention *const *)pa)->mention_id, (*(ds_mention *const *)pb)->mention_id);
+    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
 }
 
 static int rev_cmp(const void *pa, const void *pb) { return strcmp(((const rev *)pa)->id, ((const rev *)pb)->id); }
@@ -2193,25 +2809,28 @@ int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention
     block *b = block_get(rs, block_key);
     if (!b)
         return -1;
-    ds_mention **nm = malloc((nms ? nms : 1) * sizeof *nm);
+    unsigned char **nm = malloc((nms ? nms : 1) * sizeof *nm);
     rev *nr = calloc(nrevs ? nrevs : 1, sizeof *nr);
-    size_t k = 0;
+    size_t k = 0, bytes = 0;
     if (!nm || !nr)
         goto err;
     for (; k < nms; k++) {
-        nm[k] = malloc(sizeof **nm);
+        nm[k] = pack_mention(&rs->pack, &ms[k]);
         if (!nm[k])
             goto err;
-        *nm[k] = ms[k];
     }
-    qsort(nm, nms, sizeof *nm, mention_ptr_cmp);
+    qsort(nm, nms, sizeof *nm, packed_ptr_cmp);
     size_t u = 0;
     for (size_t i = 0; i < nms; i++) {
-        if (u && strcmp(nm[u - 1]->mention_id, nm[i]->mention_id) == 0)
+        if (u && strcmp((const char *)nm[u - 1], (const char *)nm[i]) == 0)
             free(nm[i]);
         else
             nm[u++] = nm[i];
     }
+    for (size_t i = 0; i < u; i++)
+        bytes += packed_len(nm[i]);
+    for (size_t i = 0; i < nms; i++)
+        (void)fp_note(rs, ms[i].src.id, ms[i].src.text_hash, ms[i].src.published); /* best effort: a fingerprint only counts for the clock and the table */
     for (size_t i = 0; i < nrevs; i++) {
         ds_strlcpy(nr[i].id, revs[i].deal_id, sizeof nr[i].id);
         nr[i].revision = revs[i].revision;
@@ -2219,13 +2838,17 @@ int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention
         nr[i].unknown = 1;
     }
     qsort(nr, nrevs, sizeof *nr, rev_cmp);
-    for (size_t i = 0; i < b->ndeals; i++)
-        canon_free(b->deals[i]); /* they point into the old mentions */
-    free(b->deals);
-    b->deals = NULL;
+    clear_block_state(rs); /* may hold this block's mentions */
+    cache_release(rs, b);
+    free(b->refd);
+    b->refd = NULL;
+    b->nrefd = 0;
     b->ndeals = 0;
-    for (size_t i = 0; i < b->nms; i++)
+    for (size_t i = 0; i < b->nms; i++) {
+        rs->packed -= packed_len(b->ms[i]);
         free(b->ms[i]);
+    }
+    rs->packed += bytes;
     free(b->ms);
     free(b->revs);
     rs->nmentions = rs->nmentions - b->nms + u;
@@ -2258,6 +2881,7 @@ int ds_resolver_restore_finish(ds_resolver *rs, ds_changes *changes)
     changes->items = NULL;
     changes->n = 0;
     clear_scratch(rs);
+    clear_block_state(rs);
     size_t n = 0;
     for (size_t i = 0; i < rs->tabcap; i++)
         n += rs->tab[i] && rs->tab[i]->restored;

@@ -39,6 +39,34 @@
  * copy that arrived before its original is a real source until the original
  * comes; then the change is real and is published.)
  *
+ * Retention (ds_resolver_set_retention, `--dedup-retention-days`). A source
+ * published more than the retention after the source it would repeat is not
+ * its copy but a new source: a syndicated copy arriving after retention
+ * counts as corroboration. Measured between the two publication times, not
+ * against the clock, the rule stays a function of the set of mentions
+ * (order-insensitive, identical after a restore), and no decision already
+ * published changes when time moves on. The mentions of old deals are the
+ * state and are kept, each with its 8-byte fingerprint (the changelog record
+ * carries it); what expires is the resolver's table of seen-article
+ * fingerprints (16 bytes each: text hash, source id hash, event time), from
+ * which entries older than the newest event time seen minus the retention
+ * are dropped, so that it stays flat on an endless stream. The table counts
+ * seen articles (ds_resolver_fingerprints), including articles noted without
+ * a mention (ds_resolver_note_article).
+ *
+ * Storage. A stored mention is a packed variable-length byte record
+ * (resolve.c, pack_mention): mention_id first, then every field but the
+ * block key as varints and length-prefixed strings, only the used entries of
+ * its arrays; about 100-150 bytes instead of the 1,816 of a ds_mention. A
+ * recompute unpacks its block's mentions into a scratch array. Interned
+ * strings or the mention's Avro encoding were the alternatives: interning
+ * saves a further ~30 bytes a mention for a string table and reference
+ * counts, and avro-c's generic decoding is far slower than a recompute.
+ * Between adds a block keeps no canonical records: only its mentions,
+ * revisions and the (deal id, reference row) pairs other blocks link to.
+ * The records of an add (its changes) stay cached until the next add, and
+ * ds_resolver_deals rebuilds the others on demand.
+ *
  * Revisions. Per deal id the block keeps the last published revision and a
  * 64-bit hash of the record without revision and updated; an add publishes a
  * deal only when that hash changed (revision + 1, starting at 1).
@@ -111,7 +139,7 @@ typedef struct ds_canon_evidence {
 } ds_canon_evidence;
 
 /* One canonical deal: the fields of CanonicalDeal.avsc. Strings are owned by
- * the resolver (most point into its stored mentions). "" / -1 / DS_NO_DATE /
+ * the record (they live in c->strings). "" / -1 / DS_NO_DATE /
  * 0 mean null as in ds_mention. A retired record has deal_id, revision,
  * retired_into, block_key and updated; everything else is empty. */
 typedef struct ds_canon {
@@ -151,6 +179,7 @@ typedef struct ds_canon {
     /* Not in the schema: */
     char ref[24];                /* reference row the deal matches, "" if none */
     uint64_t content_hash;       /* hash of the record without revision/updated */
+    char *strings;               /* holds the strings above (owned) */
 } ds_canon;
 
 typedef struct ds_resolver ds_resolver;
@@ -177,17 +206,39 @@ void ds_resolver_destroy(ds_resolver *rs);
  * mention_id or block_key). */
 int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes);
 
+/* Records the fingerprint of an article seen without a mention (one that
+ * yielded no deal) in the seen-article table and advances the retention clock
+ * to its publication time. text_hash 0 is ignored. Returns 0 or -1 when out
+ * of memory. */
+int ds_resolver_note_article(ds_resolver *rs, const char *source_id, uint64_t text_hash, int64_t published);
+
 /* Fills val, a CanonicalDeal record (reset by the caller or fresh from
  * ds_codec_value_new), from c. Returns 0 or -1 on an avro error. */
 int ds_canon_to_avro(const ds_canon *c, avro_value_t *val);
 
 /* Sets *out to the live deals of every block, sorted by deal id; returns
- * their number. The array and records stay valid until the next call of add,
- * deals or destroy. Returns 0 with *out = NULL when out of memory or none. */
+ * their number. The array stays valid until the next call of add, deals or
+ * destroy, the records until the next add or destroy; records of the last
+ * add's changes are among them. Blocks not touched by the last add are
+ * recomputed, so the first call after an add costs about one recompute per
+ * block and holds every record in memory until the next add. Returns 0 with
+ * *out = NULL when out of memory or none. */
 size_t ds_resolver_deals(ds_resolver *rs, const ds_canon ***out);
 
 /* Number of mentions held (all blocks), for metrics. */
 size_t ds_resolver_mentions(const ds_resolver *rs);
+/* Number of live deals (what ds_resolver_deals would return, without
+ * building them). */
+size_t ds_resolver_deal_count(const ds_resolver *rs);
+/* Bytes of packed mention records held (the records alone), for metrics. */
+size_t ds_resolver_packed_bytes(const ds_resolver *rs);
+
+/* Event-time retention of duplicate detection, in days; 0 (the default)
+ * keeps fingerprints forever. See "Duplicates" above. Applies to what comes
+ * after; expired fingerprints are dropped at once. */
+void ds_resolver_set_retention(ds_resolver *rs, int64_t days);
+/* Number of fingerprints in the seen-article table. */
+size_t ds_resolver_fingerprints(const ds_resolver *rs);
 
 /* Whether links may resolve to deals of other blocks (default 1). Such links
  * are only deterministic when the blocks involved live in one resolver: with

@@ -888,6 +888,63 @@ static void test_restore(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* Retention: a copy published within it is a duplicate; one published after
+ * the source's fingerprint expired is a new source; the seen-article table
+ * drops what is older than the newest event time minus the retention. */
+static void dedup_retention(int64_t days)
+{
+    ds_resolver *rs = new_resolver(NULL);
+    ds_resolver_set_retention(rs, days);
+    ds_changes ch;
+    ds_mention orig = mk("m-orig", "a-orig", "2025-03-01", "K9");
+    orig.signing_date = day("2025-02-27");
+    assert_int_equal(add(rs, orig, &ch), 1);
+    assert_int_equal(ds_resolver_fingerprints(rs), 1);
+
+    ds_mention copy = orig; /* a day later, 2 bits apart */
+    strcpy(copy.mention_id, "m-copy1");
+    strcpy(copy.src.id, "a-copy1");
+    copy.src.published += 86400000LL;
+    copy.src.text_hash ^= 0x3ULL;
+    assert_int_equal(add(rs, copy, &ch), 0);
+    const ds_canon *c = deal_with_source(rs, "a-copy1");
+    assert_int_equal(c->nsources, 2);
+    assert_non_null(c->sources[1].duplicate_of);
+    assert_string_equal(c->sources[1].duplicate_of, "a-orig");
+    int64_t rev = c->revision;
+    assert_int_equal(ds_resolver_fingerprints(rs), 2);
+
+    /* the clock moves on by two months (another block) */
+    assert_int_equal(add(rs, mk("m-later", "a-later", "2025-05-01", "K239"), &ch), 1);
+    assert_int_equal(ds_resolver_fingerprints(rs), days ? 1 : 3);
+
+    copy = orig; /* 62 days after the source, 2 bits apart */
+    strcpy(copy.mention_id, "m-copy2");
+    strcpy(copy.src.id, "a-copy2");
+    copy.src.published += 62 * 86400000LL;
+    copy.src.text_hash ^= 0x5ULL;
+    assert_int_equal(add(rs, copy, &ch), days ? 1 : 0);
+    c = deal_with_source(rs, "a-copy2");
+    assert_int_equal(c->nsources, 3);
+    assert_string_equal(c->sources[2].id, "a-copy2");
+    if (days) {
+        assert_null(c->sources[2].duplicate_of); /* a new source: it corroborates */
+        assert_int_equal(c->revision, rev + 1);
+    } else {
+        assert_string_equal(c->sources[2].duplicate_of, "a-orig");
+        assert_int_equal(c->revision, rev);
+    }
+    assert_int_equal(ds_resolver_fingerprints(rs), days ? 2 : 4);
+    ds_resolver_destroy(rs);
+}
+
+static void test_dedup_retention(void **state)
+{
+    (void)state;
+    dedup_retention(30);
+    dedup_retention(0); /* forever */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -906,6 +963,7 @@ int main(void)
         cmocka_unit_test(test_order_insensitive),
         cmocka_unit_test(test_to_avro),
         cmocka_unit_test(test_restore),
+        cmocka_unit_test(test_dedup_retention),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
