@@ -61,6 +61,9 @@ static const opt options[] = {
      "idempotent producer, offsets committed after delivery."},
     {"max-message-bytes", 0, "max.message.bytes", OPT_INT, O(max_message_bytes), "1048576", NULL,
      DS_CMD_RUN | DS_CMD_DEMO, "Inputs larger than this are dead-lettered."},
+    {"dedup-retention-days", 0, "dedup.retention.days", OPT_INT, O(dedup_retention_days), "30", NULL, DS_CMD_RUN,
+     "Event-time retention of seen-article fingerprints: a copy published later than this after the source it "
+     "repeats is a new source (0: forever)."},
     {"partitions", 'p', "broker.partitions", OPT_INT, O(partitions), "4", NULL,
      DS_CMD_BROKER | DS_CMD_DEMO, "Partitions of each topic the embedded broker creates."},
     {"schema-registry", 0, "schema.registry.url", OPT_STR, O(schema_registry_url), NULL, NULL,

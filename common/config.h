@@ -53,6 +53,7 @@ typedef struct ds_config {
     char *guarantee;            /* run: "exactly-once" or "at-least-once" */
     long commit_interval_ms;
     long max_message_bytes;
+    long dedup_retention_days;
     long partitions;
     long count;
     int exit_at_end;

@@ -603,6 +603,7 @@ static void restore_partitions(runner *r, rd_kafka_topic_partition_list_t *mine)
         /* state is split by block key over partitions: a link to another
          * block's deal would depend on which blocks share an instance */
         ds_resolver_set_cross_block(r->rs[p], 0);
+        ds_resolver_set_retention(r->rs[p], r->cfg->dedup_retention_days);
         r->consumed_next[p] = committed;
         if (committed > r->committed_seen[p])
             r->committed_seen[p] = committed;
