@@ -5,11 +5,15 @@
  * each deal is reported by --sources articles (default 3), every article with
  * its own id and a distinct random text fingerprint (SimHash). The deals of a
  * block are executive contracts of batches 1, 2, 3, ... signed years apart,
- * so they never merge. Prints the command line, the inputs, the sizes of the
- * structures involved, the RSS before and after (from /proc/self/statm) and
- * the peak RSS (getrusage).
+ * so they never merge. Besides the articles of the mentions, --fingerprints
+ * (default 1,000,000) distinct article fingerprints in all are recorded: the
+ * rest as articles seen without a mention (ds_resolver_note_article), within
+ * one retention window (--retention-days, default 0: forever, so that all of
+ * them are held). Prints the command line, the inputs, the sizes of the
+ * structures involved, the RSS before and after (from /proc/self/statm), the
+ * peak RSS (getrusage) and bytes per mention and per fingerprint.
  *
- *   bench_state [--deals N] [--sources K] [--blocks B]
+ *   bench_state [--deals N] [--sources K] [--blocks B] [--fingerprints F] [--retention-days D]
  *
  * Not a test. See bench/README.md for figures. */
 #include <inttypes.h>
@@ -48,7 +52,7 @@ static uint64_t next_rand(void)
 
 int main(int argc, char **argv)
 {
-    long deals = 100000, sources = 3, blocks = 30000;
+    long deals = 100000, sources = 3, blocks = 30000, fingerprints = 1000000, retention = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--deals") == 0)
             deals = atol(argv[i + 1]);
@@ -56,8 +60,13 @@ int main(int argc, char **argv)
             sources = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--blocks") == 0)
             blocks = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--fingerprints") == 0)
+            fingerprints = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--retention-days") == 0)
+            retention = atol(argv[i + 1]);
         else {
-            fprintf(stderr, "usage: bench_state [--deals N] [--sources K] [--blocks B]\n");
+            fprintf(stderr, "usage: bench_state [--deals N] [--sources K] [--blocks B] [--fingerprints F] "
+                            "[--retention-days D]\n");
             return 2;
         }
     }
@@ -68,8 +77,10 @@ int main(int argc, char **argv)
     printf("command: ");
     for (int i = 0; i < argc; i++)
         printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
-    printf("inputs: %ld deals in %ld blocks, %ld sources each: %ld mentions, %ld distinct text fingerprints\n",
-           deals, blocks, sources, deals * sources, deals * sources);
+    long extra = fingerprints > deals * sources ? fingerprints - deals * sources : 0;
+    printf("inputs: %ld deals in %ld blocks, %ld sources each: %ld mentions; %ld distinct text fingerprints "
+           "(%ld of them articles without a mention); retention %ld days\n",
+           deals, blocks, sources, deals * sources, deals * sources + extra, extra, retention);
     printf("sizes: ds_mention %zu B, ds_canon %zu B (+ its arrays), ds_deal_rev %zu B\n", sizeof(ds_mention),
            sizeof(ds_canon), sizeof(ds_deal_rev));
 
@@ -77,6 +88,7 @@ int main(int argc, char **argv)
     ds_resolver *rs = ds_resolver_new(NULL);
     if (!rs)
         return 1;
+    ds_resolver_set_retention(rs, retention);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ds_mention m;
@@ -117,17 +129,36 @@ int main(int argc, char **argv)
             }
         }
     }
+    long rssm = rss_kib();
+    /* the other articles seen, published over the same days as the last
+     * round of reports */
+    for (long a = 0; a < extra; a++) {
+        char id[32];
+        snprintf(id, sizeof id, "seen-%ld", a);
+        int64_t published = (int64_t)ds_days_from_civil(2003, 3, 2) * 86400000LL + a % (25 * 86400000LL);
+        if (ds_resolver_note_article(rs, id, next_rand() | 1, published) != 0) {
+            fprintf(stderr, "bench_state: note failed\n");
+            return 1;
+        }
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long rss1 = rss_kib();
-    const ds_canon **all;
-    size_t live = ds_resolver_deals(rs, &all);
+    size_t live = ds_resolver_deal_count(rs);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("held: %zu live deals, %zu mentions; %.1f s to add them\n", live, ds_resolver_mentions(rs), secs);
-    printf("rss: %.1f MiB before, %.1f MiB after, delta %.1f MiB (%.0f B per mention)\n", rss0 / 1024.0,
-           rss1 / 1024.0, (rss1 - rss0) / 1024.0, (double)(rss1 - rss0) * 1024.0 / (double)(deals * sources));
-    printf("peak rss: %.1f MiB\n", ru.ru_maxrss / 1024.0);
+    size_t nfp = ds_resolver_fingerprints(rs), nms = ds_resolver_mentions(rs);
+    printf("held: %zu live deals, %zu mentions, %zu fingerprints; %.1f s to add them\n", live, nms, nfp, secs);
+    printf("packed mentions: %zu B, %.1f B per mention (records alone)\n", ds_resolver_packed_bytes(rs),
+           (double)ds_resolver_packed_bytes(rs) / (double)(nms ? nms : 1));
+    printf("rss: %.1f MiB before, %.1f MiB after, delta %.1f MiB (%.1f MB)\n", rss0 / 1024.0, rss1 / 1024.0,
+           (rss1 - rss0) / 1024.0, (rss1 - rss0) * 1024.0 / 1e6);
+    printf("per item: %.0f B per mention (mentions phase: %.1f MiB, its fingerprints and deals included), "
+           "%.0f B per further fingerprint (%.1f MiB for %ld)\n",
+           (double)(rssm - rss0) * 1024.0 / (double)(nms ? nms : 1), (rssm - rss0) / 1024.0,
+           extra ? (double)(rss1 - rssm) * 1024.0 / (double)extra : 0.0, (rss1 - rssm) / 1024.0, extra);
+    printf("peak rss: %.1f MiB (%.1f MB); target < 150 MB: %s\n", ru.ru_maxrss / 1024.0, ru.ru_maxrss * 1024.0 / 1e6,
+           ru.ru_maxrss * 1024.0 < 150e6 ? "met" : "NOT met");
     ds_resolver_destroy(rs);
     return live == (size_t)deals ? 0 : 1;
 }
