@@ -28,6 +28,7 @@
 #define TXN_SLICE_MS 50
 #define TXN_RETRY_MS 20
 #define TXN_INIT_MS 60000               /* give up on init_transactions after this */
+#define MAX_ABORT_STREAK 20             /* a batch that cannot commit after this many tries stops the run */
 
 /* Where the transaction of exactly-once processing stands. */
 typedef enum {
@@ -82,6 +83,7 @@ typedef struct runner {
     txn_state txn;
     int offsets_sent;         /* of the batch being committed */
     int in_txn_call;          /* inside txn_step (callbacks must not re-enter it) */
+    int abort_streak;         /* aborts since the last commit */
     int64_t txn_init_deadline;
     /* backpressure: input partitions paused while the producer queue is
      * above its high mark, resumed below its low mark */
@@ -164,6 +166,21 @@ static void *output_of(runner *r, batch *b)
 
 static void txn_step(runner *r);
 static void txn_arm(runner *r, uint64_t ms);
+
+/* A record could not be queued. Under exactly-once the producer refuses
+ * records once the open transaction has failed (an abortable error seen by
+ * librdkafka first): abort it and redo the batch. Otherwise stop before the
+ * batch commits. */
+static void output_failed(runner *r)
+{
+    if (r->txn == TXN_OPEN && !rd_kafka_fatal_error(r->producer, NULL, 0)) {
+        r->txn = TXN_ABORT;
+        txn_arm(r, 0);
+        return;
+    }
+    if (r->txn != TXN_ABORT)
+        r->exit_code = 1;
+}
 
 /* Commits finished batches at the head, in order. */
 static void try_commit(runner *r)
@@ -252,7 +269,7 @@ static void dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, cons
                        rkm->len, fail->stage, fail->cls, fail->msg, output_of(r, b)) == 0) {
         r->st.dead_letters++;
     } else {
-        r->exit_code = 1; /* cannot park it: do not commit past it */
+        output_failed(r); /* cannot park it: do not commit past it */
     }
 }
 
@@ -297,7 +314,10 @@ static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
     }
     r->emit_batch = b;
     if (ds_pipeline_resolve_in(&r->pl, rs, &m, emit, r, &fail) < 0) {
-        dead_letter(r, b, rkm, &fail);
+        if (strcmp(fail.stage, "produce") == 0)
+            output_failed(r); /* not the mention's fault */
+        else
+            dead_letter(r, b, rkm, &fail);
         return;
     }
     ds_buf_reset(&r->obuf);
@@ -305,9 +325,10 @@ static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
         ds_publish_partition(r->producer, r->stopic, p, m.block_key, strlen(m.block_key), r->obuf.data,
                              r->obuf.len, NULL, output_of(r, b))) {
         /* without its changelog record the state cannot be restored: stop
-         * before the batch commits */
-        ds_error("run", "block %s: state record not written; stopping", m.block_key);
-        r->exit_code = 1;
+         * (or abort) before the batch commits */
+        if (r->txn != TXN_OPEN)
+            ds_error("run", "block %s: state record not written; stopping", m.block_key);
+        output_failed(r);
         return;
     }
 }
@@ -364,7 +385,7 @@ static void process(runner *r, rd_kafka_message_t *rkm)
             }
             if (ds_publish(r->producer, r->mtopic, ms[i].block_key, strlen(ms[i].block_key), r->obuf.data,
                            r->obuf.len, NULL, output_of(r, b))) {
-                r->exit_code = 1;
+                output_failed(r);
                 break;
             }
         }
@@ -776,6 +797,7 @@ static void txn_step_once(runner *r)
         }
         r->st.commits++;
         r->st.transactions++;
+        r->abort_streak = 0;
         r->head = r->tail = NULL;
         free_batch(b);
         r->offsets_sent = 0;
@@ -795,6 +817,12 @@ static void txn_step_once(runner *r)
             return;
         }
         r->st.aborts++;
+        if (++r->abort_streak > MAX_ABORT_STREAK) {
+            ds_error("run", "exactly-once: %d transactions in a row aborted; stopping", r->abort_streak);
+            r->txn = TXN_FATAL;
+            r->exit_code = 1;
+            return;
+        }
         batch *b = r->head;
         r->head = r->tail = NULL;
         r->offsets_sent = 0;
