@@ -2403,6 +2403,13 @@ static int recompute(ds_resolver *rs, block *b, int flags)
                 continue;
             }
         }
+        /* No survivor: the deal's mentions are not in the block, which happens only
+         * after a restore that skipped changelog records past the committed offset.
+         * Those mentions will be consumed again and bring the deal back as it was;
+         * an empty record now would outrank it (a higher revision) on the
+         * compacted topic. Keep the revision and publish nothing. */
+        if (!surv)
+            continue;
         ds_canon *t = retired_record(rs, b, r, surv, &hb);
         if (!t || out_push(rs, t) != 0)
             goto out;
