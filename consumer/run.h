@@ -12,11 +12,21 @@
  * and the block's state to the same partition of <app>-state. A mentions
  * partition's resolver is restored from its state partition on assignment
  * (state.h; this blocks the loop for the restore) and dropped on revoke.
- * Poison inputs go to <topic>.dlq. Offsets are committed per batch, in
- * order, once every output of the batch has been delivered (at-least-once;
- * outputs are idempotent by deal id and revision). SIGINT/SIGTERM shut down
- * in order: stop intake, flush, commit, close the consumer, close handles,
- * close the loop. */
+ * Poison inputs go to <topic>.dlq.
+ *
+ * Exactly-once (cfg->guarantee, the default): each batch (up to 1000 inputs
+ * or commit.interval.ms) is one transaction holding its mentions, canonical
+ * and changelog records, dead letters and consumed offsets. Transactional
+ * calls run from a timer with 50 ms timeouts and are resumed on timeouts;
+ * retriable errors retry, abortable ones abort, seek the batch's partitions
+ * back to where it began and restore their state, fatal ones stop (exit 1).
+ * At-least-once: offsets are committed per batch, in order, once every
+ * output of the batch has been delivered (outputs are idempotent by deal id
+ * and revision). Either way the input partitions are paused while a
+ * transaction commits or the producer queue is over half full.
+ * SIGINT/SIGTERM shut down in order: stop intake, finish the open batch
+ * (commit its transaction, or flush and commit), close the consumer, close
+ * handles, close the loop. */
 #ifndef DS_RUN_H
 #define DS_RUN_H
 
