@@ -604,8 +604,8 @@ static int fp_note(ds_resolver *rs, const char *src_id, uint64_t text, int64_t p
     int64_t t = published != DS_NO_TIME ? minute_of(published) : rs->newest;
     if (t == INT64_MIN)
         t = 0;
-    if (rs->retention && t < rs->newest - rs->retention)
-        return 0; /* already past retention */
+    if (rs->retention && rs->newest != INT64_MIN && t < rs->newest - rs->retention)
+        return 0; /* already past retention (no newest time yet: nothing is) */
     if (t > INT32_MAX)
         t = INT32_MAX;
     if (t < INT32_MIN)
