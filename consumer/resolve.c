@@ -2004,65 +2004,55 @@ static uint64_t block_refsig(const block *b)
     return h;
 }
 
+/* Visits every string c points at: adds up their sizes, and when p is not
+ * NULL also copies each to p and points c at the copy. Returns the size. */
+static size_t canon_strings(ds_canon *c, char *p)
+{
+    size_t n = 0;
+#define VISIT(s)                                 \
+    do {                                         \
+        if (s) {                                 \
+            size_t l_ = strlen(s) + 1;           \
+            if (p) {                             \
+                memcpy(p + n, s, l_);            \
+                (s) = p + n;                     \
+            }                                    \
+            n += l_;                             \
+        }                                        \
+    } while (0)
+    VISIT(c->place);
+    for (size_t i = 0; i < c->nsuppliers; i++)
+        VISIT(c->suppliers[i].company);
+    for (size_t i = 0; i < c->nvariants; i++)
+        VISIT(c->variants[i].name);
+    for (size_t i = 0; i < c->nextras; i++)
+        VISIT(c->extras[i].name);
+    for (size_t i = 0; i < c->nclaims; i++)
+        for (size_t j = 0; j < c->claims[i].nsources; j++)
+            VISIT(c->claims[i].sources[j]);
+    for (size_t i = 0; i < c->nsources; i++) {
+        VISIT(c->sources[i].id);
+        VISIT(c->sources[i].outlet);
+        VISIT(c->sources[i].duplicate_of);
+    }
+    for (size_t i = 0; i < c->nevidence; i++) {
+        VISIT(c->evidence[i].field);
+        VISIT(c->evidence[i].source);
+    }
+#undef VISIT
+    return n;
+}
+
 /* Copies every string c points at into one allocation it owns, so that it
  * outlives the unpacked mentions it was merged from. Returns 0 or -1. */
 static int canon_own(ds_canon *c)
 {
-    size_t n = strlen(c->place) + 1;
-#define OWN_LEN(s) (n += (s) ? strlen(s) + 1 : 0)
-    for (size_t i = 0; i < c->nsuppliers; i++)
-        OWN_LEN(c->suppliers[i].company);
-    for (size_t i = 0; i < c->nvariants; i++)
-        OWN_LEN(c->variants[i].name);
-    for (size_t i = 0; i < c->nextras; i++)
-        OWN_LEN(c->extras[i].name);
-    for (size_t i = 0; i < c->nclaims; i++)
-        for (size_t j = 0; j < c->claims[i].nsources; j++)
-            OWN_LEN(c->claims[i].sources[j]);
-    for (size_t i = 0; i < c->nsources; i++) {
-        OWN_LEN(c->sources[i].id);
-        OWN_LEN(c->sources[i].outlet);
-        OWN_LEN(c->sources[i].duplicate_of);
-    }
-    for (size_t i = 0; i < c->nevidence; i++) {
-        OWN_LEN(c->evidence[i].field);
-        OWN_LEN(c->evidence[i].source);
-    }
-#undef OWN_LEN
-    char *p = malloc(n);
+    char *p = malloc(canon_strings(c, NULL) + 1);
     if (!p)
         return -1;
+    canon_strings(c, p); /* copy before freeing: c may point into its old strings */
     free(c->strings);
     c->strings = p;
-#define OWN(s)                           \
-    do {                                 \
-        if (s) {                         \
-            size_t l_ = strlen(s) + 1;   \
-            memcpy(p, s, l_);            \
-            (s) = p;                     \
-            p += l_;                     \
-        }                                \
-    } while (0)
-    OWN(c->place);
-    for (size_t i = 0; i < c->nsuppliers; i++)
-        OWN(c->suppliers[i].company);
-    for (size_t i = 0; i < c->nvariants; i++)
-        OWN(c->variants[i].name);
-    for (size_t i = 0; i < c->nextras; i++)
-        OWN(c->extras[i].name);
-    for (size_t i = 0; i < c->nclaims; i++)
-        for (size_t j = 0; j < c->claims[i].nsources; j++)
-            OWN(c->claims[i].sources[j]);
-    for (size_t i = 0; i < c->nsources; i++) {
-        OWN(c->sources[i].id);
-        OWN(c->sources[i].outlet);
-        OWN(c->sources[i].duplicate_of);
-    }
-    for (size_t i = 0; i < c->nevidence; i++) {
-        OWN(c->evidence[i].field);
-        OWN(c->evidence[i].source);
-    }
-#undef OWN
     return 0;
 }
 
