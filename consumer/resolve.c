@@ -1943,32 +1943,26 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
 
 /* ---- recompute -------------------------------------------------------- */
 
-static int out_push(ds_resolver *rs, ds_canon *c)
+/* Appends c to a growable array of records. Returns 0, or -1 (array unaltered). */
+static int ptr_push(ds_canon ***arr, size_t *n, size_t *cap, ds_canon *c)
 {
-    if (rs->nout == rs->capout) {
-        size_t cap = rs->capout ? rs->capout * 2 : 16;
-        ds_canon **p = realloc(rs->out, cap * sizeof *p);
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        ds_canon **p = realloc(*arr, nc * sizeof *p);
         if (!p)
             return -1;
-        rs->out = p;
-        rs->capout = cap;
+        *arr = p;
+        *cap = nc;
     }
-    rs->out[rs->nout++] = c;
+    (*arr)[(*n)++] = c;
     return 0;
 }
 
+static int out_push(ds_resolver *rs, ds_canon *c) { return ptr_push(&rs->out, &rs->nout, &rs->capout, c); }
+
 static int retired_push(ds_resolver *rs, ds_canon *c)
 {
-    if (rs->nretired == rs->capretired) {
-        size_t cap = rs->capretired ? rs->capretired * 2 : 8;
-        ds_canon **p = realloc(rs->retired, cap * sizeof *p);
-        if (!p)
-            return -1;
-        rs->retired = p;
-        rs->capretired = cap;
-    }
-    rs->retired[rs->nretired++] = c;
-    return 0;
+    return ptr_push(&rs->retired, &rs->nretired, &rs->capretired, c);
 }
 
 static int cluster_id_cmp(const void *pa, const void *pb)
@@ -2056,19 +2050,6 @@ static int canon_own(ds_canon *c)
     return 0;
 }
 
-static int ptr_push(ds_canon ***arr, size_t *n, size_t *cap, ds_canon *c)
-{
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        ds_canon **p = realloc(*arr, nc * sizeof *p);
-        if (!p)
-            return -1;
-        *arr = p;
-        *cap = nc;
-    }
-    (*arr)[(*n)++] = c;
-    return 0;
-}
 
 /* Records of live deals are kept only from one add to the next (they are
  * what the add published, and ds_resolver_deals hands them out): between
