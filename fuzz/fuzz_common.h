@@ -26,7 +26,22 @@ ds_codec *ds_fuzz_codec(unsigned long long *v1_fp);
 /* The reader schema that writer w (0 .. DS_FUZZ_NWRITERS-1) decodes into. */
 ds_schema_id ds_fuzz_reader_of(int w);
 
-/* Reads a whole file; NULL on error. Caller frees. */
-char *ds_fuzz_slurp(const char *path, size_t *len);
+/* The decode targets' state: a codec from ds_fuzz_codec and, per reader
+ * schema, a value to decode into and one to read its JSON back into. Set up
+ * by ds_fuzz_values_init, which also releases it all at exit: LeakSanitizer
+ * cannot follow avro-c's pointers into string buffers, so nothing may be
+ * alive when the process ends. */
+typedef struct ds_fuzz_values {
+    ds_codec *codec;
+    avro_value_t vals[DS_SCHEMA__COUNT];
+    avro_value_t again[DS_SCHEMA__COUNT];
+    ds_buf out;
+} ds_fuzz_values;
+extern ds_fuzz_values ds_fuzz_v;
+void ds_fuzz_values_init(void);
+
+/* vals[id] decoded fine: its JSON form must read back into again[id] and
+ * encode with framing; aborts otherwise. */
+void ds_fuzz_roundtrip(ds_schema_id id, ds_framing framing);
 
 #endif

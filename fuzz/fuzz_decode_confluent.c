@@ -10,56 +10,12 @@
 
 #include "fuzz_common.h"
 
-static ds_codec *codec;
-static avro_value_t vals[DS_SCHEMA__COUNT], again[DS_SCHEMA__COUNT];
-static ds_buf out;
-
-/* Releases everything at exit: LeakSanitizer cannot follow avro-c's
- * pointers into string buffers (it reports a value that is still alive as
- * leaked), so nothing may be alive when the process ends. */
-static void cleanup(void)
-{
-    for (int id = 0; id < DS_SCHEMA__COUNT; id++) {
-        avro_value_decref(&vals[id]);
-        avro_value_decref(&again[id]);
-    }
-    ds_buf_free(&out);
-    ds_codec_destroy(codec);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    codec = ds_fuzz_codec(NULL);
-    for (int id = 0; id < DS_SCHEMA__COUNT; id++)
-        if (ds_codec_value_new(codec, (ds_schema_id)id, &vals[id]) ||
-            ds_codec_value_new(codec, (ds_schema_id)id, &again[id]))
-            abort();
-    ds_buf_init(&out);
-    atexit(cleanup);
+    ds_fuzz_values_init();
     return 0;
-}
-
-static void roundtrip(ds_schema_id id)
-{
-    char err[512];
-    json_t *j = ds_codec_to_json(codec, id, &vals[id]);
-    if (!j)
-        return; /* documented: a decimal beyond int64 has no JSON form */
-    int rc = ds_codec_from_json(codec, id, j, &again[id], err, sizeof err);
-    if (rc) {
-        char *s = json_dumps(j, JSON_COMPACT);
-        fprintf(stderr, "fuzz: schema %d: decoded value does not read back from its JSON: %s\n%s\n", (int)id,
-                err, s ? s : "?");
-        abort();
-    }
-    json_decref(j);
-    ds_buf_reset(&out);
-    if (ds_codec_encode(codec, id, &again[id], DS_FRAME_CONFLUENT, &out)) {
-        fprintf(stderr, "fuzz: schema %d: decoded value does not encode\n", (int)id);
-        abort();
-    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -78,11 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(m, hdr, 5);
     memcpy(m + 5, data + 1, size - 1);
     char err[512];
-    int rc = ds_codec_decode(codec, id, m, size + 4, &vals[id], err, sizeof err);
+    int rc = ds_codec_decode(ds_fuzz_v.codec, id, m, size + 4, &ds_fuzz_v.vals[id], err, sizeof err);
     free(m);
     if (rc > 0 || rc < DS_CODEC_ENOMEM)
         abort();
     if (rc == 0)
-        roundtrip(id);
+        ds_fuzz_roundtrip(id, DS_FRAME_CONFLUENT);
     return 0;
 }

@@ -13,22 +13,10 @@
 #include "fuzz_common.h"
 #include "input.h"
 
-static ds_codec *codec;
-static avro_value_t vals[DS_SCHEMA__COUNT], back[DS_SCHEMA__COUNT];
-static ds_buf enc;
 static char path[256];
 
-/* Releases everything at exit: LeakSanitizer cannot follow avro-c's
- * pointers into string buffers (it reports a value that is still alive as
- * leaked), so nothing may be alive when the process ends. */
 static void cleanup(void)
 {
-    for (int id = 0; id < DS_SCHEMA__COUNT; id++) {
-        avro_value_decref(&vals[id]);
-        avro_value_decref(&back[id]);
-    }
-    ds_buf_free(&enc);
-    ds_codec_destroy(codec);
     unlink(path);
 }
 
@@ -36,12 +24,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    codec = ds_fuzz_codec(NULL);
-    for (int id = 0; id < DS_SCHEMA__COUNT; id++)
-        if (ds_codec_value_new(codec, (ds_schema_id)id, &vals[id]) ||
-            ds_codec_value_new(codec, (ds_schema_id)id, &back[id]))
-            abort();
-    ds_buf_init(&enc);
+    ds_fuzz_values_init();
     /* /dev/shm keeps the per-input file write off the disk. */
     const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     snprintf(path, sizeof path, "%s/ds-fuzz-jsonl-%ld.jsonl", dir, (long)getpid());
@@ -52,26 +35,26 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void convert(ds_schema_id id, json_t *rec)
 {
     char err[512];
-    int rc = ds_codec_from_json(codec, id, rec, &vals[id], err, sizeof err);
+    int rc = ds_codec_from_json(ds_fuzz_v.codec, id, rec, &ds_fuzz_v.vals[id], err, sizeof err);
     if (rc != 0 && rc != DS_CODEC_EJSON && rc != DS_CODEC_ENOMEM) {
         fprintf(stderr, "fuzz_jsonl: from_json returned %d (%s)\n", rc, err);
         abort();
     }
     if (rc)
         return;
-    ds_buf_reset(&enc);
-    if (ds_codec_encode(codec, id, &vals[id], DS_FRAME_SINGLE_OBJECT, &enc)) {
+    ds_buf_reset(&ds_fuzz_v.out);
+    if (ds_codec_encode(ds_fuzz_v.codec, id, &ds_fuzz_v.vals[id], DS_FRAME_SINGLE_OBJECT, &ds_fuzz_v.out)) {
         fprintf(stderr, "fuzz_jsonl: schema %d: a value read from JSON does not encode\n", (int)id);
         abort();
     }
-    rc = ds_codec_decode(codec, id, enc.data, enc.len, &back[id], err, sizeof err);
+    rc = ds_codec_decode(ds_fuzz_v.codec, id, ds_fuzz_v.out.data, ds_fuzz_v.out.len, &ds_fuzz_v.again[id], err, sizeof err);
     if (rc) {
         char *s = json_dumps(rec, JSON_COMPACT);
         fprintf(stderr, "fuzz_jsonl: schema %d: own encoding does not decode: %s\n%s\n", (int)id, err,
                 s ? s : "?");
         abort();
     }
-    json_t *j = ds_codec_to_json(codec, id, &back[id]);
+    json_t *j = ds_codec_to_json(ds_fuzz_v.codec, id, &ds_fuzz_v.again[id]);
     json_decref(j);
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "util.h"
 
 static const char *const names[DS_SCHEMA__COUNT] = {"ArticleEvent", "DealEvent", "DealMention", "CanonicalDeal",
                                                     "StateRecord"};
@@ -85,7 +86,7 @@ int main(int argc, char **argv)
         /* The v1 ArticleEvent: encode the record under the v1 schema. */
         if (id == DS_SCHEMA_ARTICLE && !rc) {
             size_t len;
-            char *v1 = ds_fuzz_slurp(DS_SOURCE_DIR "/tests/data/ArticleEvent.v1.avsc", &len);
+            char *v1 = ds_read_file(DS_SOURCE_DIR "/tests/data/ArticleEvent.v1.avsc", &len);
             avro_schema_t s1;
             if (!v1 || avro_schema_from_json_length(v1, len, &s1)) {
                 fprintf(stderr, "fuzz_seeds: v1 schema: %s\n", avro_strerror());
@@ -137,7 +138,7 @@ int main(int argc, char **argv)
         json_decref(j);
     }
     size_t len;
-    char *deals = ds_fuzz_slurp(DS_SOURCE_DIR "/tests/data/deals.jsonl", &len);
+    char *deals = ds_read_file(DS_SOURCE_DIR "/tests/data/deals.jsonl", &len);
     if (!deals || put(dir, "jsonl", "deals.jsonl", deals, len))
         rc = 1;
     free(deals);
