@@ -28,6 +28,8 @@ static const command commands[] = {
      "score extraction and resolution against a labelled corpus"},
     {"lag", DS_CMD_LAG, ds_cmd_lag, "",
      "consumer lag of any group: offsets, time lag, status (exit 0 OK, 3 WARN, 4 ERR, 1 failure, 2 usage)"},
+    {"replay", DS_CMD_REPLAY, ds_cmd_replay, "",
+     "reprocess a bounded range of the input topics (--from/--to; --dry-run), progress and ETA, exits when done"},
     {"offsets", DS_CMD_OFFSETS, ds_cmd_offsets, "reset",
      "reset a group's committed offsets (--to-...; --dry-run or --execute)"},
 };
@@ -40,7 +42,7 @@ static void usage(FILE *out)
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'dealstream COMMAND --help' lists a command's options.\n"
-                 "Exit codes: 0 success, 1 failure, 2 usage error; lag also 3 WARN, 4 ERR.\n");
+                 "Exit codes: 0 success, 1 failure, 2 usage error; lag also 3 WARN, 4 ERR; replay 130 when interrupted.\n");
 }
 
 int main(int argc, char **argv)

@@ -18,5 +18,7 @@ int ds_cmd_eval(ds_config *cfg);
 /* lag: 0 OK, 3 WARN, 4 ERR (see lag.h), 1 failure, 2 usage error. */
 int ds_cmd_lag(ds_config *cfg);
 int ds_cmd_offsets(ds_config *cfg);
+/* replay: 0 range done, 1 failure, 2 usage error, 130 interrupted. */
+int ds_cmd_replay(ds_config *cfg);
 
 #endif

@@ -23,7 +23,8 @@ enum {
     DS_CMD_EVAL = 1 << 6,
     DS_CMD_LAG = 1 << 12,
     DS_CMD_OFFSETS = 1 << 13,
-    DS_CMD_KAFKA = DS_CMD_RUN | DS_CMD_PRODUCE | DS_CMD_CONSUME | DS_CMD_LAG | DS_CMD_OFFSETS,
+    DS_CMD_REPLAY = 1 << 14,
+    DS_CMD_KAFKA = DS_CMD_RUN | DS_CMD_PRODUCE | DS_CMD_CONSUME | DS_CMD_LAG | DS_CMD_OFFSETS | DS_CMD_REPLAY,
     DS_CMD_ALL = 0xffff,
 };
 
@@ -73,6 +74,12 @@ typedef struct ds_config {
     char *to_offset; /* strings: --shift-by may be negative */
     char *shift_by;
     int dry_run;
+    /* replay: the range, where it goes, how it reports */
+    char *from;
+    char *to;
+    char *output_topic;
+    int fresh_state;
+    long progress_seconds;
     int execute;
     int force;
     /* librdkafka pass-through properties, in the order given. */

@@ -68,67 +68,86 @@ void ds_reset_plan_free(ds_reset_plan *plan)
 
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-/* Targets of --to-datetime: the first offset at or after the time. Kafka
- * answers -1 for a partition with no such message, which means "the end";
- * a broker that cannot look up by timestamp (the embedded one) answers -1
- * as well, or not at all. The two are told apart by the timestamp of the
- * partition's last message. */
-static int datetime_targets(const ds_config *cfg, ds_group *g, ds_reset_plan *plan,
-                            int64_t when, int timeout_ms, char *err, size_t errlen)
+int ds_offsets_at_time(const ds_config *cfg, ds_group *g, rd_kafka_topic_partition_list_t *q, int64_t when,
+                       const int64_t *log_start, const int64_t *log_end, int timeout_ms, char *err, size_t errlen)
 {
-    rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_new((int)plan->n);
-    for (size_t i = 0; i < plan->n; i++)
-        rd_kafka_topic_partition_list_add(q, plan->rows[i].topic, plan->rows[i].partition)->offset = when;
-    int rc = -1;
+    for (int i = 0; i < q->cnt; i++)
+        q->elems[i].offset = when;
     char terr[256];
     if (ds_group_offsets_for_times(g, q, timeout_ms, terr, sizeof terr)) {
         snprintf(err, errlen,
                  "the broker did not answer the look-up of offsets by timestamp (%s); a broker without "
-                 "ListOffsets by timestamp (such as the embedded one) cannot do --to-datetime; nothing was changed",
+                 "ListOffsets by timestamp (such as the embedded one) cannot do this",
                  terr);
-        rc = DS_OFFSETS_ETIME;
-        goto out;
+        return DS_OFFSETS_ETIME;
     }
-    rd_kafka_topic_partition_list_t *last = rd_kafka_topic_partition_list_new((int)plan->n);
-    for (size_t i = 0; i < plan->n; i++) {
-        ds_reset_row *r = &plan->rows[i];
+    int rc = -1;
+    rd_kafka_topic_partition_list_t *last = rd_kafka_topic_partition_list_new(q->cnt);
+    for (int i = 0; i < q->cnt; i++) {
         if (q->elems[i].err) {
-            snprintf(err, errlen, "offset by timestamp of %s [%d]: %s", r->topic, (int)r->partition,
+            snprintf(err, errlen, "offset by timestamp of %s [%d]: %s", q->elems[i].topic, (int)q->elems[i].partition,
                      rd_kafka_err2str(q->elems[i].err));
             rd_kafka_topic_partition_list_destroy(last);
-            goto out;
+            return -1;
         }
         int64_t off = q->elems[i].offset;
-        r->target = off >= 0 ? clamp(off, r->log_start, r->log_end) : r->log_end;
+        q->elems[i].offset = off >= 0 ? clamp(off, log_start[i], log_end[i]) : log_end[i];
         /* -1 on a partition with messages: check that its last message is older */
-        rd_kafka_topic_partition_list_add(last, r->topic, r->partition)->offset =
-            off < 0 && r->log_end > r->log_start ? r->log_end - 1 : RD_KAFKA_OFFSET_INVALID;
+        rd_kafka_topic_partition_list_add(last, q->elems[i].topic, q->elems[i].partition)->offset =
+            off < 0 && log_end[i] > log_start[i] ? log_end[i] - 1 : RD_KAFKA_OFFSET_INVALID;
     }
-    int64_t *ts = calloc((size_t)plan->n + 1, sizeof *ts);
+    int64_t *ts = calloc((size_t)q->cnt + 1, sizeof *ts);
     if (!ts || ds_group_peek(cfg, last, ts, timeout_ms, err, errlen)) {
         if (!ts)
             snprintf(err, errlen, "out of memory");
-        free(ts);
-        rd_kafka_topic_partition_list_destroy(last);
         goto out;
     }
     rc = 0;
-    for (size_t i = 0; i < plan->n && rc == 0; i++) {
+    for (int i = 0; i < q->cnt && rc == 0; i++) {
         if (last->elems[i].offset < 0)
             continue;
         if (ts[i] == DS_PEEK_UNKNOWN || ts[i] >= when) {
             snprintf(err, errlen,
                      "the broker answered -1 (no message at or after the time) for %s [%d], but %s; it does not "
-                     "look up offsets by timestamp (the embedded broker does not): nothing was changed",
-                     plan->rows[i].topic, (int)plan->rows[i].partition,
+                     "look up offsets by timestamp (the embedded broker does not)",
+                     q->elems[i].topic, (int)q->elems[i].partition,
                      ts[i] == DS_PEEK_UNKNOWN ? "its last message could not be read to check"
                                               : "its last message is at or after the time");
             rc = DS_OFFSETS_ETIME;
         }
     }
+out:
     free(ts);
     rd_kafka_topic_partition_list_destroy(last);
+    return rc;
+}
+
+/* Targets of --to-datetime: the first offset at or after the time. */
+static int datetime_targets(const ds_config *cfg, ds_group *g, ds_reset_plan *plan,
+                            int64_t when, int timeout_ms, char *err, size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_new((int)plan->n);
+    int64_t *lo = calloc(plan->n + 1, sizeof *lo), *hi = calloc(plan->n + 1, sizeof *hi);
+    int rc = -1;
+    if (!lo || !hi) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < plan->n; i++) {
+        rd_kafka_topic_partition_list_add(q, plan->rows[i].topic, plan->rows[i].partition);
+        lo[i] = plan->rows[i].log_start;
+        hi[i] = plan->rows[i].log_end;
+    }
+    rc = ds_offsets_at_time(cfg, g, q, when, lo, hi, timeout_ms, err, errlen);
+    for (size_t i = 0; rc == 0 && i < plan->n; i++)
+        plan->rows[i].target = q->elems[i].offset;
+    if (rc) {
+        size_t n = strlen(err);
+        snprintf(err + n, errlen - n, "; nothing was changed");
+    }
 out:
+    free(lo);
+    free(hi);
     rd_kafka_topic_partition_list_destroy(q);
     return rc;
 }

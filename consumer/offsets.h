@@ -13,7 +13,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "config.h"
+
+struct ds_group;
 
 /* ds_offsets_reset() results besides 0 and -1 (other failure): */
 #define DS_OFFSETS_EACTIVE (-2)    /* the group has active members */
@@ -61,6 +65,15 @@ int ds_offsets_reset(const ds_config *cfg, const char *group, const ds_reset_spe
                      char *err, size_t errlen);
 void ds_reset_plan_free(ds_reset_plan *plan);
 void ds_reset_plan_print(const ds_reset_plan *plan, FILE *out);
+/* For each element of q (topic, partition), the first offset whose message
+ * is at or after `when` (ms), clamped to [log_start[i], log_end[i]], or
+ * log_end[i] when there is none, into its offset field. Kafka answers -1 for
+ * "none", and so does a broker that cannot look offsets up by timestamp (the
+ * embedded one): the two are told apart by reading the timestamp of the
+ * partition's last message. Returns 0, -1, or DS_OFFSETS_ETIME (the broker
+ * cannot answer), with err set on failure. */
+int ds_offsets_at_time(const ds_config *cfg, struct ds_group *g, rd_kafka_topic_partition_list_t *q, int64_t when,
+                       const int64_t *log_start, const int64_t *log_end, int timeout_ms, char *err, size_t errlen);
 /* Parses YYYY-MM-DDTHH:MM:SS[.sss][Z|+hh:mm|-hh:mm] (UTC without a zone; a
  * space may replace the T) into ms since the epoch. Returns 0 or -1. */
 int ds_parse_datetime(const char *s, int64_t *ms);

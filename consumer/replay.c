@@ -1,0 +1,963 @@
+#include "replay.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "commands.h"
+#include "group.h"
+#include "kafka.h"
+#include "log.h"
+#include "offsets.h"
+#include "pipeline.h"
+#include "publish.h"
+#include "state.h"
+#include "util.h"
+
+#define METADATA_MS 10000
+#define RESTORE_TIMEOUT_MS 300000
+#define FLUSH_SLICE_MS 200
+#define FLUSH_TIMEOUT_MS 120000
+#define BAR_INTERVAL_MS 250
+#define COMMIT_INTERVAL_MS 5000
+
+/* ---- the range ---------------------------------------------------------- */
+
+typedef enum { POS_EARLIEST, POS_LATEST, POS_COMMITTED, POS_OFFSET, POS_PARTS, POS_TIME } pos_kind;
+
+typedef struct pos_item {
+    char *topic; /* NULL: every topic */
+    int32_t partition;
+    int64_t offset;
+} pos_item;
+
+typedef struct pos_spec {
+    pos_kind kind;
+    int64_t value; /* POS_OFFSET: the offset; POS_TIME: ms since the epoch */
+    pos_item *items;
+    size_t n;
+} pos_spec;
+
+static void pos_free(pos_spec *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->items[i].topic);
+    free(p->items);
+    memset(p, 0, sizeof *p);
+}
+
+int ds_parse_duration(const char *s, int64_t *ms)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || v < 0 || !end[0] || end[1])
+        return -1;
+    int64_t unit;
+    switch (*end) {
+    case 's': unit = 1000; break;
+    case 'm': unit = 60 * 1000; break;
+    case 'h': unit = 3600 * 1000; break;
+    case 'd': unit = 86400 * 1000LL; break;
+    case 'w': unit = 7 * 86400 * 1000LL; break;
+    default: return -1;
+    }
+    if (v > INT64_MAX / unit)
+        return -1;
+    *ms = (int64_t)v * unit;
+    return 0;
+}
+
+static int all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+static int parse_offset(const char *s, int64_t *v)
+{
+    if (!all_digits(s))
+        return -1;
+    errno = 0;
+    long long x = strtoll(s, NULL, 10);
+    if (errno)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+/* "[T:]P=N[,...]" */
+static int parse_items(const char *s, pos_spec *p, const char *what, char *err, size_t errlen)
+{
+    char *copy = strdup(s);
+    if (!copy) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t cap = 1;
+    for (const char *c = s; *c; c++)
+        cap += *c == ',';
+    p->items = calloc(cap, sizeof *p->items);
+    if (!p->items) {
+        free(copy);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+        pos_item *it = &p->items[p->n];
+        char *eq = strchr(tok, '=');
+        char *colon = eq ? memrchr(tok, ':', (size_t)(eq - tok)) : NULL;
+        int64_t part = -1, off = -1;
+        if (eq) {
+            *eq = '\0';
+            if (colon)
+                *colon = '\0';
+        }
+        if (!eq || (colon && !colon[1]) || parse_offset(colon ? colon + 1 : tok, &part) || part > INT32_MAX ||
+            parse_offset(eq + 1, &off) || (colon && colon == tok)) {
+            snprintf(err, errlen, "--%s: '%s' is not [TOPIC:]PARTITION=OFFSET", what, s);
+            rc = -1;
+            break;
+        }
+        if (colon && !(it->topic = strdup(tok))) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+            break;
+        }
+        it->partition = (int32_t)part;
+        it->offset = off;
+        p->n++;
+    }
+    free(copy);
+    if (rc == 0 && p->n == 0) {
+        snprintf(err, errlen, "--%s: no PARTITION=OFFSET in '%s'", what, s);
+        rc = -1;
+    }
+    return rc;
+}
+
+static int parse_pos(const char *s, int is_to, pos_spec *p, char *err, size_t errlen)
+{
+    const char *what = is_to ? "to" : "from";
+    memset(p, 0, sizeof *p);
+    int64_t v;
+    if (!is_to && strcmp(s, "earliest") == 0) {
+        p->kind = POS_EARLIEST;
+    } else if (is_to && strcmp(s, "latest") == 0) {
+        p->kind = POS_LATEST;
+    } else if (!is_to && strcmp(s, "committed") == 0) {
+        p->kind = POS_COMMITTED;
+    } else if (parse_offset(s, &v) == 0) {
+        p->kind = POS_OFFSET;
+        p->value = v;
+    } else if (strchr(s, '=')) {
+        p->kind = POS_PARTS;
+        return parse_items(s, p, what, err, errlen);
+    } else if (ds_parse_datetime(s, &v) == 0) {
+        p->kind = POS_TIME;
+        p->value = v;
+    } else if (ds_parse_duration(s, &v) == 0) {
+        p->kind = POS_TIME;
+        p->value = ds_now_ms() - v;
+    } else {
+        snprintf(err, errlen,
+                 "--%s: '%s' is not %s, an offset, [TOPIC:]PARTITION=OFFSET, a date-time "
+                 "(YYYY-MM-DDTHH:MM:SS[Z|+hh:mm]) or a duration ago (90s, 30m, 6h, 2d, 1w)",
+                 what, s, is_to ? "latest" : "earliest, committed");
+        return -1;
+    }
+    return 0;
+}
+
+/* The item of a per-partition spec naming this partition, or NULL. */
+static const pos_item *item_for(const pos_spec *p, const char *topic, int32_t partition)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->items[i].partition == partition && (!p->items[i].topic || strcmp(p->items[i].topic, topic) == 0))
+            return &p->items[i];
+    return NULL;
+}
+
+static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+void ds_replay_plan_free(ds_replay_plan *plan)
+{
+    for (size_t i = 0; plan->r && i < plan->n; i++)
+        free(plan->r[i].topic);
+    free(plan->r);
+    memset(plan, 0, sizeof *plan);
+}
+
+/* Partition count of topic from the cluster's full metadata (which never
+ * creates it), 0 when it does not exist, -1 on error. */
+static int topic_partitions(rd_kafka_t *rk, const char *topic, char *err, size_t errlen)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, METADATA_MS);
+    if (e) {
+        snprintf(err, errlen, "metadata: %s", rd_kafka_err2str(e));
+        return -1;
+    }
+    int n = 0;
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (strcmp(md->topics[i].topic, topic) == 0 && !md->topics[i].err)
+            n = md->topics[i].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    return n;
+}
+
+/* The input topics: --topic's list, else the articles and deals topics. */
+static char **input_topics(const ds_config *cfg, int *n)
+{
+    const char *spec = cfg->topic;
+    char def[1024];
+    if (!spec) {
+        snprintf(def, sizeof def, "%s,%s", cfg->articles_topic, cfg->deals_topic);
+        spec = def;
+    }
+    char **out = calloc(strlen(spec) + 2, sizeof *out);
+    char *copy = strdup(spec);
+    *n = 0;
+    if (!out || !copy) {
+        free(out);
+        free(copy);
+        return NULL;
+    }
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int dup = 0;
+        for (int i = 0; i < *n; i++)
+            dup |= strcmp(out[i], tok) == 0;
+        if (!dup && *tok)
+            out[(*n)++] = strdup(tok);
+    }
+    free(copy);
+    return out;
+}
+
+static void free_strings(char **v, int n)
+{
+    for (int i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Resolves a time into offsets for every element of q (see
+ * ds_offsets_at_time). Returns 0 or -1 with err set. */
+static int times_to_offsets(const ds_config *cfg, const ds_replay_plan *plan, rd_kafka_topic_partition_list_t *q,
+                            int64_t when, const char *what, char *err, size_t errlen)
+{
+    if (q->cnt == 0)
+        return 0;
+    int64_t *lo = calloc((size_t)q->cnt, sizeof *lo), *hi = calloc((size_t)q->cnt, sizeof *hi);
+    char gname[300], e[768] = "";
+    snprintf(gname, sizeof gname, "%s-replay", cfg->app_id);
+    ds_group *g = lo && hi ? ds_group_new(cfg, cfg->group ? cfg->group : gname, e, sizeof e) : NULL;
+    int rc = -1;
+    if (g) {
+        for (int i = 0; i < q->cnt; i++)
+            for (size_t k = 0; k < plan->n; k++)
+                if (plan->r[k].partition == q->elems[i].partition && strcmp(plan->r[k].topic, q->elems[i].topic) == 0) {
+                    lo[i] = plan->r[k].log_start;
+                    hi[i] = plan->r[k].log_end;
+                }
+        rc = ds_offsets_at_time(cfg, g, q, when, lo, hi, METADATA_MS, e, sizeof e);
+    }
+    if (rc)
+        snprintf(err, errlen, "--%s: %s", what, e[0] ? e : "out of memory");
+    ds_group_destroy(g);
+    free(lo);
+    free(hi);
+    return rc ? -1 : 0;
+}
+
+static int plan_with(rd_kafka_t *rk, const ds_config *cfg, const pos_spec *from, const pos_spec *to,
+                     ds_replay_plan *plan, char *err, size_t errlen)
+{
+    int ntopics = 0;
+    char **topics = input_topics(cfg, &ntopics);
+    if (!topics) {
+        snprintf(err, errlen, "out of memory");
+        return 1;
+    }
+    int rc = 1;
+    rd_kafka_topic_partition_list_t *tq = rd_kafka_topic_partition_list_new(16);
+    rd_kafka_topic_partition_list_t *fq = rd_kafka_topic_partition_list_new(16);
+    size_t cap = 0;
+    for (int t = 0; t < ntopics; t++) {
+        int np = topic_partitions(rk, topics[t], err, errlen);
+        if (np < 0)
+            goto out;
+        if (np == 0) {
+            snprintf(err, errlen, "topic %s does not exist", topics[t]);
+            goto out;
+        }
+        ds_replay_range *grown = realloc(plan->r, (cap + (size_t)np) * sizeof *grown);
+        if (!grown) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        plan->r = grown;
+        cap += (size_t)np;
+        for (int32_t p = 0; p < np; p++) {
+            ds_replay_range *r = &plan->r[plan->n];
+            memset(r, 0, sizeof *r);
+            r->topic = strdup(topics[t]);
+            r->partition = p;
+            if (!r->topic) {
+                snprintf(err, errlen, "out of memory");
+                goto out;
+            }
+            plan->n++;
+            rd_kafka_resp_err_t e =
+                rd_kafka_query_watermark_offsets(rk, r->topic, p, &r->log_start, &r->log_end, METADATA_MS);
+            if (e) {
+                snprintf(err, errlen, "%s [%" PRId32 "]: log start and end: %s", r->topic, p, rd_kafka_err2str(e));
+                goto out;
+            }
+            r->selected = 1;
+            r->start = r->log_start;
+            r->end = r->log_end;
+            const pos_item *it;
+            switch (from->kind) {
+            case POS_OFFSET: r->start = clamp(from->value, r->log_start, r->log_end); break;
+            case POS_PARTS:
+                it = item_for(from, r->topic, p);
+                r->selected = it != NULL;
+                if (it)
+                    r->start = clamp(it->offset, r->log_start, r->log_end);
+                break;
+            case POS_TIME: rd_kafka_topic_partition_list_add(fq, r->topic, p); break;
+            case POS_COMMITTED: rd_kafka_topic_partition_list_add(fq, r->topic, p); break;
+            default: break;
+            }
+            switch (to->kind) {
+            case POS_OFFSET: r->end = clamp(to->value, r->log_start, r->log_end); break;
+            case POS_PARTS:
+                it = item_for(to, r->topic, p);
+                if (it)
+                    r->end = clamp(it->offset, r->log_start, r->log_end);
+                break;
+            case POS_TIME: rd_kafka_topic_partition_list_add(tq, r->topic, p); break;
+            default: break;
+            }
+        }
+    }
+    if (from->kind == POS_COMMITTED && fq->cnt) {
+        rd_kafka_resp_err_t e = rd_kafka_committed(rk, fq, METADATA_MS);
+        if (e) {
+            snprintf(err, errlen, "committed offsets of group %s: %s", cfg->group, rd_kafka_err2str(e));
+            goto out;
+        }
+    } else if (times_to_offsets(cfg, plan, fq, from->value, "from", err, errlen)) {
+        goto out;
+    }
+    if (times_to_offsets(cfg, plan, tq, to->value, "to", err, errlen))
+        goto out;
+    for (size_t i = 0; i < plan->n; i++) {
+        ds_replay_range *r = &plan->r[i];
+        rd_kafka_topic_partition_t *f = rd_kafka_topic_partition_list_find(fq, r->topic, r->partition);
+        rd_kafka_topic_partition_t *e = rd_kafka_topic_partition_list_find(tq, r->topic, r->partition);
+        /* no committed offset: the log start */
+        if (f)
+            r->start = f->offset >= 0 ? clamp(f->offset, r->log_start, r->log_end) : r->log_start;
+        if (e)
+            r->end = e->offset;
+        if (!r->selected || r->end < r->start)
+            r->end = r->start;
+    }
+    rc = 0;
+out:
+    rd_kafka_topic_partition_list_destroy(tq);
+    rd_kafka_topic_partition_list_destroy(fq);
+    free_strings(topics, ntopics);
+    return rc;
+}
+
+/* A consumer for the replay (group.id set for assign() and commits; it
+ * never subscribes, so it never joins the group). */
+static rd_kafka_t *new_consumer(const ds_config *cfg, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
+    if (!conf)
+        return NULL;
+    char group[512];
+    snprintf(group, sizeof group, "%s", cfg->group ? cfg->group : "");
+    if (!cfg->group)
+        snprintf(group, sizeof group, "%s-replay", cfg->app_id);
+    char e[512];
+    if (ds_kafka_set(conf, "group.id", group, err, errlen) ||
+        ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
+        ds_kafka_set(conf, "enable.auto.offset.store", "false", err, errlen) ||
+        ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen) ||
+        ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof e);
+    if (!rk) {
+        snprintf(err, errlen, "consumer: %s", e);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+static int check_group_needed(const ds_config *cfg, const pos_spec *from, char *err, size_t errlen)
+{
+    if (from->kind == POS_COMMITTED && !cfg->group) {
+        snprintf(err, errlen, "--from committed needs --group");
+        return -1;
+    }
+    return 0;
+}
+
+int ds_replay_plan_make(const ds_config *cfg, ds_replay_plan *plan, char *err, size_t errlen)
+{
+    memset(plan, 0, sizeof *plan);
+    pos_spec from, to;
+    if (parse_pos(cfg->from ? cfg->from : "earliest", 0, &from, err, errlen))
+        return DS_REPLAY_EUSAGE;
+    if (parse_pos(cfg->to ? cfg->to : "latest", 1, &to, err, errlen) ||
+        check_group_needed(cfg, &from, err, errlen)) {
+        pos_free(&from);
+        pos_free(&to);
+        return DS_REPLAY_EUSAGE;
+    }
+    rd_kafka_t *rk = new_consumer(cfg, err, errlen);
+    int rc = rk ? plan_with(rk, cfg, &from, &to, plan, err, errlen) : 1;
+    if (rc)
+        ds_replay_plan_free(plan);
+    if (rk) {
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+    }
+    pos_free(&from);
+    pos_free(&to);
+    return rc;
+}
+
+void ds_replay_plan_print(const ds_replay_plan *plan, FILE *out)
+{
+    int w = 5;
+    for (size_t i = 0; i < plan->n; i++)
+        if ((int)strlen(plan->r[i].topic) > w)
+            w = (int)strlen(plan->r[i].topic);
+    fprintf(out, "%-*s %9s %12s %12s %12s %12s %12s\n", w, "TOPIC", "PARTITION", "LOG-START", "LOG-END", "FROM",
+            "TO", "OFFSETS");
+    uint64_t total = 0;
+    size_t parts = 0;
+    for (size_t i = 0; i < plan->n; i++) {
+        const ds_replay_range *r = &plan->r[i];
+        if (!r->selected) {
+            fprintf(out, "%-*s %9" PRId32 " %12" PRId64 " %12" PRId64 " %12s %12s %12s\n", w, r->topic,
+                    r->partition, r->log_start, r->log_end, "-", "-", "-");
+            continue;
+        }
+        fprintf(out, "%-*s %9" PRId32 " %12" PRId64 " %12" PRId64 " %12" PRId64 " %12" PRId64 " %12" PRId64 "\n",
+                w, r->topic, r->partition, r->log_start, r->log_end, r->start, r->end, r->end - r->start);
+        total += (uint64_t)(r->end - r->start);
+        parts += r->end > r->start;
+    }
+    fprintf(out, "total: %" PRIu64 " offset(s) in %zu non-empty partition(s)\n", total, parts);
+}
+
+/* ---- replaying ------------------------------------------------------------ */
+
+static volatile sig_atomic_t replay_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    replay_stop = 1;
+}
+
+typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *, size_t, int32_t, void *, void *);
+
+typedef struct replayer {
+    const ds_config *cfg;
+    ds_replay_plan plan;
+    int64_t *next;  /* per range: next offset to process */
+    int *done;      /* per range: finished */
+    size_t open;    /* ranges not yet finished */
+    rd_kafka_t *consumer, *producer;
+    ds_pipeline pl;
+    int pl_ready;
+    const char *out_topic;
+    char mtopic[256], stopic[256];
+    int32_t nparts;
+    ds_resolver **rs;
+    partitioner_fn partition_of;
+    ds_replay_stats st;
+    int failed;
+    FILE *out;
+    int tty;
+    int64_t t0, last_bar, last_line, last_commit;
+} replayer;
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
+{
+    (void)rk;
+    replayer *r = opaque;
+    if (rkm->err) {
+        r->st.delivery_failures++;
+        r->failed = 1;
+        ds_error("replay", "delivery to %s [%" PRId32 "] failed: %s", rd_kafka_topic_name(rkm->rkt), rkm->partition,
+                 rd_kafka_err2str(rkm->err));
+        return;
+    }
+    if (strcmp(rd_kafka_topic_name(rkm->rkt), r->out_topic) == 0)
+        r->st.produced++;
+    else
+        r->st.dead_letters++;
+}
+
+static int emit(void *opaque, const char *key, const void *val, size_t len)
+{
+    replayer *r = opaque;
+    return ds_publish(r->producer, r->out_topic, key, strlen(key), val, len, NULL, NULL);
+}
+
+/* Picks the partitioner function the producer is configured with, so that
+ * block keys map to the <app>-mentions partitions `run` resolves them in. */
+static partitioner_fn configured_partitioner(const ds_config *cfg)
+{
+    char err[256], v[64] = "consistent_random";
+    size_t vl = sizeof v;
+    rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, sizeof err);
+    if (conf) {
+        if (rd_kafka_conf_get(conf, "partitioner", v, &vl) != RD_KAFKA_CONF_OK)
+            snprintf(v, sizeof v, "consistent_random");
+        rd_kafka_conf_destroy(conf);
+    }
+    static const struct {
+        const char *name;
+        partitioner_fn fn;
+    } fns[] = {
+        {"consistent", rd_kafka_msg_partitioner_consistent},
+        {"consistent_random", rd_kafka_msg_partitioner_consistent_random},
+        {"murmur2", rd_kafka_msg_partitioner_murmur2},
+        {"murmur2_random", rd_kafka_msg_partitioner_murmur2_random},
+        {"fnv1a", rd_kafka_msg_partitioner_fnv1a},
+        {"fnv1a_random", rd_kafka_msg_partitioner_fnv1a_random},
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (strcmp(fns[i].name, v) == 0)
+            return fns[i].fn;
+    ds_warn("replay", "partitioner %s is not keyed; mentions are resolved as with consistent_random", v);
+    return rd_kafka_msg_partitioner_consistent_random;
+}
+
+/* One resolver per <app>-mentions partition (one when that topic does not
+ * exist), seeded from <app>-state unless fresh_state. */
+static int setup_state(replayer *r, char *err, size_t errlen)
+{
+    const ds_config *cfg = r->cfg;
+    snprintf(r->mtopic, sizeof r->mtopic, "%s-mentions", cfg->app_id);
+    snprintf(r->stopic, sizeof r->stopic, "%s-state", cfg->app_id);
+    int nm = topic_partitions(r->consumer, r->mtopic, err, errlen);
+    if (nm < 0)
+        return -1;
+    int ns = cfg->fresh_state ? 0 : topic_partitions(r->consumer, r->stopic, err, errlen);
+    if (ns < 0)
+        return -1;
+    if (ns > 0 && ns != nm) {
+        snprintf(err, errlen, "%s has %d partitions and %s %d; they must match (or use --fresh-state)", r->stopic,
+                 ns, r->mtopic, nm);
+        return -1;
+    }
+    r->nparts = nm > 0 ? nm : 1;
+    r->partition_of = configured_partitioner(cfg);
+    r->rs = calloc((size_t)r->nparts, sizeof *r->rs);
+    if (!r->rs) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int64_t t0 = ds_mono_ms();
+    for (int32_t p = 0; p < r->nparts; p++) {
+        r->rs[p] = ds_resolver_new(r->pl.cat);
+        if (!r->rs[p]) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        ds_resolver_set_cross_block(r->rs[p], 0);
+        ds_resolver_set_retention(r->rs[p], cfg->dedup_retention_days);
+        if (ns == 0)
+            continue;
+        rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
+        ds_restore_stats rst = {0};
+        /* every changelog record counts: the processor's whole state */
+        if (!conf || ds_state_restore(r->rs[p], &r->pl, conf, r->stopic, p, INT64_MAX, RESTORE_TIMEOUT_MS, emit, r,
+                                      &rst, err, errlen))
+            return -1;
+        r->st.restored_blocks += rst.blocks;
+    }
+    r->st.restore_ms = ds_mono_ms() - t0;
+    if (ns > 0)
+        ds_info("replay", "state: %" PRIu64 " block(s) from %s (%" PRId32 " partitions) in %" PRId64 " ms",
+                r->st.restored_blocks, r->stopic, r->nparts, r->st.restore_ms);
+    else
+        ds_info("replay", "state: empty (%s)",
+                cfg->fresh_state ? "--fresh-state" : "no changelog topic; the processor has not run");
+    return 0;
+}
+
+static uint64_t progress_done(const replayer *r)
+{
+    uint64_t d = 0;
+    for (size_t i = 0; i < r->plan.n; i++) {
+        const ds_replay_range *g = &r->plan.r[i];
+        int64_t at = r->done[i] ? g->end : clamp(r->next[i], g->start, g->end);
+        d += (uint64_t)(at - g->start);
+    }
+    return d;
+}
+
+static void fmt_eta(char *buf, size_t cap, double secs)
+{
+    if (secs < 0 || secs > 359999) {
+        snprintf(buf, cap, "--:--");
+        return;
+    }
+    long s = (long)(secs + 0.5);
+    if (s >= 3600)
+        snprintf(buf, cap, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else
+        snprintf(buf, cap, "%ld:%02ld", s / 60, s % 60);
+}
+
+/* A live bar on a terminal; else a log line every progress_seconds. */
+static void progress(replayer *r, int final)
+{
+    int64_t now = ds_mono_ms();
+    if (r->tty) {
+        if (!final && now - r->last_bar < BAR_INTERVAL_MS)
+            return;
+        r->last_bar = now;
+    } else {
+        if (!final && (r->cfg->progress_seconds <= 0 || now - r->last_line < r->cfg->progress_seconds * 1000))
+            return;
+        if (final && r->cfg->progress_seconds <= 0)
+            return;
+        r->last_line = now;
+    }
+    uint64_t done = progress_done(r), total = r->st.total;
+    double secs = (double)(now - r->t0) / 1000.0;
+    double rate = secs > 0 ? (double)done / secs : 0;
+    double pct = total ? 100.0 * (double)done / (double)total : 100.0;
+    char eta[32];
+    fmt_eta(eta, sizeof eta, rate > 0 ? (double)(total - done) / rate : -1);
+    if (r->tty) {
+        char bar[31];
+        int fill = total ? (int)(30 * done / total) : 30;
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\rreplay [%s] %5.1f%% %" PRIu64 "/%" PRIu64 " %.0f msg/s ETA %s   ", bar, pct, done, total,
+                rate, final ? "0:00" : eta);
+        if (final)
+            fputc('\n', stderr);
+        fflush(stderr);
+    } else {
+        ds_info("replay", "%.1f%% %" PRIu64 "/%" PRIu64 " offsets, %.0f msg/s, %" PRIu64 " canonical record(s)%s%s",
+                pct, done, total, rate, r->st.produced, final ? "" : ", ETA ", final ? "" : eta);
+    }
+}
+
+static void finish_range(replayer *r, size_t i)
+{
+    if (r->done[i])
+        return;
+    r->done[i] = 1;
+    r->open--;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, r->plan.r[i].topic, r->plan.r[i].partition);
+    rd_kafka_pause_partitions(r->consumer, l); /* fetch nothing past the range */
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+static long range_of(const replayer *r, const char *topic, int32_t partition)
+{
+    for (size_t i = 0; i < r->plan.n; i++)
+        if (r->plan.r[i].partition == partition && strcmp(r->plan.r[i].topic, topic) == 0)
+            return (long)i;
+    return -1;
+}
+
+static void process(replayer *r, const rd_kafka_message_t *rkm, size_t i)
+{
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    r->next[i] = rkm->offset + 1;
+    r->st.consumed++;
+    ds_input in = {strcmp(topic, r->cfg->deals_topic) == 0 ? DS_INPUT_DEAL : DS_INPUT_ARTICLE, topic,
+                   rkm->partition, rkm->offset, rkm->payload, rkm->len};
+    const ds_mention *ms = NULL;
+    ds_fail fail;
+    int n;
+    if (rkm->len > (size_t)r->cfg->max_message_bytes) {
+        fail = (ds_fail){"validate", "too-big", ""};
+        snprintf(fail.msg, sizeof fail.msg, "message of %zu bytes exceeds max.message.bytes=%ld", rkm->len,
+                 r->cfg->max_message_bytes);
+        n = -1;
+    } else {
+        n = ds_pipeline_mentions(&r->pl, &in, &ms, &fail);
+    }
+    for (int k = 0; k < n && !r->failed; k++) {
+        const char *bk = ms[k].block_key;
+        int32_t p = r->nparts > 1 ? r->partition_of(NULL, bk, strlen(bk), r->nparts, NULL, NULL) : 0;
+        if (p < 0 || p >= r->nparts)
+            p = 0;
+        r->st.mentions++;
+        if (ds_pipeline_resolve_in(&r->pl, r->rs[p], &ms[k], emit, r, &fail) < 0) {
+            if (strcmp(fail.stage, "produce") == 0) {
+                r->failed = 1;
+                return;
+            }
+            n = -1;
+            break;
+        }
+    }
+    if (n < 0) {
+        ds_warn("replay", "%s [%" PRId32 "] at offset %" PRId64 ": %s %s: %s; dead-lettered to %s.dlq", topic,
+                rkm->partition, rkm->offset, fail.stage, fail.cls, fail.msg, topic);
+        if (ds_publish_dlq(r->producer, topic, rkm->partition, rkm->offset, rkm->key, rkm->key_len, rkm->payload,
+                           rkm->len, fail.stage, fail.cls, fail.msg, NULL))
+            r->failed = 1;
+    }
+}
+
+/* Commits, for the group, the next offset of every range as far as its
+ * outputs are delivered: call only with an empty producer queue. */
+static void commit_progress(replayer *r)
+{
+    if (!r->cfg->group || r->failed)
+        return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)r->plan.n);
+    for (size_t i = 0; i < r->plan.n; i++) {
+        const ds_replay_range *g = &r->plan.r[i];
+        if (g->end <= g->start)
+            continue;
+        int64_t at = r->done[i] ? g->end : r->next[i];
+        if (at > g->start)
+            rd_kafka_topic_partition_list_add(l, g->topic, g->partition)->offset = at;
+    }
+    if (l->cnt) {
+        rd_kafka_resp_err_t e = rd_kafka_commit(r->consumer, l, 0);
+        if (e)
+            ds_warn("replay", "committing offsets for group %s: %s", r->cfg->group, rd_kafka_err2str(e));
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Waits until every queued output is delivered (or failed). */
+static int flush_all(replayer *r)
+{
+    int64_t deadline = ds_mono_ms() + FLUSH_TIMEOUT_MS;
+    while (rd_kafka_outq_len(r->producer) > 0 && ds_mono_ms() < deadline)
+        rd_kafka_flush(r->producer, FLUSH_SLICE_MS);
+    if (rd_kafka_outq_len(r->producer) > 0) {
+        ds_error("replay", "%d output(s) still undelivered after %d s", rd_kafka_outq_len(r->producer),
+                 FLUSH_TIMEOUT_MS / 1000);
+        r->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static int consume_range(replayer *r, char *err, size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_new((int)r->plan.n);
+    for (size_t i = 0; i < r->plan.n; i++) {
+        const ds_replay_range *g = &r->plan.r[i];
+        r->next[i] = g->start;
+        if (g->end > g->start) {
+            rd_kafka_topic_partition_list_add(a, g->topic, g->partition)->offset = g->start;
+            r->st.total += (uint64_t)(g->end - g->start);
+            r->open++;
+        } else {
+            r->done[i] = 1;
+        }
+    }
+    rd_kafka_resp_err_t e = a->cnt ? rd_kafka_assign(r->consumer, a) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_topic_partition_list_destroy(a);
+    if (e) {
+        snprintf(err, errlen, "assign: %s", rd_kafka_err2str(e));
+        return -1;
+    }
+    r->t0 = r->last_bar = r->last_line = r->last_commit = ds_mono_ms();
+    while (r->open > 0 && !replay_stop && !r->failed) {
+        rd_kafka_message_t *rkm = rd_kafka_consumer_poll(r->consumer, 100);
+        rd_kafka_poll(r->producer, 0);
+        progress(r, 0);
+        if (r->cfg->group && ds_mono_ms() - r->last_commit >= COMMIT_INTERVAL_MS) {
+            if (flush_all(r) == 0)
+                commit_progress(r);
+            r->last_commit = ds_mono_ms();
+        }
+        if (!rkm)
+            continue;
+        long i = rkm->rkt ? range_of(r, rd_kafka_topic_name(rkm->rkt), rkm->partition) : -1;
+        if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            /* all there is: with `--to latest` the end; with an end beyond
+             * what was fetchable, nothing more will come in this replay */
+            if (i >= 0)
+                finish_range(r, (size_t)i);
+        } else if (rkm->err) {
+            ds_warn("replay", "consumer: %s", rd_kafka_message_errstr(rkm));
+            if (rkm->err == RD_KAFKA_RESP_ERR__FATAL || rkm->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+                snprintf(err, errlen, "consumer: %s", rd_kafka_message_errstr(rkm));
+                rd_kafka_message_destroy(rkm);
+                return -1;
+            }
+        } else if (i >= 0 && !r->done[i]) {
+            if (rkm->offset >= r->plan.r[i].end) {
+                finish_range(r, (size_t)i); /* past the end (the last offsets were markers) */
+            } else {
+                process(r, rkm, (size_t)i);
+                if (rkm->offset + 1 >= r->plan.r[i].end)
+                    finish_range(r, (size_t)i);
+            }
+        }
+        rd_kafka_message_destroy(rkm);
+    }
+    return 0;
+}
+
+static void replayer_free(replayer *r)
+{
+    if (r->consumer) {
+        rd_kafka_consumer_close(r->consumer);
+        rd_kafka_destroy(r->consumer);
+    }
+    if (r->producer)
+        rd_kafka_destroy(r->producer);
+    for (int32_t p = 0; r->rs && p < r->nparts; p++)
+        ds_resolver_destroy(r->rs[p]);
+    free(r->rs);
+    free(r->next);
+    free(r->done);
+    if (r->pl_ready)
+        ds_pipeline_fini(&r->pl);
+    ds_replay_plan_free(&r->plan);
+}
+
+static rd_kafka_t *new_producer(replayer *r, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = ds_kafka_conf(r->cfg, err, errlen);
+    if (!conf)
+        return NULL;
+    if (ds_kafka_set(conf, "enable.idempotence", "true", err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_opaque(conf, r);
+    char e[512];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
+    if (!rk) {
+        snprintf(err, errlen, "producer: %s", e);
+        rd_kafka_conf_destroy(conf);
+    }
+    return rk;
+}
+
+int ds_replay(const ds_config *cfg, ds_replay_stats *stats, FILE *out)
+{
+    replayer rp = {0};
+    replayer *r = &rp;
+    char err[1024] = "";
+    r->cfg = cfg;
+    r->out = out;
+    r->out_topic = cfg->output_topic ? cfg->output_topic : cfg->canonical_topic;
+    r->tty = isatty(STDERR_FILENO);
+    int rc = ds_replay_plan_make(cfg, &r->plan, err, sizeof err);
+    if (rc) {
+        ds_error("replay", "%s", err);
+        goto done;
+    }
+    if (cfg->dry_run) {
+        ds_replay_plan_print(&r->plan, out);
+        fprintf(out, "state: %s; output: %s (dry run: nothing read or written)\n",
+                cfg->fresh_state ? "empty (--fresh-state)" : "the processor's changelog, if any", r->out_topic);
+        goto done;
+    }
+    rc = 1;
+    r->next = calloc(r->plan.n ? r->plan.n : 1, sizeof *r->next);
+    r->done = calloc(r->plan.n ? r->plan.n : 1, sizeof *r->done);
+    if (!r->next || !r->done) {
+        snprintf(err, sizeof err, "out of memory");
+        goto fail;
+    }
+    if (ds_pipeline_init(&r->pl, cfg->catalog_dir, err, sizeof err))
+        goto fail;
+    r->pl_ready = 1;
+    ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);
+    if (!(r->consumer = new_consumer(cfg, err, sizeof err)) || !(r->producer = new_producer(r, err, sizeof err)))
+        goto fail;
+    if (setup_state(r, err, sizeof err))
+        goto fail;
+
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    replay_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    int64_t t0 = ds_mono_ms();
+    int cr = consume_range(r, err, sizeof err);
+    /* outputs of what was read are delivered before anything is committed,
+     * also when stopped early */
+    flush_all(r);
+    r->st.ms = ds_mono_ms() - t0;
+    if (cr == 0)
+        commit_progress(r);
+    progress(r, 1);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (cr)
+        goto fail;
+    double secs = (double)r->st.ms / 1000.0;
+    fprintf(out,
+            "replayed %" PRIu64 " record(s) of %" PRIu64 " offset(s) in %.1f s (%.0f records/s): %" PRIu64
+            " mention(s), %" PRIu64 " canonical record(s) to %s, %" PRIu64 " dead letter(s)%s\n",
+            r->st.consumed, r->st.total, secs, secs > 0 ? (double)r->st.consumed / secs : 0.0, r->st.mentions,
+            r->st.produced, r->out_topic, r->st.dead_letters, r->failed ? "; outputs failed" : "");
+    if (r->failed) {
+        rc = 1;
+    } else if (replay_stop && r->open > 0) {
+        ds_warn("replay", "interrupted with %zu partition(s) unfinished%s", r->open,
+                cfg->group ? "; `--from committed` resumes" : "");
+        rc = DS_REPLAY_EINTERRUPTED;
+    } else {
+        rc = 0;
+    }
+    goto done;
+fail:
+    ds_error("replay", "%s", err[0] ? err : "failed");
+done:
+    if (stats)
+        *stats = r->st;
+    replayer_free(r);
+    return rc;
+}
+
+int ds_cmd_replay(ds_config *cfg)
+{
+    return ds_replay(cfg, NULL, stdout);
+}
