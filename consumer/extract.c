@@ -253,6 +253,7 @@ typedef struct clause {
     int sent;                /* sentence index */
     uint64_t cues;
     int context;
+    int recalled_month;      /* "in October", three or more months before publication */
     int has_qty;
     int first_item, nitems;
 } clause;
@@ -1635,6 +1636,12 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
                 m->signing_year = (int)it->num;
                 set_evidence(ex, m, "signing_date", c);
             }
+            /* "in October", recalled in a February article: last year's */
+            if (it->type == IT_CUE && it->cue == CUE_MONTH && !m->signing_year && pubyear && c->recalled_month &&
+                k > c->first_item && ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN) {
+                m->signing_year = (int)it->num > pm_ ? pubyear - 1 : pubyear;
+                set_evidence(ex, m, "signing_date", c);
+            }
             if (it->type == IT_DATE && m->signing_date == DS_NO_DATE) {
                 int y, mo, d;
                 ds_civil_from_days(it->date, &y, &mo, &d);
@@ -1884,7 +1891,16 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                     cc->context = 1;
                 if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date < pubday - 180)
                     cc->context = 1;
+                /* "signed ... in October" in a February article: a month
+                 * named without its year, three or more months back */
+                if (it->type == IT_CUE && it->cue == CUE_MONTH && pubyear && k > cc->first_item &&
+                    ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN &&
+                    (int)((pm_ - (int)it->num + 12) % 12) >= 3)
+                    cc->recalled_month = 1;
             }
+            if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) &&
+                !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
+                cc->context = 1;
             if (cc->cues & BIT(CUE_CONTEXT))
                 cc->context = 1;
             /* "..., the first executive contract under the framework agreement": the

@@ -1692,6 +1692,15 @@ static int lcand_better(const lcand *a, const lcand *b)
     return a->tref[0] && !b->tref[0];
 }
 
+/* Whether a contract signed on `parent` cannot be the batch before one
+ * signed on `child`: a next batch is signed later, and contracts signed the
+ * same day are parallel parts of one order (the FA-50GF and FA-50PL
+ * contracts), not one batch after another. Unknown dates do not exclude. */
+static int not_after(int32_t parent, int32_t child)
+{
+    return parent != DS_NO_DATE && parent >= 0 && child != DS_NO_DATE && parent >= child;
+}
+
 static int compute_links(rctx *x, cluster *k)
 {
     ds_canon *c = k->c;
@@ -1706,7 +1715,8 @@ static int compute_links(rctx *x, cluster *k)
         int ocls = stage_class(o->stage);
         if (o == c)
             continue;
-        if (cls == CLS_CONTRACT && ocls == CLS_CONTRACT && c->batch > 1 && o->batch == c->batch - 1)
+        if (cls == CLS_CONTRACT && ocls == CLS_CONTRACT && c->batch > 1 && o->batch == c->batch - 1 &&
+            !not_after(o->signing_date, c->signing_date))
             lset_add(&ls, DS_REL_NEXT_BATCH, o->deal_id, o->ref, DS_VIA_STATE);
         if ((cls == CLS_CONTRACT || cls == CLS_OPTION) && ocls == CLS_FRAMEWORK &&
             !(o->signing_date != DS_NO_DATE && c->signing_date != DS_NO_DATE && o->signing_date > c->signing_date))
@@ -1737,6 +1747,8 @@ static int compute_links(rctx *x, cluster *k)
                 if (o == c || !(ocls == pcls || (h->relation == DS_REL_OPTION_EXERCISE && ocls == CLS_OPTION)))
                     continue;
                 if (o->signing_date != DS_NO_DATE && c->signing_date != DS_NO_DATE && o->signing_date > c->signing_date)
+                    continue;
+                if (h->relation == DS_REL_NEXT_BATCH && not_after(o->signing_date, c->signing_date))
                     continue;
                 facts of = canon_facts(o);
                 int s = hint_score(h, &of, want_batch);
@@ -1771,6 +1783,8 @@ static int compute_links(rctx *x, cluster *k)
             /* the reference table */
             facts hf = {pcls, h->batch > 0 ? h->batch : want_batch, h->year, DS_NO_DATE, h->quantity};
             const ds_refdeal *r = ref_match(x->rs->cat, c->buyer, c->seller, c->family, &hf);
+            if (r && h->relation == DS_REL_NEXT_BATCH && not_after(r->signed_date, c->signing_date))
+                r = NULL;
             if (r && strcmp(r->ref, c->ref) != 0)
                 link_ref(x, &ls, h->relation, r->ref, DS_VIA_REFERENCE, c, &err);
         }

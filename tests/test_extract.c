@@ -306,6 +306,31 @@ static void test_homar_a_is_not_homar_k(void **state)
     assert_string_equal(p->seller, "KOR");
 }
 
+/* "signed ... in October" in a February article recalls an earlier deal;
+ * "in January" then is this one; a future "will sign in October" is not a
+ * recalled deal. */
+static void test_month_without_year(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The State Department approved 486 HIMARS launchers for Poland on Wednesday. Poland signed a "
+                "framework agreement for 288 K239 launchers in October.",
+                "2023-02-09", &ms);
+    int k239 = 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(ms[i].family, "K239") == 0) {
+            k239++;
+            assert_int_equal(ms[i].role, DS_ROLE_CONTEXT);
+            assert_int_equal(ms[i].signing_year, 2022);
+        }
+    assert_int_equal(k239, 1);
+    n = run("Poland signed a framework agreement for 288 K239 launchers in January.", "2023-02-09", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_FRAMEWORK);
+    n = run("Poland will sign a framework agreement for 288 K239 launchers in October.", "2023-02-09", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_CONTEXT);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -379,7 +404,8 @@ int main(void)
         cmocka_unit_test(test_seed_planned),      cmocka_unit_test(test_seed_signed),
         cmocka_unit_test(test_seed_coproduction), cmocka_unit_test(test_money_forms),
         cmocka_unit_test(test_numbers_in_words),  cmocka_unit_test(test_no_deal),
-        cmocka_unit_test(test_homar_a_is_not_homar_k), cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_homar_a_is_not_homar_k),
+        cmocka_unit_test(test_month_without_year), cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -357,6 +357,45 @@ static void test_next_batch_child_first(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* Two contracts signed the same day for two versions (FA-50GF, FA-50PL) are
+ * parallel parts of one order: the "second contract" is not the next batch
+ * of the first, neither through state nor through the reference table; one
+ * signed a year later is. */
+static void test_same_day_contracts_are_not_batches(void **state)
+{
+    (void)state;
+    for (int later = 0; later < 2; later++) {
+        ds_resolver *rs = new_resolver(g_cat);
+        ds_mention gf = mk("m-fa50-gf", "a-fa50", "2022-09-17", "FA-50");
+        strcpy(gf.system, "FA-50GF");
+        gf.quantity = 12;
+        gf.batch = 1;
+        gf.signing_date = day("2022-09-16");
+        usd(&gf, BN(0.705));
+        ds_mention pl = mk("m-fa50-pl", "a-fa50", "2022-09-17", "FA-50");
+        strcpy(pl.system, "FA-50PL");
+        pl.quantity = 36;
+        pl.batch = 2;
+        pl.signing_date = day(later ? "2023-09-16" : "2022-09-16");
+        usd(&pl, BN(2.3));
+        pl.rels[pl.nrels++] = (ds_relhint){.relation = DS_REL_NEXT_BATCH, .quantity = -1, .batch = 1};
+        add(rs, gf, NULL);
+        add(rs, pl, NULL);
+        const ds_canon **d;
+        assert_int_equal(ds_resolver_deals(rs, &d), 2);
+        const ds_canon *second = d[0]->quantity == 36 ? d[0] : d[1];
+        const ds_canon *first = d[0]->quantity == 36 ? d[1] : d[0];
+        const ds_canon_link *l = find_link(second, DS_REL_NEXT_BATCH);
+        if (later) {
+            assert_non_null(l);
+            assert_string_equal(l->target, first->deal_id);
+        } else {
+            assert_null(l);
+        }
+        ds_resolver_destroy(rs);
+    }
+}
+
 /* A context mention recalling "the 2022 first batch of 180 K2" names
  * PL-K2-E1 through the reference table; once that deal is in state the
  * link points at it. */
@@ -953,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_value_tie),
         cmocka_unit_test(test_next_batch_parent_first),
         cmocka_unit_test(test_next_batch_child_first),
+        cmocka_unit_test(test_same_day_contracts_are_not_batches),
         cmocka_unit_test(test_context_reference),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_delivery),
