@@ -42,6 +42,7 @@ typedef struct ds_config {
     char *canonical_topic;
     char *topic;
     char *catalog_dir;
+    char *reference_topic; /* run, replay: the reference table from this topic, not the catalog's file */
     char *log_level;
     char *log_format;
     char *input_type;

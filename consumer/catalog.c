@@ -350,13 +350,25 @@ typedef struct {
 
     size_t cap[T_N];
     int *line[T_N]; /* source line of each row, parallel to the tables */
+
+    /* reference.tsv given as text (ds_catalog_load_refs) */
+    const char *ref_text;
+    size_t ref_len;
+    const char *ref_origin;
+    const char *const *labels; /* per line of ref_text, 1-based; NULL entries: origin:line */
+    size_t nlabels;
+    int use_labels;            /* reading ref_text now */
 } ds__loader;
 
 static int ds__fail(ds__loader *ld, int line, const char *fmt, ...)
 {
     if (!ld->err || ld->errlen == 0)
         return -1;
-    int n = line > 0 ? snprintf(ld->err, ld->errlen, "%s:%d: ", ld->path, line)
+    int n;
+    if (ld->use_labels && line > 0 && (size_t)line < ld->nlabels && ld->labels[line])
+        n = snprintf(ld->err, ld->errlen, "%s: ", ld->labels[line]);
+    else
+        n = line > 0 ? snprintf(ld->err, ld->errlen, "%s:%d: ", ld->path, line)
                      : snprintf(ld->err, ld->errlen, "%s: ", ld->path);
     if (n >= 0 && (size_t)n < ld->errlen) {
         va_list ap;
@@ -396,6 +408,8 @@ static void *ds__push(ds__loader *ld, int t, void **arr, size_t *n, size_t elsz)
 
 /* Reads dir/file, checks its encoding and its header. cols names the expected
  * columns; afterwards ds__col(ld, i) is column cols[i] of the current row. */
+static int ds__tsv_parse_header(ds__loader *ld, const char *const *cols, int ncols);
+
 static int ds__tsv_open(ds__loader *ld, const char *file, const char *const *cols,
                         int ncols)
 {
@@ -406,6 +420,16 @@ static int ds__tsv_open(ds__loader *ld, const char *file, const char *const *col
     ld->len = ld->pos = 0;
     ld->lineno = 0;
     snprintf(ld->path, sizeof(ld->path), "%s/%s", ld->dir, file);
+    ld->use_labels = 0;
+    if (ld->ref_text && strcmp(file, "reference.tsv") == 0) {
+        snprintf(ld->path, sizeof(ld->path), "%s", ld->ref_origin ? ld->ref_origin : "reference table");
+        ld->use_labels = ld->labels != NULL;
+        if (!(ld->buf = malloc(ld->ref_len + 1)))
+            return ds__oom(ld);
+        memcpy(ld->buf, ld->ref_text, ld->ref_len);
+        ld->len = ld->ref_len;
+        return ds__tsv_parse_header(ld, cols, ncols);
+    }
 
     fp = fopen(ld->path, "rb");
     if (!fp)
@@ -431,6 +455,13 @@ static int ds__tsv_open(ds__loader *ld, const char *file, const char *const *col
     fclose(fp);
     if (rerr)
         return ds__fail(ld, 0, "read error");
+    return ds__tsv_parse_header(ld, cols, ncols);
+}
+
+/* Checks the encoding of ld->buf (ld->len bytes, room for a NUL) and reads
+ * its header line. */
+static int ds__tsv_parse_header(ds__loader *ld, const char *const *cols, int ncols)
+{
     ld->buf[ld->len] = '\0';
 
     /* Encoding: valid UTF-8 and no NUL bytes anywhere. */
@@ -1330,10 +1361,21 @@ static int ds__load_refs(ds__loader *ld)
 
 ds_catalog *ds_catalog_load(const char *dir, char *err, size_t errlen)
 {
+    return ds_catalog_load_refs(dir, NULL, 0, NULL, NULL, 0, err, errlen);
+}
+
+ds_catalog *ds_catalog_load_refs(const char *dir, const char *refs, size_t refs_len, const char *origin,
+                                 const char *const *line_labels, size_t nlabels, char *err, size_t errlen)
+{
     ds__loader ld;
     ds_catalog *cat = NULL;
 
     memset(&ld, 0, sizeof(ld));
+    ld.ref_text = refs;
+    ld.ref_len = refs_len;
+    ld.ref_origin = origin;
+    ld.labels = line_labels;
+    ld.nlabels = nlabels;
     ld.err = err;
     ld.errlen = errlen;
     ld.dir = dir ? dir : ".";

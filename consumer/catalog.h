@@ -143,6 +143,17 @@ typedef struct ds_catalog {
  */
 ds_catalog *ds_catalog_load(const char *dir, char *err, size_t errlen);
 
+/*
+ * As ds_catalog_load, with the reference table read from refs (refs_len bytes:
+ * the text of a reference.tsv, header included) instead of dir/reference.tsv;
+ * NULL refs reads the file. Messages name origin instead of the file, or, for
+ * a line whose label is set, line_labels[line] (1-based, nlabels entries) in
+ * place of "origin:line", so rows read from a topic are named by partition
+ * and offset.
+ */
+ds_catalog *ds_catalog_load_refs(const char *dir, const char *refs, size_t refs_len, const char *origin,
+                                 const char *const *line_labels, size_t nlabels, char *err, size_t errlen);
+
 /* Frees the catalog and everything it owns. Accepts NULL. */
 void ds_catalog_destroy(ds_catalog *cat);
 

@@ -55,6 +55,10 @@ int ds_cmd_extract(ds_config *cfg)
 {
     ds_pipeline pl;
     char err[1024];
+    if (strcmp(cfg->input_type, "reference") == 0) {
+        fprintf(stderr, "dealstream extract: --type reference is for produce; extract reads articles or deals\n");
+        return 2;
+    }
     if (ds_pipeline_init(&pl, cfg->catalog_dir, err, sizeof err)) {
         fprintf(stderr, "dealstream extract: %s\n", err);
         return 1;

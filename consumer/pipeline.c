@@ -23,11 +23,19 @@ static void fail_set(ds_fail *fail, const char *stage, const char *cls, const ch
 
 int ds_pipeline_init(ds_pipeline *pl, const char *catalog_dir, char *err, size_t errlen)
 {
+    ds_catalog *cat = ds_catalog_load(catalog_dir, err, errlen);
+    if (!cat) {
+        memset(pl, 0, sizeof *pl);
+        return -1;
+    }
+    return ds_pipeline_init_catalog(pl, cat, err, errlen);
+}
+
+int ds_pipeline_init_catalog(ds_pipeline *pl, ds_catalog *cat, char *err, size_t errlen)
+{
     memset(pl, 0, sizeof *pl);
     pl->max_body = DS_MAX_BODY_DEFAULT;
-    pl->cat = ds_catalog_load(catalog_dir, err, errlen);
-    if (!pl->cat)
-        return -1;
+    pl->cat = cat;
     pl->codec = ds_codec_new(err, errlen);
     if (!pl->codec)
         goto err;

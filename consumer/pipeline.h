@@ -55,6 +55,9 @@ typedef struct ds_pipeline {
 /* Loads the catalog from catalog_dir and sets up every stage. Returns 0, or
  * -1 with a message in err (a bad catalog names file and line). */
 int ds_pipeline_init(ds_pipeline *pl, const char *catalog_dir, char *err, size_t errlen);
+/* As ds_pipeline_init with a catalog already loaded; the pipeline owns it
+ * from now on, also on failure. */
+int ds_pipeline_init_catalog(ds_pipeline *pl, ds_catalog *cat, char *err, size_t errlen);
 void ds_pipeline_fini(ds_pipeline *pl);
 
 /* Decodes and validates one input and yields its mentions (*out valid until

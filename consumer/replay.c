@@ -17,10 +17,12 @@
 #include "offsets.h"
 #include "pipeline.h"
 #include "publish.h"
+#include "reftopic.h"
 #include "state.h"
 #include "util.h"
 
 #define METADATA_MS 10000
+#define REFERENCE_TIMEOUT_MS 60000   /* reading --reference-topic at start */
 #define RESTORE_TIMEOUT_MS 300000
 #define FLUSH_SLICE_MS 200
 #define FLUSH_TIMEOUT_MS 120000
@@ -904,7 +906,8 @@ int ds_replay(const ds_config *cfg, ds_replay_stats *stats, FILE *out)
         snprintf(err, sizeof err, "out of memory");
         goto fail;
     }
-    if (ds_pipeline_init(&r->pl, cfg->catalog_dir, err, sizeof err))
+    ds_catalog *cat = ds_reftopic_catalog(cfg, REFERENCE_TIMEOUT_MS, err, sizeof err);
+    if (!cat || ds_pipeline_init_catalog(&r->pl, cat, err, sizeof err))
         goto fail;
     r->pl_ready = 1;
     ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);

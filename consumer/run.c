@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "publish.h"
+#include "reftopic.h"
 #include "state.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@
 #define POLL_BUDGET 2000              /* messages per wake before yielding to the loop */
 #define SHUTDOWN_FLUSH_MS 10000
 #define METADATA_MS 10000
+#define REFERENCE_TIMEOUT_MS 60000   /* reading --reference-topic at start */
 #define RESTORE_TIMEOUT_MS 300000      /* below max.poll.interval.ms, whose default is 300 s */
 /* Each blocking transactional call is made with this timeout from a timer
  * and resumed (or retried) on the next firing, so the loop's other work
@@ -1106,7 +1108,8 @@ int ds_run(const ds_config *cfg, ds_run_stats *stats)
         free(r);
         return 1;
     }
-    if (ds_pipeline_init(&r->pl, cfg->catalog_dir, err, sizeof err))
+    ds_catalog *cat = ds_reftopic_catalog(cfg, REFERENCE_TIMEOUT_MS, err, sizeof err);
+    if (!cat || ds_pipeline_init_catalog(&r->pl, cat, err, sizeof err))
         goto err;
     r->pl_ready = 1;
     ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);

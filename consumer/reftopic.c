@@ -1,0 +1,278 @@
+#include "reftopic.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "buf.h"
+#include "kafka.h"
+#include "log.h"
+#include "util.h"
+
+const char ds_reftopic_header[] = "ref\tsigned\tplace\tbuyer\tseller\tsupplier\tsystem_family\tvariants\tquantity\t"
+                                  "value_amount\tvalue_currency\tvalue_usd\tstage\tbatch\tparent";
+
+typedef struct rec {
+    char *key;
+    char *value; /* NULL: tombstone */
+    int32_t partition;
+    int64_t offset;
+    size_t seq; /* arrival order */
+} rec;
+
+typedef struct recs {
+    rec *r;
+    size_t n, cap;
+} recs;
+
+static void recs_free(recs *rs)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        free(rs->r[i].key);
+        free(rs->r[i].value);
+    }
+    free(rs->r);
+}
+
+static int rec_cmp(const void *pa, const void *pb)
+{
+    const rec *a = pa, *b = pb;
+    int c = strcmp(a->key, b->key);
+    if (c)
+        return c;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static char *dup_bytes(const void *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+/* Reads every partition of topic from its start to the end seen now. */
+static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, recs *out, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
+    if (!conf)
+        return -1;
+    char group[300], e[512];
+    snprintf(group, sizeof group, "%s.reference", cfg->app_id ? cfg->app_id : "dealstream");
+    if (ds_kafka_set(conf, "group.id", group, err, errlen) ||
+        ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
+        ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen) ||
+        ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof e);
+    if (!rk) {
+        snprintf(err, errlen, "reference topic consumer: %s", e);
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    int rc = -1;
+    int32_t *parts = NULL;
+    int64_t *hi = NULL, *next = NULL;
+    /* the cluster's whole metadata, which never creates the topic */
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t me = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
+    int np = -1;
+    for (int t = 0; !me && t < md->topic_cnt; t++)
+        if (strcmp(md->topics[t].topic, topic) == 0 && !md->topics[t].err)
+            np = md->topics[t].partition_cnt;
+    if (!me)
+        rd_kafka_metadata_destroy(md);
+    if (me || np <= 0) {
+        snprintf(err, errlen, "reference topic %s: %s", topic,
+                 me ? rd_kafka_err2str(me) : np == 0 ? "no partitions" : "does not exist");
+        goto out;
+    }
+    if (!(parts = malloc((size_t)np * sizeof *parts))) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < np; i++)
+        parts[i] = i;
+    hi = calloc((size_t)np, sizeof *hi);
+    next = calloc((size_t)np, sizeof *next);
+    rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_new(np);
+    if (!hi || !next) {
+        rd_kafka_topic_partition_list_destroy(a);
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    int open = 0;
+    for (int i = 0; i < np; i++) {
+        int64_t lo = 0;
+        rd_kafka_resp_err_t ke = rd_kafka_query_watermark_offsets(rk, topic, parts[i], &lo, &hi[i], timeout_ms);
+        if (ke) {
+            rd_kafka_topic_partition_list_destroy(a);
+            snprintf(err, errlen, "reference topic %s [%" PRId32 "]: %s", topic, parts[i], rd_kafka_err2str(ke));
+            goto out;
+        }
+        next[i] = lo;
+        if (hi[i] > lo) {
+            rd_kafka_topic_partition_list_add(a, topic, parts[i])->offset = lo;
+            open++;
+        }
+    }
+    rd_kafka_resp_err_t ke = open ? rd_kafka_assign(rk, a) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_topic_partition_list_destroy(a);
+    if (ke) {
+        snprintf(err, errlen, "reference topic %s: assign: %s", topic, rd_kafka_err2str(ke));
+        goto out;
+    }
+    int64_t deadline = ds_mono_ms() + timeout_ms;
+    while (open > 0) {
+        int64_t left = deadline - ds_mono_ms();
+        if (left <= 0) {
+            snprintf(err, errlen, "reference topic %s: not read to its end after %d ms", topic, timeout_ms);
+            goto out;
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, (int)(left < 500 ? left : 500));
+        if (!m)
+            continue;
+        int i = 0;
+        while (i < np && parts[i] != m->partition)
+            i++;
+        if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            snprintf(err, errlen, "reference topic %s: %s", topic, rd_kafka_message_errstr(m));
+            int fatal = m->err == RD_KAFKA_RESP_ERR__FATAL;
+            rd_kafka_message_destroy(m);
+            if (fatal)
+                goto out;
+            continue;
+        }
+        if (i == np || next[i] >= hi[i]) {
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            next[i] = hi[i]; /* markers or compacted-away offsets up to the end */
+        } else {
+            next[i] = m->offset + 1;
+            if (!m->key || m->key_len == 0) {
+                snprintf(err, errlen, "reference topic %s [%" PRId32 "] offset %" PRId64 ": record without a key",
+                         topic, m->partition, m->offset);
+                rd_kafka_message_destroy(m);
+                goto out;
+            }
+            if (out->n == out->cap) {
+                size_t cap = out->cap ? out->cap * 2 : 64;
+                rec *r = realloc(out->r, cap * sizeof *r);
+                if (!r) {
+                    rd_kafka_message_destroy(m);
+                    snprintf(err, errlen, "out of memory");
+                    goto out;
+                }
+                out->r = r;
+                out->cap = cap;
+            }
+            rec *r = &out->r[out->n];
+            r->key = dup_bytes(m->key, m->key_len);
+            r->value = m->payload ? dup_bytes(m->payload, m->len) : NULL;
+            r->partition = m->partition;
+            r->offset = m->offset;
+            r->seq = out->n;
+            if (!r->key || (m->payload && !r->value)) {
+                free(r->key);
+                free(r->value);
+                rd_kafka_message_destroy(m);
+                snprintf(err, errlen, "out of memory");
+                goto out;
+            }
+            out->n++;
+        }
+        if (next[i] >= hi[i])
+            open--;
+        rd_kafka_message_destroy(m);
+    }
+    rc = 0;
+out:
+    free(parts);
+    free(hi);
+    free(next);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+ds_catalog *ds_reftopic_catalog(const ds_config *cfg, int timeout_ms, char *err, size_t errlen)
+{
+    if (!cfg->reference_topic || !cfg->reference_topic[0])
+        return ds_catalog_load(cfg->catalog_dir, err, errlen);
+    const char *topic = cfg->reference_topic;
+    recs rs = {0};
+    ds_catalog *cat = NULL;
+    ds_buf text;
+    ds_buf_init(&text);
+    char **labels = NULL;
+    if (read_topic(cfg, topic, timeout_ms, &rs, err, errlen))
+        goto out;
+    /* the latest record of each key, in key order */
+    if (rs.n)
+        qsort(rs.r, rs.n, sizeof *rs.r, rec_cmp);
+    labels = calloc(rs.n + 2, sizeof *labels);
+    if (!labels || ds_buf_append(&text, ds_reftopic_header, strlen(ds_reftopic_header)) ||
+        ds_buf_append(&text, "\n", 1)) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    size_t line = 1, rows = 0, removed = 0;
+    for (size_t i = 0; i < rs.n; i++) {
+        const rec *r = &rs.r[i];
+        if (i + 1 < rs.n && strcmp(rs.r[i + 1].key, r->key) == 0)
+            continue; /* a later record of the key wins */
+        if (!r->value) {
+            removed++;
+            continue;
+        }
+        char where[512];
+        snprintf(where, sizeof where, "reference topic %s [%" PRId32 "] offset %" PRId64 " (key %s)", topic,
+                 r->partition, r->offset, r->key);
+        size_t klen = strlen(r->key);
+        if (strchr(r->value, '\n') || strchr(r->value, '\r')) {
+            snprintf(err, errlen, "%s: the value must be one row of reference.tsv, without line breaks", where);
+            goto out;
+        }
+        if (strncmp(r->value, r->key, klen) != 0 || r->value[klen] != '\t') {
+            snprintf(err, errlen, "%s: the row's ref column does not match the key", where);
+            goto out;
+        }
+        if (!(labels[++line] = strdup(where)) || ds_buf_append(&text, r->value, strlen(r->value)) ||
+            ds_buf_append(&text, "\n", 1)) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        rows++;
+    }
+    if (rows == 0) {
+        snprintf(err, errlen,
+                 "reference topic %s holds no row (%zu record(s) read, %zu tombstone(s)); publish a table with "
+                 "`dealstream produce --type reference -t %s reference.tsv`",
+                 topic, rs.n, removed, topic);
+        goto out;
+    }
+    char origin[300];
+    snprintf(origin, sizeof origin, "reference topic %s", topic);
+    cat = ds_catalog_load_refs(cfg->catalog_dir, (const char *)text.data, text.len, origin,
+                               (const char *const *)labels, line + 1, err, errlen);
+    if (cat)
+        ds_info("catalog", "reference table: %zu row(s) from topic %s (%zu record(s) read, %zu removed by tombstones)",
+                rows, topic, rs.n, removed);
+out:
+    for (size_t i = 0; labels && i < rs.n + 2; i++)
+        free(labels[i]);
+    free(labels);
+    ds_buf_free(&text);
+    recs_free(&rs);
+    return cat;
+}
