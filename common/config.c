@@ -67,6 +67,9 @@ static const opt options[] = {
      DS_CMD_RUN | DS_CMD_DEMO,
      "exactly-once: outputs and consumed offsets commit in one Kafka transaction per batch; at-least-once: "
      "idempotent producer, offsets committed after delivery."},
+    {"http-listen", 0, "http.listen", OPT_STR, O(http_listen), "127.0.0.1:9464", NULL, DS_CMD_RUN,
+     "Address of the HTTP server of /metrics, /healthz and /readyz: HOST:PORT (HOST an IPv4 address, [IPv6], "
+     "localhost, or empty for every interface; port 0: any free port, logged); off or empty: no server."},
     {"max-message-bytes", 0, "max.message.bytes", OPT_INT, O(max_message_bytes), "1048576", NULL,
      DS_CMD_RUN | DS_CMD_DEMO | DS_CMD_REPLAY, "Inputs larger than this are dead-lettered."},
     {"dedup-retention-days", 0, "dedup.retention.days", OPT_INT, O(dedup_retention_days), "30", NULL,

@@ -53,6 +53,7 @@ typedef struct ds_config {
     char *schema_registry_auth; /* "user:password" for HTTP basic auth */
     char *schema_registry_ca;   /* CA bundle (PEM) for https */
     char *guarantee;            /* run: "exactly-once" or "at-least-once" */
+    char *http_listen;          /* run: HOST:PORT of /metrics, /healthz, /readyz; "off" or "": none */
     long commit_interval_ms;
     long max_message_bytes;
     long dedup_retention_days;

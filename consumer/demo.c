@@ -174,11 +174,11 @@ int ds_cmd_demo(ds_config *cfg)
     char *rargv[] = {"run", "-b", (char *)bs, "-e", "--app-id", cfg->app_id, "--catalog", cfg->catalog_dir,
                      "--articles-topic", cfg->articles_topic, "--deals-topic", cfg->deals_topic,
                      "--canonical-topic", cfg->canonical_topic, "--commit-interval-ms", interval,
-                     "--log-level", cfg->log_level, NULL};
+                     "--log-level", cfg->log_level, "--http-listen", "off", NULL};
     ds_config rcfg;
     printf("== running the processor until it is idle\n");
     fflush(stdout);
-    if (ds_config_parse(&rcfg, DS_CMD_RUN, 18, rargv, err, sizeof err)) {
+    if (ds_config_parse(&rcfg, DS_CMD_RUN, 20, rargv, err, sizeof err)) {
         fprintf(stderr, "dealstream demo: %s\n", err);
         ds_config_free(&rcfg);
         goto out;

@@ -2621,6 +2621,8 @@ size_t ds_resolver_deal_count(const ds_resolver *rs)
 
 size_t ds_resolver_mentions(const ds_resolver *rs) { return rs->nmentions; }
 
+size_t ds_resolver_blocks(const ds_resolver *rs) { return rs->nblocks; }
+
 void ds_resolver_set_retention(ds_resolver *rs, int64_t days)
 {
     rs->retention = days > 0 ? days * 1440 : 0;

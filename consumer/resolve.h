@@ -227,6 +227,8 @@ size_t ds_resolver_deals(ds_resolver *rs, const ds_canon ***out);
 
 /* Number of mentions held (all blocks), for metrics. */
 size_t ds_resolver_mentions(const ds_resolver *rs);
+/* Number of blocks held, for metrics. */
+size_t ds_resolver_blocks(const ds_resolver *rs);
 /* Number of live deals (what ds_resolver_deals would return, without
  * building them). */
 size_t ds_resolver_deal_count(const ds_resolver *rs);

@@ -26,7 +26,15 @@
  * transaction commits or the producer queue is over half full.
  * SIGINT/SIGTERM shut down in order: stop intake, finish the open batch
  * (commit its transaction, or flush and commit), close the consumer, close
- * handles, close the loop. */
+ * handles, close the loop.
+ *
+ * With cfg->http_listen (default 127.0.0.1:9464; "off" or "": none) the loop
+ * also serves HTTP (http.h): /metrics in the Prometheus text format (the
+ * series are listed in README.md, "Metrics and health"), /healthz (200
+ * while the loop runs and neither client has a fatal error, else 503) and
+ * /readyz (200 once the transactional producer is initialised and the
+ * assignment is restored; 503 before, during a rebalance and while shutting
+ * down). An address that cannot be bound fails the start. */
 #ifndef DS_RUN_H
 #define DS_RUN_H
 
@@ -65,5 +73,17 @@ typedef struct ds_run_stats {
  * 0 after a clean shutdown, 1 on a fatal error (message logged). stats may
  * be NULL. */
 int ds_run(const ds_config *cfg, ds_run_stats *stats);
+
+/* Optional callbacks of a run, for programs that embed it and for tests. */
+typedef struct ds_run_hooks {
+    /* Called on ds_run_with's thread once the HTTP server listens, before
+     * the loop starts: address is "HOST:PORT" with the port bound (the real
+     * one when port 0 was asked). May be NULL. */
+    void (*http_listening)(void *opaque, const char *address, int port);
+    void *opaque;
+} ds_run_hooks;
+
+/* ds_run with hooks (NULL: none). */
+int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *hooks);
 
 #endif
