@@ -119,3 +119,45 @@ int ds_kafka_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms, int32
     rd_kafka_metadata_destroy(md);
     return n;
 }
+
+rd_kafka_t *ds_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *what, char *err, size_t errlen)
+{
+    char e[512];
+    rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
+    if (!rk) {
+        snprintf(err, errlen, "%s: %s", what, e);
+        rd_kafka_conf_destroy(conf);
+    }
+    return rk; /* conf now owned by rk */
+}
+
+rd_kafka_t *ds_kafka_reader(rd_kafka_conf_t *conf, const char *group, char *err, size_t errlen)
+{
+    if (ds_kafka_set(conf, "group.id", group, err, errlen) ||
+        ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
+        ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen) ||
+        ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_t *rk = ds_kafka_new(RD_KAFKA_CONSUMER, conf, "consumer", err, errlen);
+    if (rk)
+        rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+int ds_kafka_topic_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *err, size_t errlen)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
+    if (e) {
+        snprintf(err, errlen, "metadata: %s", rd_kafka_err2str(e));
+        return -1;
+    }
+    int n = 0;
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (strcmp(md->topics[i].topic, topic) == 0 && !md->topics[i].err)
+            n = md->topics[i].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    return n;
+}

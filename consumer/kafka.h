@@ -33,4 +33,17 @@ int ds_kafka_set(rd_kafka_conf_t *conf, const char *key, const char *value, char
 int ds_kafka_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t **parts, char *err,
                         size_t errlen);
 
+/* rd_kafka_new that takes conf in every case (destroyed on failure); the
+ * message in err is prefixed with what ("producer", ...). */
+rd_kafka_t *ds_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *what, char *err, size_t errlen);
+/* A consumer that reads with assign() only: group.id set to group (assign()
+ * needs one; the group is never joined), no automatic commit, partition EOF
+ * events on, earliest on an out-of-range offset, the consumer queue as the
+ * poll queue. Takes conf. NULL with err set on failure. */
+rd_kafka_t *ds_kafka_reader(rd_kafka_conf_t *conf, const char *group, char *err, size_t errlen);
+/* Partition count of topic from the cluster's full metadata, which never
+ * creates a topic (a request naming it may): > 0, 0 when it does not exist,
+ * -1 with err set when the metadata request fails. */
+int ds_kafka_topic_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *err, size_t errlen);
+
 #endif

@@ -63,36 +63,18 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
     rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
     if (!conf)
         return -1;
-    char group[300], e[512];
+    char group[300];
     snprintf(group, sizeof group, "%s.reference", cfg->app_id ? cfg->app_id : "dealstream");
-    if (ds_kafka_set(conf, "group.id", group, err, errlen) ||
-        ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
-        ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen) ||
-        ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen)) {
-        rd_kafka_conf_destroy(conf);
+    rd_kafka_t *rk = ds_kafka_reader(conf, group, err, errlen);
+    if (!rk)
         return -1;
-    }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof e);
-    if (!rk) {
-        snprintf(err, errlen, "reference topic consumer: %s", e);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
     int rc = -1;
     int32_t *parts = NULL;
     int64_t *hi = NULL, *next = NULL;
-    /* the cluster's whole metadata, which never creates the topic */
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t me = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
-    int np = -1;
-    for (int t = 0; !me && t < md->topic_cnt; t++)
-        if (strcmp(md->topics[t].topic, topic) == 0 && !md->topics[t].err)
-            np = md->topics[t].partition_cnt;
-    if (!me)
-        rd_kafka_metadata_destroy(md);
-    if (me || np <= 0) {
-        snprintf(err, errlen, "reference topic %s: %s", topic,
-                 me ? rd_kafka_err2str(me) : np == 0 ? "no partitions" : "does not exist");
+    char e[512];
+    int np = ds_kafka_topic_partition_count(rk, topic, timeout_ms, e, sizeof e);
+    if (np <= 0) {
+        snprintf(err, errlen, "reference topic %s: %s", topic, np < 0 ? e : "does not exist");
         goto out;
     }
     if (!(parts = malloc((size_t)np * sizeof *parts))) {

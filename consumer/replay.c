@@ -205,24 +205,6 @@ void ds_replay_plan_free(ds_replay_plan *plan)
     memset(plan, 0, sizeof *plan);
 }
 
-/* Partition count of topic from the cluster's full metadata (which never
- * creates it), 0 when it does not exist, -1 on error. */
-static int topic_partitions(rd_kafka_t *rk, const char *topic, char *err, size_t errlen)
-{
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, METADATA_MS);
-    if (e) {
-        snprintf(err, errlen, "metadata: %s", rd_kafka_err2str(e));
-        return -1;
-    }
-    int n = 0;
-    for (int i = 0; i < md->topic_cnt; i++)
-        if (strcmp(md->topics[i].topic, topic) == 0 && !md->topics[i].err)
-            n = md->topics[i].partition_cnt;
-    rd_kafka_metadata_destroy(md);
-    return n;
-}
-
 /* The input topics: --topic's list, else the articles and deals topics. */
 static char **input_topics(const ds_config *cfg, int *n)
 {
@@ -302,7 +284,7 @@ static int plan_with(rd_kafka_t *rk, const ds_config *cfg, const pos_spec *from,
     rd_kafka_topic_partition_list_t *fq = rd_kafka_topic_partition_list_new(16);
     size_t cap = 0;
     for (int t = 0; t < ntopics; t++) {
-        int np = topic_partitions(rk, topics[t], err, errlen);
+        int np = ds_kafka_topic_partition_count(rk, topics[t], METADATA_MS, err, errlen);
         if (np < 0)
             goto out;
         if (np == 0) {
@@ -399,26 +381,15 @@ static rd_kafka_t *new_consumer(const ds_config *cfg, char *err, size_t errlen)
     if (!conf)
         return NULL;
     char group[512];
-    snprintf(group, sizeof group, "%s", cfg->group ? cfg->group : "");
-    if (!cfg->group)
+    if (cfg->group)
+        snprintf(group, sizeof group, "%s", cfg->group);
+    else
         snprintf(group, sizeof group, "%s-replay", cfg->app_id);
-    char e[512];
-    if (ds_kafka_set(conf, "group.id", group, err, errlen) ||
-        ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
-        ds_kafka_set(conf, "enable.auto.offset.store", "false", err, errlen) ||
-        ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen) ||
-        ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen)) {
+    if (ds_kafka_set(conf, "enable.auto.offset.store", "false", err, errlen)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof e);
-    if (!rk) {
-        snprintf(err, errlen, "consumer: %s", e);
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    rd_kafka_poll_set_consumer(rk);
-    return rk;
+    return ds_kafka_reader(conf, group, err, errlen);
 }
 
 static int check_group_needed(const ds_config *cfg, const pos_spec *from, char *err, size_t errlen)
@@ -573,10 +544,10 @@ static int setup_state(replayer *r, char *err, size_t errlen)
     const ds_config *cfg = r->cfg;
     snprintf(r->mtopic, sizeof r->mtopic, "%s-mentions", cfg->app_id);
     snprintf(r->stopic, sizeof r->stopic, "%s-state", cfg->app_id);
-    int nm = topic_partitions(r->consumer, r->mtopic, err, errlen);
+    int nm = ds_kafka_topic_partition_count(r->consumer, r->mtopic, METADATA_MS, err, errlen);
     if (nm < 0)
         return -1;
-    int ns = cfg->fresh_state ? 0 : topic_partitions(r->consumer, r->stopic, err, errlen);
+    int ns = cfg->fresh_state ? 0 : ds_kafka_topic_partition_count(r->consumer, r->stopic, METADATA_MS, err, errlen);
     if (ns < 0)
         return -1;
     if (ns > 0 && ns != nm) {
@@ -870,13 +841,7 @@ static rd_kafka_t *new_producer(replayer *r, char *err, size_t errlen)
     }
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
     rd_kafka_conf_set_opaque(conf, r);
-    char e[512];
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    if (!rk) {
-        snprintf(err, errlen, "producer: %s", e);
-        rd_kafka_conf_destroy(conf);
-    }
-    return rk;
+    return ds_kafka_new(RD_KAFKA_PRODUCER, conf, "producer", err, errlen);
 }
 
 int ds_replay(const ds_config *cfg, ds_replay_stats *stats, FILE *out)

@@ -194,26 +194,14 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
                           int32_t partition, int64_t committed, int timeout_ms, table *t, ds_restore_stats *st,
                           char *err, size_t errlen)
 {
-    char e[512];
     int rc = -1;
     /* assign() needs a group id in librdkafka 2.0, though it joins no group
      * and nothing is committed */
     char group[300];
     snprintf(group, sizeof group, "%s.restore", topic);
-    if (ds_kafka_set(conf, "group.id", group, err, errlen) ||
-        ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen) ||
-        ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
-        ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen)) {
-        rd_kafka_conf_destroy(conf);
+    rd_kafka_t *rk = ds_kafka_reader(conf, group, err, errlen);
+    if (!rk)
         return -1;
-    }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof e);
-    if (!rk) {
-        snprintf(err, errlen, "restore consumer: %s", e);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    conf = NULL; /* now owned by rk */
     int64_t deadline = ds_mono_ms() + timeout_ms;
     int64_t lo = 0, hi = 0;
     rd_kafka_resp_err_t kerr = rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, timeout_ms);

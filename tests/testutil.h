@@ -24,6 +24,11 @@ int tu_run(const char *brokers, ds_run_stats *st, char **extra_args);
 /* Reads a whole topic as JSON records (array); envelopes for non-Avro values. */
 json_t *tu_read_topic(const char *brokers, const char *topic);
 
+/* The live deals of a canonical topic keyed by deal id, without what
+ * legitimately depends on the order of the inputs: revision, updated, and
+ * syndicated copies (sources marked duplicate_of and their evidence). */
+json_t *tu_comparable_deals(const char *brokers, const char *topic);
+
 /* Reads a file (NUL-terminated); aborts the test on failure. */
 char *tu_slurp(const char *path, size_t *len);
 /* Paths of the files matching dir/pattern, sorted; NULL-terminated. */
