@@ -405,8 +405,10 @@ int ds_replay_plan_make(const ds_config *cfg, ds_replay_plan *plan, char *err, s
 {
     memset(plan, 0, sizeof *plan);
     pos_spec from, to;
-    if (parse_pos(cfg->from ? cfg->from : "earliest", 0, &from, err, errlen))
+    if (parse_pos(cfg->from ? cfg->from : "earliest", 0, &from, err, errlen)) {
+        pos_free(&from);
         return DS_REPLAY_EUSAGE;
+    }
     if (parse_pos(cfg->to ? cfg->to : "latest", 1, &to, err, errlen) ||
         check_group_needed(cfg, &from, err, errlen)) {
         pos_free(&from);
