@@ -233,6 +233,13 @@ int ds_group_committed(ds_group *g, rd_kafka_topic_partition_list_t *parts, int 
     return 0;
 }
 
+/* Errors with which a broker refuses a commit from outside a live group. */
+static int member_error(rd_kafka_resp_err_t e)
+{
+    return e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+           e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS;
+}
+
 int ds_group_commit(ds_group *g, const rd_kafka_topic_partition_list_t *offsets, char *err, size_t errlen)
 {
     rd_kafka_topic_partition_list_t *copy = rd_kafka_topic_partition_list_copy(offsets);
@@ -240,13 +247,13 @@ int ds_group_commit(ds_group *g, const rd_kafka_topic_partition_list_t *offsets,
     int rc = 0;
     if (e) {
         snprintf(err, errlen, "committing offsets for group %s: %s", g->name, rd_kafka_err2str(e));
-        rc = -1;
+        rc = member_error(e) ? DS_GROUP_EACTIVE : -1;
     }
     for (int i = 0; !rc && i < copy->cnt; i++)
         if (copy->elems[i].err) {
             snprintf(err, errlen, "committing %s [%d] for group %s: %s", copy->elems[i].topic,
                      (int)copy->elems[i].partition, g->name, rd_kafka_err2str(copy->elems[i].err));
-            rc = -1;
+            rc = member_error(copy->elems[i].err) ? DS_GROUP_EACTIVE : -1;
         }
     rd_kafka_topic_partition_list_destroy(copy);
     return rc;

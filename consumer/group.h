@@ -18,6 +18,10 @@
 
 /* ds_group_members(): the broker cannot describe groups (the embedded one). */
 #define DS_GROUP_EUNSUPPORTED (-2)
+/* ds_group_commit(): the broker refused a commit from outside the group's
+ * generation (unknown member, illegal generation, rebalance in progress):
+ * the group has live members. */
+#define DS_GROUP_EACTIVE (-3)
 /* ds_group_peek(): what was found at an offset, when not a timestamp. */
 #define DS_PEEK_END (-2)     /* the partition's end: no message at or after it */
 #define DS_PEEK_UNKNOWN (-1) /* no answer in time, or a message without timestamp */
@@ -46,7 +50,8 @@ rd_kafka_topic_partition_list_t *ds_group_list(ds_group *g, int timeout_ms, char
 int ds_group_committed(ds_group *g, rd_kafka_topic_partition_list_t *parts, int timeout_ms, char *err,
                        size_t errlen);
 /* Commits offsets (each element's offset) for the group, synchronously.
- * Returns 0, or -1 with err naming the first partition that failed. */
+ * Returns 0, DS_GROUP_EACTIVE, or -1 with err naming the first partition
+ * that failed. */
 int ds_group_commit(ds_group *g, const rd_kafka_topic_partition_list_t *offsets, char *err, size_t errlen);
 /* Active members of the group (DescribeGroups): the count (>= 0),
  * DS_GROUP_EUNSUPPORTED when the broker does not answer the request, or -1

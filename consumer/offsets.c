@@ -252,7 +252,19 @@ int ds_offsets_reset(const ds_config *cfg, const char *group, const ds_reset_spe
     }
     for (int i = 0; i < list->cnt; i++)
         list->elems[i].offset = plan->rows[i].target;
-    if (ds_group_commit(g, list, err, errlen))
+    int cr = ds_group_commit(g, list, err, errlen);
+    if (cr == DS_GROUP_EACTIVE) {
+        /* membership could not be checked beforehand (--force), but the
+         * broker refused the commit as one from outside a live generation */
+        size_t n = strlen(err);
+        snprintf(err + n, errlen - n,
+                 "; the broker refuses commits from outside the group, so group %s has active members: stop them "
+                 "first (their own commits would overwrite the reset); nothing was changed",
+                 group);
+        rc = DS_OFFSETS_EACTIVE;
+        goto out;
+    }
+    if (cr)
         goto out;
     plan->executed = 1;
     rc = 0;

@@ -9,10 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
@@ -21,6 +25,7 @@
 #include "lag.h"
 #include "log.h"
 #include "offsets.h"
+#include "run.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -613,6 +618,101 @@ static void test_offsets_datetime(void **state)
     assert_int_equal(committed(bs, group, topic, 0), 8);
 }
 
+/* ---- refusal while the group has members ------------------------------------ */
+
+typedef struct live_run {
+    ds_config cfg;
+    int port;
+    int rc;
+    ds_run_stats st;
+} live_run;
+
+static void on_listening(void *opaque, const char *address, int port)
+{
+    (void)address;
+    ((live_run *)opaque)->port = port;
+}
+
+static void *live_run_main(void *arg)
+{
+    live_run *lr = arg;
+    ds_run_hooks hooks = {.http_listening = on_listening, .opaque = lr};
+    lr->rc = ds_run_with(&lr->cfg, &lr->st, &hooks);
+    return NULL;
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return size * n;
+}
+
+static long http_status(int port, const char *path)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
+    long code = 0;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    return code;
+}
+
+/* A processor holds the group: the embedded broker cannot describe groups,
+ * so even --execute --force gets as far as committing, and the broker's
+ * refusal of a commit from outside the live generation is reported as
+ * active members, with nothing changed. */
+static void test_offsets_refused_with_members(void **state)
+{
+    (void)state;
+    char err[1024];
+    ds_broker *b = ds_broker_new(1, 2, ds_broker_default_topics("dealstream"), err, sizeof err);
+    assert_non_null(b);
+    const char *bs = ds_broker_bootstraps(b);
+    live_run lr = {0};
+    char *argv[] = {"run", "-b", (char *)bs, "--catalog", (char *)tu_catalog_dir(), "--log-level", "warn",
+                    "--http-listen", "127.0.0.1:0", "-X", "session.timeout.ms=6000", "-X",
+                    "heartbeat.interval.ms=500", NULL};
+    assert_int_equal(ds_config_parse(&lr.cfg, DS_CMD_RUN, 13, argv, err, sizeof err), 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, live_run_main, &lr), 0);
+    /* ready: a member of the group with its partitions assigned */
+    int64_t deadline = ds_mono_ms() + 60000;
+    while (ds_mono_ms() < deadline && !(__atomic_load_n(&lr.port, __ATOMIC_ACQUIRE) > 0 &&
+                                        http_status(lr.port, "/readyz") == 200)) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL); /* poll interval of the readiness check */
+    }
+    assert_true(lr.port > 0);
+    assert_int_equal(http_status(lr.port, "/readyz"), 200);
+
+    ds_reset_plan plan;
+    int rc = reset(bs, "dealstream", DS_RESET_EARLIEST, 0, "articles", 1, 1, &plan, err, sizeof err);
+    if (rc != DS_OFFSETS_EACTIVE)
+        fprintf(stderr, "reset: %d %s\n", rc, err);
+    assert_int_equal(rc, DS_OFFSETS_EACTIVE);
+    assert_non_null(strstr(err, "group dealstream has active members: stop them first"));
+    assert_non_null(strstr(err, "nothing was changed"));
+    assert_int_equal(plan.executed, 0);
+    ds_reset_plan_free(&plan);
+
+    kill(getpid(), SIGTERM); /* the run's ordered shutdown */
+    pthread_join(th, NULL);
+    assert_int_equal(lr.rc, 0);
+    ds_config_free(&lr.cfg);
+
+    /* The embedded broker keeps refusing commits from outside the group once
+     * it has had members, so the reset going through after the members
+     * leave is checked on a real cluster only (test_offsets_reset covers a
+     * group that never had members). */
+    ds_broker_destroy(b);
+}
+
 int main(void)
 {
     ds_log_setup("warn", "text");
@@ -626,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_offsets_reset),
         cmocka_unit_test(test_offsets_command),
         cmocka_unit_test(test_offsets_datetime),
+        cmocka_unit_test(test_offsets_refused_with_members),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
