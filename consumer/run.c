@@ -17,14 +17,16 @@
 #include "pipeline.h"
 #include "publish.h"
 #include "reftopic.h"
+#include "schemagate.h"
 #include "state.h"
 #include "util.h"
 
-#define BATCH_MAX_MESSAGES 1000
+#define BATCH_MAX_MESSAGES 10000
 #define POLL_BUDGET 2000              /* messages per wake before yielding to the loop */
 #define SHUTDOWN_FLUSH_MS 10000
 #define METADATA_MS 10000
 #define REFERENCE_TIMEOUT_MS 60000   /* reading --reference-topic at start */
+#define REGISTER_TIMEOUT_MS 60000    /* registering the canonical schema at start */
 #define RESTORE_TIMEOUT_MS 300000      /* below max.poll.interval.ms, whose default is 300 s */
 /* Each blocking transactional call is made with this timeout from a timer
  * and resumed (or retried) on the next firing, so the loop's other work
@@ -37,11 +39,11 @@
 /* Where the transaction of exactly-once processing stands. */
 typedef enum {
     TXN_OFF,    /* at-least-once: no transactions */
-    TXN_INIT,   /* init_transactions not yet done: intake paused */
+    TXN_INIT,   /* init_transactions not yet done: intake held */
     TXN_IDLE,   /* ready; begins with the next output */
     TXN_OPEN,   /* begun: outputs and dead letters go into it */
-    TXN_COMMIT, /* batch closed: sending its offsets and committing (intake paused) */
-    TXN_ABORT,  /* aborting (intake paused); then rewind and restore */
+    TXN_COMMIT, /* batch closed: sending its offsets and committing (intake held) */
+    TXN_ABORT,  /* aborting (intake held); then rewind and restore */
     TXN_FATAL,  /* the producer cannot continue (fenced, ...) */
 } txn_state;
 
@@ -117,6 +119,12 @@ typedef struct runner {
     int paused;
     int outq_high, outq_low;
     ds_buf obuf;              /* reused encoding of a mention or state record */
+    /* schema registry (--schema-registry): an input whose schema id is not
+     * known yet holds its partition (paused, sought back to it) until the
+     * registry answers; the offset field of a held entry is the id */
+    ds_schema_gate *gate;
+    uv_async_t gate_async;
+    rd_kafka_topic_partition_list_t *held;
     /* metrics and health (http.listen) */
     run_metrics mx;
     ds_http *http;
@@ -395,8 +403,12 @@ static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
     }
 }
 
+static int gate_holds(runner *r, const rd_kafka_message_t *rkm);
+
 static void process(runner *r, rd_kafka_message_t *rkm)
 {
+    if (r->gate && gate_holds(r, rkm))
+        return; /* read again once the registry has answered */
     batch *b = open_batch(r);
     if (!b) {
         ds_error("run", "cannot open a batch (out of memory, or no transaction)");
@@ -522,15 +534,23 @@ static void check_exit_at_end(runner *r)
         begin_shutdown(r, "every partition is at its end, every mention produced is resolved, and all work is committed");
 }
 
-/* Whether input must wait: a transaction is being set up, committed or
- * aborted, a closed batch awaits its commit, or the producer queue is
- * above its high mark (until it drains below the low mark). */
-static int intake_blocked(runner *r)
+/* Whether the transaction holds input back: it is being set up, committed
+ * or aborted, or a closed batch awaits its commit. Input then waits in
+ * librdkafka's fetch queue (bounded by queued.max.messages.kbytes) and is
+ * not polled. The partitions are not paused for this: librdkafka 2.0.2
+ * fetches a resumed partition only in its next fetch round, up to a second
+ * later, which cost up to a second per batch. */
+static int txn_holds_intake(runner *r)
 {
     if (r->txn == TXN_INIT || r->txn == TXN_COMMIT || r->txn == TXN_ABORT || r->txn == TXN_FATAL)
         return 1;
-    if (r->txn != TXN_OFF && r->head && r->head->closed)
-        return 1;
+    return r->txn != TXN_OFF && r->head && r->head->closed;
+}
+
+/* Whether input must wait for the producer queue: above its high mark
+ * (until it drains below the low mark). */
+static int intake_blocked(runner *r)
+{
     int q = rd_kafka_outq_len(r->producer);
     if (r->paused ? q > r->outq_low : q >= r->outq_high) {
         if (!r->paused)
@@ -540,9 +560,9 @@ static int intake_blocked(runner *r)
     return 0;
 }
 
-/* Pauses fetching of every assigned partition while intake is blocked, so
- * nothing piles up in the consumer either, and resumes it after; returns
- * whether intake is blocked. */
+/* Pauses fetching of every assigned partition while the producer queue is
+ * full, so nothing piles up in the consumer either, and resumes it after;
+ * returns whether intake is blocked. */
 static int update_pause(runner *r)
 {
     int want = !r->stopping && intake_blocked(r);
@@ -552,7 +572,9 @@ static int update_pause(runner *r)
     }
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(r->assigned->cnt);
     for (int i = 0; i < r->assigned->cnt; i++)
-        rd_kafka_topic_partition_list_add(l, r->assigned->elems[i].topic, r->assigned->elems[i].partition);
+        if (want || !r->held ||
+            !rd_kafka_topic_partition_list_find(r->held, r->assigned->elems[i].topic, r->assigned->elems[i].partition))
+            rd_kafka_topic_partition_list_add(l, r->assigned->elems[i].topic, r->assigned->elems[i].partition);
     rd_kafka_resp_err_t err = want ? rd_kafka_pause_partitions(r->consumer, l) : rd_kafka_resume_partitions(r->consumer, l);
     if (err)
         ds_warn("run", "%s partitions: %s", want ? "pausing" : "resuming", rd_kafka_err2str(err));
@@ -566,7 +588,7 @@ static int update_pause(runner *r)
 static void poll_consumer(runner *r)
 {
     for (int i = 0; i < POLL_BUDGET && !r->stopping && r->exit_code == 0; i++) {
-        if (update_pause(r)) {
+        if (txn_holds_intake(r) || update_pause(r)) {
             /* resumed from the tick, the producer's wake-up or the
              * transaction's end; a batch just closed commits now */
             if (r->txn == TXN_OPEN && r->head && r->head->closed)
@@ -984,8 +1006,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     ds_series_add(r->mx.revokes, 1);
     if (!coop)
         r->rebalancing = 1; /* eager: everything goes, and comes back with the next assignment */
-    for (int i = 0; i < parts->cnt; i++)
+    for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_list_del(r->assigned, parts->elems[i].topic, parts->elems[i].partition);
+        if (r->held)
+            rd_kafka_topic_partition_list_del(r->held, parts->elems[i].topic, parts->elems[i].partition);
+    }
     if (r->txn != TXN_OFF) {
         /* commit or abort the open transaction; an abort rewinds only the
          * partitions we keep */
@@ -1011,6 +1036,109 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
     else
         rd_kafka_assign(rk, NULL);
+}
+
+/* ---- schema registry ------------------------------------------------------ */
+
+static void kick_poll(runner *r);
+
+/* Whether an input must wait for its writer schema: its partition is held
+ * already (a message fetched before the hold took effect), or its schema id
+ * is being fetched, in which case the partition is paused and sought back
+ * to this message. Inputs of <app>-mentions are our own single-object
+ * records. A 404 or a foreign schema passes: the decoder then names the
+ * unknown id and the input is dead-lettered. */
+static int gate_holds(runner *r, const rd_kafka_message_t *rkm)
+{
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    if (strcmp(topic, r->mtopic) == 0)
+        return 0;
+    if (rd_kafka_topic_partition_list_find(r->held, topic, rkm->partition))
+        return 1;
+    int32_t id = -1;
+    char msg[512] = "";
+    int g = ds_schema_gate_check(r->gate, rkm->payload, rkm->len, &id, msg, sizeof msg);
+    if (g == DS_GATE_FAIL)
+        ds_warn("registry", "%s [%" PRId32 "] offset %" PRId64 ": %s; dead-lettering it", topic, rkm->partition,
+                rkm->offset, msg);
+    if (g != DS_GATE_WAIT)
+        return 0;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, rkm->partition)->offset = rkm->offset;
+    rd_kafka_pause_partitions(r->consumer, l);
+    rd_kafka_error_t *e = rd_kafka_seek_partitions(r->consumer, l, 0);
+    if (e) {
+        ds_error("registry", "%s [%" PRId32 "]: seeking back to offset %" PRId64 ": %s", topic, rkm->partition,
+                 rkm->offset, rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        r->exit_code = 1; /* cannot hold it: do not read past it */
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_topic_partition_list_add(r->held, topic, rkm->partition)->offset = id;
+    ds_info("registry", "%s [%" PRId32 "] offset %" PRId64 ": schema id %d not known yet; partition held until "
+            "the schema registry answers", topic, rkm->partition, rkm->offset, (int)id);
+    return 1;
+}
+
+/* on the registry's worker thread: only wakes the loop */
+static void gate_wake(void *opaque)
+{
+    runner *r = opaque;
+    uv_async_send(&r->gate_async);
+}
+
+/* An answer arrived: resume the partitions whose schema id is no longer
+ * pending (they are read again from the held message). */
+static void on_gate_async(uv_async_t *a)
+{
+    runner *r = a->data;
+    if (!r->held || r->held->cnt == 0)
+        return;
+    rd_kafka_topic_partition_list_t *go = rd_kafka_topic_partition_list_new(r->held->cnt);
+    for (int i = 0; i < r->held->cnt; i++) {
+        int32_t id = (int32_t)r->held->elems[i].offset;
+        unsigned char hdr[5] = {0, (unsigned char)(id >> 24), (unsigned char)(id >> 16), (unsigned char)(id >> 8),
+                                (unsigned char)id};
+        int32_t got;
+        char msg[256];
+        if (ds_schema_gate_check(r->gate, hdr, sizeof hdr, &got, msg, sizeof msg) != DS_GATE_WAIT)
+            rd_kafka_topic_partition_list_add(go, r->held->elems[i].topic, r->held->elems[i].partition);
+    }
+    for (int i = 0; i < go->cnt; i++)
+        rd_kafka_topic_partition_list_del(r->held, go->elems[i].topic, go->elems[i].partition);
+    if (go->cnt > 0 && !r->paused) /* else the end of the backpressure pause resumes them */
+        rd_kafka_resume_partitions(r->consumer, go);
+    if (go->cnt > 0) {
+        ds_info("registry", "schema registry answered: %d partition(s) resumed", go->cnt);
+        kick_poll(r);
+    }
+    rd_kafka_topic_partition_list_destroy(go);
+}
+
+/* Starts the registry client, registers the canonical schema (so outputs
+ * carry Confluent framing) and the wake-up. Returns 0 or -1 with err set. */
+static int gate_start(runner *r, char *err, size_t errlen)
+{
+    if (!r->cfg->schema_registry_url || !r->cfg->schema_registry_url[0])
+        return 0;
+    r->held = rd_kafka_topic_partition_list_new(8);
+    if (uv_async_init(&r->loop, &r->gate_async, on_gate_async)) {
+        snprintf(err, errlen, "uv_async_init failed");
+        return -1;
+    }
+    r->gate_async.data = r;
+    r->gate = ds_schema_gate_new(r->cfg, r->pl.codec, gate_wake, r, err, errlen);
+    if (!r->gate || ds_schema_gate_register(r->gate, DS_SCHEMA_CANONICAL, r->cfg->canonical_topic, REGISTER_TIMEOUT_MS,
+                                            err, errlen))
+        return -1;
+    r->pl.canon_framing = DS_FRAME_CONFLUENT;
+    return 0;
+}
+
+static void kick_poll(runner *r)
+{
+    if (!r->stopping)
+        uv_timer_start(&r->kick, on_kick, 0, 0);
 }
 
 /* ---- lifecycle ----------------------------------------------------------- */
@@ -1509,6 +1637,8 @@ int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *h
         snprintf(err, sizeof err, "out of memory");
         goto err;
     }
+    if (gate_start(r, err, sizeof err))
+        goto err;
     r->producer = new_client(cfg, RD_KAFKA_PRODUCER, r, err, sizeof err);
     if (!r->producer)
         goto err;
@@ -1607,6 +1737,10 @@ out:
     ds_buf_free(&r->obuf);
     if (r->sval.self)
         avro_value_decref(&r->sval);
+    ds_schema_gate_destroy(r->gate); /* its worker thread stops before the codec goes */
+    r->gate = NULL;
+    if (r->held)
+        rd_kafka_topic_partition_list_destroy(r->held);
     if (r->pl_ready)
         ds_pipeline_fini(&r->pl);
     /* handles that were never started are closed here; the loop must end empty */

@@ -14,7 +14,7 @@
  * (state.h; this blocks the loop for the restore) and dropped on revoke.
  * Poison inputs go to <topic>.dlq.
  *
- * Exactly-once (cfg->guarantee, the default): each batch (up to 1000 inputs
+ * Exactly-once (cfg->guarantee, the default): each batch (up to 10,000 inputs
  * or commit.interval.ms) is one transaction holding its mentions, canonical
  * and changelog records, dead letters and consumed offsets. Transactional
  * calls run from a timer with 50 ms timeouts and are resumed on timeouts;
@@ -22,8 +22,9 @@
  * back to where it began and restore their state, fatal ones stop (exit 1).
  * At-least-once: offsets are committed per batch, in order, once every
  * output of the batch has been delivered (outputs are idempotent by deal id
- * and revision). Either way the input partitions are paused while a
- * transaction commits or the producer queue is over half full.
+ * and revision). Either way intake waits while a transaction commits, and
+ * the input partitions are paused while the producer queue is over half
+ * full.
  * SIGINT/SIGTERM shut down in order: stop intake, finish the open batch
  * (commit its transaction, or flush and commit), close the consumer, close
  * handles, close the loop.
@@ -61,7 +62,7 @@ typedef struct ds_run_stats {
     uint64_t aborts;            /* aborted, their batches rewound and redone */
     uint64_t txn_retries;       /* transactional calls retried or resumed (timeouts included) */
     /* backpressure */
-    uint64_t pauses;            /* times intake paused the input partitions (any reason) */
+    uint64_t pauses;            /* times intake paused the input partitions */
     uint64_t backpressure_pauses; /* of those, because the producer queue was full */
 } ds_run_stats;
 
