@@ -403,15 +403,32 @@ int ds_codec_encode(ds_codec *codec, ds_schema_id id, avro_value_t *val, ds_fram
     } else {
         return DS_CODEC_EINVAL;
     }
-    if (avro_value_sizeof(val, &size))
-        return DS_CODEC_ECORRUPT;
-    if (size > SIZE_MAX - hlen - 1 || ds_buf_reserve(out, hlen + size))
-        return DS_CODEC_ENOMEM;
+    /* One pass: write into the room the buffer has (at least 256 bytes),
+     * and only when that is too small (avro-c's memory writer fails with
+     * ENOSPC) size the value and write again. avro_value_sizeof walks the
+     * whole value, which cost as much as the write itself. */
+    size_t room = out->cap > out->len + hlen + 1 ? out->cap - out->len - hlen - 1 : 0;
+    if (room < 256) {
+        room = 256;
+        if (ds_buf_reserve(out, hlen + room))
+            return DS_CODEC_ENOMEM;
+    }
     char *dst = out->data + out->len;
+    avro_writer_memory_set_dest(codec->writer, dst + hlen, (int64_t)room);
+    int wr = avro_value_write(codec->writer, val);
+    if (wr == 0) {
+        size = (size_t)avro_writer_tell(codec->writer);
+    } else {
+        if (wr != ENOSPC || avro_value_sizeof(val, &size))
+            return DS_CODEC_ECORRUPT;
+        if (size > SIZE_MAX - hlen - 1 || ds_buf_reserve(out, hlen + size))
+            return DS_CODEC_ENOMEM;
+        dst = out->data + out->len;
+        avro_writer_memory_set_dest(codec->writer, dst + hlen, (int64_t)size);
+        if (avro_value_write(codec->writer, val))
+            return DS_CODEC_ECORRUPT;
+    }
     memcpy(dst, hdr, hlen);
-    avro_writer_memory_set_dest(codec->writer, dst + hlen, (int64_t)size);
-    if (avro_value_write(codec->writer, val))
-        return DS_CODEC_ECORRUPT;
     out->len += hlen + size;
     out->data[out->len] = '\0';
     return 0;
