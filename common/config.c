@@ -79,13 +79,14 @@ static const opt options[] = {
     {"partitions", 'p', "broker.partitions", OPT_INT, O(partitions), "4", NULL,
      DS_CMD_BROKER | DS_CMD_DEMO, "Partitions of each topic the embedded broker creates."},
     {"schema-registry", 0, "schema.registry.url", OPT_STR, O(schema_registry_url), NULL, NULL,
-     DS_CMD_PRODUCE | DS_CMD_CONSUME,
+     DS_CMD_PRODUCE | DS_CMD_CONSUME | DS_CMD_RUN | DS_CMD_REPLAY,
      "Schema registry URL (Confluent REST API). Set: produce registers its schema as <topic>-value and "
-     "writes Confluent framing; consume fetches unknown schema ids."},
+     "writes Confluent framing; consume, run and replay fetch unknown schema ids (run and replay hold a "
+     "partition while the registry does not answer) and write canonical records with Confluent framing."},
     {"schema-registry-auth", 0, "schema.registry.basic.auth.user.info", OPT_STR, O(schema_registry_auth), NULL,
-     NULL, DS_CMD_PRODUCE | DS_CMD_CONSUME, "user:password for the schema registry's HTTP basic auth."},
+     NULL, DS_CMD_PRODUCE | DS_CMD_CONSUME | DS_CMD_RUN | DS_CMD_REPLAY, "user:password for the schema registry's HTTP basic auth."},
     {"schema-registry-ca", 0, "schema.registry.ssl.ca.location", OPT_STR, O(schema_registry_ca), NULL, NULL,
-     DS_CMD_PRODUCE | DS_CMD_CONSUME, "CA bundle (PEM file) to verify an https schema registry."},
+     DS_CMD_PRODUCE | DS_CMD_CONSUME | DS_CMD_RUN | DS_CMD_REPLAY, "CA bundle (PEM file) to verify an https schema registry."},
     {"log-level", 0, "log.level", OPT_STR, O(log_level), "info", "error|warn|info|debug", DS_CMD_ALL,
      "Log level."},
     {"log-format", 0, "log.format", OPT_STR, O(log_format), "text", "text|json", DS_CMD_ALL,

@@ -370,7 +370,7 @@ int ds_pipeline_emit_changes(ds_pipeline *pl, const ds_changes *changes, ds_emit
         avro_value_reset(&pl->canon);
         ds_buf_reset(&out);
         if (ds_canon_to_avro(ch.items[i], &pl->canon) ||
-            ds_codec_encode(pl->codec, DS_SCHEMA_CANONICAL, &pl->canon, DS_FRAME_SINGLE_OBJECT, &out)) {
+            ds_codec_encode(pl->codec, DS_SCHEMA_CANONICAL, &pl->canon, pl->canon_framing, &out)) {
             fail_set(fail, "encode", "encode-failed", "deal %s: %s", ch.items[i]->deal_id, avro_strerror());
             ds_buf_free(&out);
             return -1;

@@ -18,12 +18,14 @@
 #include "pipeline.h"
 #include "publish.h"
 #include "reftopic.h"
+#include "schemagate.h"
 #include "state.h"
 #include "util.h"
 
 #define METADATA_MS 10000
 #define REFERENCE_TIMEOUT_MS 60000   /* reading --reference-topic at start */
 #define RESTORE_TIMEOUT_MS 300000
+#define REGISTER_TIMEOUT_MS 60000
 #define FLUSH_SLICE_MS 200
 #define FLUSH_TIMEOUT_MS 120000
 #define BAR_INTERVAL_MS 250
@@ -480,6 +482,7 @@ typedef struct replayer {
     ds_resolver **rs;
     partitioner_fn partition_of;
     ds_replay_stats st;
+    ds_schema_gate *gate; /* with --schema-registry */
     int failed;
     FILE *out;
     int tty;
@@ -675,9 +678,35 @@ static long range_of(const replayer *r, const char *topic, int32_t partition)
     return -1;
 }
 
+/* With a registry: waits (serving delivery reports) until the writer
+ * schema of a Confluent-framed input is known or known to be missing, which
+ * the decoder then reports. Returns 0, or -1 when stopped while waiting. */
+static int await_schema(replayer *r, const rd_kafka_message_t *rkm)
+{
+    int32_t id = -1;
+    char msg[512];
+    int64_t since = ds_mono_ms();
+    int g;
+    while ((g = ds_schema_gate_check(r->gate, rkm->payload, rkm->len, &id, msg, sizeof msg)) == DS_GATE_WAIT) {
+        if (replay_stop)
+            return -1;
+        rd_kafka_poll(r->producer, 100);
+        if (ds_mono_ms() - since >= 10000) {
+            ds_warn("replay", "still waiting for the schema registry to answer for schema id %d", (int)id);
+            since = ds_mono_ms();
+        }
+    }
+    if (g == DS_GATE_FAIL)
+        ds_warn("replay", "%s [%" PRId32 "] offset %" PRId64 ": %s", rd_kafka_topic_name(rkm->rkt), rkm->partition,
+                rkm->offset, msg);
+    return 0;
+}
+
 static void process(replayer *r, const rd_kafka_message_t *rkm, size_t i)
 {
     const char *topic = rd_kafka_topic_name(rkm->rkt);
+    if (r->gate && await_schema(r, rkm))
+        return; /* stopped: this record is not processed */
     r->next[i] = rkm->offset + 1;
     r->st.consumed++;
     ds_input in = {strcmp(topic, r->cfg->deals_topic) == 0 ? DS_INPUT_DEAL : DS_INPUT_ARTICLE, topic,
@@ -805,8 +834,8 @@ static int consume_range(replayer *r, char *err, size_t errlen)
                 finish_range(r, (size_t)i); /* past the end (the last offsets were markers) */
             } else {
                 process(r, rkm, (size_t)i);
-                if (rkm->offset + 1 >= r->plan.r[i].end)
-                    finish_range(r, (size_t)i);
+                if (r->next[i] > rkm->offset && rkm->offset + 1 >= r->plan.r[i].end)
+                    finish_range(r, (size_t)i); /* (not when stopped before processing it) */
             }
         }
         rd_kafka_message_destroy(rkm);
@@ -822,6 +851,7 @@ static void replayer_free(replayer *r)
     }
     if (r->producer)
         rd_kafka_destroy(r->producer);
+    ds_schema_gate_destroy(r->gate);
     for (int32_t p = 0; r->rs && p < r->nparts; p++)
         ds_resolver_destroy(r->rs[p]);
     free(r->rs);
@@ -878,6 +908,13 @@ int ds_replay(const ds_config *cfg, ds_replay_stats *stats, FILE *out)
         goto fail;
     r->pl_ready = 1;
     ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);
+    if (cfg->schema_registry_url && cfg->schema_registry_url[0]) {
+        if (!(r->gate = ds_schema_gate_new(cfg, r->pl.codec, NULL, NULL, err, sizeof err)) ||
+            ds_schema_gate_register(r->gate, DS_SCHEMA_CANONICAL, r->out_topic, REGISTER_TIMEOUT_MS, err,
+                                    sizeof err))
+            goto fail;
+        r->pl.canon_framing = DS_FRAME_CONFLUENT;
+    }
     if (!(r->consumer = new_consumer(cfg, err, sizeof err)) || !(r->producer = new_producer(r, err, sizeof err)))
         goto fail;
     if (setup_state(r, err, sizeof err))

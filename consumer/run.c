@@ -1121,12 +1121,12 @@ static int gate_start(runner *r, char *err, size_t errlen)
 {
     if (!r->cfg->schema_registry_url || !r->cfg->schema_registry_url[0])
         return 0;
-    r->held = rd_kafka_topic_partition_list_new(8);
     if (uv_async_init(&r->loop, &r->gate_async, on_gate_async)) {
         snprintf(err, errlen, "uv_async_init failed");
         return -1;
     }
     r->gate_async.data = r;
+    r->held = rd_kafka_topic_partition_list_new(8); /* set: gate_async is initialised */
     r->gate = ds_schema_gate_new(r->cfg, r->pl.codec, gate_wake, r, err, errlen);
     if (!r->gate || ds_schema_gate_register(r->gate, DS_SCHEMA_CANONICAL, r->cfg->canonical_topic, REGISTER_TIMEOUT_MS,
                                             err, errlen))
@@ -1186,7 +1186,12 @@ static void begin_shutdown(runner *r, const char *why)
     }
     /* 3. leave the group (revocation runs the rebalance callback) */
     rd_kafka_consumer_close(r->consumer);
-    /* 4. close handles; the loop ends when they are closed */
+    /* 4. close handles; the loop ends when they are closed (the registry's
+     * worker stops first: it wakes the loop through gate_async) */
+    ds_schema_gate_destroy(r->gate);
+    r->gate = NULL;
+    if (r->held)
+        close_handle((uv_handle_t *)&r->gate_async);
     ds_http_close(r->http);
     r->http = NULL;
     close_handle((uv_handle_t *)&r->cpoll);

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "consume.h"
 #include "registry.h"
+#include "replay.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -47,6 +48,7 @@ typedef struct srv {
     char *subjects[32];
     int nschemas;
     int forget; /* GET answers 404 for every id */
+    int fail_gets; /* GET answers 503 while set */
 } srv;
 
 static void srv_reply(int fd, int status, const char *body)
@@ -105,7 +107,10 @@ static void srv_handle(srv *s, int fd)
         s->gets++;
     else
         s->posts++;
-    if (s->fail_next > 0) {
+    if (s->fail_gets && strcmp(method, "GET") == 0) {
+        status = 503;
+        snprintf(out, sizeof out, "{\"error_code\":50003,\"message\":\"Error while forwarding the request\"}");
+    } else if (s->fail_next > 0) {
         s->fail_next--;
         status = 503;
         snprintf(out, sizeof out, "{\"error_code\":50003,\"message\":\"Error while forwarding the request\"}");
@@ -600,6 +605,153 @@ static void test_produce_consume_confluent(void **state)
     ds_broker_destroy(broker);
 }
 
+static json_t *consume_topic(const char *brokers, const char *topic, const char *url)
+{
+    ds_config cfg;
+    char err[512];
+    char *argv[] = {"consume", "-b", (char *)brokers, "-t", (char *)topic, "-e", "--log-level", "warn",
+                    "--schema-registry", (char *)url, NULL};
+    assert_int_equal(ds_config_parse(&cfg, DS_CMD_CONSUME, 10, argv, err, sizeof err), 0);
+    json_t *arr = json_array();
+    int rc = ds_consume(&cfg, collect, arr, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "consume %s: %s\n", topic, err);
+    assert_int_equal(rc, 0);
+    ds_config_free(&cfg);
+    return arr;
+}
+
+typedef struct run_arg {
+    const char *bs;
+    char *url;
+    int rc;
+    ds_run_stats st;
+} run_arg;
+
+static void *run_main(void *arg)
+{
+    run_arg *a = arg;
+    char *extra[] = {"--schema-registry", a->url, NULL};
+    a->rc = tu_run(a->bs, &a->st, extra);
+    return NULL;
+}
+
+/* run with a registry: Confluent-framed articles are decoded through the
+ * fetched writer schema; while the registry fails, their partitions are
+ * held (nothing dead-lettered, nothing skipped) and processed once it
+ * answers; canonical records are written with Confluent framing under the
+ * registered CanonicalDeal; an id the registry does not know is
+ * dead-lettered. */
+static void test_run_confluent(void **state)
+{
+    (void)state;
+    char err[512];
+    ds_broker *broker = ds_broker_new(1, 2, ds_broker_default_topics("dealstream"), err, sizeof err);
+    assert_non_null(broker);
+    const char *bs = ds_broker_bootstraps(broker);
+    srv *s = srv_new();
+    char url[64];
+    srv_url(s, url, sizeof url);
+    int n;
+    char **seeds = tu_glob(tu_seeds_dir(), "*.txt", &n);
+    assert_true(n > 0 && n < 16);
+    char *args[20] = {"--schema-registry", url};
+    for (int i = 0; i < n; i++)
+        args[2 + i] = seeds[i];
+    assert_int_equal(tu_produce(bs, args), 0);
+    tu_glob_free(seeds);
+
+    pthread_mutex_lock(&s->mu);
+    s->fail_gets = 1;
+    int gets0 = s->gets;
+    pthread_mutex_unlock(&s->mu);
+    run_arg ra = {.bs = bs, .url = url};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, run_main, &ra), 0);
+    /* the processor asks, is refused, and asks again: it waits */
+    int64_t deadline = ds_mono_ms() + 60000;
+    while (srv_count(s, 1) < gets0 + 3 && ds_mono_ms() < deadline)
+        sleep_ms(20); /* poll interval of the request count */
+    assert_true(srv_count(s, 1) >= gets0 + 3);
+    pthread_mutex_lock(&s->mu);
+    s->fail_gets = 0;
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(th, NULL);
+    assert_int_equal(ra.rc, 0);
+    assert_int_equal(ra.st.consumed, (uint64_t)n);
+    assert_int_equal(ra.st.dead_letters, 0);
+    assert_true(ra.st.produced > 0);
+
+    /* CanonicalDeal registered under deals.canonical-value; records framed 00 + id */
+    int found = 0;
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->nschemas; i++)
+        found |= strcmp(s->subjects[i], "deals.canonical-value/versions") == 0;
+    pthread_mutex_unlock(&s->mu);
+    assert_true(found);
+    json_t *recs = consume_topic(bs, "deals.canonical", url);
+    assert_int_equal(json_array_size(recs), ra.st.produced);
+    int k2 = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(recs, i, r) {
+        assert_int_equal(json_integer_value(json_object_get(r, "_magic")), 0);
+        const char *usd = json_string_value(json_object_get(json_object_get(r, "value"), "usd"));
+        if (usd && strcmp(usd, "6500000000.00") == 0 &&
+            json_integer_value(json_object_get(r, "batch")) == 2 &&
+            strcmp(json_string_value(json_object_get(r, "system")), "K2") == 0)
+            k2++;
+    }
+    assert_true(k2 >= 1);
+    json_decref(recs);
+
+    /* a schema id the registry does not have: dead-lettered, named */
+    rd_kafka_conf_t *pc = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(pc, "bootstrap.servers", bs, err, sizeof err), RD_KAFKA_CONF_OK);
+    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof err);
+    assert_non_null(p);
+    static const char unknown[] = {0, 0, 0, 0, 99, 2, 'x'};
+    assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC("articles"), RD_KAFKA_V_PARTITION(0),
+                                       RD_KAFKA_V_VALUE((void *)unknown, sizeof unknown),
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                     0);
+    assert_int_equal(rd_kafka_flush(p, 10000), 0);
+    rd_kafka_destroy(p);
+    run_main(&ra);
+    assert_int_equal(ra.rc, 0);
+    /* (the embedded broker does not store offsets sent in a transaction, so
+     * this run reads the seeds again as well: they resolve as duplicates) */
+    assert_int_equal(ra.st.consumed, (uint64_t)n + 1);
+    assert_int_equal(ra.st.dead_letters, 1);
+    json_t *dlq = tu_read_topic(bs, "articles.dlq");
+    assert_int_equal(json_array_size(dlq), 1);
+    char *d = json_dumps(json_array_get(dlq, 0), 0);
+    assert_non_null(strstr(d, "unknown-schema-id"));
+    free(d);
+    json_decref(dlq);
+
+    /* replay reads the same inputs through the registry and writes its
+     * canonical records with Confluent framing too */
+    ds_config cfg;
+    char *argv[] = {"replay", "-b", (char *)bs, "--catalog", (char *)tu_catalog_dir(), "--log-level", "warn",
+                    "--fresh-state", "--output-topic", "replayed", "--schema-registry", url, NULL};
+    assert_int_equal(ds_config_parse(&cfg, DS_CMD_REPLAY, 12, argv, err, sizeof err), 0);
+    ds_replay_stats rst;
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_int_equal(ds_replay(&cfg, &rst, devnull), 0);
+    fclose(devnull);
+    ds_config_free(&cfg);
+    assert_int_equal(rst.consumed, (uint64_t)n + 1);
+    assert_int_equal(rst.dead_letters, 1);
+    recs = consume_topic(bs, "replayed", url);
+    assert_int_equal(json_array_size(recs), rst.produced);
+    json_array_foreach(recs, i, r)
+        assert_int_equal(json_integer_value(json_object_get(r, "_magic")), 0);
+    json_decref(recs);
+    srv_free(s);
+    ds_broker_destroy(broker);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_codec_glue),
         cmocka_unit_test(test_event_loop),
         cmocka_unit_test(test_produce_consume_confluent),
+        cmocka_unit_test(test_run_confluent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
