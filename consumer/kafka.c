@@ -161,3 +161,12 @@ int ds_kafka_topic_partition_count(rd_kafka_t *rk, const char *topic, int timeou
     rd_kafka_metadata_destroy(md);
     return n;
 }
+
+int ds_kafka_default(rd_kafka_conf_t *conf, const ds_config *cfg, const char *key, const char *value, char *err,
+                     size_t errlen)
+{
+    for (size_t i = 0; i < cfg->nrdkafka; i++)
+        if (strcmp(cfg->rdkafka[i].key, key) == 0)
+            return 0;
+    return ds_kafka_set(conf, key, value, err, errlen);
+}

@@ -26,6 +26,10 @@ void ds_kafka_conf_list(FILE *out);
  * ds_config_is_secret) masked as "****". Returns 0, or -1 with err set when
  * librdkafka rejects a property. */
 int ds_kafka_conf_dump(const ds_config *cfg, FILE *out, char *err, size_t errlen);
+/* Sets a property dealstream prefers unless the user gave the key (-X, a
+ * properties file): our defaults never override a user's tuning. */
+int ds_kafka_default(rd_kafka_conf_t *conf, const ds_config *cfg, const char *key, const char *value, char *err,
+                     size_t errlen);
 /* Sets one property, with the librdkafka message in err on failure. */
 int ds_kafka_set(rd_kafka_conf_t *conf, const char *key, const char *value, char *err, size_t errlen);
 /* Lists the partitions of topic (metadata request, bounded by timeout_ms).

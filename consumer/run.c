@@ -1229,7 +1229,7 @@ static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     } else {
         bad = ds_kafka_set(conf, "enable.idempotence", "true", err, errlen) ||
-              ds_kafka_set(conf, "linger.ms", "5", err, errlen);
+              ds_kafka_default(conf, cfg, "linger.ms", "5", err, errlen);
         if (!bad && r->txn != TXN_OFF) {
             /* KIP-447: the consumer group metadata sent with the offsets
              * fences zombies, so the id need only be unique per process;

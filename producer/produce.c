@@ -169,7 +169,7 @@ int ds_cmd_produce(ds_config *cfg)
         return 2;
     }
     if (ds_kafka_set(conf, "enable.idempotence", "true", err, sizeof err) ||
-        ds_kafka_set(conf, "linger.ms", "5", err, sizeof err)) {
+        ds_kafka_default(conf, cfg, "linger.ms", "5", err, sizeof err)) {
         rd_kafka_conf_destroy(conf);
         fprintf(stderr, "dealstream produce: %s\n", err);
         return 2;

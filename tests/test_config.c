@@ -135,6 +135,26 @@ static void test_passthrough(void **state)
     free(fpath);
 }
 
+/* Our preferred client settings (linger.ms) never override the user's. */
+static void test_user_settings_win(void **state)
+{
+    (void)state;
+    for (int given = 0; given < 2; given++) {
+        char *argv[] = {"run", "-b", "localhost:9092", "-X", "linger.ms=77", NULL};
+        ds_config cfg;
+        char err[512], v[32];
+        size_t vl = sizeof v;
+        assert_int_equal(ds_config_parse(&cfg, DS_CMD_RUN, given ? 5 : 3, argv, err, sizeof err), 0);
+        rd_kafka_conf_t *conf = ds_kafka_conf(&cfg, err, sizeof err);
+        assert_non_null(conf);
+        assert_int_equal(ds_kafka_default(conf, &cfg, "linger.ms", "5", err, sizeof err), 0);
+        assert_int_equal(rd_kafka_conf_get(conf, "linger.ms", v, &vl), RD_KAFKA_CONF_OK);
+        assert_string_equal(v, given ? "77" : "5");
+        rd_kafka_conf_destroy(conf);
+        ds_config_free(&cfg);
+    }
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -305,6 +325,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_passthrough),
+        cmocka_unit_test(test_user_settings_win),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_dump_masks_secrets),
         cmocka_unit_test(test_cli_list_and_dump),

@@ -67,32 +67,6 @@ static void produce_inputs(const char *bs, fixture *fx)
     free(argv);
 }
 
-/* Removes syndicated copies (sources with duplicate_of) and their evidence:
- * they are outside the content hash (resolve.h) and ride along with the
- * next revision, so one revision may be published with and without them. */
-static void drop_copies(json_t *d)
-{
-    json_t *srcs = json_object_get(d, "sources"), *ev = json_object_get(d, "evidence");
-    json_t *dups = json_object();
-    for (size_t i = 0; i < json_array_size(srcs);) {
-        json_t *s = json_array_get(srcs, i);
-        if (json_is_null(json_object_get(s, "duplicate_of"))) {
-            i++;
-            continue;
-        }
-        json_object_set_new(dups, json_string_value(json_object_get(s, "id")), json_true());
-        json_array_remove(srcs, i);
-    }
-    for (size_t i = 0; i < json_array_size(ev);) {
-        const char *src = json_string_value(json_object_get(json_array_get(ev, i), "source"));
-        if (src && json_object_get(dups, src))
-            json_array_remove(ev, i);
-        else
-            i++;
-    }
-    json_decref(dups);
-}
-
 /* Live deals in comparable form: what legitimately depends on history
  * (revision, update time, syndicated copies) removed. */
 static json_t *comparable(json_t *deals)
@@ -102,7 +76,7 @@ static json_t *comparable(json_t *deals)
     json_object_foreach(deals, id, d) {
         json_object_del(d, "revision");
         json_object_del(d, "updated");
-        drop_copies(d);
+        tu_drop_duplicates(d);
     }
     return deals;
 }
@@ -140,7 +114,7 @@ static void assert_output_ex(const char *bs, fixture *fx, const char *what, int 
         snprintf(key, sizeof key, "%s#%lld", id, (long long)rev);
         json_t *c = json_deep_copy(rec);
         json_object_del(c, "updated");
-        drop_copies(c);
+        tu_drop_duplicates(c);
         json_t *prev = json_object_get(seen, key);
         if (prev && !json_equal(prev, c)) {
             if (bad++ < 5) {

@@ -156,7 +156,7 @@ void tu_glob_free(char **paths)
  * They are outside the content hash and never bump a revision by
  * themselves (resolve.h), so a copy that arrives after everything else of
  * its deal is in state but not in the last published record. */
-static void drop_duplicates(json_t *deal)
+void tu_drop_duplicates(json_t *deal)
 {
     json_t *srcs = json_object_get(deal, "sources"), *ev = json_object_get(deal, "evidence");
     json_t *dups = json_object();
@@ -193,7 +193,7 @@ json_t *tu_comparable_deals(const char *bs, const char *topic)
     json_object_foreach(deals, id, d) {
         json_object_del(d, "revision");
         json_object_del(d, "updated");
-        drop_duplicates(d);
+        tu_drop_duplicates(d);
     }
     return deals;
 }
