@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <uv.h>
+#include <xxhash.h>
 
 #include "commands.h"
 #include "http.h"
@@ -58,7 +59,17 @@ typedef struct batch {
     size_t outputs;                           /* records queued for this batch */
     int64_t opened_ms;
     int closed;
+    /* blocks whose state changed in this batch: one changelog record each
+     * is written when the batch closes, not one per mention */
+    struct dirty_block *dirty; /* open addressing, key NULL: empty */
+    size_t ndirty, dirtycap;
 } batch;
+
+typedef struct dirty_block {
+    char *key;
+    int32_t partition;
+    int64_t offset; /* of the last mention of the block in the batch */
+} dirty_block;
 
 /* The metrics of a run (README, "Metrics and health"). Totals that
  * ds_run_stats keeps are copied into their series when /metrics is scraped,
@@ -181,17 +192,67 @@ static batch *open_batch(runner *r)
     return b;
 }
 
+static void flush_dirty(runner *r, batch *b);
+
+/* Closes the open batch: its changelog records go out first, so they are
+ * in its transaction, or among the outputs its commit waits for. */
 static void close_batch(runner *r)
 {
-    if (r->tail && !r->tail->closed && (r->tail->nmsgs > 0 || r->tail->outputs > 0))
+    if (r->tail && !r->tail->closed && (r->tail->nmsgs > 0 || r->tail->outputs > 0)) {
+        flush_dirty(r, r->tail);
         r->tail->closed = 1;
+    }
+}
+
+static void free_dirty(batch *b)
+{
+    for (size_t i = 0; i < b->dirtycap; i++)
+        free(b->dirty[i].key);
+    free(b->dirty);
+    b->dirty = NULL;
+    b->ndirty = b->dirtycap = 0;
 }
 
 static void free_batch(batch *b)
 {
     rd_kafka_topic_partition_list_destroy(b->offsets);
     rd_kafka_topic_partition_list_destroy(b->start);
+    free_dirty(b);
     free(b);
+}
+
+/* Records that block_key (of mentions partition p) changed at offset.
+ * Returns 0, or -1 when out of memory. */
+static int mark_dirty(batch *b, const char *block_key, int32_t p, int64_t offset)
+{
+    if (2 * (b->ndirty + 1) > b->dirtycap) {
+        size_t cap = b->dirtycap ? b->dirtycap * 2 : 64;
+        dirty_block *t = calloc(cap, sizeof *t);
+        if (!t)
+            return -1;
+        for (size_t i = 0; i < b->dirtycap; i++) {
+            if (!b->dirty[i].key)
+                continue;
+            size_t h = (size_t)XXH3_64bits(b->dirty[i].key, strlen(b->dirty[i].key)) & (cap - 1);
+            while (t[h].key)
+                h = (h + 1) & (cap - 1);
+            t[h] = b->dirty[i];
+        }
+        free(b->dirty);
+        b->dirty = t;
+        b->dirtycap = cap;
+    }
+    size_t h = (size_t)XXH3_64bits(block_key, strlen(block_key)) & (b->dirtycap - 1);
+    while (b->dirty[h].key && strcmp(b->dirty[h].key, block_key) != 0)
+        h = (h + 1) & (b->dirtycap - 1);
+    if (!b->dirty[h].key) {
+        if (!(b->dirty[h].key = strdup(block_key)))
+            return -1;
+        b->ndirty++;
+    }
+    b->dirty[h].partition = p;
+    b->dirty[h].offset = offset;
+    return 0;
 }
 
 /* The delivery-report opaque of an output of b. Under exactly-once the
@@ -390,17 +451,37 @@ static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
             dead_letter(r, b, rkm, &fail);
         return;
     }
-    ds_buf_reset(&r->obuf);
-    if (ds_state_encode(r->pl.codec, &r->sval, rs, m.block_key, r->mtopic, p, rkm->offset, &r->obuf) ||
-        ds_publish_partition(r->producer, r->stopic, p, m.block_key, strlen(m.block_key), r->obuf.data,
-                             r->obuf.len, NULL, output_of(r, b))) {
-        /* without its changelog record the state cannot be restored: stop
-         * (or abort) before the batch commits */
-        if (r->txn != TXN_OPEN)
-            ds_error("run", "block %s: state record not written; stopping", m.block_key);
-        output_failed(r);
-        return;
+    if (mark_dirty(b, m.block_key, p, rkm->offset)) {
+        ds_error("run", "out of memory");
+        r->exit_code = 1;
     }
+}
+
+/* Writes the state of every block the batch changed to its partition of
+ * <app>-state, with the offset of the block's last mention in the batch
+ * as input_offset: one record per block and batch rather than per mention
+ * (a block's record holds all its mentions, so per mention the cost grew
+ * with the block). */
+static void flush_dirty(runner *r, batch *b)
+{
+    for (size_t i = 0; i < b->dirtycap && r->exit_code == 0; i++) {
+        const dirty_block *d = &b->dirty[i];
+        if (!d->key)
+            continue;
+        ds_resolver *rs = d->partition >= 0 && d->partition < r->nparts ? r->rs[d->partition] : NULL;
+        ds_buf_reset(&r->obuf);
+        if (!rs || ds_state_encode(r->pl.codec, &r->sval, rs, d->key, r->mtopic, d->partition, d->offset, &r->obuf) ||
+            ds_publish_partition(r->producer, r->stopic, d->partition, d->key, strlen(d->key), r->obuf.data,
+                                 r->obuf.len, NULL, output_of(r, b))) {
+            /* without its changelog record the state cannot be restored: stop
+             * (or abort) before the batch commits */
+            if (r->txn != TXN_OPEN)
+                ds_error("run", "block %s: state record not written; stopping", d->key);
+            output_failed(r);
+            break;
+        }
+    }
+    free_dirty(b);
 }
 
 static int gate_holds(runner *r, const rd_kafka_message_t *rkm);
@@ -957,8 +1038,11 @@ static void txn_finish(runner *r, int budget_ms)
 {
     if (r->txn == TXN_OFF)
         return;
-    if (r->tail && !r->tail->closed)
+    if (r->tail && !r->tail->closed) {
+        if (r->exit_code == 0 && r->txn == TXN_OPEN)
+            flush_dirty(r, r->tail);
         r->tail->closed = 1; /* even if empty: its transaction is open */
+    }
     if (r->exit_code && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT))
         r->txn = TXN_ABORT; /* never commit the batch of a failed run */
     int64_t t0 = ds_mono_ms();

@@ -107,8 +107,9 @@ static int setup(void **state)
     const char *bs = ds_broker_bootstraps(b);
     produce_range(bs, fx->files, 0, fx->nfiles, 0);
     ds_run_stats st;
+    /* one changelog record per block and batch: at most one per mention */
     if (tu_run(bs, &st, NULL) != 0 || st.consumed != (uint64_t)fx->nfiles || st.resolved != st.mentions ||
-        st.state_records != st.resolved) {
+        st.state_records == 0 || st.state_records > st.resolved) {
         fprintf(stderr, "reference run: consumed %llu, mentions %llu, resolved %llu, state records %llu\n",
                 (unsigned long long)st.consumed, (unsigned long long)st.mentions,
                 (unsigned long long)st.resolved, (unsigned long long)st.state_records);
