@@ -260,14 +260,12 @@ static int compatible(const minfo *a, const minfo *b)
     return time_compatible(a, b);
 }
 
+/* The compiler's popcount (a branch-free bit count, or the instruction):
+ * the syndicated-copy test runs it for every pair of a block's mentions,
+ * where a loop over set bits took half the resolver's time. */
 static int popcount64(uint64_t v)
 {
-    int n = 0;
-    while (v) {
-        v &= v - 1;
-        n++;
-    }
-    return n;
+    return __builtin_popcountll(v);
 }
 
 /* Source order: published (unknown last), then source id. */
@@ -2195,8 +2193,9 @@ static int recompute(ds_resolver *rs, block *b, int flags)
             continue;
         for (size_t j = 0; j < n; j++) {
             const minfo *z = &x.mi[j];
-            if (!z->m->src.text_hash || strcmp(z->m->src.id, y->m->src.id) == 0 || src_cmp(z, y) >= 0 ||
-                popcount64(z->m->src.text_hash ^ y->m->src.text_hash) > HAMMING_DUP)
+            /* the cheap test first: most pairs are texts far apart */
+            if (!z->m->src.text_hash || popcount64(z->m->src.text_hash ^ y->m->src.text_hash) > HAMMING_DUP ||
+                strcmp(z->m->src.id, y->m->src.id) == 0 || src_cmp(z, y) >= 0)
                 continue;
             if (rs->retention && y->pub != INT64_MAX && y->pub - z->pub > rs->retention * MINUTE_MS)
                 continue; /* published after z's fingerprint expired: a new source */
