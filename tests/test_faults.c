@@ -67,20 +67,6 @@ static void produce_inputs(const char *bs, fixture *fx)
     free(argv);
 }
 
-/* Live deals in comparable form: what legitimately depends on history
- * (revision, update time, syndicated copies) removed. */
-static json_t *comparable(json_t *deals)
-{
-    const char *id;
-    json_t *d;
-    json_object_foreach(deals, id, d) {
-        json_object_del(d, "revision");
-        json_object_del(d, "updated");
-        tu_drop_duplicates(d);
-    }
-    return deals;
-}
-
 static json_t *live(const char *bs)
 {
     char err[256];
@@ -155,7 +141,7 @@ static void assert_output_ex(const char *bs, fixture *fx, const char *what, int 
     json_decref(last);
 
     /* 2. the live deals are those of the uninterrupted run */
-    json_t *got = comparable(live(bs));
+    json_t *got = tu_comparable(live(bs));
     json_t *d;
     json_object_foreach(fx->reference, id, d) {
         json_t *g = json_object_get(got, id);
@@ -243,7 +229,7 @@ static int setup(void **state)
     ds_run_stats st;
     if (tu_run(bs, &st, NULL) != 0 || st.consumed != NFILES)
         return -1;
-    fx->reference = comparable(live(bs));
+    fx->reference = tu_comparable(live(bs));
     ds_broker_destroy(b);
     if (json_object_size(fx->reference) < 5)
         return -1;

@@ -188,6 +188,11 @@ json_t *tu_comparable_deals(const char *bs, const char *topic)
     if (!deals)
         fprintf(stderr, "canonical: %s\n", err);
     assert_non_null(deals);
+    return tu_comparable(deals);
+}
+
+json_t *tu_comparable(json_t *deals)
+{
     const char *id;
     json_t *d;
     json_object_foreach(deals, id, d) {

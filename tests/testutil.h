@@ -28,6 +28,9 @@ json_t *tu_read_topic(const char *brokers, const char *topic);
  * legitimately depends on the order of the inputs: revision, updated, and
  * syndicated copies (sources marked duplicate_of and their evidence). */
 json_t *tu_comparable_deals(const char *brokers, const char *topic);
+/* The same for deals already read (an object keyed by deal id): strips
+ * them in place and returns them. */
+json_t *tu_comparable(json_t *deals);
 /* Removes a deal's syndicated copies (sources with duplicate_of) and their
  * evidence: they are outside the content hash and ride along with the next
  * revision, so one revision may be published with and without them. */
