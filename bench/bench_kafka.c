@@ -17,6 +17,9 @@
  *   written, further copies with the sentences of each paragraph shuffled and
  *   an id of their own) padded with shuffled sentences of the corpus's
  *   negative articles (no deal) to a length drawn from 2,048-4,095 bytes.
+ *   With --vary-buyers, copy c >= 1 names another buyer country (one of 30,
+ *   in turn) wherever the corpus names its buyer, so copies are deals of
+ *   other blocks instead of more reports of the same deal.
  *   After the flush it checks every partition's log start offset: the
  *   embedded broker keeps about 5 MiB per partition, and a partition that
  *   dropped data makes the run meaningless (exit 1).
@@ -40,6 +43,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,8 +301,62 @@ typedef struct article_gen {
     int n;
     int *pos, npos; /* articles with a deal */
     int *neg, nneg; /* negative articles: the padding */
-    ds_buf body;
+    int vary;       /* --vary-buyers: copy c names buyer country c instead of the corpus's */
+    ds_buf body, tmp;
 } article_gen;
+
+/* The buyers of the corpus, and the countries (name, adjective) that copies
+ * of its articles buy for instead under --vary-buyers, so that the copies
+ * of one article are deals of other blocks rather than more reports of one
+ * deal. Capitals used as metonyms become the country's name. */
+static const char *const corpus_buyers[][2] = {
+    {"Poland", "Polish"},       {"Australia", "Australian"}, {"Egypt", "Egyptian"},   {"Romania", "Romanian"},
+    {"Norway", "Norwegian"},    {"Estonia", "Estonian"},     {"Finland", "Finnish"},  {"India", "Indian"},
+    {"Philippines", "Philippine"}, {"Malaysia", "Malaysian"}, {"Warsaw", "Polish"},   {"Canberra", "Australian"},
+    {"Cairo", "Egyptian"},      {"Bucharest", "Romanian"},
+};
+static const char *const other_buyers[][2] = {
+    {"Spain", "Spanish"},     {"Sweden", "Swedish"},     {"Turkey", "Turkish"},       {"Japan", "Japanese"},
+    {"Canada", "Canadian"},   {"Brazil", "Brazilian"},   {"Saudi Arabia", "Saudi"},   {"Qatar", "Qatari"},
+    {"Indonesia", "Indonesian"}, {"Thailand", "Thai"},   {"Vietnam", "Vietnamese"},   {"Latvia", "Latvian"},
+    {"Lithuania", "Lithuanian"}, {"Slovakia", "Slovak"}, {"Hungary", "Hungarian"},    {"Greece", "Greek"},
+    {"Netherlands", "Dutch"}, {"Belgium", "Belgian"},    {"Denmark", "Danish"},       {"Portugal", "Portuguese"},
+    {"Austria", "Austrian"},  {"Bulgaria", "Bulgarian"}, {"Croatia", "Croatian"},     {"Morocco", "Moroccan"},
+    {"Mexico", "Mexican"},    {"Colombia", "Colombian"}, {"Peru", "Peruvian"},        {"Chile", "Chilean"},
+    {"Oman", "Omani"},        {"Kazakhstan", "Kazakh"},
+};
+#define NCORPUS_BUYERS (sizeof corpus_buyers / sizeof corpus_buyers[0])
+#define NOTHER_BUYERS (sizeof other_buyers / sizeof other_buyers[0])
+
+static int word_at(const char *p, size_t left, const char *w, int prev_alnum)
+{
+    size_t n = strlen(w);
+    return !prev_alnum && left >= n && memcmp(p, w, n) == 0 &&
+           (left == n || !(isalnum((unsigned char)p[n]) || p[n] == '-'));
+}
+
+/* Rewrites every corpus buyer's name and adjective in in[0..len) as those
+ * of other_buyers[target] into out. */
+static void rewrite_buyers(ds_buf *out, const char *in, size_t len, size_t target)
+{
+    ds_buf_reset(out);
+    for (size_t i = 0; i < len;) {
+        int prev = i > 0 && (isalnum((unsigned char)in[i - 1]) || in[i - 1] == '-');
+        size_t k;
+        int done = 0;
+        for (k = 0; k < NCORPUS_BUYERS && !done; k++)
+            for (int f = 0; f < 2 && !done; f++)
+                if (word_at(in + i, len - i, corpus_buyers[k][f], prev)) {
+                    /* a capital stands for its country */
+                    const char *to = other_buyers[target][k >= 10 ? 0 : f];
+                    ds_buf_append(out, to, strlen(to));
+                    i += strlen(corpus_buyers[k][f]);
+                    done = 1;
+                }
+        if (!done)
+            ds_buf_append(out, in + i++, 1);
+    }
+}
 
 static void article_gen_init(article_gen *g, const char *dir)
 {
@@ -314,6 +372,7 @@ static void article_gen_init(article_gen *g, const char *dir)
     if (!g->npos || !g->nneg)
         die("corpus needs articles with and without deals");
     ds_buf_init(&g->body);
+    ds_buf_init(&g->tmp);
 }
 
 static json_t *article_json(article_gen *g, long i, char *key, size_t keylen)
@@ -339,6 +398,11 @@ static json_t *article_json(article_gen *g, long i, char *key, size_t keylen)
         }
         if (g->body.len + 64 >= 4096)
             break;
+    }
+    if (g->vary && copy > 0) {
+        rewrite_buyers(&g->tmp, (const char *)g->body.data, g->body.len, (size_t)(copy - 1) % NOTHER_BUYERS);
+        ds_buf_reset(&g->body);
+        ds_buf_append(&g->body, g->tmp.data, g->tmp.len);
     }
     snprintf(key, keylen, "%s-c%ld", a->name, copy);
     char pub[64];
@@ -412,6 +476,7 @@ static int64_t check_retention(rd_kafka_t *rk, const char *topic, int64_t *total
 }
 
 static const char *catalog_dir = DS_DATA_DIR "/catalog";
+static int vary_buyers;
 static const char *corpus_dir = DS_SOURCE_DIR "/tests/corpus";
 
 static int cmd_gen(const char *type, long n, long blocks, const char *topic)
@@ -434,6 +499,7 @@ static int cmd_gen(const char *type, long n, long blocks, const char *topic)
         deal_gen_init(&dg, cat, blocks);
     else
         article_gen_init(&ag, corpus_dir);
+    ag.vary = vary_buyers;
     rd_kafka_t *rk = new_producer("20");
     npartitions(rk, topic);
     ds_buf buf;
@@ -786,7 +852,7 @@ static int cmd_restore(const char *app_id)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: bench_kafka gen -b BROKERS --type deal|article -n N [--blocks B] [--topic T]\n"
+            "usage: bench_kafka gen -b BROKERS --type deal|article -n N [--blocks B] [--topic T] [--vary-buyers]\n"
             "       bench_kafka drain -b BROKERS -t TOPIC\n"
             "       bench_kafka span -b BROKERS -t TOPIC[,TOPIC...]\n"
             "       bench_kafka latency -b BROKERS --rate R --seconds S [--warmup S] [--blocks B] [--fetch-wait-ms M]\n"
@@ -803,6 +869,10 @@ int main(int argc, char **argv)
     long n = 0, blocks = 30000;
     double rate = 2000, seconds = 10, warmup = 1;
     for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--vary-buyers")) {
+            vary_buyers = 1;
+            continue;
+        }
         if (i + 1 >= argc)
             usage();
         const char *a = argv[i], *v = argv[++i];

@@ -3,6 +3,7 @@
 #
 #   ./bench/run.sh [--deals N] [--articles N] [--replay N] [--rate R] [--seconds S]
 #                  [--runs K] [--json FILE] [--no-build] [-X key=value ...]
+#                  [--vary-buyers] [--only deals|articles|latency|replay]
 #
 # Builds a Release tree in build-rel/ (BUILD=dir overrides), then, each on an
 # embedded broker of its own (`dealstream broker -p P`, a separate process):
@@ -18,6 +19,9 @@
 #   restore     state of the exactly-once deals run rebuilt from <app>-state.
 # Prints a table and writes JSON (default bench/out/<UTC time>.json).
 # -X key=value is passed to every `dealstream run` (librdkafka settings).
+# --vary-buyers: article copies name other buyer countries (bench_kafka gen),
+# so they are deals of other blocks rather than more reports of the same deal.
+# --only: one group of measurements.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +34,8 @@ SECONDS_=20
 RUNS=2
 JSON=
 BUILD_IT=1
+GENX=
+ONLY=
 XARGS=
 
 while [ $# -gt 0 ]; do
@@ -42,8 +48,10 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --json) JSON=$2; shift 2 ;;
     --no-build) BUILD_IT=0; shift ;;
+    --vary-buyers) GENX="--vary-buyers"; shift ;;
+    --only) ONLY=$2; shift 2 ;;
     -X) XARGS="$XARGS -X $2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -148,8 +156,9 @@ throughput() { # input(deal|article) guarantee count
     if [ "$input" = deal ]; then bytes=$((n * 260)); else bytes=$((n * 3400)); fi
     P=$(parts_for $bytes)
     broker_start "$P"
-    gen=$("$BK" gen -b "$BS" --type "$input" -n "$n" 2>/dev/null)
-    record "{\"measure\":\"input\",\"input\":\"$input\",\"guarantee\":\"$g\",\"partitions\":$P,\"command\":\"bench_kafka gen -b BROKER --type $input -n $n\",\"result\":$gen}"
+    gx=; [ "$input" = article ] && gx=$GENX
+    gen=$("$BK" gen -b "$BS" --type "$input" -n "$n" $gx 2>/dev/null)
+    record "{\"measure\":\"input\",\"input\":\"$input\",\"guarantee\":\"$g\",\"partitions\":$P,\"command\":\"bench_kafka gen -b BROKER --type $input -n $n $gx\",\"result\":$gen}"
     ceiling "$input/$g" "$topic" "$n"
     cmd="dealstream run -b BROKER -e --guarantee $g $RUNX"
     /usr/bin/time -f '%e %U %S %M' -o "$TMP/time" "$DS" run -b "$BS" -e --guarantee "$g" $RUNX \
@@ -222,18 +231,25 @@ replay() {
 
 echo "dealstream benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $(uname -r)"
 echo "embedded broker: $DS broker -p P (separate process); -X: $RUNX"
-throughput deal exactly-once "$DEALS"
-restore
-throughput deal at-least-once "$DEALS"
-throughput article exactly-once "$ARTICLES"
-throughput article at-least-once "$ARTICLES"
-latency default ""
-# The embedded broker answers a fetch that finds no data only after
-# fetch.wait.max.ms (500 ms by default), even when data arrives meanwhile;
-# Kafka answers as soon as there is data. A short wait shows what the
-# processor itself adds.
-latency fetch.wait.max.ms=10 "-X fetch.wait.max.ms=10"
-replay
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+if want deals; then
+    throughput deal exactly-once "$DEALS"
+    restore
+    throughput deal at-least-once "$DEALS"
+fi
+if want articles; then
+    throughput article exactly-once "$ARTICLES"
+    throughput article at-least-once "$ARTICLES"
+fi
+if want latency; then
+    latency default ""
+    # The embedded broker answers a fetch that finds no data only after
+    # fetch.wait.max.ms (500 ms by default), even when data arrives meanwhile;
+    # Kafka answers as soon as there is data. A short wait shows what the
+    # processor itself adds.
+    latency fetch.wait.max.ms=10 "-X fetch.wait.max.ms=10"
+fi
+want replay && replay
 stop_broker
 
 {
