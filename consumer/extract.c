@@ -1362,6 +1362,16 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                          !(k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_DATE))
                     sign_year = (int)it->num > pm_ ? pubyear - 1 : pubyear;
             }
+            /* "the Aug. 1 deal", "the 29 July contract": a past date naming the
+             * deal itself dates its signing */
+            if (dealish && !(c->cues & (signing_cues | BIT(CUE_PLANNED))) && signing == DS_NO_DATE &&
+                it->type == IT_DATE && pubday != DS_NO_DATE && it->date <= pubday && k + 1 < c->first_item + c->nitems &&
+                ex->items[k + 1].type == IT_CUE &&
+                (ex->items[k + 1].cue == CUE_DEAL || ex->items[k + 1].cue == CUE_EXECUTIVE) &&
+                ex->items[k + 1].start - it->end <= 2) {
+                signing = it->date;
+                date_clause = c;
+            }
             if (dealish && (c->cues & signing_cues) && !(c->cues & BIT(CUE_PLANNED)) && signing == DS_NO_DATE) {
                 if (it->type == IT_DATE) {
                     signing = it->date;

@@ -331,6 +331,29 @@ static void test_month_without_year(void **state)
         assert_int_not_equal(ms[i].role, DS_ROLE_CONTEXT);
 }
 
+/* "The Aug. 1 deal is the second executive contract": the date naming the
+ * deal dates its signing; a future one does not. */
+static void test_date_naming_the_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Poland has ordered another 180 K2 tanks from Hyundai Rotem. The Aug. 1 deal is the second "
+                "executive contract under the framework.",
+                "2025-08-05", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    char ymd[16];
+    assert_int_not_equal(p->signing_date, DS_NO_DATE);
+    ds_format_date(p->signing_date, ymd);
+    assert_string_equal(ymd, "2025-08-01");
+    n = run("Poland will order another 180 K2 tanks from Hyundai Rotem. The Aug. 20 deal is to be the second "
+            "executive contract under the framework.",
+            "2025-08-05", &ms);
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY) {
+            assert_true(ms[i].signing_date == DS_NO_DATE);
+        }
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -405,7 +428,8 @@ int main(void)
         cmocka_unit_test(test_seed_coproduction), cmocka_unit_test(test_money_forms),
         cmocka_unit_test(test_numbers_in_words),  cmocka_unit_test(test_no_deal),
         cmocka_unit_test(test_homar_a_is_not_homar_k),
-        cmocka_unit_test(test_month_without_year), cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_month_without_year),
+        cmocka_unit_test(test_date_naming_the_deal), cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
