@@ -25,6 +25,7 @@
 #include "catalog.h"
 #include "extract.h"
 #include "util.h"
+#include "bench_rng.h"
 
 typedef struct src_article {
     char name[128];
@@ -38,16 +39,6 @@ typedef struct bench_article {
     int src;             /* index of the source article */
     int copy;
 } bench_article;
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void) /* xorshift64*: deterministic, fixed seed */
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 static void die(const char *fmt, const char *arg)
 {

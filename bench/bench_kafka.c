@@ -61,6 +61,7 @@
 #include "resolve.h"
 #include "state.h"
 #include "util.h"
+#include "bench_rng.h"
 
 static const char *brokers;
 
@@ -73,16 +74,6 @@ static void die(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     exit(1);
-}
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void) /* xorshift64*: deterministic, fixed seed */
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
 }
 
 static double mono_s(void)
