@@ -9,7 +9,8 @@
  * keyed by block key; the same consumer reads <app>-mentions back, resolves
  * each mention in the resolver of its partition (cross-block links off),
  * produces the changed canonical records to deals.canonical (key: deal id)
- * and the block's state to the same partition of <app>-state. A mentions
+ * and, when the batch closes, the state of each block it changed to the
+ * same partition of <app>-state. A mentions
  * partition's resolver is restored from its state partition on assignment
  * (state.h; this blocks the loop for the restore) and dropped on revoke.
  * Poison inputs go to <topic>.dlq.

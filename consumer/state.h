@@ -1,10 +1,11 @@
 /* state.h: the changelog of resolver state, topic <app>-state
  * (schemas/StateRecord.avsc, key block_key, compacted).
  *
- * Partition p of <app>-state belongs to partition p of <app>-mentions: the
- * processor writes, for every mention it resolves from mentions partition p,
- * the whole state of the mention's block to state partition p, with the
- * mention's offset as input_offset. On assignment of mentions partition p it
+ * Partition p of <app>-state belongs to partition p of <app>-mentions: when
+ * a batch closes, the processor writes the whole state of every block the
+ * batch's mentions from mentions partition p changed to state partition p,
+ * with the offset of the block's last mention in the batch as input_offset.
+ * On assignment of mentions partition p it
  * rebuilds a resolver from state partition p (ds_state_restore) before
  * consuming.
  *
