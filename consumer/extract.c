@@ -1139,6 +1139,17 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     int variant_idx = -1, nvariant_names = 0, root_named = 0;
     const item *money = NULL, *usd_money = NULL;
     int money_has_family = 0, lead_seen = 0;
+    /* whether a deal clause names this system together with another one
+     * ("a contract ... for 54 K9 howitzers and 36 K10 resupply vehicles") */
+    int co_listed = 0;
+    for (size_t ci = 0; ci < ex->nclauses && !co_listed; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context || !clause_is_deal(c) || !clause_has_family(ex, c, fm))
+            continue;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+            co_listed |= ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                         ex->sys_root[ex->items[k].idx] != fm->root;
+    }
     int64_t lead_qty = -1;
     int first_qty_kind = 0; /* 1: the system or its unit was counted first, 2: a variant */
     uint64_t lead_cues = 0;
@@ -1187,8 +1198,17 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
          * several of its family in the article and owns that sentence alone. */
         int own = only_sent >= 0 ? c->sent == only_sent : has || nprimary == 1;
         int dealish = clause_is_deal(c);
+        /* "Executive contracts, the first of which may be signed before the
+         * end of the year, will specify quantities" after a lead reporting a
+         * framework: later contracts under it, not this deal's stage, batch
+         * or status */
+        int future_exec = lead_seen && (lead_cues & BIT(CUE_FRAMEWORK)) && !(lead_cues & BIT(CUE_EXECUTIVE)) &&
+                          (c->cues & BIT(CUE_EXECUTIVE)) && (c->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT)));
+        uint64_t ccues = future_exec ? c->cues & ~(BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST) | BIT(CUE_ORDINAL) |
+                                                   BIT(CUE_PLANNED) | BIT(CUE_INTENT))
+                                     : c->cues;
         if (dealish)
-            cues |= own ? c->cues : c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
+            cues |= own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
         if (dealish && has && !lead_seen) {
             /* the news is in the lead: "the first 10 K2 tanks arrived ..., months after
              * Poland signed the contracts" is delivery news, of that many */
@@ -1304,19 +1324,23 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
             /* a sum in a deal clause, or in any clause of the deal that says it is
              * the value ("industry sources put the value at about $6.5 billion") */
             int value_clause = dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE)));
-            if (it->type == IT_MONEY && value_clause && own && !(c->cues & BIT(CUE_AGGREGATE) && !has) &&
+            /* a sum naming no system, when a deal clause lists this system
+             * with others in one contract ("a contract ... for 54 K9 and 36 K10";
+             * "the contract, worth just under $1 billion"), is theirs together */
+            int joint = !own && shared && co_listed && nprimary > 1 && only_sent < 0;
+            if (it->type == IT_MONEY && value_clause && (own || joint) && !(c->cues & BIT(CUE_AGGREGATE) && !has) &&
                 (!money || (!money_has_family && has)) && money_is_mine(ex, c, k, fm)) {
                 /* a sum in a clause naming the system beats one in a clause that does not (headlines) */
                 money_has_family = has;
                 money = it;
                 money_clause = c;
-                money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 || families_here > 0;
+                money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 || families_here > 0 || joint;
                 for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
                     if (ex->items[k2].type == IT_MONEY && strcmp(ex->items[k2].cur, "USD") == 0 &&
                         strcmp(it->cur, "USD") != 0)
                         usd_money = &ex->items[k2];
             }
-            if (it->type == IT_CUE && it->cue == CUE_ORDINAL && dealish && own) {
+            if (it->type == IT_CUE && it->cue == CUE_ORDINAL && dealish && own && !future_exec) {
                 for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 4; k2++) {
                     const item *n2 = &ex->items[k2];
                     if (n2->type == IT_CUE && (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
@@ -1390,7 +1414,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                     date_clause = c;
                 }
             }
-            if (it->type == IT_CUE && it->cue == CUE_FIRST && dealish && own && !batch)
+            if (it->type == IT_CUE && it->cue == CUE_FIRST && dealish && own && !batch && !future_exec)
                 batch = 1;
             if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY && own) {
                 const ds_company *co = &cat->companies[it->idx];

@@ -354,6 +354,38 @@ static void test_date_naming_the_deal(void **state)
         }
 }
 
+/* One contract for two systems; its sum, in a sentence naming neither, is
+ * theirs together. Executive contracts still to come under a framework
+ * reported signed do not make it an executive contract. */
+static void test_joint_sum_and_future_executives(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Norway signed a contract with Hanwha Aerospace on Monday for 24 K9 howitzers and 6 K10 "
+                "resupply vehicles. The contract is worth about $700 million.",
+                "2024-03-05", &ms);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_true(strcmp(ms[i].family, "K9") == 0 || strcmp(ms[i].family, "K10") == 0);
+        assert_true(ms[i].value.set);
+        assert_int_equal(ms[i].value.usd, (int64_t)700000000 * 100);
+        assert_true(ms[i].value.combined);
+        seen++;
+    }
+    assert_int_equal(seen, 2);
+
+    n = run("Poland signed a framework agreement with Hanwha Defense on Wednesday for 288 K239 launchers. "
+            "Executive contracts, the first of which may be signed before the end of the year, will specify "
+            "prices.",
+            "2022-10-20", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_FRAMEWORK);
+    assert_int_equal(p->quantity, 288);
+    assert_int_equal(p->batch, 0);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -429,7 +461,8 @@ int main(void)
         cmocka_unit_test(test_numbers_in_words),  cmocka_unit_test(test_no_deal),
         cmocka_unit_test(test_homar_a_is_not_homar_k),
         cmocka_unit_test(test_month_without_year),
-        cmocka_unit_test(test_date_naming_the_deal), cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_date_naming_the_deal),
+        cmocka_unit_test(test_joint_sum_and_future_executives), cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
