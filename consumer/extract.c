@@ -1547,6 +1547,30 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         m->status = DS_STATUS_PLANNED;
     else
         m->status = DS_STATUS_SIGNED;
+    /* "signed the third executive contract under the Homar-K framework
+     * agreement in Warsaw on Monday": the day of a signing can sit in the
+     * framework clause that follows it in its sentence (a recalled framework
+     * is not dated by a weekday) */
+    for (size_t cj = 1; signing == DS_NO_DATE && pubday != DS_NO_DATE && cj < ex->nclauses; cj++) {
+        const clause *cc = &ex->clauses[cj], *prev = &ex->clauses[cj - 1];
+        if (!cc->context || !(cc->cues & BIT(CUE_FRAMEWORK)) || prev->sent != cc->sent || prev->context ||
+            !clause_is_deal(prev) || !(prev->cues & BIT(CUE_SIGNED)) || (prev->cues & BIT(CUE_PLANNED)) ||
+            !(clause_has_family(ex, prev, fm) || clause_has_family(ex, cc, fm)))
+            continue;
+        for (int k = cc->first_item; k < cc->first_item + cc->nitems && signing == DS_NO_DATE; k++) {
+            const item *it = &ex->items[k];
+            if (it->type != IT_CUE)
+                continue;
+            if (it->cue == CUE_WEEKDAY && !dates_the_saying(ex, it))
+                signing = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
+            else if (it->cue == CUE_TODAY)
+                signing = pubday;
+            else if (it->cue == CUE_YESTERDAY)
+                signing = pubday - 1;
+            if (signing != DS_NO_DATE)
+                date_clause = cc;
+        }
+    }
     if (signing == DS_NO_DATE && said != DS_NO_DATE) {
         signing = said;
         date_clause = said_clause;

@@ -386,6 +386,22 @@ static void test_joint_sum_and_future_executives(void **state)
     assert_int_equal(p->batch, 0);
 }
 
+/* The day of a signing in the framework clause that follows it. */
+static void test_day_after_framework_clause(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Armament Agency signs PLN 6.4bn contract for 72 K239 launchers\n\nThe Armament Agency signed "
+                "the second executive contract under the Homar-K framework agreement in Warsaw on Monday, "
+                "ordering 72 K239 launchers worth PLN 6.4 billion.",
+                "2024-04-26", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    char ymd[16];
+    assert_int_not_equal(p->signing_date, DS_NO_DATE);
+    ds_format_date(p->signing_date, ymd);
+    assert_string_equal(ymd, "2024-04-22");
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -462,7 +478,8 @@ int main(void)
         cmocka_unit_test(test_homar_a_is_not_homar_k),
         cmocka_unit_test(test_month_without_year),
         cmocka_unit_test(test_date_naming_the_deal),
-        cmocka_unit_test(test_joint_sum_and_future_executives), cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_joint_sum_and_future_executives),
+        cmocka_unit_test(test_day_after_framework_clause), cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
