@@ -118,53 +118,6 @@ static src_article *load_corpus(const char *dir, int *count)
     return arts;
 }
 
-typedef struct span {
-    size_t off, len;
-} span;
-
-/* Appends body to out with the sentences of every paragraph (text between
- * blank lines) in a shuffled order. A sentence ends after ". ", "! " or
- * "? " (the space stays with it); the split is at ASCII bytes, so the result
- * stays valid UTF-8 and has exactly the bytes of body. */
-static void append_shuffled(char *out, const char *body, size_t len)
-{
-    span sent[512];
-    size_t p = 0, w = 0;
-    while (p < len) {
-        /* one paragraph: up to "\n\n" inclusive */
-        const char *pe = NULL;
-        for (size_t i = p; i + 1 < len; i++)
-            if (body[i] == '\n' && body[i + 1] == '\n') {
-                pe = body + i + 2;
-                break;
-            }
-        size_t end = pe ? (size_t)(pe - body) : len;
-        int ns = 0;
-        size_t s = p;
-        for (size_t i = p; i < end; i++) {
-            int stop = (body[i] == '.' || body[i] == '!' || body[i] == '?') && i + 1 < end && body[i + 1] == ' ';
-            if (stop && ns < 511) {
-                sent[ns++] = (span){s, i + 2 - s};
-                s = i + 2;
-                i++;
-            }
-        }
-        if (s < end)
-            sent[ns++] = (span){s, end - s};
-        for (int i = ns - 1; i > 0; i--) { /* Fisher-Yates */
-            int j = (int)(rng() % (uint64_t)(i + 1));
-            span t = sent[i];
-            sent[i] = sent[j];
-            sent[j] = t;
-        }
-        for (int i = 0; i < ns; i++) {
-            memcpy(out + w, body + sent[i].off, sent[i].len);
-            w += sent[i].len;
-        }
-        p = end;
-    }
-}
-
 static double now_s(void)
 {
     struct timespec ts;
@@ -246,7 +199,7 @@ int main(int argc, char **argv)
             if (r == 0)
                 memcpy(arena + w, ta->body, ta->body_len);
             else
-                append_shuffled(arena + w, ta->body, ta->body_len);
+                shuffle_sentences(arena + w, ta->body, ta->body_len);
             arts[k++] = (bench_article){w, ta->body_len, i, (int)r};
             w += ta->body_len;
         }

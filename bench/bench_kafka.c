@@ -228,10 +228,6 @@ static corpus_art *load_corpus(const char *dir, int *count)
     return arts;
 }
 
-typedef struct span {
-    size_t off, len;
-} span;
-
 /* Sentences of body: ends after ". ", "! ", "? " or at a paragraph break. */
 static int sentences(const char *body, size_t len, span *out, int cap)
 {
@@ -254,36 +250,10 @@ static int sentences(const char *body, size_t len, span *out, int cap)
 /* Appends body with the sentences of each paragraph shuffled. */
 static void append_shuffled(ds_buf *out, const char *body, size_t len)
 {
-    size_t p = 0;
-    while (p < len) {
-        const char *pe = NULL;
-        for (size_t i = p; i + 1 < len; i++)
-            if (body[i] == '\n' && body[i + 1] == '\n') {
-                pe = body + i + 2;
-                break;
-            }
-        size_t end = pe ? (size_t)(pe - body) : len;
-        span sent[512];
-        int ns = 0;
-        size_t s = p;
-        for (size_t i = p; i < end; i++)
-            if ((body[i] == '.' || body[i] == '!' || body[i] == '?') && i + 1 < end && body[i + 1] == ' ' &&
-                ns < 511) {
-                sent[ns++] = (span){s, i + 2 - s};
-                s = i + 2;
-                i++;
-            }
-        if (s < end)
-            sent[ns++] = (span){s, end - s};
-        for (int i = ns - 1; i > 0; i--) {
-            int j = (int)(rng() % (uint64_t)(i + 1));
-            span t = sent[i];
-            sent[i] = sent[j];
-            sent[j] = t;
-        }
-        for (int i = 0; i < ns; i++)
-            ds_buf_append(out, body + sent[i].off, sent[i].len);
-        p = end;
+    if (ds_buf_reserve(out, len) == 0) {
+        shuffle_sentences((char *)out->data + out->len, body, len);
+        out->len += len;
+        out->data[out->len] = '\0';
     }
 }
 
