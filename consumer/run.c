@@ -1180,12 +1180,8 @@ static void on_gate_async(uv_async_t *a)
         return;
     rd_kafka_topic_partition_list_t *go = rd_kafka_topic_partition_list_new(r->held->cnt);
     for (int i = 0; i < r->held->cnt; i++) {
-        int32_t id = (int32_t)r->held->elems[i].offset;
-        unsigned char hdr[5] = {0, (unsigned char)(id >> 24), (unsigned char)(id >> 16), (unsigned char)(id >> 8),
-                                (unsigned char)id};
-        int32_t got;
         char msg[256];
-        if (ds_schema_gate_check(r->gate, hdr, sizeof hdr, &got, msg, sizeof msg) != DS_GATE_WAIT)
+        if (ds_schema_gate_check_id(r->gate, (int32_t)r->held->elems[i].offset, msg, sizeof msg) != DS_GATE_WAIT)
             rd_kafka_topic_partition_list_add(go, r->held->elems[i].topic, r->held->elems[i].partition);
     }
     for (int i = 0; i < go->cnt; i++)

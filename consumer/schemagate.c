@@ -63,8 +63,12 @@ int ds_schema_gate_check(ds_schema_gate *g, const void *data, size_t len, int32_
     const unsigned char *p = data;
     if (!p || len < 5 || p[0] != 0)
         return DS_GATE_PASS; /* single-object, or for the decoder to name */
-    int32_t cid = (int32_t)((uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4]);
-    *id = cid;
+    *id = (int32_t)((uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4]);
+    return ds_schema_gate_check_id(g, *id, msg, msglen);
+}
+
+int ds_schema_gate_check_id(ds_schema_gate *g, int32_t cid, char *msg, size_t msglen)
+{
     if (cid < 0 || is_known(g, cid))
         return DS_GATE_PASS;
     for (int s = 0; s < DS_SCHEMA__COUNT; s++)

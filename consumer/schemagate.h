@@ -40,6 +40,8 @@ void ds_schema_gate_destroy(ds_schema_gate *g); /* accepts NULL */
  * (*id: the schema id being fetched) or DS_GATE_FAIL (msg: why, for the
  * dead letter; class "unknown-schema-id"). */
 int ds_schema_gate_check(ds_schema_gate *g, const void *data, size_t len, int32_t *id, char *msg, size_t msglen);
+/* The same for a schema id already read from a record's header. */
+int ds_schema_gate_check_id(ds_schema_gate *g, int32_t id, char *msg, size_t msglen);
 
 /* Registers the reader schema of sid under "<topic>-value" and sets its
  * Confluent id in the codec (blocking, with retries for up to timeout_ms:
