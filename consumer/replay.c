@@ -483,6 +483,9 @@ typedef struct replayer {
     partitioner_fn partition_of;
     ds_replay_stats st;
     ds_schema_gate *gate; /* with --schema-registry */
+    const rd_kafka_topic_t *last_rkt; /* range_of's last answer */
+    int32_t last_partition;
+    long last_range;
     int failed;
     FILE *out;
     int tty;
@@ -670,12 +673,22 @@ static void finish_range(replayer *r, size_t i)
     rd_kafka_topic_partition_list_destroy(l);
 }
 
-static long range_of(const replayer *r, const char *topic, int32_t partition)
+/* The range of a message's partition. Messages come in runs from one
+ * partition (a fetch's worth), so the last answer is tried first and the
+ * look-up over every range happens once per run, not per message. */
+static long range_of(replayer *r, const rd_kafka_message_t *rkm)
 {
-    for (size_t i = 0; i < r->plan.n; i++)
-        if (r->plan.r[i].partition == partition && strcmp(r->plan.r[i].topic, topic) == 0)
-            return (long)i;
-    return -1;
+    if (r->last_rkt == rkm->rkt && r->last_partition == rkm->partition)
+        return r->last_range;
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    long found = -1;
+    for (size_t i = 0; i < r->plan.n && found < 0; i++)
+        if (r->plan.r[i].partition == rkm->partition && strcmp(r->plan.r[i].topic, topic) == 0)
+            found = (long)i;
+    r->last_rkt = rkm->rkt;
+    r->last_partition = rkm->partition;
+    r->last_range = found;
+    return found;
 }
 
 /* With a registry: waits (serving delivery reports) until the writer
@@ -816,7 +829,7 @@ static int consume_range(replayer *r, char *err, size_t errlen)
         }
         if (!rkm)
             continue;
-        long i = rkm->rkt ? range_of(r, rd_kafka_topic_name(rkm->rkt), rkm->partition) : -1;
+        long i = rkm->rkt ? range_of(r, rkm) : -1;
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             /* all there is: with `--to latest` the end; with an end beyond
              * what was fetchable, nothing more will come in this replay */
