@@ -15,7 +15,7 @@
 #               /usr/bin/time for peak RSS and CPU seconds;
 #   latency     deal events offered at R/s for S s to a running processor;
 #               input timestamp to canonical record read back;
-#   replay      `dealstream replay` over N deal events (when the command exists);
+#   replay      `dealstream replay` over N deal events;
 #   restore     state of the exactly-once deals run rebuilt from <app>-state.
 # Prints a table and writes JSON (default bench/out/<UTC time>.json).
 # -X key=value is passed to every `dealstream run` (librdkafka settings).
@@ -209,11 +209,6 @@ restore() { # on the broker of the exactly-once deals run
 }
 
 replay() {
-    if ! "$DS" replay --help >/dev/null 2>&1; then
-        record "{\"measure\":\"replay\",\"status\":\"pending\",\"why\":\"dealstream replay is not built yet\"}"
-        printf '%-44s pending: dealstream replay is not built yet\n' "replay"
-        return
-    fi
     P=$(parts_for $((REPLAY * 260)))
     broker_start "$P"
     gen=$("$BK" gen -b "$BS" --type deal -n "$REPLAY" 2>/dev/null)
