@@ -88,6 +88,8 @@ static const lex lexicon[] = {
     {"landed", CUE_DELIVERY}, {"land in", CUE_DELIVERY}, {"were flown", CUE_DELIVERY},
     {"earlier this month", CUE_NEUTRAL}, {"earlier this week", CUE_NEUTRAL}, {"earlier today", CUE_NEUTRAL},
     {"earlier this year", CUE_CONTEXT}, {"unloaded", CUE_DELIVERY}, {"arrive", CUE_DELIVERY},
+    /* "negotiated since last year": how long something has run, not an earlier deal */
+    {"since last year", CUE_NEUTRAL}, {"since last month", CUE_NEUTRAL}, {"since earlier this year", CUE_NEUTRAL},
     /* stages */
     {"framework", CUE_FRAMEWORK}, {"framework agreement", CUE_FRAMEWORK},
     {"framework agreements", CUE_FRAMEWORK}, {"basic contract", CUE_FRAMEWORK},
@@ -131,8 +133,9 @@ static const lex lexicon[] = {
     {"first executive agreements", CUE_FIRST, 1}, {"first executive deal", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},
     {"initial batch", CUE_FIRST, 1}, {"first contract", CUE_FIRST, 1}, {"first order", CUE_FIRST, 1},
     {"follows", CUE_CLAUSE}, {"follows up on", CUE_CLAUSE}, {"following", CUE_CLAUSE},
-    {"after", CUE_CLAUSE}, {"under framework", CUE_CLAUSE}, {"under a framework", CUE_CLAUSE},
-    {"under framework deals", CUE_CLAUSE}, {"under framework agreements", CUE_CLAUSE}, {"builds on", CUE_CLAUSE}, {"comes after", CUE_CLAUSE},
+    /* val 1: the clause word also names a framework ("under a framework agreement") */
+    {"after", CUE_CLAUSE}, {"under framework", CUE_CLAUSE, 1}, {"under a framework", CUE_CLAUSE, 1},
+    {"under framework deals", CUE_CLAUSE, 1}, {"under framework agreements", CUE_CLAUSE, 1}, {"builds on", CUE_CLAUSE}, {"comes after", CUE_CLAUSE},
     {"adds to", CUE_CLAUSE}, {"once", CUE_CLAUSE}, {"under the", CUE_CLAUSE},
     {"on top of", CUE_CLAUSE}, {"in addition to", CUE_CLAUSE}, {"whereas", CUE_CLAUSE},
     {"while", CUE_CLAUSE},
@@ -864,6 +867,8 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
                 cat = lexicon[u->idx].str;
             else if (u->type == IT_QTY && u->unit)
                 cat = u->unit;
+            else if (u->type == IT_ENT && u->ent_kind == DS_ENT_SYSTEM)
+                cat = ex->cat->systems[u->idx].category; /* "CGR-080 guided rockets for the Homar-K" */
             if (!cat)
                 continue;
             if (strcmp(cat, sy->category) == 0 || strcmp(cat, "unit") == 0)
@@ -1943,6 +1948,8 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                 const item *it = &ex->items[k];
                 if (it->type == IT_CUE && it->cue)
                     cc->cues |= BIT(it->cue);
+                if (it->type == IT_CUE && it->cue == CUE_CLAUSE && cue_lex(it)->val)
+                    cc->cues |= BIT(CUE_FRAMEWORK);
                 if (it->type == IT_QTY)
                     cc->has_qty = 1;
                 if (it->type == IT_YEAR && pubyear && it->num < pubyear)

@@ -402,6 +402,48 @@ static void test_day_after_framework_clause(void **state)
     assert_string_equal(ymd, "2024-04-22");
 }
 
+/* "under a framework agreement" both cuts the clause and names the stage
+ * of the earlier deal it recalls. */
+static void test_framework_in_clause_word(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Poland signed a contract on Friday for 180 K2 tanks under a framework agreement for up to "
+                "1,000 tanks.",
+                "2022-08-27", &ms);
+    assert_int_equal(only_primary(ms, n)->quantity, 180);
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "K2");
+    assert_int_equal(c->stage, DS_STAGE_FRAMEWORK);
+    assert_int_equal(c->quantity, 1000);
+}
+
+/* "negotiated since last year" says how long talks ran; the clause is this
+ * deal's, not an earlier one. */
+static void test_since_last_year(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The next K2 contract will be signed on Friday in Gliwice. The agreement, negotiated with "
+                "Hyundai Rotem since last year, is to cover 180 tanks for Poland.",
+                "2025-07-31", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->quantity, 180);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_CONTEXT);
+}
+
+/* "rockets for the Homar-K launchers": a system of another kind named after
+ * "for the" describes the thing bought, it is not bought itself. */
+static void test_system_describing_system(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha Aerospace and WB Group signed an agreement in Poland on Tuesday establishing a joint "
+                "venture to make CGR-080 guided rockets for the Homar-K launchers.",
+                "2025-09-02", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "CGR-080");
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -479,7 +521,10 @@ int main(void)
         cmocka_unit_test(test_month_without_year),
         cmocka_unit_test(test_date_naming_the_deal),
         cmocka_unit_test(test_joint_sum_and_future_executives),
-        cmocka_unit_test(test_day_after_framework_clause), cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_day_after_framework_clause),
+        cmocka_unit_test(test_framework_in_clause_word),
+        cmocka_unit_test(test_since_last_year),
+        cmocka_unit_test(test_system_describing_system), cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
