@@ -1665,6 +1665,28 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
            (c->cues & (BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_FRAMEWORK) | BIT(CUE_LOA)));
 }
 
+/* "the second executive contract under the 2022 framework", "under the
+ * framework agreement concluded last month": a framework named only as the
+ * parent of the news, with no count, month or day of its own, says nothing
+ * about that earlier deal but that it exists. A year right before the
+ * framework word is part of its name. */
+static int bare_framework(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_QTY || it->type == IT_DATE || (it->type == IT_CUE && it->cue == CUE_MONTH))
+            return 0;
+        if (it->type == IT_YEAR && !(k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_CUE &&
+                                     ex->items[k + 1].cue == CUE_FRAMEWORK && ex->items[k + 1].start - it->end <= 1))
+            return 0;
+    }
+    return 1;
+}
+
+/* Fills m from the context clauses recalling an earlier deal of family fm at
+ * stage want. Returns 0 when none does, 1 for a context mention, 2 when the
+ * only recalls are bare frameworks (bare_framework): m then carries what the
+ * news's relation to its parent needs, but is not a mention. */
 static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const ds_mention *primary, int32_t pubday,
                          ds_mention *m)
 {
@@ -1672,7 +1694,7 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
     if (pubday != DS_NO_DATE)
         ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
     const ds_system *root = fam_root(ex, fm);
-    int found = 0;
+    int found = 0, substance = 0;
     /* an earlier deal of the article's own system was made by the same buyer
      * ("India's second K9 Vajra order ... the first, in 2017, amid tension with China") */
     const ds_mention *same_family_primary = NULL;
@@ -1693,6 +1715,7 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
             ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))))
             continue;
         found = 1;
+        substance |= want != DS_STAGE_FRAMEWORK || !bare_framework(ex, c);
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
             const item *it = &ex->items[k];
             if (it->type == IT_YEAR && !m->signing_year && (pubyear == 0 || it->num < pubyear)) {
@@ -1744,7 +1767,7 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
         ds_strlcpy(m->buyer, primary->buyer, sizeof m->buyer);
     m->stage = want;
     m->status = want == DS_STAGE_APPROVAL || want == DS_STAGE_SELECTION ? DS_STATUS_PLANNED : DS_STATUS_SIGNED;
-    return 1;
+    return substance ? 1 : 2;
 }
 
 #define DS_MAX_SPLIT 4
@@ -2117,14 +2140,11 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             continue;
         if (push_mention(ex, &m))
             return -2;
-        if (!build_context(ex, &fams[i], want, nprim ? &ex->out[0] : NULL, pubday, m) || !m->buyer[0]) {
+        int got = build_context(ex, &fams[i], want, nprim ? &ex->out[0] : NULL, pubday, m);
+        if (!got || !m->buyer[0]) {
             ex->nout--;
             continue;
         }
-        ds_mention_block_key(m);
-        char idbuf[256];
-        int n = snprintf(idbuf, sizeof idbuf, "%s|c|%s|%d", a->id ? a->id : "", m->family, ordinal++);
-        ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
         /* the primary of the same family follows this earlier deal */
         for (size_t p = 0; p < nprim; p++) {
             ds_mention *pm = &ex->out[p];
@@ -2143,6 +2163,14 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             if (!merged)
                 pm->rels[pm->nrels++] = (ds_relhint){rel, "", m->signing_year, m->quantity, m->batch};
         }
+        if (got == 2) {
+            ex->nout--; /* a bare framework: the relation above, no mention */
+            continue;
+        }
+        ds_mention_block_key(m);
+        char idbuf[256];
+        int n = snprintf(idbuf, sizeof idbuf, "%s|c|%s|%d", a->id ? a->id : "", m->family, ordinal++);
+        ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
     }
     uint64_t sh = ds_simhash(ex->fold, (size_t)len);
     for (size_t i = 0; i < ex->nout; i++) {

@@ -444,6 +444,32 @@ static void test_system_describing_system(void **state)
     assert_string_equal(only_primary(ms, n)->family, "CGR-080");
 }
 
+/* A framework named only as the news's parent ("under the 2022
+ * framework") is a relation of the primary, not a mention; one recalled
+ * with its month or count is a mention. */
+static void test_bare_framework(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Poland signed a second executive contract for 152 K9 howitzers on Friday, under the 2022 "
+                "framework.",
+                "2023-12-02", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_CONTEXT);
+    int rel = 0;
+    for (int r = 0; r < p->nrels; r++)
+        if (p->rels[r].relation == DS_REL_EXECUTES_FRAMEWORK) {
+            assert_int_equal(p->rels[r].year, 2022);
+            rel++;
+        }
+    assert_int_equal(rel, 1);
+    n = run("Poland signed a second executive contract for 152 K9 howitzers on Friday, under the framework "
+            "signed in July 2022 for 672 howitzers.",
+            "2023-12-02", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "K9")->stage, DS_STAGE_FRAMEWORK);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -524,7 +550,8 @@ int main(void)
         cmocka_unit_test(test_day_after_framework_clause),
         cmocka_unit_test(test_framework_in_clause_word),
         cmocka_unit_test(test_since_last_year),
-        cmocka_unit_test(test_system_describing_system), cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_system_describing_system),
+        cmocka_unit_test(test_bare_framework), cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
