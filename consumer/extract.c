@@ -1683,6 +1683,23 @@ static int bare_framework(const ds_extractor *ex, const clause *c)
     return 1;
 }
 
+/* "together with earlier launcher orders, Poland has now committed to more
+ * than 12 trillion won": a sum with earlier orders folded in, counting and
+ * dating none of them, is a running total, not a recalled deal. */
+static int running_total(const ds_extractor *ex, const clause *c)
+{
+    if (!(c->cues & BIT(CUE_COMBINED)))
+        return 0;
+    int money = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_QTY || it->type == IT_YEAR || it->type == IT_DATE)
+            return 0;
+        money |= it->type == IT_MONEY;
+    }
+    return money;
+}
+
 /* Fills m from the context clauses recalling an earlier deal of family fm at
  * stage want. Returns 0 when none does, 1 for a context mention, 2 when the
  * only recalls are bare frameworks (bare_framework): m then carries what the
@@ -1712,7 +1729,7 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
         /* an earlier deal is recalled with deal words, not in talk, totals or
          * earnings ("up sharply from a year earlier") */
         if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
-            ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))))
+            ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c))
             continue;
         found = 1;
         substance |= want != DS_STAGE_FRAMEWORK || !bare_framework(ex, c);

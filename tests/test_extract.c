@@ -470,6 +470,20 @@ static void test_bare_framework(void **state)
     assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "K9")->stage, DS_STAGE_FRAMEWORK);
 }
 
+/* A sum with earlier orders folded in is a running total, not an earlier
+ * deal. */
+static void test_running_total(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha Aerospace signed a contract on Monday for 10,000 CGR-080 rockets for Poland. Together "
+                "with earlier K239 orders, Poland has now committed more than 12 trillion won.",
+                "2025-12-30", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "CGR-080");
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_CONTEXT);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -551,7 +565,8 @@ int main(void)
         cmocka_unit_test(test_framework_in_clause_word),
         cmocka_unit_test(test_since_last_year),
         cmocka_unit_test(test_system_describing_system),
-        cmocka_unit_test(test_bare_framework), cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_bare_framework), cmocka_unit_test(test_running_total),
+        cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
