@@ -1700,6 +1700,32 @@ static int running_total(const ds_extractor *ex, const clause *c)
     return money;
 }
 
+/* "after parliament approved the purchase last month": a clause whose deal
+ * is only "the purchase" / "the deal", with no system, count, date or stage
+ * of its own, refers back to the deal the article reports; it is a step of
+ * that deal, not an earlier one. */
+static int names_the_news(const ds_extractor *ex, const clause *c)
+{
+    const uint64_t own = BIT(CUE_FRAMEWORK) | BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST) | BIT(CUE_ORDINAL) | BIT(CUE_LOA) |
+                         BIT(CUE_JV) | BIT(CUE_OPTION) | BIT(CUE_EXERCISE) | BIT(CUE_APPROVAL) |
+                         BIT(CUE_SELECTION) | BIT(CUE_BATCHWORD) | BIT(CUE_MONTH) | BIT(CUE_ANOTHER);
+    if (c->cues & own)
+        return 0;
+    int definite = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_QTY || it->type == IT_YEAR || it->type == IT_DATE || it->type == IT_MONEY ||
+            (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM))
+            return 0;
+        if (it->type == IT_CUE && it->cue == CUE_DEAL) {
+            if (!(it->start >= 4 && memcmp(ex->fold + it->start - 4, "the ", 4) == 0))
+                return 0;
+            definite = 1;
+        }
+    }
+    return definite;
+}
+
 /* Fills m from the context clauses recalling an earlier deal of family fm at
  * stage want. Returns 0 when none does, 1 for a context mention, 2 when the
  * only recalls are bare frameworks (bare_framework): m then carries what the
@@ -1729,7 +1755,8 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
         /* an earlier deal is recalled with deal words, not in talk, totals or
          * earnings ("up sharply from a year earlier") */
         if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
-            ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c))
+            ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c) ||
+            names_the_news(ex, c))
             continue;
         found = 1;
         substance |= want != DS_STAGE_FRAMEWORK || !bare_framework(ex, c);

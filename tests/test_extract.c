@@ -484,6 +484,20 @@ static void test_running_total(void **state)
         assert_int_not_equal(ms[i].role, DS_ROLE_CONTEXT);
 }
 
+/* "after parliament approved the purchase last month": "the purchase" is
+ * the deal being reported, not an earlier one. */
+static void test_the_purchase_is_the_news(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Norway will sign a contract with Hanwha Aerospace on Thursday for 24 K9 howitzers, after "
+                "parliament approved the purchase last month.",
+                "2024-07-08", &ms);
+    assert_int_equal(only_primary(ms, n)->status, DS_STATUS_PLANNED);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_CONTEXT);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -566,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_since_last_year),
         cmocka_unit_test(test_system_describing_system),
         cmocka_unit_test(test_bare_framework), cmocka_unit_test(test_running_total),
+        cmocka_unit_test(test_the_purchase_is_the_news),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
