@@ -1683,6 +1683,25 @@ static int bare_framework(const ds_extractor *ex, const clause *c)
     return 1;
 }
 
+/* The batch a clause numbers: "the second batch", "the third executive
+ * contract", "the first tranche"; 0 when it numbers none. */
+static int clause_batch(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_FIRST)
+            return 1;
+        if (it->type != IT_CUE || it->cue != CUE_ORDINAL)
+            continue;
+        for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
+            if (ex->items[k2].type == IT_CUE &&
+                (ex->items[k2].cue == CUE_BATCHWORD || ex->items[k2].cue == CUE_EXECUTIVE ||
+                 (ex->items[k2].cue == CUE_DEAL && strncmp(lexicon[ex->items[k2].idx].text, "contract", 8) == 0)))
+                return (int)it->num;
+    }
+    return 0;
+}
+
 /* "together with earlier launcher orders, Poland has now committed to more
  * than 12 trillion won": a sum with earlier orders folded in, counting and
  * dating none of them, is a running total, not a recalled deal. */
@@ -1731,7 +1750,7 @@ static int names_the_news(const ds_extractor *ex, const clause *c)
  * only recalls are bare frameworks (bare_framework): m then carries what the
  * news's relation to its parent needs, but is not a mention. */
 static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const ds_mention *primary, int32_t pubday,
-                         ds_mention *m)
+                         int not_batch, ds_mention *m)
 {
     int pubyear = 0, pm_, pd_;
     if (pubday != DS_NO_DATE)
@@ -1752,6 +1771,13 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
             continue;
         if (context_stage(c) != want)
             continue;
+        /* in delivery news of batch not_batch, only another numbered batch
+         * ("the 180 tanks in the second batch, ordered in August") */
+        if (not_batch) {
+            int b = clause_batch(ex, c);
+            if (!b || b == not_batch)
+                continue;
+        }
         /* an earlier deal is recalled with deal words, not in talk, totals or
          * earnings ("up sharply from a year earlier") */
         if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
@@ -2170,11 +2196,16 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         ds_stage want = recalled[fi % nrecalled];
         if (fams[i].generic)
             continue;
-        /* delivery news names the contract it delivers: that is the primary's, not a second deal */
-        int delivering = 0;
+        /* delivery news names the contract it delivers: that is the primary's, not a
+         * second deal, unless it is another batch than the one delivered */
+        int delivering = 0, delivered_batch = 0;
         for (size_t p = 0; p < nprim; p++)
-            delivering |= strcmp(ex->out[p].family, fams[i].family) == 0 && ex->out[p].stage == DS_STAGE_DELIVERY;
-        if (delivering && want == DS_STAGE_EXECUTIVE)
+            if (strcmp(ex->out[p].family, fams[i].family) == 0 && ex->out[p].stage == DS_STAGE_DELIVERY) {
+                delivering = 1;
+                if (!delivered_batch)
+                    delivered_batch = ex->out[p].batch;
+            }
+        if (delivering && want == DS_STAGE_EXECUTIVE && !delivered_batch)
             continue;
         /* most articles recall nothing: look before setting up a mention */
         int any = 0;
@@ -2184,7 +2215,8 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             continue;
         if (push_mention(ex, &m))
             return -2;
-        int got = build_context(ex, &fams[i], want, nprim ? &ex->out[0] : NULL, pubday, m);
+        int got = build_context(ex, &fams[i], want, nprim ? &ex->out[0] : NULL, pubday,
+                                delivering && want == DS_STAGE_EXECUTIVE ? delivered_batch : 0, m);
         if (!got || !m->buyer[0]) {
             ex->nout--;
             continue;
@@ -2194,6 +2226,8 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             ds_mention *pm = &ex->out[p];
             if (strcmp(pm->family, m->family) != 0 || pm->nrels >= DS_MAX_RELS)
                 continue;
+            if (m->stage != DS_STAGE_FRAMEWORK && pm->batch && m->batch > pm->batch)
+                continue; /* a later batch recalled in delivery news of an earlier one */
             ds_relation rel = m->stage == DS_STAGE_FRAMEWORK ? DS_REL_EXECUTES_FRAMEWORK : DS_REL_NEXT_BATCH;
             int merged = 0;
             for (int r = 0; r < pm->nrels; r++)

@@ -498,6 +498,32 @@ static void test_the_purchase_is_the_news(void **state)
         assert_int_not_equal(ms[i].role, DS_ROLE_CONTEXT);
 }
 
+/* Delivery news of one batch recalling another numbered batch: that one is
+ * an earlier (or later) contract, not the delivered one, and the delivered
+ * batch does not follow a later one. */
+static void test_delivery_recalls_other_batch(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The final 26 K2 tanks of the first batch were handed over to Poland this week, Hyundai Rotem "
+                "said on Thursday. Production of the 180 tanks in the second batch, ordered in August, starts "
+                "next year.",
+                "2025-11-20", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->batch, 1);
+    assert_int_equal(p->nrels, 0);
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "K2");
+    assert_int_equal(c->batch, 2);
+    assert_int_equal(c->quantity, 180);
+    /* the delivered batch itself recalled: no second deal */
+    n = run("The final 26 K2 tanks of the first batch were handed over to Poland this week, Hyundai Rotem "
+            "said on Thursday. The 180 tanks of the first batch were ordered in 2022.",
+            "2025-11-20", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_CONTEXT);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -581,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_system_describing_system),
         cmocka_unit_test(test_bare_framework), cmocka_unit_test(test_running_total),
         cmocka_unit_test(test_the_purchase_is_the_news),
+        cmocka_unit_test(test_delivery_recalls_other_batch),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
