@@ -1683,6 +1683,25 @@ static int bare_framework(const ds_extractor *ex, const clause *c)
     return 1;
 }
 
+/* How many countries other than the seller root's origin clause c names as
+ * nouns ("Estonia", not "Estonian"). */
+static int clause_buyers(const ds_extractor *ex, const clause *c, const ds_system *root)
+{
+    const char *seen[4];
+    int n = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems && n < 4; k++) {
+        const char *iso3;
+        if (country_of_item(ex, &ex->items[k], &iso3) != 2 || (root && strcmp(iso3, root->origin) == 0))
+            continue;
+        int dup = 0;
+        for (int i = 0; i < n; i++)
+            dup |= strcmp(seen[i], iso3) == 0;
+        if (!dup)
+            seen[n++] = iso3;
+    }
+    return n;
+}
+
 /* The batch a clause numbers: "the second batch", "the third executive
  * contract", "the first tranche"; 0 when it numbers none. */
 static int clause_batch(const ds_extractor *ex, const clause *c)
@@ -1760,9 +1779,12 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
     /* an earlier deal of the article's own system was made by the same buyer
      * ("India's second K9 Vajra order ... the first, in 2017, amid tension with China") */
     const ds_mention *same_family_primary = NULL;
+    int buyers_split = 0; /* the news is several deals of this family, for different buyers */
     for (size_t p = 0; p < ex->nout; p++)
-        if (ex->out[p].role == DS_ROLE_PRIMARY && strcmp(ex->out[p].family, fm->family) == 0 && ex->out[p].buyer[0])
+        if (ex->out[p].role == DS_ROLE_PRIMARY && strcmp(ex->out[p].family, fm->family) == 0 && ex->out[p].buyer[0]) {
+            buyers_split |= same_family_primary && strcmp(same_family_primary->buyer, ex->out[p].buyer) != 0;
             same_family_primary = &ex->out[p];
+        }
     if (same_family_primary)
         ds_strlcpy(m->buyer, same_family_primary->buyer, sizeof m->buyer);
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
@@ -1783,6 +1805,11 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
         if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
             ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c) ||
             names_the_news(ex, c))
+            continue;
+        /* "Estonia and Finland, which jointly bought K9 howitzers in 2017 and
+         * 2018": a recall naming several of the news's buyers cannot be given
+         * to one of them */
+        if (buyers_split && clause_buyers(ex, c, root) >= 2)
             continue;
         found = 1;
         substance |= want != DS_STAGE_FRAMEWORK || !bare_framework(ex, c);

@@ -524,6 +524,29 @@ static void test_delivery_recalls_other_batch(void **state)
         assert_int_not_equal(ms[i].role, DS_ROLE_CONTEXT);
 }
 
+/* A recall naming two buyers whose new orders are separate deals cannot be
+ * given to either; one buyer's own recall still can. */
+static void test_recall_of_several_buyers(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    const char *text = "Estonia and Finland, which jointly bought K9 howitzers from South Korea in 2017, have both "
+                       "ordered more. Estonia signed a contract on Monday for six more K9 howitzers. Finland "
+                       "signed a contract on Tuesday for ten additional K9 howitzers.";
+    int n = run(text, "2022-10-05", &ms);
+    int np = 0;
+    for (int i = 0; i < n; i++) {
+        assert_int_not_equal(ms[i].role, DS_ROLE_CONTEXT);
+        np += ms[i].role == DS_ROLE_PRIMARY;
+    }
+    assert_int_equal(np, 2);
+    n = run("Finland, which bought K9 howitzers from South Korea in 2017, has ordered more. Estonia signed a "
+            "contract on Monday for six more K9 howitzers. Finland signed a contract on Tuesday for ten "
+            "additional K9 howitzers.",
+            "2022-10-05", &ms);
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "K9")->buyer, "FIN");
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -608,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_bare_framework), cmocka_unit_test(test_running_total),
         cmocka_unit_test(test_the_purchase_is_the_news),
         cmocka_unit_test(test_delivery_recalls_other_batch),
+        cmocka_unit_test(test_recall_of_several_buyers),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
