@@ -258,6 +258,7 @@ typedef struct clause {
     int context;
     int recalled_month;      /* "in October", three or more months before publication */
     int has_qty;
+    int coordinated;         /* cut at ", and" from the recall clause before it (coordinated_recall) */
     int first_item, nitems;
 } clause;
 
@@ -1676,6 +1677,11 @@ static int bare_framework(const ds_extractor *ex, const clause *c)
         const item *it = &ex->items[k];
         if (it->type == IT_QTY || it->type == IT_DATE || (it->type == IT_CUE && it->cue == CUE_MONTH))
             return 0;
+        /* "364 out of the 672 set out in the framework": its count */
+        if (it->type == IT_NUM && !it->used &&
+            ((it->start >= 11 && memcmp(ex->fold + it->start - 11, "out of the ", 11) == 0) ||
+             (it->start >= 7 && memcmp(ex->fold + it->start - 7, "out of ", 7) == 0)))
+            return 0;
         if (it->type == IT_YEAR && !(k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_CUE &&
                                      ex->items[k + 1].cue == CUE_FRAMEWORK && ex->items[k + 1].start - it->end <= 1))
             return 0;
@@ -1823,6 +1829,11 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
             if (it->type == IT_CUE && it->cue == CUE_MONTH && !m->signing_year && pubyear && c->recalled_month &&
                 k > c->first_item && ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN) {
                 m->signing_year = (int)it->num > pm_ ? pubyear - 1 : pubyear;
+                /* "signed in August last year" */
+                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 2; k2++)
+                    if (ex->items[k2].type == IT_CUE && ex->items[k2].cue == CUE_CONTEXT &&
+                        strcmp(lexicon[ex->items[k2].idx].text, "last year") == 0)
+                        m->signing_year = pubyear - 1;
                 set_evidence(ex, m, "signing_date", c);
             }
             if (it->type == IT_DATE && m->signing_date == DS_NO_DATE) {
@@ -2001,6 +2012,37 @@ static void debug_dump(const ds_extractor *ex)
     }
 }
 
+/* "follows the first executive contract for 212 K9s signed in August last
+ * year, and brings the number ordered to 364 of the 672 set out in the
+ * framework agreement": a recall clause (items ci0.. starting with a clause
+ * word) that recalls an executive contract, then after ", and" the framework
+ * above it, recalls two deals. Returns the folded offset where the second
+ * part starts when item k is the first item after such a ", and", else -1. */
+static int coordinated_recall(const ds_extractor *ex, size_t ci0, size_t k)
+{
+    const item *it = ex->items;
+    if (k <= ci0 || it[ci0].type != IT_CUE || it[ci0].cue != CUE_CLAUSE)
+        return -1;
+    int gap = it[k].start - it[k - 1].end, at = -1;
+    for (int p = it[k - 1].end; p + 6 <= it[k].start && gap < 64; p++)
+        if (memcmp(ex->fold + p, ", and ", 6) == 0)
+            at = p + 2;
+    if (at < 0)
+        return -1;
+    int exec = 0;
+    for (size_t j = ci0; j < k; j++) {
+        if (it[j].type == IT_CUE && (it[j].cue == CUE_FRAMEWORK || (it[j].cue == CUE_CLAUSE && lexicon[it[j].idx].val)))
+            return -1;
+        exec |= it[j].type == IT_CUE && (it[j].cue == CUE_EXECUTIVE || it[j].cue == CUE_FIRST);
+    }
+    if (!exec)
+        return -1;
+    for (size_t j = k; j < ex->nitems && !(it[j].type == IT_CUE && it[j].cue == CUE_CLAUSE); j++)
+        if (it[j].type == IT_CUE && it[j].cue == CUE_FRAMEWORK)
+            return at;
+    return -1;
+}
+
 /* ---- driver ---------------------------------------------------------------- */
 
 int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, char *err, size_t errlen)
@@ -2046,16 +2088,19 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         int cs = s;
         size_t ci0 = first;
         ex->sents[si].c0 = (int)ex->nclauses;
+        int coord = 0;
         for (size_t k = first; k <= ex->nitems; k++) {
             int last = k == ex->nitems;
-            if (!last && !(ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs))
+            int at = last ? -1 : coordinated_recall(ex, ci0, k);
+            if (!last && at < 0 && !(ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs))
                 continue;
-            int ce = last ? e : ex->items[k].start;
+            int ce = last ? e : at >= 0 ? at : ex->items[k].start;
             GROW(ex->clauses, ex->nclauses, ex->clausecap);
-            ex->clauses[ex->nclauses++] =
-                (clause){.start = cs, .end = ce, .sent = (int)si, .first_item = (int)ci0, .nitems = (int)(k - ci0)};
+            ex->clauses[ex->nclauses++] = (clause){.start = cs, .end = ce, .sent = (int)si, .coordinated = coord,
+                                                   .first_item = (int)ci0, .nitems = (int)(k - ci0)};
             cs = ce;
             ci0 = k;
+            coord = at >= 0;
         }
         ex->sents[si].c1 = (int)ex->nclauses;
         for (size_t c = (size_t)cl; c < ex->nclauses; c++) {
@@ -2087,6 +2132,8 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                 !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
                 cc->context = 1;
             if (cc->cues & BIT(CUE_CONTEXT))
+                cc->context = 1;
+            if (cc->coordinated && c > (size_t)cl && ex->clauses[c - 1].context)
                 cc->context = 1;
             /* "..., the first executive contract under the framework agreement": the
              * framework named in a subordinate clause is an earlier deal */

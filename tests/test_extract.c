@@ -547,6 +547,37 @@ static void test_recall_of_several_buyers(void **state)
     assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "K9")->buyer, "FIN");
 }
 
+/* A recall clause naming the first executive contract and, after ", and",
+ * the framework above it recalls two earlier deals; "in August last year"
+ * dates the first. */
+static void test_coordinated_recall(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Poland signed a second executive contract for 152 K9 howitzers on Friday. The deal follows the "
+                "first executive contract for 212 K9s signed in August last year, and brings the total ordered "
+                "to 364 out of the 672 set out in the framework agreement.",
+                "2023-12-02", &ms);
+    assert_int_equal(only_primary(ms, n)->batch, 2);
+    int exec = 0, fw = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_CONTEXT)
+            continue;
+        assert_string_equal(ms[i].family, "K9");
+        if (ms[i].stage == DS_STAGE_EXECUTIVE) {
+            assert_int_equal(ms[i].quantity, 212);
+            assert_int_equal(ms[i].batch, 1);
+            assert_int_equal(ms[i].signing_year, 2022);
+            exec++;
+        } else {
+            assert_int_equal(ms[i].stage, DS_STAGE_FRAMEWORK);
+            fw++;
+        }
+    }
+    assert_int_equal(exec, 1);
+    assert_int_equal(fw, 1);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -632,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_the_purchase_is_the_news),
         cmocka_unit_test(test_delivery_recalls_other_batch),
         cmocka_unit_test(test_recall_of_several_buyers),
+        cmocka_unit_test(test_coordinated_recall),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
