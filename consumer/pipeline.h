@@ -88,8 +88,16 @@ int ds_pipeline_resolve_in(ds_pipeline *pl, ds_resolver *rs, const ds_mention *m
 int ds_pipeline_emit_changes(ds_pipeline *pl, const ds_changes *changes, ds_emit_fn emit, void *opaque,
                              ds_fail *fail);
 
-/* Encodes a mention (single-object) into out. */
+/* Appends a mention's single-object encoding to out (DealMention body
+ * written directly, see mention_bin.h). Returns 0 or -1 (out of memory). */
 int ds_pipeline_encode_mention(ds_pipeline *pl, const ds_mention *m, ds_buf *out);
+
+/* Decodes a record of <app>-mentions into m: directly when it carries this
+ * version's schema fingerprint, else (or when the direct reader refuses the
+ * bytes) through the generic decoder, which resolves older writers and
+ * words the error. Returns 0, or -1 with fail set (stage "decode" with the
+ * codec's class, or "validate" / "invalid-mention"). */
+int ds_pipeline_decode_mention(ds_pipeline *pl, const void *data, size_t len, ds_mention *m, ds_fail *fail);
 
 /* As ds_pipeline_mentions, for a record in its JSON form (files, stdin). */
 int ds_pipeline_mentions_json(ds_pipeline *pl, ds_input_kind kind, json_t *rec, const ds_input *in,

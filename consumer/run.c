@@ -118,7 +118,6 @@ typedef struct runner {
     int64_t *produced_hi;     /* per mentions partition: highest offset we produced, -1 none */
     int64_t *consumed_next;   /* per assigned mentions partition: next offset to resolve */
     int64_t *committed_seen;  /* per mentions partition: the group's committed offset, as last read */
-    avro_value_t sval;        /* reused StateRecord */
     /* exactly-once */
     txn_state txn;
     int offsets_sent;         /* of the batch being committed */
@@ -426,17 +425,8 @@ static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
     r->consumed_next[p] = rkm->offset + 1;
     r->st.resolved++;
     ds_fail fail = {"decode", "corrupt", ""};
-    int rc = ds_codec_decode(r->pl.codec, DS_SCHEMA_MENTION, rkm->payload, rkm->len, &r->pl.mention, fail.msg,
-                             sizeof fail.msg);
-    if (rc) {
-        fail.cls = ds_codec_strerror(rc);
-        dead_letter(r, b, rkm, &fail);
-        return;
-    }
     ds_mention m;
-    if (ds_mention_from_avro(&r->pl.mention, &m, fail.msg, sizeof fail.msg)) {
-        fail = (ds_fail){"validate", "invalid-mention", ""};
-        ds_mention_from_avro(&r->pl.mention, &m, fail.msg, sizeof fail.msg);
+    if (ds_pipeline_decode_mention(&r->pl, rkm->payload, rkm->len, &m, &fail)) {
         dead_letter(r, b, rkm, &fail);
         return;
     }
@@ -470,7 +460,7 @@ static void flush_dirty(runner *r, batch *b)
             continue;
         ds_resolver *rs = d->partition >= 0 && d->partition < r->nparts ? r->rs[d->partition] : NULL;
         ds_buf_reset(&r->obuf);
-        if (!rs || ds_state_encode(r->pl.codec, &r->sval, rs, d->key, r->mtopic, d->partition, d->offset, &r->obuf) ||
+        if (!rs || ds_state_encode(r->pl.codec, rs, d->key, r->mtopic, d->partition, d->offset, &r->obuf) ||
             ds_publish_partition(r->producer, r->stopic, d->partition, d->key, strlen(d->key), r->obuf.data,
                                  r->obuf.len, NULL, output_of(r, b))) {
             /* without its changelog record the state cannot be restored: stop
@@ -1718,10 +1708,6 @@ int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *h
         goto err;
     r->pl_ready = 1;
     ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);
-    if (ds_codec_value_new(r->pl.codec, DS_SCHEMA_STATE, &r->sval)) {
-        snprintf(err, sizeof err, "out of memory");
-        goto err;
-    }
     if (gate_start(r, err, sizeof err))
         goto err;
     r->producer = new_client(cfg, RD_KAFKA_PRODUCER, r, err, sizeof err);
@@ -1820,8 +1806,6 @@ out:
     free(r->consumed_next);
     free(r->committed_seen);
     ds_buf_free(&r->obuf);
-    if (r->sval.self)
-        avro_value_decref(&r->sval);
     ds_schema_gate_destroy(r->gate); /* its worker thread stops before the codec goes */
     r->gate = NULL;
     if (r->held)

@@ -9,6 +9,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "mention.h"
+#include "mention_bin.h"
 #include "util.h"
 
 #define TRY(x)              \
@@ -17,8 +18,46 @@
             return -1;      \
     } while (0)
 
-int ds_state_encode(ds_codec *codec, avro_value_t *sval, ds_resolver *rs, const char *block_key,
-                    const char *input_topic, int32_t input_partition, int64_t input_offset, ds_buf *out)
+int ds_state_encode(ds_codec *codec, ds_resolver *rs, const char *block_key, const char *input_topic,
+                    int32_t input_partition, int64_t input_offset, ds_buf *out)
+{
+    const ds_mention *const *ms;
+    const ds_deal_rev *revs;
+    size_t nms, nrevs;
+    TRY(ds_resolver_block_state(rs, block_key, &ms, &nms, &revs, &nrevs));
+    uint64_t fp = ds_codec_fingerprint(codec, DS_SCHEMA_STATE);
+    unsigned char hdr[10] = {0xc3, 0x01};
+    for (int i = 0; i < 8; i++)
+        hdr[2 + i] = (unsigned char)(fp >> (8 * i));
+    size_t len = out->len;
+    int e = ds_buf_append(out, hdr, sizeof hdr);
+    e |= ds_avro_put_string(out, block_key);
+    e |= ds_avro_put_string(out, input_topic);
+    e |= ds_avro_put_long(out, input_partition);
+    e |= ds_avro_put_long(out, input_offset);
+    /* arrays as avro-c writes them: one block of all items, then 0 */
+    if (nms)
+        e |= ds_avro_put_long(out, (int64_t)nms);
+    for (size_t i = 0; i < nms && !e; i++)
+        e |= ds_mention_write(ms[i], out);
+    e |= ds_avro_put_long(out, 0);
+    if (nrevs)
+        e |= ds_avro_put_long(out, (int64_t)nrevs);
+    for (size_t i = 0; i < nrevs; i++) {
+        e |= ds_avro_put_string(out, revs[i].deal_id);
+        e |= ds_avro_put_long(out, revs[i].revision);
+        e |= ds_avro_put_long(out, (int64_t)revs[i].content_hash);
+    }
+    e |= ds_avro_put_long(out, 0);
+    if (e) {
+        out->len = len;
+        return -1;
+    }
+    return 0;
+}
+
+int ds_state_encode_generic(ds_codec *codec, avro_value_t *sval, ds_resolver *rs, const char *block_key,
+                            const char *input_topic, int32_t input_partition, int64_t input_offset, ds_buf *out)
 {
     const ds_mention *const *ms;
     const ds_deal_rev *revs;

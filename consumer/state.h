@@ -23,10 +23,15 @@
 #include "resolve.h"
 
 /* Appends the StateRecord of block_key (as the resolver holds it now) to out,
- * single-object encoded. sval is a reusable value of DS_SCHEMA_STATE.
- * Returns 0, or -1 (unknown block, out of memory, avro error). */
-int ds_state_encode(ds_codec *codec, avro_value_t *sval, ds_resolver *rs, const char *block_key,
-                    const char *input_topic, int32_t input_partition, int64_t input_offset, ds_buf *out);
+ * single-object encoded, written directly (mention_bin.h). Returns 0, or -1
+ * (unknown block, out of memory; out unaltered). */
+int ds_state_encode(ds_codec *codec, ds_resolver *rs, const char *block_key, const char *input_topic,
+                    int32_t input_partition, int64_t input_offset, ds_buf *out);
+
+/* The same record through avro-c's generic values (sval: a reusable value of
+ * DS_SCHEMA_STATE): the reference the direct encoding is tested against. */
+int ds_state_encode_generic(ds_codec *codec, avro_value_t *sval, ds_resolver *rs, const char *block_key,
+                            const char *input_topic, int32_t input_partition, int64_t input_offset, ds_buf *out);
 
 /* Restores one StateRecord (a decoded value of DS_SCHEMA_STATE) into rs with
  * ds_resolver_restore; *nmentions (may be NULL) gets its mention count.

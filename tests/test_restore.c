@@ -75,7 +75,14 @@ static void produce_state(rd_kafka_t *p, ds_pipeline *pl, avro_value_t *sval, ds
 {
     ds_buf b;
     ds_buf_init(&b);
-    assert_int_equal(ds_state_encode(pl->codec, sval, rs, block, "dealstream-mentions", 0, input_offset, &b), 0);
+    assert_int_equal(ds_state_encode(pl->codec, rs, block, "dealstream-mentions", 0, input_offset, &b), 0);
+    /* the direct encoding is the generic one, byte for byte */
+    ds_buf g;
+    ds_buf_init(&g);
+    assert_int_equal(ds_state_encode_generic(pl->codec, sval, rs, block, "dealstream-mentions", 0, input_offset, &g), 0);
+    assert_int_equal(b.len, g.len);
+    assert_memory_equal(b.data, g.data, g.len);
+    ds_buf_free(&g);
     assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC(TOPIC), RD_KAFKA_V_PARTITION(0),
                                        RD_KAFKA_V_KEY(block, strlen(block)), RD_KAFKA_V_VALUE(b.data, b.len),
                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
