@@ -28,6 +28,11 @@ enum cue {
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
+/* The val of a CUE_CLAUSE word: it also names a framework ("under a
+ * framework agreement"), or opens an aside ("..., which also saw the
+ * signing of ..."). */
+enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2 };
+
 typedef struct lex {
     const char *text;
     unsigned char cue;
@@ -133,9 +138,10 @@ static const lex lexicon[] = {
     {"first executive agreements", CUE_FIRST, 1}, {"first executive deal", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},
     {"initial batch", CUE_FIRST, 1}, {"first contract", CUE_FIRST, 1}, {"first order", CUE_FIRST, 1},
     {"follows", CUE_CLAUSE}, {"follows up on", CUE_CLAUSE}, {"following", CUE_CLAUSE},
-    /* val 1: the clause word also names a framework ("under a framework agreement") */
-    {"after", CUE_CLAUSE}, {"under framework", CUE_CLAUSE, 1}, {"under a framework", CUE_CLAUSE, 1},
-    {"under framework deals", CUE_CLAUSE, 1}, {"under framework agreements", CUE_CLAUSE, 1}, {"builds on", CUE_CLAUSE}, {"comes after", CUE_CLAUSE},
+    {"after", CUE_CLAUSE}, {"under framework", CUE_CLAUSE, CLAUSE_FRAMEWORK},
+    {"under a framework", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"under framework deals", CUE_CLAUSE, CLAUSE_FRAMEWORK},
+    {"under framework agreements", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"builds on", CUE_CLAUSE}, {"comes after", CUE_CLAUSE},
+    {"which also", CUE_CLAUSE, CLAUSE_ASIDE},
     {"adds to", CUE_CLAUSE}, {"once", CUE_CLAUSE}, {"under the", CUE_CLAUSE},
     {"on top of", CUE_CLAUSE}, {"in addition to", CUE_CLAUSE}, {"whereas", CUE_CLAUSE},
     {"while", CUE_CLAUSE},
@@ -259,6 +265,7 @@ typedef struct clause {
     int recalled_month;      /* "in October", three or more months before publication */
     int has_qty;
     int coordinated;         /* cut at ", and" from the recall clause before it (coordinated_recall) */
+    int aside;               /* "which also ..." about a side event (aside) */
     int first_item, nitems;
 } clause;
 
@@ -2031,7 +2038,7 @@ static int coordinated_recall(const ds_extractor *ex, size_t ci0, size_t k)
         return -1;
     int exec = 0;
     for (size_t j = ci0; j < k; j++) {
-        if (it[j].type == IT_CUE && (it[j].cue == CUE_FRAMEWORK || (it[j].cue == CUE_CLAUSE && lexicon[it[j].idx].val)))
+        if (it[j].type == IT_CUE && (it[j].cue == CUE_FRAMEWORK || (it[j].cue == CUE_CLAUSE && lexicon[it[j].idx].val == CLAUSE_FRAMEWORK)))
             return -1;
         exec |= it[j].type == IT_CUE && (it[j].cue == CUE_EXECUTIVE || it[j].cue == CUE_FIRST);
     }
@@ -2041,6 +2048,33 @@ static int coordinated_recall(const ds_extractor *ex, size_t ci0, size_t k)
         if (it[j].type == IT_CUE && it[j].cue == CUE_FRAMEWORK)
             return at;
     return -1;
+}
+
+/* "said during the ceremony in Morag, which also saw the signing of the
+ * first K2 tank contract": an aside (item k, "which also ...") that names a
+ * system its sentence (items first..end) names nowhere else, and has no
+ * number, reports a side event, not the article's news. Other asides
+ * ("which also covers 36 K10 vehicles") stay part of their clause. */
+static int aside(const ds_extractor *ex, size_t first, size_t end, size_t k)
+{
+    const item *it = ex->items;
+    if (it[k].type != IT_CUE || it[k].cue != CUE_CLAUSE || lexicon[it[k].idx].val != CLAUSE_ASIDE)
+        return 0;
+    size_t stop = k + 1;
+    int own = -1;
+    for (; stop < end && !(it[stop].type == IT_CUE && it[stop].cue == CUE_CLAUSE); stop++) {
+        if (it[stop].type == IT_NUM)
+            return 0;
+        if (it[stop].type == IT_ENT && it[stop].ent_kind == DS_ENT_SYSTEM)
+            own = ex->sys_root[it[stop].idx];
+    }
+    if (own < 0)
+        return 0;
+    for (size_t j = first; j < end; j++)
+        if ((j < k || j >= stop) && it[j].type == IT_ENT && it[j].ent_kind == DS_ENT_SYSTEM &&
+            ex->sys_root[it[j].idx] == own)
+            return 0;
+    return 1;
 }
 
 /* ---- driver ---------------------------------------------------------------- */
@@ -2088,19 +2122,24 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         int cs = s;
         size_t ci0 = first;
         ex->sents[si].c0 = (int)ex->nclauses;
-        int coord = 0;
+        int coord = 0, side = 0;
         for (size_t k = first; k <= ex->nitems; k++) {
             int last = k == ex->nitems;
             int at = last ? -1 : coordinated_recall(ex, ci0, k);
-            if (!last && at < 0 && !(ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs))
+            int cut = !last && ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs;
+            int as = cut && lexicon[ex->items[k].idx].val == CLAUSE_ASIDE;
+            if (as && !aside(ex, first, ex->nitems, k))
+                cut = 0;
+            if (!last && at < 0 && !cut)
                 continue;
             int ce = last ? e : at >= 0 ? at : ex->items[k].start;
             GROW(ex->clauses, ex->nclauses, ex->clausecap);
             ex->clauses[ex->nclauses++] = (clause){.start = cs, .end = ce, .sent = (int)si, .coordinated = coord,
-                                                   .first_item = (int)ci0, .nitems = (int)(k - ci0)};
+                                                   .aside = side, .first_item = (int)ci0, .nitems = (int)(k - ci0)};
             cs = ce;
             ci0 = k;
             coord = at >= 0;
+            side = as;
         }
         ex->sents[si].c1 = (int)ex->nclauses;
         for (size_t c = (size_t)cl; c < ex->nclauses; c++) {
@@ -2113,7 +2152,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                 const item *it = &ex->items[k];
                 if (it->type == IT_CUE && it->cue)
                     cc->cues |= BIT(it->cue);
-                if (it->type == IT_CUE && it->cue == CUE_CLAUSE && cue_lex(it)->val)
+                if (it->type == IT_CUE && it->cue == CUE_CLAUSE && cue_lex(it)->val == CLAUSE_FRAMEWORK)
                     cc->cues |= BIT(CUE_FRAMEWORK);
                 if (it->type == IT_QTY)
                     cc->has_qty = 1;
@@ -2134,6 +2173,8 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             if (cc->cues & BIT(CUE_CONTEXT))
                 cc->context = 1;
             if (cc->coordinated && c > (size_t)cl && ex->clauses[c - 1].context)
+                cc->context = 1;
+            if (cc->aside)
                 cc->context = 1;
             /* "..., the first executive contract under the framework agreement": the
              * framework named in a subordinate clause is an earlier deal */

@@ -578,6 +578,25 @@ static void test_coordinated_recall(void **state)
     assert_int_equal(fw, 1);
 }
 
+/* "..., which also saw the signing of the first K2 tank contract": an
+ * aside naming another system reports a side event; one that counts what
+ * the contract buys is still the news. */
+static void test_aside_side_event(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Poland signed a contract on Friday for 212 K9 howitzers worth $2.4 billion. The minister spoke "
+                "at the ceremony in Morag, which also saw the signing of the first K2 tank contract.",
+                "2022-08-26", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "K9");
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "K2");
+    assert_int_equal(c->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(c->batch, 1);
+    n = run("Norway signed a contract on Monday for 24 K9 howitzers, which also covers 6 K10 resupply vehicles.",
+            "2024-03-05", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K10")->quantity, 6);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -664,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_delivery_recalls_other_batch),
         cmocka_unit_test(test_recall_of_several_buyers),
         cmocka_unit_test(test_coordinated_recall),
+        cmocka_unit_test(test_aside_side_event),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
