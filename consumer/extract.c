@@ -1824,6 +1824,8 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
          * to one of them */
         if (buyers_split && clause_buyers(ex, c, root) >= 2)
             continue;
+        if (!found)
+            set_evidence(ex, m, "stage", c); /* the sentence that recalls the deal */
         found = 1;
         substance |= want != DS_STAGE_FRAMEWORK || !bare_framework(ex, c);
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {

@@ -597,6 +597,25 @@ static void test_aside_side_event(void **state)
     assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K10")->quantity, 6);
 }
 
+/* A context mention cites the sentence that recalls the earlier deal. */
+static void test_context_evidence(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    const char *text = "Poland signed a contract for 152 K9 howitzers on Friday. It follows the first executive "
+                       "contract for 212 K9 howitzers, signed in 2022.";
+    int n = run(text, "2023-12-02", &ms);
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "K9");
+    int seen = 0;
+    for (int i = 0; i < c->nevidence; i++)
+        if (strcmp(c->evidence[i].field, "stage") == 0) {
+            assert_int_equal(c->evidence[i].start, (int32_t)(strstr(text, "It follows") - text));
+            assert_int_equal(c->evidence[i].end, (int32_t)strlen(text));
+            seen++;
+        }
+    assert_int_equal(seen, 1);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -684,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_recall_of_several_buyers),
         cmocka_unit_test(test_coordinated_recall),
         cmocka_unit_test(test_aside_side_event),
+        cmocka_unit_test(test_context_evidence),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
