@@ -1136,6 +1136,22 @@ static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const f
     return !owner || strcmp(owner, fm->family) == 0;
 }
 
+/* Clause c speaks of deals in the plural ("the contracts", "both deals")
+ * before any singular deal noun. */
+static int plural_deals(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_COMBINED)
+            return 1; /* "both contracts", "the two deals" */
+        if (it->type == IT_CUE && it->cue == CUE_DEAL) {
+            const char *t = lexicon[it->idx].text;
+            return t[strlen(t) - 1] == 's';
+        }
+    }
+    return 0;
+}
+
 /* Fills one primary mention of family fm from the clauses that report it. */
 static void build_primary(ds_extractor *ex, const char *orig, const ds_article *a, const fam *fm, int nprimary,
                           int32_t pubday, int only_sent, ds_mention *m)
@@ -1427,7 +1443,10 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                     date_clause = c;
                 }
             }
-            if (it->type == IT_CUE && it->cue == CUE_FIRST && dealish && own && !batch && !future_exec)
+            /* "The contracts are the first executive agreements": a clause about
+             * all the article's deals numbers each of them */
+            if (it->type == IT_CUE && it->cue == CUE_FIRST && dealish && (own || (shared && plural_deals(ex, c))) &&
+                !batch && !future_exec)
                 batch = 1;
             if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY && own) {
                 const ds_company *co = &cat->companies[it->idx];

@@ -616,6 +616,19 @@ static void test_context_evidence(void **state)
     assert_int_equal(seen, 1);
 }
 
+/* "The contracts are the first executive agreements", naming no system,
+ * numbers every deal of the article. */
+static void test_plural_first_numbers_all(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Poland signed contracts on Friday for 180 K2 tanks and 212 K9 howitzers worth $5.8 billion. The "
+                "contracts are the first executive agreements with South Korea.",
+                "2022-08-27", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K2")->batch, 1);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K9")->batch, 1);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -704,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_coordinated_recall),
         cmocka_unit_test(test_aside_side_event),
         cmocka_unit_test(test_context_evidence),
+        cmocka_unit_test(test_plural_first_numbers_all),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
