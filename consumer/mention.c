@@ -47,6 +47,44 @@ void ds_mention_block_key(ds_mention *m)
              m->seller[0] ? m->seller : "?", m->family[0] ? m->family : "?");
 }
 
+/* ---- field look-up ---------------------------------------------------- */
+
+/* avro_value_get_by_name() hashes the name and compares strings on every
+ * call; the hot paths look the same fields of the same schemas up millions
+ * of times. A small direct-mapped cache per thread, keyed by the record
+ * schema and the name's address (the callers pass string literals), keeps
+ * the index; a hit is confirmed by the field's name, so a stale entry (a
+ * schema freed and another allocated at its address) only costs a miss. */
+#define FIELD_CACHE 512
+
+typedef struct {
+    avro_schema_t schema;
+    const char *name;
+    size_t index;
+} field_slot;
+
+static _Thread_local field_slot field_cache[FIELD_CACHE];
+
+int ds_avro_field(avro_value_t *rec, const char *name, avro_value_t *out)
+{
+    avro_schema_t s = avro_value_get_schema(rec);
+    uintptr_t h = ((uintptr_t)s >> 4) * 31u + ((uintptr_t)name >> 1);
+    field_slot *e = &field_cache[(h ^ (h >> 9)) & (FIELD_CACHE - 1)];
+    if (e->schema == s && e->name == name) {
+        const char *fname = avro_schema_record_field_name(s, (int)e->index);
+        if (fname && strcmp(fname, name) == 0)
+            return avro_value_get_by_index(rec, e->index, out, NULL);
+    }
+    size_t index;
+    int rc = avro_value_get_by_name(rec, name, out, &index);
+    if (rc == 0 && avro_typeof(s) == AVRO_RECORD) {
+        e->schema = s;
+        e->name = name;
+        e->index = index;
+    }
+    return rc;
+}
+
 /* ---- writing ---------------------------------------------------------- */
 
 #define TRY(x) do { if ((x) != 0) return -1; } while (0)
@@ -54,7 +92,7 @@ void ds_mention_block_key(ds_mention *m)
 int ds_avro_set_string(avro_value_t *rec, const char *field, const char *s)
 {
     avro_value_t f;
-    TRY(avro_value_get_by_name(rec, field, &f, NULL));
+    TRY(ds_avro_field(rec, field, &f));
     return avro_value_set_string(&f, s);
 }
 
@@ -62,7 +100,7 @@ int ds_avro_set_string(avro_value_t *rec, const char *field, const char *s)
 static int set_branch(avro_value_t *rec, const char *field, int present, avro_value_t *branch)
 {
     avro_value_t f;
-    TRY(avro_value_get_by_name(rec, field, &f, NULL));
+    TRY(ds_avro_field(rec, field, &f));
     TRY(avro_value_set_branch(&f, present ? 1 : 0, branch));
     if (!present)
         return avro_value_set_null(branch);
@@ -94,21 +132,21 @@ int ds_avro_set_opt_int(avro_value_t *rec, const char *field, int32_t v, int pre
 int ds_avro_set_enum(avro_value_t *rec, const char *field, int v)
 {
     avro_value_t f;
-    TRY(avro_value_get_by_name(rec, field, &f, NULL));
+    TRY(ds_avro_field(rec, field, &f));
     return avro_value_set_enum(&f, v);
 }
 
 int ds_avro_set_value_record(avro_value_t *rec, const ds_value *v)
 {
     avro_value_t f, u;
-    TRY(avro_value_get_by_name(rec, "amount", &f, NULL));
+    TRY(ds_avro_field(rec, "amount", &f));
     TRY(ds_decimal_set(&f, v->amount));
     TRY(ds_avro_set_string(rec, "currency", v->currency));
     TRY(set_branch(rec, "usd", v->usd >= 0, &u));
     if (v->usd >= 0)
         TRY(ds_decimal_set(&u, v->usd));
     TRY(ds_avro_set_opt_string(rec, "covers", v->covers));
-    TRY(avro_value_get_by_name(rec, "combined", &f, NULL));
+    TRY(ds_avro_field(rec, "combined", &f));
     return avro_value_set_boolean(&f, v->combined);
 }
 
@@ -122,14 +160,14 @@ int ds_avro_set_value(avro_value_t *rec, const char *field, const ds_value *v)
 int ds_avro_append(avro_value_t *rec, const char *field, avro_value_t *item)
 {
     avro_value_t arr;
-    TRY(avro_value_get_by_name(rec, field, &arr, NULL));
+    TRY(ds_avro_field(rec, field, &arr));
     return avro_value_append(&arr, item, NULL);
 }
 
 int ds_avro_clear_array(avro_value_t *rec, const char *field)
 {
     avro_value_t arr;
-    TRY(avro_value_get_by_name(rec, field, &arr, NULL));
+    TRY(ds_avro_field(rec, field, &arr));
     return avro_value_reset(&arr);
 }
 
@@ -158,17 +196,17 @@ int ds_mention_to_avro(const ds_mention *m, avro_value_t *val)
     TRY(ds_avro_set_string(val, "mention_id", m->mention_id));
     TRY(ds_avro_set_string(val, "block_key", m->block_key));
     TRY(ds_avro_set_enum(val, "role", m->role));
-    TRY(avro_value_get_by_name(val, "source", &src, NULL));
+    TRY(ds_avro_field(val, "source", &src));
     TRY(ds_avro_set_enum(&src, "kind", m->src.kind));
     TRY(ds_avro_set_string(&src, "id", m->src.id));
     TRY(ds_avro_set_opt_string(&src, "outlet", m->src.outlet));
     TRY(ds_avro_set_opt_long(&src, "published", m->src.published, m->src.published != DS_NO_TIME));
     TRY(ds_avro_set_string(&src, "topic", m->src.topic));
-    TRY(avro_value_get_by_name(&src, "partition", &f, NULL));
+    TRY(ds_avro_field(&src, "partition", &f));
     TRY(avro_value_set_int(&f, m->src.partition));
-    TRY(avro_value_get_by_name(&src, "offset", &f, NULL));
+    TRY(ds_avro_field(&src, "offset", &f));
     TRY(avro_value_set_long(&f, m->src.offset));
-    TRY(avro_value_get_by_name(&src, "text_hash", &f, NULL));
+    TRY(ds_avro_field(&src, "text_hash", &f));
     TRY(avro_value_set_long(&f, (int64_t)m->src.text_hash));
 
     TRY(ds_avro_set_opt_string(val, "buyer", m->buyer));
@@ -186,14 +224,14 @@ int ds_mention_to_avro(const ds_mention *m, avro_value_t *val)
     for (int i = 0; i < m->nvariants; i++) {
         TRY(ds_avro_append(val, "variants", &item));
         TRY(ds_avro_set_string(&item, "system", m->variants[i].system));
-        TRY(avro_value_get_by_name(&item, "quantity", &f, NULL));
+        TRY(ds_avro_field(&item, "quantity", &f));
         TRY(avro_value_set_long(&f, m->variants[i].quantity));
     }
     TRY(ds_avro_clear_array(val, "extras"));
     for (int i = 0; i < m->nextras; i++) {
         TRY(ds_avro_append(val, "extras", &item));
         TRY(ds_avro_set_string(&item, "what", m->extras[i].what));
-        TRY(avro_value_get_by_name(&item, "quantity", &f, NULL));
+        TRY(ds_avro_field(&item, "quantity", &f));
         TRY(avro_value_set_long(&f, m->extras[i].quantity));
     }
     TRY(ds_avro_set_value(val, "value", &m->value));
@@ -213,9 +251,9 @@ int ds_mention_to_avro(const ds_mention *m, avro_value_t *val)
     for (int i = 0; i < m->nevidence; i++) {
         TRY(ds_avro_append(val, "evidence", &item));
         TRY(ds_avro_set_string(&item, "field", m->evidence[i].field));
-        TRY(avro_value_get_by_name(&item, "start", &f, NULL));
+        TRY(ds_avro_field(&item, "start", &f));
         TRY(avro_value_set_int(&f, m->evidence[i].start));
-        TRY(avro_value_get_by_name(&item, "end", &f, NULL));
+        TRY(ds_avro_field(&item, "end", &f));
         TRY(avro_value_set_int(&f, m->evidence[i].end));
     }
     return 0;
@@ -242,7 +280,7 @@ static void get_str(rd *r, avro_value_t *rec, const char *field, char *out, size
     const char *s = NULL;
     size_t sz = 0;
     out[0] = '\0';
-    if (avro_value_get_by_name(rec, field, &f, NULL)) {
+    if (ds_avro_field(rec, field, &f)) {
         rd_fail(r, "missing", field);
         return;
     }
@@ -265,7 +303,7 @@ static int64_t get_num(rd *r, avro_value_t *rec, const char *field, int *present
 {
     avro_value_t f, b;
     *present = 0;
-    if (avro_value_get_by_name(rec, field, &f, NULL)) {
+    if (ds_avro_field(rec, field, &f)) {
         rd_fail(r, "missing", field);
         return 0;
     }
@@ -292,7 +330,7 @@ static int64_t get_num(rd *r, avro_value_t *rec, const char *field, int *present
 static size_t get_array(rd *r, avro_value_t *rec, const char *field, avro_value_t *arr)
 {
     size_t n = 0;
-    if (avro_value_get_by_name(rec, field, arr, NULL) || avro_value_get_size(arr, &n)) {
+    if (ds_avro_field(rec, field, arr) || avro_value_get_size(arr, &n)) {
         rd_fail(r, "missing", field);
         return 0;
     }
@@ -305,16 +343,16 @@ static void get_value(rd *r, avro_value_t *rec, const char *field, ds_value *v)
     memset(v, 0, sizeof *v);
     v->usd = -1;
     int disc;
-    if (avro_value_get_by_name(rec, field, &f, NULL) || avro_value_get_discriminant(&f, &disc) ||
+    if (ds_avro_field(rec, field, &f) || avro_value_get_discriminant(&f, &disc) ||
         avro_value_get_current_branch(&f, &b))
         return rd_fail(r, "missing", field);
     if (disc == 0)
         return;
     v->set = 1;
-    if (avro_value_get_by_name(&b, "amount", &x, NULL) || ds_decimal_get(&x, &v->amount))
+    if (ds_avro_field(&b, "amount", &x) || ds_decimal_get(&x, &v->amount))
         return rd_fail(r, "bad amount", field);
     get_str(r, &b, "currency", v->currency, sizeof v->currency);
-    if (avro_value_get_by_name(&b, "usd", &x, NULL) || avro_value_get_discriminant(&x, &disc))
+    if (ds_avro_field(&b, "usd", &x) || avro_value_get_discriminant(&x, &disc))
         return rd_fail(r, "bad usd", field);
     if (disc == 1) {
         avro_value_t u;
@@ -335,7 +373,7 @@ int ds_mention_from_avro(avro_value_t *val, ds_mention *m, char *err, size_t err
     get_str(&r, val, "mention_id", m->mention_id, sizeof m->mention_id);
     get_str(&r, val, "block_key", m->block_key, sizeof m->block_key);
     m->role = (ds_role)get_num(&r, val, "role", &p);
-    if (avro_value_get_by_name(val, "source", &src, NULL)) {
+    if (ds_avro_field(val, "source", &src)) {
         rd_fail(&r, "missing", "source");
         return -1;
     }

@@ -114,6 +114,11 @@ int ds_mention_from_avro(avro_value_t *val, ds_mention *m, char *err, size_t err
 
 /* Writers/readers of the pieces shared with CanonicalDeal (the same field
  * names in both schemas). */
+/* The field name of record rec in *out, as avro_value_get_by_name() but with
+ * the field's index cached per thread (name should be a string literal or
+ * otherwise outlive the process's use of it). Returns 0 or avro-c's error. */
+int ds_avro_field(avro_value_t *rec, const char *name, avro_value_t *out);
+
 int ds_avro_set_string(avro_value_t *rec, const char *field, const char *s);
 int ds_avro_set_opt_string(avro_value_t *rec, const char *field, const char *s /* "" or NULL: null */);
 int ds_avro_set_opt_long(avro_value_t *rec, const char *field, int64_t v, int present);

@@ -82,7 +82,7 @@ static const char *field_str(avro_value_t *rec, const char *name, size_t *len)
     avro_value_t f, b;
     const char *s = NULL;
     size_t sz = 0;
-    if (avro_value_get_by_name(rec, name, &f, NULL))
+    if (ds_avro_field(rec, name, &f))
         return NULL;
     if (avro_value_get_type(&f) == AVRO_UNION) {
         int disc;
@@ -100,7 +100,7 @@ static const char *field_str(avro_value_t *rec, const char *name, size_t *len)
 static int field_long(avro_value_t *rec, const char *name, int64_t *v)
 {
     avro_value_t f, b;
-    if (avro_value_get_by_name(rec, name, &f, NULL))
+    if (ds_avro_field(rec, name, &f))
         return -1;
     if (avro_value_get_type(&f) == AVRO_UNION) {
         int disc;
@@ -254,11 +254,11 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
         m->quantity = v;
     avro_value_t f, b;
     int disc = 0;
-    if (avro_value_get_by_name(deal, "value", &f, NULL) == 0 && avro_value_get_discriminant(&f, &disc) == 0 &&
+    if (ds_avro_field(deal, "value", &f) == 0 && avro_value_get_discriminant(&f, &disc) == 0 &&
         disc == 1 && avro_value_get_current_branch(&f, &b) == 0) {
         avro_value_t amt;
         const char *cur = field_str(&b, "currency", NULL);
-        if (avro_value_get_by_name(&b, "amount", &amt, NULL) || ds_decimal_get(&amt, &m->value.amount) || !cur ||
+        if (ds_avro_field(&b, "amount", &amt) || ds_decimal_get(&amt, &m->value.amount) || !cur ||
             strlen(cur) != 3) {
             fail_set(fail, "normalize", "bad-value", "deal %s: value needs an amount and an ISO 4217 currency", id);
             return -1;
@@ -267,9 +267,9 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
         ds_strlcpy(m->value.currency, cur, sizeof m->value.currency);
     }
     int e;
-    if (avro_value_get_by_name(deal, "stage", &f, NULL) == 0 && avro_value_get_enum(&f, &e) == 0)
+    if (ds_avro_field(deal, "stage", &f) == 0 && avro_value_get_enum(&f, &e) == 0)
         m->stage = (ds_stage)e;
-    if (avro_value_get_by_name(deal, "status", &f, NULL) == 0 && avro_value_get_enum(&f, &e) == 0)
+    if (ds_avro_field(deal, "status", &f) == 0 && avro_value_get_enum(&f, &e) == 0)
         m->status = (ds_status)e;
     if (field_long(deal, "signing_date", &v) == 0) {
         int y, mo, d;

@@ -2650,14 +2650,14 @@ size_t ds_resolver_packed_bytes(const ds_resolver *rs) { return rs->packed; }
 static int set_long(avro_value_t *rec, const char *field, int64_t v)
 {
     avro_value_t f;
-    TRY(avro_value_get_by_name(rec, field, &f, NULL));
+    TRY(ds_avro_field(rec, field, &f));
     return avro_value_set_long(&f, v);
 }
 
 static int set_int(avro_value_t *rec, const char *field, int32_t v)
 {
     avro_value_t f;
-    TRY(avro_value_get_by_name(rec, field, &f, NULL));
+    TRY(ds_avro_field(rec, field, &f));
     return avro_value_set_int(&f, v);
 }
 
@@ -2698,7 +2698,7 @@ int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
     TRY(ds_avro_clear_array(val, "value_claims"));
     for (size_t i = 0; i < c->nclaims; i++) {
         TRY(ds_avro_append(val, "value_claims", &item));
-        TRY(avro_value_get_by_name(&item, "value", &f, NULL));
+        TRY(ds_avro_field(&item, "value", &f));
         TRY(ds_avro_set_value_record(&f, &c->claims[i].value));
         TRY(ds_avro_clear_array(&item, "sources"));
         for (size_t j = 0; j < c->claims[i].nsources; j++) {

@@ -67,9 +67,9 @@ int ds_state_encode_generic(ds_codec *codec, avro_value_t *sval, ds_resolver *rs
     TRY(avro_value_reset(sval));
     TRY(ds_avro_set_string(sval, "block_key", block_key));
     TRY(ds_avro_set_string(sval, "input_topic", input_topic));
-    TRY(avro_value_get_by_name(sval, "input_partition", &f, NULL));
+    TRY(ds_avro_field(sval, "input_partition", &f));
     TRY(avro_value_set_int(&f, input_partition));
-    TRY(avro_value_get_by_name(sval, "input_offset", &f, NULL));
+    TRY(ds_avro_field(sval, "input_offset", &f));
     TRY(avro_value_set_long(&f, input_offset));
     for (size_t i = 0; i < nms; i++) {
         TRY(ds_avro_append(sval, "mentions", &item));
@@ -78,9 +78,9 @@ int ds_state_encode_generic(ds_codec *codec, avro_value_t *sval, ds_resolver *rs
     for (size_t i = 0; i < nrevs; i++) {
         TRY(ds_avro_append(sval, "revisions", &item));
         TRY(ds_avro_set_string(&item, "deal_id", revs[i].deal_id));
-        TRY(avro_value_get_by_name(&item, "revision", &f, NULL));
+        TRY(ds_avro_field(&item, "revision", &f));
         TRY(avro_value_set_long(&f, revs[i].revision));
-        TRY(avro_value_get_by_name(&item, "content_hash", &f, NULL));
+        TRY(ds_avro_field(&item, "content_hash", &f));
         TRY(avro_value_set_long(&f, (int64_t)revs[i].content_hash));
     }
     return ds_codec_encode(codec, DS_SCHEMA_STATE, sval, DS_FRAME_SINGLE_OBJECT, out) ? -1 : 0;
@@ -89,7 +89,7 @@ int ds_state_encode_generic(ds_codec *codec, avro_value_t *sval, ds_resolver *rs
 static int get_long(avro_value_t *rec, const char *field, int64_t *v)
 {
     avro_value_t f;
-    return avro_value_get_by_name(rec, field, &f, NULL) || avro_value_get_long(&f, v) ? -1 : 0;
+    return ds_avro_field(rec, field, &f) || avro_value_get_long(&f, v) ? -1 : 0;
 }
 
 static const char *get_string(avro_value_t *rec, const char *field)
@@ -97,7 +97,7 @@ static const char *get_string(avro_value_t *rec, const char *field)
     avro_value_t f;
     const char *s = NULL;
     size_t sz;
-    if (avro_value_get_by_name(rec, field, &f, NULL) || avro_value_get_string(&f, &s, &sz))
+    if (ds_avro_field(rec, field, &f) || avro_value_get_string(&f, &s, &sz))
         return NULL;
     return s;
 }
@@ -114,7 +114,7 @@ int ds_state_apply(ds_resolver *rs, avro_value_t *sval, size_t *nmentions, char 
         snprintf(err, errlen, "StateRecord without block_key");
         return -1;
     }
-    if (avro_value_get_by_name(sval, "mentions", &arr, NULL) || avro_value_get_size(&arr, &nms))
+    if (ds_avro_field(sval, "mentions", &arr) || avro_value_get_size(&arr, &nms))
         goto bad;
     ms = malloc((nms ? nms : 1) * sizeof *ms);
     if (!ms)
@@ -125,7 +125,7 @@ int ds_state_apply(ds_resolver *rs, avro_value_t *sval, size_t *nmentions, char 
         if (ds_mention_from_avro(&item, &ms[i], err, errlen))
             goto out;
     }
-    if (avro_value_get_by_name(sval, "revisions", &arr, NULL) || avro_value_get_size(&arr, &nrevs))
+    if (ds_avro_field(sval, "revisions", &arr) || avro_value_get_size(&arr, &nrevs))
         goto bad;
     revs = calloc(nrevs ? nrevs : 1, sizeof *revs);
     if (!revs)

@@ -68,7 +68,7 @@ static int setup(void **state)
         free(text);
     }
     tu_glob_free(paths);
-    assert_true(nall >= 100);
+    assert_true(nall >= 80);
     return 0;
 }
 
@@ -138,8 +138,9 @@ static void test_same_bytes_as_generic(void **state)
         assert_int_equal(back.nevidence, m->nevidence);
     }
     /* the corpus exercises the optional parts */
-    assert_true(with_value >= 50);
-    assert_true(with_evidence >= 100);
+    print_message("%zu mentions, %zu with a value, %zu with evidence\n", nall, with_value, with_evidence);
+    assert_true(with_value >= 40);
+    assert_true(with_evidence >= 80);
     ds_buf_free(&g);
     ds_buf_free(&d);
 }
