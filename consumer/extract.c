@@ -24,7 +24,8 @@ enum cue {
     CUE_OPTION, CUE_JV, CUE_SELECTION, CUE_APPROVAL, CUE_LOA, CUE_AGGREGATE, CUE_COMBINED,
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
-    CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL, CUE__COUNT
+    CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
+    CUE_RESPECTIVELY, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -140,7 +141,8 @@ static const lex lexicon[] = {
     {"follows", CUE_CLAUSE}, {"follows up on", CUE_CLAUSE}, {"following", CUE_CLAUSE},
     {"after", CUE_CLAUSE}, {"under framework", CUE_CLAUSE, CLAUSE_FRAMEWORK},
     {"under a framework", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"under framework deals", CUE_CLAUSE, CLAUSE_FRAMEWORK},
-    {"under framework agreements", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"builds on", CUE_CLAUSE}, {"comes after", CUE_CLAUSE},
+    {"under framework agreements", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"builds on", CUE_CLAUSE},
+    {"comes after", CUE_CLAUSE},
     {"which also", CUE_CLAUSE, CLAUSE_ASIDE},
     {"adds to", CUE_CLAUSE}, {"once", CUE_CLAUSE}, {"under the", CUE_CLAUSE},
     {"on top of", CUE_CLAUSE}, {"in addition to", CUE_CLAUSE}, {"whereas", CUE_CLAUSE},
@@ -154,6 +156,7 @@ static const lex lexicon[] = {
     /* the local variant and the rest of a split */
     {"polish variant", CUE_LOCALVARIANT, 0, "PL"}, {"polish version", CUE_LOCALVARIANT, 0, "PL"},
     {"polonized", CUE_LOCALVARIANT, 0, "PL"}, {"polonised", CUE_LOCALVARIANT, 0, "PL"},
+    {"respectively", CUE_RESPECTIVELY},
     {"the rest", CUE_REST}, {"the remaining", CUE_REST}, {"remainder", CUE_REST},
     /* dates */
     {"monday", CUE_WEEKDAY, 0}, {"tuesday", CUE_WEEKDAY, 1}, {"wednesday", CUE_WEEKDAY, 2},
@@ -1692,6 +1695,50 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
            (c->cues & (BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_FRAMEWORK) | BIT(CUE_LOA)));
 }
 
+#define DS_MAX_DISTRIB 4
+
+/* "The first two executive contracts, signed in 2022 and 2024, covered 218
+ * and 72 launchers respectively": a recall clause listing n >= 2 earlier
+ * contracts of family fm, with their counts (and years) in order. Fills
+ * qtys, years (0 when not given) and *first_batch (the ordinal before the
+ * list, 0 if none); returns n, or 0 when c is no such list. */
+static int distributive(const ds_extractor *ex, const clause *c, const fam *fm, int64_t *qtys, int *years,
+                        int *first_batch)
+{
+    if (!(c->cues & BIT(CUE_RESPECTIVELY)) || fm->generic)
+        return 0;
+    const ds_system *root = fam_root(ex, fm);
+    int nq = 0, ny = 0;
+    *first_batch = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !*first_batch && k + 1 < c->first_item + c->nitems &&
+            ex->items[k + 1].type == IT_NUM)
+            *first_batch = (int)it->num; /* "the first two" */
+        if (it->type == IT_YEAR && ny < DS_MAX_DISTRIB)
+            years[ny++] = (int)it->num;
+        int mine = it->type == IT_QTY &&
+                   ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
+                    (it->target_sys < 0 && root && it->unit && strcmp(it->unit, root->category) == 0));
+        /* "218 and 72 launchers": the first number counts what the last one does */
+        if (it->type == IT_NUM && !it->used && k + 1 < c->first_item + c->nitems) {
+            const item *nx = &ex->items[k + 1];
+            int gap = nx->start - it->end;
+            if (nx->type == IT_QTY && ((gap == 5 && memcmp(ex->fold + it->end, " and ", 5) == 0) ||
+                                       (gap == 2 && memcmp(ex->fold + it->end, ", ", 2) == 0)))
+                mine = (nx->target_sys >= 0 && ex->sys_root[nx->target_sys] == fm->root) ||
+                       (nx->target_sys < 0 && root && nx->unit && strcmp(nx->unit, root->category) == 0);
+        }
+        if (mine && nq < DS_MAX_DISTRIB)
+            qtys[nq++] = (int64_t)it->num;
+    }
+    if (nq < 2 || (ny && ny != nq))
+        return 0;
+    for (int i = ny; i < nq; i++)
+        years[i] = 0;
+    return nq;
+}
+
 /* "the second executive contract under the 2022 framework", "under the
  * framework agreement concluded last month": a framework named only as the
  * parent of the news, with no count, month or day of its own, says nothing
@@ -1838,6 +1885,10 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
             ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c) ||
             names_the_news(ex, c))
             continue;
+        int64_t dq[DS_MAX_DISTRIB];
+        int dy[DS_MAX_DISTRIB], db;
+        if (want == DS_STAGE_EXECUTIVE && distributive(ex, c, fm, dq, dy, &db))
+            continue; /* several deals: see distribute() */
         /* "Estonia and Finland, which jointly bought K9 howitzers in 2017 and
          * 2018": a recall naming several of the news's buyers cannot be given
          * to one of them */
@@ -2059,7 +2110,8 @@ static int coordinated_recall(const ds_extractor *ex, size_t ci0, size_t k)
         return -1;
     int exec = 0;
     for (size_t j = ci0; j < k; j++) {
-        if (it[j].type == IT_CUE && (it[j].cue == CUE_FRAMEWORK || (it[j].cue == CUE_CLAUSE && lexicon[it[j].idx].val == CLAUSE_FRAMEWORK)))
+        if (it[j].type == IT_CUE &&
+            (it[j].cue == CUE_FRAMEWORK || (it[j].cue == CUE_CLAUSE && lexicon[it[j].idx].val == CLAUSE_FRAMEWORK)))
             return -1;
         exec |= it[j].type == IT_CUE && (it[j].cue == CUE_EXECUTIVE || it[j].cue == CUE_FIRST);
     }
@@ -2096,6 +2148,87 @@ static int aside(const ds_extractor *ex, size_t first, size_t end, size_t k)
             ex->sys_root[it[j].idx] == own)
             return 0;
     return 1;
+}
+
+/* The primaries of context mention m's family follow the earlier deal m. */
+static void relate_primaries(ds_extractor *ex, size_t nprim, const ds_mention *m)
+{
+    for (size_t p = 0; p < nprim; p++) {
+        ds_mention *pm = &ex->out[p];
+        if (strcmp(pm->family, m->family) != 0 || pm->nrels >= DS_MAX_RELS)
+            continue;
+        if (m->stage != DS_STAGE_FRAMEWORK && pm->batch && m->batch > pm->batch)
+            continue; /* a later batch recalled in delivery news of an earlier one */
+        ds_relation rel = m->stage == DS_STAGE_FRAMEWORK ? DS_REL_EXECUTES_FRAMEWORK : DS_REL_NEXT_BATCH;
+        int merged = 0;
+        for (int r = 0; r < pm->nrels; r++)
+            if (pm->rels[r].relation == rel && !pm->rels[r].year) {
+                pm->rels[r].year = m->signing_year;
+                pm->rels[r].quantity = m->quantity;
+                if (m->batch)
+                    pm->rels[r].batch = m->batch;
+                merged = 1;
+            }
+        if (!merged)
+            pm->rels[pm->nrels++] = (ds_relhint){rel, "", m->signing_year, m->quantity, m->batch};
+    }
+}
+
+/* Gives context mention m its block key and id. */
+static void name_context(const ds_article *a, ds_mention *m, int *ordinal)
+{
+    ds_mention_block_key(m);
+    char idbuf[256];
+    int n = snprintf(idbuf, sizeof idbuf, "%s|c|%s|%d", a->id ? a->id : "", m->family, (*ordinal)++);
+    ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
+}
+
+/* One context mention per contract of each list of earlier executive
+ * contracts of family fm (distributive). Returns 0, or -2 when out of
+ * memory. */
+static int distribute(ds_extractor *ex, const ds_article *a, const fam *fm, size_t nprim, int *ordinal)
+{
+    const ds_system *root = fam_root(ex, fm);
+    if (!root)
+        return 0;
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        int64_t qtys[DS_MAX_DISTRIB];
+        int years[DS_MAX_DISTRIB], first_batch, n;
+        if (!c->context || context_stage(c) != DS_STAGE_EXECUTIVE || !(c->cues & context_deal_cues) ||
+            !context_family(ex, ci, fm) || !(n = distributive(ex, c, fm, qtys, years, &first_batch)))
+            continue;
+        /* the buyer: the news's of this family, else the news's */
+        const char *buyer = NULL;
+        for (size_t p = 0; p < nprim; p++)
+            if (strcmp(ex->out[p].family, fm->family) == 0 && ex->out[p].buyer[0])
+                buyer = ex->out[p].buyer;
+        if (!buyer && nprim)
+            buyer = ex->out[0].buyer;
+        if (!buyer || !buyer[0])
+            continue;
+        char buyer_iso[sizeof ex->out[0].buyer];
+        ds_strlcpy(buyer_iso, buyer, sizeof buyer_iso);
+        for (int j = 0; j < n; j++) {
+            ds_mention *m;
+            if (push_mention(ex, &m))
+                return -2;
+            m->role = DS_ROLE_CONTEXT;
+            ds_strlcpy(m->family, fm->family, sizeof m->family);
+            ds_strlcpy(m->system, root->id, sizeof m->system);
+            ds_strlcpy(m->seller, root->origin, sizeof m->seller);
+            ds_strlcpy(m->buyer, buyer_iso, sizeof m->buyer);
+            m->stage = DS_STAGE_EXECUTIVE;
+            m->status = DS_STATUS_SIGNED;
+            m->quantity = qtys[j];
+            m->signing_year = years[j];
+            m->batch = first_batch ? first_batch + j : 0;
+            set_evidence(ex, m, "stage", c);
+            relate_primaries(ex, nprim, m);
+            name_context(a, m, ordinal);
+        }
+    }
+    return 0;
 }
 
 /* ---- driver ---------------------------------------------------------------- */
@@ -2252,9 +2385,11 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
             const item *it = &ex->items[k];
             int fi = -1;
-            if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+            /* a system only describing another ("the Homar-K framework") is not
+             * news, but earlier deals of it may be recalled by count alone */
+            if ((it->type == IT_ENT || it->type == IT_MOD) && it->ent_kind == DS_ENT_SYSTEM)
                 fi = fam_index(ex, fams, &nfams, NULL, ex->sys_root[it->idx]);
-            if (fi < 0 || c->context)
+            if (fi < 0 || c->context || it->type == IT_MOD)
                 continue;
             /* reported as news: a deal clause names it, or its sentence has one
              * ("Poland has committed to buying 32 F-35A, after the minister signed
@@ -2353,38 +2488,17 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             return -2;
         int got = build_context(ex, &fams[i], want, nprim ? &ex->out[0] : NULL, pubday,
                                 delivering && want == DS_STAGE_EXECUTIVE ? delivered_batch : 0, m);
-        if (!got || !m->buyer[0]) {
+        if (got && m->buyer[0]) {
+            relate_primaries(ex, nprim, m);
+            if (got == 2)
+                ex->nout--; /* a bare framework: the relation above, no mention */
+            else
+                name_context(a, m, &ordinal);
+        } else {
             ex->nout--;
-            continue;
         }
-        /* the primary of the same family follows this earlier deal */
-        for (size_t p = 0; p < nprim; p++) {
-            ds_mention *pm = &ex->out[p];
-            if (strcmp(pm->family, m->family) != 0 || pm->nrels >= DS_MAX_RELS)
-                continue;
-            if (m->stage != DS_STAGE_FRAMEWORK && pm->batch && m->batch > pm->batch)
-                continue; /* a later batch recalled in delivery news of an earlier one */
-            ds_relation rel = m->stage == DS_STAGE_FRAMEWORK ? DS_REL_EXECUTES_FRAMEWORK : DS_REL_NEXT_BATCH;
-            int merged = 0;
-            for (int r = 0; r < pm->nrels; r++)
-                if (pm->rels[r].relation == rel && !pm->rels[r].year) {
-                    pm->rels[r].year = m->signing_year;
-                    pm->rels[r].quantity = m->quantity;
-                    if (m->batch)
-                        pm->rels[r].batch = m->batch;
-                    merged = 1;
-                }
-            if (!merged)
-                pm->rels[pm->nrels++] = (ds_relhint){rel, "", m->signing_year, m->quantity, m->batch};
-        }
-        if (got == 2) {
-            ex->nout--; /* a bare framework: the relation above, no mention */
-            continue;
-        }
-        ds_mention_block_key(m);
-        char idbuf[256];
-        int n = snprintf(idbuf, sizeof idbuf, "%s|c|%s|%d", a->id ? a->id : "", m->family, ordinal++);
-        ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
+        if (want == DS_STAGE_EXECUTIVE && !delivering && distribute(ex, a, &fams[i], nprim, &ordinal))
+            return -2;
     }
     uint64_t sh = ds_simhash(ex->fold, (size_t)len);
     for (size_t i = 0; i < ex->nout; i++) {

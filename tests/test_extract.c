@@ -629,6 +629,31 @@ static void test_plural_first_numbers_all(void **state)
     assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K9")->batch, 1);
 }
 
+/* "The first two executive contracts, signed in 2022 and 2024, covered 218
+ * and 72 launchers respectively": two earlier contracts, each with its count,
+ * year and batch, of the system the framework names. */
+static void test_respectively_lists_deals(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Poland orders 10,000 CGR-080 rockets\n\nPoland signed a third executive contract under the "
+                "Homar-K framework agreement on Monday, ordering 10,000 CGR-080 rockets. The first two "
+                "executive contracts, signed in 2022 and 2024, covered 218 and 72 launchers respectively.",
+                "2025-12-30", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "CGR-080");
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_CONTEXT || strcmp(ms[i].family, "K239") != 0)
+            continue;
+        assert_int_equal(ms[i].stage, DS_STAGE_EXECUTIVE);
+        assert_int_equal(ms[i].quantity, seen == 0 ? 218 : 72);
+        assert_int_equal(ms[i].signing_year, seen == 0 ? 2022 : 2024);
+        assert_int_equal(ms[i].batch, seen + 1);
+        seen++;
+    }
+    assert_int_equal(seen, 2);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -718,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_aside_side_event),
         cmocka_unit_test(test_context_evidence),
         cmocka_unit_test(test_plural_first_numbers_all),
+        cmocka_unit_test(test_respectively_lists_deals),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
