@@ -75,9 +75,10 @@ struct ds_resolver {
     const ds_canon **all; /* ds_resolver_deals scratch */
     block **cachedb;      /* blocks whose deals are cached */
     size_t ncachedb, capcachedb;
-    ds_deal_rev *revout;  /* ds_resolver_block_state scratch */
-    ds_mention *msout;    /* ds_resolver_block_state scratch */
+    ds_deal_rev *revout;  /* ds_resolver_block_state scratch, kept between calls */
+    ds_mention *msout;
     const ds_mention **msptr;
+    size_t mscap, revcap;
     int cross_block;      /* links may name deals of other blocks */
     ds_buf pack;          /* pack_mention scratch */
     /* seen-article fingerprints (see fp_*) */
@@ -2488,6 +2489,33 @@ static void clear_block_state(ds_resolver *rs)
     rs->msout = NULL;
     rs->msptr = NULL;
     rs->revout = NULL;
+    rs->mscap = rs->revcap = 0;
+}
+
+/* Grows the block-state scratch to hold nms mentions and nrevs revisions:
+ * it is reused, since every changelog record of a batch asks for it. */
+static int block_state_room(ds_resolver *rs, size_t nms, size_t nrevs)
+{
+    if (nms > rs->mscap) {
+        size_t cap = nms < 8 ? 8 : nms + nms / 2;
+        ds_mention *m = realloc(rs->msout, cap * sizeof *m);
+        if (m)
+            rs->msout = m;
+        const ds_mention **p = m ? realloc(rs->msptr, cap * sizeof *p) : NULL;
+        if (!m || !p)
+            return -1;
+        rs->msptr = p;
+        rs->mscap = cap;
+    }
+    if (nrevs > rs->revcap) {
+        size_t cap = nrevs < 8 ? 8 : nrevs + nrevs / 2;
+        ds_deal_rev *r = realloc(rs->revout, cap * sizeof *r);
+        if (!r)
+            return -1;
+        rs->revout = r;
+        rs->revcap = cap;
+    }
+    return 0;
 }
 
 void ds_resolver_destroy(ds_resolver *rs)
@@ -2515,7 +2543,6 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     changes->items = NULL;
     changes->n = 0;
     clear_scratch(rs);
-    clear_block_state(rs);
     cache_drop(rs);
     if (!m->mention_id[0] || !m->block_key[0])
         return -2;
@@ -2754,23 +2781,13 @@ int ds_resolver_block_state(ds_resolver *rs, const char *block_key, const ds_men
     *nms = *nrevs = 0;
     if (!b)
         return -1;
-    clear_block_state(rs);
-    if (b->nms) {
-        rs->msout = malloc(b->nms * sizeof *rs->msout);
-        rs->msptr = malloc(b->nms * sizeof *rs->msptr);
-        if (!rs->msout || !rs->msptr) {
-            clear_block_state(rs);
-            return -2;
-        }
-        for (size_t i = 0; i < b->nms; i++) {
-            unpack_mention(b->ms[i], b->key, &rs->msout[i]);
-            rs->msptr[i] = &rs->msout[i];
-        }
+    if (block_state_room(rs, b->nms, b->nrevs))
+        return -2;
+    for (size_t i = 0; i < b->nms; i++) {
+        unpack_mention(b->ms[i], b->key, &rs->msout[i]);
+        rs->msptr[i] = &rs->msout[i];
     }
     if (b->nrevs) {
-        rs->revout = malloc(b->nrevs * sizeof *rs->revout);
-        if (!rs->revout)
-            return -2;
         for (size_t i = 0; i < b->nrevs; i++) {
             memcpy(rs->revout[i].deal_id, b->revs[i].id, sizeof rs->revout[i].deal_id);
             rs->revout[i].revision = b->revs[i].revision;
@@ -2831,7 +2848,6 @@ int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention
         nr[i].unknown = 1;
     }
     qsort(nr, nrevs, sizeof *nr, rev_cmp);
-    clear_block_state(rs); /* may hold this block's mentions */
     cache_release(rs, b);
     free(b->refd);
     b->refd = NULL;
@@ -2874,7 +2890,6 @@ int ds_resolver_restore_finish(ds_resolver *rs, ds_changes *changes)
     changes->items = NULL;
     changes->n = 0;
     clear_scratch(rs);
-    clear_block_state(rs);
     size_t n = 0;
     for (size_t i = 0; i < rs->tabcap; i++)
         n += rs->tab[i] && rs->tab[i]->restored;
