@@ -80,6 +80,21 @@ static void put_count(wr *w, int n)
         put_long(w, n);
 }
 
+/* Every field of the Value record, at most this many bytes: two decimals of
+ * 9, a currency and covers at their capacity with their lengths, branches. */
+#define VALUE_MAX (2 * 9 + sizeof(((ds_value *)0)->currency) + sizeof(((ds_value *)0)->covers) + 32)
+
+static void put_value_record(wr *x, const ds_value *v)
+{
+    put_decimal(x, v->amount);
+    PUT_STR(x, v->currency);
+    put_long(x, v->usd >= 0 ? 1 : 0);
+    if (v->usd >= 0)
+        put_decimal(x, v->usd);
+    PUT_OPT_STR(x, v->covers);
+    *x->p++ = v->combined ? 1 : 0;
+}
+
 static int clamp(int n, int max) { return n < 0 ? 0 : n > max ? max : n; }
 
 /* The largest body m can have: every string at its capacity, every varint
@@ -130,15 +145,8 @@ int ds_mention_write(const ds_mention *m, ds_buf *out)
     }
     put_long(x, 0);
     put_long(x, m->value.set ? 1 : 0);
-    if (m->value.set) {
-        put_decimal(x, m->value.amount);
-        PUT_STR(x, m->value.currency);
-        put_long(x, m->value.usd >= 0 ? 1 : 0);
-        if (m->value.usd >= 0)
-            put_decimal(x, m->value.usd);
-        PUT_OPT_STR(x, m->value.covers);
-        *x->p++ = m->value.combined ? 1 : 0;
-    }
+    if (m->value.set)
+        put_value_record(x, &m->value);
     put_long(x, m->stage);
     put_long(x, m->status);
     put_opt_long(x, m->batch, m->batch > 0);
@@ -190,6 +198,31 @@ int ds_avro_put_string(ds_buf *out, const char *s)
 {
     size_t n = strlen(s);
     return ds_avro_put_long(out, (int64_t)n) || ds_buf_append(out, s, n) ? -1 : 0;
+}
+
+int ds_avro_put_opt_string(ds_buf *out, const char *s)
+{
+    if (!s || !s[0])
+        return ds_avro_put_long(out, 0);
+    return ds_avro_put_long(out, 1) || ds_avro_put_string(out, s) ? -1 : 0;
+}
+
+int ds_avro_put_opt_long(ds_buf *out, int64_t v, int present)
+{
+    if (!present)
+        return ds_avro_put_long(out, 0);
+    return ds_avro_put_long(out, 1) || ds_avro_put_long(out, v) ? -1 : 0;
+}
+
+int ds_avro_put_value_record(ds_buf *out, const ds_value *v)
+{
+    if (ds_buf_reserve(out, VALUE_MAX))
+        return -1;
+    wr w = {(unsigned char *)out->data + out->len, NULL};
+    put_value_record(&w, v);
+    out->len = (size_t)((char *)w.p - out->data);
+    out->data[out->len] = '\0';
+    return 0;
 }
 
 /* ---- reading ---------------------------------------------------------- */

@@ -27,5 +27,11 @@ int ds_mention_read(const void *data, size_t len, ds_mention *m, char *err, size
  * string as its length and bytes. Return 0 or -1 (out of memory). */
 int ds_avro_put_long(ds_buf *out, int64_t v);
 int ds_avro_put_string(ds_buf *out, const char *s);
+/* ["null", "string"]: null for NULL or "". */
+int ds_avro_put_opt_string(ds_buf *out, const char *s);
+/* ["null", "long"] (or int): null unless present. */
+int ds_avro_put_opt_long(ds_buf *out, int64_t v, int present);
+/* The fields of a Value record (not the union around it). */
+int ds_avro_put_value_record(ds_buf *out, const ds_value *v);
 
 #endif

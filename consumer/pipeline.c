@@ -48,8 +48,7 @@ int ds_pipeline_init_catalog(ds_pipeline *pl, ds_catalog *cat, char *err, size_t
     }
     if (ds_codec_value_new(pl->codec, DS_SCHEMA_ARTICLE, &pl->article) ||
         ds_codec_value_new(pl->codec, DS_SCHEMA_DEAL_EVENT, &pl->deal) ||
-        ds_codec_value_new(pl->codec, DS_SCHEMA_MENTION, &pl->mention) ||
-        ds_codec_value_new(pl->codec, DS_SCHEMA_CANONICAL, &pl->canon)) {
+        ds_codec_value_new(pl->codec, DS_SCHEMA_MENTION, &pl->mention)) {
         snprintf(err, errlen, "out of memory");
         goto err;
     }
@@ -67,8 +66,6 @@ void ds_pipeline_fini(ds_pipeline *pl)
         avro_value_decref(&pl->deal);
     if (pl->mention.self)
         avro_value_decref(&pl->mention);
-    if (pl->canon.self)
-        avro_value_decref(&pl->canon);
     ds_resolver_destroy(pl->rs);
     ds_extractor_destroy(pl->ex);
     ds_codec_destroy(pl->codec);
@@ -332,22 +329,12 @@ int ds_pipeline_mentions(ds_pipeline *pl, const ds_input *in, const ds_mention *
     return 1;
 }
 
-/* The single-object header of this version's DealMention schema. */
-static void mention_header(ds_pipeline *pl, unsigned char hdr[10])
-{
-    uint64_t fp = ds_codec_fingerprint(pl->codec, DS_SCHEMA_MENTION);
-    hdr[0] = 0xc3;
-    hdr[1] = 0x01;
-    for (int i = 0; i < 8; i++)
-        hdr[2 + i] = (unsigned char)(fp >> (8 * i));
-}
-
 int ds_pipeline_encode_mention(ds_pipeline *pl, const ds_mention *m, ds_buf *out)
 {
-    unsigned char hdr[10];
-    mention_header(pl, hdr);
-    size_t len = out->len;
-    if (ds_buf_append(out, hdr, sizeof hdr) || ds_mention_write(m, out)) {
+    unsigned char hdr[DS_FRAME_HEADER_MAX];
+    size_t hlen, len = out->len;
+    if (ds_codec_frame_header(pl->codec, DS_SCHEMA_MENTION, DS_FRAME_SINGLE_OBJECT, hdr, &hlen) ||
+        ds_buf_append(out, hdr, hlen) || ds_mention_write(m, out)) {
         out->len = len;
         return -1;
     }
@@ -356,11 +343,11 @@ int ds_pipeline_encode_mention(ds_pipeline *pl, const ds_mention *m, ds_buf *out
 
 int ds_pipeline_decode_mention(ds_pipeline *pl, const void *data, size_t len, ds_mention *m, ds_fail *fail)
 {
-    unsigned char hdr[10];
-    mention_header(pl, hdr);
+    unsigned char hdr[DS_FRAME_HEADER_MAX];
+    size_t hlen;
     /* this version's schema: read directly */
-    if (len >= sizeof hdr && memcmp(data, hdr, sizeof hdr) == 0 &&
-        ds_mention_read((const char *)data + sizeof hdr, len - sizeof hdr, m, NULL, 0) == 0)
+    if (ds_codec_frame_header(pl->codec, DS_SCHEMA_MENTION, DS_FRAME_SINGLE_OBJECT, hdr, &hlen) == 0 &&
+        len >= hlen && memcmp(data, hdr, hlen) == 0 && ds_mention_read((const char *)data + hlen, len - hlen, m, NULL, 0) == 0)
         return 0;
     /* another writer schema, or bytes the direct reader refuses: the generic
      * decoder resolves the one and words the error of the other */
@@ -407,11 +394,14 @@ int ds_pipeline_emit_changes(ds_pipeline *pl, const ds_changes *changes, ds_emit
     ds_buf out;
     ds_buf_init(&out);
     for (size_t i = 0; i < ch.n; i++) {
-        avro_value_reset(&pl->canon);
+        unsigned char hdr[DS_FRAME_HEADER_MAX];
+        size_t hlen;
         ds_buf_reset(&out);
-        if (ds_canon_to_avro(ch.items[i], &pl->canon) ||
-            ds_codec_encode(pl->codec, DS_SCHEMA_CANONICAL, &pl->canon, pl->canon_framing, &out)) {
-            fail_set(fail, "encode", "encode-failed", "deal %s: %s", ch.items[i]->deal_id, avro_strerror());
+        if (ds_codec_frame_header(pl->codec, DS_SCHEMA_CANONICAL, pl->canon_framing, hdr, &hlen) ||
+            ds_buf_append(&out, hdr, hlen) || ds_canon_write(ch.items[i], &out)) {
+            fail_set(fail, "encode", "encode-failed",
+                     "deal %s: cannot be encoded (out of memory, or no registry id for the canonical schema)",
+                     ch.items[i]->deal_id);
             ds_buf_free(&out);
             return -1;
         }

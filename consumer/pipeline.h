@@ -47,7 +47,6 @@ typedef struct ds_pipeline {
     avro_value_t article;   /* reused decode targets and encode sources */
     avro_value_t deal;
     avro_value_t mention;
-    avro_value_t canon;
     ds_mention norm;        /* the mention of a deal event */
     ds_framing canon_framing; /* of the canonical records: single-object, or Confluent with a registry */
     size_t max_body;

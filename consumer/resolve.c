@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "codec.h"
+#include "mention_bin.h"
 #include "util.h"
 
 const char *const ds_via_names[DS_VIA__COUNT] = {"state", "context", "reference"};
@@ -2689,6 +2690,99 @@ static int set_int(avro_value_t *rec, const char *field, int32_t v)
 }
 
 /* A plain (non-union) Value record. */
+
+/* Array blocks as avro-c writes them: the count of a non-empty array, its
+ * items, then 0. */
+#define PUT_COUNT(out, n) ((n) ? ds_avro_put_long(out, (int64_t)(n)) : 0)
+
+int ds_canon_write(const ds_canon *c, ds_buf *out)
+{
+    size_t len = out->len;
+    int e = ds_avro_put_string(out, c->deal_id);
+    e |= ds_avro_put_long(out, c->revision);
+    e |= ds_avro_put_opt_string(out, c->retired_into);
+    e |= ds_avro_put_string(out, c->block_key);
+    e |= ds_avro_put_opt_string(out, c->buyer);
+    e |= ds_avro_put_opt_string(out, c->seller);
+    e |= PUT_COUNT(out, c->nsuppliers);
+    for (size_t i = 0; i < c->nsuppliers; i++) {
+        e |= ds_avro_put_string(out, c->suppliers[i].company);
+        e |= ds_avro_put_long(out, c->suppliers[i].role);
+    }
+    e |= ds_avro_put_long(out, 0);
+    e |= ds_avro_put_opt_string(out, c->system);
+    e |= ds_avro_put_opt_string(out, c->family);
+    e |= ds_avro_put_opt_long(out, c->quantity, c->quantity >= 0);
+    const ds_canon_item *items[2] = {c->variants, c->extras};
+    size_t nitems[2] = {c->nvariants, c->nextras};
+    for (int k = 0; k < 2; k++) {
+        e |= PUT_COUNT(out, nitems[k]);
+        for (size_t i = 0; i < nitems[k]; i++) {
+            e |= ds_avro_put_string(out, items[k][i].name);
+            e |= ds_avro_put_long(out, items[k][i].quantity);
+        }
+        e |= ds_avro_put_long(out, 0);
+    }
+    e |= ds_avro_put_long(out, c->value.set ? 1 : 0);
+    if (c->value.set)
+        e |= ds_avro_put_value_record(out, &c->value);
+    e |= ds_avro_put_opt_string(out, c->value_basis);
+    e |= PUT_COUNT(out, c->nclaims);
+    for (size_t i = 0; i < c->nclaims; i++) {
+        e |= ds_avro_put_value_record(out, &c->claims[i].value);
+        e |= PUT_COUNT(out, c->claims[i].nsources);
+        for (size_t j = 0; j < c->claims[i].nsources; j++)
+            e |= ds_avro_put_string(out, c->claims[i].sources[j]);
+        e |= ds_avro_put_long(out, 0);
+    }
+    e |= ds_avro_put_long(out, 0);
+    e |= ds_avro_put_long(out, c->stage);
+    e |= ds_avro_put_long(out, c->status);
+    e |= ds_avro_put_opt_long(out, c->batch, c->batch > 0);
+    e |= ds_avro_put_opt_long(out, c->signing_date, c->signing_date != DS_NO_DATE);
+    e |= ds_avro_put_opt_long(out, c->signing_year, c->signing_year > 0);
+    e |= ds_avro_put_opt_long(out, c->announce_date, c->announce_date != DS_NO_DATE);
+    e |= PUT_COUNT(out, c->ndelivery_years);
+    for (size_t i = 0; i < c->ndelivery_years; i++)
+        e |= ds_avro_put_long(out, c->delivery_years[i]);
+    e |= ds_avro_put_long(out, 0);
+    e |= ds_avro_put_opt_string(out, c->place);
+    e |= PUT_COUNT(out, c->nsources);
+    for (size_t i = 0; i < c->nsources; i++) {
+        const ds_canon_source *src = &c->sources[i];
+        e |= ds_avro_put_string(out, src->id);
+        e |= ds_avro_put_long(out, src->kind);
+        e |= ds_avro_put_opt_string(out, src->outlet);
+        e |= ds_avro_put_opt_long(out, src->published, src->published != DS_NO_TIME);
+        e |= ds_avro_put_long(out, src->status);
+        e |= ds_avro_put_opt_string(out, src->duplicate_of);
+    }
+    e |= ds_avro_put_long(out, 0);
+    e |= PUT_COUNT(out, c->nlinks);
+    for (size_t i = 0; i < c->nlinks; i++) {
+        const ds_canon_link *l = &c->links[i];
+        e |= ds_avro_put_long(out, l->relation);
+        e |= ds_avro_put_string(out, l->target);
+        e |= ds_avro_put_opt_string(out, l->target_ref);
+        e |= ds_avro_put_long(out, l->via);
+    }
+    e |= ds_avro_put_long(out, 0);
+    e |= PUT_COUNT(out, c->nevidence);
+    for (size_t i = 0; i < c->nevidence; i++) {
+        const ds_canon_evidence *ev = &c->evidence[i];
+        e |= ds_avro_put_string(out, ev->field);
+        e |= ds_avro_put_string(out, ev->source);
+        e |= ds_avro_put_long(out, ev->start);
+        e |= ds_avro_put_long(out, ev->end);
+    }
+    e |= ds_avro_put_long(out, 0);
+    e |= ds_avro_put_long(out, c->updated);
+    if (e) {
+        out->len = len;
+        return -1;
+    }
+    return 0;
+}
 
 int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
 {

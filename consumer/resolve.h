@@ -94,6 +94,7 @@
 
 #include <avro.h>
 
+#include "buf.h"
 #include "catalog.h"
 #include "mention.h"
 
@@ -214,6 +215,12 @@ int ds_resolver_note_article(ds_resolver *rs, const char *source_id, uint64_t te
 
 /* Fills val, a CanonicalDeal record (reset by the caller or fresh from
  * ds_codec_value_new), from c. Returns 0 or -1 on an avro error. */
+/* Appends the Avro binary body of c (CanonicalDeal, no framing) to out,
+ * written directly: the bytes ds_canon_to_avro() and ds_codec_encode()
+ * would write. Returns 0 or -1 (out of memory; out unaltered). */
+int ds_canon_write(const ds_canon *c, ds_buf *out);
+/* The same record as an avro-c generic value of DS_SCHEMA_CANONICAL: the
+ * reference ds_canon_write() is tested against. Returns 0 or -1. */
 int ds_canon_to_avro(const ds_canon *c, avro_value_t *val);
 
 /* Sets *out to the live deals of every block, sorted by deal id; returns

@@ -25,12 +25,10 @@ int ds_state_encode(ds_codec *codec, ds_resolver *rs, const char *block_key, con
     const ds_deal_rev *revs;
     size_t nms, nrevs;
     TRY(ds_resolver_block_state(rs, block_key, &ms, &nms, &revs, &nrevs));
-    uint64_t fp = ds_codec_fingerprint(codec, DS_SCHEMA_STATE);
-    unsigned char hdr[10] = {0xc3, 0x01};
-    for (int i = 0; i < 8; i++)
-        hdr[2 + i] = (unsigned char)(fp >> (8 * i));
-    size_t len = out->len;
-    int e = ds_buf_append(out, hdr, sizeof hdr);
+    unsigned char hdr[DS_FRAME_HEADER_MAX];
+    size_t hlen, len = out->len;
+    int e = ds_codec_frame_header(codec, DS_SCHEMA_STATE, DS_FRAME_SINGLE_OBJECT, hdr, &hlen) ||
+            ds_buf_append(out, hdr, hlen);
     e |= ds_avro_put_string(out, block_key);
     e |= ds_avro_put_string(out, input_topic);
     e |= ds_avro_put_long(out, input_partition);

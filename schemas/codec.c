@@ -380,29 +380,39 @@ err:
 
 /* ---- encoding ------------------------------------------------------------- */
 
-int ds_codec_encode(ds_codec *codec, ds_schema_id id, avro_value_t *val, ds_framing framing,
-                    ds_buf *out)
+int ds_codec_frame_header(ds_codec *codec, ds_schema_id id, ds_framing framing,
+                          unsigned char hdr[DS_FRAME_HEADER_MAX], size_t *hlen)
 {
-    if (!valid_id(id) || avro_value_get_schema(val) != codec->r[id].schema)
+    if (!valid_id(id))
         return DS_CODEC_EINVAL;
     const ds__reader *r = &codec->r[id];
-    unsigned char hdr[10];
-    size_t hlen, size;
     if (framing == DS_FRAME_SINGLE_OBJECT) {
         hdr[0] = 0xc3;
         hdr[1] = 0x01;
         for (int i = 0; i < 8; i++)
             hdr[2 + i] = (unsigned char)(r->fp >> (8 * i));
-        hlen = 10;
+        *hlen = 10;
     } else if (framing == DS_FRAME_CONFLUENT && r->cid >= 0) {
         uint32_t cid = (uint32_t)r->cid;
         hdr[0] = 0x00;
         for (int i = 0; i < 4; i++)
             hdr[1 + i] = (unsigned char)(cid >> (24 - 8 * i));
-        hlen = 5;
+        *hlen = 5;
     } else {
         return DS_CODEC_EINVAL;
     }
+    return 0;
+}
+
+int ds_codec_encode(ds_codec *codec, ds_schema_id id, avro_value_t *val, ds_framing framing,
+                    ds_buf *out)
+{
+    if (!valid_id(id) || avro_value_get_schema(val) != codec->r[id].schema)
+        return DS_CODEC_EINVAL;
+    unsigned char hdr[DS_FRAME_HEADER_MAX];
+    size_t hlen, size;
+    if (ds_codec_frame_header(codec, id, framing, hdr, &hlen))
+        return DS_CODEC_EINVAL;
     /* One pass: write into the room the buffer has (at least 256 bytes),
      * and only when that is too small (avro-c's memory writer fails with
      * ENOSPC) size the value and write again. avro_value_sizeof walks the

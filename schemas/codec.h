@@ -114,6 +114,14 @@ int ds_codec_add_writer(ds_codec *codec, ds_schema_id reader, const char *writer
  * DS_CODEC_ENOMEM. */
 int ds_codec_value_new(ds_codec *codec, ds_schema_id id, avro_value_t *out);
 
+/* The framing header of the reader schema of id: single-object (C3 01 and
+ * the fingerprint) or Confluent (0 and the registry id; needs
+ * ds_codec_set_confluent_id() first). For bodies written without avro-c.
+ * Returns 0 (hdr holds *hlen bytes) or DS_CODEC_EINVAL. */
+#define DS_FRAME_HEADER_MAX 10
+int ds_codec_frame_header(ds_codec *codec, ds_schema_id id, ds_framing framing,
+                          unsigned char hdr[DS_FRAME_HEADER_MAX], size_t *hlen);
+
 /* Appends the framed encoding of val, a value of the reader schema of id,
  * to out. DS_FRAME_CONFLUENT needs ds_codec_set_confluent_id() first.
  * Returns 0, DS_CODEC_EINVAL (wrong schema or no Confluent id),

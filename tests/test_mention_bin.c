@@ -16,6 +16,7 @@
 #include "codec.h"
 #include "extract.h"
 #include "mention_bin.h"
+#include "resolve.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -320,6 +321,51 @@ static void test_sized_blocks(void **state)
     ds_buf_free(&d);
 }
 
+/* Every deal the resolver makes of the corpus (and a reference table's
+ * links, claims, retired ids): the direct CanonicalDeal body is the generic
+ * one, byte for byte. */
+static void test_canonical_same_bytes(void **state)
+{
+    (void)state;
+    ds_resolver *rs = ds_resolver_new(cat);
+    assert_non_null(rs);
+    for (size_t i = 0; i < nall; i++) {
+        ds_changes ch;
+        all[i].src.published = all[i].src.published == DS_NO_TIME ? DS_NO_TIME : all[i].src.published + (int64_t)i;
+        assert_true(ds_resolver_add(rs, &all[i], &ch) >= 0);
+    }
+    const ds_canon **deals;
+    size_t n = ds_resolver_deals(rs, &deals);
+    assert_true(n >= 30);
+    avro_value_t cval;
+    assert_int_equal(ds_codec_value_new(codec, DS_SCHEMA_CANONICAL, &cval), 0);
+    ds_buf g, d;
+    ds_buf_init(&g);
+    ds_buf_init(&d);
+    size_t links = 0, claims = 0, sources = 0;
+    for (size_t i = 0; i < n; i++) {
+        links += deals[i]->nlinks;
+        claims += deals[i]->nclaims;
+        sources += deals[i]->nsources;
+        assert_int_equal(avro_value_reset(&cval), 0);
+        assert_int_equal(ds_canon_to_avro(deals[i], &cval), 0);
+        ds_buf_reset(&g);
+        assert_int_equal(ds_codec_encode(codec, DS_SCHEMA_CANONICAL, &cval, DS_FRAME_SINGLE_OBJECT, &g), 0);
+        ds_buf_reset(&d);
+        assert_int_equal(ds_canon_write(deals[i], &d), 0);
+        if (g.len != d.len + 10 || memcmp(g.data + 10, d.data, d.len) != 0)
+            fail_msg("deal %s: %zu bytes direct, %zu generic", deals[i]->deal_id, d.len, g.len - 10);
+    }
+    print_message("%zu deals, %zu links, %zu value claims, %zu sources\n", n, links, claims, sources);
+    assert_true(links >= 5);
+    assert_true(claims >= n / 2);
+    assert_true(sources >= n);
+    ds_buf_free(&g);
+    ds_buf_free(&d);
+    avro_value_decref(&cval);
+    ds_resolver_destroy(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_extremes),
         cmocka_unit_test(test_hostile_bytes),
         cmocka_unit_test(test_sized_blocks),
+        cmocka_unit_test(test_canonical_same_bytes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
