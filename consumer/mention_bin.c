@@ -229,7 +229,8 @@ int ds_avro_put_value_record(ds_buf *out, const ds_value *v)
 
 typedef struct {
     const unsigned char *p, *end;
-    const char *failed; /* the field that stopped the read */
+    const char *failed;             /* the field that stopped the read */
+    const unsigned char *block_end; /* where a block with a byte size must end */
 } rd;
 
 /* Records the first field that failed; returns 0 for the callers' values. */
@@ -326,16 +327,23 @@ static int64_t get_decimal(rd *r, const char *field)
     return (int64_t)v;
 }
 
-/* The item count of an array's next block (0 at its end); a negative count
- * is followed by the block's size in bytes. */
+/* The item count of an array's next block (0 at its end). A negative count
+ * is followed by the block's size in bytes, which must match its items (as
+ * the generic decoder's validation checks). */
 static int64_t get_block(rd *r, const char *field)
 {
+    if (r->block_end && r->p != r->block_end)
+        return FAIL(r, field);
+    r->block_end = NULL;
     int64_t n = get_long(r, field);
     if (n < 0) {
         if (n == INT64_MIN)
             return FAIL(r, field);
         n = -n;
-        get_long(r, field);
+        int64_t size = get_long(r, field);
+        if (r->failed || size < 0 || size > r->end - r->p)
+            return FAIL(r, field);
+        r->block_end = r->p + size;
     }
     /* every item takes at least one byte */
     if (r->failed || n > r->end - r->p)
@@ -345,7 +353,7 @@ static int64_t get_block(rd *r, const char *field)
 
 int ds_mention_read(const void *data, size_t len, ds_mention *m, char *err, size_t errlen)
 {
-    rd rr = {data, (const unsigned char *)data + len, NULL};
+    rd rr = {data, (const unsigned char *)data + len, NULL, NULL};
     rd *r = &rr;
     int64_t n;
     ds_mention_init(m);

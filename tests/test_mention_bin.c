@@ -317,6 +317,10 @@ static void test_sized_blocks(void **state)
     assert_int_equal(back.nevidence, 2);
     assert_string_equal(back.evidence[1].field, "value");
     assert_int_equal(back.evidence[1].end, 20);
+    /* a block whose byte size does not match its items is refused */
+    b.data[d.len - tail + 1] = (char)(l0 * 2 + 2);
+    assert_int_equal(ds_mention_read(b.data, b.len, &back, err, sizeof err), -1);
+    assert_non_null(strstr(err, "DealMention.evidence:"));
     ds_buf_free(&b);
     ds_buf_free(&d);
 }
