@@ -227,11 +227,7 @@ int ds_avro_put_value_record(ds_buf *out, const ds_value *v)
 
 /* ---- reading ---------------------------------------------------------- */
 
-typedef struct {
-    const unsigned char *p, *end;
-    const char *failed;             /* the field that stopped the read */
-    const unsigned char *block_end; /* where a block with a byte size must end */
-} rd;
+typedef ds_avro_cursor rd;
 
 /* Records the first field that failed; returns 0 for the callers' values. */
 static int fail_at(rd *r, const char *field)
@@ -351,10 +347,8 @@ static int64_t get_block(rd *r, const char *field)
     return n;
 }
 
-int ds_mention_read(const void *data, size_t len, ds_mention *m, char *err, size_t errlen)
+void ds_mention_read_at(ds_avro_cursor *r, ds_mention *m)
 {
-    rd rr = {data, (const unsigned char *)data + len, NULL, NULL};
-    rd *r = &rr;
     int64_t n;
     ds_mention_init(m);
     GET_STR(r, "mention_id", m->mention_id);
@@ -436,13 +430,28 @@ int ds_mention_read(const void *data, size_t len, ds_mention *m, char *err, size
             e->start = get_int(r, "evidence.start");
             e->end = get_int(r, "evidence.end");
         }
+}
+
+int ds_avro_cursor_error(const ds_avro_cursor *r, const char *record, const void *data, char *err, size_t errlen)
+{
+    if (!r->failed)
+        return 0;
+    if (errlen)
+        snprintf(err, errlen, "%s.%s: cannot be read at byte %td of %td", record, r->failed,
+                 r->p - (const unsigned char *)data, r->end - (const unsigned char *)data);
+    return -1;
+}
+
+int ds_mention_read(const void *data, size_t len, ds_mention *m, char *err, size_t errlen)
+{
+    rd rr = {data, (const unsigned char *)data + len, NULL, NULL};
+    rd *r = &rr;
+    ds_mention_read_at(r, m);
     if (!r->failed && r->p != r->end)
         FAIL(r, "(end)");
-    if (r->failed) {
-        if (errlen)
-            snprintf(err, errlen, "DealMention.%s: cannot be read at byte %td of %zu", r->failed,
-                     r->p - (const unsigned char *)data, len);
-        return -1;
-    }
-    return 0;
+    return ds_avro_cursor_error(r, "DealMention", data, err, errlen);
 }
+
+int64_t ds_avro_get_long(ds_avro_cursor *r, const char *field) { return get_long(r, field); }
+void ds_avro_get_string(ds_avro_cursor *r, const char *field, char *dst, size_t cap) { get_str(r, field, dst, cap); }
+int64_t ds_avro_get_block(ds_avro_cursor *r, const char *field) { return get_block(r, field); }

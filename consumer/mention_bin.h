@@ -22,6 +22,28 @@ int ds_mention_write(const ds_mention *m, ds_buf *out);
  * capacity are read and dropped, as ds_mention_from_avro() does. */
 int ds_mention_read(const void *data, size_t len, ds_mention *m, char *err, size_t errlen);
 
+/* Reading records that embed mentions (StateRecord): a cursor over the bytes
+ * [p, end). Every read checks the bytes and, on the first failure, records
+ * the field and leaves the cursor failed; later reads do nothing useful, so
+ * callers check once at the end with ds_avro_cursor_error(). */
+typedef struct ds_avro_cursor {
+    const unsigned char *p, *end;
+    const char *failed;             /* the field that stopped the read */
+    const unsigned char *block_end; /* where an array block given with its byte size must end */
+} ds_avro_cursor;
+
+/* One DealMention at the cursor, as ds_mention_read() without the end check. */
+void ds_mention_read_at(ds_avro_cursor *c, ds_mention *m);
+int64_t ds_avro_get_long(ds_avro_cursor *c, const char *field);
+/* A string into dst (cap bytes with its NUL; longer is a failure, as is
+ * invalid UTF-8 or a NUL). */
+void ds_avro_get_string(ds_avro_cursor *c, const char *field, char *dst, size_t cap);
+/* An array's next block count, 0 at its end (see the Avro specification). */
+int64_t ds_avro_get_block(ds_avro_cursor *c, const char *field);
+/* 0 when the cursor has not failed; else -1 with "<record>.<field>: cannot be
+ * read at byte N of LEN" in err (data: the start of the bytes). */
+int ds_avro_cursor_error(const ds_avro_cursor *c, const char *record, const void *data, char *err, size_t errlen);
+
 /* Avro binary primitives for records built around mentions: a long (or
  * int, or enum index, or array block count) as a zigzag varint, and a
  * string as its length and bytes. Return 0 or -1 (out of memory). */

@@ -159,6 +159,99 @@ out:
     return rc;
 }
 
+/* ---- reading a record directly ----------------------------------------- */
+
+/* A StateRecord as the direct reader gives it; ms and revs grow as needed
+ * and are kept between records (state_rec_free releases them). */
+typedef struct state_rec {
+    char block_key[256];
+    char input_topic[256];
+    int64_t input_offset;
+    ds_mention *ms;
+    size_t nms, mscap;
+    ds_deal_rev *revs;
+    size_t nrevs, revcap;
+} state_rec;
+
+static void state_rec_free(state_rec *sr)
+{
+    free(sr->ms);
+    free(sr->revs);
+    memset(sr, 0, sizeof *sr);
+}
+
+/* Reads a StateRecord written with this version's schema (single-object
+ * framing with its fingerprint): header fields only when header_only, else
+ * the mentions and revisions too. Returns 0; 1 when the framing is another
+ * schema's (the generic decoder resolves it); -1 with err for bytes that do
+ * not read, or when out of memory. */
+static int state_read(ds_codec *codec, const void *data, size_t len, int header_only, state_rec *sr, char *err,
+                      size_t errlen)
+{
+    unsigned char hdr[DS_FRAME_HEADER_MAX];
+    size_t hlen;
+    if (ds_codec_frame_header(codec, DS_SCHEMA_STATE, DS_FRAME_SINGLE_OBJECT, hdr, &hlen) || len < hlen ||
+        memcmp(data, hdr, hlen) != 0)
+        return 1;
+    const unsigned char *body = (const unsigned char *)data + hlen;
+    ds_avro_cursor c = {body, body + (len - hlen), NULL, NULL};
+    ds_avro_get_string(&c, "block_key", sr->block_key, sizeof sr->block_key);
+    ds_avro_get_string(&c, "input_topic", sr->input_topic, sizeof sr->input_topic);
+    int64_t p = ds_avro_get_long(&c, "input_partition");
+    if (p < INT32_MIN || p > INT32_MAX)
+        c.failed = c.failed ? c.failed : "input_partition";
+    sr->input_offset = ds_avro_get_long(&c, "input_offset");
+    sr->nms = sr->nrevs = 0;
+    if (header_only)
+        return ds_avro_cursor_error(&c, "StateRecord", body, err, errlen);
+    int64_t n;
+    while (!c.failed && (n = ds_avro_get_block(&c, "mentions")) > 0)
+        for (int64_t i = 0; i < n && !c.failed; i++) {
+            if (sr->nms == sr->mscap) {
+                size_t cap = sr->mscap ? 2 * sr->mscap : 16;
+                ds_mention *m = realloc(sr->ms, cap * sizeof *m);
+                if (!m) {
+                    snprintf(err, errlen, "out of memory");
+                    return -1;
+                }
+                sr->ms = m;
+                sr->mscap = cap;
+            }
+            ds_mention_read_at(&c, &sr->ms[sr->nms++]);
+        }
+    while (!c.failed && (n = ds_avro_get_block(&c, "revisions")) > 0)
+        for (int64_t i = 0; i < n && !c.failed; i++) {
+            if (sr->nrevs == sr->revcap) {
+                size_t cap = sr->revcap ? 2 * sr->revcap : 16;
+                ds_deal_rev *r = realloc(sr->revs, cap * sizeof *r);
+                if (!r) {
+                    snprintf(err, errlen, "out of memory");
+                    return -1;
+                }
+                sr->revs = r;
+                sr->revcap = cap;
+            }
+            ds_deal_rev *r = &sr->revs[sr->nrevs++];
+            ds_avro_get_string(&c, "revisions.deal_id", r->deal_id, sizeof r->deal_id);
+            r->revision = ds_avro_get_long(&c, "revisions.revision");
+            r->content_hash = (uint64_t)ds_avro_get_long(&c, "revisions.content_hash");
+        }
+    if (!c.failed && c.p != c.end)
+        c.failed = "(end)";
+    return ds_avro_cursor_error(&c, "StateRecord", body, err, errlen);
+}
+
+/* Applies a record read by state_read, as ds_state_apply does a decoded one. */
+static int state_rec_apply(ds_resolver *rs, const state_rec *sr, char *err, size_t errlen)
+{
+    int r = ds_resolver_restore(rs, sr->block_key, sr->ms, sr->nms, sr->revs, sr->nrevs);
+    if (r == -2)
+        snprintf(err, errlen, "block %s: a mention without id or of another block", sr->block_key);
+    else if (r)
+        snprintf(err, errlen, "out of memory");
+    return r ? -1 : 0;
+}
+
 /* ---- restore ------------------------------------------------------------ */
 
 /* The records kept per block key while reading: the latest one below the
@@ -227,9 +320,9 @@ static int slot_cmp(const void *pa, const void *pb)
 }
 
 /* Reads the partition into t. Returns 0 or -1 with err set. */
-static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *sval, const char *topic,
-                          int32_t partition, int64_t committed, int timeout_ms, table *t, ds_restore_stats *st,
-                          char *err, size_t errlen)
+static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *sval, state_rec *peek,
+                          const char *topic, int32_t partition, int64_t committed, int timeout_ms, table *t,
+                          ds_restore_stats *st, char *err, size_t errlen)
 {
     int rc = -1;
     /* assign() needs a group id in librdkafka 2.0, though it joins no group
@@ -289,8 +382,15 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
         char derr[256];
         int64_t in_off = 0;
         const char *key;
-        if (ds_codec_decode(pl->codec, DS_SCHEMA_STATE, rkm->payload, rkm->len, sval, derr, sizeof derr) ||
-            get_long(sval, "input_offset", &in_off) || !(key = get_string(sval, "block_key"))) {
+        /* this version's records are read directly; another writer's, or
+         * bytes the direct reader refuses, go to the generic decoder, which
+         * resolves the one and words the error of the other */
+        int dr = state_read(pl->codec, rkm->payload, rkm->len, 1, peek, derr, sizeof derr);
+        if (dr == 0) {
+            in_off = peek->input_offset;
+            key = peek->block_key;
+        } else if (ds_codec_decode(pl->codec, DS_SCHEMA_STATE, rkm->payload, rkm->len, sval, derr, sizeof derr) ||
+                   get_long(sval, "input_offset", &in_off) || !(key = get_string(sval, "block_key"))) {
             /* a state record we cannot read: restoring without it would
              * silently lose the block, so stop */
             snprintf(err, errlen, "%s [%" PRId32 "] offset %" PRId64 ": unreadable state record: %s", topic,
@@ -338,7 +438,8 @@ int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, co
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rr = read_partition(conf, pl, &sval, topic, partition, committed, timeout_ms, &t, st, err, errlen);
+    state_rec sr = {0};
+    int rr = read_partition(conf, pl, &sval, &sr, topic, partition, committed, timeout_ms, &t, st, err, errlen);
     conf = NULL; /* consumed either way */
     if (rr)
         goto out;
@@ -357,12 +458,19 @@ int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, co
             fallback[nfallback++] = sl->key;
         char derr[256];
         size_t nms = 0;
-        if (ds_codec_decode(pl->codec, DS_SCHEMA_STATE, src->data, src->len, &sval, derr, sizeof derr)) {
-            snprintf(err, errlen, "%s [%" PRId32 "] block %s: %s", topic, partition, sl->key, derr);
-            goto out;
+        int dr = state_read(pl->codec, src->data, src->len, 0, &sr, derr, sizeof derr);
+        if (dr == 0) {
+            if (state_rec_apply(rs, &sr, err, errlen))
+                goto out;
+            nms = sr.nms;
+        } else {
+            if (ds_codec_decode(pl->codec, DS_SCHEMA_STATE, src->data, src->len, &sval, derr, sizeof derr)) {
+                snprintf(err, errlen, "%s [%" PRId32 "] block %s: %s", topic, partition, sl->key, derr);
+                goto out;
+            }
+            if (ds_state_apply(rs, &sval, &nms, err, errlen))
+                goto out;
         }
-        if (ds_state_apply(rs, &sval, &nms, err, errlen))
-            goto out;
         st->blocks++;
         st->mentions += nms;
     }
@@ -407,6 +515,7 @@ out:
         rd_kafka_conf_destroy(conf);
     free(fallback);
     table_free(&t);
+    state_rec_free(&sr);
     avro_value_decref(&sval);
     st->ms = ds_mono_ms() - t0;
     return rc;
