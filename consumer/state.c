@@ -180,6 +180,20 @@ static void state_rec_free(state_rec *sr)
     memset(sr, 0, sizeof *sr);
 }
 
+/* Doubles the capacity of the array *p of elements of size elem. */
+static int grow(void **p, size_t *cap, size_t elem, char *err, size_t errlen)
+{
+    size_t n = *cap ? 2 * *cap : 16;
+    void *q = realloc(*p, n * elem);
+    if (!q) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
 /* Reads a StateRecord written with this version's schema (single-object
  * framing with its fingerprint): header fields only when header_only, else
  * the mentions and revisions too. Returns 0; 1 when the framing is another
@@ -207,30 +221,14 @@ static int state_read(ds_codec *codec, const void *data, size_t len, int header_
     int64_t n;
     while (!c.failed && (n = ds_avro_get_block(&c, "mentions")) > 0)
         for (int64_t i = 0; i < n && !c.failed; i++) {
-            if (sr->nms == sr->mscap) {
-                size_t cap = sr->mscap ? 2 * sr->mscap : 16;
-                ds_mention *m = realloc(sr->ms, cap * sizeof *m);
-                if (!m) {
-                    snprintf(err, errlen, "out of memory");
-                    return -1;
-                }
-                sr->ms = m;
-                sr->mscap = cap;
-            }
+            if (sr->nms == sr->mscap && grow((void **)&sr->ms, &sr->mscap, sizeof *sr->ms, err, errlen))
+                return -1;
             ds_mention_read_at(&c, &sr->ms[sr->nms++]);
         }
     while (!c.failed && (n = ds_avro_get_block(&c, "revisions")) > 0)
         for (int64_t i = 0; i < n && !c.failed; i++) {
-            if (sr->nrevs == sr->revcap) {
-                size_t cap = sr->revcap ? 2 * sr->revcap : 16;
-                ds_deal_rev *r = realloc(sr->revs, cap * sizeof *r);
-                if (!r) {
-                    snprintf(err, errlen, "out of memory");
-                    return -1;
-                }
-                sr->revs = r;
-                sr->revcap = cap;
-            }
+            if (sr->nrevs == sr->revcap && grow((void **)&sr->revs, &sr->revcap, sizeof *sr->revs, err, errlen))
+                return -1;
             ds_deal_rev *r = &sr->revs[sr->nrevs++];
             ds_avro_get_string(&c, "revisions.deal_id", r->deal_id, sizeof r->deal_id);
             r->revision = ds_avro_get_long(&c, "revisions.revision");
