@@ -5,6 +5,7 @@
  *   bench_kafka span    -b BROKERS -t TOPIC[,TOPIC...]
  *   bench_kafka latency -b BROKERS --rate R --seconds S [--blocks B] [--warmup S]
  *   bench_kafka restore -b BROKERS [--app-id A]
+ *   bench_kafka relay   -b BROKERS -t TOPIC
  *
  * Every mode prints one JSON object on stdout (the figures) and a line of
  * prose on stderr.
@@ -36,7 +37,14 @@
  *   --warmup seconds are not counted.
  * restore: rebuilds one resolver per partition of <app>-state from the
  *   changelog with ds_state_restore, as the processor does on assignment,
- *   and reports the time and the deals restored. */
+ *   and reports the time and the deals restored.
+ * relay: the processor's Kafka traffic without its work, the ceiling of its
+ *   topology: one exactly-once client pair reads TOPIC and writes each
+ *   record's bytes to bench-relay-mid (the repartition), reads those back and
+ *   writes each twice, to bench-relay-out (the canonical record and the
+ *   changelog record); a transaction commits every 10,000 records read, with
+ *   their offsets, as the processor's batches do. Time from the first record
+ *   read to the last commit. */
 #include <dirent.h>
 #include <inttypes.h>
 #include <math.h>
@@ -810,6 +818,125 @@ static int cmd_restore(const char *app_id)
     return 0;
 }
 
+/* ---- relay ------------------------------------------------------------------ */
+
+#define RELAY_MID "bench-relay-mid"
+#define RELAY_OUT "bench-relay-out"
+#define RELAY_BATCH 10000
+
+static void relay_commit(rd_kafka_t *prod, rd_kafka_t *cons, rd_kafka_topic_partition_list_t *offs)
+{
+    rd_kafka_error_t *e = NULL;
+    if (offs->cnt) {
+        rd_kafka_consumer_group_metadata_t *g = rd_kafka_consumer_group_metadata(cons);
+        e = rd_kafka_send_offsets_to_transaction(prod, offs, g, 30000);
+        rd_kafka_consumer_group_metadata_destroy(g);
+    }
+    if (!e)
+        e = rd_kafka_commit_transaction(prod, 30000);
+    if (e)
+        die("relay: commit: %s", rd_kafka_error_string(e));
+}
+
+static int cmd_relay(const char *topic)
+{
+    char tid[64], group[64];
+    snprintf(tid, sizeof tid, "bench-relay-%ld", (long)getpid());
+    snprintf(group, sizeof group, "bench-relay-%ld", (long)getpid());
+    rd_kafka_conf_t *conf = base_conf();
+    set(conf, "transactional.id", tid);
+    set(conf, "linger.ms", "5");
+    set(conf, "queue.buffering.max.messages", "1000000");
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    char e[512];
+    rd_kafka_t *prod = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
+    if (!prod)
+        die("producer: %s", e);
+    rd_kafka_error_t *err = rd_kafka_init_transactions(prod, 30000);
+    if (err)
+        die("relay: init_transactions: %s", rd_kafka_error_string(err));
+    int nin = npartitions(prod, topic);
+    /* the mid and out topics: created by the broker on first metadata request */
+    npartitions(prod, RELAY_MID);
+    npartitions(prod, RELAY_OUT);
+    rd_kafka_t *cons = new_consumer(group, NULL, NULL);
+    char both[512];
+    snprintf(both, sizeof both, "%s,%s", topic, RELAY_MID);
+    int nparts = assign_all(cons, both, RD_KAFKA_OFFSET_BEGINNING);
+    /* the input's size: the sum of its high watermarks */
+    int64_t total = 0;
+    for (int p = 0; p < nin; p++) {
+        int64_t lo, hi;
+        if (rd_kafka_query_watermark_offsets(cons, topic, p, &lo, &hi, 10000) == 0)
+            total += hi - lo;
+    }
+    rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(nparts);
+    if ((err = rd_kafka_begin_transaction(prod)))
+        die("relay: begin_transaction: %s", rd_kafka_error_string(err));
+    int64_t in = 0, mid = 0, batch = 0, commits = 0;
+    double t_first = 0, t_progress = mono_s();
+    while (mid < total) {
+        rd_kafka_message_t *rkm = rd_kafka_consumer_poll(cons, 100);
+        if (!rkm && batch) {
+            /* idle with an open batch: its writes become readable (to a
+             * read_committed consumer of Kafka) only once it commits */
+            relay_commit(prod, cons, offs);
+            commits++;
+            batch = 0;
+            if ((err = rd_kafka_begin_transaction(prod)))
+                die("relay: begin_transaction: %s", rd_kafka_error_string(err));
+        }
+        if (!rkm || rkm->err) {
+            if (rkm && rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                fprintf(stderr, "bench_kafka: %s\n", rd_kafka_message_errstr(rkm));
+            if (rkm)
+                rd_kafka_message_destroy(rkm);
+            if (mono_s() - t_progress > 30)
+                die("relay: no progress for 30 s at %" PRId64 " inputs and %" PRId64 " read back of %" PRId64
+                    " (records dropped by the broker's retention?)",
+                    in, mid, total);
+            continue;
+        }
+        t_progress = mono_s();
+        if (!in && !mid)
+            t_first = mono_s();
+        const char *t = rd_kafka_topic_name(rkm->rkt);
+        int is_mid = strcmp(t, RELAY_MID) == 0;
+        char key[256];
+        size_t kl = rkm->key_len < sizeof key - 1 ? rkm->key_len : sizeof key - 1;
+        memcpy(key, rkm->key ? rkm->key : "", kl);
+        key[kl] = '\0';
+        for (int k = 0; k < (is_mid ? 2 : 1); k++)
+            produce(prod, is_mid ? RELAY_OUT : RELAY_MID, key, rkm->payload, rkm->len, 0);
+        rd_kafka_topic_partition_t *o = rd_kafka_topic_partition_list_find(offs, t, rkm->partition);
+        if (!o)
+            o = rd_kafka_topic_partition_list_add(offs, t, rkm->partition);
+        o->offset = rkm->offset + 1;
+        *(is_mid ? &mid : &in) += 1;
+        rd_kafka_message_destroy(rkm);
+        rd_kafka_poll(prod, 0);
+        if (++batch >= RELAY_BATCH || mid == total) {
+            relay_commit(prod, cons, offs);
+            commits++;
+            batch = 0;
+            if (mid < total && (err = rd_kafka_begin_transaction(prod)))
+                die("relay: begin_transaction: %s", rd_kafka_error_string(err));
+        }
+    }
+    double dt = mono_s() - t_first;
+    printf("{\"topic\":\"%s\",\"inputs\":%" PRId64 ",\"reads\":%" PRId64 ",\"writes\":%" PRId64
+           ",\"commits\":%" PRId64 ",\"seconds\":%.3f,\"msgs_per_s\":%.0f}\n",
+           topic, in, in + mid, in + 2 * mid, commits, dt, dt > 0 ? (double)in / dt : 0.0);
+    fprintf(stderr, "relay: %" PRId64 " inputs (%" PRId64 " reads, %" PRId64 " writes, %" PRId64
+            " transactions) in %.3f s: %.0f inputs/s\n",
+            in, in + mid, in + 2 * mid, commits, dt, dt > 0 ? (double)in / dt : 0.0);
+    rd_kafka_topic_partition_list_destroy(offs);
+    rd_kafka_consumer_close(cons);
+    rd_kafka_destroy(cons);
+    rd_kafka_destroy(prod);
+    return delivery_failures ? 1 : 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
@@ -818,6 +945,7 @@ static void usage(void)
             "       bench_kafka span -b BROKERS -t TOPIC[,TOPIC...]\n"
             "       bench_kafka latency -b BROKERS --rate R --seconds S [--warmup S] [--blocks B] [--fetch-wait-ms M]\n"
             "       bench_kafka restore -b BROKERS [--app-id A]\n"
+            "       bench_kafka relay -b BROKERS -t TOPIC\n"
             "common: [--catalog DIR] [--corpus DIR]\n");
     exit(2);
 }
@@ -880,6 +1008,11 @@ int main(int argc, char **argv)
         return cmd_latency(rate, seconds, warmup, blocks, fetch_wait);
     if (!strcmp(mode, "restore"))
         return cmd_restore(app_id);
+    if (!strcmp(mode, "relay")) {
+        if (!topic)
+            usage();
+        return cmd_relay(topic);
+    }
     usage();
     return 2;
 }

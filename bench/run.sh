@@ -8,7 +8,9 @@
 # Builds a Release tree in build-rel/ (BUILD=dir overrides), then, each on an
 # embedded broker of its own (`dealstream broker -p P`, a separate process):
 #   ceiling     kcat -C -e and a bare librdkafka consumer (bench_kafka drain)
-#               over the generated input topic;
+#               over the generated input topic; and the processor's Kafka
+#               traffic without its work (bench_kafka relay: read, write to a
+#               repartition topic, read back, write twice, exactly-once);
 #   throughput  `dealstream run -e`, exactly-once and at-least-once, for deal
 #               events and for articles: first mention produced to last
 #               canonical record produced (CreateTime of both), under
@@ -150,6 +152,14 @@ ceiling() { # name topic messages
         "ceiling $1 ($3 msgs)" "$best" "$mb" "$RUNS" "$kr"
 }
 
+relay() { # name topic messages: the topology's Kafka traffic alone
+    out=$("$BK" relay -b "$BS" -t "$2" 2>/dev/null)
+    RELAY=$(jget "$out" msgs_per_s)
+    record "{\"measure\":\"relay\",\"input\":\"$1\",\"command\":\"bench_kafka relay -b BROKER -t $2\",\"result\":$out}"
+    printf '%-44s %9s msg/s  (inputs/s; per input 2 reads and 3 writes, %s transactions; bench_kafka relay)\n' \
+        "relay $1 ($3 msgs)" "$RELAY" "$(jget "$out" commits)"
+}
+
 throughput() { # input(deal|article) guarantee count
     input=$1 g=$2 n=$3
     topic=deals; [ "$input" = article ] && topic=articles
@@ -160,6 +170,7 @@ throughput() { # input(deal|article) guarantee count
     gen=$("$BK" gen -b "$BS" --type "$input" -n "$n" $gx 2>/dev/null)
     record "{\"measure\":\"input\",\"input\":\"$input\",\"guarantee\":\"$g\",\"partitions\":$P,\"command\":\"bench_kafka gen -b BROKER --type $input -n $n $gx\",\"result\":$gen}"
     ceiling "$input/$g" "$topic" "$n"
+    relay "$input/$g" "$topic" "$n"
     cmd="dealstream run -b BROKER -e --guarantee $g $RUNX"
     /usr/bin/time -f '%e %U %S %M' -o "$TMP/time" "$DS" run -b "$BS" -e --guarantee "$g" $RUNX \
         2> "$TMP/run-$input-$g.log" || { echo "run failed:"; tail -5 "$TMP/run-$input-$g.log"; exit 1; }
@@ -171,12 +182,13 @@ throughput() { # input(deal|article) guarantee count
     win_ms=$((last - first))
     rate=$(echo "$n * 1000 / $win_ms" | bc)
     ratio=$(printf '%.3f' "$(echo "scale=4; $rate / $CEIL" | bc)")
+    rratio=$(printf '%.3f' "$(echo "scale=4; $rate / $RELAY" | bc)")
     cpu=$(num "$(echo "$user + $sys" | bc)")
     cpu_per_m=$(printf '%.1f' "$(echo "scale=1; $cpu * 1000000 / $n" | bc)")
     stats=$(grep 'run: consumed' "$TMP/run-$input-$g.log" | sed 's/.*run: //')
-    record "{\"measure\":\"throughput\",\"input\":\"$input\",\"guarantee\":\"$g\",\"command\":\"$cmd\",\"messages\":$n,\"input_bytes\":$(jget "$gen" bytes),\"mean_bytes\":$(jget "$gen" mean_bytes),\"partitions\":$P,\"window_ms\":$win_ms,\"msgs_per_s\":$rate,\"ceiling_msgs_per_s\":$CEIL,\"ratio_to_ceiling\":$ratio,\"process_wall_s\":$wall,\"cpu_s\":$cpu,\"cpu_s_per_million\":$cpu_per_m,\"peak_rss_kb\":$rss,\"mentions\":$m,\"canonical\":$c,\"stats\":\"$stats\"}"
-    printf '%-44s %9s msg/s  %5s of ceiling  RSS %4s MB  CPU %6s s/M msgs  (%s)\n' \
-        "throughput $input $g ($n msgs)" "$rate" "$ratio" "$((rss / 1024))" "$cpu_per_m" "$cmd"
+    record "{\"measure\":\"throughput\",\"input\":\"$input\",\"guarantee\":\"$g\",\"command\":\"$cmd\",\"messages\":$n,\"input_bytes\":$(jget "$gen" bytes),\"mean_bytes\":$(jget "$gen" mean_bytes),\"partitions\":$P,\"window_ms\":$win_ms,\"msgs_per_s\":$rate,\"ceiling_msgs_per_s\":$CEIL,\"ratio_to_ceiling\":$ratio,\"relay_msgs_per_s\":$RELAY,\"ratio_to_relay\":$rratio,\"process_wall_s\":$wall,\"cpu_s\":$cpu,\"cpu_s_per_million\":$cpu_per_m,\"peak_rss_kb\":$rss,\"mentions\":$m,\"canonical\":$c,\"stats\":\"$stats\"}"
+    printf '%-44s %9s msg/s  %5s of ceiling  %5s of relay  RSS %4s MB  CPU %6s s/M msgs  (%s)\n' \
+        "throughput $input $g ($n msgs)" "$rate" "$ratio" "$rratio" "$((rss / 1024))" "$cpu_per_m" "$cmd"
 }
 
 latency() { # label extra-run-args
