@@ -246,6 +246,8 @@ static int64_t get_long(rd *r, const char *field)
         if (r->p >= r->end)
             return FAIL(r, field);
         unsigned char c = *r->p++;
+        if (shift == 63 && (c & 0x7e))
+            return FAIL(r, field); /* more than 64 bits */
         u |= (uint64_t)(c & 0x7f) << shift;
         if (!(c & 0x80))
             return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);

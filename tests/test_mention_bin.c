@@ -260,6 +260,20 @@ static void test_hostile_bytes(void **state)
     char err[256];
     assert_int_equal(ds_mention_read(d.data, 1 + idlen + 1 + 10, &m, err, sizeof err), -1);
     assert_non_null(strstr(err, "DealMention.block_key:"));
+    /* a varint of more than 64 bits as the role (ten bytes, the last above 1) */
+    ds_buf_reset(&d);
+    assert_int_equal(ds_mention_write(&all[0], &d), 0);
+    {
+        ds_buf v;
+        ds_buf_init(&v);
+        size_t role_at = 1 + idlen + 1 + strlen(all[0].block_key);
+        assert_int_equal(ds_buf_append(&v, d.data, role_at), 0);
+        assert_int_equal(ds_buf_append(&v, "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x02", 10), 0);
+        assert_int_equal(ds_buf_append(&v, d.data + role_at + 1, d.len - role_at - 1), 0);
+        assert_int_equal(ds_mention_read(v.data, v.len, &m, err, sizeof err), -1);
+        assert_non_null(strstr(err, "DealMention.role:"));
+        ds_buf_free(&v);
+    }
     /* trailing bytes after a whole mention */
     ds_buf_reset(&d);
     assert_int_equal(ds_mention_write(&all[0], &d), 0);
