@@ -106,6 +106,7 @@ typedef struct minfo {
     int64_t pub;        /* published, INT64_MAX when unknown (sorts last) */
     const char *dup_of; /* source id this mention's source repeats, or NULL */
     int cluster;        /* index into the cluster table, -1 none */
+    int src_no;         /* equal for equal source ids within one recompute */
 } minfo;
 
 typedef struct cluster {
@@ -262,12 +263,17 @@ static int compatible(const minfo *a, const minfo *b)
     return time_compatible(a, b);
 }
 
-/* The compiler's popcount (a branch-free bit count, or the instruction):
- * the syndicated-copy test runs it for every pair of a block's mentions,
- * where a loop over set bits took half the resolver's time. */
+/* A branch-free bit count: the syndicated-copy test runs it for every pair
+ * of a block's mentions, where a loop over set bits took half the
+ * resolver's time. Not __builtin_popcountll: without -mpopcnt (Debian's
+ * baseline) that is a call into libgcc's table-driven __popcountdi2, 15% of
+ * the CPU on articles. */
 static int popcount64(uint64_t v)
 {
-    return __builtin_popcountll(v);
+    v = v - ((v >> 1) & 0x5555555555555555ULL);
+    v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (int)((v * 0x0101010101010101ULL) >> 56);
 }
 
 /* Source order: published (unknown last), then source id. */
@@ -1638,7 +1644,7 @@ static int hint_score(const ds_relhint *h, const facts *f, int want_batch)
 static int shares_source(const rctx *x, const cluster *k, const minfo *ctx)
 {
     for (size_t i = 0; i < k->nmem; i++)
-        if (strcmp(x->mi[k->mem[i]].m->src.id, ctx->m->src.id) == 0)
+        if (x->mi[k->mem[i]].src_no == ctx->src_no)
             return 1;
     return 0;
 }
@@ -1770,7 +1776,7 @@ static int compute_links(rctx *x, cluster *k)
             const minfo *ctx = NULL;
             for (size_t i = 0; i < x->n && !ctx; i++) {
                 const minfo *z = &x->mi[i];
-                if (z->kind != K_CONTEXT || z->cls != pcls || strcmp(z->m->src.id, y->m->src.id) != 0)
+                if (z->kind != K_CONTEXT || z->cls != pcls || z->src_no != y->src_no)
                     continue;
                 facts zf = mention_facts(z);
                 if (hint_score(h, &zf, want_batch) >= 0)
@@ -2148,6 +2154,31 @@ static ds_canon *retired_record(ds_resolver *rs, const block *b, const rev *r, c
     return t;
 }
 
+static int minfo_src_cmp(const void *pa, const void *pb)
+{
+    return strcmp((*(const minfo *const *)pa)->m->src.id, (*(const minfo *const *)pb)->m->src.id);
+}
+
+/* Numbers the mentions' sources (equal ids, equal numbers), so that the
+ * pairwise tests compare integers instead of ids. Returns 0 or -1. */
+static int number_sources(minfo *mi, size_t n)
+{
+    minfo **ord = malloc((n ? n : 1) * sizeof *ord);
+    if (!ord)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        ord[i] = &mi[i];
+    qsort(ord, n, sizeof *ord, minfo_src_cmp);
+    int no = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && strcmp(ord[i]->m->src.id, ord[i - 1]->m->src.id) != 0)
+            no++;
+        ord[i]->src_no = no;
+    }
+    free(ord);
+    return 0;
+}
+
 static int recompute(ds_resolver *rs, block *b, int flags)
 {
     size_t n = b->nms;
@@ -2187,6 +2218,8 @@ static int recompute(ds_resolver *rs, block *b, int flags)
             y->has_t = m->signing_date != DS_NO_DATE || m->signing_year > 0;
         par[i] = (int)i;
     }
+    if (number_sources(x.mi, n))
+        goto out;
     /* syndicated copies: the earliest earlier source within HAMMING_DUP bits */
     for (size_t i = 0; i < n; i++) {
         minfo *y = &x.mi[i];
@@ -2197,7 +2230,7 @@ static int recompute(ds_resolver *rs, block *b, int flags)
             const minfo *z = &x.mi[j];
             /* the cheap test first: most pairs are texts far apart */
             if (!z->m->src.text_hash || popcount64(z->m->src.text_hash ^ y->m->src.text_hash) > HAMMING_DUP ||
-                strcmp(z->m->src.id, y->m->src.id) == 0 || src_cmp(z, y) >= 0)
+                z->src_no == y->src_no || src_cmp(z, y) >= 0)
                 continue;
             if (rs->retention && y->pub != INT64_MAX && y->pub - z->pub > rs->retention * MINUTE_MS)
                 continue; /* published after z's fingerprint expired: a new source */
