@@ -397,10 +397,13 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
     }
 }
 
-static rd_kafka_t *new_producer(const char *linger)
+/* An idempotent producer; transactional when tid is not NULL. */
+static rd_kafka_t *new_producer(const char *linger, const char *tid)
 {
     rd_kafka_conf_t *conf = base_conf();
     set(conf, "linger.ms", linger);
+    if (tid)
+        set(conf, "transactional.id", tid);
     set(conf, "enable.idempotence", "true");
     set(conf, "queue.buffering.max.messages", "1000000");
     set(conf, "queue.buffering.max.kbytes", "2000000");
@@ -469,7 +472,7 @@ static int cmd_gen(const char *type, long n, long blocks, const char *topic)
     else
         article_gen_init(&ag, corpus_dir);
     ag.vary = vary_buyers;
-    rd_kafka_t *rk = new_producer("20");
+    rd_kafka_t *rk = new_producer("20", NULL);
     npartitions(rk, topic);
     ds_buf buf;
     ds_buf_init(&buf);
@@ -632,7 +635,7 @@ static void *lat_producer(void *arg)
         die("codec: %s", err);
     deal_gen dg = {0};
     deal_gen_init(&dg, c->cat, c->blocks);
-    rd_kafka_t *rk = new_producer("0");
+    rd_kafka_t *rk = new_producer("0", NULL);
     ds_buf buf;
     ds_buf_init(&buf);
     long n = (long)(c->rate * c->seconds);
@@ -843,15 +846,7 @@ static int cmd_relay(const char *topic)
     char tid[64], group[64];
     snprintf(tid, sizeof tid, "bench-relay-%ld", (long)getpid());
     snprintf(group, sizeof group, "bench-relay-%ld", (long)getpid());
-    rd_kafka_conf_t *conf = base_conf();
-    set(conf, "transactional.id", tid);
-    set(conf, "linger.ms", "5");
-    set(conf, "queue.buffering.max.messages", "1000000");
-    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
-    char e[512];
-    rd_kafka_t *prod = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    if (!prod)
-        die("producer: %s", e);
+    rd_kafka_t *prod = new_producer("5", tid);
     rd_kafka_error_t *err = rd_kafka_init_transactions(prod, 30000);
     if (err)
         die("relay: init_transactions: %s", rd_kafka_error_string(err));
