@@ -100,64 +100,6 @@ static const char *get_string(avro_value_t *rec, const char *field)
     return s;
 }
 
-int ds_state_apply(ds_resolver *rs, avro_value_t *sval, size_t *nmentions, char *err, size_t errlen)
-{
-    avro_value_t arr, item;
-    size_t nms = 0, nrevs = 0;
-    ds_mention *ms = NULL;
-    ds_deal_rev *revs = NULL;
-    int rc = -1;
-    const char *key = get_string(sval, "block_key");
-    if (!key) {
-        snprintf(err, errlen, "StateRecord without block_key");
-        return -1;
-    }
-    if (ds_avro_field(sval, "mentions", &arr) || avro_value_get_size(&arr, &nms))
-        goto bad;
-    ms = malloc((nms ? nms : 1) * sizeof *ms);
-    if (!ms)
-        goto oom;
-    for (size_t i = 0; i < nms; i++) {
-        if (avro_value_get_by_index(&arr, i, &item, NULL))
-            goto bad;
-        if (ds_mention_from_avro(&item, &ms[i], err, errlen))
-            goto out;
-    }
-    if (ds_avro_field(sval, "revisions", &arr) || avro_value_get_size(&arr, &nrevs))
-        goto bad;
-    revs = calloc(nrevs ? nrevs : 1, sizeof *revs);
-    if (!revs)
-        goto oom;
-    for (size_t i = 0; i < nrevs; i++) {
-        int64_t hash;
-        const char *id;
-        if (avro_value_get_by_index(&arr, i, &item, NULL) || !(id = get_string(&item, "deal_id")) ||
-            get_long(&item, "revision", &revs[i].revision) || get_long(&item, "content_hash", &hash))
-            goto bad;
-        ds_strlcpy(revs[i].deal_id, id, sizeof revs[i].deal_id);
-        revs[i].content_hash = (uint64_t)hash;
-    }
-    int r = ds_resolver_restore(rs, key, ms, nms, revs, nrevs);
-    if (r == -2) {
-        snprintf(err, errlen, "block %s: a mention without id or of another block", key);
-        goto out;
-    }
-    if (r)
-        goto oom;
-    if (nmentions)
-        *nmentions = nms;
-    rc = 0;
-    goto out;
-bad:
-    snprintf(err, errlen, "block %s: StateRecord does not fit the schema", key);
-    goto out;
-oom:
-    snprintf(err, errlen, "out of memory");
-out:
-    free(ms);
-    free(revs);
-    return rc;
-}
 
 /* ---- reading a record directly ----------------------------------------- */
 
@@ -239,7 +181,69 @@ static int state_read(ds_codec *codec, const void *data, size_t len, int header_
     return ds_avro_cursor_error(&c, "StateRecord", body, err, errlen);
 }
 
-/* Applies a record read by state_read, as ds_state_apply does a decoded one. */
+/* Fills sr from a decoded value (another writer's record). Returns 0, or -1
+ * with err. */
+static int state_from_value(avro_value_t *sval, int header_only, state_rec *sr, char *err, size_t errlen)
+{
+    avro_value_t marr, rarr, item;
+    size_t nms = 0, nrevs = 0;
+    const char *key = get_string(sval, "block_key");
+    if (!key || ds_strlcpy(sr->block_key, key, sizeof sr->block_key) ||
+        get_long(sval, "input_offset", &sr->input_offset)) {
+        snprintf(err, errlen, "StateRecord without block_key or input_offset");
+        return -1;
+    }
+    sr->nms = sr->nrevs = 0;
+    if (header_only)
+        return 0;
+    if (ds_avro_field(sval, "mentions", &marr) || avro_value_get_size(&marr, &nms) ||
+        ds_avro_field(sval, "revisions", &rarr) || avro_value_get_size(&rarr, &nrevs))
+        goto bad;
+    while (sr->mscap < nms)
+        if (grow((void **)&sr->ms, &sr->mscap, sizeof *sr->ms, err, errlen))
+            return -1;
+    while (sr->revcap < nrevs)
+        if (grow((void **)&sr->revs, &sr->revcap, sizeof *sr->revs, err, errlen))
+            return -1;
+    for (size_t i = 0; i < nms; i++) {
+        if (avro_value_get_by_index(&marr, i, &item, NULL))
+            goto bad;
+        if (ds_mention_from_avro(&item, &sr->ms[i], err, errlen))
+            return -1;
+    }
+    for (size_t i = 0; i < nrevs; i++) {
+        int64_t hash;
+        const char *id;
+        ds_deal_rev *r = &sr->revs[i];
+        if (avro_value_get_by_index(&rarr, i, &item, NULL) || !(id = get_string(&item, "deal_id")) ||
+            get_long(&item, "revision", &r->revision) || get_long(&item, "content_hash", &hash))
+            goto bad;
+        ds_strlcpy(r->deal_id, id, sizeof r->deal_id);
+        r->content_hash = (uint64_t)hash;
+    }
+    sr->nms = nms;
+    sr->nrevs = nrevs;
+    return 0;
+bad:
+    snprintf(err, errlen, "block %.120s: StateRecord does not fit the schema", sr->block_key);
+    return -1;
+}
+
+/* Reads a state record into sr (its header only when header_only): this
+ * version's records directly; another writer's, or bytes the direct reader
+ * refuses, through the generic decoder (sval: a value of DS_SCHEMA_STATE),
+ * which resolves the one and words the error of the other. Returns 0, or -1
+ * with err. */
+static int state_decode(ds_codec *codec, avro_value_t *sval, const void *data, size_t len, int header_only,
+                        state_rec *sr, char *err, size_t errlen)
+{
+    if (state_read(codec, data, len, header_only, sr, err, errlen) == 0)
+        return 0;
+    int rc = ds_codec_decode(codec, DS_SCHEMA_STATE, data, len, sval, err, errlen);
+    return rc ? -1 : state_from_value(sval, header_only, sr, err, errlen);
+}
+
+/* Restores the block of a record read by state_decode into rs. */
 static int state_rec_apply(ds_resolver *rs, const state_rec *sr, char *err, size_t errlen)
 {
     int r = ds_resolver_restore(rs, sr->block_key, sr->ms, sr->nms, sr->revs, sr->nrevs);
@@ -378,17 +382,7 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
         next = rkm->offset + 1;
         st->records++;
         char derr[256];
-        int64_t in_off = 0;
-        const char *key;
-        /* this version's records are read directly; another writer's, or
-         * bytes the direct reader refuses, go to the generic decoder, which
-         * resolves the one and words the error of the other */
-        int dr = state_read(pl->codec, rkm->payload, rkm->len, 1, peek, derr, sizeof derr);
-        if (dr == 0) {
-            in_off = peek->input_offset;
-            key = peek->block_key;
-        } else if (ds_codec_decode(pl->codec, DS_SCHEMA_STATE, rkm->payload, rkm->len, sval, derr, sizeof derr) ||
-                   get_long(sval, "input_offset", &in_off) || !(key = get_string(sval, "block_key"))) {
+        if (state_decode(pl->codec, sval, rkm->payload, rkm->len, 1, peek, derr, sizeof derr)) {
             /* a state record we cannot read: restoring without it would
              * silently lose the block, so stop */
             snprintf(err, errlen, "%s [%" PRId32 "] offset %" PRId64 ": unreadable state record: %s", topic,
@@ -396,6 +390,8 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
             rd_kafka_message_destroy(rkm);
             goto out;
         }
+        int64_t in_off = peek->input_offset;
+        const char *key = peek->block_key;
         slot *sl = table_get(t, key);
         if (!sl) {
             snprintf(err, errlen, "out of memory");
@@ -455,22 +451,14 @@ int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, co
         if (!sl->valid.len)
             fallback[nfallback++] = sl->key;
         char derr[256];
-        size_t nms = 0;
-        int dr = state_read(pl->codec, src->data, src->len, 0, &sr, derr, sizeof derr);
-        if (dr == 0) {
-            if (state_rec_apply(rs, &sr, err, errlen))
-                goto out;
-            nms = sr.nms;
-        } else {
-            if (ds_codec_decode(pl->codec, DS_SCHEMA_STATE, src->data, src->len, &sval, derr, sizeof derr)) {
-                snprintf(err, errlen, "%s [%" PRId32 "] block %s: %s", topic, partition, sl->key, derr);
-                goto out;
-            }
-            if (ds_state_apply(rs, &sval, &nms, err, errlen))
-                goto out;
+        if (state_decode(pl->codec, &sval, src->data, src->len, 0, &sr, derr, sizeof derr)) {
+            snprintf(err, errlen, "%s [%" PRId32 "] block %s: %s", topic, partition, sl->key, derr);
+            goto out;
         }
+        if (state_rec_apply(rs, &sr, err, errlen))
+            goto out;
         st->blocks++;
-        st->mentions += nms;
+        st->mentions += sr.nms;
     }
     st->fallback = nfallback;
     ds_changes ch;

@@ -33,11 +33,6 @@ int ds_state_encode(ds_codec *codec, ds_resolver *rs, const char *block_key, con
 int ds_state_encode_generic(ds_codec *codec, avro_value_t *sval, ds_resolver *rs, const char *block_key,
                             const char *input_topic, int32_t input_partition, int64_t input_offset, ds_buf *out);
 
-/* Restores one StateRecord (a decoded value of DS_SCHEMA_STATE) into rs with
- * ds_resolver_restore; *nmentions (may be NULL) gets its mention count.
- * Returns 0, or -1 with a message in err. */
-int ds_state_apply(ds_resolver *rs, avro_value_t *sval, size_t *nmentions, char *err, size_t errlen);
-
 typedef struct ds_restore_stats {
     uint64_t records;  /* read from the partition */
     uint64_t skipped;  /* input_offset at or past the committed offset */
