@@ -66,6 +66,7 @@ void ds_pipeline_fini(ds_pipeline *pl)
         avro_value_decref(&pl->deal);
     if (pl->mention.self)
         avro_value_decref(&pl->mention);
+    ds_buf_free(&pl->canon_buf);
     ds_resolver_destroy(pl->rs);
     ds_extractor_destroy(pl->ex);
     ds_codec_destroy(pl->codec);
@@ -346,8 +347,8 @@ int ds_pipeline_decode_mention(ds_pipeline *pl, const void *data, size_t len, ds
     unsigned char hdr[DS_FRAME_HEADER_MAX];
     size_t hlen;
     /* this version's schema: read directly */
-    if (ds_codec_frame_header(pl->codec, DS_SCHEMA_MENTION, DS_FRAME_SINGLE_OBJECT, hdr, &hlen) == 0 &&
-        len >= hlen && memcmp(data, hdr, hlen) == 0 && ds_mention_read((const char *)data + hlen, len - hlen, m, NULL, 0) == 0)
+    if (ds_codec_frame_header(pl->codec, DS_SCHEMA_MENTION, DS_FRAME_SINGLE_OBJECT, hdr, &hlen) == 0 && len >= hlen &&
+        memcmp(data, hdr, hlen) == 0 && ds_mention_read((const char *)data + hlen, len - hlen, m, NULL, 0) == 0)
         return 0;
     /* another writer schema, or bytes the direct reader refuses: the generic
      * decoder resolves the one and words the error of the other */
@@ -391,27 +392,23 @@ int ds_pipeline_emit_changes(ds_pipeline *pl, const ds_changes *changes, ds_emit
                              ds_fail *fail)
 {
     const ds_changes ch = *changes;
-    ds_buf out;
-    ds_buf_init(&out);
+    ds_buf *out = &pl->canon_buf;
+    unsigned char hdr[DS_FRAME_HEADER_MAX];
+    size_t hlen = 0;
+    int no_header = ds_codec_frame_header(pl->codec, DS_SCHEMA_CANONICAL, pl->canon_framing, hdr, &hlen);
     for (size_t i = 0; i < ch.n; i++) {
-        unsigned char hdr[DS_FRAME_HEADER_MAX];
-        size_t hlen;
-        ds_buf_reset(&out);
-        if (ds_codec_frame_header(pl->codec, DS_SCHEMA_CANONICAL, pl->canon_framing, hdr, &hlen) ||
-            ds_buf_append(&out, hdr, hlen) || ds_canon_write(ch.items[i], &out)) {
+        ds_buf_reset(out);
+        if (no_header || ds_buf_append(out, hdr, hlen) || ds_canon_write(ch.items[i], out)) {
             fail_set(fail, "encode", "encode-failed",
                      "deal %s: cannot be encoded (out of memory, or no registry id for the canonical schema)",
                      ch.items[i]->deal_id);
-            ds_buf_free(&out);
             return -1;
         }
-        if (emit(opaque, ch.items[i]->deal_id, out.data, out.len)) {
+        if (emit(opaque, ch.items[i]->deal_id, out->data, out->len)) {
             fail_set(fail, "produce", "produce-failed", "deal %s: could not be queued", ch.items[i]->deal_id);
-            ds_buf_free(&out);
             return -1;
         }
     }
-    ds_buf_free(&out);
     return (int)ch.n;
 }
 

@@ -48,6 +48,7 @@ typedef struct ds_pipeline {
     avro_value_t deal;
     avro_value_t mention;
     ds_mention norm;        /* the mention of a deal event */
+    ds_buf canon_buf;       /* reused by ds_pipeline_emit_changes */
     ds_framing canon_framing; /* of the canonical records: single-object, or Confluent with a registry */
     size_t max_body;
 } ds_pipeline;
