@@ -237,29 +237,27 @@ static int fail_at(rd *r, const char *field)
     return 0;
 }
 
-#define FAIL(r, field) fail_at(r, field)
-
 static int64_t get_long(rd *r, const char *field)
 {
     uint64_t u = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         if (r->p >= r->end)
-            return FAIL(r, field);
+            return fail_at(r, field);
         unsigned char c = *r->p++;
         if (shift == 63 && (c & 0x7e))
-            return FAIL(r, field); /* more than 64 bits */
+            return fail_at(r, field); /* more than 64 bits */
         u |= (uint64_t)(c & 0x7f) << shift;
         if (!(c & 0x80))
             return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
     }
-    return FAIL(r, field);
+    return fail_at(r, field);
 }
 
 static int32_t get_int(rd *r, const char *field)
 {
     int64_t v = get_long(r, field);
     if (v < INT32_MIN || v > INT32_MAX)
-        return FAIL(r, field);
+        return fail_at(r, field);
     return (int32_t)v;
 }
 
@@ -267,7 +265,7 @@ static int get_enum(rd *r, const char *field, int nsymbols)
 {
     int64_t v = get_long(r, field);
     if (v < 0 || v >= nsymbols)
-        return FAIL(r, field);
+        return fail_at(r, field);
     return (int)v;
 }
 
@@ -282,7 +280,7 @@ static void get_str(rd *r, const char *field, char *dst, size_t cap)
         return;
     if (n < 0 || (uint64_t)n >= cap || (uint64_t)n > (uint64_t)(r->end - r->p) ||
         !ds__utf8_valid((const char *)r->p, (size_t)n)) {
-        FAIL(r, field);
+        fail_at(r, field);
         return;
     }
     memcpy(dst, r->p, (size_t)n);
@@ -317,7 +315,7 @@ static int64_t get_decimal(rd *r, const char *field)
     if (r->failed)
         return 0;
     if (n < 1 || n > 8 || n > r->end - r->p)
-        return FAIL(r, field);
+        return fail_at(r, field);
     uint64_t v = (r->p[0] & 0x80) ? UINT64_MAX : 0;
     for (int64_t i = 0; i < n; i++)
         v = (v << 8) | r->p[i];
@@ -331,21 +329,21 @@ static int64_t get_decimal(rd *r, const char *field)
 static int64_t get_block(rd *r, const char *field)
 {
     if (r->block_end && r->p != r->block_end)
-        return FAIL(r, field);
+        return fail_at(r, field);
     r->block_end = NULL;
     int64_t n = get_long(r, field);
     if (n < 0) {
         if (n == INT64_MIN)
-            return FAIL(r, field);
+            return fail_at(r, field);
         n = -n;
         int64_t size = get_long(r, field);
         if (r->failed || size < 0 || size > r->end - r->p)
-            return FAIL(r, field);
+            return fail_at(r, field);
         r->block_end = r->p + size;
     }
     /* every item takes at least one byte */
     if (r->failed || n > r->end - r->p)
-        return FAIL(r, field);
+        return fail_at(r, field);
     return n;
 }
 
@@ -399,7 +397,7 @@ void ds_mention_read_at(ds_avro_cursor *r, ds_mention *m)
         m->value.usd = get_branch(r, "value.usd") ? get_decimal(r, "value.usd") : -1;
         GET_OPT_STR(r, "value.covers", m->value.covers);
         if (r->p >= r->end || *r->p > 1)
-            FAIL(r, "value.combined");
+            fail_at(r, "value.combined");
         else
             m->value.combined = *r->p++;
     }
@@ -450,7 +448,7 @@ int ds_mention_read(const void *data, size_t len, ds_mention *m, char *err, size
     rd *r = &rr;
     ds_mention_read_at(r, m);
     if (!r->failed && r->p != r->end)
-        FAIL(r, "(end)");
+        fail_at(r, "(end)");
     return ds_avro_cursor_error(r, "DealMention", data, err, errlen);
 }
 
