@@ -21,7 +21,7 @@ typedef struct rec {
     char *value; /* NULL: tombstone */
     int32_t partition;
     int64_t offset;
-    size_t seq; /* arrival order */
+    int64_t ts; /* the record's timestamp, ms; -1 when it has none */
 } rec;
 
 typedef struct recs {
@@ -44,7 +44,9 @@ static int rec_cmp(const void *pa, const void *pb)
     int c = strcmp(a->key, b->key);
     if (c)
         return c;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
+    if (a->partition != b->partition)
+        return a->partition < b->partition ? -1 : 1;
+    return a->offset < b->offset ? -1 : a->offset > b->offset;
 }
 
 static char *dup_bytes(const void *p, size_t n)
@@ -163,7 +165,7 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
             r->value = m->payload ? dup_bytes(m->payload, m->len) : NULL;
             r->partition = m->partition;
             r->offset = m->offset;
-            r->seq = out->n;
+            r->ts = rd_kafka_message_timestamp(m, NULL);
             if (!r->key || (m->payload && !r->value)) {
                 free(r->key);
                 free(r->value);
@@ -187,6 +189,35 @@ out:
     return rc;
 }
 
+/* The record that stands for the key of rs->r[first]; *end is set past that
+ * key's records. Within a partition the last offset is the latest. A key
+ * that is in several partitions (the topic was written with another
+ * partitioner, or repartitioned) has no order between them: the record
+ * with the newest timestamp wins, the earlier partition on a tie, and the
+ * ambiguity is logged. */
+static const rec *latest(const recs *rs, size_t first, size_t *end)
+{
+    const rec *best = NULL;
+    size_t e = first, parts = 0;
+    while (e < rs->n && strcmp(rs->r[e].key, rs->r[first].key) == 0)
+        e++;
+    for (size_t i = first; i < e; i++) {
+        if (i + 1 < e && rs->r[i + 1].partition == rs->r[i].partition)
+            continue;
+        parts++;
+        if (!best || rs->r[i].ts > best->ts)
+            best = &rs->r[i];
+    }
+    if (parts > 1)
+        ds_warn("catalog",
+                "reference key %s is in %zu partitions; the record at [%" PRId32 "] offset %" PRId64
+                " has the newest timestamp and is taken (publish with `dealstream produce --type reference`, "
+                "which keeps each key in one partition)",
+                best->key, parts, best->partition, best->offset);
+    *end = e;
+    return best;
+}
+
 ds_catalog *ds_reftopic_catalog(const ds_config *cfg, int timeout_ms, char *err, size_t errlen)
 {
     if (!cfg->reference_topic || !cfg->reference_topic[0])
@@ -199,7 +230,7 @@ ds_catalog *ds_reftopic_catalog(const ds_config *cfg, int timeout_ms, char *err,
     char **labels = NULL;
     if (read_topic(cfg, topic, timeout_ms, &rs, err, errlen))
         goto out;
-    /* the latest record of each key, in key order */
+    /* each key's records in partition and offset order */
     if (rs.n)
         qsort(rs.r, rs.n, sizeof *rs.r, rec_cmp);
     labels = calloc(rs.n + 2, sizeof *labels);
@@ -209,10 +240,8 @@ ds_catalog *ds_reftopic_catalog(const ds_config *cfg, int timeout_ms, char *err,
         goto out;
     }
     size_t line = 1, rows = 0, removed = 0;
-    for (size_t i = 0; i < rs.n; i++) {
-        const rec *r = &rs.r[i];
-        if (i + 1 < rs.n && strcmp(rs.r[i + 1].key, r->key) == 0)
-            continue; /* a later record of the key wins */
+    for (size_t i = 0, end; i < rs.n; i = end) {
+        const rec *r = latest(&rs, i, &end);
         if (!r->value) {
             removed++;
             continue;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
@@ -56,20 +57,39 @@ static int publish_table(const char *topic, const char *file)
     return tu_produce(g_bs, args);
 }
 
-static void send_ref(const char *topic, const char *key, const char *value)
+static void delivered(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    *(int32_t *)opaque = m->err ? -1 : m->partition;
+}
+
+/* One record, to partition (RD_KAFKA_PARTITION_UA: by key, as produce
+ * does) with timestamp ts (0: now). Returns the partition it landed in. */
+static int32_t send_ref_at(const char *topic, int32_t partition, int64_t ts, const char *key, const char *value)
 {
     char err[256];
+    int32_t landed = -1;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", g_bs, err, sizeof err), RD_KAFKA_CONF_OK);
+    rd_kafka_conf_set_dr_msg_cb(conf, delivered);
+    rd_kafka_conf_set_opaque(conf, &landed);
     rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     assert_non_null(p);
-    assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+    assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
                                        RD_KAFKA_V_KEY(key, strlen(key)),
                                        RD_KAFKA_V_VALUE((void *)value, value ? strlen(value) : 0),
-                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                                       RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                       RD_KAFKA_V_END),
                      0);
     assert_int_equal(rd_kafka_flush(p, 10000), 0);
     rd_kafka_destroy(p);
+    assert_true(landed >= 0);
+    return landed;
+}
+
+static int32_t send_ref(const char *topic, const char *key, const char *value)
+{
+    return send_ref_at(topic, RD_KAFKA_PARTITION_UA, 0, key, value);
 }
 
 static ds_catalog *load(const char *topic, char *err, size_t errlen)
@@ -125,6 +145,44 @@ static void test_round_trip_override_tombstone(void **state)
     ds_catalog_destroy(file);
 }
 
+/* A key in several partitions (written with another partitioner) has no
+ * offset order between them: the record with the newest timestamp wins,
+ * whichever partition it is in and in whatever order they are read. */
+static void test_key_in_two_partitions(void **state)
+{
+    (void)state;
+    char err[1024];
+    const char *row = "PL-K9-FW\t2022-07-27\t-\tPOL\tKOR\tHANWHA_DEFENSE\tK9\tK9A1|K9PL\t%d\t-\t-\t-\tframework\t-\t-";
+    char v[256];
+    const int np = 4;
+    assert_int_equal(ds_broker_topic(g_broker, "refs-split", np), 0);
+    assert_int_equal(publish_table("refs-split", reference_file()), 0);
+    ds_catalog *cat = load("refs-split", err, sizeof err);
+    assert_non_null(cat);
+    assert_int_equal(ds_catalog_ref(cat, "PL-K9-FW")->quantity, 672);
+    ds_catalog_destroy(cat);
+    snprintf(v, sizeof v, row, 660);
+    int32_t home = send_ref("refs-split", "PL-K9-FW", v);
+    int64_t now = (int64_t)time(NULL) * 1000;
+
+    /* an older record elsewhere does not replace the newer one at home */
+    snprintf(v, sizeof v, row, 600);
+    assert_int_equal(send_ref_at("refs-split", (home + 1) % np, now - 3600 * 1000, "PL-K9-FW", v), (home + 1) % np);
+    cat = load("refs-split", err, sizeof err);
+    assert_non_null(cat);
+    assert_int_equal(ds_catalog_ref(cat, "PL-K9-FW")->quantity, 660);
+    ds_catalog_destroy(cat);
+
+    /* a newer one does, also from a partition before home */
+    snprintf(v, sizeof v, row, 700);
+    assert_int_equal(send_ref_at("refs-split", (home + np - 1) % np, now + 3600 * 1000, "PL-K9-FW", v),
+                     (home + np - 1) % np);
+    cat = load("refs-split", err, sizeof err);
+    assert_non_null(cat);
+    assert_int_equal(ds_catalog_ref(cat, "PL-K9-FW")->quantity, 700);
+    ds_catalog_destroy(cat);
+}
+
 /* Rows that do not parse, keys that do not match, a missing topic: each a
  * clear error naming where. */
 static void test_bad_rows(void **state)
@@ -132,9 +190,12 @@ static void test_bad_rows(void **state)
     (void)state;
     char err[1024];
     assert_int_equal(publish_table("refs-bad", reference_file()), 0);
-    send_ref("refs-bad", "PL-XX-E1", "PL-XX-E1\t2022-13-45\t-\tPOL\tKOR\t-\tK2\t-\t-\t-\t-\t-\texecutive\t1\t-");
+    int32_t part = send_ref("refs-bad", "PL-XX-E1",
+                            "PL-XX-E1\t2022-13-45\t-\tPOL\tKOR\t-\tK2\t-\t-\t-\t-\t-\texecutive\t1\t-");
     assert_null(load("refs-bad", err, sizeof err));
-    assert_non_null(strstr(err, "reference topic refs-bad [0] offset "));
+    char where[64];
+    snprintf(where, sizeof where, "reference topic refs-bad [%d] offset ", (int)part);
+    assert_non_null(strstr(err, where));
     assert_non_null(strstr(err, "(key PL-XX-E1): bad date '2022-13-45'"));
 
     send_ref("refs-bad", "PL-XX-E1", "PL-YY-E1\t2022-10-01\t-\tPOL\tKOR\t-\tK2\t-\t-\t-\t-\t-\texecutive\t1\t-");
@@ -209,6 +270,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_override_tombstone),
+        cmocka_unit_test(test_key_in_two_partitions),
         cmocka_unit_test(test_bad_rows),
         cmocka_unit_test(test_run_with_reference_topic),
     };
