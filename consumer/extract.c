@@ -34,6 +34,11 @@ enum cue {
  * signing of ..."). */
 enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2 };
 
+/* The val of a verb that signs only when its object is a contract
+ * ("concluded a contract", not "concluded final negotiations"), and of the
+ * nouns that name talks. */
+enum { LEX_SIGNS_UNLESS_TALKS = 1, LEX_TALKS = 1 };
+
 typedef struct lex {
     const char *text;
     unsigned char cue;
@@ -50,7 +55,7 @@ static const lex lexicon[] = {
     {"sale", CUE_DEAL}, {"export deal", CUE_DEAL}, {"pact", CUE_DEAL}, {"umowa", CUE_DEAL},
     {"umowe", CUE_DEAL}, {"supply", CUE_DEAL}, {"be supplied", CUE_DEAL}, {"ordered", CUE_SIGNED},
     /* signed */
-    {"signed", CUE_SIGNED}, {"inked", CUE_SIGNED}, {"sealed", CUE_SIGNED}, {"concluded", CUE_SIGNED},
+    {"signed", CUE_SIGNED}, {"inked", CUE_SIGNED}, {"sealed", CUE_SIGNED}, {"concluded", CUE_SIGNED, LEX_SIGNS_UNLESS_TALKS},
     {"finalized", CUE_SIGNED}, {"finalised", CUE_SIGNED}, {"formalized", CUE_SIGNED},
     {"formalised", CUE_SIGNED}, {"awarded", CUE_SIGNED}, {"clinched", CUE_SIGNED},
     {"placed an order", CUE_SIGNED}, {"placed orders", CUE_SIGNED}, {"has bought", CUE_SIGNED},
@@ -63,7 +68,7 @@ static const lex lexicon[] = {
     /* planned */
     {"will sign", CUE_PLANNED}, {"to sign", CUE_PLANNED}, {"will be signed", CUE_PLANNED},
     {"to be signed", CUE_PLANNED}, {"expected to be signed", CUE_PLANNED}, {"set to sign", CUE_PLANNED},
-    {"plans to sign", CUE_PLANNED}, {"final talks", CUE_PLANNED}, {"wrapped up", CUE_PLANNED},
+    {"plans to sign", CUE_PLANNED}, {"final talks", CUE_PLANNED, LEX_TALKS}, {"wrapped up", CUE_PLANNED},
     {"talks concluded", CUE_PLANNED}, {"concluded negotiations", CUE_PLANNED},
     {"concluded talks", CUE_PLANNED}, {"ahead of the signing", CUE_PLANNED},
     {"will attend", CUE_PLANNED}, {"to attend a signing", CUE_PLANNED}, {"head to", CUE_PLANNED},
@@ -76,10 +81,10 @@ static const lex lexicon[] = {
     {"signing ceremony", CUE_CEREMONY}, {"ceremony", CUE_CEREMONY},
     /* intent: no deal */
     {"discuss", CUE_INTENT}, {"discussed", CUE_INTENT}, {"discussing", CUE_INTENT},
-    {"talks", CUE_INTENT}, {"proposed", CUE_INTENT}, {"propose", CUE_INTENT}, {"proposal", CUE_INTENT},
+    {"talks", CUE_INTENT, LEX_TALKS}, {"proposed", CUE_INTENT}, {"propose", CUE_INTENT}, {"proposal", CUE_INTENT},
     {"considering", CUE_INTENT}, {"considers", CUE_INTENT}, {"plan to", CUE_INTENT},
     {"plans to", CUE_INTENT}, {"bid", CUE_INTENT}, {"bids", CUE_INTENT}, {"interest in", CUE_INTENT},
-    {"negotiating", CUE_INTENT}, {"negotiations", CUE_INTENT}, {"could", CUE_INTENT},
+    {"negotiating", CUE_INTENT}, {"negotiations", CUE_INTENT, LEX_TALKS}, {"could", CUE_INTENT},
     {"might", CUE_INTENT}, {"may", CUE_INTENT}, {"expected to form", CUE_INTENT},
     {"letter of intent", CUE_INTENT}, {"memorandum of understanding", CUE_INTENT},
     {"mou", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
@@ -2302,10 +2307,16 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                 ex->items[k].clause = (int)c;
             interpret_numbers(ex, a->body, (size_t)cc->first_item, (size_t)(cc->first_item + cc->nitems), pubday);
             mark_modifiers(ex, (size_t)cc->first_item, (size_t)(cc->first_item + cc->nitems));
+            int concluded = 0, talks = 0;
             for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
                 const item *it = &ex->items[k];
-                if (it->type == IT_CUE && it->cue)
+                if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_SIGNS_UNLESS_TALKS)
+                    concluded = 1;
+                else if (it->type == IT_CUE && it->cue)
                     cc->cues |= BIT(it->cue);
+                if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) &&
+                    cue_lex(it)->val == LEX_TALKS)
+                    talks = 1;
                 if (it->type == IT_CUE && it->cue == CUE_CLAUSE && cue_lex(it)->val == CLAUSE_FRAMEWORK)
                     cc->cues |= BIT(CUE_FRAMEWORK);
                 if (it->type == IT_QTY)
@@ -2321,6 +2332,8 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                     (int)((pm_ - (int)it->num + 12) % 12) >= 3)
                     cc->recalled_month = 1;
             }
+            if (concluded)
+                cc->cues |= talks ? BIT(CUE_PLANNED) : BIT(CUE_SIGNED);
             if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) &&
                 !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
                 cc->context = 1;

@@ -654,6 +654,29 @@ static void test_respectively_lists_deals(void **state)
     assert_int_equal(seen, 2);
 }
 
+/* "concluded" signs when its object is a contract, not when it is the talks
+ * before one: "concluded final negotiations on a contract ... expected to be
+ * signed" is planned, and no signing date is read from the article's day. */
+static void test_concluded_talks_are_not_a_signing(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hyundai Rotem and Poland's defence ministry have concluded final negotiations on a second "
+                "executive contract for 180 K2 tanks, DAPA said on Tuesday. The contract is expected to be signed "
+                "in Warsaw next week.",
+                "2025-07-29", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_string_equal(m->family, "K2");
+    assert_int_equal(m->status, DS_STATUS_PLANNED);
+    assert_int_equal(m->signing_date, DS_NO_DATE);
+    n = run("Hyundai Rotem and Poland's defence ministry concluded a second executive contract for 180 K2 tanks "
+            "on Tuesday.",
+            "2025-07-29", &ms);
+    m = only_primary(ms, n);
+    assert_int_equal(m->status, DS_STATUS_SIGNED);
+    assert_int_equal(m->signing_date, day("2025-07-29"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -744,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_context_evidence),
         cmocka_unit_test(test_plural_first_numbers_all),
         cmocka_unit_test(test_respectively_lists_deals),
+        cmocka_unit_test(test_concluded_talks_are_not_a_signing),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
