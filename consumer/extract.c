@@ -1559,7 +1559,8 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         stage = DS_STAGE_DELIVERY;
     else if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
         stage = DS_STAGE_OPTION;
-    else if ((cues & BIT(CUE_JV)) && m->quantity < 0 && ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK))))
+    else if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
+             ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK) || (lead_cues & BIT(CUE_SIGNED)))))
         stage = DS_STAGE_JOINT_VENTURE; /* a purchase that brings local production stays a purchase */
     else if (cues & BIT(CUE_LOA))
         stage = DS_STAGE_LOA;

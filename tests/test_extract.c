@@ -677,6 +677,27 @@ static void test_concluded_talks_are_not_a_signing(void **state)
     assert_int_equal(m->signing_date, day("2025-07-29"));
 }
 
+/* A signed export contract whose guns will partly be built in the buyer's
+ * country under a technology transfer is a purchase, not a joint venture;
+ * a lead that reports the joint venture itself still is one. */
+static void test_local_production_of_a_purchase(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha Defense has signed a contract worth more than 2 trillion won to export K9 self-propelled "
+                "howitzers to Egypt. The contract covers a version which will be partly produced in Egypt under "
+                "a technology transfer arrangement.",
+                "2022-02-02", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_string_equal(m->family, "K9");
+    assert_int_equal(m->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(m->status, DS_STATUS_SIGNED);
+    n = run("Hanwha Defense and Egypt signed a joint venture agreement on Tuesday to co-produce K9 "
+            "self-propelled howitzers in Egypt.",
+            "2022-02-02", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_JOINT_VENTURE);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -768,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_plural_first_numbers_all),
         cmocka_unit_test(test_respectively_lists_deals),
         cmocka_unit_test(test_concluded_talks_are_not_a_signing),
+        cmocka_unit_test(test_local_production_of_a_purchase),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
