@@ -1193,9 +1193,9 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     int money_combined = 0;
     const clause *money_clause = NULL, *qty_clause = NULL, *var_clause = NULL, *date_clause = NULL, *place_clause = NULL;
     int64_t qty = -1, fw_qty = -1;
-    int32_t planned = DS_NO_DATE, said = DS_NO_DATE;
+    int32_t planned = DS_NO_DATE, said = DS_NO_DATE, said_will = DS_NO_DATE;
     int sign_year = 0;
-    const clause *said_clause = NULL;
+    const clause *said_clause = NULL, *said_will_clause = NULL;
     const clause *planned_clause = NULL;
     /* delivery dates are not contract dates: a hand-over dates nothing here */
     const uint64_t signing_cues = BIT(CUE_SIGNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) |
@@ -1415,6 +1415,14 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
                 said = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
                 said_clause = c;
             }
+            if (!dealish && (c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && has &&
+                said_will == DS_NO_DATE && it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE &&
+                dates_the_saying(ex, it)) {
+                /* "the government said on Thursday it would acquire 129": the day a
+                 * decision was made known, which dates a selection or approval only */
+                said_will = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
+                said_will_clause = c;
+            }
             if (dealish && (c->cues & BIT(CUE_SIGNED)) && !(c->cues & BIT(CUE_PLANNED)) && !sign_year) {
                 /* "the contracts signed in August": a year, when no day is given */
                 if (it->type == IT_YEAR && (pubyear == 0 || it->num <= pubyear))
@@ -1615,6 +1623,11 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
     if (signing == DS_NO_DATE && said != DS_NO_DATE) {
         signing = said;
         date_clause = said_clause;
+    }
+    if (signing == DS_NO_DATE && said_will != DS_NO_DATE &&
+        (stage == DS_STAGE_SELECTION || stage == DS_STAGE_APPROVAL)) {
+        signing = said_will;
+        date_clause = said_will_clause;
     }
     if (signing != DS_NO_DATE && stage != DS_STAGE_DELIVERY &&
         (m->status == DS_STATUS_SIGNED || stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)) {

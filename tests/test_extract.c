@@ -698,6 +698,27 @@ static void test_local_production_of_a_purchase(void **state)
     assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_JOINT_VENTURE);
 }
 
+/* "The government said on Thursday it would acquire 129 Redbacks" dates a
+ * selection, made known that day; the same words do not date a signing. */
+static void test_said_it_would_dates_a_selection(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Australia has selected Hanwha's AS21 Redback as its infantry fighting vehicle. The government said "
+                "on Thursday it would acquire 129 Redbacks.",
+                "2023-07-28", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_string_equal(m->family, "AS21");
+    assert_int_equal(m->stage, DS_STAGE_SELECTION);
+    assert_int_equal(m->signing_date, day("2023-07-27"));
+    n = run("Poland has signed a contract for 180 K2 tanks. The ministry said on Monday it would acquire more "
+            "K2 tanks.",
+            "2025-08-06", &ms);
+    m = only_primary(ms, n);
+    assert_int_equal(m->status, DS_STATUS_SIGNED);
+    assert_int_equal(m->signing_date, DS_NO_DATE);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -790,6 +811,7 @@ int main(void)
         cmocka_unit_test(test_respectively_lists_deals),
         cmocka_unit_test(test_concluded_talks_are_not_a_signing),
         cmocka_unit_test(test_local_production_of_a_purchase),
+        cmocka_unit_test(test_said_it_would_dates_a_selection),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
