@@ -167,14 +167,8 @@ static entry *find(ds_registry *reg, int32_t id)
 
 static entry *add(ds_registry *reg, int32_t id)
 {
-    if (reg->nents == reg->capents) {
-        size_t cap = reg->capents ? reg->capents * 2 : 8;
-        entry *e = realloc(reg->ents, cap * sizeof *e);
-        if (!e)
-            return NULL;
-        reg->ents = e;
-        reg->capents = cap;
-    }
+    if (ds_reserve(&reg->ents, &reg->capents, reg->nents + 1, sizeof *reg->ents, 8))
+        return NULL;
     entry *e = &reg->ents[reg->nents++];
     memset(e, 0, sizeof *e);
     e->id = id;

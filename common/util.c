@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,4 +166,25 @@ int ds_strlcpy(char *dst, const char *src, size_t cap)
     memcpy(dst, src, c);
     dst[c] = '\0';
     return c < n;
+}
+
+int ds_reserve(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : first ? first : 1;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2)
+            return -1;
+        nc *= 2;
+    }
+    if (nc > SIZE_MAX / elem)
+        return -1;
+    void *old, *p;
+    memcpy(&old, arrp, sizeof old); /* arrp points at a T *; object pointers share one representation */
+    if (!(p = realloc(old, nc * elem)))
+        return -1;
+    memcpy(arrp, &p, sizeof p);
+    *cap = nc;
+    return 0;
 }

@@ -1,5 +1,5 @@
-/* util.h: calendar arithmetic, hashing and small string helpers shared by
- * every module. All functions are pure and thread-safe. */
+/* util.h: calendar arithmetic, hashing, array growth and small string
+ * helpers shared by every module. All functions are thread-safe. */
 #ifndef DS_UTIL_H
 #define DS_UTIL_H
 
@@ -33,6 +33,12 @@ void ds_hex64(uint64_t h, char out[17]);
 char *ds_read_file(const char *path, size_t *len);
 /* The same for an open stream, read to its end. */
 char *ds_read_stream(FILE *f, size_t *len);
+/* Makes the array at *(T **)arrp, of capacity *cap elements of elem bytes,
+ * hold at least need elements: the capacity doubles from first until it
+ * does. Returns 0, or -1 (array and capacity unaltered) when out of memory
+ * or when the size would overflow. Call as ds_reserve(&v, &cap, n + 1,
+ * sizeof *v, 16) before appending v[n]. */
+int ds_reserve(void *arrp, size_t *cap, size_t need, size_t elem, size_t first);
 /* Bounded copy that always NUL-terminates; returns 1 if truncated. */
 int ds_strlcpy(char *dst, const char *src, size_t cap);
 

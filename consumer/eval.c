@@ -638,13 +638,8 @@ static char **list_articles(const char *dir, size_t *n)
     while ((e = readdir(d))) {
         if (!is_article_name(e->d_name))
             continue;
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **p = realloc(names, cap * sizeof *p);
-            if (!p)
-                goto oom;
-            names = p;
-        }
+        if (ds_reserve(&names, &cap, cnt + 1, sizeof *names, 64))
+            goto oom;
         if (!(names[cnt] = strdup(e->d_name)))
             goto oom;
         cnt++;

@@ -407,16 +407,11 @@ static const bucket *lookup(const ds_extractor *ex, uint64_t k)
     return NULL;
 }
 
+/* Room for one more element, or return -2 (out of memory) from the caller. */
 #define GROW(ptr, n, cap)                                                  \
     do {                                                                   \
-        if ((n) >= (cap)) {                                                \
-            size_t nc_ = (cap) ? (cap) * 2 : 64;                           \
-            void *np_ = realloc((ptr), nc_ * sizeof *(ptr));               \
-            if (!np_)                                                      \
-                return -2;                                                 \
-            (ptr) = np_;                                                   \
-            (cap) = nc_;                                                   \
-        }                                                                  \
+        if (ds_reserve(&(ptr), &(cap), (n) + 1, sizeof *(ptr), 64))        \
+            return -2;                                                     \
     } while (0)
 
 /* ---- sentences and clauses --------------------------------------------- */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 struct ds_metric {
     ds_metric_type type;
     char *name;
@@ -86,14 +88,8 @@ static ds_series *series_new(ds_metric *f, const char *const *values)
         s->bounds = f->bounds;
         s->nbounds = f->nbounds;
     }
-    if (f->nseries == f->capseries) {
-        size_t cap = f->capseries ? f->capseries * 2 : 4;
-        ds_series **v = realloc(f->series, cap * sizeof *v);
-        if (!v)
-            goto err;
-        f->series = v;
-        f->capseries = cap;
-    }
+    if (ds_reserve(&f->series, &f->capseries, f->nseries + 1, sizeof *f->series, 4))
+        goto err;
     f->series[f->nseries++] = s;
     return s;
 err:
@@ -140,14 +136,8 @@ ds_metric *ds_metrics_add(ds_metrics *m, ds_metric_type type, const char *name, 
     }
     if (f->nlabels == 0 && !series_new(f, NULL))
         goto err;
-    if (m->nfams == m->capfams) {
-        size_t cap = m->capfams ? m->capfams * 2 : 16;
-        ds_metric **v = realloc(m->fams, cap * sizeof *v);
-        if (!v)
-            goto err;
-        m->fams = v;
-        m->capfams = cap;
-    }
+    if (ds_reserve(&m->fams, &m->capfams, m->nfams + 1, sizeof *m->fams, 16))
+        goto err;
     m->fams[m->nfams++] = f;
     return f;
 err:

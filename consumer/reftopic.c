@@ -149,16 +149,10 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
                 rd_kafka_message_destroy(m);
                 goto out;
             }
-            if (out->n == out->cap) {
-                size_t cap = out->cap ? out->cap * 2 : 64;
-                rec *r = realloc(out->r, cap * sizeof *r);
-                if (!r) {
-                    rd_kafka_message_destroy(m);
-                    snprintf(err, errlen, "out of memory");
-                    goto out;
-                }
-                out->r = r;
-                out->cap = cap;
+            if (ds_reserve(&out->r, &out->cap, out->n + 1, sizeof *out->r, 64)) {
+                rd_kafka_message_destroy(m);
+                snprintf(err, errlen, "out of memory");
+                goto out;
             }
             rec *r = &out->r[out->n];
             r->key = dup_bytes(m->key, m->key_len);

@@ -734,14 +734,8 @@ static int add_dep(block *parent, block *child)
     for (size_t i = 0; i < parent->ndeps; i++)
         if (parent->deps[i] == child)
             return 0;
-    if (parent->ndeps == parent->capdeps) {
-        size_t cap = parent->capdeps ? parent->capdeps * 2 : 4;
-        block **p = realloc(parent->deps, cap * sizeof *p);
-        if (!p)
-            return -1;
-        parent->deps = p;
-        parent->capdeps = cap;
-    }
+    if (ds_reserve(&parent->deps, &parent->capdeps, parent->ndeps + 1, sizeof *parent->deps, 4))
+        return -1;
     parent->deps[parent->ndeps++] = child;
     return 0;
 }
@@ -768,14 +762,8 @@ static size_t rev_find(const block *b, const char *id, int *found)
 
 static rev *rev_insert(block *b, size_t at, const char *id)
 {
-    if (b->nrevs == b->caprevs) {
-        size_t cap = b->caprevs ? b->caprevs * 2 : 4;
-        rev *p = realloc(b->revs, cap * sizeof *p);
-        if (!p)
-            return NULL;
-        b->revs = p;
-        b->caprevs = cap;
-    }
+    if (ds_reserve(&b->revs, &b->caprevs, b->nrevs + 1, sizeof *b->revs, 4))
+        return NULL;
     memmove(&b->revs[at + 1], &b->revs[at], (b->nrevs - at) * sizeof *b->revs);
     b->nrevs++;
     rev *r = &b->revs[at];
@@ -1966,14 +1954,8 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
 /* Appends c to a growable array of records. Returns 0, or -1 (array unaltered). */
 static int ptr_push(ds_canon ***arr, size_t *n, size_t *cap, ds_canon *c)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        ds_canon **p = realloc(*arr, nc * sizeof *p);
-        if (!p)
-            return -1;
-        *arr = p;
-        *cap = nc;
-    }
+    if (ds_reserve(arr, cap, *n + 1, sizeof **arr, 16))
+        return -1;
     (*arr)[(*n)++] = c;
     return 0;
 }
@@ -2095,14 +2077,8 @@ static int cache_keep(ds_resolver *rs, block *b, rctx *x)
         if (canon_own(x->cl[c].c) != 0)
             goto err;
     if (!b->cached) {
-        if (rs->ncachedb == rs->capcachedb) {
-            size_t cap = rs->capcachedb ? rs->capcachedb * 2 : 16;
-            block **p = realloc(rs->cachedb, cap * sizeof *p);
-            if (!p)
-                goto err;
-            rs->cachedb = p;
-            rs->capcachedb = cap;
-        }
+        if (ds_reserve(&rs->cachedb, &rs->capcachedb, rs->ncachedb + 1, sizeof *rs->cachedb, 16))
+            goto err;
         rs->cachedb[rs->ncachedb++] = b;
         b->cached = 1;
     }
@@ -2340,14 +2316,8 @@ static int recompute(ds_resolver *rs, block *b, int flags)
         }
         if (!best)
             continue; /* pending until its deal exists */
-        if (best->ndel == best->capdel) {
-            size_t cap = best->capdel ? best->capdel * 2 : 2;
-            int *p = realloc(best->del, cap * sizeof *p);
-            if (!p)
-                goto out;
-            best->del = p;
-            best->capdel = cap;
-        }
+        if (ds_reserve(&best->del, &best->capdel, best->ndel + 1, sizeof *best->del, 2))
+            goto out;
         best->del[best->ndel++] = (int)i;
     }
     /* merge, then refs (needed by the links of every deal), then links */
@@ -2594,14 +2564,8 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
         else
             hi = mid;
     }
-    if (b->nms == b->capms) {
-        size_t cap = b->capms ? b->capms * 2 : 4;
-        unsigned char **p = realloc(b->ms, cap * sizeof *p);
-        if (!p)
-            return -1;
-        b->ms = p;
-        b->capms = cap;
-    }
+    if (ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4))
+        return -1;
     unsigned char *copy = pack_mention(&rs->pack, m);
     if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0) {
         free(copy);

@@ -122,17 +122,13 @@ static void state_rec_free(state_rec *sr)
     memset(sr, 0, sizeof *sr);
 }
 
-/* Doubles the capacity of the array *p of elements of size elem. */
-static int grow(void **p, size_t *cap, size_t elem, char *err, size_t errlen)
+/* ds_reserve, with the error worded. */
+static int reserve(void *arrp, size_t *cap, size_t need, size_t elem, char *err, size_t errlen)
 {
-    size_t n = *cap ? 2 * *cap : 16;
-    void *q = realloc(*p, n * elem);
-    if (!q) {
+    if (ds_reserve(arrp, cap, need, elem, 16)) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    *p = q;
-    *cap = n;
     return 0;
 }
 
@@ -163,13 +159,13 @@ static int state_read(ds_codec *codec, const void *data, size_t len, int header_
     int64_t n;
     while (!c.failed && (n = ds_avro_get_block(&c, "mentions")) > 0)
         for (int64_t i = 0; i < n && !c.failed; i++) {
-            if (sr->nms == sr->mscap && grow((void **)&sr->ms, &sr->mscap, sizeof *sr->ms, err, errlen))
+            if (reserve(&sr->ms, &sr->mscap, sr->nms + 1, sizeof *sr->ms, err, errlen))
                 return -1;
             ds_mention_read_at(&c, &sr->ms[sr->nms++]);
         }
     while (!c.failed && (n = ds_avro_get_block(&c, "revisions")) > 0)
         for (int64_t i = 0; i < n && !c.failed; i++) {
-            if (sr->nrevs == sr->revcap && grow((void **)&sr->revs, &sr->revcap, sizeof *sr->revs, err, errlen))
+            if (reserve(&sr->revs, &sr->revcap, sr->nrevs + 1, sizeof *sr->revs, err, errlen))
                 return -1;
             ds_deal_rev *r = &sr->revs[sr->nrevs++];
             ds_avro_get_string(&c, "revisions.deal_id", r->deal_id, sizeof r->deal_id);
@@ -199,12 +195,9 @@ static int state_from_value(avro_value_t *sval, int header_only, state_rec *sr, 
     if (ds_avro_field(sval, "mentions", &marr) || avro_value_get_size(&marr, &nms) ||
         ds_avro_field(sval, "revisions", &rarr) || avro_value_get_size(&rarr, &nrevs))
         goto bad;
-    while (sr->mscap < nms)
-        if (grow((void **)&sr->ms, &sr->mscap, sizeof *sr->ms, err, errlen))
-            return -1;
-    while (sr->revcap < nrevs)
-        if (grow((void **)&sr->revs, &sr->revcap, sizeof *sr->revs, err, errlen))
-            return -1;
+    if (reserve(&sr->ms, &sr->mscap, nms, sizeof *sr->ms, err, errlen) ||
+        reserve(&sr->revs, &sr->revcap, nrevs, sizeof *sr->revs, err, errlen))
+        return -1;
     for (size_t i = 0; i < nms; i++) {
         if (avro_value_get_by_index(&marr, i, &item, NULL))
             goto bad;

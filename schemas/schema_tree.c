@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 #define DS__MAX_SCHEMA_DEPTH 64
 
 typedef struct {
@@ -48,14 +50,8 @@ static int primitive_type(const char *name)
 static ds__snode *node_new(cctx *c, ds__type type)
 {
     ds__schema *s = c->s;
-    if (s->n_nodes == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        ds__snode **nodes = realloc(s->nodes, cap * sizeof *nodes);
-        if (!nodes)
-            return NULL;
-        s->nodes = nodes;
-        s->cap = cap;
-    }
+    if (ds_reserve(&s->nodes, &s->cap, s->n_nodes + 1, sizeof *s->nodes, 32))
+        return NULL;
     ds__snode *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
