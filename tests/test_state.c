@@ -226,10 +226,21 @@ static void test_two_instances(void **state)
     printf("two instances: consumed %llu + %llu, resolved %llu + %llu\n", (unsigned long long)in[0].st.consumed,
            (unsigned long long)in[1].st.consumed, (unsigned long long)in[0].st.resolved,
            (unsigned long long)in[1].st.resolved);
-    /* every article once, every mention resolved once (the corpus is
-     * small enough that no batch is redelivered) */
-    assert_int_equal(in[0].st.consumed + in[1].st.consumed, fx->nfiles);
-    assert_int_equal(in[0].st.resolved + in[1].st.resolved, in[0].st.mentions + in[1].st.mentions);
+    /* every article consumed and every mention resolved, at least once:
+     * when the second member joins after the first generation formed (the
+     * embedded broker waits 3 s for first members; a loaded machine can miss
+     * that), the rebalance refuses commits and the new owner reads the
+     * uncommitted records again, as at-least-once allows. The deals must be
+     * the same either way. */
+    uint64_t consumed = in[0].st.consumed + in[1].st.consumed;
+    uint64_t resolved = in[0].st.resolved + in[1].st.resolved, mentions = in[0].st.mentions + in[1].st.mentions;
+    if (consumed > (uint64_t)fx->nfiles || resolved > mentions)
+        printf("two instances: redelivered after a rebalance: %llu article(s), %llu resolution(s) beyond one each\n",
+               (unsigned long long)(consumed - (uint64_t)fx->nfiles),
+               (unsigned long long)(resolved > mentions ? resolved - mentions : 0));
+    assert_true(consumed >= (uint64_t)fx->nfiles);
+    assert_true(resolved >= mentions);
+    assert_true(mentions > 0);
     json_t *got = canonical(bs);
     assert_same_deals(fx->reference, got, "two instances");
     json_decref(got);
