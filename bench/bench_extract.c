@@ -10,7 +10,6 @@
  * ds_extract call per article on this thread (CLOCK_MONOTONIC wall time and
  * getrusage CPU time) and prints the figures; --json also writes them as a
  * JSON object. Building the corpus is not timed. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,14 +24,8 @@
 #include "catalog.h"
 #include "extract.h"
 #include "util.h"
+#include "bench_corpus.h"
 #include "bench_rng.h"
-
-typedef struct src_article {
-    char name[128];
-    char *text;          /* whole file */
-    ds_text_article ta;  /* points into text */
-    char *title;         /* NUL-terminated copy or NULL */
-} src_article;
 
 typedef struct bench_article {
     size_t off, len;     /* body in the arena */
@@ -46,76 +39,6 @@ static void die(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fputc('\n', stderr);
     exit(1);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Loads the .txt files of dir in name order. */
-static src_article *load_corpus(const char *dir, int *count)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        die("cannot open corpus %s", dir);
-    char **names = NULL;
-    int n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l < 5 || strcmp(de->d_name + l - 4, ".txt") != 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 128;
-            names = realloc(names, (size_t)cap * sizeof *names);
-            if (!names)
-                die("%s", "out of memory");
-        }
-        names[n++] = strdup(de->d_name);
-    }
-    closedir(d);
-    if (n == 0)
-        die("no .txt articles in %s", dir);
-    qsort(names, (size_t)n, sizeof *names, by_name);
-    src_article *arts = calloc((size_t)n, sizeof *arts);
-    for (int i = 0; i < n; i++) {
-        char path[4096], err[256];
-        size_t len;
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        arts[i].text = slurp(path, &len);
-        if (!arts[i].text)
-            die("cannot read %s", path);
-        if (ds_article_parse_text(arts[i].text, len, &arts[i].ta, err, sizeof err))
-            die("bad article %s", path);
-        ds_article_id_from_path(names[i], arts[i].name, sizeof arts[i].name);
-        if (arts[i].ta.title)
-            arts[i].title = strndup(arts[i].ta.title, arts[i].ta.title_len);
-        free(names[i]);
-    }
-    free(names);
-    *count = n;
-    return arts;
 }
 
 static double now_s(void)
@@ -178,7 +101,7 @@ int main(int argc, char **argv)
         die("%s", "out of memory");
 
     int nsrc;
-    src_article *srcs = load_corpus(corpus_dir, &nsrc);
+    bench_src *srcs = bench_corpus_load("bench_extract", corpus_dir, &nsrc);
 
     /* Build the corpus: whole rounds over the sources until the target size. */
     size_t target = (size_t)(mb * 1024 * 1024);
@@ -228,7 +151,7 @@ int main(int argc, char **argv)
     double t0 = now_s();
     for (size_t i = 0; i < narts; i++) {
         const bench_article *ba = &arts[i];
-        const src_article *s = &srcs[ba->src];
+        const bench_src *s = &srcs[ba->src];
         snprintf(id, sizeof id, "%s-r%d", s->name, ba->copy);
         ds_article a = {id, "bench", s->title, arena + ba->off, ba->len, s->ta.published};
         int n = ds_extract(ex, &a, &ms, err, sizeof err);
@@ -269,11 +192,7 @@ int main(int argc, char **argv)
         json_decref(j);
     }
 
-    for (int i = 0; i < nsrc; i++) {
-        free(srcs[i].text);
-        free(srcs[i].title);
-    }
-    free(srcs);
+    bench_corpus_free(srcs, nsrc);
     free(arts);
     free(arena);
     ds_extractor_destroy(ex);

@@ -45,7 +45,6 @@
  *   changelog record); a transaction commits every 10,000 records read, with
  *   their offsets, as the processor's batches do. Time from the first record
  *   read to the last commit. */
-#include <dirent.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -69,6 +68,7 @@
 #include "resolve.h"
 #include "state.h"
 #include "util.h"
+#include "bench_corpus.h"
 #include "bench_rng.h"
 
 static const char *brokers;
@@ -184,58 +184,6 @@ static json_t *deal_json(const deal_gen *g, long i, int64_t reported_ms, char *k
                      "signing_date", sd, "batch", (json_int_t)(k % 99 + 1));
 }
 
-typedef struct corpus_art {
-    char name[128];
-    char *text;
-    ds_text_article ta;
-    char *title;
-    char *outlet;
-    int negative;
-} corpus_art;
-
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static corpus_art *load_corpus(const char *dir, int *count)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        die("cannot open corpus %s", dir);
-    char *names[1024];
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) && n < 1024) {
-        size_t l = strlen(de->d_name);
-        if (l > 4 && strcmp(de->d_name + l - 4, ".txt") == 0)
-            names[n++] = strdup(de->d_name);
-    }
-    closedir(d);
-    if (!n)
-        die("no articles in %s", dir);
-    qsort(names, (size_t)n, sizeof *names, by_name);
-    corpus_art *arts = calloc((size_t)n, sizeof *arts);
-    for (int i = 0; i < n; i++) {
-        char path[4096], err[256];
-        size_t len;
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (!(arts[i].text = ds_read_file(path, &len)) ||
-            ds_article_parse_text(arts[i].text, len, &arts[i].ta, err, sizeof err))
-            die("cannot read %s", path);
-        ds_article_id_from_path(names[i], arts[i].name, sizeof arts[i].name);
-        if (arts[i].ta.title)
-            arts[i].title = strndup(arts[i].ta.title, arts[i].ta.title_len);
-        /* labels: outlet, and whether the article reports any deal */
-        strcpy(path + strlen(path) - 4, ".json");
-        json_t *lab = json_load_file(path, 0, NULL);
-        const char *outlet = lab ? json_string_value(json_object_get(lab, "outlet")) : NULL;
-        arts[i].outlet = outlet ? strdup(outlet) : NULL;
-        arts[i].negative = lab && json_array_size(json_object_get(lab, "mentions")) == 0;
-        json_decref(lab);
-        free(names[i]);
-    }
-    *count = n;
-    return arts;
-}
-
 /* Sentences of body: ends after ". ", "! ", "? " or at a paragraph break. */
 static int sentences(const char *body, size_t len, span *out, int cap)
 {
@@ -266,7 +214,7 @@ static void append_shuffled(ds_buf *out, const char *body, size_t len)
 }
 
 typedef struct article_gen {
-    corpus_art *arts;
+    bench_src *arts;
     int n;
     int *pos, npos; /* articles with a deal */
     int *neg, nneg; /* negative articles: the padding */
@@ -329,7 +277,7 @@ static void rewrite_buyers(ds_buf *out, const char *in, size_t len, size_t targe
 
 static void article_gen_init(article_gen *g, const char *dir)
 {
-    g->arts = load_corpus(dir, &g->n);
+    g->arts = bench_corpus_load("bench_kafka", dir, &g->n);
     g->pos = malloc((size_t)g->n * sizeof *g->pos);
     g->neg = malloc((size_t)g->n * sizeof *g->neg);
     for (int i = 0; i < g->n; i++) {
@@ -346,7 +294,7 @@ static void article_gen_init(article_gen *g, const char *dir)
 
 static json_t *article_json(article_gen *g, long i, char *key, size_t keylen)
 {
-    const corpus_art *a = &g->arts[g->pos[i % g->npos]];
+    const bench_src *a = &g->arts[g->pos[i % g->npos]];
     long copy = i / g->npos;
     ds_buf_reset(&g->body);
     if (copy == 0)
@@ -355,7 +303,7 @@ static json_t *article_json(article_gen *g, long i, char *key, size_t keylen)
         append_shuffled(&g->body, a->ta.body, a->ta.body_len);
     size_t target = 2048 + (size_t)(rng() % 2048);
     while (g->body.len < target) {
-        const corpus_art *pad = &g->arts[g->neg[rng() % (uint64_t)g->nneg]];
+        const bench_src *pad = &g->arts[g->neg[rng() % (uint64_t)g->nneg]];
         span sent[512];
         int ns = sentences(pad->ta.body, pad->ta.body_len, sent, 512);
         ds_buf_append(&g->body, "\n\n", 2);
