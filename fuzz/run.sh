@@ -23,7 +23,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=$src/build-fuzz
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
-    # DS_WERROR=OFF: clang warns where gcc does not (consumer/mention.c).
+    # DS_WERROR=OFF: clang warns where gcc does not (core/mention.c).
     cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER=clang -DDS_FUZZ=ON \
           -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDS_WERROR=OFF
 fi

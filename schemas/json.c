@@ -800,7 +800,7 @@ static int fj(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
         if (strlen(json_string_value(j)) != json_string_length(j))
             return jfail(c, "string contains NUL");
         /* jansson checks UTF-8 when it parses, but not in json_stringn_nocheck
-         * (producer/input.c builds text articles that way): check here too, or
+         * (core/input.c builds text articles that way): check here too, or
          * the record encodes and then fails to decode as bad-utf8. */
         if (!ds__utf8_valid(json_string_value(j), json_string_length(j)))
             return jfail(c, "string is not valid UTF-8");

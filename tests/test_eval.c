@@ -1,4 +1,4 @@
-/* test_eval.c: the corpus evaluation (consumer/eval.h).
+/* test_eval.c: the corpus evaluation (core/eval.h).
  *
  * A tiny corpus is written to a temporary directory. Its labels are derived
  * from what the extractor yields for the articles, so that "perfect" holds

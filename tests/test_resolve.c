@@ -1,4 +1,4 @@
-/* test_resolve.c: resolution rules (consumer/resolve.h), one test per rule.
+/* test_resolve.c: resolution rules (core/resolve.h), one test per rule.
  * Mentions are built by hand; the reference table comes from data/catalog. */
 #include <setjmp.h>
 #include <stdarg.h>

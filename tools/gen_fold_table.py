@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates the ds_fold lookup tables pasted into consumer/catalog.c.
+"""Generates the ds_fold lookup tables pasted into core/catalog.c.
 
 Each entry is {n, "s"}: n == 0xFF copies the input character unchanged, otherwise the
 character is replaced by the n bytes of s (n == 0 removes it). Replacements are never
