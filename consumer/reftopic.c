@@ -1,3 +1,5 @@
+/* reftopic.c: the reference table read from a compacted topic into a catalog
+ * (see reftopic.h). May call common/, core/catalog, consumer/kafka. */
 #include "reftopic.h"
 
 #include <inttypes.h>

@@ -1,3 +1,6 @@
+/* replay.c: bounded reprocessing of the inputs through the pipeline, with
+ * progress (see replay.h). May call common/, schemas/, core/, producer/ and
+ * the consumer/ readers and state. */
 #include "replay.h"
 
 #include <ctype.h>

@@ -1,3 +1,5 @@
+/* publish.c: producing one record with headers to a topic or partition, and
+ * dead letters (see publish.h). May call common/ and librdkafka. */
 #include "publish.h"
 
 #include <inttypes.h>
