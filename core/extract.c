@@ -967,7 +967,7 @@ static int clause_is_deal(const clause *c)
     return 1;
 }
 
-static void set_evidence(ds_extractor *ex, ds_mention *m, const char *field, const clause *c)
+static void set_evidence(const ds_extractor *ex, ds_mention *m, const char *field, const clause *c)
 {
     const sentence *s = &ex->sents[c->sent];
     ds_mention_evidence(m, field, (int32_t)ex->map[s->start], (int32_t)(s->end > s->start ? ex->map[s->end - 1] + 1 : ex->map[s->start]));
@@ -1155,355 +1155,492 @@ static int plural_deals(const ds_extractor *ex, const clause *c)
     return 0;
 }
 
-/* Fills one primary mention of family fm from the clauses that report it. */
-static void build_primary(ds_extractor *ex, const char *orig, const ds_article *a, const fam *fm, int nprimary,
-                          int32_t pubday, int only_sent, ds_mention *m)
-{
-    const ds_catalog *cat = ex->cat;
-    int pubyear = 0, pm_ = 0, pd_;
-    if (pubday != DS_NO_DATE)
-        ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
-    ds_strlcpy(m->family, fm->family, sizeof m->family);
-    const ds_system *root = fam_root(ex, fm);
-    const char *category = root ? root->category : fm->family;
+/* ---- one primary mention, step by step ------------------------------------ */
 
-    uint64_t cues = 0;
-    int variant_idx = -1, nvariant_names = 0, root_named = 0;
-    const item *money = NULL, *usd_money = NULL;
-    int money_has_family = 0, lead_seen = 0;
-    /* whether a deal clause names this system together with another one
-     * ("a contract ... for 54 K9 howitzers and 36 K10 resupply vehicles") */
-    int co_listed = 0;
-    for (size_t ci = 0; ci < ex->nclauses && !co_listed; ci++) {
+/* What the clauses of an article say about one primary deal: gathered clause
+ * by clause (gather_clause), then turned into the mention's fields (the
+ * settle_ steps). */
+typedef struct primary_acc {
+    const fam *fm;
+    const ds_system *root;     /* NULL for a generic family */
+    const char *category;      /* the root's category, or the generic family */
+    int nprimary, only_sent;
+    int32_t pubday;
+    int pubyear, pubmonth;
+    const char *seller;
+    uint64_t cues, lead_cues;
+    int lead_seen;
+    int64_t lead_qty;
+    int co_listed;             /* a deal clause lists this system with another */
+    int variant_idx, nvariant_names, root_named;
+    int first_qty_kind;        /* 1: the system or its unit was counted first, 2: a variant */
+    int64_t qty, fw_qty;
+    const clause *qty_clause, *fw_qty_clause, *var_clause;
+    const item *money, *usd_money;
+    const clause *money_clause;
+    int money_has_family, money_combined;
+    int32_t planned, said, said_will, signing;
+    const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
+    int sign_year;
+    int batch, another, is_fw;
+    int local_rest;
+    const char *local_suffix, *rest_variant;
+    int64_t rest_qty, split_prime;
+    int score[8];
+    const char *countries[8];
+    int ncountries;
+} primary_acc;
+
+/* How one clause bears on the deal being built (see gather_clause). */
+typedef struct clause_view {
+    const clause *c;
+    int has;           /* names the family, or shares a sentence with a clause that does */
+    int shared;        /* a deal clause naming no system: speaks of every deal */
+    int own;           /* its sums, counts, parties and suppliers are this deal's */
+    int dealish;       /* clause_is_deal */
+    int future_exec;   /* later executive contracts under the framework the lead reports */
+    int families_here; /* systems of other families it names */
+} clause_view;
+
+/* Delivery dates are not contract dates: a hand-over dates nothing here. */
+static const uint64_t signing_cues = BIT(CUE_SIGNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) |
+                                     BIT(CUE_OPTION) | BIT(CUE_EXERCISE);
+
+/* Sets up *pa for family fm; see build_primary for the arguments. */
+static void primary_init(const ds_extractor *ex, const fam *fm, int nprimary, int32_t pubday, int only_sent,
+                         primary_acc *pa)
+{
+    memset(pa, 0, sizeof *pa);
+    pa->fm = fm;
+    pa->root = fam_root(ex, fm);
+    pa->category = pa->root ? pa->root->category : fm->family;
+    pa->nprimary = nprimary;
+    pa->only_sent = only_sent;
+    pa->pubday = pubday;
+    int pd_;
+    if (pubday != DS_NO_DATE)
+        ds_civil_from_days(pubday, &pa->pubyear, &pa->pubmonth, &pd_);
+    pa->seller = pa->root ? pa->root->origin : NULL;
+    pa->lead_qty = pa->qty = pa->fw_qty = pa->rest_qty = pa->split_prime = -1;
+    pa->variant_idx = -1;
+    pa->planned = pa->said = pa->said_will = pa->signing = DS_NO_DATE;
+}
+
+/* Whether a deal clause names family fm together with another system ("a
+ * contract ... for 54 K9 howitzers and 36 K10 resupply vehicles"). */
+static int co_listed(const ds_extractor *ex, const fam *fm)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
         if (c->context || !clause_is_deal(c) || !clause_has_family(ex, c, fm))
             continue;
         for (int k = c->first_item; k < c->first_item + c->nitems; k++)
-            co_listed |= ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
-                         ex->sys_root[ex->items[k].idx] != fm->root;
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                ex->sys_root[ex->items[k].idx] != fm->root)
+                return 1;
     }
-    int64_t lead_qty = -1;
-    int first_qty_kind = 0; /* 1: the system or its unit was counted first, 2: a variant */
-    uint64_t lead_cues = 0;
-    int money_combined = 0;
-    const clause *money_clause = NULL, *qty_clause = NULL, *var_clause = NULL, *date_clause = NULL, *place_clause = NULL;
-    int64_t qty = -1, fw_qty = -1;
-    int32_t planned = DS_NO_DATE, said = DS_NO_DATE, said_will = DS_NO_DATE;
-    int sign_year = 0;
-    const clause *said_clause = NULL, *said_will_clause = NULL;
-    const clause *planned_clause = NULL;
-    /* delivery dates are not contract dates: a hand-over dates nothing here */
-    const uint64_t signing_cues = BIT(CUE_SIGNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) |
-                                  BIT(CUE_OPTION) | BIT(CUE_EXERCISE);
-    const clause *fw_qty_clause = NULL;
-    int32_t signing = DS_NO_DATE;
-    int batch = 0, another = 0;
-    int local_rest = 0;
-    const char *local_suffix = NULL, *rest_variant = NULL;
-    int64_t rest_qty = -1;
-    int64_t split_prime = -1;
-    int score[8] = {0};
-    const char *countries[8] = {0};
-    int ncountries = 0;
-    const char *seller = root ? root->origin : NULL;
+    return 0;
+}
 
-    for (size_t ci = 0; ci < ex->nclauses; ci++) {
-        const clause *c = &ex->clauses[ci];
-        /* a clause that does not recall an earlier deal shares its sentence's family */
-        int has = clause_has_family(ex, c, fm);
-        for (size_t cj = (size_t)ex->sents[c->sent].c0; !has && cj < (size_t)ex->sents[c->sent].c1; cj++)
-            if (cj != ci && !ex->clauses[cj].context &&
-                clause_has_family(ex, &ex->clauses[cj], fm))
-                has = 1;
-        /* a deal clause naming no system speaks of every deal of the article
-         * ("The two contracts were signed Friday at Morag"); its sums and
-         * numbers belong to the deal only when there is one */
-        int shared = 0;
-        if (!has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD))) && !clause_names_system(ex, c))
-            shared = 1;
-        if (!has && !shared)
-            continue;
-        if (c->context)
-            continue;
-        /* own: its sums, counts, parties and suppliers are this deal's; otherwise the
-         * clause only dates and places it. With only_sent >= 0 the deal is one of
-         * several of its family in the article and owns that sentence alone. */
-        int own = only_sent >= 0 ? c->sent == only_sent : has || nprimary == 1;
-        int dealish = clause_is_deal(c);
-        /* "Executive contracts, the first of which may be signed before the
-         * end of the year, will specify quantities" after a lead reporting a
-         * framework: later contracts under it, not this deal's stage, batch
-         * or status */
-        int future_exec = lead_seen && (lead_cues & BIT(CUE_FRAMEWORK)) && !(lead_cues & BIT(CUE_EXECUTIVE)) &&
-                          (c->cues & BIT(CUE_EXECUTIVE)) && (c->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT)));
-        uint64_t ccues = future_exec ? c->cues & ~(BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST) | BIT(CUE_ORDINAL) |
-                                                   BIT(CUE_PLANNED) | BIT(CUE_INTENT))
-                                     : c->cues;
-        if (dealish)
-            cues |= own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
-        if (dealish && has && !lead_seen) {
-            /* the news is in the lead: "the first 10 K2 tanks arrived ..., months after
-             * Poland signed the contracts" is delivery news, of that many */
-            lead_seen = 1;
-            lead_cues = c->cues;
-            for (int k = c->first_item; k < c->first_item + c->nitems && lead_qty < 0; k++) {
-                const item *it = &ex->items[k];
-                if (it->type == IT_QTY &&
-                    ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
-                     (it->target_sys < 0 && it->unit && strcmp(it->unit, category) == 0)))
-                    lead_qty = (int64_t)it->num;
-            }
-        }
-        int families_here = 0;
-        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-            const item *it = &ex->items[k];
-            if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
-                const ds_system *sy = sys_of(ex, it->idx);
-                if (ex->sys_root[it->idx] == fm->root) {
-                    if (sy->variant_of) {
-                        if (variant_idx != it->idx)
-                            nvariant_names++;
-                        variant_idx = it->idx;
-                    } else {
-                        root_named = 1;
-                    }
+/* Fills *v for clause ci; returns 0 when the clause says nothing of the deal
+ * (it neither names the family, nor shares a sentence with a clause that
+ * does, nor speaks of every deal; or it recalls an earlier deal). */
+static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci, clause_view *v)
+{
+    const clause *c = &ex->clauses[ci];
+    memset(v, 0, sizeof *v);
+    v->c = c;
+    /* a clause that does not recall an earlier deal shares its sentence's family */
+    v->has = clause_has_family(ex, c, pa->fm);
+    for (size_t cj = (size_t)ex->sents[c->sent].c0; !v->has && cj < (size_t)ex->sents[c->sent].c1; cj++)
+        if (cj != ci && !ex->clauses[cj].context && clause_has_family(ex, &ex->clauses[cj], pa->fm))
+            v->has = 1;
+    /* a deal clause naming no system speaks of every deal of the article
+     * ("The two contracts were signed Friday at Morag"); its sums and
+     * numbers belong to the deal only when there is one */
+    if (!v->has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD))) && !clause_names_system(ex, c))
+        v->shared = 1;
+    if ((!v->has && !v->shared) || c->context)
+        return 0;
+    /* With only_sent >= 0 the deal is one of several of its family in the
+     * article and owns that sentence alone; otherwise the clause only dates
+     * and places it. */
+    v->own = pa->only_sent >= 0 ? c->sent == pa->only_sent : v->has || pa->nprimary == 1;
+    v->dealish = clause_is_deal(c);
+    /* "Executive contracts, the first of which may be signed before the
+     * end of the year, will specify quantities" after a lead reporting a
+     * framework: later contracts under it, not this deal's stage, batch
+     * or status */
+    v->future_exec = pa->lead_seen && (pa->lead_cues & BIT(CUE_FRAMEWORK)) && !(pa->lead_cues & BIT(CUE_EXECUTIVE)) &&
+                     (c->cues & BIT(CUE_EXECUTIVE)) && (c->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT)));
+    return 1;
+}
+
+/* Adds the clause's stage cues to the deal's, and takes the lead: the first
+ * deal clause naming the family, whose count is that of delivery news ("the
+ * first 10 K2 tanks arrived ..., months after Poland signed the contracts"). */
+static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const clause_view *v)
+{
+    const clause *c = v->c;
+    uint64_t ccues = v->future_exec ? c->cues & ~(BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST) | BIT(CUE_ORDINAL) |
+                                                  BIT(CUE_PLANNED) | BIT(CUE_INTENT))
+                                    : c->cues;
+    if (v->dealish)
+        pa->cues |= v->own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
+    if (!v->dealish || !v->has || pa->lead_seen)
+        return;
+    pa->lead_seen = 1;
+    pa->lead_cues = c->cues;
+    for (int k = c->first_item; k < c->first_item + c->nitems && pa->lead_qty < 0; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_QTY &&
+            ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == pa->fm->root) ||
+             (it->target_sys < 0 && it->unit && strcmp(it->unit, pa->category) == 0)))
+            pa->lead_qty = (int64_t)it->num;
+    }
+}
+
+/* Notes the family's system names (variants, root) and the other families of
+ * the clause, and scores the countries it names as buyer candidates. */
+static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, clause_view *v)
+{
+    const clause *c = v->c;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
+            const ds_system *sy = sys_of(ex, it->idx);
+            if (ex->sys_root[it->idx] == pa->fm->root) {
+                if (sy->variant_of) {
+                    if (pa->variant_idx != it->idx)
+                        pa->nvariant_names++;
+                    pa->variant_idx = it->idx;
                 } else {
-                    families_here++;
+                    pa->root_named = 1;
                 }
-            }
-            const char *iso3;
-            int w = country_of_item(ex, it, &iso3);
-            if (w && (dealish || has)) {
-                int f;
-                for (f = 0; f < ncountries; f++)
-                    if (strcmp(countries[f], iso3) == 0)
-                        break;
-                if (f == ncountries && ncountries < 8)
-                    countries[ncountries++] = iso3;
-                /* one of several deals: its own sentence names its buyer, the rest of
-                 * the article only when that sentence names none */
-                if (f < 8)
-                    score[f] += w * (only_sent >= 0 && own ? 100 : 1);
+            } else {
+                v->families_here++;
             }
         }
-        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-            const item *it = &ex->items[k];
-            if (it->type == IT_QTY && own) {
-                int mine = (it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
-                           (it->target_sys < 0 && it->unit && strcmp(it->unit, category) == 0);
-                int other_sys = it->target_sys >= 0 && !mine;
-                int seen_variant = 0;
-                for (int v = 0; mine && it->target_sys >= 0 && v < m->nvariants; v++)
-                    if (strcmp(m->variants[v].system, sys_of(ex, it->target_sys)->id) == 0)
-                        seen_variant = 1; /* "116 K2GF ... of the 116 K2GF" counts once */
-                if (mine && !seen_variant && it->target_sys >= 0 && sys_of(ex, it->target_sys)->variant_of &&
-                    m->nvariants < DS_MAX_VARIANTS) {
-                    ds_strlcpy(m->variants[m->nvariants].system, sys_of(ex, it->target_sys)->id,
-                               sizeof m->variants[0].system);
-                    m->variants[m->nvariants++].quantity = (int64_t)it->num;
-                    set_evidence(ex, m, "variants", c);
-                    var_clause = c;
-                }
-                int fw_clause = (c->cues & BIT(CUE_FRAMEWORK)) != 0;
-                if (mine && !first_qty_kind)
-                    first_qty_kind = it->target_sys >= 0 && sys_of(ex, it->target_sys)->variant_of ? 2 : 1;
-                if (mine && fw_clause && fw_qty < 0 && (it->target_sys < 0 || !sys_of(ex, it->target_sys)->variant_of)) {
-                    fw_qty = (int64_t)it->num;
-                    fw_qty_clause = c;
-                } else if (mine && !fw_clause && qty < 0 && it->target_sys >= 0 && !sys_of(ex, it->target_sys)->variant_of) {
-                    qty = (int64_t)it->num;
-                    qty_clause = c;
-                } else if (mine && !fw_clause && qty < 0 && it->target_sys < 0) {
-                    qty = (int64_t)it->num;
-                    qty_clause = c;
-                } else if (!mine && !other_sys && it->unit && qty_clause == c && m->nextras < DS_MAX_EXTRAS &&
-                           strcmp(it->unit, "unit") != 0) {
-                    /* "and 81 other support vehicles" */
-                    const char *f = ex->fold;
-                    int k2 = k + 1;
-                    while (k2 < c->first_item + c->nitems && !(ex->items[k2].type == IT_CUE && ex->items[k2].cue == CUE_UNIT))
-                        k2++;
-                    int us = k2 < c->first_item + c->nitems ? ex->items[k2].start : it->end;
-                    int ue = k2 < c->first_item + c->nitems ? ex->items[k2].end : it->end;
-                    char what[40];
-                    size_t wl = (size_t)(ue - us) < sizeof what - 1 ? (size_t)(ue - us) : sizeof what - 1;
-                    memcpy(what, f + us, wl);
-                    what[wl] = '\0';
-                    ds_strlcpy(m->extras[m->nextras].what, what, sizeof m->extras[0].what);
-                    m->extras[m->nextras++].quantity = (int64_t)it->num;
-                    set_evidence(ex, m, "extras", c);
-                }
-            }
-            if (it->type == IT_NUM && !it->used && has && split_prime < 0) {
-                /* "Hyundai Rotem will build 116 of the new batch of K2s" */
-                const char *f = ex->fold;
-                if (it->end + 4 <= c->end && memcmp(f + it->end, " of ", 4) == 0)
-                    split_prime = (int64_t)it->num;
-            }
-            if (it->type == IT_CUE && it->cue == CUE_LOCALVARIANT)
-                local_suffix = lexicon[it->idx].str;
-            if (it->type == IT_CUE && it->cue == CUE_REST) {
-                /* "the remaining 64 will be built ... as the K2PL variant" */
-                local_rest = 1;
-                if (k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_NUM && !ex->items[k + 1].used)
-                    rest_qty = (int64_t)ex->items[k + 1].num;
-                for (int k2 = k + 1; k2 < c->first_item + c->nitems; k2++)
-                    if (ex->items[k2].type == IT_ENT && ex->items[k2].ent_kind == DS_ENT_SYSTEM &&
-                        sys_of(ex, ex->items[k2].idx)->variant_of &&
-                        ex->sys_root[ex->items[k2].idx] == fm->root)
-                        rest_variant = sys_of(ex, ex->items[k2].idx)->id;
-            }
-            /* a sum in a deal clause, or in any clause of the deal that says it is
-             * the value ("industry sources put the value at about $6.5 billion") */
-            int value_clause = dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE)));
-            /* a sum naming no system, when a deal clause lists this system
-             * with others in one contract ("a contract ... for 54 K9 and 36 K10";
-             * "the contract, worth just under $1 billion"), is theirs together */
-            int joint = !own && shared && co_listed && nprimary > 1 && only_sent < 0;
-            if (it->type == IT_MONEY && value_clause && (own || joint) && !(c->cues & BIT(CUE_AGGREGATE) && !has) &&
-                (!money || (!money_has_family && has)) && money_is_mine(ex, c, k, fm)) {
-                /* a sum in a clause naming the system beats one in a clause that does not (headlines) */
-                money_has_family = has;
-                money = it;
-                money_clause = c;
-                money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 || families_here > 0 || joint;
-                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-                    if (ex->items[k2].type == IT_MONEY && strcmp(ex->items[k2].cur, "USD") == 0 &&
-                        strcmp(it->cur, "USD") != 0)
-                        usd_money = &ex->items[k2];
-            }
-            if (it->type == IT_CUE && it->cue == CUE_ORDINAL && dealish && own && !future_exec) {
-                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 4; k2++) {
-                    const item *n2 = &ex->items[k2];
-                    if (n2->type == IT_CUE && (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
-                                               (n2->cue == CUE_DEAL && strncmp(lexicon[n2->idx].text, "contract", 8) == 0))) {
-                        if (!batch)
-                            batch = (int)it->num;
-                        set_evidence(ex, m, "batch", c);
-                        break;
-                    }
-                }
-            }
-            if (it->type == IT_CUE && it->cue == CUE_ANOTHER && dealish && own && k + 1 < c->first_item + c->nitems) {
-                /* "another 180", "additional K2 tanks", "a further contract" */
-                const item *nx = &ex->items[k + 1];
-                if (nx->start - it->end <= 12 &&
-                    (nx->type == IT_QTY || nx->type == IT_NUM || (nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM) ||
-                     (nx->type == IT_CUE && (nx->cue == CUE_BATCHWORD || nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE))))
-                    another = 1;
-            }
-            if (dealish && (c->cues & BIT(CUE_PLANNED)) && planned == DS_NO_DATE && pubday != DS_NO_DATE) {
-                /* "will sign on Friday": the next such day */
-                if (it->type == IT_DATE && it->date >= pubday) {
-                    planned = it->date;
-                    planned_clause = c;
-                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && !dates_the_saying(ex, it)) {
-                    planned = pubday + ((int)it->num - ds_weekday(pubday) + 7) % 7;
-                    planned_clause = c;
-                }
-            }
-            if (dealish && !(c->cues & BIT(CUE_PLANNED)) && said == DS_NO_DATE && it->type == IT_CUE &&
-                it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && dates_the_saying(ex, it)) {
-                /* the day of the report dates the deal when nothing else does ("X said
-                 * Thursday it has signed", "Australia will buy ..., the government said on
-                 * Monday") */
-                said = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
-                said_clause = c;
-            }
-            if (!dealish && (c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && has &&
-                said_will == DS_NO_DATE && it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE &&
-                dates_the_saying(ex, it)) {
-                /* "the government said on Thursday it would acquire 129": the day a
-                 * decision was made known, which dates a selection or approval only */
-                said_will = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
-                said_will_clause = c;
-            }
-            if (dealish && (c->cues & BIT(CUE_SIGNED)) && !(c->cues & BIT(CUE_PLANNED)) && !sign_year) {
-                /* "the contracts signed in August": a year, when no day is given */
-                if (it->type == IT_YEAR && (pubyear == 0 || it->num <= pubyear))
-                    sign_year = (int)it->num;
-                else if (it->type == IT_CUE && it->cue == CUE_MONTH && pubyear &&
-                         !(k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_DATE))
-                    sign_year = (int)it->num > pm_ ? pubyear - 1 : pubyear;
-            }
-            /* "the Aug. 1 deal", "the 29 July contract": a past date naming the
-             * deal itself dates its signing */
-            if (dealish && !(c->cues & (signing_cues | BIT(CUE_PLANNED))) && signing == DS_NO_DATE &&
-                it->type == IT_DATE && pubday != DS_NO_DATE && it->date <= pubday && k + 1 < c->first_item + c->nitems &&
-                ex->items[k + 1].type == IT_CUE &&
-                (ex->items[k + 1].cue == CUE_DEAL || ex->items[k + 1].cue == CUE_EXECUTIVE) &&
-                ex->items[k + 1].start - it->end <= 2) {
-                signing = it->date;
-                date_clause = c;
-            }
-            if (dealish && (c->cues & signing_cues) && !(c->cues & BIT(CUE_PLANNED)) && signing == DS_NO_DATE) {
-                if (it->type == IT_DATE) {
-                    signing = it->date;
-                    date_clause = c;
-                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE &&
-                           !dates_the_saying(ex, it)) {
-                    /* "X said Thursday it has signed" dates the report (see said above) */
-                    int back = (ds_weekday(pubday) - (int)it->num + 7) % 7;
-                    signing = pubday - back;
-                    date_clause = c;
-                } else if (it->type == IT_CUE && it->cue == CUE_TODAY && pubday != DS_NO_DATE) {
-                    signing = pubday;
-                    date_clause = c;
-                } else if (it->type == IT_CUE && it->cue == CUE_YESTERDAY && pubday != DS_NO_DATE) {
-                    signing = pubday - 1;
-                    date_clause = c;
-                }
-            }
-            /* "The contracts are the first executive agreements": a clause about
-             * all the article's deals numbers each of them */
-            if (it->type == IT_CUE && it->cue == CUE_FIRST && dealish && (own || (shared && plural_deals(ex, c))) &&
-                !batch && !future_exec)
-                batch = 1;
-            if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY && own) {
-                const ds_company *co = &cat->companies[it->idx];
-                const ds_company *use = co;
-                if (co->renamed_to && pubyear > co->renamed_year) {
-                    const ds_company *rn = ds_catalog_company(cat, co->renamed_to);
-                    if (rn)
-                        use = rn;
-                }
-                ds_supplier_role role = DS_SUP_PRIME;
-                if (use->role && strcmp(use->role, "joint_venture") == 0)
-                    role = DS_SUP_JOINT_VENTURE;
-                add_supplier(m, use->id, role); /* roles refined once buyer is known */
-                if (!seller && role == DS_SUP_PRIME)
-                    seller = use->country;
-                set_evidence(ex, m, "suppliers", c);
-            }
-        }
-        if (!place_clause && dealish && (c->cues & (BIT(CUE_SIGNED) | BIT(CUE_CEREMONY))) &&
-            !(c->cues & BIT(CUE_PLANNED)) && find_place(ex, orig, c, m->place, sizeof m->place))
-            place_clause = c;
-    }
-
-    /* buyer: the best-scored country that is not the seller */
-    int best = -1;
-    for (int f = 0; f < ncountries; f++) {
-        if (seller && strcmp(countries[f], seller) == 0)
+        const char *iso3;
+        int w = country_of_item(ex, it, &iso3);
+        if (!w || !(v->dealish || v->has))
             continue;
-        if (best < 0 || score[f] > score[best])
+        int f;
+        for (f = 0; f < pa->ncountries; f++)
+            if (strcmp(pa->countries[f], iso3) == 0)
+                break;
+        if (f == pa->ncountries && pa->ncountries < 8)
+            pa->countries[pa->ncountries++] = iso3;
+        /* one of several deals: its own sentence names its buyer, the rest of
+         * the article only when that sentence names none */
+        if (f < 8)
+            pa->score[f] += w * (pa->only_sent >= 0 && v->own ? 100 : 1);
+    }
+}
+
+/* "and 81 other support vehicles": a counted thing of no system, listed
+ * after the deal's own count, is an extra of the deal. */
+static void take_extra(ds_extractor *ex, const clause *c, int k, ds_mention *m)
+{
+    const item *it = &ex->items[k];
+    const char *f = ex->fold;
+    int k2 = k + 1;
+    while (k2 < c->first_item + c->nitems && !(ex->items[k2].type == IT_CUE && ex->items[k2].cue == CUE_UNIT))
+        k2++;
+    int us = k2 < c->first_item + c->nitems ? ex->items[k2].start : it->end;
+    int ue = k2 < c->first_item + c->nitems ? ex->items[k2].end : it->end;
+    char what[40];
+    size_t wl = (size_t)(ue - us) < sizeof what - 1 ? (size_t)(ue - us) : sizeof what - 1;
+    memcpy(what, f + us, wl);
+    what[wl] = '\0';
+    ds_strlcpy(m->extras[m->nextras].what, what, sizeof m->extras[0].what);
+    m->extras[m->nextras++].quantity = (int64_t)it->num;
+    set_evidence(ex, m, "extras", c);
+}
+
+/* A quantity item k of an own clause: the family's count (of the framework,
+ * of the deal, or of one variant), or an extra of the deal. */
+static void take_quantity(ds_extractor *ex, primary_acc *pa, const clause_view *v, int k, ds_mention *m)
+{
+    const clause *c = v->c;
+    const item *it = &ex->items[k];
+    int mine = (it->target_sys >= 0 && ex->sys_root[it->target_sys] == pa->fm->root) ||
+               (it->target_sys < 0 && it->unit && strcmp(it->unit, pa->category) == 0);
+    int other_sys = it->target_sys >= 0 && !mine;
+    int is_variant = it->target_sys >= 0 && sys_of(ex, it->target_sys)->variant_of;
+    int seen_variant = 0;
+    for (int i = 0; mine && it->target_sys >= 0 && i < m->nvariants; i++)
+        if (strcmp(m->variants[i].system, sys_of(ex, it->target_sys)->id) == 0)
+            seen_variant = 1; /* "116 K2GF ... of the 116 K2GF" counts once */
+    if (mine && !seen_variant && is_variant && m->nvariants < DS_MAX_VARIANTS) {
+        ds_strlcpy(m->variants[m->nvariants].system, sys_of(ex, it->target_sys)->id, sizeof m->variants[0].system);
+        m->variants[m->nvariants++].quantity = (int64_t)it->num;
+        set_evidence(ex, m, "variants", c);
+        pa->var_clause = c;
+    }
+    int fw_clause = (c->cues & BIT(CUE_FRAMEWORK)) != 0;
+    if (mine && !pa->first_qty_kind)
+        pa->first_qty_kind = is_variant ? 2 : 1;
+    if (mine && fw_clause && pa->fw_qty < 0 && !is_variant) {
+        pa->fw_qty = (int64_t)it->num;
+        pa->fw_qty_clause = c;
+    } else if (mine && !fw_clause && pa->qty < 0 && !is_variant) {
+        pa->qty = (int64_t)it->num;
+        pa->qty_clause = c;
+    } else if (!mine && !other_sys && it->unit && pa->qty_clause == c && m->nextras < DS_MAX_EXTRAS &&
+               strcmp(it->unit, "unit") != 0) {
+        take_extra(ex, c, k, m);
+    }
+}
+
+/* "Hyundai Rotem will build 116 of the new batch of K2s, the remaining 64
+ * ... as the K2PL variant": the counts and names of a split between the
+ * prime and a local variant. */
+static void take_split(const ds_extractor *ex, primary_acc *pa, const clause_view *v, int k)
+{
+    const clause *c = v->c;
+    const item *it = &ex->items[k];
+    if (it->type == IT_NUM && !it->used && v->has && pa->split_prime < 0 && it->end + 4 <= c->end &&
+        memcmp(ex->fold + it->end, " of ", 4) == 0)
+        pa->split_prime = (int64_t)it->num;
+    if (it->type == IT_CUE && it->cue == CUE_LOCALVARIANT)
+        pa->local_suffix = lexicon[it->idx].str;
+    if (it->type != IT_CUE || it->cue != CUE_REST)
+        return;
+    pa->local_rest = 1;
+    if (k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_NUM && !ex->items[k + 1].used)
+        pa->rest_qty = (int64_t)ex->items[k + 1].num;
+    for (int k2 = k + 1; k2 < c->first_item + c->nitems; k2++)
+        if (ex->items[k2].type == IT_ENT && ex->items[k2].ent_kind == DS_ENT_SYSTEM &&
+            sys_of(ex, ex->items[k2].idx)->variant_of && ex->sys_root[ex->items[k2].idx] == pa->fm->root)
+            pa->rest_variant = sys_of(ex, ex->items[k2].idx)->id;
+}
+
+/* A sum item k: the deal's value when it sits in a deal clause, or in any
+ * clause of the deal that says it is the value ("industry sources put the
+ * value at about $6.5 billion"), and belongs to this family. A sum in a
+ * clause naming the system beats one in a clause that does not (headlines). */
+static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_view *v, int k)
+{
+    const clause *c = v->c;
+    const item *it = &ex->items[k];
+    int value_clause = v->dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE)));
+    /* a sum naming no system, when a deal clause lists this system
+     * with others in one contract ("a contract ... for 54 K9 and 36 K10";
+     * "the contract, worth just under $1 billion"), is theirs together */
+    int joint = !v->own && v->shared && pa->co_listed && pa->nprimary > 1 && pa->only_sent < 0;
+    if (!value_clause || !(v->own || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
+        (pa->money && (pa->money_has_family || !v->has)) || !money_is_mine(ex, c, k, pa->fm))
+        return;
+    pa->money_has_family = v->has;
+    pa->money = it;
+    pa->money_clause = c;
+    pa->money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 || v->families_here > 0 || joint;
+    for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
+        if (ex->items[k2].type == IT_MONEY && strcmp(ex->items[k2].cur, "USD") == 0 && strcmp(it->cur, "USD") != 0)
+            pa->usd_money = &ex->items[k2];
+}
+
+/* Does item k2 name a batch ("batch", "executive contract", "contract")? */
+static int names_batch(const item *n2)
+{
+    return n2->type == IT_CUE && (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
+                                  (n2->cue == CUE_DEAL && strncmp(lexicon[n2->idx].text, "contract", 8) == 0));
+}
+
+/* Ordinals and follow-on words of item k: "the second batch", "another 180",
+ * "additional K2 tanks", "a further contract", "the first executive
+ * agreements" (a clause about all the article's deals numbers each). */
+static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, int k, ds_mention *m)
+{
+    const clause *c = v->c;
+    const item *it = &ex->items[k];
+    if (it->type != IT_CUE || !v->dealish)
+        return;
+    int end = c->first_item + c->nitems;
+    if (it->cue == CUE_ORDINAL && v->own && !v->future_exec) {
+        for (int k2 = k + 1; k2 < end && k2 <= k + 4; k2++) {
+            if (names_batch(&ex->items[k2])) {
+                if (!pa->batch)
+                    pa->batch = (int)it->num;
+                set_evidence(ex, m, "batch", c);
+                break;
+            }
+        }
+    }
+    if (it->cue == CUE_ANOTHER && v->own && k + 1 < end) {
+        const item *nx = &ex->items[k + 1];
+        if (nx->start - it->end <= 12 &&
+            (nx->type == IT_QTY || nx->type == IT_NUM || (nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM) ||
+             (nx->type == IT_CUE && (nx->cue == CUE_BATCHWORD || nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE))))
+            pa->another = 1;
+    }
+    if (it->cue == CUE_FIRST && (v->own || (v->shared && plural_deals(ex, c))) && !pa->batch && !v->future_exec)
+        pa->batch = 1;
+}
+
+/* The day before or on the article's of weekday item wd. */
+static int32_t weekday_back(int32_t pubday, const item *wd)
+{
+    return pubday - (ds_weekday(pubday) - (int)wd->num + 7) % 7;
+}
+
+/* The signing of a deal clause c dated by item k: "the contracts signed in
+ * August" (a year, when no day is given), "the Aug. 1 deal" (a past date
+ * naming the deal itself), a date, weekday, "today" or "yesterday" in a
+ * clause that signs, approves or selects. */
+static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const clause *c, int k)
+{
+    const item *it = &ex->items[k];
+    int32_t pubday = pa->pubday;
+    int end = c->first_item + c->nitems;
+    if ((c->cues & BIT(CUE_PLANNED)))
+        return;
+    if ((c->cues & BIT(CUE_SIGNED)) && !pa->sign_year) {
+        if (it->type == IT_YEAR && (pa->pubyear == 0 || it->num <= pa->pubyear))
+            pa->sign_year = (int)it->num;
+        else if (it->type == IT_CUE && it->cue == CUE_MONTH && pa->pubyear &&
+                 !(k + 1 < end && ex->items[k + 1].type == IT_DATE))
+            pa->sign_year = (int)it->num > pa->pubmonth ? pa->pubyear - 1 : pa->pubyear;
+    }
+    if (pa->signing != DS_NO_DATE)
+        return;
+    if (!(c->cues & signing_cues)) {
+        if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date <= pubday && k + 1 < end &&
+            ex->items[k + 1].type == IT_CUE &&
+            (ex->items[k + 1].cue == CUE_DEAL || ex->items[k + 1].cue == CUE_EXECUTIVE) &&
+            ex->items[k + 1].start - it->end <= 2) {
+            pa->signing = it->date;
+            pa->date_clause = c;
+        }
+        return;
+    }
+    if (it->type == IT_DATE) {
+        pa->signing = it->date;
+    } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it)) {
+        pa->signing = weekday_back(pubday, it); /* "X said Thursday it has signed" dates the report */
+    } else if (it->type == IT_CUE && it->cue == CUE_TODAY && pubday != DS_NO_DATE) {
+        pa->signing = pubday;
+    } else if (it->type == IT_CUE && it->cue == CUE_YESTERDAY && pubday != DS_NO_DATE) {
+        pa->signing = pubday - 1;
+    }
+    if (pa->signing != DS_NO_DATE)
+        pa->date_clause = c;
+}
+
+/* Dates of item k: the planned day ("will sign on Friday": the next such
+ * day), the day of the report ("X said Thursday it has signed"), the year
+ * or day of the signing, "today", "yesterday". */
+static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_view *v, int k)
+{
+    const clause *c = v->c;
+    const item *it = &ex->items[k];
+    int32_t pubday = pa->pubday;
+    if (!v->dealish && !((c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && v->has))
+        return;
+    int weekday = it->type == IT_CUE && it->cue == CUE_WEEKDAY;
+    if (!v->dealish) {
+        /* "the government said on Thursday it would acquire 129": the day a
+         * decision was made known, which dates a selection or approval only */
+        if (pa->said_will == DS_NO_DATE && weekday && pubday != DS_NO_DATE && dates_the_saying(ex, it)) {
+            pa->said_will = weekday_back(pubday, it);
+            pa->said_will_clause = c;
+        }
+        return;
+    }
+    if ((c->cues & BIT(CUE_PLANNED)) && pa->planned == DS_NO_DATE && pubday != DS_NO_DATE) {
+        if (it->type == IT_DATE && it->date >= pubday) {
+            pa->planned = it->date;
+            pa->planned_clause = c;
+        } else if (weekday && !dates_the_saying(ex, it)) {
+            pa->planned = pubday + ((int)it->num - ds_weekday(pubday) + 7) % 7;
+            pa->planned_clause = c;
+        }
+    }
+    if (!(c->cues & BIT(CUE_PLANNED)) && pa->said == DS_NO_DATE && weekday && pubday != DS_NO_DATE &&
+        dates_the_saying(ex, it)) {
+        /* the day of the report dates the deal when nothing else does ("X said
+         * Thursday it has signed", "Australia will buy ..., the government said on
+         * Monday") */
+        pa->said = weekday_back(pubday, it);
+        pa->said_clause = c;
+    }
+    take_signing_date(ex, pa, c, k);
+}
+
+/* A company item k of an own clause: a supplier (under its name of the
+ * article's year), whose country is the seller when no origin is known. */
+static void take_supplier(const ds_extractor *ex, primary_acc *pa, const clause *c, int k, ds_mention *m)
+{
+    const ds_catalog *cat = ex->cat;
+    const ds_company *co = &cat->companies[ex->items[k].idx];
+    const ds_company *use = co;
+    if (co->renamed_to && pa->pubyear > co->renamed_year) {
+        const ds_company *rn = ds_catalog_company(cat, co->renamed_to);
+        if (rn)
+            use = rn;
+    }
+    ds_supplier_role role = DS_SUP_PRIME;
+    if (use->role && strcmp(use->role, "joint_venture") == 0)
+        role = DS_SUP_JOINT_VENTURE;
+    add_supplier(m, use->id, role); /* roles refined once buyer is known */
+    if (!pa->seller && role == DS_SUP_PRIME)
+        pa->seller = use->country;
+    set_evidence(ex, m, "suppliers", c);
+}
+
+/* Takes what clause ci says of the deal into *pa and m. */
+static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, size_t ci, ds_mention *m)
+{
+    clause_view v;
+    if (!view_clause(ex, pa, ci, &v))
+        return;
+    const clause *c = v.c;
+    take_cues_and_lead(ex, pa, &v);
+    take_names_and_countries(ex, pa, &v);
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_QTY && v.own)
+            take_quantity(ex, pa, &v, k, m);
+        take_split(ex, pa, &v, k);
+        if (it->type == IT_MONEY)
+            take_money(ex, pa, &v, k);
+        take_batch(ex, pa, &v, k, m);
+        take_dates(ex, pa, &v, k);
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY && v.own)
+            take_supplier(ex, pa, c, k, m);
+    }
+    if (!pa->place_clause && v.dealish && (c->cues & (BIT(CUE_SIGNED) | BIT(CUE_CEREMONY))) &&
+        !(c->cues & BIT(CUE_PLANNED)) && find_place(ex, orig, c, m->place, sizeof m->place))
+        pa->place_clause = c;
+}
+
+/* Buyer: the best-scored country that is not the seller (with no origin
+ * known, "Poland and South Korea": the first named buys); then the supplier
+ * roles, keeping only suppliers of the two sides. */
+static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
+{
+    const ds_catalog *cat = ex->cat;
+    int best = -1;
+    for (int f = 0; f < pa->ncountries; f++) {
+        if (pa->seller && strcmp(pa->countries[f], pa->seller) == 0)
+            continue;
+        if (best < 0 || pa->score[f] > pa->score[best])
             best = f;
     }
-    if (!seller && ncountries >= 2) {
-        /* no origin known: "Poland and South Korea" - the first named buys */
+    if (!pa->seller && pa->ncountries >= 2) {
         best = 0;
-        seller = countries[1];
+        pa->seller = pa->countries[1];
     }
     if (best >= 0)
-        ds_strlcpy(m->buyer, countries[best], sizeof m->buyer);
-    if (seller)
-        ds_strlcpy(m->seller, seller, sizeof m->seller);
+        ds_strlcpy(m->buyer, pa->countries[best], sizeof m->buyer);
+    if (pa->seller)
+        ds_strlcpy(m->seller, pa->seller, sizeof m->seller);
     for (int i = 0; i < m->nsuppliers; i++) {
         const ds_company *co = ds_catalog_company(cat, m->suppliers[i].company);
         if (co && m->suppliers[i].role == DS_SUP_PRIME && m->buyer[0] && strcmp(co->country, m->buyer) == 0)
             m->suppliers[i].role = DS_SUP_LOCAL_PRODUCER;
     }
-    /* keep only suppliers of the two sides */
     int ns = 0;
     for (int i = 0; i < m->nsuppliers; i++) {
         const ds_company *co = ds_catalog_company(cat, m->suppliers[i].company);
@@ -1512,73 +1649,97 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
             m->suppliers[ns++] = m->suppliers[i];
     }
     m->nsuppliers = ns;
+}
 
-    /* system: the one variant named, else the family */
-    if (root) {
-        const char *sys = (nvariant_names == 1 && !root_named && variant_idx >= 0) ? sys_of(ex, variant_idx)->id : root->id;
+/* "X will build 116 ..., the rest will be a Polish variant": the prime's
+ * share and the local variant's as two variants. */
+static void settle_split(const ds_extractor *ex, const primary_acc *pa, ds_mention *m)
+{
+    const ds_system *root = pa->root;
+    if (!(pa->split_prime > 0 && m->quantity > pa->split_prime && m->nvariants == 0 && root))
+        return;
+    ds_strlcpy(m->variants[0].system, root->id, sizeof m->variants[0].system);
+    m->variants[0].quantity = pa->split_prime;
+    m->nvariants = 1;
+    char vid[24] = "";
+    if (pa->local_rest && pa->rest_variant)
+        ds_strlcpy(vid, pa->rest_variant, sizeof vid);
+    else if (pa->local_rest && pa->local_suffix)
+        snprintf(vid, sizeof vid, "%s%s", root->id, pa->local_suffix);
+    if (vid[0] && ds_catalog_system(ex->cat, vid)) {
+        ds_strlcpy(m->variants[1].system, vid, sizeof m->variants[1].system);
+        m->variants[1].quantity = pa->rest_qty > 0 ? pa->rest_qty : m->quantity - pa->split_prime;
+        m->nvariants = 2;
+    }
+}
+
+/* System: the one variant named, else the family. Quantity: the
+ * framework's for a framework, else the deal's count, else the sum of its
+ * variants' ("12 FA-50GF and 36 FA-50PL"). */
+static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
+{
+    if (pa->root) {
+        const char *sys = (pa->nvariant_names == 1 && !pa->root_named && pa->variant_idx >= 0)
+                              ? sys_of(ex, pa->variant_idx)->id
+                              : pa->root->id;
         ds_strlcpy(m->system, sys, sizeof m->system);
     }
     /* "four additional K9 VIDAR howitzers, bringing the fleet to 28 guns" */
-    if (first_qty_kind == 2 && m->nvariants > 0)
-        qty = -1;
-    int is_fw = (cues & BIT(CUE_FRAMEWORK)) && !(cues & BIT(CUE_EXECUTIVE)) && !batch && !another;
-    if (is_fw && fw_qty >= 0) {
-        qty = fw_qty;
-        qty_clause = fw_qty_clause;
+    if (pa->first_qty_kind == 2 && m->nvariants > 0)
+        pa->qty = -1;
+    pa->is_fw = (pa->cues & BIT(CUE_FRAMEWORK)) && !(pa->cues & BIT(CUE_EXECUTIVE)) && !pa->batch && !pa->another;
+    if (pa->is_fw && pa->fw_qty >= 0) {
+        pa->qty = pa->fw_qty;
+        pa->qty_clause = pa->fw_qty_clause;
     }
-    if (qty >= 0) {
-        m->quantity = qty;
-        set_evidence(ex, m, "quantity", qty_clause);
+    if (pa->qty >= 0) {
+        m->quantity = pa->qty;
+        set_evidence(ex, m, "quantity", pa->qty_clause);
     } else if (m->nvariants > 0) {
-        /* "12 FA-50GF and 36 FA-50PL": the deal's quantity is their sum */
         int64_t sum = 0;
         for (int i = 0; i < m->nvariants; i++)
             sum += m->variants[i].quantity;
         m->quantity = sum;
-        set_evidence(ex, m, "quantity", var_clause);
+        set_evidence(ex, m, "quantity", pa->var_clause);
     }
     if (m->nvariants == 1 && strcmp(m->variants[0].system, m->system) == 0)
         m->nvariants = 0; /* one variant is just the system */
-    if (split_prime > 0 && m->quantity > split_prime && m->nvariants == 0 && root) {
-        /* "X will build 116 ..., the rest will be a Polish variant" */
-        ds_strlcpy(m->variants[0].system, root->id, sizeof m->variants[0].system);
-        m->variants[0].quantity = split_prime;
-        m->nvariants = 1;
-        char vid[24] = "";
-        if (local_rest && rest_variant)
-            ds_strlcpy(vid, rest_variant, sizeof vid);
-        else if (local_rest && local_suffix)
-            snprintf(vid, sizeof vid, "%s%s", root->id, local_suffix);
-        if (vid[0] && ds_catalog_system(cat, vid)) {
-            ds_strlcpy(m->variants[1].system, vid, sizeof m->variants[1].system);
-            m->variants[1].quantity = rest_qty > 0 ? rest_qty : m->quantity - split_prime;
-            m->nvariants = 2;
-        }
-    }
+    settle_split(ex, pa, m);
+}
 
-    /* stage and status */
-    ds_stage stage = DS_STAGE_EXECUTIVE;
+/* The stage from the deal's cues and its lead's. */
+static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
+{
+    uint64_t cues = pa->cues, lead_cues = pa->lead_cues;
     if ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & (BIT(CUE_PLANNED) | BIT(CUE_OPTION) | BIT(CUE_SIGNED))))
-        stage = DS_STAGE_DELIVERY;
-    else if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
-        stage = DS_STAGE_OPTION;
-    else if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
-             ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK) || (lead_cues & BIT(CUE_SIGNED)))))
-        stage = DS_STAGE_JOINT_VENTURE; /* a purchase that brings local production stays a purchase */
-    else if (cues & BIT(CUE_LOA))
-        stage = DS_STAGE_LOA;
-    else if (is_fw)
-        stage = DS_STAGE_FRAMEWORK;
-    else if (cues & BIT(CUE_APPROVAL))
-        stage = DS_STAGE_APPROVAL;
-    else if ((cues & BIT(CUE_SELECTION)) && !(cues & BIT(CUE_SIGNED)))
-        stage = DS_STAGE_SELECTION;
-    else if ((cues & BIT(CUE_DELIVERY)) && (!(cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))) ||
-                                           ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & BIT(CUE_PLANNED)))))
-        stage = DS_STAGE_DELIVERY;
+        return DS_STAGE_DELIVERY;
+    if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
+        return DS_STAGE_OPTION;
+    if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
+        ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK) || (lead_cues & BIT(CUE_SIGNED)))))
+        return DS_STAGE_JOINT_VENTURE; /* a purchase that brings local production stays a purchase */
+    if (cues & BIT(CUE_LOA))
+        return DS_STAGE_LOA;
+    if (pa->is_fw)
+        return DS_STAGE_FRAMEWORK;
+    if (cues & BIT(CUE_APPROVAL))
+        return DS_STAGE_APPROVAL;
+    if ((cues & BIT(CUE_SELECTION)) && !(cues & BIT(CUE_SIGNED)))
+        return DS_STAGE_SELECTION;
+    if ((cues & BIT(CUE_DELIVERY)) && (!(cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))) ||
+                                       ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & BIT(CUE_PLANNED)))))
+        return DS_STAGE_DELIVERY;
+    return DS_STAGE_EXECUTIVE;
+}
+
+/* Stage and status; delivery news counts what was delivered. */
+static void settle_stage_status(const primary_acc *pa, ds_mention *m)
+{
+    uint64_t cues = pa->cues;
+    ds_stage stage = primary_stage(pa, m);
     m->stage = stage;
-    if (stage == DS_STAGE_DELIVERY && lead_qty >= 0) {
-        m->quantity = lead_qty; /* the delivery's count, not the contract's */
+    if (stage == DS_STAGE_DELIVERY && pa->lead_qty >= 0) {
+        m->quantity = pa->lead_qty; /* the delivery's count, not the contract's */
         m->nvariants = 0;
     }
     if (stage == DS_STAGE_DELIVERY)
@@ -1591,72 +1752,108 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         m->status = DS_STATUS_PLANNED;
     else
         m->status = DS_STATUS_SIGNED;
-    /* "signed the third executive contract under the Homar-K framework
-     * agreement in Warsaw on Monday": the day of a signing can sit in the
-     * framework clause that follows it in its sentence (a recalled framework
-     * is not dated by a weekday) */
-    for (size_t cj = 1; signing == DS_NO_DATE && pubday != DS_NO_DATE && cj < ex->nclauses; cj++) {
+}
+
+/* "signed the third executive contract under the Homar-K framework
+ * agreement in Warsaw on Monday": the day of a signing can sit in the
+ * framework clause that follows it in its sentence (a recalled framework
+ * is not dated by a weekday). */
+static void date_from_framework_clause(const ds_extractor *ex, primary_acc *pa)
+{
+    int32_t pubday = pa->pubday;
+    for (size_t cj = 1; pa->signing == DS_NO_DATE && pubday != DS_NO_DATE && cj < ex->nclauses; cj++) {
         const clause *cc = &ex->clauses[cj], *prev = &ex->clauses[cj - 1];
         if (!cc->context || !(cc->cues & BIT(CUE_FRAMEWORK)) || prev->sent != cc->sent || prev->context ||
             !clause_is_deal(prev) || !(prev->cues & BIT(CUE_SIGNED)) || (prev->cues & BIT(CUE_PLANNED)) ||
-            !(clause_has_family(ex, prev, fm) || clause_has_family(ex, cc, fm)))
+            !(clause_has_family(ex, prev, pa->fm) || clause_has_family(ex, cc, pa->fm)))
             continue;
-        for (int k = cc->first_item; k < cc->first_item + cc->nitems && signing == DS_NO_DATE; k++) {
+        for (int k = cc->first_item; k < cc->first_item + cc->nitems && pa->signing == DS_NO_DATE; k++) {
             const item *it = &ex->items[k];
             if (it->type != IT_CUE)
                 continue;
             if (it->cue == CUE_WEEKDAY && !dates_the_saying(ex, it))
-                signing = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
+                pa->signing = weekday_back(pubday, it);
             else if (it->cue == CUE_TODAY)
-                signing = pubday;
+                pa->signing = pubday;
             else if (it->cue == CUE_YESTERDAY)
-                signing = pubday - 1;
-            if (signing != DS_NO_DATE)
-                date_clause = cc;
+                pa->signing = pubday - 1;
+            if (pa->signing != DS_NO_DATE)
+                pa->date_clause = cc;
         }
     }
-    if (signing == DS_NO_DATE && said != DS_NO_DATE) {
-        signing = said;
-        date_clause = said_clause;
+}
+
+/* Signing date (of the act the stage names: signing, approval, selection;
+ * the announced day of a planned signing), year, announcement and place. */
+static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
+{
+    ds_stage stage = m->stage;
+    date_from_framework_clause(ex, pa);
+    if (pa->signing == DS_NO_DATE && pa->said != DS_NO_DATE) {
+        pa->signing = pa->said;
+        pa->date_clause = pa->said_clause;
     }
-    if (signing == DS_NO_DATE && said_will != DS_NO_DATE &&
+    if (pa->signing == DS_NO_DATE && pa->said_will != DS_NO_DATE &&
         (stage == DS_STAGE_SELECTION || stage == DS_STAGE_APPROVAL)) {
-        signing = said_will;
-        date_clause = said_will_clause;
+        pa->signing = pa->said_will;
+        pa->date_clause = pa->said_will_clause;
     }
-    if (signing != DS_NO_DATE && stage != DS_STAGE_DELIVERY &&
+    if (pa->signing != DS_NO_DATE && stage != DS_STAGE_DELIVERY &&
         (m->status == DS_STATUS_SIGNED || stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)) {
-        /* the date of the act the stage names: signing, approval, selection */
-        m->signing_date = signing;
+        m->signing_date = pa->signing;
         int y, mo, d;
-        ds_civil_from_days(signing, &y, &mo, &d);
+        ds_civil_from_days(pa->signing, &y, &mo, &d);
         m->signing_year = y;
-        set_evidence(ex, m, "signing_date", date_clause);
-    } else if (m->status == DS_STATUS_PLANNED && planned != DS_NO_DATE) {
-        m->signing_date = planned;
-        set_evidence(ex, m, "signing_date", planned_clause);
+        set_evidence(ex, m, "signing_date", pa->date_clause);
+    } else if (m->status == DS_STATUS_PLANNED && pa->planned != DS_NO_DATE) {
+        m->signing_date = pa->planned;
+        set_evidence(ex, m, "signing_date", pa->planned_clause);
     }
-    if (m->signing_date == DS_NO_DATE && !m->signing_year && sign_year && m->status != DS_STATUS_PLANNED)
-        m->signing_year = sign_year;
-    m->announce_date = pubday;
-    if (place_clause && m->status == DS_STATUS_SIGNED)
-        set_evidence(ex, m, "place", place_clause);
+    if (m->signing_date == DS_NO_DATE && !m->signing_year && pa->sign_year && m->status != DS_STATUS_PLANNED)
+        m->signing_year = pa->sign_year;
+    m->announce_date = pa->pubday;
+    if (pa->place_clause && m->status == DS_STATUS_SIGNED)
+        set_evidence(ex, m, "place", pa->place_clause);
     else
         m->place[0] = '\0';
-    if (batch > 0) {
-        m->batch = batch;
+}
+
+/* Batch, value (converted at the rate of the signing year, else the
+ * article's) and the relations the wording implies. */
+static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa, ds_mention *m)
+{
+    if (pa->batch > 0)
+        m->batch = pa->batch;
+    if (pa->money) {
+        int y = m->signing_year ? m->signing_year : pa->pubyear;
+        money_to_value(ex, pa->money, pa->usd_money, y, &m->value);
+        m->value.combined = pa->money_combined;
+        set_evidence(ex, m, "value", pa->money_clause);
     }
-    if (money) {
-        int y = m->signing_year ? m->signing_year : pubyear;
-        money_to_value(ex, money, usd_money, y, &m->value);
-        m->value.combined = money_combined;
-        set_evidence(ex, m, "value", money_clause);
-    }
-    if (another || batch > 1)
-        m->rels[m->nrels++] = (ds_relhint){DS_REL_NEXT_BATCH, "", 0, -1, batch > 1 ? batch - 1 : 0};
+    if (pa->another || pa->batch > 1)
+        m->rels[m->nrels++] = (ds_relhint){DS_REL_NEXT_BATCH, "", 0, -1, pa->batch > 1 ? pa->batch - 1 : 0};
     if (m->stage == DS_STAGE_OPTION && m->nrels < DS_MAX_RELS)
         m->rels[m->nrels++] = (ds_relhint){DS_REL_OPTION_EXERCISE, "", 0, -1, 0};
-    (void)a;
+}
+
+/* Fills one primary mention of family fm from the clauses that report it:
+ * nprimary is the number of primary families of the article, only_sent the
+ * sentence the deal owns alone when it is one of several of its family
+ * (split_family), else -1. */
+static void build_primary(ds_extractor *ex, const char *orig, const fam *fm, int nprimary, int32_t pubday,
+                          int only_sent, ds_mention *m)
+{
+    primary_acc pa;
+    primary_init(ex, fm, nprimary, pubday, only_sent, &pa);
+    ds_strlcpy(m->family, fm->family, sizeof m->family);
+    pa.co_listed = co_listed(ex, fm);
+    for (size_t ci = 0; ci < ex->nclauses; ci++)
+        gather_clause(ex, orig, &pa, ci, m);
+    settle_parties(ex, &pa, m);
+    settle_system_quantity(ex, &pa, m);
+    settle_stage_status(&pa, m);
+    settle_dates(ex, &pa, m);
+    settle_value_relations(ex, &pa, m);
 }
 
 /* Context mention of family fm from context clauses (an earlier deal recalled). */
@@ -2464,7 +2661,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             if (push_mention(ex, &m))
                 return -2;
             m->role = DS_ROLE_PRIMARY;
-            build_primary(ex, a->body, a, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
+            build_primary(ex, a->body, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
             /* a deal needs a buyer and some substance */
             if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
                                  m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED)) {
