@@ -2444,10 +2444,11 @@ static int distribute(ds_extractor *ex, const ds_article *a, const fam *fm, size
 
 /* ---- driver ---------------------------------------------------------------- */
 
-int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, char *err, size_t errlen)
+/* Folds the body into ex->fold (with its byte map) and sets ex->flen.
+ * Returns 0, -1 with a message naming the byte offset when the body is not
+ * valid UTF-8, or -2 when out of memory. */
+static int fold_body(ds_extractor *ex, const ds_article *a, char *err, size_t errlen)
 {
-    ex->nout = ex->nitems = ex->nclauses = ex->nsents = 0;
-    *out = NULL;
     if (a->len + 1 > ex->foldcap) {
         size_t cap = a->len + 1 > 4096 ? a->len + 1 : 4096;
         char *nf = realloc(ex->fold, cap);
@@ -2466,100 +2467,140 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         snprintf(err, errlen, "article %s: invalid UTF-8 at byte %zu of the body", a->id ? a->id : "?", bad);
         return -1;
     }
-    int len = (int)flen;
-    ex->flen = len;
-    ex->fold[len] = '\0';
-    ex->map[len] = (unsigned)a->len;
-    int32_t pubday = a->published == DS_NO_TIME ? DS_NO_DATE : (int32_t)(a->published / 86400000);
-    int pubyear = 0, pm_, pd_;
-    if (pubday != DS_NO_DATE)
-        ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
+    ex->flen = (int)flen;
+    ex->fold[flen] = '\0';
+    ex->map[flen] = (unsigned)a->len;
+    return 0;
+}
 
-    if (split_sentences(ex, a->body, len))
-        return -2;
-    /* clauses: cut a sentence where a clause cue introduces an earlier deal */
-    for (size_t si = 0; si < ex->nsents; si++) {
-        int s = ex->sents[si].start, e = ex->sents[si].end;
-        size_t first = ex->nitems;
-        int cl = (int)ex->nclauses;
-        if (scan_clause(ex, a->body, s, e, cl))
-            return -2;
-        int cs = s;
-        size_t ci0 = first;
-        ex->sents[si].c0 = (int)ex->nclauses;
-        int coord = 0, side = 0;
-        for (size_t k = first; k <= ex->nitems; k++) {
-            int last = k == ex->nitems;
-            int at = last ? -1 : coordinated_recall(ex, ci0, k);
-            int cut = !last && ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs;
-            int as = cut && lexicon[ex->items[k].idx].val == CLAUSE_ASIDE;
-            if (as && !aside(ex, first, ex->nitems, k))
-                cut = 0;
-            if (!last && at < 0 && !cut)
-                continue;
-            int ce = last ? e : at >= 0 ? at : ex->items[k].start;
-            GROW(ex->clauses, ex->nclauses, ex->clausecap);
-            ex->clauses[ex->nclauses++] = (clause){.start = cs, .end = ce, .sent = (int)si, .coordinated = coord,
-                                                   .aside = side, .first_item = (int)ci0, .nitems = (int)(k - ci0)};
-            cs = ce;
-            ci0 = k;
-            coord = at >= 0;
-            side = as;
-        }
-        ex->sents[si].c1 = (int)ex->nclauses;
-        for (size_t c = (size_t)cl; c < ex->nclauses; c++) {
-            clause *cc = &ex->clauses[c];
-            for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++)
-                ex->items[k].clause = (int)c;
-            interpret_numbers(ex, a->body, (size_t)cc->first_item, (size_t)(cc->first_item + cc->nitems), pubday);
-            mark_modifiers(ex, (size_t)cc->first_item, (size_t)(cc->first_item + cc->nitems));
-            int concluded = 0, talks = 0;
-            for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
-                const item *it = &ex->items[k];
-                if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_SIGNS_UNLESS_TALKS)
-                    concluded = 1;
-                else if (it->type == IT_CUE && it->cue)
-                    cc->cues |= BIT(it->cue);
-                if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) &&
-                    cue_lex(it)->val == LEX_TALKS)
-                    talks = 1;
-                if (it->type == IT_CUE && it->cue == CUE_CLAUSE && cue_lex(it)->val == CLAUSE_FRAMEWORK)
-                    cc->cues |= BIT(CUE_FRAMEWORK);
-                if (it->type == IT_QTY)
-                    cc->has_qty = 1;
-                if (it->type == IT_YEAR && pubyear && it->num < pubyear)
-                    cc->context = 1;
-                if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date < pubday - 180)
-                    cc->context = 1;
-                /* "signed ... in October" in a February article: a month
-                 * named without its year, three or more months back */
-                if (it->type == IT_CUE && it->cue == CUE_MONTH && pubyear && k > cc->first_item &&
-                    ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN &&
-                    (int)((pm_ - (int)it->num + 12) % 12) >= 3)
-                    cc->recalled_month = 1;
-            }
-            if (concluded)
-                cc->cues |= talks ? BIT(CUE_PLANNED) : BIT(CUE_SIGNED);
-            if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) &&
-                !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
-                cc->context = 1;
-            if (cc->cues & BIT(CUE_CONTEXT))
-                cc->context = 1;
-            if (cc->coordinated && c > (size_t)cl && ex->clauses[c - 1].context)
-                cc->context = 1;
-            if (cc->aside)
-                cc->context = 1;
-            /* "..., the first executive contract under the framework agreement": the
-             * framework named in a subordinate clause is an earlier deal */
-            if (c > (size_t)cl && (cc->cues & BIT(CUE_CLAUSE)) && (cc->cues & BIT(CUE_FRAMEWORK)) &&
-                !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))))
-                cc->context = 1;
-        }
+/* The publication day and its civil year and month (0 when unknown). */
+typedef struct pubdate {
+    int32_t day;
+    int year, month;
+} pubdate;
+
+static pubdate pubdate_of(const ds_article *a)
+{
+    pubdate p = {a->published == DS_NO_TIME ? DS_NO_DATE : (int32_t)(a->published / 86400000), 0, 0};
+    int d;
+    if (p.day != DS_NO_DATE)
+        ds_civil_from_days(p.day, &p.year, &p.month, &d);
+    return p;
+}
+
+/* Cuts sentence si (its items from item first on) into clauses where a
+ * clause cue introduces an earlier deal, after ", and" between two recalls
+ * (coordinated_recall), and before a side event's aside. Returns 0 or -2. */
+static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
+{
+    int cs = ex->sents[si].start, e = ex->sents[si].end;
+    size_t ci0 = first;
+    ex->sents[si].c0 = (int)ex->nclauses;
+    int coord = 0, side = 0;
+    for (size_t k = first; k <= ex->nitems; k++) {
+        int last = k == ex->nitems;
+        int at = last ? -1 : coordinated_recall(ex, ci0, k);
+        int cut = !last && ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs;
+        int as = cut && lexicon[ex->items[k].idx].val == CLAUSE_ASIDE;
+        if (as && !aside(ex, first, ex->nitems, k))
+            cut = 0;
+        if (!last && at < 0 && !cut)
+            continue;
+        int ce = last ? e : at >= 0 ? at : ex->items[k].start;
+        GROW(ex->clauses, ex->nclauses, ex->clausecap);
+        ex->clauses[ex->nclauses++] = (clause){.start = cs, .end = ce, .sent = (int)si, .coordinated = coord,
+                                               .aside = side, .first_item = (int)ci0, .nitems = (int)(k - ci0)};
+        cs = ce;
+        ci0 = k;
+        coord = at >= 0;
+        side = as;
     }
+    ex->sents[si].c1 = (int)ex->nclauses;
+    return 0;
+}
 
-    /* "the first batch" recalls an earlier deal only in an article about a later one */
+/* Sets clause cc's cue bits and has_qty / recalled_month from its items. */
+static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
+{
+    int concluded = 0, talks = 0;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_SIGNS_UNLESS_TALKS)
+            concluded = 1;
+        else if (it->type == IT_CUE && it->cue)
+            cc->cues |= BIT(it->cue);
+        if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)
+            talks = 1;
+        if (it->type == IT_CUE && it->cue == CUE_CLAUSE && cue_lex(it)->val == CLAUSE_FRAMEWORK)
+            cc->cues |= BIT(CUE_FRAMEWORK);
+        if (it->type == IT_QTY)
+            cc->has_qty = 1;
+        if (it->type == IT_YEAR && pd.year && it->num < pd.year)
+            cc->context = 1;
+        if (it->type == IT_DATE && pd.day != DS_NO_DATE && it->date < pd.day - 180)
+            cc->context = 1;
+        /* "signed ... in October" in a February article: a month
+         * named without its year, three or more months back */
+        if (it->type == IT_CUE && it->cue == CUE_MONTH && pd.year && k > cc->first_item &&
+            ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN &&
+            (int)((pd.month - (int)it->num + 12) % 12) >= 3)
+            cc->recalled_month = 1;
+    }
+    /* "concluded a contract" signs; "concluded final talks" only plans */
+    if (concluded)
+        cc->cues |= talks ? BIT(CUE_PLANNED) : BIT(CUE_SIGNED);
+}
+
+/* Whether clause c (the one after the sentence's first clause when
+ * not_first) recalls an earlier deal rather than reporting news: a past
+ * month or year, a context word, the second part of a coordinated recall,
+ * an aside, a framework named in a subordinate clause ("..., the first
+ * executive contract under the framework agreement"). */
+static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_first)
+{
+    if (cc->context)
+        return 1;
+    if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) && !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
+        return 1;
+    if (cc->cues & BIT(CUE_CONTEXT))
+        return 1;
+    if (cc->coordinated && not_first && (cc - 1)->context)
+        return 1;
+    if (cc->aside)
+        return 1;
+    (void)ex;
+    return not_first && (cc->cues & BIT(CUE_CLAUSE)) && (cc->cues & BIT(CUE_FRAMEWORK)) &&
+           !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_CEREMONY)));
+}
+
+/* Reads sentence si: its items, its clauses, their numbers, modifiers, cues
+ * and whether each recalls an earlier deal. Returns 0 or -2. */
+static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate pd)
+{
+    size_t first = ex->nitems;
+    int cl = (int)ex->nclauses;
+    if (scan_clause(ex, body, ex->sents[si].start, ex->sents[si].end, cl) || cut_clauses(ex, si, first))
+        return -2;
+    for (size_t c = (size_t)cl; c < ex->nclauses; c++) {
+        clause *cc = &ex->clauses[c];
+        size_t a = (size_t)cc->first_item, b = (size_t)(cc->first_item + cc->nitems);
+        for (size_t k = a; k < b; k++)
+            ex->items[k].clause = (int)c;
+        interpret_numbers(ex, body, a, b, pd.day);
+        mark_modifiers(ex, a, b);
+        clause_cues(ex, cc, pd);
+        cc->context = clause_recalls(ex, cc, c > (size_t)cl);
+    }
+    return 0;
+}
+
+/* "the first batch" recalls an earlier deal only in an article about a
+ * later one ("the second batch", "a follow-on contract"); "receives the
+ * final tanks of the first batch" is news. */
+static void mark_first_batch_recalls(ds_extractor *ex)
+{
     int later = 0;
-    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+    for (size_t ci = 0; ci < ex->nclauses && !later; ci++) {
         const clause *c = &ex->clauses[ci];
         if (c->context || !clause_is_deal(c))
             continue;
@@ -2576,11 +2617,15 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
     }
     for (size_t ci = 0; later && ci < ex->nclauses; ci++)
         if ((ex->clauses[ci].cues & BIT(CUE_FIRST)) && !(ex->clauses[ci].cues & BIT(CUE_DELIVERY)))
-            ex->clauses[ci].context = 1; /* "receives the final tanks of the first batch" is news */
+            ex->clauses[ci].context = 1;
+}
 
-    /* an article whose lead reports a signed contract recalls its approval or
-     * selection as an earlier step ("below the ceiling the State Department
-     * approved in February", "Hanwha was selected as preferred tenderer in July") */
+/* An article whose lead reports a signed contract recalls its approval or
+ * selection as an earlier step ("below the ceiling the State Department
+ * approved in February", "Hanwha was selected as preferred tenderer in
+ * July"). */
+static void mark_earlier_steps(ds_extractor *ex)
+{
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
         if (!clause_is_deal(c) || c->context)
@@ -2592,31 +2637,29 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                     ex->clauses[cj].context = 1;
         break; /* only the lead decides */
     }
+}
 
-    if (ex->debug)
-        debug_dump(ex);
-
-    /* families and whether each is reported as news */
-    fam fams[MAX_FAMS];
-    int nfams = 0;
+/* Lists the families the article names in fams and marks those reported as
+ * news: a deal clause names them, or their sentence has a deal clause that
+ * names no system ("Poland has committed to buying 32 F-35A, after the
+ * minister signed the letter of acceptance"). A system only describing
+ * another ("the Homar-K framework") is not news, but earlier deals of it may
+ * be recalled by count alone. Returns the number of primary families. */
+static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
+{
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
-        clause *c = &ex->clauses[ci];
+        const clause *c = &ex->clauses[ci];
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
             const item *it = &ex->items[k];
             int fi = -1;
-            /* a system only describing another ("the Homar-K framework") is not
-             * news, but earlier deals of it may be recalled by count alone */
             if ((it->type == IT_ENT || it->type == IT_MOD) && it->ent_kind == DS_ENT_SYSTEM)
-                fi = fam_index(ex, fams, &nfams, NULL, ex->sys_root[it->idx]);
+                fi = fam_index(ex, fams, nfams, NULL, ex->sys_root[it->idx]);
             if (fi < 0 || c->context || it->type == IT_MOD)
                 continue;
-            /* reported as news: a deal clause names it, or its sentence has one
-             * ("Poland has committed to buying 32 F-35A, after the minister signed
-             * the letter of acceptance") */
             int deal = clause_is_deal(c);
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
-                deal = !ex->clauses[cj].context &&
-                       clause_is_deal(&ex->clauses[cj]) && !clause_names_system(ex, &ex->clauses[cj]);
+                deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
+                       !clause_names_system(ex, &ex->clauses[cj]);
             if (deal) {
                 fams[fi].primary = 1;
                 fams[fi].nprimary_clauses++;
@@ -2624,45 +2667,53 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         }
     }
     int nprimary = 0;
-    for (int i = 0; i < nfams; i++)
+    for (int i = 0; i < *nfams; i++)
         nprimary += fams[i].primary;
-    if (nprimary == 0) {
-        /* no named system: a generic one ("missile systems") in a deal clause */
-        for (size_t ci = 0; ci < ex->nclauses; ci++) {
-            clause *c = &ex->clauses[ci];
-            if (!clause_is_deal(c) || !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_JV))))
-                continue;
-            for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-                const item *it = &ex->items[k];
-                if (it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, "unit") != 0 &&
-                    strcmp(lexicon[it->idx].str, "vehicle") != 0 && strcmp(lexicon[it->idx].str, "support_vehicle") != 0) {
-                    int fi = fam_index(ex, fams, &nfams, lexicon[it->idx].str, -1);
-                    if (fi >= 0 && !fams[fi].primary) {
-                        fams[fi].primary = 1;
-                        nprimary++;
-                    }
-                    break;
+    return nprimary;
+}
+
+/* With no named system reported as news: the first generic one ("missile
+ * systems") of the first signing, planning or venture clause that counts
+ * one. Returns the number of primary families (0 or 1). */
+static int find_generic_family(const ds_extractor *ex, fam *fams, int *nfams)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (!clause_is_deal(c) || !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_JV))))
+            continue;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, "unit") != 0 &&
+                strcmp(lexicon[it->idx].str, "vehicle") != 0 && strcmp(lexicon[it->idx].str, "support_vehicle") != 0) {
+                int fi = fam_index(ex, fams, nfams, lexicon[it->idx].str, -1);
+                if (fi >= 0 && !fams[fi].primary) {
+                    fams[fi].primary = 1;
+                    return 1;
                 }
-            }
-            if (nprimary)
                 break;
+            }
         }
     }
+    return 0;
+}
 
-    ds_mention *m;
-    const ds_mention *first_primary = NULL;
-    int ordinal = 0;
+/* One primary mention per primary family, or per deal of a family the
+ * article splits (split_family); a deal needs a buyer and some substance.
+ * Returns 0 or -2. */
+static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams, int nfams, int nprimary,
+                          int32_t pubday, int *ordinal)
+{
     for (int i = 0; i < nfams; i++) {
         if (!fams[i].primary)
             continue;
         int anchors[DS_MAX_SPLIT];
         int nanchors = split_family(ex, &fams[i], anchors);
         for (int g = 0; g < (nanchors ? nanchors : 1); g++) {
+            ds_mention *m;
             if (push_mention(ex, &m))
                 return -2;
             m->role = DS_ROLE_PRIMARY;
             build_primary(ex, a->body, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
-            /* a deal needs a buyer and some substance */
             if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
                                  m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED)) {
                 ex->nout--;
@@ -2670,56 +2721,75 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             }
             ds_mention_block_key(m);
             char idbuf[256];
-            int n = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, ordinal++);
+            int n = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, (*ordinal)++);
             ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
-            if (!first_primary)
-                first_primary = m;
         }
     }
-    size_t nprim = ex->nout;
-    ex->single_family = nprim == 1 ? ex->out[0].family : NULL;
+    return 0;
+}
+
+/* One context mention of family fm at stage want, from the clauses that
+ * recall it; in delivery news the contract delivered is the primary's, not
+ * a second deal, unless it is another batch than the one delivered. Returns
+ * 0 or -2. */
+static int emit_context(ds_extractor *ex, const ds_article *a, const fam *fm, ds_stage want, size_t nprim,
+                        int32_t pubday, int *ordinal)
+{
+    int delivering = 0, delivered_batch = 0;
+    for (size_t p = 0; p < nprim; p++)
+        if (strcmp(ex->out[p].family, fm->family) == 0 && ex->out[p].stage == DS_STAGE_DELIVERY) {
+            delivering = 1;
+            if (!delivered_batch)
+                delivered_batch = ex->out[p].batch;
+        }
+    if (delivering && want == DS_STAGE_EXECUTIVE && !delivered_batch)
+        return 0;
+    /* most articles recall nothing: look before setting up a mention */
+    int any = 0;
+    for (size_t ci = 0; ci < ex->nclauses && !any; ci++)
+        any = ex->clauses[ci].context && context_stage(&ex->clauses[ci]) == want;
+    if (!any)
+        return 0;
+    ds_mention *m;
+    if (push_mention(ex, &m))
+        return -2;
+    int got = build_context(ex, fm, want, nprim ? &ex->out[0] : NULL, pubday,
+                            delivering && want == DS_STAGE_EXECUTIVE ? delivered_batch : 0, m);
+    if (got && m->buyer[0]) {
+        relate_primaries(ex, nprim, m);
+        if (got == 2)
+            ex->nout--; /* a bare framework: the relation above, no mention */
+        else
+            name_context(a, m, ordinal);
+    } else {
+        ex->nout--;
+    }
+    if (want == DS_STAGE_EXECUTIVE && !delivering && distribute(ex, a, fm, nprim, ordinal))
+        return -2;
+    return 0;
+}
+
+/* Context mentions of every catalog family, stage by stage. Returns 0 or -2. */
+static int emit_contexts(ds_extractor *ex, const ds_article *a, const fam *fams, int nfams, size_t nprim,
+                         int32_t pubday, int *ordinal)
+{
     static const ds_stage recalled[] = {DS_STAGE_EXECUTIVE, DS_STAGE_FRAMEWORK, DS_STAGE_APPROVAL,
                                         DS_STAGE_SELECTION, DS_STAGE_JOINT_VENTURE};
     const int nrecalled = (int)(sizeof recalled / sizeof recalled[0]);
-    for (int fi = 0; fi < nrecalled * nfams; fi++) {
-        int i = fi / nrecalled;
-        ds_stage want = recalled[fi % nrecalled];
+    for (int i = 0; i < nfams; i++) {
         if (fams[i].generic)
             continue;
-        /* delivery news names the contract it delivers: that is the primary's, not a
-         * second deal, unless it is another batch than the one delivered */
-        int delivering = 0, delivered_batch = 0;
-        for (size_t p = 0; p < nprim; p++)
-            if (strcmp(ex->out[p].family, fams[i].family) == 0 && ex->out[p].stage == DS_STAGE_DELIVERY) {
-                delivering = 1;
-                if (!delivered_batch)
-                    delivered_batch = ex->out[p].batch;
-            }
-        if (delivering && want == DS_STAGE_EXECUTIVE && !delivered_batch)
-            continue;
-        /* most articles recall nothing: look before setting up a mention */
-        int any = 0;
-        for (size_t ci = 0; ci < ex->nclauses && !any; ci++)
-            any = ex->clauses[ci].context && context_stage(&ex->clauses[ci]) == want;
-        if (!any)
-            continue;
-        if (push_mention(ex, &m))
-            return -2;
-        int got = build_context(ex, &fams[i], want, nprim ? &ex->out[0] : NULL, pubday,
-                                delivering && want == DS_STAGE_EXECUTIVE ? delivered_batch : 0, m);
-        if (got && m->buyer[0]) {
-            relate_primaries(ex, nprim, m);
-            if (got == 2)
-                ex->nout--; /* a bare framework: the relation above, no mention */
-            else
-                name_context(a, m, &ordinal);
-        } else {
-            ex->nout--;
-        }
-        if (want == DS_STAGE_EXECUTIVE && !delivering && distribute(ex, a, &fams[i], nprim, &ordinal))
-            return -2;
+        for (int w = 0; w < nrecalled; w++)
+            if (emit_context(ex, a, &fams[i], recalled[w], nprim, pubday, ordinal))
+                return -2;
     }
-    uint64_t sh = ds_simhash(ex->fold, (size_t)len);
+    return 0;
+}
+
+/* Source fields of every mention: kind, id, outlet, published, fingerprint. */
+static void stamp_sources(ds_extractor *ex, const ds_article *a)
+{
+    uint64_t sh = ds_simhash(ex->fold, (size_t)ex->flen);
     for (size_t i = 0; i < ex->nout; i++) {
         ds_mention *x = &ex->out[i];
         x->src.kind = DS_SRC_ARTICLE;
@@ -2728,6 +2798,38 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         x->src.published = a->published;
         x->src.text_hash = sh;
     }
+}
+
+int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, char *err, size_t errlen)
+{
+    ex->nout = ex->nitems = ex->nclauses = ex->nsents = 0;
+    *out = NULL;
+    int rc = fold_body(ex, a, err, errlen);
+    if (rc)
+        return rc;
+    pubdate pd = pubdate_of(a);
+    if (split_sentences(ex, a->body, ex->flen))
+        return -2;
+    for (size_t si = 0; si < ex->nsents; si++)
+        if (read_sentence(ex, a->body, si, pd))
+            return -2;
+    mark_first_batch_recalls(ex);
+    mark_earlier_steps(ex);
+    if (ex->debug)
+        debug_dump(ex);
+
+    fam fams[MAX_FAMS];
+    int nfams = 0, ordinal = 0;
+    int nprimary = find_families(ex, fams, &nfams);
+    if (nprimary == 0)
+        nprimary = find_generic_family(ex, fams, &nfams);
+    if (emit_primaries(ex, a, fams, nfams, nprimary, pd.day, &ordinal))
+        return -2;
+    size_t nprim = ex->nout;
+    ex->single_family = nprim == 1 ? ex->out[0].family : NULL;
+    if (emit_contexts(ex, a, fams, nfams, nprim, pd.day, &ordinal))
+        return -2;
+    stamp_sources(ex, a);
     *out = ex->out;
     return (int)ex->nout;
 }
