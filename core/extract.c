@@ -282,6 +282,21 @@ typedef struct sentence {
     int c0, c1; /* its clauses: ex->clauses[c0..c1) */
 } sentence;
 
+/* The publication day and its civil year and month (0 when unknown). */
+typedef struct pubdate {
+    int32_t day;
+    int year, month;
+} pubdate;
+
+static pubdate pubdate_from_day(int32_t day)
+{
+    pubdate p = {day, 0, 0};
+    int d;
+    if (day != DS_NO_DATE)
+        ds_civil_from_days(day, &p.year, &p.month, &d);
+    return p;
+}
+
 struct ds_extractor {
     const ds_catalog *cat;
     mentry *entries;
@@ -532,7 +547,55 @@ static int parse_number(const char *f, int i, int end, double *val)
     return j;
 }
 
-/* Finds the items of clause c (entities, cues, numbers). */
+/* Matches the longest catalog alias or lexicon phrase starting at word i of
+ * [i, e) ("K2s": a plural of a name) and adds it as an item of clause cl.
+ * Returns the offset after the match, 0 when nothing matched, or -2 when
+ * out of memory. */
+static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl, int wordstart)
+{
+    const char *f = ex->fold;
+    const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i)));
+    if (!b && wordstart) {
+        int w = i;
+        while (w < e && is_alnum(f[w]))
+            w++;
+        if (w - i > 2 && f[w - 1] == 's')
+            b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i)));
+    }
+    for (unsigned k = 0; b && k < b->n; k++) {
+        const mentry *me = &ex->entries[b->first + k];
+        if ((int)me->len > e - i || memcmp(f + i, me->text, me->len) != 0)
+            continue;
+        int end = i + (int)me->len;
+        int plural = 0;
+        if (end < e && is_alnum(f[end])) {
+            /* allow a plural "s" on names ("K2s") */
+            if (f[end] == 's' && (end + 1 >= e || !is_alnum(f[end + 1])) && me->type == M_ALIAS)
+                plural = 1;
+            else if (is_alnum(me->text[me->len - 1]))
+                continue;
+        }
+        item it;
+        if (me->type == M_ALIAS) {
+            const ds_alias *al = &ex->cat->aliases[me->idx];
+            if ((al->flags & DS_ALIAS_ACRONYM) && !orig_upper(ex, orig, i, end))
+                continue;
+            it = (item){.type = IT_ENT, .ent_kind = (unsigned char)al->kind, .idx = al->index, .flags = al->flags,
+                        .start = i, .end = end + plural, .clause = cl, .target_sys = -1};
+        } else {
+            const lex *lx = &lexicon[me->idx];
+            it = (item){.type = IT_CUE, .cue = lx->cue, .idx = (int)me->idx, .start = i, .end = end, .num = lx->val,
+                        .clause = cl, .target_sys = -1};
+        }
+        if (add_item(ex, it))
+            return -2;
+        return end + plural;
+    }
+    return 0;
+}
+
+/* Finds the items of the text [s, e) of clause cl: numbers, entities and
+ * cue phrases. Returns 0 or -2 when out of memory. */
 static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
 {
     const char *f = ex->fold;
@@ -554,11 +617,9 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
             double v;
             int j = parse_number(f, i, e, &v);
             /* a number glued to a system name ("K2") is part of a word, not a number */
-            if (j < e && f[j] >= 'a' && f[j] <= 'z' && !(f[j] == 'b' || f[j] == 'm' || f[j] == 't' ||
-                                                           (f[j] == 's' && j + 1 < e && f[j + 1] == 't') ||
-                                                           f[j] == 'n' || f[j] == 'r')) {
-                /* fall through to word matching */
-            } else {
+            if (!(j < e && f[j] >= 'a' && f[j] <= 'z' &&
+                  !(f[j] == 'b' || f[j] == 'm' || f[j] == 't' || (f[j] == 's' && j + 1 < e && f[j + 1] == 't') ||
+                    f[j] == 'n' || f[j] == 'r'))) {
                 if (add_item(ex, (item){.type = IT_NUM, .start = i, .end = j, .num = v, .clause = cl, .target_sys = -1}))
                     return -2;
                 i = j;
@@ -568,58 +629,20 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
         /* a word starts after a non-word byte, or where letters follow digits ("6.5bn") */
         int wordstart = is_alnum(c) && (i == s || !is_alnum(f[i - 1]) ||
                                         (c >= 'a' && c <= 'z' && f[i - 1] >= '0' && f[i - 1] <= '9'));
-        int symstart = c == '$' || (c == '-' && 0);
-        if (!wordstart && !symstart) {
+        if (!wordstart && c != '$') {
             i++;
             continue;
         }
-        const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i)));
-        if (!b && wordstart) {
-            /* a plural of a name: "K2s" */
-            int w = i;
-            while (w < e && is_alnum(f[w]))
-                w++;
-            if (w - i > 2 && f[w - 1] == 's')
-                b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i)));
-        }
-        int matched = 0;
-        for (unsigned k = 0; b && k < b->n && !matched; k++) {
-            const mentry *me = &ex->entries[b->first + k];
-            if ((int)me->len > e - i || memcmp(f + i, me->text, me->len) != 0)
-                continue;
-            int end = i + (int)me->len;
-            int plural = 0;
-            if (end < e && is_alnum(f[end])) {
-                /* allow a plural "s" on names ("K2s") */
-                if (f[end] == 's' && (end + 1 >= e || !is_alnum(f[end + 1])) && me->type == M_ALIAS)
-                    plural = 1;
-                else if (is_alnum(me->text[me->len - 1]))
-                    continue;
-            }
-            if (me->type == M_ALIAS) {
-                const ds_alias *al = &ex->cat->aliases[me->idx];
-                if ((al->flags & DS_ALIAS_ACRONYM) && !orig_upper(ex, orig, i, end))
-                    continue;
-                if (add_item(ex, (item){.type = IT_ENT, .ent_kind = (unsigned char)al->kind, .idx = al->index,
-                                        .flags = al->flags, .start = i, .end = end + plural, .clause = cl,
-                                        .target_sys = -1}))
-                    return -2;
-            } else {
-                const lex *lx = &lexicon[me->idx];
-                if (add_item(ex, (item){.type = IT_CUE, .cue = lx->cue, .idx = (int)me->idx, .start = i,
-                                        .end = end, .num = lx->val, .clause = cl, .target_sys = -1}))
-                    return -2;
-            }
-            i = end + plural;
-            matched = 1;
-        }
-        if (!matched) {
-            if (!wordstart)
-                i++; /* a lone symbol */
-            else
-                while (i < e && is_alnum(f[i]))
-                    i++;
-        }
+        int next = match_phrase(ex, orig, i, e, cl, wordstart);
+        if (next < 0)
+            return -2;
+        if (next > 0)
+            i = next;
+        else if (!wordstart)
+            i++; /* a lone symbol */
+        else
+            while (i < e && is_alnum(f[i]))
+                i++;
     }
     return 0;
 }
@@ -655,184 +678,234 @@ static int dateline(const ds_extractor *ex, const char *orig, int pos)
     return (p < 0 || f[p] == '\n') && comma && letters >= 3 && words <= 3;
 }
 
-/* Turns raw numbers of clause items [a, b) into money, quantities, years and dates. */
+/* Number words of items [a, b) become numbers; "forty-eight" is one. */
+static void combine_number_words(ds_extractor *ex, size_t a, size_t b)
+{
+    const char *f = ex->fold;
+    item *it = ex->items;
+    for (size_t i = a; i < b; i++) {
+        if (it[i].type != IT_CUE || it[i].cue != CUE_NUMWORD)
+            continue;
+        it[i].type = IT_NUM;
+        if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_NUMWORD && cue_lex(&it[i + 1])->val < 10 &&
+            it[i].num >= 20 && it[i + 1].start == it[i].end + 1 && f[it[i].end] == '-') {
+            it[i].num += cue_lex(&it[i + 1])->val;
+            it[i].end = it[i + 1].end;
+            it[i + 1].used = 1;
+            it[i + 1].type = IT_CUE;
+            it[i + 1].cue = 0;
+        }
+    }
+}
+
+/* The currency written before number i of items [a, i]: a sign ("$6.5",
+ * "US$6.5", "A$1", "€36", "£2bn", "₩5"), a code ("KRW 8.98") or "PLN 25" /
+ * "zl 25bn"; NULL when none. */
+static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
+{
+    const char *f = ex->fold;
+    const item *it = ex->items;
+    int s = it[i].start;
+    if (s > 0 && f[s - 1] == '$')
+        return s >= 2 && f[s - 2] == 'a' ? "AUD" : "USD";
+    if (s >= 2 && (unsigned char)f[s - 1] == 0xac && (unsigned char)f[s - 2] == 0x82)
+        return "EUR"; /* U+20AC */
+    if (s >= 2 && (unsigned char)f[s - 1] == 0xa3 && (unsigned char)f[s - 2] == 0xc2)
+        return "GBP";
+    if (s >= 3 && (unsigned char)f[s - 1] == 0xa9 && (unsigned char)f[s - 2] == 0x82)
+        return "KRW"; /* U+20A9 won sign */
+    if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX && s - it[i - 1].end <= 1)
+        return cue_lex(&it[i - 1])->str;
+    if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURWORD && s - it[i - 1].end <= 1 &&
+        strcmp(cue_lex(&it[i - 1])->str, "PLN") == 0)
+        return "PLN";
+    return NULL;
+}
+
+/* The scale and currency words after number i ("6.5 billion dollars", "25
+ * bln zl"): *scale (1 when none) and *next (the first item after them).
+ * Number i becomes a sum when it has a currency and a scale or four
+ * digits; returns 1 then. */
+static int read_money(ds_extractor *ex, size_t a, size_t b, size_t i, size_t *next, double *scale)
+{
+    item *it = ex->items;
+    double v = it[i].num;
+    const char *cur = currency_before(ex, a, i);
+    size_t j = i + 1;
+    *scale = 1;
+    if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[i].end <= 1) {
+        *scale = cue_lex(&it[j])->val;
+        j++;
+    }
+    if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= 1) {
+        cur = cue_lex(&it[j])->str;
+        j++;
+    }
+    *next = j;
+    if (!cur || !(*scale > 1 || v >= 1000) || !(v * *scale < 1e16))
+        return 0;
+    it[i].type = IT_MONEY;
+    it[i].num = v * *scale;
+    ds_strlcpy(it[i].cur, cur, sizeof it[i].cur);
+    if (j > i + 1)
+        it[i].end = it[j - 1].end;
+    for (size_t k = i + 1; k < j; k++)
+        it[k].used = 1;
+    return 1;
+}
+
+/* A year item right after item k (within two bytes): its value, marked
+ * used; else 0. */
+static int year_after(ds_extractor *ex, size_t b, size_t k)
+{
+    item *it = ex->items;
+    if (k + 1 < b && it[k + 1].type == IT_NUM && it[k + 1].num >= 1990 && it[k + 1].num <= 2100 &&
+        it[k + 1].start - it[k].end <= 2) {
+        it[k + 1].used = 1;
+        return (int)it[k + 1].num;
+    }
+    return 0;
+}
+
+/* Number i as a day of a month ("August 1", "1 August", "Aug. 1, 2025"),
+ * dated in the article's year when no year is given ("Dec 29" in an article
+ * of Jan 2 is last year's), or as a 4-digit year. A date of the dateline
+ * ("WARSAW, Aug 27 (Wire) -") is dropped. Returns 1 when number i was taken. */
+static int read_date(ds_extractor *ex, const char *orig, size_t a, size_t b, size_t i, int32_t pubday)
+{
+    item *it = ex->items;
+    double v = it[i].num;
+    int month = 0, day = 0, year = 0, dstart = it[i].start;
+    int is_day = v >= 1 && v <= 31 && v == floor(v);
+    if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_MONTH && it[i].start - it[i - 1].end <= 2 && is_day) {
+        month = (int)cue_lex(&it[i - 1])->val;
+        day = (int)v;
+        dstart = it[i - 1].start;
+        year = year_after(ex, b, i);
+    } else if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_MONTH &&
+               it[i + 1].start - it[i].end == 1 && is_day) {
+        month = (int)cue_lex(&it[i + 1])->val;
+        day = (int)v;
+        year = year_after(ex, b, i + 1);
+    }
+    if (month && dateline(ex, orig, dstart)) {
+        it[i].used = 1;
+        return 1;
+    }
+    if (month) {
+        int py = 0, pm = 0, pd = 0;
+        if (pubday != DS_NO_DATE)
+            ds_civil_from_days(pubday, &py, &pm, &pd);
+        if (!year)
+            year = py;
+        if (year) {
+            int32_t d = ds_days_from_civil(year, month, day);
+            if (!it[i].used && pubday != DS_NO_DATE && year == py && d > pubday + 31)
+                d = ds_days_from_civil(year - 1, month, day);
+            it[i].type = IT_DATE;
+            it[i].date = d;
+            return 1;
+        }
+    }
+    if (v >= 1990 && v <= 2100 && v == floor(v) && it[i].end - it[i].start == 4) {
+        it[i].type = IT_YEAR;
+        return 1;
+    }
+    return 0;
+}
+
+/* "116 of the K2GF version": a variant's share; "116 of the new batch": a
+ * part of a quantity, not one. Number i is followed by " of ". */
+static void read_share(ds_extractor *ex, size_t b, size_t i)
+{
+    item *it = ex->items;
+    for (size_t k = i + 1; k < b && k <= i + 4; k++) {
+        if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
+            return;
+        if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM && it[k].start - it[i].end < 24 &&
+            ex->cat->systems[it[k].idx].variant_of) {
+            it[i].type = IT_QTY;
+            it[i].target_sys = it[k].idx;
+            return;
+        }
+    }
+}
+
+/* A quantity: number i then, within five words and no punctuation, a system
+ * ("180 K2 tanks") or a unit noun ("72 units of its K239": a generic unit
+ * counts the system named next). */
+static void read_quantity(ds_extractor *ex, size_t b, size_t i)
+{
+    const char *f = ex->fold;
+    item *it = ex->items;
+    for (size_t k = i + 1; k < b && k <= i + 5; k++) {
+        if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
+            return;
+        int gap_ok = 1;
+        for (int p = it[k - 1].end; p < it[k].start; p++)
+            if (f[p] == ',' || f[p] == ';' || f[p] == '(' || f[p] == ':')
+                gap_ok = 0;
+        int words = 0;
+        for (int p = it[i].end; p < it[k].start; p++)
+            if (f[p] == ' ')
+                words++;
+        if (!gap_ok || words > 5)
+            return;
+        if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM) {
+            it[i].type = IT_QTY;
+            it[i].target_sys = it[k].idx;
+            if (k + 1 < b && it[k + 1].type == IT_CUE && it[k + 1].cue == CUE_UNIT)
+                it[i].unit = cue_lex(&it[k + 1])->str;
+            return;
+        }
+        if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
+            it[i].type = IT_QTY;
+            it[i].unit = cue_lex(&it[k])->str;
+            if (strcmp(it[i].unit, "unit") == 0)
+                for (size_t k2 = k + 1; k2 < b && k2 <= k + 3; k2++) {
+                    if (it[k2].type == IT_ENT && it[k2].ent_kind == DS_ENT_SYSTEM && it[k2].start - it[k].end < 16) {
+                        it[i].target_sys = it[k2].idx;
+                        break;
+                    }
+                    if (it[k2].type != IT_ENT)
+                        break;
+                }
+            return;
+        }
+    }
+}
+
+/* Turns raw numbers of clause items [a, b) into money, dates, years and
+ * quantities, in that order of preference. */
 static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
 {
     const char *f = ex->fold;
     item *it = ex->items;
-    /* combine number words: "forty-eight", "a dozen" */
-    for (size_t i = a; i < b; i++) {
-        if (it[i].type == IT_CUE && it[i].cue == CUE_NUMWORD) {
-            it[i].type = IT_NUM;
-            if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_NUMWORD && cue_lex(&it[i + 1])->val < 10 &&
-                it[i].num >= 20 && it[i + 1].start == it[i].end + 1 && f[it[i].end] == '-') {
-                it[i].num += cue_lex(&it[i + 1])->val;
-                it[i].end = it[i + 1].end;
-                it[i + 1].used = 1;
-                it[i + 1].type = IT_CUE;
-                it[i + 1].cue = 0;
-            }
-        }
-    }
+    combine_number_words(ex, a, b);
     for (size_t i = a; i < b; i++) {
         if (it[i].type != IT_NUM || it[i].used)
             continue;
-        double v = it[i].num;
-        if (!(v < 1e15)) {
+        if (!(it[i].num < 1e15)) {
             it[i].used = 1; /* no count or sum is that large: keep casts to int64 defined */
             continue;
         }
-        /* currency before: "$6.5", "US$6.5", "KRW 8.98", "A$1" */
-        const char *cur = NULL;
-        int s = it[i].start;
-        if (s > 0 && f[s - 1] == '$') {
-            cur = "USD";
-            if (s >= 3 && f[s - 3] == 'u' && f[s - 2] == 's')
-                cur = "USD";
-            else if (s >= 2 && f[s - 2] == 'a')
-                cur = "AUD";
-        } else if (s >= 2 && (unsigned char)f[s - 1] == 0xac && (unsigned char)f[s - 2] == 0x82) {
-            cur = "EUR"; /* U+20AC */
-        } else if (s >= 2 && (unsigned char)f[s - 1] == 0xa3 && (unsigned char)f[s - 2] == 0xc2) {
-            cur = "GBP";
-        } else if (s >= 3 && (unsigned char)f[s - 1] == 0xa9 && (unsigned char)f[s - 2] == 0x82) {
-            cur = "KRW"; /* U+20A9 won sign */
-        }
-        if (!cur && i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX &&
-            s - it[i - 1].end <= 1)
-            cur = cue_lex(&it[i - 1])->str;
-        if (!cur && i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURWORD &&
-            s - it[i - 1].end <= 1 && strcmp(cue_lex(&it[i - 1])->str, "PLN") == 0)
-            cur = "PLN"; /* "PLN 25 billion", "zl 25bn" */
-        size_t j = i + 1;
-        double scale = 1;
-        if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[i].end <= 1) {
-            scale = cue_lex(&it[j])->val;
-            j++;
-        }
-        if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= 1) {
-            cur = cue_lex(&it[j])->str;
-            j++;
-        }
-        if (cur && (scale > 1 || v >= 1000) && v * scale < 1e16) {
-            it[i].type = IT_MONEY;
-            it[i].num = v * scale;
-            ds_strlcpy(it[i].cur, cur, sizeof it[i].cur);
-            if (j > i + 1)
-                it[i].end = it[j - 1].end;
-            for (size_t k = i + 1; k < j; k++)
-                it[k].used = 1;
+        size_t j;
+        double scale;
+        if (read_money(ex, a, b, i, &j, &scale) || read_date(ex, orig, a, b, i, pubday))
             continue;
-        }
-        /* dates: "August 1", "1 August", "Aug. 1, 2025" */
-        int month = 0, day = 0, year = 0, dstart = it[i].start;
-        if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_MONTH && it[i].start - it[i - 1].end <= 2 &&
-            v >= 1 && v <= 31 && v == floor(v) && !(cue_lex(&it[i - 1])->val == 5 && f[it[i - 1].start] == 'm' && 0)) {
-            month = (int)cue_lex(&it[i - 1])->val;
-            day = (int)v;
-            dstart = it[i - 1].start;
-            if (i + 1 < b && it[i + 1].type == IT_NUM && it[i + 1].num >= 1990 && it[i + 1].num <= 2100 &&
-                it[i + 1].start - it[i].end <= 2) {
-                year = (int)it[i + 1].num;
-                it[i + 1].used = 1;
-            }
-        } else if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_MONTH &&
-                   it[i + 1].start - it[i].end == 1 && v >= 1 && v <= 31 && v == floor(v)) {
-            month = (int)cue_lex(&it[i + 1])->val;
-            day = (int)v;
-            if (i + 2 < b && it[i + 2].type == IT_NUM && it[i + 2].num >= 1990 && it[i + 2].num <= 2100 &&
-                it[i + 2].start - it[i + 1].end <= 2) {
-                year = (int)it[i + 2].num;
-                it[i + 2].used = 1;
-            }
-        }
-        if (month && dateline(ex, orig, dstart)) {
-            it[i].used = 1;
-            continue;
-        }
-        if (month) {
-            int py = 0, pm = 0, pd = 0;
-            if (pubday != DS_NO_DATE)
-                ds_civil_from_days(pubday, &py, &pm, &pd);
-            if (!year)
-                year = py;
-            if (year) {
-                int32_t d = ds_days_from_civil(year, month, day);
-                /* "Dec 29" in an article of Jan 2 is last year's */
-                if (!it[i].used && pubday != DS_NO_DATE && year == py && d > pubday + 31)
-                    d = ds_days_from_civil(year - 1, month, day);
-                it[i].type = IT_DATE;
-                it[i].date = d;
-                continue;
-            }
-        }
-        if (v >= 1990 && v <= 2100 && v == floor(v) && it[i].end - it[i].start == 4) {
-            it[i].type = IT_YEAR;
-            continue;
-        }
         if (j > i + 1 && scale == 1e3) {
             /* "10 tys. rakiet", "10 thousand rockets": a count */
-            it[i].num = v * scale;
+            it[i].num *= scale;
             it[i].end = it[j - 1].end;
             it[j - 1].used = 1;
         } else if (it[i].end < ex->flen && (f[it[i].end] == '%' || scale > 1)) {
             continue; /* percentages, sums without a currency */
         }
-        /* "116 of the K2GF version": a variant's share; "116 of the new batch": a
-         * part of a quantity, not one */
-        if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0) {
-            for (size_t k = i + 1; k < b && k <= i + 4; k++) {
-                if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
-                    break;
-                if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM && it[k].start - it[i].end < 24 &&
-                    ex->cat->systems[it[k].idx].variant_of) {
-                    it[i].type = IT_QTY;
-                    it[i].target_sys = it[k].idx;
-                    break;
-                }
-            }
-            continue;
-        }
-        /* quantities: a number then, within four words, a system or a unit noun */
-        for (size_t k = i + 1; k < b && k <= i + 5; k++) {
-            if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
-                break;
-            int gap_ok = 1;
-            for (int p = it[k - 1].end; p < it[k].start; p++)
-                if (f[p] == ',' || f[p] == ';' || f[p] == '(' || f[p] == ':')
-                    gap_ok = 0;
-            int words = 0;
-            for (int p = it[i].end; p < it[k].start; p++)
-                if (f[p] == ' ')
-                    words++;
-            if (!gap_ok || words > 5)
-                break;
-            if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM) {
-                it[i].type = IT_QTY;
-                it[i].target_sys = it[k].idx;
-                /* a unit right after the system ("K2 tanks") */
-                if (k + 1 < b && it[k + 1].type == IT_CUE && it[k + 1].cue == CUE_UNIT)
-                    it[i].unit = cue_lex(&it[k + 1])->str;
-                break;
-            }
-            if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
-                it[i].type = IT_QTY;
-                it[i].unit = cue_lex(&it[k])->str;
-                /* "72 units of its K239": a generic unit counts the system named next */
-                if (strcmp(it[i].unit, "unit") == 0)
-                    for (size_t k2 = k + 1; k2 < b && k2 <= k + 3; k2++) {
-                        if (it[k2].type == IT_ENT && it[k2].ent_kind == DS_ENT_SYSTEM && it[k2].start - it[k].end < 16) {
-                            it[i].target_sys = it[k2].idx;
-                            break;
-                        }
-                        if (it[k2].type != IT_ENT)
-                            break;
-                    }
-                break;
-            }
-        }
+        if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
+            read_share(ex, b, i);
+        else
+            read_quantity(ex, b, i);
     }
-    (void)orig;
 }
 
 /* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
@@ -2003,9 +2076,7 @@ static int clause_batch(const ds_extractor *ex, const clause *c)
         if (it->type != IT_CUE || it->cue != CUE_ORDINAL)
             continue;
         for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-            if (ex->items[k2].type == IT_CUE &&
-                (ex->items[k2].cue == CUE_BATCHWORD || ex->items[k2].cue == CUE_EXECUTIVE ||
-                 (ex->items[k2].cue == CUE_DEAL && strncmp(lexicon[ex->items[k2].idx].text, "contract", 8) == 0)))
+            if (names_batch(&ex->items[k2]))
                 return (int)it->num;
     }
     return 0;
@@ -2054,16 +2125,98 @@ static int names_the_news(const ds_extractor *ex, const clause *c)
     return definite;
 }
 
-/* Fills m from the context clauses recalling an earlier deal of family fm at
- * stage want. Returns 0 when none does, 1 for a context mention, 2 when the
- * only recalls are bare frameworks (bare_framework): m then carries what the
- * news's relation to its parent needs, but is not a mention. */
+/* Whether context clause ci recalls the earlier deal of family fm at stage
+ * want (in delivery news of batch not_batch, only another numbered batch:
+ * "the 180 tanks in the second batch, ordered in August"). An earlier deal
+ * is recalled with deal words, not in talk, totals or earnings ("up sharply
+ * from a year earlier"); a list of several contracts is distribute()'s; a
+ * recall naming several of the news's buyers cannot be given to one of
+ * them ("Estonia and Finland, which jointly bought K9 howitzers in 2017 and
+ * 2018"). */
+static int recalls_deal(const ds_extractor *ex, size_t ci, const fam *fm, ds_stage want, int not_batch,
+                        int buyers_split)
+{
+    const clause *c = &ex->clauses[ci];
+    if (!c->context || !context_family(ex, ci, fm) || context_stage(c) != want)
+        return 0;
+    if (not_batch) {
+        int b = clause_batch(ex, c);
+        if (!b || b == not_batch)
+            return 0;
+    }
+    if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
+        ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c) ||
+        names_the_news(ex, c))
+        return 0;
+    int64_t dq[DS_MAX_DISTRIB];
+    int dy[DS_MAX_DISTRIB], db;
+    if (want == DS_STAGE_EXECUTIVE && distributive(ex, c, fm, dq, dy, &db))
+        return 0;
+    return !(buyers_split && clause_buyers(ex, c, fam_root(ex, fm)) >= 2);
+}
+
+/* The year a recall clause c dates by month item k ("in October", recalled
+ * in a February article: last year's; "signed in August last year"). */
+static int recalled_month_year(const ds_extractor *ex, const clause *c, int k, pubdate pd)
+{
+    int year = (int)ex->items[k].num > pd.month ? pd.year - 1 : pd.year;
+    for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 2; k2++)
+        if (ex->items[k2].type == IT_CUE && ex->items[k2].cue == CUE_CONTEXT &&
+            strcmp(lexicon[ex->items[k2].idx].text, "last year") == 0)
+            year = pd.year - 1;
+    return year;
+}
+
+/* Takes item k of recall clause c into context mention m: the earlier
+ * deal's year, month or date, count, batch and buyer (when the news has no
+ * primary of this family). */
+static void context_take_item(const ds_extractor *ex, const clause *c, int k, const fam *fm, pubdate pd,
+                              int family_primary, ds_mention *m)
+{
+    const item *it = &ex->items[k];
+    const ds_system *root = fam_root(ex, fm);
+    if (it->type == IT_YEAR && !m->signing_year && (pd.year == 0 || it->num < pd.year)) {
+        m->signing_year = (int)it->num;
+        set_evidence(ex, m, "signing_date", c);
+    }
+    if (it->type == IT_CUE && it->cue == CUE_MONTH && !m->signing_year && pd.year && c->recalled_month &&
+        k > c->first_item && ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN) {
+        m->signing_year = recalled_month_year(ex, c, k, pd);
+        set_evidence(ex, m, "signing_date", c);
+    }
+    if (it->type == IT_DATE && m->signing_date == DS_NO_DATE) {
+        int y, mo, d;
+        ds_civil_from_days(it->date, &y, &mo, &d);
+        m->signing_date = it->date;
+        m->signing_year = y;
+    }
+    if (it->type == IT_QTY && m->quantity < 0 &&
+        ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
+         (it->target_sys < 0 && it->unit && strcmp(it->unit, root->category) == 0))) {
+        m->quantity = (int64_t)it->num;
+        set_evidence(ex, m, "quantity", c);
+    }
+    if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !m->batch) {
+        for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
+            if (names_batch(&ex->items[k2]))
+                m->batch = (int)it->num;
+    }
+    if (it->type == IT_CUE && it->cue == CUE_FIRST)
+        m->batch = 1;
+    const char *iso3;
+    if (country_of_item(ex, it, &iso3) && !m->buyer[0] && !family_primary && strcmp(iso3, root->origin) != 0)
+        ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
+}
+
+/* Fills m from the context clauses recalling an earlier deal of family fm
+ * (not generic) at stage want. Returns 0 when none does, 1 for a context
+ * mention, 2 when the only recalls are bare frameworks (bare_framework): m
+ * then carries what the news's relation to its parent needs, but is not a
+ * mention. */
 static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const ds_mention *primary, int32_t pubday,
                          int not_batch, ds_mention *m)
 {
-    int pubyear = 0, pm_, pd_;
-    if (pubday != DS_NO_DATE)
-        ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
+    pubdate pd = pubdate_from_day(pubday);
     const ds_system *root = fam_root(ex, fm);
     int found = 0, substance = 0;
     /* an earlier deal of the article's own system was made by the same buyer
@@ -2079,88 +2232,21 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
         ds_strlcpy(m->buyer, same_family_primary->buyer, sizeof m->buyer);
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
-        if (!c->context || !context_family(ex, ci, fm))
-            continue;
-        if (context_stage(c) != want)
-            continue;
-        /* in delivery news of batch not_batch, only another numbered batch
-         * ("the 180 tanks in the second batch, ordered in August") */
-        if (not_batch) {
-            int b = clause_batch(ex, c);
-            if (!b || b == not_batch)
-                continue;
-        }
-        /* an earlier deal is recalled with deal words, not in talk, totals or
-         * earnings ("up sharply from a year earlier") */
-        if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
-            ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c) ||
-            names_the_news(ex, c))
-            continue;
-        int64_t dq[DS_MAX_DISTRIB];
-        int dy[DS_MAX_DISTRIB], db;
-        if (want == DS_STAGE_EXECUTIVE && distributive(ex, c, fm, dq, dy, &db))
-            continue; /* several deals: see distribute() */
-        /* "Estonia and Finland, which jointly bought K9 howitzers in 2017 and
-         * 2018": a recall naming several of the news's buyers cannot be given
-         * to one of them */
-        if (buyers_split && clause_buyers(ex, c, root) >= 2)
+        if (!recalls_deal(ex, ci, fm, want, not_batch, buyers_split))
             continue;
         if (!found)
             set_evidence(ex, m, "stage", c); /* the sentence that recalls the deal */
         found = 1;
         substance |= want != DS_STAGE_FRAMEWORK || !bare_framework(ex, c);
-        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-            const item *it = &ex->items[k];
-            if (it->type == IT_YEAR && !m->signing_year && (pubyear == 0 || it->num < pubyear)) {
-                m->signing_year = (int)it->num;
-                set_evidence(ex, m, "signing_date", c);
-            }
-            /* "in October", recalled in a February article: last year's */
-            if (it->type == IT_CUE && it->cue == CUE_MONTH && !m->signing_year && pubyear && c->recalled_month &&
-                k > c->first_item && ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN) {
-                m->signing_year = (int)it->num > pm_ ? pubyear - 1 : pubyear;
-                /* "signed in August last year" */
-                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 2; k2++)
-                    if (ex->items[k2].type == IT_CUE && ex->items[k2].cue == CUE_CONTEXT &&
-                        strcmp(lexicon[ex->items[k2].idx].text, "last year") == 0)
-                        m->signing_year = pubyear - 1;
-                set_evidence(ex, m, "signing_date", c);
-            }
-            if (it->type == IT_DATE && m->signing_date == DS_NO_DATE) {
-                int y, mo, d;
-                ds_civil_from_days(it->date, &y, &mo, &d);
-                m->signing_date = it->date;
-                m->signing_year = y;
-            }
-            if (it->type == IT_QTY && m->quantity < 0 &&
-                ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
-                 (it->target_sys < 0 && root && it->unit && strcmp(it->unit, root->category) == 0))) {
-                m->quantity = (int64_t)it->num;
-                set_evidence(ex, m, "quantity", c);
-            }
-            if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !m->batch) {
-                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-                    if (ex->items[k2].type == IT_CUE &&
-                        (ex->items[k2].cue == CUE_BATCHWORD || ex->items[k2].cue == CUE_EXECUTIVE ||
-                         (ex->items[k2].cue == CUE_DEAL && strncmp(lexicon[ex->items[k2].idx].text, "contract", 8) == 0)))
-                        m->batch = (int)it->num;
-            }
-            if (it->type == IT_CUE && it->cue == CUE_FIRST)
-                m->batch = 1;
-            const char *iso3;
-            if (country_of_item(ex, it, &iso3) && !m->buyer[0] && !same_family_primary && root &&
-                strcmp(iso3, root->origin) != 0)
-                ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
-        }
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+            context_take_item(ex, c, k, fm, pd, same_family_primary != NULL, m);
     }
     if (!found)
         return 0;
     m->role = DS_ROLE_CONTEXT;
     ds_strlcpy(m->family, fm->family, sizeof m->family);
-    if (root) {
-        ds_strlcpy(m->system, root->id, sizeof m->system);
-        ds_strlcpy(m->seller, root->origin, sizeof m->seller);
-    }
+    ds_strlcpy(m->system, root->id, sizeof m->system);
+    ds_strlcpy(m->seller, root->origin, sizeof m->seller);
     if (!m->buyer[0] && primary)
         ds_strlcpy(m->buyer, primary->buyer, sizeof m->buyer);
     m->stage = want;
@@ -2471,21 +2557,6 @@ static int fold_body(ds_extractor *ex, const ds_article *a, char *err, size_t er
     ex->fold[flen] = '\0';
     ex->map[flen] = (unsigned)a->len;
     return 0;
-}
-
-/* The publication day and its civil year and month (0 when unknown). */
-typedef struct pubdate {
-    int32_t day;
-    int year, month;
-} pubdate;
-
-static pubdate pubdate_of(const ds_article *a)
-{
-    pubdate p = {a->published == DS_NO_TIME ? DS_NO_DATE : (int32_t)(a->published / 86400000), 0, 0};
-    int d;
-    if (p.day != DS_NO_DATE)
-        ds_civil_from_days(p.day, &p.year, &p.month, &d);
-    return p;
 }
 
 /* Cuts sentence si (its items from item first on) into clauses where a
@@ -2807,7 +2878,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
     int rc = fold_body(ex, a, err, errlen);
     if (rc)
         return rc;
-    pubdate pd = pubdate_of(a);
+    pubdate pd = pubdate_from_day(a->published == DS_NO_TIME ? DS_NO_DATE : (int32_t)(a->published / 86400000));
     if (split_sentences(ex, a->body, ex->flen))
         return -2;
     for (size_t si = 0; si < ex->nsents; si++)
