@@ -1,3 +1,5 @@
+/* config.c: the option table, command-line and -F/-X parsing, help text (see
+ * config.h). May call only common/. */
 #include "config.h"
 
 #include <ctype.h>

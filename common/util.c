@@ -1,3 +1,5 @@
+/* util.c: calendar arithmetic, hashing, array growth, string helpers (see
+ * util.h). Depends on nothing of the project. */
 #include "util.h"
 
 #include <errno.h>

@@ -1,3 +1,6 @@
+/* pipeline.c: decode, validate, extract or normalise, resolve, encode: the
+ * Kafka-free steps every command shares (see pipeline.h). May call common/,
+ * schemas/, core/. */
 #include "pipeline.h"
 
 #include <stdio.h>

@@ -1,6 +1,6 @@
-/* publish.c: queueing records on the producer, and dead letters that always
- * fit the producer's message.max.bytes. Calls librdkafka, libcrypto (SHA-256)
- * and common/ only. */
+/* publish.c: producing one record with headers to a topic or partition, and
+ * dead letters that always fit the producer's message.max.bytes (see
+ * publish.h). May call common/, librdkafka and libcrypto (SHA-256). */
 #include "publish.h"
 
 #include <inttypes.h>
