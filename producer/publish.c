@@ -202,12 +202,3 @@ int ds_publish_dead_letter(rd_kafka_t *rk, const rd_kafka_message_t *rkm, const 
     }
     return publish_dlq(rk, &src, why, opaque);
 }
-
-int ds_publish_dlq(rd_kafka_t *rk, const char *topic, int32_t partition, int64_t offset, const void *key,
-                   size_t keylen, const void *val, size_t len, const char *stage, const char *cls,
-                   const char *msg, void *opaque)
-{
-    dlq_source src = {topic, partition, offset, key, val, keylen, len, NULL, 0};
-    ds_dlq_reason why = {stage, cls, msg};
-    return publish_dlq(rk, &src, &why, opaque);
-}

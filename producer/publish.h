@@ -77,10 +77,4 @@ int ds_dlq_check_limits(rd_kafka_t *rk, long max_input, const char *what, char *
  * for another reason). */
 int ds_publish_dead_letter(rd_kafka_t *rk, const rd_kafka_message_t *rkm, const ds_dlq_reason *why, void *opaque);
 
-/* As ds_publish_dead_letter for an input given by its parts, without
- * original headers. */
-int ds_publish_dlq(rd_kafka_t *rk, const char *topic, int32_t partition, int64_t offset, const void *key,
-                   size_t keylen, const void *val, size_t len, const char *stage, const char *cls,
-                   const char *msg, void *opaque);
-
 #endif

@@ -138,17 +138,31 @@ static void free_goods(goods *g)
         ds_buf_free(&g->bufs[i]);
 }
 
-/* Produces one message to partition 0 and waits for its offset. */
-static int64_t put(rd_kafka_t *rk, const char *topic, const char *key, const void *val, size_t len)
+/* The header every bad record is produced with: its dead letter keeps it. */
+#define ORIGIN_HEADER "x-origin"
+
+/* Produces one message to partition 0 (with an ORIGIN_HEADER of origin,
+ * when given) and waits for its offset. */
+static int64_t put_with(rd_kafka_t *rk, const char *topic, const char *key, const void *val, size_t len,
+                        const char *origin)
 {
+    rd_kafka_headers_t *h = rd_kafka_headers_new(1);
+    if (origin)
+        rd_kafka_header_add(h, ORIGIN_HEADER, -1, origin, -1);
     assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
                                        RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE((void *)val, len),
-                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-                     0);
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+                                       RD_KAFKA_V_END),
+                     0); /* h now owned by the message */
     assert_int_equal(rd_kafka_flush(rk, 10000), 0);
     int64_t lo, hi;
     assert_int_equal(rd_kafka_query_watermark_offsets(rk, topic, 0, &lo, &hi, 10000), 0);
     return hi - 1;
+}
+
+static int64_t put(rd_kafka_t *rk, const char *topic, const char *key, const void *val, size_t len)
+{
+    return put_with(rk, topic, key, val, len, NULL);
 }
 
 /* Reads every partition of topic from the beginning to its end, raw, and
@@ -272,7 +286,7 @@ static void check_one(rd_kafka_message_t *m, void *opaque)
             const char *h, *want;
         } checks[] = {
             {DS_DLQ_H_TOPIC, topic}, {DS_DLQ_H_PARTITION, "0"}, {DS_DLQ_H_OFFSET, want},
-            {DS_DLQ_H_STAGE, r->stage}, {DS_DLQ_H_CLASS, r->cls},
+            {DS_DLQ_H_STAGE, r->stage}, {DS_DLQ_H_CLASS, r->cls}, {ORIGIN_HEADER, r->file},
         };
         snprintf(want, sizeof want, "%lld", (long long)r->offset);
         for (size_t c = 0; c < sizeof checks / sizeof checks[0]; c++) {
@@ -343,7 +357,7 @@ static void run_corpus(row *rows, int nrows, char **args)
         row *r = &rows[i];
         int art = strcmp(r->input, "article") == 0;
         assert_true(art || strcmp(r->input, "deal") == 0);
-        r->offset = put(rk, art ? ARTICLES : DEALS, r->file, r->len ? r->data : NULL, r->len);
+        r->offset = put_with(rk, art ? ARTICLES : DEALS, r->file, r->len ? r->data : NULL, r->len, r->file);
         goods *g = art ? &ga : &gd;
         int k = art ? ++ia % g->n : ++id % g->n;
         put(rk, art ? ARTICLES : DEALS, g->keys[k], g->bufs[k].data, g->bufs[k].len);
@@ -500,6 +514,22 @@ static void test_corpus_real_limits(void **state)
     free_rows(rows, n);
 }
 
+/* A producer limit that cannot hold a dead letter's headers fails the
+ * start, before anything is consumed. */
+static void test_dlq_limit_checked(void **state)
+{
+    (void)state;
+    char err[256];
+    ds_broker *b = ds_broker_new(1, 1, ds_broker_default_topics("dealstream"), err, sizeof err);
+    assert_non_null(b);
+    ds_run_stats st;
+    memset(&st, 0, sizeof st);
+    char *args[] = {"-X", "message.max.bytes=20000", NULL};
+    assert_int_equal(tu_run(ds_broker_bootstraps(b), &st, args), 1);
+    assert_int_equal(st.consumed, 0);
+    ds_broker_destroy(b);
+}
+
 /* A dead letter's layout: whole when it fits, else the value gives way in
  * whole KiB, and the key or the original headers only when one alone takes
  * more than a quarter of the room. */
@@ -560,6 +590,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus_fingerprints),
         cmocka_unit_test(test_dlq_plan),
+        cmocka_unit_test(test_dlq_limit_checked),
         cmocka_unit_test(test_corpus_to_dlq),
         cmocka_unit_test(test_corpus_real_limits),
     };
