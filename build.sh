@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config librdkafka-dev libavro-dev libuv1-dev libjansson-dev
-          libcmocka-dev libxxhash-dev libhttp-parser-dev libcurl4-openssl-dev kcat valgrind
+          libcmocka-dev libxxhash-dev libhttp-parser-dev libcurl4-openssl-dev libssl-dev kcat valgrind
           python3-yaml groff-base)
 
 install_packages() {
