@@ -1,3 +1,5 @@
+/* broker.c: the embedded broker, librdkafka's mock cluster (see broker.h).
+ * May call common/ and librdkafka. */
 #include "broker.h"
 
 #include <stdio.h>
