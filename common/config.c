@@ -627,8 +627,11 @@ static int derive(ds_config *cfg, unsigned cmd, char *err, size_t errlen)
         const opt *o = &options[i];
         char **s = (char **)(void *)((char *)cfg + o->offset);
         char path[4096];
-        if (o->data && (o->cmds & cmd) && !*s && ds_data_path(o->data, path, sizeof path) == 0 &&
-            !(*s = strdup(path)))
+        if (!o->data || !(o->cmds & cmd) || (*s && **s))
+            continue;
+        free(*s); /* an empty value (DEALSTREAM_CATALOG_DIR=) is the default too */
+        *s = NULL;
+        if (ds_data_path(o->data, path, sizeof path) == 0 && !(*s = strdup(path)))
             goto oom;
     }
     if (cfg->quiet && set_opt(cfg, find_key("log.level"), "error", "-q", err, errlen))

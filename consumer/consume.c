@@ -36,16 +36,8 @@ static void on_signal(int sig)
 
 /* ---- offset forms ---------------------------------------------------------- */
 
-static int parse_i64(const char *s, int64_t *v)
-{
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (errno || end == s || *end || x < 0)
-        return -1;
-    *v = x;
-    return 0;
-}
+/* A non-negative integer. */
+static int parse_i64(const char *s, int64_t *v) { return ds_parse_i64(s, v) || *v < 0 ? -1 : 0; }
 
 /* One form of -o into range; *starts counts the start forms seen. */
 static int parse_form(const char *f, ds_consume_range *range, int *starts, char *err, size_t errlen)
