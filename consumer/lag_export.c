@@ -249,7 +249,7 @@ int ds_lag_export_serve(ds_lag_export *x, const char *listen, int interval_s, ch
     int rc = -1;
     if (!(s.http = ds_http_start(&s.loop, listen, NULL, on_metrics, &s, err, errlen)))
         goto out;
-    ds_info("lag", "serving http://%s/metrics, refreshed every %d s", ds_http_address(s.http), interval_s);
+    ds_info("lag", "serving http://%s/metrics (refreshed every %d s)", ds_http_address(s.http), interval_s);
     uv_timer_init(&s.loop, &s.timer);
     s.timer.data = &s;
     uv_timer_start(&s.timer, on_tick, (uint64_t)interval_s * 1000, (uint64_t)interval_s * 1000);
