@@ -31,8 +31,8 @@ static int collect(void *opaque, json_t *rec, const rd_kafka_message_t *rkm)
 json_t *ds_demo_canonical(const char *brokers, const char *topic, char *err, size_t errlen)
 {
     ds_config cfg;
-    char *argv[] = {"consume", "-b", (char *)brokers, "-t", (char *)topic, "-e", "--log-level", "warn", NULL};
-    if (ds_config_parse(&cfg, DS_CMD_CONSUME, 8, argv, err, errlen)) {
+    char *argv[] = {"consume", "-b", (char *)brokers, "-t", (char *)topic, "-e", "-q", NULL};
+    if (ds_config_parse(&cfg, DS_CMD_CONSUME, 7, argv, err, errlen)) {
         ds_config_free(&cfg);
         return NULL;
     }

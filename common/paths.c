@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,8 +45,12 @@ int ds_data_path(const char *what, char *out, size_t cap)
     for (size_t i = 0; i < nrel; i++) {
         if (i > 0 && strcmp(rel[i], rel[0]) == 0)
             continue;
-        if ((size_t)snprintf(out, cap, "%s/%s/%s", dir, rel[i], what) < cap && is_dir(out))
+        if ((size_t)snprintf(out, cap, "%s/%s/%s", dir, rel[i], what) < cap && is_dir(out)) {
+            char real[PATH_MAX];
+            if (realpath(out, real) && strlen(real) < cap)
+                memcpy(out, real, strlen(real) + 1); /* without "bin/.." */
             return 0;
+        }
     }
     size_t len = 0;
     out[0] = '\0';
