@@ -45,12 +45,15 @@ int ds_data_path(const char *what, char *out, size_t cap)
     for (size_t i = 0; i < nrel; i++) {
         if (i > 0 && strcmp(rel[i], rel[0]) == 0)
             continue;
-        if ((size_t)snprintf(out, cap, "%s/%s/%s", dir, rel[i], what) < cap && is_dir(out)) {
-            char real[PATH_MAX];
-            if (realpath(out, real) && strlen(real) < cap)
-                memcpy(out, real, strlen(real) + 1); /* without "bin/.." */
-            return 0;
-        }
+        if ((size_t)snprintf(out, cap, "%s/%s/%s", dir, rel[i], what) >= cap || !is_dir(out))
+            continue;
+        /* share/dealstream without "bin/..", its entries as they are (the
+         * build tree's are links into the sources) */
+        char base[PATH_MAX + 64], real[PATH_MAX];
+        snprintf(base, sizeof base, "%s/%s", dir, rel[i]);
+        if (realpath(base, real))
+            snprintf(out, cap, "%s/%s", real, what);
+        return 0;
     }
     size_t len = 0;
     out[0] = '\0';

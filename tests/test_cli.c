@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -278,12 +279,85 @@ static void test_demo_links(void **state)
     json_decref(deals);
 }
 
+/* Starts `dealstream ARGS...` with its stdout on *out_fd; returns its pid. */
+static pid_t spawn(int *out_fd, char *const *argv)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        execv(getenv("DS_BIN"), argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    *out_fd = fds[0];
+    return pid;
+}
+
+static void read_line(int fd, char *line, size_t cap)
+{
+    size_t n = 0;
+    char c;
+    while (n + 1 < cap && read(fd, &c, 1) == 1 && c != '\n')
+        line[n++] = c;
+    line[n] = '\0';
+}
+
+/* broker --address-file writes the address once ready and removes it when
+ * it stops; broker --wait waits past a stale file until the file names a
+ * broker that answers, and prints its address. */
+static void test_broker_address_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ds-test-broker-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/broker.addr", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("127.0.0.1:1\n", f); /* a broker that died without cleaning up */
+    fclose(f);
+    char *wait_argv[] = {"dealstream", "broker", "--wait", "--address-file", path, "--log-level", "error", NULL};
+    int wait_fd;
+    pid_t waiter = spawn(&wait_fd, wait_argv);
+    char *broker_argv[] = {"dealstream", "broker", "--address-file", path, "--log-level", "error", NULL};
+    int broker_fd;
+    pid_t broker = spawn(&broker_fd, broker_argv);
+    char printed[256], waited[256];
+    read_line(broker_fd, printed, sizeof printed);
+    read_line(wait_fd, waited, sizeof waited);
+    assert_int_equal(strncmp(printed, "127.0.0.1:", 10), 0);
+    assert_string_equal(waited, printed);
+    int st;
+    assert_int_equal(waitpid(waiter, &st, 0), waiter);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    size_t len;
+    char *text = ds_read_file(path, &len);
+    assert_non_null(text);
+    char want[300];
+    snprintf(want, sizeof want, "%s\n", printed);
+    assert_string_equal(text, want); /* whole, never half written */
+    free(text);
+    kill(broker, SIGTERM);
+    assert_int_equal(waitpid(broker, &st, 0), broker);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_int_equal(access(path, F_OK), -1); /* removed on exit */
+    close(wait_fd);
+    close(broker_fd);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_version),          cmocka_unit_test(test_help_per_command),
         cmocka_unit_test(test_usage_errors),     cmocka_unit_test(test_unreachable_broker),
         cmocka_unit_test(test_catalog_errors),   cmocka_unit_test(test_demo_links),
+        cmocka_unit_test(test_broker_address_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
