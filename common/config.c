@@ -109,7 +109,7 @@ static const opt options[] = {
     {"delimiter", 'D', "consume.delimiter", OPT_STR, O(delimiter), "\\n", NULL, DS_CMD_CONSUME,
      "Delimiter printed after each message (not with -f or -J).", .metavar = "DELIM"},
     {"quiet", 'q', "quiet", OPT_FLAG, O(quiet), NULL, NULL, DS_CMD_CONSUME | DS_CMD_PRODUCE,
-     "Print errors only on stderr (consume: no end-of-partition lines).",
+     "Print errors only on stderr: no end-of-partition lines.",
      .per = {{DS_CMD_PRODUCE, "Print errors only on stderr (no summary line)."}}},
     {"commit", 0, NULL, OPT_FLAG, O(commit), NULL, NULL, DS_CMD_CONSUME,
      "With -G: commit the offsets of what was read for the group, when done (refused while the group has members)."},
@@ -718,6 +718,31 @@ static const char *help_for(const opt *o, unsigned cmd)
     return o->help;
 }
 
+/* "LEFT  text", the text wrapped at spaces to lines of HELP_WIDTH, its
+ * continuation lines indented under its start. */
+#define HELP_WIDTH 110
+#define HELP_INDENT 41
+static void print_wrapped(FILE *out, const char *left, const char *text)
+{
+    int col = fprintf(out, "%-40s", left);
+    if (col > HELP_INDENT - 1) {
+        fprintf(out, "\n%*s", HELP_INDENT - 1, "");
+        col = HELP_INDENT - 1;
+    }
+    for (const char *w = text; *w;) {
+        size_t len = strcspn(w, " ");
+        if (col + 1 + (int)len > HELP_WIDTH && col > HELP_INDENT) {
+            fprintf(out, "\n%*s", HELP_INDENT - 1, "");
+            col = HELP_INDENT - 1;
+        }
+        col += fprintf(out, " %.*s", (int)len, w);
+        w += len;
+        while (*w == ' ')
+            w++;
+    }
+    fputc('\n', out);
+}
+
 void ds_config_usage(FILE *out, unsigned cmd)
 {
     fprintf(out, "Options:\n");
@@ -737,15 +762,15 @@ void ds_config_usage(FILE *out, unsigned cmd)
                      : o->choices ? o->choices
                      : o->type == OPT_INT ? "N"
                                           : "VALUE");
-        fprintf(out, "%-40s %s", left, help_for(o, cmd));
-        char path[4096];
+        char text[8192], path[4096];
+        int n2 = snprintf(text, sizeof text, "%s", help_for(o, cmd));
         if (o->def)
-            fprintf(out, " [default: %s]", o->def);
+            snprintf(text + n2, sizeof text - (size_t)n2, " [default: %s]", o->def);
         else if (o->data && ds_data_path(o->data, path, sizeof path) == 0)
-            fprintf(out, " [default here: %s]", path);
+            snprintf(text + n2, sizeof text - (size_t)n2, " [default here: %s]", path);
         else if (o->data)
-            fprintf(out, " [default: none found; looked in %s]", path);
-        fputc('\n', out);
+            snprintf(text + n2, sizeof text - (size_t)n2, " [default: none found; looked in %s]", path);
+        print_wrapped(out, left, text);
     }
     if (cmd & DS_CMD_KAFKA) {
         fprintf(out, "%-40s %s\n", "  -X key=value", "librdkafka property (or a dealstream key), as in kcat.");

@@ -51,11 +51,11 @@ static int count_lines(const char *s)
     return n;
 }
 
-/* The help line of an option: from "  -x, --flag" or "      --flag" to the
- * end of its line (a static copy). */
+/* The help of an option: from "  -x, --flag" or "      --flag" to the end
+ * of its description, its wrapped lines joined by spaces (a static copy). */
 static const char *help_line(const char *help, const char *flag)
 {
-    static char line[2048];
+    static char line[4096];
     char needle[64];
     snprintf(needle, sizeof needle, "--%s ", flag);
     const char *p = strstr(help, needle);
@@ -64,8 +64,14 @@ static const char *help_line(const char *help, const char *flag)
         p = strstr(help, needle);
     }
     assert_non_null(p);
-    const char *nl = strchr(p, '\n');
-    snprintf(line, sizeof line, "%.*s", (int)(nl - p), p);
+    size_t n = 0;
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s%.*s", n ? " " : "", (int)(nl - p), p);
+        if (strncmp(nl + 1, "                                         ", 41) != 0 || n >= sizeof line)
+            break;
+        p = nl + 1 + strspn(nl + 1, " ");
+    }
     return line;
 }
 
