@@ -198,6 +198,25 @@ static const lex lexicon[] = {
     {"ammunition resupply vehicles", CUE_UNIT, 0, "support_vehicle"},
     {"recovery vehicles", CUE_UNIT, 0, "support_vehicle"}, {"units", CUE_UNIT, 0, "unit"},
     {"systems", CUE_UNIT, 0, "unit"},
+    /* head nouns of systems the catalog may lack ("48 Archer howitzers") */
+    {"fighter", CUE_UNIT, 0, "aircraft"}, {"fighter jet", CUE_UNIT, 0, "aircraft"},
+    {"trainer jets", CUE_UNIT, 0, "aircraft"}, {"trainers", CUE_UNIT, 0, "aircraft"},
+    {"transport aircraft", CUE_UNIT, 0, "aircraft"}, {"tanker aircraft", CUE_UNIT, 0, "aircraft"},
+    {"helicopter", CUE_UNIT, 0, "helicopter"}, {"attack helicopters", CUE_UNIT, 0, "helicopter"},
+    {"drone", CUE_UNIT, 0, "uav"}, {"uav", CUE_UNIT, 0, "uav"},
+    {"frigate", CUE_UNIT, 0, "ship"}, {"corvettes", CUE_UNIT, 0, "ship"}, {"corvette", CUE_UNIT, 0, "ship"},
+    {"destroyers", CUE_UNIT, 0, "ship"}, {"patrol vessels", CUE_UNIT, 0, "ship"}, {"warships", CUE_UNIT, 0, "ship"},
+    {"offshore patrol vessels", CUE_UNIT, 0, "ship"}, {"submarine", CUE_UNIT, 0, "submarine"},
+    {"radars", CUE_UNIT, 0, "radar"}, {"radar", CUE_UNIT, 0, "radar"}, {"radar systems", CUE_UNIT, 0, "radar"},
+    {"air-defence systems", CUE_UNIT, 0, "air_defence"}, {"air defence systems", CUE_UNIT, 0, "air_defence"},
+    {"air-defense systems", CUE_UNIT, 0, "air_defence"}, {"air defense systems", CUE_UNIT, 0, "air_defence"},
+    {"air-defence system", CUE_UNIT, 0, "air_defence"}, {"air defence system", CUE_UNIT, 0, "air_defence"},
+    {"air-defense system", CUE_UNIT, 0, "air_defence"}, {"air defense system", CUE_UNIT, 0, "air_defence"},
+    {"cruise missiles", CUE_UNIT, 0, "missile"}, {"anti-ship missiles", CUE_UNIT, 0, "missile"},
+    {"anti-tank missiles", CUE_UNIT, 0, "missile"}, {"interceptors", CUE_UNIT, 0, "missile"},
+    {"armoured vehicles", CUE_UNIT, 0, "vehicle"}, {"armored vehicles", CUE_UNIT, 0, "vehicle"},
+    {"armoured personnel carriers", CUE_UNIT, 0, "vehicle"}, {"armored personnel carriers", CUE_UNIT, 0, "vehicle"},
+    {"self-propelled guns", CUE_UNIT, 0, "howitzer"},
     /* money */
     {"trillion", CUE_SCALE, 1e12}, {"tn", CUE_SCALE, 1e12}, {"tln", CUE_SCALE, 1e12},
     {"billion", CUE_SCALE, 1e9}, {"bn", CUE_SCALE, 1e9}, {"bln", CUE_SCALE, 1e9},
@@ -297,6 +316,8 @@ static pubdate pubdate_from_day(int32_t day)
     return p;
 }
 
+#define DS_MAX_OPEN 8
+
 struct ds_extractor {
     const ds_catalog *cat;
     mentry *entries;
@@ -318,8 +339,20 @@ struct ds_extractor {
     size_t nout, outcap;
     int debug; /* DS_EXTRACT_DEBUG=1: clauses and items on stderr */
     const char *single_family; /* the family of the article's only primary mention */
-    int *sys_root;             /* per catalog system: index of its family's root system */
+    int *sys_root;             /* per system (catalog, then open): index of its family's root */
+    /* systems outside the catalog read from this article's text (see
+     * find_designations): index cat->nsystems + i in items and sys_root */
+    ds_system open[DS_MAX_OPEN];
+    char open_id[DS_MAX_OPEN][24];
+    char open_fold[DS_MAX_OPEN][24]; /* its folded text, for later bare mentions */
+    int nopen;
 };
+
+/* System idx of an item: a catalog system, or one read from the text. */
+static const ds_system *sys_of(const ds_extractor *ex, int idx)
+{
+    return (size_t)idx < ex->cat->nsystems ? &ex->cat->systems[idx] : &ex->open[(size_t)idx - ex->cat->nsystems];
+}
 
 static int is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80; }
 
@@ -365,12 +398,16 @@ ds_extractor *ds_extractor_new(const ds_catalog *cat)
     for (size_t i = 0; i < NLEX; i++)
         ex->entries[ex->nentries++] = (mentry){lexicon[i].text, (unsigned)strlen(lexicon[i].text), M_CUE, (unsigned)i};
     qsort(ex->entries, ex->nentries, sizeof *ex->entries, cmp_entry);
-    ex->sys_root = calloc(cat->nsystems ? cat->nsystems : 1, sizeof *ex->sys_root);
+    ex->sys_root = calloc(cat->nsystems + DS_MAX_OPEN, sizeof *ex->sys_root);
     if (!ex->sys_root)
         goto err;
     for (size_t i = 0; i < cat->nsystems; i++) {
         const ds_system *root = ds_catalog_system(cat, cat->systems[i].family);
         ex->sys_root[i] = root ? (int)(root - cat->systems) : (int)i;
+    }
+    for (size_t i = 0; i < DS_MAX_OPEN; i++) {
+        ex->sys_root[cat->nsystems + i] = (int)(cat->nsystems + i); /* each its own family */
+        ex->open[i] = (ds_system){ex->open_id[i], ex->open_id[i], ex->open_id[i], NULL, "", "", NULL};
     }
     ex->nbuckets = 1;
     while (ex->nbuckets < ex->nentries * 2)
@@ -547,6 +584,15 @@ static int parse_number(const char *f, int i, int end, double *val)
     return j;
 }
 
+/* The digits at i are a 4-digit year of 1990-2100 ("mid-2025"). */
+static int year_digits(const char *f, int i, int e)
+{
+    int n = 0, v = 0;
+    while (i + n < e && f[i + n] >= '0' && f[i + n] <= '9' && n < 5)
+        v = v * 10 + (f[i + n++] - '0');
+    return n == 4 && v >= 1990 && v <= 2100;
+}
+
 /* Matches the longest catalog alias or lexicon phrase starting at word i of
  * [i, e) ("K2s": a plural of a name) and adds it as an item of clause cl.
  * Returns the offset after the match, 0 when nothing matched, or -2 when
@@ -612,8 +658,10 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
             i += 2;
             continue;
         }
-        /* a number starts a word, or follows a non-ASCII symbol ("€36", "₩5") */
-        if (c >= '0' && c <= '9' && (i == s || !is_alnum(f[i - 1]) || (unsigned char)f[i - 1] >= 0x80)) {
+        /* a number starts a word, or follows a non-ASCII symbol ("€36", "₩5"), but
+         * not a designation's letters and hyphen ("A-200", "MiG-29"; "mid-2025" is a year) */
+        if (c >= '0' && c <= '9' && (i == s || !is_alnum(f[i - 1]) || (unsigned char)f[i - 1] >= 0x80) &&
+            !(i >= s + 2 && f[i - 1] == '-' && f[i - 2] >= 'a' && f[i - 2] <= 'z' && !year_digits(f, i, e))) {
             double v;
             int j = parse_number(f, i, e, &v);
             /* a number glued to a system name ("K2") is part of a word, not a number */
@@ -645,6 +693,250 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
                 i++;
     }
     return 0;
+}
+
+/* ---- systems outside the catalog ----------------------------------------- */
+
+/* Capitalised words that start or make no designation: determiners,
+ * services, and adjectives of kind ("The", "Army", "Light attack"). */
+static const char *const not_designation[] = {
+    "the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "our", "new", "more", "other",
+    "some", "all", "both", "each", "several", "many", "such", "used", "modern", "light", "heavy", "main", "battle",
+    "combat", "attack", "armed", "armoured", "armored", "army", "navy", "air", "force", "forces", "marine",
+    "marines", "corps", "coast", "guard", "naval", "military", "defence", "defense", "ministry", "government",
+    "state", "department", "nato", "western", "soviet", "older", "latest", "advanced", "multirole", "multi-role",
+    "self-propelled", "wheeled", "tracked", "transport", "trainer", "unmanned", "medium", "long-range",
+    "short-range", "medium-range", "surface-to-air", "anti-tank", "anti-ship", "cruise", "ballistic", "and", "or",
+    "of", "for", "with", "to", "in", "on", "at", "by", "as", "from", "and", "utility", "reconnaissance",
+    "surveillance", "patrol", "maritime", "tactical", "strategic", "twin-engine", "single-engine", "stealth",
+    "infantry", "artillery", "howitzer", "tank", "missile", "rocket", "fighter", "jet", "drone", "helicopter",
+    "frigate", "submarine", "radar", "vehicle", "vehicles", "systems", "system", "units", "major", "key", "largest",
+    "biggest", "huge", "big", "first", "second", "last", "final", "next", "further", "extra", "local", "foreign",
+    "domestic", "export", "second-hand", "surplus", "refurbished", "upgraded", "future", "current", "existing",
+    "ageing", "aging", "old", "own", "national", "allied", "rival", "enemy", "russian-made", "us-made", NULL};
+
+static int stop_word(const char *f, int s, int e)
+{
+    for (int i = 0; not_designation[i]; i++)
+        if ((int)strlen(not_designation[i]) == e - s && memcmp(f + s, not_designation[i], (size_t)(e - s)) == 0)
+            return 1;
+    return 0;
+}
+
+/* Sentence [s, e) is a headline in title case ("Poland Buys More Tanks
+ * with Cash"): of its words of four letters or more, at least three and
+ * four in five start in upper case. */
+static int title_case(const ds_extractor *ex, const char *orig, int s, int e)
+{
+    const char *f = ex->fold;
+    int upper = 0, lower = 0;
+    for (int i = s; i < e; i++) {
+        if (!(f[i] >= 'a' && f[i] <= 'z') || (i > s && is_alnum(f[i - 1])))
+            continue;
+        int w = i;
+        while (w < e && is_alnum(f[w]))
+            w++;
+        if (w - i >= 4) {
+            unsigned char c = (unsigned char)orig[ex->map[i]];
+            if (c >= 'a' && c <= 'z')
+                lower++;
+            else
+                upper++;
+        }
+        i = w;
+    }
+    return upper >= 3 && lower * 4 <= upper;
+}
+
+/* The designation ending at folded offset end and starting no earlier than
+ * lo: up to three words separated by single spaces, each capitalised or
+ * holding a digit ("IRIS-T SLM", "MQ-9B", "MEKO A-200", "Archer"), none a
+ * stop word; in a title-case headline only words holding a digit or two
+ * capitals count. Returns its start, or -1 when there is none. */
+static int designation_before(const ds_extractor *ex, const char *orig, int lo, int end, int headline)
+{
+    const char *f = ex->fold;
+    int p = end, start = -1;
+    for (int words = 0; words < 3; words++) {
+        if (p - 1 < lo || f[p - 1] != ' ')
+            break;
+        int q = p - 1, w = q;
+        while (w > lo && (is_alnum(f[w - 1]) || f[w - 1] == '-'))
+            w--;
+        if (w == q || f[w] == '-' || f[q - 1] == '-' || stop_word(f, w, q))
+            break;
+        int digits = 0, caps = 0, letters = 0;
+        for (int i = w; i < q; i++) {
+            unsigned char c = (unsigned char)orig[ex->map[i]];
+            digits += c >= '0' && c <= '9';
+            caps += c >= 'A' && c <= 'Z';
+            letters += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+        }
+        unsigned char c0 = (unsigned char)orig[ex->map[w]];
+        int cap = c0 >= 'A' && c0 <= 'Z';
+        if (!letters || !(cap || digits) || (headline && !digits && caps < 2) || (q - w < 2 && !digits))
+            break;
+        start = w;
+        p = w;
+    }
+    return start;
+}
+
+/* Copies the original text of folded [s, e) into out (cap bytes), spaces
+ * collapsed, cut at a character boundary. */
+static void designation_text(const ds_extractor *ex, const char *orig, int s, int e, char *out, size_t cap)
+{
+    size_t n = 0;
+    size_t os = ex->map[s], oe = ex->map[e - 1] + 1;
+    while (oe < ex->map[e] && ((unsigned char)orig[oe] & 0xC0) == 0x80)
+        oe++; /* the rest of the last character */
+    for (size_t i = os; i < oe && n + 1 < cap; i++) {
+        unsigned char c = (unsigned char)orig[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            if (n && out[n - 1] != ' ')
+                out[n++] = ' ';
+            continue;
+        }
+        out[n++] = (char)c;
+    }
+    while (n && (((unsigned char)out[n - 1] & 0xC0) == 0x80 || (unsigned char)out[n - 1] >= 0xC0)) {
+        /* a character cut short: drop it whole */
+        size_t k = n - 1;
+        while (k > 0 && ((unsigned char)out[k] & 0xC0) == 0x80)
+            k--;
+        size_t need = (unsigned char)out[k] >= 0xF0 ? 4 : (unsigned char)out[k] >= 0xE0 ? 3 : (unsigned char)out[k] >= 0xC0 ? 2 : 1;
+        if (n - k == need)
+            break;
+        n = k;
+    }
+    while (n && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+}
+
+/* The index (items' idx) of the article's open system named id, added with
+ * category cat when new; -1 when the article names too many. */
+static int open_system(ds_extractor *ex, const char *id, const char *cat)
+{
+    for (int i = 0; i < ex->nopen; i++)
+        if (strcmp(ex->open_id[i], id) == 0)
+            return (int)ex->cat->nsystems + i;
+    if (ex->nopen == DS_MAX_OPEN)
+        return -1;
+    ds_strlcpy(ex->open_id[ex->nopen], id, sizeof ex->open_id[0]);
+    ex->open[ex->nopen].category = (char *)cat;
+    return (int)ex->cat->nsystems + ex->nopen++;
+}
+
+/* Inserts it into the items at position at. Returns 0 or -2. */
+static int insert_item(ds_extractor *ex, size_t at, item it)
+{
+    GROW(ex->items, ex->nitems, ex->itemcap);
+    memmove(&ex->items[at + 1], &ex->items[at], (ex->nitems - at) * sizeof *ex->items);
+    ex->items[at] = it;
+    ex->nitems++;
+    return 0;
+}
+
+/* The catalog category of a head noun's unit ("systems" counts anything). */
+static const char *head_category(const char *unit)
+{
+    return strcmp(unit, "unit") == 0 ? "other" : unit;
+}
+
+/* Bare mentions in sentence si (items from first on) of the open systems
+ * read so far ("The Archer will be built in Sweden"): whole words not
+ * inside another item. Returns 0 or -2. */
+static int find_open_mentions(ds_extractor *ex, size_t si, size_t first)
+{
+    const char *f = ex->fold;
+    const sentence *st = &ex->sents[si];
+    for (int j = 0; j < ex->nopen; j++) {
+        const char *w = ex->open_fold[j];
+        size_t n = strlen(w);
+        if (n < 2)
+            continue;
+        int from = st->start;
+        while (from + (int)n <= st->end) {
+            const char *hit = memmem(f + from, (size_t)(st->end - from), w, n);
+            if (!hit)
+                break;
+            int s = (int)(hit - f), e = s + (int)n;
+            from = e;
+            if ((s > 0 && is_alnum(f[s - 1])) || (e < st->end && is_alnum(f[e]) && !(f[e] == 's' && (e + 1 >= st->end || !is_alnum(f[e + 1])))))
+                continue;
+            size_t at = first;
+            while (at < ex->nitems && ex->items[at].start < s)
+                at++;
+            if ((at > first && ex->items[at - 1].end > s) || (at < ex->nitems && ex->items[at].start < e))
+                continue; /* inside or over another item (the head-noun match itself) */
+            item it = {.type = IT_ENT, .ent_kind = DS_ENT_SYSTEM, .idx = (int)ex->cat->nsystems + j, .start = s,
+                       .end = e, .target_sys = -1};
+            if (insert_item(ex, at, it))
+                return -2;
+        }
+    }
+    return 0;
+}
+
+/* Systems the catalog lacks, read from their shape in sentence si (items
+ * from first on): a designation right before a head noun ("48 Archer
+ * howitzers", "IRIS-T SLM air-defence systems", "Leopard 2 tanks"), and
+ * later the bare designation of one read earlier in the article. Each
+ * becomes a system item of its own family, never another clause's system.
+ * Returns 0 or -2. */
+static int find_designations(ds_extractor *ex, const char *orig, size_t si, size_t first)
+{
+    const sentence *st = &ex->sents[si];
+    int headline = -1;
+    for (size_t u = first; u < ex->nitems; u++) {
+        item *un = &ex->items[u];
+        if (un->type != IT_CUE || un->cue != CUE_UNIT || strcmp(lexicon[un->idx].str, "ammunition") == 0)
+            continue;
+        const item *prev = u > first ? &ex->items[u - 1] : NULL;
+        if (prev && prev->type == IT_ENT && prev->ent_kind == DS_ENT_SYSTEM && un->start - prev->end <= 1)
+            continue; /* "K2 tanks": a catalog system */
+        if (headline < 0)
+            headline = title_case(ex, orig, st->start, st->end);
+        int lo = prev ? prev->end : st->start;
+        int ds = designation_before(ex, orig, lo, un->start, headline);
+        size_t at = u, drop = 0;
+        int de = un->start - 1;
+        if (ds < 0 && prev && prev->type == IT_NUM && un->start - prev->end == 1 && prev->num < 100 &&
+            prev->num == floor(prev->num)) {
+            /* "Leopard 2 tanks": a number glued to a name is part of it */
+            int lo2 = u - 1 > first ? ex->items[u - 2].end : st->start;
+            int d2 = designation_before(ex, orig, lo2, prev->start, headline);
+            if (d2 >= 0) {
+                ds = d2;
+                de = prev->end;
+                at = u - 1;
+                drop = 1;
+            }
+        }
+        if (ds < 0)
+            continue;
+        char id[sizeof ex->open_id[0]];
+        designation_text(ex, orig, ds, de, id, sizeof id);
+        int idx = id[0] ? open_system(ex, id, head_category(lexicon[un->idx].str)) : -1;
+        if (idx < 0)
+            continue;
+        item it = {.type = IT_ENT, .ent_kind = DS_ENT_SYSTEM, .idx = idx, .start = ds, .end = de,
+                   .clause = un->clause, .target_sys = -1};
+        if (drop) {
+            ex->items[at] = it;
+        } else {
+            if (insert_item(ex, at, it))
+                return -2;
+            u++;
+        }
+        if ((size_t)(idx - (int)ex->cat->nsystems) == (size_t)ex->nopen - 1 && !ex->open_fold[ex->nopen - 1][0]) {
+            size_t n = (size_t)(de - ds) < sizeof ex->open_fold[0] - 1 ? (size_t)(de - ds) : 0;
+            memcpy(ex->open_fold[ex->nopen - 1], ex->fold + ds, n);
+            ex->open_fold[ex->nopen - 1][n] = '\0';
+        }
+    }
+    return ex->nopen ? find_open_mentions(ex, si, first) : 0;
 }
 
 static const lex *cue_lex(const item *it) { return &lexicon[it->idx]; }
@@ -823,7 +1115,7 @@ static void read_share(ds_extractor *ex, size_t b, size_t i)
         if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
             return;
         if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM && it[k].start - it[i].end < 24 &&
-            ex->cat->systems[it[k].idx].variant_of) {
+            sys_of(ex, it[k].idx)->variant_of) {
             it[i].type = IT_QTY;
             it[i].target_sys = it[k].idx;
             return;
@@ -919,7 +1211,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
         item *it = &ex->items[k];
         if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM)
             continue;
-        const ds_system *sy = &ex->cat->systems[it->idx];
+        const ds_system *sy = sys_of(ex, it->idx);
         /* "known in Poland as the Homar-K": another name, not another deal */
         if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
             (it->start >= 8 && memcmp(f + it->start - 8, " as the ", 8) == 0)) {
@@ -935,7 +1227,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
             int other_counted = 0;
             for (size_t j = a; j < b && prog; j++)
                 if (ex->items[j].type == IT_QTY && ex->items[j].target_sys >= 0 &&
-                    strcmp(ex->cat->systems[ex->items[j].target_sys].family, sy->family) != 0)
+                    strcmp(sys_of(ex, ex->items[j].target_sys)->family, sy->family) != 0)
                     other_counted = 1;
             if (prog && (other_counted || nx->cue == CUE_UNIT)) {
                 it->type = IT_MOD;
@@ -952,7 +1244,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
             else if (u->type == IT_QTY && u->unit)
                 cat = u->unit;
             else if (u->type == IT_ENT && u->ent_kind == DS_ENT_SYSTEM)
-                cat = ex->cat->systems[u->idx].category; /* "CGR-080 guided rockets for the Homar-K" */
+                cat = sys_of(ex, u->idx)->category; /* "CGR-080 guided rockets for the Homar-K" */
             if (!cat)
                 continue;
             if (strcmp(cat, sy->category) == 0 || strcmp(cat, "unit") == 0)
@@ -984,7 +1276,6 @@ typedef struct fam {
 
 #define MAX_FAMS 16
 
-static const ds_system *sys_of(const ds_extractor *ex, int idx) { return &ex->cat->systems[idx]; }
 
 /* The family of a catalog system (root >= 0) or a generic category (root -1). */
 static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *family, int root)
@@ -995,7 +1286,7 @@ static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *
     if (*nfams == MAX_FAMS)
         return -1;
     if (root >= 0)
-        family = ex->cat->systems[root].id;
+        family = sys_of(ex, root)->id;
     fams[*nfams] = (fam){family, root, root < 0, 0, 0, 0};
     return (*nfams)++;
 }
@@ -1003,7 +1294,7 @@ static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *
 /* The root system of a catalog family, NULL for a generic one. */
 static const ds_system *fam_root(const ds_extractor *ex, const fam *fm)
 {
-    return fm->root >= 0 ? &ex->cat->systems[fm->root] : NULL;
+    return fm->root >= 0 ? sys_of(ex, fm->root) : NULL;
 }
 
 /* Does clause c mention family f (catalog systems, or its generic unit)? */
@@ -1171,7 +1462,7 @@ static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const f
         if (it->type == IT_MONEY)
             nmoney++;
         if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
-            const char *f = ex->cat->systems[it->idx].family;
+            const char *f = sys_of(ex, it->idx)->family;
             int dup = 0;
             for (int q = 0; q < nfam; q++)
                 dup |= strcmp(seen[q], f) == 0;
@@ -1203,11 +1494,11 @@ static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const f
     if (sums_lead) {
         for (int j = k + 1; j < c->first_item + c->nitems && !owner && ex->items[j].type != IT_MONEY; j++)
             if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
-                owner = ex->cat->systems[ex->items[j].idx].family;
+                owner = sys_of(ex, ex->items[j].idx)->family;
     } else {
         for (int j = k - 1; j >= c->first_item && !owner; j--)
             if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
-                owner = ex->cat->systems[ex->items[j].idx].family;
+                owner = sys_of(ex, ex->items[j].idx)->family;
     }
     return !owner || strcmp(owner, fm->family) == 0;
 }
@@ -1293,7 +1584,7 @@ static void primary_init(const ds_extractor *ex, const fam *fm, int nprimary, in
     int pd_;
     if (pubday != DS_NO_DATE)
         ds_civil_from_days(pubday, &pa->pubyear, &pa->pubmonth, &pd_);
-    pa->seller = pa->root ? pa->root->origin : NULL;
+    pa->seller = pa->root && pa->root->origin[0] ? pa->root->origin : NULL; /* none known outside the catalog */
     pa->lead_qty = pa->qty = pa->fw_qty = pa->rest_qty = pa->split_prime = -1;
     pa->variant_idx = -1;
     pa->planned = pa->said = pa->said_will = pa->signing = DS_NO_DATE;
@@ -1313,6 +1604,14 @@ static int co_listed(const ds_extractor *ex, const fam *fm)
                 return 1;
     }
     return 0;
+}
+
+/* The category of family fm's system and whether it is outside the catalog. */
+static void set_category(const ds_extractor *ex, const fam *fm, ds_mention *m)
+{
+    const ds_system *root = fam_root(ex, fm);
+    ds_strlcpy(m->category, root ? root->category : fm->family, sizeof m->category);
+    m->out_of_catalog = fm->root >= (int)ex->cat->nsystems;
 }
 
 /* Fills *v for clause ci; returns 0 when the clause says nothing of the deal
@@ -1757,6 +2056,7 @@ static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_m
                               : pa->root->id;
         ds_strlcpy(m->system, sys, sizeof m->system);
     }
+    set_category(ex, pa->fm, m);
     /* "four additional K9 VIDAR howitzers, bringing the fleet to 28 guns" */
     if (pa->first_qty_kind == 2 && m->nvariants > 0)
         pa->qty = -1;
@@ -2247,6 +2547,7 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
     ds_strlcpy(m->family, fm->family, sizeof m->family);
     ds_strlcpy(m->system, root->id, sizeof m->system);
     ds_strlcpy(m->seller, root->origin, sizeof m->seller);
+    set_category(ex, fm, m);
     if (!m->buyer[0] && primary)
         ds_strlcpy(m->buyer, primary->buyer, sizeof m->buyer);
     m->stage = want;
@@ -2515,6 +2816,7 @@ static int distribute(ds_extractor *ex, const ds_article *a, const fam *fm, size
             ds_strlcpy(m->system, root->id, sizeof m->system);
             ds_strlcpy(m->seller, root->origin, sizeof m->seller);
             ds_strlcpy(m->buyer, buyer_iso, sizeof m->buyer);
+            set_category(ex, fm, m);
             m->stage = DS_STAGE_EXECUTIVE;
             m->status = DS_STATUS_SIGNED;
             m->quantity = qtys[j];
@@ -2650,7 +2952,8 @@ static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate 
 {
     size_t first = ex->nitems;
     int cl = (int)ex->nclauses;
-    if (scan_clause(ex, body, ex->sents[si].start, ex->sents[si].end, cl) || cut_clauses(ex, si, first))
+    if (scan_clause(ex, body, ex->sents[si].start, ex->sents[si].end, cl) || find_designations(ex, body, si, first) ||
+        cut_clauses(ex, si, first))
         return -2;
     for (size_t c = (size_t)cl; c < ex->nclauses; c++) {
         clause *cc = &ex->clauses[c];
@@ -2710,6 +3013,24 @@ static void mark_earlier_steps(ds_extractor *ex)
     }
 }
 
+/* A system outside the catalog (item it of clause c) that the clause lists
+ * beside another system without counting it is a part of that deal
+ * ("96 AH-64E Apache helicopters, along with engines, Hellfire and JAGM
+ * missiles"), not a deal of its own. */
+static int open_accessory(const ds_extractor *ex, const clause *c, const item *it)
+{
+    if (it->idx < (int)ex->cat->nsystems)
+        return 0;
+    int other = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *x = &ex->items[k];
+        if (x->type == IT_QTY && x->target_sys >= 0 && ex->sys_root[x->target_sys] == ex->sys_root[it->idx])
+            return 0;
+        other |= x->type == IT_ENT && x->ent_kind == DS_ENT_SYSTEM && ex->sys_root[x->idx] != ex->sys_root[it->idx];
+    }
+    return other;
+}
+
 /* Lists the families the article names in fams and marks those reported as
  * news: a deal clause names them, or their sentence has a deal clause that
  * names no system ("Poland has committed to buying 32 F-35A, after the
@@ -2731,6 +3052,8 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
                 deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
                        !clause_names_system(ex, &ex->clauses[cj]);
+            if (deal && open_accessory(ex, c, it)) /* "along with Hellfire and JAGM missiles" */
+                deal = 0;
             if (deal) {
                 fams[fi].primary = 1;
                 fams[fi].nprimary_clauses++;
@@ -2874,6 +3197,9 @@ static void stamp_sources(ds_extractor *ex, const ds_article *a)
 int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, char *err, size_t errlen)
 {
     ex->nout = ex->nitems = ex->nclauses = ex->nsents = 0;
+    for (int i = 0; i < ex->nopen; i++)
+        ex->open_fold[i][0] = '\0';
+    ex->nopen = 0;
     *out = NULL;
     int rc = fold_body(ex, a, err, errlen);
     if (rc)

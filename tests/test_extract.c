@@ -719,6 +719,62 @@ static void test_said_it_would_dates_a_selection(void **state)
     assert_int_equal(m->signing_date, DS_NO_DATE);
 }
 
+/* A system the catalog lacks is read from its shape: a designation right
+ * before a head noun, with its own family and the head noun's category,
+ * marked out of catalog; later bare mentions are the same system, and a
+ * catalog system named in passing elsewhere is not borrowed. */
+static void test_open_world_systems(void **state)
+{
+    (void)state;
+    struct { const char *text; const char *sys; const char *cat; int64_t qty; } cases[] = {
+        {"Sweden signed a contract for 48 Archer howitzers on Monday.", "Archer", "howitzer", 48},
+        {"Estonia signed a contract on Monday to buy six IRIS-T SLM air-defence systems.", "IRIS-T SLM", "air_defence", 6},
+        {"Denmark has ordered 19 MEKO A-200 frigates, officials said on Monday.", "MEKO A-200", "ship", 19},
+        {"Taiwan signed a contract for 4 MQ-9B drones on Monday.", "MQ-9B", "uav", 4},
+        {"Norway signed for 54 Leopard 3 tanks on Monday.", "Leopard 3", "tank", 54},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ds_mention *ms;
+        int n = run(cases[i].text, "2025-06-03", &ms);
+        const ds_mention *p = only_primary(ms, n);
+        if (strcmp(p->system, cases[i].sys) != 0)
+            fprintf(stderr, "case %zu: %s -> system '%s'\n", i, cases[i].text, p->system);
+        assert_string_equal(p->system, cases[i].sys);
+        assert_string_equal(p->family, cases[i].sys);
+        assert_string_equal(p->category, cases[i].cat);
+        assert_int_equal(p->out_of_catalog, 1);
+        assert_int_equal(p->quantity, cases[i].qty);
+        assert_int_equal(p->signing_date, day("2025-06-02"));
+    }
+    /* catalog systems are flagged as such */
+    const ds_mention *ms;
+    int n = run("Poland signed a contract for 180 K2 tanks on Monday.", "2025-06-03", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->category, "tank");
+    assert_int_equal(p->out_of_catalog, 0);
+    /* the unknown howitzer is not the K9 recalled in passing; its bare
+     * name later in the article is the same system */
+    n = run("Romania signed a contract on Monday for 54 Zuzana howitzers worth $1.2 billion. "
+            "The army already operates K9 howitzers bought in 2021. "
+            "The first Zuzana guns will arrive in 2027.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "Zuzana");
+    assert_string_equal(p->buyer, "ROU");
+    assert_int_equal(p->quantity, 54);
+    assert_int_equal(p->value.amount, 120000000000LL);
+    /* title-case headlines name no system by their capitals alone */
+    n = run("Poland Buys More Tanks From Abroad", "2025-06-03", &ms);
+    for (int k = 0; k < n; k++)
+        assert_int_not_equal(ms[k].role, DS_ROLE_PRIMARY);
+    /* parts of one package listed beside a system are not deals */
+    n = run("The United States approved the possible sale of 96 AH-64E Apache helicopters to Poland, along with "
+            "engines, Hellfire and Spike missiles, on Monday.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "AH-64");
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -812,6 +868,7 @@ int main(void)
         cmocka_unit_test(test_concluded_talks_are_not_a_signing),
         cmocka_unit_test(test_local_production_of_a_purchase),
         cmocka_unit_test(test_said_it_would_dates_a_selection),
+        cmocka_unit_test(test_open_world_systems),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
