@@ -1,3 +1,5 @@
+/* article.c: the ArticleEvent fields as plain C (see article.h). Owns
+ * nothing shared; may call only common/. */
 #include "article.h"
 
 #include <stdio.h>

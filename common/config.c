@@ -1,3 +1,5 @@
+/* config.c: the option table, command-line and -F/-X parsing, help text (see
+ * config.h). May call only common/. */
 #include "config.h"
 
 #include <ctype.h>
@@ -5,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -72,6 +75,9 @@ static const opt options[] = {
      "localhost, or empty for every interface; port 0: any free port, logged); off or empty: no server."},
     {"max-message-bytes", 0, "max.message.bytes", OPT_INT, O(max_message_bytes), "1048576", NULL,
      DS_CMD_RUN | DS_CMD_DEMO | DS_CMD_REPLAY, "Inputs larger than this are dead-lettered."},
+    {"max-body-bytes", 0, "max.body.bytes", OPT_INT, O(max_body_bytes), "524288", NULL,
+     DS_CMD_RUN | DS_CMD_DEMO | DS_CMD_REPLAY | DS_CMD_EXTRACT,
+     "Articles whose body is longer than this are dead-lettered (class body-too-big)."},
     {"dedup-retention-days", 0, "dedup.retention.days", OPT_INT, O(dedup_retention_days), "30", NULL,
      DS_CMD_RUN | DS_CMD_REPLAY,
      "Event-time retention of seen-article fingerprints: a copy published later than this after the source it "
@@ -264,17 +270,47 @@ static char *trim(char *s)
     return s;
 }
 
-static int load_properties(ds_config *cfg, unsigned cmd, const char *path, char *err, size_t errlen)
+/* Opens a properties file for reading: a regular file of at most
+ * DS_CONFIG_FILE_MAX bytes (a device such as /dev/zero would never end, a
+ * directory reads as empty). NULL with err set otherwise. */
+static FILE *open_properties(const char *path, char *err, size_t errlen)
 {
+    struct stat st;
+    if (stat(path, &st)) {
+        errf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        errf(err, errlen, "%s: not a regular file (a properties file is expected)", path);
+        return NULL;
+    }
     FILE *f = fopen(path, "r");
     if (!f) {
         errf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return NULL;
     }
+    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > DS_CONFIG_FILE_MAX) {
+        errf(err, errlen, "%s: longer than %d bytes (a properties file is expected)", path, DS_CONFIG_FILE_MAX);
+        fclose(f);
+        return NULL;
+    }
+    return f;
+}
+
+static int load_properties(ds_config *cfg, unsigned cmd, const char *path, char *err, size_t errlen)
+{
+    FILE *f = open_properties(path, err, errlen);
+    if (!f)
+        return -1;
     char line[4096];
     int lineno = 0, rc = 0;
     while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
+        if (ftell(f) > DS_CONFIG_FILE_MAX) { /* it grew while being read */
+            errf(err, errlen, "%s: longer than %d bytes (a properties file is expected)", path, DS_CONFIG_FILE_MAX);
+            rc = -1;
+            break;
+        }
         char *s = trim(line);
         if (!*s || *s == '#' || *s == '!')
             continue;

@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The largest properties file (-F) read; a larger one, or one that is not
+ * a regular file, is refused. */
+#define DS_CONFIG_FILE_MAX (1024 * 1024)
+
 /* Commands, as a bit mask naming which commands an option applies to. */
 enum {
     DS_CMD_RUN = 1 << 0,
@@ -56,6 +60,7 @@ typedef struct ds_config {
     char *http_listen;          /* run: HOST:PORT of /metrics, /healthz, /readyz; "off" or "": none */
     long commit_interval_ms;
     long max_message_bytes;
+    long max_body_bytes;
     long dedup_retention_days;
     long partitions;
     long count;

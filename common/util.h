@@ -39,7 +39,18 @@ char *ds_read_stream(FILE *f, size_t *len);
  * or when the size would overflow. Call as ds_reserve(&v, &cap, n + 1,
  * sizeof *v, 16) before appending v[n]. */
 int ds_reserve(void *arrp, size_t *cap, size_t need, size_t elem, size_t first);
-/* Bounded copy that always NUL-terminates; returns 1 if truncated. */
+/* The length of the longest prefix of s[0..len) of at most max bytes that
+ * ends on a UTF-8 character boundary: a multi-byte character that does not
+ * fit whole, or that s itself leaves incomplete at the end, is left out.
+ * (Bytes that are not UTF-8 at all are counted as single bytes.) */
+size_t ds_utf8_prefix(const char *s, size_t len, size_t max);
+/* Copies at most cap - 1 bytes of src[0..n) into dst, cut at a UTF-8
+ * character boundary (ds_utf8_prefix), and NUL-terminates. Returns 1 if
+ * anything was left out. Every fixed-size text field is filled through it,
+ * so a long name never yields invalid UTF-8. */
+int ds_utf8_copy(char *dst, size_t cap, const char *src, size_t n);
+/* ds_utf8_copy of a NUL-terminated src: the bounded copy into fixed fields.
+ * Returns 1 if truncated. */
 int ds_strlcpy(char *dst, const char *src, size_t cap);
 
 #endif

@@ -1,3 +1,5 @@
+/* group.c: reading a consumer group: committed offsets, watermarks, members
+ * (see group.h). May call common/ and librdkafka. */
 #include "group.h"
 
 #include <errno.h>

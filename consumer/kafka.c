@@ -1,3 +1,6 @@
+/* kafka.c: librdkafka glue: client configuration from ds_config, logging,
+ * assign-only readers, partition counts (see kafka.h). May call common/ and
+ * librdkafka. */
 #include "kafka.h"
 
 #include <stdio.h>

@@ -1,3 +1,5 @@
+/* mention.c: DealMention as a C struct and as an Avro value (see mention.h).
+ * No Kafka; may call common/ and schemas/. */
 #include "mention.h"
 
 #include <stdio.h>

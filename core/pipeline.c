@@ -1,3 +1,6 @@
+/* pipeline.c: decode, validate, extract or normalise, resolve, encode: the
+ * Kafka-free steps every command shares (see pipeline.h). May call common/,
+ * schemas/, core/. */
 #include "pipeline.h"
 
 #include <stdio.h>
@@ -6,7 +9,6 @@
 #include "mention_bin.h"
 #include "util.h"
 
-#define DS_MAX_BODY_DEFAULT (512 * 1024)
 
 static void fail_set(ds_fail *fail, const char *stage, const char *cls, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -20,6 +22,8 @@ static void fail_set(ds_fail *fail, const char *stage, const char *cls, const ch
     va_start(ap, fmt);
     vsnprintf(fail->msg, sizeof fail->msg, fmt, ap);
     va_end(ap);
+    /* a message cut by its buffer still ends on a whole character (it goes out as a DLQ header) */
+    fail->msg[ds_utf8_prefix(fail->msg, strlen(fail->msg), sizeof fail->msg - 1)] = '\0';
 }
 
 int ds_pipeline_init(ds_pipeline *pl, const char *catalog_dir, char *err, size_t errlen)
@@ -35,7 +39,7 @@ int ds_pipeline_init(ds_pipeline *pl, const char *catalog_dir, char *err, size_t
 int ds_pipeline_init_catalog(ds_pipeline *pl, ds_catalog *cat, char *err, size_t errlen)
 {
     memset(pl, 0, sizeof *pl);
-    pl->max_body = DS_MAX_BODY_DEFAULT;
+    pl->max_body = DS_PIPELINE_MAX_BODY;
     pl->cat = cat;
     pl->codec = ds_codec_new(err, errlen);
     if (!pl->codec)
@@ -120,8 +124,8 @@ int ds_pipeline_extract(ds_pipeline *pl, const ds_article *a, const ds_mention *
 {
     char err[256];
     if (a->len > pl->max_body) {
-        fail_set(fail, "validate", "too-big", "article %s: body of %zu bytes exceeds the limit of %zu", a->id,
-                 a->len, pl->max_body);
+        fail_set(fail, "validate", "body-too-big", "article %s: body of %zu bytes exceeds --max-body-bytes=%zu",
+                 a->id, a->len, pl->max_body);
         return -1;
     }
     int n = ds_extract(pl->ex, a, out, err, sizeof err);

@@ -455,6 +455,7 @@ typedef struct {
     size_t zero_budget; /* elements of zero-byte item types still allowed */
     char *err;
     size_t errlen;
+    int pathed; /* err already starts with a field path */
 } scan_t;
 
 static int sfail(scan_t *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -468,6 +469,23 @@ static int sfail(scan_t *s, int code, const char *fmt, ...)
         va_end(ap);
     }
     return code;
+}
+
+/* Prefixes the message of a failure inside field name with its name, so
+ * that nested fields read "value.currency: ...". */
+static void name_field(scan_t *s, const char *name)
+{
+    if (!s->err || !s->errlen)
+        return;
+    size_t nl = strlen(name), ml = strlen(s->err);
+    const char *sep = s->pathed ? "." : ": ";
+    size_t sl = strlen(sep);
+    if (nl + sl + ml + 1 > s->errlen) /* keep the end of the message, not the path */
+        return;
+    memmove(s->err + nl + sl, s->err, ml + 1);
+    memcpy(s->err, name, nl);
+    memcpy(s->err + nl, sep, sl);
+    s->pathed = 1;
 }
 
 static int scan_long(scan_t *s, int64_t *out)
@@ -623,7 +641,8 @@ static int scan_value(scan_t *s, const ds__snode *n, int depth)
         return scan_value(s, n->branches[l], depth + 1);
     case DS__RECORD:
         for (size_t i = 0; i < n->n && !rc; i++)
-            rc = scan_value(s, n->fields[i].type, depth + 1);
+            if ((rc = scan_value(s, n->fields[i].type, depth + 1)))
+                name_field(s, n->fields[i].name);
         return rc;
     case DS__ARRAY:
     case DS__MAP:

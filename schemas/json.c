@@ -375,6 +375,88 @@ static json_t *real_to_json(double d)
     return json_real(d);
 }
 
+/* Bytes or fixed as JSON: a decimal(p, scale) as its decimal string, other
+ * bytes as base64. NULL when v does not hold what n says. */
+static json_t *bytes_to_json(const ds__snode *n, avro_value_t *v)
+{
+    char buf[64];
+    if (n->logical == DS__LT_DECIMAL && n->type == DS__BYTES) {
+        int64_t unscaled;
+        if (ds_decimal_get(v, &unscaled) || ds__decimal_format(unscaled, n->scale, buf, sizeof buf))
+            return NULL;
+        return json_string(buf);
+    }
+    const void *p;
+    size_t size;
+    if (n->type == DS__BYTES ? avro_value_get_bytes(v, &p, &size) : avro_value_get_fixed(v, &p, &size))
+        return NULL;
+    char *enc = base64_encode(p, size);
+    json_t *j = enc ? json_string(enc) : NULL;
+    free(enc);
+    return j;
+}
+
+/* A record as a JSON object of its fields, in schema order. */
+static json_t *record_to_json(const ds__snode *n, avro_value_t *v)
+{
+    json_t *obj = json_object();
+    if (!obj)
+        return NULL;
+    for (size_t i = 0; i < n->n; i++) {
+        avro_value_t child;
+        json_t *jc;
+        if (avro_value_get_by_index(v, i, &child, NULL) || !(jc = ds__to_json(n->fields[i].type, &child)) ||
+            json_object_set_new(obj, n->fields[i].name, jc)) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return obj;
+}
+
+/* An array as a JSON array, a map as a JSON object. */
+static json_t *container_to_json(const ds__snode *n, avro_value_t *v)
+{
+    size_t size;
+    json_t *out = n->type == DS__ARRAY ? json_array() : json_object();
+    if (!out || avro_value_get_size(v, &size))
+        goto err;
+    for (size_t i = 0; i < size; i++) {
+        avro_value_t child;
+        const char *key = NULL;
+        json_t *jc;
+        if (avro_value_get_by_index(v, i, &child, &key) || !(jc = ds__to_json(n->items, &child)))
+            goto err;
+        if (n->type == DS__ARRAY ? json_array_append_new(out, jc) : json_object_set_new(out, key, jc))
+            goto err;
+    }
+    return out;
+err:
+    json_decref(out);
+    return NULL;
+}
+
+/* A union as Avro's JSON encoding: null as null, the branch's value bare
+ * for ["null", T] unions, else {"branch name": value}. */
+static json_t *union_to_json(const ds__snode *n, avro_value_t *v)
+{
+    int d;
+    avro_value_t branch;
+    if (avro_value_get_discriminant(v, &d) || d < 0 || (size_t)d >= n->n ||
+        avro_value_get_current_branch(v, &branch))
+        return NULL;
+    const ds__snode *b = n->branches[d];
+    json_t *jb = ds__to_json(b, &branch);
+    if (!jb || b->type == DS__NULL || n->null_union >= 0)
+        return jb;
+    json_t *obj = json_object();
+    if (!obj || json_object_set_new(obj, branch_name(b), jb)) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
 json_t *ds__to_json(const ds__snode *n, avro_value_t *v)
 {
     char buf[64];
@@ -417,81 +499,21 @@ json_t *ds__to_json(const ds__snode *n, avro_value_t *v)
         return json_stringn(s, size ? size - 1 : 0); /* avro-c counts the NUL */
     }
     case DS__BYTES:
-    case DS__FIXED: {
-        if (n->logical == DS__LT_DECIMAL && n->type == DS__BYTES) {
-            int64_t unscaled;
-            if (ds_decimal_get(v, &unscaled) || ds__decimal_format(unscaled, n->scale, buf, sizeof buf))
-                return NULL;
-            return json_string(buf);
-        }
-        const void *p;
-        size_t size;
-        if (n->type == DS__BYTES ? avro_value_get_bytes(v, &p, &size) : avro_value_get_fixed(v, &p, &size))
-            return NULL;
-        char *enc = base64_encode(p, size);
-        json_t *j = enc ? json_string(enc) : NULL;
-        free(enc);
-        return j;
-    }
+    case DS__FIXED:
+        return bytes_to_json(n, v);
     case DS__ENUM: {
         int e;
         if (avro_value_get_enum(v, &e) || e < 0 || (size_t)e >= n->n)
             return NULL;
         return json_string(n->symbols[e]);
     }
-    case DS__RECORD: {
-        json_t *obj = json_object();
-        if (!obj)
-            return NULL;
-        for (size_t i = 0; i < n->n; i++) {
-            avro_value_t child;
-            json_t *jc;
-            if (avro_value_get_by_index(v, i, &child, NULL) ||
-                !(jc = ds__to_json(n->fields[i].type, &child)) ||
-                json_object_set_new(obj, n->fields[i].name, jc)) {
-                json_decref(obj);
-                return NULL;
-            }
-        }
-        return obj;
-    }
+    case DS__RECORD:
+        return record_to_json(n, v);
     case DS__ARRAY:
-    case DS__MAP: {
-        size_t size;
-        json_t *out = n->type == DS__ARRAY ? json_array() : json_object();
-        if (!out || avro_value_get_size(v, &size))
-            goto container_err;
-        for (size_t i = 0; i < size; i++) {
-            avro_value_t child;
-            const char *key = NULL;
-            json_t *jc;
-            if (avro_value_get_by_index(v, i, &child, &key) || !(jc = ds__to_json(n->items, &child)))
-                goto container_err;
-            if (n->type == DS__ARRAY ? json_array_append_new(out, jc) : json_object_set_new(out, key, jc))
-                goto container_err;
-        }
-        return out;
-    container_err:
-        json_decref(out);
-        return NULL;
-    }
-    case DS__UNION: {
-        int d;
-        avro_value_t branch;
-        if (avro_value_get_discriminant(v, &d) || d < 0 || (size_t)d >= n->n ||
-            avro_value_get_current_branch(v, &branch))
-            return NULL;
-        const ds__snode *b = n->branches[d];
-        json_t *jb = ds__to_json(b, &branch);
-        if (!jb || b->type == DS__NULL || n->null_union >= 0)
-            return jb;
-        json_t *obj = json_object();
-        if (!obj || json_object_set_new(obj, branch_name(b), jb)) {
-            json_decref(obj);
-            return NULL;
-        }
-        return obj;
-    }
+    case DS__MAP:
+        return container_to_json(n, v);
+    case DS__UNION:
+        return union_to_json(n, v);
     }
     return NULL;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -195,14 +196,64 @@ static void test_errors(void **state)
     assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "-F", "/nonexistent/x.properties", NULL), -1);
     assert_string_equal(err, "/nonexistent/x.properties: No such file or directory");
     ds_config_free(&cfg);
+    free(p1);
+    free(p2);
+}
+
+/* -F reads only a regular file of at most 1 MiB: a device would never end,
+ * a directory would read as empty, a FIFO would block. */
+static void test_properties_file_kind(void **state)
+{
+    (void)state;
+    ds_config cfg;
+    char err[512];
+    assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "-F", "/dev/zero", NULL), -1);
+    assert_string_equal(err, "/dev/zero: not a regular file (a properties file is expected)");
+    ds_config_free(&cfg);
+    assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "-F", tmpdir, NULL), -1);
+    char want[1024];
+    snprintf(want, sizeof want, "%s: not a regular file (a properties file is expected)", tmpdir);
+    assert_string_equal(err, want);
+    ds_config_free(&cfg);
+    char fifo[600];
+    snprintf(fifo, sizeof fifo, "%s/fifo.properties", tmpdir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "-F", fifo, NULL), -1);
+    snprintf(want, sizeof want, "%s: not a regular file (a properties file is expected)", fifo);
+    assert_string_equal(err, want);
+    ds_config_free(&cfg);
+    /* one byte over 1 MiB of comments */
+    char *big = malloc(DS_CONFIG_FILE_MAX + 2);
+    memset(big, '#', DS_CONFIG_FILE_MAX + 1);
+    big[DS_CONFIG_FILE_MAX + 1] = '\0';
+    for (size_t i = 100; i < DS_CONFIG_FILE_MAX; i += 100)
+        big[i] = '\n';
+    char *p3 = strdup(write_file("big.properties", big));
+    assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "-F", p3, NULL), -1);
+    snprintf(want, sizeof want, "%s: longer than 1048576 bytes (a properties file is expected)", p3);
+    assert_string_equal(err, want);
+    ds_config_free(&cfg);
+    /* exactly 1 MiB is read */
+    big[DS_CONFIG_FILE_MAX - 1] = '\n';
+    big[DS_CONFIG_FILE_MAX] = '\0';
+    write_file("big.properties", big);
+    assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "-F", p3, NULL), 0);
+    ds_config_free(&cfg);
+    free(big);
+    free(p3);
+}
+
+static void test_env_errors(void **state)
+{
+    (void)state;
+    ds_config cfg;
+    char err[512];
     /* a bad environment value names the variable */
     setenv("DEALSTREAM_CONSUME_COUNT", "many", 1);
     assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", NULL), -1);
     assert_string_equal(err, "DEALSTREAM_CONSUME_COUNT: 'many' is not a non-negative integer (consume.count)");
     ds_config_free(&cfg);
     unsetenv("DEALSTREAM_CONSUME_COUNT");
-    free(p1);
-    free(p2);
 }
 
 static char *dump_of(ds_config *cfg, unsigned cmd, int *rc)
@@ -327,6 +378,8 @@ int main(void)
         cmocka_unit_test(test_passthrough),
         cmocka_unit_test(test_user_settings_win),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_properties_file_kind),
+        cmocka_unit_test(test_env_errors),
         cmocka_unit_test(test_dump_masks_secrets),
         cmocka_unit_test(test_cli_list_and_dump),
     };

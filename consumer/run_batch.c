@@ -1,0 +1,416 @@
+/* run_batch.c: batches, commits and transactions of `run`.
+ *
+ * Owns the list of open batches (consumed offsets awaiting their outputs),
+ * their order of commit, and the exactly-once state machine (txn_state):
+ * begin, send offsets, commit or abort and rewind, each blocking call made
+ * from a timer with a bounded timeout. May call run_output.c (changelog
+ * flush), run.c (end-of-run checks, shutdown), librdkafka. */
+#include "run_internal.h"
+
+/* ---- batches and commits ------------------------------------------------ */
+
+static void txn_fatal(runner *r, const char *call, rd_kafka_error_t *error);
+
+/* Begins a transaction unless one is open. Returns 0, or -1 after marking
+ * the run failed. */
+static int ensure_txn(runner *r)
+{
+    if (r->txn == TXN_OFF || r->txn == TXN_OPEN)
+        return 0;
+    if (r->txn != TXN_IDLE) {
+        ds_error("run", "internal: output while the transaction is %d", (int)r->txn);
+        r->exit_code = 1;
+        return -1;
+    }
+    rd_kafka_error_t *error = rd_kafka_begin_transaction(r->producer);
+    if (error) {
+        txn_fatal(r, "begin_transaction", error);
+        return -1;
+    }
+    r->txn = TXN_OPEN;
+    return 0;
+}
+
+/* The open batch, or a new one (in a new transaction under exactly-once).
+ * NULL when out of memory or no transaction could begin. */
+batch *run_open_batch(runner *r)
+{
+    if (r->tail && !r->tail->closed)
+        return r->tail;
+    if (ensure_txn(r))
+        return NULL;
+    batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->offsets = rd_kafka_topic_partition_list_new(8);
+    b->start = rd_kafka_topic_partition_list_new(8);
+    b->opened_ms = ds_mono_ms();
+    if (r->tail)
+        r->tail->next = b;
+    else
+        r->head = b;
+    r->tail = b;
+    return b;
+}
+
+
+/* Closes the open batch: its changelog records go out first, so they are
+ * in its transaction, or among the outputs its commit waits for. */
+void run_close_batch(runner *r)
+{
+    if (r->tail && !r->tail->closed && (r->tail->nmsgs > 0 || r->tail->outputs > 0)) {
+        run_flush_dirty(r, r->tail);
+        r->tail->closed = 1;
+    }
+}
+
+void run_free_dirty(batch *b)
+{
+    for (size_t i = 0; i < b->dirtycap; i++)
+        free(b->dirty[i].key);
+    free(b->dirty);
+    b->dirty = NULL;
+    b->ndirty = b->dirtycap = 0;
+}
+
+void run_free_batch(batch *b)
+{
+    rd_kafka_topic_partition_list_destroy(b->offsets);
+    rd_kafka_topic_partition_list_destroy(b->start);
+    run_free_dirty(b);
+    free(b);
+}
+
+/* Records that block_key (of mentions partition p) changed at offset.
+ * Returns 0, or -1 when out of memory. */
+int run_mark_dirty(batch *b, const char *block_key, int32_t p, int64_t offset)
+{
+    if (2 * (b->ndirty + 1) > b->dirtycap) {
+        size_t cap = b->dirtycap ? b->dirtycap * 2 : 64;
+        dirty_block *t = calloc(cap, sizeof *t);
+        if (!t)
+            return -1;
+        for (size_t i = 0; i < b->dirtycap; i++) {
+            if (!b->dirty[i].key)
+                continue;
+            size_t h = (size_t)XXH3_64bits(b->dirty[i].key, strlen(b->dirty[i].key)) & (cap - 1);
+            while (t[h].key)
+                h = (h + 1) & (cap - 1);
+            t[h] = b->dirty[i];
+        }
+        free(b->dirty);
+        b->dirty = t;
+        b->dirtycap = cap;
+    }
+    size_t h = (size_t)XXH3_64bits(block_key, strlen(block_key)) & (b->dirtycap - 1);
+    while (b->dirty[h].key && strcmp(b->dirty[h].key, block_key) != 0)
+        h = (h + 1) & (b->dirtycap - 1);
+    if (!b->dirty[h].key) {
+        if (!(b->dirty[h].key = strdup(block_key)))
+            return -1;
+        b->ndirty++;
+    }
+    b->dirty[h].partition = p;
+    b->dirty[h].offset = offset;
+    return 0;
+}
+
+/* The delivery-report opaque of an output of b. Under exactly-once the
+ * transaction, not the delivery reports, decides when a batch is done, and
+ * an aborted batch is freed while reports of its purged messages may still
+ * be queued: they carry no pointer. */
+void *run_output_of(runner *r, batch *b)
+{
+    b->outputs++;
+    if (r->txn != TXN_OFF)
+        return NULL;
+    b->pending++;
+    return b;
+}
+
+static void txn_step(runner *r);
+
+/* A record could not be queued. Under exactly-once the producer refuses
+ * records once the open transaction has failed (an abortable error seen by
+ * librdkafka first): abort it and redo the batch. Otherwise stop before the
+ * batch commits. */
+void run_output_failed(runner *r)
+{
+    if (r->txn == TXN_OPEN && !rd_kafka_fatal_error(r->producer, NULL, 0)) {
+        r->txn = TXN_ABORT;
+        run_txn_arm(r, 0);
+        return;
+    }
+    if (r->txn != TXN_ABORT)
+        r->exit_code = 1;
+}
+
+/* Commits finished batches at the head, in order. */
+void run_try_commit(runner *r)
+{
+    if (r->txn != TXN_OFF) {
+        txn_step(r);
+        return;
+    }
+    while (r->head && r->head->closed && r->head->pending == 0 && r->exit_code == 0) {
+        batch *b = r->head;
+        if (b->offsets->cnt > 0) {
+            rd_kafka_resp_err_t err = rd_kafka_commit(r->consumer, b->offsets, r->sync_commit ? 0 : 1);
+            if (err) {
+                /* a later commit covers these offsets; redelivery is harmless */
+                ds_warn("run", "offset commit failed: %s", rd_kafka_err2str(err));
+            } else {
+                r->st.commits++;
+            }
+        }
+        r->head = b->next;
+        if (r->tail == b)
+            r->tail = NULL;
+        run_free_batch(b);
+    }
+}
+
+int run_all_done(runner *r)
+{
+    if (r->txn != TXN_OFF && r->txn != TXN_IDLE)
+        return 0;
+    for (batch *b = r->head; b; b = b->next)
+        if (b->nmsgs > 0 || b->pending > 0)
+            return 0;
+    return 1;
+}
+
+/* ---- transactions (exactly-once) ------------------------------------------ */
+
+static void on_txn_timer(uv_timer_t *t);
+
+void run_txn_arm(runner *r, uint64_t ms)
+{
+    if (r->txn_timer.loop && !uv_is_closing((uv_handle_t *)&r->txn_timer))
+        uv_timer_start(&r->txn_timer, on_txn_timer, ms, 0);
+}
+
+static void txn_fatal(runner *r, const char *call, rd_kafka_error_t *error)
+{
+    ds_error("run", "exactly-once: %s failed: %s%s; stopping without committing the open batch", call,
+             rd_kafka_error_string(error),
+             rd_kafka_error_is_fatal(error) ? " (fatal: the producer was fenced by a newer instance or cannot "
+                                              "continue)"
+                                            : "");
+    rd_kafka_error_destroy(error);
+    r->txn = TXN_FATAL;
+    r->exit_code = 1;
+}
+
+/* Sorts an error of a transactional call into librdkafka's classes:
+ * retriable (call again from the timer), abortable (abort, rewind, restore),
+ * anything else fatal. Consumes error. */
+static void txn_error(runner *r, const char *call, rd_kafka_error_t *error)
+{
+    if (rd_kafka_error_is_fatal(error)) {
+        txn_fatal(r, call, error);
+    } else if (rd_kafka_error_is_retriable(error)) {
+        if (rd_kafka_error_code(error) != RD_KAFKA_RESP_ERR__TIMED_OUT)
+            ds_warn("run", "exactly-once: %s: %s; retrying", call, rd_kafka_error_string(error));
+        r->st.txn_retries++;
+        rd_kafka_error_destroy(error);
+        run_txn_arm(r, TXN_RETRY_MS);
+    } else if (rd_kafka_error_txn_requires_abort(error)) {
+        ds_warn("run", "exactly-once: %s: %s; aborting the transaction and redoing its batch", call,
+                rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        r->txn = TXN_ABORT;
+        run_txn_arm(r, 0);
+    } else {
+        txn_fatal(r, call, error);
+    }
+}
+
+/* After an abort: the aborted batch's inputs are read again from where the
+ * batch began, and the state of its mentions partitions, which its mentions
+ * changed, is rebuilt from the changelog as of that point. */
+static void rewind_batch(runner *r, batch *b)
+{
+    rd_kafka_topic_partition_list_t *seek = rd_kafka_topic_partition_list_new(b->start->cnt + 1);
+    rd_kafka_topic_partition_list_t *mine = rd_kafka_topic_partition_list_new(b->start->cnt + 1);
+    for (int i = 0; i < b->start->cnt; i++) {
+        rd_kafka_topic_partition_t *p = &b->start->elems[i];
+        if (!rd_kafka_topic_partition_list_find(r->assigned, p->topic, p->partition))
+            continue; /* revoked: its next owner starts from the committed offset */
+        rd_kafka_topic_partition_list_add(seek, p->topic, p->partition)->offset = p->offset;
+        run_mark_eof(r, p->topic, p->partition, 0);
+        if (strcmp(p->topic, r->mtopic) == 0)
+            rd_kafka_topic_partition_list_add(mine, p->topic, p->partition)->offset = p->offset;
+    }
+    if (seek->cnt > 0 && !r->stopping) {
+        rd_kafka_error_t *error = rd_kafka_seek_partitions(r->consumer, seek, METADATA_MS);
+        for (int i = 0; !error && i < seek->cnt; i++)
+            if (seek->elems[i].err) {
+                ds_error("run", "rewinding %s [%" PRId32 "] to %" PRId64 ": %s", seek->elems[i].topic,
+                         seek->elems[i].partition, seek->elems[i].offset, rd_kafka_err2str(seek->elems[i].err));
+                r->exit_code = 1;
+            }
+        if (error) {
+            ds_error("run", "rewinding after an abort: %s", rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+            r->exit_code = 1;
+        }
+        if (r->exit_code == 0)
+            run_restore_partitions(r, mine);
+    }
+    rd_kafka_topic_partition_list_destroy(seek);
+    rd_kafka_topic_partition_list_destroy(mine);
+}
+
+static void txn_step_once(runner *r);
+
+/* Moves the transaction on by at most one blocking call of TXN_SLICE_MS,
+ * re-arming the timer while it is not done. */
+static void txn_step(runner *r)
+{
+    /* commit_transaction flushes, and flushing serves delivery reports:
+     * whatever they would start waits for the next timer */
+    if (r->in_txn_call)
+        return;
+    r->in_txn_call = 1;
+    txn_step_once(r);
+    r->in_txn_call = 0;
+}
+
+static void txn_step_once(runner *r)
+{
+    rd_kafka_error_t *error;
+    switch (r->txn) {
+    case TXN_INIT:
+        error = rd_kafka_init_transactions(r->producer, TXN_SLICE_MS);
+        if (error && rd_kafka_error_is_retriable(error) && ds_mono_ms() < r->txn_init_deadline) {
+            rd_kafka_error_destroy(error);
+            r->st.txn_retries++;
+            run_txn_arm(r, TXN_RETRY_MS);
+            return;
+        }
+        if (error) {
+            txn_fatal(r, "init_transactions", error);
+            return;
+        }
+        r->txn = TXN_IDLE;
+        ds_info("run", "exactly-once: transactions initialised");
+        break;
+    case TXN_OPEN:
+    case TXN_COMMIT: {
+        batch *b = r->head;
+        if (!b || !b->closed || r->exit_code)
+            return; /* after an error the shutdown aborts instead */
+        if (r->txn == TXN_OPEN)
+            r->commit_t0 = ds_metrics_clock();
+        r->txn = TXN_COMMIT;
+        if (!r->offsets_sent && b->offsets->cnt > 0) {
+            rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(r->consumer);
+            error = rd_kafka_send_offsets_to_transaction(r->producer, b->offsets, cgmd, TXN_SLICE_MS);
+            rd_kafka_consumer_group_metadata_destroy(cgmd);
+            if (error) {
+                txn_error(r, "send_offsets_to_transaction", error);
+                return;
+            }
+        }
+        r->offsets_sent = 1;
+        error = rd_kafka_commit_transaction(r->producer, TXN_SLICE_MS);
+        if (error) {
+            txn_error(r, "commit_transaction", error);
+            return;
+        }
+        for (int i = 0; i < b->offsets->cnt; i++) {
+            rd_kafka_topic_partition_t *p = &b->offsets->elems[i];
+            if (strcmp(p->topic, r->mtopic) == 0 && p->partition >= 0 && p->partition < r->nparts &&
+                p->offset > r->committed_seen[p->partition])
+                r->committed_seen[p->partition] = p->offset;
+        }
+        r->st.commits++;
+        r->st.transactions++;
+        ds_series_observe(r->mx.commit, ds_metrics_clock() - r->commit_t0);
+        r->abort_streak = 0;
+        r->head = r->tail = NULL;
+        run_free_batch(b);
+        r->offsets_sent = 0;
+        r->txn = TXN_IDLE;
+        break;
+    }
+    case TXN_ABORT: {
+        error = rd_kafka_abort_transaction(r->producer, TXN_SLICE_MS);
+        if (error) {
+            if (rd_kafka_error_is_retriable(error)) {
+                rd_kafka_error_destroy(error);
+                r->st.txn_retries++;
+                run_txn_arm(r, TXN_RETRY_MS);
+            } else {
+                txn_fatal(r, "abort_transaction", error);
+            }
+            return;
+        }
+        r->st.aborts++;
+        if (++r->abort_streak > MAX_ABORT_STREAK) {
+            ds_error("run", "exactly-once: %d transactions in a row aborted; stopping", r->abort_streak);
+            r->txn = TXN_FATAL;
+            r->exit_code = 1;
+            return;
+        }
+        batch *b = r->head;
+        r->head = r->tail = NULL;
+        r->offsets_sent = 0;
+        r->txn = TXN_IDLE;
+        if (b) {
+            rewind_batch(r, b);
+            run_free_batch(b);
+        }
+        break;
+    }
+    default:
+        return;
+    }
+    /* ready again: take input */
+    if (!r->stopping)
+        uv_timer_start(&r->kick, run_on_kick, 0, 0);
+}
+
+static void on_txn_timer(uv_timer_t *t)
+{
+    runner *r = t->data;
+    txn_step(r);
+    if (r->exit_code)
+        run_begin_shutdown(r, "fatal error");
+    else
+        run_check_exit_at_end(r);
+}
+
+/* Finishes the open transaction on the spot (revocation, shutdown): commits
+ * it, or aborts it when that fails or takes longer than budget_ms. Blocks
+ * the loop, for at most about twice budget_ms. */
+void run_txn_finish(runner *r, int budget_ms)
+{
+    if (r->txn == TXN_OFF)
+        return;
+    if (r->tail && !r->tail->closed) {
+        if (r->exit_code == 0 && r->txn == TXN_OPEN)
+            run_flush_dirty(r, r->tail);
+        r->tail->closed = 1; /* even if empty: its transaction is open */
+    }
+    if (r->exit_code && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT))
+        r->txn = TXN_ABORT; /* never commit the batch of a failed run */
+    int64_t t0 = ds_mono_ms();
+    while (r->head && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT || r->txn == TXN_ABORT)) {
+        int64_t spent = ds_mono_ms() - t0;
+        if (spent > 2 * (int64_t)budget_ms) {
+            ds_error("run", "exactly-once: transaction not finished after %lld ms; its batch stays uncommitted",
+                     (long long)spent);
+            break;
+        }
+        if (spent > budget_ms && r->txn == TXN_COMMIT) {
+            ds_warn("run", "exactly-once: commit not done after %d ms: aborting", budget_ms);
+            r->txn = TXN_ABORT;
+        }
+        txn_state before = r->txn;
+        txn_step(r);
+        if (r->txn == before && r->head)
+            rd_kafka_poll(r->producer, TXN_RETRY_MS); /* retry after a pause, serving delivery reports */
+    }
+}

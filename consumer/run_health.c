@@ -1,0 +1,304 @@
+/* run_health.c: the metrics of `run` (README, "Metrics and health") and
+ * the answers of /metrics, /healthz and /readyz, served by ops/http.c on
+ * the loop. A scrape computes gauges from what the loop keeps; it never
+ * blocks. May call ops/, librdkafka's non-blocking getters. */
+#include "run_internal.h"
+
+/* ---- metrics and health ------------------------------------------------------ */
+
+static const double latency_buckets[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                         0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1};
+static const double commit_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+static const double restore_buckets[] = {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300};
+#define NB(a) (sizeof a / sizeof a[0])
+
+/* The one series of a family without labels; sets *bad when it cannot be made. */
+static ds_series *plain(ds_metrics *reg, ds_metric_type type, const char *name, const char *help, int *bad)
+{
+    ds_series *s = ds_metric_series(ds_metrics_add(reg, type, name, help, NULL, NULL, 0), NULL);
+    *bad |= s == NULL;
+    return s;
+}
+
+static ds_series *histogram(ds_metrics *reg, const char *name, const char *help, const double *bounds, size_t n,
+                            int *bad)
+{
+    ds_series *s = ds_metric_series(ds_metrics_add(reg, DS_METRIC_HISTOGRAM, name, help, NULL, bounds, n), NULL);
+    *bad |= s == NULL;
+    return s;
+}
+
+static ds_metric *family(ds_metrics *reg, ds_metric_type type, const char *name, const char *help,
+                         const char *labels, int *bad)
+{
+    ds_metric *f = ds_metrics_add(reg, type, name, help, labels, NULL, 0);
+    *bad |= f == NULL;
+    return f;
+}
+
+/* Registers every series of README's "Metrics and health", in its order.
+ * Returns 0 or -1 when out of memory. */
+int run_metrics_init(runner *r)
+{
+    run_metrics *m = &r->mx;
+    const ds_config *cfg = r->cfg;
+    int bad = 0;
+    char dlq[300];
+    if (!(m->reg = ds_metrics_new()))
+        return -1;
+    ds_metric *in = family(m->reg, DS_METRIC_COUNTER, "dealstream_messages_in_total",
+                           "Records consumed, per input topic (articles, deals, <app>-mentions); records read "
+                           "again after an aborted transaction count again.",
+                           "topic", &bad);
+    m->in_articles = ds_metric_series1(in, cfg->articles_topic);
+    m->in_deals = ds_metric_series1(in, cfg->deals_topic);
+    m->in_mentions = ds_metric_series1(in, r->mtopic);
+    m->out = family(m->reg, DS_METRIC_COUNTER, "dealstream_messages_out_total",
+                    "Records delivered (acknowledged by the broker), per output topic: <app>-mentions, "
+                    "the canonical topic, <app>-state and the dead-letter topics. Under exactly-once a delivered "
+                    "record belongs to a transaction that may still abort.",
+                    "topic", &bad);
+    m->out_mentions = ds_metric_series1(m->out, r->mtopic);
+    m->out_canonical = ds_metric_series1(m->out, cfg->canonical_topic);
+    m->out_state = ds_metric_series1(m->out, r->stopic);
+    m->dead = family(m->reg, DS_METRIC_COUNTER, "dealstream_dead_letters_total",
+                     "Records sent to <topic>.dlq, per input topic they were read from.", "topic", &bad);
+    const char *inputs[] = {cfg->articles_topic, cfg->deals_topic, r->mtopic};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(dlq, sizeof dlq, "%s.dlq", inputs[i]);
+        bad |= !ds_metric_series1(m->out, dlq) || !ds_metric_series1(m->dead, inputs[i]);
+    }
+    bad |= !m->in_articles || !m->in_deals || !m->in_mentions || !m->out_mentions || !m->out_canonical ||
+           !m->out_state;
+    m->delivery_failures = plain(m->reg, DS_METRIC_COUNTER, "dealstream_delivery_failures_total",
+                                 "Records the producer could not deliver.", &bad);
+    m->mentions = plain(m->reg, DS_METRIC_COUNTER, "dealstream_mentions_extracted_total",
+                        "Deal mentions extracted from articles or normalised from deal events.", &bad);
+    m->extract = histogram(m->reg, "dealstream_extract_duration_seconds",
+                           "Time to decode, validate and extract (an article) or normalise (a deal event) one "
+                           "input record.",
+                           latency_buckets, NB(latency_buckets), &bad);
+    m->resolve = histogram(m->reg, "dealstream_resolve_duration_seconds",
+                           "Time to resolve one mention in its partition's state, including encoding and queueing "
+                           "the canonical records it changed.",
+                           latency_buckets, NB(latency_buckets), &bad);
+    m->commits = plain(m->reg, DS_METRIC_COUNTER, "dealstream_commits_total",
+                       "Batches committed: in a transaction (exactly-once), or offsets committed once their "
+                       "outputs were delivered (at-least-once).",
+                       &bad);
+    ds_metric *txns = family(m->reg, DS_METRIC_COUNTER, "dealstream_transactions_total",
+                             "Transactions ended, by result: committed, or aborted (their batch is redone).",
+                             "result", &bad);
+    m->txn_committed = ds_metric_series1(txns, "committed");
+    m->txn_aborted = ds_metric_series1(txns, "aborted");
+    bad |= !m->txn_committed || !m->txn_aborted;
+    m->commit = histogram(m->reg, "dealstream_transaction_commit_duration_seconds",
+                          "Time from the close of a batch to the commit of its transaction (sending offsets, "
+                          "flushing and EndTxn, retries included); exactly-once only.",
+                          commit_buckets, NB(commit_buckets), &bad);
+    m->txn_retries = plain(m->reg, DS_METRIC_COUNTER, "dealstream_transaction_retries_total",
+                           "Transactional calls retried or resumed after a timeout.", &bad);
+    ds_metric *reb = family(m->reg, DS_METRIC_COUNTER, "dealstream_rebalances_total",
+                            "Rebalance callbacks of the consumer group, by event: assign or revoke.", "event", &bad);
+    m->assigns = ds_metric_series1(reb, "assign");
+    m->revokes = ds_metric_series1(reb, "revoke");
+    bad |= !m->assigns || !m->revokes;
+    m->assigned = plain(m->reg, DS_METRIC_GAUGE, "dealstream_assigned_partitions",
+                        "Partitions assigned to this member (input topics and <app>-mentions).", &bad);
+    m->pauses = plain(m->reg, DS_METRIC_COUNTER, "dealstream_intake_pauses_total",
+                      "Times the consumer paused fetching of the input partitions.", &bad);
+    m->backpressure_pauses = plain(m->reg, DS_METRIC_COUNTER, "dealstream_backpressure_pauses_total",
+                                   "Of those pauses, the ones because the producer queue was over half full.",
+                                   &bad);
+    m->outq = plain(m->reg, DS_METRIC_GAUGE, "dealstream_producer_queue_messages",
+                    "Records and requests waiting in the producer's queue.", &bad);
+    m->blocks = plain(m->reg, DS_METRIC_GAUGE, "dealstream_state_blocks",
+                      "Blocks (buyer|seller|family) held in the state of the assigned <app>-mentions partitions.",
+                      &bad);
+    m->deals = plain(m->reg, DS_METRIC_GAUGE, "dealstream_state_deals",
+                     "Live deals held in the state of the assigned <app>-mentions partitions.", &bad);
+    m->state_mentions = plain(m->reg, DS_METRIC_GAUGE, "dealstream_state_mentions",
+                              "Mentions held in the state of the assigned <app>-mentions partitions.", &bad);
+    m->state_bytes = plain(m->reg, DS_METRIC_GAUGE, "dealstream_state_mention_bytes",
+                           "Bytes of the packed mention records held in the state.", &bad);
+    m->fingerprints = plain(m->reg, DS_METRIC_GAUGE, "dealstream_state_fingerprints",
+                            "Seen-article fingerprints held for duplicate detection (see --dedup-retention-days).",
+                            &bad);
+    m->restore = histogram(m->reg, "dealstream_state_restore_duration_seconds",
+                           "Time to restore the state of one <app>-mentions partition from <app>-state (the loop "
+                           "is blocked meanwhile).",
+                           restore_buckets, NB(restore_buckets), &bad);
+    m->restored_blocks = plain(m->reg, DS_METRIC_COUNTER, "dealstream_state_restored_blocks_total",
+                               "Blocks rebuilt from <app>-state.", &bad);
+    m->restored_records = plain(m->reg, DS_METRIC_COUNTER, "dealstream_state_restored_records_total",
+                                "Changelog records read from <app>-state to restore state.", &bad);
+    m->lag = family(m->reg, DS_METRIC_GAUGE, "dealstream_consumer_lag_messages",
+                    "Offset lag of this member per assigned partition: the partition's high watermark (as last "
+                    "fetched) minus the consumer's position (the offset after the last record consumed); 0 at "
+                    "the end of the partition; absent until both are known.",
+                    "topic,partition", &bad);
+    m->time_lag = family(m->reg, DS_METRIC_GAUGE, "dealstream_consumer_time_lag_seconds",
+                         "Time lag of this member per assigned partition: 0 when the offset lag is 0; otherwise "
+                         "now minus the timestamp of the last record consumed from the partition, an upper bound "
+                         "on the age of the oldest unconsumed record (after an idle spell it counts the idle "
+                         "time); absent when nothing was consumed yet.",
+                         "topic,partition", &bad);
+    m->ready = plain(m->reg, DS_METRIC_GAUGE, "dealstream_ready", "1 when /readyz answers 200, else 0.", &bad);
+    ds_metric *info = family(m->reg, DS_METRIC_GAUGE, "dealstream_build_info",
+                             "The version of dealstream and the processing guarantee, as labels; always 1.",
+                             "version,guarantee", &bad);
+    const char *iv[2] = {DS_VERSION, r->txn == TXN_OFF ? "at-least-once" : "exactly-once"};
+    ds_series_set(ds_metric_series(info, iv), 1);
+    return bad ? -1 : 0;
+}
+
+/* Why the run is not healthy, or NULL when it is. */
+static const char *unhealthy(runner *r, char *buf, size_t n)
+{
+    char e[256];
+    if (r->exit_code || r->txn == TXN_FATAL)
+        return "the run failed and is stopping";
+    if (r->producer && rd_kafka_fatal_error(r->producer, e, sizeof e)) {
+        snprintf(buf, n, "producer: fatal error: %s", e);
+        return buf;
+    }
+    if (r->consumer && rd_kafka_fatal_error(r->consumer, e, sizeof e)) {
+        snprintf(buf, n, "consumer: fatal error: %s", e);
+        return buf;
+    }
+    if (r->stopping)
+        return "shutting down";
+    return NULL;
+}
+
+/* Why the run is not ready, or NULL when it is. */
+static const char *not_ready(runner *r, char *buf, size_t n)
+{
+    const char *why = unhealthy(r, buf, n);
+    if (why)
+        return why;
+    if (r->txn == TXN_INIT)
+        return "initialising the transactional producer";
+    if (r->restoring)
+        return "restoring state";
+    if (!r->assigned_once)
+        return "waiting for the first assignment of the group";
+    if (r->rebalancing)
+        return "rebalancing";
+    return NULL;
+}
+
+/* Offset and time lag of every assigned partition, rebuilt at each scrape:
+ * positions and cached high watermarks, neither of which blocks. */
+static void collect_lag(runner *r)
+{
+    run_metrics *m = &r->mx;
+    ds_metric_clear(m->lag);
+    ds_metric_clear(m->time_lag);
+    if (!r->consumer || !r->assigned || r->assigned->cnt == 0)
+        return;
+    rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_copy(r->assigned);
+    rd_kafka_position(r->consumer, pos);
+    int64_t now = ds_now_ms();
+    for (int i = 0; i < pos->cnt; i++) {
+        const char *t = pos->elems[i].topic;
+        int32_t p = pos->elems[i].partition;
+        int64_t lo, hi, lag = -1;
+        if (rd_kafka_get_watermark_offsets(r->consumer, t, p, &lo, &hi) == RD_KAFKA_RESP_ERR_NO_ERROR && hi >= 0 &&
+            pos->elems[i].offset >= 0)
+            lag = hi > pos->elems[i].offset ? hi - pos->elems[i].offset : 0;
+        else if (r->assigned->elems[i].offset == 1)
+            lag = 0; /* at the end of the partition, with nothing consumed */
+        if (lag < 0)
+            continue;
+        char ps[16];
+        snprintf(ps, sizeof ps, "%" PRId32, p);
+        const char *lv[2] = {t, ps};
+        ds_series_set(ds_metric_series(m->lag, lv), (double)lag);
+        const last_ts *l = strcmp(t, r->mtopic) == 0 ? &r->last[2]
+                           : strcmp(t, r->cfg->deals_topic) == 0 ? &r->last[1]
+                                                                  : &r->last[0];
+        int64_t ts = p < l->n ? l->ts[p] : -1;
+        if (lag == 0)
+            ds_series_set(ds_metric_series(m->time_lag, lv), 0);
+        else if (ts >= 0)
+            ds_series_set(ds_metric_series(m->time_lag, lv), now > ts ? (double)(now - ts) / 1000.0 : 0);
+    }
+    rd_kafka_topic_partition_list_destroy(pos);
+}
+
+/* Copies the totals of ds_run_stats and computes the gauges. */
+static void collect(runner *r)
+{
+    run_metrics *m = &r->mx;
+    char why[320];
+    ds_series_set(m->delivery_failures, (double)r->st.delivery_failures);
+    ds_series_set(m->mentions, (double)r->st.mentions);
+    ds_series_set(m->commits, (double)r->st.commits);
+    ds_series_set(m->txn_committed, (double)r->st.transactions);
+    ds_series_set(m->txn_aborted, (double)r->st.aborts);
+    ds_series_set(m->txn_retries, (double)r->st.txn_retries);
+    ds_series_set(m->pauses, (double)r->st.pauses);
+    ds_series_set(m->backpressure_pauses, (double)r->st.backpressure_pauses);
+    ds_series_set(m->restored_blocks, (double)r->st.restored_blocks);
+    ds_series_set(m->restored_records, (double)r->st.restored_records);
+    size_t blocks = 0, deals = 0, mentions = 0, bytes = 0, fps = 0;
+    for (int32_t p = 0; r->rs && p < r->nparts; p++) {
+        if (!r->rs[p])
+            continue;
+        blocks += ds_resolver_blocks(r->rs[p]);
+        deals += ds_resolver_deal_count(r->rs[p]);
+        mentions += ds_resolver_mentions(r->rs[p]);
+        bytes += ds_resolver_packed_bytes(r->rs[p]);
+        fps += ds_resolver_fingerprints(r->rs[p]);
+    }
+    ds_series_set(m->blocks, (double)blocks);
+    ds_series_set(m->deals, (double)deals);
+    ds_series_set(m->state_mentions, (double)mentions);
+    ds_series_set(m->state_bytes, (double)bytes);
+    ds_series_set(m->fingerprints, (double)fps);
+    ds_series_set(m->assigned, r->assigned ? (double)r->assigned->cnt : 0);
+    ds_series_set(m->outq, r->producer ? (double)rd_kafka_outq_len(r->producer) : 0);
+    ds_series_set(m->ready, not_ready(r, why, sizeof why) ? 0 : 1);
+    collect_lag(r);
+}
+
+static void on_http(void *opaque, const char *path, ds_http_reply *rep)
+{
+    runner *r = opaque;
+    char buf[320];
+    if (strcmp(path, "/metrics") == 0) {
+        collect(r);
+        rep->status = 200;
+        rep->content_type = DS_METRICS_CONTENT_TYPE;
+        if (ds_metrics_render(r->mx.reg, rep->body)) {
+            rep->status = 500;
+            rep->content_type = NULL;
+            ds_buf_reset(rep->body);
+            ds_buf_append_str(rep->body, "out of memory\n");
+        }
+    } else if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
+        const char *why = path[1] == 'h' ? unhealthy(r, buf, sizeof buf) : not_ready(r, buf, sizeof buf);
+        rep->status = why ? 503 : 200;
+        ds_buf_printf(rep->body, "%s\n", why ? why : path[1] == 'h' ? "ok" : "ready");
+    } else if (strcmp(path, "/") == 0) {
+        rep->status = 200;
+        ds_buf_append_str(rep->body, "dealstream run: /metrics /healthz /readyz\n");
+    }
+}
+
+/* Starts the HTTP server unless http.listen is "off" or empty. Returns 0 or
+ * -1 with a message in err. */
+int run_http_start(runner *r, const ds_run_hooks *hooks, char *err, size_t errlen)
+{
+    const char *listen = r->cfg->http_listen;
+    if (!listen || !*listen || strcmp(listen, "off") == 0)
+        return 0;
+    r->http = ds_http_start(&r->loop, listen, NULL, on_http, r, err, errlen);
+    if (!r->http)
+        return -1;
+    ds_info("http", "listening on %s: /metrics /healthz /readyz", ds_http_address(r->http));
+    if (hooks && hooks->http_listening)
+        hooks->http_listening(hooks->opaque, ds_http_address(r->http), ds_http_port(r->http));
+    return 0;
+}

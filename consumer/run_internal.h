@@ -1,0 +1,201 @@
+/* run_internal.h: the processor's private state, shared by the files of
+ * `run` (consumer/run*.c) and by nothing else.
+ *
+ *   run.c         the loop and its handles: wake-ups, intake, schema gate,
+ *                 signals and shutdown, start-up (ds_run_with)
+ *   run_batch.c   batches: open, close, commit in order; the exactly-once
+ *                 transaction state machine driven by a timer
+ *   run_output.c  outputs: delivery reports, mentions, changelog records,
+ *                 dead letters
+ *   run_assign.c  the rebalance callback: assignment, revocation, restore
+ *   run_health.c  /metrics series, /healthz and /readyz
+ *
+ * Every function here runs on the loop thread (@locality loop), except
+ * run_dr_cb and run_rebalance_cb, which librdkafka calls from the loop thread
+ * too, inside rd_kafka_poll / consumer_poll. */
+#ifndef DS_RUN_INTERNAL_H
+#define DS_RUN_INTERNAL_H
+
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+#include <xxhash.h>
+
+#include "commands.h"
+#include "http.h"
+#include "kafka.h"
+#include "log.h"
+#include "metrics.h"
+#include "pipeline.h"
+#include "publish.h"
+#include "reftopic.h"
+#include "schemagate.h"
+#include "state.h"
+#include "util.h"
+
+#include "run.h"
+
+#define BATCH_MAX_MESSAGES 10000
+#define POLL_BUDGET 2000              /* messages per wake before yielding to the loop */
+#define SHUTDOWN_FLUSH_MS 10000
+#define METADATA_MS 10000
+#define REFERENCE_TIMEOUT_MS 60000   /* reading --reference-topic at start */
+#define REGISTER_TIMEOUT_MS 60000    /* registering the canonical schema at start */
+#define RESTORE_TIMEOUT_MS 300000      /* below max.poll.interval.ms, whose default is 300 s */
+/* Each blocking transactional call is made with this timeout from a timer
+ * and resumed (or retried) on the next firing, so the loop's other work
+ * (signals, delivery reports) waits at most this long. */
+#define TXN_SLICE_MS 50
+#define TXN_RETRY_MS 20
+#define TXN_INIT_MS 60000               /* give up on init_transactions after this */
+#define MAX_ABORT_STREAK 20             /* a batch that cannot commit after this many tries stops the run */
+
+/* Where the transaction of exactly-once processing stands. */
+typedef enum {
+    TXN_OFF,    /* at-least-once: no transactions */
+    TXN_INIT,   /* init_transactions not yet done: intake held */
+    TXN_IDLE,   /* ready; begins with the next output */
+    TXN_OPEN,   /* begun: outputs and dead letters go into it */
+    TXN_COMMIT, /* batch closed: sending its offsets and committing (intake held) */
+    TXN_ABORT,  /* aborting (intake held); then rewind and restore */
+    TXN_FATAL,  /* the producer cannot continue (fenced, ...) */
+} txn_state;
+
+/* A batch: consumed offsets that may be committed once every output the
+ * batch caused has been delivered. Batches commit in order. */
+typedef struct batch {
+    struct batch *next;
+    rd_kafka_topic_partition_list_t *offsets; /* next offset to read, per partition */
+    rd_kafka_topic_partition_list_t *start;   /* first offset read in this batch, per partition */
+    size_t pending;                           /* outputs queued, not yet delivered (at-least-once) */
+    size_t nmsgs;
+    size_t outputs;                           /* records queued for this batch */
+    int64_t opened_ms;
+    int closed;
+    /* blocks whose state changed in this batch: one changelog record each
+     * is written when the batch closes, not one per mention */
+    struct dirty_block *dirty; /* open addressing, key NULL: empty */
+    size_t ndirty, dirtycap;
+} batch;
+
+typedef struct dirty_block {
+    char *key;
+    int32_t partition;
+    int64_t offset; /* of the last mention of the block in the batch */
+} dirty_block;
+
+/* The metrics of a run (README, "Metrics and health"). Totals that
+ * ds_run_stats keeps are copied into their series when /metrics is scraped,
+ * and gauges are computed then; per-topic counts and histograms are updated
+ * where they happen, through series looked up once. */
+typedef struct run_metrics {
+    ds_metrics *reg;
+    ds_metric *out, *dead, *lag, *time_lag;
+    ds_series *in_articles, *in_deals, *in_mentions;
+    ds_series *out_mentions, *out_canonical, *out_state;
+    ds_series *extract, *resolve, *commit, *restore; /* histograms */
+    ds_series *assigns, *revokes;
+    ds_series *txn_committed, *txn_aborted, *commits, *txn_retries, *mentions, *delivery_failures, *pauses,
+        *backpressure_pauses, *restored_blocks, *restored_records;
+    ds_series *blocks, *deals, *state_mentions, *state_bytes, *fingerprints, *assigned, *outq, *ready;
+} run_metrics;
+
+/* Timestamps of the last message consumed, per partition of one input topic
+ * (-1: none), for the time lag. */
+typedef struct last_ts {
+    int64_t *ts;
+    int32_t n;
+} last_ts;
+
+typedef struct runner {
+    uv_loop_t loop;
+    uv_poll_t cpoll, ppoll;
+    uv_timer_t tick, kick, txn_timer;
+    uv_signal_t sigint, sigterm;
+    int cpipe[2], ppipe[2];
+    rd_kafka_t *consumer, *producer;
+    rd_kafka_queue_t *cq, *pq;
+    ds_pipeline pl;
+    int pl_ready;
+    const ds_config *cfg;
+    batch *head, *tail;
+    ds_run_stats st;
+    int stopping, exit_code, sync_commit;
+    rd_kafka_topic_partition_list_t *assigned; /* offset field: 1 when at end of partition */
+    batch *emit_batch;
+    /* the internal topics; partition p of the state topic belongs to
+     * partition p of the mentions topic */
+    char mtopic[256], stopic[256];
+    int32_t nparts;
+    ds_resolver **rs;         /* per mentions partition: its state, NULL unless assigned */
+    int64_t *produced_hi;     /* per mentions partition: highest offset we produced, -1 none */
+    int64_t *consumed_next;   /* per assigned mentions partition: next offset to resolve */
+    int64_t *committed_seen;  /* per mentions partition: the group's committed offset, as last read */
+    /* exactly-once */
+    txn_state txn;
+    int offsets_sent;         /* of the batch being committed */
+    int in_txn_call;          /* inside txn_step (callbacks must not re-enter it) */
+    int abort_streak;         /* aborts since the last commit */
+    int64_t txn_init_deadline;
+    /* backpressure: input partitions paused while the producer queue is
+     * above its high mark, resumed below its low mark */
+    int paused;
+    int outq_high, outq_low;
+    ds_buf obuf;              /* reused encoding of a mention or state record */
+    /* schema registry (--schema-registry): an input whose schema id is not
+     * known yet holds its partition (paused, sought back to it) until the
+     * registry answers; the offset field of a held entry is the id */
+    ds_schema_gate *gate;
+    uv_async_t gate_async;
+    rd_kafka_topic_partition_list_t *held;
+    /* metrics and health (http.listen) */
+    run_metrics mx;
+    ds_http *http;
+    last_ts last[3];          /* per input topic: articles, deals, mentions */
+    double commit_t0;         /* when the batch being committed closed (exactly-once) */
+    int assigned_once;        /* an assignment was received and restored */
+    int rebalancing;          /* partitions revoked, the next assignment not yet received */
+    int restoring;
+} runner;
+
+/* run_batch.c */
+int run_all_done(runner *r);
+void run_close_batch(runner *r);
+void run_free_batch(batch *b);
+void run_free_dirty(batch *b);
+int run_mark_dirty(batch *b, const char *block_key, int32_t p, int64_t offset);
+batch *run_open_batch(runner *r);
+void run_output_failed(runner *r);
+void *run_output_of(runner *r, batch *b);
+void run_try_commit(runner *r);
+void run_txn_arm(runner *r, uint64_t ms);
+void run_txn_finish(runner *r, int budget_ms);
+
+/* run_output.c */
+void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail);
+void run_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
+int run_emit(void *opaque, const char *key, const void *val, size_t len);
+void run_flush_dirty(runner *r, batch *b);
+
+/* run.c */
+void run_begin_shutdown(runner *r, const char *why);
+void run_check_exit_at_end(runner *r);
+void run_mark_eof(runner *r, const char *topic, int32_t partition, int eof);
+void run_on_kick(uv_timer_t *t);
+
+/* run_assign.c */
+void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque);
+void run_restore_partitions(runner *r, rd_kafka_topic_partition_list_t *mine);
+
+/* run_health.c */
+int run_http_start(runner *r, const ds_run_hooks *hooks, char *err, size_t errlen);
+int run_metrics_init(runner *r);
+
+#endif
