@@ -25,7 +25,7 @@ enum cue {
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
     CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
-    CUE_RESPECTIVELY, CUE__COUNT
+    CUE_RESPECTIVELY, CUE_DENIAL, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -92,6 +92,12 @@ static const lex lexicon[] = {
     {"potential", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
     {"no contract", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
     {"yet to", CUE_NEGATION}, {"has not", CUE_NEGATION}, {"have not", CUE_NEGATION},
+    /* denials: "denied reports that it had signed" signs nothing */
+    {"denied", CUE_DENIAL}, {"denies", CUE_DENIAL}, {"deny", CUE_DENIAL}, {"denial", CUE_DENIAL},
+    {"dismissed reports", CUE_DENIAL}, {"rejected reports", CUE_DENIAL}, {"refuted", CUE_DENIAL},
+    {"no contract has been signed", CUE_DENIAL}, {"no deal has been signed", CUE_DENIAL},
+    /* running totals: "has received more than 100 so far" is no event */
+    {"so far", CUE_AGGREGATE}, {"thus far", CUE_AGGREGATE}, {"to date", CUE_AGGREGATE},
     /* delivery */
     {"delivered", CUE_DELIVERY}, {"arrived", CUE_DELIVERY}, {"handed over", CUE_DELIVERY},
     {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
@@ -1323,6 +1329,8 @@ static int clause_is_deal(const clause *c)
         return 0;
     if ((c->cues & BIT(CUE_NEGATION)) && !(c->cues & BIT(CUE_SIGNED)))
         return 0;
+    if (c->cues & BIT(CUE_DENIAL))
+        return 0;
     if ((c->cues & BIT(CUE_INTENT)) &&
         !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY))))
         return 0;
@@ -2117,7 +2125,9 @@ static void settle_stage_status(const primary_acc *pa, ds_mention *m)
     }
     if (stage == DS_STAGE_DELIVERY)
         m->status = DS_STATUS_DELIVERED;
-    else if (stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)
+    else if (stage == DS_STAGE_APPROVAL)
+        m->status = DS_STATUS_APPROVED; /* a ceiling, never a signing */
+    else if (stage == DS_STAGE_SELECTION)
         m->status = DS_STATUS_PLANNED;
     else if (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE)))
         m->status = DS_STATUS_SIGNED;
@@ -2551,7 +2561,8 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
     if (!m->buyer[0] && primary)
         ds_strlcpy(m->buyer, primary->buyer, sizeof m->buyer);
     m->stage = want;
-    m->status = want == DS_STAGE_APPROVAL || want == DS_STAGE_SELECTION ? DS_STATUS_PLANNED : DS_STATUS_SIGNED;
+    m->status = want == DS_STAGE_APPROVAL ? DS_STATUS_APPROVED
+                : want == DS_STAGE_SELECTION ? DS_STATUS_PLANNED : DS_STATUS_SIGNED;
     return substance ? 1 : 2;
 }
 
@@ -3013,22 +3024,33 @@ static void mark_earlier_steps(ds_extractor *ex)
     }
 }
 
-/* A system outside the catalog (item it of clause c) that the clause lists
- * beside another system without counting it is a part of that deal
- * ("96 AH-64E Apache helicopters, along with engines, Hellfire and JAGM
- * missiles"), not a deal of its own. */
+/* One contract for several items is one deal: a system outside the
+ * catalog (item it of clause c) that the clause lists beside another system
+ * is a part of that deal when the clause does not count it ("96 AH-64E
+ * Apache helicopters, along with engines, Hellfire and JAGM missiles"), or
+ * when another system comes first and the clause has fewer sums than
+ * systems ("96 Apache helicopters; 1,844 AGM-114R2 Hellfire missiles; ...").
+ * Each with its own price, they are deals of their own. */
 static int open_accessory(const ds_extractor *ex, const clause *c, const item *it)
 {
     if (it->idx < (int)ex->cat->nsystems)
         return 0;
-    int other = 0;
+    int other = 0, before = 0, counted = 0, nsys = 0, nmoney = 0, last = -1;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *x = &ex->items[k];
         if (x->type == IT_QTY && x->target_sys >= 0 && ex->sys_root[x->target_sys] == ex->sys_root[it->idx])
-            return 0;
-        other |= x->type == IT_ENT && x->ent_kind == DS_ENT_SYSTEM && ex->sys_root[x->idx] != ex->sys_root[it->idx];
+            counted = 1;
+        nmoney += x->type == IT_MONEY;
+        if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] == last)
+            continue;
+        last = ex->sys_root[x->idx];
+        nsys++;
+        if (ex->sys_root[x->idx] != ex->sys_root[it->idx]) {
+            other = 1;
+            before |= x->start < it->start;
+        }
     }
-    return other;
+    return other && (!counted || (before && nmoney < nsys));
 }
 
 /* Lists the families the article names in fams and marks those reported as
@@ -3109,7 +3131,8 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
             m->role = DS_ROLE_PRIMARY;
             build_primary(ex, a->body, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
             if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
-                                 m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED)) {
+                                 m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED &&
+                                 m->status != DS_STATUS_APPROVED)) {
                 ex->nout--;
                 continue;
             }

@@ -775,6 +775,34 @@ static void test_open_world_systems(void **state)
     assert_string_equal(p->family, "AH-64");
 }
 
+/* A denial signs nothing; a running total ("so far") is no delivery; an
+ * approval notice is status approved with its ceiling; the items listed
+ * after the main system of one notice are parts of it. */
+static void test_denials_totals_approvals(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    const char *negatives[] = {
+        "Hanwha on Monday denied reports that it had signed a contract to sell K9 howitzers to Vietnam.",
+        "Peru has received more than 40 K2 tanks so far, the army said on Monday.",
+    };
+    for (size_t i = 0; i < sizeof negatives / sizeof negatives[0]; i++) {
+        int n = run(negatives[i], "2025-06-03", &ms);
+        for (int k = 0; k < n; k++)
+            assert_int_not_equal(ms[k].role, DS_ROLE_PRIMARY);
+    }
+    int n = run("The State Department approved a possible sale to Norway of 24 AH-64E Apache helicopters for an "
+                "estimated $3 billion on Monday. Norway requested 24 AH-64E Apache helicopters; 300 Hellfire missiles; "
+                "twelve Longbow radars and 60 T700 engines.",
+                "2025-06-03", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "AH-64");
+    assert_int_equal(p->stage, DS_STAGE_APPROVAL);
+    assert_int_equal(p->status, DS_STATUS_APPROVED);
+    assert_int_equal(p->value.amount, 300000000000LL);
+    assert_int_equal(p->signing_date, day("2025-06-02"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -869,6 +897,7 @@ int main(void)
         cmocka_unit_test(test_local_production_of_a_purchase),
         cmocka_unit_test(test_said_it_would_dates_a_selection),
         cmocka_unit_test(test_open_world_systems),
+        cmocka_unit_test(test_denials_totals_approvals),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
