@@ -126,8 +126,9 @@ static int parse_label_date(gold *g, char *err, size_t errlen)
     return -1;
 }
 
-/* The letters and digits of a designation, upper case ("IRIS-T SLM",
- * "Iris-T SLM" -> "IRISTSLM"). */
+/* The words of a designation, upper case, each its letters and digits
+ * only, one space between ("IRIS-T SLM", "Iris-T SLM" -> "IRIST SLM";
+ * "David's Sling" -> "DAVIDS SLING"). */
 static void designation_key(const char *s, char *out, size_t cap)
 {
     size_t n = 0;
@@ -137,8 +138,28 @@ static void designation_key(const char *s, char *out, size_t cap)
             out[n++] = (char)c;
         else if (c >= 'a' && c <= 'z')
             out[n++] = (char)(c - 'a' + 'A');
+        else if ((c == ' ' || c == '/') && n && out[n - 1] != ' ')
+            out[n++] = ' ';
     }
+    while (n && out[n - 1] == ' ')
+        n--;
     out[n] = '\0';
+}
+
+/* Designation keys a and b name one family: equal, or one is the other's
+ * first words ("SPIKE" and "SPIKE LR2": a variant written out). */
+static int designation_fits(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > nb) {
+        const char *t = a;
+        a = b;
+        b = t;
+        size_t tn = na;
+        na = nb;
+        nb = tn;
+    }
+    return na >= 2 && memcmp(a, b, na) == 0 && (b[na] == '\0' || b[na] == ' ');
 }
 
 /* Fills the designation forms of g's system: its key, and the catalog
@@ -165,14 +186,15 @@ static void label_system(const ds_catalog *cat, gold *g)
 }
 
 /* The label's system is family fam: the same id, the family of a catalog
- * alias of the label's text, or the same designation written otherwise. */
+ * alias of the label's text, or the same designation written otherwise
+ * (designation_fits). */
 static int family_eq(const gold *g, const char *fam)
 {
     if (strcmp(g->family, fam) == 0 || (g->fam_cat[0] && strcmp(g->fam_cat, fam) == 0))
         return 1;
     char key[24];
     designation_key(fam, key, sizeof key);
-    return g->fam_norm[0] && strcmp(key, g->fam_norm) == 0;
+    return g->fam_norm[0] && designation_fits(key, g->fam_norm);
 }
 
 /* Parses a label file into a->gold, with cat for the systems' aliases.

@@ -754,11 +754,26 @@ static int title_case(const ds_extractor *ex, const char *orig, int s, int e)
     return upper >= 3 && lower * 4 <= upper;
 }
 
+/* Word [w, q) ends in a suffix that makes it an adjective of origin or
+ * time ("Soviet-era", "US-made", "Korean-built"): no designation. */
+static int origin_suffix(const char *f, int w, int q)
+{
+    static const char *const sfx[] = {"-era", "-made", "-built", "-designed", "-based", "-led", "-owned", "-style",
+                                      "-standard", "-produced", "-supplied", NULL};
+    for (int i = 0; sfx[i]; i++) {
+        int n = (int)strlen(sfx[i]);
+        if (q - w > n && memcmp(f + q - n, sfx[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* The designation ending at folded offset end and starting no earlier than
  * lo: up to three words separated by single spaces, each capitalised or
- * holding a digit ("IRIS-T SLM", "MQ-9B", "MEKO A-200", "Archer"), none a
- * stop word; in a title-case headline only words holding a digit or two
- * capitals count. Returns its start, or -1 when there is none. */
+ * holding a digit ("IRIS-T SLM", "MQ-9B", "MEKO A-200", "Archer", "David's
+ * Sling"), none a stop word or an adjective of origin; in a title-case
+ * headline only words holding a digit or two capitals count. Returns its
+ * start, or -1 when there is none. */
 static int designation_before(const ds_extractor *ex, const char *orig, int lo, int end, int headline)
 {
     const char *f = ex->fold;
@@ -767,9 +782,9 @@ static int designation_before(const ds_extractor *ex, const char *orig, int lo, 
         if (p - 1 < lo || f[p - 1] != ' ')
             break;
         int q = p - 1, w = q;
-        while (w > lo && (is_alnum(f[w - 1]) || f[w - 1] == '-'))
+        while (w > lo && (is_alnum(f[w - 1]) || f[w - 1] == '-' || (words > 0 && f[w - 1] == '\'')))
             w--;
-        if (w == q || f[w] == '-' || f[q - 1] == '-' || stop_word(f, w, q))
+        if (w == q || f[w] == '-' || f[w] == '\'' || f[q - 1] == '-' || stop_word(f, w, q) || origin_suffix(f, w, q))
             break;
         int digits = 0, caps = 0, letters = 0;
         for (int i = w; i < q; i++) {
@@ -786,6 +801,67 @@ static int designation_before(const ds_extractor *ex, const char *orig, int lo, 
         p = w;
     }
     return start;
+}
+
+/* Where a designation may end before the head noun at folded offset end:
+ * before up to three lower-case words of kind ("military", "transport")
+ * or compounds ("long-range") that describe it ("C-390 Millennium military
+ * transport aircraft", "Arrow 3 long-range missile"), all in [lo, end). */
+static int skip_modifiers(const ds_extractor *ex, const char *orig, int lo, int end)
+{
+    const char *f = ex->fold;
+    int p = end;
+    for (int words = 0; words < 3; words++) {
+        if (p - 1 < lo || f[p - 1] != ' ')
+            break;
+        int q = p - 1, w = q;
+        while (w > lo && (is_alnum(f[w - 1]) || f[w - 1] == '-'))
+            w--;
+        if (w == q)
+            break;
+        unsigned char c0 = (unsigned char)orig[ex->map[w]];
+        int hyphen = memchr(f + w, '-', (size_t)(q - w)) != NULL;
+        /* lower case, and a word of kind ("military", "transport") or a
+         * compound ("long-range", "shore-based"); not a verb or a name */
+        if (!(c0 >= 'a' && c0 <= 'z') || q - w < 4 || !(hyphen || stop_word(f, w, q)))
+            break;
+        p = w;
+    }
+    return p;
+}
+
+/* Normalises designation d in place as labels write families: upper case;
+ * a "-class" or "-type" suffix dropped ("Mogami-class" -> MOGAMI); names
+ * after the last word holding a digit dropped ("MQ-9B Predator" -> MQ-9B,
+ * "C-390 Millennium" -> C-390). */
+static void designation_normalise(char *d)
+{
+    for (char *p = d; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    size_t n = strlen(d);
+    static const char *const sfx[] = {"-CLASS", "-TYPE", NULL};
+    for (int i = 0; sfx[i]; i++) {
+        size_t k = strlen(sfx[i]);
+        if (n > k && memcmp(d + n - k, sfx[i], k) == 0)
+            d[n -= k] = '\0';
+    }
+    char *last_digit_word_end = NULL;
+    int words = 0;
+    for (char *p = d; *p;) {
+        char *w = p;
+        int digit = 0;
+        while (*p && *p != ' ')
+            digit |= *p >= '0' && *p <= '9', p++;
+        words++;
+        if (digit)
+            last_digit_word_end = p;
+        while (*p == ' ')
+            p++;
+        (void)w;
+    }
+    if (last_digit_word_end && words > 1)
+        *last_digit_word_end = '\0';
 }
 
 /* Copies the original text of folded [s, e) into out (cap bytes), spaces
@@ -818,6 +894,7 @@ static void designation_text(const ds_extractor *ex, const char *orig, int s, in
     while (n && out[n - 1] == ' ')
         n--;
     out[n] = '\0';
+    designation_normalise(out);
 }
 
 /* The index (items' idx) of the article's open system named id, added with
@@ -905,11 +982,12 @@ static int find_designations(ds_extractor *ex, const char *orig, size_t si, size
         if (headline < 0)
             headline = title_case(ex, orig, st->start, st->end);
         int lo = prev ? prev->end : st->start;
-        int ds = designation_before(ex, orig, lo, un->start, headline);
+        int head = skip_modifiers(ex, orig, lo, un->start);
+        int ds = designation_before(ex, orig, lo, head, headline);
         size_t at = u, drop = 0;
-        int de = un->start - 1;
-        if (ds < 0 && prev && prev->type == IT_NUM && un->start - prev->end == 1 && prev->num < 100 &&
-            prev->num == floor(prev->num)) {
+        int de = head - 1;
+        if (ds < 0 && prev && prev->type == IT_NUM && head - prev->end == 1 &&
+            prev->num < 100 && prev->num == floor(prev->num)) {
             /* "Leopard 2 tanks": a number glued to a name is part of it */
             int lo2 = u - 1 > first ? ex->items[u - 2].end : st->start;
             int d2 = designation_before(ex, orig, lo2, prev->start, headline);
