@@ -229,6 +229,12 @@ static const lex lexicon[] = {
     {"b", CUE_SCALE, 1e9}, {"mld", CUE_SCALE, 1e9}, {"million", CUE_SCALE, 1e6},
     {"mln", CUE_SCALE, 1e6}, {"mn", CUE_SCALE, 1e6}, {"m", CUE_SCALE, 1e6},
     {"thousand", CUE_SCALE, 1e3}, {"tys", CUE_SCALE, 1e3},
+    /* Indian scales: "Rs 7,629 crore", "1 lakh crore" */
+    {"crore", CUE_SCALE, 1e7}, {"crores", CUE_SCALE, 1e7}, {"cr", CUE_SCALE, 1e7}, {"lakh", CUE_SCALE, 1e5},
+    {"lakhs", CUE_SCALE, 1e5}, {"lakh crore", CUE_SCALE, 1e12}, {"lakh crores", CUE_SCALE, 1e12},
+    {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
+    {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
+    {"millones", CUE_SCALE, 1e6}, {"milhoes", CUE_SCALE, 1e6}, {"milyar", CUE_SCALE, 1e9},
     {"dollars", CUE_CURWORD, 0, "USD"}, {"us dollars", CUE_CURWORD, 0, "USD"},
     {"u.s. dollars", CUE_CURWORD, 0, "USD"}, {"australian dollars", CUE_CURWORD, 0, "AUD"},
     {"won", CUE_CURWORD, 0, "KRW"}, {"korean won", CUE_CURWORD, 0, "KRW"},
@@ -236,11 +242,41 @@ static const lex lexicon[] = {
     {"pln", CUE_CURWORD, 0, "PLN"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
     {"pounds", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
     {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"},
+    {"kronor", CUE_CURWORD, 0, "SEK"}, {"swedish kronor", CUE_CURWORD, 0, "SEK"}, {"crowns", CUE_CURWORD, 0, "SEK"},
+    {"swedish crowns", CUE_CURWORD, 0, "SEK"}, {"norwegian crowns", CUE_CURWORD, 0, "NOK"},
+    {"norwegian kroner", CUE_CURWORD, 0, "NOK"}, {"danish kroner", CUE_CURWORD, 0, "DKK"},
+    {"danish crowns", CUE_CURWORD, 0, "DKK"}, {"czech crowns", CUE_CURWORD, 0, "CZK"},
+    {"korunas", CUE_CURWORD, 0, "CZK"}, {"koruna", CUE_CURWORD, 0, "CZK"},
+    {"colombian pesos", CUE_CURWORD, 0, "COP"}, {"argentine pesos", CUE_CURWORD, 0, "ARS"},
+    {"mexican pesos", CUE_CURWORD, 0, "MXN"}, {"chilean pesos", CUE_CURWORD, 0, "CLP"},
+    {"philippine pesos", CUE_CURWORD, 0, "PHP"}, {"reais", CUE_CURWORD, 0, "BRL"}, {"reals", CUE_CURWORD, 0, "BRL"},
+    {"lira", CUE_CURWORD, 0, "TRY"}, {"liras", CUE_CURWORD, 0, "TRY"}, {"turkish lira", CUE_CURWORD, 0, "TRY"},
+    {"yen", CUE_CURWORD, 0, "JPY"}, {"yuan", CUE_CURWORD, 0, "CNY"}, {"renminbi", CUE_CURWORD, 0, "CNY"},
+    {"swiss francs", CUE_CURWORD, 0, "CHF"}, {"francs", CUE_CURWORD, 0, "CHF"}, {"shekels", CUE_CURWORD, 0, "ILS"},
+    {"riyals", CUE_CURWORD, 0, "SAR"}, {"dirhams", CUE_CURWORD, 0, "AED"}, {"rupiah", CUE_CURWORD, 0, "IDR"},
+    {"ringgit", CUE_CURWORD, 0, "MYR"}, {"baht", CUE_CURWORD, 0, "THB"}, {"forints", CUE_CURWORD, 0, "HUF"},
+    {"lei", CUE_CURWORD, 0, "RON"}, {"hryvnias", CUE_CURWORD, 0, "UAH"}, {"canadian dollars", CUE_CURWORD, 0, "CAD"},
+    {"taiwan dollars", CUE_CURWORD, 0, "TWD"}, {"singapore dollars", CUE_CURWORD, 0, "SGD"},
+    {"new zealand dollars", CUE_CURWORD, 0, "NZD"}, {"rand", CUE_CURWORD, 0, "ZAR"},
+    {"zlotych", CUE_CURWORD, 0, "PLN"},
     {"usd", CUE_CURPREFIX, 0, "USD"}, {"us$", CUE_CURPREFIX, 0, "USD"}, {"krw", CUE_CURPREFIX, 0, "KRW"},
     {"eur", CUE_CURPREFIX, 0, "EUR"}, {"aud", CUE_CURPREFIX, 0, "AUD"}, {"a$", CUE_CURPREFIX, 0, "AUD"},
     {"gbp", CUE_CURPREFIX, 0, "GBP"}, {"nok", CUE_CURPREFIX, 0, "NOK"}, {"inr", CUE_CURPREFIX, 0, "INR"},
     {"php", CUE_CURPREFIX, 0, "PHP"}, {"rs", CUE_CURPREFIX, 0, "INR"}, {"egp", CUE_CURPREFIX, 0, "EGP"},
-    {"ron", CUE_CURPREFIX, 0, "RON"}, {"sek", CUE_CURPREFIX, 0, "SEK"},
+    {"ron", CUE_CURPREFIX, 0, "RON"}, {"sek", CUE_CURPREFIX, 0, "SEK"}, {"dkk", CUE_CURPREFIX, 0, "DKK"},
+    {"czk", CUE_CURPREFIX, 0, "CZK"}, {"chf", CUE_CURPREFIX, 0, "CHF"}, {"jpy", CUE_CURPREFIX, 0, "JPY"},
+    {"brl", CUE_CURPREFIX, 0, "BRL"}, {"r$", CUE_CURPREFIX, 0, "BRL"}, {"cop", CUE_CURPREFIX, 0, "COP"},
+    {"ars", CUE_CURPREFIX, 0, "ARS"}, {"try", CUE_CURPREFIX, 0, "TRY"}, {"tl", CUE_CURPREFIX, 0, "TRY"},
+    {"cny", CUE_CURPREFIX, 0, "CNY"}, {"rmb", CUE_CURPREFIX, 0, "CNY"}, {"twd", CUE_CURPREFIX, 0, "TWD"},
+    {"nt$", CUE_CURPREFIX, 0, "TWD"}, {"sar", CUE_CURPREFIX, 0, "SAR"}, {"aed", CUE_CURPREFIX, 0, "AED"},
+    {"qar", CUE_CURPREFIX, 0, "QAR"}, {"ils", CUE_CURPREFIX, 0, "ILS"}, {"nis", CUE_CURPREFIX, 0, "ILS"},
+    {"cad", CUE_CURPREFIX, 0, "CAD"}, {"c$", CUE_CURPREFIX, 0, "CAD"}, {"idr", CUE_CURPREFIX, 0, "IDR"},
+    {"rp", CUE_CURPREFIX, 0, "IDR"}, {"thb", CUE_CURPREFIX, 0, "THB"}, {"mxn", CUE_CURPREFIX, 0, "MXN"},
+    {"clp", CUE_CURPREFIX, 0, "CLP"}, {"huf", CUE_CURPREFIX, 0, "HUF"}, {"sgd", CUE_CURPREFIX, 0, "SGD"},
+    {"s$", CUE_CURPREFIX, 0, "SGD"}, {"nzd", CUE_CURPREFIX, 0, "NZD"}, {"zar", CUE_CURPREFIX, 0, "ZAR"},
+    {"pkr", CUE_CURPREFIX, 0, "PKR"}, {"uah", CUE_CURPREFIX, 0, "UAH"}, {"vnd", CUE_CURPREFIX, 0, "VND"},
+    {"bgn", CUE_CURPREFIX, 0, "BGN"}, {"myr", CUE_CURPREFIX, 0, "MYR"}, {"rm", CUE_CURPREFIX, 0, "MYR"},
+    {"rs.", CUE_CURPREFIX, 0, "INR"},
     /* numbers in words */
     {"one", CUE_NUMWORD, 1}, {"two", CUE_NUMWORD, 2}, {"three", CUE_NUMWORD, 3},
     {"four", CUE_NUMWORD, 4}, {"five", CUE_NUMWORD, 5}, {"six", CUE_NUMWORD, 6},
@@ -253,6 +289,9 @@ static const lex lexicon[] = {
     {"ninety", CUE_NUMWORD, 90}, {"a dozen", CUE_NUMWORD, 12}, {"dozen", CUE_NUMWORD, 12},
     {"two dozen", CUE_NUMWORD, 24}, {"a hundred", CUE_NUMWORD, 100}, {"hundred", CUE_NUMWORD, 100},
     {"a pair of", CUE_NUMWORD, 2},
+    /* sums in words: "half a billion dollars", "a billion euros" */
+    {"half a", CUE_NUMWORD, 0.5}, {"a quarter of a", CUE_NUMWORD, 0.25}, {"a billion", CUE_NUMWORD, 1e9},
+    {"a million", CUE_NUMWORD, 1e6}, {"a trillion", CUE_NUMWORD, 1e12},
 };
 #define NLEX (sizeof lexicon / sizeof lexicon[0])
 
@@ -577,7 +616,11 @@ static int parse_number(const char *f, int i, int end, double *val)
         }
         j++;
     }
-    if (j < end - 1 && f[j] == '.' && f[j + 1] >= '0' && f[j + 1] <= '9') {
+    /* a decimal comma: "EUR 1,1 billion", "2,35 mld" (the loop above took a
+     * comma before three digits as thousands); "1,2,3" is a list */
+    int dec_comma = j < end - 1 && f[j] == ',' && digits && f[j + 1] >= '0' && f[j + 1] <= '9' &&
+                    !(j + 2 < end && f[j + 2] == ',') && !(j + 3 < end && f[j + 3] == ',');
+    if (j < end - 1 && (f[j] == '.' || dec_comma) && f[j + 1] >= '0' && f[j + 1] <= '9') {
         double scale = 0.1;
         j++;
         while (j < end && f[j] >= '0' && f[j] <= '9') {
@@ -654,13 +697,14 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
     int i = s;
     while (i < e) {
         char c = f[i];
-        /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion" */
+        /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion", "₹500 crore" */
         if ((unsigned char)c == 0xE2 && i + 2 < e && (unsigned char)f[i + 1] == 0x82 &&
-            ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9)) {
+            ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9 || (unsigned char)f[i + 2] == 0xB9 ||
+             (unsigned char)f[i + 2] == 0xBA || (unsigned char)f[i + 2] == 0xAA)) {
             i += 3;
             continue;
         }
-        if ((unsigned char)c == 0xC2 && i + 1 < e && (unsigned char)f[i + 1] == 0xA3) {
+        if ((unsigned char)c == 0xC2 && i + 1 < e && ((unsigned char)f[i + 1] == 0xA3 || (unsigned char)f[i + 1] == 0xA5)) {
             i += 2;
             continue;
         }
@@ -1082,16 +1126,24 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
     const char *f = ex->fold;
     const item *it = ex->items;
     int s = it[i].start;
+    if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX && s - it[i - 1].end <= 1)
+        return cue_lex(&it[i - 1])->str; /* "US$", "R$", "KRW", "Rs." */
     if (s > 0 && f[s - 1] == '$')
         return s >= 2 && f[s - 2] == 'a' ? "AUD" : "USD";
-    if (s >= 2 && (unsigned char)f[s - 1] == 0xac && (unsigned char)f[s - 2] == 0x82)
-        return "EUR"; /* U+20AC */
     if (s >= 2 && (unsigned char)f[s - 1] == 0xa3 && (unsigned char)f[s - 2] == 0xc2)
         return "GBP";
-    if (s >= 3 && (unsigned char)f[s - 1] == 0xa9 && (unsigned char)f[s - 2] == 0x82)
-        return "KRW"; /* U+20A9 won sign */
-    if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX && s - it[i - 1].end <= 1)
-        return cue_lex(&it[i - 1])->str;
+    if (s >= 2 && (unsigned char)f[s - 1] == 0xa5 && (unsigned char)f[s - 2] == 0xc2)
+        return "JPY"; /* U+00A5 yen sign */
+    if (s >= 3 && (unsigned char)f[s - 2] == 0x82 && (unsigned char)f[s - 3] == 0xe2) {
+        switch ((unsigned char)f[s - 1]) {
+        case 0xac: return "EUR"; /* U+20AC */
+        case 0xa9: return "KRW"; /* U+20A9 won sign */
+        case 0xb9: return "INR"; /* U+20B9 rupee sign */
+        case 0xba: return "TRY"; /* U+20BA lira sign */
+        case 0xaa: return "ILS"; /* U+20AA shekel sign */
+        default: break;
+        }
+    }
     if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURWORD && s - it[i - 1].end <= 1 &&
         strcmp(cue_lex(&it[i - 1])->str, "PLN") == 0)
         return "PLN";

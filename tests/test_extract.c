@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -810,6 +811,49 @@ static void test_denials_totals_approvals(void **state)
     assert_int_equal(p->signing_date, day("2025-06-02"));
 }
 
+/* Sums as reporting writes them the world over: Indian scales, decimal
+ * commas, words, crowns, pesos, reais, lira, yen, won, zloty and their
+ * signs; converted at the rate of the deal's year. */
+static void test_money_world(void **state)
+{
+    (void)state;
+    struct { const char *text; int64_t amount; const char *cur; } cases[] = {
+        {"India signed a contract for 100 K9 howitzers worth Rs 7,629 crore on Monday.", 7629000000000LL, "INR"},
+        {"India signed a contract for 100 K9 howitzers worth \xe2\x82\xb9" "500 crore on Monday.", 500000000000LL, "INR"},
+        {"India signed a contract for 97 K9 howitzers worth 1 lakh crore rupees on Monday.", 100000000000000LL, "INR"},
+        {"Estonia signed a contract for 12 K9 howitzers worth EUR 1,1 billion on Monday.", 110000000000LL, "EUR"},
+        {"Poland signed a contract for 180 K2 tanks worth nearly half a billion dollars on Monday.", 50000000000LL, "USD"},
+        {"Sweden signed a contract for 48 K9 howitzers worth 4.2 billion kronor on Monday.", 420000000000LL, "SEK"},
+        {"Norway signed a contract for 24 K9 howitzers worth 2 billion Norwegian crowns on Monday.", 200000000000LL, "NOK"},
+        {"Brazil signed a contract for 36 K9 howitzers worth 5 billion reais on Monday.", 500000000000LL, "BRL"},
+        {"Turkey signed a contract for 20 K9 howitzers worth 9 billion lira on Monday.", 900000000000LL, "TRY"},
+        {"Japan signed a contract for 12 K9 howitzers worth 60 billion yen on Monday.", 6000000000000LL, "JPY"},
+        {"Colombia signed a contract for 12 K9 howitzers worth 900 billion Colombian pesos on Monday.", 90000000000000LL, "COP"},
+        {"Poland signed a contract for 180 K2 tanks worth 2,35 mld zl on Monday.", 235000000000LL, "PLN"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ds_mention *ms;
+        int n = run(cases[i].text, "2025-06-03", &ms);
+        const ds_mention *p = only_primary(ms, n);
+        if (!p->value.set || p->value.amount != cases[i].amount || strcmp(p->value.currency, cases[i].cur) != 0)
+            fprintf(stderr, "case %zu: %s -> %lld %s\n", i, cases[i].text, (long long)p->value.amount,
+                    p->value.currency);
+        assert_true(p->value.set);
+        assert_int_equal(p->value.amount, cases[i].amount);
+        assert_string_equal(p->value.currency, cases[i].cur);
+        assert_true(p->value.usd > 0);
+    }
+    /* the rate of the signing year, not today's: 10 billion kronor in 2020 and in 2024 */
+    const ds_mention *ms;
+    int n = run("Sweden signed a contract on 2 March 2020 for 48 K9 howitzers worth 10 billion kronor.", "2020-03-03", &ms);
+    int64_t usd2020 = only_primary(ms, n)->value.usd;
+    n = run("Sweden signed a contract on 4 March 2024 for 48 K9 howitzers worth 10 billion kronor.", "2024-03-05", &ms);
+    int64_t usd2024 = only_primary(ms, n)->value.usd;
+    assert_int_equal(usd2020, llround(10e9 / ds_catalog_rate(cat, "SEK", 2020) * 100));
+    assert_int_equal(usd2024, llround(10e9 / ds_catalog_rate(cat, "SEK", 2024) * 100));
+    assert_true(usd2020 != usd2024);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -905,6 +949,7 @@ int main(void)
         cmocka_unit_test(test_said_it_would_dates_a_selection),
         cmocka_unit_test(test_open_world_systems),
         cmocka_unit_test(test_denials_totals_approvals),
+        cmocka_unit_test(test_money_world),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
