@@ -138,7 +138,7 @@ static void designation_key(const char *s, char *out, size_t cap)
             out[n++] = (char)c;
         else if (c >= 'a' && c <= 'z')
             out[n++] = (char)(c - 'a' + 'A');
-        else if ((c == ' ' || c == '/') && n && out[n - 1] != ' ')
+        else if ((c == ' ' || c == '/' || c == '_') && n && out[n - 1] != ' ')
             out[n++] = ' ';
     }
     while (n && out[n - 1] == ' ')
