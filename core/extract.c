@@ -1031,7 +1031,7 @@ static int find_designations(ds_extractor *ex, const char *orig, size_t si, size
         size_t at = u, drop = 0;
         int de = head - 1;
         if (ds < 0 && prev && prev->type == IT_NUM && head - prev->end == 1 &&
-            prev->num < 100 && prev->num == floor(prev->num)) {
+            prev->num < 10000 && prev->num == floor(prev->num)) {
             /* "Leopard 2 tanks": a number glued to a name is part of it */
             int lo2 = u - 1 > first ? ex->items[u - 2].end : st->start;
             int d2 = designation_before(ex, orig, lo2, prev->start, headline);

@@ -730,16 +730,16 @@ static void test_open_world_systems(void **state)
 {
     (void)state;
     struct { const char *text; const char *sys; const char *cat; int64_t qty; } cases[] = {
-        {"Sweden signed a contract for 48 Archer howitzers on Monday.", "ARCHER", "howitzer", 48},
-        {"Chile signed a contract for nine C-390 Millennium military transport aircraft on Monday.", "C-390",
-         "aircraft", 9},
-        {"Finland signed a contract on Monday for two David's Sling air defence systems.", "DAVID'S SLING",
-         "air_defence", 2},
-        {"Japan ordered 12 Mogami-class frigates on Monday.", "MOGAMI", "ship", 12},
-        {"Estonia signed a contract on Monday to buy six IRIS-T SLM air-defence systems.", "IRIS-T SLM", "air_defence", 6},
+        {"Chile signed a contract for 48 Bohdana howitzers on Monday.", "BOHDANA", "howitzer", 48},
+        {"Estonia signed a contract on Monday to buy six Sky Sabre air-defence systems.", "SKY SABRE", "air_defence", 6},
         {"Denmark has ordered 19 MEKO A-200 frigates, officials said on Monday.", "MEKO A-200", "ship", 19},
-        {"Taiwan signed a contract for 4 MQ-9B drones on Monday.", "MQ-9B", "uav", 4},
+        {"Taiwan signed a contract for 4 Hermes 900 drones on Monday.", "HERMES 900", "uav", 4},
         {"Norway signed for 54 Leopard 3 tanks on Monday.", "LEOPARD 3", "tank", 54},
+        {"Chile signed a contract for nine KC-2 Millennium military transport aircraft on Monday.", "KC-2",
+         "aircraft", 9},
+        {"Finland signed a contract on Monday for two Goliath's Stone air defence systems.", "GOLIATH'S STONE",
+         "air_defence", 2},
+        {"Peru ordered 12 Arequipa-class frigates on Monday.", "AREQUIPA", "ship", 12},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const ds_mention *ms;
