@@ -25,7 +25,7 @@ enum cue {
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
     CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
-    CUE_RESPECTIVELY, CUE_DENIAL, CUE__COUNT
+    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -86,8 +86,7 @@ static const lex lexicon[] = {
     {"plans to", CUE_INTENT}, {"bid", CUE_INTENT}, {"bids", CUE_INTENT}, {"interest in", CUE_INTENT},
     {"negotiating", CUE_INTENT}, {"negotiations", CUE_INTENT, LEX_TALKS}, {"could", CUE_INTENT},
     {"might", CUE_INTENT}, {"may", CUE_INTENT}, {"expected to form", CUE_INTENT},
-    {"letter of intent", CUE_INTENT}, {"memorandum of understanding", CUE_INTENT},
-    {"mou", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
+    {"letter of intent", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
     {"hopes", CUE_INTENT}, {"would", CUE_INTENT}, {"eyeing", CUE_INTENT}, {"eyes", CUE_INTENT},
     {"potential", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
     {"no contract", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
@@ -96,6 +95,17 @@ static const lex lexicon[] = {
     {"denied", CUE_DENIAL}, {"denies", CUE_DENIAL}, {"deny", CUE_DENIAL}, {"denial", CUE_DENIAL},
     {"dismissed reports", CUE_DENIAL}, {"rejected reports", CUE_DENIAL}, {"refuted", CUE_DENIAL},
     {"no contract has been signed", CUE_DENIAL}, {"no deal has been signed", CUE_DENIAL},
+    /* stages DOMAIN.md adds: memoranda, amendments of an existing contract,
+     * cancellations (updates of a deal, for resolution to apply) */
+    {"memorandum of understanding", CUE_MEMORANDUM}, {"memorandum", CUE_MEMORANDUM}, {"mou", CUE_MEMORANDUM},
+    {"memoranda", CUE_MEMORANDUM},
+    {"amendment", CUE_AMENDMENT}, {"amended", CUE_AMENDMENT}, {"contract modification", CUE_AMENDMENT},
+    {"modification", CUE_AMENDMENT}, {"modifies", CUE_AMENDMENT}, {"modified", CUE_AMENDMENT},
+    {"aneks", CUE_AMENDMENT}, {"annex", CUE_AMENDMENT},
+    {"cancelled", CUE_CANCEL}, {"canceled", CUE_CANCEL}, {"cancels", CUE_CANCEL}, {"cancel", CUE_CANCEL},
+    {"cancellation", CUE_CANCEL}, {"scrapped", CUE_CANCEL}, {"scraps", CUE_CANCEL}, {"terminated", CUE_CANCEL},
+    {"terminates", CUE_CANCEL}, {"termination", CUE_CANCEL}, {"rescinded", CUE_CANCEL},
+    /* a shortlist chooses no one yet */
     /* running totals: "has received more than 100 so far" is no event */
     {"so far", CUE_AGGREGATE}, {"thus far", CUE_AGGREGATE}, {"to date", CUE_AGGREGATE},
     /* delivery */
@@ -122,7 +132,7 @@ static const lex lexicon[] = {
     {"licence production", CUE_JV}, {"license production", CUE_JV}, {"technology transfer", CUE_JV},
     {"selected", CUE_SELECTION}, {"picked", CUE_SELECTION}, {"preferred bidder", CUE_SELECTION},
     {"preferred tenderer", CUE_SELECTION}, {"chose", CUE_SELECTION}, {"chosen", CUE_SELECTION},
-    {"shortlisted", CUE_SELECTION}, {"winner", CUE_SELECTION},
+    {"shortlisted", CUE_INTENT}, {"shortlist", CUE_INTENT}, {"winner", CUE_SELECTION},
     {"possible sale", CUE_APPROVAL}, {"possible foreign military sale", CUE_APPROVAL},
     {"approved a possible", CUE_APPROVAL}, {"dsca", CUE_APPROVAL}, {"approval of the sale", CUE_APPROVAL},
     {"us approval", CUE_APPROVAL}, {"u.s. approval", CUE_APPROVAL}, {"ceiling", CUE_APPROVAL},
@@ -1450,7 +1460,8 @@ static int clause_has_family(const ds_extractor *ex, const clause *c, const fam 
 static const uint64_t deal_cues = BIT(CUE_DEAL) | BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_FRAMEWORK) |
                                   BIT(CUE_EXECUTIVE) | BIT(CUE_JV) | BIT(CUE_SELECTION) |
                                   BIT(CUE_APPROVAL) | BIT(CUE_LOA) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY) |
-                                  BIT(CUE_FIRST) | BIT(CUE_EXERCISE);
+                                  BIT(CUE_FIRST) | BIT(CUE_EXERCISE) | BIT(CUE_MEMORANDUM) | BIT(CUE_AMENDMENT) |
+                                  BIT(CUE_CANCEL);
 
 /* A clause that can carry a primary deal: deal words, not only talk. */
 static int clause_is_deal(const clause *c)
@@ -1462,7 +1473,8 @@ static int clause_is_deal(const clause *c)
     if (c->cues & BIT(CUE_DENIAL))
         return 0;
     if ((c->cues & BIT(CUE_INTENT)) &&
-        !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY))))
+        !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_DELIVERY) |
+                     BIT(CUE_CEREMONY) | BIT(CUE_CANCEL))))
         return 0;
     if ((c->cues & BIT(CUE_AGGREGATE)) && (!(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED))) || !c->has_qty))
         return 0; /* totals and budgets, unless a counted purchase is in the clause */
@@ -2222,6 +2234,14 @@ static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_m
 static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
 {
     uint64_t cues = pa->cues, lead_cues = pa->lead_cues;
+    /* the news of the lead: a contract cancelled, amended, or a memorandum */
+    if (lead_cues & BIT(CUE_CANCEL))
+        return DS_STAGE_CANCELLATION;
+    if ((lead_cues & BIT(CUE_AMENDMENT)) && !(lead_cues & BIT(CUE_OPTION)))
+        return DS_STAGE_AMENDMENT;
+    if ((lead_cues & BIT(CUE_MEMORANDUM)) &&
+        !(lead_cues & (BIT(CUE_EXECUTIVE) | BIT(CUE_FRAMEWORK) | BIT(CUE_JV) | BIT(CUE_LOA))))
+        return DS_STAGE_MEMORANDUM;
     if ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & (BIT(CUE_PLANNED) | BIT(CUE_OPTION) | BIT(CUE_SIGNED))))
         return DS_STAGE_DELIVERY;
     if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
@@ -2255,6 +2275,8 @@ static void settle_stage_status(const primary_acc *pa, ds_mention *m)
     }
     if (stage == DS_STAGE_DELIVERY)
         m->status = DS_STATUS_DELIVERED;
+    else if (stage == DS_STAGE_CANCELLATION)
+        m->status = DS_STATUS_CANCELLED;
     else if (stage == DS_STAGE_APPROVAL)
         m->status = DS_STATUS_APPROVED; /* a ceiling, never a signing */
     else if (stage == DS_STAGE_SELECTION)
@@ -3243,6 +3265,8 @@ static int find_generic_family(const ds_extractor *ex, fam *fams, int *nfams)
     return 0;
 }
 
+static void drop_background(ds_extractor *ex);
+
 /* One primary mention per primary family, or per deal of a family the
  * article splits (split_family); a deal needs a buyer and some substance.
  * Returns 0 or -2. */
@@ -3272,7 +3296,37 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
             ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
         }
     }
+    drop_background(ex);
     return 0;
+}
+
+/* "Egypt, which also flies the Rafale, ordered 100 K9 howitzers for $1.7
+ * billion": when some primary mention has a count or a sum, another with
+ * neither (nor a venture's or framework's reason to lack them), or with no
+ * count and only the counted deal's sum, is a system the article names in
+ * passing, not a deal. Keeps the order of the rest. */
+static void drop_background(ds_extractor *ex)
+{
+    int substance = 0;
+    for (size_t i = 0; i < ex->nout; i++)
+        substance |= ex->out[i].quantity >= 0 || ex->out[i].value.set;
+    if (!substance)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < ex->nout; i++) {
+        const ds_mention *m = &ex->out[i];
+        int borrowed = 0; /* the sum of a counted deal, shared because both are in its clause */
+        for (size_t j = 0; j < ex->nout && m->value.set && m->value.combined && m->quantity < 0; j++)
+            borrowed |= j != i && ex->out[j].quantity >= 0 && ex->out[j].value.set &&
+                        ex->out[j].value.amount == m->value.amount;
+        if (m->quantity < 0 && (!m->value.set || borrowed) && m->stage != DS_STAGE_JOINT_VENTURE &&
+            m->stage != DS_STAGE_FRAMEWORK)
+            continue;
+        if (n != i)
+            ex->out[n] = ex->out[i];
+        n++;
+    }
+    ex->nout = n;
 }
 
 /* One context mention of family fm at stage want, from the clauses that

@@ -854,6 +854,43 @@ static void test_money_world(void **state)
     assert_true(usd2020 != usd2024);
 }
 
+/* The stages of DOMAIN.md beyond contracts: a memorandum, an amendment of
+ * an existing contract, a cancellation (status cancelled); a shortlist is
+ * no deal; a system an article names in passing beside a counted, priced
+ * deal is no deal of its own. */
+static void test_stages_and_background(void **state)
+{
+    (void)state;
+    struct { const char *text; ds_stage stage; ds_status status; } cases[] = {
+        {"Vietnam signed a memorandum of understanding with KAI on Monday on 12 FA-50 aircraft.",
+         DS_STAGE_MEMORANDUM, DS_STATUS_SIGNED},
+        {"Poland's Armament Agency awarded Hanwha a $120 million contract modification on Monday for 18 more K9 "
+         "howitzers.",
+         DS_STAGE_AMENDMENT, DS_STATUS_SIGNED},
+        {"Peru cancelled its contract for 24 K9 howitzers worth $600 million on Monday.", DS_STAGE_CANCELLATION,
+         DS_STATUS_CANCELLED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ds_mention *ms;
+        int n = run(cases[i].text, "2025-06-03", &ms);
+        const ds_mention *p = only_primary(ms, n);
+        if (p->stage != cases[i].stage)
+            fprintf(stderr, "case %zu: %s -> stage %s\n", i, cases[i].text, ds_stage_names[p->stage]);
+        assert_int_equal(p->stage, cases[i].stage);
+        assert_int_equal(p->status, cases[i].status);
+    }
+    const ds_mention *ms;
+    int n = run("Denmark shortlisted the K9 and the Archer for its new howitzer on Monday.", "2025-06-03", &ms);
+    for (int k = 0; k < n; k++)
+        assert_int_not_equal(ms[k].role, DS_ROLE_PRIMARY);
+    n = run("Egypt, whose air force flies the F-16, signed a contract on Monday for 100 K9 howitzers worth "
+            "$1.7 billion.",
+            "2025-06-03", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "K9");
+    assert_int_equal(p->quantity, 100);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -950,6 +987,7 @@ int main(void)
         cmocka_unit_test(test_open_world_systems),
         cmocka_unit_test(test_denials_totals_approvals),
         cmocka_unit_test(test_money_world),
+        cmocka_unit_test(test_stages_and_background),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
