@@ -39,6 +39,10 @@ enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2 };
  * nouns that name talks. */
 enum { LEX_SIGNS_UNLESS_TALKS = 1, LEX_TALKS = 1 };
 
+/* The val of "more": it follows the count it adds ("12 more"), where
+ * "another" and "additional" may lead it. */
+enum { LEX_MORE = 1 };
+
 typedef struct lex {
     const char *text;
     unsigned char cue;
@@ -172,7 +176,8 @@ static const lex lexicon[] = {
     {"first", CUE_ORDINAL, 1}, {"second", CUE_ORDINAL, 2}, {"third", CUE_ORDINAL, 3},
     {"fourth", CUE_ORDINAL, 4}, {"fifth", CUE_ORDINAL, 5}, {"1st", CUE_ORDINAL, 1},
     {"2nd", CUE_ORDINAL, 2}, {"3rd", CUE_ORDINAL, 3}, {"4th", CUE_ORDINAL, 4},
-    {"another", CUE_ANOTHER}, {"additional", CUE_ANOTHER}, {"further", CUE_ANOTHER},
+    {"another", CUE_ANOTHER}, {"additional", CUE_ANOTHER}, {"further", CUE_ANOTHER}, {"more", CUE_ANOTHER, LEX_MORE},
+    {"more than", CUE_NEUTRAL}, {"no more", CUE_NEUTRAL}, {"more or less", CUE_NEUTRAL},
     {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD},
     /* the local variant and the rest of a split */
     {"polish variant", CUE_LOCALVARIANT, 0, "PL"}, {"polish version", CUE_LOCALVARIANT, 0, "PL"},
@@ -1951,6 +1956,10 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_vie
      * with others in one contract ("a contract ... for 54 K9 and 36 K10";
      * "the contract, worth just under $1 billion"), is theirs together */
     int joint = !v->own && v->shared && pa->co_listed && pa->nprimary > 1 && pa->only_sent < 0;
+    /* "A will deliver 180 X for $3.4bn, while B will supply 212 Y for $2.4bn":
+     * a clause about another system's deal prices that deal, not this one */
+    if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
+        return;
     if (!value_clause || !(v->own || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
         (pa->money && (pa->money_has_family || !v->has)) || !money_is_mine(ex, c, k, pa->fm))
         return;
@@ -1990,7 +1999,11 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
             }
         }
     }
-    if (it->cue == CUE_ANOTHER && v->own && k + 1 < end) {
+    /* "12 more": a next batch, unless an option of the contract is exercised */
+    if (it->cue == CUE_ANOTHER && v->own && k > c->first_item && !(c->cues & (BIT(CUE_OPTION) | BIT(CUE_EXERCISE))) &&
+        (ex->items[k - 1].type == IT_QTY || ex->items[k - 1].type == IT_NUM) && it->start - ex->items[k - 1].end <= 1)
+        pa->another = 1;
+    if (it->cue == CUE_ANOTHER && v->own && k + 1 < end && it->num != LEX_MORE) {
         const item *nx = &ex->items[k + 1];
         if (nx->start - it->end <= 12 &&
             (nx->type == IT_QTY || nx->type == IT_NUM || (nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM) ||
@@ -3058,7 +3071,7 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
 /* Sets clause cc's cue bits and has_qty / recalled_month from its items. */
 static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
 {
-    int concluded = 0, talks = 0;
+    int concluded = 0, talks = 0, past_year = 0, more = 0;
     for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_SIGNS_UNLESS_TALKS)
@@ -3072,7 +3085,11 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
         if (it->type == IT_QTY)
             cc->has_qty = 1;
         if (it->type == IT_YEAR && pd.year && it->num < pd.year)
-            cc->context = 1;
+            past_year = 1;
+        /* "12 more", "18 additional": a count that adds to an earlier deal */
+        if (it->type == IT_CUE && it->cue == CUE_ANOTHER && k > cc->first_item &&
+            (ex->items[k - 1].type == IT_NUM || ex->items[k - 1].type == IT_QTY) && it->start - ex->items[k - 1].end <= 1)
+            more = 1;
         if (it->type == IT_DATE && pd.day != DS_NO_DATE && it->date < pd.day - 180)
             cc->context = 1;
         /* "signed ... in October" in a February article: a month
@@ -3085,6 +3102,11 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
     /* "concluded a contract" signs; "concluded final talks" only plans */
     if (concluded)
         cc->cues |= talks ? BIT(CUE_PLANNED) : BIT(CUE_SIGNED);
+    /* a past year recalls an earlier deal, unless the clause exercises an
+     * option of it or orders more ("exercised the option in its 2023
+     * contract, ordering 12 more"): the year is the parent's, the order news */
+    if (past_year && !(cc->cues & BIT(CUE_EXERCISE)) && !(more && cc->has_qty))
+        cc->context = 1;
 }
 
 /* Whether clause c (the one after the sentence's first clause when

@@ -891,6 +891,50 @@ static void test_stages_and_background(void **state)
     assert_int_equal(p->quantity, 100);
 }
 
+/* Clause structure: two deals in one sentence joined by "while", each with
+ * its own sum; a framework list without a price; an option of an earlier
+ * contract exercised ("12 more") is news though it names that contract's
+ * year; talks concluded with a signing expected are a planned deal. */
+static void test_clause_structure(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hyundai Rotem will deliver 180 K2 tanks to Poland in a contract worth $3.37 billion, while Hanwha "
+                "will supply 212 K9 howitzers for $2.4 billion, the ministry said on Monday.",
+                "2025-06-03", &ms);
+    const ds_mention *k2 = find(ms, n, DS_ROLE_PRIMARY, "K2"), *k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    assert_int_equal(k2->quantity, 180);
+    assert_int_equal(k2->value.amount, 337000000000LL);
+    assert_int_equal(k9->quantity, 212);
+    assert_int_equal(k9->value.amount, 240000000000LL);
+    assert_int_equal(k9->value.combined, 0);
+
+    n = run("Poland's Armament Agency approved framework agreements on Monday under which it plans to acquire "
+            "1,000 K2 tanks, 672 K9 howitzers and 48 FA-50 jets.",
+            "2025-06-03", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K2")->quantity, 1000);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K9")->stage, DS_STAGE_FRAMEWORK);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "FA-50")->quantity, 48);
+
+    n = run("Estonia exercised the option in its 2023 contract on Monday, ordering 12 more K9 howitzers.", "2025-06-03",
+            &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_OPTION);
+    assert_int_equal(p->quantity, 12);
+    n = run("Norway on Monday ordered 18 additional K9 howitzers, expanding the order it placed in 2017.", "2025-06-03",
+            &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->quantity, 18);
+    assert_int_equal(p->rels[0].relation, DS_REL_NEXT_BATCH);
+
+    n = run("Talks on the purchase of 96 K9 howitzers have concluded and the contract is expected to be signed later "
+            "this month, Vietnam's ministry said on Monday.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->status, DS_STATUS_PLANNED);
+    assert_string_equal(p->buyer, "VNM");
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -988,6 +1032,7 @@ int main(void)
         cmocka_unit_test(test_denials_totals_approvals),
         cmocka_unit_test(test_money_world),
         cmocka_unit_test(test_stages_and_background),
+        cmocka_unit_test(test_clause_structure),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
