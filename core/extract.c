@@ -2273,7 +2273,8 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
     ex->flen = len;
     ex->fold[len] = '\0';
     ex->map[len] = (unsigned)a->len;
-    int32_t pubday = a->published == DS_NO_TIME ? DS_NO_DATE : (int32_t)(a->published / 86400000);
+    /* a time outside years 1..9999 is refused before extraction; here it dates nothing */
+    int32_t pubday = !ds_ms_valid(a->published) ? DS_NO_DATE : (int32_t)(a->published / 86400000);
     int pubyear = 0, pm_, pd_;
     if (pubday != DS_NO_DATE)
         ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
