@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "codec.h"
-#include "commands.h"
 #include "kafka.h"
 #include "log.h"
 #include "publish.h"
@@ -259,27 +258,4 @@ out:
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
     return rc;
-}
-
-static int print_rec(void *opaque, json_t *rec, const rd_kafka_message_t *rkm)
-{
-    (void)opaque;
-    (void)rkm;
-    char *s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (s) {
-        puts(s);
-        fflush(stdout);
-    }
-    free(s);
-    return 0;
-}
-
-int ds_cmd_consume(ds_config *cfg)
-{
-    char err[1024] = "";
-    if (ds_consume(cfg, print_rec, NULL, err, sizeof err)) {
-        fprintf(stderr, "dealstream consume: %s\n", err);
-        return 1;
-    }
-    return 0;
 }
