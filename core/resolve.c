@@ -99,7 +99,10 @@ struct ds_resolver {
 /* Per-mention facts of one recompute. */
 typedef struct minfo {
     const ds_mention *m;
+    const char *id;      /* its mention_id */
     int kind, cls;
+    int batch, combined; /* of the mention, for compatible() */
+    int64_t qty;
     int has_t, exact;
     int32_t lo, hi;     /* signing window in days when has_t */
     int64_t usd;        /* value in USD cents, -1 unknown */
@@ -249,16 +252,13 @@ static int time_compatible(const minfo *a, const minfo *b)
 /* Pairwise compatibility of two deal-forming mentions of one block. */
 static int compatible(const minfo *a, const minfo *b)
 {
-    const ds_mention *x = a->m, *y = b->m;
     if (a->cls != b->cls)
         return 0;
-    if (x->batch > 0 && y->batch > 0 && x->batch != y->batch)
+    if (a->batch > 0 && b->batch > 0 && a->batch != b->batch)
         return 0;
-    if (x->quantity >= 0 && y->quantity >= 0 && x->quantity != y->quantity &&
-        !(a->cls == CLS_FRAMEWORK && within(x->quantity, y->quantity, 0.05)))
+    if (a->qty >= 0 && b->qty >= 0 && a->qty != b->qty && !(a->cls == CLS_FRAMEWORK && within(a->qty, b->qty, 0.05)))
         return 0;
-    if (a->usd >= 0 && b->usd >= 0 && !x->value.combined && !y->value.combined &&
-        !within(a->usd, b->usd, 0.10))
+    if (a->usd >= 0 && b->usd >= 0 && !a->combined && !b->combined && !within(a->usd, b->usd, 0.10))
         return 0;
     return time_compatible(a, b);
 }
@@ -2293,8 +2293,12 @@ static void read_mentions(rctx *x, ds_mention *ms, int *par)
         ds_mention *m = &ms[i];
         unpack_mention(x->b->ms[i], x->b->key, m);
         y->m = m;
+        y->id = m->mention_id;
         y->cluster = -1;
         y->cls = stage_class(m->stage);
+        y->batch = m->batch;
+        y->qty = m->quantity;
+        y->combined = m->value.combined;
         y->pub = m->src.published == DS_NO_TIME ? INT64_MAX : m->src.published;
         y->usd = m->value.combined ? -1 : value_usd(x->rs->cat, &m->value, mention_year(m));
         mention_window(y);
@@ -2312,40 +2316,84 @@ static void read_mentions(rctx *x, ds_mention *ms, int *par)
     }
 }
 
-/* Sets dup_of of every mention whose source repeats an earlier source of the
- * block: the earliest one within HAMMING_DUP bits, published within the
- * retention before it. */
-static void mark_copies(rctx *x)
+typedef struct hitem {
+    uint64_t hash;
+    int64_t pub;
+    int src_no;
+    minfo *y;
+} hitem;
+
+static int hitem_cmp(const void *pa, const void *pb)
 {
-    const ds_resolver *rs = x->rs;
-    for (size_t i = 0; i < x->n; i++) {
-        minfo *y = &x->mi[i];
-        const minfo *best = NULL;
-        if (!y->m->src.text_hash)
-            continue;
-        for (size_t j = 0; j < x->n; j++) {
-            const minfo *z = &x->mi[j];
-            /* the cheap test first: most pairs are texts far apart */
-            if (!z->m->src.text_hash || popcount64(z->m->src.text_hash ^ y->m->src.text_hash) > HAMMING_DUP ||
-                z->src_no == y->src_no || src_cmp(z, y) >= 0)
-                continue;
-            if (rs->retention && y->pub != INT64_MAX && y->pub - z->pub > rs->retention * MINUTE_MS)
-                continue; /* published after z's fingerprint expired: a new source */
-            if (!best || src_cmp(z, best) < 0)
-                best = z;
-        }
-        if (best)
-            y->dup_of = best->m->src.id;
-    }
+    const hitem *a = pa, *b = pb;
+    int c = src_cmp(a->y, b->y);
+    return c ? c : a->y < b->y ? -1 : a->y > b->y;
 }
 
-/* Unites every pair of compatible time-bearing (strong) mentions. */
-static void cluster_strong(rctx *x, int *par)
+/* Sets dup_of of every mention whose source repeats an earlier source of the
+ * block: the earliest one within HAMMING_DUP bits, published within the
+ * retention before it. The fingerprinted mentions are sorted in source
+ * order into a compact array, so that the first match met is the earliest
+ * and the scan for it reads 24 bytes a candidate. Returns 0 or -1. */
+static int mark_copies(rctx *x)
 {
+    const ds_resolver *rs = x->rs;
+    size_t n = 0;
+    hitem *h = malloc((x->n ? x->n : 1) * sizeof *h);
+    if (!h)
+        return -1;
     for (size_t i = 0; i < x->n; i++)
-        for (size_t j = i + 1; x->mi[i].kind == K_STRONG && j < x->n; j++)
-            if (x->mi[j].kind == K_STRONG && compatible(&x->mi[i], &x->mi[j]))
-                uf_union(par, (int)i, (int)j);
+        if (x->mi[i].m->src.text_hash)
+            h[n++] = (hitem){x->mi[i].m->src.text_hash, x->mi[i].pub, x->mi[i].src_no, &x->mi[i]};
+    qsort(h, n, sizeof *h, hitem_cmp);
+    size_t from = 0; /* first candidate within the retention of h[i] */
+    for (size_t i = 0; i < n; i++) {
+        minfo *y = h[i].y;
+        while (rs->retention && y->pub != INT64_MAX && from < i && y->pub - h[from].pub > rs->retention * MINUTE_MS)
+            from++; /* published after its fingerprint expired: a new source */
+        for (size_t j = y->pub != INT64_MAX ? from : 0; j < i; j++) {
+            if (popcount64(h[j].hash ^ h[i].hash) > HAMMING_DUP || h[j].src_no == h[i].src_no ||
+                src_cmp(h[j].y, y) >= 0)
+                continue;
+            y->dup_of = h[j].y->m->src.id;
+            break;
+        }
+    }
+    free(h);
+    return 0;
+}
+
+static int strong_cmp(const void *pa, const void *pb)
+{
+    const minfo *a = *(const minfo *const *)pa, *b = *(const minfo *const *)pb;
+    if (a->cls != b->cls)
+        return a->cls < b->cls ? -1 : 1;
+    if (a->lo != b->lo)
+        return a->lo < b->lo ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* Unites every pair of compatible time-bearing (strong) mentions. Sorted by
+ * class and window start, a mention need only be compared with those that
+ * start within its window's end + EXACT_DAYS: no other can meet it in time.
+ * The union-find root of a component is its smallest index whatever the
+ * order of unions. Returns 0 or -1 when out of memory. */
+static int cluster_strong(rctx *x, int *par)
+{
+    size_t n = 0;
+    minfo **st = malloc((x->n ? x->n : 1) * sizeof *st);
+    if (!st)
+        return -1;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG)
+            st[n++] = &x->mi[i];
+    qsort(st, n, sizeof *st, strong_cmp);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n && st[j]->cls == st[i]->cls && st[j]->lo <= st[i]->hi + EXACT_DAYS; j++)
+            if (compatible(st[i], st[j]))
+                uf_union(par, (int)(st[i] - x->mi), (int)(st[j] - x->mi));
+    free(st);
+    return 0;
 }
 
 /* The strong cluster (its root) that weak mention i fits entirely, or -1
@@ -2671,9 +2719,7 @@ static int recompute(ds_resolver *rs, block *b, int flags)
     read_mentions(&x, ms, par);
     if (number_sources(x.mi, n))
         goto out;
-    mark_copies(&x);
-    cluster_strong(&x, par);
-    if (cluster_weak(&x, par) || number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_deliveries(&x) ||
+    if (mark_copies(&x) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_deliveries(&x) ||
         build_deals(&x, &hb))
         goto out;
     if (flags & (RC_QUIET | RC_VIEW))
