@@ -1991,8 +1991,9 @@ static void h_value(ds_buf *b, const ds_value *v, int *err)
     h_i64(b, v->combined, err);
 }
 
-/* Hash of everything published except revision, updated, and the entries of
- * duplicate sources (their source entries and evidence). */
+/* Hash of everything published except revision and updated: copies listed
+ * among the sources (duplicate_of) and their evidence included, so that a
+ * copy reaches a published record. */
 static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
 {
     int err = 0;
@@ -2040,8 +2041,7 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     h_str(b, c->place, &err);
     for (size_t i = 0; i < c->nsources; i++) {
         const ds_canon_source *s = &c->sources[i];
-        if (s->duplicate_of)
-            continue;
+        h_str(b, s->duplicate_of, &err); /* a copy changes the list: it is content */
         h_str(b, s->id, &err);
         h_i64(b, s->kind, &err);
         h_str(b, s->outlet, &err);
@@ -2059,11 +2059,6 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     h_i64(b, -1, &err);
     for (size_t i = 0; i < c->nevidence; i++) {
         const ds_canon_evidence *e = &c->evidence[i];
-        int dup = 0;
-        for (size_t j = 0; j < c->nsources && !dup; j++)
-            dup = c->sources[j].duplicate_of && strcmp(c->sources[j].id, e->source) == 0;
-        if (dup)
-            continue;
         h_str(b, e->field, &err);
         h_str(b, e->source, &err);
         h_i64(b, e->start, &err);

@@ -34,10 +34,12 @@
  * (then smaller source id) is a syndicated copy: its entry in sources carries
  * duplicate_of = the earliest such source, and its mentions corroborate
  * nothing (no votes, no value claims, not counted). Duplicate source entries
- * and their evidence are outside the content hash, so a duplicate never bumps
- * a revision by itself; they ride along in the next published revision. (A
+ * and their evidence are part of the content hash: a copy that changes the
+ * sources list is published with the next revision, so the final record of
+ * a deal lists every copy whatever the arrival order. A redelivery (a
+ * mention_id already held) changes nothing and never bumps a revision. (A
  * copy that arrived before its original is a real source until the original
- * comes; then the change is real and is published.)
+ * comes; then it is marked duplicate_of and republished.)
  *
  * Retention (ds_resolver_set_retention, `--dedup-retention-days`). A source
  * published more than the retention after the source it would repeat is not

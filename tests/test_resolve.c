@@ -438,7 +438,8 @@ static void test_context_reference(void **state)
     ds_resolver_destroy(rs);
 }
 
-/* Redelivery and syndication: no revision bump, a duplicate source entry. */
+/* Redelivery: no change. Syndication: a duplicate source entry, published
+ * with the next revision because it changes the sources list. */
 static void test_duplicates(void **state)
 {
     (void)state;
@@ -459,11 +460,14 @@ static void test_duplicates(void **state)
     copy.src.published += 3600000LL;
     copy.src.text_hash ^= 0x8000000000000001ULL; /* 2 bits */
     ds_mention_evidence(&copy, "headline", 0, 30);
-    assert_int_equal(add(rs, copy, &ch), 0);
-
+    /* the copy changes the sources list: published once, with the next revision */
+    assert_int_equal(add(rs, copy, &ch), 1);
+    assert_int_equal(ch.items[0]->revision, rev + 1);
+    assert_int_equal(ch.items[0]->nsources, 3);
+    assert_int_equal(add(rs, copy, &ch), 0); /* a redelivery of the copy: nothing */
     c = only_deal(rs);
-    assert_int_equal(c->revision, rev);
-    assert_int_equal(c->content_hash, hash);
+    assert_int_equal(c->revision, rev + 1);
+    assert_true(c->content_hash != hash);
     assert_int_equal(c->nsources, 3);
     const ds_canon_source *dup = NULL;
     for (size_t i = 0; i < c->nsources; i++)
@@ -482,7 +486,7 @@ static void test_duplicates(void **state)
     strcpy(other.src.id, "a-k2e2-other");
     other.src.text_hash = k2_signed().src.text_hash ^ 0xfffffULL;
     assert_int_equal(add(rs, other, &ch), 1);
-    assert_int_equal(ch.items[0]->revision, rev + 1);
+    assert_int_equal(ch.items[0]->revision, rev + 2);
     assert_string_equal(ch.items[0]->value_basis, "3 of 3 sources");
     ds_resolver_destroy(rs);
 }
@@ -683,7 +687,9 @@ static void test_cross_block_links(void **state)
     ds_resolver_destroy(rs);
 }
 
-/* Order-insensitivity: the same mentions in 20 orders give the same deals. */
+/* Order-insensitivity: the same mentions in 20 orders give the same deals,
+ * and what was published (last record per id) is that content, copies
+ * listed, retired ids ending in the same deals. */
 static uint64_t lcg(uint64_t *s)
 {
     *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -716,10 +722,123 @@ static char *snapshot(ds_resolver *rs, ds_codec *codec)
     return out.data;
 }
 
+/* A record as JSON, revision left out (the one field history decides). */
+static char *canon_json(ds_codec *codec, const ds_canon *rec)
+{
+    avro_value_t val;
+    assert_int_equal(ds_codec_value_new(codec, DS_SCHEMA_CANONICAL, &val), 0);
+    ds_canon c = *rec;
+    c.revision = 0;
+    assert_int_equal(ds_canon_to_avro(&c, &val), 0);
+    json_t *j = ds_codec_to_json(codec, DS_SCHEMA_CANONICAL, &val);
+    assert_non_null(j);
+    char *s = json_dumps(j, JSON_COMPACT);
+    assert_non_null(s);
+    json_decref(j);
+    avro_value_decref(&val);
+    return s;
+}
+
+/* The last published record of every id, as a compacted topic keeps it. */
+typedef struct {
+    char id[17], into[17];
+    char *json;
+    int64_t revision;
+} pubrec;
+
+typedef struct {
+    pubrec r[32];
+    size_t n;
+} pubset;
+
+static void publish(pubset *p, ds_codec *codec, const ds_changes *ch)
+{
+    for (size_t i = 0; i < ch->n; i++) {
+        const ds_canon *c = ch->items[i];
+        size_t k = 0;
+        while (k < p->n && strcmp(p->r[k].id, c->deal_id) != 0)
+            k++;
+        if (k == p->n) {
+            assert_true(p->n < 32);
+            p->n++;
+            p->r[k] = (pubrec){{0}, {0}, NULL, 0};
+            strcpy(p->r[k].id, c->deal_id);
+        } else {
+            assert_true(c->revision > p->r[k].revision); /* revisions only grow */
+            free(p->r[k].json);
+        }
+        p->r[k].json = canon_json(codec, c);
+        p->r[k].revision = c->revision;
+        strcpy(p->r[k].into, c->retired_into);
+    }
+}
+
+static const pubrec *pub_find(const pubset *p, const char *id)
+{
+    for (size_t k = 0; k < p->n; k++)
+        if (strcmp(p->r[k].id, id) == 0)
+            return &p->r[k];
+    return NULL;
+}
+
+/* The live id a published id ends in, following retired_into. */
+static const char *pub_end(const pubset *p, const char *id)
+{
+    for (int hops = 0; hops < 32; hops++) {
+        const pubrec *r = pub_find(p, id);
+        assert_non_null(r);
+        if (!r->into[0])
+            return r->id;
+        id = r->into;
+    }
+    fail_msg("retired_into loops from %s", id);
+    return NULL;
+}
+
+/* What a consumer of the topic holds equals the resolver's deals: every live
+ * deal's last published record is its current content, every other id
+ * published is retired into a chain that ends in a live deal, and an id
+ * retired in an earlier order (ends) ends in the same deal. */
+static void check_published(ds_resolver *rs, ds_codec *codec, const pubset *p, pubset *ends, uint64_t seed)
+{
+    const ds_canon **d;
+    size_t n = ds_resolver_deals(rs, &d);
+    for (size_t i = 0; i < n; i++) {
+        const pubrec *r = pub_find(p, d[i]->deal_id);
+        assert_non_null(r);
+        char *now = canon_json(codec, d[i]);
+        if (strcmp(now, r->json) != 0)
+            fail_msg("seed %llu: deal %s published as\n%s\nbut is\n%s", (unsigned long long)seed, r->id, r->json, now);
+        free(now);
+    }
+    size_t retired = 0;
+    for (size_t k = 0; k < p->n; k++) {
+        if (!p->r[k].into[0])
+            continue;
+        retired++;
+        const char *end = pub_end(p, p->r[k].id);
+        int live = 0;
+        for (size_t i = 0; i < n; i++)
+            live |= strcmp(d[i]->deal_id, end) == 0;
+        assert_true(live);
+        const pubrec *e = pub_find(ends, p->r[k].id);
+        if (e)
+            assert_string_equal(e->into, end);
+        else {
+            assert_true(ends->n < 32);
+            pubrec *nr = &ends->r[ends->n++];
+            *nr = (pubrec){{0}, {0}, NULL, 0};
+            strcpy(nr->id, p->r[k].id);
+            strcpy(nr->into, end);
+        }
+    }
+    assert_int_equal(n + retired, p->n);
+}
+
 static void test_order_insensitive(void **state)
 {
     (void)state;
-    ds_mention ms[12];
+    ds_mention ms[16];
     size_t n = 0;
     ms[n++] = k2_planned();
     ms[n++] = k2_signed();
@@ -757,13 +876,25 @@ static void test_order_insensitive(void **state)
     ms[n] = mk("m-k9-weak", "a-k9-weak", "2025-04-01", "K9"); /* no time at all */
     ms[n].src.published = DS_NO_TIME;
     n++;
+    ms[n] = k2_signed(); /* an exact copy, published last */
+    strcpy(ms[n].mention_id, "m-exact");
+    strcpy(ms[n].src.id, "a-exact");
+    ms[n].src.published += 30 * 86400000LL;
+    n++;
+    ms[n] = k2_first(); /* a syndicated copy of the 2022 report */
+    strcpy(ms[n].mention_id, "m-first-copy");
+    strcpy(ms[n].src.id, "a-first-copy");
+    ms[n].src.published += 86400000LL;
+    ms[n].src.text_hash ^= 0x100ULL;
+    n++;
 
     char err[256];
     ds_codec *codec = ds_codec_new(err, sizeof err);
     assert_non_null(codec);
     char *first = NULL;
+    pubset ends = {.n = 0};
     for (uint64_t seed = 1; seed <= 20; seed++) {
-        size_t order[12];
+        size_t order[16];
         for (size_t i = 0; i < n; i++)
             order[i] = i;
         uint64_t s = seed;
@@ -774,10 +905,25 @@ static void test_order_insensitive(void **state)
             order[j] = t;
         }
         ds_resolver *rs = new_resolver(g_cat);
-        for (size_t i = 0; i < n; i++)
-            add(rs, ms[order[i]], NULL);
+        pubset pub = {.n = 0};
+        for (size_t i = 0; i < n; i++) {
+            ds_changes ch;
+            add(rs, ms[order[i]], &ch);
+            publish(&pub, codec, &ch);
+            add(rs, ms[order[i]], &ch); /* a redelivery publishes nothing */
+            assert_int_equal(ch.n, 0);
+        }
         const ds_canon **d;
         assert_int_equal(ds_resolver_deals(rs, &d), 4); /* K2 FW, E1, E2; K9 */
+        size_t copies = 0;
+        for (size_t i = 0; i < 4; i++)
+            for (size_t j = 0; j < d[i]->nsources; j++)
+                if (d[i]->sources[j].duplicate_of)
+                    copies++;
+        assert_int_equal(copies, 3); /* m-copy, m-exact, m-first-copy */
+        check_published(rs, codec, &pub, &ends, seed);
+        for (size_t k = 0; k < pub.n; k++)
+            free(pub.r[k].json);
         char *snap = snapshot(rs, codec);
         if (!first)
             first = snap;
@@ -945,7 +1091,7 @@ static void dedup_retention(int64_t days)
     strcpy(copy.src.id, "a-copy1");
     copy.src.published += 86400000LL;
     copy.src.text_hash ^= 0x3ULL;
-    assert_int_equal(add(rs, copy, &ch), 0);
+    assert_int_equal(add(rs, copy, &ch), 1); /* listed: a new revision */
     const ds_canon *c = deal_with_source(rs, "a-copy1");
     assert_int_equal(c->nsources, 2);
     assert_non_null(c->sources[1].duplicate_of);
@@ -962,7 +1108,7 @@ static void dedup_retention(int64_t days)
     strcpy(copy.src.id, "a-copy2");
     copy.src.published += 62 * 86400000LL;
     copy.src.text_hash ^= 0x5ULL;
-    assert_int_equal(add(rs, copy, &ch), days ? 1 : 0);
+    assert_int_equal(add(rs, copy, &ch), 1); /* a new source or a listed copy */
     c = deal_with_source(rs, "a-copy2");
     assert_int_equal(c->nsources, 3);
     assert_string_equal(c->sources[2].id, "a-copy2");
@@ -971,7 +1117,7 @@ static void dedup_retention(int64_t days)
         assert_int_equal(c->revision, rev + 1);
     } else {
         assert_string_equal(c->sources[2].duplicate_of, "a-orig");
-        assert_int_equal(c->revision, rev);
+        assert_int_equal(c->revision, rev + 1);
     }
     assert_int_equal(ds_resolver_fingerprints(rs), days ? 2 : 4);
     ds_resolver_destroy(rs);
