@@ -2826,6 +2826,43 @@ void ds_resolver_destroy(ds_resolver *rs)
     free(rs);
 }
 
+/* Whether m is a later version of the held mention p with its id: a deal
+ * event (whose mention_id names its source) reported later than the version
+ * held. Anything else with a known id is a redelivery. */
+static int newer_version(const unsigned char *p, const char *block_key, const ds_mention *m)
+{
+    if (m->src.kind != DS_SRC_DEAL_EVENT || m->src.published == DS_NO_TIME)
+        return 0;
+    ds_mention old;
+    unpack_mention(p, block_key, &old);
+    return old.src.kind == DS_SRC_DEAL_EVENT && (old.src.published == DS_NO_TIME || m->src.published > old.src.published);
+}
+
+/* Stores m in b at index at: inserted there, or (replace) in place of the
+ * version held. Returns 0 or -1 when out of memory (b unaltered). */
+static int store_mention(ds_resolver *rs, block *b, size_t at, int replace, const ds_mention *m)
+{
+    if (!replace && ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4))
+        return -1;
+    unsigned char *copy = pack_mention(&rs->pack, m);
+    if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0) {
+        free(copy);
+        return -1;
+    }
+    rs->packed += rs->pack.len;
+    if (replace) {
+        rs->packed -= packed_len(b->ms[at]);
+        free(b->ms[at]);
+        b->ms[at] = copy;
+        return 0;
+    }
+    memmove(&b->ms[at + 1], &b->ms[at], (b->nms - at) * sizeof *b->ms);
+    b->ms[at] = copy;
+    b->nms++;
+    rs->nmentions++;
+    return 0;
+}
+
 int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
 {
     changes->items = NULL;
@@ -2838,28 +2875,21 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     if (!b)
         return -1;
     size_t lo = 0, hi = b->nms;
-    while (lo < hi) {
+    int held = 0;
+    while (lo < hi && !held) {
         size_t mid = (lo + hi) / 2;
         int c = strcmp((const char *)b->ms[mid], m->mention_id);
         if (c == 0)
-            return 0; /* already seen: a redelivery changes nothing */
-        if (c < 0)
+            held = 1, lo = mid;
+        else if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4))
+    if (held && !newer_version(b->ms[lo], b->key, m))
+        return 0; /* already seen: a redelivery changes nothing */
+    if (store_mention(rs, b, lo, held, m) != 0)
         return -1;
-    unsigned char *copy = pack_mention(&rs->pack, m);
-    if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0) {
-        free(copy);
-        return -1;
-    }
-    rs->packed += rs->pack.len;
-    memmove(&b->ms[lo + 1], &b->ms[lo], (b->nms - lo) * sizeof *b->ms);
-    b->ms[lo] = copy;
-    b->nms++;
-    rs->nmentions++;
     if (recompute(rs, b, RC_CASCADE) != 0)
         return -1;
     if (rs->nout > 1)

@@ -41,6 +41,14 @@
  * copy that arrived before its original is a real source until the original
  * comes; then it is marked duplicate_of and republished.)
  *
+ * Versions. A deal event's mention_id names its source, so the same source
+ * sent again has the same id. When it comes with a later `reported`
+ * (src.published) it replaces the version held, which no longer votes; an
+ * equal or earlier one is a redelivery and changes nothing. Either arrival
+ * order of two versions ends with the later one. A version whose buyer,
+ * seller or family changed has another block key: it is resolved in that
+ * block and the earlier version stays in its own.
+ *
  * Retention (ds_resolver_set_retention, `--dedup-retention-days`). A source
  * published more than the retention after the source it would repeat is not
  * its copy but a new source: a syndicated copy arriving after retention
@@ -198,7 +206,8 @@ ds_resolver *ds_resolver_new(const ds_catalog *cat);
 /* Frees the resolver and every record it handed out. Accepts NULL. */
 void ds_resolver_destroy(ds_resolver *rs);
 
-/* Adds one mention (primary or context; copied). Returns 0 and sets *changes
+/* Adds one mention (primary or context; copied), or a later version of a
+ * deal event held (see "Versions"). Returns 0 and sets *changes
  * to every canonical record to (re)publish, sorted by block key then deal id:
  * deals whose content changed (revision bumped), and retired ids. An already
  * known mention_id yields no change; a syndicated copy yields a change only

@@ -687,6 +687,55 @@ static void test_cross_block_links(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* A deal event sent again with the same source id: a later `reported`
+ * replaces the version held (new value and quantity, one source), an equal
+ * or earlier one is a redelivery and publishes nothing; the outcome is the
+ * same in either arrival order of the versions. */
+static ds_mention deal_event(const char *reported, int64_t qty, double bn)
+{
+    ds_mention m = mk("m-ev-7", "ev-7", reported, "K9");
+    m.src.kind = DS_SRC_DEAL_EVENT;
+    m.src.text_hash = 0;
+    m.signing_date = day("2025-03-01");
+    m.quantity = qty;
+    usd(&m, BN(bn));
+    return m;
+}
+
+static void test_source_versions(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_changes ch;
+    assert_int_equal(add(rs, deal_event("2025-03-02", 96, 2.6), &ch), 1);
+    assert_int_equal(ch.items[0]->revision, 1);
+    assert_int_equal(add(rs, deal_event("2025-03-02", 96, 2.6), &ch), 0); /* redelivery */
+    assert_int_equal(add(rs, deal_event("2025-03-02", 72, 2.0), &ch), 0); /* same reported */
+    assert_int_equal(add(rs, deal_event("2025-03-05", 72, 2.0), &ch), 1); /* a correction */
+    assert_int_equal(ch.items[0]->revision, 2);
+    const ds_canon *c = only_deal(rs);
+    assert_int_equal(c->quantity, 72);
+    assert_int_equal(c->value.usd, BN(2.0));
+    assert_int_equal(c->nsources, 1);
+    assert_int_equal(c->nclaims, 1);
+    assert_int_equal(c->sources[0].published, (int64_t)day("2025-03-05") * 86400000LL + 9 * 3600000LL);
+    assert_int_equal(ds_resolver_mentions(rs), 1);
+    assert_int_equal(add(rs, deal_event("2025-03-04", 96, 2.6), &ch), 0); /* an older version */
+    assert_int_equal(only_deal(rs)->quantity, 72);
+    char first[17];
+    strcpy(first, only_deal(rs)->deal_id);
+    ds_resolver_destroy(rs);
+
+    rs = new_resolver(NULL); /* the correction first */
+    assert_int_equal(add(rs, deal_event("2025-03-05", 72, 2.0), &ch), 1);
+    assert_int_equal(add(rs, deal_event("2025-03-02", 96, 2.6), &ch), 0);
+    c = only_deal(rs);
+    assert_string_equal(c->deal_id, first);
+    assert_int_equal(c->quantity, 72);
+    assert_int_equal(c->revision, 1);
+    ds_resolver_destroy(rs);
+}
+
 /* Order-insensitivity: the same mentions in 20 orders give the same deals,
  * and what was published (last record per id) is that content, copies
  * listed, retired ids ending in the same deals. */
@@ -1147,6 +1196,7 @@ int main(void)
         cmocka_unit_test(test_merge_retires_id),
         cmocka_unit_test(test_cross_block_links),
         cmocka_unit_test(test_order_insensitive),
+        cmocka_unit_test(test_source_versions),
         cmocka_unit_test(test_to_avro),
         cmocka_unit_test(test_restore),
         cmocka_unit_test(test_dedup_retention),
