@@ -13,7 +13,6 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "commands.h"
 #include "group.h"
 #include "kafka.h"
 #include "log.h"
@@ -992,7 +991,3 @@ done:
     return rc;
 }
 
-int ds_cmd_replay(ds_config *cfg)
-{
-    return ds_replay(cfg, NULL, stdout);
-}
