@@ -736,6 +736,46 @@ static void test_source_versions(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* Reports of one deal in USD, EUR and INR: converted at the signing year's
+ * rate (2023, not the year of the later report), within 10% they are claims
+ * of one deal; a EUR figure 20% lower is another deal. */
+static ds_mention priced(const char *mid, const char *pub, const char *cur, double bn)
+{
+    ds_mention m = mk(mid, mid, pub, "KF21");
+    m.signing_date = day("2023-06-01");
+    m.value.set = 1;
+    m.value.amount = BN(bn);
+    strcpy(m.value.currency, cur);
+    m.value.usd = strcmp(cur, "USD") == 0 ? BN(bn) : -1;
+    return m;
+}
+
+static void test_currencies(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(g_cat);
+    add(rs, priced("a-usd", "2023-06-02", "USD", 3.0), NULL);
+    add(rs, priced("a-eur", "2025-02-10", "EUR", 2.9), NULL);   /* 2.9 / 0.925 = $3.14B */
+    add(rs, priced("a-inr", "2023-06-03", "INR", 240.0), NULL); /* 240 / 82.6 = $2.91B */
+    const ds_canon *c = only_deal(rs);
+    assert_int_equal(c->nsources, 3);
+    size_t cur[3] = {0, 0, 0};
+    for (size_t i = 0; i < c->nclaims; i++) {
+        assert_true(c->claims[i].value.usd > BN(2.8) && c->claims[i].value.usd < BN(3.2));
+        cur[0] += strcmp(c->claims[i].value.currency, "USD") == 0;
+        cur[1] += strcmp(c->claims[i].value.currency, "EUR") == 0;
+        cur[2] += strcmp(c->claims[i].value.currency, "INR") == 0;
+        if (strcmp(c->claims[i].value.currency, "EUR") == 0)
+            assert_int_equal(c->claims[i].value.usd, (int64_t)((double)BN(2.9) / 0.925 + 0.5));
+    }
+    assert_int_equal(cur[0] + cur[1] + cur[2], c->nclaims);
+    assert_int_equal(cur[0] * cur[1] * cur[2], 1); /* each currency its own claim */
+    add(rs, priced("a-eur-low", "2023-06-05", "EUR", 2.3), NULL); /* $2.49B: 17% below */
+    const ds_canon **d;
+    assert_int_equal(ds_resolver_deals(rs, &d), 2);
+    ds_resolver_destroy(rs);
+}
+
 /* Order-insensitivity: the same mentions in 20 orders give the same deals,
  * and what was published (last record per id) is that content, copies
  * listed, retired ids ending in the same deals. */
@@ -1197,6 +1237,7 @@ int main(void)
         cmocka_unit_test(test_cross_block_links),
         cmocka_unit_test(test_order_insensitive),
         cmocka_unit_test(test_source_versions),
+        cmocka_unit_test(test_currencies),
         cmocka_unit_test(test_to_avro),
         cmocka_unit_test(test_restore),
         cmocka_unit_test(test_dedup_retention),
