@@ -102,6 +102,7 @@ typedef struct ds_config {
     char *from;
     char *to;
     char *output_topic;
+    char *eval_split;        /* eval: corpus | dev | test; NULL: corpus and dev */
     int fresh_state;
     long progress_seconds;
     int execute;
