@@ -25,7 +25,7 @@ enum cue {
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
     CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
-    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE__COUNT
+    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -55,6 +55,7 @@ static const lex lexicon[] = {
     {"deal", CUE_DEAL}, {"deals", CUE_DEAL}, {"contract", CUE_DEAL}, {"contracts", CUE_DEAL},
     {"agreement", CUE_DEAL}, {"agreements", CUE_DEAL}, {"order", CUE_DEAL}, {"orders", CUE_DEAL},
     {"purchase", CUE_DEAL}, {"purchases", CUE_DEAL}, {"purchasing", CUE_DEAL}, {"buy", CUE_DEAL},
+
     {"acquire", CUE_DEAL}, {"acquisition", CUE_DEAL}, {"procure", CUE_DEAL}, {"procurement", CUE_DEAL},
     {"sale", CUE_DEAL}, {"export deal", CUE_DEAL}, {"pact", CUE_DEAL}, {"umowa", CUE_DEAL},
     {"umowe", CUE_DEAL}, {"supply", CUE_DEAL}, {"be supplied", CUE_DEAL}, {"ordered", CUE_SIGNED},
@@ -111,7 +112,7 @@ static const lex lexicon[] = {
     {"terminates", CUE_CANCEL}, {"termination", CUE_CANCEL}, {"rescinded", CUE_CANCEL},
     /* a shortlist chooses no one yet */
     /* running totals: "has received more than 100 so far" is no event */
-    {"so far", CUE_AGGREGATE}, {"thus far", CUE_AGGREGATE}, {"to date", CUE_AGGREGATE},
+    {"so far", CUE_SOFAR}, {"thus far", CUE_SOFAR}, {"to date", CUE_SOFAR},
     /* delivery */
     {"delivered", CUE_DELIVERY}, {"arrived", CUE_DELIVERY}, {"handed over", CUE_DELIVERY},
     {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
@@ -146,7 +147,10 @@ static const lex lexicon[] = {
     {"loas", CUE_LOA},
     /* words that introduce a deal's value */
     {"value", CUE_VALUEWORD}, {"valued", CUE_VALUEWORD}, {"worth", CUE_VALUEWORD}, {"cost", CUE_VALUEWORD},
-    {"priced", CUE_VALUEWORD}, {"wartosc", CUE_VALUEWORD},
+    {"priced", CUE_VALUEWORD}, {"wartosc", CUE_VALUEWORD}, {"estimated at", CUE_VALUEWORD},
+    {"estimated it at", CUE_VALUEWORD}, {"put the value", CUE_VALUEWORD}, {"price tag", CUE_VALUEWORD},
+    {"costing", CUE_VALUEWORD}, {"totalling", CUE_VALUEWORD}, {"totaling", CUE_VALUEWORD},
+    {"amounting to", CUE_VALUEWORD}, {"valor", CUE_VALUEWORD}, {"degerinde", CUE_VALUEWORD},
     /* aggregates and combined figures */
     {"exports", CUE_AGGREGATE}, {"export revenue", CUE_AGGREGATE}, {"budget", CUE_AGGREGATE},
     {"revenue", CUE_AGGREGATE}, {"earnings", CUE_AGGREGATE}, {"operating profit", CUE_AGGREGATE},
@@ -956,6 +960,29 @@ static void designation_text(const ds_extractor *ex, const char *orig, int s, in
     designation_normalise(out);
 }
 
+/* A variant written glued to its family's name ("K9A1EGY", "F-16C"): the
+ * catalog system whose alias is the longest proper prefix (ending between a
+ * digit and a letter) of the designation's first word at folded [s, e), or
+ * -1. */
+static int catalog_prefix(const ds_extractor *ex, int s, int e)
+{
+    const char *f = ex->fold;
+    int w = s;
+    while (w < e && f[w] != ' ')
+        w++;
+    for (int n = w - s - 1; n >= 2; n--) {
+        char a = f[s + n - 1], b = f[s + n];
+        if (!(a >= '0' && a <= '9') || !(b >= 'a' && b <= 'z'))
+            continue;
+        const ds_alias *al;
+        size_t na = ds_catalog_aliases(ex->cat, f + s, (size_t)n, &al);
+        for (size_t i = 0; i < na; i++)
+            if (al[i].kind == DS_ENT_SYSTEM)
+                return al[i].index;
+    }
+    return -1;
+}
+
 /* The index (items' idx) of the article's open system named id, added with
  * category cat when new; -1 when the article names too many. */
 static int open_system(ds_extractor *ex, const char *id, const char *cat)
@@ -1061,7 +1088,9 @@ static int find_designations(ds_extractor *ex, const char *orig, size_t si, size
             continue;
         char id[sizeof ex->open_id[0]];
         designation_text(ex, orig, ds, de, id, sizeof id);
-        int idx = id[0] ? open_system(ex, id, head_category(lexicon[un->idx].str)) : -1;
+        int idx = catalog_prefix(ex, ds, de);
+        if (idx < 0)
+            idx = id[0] ? open_system(ex, id, head_category(lexicon[un->idx].str)) : -1;
         if (idx < 0)
             continue;
         item it = {.type = IT_ENT, .ent_kind = DS_ENT_SYSTEM, .idx = idx, .start = ds, .end = de,
@@ -1477,6 +1506,8 @@ static int clause_is_deal(const clause *c)
         return 0;
     if (c->cues & BIT(CUE_DENIAL))
         return 0;
+    if ((c->cues & BIT(CUE_SOFAR)) && !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED))))
+        return 0; /* "has received more than 100 so far", "the contracts so far": a running total */
     if ((c->cues & BIT(CUE_INTENT)) &&
         !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_DELIVERY) |
                      BIT(CUE_CEREMONY) | BIT(CUE_CANCEL))))
@@ -2020,6 +2051,15 @@ static int32_t weekday_back(int32_t pubday, const item *wd)
     return pubday - (ds_weekday(pubday) - (int)wd->num + 7) % 7;
 }
 
+/* An earlier clause of c's sentence reports a signing (not a planned one). */
+static int sentence_signs(const ds_extractor *ex, const clause *c)
+{
+    for (const clause *b = &ex->clauses[ex->sents[c->sent].c0]; b < c; b++)
+        if (!b->context && (b->cues & BIT(CUE_SIGNED)) && !(b->cues & BIT(CUE_PLANNED)) && clause_is_deal(b))
+            return 1;
+    return 0;
+}
+
 /* The signing of a deal clause c dated by item k: "the contracts signed in
  * August" (a year, when no day is given), "the Aug. 1 deal" (a past date
  * naming the deal itself), a date, weekday, "today" or "yesterday" in a
@@ -2040,6 +2080,17 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
     }
     if (pa->signing != DS_NO_DATE)
         return;
+    if (!(c->cues & signing_cues) && sentence_signs(ex, c)) {
+        /* "signed a third executive contract under the Homar-K programme on
+         * Monday, ordering ...": the day sits in a later clause */
+        if (it->type == IT_DATE)
+            pa->signing = it->date;
+        else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it))
+            pa->signing = weekday_back(pubday, it);
+        if (pa->signing != DS_NO_DATE)
+            pa->date_clause = c;
+        return;
+    }
     if (!(c->cues & signing_cues)) {
         if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date <= pubday && k + 1 < end &&
             ex->items[k + 1].type == IT_CUE &&
@@ -2071,6 +2122,10 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
     const clause *c = v->c;
     const item *it = &ex->items[k];
     int32_t pubday = pa->pubday;
+    if (!v->dealish && sentence_signs(ex, c)) {
+        take_signing_date(ex, pa, c, k); /* "signed ... under the X programme on Monday" */
+        return;
+    }
     if (!v->dealish && !((c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && v->has))
         return;
     int weekday = it->type == IT_CUE && it->cue == CUE_WEEKDAY;

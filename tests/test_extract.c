@@ -935,6 +935,28 @@ static void test_clause_structure(void **state)
     assert_string_equal(p->buyer, "VNM");
 }
 
+/* A variant written glued to its family's name is that family; a
+ * superlative "to date" leaves a signing a signing; the day of a signing
+ * may sit in a later clause of its sentence. */
+static void test_variants_superlatives_days(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Egypt signed a contract with Hanwha on Tuesday for 200 K9A1XYZ self-propelled howitzers worth about "
+                "$1.7 billion, its largest export deal to date.",
+                "2022-02-01", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "K9");
+    assert_int_equal(p->out_of_catalog, 0);
+    assert_int_equal(p->signing_date, day("2022-02-01"));
+    assert_int_equal(p->value.amount, 170000000000LL);
+    n = run("Poland's Armament Agency signed a third executive contract under the Homar-K programme on Monday, "
+            "ordering 72 K239 launchers worth about 14 billion zlotys.",
+            "2025-12-30", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->signing_date, day("2025-12-29"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1033,6 +1055,7 @@ int main(void)
         cmocka_unit_test(test_money_world),
         cmocka_unit_test(test_stages_and_background),
         cmocka_unit_test(test_clause_structure),
+        cmocka_unit_test(test_variants_superlatives_days),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
