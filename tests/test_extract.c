@@ -957,6 +957,33 @@ static void test_variants_superlatives_days(void **state)
     assert_int_equal(p->signing_date, day("2025-12-29"));
 }
 
+/* Translated press: signing verbs and sums in the source language, native
+ * country names, and an authority naming its state as the buyer. */
+static void test_translated_press(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Umowa podpisana. On Tuesday Polska put its signature under the agreement for 250 M1A2 Abrams tanks; "
+                "the value is 4,75 mld dolarow.",
+                "2022-04-06", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "POL");
+    assert_int_equal(p->quantity, 250);
+    assert_int_equal(p->value.amount, 475000000000LL);
+    assert_string_equal(p->value.currency, "USD");
+    n = run("The Federal Office for Bundeswehr Equipment signed a contract on Monday for 35 F-35A aircraft worth "
+            "8,3 bilhao de euros.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "DEU");
+    assert_string_equal(p->seller, "USA");
+    assert_int_equal(p->value.amount, 830000000000LL);
+    assert_string_equal(p->value.currency, "EUR");
+    n = run("Umowa wykonawcza na K2 zostanie podpisana w piatek: Poland will buy 180 K2 tanks.", "2025-07-31", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->status, DS_STATUS_PLANNED);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1056,6 +1083,7 @@ int main(void)
         cmocka_unit_test(test_stages_and_background),
         cmocka_unit_test(test_clause_structure),
         cmocka_unit_test(test_variants_superlatives_days),
+        cmocka_unit_test(test_translated_press),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
