@@ -1353,6 +1353,21 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
     }
 }
 
+/* A unit of measure follows offset p ("239 mm guided rockets", "290 km"):
+ * the number before it is a calibre or a range, not a count. */
+static int measure_after(const char *f, int p, int len)
+{
+    static const char *const units[] = {"mm", "km", "kg", "cm", "tonnes", "tons", "kn", "nm", "miles", NULL};
+    if (p < len && (f[p] == ' ' || f[p] == '-'))
+        p++;
+    for (int i = 0; units[i]; i++) {
+        int n = (int)strlen(units[i]);
+        if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
+            return 1;
+    }
+    return 0;
+}
+
 /* Turns raw numbers of clause items [a, b) into money, dates, years and
  * quantities, in that order of preference. */
 static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
@@ -1381,7 +1396,7 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
         }
         if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
             read_share(ex, b, i);
-        else
+        else if (!measure_after(f, it[i].end, ex->flen))
             read_quantity(ex, b, i);
     }
 }
@@ -1731,6 +1746,7 @@ typedef struct primary_acc {
     int variant_idx, nvariant_names, root_named;
     int first_qty_kind;        /* 1: the system or its unit was counted first, 2: a variant */
     int64_t qty, fw_qty;
+    int qty_headline, money_headline; /* taken from the headline, the body may correct them */
     const clause *qty_clause, *fw_qty_clause, *var_clause;
     const item *money, *usd_money;
     const clause *money_clause;
@@ -1757,6 +1773,16 @@ typedef struct clause_view {
     int future_exec;   /* later executive contracts under the framework the lead reports */
     int families_here; /* systems of other families it names */
 } clause_view;
+
+/* Clause c is in the article's headline: the first line, with no full
+ * stop before its end. */
+static int headline(const ds_extractor *ex, const clause *c)
+{
+    if (c->sent != 0 || ex->nsents < 2)
+        return 0;
+    const sentence *s = &ex->sents[0];
+    return s->end < ex->flen && ex->fold[s->end] == '\n' && ex->fold[s->end - 1] != '.';
+}
 
 /* Delivery dates are not contract dates: a hand-over dates nothing here. */
 static const uint64_t signing_cues = BIT(CUE_SIGNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) |
@@ -1948,9 +1974,12 @@ static void take_quantity(ds_extractor *ex, primary_acc *pa, const clause_view *
     if (mine && fw_clause && pa->fw_qty < 0 && !is_variant) {
         pa->fw_qty = (int64_t)it->num;
         pa->fw_qty_clause = c;
-    } else if (mine && !fw_clause && pa->qty < 0 && !is_variant) {
+    } else if (mine && !fw_clause && (pa->qty < 0 || (pa->qty_headline && !headline(ex, c))) && !is_variant) {
+        /* a headline's count stands until the body gives one (an interview's
+         * headline may round or misquote) */
         pa->qty = (int64_t)it->num;
         pa->qty_clause = c;
+        pa->qty_headline = headline(ex, c);
     } else if (!mine && !other_sys && it->unit && pa->qty_clause == c && m->nextras < DS_MAX_EXTRAS &&
                strcmp(it->unit, "unit") != 0) {
         take_extra(ex, c, k, m);
@@ -1998,8 +2027,10 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_vie
     if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
         return;
     if (!value_clause || !(v->own || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
-        (pa->money && (pa->money_has_family || !v->has)) || !money_is_mine(ex, c, k, pa->fm))
+        (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has)) ||
+        !money_is_mine(ex, c, k, pa->fm))
         return;
+    pa->money_headline = headline(ex, c);
     pa->money_has_family = v->has;
     pa->money = it;
     pa->money_clause = c;

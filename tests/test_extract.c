@@ -984,6 +984,26 @@ static void test_translated_press(void **state)
     assert_int_equal(p->status, DS_STATUS_PLANNED);
 }
 
+/* A headline's count and sum stand until the body states its own (an
+ * interview's headline rounds); a calibre or a range counts nothing. */
+static void test_headline_and_measures(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Chile to get 50 K9 howitzers in $1bn deal\n\nChile signed a contract on Monday for 48 K9 howitzers "
+                "worth $950 million, along with 155 mm shells, the defence minister said in an interview.",
+                "2025-06-03", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->quantity, 48);
+    assert_int_equal(p->value.amount, 95000000000LL);
+    assert_int_equal(p->nextras, 0);
+    n = run("Chile to get 50 K9 howitzers in $1bn deal\n\nChile signed the contract on Monday, the minister said.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->quantity, 50);
+    assert_int_equal(p->value.amount, 100000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1084,6 +1104,7 @@ int main(void)
         cmocka_unit_test(test_clause_structure),
         cmocka_unit_test(test_variants_superlatives_days),
         cmocka_unit_test(test_translated_press),
+        cmocka_unit_test(test_headline_and_measures),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
