@@ -3525,7 +3525,8 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
     int rc = fold_body(ex, a, err, errlen);
     if (rc)
         return rc;
-    pubdate pd = pubdate_from_day(a->published == DS_NO_TIME ? DS_NO_DATE : (int32_t)(a->published / 86400000));
+    /* a time outside years 1..9999 is refused before extraction; here it dates nothing */
+    pubdate pd = pubdate_from_day(!ds_ms_valid(a->published) ? DS_NO_DATE : (int32_t)(a->published / 86400000));
     if (split_sentences(ex, a->body, ex->flen))
         return -2;
     for (size_t si = 0; si < ex->nsents; si++)

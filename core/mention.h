@@ -64,13 +64,17 @@ typedef struct ds_evidence {
     int32_t start, end;
 } ds_evidence;
 
+/* The capacity of a source id (article_id, source_id): at most 127 bytes;
+ * a longer id is refused (id-too-long), never cut. */
+#define DS_ID_MAX 128
+
 typedef struct ds_mention {
     char mention_id[17];
     char block_key[64];
     ds_role role;
     struct {
         ds_source_kind kind;
-        char id[128];
+        char id[DS_ID_MAX];
         char outlet[64];
         int64_t published;   /* DS_NO_TIME when absent */
         char topic[128];
