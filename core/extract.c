@@ -145,7 +145,8 @@ static const lex lexicon[] = {
     {"possible sale", CUE_APPROVAL}, {"possible foreign military sale", CUE_APPROVAL},
     {"approved a possible", CUE_APPROVAL}, {"dsca", CUE_APPROVAL}, {"approval of the sale", CUE_APPROVAL},
     {"us approval", CUE_APPROVAL}, {"u.s. approval", CUE_APPROVAL}, {"ceiling", CUE_APPROVAL},
-    {"congressional notification", CUE_APPROVAL},
+    {"congressional notification", CUE_APPROVAL}, {"cleared the", CUE_APPROVAL}, {"cleared a", CUE_APPROVAL},
+    {"gave the green light", CUE_APPROVAL}, {"green light", CUE_APPROVAL}, {"green-lit", CUE_APPROVAL},
     {"defense security cooperation agency", CUE_APPROVAL},
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
     {"loas", CUE_LOA},
@@ -2349,6 +2350,10 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
         return DS_STAGE_MEMORANDUM;
     if ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & (BIT(CUE_PLANNED) | BIT(CUE_OPTION) | BIT(CUE_SIGNED))))
         return DS_STAGE_DELIVERY;
+    /* "Australia has selected the AS21": a lead that selects, with a signing
+     * recalled or expected elsewhere in the article */
+    if ((lead_cues & BIT(CUE_SELECTION)) && !(lead_cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE) | BIT(CUE_APPROVAL))))
+        return DS_STAGE_SELECTION;
     if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
         return DS_STAGE_OPTION;
     if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&

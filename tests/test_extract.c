@@ -1004,6 +1004,26 @@ static void test_headline_and_measures(void **state)
     assert_int_equal(p->value.amount, 100000000000LL);
 }
 
+/* A lead that selects is a selection though the article expects or
+ * recalls a signing; a government that clears a purchase approves it. */
+static void test_selection_and_clearance(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Chile has selected the K9 as its next howitzer, the government said on Thursday. A contract for "
+                "60 guns is expected to be signed next year.",
+                "2025-06-06", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_SELECTION);
+    assert_int_equal(p->status, DS_STATUS_PLANNED);
+    n = run("Chile's cabinet on Wednesday cleared the purchase of 60 K9 howitzers worth $900 million.", "2025-06-06",
+            &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_APPROVAL);
+    assert_int_equal(p->status, DS_STATUS_APPROVED);
+    assert_int_equal(p->signing_date, day("2025-06-04"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1105,6 +1125,7 @@ int main(void)
         cmocka_unit_test(test_variants_superlatives_days),
         cmocka_unit_test(test_translated_press),
         cmocka_unit_test(test_headline_and_measures),
+        cmocka_unit_test(test_selection_and_clearance),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
