@@ -3429,11 +3429,20 @@ static void drop_background(ds_extractor *ex)
     int substance = 0;
     for (size_t i = 0; i < ex->nout; i++)
         substance |= ex->out[i].quantity >= 0 || ex->out[i].value.set;
-    if (!substance)
-        return;
     size_t n = 0;
     for (size_t i = 0; i < ex->nout; i++) {
         const ds_mention *m = &ex->out[i];
+        /* no count, sum or date at all: a system an article about something
+         * else names ("the K2 tanks Poland ordered", an air show's display) */
+        if (m->quantity < 0 && !m->value.set && m->signing_date == DS_NO_DATE && !m->signing_year &&
+            m->stage != DS_STAGE_JOINT_VENTURE)
+            continue;
+        if (!substance) {
+            if (n != i)
+                ex->out[n] = ex->out[i];
+            n++;
+            continue;
+        }
         int borrowed = 0; /* the sum of a counted deal, shared because both are in its clause */
         for (size_t j = 0; j < ex->nout && m->value.set && m->value.combined && m->quantity < 0; j++)
             borrowed |= j != i && ex->out[j].quantity >= 0 && ex->out[j].value.set &&

@@ -883,6 +883,12 @@ static void test_stages_and_background(void **state)
     int n = run("Denmark shortlisted the K9 and the Archer for its new howitzer on Monday.", "2025-06-03", &ms);
     for (int k = 0; k < n; k++)
         assert_int_not_equal(ms[k].role, DS_ROLE_PRIMARY);
+    /* an article about something else that names deals with no count, sum or date */
+    n = run("The KF-21 flew for the first time on Monday. Poland, which signed for K2 tanks and K9 howitzers, is "
+            "watching the programme.",
+            "2025-06-03", &ms);
+    for (int k = 0; k < n; k++)
+        assert_int_not_equal(ms[k].role, DS_ROLE_PRIMARY);
     n = run("Egypt, whose air force flies the F-16, signed a contract on Monday for 100 K9 howitzers worth "
             "$1.7 billion.",
             "2025-06-03", &ms);
