@@ -3419,11 +3419,12 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
     return 0;
 }
 
-/* "Egypt, which also flies the Rafale, ordered 100 K9 howitzers for $1.7
- * billion": when some primary mention has a count or a sum, another with
- * neither (nor a venture's or framework's reason to lack them), or with no
- * count and only the counted deal's sum, is a system the article names in
- * passing, not a deal. Keeps the order of the rest. */
+/* Drops the primaries that are systems an article names in passing: one
+ * with no count, sum or date at all (but a joint venture); and, when some
+ * primary has a count or a sum ("Egypt, which also flies the Rafale,
+ * ordered 100 K9 howitzers for $1.7 billion"), one with neither (nor a
+ * framework's reason to lack them) or with no count and only the counted
+ * deal's sum. Keeps the order of the rest. */
 static void drop_background(ds_extractor *ex)
 {
     int substance = 0;
