@@ -209,3 +209,14 @@ int ds_reserve(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
     *cap = nc;
     return 0;
 }
+
+int ds_parse_i64(const char *s, int64_t *v)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    if (errno || end == s || *end)
+        return -1;
+    *v = x;
+    return 0;
+}

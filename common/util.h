@@ -62,5 +62,8 @@ int ds_utf8_copy(char *dst, size_t cap, const char *src, size_t n);
 /* ds_utf8_copy of a NUL-terminated src: the bounded copy into fixed fields.
  * Returns 1 if truncated. */
 int ds_strlcpy(char *dst, const char *src, size_t cap);
+/* Parses a whole string as a signed decimal integer. Returns 0, or -1
+ * (*v unaltered) when it is not one or does not fit. */
+int ds_parse_i64(const char *s, int64_t *v);
 
 #endif

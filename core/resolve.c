@@ -1993,8 +1993,9 @@ static void h_value(ds_buf *b, const ds_value *v, int *err)
     h_i64(b, v->combined, err);
 }
 
-/* Hash of everything published except revision, updated, and the entries of
- * duplicate sources (their source entries and evidence). */
+/* Hash of everything published except revision and updated: copies listed
+ * among the sources (duplicate_of) and their evidence included, so that a
+ * copy reaches a published record. */
 static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
 {
     int err = 0;
@@ -2042,8 +2043,7 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     h_str(b, c->place, &err);
     for (size_t i = 0; i < c->nsources; i++) {
         const ds_canon_source *s = &c->sources[i];
-        if (s->duplicate_of)
-            continue;
+        h_str(b, s->duplicate_of, &err); /* a copy changes the list: it is content */
         h_str(b, s->id, &err);
         h_i64(b, s->kind, &err);
         h_str(b, s->outlet, &err);
@@ -2061,11 +2061,6 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     h_i64(b, -1, &err);
     for (size_t i = 0; i < c->nevidence; i++) {
         const ds_canon_evidence *e = &c->evidence[i];
-        int dup = 0;
-        for (size_t j = 0; j < c->nsources && !dup; j++)
-            dup = c->sources[j].duplicate_of && strcmp(c->sources[j].id, e->source) == 0;
-        if (dup)
-            continue;
         h_str(b, e->field, &err);
         h_str(b, e->source, &err);
         h_i64(b, e->start, &err);
@@ -2833,6 +2828,43 @@ void ds_resolver_destroy(ds_resolver *rs)
     free(rs);
 }
 
+/* Whether m is a later version of the held mention p with its id: a deal
+ * event (whose mention_id names its source) reported later than the version
+ * held. Anything else with a known id is a redelivery. */
+static int newer_version(const unsigned char *p, const char *block_key, const ds_mention *m)
+{
+    if (m->src.kind != DS_SRC_DEAL_EVENT || m->src.published == DS_NO_TIME)
+        return 0;
+    ds_mention old;
+    unpack_mention(p, block_key, &old);
+    return old.src.kind == DS_SRC_DEAL_EVENT && (old.src.published == DS_NO_TIME || m->src.published > old.src.published);
+}
+
+/* Stores m in b at index at: inserted there, or (replace) in place of the
+ * version held. Returns 0 or -1 when out of memory (b unaltered). */
+static int store_mention(ds_resolver *rs, block *b, size_t at, int replace, const ds_mention *m)
+{
+    if (!replace && ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4))
+        return -1;
+    unsigned char *copy = pack_mention(&rs->pack, m);
+    if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0) {
+        free(copy);
+        return -1;
+    }
+    rs->packed += rs->pack.len;
+    if (replace) {
+        rs->packed -= packed_len(b->ms[at]);
+        free(b->ms[at]);
+        b->ms[at] = copy;
+        return 0;
+    }
+    memmove(&b->ms[at + 1], &b->ms[at], (b->nms - at) * sizeof *b->ms);
+    b->ms[at] = copy;
+    b->nms++;
+    rs->nmentions++;
+    return 0;
+}
+
 int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
 {
     changes->items = NULL;
@@ -2845,28 +2877,21 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     if (!b)
         return -1;
     size_t lo = 0, hi = b->nms;
-    while (lo < hi) {
+    int held = 0;
+    while (lo < hi && !held) {
         size_t mid = (lo + hi) / 2;
         int c = strcmp((const char *)b->ms[mid], m->mention_id);
         if (c == 0)
-            return 0; /* already seen: a redelivery changes nothing */
-        if (c < 0)
+            held = 1, lo = mid;
+        else if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4))
+    if (held && !newer_version(b->ms[lo], b->key, m))
+        return 0; /* already seen: a redelivery changes nothing */
+    if (store_mention(rs, b, lo, held, m) != 0)
         return -1;
-    unsigned char *copy = pack_mention(&rs->pack, m);
-    if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0) {
-        free(copy);
-        return -1;
-    }
-    rs->packed += rs->pack.len;
-    memmove(&b->ms[lo + 1], &b->ms[lo], (b->nms - lo) * sizeof *b->ms);
-    b->ms[lo] = copy;
-    b->nms++;
-    rs->nmentions++;
     if (recompute(rs, b, RC_CASCADE) != 0)
         return -1;
     if (rs->nout > 1)
