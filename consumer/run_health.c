@@ -36,7 +36,8 @@ static ds_metric *family(ds_metrics *reg, ds_metric_type type, const char *name,
     return f;
 }
 
-/* Registers every series of README's "Metrics and health", in its order.
+/* Registers every series of README's "Metrics and health", in its order,
+ * the process_* series last.
  * Returns 0 or -1 when out of memory. */
 int run_metrics_init(runner *r)
 {
@@ -149,6 +150,7 @@ int run_metrics_init(runner *r)
                              "version,guarantee", &bad);
     const char *iv[2] = {DS_VERSION, r->txn == TXN_OFF ? "at-least-once" : "exactly-once"};
     ds_series_set(ds_metric_series(info, iv), 1);
+    bad |= ds_process_metrics_init(&m->proc, m->reg) != 0;
     return bad ? -1 : 0;
 }
 
@@ -261,6 +263,7 @@ static void collect(runner *r)
     ds_series_set(m->outq, r->producer ? (double)rd_kafka_outq_len(r->producer) : 0);
     ds_series_set(m->ready, not_ready(r, why, sizeof why) ? 0 : 1);
     collect_lag(r);
+    ds_process_metrics_collect(&m->proc);
 }
 
 static void on_http(void *opaque, const char *path, ds_http_reply *rep)

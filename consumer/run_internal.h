@@ -34,6 +34,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "process.h"
 #include "publish.h"
 #include "reftopic.h"
 #include "schemagate.h"
@@ -105,6 +106,7 @@ typedef struct run_metrics {
     ds_series *txn_committed, *txn_aborted, *commits, *txn_retries, *mentions, *delivery_failures, *pauses,
         *backpressure_pauses, *restored_blocks, *restored_records;
     ds_series *blocks, *deals, *state_mentions, *state_bytes, *fingerprints, *assigned, *outq, *ready;
+    ds_process_metrics proc; /* process_*, read at each scrape */
 } run_metrics;
 
 /* Timestamps of the last message consumed, per partition of one input topic

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,12 +35,30 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "process.h"
 #include "run.h"
 #include "testutil.h"
 #include "util.h"
 
 #define IO_TIMEOUT_S 10 /* a socket read or write that takes longer fails the test */
 #define DEADLINE_MS 30000
+
+static double test_started; /* wall clock at main(), Unix seconds */
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The process started at most a few seconds before main() (a loaded machine
+ * may be slow to load the binary) and not after it; procfs's boot time is
+ * whole seconds, so the start it gives may be up to a second late. */
+static int started_in_this_run(double start)
+{
+    return start > test_started - 5 && start <= test_started + 1;
+}
 
 /* ---- metrics ---------------------------------------------------------------- */
 
@@ -143,6 +162,59 @@ static void test_metrics_rules(void **state)
     assert_null(ds_metric_series1(f, NULL));
     ds_metrics_destroy(m);
     ds_metrics_destroy(NULL);
+}
+
+/* The process_* series: every figure read and plausible, and the open
+ * descriptors counted exactly (a pipe adds two). */
+static void test_process_metrics(void **state)
+{
+    (void)state;
+    ds_metrics *m = ds_metrics_new();
+    ds_process_metrics pm;
+    assert_int_equal(ds_process_metrics_init(&pm, m), 0);
+    assert_true(started_in_this_run(ds_series_value(pm.start_time)));
+    assert_int_equal(ds_process_metrics_collect(&pm), 0);
+    assert_true(ds_series_value(pm.rss) > 1 << 20); /* this test links libcurl and librdkafka */
+    assert_true(ds_series_value(pm.vsize) >= ds_series_value(pm.rss));
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    assert_true(ds_series_value(pm.max_fds) == (double)rl.rlim_cur);
+    /* CPU time as the kernel counts it in ticks, against the precise clock */
+    struct timespec cpu;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+    double precise = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
+    double ticks = ds_series_value(pm.cpu);
+    assert_true(ticks >= 0 && ticks <= precise + 0.05);
+    assert_true(ticks >= precise - 0.05 - 0.1 * precise);
+
+    double fds = ds_series_value(pm.open_fds);
+    assert_true(fds >= 3); /* stdin, stdout, stderr at least */
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(ds_process_metrics_collect(&pm), 0);
+    assert_true(ds_series_value(pm.open_fds) == fds + 2);
+    close(p[0]);
+    close(p[1]);
+    assert_int_equal(ds_process_metrics_collect(&pm), 0);
+    assert_true(ds_series_value(pm.open_fds) == fds);
+
+    /* rendered with the names and types Prometheus' own clients use */
+    ds_buf out;
+    ds_buf_init(&out);
+    assert_int_equal(ds_metrics_render(m, &out), 0);
+    const char *types[] = {"process_cpu_seconds_total counter",   "process_open_fds gauge",
+                           "process_max_fds gauge",               "process_virtual_memory_bytes gauge",
+                           "process_resident_memory_bytes gauge", "process_start_time_seconds gauge"};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "# TYPE %s\n", types[i]);
+        assert_non_null(strstr(ds_buf_cstr(&out), line));
+    }
+    /* a second registration of the same names is refused */
+    ds_process_metrics again;
+    assert_int_equal(ds_process_metrics_init(&again, m), -1);
+    ds_buf_free(&out);
+    ds_metrics_destroy(m);
 }
 
 /* ---- the HTTP server, over plain sockets ------------------------------------ */
@@ -993,6 +1065,14 @@ static void test_run_metrics(void **state)
     assert_true(sum_of(&sc, "dealstream_consumer_time_lag_seconds", &n) == 0);
     assert_int_equal(n, 12);
     assert_true(get(&sc, "dealstream_ready", "") == 1);
+    /* the process_* series of this process, which runs the processor */
+    assert_true(started_in_this_run(get(&sc, "process_start_time_seconds", "")));
+    assert_true(get(&sc, "process_resident_memory_bytes", "") > 1 << 20);
+    assert_true(get(&sc, "process_virtual_memory_bytes", "") >= get(&sc, "process_resident_memory_bytes", ""));
+    assert_true(get(&sc, "process_cpu_seconds_total", "") > 0);
+    /* the listener, the scrape's connection, the brokers' sockets */
+    assert_true(get(&sc, "process_open_fds", "") > 5);
+    assert_true(get(&sc, "process_max_fds", "") >= get(&sc, "process_open_fds", ""));
     double deals = get(&sc, "dealstream_state_deals", "");
     f = fetch(port, "/healthz");
     assert_int_equal(f.status, 200);
@@ -1030,12 +1110,14 @@ static void test_run_metrics(void **state)
 
 int main(void)
 {
+    test_started = wall_now();
     ds_log_setup("warn", "text");
     curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metrics_render),
         cmocka_unit_test(test_metrics_rules),
+        cmocka_unit_test(test_process_metrics),
         cmocka_unit_test(test_http_requests),
         cmocka_unit_test(test_http_bad_requests),
         cmocka_unit_test(test_http_pipeline_backpressure),
