@@ -20,6 +20,12 @@ static void on_bad(void *opaque, const char *where, const char *what)
     fprintf(stderr, "dealstream extract: %s: %s\n", where, what);
 }
 
+static void on_warn(void *opaque, const char *where, const char *what)
+{
+    (void)opaque;
+    ds_warn("extract", "%s: %s", where, what);
+}
+
 static int on_record(void *opaque, json_t *rec, const char *where)
 {
     extract_ctx *x = opaque;
@@ -71,17 +77,18 @@ int ds_cmd_extract(ds_config *cfg)
         pl.max_body = (size_t)cfg->max_body_bytes;
     extract_ctx x = {&pl, strcmp(cfg->input_type, "deal") == 0 ? DS_INPUT_DEAL : DS_INPUT_ARTICLE, 0, 0, 0};
     int rc = 0;
-    size_t nbad = 0;
+    ds_input_report rep = {on_bad, on_warn, 0, 0};
     int nfiles = cfg->nargs ? cfg->nargs : 1;
     for (int i = 0; i < nfiles; i++) {
         const char *path = cfg->nargs ? cfg->args[i] : "-";
-        if (ds_input_read(path, cfg->input_format, x.kind == DS_INPUT_ARTICLE, on_record, &x, on_bad, &nbad, err,
-                          sizeof err)) {
+        if (ds_input_read_with(path, cfg->input_format, x.kind == DS_INPUT_ARTICLE, on_record, &x, &rep, err,
+                               sizeof err)) {
             fprintf(stderr, "dealstream extract: %s\n", err);
             rc = 1;
         }
     }
-    ds_info("extract", "%zu records, %zu mentions, %zu failed, %zu malformed", x.records, x.mentions, x.failed, nbad);
+    ds_info("extract", "%zu records, %zu mentions, %zu failed, %zu malformed, %zu undated", x.records, x.mentions,
+            x.failed, rep.nbad, rep.nundated);
     ds_pipeline_fini(&pl);
-    return rc || x.failed || nbad ? 1 : 0;
+    return rc || x.failed || rep.nbad ? 1 : 0;
 }

@@ -39,6 +39,16 @@ static void note_ts(last_ts *l, int32_t p, int64_t ts)
     l->ts[p] = ts;
 }
 
+/* Whether the ArticleEvent the pipeline just decoded has published null
+ * (a text article produced without a date line, for one). */
+static int article_undated(avro_value_t *article)
+{
+    avro_value_t f;
+    int disc;
+    return ds_avro_field(article, "published", &f) == 0 && avro_value_get_type(&f) == AVRO_UNION &&
+           avro_value_get_discriminant(&f, &disc) == 0 && disc == 0;
+}
+
 /* A mention of <app>-mentions: resolve it in its partition's state, then
  * write the block's state to the same partition of <app>-state. */
 static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
@@ -127,6 +137,8 @@ static void process(runner *r, rd_kafka_message_t *rkm)
     if (n < 0) {
         run_dead_letter(r, b, rkm, &fail);
     } else {
+        if (!is_deal && article_undated(&r->pl.article))
+            r->st.undated++;
         /* repartition: every mention goes to <app>-mentions keyed by its
          * block key, so all mentions of one block meet one partition's state */
         r->st.mentions += (uint64_t)n;

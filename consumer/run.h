@@ -47,6 +47,7 @@
 
 typedef struct ds_run_stats {
     uint64_t consumed;          /* input records (articles, deals) */
+    uint64_t undated;           /* of those, articles with published null */
     uint64_t mentions;          /* mentions extracted or normalised from them */
     uint64_t mentions_produced; /* of those, delivered to <app>-mentions */
     uint64_t resolved;          /* mentions consumed from <app>-mentions */

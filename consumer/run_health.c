@@ -75,6 +75,10 @@ int run_metrics_init(runner *r)
                                  "Records the producer could not deliver.", &bad);
     m->mentions = plain(m->reg, DS_METRIC_COUNTER, "dealstream_mentions_extracted_total",
                         "Deal mentions extracted from articles or normalised from deal events.", &bad);
+    m->undated = plain(m->reg, DS_METRIC_COUNTER, "dealstream_articles_undated_total",
+                       "Articles processed with published null (a text article produced without a date line); "
+                       "their mentions carry no publication date.",
+                       &bad);
     m->extract = histogram(m->reg, "dealstream_extract_duration_seconds",
                            "Time to decode, validate and extract (an article) or normalise (a deal event) one "
                            "input record.",
@@ -236,6 +240,7 @@ static void collect(runner *r)
     char why[320];
     ds_series_set(m->delivery_failures, (double)r->st.delivery_failures);
     ds_series_set(m->mentions, (double)r->st.mentions);
+    ds_series_set(m->undated, (double)r->st.undated);
     ds_series_set(m->commits, (double)r->st.commits);
     ds_series_set(m->txn_committed, (double)r->st.transactions);
     ds_series_set(m->txn_aborted, (double)r->st.aborts);

@@ -16,18 +16,34 @@ static int ends_with(const char *s, const char *suf)
     return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
+/* The rejection of a record at where: reported and counted. */
+static void reject(void *opaque, ds_input_report *rep, const char *where, const char *what)
+{
+    if (rep->bad)
+        rep->bad(opaque, where, what);
+    rep->nbad++;
+}
+
+/* The line of text at which its body starts: where a missing date line was
+ * expected (blank lines before it are skipped by the parser). */
+static size_t body_line(const char *text, const ds_text_article *ta)
+{
+    size_t line = 1;
+    for (const char *p = text; p < ta->body; p++)
+        line += *p == '\n';
+    return line;
+}
+
+/* Hands the article of a whole text file to fn; an invalid date line
+ * rejects it, a missing one is warned about and counted. */
 static int text_article(const char *name, const char *text, size_t len, ds_record_fn fn, void *opaque,
-                        void (*bad)(void *, const char *, const char *), size_t *nbad)
+                        ds_input_report *rep)
 {
     ds_text_article ta;
-    char err[256];
+    char err[256], where[600];
     if (ds_article_parse_text(text, len, &ta, err, sizeof err)) {
-        char where[600];
         snprintf(where, sizeof where, "%s:1", name);
-        if (bad)
-            bad(opaque, where, err);
-        if (nbad)
-            (*nbad)++;
+        reject(opaque, rep, where, err);
         return 0;
     }
     char id[128];
@@ -38,20 +54,28 @@ static int text_article(const char *name, const char *text, size_t len, ds_recor
     } else {
         ds_article_id_from_path(name, id, sizeof id);
     }
+    if (ta.published == DS_NO_TIME) {
+        char what[300];
+        snprintf(where, sizeof where, "%s:%zu", name, body_line(text, &ta));
+        snprintf(what, sizeof what, "article %s has no 'date YYYY-MM-DD' line: published is null", id);
+        if (rep->warn)
+            rep->warn(opaque, where, what);
+        rep->nundated++;
+    }
     json_t *rec = json_object();
     json_object_set_new(rec, "article_id", json_string(id));
     json_object_set_new(rec, "published", ta.published == DS_NO_TIME ? json_null() : json_integer(ta.published));
     json_object_set_new(rec, "title", ta.title ? json_stringn_nocheck(ta.title, ta.title_len) : json_null());
     json_object_set_new(rec, "body", json_stringn_nocheck(ta.body, ta.body_len));
-    char where[600];
     snprintf(where, sizeof where, "%s", name);
     int rc = fn(opaque, rec, where);
     json_decref(rec);
     return rc;
 }
 
+/* Hands every JSON object line to fn; other non-blank lines are rejected. */
 static int json_lines(const char *name, char *text, size_t len, ds_record_fn fn, void *opaque,
-                      void (*bad)(void *, const char *, const char *), size_t *nbad)
+                      ds_input_report *rep)
 {
     size_t line = 0;
     char *p = text, *end = text + len;
@@ -70,10 +94,7 @@ static int json_lines(const char *name, char *text, size_t len, ds_record_fn fn,
             if (!rec || !json_is_object(rec)) {
                 char what[300];
                 snprintf(what, sizeof what, "not a JSON object: %s", rec ? "wrong type" : je.text);
-                if (bad)
-                    bad(opaque, where, what);
-                if (nbad)
-                    (*nbad)++;
+                reject(opaque, rep, where, what);
             } else {
                 int rc = fn(opaque, rec, where);
                 if (rc) {
@@ -88,9 +109,8 @@ static int json_lines(const char *name, char *text, size_t len, ds_record_fn fn,
     return 0;
 }
 
-int ds_input_read(const char *path, const char *format, int is_article, ds_record_fn fn, void *opaque,
-                  void (*bad)(void *opaque, const char *where, const char *what), size_t *nbad, char *err,
-                  size_t errlen)
+int ds_input_read_with(const char *path, const char *format, int is_article, ds_record_fn fn, void *opaque,
+                       ds_input_report *rep, char *err, size_t errlen)
 {
     int from_stdin = !path || strcmp(path, "-") == 0;
     const char *name = from_stdin ? "<stdin>" : path;
@@ -119,8 +139,18 @@ int ds_input_read(const char *path, const char *format, int is_article, ds_recor
         free(text);
         return -1;
     }
-    int rc = jsonl ? json_lines(name, text, len, fn, opaque, bad, nbad)
-                   : text_article(name, text, len, fn, opaque, bad, nbad);
+    int rc = jsonl ? json_lines(name, text, len, fn, opaque, rep) : text_article(name, text, len, fn, opaque, rep);
     free(text);
+    return rc;
+}
+
+int ds_input_read(const char *path, const char *format, int is_article, ds_record_fn fn, void *opaque,
+                  void (*bad)(void *opaque, const char *where, const char *what), size_t *nbad, char *err,
+                  size_t errlen)
+{
+    ds_input_report rep = {bad, NULL, 0, 0};
+    int rc = ds_input_read_with(path, format, is_article, fn, opaque, &rep, err, errlen);
+    if (nbad)
+        *nbad += rep.nbad;
     return rc;
 }

@@ -46,6 +46,12 @@ static void on_bad(void *opaque, const char *where, const char *what)
     ds_error("produce", "%s: %s", where, what);
 }
 
+static void on_warn(void *opaque, const char *where, const char *what)
+{
+    (void)opaque;
+    ds_warn("produce", "%s: %s", where, what);
+}
+
 static int on_record(void *opaque, json_t *rec, const char *where)
 {
     produce_ctx *p = opaque;
@@ -189,12 +195,12 @@ static int produce_references(const ds_config *cfg, rd_kafka_t *rk, const size_t
 static int produce_records(const ds_config *cfg, produce_ctx *p, int is_article, const size_t *failed_delivery)
 {
     char err[1024];
-    size_t nbad = 0;
+    ds_input_report rep = {on_bad, on_warn, 0, 0};
     int nfiles = cfg->nargs ? cfg->nargs : 1;
     int read_failed = 0;
     for (int i = 0; i < nfiles; i++) {
         const char *path = cfg->nargs ? cfg->args[i] : "-";
-        if (ds_input_read(path, cfg->input_format, is_article, on_record, p, on_bad, &nbad, err, sizeof err)) {
+        if (ds_input_read_with(path, cfg->input_format, is_article, on_record, p, &rep, err, sizeof err)) {
             ds_error("produce", "%s", err);
             read_failed = 1;
         }
@@ -204,9 +210,9 @@ static int produce_records(const ds_config *cfg, produce_ctx *p, int is_article,
     if (fe)
         ds_error("produce", "%zu messages still queued after 30 s: %s", undelivered, rd_kafka_err2str(fe));
     size_t delivered = p->queued - *failed_delivery - (fe ? undelivered : 0);
-    ds_info("produce", "%zu delivered to %s, %zu failed delivery, %zu rejected input", delivered, p->topic,
-            *failed_delivery + (fe ? undelivered : 0), p->failed_encode + nbad);
-    return (read_failed || *failed_delivery || fe || p->failed_encode || nbad) ? -1 : 0;
+    ds_info("produce", "%zu delivered to %s, %zu failed delivery, %zu rejected input, %zu undated", delivered,
+            p->topic, *failed_delivery + (fe ? undelivered : 0), p->failed_encode + rep.nbad, rep.nundated);
+    return (read_failed || *failed_delivery || fe || p->failed_encode || rep.nbad) ? -1 : 0;
 }
 
 int ds_produce(const ds_config *cfg, char *err, size_t errlen)

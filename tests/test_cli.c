@@ -1,7 +1,8 @@
 /* The command line as an operator meets it, through the binary: --version,
  * --help per command (each option described for that command), usage
  * errors exiting 2 everywhere, an unreachable broker in one line, catalog
- * errors that say how to give one, and the demo's description of links. */
+ * errors that say how to give one, the demo's description of links, and
+ * text articles without a date line: accepted, warned about and counted. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -357,13 +358,91 @@ static void test_broker_address_file(void **state)
     rmdir(dir);
 }
 
+/* Writes text to dir/name. */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+#define K2_TEXT "Poland signed a contract worth about $6.5 billion for 180 K2 tanks from Hyundai Rotem on Friday.\n"
+
+/* A text article without a date line is accepted with published null: extract
+ * and produce warn with file:line (the line the date was expected on, past
+ * leading blank lines) and the article id, count it in their summary, and
+ * still exit 0; the dated article beside it gets no warning. */
+static void test_undated_articles(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ds-test-undated-XXXXXX", cmd[2048], want[1024];
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "undated-k2.txt", "\n" K2_TEXT);
+    write_file(dir, "signed-k2.txt", "date 2025-08-02\n" K2_TEXT);
+    snprintf(want, sizeof want,
+             " warn  %%s: %s/undated-k2.txt:2: article undated-k2 has no 'date YYYY-MM-DD' line: published is null\n",
+             dir);
+    char warn_extract[1100], warn_produce[1100];
+    snprintf(warn_extract, sizeof warn_extract, want, "extract");
+    snprintf(warn_produce, sizeof warn_produce, want, "produce");
+
+    /* extract: the mentions on stdout, the warning and the count on stderr */
+    char *out, *err;
+    size_t len;
+    snprintf(cmd, sizeof cmd, "\"$DS_BIN\" extract %s/undated-k2.txt %s/signed-k2.txt 2>%s/err", dir, dir, dir);
+    assert_int_equal(run_sh(cmd, &out), 0);
+    snprintf(cmd, sizeof cmd, "%s/err", dir);
+    assert_non_null(err = ds_read_file(cmd, &len));
+    assert_non_null(strstr(err, warn_extract));
+    assert_non_null(strstr(err, " info  extract: 2 records, 2 mentions, 0 failed, 0 malformed, 1 undated\n"));
+    assert_null(strstr(err, "signed-k2.txt:")); /* only the undated one is warned about */
+    assert_int_equal(count_lines(out), 2);
+    assert_non_null(strstr(out, "\"id\":\"undated-k2\",\"outlet\":null,\"published\":null,"));
+    assert_non_null(strstr(out, "\"id\":\"signed-k2\",\"outlet\":null,\"published\":\"2025-08-02T00:00:00.000Z\","));
+    free(out);
+    free(err);
+
+    /* produce: both published, the undated one with published null */
+    char addr[512];
+    snprintf(addr, sizeof addr, "%s/broker.addr", dir);
+    char *broker_argv[] = {"dealstream", "broker", "--address-file", addr, "--log-level", "error", NULL};
+    int broker_fd;
+    pid_t broker = spawn(&broker_fd, broker_argv);
+    char bs[256];
+    read_line(broker_fd, bs, sizeof bs);
+    assert_int_equal(strncmp(bs, "127.0.0.1:", 10), 0);
+    snprintf(cmd, sizeof cmd, "produce -b %s %s/undated-k2.txt %s/signed-k2.txt", bs, dir, dir);
+    assert_int_equal(run_bin(cmd, 1, &out), 0);
+    assert_non_null(strstr(out, warn_produce));
+    assert_non_null(strstr(out, " info  produce: 2 delivered to articles, 0 failed delivery, 0 rejected input, "
+                                "1 undated\n"));
+    assert_null(strstr(out, "signed-k2.txt:"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "consume -b %s -t articles -e -q", bs);
+    assert_int_equal(run_bin(cmd, 0, &out), 0);
+    assert_int_equal(count_lines(out), 2);
+    assert_non_null(strstr(out, "{\"article_id\":\"undated-k2\",\"published\":null,"));
+    assert_non_null(strstr(out, "{\"article_id\":\"signed-k2\",\"published\":\"2025-08-02T00:00:00.000Z\","));
+    free(out);
+
+    int st;
+    kill(broker, SIGTERM);
+    assert_int_equal(waitpid(broker, &st, 0), broker);
+    close(broker_fd);
+    snprintf(cmd, sizeof cmd, "rm -r %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_version),          cmocka_unit_test(test_help_per_command),
         cmocka_unit_test(test_usage_errors),     cmocka_unit_test(test_unreachable_broker),
         cmocka_unit_test(test_catalog_errors),   cmocka_unit_test(test_demo_links),
-        cmocka_unit_test(test_broker_address_file),
+        cmocka_unit_test(test_broker_address_file), cmocka_unit_test(test_undated_articles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 /* Metrics and the HTTP server: the exact Prometheus text of a counter, a
+ * labelled gauge and a histogram; the process_* series against this process;
  * labelled gauge and a histogram; the server against well-formed, split,
  * pipelined, oversized and malformed requests over plain sockets, its
  * connection limit, timeouts and clean close; then the processor on the
@@ -29,6 +30,7 @@
 #include <curl/curl.h>
 #include <uv.h>
 
+#include "article.h"
 #include "broker.h"
 #include "config.h"
 #include "demo.h"
@@ -942,6 +944,7 @@ static void test_run_metrics(void **state)
 {
     (void)state;
     int nfiles;
+    char err[256];
     char **files = tu_glob(tu_seeds_dir(), "*.txt", &nfiles);
     if (nfiles == 0) {
         /* without the seeds, the samples of the repository */
@@ -949,7 +952,26 @@ static void test_run_metrics(void **state)
         files = tu_glob(DS_SOURCE_DIR "/samples", "*.txt", &nfiles);
     }
     assert_true(nfiles > 0);
-    char err[256];
+    /* and an article without a date line, which run counts */
+    char undated[] = "/tmp/ds-test-undated-XXXXXX";
+    int ufd = mkstemp(undated);
+    assert_true(ufd >= 0);
+    const char *calm = "Markets were calm on Tuesday and no contract was signed.\n";
+    assert_int_equal(write(ufd, calm, strlen(calm)), (ssize_t)strlen(calm));
+    close(ufd);
+    files = realloc(files, (size_t)(nfiles + 2) * sizeof *files);
+    files[nfiles++] = strdup(undated);
+    files[nfiles] = NULL;
+    int nundated = 0;
+    for (int i = 0; i < nfiles; i++) {
+        size_t len;
+        char *text = ds_read_file(files[i], &len);
+        ds_text_article ta;
+        assert_non_null(text);
+        nundated += ds_article_parse_text(text, len, &ta, err, sizeof err) == 0 && ta.published == DS_NO_TIME;
+        free(text);
+    }
+    assert_true(nundated >= 1);
     ds_broker *b = ds_broker_new(1, 4, ds_broker_default_topics("dealstream"), err, sizeof err);
     assert_non_null(b);
     const char *bs = ds_broker_bootstraps(b);
@@ -1032,6 +1054,7 @@ static void test_run_metrics(void **state)
     /* what the run did, as the series tell it */
     assert_true(get(&sc, "dealstream_messages_in_total", "topic=\"articles\"") == nfiles);
     assert_true(get(&sc, "dealstream_messages_in_total", "topic=\"deals\"") == 0);
+    assert_true(get(&sc, "dealstream_articles_undated_total", "") == nundated);
     double mentions = get(&sc, "dealstream_messages_in_total", "topic=\"dealstream-mentions\"");
     double canonical = get(&sc, "dealstream_messages_out_total", "topic=\"deals.canonical\"");
     assert_true(canonical >= 1);
@@ -1083,6 +1106,7 @@ static void test_run_metrics(void **state)
     pthread_join(pr->th, NULL);
     assert_int_equal(pr->rc, 0);
     assert_int_equal(pr->st.consumed, (uint64_t)nfiles);
+    assert_int_equal(pr->st.undated, (uint64_t)nundated);
     assert_true((double)pr->st.produced == canonical);
     assert_true((double)pr->st.resolved == mentions);
     int fd = tcp_connect(port);
@@ -1105,6 +1129,7 @@ static void test_run_metrics(void **state)
     pthread_cond_destroy(&pr->cv);
     free(pr);
     tu_glob_free(files);
+    unlink(undated);
     ds_broker_destroy(b);
 }
 
