@@ -1,6 +1,6 @@
 /* Metrics and the HTTP server: the exact Prometheus text of a counter, a
  * labelled gauge and a histogram; the process_* series against this process;
- * labelled gauge and a histogram; the server against well-formed, split,
+ * the server against well-formed, split,
  * pipelined, oversized and malformed requests over plain sockets, its
  * connection limit, timeouts and clean close; then the processor on the
  * embedded broker with its HTTP server on an ephemeral port, fetched with
