@@ -12,150 +12,155 @@ static const double commit_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 static const double restore_buckets[] = {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300};
 #define NB(a) (sizeof a / sizeof a[0])
 
-/* The one series of a family without labels; sets *bad when it cannot be made. */
-static ds_series *plain(ds_metrics *reg, ds_metric_type type, const char *name, const char *help, int *bad)
+/* One family of the table below: a labelled family is stored as its
+ * ds_metric * at slot in run_metrics, one without labels as its one
+ * ds_series *. */
+typedef struct family_def {
+    ds_metric_type type;
+    const char *name;
+    const char *labels; /* NULL: none */
+    const double *bounds; /* histograms */
+    size_t nbounds;
+    size_t slot; /* offsetof(run_metrics, ...) */
+    const char *help;
+} family_def;
+
+#define RM(field) offsetof(run_metrics, field)
+#define COUNTER(name, field, help) {DS_METRIC_COUNTER, name, NULL, NULL, 0, RM(field), help}
+#define GAUGE(name, field, help) {DS_METRIC_GAUGE, name, NULL, NULL, 0, RM(field), help}
+#define HISTOGRAM(name, field, b, help) {DS_METRIC_HISTOGRAM, name, NULL, b, NB(b), RM(field), help}
+#define LABELLED(type, name, labels, field, help) {type, name, labels, NULL, 0, RM(field), help}
+
+/* Every family of README's "Metrics and health", in its order. */
+static const family_def families[] = {
+    LABELLED(DS_METRIC_COUNTER, "dealstream_messages_in_total", "topic", in,
+             "Records consumed, per input topic (articles, deals, <app>-mentions); records read "
+             "again after an aborted transaction count again."),
+    LABELLED(DS_METRIC_COUNTER, "dealstream_messages_out_total", "topic", out,
+             "Records delivered (acknowledged by the broker), per output topic: <app>-mentions, "
+             "the canonical topic, <app>-state and the dead-letter topics. Under exactly-once a delivered "
+             "record belongs to a transaction that may still abort."),
+    LABELLED(DS_METRIC_COUNTER, "dealstream_dead_letters_total", "topic", dead,
+             "Records sent to <topic>.dlq, per input topic they were read from."),
+    COUNTER("dealstream_delivery_failures_total", delivery_failures, "Records the producer could not deliver."),
+    COUNTER("dealstream_mentions_extracted_total", mentions,
+            "Deal mentions extracted from articles or normalised from deal events."),
+    COUNTER("dealstream_articles_undated_total", undated,
+            "Articles processed with published null (a text article produced without a date line); "
+            "their mentions carry no publication date."),
+    HISTOGRAM("dealstream_extract_duration_seconds", extract, latency_buckets,
+              "Time to decode, validate and extract (an article) or normalise (a deal event) one "
+              "input record."),
+    HISTOGRAM("dealstream_resolve_duration_seconds", resolve, latency_buckets,
+              "Time to resolve one mention in its partition's state, including encoding and queueing "
+              "the canonical records it changed."),
+    COUNTER("dealstream_commits_total", commits,
+            "Batches committed: in a transaction (exactly-once), or offsets committed once their "
+            "outputs were delivered (at-least-once)."),
+    LABELLED(DS_METRIC_COUNTER, "dealstream_transactions_total", "result", txns,
+             "Transactions ended, by result: committed, or aborted (their batch is redone)."),
+    HISTOGRAM("dealstream_transaction_commit_duration_seconds", commit, commit_buckets,
+              "Time from the close of a batch to the commit of its transaction (sending offsets, "
+              "flushing and EndTxn, retries included); exactly-once only."),
+    COUNTER("dealstream_transaction_retries_total", txn_retries,
+            "Transactional calls retried or resumed after a timeout."),
+    LABELLED(DS_METRIC_COUNTER, "dealstream_rebalances_total", "event", rebalances,
+             "Rebalance callbacks of the consumer group, by event: assign or revoke."),
+    GAUGE("dealstream_assigned_partitions", assigned,
+          "Partitions assigned to this member (input topics and <app>-mentions)."),
+    COUNTER("dealstream_intake_pauses_total", pauses, "Times the consumer paused fetching of the input partitions."),
+    COUNTER("dealstream_backpressure_pauses_total", backpressure_pauses,
+            "Of those pauses, the ones because the producer queue was over half full."),
+    GAUGE("dealstream_producer_queue_messages", outq, "Records and requests waiting in the producer's queue."),
+    GAUGE("dealstream_state_blocks", blocks,
+          "Blocks (buyer|seller|family) held in the state of the assigned <app>-mentions partitions."),
+    GAUGE("dealstream_state_deals", deals, "Live deals held in the state of the assigned <app>-mentions partitions."),
+    GAUGE("dealstream_state_mentions", state_mentions,
+          "Mentions held in the state of the assigned <app>-mentions partitions."),
+    GAUGE("dealstream_state_mention_bytes", state_bytes, "Bytes of the packed mention records held in the state."),
+    GAUGE("dealstream_state_fingerprints", fingerprints,
+          "Seen-article fingerprints held for duplicate detection (see --dedup-retention-days)."),
+    HISTOGRAM("dealstream_state_restore_duration_seconds", restore, restore_buckets,
+              "Time to restore the state of one <app>-mentions partition from <app>-state (the loop "
+              "is blocked meanwhile)."),
+    COUNTER("dealstream_state_restored_blocks_total", restored_blocks, "Blocks rebuilt from <app>-state."),
+    COUNTER("dealstream_state_restored_records_total", restored_records,
+            "Changelog records read from <app>-state to restore state."),
+    LABELLED(DS_METRIC_GAUGE, "dealstream_consumer_lag_messages", "topic,partition", lag,
+             "Offset lag of this member per assigned partition: the partition's high watermark (as last "
+             "fetched) minus the consumer's position (the offset after the last record consumed); 0 at "
+             "the end of the partition; absent until both are known."),
+    LABELLED(DS_METRIC_GAUGE, "dealstream_consumer_time_lag_seconds", "topic,partition", time_lag,
+             "Time lag of this member per assigned partition: 0 when the offset lag is 0; otherwise "
+             "now minus the timestamp of the last record consumed from the partition, an upper bound "
+             "on the age of the oldest unconsumed record (after an idle spell it counts the idle "
+             "time); absent when nothing was consumed yet."),
+    GAUGE("dealstream_ready", ready, "1 when /readyz answers 200, else 0."),
+    LABELLED(DS_METRIC_GAUGE, "dealstream_build_info", "version,guarantee", info,
+             "The version of dealstream and the processing guarantee, as labels; always 1."),
+};
+
+/* Registers every family of the table and stores it in its slot. Returns
+ * 0, or -1 when one cannot be registered (out of memory). */
+static int register_families(run_metrics *m)
 {
-    ds_series *s = ds_metric_series(ds_metrics_add(reg, type, name, help, NULL, NULL, 0), NULL);
-    *bad |= s == NULL;
-    return s;
+    for (size_t i = 0; i < NB(families); i++) {
+        const family_def *d = &families[i];
+        ds_metric *f = ds_metrics_add(m->reg, d->type, d->name, d->help, d->labels, d->bounds, d->nbounds);
+        if (!f)
+            return -1;
+        void *slot = (char *)m + d->slot;
+        if (d->labels)
+            *(ds_metric **)slot = f;
+        else if (!(*(ds_series **)slot = ds_metric_series(f, NULL)))
+            return -1;
+    }
+    return 0;
 }
 
-static ds_series *histogram(ds_metrics *reg, const char *name, const char *help, const double *bounds, size_t n,
-                            int *bad)
-{
-    ds_series *s = ds_metric_series(ds_metrics_add(reg, DS_METRIC_HISTOGRAM, name, help, NULL, bounds, n), NULL);
-    *bad |= s == NULL;
-    return s;
-}
-
-static ds_metric *family(ds_metrics *reg, ds_metric_type type, const char *name, const char *help,
-                         const char *labels, int *bad)
-{
-    ds_metric *f = ds_metrics_add(reg, type, name, help, labels, NULL, 0);
-    *bad |= f == NULL;
-    return f;
-}
-
-/* Registers every series of README's "Metrics and health", in its order,
- * the process_* series last.
- * Returns 0 or -1 when out of memory. */
-int run_metrics_init(runner *r)
+/* Creates the labelled series known at start, so that they are rendered
+ * (as 0) before anything happens: every input and output topic, the
+ * dead-letter topics, both transaction results and rebalance events, and
+ * the build info. Returns 0 or -1 when out of memory. */
+static int known_series(runner *r)
 {
     run_metrics *m = &r->mx;
     const ds_config *cfg = r->cfg;
     int bad = 0;
-    char dlq[300];
-    if (!(m->reg = ds_metrics_new()))
-        return -1;
-    ds_metric *in = family(m->reg, DS_METRIC_COUNTER, "dealstream_messages_in_total",
-                           "Records consumed, per input topic (articles, deals, <app>-mentions); records read "
-                           "again after an aborted transaction count again.",
-                           "topic", &bad);
-    m->in_articles = ds_metric_series1(in, cfg->articles_topic);
-    m->in_deals = ds_metric_series1(in, cfg->deals_topic);
-    m->in_mentions = ds_metric_series1(in, r->mtopic);
-    m->out = family(m->reg, DS_METRIC_COUNTER, "dealstream_messages_out_total",
-                    "Records delivered (acknowledged by the broker), per output topic: <app>-mentions, "
-                    "the canonical topic, <app>-state and the dead-letter topics. Under exactly-once a delivered "
-                    "record belongs to a transaction that may still abort.",
-                    "topic", &bad);
+    m->in_articles = ds_metric_series1(m->in, cfg->articles_topic);
+    m->in_deals = ds_metric_series1(m->in, cfg->deals_topic);
+    m->in_mentions = ds_metric_series1(m->in, r->mtopic);
     m->out_mentions = ds_metric_series1(m->out, r->mtopic);
     m->out_canonical = ds_metric_series1(m->out, cfg->canonical_topic);
     m->out_state = ds_metric_series1(m->out, r->stopic);
-    m->dead = family(m->reg, DS_METRIC_COUNTER, "dealstream_dead_letters_total",
-                     "Records sent to <topic>.dlq, per input topic they were read from.", "topic", &bad);
     const char *inputs[] = {cfg->articles_topic, cfg->deals_topic, r->mtopic};
     for (size_t i = 0; i < 3; i++) {
+        char dlq[300];
         snprintf(dlq, sizeof dlq, "%s.dlq", inputs[i]);
         bad |= !ds_metric_series1(m->out, dlq) || !ds_metric_series1(m->dead, inputs[i]);
     }
-    bad |= !m->in_articles || !m->in_deals || !m->in_mentions || !m->out_mentions || !m->out_canonical ||
-           !m->out_state;
-    m->delivery_failures = plain(m->reg, DS_METRIC_COUNTER, "dealstream_delivery_failures_total",
-                                 "Records the producer could not deliver.", &bad);
-    m->mentions = plain(m->reg, DS_METRIC_COUNTER, "dealstream_mentions_extracted_total",
-                        "Deal mentions extracted from articles or normalised from deal events.", &bad);
-    m->undated = plain(m->reg, DS_METRIC_COUNTER, "dealstream_articles_undated_total",
-                       "Articles processed with published null (a text article produced without a date line); "
-                       "their mentions carry no publication date.",
-                       &bad);
-    m->extract = histogram(m->reg, "dealstream_extract_duration_seconds",
-                           "Time to decode, validate and extract (an article) or normalise (a deal event) one "
-                           "input record.",
-                           latency_buckets, NB(latency_buckets), &bad);
-    m->resolve = histogram(m->reg, "dealstream_resolve_duration_seconds",
-                           "Time to resolve one mention in its partition's state, including encoding and queueing "
-                           "the canonical records it changed.",
-                           latency_buckets, NB(latency_buckets), &bad);
-    m->commits = plain(m->reg, DS_METRIC_COUNTER, "dealstream_commits_total",
-                       "Batches committed: in a transaction (exactly-once), or offsets committed once their "
-                       "outputs were delivered (at-least-once).",
-                       &bad);
-    ds_metric *txns = family(m->reg, DS_METRIC_COUNTER, "dealstream_transactions_total",
-                             "Transactions ended, by result: committed, or aborted (their batch is redone).",
-                             "result", &bad);
-    m->txn_committed = ds_metric_series1(txns, "committed");
-    m->txn_aborted = ds_metric_series1(txns, "aborted");
-    bad |= !m->txn_committed || !m->txn_aborted;
-    m->commit = histogram(m->reg, "dealstream_transaction_commit_duration_seconds",
-                          "Time from the close of a batch to the commit of its transaction (sending offsets, "
-                          "flushing and EndTxn, retries included); exactly-once only.",
-                          commit_buckets, NB(commit_buckets), &bad);
-    m->txn_retries = plain(m->reg, DS_METRIC_COUNTER, "dealstream_transaction_retries_total",
-                           "Transactional calls retried or resumed after a timeout.", &bad);
-    ds_metric *reb = family(m->reg, DS_METRIC_COUNTER, "dealstream_rebalances_total",
-                            "Rebalance callbacks of the consumer group, by event: assign or revoke.", "event", &bad);
-    m->assigns = ds_metric_series1(reb, "assign");
-    m->revokes = ds_metric_series1(reb, "revoke");
-    bad |= !m->assigns || !m->revokes;
-    m->assigned = plain(m->reg, DS_METRIC_GAUGE, "dealstream_assigned_partitions",
-                        "Partitions assigned to this member (input topics and <app>-mentions).", &bad);
-    m->pauses = plain(m->reg, DS_METRIC_COUNTER, "dealstream_intake_pauses_total",
-                      "Times the consumer paused fetching of the input partitions.", &bad);
-    m->backpressure_pauses = plain(m->reg, DS_METRIC_COUNTER, "dealstream_backpressure_pauses_total",
-                                   "Of those pauses, the ones because the producer queue was over half full.",
-                                   &bad);
-    m->outq = plain(m->reg, DS_METRIC_GAUGE, "dealstream_producer_queue_messages",
-                    "Records and requests waiting in the producer's queue.", &bad);
-    m->blocks = plain(m->reg, DS_METRIC_GAUGE, "dealstream_state_blocks",
-                      "Blocks (buyer|seller|family) held in the state of the assigned <app>-mentions partitions.",
-                      &bad);
-    m->deals = plain(m->reg, DS_METRIC_GAUGE, "dealstream_state_deals",
-                     "Live deals held in the state of the assigned <app>-mentions partitions.", &bad);
-    m->state_mentions = plain(m->reg, DS_METRIC_GAUGE, "dealstream_state_mentions",
-                              "Mentions held in the state of the assigned <app>-mentions partitions.", &bad);
-    m->state_bytes = plain(m->reg, DS_METRIC_GAUGE, "dealstream_state_mention_bytes",
-                           "Bytes of the packed mention records held in the state.", &bad);
-    m->fingerprints = plain(m->reg, DS_METRIC_GAUGE, "dealstream_state_fingerprints",
-                            "Seen-article fingerprints held for duplicate detection (see --dedup-retention-days).",
-                            &bad);
-    m->restore = histogram(m->reg, "dealstream_state_restore_duration_seconds",
-                           "Time to restore the state of one <app>-mentions partition from <app>-state (the loop "
-                           "is blocked meanwhile).",
-                           restore_buckets, NB(restore_buckets), &bad);
-    m->restored_blocks = plain(m->reg, DS_METRIC_COUNTER, "dealstream_state_restored_blocks_total",
-                               "Blocks rebuilt from <app>-state.", &bad);
-    m->restored_records = plain(m->reg, DS_METRIC_COUNTER, "dealstream_state_restored_records_total",
-                                "Changelog records read from <app>-state to restore state.", &bad);
-    m->lag = family(m->reg, DS_METRIC_GAUGE, "dealstream_consumer_lag_messages",
-                    "Offset lag of this member per assigned partition: the partition's high watermark (as last "
-                    "fetched) minus the consumer's position (the offset after the last record consumed); 0 at "
-                    "the end of the partition; absent until both are known.",
-                    "topic,partition", &bad);
-    m->time_lag = family(m->reg, DS_METRIC_GAUGE, "dealstream_consumer_time_lag_seconds",
-                         "Time lag of this member per assigned partition: 0 when the offset lag is 0; otherwise "
-                         "now minus the timestamp of the last record consumed from the partition, an upper bound "
-                         "on the age of the oldest unconsumed record (after an idle spell it counts the idle "
-                         "time); absent when nothing was consumed yet.",
-                         "topic,partition", &bad);
-    m->ready = plain(m->reg, DS_METRIC_GAUGE, "dealstream_ready", "1 when /readyz answers 200, else 0.", &bad);
-    ds_metric *info = family(m->reg, DS_METRIC_GAUGE, "dealstream_build_info",
-                             "The version of dealstream and the processing guarantee, as labels; always 1.",
-                             "version,guarantee", &bad);
+    m->txn_committed = ds_metric_series1(m->txns, "committed");
+    m->txn_aborted = ds_metric_series1(m->txns, "aborted");
+    m->assigns = ds_metric_series1(m->rebalances, "assign");
+    m->revokes = ds_metric_series1(m->rebalances, "revoke");
     const char *iv[2] = {DS_VERSION, r->txn == TXN_OFF ? "at-least-once" : "exactly-once"};
-    ds_series_set(ds_metric_series(info, iv), 1);
-    bad |= ds_process_metrics_init(&m->proc, m->reg) != 0;
+    ds_series *info = ds_metric_series(m->info, iv);
+    ds_series_set(info, 1);
+    bad |= !m->in_articles || !m->in_deals || !m->in_mentions || !m->out_mentions || !m->out_canonical ||
+           !m->out_state || !m->txn_committed || !m->txn_aborted || !m->assigns || !m->revokes || !info;
     return bad ? -1 : 0;
+}
+
+/* Registers every series of README's "Metrics and health", in its order,
+ * the process_* series last. Returns 0 or -1 when out of memory. */
+int run_metrics_init(runner *r)
+{
+    run_metrics *m = &r->mx;
+    if (!(m->reg = ds_metrics_new()))
+        return -1;
+    if (register_families(m) || known_series(r) || ds_process_metrics_init(&m->proc, m->reg))
+        return -1;
+    return 0;
 }
 
 /* Why the run is not healthy, or NULL when it is. */

@@ -98,7 +98,7 @@ typedef struct dirty_block {
  * where they happen, through series looked up once. */
 typedef struct run_metrics {
     ds_metrics *reg;
-    ds_metric *out, *dead, *lag, *time_lag;
+    ds_metric *in, *out, *dead, *txns, *rebalances, *lag, *time_lag, *info; /* labelled families */
     ds_series *in_articles, *in_deals, *in_mentions;
     ds_series *out_mentions, *out_canonical, *out_state;
     ds_series *extract, *resolve, *commit, *restore; /* histograms */
