@@ -186,39 +186,35 @@ void ds_demo_print(FILE *out, json_t *deals)
     free(arr);
 }
 
-int ds_cmd_demo(ds_config *cfg)
+/* The article files to publish: the arguments, else the installed (or
+ * build tree's) samples found through *g, which the caller frees with
+ * globfree when gl_pathv is set. Returns the count, or -1 after saying why. */
+static int demo_files(const ds_config *cfg, glob_t *g, char ***files)
+{
+    *files = cfg->args;
+    if (cfg->nargs > 0)
+        return cfg->nargs;
+    char dir[4096], pattern[4200];
+    if (ds_data_path("samples", dir, sizeof dir)) {
+        fprintf(stderr, "dealstream demo: no sample articles installed or in the build tree (looked in %s); "
+                        "give article files as arguments\n",
+                dir);
+        return -1;
+    }
+    snprintf(pattern, sizeof pattern, "%s/*.txt", dir);
+    if (glob(pattern, 0, NULL, g) || g->gl_pathc == 0) {
+        fprintf(stderr, "dealstream demo: no sample articles (*.txt) in %s\n", dir);
+        return -1;
+    }
+    *files = g->gl_pathv;
+    return (int)g->gl_pathc;
+}
+
+/* Step 1: publishes the files to the articles topic through `produce`.
+ * Returns 0, or non-zero after saying so. */
+static int demo_publish(const ds_config *cfg, const char *bs, char **files, int nfiles)
 {
     char err[1024];
-    int rc = 1;
-    ds_broker *broker = ds_broker_new(1, cfg->partitions > 0 ? (int)cfg->partitions : 4,
-                                      ds_broker_default_topics(cfg->app_id), err, sizeof err);
-    if (!broker) {
-        fprintf(stderr, "dealstream demo: %s\n", err);
-        return 1;
-    }
-    const char *bs = ds_broker_bootstraps(broker);
-    printf("== embedded broker on %s\n", bs);
-
-    /* 1. publish the sample articles */
-    glob_t g = {0};
-    char **files = cfg->args;
-    int nfiles = cfg->nargs;
-    if (nfiles == 0) {
-        char dir[4096], pattern[4200];
-        if (ds_data_path("samples", dir, sizeof dir)) {
-            fprintf(stderr, "dealstream demo: no sample articles installed or in the build tree (looked in %s); "
-                            "give article files as arguments\n",
-                    dir);
-            goto out;
-        }
-        snprintf(pattern, sizeof pattern, "%s/*.txt", dir);
-        if (glob(pattern, 0, NULL, &g) || g.gl_pathc == 0) {
-            fprintf(stderr, "dealstream demo: no sample articles (*.txt) in %s\n", dir);
-            goto out;
-        }
-        files = g.gl_pathv;
-        nfiles = (int)g.gl_pathc;
-    }
     char **pargv = calloc((size_t)nfiles + 8, sizeof *pargv);
     int pargc = 0;
     pargv[pargc++] = "produce";
@@ -234,13 +230,16 @@ int ds_cmd_demo(ds_config *cfg)
     int prc = ds_config_parse(&pcfg, DS_CMD_PRODUCE, pargc, pargv, err, sizeof err) ? 2 : ds_cmd_produce(&pcfg);
     ds_config_free(&pcfg);
     free(pargv);
-    if (prc) {
+    if (prc)
         fprintf(stderr, "dealstream demo: publishing failed\n");
-        goto out;
-    }
+    return prc;
+}
 
-    /* 2. run the processor until it has consumed everything */
-    char interval[32];
+/* Step 2: runs the processor with -e until it has consumed everything,
+ * its statistics in *st. Returns 0, or non-zero after saying why. */
+static int demo_run(const ds_config *cfg, const char *bs, ds_run_stats *st)
+{
+    char err[1024], interval[32];
     snprintf(interval, sizeof interval, "%ld", cfg->commit_interval_ms);
     char *rargv[] = {"run", "-b", (char *)bs, "-e", "--app-id", cfg->app_id, "--catalog", cfg->catalog_dir,
                      "--articles-topic", cfg->articles_topic, "--deals-topic", cfg->deals_topic,
@@ -252,27 +251,50 @@ int ds_cmd_demo(ds_config *cfg)
     if (ds_config_parse(&rcfg, DS_CMD_RUN, 20, rargv, err, sizeof err)) {
         fprintf(stderr, "dealstream demo: %s\n", err);
         ds_config_free(&rcfg);
-        goto out;
+        return 1;
     }
-    ds_run_stats st;
-    int rrc = ds_run(&rcfg, &st);
+    int rrc = ds_run(&rcfg, st);
     ds_config_free(&rcfg);
-    if (rrc)
-        goto out;
+    return rrc;
+}
 
-    /* 3. what landed on the canonical topic */
+/* Step 3: prints what landed on the canonical topic. Returns 0, or -1
+ * after saying why. */
+static int demo_report(const ds_config *cfg, const char *bs, const ds_run_stats *st)
+{
+    char err[1024];
     json_t *deals = ds_demo_canonical(bs, cfg->canonical_topic, err, sizeof err);
     if (!deals) {
         fprintf(stderr, "dealstream demo: %s\n", err);
-        goto out;
+        return -1;
     }
     printf("== %zu canonical deal(s) on %s (from %llu articles, %llu mentions, %llu records published)\n\n",
-           json_object_size(deals), cfg->canonical_topic, (unsigned long long)st.consumed,
-           (unsigned long long)st.mentions, (unsigned long long)st.produced);
+           json_object_size(deals), cfg->canonical_topic, (unsigned long long)st->consumed,
+           (unsigned long long)st->mentions, (unsigned long long)st->produced);
     ds_demo_print(stdout, deals);
     json_decref(deals);
-    rc = 0;
-out:
+    return 0;
+}
+
+int ds_cmd_demo(ds_config *cfg)
+{
+    char err[1024];
+    int rc = 1;
+    ds_broker *broker = ds_broker_new(1, cfg->partitions > 0 ? (int)cfg->partitions : 4,
+                                      ds_broker_default_topics(cfg->app_id), err, sizeof err);
+    if (!broker) {
+        fprintf(stderr, "dealstream demo: %s\n", err);
+        return 1;
+    }
+    const char *bs = ds_broker_bootstraps(broker);
+    printf("== embedded broker on %s\n", bs);
+    glob_t g = {0};
+    char **files;
+    ds_run_stats st;
+    int nfiles = demo_files(cfg, &g, &files);
+    if (nfiles >= 0 && demo_publish(cfg, bs, files, nfiles) == 0 && demo_run(cfg, bs, &st) == 0 &&
+        demo_report(cfg, bs, &st) == 0)
+        rc = 0;
     if (g.gl_pathv)
         globfree(&g);
     ds_broker_destroy(broker);
