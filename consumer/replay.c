@@ -900,6 +900,84 @@ static rd_kafka_t *new_producer(replayer *r, char *err, size_t errlen)
     return ds_kafka_new(RD_KAFKA_PRODUCER, conf, "producer", err, errlen);
 }
 
+/* Sets up everything a replay of r->plan needs: the per-range positions,
+ * the catalog and pipeline, the schema gate with a registry, the clients
+ * and the state. Returns 0, or -1 with err set; replayer_free undoes what
+ * was done either way. */
+static int replayer_open(replayer *r, char *err, size_t errlen)
+{
+    const ds_config *cfg = r->cfg;
+    r->next = calloc(r->plan.n ? r->plan.n : 1, sizeof *r->next);
+    r->done = calloc(r->plan.n ? r->plan.n : 1, sizeof *r->done);
+    if (!r->next || !r->done) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    ds_catalog *cat = ds_reftopic_catalog(cfg, REFERENCE_TIMEOUT_MS, err, errlen);
+    if (!cat || ds_pipeline_init_catalog(&r->pl, cat, err, errlen))
+        return -1;
+    r->pl_ready = 1;
+    ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);
+    if (cfg->max_body_bytes > 0)
+        r->pl.max_body = (size_t)cfg->max_body_bytes;
+    if (cfg->schema_registry_url && cfg->schema_registry_url[0]) {
+        if (!(r->gate = ds_schema_gate_new(cfg, r->pl.codec, NULL, NULL, err, errlen)) ||
+            ds_schema_gate_register(r->gate, DS_SCHEMA_CANONICAL, r->out_topic, REGISTER_TIMEOUT_MS, err, errlen))
+            return -1;
+        r->pl.canon_framing = DS_FRAME_CONFLUENT;
+    }
+    if (!(r->consumer = new_consumer(cfg, err, errlen)) || !(r->producer = new_producer(r, err, errlen)) ||
+        ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "replay", err, errlen))
+        return -1;
+    return setup_state(r, err, errlen);
+}
+
+/* Reads the range with SIGINT and SIGTERM stopping it early, delivers the
+ * outputs of what was read, commits progress when the reading did not
+ * fail, and prints the last progress line. Returns 0, or -1 with err set. */
+static int replay_range(replayer *r, char *err, size_t errlen)
+{
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    replay_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    int64_t t0 = ds_mono_ms();
+    int cr = consume_range(r, err, errlen);
+    /* outputs of what was read are delivered before anything is committed,
+     * also when stopped early */
+    flush_all(r);
+    r->st.ms = ds_mono_ms() - t0;
+    if (cr == 0)
+        commit_progress(r);
+    progress(r, 1);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return cr;
+}
+
+/* Prints the summary of a replay that ran to its end or was interrupted,
+ * and returns its exit code: 0, 1 when outputs failed, or
+ * DS_REPLAY_EINTERRUPTED when stopped with partitions unfinished. */
+static int replay_summary(replayer *r)
+{
+    double secs = (double)r->st.ms / 1000.0;
+    fprintf(r->out,
+            "replayed %" PRIu64 " record(s) of %" PRIu64 " offset(s) in %.1f s (%.0f records/s): %" PRIu64
+            " mention(s), %" PRIu64 " canonical record(s) to %s, %" PRIu64 " dead letter(s)%s\n",
+            r->st.consumed, r->st.total, secs, secs > 0 ? (double)r->st.consumed / secs : 0.0, r->st.mentions,
+            r->st.produced, r->out_topic, r->st.dead_letters, r->failed ? "; outputs failed" : "");
+    if (r->failed)
+        return 1;
+    if (replay_stop && r->open > 0) {
+        ds_warn("replay", "interrupted with %zu partition(s) unfinished%s", r->open,
+                r->cfg->group ? "; `--from committed` resumes" : "");
+        return DS_REPLAY_EINTERRUPTED;
+    }
+    return 0;
+}
+
 int ds_replay(const ds_config *cfg, ds_replay_stats *stats, FILE *out)
 {
     replayer rp = {0};
@@ -912,79 +990,16 @@ int ds_replay(const ds_config *cfg, ds_replay_stats *stats, FILE *out)
     int rc = ds_replay_plan_make(cfg, &r->plan, err, sizeof err);
     if (rc) {
         ds_error("replay", "%s", err);
-        goto done;
-    }
-    if (cfg->dry_run) {
+    } else if (cfg->dry_run) {
         ds_replay_plan_print(&r->plan, out);
         fprintf(out, "state: %s; output: %s (dry run: nothing read or written)\n",
                 cfg->fresh_state ? "empty (--fresh-state)" : "the processor's changelog, if any", r->out_topic);
-        goto done;
-    }
-    rc = 1;
-    r->next = calloc(r->plan.n ? r->plan.n : 1, sizeof *r->next);
-    r->done = calloc(r->plan.n ? r->plan.n : 1, sizeof *r->done);
-    if (!r->next || !r->done) {
-        snprintf(err, sizeof err, "out of memory");
-        goto fail;
-    }
-    ds_catalog *cat = ds_reftopic_catalog(cfg, REFERENCE_TIMEOUT_MS, err, sizeof err);
-    if (!cat || ds_pipeline_init_catalog(&r->pl, cat, err, sizeof err))
-        goto fail;
-    r->pl_ready = 1;
-    ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);
-    if (cfg->max_body_bytes > 0)
-        r->pl.max_body = (size_t)cfg->max_body_bytes;
-    if (cfg->schema_registry_url && cfg->schema_registry_url[0]) {
-        if (!(r->gate = ds_schema_gate_new(cfg, r->pl.codec, NULL, NULL, err, sizeof err)) ||
-            ds_schema_gate_register(r->gate, DS_SCHEMA_CANONICAL, r->out_topic, REGISTER_TIMEOUT_MS, err,
-                                    sizeof err))
-            goto fail;
-        r->pl.canon_framing = DS_FRAME_CONFLUENT;
-    }
-    if (!(r->consumer = new_consumer(cfg, err, sizeof err)) || !(r->producer = new_producer(r, err, sizeof err)) ||
-        ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "replay", err, sizeof err))
-        goto fail;
-    if (setup_state(r, err, sizeof err))
-        goto fail;
-
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    replay_stop = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    int64_t t0 = ds_mono_ms();
-    int cr = consume_range(r, err, sizeof err);
-    /* outputs of what was read are delivered before anything is committed,
-     * also when stopped early */
-    flush_all(r);
-    r->st.ms = ds_mono_ms() - t0;
-    if (cr == 0)
-        commit_progress(r);
-    progress(r, 1);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    if (cr)
-        goto fail;
-    double secs = (double)r->st.ms / 1000.0;
-    fprintf(out,
-            "replayed %" PRIu64 " record(s) of %" PRIu64 " offset(s) in %.1f s (%.0f records/s): %" PRIu64
-            " mention(s), %" PRIu64 " canonical record(s) to %s, %" PRIu64 " dead letter(s)%s\n",
-            r->st.consumed, r->st.total, secs, secs > 0 ? (double)r->st.consumed / secs : 0.0, r->st.mentions,
-            r->st.produced, r->out_topic, r->st.dead_letters, r->failed ? "; outputs failed" : "");
-    if (r->failed) {
+    } else if (replayer_open(r, err, sizeof err) || replay_range(r, err, sizeof err)) {
+        ds_error("replay", "%s", err[0] ? err : "failed");
         rc = 1;
-    } else if (replay_stop && r->open > 0) {
-        ds_warn("replay", "interrupted with %zu partition(s) unfinished%s", r->open,
-                cfg->group ? "; `--from committed` resumes" : "");
-        rc = DS_REPLAY_EINTERRUPTED;
     } else {
-        rc = 0;
+        rc = replay_summary(r);
     }
-    goto done;
-fail:
-    ds_error("replay", "%s", err[0] ? err : "failed");
-done:
     if (stats)
         *stats = r->st;
     replayer_free(r);
