@@ -370,10 +370,108 @@ static void get_value(rd *r, avro_value_t *rec, const char *field, ds_value *v)
     v->combined = (int)get_num(r, &b, "combined", &p);
 }
 
+/* The source record of a mention into m->src. */
+static void read_source(rd *r, avro_value_t *src, ds_mention *m)
+{
+    int p;
+    m->src.kind = (ds_source_kind)get_num(r, src, "kind", &p);
+    get_str(r, src, "id", m->src.id, sizeof m->src.id);
+    get_str(r, src, "outlet", m->src.outlet, sizeof m->src.outlet);
+    int64_t pub = get_num(r, src, "published", &p);
+    m->src.published = p ? pub : DS_NO_TIME;
+    get_str(r, src, "topic", m->src.topic, sizeof m->src.topic);
+    m->src.partition = (int32_t)get_num(r, src, "partition", &p);
+    m->src.offset = get_num(r, src, "offset", &p);
+    m->src.text_hash = (uint64_t)get_num(r, src, "text_hash", &p);
+}
+
+/* What was bought from whom: parties, suppliers, system, quantities,
+ * variants, extras and value, each list cut at its DS_MAX_*. */
+static void read_what(rd *r, avro_value_t *val, ds_mention *m)
+{
+    avro_value_t arr, item;
+    int p;
+    get_str(r, val, "buyer", m->buyer, sizeof m->buyer);
+    get_str(r, val, "seller", m->seller, sizeof m->seller);
+    size_t n = get_array(r, val, "suppliers", &arr);
+    for (size_t i = 0; i < n && m->nsuppliers < DS_MAX_SUPPLIERS; i++) {
+        avro_value_get_by_index(&arr, i, &item, NULL);
+        get_str(r, &item, "company", m->suppliers[m->nsuppliers].company, sizeof m->suppliers[0].company);
+        m->suppliers[m->nsuppliers++].role = (ds_supplier_role)get_num(r, &item, "role", &p);
+    }
+    get_str(r, val, "system", m->system, sizeof m->system);
+    get_str(r, val, "family", m->family, sizeof m->family);
+    int64_t q = get_num(r, val, "quantity", &p);
+    m->quantity = p ? q : -1;
+    n = get_array(r, val, "variants", &arr);
+    for (size_t i = 0; i < n && m->nvariants < DS_MAX_VARIANTS; i++) {
+        avro_value_get_by_index(&arr, i, &item, NULL);
+        get_str(r, &item, "system", m->variants[m->nvariants].system, sizeof m->variants[0].system);
+        m->variants[m->nvariants++].quantity = get_num(r, &item, "quantity", &p);
+    }
+    n = get_array(r, val, "extras", &arr);
+    for (size_t i = 0; i < n && m->nextras < DS_MAX_EXTRAS; i++) {
+        avro_value_get_by_index(&arr, i, &item, NULL);
+        get_str(r, &item, "what", m->extras[m->nextras].what, sizeof m->extras[0].what);
+        m->extras[m->nextras++].quantity = get_num(r, &item, "quantity", &p);
+    }
+    get_value(r, val, "value", &m->value);
+}
+
+/* Where the deal stands and when: stage, status, batch, dates, delivery
+ * years and place. */
+static void read_when(rd *r, avro_value_t *val, ds_mention *m)
+{
+    avro_value_t arr, item;
+    int p;
+    m->stage = (ds_stage)get_num(r, val, "stage", &p);
+    m->status = (ds_status)get_num(r, val, "status", &p);
+    m->batch = (int)get_num(r, val, "batch", &p);
+    int64_t d = get_num(r, val, "signing_date", &p);
+    m->signing_date = p ? (int32_t)d : DS_NO_DATE;
+    m->signing_year = (int)get_num(r, val, "signing_year", &p);
+    d = get_num(r, val, "announce_date", &p);
+    m->announce_date = p ? (int32_t)d : DS_NO_DATE;
+    size_t n = get_array(r, val, "delivery_years", &arr);
+    for (size_t i = 0; i < n && m->ndelivery_years < DS_MAX_DELIVERY_YEARS; i++) {
+        int32_t y = 0;
+        avro_value_get_by_index(&arr, i, &item, NULL);
+        avro_value_get_int(&item, &y);
+        m->delivery_years[m->ndelivery_years++] = y;
+    }
+    get_str(r, val, "place", m->place, sizeof m->place);
+}
+
+/* The relation hints and the evidence spans, each cut at its DS_MAX_*. */
+static void read_relations_evidence(rd *r, avro_value_t *val, ds_mention *m)
+{
+    avro_value_t arr, item;
+    int p;
+    size_t n = get_array(r, val, "relations", &arr);
+    for (size_t i = 0; i < n && m->nrels < DS_MAX_RELS; i++) {
+        ds_relhint *h = &m->rels[m->nrels++];
+        avro_value_get_by_index(&arr, i, &item, NULL);
+        h->relation = (ds_relation)get_num(r, &item, "relation", &p);
+        get_str(r, &item, "ref", h->ref, sizeof h->ref);
+        h->year = (int)get_num(r, &item, "year", &p);
+        int64_t q = get_num(r, &item, "quantity", &p);
+        h->quantity = p ? q : -1;
+        h->batch = (int)get_num(r, &item, "batch", &p);
+    }
+    n = get_array(r, val, "evidence", &arr);
+    for (size_t i = 0; i < n && m->nevidence < DS_MAX_EVIDENCE; i++) {
+        ds_evidence *e = &m->evidence[m->nevidence++];
+        avro_value_get_by_index(&arr, i, &item, NULL);
+        get_str(r, &item, "field", e->field, sizeof e->field);
+        e->start = (int32_t)get_num(r, &item, "start", &p);
+        e->end = (int32_t)get_num(r, &item, "end", &p);
+    }
+}
+
 int ds_mention_from_avro(avro_value_t *val, ds_mention *m, char *err, size_t errlen)
 {
     rd r = {err, errlen, 0};
-    avro_value_t src, arr, item;
+    avro_value_t src;
     int p;
     ds_mention_init(m);
     get_str(&r, val, "mention_id", m->mention_id, sizeof m->mention_id);
@@ -383,76 +481,10 @@ int ds_mention_from_avro(avro_value_t *val, ds_mention *m, char *err, size_t err
         rd_fail(&r, "missing", "source");
         return -1;
     }
-    m->src.kind = (ds_source_kind)get_num(&r, &src, "kind", &p);
-    get_str(&r, &src, "id", m->src.id, sizeof m->src.id);
-    get_str(&r, &src, "outlet", m->src.outlet, sizeof m->src.outlet);
-    int64_t pub = get_num(&r, &src, "published", &p);
-    m->src.published = p ? pub : DS_NO_TIME;
-    get_str(&r, &src, "topic", m->src.topic, sizeof m->src.topic);
-    m->src.partition = (int32_t)get_num(&r, &src, "partition", &p);
-    m->src.offset = get_num(&r, &src, "offset", &p);
-    m->src.text_hash = (uint64_t)get_num(&r, &src, "text_hash", &p);
-
-    get_str(&r, val, "buyer", m->buyer, sizeof m->buyer);
-    get_str(&r, val, "seller", m->seller, sizeof m->seller);
-    size_t n = get_array(&r, val, "suppliers", &arr);
-    for (size_t i = 0; i < n && m->nsuppliers < DS_MAX_SUPPLIERS; i++) {
-        avro_value_get_by_index(&arr, i, &item, NULL);
-        get_str(&r, &item, "company", m->suppliers[m->nsuppliers].company, sizeof m->suppliers[0].company);
-        m->suppliers[m->nsuppliers++].role = (ds_supplier_role)get_num(&r, &item, "role", &p);
-    }
-    get_str(&r, val, "system", m->system, sizeof m->system);
-    get_str(&r, val, "family", m->family, sizeof m->family);
-    int64_t q = get_num(&r, val, "quantity", &p);
-    m->quantity = p ? q : -1;
-    n = get_array(&r, val, "variants", &arr);
-    for (size_t i = 0; i < n && m->nvariants < DS_MAX_VARIANTS; i++) {
-        avro_value_get_by_index(&arr, i, &item, NULL);
-        get_str(&r, &item, "system", m->variants[m->nvariants].system, sizeof m->variants[0].system);
-        m->variants[m->nvariants++].quantity = get_num(&r, &item, "quantity", &p);
-    }
-    n = get_array(&r, val, "extras", &arr);
-    for (size_t i = 0; i < n && m->nextras < DS_MAX_EXTRAS; i++) {
-        avro_value_get_by_index(&arr, i, &item, NULL);
-        get_str(&r, &item, "what", m->extras[m->nextras].what, sizeof m->extras[0].what);
-        m->extras[m->nextras++].quantity = get_num(&r, &item, "quantity", &p);
-    }
-    get_value(&r, val, "value", &m->value);
-    m->stage = (ds_stage)get_num(&r, val, "stage", &p);
-    m->status = (ds_status)get_num(&r, val, "status", &p);
-    m->batch = (int)get_num(&r, val, "batch", &p);
-    int64_t d = get_num(&r, val, "signing_date", &p);
-    m->signing_date = p ? (int32_t)d : DS_NO_DATE;
-    m->signing_year = (int)get_num(&r, val, "signing_year", &p);
-    d = get_num(&r, val, "announce_date", &p);
-    m->announce_date = p ? (int32_t)d : DS_NO_DATE;
-    n = get_array(&r, val, "delivery_years", &arr);
-    for (size_t i = 0; i < n && m->ndelivery_years < DS_MAX_DELIVERY_YEARS; i++) {
-        int32_t y = 0;
-        avro_value_get_by_index(&arr, i, &item, NULL);
-        avro_value_get_int(&item, &y);
-        m->delivery_years[m->ndelivery_years++] = y;
-    }
-    get_str(&r, val, "place", m->place, sizeof m->place);
-    n = get_array(&r, val, "relations", &arr);
-    for (size_t i = 0; i < n && m->nrels < DS_MAX_RELS; i++) {
-        ds_relhint *h = &m->rels[m->nrels++];
-        avro_value_get_by_index(&arr, i, &item, NULL);
-        h->relation = (ds_relation)get_num(&r, &item, "relation", &p);
-        get_str(&r, &item, "ref", h->ref, sizeof h->ref);
-        h->year = (int)get_num(&r, &item, "year", &p);
-        q = get_num(&r, &item, "quantity", &p);
-        h->quantity = p ? q : -1;
-        h->batch = (int)get_num(&r, &item, "batch", &p);
-    }
-    n = get_array(&r, val, "evidence", &arr);
-    for (size_t i = 0; i < n && m->nevidence < DS_MAX_EVIDENCE; i++) {
-        ds_evidence *e = &m->evidence[m->nevidence++];
-        avro_value_get_by_index(&arr, i, &item, NULL);
-        get_str(&r, &item, "field", e->field, sizeof e->field);
-        e->start = (int32_t)get_num(&r, &item, "start", &p);
-        e->end = (int32_t)get_num(&r, &item, "end", &p);
-    }
+    read_source(&r, &src, m);
+    read_what(&r, val, m);
+    read_when(&r, val, m);
+    read_relations_evidence(&r, val, m);
     get_str(&r, val, "category", m->category, sizeof m->category);
     m->out_of_catalog = (int)get_num(&r, val, "out_of_catalog", &p);
     if (m->stage >= DS_STAGE__COUNT || m->status >= DS_STATUS__COUNT)
