@@ -349,13 +349,10 @@ static int64_t get_block(rd *r, const char *field)
     return n;
 }
 
-void ds_mention_read_at(ds_avro_cursor *r, ds_mention *m)
+/* The source record: kind, id, outlet, published, topic, partition,
+ * offset and text hash. */
+static void read_source(rd *r, ds_mention *m)
 {
-    int64_t n;
-    ds_mention_init(m);
-    GET_STR(r, "mention_id", m->mention_id);
-    GET_STR(r, "block_key", m->block_key);
-    m->role = (ds_role)get_enum(r, "role", 2);
     m->src.kind = (ds_source_kind)get_enum(r, "source.kind", 2);
     GET_STR(r, "source.id", m->src.id);
     GET_OPT_STR(r, "source.outlet", m->src.outlet);
@@ -364,10 +361,33 @@ void ds_mention_read_at(ds_avro_cursor *r, ds_mention *m)
     m->src.partition = get_int(r, "source.partition");
     m->src.offset = get_long(r, "source.offset");
     m->src.text_hash = (uint64_t)get_long(r, "source.text_hash");
+}
+
+/* The value record, when its union branch is set. */
+static void read_value(rd *r, ds_value *v)
+{
+    if (!get_branch(r, "value"))
+        return;
+    v->set = 1;
+    v->amount = get_decimal(r, "value.amount");
+    GET_STR(r, "value.currency", v->currency);
+    v->usd = get_branch(r, "value.usd") ? get_decimal(r, "value.usd") : -1;
+    GET_OPT_STR(r, "value.covers", v->covers);
+    if (r->p >= r->end || *r->p > 1)
+        fail_at(r, "value.combined");
+    else
+        v->combined = *r->p++;
+}
+
+/* What was bought from whom: parties, suppliers, system, quantities,
+ * variants, extras and value. Items beyond a list's capacity are read into
+ * a scratch entry and dropped. */
+static void read_what(rd *r, ds_mention *m)
+{
+    int64_t n;
+    ds_mention spare;
     GET_OPT_STR(r, "buyer", m->buyer);
     GET_OPT_STR(r, "seller", m->seller);
-    /* items beyond the capacity are read into a scratch entry and dropped */
-    ds_mention spare;
     while (!r->failed && (n = get_block(r, "suppliers")) > 0)
         for (int64_t i = 0; i < n && !r->failed; i++) {
             ds_mention *t = m->nsuppliers < DS_MAX_SUPPLIERS ? m : &spare;
@@ -392,17 +412,14 @@ void ds_mention_read_at(ds_avro_cursor *r, ds_mention *m)
             GET_STR(r, "extras.what", t->extras[k].what);
             t->extras[k].quantity = get_long(r, "extras.quantity");
         }
-    if (get_branch(r, "value")) {
-        m->value.set = 1;
-        m->value.amount = get_decimal(r, "value.amount");
-        GET_STR(r, "value.currency", m->value.currency);
-        m->value.usd = get_branch(r, "value.usd") ? get_decimal(r, "value.usd") : -1;
-        GET_OPT_STR(r, "value.covers", m->value.covers);
-        if (r->p >= r->end || *r->p > 1)
-            fail_at(r, "value.combined");
-        else
-            m->value.combined = *r->p++;
-    }
+    read_value(r, &m->value);
+}
+
+/* Where the deal stands and when: stage, status, batch, dates, delivery
+ * years (beyond capacity dropped) and place. */
+static void read_when(rd *r, ds_mention *m)
+{
+    int64_t n;
     m->stage = (ds_stage)get_enum(r, "stage", DS_STAGE__COUNT);
     m->status = (ds_status)get_enum(r, "status", DS_STATUS__COUNT);
     m->batch = get_opt_int(r, "batch", 0);
@@ -416,9 +433,18 @@ void ds_mention_read_at(ds_avro_cursor *r, ds_mention *m)
                 m->delivery_years[m->ndelivery_years++] = y;
         }
     GET_OPT_STR(r, "place", m->place);
+}
+
+/* The relation hints and the evidence spans; items beyond capacity are
+ * read into a scratch entry and dropped. */
+static void read_relations_evidence(rd *r, ds_mention *m)
+{
+    int64_t n;
+    ds_relhint spare_rel;
+    ds_evidence spare_ev;
     while (!r->failed && (n = get_block(r, "relations")) > 0)
         for (int64_t i = 0; i < n && !r->failed; i++) {
-            ds_relhint *h = m->nrels < DS_MAX_RELS ? &m->rels[m->nrels++] : &spare.rels[0];
+            ds_relhint *h = m->nrels < DS_MAX_RELS ? &m->rels[m->nrels++] : &spare_rel;
             h->relation = (ds_relation)get_enum(r, "relations.relation", DS_REL__COUNT);
             GET_OPT_STR(r, "relations.ref", h->ref);
             h->year = get_opt_int(r, "relations.year", 0);
@@ -427,11 +453,23 @@ void ds_mention_read_at(ds_avro_cursor *r, ds_mention *m)
         }
     while (!r->failed && (n = get_block(r, "evidence")) > 0)
         for (int64_t i = 0; i < n && !r->failed; i++) {
-            ds_evidence *e = m->nevidence < DS_MAX_EVIDENCE ? &m->evidence[m->nevidence++] : &spare.evidence[0];
+            ds_evidence *e = m->nevidence < DS_MAX_EVIDENCE ? &m->evidence[m->nevidence++] : &spare_ev;
             GET_STR(r, "evidence.field", e->field);
             e->start = get_int(r, "evidence.start");
             e->end = get_int(r, "evidence.end");
         }
+}
+
+void ds_mention_read_at(ds_avro_cursor *r, ds_mention *m)
+{
+    ds_mention_init(m);
+    GET_STR(r, "mention_id", m->mention_id);
+    GET_STR(r, "block_key", m->block_key);
+    m->role = (ds_role)get_enum(r, "role", 2);
+    read_source(r, m);
+    read_what(r, m);
+    read_when(r, m);
+    read_relations_evidence(r, m);
     GET_OPT_STR(r, "category", m->category);
     if (r->p >= r->end || *r->p > 1)
         fail_at(r, "out_of_catalog");
