@@ -101,15 +101,10 @@ static int clamp(int n, int max) { return n < 0 ? 0 : n > max ? max : n; }
  * at 10 bytes. ds_mention is about 2 KB; a body is at most about that. */
 #define BODY_MAX (sizeof(ds_mention) + 2048)
 
-int ds_mention_write(const ds_mention *m, ds_buf *out)
+/* The source record: kind, id, outlet, published, topic, partition,
+ * offset and text hash. */
+static void write_source(wr *x, const ds_mention *m)
 {
-    if (ds_buf_reserve(out, BODY_MAX))
-        return -1;
-    wr w = {(unsigned char *)out->data + out->len, (unsigned char *)out->data + out->len + BODY_MAX};
-    wr *x = &w;
-    PUT_STR(x, m->mention_id);
-    PUT_STR(x, m->block_key);
-    put_long(x, m->role);
     put_long(x, m->src.kind);
     PUT_STR(x, m->src.id);
     PUT_OPT_STR(x, m->src.outlet);
@@ -118,6 +113,12 @@ int ds_mention_write(const ds_mention *m, ds_buf *out)
     put_long(x, m->src.partition);
     put_long(x, m->src.offset);
     put_long(x, (int64_t)m->src.text_hash);
+}
+
+/* What was bought from whom: parties, suppliers, system, quantities,
+ * variants, extras and value; each list as one block and its end. */
+static void write_what(wr *x, const ds_mention *m)
+{
     PUT_OPT_STR(x, m->buyer);
     PUT_OPT_STR(x, m->seller);
     int n = clamp(m->nsuppliers, DS_MAX_SUPPLIERS);
@@ -147,19 +148,30 @@ int ds_mention_write(const ds_mention *m, ds_buf *out)
     put_long(x, m->value.set ? 1 : 0);
     if (m->value.set)
         put_value_record(x, &m->value);
+}
+
+/* Where the deal stands and when: stage, status, batch, dates, delivery
+ * years and place. */
+static void write_when(wr *x, const ds_mention *m)
+{
     put_long(x, m->stage);
     put_long(x, m->status);
     put_opt_long(x, m->batch, m->batch > 0);
     put_opt_long(x, m->signing_date, m->signing_date != DS_NO_DATE);
     put_opt_long(x, m->signing_year, m->signing_year > 0);
     put_opt_long(x, m->announce_date, m->announce_date != DS_NO_DATE);
-    n = clamp(m->ndelivery_years, DS_MAX_DELIVERY_YEARS);
+    int n = clamp(m->ndelivery_years, DS_MAX_DELIVERY_YEARS);
     put_count(x, n);
     for (int i = 0; i < n; i++)
         put_long(x, m->delivery_years[i]);
     put_long(x, 0);
     PUT_OPT_STR(x, m->place);
-    n = clamp(m->nrels, DS_MAX_RELS);
+}
+
+/* The relation hints and the evidence spans, each as one block and its end. */
+static void write_relations_evidence(wr *x, const ds_mention *m)
+{
+    int n = clamp(m->nrels, DS_MAX_RELS);
     put_count(x, n);
     for (int i = 0; i < n; i++) {
         const ds_relhint *h = &m->rels[i];
@@ -178,6 +190,21 @@ int ds_mention_write(const ds_mention *m, ds_buf *out)
         put_long(x, m->evidence[i].end);
     }
     put_long(x, 0);
+}
+
+int ds_mention_write(const ds_mention *m, ds_buf *out)
+{
+    if (ds_buf_reserve(out, BODY_MAX))
+        return -1;
+    wr w = {(unsigned char *)out->data + out->len, (unsigned char *)out->data + out->len + BODY_MAX};
+    wr *x = &w;
+    PUT_STR(x, m->mention_id);
+    PUT_STR(x, m->block_key);
+    put_long(x, m->role);
+    write_source(x, m);
+    write_what(x, m);
+    write_when(x, m);
+    write_relations_evidence(x, m);
     PUT_OPT_STR(x, m->category);
     *x->p++ = m->out_of_catalog ? 1 : 0;
     out->len = (size_t)((char *)w.p - out->data);
