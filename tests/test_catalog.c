@@ -49,7 +49,7 @@ static void test_counts(void **state)
 {
     (void)state;
     assert_true(g_cat->ncountries >= 249); /* every ISO 3166-1 entry */
-    assert_true(g_cat->ncompanies >= 30);
+    assert_true(g_cat->ncompanies >= 150);
     assert_true(g_cat->nauthorities >= 5);
     assert_true(g_cat->nsystems >= 40);
     assert_true(g_cat->nrates >= 14 * 9);
