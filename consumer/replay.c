@@ -13,7 +13,6 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "commands.h"
 #include "group.h"
 #include "kafka.h"
 #include "log.h"
@@ -765,8 +764,8 @@ static void process(replayer *r, const rd_kafka_message_t *rkm, size_t i)
     if (n < 0) {
         ds_warn("replay", "%s [%" PRId32 "] at offset %" PRId64 ": %s %s: %s; dead-lettered to %s.dlq", topic,
                 rkm->partition, rkm->offset, fail.stage, fail.cls, fail.msg, topic);
-        if (ds_publish_dlq(r->producer, topic, rkm->partition, rkm->offset, rkm->key, rkm->key_len, rkm->payload,
-                           rkm->len, fail.stage, fail.cls, fail.msg, NULL))
+        ds_dlq_reason why = {fail.stage, fail.cls, fail.msg};
+        if (ds_publish_dead_letter(r->producer, rkm, &why, NULL))
             r->failed = 1;
     }
 }
@@ -933,6 +932,8 @@ int ds_replay(const ds_config *cfg, ds_replay_stats *stats, FILE *out)
         goto fail;
     r->pl_ready = 1;
     ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);
+    if (cfg->max_body_bytes > 0)
+        r->pl.max_body = (size_t)cfg->max_body_bytes;
     if (cfg->schema_registry_url && cfg->schema_registry_url[0]) {
         if (!(r->gate = ds_schema_gate_new(cfg, r->pl.codec, NULL, NULL, err, sizeof err)) ||
             ds_schema_gate_register(r->gate, DS_SCHEMA_CANONICAL, r->out_topic, REGISTER_TIMEOUT_MS, err,
@@ -940,7 +941,8 @@ int ds_replay(const ds_config *cfg, ds_replay_stats *stats, FILE *out)
             goto fail;
         r->pl.canon_framing = DS_FRAME_CONFLUENT;
     }
-    if (!(r->consumer = new_consumer(cfg, err, sizeof err)) || !(r->producer = new_producer(r, err, sizeof err)))
+    if (!(r->consumer = new_consumer(cfg, err, sizeof err)) || !(r->producer = new_producer(r, err, sizeof err)) ||
+        ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "replay", err, sizeof err))
         goto fail;
     if (setup_state(r, err, sizeof err))
         goto fail;
@@ -989,7 +991,3 @@ done:
     return rc;
 }
 
-int ds_cmd_replay(ds_config *cfg)
-{
-    return ds_replay(cfg, NULL, stdout);
-}

@@ -650,10 +650,12 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
         return -1;
     r->pl_ready = 1;
     ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);
+    if (cfg->max_body_bytes > 0)
+        r->pl.max_body = (size_t)cfg->max_body_bytes;
     if (gate_start(r, err, errlen))
         return -1;
     r->producer = new_client(cfg, RD_KAFKA_PRODUCER, r, err, errlen);
-    if (!r->producer)
+    if (!r->producer || ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "run", err, errlen))
         return -1;
     outq_marks(r);
     if (internal_topics(r, err, errlen))
