@@ -405,6 +405,20 @@ static void test_undated_articles(void **state)
     free(out);
     free(err);
 
+    /* a byte order mark is no line; from stdin the id is the text's hash */
+    write_file(dir, "bom-k2.txt", "\xEF\xBB\xBF" K2_TEXT);
+    snprintf(cmd, sizeof cmd, "\"$DS_BIN\" extract %s/bom-k2.txt 2>&1 >/dev/null", dir);
+    assert_int_equal(run_sh(cmd, &out), 0);
+    snprintf(want, sizeof want, "extract: %s/bom-k2.txt:1: article bom-k2 has no 'date YYYY-MM-DD' line", dir);
+    assert_non_null(strstr(out, want));
+    free(out);
+    snprintf(cmd, sizeof cmd, "\"$DS_BIN\" extract --format text - <%s/undated-k2.txt 2>&1 >/dev/null", dir);
+    assert_int_equal(run_sh(cmd, &out), 0);
+    assert_non_null(strstr(out, " warn  extract: <stdin>:2: article stdin-"));
+    assert_non_null(strstr(out, " has no 'date YYYY-MM-DD' line: published is null\n"));
+    assert_non_null(strstr(out, ", 1 undated\n"));
+    free(out);
+
     /* produce: both published, the undated one with published null */
     char addr[512];
     snprintf(addr, sizeof addr, "%s/broker.addr", dir);
