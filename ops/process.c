@@ -54,15 +54,25 @@ static int read_stat(proc_stat *ps)
 }
 
 /* The boot time of the machine, Unix seconds, from /proc/stat's btime line;
- * -1 when it cannot be read. */
+ * -1 when it cannot be read. Read line by line: the intr line before it
+ * runs to tens of KiB on a machine with many interrupts. */
 static long long boot_time(void)
 {
-    char buf[16384];
-    if (read_small("/proc/stat", buf, sizeof buf) < 0)
+    FILE *f = fopen("/proc/stat", "re");
+    if (!f)
         return -1;
-    const char *p = strstr(buf, "\nbtime ");
-    long long bt;
-    return p && sscanf(p + 7, "%lld", &bt) == 1 ? bt : -1;
+    char *line = NULL;
+    size_t cap = 0;
+    long long bt = -1;
+    while (getline(&line, &cap, f) > 0)
+        if (strncmp(line, "btime ", 6) == 0) {
+            if (sscanf(line + 6, "%lld", &bt) != 1)
+                bt = -1;
+            break;
+        }
+    free(line);
+    fclose(f);
+    return bt;
 }
 
 /* The number of open file descriptors, not counting the one this count
