@@ -1854,9 +1854,14 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     if ((!v->has && !v->shared) || c->context)
         return 0;
     /* With only_sent >= 0 the deal is one of several of its family in the
-     * article and owns that sentence alone; otherwise the clause only dates
-     * and places it. */
-    v->own = pa->only_sent >= 0 ? c->sent == pa->only_sent : v->has || pa->nprimary == 1;
+     * article and owns that sentence alone (<= -2: clause -only_sent - 2
+     * alone); otherwise the clause only dates and places it. */
+    if (pa->only_sent >= 0)
+        v->own = c->sent == pa->only_sent;
+    else if (pa->only_sent <= -2)
+        v->own = ci == (size_t)(-pa->only_sent - 2);
+    else
+        v->own = v->has || pa->nprimary == 1;
     v->dealish = clause_is_deal(c);
     /* "Executive contracts, the first of which may be signed before the
      * end of the year, will specify quantities" after a lead reporting a
@@ -1925,7 +1930,7 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
         /* one of several deals: its own sentence names its buyer, the rest of
          * the article only when that sentence names none */
         if (f < 8)
-            pa->score[f] += w * (pa->only_sent >= 0 && v->own ? 100 : 1);
+            pa->score[f] += w * (pa->only_sent != -1 && v->own ? 100 : 1);
     }
 }
 
@@ -2022,7 +2027,7 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_vie
     /* a sum naming no system, when a deal clause lists this system
      * with others in one contract ("a contract ... for 54 K9 and 36 K10";
      * "the contract, worth just under $1 billion"), is theirs together */
-    int joint = !v->own && v->shared && pa->co_listed && pa->nprimary > 1 && pa->only_sent < 0;
+    int joint = !v->own && v->shared && pa->co_listed && pa->nprimary > 1 && pa->only_sent == -1;
     /* "A will deliver 180 X for $3.4bn, while B will supply 212 Y for $2.4bn":
      * a clause about another system's deal prices that deal, not this one */
     if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
@@ -2484,7 +2489,7 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
 /* Fills one primary mention of family fm from the clauses that report it:
  * nprimary is the number of primary families of the article, only_sent the
  * sentence the deal owns alone when it is one of several of its family
- * (split_family), else -1. */
+ * (split_family; -(clause + 2) for a clause), else -1. */
 static void build_primary(ds_extractor *ex, const char *orig, const fam *fm, int nprimary, int32_t pubday,
                           int only_sent, ds_mention *m)
 {
@@ -2830,11 +2835,66 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
 
 #define DS_MAX_SPLIT 4
 
+/* The buyer a clause names as a state, not the family's origin; NULL if none. */
+static const char *clause_buyer(const ds_extractor *ex, const clause *c, const ds_system *root)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const char *iso3;
+        if (country_of_item(ex, &ex->items[k], &iso3) == 2 && (!root->origin[0] || strcmp(iso3, root->origin) != 0))
+            return iso3;
+    }
+    return NULL;
+}
+
+/* Two deals of family fm in one sentence si, one per clause ("Lithuania
+ * signed for NASAMS worth NOK 2.1 billion, while Spain placed an order for
+ * NASAMS launchers worth NOK 1.2 billion"): every clause that names the
+ * family with a count or a sum names a buyer of its own. Adds those clauses
+ * as anchors (-(clause + 2), see build_primary) to the nb of by_buyer and
+ * buyers; returns 1, or 0 when the sentence is no such pair. */
+static int split_clauses(const ds_extractor *ex, const fam *fm, size_t si, int *by_buyer, const char **buyers, int *nb)
+{
+    const ds_system *root = fam_root(ex, fm);
+    int anchors[DS_MAX_SPLIT];
+    const char *who[DS_MAX_SPLIT];
+    int n = 0;
+    for (size_t ci = (size_t)ex->sents[si].c0; ci < (size_t)ex->sents[si].c1; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context || !clause_has_family(ex, c, fm) || !clause_is_deal(c))
+            continue;
+        int figure = 0;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+            figure |= ex->items[k].type == IT_MONEY || ex->items[k].type == IT_QTY;
+        const char *b = clause_buyer(ex, c, root);
+        if (!figure || !b || n == DS_MAX_SPLIT)
+            return 0;
+        for (int i = 0; i < n; i++)
+            if (strcmp(who[i], b) == 0)
+                return 0;
+        who[n] = b;
+        anchors[n++] = -(int)ci - 2;
+    }
+    if (n < 2)
+        return 0;
+    for (int i = 0; i < n && *nb < DS_MAX_SPLIT; i++) {
+        int dup = 0;
+        for (int j = 0; j < *nb; j++)
+            dup |= strcmp(buyers[j], who[i]) == 0;
+        if (!dup) {
+            buyers[*nb] = who[i];
+            by_buyer[(*nb)++] = anchors[i];
+        }
+    }
+    return 1;
+}
+
 /* Several deals of one family in one article: each in a sentence of its own
- * that counts the system, either for different buyers ("Estonia ... six more
- * K9 ... Finland ... ten additional K9FIN") or as different variants each with
- * its own sum ("12 FA-50GF for $705 million ... 36 FA-50PL for $2.3 billion").
- * Returns the number of such sentences (0: one deal) and lists them. */
+ * that counts the system, or in a clause of its own (split_clauses), either
+ * for different buyers ("Estonia ... six more K9 ... Finland ... ten
+ * additional K9FIN") or as different variants each with its own sum ("12
+ * FA-50GF for $705 million ... 36 FA-50PL for $2.3 billion"). Returns the
+ * number of such deals (0: one deal) and lists their anchors: a sentence
+ * index, or -(clause + 2) for a clause. */
 static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
 {
     if (fm->generic)
@@ -2846,6 +2906,8 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
     for (size_t si = 0; si < ex->nsents; si++) {
         int counted = 0, money = 0;
         const char *buyer = NULL, *variant = NULL;
+        if (split_clauses(ex, fm, si, by_buyer, buyers, &nb))
+            continue;
         for (size_t ci = (size_t)ex->sents[si].c0; ci < (size_t)ex->sents[si].c1; ci++) {
             const clause *c = &ex->clauses[ci];
             if (c->context)

@@ -915,6 +915,26 @@ static void test_clause_structure(void **state)
     assert_int_equal(k9->value.amount, 240000000000LL);
     assert_int_equal(k9->value.combined, 0);
 
+    /* two deals of one family in one sentence, each clause with its buyer and sum */
+    n = run("Latvia signed on Wednesday for additional K9 howitzers worth EUR 210 million, while Peru placed an order "
+            "on Thursday for 24 K9 howitzers worth EUR 120 million, Hanwha said.",
+            "2025-06-06", &ms);
+    int nk9 = 0;
+    for (int k = 0; k < n; k++) {
+        if (ms[k].role != DS_ROLE_PRIMARY)
+            continue;
+        nk9++;
+        if (strcmp(ms[k].buyer, "LVA") == 0) {
+            assert_int_equal(ms[k].value.amount, 21000000000LL);
+            assert_int_equal(ms[k].signing_date, day("2025-06-04"));
+        } else {
+            assert_string_equal(ms[k].buyer, "PER");
+            assert_int_equal(ms[k].value.amount, 12000000000LL);
+            assert_int_equal(ms[k].quantity, 24);
+        }
+    }
+    assert_int_equal(nk9, 2);
+
     n = run("Poland's Armament Agency approved framework agreements on Monday under which it plans to acquire "
             "1,000 K2 tanks, 672 K9 howitzers and 48 FA-50 jets.",
             "2025-06-03", &ms);
