@@ -794,7 +794,8 @@ static const char *const not_designation[] = {
 static int stop_word(const char *f, int s, int e)
 {
     for (int i = 0; not_designation[i]; i++)
-        if ((int)strlen(not_designation[i]) == e - s && memcmp(f + s, not_designation[i], (size_t)(e - s)) == 0)
+        if (not_designation[i][0] == f[s] && strncmp(not_designation[i], f + s, (size_t)(e - s)) == 0 &&
+            not_designation[i][e - s] == '\0')
             return 1;
     return 0;
 }
@@ -830,6 +831,8 @@ static int origin_suffix(const char *f, int w, int q)
 {
     static const char *const sfx[] = {"-era", "-made", "-built", "-designed", "-based", "-led", "-owned", "-style",
                                       "-standard", "-produced", "-supplied", NULL};
+    if (!memchr(f + w, '-', (size_t)(q - w)))
+        return 0;
     for (int i = 0; sfx[i]; i++) {
         int n = (int)strlen(sfx[i]);
         if (q - w > n && memcmp(f + q - n, sfx[i], (size_t)n) == 0)
@@ -838,13 +841,23 @@ static int origin_suffix(const char *f, int w, int q)
     return 0;
 }
 
+/* Folded [w, q) holds a digit. */
+static int has_digit(const char *f, int w, int q)
+{
+    for (int i = w; i < q; i++)
+        if (f[i] >= '0' && f[i] <= '9')
+            return 1;
+    return 0;
+}
+
 /* The designation ending at folded offset end and starting no earlier than
- * lo: up to three words separated by single spaces, each capitalised or
+ * lo (in sentence st; *headline caches title_case, -1 until known): up to three words separated by single spaces, each capitalised or
  * holding a digit ("IRIS-T SLM", "MQ-9B", "MEKO A-200", "Archer", "David's
  * Sling"), none a stop word or an adjective of origin; in a title-case
  * headline only words holding a digit or two capitals count. Returns its
  * start, or -1 when there is none. */
-static int designation_before(const ds_extractor *ex, const char *orig, int lo, int end, int headline)
+static int designation_before(const ds_extractor *ex, const char *orig, const sentence *st, int lo, int end,
+                              int *headline)
 {
     const char *f = ex->fold;
     int p = end, start = -1;
@@ -854,7 +867,13 @@ static int designation_before(const ds_extractor *ex, const char *orig, int lo, 
         int q = p - 1, w = q;
         while (w > lo && (is_alnum(f[w - 1]) || f[w - 1] == '-' || (words > 0 && f[w - 1] == '\'')))
             w--;
-        if (w == q || f[w] == '-' || f[w] == '\'' || f[q - 1] == '-' || stop_word(f, w, q) || origin_suffix(f, w, q))
+        if (w == q || f[w] == '-' || f[w] == '\'' || f[q - 1] == '-')
+            break;
+        unsigned char c0 = (unsigned char)orig[ex->map[w]];
+        int cap = c0 >= 'A' && c0 <= 'Z';
+        if (!cap && !has_digit(f, w, q))
+            break; /* lower case without a digit: most words before a head noun */
+        if (stop_word(f, w, q) || origin_suffix(f, w, q))
             break;
         int digits = 0, caps = 0, letters = 0;
         for (int i = w; i < q; i++) {
@@ -863,10 +882,10 @@ static int designation_before(const ds_extractor *ex, const char *orig, int lo, 
             caps += c >= 'A' && c <= 'Z';
             letters += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
         }
-        unsigned char c0 = (unsigned char)orig[ex->map[w]];
-        int cap = c0 >= 'A' && c0 <= 'Z';
-        if (!letters || !(cap || digits) || (headline && !digits && caps < 2) || (q - w < 2 && !digits))
+        if (!letters || !(cap || digits) || (q - w < 2 && !digits))
             break;
+        if (!digits && caps < 2 && (*headline < 0 ? (*headline = title_case(ex, orig, st->start, st->end)) : *headline))
+            break; /* a title-case headline capitalises every word */
         start = w;
         p = w;
     }
@@ -1067,23 +1086,21 @@ static int find_designations(ds_extractor *ex, const char *orig, size_t si, size
     int headline = -1;
     for (size_t u = first; u < ex->nitems; u++) {
         item *un = &ex->items[u];
-        if (un->type != IT_CUE || un->cue != CUE_UNIT || strcmp(lexicon[un->idx].str, "ammunition") == 0)
-            continue;
+        if (un->type != IT_CUE || un->cue != CUE_UNIT || memcmp(lexicon[un->idx].str, "amm", 3) == 0)
+            continue; /* ammunition names no designation */
         const item *prev = u > first ? &ex->items[u - 1] : NULL;
         if (prev && prev->type == IT_ENT && prev->ent_kind == DS_ENT_SYSTEM && un->start - prev->end <= 1)
             continue; /* "K2 tanks": a catalog system */
-        if (headline < 0)
-            headline = title_case(ex, orig, st->start, st->end);
         int lo = prev ? prev->end : st->start;
         int head = skip_modifiers(ex, orig, lo, un->start);
-        int ds = designation_before(ex, orig, lo, head, headline);
+        int ds = designation_before(ex, orig, st, lo, head, &headline);
         size_t at = u, drop = 0;
         int de = head - 1;
         if (ds < 0 && prev && prev->type == IT_NUM && head - prev->end == 1 &&
             prev->num < 10000 && prev->num == floor(prev->num)) {
             /* "Leopard 2 tanks": a number glued to a name is part of it */
             int lo2 = u - 1 > first ? ex->items[u - 2].end : st->start;
-            int d2 = designation_before(ex, orig, lo2, prev->start, headline);
+            int d2 = designation_before(ex, orig, st, lo2, prev->start, &headline);
             if (d2 >= 0) {
                 ds = d2;
                 de = prev->end;
@@ -1361,6 +1378,8 @@ static int measure_after(const char *f, int p, int len)
     static const char *const units[] = {"mm", "km", "kg", "cm", "tonnes", "tons", "kn", "nm", "miles", NULL};
     if (p < len && (f[p] == ' ' || f[p] == '-'))
         p++;
+    if (p >= len || !strchr("mkctn", f[p]) || f[p] == '\0')
+        return 0;
     for (int i = 0; units[i]; i++) {
         int n = (int)strlen(units[i]);
         if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
@@ -2854,6 +2873,8 @@ static const char *clause_buyer(const ds_extractor *ex, const clause *c, const d
  * buyers; returns 1, or 0 when the sentence is no such pair. */
 static int split_clauses(const ds_extractor *ex, const fam *fm, size_t si, int *by_buyer, const char **buyers, int *nb)
 {
+    if (ex->sents[si].c1 - ex->sents[si].c0 < 2)
+        return 0; /* one clause */
     const ds_system *root = fam_root(ex, fm);
     int anchors[DS_MAX_SPLIT];
     const char *who[DS_MAX_SPLIT];
