@@ -3378,6 +3378,29 @@ static void mark_earlier_steps(ds_extractor *ex)
     }
 }
 
+/* The munitions and sensors of a platform's contract are parts of it: a
+ * catalog missile, rocket or radar (item it of clause c) listed after a
+ * system of another kind, in a clause with fewer sums than systems ("96
+ * AH-64E helicopters; 1,844 Hellfire missiles; 508 JAGM missiles"; "72
+ * launchers with CTM-290 missiles"). */
+static int munition_accessory(const ds_extractor *ex, const clause *c, const item *it)
+{
+    const char *cat = sys_of(ex, it->idx)->category;
+    if (strcmp(cat, "missile") != 0 && strcmp(cat, "rocket") != 0 && strcmp(cat, "radar") != 0)
+        return 0;
+    int before = 0, nsys = 0, nmoney = 0, last = -1;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *x = &ex->items[k];
+        nmoney += x->type == IT_MONEY;
+        if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] == last)
+            continue;
+        last = ex->sys_root[x->idx];
+        nsys++;
+        before |= x->start < it->start && strcmp(sys_of(ex, x->idx)->category, cat) != 0;
+    }
+    return before && nmoney < nsys;
+}
+
 /* One contract for several items is one deal: a system outside the
  * catalog (item it of clause c) that the clause lists beside another system
  * is a part of that deal when the clause does not count it ("96 AH-64E
@@ -3388,7 +3411,7 @@ static void mark_earlier_steps(ds_extractor *ex)
 static int open_accessory(const ds_extractor *ex, const clause *c, const item *it)
 {
     if (it->idx < (int)ex->cat->nsystems)
-        return 0;
+        return munition_accessory(ex, c, it);
     int other = 0, before = 0, counted = 0, nsys = 0, nmoney = 0, last = -1;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *x = &ex->items[k];

@@ -810,6 +810,12 @@ static void test_denials_totals_approvals(void **state)
     assert_int_equal(p->status, DS_STATUS_APPROVED);
     assert_int_equal(p->value.amount, 300000000000LL);
     assert_int_equal(p->signing_date, day("2025-06-02"));
+    /* a catalog missile bought with its launchers is part of their contract */
+    n = run("Poland signed a contract on Monday for 72 K239 launchers and 40 CTM-290 missiles worth $1.6 billion.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "K239");
+    assert_int_equal(p->quantity, 72);
 }
 
 /* Sums as reporting writes them the world over: Indian scales, decimal
