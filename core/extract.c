@@ -685,7 +685,10 @@ static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl
     }
     for (unsigned k = 0; b && k < b->n; k++) {
         const mentry *me = &ex->entries[b->first + k];
-        if ((int)me->len > e - i || memcmp(f + i, me->text, me->len) != 0)
+        /* the last byte first: most candidates of a common first word ("a",
+         * "the") differ there, and it spares the full comparison */
+        if ((int)me->len > e - i || f[i + me->len - 1] != me->text[me->len - 1] ||
+            memcmp(f + i, me->text, me->len) != 0)
             continue;
         int end = i + (int)me->len;
         int plural = 0;
@@ -1426,7 +1429,8 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
  * describes that thing; it is not what the deal buys. */
 static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
 {
-    static const char *const links[] = {" for the ", " of the ", " for ", " of ", " for its ", " of its ", NULL};
+    static const struct { const char *s; int n; } links[] = {{" for the ", 9}, {" of the ", 8}, {" for ", 5},
+                                                             {" of ", 4},       {" for its ", 9}, {" of its ", 8}};
     const char *f = ex->fold;
     for (size_t k = a; k < b; k++) {
         item *it = &ex->items[k];
@@ -1471,10 +1475,10 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
             if (strcmp(cat, sy->category) == 0 || strcmp(cat, "unit") == 0)
                 break;
             int gap = it->start - u->end;
-            for (int l = 0; links[l]; l++) {
-                int n = (int)strlen(links[l]);
+            for (size_t l = 0; l < sizeof links / sizeof links[0]; l++) {
+                int n = links[l].n;
                 /* the link word right after the unit, the system within a few words */
-                if (gap >= n && gap < n + 24 && memcmp(f + u->end, links[l], (size_t)n) == 0) {
+                if (gap >= n && gap < n + 24 && memcmp(f + u->end, links[l].s, (size_t)n) == 0) {
                     it->type = IT_MOD;
                     break;
                 }
@@ -1667,13 +1671,13 @@ static int clause_names_system(const ds_extractor *ex, const clause *c)
 /* "Hyundai Rotem said Saturday it had signed": the weekday dates the report. */
 static int dates_the_saying(const ds_extractor *ex, const item *wd)
 {
-    static const char *const verbs[] = {"said ", "announced ", "told ", "reported ", "added ", "said on ",
-                                        "announced on ", NULL};
-    for (int i = 0; verbs[i]; i++) {
-        int n = (int)strlen(verbs[i]);
-        if (wd->start >= n && memcmp(ex->fold + wd->start - n, verbs[i], (size_t)n) == 0)
+    static const struct { const char *s; int n; } verbs[] = {
+        {"said ", 5}, {"announced ", 10}, {"told ", 5}, {"reported ", 9}, {"added ", 6}, {"said on ", 8},
+        {"announced on ", 13}};
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (wd->start >= verbs[i].n &&
+            memcmp(ex->fold + wd->start - verbs[i].n, verbs[i].s, (size_t)verbs[i].n) == 0)
             return 1;
-    }
     return 0;
 }
 
