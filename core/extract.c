@@ -1,12 +1,16 @@
-/* extract.c: rule-based extraction of deal mentions; see extract.h.
+/* extract.c: rule-based extraction of deal mentions; see extract.h. May
+ * call catalog.h, mention.h and common/ (util.h).
  *
- * Pipeline per article: fold the text (catalog.h), split sentences, split
- * each sentence into clauses at words that introduce an earlier deal
- * ("follows", "after", ...), find items (catalog entities, cue phrases,
- * numbers) with one longest-match pass over a first-word hash, turn numbers
- * into money, quantities, years and dates, then assemble one primary mention
- * per system family the article reports as news and one context mention per
- * family it only recalls. */
+ * Pipeline per article (ds_extract): fold the text (catalog.h), split
+ * sentences; per sentence find items (catalog entities, cue phrases,
+ * numbers) with one longest-match pass over a first-word hash, read the
+ * systems the catalog lacks from their shape (find_designations), split
+ * clauses at words that introduce an earlier deal ("follows", "after",
+ * ...), turn numbers into money, quantities, years and dates and mark the
+ * clauses that recall; then assemble one primary mention per system family
+ * the article reports as news (build_primary: gather each clause, settle
+ * parties, system and quantity, stage, dates, value) and one context
+ * mention per family it only recalls (build_context). */
 #include "extract.h"
 
 #include <ctype.h>
