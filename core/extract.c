@@ -332,13 +332,25 @@ typedef struct mentry {
     const char *text;
     unsigned len;
     unsigned char type;
-    unsigned idx; /* into cat->aliases or lexicon */
+    unsigned char last; /* text[len - 1], compared before the text itself */
+    unsigned idx;       /* into cat->aliases or lexicon */
+    uint64_t key;       /* word_key of its first word */
+    unsigned wlen;      /* length of its first word */
 } mentry;
 
+/* 16 bytes, so four share a cache line. */
 typedef struct bucket {
-    uint64_t key;      /* hash of the first word; 0 = empty */
-    unsigned first, n; /* range in ex->entries */
+    uint32_t tag;   /* high half of the first word's key, low bit set; 0 = empty */
+    uint32_t first; /* range [first, first + n) in ex->entries */
+    uint16_t n;
+    uint16_t single; /* one of the phrases is the first word alone */
+    uint32_t next;   /* bit (b & 31) for each byte b that follows the first word in a phrase */
 } bucket;
+
+/* Bits of the first-word filter: one bit per key hash, 8 KiB, so a word no
+ * phrase starts with (most words of an article) is rejected from L1 without
+ * touching the bucket table. */
+#define FILTER_BITS (1u << 16)
 
 /* Kinds of item found in a clause. */
 enum { IT_ENT, IT_CUE, IT_NUM, IT_MONEY, IT_QTY, IT_YEAR, IT_DATE, IT_MOD };
@@ -398,7 +410,8 @@ struct ds_extractor {
     mentry *entries;
     size_t nentries;
     bucket *buckets;
-    size_t nbuckets; /* power of two */
+    size_t nbuckets; /* power of two, at least twice the distinct first words */
+    uint64_t filter[FILTER_BITS / 64]; /* bit (key >> 20) % FILTER_BITS set for each first word */
     /* scratch, grown as needed */
     char *fold;
     unsigned *map;
@@ -429,9 +442,32 @@ static const ds_system *sys_of(const ds_extractor *ex, int idx)
     return (size_t)idx < ex->cat->nsystems ? &ex->cat->systems[idx] : &ex->open[(size_t)idx - ex->cat->nsystems];
 }
 
-static int is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80; }
+/* Bytes of folded words: a-z, 0-9 and every byte of a multi-byte character. */
+static const unsigned char alnum_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
 
-static uint64_t word_key(const char *s, size_t len)
+/* c is a byte of a folded word (one table load: this runs on every byte). */
+static int is_alnum(char c) { return alnum_byte[(unsigned char)c]; }
+
+/* Key of the first word of s[0, len) (a lone symbol when it starts with
+ * none), never 0; its length in *wlen. */
+static uint64_t word_key(const char *s, size_t len, unsigned *wlen)
 {
     size_t n = 0;
     while (n < len && (is_alnum(s[n]) || (n > 0 && s[n] == '$')))
@@ -442,20 +478,59 @@ static uint64_t word_key(const char *s, size_t len)
     uint64_t h = 0xcbf29ce484222325ULL;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+    *wlen = (unsigned)n;
     return h ? h : 1;
 }
 
 static int cmp_entry(const void *a, const void *b)
 {
     const mentry *x = a, *y = b;
-    uint64_t kx = word_key(x->text, x->len), ky = word_key(y->text, y->len);
-    if (kx != ky)
-        return kx < ky ? -1 : 1;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
     if (x->len != y->len)
         return x->len > y->len ? -1 : 1;
     if (x->type != y->type)
         return x->type < y->type ? -1 : 1;
     return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Builds ex->buckets (first word -> its range of the sorted ex->entries),
+ * sized by the distinct first words rather than the phrases, and the
+ * first-word filter. Returns 0 or -1 when out of memory. */
+static int build_buckets(ds_extractor *ex)
+{
+    size_t distinct = 0;
+    for (size_t i = 0; i < ex->nentries; i++)
+        distinct += i == 0 || ex->entries[i].key != ex->entries[i - 1].key;
+    ex->nbuckets = 1;
+    while (ex->nbuckets < distinct * 2)
+        ex->nbuckets <<= 1;
+    ex->buckets = calloc(ex->nbuckets, sizeof *ex->buckets);
+    if (!ex->buckets)
+        return -1;
+    for (size_t i = 0; i < ex->nentries;) {
+        uint64_t k = ex->entries[i].key;
+        size_t j = i;
+        bucket bk = {(uint32_t)(k >> 32) | 1u, (uint32_t)i, 0, 0, 0};
+        for (; j < ex->nentries && ex->entries[j].key == k; j++) {
+            const mentry *me = &ex->entries[j];
+            if (me->len == me->wlen)
+                bk.single = 1;
+            else
+                bk.next |= 1u << ((unsigned char)me->text[me->wlen] & 31);
+        }
+        if (j - i > UINT16_MAX)
+            return -1;
+        bk.n = (uint16_t)(j - i);
+        size_t b = k & (ex->nbuckets - 1);
+        while (ex->buckets[b].tag)
+            b = (b + 1) & (ex->nbuckets - 1);
+        ex->buckets[b] = bk;
+        unsigned bit = (unsigned)(k >> 20) % FILTER_BITS;
+        ex->filter[bit / 64] |= (uint64_t)1 << (bit % 64);
+        i = j;
+    }
+    return 0;
 }
 
 ds_extractor *ds_extractor_new(const ds_catalog *cat)
@@ -469,9 +544,16 @@ ds_extractor *ds_extractor_new(const ds_catalog *cat)
     if (!ex->entries)
         goto err;
     for (size_t i = 0; i < cat->naliases; i++)
-        ex->entries[ex->nentries++] = (mentry){cat->aliases[i].text, (unsigned)cat->aliases[i].len, M_ALIAS, (unsigned)i};
+        ex->entries[ex->nentries++] = (mentry){.text = cat->aliases[i].text, .len = (unsigned)cat->aliases[i].len,
+                                               .type = M_ALIAS, .idx = (unsigned)i};
     for (size_t i = 0; i < NLEX; i++)
-        ex->entries[ex->nentries++] = (mentry){lexicon[i].text, (unsigned)strlen(lexicon[i].text), M_CUE, (unsigned)i};
+        ex->entries[ex->nentries++] =
+            (mentry){.text = lexicon[i].text, .len = (unsigned)strlen(lexicon[i].text), .type = M_CUE, .idx = (unsigned)i};
+    for (size_t i = 0; i < ex->nentries; i++) {
+        mentry *me = &ex->entries[i];
+        me->key = word_key(me->text, me->len, &me->wlen);
+        me->last = me->len ? (unsigned char)me->text[me->len - 1] : 0;
+    }
     qsort(ex->entries, ex->nentries, sizeof *ex->entries, cmp_entry);
     ex->sys_root = calloc(cat->nsystems + DS_MAX_OPEN, sizeof *ex->sys_root);
     if (!ex->sys_root)
@@ -484,23 +566,8 @@ ds_extractor *ds_extractor_new(const ds_catalog *cat)
         ex->sys_root[cat->nsystems + i] = (int)(cat->nsystems + i); /* each its own family */
         ex->open[i] = (ds_system){ex->open_id[i], ex->open_id[i], ex->open_id[i], NULL, "", "", NULL};
     }
-    ex->nbuckets = 1;
-    while (ex->nbuckets < ex->nentries * 2)
-        ex->nbuckets <<= 1;
-    ex->buckets = calloc(ex->nbuckets, sizeof *ex->buckets);
-    if (!ex->buckets)
+    if (build_buckets(ex))
         goto err;
-    for (size_t i = 0; i < ex->nentries;) {
-        uint64_t k = word_key(ex->entries[i].text, ex->entries[i].len);
-        size_t j = i;
-        while (j < ex->nentries && word_key(ex->entries[j].text, ex->entries[j].len) == k)
-            j++;
-        size_t b = k & (ex->nbuckets - 1);
-        while (ex->buckets[b].key)
-            b = (b + 1) & (ex->nbuckets - 1);
-        ex->buckets[b] = (bucket){k, (unsigned)i, (unsigned)(j - i)};
-        i = j;
-    }
     return ex;
 err:
     ds_extractor_destroy(ex);
@@ -523,11 +590,16 @@ void ds_extractor_destroy(ds_extractor *ex)
     free(ex);
 }
 
+/* The bucket of first-word key k, or NULL when no phrase starts with it. */
 static const bucket *lookup(const ds_extractor *ex, uint64_t k)
 {
+    unsigned bit = (unsigned)(k >> 20) % FILTER_BITS;
+    if (!(ex->filter[bit / 64] >> (bit % 64) & 1))
+        return NULL;
+    uint32_t tag = (uint32_t)(k >> 32) | 1u;
     size_t b = k & (ex->nbuckets - 1);
-    while (ex->buckets[b].key) {
-        if (ex->buckets[b].key == k)
+    while (ex->buckets[b].tag) {
+        if (ex->buckets[b].tag == tag)
             return &ex->buckets[b];
         b = (b + 1) & (ex->nbuckets - 1);
     }
@@ -548,13 +620,17 @@ static const char *const abbrevs[] = {"co", "inc", "corp", "ltd", "mr", "mrs", "
                                       "nov", "dec", "u.s", "u.k", "jr", "sr", "rep", "sen", "gov", "approx", "i.e", "e.g",
                                       "incl", "ca", "est", "mln", "bln", "mld", "tys", "ok", NULL};
 
+/* The word [wstart, dot) before a full stop is an initial or an
+ * abbreviation, so the stop ends no sentence. */
 static int is_abbrev(const char *f, int wstart, int dot)
 {
     int n = dot - wstart;
     if (n == 1)
         return 1; /* an initial */
+    if (n > 6)
+        return 0; /* longer than every abbreviation */
     for (int i = 0; abbrevs[i]; i++)
-        if ((int)strlen(abbrevs[i]) == n && memcmp(f + wstart, abbrevs[i], (size_t)n) == 0)
+        if (abbrevs[i][0] == f[wstart] && (int)strlen(abbrevs[i]) == n && memcmp(f + wstart, abbrevs[i], (size_t)n) == 0)
             return 1;
     return 0;
 }
@@ -679,19 +755,24 @@ static int year_digits(const char *f, int i, int e)
 static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl, int wordstart)
 {
     const char *f = ex->fold;
-    const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i)));
+    unsigned wl;
+    const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i), &wl));
     if (!b && wordstart) {
         int w = i;
         while (w < e && is_alnum(f[w]))
             w++;
         if (w - i > 2 && f[w - 1] == 's')
-            b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i)));
+            b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i), &wl));
     }
+    /* no phrase of the bucket goes on with the byte after this word, and
+     * the word alone is none: nothing to compare */
+    if (b && !b->single && (i + (int)wl >= e || !(b->next >> ((unsigned char)f[i + wl] & 31) & 1)))
+        return 0;
     for (unsigned k = 0; b && k < b->n; k++) {
         const mentry *me = &ex->entries[b->first + k];
         /* the last byte first: most candidates of a common first word ("a",
          * "the") differ there, and it spares the full comparison */
-        if ((int)me->len > e - i || f[i + me->len - 1] != me->text[me->len - 1] ||
+        if ((int)me->len > e - i || (unsigned char)f[i + me->len - 1] != me->last ||
             memcmp(f + i, me->text, me->len) != 0)
             continue;
         int end = i + (int)me->len;
