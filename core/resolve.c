@@ -195,6 +195,16 @@ static int within(int64_t a, int64_t b, double frac)
     return (double)iabs64(a - b) <= frac * (double)mx;
 }
 
+/* Rank of status s, least advanced first: planned < approved < signed <
+ * delivered, and cancelled above all (a cancellation ends the deal). */
+static int status_rank(ds_status s)
+{
+    static const int rank[DS_STATUS__COUNT] = {[DS_STATUS_PLANNED] = 0, [DS_STATUS_APPROVED] = 1,
+                                               [DS_STATUS_SIGNED] = 2, [DS_STATUS_DELIVERED] = 3,
+                                               [DS_STATUS_CANCELLED] = 4};
+    return (unsigned)s < DS_STATUS__COUNT ? rank[s] : 0;
+}
+
 static int mention_year(const ds_mention *m)
 {
     if (m->signing_date != DS_NO_DATE)
@@ -380,6 +390,8 @@ static unsigned char *pack_mention(ds_buf *b, const ds_mention *m)
     }
     e |= PUT_STR(b, m->system);
     e |= PUT_STR(b, m->family);
+    e |= PUT_STR(b, m->category);
+    e |= put_sv(b, m->out_of_catalog);
     e |= put_sv(b, m->quantity);
     n = clamp_count(m->nvariants, DS_MAX_VARIANTS);
     e |= put_uv(b, (uint64_t)n);
@@ -462,6 +474,8 @@ static const unsigned char *unpack_mention(const unsigned char *p, const char *b
     }
     GET_STR(&p, m->system);
     GET_STR(&p, m->family);
+    GET_STR(&p, m->category);
+    m->out_of_catalog = (int)get_sv(&p);
     m->quantity = get_sv(&p);
     m->nvariants = (int)get_uv(&p);
     for (int i = 0; i < m->nvariants; i++) {
@@ -844,7 +858,7 @@ static long vote(vitem *it, size_t n)
         int64_t pub = INT64_MAX;
         while (j < n && vkey_cmp(&it[i], &it[j]) == 0) {
             cnt++;
-            sig += it[j].x->m->status >= DS_STATUS_SIGNED;
+            sig += status_rank(it[j].x->m->status) >= status_rank(DS_STATUS_SIGNED);
             if (it[j].x->pub < pub)
                 pub = it[j].x->pub;
             j++;
@@ -981,7 +995,8 @@ static int fill_claim(const ds_catalog *cat, const citem *it, claimstat *st, ds_
     for (size_t i = st->first; i < st->first + st->n; i++) {
         const minfo *y = it[i].x, *r = it[rep].x;
         cl->sources[i - st->first] = y->m->src.id;
-        int ys = y->m->status >= DS_STATUS_SIGNED, rsg = r->m->status >= DS_STATUS_SIGNED;
+        int ys = status_rank(y->m->status) >= status_rank(DS_STATUS_SIGNED),
+            rsg = status_rank(r->m->status) >= status_rank(DS_STATUS_SIGNED);
         if (ys > rsg || (ys == rsg && src_cmp(y, r) < 0))
             rep = i;
         if (y->pub < st->pub)
@@ -996,7 +1011,7 @@ static int fill_claim(const ds_catalog *cat, const citem *it, claimstat *st, ds_
     /* signed sources, counted once per source */
     for (size_t i = 0; i < u; i++)
         for (size_t j = st->first; j < st->first + st->n; j++)
-            if (it[j].x->m->status >= DS_STATUS_SIGNED && strcmp(it[j].x->m->src.id, cl->sources[i]) == 0) {
+            if (status_rank(it[j].x->m->status) >= status_rank(DS_STATUS_SIGNED) && strcmp(it[j].x->m->src.id, cl->sources[i]) == 0) {
                 st->nsig++;
                 break;
             }
@@ -1211,7 +1226,7 @@ static void merge_timeline(const rctx *x, const cluster *k, const minfo **vs, si
             c->stage = m->stage;
     }
     for (size_t i = 0; i < nv; i++)
-        if (vs[i]->m->status > c->status)
+        if (status_rank(vs[i]->m->status) > status_rank(c->status))
             c->status = vs[i]->m->status;
     if (k->ndel)
         c->status = DS_STATUS_DELIVERED;
@@ -1356,7 +1371,7 @@ static long merge_sources(const rctx *x, const cluster *k, sitem *si, ds_canon *
             c->updated = m->src.published;
         ds_canon_source *s = c->nsources ? &c->sources[c->nsources - 1] : NULL;
         if (s && strcmp(s->id, m->src.id) == 0) {
-            if (m->status > s->status)
+            if (status_rank(m->status) > status_rank(s->status))
                 s->status = m->status;
             continue;
         }
@@ -1484,7 +1499,7 @@ static int summarize(rctx *x, cluster *k)
     k->cls = x->mi[k->anchor].cls;
     k->anysigned = 0;
     for (size_t i = 0; i < nv; i++)
-        if (vs[i]->m->status >= DS_STATUS_SIGNED)
+        if (status_rank(vs[i]->m->status) >= status_rank(DS_STATUS_SIGNED))
             k->anysigned = 1;
 #define VOTE_INT(field, known, dst, none)                                                                    \
     do {                                                                                                     \

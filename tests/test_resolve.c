@@ -522,6 +522,45 @@ static void test_delivery(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* Statuses rank planned < approved < signed < delivered: an approval of a
+ * signed contract's deal leaves it signed, and a delivery outranks both, in
+ * the record and for a source that reported two of them. */
+static void test_status_rank(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_changes ch;
+    ds_mention ap = k2_polish(); /* the same contract, reported as approved by the government */
+    ap.status = DS_STATUS_APPROVED;
+    add(rs, k2_signed(), NULL);
+    add(rs, ap, &ch);
+    const ds_canon *c = only_deal(rs);
+    assert_int_equal(c->status, DS_STATUS_SIGNED);
+    assert_int_equal(c->nsources, 2);
+    assert_string_equal(c->sources[0].id, "a-k2e2-polish");
+    assert_int_equal(c->sources[0].status, DS_STATUS_APPROVED);
+    assert_int_equal(c->sources[1].status, DS_STATUS_SIGNED);
+    ds_resolver_destroy(rs);
+
+    rs = new_resolver(NULL);
+    ds_mention d = mk("m-k2-delivery", "a-k2-delivery", "2022-12-06", "K2");
+    d.stage = DS_STAGE_DELIVERY;
+    d.status = DS_STATUS_DELIVERED;
+    d.quantity = 10;
+    add(rs, d, NULL);
+    add(rs, k2_first(), NULL);
+    ds_mention later = k2_first(); /* the same source, again, as an approval */
+    ds_strlcpy(later.mention_id, "m-k2e1-approved", sizeof later.mention_id);
+    later.status = DS_STATUS_APPROVED;
+    add(rs, later, NULL);
+    c = only_deal(rs);
+    assert_int_equal(c->status, DS_STATUS_DELIVERED);
+    for (size_t i = 0; i < c->nsources; i++)
+        if (strcmp(c->sources[i].id, "a-k2e1") == 0)
+            assert_int_equal(c->sources[i].status, DS_STATUS_SIGNED);
+    ds_resolver_destroy(rs);
+}
+
 /* Framework and executive never merge; the executive executes the framework. */
 static void test_framework_separate(void **state)
 {
@@ -1232,6 +1271,8 @@ static void test_restore(void **state)
     add(rs, k2_first(), NULL);
     ds_mention a = mk("m-k9-a", "a-k9-a", "2025-03-02", "K9");
     a.signing_date = day("2025-03-01");
+    strcpy(a.category, "howitzer"); /* carried through the state, as read */
+    a.out_of_catalog = 1;
     ds_mention b = mk("m-k9-b", "a-k9-b", "2025-05-01", "K9");
     b.signing_date = day("2025-04-30");
     ds_mention c = mk("m-k9-c", "a-k9-c", "2025-04-01", "K9");
@@ -1252,6 +1293,18 @@ static void test_restore(void **state)
     ds_resolver *cp = restore_copy(rs, keys, 4, NULL);
     assert_int_equal(ds_resolver_restore_finish(cp, &ch), 0);
     assert_int_equal(ch.n, 0);
+    const ds_mention *const *ms;
+    const ds_deal_rev *revs;
+    size_t nms, nrevs, found = 0;
+    assert_int_equal(ds_resolver_block_state(cp, "POL|KOR|K9", &ms, &nms, &revs, &nrevs), 0);
+    for (size_t i = 0; i < nms; i++) {
+        int is_a = strcmp(ms[i]->mention_id, "m-k9-a") == 0;
+        found += is_a;
+        assert_string_equal(ms[i]->category, is_a ? "howitzer" : "");
+        assert_int_equal(ms[i]->out_of_catalog, is_a);
+    }
+    assert_int_equal(nms, 3);
+    assert_int_equal(found, 1);
     assert_int_equal(ds_resolver_mentions(cp), ds_resolver_mentions(rs));
     const ds_canon **d1, **d2;
     size_t n1 = ds_resolver_deals(rs, &d1);
@@ -1354,6 +1407,7 @@ int main(void)
         cmocka_unit_test(test_context_reference),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_delivery),
+        cmocka_unit_test(test_status_rank),
         cmocka_unit_test(test_framework_separate),
         cmocka_unit_test(test_time_windows),
         cmocka_unit_test(test_merge_retires_id),
