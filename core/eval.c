@@ -1074,6 +1074,77 @@ static void print_report(FILE *out, const ds_eval_result *res)
 
 /* ---- entry points ----------------------------------------------------------------------- */
 
+/* Frees what article a owns and clears it. */
+static void article_clear(article *a)
+{
+    free(a->gold);
+    free(a->pred);
+    free(a->gpair);
+    free(a->gnear);
+    free(a->ppair);
+    memset(a, 0, sizeof *a);
+}
+
+/* Reads the article file name of corpus_dir and its label into a (the label
+ * first: no mention of an unlabelled article enters the resolver) and scores
+ * its mentions into res, printing misses to report. Returns 0, -1 with the
+ * reason in err, or -2 when out of memory before anything was read. */
+static int eval_article(ds_pipeline *pl, const char *corpus_dir, const char *name, article *a, ds_eval_result *res,
+                        FILE *report, char *err, size_t errsz)
+{
+    size_t dl = strlen(corpus_dir), nl = strlen(name);
+    char *path = malloc(dl + nl + 8);
+    if (!path)
+        return -2;
+    snprintf(path, dl + nl + 8, "%s/%s", corpus_dir, name);
+    ds_strlcpy(a->id, name, sizeof a->id);
+    a->id[nl - 4 < sizeof a->id ? nl - 4 : sizeof a->id - 1] = '\0';
+    char *label = malloc(dl + nl + 8);
+    int ok = label != NULL;
+    if (ok) {
+        snprintf(label, dl + nl + 8, "%s/%.*s.json", corpus_dir, (int)(nl - 4), name);
+        if (access(label, F_OK) != 0) {
+            snprintf(err, errsz, "%s: missing label", label);
+            ok = 0;
+        } else {
+            ok = load_label(label, pl->cat, a, err, errsz) == 0;
+        }
+    } else {
+        snprintf(err, errsz, "out of memory");
+    }
+    if (ok) {
+        read_ctx x = {pl, a, "", 0};
+        size_t nbad = 0;
+        char rerr[600];
+        if (ds_input_read(path, "text", 1, on_record, &x, on_bad, &nbad, rerr, sizeof rerr) == -1) {
+            snprintf(err, errsz, "%s", rerr);
+            ok = 0;
+        } else if (x.failed || nbad) {
+            snprintf(err, errsz, "%s", x.err[0] ? x.err : "unreadable article");
+            ok = 0;
+        }
+    }
+    if (ok && score_article(a, res, report)) {
+        snprintf(err, errsz, "%s: out of memory", path);
+        ok = 0;
+    }
+    free(label);
+    free(path);
+    return ok ? 0 : -1;
+}
+
+/* Turns the counts of res into precision, recall, F1 and field accuracy. */
+static void finish_mention_scores(ds_eval_result *res)
+{
+    prf_finish(&res->primary);
+    prf_finish(&res->context);
+    prf_finish(&res->overall);
+    for (int f = 0; f < DS_EF__COUNT; f++)
+        res->fields[f].acc = ratio(res->fields[f].correct, res->fields[f].total);
+}
+
+/* Scores every labelled article of corpus_dir, then the resolver's deals
+ * (see eval.h): the named steps above, in order. */
 int ds_eval_run(const char *corpus_dir, const char *catalog_dir, ds_eval_result *res, FILE *report)
 {
     memset(res, 0, sizeof *res);
@@ -1110,68 +1181,18 @@ int ds_eval_run(const char *corpus_dir, const char *catalog_dir, ds_eval_result 
         fprintf(report, "corpus: %s (%zu articles)\ncatalog: %s\n\n== Misses ==\n", corpus_dir, nnames,
                 catalog_dir);
     for (size_t i = 0; i < nnames; i++) {
-        article *a = &arts[nart];
-        size_t dl = strlen(corpus_dir), nl = strlen(names[i]);
-        char *path = malloc(dl + nl + 8);
-        if (!path) {
-            res->errors++;
+        int r = eval_article(&pl, corpus_dir, names[i], &arts[nart], res, report, err, sizeof err);
+        if (r == 0) {
+            nart++;
             continue;
         }
-        snprintf(path, dl + nl + 8, "%s/%s", corpus_dir, names[i]);
-        ds_strlcpy(a->id, names[i], sizeof a->id);
-        a->id[nl - 4 < sizeof a->id ? nl - 4 : sizeof a->id - 1] = '\0';
-        /* The label first: no mention of an unlabelled article enters the resolver. */
-        char *label = malloc(dl + nl + 8);
-        int ok = label != NULL;
-        if (ok) {
-            snprintf(label, dl + nl + 8, "%s/%.*s.json", corpus_dir, (int)(nl - 4), names[i]);
-            if (access(label, F_OK) != 0) {
-                snprintf(err, sizeof err, "%s: missing label", label);
-                ok = 0;
-            } else {
-                ok = load_label(label, pl.cat, a, err, sizeof err) == 0;
-            }
-        } else {
-            snprintf(err, sizeof err, "out of memory");
-        }
-        if (ok) {
-            read_ctx x = {&pl, a, "", 0};
-            size_t nbad = 0;
-            char rerr[600];
-            if (ds_input_read(path, "text", 1, on_record, &x, on_bad, &nbad, rerr, sizeof rerr) == -1) {
-                snprintf(err, sizeof err, "%s", rerr);
-                ok = 0;
-            } else if (x.failed || nbad) {
-                snprintf(err, sizeof err, "%s", x.err[0] ? x.err : "unreadable article");
-                ok = 0;
-            }
-        }
-        if (ok && score_article(a, res, report)) {
-            snprintf(err, sizeof err, "%s: out of memory", path);
-            ok = 0;
-        }
-        if (!ok) {
-            if (report)
-                fprintf(report, "error: %s\n", err);
-            res->errors++;
-            free(a->gold);
-            free(a->pred);
-            free(a->gpair);
-            free(a->gnear);
-            free(a->ppair);
-            memset(a, 0, sizeof *a);
-        } else {
-            nart++;
-        }
-        free(label);
-        free(path);
+        if (r == -1 && report)
+            fprintf(report, "error: %s\n", err);
+        res->errors++;
+        article_clear(&arts[nart]);
     }
     res->articles = nart;
-    prf_finish(&res->primary);
-    prf_finish(&res->context);
-    prf_finish(&res->overall);
-    for (int f = 0; f < DS_EF__COUNT; f++)
-        res->fields[f].acc = ratio(res->fields[f].correct, res->fields[f].total);
+    finish_mention_scores(res);
     if (resolution_scores(&pl, arts, nart, res, report)) {
         if (report)
             fprintf(report, "error: out of memory\n");
@@ -1183,13 +1204,8 @@ int ds_eval_run(const char *corpus_dir, const char *catalog_dir, ds_eval_result 
     }
     rc = res->errors ? -1 : 0;
 done:
-    for (size_t i = 0; i < nart; i++) {
-        free(arts[i].gold);
-        free(arts[i].pred);
-        free(arts[i].gpair);
-        free(arts[i].gnear);
-        free(arts[i].ppair);
-    }
+    for (size_t i = 0; i < nart; i++)
+        article_clear(&arts[i]);
     free(arts);
     for (size_t i = 0; i < nnames; i++)
         free(names[i]);
