@@ -333,6 +333,7 @@ typedef struct mentry {
     unsigned len;
     unsigned char type;
     unsigned char last; /* text[len - 1], compared before the text itself */
+    unsigned char second; /* text[wlen + 1] when len > wlen + 1: the byte after the first word's separator */
     unsigned idx;       /* into cat->aliases or lexicon */
     uint64_t key;       /* word_key of its first word */
     unsigned wlen;      /* length of its first word */
@@ -553,6 +554,7 @@ ds_extractor *ds_extractor_new(const ds_catalog *cat)
         mentry *me = &ex->entries[i];
         me->key = word_key(me->text, me->len, &me->wlen);
         me->last = me->len ? (unsigned char)me->text[me->len - 1] : 0;
+        me->second = me->len > me->wlen + 1 ? (unsigned char)me->text[me->wlen + 1] : 0;
     }
     qsort(ex->entries, ex->nentries, sizeof *ex->entries, cmp_entry);
     ex->sys_root = calloc(cat->nsystems + DS_MAX_OPEN, sizeof *ex->sys_root);
@@ -773,6 +775,7 @@ static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl
         /* the last byte first: most candidates of a common first word ("a",
          * "the") differ there, and it spares the full comparison */
         if ((int)me->len > e - i || (unsigned char)f[i + me->len - 1] != me->last ||
+            (me->len > me->wlen + 1 && (unsigned char)f[i + me->wlen + 1] != me->second) ||
             memcmp(f + i, me->text, me->len) != 0)
             continue;
         int end = i + (int)me->len;
