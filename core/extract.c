@@ -339,13 +339,15 @@ typedef struct mentry {
     unsigned wlen;      /* length of its first word */
 } mentry;
 
-/* 16 bytes, so four share a cache line. */
+/* 20 bytes: the phrases of one first word, longest first, so those of
+ * more than the word come before the word alone. */
 typedef struct bucket {
-    uint32_t tag;   /* high half of the first word's key, low bit set; 0 = empty */
-    uint32_t first; /* range [first, first + n) in ex->entries */
+    uint32_t tag;    /* high half of the first word's key, low bit set; 0 = empty */
+    uint32_t first;  /* range [first, first + n) in ex->entries */
     uint16_t n;
-    uint16_t single; /* one of the phrases is the first word alone */
-    uint32_t next;   /* bit (b & 31) for each byte b that follows the first word in a phrase */
+    uint16_t nmulti; /* the first nmulti go on after the word */
+    uint32_t next;   /* bit (b & 31) for each byte b that follows the first word in one of those */
+    uint32_t second; /* bit (b & 31) for each byte b after that (all bits if a phrase ends there) */
 } bucket;
 
 /* Bits of the first-word filter: one bit per key hash, 8 KiB, so a word no
@@ -483,11 +485,16 @@ static uint64_t word_key(const char *s, size_t len, unsigned *wlen)
     return h ? h : 1;
 }
 
+/* Orders phrases by first-word key, then those of more than the word before
+ * the word alone, longest first, aliases before cues, then by index. */
 static int cmp_entry(const void *a, const void *b)
 {
     const mentry *x = a, *y = b;
     if (x->key != y->key)
         return x->key < y->key ? -1 : 1;
+    int xs = x->len == x->wlen, ys = y->len == y->wlen; /* phrases of more than the word first */
+    if (xs != ys)
+        return xs - ys;
     if (x->len != y->len)
         return x->len > y->len ? -1 : 1;
     if (x->type != y->type)
@@ -512,13 +519,14 @@ static int build_buckets(ds_extractor *ex)
     for (size_t i = 0; i < ex->nentries;) {
         uint64_t k = ex->entries[i].key;
         size_t j = i;
-        bucket bk = {(uint32_t)(k >> 32) | 1u, (uint32_t)i, 0, 0, 0};
+        bucket bk = {(uint32_t)(k >> 32) | 1u, (uint32_t)i, 0, 0, 0, 0};
         for (; j < ex->nentries && ex->entries[j].key == k; j++) {
             const mentry *me = &ex->entries[j];
             if (me->len == me->wlen)
-                bk.single = 1;
-            else
-                bk.next |= 1u << ((unsigned char)me->text[me->wlen] & 31);
+                continue;
+            bk.nmulti++;
+            bk.next |= 1u << ((unsigned char)me->text[me->wlen] & 31);
+            bk.second |= me->len > me->wlen + 1 ? 1u << ((unsigned char)me->text[me->wlen + 1] & 31) : UINT32_MAX;
         }
         if (j - i > UINT16_MAX)
             return -1;
@@ -766,11 +774,15 @@ static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl
         if (w - i > 2 && f[w - 1] == 's')
             b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i), &wl));
     }
-    /* no phrase of the bucket goes on with the byte after this word, and
-     * the word alone is none: nothing to compare */
-    if (b && !b->single && (i + (int)wl >= e || !(b->next >> ((unsigned char)f[i + wl] & 31) & 1)))
+    if (!b)
         return 0;
-    for (unsigned k = 0; b && k < b->n; k++) {
+    /* no phrase of more than the word goes on with the two bytes after it:
+     * only the word alone can match */
+    unsigned k0 = 0;
+    if (i + (int)wl >= e || !(b->next >> ((unsigned char)f[i + wl] & 31) & 1) ||
+        (i + (int)wl + 1 < e && !(b->second >> ((unsigned char)f[i + wl + 1] & 31) & 1)))
+        k0 = b->nmulti;
+    for (unsigned k = k0; k < b->n; k++) {
         const mentry *me = &ex->entries[b->first + k];
         /* the last byte first: most candidates of a common first word ("a",
          * "the") differ there, and it spares the full comparison */
