@@ -337,6 +337,7 @@ typedef struct mentry {
     unsigned idx;       /* into cat->aliases or lexicon */
     uint64_t key;       /* word_key of its first word */
     unsigned wlen;      /* length of its first word */
+    unsigned shared;    /* an authority alias whose text other countries' authorities share */
 } mentry;
 
 /* 20 bytes: the phrases of one first word, longest first, so those of
@@ -349,6 +350,10 @@ typedef struct bucket {
     uint32_t next;   /* bit (b & 31) for each byte b that follows the first word in one of those */
     uint32_t second; /* bit (b & 31) for each byte b after that (all bits if a phrase ends there) */
 } bucket;
+
+/* Item flag beside the DS_ALIAS_* ones: the alias is the name of authorities
+ * of several countries ("Ministry of Defence"), so it names none. */
+#define IT_SHARED_NAME 0x80000000u
 
 /* Bits of the first-word filter: one bit per key hash, 8 KiB, so a word no
  * phrase starts with (most words of an article) is rejected from L1 without
@@ -502,6 +507,24 @@ static int cmp_entry(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* Marks the authority aliases of entries [i, j) (one first word) whose text
+ * an authority of another country carries too. */
+static void mark_shared_names(ds_extractor *ex, size_t i, size_t j)
+{
+    for (size_t a = i; a < j; a++) {
+        mentry *x = &ex->entries[a];
+        if (x->type != M_ALIAS || ex->cat->aliases[x->idx].kind != DS_ENT_AUTHORITY)
+            continue;
+        const char *cx = ex->cat->authorities[ex->cat->aliases[x->idx].index].country;
+        for (size_t b = i; b < j && !x->shared; b++) {
+            const mentry *y = &ex->entries[b];
+            x->shared = b != a && y->type == M_ALIAS && y->len == x->len &&
+                        ex->cat->aliases[y->idx].kind == DS_ENT_AUTHORITY && memcmp(x->text, y->text, x->len) == 0 &&
+                        strcmp(ex->cat->authorities[ex->cat->aliases[y->idx].index].country, cx) != 0;
+        }
+    }
+}
+
 /* Builds ex->buckets (first word -> its range of the sorted ex->entries),
  * sized by the distinct first words rather than the phrases, and the
  * first-word filter. Returns 0 or -1 when out of memory. */
@@ -531,6 +554,7 @@ static int build_buckets(ds_extractor *ex)
         if (j - i > UINT16_MAX)
             return -1;
         bk.n = (uint16_t)(j - i);
+        mark_shared_names(ex, i, j);
         size_t b = k & (ex->nbuckets - 1);
         while (ex->buckets[b].tag)
             b = (b + 1) & (ex->nbuckets - 1);
@@ -804,7 +828,8 @@ static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl
             const ds_alias *al = &ex->cat->aliases[me->idx];
             if ((al->flags & DS_ALIAS_ACRONYM) && !orig_upper(ex, orig, i, end))
                 continue;
-            it = (item){.type = IT_ENT, .ent_kind = (unsigned char)al->kind, .idx = al->index, .flags = al->flags,
+            it = (item){.type = IT_ENT, .ent_kind = (unsigned char)al->kind, .idx = al->index,
+                        .flags = al->flags | (me->shared ? IT_SHARED_NAME : 0),
                         .start = i, .end = end + plural, .clause = cl, .target_sys = -1};
         } else {
             const lex *lx = &lexicon[me->idx];
@@ -1676,7 +1701,7 @@ static int country_of_item(const ds_extractor *ex, const item *it, const char **
         *iso3 = ex->cat->countries[it->idx].iso3;
         return (it->flags & DS_ALIAS_ADJECTIVE) ? 1 : 2;
     }
-    if (it->ent_kind == DS_ENT_AUTHORITY) {
+    if (it->ent_kind == DS_ENT_AUTHORITY && !(it->flags & IT_SHARED_NAME)) {
         *iso3 = ex->cat->authorities[it->idx].country;
         return 2;
     }
@@ -1883,6 +1908,7 @@ typedef struct primary_acc {
     const char *local_suffix, *rest_variant;
     int64_t rest_qty, split_prime;
     int score[8];
+    int authority[8]; /* the country was named by one of its authorities or armed forces */
     const char *countries[8];
     int ncountries;
 } primary_acc;
@@ -2052,8 +2078,10 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
             pa->countries[pa->ncountries++] = iso3;
         /* one of several deals: its own sentence names its buyer, the rest of
          * the article only when that sentence names none */
-        if (f < 8)
+        if (f < 8) {
             pa->score[f] += w * (pa->only_sent != -1 && v->own ? 100 : 1);
+            pa->authority[f] |= it->ent_kind == DS_ENT_AUTHORITY;
+        }
     }
 }
 
@@ -2372,8 +2400,10 @@ static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, s
 }
 
 /* Buyer: the best-scored country that is not the seller (with no origin
- * known, "Poland and South Korea": the first named buys); then the supplier
- * roles, keeping only suppliers of the two sides. */
+ * known, "Poland and South Korea": the first named buys), or the seller's
+ * own country when no other is a party and one of its authorities or
+ * forces is named (a state buying from its own industry); then the
+ * supplier roles, keeping only suppliers of the two sides. */
 static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
 {
     const ds_catalog *cat = ex->cat;
@@ -2388,6 +2418,11 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
         best = 0;
         pa->seller = pa->countries[1];
     }
+    /* a state buying from its own industry: no other country is a party, and
+     * one of the seller country's own authorities or forces is named */
+    for (int f = 0; best < 0 && pa->seller && f < pa->ncountries; f++)
+        if (pa->authority[f] && strcmp(pa->countries[f], pa->seller) == 0)
+            best = f;
     if (best >= 0)
         ds_strlcpy(m->buyer, pa->countries[best], sizeof m->buyer);
     if (pa->seller)

@@ -720,6 +720,37 @@ static void test_said_it_would_dates_a_selection(void **state)
     assert_int_equal(m->signing_date, DS_NO_DATE);
 }
 
+/* A state buying from its own industry: the seller's country is the buyer
+ * when one of its own authorities or forces is named and no other country
+ * is a party; a ministry's name that many countries' ministries share
+ * ("Ministry of Defence") names no country by itself. */
+static void test_domestic_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The Ministry of Defence signed a contract with Bharat Electronics Limited on Monday for 24 "
+                "Vajrakosh radars for the Indian Army.",
+                "2025-06-03", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "VAJRAKOSH");
+    assert_string_equal(p->buyer, "IND");
+    assert_string_equal(p->seller, "IND");
+    assert_int_equal(p->quantity, 24);
+    assert_int_equal(p->signing_date, day("2025-06-02"));
+    /* a shared ministry name beside a foreign seller leaves the named buyer */
+    n = run("Estonia's Ministry of Defence signed a contract on Monday with Hanwha Aerospace for 12 K9 "
+            "howitzers.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "EST");
+    assert_string_equal(p->seller, "KOR");
+    /* a company's own country named alone, with no authority of it, buys nothing */
+    n = run("Hanwha Aerospace of South Korea signed a contract on Monday for 12 K9 howitzers.", "2025-06-03", &ms);
+    for (int k = 0; k < n; k++)
+        if (ms[k].role == DS_ROLE_PRIMARY)
+            assert_string_not_equal(ms[k].buyer, "KOR");
+}
+
 /* A system the catalog lacks (the names here are invented, so that a
  * growing catalog never learns them) is read from its shape: a designation before
  * a head noun (words of kind between them), normalised as labels write
@@ -1151,6 +1182,7 @@ int main(void)
         cmocka_unit_test(test_local_production_of_a_purchase),
         cmocka_unit_test(test_said_it_would_dates_a_selection),
         cmocka_unit_test(test_open_world_systems),
+        cmocka_unit_test(test_domestic_buyer),
         cmocka_unit_test(test_denials_totals_approvals),
         cmocka_unit_test(test_money_world),
         cmocka_unit_test(test_stages_and_background),
