@@ -868,6 +868,9 @@ static void test_money_world(void **state)
         {"Japan signed a contract for 12 K9 howitzers worth 60 billion yen on Monday.", 6000000000000LL, "JPY"},
         {"Colombia signed a contract for 12 K9 howitzers worth 900 billion Colombian pesos on Monday.", 90000000000000LL, "COP"},
         {"Poland signed a contract for 180 K2 tanks worth 2,35 mld zl on Monday.", 235000000000LL, "PLN"},
+        {"Qatar signed a contract for 12 K9 howitzers worth 1.5 billion pounds sterling on Monday.", 150000000000LL, "GBP"},
+        {"Oman signed a contract for 24 K9 howitzers worth 800 million sterling on Monday.", 80000000000LL, "GBP"},
+        {"Azerbaijan signed a contract for 18 K9 howitzers worth 1,2 milyar sterlin on Monday.", 120000000000LL, "GBP"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const ds_mention *ms;
