@@ -201,6 +201,9 @@ static const lex lexicon[] = {
     {"monday", CUE_WEEKDAY, 0}, {"tuesday", CUE_WEEKDAY, 1}, {"wednesday", CUE_WEEKDAY, 2},
     {"thursday", CUE_WEEKDAY, 3}, {"friday", CUE_WEEKDAY, 4}, {"saturday", CUE_WEEKDAY, 5},
     {"sunday", CUE_WEEKDAY, 6}, {"today", CUE_TODAY}, {"yesterday", CUE_YESTERDAY},
+    /* a release's present-tense announcement of what it "has signed" states it as of its day */
+    {"is pleased to announce", CUE_TODAY}, {"are pleased to announce", CUE_TODAY},
+    {"is proud to announce", CUE_TODAY}, {"are proud to announce", CUE_TODAY},
     {"january", CUE_MONTH, 1}, {"jan", CUE_MONTH, 1}, {"february", CUE_MONTH, 2}, {"feb", CUE_MONTH, 2},
     {"march", CUE_MONTH, 3}, {"mar", CUE_MONTH, 3}, {"april", CUE_MONTH, 4}, {"apr", CUE_MONTH, 4},
     {"may", CUE_MONTH, 5}, {"june", CUE_MONTH, 6}, {"jun", CUE_MONTH, 6}, {"july", CUE_MONTH, 7},

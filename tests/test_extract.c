@@ -720,6 +720,24 @@ static void test_said_it_would_dates_a_selection(void **state)
     assert_int_equal(m->signing_date, DS_NO_DATE);
 }
 
+/* A release's present-tense announcement ("is pleased to announce that it
+ * has signed") dates the signing to its own day; without the announcement
+ * a bare "has signed" gives no day. */
+static void test_release_announcement_dates(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha Aerospace is pleased to announce that it has signed a contract with Estonia for 12 K9 "
+                "howitzers.",
+                "2025-06-03", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "EST");
+    assert_int_equal(p->signing_date, day("2025-06-03"));
+    n = run("Hanwha Aerospace has signed a contract with Estonia for 12 K9 howitzers.", "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->signing_date, DS_NO_DATE);
+}
+
 /* A state buying from its own industry: the seller's country is the buyer
  * when one of its own authorities or forces is named and no other country
  * is a party; a ministry's name that many countries' ministries share
@@ -1186,6 +1204,7 @@ int main(void)
         cmocka_unit_test(test_said_it_would_dates_a_selection),
         cmocka_unit_test(test_open_world_systems),
         cmocka_unit_test(test_domestic_buyer),
+        cmocka_unit_test(test_release_announcement_dates),
         cmocka_unit_test(test_denials_totals_approvals),
         cmocka_unit_test(test_money_world),
         cmocka_unit_test(test_stages_and_background),
