@@ -2530,7 +2530,11 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
         return DS_STAGE_LOA;
     if (pa->is_fw)
         return DS_STAGE_FRAMEWORK;
-    if (cues & BIT(CUE_APPROVAL))
+    /* an approval recalled elsewhere ("Washington cleared the sale a year
+     * ago") does not undo a signing the article dates in a clause of its own */
+    const clause *dc = pa->signing != DS_NO_DATE ? pa->date_clause : NULL;
+    int dated_signing = dc && (dc->cues & BIT(CUE_SIGNED)) && !(dc->cues & (BIT(CUE_APPROVAL) | BIT(CUE_PLANNED)));
+    if ((cues & BIT(CUE_APPROVAL)) && !dated_signing)
         return DS_STAGE_APPROVAL;
     if ((cues & BIT(CUE_SELECTION)) && !(cues & BIT(CUE_SIGNED)))
         return DS_STAGE_SELECTION;

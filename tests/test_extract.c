@@ -720,6 +720,28 @@ static void test_said_it_would_dates_a_selection(void **state)
     assert_int_equal(m->signing_date, DS_NO_DATE);
 }
 
+/* An approval the article recalls ("the government cleared the purchase in
+ * March") does not undo a signing it dates in a clause of its own; an
+ * approval alone stays an approval. */
+static void test_recalled_approval_keeps_signing(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Lithuania's big helicopter buy\n\nLithuania signed a contract on Monday for 12 AH-64E Apache "
+                "helicopters worth $2 billion. Washington cleared the sale in March with a ceiling of $2.5 billion.",
+                "2025-06-03", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(p->status, DS_STATUS_SIGNED);
+    assert_int_equal(p->signing_date, day("2025-06-02"));
+    n = run("Washington cleared the sale of 12 AH-64E Apache helicopters to Lithuania on Monday with a ceiling of "
+            "$2.5 billion.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_APPROVAL);
+    assert_int_equal(p->status, DS_STATUS_APPROVED);
+}
+
 /* A release's present-tense announcement ("is pleased to announce that it
  * has signed") dates the signing to its own day; without the announcement
  * a bare "has signed" gives no day. */
@@ -1205,6 +1227,7 @@ int main(void)
         cmocka_unit_test(test_open_world_systems),
         cmocka_unit_test(test_domestic_buyer),
         cmocka_unit_test(test_release_announcement_dates),
+        cmocka_unit_test(test_recalled_approval_keeps_signing),
         cmocka_unit_test(test_denials_totals_approvals),
         cmocka_unit_test(test_money_world),
         cmocka_unit_test(test_stages_and_background),
