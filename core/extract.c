@@ -265,6 +265,7 @@ static const lex lexicon[] = {
     {"lakhs", CUE_SCALE, 1e5}, {"lakh crore", CUE_SCALE, 1e12}, {"lakh crores", CUE_SCALE, 1e12},
     {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
     {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
+    {"miliar", CUE_SCALE, 1e9}, {"triliun", CUE_SCALE, 1e12}, /* Indonesian and Malay */
     {"millones", CUE_SCALE, 1e6}, {"milhoes", CUE_SCALE, 1e6}, {"milyar", CUE_SCALE, 1e9}, {"bilhao", CUE_SCALE, 1e9},
     {"milhao", CUE_SCALE, 1e6}, {"milion", CUE_SCALE, 1e6}, {"milionow", CUE_SCALE, 1e6},
     {"dollars", CUE_CURWORD, 0, "USD"}, {"us dollars", CUE_CURWORD, 0, "USD"},
@@ -287,7 +288,7 @@ static const lex lexicon[] = {
     {"lira", CUE_CURWORD, 0, "TRY"}, {"liras", CUE_CURWORD, 0, "TRY"}, {"turkish lira", CUE_CURWORD, 0, "TRY"},
     {"yen", CUE_CURWORD, 0, "JPY"}, {"yuan", CUE_CURWORD, 0, "CNY"}, {"renminbi", CUE_CURWORD, 0, "CNY"},
     {"swiss francs", CUE_CURWORD, 0, "CHF"}, {"francs", CUE_CURWORD, 0, "CHF"}, {"shekels", CUE_CURWORD, 0, "ILS"},
-    {"riyals", CUE_CURWORD, 0, "SAR"}, {"dirhams", CUE_CURWORD, 0, "AED"}, {"rupiah", CUE_CURWORD, 0, "IDR"},
+    {"riyals", CUE_CURWORD, 0, "SAR"}, {"dirhams", CUE_CURWORD, 0, "AED"}, {"rupiah", CUE_CURWORD, 0, "IDR"}, {"dolar as", CUE_CURWORD, 0, "USD"},
     {"ringgit", CUE_CURWORD, 0, "MYR"}, {"baht", CUE_CURWORD, 0, "THB"}, {"forints", CUE_CURWORD, 0, "HUF"},
     {"lei", CUE_CURWORD, 0, "RON"}, {"hryvnias", CUE_CURWORD, 0, "UAH"}, {"canadian dollars", CUE_CURWORD, 0, "CAD"},
     {"taiwan dollars", CUE_CURWORD, 0, "TWD"}, {"singapore dollars", CUE_CURWORD, 0, "SGD"},

@@ -913,6 +913,8 @@ static void test_money_world(void **state)
         {"Qatar signed a contract for 12 K9 howitzers worth 1.5 billion pounds sterling on Monday.", 150000000000LL, "GBP"},
         {"Oman signed a contract for 24 K9 howitzers worth 800 million sterling on Monday.", 80000000000LL, "GBP"},
         {"Azerbaijan signed a contract for 18 K9 howitzers worth 1,2 milyar sterlin on Monday.", 120000000000LL, "GBP"},
+        {"Malaysia signed a contract for 12 K9 howitzers worth 1,5 miliar dolar AS on Monday.", 150000000000LL, "USD"},
+        {"Indonesia signed a contract for 18 K9 howitzers worth 9 triliun rupiah on Monday.", 900000000000000LL, "IDR"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const ds_mention *ms;
