@@ -78,6 +78,11 @@ static const opt options[] = {
      "repeats is a new source (0: forever)."},
     {"partitions", 'p', "broker.partitions", OPT_INT, O(partitions), "4", NULL,
      DS_CMD_BROKER | DS_CMD_DEMO, "Partitions of each topic the embedded broker creates."},
+    {"topic-partitions", 0, "topics.partitions", OPT_INT, O(topic_partitions), "0", NULL, DS_CMD_RUN,
+     "Partitions of the topics run creates when they are missing (<app>-mentions, <app>-state, the canonical "
+     "topic); 0: as many as the articles topic has."},
+    {"replication-factor", 0, "topics.replication.factor", OPT_INT, O(replication_factor), "0", NULL, DS_CMD_RUN,
+     "Replication factor of the topics run creates; 0: the broker's default.replication.factor."},
     {"schema-registry", 0, "schema.registry.url", OPT_STR, O(schema_registry_url), NULL, NULL,
      DS_CMD_PRODUCE | DS_CMD_CONSUME | DS_CMD_RUN | DS_CMD_REPLAY,
      "Schema registry URL (Confluent REST API). Set: produce registers its schema as <topic>-value and "
