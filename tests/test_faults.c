@@ -362,20 +362,40 @@ static void test_broker_down_and_up(void **state)
 
 /* ---- the dealstream binary as a child process ---------------------------- */
 
-static pid_t spawn(const char *bs, int exit_at_end, const char *guarantee)
+/* Starts the dealstream binary on bs; app (NULL: the defaults) names the
+ * app id and prefixes the input and canonical topics, for a shared cluster. */
+static pid_t spawn_app(const char *bs, int exit_at_end, const char *guarantee, const char *app)
 {
     const char *bin = getenv("DS_BIN");
     assert_non_null(bin);
+    char a[128], d[128], c[128];
+    snprintf(a, sizeof a, "%s-articles", app ? app : "");
+    snprintf(d, sizeof d, "%s-deals", app ? app : "");
+    snprintf(c, sizeof c, "%s-canonical", app ? app : "");
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        const char *argv[] = {"dealstream", "run", "-b", bs, "--catalog", tu_catalog_dir(), "--log-level", "error",
-                              "--commit-interval-ms", "50", "--guarantee", guarantee, "-X", "session.timeout.ms=6000",
-                              "-X", "heartbeat.interval.ms=500", exit_at_end ? "-e" : NULL, NULL};
+        const char *argv[32] = {"dealstream", "run", "-b", bs, "--catalog", tu_catalog_dir(), "--log-level", "error",
+                                "--commit-interval-ms", "50", "--guarantee", guarantee, "-X", "session.timeout.ms=6000",
+                                "-X", "heartbeat.interval.ms=500"};
+        int n = 16;
+        if (exit_at_end)
+            argv[n++] = "-e";
+        if (app) {
+            const char *more[] = {"--app-id", app, "--articles-topic", a, "--deals-topic", d, "--canonical-topic", c};
+            for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+                argv[n++] = more[i];
+        }
+        argv[n] = NULL;
         execv(bin, (char **)argv);
         _exit(127);
     }
     return pid;
+}
+
+static pid_t spawn(const char *bs, int exit_at_end, const char *guarantee)
+{
+    return spawn_app(bs, exit_at_end, guarantee, NULL);
 }
 
 /* Waits for pid at most deadline_ms; returns its wait status, or -1. */
@@ -544,18 +564,169 @@ static void test_backpressure(void **state)
 
 /* ---- a real cluster ------------------------------------------------------- */
 
+/* Creates topic with nparts partitions on a real cluster. */
+static void create_topic(const char *bs, const char *topic, int nparts)
+{
+    char err[512];
+    rd_kafka_t *rk = watcher(bs);
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, nparts, -1, err, sizeof err);
+    assert_non_null(nt);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    assert_non_null(ev);
+    size_t cnt = 0;
+    const rd_kafka_topic_result_t **trs =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+    assert_int_equal(rd_kafka_event_error(ev), 0);
+    assert_int_equal(cnt, 1);
+    assert_int_equal(rd_kafka_topic_result_error(trs[0]), 0);
+    rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_destroy(rk);
+}
+
+/* Under read_committed: no (deal id, revision) twice on the canonical topic
+ * and no mention id twice on the mentions topic. */
+static void assert_once(const char *bs, const char *canonical, const char *mentions)
+{
+    json_t *all = tu_read_topic(bs, canonical), *seen = json_object(), *rec;
+    size_t i;
+    int twice = 0;
+    json_array_foreach(all, i, rec) {
+        char key[300];
+        snprintf(key, sizeof key, "%s#%lld", json_string_value(json_object_get(rec, "deal_id")),
+                 (long long)json_integer_value(json_object_get(rec, "revision")));
+        if (json_object_get(seen, key) && twice++ < 5)
+            fprintf(stderr, "%s: %s twice\n", canonical, key);
+        json_object_set_new(seen, key, json_true());
+    }
+    printf("%s: %zu record(s) under read_committed, %d (deal id, revision) twice\n", canonical,
+           json_array_size(all), twice);
+    assert_int_equal(twice, 0);
+    assert_true(json_array_size(all) > 0);
+    json_decref(all);
+    json_decref(seen);
+    all = tu_read_topic(bs, mentions);
+    seen = json_object();
+    json_array_foreach(all, i, rec) {
+        const char *id = json_string_value(json_object_get(rec, "mention_id"));
+        assert_non_null(id);
+        if (json_object_get(seen, id) && twice++ < 5)
+            fprintf(stderr, "%s: mention %s twice\n", mentions, id);
+        json_object_set_new(seen, id, json_true());
+    }
+    printf("%s: %zu mention(s), %d twice\n", mentions, json_array_size(all), twice);
+    assert_int_equal(twice, 0);
+    json_decref(all);
+    json_decref(seen);
+}
+
+/* The group's committed offset of every partition of topic equals the
+ * partition's log end (topic written without transactions). */
+static void assert_committed_at_end(const char *bs, const char *group, const char *topic)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", group, err, sizeof err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    assert_non_null(rk);
+    int32_t *parts = NULL;
+    int n = ds_kafka_partitions(rk, topic, 5000, &parts, err, sizeof err);
+    assert_true(n > 0);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+    for (int i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(l, topic, parts[i]);
+    assert_int_equal(rd_kafka_committed(rk, l, 20000), 0);
+    for (int i = 0; i < l->cnt; i++) {
+        int64_t lo, hi;
+        assert_int_equal(rd_kafka_query_watermark_offsets(rk, topic, l->elems[i].partition, &lo, &hi, 5000), 0);
+        if (l->elems[i].offset != hi)
+            fprintf(stderr, "%s [%d]: committed %lld, log end %lld\n", topic, (int)l->elems[i].partition,
+                    (long long)l->elems[i].offset, (long long)hi);
+        assert_true(hi == lo || l->elems[i].offset == hi);
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    free(parts);
+    rd_kafka_destroy(rk);
+}
+
+#define REAL_KILLS 5
+
+/* Exactly-once under SIGKILL on a real cluster: the processor is killed at
+ * random moments REAL_KILLS times and restarted, then run to the end. Under
+ * read_committed the canonical topic holds every deal of the uninterrupted
+ * run with its content, no (deal id, revision) twice and no mention twice,
+ * and the group's offsets on the inputs are at the log ends. */
 static void test_real_cluster(void **state)
 {
-    (void)state;
+    fixture *fx = *state;
     const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
     if (!bs || !bs[0]) {
         printf("skipped: DEALSTREAM_TEST_BROKERS is not set; the no-duplicates check for a read_committed "
                "consumer needs a real cluster (the embedded broker writes no transaction markers)\n");
         skip();
     }
-    /* not yet: the same cases against a real cluster */
-    printf("skipped: the fault cases do not run against %s yet\n", bs);
-    skip();
+    char app[64], topic[128], canonical[128], mentions[128];
+    snprintf(app, sizeof app, "faults-%d", (int)getpid());
+    snprintf(topic, sizeof topic, "%s-articles", app);
+    create_topic(bs, topic, 4);
+    snprintf(topic, sizeof topic, "%s-deals", app);
+    create_topic(bs, topic, 4);
+    snprintf(topic, sizeof topic, "%s-articles", app);
+    snprintf(canonical, sizeof canonical, "%s-canonical", app);
+    snprintf(mentions, sizeof mentions, "%s-mentions", app);
+    char **argv = calloc((size_t)fx->nfiles + 3, sizeof *argv);
+    argv[0] = "-t";
+    argv[1] = topic;
+    for (int i = 0; i < fx->nfiles; i++)
+        argv[i + 2] = fx->files[i];
+    assert_int_equal(tu_produce(bs, argv), 0);
+    free(argv);
+    srand((unsigned)getpid());
+    for (int k = 0; k < REAL_KILLS; k++) {
+        pid_t pid = spawn_app(bs, 0, "exactly-once", app);
+        /* the fault: a kill at a random moment of the run, restarts included */
+        struct timespec ts = {0, (long)(200 + rand() % 2800) * 1000000L};
+        while (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        nanosleep(&ts, NULL);
+        assert_int_equal(waitpid(pid, NULL, WNOHANG), 0); /* it did not exit by itself */
+        kill(pid, SIGKILL);
+        int status = wait_child(pid, 10000);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    }
+    pid_t pid = spawn_app(bs, 1, "exactly-once", app);
+    int status = wait_child(pid, 180000);
+    assert_true(status != -1 && WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* every deal of the uninterrupted run, with its content */
+    char err[256];
+    json_t *got = ds_demo_canonical(bs, canonical, err, sizeof err);
+    assert_non_null(got);
+    got = tu_comparable(got);
+    const char *id;
+    json_t *d;
+    int bad = 0;
+    json_object_foreach(fx->reference, id, d) {
+        json_t *g = json_object_get(got, id);
+        if ((!g || !json_equal(d, g)) && bad++ < 5)
+            fprintf(stderr, "after %d kills: deal %s %s\n", REAL_KILLS, id, g ? "differs" : "missing");
+    }
+    json_object_foreach(got, id, d) {
+        if (!json_object_get(fx->reference, id) && bad++ < 10)
+            fprintf(stderr, "after %d kills: unexpected deal %s\n", REAL_KILLS, id);
+    }
+    printf("after %d kills on %s: %zu live deal(s), %zu in the reference\n", REAL_KILLS, bs, json_object_size(got),
+           json_object_size(fx->reference));
+    assert_int_equal(bad, 0);
+    json_decref(got);
+    assert_once(bs, canonical, mentions);
+    assert_committed_at_end(bs, app, topic);
 }
 
 int main(void)
