@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config librdkafka-dev libavro-dev libuv1-dev libjansson-dev
-          libcmocka-dev libxxhash-dev libhttp-parser-dev libcurl4-openssl-dev kcat valgrind
+          libcmocka-dev libxxhash-dev libhttp-parser-dev libcurl4-openssl-dev libssl-dev kcat valgrind
           python3-yaml groff-base)
 # The real-cluster tests' broker (tests/kafka/): Java to run it, Maven to fetch it.
 KAFKA_PACKAGES=(maven openjdk-17-jre-headless)

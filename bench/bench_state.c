@@ -15,6 +15,19 @@
  *
  *   bench_state [--deals N] [--sources K] [--blocks B] [--fingerprints F] [--retention-days D]
  *
+ * With --one-block N it measures instead the cost of resolution in one
+ * block (one buyer, seller and family, as every report of one programme is)
+ * as the block grows to N mentions: executive contracts signed 60 days
+ * apart, each reported by 4 articles over 4 days plus one syndicated copy
+ * (a fingerprint 3 bits away), every fifth article also recalling the
+ * batch before as a context mention. At 1,000, 3,000, 10,000, 30,000 and
+ * 100,000 mentions
+ * (those <= N) it prints the mean cost of the last 100 adds, the total time
+ * so far and the peak RSS; it stops early, saying where, once adding has
+ * taken --max-seconds (default 600).
+ *
+ *   bench_state --one-block N [--max-seconds S]
+ *
  * Not a test. See bench/README.md for figures. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -50,11 +63,112 @@ static uint64_t next_rand(void)
     return z ^ (z >> 31);
 }
 
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Mention i of the one-block stream (see the opening comment). */
+static void one_block_mention(long i, ds_mention *m)
+{
+    long deal = i / 6, k = i % 6; /* 4 reports, 1 copy, 1 context */
+    ds_mention_init(m);
+    m->role = DS_ROLE_PRIMARY;
+    m->stage = DS_STAGE_EXECUTIVE;
+    m->status = DS_STATUS_SIGNED;
+    ds_strlcpy(m->buyer, "POL", sizeof m->buyer);
+    ds_strlcpy(m->seller, "KOR", sizeof m->seller);
+    ds_strlcpy(m->family, "K2", sizeof m->family);
+    ds_strlcpy(m->system, "K2", sizeof m->system);
+    ds_mention_block_key(m);
+    m->batch = (int)(deal + 1);
+    m->signing_date = ds_days_from_civil(2000, 1, 1) + (int32_t)(deal * 60);
+    m->quantity = 100 + deal % 50;
+    m->value.set = 1;
+    m->value.amount = m->value.usd = (int64_t)(1000 + deal % 97) * 100000000;
+    ds_strlcpy(m->value.currency, "USD", sizeof m->value.currency);
+    m->src.kind = DS_SRC_ARTICLE;
+    long art = k == 5 ? deal * 6 + 4 : i; /* the context mention is the copy's article's second mention */
+    snprintf(m->src.id, sizeof m->src.id, "article-%ld", art);
+    m->src.published = (int64_t)(m->signing_date + 1 + (k < 4 ? k : 4)) * 86400000LL;
+    uint64_t h = ds_hash64(m->src.id, strlen(m->src.id), 3) | 1;
+    if (k >= 4) /* the copy of the deal's first report, 3 bits away */
+        h = (ds_hash64("x", 1, (uint64_t)deal * 6) | 1) ^ 0x10101ULL;
+    if (k == 0)
+        h = ds_hash64("x", 1, (uint64_t)deal * 6) | 1;
+    m->src.text_hash = h;
+    ds_strlcpy(m->src.topic, "articles", sizeof m->src.topic);
+    m->src.offset = i;
+    if (k == 5) {
+        m->role = DS_ROLE_CONTEXT;
+        m->batch = (int)deal;
+        m->signing_date = DS_NO_DATE;
+        m->signing_year = 2000 + (int)((deal - 1) * 60 / 365);
+        m->value.set = 0;
+    }
+    ds_mention_evidence(m, "quantity", 0, 80);
+    char mid[64];
+    snprintf(mid, sizeof mid, "%s#%ld", m->src.id, k);
+    ds_hex64(ds_hash64(mid, strlen(mid), 1), m->mention_id);
+}
+
+/* The --one-block measurement. Returns the exit status. */
+static int one_block(long n, double max_s)
+{
+    ds_resolver *rs = ds_resolver_new(NULL);
+    if (!rs)
+        return 1;
+    static const long marks[] = {1000, 3000, 10000, 30000, 100000};
+    double t0 = now_s(), win = 0;
+    int stopped = 0;
+    ds_mention m;
+    printf("one block of up to %ld mentions (POL|KOR|K2); stop after %.0f s\n", n, max_s);
+    for (long i = 0; i < n; i++) {
+        one_block_mention(i, &m);
+        double a = now_s();
+        ds_changes ch;
+        if (ds_resolver_add(rs, &m, &ch) != 0) {
+            fprintf(stderr, "bench_state: add failed\n");
+            return 1;
+        }
+        double b = now_s();
+        long done = i + 1;
+        for (size_t k = 0; k < sizeof marks / sizeof *marks; k++)
+            if (done > marks[k] - 100 && done <= marks[k])
+                win += b - a;
+        for (size_t k = 0; k < sizeof marks / sizeof *marks; k++)
+            if (done == marks[k]) {
+                struct rusage ru;
+                getrusage(RUSAGE_SELF, &ru);
+                printf("%7ld mentions: %10.1f us per mention (last 100), %8.1f s in all, %zu deals, peak rss %.1f MiB\n",
+                       done, win / 100 * 1e6, b - t0, ds_resolver_deal_count(rs), ru.ru_maxrss / 1024.0);
+                fflush(stdout);
+                win = 0;
+            }
+        if (b - t0 > max_s) {
+            printf("stopped at %ld mentions after %.1f s (last add %.1f ms)\n", done, b - t0, (b - a) * 1e3);
+            stopped = 1;
+            break;
+        }
+    }
+    if (!stopped)
+        printf("done: %ld mentions in %.1f s\n", n, now_s() - t0);
+    ds_resolver_destroy(rs);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    long deals = 100000, sources = 3, blocks = 30000, fingerprints = 1000000, retention = 0;
+    long deals = 100000, sources = 3, blocks = 30000, fingerprints = 1000000, retention = 0, one = 0;
+    double max_s = 600;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--deals") == 0)
+        if (strcmp(argv[i], "--one-block") == 0)
+            one = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--max-seconds") == 0)
+            max_s = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--deals") == 0)
             deals = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--sources") == 0)
             sources = atol(argv[i + 1]);
@@ -66,9 +180,15 @@ int main(int argc, char **argv)
             retention = atol(argv[i + 1]);
         else {
             fprintf(stderr, "usage: bench_state [--deals N] [--sources K] [--blocks B] [--fingerprints F] "
-                            "[--retention-days D]\n");
+                            "[--retention-days D] | --one-block N [--max-seconds S]\n");
             return 2;
         }
+    }
+    if (one > 0) {
+        printf("command: ");
+        for (int i = 0; i < argc; i++)
+            printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
+        return one_block(one, max_s);
     }
     if (deals <= 0 || sources <= 0 || blocks <= 0 || blocks > deals) {
         fprintf(stderr, "bench_state: need 0 < blocks <= deals and sources > 0\n");

@@ -42,10 +42,14 @@ static int on_record(void *opaque, json_t *rec, const char *where)
         }
         json_t *j = ds_codec_to_json(x->pl->codec, DS_SCHEMA_MENTION, &x->pl->mention);
         char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        if (s)
-            puts(s);
-        free(s);
         json_decref(j);
+        if (!s) { /* jansson refuses strings that are not UTF-8 */
+            fprintf(stderr, "dealstream extract: %s: mention %s cannot be written as JSON\n", where, ms[i].mention_id);
+            x->failed++;
+            continue;
+        }
+        puts(s);
+        free(s);
         x->mentions++;
     }
     return 0;
@@ -63,6 +67,8 @@ int ds_cmd_extract(ds_config *cfg)
         fprintf(stderr, "dealstream extract: %s\n", err);
         return 1;
     }
+    if (cfg->max_body_bytes > 0)
+        pl.max_body = (size_t)cfg->max_body_bytes;
     extract_ctx x = {&pl, strcmp(cfg->input_type, "deal") == 0 ? DS_INPUT_DEAL : DS_INPUT_ARTICLE, 0, 0, 0};
     int rc = 0;
     size_t nbad = 0;

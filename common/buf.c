@@ -1,3 +1,5 @@
+/* buf.c: growable byte buffers (see buf.h). Depends on nothing of the
+ * project. */
 #include "buf.h"
 
 #include <stdarg.h>

@@ -1,3 +1,5 @@
+/* log.c: leveled logging to stderr, plain or JSON (see log.h). May call only
+ * common/. */
 #include "log.h"
 
 #include <jansson.h>

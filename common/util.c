@@ -1,3 +1,5 @@
+/* util.c: calendar arithmetic, hashing, array growth, string helpers (see
+ * util.h). Depends on nothing of the project. */
 #include "util.h"
 
 #include <errno.h>
@@ -51,7 +53,7 @@ int ds_parse_date(const char *s, size_t len, int32_t *days)
                 return -1;
             v[k] = v[k] * 10 + (s[i] - '0');
         }
-    if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31)
+    if (v[0] < 1 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31)
         return -1;
     int32_t dd = ds_days_from_civil(v[0], v[1], v[2]);
     int y, m, d;
@@ -157,16 +159,35 @@ char *ds_read_file(const char *path, size_t *len)
     return buf;
 }
 
-int ds_strlcpy(char *dst, const char *src, size_t cap)
+size_t ds_utf8_prefix(const char *s, size_t len, size_t max)
 {
-    size_t n = strlen(src);
+    size_t n = len < max ? len : max;
+    size_t i = n, cont = 0;
+    /* back over the continuation bytes of the last character (at most 3) */
+    while (i > 0 && cont < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+        i--;
+        cont++;
+    }
+    if (i == 0)
+        return n;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (lead >= 0xC0 && need > cont + 1)
+        return i - 1; /* its last character does not fit whole */
+    return n;
+}
+
+int ds_utf8_copy(char *dst, size_t cap, const char *src, size_t n)
+{
     if (cap == 0)
         return n > 0;
-    size_t c = n < cap - 1 ? n : cap - 1;
+    size_t c = ds_utf8_prefix(src, n, cap - 1);
     memcpy(dst, src, c);
     dst[c] = '\0';
     return c < n;
 }
+
+int ds_strlcpy(char *dst, const char *src, size_t cap) { return ds_utf8_copy(dst, cap, src, strlen(src)); }
 
 int ds_reserve(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
 {
@@ -186,5 +207,16 @@ int ds_reserve(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
         return -1;
     memcpy(arrp, &p, sizeof p);
     *cap = nc;
+    return 0;
+}
+
+int ds_parse_i64(const char *s, int64_t *v)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    if (errno || end == s || *end)
+        return -1;
+    *v = x;
     return 0;
 }

@@ -1,3 +1,5 @@
+/* reftopic.c: the reference table read from a compacted topic into a catalog
+ * (see reftopic.h). May call common/, core/catalog, consumer/kafka. */
 #include "reftopic.h"
 
 #include <inttypes.h>
@@ -60,6 +62,71 @@ static char *dup_bytes(const void *p, size_t n)
 }
 
 /* Reads every partition of topic from its start to the end seen now. */
+/* Appends a copy of record m (key, value, position, timestamp) to out.
+ * Returns 0, or -1 with err set: a record without a key, or no memory. */
+static int keep_record(const char *topic, const rd_kafka_message_t *m, recs *out, char *err, size_t errlen)
+{
+    if (!m->key || m->key_len == 0) {
+        snprintf(err, errlen, "reference topic %s [%" PRId32 "] offset %" PRId64 ": record without a key", topic,
+                 m->partition, m->offset);
+        return -1;
+    }
+    if (ds_reserve(&out->r, &out->cap, out->n + 1, sizeof *out->r, 64))
+        goto nomem;
+    rec *r = &out->r[out->n];
+    r->key = dup_bytes(m->key, m->key_len);
+    r->value = m->payload ? dup_bytes(m->payload, m->len) : NULL;
+    r->partition = m->partition;
+    r->offset = m->offset;
+    r->ts = rd_kafka_message_timestamp(m, NULL);
+    if (!r->key || (m->payload && !r->value)) {
+        free(r->key);
+        free(r->value);
+        goto nomem;
+    }
+    out->n++;
+    return 0;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+/* Assigns rk every partition 0..np-1 of topic that holds records, from its
+ * low watermark; next[i] is set to the low and hi[i] to the high
+ * watermark. Returns the number of partitions assigned (0: the topic is
+ * empty), or -1 with err set. */
+static int assign_to_ends(rd_kafka_t *rk, const char *topic, int np, int timeout_ms, int64_t *next, int64_t *hi,
+                          char *err, size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_new(np);
+    int open = 0;
+    for (int32_t p = 0; p < np; p++) {
+        int64_t lo = 0;
+        rd_kafka_resp_err_t ke = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi[p], timeout_ms);
+        if (ke) {
+            rd_kafka_topic_partition_list_destroy(a);
+            snprintf(err, errlen, "reference topic %s [%" PRId32 "]: %s", topic, p, rd_kafka_err2str(ke));
+            return -1;
+        }
+        next[p] = lo;
+        if (hi[p] > lo) {
+            rd_kafka_topic_partition_list_add(a, topic, p)->offset = lo;
+            open++;
+        }
+    }
+    rd_kafka_resp_err_t ke = open ? rd_kafka_assign(rk, a) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_topic_partition_list_destroy(a);
+    if (ke) {
+        snprintf(err, errlen, "reference topic %s: assign: %s", topic, rd_kafka_err2str(ke));
+        return -1;
+    }
+    return open;
+}
+
+/* Reads every record of topic, from each partition's start to the high
+ * watermark it had when the read began, into out (in arrival order).
+ * Returns 0, or -1 with err set (the topic missing, a record without a
+ * key, a fatal consumer error, or the end not reached within timeout_ms). */
 static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, recs *out, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
@@ -71,7 +138,6 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
     if (!rk)
         return -1;
     int rc = -1;
-    int32_t *parts = NULL;
     int64_t *hi = NULL, *next = NULL;
     char e[512];
     int np = ds_kafka_topic_partition_count(rk, topic, timeout_ms, e, sizeof e);
@@ -79,41 +145,15 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
         snprintf(err, errlen, "reference topic %s: %s", topic, np < 0 ? e : "does not exist");
         goto out;
     }
-    if (!(parts = malloc((size_t)np * sizeof *parts))) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    for (int i = 0; i < np; i++)
-        parts[i] = i;
     hi = calloc((size_t)np, sizeof *hi);
     next = calloc((size_t)np, sizeof *next);
-    rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_new(np);
     if (!hi || !next) {
-        rd_kafka_topic_partition_list_destroy(a);
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    int open = 0;
-    for (int i = 0; i < np; i++) {
-        int64_t lo = 0;
-        rd_kafka_resp_err_t ke = rd_kafka_query_watermark_offsets(rk, topic, parts[i], &lo, &hi[i], timeout_ms);
-        if (ke) {
-            rd_kafka_topic_partition_list_destroy(a);
-            snprintf(err, errlen, "reference topic %s [%" PRId32 "]: %s", topic, parts[i], rd_kafka_err2str(ke));
-            goto out;
-        }
-        next[i] = lo;
-        if (hi[i] > lo) {
-            rd_kafka_topic_partition_list_add(a, topic, parts[i])->offset = lo;
-            open++;
-        }
-    }
-    rd_kafka_resp_err_t ke = open ? rd_kafka_assign(rk, a) : RD_KAFKA_RESP_ERR_NO_ERROR;
-    rd_kafka_topic_partition_list_destroy(a);
-    if (ke) {
-        snprintf(err, errlen, "reference topic %s: assign: %s", topic, rd_kafka_err2str(ke));
+    int open = assign_to_ends(rk, topic, np, timeout_ms, next, hi, err, errlen);
+    if (open < 0)
         goto out;
-    }
     int64_t deadline = ds_mono_ms() + timeout_ms;
     while (open > 0) {
         int64_t left = deadline - ds_mono_ms();
@@ -124,9 +164,7 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, (int)(left < 500 ? left : 500));
         if (!m)
             continue;
-        int i = 0;
-        while (i < np && parts[i] != m->partition)
-            i++;
+        int32_t i = m->partition;
         if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             snprintf(err, errlen, "reference topic %s: %s", topic, rd_kafka_message_errstr(m));
             int fatal = m->err == RD_KAFKA_RESP_ERR__FATAL;
@@ -135,7 +173,7 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
                 goto out;
             continue;
         }
-        if (i == np || next[i] >= hi[i]) {
+        if (i < 0 || i >= np || next[i] >= hi[i]) {
             rd_kafka_message_destroy(m);
             continue;
         }
@@ -143,31 +181,10 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
             next[i] = hi[i]; /* markers or compacted-away offsets up to the end */
         } else {
             next[i] = m->offset + 1;
-            if (!m->key || m->key_len == 0) {
-                snprintf(err, errlen, "reference topic %s [%" PRId32 "] offset %" PRId64 ": record without a key",
-                         topic, m->partition, m->offset);
+            if (keep_record(topic, m, out, err, errlen)) {
                 rd_kafka_message_destroy(m);
                 goto out;
             }
-            if (ds_reserve(&out->r, &out->cap, out->n + 1, sizeof *out->r, 64)) {
-                rd_kafka_message_destroy(m);
-                snprintf(err, errlen, "out of memory");
-                goto out;
-            }
-            rec *r = &out->r[out->n];
-            r->key = dup_bytes(m->key, m->key_len);
-            r->value = m->payload ? dup_bytes(m->payload, m->len) : NULL;
-            r->partition = m->partition;
-            r->offset = m->offset;
-            r->ts = rd_kafka_message_timestamp(m, NULL);
-            if (!r->key || (m->payload && !r->value)) {
-                free(r->key);
-                free(r->value);
-                rd_kafka_message_destroy(m);
-                snprintf(err, errlen, "out of memory");
-                goto out;
-            }
-            out->n++;
         }
         if (next[i] >= hi[i])
             open--;
@@ -175,7 +192,6 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
     }
     rc = 0;
 out:
-    free(parts);
     free(hi);
     free(next);
     rd_kafka_consumer_close(rk);

@@ -1,3 +1,6 @@
+/* replay.c: bounded reprocessing of the inputs through the pipeline, with
+ * progress (see replay.h). May call common/, schemas/, core/, producer/ and
+ * the consumer/ readers and state. */
 #include "replay.h"
 
 #include <ctype.h>
@@ -10,7 +13,6 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "commands.h"
 #include "group.h"
 #include "kafka.h"
 #include "log.h"
@@ -272,6 +274,40 @@ static int times_to_offsets(const ds_config *cfg, const ds_replay_plan *plan, rd
     return rc ? -1 : 0;
 }
 
+/* Sets range r's start and end from the --from and --to specs, clamped to
+ * its log; positions that need the broker (a time, the committed offset)
+ * are added to fq (from) or tq (to) for one look-up over all ranges. */
+static void apply_bounds(ds_replay_range *r, const pos_spec *from, const pos_spec *to,
+                         rd_kafka_topic_partition_list_t *fq, rd_kafka_topic_partition_list_t *tq)
+{
+    r->selected = 1;
+    r->start = r->log_start;
+    r->end = r->log_end;
+    const pos_item *it;
+    switch (from->kind) {
+    case POS_OFFSET: r->start = clamp(from->value, r->log_start, r->log_end); break;
+    case POS_PARTS:
+        it = item_for(from, r->topic, r->partition);
+        r->selected = it != NULL;
+        if (it)
+            r->start = clamp(it->offset, r->log_start, r->log_end);
+        break;
+    case POS_TIME: rd_kafka_topic_partition_list_add(fq, r->topic, r->partition); break;
+    case POS_COMMITTED: rd_kafka_topic_partition_list_add(fq, r->topic, r->partition); break;
+    default: break;
+    }
+    switch (to->kind) {
+    case POS_OFFSET: r->end = clamp(to->value, r->log_start, r->log_end); break;
+    case POS_PARTS:
+        it = item_for(to, r->topic, r->partition);
+        if (it)
+            r->end = clamp(it->offset, r->log_start, r->log_end);
+        break;
+    case POS_TIME: rd_kafka_topic_partition_list_add(tq, r->topic, r->partition); break;
+    default: break;
+    }
+}
+
 static int plan_with(rd_kafka_t *rk, const ds_config *cfg, const pos_spec *from, const pos_spec *to,
                      ds_replay_plan *plan, char *err, size_t errlen)
 {
@@ -316,32 +352,7 @@ static int plan_with(rd_kafka_t *rk, const ds_config *cfg, const pos_spec *from,
                 snprintf(err, errlen, "%s [%" PRId32 "]: log start and end: %s", r->topic, p, rd_kafka_err2str(e));
                 goto out;
             }
-            r->selected = 1;
-            r->start = r->log_start;
-            r->end = r->log_end;
-            const pos_item *it;
-            switch (from->kind) {
-            case POS_OFFSET: r->start = clamp(from->value, r->log_start, r->log_end); break;
-            case POS_PARTS:
-                it = item_for(from, r->topic, p);
-                r->selected = it != NULL;
-                if (it)
-                    r->start = clamp(it->offset, r->log_start, r->log_end);
-                break;
-            case POS_TIME: rd_kafka_topic_partition_list_add(fq, r->topic, p); break;
-            case POS_COMMITTED: rd_kafka_topic_partition_list_add(fq, r->topic, p); break;
-            default: break;
-            }
-            switch (to->kind) {
-            case POS_OFFSET: r->end = clamp(to->value, r->log_start, r->log_end); break;
-            case POS_PARTS:
-                it = item_for(to, r->topic, p);
-                if (it)
-                    r->end = clamp(it->offset, r->log_start, r->log_end);
-                break;
-            case POS_TIME: rd_kafka_topic_partition_list_add(tq, r->topic, p); break;
-            default: break;
-            }
+            apply_bounds(r, from, to, fq, tq);
         }
     }
     if (from->kind == POS_COMMITTED && fq->cnt) {
@@ -753,8 +764,8 @@ static void process(replayer *r, const rd_kafka_message_t *rkm, size_t i)
     if (n < 0) {
         ds_warn("replay", "%s [%" PRId32 "] at offset %" PRId64 ": %s %s: %s; dead-lettered to %s.dlq", topic,
                 rkm->partition, rkm->offset, fail.stage, fail.cls, fail.msg, topic);
-        if (ds_publish_dlq(r->producer, topic, rkm->partition, rkm->offset, rkm->key, rkm->key_len, rkm->payload,
-                           rkm->len, fail.stage, fail.cls, fail.msg, NULL))
+        ds_dlq_reason why = {fail.stage, fail.cls, fail.msg};
+        if (ds_publish_dead_letter(r->producer, rkm, &why, NULL))
             r->failed = 1;
     }
 }
@@ -921,6 +932,8 @@ int ds_replay(const ds_config *cfg, ds_replay_stats *stats, FILE *out)
         goto fail;
     r->pl_ready = 1;
     ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);
+    if (cfg->max_body_bytes > 0)
+        r->pl.max_body = (size_t)cfg->max_body_bytes;
     if (cfg->schema_registry_url && cfg->schema_registry_url[0]) {
         if (!(r->gate = ds_schema_gate_new(cfg, r->pl.codec, NULL, NULL, err, sizeof err)) ||
             ds_schema_gate_register(r->gate, DS_SCHEMA_CANONICAL, r->out_topic, REGISTER_TIMEOUT_MS, err,
@@ -928,7 +941,8 @@ int ds_replay(const ds_config *cfg, ds_replay_stats *stats, FILE *out)
             goto fail;
         r->pl.canon_framing = DS_FRAME_CONFLUENT;
     }
-    if (!(r->consumer = new_consumer(cfg, err, sizeof err)) || !(r->producer = new_producer(r, err, sizeof err)))
+    if (!(r->consumer = new_consumer(cfg, err, sizeof err)) || !(r->producer = new_producer(r, err, sizeof err)) ||
+        ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "replay", err, sizeof err))
         goto fail;
     if (setup_state(r, err, sizeof err))
         goto fail;
@@ -977,7 +991,3 @@ done:
     return rc;
 }
 
-int ds_cmd_replay(ds_config *cfg)
-{
-    return ds_replay(cfg, NULL, stdout);
-}

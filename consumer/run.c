@@ -601,13 +601,14 @@ static void outq_marks(runner *r)
 
 int ds_run(const ds_config *cfg, ds_run_stats *stats) { return ds_run_with(cfg, stats, NULL); }
 
-int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *hooks)
+/* Allocates a runner for cfg with every field at its "nothing yet" value
+ * and an initialised loop. Returns NULL when out of memory or when the loop
+ * cannot be initialised; the runner is freed with runner_free. */
+static runner *runner_new(const ds_config *cfg)
 {
     runner *r = calloc(1, sizeof *r);
-    char err[1024] = "";
-    int rc = 1;
     if (!r)
-        return 1;
+        return NULL;
     r->cfg = cfg;
     r->cpipe[0] = r->cpipe[1] = r->ppipe[0] = r->ppipe[1] = -1;
     ds_buf_init(&r->obuf);
@@ -618,41 +619,62 @@ int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *h
     r->txn = cfg->guarantee && strcmp(cfg->guarantee, "at-least-once") == 0 ? TXN_OFF : TXN_INIT;
     r->txn_init_deadline = ds_mono_ms() + TXN_INIT_MS;
     if (uv_loop_init(&r->loop)) {
+        rd_kafka_topic_partition_list_destroy(r->assigned);
+        ds_buf_free(&r->obuf);
         free(r);
-        return 1;
+        return NULL;
     }
+    return r;
+}
+
+/* Sets up everything the loop needs before it runs: metrics and HTTP, the
+ * catalog (and reference topic), the schema gate, the producer, the
+ * internal topics, the consumer and the wake-up pipes of both queues. On
+ * error returns -1 with err set; what was set up is freed by runner_free. */
+static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t errlen)
+{
+    const ds_config *cfg = r->cfg;
     if (run_metrics_init(r)) {
-        snprintf(err, sizeof err, "out of memory");
-        goto err;
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
-    if (run_http_start(r, hooks, err, sizeof err))
-        goto err;
-    ds_catalog *cat = ds_reftopic_catalog(cfg, REFERENCE_TIMEOUT_MS, err, sizeof err);
-    if (!cat || ds_pipeline_init_catalog(&r->pl, cat, err, sizeof err))
-        goto err;
+    if (run_http_start(r, hooks, err, errlen))
+        return -1;
+    ds_catalog *cat = ds_reftopic_catalog(cfg, REFERENCE_TIMEOUT_MS, err, errlen);
+    if (!cat || ds_pipeline_init_catalog(&r->pl, cat, err, errlen))
+        return -1;
     r->pl_ready = 1;
     ds_codec_set_max_message(r->pl.codec, (size_t)cfg->max_message_bytes);
-    if (gate_start(r, err, sizeof err))
-        goto err;
-    r->producer = new_client(cfg, RD_KAFKA_PRODUCER, r, err, sizeof err);
-    if (!r->producer)
-        goto err;
+    if (cfg->max_body_bytes > 0)
+        r->pl.max_body = (size_t)cfg->max_body_bytes;
+    if (gate_start(r, err, errlen))
+        return -1;
+    r->producer = new_client(cfg, RD_KAFKA_PRODUCER, r, err, errlen);
+    if (!r->producer || ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "run", err, errlen))
+        return -1;
     outq_marks(r);
-    if (run_check_topics(r, err, sizeof err))
-        goto err;
-    r->consumer = new_client(cfg, RD_KAFKA_CONSUMER, r, err, sizeof err);
+    if (run_check_topics(r, err, errlen))
+        return -1;
+    r->consumer = new_client(cfg, RD_KAFKA_CONSUMER, r, err, errlen);
     if (!r->consumer)
-        goto err;
+        return -1;
     rd_kafka_poll_set_consumer(r->consumer);
     if (make_pipe(r->cpipe) || make_pipe(r->ppipe)) {
-        snprintf(err, sizeof err, "pipe: %s", strerror(errno));
-        goto err;
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
     }
     r->cq = rd_kafka_queue_get_consumer(r->consumer);
     r->pq = rd_kafka_queue_get_main(r->producer);
     rd_kafka_queue_io_event_enable(r->cq, r->cpipe[1], "1", 1);
     rd_kafka_queue_io_event_enable(r->pq, r->ppipe[1], "1", 1);
+    return 0;
+}
 
+/* Subscribes the consumer to the two input topics and the mentions topic.
+ * On error returns -1 with err set. */
+static int subscribe(runner *r, char *err, size_t errlen)
+{
+    const ds_config *cfg = r->cfg;
     rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(3);
     rd_kafka_topic_partition_list_add(sub, cfg->articles_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_topic_partition_list_add(sub, cfg->deals_topic, RD_KAFKA_PARTITION_UA);
@@ -660,10 +682,16 @@ int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *h
     rd_kafka_resp_err_t se = rd_kafka_subscribe(r->consumer, sub);
     rd_kafka_topic_partition_list_destroy(sub);
     if (se) {
-        snprintf(err, sizeof err, "subscribe: %s", rd_kafka_err2str(se));
-        goto err;
+        snprintf(err, errlen, "subscribe: %s", rd_kafka_err2str(se));
+        return -1;
     }
+    return 0;
+}
 
+/* Initialises and starts the loop's handles: the two queue polls, the
+ * commit tick, the kick and transaction timers and the signal handlers. */
+static void start_handles(runner *r)
+{
     uv_poll_init(&r->loop, &r->cpoll, r->cpipe[0]);
     uv_poll_init(&r->loop, &r->ppoll, r->ppipe[0]);
     uv_timer_init(&r->loop, &r->tick);
@@ -676,33 +704,20 @@ int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *h
         r->sigint.data = r->sigterm.data = r;
     uv_poll_start(&r->cpoll, UV_READABLE, on_consumer_ready);
     uv_poll_start(&r->ppoll, UV_READABLE, on_producer_ready);
-    uint64_t interval = cfg->commit_interval_ms > 0 ? (uint64_t)cfg->commit_interval_ms : 100;
+    uint64_t interval = r->cfg->commit_interval_ms > 0 ? (uint64_t)r->cfg->commit_interval_ms : 100;
     uv_timer_start(&r->tick, on_tick, interval, interval);
     uv_signal_start(&r->sigint, on_signal, SIGINT);
     uv_signal_start(&r->sigterm, on_signal, SIGTERM);
     if (r->txn == TXN_INIT)
         run_txn_arm(r, 0);
-    ds_info("run", "consuming %s and %s as group %s; mentions via %s, state in %s (%" PRId32
-            " partitions each); canonical deals to %s",
-            cfg->articles_topic, cfg->deals_topic, cfg->group ? cfg->group : cfg->app_id, r->mtopic, r->stopic,
-            r->nparts, cfg->canonical_topic);
+}
 
-    uv_run(&r->loop, UV_RUN_DEFAULT);
-    rc = r->exit_code;
-    ds_info("run",
-            "consumed %" PRIu64 ", mentions %" PRIu64 ", resolved %" PRIu64 ", canonical records %" PRIu64
-            ", state records %" PRIu64 ", dead letters %" PRIu64 ", commits %" PRIu64 ", restored blocks %" PRIu64
-            ", aborts %" PRIu64 ", pauses %" PRIu64 " (%s)",
-            r->st.consumed, r->st.mentions, r->st.resolved, r->st.produced, r->st.state_records, r->st.dead_letters,
-            r->st.commits, r->st.restored_blocks, r->st.aborts, r->st.pauses,
-            r->txn == TXN_OFF ? "at-least-once" : "exactly-once");
-    goto out;
-err:
-    ds_error("run", "%s", err);
-    rc = 1;
-out:
-    if (stats)
-        *stats = r->st;
+/* Frees the runner and everything it holds, in an order that lets the
+ * loop close empty: queues, clients, batches, resolvers, the gate (its
+ * worker before the codec), the pipeline, then every handle. Accepts a
+ * runner whose start-up stopped half-way. */
+static void runner_free(runner *r)
+{
     if (r->cq) {
         rd_kafka_queue_io_event_enable(r->cq, -1, NULL, 0);
         rd_kafka_queue_destroy(r->cq);
@@ -755,5 +770,38 @@ out:
             close(r->ppipe[i]);
     }
     free(r);
+}
+
+/* The processor: start-up, the loop until shutdown, the closing summary. */
+int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *hooks)
+{
+    char err[1024] = "";
+    runner *r = runner_new(cfg);
+    if (!r)
+        return 1;
+    if (start_clients(r, hooks, err, sizeof err) || subscribe(r, err, sizeof err)) {
+        ds_error("run", "%s", err);
+        r->exit_code = 1;
+        goto out;
+    }
+    start_handles(r);
+    ds_info("run", "consuming %s and %s as group %s; mentions via %s, state in %s (%" PRId32
+            " partitions each); canonical deals to %s",
+            cfg->articles_topic, cfg->deals_topic, cfg->group ? cfg->group : cfg->app_id, r->mtopic, r->stopic,
+            r->nparts, cfg->canonical_topic);
+
+    uv_run(&r->loop, UV_RUN_DEFAULT);
+    ds_info("run",
+            "consumed %" PRIu64 ", mentions %" PRIu64 ", resolved %" PRIu64 ", canonical records %" PRIu64
+            ", state records %" PRIu64 ", dead letters %" PRIu64 ", commits %" PRIu64 ", restored blocks %" PRIu64
+            ", aborts %" PRIu64 ", pauses %" PRIu64 " (%s)",
+            r->st.consumed, r->st.mentions, r->st.resolved, r->st.produced, r->st.state_records, r->st.dead_letters,
+            r->st.commits, r->st.restored_blocks, r->st.aborts, r->st.pauses,
+            r->txn == TXN_OFF ? "at-least-once" : "exactly-once");
+out:;
+    int rc = r->exit_code;
+    if (stats)
+        *stats = r->st;
+    runner_free(r);
     return rc;
 }

@@ -59,8 +59,8 @@ int run_emit(void *opaque, const char *key, const void *val, size_t len)
 void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail)
 {
     const char *topic = rd_kafka_topic_name(rkm->rkt);
-    if (ds_publish_dlq(r->producer, topic, rkm->partition, rkm->offset, rkm->key, rkm->key_len, rkm->payload,
-                       rkm->len, fail->stage, fail->cls, fail->msg, run_output_of(r, b)) == 0) {
+    ds_dlq_reason why = {fail->stage, fail->cls, fail->msg};
+    if (ds_publish_dead_letter(r->producer, rkm, &why, run_output_of(r, b)) == 0) {
         r->st.dead_letters++;
         ds_series_add(ds_metric_series1(r->mx.dead, topic), 1);
     } else {

@@ -1,3 +1,6 @@
+/* schemagate.c: holds inputs whose Confluent schema id is not known yet
+ * until the registry answers (see schemagate.h). May call common/ and
+ * schemas/. */
 #include "schemagate.h"
 
 #include <stdio.h>

@@ -25,7 +25,7 @@ enum cue {
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
     CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
-    CUE_RESPECTIVELY, CUE__COUNT
+    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -38,6 +38,10 @@ enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2 };
  * ("concluded a contract", not "concluded final negotiations"), and of the
  * nouns that name talks. */
 enum { LEX_SIGNS_UNLESS_TALKS = 1, LEX_TALKS = 1 };
+
+/* The val of "more": it follows the count it adds ("12 more"), where
+ * "another" and "additional" may lead it. */
+enum { LEX_MORE = 1 };
 
 typedef struct lex {
     const char *text;
@@ -86,12 +90,28 @@ static const lex lexicon[] = {
     {"plans to", CUE_INTENT}, {"bid", CUE_INTENT}, {"bids", CUE_INTENT}, {"interest in", CUE_INTENT},
     {"negotiating", CUE_INTENT}, {"negotiations", CUE_INTENT, LEX_TALKS}, {"could", CUE_INTENT},
     {"might", CUE_INTENT}, {"may", CUE_INTENT}, {"expected to form", CUE_INTENT},
-    {"letter of intent", CUE_INTENT}, {"memorandum of understanding", CUE_INTENT},
-    {"mou", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
+    {"letter of intent", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
     {"hopes", CUE_INTENT}, {"would", CUE_INTENT}, {"eyeing", CUE_INTENT}, {"eyes", CUE_INTENT},
     {"potential", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
     {"no contract", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
     {"yet to", CUE_NEGATION}, {"has not", CUE_NEGATION}, {"have not", CUE_NEGATION},
+    /* denials: "denied reports that it had signed" signs nothing */
+    {"denied", CUE_DENIAL}, {"denies", CUE_DENIAL}, {"deny", CUE_DENIAL}, {"denial", CUE_DENIAL},
+    {"dismissed reports", CUE_DENIAL}, {"rejected reports", CUE_DENIAL}, {"refuted", CUE_DENIAL},
+    {"no contract has been signed", CUE_DENIAL}, {"no deal has been signed", CUE_DENIAL},
+    /* stages DOMAIN.md adds: memoranda, amendments of an existing contract,
+     * cancellations (updates of a deal, for resolution to apply) */
+    {"memorandum of understanding", CUE_MEMORANDUM}, {"memorandum", CUE_MEMORANDUM}, {"mou", CUE_MEMORANDUM},
+    {"memoranda", CUE_MEMORANDUM},
+    {"amendment", CUE_AMENDMENT}, {"amended", CUE_AMENDMENT}, {"contract modification", CUE_AMENDMENT},
+    {"modification", CUE_AMENDMENT}, {"modifies", CUE_AMENDMENT}, {"modified", CUE_AMENDMENT},
+    {"aneks", CUE_AMENDMENT}, {"annex", CUE_AMENDMENT},
+    {"cancelled", CUE_CANCEL}, {"canceled", CUE_CANCEL}, {"cancels", CUE_CANCEL}, {"cancel", CUE_CANCEL},
+    {"cancellation", CUE_CANCEL}, {"scrapped", CUE_CANCEL}, {"scraps", CUE_CANCEL}, {"terminated", CUE_CANCEL},
+    {"terminates", CUE_CANCEL}, {"termination", CUE_CANCEL}, {"rescinded", CUE_CANCEL},
+    /* a shortlist chooses no one yet */
+    /* running totals: "has received more than 100 so far" is no event */
+    {"so far", CUE_AGGREGATE}, {"thus far", CUE_AGGREGATE}, {"to date", CUE_AGGREGATE},
     /* delivery */
     {"delivered", CUE_DELIVERY}, {"arrived", CUE_DELIVERY}, {"handed over", CUE_DELIVERY},
     {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
@@ -116,7 +136,7 @@ static const lex lexicon[] = {
     {"licence production", CUE_JV}, {"license production", CUE_JV}, {"technology transfer", CUE_JV},
     {"selected", CUE_SELECTION}, {"picked", CUE_SELECTION}, {"preferred bidder", CUE_SELECTION},
     {"preferred tenderer", CUE_SELECTION}, {"chose", CUE_SELECTION}, {"chosen", CUE_SELECTION},
-    {"shortlisted", CUE_SELECTION}, {"winner", CUE_SELECTION},
+    {"shortlisted", CUE_INTENT}, {"shortlist", CUE_INTENT}, {"winner", CUE_SELECTION},
     {"possible sale", CUE_APPROVAL}, {"possible foreign military sale", CUE_APPROVAL},
     {"approved a possible", CUE_APPROVAL}, {"dsca", CUE_APPROVAL}, {"approval of the sale", CUE_APPROVAL},
     {"us approval", CUE_APPROVAL}, {"u.s. approval", CUE_APPROVAL}, {"ceiling", CUE_APPROVAL},
@@ -156,7 +176,8 @@ static const lex lexicon[] = {
     {"first", CUE_ORDINAL, 1}, {"second", CUE_ORDINAL, 2}, {"third", CUE_ORDINAL, 3},
     {"fourth", CUE_ORDINAL, 4}, {"fifth", CUE_ORDINAL, 5}, {"1st", CUE_ORDINAL, 1},
     {"2nd", CUE_ORDINAL, 2}, {"3rd", CUE_ORDINAL, 3}, {"4th", CUE_ORDINAL, 4},
-    {"another", CUE_ANOTHER}, {"additional", CUE_ANOTHER}, {"further", CUE_ANOTHER},
+    {"another", CUE_ANOTHER}, {"additional", CUE_ANOTHER}, {"further", CUE_ANOTHER}, {"more", CUE_ANOTHER, LEX_MORE},
+    {"more than", CUE_NEUTRAL}, {"no more", CUE_NEUTRAL}, {"more or less", CUE_NEUTRAL},
     {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD},
     /* the local variant and the rest of a split */
     {"polish variant", CUE_LOCALVARIANT, 0, "PL"}, {"polish version", CUE_LOCALVARIANT, 0, "PL"},
@@ -198,12 +219,37 @@ static const lex lexicon[] = {
     {"ammunition resupply vehicles", CUE_UNIT, 0, "support_vehicle"},
     {"recovery vehicles", CUE_UNIT, 0, "support_vehicle"}, {"units", CUE_UNIT, 0, "unit"},
     {"systems", CUE_UNIT, 0, "unit"},
+    /* head nouns of systems the catalog may lack ("48 Archer howitzers") */
+    {"fighter", CUE_UNIT, 0, "aircraft"}, {"fighter jet", CUE_UNIT, 0, "aircraft"},
+    {"trainer jets", CUE_UNIT, 0, "aircraft"}, {"trainers", CUE_UNIT, 0, "aircraft"},
+    {"transport aircraft", CUE_UNIT, 0, "aircraft"}, {"tanker aircraft", CUE_UNIT, 0, "aircraft"},
+    {"helicopter", CUE_UNIT, 0, "helicopter"}, {"attack helicopters", CUE_UNIT, 0, "helicopter"},
+    {"drone", CUE_UNIT, 0, "uav"}, {"uav", CUE_UNIT, 0, "uav"},
+    {"frigate", CUE_UNIT, 0, "ship"}, {"corvettes", CUE_UNIT, 0, "ship"}, {"corvette", CUE_UNIT, 0, "ship"},
+    {"destroyers", CUE_UNIT, 0, "ship"}, {"patrol vessels", CUE_UNIT, 0, "ship"}, {"warships", CUE_UNIT, 0, "ship"},
+    {"offshore patrol vessels", CUE_UNIT, 0, "ship"}, {"submarine", CUE_UNIT, 0, "submarine"},
+    {"radars", CUE_UNIT, 0, "radar"}, {"radar", CUE_UNIT, 0, "radar"}, {"radar systems", CUE_UNIT, 0, "radar"},
+    {"air-defence systems", CUE_UNIT, 0, "air_defence"}, {"air defence systems", CUE_UNIT, 0, "air_defence"},
+    {"air-defense systems", CUE_UNIT, 0, "air_defence"}, {"air defense systems", CUE_UNIT, 0, "air_defence"},
+    {"air-defence system", CUE_UNIT, 0, "air_defence"}, {"air defence system", CUE_UNIT, 0, "air_defence"},
+    {"air-defense system", CUE_UNIT, 0, "air_defence"}, {"air defense system", CUE_UNIT, 0, "air_defence"},
+    {"cruise missiles", CUE_UNIT, 0, "missile"}, {"anti-ship missiles", CUE_UNIT, 0, "missile"},
+    {"anti-tank missiles", CUE_UNIT, 0, "missile"}, {"interceptors", CUE_UNIT, 0, "missile"},
+    {"armoured vehicles", CUE_UNIT, 0, "vehicle"}, {"armored vehicles", CUE_UNIT, 0, "vehicle"},
+    {"armoured personnel carriers", CUE_UNIT, 0, "vehicle"}, {"armored personnel carriers", CUE_UNIT, 0, "vehicle"},
+    {"self-propelled guns", CUE_UNIT, 0, "howitzer"},
     /* money */
     {"trillion", CUE_SCALE, 1e12}, {"tn", CUE_SCALE, 1e12}, {"tln", CUE_SCALE, 1e12},
     {"billion", CUE_SCALE, 1e9}, {"bn", CUE_SCALE, 1e9}, {"bln", CUE_SCALE, 1e9},
     {"b", CUE_SCALE, 1e9}, {"mld", CUE_SCALE, 1e9}, {"million", CUE_SCALE, 1e6},
     {"mln", CUE_SCALE, 1e6}, {"mn", CUE_SCALE, 1e6}, {"m", CUE_SCALE, 1e6},
     {"thousand", CUE_SCALE, 1e3}, {"tys", CUE_SCALE, 1e3},
+    /* Indian scales: "Rs 7,629 crore", "1 lakh crore" */
+    {"crore", CUE_SCALE, 1e7}, {"crores", CUE_SCALE, 1e7}, {"cr", CUE_SCALE, 1e7}, {"lakh", CUE_SCALE, 1e5},
+    {"lakhs", CUE_SCALE, 1e5}, {"lakh crore", CUE_SCALE, 1e12}, {"lakh crores", CUE_SCALE, 1e12},
+    {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
+    {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
+    {"millones", CUE_SCALE, 1e6}, {"milhoes", CUE_SCALE, 1e6}, {"milyar", CUE_SCALE, 1e9},
     {"dollars", CUE_CURWORD, 0, "USD"}, {"us dollars", CUE_CURWORD, 0, "USD"},
     {"u.s. dollars", CUE_CURWORD, 0, "USD"}, {"australian dollars", CUE_CURWORD, 0, "AUD"},
     {"won", CUE_CURWORD, 0, "KRW"}, {"korean won", CUE_CURWORD, 0, "KRW"},
@@ -211,11 +257,41 @@ static const lex lexicon[] = {
     {"pln", CUE_CURWORD, 0, "PLN"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
     {"pounds", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
     {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"},
+    {"kronor", CUE_CURWORD, 0, "SEK"}, {"swedish kronor", CUE_CURWORD, 0, "SEK"}, {"crowns", CUE_CURWORD, 0, "SEK"},
+    {"swedish crowns", CUE_CURWORD, 0, "SEK"}, {"norwegian crowns", CUE_CURWORD, 0, "NOK"},
+    {"norwegian kroner", CUE_CURWORD, 0, "NOK"}, {"danish kroner", CUE_CURWORD, 0, "DKK"},
+    {"danish crowns", CUE_CURWORD, 0, "DKK"}, {"czech crowns", CUE_CURWORD, 0, "CZK"},
+    {"korunas", CUE_CURWORD, 0, "CZK"}, {"koruna", CUE_CURWORD, 0, "CZK"},
+    {"colombian pesos", CUE_CURWORD, 0, "COP"}, {"argentine pesos", CUE_CURWORD, 0, "ARS"},
+    {"mexican pesos", CUE_CURWORD, 0, "MXN"}, {"chilean pesos", CUE_CURWORD, 0, "CLP"},
+    {"philippine pesos", CUE_CURWORD, 0, "PHP"}, {"reais", CUE_CURWORD, 0, "BRL"}, {"reals", CUE_CURWORD, 0, "BRL"},
+    {"lira", CUE_CURWORD, 0, "TRY"}, {"liras", CUE_CURWORD, 0, "TRY"}, {"turkish lira", CUE_CURWORD, 0, "TRY"},
+    {"yen", CUE_CURWORD, 0, "JPY"}, {"yuan", CUE_CURWORD, 0, "CNY"}, {"renminbi", CUE_CURWORD, 0, "CNY"},
+    {"swiss francs", CUE_CURWORD, 0, "CHF"}, {"francs", CUE_CURWORD, 0, "CHF"}, {"shekels", CUE_CURWORD, 0, "ILS"},
+    {"riyals", CUE_CURWORD, 0, "SAR"}, {"dirhams", CUE_CURWORD, 0, "AED"}, {"rupiah", CUE_CURWORD, 0, "IDR"},
+    {"ringgit", CUE_CURWORD, 0, "MYR"}, {"baht", CUE_CURWORD, 0, "THB"}, {"forints", CUE_CURWORD, 0, "HUF"},
+    {"lei", CUE_CURWORD, 0, "RON"}, {"hryvnias", CUE_CURWORD, 0, "UAH"}, {"canadian dollars", CUE_CURWORD, 0, "CAD"},
+    {"taiwan dollars", CUE_CURWORD, 0, "TWD"}, {"singapore dollars", CUE_CURWORD, 0, "SGD"},
+    {"new zealand dollars", CUE_CURWORD, 0, "NZD"}, {"rand", CUE_CURWORD, 0, "ZAR"},
+    {"zlotych", CUE_CURWORD, 0, "PLN"},
     {"usd", CUE_CURPREFIX, 0, "USD"}, {"us$", CUE_CURPREFIX, 0, "USD"}, {"krw", CUE_CURPREFIX, 0, "KRW"},
     {"eur", CUE_CURPREFIX, 0, "EUR"}, {"aud", CUE_CURPREFIX, 0, "AUD"}, {"a$", CUE_CURPREFIX, 0, "AUD"},
     {"gbp", CUE_CURPREFIX, 0, "GBP"}, {"nok", CUE_CURPREFIX, 0, "NOK"}, {"inr", CUE_CURPREFIX, 0, "INR"},
     {"php", CUE_CURPREFIX, 0, "PHP"}, {"rs", CUE_CURPREFIX, 0, "INR"}, {"egp", CUE_CURPREFIX, 0, "EGP"},
-    {"ron", CUE_CURPREFIX, 0, "RON"}, {"sek", CUE_CURPREFIX, 0, "SEK"},
+    {"ron", CUE_CURPREFIX, 0, "RON"}, {"sek", CUE_CURPREFIX, 0, "SEK"}, {"dkk", CUE_CURPREFIX, 0, "DKK"},
+    {"czk", CUE_CURPREFIX, 0, "CZK"}, {"chf", CUE_CURPREFIX, 0, "CHF"}, {"jpy", CUE_CURPREFIX, 0, "JPY"},
+    {"brl", CUE_CURPREFIX, 0, "BRL"}, {"r$", CUE_CURPREFIX, 0, "BRL"}, {"cop", CUE_CURPREFIX, 0, "COP"},
+    {"ars", CUE_CURPREFIX, 0, "ARS"}, {"try", CUE_CURPREFIX, 0, "TRY"}, {"tl", CUE_CURPREFIX, 0, "TRY"},
+    {"cny", CUE_CURPREFIX, 0, "CNY"}, {"rmb", CUE_CURPREFIX, 0, "CNY"}, {"twd", CUE_CURPREFIX, 0, "TWD"},
+    {"nt$", CUE_CURPREFIX, 0, "TWD"}, {"sar", CUE_CURPREFIX, 0, "SAR"}, {"aed", CUE_CURPREFIX, 0, "AED"},
+    {"qar", CUE_CURPREFIX, 0, "QAR"}, {"ils", CUE_CURPREFIX, 0, "ILS"}, {"nis", CUE_CURPREFIX, 0, "ILS"},
+    {"cad", CUE_CURPREFIX, 0, "CAD"}, {"c$", CUE_CURPREFIX, 0, "CAD"}, {"idr", CUE_CURPREFIX, 0, "IDR"},
+    {"rp", CUE_CURPREFIX, 0, "IDR"}, {"thb", CUE_CURPREFIX, 0, "THB"}, {"mxn", CUE_CURPREFIX, 0, "MXN"},
+    {"clp", CUE_CURPREFIX, 0, "CLP"}, {"huf", CUE_CURPREFIX, 0, "HUF"}, {"sgd", CUE_CURPREFIX, 0, "SGD"},
+    {"s$", CUE_CURPREFIX, 0, "SGD"}, {"nzd", CUE_CURPREFIX, 0, "NZD"}, {"zar", CUE_CURPREFIX, 0, "ZAR"},
+    {"pkr", CUE_CURPREFIX, 0, "PKR"}, {"uah", CUE_CURPREFIX, 0, "UAH"}, {"vnd", CUE_CURPREFIX, 0, "VND"},
+    {"bgn", CUE_CURPREFIX, 0, "BGN"}, {"myr", CUE_CURPREFIX, 0, "MYR"}, {"rm", CUE_CURPREFIX, 0, "MYR"},
+    {"rs.", CUE_CURPREFIX, 0, "INR"},
     /* numbers in words */
     {"one", CUE_NUMWORD, 1}, {"two", CUE_NUMWORD, 2}, {"three", CUE_NUMWORD, 3},
     {"four", CUE_NUMWORD, 4}, {"five", CUE_NUMWORD, 5}, {"six", CUE_NUMWORD, 6},
@@ -228,6 +304,9 @@ static const lex lexicon[] = {
     {"ninety", CUE_NUMWORD, 90}, {"a dozen", CUE_NUMWORD, 12}, {"dozen", CUE_NUMWORD, 12},
     {"two dozen", CUE_NUMWORD, 24}, {"a hundred", CUE_NUMWORD, 100}, {"hundred", CUE_NUMWORD, 100},
     {"a pair of", CUE_NUMWORD, 2},
+    /* sums in words: "half a billion dollars", "a billion euros" */
+    {"half a", CUE_NUMWORD, 0.5}, {"a quarter of a", CUE_NUMWORD, 0.25}, {"a billion", CUE_NUMWORD, 1e9},
+    {"a million", CUE_NUMWORD, 1e6}, {"a trillion", CUE_NUMWORD, 1e12},
 };
 #define NLEX (sizeof lexicon / sizeof lexicon[0])
 
@@ -282,6 +361,23 @@ typedef struct sentence {
     int c0, c1; /* its clauses: ex->clauses[c0..c1) */
 } sentence;
 
+/* The publication day and its civil year and month (0 when unknown). */
+typedef struct pubdate {
+    int32_t day;
+    int year, month;
+} pubdate;
+
+static pubdate pubdate_from_day(int32_t day)
+{
+    pubdate p = {day, 0, 0};
+    int d;
+    if (day != DS_NO_DATE)
+        ds_civil_from_days(day, &p.year, &p.month, &d);
+    return p;
+}
+
+#define DS_MAX_OPEN 8
+
 struct ds_extractor {
     const ds_catalog *cat;
     mentry *entries;
@@ -303,8 +399,20 @@ struct ds_extractor {
     size_t nout, outcap;
     int debug; /* DS_EXTRACT_DEBUG=1: clauses and items on stderr */
     const char *single_family; /* the family of the article's only primary mention */
-    int *sys_root;             /* per catalog system: index of its family's root system */
+    int *sys_root;             /* per system (catalog, then open): index of its family's root */
+    /* systems outside the catalog read from this article's text (see
+     * find_designations): index cat->nsystems + i in items and sys_root */
+    ds_system open[DS_MAX_OPEN];
+    char open_id[DS_MAX_OPEN][24];
+    char open_fold[DS_MAX_OPEN][24]; /* its folded text, for later bare mentions */
+    int nopen;
 };
+
+/* System idx of an item: a catalog system, or one read from the text. */
+static const ds_system *sys_of(const ds_extractor *ex, int idx)
+{
+    return (size_t)idx < ex->cat->nsystems ? &ex->cat->systems[idx] : &ex->open[(size_t)idx - ex->cat->nsystems];
+}
 
 static int is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80; }
 
@@ -350,12 +458,16 @@ ds_extractor *ds_extractor_new(const ds_catalog *cat)
     for (size_t i = 0; i < NLEX; i++)
         ex->entries[ex->nentries++] = (mentry){lexicon[i].text, (unsigned)strlen(lexicon[i].text), M_CUE, (unsigned)i};
     qsort(ex->entries, ex->nentries, sizeof *ex->entries, cmp_entry);
-    ex->sys_root = calloc(cat->nsystems ? cat->nsystems : 1, sizeof *ex->sys_root);
+    ex->sys_root = calloc(cat->nsystems + DS_MAX_OPEN, sizeof *ex->sys_root);
     if (!ex->sys_root)
         goto err;
     for (size_t i = 0; i < cat->nsystems; i++) {
         const ds_system *root = ds_catalog_system(cat, cat->systems[i].family);
         ex->sys_root[i] = root ? (int)(root - cat->systems) : (int)i;
+    }
+    for (size_t i = 0; i < DS_MAX_OPEN; i++) {
+        ex->sys_root[cat->nsystems + i] = (int)(cat->nsystems + i); /* each its own family */
+        ex->open[i] = (ds_system){ex->open_id[i], ex->open_id[i], ex->open_id[i], NULL, "", "", NULL};
     }
     ex->nbuckets = 1;
     while (ex->nbuckets < ex->nentries * 2)
@@ -519,7 +631,11 @@ static int parse_number(const char *f, int i, int end, double *val)
         }
         j++;
     }
-    if (j < end - 1 && f[j] == '.' && f[j + 1] >= '0' && f[j + 1] <= '9') {
+    /* a decimal comma: "EUR 1,1 billion", "2,35 mld" (the loop above took a
+     * comma before three digits as thousands); "1,2,3" is a list */
+    int dec_comma = j < end - 1 && f[j] == ',' && digits && f[j + 1] >= '0' && f[j + 1] <= '9' &&
+                    !(j + 2 < end && f[j + 2] == ',') && !(j + 3 < end && f[j + 3] == ',');
+    if (j < end - 1 && (f[j] == '.' || dec_comma) && f[j + 1] >= '0' && f[j + 1] <= '9') {
         double scale = 0.1;
         j++;
         while (j < end && f[j] >= '0' && f[j] <= '9') {
@@ -532,33 +648,91 @@ static int parse_number(const char *f, int i, int end, double *val)
     return j;
 }
 
-/* Finds the items of clause c (entities, cues, numbers). */
+/* The digits at i are a 4-digit year of 1990-2100 ("mid-2025"). */
+static int year_digits(const char *f, int i, int e)
+{
+    int n = 0, v = 0;
+    while (i + n < e && f[i + n] >= '0' && f[i + n] <= '9' && n < 5)
+        v = v * 10 + (f[i + n++] - '0');
+    return n == 4 && v >= 1990 && v <= 2100;
+}
+
+/* Matches the longest catalog alias or lexicon phrase starting at word i of
+ * [i, e) ("K2s": a plural of a name) and adds it as an item of clause cl.
+ * Returns the offset after the match, 0 when nothing matched, or -2 when
+ * out of memory. */
+static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl, int wordstart)
+{
+    const char *f = ex->fold;
+    const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i)));
+    if (!b && wordstart) {
+        int w = i;
+        while (w < e && is_alnum(f[w]))
+            w++;
+        if (w - i > 2 && f[w - 1] == 's')
+            b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i)));
+    }
+    for (unsigned k = 0; b && k < b->n; k++) {
+        const mentry *me = &ex->entries[b->first + k];
+        if ((int)me->len > e - i || memcmp(f + i, me->text, me->len) != 0)
+            continue;
+        int end = i + (int)me->len;
+        int plural = 0;
+        if (end < e && is_alnum(f[end])) {
+            /* allow a plural "s" on names ("K2s") */
+            if (f[end] == 's' && (end + 1 >= e || !is_alnum(f[end + 1])) && me->type == M_ALIAS)
+                plural = 1;
+            else if (is_alnum(me->text[me->len - 1]))
+                continue;
+        }
+        item it;
+        if (me->type == M_ALIAS) {
+            const ds_alias *al = &ex->cat->aliases[me->idx];
+            if ((al->flags & DS_ALIAS_ACRONYM) && !orig_upper(ex, orig, i, end))
+                continue;
+            it = (item){.type = IT_ENT, .ent_kind = (unsigned char)al->kind, .idx = al->index, .flags = al->flags,
+                        .start = i, .end = end + plural, .clause = cl, .target_sys = -1};
+        } else {
+            const lex *lx = &lexicon[me->idx];
+            it = (item){.type = IT_CUE, .cue = lx->cue, .idx = (int)me->idx, .start = i, .end = end, .num = lx->val,
+                        .clause = cl, .target_sys = -1};
+        }
+        if (add_item(ex, it))
+            return -2;
+        return end + plural;
+    }
+    return 0;
+}
+
+/* Finds the items of the text [s, e) of clause cl: numbers, entities and
+ * cue phrases. Returns 0 or -2 when out of memory. */
 static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
 {
     const char *f = ex->fold;
     int i = s;
     while (i < e) {
         char c = f[i];
-        /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion" */
+        /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion", "₹500 crore" */
         if ((unsigned char)c == 0xE2 && i + 2 < e && (unsigned char)f[i + 1] == 0x82 &&
-            ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9)) {
+            ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9 || (unsigned char)f[i + 2] == 0xB9 ||
+             (unsigned char)f[i + 2] == 0xBA || (unsigned char)f[i + 2] == 0xAA)) {
             i += 3;
             continue;
         }
-        if ((unsigned char)c == 0xC2 && i + 1 < e && (unsigned char)f[i + 1] == 0xA3) {
+        if ((unsigned char)c == 0xC2 && i + 1 < e && ((unsigned char)f[i + 1] == 0xA3 || (unsigned char)f[i + 1] == 0xA5)) {
             i += 2;
             continue;
         }
-        /* a number starts a word, or follows a non-ASCII symbol ("€36", "₩5") */
-        if (c >= '0' && c <= '9' && (i == s || !is_alnum(f[i - 1]) || (unsigned char)f[i - 1] >= 0x80)) {
+        /* a number starts a word, or follows a non-ASCII symbol ("€36", "₩5"), but
+         * not a designation's letters and hyphen ("A-200", "MiG-29"; "mid-2025" is a year) */
+        if (c >= '0' && c <= '9' && (i == s || !is_alnum(f[i - 1]) || (unsigned char)f[i - 1] >= 0x80) &&
+            !(i >= s + 2 && f[i - 1] == '-' && f[i - 2] >= 'a' && f[i - 2] <= 'z' && !year_digits(f, i, e))) {
             double v;
             int j = parse_number(f, i, e, &v);
             /* a number glued to a system name ("K2") is part of a word, not a number */
-            if (j < e && f[j] >= 'a' && f[j] <= 'z' && !(f[j] == 'b' || f[j] == 'm' || f[j] == 't' ||
-                                                           (f[j] == 's' && j + 1 < e && f[j + 1] == 't') ||
-                                                           f[j] == 'n' || f[j] == 'r')) {
-                /* fall through to word matching */
-            } else {
+            if (!(j < e && f[j] >= 'a' && f[j] <= 'z' &&
+                  !(f[j] == 'b' || f[j] == 'm' || f[j] == 't' || (f[j] == 's' && j + 1 < e && f[j + 1] == 't') ||
+                    f[j] == 'n' || f[j] == 'r'))) {
                 if (add_item(ex, (item){.type = IT_NUM, .start = i, .end = j, .num = v, .clause = cl, .target_sys = -1}))
                     return -2;
                 i = j;
@@ -568,60 +742,344 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
         /* a word starts after a non-word byte, or where letters follow digits ("6.5bn") */
         int wordstart = is_alnum(c) && (i == s || !is_alnum(f[i - 1]) ||
                                         (c >= 'a' && c <= 'z' && f[i - 1] >= '0' && f[i - 1] <= '9'));
-        int symstart = c == '$' || (c == '-' && 0);
-        if (!wordstart && !symstart) {
+        if (!wordstart && c != '$') {
             i++;
             continue;
         }
-        const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i)));
-        if (!b && wordstart) {
-            /* a plural of a name: "K2s" */
-            int w = i;
-            while (w < e && is_alnum(f[w]))
-                w++;
-            if (w - i > 2 && f[w - 1] == 's')
-                b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i)));
-        }
-        int matched = 0;
-        for (unsigned k = 0; b && k < b->n && !matched; k++) {
-            const mentry *me = &ex->entries[b->first + k];
-            if ((int)me->len > e - i || memcmp(f + i, me->text, me->len) != 0)
-                continue;
-            int end = i + (int)me->len;
-            int plural = 0;
-            if (end < e && is_alnum(f[end])) {
-                /* allow a plural "s" on names ("K2s") */
-                if (f[end] == 's' && (end + 1 >= e || !is_alnum(f[end + 1])) && me->type == M_ALIAS)
-                    plural = 1;
-                else if (is_alnum(me->text[me->len - 1]))
-                    continue;
-            }
-            if (me->type == M_ALIAS) {
-                const ds_alias *al = &ex->cat->aliases[me->idx];
-                if ((al->flags & DS_ALIAS_ACRONYM) && !orig_upper(ex, orig, i, end))
-                    continue;
-                if (add_item(ex, (item){.type = IT_ENT, .ent_kind = (unsigned char)al->kind, .idx = al->index,
-                                        .flags = al->flags, .start = i, .end = end + plural, .clause = cl,
-                                        .target_sys = -1}))
-                    return -2;
-            } else {
-                const lex *lx = &lexicon[me->idx];
-                if (add_item(ex, (item){.type = IT_CUE, .cue = lx->cue, .idx = (int)me->idx, .start = i,
-                                        .end = end, .num = lx->val, .clause = cl, .target_sys = -1}))
-                    return -2;
-            }
-            i = end + plural;
-            matched = 1;
-        }
-        if (!matched) {
-            if (!wordstart)
-                i++; /* a lone symbol */
+        int next = match_phrase(ex, orig, i, e, cl, wordstart);
+        if (next < 0)
+            return -2;
+        if (next > 0)
+            i = next;
+        else if (!wordstart)
+            i++; /* a lone symbol */
+        else
+            while (i < e && is_alnum(f[i]))
+                i++;
+    }
+    return 0;
+}
+
+/* ---- systems outside the catalog ----------------------------------------- */
+
+/* Capitalised words that start or make no designation: determiners,
+ * services, and adjectives of kind ("The", "Army", "Light attack"). */
+static const char *const not_designation[] = {
+    "the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "our", "new", "more", "other",
+    "some", "all", "both", "each", "several", "many", "such", "used", "modern", "light", "heavy", "main", "battle",
+    "combat", "attack", "armed", "armoured", "armored", "army", "navy", "air", "force", "forces", "marine",
+    "marines", "corps", "coast", "guard", "naval", "military", "defence", "defense", "ministry", "government",
+    "state", "department", "nato", "western", "soviet", "older", "latest", "advanced", "multirole", "multi-role",
+    "self-propelled", "wheeled", "tracked", "transport", "trainer", "unmanned", "medium", "long-range",
+    "short-range", "medium-range", "surface-to-air", "anti-tank", "anti-ship", "cruise", "ballistic", "and", "or",
+    "of", "for", "with", "to", "in", "on", "at", "by", "as", "from", "and", "utility", "reconnaissance",
+    "surveillance", "patrol", "maritime", "tactical", "strategic", "twin-engine", "single-engine", "stealth",
+    "infantry", "artillery", "howitzer", "tank", "missile", "rocket", "fighter", "jet", "drone", "helicopter",
+    "frigate", "submarine", "radar", "vehicle", "vehicles", "systems", "system", "units", "major", "key", "largest",
+    "biggest", "huge", "big", "first", "second", "last", "final", "next", "further", "extra", "local", "foreign",
+    "domestic", "export", "second-hand", "surplus", "refurbished", "upgraded", "future", "current", "existing",
+    "ageing", "aging", "old", "own", "national", "allied", "rival", "enemy", "russian-made", "us-made", NULL};
+
+static int stop_word(const char *f, int s, int e)
+{
+    for (int i = 0; not_designation[i]; i++)
+        if ((int)strlen(not_designation[i]) == e - s && memcmp(f + s, not_designation[i], (size_t)(e - s)) == 0)
+            return 1;
+    return 0;
+}
+
+/* Sentence [s, e) is a headline in title case ("Poland Buys More Tanks
+ * with Cash"): of its words of four letters or more, at least three and
+ * four in five start in upper case. */
+static int title_case(const ds_extractor *ex, const char *orig, int s, int e)
+{
+    const char *f = ex->fold;
+    int upper = 0, lower = 0;
+    for (int i = s; i < e; i++) {
+        if (!(f[i] >= 'a' && f[i] <= 'z') || (i > s && is_alnum(f[i - 1])))
+            continue;
+        int w = i;
+        while (w < e && is_alnum(f[w]))
+            w++;
+        if (w - i >= 4) {
+            unsigned char c = (unsigned char)orig[ex->map[i]];
+            if (c >= 'a' && c <= 'z')
+                lower++;
             else
-                while (i < e && is_alnum(f[i]))
-                    i++;
+                upper++;
+        }
+        i = w;
+    }
+    return upper >= 3 && lower * 4 <= upper;
+}
+
+/* Word [w, q) ends in a suffix that makes it an adjective of origin or
+ * time ("Soviet-era", "US-made", "Korean-built"): no designation. */
+static int origin_suffix(const char *f, int w, int q)
+{
+    static const char *const sfx[] = {"-era", "-made", "-built", "-designed", "-based", "-led", "-owned", "-style",
+                                      "-standard", "-produced", "-supplied", NULL};
+    for (int i = 0; sfx[i]; i++) {
+        int n = (int)strlen(sfx[i]);
+        if (q - w > n && memcmp(f + q - n, sfx[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The designation ending at folded offset end and starting no earlier than
+ * lo: up to three words separated by single spaces, each capitalised or
+ * holding a digit ("IRIS-T SLM", "MQ-9B", "MEKO A-200", "Archer", "David's
+ * Sling"), none a stop word or an adjective of origin; in a title-case
+ * headline only words holding a digit or two capitals count. Returns its
+ * start, or -1 when there is none. */
+static int designation_before(const ds_extractor *ex, const char *orig, int lo, int end, int headline)
+{
+    const char *f = ex->fold;
+    int p = end, start = -1;
+    for (int words = 0; words < 3; words++) {
+        if (p - 1 < lo || f[p - 1] != ' ')
+            break;
+        int q = p - 1, w = q;
+        while (w > lo && (is_alnum(f[w - 1]) || f[w - 1] == '-' || (words > 0 && f[w - 1] == '\'')))
+            w--;
+        if (w == q || f[w] == '-' || f[w] == '\'' || f[q - 1] == '-' || stop_word(f, w, q) || origin_suffix(f, w, q))
+            break;
+        int digits = 0, caps = 0, letters = 0;
+        for (int i = w; i < q; i++) {
+            unsigned char c = (unsigned char)orig[ex->map[i]];
+            digits += c >= '0' && c <= '9';
+            caps += c >= 'A' && c <= 'Z';
+            letters += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+        }
+        unsigned char c0 = (unsigned char)orig[ex->map[w]];
+        int cap = c0 >= 'A' && c0 <= 'Z';
+        if (!letters || !(cap || digits) || (headline && !digits && caps < 2) || (q - w < 2 && !digits))
+            break;
+        start = w;
+        p = w;
+    }
+    return start;
+}
+
+/* Where a designation may end before the head noun at folded offset end:
+ * before up to three lower-case words of kind ("military", "transport")
+ * or compounds ("long-range") that describe it ("C-390 Millennium military
+ * transport aircraft", "Arrow 3 long-range missile"), all in [lo, end). */
+static int skip_modifiers(const ds_extractor *ex, const char *orig, int lo, int end)
+{
+    const char *f = ex->fold;
+    int p = end;
+    for (int words = 0; words < 3; words++) {
+        if (p - 1 < lo || f[p - 1] != ' ')
+            break;
+        int q = p - 1, w = q;
+        while (w > lo && (is_alnum(f[w - 1]) || f[w - 1] == '-'))
+            w--;
+        if (w == q)
+            break;
+        unsigned char c0 = (unsigned char)orig[ex->map[w]];
+        int hyphen = memchr(f + w, '-', (size_t)(q - w)) != NULL;
+        /* lower case, and a word of kind ("military", "transport") or a
+         * compound ("long-range", "shore-based"); not a verb or a name */
+        if (!(c0 >= 'a' && c0 <= 'z') || q - w < 4 || !(hyphen || stop_word(f, w, q)))
+            break;
+        p = w;
+    }
+    return p;
+}
+
+/* Normalises designation d in place as labels write families: upper case;
+ * a "-class" or "-type" suffix dropped ("Mogami-class" -> MOGAMI); names
+ * after the last word holding a digit dropped ("MQ-9B Predator" -> MQ-9B,
+ * "C-390 Millennium" -> C-390). */
+static void designation_normalise(char *d)
+{
+    for (char *p = d; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    size_t n = strlen(d);
+    static const char *const sfx[] = {"-CLASS", "-TYPE", NULL};
+    for (int i = 0; sfx[i]; i++) {
+        size_t k = strlen(sfx[i]);
+        if (n > k && memcmp(d + n - k, sfx[i], k) == 0)
+            d[n -= k] = '\0';
+    }
+    char *last_digit_word_end = NULL;
+    int words = 0;
+    for (char *p = d; *p;) {
+        char *w = p;
+        int digit = 0;
+        while (*p && *p != ' ')
+            digit |= *p >= '0' && *p <= '9', p++;
+        words++;
+        if (digit)
+            last_digit_word_end = p;
+        while (*p == ' ')
+            p++;
+        (void)w;
+    }
+    if (last_digit_word_end && words > 1)
+        *last_digit_word_end = '\0';
+}
+
+/* Copies the original text of folded [s, e) into out (cap bytes), spaces
+ * collapsed, cut at a character boundary. */
+static void designation_text(const ds_extractor *ex, const char *orig, int s, int e, char *out, size_t cap)
+{
+    size_t n = 0;
+    size_t os = ex->map[s], oe = ex->map[e - 1] + 1;
+    while (oe < ex->map[e] && ((unsigned char)orig[oe] & 0xC0) == 0x80)
+        oe++; /* the rest of the last character */
+    for (size_t i = os; i < oe && n + 1 < cap; i++) {
+        unsigned char c = (unsigned char)orig[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            if (n && out[n - 1] != ' ')
+                out[n++] = ' ';
+            continue;
+        }
+        out[n++] = (char)c;
+    }
+    while (n && (((unsigned char)out[n - 1] & 0xC0) == 0x80 || (unsigned char)out[n - 1] >= 0xC0)) {
+        /* a character cut short: drop it whole */
+        size_t k = n - 1;
+        while (k > 0 && ((unsigned char)out[k] & 0xC0) == 0x80)
+            k--;
+        size_t need = (unsigned char)out[k] >= 0xF0 ? 4 : (unsigned char)out[k] >= 0xE0 ? 3 : (unsigned char)out[k] >= 0xC0 ? 2 : 1;
+        if (n - k == need)
+            break;
+        n = k;
+    }
+    while (n && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    designation_normalise(out);
+}
+
+/* The index (items' idx) of the article's open system named id, added with
+ * category cat when new; -1 when the article names too many. */
+static int open_system(ds_extractor *ex, const char *id, const char *cat)
+{
+    for (int i = 0; i < ex->nopen; i++)
+        if (strcmp(ex->open_id[i], id) == 0)
+            return (int)ex->cat->nsystems + i;
+    if (ex->nopen == DS_MAX_OPEN)
+        return -1;
+    ds_strlcpy(ex->open_id[ex->nopen], id, sizeof ex->open_id[0]);
+    ex->open[ex->nopen].category = (char *)cat;
+    return (int)ex->cat->nsystems + ex->nopen++;
+}
+
+/* Inserts it into the items at position at. Returns 0 or -2. */
+static int insert_item(ds_extractor *ex, size_t at, item it)
+{
+    GROW(ex->items, ex->nitems, ex->itemcap);
+    memmove(&ex->items[at + 1], &ex->items[at], (ex->nitems - at) * sizeof *ex->items);
+    ex->items[at] = it;
+    ex->nitems++;
+    return 0;
+}
+
+/* The catalog category of a head noun's unit ("systems" counts anything). */
+static const char *head_category(const char *unit)
+{
+    return strcmp(unit, "unit") == 0 ? "other" : unit;
+}
+
+/* Bare mentions in sentence si (items from first on) of the open systems
+ * read so far ("The Archer will be built in Sweden"): whole words not
+ * inside another item. Returns 0 or -2. */
+static int find_open_mentions(ds_extractor *ex, size_t si, size_t first)
+{
+    const char *f = ex->fold;
+    const sentence *st = &ex->sents[si];
+    for (int j = 0; j < ex->nopen; j++) {
+        const char *w = ex->open_fold[j];
+        size_t n = strlen(w);
+        if (n < 2)
+            continue;
+        int from = st->start;
+        while (from + (int)n <= st->end) {
+            const char *hit = memmem(f + from, (size_t)(st->end - from), w, n);
+            if (!hit)
+                break;
+            int s = (int)(hit - f), e = s + (int)n;
+            from = e;
+            if ((s > 0 && is_alnum(f[s - 1])) || (e < st->end && is_alnum(f[e]) && !(f[e] == 's' && (e + 1 >= st->end || !is_alnum(f[e + 1])))))
+                continue;
+            size_t at = first;
+            while (at < ex->nitems && ex->items[at].start < s)
+                at++;
+            if ((at > first && ex->items[at - 1].end > s) || (at < ex->nitems && ex->items[at].start < e))
+                continue; /* inside or over another item (the head-noun match itself) */
+            item it = {.type = IT_ENT, .ent_kind = DS_ENT_SYSTEM, .idx = (int)ex->cat->nsystems + j, .start = s,
+                       .end = e, .target_sys = -1};
+            if (insert_item(ex, at, it))
+                return -2;
         }
     }
     return 0;
+}
+
+/* Systems the catalog lacks, read from their shape in sentence si (items
+ * from first on): a designation right before a head noun ("48 Archer
+ * howitzers", "IRIS-T SLM air-defence systems", "Leopard 2 tanks"), and
+ * later the bare designation of one read earlier in the article. Each
+ * becomes a system item of its own family, never another clause's system.
+ * Returns 0 or -2. */
+static int find_designations(ds_extractor *ex, const char *orig, size_t si, size_t first)
+{
+    const sentence *st = &ex->sents[si];
+    int headline = -1;
+    for (size_t u = first; u < ex->nitems; u++) {
+        item *un = &ex->items[u];
+        if (un->type != IT_CUE || un->cue != CUE_UNIT || strcmp(lexicon[un->idx].str, "ammunition") == 0)
+            continue;
+        const item *prev = u > first ? &ex->items[u - 1] : NULL;
+        if (prev && prev->type == IT_ENT && prev->ent_kind == DS_ENT_SYSTEM && un->start - prev->end <= 1)
+            continue; /* "K2 tanks": a catalog system */
+        if (headline < 0)
+            headline = title_case(ex, orig, st->start, st->end);
+        int lo = prev ? prev->end : st->start;
+        int head = skip_modifiers(ex, orig, lo, un->start);
+        int ds = designation_before(ex, orig, lo, head, headline);
+        size_t at = u, drop = 0;
+        int de = head - 1;
+        if (ds < 0 && prev && prev->type == IT_NUM && head - prev->end == 1 &&
+            prev->num < 10000 && prev->num == floor(prev->num)) {
+            /* "Leopard 2 tanks": a number glued to a name is part of it */
+            int lo2 = u - 1 > first ? ex->items[u - 2].end : st->start;
+            int d2 = designation_before(ex, orig, lo2, prev->start, headline);
+            if (d2 >= 0) {
+                ds = d2;
+                de = prev->end;
+                at = u - 1;
+                drop = 1;
+            }
+        }
+        if (ds < 0)
+            continue;
+        char id[sizeof ex->open_id[0]];
+        designation_text(ex, orig, ds, de, id, sizeof id);
+        int idx = id[0] ? open_system(ex, id, head_category(lexicon[un->idx].str)) : -1;
+        if (idx < 0)
+            continue;
+        item it = {.type = IT_ENT, .ent_kind = DS_ENT_SYSTEM, .idx = idx, .start = ds, .end = de,
+                   .clause = un->clause, .target_sys = -1};
+        if (drop) {
+            ex->items[at] = it;
+        } else {
+            if (insert_item(ex, at, it))
+                return -2;
+            u++;
+        }
+        if ((size_t)(idx - (int)ex->cat->nsystems) == (size_t)ex->nopen - 1 && !ex->open_fold[ex->nopen - 1][0]) {
+            size_t n = (size_t)(de - ds) < sizeof ex->open_fold[0] - 1 ? (size_t)(de - ds) : 0;
+            memcpy(ex->open_fold[ex->nopen - 1], ex->fold + ds, n);
+            ex->open_fold[ex->nopen - 1][n] = '\0';
+        }
+    }
+    return ex->nopen ? find_open_mentions(ex, si, first) : 0;
 }
 
 static const lex *cue_lex(const item *it) { return &lexicon[it->idx]; }
@@ -655,184 +1113,242 @@ static int dateline(const ds_extractor *ex, const char *orig, int pos)
     return (p < 0 || f[p] == '\n') && comma && letters >= 3 && words <= 3;
 }
 
-/* Turns raw numbers of clause items [a, b) into money, quantities, years and dates. */
+/* Number words of items [a, b) become numbers; "forty-eight" is one. */
+static void combine_number_words(ds_extractor *ex, size_t a, size_t b)
+{
+    const char *f = ex->fold;
+    item *it = ex->items;
+    for (size_t i = a; i < b; i++) {
+        if (it[i].type != IT_CUE || it[i].cue != CUE_NUMWORD)
+            continue;
+        it[i].type = IT_NUM;
+        if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_NUMWORD && cue_lex(&it[i + 1])->val < 10 &&
+            it[i].num >= 20 && it[i + 1].start == it[i].end + 1 && f[it[i].end] == '-') {
+            it[i].num += cue_lex(&it[i + 1])->val;
+            it[i].end = it[i + 1].end;
+            it[i + 1].used = 1;
+            it[i + 1].type = IT_CUE;
+            it[i + 1].cue = 0;
+        }
+    }
+}
+
+/* The currency written before number i of items [a, i]: a sign ("$6.5",
+ * "US$6.5", "A$1", "€36", "£2bn", "₩5"), a code ("KRW 8.98") or "PLN 25" /
+ * "zl 25bn"; NULL when none. */
+static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
+{
+    const char *f = ex->fold;
+    const item *it = ex->items;
+    int s = it[i].start;
+    if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX && s - it[i - 1].end <= 1)
+        return cue_lex(&it[i - 1])->str; /* "US$", "R$", "KRW", "Rs." */
+    if (s > 0 && f[s - 1] == '$')
+        return s >= 2 && f[s - 2] == 'a' ? "AUD" : "USD";
+    if (s >= 2 && (unsigned char)f[s - 1] == 0xa3 && (unsigned char)f[s - 2] == 0xc2)
+        return "GBP";
+    if (s >= 2 && (unsigned char)f[s - 1] == 0xa5 && (unsigned char)f[s - 2] == 0xc2)
+        return "JPY"; /* U+00A5 yen sign */
+    if (s >= 3 && (unsigned char)f[s - 2] == 0x82 && (unsigned char)f[s - 3] == 0xe2) {
+        switch ((unsigned char)f[s - 1]) {
+        case 0xac: return "EUR"; /* U+20AC */
+        case 0xa9: return "KRW"; /* U+20A9 won sign */
+        case 0xb9: return "INR"; /* U+20B9 rupee sign */
+        case 0xba: return "TRY"; /* U+20BA lira sign */
+        case 0xaa: return "ILS"; /* U+20AA shekel sign */
+        default: break;
+        }
+    }
+    if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURWORD && s - it[i - 1].end <= 1 &&
+        strcmp(cue_lex(&it[i - 1])->str, "PLN") == 0)
+        return "PLN";
+    return NULL;
+}
+
+/* The scale and currency words after number i ("6.5 billion dollars", "25
+ * bln zl"): *scale (1 when none) and *next (the first item after them).
+ * Number i becomes a sum when it has a currency and a scale or four
+ * digits; returns 1 then. */
+static int read_money(ds_extractor *ex, size_t a, size_t b, size_t i, size_t *next, double *scale)
+{
+    item *it = ex->items;
+    double v = it[i].num;
+    const char *cur = currency_before(ex, a, i);
+    size_t j = i + 1;
+    *scale = 1;
+    if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[i].end <= 1) {
+        *scale = cue_lex(&it[j])->val;
+        j++;
+    }
+    if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= 1) {
+        cur = cue_lex(&it[j])->str;
+        j++;
+    }
+    *next = j;
+    if (!cur || !(*scale > 1 || v >= 1000) || !(v * *scale < 1e16))
+        return 0;
+    it[i].type = IT_MONEY;
+    it[i].num = v * *scale;
+    ds_strlcpy(it[i].cur, cur, sizeof it[i].cur);
+    if (j > i + 1)
+        it[i].end = it[j - 1].end;
+    for (size_t k = i + 1; k < j; k++)
+        it[k].used = 1;
+    return 1;
+}
+
+/* A year item right after item k (within two bytes): its value, marked
+ * used; else 0. */
+static int year_after(ds_extractor *ex, size_t b, size_t k)
+{
+    item *it = ex->items;
+    if (k + 1 < b && it[k + 1].type == IT_NUM && it[k + 1].num >= 1990 && it[k + 1].num <= 2100 &&
+        it[k + 1].start - it[k].end <= 2) {
+        it[k + 1].used = 1;
+        return (int)it[k + 1].num;
+    }
+    return 0;
+}
+
+/* Number i as a day of a month ("August 1", "1 August", "Aug. 1, 2025"),
+ * dated in the article's year when no year is given ("Dec 29" in an article
+ * of Jan 2 is last year's), or as a 4-digit year. A date of the dateline
+ * ("WARSAW, Aug 27 (Wire) -") is dropped. Returns 1 when number i was taken. */
+static int read_date(ds_extractor *ex, const char *orig, size_t a, size_t b, size_t i, int32_t pubday)
+{
+    item *it = ex->items;
+    double v = it[i].num;
+    int month = 0, day = 0, year = 0, dstart = it[i].start;
+    int is_day = v >= 1 && v <= 31 && v == floor(v);
+    if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_MONTH && it[i].start - it[i - 1].end <= 2 && is_day) {
+        month = (int)cue_lex(&it[i - 1])->val;
+        day = (int)v;
+        dstart = it[i - 1].start;
+        year = year_after(ex, b, i);
+    } else if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_MONTH &&
+               it[i + 1].start - it[i].end == 1 && is_day) {
+        month = (int)cue_lex(&it[i + 1])->val;
+        day = (int)v;
+        year = year_after(ex, b, i + 1);
+    }
+    if (month && dateline(ex, orig, dstart)) {
+        it[i].used = 1;
+        return 1;
+    }
+    if (month) {
+        int py = 0, pm = 0, pd = 0;
+        if (pubday != DS_NO_DATE)
+            ds_civil_from_days(pubday, &py, &pm, &pd);
+        if (!year)
+            year = py;
+        if (year) {
+            int32_t d = ds_days_from_civil(year, month, day);
+            if (!it[i].used && pubday != DS_NO_DATE && year == py && d > pubday + 31)
+                d = ds_days_from_civil(year - 1, month, day);
+            it[i].type = IT_DATE;
+            it[i].date = d;
+            return 1;
+        }
+    }
+    if (v >= 1990 && v <= 2100 && v == floor(v) && it[i].end - it[i].start == 4) {
+        it[i].type = IT_YEAR;
+        return 1;
+    }
+    return 0;
+}
+
+/* "116 of the K2GF version": a variant's share; "116 of the new batch": a
+ * part of a quantity, not one. Number i is followed by " of ". */
+static void read_share(ds_extractor *ex, size_t b, size_t i)
+{
+    item *it = ex->items;
+    for (size_t k = i + 1; k < b && k <= i + 4; k++) {
+        if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
+            return;
+        if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM && it[k].start - it[i].end < 24 &&
+            sys_of(ex, it[k].idx)->variant_of) {
+            it[i].type = IT_QTY;
+            it[i].target_sys = it[k].idx;
+            return;
+        }
+    }
+}
+
+/* A quantity: number i then, within five words and no punctuation, a system
+ * ("180 K2 tanks") or a unit noun ("72 units of its K239": a generic unit
+ * counts the system named next). */
+static void read_quantity(ds_extractor *ex, size_t b, size_t i)
+{
+    const char *f = ex->fold;
+    item *it = ex->items;
+    for (size_t k = i + 1; k < b && k <= i + 5; k++) {
+        if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
+            return;
+        int gap_ok = 1;
+        for (int p = it[k - 1].end; p < it[k].start; p++)
+            if (f[p] == ',' || f[p] == ';' || f[p] == '(' || f[p] == ':')
+                gap_ok = 0;
+        int words = 0;
+        for (int p = it[i].end; p < it[k].start; p++)
+            if (f[p] == ' ')
+                words++;
+        if (!gap_ok || words > 5)
+            return;
+        if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM) {
+            it[i].type = IT_QTY;
+            it[i].target_sys = it[k].idx;
+            if (k + 1 < b && it[k + 1].type == IT_CUE && it[k + 1].cue == CUE_UNIT)
+                it[i].unit = cue_lex(&it[k + 1])->str;
+            return;
+        }
+        if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
+            it[i].type = IT_QTY;
+            it[i].unit = cue_lex(&it[k])->str;
+            if (strcmp(it[i].unit, "unit") == 0)
+                for (size_t k2 = k + 1; k2 < b && k2 <= k + 3; k2++) {
+                    if (it[k2].type == IT_ENT && it[k2].ent_kind == DS_ENT_SYSTEM && it[k2].start - it[k].end < 16) {
+                        it[i].target_sys = it[k2].idx;
+                        break;
+                    }
+                    if (it[k2].type != IT_ENT)
+                        break;
+                }
+            return;
+        }
+    }
+}
+
+/* Turns raw numbers of clause items [a, b) into money, dates, years and
+ * quantities, in that order of preference. */
 static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
 {
     const char *f = ex->fold;
     item *it = ex->items;
-    /* combine number words: "forty-eight", "a dozen" */
-    for (size_t i = a; i < b; i++) {
-        if (it[i].type == IT_CUE && it[i].cue == CUE_NUMWORD) {
-            it[i].type = IT_NUM;
-            if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_NUMWORD && cue_lex(&it[i + 1])->val < 10 &&
-                it[i].num >= 20 && it[i + 1].start == it[i].end + 1 && f[it[i].end] == '-') {
-                it[i].num += cue_lex(&it[i + 1])->val;
-                it[i].end = it[i + 1].end;
-                it[i + 1].used = 1;
-                it[i + 1].type = IT_CUE;
-                it[i + 1].cue = 0;
-            }
-        }
-    }
+    combine_number_words(ex, a, b);
     for (size_t i = a; i < b; i++) {
         if (it[i].type != IT_NUM || it[i].used)
             continue;
-        double v = it[i].num;
-        if (!(v < 1e15)) {
+        if (!(it[i].num < 1e15)) {
             it[i].used = 1; /* no count or sum is that large: keep casts to int64 defined */
             continue;
         }
-        /* currency before: "$6.5", "US$6.5", "KRW 8.98", "A$1" */
-        const char *cur = NULL;
-        int s = it[i].start;
-        if (s > 0 && f[s - 1] == '$') {
-            cur = "USD";
-            if (s >= 3 && f[s - 3] == 'u' && f[s - 2] == 's')
-                cur = "USD";
-            else if (s >= 2 && f[s - 2] == 'a')
-                cur = "AUD";
-        } else if (s >= 2 && (unsigned char)f[s - 1] == 0xac && (unsigned char)f[s - 2] == 0x82) {
-            cur = "EUR"; /* U+20AC */
-        } else if (s >= 2 && (unsigned char)f[s - 1] == 0xa3 && (unsigned char)f[s - 2] == 0xc2) {
-            cur = "GBP";
-        } else if (s >= 3 && (unsigned char)f[s - 1] == 0xa9 && (unsigned char)f[s - 2] == 0x82) {
-            cur = "KRW"; /* U+20A9 won sign */
-        }
-        if (!cur && i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX &&
-            s - it[i - 1].end <= 1)
-            cur = cue_lex(&it[i - 1])->str;
-        if (!cur && i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURWORD &&
-            s - it[i - 1].end <= 1 && strcmp(cue_lex(&it[i - 1])->str, "PLN") == 0)
-            cur = "PLN"; /* "PLN 25 billion", "zl 25bn" */
-        size_t j = i + 1;
-        double scale = 1;
-        if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[i].end <= 1) {
-            scale = cue_lex(&it[j])->val;
-            j++;
-        }
-        if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= 1) {
-            cur = cue_lex(&it[j])->str;
-            j++;
-        }
-        if (cur && (scale > 1 || v >= 1000) && v * scale < 1e16) {
-            it[i].type = IT_MONEY;
-            it[i].num = v * scale;
-            ds_strlcpy(it[i].cur, cur, sizeof it[i].cur);
-            if (j > i + 1)
-                it[i].end = it[j - 1].end;
-            for (size_t k = i + 1; k < j; k++)
-                it[k].used = 1;
+        size_t j;
+        double scale;
+        if (read_money(ex, a, b, i, &j, &scale) || read_date(ex, orig, a, b, i, pubday))
             continue;
-        }
-        /* dates: "August 1", "1 August", "Aug. 1, 2025" */
-        int month = 0, day = 0, year = 0, dstart = it[i].start;
-        if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_MONTH && it[i].start - it[i - 1].end <= 2 &&
-            v >= 1 && v <= 31 && v == floor(v) && !(cue_lex(&it[i - 1])->val == 5 && f[it[i - 1].start] == 'm' && 0)) {
-            month = (int)cue_lex(&it[i - 1])->val;
-            day = (int)v;
-            dstart = it[i - 1].start;
-            if (i + 1 < b && it[i + 1].type == IT_NUM && it[i + 1].num >= 1990 && it[i + 1].num <= 2100 &&
-                it[i + 1].start - it[i].end <= 2) {
-                year = (int)it[i + 1].num;
-                it[i + 1].used = 1;
-            }
-        } else if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_MONTH &&
-                   it[i + 1].start - it[i].end == 1 && v >= 1 && v <= 31 && v == floor(v)) {
-            month = (int)cue_lex(&it[i + 1])->val;
-            day = (int)v;
-            if (i + 2 < b && it[i + 2].type == IT_NUM && it[i + 2].num >= 1990 && it[i + 2].num <= 2100 &&
-                it[i + 2].start - it[i + 1].end <= 2) {
-                year = (int)it[i + 2].num;
-                it[i + 2].used = 1;
-            }
-        }
-        if (month && dateline(ex, orig, dstart)) {
-            it[i].used = 1;
-            continue;
-        }
-        if (month) {
-            int py = 0, pm = 0, pd = 0;
-            if (pubday != DS_NO_DATE)
-                ds_civil_from_days(pubday, &py, &pm, &pd);
-            if (!year)
-                year = py;
-            if (year) {
-                int32_t d = ds_days_from_civil(year, month, day);
-                /* "Dec 29" in an article of Jan 2 is last year's */
-                if (!it[i].used && pubday != DS_NO_DATE && year == py && d > pubday + 31)
-                    d = ds_days_from_civil(year - 1, month, day);
-                it[i].type = IT_DATE;
-                it[i].date = d;
-                continue;
-            }
-        }
-        if (v >= 1990 && v <= 2100 && v == floor(v) && it[i].end - it[i].start == 4) {
-            it[i].type = IT_YEAR;
-            continue;
-        }
         if (j > i + 1 && scale == 1e3) {
             /* "10 tys. rakiet", "10 thousand rockets": a count */
-            it[i].num = v * scale;
+            it[i].num *= scale;
             it[i].end = it[j - 1].end;
             it[j - 1].used = 1;
         } else if (it[i].end < ex->flen && (f[it[i].end] == '%' || scale > 1)) {
             continue; /* percentages, sums without a currency */
         }
-        /* "116 of the K2GF version": a variant's share; "116 of the new batch": a
-         * part of a quantity, not one */
-        if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0) {
-            for (size_t k = i + 1; k < b && k <= i + 4; k++) {
-                if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
-                    break;
-                if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM && it[k].start - it[i].end < 24 &&
-                    ex->cat->systems[it[k].idx].variant_of) {
-                    it[i].type = IT_QTY;
-                    it[i].target_sys = it[k].idx;
-                    break;
-                }
-            }
-            continue;
-        }
-        /* quantities: a number then, within four words, a system or a unit noun */
-        for (size_t k = i + 1; k < b && k <= i + 5; k++) {
-            if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
-                break;
-            int gap_ok = 1;
-            for (int p = it[k - 1].end; p < it[k].start; p++)
-                if (f[p] == ',' || f[p] == ';' || f[p] == '(' || f[p] == ':')
-                    gap_ok = 0;
-            int words = 0;
-            for (int p = it[i].end; p < it[k].start; p++)
-                if (f[p] == ' ')
-                    words++;
-            if (!gap_ok || words > 5)
-                break;
-            if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM) {
-                it[i].type = IT_QTY;
-                it[i].target_sys = it[k].idx;
-                /* a unit right after the system ("K2 tanks") */
-                if (k + 1 < b && it[k + 1].type == IT_CUE && it[k + 1].cue == CUE_UNIT)
-                    it[i].unit = cue_lex(&it[k + 1])->str;
-                break;
-            }
-            if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
-                it[i].type = IT_QTY;
-                it[i].unit = cue_lex(&it[k])->str;
-                /* "72 units of its K239": a generic unit counts the system named next */
-                if (strcmp(it[i].unit, "unit") == 0)
-                    for (size_t k2 = k + 1; k2 < b && k2 <= k + 3; k2++) {
-                        if (it[k2].type == IT_ENT && it[k2].ent_kind == DS_ENT_SYSTEM && it[k2].start - it[k].end < 16) {
-                            it[i].target_sys = it[k2].idx;
-                            break;
-                        }
-                        if (it[k2].type != IT_ENT)
-                            break;
-                    }
-                break;
-            }
-        }
+        if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
+            read_share(ex, b, i);
+        else
+            read_quantity(ex, b, i);
     }
-    (void)orig;
 }
 
 /* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
@@ -846,7 +1362,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
         item *it = &ex->items[k];
         if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM)
             continue;
-        const ds_system *sy = &ex->cat->systems[it->idx];
+        const ds_system *sy = sys_of(ex, it->idx);
         /* "known in Poland as the Homar-K": another name, not another deal */
         if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
             (it->start >= 8 && memcmp(f + it->start - 8, " as the ", 8) == 0)) {
@@ -862,7 +1378,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
             int other_counted = 0;
             for (size_t j = a; j < b && prog; j++)
                 if (ex->items[j].type == IT_QTY && ex->items[j].target_sys >= 0 &&
-                    strcmp(ex->cat->systems[ex->items[j].target_sys].family, sy->family) != 0)
+                    strcmp(sys_of(ex, ex->items[j].target_sys)->family, sy->family) != 0)
                     other_counted = 1;
             if (prog && (other_counted || nx->cue == CUE_UNIT)) {
                 it->type = IT_MOD;
@@ -879,7 +1395,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
             else if (u->type == IT_QTY && u->unit)
                 cat = u->unit;
             else if (u->type == IT_ENT && u->ent_kind == DS_ENT_SYSTEM)
-                cat = ex->cat->systems[u->idx].category; /* "CGR-080 guided rockets for the Homar-K" */
+                cat = sys_of(ex, u->idx)->category; /* "CGR-080 guided rockets for the Homar-K" */
             if (!cat)
                 continue;
             if (strcmp(cat, sy->category) == 0 || strcmp(cat, "unit") == 0)
@@ -911,7 +1427,6 @@ typedef struct fam {
 
 #define MAX_FAMS 16
 
-static const ds_system *sys_of(const ds_extractor *ex, int idx) { return &ex->cat->systems[idx]; }
 
 /* The family of a catalog system (root >= 0) or a generic category (root -1). */
 static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *family, int root)
@@ -922,7 +1437,7 @@ static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *
     if (*nfams == MAX_FAMS)
         return -1;
     if (root >= 0)
-        family = ex->cat->systems[root].id;
+        family = sys_of(ex, root)->id;
     fams[*nfams] = (fam){family, root, root < 0, 0, 0, 0};
     return (*nfams)++;
 }
@@ -930,7 +1445,7 @@ static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *
 /* The root system of a catalog family, NULL for a generic one. */
 static const ds_system *fam_root(const ds_extractor *ex, const fam *fm)
 {
-    return fm->root >= 0 ? &ex->cat->systems[fm->root] : NULL;
+    return fm->root >= 0 ? sys_of(ex, fm->root) : NULL;
 }
 
 /* Does clause c mention family f (catalog systems, or its generic unit)? */
@@ -950,7 +1465,8 @@ static int clause_has_family(const ds_extractor *ex, const clause *c, const fam 
 static const uint64_t deal_cues = BIT(CUE_DEAL) | BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_FRAMEWORK) |
                                   BIT(CUE_EXECUTIVE) | BIT(CUE_JV) | BIT(CUE_SELECTION) |
                                   BIT(CUE_APPROVAL) | BIT(CUE_LOA) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY) |
-                                  BIT(CUE_FIRST) | BIT(CUE_EXERCISE);
+                                  BIT(CUE_FIRST) | BIT(CUE_EXERCISE) | BIT(CUE_MEMORANDUM) | BIT(CUE_AMENDMENT) |
+                                  BIT(CUE_CANCEL);
 
 /* A clause that can carry a primary deal: deal words, not only talk. */
 static int clause_is_deal(const clause *c)
@@ -959,15 +1475,18 @@ static int clause_is_deal(const clause *c)
         return 0;
     if ((c->cues & BIT(CUE_NEGATION)) && !(c->cues & BIT(CUE_SIGNED)))
         return 0;
+    if (c->cues & BIT(CUE_DENIAL))
+        return 0;
     if ((c->cues & BIT(CUE_INTENT)) &&
-        !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY))))
+        !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_DELIVERY) |
+                     BIT(CUE_CEREMONY) | BIT(CUE_CANCEL))))
         return 0;
     if ((c->cues & BIT(CUE_AGGREGATE)) && (!(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED))) || !c->has_qty))
         return 0; /* totals and budgets, unless a counted purchase is in the clause */
     return 1;
 }
 
-static void set_evidence(ds_extractor *ex, ds_mention *m, const char *field, const clause *c)
+static void set_evidence(const ds_extractor *ex, ds_mention *m, const char *field, const clause *c)
 {
     const sentence *s = &ex->sents[c->sent];
     ds_mention_evidence(m, field, (int32_t)ex->map[s->start], (int32_t)(s->end > s->start ? ex->map[s->end - 1] + 1 : ex->map[s->start]));
@@ -1098,7 +1617,7 @@ static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const f
         if (it->type == IT_MONEY)
             nmoney++;
         if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
-            const char *f = ex->cat->systems[it->idx].family;
+            const char *f = sys_of(ex, it->idx)->family;
             int dup = 0;
             for (int q = 0; q < nfam; q++)
                 dup |= strcmp(seen[q], f) == 0;
@@ -1130,11 +1649,11 @@ static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const f
     if (sums_lead) {
         for (int j = k + 1; j < c->first_item + c->nitems && !owner && ex->items[j].type != IT_MONEY; j++)
             if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
-                owner = ex->cat->systems[ex->items[j].idx].family;
+                owner = sys_of(ex, ex->items[j].idx)->family;
     } else {
         for (int j = k - 1; j >= c->first_item && !owner; j--)
             if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
-                owner = ex->cat->systems[ex->items[j].idx].family;
+                owner = sys_of(ex, ex->items[j].idx)->family;
     }
     return !owner || strcmp(owner, fm->family) == 0;
 }
@@ -1155,355 +1674,508 @@ static int plural_deals(const ds_extractor *ex, const clause *c)
     return 0;
 }
 
-/* Fills one primary mention of family fm from the clauses that report it. */
-static void build_primary(ds_extractor *ex, const char *orig, const ds_article *a, const fam *fm, int nprimary,
-                          int32_t pubday, int only_sent, ds_mention *m)
-{
-    const ds_catalog *cat = ex->cat;
-    int pubyear = 0, pm_ = 0, pd_;
-    if (pubday != DS_NO_DATE)
-        ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
-    ds_strlcpy(m->family, fm->family, sizeof m->family);
-    const ds_system *root = fam_root(ex, fm);
-    const char *category = root ? root->category : fm->family;
+/* ---- one primary mention, step by step ------------------------------------ */
 
-    uint64_t cues = 0;
-    int variant_idx = -1, nvariant_names = 0, root_named = 0;
-    const item *money = NULL, *usd_money = NULL;
-    int money_has_family = 0, lead_seen = 0;
-    /* whether a deal clause names this system together with another one
-     * ("a contract ... for 54 K9 howitzers and 36 K10 resupply vehicles") */
-    int co_listed = 0;
-    for (size_t ci = 0; ci < ex->nclauses && !co_listed; ci++) {
+/* What the clauses of an article say about one primary deal: gathered clause
+ * by clause (gather_clause), then turned into the mention's fields (the
+ * settle_ steps). */
+typedef struct primary_acc {
+    const fam *fm;
+    const ds_system *root;     /* NULL for a generic family */
+    const char *category;      /* the root's category, or the generic family */
+    int nprimary, only_sent;
+    int32_t pubday;
+    int pubyear, pubmonth;
+    const char *seller;
+    uint64_t cues, lead_cues;
+    int lead_seen;
+    int64_t lead_qty;
+    int co_listed;             /* a deal clause lists this system with another */
+    int variant_idx, nvariant_names, root_named;
+    int first_qty_kind;        /* 1: the system or its unit was counted first, 2: a variant */
+    int64_t qty, fw_qty;
+    const clause *qty_clause, *fw_qty_clause, *var_clause;
+    const item *money, *usd_money;
+    const clause *money_clause;
+    int money_has_family, money_combined;
+    int32_t planned, said, said_will, signing;
+    const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
+    int sign_year;
+    int batch, another, is_fw;
+    int local_rest;
+    const char *local_suffix, *rest_variant;
+    int64_t rest_qty, split_prime;
+    int score[8];
+    const char *countries[8];
+    int ncountries;
+} primary_acc;
+
+/* How one clause bears on the deal being built (see gather_clause). */
+typedef struct clause_view {
+    const clause *c;
+    int has;           /* names the family, or shares a sentence with a clause that does */
+    int shared;        /* a deal clause naming no system: speaks of every deal */
+    int own;           /* its sums, counts, parties and suppliers are this deal's */
+    int dealish;       /* clause_is_deal */
+    int future_exec;   /* later executive contracts under the framework the lead reports */
+    int families_here; /* systems of other families it names */
+} clause_view;
+
+/* Delivery dates are not contract dates: a hand-over dates nothing here. */
+static const uint64_t signing_cues = BIT(CUE_SIGNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) |
+                                     BIT(CUE_OPTION) | BIT(CUE_EXERCISE);
+
+/* Sets up *pa for family fm; see build_primary for the arguments. */
+static void primary_init(const ds_extractor *ex, const fam *fm, int nprimary, int32_t pubday, int only_sent,
+                         primary_acc *pa)
+{
+    memset(pa, 0, sizeof *pa);
+    pa->fm = fm;
+    pa->root = fam_root(ex, fm);
+    pa->category = pa->root ? pa->root->category : fm->family;
+    pa->nprimary = nprimary;
+    pa->only_sent = only_sent;
+    pa->pubday = pubday;
+    int pd_;
+    if (pubday != DS_NO_DATE)
+        ds_civil_from_days(pubday, &pa->pubyear, &pa->pubmonth, &pd_);
+    pa->seller = pa->root && pa->root->origin[0] ? pa->root->origin : NULL; /* none known outside the catalog */
+    pa->lead_qty = pa->qty = pa->fw_qty = pa->rest_qty = pa->split_prime = -1;
+    pa->variant_idx = -1;
+    pa->planned = pa->said = pa->said_will = pa->signing = DS_NO_DATE;
+}
+
+/* Whether a deal clause names family fm together with another system ("a
+ * contract ... for 54 K9 howitzers and 36 K10 resupply vehicles"). */
+static int co_listed(const ds_extractor *ex, const fam *fm)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
         if (c->context || !clause_is_deal(c) || !clause_has_family(ex, c, fm))
             continue;
         for (int k = c->first_item; k < c->first_item + c->nitems; k++)
-            co_listed |= ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
-                         ex->sys_root[ex->items[k].idx] != fm->root;
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                ex->sys_root[ex->items[k].idx] != fm->root)
+                return 1;
     }
-    int64_t lead_qty = -1;
-    int first_qty_kind = 0; /* 1: the system or its unit was counted first, 2: a variant */
-    uint64_t lead_cues = 0;
-    int money_combined = 0;
-    const clause *money_clause = NULL, *qty_clause = NULL, *var_clause = NULL, *date_clause = NULL, *place_clause = NULL;
-    int64_t qty = -1, fw_qty = -1;
-    int32_t planned = DS_NO_DATE, said = DS_NO_DATE, said_will = DS_NO_DATE;
-    int sign_year = 0;
-    const clause *said_clause = NULL, *said_will_clause = NULL;
-    const clause *planned_clause = NULL;
-    /* delivery dates are not contract dates: a hand-over dates nothing here */
-    const uint64_t signing_cues = BIT(CUE_SIGNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) |
-                                  BIT(CUE_OPTION) | BIT(CUE_EXERCISE);
-    const clause *fw_qty_clause = NULL;
-    int32_t signing = DS_NO_DATE;
-    int batch = 0, another = 0;
-    int local_rest = 0;
-    const char *local_suffix = NULL, *rest_variant = NULL;
-    int64_t rest_qty = -1;
-    int64_t split_prime = -1;
-    int score[8] = {0};
-    const char *countries[8] = {0};
-    int ncountries = 0;
-    const char *seller = root ? root->origin : NULL;
+    return 0;
+}
 
-    for (size_t ci = 0; ci < ex->nclauses; ci++) {
-        const clause *c = &ex->clauses[ci];
-        /* a clause that does not recall an earlier deal shares its sentence's family */
-        int has = clause_has_family(ex, c, fm);
-        for (size_t cj = (size_t)ex->sents[c->sent].c0; !has && cj < (size_t)ex->sents[c->sent].c1; cj++)
-            if (cj != ci && !ex->clauses[cj].context &&
-                clause_has_family(ex, &ex->clauses[cj], fm))
-                has = 1;
-        /* a deal clause naming no system speaks of every deal of the article
-         * ("The two contracts were signed Friday at Morag"); its sums and
-         * numbers belong to the deal only when there is one */
-        int shared = 0;
-        if (!has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD))) && !clause_names_system(ex, c))
-            shared = 1;
-        if (!has && !shared)
-            continue;
-        if (c->context)
-            continue;
-        /* own: its sums, counts, parties and suppliers are this deal's; otherwise the
-         * clause only dates and places it. With only_sent >= 0 the deal is one of
-         * several of its family in the article and owns that sentence alone. */
-        int own = only_sent >= 0 ? c->sent == only_sent : has || nprimary == 1;
-        int dealish = clause_is_deal(c);
-        /* "Executive contracts, the first of which may be signed before the
-         * end of the year, will specify quantities" after a lead reporting a
-         * framework: later contracts under it, not this deal's stage, batch
-         * or status */
-        int future_exec = lead_seen && (lead_cues & BIT(CUE_FRAMEWORK)) && !(lead_cues & BIT(CUE_EXECUTIVE)) &&
-                          (c->cues & BIT(CUE_EXECUTIVE)) && (c->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT)));
-        uint64_t ccues = future_exec ? c->cues & ~(BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST) | BIT(CUE_ORDINAL) |
-                                                   BIT(CUE_PLANNED) | BIT(CUE_INTENT))
-                                     : c->cues;
-        if (dealish)
-            cues |= own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
-        if (dealish && has && !lead_seen) {
-            /* the news is in the lead: "the first 10 K2 tanks arrived ..., months after
-             * Poland signed the contracts" is delivery news, of that many */
-            lead_seen = 1;
-            lead_cues = c->cues;
-            for (int k = c->first_item; k < c->first_item + c->nitems && lead_qty < 0; k++) {
-                const item *it = &ex->items[k];
-                if (it->type == IT_QTY &&
-                    ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
-                     (it->target_sys < 0 && it->unit && strcmp(it->unit, category) == 0)))
-                    lead_qty = (int64_t)it->num;
-            }
-        }
-        int families_here = 0;
-        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-            const item *it = &ex->items[k];
-            if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
-                const ds_system *sy = sys_of(ex, it->idx);
-                if (ex->sys_root[it->idx] == fm->root) {
-                    if (sy->variant_of) {
-                        if (variant_idx != it->idx)
-                            nvariant_names++;
-                        variant_idx = it->idx;
-                    } else {
-                        root_named = 1;
-                    }
+/* The category of family fm's system and whether it is outside the catalog. */
+static void set_category(const ds_extractor *ex, const fam *fm, ds_mention *m)
+{
+    const ds_system *root = fam_root(ex, fm);
+    ds_strlcpy(m->category, root ? root->category : fm->family, sizeof m->category);
+    m->out_of_catalog = fm->root >= (int)ex->cat->nsystems;
+}
+
+/* Fills *v for clause ci; returns 0 when the clause says nothing of the deal
+ * (it neither names the family, nor shares a sentence with a clause that
+ * does, nor speaks of every deal; or it recalls an earlier deal). */
+static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci, clause_view *v)
+{
+    const clause *c = &ex->clauses[ci];
+    memset(v, 0, sizeof *v);
+    v->c = c;
+    /* a clause that does not recall an earlier deal shares its sentence's family */
+    v->has = clause_has_family(ex, c, pa->fm);
+    for (size_t cj = (size_t)ex->sents[c->sent].c0; !v->has && cj < (size_t)ex->sents[c->sent].c1; cj++)
+        if (cj != ci && !ex->clauses[cj].context && clause_has_family(ex, &ex->clauses[cj], pa->fm))
+            v->has = 1;
+    /* a deal clause naming no system speaks of every deal of the article
+     * ("The two contracts were signed Friday at Morag"); its sums and
+     * numbers belong to the deal only when there is one */
+    if (!v->has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD))) && !clause_names_system(ex, c))
+        v->shared = 1;
+    if ((!v->has && !v->shared) || c->context)
+        return 0;
+    /* With only_sent >= 0 the deal is one of several of its family in the
+     * article and owns that sentence alone; otherwise the clause only dates
+     * and places it. */
+    v->own = pa->only_sent >= 0 ? c->sent == pa->only_sent : v->has || pa->nprimary == 1;
+    v->dealish = clause_is_deal(c);
+    /* "Executive contracts, the first of which may be signed before the
+     * end of the year, will specify quantities" after a lead reporting a
+     * framework: later contracts under it, not this deal's stage, batch
+     * or status */
+    v->future_exec = pa->lead_seen && (pa->lead_cues & BIT(CUE_FRAMEWORK)) && !(pa->lead_cues & BIT(CUE_EXECUTIVE)) &&
+                     (c->cues & BIT(CUE_EXECUTIVE)) && (c->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT)));
+    return 1;
+}
+
+/* Adds the clause's stage cues to the deal's, and takes the lead: the first
+ * deal clause naming the family, whose count is that of delivery news ("the
+ * first 10 K2 tanks arrived ..., months after Poland signed the contracts"). */
+static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const clause_view *v)
+{
+    const clause *c = v->c;
+    uint64_t ccues = v->future_exec ? c->cues & ~(BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST) | BIT(CUE_ORDINAL) |
+                                                  BIT(CUE_PLANNED) | BIT(CUE_INTENT))
+                                    : c->cues;
+    if (v->dealish)
+        pa->cues |= v->own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
+    if (!v->dealish || !v->has || pa->lead_seen)
+        return;
+    pa->lead_seen = 1;
+    pa->lead_cues = c->cues;
+    for (int k = c->first_item; k < c->first_item + c->nitems && pa->lead_qty < 0; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_QTY &&
+            ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == pa->fm->root) ||
+             (it->target_sys < 0 && it->unit && strcmp(it->unit, pa->category) == 0)))
+            pa->lead_qty = (int64_t)it->num;
+    }
+}
+
+/* Notes the family's system names (variants, root) and the other families of
+ * the clause, and scores the countries it names as buyer candidates. */
+static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, clause_view *v)
+{
+    const clause *c = v->c;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
+            const ds_system *sy = sys_of(ex, it->idx);
+            if (ex->sys_root[it->idx] == pa->fm->root) {
+                if (sy->variant_of) {
+                    if (pa->variant_idx != it->idx)
+                        pa->nvariant_names++;
+                    pa->variant_idx = it->idx;
                 } else {
-                    families_here++;
+                    pa->root_named = 1;
                 }
-            }
-            const char *iso3;
-            int w = country_of_item(ex, it, &iso3);
-            if (w && (dealish || has)) {
-                int f;
-                for (f = 0; f < ncountries; f++)
-                    if (strcmp(countries[f], iso3) == 0)
-                        break;
-                if (f == ncountries && ncountries < 8)
-                    countries[ncountries++] = iso3;
-                /* one of several deals: its own sentence names its buyer, the rest of
-                 * the article only when that sentence names none */
-                if (f < 8)
-                    score[f] += w * (only_sent >= 0 && own ? 100 : 1);
+            } else {
+                v->families_here++;
             }
         }
-        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-            const item *it = &ex->items[k];
-            if (it->type == IT_QTY && own) {
-                int mine = (it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
-                           (it->target_sys < 0 && it->unit && strcmp(it->unit, category) == 0);
-                int other_sys = it->target_sys >= 0 && !mine;
-                int seen_variant = 0;
-                for (int v = 0; mine && it->target_sys >= 0 && v < m->nvariants; v++)
-                    if (strcmp(m->variants[v].system, sys_of(ex, it->target_sys)->id) == 0)
-                        seen_variant = 1; /* "116 K2GF ... of the 116 K2GF" counts once */
-                if (mine && !seen_variant && it->target_sys >= 0 && sys_of(ex, it->target_sys)->variant_of &&
-                    m->nvariants < DS_MAX_VARIANTS) {
-                    ds_strlcpy(m->variants[m->nvariants].system, sys_of(ex, it->target_sys)->id,
-                               sizeof m->variants[0].system);
-                    m->variants[m->nvariants++].quantity = (int64_t)it->num;
-                    set_evidence(ex, m, "variants", c);
-                    var_clause = c;
-                }
-                int fw_clause = (c->cues & BIT(CUE_FRAMEWORK)) != 0;
-                if (mine && !first_qty_kind)
-                    first_qty_kind = it->target_sys >= 0 && sys_of(ex, it->target_sys)->variant_of ? 2 : 1;
-                if (mine && fw_clause && fw_qty < 0 && (it->target_sys < 0 || !sys_of(ex, it->target_sys)->variant_of)) {
-                    fw_qty = (int64_t)it->num;
-                    fw_qty_clause = c;
-                } else if (mine && !fw_clause && qty < 0 && it->target_sys >= 0 && !sys_of(ex, it->target_sys)->variant_of) {
-                    qty = (int64_t)it->num;
-                    qty_clause = c;
-                } else if (mine && !fw_clause && qty < 0 && it->target_sys < 0) {
-                    qty = (int64_t)it->num;
-                    qty_clause = c;
-                } else if (!mine && !other_sys && it->unit && qty_clause == c && m->nextras < DS_MAX_EXTRAS &&
-                           strcmp(it->unit, "unit") != 0) {
-                    /* "and 81 other support vehicles" */
-                    const char *f = ex->fold;
-                    int k2 = k + 1;
-                    while (k2 < c->first_item + c->nitems && !(ex->items[k2].type == IT_CUE && ex->items[k2].cue == CUE_UNIT))
-                        k2++;
-                    int us = k2 < c->first_item + c->nitems ? ex->items[k2].start : it->end;
-                    int ue = k2 < c->first_item + c->nitems ? ex->items[k2].end : it->end;
-                    char what[40];
-                    size_t wl = (size_t)(ue - us) < sizeof what - 1 ? (size_t)(ue - us) : sizeof what - 1;
-                    memcpy(what, f + us, wl);
-                    what[wl] = '\0';
-                    ds_strlcpy(m->extras[m->nextras].what, what, sizeof m->extras[0].what);
-                    m->extras[m->nextras++].quantity = (int64_t)it->num;
-                    set_evidence(ex, m, "extras", c);
-                }
-            }
-            if (it->type == IT_NUM && !it->used && has && split_prime < 0) {
-                /* "Hyundai Rotem will build 116 of the new batch of K2s" */
-                const char *f = ex->fold;
-                if (it->end + 4 <= c->end && memcmp(f + it->end, " of ", 4) == 0)
-                    split_prime = (int64_t)it->num;
-            }
-            if (it->type == IT_CUE && it->cue == CUE_LOCALVARIANT)
-                local_suffix = lexicon[it->idx].str;
-            if (it->type == IT_CUE && it->cue == CUE_REST) {
-                /* "the remaining 64 will be built ... as the K2PL variant" */
-                local_rest = 1;
-                if (k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_NUM && !ex->items[k + 1].used)
-                    rest_qty = (int64_t)ex->items[k + 1].num;
-                for (int k2 = k + 1; k2 < c->first_item + c->nitems; k2++)
-                    if (ex->items[k2].type == IT_ENT && ex->items[k2].ent_kind == DS_ENT_SYSTEM &&
-                        sys_of(ex, ex->items[k2].idx)->variant_of &&
-                        ex->sys_root[ex->items[k2].idx] == fm->root)
-                        rest_variant = sys_of(ex, ex->items[k2].idx)->id;
-            }
-            /* a sum in a deal clause, or in any clause of the deal that says it is
-             * the value ("industry sources put the value at about $6.5 billion") */
-            int value_clause = dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE)));
-            /* a sum naming no system, when a deal clause lists this system
-             * with others in one contract ("a contract ... for 54 K9 and 36 K10";
-             * "the contract, worth just under $1 billion"), is theirs together */
-            int joint = !own && shared && co_listed && nprimary > 1 && only_sent < 0;
-            if (it->type == IT_MONEY && value_clause && (own || joint) && !(c->cues & BIT(CUE_AGGREGATE) && !has) &&
-                (!money || (!money_has_family && has)) && money_is_mine(ex, c, k, fm)) {
-                /* a sum in a clause naming the system beats one in a clause that does not (headlines) */
-                money_has_family = has;
-                money = it;
-                money_clause = c;
-                money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 || families_here > 0 || joint;
-                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-                    if (ex->items[k2].type == IT_MONEY && strcmp(ex->items[k2].cur, "USD") == 0 &&
-                        strcmp(it->cur, "USD") != 0)
-                        usd_money = &ex->items[k2];
-            }
-            if (it->type == IT_CUE && it->cue == CUE_ORDINAL && dealish && own && !future_exec) {
-                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 4; k2++) {
-                    const item *n2 = &ex->items[k2];
-                    if (n2->type == IT_CUE && (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
-                                               (n2->cue == CUE_DEAL && strncmp(lexicon[n2->idx].text, "contract", 8) == 0))) {
-                        if (!batch)
-                            batch = (int)it->num;
-                        set_evidence(ex, m, "batch", c);
-                        break;
-                    }
-                }
-            }
-            if (it->type == IT_CUE && it->cue == CUE_ANOTHER && dealish && own && k + 1 < c->first_item + c->nitems) {
-                /* "another 180", "additional K2 tanks", "a further contract" */
-                const item *nx = &ex->items[k + 1];
-                if (nx->start - it->end <= 12 &&
-                    (nx->type == IT_QTY || nx->type == IT_NUM || (nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM) ||
-                     (nx->type == IT_CUE && (nx->cue == CUE_BATCHWORD || nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE))))
-                    another = 1;
-            }
-            if (dealish && (c->cues & BIT(CUE_PLANNED)) && planned == DS_NO_DATE && pubday != DS_NO_DATE) {
-                /* "will sign on Friday": the next such day */
-                if (it->type == IT_DATE && it->date >= pubday) {
-                    planned = it->date;
-                    planned_clause = c;
-                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && !dates_the_saying(ex, it)) {
-                    planned = pubday + ((int)it->num - ds_weekday(pubday) + 7) % 7;
-                    planned_clause = c;
-                }
-            }
-            if (dealish && !(c->cues & BIT(CUE_PLANNED)) && said == DS_NO_DATE && it->type == IT_CUE &&
-                it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && dates_the_saying(ex, it)) {
-                /* the day of the report dates the deal when nothing else does ("X said
-                 * Thursday it has signed", "Australia will buy ..., the government said on
-                 * Monday") */
-                said = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
-                said_clause = c;
-            }
-            if (!dealish && (c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && has &&
-                said_will == DS_NO_DATE && it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE &&
-                dates_the_saying(ex, it)) {
-                /* "the government said on Thursday it would acquire 129": the day a
-                 * decision was made known, which dates a selection or approval only */
-                said_will = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
-                said_will_clause = c;
-            }
-            if (dealish && (c->cues & BIT(CUE_SIGNED)) && !(c->cues & BIT(CUE_PLANNED)) && !sign_year) {
-                /* "the contracts signed in August": a year, when no day is given */
-                if (it->type == IT_YEAR && (pubyear == 0 || it->num <= pubyear))
-                    sign_year = (int)it->num;
-                else if (it->type == IT_CUE && it->cue == CUE_MONTH && pubyear &&
-                         !(k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_DATE))
-                    sign_year = (int)it->num > pm_ ? pubyear - 1 : pubyear;
-            }
-            /* "the Aug. 1 deal", "the 29 July contract": a past date naming the
-             * deal itself dates its signing */
-            if (dealish && !(c->cues & (signing_cues | BIT(CUE_PLANNED))) && signing == DS_NO_DATE &&
-                it->type == IT_DATE && pubday != DS_NO_DATE && it->date <= pubday && k + 1 < c->first_item + c->nitems &&
-                ex->items[k + 1].type == IT_CUE &&
-                (ex->items[k + 1].cue == CUE_DEAL || ex->items[k + 1].cue == CUE_EXECUTIVE) &&
-                ex->items[k + 1].start - it->end <= 2) {
-                signing = it->date;
-                date_clause = c;
-            }
-            if (dealish && (c->cues & signing_cues) && !(c->cues & BIT(CUE_PLANNED)) && signing == DS_NO_DATE) {
-                if (it->type == IT_DATE) {
-                    signing = it->date;
-                    date_clause = c;
-                } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE &&
-                           !dates_the_saying(ex, it)) {
-                    /* "X said Thursday it has signed" dates the report (see said above) */
-                    int back = (ds_weekday(pubday) - (int)it->num + 7) % 7;
-                    signing = pubday - back;
-                    date_clause = c;
-                } else if (it->type == IT_CUE && it->cue == CUE_TODAY && pubday != DS_NO_DATE) {
-                    signing = pubday;
-                    date_clause = c;
-                } else if (it->type == IT_CUE && it->cue == CUE_YESTERDAY && pubday != DS_NO_DATE) {
-                    signing = pubday - 1;
-                    date_clause = c;
-                }
-            }
-            /* "The contracts are the first executive agreements": a clause about
-             * all the article's deals numbers each of them */
-            if (it->type == IT_CUE && it->cue == CUE_FIRST && dealish && (own || (shared && plural_deals(ex, c))) &&
-                !batch && !future_exec)
-                batch = 1;
-            if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY && own) {
-                const ds_company *co = &cat->companies[it->idx];
-                const ds_company *use = co;
-                if (co->renamed_to && pubyear > co->renamed_year) {
-                    const ds_company *rn = ds_catalog_company(cat, co->renamed_to);
-                    if (rn)
-                        use = rn;
-                }
-                ds_supplier_role role = DS_SUP_PRIME;
-                if (use->role && strcmp(use->role, "joint_venture") == 0)
-                    role = DS_SUP_JOINT_VENTURE;
-                add_supplier(m, use->id, role); /* roles refined once buyer is known */
-                if (!seller && role == DS_SUP_PRIME)
-                    seller = use->country;
-                set_evidence(ex, m, "suppliers", c);
-            }
-        }
-        if (!place_clause && dealish && (c->cues & (BIT(CUE_SIGNED) | BIT(CUE_CEREMONY))) &&
-            !(c->cues & BIT(CUE_PLANNED)) && find_place(ex, orig, c, m->place, sizeof m->place))
-            place_clause = c;
-    }
-
-    /* buyer: the best-scored country that is not the seller */
-    int best = -1;
-    for (int f = 0; f < ncountries; f++) {
-        if (seller && strcmp(countries[f], seller) == 0)
+        const char *iso3;
+        int w = country_of_item(ex, it, &iso3);
+        if (!w || !(v->dealish || v->has))
             continue;
-        if (best < 0 || score[f] > score[best])
+        int f;
+        for (f = 0; f < pa->ncountries; f++)
+            if (strcmp(pa->countries[f], iso3) == 0)
+                break;
+        if (f == pa->ncountries && pa->ncountries < 8)
+            pa->countries[pa->ncountries++] = iso3;
+        /* one of several deals: its own sentence names its buyer, the rest of
+         * the article only when that sentence names none */
+        if (f < 8)
+            pa->score[f] += w * (pa->only_sent >= 0 && v->own ? 100 : 1);
+    }
+}
+
+/* "and 81 other support vehicles": a counted thing of no system, listed
+ * after the deal's own count, is an extra of the deal. */
+static void take_extra(ds_extractor *ex, const clause *c, int k, ds_mention *m)
+{
+    const item *it = &ex->items[k];
+    const char *f = ex->fold;
+    int k2 = k + 1;
+    while (k2 < c->first_item + c->nitems && !(ex->items[k2].type == IT_CUE && ex->items[k2].cue == CUE_UNIT))
+        k2++;
+    int us = k2 < c->first_item + c->nitems ? ex->items[k2].start : it->end;
+    int ue = k2 < c->first_item + c->nitems ? ex->items[k2].end : it->end;
+    char what[40];
+    size_t wl = (size_t)(ue - us) < sizeof what - 1 ? (size_t)(ue - us) : sizeof what - 1;
+    memcpy(what, f + us, wl);
+    what[wl] = '\0';
+    ds_strlcpy(m->extras[m->nextras].what, what, sizeof m->extras[0].what);
+    m->extras[m->nextras++].quantity = (int64_t)it->num;
+    set_evidence(ex, m, "extras", c);
+}
+
+/* A quantity item k of an own clause: the family's count (of the framework,
+ * of the deal, or of one variant), or an extra of the deal. */
+static void take_quantity(ds_extractor *ex, primary_acc *pa, const clause_view *v, int k, ds_mention *m)
+{
+    const clause *c = v->c;
+    const item *it = &ex->items[k];
+    int mine = (it->target_sys >= 0 && ex->sys_root[it->target_sys] == pa->fm->root) ||
+               (it->target_sys < 0 && it->unit && strcmp(it->unit, pa->category) == 0);
+    int other_sys = it->target_sys >= 0 && !mine;
+    int is_variant = it->target_sys >= 0 && sys_of(ex, it->target_sys)->variant_of;
+    int seen_variant = 0;
+    for (int i = 0; mine && it->target_sys >= 0 && i < m->nvariants; i++)
+        if (strcmp(m->variants[i].system, sys_of(ex, it->target_sys)->id) == 0)
+            seen_variant = 1; /* "116 K2GF ... of the 116 K2GF" counts once */
+    if (mine && !seen_variant && is_variant && m->nvariants < DS_MAX_VARIANTS) {
+        ds_strlcpy(m->variants[m->nvariants].system, sys_of(ex, it->target_sys)->id, sizeof m->variants[0].system);
+        m->variants[m->nvariants++].quantity = (int64_t)it->num;
+        set_evidence(ex, m, "variants", c);
+        pa->var_clause = c;
+    }
+    int fw_clause = (c->cues & BIT(CUE_FRAMEWORK)) != 0;
+    if (mine && !pa->first_qty_kind)
+        pa->first_qty_kind = is_variant ? 2 : 1;
+    if (mine && fw_clause && pa->fw_qty < 0 && !is_variant) {
+        pa->fw_qty = (int64_t)it->num;
+        pa->fw_qty_clause = c;
+    } else if (mine && !fw_clause && pa->qty < 0 && !is_variant) {
+        pa->qty = (int64_t)it->num;
+        pa->qty_clause = c;
+    } else if (!mine && !other_sys && it->unit && pa->qty_clause == c && m->nextras < DS_MAX_EXTRAS &&
+               strcmp(it->unit, "unit") != 0) {
+        take_extra(ex, c, k, m);
+    }
+}
+
+/* "Hyundai Rotem will build 116 of the new batch of K2s, the remaining 64
+ * ... as the K2PL variant": the counts and names of a split between the
+ * prime and a local variant. */
+static void take_split(const ds_extractor *ex, primary_acc *pa, const clause_view *v, int k)
+{
+    const clause *c = v->c;
+    const item *it = &ex->items[k];
+    if (it->type == IT_NUM && !it->used && v->has && pa->split_prime < 0 && it->end + 4 <= c->end &&
+        memcmp(ex->fold + it->end, " of ", 4) == 0)
+        pa->split_prime = (int64_t)it->num;
+    if (it->type == IT_CUE && it->cue == CUE_LOCALVARIANT)
+        pa->local_suffix = lexicon[it->idx].str;
+    if (it->type != IT_CUE || it->cue != CUE_REST)
+        return;
+    pa->local_rest = 1;
+    if (k + 1 < c->first_item + c->nitems && ex->items[k + 1].type == IT_NUM && !ex->items[k + 1].used)
+        pa->rest_qty = (int64_t)ex->items[k + 1].num;
+    for (int k2 = k + 1; k2 < c->first_item + c->nitems; k2++)
+        if (ex->items[k2].type == IT_ENT && ex->items[k2].ent_kind == DS_ENT_SYSTEM &&
+            sys_of(ex, ex->items[k2].idx)->variant_of && ex->sys_root[ex->items[k2].idx] == pa->fm->root)
+            pa->rest_variant = sys_of(ex, ex->items[k2].idx)->id;
+}
+
+/* A sum item k: the deal's value when it sits in a deal clause, or in any
+ * clause of the deal that says it is the value ("industry sources put the
+ * value at about $6.5 billion"), and belongs to this family. A sum in a
+ * clause naming the system beats one in a clause that does not (headlines). */
+static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_view *v, int k)
+{
+    const clause *c = v->c;
+    const item *it = &ex->items[k];
+    int value_clause = v->dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE)));
+    /* a sum naming no system, when a deal clause lists this system
+     * with others in one contract ("a contract ... for 54 K9 and 36 K10";
+     * "the contract, worth just under $1 billion"), is theirs together */
+    int joint = !v->own && v->shared && pa->co_listed && pa->nprimary > 1 && pa->only_sent < 0;
+    /* "A will deliver 180 X for $3.4bn, while B will supply 212 Y for $2.4bn":
+     * a clause about another system's deal prices that deal, not this one */
+    if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
+        return;
+    if (!value_clause || !(v->own || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
+        (pa->money && (pa->money_has_family || !v->has)) || !money_is_mine(ex, c, k, pa->fm))
+        return;
+    pa->money_has_family = v->has;
+    pa->money = it;
+    pa->money_clause = c;
+    pa->money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 || v->families_here > 0 || joint;
+    for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
+        if (ex->items[k2].type == IT_MONEY && strcmp(ex->items[k2].cur, "USD") == 0 && strcmp(it->cur, "USD") != 0)
+            pa->usd_money = &ex->items[k2];
+}
+
+/* Does item k2 name a batch ("batch", "executive contract", "contract")? */
+static int names_batch(const item *n2)
+{
+    return n2->type == IT_CUE && (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
+                                  (n2->cue == CUE_DEAL && strncmp(lexicon[n2->idx].text, "contract", 8) == 0));
+}
+
+/* Ordinals and follow-on words of item k: "the second batch", "another 180",
+ * "additional K2 tanks", "a further contract", "the first executive
+ * agreements" (a clause about all the article's deals numbers each). */
+static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, int k, ds_mention *m)
+{
+    const clause *c = v->c;
+    const item *it = &ex->items[k];
+    if (it->type != IT_CUE || !v->dealish)
+        return;
+    int end = c->first_item + c->nitems;
+    if (it->cue == CUE_ORDINAL && v->own && !v->future_exec) {
+        for (int k2 = k + 1; k2 < end && k2 <= k + 4; k2++) {
+            if (names_batch(&ex->items[k2])) {
+                if (!pa->batch)
+                    pa->batch = (int)it->num;
+                set_evidence(ex, m, "batch", c);
+                break;
+            }
+        }
+    }
+    /* "12 more": a next batch, unless an option of the contract is exercised */
+    if (it->cue == CUE_ANOTHER && v->own && k > c->first_item && !(c->cues & (BIT(CUE_OPTION) | BIT(CUE_EXERCISE))) &&
+        (ex->items[k - 1].type == IT_QTY || ex->items[k - 1].type == IT_NUM) && it->start - ex->items[k - 1].end <= 1)
+        pa->another = 1;
+    if (it->cue == CUE_ANOTHER && v->own && k + 1 < end && it->num != LEX_MORE) {
+        const item *nx = &ex->items[k + 1];
+        if (nx->start - it->end <= 12 &&
+            (nx->type == IT_QTY || nx->type == IT_NUM || (nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM) ||
+             (nx->type == IT_CUE && (nx->cue == CUE_BATCHWORD || nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE))))
+            pa->another = 1;
+    }
+    if (it->cue == CUE_FIRST && (v->own || (v->shared && plural_deals(ex, c))) && !pa->batch && !v->future_exec)
+        pa->batch = 1;
+}
+
+/* The day before or on the article's of weekday item wd. */
+static int32_t weekday_back(int32_t pubday, const item *wd)
+{
+    return pubday - (ds_weekday(pubday) - (int)wd->num + 7) % 7;
+}
+
+/* The signing of a deal clause c dated by item k: "the contracts signed in
+ * August" (a year, when no day is given), "the Aug. 1 deal" (a past date
+ * naming the deal itself), a date, weekday, "today" or "yesterday" in a
+ * clause that signs, approves or selects. */
+static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const clause *c, int k)
+{
+    const item *it = &ex->items[k];
+    int32_t pubday = pa->pubday;
+    int end = c->first_item + c->nitems;
+    if ((c->cues & BIT(CUE_PLANNED)))
+        return;
+    if ((c->cues & BIT(CUE_SIGNED)) && !pa->sign_year) {
+        if (it->type == IT_YEAR && (pa->pubyear == 0 || it->num <= pa->pubyear))
+            pa->sign_year = (int)it->num;
+        else if (it->type == IT_CUE && it->cue == CUE_MONTH && pa->pubyear &&
+                 !(k + 1 < end && ex->items[k + 1].type == IT_DATE))
+            pa->sign_year = (int)it->num > pa->pubmonth ? pa->pubyear - 1 : pa->pubyear;
+    }
+    if (pa->signing != DS_NO_DATE)
+        return;
+    if (!(c->cues & signing_cues)) {
+        if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date <= pubday && k + 1 < end &&
+            ex->items[k + 1].type == IT_CUE &&
+            (ex->items[k + 1].cue == CUE_DEAL || ex->items[k + 1].cue == CUE_EXECUTIVE) &&
+            ex->items[k + 1].start - it->end <= 2) {
+            pa->signing = it->date;
+            pa->date_clause = c;
+        }
+        return;
+    }
+    if (it->type == IT_DATE) {
+        pa->signing = it->date;
+    } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it)) {
+        pa->signing = weekday_back(pubday, it); /* "X said Thursday it has signed" dates the report */
+    } else if (it->type == IT_CUE && it->cue == CUE_TODAY && pubday != DS_NO_DATE) {
+        pa->signing = pubday;
+    } else if (it->type == IT_CUE && it->cue == CUE_YESTERDAY && pubday != DS_NO_DATE) {
+        pa->signing = pubday - 1;
+    }
+    if (pa->signing != DS_NO_DATE)
+        pa->date_clause = c;
+}
+
+/* Dates of item k: the planned day ("will sign on Friday": the next such
+ * day), the day of the report ("X said Thursday it has signed"), the year
+ * or day of the signing, "today", "yesterday". */
+static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_view *v, int k)
+{
+    const clause *c = v->c;
+    const item *it = &ex->items[k];
+    int32_t pubday = pa->pubday;
+    if (!v->dealish && !((c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && v->has))
+        return;
+    int weekday = it->type == IT_CUE && it->cue == CUE_WEEKDAY;
+    if (!v->dealish) {
+        /* "the government said on Thursday it would acquire 129": the day a
+         * decision was made known, which dates a selection or approval only */
+        if (pa->said_will == DS_NO_DATE && weekday && pubday != DS_NO_DATE && dates_the_saying(ex, it)) {
+            pa->said_will = weekday_back(pubday, it);
+            pa->said_will_clause = c;
+        }
+        return;
+    }
+    if ((c->cues & BIT(CUE_PLANNED)) && pa->planned == DS_NO_DATE && pubday != DS_NO_DATE) {
+        if (it->type == IT_DATE && it->date >= pubday) {
+            pa->planned = it->date;
+            pa->planned_clause = c;
+        } else if (weekday && !dates_the_saying(ex, it)) {
+            pa->planned = pubday + ((int)it->num - ds_weekday(pubday) + 7) % 7;
+            pa->planned_clause = c;
+        }
+    }
+    if (!(c->cues & BIT(CUE_PLANNED)) && pa->said == DS_NO_DATE && weekday && pubday != DS_NO_DATE &&
+        dates_the_saying(ex, it)) {
+        /* the day of the report dates the deal when nothing else does ("X said
+         * Thursday it has signed", "Australia will buy ..., the government said on
+         * Monday") */
+        pa->said = weekday_back(pubday, it);
+        pa->said_clause = c;
+    }
+    take_signing_date(ex, pa, c, k);
+}
+
+/* A company item k of an own clause: a supplier (under its name of the
+ * article's year), whose country is the seller when no origin is known. */
+static void take_supplier(const ds_extractor *ex, primary_acc *pa, const clause *c, int k, ds_mention *m)
+{
+    const ds_catalog *cat = ex->cat;
+    const ds_company *co = &cat->companies[ex->items[k].idx];
+    const ds_company *use = co;
+    if (co->renamed_to && pa->pubyear > co->renamed_year) {
+        const ds_company *rn = ds_catalog_company(cat, co->renamed_to);
+        if (rn)
+            use = rn;
+    }
+    ds_supplier_role role = DS_SUP_PRIME;
+    if (use->role && strcmp(use->role, "joint_venture") == 0)
+        role = DS_SUP_JOINT_VENTURE;
+    add_supplier(m, use->id, role); /* roles refined once buyer is known */
+    if (!pa->seller && role == DS_SUP_PRIME)
+        pa->seller = use->country;
+    set_evidence(ex, m, "suppliers", c);
+}
+
+/* Takes what clause ci says of the deal into *pa and m. */
+static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, size_t ci, ds_mention *m)
+{
+    clause_view v;
+    if (!view_clause(ex, pa, ci, &v))
+        return;
+    const clause *c = v.c;
+    take_cues_and_lead(ex, pa, &v);
+    take_names_and_countries(ex, pa, &v);
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_QTY && v.own)
+            take_quantity(ex, pa, &v, k, m);
+        take_split(ex, pa, &v, k);
+        if (it->type == IT_MONEY)
+            take_money(ex, pa, &v, k);
+        take_batch(ex, pa, &v, k, m);
+        take_dates(ex, pa, &v, k);
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY && v.own)
+            take_supplier(ex, pa, c, k, m);
+    }
+    if (!pa->place_clause && v.dealish && (c->cues & (BIT(CUE_SIGNED) | BIT(CUE_CEREMONY))) &&
+        !(c->cues & BIT(CUE_PLANNED)) && find_place(ex, orig, c, m->place, sizeof m->place))
+        pa->place_clause = c;
+}
+
+/* Buyer: the best-scored country that is not the seller (with no origin
+ * known, "Poland and South Korea": the first named buys); then the supplier
+ * roles, keeping only suppliers of the two sides. */
+static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
+{
+    const ds_catalog *cat = ex->cat;
+    int best = -1;
+    for (int f = 0; f < pa->ncountries; f++) {
+        if (pa->seller && strcmp(pa->countries[f], pa->seller) == 0)
+            continue;
+        if (best < 0 || pa->score[f] > pa->score[best])
             best = f;
     }
-    if (!seller && ncountries >= 2) {
-        /* no origin known: "Poland and South Korea" - the first named buys */
+    if (!pa->seller && pa->ncountries >= 2) {
         best = 0;
-        seller = countries[1];
+        pa->seller = pa->countries[1];
     }
     if (best >= 0)
-        ds_strlcpy(m->buyer, countries[best], sizeof m->buyer);
-    if (seller)
-        ds_strlcpy(m->seller, seller, sizeof m->seller);
+        ds_strlcpy(m->buyer, pa->countries[best], sizeof m->buyer);
+    if (pa->seller)
+        ds_strlcpy(m->seller, pa->seller, sizeof m->seller);
     for (int i = 0; i < m->nsuppliers; i++) {
         const ds_company *co = ds_catalog_company(cat, m->suppliers[i].company);
         if (co && m->suppliers[i].role == DS_SUP_PRIME && m->buyer[0] && strcmp(co->country, m->buyer) == 0)
             m->suppliers[i].role = DS_SUP_LOCAL_PRODUCER;
     }
-    /* keep only suppliers of the two sides */
     int ns = 0;
     for (int i = 0; i < m->nsuppliers; i++) {
         const ds_company *co = ds_catalog_company(cat, m->suppliers[i].company);
@@ -1512,78 +2184,115 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
             m->suppliers[ns++] = m->suppliers[i];
     }
     m->nsuppliers = ns;
+}
 
-    /* system: the one variant named, else the family */
-    if (root) {
-        const char *sys = (nvariant_names == 1 && !root_named && variant_idx >= 0) ? sys_of(ex, variant_idx)->id : root->id;
+/* "X will build 116 ..., the rest will be a Polish variant": the prime's
+ * share and the local variant's as two variants. */
+static void settle_split(const ds_extractor *ex, const primary_acc *pa, ds_mention *m)
+{
+    const ds_system *root = pa->root;
+    if (!(pa->split_prime > 0 && m->quantity > pa->split_prime && m->nvariants == 0 && root))
+        return;
+    ds_strlcpy(m->variants[0].system, root->id, sizeof m->variants[0].system);
+    m->variants[0].quantity = pa->split_prime;
+    m->nvariants = 1;
+    char vid[24] = "";
+    if (pa->local_rest && pa->rest_variant)
+        ds_strlcpy(vid, pa->rest_variant, sizeof vid);
+    else if (pa->local_rest && pa->local_suffix)
+        snprintf(vid, sizeof vid, "%s%s", root->id, pa->local_suffix);
+    if (vid[0] && ds_catalog_system(ex->cat, vid)) {
+        ds_strlcpy(m->variants[1].system, vid, sizeof m->variants[1].system);
+        m->variants[1].quantity = pa->rest_qty > 0 ? pa->rest_qty : m->quantity - pa->split_prime;
+        m->nvariants = 2;
+    }
+}
+
+/* System: the one variant named, else the family. Quantity: the
+ * framework's for a framework, else the deal's count, else the sum of its
+ * variants' ("12 FA-50GF and 36 FA-50PL"). */
+static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
+{
+    if (pa->root) {
+        const char *sys = (pa->nvariant_names == 1 && !pa->root_named && pa->variant_idx >= 0)
+                              ? sys_of(ex, pa->variant_idx)->id
+                              : pa->root->id;
         ds_strlcpy(m->system, sys, sizeof m->system);
     }
+    set_category(ex, pa->fm, m);
     /* "four additional K9 VIDAR howitzers, bringing the fleet to 28 guns" */
-    if (first_qty_kind == 2 && m->nvariants > 0)
-        qty = -1;
-    int is_fw = (cues & BIT(CUE_FRAMEWORK)) && !(cues & BIT(CUE_EXECUTIVE)) && !batch && !another;
-    if (is_fw && fw_qty >= 0) {
-        qty = fw_qty;
-        qty_clause = fw_qty_clause;
+    if (pa->first_qty_kind == 2 && m->nvariants > 0)
+        pa->qty = -1;
+    pa->is_fw = (pa->cues & BIT(CUE_FRAMEWORK)) && !(pa->cues & BIT(CUE_EXECUTIVE)) && !pa->batch && !pa->another;
+    if (pa->is_fw && pa->fw_qty >= 0) {
+        pa->qty = pa->fw_qty;
+        pa->qty_clause = pa->fw_qty_clause;
     }
-    if (qty >= 0) {
-        m->quantity = qty;
-        set_evidence(ex, m, "quantity", qty_clause);
+    if (pa->qty >= 0) {
+        m->quantity = pa->qty;
+        set_evidence(ex, m, "quantity", pa->qty_clause);
     } else if (m->nvariants > 0) {
-        /* "12 FA-50GF and 36 FA-50PL": the deal's quantity is their sum */
         int64_t sum = 0;
         for (int i = 0; i < m->nvariants; i++)
             sum += m->variants[i].quantity;
         m->quantity = sum;
-        set_evidence(ex, m, "quantity", var_clause);
+        set_evidence(ex, m, "quantity", pa->var_clause);
     }
     if (m->nvariants == 1 && strcmp(m->variants[0].system, m->system) == 0)
         m->nvariants = 0; /* one variant is just the system */
-    if (split_prime > 0 && m->quantity > split_prime && m->nvariants == 0 && root) {
-        /* "X will build 116 ..., the rest will be a Polish variant" */
-        ds_strlcpy(m->variants[0].system, root->id, sizeof m->variants[0].system);
-        m->variants[0].quantity = split_prime;
-        m->nvariants = 1;
-        char vid[24] = "";
-        if (local_rest && rest_variant)
-            ds_strlcpy(vid, rest_variant, sizeof vid);
-        else if (local_rest && local_suffix)
-            snprintf(vid, sizeof vid, "%s%s", root->id, local_suffix);
-        if (vid[0] && ds_catalog_system(cat, vid)) {
-            ds_strlcpy(m->variants[1].system, vid, sizeof m->variants[1].system);
-            m->variants[1].quantity = rest_qty > 0 ? rest_qty : m->quantity - split_prime;
-            m->nvariants = 2;
-        }
-    }
+    settle_split(ex, pa, m);
+}
 
-    /* stage and status */
-    ds_stage stage = DS_STAGE_EXECUTIVE;
+/* The stage from the deal's cues and its lead's. */
+static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
+{
+    uint64_t cues = pa->cues, lead_cues = pa->lead_cues;
+    /* the news of the lead: a contract cancelled, amended, or a memorandum */
+    if (lead_cues & BIT(CUE_CANCEL))
+        return DS_STAGE_CANCELLATION;
+    if ((lead_cues & BIT(CUE_AMENDMENT)) && !(lead_cues & BIT(CUE_OPTION)))
+        return DS_STAGE_AMENDMENT;
+    if ((lead_cues & BIT(CUE_MEMORANDUM)) &&
+        !(lead_cues & (BIT(CUE_EXECUTIVE) | BIT(CUE_FRAMEWORK) | BIT(CUE_JV) | BIT(CUE_LOA))))
+        return DS_STAGE_MEMORANDUM;
     if ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & (BIT(CUE_PLANNED) | BIT(CUE_OPTION) | BIT(CUE_SIGNED))))
-        stage = DS_STAGE_DELIVERY;
-    else if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
-        stage = DS_STAGE_OPTION;
-    else if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
-             ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK) || (lead_cues & BIT(CUE_SIGNED)))))
-        stage = DS_STAGE_JOINT_VENTURE; /* a purchase that brings local production stays a purchase */
-    else if (cues & BIT(CUE_LOA))
-        stage = DS_STAGE_LOA;
-    else if (is_fw)
-        stage = DS_STAGE_FRAMEWORK;
-    else if (cues & BIT(CUE_APPROVAL))
-        stage = DS_STAGE_APPROVAL;
-    else if ((cues & BIT(CUE_SELECTION)) && !(cues & BIT(CUE_SIGNED)))
-        stage = DS_STAGE_SELECTION;
-    else if ((cues & BIT(CUE_DELIVERY)) && (!(cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))) ||
-                                           ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & BIT(CUE_PLANNED)))))
-        stage = DS_STAGE_DELIVERY;
+        return DS_STAGE_DELIVERY;
+    if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
+        return DS_STAGE_OPTION;
+    if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
+        ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK) || (lead_cues & BIT(CUE_SIGNED)))))
+        return DS_STAGE_JOINT_VENTURE; /* a purchase that brings local production stays a purchase */
+    if (cues & BIT(CUE_LOA))
+        return DS_STAGE_LOA;
+    if (pa->is_fw)
+        return DS_STAGE_FRAMEWORK;
+    if (cues & BIT(CUE_APPROVAL))
+        return DS_STAGE_APPROVAL;
+    if ((cues & BIT(CUE_SELECTION)) && !(cues & BIT(CUE_SIGNED)))
+        return DS_STAGE_SELECTION;
+    if ((cues & BIT(CUE_DELIVERY)) && (!(cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))) ||
+                                       ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & BIT(CUE_PLANNED)))))
+        return DS_STAGE_DELIVERY;
+    return DS_STAGE_EXECUTIVE;
+}
+
+/* Stage and status; delivery news counts what was delivered. */
+static void settle_stage_status(const primary_acc *pa, ds_mention *m)
+{
+    uint64_t cues = pa->cues;
+    ds_stage stage = primary_stage(pa, m);
     m->stage = stage;
-    if (stage == DS_STAGE_DELIVERY && lead_qty >= 0) {
-        m->quantity = lead_qty; /* the delivery's count, not the contract's */
+    if (stage == DS_STAGE_DELIVERY && pa->lead_qty >= 0) {
+        m->quantity = pa->lead_qty; /* the delivery's count, not the contract's */
         m->nvariants = 0;
     }
     if (stage == DS_STAGE_DELIVERY)
         m->status = DS_STATUS_DELIVERED;
-    else if (stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)
+    else if (stage == DS_STAGE_CANCELLATION)
+        m->status = DS_STATUS_CANCELLED;
+    else if (stage == DS_STAGE_APPROVAL)
+        m->status = DS_STATUS_APPROVED; /* a ceiling, never a signing */
+    else if (stage == DS_STAGE_SELECTION)
         m->status = DS_STATUS_PLANNED;
     else if (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE)))
         m->status = DS_STATUS_SIGNED;
@@ -1591,72 +2300,108 @@ static void build_primary(ds_extractor *ex, const char *orig, const ds_article *
         m->status = DS_STATUS_PLANNED;
     else
         m->status = DS_STATUS_SIGNED;
-    /* "signed the third executive contract under the Homar-K framework
-     * agreement in Warsaw on Monday": the day of a signing can sit in the
-     * framework clause that follows it in its sentence (a recalled framework
-     * is not dated by a weekday) */
-    for (size_t cj = 1; signing == DS_NO_DATE && pubday != DS_NO_DATE && cj < ex->nclauses; cj++) {
+}
+
+/* "signed the third executive contract under the Homar-K framework
+ * agreement in Warsaw on Monday": the day of a signing can sit in the
+ * framework clause that follows it in its sentence (a recalled framework
+ * is not dated by a weekday). */
+static void date_from_framework_clause(const ds_extractor *ex, primary_acc *pa)
+{
+    int32_t pubday = pa->pubday;
+    for (size_t cj = 1; pa->signing == DS_NO_DATE && pubday != DS_NO_DATE && cj < ex->nclauses; cj++) {
         const clause *cc = &ex->clauses[cj], *prev = &ex->clauses[cj - 1];
         if (!cc->context || !(cc->cues & BIT(CUE_FRAMEWORK)) || prev->sent != cc->sent || prev->context ||
             !clause_is_deal(prev) || !(prev->cues & BIT(CUE_SIGNED)) || (prev->cues & BIT(CUE_PLANNED)) ||
-            !(clause_has_family(ex, prev, fm) || clause_has_family(ex, cc, fm)))
+            !(clause_has_family(ex, prev, pa->fm) || clause_has_family(ex, cc, pa->fm)))
             continue;
-        for (int k = cc->first_item; k < cc->first_item + cc->nitems && signing == DS_NO_DATE; k++) {
+        for (int k = cc->first_item; k < cc->first_item + cc->nitems && pa->signing == DS_NO_DATE; k++) {
             const item *it = &ex->items[k];
             if (it->type != IT_CUE)
                 continue;
             if (it->cue == CUE_WEEKDAY && !dates_the_saying(ex, it))
-                signing = pubday - (ds_weekday(pubday) - (int)it->num + 7) % 7;
+                pa->signing = weekday_back(pubday, it);
             else if (it->cue == CUE_TODAY)
-                signing = pubday;
+                pa->signing = pubday;
             else if (it->cue == CUE_YESTERDAY)
-                signing = pubday - 1;
-            if (signing != DS_NO_DATE)
-                date_clause = cc;
+                pa->signing = pubday - 1;
+            if (pa->signing != DS_NO_DATE)
+                pa->date_clause = cc;
         }
     }
-    if (signing == DS_NO_DATE && said != DS_NO_DATE) {
-        signing = said;
-        date_clause = said_clause;
+}
+
+/* Signing date (of the act the stage names: signing, approval, selection;
+ * the announced day of a planned signing), year, announcement and place. */
+static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
+{
+    ds_stage stage = m->stage;
+    date_from_framework_clause(ex, pa);
+    if (pa->signing == DS_NO_DATE && pa->said != DS_NO_DATE) {
+        pa->signing = pa->said;
+        pa->date_clause = pa->said_clause;
     }
-    if (signing == DS_NO_DATE && said_will != DS_NO_DATE &&
+    if (pa->signing == DS_NO_DATE && pa->said_will != DS_NO_DATE &&
         (stage == DS_STAGE_SELECTION || stage == DS_STAGE_APPROVAL)) {
-        signing = said_will;
-        date_clause = said_will_clause;
+        pa->signing = pa->said_will;
+        pa->date_clause = pa->said_will_clause;
     }
-    if (signing != DS_NO_DATE && stage != DS_STAGE_DELIVERY &&
+    if (pa->signing != DS_NO_DATE && stage != DS_STAGE_DELIVERY &&
         (m->status == DS_STATUS_SIGNED || stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)) {
-        /* the date of the act the stage names: signing, approval, selection */
-        m->signing_date = signing;
+        m->signing_date = pa->signing;
         int y, mo, d;
-        ds_civil_from_days(signing, &y, &mo, &d);
+        ds_civil_from_days(pa->signing, &y, &mo, &d);
         m->signing_year = y;
-        set_evidence(ex, m, "signing_date", date_clause);
-    } else if (m->status == DS_STATUS_PLANNED && planned != DS_NO_DATE) {
-        m->signing_date = planned;
-        set_evidence(ex, m, "signing_date", planned_clause);
+        set_evidence(ex, m, "signing_date", pa->date_clause);
+    } else if (m->status == DS_STATUS_PLANNED && pa->planned != DS_NO_DATE) {
+        m->signing_date = pa->planned;
+        set_evidence(ex, m, "signing_date", pa->planned_clause);
     }
-    if (m->signing_date == DS_NO_DATE && !m->signing_year && sign_year && m->status != DS_STATUS_PLANNED)
-        m->signing_year = sign_year;
-    m->announce_date = pubday;
-    if (place_clause && m->status == DS_STATUS_SIGNED)
-        set_evidence(ex, m, "place", place_clause);
+    if (m->signing_date == DS_NO_DATE && !m->signing_year && pa->sign_year && m->status != DS_STATUS_PLANNED)
+        m->signing_year = pa->sign_year;
+    m->announce_date = pa->pubday;
+    if (pa->place_clause && m->status == DS_STATUS_SIGNED)
+        set_evidence(ex, m, "place", pa->place_clause);
     else
         m->place[0] = '\0';
-    if (batch > 0) {
-        m->batch = batch;
+}
+
+/* Batch, value (converted at the rate of the signing year, else the
+ * article's) and the relations the wording implies. */
+static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa, ds_mention *m)
+{
+    if (pa->batch > 0)
+        m->batch = pa->batch;
+    if (pa->money) {
+        int y = m->signing_year ? m->signing_year : pa->pubyear;
+        money_to_value(ex, pa->money, pa->usd_money, y, &m->value);
+        m->value.combined = pa->money_combined;
+        set_evidence(ex, m, "value", pa->money_clause);
     }
-    if (money) {
-        int y = m->signing_year ? m->signing_year : pubyear;
-        money_to_value(ex, money, usd_money, y, &m->value);
-        m->value.combined = money_combined;
-        set_evidence(ex, m, "value", money_clause);
-    }
-    if (another || batch > 1)
-        m->rels[m->nrels++] = (ds_relhint){DS_REL_NEXT_BATCH, "", 0, -1, batch > 1 ? batch - 1 : 0};
+    if (pa->another || pa->batch > 1)
+        m->rels[m->nrels++] = (ds_relhint){DS_REL_NEXT_BATCH, "", 0, -1, pa->batch > 1 ? pa->batch - 1 : 0};
     if (m->stage == DS_STAGE_OPTION && m->nrels < DS_MAX_RELS)
         m->rels[m->nrels++] = (ds_relhint){DS_REL_OPTION_EXERCISE, "", 0, -1, 0};
-    (void)a;
+}
+
+/* Fills one primary mention of family fm from the clauses that report it:
+ * nprimary is the number of primary families of the article, only_sent the
+ * sentence the deal owns alone when it is one of several of its family
+ * (split_family), else -1. */
+static void build_primary(ds_extractor *ex, const char *orig, const fam *fm, int nprimary, int32_t pubday,
+                          int only_sent, ds_mention *m)
+{
+    primary_acc pa;
+    primary_init(ex, fm, nprimary, pubday, only_sent, &pa);
+    ds_strlcpy(m->family, fm->family, sizeof m->family);
+    pa.co_listed = co_listed(ex, fm);
+    for (size_t ci = 0; ci < ex->nclauses; ci++)
+        gather_clause(ex, orig, &pa, ci, m);
+    settle_parties(ex, &pa, m);
+    settle_system_quantity(ex, &pa, m);
+    settle_stage_status(&pa, m);
+    settle_dates(ex, &pa, m);
+    settle_value_relations(ex, &pa, m);
 }
 
 /* Context mention of family fm from context clauses (an earlier deal recalled). */
@@ -1806,9 +2551,7 @@ static int clause_batch(const ds_extractor *ex, const clause *c)
         if (it->type != IT_CUE || it->cue != CUE_ORDINAL)
             continue;
         for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-            if (ex->items[k2].type == IT_CUE &&
-                (ex->items[k2].cue == CUE_BATCHWORD || ex->items[k2].cue == CUE_EXECUTIVE ||
-                 (ex->items[k2].cue == CUE_DEAL && strncmp(lexicon[ex->items[k2].idx].text, "contract", 8) == 0)))
+            if (names_batch(&ex->items[k2]))
                 return (int)it->num;
     }
     return 0;
@@ -1857,16 +2600,98 @@ static int names_the_news(const ds_extractor *ex, const clause *c)
     return definite;
 }
 
-/* Fills m from the context clauses recalling an earlier deal of family fm at
- * stage want. Returns 0 when none does, 1 for a context mention, 2 when the
- * only recalls are bare frameworks (bare_framework): m then carries what the
- * news's relation to its parent needs, but is not a mention. */
+/* Whether context clause ci recalls the earlier deal of family fm at stage
+ * want (in delivery news of batch not_batch, only another numbered batch:
+ * "the 180 tanks in the second batch, ordered in August"). An earlier deal
+ * is recalled with deal words, not in talk, totals or earnings ("up sharply
+ * from a year earlier"); a list of several contracts is distribute()'s; a
+ * recall naming several of the news's buyers cannot be given to one of
+ * them ("Estonia and Finland, which jointly bought K9 howitzers in 2017 and
+ * 2018"). */
+static int recalls_deal(const ds_extractor *ex, size_t ci, const fam *fm, ds_stage want, int not_batch,
+                        int buyers_split)
+{
+    const clause *c = &ex->clauses[ci];
+    if (!c->context || !context_family(ex, ci, fm) || context_stage(c) != want)
+        return 0;
+    if (not_batch) {
+        int b = clause_batch(ex, c);
+        if (!b || b == not_batch)
+            return 0;
+    }
+    if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
+        ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c) ||
+        names_the_news(ex, c))
+        return 0;
+    int64_t dq[DS_MAX_DISTRIB];
+    int dy[DS_MAX_DISTRIB], db;
+    if (want == DS_STAGE_EXECUTIVE && distributive(ex, c, fm, dq, dy, &db))
+        return 0;
+    return !(buyers_split && clause_buyers(ex, c, fam_root(ex, fm)) >= 2);
+}
+
+/* The year a recall clause c dates by month item k ("in October", recalled
+ * in a February article: last year's; "signed in August last year"). */
+static int recalled_month_year(const ds_extractor *ex, const clause *c, int k, pubdate pd)
+{
+    int year = (int)ex->items[k].num > pd.month ? pd.year - 1 : pd.year;
+    for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 2; k2++)
+        if (ex->items[k2].type == IT_CUE && ex->items[k2].cue == CUE_CONTEXT &&
+            strcmp(lexicon[ex->items[k2].idx].text, "last year") == 0)
+            year = pd.year - 1;
+    return year;
+}
+
+/* Takes item k of recall clause c into context mention m: the earlier
+ * deal's year, month or date, count, batch and buyer (when the news has no
+ * primary of this family). */
+static void context_take_item(const ds_extractor *ex, const clause *c, int k, const fam *fm, pubdate pd,
+                              int family_primary, ds_mention *m)
+{
+    const item *it = &ex->items[k];
+    const ds_system *root = fam_root(ex, fm);
+    if (it->type == IT_YEAR && !m->signing_year && (pd.year == 0 || it->num < pd.year)) {
+        m->signing_year = (int)it->num;
+        set_evidence(ex, m, "signing_date", c);
+    }
+    if (it->type == IT_CUE && it->cue == CUE_MONTH && !m->signing_year && pd.year && c->recalled_month &&
+        k > c->first_item && ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN) {
+        m->signing_year = recalled_month_year(ex, c, k, pd);
+        set_evidence(ex, m, "signing_date", c);
+    }
+    if (it->type == IT_DATE && m->signing_date == DS_NO_DATE) {
+        int y, mo, d;
+        ds_civil_from_days(it->date, &y, &mo, &d);
+        m->signing_date = it->date;
+        m->signing_year = y;
+    }
+    if (it->type == IT_QTY && m->quantity < 0 &&
+        ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
+         (it->target_sys < 0 && it->unit && strcmp(it->unit, root->category) == 0))) {
+        m->quantity = (int64_t)it->num;
+        set_evidence(ex, m, "quantity", c);
+    }
+    if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !m->batch) {
+        for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
+            if (names_batch(&ex->items[k2]))
+                m->batch = (int)it->num;
+    }
+    if (it->type == IT_CUE && it->cue == CUE_FIRST)
+        m->batch = 1;
+    const char *iso3;
+    if (country_of_item(ex, it, &iso3) && !m->buyer[0] && !family_primary && strcmp(iso3, root->origin) != 0)
+        ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
+}
+
+/* Fills m from the context clauses recalling an earlier deal of family fm
+ * (not generic) at stage want. Returns 0 when none does, 1 for a context
+ * mention, 2 when the only recalls are bare frameworks (bare_framework): m
+ * then carries what the news's relation to its parent needs, but is not a
+ * mention. */
 static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const ds_mention *primary, int32_t pubday,
                          int not_batch, ds_mention *m)
 {
-    int pubyear = 0, pm_, pd_;
-    if (pubday != DS_NO_DATE)
-        ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
+    pubdate pd = pubdate_from_day(pubday);
     const ds_system *root = fam_root(ex, fm);
     int found = 0, substance = 0;
     /* an earlier deal of the article's own system was made by the same buyer
@@ -1882,92 +2707,27 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
         ds_strlcpy(m->buyer, same_family_primary->buyer, sizeof m->buyer);
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
-        if (!c->context || !context_family(ex, ci, fm))
-            continue;
-        if (context_stage(c) != want)
-            continue;
-        /* in delivery news of batch not_batch, only another numbered batch
-         * ("the 180 tanks in the second batch, ordered in August") */
-        if (not_batch) {
-            int b = clause_batch(ex, c);
-            if (!b || b == not_batch)
-                continue;
-        }
-        /* an earlier deal is recalled with deal words, not in talk, totals or
-         * earnings ("up sharply from a year earlier") */
-        if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
-            ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c) ||
-            names_the_news(ex, c))
-            continue;
-        int64_t dq[DS_MAX_DISTRIB];
-        int dy[DS_MAX_DISTRIB], db;
-        if (want == DS_STAGE_EXECUTIVE && distributive(ex, c, fm, dq, dy, &db))
-            continue; /* several deals: see distribute() */
-        /* "Estonia and Finland, which jointly bought K9 howitzers in 2017 and
-         * 2018": a recall naming several of the news's buyers cannot be given
-         * to one of them */
-        if (buyers_split && clause_buyers(ex, c, root) >= 2)
+        if (!recalls_deal(ex, ci, fm, want, not_batch, buyers_split))
             continue;
         if (!found)
             set_evidence(ex, m, "stage", c); /* the sentence that recalls the deal */
         found = 1;
         substance |= want != DS_STAGE_FRAMEWORK || !bare_framework(ex, c);
-        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-            const item *it = &ex->items[k];
-            if (it->type == IT_YEAR && !m->signing_year && (pubyear == 0 || it->num < pubyear)) {
-                m->signing_year = (int)it->num;
-                set_evidence(ex, m, "signing_date", c);
-            }
-            /* "in October", recalled in a February article: last year's */
-            if (it->type == IT_CUE && it->cue == CUE_MONTH && !m->signing_year && pubyear && c->recalled_month &&
-                k > c->first_item && ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN) {
-                m->signing_year = (int)it->num > pm_ ? pubyear - 1 : pubyear;
-                /* "signed in August last year" */
-                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 2; k2++)
-                    if (ex->items[k2].type == IT_CUE && ex->items[k2].cue == CUE_CONTEXT &&
-                        strcmp(lexicon[ex->items[k2].idx].text, "last year") == 0)
-                        m->signing_year = pubyear - 1;
-                set_evidence(ex, m, "signing_date", c);
-            }
-            if (it->type == IT_DATE && m->signing_date == DS_NO_DATE) {
-                int y, mo, d;
-                ds_civil_from_days(it->date, &y, &mo, &d);
-                m->signing_date = it->date;
-                m->signing_year = y;
-            }
-            if (it->type == IT_QTY && m->quantity < 0 &&
-                ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
-                 (it->target_sys < 0 && root && it->unit && strcmp(it->unit, root->category) == 0))) {
-                m->quantity = (int64_t)it->num;
-                set_evidence(ex, m, "quantity", c);
-            }
-            if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !m->batch) {
-                for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-                    if (ex->items[k2].type == IT_CUE &&
-                        (ex->items[k2].cue == CUE_BATCHWORD || ex->items[k2].cue == CUE_EXECUTIVE ||
-                         (ex->items[k2].cue == CUE_DEAL && strncmp(lexicon[ex->items[k2].idx].text, "contract", 8) == 0)))
-                        m->batch = (int)it->num;
-            }
-            if (it->type == IT_CUE && it->cue == CUE_FIRST)
-                m->batch = 1;
-            const char *iso3;
-            if (country_of_item(ex, it, &iso3) && !m->buyer[0] && !same_family_primary && root &&
-                strcmp(iso3, root->origin) != 0)
-                ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
-        }
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+            context_take_item(ex, c, k, fm, pd, same_family_primary != NULL, m);
     }
     if (!found)
         return 0;
     m->role = DS_ROLE_CONTEXT;
     ds_strlcpy(m->family, fm->family, sizeof m->family);
-    if (root) {
-        ds_strlcpy(m->system, root->id, sizeof m->system);
-        ds_strlcpy(m->seller, root->origin, sizeof m->seller);
-    }
+    ds_strlcpy(m->system, root->id, sizeof m->system);
+    ds_strlcpy(m->seller, root->origin, sizeof m->seller);
+    set_category(ex, fm, m);
     if (!m->buyer[0] && primary)
         ds_strlcpy(m->buyer, primary->buyer, sizeof m->buyer);
     m->stage = want;
-    m->status = want == DS_STAGE_APPROVAL || want == DS_STAGE_SELECTION ? DS_STATUS_PLANNED : DS_STATUS_SIGNED;
+    m->status = want == DS_STAGE_APPROVAL ? DS_STATUS_APPROVED
+                : want == DS_STAGE_SELECTION ? DS_STATUS_PLANNED : DS_STATUS_SIGNED;
     return substance ? 1 : 2;
 }
 
@@ -2232,6 +2992,7 @@ static int distribute(ds_extractor *ex, const ds_article *a, const fam *fm, size
             ds_strlcpy(m->system, root->id, sizeof m->system);
             ds_strlcpy(m->seller, root->origin, sizeof m->seller);
             ds_strlcpy(m->buyer, buyer_iso, sizeof m->buyer);
+            set_category(ex, fm, m);
             m->stage = DS_STAGE_EXECUTIVE;
             m->status = DS_STATUS_SIGNED;
             m->quantity = qtys[j];
@@ -2247,10 +3008,11 @@ static int distribute(ds_extractor *ex, const ds_article *a, const fam *fm, size
 
 /* ---- driver ---------------------------------------------------------------- */
 
-int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, char *err, size_t errlen)
+/* Folds the body into ex->fold (with its byte map) and sets ex->flen.
+ * Returns 0, -1 with a message naming the byte offset when the body is not
+ * valid UTF-8, or -2 when out of memory. */
+static int fold_body(ds_extractor *ex, const ds_article *a, char *err, size_t errlen)
 {
-    ex->nout = ex->nitems = ex->nclauses = ex->nsents = 0;
-    *out = NULL;
     if (a->len + 1 > ex->foldcap) {
         size_t cap = a->len + 1 > 4096 ? a->len + 1 : 4096;
         char *nf = realloc(ex->fold, cap);
@@ -2269,100 +3031,135 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         snprintf(err, errlen, "article %s: invalid UTF-8 at byte %zu of the body", a->id ? a->id : "?", bad);
         return -1;
     }
-    int len = (int)flen;
-    ex->flen = len;
-    ex->fold[len] = '\0';
-    ex->map[len] = (unsigned)a->len;
-    int32_t pubday = a->published == DS_NO_TIME ? DS_NO_DATE : (int32_t)(a->published / 86400000);
-    int pubyear = 0, pm_, pd_;
-    if (pubday != DS_NO_DATE)
-        ds_civil_from_days(pubday, &pubyear, &pm_, &pd_);
+    ex->flen = (int)flen;
+    ex->fold[flen] = '\0';
+    ex->map[flen] = (unsigned)a->len;
+    return 0;
+}
 
-    if (split_sentences(ex, a->body, len))
-        return -2;
-    /* clauses: cut a sentence where a clause cue introduces an earlier deal */
-    for (size_t si = 0; si < ex->nsents; si++) {
-        int s = ex->sents[si].start, e = ex->sents[si].end;
-        size_t first = ex->nitems;
-        int cl = (int)ex->nclauses;
-        if (scan_clause(ex, a->body, s, e, cl))
-            return -2;
-        int cs = s;
-        size_t ci0 = first;
-        ex->sents[si].c0 = (int)ex->nclauses;
-        int coord = 0, side = 0;
-        for (size_t k = first; k <= ex->nitems; k++) {
-            int last = k == ex->nitems;
-            int at = last ? -1 : coordinated_recall(ex, ci0, k);
-            int cut = !last && ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs;
-            int as = cut && lexicon[ex->items[k].idx].val == CLAUSE_ASIDE;
-            if (as && !aside(ex, first, ex->nitems, k))
-                cut = 0;
-            if (!last && at < 0 && !cut)
-                continue;
-            int ce = last ? e : at >= 0 ? at : ex->items[k].start;
-            GROW(ex->clauses, ex->nclauses, ex->clausecap);
-            ex->clauses[ex->nclauses++] = (clause){.start = cs, .end = ce, .sent = (int)si, .coordinated = coord,
-                                                   .aside = side, .first_item = (int)ci0, .nitems = (int)(k - ci0)};
-            cs = ce;
-            ci0 = k;
-            coord = at >= 0;
-            side = as;
-        }
-        ex->sents[si].c1 = (int)ex->nclauses;
-        for (size_t c = (size_t)cl; c < ex->nclauses; c++) {
-            clause *cc = &ex->clauses[c];
-            for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++)
-                ex->items[k].clause = (int)c;
-            interpret_numbers(ex, a->body, (size_t)cc->first_item, (size_t)(cc->first_item + cc->nitems), pubday);
-            mark_modifiers(ex, (size_t)cc->first_item, (size_t)(cc->first_item + cc->nitems));
-            int concluded = 0, talks = 0;
-            for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
-                const item *it = &ex->items[k];
-                if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_SIGNS_UNLESS_TALKS)
-                    concluded = 1;
-                else if (it->type == IT_CUE && it->cue)
-                    cc->cues |= BIT(it->cue);
-                if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) &&
-                    cue_lex(it)->val == LEX_TALKS)
-                    talks = 1;
-                if (it->type == IT_CUE && it->cue == CUE_CLAUSE && cue_lex(it)->val == CLAUSE_FRAMEWORK)
-                    cc->cues |= BIT(CUE_FRAMEWORK);
-                if (it->type == IT_QTY)
-                    cc->has_qty = 1;
-                if (it->type == IT_YEAR && pubyear && it->num < pubyear)
-                    cc->context = 1;
-                if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date < pubday - 180)
-                    cc->context = 1;
-                /* "signed ... in October" in a February article: a month
-                 * named without its year, three or more months back */
-                if (it->type == IT_CUE && it->cue == CUE_MONTH && pubyear && k > cc->first_item &&
-                    ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN &&
-                    (int)((pm_ - (int)it->num + 12) % 12) >= 3)
-                    cc->recalled_month = 1;
-            }
-            if (concluded)
-                cc->cues |= talks ? BIT(CUE_PLANNED) : BIT(CUE_SIGNED);
-            if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) &&
-                !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
-                cc->context = 1;
-            if (cc->cues & BIT(CUE_CONTEXT))
-                cc->context = 1;
-            if (cc->coordinated && c > (size_t)cl && ex->clauses[c - 1].context)
-                cc->context = 1;
-            if (cc->aside)
-                cc->context = 1;
-            /* "..., the first executive contract under the framework agreement": the
-             * framework named in a subordinate clause is an earlier deal */
-            if (c > (size_t)cl && (cc->cues & BIT(CUE_CLAUSE)) && (cc->cues & BIT(CUE_FRAMEWORK)) &&
-                !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))))
-                cc->context = 1;
-        }
+/* Cuts sentence si (its items from item first on) into clauses where a
+ * clause cue introduces an earlier deal, after ", and" between two recalls
+ * (coordinated_recall), and before a side event's aside. Returns 0 or -2. */
+static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
+{
+    int cs = ex->sents[si].start, e = ex->sents[si].end;
+    size_t ci0 = first;
+    ex->sents[si].c0 = (int)ex->nclauses;
+    int coord = 0, side = 0;
+    for (size_t k = first; k <= ex->nitems; k++) {
+        int last = k == ex->nitems;
+        int at = last ? -1 : coordinated_recall(ex, ci0, k);
+        int cut = !last && ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs;
+        int as = cut && lexicon[ex->items[k].idx].val == CLAUSE_ASIDE;
+        if (as && !aside(ex, first, ex->nitems, k))
+            cut = 0;
+        if (!last && at < 0 && !cut)
+            continue;
+        int ce = last ? e : at >= 0 ? at : ex->items[k].start;
+        GROW(ex->clauses, ex->nclauses, ex->clausecap);
+        ex->clauses[ex->nclauses++] = (clause){.start = cs, .end = ce, .sent = (int)si, .coordinated = coord,
+                                               .aside = side, .first_item = (int)ci0, .nitems = (int)(k - ci0)};
+        cs = ce;
+        ci0 = k;
+        coord = at >= 0;
+        side = as;
     }
+    ex->sents[si].c1 = (int)ex->nclauses;
+    return 0;
+}
 
-    /* "the first batch" recalls an earlier deal only in an article about a later one */
+/* Sets clause cc's cue bits and has_qty / recalled_month from its items. */
+static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
+{
+    int concluded = 0, talks = 0, past_year = 0, more = 0;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_SIGNS_UNLESS_TALKS)
+            concluded = 1;
+        else if (it->type == IT_CUE && it->cue)
+            cc->cues |= BIT(it->cue);
+        if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)
+            talks = 1;
+        if (it->type == IT_CUE && it->cue == CUE_CLAUSE && cue_lex(it)->val == CLAUSE_FRAMEWORK)
+            cc->cues |= BIT(CUE_FRAMEWORK);
+        if (it->type == IT_QTY)
+            cc->has_qty = 1;
+        if (it->type == IT_YEAR && pd.year && it->num < pd.year)
+            past_year = 1;
+        /* "12 more", "18 additional": a count that adds to an earlier deal */
+        if (it->type == IT_CUE && it->cue == CUE_ANOTHER && k > cc->first_item &&
+            (ex->items[k - 1].type == IT_NUM || ex->items[k - 1].type == IT_QTY) && it->start - ex->items[k - 1].end <= 1)
+            more = 1;
+        if (it->type == IT_DATE && pd.day != DS_NO_DATE && it->date < pd.day - 180)
+            cc->context = 1;
+        /* "signed ... in October" in a February article: a month
+         * named without its year, three or more months back */
+        if (it->type == IT_CUE && it->cue == CUE_MONTH && pd.year && k > cc->first_item &&
+            ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN &&
+            (int)((pd.month - (int)it->num + 12) % 12) >= 3)
+            cc->recalled_month = 1;
+    }
+    /* "concluded a contract" signs; "concluded final talks" only plans */
+    if (concluded)
+        cc->cues |= talks ? BIT(CUE_PLANNED) : BIT(CUE_SIGNED);
+    /* a past year recalls an earlier deal, unless the clause exercises an
+     * option of it or orders more ("exercised the option in its 2023
+     * contract, ordering 12 more"): the year is the parent's, the order news */
+    if (past_year && !(cc->cues & BIT(CUE_EXERCISE)) && !(more && cc->has_qty))
+        cc->context = 1;
+}
+
+/* Whether clause c (the one after the sentence's first clause when
+ * not_first) recalls an earlier deal rather than reporting news: a past
+ * month or year, a context word, the second part of a coordinated recall,
+ * an aside, a framework named in a subordinate clause ("..., the first
+ * executive contract under the framework agreement"). */
+static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_first)
+{
+    if (cc->context)
+        return 1;
+    if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) && !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
+        return 1;
+    if (cc->cues & BIT(CUE_CONTEXT))
+        return 1;
+    if (cc->coordinated && not_first && (cc - 1)->context)
+        return 1;
+    if (cc->aside)
+        return 1;
+    (void)ex;
+    return not_first && (cc->cues & BIT(CUE_CLAUSE)) && (cc->cues & BIT(CUE_FRAMEWORK)) &&
+           !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_CEREMONY)));
+}
+
+/* Reads sentence si: its items, its clauses, their numbers, modifiers, cues
+ * and whether each recalls an earlier deal. Returns 0 or -2. */
+static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate pd)
+{
+    size_t first = ex->nitems;
+    int cl = (int)ex->nclauses;
+    if (scan_clause(ex, body, ex->sents[si].start, ex->sents[si].end, cl) || find_designations(ex, body, si, first) ||
+        cut_clauses(ex, si, first))
+        return -2;
+    for (size_t c = (size_t)cl; c < ex->nclauses; c++) {
+        clause *cc = &ex->clauses[c];
+        size_t a = (size_t)cc->first_item, b = (size_t)(cc->first_item + cc->nitems);
+        for (size_t k = a; k < b; k++)
+            ex->items[k].clause = (int)c;
+        interpret_numbers(ex, body, a, b, pd.day);
+        mark_modifiers(ex, a, b);
+        clause_cues(ex, cc, pd);
+        cc->context = clause_recalls(ex, cc, c > (size_t)cl);
+    }
+    return 0;
+}
+
+/* "the first batch" recalls an earlier deal only in an article about a
+ * later one ("the second batch", "a follow-on contract"); "receives the
+ * final tanks of the first batch" is news. */
+static void mark_first_batch_recalls(ds_extractor *ex)
+{
     int later = 0;
-    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+    for (size_t ci = 0; ci < ex->nclauses && !later; ci++) {
         const clause *c = &ex->clauses[ci];
         if (c->context || !clause_is_deal(c))
             continue;
@@ -2379,11 +3176,15 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
     }
     for (size_t ci = 0; later && ci < ex->nclauses; ci++)
         if ((ex->clauses[ci].cues & BIT(CUE_FIRST)) && !(ex->clauses[ci].cues & BIT(CUE_DELIVERY)))
-            ex->clauses[ci].context = 1; /* "receives the final tanks of the first batch" is news */
+            ex->clauses[ci].context = 1;
+}
 
-    /* an article whose lead reports a signed contract recalls its approval or
-     * selection as an earlier step ("below the ceiling the State Department
-     * approved in February", "Hanwha was selected as preferred tenderer in July") */
+/* An article whose lead reports a signed contract recalls its approval or
+ * selection as an earlier step ("below the ceiling the State Department
+ * approved in February", "Hanwha was selected as preferred tenderer in
+ * July"). */
+static void mark_earlier_steps(ds_extractor *ex)
+{
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
         if (!clause_is_deal(c) || c->context)
@@ -2395,31 +3196,60 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
                     ex->clauses[cj].context = 1;
         break; /* only the lead decides */
     }
+}
 
-    if (ex->debug)
-        debug_dump(ex);
+/* One contract for several items is one deal: a system outside the
+ * catalog (item it of clause c) that the clause lists beside another system
+ * is a part of that deal when the clause does not count it ("96 AH-64E
+ * Apache helicopters, along with engines, Hellfire and JAGM missiles"), or
+ * when another system comes first and the clause has fewer sums than
+ * systems ("96 Apache helicopters; 1,844 AGM-114R2 Hellfire missiles; ...").
+ * Each with its own price, they are deals of their own. */
+static int open_accessory(const ds_extractor *ex, const clause *c, const item *it)
+{
+    if (it->idx < (int)ex->cat->nsystems)
+        return 0;
+    int other = 0, before = 0, counted = 0, nsys = 0, nmoney = 0, last = -1;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *x = &ex->items[k];
+        if (x->type == IT_QTY && x->target_sys >= 0 && ex->sys_root[x->target_sys] == ex->sys_root[it->idx])
+            counted = 1;
+        nmoney += x->type == IT_MONEY;
+        if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] == last)
+            continue;
+        last = ex->sys_root[x->idx];
+        nsys++;
+        if (ex->sys_root[x->idx] != ex->sys_root[it->idx]) {
+            other = 1;
+            before |= x->start < it->start;
+        }
+    }
+    return other && (!counted || (before && nmoney < nsys));
+}
 
-    /* families and whether each is reported as news */
-    fam fams[MAX_FAMS];
-    int nfams = 0;
+/* Lists the families the article names in fams and marks those reported as
+ * news: a deal clause names them, or their sentence has a deal clause that
+ * names no system ("Poland has committed to buying 32 F-35A, after the
+ * minister signed the letter of acceptance"). A system only describing
+ * another ("the Homar-K framework") is not news, but earlier deals of it may
+ * be recalled by count alone. Returns the number of primary families. */
+static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
+{
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
-        clause *c = &ex->clauses[ci];
+        const clause *c = &ex->clauses[ci];
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
             const item *it = &ex->items[k];
             int fi = -1;
-            /* a system only describing another ("the Homar-K framework") is not
-             * news, but earlier deals of it may be recalled by count alone */
             if ((it->type == IT_ENT || it->type == IT_MOD) && it->ent_kind == DS_ENT_SYSTEM)
-                fi = fam_index(ex, fams, &nfams, NULL, ex->sys_root[it->idx]);
+                fi = fam_index(ex, fams, nfams, NULL, ex->sys_root[it->idx]);
             if (fi < 0 || c->context || it->type == IT_MOD)
                 continue;
-            /* reported as news: a deal clause names it, or its sentence has one
-             * ("Poland has committed to buying 32 F-35A, after the minister signed
-             * the letter of acceptance") */
             int deal = clause_is_deal(c);
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
-                deal = !ex->clauses[cj].context &&
-                       clause_is_deal(&ex->clauses[cj]) && !clause_names_system(ex, &ex->clauses[cj]);
+                deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
+                       !clause_names_system(ex, &ex->clauses[cj]);
+            if (deal && open_accessory(ex, c, it)) /* "along with Hellfire and JAGM missiles" */
+                deal = 0;
             if (deal) {
                 fams[fi].primary = 1;
                 fams[fi].nprimary_clauses++;
@@ -2427,102 +3257,162 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         }
     }
     int nprimary = 0;
-    for (int i = 0; i < nfams; i++)
+    for (int i = 0; i < *nfams; i++)
         nprimary += fams[i].primary;
-    if (nprimary == 0) {
-        /* no named system: a generic one ("missile systems") in a deal clause */
-        for (size_t ci = 0; ci < ex->nclauses; ci++) {
-            clause *c = &ex->clauses[ci];
-            if (!clause_is_deal(c) || !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_JV))))
-                continue;
-            for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-                const item *it = &ex->items[k];
-                if (it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, "unit") != 0 &&
-                    strcmp(lexicon[it->idx].str, "vehicle") != 0 && strcmp(lexicon[it->idx].str, "support_vehicle") != 0) {
-                    int fi = fam_index(ex, fams, &nfams, lexicon[it->idx].str, -1);
-                    if (fi >= 0 && !fams[fi].primary) {
-                        fams[fi].primary = 1;
-                        nprimary++;
-                    }
-                    break;
+    return nprimary;
+}
+
+/* With no named system reported as news: the first generic one ("missile
+ * systems") of the first signing, planning or venture clause that counts
+ * one. Returns the number of primary families (0 or 1). */
+static int find_generic_family(const ds_extractor *ex, fam *fams, int *nfams)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (!clause_is_deal(c) || !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_JV))))
+            continue;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, "unit") != 0 &&
+                strcmp(lexicon[it->idx].str, "vehicle") != 0 && strcmp(lexicon[it->idx].str, "support_vehicle") != 0) {
+                int fi = fam_index(ex, fams, nfams, lexicon[it->idx].str, -1);
+                if (fi >= 0 && !fams[fi].primary) {
+                    fams[fi].primary = 1;
+                    return 1;
                 }
-            }
-            if (nprimary)
                 break;
+            }
         }
     }
+    return 0;
+}
 
-    ds_mention *m;
-    const ds_mention *first_primary = NULL;
-    int ordinal = 0;
+static void drop_background(ds_extractor *ex);
+
+/* One primary mention per primary family, or per deal of a family the
+ * article splits (split_family); a deal needs a buyer and some substance.
+ * Returns 0 or -2. */
+static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams, int nfams, int nprimary,
+                          int32_t pubday, int *ordinal)
+{
     for (int i = 0; i < nfams; i++) {
         if (!fams[i].primary)
             continue;
         int anchors[DS_MAX_SPLIT];
         int nanchors = split_family(ex, &fams[i], anchors);
         for (int g = 0; g < (nanchors ? nanchors : 1); g++) {
+            ds_mention *m;
             if (push_mention(ex, &m))
                 return -2;
             m->role = DS_ROLE_PRIMARY;
-            build_primary(ex, a->body, a, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
-            /* a deal needs a buyer and some substance */
+            build_primary(ex, a->body, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
             if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
-                                 m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED)) {
+                                 m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED &&
+                                 m->status != DS_STATUS_APPROVED)) {
                 ex->nout--;
                 continue;
             }
             ds_mention_block_key(m);
             char idbuf[256];
-            int n = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, ordinal++);
+            int n = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, (*ordinal)++);
             ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
-            if (!first_primary)
-                first_primary = m;
         }
     }
-    size_t nprim = ex->nout;
-    ex->single_family = nprim == 1 ? ex->out[0].family : NULL;
+    drop_background(ex);
+    return 0;
+}
+
+/* "Egypt, which also flies the Rafale, ordered 100 K9 howitzers for $1.7
+ * billion": when some primary mention has a count or a sum, another with
+ * neither (nor a venture's or framework's reason to lack them), or with no
+ * count and only the counted deal's sum, is a system the article names in
+ * passing, not a deal. Keeps the order of the rest. */
+static void drop_background(ds_extractor *ex)
+{
+    int substance = 0;
+    for (size_t i = 0; i < ex->nout; i++)
+        substance |= ex->out[i].quantity >= 0 || ex->out[i].value.set;
+    if (!substance)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < ex->nout; i++) {
+        const ds_mention *m = &ex->out[i];
+        int borrowed = 0; /* the sum of a counted deal, shared because both are in its clause */
+        for (size_t j = 0; j < ex->nout && m->value.set && m->value.combined && m->quantity < 0; j++)
+            borrowed |= j != i && ex->out[j].quantity >= 0 && ex->out[j].value.set &&
+                        ex->out[j].value.amount == m->value.amount;
+        if (m->quantity < 0 && (!m->value.set || borrowed) && m->stage != DS_STAGE_JOINT_VENTURE &&
+            m->stage != DS_STAGE_FRAMEWORK)
+            continue;
+        if (n != i)
+            ex->out[n] = ex->out[i];
+        n++;
+    }
+    ex->nout = n;
+}
+
+/* One context mention of family fm at stage want, from the clauses that
+ * recall it; in delivery news the contract delivered is the primary's, not
+ * a second deal, unless it is another batch than the one delivered. Returns
+ * 0 or -2. */
+static int emit_context(ds_extractor *ex, const ds_article *a, const fam *fm, ds_stage want, size_t nprim,
+                        int32_t pubday, int *ordinal)
+{
+    int delivering = 0, delivered_batch = 0;
+    for (size_t p = 0; p < nprim; p++)
+        if (strcmp(ex->out[p].family, fm->family) == 0 && ex->out[p].stage == DS_STAGE_DELIVERY) {
+            delivering = 1;
+            if (!delivered_batch)
+                delivered_batch = ex->out[p].batch;
+        }
+    if (delivering && want == DS_STAGE_EXECUTIVE && !delivered_batch)
+        return 0;
+    /* most articles recall nothing: look before setting up a mention */
+    int any = 0;
+    for (size_t ci = 0; ci < ex->nclauses && !any; ci++)
+        any = ex->clauses[ci].context && context_stage(&ex->clauses[ci]) == want;
+    if (!any)
+        return 0;
+    ds_mention *m;
+    if (push_mention(ex, &m))
+        return -2;
+    int got = build_context(ex, fm, want, nprim ? &ex->out[0] : NULL, pubday,
+                            delivering && want == DS_STAGE_EXECUTIVE ? delivered_batch : 0, m);
+    if (got && m->buyer[0]) {
+        relate_primaries(ex, nprim, m);
+        if (got == 2)
+            ex->nout--; /* a bare framework: the relation above, no mention */
+        else
+            name_context(a, m, ordinal);
+    } else {
+        ex->nout--;
+    }
+    if (want == DS_STAGE_EXECUTIVE && !delivering && distribute(ex, a, fm, nprim, ordinal))
+        return -2;
+    return 0;
+}
+
+/* Context mentions of every catalog family, stage by stage. Returns 0 or -2. */
+static int emit_contexts(ds_extractor *ex, const ds_article *a, const fam *fams, int nfams, size_t nprim,
+                         int32_t pubday, int *ordinal)
+{
     static const ds_stage recalled[] = {DS_STAGE_EXECUTIVE, DS_STAGE_FRAMEWORK, DS_STAGE_APPROVAL,
                                         DS_STAGE_SELECTION, DS_STAGE_JOINT_VENTURE};
     const int nrecalled = (int)(sizeof recalled / sizeof recalled[0]);
-    for (int fi = 0; fi < nrecalled * nfams; fi++) {
-        int i = fi / nrecalled;
-        ds_stage want = recalled[fi % nrecalled];
+    for (int i = 0; i < nfams; i++) {
         if (fams[i].generic)
             continue;
-        /* delivery news names the contract it delivers: that is the primary's, not a
-         * second deal, unless it is another batch than the one delivered */
-        int delivering = 0, delivered_batch = 0;
-        for (size_t p = 0; p < nprim; p++)
-            if (strcmp(ex->out[p].family, fams[i].family) == 0 && ex->out[p].stage == DS_STAGE_DELIVERY) {
-                delivering = 1;
-                if (!delivered_batch)
-                    delivered_batch = ex->out[p].batch;
-            }
-        if (delivering && want == DS_STAGE_EXECUTIVE && !delivered_batch)
-            continue;
-        /* most articles recall nothing: look before setting up a mention */
-        int any = 0;
-        for (size_t ci = 0; ci < ex->nclauses && !any; ci++)
-            any = ex->clauses[ci].context && context_stage(&ex->clauses[ci]) == want;
-        if (!any)
-            continue;
-        if (push_mention(ex, &m))
-            return -2;
-        int got = build_context(ex, &fams[i], want, nprim ? &ex->out[0] : NULL, pubday,
-                                delivering && want == DS_STAGE_EXECUTIVE ? delivered_batch : 0, m);
-        if (got && m->buyer[0]) {
-            relate_primaries(ex, nprim, m);
-            if (got == 2)
-                ex->nout--; /* a bare framework: the relation above, no mention */
-            else
-                name_context(a, m, &ordinal);
-        } else {
-            ex->nout--;
-        }
-        if (want == DS_STAGE_EXECUTIVE && !delivering && distribute(ex, a, &fams[i], nprim, &ordinal))
-            return -2;
+        for (int w = 0; w < nrecalled; w++)
+            if (emit_context(ex, a, &fams[i], recalled[w], nprim, pubday, ordinal))
+                return -2;
     }
-    uint64_t sh = ds_simhash(ex->fold, (size_t)len);
+    return 0;
+}
+
+/* Source fields of every mention: kind, id, outlet, published, fingerprint. */
+static void stamp_sources(ds_extractor *ex, const ds_article *a)
+{
+    uint64_t sh = ds_simhash(ex->fold, (size_t)ex->flen);
     for (size_t i = 0; i < ex->nout; i++) {
         ds_mention *x = &ex->out[i];
         x->src.kind = DS_SRC_ARTICLE;
@@ -2531,6 +3421,42 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         x->src.published = a->published;
         x->src.text_hash = sh;
     }
+}
+
+int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, char *err, size_t errlen)
+{
+    ex->nout = ex->nitems = ex->nclauses = ex->nsents = 0;
+    for (int i = 0; i < ex->nopen; i++)
+        ex->open_fold[i][0] = '\0';
+    ex->nopen = 0;
+    *out = NULL;
+    int rc = fold_body(ex, a, err, errlen);
+    if (rc)
+        return rc;
+    /* a time outside years 1..9999 is refused before extraction; here it dates nothing */
+    pubdate pd = pubdate_from_day(!ds_ms_valid(a->published) ? DS_NO_DATE : (int32_t)(a->published / 86400000));
+    if (split_sentences(ex, a->body, ex->flen))
+        return -2;
+    for (size_t si = 0; si < ex->nsents; si++)
+        if (read_sentence(ex, a->body, si, pd))
+            return -2;
+    mark_first_batch_recalls(ex);
+    mark_earlier_steps(ex);
+    if (ex->debug)
+        debug_dump(ex);
+
+    fam fams[MAX_FAMS];
+    int nfams = 0, ordinal = 0;
+    int nprimary = find_families(ex, fams, &nfams);
+    if (nprimary == 0)
+        nprimary = find_generic_family(ex, fams, &nfams);
+    if (emit_primaries(ex, a, fams, nfams, nprimary, pd.day, &ordinal))
+        return -2;
+    size_t nprim = ex->nout;
+    ex->single_family = nprim == 1 ? ex->out[0].family : NULL;
+    if (emit_contexts(ex, a, fams, nfams, nprim, pd.day, &ordinal))
+        return -2;
+    stamp_sources(ex, a);
     *out = ex->out;
     return (int)ex->nout;
 }

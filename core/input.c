@@ -1,3 +1,5 @@
+/* input.c: article text files and JSON-lines files read into records (see
+ * input.h). No Kafka; may call common/. */
 #include "input.h"
 
 #include <errno.h>

@@ -21,6 +21,9 @@
 #include "mention.h"
 #include "resolve.h"
 
+/* The default limit of an article's body (--max-body-bytes). */
+#define DS_PIPELINE_MAX_BODY (512 * 1024)
+
 typedef struct ds_fail {
     const char *stage;  /* "decode", "validate", "extract", "normalize", "resolve", "encode" */
     const char *cls;    /* stable class, e.g. "bad-magic", "bad-utf8", "missing-field" */
@@ -50,7 +53,7 @@ typedef struct ds_pipeline {
     ds_mention norm;        /* the mention of a deal event */
     ds_buf canon_buf;       /* reused by ds_pipeline_emit_changes */
     ds_framing canon_framing; /* of the canonical records: single-object, or Confluent with a registry */
-    size_t max_body;
+    size_t max_body;        /* longer bodies fail with body-too-big; DS_PIPELINE_MAX_BODY at init */
 } ds_pipeline;
 
 /* Loads the catalog from catalog_dir and sets up every stage. Returns 0, or

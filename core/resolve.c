@@ -99,7 +99,10 @@ struct ds_resolver {
 /* Per-mention facts of one recompute. */
 typedef struct minfo {
     const ds_mention *m;
+    const char *id;      /* its mention_id */
     int kind, cls;
+    int batch, combined; /* of the mention, for compatible() */
+    int64_t qty;
     int has_t, exact;
     int32_t lo, hi;     /* signing window in days when has_t */
     int64_t usd;        /* value in USD cents, -1 unknown */
@@ -249,16 +252,13 @@ static int time_compatible(const minfo *a, const minfo *b)
 /* Pairwise compatibility of two deal-forming mentions of one block. */
 static int compatible(const minfo *a, const minfo *b)
 {
-    const ds_mention *x = a->m, *y = b->m;
     if (a->cls != b->cls)
         return 0;
-    if (x->batch > 0 && y->batch > 0 && x->batch != y->batch)
+    if (a->batch > 0 && b->batch > 0 && a->batch != b->batch)
         return 0;
-    if (x->quantity >= 0 && y->quantity >= 0 && x->quantity != y->quantity &&
-        !(a->cls == CLS_FRAMEWORK && within(x->quantity, y->quantity, 0.05)))
+    if (a->qty >= 0 && b->qty >= 0 && a->qty != b->qty && !(a->cls == CLS_FRAMEWORK && within(a->qty, b->qty, 0.05)))
         return 0;
-    if (a->usd >= 0 && b->usd >= 0 && !x->value.combined && !y->value.combined &&
-        !within(a->usd, b->usd, 0.10))
+    if (a->usd >= 0 && b->usd >= 0 && !a->combined && !b->combined && !within(a->usd, b->usd, 0.10))
         return 0;
     return time_compatible(a, b);
 }
@@ -521,9 +521,11 @@ typedef struct fpent {
 
 #define MINUTE_MS 60000LL
 
+/* Floor of ms / MINUTE_MS, for any ms (no negation: -INT64_MIN overflows). */
 static int64_t minute_of(int64_t ms)
 {
-    return ms >= 0 ? ms / MINUTE_MS : -((-ms + MINUTE_MS - 1) / MINUTE_MS);
+    int64_t q = ms / MINUTE_MS;
+    return ms % MINUTE_MS < 0 ? q - 1 : q;
 }
 
 static size_t fp_slot(const ds_resolver *rs, uint64_t text, uint32_t src)
@@ -922,26 +924,12 @@ typedef struct claimstat {
     int64_t usd;
 } claimstat;
 
-/* Value claims, the chosen value and its basis. */
-static int merge_values(const rctx *x, const minfo **vs, size_t nv, ds_canon *c)
+/* Groups the sorted value items it[0..n) into claims: runs of one kind
+ * (combined or not) whose USD values (or, without USD, amounts of one
+ * currency) are within 1% of the run's first. Returns the number of claims
+ * written to cs. */
+static size_t group_claims(const citem *it, size_t n, claimstat *cs)
 {
-    const ds_catalog *cat = x->rs->cat;
-    citem *it = malloc((nv ? nv : 1) * sizeof *it);
-    claimstat *cs = malloc((nv ? nv : 1) * sizeof *cs);
-    int rc = -1;
-    if (!it || !cs)
-        goto out;
-    size_t n = 0;
-    for (size_t i = 0; i < nv; i++)
-        if (vs[i]->m->value.set) {
-            it[n].x = vs[i];
-            it[n].usd = vs[i]->usd;
-            n++;
-        }
-    rc = 0;
-    if (n == 0)
-        goto out;
-    qsort(it, n, sizeof *it, citem_cmp);
     size_t ncl = 0;
     for (size_t i = 0; i < n;) {
         const ds_value *v0 = &it[i].x->m->value;
@@ -967,49 +955,56 @@ static int merge_values(const rctx *x, const minfo **vs, size_t nv, ds_canon *c)
         ncl++;
         i = j;
     }
-    rc = -1;
-    c->claims = calloc(ncl, sizeof *c->claims);
-    if (!c->claims)
-        goto out;
-    c->nclaims = ncl;
-    for (size_t k = 0; k < ncl; k++) {
-        ds_canon_claim *cl = &c->claims[k];
-        claimstat *st = &cs[k];
-        cl->sources = malloc(st->n * sizeof *cl->sources);
-        if (!cl->sources)
-            goto out;
-        /* representative: a signed report first, then the earliest, then smallest id */
-        size_t rep = st->first;
-        st->nsig = 0;
-        st->pub = INT64_MAX;
-        for (size_t i = st->first; i < st->first + st->n; i++) {
-            const minfo *y = it[i].x, *r = it[rep].x;
-            cl->sources[i - st->first] = y->m->src.id;
-            int ys = y->m->status >= DS_STATUS_SIGNED, rsg = r->m->status >= DS_STATUS_SIGNED;
-            if (ys > rsg || (ys == rsg && src_cmp(y, r) < 0))
-                rep = i;
-            if (y->pub < st->pub)
-                st->pub = y->pub;
-        }
-        qsort(cl->sources, st->n, sizeof *cl->sources, str_ptr_cmp);
-        size_t u = 0;
-        for (size_t i = 0; i < st->n; i++)
-            if (u == 0 || strcmp(cl->sources[u - 1], cl->sources[i]) != 0)
-                cl->sources[u++] = cl->sources[i];
-        cl->nsources = st->nsrc = u;
-        /* signed sources, counted once per source */
-        for (size_t i = 0; i < u; i++)
-            for (size_t j = st->first; j < st->first + st->n; j++)
-                if (it[j].x->m->status >= DS_STATUS_SIGNED && strcmp(it[j].x->m->src.id, cl->sources[i]) == 0) {
-                    st->nsig++;
-                    break;
-                }
-        cl->value = it[rep].x->m->value;
-        if (cl->value.usd < 0)
-            cl->value.usd = value_usd(cat, &cl->value, mention_year(it[rep].x->m));
-        st->usd = cl->value.usd;
+    return ncl;
+}
+
+/* Fills claim cl from its items: its distinct sources (sorted), its value
+ * (that of a signed report first, then the earliest, then the smallest id;
+ * USD derived from the rates when missing) and the statistics in st.
+ * Returns 0 or -1. */
+static int fill_claim(const ds_catalog *cat, const citem *it, claimstat *st, ds_canon_claim *cl)
+{
+    cl->sources = malloc(st->n * sizeof *cl->sources);
+    if (!cl->sources)
+        return -1;
+    size_t rep = st->first;
+    st->nsig = 0;
+    st->pub = INT64_MAX;
+    for (size_t i = st->first; i < st->first + st->n; i++) {
+        const minfo *y = it[i].x, *r = it[rep].x;
+        cl->sources[i - st->first] = y->m->src.id;
+        int ys = y->m->status >= DS_STATUS_SIGNED, rsg = r->m->status >= DS_STATUS_SIGNED;
+        if (ys > rsg || (ys == rsg && src_cmp(y, r) < 0))
+            rep = i;
+        if (y->pub < st->pub)
+            st->pub = y->pub;
     }
-    /* Choose among non-combined claims when there are any. */
+    qsort(cl->sources, st->n, sizeof *cl->sources, str_ptr_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < st->n; i++)
+        if (u == 0 || strcmp(cl->sources[u - 1], cl->sources[i]) != 0)
+            cl->sources[u++] = cl->sources[i];
+    cl->nsources = st->nsrc = u;
+    /* signed sources, counted once per source */
+    for (size_t i = 0; i < u; i++)
+        for (size_t j = st->first; j < st->first + st->n; j++)
+            if (it[j].x->m->status >= DS_STATUS_SIGNED && strcmp(it[j].x->m->src.id, cl->sources[i]) == 0) {
+                st->nsig++;
+                break;
+            }
+    cl->value = it[rep].x->m->value;
+    if (cl->value.usd < 0)
+        cl->value.usd = value_usd(cat, &cl->value, mention_year(it[rep].x->m));
+    st->usd = cl->value.usd;
+    return 0;
+}
+
+/* Sets the deal's value to the winning claim (among non-combined claims
+ * when there are any): most sources, then most signed sources, then the
+ * earliest report, then the smallest value; and its basis, naming the
+ * deepest tie-break the winner needed. */
+static void choose_claim(const claimstat *cs, size_t ncl, ds_canon *c)
+{
     int want_combined = 1;
     for (size_t k = 0; k < ncl; k++)
         if (!cs[k].combined)
@@ -1051,6 +1046,38 @@ static int merge_values(const rctx *x, const minfo **vs, size_t nv, ds_canon *c)
     static const char *const reasons[] = {"", ", more signed reports", ", earliest report", ", smallest value"};
     snprintf(c->value_basis, sizeof c->value_basis, "%s%s%zu of %zu source%s%s", want_combined ? "combined figure: " : "",
              why ? "tie: " : "", cs[best].nsrc, total, total == 1 ? "" : "s", reasons[why]);
+}
+
+/* Value claims of the voters, the chosen value and its basis. Returns 0 or
+ * -1 when out of memory. */
+static int merge_values(const rctx *x, const minfo **vs, size_t nv, ds_canon *c)
+{
+    citem *it = malloc((nv ? nv : 1) * sizeof *it);
+    claimstat *cs = malloc((nv ? nv : 1) * sizeof *cs);
+    int rc = -1;
+    if (!it || !cs)
+        goto out;
+    size_t n = 0;
+    for (size_t i = 0; i < nv; i++)
+        if (vs[i]->m->value.set) {
+            it[n].x = vs[i];
+            it[n].usd = vs[i]->usd;
+            n++;
+        }
+    rc = 0;
+    if (n == 0)
+        goto out;
+    qsort(it, n, sizeof *it, citem_cmp);
+    size_t ncl = group_claims(it, n, cs);
+    rc = -1;
+    c->claims = calloc(ncl, sizeof *c->claims);
+    if (!c->claims)
+        goto out;
+    c->nclaims = ncl;
+    for (size_t k = 0; k < ncl; k++)
+        if (fill_claim(x->rs->cat, it, &cs[k], &c->claims[k]))
+            goto out;
+    choose_claim(cs, ncl, c);
     rc = 0;
 out:
     free(it);
@@ -1147,23 +1174,10 @@ static int merge_named(nq *all, size_t n, ds_canon_item **out, size_t *nout)
     return 0;
 }
 
-/* Builds the canonical record of cluster k (links, ref and hash come later). */
-static int merge_cluster(rctx *x, cluster *k)
+/* Sets the record's id, block, parties and every optional field to unknown. */
+static void merge_header(const rctx *x, const cluster *k, ds_canon *c)
 {
-    const ds_catalog *cat = x->rs->cat;
-    ds_canon *c = calloc(1, sizeof *c);
-    const minfo **vs = malloc(k->nmem * sizeof *vs);
-    vitem *vi = malloc((k->nmem * (DS_MAX_SUPPLIERS + DS_MAX_VARIANTS + DS_MAX_EXTRAS) + 1) * sizeof *vi);
-    nq *nqs = malloc((k->nmem * (DS_MAX_VARIANTS + DS_MAX_EXTRAS) + 1) * sizeof *nqs);
-    sitem *si = malloc((k->nmem + k->ndel) * sizeof *si);
-    if (!c)
-        goto err;
-    k->c = c; /* freed by the caller on error */
-    if (!vs || !vi || !nqs || !si)
-        goto err;
-    size_t nv = voters(x, k, vs);
     const ds_mention *am = x->mi[k->anchor].m;
-
     memcpy(c->deal_id, k->id, sizeof c->deal_id);
     ds_strlcpy(c->block_key, x->b->key, sizeof c->block_key);
     ds_strlcpy(c->buyer, am->buyer, sizeof c->buyer);
@@ -1174,9 +1188,14 @@ static int merge_cluster(rctx *x, cluster *k)
     c->announce_date = DS_NO_DATE;
     c->value.usd = -1;
     c->place = "";
+}
 
-    /* stage: the most advanced of the class (executive over loa) */
-    c->stage = am->stage;
+/* Stage (the most advanced of the class: executive over loa), status (the
+ * most advanced of the voters; delivered with a delivery attached), and the
+ * voted batch, signing date or year and quantity of the summary. */
+static void merge_timeline(const rctx *x, const cluster *k, const minfo **vs, size_t nv, ds_canon *c)
+{
+    c->stage = x->mi[k->anchor].m->stage;
     c->status = DS_STATUS_PLANNED;
     for (size_t i = 0; i < k->nmem; i++) {
         const ds_mention *m = x->mi[k->mem[i]].m;
@@ -1192,8 +1211,13 @@ static int merge_cluster(rctx *x, cluster *k)
     c->signing_date = k->date;
     c->signing_year = k->date == DS_NO_DATE ? k->year : 0;
     c->quantity = k->qty;
+}
 
-    /* suppliers: union by company, role voted */
+/* Suppliers: the union by company, each with its most reported role, sorted
+ * by role then company. vi has room for every voter's suppliers. Returns 0
+ * or -1. */
+static int merge_suppliers(const minfo **vs, size_t nv, vitem *vi, ds_canon *c)
+{
     size_t n = 0;
     for (size_t i = 0; i < nv; i++)
         for (int j = 0; j < vs[i]->m->nsuppliers; j++) {
@@ -1202,51 +1226,58 @@ static int merge_cluster(rctx *x, cluster *k)
             vi[n].x = vs[i];
             n++;
         }
-    if (n) {
-        qsort(vi, n, sizeof *vi, vitem_cmp);
-        c->suppliers = malloc(n * sizeof *c->suppliers);
-        if (!c->suppliers)
-            goto err;
-        for (size_t i = 0; i < n;) {
-            size_t j = i;
-            int cnt[3] = {0, 0, 0};
-            while (j < n && strcmp(vi[j].s, vi[i].s) == 0) {
-                if (vi[j].v >= 0 && vi[j].v < 3)
-                    cnt[vi[j].v]++;
-                j++;
-            }
-            int role = 0;
-            for (int r = 1; r < 3; r++)
-                if (cnt[r] > cnt[role])
-                    role = r;
-            c->suppliers[c->nsuppliers].company = vi[i].s;
-            c->suppliers[c->nsuppliers].role = (ds_supplier_role)role;
-            c->nsuppliers++;
-            i = j;
+    if (!n)
+        return 0;
+    qsort(vi, n, sizeof *vi, vitem_cmp);
+    c->suppliers = malloc(n * sizeof *c->suppliers);
+    if (!c->suppliers)
+        return -1;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        int cnt[3] = {0, 0, 0};
+        while (j < n && strcmp(vi[j].s, vi[i].s) == 0) {
+            if (vi[j].v >= 0 && vi[j].v < 3)
+                cnt[vi[j].v]++;
+            j++;
         }
-        qsort(c->suppliers, c->nsuppliers, sizeof *c->suppliers, supplier_cmp);
+        int role = 0;
+        for (int r = 1; r < 3; r++)
+            if (cnt[r] > cnt[role])
+                role = r;
+        c->suppliers[c->nsuppliers].company = vi[i].s;
+        c->suppliers[c->nsuppliers].role = (ds_supplier_role)role;
+        c->nsuppliers++;
+        i = j;
     }
+    qsort(c->suppliers, c->nsuppliers, sizeof *c->suppliers, supplier_cmp);
+    return 0;
+}
 
-    /* system: the most specific name when the names form one line of descent,
-     * else the family */
-    {
-        const char *best = NULL;
-        int conflict = 0;
-        for (size_t i = 0; i < nv; i++) {
-            const char *s = vs[i]->m->system;
-            if (!s[0])
-                continue;
-            if (!best || is_ancestor(cat, c->family, best, s))
-                best = s;
-            else if (strcmp(best, s) != 0 && !is_ancestor(cat, c->family, s, best))
-                conflict = 1;
-        }
-        if (best)
-            ds_strlcpy(c->system, conflict ? c->family : best, sizeof c->system);
+/* System: the most specific name when the voters' names form one line of
+ * descent, else the family. */
+static void merge_system(const ds_catalog *cat, const minfo **vs, size_t nv, ds_canon *c)
+{
+    const char *best = NULL;
+    int conflict = 0;
+    for (size_t i = 0; i < nv; i++) {
+        const char *s = vs[i]->m->system;
+        if (!s[0])
+            continue;
+        if (!best || is_ancestor(cat, c->family, best, s))
+            best = s;
+        else if (strcmp(best, s) != 0 && !is_ancestor(cat, c->family, s, best))
+            conflict = 1;
     }
+    if (best)
+        ds_strlcpy(c->system, conflict ? c->family : best, sizeof c->system);
+}
 
-    /* variants: union, quantities voted, ancestors of a listed variant dropped */
-    n = 0;
+/* Variants and extras: unions with voted quantities; a variant that is an
+ * ancestor of another listed variant is dropped. nqs has room for every
+ * voter's variants and extras. Returns 0 or -1. */
+static int merge_items(const ds_catalog *cat, const minfo **vs, size_t nv, nq *nqs, ds_canon *c)
+{
+    size_t n = 0;
     for (size_t i = 0; i < nv; i++)
         for (int j = 0; j < vs[i]->m->nvariants; j++) {
             nqs[n].name = vs[i]->m->variants[j].system;
@@ -1255,18 +1286,16 @@ static int merge_cluster(rctx *x, cluster *k)
             n++;
         }
     if (merge_named(nqs, n, &c->variants, &c->nvariants) != 0)
-        goto err;
-    {
-        size_t u = 0;
-        for (size_t i = 0; i < c->nvariants; i++) {
-            int drop = 0;
-            for (size_t j = 0; j < c->nvariants && !drop; j++)
-                drop = is_ancestor(cat, c->family, c->variants[i].name, c->variants[j].name);
-            if (!drop)
-                c->variants[u++] = c->variants[i];
-        }
-        c->nvariants = u;
+        return -1;
+    size_t u = 0;
+    for (size_t i = 0; i < c->nvariants; i++) {
+        int drop = 0;
+        for (size_t j = 0; j < c->nvariants && !drop; j++)
+            drop = is_ancestor(cat, c->family, c->variants[i].name, c->variants[j].name);
+        if (!drop)
+            c->variants[u++] = c->variants[i];
     }
+    c->nvariants = u;
     n = 0;
     for (size_t i = 0; i < nv; i++)
         for (int j = 0; j < vs[i]->m->nextras; j++) {
@@ -1275,14 +1304,13 @@ static int merge_cluster(rctx *x, cluster *k)
             nqs[n].x = vs[i];
             n++;
         }
-    if (merge_named(nqs, n, &c->extras, &c->nextras) != 0)
-        goto err;
+    return merge_named(nqs, n, &c->extras, &c->nextras);
+}
 
-    if (merge_values(x, vs, nv, c) != 0)
-        goto err;
-
-    /* place */
-    n = 0;
+/* Place (voted) and announcement date (the earliest). */
+static void merge_place(const minfo **vs, size_t nv, vitem *vi, ds_canon *c)
+{
+    size_t n = 0;
     for (size_t i = 0; i < nv; i++)
         if (vs[i]->m->place[0]) {
             vi[n].s = vs[i]->m->place;
@@ -1293,28 +1321,29 @@ static int merge_cluster(rctx *x, cluster *k)
     long w = vote(vi, n);
     if (w >= 0)
         c->place = vi[w].s;
-
     for (size_t i = 0; i < nv; i++) {
         int32_t a = vs[i]->m->announce_date;
         if (a != DS_NO_DATE && (c->announce_date == DS_NO_DATE || a < c->announce_date))
             c->announce_date = a;
     }
+}
 
-    /* sources: members and deliveries, one entry per source id */
-    n = 0;
+/* Sources: members and deliveries sorted into si (source order), one entry
+ * per source id with its most advanced status; updated is the newest
+ * non-duplicate publication. Returns the number of items in si, or -1. */
+static long merge_sources(const rctx *x, const cluster *k, sitem *si, ds_canon *c)
+{
+    size_t n = 0;
     for (size_t i = 0; i < k->nmem; i++)
         si[n++].x = &x->mi[k->mem[i]];
     for (size_t i = 0; i < k->ndel; i++)
         si[n++].x = &x->mi[k->del[i]];
     qsort(si, n, sizeof *si, sitem_cmp);
-    c->sources = malloc(n * sizeof *c->sources);
+    c->sources = malloc((n ? n : 1) * sizeof *c->sources);
     if (!c->sources)
-        goto err;
-    size_t nev = 0, ndy = 0;
+        return -1;
     for (size_t i = 0; i < n; i++) {
         const ds_mention *m = si[i].x->m;
-        nev += (size_t)m->nevidence;
-        ndy += (size_t)m->ndelivery_years;
         if (!si[i].x->dup_of && m->src.published != DS_NO_TIME && m->src.published > c->updated)
             c->updated = m->src.published;
         ds_canon_source *s = c->nsources ? &c->sources[c->nsources - 1] : NULL;
@@ -1331,56 +1360,104 @@ static int merge_cluster(rctx *x, cluster *k)
         s->status = m->status;
         s->duplicate_of = si[i].x->dup_of;
     }
-    if (nev) {
-        c->evidence = malloc(nev * sizeof *c->evidence);
-        if (!c->evidence)
-            goto err;
-        for (size_t i = 0; i < n; i++) {
-            const ds_mention *m = si[i].x->m;
-            for (int j = 0; j < m->nevidence; j++) {
-                ds_canon_evidence *e = &c->evidence[c->nevidence++];
-                e->field = m->evidence[j].field;
-                e->source = m->src.id;
-                e->start = m->evidence[j].start;
-                e->end = m->evidence[j].end;
-            }
+    return (long)n;
+}
+
+/* Evidence of every item of si, sorted and without repeats. Returns 0 or -1. */
+static int merge_evidence(const sitem *si, size_t n, ds_canon *c)
+{
+    size_t nev = 0;
+    for (size_t i = 0; i < n; i++)
+        nev += (size_t)si[i].x->m->nevidence;
+    if (!nev)
+        return 0;
+    c->evidence = malloc(nev * sizeof *c->evidence);
+    if (!c->evidence)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const ds_mention *m = si[i].x->m;
+        for (int j = 0; j < m->nevidence; j++) {
+            ds_canon_evidence *e = &c->evidence[c->nevidence++];
+            e->field = m->evidence[j].field;
+            e->source = m->src.id;
+            e->start = m->evidence[j].start;
+            e->end = m->evidence[j].end;
         }
-        qsort(c->evidence, c->nevidence, sizeof *c->evidence, evidence_cmp);
-        size_t u = 0;
-        for (size_t i = 0; i < c->nevidence; i++)
-            if (u == 0 || evidence_cmp(&c->evidence[u - 1], &c->evidence[i]) != 0)
-                c->evidence[u++] = c->evidence[i];
-        c->nevidence = u;
     }
-    if (ndy) {
-        c->delivery_years = malloc(ndy * sizeof *c->delivery_years);
-        if (!c->delivery_years)
-            goto err;
-        for (size_t i = 0; i < n; i++) {
-            const ds_mention *m = si[i].x->m;
-            if (si[i].x->dup_of)
-                continue;
-            for (int j = 0; j < m->ndelivery_years; j++)
-                c->delivery_years[c->ndelivery_years++] = m->delivery_years[j];
-        }
-        qsort(c->delivery_years, c->ndelivery_years, sizeof *c->delivery_years, int_cmp);
-        size_t u = 0;
-        for (size_t i = 0; i < c->ndelivery_years; i++)
-            if (u == 0 || c->delivery_years[u - 1] != c->delivery_years[i])
-                c->delivery_years[u++] = c->delivery_years[i];
-        c->ndelivery_years = u;
-    }
-    free(vs);
-    free(vi);
-    free(nqs);
-    free(si);
+    qsort(c->evidence, c->nevidence, sizeof *c->evidence, evidence_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < c->nevidence; i++)
+        if (u == 0 || evidence_cmp(&c->evidence[u - 1], &c->evidence[i]) != 0)
+            c->evidence[u++] = c->evidence[i];
+    c->nevidence = u;
     return 0;
-err:
+}
+
+/* Delivery years of the non-duplicate items of si, sorted and distinct.
+ * Returns 0 or -1. */
+static int merge_delivery_years(const sitem *si, size_t n, ds_canon *c)
+{
+    size_t ndy = 0;
+    for (size_t i = 0; i < n; i++)
+        ndy += (size_t)si[i].x->m->ndelivery_years;
+    if (!ndy)
+        return 0;
+    c->delivery_years = malloc(ndy * sizeof *c->delivery_years);
+    if (!c->delivery_years)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const ds_mention *m = si[i].x->m;
+        if (si[i].x->dup_of)
+            continue;
+        for (int j = 0; j < m->ndelivery_years; j++)
+            c->delivery_years[c->ndelivery_years++] = m->delivery_years[j];
+    }
+    qsort(c->delivery_years, c->ndelivery_years, sizeof *c->delivery_years, int_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < c->ndelivery_years; i++)
+        if (u == 0 || c->delivery_years[u - 1] != c->delivery_years[i])
+            c->delivery_years[u++] = c->delivery_years[i];
+    c->ndelivery_years = u;
+    return 0;
+}
+
+/* Builds the canonical record of cluster k into k->c (links, ref and hash
+ * come later): header, timeline, suppliers, system, items, values, place,
+ * sources, evidence, delivery years. Returns 0, or -1 when out of memory
+ * (k->c, if set, is freed by the caller). */
+static int merge_cluster(rctx *x, cluster *k)
+{
+    const ds_catalog *cat = x->rs->cat;
+    int rc = -1;
+    ds_canon *c = calloc(1, sizeof *c);
+    const minfo **vs = malloc(k->nmem * sizeof *vs);
+    vitem *vi = malloc((k->nmem * (DS_MAX_SUPPLIERS + DS_MAX_VARIANTS + DS_MAX_EXTRAS) + 1) * sizeof *vi);
+    nq *nqs = malloc((k->nmem * (DS_MAX_VARIANTS + DS_MAX_EXTRAS) + 1) * sizeof *nqs);
+    sitem *si = malloc((k->nmem + k->ndel) * sizeof *si);
+    if (!c)
+        goto out;
+    k->c = c; /* freed by the caller on error */
+    if (!vs || !vi || !nqs || !si)
+        goto out;
+    size_t nv = voters(x, k, vs);
+    merge_header(x, k, c);
+    merge_timeline(x, k, vs, nv, c);
+    if (merge_suppliers(vs, nv, vi, c))
+        goto out;
+    merge_system(cat, vs, nv, c);
+    if (merge_items(cat, vs, nv, nqs, c) || merge_values(x, vs, nv, c))
+        goto out;
+    merge_place(vs, nv, vi, c);
+    long n = merge_sources(x, k, si, c);
+    if (n < 0 || merge_evidence(si, (size_t)n, c) || merge_delivery_years(si, (size_t)n, c))
+        goto out;
+    rc = 0;
+out:
     free(vs);
     free(vi);
     free(nqs);
     free(si);
-    return -1;
+    return rc;
 }
 
 /* Batch, signing date/year, quantity and signed-ness of a cluster (needed to
@@ -1695,15 +1772,12 @@ static int not_after(int32_t parent, int32_t child)
     return parent != DS_NO_DATE && parent >= 0 && child != DS_NO_DATE && parent >= child;
 }
 
-static int compute_links(rctx *x, cluster *k)
+/* Ordinal links within the block: batch N > 1 is the next batch of batch
+ * N-1 signed before it; a contract or option executes a framework signed
+ * no later. */
+static void link_ordinals(const rctx *x, const ds_canon *c, lset *ls)
 {
-    ds_canon *c = k->c;
-    lset ls;
-    ls.n = 0;
-    int err = 0;
     int cls = stage_class(c->stage);
-
-    /* ordinals within the block */
     for (size_t i = 0; i < x->ncl; i++) {
         const ds_canon *o = x->cl[i].c;
         int ocls = stage_class(o->stage);
@@ -1711,95 +1785,130 @@ static int compute_links(rctx *x, cluster *k)
             continue;
         if (cls == CLS_CONTRACT && ocls == CLS_CONTRACT && c->batch > 1 && o->batch == c->batch - 1 &&
             !not_after(o->signing_date, c->signing_date))
-            lset_add(&ls, DS_REL_NEXT_BATCH, o->deal_id, o->ref, DS_VIA_STATE);
+            lset_add(ls, DS_REL_NEXT_BATCH, o->deal_id, o->ref, DS_VIA_STATE);
         if ((cls == CLS_CONTRACT || cls == CLS_OPTION) && ocls == CLS_FRAMEWORK &&
             !(o->signing_date != DS_NO_DATE && c->signing_date != DS_NO_DATE && o->signing_date > c->signing_date))
-            lset_add(&ls, DS_REL_EXECUTES_FRAMEWORK, o->deal_id, o->ref, DS_VIA_STATE);
+            lset_add(ls, DS_REL_EXECUTES_FRAMEWORK, o->deal_id, o->ref, DS_VIA_STATE);
     }
+}
 
-    /* relation hints of the members */
+/* The one deal of the block (other than c, signed no later) of the parent
+ * class of hint h that agrees best with it, or NULL (none, or a tie). */
+static const ds_canon *hint_deal(const rctx *x, const ds_canon *c, const ds_relhint *h, int want_batch)
+{
+    int pcls = parent_class(h->relation);
+    const ds_canon *best = NULL;
+    int bs = -1, tie = 0;
+    for (size_t i = 0; i < x->ncl; i++) {
+        const ds_canon *o = x->cl[i].c;
+        int ocls = stage_class(o->stage);
+        if (o == c || !(ocls == pcls || (h->relation == DS_REL_OPTION_EXERCISE && ocls == CLS_OPTION)))
+            continue;
+        if (o->signing_date != DS_NO_DATE && c->signing_date != DS_NO_DATE && o->signing_date > c->signing_date)
+            continue;
+        if (h->relation == DS_REL_NEXT_BATCH && not_after(o->signing_date, c->signing_date))
+            continue;
+        facts of = canon_facts(o);
+        int s = hint_score(h, &of, want_batch);
+        if (s < 0)
+            continue;
+        if (s > bs) {
+            best = o;
+            bs = s;
+            tie = 0;
+        } else if (s == bs) {
+            tie = 1;
+        }
+    }
+    return tie ? NULL : best;
+}
+
+/* A context mention of member y's source, of the parent class of h and
+ * agreeing with it, or NULL. */
+static const minfo *hint_context(const rctx *x, const minfo *y, const ds_relhint *h, int want_batch)
+{
+    int pcls = parent_class(h->relation);
+    for (size_t i = 0; i < x->n; i++) {
+        const minfo *z = &x->mi[i];
+        if (z->kind != K_CONTEXT || z->cls != pcls || z->src_no != y->src_no)
+            continue;
+        facts zf = mention_facts(z);
+        if (hint_score(h, &zf, want_batch) >= 0)
+            return z;
+    }
+    return NULL;
+}
+
+/* The link of relation hint h of member y: the ref it names; else the deal
+ * of the block it fits; else a context mention of the same source; else the
+ * reference row it fits. */
+static void link_hint(rctx *x, cluster *k, const minfo *y, const ds_relhint *h, lset *ls, int *err)
+{
+    const ds_canon *c = k->c;
+    int want_batch = h->relation == DS_REL_NEXT_BATCH && c->batch > 1 ? c->batch - 1 : 0;
+    if (h->ref[0]) {
+        link_ref(x, ls, h->relation, h->ref, DS_VIA_REFERENCE, c, err);
+        return;
+    }
+    const ds_canon *best = hint_deal(x, c, h, want_batch);
+    if (best) {
+        lset_add(ls, h->relation, best->deal_id, best->ref, DS_VIA_STATE);
+        return;
+    }
+    const minfo *ctx = hint_context(x, y, h, want_batch);
+    if (ctx) {
+        link_context(x, ls, h->relation, ctx, k);
+        return;
+    }
+    facts hf = {parent_class(h->relation), h->batch > 0 ? h->batch : want_batch, h->year, DS_NO_DATE, h->quantity};
+    const ds_refdeal *r = ref_match(x->rs->cat, c->buyer, c->seller, c->family, &hf);
+    if (r && h->relation == DS_REL_NEXT_BATCH && not_after(r->signed_date, c->signing_date))
+        r = NULL;
+    if (r && strcmp(r->ref, c->ref) != 0)
+        link_ref(x, ls, h->relation, r->ref, DS_VIA_REFERENCE, c, err);
+}
+
+/* Links from the relation hints of the deal's non-duplicate members. */
+static void link_hints(rctx *x, cluster *k, lset *ls, int *err)
+{
     for (size_t mi = 0; mi < k->nmem; mi++) {
         const minfo *y = &x->mi[k->mem[mi]];
         if (y->dup_of)
             continue;
         for (int hi = 0; hi < y->m->nrels; hi++) {
             const ds_relhint *h = &y->m->rels[hi];
-            int pcls = parent_class(h->relation);
-            int want_batch = h->relation == DS_REL_NEXT_BATCH && c->batch > 1 ? c->batch - 1 : 0;
             if ((int)h->relation < 0 || (int)h->relation >= DS_REL__COUNT)
                 continue;
-            if (h->ref[0]) {
-                link_ref(x, &ls, h->relation, h->ref, DS_VIA_REFERENCE, c, &err);
-                continue;
-            }
-            /* a deal of the block */
-            const ds_canon *best = NULL;
-            int bs = -1, tie = 0;
-            for (size_t i = 0; i < x->ncl; i++) {
-                const ds_canon *o = x->cl[i].c;
-                int ocls = stage_class(o->stage);
-                if (o == c || !(ocls == pcls || (h->relation == DS_REL_OPTION_EXERCISE && ocls == CLS_OPTION)))
-                    continue;
-                if (o->signing_date != DS_NO_DATE && c->signing_date != DS_NO_DATE && o->signing_date > c->signing_date)
-                    continue;
-                if (h->relation == DS_REL_NEXT_BATCH && not_after(o->signing_date, c->signing_date))
-                    continue;
-                facts of = canon_facts(o);
-                int s = hint_score(h, &of, want_batch);
-                if (s < 0)
-                    continue;
-                if (s > bs) {
-                    best = o;
-                    bs = s;
-                    tie = 0;
-                } else if (s == bs) {
-                    tie = 1;
-                }
-            }
-            if (best && !tie) {
-                lset_add(&ls, h->relation, best->deal_id, best->ref, DS_VIA_STATE);
-                continue;
-            }
-            /* a context mention of the same source */
-            const minfo *ctx = NULL;
-            for (size_t i = 0; i < x->n && !ctx; i++) {
-                const minfo *z = &x->mi[i];
-                if (z->kind != K_CONTEXT || z->cls != pcls || z->src_no != y->src_no)
-                    continue;
-                facts zf = mention_facts(z);
-                if (hint_score(h, &zf, want_batch) >= 0)
-                    ctx = z;
-            }
-            if (ctx) {
-                link_context(x, &ls, h->relation, ctx, k);
-                continue;
-            }
-            /* the reference table */
-            facts hf = {pcls, h->batch > 0 ? h->batch : want_batch, h->year, DS_NO_DATE, h->quantity};
-            const ds_refdeal *r = ref_match(x->rs->cat, c->buyer, c->seller, c->family, &hf);
-            if (r && h->relation == DS_REL_NEXT_BATCH && not_after(r->signed_date, c->signing_date))
-                r = NULL;
-            if (r && strcmp(r->ref, c->ref) != 0)
-                link_ref(x, &ls, h->relation, r->ref, DS_VIA_REFERENCE, c, &err);
+            link_hint(x, k, y, h, ls, err);
         }
     }
+}
 
-    /* context mentions recalled by the deal's sources */
+/* Links from the context mentions the deal's sources recall: a framework
+ * (executes_framework), the batch before (next_batch), a joint venture
+ * (enabled_by_jv). */
+static void link_recalled(rctx *x, cluster *k, lset *ls)
+{
+    const ds_canon *c = k->c;
+    int cls = stage_class(c->stage);
     for (size_t i = 0; i < x->n; i++) {
         const minfo *z = &x->mi[i];
         if (z->kind != K_CONTEXT || !shares_source(x, k, z))
             continue;
         const ds_mention *m = z->m;
         if (z->cls == CLS_FRAMEWORK && (cls == CLS_CONTRACT || cls == CLS_OPTION))
-            link_context(x, &ls, DS_REL_EXECUTES_FRAMEWORK, z, k);
+            link_context(x, ls, DS_REL_EXECUTES_FRAMEWORK, z, k);
         else if (z->cls == CLS_CONTRACT && cls == CLS_CONTRACT && m->batch > 0 && c->batch > 0 &&
                  m->batch == c->batch - 1)
-            link_context(x, &ls, DS_REL_NEXT_BATCH, z, k);
+            link_context(x, ls, DS_REL_NEXT_BATCH, z, k);
         else if (z->cls == CLS_JV && cls != CLS_JV && cls != CLS_FRAMEWORK)
-            link_context(x, &ls, DS_REL_ENABLED_BY_JV, z, k);
+            link_context(x, ls, DS_REL_ENABLED_BY_JV, z, k);
     }
+}
 
-    /* the parents of the deal's reference row */
+/* Links to the parents of the deal's own reference row. */
+static void link_ref_parents(rctx *x, const ds_canon *c, lset *ls, int *err)
+{
     const ds_refdeal *own = c->ref[0] ? ds_catalog_ref(x->rs->cat, c->ref) : NULL;
     for (int i = 0; own && i < own->nparents; i++) {
         int rel = -1;
@@ -1807,15 +1916,17 @@ static int compute_links(rctx *x, cluster *k)
             if (strcmp(own->parents[i].relation, ds_relation_names[j]) == 0)
                 rel = j;
         if (rel >= 0)
-            link_ref(x, &ls, (ds_relation)rel, own->parents[i].ref, DS_VIA_REFERENCE, c, &err);
+            link_ref(x, ls, (ds_relation)rel, own->parents[i].ref, DS_VIA_REFERENCE, c, err);
     }
-    if (err)
-        return -1;
+}
 
-    /* the best candidate per relation */
+/* Sets c's links to the best candidate of ls per relation (relation order),
+ * each with a ref known by any candidate for the same target. Returns 0 or -1. */
+static int pick_links(const lset *ls, ds_canon *c)
+{
     const lcand *pick[DS_REL__COUNT] = {NULL};
-    for (size_t i = 0; i < ls.n; i++) {
-        const lcand *l = &ls.c[i];
+    for (size_t i = 0; i < ls->n; i++) {
+        const lcand *l = &ls->c[i];
         if (!pick[l->rel] || lcand_better(l, pick[l->rel]))
             pick[l->rel] = l;
     }
@@ -1837,11 +1948,28 @@ static int compute_links(rctx *x, cluster *k)
         memcpy(o->target_ref, l->tref, sizeof o->target_ref);
         o->via = l->via;
         /* another candidate for the same target may know the ref */
-        for (size_t i = 0; i < ls.n && !o->target_ref[0]; i++)
-            if (ls.c[i].rel == l->rel && strcmp(ls.c[i].target, l->target) == 0 && ls.c[i].tref[0])
-                memcpy(o->target_ref, ls.c[i].tref, sizeof o->target_ref);
+        for (size_t i = 0; i < ls->n && !o->target_ref[0]; i++)
+            if (ls->c[i].rel == l->rel && strcmp(ls->c[i].target, l->target) == 0 && ls->c[i].tref[0])
+                memcpy(o->target_ref, ls->c[i].tref, sizeof o->target_ref);
     }
     return 0;
+}
+
+/* The links of cluster k's record: candidates from ordinals, relation
+ * hints, recalled context mentions and the reference row's parents, then
+ * the best per relation. Returns 0 or -1 when out of memory. */
+static int compute_links(rctx *x, cluster *k)
+{
+    lset ls;
+    ls.n = 0;
+    int err = 0;
+    link_ordinals(x, k->c, &ls);
+    link_hints(x, k, &ls, &err);
+    link_recalled(x, k, &ls);
+    link_ref_parents(x, k->c, &ls, &err);
+    if (err)
+        return -1;
+    return pick_links(&ls, k->c);
 }
 
 /* ---- content hash ----------------------------------------------------- */
@@ -1865,8 +1993,9 @@ static void h_value(ds_buf *b, const ds_value *v, int *err)
     h_i64(b, v->combined, err);
 }
 
-/* Hash of everything published except revision, updated, and the entries of
- * duplicate sources (their source entries and evidence). */
+/* Hash of everything published except revision and updated: copies listed
+ * among the sources (duplicate_of) and their evidence included, so that a
+ * copy reaches a published record. */
 static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
 {
     int err = 0;
@@ -1914,8 +2043,7 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     h_str(b, c->place, &err);
     for (size_t i = 0; i < c->nsources; i++) {
         const ds_canon_source *s = &c->sources[i];
-        if (s->duplicate_of)
-            continue;
+        h_str(b, s->duplicate_of, &err); /* a copy changes the list: it is content */
         h_str(b, s->id, &err);
         h_i64(b, s->kind, &err);
         h_str(b, s->outlet, &err);
@@ -1933,11 +2061,6 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     h_i64(b, -1, &err);
     for (size_t i = 0; i < c->nevidence; i++) {
         const ds_canon_evidence *e = &c->evidence[i];
-        int dup = 0;
-        for (size_t j = 0; j < c->nsources && !dup; j++)
-            dup = c->sources[j].duplicate_of && strcmp(c->sources[j].id, e->source) == 0;
-        if (dup)
-            continue;
         h_str(b, e->field, &err);
         h_str(b, e->source, &err);
         h_i64(b, e->start, &err);
@@ -2155,32 +2278,24 @@ static int number_sources(minfo *mi, size_t n)
     return 0;
 }
 
-static int recompute(ds_resolver *rs, block *b, int flags)
+/* Unpacks the block's mentions into ms and fills their per-mention facts:
+ * kind, stage class, signing window, USD value, publication time; every
+ * mention starts as its own union-find root in par. */
+static void read_mentions(rctx *x, ds_mention *ms, int *par)
 {
-    size_t n = b->nms;
-    int rc = -1;
-    rctx x = {rs, b, NULL, n, NULL, 0};
-    int *par = NULL;
-    refdeal *refd = NULL;
-    size_t nrefd = 0;
-    ds_buf hb;
-    ds_buf_init(&hb);
-    ds_mention *ms = malloc((n ? n : 1) * sizeof *ms); /* the block's mentions, unpacked */
-    x.mi = calloc(n ? n : 1, sizeof *x.mi);
-    par = malloc((n ? n : 1) * sizeof *par);
-    x.cl = calloc(n ? n : 1, sizeof *x.cl);
-    if (!ms || !x.mi || !par || !x.cl)
-        goto out;
-
-    for (size_t i = 0; i < n; i++) {
-        minfo *y = &x.mi[i];
+    for (size_t i = 0; i < x->n; i++) {
+        minfo *y = &x->mi[i];
         ds_mention *m = &ms[i];
-        unpack_mention(b->ms[i], b->key, m);
+        unpack_mention(x->b->ms[i], x->b->key, m);
         y->m = m;
+        y->id = m->mention_id;
         y->cluster = -1;
         y->cls = stage_class(m->stage);
+        y->batch = m->batch;
+        y->qty = m->quantity;
+        y->combined = m->value.combined;
         y->pub = m->src.published == DS_NO_TIME ? INT64_MAX : m->src.published;
-        y->usd = m->value.combined ? -1 : value_usd(rs->cat, &m->value, mention_year(m));
+        y->usd = m->value.combined ? -1 : value_usd(x->rs->cat, &m->value, mention_year(m));
         mention_window(y);
         if (m->role == DS_ROLE_CONTEXT)
             y->kind = K_CONTEXT;
@@ -2194,121 +2309,202 @@ static int recompute(ds_resolver *rs, block *b, int flags)
             y->has_t = m->signing_date != DS_NO_DATE || m->signing_year > 0;
         par[i] = (int)i;
     }
-    if (number_sources(x.mi, n))
-        goto out;
-    /* syndicated copies: the earliest earlier source within HAMMING_DUP bits */
-    for (size_t i = 0; i < n; i++) {
-        minfo *y = &x.mi[i];
-        const minfo *best = NULL;
-        if (!y->m->src.text_hash)
-            continue;
-        for (size_t j = 0; j < n; j++) {
-            const minfo *z = &x.mi[j];
-            /* the cheap test first: most pairs are texts far apart */
-            if (!z->m->src.text_hash || popcount64(z->m->src.text_hash ^ y->m->src.text_hash) > HAMMING_DUP ||
-                z->src_no == y->src_no || src_cmp(z, y) >= 0)
-                continue;
-            if (rs->retention && y->pub != INT64_MAX && y->pub - z->pub > rs->retention * MINUTE_MS)
-                continue; /* published after z's fingerprint expired: a new source */
-            if (!best || src_cmp(z, best) < 0)
-                best = z;
-        }
-        if (best)
-            y->dup_of = best->m->src.id;
-    }
+}
 
-    /* clusters of the time-bearing mentions */
+typedef struct hitem {
+    uint64_t hash;
+    int64_t pub;
+    int src_no;
+    minfo *y;
+} hitem;
+
+static int hitem_cmp(const void *pa, const void *pb)
+{
+    const hitem *a = pa, *b = pb;
+    int c = src_cmp(a->y, b->y);
+    return c ? c : a->y < b->y ? -1 : a->y > b->y;
+}
+
+/* Sets dup_of of every mention whose source repeats an earlier source of the
+ * block: the earliest one within HAMMING_DUP bits, published within the
+ * retention before it. The fingerprinted mentions are sorted in source
+ * order into a compact array, so that the first match met is the earliest
+ * and the scan for it reads 24 bytes a candidate. Returns 0 or -1. */
+static int mark_copies(rctx *x)
+{
+    const ds_resolver *rs = x->rs;
+    size_t n = 0;
+    hitem *h = malloc((x->n ? x->n : 1) * sizeof *h);
+    if (!h)
+        return -1;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].m->src.text_hash)
+            h[n++] = (hitem){x->mi[i].m->src.text_hash, x->mi[i].pub, x->mi[i].src_no, &x->mi[i]};
+    qsort(h, n, sizeof *h, hitem_cmp);
+    size_t from = 0; /* first candidate within the retention of h[i] */
+    for (size_t i = 0; i < n; i++) {
+        minfo *y = h[i].y;
+        while (rs->retention && y->pub != INT64_MAX && from < i && y->pub - h[from].pub > rs->retention * MINUTE_MS)
+            from++; /* published after its fingerprint expired: a new source */
+        for (size_t j = y->pub != INT64_MAX ? from : 0; j < i; j++) {
+            if (popcount64(h[j].hash ^ h[i].hash) > HAMMING_DUP || h[j].src_no == h[i].src_no ||
+                src_cmp(h[j].y, y) >= 0)
+                continue;
+            y->dup_of = h[j].y->m->src.id;
+            break;
+        }
+    }
+    free(h);
+    return 0;
+}
+
+static int strong_cmp(const void *pa, const void *pb)
+{
+    const minfo *a = *(const minfo *const *)pa, *b = *(const minfo *const *)pb;
+    if (a->cls != b->cls)
+        return a->cls < b->cls ? -1 : 1;
+    if (a->lo != b->lo)
+        return a->lo < b->lo ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* Unites every pair of compatible time-bearing (strong) mentions. Sorted by
+ * class and window start, a mention need only be compared with those that
+ * start within its window's end + EXACT_DAYS: no other can meet it in time.
+ * The union-find root of a component is its smallest index whatever the
+ * order of unions. Returns 0 or -1 when out of memory. */
+static int cluster_strong(rctx *x, int *par)
+{
+    size_t n = 0;
+    minfo **st = malloc((x->n ? x->n : 1) * sizeof *st);
+    if (!st)
+        return -1;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG)
+            st[n++] = &x->mi[i];
+    qsort(st, n, sizeof *st, strong_cmp);
     for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; x.mi[i].kind == K_STRONG && j < n; j++)
-            if (x.mi[j].kind == K_STRONG && compatible(&x.mi[i], &x.mi[j]))
-                uf_union(par, (int)i, (int)j);
-    /* weak mentions join the one cluster they fit entirely; decided against the
-     * strong clusters only, so the result does not depend on the weak ones' order */
+        for (size_t j = i + 1; j < n && st[j]->cls == st[i]->cls && st[j]->lo <= st[i]->hi + EXACT_DAYS; j++)
+            if (compatible(st[i], st[j]))
+                uf_union(par, (int)(st[i] - x->mi), (int)(st[j] - x->mi));
+    free(st);
+    return 0;
+}
+
+/* The strong cluster (its root) that weak mention i fits entirely, or -1
+ * when none or several do. */
+static int weak_fit(const rctx *x, int *par, size_t i)
+{
+    int root = -1;
+    for (size_t r = 0; r < x->n; r++) {
+        if (x->mi[r].kind != K_STRONG || uf_find(par, (int)r) != (int)r)
+            continue;
+        int fits = 1;
+        for (size_t j = 0; j < x->n && fits; j++)
+            if (x->mi[j].kind == K_STRONG && uf_find(par, (int)j) == (int)r)
+                fits = compatible(&x->mi[i], &x->mi[j]);
+        if (fits) {
+            if (root >= 0)
+                return -1; /* ambiguous */
+            root = (int)r;
+        }
+    }
+    return root;
+}
+
+/* Joins each weak mention to the one strong cluster it fits entirely
+ * (decided against the strong clusters only, so the result does not depend
+ * on the weak ones' order), then unites the leftover weak mentions that are
+ * compatible. Returns 0 or -1 when out of memory. */
+static int cluster_weak(rctx *x, int *par)
+{
+    size_t n = x->n;
     int *join = malloc((n ? n : 1) * sizeof *join);
     if (!join)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        join[i] = -1;
-        if (x.mi[i].kind != K_WEAK)
-            continue;
-        int root = -1, amb = 0;
-        for (size_t r = 0; r < n && !amb; r++) {
-            if (x.mi[r].kind != K_STRONG || uf_find(par, (int)r) != (int)r)
-                continue;
-            int fits = 1;
-            for (size_t j = 0; j < n && fits; j++)
-                if (x.mi[j].kind == K_STRONG && uf_find(par, (int)j) == (int)r)
-                    fits = compatible(&x.mi[i], &x.mi[j]);
-            if (fits) {
-                if (root >= 0)
-                    amb = 1;
-                root = (int)r;
-            }
-        }
-        if (!amb)
-            join[i] = root;
-    }
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        join[i] = x->mi[i].kind == K_WEAK ? weak_fit(x, par, i) : -1;
     for (size_t i = 0; i < n; i++)
         if (join[i] >= 0)
             uf_union(par, (int)i, join[i]);
     for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; x.mi[i].kind == K_WEAK && join[i] < 0 && j < n; j++)
-            if (x.mi[j].kind == K_WEAK && join[j] < 0 && compatible(&x.mi[i], &x.mi[j]))
+        for (size_t j = i + 1; x->mi[i].kind == K_WEAK && join[i] < 0 && j < n; j++)
+            if (x->mi[j].kind == K_WEAK && join[j] < 0 && compatible(&x->mi[i], &x->mi[j]))
                 uf_union(par, (int)i, (int)j);
     free(join);
+    return 0;
+}
 
-    /* cluster table */
-    int *rootcl = malloc((n ? n : 1) * sizeof *rootcl);
+/* Numbers the union-find roots of deal-forming mentions as clusters, in
+ * order of their first member, and counts members and picks each cluster's
+ * anchor. Returns 0 or -1 when out of memory. */
+static int number_clusters(rctx *x, int *par)
+{
+    int *rootcl = malloc((x->n ? x->n : 1) * sizeof *rootcl);
     if (!rootcl)
-        goto out;
-    for (size_t i = 0; i < n; i++)
+        return -1;
+    for (size_t i = 0; i < x->n; i++)
         rootcl[i] = -1;
-    for (size_t i = 0; i < n; i++) {
-        minfo *y = &x.mi[i];
+    for (size_t i = 0; i < x->n; i++) {
+        minfo *y = &x->mi[i];
         if (y->kind != K_STRONG && y->kind != K_WEAK)
             continue;
         int r = uf_find(par, (int)i);
         if (rootcl[r] < 0) {
-            rootcl[r] = (int)x.ncl;
-            x.cl[x.ncl].anchor = (int)i;
-            x.ncl++;
+            rootcl[r] = (int)x->ncl;
+            x->cl[x->ncl].anchor = (int)i;
+            x->ncl++;
         }
-        cluster *k = &x.cl[rootcl[r]];
+        cluster *k = &x->cl[rootcl[r]];
         y->cluster = rootcl[r];
         k->nmem++;
-        if (anchor_before(y, &x.mi[k->anchor]))
+        if (anchor_before(y, &x->mi[k->anchor]))
             k->anchor = (int)i;
     }
     free(rootcl);
-    for (size_t c = 0; c < x.ncl; c++) {
-        x.cl[c].mem = malloc(x.cl[c].nmem * sizeof *x.cl[c].mem);
-        if (!x.cl[c].mem)
-            goto out;
-        x.cl[c].nmem = 0;
+    return 0;
+}
+
+/* Fills every cluster's member list (ascending), its deal id (from the
+ * block key and the anchor's mention_id) and its summary. Returns 0 or -1. */
+static int fill_clusters(rctx *x, ds_buf *hb)
+{
+    for (size_t c = 0; c < x->ncl; c++) {
+        x->cl[c].mem = malloc(x->cl[c].nmem * sizeof *x->cl[c].mem);
+        if (!x->cl[c].mem)
+            return -1;
+        x->cl[c].nmem = 0;
     }
-    for (size_t i = 0; i < n; i++)
-        if (x.mi[i].cluster >= 0) {
-            cluster *k = &x.cl[x.mi[i].cluster];
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].cluster >= 0) {
+            cluster *k = &x->cl[x->mi[i].cluster];
             k->mem[k->nmem++] = (int)i;
         }
-    for (size_t c = 0; c < x.ncl; c++) {
-        cluster *k = &x.cl[c];
-        const char *aid = x.mi[k->anchor].m->mention_id;
-        ds_buf_reset(&hb);
-        if (ds_buf_append(&hb, b->key, strlen(b->key) + 1) != 0 || ds_buf_append(&hb, aid, strlen(aid)) != 0)
-            goto out;
-        ds_hex64(ds_hash64(hb.data, hb.len, 0), k->id);
-        if (summarize(&x, k) != 0)
-            goto out;
+    for (size_t c = 0; c < x->ncl; c++) {
+        cluster *k = &x->cl[c];
+        const char *aid = x->mi[k->anchor].m->mention_id;
+        ds_buf_reset(hb);
+        if (ds_buf_append(hb, x->b->key, strlen(x->b->key) + 1) != 0 || ds_buf_append(hb, aid, strlen(aid)) != 0)
+            return -1;
+        ds_hex64(ds_hash64(hb->data, hb->len, 0), k->id);
+        if (summarize(x, k) != 0)
+            return -1;
     }
-    /* deliveries: to the fitting signed contract signed earliest */
-    for (size_t i = 0; i < n; i++) {
-        if (x.mi[i].kind != K_DELIVERY)
+    return 0;
+}
+
+/* Attaches every delivery mention to the fitting signed contract signed
+ * earliest (then smallest id); one that fits none stays pending, invisible.
+ * Returns 0 or -1 when out of memory. */
+static int attach_deliveries(rctx *x)
+{
+    for (size_t i = 0; i < x->n; i++) {
+        if (x->mi[i].kind != K_DELIVERY)
             continue;
         cluster *best = NULL;
-        for (size_t c = 0; c < x.ncl; c++) {
-            cluster *k = &x.cl[c];
-            if (!delivery_fits(&x.mi[i], k))
+        for (size_t c = 0; c < x->ncl; c++) {
+            cluster *k = &x->cl[c];
+            if (!delivery_fits(&x->mi[i], k))
                 continue;
             if (!best || (k->date != DS_NO_DATE && (best->date == DS_NO_DATE || k->date < best->date)) ||
                 (k->date == best->date && strcmp(k->id, best->id) < 0))
@@ -2317,75 +2513,119 @@ static int recompute(ds_resolver *rs, block *b, int flags)
         if (!best)
             continue; /* pending until its deal exists */
         if (ds_reserve(&best->del, &best->capdel, best->ndel + 1, sizeof *best->del, 2))
-            goto out;
+            return -1;
         best->del[best->ndel++] = (int)i;
     }
-    /* merge, then refs (needed by the links of every deal), then links */
-    for (size_t c = 0; c < x.ncl; c++)
-        if (merge_cluster(&x, &x.cl[c]) != 0)
-            goto out;
-    qsort(x.cl, x.ncl, sizeof *x.cl, cluster_id_cmp);
-    for (size_t c = 0; c < x.ncl; c++) {
-        ds_canon *cn = x.cl[c].c;
+    return 0;
+}
+
+/* Merges every cluster into its record, sorts the clusters by deal id, then
+ * sets every record's reference row (which the links of every deal read),
+ * its links and its content hash. Returns 0 or -1. */
+static int build_deals(rctx *x, ds_buf *hb)
+{
+    for (size_t c = 0; c < x->ncl; c++)
+        if (merge_cluster(x, &x->cl[c]) != 0)
+            return -1;
+    qsort(x->cl, x->ncl, sizeof *x->cl, cluster_id_cmp);
+    for (size_t c = 0; c < x->ncl; c++) {
+        ds_canon *cn = x->cl[c].c;
         facts f = canon_facts(cn);
-        const ds_refdeal *r = ref_match(rs->cat, cn->buyer, cn->seller, cn->family, &f);
+        const ds_refdeal *r = ref_match(x->rs->cat, cn->buyer, cn->seller, cn->family, &f);
         if (r)
             ds_strlcpy(cn->ref, r->ref, sizeof cn->ref);
     }
-    for (size_t c = 0; c < x.ncl; c++)
-        if (compute_links(&x, &x.cl[c]) != 0 || canon_hash(x.cl[c].c, &hb, &x.cl[c].c->content_hash) != 0)
-            goto out;
+    for (size_t c = 0; c < x->ncl; c++)
+        if (compute_links(x, &x->cl[c]) != 0 || canon_hash(x->cl[c].c, hb, &x->cl[c].c->content_hash) != 0)
+            return -1;
+    return 0;
+}
 
-    /* revisions */
-    for (size_t c = 0; c < x.ncl; c++) {
-        cluster *k = &x.cl[c];
+/* Gives every record the revision last published for its id, changing
+ * nothing (a view or a quiet pass). */
+static void read_revisions(rctx *x)
+{
+    for (size_t c = 0; c < x->ncl; c++) {
+        ds_canon *cn = x->cl[c].c;
+        int found;
+        size_t at = rev_find(x->b, cn->deal_id, &found);
+        cn->revision = found ? x->b->revs[at].revision : 0;
+    }
+}
+
+/* Records every live deal's anchor and publishes (revision + 1) each whose
+ * content hash changed, or that is new or was retired. Returns 0 or -1. */
+static int assign_revisions(rctx *x)
+{
+    block *b = x->b;
+    for (size_t c = 0; c < x->ncl; c++) {
+        cluster *k = &x->cl[c];
         ds_canon *cn = k->c;
         int found;
         size_t at = rev_find(b, cn->deal_id, &found);
-        if (flags & (RC_QUIET | RC_VIEW)) {
-            cn->revision = found ? b->revs[at].revision : 0;
-            continue;
-        }
         rev *r = found ? &b->revs[at] : rev_insert(b, at, cn->deal_id);
         if (!r)
-            goto out;
-        ds_strlcpy(r->anchor, x.mi[k->anchor].m->mention_id, sizeof r->anchor);
+            return -1;
+        ds_strlcpy(r->anchor, x->mi[k->anchor].m->mention_id, sizeof r->anchor);
         r->unknown = 0;
         if (!found || r->retired || r->hash != cn->content_hash) {
             r->revision++;
             r->hash = cn->content_hash;
             r->retired = 0;
-            if (out_push(rs, cn) != 0)
-                goto out;
+            if (out_push(x->rs, cn) != 0)
+                return -1;
         }
         cn->revision = r->revision;
     }
-    for (size_t i = 0; i < b->nrevs && !(flags & (RC_QUIET | RC_VIEW)); i++) {
+    return 0;
+}
+
+/* The live deal holding mention_id anchor, or NULL. */
+static const ds_canon *survivor_of(const rctx *x, const char *anchor)
+{
+    for (size_t c = 0; c < x->ncl; c++)
+        for (size_t j = 0; j < x->cl[c].nmem; j++)
+            if (strcmp(x->mi[x->cl[c].mem[j]].m->mention_id, anchor) == 0)
+                return x->cl[c].c;
+    return NULL;
+}
+
+/* Whether restored rev r was already published as retired: the changelog
+ * keeps no anchors, but the retired record it published hashes to r->hash
+ * for exactly one survivor (or none). Returns 1, 0, or -1 when out of memory. */
+static int retired_before(rctx *x, const rev *r, ds_buf *hb)
+{
+    for (size_t c = 0; c <= x->ncl; c++) {
+        const ds_canon *cand = c < x->ncl ? x->cl[c].c : NULL;
+        ds_canon *t = retired_record(x->rs, x->b, r, cand, hb);
+        if (!t)
+            return -1;
+        if (t->content_hash == r->hash)
+            return 1;
+    }
+    return 0;
+}
+
+/* Publishes a retired record, pointing to the deal that now holds its
+ * anchor, for every id published before that is no longer live. Returns 0
+ * or -1 when out of memory. */
+static int retire_vanished(rctx *x, ds_buf *hb)
+{
+    block *b = x->b;
+    for (size_t i = 0; i < b->nrevs; i++) {
         rev *r = &b->revs[i];
         if (r->retired)
             continue;
         int live = 0;
-        for (size_t c = 0; c < x.ncl && !live; c++)
-            live = strcmp(x.cl[c].id, r->id) == 0;
+        for (size_t c = 0; c < x->ncl && !live; c++)
+            live = strcmp(x->cl[c].id, r->id) == 0;
         if (live)
             continue;
-        /* the survivor holds the old anchor */
-        const ds_canon *surv = NULL;
-        for (size_t c = 0; c < x.ncl && !surv; c++)
-            for (size_t j = 0; j < x.cl[c].nmem && !surv; j++)
-                if (strcmp(x.mi[x.cl[c].mem[j]].m->mention_id, r->anchor) == 0)
-                    surv = x.cl[c].c;
+        const ds_canon *surv = survivor_of(x, r->anchor);
         if (r->unknown) {
-            /* restored: the changelog keeps no anchors, but the retired record
-             * it published hashes to r->hash for exactly one survivor */
-            int known = 0;
-            for (size_t c = 0; c <= x.ncl && !known; c++) {
-                const ds_canon *cand = c < x.ncl ? x.cl[c].c : NULL;
-                ds_canon *t = retired_record(rs, b, r, cand, &hb);
-                if (!t)
-                    goto out;
-                known = t->content_hash == r->hash;
-            }
+            int known = retired_before(x, r, hb);
+            if (known < 0)
+                return -1;
             r->unknown = 0;
             if (known) {
                 r->retired = 1;
@@ -2399,14 +2639,88 @@ static int recompute(ds_resolver *rs, block *b, int flags)
          * compacted topic. Keep the revision and publish nothing. */
         if (!surv)
             continue;
-        ds_canon *t = retired_record(rs, b, r, surv, &hb);
-        if (!t || out_push(rs, t) != 0)
-            goto out;
+        ds_canon *t = retired_record(x->rs, b, r, surv, hb);
+        if (!t || out_push(x->rs, t) != 0)
+            return -1;
         r->retired = 1;
         r->revision++;
         r->hash = t->content_hash;
         t->revision = r->revision;
     }
+    return 0;
+}
+
+/* Replaces what other blocks read of ours, the (deal id, ref) pairs of the
+ * live deals with a reference row, and the live deal count. Returns 0 or -1
+ * (the block is then unaltered). */
+static int update_refd(rctx *x)
+{
+    block *b = x->b;
+    refdeal *refd = NULL;
+    size_t nrefd = 0;
+    for (size_t c = 0; c < x->ncl; c++)
+        nrefd += x->cl[c].c->ref[0] != 0;
+    if (nrefd) {
+        refd = malloc(nrefd * sizeof *refd);
+        if (!refd)
+            return -1;
+        nrefd = 0;
+        for (size_t c = 0; c < x->ncl; c++) /* sorted by id */
+            if (x->cl[c].c->ref[0]) {
+                memcpy(refd[nrefd].id, x->cl[c].c->deal_id, sizeof refd[nrefd].id);
+                memcpy(refd[nrefd].ref, x->cl[c].c->ref, sizeof refd[nrefd].ref);
+                nrefd++;
+            }
+    }
+    free(b->refd);
+    b->refd = refd;
+    b->nrefd = nrefd;
+    b->ndeals = x->ncl;
+    return 0;
+}
+
+/* Frees what a recompute built, except the records cached in the block. */
+static void rctx_free(rctx *x)
+{
+    if (x->cl)
+        for (size_t c = 0; c < x->ncl; c++) {
+            free(x->cl[c].mem);
+            free(x->cl[c].del);
+            if (!x->cl[c].kept)
+                canon_free(x->cl[c].c);
+        }
+    free(x->cl);
+    free(x->mi);
+}
+
+/* Recomputes block b from its set of mentions: reads them, marks copies,
+ * clusters them, builds the deals, then (unless RC_QUIET or RC_VIEW)
+ * numbers revisions, retires vanished ids and, with RC_CASCADE, recomputes
+ * the blocks whose links read ours when our (ref, deal id) pairs changed.
+ * Returns 0 or -1 when out of memory. */
+static int recompute(ds_resolver *rs, block *b, int flags)
+{
+    size_t n = b->nms;
+    int rc = -1;
+    rctx x = {rs, b, NULL, n, NULL, 0};
+    ds_buf hb;
+    ds_buf_init(&hb);
+    ds_mention *ms = malloc((n ? n : 1) * sizeof *ms); /* the block's mentions, unpacked */
+    int *par = malloc((n ? n : 1) * sizeof *par);
+    x.mi = calloc(n ? n : 1, sizeof *x.mi);
+    x.cl = calloc(n ? n : 1, sizeof *x.cl);
+    if (!ms || !x.mi || !par || !x.cl)
+        goto out;
+    read_mentions(&x, ms, par);
+    if (number_sources(x.mi, n))
+        goto out;
+    if (mark_copies(&x) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_deliveries(&x) ||
+        build_deals(&x, &hb))
+        goto out;
+    if (flags & (RC_QUIET | RC_VIEW))
+        read_revisions(&x);
+    else if (assign_revisions(&x) || retire_vanished(&x, &hb))
+        goto out;
     cache_release(rs, b);
     if (!(flags & RC_QUIET) && cache_keep(rs, b, &x) != 0)
         goto out;
@@ -2414,28 +2728,9 @@ static int recompute(ds_resolver *rs, block *b, int flags)
         rc = 0;
         goto out;
     }
-    /* what other blocks read of ours: the ids of the deals with a ref */
-    for (size_t c = 0; c < x.ncl; c++)
-        nrefd += x.cl[c].c->ref[0] != 0;
-    if (nrefd) {
-        refd = malloc(nrefd * sizeof *refd);
-        if (!refd)
-            goto out;
-        nrefd = 0;
-        for (size_t c = 0; c < x.ncl; c++) /* sorted by id */
-            if (x.cl[c].c->ref[0]) {
-                memcpy(refd[nrefd].id, x.cl[c].c->deal_id, sizeof refd[nrefd].id);
-                memcpy(refd[nrefd].ref, x.cl[c].c->ref, sizeof refd[nrefd].ref);
-                nrefd++;
-            }
-    }
-    free(b->refd);
-    b->refd = refd;
-    b->nrefd = nrefd;
-    refd = NULL;
-    b->ndeals = x.ncl;
+    if (update_refd(&x))
+        goto out;
     rc = 0;
-
     uint64_t sig = block_refsig(b);
     if (sig != b->refsig) {
         b->refsig = sig;
@@ -2443,18 +2738,9 @@ static int recompute(ds_resolver *rs, block *b, int flags)
             rc = recompute(rs, b->deps[i], 0);
     }
 out:
-    if (x.cl)
-        for (size_t c = 0; c < x.ncl; c++) {
-            free(x.cl[c].mem);
-            free(x.cl[c].del);
-            if (!x.cl[c].kept)
-                canon_free(x.cl[c].c);
-        }
-    free(x.cl);
-    free(x.mi);
+    rctx_free(&x);
     free(ms);
     free(par);
-    free(refd);
     ds_buf_free(&hb);
     return rc;
 }
@@ -2542,6 +2828,43 @@ void ds_resolver_destroy(ds_resolver *rs)
     free(rs);
 }
 
+/* Whether m is a later version of the held mention p with its id: a deal
+ * event (whose mention_id names its source) reported later than the version
+ * held. Anything else with a known id is a redelivery. */
+static int newer_version(const unsigned char *p, const char *block_key, const ds_mention *m)
+{
+    if (m->src.kind != DS_SRC_DEAL_EVENT || m->src.published == DS_NO_TIME)
+        return 0;
+    ds_mention old;
+    unpack_mention(p, block_key, &old);
+    return old.src.kind == DS_SRC_DEAL_EVENT && (old.src.published == DS_NO_TIME || m->src.published > old.src.published);
+}
+
+/* Stores m in b at index at: inserted there, or (replace) in place of the
+ * version held. Returns 0 or -1 when out of memory (b unaltered). */
+static int store_mention(ds_resolver *rs, block *b, size_t at, int replace, const ds_mention *m)
+{
+    if (!replace && ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4))
+        return -1;
+    unsigned char *copy = pack_mention(&rs->pack, m);
+    if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0) {
+        free(copy);
+        return -1;
+    }
+    rs->packed += rs->pack.len;
+    if (replace) {
+        rs->packed -= packed_len(b->ms[at]);
+        free(b->ms[at]);
+        b->ms[at] = copy;
+        return 0;
+    }
+    memmove(&b->ms[at + 1], &b->ms[at], (b->nms - at) * sizeof *b->ms);
+    b->ms[at] = copy;
+    b->nms++;
+    rs->nmentions++;
+    return 0;
+}
+
 int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
 {
     changes->items = NULL;
@@ -2554,28 +2877,21 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     if (!b)
         return -1;
     size_t lo = 0, hi = b->nms;
-    while (lo < hi) {
+    int held = 0;
+    while (lo < hi && !held) {
         size_t mid = (lo + hi) / 2;
         int c = strcmp((const char *)b->ms[mid], m->mention_id);
         if (c == 0)
-            return 0; /* already seen: a redelivery changes nothing */
-        if (c < 0)
+            held = 1, lo = mid;
+        else if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4))
+    if (held && !newer_version(b->ms[lo], b->key, m))
+        return 0; /* already seen: a redelivery changes nothing */
+    if (store_mention(rs, b, lo, held, m) != 0)
         return -1;
-    unsigned char *copy = pack_mention(&rs->pack, m);
-    if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0) {
-        free(copy);
-        return -1;
-    }
-    rs->packed += rs->pack.len;
-    memmove(&b->ms[lo + 1], &b->ms[lo], (b->nms - lo) * sizeof *b->ms);
-    b->ms[lo] = copy;
-    b->nms++;
-    rs->nmentions++;
     if (recompute(rs, b, RC_CASCADE) != 0)
         return -1;
     if (rs->nout > 1)
@@ -2692,16 +3008,11 @@ static int set_int(avro_value_t *rec, const char *field, int32_t v)
  * items, then 0. */
 #define PUT_COUNT(out, n) ((n) ? ds_avro_put_long(out, (int64_t)(n)) : 0)
 
-int ds_canon_write(const ds_canon *c, ds_buf *out)
+/* Writes suppliers, system, family, quantity, variants and extras. Returns
+ * 0 or nonzero when out of memory. */
+static int write_parties_items(const ds_canon *c, ds_buf *out)
 {
-    size_t len = out->len;
-    int e = ds_avro_put_string(out, c->deal_id);
-    e |= ds_avro_put_long(out, c->revision);
-    e |= ds_avro_put_opt_string(out, c->retired_into);
-    e |= ds_avro_put_string(out, c->block_key);
-    e |= ds_avro_put_opt_string(out, c->buyer);
-    e |= ds_avro_put_opt_string(out, c->seller);
-    e |= PUT_COUNT(out, c->nsuppliers);
+    int e = PUT_COUNT(out, c->nsuppliers);
     for (size_t i = 0; i < c->nsuppliers; i++) {
         e |= ds_avro_put_string(out, c->suppliers[i].company);
         e |= ds_avro_put_long(out, c->suppliers[i].role);
@@ -2720,7 +3031,13 @@ int ds_canon_write(const ds_canon *c, ds_buf *out)
         }
         e |= ds_avro_put_long(out, 0);
     }
-    e |= ds_avro_put_long(out, c->value.set ? 1 : 0);
+    return e;
+}
+
+/* Writes value, value_basis and value_claims. Returns 0 or nonzero. */
+static int write_values(const ds_canon *c, ds_buf *out)
+{
+    int e = ds_avro_put_long(out, c->value.set ? 1 : 0);
     if (c->value.set)
         e |= ds_avro_put_value_record(out, &c->value);
     e |= ds_avro_put_opt_string(out, c->value_basis);
@@ -2732,19 +3049,13 @@ int ds_canon_write(const ds_canon *c, ds_buf *out)
             e |= ds_avro_put_string(out, c->claims[i].sources[j]);
         e |= ds_avro_put_long(out, 0);
     }
-    e |= ds_avro_put_long(out, 0);
-    e |= ds_avro_put_long(out, c->stage);
-    e |= ds_avro_put_long(out, c->status);
-    e |= ds_avro_put_opt_long(out, c->batch, c->batch > 0);
-    e |= ds_avro_put_opt_long(out, c->signing_date, c->signing_date != DS_NO_DATE);
-    e |= ds_avro_put_opt_long(out, c->signing_year, c->signing_year > 0);
-    e |= ds_avro_put_opt_long(out, c->announce_date, c->announce_date != DS_NO_DATE);
-    e |= PUT_COUNT(out, c->ndelivery_years);
-    for (size_t i = 0; i < c->ndelivery_years; i++)
-        e |= ds_avro_put_long(out, c->delivery_years[i]);
-    e |= ds_avro_put_long(out, 0);
-    e |= ds_avro_put_opt_string(out, c->place);
-    e |= PUT_COUNT(out, c->nsources);
+    return e | ds_avro_put_long(out, 0);
+}
+
+/* Writes sources, links and evidence. Returns 0 or nonzero. */
+static int write_sources_links(const ds_canon *c, ds_buf *out)
+{
+    int e = PUT_COUNT(out, c->nsources);
     for (size_t i = 0; i < c->nsources; i++) {
         const ds_canon_source *src = &c->sources[i];
         e |= ds_avro_put_string(out, src->id);
@@ -2772,7 +3083,32 @@ int ds_canon_write(const ds_canon *c, ds_buf *out)
         e |= ds_avro_put_long(out, ev->start);
         e |= ds_avro_put_long(out, ev->end);
     }
+    return e | ds_avro_put_long(out, 0);
+}
+
+int ds_canon_write(const ds_canon *c, ds_buf *out)
+{
+    size_t len = out->len;
+    int e = ds_avro_put_string(out, c->deal_id);
+    e |= ds_avro_put_long(out, c->revision);
+    e |= ds_avro_put_opt_string(out, c->retired_into);
+    e |= ds_avro_put_string(out, c->block_key);
+    e |= ds_avro_put_opt_string(out, c->buyer);
+    e |= ds_avro_put_opt_string(out, c->seller);
+    e |= write_parties_items(c, out);
+    e |= write_values(c, out);
+    e |= ds_avro_put_long(out, c->stage);
+    e |= ds_avro_put_long(out, c->status);
+    e |= ds_avro_put_opt_long(out, c->batch, c->batch > 0);
+    e |= ds_avro_put_opt_long(out, c->signing_date, c->signing_date != DS_NO_DATE);
+    e |= ds_avro_put_opt_long(out, c->signing_year, c->signing_year > 0);
+    e |= ds_avro_put_opt_long(out, c->announce_date, c->announce_date != DS_NO_DATE);
+    e |= PUT_COUNT(out, c->ndelivery_years);
+    for (size_t i = 0; i < c->ndelivery_years; i++)
+        e |= ds_avro_put_long(out, c->delivery_years[i]);
     e |= ds_avro_put_long(out, 0);
+    e |= ds_avro_put_opt_string(out, c->place);
+    e |= write_sources_links(c, out);
     e |= ds_avro_put_long(out, c->updated);
     if (e) {
         out->len = len;
@@ -2899,26 +3235,21 @@ static int packed_ptr_cmp(const void *pa, const void *pb)
 
 static int rev_cmp(const void *pa, const void *pb) { return strcmp(((const rev *)pa)->id, ((const rev *)pb)->id); }
 
-int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention *ms, size_t nms,
-                        const ds_deal_rev *revs, size_t nrevs)
+/* Packs the nms mentions into a new array sorted by mention_id without
+ * repeats (*nu of them, *bytes in all). Returns it, or NULL when out of memory. */
+static unsigned char **pack_restored(ds_resolver *rs, const ds_mention *ms, size_t nms, size_t *nu, size_t *bytes)
 {
-    if (!block_key[0])
-        return -2;
-    for (size_t i = 0; i < nms; i++)
-        if (!ms[i].mention_id[0] || strcmp(ms[i].block_key, block_key) != 0)
-            return -2;
-    block *b = block_get(rs, block_key);
-    if (!b)
-        return -1;
     unsigned char **nm = malloc((nms ? nms : 1) * sizeof *nm);
-    rev *nr = calloc(nrevs ? nrevs : 1, sizeof *nr);
-    size_t k = 0, bytes = 0;
-    if (!nm || !nr)
-        goto err;
-    for (; k < nms; k++) {
+    if (!nm)
+        return NULL;
+    for (size_t k = 0; k < nms; k++) {
         nm[k] = pack_mention(&rs->pack, &ms[k]);
-        if (!nm[k])
-            goto err;
+        if (!nm[k]) {
+            for (size_t i = 0; i < k; i++)
+                free(nm[i]);
+            free(nm);
+            return NULL;
+        }
     }
     qsort(nm, nms, sizeof *nm, packed_ptr_cmp);
     size_t u = 0;
@@ -2928,17 +3259,19 @@ int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention
         else
             nm[u++] = nm[i];
     }
+    *bytes = 0;
     for (size_t i = 0; i < u; i++)
-        bytes += packed_len(nm[i]);
-    for (size_t i = 0; i < nms; i++)
-        (void)fp_note(rs, ms[i].src.id, ms[i].src.text_hash, ms[i].src.published); /* best effort: a fingerprint only counts for the clock and the table */
-    for (size_t i = 0; i < nrevs; i++) {
-        ds_strlcpy(nr[i].id, revs[i].deal_id, sizeof nr[i].id);
-        nr[i].revision = revs[i].revision;
-        nr[i].hash = revs[i].content_hash;
-        nr[i].unknown = 1;
-    }
-    qsort(nr, nrevs, sizeof *nr, rev_cmp);
+        *bytes += packed_len(nm[i]);
+    *nu = u;
+    return nm;
+}
+
+/* Replaces b's mentions by nm (u of them, bytes long, capacity cap) and its
+ * revisions by nr (nrevs, sorted; freed when empty), forgets its deals and
+ * marks it restored. Takes ownership of nm and nr. */
+static void block_replace(ds_resolver *rs, block *b, unsigned char **nm, size_t u, size_t cap, size_t bytes, rev *nr,
+                          size_t nrevs)
+{
     cache_release(rs, b);
     free(b->refd);
     b->refd = NULL;
@@ -2954,7 +3287,7 @@ int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention
     rs->nmentions = rs->nmentions - b->nms + u;
     b->ms = nm;
     b->nms = u;
-    b->capms = nms ? nms : 1;
+    b->capms = cap;
     b->revs = nr;
     b->nrevs = b->caprevs = nrevs;
     if (!nrevs) {
@@ -2962,13 +3295,37 @@ int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention
         b->revs = NULL;
     }
     b->restored = 1;
+}
+
+int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention *ms, size_t nms,
+                        const ds_deal_rev *revs, size_t nrevs)
+{
+    if (!block_key[0])
+        return -2;
+    for (size_t i = 0; i < nms; i++)
+        if (!ms[i].mention_id[0] || strcmp(ms[i].block_key, block_key) != 0)
+            return -2;
+    block *b = block_get(rs, block_key);
+    if (!b)
+        return -1;
+    size_t u = 0, bytes = 0;
+    rev *nr = calloc(nrevs ? nrevs : 1, sizeof *nr);
+    unsigned char **nm = nr ? pack_restored(rs, ms, nms, &u, &bytes) : NULL;
+    if (!nm) {
+        free(nr);
+        return -1;
+    }
+    for (size_t i = 0; i < nms; i++)
+        (void)fp_note(rs, ms[i].src.id, ms[i].src.text_hash, ms[i].src.published); /* best effort: a fingerprint only counts for the clock and the table */
+    for (size_t i = 0; i < nrevs; i++) {
+        ds_strlcpy(nr[i].id, revs[i].deal_id, sizeof nr[i].id);
+        nr[i].revision = revs[i].revision;
+        nr[i].hash = revs[i].content_hash;
+        nr[i].unknown = 1;
+    }
+    qsort(nr, nrevs, sizeof *nr, rev_cmp);
+    block_replace(rs, b, nm, u, nms ? nms : 1, bytes, nr, nrevs);
     return 0;
-err:
-    for (size_t i = 0; i < k; i++)
-        free(nm[i]);
-    free(nm);
-    free(nr);
-    return -1;
 }
 
 static int block_key_cmp(const void *pa, const void *pb)

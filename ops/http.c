@@ -1,3 +1,5 @@
+/* http.c: the small HTTP/1.1 server on the loop for /metrics, /healthz,
+ * /readyz (see http.h). May call common/, libuv, libhttp-parser. */
 #include "http.h"
 
 #include <arpa/inet.h>

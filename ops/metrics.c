@@ -1,3 +1,5 @@
+/* metrics.c: the Prometheus registry and text exposition (see metrics.h).
+ * May call only common/. */
 #include "metrics.h"
 
 #include <math.h>

@@ -1,10 +1,13 @@
-/* `dealstream produce`: publishes articles or deal events as Avro. */
+/* produce.c: publishes articles, deal events or reference rows as Avro
+ * (the produce command and the demo). May call schemas/, core/ (input,
+ * catalog), consumer/kafka and producer/publish. */
+#include "produce.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codec.h"
-#include "commands.h"
 #include "input.h"
 #include "kafka.h"
 #include "log.h"
@@ -150,82 +153,94 @@ static long produce_reference(const ds_config *cfg, rd_kafka_t *rk, const char *
     return queued;
 }
 
-int ds_cmd_produce(ds_config *cfg)
+/* A producer for cfg: idempotent, linger 5 ms unless the user set it,
+ * delivery failures counted into *failed. NULL with err set. */
+static rd_kafka_t *producer_new(const ds_config *cfg, size_t *failed, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
+    if (!conf)
+        return NULL;
+    if (ds_kafka_set(conf, "enable.idempotence", "true", err, errlen) ||
+        ds_kafka_default(conf, cfg, "linger.ms", "5", err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_opaque(conf, failed);
+    return ds_kafka_new(RD_KAFKA_PRODUCER, conf, "producer", err, errlen); /* takes conf */
+}
+
+/* --type reference: every file's rows, then a flush. Returns 0 or -1. */
+static int produce_references(const ds_config *cfg, rd_kafka_t *rk, const size_t *failed_delivery)
+{
+    long total = 0;
+    for (int i = 0; i < cfg->nargs && total >= 0; i++) {
+        long n = produce_reference(cfg, rk, cfg->topic, cfg->args[i]);
+        total = n < 0 ? -1 : total + n;
+    }
+    rd_kafka_resp_err_t fe = rd_kafka_flush(rk, 30000);
+    ds_info("produce", "%ld reference row(s) queued to %s, %zu failed delivery", total < 0 ? 0 : total, cfg->topic,
+            *failed_delivery + (size_t)rd_kafka_outq_len(rk));
+    return total < 0 || fe || *failed_delivery ? -1 : 0;
+}
+
+/* Articles or deal events from every file (stdin without files), then a
+ * flush. Returns 0 when every record was delivered, else -1. */
+static int produce_records(const ds_config *cfg, produce_ctx *p, int is_article, const size_t *failed_delivery)
 {
     char err[1024];
+    size_t nbad = 0;
+    int nfiles = cfg->nargs ? cfg->nargs : 1;
+    int read_failed = 0;
+    for (int i = 0; i < nfiles; i++) {
+        const char *path = cfg->nargs ? cfg->args[i] : "-";
+        if (ds_input_read(path, cfg->input_format, is_article, on_record, p, on_bad, &nbad, err, sizeof err)) {
+            ds_error("produce", "%s", err);
+            read_failed = 1;
+        }
+    }
+    rd_kafka_resp_err_t fe = rd_kafka_flush(p->rk, 30000);
+    size_t undelivered = (size_t)rd_kafka_outq_len(p->rk);
+    if (fe)
+        ds_error("produce", "%zu messages still queued after 30 s: %s", undelivered, rd_kafka_err2str(fe));
+    size_t delivered = p->queued - *failed_delivery - (fe ? undelivered : 0);
+    ds_info("produce", "%zu delivered to %s, %zu failed delivery, %zu rejected input", delivered, p->topic,
+            *failed_delivery + (fe ? undelivered : 0), p->failed_encode + nbad);
+    return (read_failed || *failed_delivery || fe || p->failed_encode || nbad) ? -1 : 0;
+}
+
+int ds_produce(const ds_config *cfg, char *err, size_t errlen)
+{
     int is_article = strcmp(cfg->input_type, "deal") != 0;
+    int is_reference = strcmp(cfg->input_type, "reference") == 0;
+    if (is_reference && (!cfg->topic || cfg->nargs == 0)) {
+        snprintf(err, errlen, "--type reference needs -t TOPIC and a reference.tsv file");
+        return DS_PRODUCE_EUSAGE;
+    }
     produce_ctx p = {0};
-    size_t failed_delivery = 0, nbad = 0;
-    int rc = 1;
+    size_t failed_delivery = 0;
+    int rc = -1;
     p.sid = is_article ? DS_SCHEMA_ARTICLE : DS_SCHEMA_DEAL_EVENT;
     p.topic = cfg->topic ? cfg->topic : is_article ? cfg->articles_topic : cfg->deals_topic;
     p.key_field = is_article ? "article_id" : "source_id";
     p.framing = DS_FRAME_SINGLE_OBJECT;
     ds_buf_init(&p.buf);
-
-    rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, sizeof err);
-    if (!conf) {
-        fprintf(stderr, "dealstream produce: %s\n", err);
-        return 2;
-    }
-    if (ds_kafka_set(conf, "enable.idempotence", "true", err, sizeof err) ||
-        ds_kafka_default(conf, cfg, "linger.ms", "5", err, sizeof err)) {
-        rd_kafka_conf_destroy(conf);
-        fprintf(stderr, "dealstream produce: %s\n", err);
-        return 2;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
-    rd_kafka_conf_set_opaque(conf, &failed_delivery);
-    p.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    if (!p.rk) {
-        rd_kafka_conf_destroy(conf);
-        fprintf(stderr, "dealstream produce: %s\n", err);
-        return 1;
-    }
-    conf = NULL; /* now owned by rk */
-    if (strcmp(cfg->input_type, "reference") == 0) {
-        if (!cfg->topic || cfg->nargs == 0) {
-            fprintf(stderr, "dealstream produce: --type reference needs -t TOPIC and a reference.tsv file\n");
-            rc = 2;
-            goto out;
-        }
-        long total = 0;
-        for (int i = 0; i < cfg->nargs && total >= 0; i++) {
-            long n = produce_reference(cfg, p.rk, cfg->topic, cfg->args[i]);
-            total = n < 0 ? -1 : total + n;
-        }
-        rd_kafka_resp_err_t fe = rd_kafka_flush(p.rk, 30000);
-        ds_info("produce", "%ld reference row(s) queued to %s, %zu failed delivery", total < 0 ? 0 : total,
-                cfg->topic, failed_delivery + (size_t)rd_kafka_outq_len(p.rk));
-        rc = total < 0 || fe || failed_delivery ? 1 : 0;
+    if (!(p.rk = producer_new(cfg, &failed_delivery, err, errlen)))
+        return DS_PRODUCE_EUSAGE;
+    if (is_reference) {
+        rc = produce_references(cfg, p.rk, &failed_delivery);
+        if (rc)
+            snprintf(err, errlen, "not every reference row was delivered (see above)");
         goto out;
     }
-    p.codec = ds_codec_new(err, sizeof err);
-    if (!p.codec || ds_codec_value_new(p.codec, p.sid, &p.val)) {
-        fprintf(stderr, "dealstream produce: %s\n", err);
+    p.codec = ds_codec_new(err, errlen);
+    if (!p.codec || ds_codec_value_new(p.codec, p.sid, &p.val))
         goto out;
-    }
-    if (cfg->schema_registry_url && use_registry(cfg, &p, err, sizeof err)) {
-        fprintf(stderr, "dealstream produce: %s\n", err);
+    if (cfg->schema_registry_url && use_registry(cfg, &p, err, errlen))
         goto out;
-    }
-    int nfiles = cfg->nargs ? cfg->nargs : 1;
-    int read_failed = 0;
-    for (int i = 0; i < nfiles; i++) {
-        const char *path = cfg->nargs ? cfg->args[i] : "-";
-        if (ds_input_read(path, cfg->input_format, is_article, on_record, &p, on_bad, &nbad, err, sizeof err)) {
-            ds_error("produce", "%s", err);
-            read_failed = 1;
-        }
-    }
-    rd_kafka_resp_err_t fe = rd_kafka_flush(p.rk, 30000);
-    size_t undelivered = (size_t)rd_kafka_outq_len(p.rk);
-    if (fe)
-        ds_error("produce", "%zu messages still queued after 30 s: %s", undelivered, rd_kafka_err2str(fe));
-    size_t delivered = p.queued - failed_delivery - (fe ? undelivered : 0);
-    ds_info("produce", "%zu delivered to %s, %zu failed delivery, %zu rejected input", delivered, p.topic,
-            failed_delivery + (fe ? undelivered : 0), p.failed_encode + nbad);
-    rc = (read_failed || failed_delivery || fe || p.failed_encode || nbad) ? 1 : 0;
+    rc = produce_records(cfg, &p, is_article, &failed_delivery);
+    if (rc)
+        snprintf(err, errlen, "not every record was delivered (see above)");
 out:
     if (p.val.self)
         avro_value_decref(&p.val);

@@ -27,11 +27,54 @@ int ds_publish_partition(rd_kafka_t *rk, const char *topic, int32_t partition, c
 #define DS_DLQ_H_STAGE "__connect.errors.stage"
 #define DS_DLQ_H_CLASS "__connect.errors.class.name"
 #define DS_DLQ_H_MESSAGE "__connect.errors.exception.message"
+/* Added when the dead letter does not carry the whole original: what was
+ * cut ("value", "value,key", "value,key,headers", ...), the original value's
+ * size in bytes and its SHA-256 (64 hex digits), and how many original
+ * headers were left out. */
+#define DS_DLQ_H_TRUNCATED "dealstream.dlq.truncated"
+#define DS_DLQ_H_ORIGINAL_SIZE "dealstream.dlq.original.size"
+#define DS_DLQ_H_ORIGINAL_SHA256 "dealstream.dlq.original.sha256"
+#define DS_DLQ_H_HEADERS_DROPPED "dealstream.dlq.headers.dropped"
 
-/* Queues the original key and bytes of a failed input on "<topic>.dlq" with
- * the error headers above. */
-int ds_publish_dlq(rd_kafka_t *rk, const char *topic, int32_t partition, int64_t offset, const void *key,
-                   size_t keylen, const void *val, size_t len, const char *stage, const char *cls,
-                   const char *msg, void *opaque);
+/* The smallest producer message.max.bytes a dead letter needs: its error
+ * headers, a key and the start of the value. */
+#define DS_DLQ_MIN_MESSAGE_BYTES (64 * 1024)
+
+/* Why an input is dead-lettered. */
+typedef struct ds_dlq_reason {
+    const char *stage, *cls, *msg;
+} ds_dlq_reason;
+
+/* How one dead letter is laid out within limit bytes (the producer's
+ * message.max.bytes): how much of the key and value it carries and whether
+ * the original headers fit. Pure; exposed for the tests. */
+typedef struct ds_dlq_plan {
+    size_t keylen, len;   /* bytes of the original key and value carried */
+    int keep_headers;     /* 1: the original headers are copied */
+} ds_dlq_plan;
+
+/* Plans a dead letter of an original of keylen + len bytes with original
+ * headers of hdrsize serialized bytes, in limit bytes. The value, when cut,
+ * keeps a whole number of KiB. */
+ds_dlq_plan ds_dlq_plan_make(size_t limit, size_t keylen, size_t len, size_t hdrsize);
+
+/* The producer's message.max.bytes. */
+size_t ds_dlq_limit(rd_kafka_t *rk);
+
+/* Start-up check of the producer's message.max.bytes against
+ * --max-message-bytes (max_input): fails (-1, err set) when a dead letter
+ * cannot fit its headers; logs once when the largest accepted inputs would
+ * be dead-lettered with a truncated value. Returns 0 otherwise. */
+int ds_dlq_check_limits(rd_kafka_t *rk, long max_input, const char *what, char *err, size_t errlen);
+
+/* Queues a failed input rkm on "<its topic>.dlq": its key, value and
+ * headers, as Kafka Connect does, plus the error headers above naming its
+ * topic, partition and offset. A dead letter that would exceed the
+ * producer's message.max.bytes carries the first whole KiB of the value that
+ * fit (and the key and original headers as far as they fit) with the
+ * DS_DLQ_H_TRUNCATED, _ORIGINAL_SIZE and _ORIGINAL_SHA256 headers, so it is
+ * always accepted. Returns 0, or -1 after logging (the producer refused it
+ * for another reason). */
+int ds_publish_dead_letter(rd_kafka_t *rk, const rd_kafka_message_t *rkm, const ds_dlq_reason *why, void *opaque);
 
 #endif

@@ -171,6 +171,10 @@ ds_codec *ds_codec_new(char *err, size_t errlen)
         cfail(err, errlen, DS_CODEC_ENOMEM, "out of memory");
         goto err;
     }
+    /* data written before the last compatible schema changes */
+    for (size_t h = 0; h < ds_schema_history_count; h++)
+        if (ds_codec_add_writer(codec, ds_schema_history[h].id, ds_schema_history[h].json, -1, err, errlen))
+            goto err;
     return codec;
 err:
     ds_codec_destroy(codec);
@@ -451,6 +455,7 @@ typedef struct {
     size_t zero_budget; /* elements of zero-byte item types still allowed */
     char *err;
     size_t errlen;
+    int pathed; /* err already starts with a field path */
 } scan_t;
 
 static int sfail(scan_t *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -464,6 +469,23 @@ static int sfail(scan_t *s, int code, const char *fmt, ...)
         va_end(ap);
     }
     return code;
+}
+
+/* Prefixes the message of a failure inside field name with its name, so
+ * that nested fields read "value.currency: ...". */
+static void name_field(scan_t *s, const char *name)
+{
+    if (!s->err || !s->errlen)
+        return;
+    size_t nl = strlen(name), ml = strlen(s->err);
+    const char *sep = s->pathed ? "." : ": ";
+    size_t sl = strlen(sep);
+    if (nl + sl + ml + 1 > s->errlen) /* keep the end of the message, not the path */
+        return;
+    memmove(s->err + nl + sl, s->err, ml + 1);
+    memcpy(s->err, name, nl);
+    memcpy(s->err + nl, sep, sl);
+    s->pathed = 1;
 }
 
 static int scan_long(scan_t *s, int64_t *out)
@@ -619,7 +641,8 @@ static int scan_value(scan_t *s, const ds__snode *n, int depth)
         return scan_value(s, n->branches[l], depth + 1);
     case DS__RECORD:
         for (size_t i = 0; i < n->n && !rc; i++)
-            rc = scan_value(s, n->fields[i].type, depth + 1);
+            if ((rc = scan_value(s, n->fields[i].type, depth + 1)))
+                name_field(s, n->fields[i].name);
         return rc;
     case DS__ARRAY:
     case DS__MAP:
@@ -646,6 +669,12 @@ static const char *other_schema(ds_codec *codec, int by_fp, uint64_t fp, int32_t
     for (int id = 0; id < DS_SCHEMA__COUNT; id++)
         if (by_fp ? codec->r[id].fp == fp : codec->r[id].cid >= 0 && codec->r[id].cid == cid)
             return schema_names[id];
+    /* an earlier version of another schema */
+    for (size_t i = 0; i < codec->n_w; i++) {
+        const ds__writer *w = codec->w[i];
+        if (by_fp ? w->fp == fp : w->cid >= 0 && w->cid == cid)
+            return schema_names[w->reader];
+    }
     return NULL;
 }
 

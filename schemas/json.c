@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 /* ---- decimals ---------------------------------------------------------- */
 
 int ds__decimal_format(int64_t unscaled, int scale, char *buf, size_t buflen)
@@ -196,20 +198,24 @@ static unsigned days_in_month(int64_t y, unsigned m)
     return m == 2 && leap ? 29 : dim[m - 1];
 }
 
-/* Writes "YYYY-MM-DD" for days; -1 outside years 0000-9999. */
+/* Writes "YYYY-MM-DD" for days; -1 outside years 0001-9999. */
 static int format_date(int64_t days, char *buf, size_t buflen)
 {
     int64_t y;
     unsigned m, d;
-    if (days < -719528 || days > 2932896) /* 0000-01-01 .. 9999-12-31 */
+    if (!ds_days_valid(days))
         return -1;
     civil_from_days(days, &y, &m, &d);
     snprintf(buf, buflen, "%04lld-%02u-%02u", (long long)y, m, d);
     return 0;
 }
 
+/* Writes RFC 3339 for ms; -1 outside years 0001-9999 (checked first: the
+ * day arithmetic would overflow near INT64_MIN). */
 static int format_timestamp(int64_t ms, char *buf, size_t buflen)
 {
+    if (!ds_ms_valid(ms))
+        return -1;
     int64_t days = floor_div(ms, 86400000);
     int64_t rem = ms - days * 86400000;
     char date[16];
@@ -239,7 +245,7 @@ static int parse_date_part(const char **p, const char *end, int64_t *days)
         parse_digits(p, end, 2, &m) || *p >= end || *(*p)++ != '-' ||
         parse_digits(p, end, 2, &d))
         return -1;
-    if (m < 1 || m > 12 || d < 1 || (unsigned)d > days_in_month(y, (unsigned)m))
+    if (y < 1 || m < 1 || m > 12 || d < 1 || (unsigned)d > days_in_month(y, (unsigned)m))
         return -1;
     *days = days_from_civil(y, (unsigned)m, (unsigned)d);
     return 0;
@@ -298,7 +304,10 @@ static int parse_timestamp(const char *s, int64_t *out)
     }
     if (p != end)
         return -1;
-    *out = ((days * 24 + hh) * 60 + mi - offset_min) * 60000 + (int64_t)ss * 1000 + ms;
+    int64_t t = ((days * 24 + hh) * 60 + mi - offset_min) * 60000 + (int64_t)ss * 1000 + ms;
+    if (!ds_ms_valid(t)) /* 0001-01-01T00:30:00+01:00 */
+        return -1;
+    *out = t;
     return 0;
 }
 
@@ -375,6 +384,88 @@ static json_t *real_to_json(double d)
     return json_real(d);
 }
 
+/* Bytes or fixed as JSON: a decimal(p, scale) as its decimal string, other
+ * bytes as base64. NULL when v does not hold what n says. */
+static json_t *bytes_to_json(const ds__snode *n, avro_value_t *v)
+{
+    char buf[64];
+    if (n->logical == DS__LT_DECIMAL && n->type == DS__BYTES) {
+        int64_t unscaled;
+        if (ds_decimal_get(v, &unscaled) || ds__decimal_format(unscaled, n->scale, buf, sizeof buf))
+            return NULL;
+        return json_string(buf);
+    }
+    const void *p;
+    size_t size;
+    if (n->type == DS__BYTES ? avro_value_get_bytes(v, &p, &size) : avro_value_get_fixed(v, &p, &size))
+        return NULL;
+    char *enc = base64_encode(p, size);
+    json_t *j = enc ? json_string(enc) : NULL;
+    free(enc);
+    return j;
+}
+
+/* A record as a JSON object of its fields, in schema order. */
+static json_t *record_to_json(const ds__snode *n, avro_value_t *v)
+{
+    json_t *obj = json_object();
+    if (!obj)
+        return NULL;
+    for (size_t i = 0; i < n->n; i++) {
+        avro_value_t child;
+        json_t *jc;
+        if (avro_value_get_by_index(v, i, &child, NULL) || !(jc = ds__to_json(n->fields[i].type, &child)) ||
+            json_object_set_new(obj, n->fields[i].name, jc)) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return obj;
+}
+
+/* An array as a JSON array, a map as a JSON object. */
+static json_t *container_to_json(const ds__snode *n, avro_value_t *v)
+{
+    size_t size;
+    json_t *out = n->type == DS__ARRAY ? json_array() : json_object();
+    if (!out || avro_value_get_size(v, &size))
+        goto err;
+    for (size_t i = 0; i < size; i++) {
+        avro_value_t child;
+        const char *key = NULL;
+        json_t *jc;
+        if (avro_value_get_by_index(v, i, &child, &key) || !(jc = ds__to_json(n->items, &child)))
+            goto err;
+        if (n->type == DS__ARRAY ? json_array_append_new(out, jc) : json_object_set_new(out, key, jc))
+            goto err;
+    }
+    return out;
+err:
+    json_decref(out);
+    return NULL;
+}
+
+/* A union as Avro's JSON encoding: null as null, the branch's value bare
+ * for ["null", T] unions, else {"branch name": value}. */
+static json_t *union_to_json(const ds__snode *n, avro_value_t *v)
+{
+    int d;
+    avro_value_t branch;
+    if (avro_value_get_discriminant(v, &d) || d < 0 || (size_t)d >= n->n ||
+        avro_value_get_current_branch(v, &branch))
+        return NULL;
+    const ds__snode *b = n->branches[d];
+    json_t *jb = ds__to_json(b, &branch);
+    if (!jb || b->type == DS__NULL || n->null_union >= 0)
+        return jb;
+    json_t *obj = json_object();
+    if (!obj || json_object_set_new(obj, branch_name(b), jb)) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
 json_t *ds__to_json(const ds__snode *n, avro_value_t *v)
 {
     char buf[64];
@@ -417,81 +508,21 @@ json_t *ds__to_json(const ds__snode *n, avro_value_t *v)
         return json_stringn(s, size ? size - 1 : 0); /* avro-c counts the NUL */
     }
     case DS__BYTES:
-    case DS__FIXED: {
-        if (n->logical == DS__LT_DECIMAL && n->type == DS__BYTES) {
-            int64_t unscaled;
-            if (ds_decimal_get(v, &unscaled) || ds__decimal_format(unscaled, n->scale, buf, sizeof buf))
-                return NULL;
-            return json_string(buf);
-        }
-        const void *p;
-        size_t size;
-        if (n->type == DS__BYTES ? avro_value_get_bytes(v, &p, &size) : avro_value_get_fixed(v, &p, &size))
-            return NULL;
-        char *enc = base64_encode(p, size);
-        json_t *j = enc ? json_string(enc) : NULL;
-        free(enc);
-        return j;
-    }
+    case DS__FIXED:
+        return bytes_to_json(n, v);
     case DS__ENUM: {
         int e;
         if (avro_value_get_enum(v, &e) || e < 0 || (size_t)e >= n->n)
             return NULL;
         return json_string(n->symbols[e]);
     }
-    case DS__RECORD: {
-        json_t *obj = json_object();
-        if (!obj)
-            return NULL;
-        for (size_t i = 0; i < n->n; i++) {
-            avro_value_t child;
-            json_t *jc;
-            if (avro_value_get_by_index(v, i, &child, NULL) ||
-                !(jc = ds__to_json(n->fields[i].type, &child)) ||
-                json_object_set_new(obj, n->fields[i].name, jc)) {
-                json_decref(obj);
-                return NULL;
-            }
-        }
-        return obj;
-    }
+    case DS__RECORD:
+        return record_to_json(n, v);
     case DS__ARRAY:
-    case DS__MAP: {
-        size_t size;
-        json_t *out = n->type == DS__ARRAY ? json_array() : json_object();
-        if (!out || avro_value_get_size(v, &size))
-            goto container_err;
-        for (size_t i = 0; i < size; i++) {
-            avro_value_t child;
-            const char *key = NULL;
-            json_t *jc;
-            if (avro_value_get_by_index(v, i, &child, &key) || !(jc = ds__to_json(n->items, &child)))
-                goto container_err;
-            if (n->type == DS__ARRAY ? json_array_append_new(out, jc) : json_object_set_new(out, key, jc))
-                goto container_err;
-        }
-        return out;
-    container_err:
-        json_decref(out);
-        return NULL;
-    }
-    case DS__UNION: {
-        int d;
-        avro_value_t branch;
-        if (avro_value_get_discriminant(v, &d) || d < 0 || (size_t)d >= n->n ||
-            avro_value_get_current_branch(v, &branch))
-            return NULL;
-        const ds__snode *b = n->branches[d];
-        json_t *jb = ds__to_json(b, &branch);
-        if (!jb || b->type == DS__NULL || n->null_union >= 0)
-            return jb;
-        json_t *obj = json_object();
-        if (!obj || json_object_set_new(obj, branch_name(b), jb)) {
-            json_decref(obj);
-            return NULL;
-        }
-        return obj;
-    }
+    case DS__MAP:
+        return container_to_json(n, v);
+    case DS__UNION:
+        return union_to_json(n, v);
     }
     return NULL;
 }
@@ -743,6 +774,111 @@ static int fj_bytes(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
     return rc ? avro_fail(c, rc) : 0;
 }
 
+/* An int, or a date given as "YYYY-MM-DD". */
+static int fj_int(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
+{
+    int32_t i;
+    if (n->logical == DS__LT_DATE && json_is_string(j)) {
+        if (parse_date(json_string_value(j), &i))
+            return jfail(c, "expected a date \"YYYY-MM-DD\", got \"%s\"", json_string_value(j));
+    } else if (json_is_integer(j) && json_integer_value(j) >= INT32_MIN &&
+               json_integer_value(j) <= INT32_MAX) {
+        i = (int32_t)json_integer_value(j);
+    } else {
+        return jfail(c, "expected %s, got %s", n->logical == DS__LT_DATE ? "a date" : "a 32-bit integer",
+                     json_kind(j));
+    }
+    int rc = avro_value_set_int(v, i);
+    return rc ? avro_fail(c, rc) : 0;
+}
+
+/* A long, or a timestamp-millis given as RFC 3339. */
+static int fj_long(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
+{
+    int64_t l;
+    if (n->logical == DS__LT_TIMESTAMP_MILLIS && json_is_string(j)) {
+        if (parse_timestamp(json_string_value(j), &l))
+            return jfail(c, "expected an RFC 3339 timestamp, got \"%s\"", json_string_value(j));
+    } else if (json_is_integer(j)) {
+        l = json_integer_value(j);
+    } else {
+        return jfail(c, "expected %s, got %s",
+                     n->logical == DS__LT_TIMESTAMP_MILLIS ? "a timestamp" : "an integer", json_kind(j));
+    }
+    int rc = avro_value_set_long(v, l);
+    return rc ? avro_fail(c, rc) : 0;
+}
+
+/* A string: no NUL inside, valid UTF-8. */
+static int fj_string(fjctx *c, json_t *j, avro_value_t *v)
+{
+    if (!json_is_string(j))
+        return jfail(c, "expected a string, got %s", json_kind(j));
+    if (strlen(json_string_value(j)) != json_string_length(j))
+        return jfail(c, "string contains NUL");
+    /* jansson checks UTF-8 when it parses, but not in json_stringn_nocheck
+     * (core/input.c builds text articles that way): check here too, or
+     * the record encodes and then fails to decode as bad-utf8. */
+    if (!ds__utf8_valid(json_string_value(j), json_string_length(j)))
+        return jfail(c, "string is not valid UTF-8");
+    int rc = avro_value_set_string(v, json_string_value(j));
+    return rc ? avro_fail(c, rc) : 0;
+}
+
+/* An enum symbol by name. */
+static int fj_enum(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
+{
+    const char *s = json_string_value(j);
+    if (!s)
+        return jfail(c, "expected a symbol of enum %s, got %s", n->fullname, json_kind(j));
+    for (size_t i = 0; i < n->n; i++)
+        if (strcmp(n->symbols[i], s) == 0)
+            return avro_value_set_enum(v, (int)i) ? avro_fail(c, EINVAL) : 0;
+    return jfail(c, "\"%s\" is not a symbol of enum %s", s, n->fullname);
+}
+
+/* An array, each item at its index in the error path. */
+static int fj_array(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
+{
+    int rc;
+    if (!json_is_array(j))
+        return jfail(c, "expected an array, got %s", json_kind(j));
+    for (size_t i = 0; i < json_array_size(j); i++) {
+        avro_value_t child;
+        if ((rc = avro_value_append(v, &child, NULL)))
+            return avro_fail(c, rc);
+        size_t old = path_push(c, NULL, (long)i);
+        rc = fj(c, n->items, json_array_get(j, i), &child);
+        path_pop(c, old);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* A map, each value under its key in the error path. */
+static int fj_map(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
+{
+    int rc;
+    if (!json_is_object(j))
+        return jfail(c, "expected an object for a map, got %s", json_kind(j));
+    const char *key;
+    json_t *jv;
+    json_object_foreach(j, key, jv) {
+        avro_value_t child;
+        if (!ds__utf8_valid(key, strlen(key))) /* json_object_set_nocheck keys */
+            return jfail(c, "map key is not valid UTF-8");
+        if ((rc = avro_value_add(v, key, &child, NULL, NULL)))
+            return avro_fail(c, rc);
+        size_t old = path_push(c, key, 0);
+        rc = fj(c, n->items, jv, &child);
+        path_pop(c, old);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int fj(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
 {
     int rc = 0;
@@ -757,35 +893,10 @@ static int fj(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
             return jfail(c, "expected a boolean, got %s", json_kind(j));
         rc = avro_value_set_boolean(v, json_is_true(j));
         break;
-    case DS__INT: {
-        int32_t i;
-        if (n->logical == DS__LT_DATE && json_is_string(j)) {
-            if (parse_date(json_string_value(j), &i))
-                return jfail(c, "expected a date \"YYYY-MM-DD\", got \"%s\"", json_string_value(j));
-        } else if (json_is_integer(j) && json_integer_value(j) >= INT32_MIN &&
-                   json_integer_value(j) <= INT32_MAX) {
-            i = (int32_t)json_integer_value(j);
-        } else {
-            return jfail(c, "expected %s, got %s", n->logical == DS__LT_DATE ? "a date" : "a 32-bit integer",
-                         json_kind(j));
-        }
-        rc = avro_value_set_int(v, i);
-        break;
-    }
-    case DS__LONG: {
-        int64_t l;
-        if (n->logical == DS__LT_TIMESTAMP_MILLIS && json_is_string(j)) {
-            if (parse_timestamp(json_string_value(j), &l))
-                return jfail(c, "expected an RFC 3339 timestamp, got \"%s\"", json_string_value(j));
-        } else if (json_is_integer(j)) {
-            l = json_integer_value(j);
-        } else {
-            return jfail(c, "expected %s, got %s",
-                         n->logical == DS__LT_TIMESTAMP_MILLIS ? "a timestamp" : "an integer", json_kind(j));
-        }
-        rc = avro_value_set_long(v, l);
-        break;
-    }
+    case DS__INT:
+        return fj_int(c, n, j, v);
+    case DS__LONG:
+        return fj_long(c, n, j, v);
     case DS__FLOAT:
     case DS__DOUBLE: {
         double d;
@@ -795,65 +906,18 @@ static int fj(fjctx *c, const ds__snode *n, json_t *j, avro_value_t *v)
         break;
     }
     case DS__STRING:
-        if (!json_is_string(j))
-            return jfail(c, "expected a string, got %s", json_kind(j));
-        if (strlen(json_string_value(j)) != json_string_length(j))
-            return jfail(c, "string contains NUL");
-        /* jansson checks UTF-8 when it parses, but not in json_stringn_nocheck
-         * (core/input.c builds text articles that way): check here too, or
-         * the record encodes and then fails to decode as bad-utf8. */
-        if (!ds__utf8_valid(json_string_value(j), json_string_length(j)))
-            return jfail(c, "string is not valid UTF-8");
-        rc = avro_value_set_string(v, json_string_value(j));
-        break;
+        return fj_string(c, j, v);
     case DS__BYTES:
     case DS__FIXED:
         return fj_bytes(c, n, j, v);
-    case DS__ENUM: {
-        const char *s = json_string_value(j);
-        if (!s)
-            return jfail(c, "expected a symbol of enum %s, got %s", n->fullname, json_kind(j));
-        for (size_t i = 0; i < n->n; i++)
-            if (strcmp(n->symbols[i], s) == 0)
-                return avro_value_set_enum(v, (int)i) ? avro_fail(c, EINVAL) : 0;
-        return jfail(c, "\"%s\" is not a symbol of enum %s", s, n->fullname);
-    }
+    case DS__ENUM:
+        return fj_enum(c, n, j, v);
     case DS__RECORD:
         return fj_record(c, n, j, v);
-    case DS__ARRAY: {
-        if (!json_is_array(j))
-            return jfail(c, "expected an array, got %s", json_kind(j));
-        for (size_t i = 0; i < json_array_size(j); i++) {
-            avro_value_t child;
-            if ((rc = avro_value_append(v, &child, NULL)))
-                return avro_fail(c, rc);
-            size_t old = path_push(c, NULL, (long)i);
-            rc = fj(c, n->items, json_array_get(j, i), &child);
-            path_pop(c, old);
-            if (rc)
-                return rc;
-        }
-        return 0;
-    }
-    case DS__MAP: {
-        if (!json_is_object(j))
-            return jfail(c, "expected an object for a map, got %s", json_kind(j));
-        const char *key;
-        json_t *jv;
-        json_object_foreach(j, key, jv) {
-            avro_value_t child;
-            if (!ds__utf8_valid(key, strlen(key))) /* json_object_set_nocheck keys */
-                return jfail(c, "map key is not valid UTF-8");
-            if ((rc = avro_value_add(v, key, &child, NULL, NULL)))
-                return avro_fail(c, rc);
-            size_t old = path_push(c, key, 0);
-            rc = fj(c, n->items, jv, &child);
-            path_pop(c, old);
-            if (rc)
-                return rc;
-        }
-        return 0;
-    }
+    case DS__ARRAY:
+        return fj_array(c, n, j, v);
+    case DS__MAP:
+        return fj_map(c, n, j, v);
     case DS__UNION:
         return fj_union(c, n, j, v);
     }

@@ -194,6 +194,63 @@ static void parse_logical(ds__snode *n, json_t *j)
     }
 }
 
+/* Reads the "fields" of record n from j, each field's type parsed in
+ * namespace ns. Returns 0, or an error code with the message set (the
+ * node keeps what was read; the caller frees it with the tree). */
+static int parse_fields(cctx *c, ds__snode *n, json_t *j, const char *ns, int depth)
+{
+    json_t *fields = json_object_get(j, "fields");
+    if (!json_is_array(fields)) {
+        return fail(c, DS_CODEC_ESCHEMA, "record %s: \"fields\" is not an array", n->fullname);
+    }
+    n->n = json_array_size(fields);
+    if (n->n && !(n->fields = calloc(n->n, sizeof *n->fields))) {
+        return DS_CODEC_ENOMEM;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        json_t *f = json_array_get(fields, i);
+        const char *fname = json_string_value(json_object_get(f, "name"));
+        if (!fname || !valid_name(fname)) {
+            return fail(c, DS_CODEC_ESCHEMA, "record %s: field %zu has no valid name", n->fullname, i);
+        }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(n->fields[k].name, fname) == 0) {
+                return fail(c, DS_CODEC_ESCHEMA, "record %s: field %s twice", n->fullname, fname);
+            }
+        json_t *ft = json_object_get(f, "type");
+        if (!ft) {
+            return fail(c, DS_CODEC_ESCHEMA, "record %s: field %s has no type", n->fullname, fname);
+        }
+        n->fields[i].name = fname;
+        n->fields[i].def = json_object_get(f, "default");
+        int rc = parse(c, ft, ns, &n->fields[i].type, depth + 1);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Reads the "symbols" of enum n from j: a non-empty array of valid names.
+ * Returns 0, or an error code with the message set. */
+static int parse_symbols(cctx *c, ds__snode *n, json_t *j)
+{
+    json_t *symbols = json_object_get(j, "symbols");
+    if (!json_is_array(symbols) || json_array_size(symbols) == 0) {
+        return fail(c, DS_CODEC_ESCHEMA, "enum %s: \"symbols\" is not a non-empty array", n->fullname);
+    }
+    n->n = json_array_size(symbols);
+    if (!(n->symbols = calloc(n->n, sizeof *n->symbols))) {
+        return DS_CODEC_ENOMEM;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        n->symbols[i] = json_string_value(json_array_get(symbols, i));
+        if (!n->symbols[i] || !valid_name(n->symbols[i])) {
+            return fail(c, DS_CODEC_ESCHEMA, "enum %s: symbol %zu is not a valid name", n->fullname, i);
+        }
+    }
+    return 0;
+}
+
 static int parse_object(cctx *c, json_t *j, const char *ns, ds__snode **out, int depth)
 {
     json_t *jt = json_object_get(j, "type");
@@ -216,60 +273,15 @@ static int parse_object(cctx *c, json_t *j, const char *ns, ds__snode **out, int
             return DS_CODEC_ENOMEM;
         if ((rc = name_type(c, n, j, ns, &child_ns)))
             goto out;
-        json_t *fields = json_object_get(j, "fields");
-        if (!json_is_array(fields)) {
-            rc = fail(c, DS_CODEC_ESCHEMA, "record %s: \"fields\" is not an array", n->fullname);
+        if ((rc = parse_fields(c, n, j, child_ns, depth)))
             goto out;
-        }
-        n->n = json_array_size(fields);
-        if (n->n && !(n->fields = calloc(n->n, sizeof *n->fields))) {
-            rc = DS_CODEC_ENOMEM;
-            goto out;
-        }
-        for (size_t i = 0; i < n->n; i++) {
-            json_t *f = json_array_get(fields, i);
-            const char *fname = json_string_value(json_object_get(f, "name"));
-            if (!fname || !valid_name(fname)) {
-                rc = fail(c, DS_CODEC_ESCHEMA, "record %s: field %zu has no valid name", n->fullname, i);
-                goto out;
-            }
-            for (size_t k = 0; k < i; k++)
-                if (strcmp(n->fields[k].name, fname) == 0) {
-                    rc = fail(c, DS_CODEC_ESCHEMA, "record %s: field %s twice", n->fullname, fname);
-                    goto out;
-                }
-            json_t *ft = json_object_get(f, "type");
-            if (!ft) {
-                rc = fail(c, DS_CODEC_ESCHEMA, "record %s: field %s has no type", n->fullname, fname);
-                goto out;
-            }
-            n->fields[i].name = fname;
-            n->fields[i].def = json_object_get(f, "default");
-            if ((rc = parse(c, ft, child_ns, &n->fields[i].type, depth + 1)))
-                goto out;
-        }
     } else if (strcmp(type, "enum") == 0) {
         if (!(n = node_new(c, DS__ENUM)))
             return DS_CODEC_ENOMEM;
         if ((rc = name_type(c, n, j, ns, &child_ns)))
             goto out;
-        json_t *symbols = json_object_get(j, "symbols");
-        if (!json_is_array(symbols) || json_array_size(symbols) == 0) {
-            rc = fail(c, DS_CODEC_ESCHEMA, "enum %s: \"symbols\" is not a non-empty array", n->fullname);
+        if ((rc = parse_symbols(c, n, j)))
             goto out;
-        }
-        n->n = json_array_size(symbols);
-        if (!(n->symbols = calloc(n->n, sizeof *n->symbols))) {
-            rc = DS_CODEC_ENOMEM;
-            goto out;
-        }
-        for (size_t i = 0; i < n->n; i++) {
-            n->symbols[i] = json_string_value(json_array_get(symbols, i));
-            if (!n->symbols[i] || !valid_name(n->symbols[i])) {
-                rc = fail(c, DS_CODEC_ESCHEMA, "enum %s: symbol %zu is not a valid name", n->fullname, i);
-                goto out;
-            }
-        }
     } else if (strcmp(type, "fixed") == 0) {
         if (!(n = node_new(c, DS__FIXED)))
             return DS_CODEC_ENOMEM;

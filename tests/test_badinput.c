@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
+#include <openssl/evp.h>
 
 #include "broker.h"
 #include "codec.h"
@@ -32,6 +33,7 @@ typedef struct row {
     int32_t partition;
     int64_t offset; /* where it was produced */
     int seen;
+    int cut; /* the dead letter must be truncated (the original exceeds the producer's limit) */
 } row;
 
 static void trim(char *s)
@@ -78,6 +80,15 @@ static row *read_table(int *n)
     return rows;
 }
 
+#define L10 "\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81" /* 10 x "Ł" */
+#define L30 L10 L10 L10
+#define L40 L10 L10 L10 L10
+/* "연합뉴스 국방전문 통신사 서울 본사" twice: 98 bytes */
+#define KOREAN_OUTLET_HALF                                                                                         \
+    "\xec\x97\xb0\xed\x95\xa9\xeb\x89\xb4\xec\x8a\xa4 \xea\xb5\xad\xeb\xb0\xa9\xec\xa0\x84\xeb\xac\xb8 " \
+    "\xed\x86\xb5\xec\x8b\xa0\xec\x82\xac \xec\x84\x9c\xec\x9a\xb8 \xeb\xb3\xb8\xec\x82\xac "
+#define KOREAN_OUTLET KOREAN_OUTLET_HALF KOREAN_OUTLET_HALF
+
 /* The good records: the sample articles and the valid lines of deals.jsonl,
  * encoded as the produce command encodes them. */
 typedef struct goods {
@@ -98,6 +109,14 @@ static int add_good(void *opaque, json_t *rec, const char *where)
     if (g->sid == DS_SCHEMA_DEAL_EVENT && strcmp(id, "feed-bad-country") == 0)
         return 0;
     assert_true(g->n < 8);
+    /* names longer than their fixed fields, in characters of 2 and 3 bytes:
+     * cut whole, their deals still reach deals.canonical */
+    if (g->sid == DS_SCHEMA_ARTICLE)
+        json_object_set_new(rec, "outlet", json_string(KOREAN_OUTLET));
+    if (g->sid == DS_SCHEMA_DEAL_EVENT && strcmp(id, "feed-ro-k9-2024") == 0) {
+        json_object_set_new(rec, "place", json_string(L30));
+        json_object_set_new(rec, "source", json_string(L40));
+    }
     assert_int_equal(ds_codec_from_json(g->codec, g->sid, rec, &g->val, err, sizeof err), 0);
     ds_buf_init(&g->bufs[g->n]);
     assert_int_equal(ds_codec_encode(g->codec, g->sid, &g->val, DS_FRAME_SINGLE_OBJECT, &g->bufs[g->n]), 0);
@@ -136,17 +155,31 @@ static void free_goods(goods *g)
         ds_buf_free(&g->bufs[i]);
 }
 
-/* Produces one message to partition 0 and waits for its offset. */
-static int64_t put(rd_kafka_t *rk, const char *topic, const char *key, const void *val, size_t len)
+/* The header every bad record is produced with: its dead letter keeps it. */
+#define ORIGIN_HEADER "x-origin"
+
+/* Produces one message to partition 0 (with an ORIGIN_HEADER of origin,
+ * when given) and waits for its offset. */
+static int64_t put_with(rd_kafka_t *rk, const char *topic, const char *key, const void *val, size_t len,
+                        const char *origin)
 {
+    rd_kafka_headers_t *h = rd_kafka_headers_new(1);
+    if (origin)
+        rd_kafka_header_add(h, ORIGIN_HEADER, -1, origin, -1);
     assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
                                        RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE((void *)val, len),
-                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-                     0);
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+                                       RD_KAFKA_V_END),
+                     0); /* h now owned by the message */
     assert_int_equal(rd_kafka_flush(rk, 10000), 0);
     int64_t lo, hi;
     assert_int_equal(rd_kafka_query_watermark_offsets(rk, topic, 0, &lo, &hi, 10000), 0);
     return hi - 1;
+}
+
+static int64_t put(rd_kafka_t *rk, const char *topic, const char *key, const void *val, size_t len)
+{
+    return put_with(rk, topic, key, val, len, NULL);
 }
 
 /* Reads every partition of topic from the beginning to its end, raw, and
@@ -202,6 +235,43 @@ static const char *hdr(const rd_kafka_message_t *rkm, const char *name, char *bu
     return buf;
 }
 
+/* A truncated dead letter: the start of the original in whole KiB, within
+ * the producer's default message.max.bytes, and headers with the original's
+ * size and SHA-256. Returns the number of mismatches. */
+static int check_truncated(const rd_kafka_message_t *m, const row *r)
+{
+    char b[128], size[24], sha[65];
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    int bad = 0;
+    assert_true(EVP_Digest(r->data, r->len, md, &mdlen, EVP_sha256(), NULL) && mdlen == 32);
+    for (int i = 0; i < 32; i++)
+        snprintf(sha + 2 * i, 3, "%02x", md[i]);
+    snprintf(size, sizeof size, "%zu", r->len);
+    if (m->len >= r->len || m->len % 1024 != 0 || m->len + m->key_len > 1000000 - 1024 ||
+        memcmp(m->payload, r->data, m->len) != 0) {
+        fprintf(stderr, "%s: truncated dead letter of %zu bytes is not a whole-KiB start of the %zu\n", r->file,
+                m->len, r->len);
+        bad++;
+    }
+    const char *got = hdr(m, DS_DLQ_H_TRUNCATED, b, sizeof b);
+    if (!got || strcmp(got, "value") != 0) {
+        fprintf(stderr, "%s: %s is '%s'\n", r->file, DS_DLQ_H_TRUNCATED, got ? got : "(none)");
+        bad++;
+    }
+    got = hdr(m, DS_DLQ_H_ORIGINAL_SIZE, b, sizeof b);
+    if (!got || strcmp(got, size) != 0) {
+        fprintf(stderr, "%s: %s is '%s', want %s\n", r->file, DS_DLQ_H_ORIGINAL_SIZE, got ? got : "(none)", size);
+        bad++;
+    }
+    got = hdr(m, DS_DLQ_H_ORIGINAL_SHA256, b, sizeof b);
+    if (!got || strcmp(got, sha) != 0) {
+        fprintf(stderr, "%s: %s is '%s', want %s\n", r->file, DS_DLQ_H_ORIGINAL_SHA256, got ? got : "(none)", sha);
+        bad++;
+    }
+    return bad;
+}
+
 typedef struct dlq_check {
     const char *topic, *dlq;
     row *rows;
@@ -233,7 +303,7 @@ static void check_one(rd_kafka_message_t *m, void *opaque)
             const char *h, *want;
         } checks[] = {
             {DS_DLQ_H_TOPIC, topic}, {DS_DLQ_H_PARTITION, "0"}, {DS_DLQ_H_OFFSET, want},
-            {DS_DLQ_H_STAGE, r->stage}, {DS_DLQ_H_CLASS, r->cls},
+            {DS_DLQ_H_STAGE, r->stage}, {DS_DLQ_H_CLASS, r->cls}, {ORIGIN_HEADER, r->file},
         };
         snprintf(want, sizeof want, "%lld", (long long)r->offset);
         for (size_t c = 0; c < sizeof checks / sizeof checks[0]; c++) {
@@ -249,7 +319,9 @@ static void check_one(rd_kafka_message_t *m, void *opaque)
             fprintf(stderr, "%s: message '%s' does not contain '%s'\n", r->file, msg ? msg : "(none)", r->msg);
             bad++;
         }
-        if (m->len != r->len || (r->len && memcmp(m->payload, r->data, r->len) != 0)) {
+        if (r->cut) {
+            bad += check_truncated(m, r);
+        } else if (m->len != r->len || (r->len && memcmp(m->payload, r->data, r->len) != 0)) {
             fprintf(stderr, "%s: dead letter holds %zu bytes, not the original %zu\n", r->file, m->len, r->len);
             bad++;
         }
@@ -268,13 +340,13 @@ static int check_dlq(const char *bs, const char *topic, row *rows, int nrows)
     return dc.bad;
 }
 
-static void test_corpus_to_dlq(void **state)
+/* Produces rows between good records on the two input topics, runs the
+ * processor with args over them, and asserts that every row lands once in
+ * its DLQ with the right headers and that the good records reach
+ * deals.canonical. */
+static void run_corpus(row *rows, int nrows, char **args)
 {
-    (void)state;
     char err[256];
-    int nrows;
-    row *rows = read_table(&nrows);
-    assert_true(nrows >= 15);
     ds_codec *codec = ds_codec_new(err, sizeof err);
     assert_non_null(codec);
     goods ga, gd;
@@ -290,6 +362,7 @@ static void test_corpus_to_dlq(void **state)
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err);
     rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof err);
+    rd_kafka_conf_set(conf, "message.max.bytes", "4000000", err, sizeof err); /* the inputs over 1 MiB */
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     assert_non_null(rk);
     /* good, bad, good, bad, ... good on each topic */
@@ -301,7 +374,7 @@ static void test_corpus_to_dlq(void **state)
         row *r = &rows[i];
         int art = strcmp(r->input, "article") == 0;
         assert_true(art || strcmp(r->input, "deal") == 0);
-        r->offset = put(rk, art ? ARTICLES : DEALS, r->file, r->len ? r->data : NULL, r->len);
+        r->offset = put_with(rk, art ? ARTICLES : DEALS, r->file, r->len ? r->data : NULL, r->len, r->file);
         goods *g = art ? &ga : &gd;
         int k = art ? ++ia % g->n : ++id % g->n;
         put(rk, art ? ARTICLES : DEALS, g->keys[k], g->bufs[k].data, g->bufs[k].len);
@@ -310,7 +383,6 @@ static void test_corpus_to_dlq(void **state)
     rd_kafka_destroy(rk);
 
     ds_run_stats st;
-    char *args[] = {"--articles-topic", ARTICLES, "--deals-topic", DEALS, "--max-message-bytes", "8192", NULL};
     assert_int_equal(tu_run(bs, &st, args), 0);
     assert_int_equal(st.consumed, nin);
     assert_int_equal(st.dead_letters, nrows);
@@ -340,8 +412,14 @@ static void test_corpus_to_dlq(void **state)
             k2e1++;
         if (stage && strcmp(stage, "joint_venture") == 0)
             jv++;
-        if (buyer && strcmp(buyer, "ROU") == 0 && fam && strcmp(fam, "K9") == 0)
+        if (buyer && strcmp(buyer, "ROU") == 0 && fam && strcmp(fam, "K9") == 0) {
             rou++;
+            /* 30 "Ł" (60 bytes) in a 48-byte field: 23 of them, whole */
+            const char *place = json_string_value(json_object_get(d, "place"));
+            assert_non_null(place);
+            assert_int_equal(strlen(place), 46);
+            assert_memory_equal(place, L30, 46);
+        }
     }
     assert_int_equal(k2, 1);
     assert_int_equal(k2e1, 1);
@@ -353,9 +431,150 @@ static void test_corpus_to_dlq(void **state)
     free_goods(&ga);
     free_goods(&gd);
     ds_codec_destroy(codec);
+}
+
+static void free_rows(row *rows, int nrows)
+{
     for (int i = 0; i < nrows; i++)
         free(rows[i].data);
     free(rows);
+}
+
+/* The corpus as committed, with the small limits it was written for. */
+static void test_corpus_to_dlq(void **state)
+{
+    (void)state;
+    int nrows;
+    row *rows = read_table(&nrows);
+    assert_true(nrows >= 15);
+    char *args[] = {"--articles-topic", ARTICLES, "--deals-topic", DEALS, "--max-message-bytes", "8192",
+                    "--max-body-bytes", "4096", NULL};
+    run_corpus(rows, nrows, args);
+    free_rows(rows, nrows);
+}
+
+/* Appends a generated row. */
+static row *add_row(row *rows, int *n, const char *file, const char *input, const char *stage, const char *cls,
+                    const char *msg, char *data, size_t len, int cut)
+{
+    row *r = &rows[(*n)++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->file, sizeof r->file, "%s", file);
+    snprintf(r->input, sizeof r->input, "%s", input);
+    snprintf(r->stage, sizeof r->stage, "%s", stage);
+    snprintf(r->cls, sizeof r->cls, "%s", cls);
+    snprintf(r->msg, sizeof r->msg, "%s", msg);
+    r->data = data;
+    r->len = len;
+    r->cut = cut;
+    return r;
+}
+
+/* Encodes a valid article whose body is body_len bytes of sentences (with
+ * bad at byte 100 when given), as the produce command would. */
+static char *big_article(ds_codec *codec, const char *id, size_t body_len, const char *bad, size_t *len)
+{
+    char err[256];
+    const char *sentence = "The ministry said on Monday that talks with several suppliers continue. ";
+    size_t sl = strlen(sentence);
+    char *body = malloc(body_len + 1);
+    for (size_t i = 0; i < body_len; i++)
+        body[i] = sentence[i % sl];
+    body[body_len] = '\0';
+    json_t *rec = json_pack("{s:s, s:s, s:s}", "article_id", id, "body", body, "language", "en");
+    free(body);
+    avro_value_t val;
+    ds_buf buf;
+    ds_buf_init(&buf);
+    assert_int_equal(ds_codec_value_new(codec, DS_SCHEMA_ARTICLE, &val), 0);
+    assert_int_equal(ds_codec_from_json(codec, DS_SCHEMA_ARTICLE, rec, &val, err, sizeof err), 0);
+    assert_int_equal(ds_codec_encode(codec, DS_SCHEMA_ARTICLE, &val, DS_FRAME_SINGLE_OBJECT, &buf), 0);
+    avro_value_decref(&val);
+    json_decref(rec);
+    if (bad) {
+        /* the body is the last string but one (language follows): byte 100 of it
+         * lies well inside the value */
+        char *at = memmem(buf.data, buf.len, sentence, sl);
+        assert_non_null(at);
+        memcpy(at + 100, bad, strlen(bad));
+    }
+    *len = buf.len;
+    return (char *)buf.data; /* ds_buf's storage is malloc'd: the caller frees it */
+}
+
+/* The corpus with real-size limits: 1 MiB inputs, the producer's default
+ * message.max.bytes of 1,000,000, the 512 KiB body limit. The 8 KiB cases
+ * of the table are replaced by inputs just over those limits, two of them
+ * larger than the producer accepts, so their dead letters are truncated. */
+static void test_corpus_real_limits(void **state)
+{
+    (void)state;
+    char err[256];
+    int ntable, n = 0;
+    row *table = read_table(&ntable);
+    row *rows = calloc((size_t)ntable + 8, sizeof *rows);
+    for (int i = 0; i < ntable; i++) {
+        if (strcmp(table[i].cls, "too-big") == 0 || strcmp(table[i].cls, "body-too-big") == 0) {
+            free(table[i].data);
+            continue;
+        }
+        rows[n++] = table[i];
+    }
+    free(table);
+    ds_codec *codec = ds_codec_new(err, sizeof err);
+    assert_non_null(codec);
+    size_t len;
+    char *data = big_article(codec, "big-valid", 1048740 - 40, NULL, &len);
+    assert_true(len > 1048576);
+    add_row(rows, &n, "article-over-1mib.bin", "article", "validate", "too-big", "max.message.bytes", data, len, 1);
+    data = big_article(codec, "big-bad-utf8", 1010044 - 40, "\xc3\x28\xff", &len);
+    assert_true(len > 1000000 && len < 1048576);
+    add_row(rows, &n, "article-bad-utf8-1mb.bin", "article", "decode", "bad-utf8", "UTF-8", data, len, 1);
+    data = big_article(codec, "big-body", 600 * 1024, NULL, &len);
+    add_row(rows, &n, "article-body-600kib.bin", "article", "validate", "body-too-big", "max-body-bytes", data, len, 0);
+    ds_codec_destroy(codec);
+    char *args[] = {"--articles-topic", ARTICLES, "--deals-topic", DEALS, "--max-message-bytes", "1048576", NULL};
+    run_corpus(rows, n, args);
+    free_rows(rows, n);
+}
+
+/* A producer limit that cannot hold a dead letter's headers fails the
+ * start, before anything is consumed. */
+static void test_dlq_limit_checked(void **state)
+{
+    (void)state;
+    char err[256];
+    ds_broker *b = ds_broker_new(1, 1, ds_broker_default_topics("dealstream"), err, sizeof err);
+    assert_non_null(b);
+    ds_run_stats st;
+    memset(&st, 0, sizeof st);
+    char *args[] = {"-X", "message.max.bytes=20000", NULL};
+    assert_int_equal(tu_run(ds_broker_bootstraps(b), &st, args), 1);
+    assert_int_equal(st.consumed, 0);
+    ds_broker_destroy(b);
+}
+
+/* A dead letter's layout: whole when it fits, else the value gives way in
+ * whole KiB, and the key or the original headers only when one alone takes
+ * more than a quarter of the room. */
+static void test_dlq_plan(void **state)
+{
+    (void)state;
+    ds_dlq_plan p = ds_dlq_plan_make(100000, 10, 5000, 200);
+    assert_true(p.keylen == 10 && p.len == 5000 && p.keep_headers);
+    p = ds_dlq_plan_make(100000, 10, 99790, 200); /* exactly fits */
+    assert_true(p.keylen == 10 && p.len == 99790 && p.keep_headers);
+    p = ds_dlq_plan_make(100000, 10, 99791, 200);
+    assert_true(p.keylen == 10 && p.keep_headers);
+    assert_int_equal(p.len, (100000 - 10 - 200) / 1024 * 1024);
+    p = ds_dlq_plan_make(100000, 60000, 500000, 200); /* a huge key is cut to a quarter */
+    assert_int_equal(p.keylen, 25000);
+    assert_int_equal(p.len, (100000 - 25000 - 200) / 1024 * 1024);
+    p = ds_dlq_plan_make(100000, 10, 500000, 40000); /* huge original headers are left out */
+    assert_false(p.keep_headers);
+    assert_int_equal(p.len, (100000 - 10) / 1024 * 1024);
+    p = ds_dlq_plan_make(0, 10, 10, 10);
+    assert_true(p.keylen == 0 && p.len == 0 && !p.keep_headers);
 }
 
 /* The corpus was written for the current schemas: a header whose
@@ -394,7 +613,10 @@ int main(void)
     ds_log_setup("warn", "text");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus_fingerprints),
+        cmocka_unit_test(test_dlq_plan),
+        cmocka_unit_test(test_dlq_limit_checked),
         cmocka_unit_test(test_corpus_to_dlq),
+        cmocka_unit_test(test_corpus_real_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
