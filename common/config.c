@@ -128,6 +128,11 @@ static const opt options[] = {
     {"commit-interval-ms", 0, "commit.interval.ms", OPT_INT, O(commit_interval_ms), "100", NULL,
      DS_CMD_RUN | DS_CMD_DEMO, "Longest time a batch stays open before its outputs are flushed and offsets committed.",
      .metavar = "MS"},
+    {"shutdown-timeout", 0, "shutdown.timeout.seconds", OPT_INT, O(shutdown_timeout), "10", NULL,
+     DS_CMD_RUN | DS_CMD_DEMO,
+     "Longest time from SIGTERM or SIGINT to exit: the open batch is committed in the first 40% of it (then "
+     "aborted); past it the process exits with code 1, leaving its batch uncommitted.",
+     .metavar = "SECONDS"},
     {"guarantee", 0, "processing.guarantee", OPT_STR, O(guarantee), "exactly-once", "exactly-once|at-least-once",
      DS_CMD_RUN | DS_CMD_DEMO,
      "exactly-once: outputs and consumed offsets commit in one Kafka transaction per batch; at-least-once: "

@@ -61,6 +61,7 @@ typedef struct ds_config {
     char *guarantee;            /* run: "exactly-once" or "at-least-once" */
     char *http_listen;          /* run: HOST:PORT of /metrics, /healthz, /readyz; "off" or "": none */
     long commit_interval_ms;
+    long shutdown_timeout; /* seconds */
     long max_message_bytes;
     long max_body_bytes;
     long dedup_retention_days;

@@ -1,4 +1,6 @@
-/* `dealstream lag`: consumer lag of any group, with a windowed status. */
+/* lag.c: consumer lag of any group, with a windowed status, the member of
+ * each partition, and its table, JSON and Prometheus forms (see lag.h). May
+ * call consumer/ (group, members) and common/. */
 #include "lag.h"
 
 #include <errno.h>

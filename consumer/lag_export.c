@@ -29,6 +29,7 @@ struct ds_lag_export {
     int window;
     entry *e;
     size_t n, cap;
+    char last_error[1024]; /* why the last group that failed did */
 };
 
 ds_lag_export *ds_lag_export_new(const ds_config *cfg, const char *group, const char *topics, int window)
@@ -109,11 +110,13 @@ static size_t observe_groups(ds_lag_export *x, ds_lag **lags, int *failed)
             continue;
         if (!e->lag && !(e->lag = ds_lag_new(x->cfg, e->group, x->topics, x->window, err, sizeof err))) {
             ds_debug("lag", "group %s: %s", e->group, err);
+            snprintf(x->last_error, sizeof x->last_error, "%s", err);
             *failed += x->group != NULL; /* one group asked for: it must be there */
             continue;
         }
         if (ds_lag_observe(e->lag, err, sizeof err)) {
             ds_warn("lag", "group %s: %s", e->group, err);
+            snprintf(x->last_error, sizeof x->last_error, "%s", err);
             ++*failed;
             continue;
         }
@@ -135,7 +138,7 @@ int ds_lag_export_scrape(ds_lag_export *x, char **text, size_t *len, char *err, 
     int failed = 0;
     size_t k = observe_groups(x, lags, &failed);
     if (x->group && k == 0) {
-        snprintf(err, errlen, "group %s could not be observed (see above, or give --topic T)", x->group);
+        snprintf(err, errlen, "group %s: %s", x->group, x->last_error);
         free(lags);
         return -1;
     }

@@ -1,4 +1,7 @@
-/* `dealstream offsets reset`: plan and commit new offsets for a group. */
+/* offsets.c: planning and committing new offsets for a group, as
+ * kafka-consumer-groups --reset-offsets (see offsets.h), and the CSV of its
+ * --export and --from-file. May call consumer/ (group, replay's duration
+ * parser) and common/. */
 #include "offsets.h"
 
 #include <ctype.h>

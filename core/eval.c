@@ -1219,7 +1219,7 @@ static void print_summary_line(const char *name, const ds_eval_result *r)
            ft ? (double)fc / (double)ft : 1.0, r->miss_lines, r->errors ? " (errors)" : "");
 }
 
-int ds_eval_main(ds_config *cfg)
+int ds_eval_main(ds_config *cfg, const char *corpus_dir, const char *blind_dir)
 {
     if (cfg->nargs > 1) {
         fprintf(stderr, "dealstream eval: expected at most one CORPUS_DIR, got %d arguments\n", cfg->nargs);
@@ -1234,14 +1234,22 @@ int ds_eval_main(ds_config *cfg)
     split splits[2];
     int nsplits = 0;
     const char *sp = cfg->eval_split;
+    static char dev[4096], test[4096];
+    snprintf(dev, sizeof dev, "%s/dev", blind_dir ? blind_dir : "");
+    snprintf(test, sizeof test, "%s/test", blind_dir ? blind_dir : "");
     if (cfg->nargs)
         splits[nsplits++] = (split){"", cfg->args[0], 0};
-    else if (!sp || strcmp(sp, "corpus") == 0)
-        splits[nsplits++] = (split){"corpus", DS_SOURCE_DIR "/tests/corpus", 0};
-    if (!cfg->nargs && (!sp || strcmp(sp, "dev") == 0))
-        splits[nsplits++] = (split){"dev", DS_SOURCE_DIR "/tests/blind/dev", !sp};
-    if (!cfg->nargs && sp && strcmp(sp, "test") == 0)
-        splits[nsplits++] = (split){"test", DS_SOURCE_DIR "/tests/blind/test", 0};
+    else if ((!sp || strcmp(sp, "corpus") == 0) && corpus_dir)
+        splits[nsplits++] = (split){"corpus", corpus_dir, 0};
+    if (!cfg->nargs && (!sp || strcmp(sp, "dev") == 0) && blind_dir)
+        splits[nsplits++] = (split){"dev", dev, !sp};
+    if (!cfg->nargs && sp && strcmp(sp, "test") == 0 && blind_dir)
+        splits[nsplits++] = (split){"test", test, 0};
+    if (nsplits == 0) {
+        fprintf(stderr, "dealstream eval: no %s corpus installed or in the build tree; give CORPUS_DIR\n",
+                sp && strcmp(sp, "corpus") != 0 ? "blind" : "labelled");
+        return 1;
+    }
     char cmd[1024];
     command_line(cfg, cfg->nargs ? cfg->args[0] : "", cmd, sizeof cmd);
     printf("dealstream eval\ncommand: %s\n", cmd);

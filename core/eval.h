@@ -122,13 +122,13 @@ int ds_eval_run(const char *corpus_dir, const char *catalog_dir, ds_eval_result 
 int ds_eval_write_json(const ds_eval_result *res, const char *corpus_dir, const char *path);
 
 /* `dealstream eval [--split corpus|dev|test] [CORPUS_DIR]`: scores
- * CORPUS_DIR, or the split named (corpus: DS_SOURCE_DIR "/tests/corpus";
- * dev and test: tests/blind/dev and tests/blind/test), or by default the
- * corpus and then the dev split when it exists, with a closing summary per
- * split. The test split is read only when named. Prints the reports to
+ * CORPUS_DIR, or the split named (corpus: corpus_dir; dev and test:
+ * blind_dir's dev/ and test/; either may be NULL when not found), or by
+ * default the corpus and then the dev split when it exists, with a closing
+ * summary per split. The test split is read only when named. Prints the reports to
  * stdout, and the first split's JSON summary to the file named by the
  * environment variable DS_EVAL_JSON when set. Returns 0 when it ran, 1 on
  * errors, 2 on usage errors. */
-int ds_eval_main(ds_config *cfg);
+int ds_eval_main(ds_config *cfg, const char *corpus_dir, const char *blind_dir);
 
 #endif

@@ -25,7 +25,7 @@ enum cue {
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
     CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
-    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE__COUNT
+    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -55,6 +55,7 @@ static const lex lexicon[] = {
     {"deal", CUE_DEAL}, {"deals", CUE_DEAL}, {"contract", CUE_DEAL}, {"contracts", CUE_DEAL},
     {"agreement", CUE_DEAL}, {"agreements", CUE_DEAL}, {"order", CUE_DEAL}, {"orders", CUE_DEAL},
     {"purchase", CUE_DEAL}, {"purchases", CUE_DEAL}, {"purchasing", CUE_DEAL}, {"buy", CUE_DEAL},
+
     {"acquire", CUE_DEAL}, {"acquisition", CUE_DEAL}, {"procure", CUE_DEAL}, {"procurement", CUE_DEAL},
     {"sale", CUE_DEAL}, {"export deal", CUE_DEAL}, {"pact", CUE_DEAL}, {"umowa", CUE_DEAL},
     {"umowe", CUE_DEAL}, {"supply", CUE_DEAL}, {"be supplied", CUE_DEAL}, {"ordered", CUE_SIGNED},
@@ -65,7 +66,11 @@ static const lex lexicon[] = {
     {"placed an order", CUE_SIGNED}, {"placed orders", CUE_SIGNED}, {"has bought", CUE_SIGNED},
     {"bought", CUE_SIGNED}, {"agreed to buy", CUE_SIGNED}, {"agreed to purchase", CUE_SIGNED},
     {"attended the signing", CUE_SIGNED}, {"signing ceremony took place", CUE_SIGNED},
-    {"podpisala", CUE_SIGNED}, {"secured a contract", CUE_SIGNED}, {"won a contract", CUE_SIGNED},
+    {"podpisala", CUE_SIGNED}, {"podpisana", CUE_SIGNED}, {"podpisano", CUE_SIGNED}, {"podpisal", CUE_SIGNED},
+    {"zostanie podpisana", CUE_PLANNED}, {"zostanie podpisany", CUE_PLANNED}, {"zostana podpisane", CUE_PLANNED},
+    {"put his signature", CUE_SIGNED}, {"put her signature", CUE_SIGNED}, {"signatures have been put", CUE_SIGNED},
+    {"assinam", CUE_SIGNED}, {"assinou", CUE_SIGNED}, {"firmo", CUE_SIGNED}, {"firmaron", CUE_SIGNED},
+    {"imzaladi", CUE_SIGNED}, {"secured a contract", CUE_SIGNED}, {"won a contract", CUE_SIGNED},
     {"signs", CUE_SIGNED}, {"approved", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_EXERCISE}, {"exercises an option", CUE_EXERCISE},
     {"exercises the option", CUE_EXERCISE}, {"exercises options", CUE_EXERCISE}, {"exercising", CUE_EXERCISE},
     {"took up", CUE_EXERCISE},
@@ -111,7 +116,7 @@ static const lex lexicon[] = {
     {"terminates", CUE_CANCEL}, {"termination", CUE_CANCEL}, {"rescinded", CUE_CANCEL},
     /* a shortlist chooses no one yet */
     /* running totals: "has received more than 100 so far" is no event */
-    {"so far", CUE_AGGREGATE}, {"thus far", CUE_AGGREGATE}, {"to date", CUE_AGGREGATE},
+    {"so far", CUE_SOFAR}, {"thus far", CUE_SOFAR}, {"to date", CUE_SOFAR},
     /* delivery */
     {"delivered", CUE_DELIVERY}, {"arrived", CUE_DELIVERY}, {"handed over", CUE_DELIVERY},
     {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
@@ -140,13 +145,17 @@ static const lex lexicon[] = {
     {"possible sale", CUE_APPROVAL}, {"possible foreign military sale", CUE_APPROVAL},
     {"approved a possible", CUE_APPROVAL}, {"dsca", CUE_APPROVAL}, {"approval of the sale", CUE_APPROVAL},
     {"us approval", CUE_APPROVAL}, {"u.s. approval", CUE_APPROVAL}, {"ceiling", CUE_APPROVAL},
-    {"congressional notification", CUE_APPROVAL},
+    {"congressional notification", CUE_APPROVAL}, {"cleared the", CUE_APPROVAL}, {"cleared a", CUE_APPROVAL},
+    {"gave the green light", CUE_APPROVAL}, {"green light", CUE_APPROVAL}, {"green-lit", CUE_APPROVAL},
     {"defense security cooperation agency", CUE_APPROVAL},
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
     {"loas", CUE_LOA},
     /* words that introduce a deal's value */
     {"value", CUE_VALUEWORD}, {"valued", CUE_VALUEWORD}, {"worth", CUE_VALUEWORD}, {"cost", CUE_VALUEWORD},
-    {"priced", CUE_VALUEWORD}, {"wartosc", CUE_VALUEWORD},
+    {"priced", CUE_VALUEWORD}, {"wartosc", CUE_VALUEWORD}, {"estimated at", CUE_VALUEWORD},
+    {"estimated it at", CUE_VALUEWORD}, {"put the value", CUE_VALUEWORD}, {"price tag", CUE_VALUEWORD},
+    {"costing", CUE_VALUEWORD}, {"totalling", CUE_VALUEWORD}, {"totaling", CUE_VALUEWORD},
+    {"amounting to", CUE_VALUEWORD}, {"valor", CUE_VALUEWORD}, {"degerinde", CUE_VALUEWORD},
     /* aggregates and combined figures */
     {"exports", CUE_AGGREGATE}, {"export revenue", CUE_AGGREGATE}, {"budget", CUE_AGGREGATE},
     {"revenue", CUE_AGGREGATE}, {"earnings", CUE_AGGREGATE}, {"operating profit", CUE_AGGREGATE},
@@ -249,12 +258,14 @@ static const lex lexicon[] = {
     {"lakhs", CUE_SCALE, 1e5}, {"lakh crore", CUE_SCALE, 1e12}, {"lakh crores", CUE_SCALE, 1e12},
     {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
     {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
-    {"millones", CUE_SCALE, 1e6}, {"milhoes", CUE_SCALE, 1e6}, {"milyar", CUE_SCALE, 1e9},
+    {"millones", CUE_SCALE, 1e6}, {"milhoes", CUE_SCALE, 1e6}, {"milyar", CUE_SCALE, 1e9}, {"bilhao", CUE_SCALE, 1e9},
+    {"milhao", CUE_SCALE, 1e6}, {"milion", CUE_SCALE, 1e6}, {"milionow", CUE_SCALE, 1e6},
     {"dollars", CUE_CURWORD, 0, "USD"}, {"us dollars", CUE_CURWORD, 0, "USD"},
     {"u.s. dollars", CUE_CURWORD, 0, "USD"}, {"australian dollars", CUE_CURWORD, 0, "AUD"},
     {"won", CUE_CURWORD, 0, "KRW"}, {"korean won", CUE_CURWORD, 0, "KRW"},
     {"zlotys", CUE_CURWORD, 0, "PLN"}, {"zloty", CUE_CURWORD, 0, "PLN"}, {"zl", CUE_CURWORD, 0, "PLN"},
-    {"pln", CUE_CURWORD, 0, "PLN"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
+    {"pln", CUE_CURWORD, 0, "PLN"}, {"dolarow", CUE_CURWORD, 0, "USD"}, {"de dolares", CUE_CURWORD, 0, "USD"},
+    {"de euros", CUE_CURWORD, 0, "EUR"}, {"de reais", CUE_CURWORD, 0, "BRL"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
     {"pounds", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
     {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"},
     {"kronor", CUE_CURWORD, 0, "SEK"}, {"swedish kronor", CUE_CURWORD, 0, "SEK"}, {"crowns", CUE_CURWORD, 0, "SEK"},
@@ -956,6 +967,29 @@ static void designation_text(const ds_extractor *ex, const char *orig, int s, in
     designation_normalise(out);
 }
 
+/* A variant written glued to its family's name ("K9A1EGY", "F-16C"): the
+ * catalog system whose alias is the longest proper prefix (ending between a
+ * digit and a letter) of the designation's first word at folded [s, e), or
+ * -1. */
+static int catalog_prefix(const ds_extractor *ex, int s, int e)
+{
+    const char *f = ex->fold;
+    int w = s;
+    while (w < e && f[w] != ' ')
+        w++;
+    for (int n = w - s - 1; n >= 2; n--) {
+        char a = f[s + n - 1], b = f[s + n];
+        if (!(a >= '0' && a <= '9') || !(b >= 'a' && b <= 'z'))
+            continue;
+        const ds_alias *al;
+        size_t na = ds_catalog_aliases(ex->cat, f + s, (size_t)n, &al);
+        for (size_t i = 0; i < na; i++)
+            if (al[i].kind == DS_ENT_SYSTEM)
+                return al[i].index;
+    }
+    return -1;
+}
+
 /* The index (items' idx) of the article's open system named id, added with
  * category cat when new; -1 when the article names too many. */
 static int open_system(ds_extractor *ex, const char *id, const char *cat)
@@ -1061,7 +1095,9 @@ static int find_designations(ds_extractor *ex, const char *orig, size_t si, size
             continue;
         char id[sizeof ex->open_id[0]];
         designation_text(ex, orig, ds, de, id, sizeof id);
-        int idx = id[0] ? open_system(ex, id, head_category(lexicon[un->idx].str)) : -1;
+        int idx = catalog_prefix(ex, ds, de);
+        if (idx < 0)
+            idx = id[0] ? open_system(ex, id, head_category(lexicon[un->idx].str)) : -1;
         if (idx < 0)
             continue;
         item it = {.type = IT_ENT, .ent_kind = DS_ENT_SYSTEM, .idx = idx, .start = ds, .end = de,
@@ -1318,6 +1354,21 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
     }
 }
 
+/* A unit of measure follows offset p ("239 mm guided rockets", "290 km"):
+ * the number before it is a calibre or a range, not a count. */
+static int measure_after(const char *f, int p, int len)
+{
+    static const char *const units[] = {"mm", "km", "kg", "cm", "tonnes", "tons", "kn", "nm", "miles", NULL};
+    if (p < len && (f[p] == ' ' || f[p] == '-'))
+        p++;
+    for (int i = 0; units[i]; i++) {
+        int n = (int)strlen(units[i]);
+        if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
+            return 1;
+    }
+    return 0;
+}
+
 /* Turns raw numbers of clause items [a, b) into money, dates, years and
  * quantities, in that order of preference. */
 static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
@@ -1346,7 +1397,7 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
         }
         if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
             read_share(ex, b, i);
-        else
+        else if (!measure_after(f, it[i].end, ex->flen))
             read_quantity(ex, b, i);
     }
 }
@@ -1477,6 +1528,8 @@ static int clause_is_deal(const clause *c)
         return 0;
     if (c->cues & BIT(CUE_DENIAL))
         return 0;
+    if ((c->cues & BIT(CUE_SOFAR)) && !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED))))
+        return 0; /* "has received more than 100 so far", "the contracts so far": a running total */
     if ((c->cues & BIT(CUE_INTENT)) &&
         !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_DELIVERY) |
                      BIT(CUE_CEREMONY) | BIT(CUE_CANCEL))))
@@ -1694,6 +1747,7 @@ typedef struct primary_acc {
     int variant_idx, nvariant_names, root_named;
     int first_qty_kind;        /* 1: the system or its unit was counted first, 2: a variant */
     int64_t qty, fw_qty;
+    int qty_headline, money_headline; /* taken from the headline, the body may correct them */
     const clause *qty_clause, *fw_qty_clause, *var_clause;
     const item *money, *usd_money;
     const clause *money_clause;
@@ -1720,6 +1774,16 @@ typedef struct clause_view {
     int future_exec;   /* later executive contracts under the framework the lead reports */
     int families_here; /* systems of other families it names */
 } clause_view;
+
+/* Clause c is in the article's headline: the first line, with no full
+ * stop before its end. */
+static int headline(const ds_extractor *ex, const clause *c)
+{
+    if (c->sent != 0 || ex->nsents < 2)
+        return 0;
+    const sentence *s = &ex->sents[0];
+    return s->end < ex->flen && ex->fold[s->end] == '\n' && ex->fold[s->end - 1] != '.';
+}
 
 /* Delivery dates are not contract dates: a hand-over dates nothing here. */
 static const uint64_t signing_cues = BIT(CUE_SIGNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) |
@@ -1911,9 +1975,12 @@ static void take_quantity(ds_extractor *ex, primary_acc *pa, const clause_view *
     if (mine && fw_clause && pa->fw_qty < 0 && !is_variant) {
         pa->fw_qty = (int64_t)it->num;
         pa->fw_qty_clause = c;
-    } else if (mine && !fw_clause && pa->qty < 0 && !is_variant) {
+    } else if (mine && !fw_clause && (pa->qty < 0 || (pa->qty_headline && !headline(ex, c))) && !is_variant) {
+        /* a headline's count stands until the body gives one (an interview's
+         * headline may round or misquote) */
         pa->qty = (int64_t)it->num;
         pa->qty_clause = c;
+        pa->qty_headline = headline(ex, c);
     } else if (!mine && !other_sys && it->unit && pa->qty_clause == c && m->nextras < DS_MAX_EXTRAS &&
                strcmp(it->unit, "unit") != 0) {
         take_extra(ex, c, k, m);
@@ -1961,8 +2028,10 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_vie
     if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
         return;
     if (!value_clause || !(v->own || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
-        (pa->money && (pa->money_has_family || !v->has)) || !money_is_mine(ex, c, k, pa->fm))
+        (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has)) ||
+        !money_is_mine(ex, c, k, pa->fm))
         return;
+    pa->money_headline = headline(ex, c);
     pa->money_has_family = v->has;
     pa->money = it;
     pa->money_clause = c;
@@ -2020,6 +2089,15 @@ static int32_t weekday_back(int32_t pubday, const item *wd)
     return pubday - (ds_weekday(pubday) - (int)wd->num + 7) % 7;
 }
 
+/* An earlier clause of c's sentence reports a signing (not a planned one). */
+static int sentence_signs(const ds_extractor *ex, const clause *c)
+{
+    for (const clause *b = &ex->clauses[ex->sents[c->sent].c0]; b < c; b++)
+        if (!b->context && (b->cues & BIT(CUE_SIGNED)) && !(b->cues & BIT(CUE_PLANNED)) && clause_is_deal(b))
+            return 1;
+    return 0;
+}
+
 /* The signing of a deal clause c dated by item k: "the contracts signed in
  * August" (a year, when no day is given), "the Aug. 1 deal" (a past date
  * naming the deal itself), a date, weekday, "today" or "yesterday" in a
@@ -2040,6 +2118,17 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
     }
     if (pa->signing != DS_NO_DATE)
         return;
+    if (!(c->cues & signing_cues) && sentence_signs(ex, c)) {
+        /* "signed a third executive contract under the Homar-K programme on
+         * Monday, ordering ...": the day sits in a later clause */
+        if (it->type == IT_DATE)
+            pa->signing = it->date;
+        else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it))
+            pa->signing = weekday_back(pubday, it);
+        if (pa->signing != DS_NO_DATE)
+            pa->date_clause = c;
+        return;
+    }
     if (!(c->cues & signing_cues)) {
         if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date <= pubday && k + 1 < end &&
             ex->items[k + 1].type == IT_CUE &&
@@ -2071,6 +2160,10 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
     const clause *c = v->c;
     const item *it = &ex->items[k];
     int32_t pubday = pa->pubday;
+    if (!v->dealish && sentence_signs(ex, c)) {
+        take_signing_date(ex, pa, c, k); /* "signed ... under the X programme on Monday" */
+        return;
+    }
     if (!v->dealish && !((c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && v->has))
         return;
     int weekday = it->type == IT_CUE && it->cue == CUE_WEEKDAY;
@@ -2257,6 +2350,10 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
         return DS_STAGE_MEMORANDUM;
     if ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & (BIT(CUE_PLANNED) | BIT(CUE_OPTION) | BIT(CUE_SIGNED))))
         return DS_STAGE_DELIVERY;
+    /* "Australia has selected the AS21": a lead that selects, with a signing
+     * recalled or expected elsewhere in the article */
+    if ((lead_cues & BIT(CUE_SELECTION)) && !(lead_cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE) | BIT(CUE_APPROVAL))))
+        return DS_STAGE_SELECTION;
     if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
         return DS_STAGE_OPTION;
     if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
@@ -3322,21 +3419,31 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
     return 0;
 }
 
-/* "Egypt, which also flies the Rafale, ordered 100 K9 howitzers for $1.7
- * billion": when some primary mention has a count or a sum, another with
- * neither (nor a venture's or framework's reason to lack them), or with no
- * count and only the counted deal's sum, is a system the article names in
- * passing, not a deal. Keeps the order of the rest. */
+/* Drops the primaries that are systems an article names in passing: one
+ * with no count, sum or date at all (but a joint venture); and, when some
+ * primary has a count or a sum ("Egypt, which also flies the Rafale,
+ * ordered 100 K9 howitzers for $1.7 billion"), one with neither (nor a
+ * framework's reason to lack them) or with no count and only the counted
+ * deal's sum. Keeps the order of the rest. */
 static void drop_background(ds_extractor *ex)
 {
     int substance = 0;
     for (size_t i = 0; i < ex->nout; i++)
         substance |= ex->out[i].quantity >= 0 || ex->out[i].value.set;
-    if (!substance)
-        return;
     size_t n = 0;
     for (size_t i = 0; i < ex->nout; i++) {
         const ds_mention *m = &ex->out[i];
+        /* no count, sum or date at all: a system an article about something
+         * else names ("the K2 tanks Poland ordered", an air show's display) */
+        if (m->quantity < 0 && !m->value.set && m->signing_date == DS_NO_DATE && !m->signing_year &&
+            m->stage != DS_STAGE_JOINT_VENTURE)
+            continue;
+        if (!substance) {
+            if (n != i)
+                ex->out[n] = ex->out[i];
+            n++;
+            continue;
+        }
         int borrowed = 0; /* the sum of a counted deal, shared because both are in its clause */
         for (size_t j = 0; j < ex->nout && m->value.set && m->value.combined && m->quantity < 0; j++)
             borrowed |= j != i && ex->out[j].quantity >= 0 && ex->out[j].value.set &&

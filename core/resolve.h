@@ -260,6 +260,15 @@ void ds_resolver_set_retention(ds_resolver *rs, int64_t days);
 /* Number of fingerprints in the seen-article table. */
 size_t ds_resolver_fingerprints(const ds_resolver *rs);
 
+/* Blocks of at least this many mentions are indexed, so that an add
+ * recomputes only the deals it can change (see "Incremental adds"). */
+#define DS_RESOLVER_INC_MIN 128
+/* Sets that threshold; 0 recomputes every block whole on every add. The
+ * result is the same either way. */
+void ds_resolver_set_incremental(ds_resolver *rs, size_t min_mentions);
+/* Number of adds that recomputed only part of their block, for metrics. */
+size_t ds_resolver_incremental_adds(const ds_resolver *rs);
+
 /* Whether links may resolve to deals of other blocks (default 1). Such links
  * are only deterministic when the blocks involved live in one resolver: with
  * the state partitioned by block key over several instances, set 0 and

@@ -371,7 +371,7 @@ static void test_usage_and_json(void **state)
     char *args[] = {a0, a1};
     cfg.args = args;
     cfg.nargs = 2;
-    assert_int_equal(ds_eval_main(&cfg), 2);
+    assert_int_equal(ds_eval_main(&cfg, NULL, NULL), 2);
 
     ds_eval_result r;
     assert_int_equal(ds_eval_run(g_dir, catalog_dir(), &r, NULL), 0);

@@ -883,6 +883,12 @@ static void test_stages_and_background(void **state)
     int n = run("Denmark shortlisted the K9 and the Archer for its new howitzer on Monday.", "2025-06-03", &ms);
     for (int k = 0; k < n; k++)
         assert_int_not_equal(ms[k].role, DS_ROLE_PRIMARY);
+    /* an article about something else that names deals with no count, sum or date */
+    n = run("The KF-21 flew for the first time on Monday. Poland, which signed for K2 tanks and K9 howitzers, is "
+            "watching the programme.",
+            "2025-06-03", &ms);
+    for (int k = 0; k < n; k++)
+        assert_int_not_equal(ms[k].role, DS_ROLE_PRIMARY);
     n = run("Egypt, whose air force flies the F-16, signed a contract on Monday for 100 K9 howitzers worth "
             "$1.7 billion.",
             "2025-06-03", &ms);
@@ -933,6 +939,95 @@ static void test_clause_structure(void **state)
     p = only_primary(ms, n);
     assert_int_equal(p->status, DS_STATUS_PLANNED);
     assert_string_equal(p->buyer, "VNM");
+}
+
+/* A variant written glued to its family's name is that family; a
+ * superlative "to date" leaves a signing a signing; the day of a signing
+ * may sit in a later clause of its sentence. */
+static void test_variants_superlatives_days(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Egypt signed a contract with Hanwha on Tuesday for 200 K9A1XYZ self-propelled howitzers worth about "
+                "$1.7 billion, its largest export deal to date.",
+                "2022-02-01", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "K9");
+    assert_int_equal(p->out_of_catalog, 0);
+    assert_int_equal(p->signing_date, day("2022-02-01"));
+    assert_int_equal(p->value.amount, 170000000000LL);
+    n = run("Poland's Armament Agency signed a third executive contract under the Homar-K programme on Monday, "
+            "ordering 72 K239 launchers worth about 14 billion zlotys.",
+            "2025-12-30", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->signing_date, day("2025-12-29"));
+}
+
+/* Translated press: signing verbs and sums in the source language, native
+ * country names, and an authority naming its state as the buyer. */
+static void test_translated_press(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Umowa podpisana. On Tuesday Polska put its signature under the agreement for 250 M1A2 Abrams tanks; "
+                "the value is 4,75 mld dolarow.",
+                "2022-04-06", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "POL");
+    assert_int_equal(p->quantity, 250);
+    assert_int_equal(p->value.amount, 475000000000LL);
+    assert_string_equal(p->value.currency, "USD");
+    n = run("The Federal Office for Bundeswehr Equipment signed a contract on Monday for 35 F-35A aircraft worth "
+            "8,3 bilhao de euros.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "DEU");
+    assert_string_equal(p->seller, "USA");
+    assert_int_equal(p->value.amount, 830000000000LL);
+    assert_string_equal(p->value.currency, "EUR");
+    n = run("Umowa wykonawcza na K2 zostanie podpisana w piatek: Poland will buy 180 K2 tanks.", "2025-07-31", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->status, DS_STATUS_PLANNED);
+}
+
+/* A headline's count and sum stand until the body states its own (an
+ * interview's headline rounds); a calibre or a range counts nothing. */
+static void test_headline_and_measures(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Chile to get 50 K9 howitzers in $1bn deal\n\nChile signed a contract on Monday for 48 K9 howitzers "
+                "worth $950 million, along with 155 mm shells, the defence minister said in an interview.",
+                "2025-06-03", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->quantity, 48);
+    assert_int_equal(p->value.amount, 95000000000LL);
+    assert_int_equal(p->nextras, 0);
+    n = run("Chile to get 50 K9 howitzers in $1bn deal\n\nChile signed the contract on Monday, the minister said.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->quantity, 50);
+    assert_int_equal(p->value.amount, 100000000000LL);
+}
+
+/* A lead that selects is a selection though the article expects or
+ * recalls a signing; a government that clears a purchase approves it. */
+static void test_selection_and_clearance(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Chile has selected the K9 as its next howitzer, the government said on Thursday. A contract for "
+                "60 guns is expected to be signed next year.",
+                "2025-06-06", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_SELECTION);
+    assert_int_equal(p->status, DS_STATUS_PLANNED);
+    n = run("Chile's cabinet on Wednesday cleared the purchase of 60 K9 howitzers worth $900 million.", "2025-06-06",
+            &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_APPROVAL);
+    assert_int_equal(p->status, DS_STATUS_APPROVED);
+    assert_int_equal(p->signing_date, day("2025-06-04"));
 }
 
 static void test_invalid_utf8(void **state)
@@ -1033,6 +1128,10 @@ int main(void)
         cmocka_unit_test(test_money_world),
         cmocka_unit_test(test_stages_and_background),
         cmocka_unit_test(test_clause_structure),
+        cmocka_unit_test(test_variants_superlatives_days),
+        cmocka_unit_test(test_translated_press),
+        cmocka_unit_test(test_headline_and_measures),
+        cmocka_unit_test(test_selection_and_clearance),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };

@@ -134,6 +134,13 @@ static void test_members_columns_embedded(void **state)
     assert_true(s > 3590 && s < 3700);
     free(out);
 
+    /* a group that cannot be observed says why */
+    snprintf(args, sizeof args, "lag -b %s --group g-le --prometheus", bs);
+    assert_int_equal(run_bin(args, &out), 1);
+    assert_non_null(strstr(out, "dealstream lag: group g-le: the broker listed no committed offsets for group g-le"));
+    assert_non_null(strstr(out, "give --topic T"));
+    free(out);
+
     /* every group: the embedded broker cannot list them */
     snprintf(args, sizeof args, "lag -b %s --prometheus", bs);
     assert_int_equal(run_bin(args, &out), 1);

@@ -296,7 +296,8 @@ static void test_sized_blocks(void **state)
 {
     (void)state;
     ds_mention m = all[0];
-    m.category[0] = '\0'; /* null, so the record ends as the layout below says */
+    m.category[0] = '\0'; /* null, then false: the two bytes after the evidence */
+    m.out_of_catalog = 0;
     m.nevidence = 2;
     ds_strlcpy(m.evidence[0].field, "quantity", sizeof m.evidence[0].field);
     m.evidence[0].start = 3;

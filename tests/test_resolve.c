@@ -1027,6 +1027,129 @@ static void test_order_insensitive(void **state)
     ds_codec_destroy(codec);
 }
 
+/* Incremental adds: a resolver that indexes every block (threshold 1) and
+ * recomputes only what an add can change publishes, add after add, exactly
+ * what one recomputing every block whole publishes (ids, revisions, content
+ * hashes, retirements), over random streams of contracts of numbered
+ * batches, copies published before and after their originals, context
+ * mentions recalling the batch before, intents and frameworks, and (with
+ * `global`) weak and delivery mentions, which take the whole-block path. */
+static ds_mention random_mention(uint64_t *rng, int i, int global)
+{
+    int deal = (int)(lcg(rng) % 40), what = (int)(lcg(rng) % 100);
+    char mid[17], src[32];
+    snprintf(mid, sizeof mid, "m%05d", i);
+    snprintf(src, sizeof src, "s%05d", i);
+    const char *fam = deal % 3 ? "KX1" : "KX2";
+    ds_mention m = mk(mid, src, "2000-01-01", fam);
+    int32_t signed_on = day("2000-01-01") + deal * 50;
+    m.signing_date = signed_on + (int32_t)(lcg(rng) % 4);
+    m.src.published = ((int64_t)signed_on + 2 + (int64_t)(lcg(rng) % 20)) * 86400000LL;
+    m.batch = deal / 3 + 1;
+    m.quantity = lcg(rng) % 4 ? 100 + deal % 5 : -1;
+    if (lcg(rng) % 3)
+        usd(&m, BN(1.0 + deal % 9));
+    m.src.text_hash = (lcg(rng) << 33) ^ lcg(rng) ^ ((uint64_t)lcg(rng) << 17);
+    if (lcg(rng) % 100 < 15) { /* a copy of an earlier article, published before or after it */
+        int of = (int)(lcg(rng) % (uint64_t)(i < 10 ? i + 1 : 10)); /* one text, many copies */
+        char osrc[32];
+        snprintf(osrc, sizeof osrc, "s%05d", of);
+        m.src.text_hash = ds_hash64(osrc, strlen(osrc), 99) ^ (1ULL << (lcg(rng) % 64));
+        m.src.published += (int64_t)(lcg(rng) % 5) * 86400000LL - 2 * 86400000LL;
+    } else {
+        m.src.text_hash = ds_hash64(src, strlen(src), 99);
+    }
+    if (what >= 12 && what < 24) { /* context of another article: the batch before */
+        m.role = DS_ROLE_CONTEXT;
+        snprintf(m.src.id, sizeof m.src.id, "s%05d", (int)(lcg(rng) % (uint64_t)(i + 1)));
+        m.batch = m.batch > 1 ? m.batch - 1 : 0;
+        m.signing_date = DS_NO_DATE;
+        m.signing_year = lcg(rng) % 2 ? 0 : 2000 + deal * 50 / 365;
+        m.value.set = 0;
+    } else if (what < 28) {
+        m.stage = DS_STAGE_INTENT;
+    } else if (what < 31) {
+        m.stage = DS_STAGE_FRAMEWORK;
+        m.batch = 0;
+    } else if (what < 36) { /* a year or a planned window instead of a date */
+        m.signing_year = 2000 + deal * 50 / 365;
+        m.signing_date = DS_NO_DATE;
+        if (what < 33) {
+            m.signing_year = 0;
+            m.status = DS_STATUS_PLANNED;
+        }
+    } else if (global && what < 38) {
+        m.signing_date = DS_NO_DATE;
+        m.src.published = DS_NO_TIME;
+    } else if (global && what < 40) {
+        m.stage = DS_STAGE_DELIVERY;
+        m.status = DS_STATUS_DELIVERED;
+    }
+    return m;
+}
+
+static void same_changes(const ds_changes *a, const ds_changes *b, uint64_t seed, int i)
+{
+    if (a->n != b->n)
+        fail_msg("seed %llu add %d: %zu changes incrementally, %zu whole", (unsigned long long)seed, i, a->n, b->n);
+    for (size_t k = 0; k < a->n; k++) {
+        const ds_canon *x = a->items[k], *y = b->items[k];
+        if (strcmp(x->deal_id, y->deal_id) != 0 || x->revision != y->revision || x->content_hash != y->content_hash ||
+            strcmp(x->retired_into, y->retired_into) != 0)
+            fail_msg("seed %llu add %d change %zu: %s rev %lld into '%s' vs %s rev %lld into '%s'%s",
+                     (unsigned long long)seed, i, k, x->deal_id, (long long)x->revision, x->retired_into, y->deal_id,
+                     (long long)y->revision, y->retired_into, x->content_hash != y->content_hash ? " (content)" : "");
+    }
+}
+
+static void incremental_equals_whole(int global)
+{
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        uint64_t rng = seed * 7919;
+        ds_resolver *inc = new_resolver(NULL), *whole = new_resolver(NULL);
+        ds_resolver_set_incremental(inc, 1);
+        ds_resolver_set_incremental(whole, 0);
+        for (int i = 0; i < 400; i++) {
+            ds_mention m = random_mention(&rng, i, global);
+            ds_changes a, b;
+            assert_int_equal(ds_resolver_add(inc, &m, &a), 0);
+            assert_int_equal(ds_resolver_add(whole, &m, &b), 0);
+            same_changes(&a, &b, seed, i);
+            assert_int_equal(ds_resolver_deal_count(inc), ds_resolver_deal_count(whole));
+        }
+        size_t fast = ds_resolver_incremental_adds(inc);
+        if (seed == 1)
+            printf("global %d: %zu of 400 adds incremental\n", global, fast);
+        assert_int_equal(ds_resolver_incremental_adds(whole), 0);
+        if (!global)
+            assert_true(fast > 200); /* the rest: framework changes */
+        const ds_canon **da, **db;
+        size_t na = ds_resolver_deals(inc, &da);
+        assert_int_equal(na, ds_resolver_deals(whole, &db));
+        assert_true(na > 10);
+        size_t ndup = 0, nsrc = 0;
+        for (size_t k = 0; k < na; k++) {
+            for (size_t j = 0; j < da[k]->nsources; j++)
+                ndup += da[k]->sources[j].duplicate_of != NULL;
+            nsrc += da[k]->nsources;
+        }
+        assert_true(ndup > 10 && nsrc > 200); /* copies and sources enough to matter */
+        for (size_t k = 0; k < na; k++) {
+            assert_string_equal(da[k]->deal_id, db[k]->deal_id);
+            assert_int_equal(da[k]->content_hash, db[k]->content_hash);
+        }
+        ds_resolver_destroy(inc);
+        ds_resolver_destroy(whole);
+    }
+}
+
+static void test_incremental(void **state)
+{
+    (void)state;
+    incremental_equals_whole(0);
+    incremental_equals_whole(1);
+}
+
 /* The Avro record carries every field; a retired record is empty. */
 static void test_to_avro(void **state)
 {
@@ -1238,6 +1361,7 @@ int main(void)
         cmocka_unit_test(test_order_insensitive),
         cmocka_unit_test(test_source_versions),
         cmocka_unit_test(test_currencies),
+        cmocka_unit_test(test_incremental),
         cmocka_unit_test(test_to_avro),
         cmocka_unit_test(test_restore),
         cmocka_unit_test(test_dedup_retention),
