@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kafka.h"
 #include "log.h"
@@ -519,4 +520,34 @@ out:
     avro_value_decref(&sval);
     st->ms = ds_mono_ms() - t0;
     return rc;
+}
+
+int ds_state_restore_wait(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
+                          int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
+                          ds_restore_stats *st, char *err, size_t errlen)
+{
+    int64_t t0 = ds_mono_ms();
+    int backoff = 100, rc;
+    for (;;) {
+        rd_kafka_conf_t *copy = rd_kafka_conf_dup(conf);
+        int left = timeout_ms - (int)(ds_mono_ms() - t0);
+        rc = ds_state_restore(rs, pl, copy, topic, partition, committed, left > 0 ? left : 1, emit, opaque, st,
+                              err, errlen);
+        left = timeout_ms - (int)(ds_mono_ms() - t0);
+        if (rc != DS_RESTORE_UNSTABLE || left <= 0)
+            break;
+        if (backoff == 100)
+            ds_info("state", "%s; waiting for it to end (a transaction a stopped writer left open is aborted "
+                    "after its transaction.timeout.ms)", err);
+        struct timespec ts = {0, (long)(backoff < left ? backoff : left) * 1000000L};
+        nanosleep(&ts, NULL);
+        backoff = backoff < 1000 ? 2 * backoff : 2000;
+    }
+    rd_kafka_conf_destroy(conf);
+    if (rc == DS_RESTORE_UNSTABLE) {
+        size_t n = strlen(err);
+        snprintf(err + n, errlen > n ? errlen - n : 0, " (still after waiting %d ms)", timeout_ms);
+        return -1;
+    }
+    return rc ? -1 : 0;
 }

@@ -65,4 +65,15 @@ int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, co
                      int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
                      ds_restore_stats *st, char *err, size_t errlen);
 
+/* ds_state_restore for a command that can wait, blocking its thread: while
+ * the partition is not stable (DS_RESTORE_UNSTABLE) it logs why once and
+ * tries again with backoff (100 ms doubling to 2 s) until timeout_ms have
+ * passed, a transaction a stopped writer left open being aborted after its
+ * transaction.timeout.ms. conf is consumed; each try reads with a copy.
+ * Returns 0, or -1 with a message in err (for an unstable partition, the
+ * last reason and how long it waited). */
+int ds_state_restore_wait(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
+                          int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
+                          ds_restore_stats *st, char *err, size_t errlen);
+
 #endif
