@@ -11,6 +11,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -732,6 +733,87 @@ static void test_offsets_datetime(void **state)
     assert_int_equal(committed(bs, group, topic, 0), 8);
 }
 
+/* A member of the consumer protocol (KIP-848): a Java console consumer
+ * with group.protocol=consumer, from the broker's jars (DS_KAFKA_LIBS).
+ * Returns its pid. */
+static pid_t start_kip848_member(const char *bs, const char *libs, const char *topic, const char *group)
+{
+    char cp[1024];
+    snprintf(cp, sizeof cp, "%s/*", libs);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        execlp("java", "java", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp,
+               "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", bs, "--topic", topic,
+               "--group", group, "--consumer-property", "group.protocol=consumer", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* The dry run's count of members, once it is `want` or 90 s have passed. */
+static int members_once(const char *bs, const char *group, const char *topic, int want, ds_reset_plan *plan)
+{
+    char err[512];
+    ds_reset_spec spec = {.to = DS_RESET_LATEST, .topic = topic, .timeout_ms = 5000};
+    int64_t deadline = ds_mono_ms() + 90000;
+    for (;;) {
+        assert_int_equal(ds_offsets_reset(cfg_for(bs), group, &spec, plan, err, sizeof err), 0);
+        if (plan->members == want || ds_mono_ms() > deadline)
+            return plan->members;
+        ds_reset_plan_free(plan);
+        struct timespec ts = {0, 200 * 1000000L};
+        nanosleep(&ts, NULL); /* poll interval: the member's JVM starts or leaves */
+    }
+}
+
+/* DescribeGroups calls a group of the consumer protocol Dead with no
+ * members; the dry run must still report its members as blocking, and an
+ * execute must refuse. Once the member leaves, nothing blocks. */
+static void test_offsets_kip848_member(void **state)
+{
+    (void)state;
+    const char *bs = getenv("DEALSTREAM_TEST_BROKERS"), *libs = getenv("DS_KAFKA_LIBS");
+    if (!bs || !*bs || !libs || !*libs) {
+        printf("skipped: a member of the consumer protocol needs a real cluster and its Java client; set "
+               "DEALSTREAM_TEST_BROKERS and DS_KAFKA_LIBS\n");
+        skip();
+    }
+    char topic[64], group[64];
+    snprintf(topic, sizeof topic, "dealstream-kip848-%d", (int)getpid());
+    snprintf(group, sizeof group, "dealstream-kip848-g-%d", (int)getpid());
+    produce_at(bs, topic, 0, 3, ds_now_ms());
+    pid_t pid = start_kip848_member(bs, libs, topic, group);
+    ds_reset_plan plan;
+    assert_int_equal(members_once(bs, group, topic, DS_RESET_MEMBERS_UNCOUNTED, &plan), DS_RESET_MEMBERS_UNCOUNTED);
+    assert_non_null(strstr(plan.members_why, "consumer protocol (KIP-848)"));
+    ds_reset_plan_free(&plan);
+    char args[512], *out;
+    snprintf(args, sizeof args, "offsets reset -b %s --group %s --topic %s --to-earliest --dry-run --log-level warn",
+             bs, group, topic);
+    assert_int_equal(run_bin(args, &out), 0);
+    assert_non_null(strstr(out, "KIP-848"));
+    assert_non_null(strstr(out, "so --execute would refuse"));
+    free(out);
+    char err[1024];
+    ds_reset_spec spec = {.to = DS_RESET_EARLIEST, .topic = topic, .execute = 1, .force = 1, .timeout_ms = 5000};
+    assert_int_equal(ds_offsets_reset(cfg_for(bs), group, &spec, &plan, err, sizeof err), DS_OFFSETS_EACTIVE);
+    assert_non_null(strstr(err, "KIP-848"));
+    assert_non_null(strstr(err, "nothing was changed"));
+    assert_false(plan.executed);
+    ds_reset_plan_free(&plan);
+    /* the member leaves: nothing blocks */
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_int_equal(members_once(bs, group, topic, 0, &plan), 0);
+    ds_reset_plan_free(&plan);
+}
+
 /* ---- refusal while the group has members ------------------------------------ */
 
 typedef struct live_run {
@@ -842,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_offsets_command),
         cmocka_unit_test(test_offsets_datetime),
         cmocka_unit_test(test_offsets_refused_with_members),
+        cmocka_unit_test(test_offsets_kip848_member),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -280,6 +280,22 @@ static void test_dry_run(void **state)
     free(text);
     /* nothing was written: the output topic has no record */
     assert_int_equal(count_records(f->bs, "dry.out"), 0);
+
+    /* the processor's own group is refused: replay would move its offsets */
+    char err[512] = "";
+    int rc;
+    ds_replay_plan p = plan_of(f->bs, &rc, err, sizeof err, "--group", "dealstream", "--from", "committed", NULL);
+    assert_int_equal(rc, DS_REPLAY_EUSAGE);
+    assert_non_null(strstr(err, "--group dealstream is the processor's own group (app id dealstream)"));
+    assert_int_equal(p.n, 0);
+    p = plan_of(f->bs, &rc, err, sizeof err, "--app-id", "other", "--group", "other", NULL);
+    assert_int_equal(rc, DS_REPLAY_EUSAGE);
+    assert_non_null(strstr(err, "without --group it uses other-replay"));
+    /* another group is fine */
+    p = plan_of(f->bs, &rc, err, sizeof err, "--group", "dealstream-backfill", NULL);
+    assert_int_equal(rc, 0);
+    assert_true(p.n > 0);
+    ds_replay_plan_free(&p);
 }
 
 /* Replaying everything from empty state reproduces what the processor
