@@ -564,29 +564,6 @@ static void test_backpressure(void **state)
 
 /* ---- a real cluster ------------------------------------------------------- */
 
-/* Creates topic with nparts partitions on a real cluster. */
-static void create_topic(const char *bs, const char *topic, int nparts)
-{
-    char err[512];
-    rd_kafka_t *rk = watcher(bs);
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, nparts, -1, err, sizeof err);
-    assert_non_null(nt);
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
-    assert_non_null(ev);
-    size_t cnt = 0;
-    const rd_kafka_topic_result_t **trs =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
-    assert_int_equal(rd_kafka_event_error(ev), 0);
-    assert_int_equal(cnt, 1);
-    assert_int_equal(rd_kafka_topic_result_error(trs[0]), 0);
-    rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy(nt);
-    rd_kafka_destroy(rk);
-}
-
 /* Under read_committed: no (deal id, revision) twice on the canonical topic
  * and no mention id twice on the mentions topic. */
 static void assert_once(const char *bs, const char *canonical, const char *mentions)
@@ -672,9 +649,9 @@ static void test_real_cluster(void **state)
     char app[64], topic[128], canonical[128], mentions[128];
     snprintf(app, sizeof app, "faults-%d", (int)getpid());
     snprintf(topic, sizeof topic, "%s-articles", app);
-    create_topic(bs, topic, 4);
+    tu_create_topic(bs, topic, 4, NULL);
     snprintf(topic, sizeof topic, "%s-deals", app);
-    create_topic(bs, topic, 4);
+    tu_create_topic(bs, topic, 4, NULL);
     snprintf(topic, sizeof topic, "%s-articles", app);
     snprintf(canonical, sizeof canonical, "%s-canonical", app);
     snprintf(mentions, sizeof mentions, "%s-mentions", app);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <librdkafka/rdkafka.h>
 
 #include "commands.h"
 #include "config.h"
@@ -118,6 +119,35 @@ json_t *tu_read_topic(const char *brokers, const char *topic)
         fprintf(stderr, "reading %s: %s\n", topic, err);
     assert_int_equal(rc, 0);
     return arr;
+}
+
+void tu_create_topic(const char *brokers, const char *topic, int nparts, const char *const *configs)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err), RD_KAFKA_CONF_OK);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    assert_non_null(rk);
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, nparts, 1, err, sizeof err);
+    assert_non_null(nt);
+    for (int i = 0; configs && configs[i]; i += 2)
+        assert_int_equal(rd_kafka_NewTopic_set_config(nt, configs[i], configs[i + 1]), 0);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    assert_non_null(ev);
+    size_t cnt = 0;
+    const rd_kafka_topic_result_t **trs =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+    assert_int_equal(rd_kafka_event_error(ev), 0);
+    assert_int_equal(cnt, 1);
+    if (rd_kafka_topic_result_error(trs[0]))
+        fprintf(stderr, "creating %s: %s\n", topic, rd_kafka_topic_result_error_string(trs[0]));
+    assert_int_equal(rd_kafka_topic_result_error(trs[0]), 0);
+    rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_destroy(rk);
 }
 
 char *tu_slurp(const char *path, size_t *len)

@@ -36,6 +36,11 @@ json_t *tu_comparable(json_t *deals);
  * revision, so one revision may be published with and without them. */
 void tu_drop_duplicates(json_t *deal);
 
+/* Creates topic with nparts partitions (replication 1) on a real cluster,
+ * with configs: NULL or NULL-terminated name, value pairs. Fails the test
+ * when the broker refuses. */
+void tu_create_topic(const char *brokers, const char *topic, int nparts, const char *const *configs);
+
 /* Reads a file (NUL-terminated); aborts the test on failure. */
 char *tu_slurp(const char *path, size_t *len);
 /* Paths of the files matching dir/pattern, sorted; NULL-terminated. */
