@@ -354,6 +354,14 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
     if (!rk)
         return -1;
     int64_t deadline = ds_mono_ms() + timeout_ms;
+    /* the partition's leader known before the assignment: else the query of
+     * its first offset waits for librdkafka's 500 ms offset query timer */
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms < 5000 ? timeout_ms : 5000) == 0)
+        rd_kafka_metadata_destroy(md);
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(parts, topic, partition)->offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_resp_err_t kerr = rd_kafka_assign(rk, parts);

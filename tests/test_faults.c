@@ -364,7 +364,10 @@ static void test_broker_down_and_up(void **state)
 
 /* Starts the dealstream binary on bs; app (NULL: the defaults) names the
  * app id and prefixes the input and canonical topics, for a shared cluster. */
-static pid_t spawn_app(const char *bs, int exit_at_end, const char *guarantee, const char *app)
+/* A processor (DS_BIN) on app's topics (NULL: the default ones), committing
+ * every commit_ms. */
+static pid_t spawn_app_every(const char *bs, int exit_at_end, const char *guarantee, const char *app,
+                             const char *commit_ms)
 {
     const char *bin = getenv("DS_BIN");
     assert_non_null(bin);
@@ -376,7 +379,7 @@ static pid_t spawn_app(const char *bs, int exit_at_end, const char *guarantee, c
     assert_true(pid >= 0);
     if (pid == 0) {
         const char *argv[32] = {"dealstream", "run", "-b", bs, "--catalog", tu_catalog_dir(), "--log-level", "error",
-                                "--commit-interval-ms", "50", "--guarantee", guarantee, "-X", "session.timeout.ms=6000",
+                                "--commit-interval-ms", commit_ms, "--guarantee", guarantee, "-X", "session.timeout.ms=6000",
                                 "-X", "heartbeat.interval.ms=500"};
         int n = 16;
         if (exit_at_end)
@@ -391,6 +394,11 @@ static pid_t spawn_app(const char *bs, int exit_at_end, const char *guarantee, c
         _exit(127);
     }
     return pid;
+}
+
+static pid_t spawn_app(const char *bs, int exit_at_end, const char *guarantee, const char *app)
+{
+    return spawn_app_every(bs, exit_at_end, guarantee, app, "50");
 }
 
 static pid_t spawn(const char *bs, int exit_at_end, const char *guarantee)
@@ -685,10 +693,10 @@ static void real_topics(const char *bs, const char *app)
     tu_create_topic(bs, topic, 4, NULL);
 }
 
-/* A random moment of a run, restarts included: 200 ms to 3 s. */
-static void random_moment(void)
+/* A random moment of a run, restarts included: lo_ms to hi_ms. */
+static void random_moment(long lo_ms, long hi_ms)
 {
-    long ms = 200 + rand() % 2800;
+    long ms = lo_ms + rand() % (hi_ms - lo_ms);
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
@@ -760,7 +768,7 @@ static void test_real_cluster(void **state)
     srand((unsigned)getpid());
     for (int k = 0; k < REAL_KILLS; k++) {
         pid_t pid = spawn_app(bs, 0, "exactly-once", app);
-        random_moment();
+        random_moment(200, 3000);
         kill_member(pid);
     }
     drain_and_check(bs, fx, app, "after 5 kills");
@@ -790,16 +798,24 @@ static void test_real_two_members(void **state)
     snprintf(topic, sizeof topic, "%s-articles", app);
     real_topics(bs, app);
     srand((unsigned)getpid() + 1);
-    pid_t survivor = spawn_app(bs, 0, "exactly-once", app);
-    /* the corpus arrives in parts, one as each member starts, so that both
-     * have work (and transactions open) when one is killed */
+    /* transactions a second long: open most of the time while input flows */
+    pid_t survivor = spawn_app_every(bs, 0, "exactly-once", app, "1000");
     int part = fx->nfiles / MEMBER_KILLS;
     for (int k = 0; k < MEMBER_KILLS; k++) {
-        pid_t pid = spawn_app(bs, 0, "exactly-once", app);
-        produce_part(bs, fx, app, k * part, k == MEMBER_KILLS - 1 ? fx->nfiles : (k + 1) * part);
-        random_moment();
-        assert_int_equal(waitpid(survivor, NULL, WNOHANG), 0);
-        kill_member(pid);
+        pid_t pid = spawn_app_every(bs, 0, "exactly-once", app, "1000");
+        random_moment(1000, 6000); /* mostly long enough to join: a rebalance takes seconds */
+        /* the corpus arrives a part per member, an article every 200 ms, and
+         * the member is killed at a random one of them */
+        int from = k * part, to = k == MEMBER_KILLS - 1 ? fx->nfiles : from + part, at = from + 1 + rand() % (to - from - 1);
+        for (int i = from; i < to; i++) {
+            produce_part(bs, fx, app, i, i + 1);
+            if (i == at) {
+                assert_int_equal(waitpid(survivor, NULL, WNOHANG), 0);
+                kill_member(pid);
+            }
+            struct timespec ts = {0, 200 * 1000000L};
+            nanosleep(&ts, NULL); /* the pace of the input */
+        }
     }
     /* alone: it waits out the last killed member's transaction, then
      * consumes everything that is left */
