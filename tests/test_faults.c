@@ -36,6 +36,8 @@
 
 #define APP "dealstream"
 #define NFILES 24          /* corpus articles used: enough deals, short runs */
+#define LARGE_ARTICLES 1500 /* test_real_large's inputs */
+#define LARGE_DEALS 3000
 #define DEADLINE_MS 60000  /* any wait for observable progress */
 
 /* Kafka API keys (not in librdkafka's public headers). */
@@ -364,16 +366,17 @@ static void test_broker_down_and_up(void **state)
 
 /* Starts the dealstream binary on bs; app (NULL: the defaults) names the
  * app id and prefixes the input and canonical topics, for a shared cluster. */
-/* A processor (DS_BIN) on app's topics (NULL: the default ones), committing
- * every commit_ms. */
+/* A processor (DS_BIN) of app (NULL: the default app and topics) on the
+ * input topics <inputs>-articles and <inputs>-deals (inputs NULL: app's),
+ * committing every commit_ms. */
 static pid_t spawn_app_every(const char *bs, int exit_at_end, const char *guarantee, const char *app,
-                             const char *commit_ms)
+                             const char *inputs, const char *commit_ms)
 {
     const char *bin = getenv("DS_BIN");
     assert_non_null(bin);
     char a[128], d[128], c[128];
-    snprintf(a, sizeof a, "%s-articles", app ? app : "");
-    snprintf(d, sizeof d, "%s-deals", app ? app : "");
+    snprintf(a, sizeof a, "%s-articles", inputs ? inputs : app ? app : "");
+    snprintf(d, sizeof d, "%s-deals", inputs ? inputs : app ? app : "");
     snprintf(c, sizeof c, "%s-canonical", app ? app : "");
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -398,7 +401,7 @@ static pid_t spawn_app_every(const char *bs, int exit_at_end, const char *guaran
 
 static pid_t spawn_app(const char *bs, int exit_at_end, const char *guarantee, const char *app)
 {
-    return spawn_app_every(bs, exit_at_end, guarantee, app, "50");
+    return spawn_app_every(bs, exit_at_end, guarantee, app, NULL, "50");
 }
 
 static pid_t spawn(const char *bs, int exit_at_end, const char *guarantee)
@@ -710,17 +713,17 @@ static void kill_member(pid_t pid)
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
-/* Drains app's inputs with one processor run with -e, then checks what the
+/* Drains the inputs (<inputs>-*, NULL: app's) with one processor run with -e, then checks what the
  * issue's exactly-once runs check: under read_committed every deal of the
  * uninterrupted run with its content, no (deal id, revision) and no mention
  * twice, and the group's offsets on the inputs at the log ends. */
-static void drain_and_check(const char *bs, fixture *fx, const char *app, const char *what)
+static void drain_and_check(const char *bs, json_t *reference, const char *app, const char *inputs, const char *what)
 {
     char topic[128], canonical[128], mentions[128];
-    snprintf(topic, sizeof topic, "%s-articles", app);
+    snprintf(topic, sizeof topic, "%s-articles", inputs ? inputs : app);
     snprintf(canonical, sizeof canonical, "%s-canonical", app);
     snprintf(mentions, sizeof mentions, "%s-mentions", app);
-    pid_t pid = spawn_app(bs, 1, "exactly-once", app);
+    pid_t pid = spawn_app_every(bs, 1, "exactly-once", app, inputs, "50");
     int status = wait_child(pid, 180000);
     assert_true(status != -1 && WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
@@ -731,17 +734,17 @@ static void drain_and_check(const char *bs, fixture *fx, const char *app, const 
     const char *id;
     json_t *d;
     int bad = 0;
-    json_object_foreach(fx->reference, id, d) {
+    json_object_foreach(reference, id, d) {
         json_t *g = json_object_get(got, id);
         if ((!g || !json_equal(d, g)) && bad++ < 5)
             fprintf(stderr, "%s: deal %s %s\n", what, id, g ? "differs" : "missing");
     }
     json_object_foreach(got, id, d) {
-        if (!json_object_get(fx->reference, id) && bad++ < 10)
+        if (!json_object_get(reference, id) && bad++ < 10)
             fprintf(stderr, "%s: unexpected deal %s\n", what, id);
     }
     printf("%s on %s: %zu live deal(s), %zu in the reference\n", what, bs, json_object_size(got),
-           json_object_size(fx->reference));
+           json_object_size(reference));
     assert_int_equal(bad, 0);
     json_decref(got);
     assert_once(bs, canonical, mentions);
@@ -771,7 +774,7 @@ static void test_real_cluster(void **state)
         random_moment(200, 3000);
         kill_member(pid);
     }
-    drain_and_check(bs, fx, app, "after 5 kills");
+    drain_and_check(bs, fx->reference, app, NULL, "after 5 kills");
 }
 
 #define MEMBER_KILLS 4
@@ -799,10 +802,10 @@ static void test_real_two_members(void **state)
     real_topics(bs, app);
     srand((unsigned)getpid() + 1);
     /* transactions a second long: open most of the time while input flows */
-    pid_t survivor = spawn_app_every(bs, 0, "exactly-once", app, "1000");
+    pid_t survivor = spawn_app_every(bs, 0, "exactly-once", app, NULL, "1000");
     int part = fx->nfiles / MEMBER_KILLS;
     for (int k = 0; k < MEMBER_KILLS; k++) {
-        pid_t pid = spawn_app_every(bs, 0, "exactly-once", app, "1000");
+        pid_t pid = spawn_app_every(bs, 0, "exactly-once", app, NULL, "1000");
         random_moment(1000, 6000); /* mostly long enough to join: a rebalance takes seconds */
         /* the corpus arrives a part per member, an article every 200 ms, and
          * the member is killed at a random one of them */
@@ -834,7 +837,62 @@ static void test_real_two_members(void **state)
     int status = wait_child(survivor, 30000);
     assert_true(status != -1 && WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
-    drain_and_check(bs, fx, app, "two members, 4 kills");
+    drain_and_check(bs, fx->reference, app, NULL, "two members, 4 kills");
+}
+
+#define LARGE_KILLS 10
+
+/* Generated inputs (bench_kafka gen: LARGE_ARTICLES articles, LARGE_DEALS
+ * deal events) on app's input topics. */
+static void gen_inputs(const char *bs, const char *gen, const char *app)
+{
+    char cmd[2048];
+    real_topics(bs, app);
+    snprintf(cmd, sizeof cmd, "%s gen -b %s --catalog %s --type article -n %d --topic %s-articles >/dev/null 2>&1 && "
+             "%s gen -b %s --catalog %s --type deal -n %d --topic %s-deals >/dev/null 2>&1",
+             gen, bs, tu_catalog_dir(), LARGE_ARTICLES, app, gen, bs, tu_catalog_dir(), LARGE_DEALS, app);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Exactly-once under SIGKILL at a larger size: LARGE_KILLS kills at random
+ * moments during LARGE_ARTICLES articles and LARGE_DEALS deal events
+ * (bench_kafka gen, DS_BENCH_KAFKA), then a drain, against an uninterrupted
+ * run on the same inputs (about 50 s in all on 2 cores; DS_TEST_LARGE=0
+ * skips it). */
+static void test_real_large(void **state)
+{
+    (void)state;
+    const char *bs = getenv("DEALSTREAM_TEST_BROKERS"), *gen = getenv("DS_BENCH_KAFKA");
+    const char *large = getenv("DS_TEST_LARGE");
+    if (!bs || !bs[0] || !gen || !gen[0] || (large && strcmp(large, "0") == 0)) {
+        printf("skipped: the large SIGKILL run needs DEALSTREAM_TEST_BROKERS and DS_BENCH_KAFKA (bench_kafka), "
+               "and no DS_TEST_LARGE=0\n");
+        skip();
+    }
+    char ref[64], app[64], canonical[128], err[256];
+    snprintf(ref, sizeof ref, "large-ref-%d", (int)getpid());
+    snprintf(app, sizeof app, "large-%d", (int)getpid());
+    gen_inputs(bs, gen, ref); /* read by both runs */
+    int64_t t0 = ds_mono_ms();
+    int status = wait_child(spawn_app(bs, 1, "exactly-once", ref), 300000);
+    assert_true(status != -1 && WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    printf("uninterrupted run: %lld ms\n", (long long)(ds_mono_ms() - t0));
+    snprintf(canonical, sizeof canonical, "%s-canonical", ref);
+    json_t *reference = ds_demo_canonical(bs, canonical, err, sizeof err);
+    assert_non_null(reference);
+    reference = tu_comparable(reference);
+    assert_true(json_object_size(reference) >= LARGE_DEALS);
+    srand((unsigned)getpid() + 2);
+    t0 = ds_mono_ms();
+    for (int k = 0; k < LARGE_KILLS; k++) {
+        pid_t pid = spawn_app_every(bs, 0, "exactly-once", app, ref, "50");
+        random_moment(200, 3000);
+        kill_member(pid);
+    }
+    drain_and_check(bs, reference, app, ref, "after 10 kills, large");
+    printf("kills and drain: %lld ms\n", (long long)(ds_mono_ms() - t0));
+    json_decref(reference);
 }
 
 int main(void)
@@ -848,8 +906,11 @@ int main(void)
         cmocka_unit_test(test_sigterm_graceful),
         cmocka_unit_test(test_real_cluster),
         cmocka_unit_test(test_real_two_members),
+        cmocka_unit_test(test_real_large),
     };
     if (getenv("DS_TEST_FILTER")) /* e.g. DS_TEST_FILTER=test_sigkill* to repeat one case */
         cmocka_set_test_filter(getenv("DS_TEST_FILTER"));
+    if (getenv("DS_TEST_SKIP")) /* ctest runs the test_real_* cases as test_faults_real */
+        cmocka_set_skip_filter(getenv("DS_TEST_SKIP"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }
