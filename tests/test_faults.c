@@ -840,6 +840,74 @@ static void test_real_two_members(void **state)
     drain_and_check(bs, fx->reference, app, NULL, "two members, 4 kills");
 }
 
+/* A transaction a member left open, as a killed one leaves it: a record on
+ * partition 0 of app's changelog and the group's offset of mentions
+ * partition 0 (its current one) sent to the transaction, which the broker
+ * aborts after timeout_ms. Returns the producer, to destroy after that. */
+static rd_kafka_t *leave_transaction_open(const char *bs, const char *app, const char *timeout_ms)
+{
+    char err[256], txid[128], stopic[128], mtopic[128];
+    snprintf(txid, sizeof txid, "%s-left-open", app);
+    snprintf(stopic, sizeof stopic, "%s-state", app);
+    snprintf(mtopic, sizeof mtopic, "%s-mentions", app);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err);
+    rd_kafka_conf_set(conf, "log_level", "2", err, sizeof err);
+    assert_int_equal(rd_kafka_conf_set(conf, "transactional.id", txid, err, sizeof err), RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(conf, "transaction.timeout.ms", timeout_ms, err, sizeof err),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    assert_non_null(p);
+    assert_null(rd_kafka_init_transactions(p, 30000));
+    assert_null(rd_kafka_begin_transaction(p));
+    assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC(stopic), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_KEY("k", 1),
+                                       RD_KAFKA_V_VALUE("never committed", 15), RD_KAFKA_V_END),
+                     0);
+    assert_int_equal(rd_kafka_flush(p, 30000), 0);
+    /* the group's current offset, so that the abort changes nothing */
+    conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", app, err, sizeof err);
+    rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    assert_non_null(c);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, mtopic, 0);
+    assert_int_equal(rd_kafka_committed(c, l, 20000), 0);
+    assert_true(l->elems[0].offset >= 0);
+    rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata_new(app);
+    assert_null(rd_kafka_send_offsets_to_transaction(p, l, md, 30000));
+    rd_kafka_consumer_group_metadata_destroy(md);
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_destroy(c);
+    return p;
+}
+
+/* The wait of issue 5, deterministic: a transaction left open holds the
+ * group's committed offsets and the changelog's end for 15 s, longer than
+ * a restore once gave up after; a processor that starts meanwhile waits for
+ * it to end (retrying, /readyz 503) instead of exiting, and then finishes
+ * with the output exactly once. */
+static void test_real_restore_waits(void **state)
+{
+    fixture *fx = *state;
+    const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
+    if (!bs || !bs[0]) {
+        printf("skipped: DEALSTREAM_TEST_BROKERS is not set; transactions left open need a real cluster\n");
+        skip();
+    }
+    char app[64];
+    snprintf(app, sizeof app, "waits-%d", (int)getpid());
+    real_topics(bs, app);
+    produce_part(bs, fx, app, 0, fx->nfiles / 2);
+    int status = wait_child(spawn_app(bs, 1, "exactly-once", app), 120000);
+    assert_true(status != -1 && WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    rd_kafka_t *open = leave_transaction_open(bs, app, "15000");
+    produce_part(bs, fx, app, fx->nfiles / 2, fx->nfiles);
+    drain_and_check(bs, fx->reference, app, NULL, "after a transaction left open");
+    rd_kafka_destroy(open);
+}
+
 #define LARGE_KILLS 10
 
 /* Generated inputs (bench_kafka gen: LARGE_ARTICLES articles, LARGE_DEALS
@@ -906,6 +974,7 @@ int main(void)
         cmocka_unit_test(test_sigterm_graceful),
         cmocka_unit_test(test_real_cluster),
         cmocka_unit_test(test_real_two_members),
+        cmocka_unit_test(test_real_restore_waits),
         cmocka_unit_test(test_real_large),
     };
     if (getenv("DS_TEST_FILTER")) /* e.g. DS_TEST_FILTER=test_sigkill* to repeat one case */

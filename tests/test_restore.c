@@ -227,15 +227,6 @@ static rd_kafka_conf_t *conf_for(const char *bs)
     return conf;
 }
 
-/* The records of partition 0 of topic, read from its start to its end. */
-static size_t count_records(const char *bs, const char *topic)
-{
-    json_t *recs = tu_read_topic(bs, topic);
-    size_t n = json_array_size(recs);
-    json_decref(recs);
-    return n;
-}
-
 typedef struct blocks2 {
     ds_pipeline pl;
     avro_value_t sval;
@@ -298,11 +289,11 @@ static void test_compacted_changelog(void **state)
     rd_kafka_destroy(p);
     /* the cleaner keeps C@2, A@8 and the active segment's C@11 */
     int64_t deadline = ds_mono_ms() + 120000;
-    size_t n = count_records(bs, topic);
+    size_t n = tu_count_records(bs, topic);
     while (n > 3 && ds_mono_ms() < deadline) {
         struct timespec ts = {0, 500 * 1000000L};
         nanosleep(&ts, NULL); /* poll interval: the cleaner looks for work every second */
-        n = count_records(bs, topic);
+        n = tu_count_records(bs, topic);
     }
     assert_int_equal(n, 3);
 

@@ -150,6 +150,14 @@ void tu_create_topic(const char *brokers, const char *topic, int nparts, const c
     rd_kafka_destroy(rk);
 }
 
+size_t tu_count_records(const char *brokers, const char *topic)
+{
+    json_t *recs = tu_read_topic(brokers, topic);
+    size_t n = json_array_size(recs);
+    json_decref(recs);
+    return n;
+}
+
 char *tu_slurp(const char *path, size_t *len)
 {
     char *s = ds_read_file(path, len);

@@ -23,6 +23,8 @@ int tu_produce(const char *brokers, char **extra_args);
 int tu_run(const char *brokers, ds_run_stats *st, char **extra_args);
 /* Reads a whole topic as JSON records (array); envelopes for non-Avro values. */
 json_t *tu_read_topic(const char *brokers, const char *topic);
+/* How many records tu_read_topic reads. */
+size_t tu_count_records(const char *brokers, const char *topic);
 
 /* The live deals of a canonical topic keyed by deal id, without what
  * legitimately depends on the order of the inputs: revision, updated, and
