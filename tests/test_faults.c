@@ -840,46 +840,64 @@ static void test_real_two_members(void **state)
     drain_and_check(bs, fx->reference, app, NULL, "two members, 4 kills");
 }
 
+/* The group's committed offset of one partition of app's mentions topic
+ * (4 partitions) that has one: its partition into *p, the offset into l. */
+static rd_kafka_topic_partition_list_t *a_committed_mentions_partition(const char *bs, const char *app, int32_t *p)
+{
+    char err[256], mtopic[128];
+    snprintf(mtopic, sizeof mtopic, "%s-mentions", app);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", app, err, sizeof err);
+    rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    assert_non_null(c);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
+    for (int32_t i = 0; i < 4; i++)
+        rd_kafka_topic_partition_list_add(l, mtopic, i);
+    assert_int_equal(rd_kafka_committed(c, l, 20000), 0);
+    rd_kafka_destroy(c);
+    rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+    for (int i = 0; i < l->cnt && one->cnt == 0; i++)
+        if (l->elems[i].offset > 0) {
+            *p = l->elems[i].partition;
+            rd_kafka_topic_partition_list_add(one, mtopic, *p)->offset = l->elems[i].offset;
+        }
+    rd_kafka_topic_partition_list_destroy(l);
+    assert_int_equal(one->cnt, 1);
+    return one;
+}
+
 /* A transaction a member left open, as a killed one leaves it: a record on
- * partition 0 of app's changelog and the group's offset of mentions
- * partition 0 (its current one) sent to the transaction, which the broker
- * aborts after timeout_ms. Returns the producer, to destroy after that. */
+ * a partition of app's changelog and the group's offset of the same
+ * mentions partition (its current one) sent to the transaction, which the
+ * broker aborts after timeout_ms. Returns the producer, to destroy after
+ * that. */
 static rd_kafka_t *leave_transaction_open(const char *bs, const char *app, const char *timeout_ms)
 {
-    char err[256], txid[128], stopic[128], mtopic[128];
+    char err[256], txid[128], stopic[128];
     snprintf(txid, sizeof txid, "%s-left-open", app);
     snprintf(stopic, sizeof stopic, "%s-state", app);
-    snprintf(mtopic, sizeof mtopic, "%s-mentions", app);
+    int32_t p = -1;
+    rd_kafka_topic_partition_list_t *l = a_committed_mentions_partition(bs, app, &p);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err);
     rd_kafka_conf_set(conf, "log_level", "2", err, sizeof err);
     assert_int_equal(rd_kafka_conf_set(conf, "transactional.id", txid, err, sizeof err), RD_KAFKA_CONF_OK);
     assert_int_equal(rd_kafka_conf_set(conf, "transaction.timeout.ms", timeout_ms, err, sizeof err),
                      RD_KAFKA_CONF_OK);
-    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    assert_non_null(p);
-    assert_null(rd_kafka_init_transactions(p, 30000));
-    assert_null(rd_kafka_begin_transaction(p));
-    assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC(stopic), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_KEY("k", 1),
+    rd_kafka_t *tp = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    assert_non_null(tp);
+    assert_null(rd_kafka_init_transactions(tp, 30000));
+    assert_null(rd_kafka_begin_transaction(tp));
+    assert_int_equal(rd_kafka_producev(tp, RD_KAFKA_V_TOPIC(stopic), RD_KAFKA_V_PARTITION(p), RD_KAFKA_V_KEY("k", 1),
                                        RD_KAFKA_V_VALUE("never committed", 15), RD_KAFKA_V_END),
                      0);
-    assert_int_equal(rd_kafka_flush(p, 30000), 0);
-    /* the group's current offset, so that the abort changes nothing */
-    conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err);
-    rd_kafka_conf_set(conf, "group.id", app, err, sizeof err);
-    rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-    assert_non_null(c);
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, mtopic, 0);
-    assert_int_equal(rd_kafka_committed(c, l, 20000), 0);
-    assert_true(l->elems[0].offset >= 0);
+    assert_int_equal(rd_kafka_flush(tp, 30000), 0);
     rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata_new(app);
-    assert_null(rd_kafka_send_offsets_to_transaction(p, l, md, 30000));
+    assert_null(rd_kafka_send_offsets_to_transaction(tp, l, md, 30000));
     rd_kafka_consumer_group_metadata_destroy(md);
     rd_kafka_topic_partition_list_destroy(l);
-    rd_kafka_destroy(c);
-    return p;
+    return tp;
 }
 
 /* The wait of issue 5, deterministic: a transaction left open holds the
