@@ -429,27 +429,13 @@ static void test_lag_transaction_markers(void **state)
     ds_lag_destroy(lag);
 }
 
-/* A group whose consumer waits behind a transaction left open, and whose
- * next offsets sit in that transaction: lag answers (the group handle does
- * not ask for stable offsets, which would wait for the transaction to end,
- * 60 s here), LOG-END is the high watermark with the last stable offset
- * beside it, and the consumer's lag is shown, not taken for markers. The
- * reset's --to-latest picks the high watermark, as kafka-consumer-groups
- * does. */
-static void test_lag_open_transaction(void **state)
+/* Topic partition 0 as test_lag_open_transaction wants it: offsets 0-4
+ * committed (marker at 5) and read by group (committed 6), then offsets
+ * 6-9, an hour old, and offset 8 for group, in a transaction left open.
+ * Returns its producer. */
+static rd_kafka_t *open_transaction_after(const char *bs, const char *topic, const char *group, const char *txa,
+                                          const char *txb)
 {
-    (void)state;
-    const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
-    if (!bs || !*bs) {
-        printf("skipped: open transactions need a real cluster (the embedded broker stores no transactional "
-               "offsets); set DEALSTREAM_TEST_BROKERS\n");
-        skip();
-    }
-    char topic[64], group[64], txa[64], txb[64];
-    snprintf(topic, sizeof topic, "dealstream-lag-open-%d", (int)getpid());
-    snprintf(group, sizeof group, "dealstream-lag-open-g-%d", (int)getpid());
-    snprintf(txa, sizeof txa, "dealstream-lag-open-a-%d", (int)getpid());
-    snprintf(txb, sizeof txb, "dealstream-lag-open-b-%d", (int)getpid());
     /* offsets 0-4 committed (marker at 5), read by the group: committed 6 */
     rd_kafka_t *a = client(RD_KAFKA_PRODUCER, bs, NULL, txa);
     assert_null(rd_kafka_init_transactions(a, 30000));
@@ -480,7 +466,32 @@ static void test_lag_open_transaction(void **state)
     assert_null(rd_kafka_send_offsets_to_transaction(b, pend, md, 30000));
     rd_kafka_consumer_group_metadata_destroy(md);
     rd_kafka_topic_partition_list_destroy(pend);
+    return b;
+}
 
+/* A group whose consumer waits behind a transaction left open, and whose
+ * next offsets sit in that transaction: lag answers (the group handle does
+ * not ask for stable offsets, which would wait for the transaction to end,
+ * 60 s here), LOG-END is the high watermark with the last stable offset
+ * beside it, and the consumer's lag is shown, not taken for markers. The
+ * reset's --to-latest picks the high watermark, as kafka-consumer-groups
+ * does. */
+static void test_lag_open_transaction(void **state)
+{
+    (void)state;
+    const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
+    if (!bs || !*bs) {
+        printf("skipped: open transactions need a real cluster (the embedded broker stores no transactional "
+               "offsets); set DEALSTREAM_TEST_BROKERS\n");
+        skip();
+    }
+    char topic[64], group[64], txa[64], txb[64];
+    snprintf(topic, sizeof topic, "dealstream-lag-open-%d", (int)getpid());
+    snprintf(group, sizeof group, "dealstream-lag-open-g-%d", (int)getpid());
+    snprintf(txa, sizeof txa, "dealstream-lag-open-a-%d", (int)getpid());
+    snprintf(txb, sizeof txb, "dealstream-lag-open-b-%d", (int)getpid());
+    rd_kafka_t *b = open_transaction_after(bs, topic, group, txa, txb);
+    const int32_t parts[] = {0};
     char err[512];
     int64_t t0 = ds_mono_ms();
     ds_lag *lag = ds_lag_new(cfg_for(bs), group, topic, 5, err, sizeof err);
