@@ -59,7 +59,7 @@ static const opt options[] = {
              {DS_CMD_LAG, "The group to report (--prometheus without it: every group the broker lists)."},
              {DS_CMD_OFFSETS, "The group whose committed offsets are reset."},
              {DS_CMD_REPLAY, "Commit the offsets of the range read so far for this group, so that --from committed "
-                             "resumes (none: nothing is committed)."}},
+                             "resumes (none: nothing is committed); not the processor's own group (its app id)."}},
      .metavar = "GROUP"},
     {"articles-topic", 0, "topic.articles", OPT_STR, O(articles_topic), "articles", NULL,
      DS_CMD_RUN | DS_CMD_PRODUCE | DS_CMD_DEMO | DS_CMD_REPLAY, "Topic of ArticleEvent records.", .metavar = "TOPIC"},
