@@ -1,7 +1,8 @@
 /* resolve.c: dedup, merge and link of deal mentions (see resolve.h for the
- * rules). Every add recomputes the block of the mention from its set of
- * mentions, in mention_id order, so nothing depends on arrival order except
- * revision numbers. */
+ * rules). An add recomputes the block of the mention from its set of
+ * mentions, in mention_id order, or (a big block, "incremental adds") the
+ * part of it the mention can change, with the same result; nothing depends
+ * on arrival order except revision numbers. */
 #include "resolve.h"
 
 #include <limits.h>
@@ -2773,12 +2774,7 @@ out:
  * index holds what does not depend on the records: every mention's facts,
  * the source it repeats (dup) and its cluster (union-find over strong
  * mentions, member rings). Look-up lists, keyed in one hash table:
- * L_BAND+j  text fingerprints by 16-bit band j: a fingerprint within
- *           HAMMING_DUP (12) bits of another differs in at most 3 bits in
- *           one of the 4 bands, so probing every value within 3 bits of
- *           each band (697 per band) finds every copy candidate (these
- *           lists have their heads in 4 arrays of 65,536, 1 MiB a block,
- *           so that the probes stay in cache);
+ * bands     text fingerprints by band (see NBANDS), in buckets of their own;
  * L_TIME    strong mentions by class and 32-day bucket of window start;
  * L_SRC     every mention by source id;
  * L_CTX, L_CTXALL  context mentions by class and batch, and by class;
@@ -2788,7 +2784,7 @@ out:
  * block has reference rows, or that changes a framework deal, recomputes
  * the whole block instead (those rules read every deal of the block). */
 
-enum { L_BAND = 0, L_TIME = 4, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L__N }; /* L_BAND+j: in inc.bnext */
+enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L__N };
 enum { MK_DIRTY, MK_SUB, MK_DUPC, MK_CTX, MK__N }; /* marks, and the scratch list of each */
 
 typedef struct imen {
@@ -2803,6 +2799,27 @@ typedef struct imen {
     unsigned mark[MK__N];    /* == inc.gen: in that set during this add */
 } imen;
 
+/* Fingerprints are found by band: 5 bands of 13, 13, 13, 13 and 12 bits; a
+ * fingerprint within HAMMING_DUP (12) bits of another differs in at most 2
+ * bits in one of them, so probing every value within 2 bits of each band
+ * (447 buckets) finds every copy candidate. A bucket holds its entries
+ * contiguously, fingerprint included, so that a probe reads one line. */
+#define NBANDS 5
+#define BAND_BUCKETS 8192
+
+typedef struct bentry {
+    uint64_t text;
+    int32_t seq;
+    int32_t minute; /* published, minutes since the epoch; INT32_MAX unknown */
+} bentry;
+
+typedef struct ibucket {
+    bentry *e;
+    uint32_t n, cap;
+} ibucket;
+
+static unsigned band_of(uint64_t t, int j) { return (unsigned)(t >> (13 * j)) & (j < 4 ? 0x1fffu : 0xfffu); }
+
 typedef struct islot {
     uint64_t key; /* 0: empty */
     int head;
@@ -2813,10 +2830,8 @@ struct inc {
     size_t n, cap;
     islot *tab;
     size_t tabcap, ntab;
-    int *band[4];   /* L_BAND+j heads, indexed by the band's 16 bits (NULL until a fingerprint) */
-    int *bnext[4];  /* L_BAND+j next links, by mention (compact, as the probes read them) */
-    uint64_t *text; /* fingerprints, by mention */
-    size_t capb;
+    ibucket *band;  /* NBANDS * 8192 buckets (NULL until a fingerprint) */
+    int64_t newest; /* newest publication time of the block, INT64_MIN none */
     size_t nglobal; /* weak, delivery and hint-bearing mentions */
     int noref;      /* no reference row has this block's buyer, seller, family */
     unsigned gen;
@@ -2836,11 +2851,9 @@ static void inc_free(inc *ic)
     free(ic->men);
     free(ic->tab);
     free(ic->old);
-    for (int j = 0; j < 4; j++) {
-        free(ic->band[j]);
-        free(ic->bnext[j]);
-    }
-    free(ic->text);
+    for (size_t i = 0; ic->band && i < (size_t)NBANDS * BAND_BUCKETS; i++)
+        free(ic->band[i].e);
+    free(ic->band);
     for (int l = 0; l < MK__N; l++)
         free(ic->list[l]);
     free(ic);
@@ -2961,63 +2974,76 @@ static int icopy(const ds_resolver *rs, inc *ic, int s, int c, int track)
     return 0;
 }
 
-/* Probes the 4 bands of s's fingerprint within 3 bits. Returns 0 or -1. */
+static int32_t bminute(int64_t pub) { return pub == INT64_MAX ? INT32_MAX : (int32_t)(pub / MINUTE_MS); }
+
+/* Whether new mention s must look for its copies among all the block's
+ * mentions: with a retention, the bands drop what is published more than
+ * twice the retention before the newest mention, which only a mention
+ * published more than one retention before it (or at an unknown time) can
+ * still need. */
+static int ilate(const ds_resolver *rs, const inc *ic, int s)
+{
+    int64_t p = ic->men[s].f.pub;
+    return rs->retention && (p == INT64_MAX || (ic->newest != INT64_MIN && p < ic->newest - rs->retention * MINUTE_MS));
+}
+
+/* Probes the bands of s's fingerprint within 2 bits (with a retention,
+ * dropping the entries no add can need any more), or for a late mention
+ * (ilate) compares it with every mention. Returns 0 or -1. */
 static int icopies(const ds_resolver *rs, inc *ic, int s, int track)
 {
-    unsigned masks[697];
-    size_t nm = 0;
-    masks[nm++] = 0;
-    for (int a = 0; a < 16; a++) {
-        masks[nm++] = 1u << a;
-        for (int b = a + 1; b < 16; b++) {
-            masks[nm++] = 1u << a | 1u << b;
-            for (int c = b + 1; c < 16; c++)
-                masks[nm++] = 1u << a | 1u << b | 1u << c;
-        }
-    }
     uint64_t t = ic->men[s].text;
-    for (int j = 0; j < 4 && ic->band[j]; j++) {
-        unsigned v = (unsigned)(t >> (16 * j)) & 0xffffu;
-        const int *next = ic->bnext[j];
-        for (size_t k = 0; k < nm; k++)
-            for (int o = ic->band[j][v ^ masks[k]]; o >= 0; o = next[o])
-                if (o != s && popcount64(t ^ ic->text[o]) <= HAMMING_DUP && icopy(rs, ic, s, o, track) != 0)
+    if (ilate(rs, ic, s)) {
+        for (size_t o = 0; o < ic->n; o++)
+            if ((int)o != s && ic->men[o].text && icopy(rs, ic, s, (int)o, track) != 0)
+                return -1;
+        return 0;
+    }
+    int64_t newest = ic->men[s].f.pub != INT64_MAX && ic->men[s].f.pub > ic->newest ? ic->men[s].f.pub : ic->newest;
+    int32_t cutoff = rs->retention && newest != INT64_MIN ? bminute(newest - 2 * rs->retention * MINUTE_MS) : INT32_MIN;
+    for (int j = 0; j < NBANDS && ic->band; j++) {
+        int bits = j < 4 ? 13 : 12;
+        unsigned masks[92], v = band_of(t, j);
+        size_t nm = 0;
+        masks[nm++] = 0;
+        for (int x = 0; x < bits; x++) {
+            masks[nm++] = 1u << x;
+            for (int y = x + 1; y < bits; y++)
+                masks[nm++] = 1u << x | 1u << y;
+        }
+        for (size_t k = 0; k < nm; k++) {
+            ibucket *bk = &ic->band[j * BAND_BUCKETS + (v ^ masks[k])];
+            for (uint32_t i = 0; i < bk->n; i++) {
+                if (bk->e[i].minute < cutoff) { /* expired: order within a bucket does not matter */
+                    bk->e[i--] = bk->e[--bk->n];
+                    continue;
+                }
+                if (bk->e[i].seq != s && popcount64(t ^ bk->e[i].text) <= HAMMING_DUP &&
+                    icopy(rs, ic, s, bk->e[i].seq, track) != 0)
                     return -1;
+            }
+        }
     }
     return 0;
 }
 
-/* Puts mention s with a fingerprint at the head of its 4 band lists.
- * Returns 0 or -1. */
+/* Puts mention s with a fingerprint in its bucket of every band. Returns 0
+ * or -1. */
 static int iband_push(inc *ic, int s)
 {
-    if ((size_t)s >= ic->capb) {
-        size_t ncap = ic->capb ? ic->capb * 2 : 1024;
-        while (ncap <= (size_t)s)
-            ncap *= 2;
-        uint64_t *t = realloc(ic->text, ncap * sizeof *t);
-        if (!t)
-            return -1;
-        ic->text = t;
-        for (int j = 0; j < 4; j++) {
-            int *n = realloc(ic->bnext[j], ncap * sizeof *n);
-            if (!n)
+    if (!ic->band && !(ic->band = calloc((size_t)NBANDS * BAND_BUCKETS, sizeof *ic->band)))
+        return -1;
+    for (int j = 0; j < NBANDS; j++) {
+        ibucket *bk = &ic->band[j * BAND_BUCKETS + band_of(ic->men[s].text, j)];
+        if (bk->n == bk->cap) {
+            uint32_t ncap = bk->cap ? bk->cap * 2 : 4;
+            bentry *e = realloc(bk->e, ncap * sizeof *e);
+            if (!e)
                 return -1;
-            ic->bnext[j] = n;
+            bk->e = e;
+            bk->cap = ncap;
         }
-        ic->capb = ncap;
-    }
-    ic->text[s] = ic->men[s].text;
-    for (int j = 0; j < 4; j++) {
-        if (!ic->band[j]) {
-            if (!(ic->band[j] = malloc(65536 * sizeof *ic->band[j])))
-                return -1;
-            for (size_t v = 0; v < 65536; v++)
-                ic->band[j][v] = -1;
-        }
-        unsigned v = (unsigned)(ic->men[s].text >> (16 * j)) & 0xffffu;
-        ic->bnext[j][s] = ic->band[j][v];
-        ic->band[j][v] = s;
+        bk->e[bk->n++] = (bentry){ic->men[s].text, s, bminute(ic->men[s].f.pub)};
     }
     return 0;
 }
@@ -3094,6 +3120,8 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
     ic->nold = 0;
     if (y->text && icopies(rs, ic, s, track) != 0)
         return -1;
+    if (y->f.pub != INT64_MAX && y->f.pub > ic->newest)
+        ic->newest = y->f.pub;
     if (y->f.kind == K_STRONG && iunite(b, ic, s) != 0)
         return -1;
     y = &ic->men[s];
@@ -3116,13 +3144,28 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
 
 /* Builds the index of block b from its mentions. Returns it, or NULL when
  * out of memory. */
+typedef struct pkpub {
+    const unsigned char *pk;
+    int64_t pub;
+} pkpub;
+
+static int pkpub_cmp(const void *pa, const void *pb)
+{
+    const pkpub *a = pa, *b = pb;
+    if (a->pub != b->pub)
+        return a->pub < b->pub ? -1 : 1;
+    return strcmp((const char *)a->pk, (const char *)b->pk);
+}
+
 static inc *inc_build(ds_resolver *rs, block *b)
 {
+    pkpub *ord = NULL;
     inc *ic = calloc(1, sizeof *ic);
     ds_mention *m = malloc(sizeof *m);
     if (!ic || !m)
         goto err;
     ic->noref = 1;
+    ic->newest = INT64_MIN;
     const char *k = b->key;
     for (size_t i = 0; rs->cat && i < rs->cat->nrefs; i++) {
         const ds_refdeal *r = &rs->cat->refs[i];
@@ -3131,14 +3174,24 @@ static inc *inc_build(ds_resolver *rs, block *b)
         if (strcmp(key, k) == 0)
             ic->noref = 0;
     }
+    /* in publication order, so that only mentions of unknown time are late */
+    if (!(ord = malloc((b->nms ? b->nms : 1) * sizeof *ord)))
+        goto err;
     for (size_t i = 0; i < b->nms; i++) {
         unpack_mention(b->ms[i], b->key, m);
-        if (inc_insert(rs, b, ic, m, b->ms[i], 0) < 0)
+        ord[i] = (pkpub){b->ms[i], m->src.published == DS_NO_TIME ? INT64_MAX : m->src.published};
+    }
+    qsort(ord, b->nms, sizeof *ord, pkpub_cmp);
+    for (size_t i = 0; i < b->nms; i++) {
+        unpack_mention(ord[i].pk, b->key, m);
+        if (inc_insert(rs, b, ic, m, ord[i].pk, 0) < 0)
             goto err;
     }
+    free(ord);
     free(m);
     return ic;
 err:
+    free(ord);
     free(m);
     inc_free(ic);
     return NULL;

@@ -2,9 +2,25 @@
  * and link (schemas/CanonicalDeal.avsc).
  *
  * State is grouped by block key (buyer|seller|family). A block holds the set
- * of its mentions; every add recomputes the block from that set, so the
- * deals, their ids and their content are a function of the set of mentions,
- * never of their arrival order. Only revision numbers depend on history.
+ * of its mentions; the deals, their ids and their content are a function
+ * of that set (what a recompute of the whole block from it gives), never of
+ * their arrival order. Only revision numbers depend on history.
+ *
+ * Incremental adds. A block of DS_RESOLVER_INC_MIN (128) mentions or more
+ * keeps an index of them (resolve.c, "incremental adds"): each mention's
+ * facts, the source it repeats, its cluster (union-find), and look-ups by
+ * fingerprint band, time bucket, source, class and batch. An add updates
+ * the index and recomputes only the deals it can change (the cluster it
+ * joins, clusters whose copies it changes, the next batch of a changed
+ * contract, deals whose context mentions could recall a changed one) with
+ * the deals and context mentions their records read, and publishes exactly
+ * what a whole-block recompute would (test_resolve compares the two add
+ * after add). The cost of an add then depends on the deals it touches and
+ * on the mentions near it in time, not on the block's history, except for
+ * the copy probe: 2,788 look-ups whose candidates grow by one per 65,536
+ * fingerprints. Blocks with weak, delivery or hint-bearing mentions or with
+ * reference rows, and adds that change a framework deal, are recomputed
+ * whole (those rules read every deal of the block).
  *
  * Clustering. Primary mentions are clustered with union-find over pairwise
  * compatibility (resolve.c, compatible()): same stage class (framework |

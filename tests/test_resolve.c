@@ -1034,7 +1034,7 @@ static void test_order_insensitive(void **state)
  * batches, copies published before and after their originals, context
  * mentions recalling the batch before, intents and frameworks, and (with
  * `global`) weak and delivery mentions, which take the whole-block path. */
-static ds_mention random_mention(uint64_t *rng, int i, int global)
+static ds_mention random_mention(uint64_t *rng, int i, int global, int64_t *pubs)
 {
     int deal = (int)(lcg(rng) % 40), what = (int)(lcg(rng) % 100);
     char mid[17], src[32];
@@ -1055,7 +1055,8 @@ static ds_mention random_mention(uint64_t *rng, int i, int global)
         char osrc[32];
         snprintf(osrc, sizeof osrc, "s%05d", of);
         m.src.text_hash = ds_hash64(osrc, strlen(osrc), 99) ^ (1ULL << (lcg(rng) % 64));
-        m.src.published += (int64_t)(lcg(rng) % 5) * 86400000LL - 2 * 86400000LL;
+        if (lcg(rng) % 2) /* near the original's time, before or after it */
+            m.src.published = pubs[of] + (int64_t)(lcg(rng) % 5) * 86400000LL - 2 * 86400000LL;
     } else {
         m.src.text_hash = ds_hash64(src, strlen(src), 99);
     }
@@ -1085,6 +1086,7 @@ static ds_mention random_mention(uint64_t *rng, int i, int global)
         m.stage = DS_STAGE_DELIVERY;
         m.status = DS_STATUS_DELIVERED;
     }
+    pubs[i] = m.src.published;
     return m;
 }
 
@@ -1102,15 +1104,18 @@ static void same_changes(const ds_changes *a, const ds_changes *b, uint64_t seed
     }
 }
 
-static void incremental_equals_whole(int global)
+static void incremental_equals_whole(int global, int64_t retention_days)
 {
     for (uint64_t seed = 1; seed <= 20; seed++) {
         uint64_t rng = seed * 7919;
         ds_resolver *inc = new_resolver(NULL), *whole = new_resolver(NULL);
         ds_resolver_set_incremental(inc, 1);
         ds_resolver_set_incremental(whole, 0);
+        ds_resolver_set_retention(inc, retention_days);
+        ds_resolver_set_retention(whole, retention_days);
+        int64_t pubs[400];
         for (int i = 0; i < 400; i++) {
-            ds_mention m = random_mention(&rng, i, global);
+            ds_mention m = random_mention(&rng, i, global, pubs);
             ds_changes a, b;
             assert_int_equal(ds_resolver_add(inc, &m, &a), 0);
             assert_int_equal(ds_resolver_add(whole, &m, &b), 0);
@@ -1119,7 +1124,7 @@ static void incremental_equals_whole(int global)
         }
         size_t fast = ds_resolver_incremental_adds(inc);
         if (seed == 1)
-            printf("global %d: %zu of 400 adds incremental\n", global, fast);
+            printf("global %d, retention %lld d: %zu of 400 adds incremental\n", global, (long long)retention_days, fast);
         assert_int_equal(ds_resolver_incremental_adds(whole), 0);
         if (!global)
             assert_true(fast > 200); /* the rest: framework changes */
@@ -1133,7 +1138,8 @@ static void incremental_equals_whole(int global)
                 ndup += da[k]->sources[j].duplicate_of != NULL;
             nsrc += da[k]->nsources;
         }
-        assert_true(ndup > 10 && nsrc > 200); /* copies and sources enough to matter */
+        if (ndup < (retention_days ? 5u : 10u) || nsrc <= 200) /* copies and sources enough to matter */
+            fail_msg("seed %llu: %zu copies, %zu sources", (unsigned long long)seed, ndup, nsrc);
         for (size_t k = 0; k < na; k++) {
             assert_string_equal(da[k]->deal_id, db[k]->deal_id);
             assert_int_equal(da[k]->content_hash, db[k]->content_hash);
@@ -1146,8 +1152,10 @@ static void incremental_equals_whole(int global)
 static void test_incremental(void **state)
 {
     (void)state;
-    incremental_equals_whole(0);
-    incremental_equals_whole(1);
+    incremental_equals_whole(0, 0);
+    incremental_equals_whole(1, 0);
+    incremental_equals_whole(0, 30); /* copies only within 30 days: bands drop the old */
+    incremental_equals_whole(0, 5);
 }
 
 /* The Avro record carries every field; a retired record is empty. */
