@@ -16,11 +16,15 @@
  * the deals and context mentions their records read, and publishes exactly
  * what a whole-block recompute would (test_resolve compares the two add
  * after add). The cost of an add then depends on the deals it touches and
- * on the mentions near it in time, not on the block's history, except for
- * the copy probe: 2,788 look-ups whose candidates grow by one per 65,536
- * fingerprints. Blocks with weak, delivery or hint-bearing mentions or with
- * reference rows, and adds that change a framework deal, are recomputed
- * whole (those rules read every deal of the block).
+ * on the mentions near it in time, not on the block's history. The copy
+ * probe reads 447 band buckets; with a retention R they hold only mentions
+ * published within 2R of the block's newest, so it stays flat too, and a
+ * mention published more than R before the newest (or at an unknown time)
+ * is compared with every mention of the block. Without a retention the
+ * buckets grow by one entry per 8,192 fingerprints. Blocks with weak,
+ * delivery or hint-bearing mentions or with reference rows, and adds that
+ * change a framework deal, are recomputed whole (those rules read every
+ * deal of the block). bench/README.md has the figures.
  *
  * Clustering. Primary mentions are clustered with union-find over pairwise
  * compatibility (resolve.c, compatible()): same stage class (framework |
