@@ -527,9 +527,11 @@ typedef struct fpent {
 
 #define MINUTE_MS 60000LL
 
+/* Floor of ms / MINUTE_MS, for any ms (no negation: -INT64_MIN overflows). */
 static int64_t minute_of(int64_t ms)
 {
-    return ms >= 0 ? ms / MINUTE_MS : -((-ms + MINUTE_MS - 1) / MINUTE_MS);
+    int64_t q = ms / MINUTE_MS;
+    return ms % MINUTE_MS < 0 ? q - 1 : q;
 }
 
 static size_t fp_slot(const ds_resolver *rs, uint64_t text, uint32_t src)
