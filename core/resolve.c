@@ -1672,9 +1672,13 @@ static const char *deal_for_ref(rctx *x, const char *ref, int *err)
 }
 
 /* Adds a link to the reference row ref: via state when a live deal matches
- * it, else via `via` naming the ref itself. */
+ * it, else via `via` naming the ref itself; none when the row is another
+ * buyer's. */
 static void link_ref(rctx *x, lset *ls, ds_relation rel, const char *ref, ds_link_via via, const ds_canon *self, int *err)
 {
+    const ds_refdeal *row = ds_catalog_ref(x->rs->cat, ref);
+    if (row && strcmp(row->buyer, self->buyer) != 0)
+        return; /* links never cross buyers: another buyer's contract is not our parent */
     const char *t = deal_for_ref(x, ref, err);
     if (t && t != self->deal_id)
         lset_add(ls, rel, t, ref, DS_VIA_STATE);

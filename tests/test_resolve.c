@@ -687,6 +687,37 @@ static void test_cross_block_links(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* Links never cross buyers: a Romanian K9 contract whose report names the
+ * Polish K9 framework (PL-K9-FW) as its framework gets no link to it; the
+ * same hint on a Polish contract does. */
+static void test_links_stay_with_buyer(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(g_cat);
+    ds_mention ro = mk("m-ro-k9", "a-ro-k9", "2024-06-02", "K9");
+    strcpy(ro.buyer, "ROU");
+    ds_mention_block_key(&ro);
+    ro.signing_date = day("2024-06-01");
+    ro.rels[0] = (ds_relhint){DS_REL_EXECUTES_FRAMEWORK, "PL-K9-FW", 0, -1, 0};
+    ro.nrels = 1;
+    add(rs, ro, NULL);
+    const ds_canon *c = only_deal(rs);
+    assert_string_equal(c->buyer, "ROU");
+    assert_int_equal(c->nlinks, 0);
+    ds_resolver_destroy(rs);
+
+    rs = new_resolver(g_cat);
+    ds_mention pl = ro;
+    strcpy(pl.buyer, "POL");
+    ds_mention_block_key(&pl);
+    add(rs, pl, NULL);
+    c = only_deal(rs);
+    const ds_canon_link *l = find_link(c, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target_ref, "PL-K9-FW");
+    ds_resolver_destroy(rs);
+}
+
 /* A deal event sent again with the same source id: a later `reported`
  * replaces the version held (new value and quantity, one source), an equal
  * or earlier one is a redelivery and publishes nothing; the outcome is the
@@ -1369,6 +1400,7 @@ int main(void)
         cmocka_unit_test(test_order_insensitive),
         cmocka_unit_test(test_source_versions),
         cmocka_unit_test(test_currencies),
+        cmocka_unit_test(test_links_stay_with_buyer),
         cmocka_unit_test(test_incremental),
         cmocka_unit_test(test_to_avro),
         cmocka_unit_test(test_restore),
