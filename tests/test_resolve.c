@@ -1086,7 +1086,7 @@ static ds_mention random_mention(uint64_t *rng, int i, int global, int64_t *pubs
         char osrc[32];
         snprintf(osrc, sizeof osrc, "s%05d", of);
         m.src.text_hash = ds_hash64(osrc, strlen(osrc), 99) ^ (1ULL << (lcg(rng) % 64));
-        if (lcg(rng) % 2) /* near the original's time, before or after it */
+        if (lcg(rng) % 2 && pubs[of] != DS_NO_TIME) /* near the original's time, before or after it */
             m.src.published = pubs[of] + (int64_t)(lcg(rng) % 5) * 86400000LL - 2 * 86400000LL;
     } else {
         m.src.text_hash = ds_hash64(src, strlen(src), 99);

@@ -152,10 +152,8 @@ void tu_glob_free(char **paths)
     free(paths);
 }
 
-/* Removes syndicated copies (sources with duplicate_of) and their evidence.
- * They are outside the content hash and never bump a revision by
- * themselves (resolve.h), so a copy that arrives after everything else of
- * its deal is in state but not in the last published record. */
+/* Removes syndicated copies (sources with duplicate_of) and their evidence,
+ * for comparisons that must not count them. */
 void tu_drop_duplicates(json_t *deal)
 {
     json_t *srcs = json_object_get(deal, "sources"), *ev = json_object_get(deal, "evidence");
@@ -180,7 +178,9 @@ void tu_drop_duplicates(json_t *deal)
 }
 
 /* The live canonical deals without what legitimately depends on history
- * (revision, updated, syndicated copies), keyed by deal id. */
+ * (revision, updated), keyed by deal id. Syndicated copies stay: a copy
+ * that changes a deal's sources list is published (resolve.h), so the last
+ * record lists every copy in any order of arrival. */
 json_t *tu_comparable_deals(const char *bs, const char *topic)
 {
     char err[256];
@@ -198,7 +198,6 @@ json_t *tu_comparable(json_t *deals)
     json_object_foreach(deals, id, d) {
         json_object_del(d, "revision");
         json_object_del(d, "updated");
-        tu_drop_duplicates(d);
     }
     return deals;
 }
