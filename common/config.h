@@ -65,6 +65,7 @@ typedef struct ds_config {
     long max_message_bytes;
     long max_body_bytes;
     long dedup_retention_days;
+    long state_max_mentions_per_block; /* 0: no cap */
     long partitions;
     long count;
     int exit_at_end;

@@ -52,6 +52,7 @@ void run_restore_partitions(runner *r, rd_kafka_topic_partition_list_t *mine)
          * block's deal would depend on which blocks share an instance */
         ds_resolver_set_cross_block(r->rs[p], 0);
         ds_resolver_set_retention(r->rs[p], r->cfg->dedup_retention_days);
+        ds_resolver_set_max_mentions_per_block(r->rs[p], (size_t)r->cfg->state_max_mentions_per_block);
         r->consumed_next[p] = committed;
         if (committed > r->committed_seen[p])
             r->committed_seen[p] = committed;

@@ -95,6 +95,7 @@ struct ds_resolver {
     size_t packed;        /* bytes of packed mentions held */
     size_t inc_min;       /* blocks this big are indexed (0: never) */
     size_t inc_adds;      /* adds done through an index */
+    size_t max_per_block; /* a block's cap of mentions, 0 none */
 };
 
 /* recompute() flags */
@@ -3614,6 +3615,8 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     }
     if (held && !newer_version(b->ms[lo], b->key, m))
         return 0; /* already seen: a redelivery changes nothing */
+    if (!held && rs->max_per_block && b->nms >= rs->max_per_block)
+        return -3; /* the block is full: nothing stored */
     if (store_mention(rs, b, lo, held, m) != 0)
         return -1;
     int r = 1;
@@ -3705,6 +3708,8 @@ static void drop_indexes(ds_resolver *rs)
 }
 
 size_t ds_resolver_incremental_adds(const ds_resolver *rs) { return rs->inc_adds; }
+
+void ds_resolver_set_max_mentions_per_block(ds_resolver *rs, size_t max) { rs->max_per_block = max; }
 
 void ds_resolver_set_incremental(ds_resolver *rs, size_t min_mentions)
 {

@@ -234,8 +234,10 @@ void ds_resolver_destroy(ds_resolver *rs);
  * if it alters the hashed content (it can: it may bridge two clusters).
  * changes->items and the records stay valid until the next call of add or
  * destroy. Returns -1 when out of memory (the mention may then be kept
- * without its effects published) or -2 for an invalid mention (empty
- * mention_id or block_key). */
+ * without its effects published), -2 for an invalid mention (empty
+ * mention_id or block_key) or -3 when its block already holds the cap of
+ * ds_resolver_set_max_mentions_per_block (nothing stored or published; a
+ * redelivery or a later version of a held mention is still taken). */
 int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes);
 
 /* Records the fingerprint of an article seen without a mention (one that
@@ -286,6 +288,10 @@ size_t ds_resolver_fingerprints(const ds_resolver *rs);
 /* Sets that threshold; 0 recomputes every block whole on every add. The
  * result is the same either way. */
 void ds_resolver_set_incremental(ds_resolver *rs, size_t min_mentions);
+/* Caps the mentions one block holds (0, the default: no cap): an add of a
+ * new mention to a full block returns -3. Bounds a block's changelog
+ * record and its memory; the mentions refused are the caller's to report. */
+void ds_resolver_set_max_mentions_per_block(ds_resolver *rs, size_t max);
 /* Number of adds that recomputed only part of their block, for metrics. */
 size_t ds_resolver_incremental_adds(const ds_resolver *rs);
 

@@ -767,6 +767,35 @@ static void test_source_versions(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* The cap of mentions per block: a new mention of a full block is refused
+ * (-3), nothing stored or published; other blocks, redeliveries and later
+ * versions of held deal events still go through. */
+static void test_block_cap(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_resolver_set_max_mentions_per_block(rs, 2);
+    ds_changes ch;
+    ds_mention a = deal_event("2025-03-02", 96, 2.6);
+    assert_int_equal(ds_resolver_add(rs, &a, &ch), 0);
+    assert_int_equal(add(rs, k2_first(), &ch), 1); /* another block */
+    ds_mention b = mk("m-k9-b", "a-k9-b", "2025-05-01", "K9");
+    b.signing_date = day("2025-04-30");
+    assert_int_equal(ds_resolver_add(rs, &b, &ch), 0);
+    ds_mention c = mk("m-k9-c", "a-k9-c", "2025-08-01", "K9");
+    assert_int_equal(ds_resolver_add(rs, &c, &ch), -3);
+    assert_int_equal(ch.n, 0);
+    assert_int_equal(ds_resolver_mentions(rs), 3);
+    assert_int_equal(ds_resolver_add(rs, &b, &ch), 0); /* a redelivery */
+    assert_int_equal(ch.n, 0);
+    ds_mention a2 = deal_event("2025-03-05", 72, 2.0); /* a later version */
+    assert_int_equal(ds_resolver_add(rs, &a2, &ch), 0);
+    assert_int_equal(ch.n, 1);
+    assert_int_equal(ch.items[0]->quantity, 72);
+    assert_int_equal(ds_resolver_mentions(rs), 3);
+    ds_resolver_destroy(rs);
+}
+
 /* Reports of one deal in USD, EUR and INR: converted at the signing year's
  * rate (2023, not the year of the later report), within 10% they are claims
  * of one deal; a EUR figure 20% lower is another deal. */
@@ -1401,6 +1430,7 @@ int main(void)
         cmocka_unit_test(test_source_versions),
         cmocka_unit_test(test_currencies),
         cmocka_unit_test(test_links_stay_with_buyer),
+        cmocka_unit_test(test_block_cap),
         cmocka_unit_test(test_incremental),
         cmocka_unit_test(test_to_avro),
         cmocka_unit_test(test_restore),
