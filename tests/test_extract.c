@@ -720,7 +720,8 @@ static void test_said_it_would_dates_a_selection(void **state)
     assert_int_equal(m->signing_date, DS_NO_DATE);
 }
 
-/* A system the catalog lacks is read from its shape: a designation before
+/* A system the catalog lacks (the names here are invented, so that a
+ * growing catalog never learns them) is read from its shape: a designation before
  * a head noun (words of kind between them), normalised as labels write
  * families (upper case, no "-class", no name after the model number), with
  * its own family and the head noun's category, marked out of catalog;
@@ -730,10 +731,10 @@ static void test_open_world_systems(void **state)
 {
     (void)state;
     struct { const char *text; const char *sys; const char *cat; int64_t qty; } cases[] = {
-        {"Chile signed a contract for 48 Bohdana howitzers on Monday.", "BOHDANA", "howitzer", 48},
-        {"Estonia signed a contract on Monday to buy six Sky Sabre air-defence systems.", "SKY SABRE", "air_defence", 6},
-        {"Denmark has ordered 19 MEKO A-200 frigates, officials said on Monday.", "MEKO A-200", "ship", 19},
-        {"Taiwan signed a contract for 4 Hermes 900 drones on Monday.", "HERMES 900", "uav", 4},
+        {"Chile signed a contract for 48 Velebit howitzers on Monday.", "VELEBIT", "howitzer", 48},
+        {"Estonia signed a contract on Monday to buy six Sky Lantern air-defence systems.", "SKY LANTERN", "air_defence", 6},
+        {"Denmark has ordered 19 MERA A-250 frigates, officials said on Monday.", "MERA A-250", "ship", 19},
+        {"Taiwan signed a contract for 4 Kestrel 700 drones on Monday.", "KESTREL 700", "uav", 4},
         {"Norway signed for 54 Leopard 3 tanks on Monday.", "LEOPARD 3", "tank", 54},
         {"Chile signed a contract for nine KC-2 Millennium military transport aircraft on Monday.", "KC-2",
          "aircraft", 9},
@@ -762,12 +763,12 @@ static void test_open_world_systems(void **state)
     assert_int_equal(p->out_of_catalog, 0);
     /* the unknown howitzer is not the K9 recalled in passing; its bare
      * name later in the article is the same system */
-    n = run("Romania signed a contract on Monday for 54 Zuzana howitzers worth $1.2 billion. "
+    n = run("Romania signed a contract on Monday for 54 Dravica howitzers worth $1.2 billion. "
             "The army already operates K9 howitzers bought in 2021. "
-            "The first Zuzana guns will arrive in 2027.",
+            "The first Dravica guns will arrive in 2027.",
             "2025-06-03", &ms);
     p = only_primary(ms, n);
-    assert_string_equal(p->family, "ZUZANA");
+    assert_string_equal(p->family, "DRAVICA");
     assert_string_equal(p->buyer, "ROU");
     assert_int_equal(p->quantity, 54);
     assert_int_equal(p->value.amount, 120000000000LL);
