@@ -267,7 +267,7 @@ static void test_reverse_order(void **state)
 
 /* One block of 600 deal events (EST|KOR|K9, contracts 60 days apart) with
  * a producer limit of 64 KB, which the block's changelog record of 600
- * mentions (about 120 KB) would exceed: with --state-max-mentions-per-block
+ * mentions (about 160 bytes each: 96 KB) would exceed: with --state-max-mentions-per-block
  * 200 the run goes on to the end, the 400 mentions over the cap are
  * dead-lettered and counted, and the 200 held make 200 deals. */
 static void test_block_cap_keeps_running(void **state)
