@@ -723,6 +723,8 @@ static void canon_free(ds_canon *c)
 }
 
 static void inc_free(inc *ic);
+struct rctx;
+static int inc_note_refs(block *b, const struct rctx *x);
 
 static void block_free(block *b)
 {
@@ -2749,6 +2751,10 @@ static int recompute(ds_resolver *rs, block *b, int flags)
         read_revisions(&x);
     else if (assign_revisions(&x) || retire_vanished(&x, &hb))
         goto out;
+    if (b->ic && !(flags & RC_VIEW) && inc_note_refs(b, &x) != 0) {
+        inc_free(b->ic); /* rebuilt when next needed */
+        b->ic = NULL;
+    }
     cache_release(rs, b);
     if (!(flags & RC_QUIET) && cache_keep(rs, b, &x) != 0)
         goto out;
@@ -2786,12 +2792,17 @@ out:
  * L_SRC     every mention by source id;
  * L_CTX, L_CTXALL  context mentions by class and batch, and by class;
  * L_SB, L_SBALL    strong mentions by class and batch, and by class;
- * L_FW      strong framework mentions.
- * An add whose block holds weak, delivery or hint-bearing mentions, whose
- * block has reference rows, or that changes a framework deal, recomputes
- * the whole block instead (those rules read every deal of the block). */
+ * L_FW      strong framework mentions;
+ * L_PK      every mention by its packed record's address.
+ * Deals that match a reference row are read by the links of others through
+ * their row (resolve.h, "Links"): a scoped recompute reads them all (refa,
+ * refreshed by every whole recompute), and one that would change such a
+ * deal, or give a deal a row, is dropped for a whole recompute.
+ * An add whose block holds weak, delivery or hint-bearing mentions, or that
+ * changes a framework deal or a deal with a reference row, recomputes the
+ * whole block instead (those rules read every deal of the block). */
 
-enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L__N };
+enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L_PK, L__N };
 enum { MK_DIRTY, MK_SUB, MK_DUPC, MK_CTX, MK__N }; /* marks, and the scratch list of each */
 
 typedef struct imen {
@@ -2840,7 +2851,8 @@ struct inc {
     ibucket *band;  /* NBANDS * 8192 buckets (NULL until a fingerprint) */
     int64_t newest; /* newest publication time of the block, INT64_MIN none */
     size_t nglobal; /* weak, delivery and hint-bearing mentions */
-    int noref;      /* no reference row has this block's buyer, seller, family */
+    int *refa;      /* anchors of the live deals that match a reference row */
+    size_t nrefa, caprefa;
     unsigned gen;
     char (*old)[17]; /* ids of the deals the new mention joined (scratch) */
     size_t nold, capold;
@@ -2858,6 +2870,7 @@ static void inc_free(inc *ic)
     free(ic->men);
     free(ic->tab);
     free(ic->old);
+    free(ic->refa);
     for (size_t i = 0; ic->band && i < (size_t)NBANDS * BAND_BUCKETS; i++)
         free(ic->band[i].e);
     free(ic->band);
@@ -3073,6 +3086,32 @@ static void iroot_id(const block *b, const inc *ic, int r, char id[17])
     ds_hex64(ds_hash64(buf, kl + 1 + al, 0), id);
 }
 
+/* The index of the mention stored as pk, or -1. */
+static int iseq_of(const inc *ic, const unsigned char *pk)
+{
+    for (int o = ihead(ic, ikey(L_PK, (uint64_t)(uintptr_t)pk)); o >= 0; o = ic->men[o].next[L_PK])
+        if (ic->men[o].pk == pk)
+            return o;
+    return -1;
+}
+
+/* Notes the anchors of the deals of whole recompute x that match a
+ * reference row. Returns 0 or -1 (the index is then dropped). */
+static int inc_note_refs(block *b, const rctx *x)
+{
+    inc *ic = b->ic;
+    ic->nrefa = 0;
+    for (size_t c = 0; c < x->ncl; c++) {
+        if (!x->cl[c].c->ref[0])
+            continue;
+        int s = iseq_of(ic, b->ms[x->cl[c].anchor]);
+        if (s < 0 || ds_reserve(&ic->refa, &ic->caprefa, ic->nrefa + 1, sizeof *ic->refa, 4))
+            return -1;
+        ic->refa[ic->nrefa++] = s;
+    }
+    return 0;
+}
+
 /* Unites new strong mention s with every compatible strong mention, noting
  * in ic->old the ids of the clusters it joins. Returns 0 or -1. */
 static int iunite(const block *b, inc *ic, int s)
@@ -3135,6 +3174,7 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
     if (y->text)
         e |= iband_push(ic, s);
     e |= ipush(ic, L_SRC, src_key(y->src), s);
+    e |= ipush(ic, L_PK, (uint64_t)(uintptr_t)pk, s);
     if (y->f.kind == K_CONTEXT) {
         e |= ipush(ic, L_CTX, (uint64_t)cls << 32 | (uint32_t)y->f.batch, s);
         e |= ipush(ic, L_CTXALL, (uint64_t)cls, s);
@@ -3171,16 +3211,7 @@ static inc *inc_build(ds_resolver *rs, block *b)
     ds_mention *m = malloc(sizeof *m);
     if (!ic || !m)
         goto err;
-    ic->noref = 1;
     ic->newest = INT64_MIN;
-    const char *k = b->key;
-    for (size_t i = 0; rs->cat && i < rs->cat->nrefs; i++) {
-        const ds_refdeal *r = &rs->cat->refs[i];
-        char key[64];
-        snprintf(key, sizeof key, "%s|%s|%s", r->buyer, r->seller, r->family);
-        if (strcmp(key, k) == 0)
-            ic->noref = 0;
-    }
     /* in publication order, so that only mentions of unknown time are late */
     if (!(ord = malloc((b->nms ? b->nms : 1) * sizeof *ord)))
         goto err;
@@ -3313,6 +3344,13 @@ static int inc_scope(inc *ic, int s)
     for (size_t i = 0; i < ic->nlist[MK_CTX]; i++)
         if (ictx_deals(ic, &ic->men[ic->list[MK_CTX][i]].f, MK_SUB) != 0)
             return -1;
+    for (size_t i = 0; i < ic->nrefa; i++) {
+        int r = ifind(ic, ic->refa[i]);
+        if (ic->men[r].mark[MK_DIRTY] == ic->gen)
+            return 1; /* a deal with a reference row changes */
+        if (imark(ic, MK_SUB, r) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -3381,8 +3419,8 @@ static int inc_retire(rctx *x, const inc *ic, const ds_canon *surv, ds_buf *hb)
 
 /* Recomputes the scoped mentions v[0..n) as a block of their own (their
  * copies as the index knows them), then publishes the dirty deals whose
- * content changed and retires the ids new mention s absorbed. Returns 0
- * or -1. */
+ * content changed and retires the ids new mention s absorbed. Returns 0,
+ * 1 (nothing published) when a dirty deal matches a reference row, or -1. */
 static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size_t n, int s)
 {
     int rc = -1;
@@ -3405,6 +3443,11 @@ static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size
     if (number_sources(x.mi, n) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) ||
         fill_clusters(&x, &hb) || attach_deliveries(&x) || build_deals(&x, &hb))
         goto out;
+    for (size_t c = 0; c < x.ncl; c++)
+        if (ic->men[ifind(ic, v[x.cl[c].anchor].seq)].mark[MK_DIRTY] == ic->gen && x.cl[c].c->ref[0]) {
+            rc = 1; /* a deal now matches a reference row: recompute the block whole */
+            goto out;
+        }
     const ds_canon *surv = NULL;
     int sroot = ic->men[s].f.kind == K_STRONG ? ifind(ic, s) : -1;
     for (size_t c = 0; c < x.ncl; c++) {
@@ -3449,7 +3492,7 @@ static int inc_add(ds_resolver *rs, block *b, const ds_mention *m, const unsigne
     int s = inc_insert(rs, b, ic, m, pk, 1);
     if (s < 0)
         goto lost;
-    if (ic->nglobal || !ic->noref)
+    if (ic->nglobal)
         return 1;
     int r = inc_scope(ic, s);
     if (r)

@@ -22,9 +22,11 @@
  * mention published more than R before the newest (or at an unknown time)
  * is compared with every mention of the block. Without a retention the
  * buckets grow by one entry per 8,192 fingerprints. Blocks with weak,
- * delivery or hint-bearing mentions or with reference rows, and adds that
- * change a framework deal, are recomputed whole (those rules read every
- * deal of the block). bench/README.md has the figures.
+ * delivery or hint-bearing mentions, and adds that change a framework deal
+ * or a deal matching a reference row (or make one match a row), are
+ * recomputed whole (those rules read every deal of the block); the deals
+ * that match a row are read by every scoped recompute. bench/README.md has
+ * the figures.
  *
  * Clustering. Primary mentions are clustered with union-find over pairwise
  * compatibility (resolve.c, compatible()): same stage class (framework |

@@ -1094,19 +1094,24 @@ static void test_order_insensitive(void **state)
  * batches, copies published before and after their originals, context
  * mentions recalling the batch before, intents and frameworks, and (with
  * `global`) weak and delivery mentions, which take the whole-block path. */
-static ds_mention random_mention(uint64_t *rng, int i, int global, int64_t *pubs)
+static ds_mention random_mention(uint64_t *rng, int i, int global, int refs, int64_t *pubs)
 {
     int deal = (int)(lcg(rng) % 40), what = (int)(lcg(rng) % 100);
     char mid[17], src[32];
     snprintf(mid, sizeof mid, "m%05d", i);
     snprintf(src, sizeof src, "s%05d", i);
-    const char *fam = deal % 3 ? "KX1" : "KX2";
+    /* refs: the families and years of the reference table's Polish rows */
+    const char *fam = refs ? (deal % 3 ? "K2" : "K9") : (deal % 3 ? "KX1" : "KX2");
     ds_mention m = mk(mid, src, "2000-01-01", fam);
-    int32_t signed_on = day("2000-01-01") + deal * 50;
+    int32_t signed_on = day(refs ? "2022-01-01" : "2000-01-01") + deal * 50;
     m.signing_date = signed_on + (int32_t)(lcg(rng) % 4);
     m.src.published = ((int64_t)signed_on + 2 + (int64_t)(lcg(rng) % 20)) * 86400000LL;
     m.batch = deal / 3 + 1;
     m.quantity = lcg(rng) % 4 ? 100 + deal % 5 : -1;
+    if (refs && (deal == 4 || deal == 5)) { /* around PL-K2-E1 (2022-08-26, batch 1, 180) */
+        m.batch = 1;
+        m.quantity = lcg(rng) % 2 ? 180 : -1;
+    }
     if (lcg(rng) % 3)
         usd(&m, BN(1.0 + deal % 9));
     m.src.text_hash = (lcg(rng) << 33) ^ lcg(rng) ^ ((uint64_t)lcg(rng) << 17);
@@ -1125,7 +1130,7 @@ static ds_mention random_mention(uint64_t *rng, int i, int global, int64_t *pubs
         snprintf(m.src.id, sizeof m.src.id, "s%05d", (int)(lcg(rng) % (uint64_t)(i + 1)));
         m.batch = m.batch > 1 ? m.batch - 1 : 0;
         m.signing_date = DS_NO_DATE;
-        m.signing_year = lcg(rng) % 2 ? 0 : 2000 + deal * 50 / 365;
+        m.signing_year = lcg(rng) % 2 ? 0 : (refs ? 2022 : 2000) + deal * 50 / 365;
         m.value.set = 0;
     } else if (what < 28) {
         m.stage = DS_STAGE_INTENT;
@@ -1133,7 +1138,7 @@ static ds_mention random_mention(uint64_t *rng, int i, int global, int64_t *pubs
         m.stage = DS_STAGE_FRAMEWORK;
         m.batch = 0;
     } else if (what < 36) { /* a year or a planned window instead of a date */
-        m.signing_year = 2000 + deal * 50 / 365;
+        m.signing_year = (refs ? 2022 : 2000) + deal * 50 / 365;
         m.signing_date = DS_NO_DATE;
         if (what < 33) {
             m.signing_year = 0;
@@ -1164,18 +1169,19 @@ static void same_changes(const ds_changes *a, const ds_changes *b, uint64_t seed
     }
 }
 
-static void incremental_equals_whole(int global, int64_t retention_days)
+static void incremental_equals_whole(int global, int64_t retention_days, int refs)
 {
+    size_t withref = 0;
     for (uint64_t seed = 1; seed <= 20; seed++) {
         uint64_t rng = seed * 7919;
-        ds_resolver *inc = new_resolver(NULL), *whole = new_resolver(NULL);
+        ds_resolver *inc = new_resolver(refs ? g_cat : NULL), *whole = new_resolver(refs ? g_cat : NULL);
         ds_resolver_set_incremental(inc, 1);
         ds_resolver_set_incremental(whole, 0);
         ds_resolver_set_retention(inc, retention_days);
         ds_resolver_set_retention(whole, retention_days);
         int64_t pubs[400];
         for (int i = 0; i < 400; i++) {
-            ds_mention m = random_mention(&rng, i, global, pubs);
+            ds_mention m = random_mention(&rng, i, global, refs, pubs);
             ds_changes a, b;
             assert_int_equal(ds_resolver_add(inc, &m, &a), 0);
             assert_int_equal(ds_resolver_add(whole, &m, &b), 0);
@@ -1184,10 +1190,11 @@ static void incremental_equals_whole(int global, int64_t retention_days)
         }
         size_t fast = ds_resolver_incremental_adds(inc);
         if (seed == 1)
-            printf("global %d, retention %lld d: %zu of 400 adds incremental\n", global, (long long)retention_days, fast);
+            printf("global %d, retention %lld d, refs %d: %zu of 400 adds incremental\n", global,
+                   (long long)retention_days, refs, fast);
         assert_int_equal(ds_resolver_incremental_adds(whole), 0);
         if (!global)
-            assert_true(fast > 200); /* the rest: framework changes */
+            assert_true(fast > (refs ? 100u : 200u)); /* the rest: framework changes, deals with a row */
         const ds_canon **da, **db;
         size_t na = ds_resolver_deals(inc, &da);
         assert_int_equal(na, ds_resolver_deals(whole, &db));
@@ -1203,19 +1210,23 @@ static void incremental_equals_whole(int global, int64_t retention_days)
         for (size_t k = 0; k < na; k++) {
             assert_string_equal(da[k]->deal_id, db[k]->deal_id);
             assert_int_equal(da[k]->content_hash, db[k]->content_hash);
+            withref += da[k]->ref[0] != 0;
         }
         ds_resolver_destroy(inc);
         ds_resolver_destroy(whole);
     }
+    if (refs)
+        assert_true(withref > 20); /* deals that match a row, over the 20 streams */
 }
 
 static void test_incremental(void **state)
 {
     (void)state;
-    incremental_equals_whole(0, 0);
-    incremental_equals_whole(1, 0);
-    incremental_equals_whole(0, 30); /* copies only within 30 days: bands drop the old */
-    incremental_equals_whole(0, 5);
+    incremental_equals_whole(0, 0, 0);
+    incremental_equals_whole(1, 0, 0);
+    incremental_equals_whole(0, 30, 0); /* copies only within 30 days: bands drop the old */
+    incremental_equals_whole(0, 5, 0);
+    incremental_equals_whole(0, 30, 1); /* blocks with reference rows */
 }
 
 /* The Avro record carries every field; a retired record is empty. */
