@@ -2823,7 +2823,7 @@ typedef struct imen {
  * (447 buckets) finds every copy candidate. A bucket holds its entries
  * contiguously, fingerprint included, so that a probe reads one line. */
 #define NBANDS 5
-#define BAND_BUCKETS 8192
+#define BAND_BUCKETS 8192 /* per band at most; fewer (from 64) while the block is small */
 
 typedef struct bentry {
     uint64_t text;
@@ -2848,7 +2848,9 @@ struct inc {
     size_t n, cap;
     islot *tab;
     size_t tabcap, ntab;
-    ibucket *band;  /* NBANDS * 8192 buckets (NULL until a fingerprint) */
+    ibucket *band;  /* NBANDS * nb buckets, bucket = band value mod nb (NULL until a fingerprint) */
+    uint32_t nb;    /* buckets per band: a power of 2, doubled up to BAND_BUCKETS as the block grows */
+    size_t nbanded; /* fingerprints put in the bands */
     int64_t newest; /* newest publication time of the block, INT64_MIN none */
     size_t nglobal; /* weak, delivery and hint-bearing mentions */
     int *refa;      /* anchors of the live deals that match a reference row */
@@ -2871,7 +2873,7 @@ static void inc_free(inc *ic)
     free(ic->tab);
     free(ic->old);
     free(ic->refa);
-    for (size_t i = 0; ic->band && i < (size_t)NBANDS * BAND_BUCKETS; i++)
+    for (size_t i = 0; ic->band && i < (size_t)NBANDS * ic->nb; i++)
         free(ic->band[i].e);
     free(ic->band);
     for (int l = 0; l < MK__N; l++)
@@ -2994,6 +2996,12 @@ static int icopy(const ds_resolver *rs, inc *ic, int s, int c, int track)
     return 0;
 }
 
+static int uint_cmp(const void *pa, const void *pb)
+{
+    unsigned a = *(const unsigned *)pa, b = *(const unsigned *)pb;
+    return a < b ? -1 : a > b;
+}
+
 static int32_t bminute(int64_t pub) { return pub == INT64_MAX ? INT32_MAX : (int32_t)(pub / MINUTE_MS); }
 
 /* Whether new mention s must look for its copies among all the block's
@@ -3031,8 +3039,15 @@ static int icopies(const ds_resolver *rs, inc *ic, int s, int track)
             for (int y = x + 1; y < bits; y++)
                 masks[nm++] = 1u << x | 1u << y;
         }
+        for (size_t k = 0; k < nm; k++) /* the buckets, each once: masks alias while nb is small */
+            masks[k] = (v ^ masks[k]) & (ic->nb - 1);
+        int alias = ic->nb < (1u << bits);
+        if (alias)
+            qsort(masks, nm, sizeof *masks, uint_cmp);
         for (size_t k = 0; k < nm; k++) {
-            ibucket *bk = &ic->band[j * BAND_BUCKETS + (v ^ masks[k])];
+            if (alias && k > 0 && masks[k] == masks[k - 1])
+                continue;
+            ibucket *bk = &ic->band[(size_t)j * ic->nb + masks[k]];
             for (uint32_t i = 0; i < bk->n; i++) {
                 if (bk->e[i].minute < cutoff) { /* expired: order within a bucket does not matter */
                     bk->e[i--] = bk->e[--bk->n];
@@ -3047,24 +3062,61 @@ static int icopies(const ds_resolver *rs, inc *ic, int s, int track)
     return 0;
 }
 
-/* Puts mention s with a fingerprint in its bucket of every band. Returns 0
- * or -1. */
+/* Appends entry e to the bucket of band j in bands of nb buckets. Returns
+ * 0 or -1. */
+static int ibucket_put(ibucket *band, uint32_t nb, int j, bentry e)
+{
+    ibucket *bk = &band[(size_t)j * nb + (band_of(e.text, j) & (nb - 1))];
+    if (bk->n == bk->cap) {
+        uint32_t ncap = bk->cap ? bk->cap * 2 : 4;
+        bentry *ne = realloc(bk->e, ncap * sizeof *ne);
+        if (!ne)
+            return -1;
+        bk->e = ne;
+        bk->cap = ncap;
+    }
+    bk->e[bk->n++] = e;
+    return 0;
+}
+
+/* Redistributes the bands over nb buckets each. Returns 0 or -1 (the bands
+ * unaltered). */
+static int ibands_resize(inc *ic, uint32_t nb)
+{
+    ibucket *nbk = calloc((size_t)NBANDS * nb, sizeof *nbk);
+    if (!nbk)
+        return -1;
+    for (int j = 0; j < NBANDS; j++)
+        for (uint32_t b = 0; ic->band && b < ic->nb; b++) {
+            const ibucket *bk = &ic->band[(size_t)j * ic->nb + b];
+            for (uint32_t i = 0; i < bk->n; i++)
+                if (ibucket_put(nbk, nb, j, bk->e[i]) != 0) {
+                    for (size_t k = 0; k < (size_t)NBANDS * nb; k++)
+                        free(nbk[k].e);
+                    free(nbk);
+                    return -1;
+                }
+        }
+    for (size_t i = 0; ic->band && i < (size_t)NBANDS * ic->nb; i++)
+        free(ic->band[i].e);
+    free(ic->band);
+    ic->band = nbk;
+    ic->nb = nb;
+    return 0;
+}
+
+/* Puts mention s with a fingerprint in its bucket of every band, growing
+ * the buckets with the block (about 2 entries a bucket). Returns 0 or -1. */
 static int iband_push(inc *ic, int s)
 {
-    if (!ic->band && !(ic->band = calloc((size_t)NBANDS * BAND_BUCKETS, sizeof *ic->band)))
+    if (!ic->band && ibands_resize(ic, 64) != 0)
         return -1;
-    for (int j = 0; j < NBANDS; j++) {
-        ibucket *bk = &ic->band[j * BAND_BUCKETS + band_of(ic->men[s].text, j)];
-        if (bk->n == bk->cap) {
-            uint32_t ncap = bk->cap ? bk->cap * 2 : 4;
-            bentry *e = realloc(bk->e, ncap * sizeof *e);
-            if (!e)
-                return -1;
-            bk->e = e;
-            bk->cap = ncap;
-        }
-        bk->e[bk->n++] = (bentry){ic->men[s].text, s, bminute(ic->men[s].f.pub)};
-    }
+    if (ic->nbanded >= 2 * (size_t)ic->nb && ic->nb < BAND_BUCKETS && ibands_resize(ic, ic->nb * 2) != 0)
+        return -1;
+    for (int j = 0; j < NBANDS; j++)
+        if (ibucket_put(ic->band, ic->nb, j, (bentry){ic->men[s].text, s, bminute(ic->men[s].f.pub)}) != 0)
+            return -1;
+    ic->nbanded++;
     return 0;
 }
 

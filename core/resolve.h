@@ -21,7 +21,8 @@
  * published within 2R of the block's newest, so it stays flat too, and a
  * mention published more than R before the newest (or at an unknown time)
  * is compared with every mention of the block. Without a retention the
- * buckets grow by one entry per 8,192 fingerprints. Blocks with weak,
+ * buckets (8,192 a band once the block holds 16,384 fingerprints, fewer
+ * before) grow by one entry per 8,192 fingerprints. Blocks with weak,
  * delivery or hint-bearing mentions, and adds that change a framework deal
  * or a deal matching a reference row (or make one match a row), are
  * recomputed whole (those rules read every deal of the block); the deals
