@@ -31,9 +31,6 @@ json_t *tu_comparable_deals(const char *brokers, const char *topic);
 /* The same for deals already read (an object keyed by deal id): strips
  * them in place and returns them. */
 json_t *tu_comparable(json_t *deals);
-/* Removes a deal's syndicated copies (sources with duplicate_of) and their
- * evidence, for comparisons that must not count them. */
-void tu_drop_duplicates(json_t *deal);
 
 /* Reads a file (NUL-terminated); aborts the test on failure. */
 char *tu_slurp(const char *path, size_t *len);
