@@ -152,6 +152,11 @@ static const opt options[] = {
      "Event-time retention of seen-article fingerprints: a copy published later than this after the source it "
      "repeats is a new source (0: forever).",
      .metavar = "DAYS"},
+    {"state-max-mentions-per-block", 0, "state.max.mentions.per.block", OPT_INT, O(state_max_mentions_per_block), "0",
+     NULL, DS_CMD_RUN | DS_CMD_REPLAY,
+     "Most mentions one block (one buyer, seller and family) may hold; a new mention of a full block is dead-lettered "
+     "(class block-full), counted and warned about (0: no cap).",
+     .metavar = "N"},
     {"partitions", 'p', "broker.partitions", OPT_INT, O(partitions), "4", NULL, DS_CMD_BROKER | DS_CMD_DEMO,
      "Partitions of each topic the embedded broker creates."},
     {"address-file", 0, "broker.address.file", OPT_STR, O(address_file), NULL, NULL, DS_CMD_BROKER,

@@ -600,6 +600,7 @@ static int setup_state(replayer *r, char *err, size_t errlen)
         }
         ds_resolver_set_cross_block(r->rs[p], 0);
         ds_resolver_set_retention(r->rs[p], cfg->dedup_retention_days);
+        ds_resolver_set_max_mentions_per_block(r->rs[p], (size_t)cfg->state_max_mentions_per_block);
         if (ns == 0)
             continue;
         rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);

@@ -63,10 +63,16 @@ static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
     int nemitted = ds_pipeline_resolve_in(&r->pl, rs, &m, run_emit, r, &fail);
     ds_series_observe(r->mx.resolve, ds_metrics_clock() - t0);
     if (nemitted < 0) {
-        if (strcmp(fail.stage, "produce") == 0)
+        if (strcmp(fail.stage, "produce") == 0) {
             run_output_failed(r); /* not the mention's fault */
-        else
-            run_dead_letter(r, b, rkm, &fail);
+            return;
+        }
+        if (strcmp(fail.cls, "block-full") == 0) {
+            uint64_t n = ++r->st.capped;
+            if ((n & (n - 1)) == 0) /* the 1st, 2nd, 4th, 8th ...: warned, without a flood */
+                ds_log(DS_LOG_WARN, "run", "%s (%" PRIu64 " refused so far)", fail.msg, n);
+        }
+        run_dead_letter(r, b, rkm, &fail);
         return;
     }
     if (run_mark_dirty(b, m.block_key, p, rkm->offset)) {

@@ -170,6 +170,7 @@ int run_restore_partition(runner *r, int32_t p, int64_t committed, char *why, si
      * block's deal would depend on which blocks share an instance */
     ds_resolver_set_cross_block(r->rs[p], 0);
     ds_resolver_set_retention(r->rs[p], r->cfg->dedup_retention_days);
+    ds_resolver_set_max_mentions_per_block(r->rs[p], (size_t)r->cfg->state_max_mentions_per_block);
     r->consumed_next[p] = committed;
     if (committed > r->committed_seen[p])
         r->committed_seen[p] = committed;

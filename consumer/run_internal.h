@@ -106,7 +106,7 @@ typedef struct run_metrics {
     ds_series *extract, *resolve, *commit, *restore; /* histograms */
     ds_series *assigns, *revokes;
     ds_series *txn_committed, *txn_aborted, *commits, *txn_retries, *mentions, *delivery_failures, *pauses,
-        *backpressure_pauses, *restored_blocks, *restored_records;
+        *backpressure_pauses, *restored_blocks, *restored_records, *capped;
     ds_series *blocks, *deals, *state_mentions, *state_bytes, *fingerprints, *assigned, *outq, *ready;
 } run_metrics;
 

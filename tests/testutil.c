@@ -190,35 +190,10 @@ void tu_glob_free(char **paths)
     free(paths);
 }
 
-/* Removes syndicated copies (sources with duplicate_of) and their evidence.
- * They are outside the content hash and never bump a revision by
- * themselves (resolve.h), so a copy that arrives after everything else of
- * its deal is in state but not in the last published record. */
-void tu_drop_duplicates(json_t *deal)
-{
-    json_t *srcs = json_object_get(deal, "sources"), *ev = json_object_get(deal, "evidence");
-    json_t *dups = json_object();
-    for (size_t i = 0; i < json_array_size(srcs);) {
-        json_t *s = json_array_get(srcs, i);
-        if (json_is_null(json_object_get(s, "duplicate_of"))) {
-            i++;
-            continue;
-        }
-        json_object_set_new(dups, json_string_value(json_object_get(s, "id")), json_true());
-        json_array_remove(srcs, i);
-    }
-    for (size_t i = 0; i < json_array_size(ev);) {
-        const char *src = json_string_value(json_object_get(json_array_get(ev, i), "source"));
-        if (src && json_object_get(dups, src))
-            json_array_remove(ev, i);
-        else
-            i++;
-    }
-    json_decref(dups);
-}
-
 /* The live canonical deals without what legitimately depends on history
- * (revision, updated, syndicated copies), keyed by deal id. */
+ * (revision, updated), keyed by deal id. Syndicated copies stay: a copy
+ * that changes a deal's sources list is published (resolve.h), so the last
+ * record lists every copy in any order of arrival. */
 json_t *tu_comparable_deals(const char *bs, const char *topic)
 {
     char err[256];
@@ -236,7 +211,6 @@ json_t *tu_comparable(json_t *deals)
     json_object_foreach(deals, id, d) {
         json_object_del(d, "revision");
         json_object_del(d, "updated");
-        tu_drop_duplicates(d);
     }
     return deals;
 }
