@@ -90,12 +90,13 @@ if [ "$BUILD_IT" = 1 ]; then
     cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
     cmake --build "$BUILD" -j2 --target dealstream bench_kafka >/dev/null
     if [ "$KAFKA" = start ]; then
-        cmake --build "$BUILD" --target kafka_libs >/dev/null ||
+        cmake --build "$BUILD" --target kafka_libs > "$BUILD/kafka-libs.log" 2>&1 ||
             { echo "bench/run.sh: resolving the broker (kafka_libs) failed; it needs java and mvn" >&2; exit 1; }
     fi
     if [ -n "$KAFKA" ] && [ "$PEER" = 1 ]; then
-        (cd "$ROOT/bench/peer" && mvn -q -B package) ||
-            { echo "bench/run.sh: building the Kafka Streams peer (bench/peer) failed" >&2; exit 1; }
+        (cd "$ROOT/bench/peer" && mvn -q -B -Dstyle.color=never package > "$BUILD/peer-mvn.log" 2>&1) ||
+            { echo "bench/run.sh: building the Kafka Streams peer (bench/peer) failed; see $BUILD/peer-mvn.log" >&2
+              tail -n 20 "$BUILD/peer-mvn.log" >&2; exit 1; }
     fi
 fi
 DS=$BUILD/dealstream
@@ -429,9 +430,7 @@ kafka_latency() { # guarantee
     sleep 1
     out=$(timeout $((SECONDS_ + 120)) "$BK" latency -b "$BS" -t "$app-in" --out-topic "$app.canonical" \
         --rate "$RATE" --seconds "$SECONDS_" --warmup 2 2>/dev/null) || true
-    kill -TERM "$RUN_PID" 2>/dev/null || true
-    wait "$RUN_PID" 2>/dev/null || true
-    RUN_PID=
+    stop_run
     [ -n "$out" ] || out='{}'
     cmd="dealstream run -b BROKER --guarantee $g --app-id $app --deals-topic $app-in --articles-topic $PFX-empty --canonical-topic $app.canonical $RUNX; bench_kafka latency -b BROKER -t $app-in --out-topic $app.canonical --rate $RATE --seconds $SECONDS_ --warmup 2"
     record "{\"measure\":\"latency\",\"input\":\"deal\",\"guarantee\":\"$g\",\"command\":\"$cmd\",\"messages\":$n,\"result\":$out,\"load\":\"$(load)\"}"
@@ -443,6 +442,23 @@ kafka_latency() { # guarantee
         "$(jget "$out" measured)" "$n" "$cmd" "$(load)" "$note"
     [ -z "$note" ] || grep -v ' state: restored ' "$log" | tail -n 6 | sed 's/^/    /'
     [ -n "$note" ] || eval "P99_$(short "$g")=$(jget "$out" p99_ms)"
+}
+
+# Stops the running processor: SIGTERM, then SIGKILL after 30 s (a frozen
+# processor answers no signal it handles); says so when it had to kill.
+stop_run() {
+    kill -TERM "$RUN_PID" 2>/dev/null || true
+    i=0
+    while kill -0 "$RUN_PID" 2>/dev/null && [ $i -lt 300 ]; do
+        i=$((i + 1))
+        sleep 0.1
+    done
+    if kill -0 "$RUN_PID" 2>/dev/null; then
+        echo "    the processor did not stop within 30 s of SIGTERM; killed"
+        kill -KILL "$RUN_PID" 2>/dev/null || true
+    fi
+    wait "$RUN_PID" 2>/dev/null || true
+    RUN_PID=
 }
 
 ratio() { # a b -> a / b with 2 decimals, or "n/a"
@@ -461,7 +477,9 @@ kafka_targets() {
     [ -n "${RATE_deal_eos:-}" ] || g=alos
     eval "rate=\${RATE_deal_$g:-} rss=\${RSS_deal_$g:-}"
     echo "targets (processor $g on deal events; load $(load)):"
-    if [ -n "$rate" ] && [ -n "${PEER_RATE:-}" ]; then
+    if ! want deals; then
+        echo "  (no deal-event runs)"
+    elif [ -n "$rate" ] && [ -n "${PEER_RATE:-}" ]; then
         tr=$(ratio "$rate" "$PEER_RATE") mr=$(ratio "$rss" "$PEER_RSS")
         echo "  throughput vs Streams peer: ${tr}x (target >= 1.0x: $(met "$(echo "$tr >= 1.0" | bc)"))"
         echo "  RSS vs Streams peer: ${mr}x (target <= 0.25x: $(met "$(echo "$mr <= 0.25" | bc)"))"
@@ -473,6 +491,7 @@ kafka_targets() {
         echo "  throughput vs relay: ${rr}x (target >= 0.8x: $(met "$(echo "$rr >= 0.8" | bc)"))"
     fi
     ci=$(printf '%s' "$XARGS" | sed -n 's/.*commit.interval.ms=\([0-9]*\).*/\1/p')
+    want latency || return 0
     for l in eos alos; do
         eval "p=\${P99_$l:-}"
         if [ -n "$p" ]; then

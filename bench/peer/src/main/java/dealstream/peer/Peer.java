@@ -19,7 +19,9 @@
  * It runs until it has produced --expect records (or --timeout-s passes),
  * closes (which commits the last transaction) and prints one JSON object:
  * inputs, outputs, wall clock of the first input and of the last output,
- * and the JVM's peak RSS (VmHWM) and final RSS from /proc/self/status. */
+ * and the JVM's peak RSS (VmHWM) and final RSS from /proc/self/status.
+ * --X key=value sets any Streams setting (producer.* and consumer.* reach
+ * the clients). */
 package dealstream.peer;
 
 import java.io.IOException;
@@ -188,6 +190,11 @@ public final class Peer {
         p.put(StreamsConfig.STATE_DIR_CONFIG, a.get("state-dir"));
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        for (String kv : a.getOrDefault("X", "").split(",")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0)
+                p.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
         return p;
     }
 
@@ -216,12 +223,14 @@ public final class Peer {
         for (int i = 0; i + 1 < argv.length; i += 2) {
             if (!argv[i].startsWith("--"))
                 throw new IllegalArgumentException("unexpected argument " + argv[i]);
-            a.put(argv[i].substring(2), argv[i + 1]);
+            String name = argv[i].substring(2);
+            /* --X key=value (repeatable): any Streams, producer. or consumer. setting */
+            a.merge(name, argv[i + 1], (old, v) -> "X".equals(name) ? old + "," + v : v);
         }
         if (argv.length % 2 != 0 || !a.containsKey("bootstrap") || !a.containsKey("expect"))
             throw new IllegalArgumentException("usage: Peer --bootstrap B --expect N [--input T] [--output T] "
                     + "[--app-id A] [--partitions P] [--commit-interval-ms M] [--threads T] "
-                    + "[--store memory|rocksdb] [--state-dir D] [--timeout-s S]");
+                    + "[--store memory|rocksdb] [--state-dir D] [--timeout-s S] [--X key=value ...]");
         return a;
     }
 
