@@ -178,29 +178,31 @@ parts_for() { # bytes
 ceiling() { # name topic messages
     best=0
     for k in $(seq "$RUNS"); do
-        out=$("$BK" drain -b "$BS" -t "$2" 2>/dev/null)
+        out=$(/usr/bin/time -f '%M' -o "$TMP/time" "$BK" drain -b "$BS" -t "$2" 2>/dev/null)
         r=$(jget "$out" msgs_per_s)
-        [ "$r" -gt "$best" ] && best=$r && bestout=$out
+        [ "$r" -gt "$best" ] && best=$r && bestout=$out && CEIL_RSS=$(tail -n 1 "$TMP/time")
     done
     mb=$(jget "$bestout" mb_per_s)
-    record "{\"measure\":\"ceiling\",\"input\":\"$1\",\"tool\":\"bench_kafka drain (bare librdkafka consumer)\",\"command\":\"bench_kafka drain -b BROKER -t $2\",\"best_of\":$RUNS,\"result\":$bestout}"
+    record "{\"measure\":\"ceiling\",\"input\":\"$1\",\"tool\":\"bench_kafka drain (bare librdkafka consumer)\",\"command\":\"bench_kafka drain -b BROKER -t $2\",\"best_of\":$RUNS,\"result\":$bestout,\"peak_rss_kb\":$CEIL_RSS}"
     CEIL=$best
     # kcat: whole process, start-up and metadata included
     t0=$(date +%s.%N)
-    n=$(kcat -C -b "$BS" -t "$2" -e -q -o beginning -f '%o\n' | wc -l)
+    n=$(/usr/bin/time -f '%M' -o "$TMP/time" kcat -C -b "$BS" -t "$2" -e -q -o beginning -f '%o\n' | wc -l)
     t1=$(date +%s.%N)
     kr=$(echo "$n / ($t1 - $t0)" | bc)
-    record "{\"measure\":\"ceiling\",\"input\":\"$1\",\"tool\":\"kcat\",\"command\":\"kcat -C -b BROKER -t $2 -e -q -o beginning -f '%o\\\\n'\",\"messages\":$n,\"wall_s\":$(num "$(echo "$t1 - $t0" | bc)"),\"msgs_per_s\":$kr}"
-    printf '%-44s %9s msg/s %7s MB/s  (bare consumer, best of %s; kcat incl. start-up: %s msg/s) [load %s]\n' \
-        "ceiling $1 ($3 msgs)" "$best" "$mb" "$RUNS" "$kr" "$(load)"
+    krss=$(tail -n 1 "$TMP/time")
+    record "{\"measure\":\"ceiling\",\"input\":\"$1\",\"tool\":\"kcat\",\"command\":\"kcat -C -b BROKER -t $2 -e -q -o beginning -f '%o\\\\n'\",\"messages\":$n,\"wall_s\":$(num "$(echo "$t1 - $t0" | bc)"),\"msgs_per_s\":$kr,\"peak_rss_kb\":$krss}"
+    printf '%-44s %9s msg/s %7s MB/s  RSS %s MB  (bare consumer, best of %s; kcat incl. start-up: %s msg/s, RSS %s MB) [load %s]\n' \
+        "ceiling $1 ($3 msgs)" "$best" "$mb" "$((CEIL_RSS / 1024))" "$RUNS" "$kr" "$((krss / 1024))" "$(load)"
 }
 
 relay() { # name topic messages [extra relay args]: the topology's Kafka traffic alone
-    out=$("$BK" relay -b "$BS" -t "$2" ${4:-} 2>/dev/null)
+    out=$(/usr/bin/time -f '%M' -o "$TMP/time" "$BK" relay -b "$BS" -t "$2" ${4:-} 2>/dev/null)
     RELAY=$(jget "$out" msgs_per_s)
-    record "{\"measure\":\"relay\",\"input\":\"$1\",\"command\":\"bench_kafka relay -b BROKER -t $2 ${4:-}\",\"result\":$out,\"load\":\"$(load)\"}"
-    printf '%-44s %9s msg/s  (inputs/s; per input 2 reads and 3 writes, %s transactions; bench_kafka relay) [load %s]\n' \
-        "relay $1 ($3 msgs)" "$RELAY" "$(jget "$out" commits)" "$(load)"
+    rrss=$(tail -n 1 "$TMP/time")
+    record "{\"measure\":\"relay\",\"input\":\"$1\",\"command\":\"bench_kafka relay -b BROKER -t $2 ${4:-}\",\"result\":$out,\"peak_rss_kb\":$rrss,\"load\":\"$(load)\"}"
+    printf '%-44s %9s msg/s  RSS %s MB  (inputs/s; per input 2 reads and 3 writes, %s transactions; bench_kafka relay) [load %s]\n' \
+        "relay $1 ($3 msgs)" "$RELAY" "$((rrss / 1024))" "$(jget "$out" commits)" "$(load)"
 }
 
 throughput() { # input(deal|article) guarantee count
