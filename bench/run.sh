@@ -113,6 +113,12 @@ cleanup() {
     [ -n "$BROKER_PID" ] && kill "$BROKER_PID" 2>/dev/null || true
     wait 2>/dev/null || true
     [ -n "$KAFKA_DIR" ] && "$ROOT/tests/kafka/broker.sh" stop "$KAFKA_DIR" >&2 || true
+    # the logs of the processor, the peer and the broker stay beside the JSON
+    if [ -n "$JSON" ] && ls "$TMP"/*.log > /dev/null 2>&1; then
+        mkdir -p "${JSON%.json}.logs"
+        cp "$TMP"/*.log "${JSON%.json}.logs/" 2>/dev/null || true
+        [ ! -f "$TMP/kafka/broker.log" ] || cp "$TMP/kafka/broker.log" "${JSON%.json}.logs/kafka-broker.log" || true
+    fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
