@@ -1,4 +1,6 @@
-/* `dealstream demo`: embedded broker, sample articles, processor, table. */
+/* `dealstream demo`: embedded broker, sample articles, processor, table; and
+ * the table and the canonical topic's reader the end-to-end tests share.
+ * May call broker/, consumer/ (consume, run), common/. */
 #include "demo.h"
 
 #include <glob.h>
@@ -9,6 +11,7 @@
 #include "commands.h"
 #include "consume.h"
 #include "log.h"
+#include "paths.h"
 #include "run.h"
 
 static int collect(void *opaque, json_t *rec, const rd_kafka_message_t *rkm)
@@ -28,8 +31,8 @@ static int collect(void *opaque, json_t *rec, const rd_kafka_message_t *rkm)
 json_t *ds_demo_canonical(const char *brokers, const char *topic, char *err, size_t errlen)
 {
     ds_config cfg;
-    char *argv[] = {"consume", "-b", (char *)brokers, "-t", (char *)topic, "-e", "--log-level", "warn", NULL};
-    if (ds_config_parse(&cfg, DS_CMD_CONSUME, 8, argv, err, errlen)) {
+    char *argv[] = {"consume", "-b", (char *)brokers, "-t", (char *)topic, "-e", "-q", NULL};
+    if (ds_config_parse(&cfg, DS_CMD_CONSUME, 7, argv, err, errlen)) {
         ds_config_free(&cfg);
         return NULL;
     }
@@ -70,6 +73,83 @@ static const char *str_or(json_t *o, const char *k, const char *def)
     return s ? s : def;
 }
 
+/* "180+81": the quantity and the extra items' quantities; "-" when none. */
+static void deal_quantity(json_t *d, char *out, size_t cap)
+{
+    snprintf(out, cap, "-");
+    json_t *q = json_object_get(d, "quantity");
+    if (!json_is_integer(q))
+        return;
+    int len = snprintf(out, cap, "%lld", (long long)json_integer_value(q));
+    json_t *ex;
+    size_t k;
+    json_array_foreach(json_object_get(d, "extras"), k, ex) if (len > 0 && (size_t)len < cap) len +=
+        snprintf(out + len, cap - (size_t)len, "+%lld", (long long)json_integer_value(json_object_get(ex, "quantity")));
+}
+
+/* "$6.50B" from the value in USD; "-" when none. */
+static void deal_value(json_t *d, char *out, size_t cap)
+{
+    const char *usd = json_string_value(json_object_get(json_object_get(d, "value"), "usd"));
+    if (usd)
+        snprintf(out, cap, "$%.2fB", atof(usd) / 1e9);
+    else
+        snprintf(out, cap, "-");
+}
+
+/* The signing date, else the signing year, else "-". */
+static void deal_signed(json_t *d, char *out, size_t cap)
+{
+    const char *sd = str_or(d, "signing_date", NULL);
+    json_t *sy = json_object_get(d, "signing_year");
+    if (sd)
+        snprintf(out, cap, "%s", sd);
+    else if (json_is_integer(sy))
+        snprintf(out, cap, "%lld", (long long)json_integer_value(sy));
+    else
+        snprintf(out, cap, "-");
+}
+
+/* The deal a link points at: the canonical deal with that id, else one
+ * whose sources name the target or its reference-table ref. NULL when the
+ * deals read hold neither. */
+static json_t *link_target(json_t *deals, json_t *link)
+{
+    const char *target = str_or(link, "target", NULL), *ref = str_or(link, "target_ref", NULL);
+    json_t *d = target ? json_object_get(deals, target) : NULL;
+    if (d)
+        return d;
+    const char *key;
+    json_t *v, *src;
+    size_t k;
+    json_object_foreach(deals, key, v) json_array_foreach(json_object_get(v, "sources"), k, src)
+    {
+        const char *id = str_or(src, "id", "");
+        if ((target && strcmp(id, target) == 0) || (ref && strcmp(id, ref) == 0))
+            return v;
+    }
+    return NULL;
+}
+
+/* "link: next_batch -> ID = REF (via context): 2022 executive, 180 K2, $3.37B" */
+static void print_link(FILE *out, json_t *deals, json_t *link)
+{
+    fprintf(out, "%16s link: %s -> %s%s%s (via %s)", "", str_or(link, "relation", "?"), str_or(link, "target", "?"),
+            json_is_string(json_object_get(link, "target_ref")) ? " = " : "", str_or(link, "target_ref", ""),
+            str_or(link, "via", "?"));
+    json_t *t = link_target(deals, link);
+    if (!t) {
+        fprintf(out, ": not among the canonical deals read\n");
+        return;
+    }
+    char when[16], qty[64], val[32];
+    deal_signed(t, when, sizeof when);
+    deal_quantity(t, qty, sizeof qty);
+    deal_value(t, val, sizeof val);
+    fprintf(out, ": %.4s %s, %s %s, %s\n", when, str_or(t, "stage", "-"), qty,
+            str_or(t, "system", str_or(t, "family", "-")), val);
+}
+
 void ds_demo_print(FILE *out, json_t *deals)
 {
     size_t n = json_object_size(deals), i = 0;
@@ -82,29 +162,15 @@ void ds_demo_print(FILE *out, json_t *deals)
             "QUANTITY", "VALUE_USD", "STAGE", "STATUS", "SIGNED", "PLACE");
     for (i = 0; i < n; i++) {
         json_t *d = arr[i];
-        char qty[64] = "-", val[32] = "-", who[32];
-        json_t *q = json_object_get(d, "quantity");
-        if (json_is_integer(q)) {
-            int len = snprintf(qty, sizeof qty, "%lld", (long long)json_integer_value(q));
-            json_t *ex;
-            size_t k;
-            json_array_foreach(json_object_get(d, "extras"), k, ex)
-                if (len > 0 && (size_t)len < sizeof qty)
-                    len += snprintf(qty + len, sizeof qty - (size_t)len, "+%lld", (long long)json_integer_value(json_object_get(ex, "quantity")));
-        }
-        json_t *value = json_object_get(d, "value");
-        const char *usd = json_string_value(json_object_get(value, "usd"));
-        if (usd)
-            snprintf(val, sizeof val, "$%.2fB", atof(usd) / 1e9);
+        char qty[64], val[32], who[32], when[16];
+        deal_quantity(d, qty, sizeof qty);
+        deal_value(d, val, sizeof val);
+        deal_signed(d, when, sizeof when);
         json_t *sup = json_array_get(json_object_get(d, "suppliers"), 0);
         snprintf(who, sizeof who, "%s<-%s", str_or(d, "buyer", "?"), str_or(d, "seller", "?"));
-        const char *sd = str_or(d, "signing_date", NULL);
-        char sy[16] = "-";
-        if (!sd && json_is_integer(json_object_get(d, "signing_year")))
-            snprintf(sy, sizeof sy, "%lld", (long long)json_integer_value(json_object_get(d, "signing_year")));
         fprintf(out, "%-16s %-8s %-13.13s %-9s %-10s %-9s %-13s %-9s %-10s %s\n", str_or(d, "deal_id", "?"), who,
                 sup ? str_or(sup, "company", "-") : "-", str_or(d, "system", str_or(d, "family", "-")), qty, val,
-                str_or(d, "stage", "-"), str_or(d, "status", "-"), sd ? sd : sy, str_or(d, "place", "-"));
+                str_or(d, "stage", "-"), str_or(d, "status", "-"), when, str_or(d, "place", "-"));
         json_t *src;
         size_t k;
         fprintf(out, "%16s sources:", "");
@@ -115,10 +181,7 @@ void ds_demo_print(FILE *out, json_t *deals)
         if (basis)
             fprintf(out, "%16s value: %s\n", "", basis);
         json_t *link;
-        json_array_foreach(json_object_get(d, "links"), k, link)
-            fprintf(out, "%16s link: %s -> %s%s%s (via %s)\n", "", str_or(link, "relation", "?"), str_or(link, "target", "?"),
-                    json_is_string(json_object_get(link, "target_ref")) ? " = " : "", str_or(link, "target_ref", ""),
-                    str_or(link, "via", "?"));
+        json_array_foreach(json_object_get(d, "links"), k, link) print_link(out, deals, link);
     }
     free(arr);
 }
@@ -141,8 +204,16 @@ int ds_cmd_demo(ds_config *cfg)
     char **files = cfg->args;
     int nfiles = cfg->nargs;
     if (nfiles == 0) {
-        if (glob(DS_SOURCE_DIR "/samples/*.txt", 0, NULL, &g) || g.gl_pathc == 0) {
-            fprintf(stderr, "dealstream demo: no sample articles in %s/samples\n", DS_SOURCE_DIR);
+        char dir[4096], pattern[4200];
+        if (ds_data_path("samples", dir, sizeof dir)) {
+            fprintf(stderr, "dealstream demo: no sample articles installed or in the build tree (looked in %s); "
+                            "give article files as arguments\n",
+                    dir);
+            goto out;
+        }
+        snprintf(pattern, sizeof pattern, "%s/*.txt", dir);
+        if (glob(pattern, 0, NULL, &g) || g.gl_pathc == 0) {
+            fprintf(stderr, "dealstream demo: no sample articles (*.txt) in %s\n", dir);
             goto out;
         }
         files = g.gl_pathv;

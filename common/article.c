@@ -12,6 +12,8 @@ int ds_article_parse_text(const char *text, size_t len, ds_text_article *out, ch
     memset(out, 0, sizeof *out);
     out->published = DS_NO_TIME;
     size_t i = 0;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        i = 3; /* a UTF-8 byte order mark (editors on Windows write one) is not text */
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
         i++;
     if (len - i >= 5 && memcmp(text + i, "date ", 5) == 0) {
@@ -50,8 +52,5 @@ void ds_article_id_from_path(const char *path, char *out, size_t cap)
     base = base ? base + 1 : path;
     const char *dot = strrchr(base, '.');
     size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(out, base, n);
-    out[n] = '\0';
+    ds_utf8_copy(out, cap, base, n);
 }

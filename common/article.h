@@ -1,7 +1,8 @@
 /* article.h: the plain-text article file format.
  *
- * A file holds one article: an optional first line "date YYYY-MM-DD" (leading
- * blanks allowed; body text may follow the date on the same line), then the
+ * A file holds one article: an optional UTF-8 byte order mark, an optional
+ * first line "date YYYY-MM-DD" (leading blanks allowed; body text may
+ * follow the date on the same line), then the
  * body. When the body starts with a short line followed by a blank line, that
  * line is also taken as the title (it stays part of the body, so evidence
  * offsets refer to the text as written). */

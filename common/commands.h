@@ -20,5 +20,6 @@ int ds_cmd_lag(ds_config *cfg);
 int ds_cmd_offsets(ds_config *cfg);
 /* replay: 0 range done, 1 failure, 2 usage error, 130 interrupted. */
 int ds_cmd_replay(ds_config *cfg);
+int ds_cmd_config_reference(ds_config *cfg);
 
 #endif

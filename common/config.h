@@ -3,7 +3,8 @@
  * Each option can be given as a command-line flag, as an environment
  * variable (DEALSTREAM_ + the property key upper-cased, dots as '_') and as a
  * key in a properties file (-F). Precedence: flag > environment > file >
- * default. Keys in a properties file that are not dealstream options, and
+ * default (the catalog's default is the share/dealstream/catalog found next
+ * to the binary, see paths.h). Keys in a properties file that are not dealstream options, and
  * every -X key=value, pass through to librdkafka. The same table renders
  * --help and the configuration reference (ds_config_reference()). */
 #ifndef DS_CONFIG_H
@@ -25,6 +26,7 @@ enum {
     DS_CMD_DEMO = 1 << 4,
     DS_CMD_EXTRACT = 1 << 5,
     DS_CMD_EVAL = 1 << 6,
+    DS_CMD_CONFIG_REFERENCE = 1 << 7,
     DS_CMD_LAG = 1 << 12,
     DS_CMD_OFFSETS = 1 << 13,
     DS_CMD_REPLAY = 1 << 14,
@@ -51,7 +53,7 @@ typedef struct ds_config {
     char *log_format;
     char *input_type;
     char *input_format;
-    char *offset;
+    char *offset; /* consume -o; NULL: beginning, or stored with -G; repeated flags joined by ',' */
     /* Schema registry (Confluent REST API); NULL url: none. */
     char *schema_registry_url;
     char *schema_registry_auth; /* "user:password" for HTTP basic auth */
@@ -59,12 +61,21 @@ typedef struct ds_config {
     char *guarantee;            /* run: "exactly-once" or "at-least-once" */
     char *http_listen;          /* run: HOST:PORT of /metrics, /healthz, /readyz; "off" or "": none */
     long commit_interval_ms;
+    long shutdown_timeout; /* seconds */
     long max_message_bytes;
     long max_body_bytes;
     long dedup_retention_days;
     long partitions;
     long count;
     int exit_at_end;
+    /* consume, as kcat */
+    char *partition;      /* -p P[,P...]; NULL: every partition */
+    char *consume_format; /* -f */
+    char *delimiter;      /* -D, after each message */
+    char *key_delimiter;  /* -K: print the key and this before the value */
+    int envelope;         /* -J */
+    int quiet;            /* -q: errors only */
+    int commit;           /* --commit: commit the -G group's offsets of what was read */
     int help;
     /* -X list / -X dump were given: print and exit instead of running. */
     int xlist;
@@ -73,10 +84,17 @@ typedef struct ds_config {
     long lag_watch;  /* seconds between evaluations; 0: evaluate once */
     long lag_window; /* observations in the status window */
     int json;
+    int prometheus; /* lag --prometheus */
+    char *listen;   /* lag --listen HOST:PORT */
     /* offsets reset: actions are flags only, never read from a file or the
      * environment */
     int to_earliest;
     int to_latest;
+    int to_current;
+    int all_topics;
+    char *by_duration;
+    char *from_file;
+    int export_csv;
     char *to_datetime;
     char *to_offset; /* strings: --shift-by may be negative */
     char *shift_by;
@@ -85,10 +103,14 @@ typedef struct ds_config {
     char *from;
     char *to;
     char *output_topic;
+    char *eval_split;        /* eval: corpus | dev | test; NULL: corpus and dev */
     int fresh_state;
     long progress_seconds;
     int execute;
     int force;
+    /* broker */
+    char *address_file;
+    int wait;
     /* librdkafka pass-through properties, in the order given. */
     ds_kv *rdkafka;
     size_t nrdkafka;
@@ -103,9 +125,15 @@ typedef struct ds_config {
  * apply to it are rejected. Returns 0, or -1 with a message in err. */
 int ds_config_parse(ds_config *cfg, unsigned cmd, int argc, char **argv, char *err, size_t errlen);
 void ds_config_free(ds_config *cfg);
-/* Prints the options of cmd for --help. */
+/* Prints the options of cmd for --help, each with the description it has
+ * for that command. */
 void ds_config_usage(FILE *out, unsigned cmd);
-/* Prints the whole table as a Markdown reference. */
+/* Checks that cfg->catalog_dir holds a catalog (its countries.tsv can be
+ * read). Returns 0, or -1 with a message in err that names the directory
+ * and the two ways to give another one (--catalog, DEALSTREAM_CATALOG_DIR). */
+int ds_config_check_catalog(const ds_config *cfg, char *err, size_t errlen);
+/* Prints the whole table as a Markdown reference (options with a
+ * properties key; per-command descriptions prefixed with their commands). */
 void ds_config_reference(FILE *out);
 /* Prints the dealstream half of -X dump: every option of cmd as
  * "key = value" (unset ones with an empty value); ds_kafka_conf_dump()

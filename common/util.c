@@ -53,7 +53,7 @@ int ds_parse_date(const char *s, size_t len, int32_t *days)
                 return -1;
             v[k] = v[k] * 10 + (s[i] - '0');
         }
-    if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31)
+    if (v[0] < 1 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31)
         return -1;
     int32_t dd = ds_days_from_civil(v[0], v[1], v[2]);
     int y, m, d;
@@ -207,5 +207,16 @@ int ds_reserve(void *arrp, size_t *cap, size_t need, size_t elem, size_t first)
         return -1;
     memcpy(arrp, &p, sizeof p);
     *cap = nc;
+    return 0;
+}
+
+int ds_parse_i64(const char *s, int64_t *v)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    if (errno || end == s || *end)
+        return -1;
+    *v = x;
     return 0;
 }

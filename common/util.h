@@ -10,13 +10,23 @@
 #define DS_NO_DATE INT32_MIN   /* an absent Avro date */
 #define DS_NO_TIME INT64_MIN   /* an absent Avro timestamp-millis */
 
+/* The dates and times dealstream accepts: years 1 .. 9999 (a date or
+ * timestamp outside is invalid input, refused where it is decoded, so that
+ * no arithmetic ever sees it). Days since 1970-01-01, ms since the epoch. */
+#define DS_MIN_DAYS (-719162)  /* 0001-01-01 */
+#define DS_MAX_DAYS 2932896    /* 9999-12-31 */
+#define DS_MIN_MS ((int64_t)DS_MIN_DAYS * 86400000)
+#define DS_MAX_MS ((int64_t)(DS_MAX_DAYS + 1) * 86400000 - 1)
+static inline int ds_days_valid(int64_t days) { return days >= DS_MIN_DAYS && days <= DS_MAX_DAYS; }
+static inline int ds_ms_valid(int64_t ms) { return ms >= DS_MIN_MS && ms <= DS_MAX_MS; }
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
 int32_t ds_days_from_civil(int y, int m, int d);
 void ds_civil_from_days(int32_t days, int *y, int *m, int *d);
 /* 0 = Monday .. 6 = Sunday. */
 int ds_weekday(int32_t days);
-/* Parses "YYYY-MM-DD" (exactly, validating the day of month) into days.
- * Returns 0, or -1 when s is not such a date. */
+/* Parses "YYYY-MM-DD" (exactly, validating the day of month, year 0001 ..
+ * 9999) into days. Returns 0, or -1 when s is not such a date. */
 int ds_parse_date(const char *s, size_t len, int32_t *days);
 /* Formats days as "YYYY-MM-DD" into out (at least 11 bytes). */
 void ds_format_date(int32_t days, char *out);
@@ -52,5 +62,8 @@ int ds_utf8_copy(char *dst, size_t cap, const char *src, size_t n);
 /* ds_utf8_copy of a NUL-terminated src: the bounded copy into fixed fields.
  * Returns 1 if truncated. */
 int ds_strlcpy(char *dst, const char *src, size_t cap);
+/* Parses a whole string as a signed decimal integer. Returns 0, or -1
+ * (*v unaltered) when it is not one or does not fit. */
+int ds_parse_i64(const char *s, int64_t *v);
 
 #endif

@@ -87,6 +87,8 @@ void ds_group_destroy(ds_group *g)
 
 const char *ds_group_name(const ds_group *g) { return g->name; }
 
+rd_kafka_t *ds_group_handle(ds_group *g) { return g->admin; }
+
 static int add_topic(ds_group *g, rd_kafka_topic_partition_list_t *list, const char *topic, int timeout_ms,
                      char *err, size_t errlen)
 {

@@ -33,6 +33,9 @@ typedef struct ds_group ds_group;
 ds_group *ds_group_new(const ds_config *cfg, const char *group, char *err, size_t errlen);
 void ds_group_destroy(ds_group *g); /* accepts NULL */
 const char *ds_group_name(const ds_group *g);
+/* The handle of g that is not a member, for requests of other modules
+ * (members.h); owned by g. */
+rd_kafka_t *ds_group_handle(ds_group *g);
 
 /* Expands a topic list into partitions (offsets left INVALID): "T1,T2" gives
  * every partition of each topic (metadata); "T:0,2" (with_parts set) gives

@@ -3,12 +3,14 @@
  * librdkafka. */
 #include "kafka.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "log.h"
+#include "util.h"
 
 int ds_kafka_set(rd_kafka_conf_t *conf, const char *key, const char *value, char *err, size_t errlen)
 {
@@ -172,4 +174,83 @@ int ds_kafka_default(rd_kafka_conf_t *conf, const ds_config *cfg, const char *ke
         if (strcmp(cfg->rdkafka[i].key, key) == 0)
             return 0;
     return ds_kafka_set(conf, key, value, err, errlen);
+}
+
+/* What the probe's error callback saw last. */
+typedef struct probe {
+    char reason[512];
+    int all_down;
+} probe;
+
+static void probe_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk, (void)level, (void)fac, (void)buf; /* the probe's result says it once */
+}
+
+/* Keeps the reason of a broker failure, as a reader wants it: "Connect to
+ * ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state
+ * CONNECT)" becomes "connection refused". */
+static void probe_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    (void)rk;
+    probe *p = opaque;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        p->all_down = 1;
+        return;
+    }
+    const char *r = reason;
+    const char *failed = strstr(r, " failed: ");
+    if (failed && strncmp(r, "Connect to", 10) != 0 && strstr(r, ": Connect to"))
+        failed = strstr(strstr(r, ": Connect to"), " failed: ");
+    if (failed)
+        r = failed + 9;
+    else if (strstr(r, "/bootstrap: "))
+        r = strstr(r, "/bootstrap: ") + 12;
+    size_t n = strcspn(r, "(");
+    while (n > 0 && r[n - 1] == ' ')
+        n--;
+    if (n == 0)
+        n = strlen(r);
+    snprintf(p->reason, sizeof p->reason, "%.*s", (int)n, r);
+    if (p->reason[0] && isupper((unsigned char)p->reason[0]) && !isupper((unsigned char)p->reason[1]))
+        p->reason[0] = (char)tolower((unsigned char)p->reason[0]);
+}
+
+int ds_kafka_probe(const ds_config *cfg, int timeout_ms, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
+    if (!conf)
+        return DS_KAFKA_ECONF;
+    probe p = {.reason = ""};
+    char servers[1024] = "?";
+    size_t sz = sizeof servers;
+    rd_kafka_conf_get(conf, "bootstrap.servers", servers, &sz);
+    rd_kafka_conf_set_log_cb(conf, probe_log_cb);
+    rd_kafka_conf_set_error_cb(conf, probe_error_cb);
+    rd_kafka_conf_set_opaque(conf, &p);
+    rd_kafka_t *rk = ds_kafka_new(RD_KAFKA_PRODUCER, conf, "client", err, errlen); /* takes conf */
+    if (!rk)
+        return DS_KAFKA_ECONF;
+    int64_t deadline = ds_mono_ms() + timeout_ms;
+    int rc = DS_KAFKA_EUNREACHABLE;
+    while (!p.all_down) {
+        const struct rd_kafka_metadata *md = NULL;
+        if (rd_kafka_metadata(rk, 0, NULL, &md, 200) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rd_kafka_metadata_destroy(md);
+            rc = 0;
+            break;
+        }
+        rd_kafka_poll(rk, 0); /* serves the error callback */
+        if (ds_mono_ms() >= deadline)
+            break;
+    }
+    if (rc) {
+        rd_kafka_poll(rk, 0);
+        if (p.reason[0])
+            snprintf(err, errlen, "cannot reach %s (%s)", servers, p.reason);
+        else
+            snprintf(err, errlen, "cannot reach %s (no answer in %d s)", servers, (timeout_ms + 999) / 1000);
+    }
+    rd_kafka_destroy(rk);
+    return rc;
 }

@@ -37,6 +37,20 @@ int ds_kafka_set(rd_kafka_conf_t *conf, const char *key, const char *value, char
 int ds_kafka_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t **parts, char *err,
                         size_t errlen);
 
+/* ds_kafka_probe() results besides 0: */
+#define DS_KAFKA_EUNREACHABLE (-1) /* no broker answered */
+#define DS_KAFKA_ECONF (-2)        /* no brokers configured, or a property librdkafka rejects */
+
+/* Asks the cluster of cfg for its metadata from a short-lived handle of its
+ * own (cfg's settings, its librdkafka log lines not printed), for at most
+ * timeout_ms, and gives up as soon as every bootstrap server has failed.
+ * Returns 0 when a broker answered; DS_KAFKA_EUNREACHABLE with err as
+ * "cannot reach HOST:PORT (REASON)", REASON as librdkafka's error callback
+ * gave it (connection refused, a name that does not resolve, a failed TLS
+ * handshake or SASL authentication) or "no answer in N s"; DS_KAFKA_ECONF
+ * with err set. */
+int ds_kafka_probe(const ds_config *cfg, int timeout_ms, char *err, size_t errlen);
+
 /* rd_kafka_new that takes conf in every case (destroyed on failure); the
  * message in err is prefixed with what ("producer", ...). */
 rd_kafka_t *ds_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *what, char *err, size_t errlen);

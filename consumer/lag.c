@@ -1,4 +1,6 @@
-/* `dealstream lag`: consumer lag of any group, with a windowed status. */
+/* lag.c: consumer lag of any group, with a windowed status, the member of
+ * each partition, and its table, JSON and Prometheus forms (see lag.h). May
+ * call consumer/ (group, members) and common/. */
 #include "lag.h"
 
 #include <errno.h>
@@ -8,6 +10,8 @@
 #include <time.h>
 
 #include "group.h"
+#include "log.h"
+#include "members.h"
 #include "util.h"
 
 /* How long one observation may wait for each kind of answer. */
@@ -107,12 +111,45 @@ struct ds_lag {
     int64_t time_ms; /* of the last observation */
 };
 
+static void free_member(ds_lag_part *p)
+{
+    free(p->consumer_id);
+    free(p->host);
+    free(p->client_id);
+    p->consumer_id = p->host = p->client_id = NULL;
+}
+
+/* Who owns each partition now. A broker that cannot describe groups, or a
+ * failed description, leaves the columns empty: lag is about offsets. */
+static void observe_members(ds_lag *lag)
+{
+    ds_members mm;
+    char err[512];
+    int rc = ds_members_describe(ds_group_handle(lag->g), ds_group_name(lag->g), LAG_TIMEOUT_MS, &mm, err, sizeof err);
+    for (size_t i = 0; i < lag->nparts; i++) {
+        ds_lag_part *p = &lag->parts[i];
+        free_member(p);
+        const ds_member *m = rc == 0 ? ds_members_owner(&mm, p->topic, p->partition) : NULL;
+        if (m) {
+            p->consumer_id = strdup(m->member_id);
+            p->host = strdup(m->host);
+            p->client_id = strdup(m->client_id);
+        }
+    }
+    if (rc == 0)
+        ds_members_free(&mm);
+    else if (rc != DS_MEMBERS_EUNSUPPORTED)
+        ds_debug("lag", "%s", err);
+}
+
 void ds_lag_destroy(ds_lag *lag)
 {
     if (!lag)
         return;
-    for (size_t i = 0; i < lag->nparts; i++)
+    for (size_t i = 0; i < lag->nparts; i++) {
         free(lag->parts[i].topic);
+        free_member(&lag->parts[i]);
+    }
     free(lag->parts);
     ds_group_destroy(lag->g);
     free(lag);
@@ -212,6 +249,7 @@ int ds_lag_observe(ds_lag *lag, char *err, size_t errlen)
         p->lag = c >= 0 ? hi[i] - c : hi[i] - lo[i];
         if (p->lag < 0)
             p->lag = 0;
+        p->markers = p->lag > 0 && ts[i] == DS_PEEK_END;
         if (p->lag == 0 || ts[i] == DS_PEEK_END) {
             /* nothing left but transaction markers or aborted data */
             p->lag = 0;
@@ -222,6 +260,7 @@ int ds_lag_observe(ds_lag *lag, char *err, size_t errlen)
         ds_lag_track_add(&p->track, (ds_lag_obs){.ts_ms = now, .committed = p->committed, .lag = p->lag});
         p->status = ds_lag_track_status(&p->track);
     }
+    observe_members(lag);
     lag->time_ms = now;
     lag->nobs++;
     rc = 0;
@@ -338,6 +377,10 @@ json_t *ds_lag_json(const ds_lag *lag)
             json_object_set_new(j, "lag", json_integer(p->lag));
             json_object_set_new(j, "time_lag_ms", p->time_lag_ms >= 0 ? json_integer(p->time_lag_ms) : json_null());
             json_object_set_new(j, "status", json_string(ds_lag_status_name(p->status)));
+            json_object_set_new(j, "markers", json_boolean(p->markers));
+            json_object_set_new(j, "consumer_id", p->consumer_id ? json_string(p->consumer_id) : json_null());
+            json_object_set_new(j, "host", p->host ? json_string(p->host) : json_null());
+            json_object_set_new(j, "client_id", p->client_id ? json_string(p->client_id) : json_null());
             json_array_append_new(parts, j);
         }
         json_object_set_new(t, "partitions", parts);
@@ -347,6 +390,23 @@ json_t *ds_lag_json(const ds_lag *lag)
     return o;
 }
 
+/* One partition's row: the figures, then kafka-consumer-groups' member
+ * columns. Returns 1 when its lag of 0 stands for transaction markers. */
+static int print_part(const ds_lag_part *p, FILE *out)
+{
+    char c[24], l[24], tl[32];
+    if (p->committed >= 0)
+        snprintf(c, sizeof c, "%" PRId64, p->committed);
+    else
+        snprintf(c, sizeof c, "-");
+    snprintf(l, sizeof l, "%" PRId64 "%s", p->lag, p->markers ? "*" : "");
+    format_time(p->time_lag_ms, tl, sizeof tl);
+    fprintf(out, "%-24s %9d %12s %12" PRId64 " %12" PRId64 " %10s %9s %-7s %s %s %s\n", p->topic, (int)p->partition, c,
+            p->log_start, p->log_end, l, tl, ds_lag_status_name(p->status), p->consumer_id ? p->consumer_id : "-",
+            p->host ? p->host : "-", p->client_id ? p->client_id : "-");
+    return p->markers;
+}
+
 void ds_lag_print(const ds_lag *lag, FILE *out)
 {
     char iso[64], tl[32];
@@ -354,24 +414,16 @@ void ds_lag_print(const ds_lag *lag, FILE *out)
     int w = lag->window, nobs = lag->nobs < w ? lag->nobs : w;
     fprintf(out, "group %s at %s: %s (window %d of %d observations)\n", ds_group_name(lag->g), iso,
             ds_lag_status_name(ds_lag_group_status(lag)), nobs, w);
-    fprintf(out, "%-24s %9s %12s %12s %12s %10s %9s %s\n", "TOPIC", "PARTITION", "COMMITTED", "LOG-START",
-            "LOG-END", "LAG", "TIME-LAG", "STATUS");
+    fprintf(out, "%-24s %9s %12s %12s %12s %10s %9s %-7s %s %s %s\n", "TOPIC", "PARTITION", "COMMITTED", "LOG-START",
+            "LOG-END", "LAG", "TIME-LAG", "STATUS", "CONSUMER-ID", "HOST", "CLIENT-ID");
     int64_t sum, tmax;
+    int markers = 0;
     for (size_t i = 0; i < lag->nparts;) {
         size_t end = topic_end(lag, i);
         const char *topic = lag->parts[i].topic;
         size_t from = i;
-        for (; i < end; i++) {
-            const ds_lag_part *p = &lag->parts[i];
-            char c[24];
-            if (p->committed >= 0)
-                snprintf(c, sizeof c, "%" PRId64, p->committed);
-            else
-                snprintf(c, sizeof c, "-");
-            format_time(p->time_lag_ms, tl, sizeof tl);
-            fprintf(out, "%-24s %9d %12s %12" PRId64 " %12" PRId64 " %10" PRId64 " %9s %s\n", p->topic,
-                    (int)p->partition, c, p->log_start, p->log_end, p->lag, tl, ds_lag_status_name(p->status));
-        }
+        for (; i < end; i++)
+            markers |= print_part(&lag->parts[i], out);
         totals(lag, from, end, &sum, &tmax);
         format_time(tmax, tl, sizeof tl);
         fprintf(out, "%-24s %9s %12s %12s %12s %10" PRId64 " %9s %s\n", topic, "total", "", "", "", sum, tl,
@@ -381,4 +433,117 @@ void ds_lag_print(const ds_lag *lag, FILE *out)
     format_time(tmax, tl, sizeof tl);
     fprintf(out, "%-24s %9s %12s %12s %12s %10" PRId64 " %9s %s\n", "(group)", "total", "", "", "", sum, tl,
             ds_lag_status_name(ds_lag_group_status(lag)));
+    if (markers)
+        fprintf(out, "* LAG 0 although LOG-END > COMMITTED: what lies between is transaction markers (or aborted "
+                     "records), which a consumer never receives.\n");
+}
+
+/* ---- Prometheus text ---------------------------------------------------------- */
+
+/* A label value with \\, \" and \n escaped, as the text format wants. */
+static void put_label(FILE *out, const char *name, const char *value, int first)
+{
+    fprintf(out, "%s%s=\"", first ? "" : ",", name);
+    for (const char *s = value ? value : ""; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            fputc('\\', out);
+        if (*s == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void family(FILE *out, const char *name, const char *help)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+/* name{group,topic,partition[,extra...]} (the braces left open). */
+static void part_series(FILE *out, const char *name, const ds_lag *lag, const ds_lag_part *p)
+{
+    char part[16];
+    snprintf(part, sizeof part, "%d", (int)p->partition);
+    fprintf(out, "%s{", name);
+    put_label(out, "group", ds_group_name(lag->g), 1);
+    put_label(out, "topic", p->topic, 0);
+    put_label(out, "partition", part, 0);
+}
+
+/* The per-partition families. */
+static void prometheus_parts(ds_lag *const *lags, size_t n, FILE *out)
+{
+    static const ds_lag_status statuses[] = {DS_LAG_OK, DS_LAG_WARN, DS_LAG_STALL, DS_LAG_STOP, DS_LAG_REWIND};
+    family(out, "dealstream_lag_offsets",
+           "Offset lag of a group on a partition: log end minus committed offset (0 when only transaction markers "
+           "lie between).");
+    for (size_t g = 0; g < n; g++)
+        for (size_t i = 0; i < lags[g]->nparts; i++) {
+            const ds_lag_part *p = &lags[g]->parts[i];
+            part_series(out, "dealstream_lag_offsets", lags[g], p);
+            put_label(out, "consumer_id", p->consumer_id, 0);
+            put_label(out, "member_host", p->host, 0);
+            put_label(out, "client_id", p->client_id, 0);
+            fprintf(out, "} %" PRId64 "\n", p->lag);
+        }
+    family(out, "dealstream_lag_seconds", "Time lag: age of the oldest message the group has not consumed.");
+    for (size_t g = 0; g < n; g++)
+        for (size_t i = 0; i < lags[g]->nparts; i++)
+            if (lags[g]->parts[i].time_lag_ms >= 0) {
+                part_series(out, "dealstream_lag_seconds", lags[g], &lags[g]->parts[i]);
+                fprintf(out, "} %.3f\n", (double)lags[g]->parts[i].time_lag_ms / 1000.0);
+            }
+    family(out, "dealstream_lag_committed_offset", "The group's committed offset.");
+    for (size_t g = 0; g < n; g++)
+        for (size_t i = 0; i < lags[g]->nparts; i++)
+            if (lags[g]->parts[i].committed >= 0) {
+                part_series(out, "dealstream_lag_committed_offset", lags[g], &lags[g]->parts[i]);
+                fprintf(out, "} %" PRId64 "\n", lags[g]->parts[i].committed);
+            }
+    family(out, "dealstream_lag_log_end_offset", "The partition's log end offset.");
+    for (size_t g = 0; g < n; g++)
+        for (size_t i = 0; i < lags[g]->nparts; i++) {
+            part_series(out, "dealstream_lag_log_end_offset", lags[g], &lags[g]->parts[i]);
+            fprintf(out, "} %" PRId64 "\n", lags[g]->parts[i].log_end);
+        }
+    family(out, "dealstream_lag_partition_status", "1 for the partition's lag status over the window, 0 for the others.");
+    for (size_t g = 0; g < n; g++)
+        for (size_t i = 0; i < lags[g]->nparts; i++)
+            for (size_t s = 0; s < sizeof statuses / sizeof statuses[0]; s++) {
+                part_series(out, "dealstream_lag_partition_status", lags[g], &lags[g]->parts[i]);
+                put_label(out, "status", ds_lag_status_name(statuses[s]), 0);
+                fprintf(out, "} %d\n", lags[g]->parts[i].status == statuses[s]);
+            }
+}
+
+void ds_lag_prometheus(ds_lag *const *lags, size_t n, FILE *out)
+{
+    static const ds_lag_status statuses[] = {DS_LAG_OK, DS_LAG_WARN, DS_LAG_ERR};
+    prometheus_parts(lags, n, out);
+    int64_t sum, tmax;
+    family(out, "dealstream_lag_group_offsets", "Offset lag of a group, summed over its partitions.");
+    for (size_t g = 0; g < n; g++) {
+        totals(lags[g], 0, lags[g]->nparts, &sum, &tmax);
+        fprintf(out, "dealstream_lag_group_offsets{");
+        put_label(out, "group", ds_group_name(lags[g]->g), 1);
+        fprintf(out, "} %" PRId64 "\n", sum);
+    }
+    family(out, "dealstream_lag_group_seconds", "Time lag of a group: the largest of its partitions'.");
+    for (size_t g = 0; g < n; g++) {
+        totals(lags[g], 0, lags[g]->nparts, &sum, &tmax);
+        if (tmax < 0)
+            continue;
+        fprintf(out, "dealstream_lag_group_seconds{");
+        put_label(out, "group", ds_group_name(lags[g]->g), 1);
+        fprintf(out, "} %.3f\n", (double)tmax / 1000.0);
+    }
+    family(out, "dealstream_lag_group_status", "1 for the group's status (OK, WARN, ERR), 0 for the others.");
+    for (size_t g = 0; g < n; g++)
+        for (size_t s = 0; s < sizeof statuses / sizeof statuses[0]; s++) {
+            fprintf(out, "dealstream_lag_group_status{");
+            put_label(out, "group", ds_group_name(lags[g]->g), 1);
+            put_label(out, "status", ds_lag_status_name(statuses[s]), 0);
+            fprintf(out, "} %d\n", ds_lag_group_status(lags[g]) == statuses[s]);
+        }
 }

@@ -91,6 +91,10 @@ typedef struct ds_lag_part {
     int64_t time_lag_ms; /* -1 when unknown */
     ds_lag_status status;
     ds_lag_track track;
+    int markers; /* lag 0 although log end > committed: only transaction markers (or aborted data) lie between */
+    /* The member the partition is assigned to (DescribeGroups), NULL when
+     * none or when the broker cannot tell (the embedded one). */
+    char *consumer_id, *host, *client_id;
 } ds_lag_part;
 
 typedef struct ds_lag ds_lag;
@@ -110,11 +114,27 @@ ds_lag_status ds_lag_group_status(const ds_lag *lag);
  * {"time", "group", "status", "window", "observations", "lag", "time_lag_ms",
  *  "topics": [{"topic", "status", "lag", "time_lag_ms",
  *              "partitions": [{"partition", "committed", "log_start",
- *                              "log_end", "lag", "time_lag_ms", "status"}]}]}
- * committed and time_lag_ms are null when unknown; totals: lags summed,
+ *                              "log_end", "lag", "time_lag_ms", "status",
+ *                              "markers", "consumer_id", "host",
+ *                              "client_id"}]}]}
+ * committed, time_lag_ms and the member fields are null when unknown; totals: lags summed,
  * time lags the maximum. New reference. */
 json_t *ds_lag_json(const ds_lag *lag);
-/* The last observation as a table. */
+/* The last observation as a table, with kafka-consumer-groups' member
+ * columns (CONSUMER-ID, HOST, CLIENT-ID) and a note under it when a lag of
+ * 0 stands for transaction markers. */
 void ds_lag_print(const ds_lag *lag, FILE *out);
+/* The last observation of each of n groups in the Prometheus text format
+ * (what kafka-lag-exporter and Burrow's exporters give), one family at a
+ * time:
+ *   dealstream_lag_offsets{group,topic,partition,consumer_id,member_host,client_id}
+ *   dealstream_lag_seconds{group,topic,partition}          (when known)
+ *   dealstream_lag_committed_offset{group,topic,partition} (when committed)
+ *   dealstream_lag_log_end_offset{group,topic,partition}
+ *   dealstream_lag_partition_status{group,topic,partition,status} 1 for the
+ *       partition's status, 0 for the others (OK WARN STALL STOP REWIND)
+ *   dealstream_lag_group_offsets{group}, dealstream_lag_group_seconds{group}
+ *   dealstream_lag_group_status{group,status} 1 for OK, WARN or ERR, 0 else. */
+void ds_lag_prometheus(ds_lag *const *lags, size_t n, FILE *out);
 
 #endif

@@ -1,4 +1,7 @@
-/* `dealstream offsets reset`: plan and commit new offsets for a group. */
+/* offsets.c: planning and committing new offsets for a group, as
+ * kafka-consumer-groups --reset-offsets (see offsets.h), and the CSV of its
+ * --export and --from-file. May call consumer/ (group, replay's duration
+ * parser) and common/. */
 #include "offsets.h"
 
 #include <ctype.h>
@@ -9,6 +12,7 @@
 
 #include "group.h"
 #include "log.h"
+#include "replay.h"
 #include "util.h"
 
 int ds_parse_datetime(const char *s, int64_t *ms)
@@ -151,6 +155,155 @@ out:
     return rc;
 }
 
+/* The partitions of the scope: spec->topic, the rows of a file, or every
+ * partition the group has committed offsets for. NULL with err set. */
+static rd_kafka_topic_partition_list_t *scope(ds_group *g, const char *group, const ds_reset_spec *spec,
+                                              int timeout_ms, char *err, size_t errlen)
+{
+    if (spec->to == DS_RESET_FILE) {
+        rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)spec->nrows + 1);
+        for (size_t i = 0; i < spec->nrows; i++) {
+            char one[512];
+            snprintf(one, sizeof one, "%s:%d", spec->rows[i].topic, (int)spec->rows[i].partition);
+            rd_kafka_topic_partition_list_t *p = ds_group_topic_partitions(g, one, 1, timeout_ms, err, errlen);
+            if (!p) {
+                rd_kafka_topic_partition_list_destroy(list);
+                return NULL;
+            }
+            if (!rd_kafka_topic_partition_list_find(list, spec->rows[i].topic, spec->rows[i].partition))
+                rd_kafka_topic_partition_list_add(list, spec->rows[i].topic, spec->rows[i].partition);
+            rd_kafka_topic_partition_list_destroy(p);
+        }
+        return list;
+    }
+    if (spec->topic)
+        return ds_group_topic_partitions(g, spec->topic, 1, timeout_ms, err, errlen);
+    if (!spec->all_topics) {
+        snprintf(err, errlen, "no scope: give --topic T[:P,...], --all-topics or --from-file FILE");
+        return NULL;
+    }
+    rd_kafka_topic_partition_list_t *list = ds_group_list(g, timeout_ms, err, errlen);
+    if (list && list->cnt == 0) {
+        snprintf(err, errlen,
+                 "the broker listed no committed offsets for group %s: either it has none, or the broker "
+                 "cannot list a group's offsets without topics (the embedded broker cannot); give --topic T",
+                 group);
+        rd_kafka_topic_partition_list_destroy(list);
+        return NULL;
+    }
+    return list;
+}
+
+/* The target of a file's row for topic [partition]. */
+static int64_t file_target(const ds_reset_spec *spec, const char *topic, int32_t partition)
+{
+    int64_t t = -1;
+    for (size_t i = 0; i < spec->nrows; i++)
+        if (spec->rows[i].partition == partition && strcmp(spec->rows[i].topic, topic) == 0)
+            t = spec->rows[i].target; /* the last row of a partition wins */
+    return t;
+}
+
+/* Row r's target under spec (DS_RESET_DATETIME: later, all at once).
+ * Returns 0, or -1 with err set. */
+static int row_target(const ds_reset_spec *spec, const char *group, ds_reset_row *r, char *err, size_t errlen)
+{
+    switch (spec->to) {
+    case DS_RESET_EARLIEST:
+        r->target = r->log_start;
+        break;
+    case DS_RESET_LATEST:
+        r->target = r->log_end;
+        break;
+    case DS_RESET_CURRENT:
+        r->target = r->current >= 0 ? r->current : r->log_end;
+        break;
+    case DS_RESET_OFFSET:
+        r->target = clamp(spec->value, r->log_start, r->log_end);
+        break;
+    case DS_RESET_FILE:
+        r->target = clamp(file_target(spec, r->topic, r->partition), r->log_start, r->log_end);
+        break;
+    case DS_RESET_SHIFT:
+        if (r->current < 0) {
+            snprintf(err, errlen, "cannot shift %s [%d]: group %s has no committed offset there", r->topic,
+                     (int)r->partition, group);
+            return -1;
+        }
+        r->target = clamp(r->current + spec->value, r->log_start, r->log_end);
+        break;
+    case DS_RESET_DATETIME:
+        break;
+    }
+    return 0;
+}
+
+/* The plan's rows: current offset, log start and end and target of each
+ * partition of list (sorted). Returns 0 or -1 with err set. */
+static int plan_rows(ds_group *g, const char *group, const ds_reset_spec *spec, rd_kafka_topic_partition_list_t *list,
+                     ds_reset_plan *plan, int timeout_ms, char *err, size_t errlen)
+{
+    if (ds_group_committed(g, list, timeout_ms, err, errlen))
+        return -1;
+    if (!(plan->rows = calloc((size_t)list->cnt + 1, sizeof *plan->rows))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < list->cnt; i++) {
+        ds_reset_row *r = &plan->rows[plan->n++];
+        if (!(r->topic = strdup(list->elems[i].topic))) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        r->partition = list->elems[i].partition;
+        r->current = list->elems[i].offset >= 0 ? list->elems[i].offset : -1;
+        if (ds_group_watermarks(g, r->topic, r->partition, &r->log_start, &r->log_end, timeout_ms, err, errlen) ||
+            row_target(spec, group, r, err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+/* Commits the plan, refusing while the group has (or may have) members.
+ * Returns 0, DS_OFFSETS_EACTIVE, DS_OFFSETS_EUNCHECKED or -1. */
+static int execute(ds_group *g, const char *group, const ds_reset_spec *spec, rd_kafka_topic_partition_list_t *list,
+                   ds_reset_plan *plan, const char *merr, char *err, size_t errlen)
+{
+    if (plan->members > 0) {
+        snprintf(err, errlen,
+                 "group %s has %d active member(s): stop them first (their own commits would overwrite the "
+                 "reset); nothing was changed",
+                 group, plan->members);
+        return DS_OFFSETS_EACTIVE;
+    }
+    if (plan->members < 0 && !spec->force) {
+        snprintf(err, errlen,
+                 "could not check whether group %s has active members (%s); make sure none is running and "
+                 "repeat with --force; nothing was changed",
+                 group, merr);
+        return DS_OFFSETS_EUNCHECKED;
+    }
+    for (int i = 0; i < list->cnt; i++)
+        list->elems[i].offset = plan->rows[i].target;
+    int cr = ds_group_commit(g, list, err, errlen);
+    if (cr == DS_GROUP_EACTIVE) {
+        /* membership could not be checked beforehand (--force), but the
+         * broker refused the commit as one from outside a live generation */
+        size_t n = strlen(err);
+        snprintf(err + n, errlen - n,
+                 "; the broker refuses commits from outside group %s: either it counts members in the group (stop "
+                 "them first; one that stopped counts until its session.timeout.ms, 45 s by default, expires), or "
+                 "it is the embedded broker, which refuses them for good once the group has had a member; nothing "
+                 "was changed",
+                 group);
+        return DS_OFFSETS_EACTIVE;
+    }
+    if (cr)
+        return -1;
+    plan->executed = 1;
+    return 0;
+}
+
 int ds_offsets_reset(const ds_config *cfg, const char *group, const ds_reset_spec *spec, ds_reset_plan *plan,
                      char *err, size_t errlen)
 {
@@ -162,59 +315,11 @@ int ds_offsets_reset(const ds_config *cfg, const char *group, const ds_reset_spe
     ds_group *g = ds_group_new(cfg, group, err, errlen);
     if (!g)
         return -1;
-    if (spec->topic) {
-        list = ds_group_topic_partitions(g, spec->topic, 1, timeout_ms, err, errlen);
-    } else {
-        list = ds_group_list(g, timeout_ms, err, errlen);
-        if (list && list->cnt == 0) {
-            snprintf(err, errlen,
-                     "the broker listed no committed offsets for group %s: either it has none, or the broker "
-                     "cannot list a group's offsets without topics (the embedded broker cannot); give --topic T",
-                     group);
-            goto out;
-        }
-    }
-    if (!list)
+    if (!(list = scope(g, group, spec, timeout_ms, err, errlen)))
         goto out;
     rd_kafka_topic_partition_list_sort(list, NULL, NULL);
-    if (ds_group_committed(g, list, timeout_ms, err, errlen))
+    if (plan_rows(g, group, spec, list, plan, timeout_ms, err, errlen))
         goto out;
-    if (!(plan->rows = calloc((size_t)list->cnt, sizeof *plan->rows))) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    for (int i = 0; i < list->cnt; i++) {
-        ds_reset_row *r = &plan->rows[plan->n++];
-        if (!(r->topic = strdup(list->elems[i].topic))) {
-            snprintf(err, errlen, "out of memory");
-            goto out;
-        }
-        r->partition = list->elems[i].partition;
-        r->current = list->elems[i].offset >= 0 ? list->elems[i].offset : -1;
-        if (ds_group_watermarks(g, r->topic, r->partition, &r->log_start, &r->log_end, timeout_ms, err, errlen))
-            goto out;
-        switch (spec->to) {
-        case DS_RESET_EARLIEST:
-            r->target = r->log_start;
-            break;
-        case DS_RESET_LATEST:
-            r->target = r->log_end;
-            break;
-        case DS_RESET_OFFSET:
-            r->target = clamp(spec->value, r->log_start, r->log_end);
-            break;
-        case DS_RESET_SHIFT:
-            if (r->current < 0) {
-                snprintf(err, errlen, "cannot shift %s [%d]: group %s has no committed offset there", r->topic,
-                         (int)r->partition, group);
-                goto out;
-            }
-            r->target = clamp(r->current + spec->value, r->log_start, r->log_end);
-            break;
-        case DS_RESET_DATETIME:
-            break; /* below, all partitions in one request */
-        }
-    }
     if (spec->to == DS_RESET_DATETIME) {
         int r = datetime_targets(cfg, g, plan, spec->value, timeout_ms, err, errlen);
         if (r) {
@@ -229,44 +334,7 @@ int ds_offsets_reset(const ds_config *cfg, const char *group, const ds_reset_spe
         goto out;
     }
     plan->members = members == DS_GROUP_EUNSUPPORTED ? -1 : members;
-    if (!spec->execute) {
-        rc = 0;
-        goto out;
-    }
-    if (plan->members > 0) {
-        snprintf(err, errlen,
-                 "group %s has %d active member(s): stop them first (their own commits would overwrite the "
-                 "reset); nothing was changed",
-                 group, plan->members);
-        rc = DS_OFFSETS_EACTIVE;
-        goto out;
-    }
-    if (plan->members < 0 && !spec->force) {
-        snprintf(err, errlen,
-                 "could not check whether group %s has active members (%s); make sure none is running and "
-                 "repeat with --force; nothing was changed",
-                 group, merr);
-        rc = DS_OFFSETS_EUNCHECKED;
-        goto out;
-    }
-    for (int i = 0; i < list->cnt; i++)
-        list->elems[i].offset = plan->rows[i].target;
-    int cr = ds_group_commit(g, list, err, errlen);
-    if (cr == DS_GROUP_EACTIVE) {
-        /* membership could not be checked beforehand (--force), but the
-         * broker refused the commit as one from outside a live generation */
-        size_t n = strlen(err);
-        snprintf(err + n, errlen - n,
-                 "; the broker refuses commits from outside the group, so group %s has active members: stop them "
-                 "first (their own commits would overwrite the reset); nothing was changed",
-                 group);
-        rc = DS_OFFSETS_EACTIVE;
-        goto out;
-    }
-    if (cr)
-        goto out;
-    plan->executed = 1;
-    rc = 0;
+    rc = spec->execute ? execute(g, group, spec, list, plan, merr, err, errlen) : 0;
 out:
     if (list)
         rd_kafka_topic_partition_list_destroy(list);
@@ -287,4 +355,162 @@ void ds_reset_plan_print(const ds_reset_plan *plan, FILE *out)
         fprintf(out, "%-24s %9d %12s %12" PRId64 " %12" PRId64 " %12" PRId64 "\n", r->topic, (int)r->partition, cur,
                 r->target, r->log_start, r->log_end);
     }
+}
+
+void ds_reset_plan_print_csv(const ds_reset_plan *plan, FILE *out)
+{
+    for (size_t i = 0; i < plan->n; i++)
+        fprintf(out, "%s,%d,%" PRId64 "\n", plan->rows[i].topic, (int)plan->rows[i].partition, plan->rows[i].target);
+}
+
+void ds_reset_rows_free(ds_reset_row *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++)
+        free(rows[i].topic);
+    free(rows);
+}
+
+/* One CSV line into its fields (at most 4, trimmed). Returns the count. */
+static int csv_fields(char *line, char **f)
+{
+    int n = 0;
+    for (char *p = line; n < 5;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        while (isspace((unsigned char)*p))
+            p++;
+        char *e = p + strlen(p);
+        while (e > p && isspace((unsigned char)e[-1]))
+            *--e = '\0';
+        if (n < 4)
+            f[n] = p;
+        n++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return n;
+}
+
+/* One row of a --from-file line (3 or 4 fields). Returns 1 with *r filled,
+ * 0 for a row of another group, or -1 with err set. */
+static int file_row(char **f, int nf, const char *group, const char *where, ds_reset_row *r, char *err, size_t errlen)
+{
+    if (nf != 3 && nf != 4) {
+        snprintf(err, errlen, "%s: expected topic,partition,offset or group,topic,partition,offset", where);
+        return -1;
+    }
+    if (nf == 4 && strcmp(f[0], group) != 0)
+        return 0;
+    char **t = nf == 4 ? f + 1 : f;
+    int64_t p, o;
+    if (!t[0][0] || ds_parse_i64(t[1], &p) || p < 0 || p > INT32_MAX || ds_parse_i64(t[2], &o) || o < 0) {
+        snprintf(err, errlen, "%s: expected topic,partition,offset (partition and offset non-negative integers)",
+                 where);
+        return -1;
+    }
+    *r = (ds_reset_row){.topic = strdup(t[0]), .partition = (int32_t)p, .target = o, .current = -1};
+    if (!r->topic) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 1;
+}
+
+int ds_reset_rows_read(const char *path, const char *group, ds_reset_row **rows, size_t *n, char *err,
+                       size_t errlen)
+{
+    *rows = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[2048];
+    size_t cap = 0;
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        char *s = line + strspn(line, " \t");
+        if (!*s || *s == '#')
+            continue;
+        char *fields[4], where[1100];
+        snprintf(where, sizeof where, "%s:%d", path, lineno);
+        ds_reset_row r;
+        int got = file_row(fields, csv_fields(s, fields), group, where, &r, err, errlen);
+        if (got < 0 || (got > 0 && ds_reserve(rows, &cap, *n + 1, sizeof **rows, 16))) {
+            if (got > 0) {
+                free(r.topic);
+                snprintf(err, errlen, "out of memory");
+            }
+            rc = -1;
+        } else if (got > 0) {
+            (*rows)[(*n)++] = r;
+        }
+    }
+    fclose(f);
+    if (rc == 0 && *n == 0) {
+        snprintf(err, errlen, "%s: no offsets for group %s", path, group);
+        rc = -1;
+    }
+    if (rc) {
+        ds_reset_rows_free(*rows, *n);
+        *rows = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+/* One number and unit of an ISO-8601 duration's part. */
+static int iso_part(const char **p, double *v, char *unit)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(*p, &end);
+    if (errno || end == *p || *v < 0 || !*end)
+        return -1;
+    *unit = *end;
+    *p = end + 1;
+    return 0;
+}
+
+/* PnDTnHnMnS (days, hours, minutes, seconds; each optional, in order). */
+static int iso_duration(const char *s, int64_t *ms)
+{
+    const char *p = s + 1;
+    double total = 0, v;
+    int in_time = 0, parts = 0;
+    char unit;
+    while (*p) {
+        if (*p == 'T' && !in_time) {
+            in_time = 1;
+            p++;
+            continue;
+        }
+        if (iso_part(&p, &v, &unit))
+            return -1;
+        if (!in_time && unit == 'D')
+            total += v * 86400e3;
+        else if (in_time && unit == 'H')
+            total += v * 3600e3;
+        else if (in_time && unit == 'M')
+            total += v * 60e3;
+        else if (in_time && unit == 'S')
+            total += v * 1e3;
+        else
+            return -1;
+        parts++;
+    }
+    if (!parts || total > 1e15)
+        return -1;
+    *ms = (int64_t)total;
+    return 0;
+}
+
+int ds_offsets_parse_duration(const char *s, int64_t *ms)
+{
+    return s[0] == 'P' || s[0] == 'p' ? iso_duration(s, ms) : ds_parse_duration(s, ms);
 }

@@ -2,6 +2,9 @@
  * --reset-offsets: plans new committed offsets for a group and, with
  * execute, commits them.
  *
+ * The scope must be named: a topic (or some of its partitions), every
+ * topic the group has offsets for, or the partitions of a file.
+ *
  * The group must have no active members: their own commits would overwrite
  * the reset, and Kafka refuses commits from outside a live generation. When
  * the broker cannot describe the group (the embedded broker has no
@@ -30,16 +33,9 @@ typedef enum {
     DS_RESET_DATETIME, /* value: ms since the epoch */
     DS_RESET_OFFSET,   /* value: the offset */
     DS_RESET_SHIFT,    /* value: signed shift */
+    DS_RESET_CURRENT,  /* the committed offset, or the log end where there is none */
+    DS_RESET_FILE,     /* each of rows' targets (clamped to the log); rows are the scope */
 } ds_reset_to;
-
-typedef struct ds_reset_spec {
-    ds_reset_to to;
-    int64_t value;
-    const char *topic; /* "T" or "T:P,P..."; NULL: the group's committed partitions */
-    int execute;       /* 0: dry run */
-    int force;
-    int timeout_ms; /* per request; 0: 10 s */
-} ds_reset_spec;
 
 typedef struct ds_reset_row {
     char *topic;
@@ -48,6 +44,21 @@ typedef struct ds_reset_row {
     int64_t target;
     int64_t log_start, log_end;
 } ds_reset_row;
+
+/* The scope is topic, or every partition the group has committed offsets
+ * for (all_topics, as kafka-consumer-groups --all-topics), or the rows of
+ * DS_RESET_FILE; one of the three, as kafka-consumer-groups requires. */
+typedef struct ds_reset_spec {
+    ds_reset_to to;
+    int64_t value;
+    const char *topic; /* "T" or "T:P,P..." */
+    int all_topics;
+    const ds_reset_row *rows; /* DS_RESET_FILE: topic, partition and target of each */
+    size_t nrows;
+    int execute; /* 0: dry run */
+    int force;
+    int timeout_ms; /* per request; 0: 10 s */
+} ds_reset_spec;
 
 typedef struct ds_reset_plan {
     ds_reset_row *rows;
@@ -65,6 +76,21 @@ int ds_offsets_reset(const ds_config *cfg, const char *group, const ds_reset_spe
                      char *err, size_t errlen);
 void ds_reset_plan_free(ds_reset_plan *plan);
 void ds_reset_plan_print(const ds_reset_plan *plan, FILE *out);
+/* The plan as kafka-consumer-groups --export writes it: one
+ * "topic,partition,new-offset" line per partition. */
+void ds_reset_plan_print_csv(const ds_reset_plan *plan, FILE *out);
+/* Reads a --from-file CSV: "topic,partition,offset" lines, or
+ * "group,topic,partition,offset" lines (rows of other groups are skipped);
+ * blank lines and '#' comments are skipped. Fills *rows (topic, partition
+ * and target of each; free with ds_reset_rows_free). Returns 0, or -1 with
+ * err naming file and line. */
+int ds_reset_rows_read(const char *path, const char *group, ds_reset_row **rows, size_t *n, char *err,
+                       size_t errlen);
+void ds_reset_rows_free(ds_reset_row *rows, size_t n);
+/* Parses a duration: ISO-8601 PnDTnHnMnS as kafka-consumer-groups
+ * --by-duration takes it (P1DT2H, PT30M, PT0.5S), or as replay takes it
+ * (90s, 30m, 6h, 2d, 1w). Returns 0 with *ms set, or -1. */
+int ds_offsets_parse_duration(const char *s, int64_t *ms);
 /* For each element of q (topic, partition), the first offset whose message
  * is at or after `when` (ms), clamped to [log_start[i], log_end[i]], or
  * log_end[i] when there is none, into its offset field. Kafka answers -1 for

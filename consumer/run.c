@@ -255,9 +255,25 @@ static int update_pause(runner *r)
     return want;
 }
 
+/* Closes the open batch once it has been open for commit.interval.ms, also
+ * in the middle of a slice, so a slow stretch of input never keeps a
+ * transaction open past its interval. */
+static void close_if_due(runner *r, int64_t now)
+{
+    int64_t interval = r->cfg->commit_interval_ms > 0 ? r->cfg->commit_interval_ms : 100;
+    if (r->tail && !r->tail->closed && now - r->tail->opened_ms >= interval)
+        run_close_batch(r);
+}
+
+/* Takes input for one slice of at most SLICE_MS (the slice ends after the
+ * message that crosses it), then yields to the loop, so signals, timers,
+ * delivery reports and /healthz are served between slices whatever one
+ * message costs. */
 static void poll_consumer(runner *r)
 {
-    for (int i = 0; i < POLL_BUDGET && !r->stopping && r->exit_code == 0; i++) {
+    int64_t start = ds_mono_ms();
+    for (int64_t now = start; now - start < SLICE_MS && !r->stopping && r->exit_code == 0; now = ds_mono_ms()) {
+        close_if_due(r, now);
         if (txn_holds_intake(r) || update_pause(r)) {
             /* resumed from the tick, the producer's wake-up or the
              * transaction's end; a batch just closed commits now */
@@ -279,8 +295,8 @@ static void poll_consumer(runner *r)
         }
         rd_kafka_message_destroy(rkm);
     }
-    /* budget used up: continue on the next loop iteration */
-    if (!r->stopping)
+    /* slice used up: continue on the next loop iteration */
+    if (!r->stopping && r->exit_code == 0)
         uv_timer_start(&r->kick, run_on_kick, 0, 0);
 }
 
@@ -464,7 +480,12 @@ void run_begin_shutdown(runner *r, const char *why)
     if (r->stopping)
         return;
     r->stopping = 1;
-    ds_info("run", "shutting down: %s", why);
+    int64_t timeout_ms = run_shutdown_ms(r);
+    ds_info("run", "shutting down: %s (exit within %lld ms)", why, (long long)timeout_ms);
+    run_watchdog_start(r, timeout_ms);
+    /* the commit may take 40% of the time, the abort as long again; the rest is
+     * for leaving the group and closing the clients */
+    int budget = (int)(timeout_ms * 2 / 5);
     /* 1. stop intake */
     uv_poll_stop(&r->cpoll);
     uv_timer_stop(&r->kick);
@@ -473,13 +494,13 @@ void run_begin_shutdown(runner *r, const char *why)
      * transaction, under exactly-once) */
     if (r->txn != TXN_OFF) {
         if (r->txn != TXN_FATAL && r->txn != TXN_INIT)
-            run_txn_finish(r, SHUTDOWN_FLUSH_MS);
+            run_txn_finish(r, budget);
     } else {
         run_close_batch(r);
         r->sync_commit = 1;
-        if (rd_kafka_flush(r->producer, SHUTDOWN_FLUSH_MS))
+        if (rd_kafka_flush(r->producer, 2 * budget))
             ds_error("run", "%d output(s) undelivered after %d ms; their inputs stay uncommitted",
-                     rd_kafka_outq_len(r->producer), SHUTDOWN_FLUSH_MS);
+                     rd_kafka_outq_len(r->producer), 2 * budget);
         run_try_commit(r);
     }
     /* 3. leave the group (revocation runs the rebalance callback) */
@@ -772,6 +793,7 @@ static void runner_free(runner *r)
         if (r->ppipe[i] >= 0)
             close(r->ppipe[i]);
     }
+    run_watchdog_stop(r); /* the clients are gone: the shutdown is over */
     free(r);
 }
 

@@ -115,11 +115,11 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
     if (r->txn != TXN_OFF) {
         /* commit or abort the open transaction; an abort rewinds only the
          * partitions we keep */
-        run_txn_finish(r, SHUTDOWN_FLUSH_MS);
+        run_txn_finish(r, r->stopping ? (int)(run_shutdown_ms(r) / 10) : SHUTDOWN_FLUSH_MS);
     } else {
         run_close_batch(r);
         r->sync_commit = 1;
-        rd_kafka_flush(r->producer, SHUTDOWN_FLUSH_MS);
+        rd_kafka_flush(r->producer, r->stopping ? (int)(run_shutdown_ms(r) / 10) : SHUTDOWN_FLUSH_MS);
         run_try_commit(r);
         r->sync_commit = 0;
     }

@@ -9,6 +9,7 @@
  *                 dead letters
  *   run_assign.c  the rebalance callback: assignment, revocation, restore
  *   run_health.c  /metrics series, /healthz and /readyz
+ *   run_watchdog.c the bound on the shutdown (--shutdown-timeout)
  *
  * Every function here runs on the loop thread (@locality loop), except
  * run_dr_cb and run_rebalance_cb, which librdkafka calls from the loop thread
@@ -42,7 +43,7 @@
 #include "run.h"
 
 #define BATCH_MAX_MESSAGES 10000
-#define POLL_BUDGET 2000              /* messages per wake before yielding to the loop */
+#define SLICE_MS 20                   /* input taken per wake before yielding to the loop */
 #define SHUTDOWN_FLUSH_MS 10000
 #define METADATA_MS 10000
 #define REFERENCE_TIMEOUT_MS 60000   /* reading --reference-topic at start */
@@ -162,6 +163,7 @@ typedef struct runner {
     int assigned_once;        /* an assignment was received and restored */
     int rebalancing;          /* partitions revoked, the next assignment not yet received */
     int restoring;
+    struct run_watchdog *watchdog; /* from the start of the shutdown */
 } runner;
 
 /* run_batch.c */
@@ -188,6 +190,15 @@ void run_begin_shutdown(runner *r, const char *why);
 void run_check_exit_at_end(runner *r);
 void run_mark_eof(runner *r, const char *topic, int32_t partition, int eof);
 void run_on_kick(uv_timer_t *t);
+
+/* run_watchdog.c */
+/* The shutdown's time limit: --shutdown-timeout in ms. */
+int64_t run_shutdown_ms(const runner *r);
+/* Starts the thread that ends the process (exit code 1) if the run has not
+ * returned within ms; once per run. */
+void run_watchdog_start(runner *r, int64_t ms);
+/* Stops and joins it (the run returned in time). Accepts a run without one. */
+void run_watchdog_stop(runner *r);
 
 /* run_assign.c */
 void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,

@@ -850,6 +850,106 @@ static void ds__finish_aliases(ds_catalog *cat)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Hashed look-ups by id                                                     */
+/* ------------------------------------------------------------------------- */
+
+/* One open-addressing table per kind of row: slots hold row index + 1 (0 is
+ * empty), capacity a power of two kept at most half full. Rows are added as
+ * they are loaded (ds__index_add), so the loader's own duplicate and
+ * cross-reference checks are hashed too; once loaded the index is only
+ * read, which keeps concurrent look-ups safe. */
+typedef struct {
+    uint32_t *slot;
+    size_t cap, n;
+} ds__hidx;
+
+typedef struct ds__index {
+    ds__hidx t[T_N];
+} ds__index;
+
+static uint64_t ds__hash(const char *key, int year)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ULL;
+    h = (h ^ (uint64_t)(unsigned)year) * 0x100000001b3ULL;
+    return h ^ (h >> 29);
+}
+
+/* The key of row i of table t, and its year (rates; 0 otherwise). */
+static const char *ds__row_key(const ds_catalog *cat, int t, size_t i, int *year)
+{
+    *year = 0;
+    switch (t) {
+    case T_COUNTRY: return cat->countries[i].iso3;
+    case T_COMPANY: return cat->companies[i].id;
+    case T_AUTHORITY: return cat->authorities[i].id;
+    case T_SYSTEM: return cat->systems[i].id;
+    case T_REF: return cat->refs[i].ref;
+    case T_RATE: *year = cat->rates[i].year; return cat->rates[i].cur;
+    default: return NULL;
+    }
+}
+
+static void ds__hidx_put(const ds_catalog *cat, int t, ds__hidx *x, size_t i)
+{
+    int year;
+    const char *key = ds__row_key(cat, t, i, &year);
+    size_t b = (size_t)ds__hash(key, year) & (x->cap - 1);
+    while (x->slot[b])
+        b = (b + 1) & (x->cap - 1);
+    x->slot[b] = (uint32_t)(i + 1);
+    x->n++;
+}
+
+/* Adds row i (its key set) of table t to cat's index. Returns 0 or -1 when
+ * out of memory. */
+static int ds__index_add(ds_catalog *cat, int t, size_t i)
+{
+    ds__index *ix = cat->index;
+    if (!ix && !(ix = cat->index = calloc(1, sizeof *ix)))
+        return -1;
+    ds__hidx *x = &ix->t[t];
+    if (2 * (x->n + 1) > x->cap) {
+        ds__hidx nx = {NULL, x->cap ? x->cap * 2 : 64, 0};
+        if (!(nx.slot = calloc(nx.cap, sizeof *nx.slot)))
+            return -1;
+        for (size_t b = 0; b < x->cap; b++)
+            if (x->slot[b])
+                ds__hidx_put(cat, t, &nx, x->slot[b] - 1);
+        free(x->slot);
+        *x = nx;
+    }
+    ds__hidx_put(cat, t, x, i);
+    return 0;
+}
+
+/* The row of table t whose key is key (and year, for rates), or -1. */
+static long ds__index_find(const ds_catalog *cat, int t, const char *key, int year)
+{
+    const ds__index *ix = cat->index;
+    if (!ix || !ix->t[t].cap)
+        return -1;
+    const ds__hidx *x = &ix->t[t];
+    for (size_t b = (size_t)ds__hash(key, year) & (x->cap - 1); x->slot[b]; b = (b + 1) & (x->cap - 1)) {
+        int y;
+        size_t i = x->slot[b] - 1;
+        if (strcmp(ds__row_key(cat, t, i, &y), key) == 0 && y == year)
+            return (long)i;
+    }
+    return -1;
+}
+
+static void ds__index_free(ds__index *ix)
+{
+    if (!ix)
+        return;
+    for (int t = 0; t < T_N; t++)
+        free(ix->t[t].slot);
+    free(ix);
+}
+
+/* ------------------------------------------------------------------------- */
 /* Lookups                                                                   */
 /* ------------------------------------------------------------------------- */
 
@@ -857,50 +957,40 @@ const ds_country *ds_catalog_country(const ds_catalog *cat, const char *iso3)
 {
     if (!cat || !iso3)
         return NULL;
-    for (size_t i = 0; i < cat->ncountries; i++)
-        if (strcmp(cat->countries[i].iso3, iso3) == 0)
-            return &cat->countries[i];
-    return NULL;
+    long i = ds__index_find(cat, T_COUNTRY, iso3, 0);
+    return i >= 0 ? &cat->countries[i] : NULL;
 }
 
 const ds_company *ds_catalog_company(const ds_catalog *cat, const char *id)
 {
     if (!cat || !id)
         return NULL;
-    for (size_t i = 0; i < cat->ncompanies; i++)
-        if (strcmp(cat->companies[i].id, id) == 0)
-            return &cat->companies[i];
-    return NULL;
+    long i = ds__index_find(cat, T_COMPANY, id, 0);
+    return i >= 0 ? &cat->companies[i] : NULL;
 }
 
 const ds_authority *ds_catalog_authority(const ds_catalog *cat, const char *id)
 {
     if (!cat || !id)
         return NULL;
-    for (size_t i = 0; i < cat->nauthorities; i++)
-        if (strcmp(cat->authorities[i].id, id) == 0)
-            return &cat->authorities[i];
-    return NULL;
+    long i = ds__index_find(cat, T_AUTHORITY, id, 0);
+    return i >= 0 ? &cat->authorities[i] : NULL;
 }
 
 const ds_system *ds_catalog_system(const ds_catalog *cat, const char *id)
 {
     if (!cat || !id)
         return NULL;
-    for (size_t i = 0; i < cat->nsystems; i++)
-        if (strcmp(cat->systems[i].id, id) == 0)
-            return &cat->systems[i];
-    return NULL;
+    long i = ds__index_find(cat, T_SYSTEM, id, 0);
+    return i >= 0 ? &cat->systems[i] : NULL;
 }
 
 const ds_refdeal *ds_catalog_ref(const ds_catalog *cat, const char *ref)
 {
     if (!cat || !ref)
         return NULL;
-    for (size_t i = 0; i < cat->nrefs; i++)
-        if (strcmp(cat->refs[i].ref, ref) == 0)
-            return &cat->refs[i];
-    return NULL;
+    long i = ds__index_find(cat, T_REF, ref, 0);
+    return i >= 0 ? &cat->refs[i] : NULL;
 }
 
 double ds_catalog_rate(const ds_catalog *cat, const char *cur, int year)
@@ -909,7 +999,10 @@ double ds_catalog_rate(const ds_catalog *cat, const char *cur, int year)
     int bestd = 0;
     if (!cat || !cur)
         return -1.0;
-    for (size_t i = 0; i < cat->nrates; i++) {
+    long hit = ds__index_find(cat, T_RATE, cur, year);
+    if (hit >= 0)
+        return cat->rates[hit].units_per_usd;
+    for (size_t i = 0; i < cat->nrates; i++) { /* a year not listed: the nearest */
         const ds_rate *r = &cat->rates[i];
         if (strcmp(r->cur, cur) != 0)
             continue;
@@ -1001,6 +1094,8 @@ static int ds__load_countries(ds__loader *ld)
             return ds__oom(ld);
         memcpy(c->iso3, iso, 4);
         size_t idx = cat->ncountries - 1;
+        if (ds__index_add(cat, T_COUNTRY, idx) < 0)
+            return ds__oom(ld);
         if (ds__req(ld, 1, "name", &c->name) < 0 ||
             ds__aliases(ld, c->name, "name", DS_ENT_COUNTRY, idx, DS_ALIAS_NAME) < 0 ||
             ds__aliases(ld, ds__col(ld, 2), "aliases", DS_ENT_COUNTRY, idx, 0) < 0 ||
@@ -1037,6 +1132,8 @@ static int ds__load_companies(ds__loader *ld)
         if (!c || !(c->id = ds__dup(ld, id)))
             return ds__oom(ld);
         size_t idx = cat->ncompanies - 1;
+        if (ds__index_add(cat, T_COMPANY, idx) < 0)
+            return ds__oom(ld);
         if (ds__req(ld, 1, "name", &c->name) < 0 ||
             ds__country_arg(ld, 2, "country", &c->country) < 0 ||
             ds__opt(ld, 3, &c->parent) < 0 || ds__opt(ld, 5, &c->renamed_to) < 0 ||
@@ -1101,6 +1198,8 @@ static int ds__load_authorities(ds__loader *ld)
         if (!a || !(a->id = ds__dup(ld, id)))
             return ds__oom(ld);
         size_t idx = cat->nauthorities - 1;
+        if (ds__index_add(cat, T_AUTHORITY, idx) < 0)
+            return ds__oom(ld);
         if (ds__req(ld, 1, "name", &a->name) < 0 ||
             ds__country_arg(ld, 2, "country", &a->country) < 0 ||
             ds__aliases(ld, a->name, "name", DS_ENT_AUTHORITY, idx, DS_ALIAS_NAME) < 0 ||
@@ -1141,6 +1240,8 @@ static int ds__load_systems(ds__loader *ld)
         if (!s || !(s->id = ds__dup(ld, id)))
             return ds__oom(ld);
         size_t idx = cat->nsystems - 1;
+        if (ds__index_add(cat, T_SYSTEM, idx) < 0)
+            return ds__oom(ld);
         if (ds__req(ld, 1, "family", &s->family) < 0 ||
             ds__req(ld, 2, "name", &s->name) < 0 ||
             ds__req(ld, 3, "category", &s->category) < 0 ||
@@ -1208,16 +1309,18 @@ static int ds__load_rates(ds__loader *ld)
             return ds__fail(ld, ld->lineno, "bad year '%s'", ys ? ys : "-");
         if (ds__parse_double(vs, &v) < 0 || !(v > 0))
             return ds__fail(ld, ld->lineno, "bad units_per_usd '%s'", vs ? vs : "-");
-        for (size_t i = 0; i < cat->nrates; i++)
-            if (cat->rates[i].year == year && strcmp(cat->rates[i].cur, cur) == 0)
-                return ds__fail(ld, ld->lineno, "duplicate rate %s %d (first on line %d)",
-                                cur, year, ld->line[T_RATE][i]);
+        long dup = ds__index_find(cat, T_RATE, cur, year);
+        if (dup >= 0)
+            return ds__fail(ld, ld->lineno, "duplicate rate %s %d (first on line %d)", cur, year,
+                            ld->line[T_RATE][dup]);
         ds_rate *rt = ds__push(ld, T_RATE, (void **)&cat->rates, &cat->nrates, sizeof(*rt));
         if (!rt)
             return ds__oom(ld);
         memcpy(rt->cur, cur, 4);
         rt->year = year;
         rt->units_per_usd = v;
+        if (ds__index_add(cat, T_RATE, cat->nrates - 1) < 0)
+            return ds__oom(ld);
     }
     return r;
 }
@@ -1292,7 +1395,7 @@ static int ds__load_refs(ds__loader *ld)
             return ds__fail(ld, ld->lineno, "duplicate ref '%s' (first on line %d)", id,
                             ld->line[T_REF][dup - cat->refs]);
         ds_refdeal *d = ds__push(ld, T_REF, (void **)&cat->refs, &cat->nrefs, sizeof(*d));
-        if (!d || !(d->ref = ds__dup(ld, id)))
+        if (!d || !(d->ref = ds__dup(ld, id)) || ds__index_add(cat, T_REF, cat->nrefs - 1) < 0)
             return ds__oom(ld);
 
         const char *v = ds__col(ld, 1);
@@ -1424,6 +1527,7 @@ void ds_catalog_destroy(ds_catalog *cat)
     free(cat->aliases);
     free(cat->rates);
     free(cat->refs);
+    ds__index_free(cat->index);
     ds__arena_free(cat->priv);
     free(cat);
 }

@@ -122,6 +122,7 @@ typedef struct ds_catalog {
     ds_refdeal *refs;
     size_t nrefs;
     void *priv; /* string storage; not for callers */
+    void *index; /* hashed look-ups by id; not for callers */
 } ds_catalog;
 
 /*
@@ -158,14 +159,15 @@ ds_catalog *ds_catalog_load_refs(const char *dir, const char *refs, size_t refs_
 void ds_catalog_destroy(ds_catalog *cat);
 
 /*
- * Currency units per USD for cur ("KRW") in year. When the year is missing falls
- * back to the nearest year listed for that currency (the later one on a tie).
- * Returns <0 if the currency is unknown.
+ * Currency units per USD for cur ("KRW") in year (hashed). When the year is
+ * missing falls back to the nearest year listed for that currency (the later
+ * one on a tie; linear in the number of rates). Returns <0 if the currency is
+ * unknown.
  */
 double ds_catalog_rate(const ds_catalog *cat, const char *cur, int year);
 
-/* Lookups by id; return NULL when absent. Linear in the table size (tables are
- * small; cache the pointer on hot paths). */
+/* Lookups by id; return NULL when absent. Hashed: constant time whatever the
+ * size of the tables. */
 const ds_system *ds_catalog_system(const ds_catalog *cat, const char *id);
 const ds_company *ds_catalog_company(const ds_catalog *cat, const char *id);
 const ds_country *ds_catalog_country(const ds_catalog *cat, const char *iso3);

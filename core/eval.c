@@ -34,6 +34,8 @@ typedef struct gold {
     ds_role role;
     char ref[24];
     char buyer[4], seller[4], family[24];
+    char fam_norm[24];    /* the label's designation normalised (designation_key) */
+    char fam_cat[24];     /* the catalog family its text names as an alias, "" if none */
     int64_t quantity;     /* -1: null */
     int has_value;
     double usd;           /* -1: null */
@@ -124,8 +126,80 @@ static int parse_label_date(gold *g, char *err, size_t errlen)
     return -1;
 }
 
-/* Parses a label file into a->gold. Returns 0 or -1 with err. */
-static int load_label(const char *path, article *a, char *err, size_t errlen)
+/* The words of a designation, upper case, each its letters and digits
+ * only, one space between ("IRIS-T SLM", "Iris-T SLM" -> "IRIST SLM";
+ * "David's Sling" -> "DAVIDS SLING"). */
+static void designation_key(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; *s && n + 1 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80)
+            out[n++] = (char)c;
+        else if (c >= 'a' && c <= 'z')
+            out[n++] = (char)(c - 'a' + 'A');
+        else if ((c == ' ' || c == '/' || c == '_') && n && out[n - 1] != ' ')
+            out[n++] = ' ';
+    }
+    while (n && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+}
+
+/* Designation keys a and b name one family: equal, or one is the other's
+ * first words ("SPIKE" and "SPIKE LR2": a variant written out). */
+static int designation_fits(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > nb) {
+        const char *t = a;
+        a = b;
+        b = t;
+        size_t tn = na;
+        na = nb;
+        nb = tn;
+    }
+    return na >= 2 && memcmp(a, b, na) == 0 && (b[na] == '\0' || b[na] == ' ');
+}
+
+/* Fills the designation forms of g's system: its key, and the catalog
+ * family a catalog alias of that text belongs to ("LEOPARD 2" -> LEOPARD2,
+ * "CHEONGUNG" -> KM-SAM). */
+static void label_system(const ds_catalog *cat, gold *g)
+{
+    designation_key(g->family, g->fam_norm, sizeof g->fam_norm);
+    g->fam_cat[0] = '\0';
+    if (!cat || !g->family[0])
+        return;
+    char folded[96];
+    long n = ds_fold(g->family, strlen(g->family), folded, sizeof folded, NULL, NULL);
+    const ds_alias *al;
+    size_t na = n > 0 ? ds_catalog_aliases(cat, folded, (size_t)n, &al) : 0;
+    for (size_t i = 0; i < na; i++)
+        if (al[i].kind == DS_ENT_SYSTEM) {
+            ds_strlcpy(g->fam_cat, cat->systems[al[i].index].family, sizeof g->fam_cat);
+            return;
+        }
+    const ds_system *sy = ds_catalog_system(cat, g->family);
+    if (sy)
+        ds_strlcpy(g->fam_cat, sy->family, sizeof g->fam_cat);
+}
+
+/* The label's system is family fam: the same id, the family of a catalog
+ * alias of the label's text, or the same designation written otherwise
+ * (designation_fits). */
+static int family_eq(const gold *g, const char *fam)
+{
+    if (strcmp(g->family, fam) == 0 || (g->fam_cat[0] && strcmp(g->fam_cat, fam) == 0))
+        return 1;
+    char key[24];
+    designation_key(fam, key, sizeof key);
+    return g->fam_norm[0] && designation_fits(key, g->fam_norm);
+}
+
+/* Parses a label file into a->gold, with cat for the systems' aliases.
+ * Returns 0 or -1 with err. */
+static int load_label(const char *path, const ds_catalog *cat, article *a, char *err, size_t errlen)
 {
     json_error_t je;
     json_t *root = json_load_file(path, 0, &je);
@@ -177,6 +251,7 @@ static int load_label(const char *path, article *a, char *err, size_t errlen)
                 snprintf(what, sizeof what, "bad status '%s'", status);
             else if (!what[0])
                 parse_label_date(g, what, sizeof what);
+            label_system(cat, g);
         }
         if (what[0]) {
             snprintf(err, errlen, "%s: mention %zu: %s", path, i, what);
@@ -207,7 +282,7 @@ static int field_ok(const gold *g, const ds_mention *m, int f)
     case DS_EF_SELLER:
         return strcmp(g->seller, m->seller) == 0;
     case DS_EF_SYSTEM:
-        return strcmp(g->family, m->family) == 0;
+        return family_eq(g, m->family);
     case DS_EF_QUANTITY:
         return g->quantity == (m->quantity < 0 ? -1 : m->quantity);
     case DS_EF_VALUE:
@@ -248,7 +323,7 @@ static int field_ok(const gold *g, const ds_mention *m, int f)
 static int nkeys(const gold *g, const ds_mention *m)
 {
     return (strcmp(g->buyer, m->buyer) == 0) + (strcmp(g->seller, m->seller) == 0) +
-           (strcmp(g->family, m->family) == 0);
+           family_eq(g, m->family);
 }
 
 static int agreement(const gold *g, const ds_mention *m)
@@ -690,7 +765,7 @@ static const article *article_by_id(const article *arts, size_t n, const char *i
 static int family_fits(const gold *g, const ds_canon *d)
 {
     return g && strcmp(g->buyer, d->buyer) == 0 && strcmp(g->seller, d->seller) == 0 &&
-           (g->family[0] == '\0' || strcmp(g->family, d->family) == 0);
+           (g->family[0] == '\0' || family_eq(g, d->family));
 }
 
 static int is_dup(const ds_canon_source *s)
@@ -1003,7 +1078,7 @@ int ds_eval_run(const char *corpus_dir, const char *catalog_dir, ds_eval_result 
                 snprintf(err, sizeof err, "%s: missing label", label);
                 ok = 0;
             } else {
-                ok = load_label(label, a, err, sizeof err) == 0;
+                ok = load_label(label, pl.cat, a, err, sizeof err) == 0;
             }
         } else {
             snprintf(err, sizeof err, "out of memory");
@@ -1130,22 +1205,75 @@ static void command_line(const ds_config *cfg, const char *corpus, char *out, si
         snprintf(out, cap, "dealstream eval%s%s", cfg->nargs ? " " : "", cfg->nargs ? corpus : "");
 }
 
-int ds_eval_main(ds_config *cfg)
+/* One line of the closing table: a split's deal, mention and field scores. */
+static void print_summary_line(const char *name, const ds_eval_result *r)
+{
+    size_t fc = 0, ft = 0;
+    for (int f = 0; f < DS_EF__COUNT; f++) {
+        fc += r->fields[f].correct;
+        ft += r->fields[f].total;
+    }
+    printf("  %-7s %4zu articles  deals P %.3f R %.3f F1 %.3f | primary F1 %.3f mentions F1 %.3f | fields %.3f"
+           " | %zu miss lines%s\n",
+           name, r->articles, r->deal_p, r->deal_r, r->deal_f1, r->primary.f1, r->overall.f1,
+           ft ? (double)fc / (double)ft : 1.0, r->miss_lines, r->errors ? " (errors)" : "");
+}
+
+int ds_eval_main(ds_config *cfg, const char *corpus_dir, const char *blind_dir)
 {
     if (cfg->nargs > 1) {
         fprintf(stderr, "dealstream eval: expected at most one CORPUS_DIR, got %d arguments\n", cfg->nargs);
         return 2;
     }
-    const char *corpus = cfg->nargs ? cfg->args[0] : DS_SOURCE_DIR "/tests/corpus";
+    if (cfg->nargs && cfg->eval_split) {
+        fprintf(stderr, "dealstream eval: give a CORPUS_DIR or --split, not both\n");
+        return 2;
+    }
+    /* the splits to score: the test split only when named */
+    typedef struct { const char *name, *dir; int optional; } split;
+    split splits[2];
+    int nsplits = 0;
+    const char *sp = cfg->eval_split;
+    static char dev[4096], test[4096];
+    snprintf(dev, sizeof dev, "%s/dev", blind_dir ? blind_dir : "");
+    snprintf(test, sizeof test, "%s/test", blind_dir ? blind_dir : "");
+    if (cfg->nargs)
+        splits[nsplits++] = (split){"", cfg->args[0], 0};
+    else if ((!sp || strcmp(sp, "corpus") == 0) && corpus_dir)
+        splits[nsplits++] = (split){"corpus", corpus_dir, 0};
+    if (!cfg->nargs && (!sp || strcmp(sp, "dev") == 0) && blind_dir)
+        splits[nsplits++] = (split){"dev", dev, !sp};
+    if (!cfg->nargs && sp && strcmp(sp, "test") == 0 && blind_dir)
+        splits[nsplits++] = (split){"test", test, 0};
+    if (nsplits == 0) {
+        fprintf(stderr, "dealstream eval: no %s corpus installed or in the build tree; give CORPUS_DIR\n",
+                sp && strcmp(sp, "corpus") != 0 ? "blind" : "labelled");
+        return 1;
+    }
     char cmd[1024];
-    command_line(cfg, corpus, cmd, sizeof cmd);
+    command_line(cfg, cfg->nargs ? cfg->args[0] : "", cmd, sizeof cmd);
     printf("dealstream eval\ncommand: %s\n", cmd);
-    ds_eval_result res;
-    int rc = ds_eval_run(corpus, cfg->catalog_dir, &res, stdout);
+    ds_eval_result res[2];
+    int rc = 0, ran[2] = {0, 0};
+    for (int i = 0; i < nsplits; i++) {
+        if (splits[i].optional && access(splits[i].dir, F_OK) != 0)
+            continue; /* no blind corpus in this tree */
+        if (nsplits > 1)
+            printf("\n======== split %s ========\n", splits[i].name);
+        rc |= ds_eval_run(splits[i].dir, cfg->catalog_dir, &res[i], stdout);
+        ran[i] = 1;
+    }
+    if (nsplits > 1 && ran[1]) {
+        printf("\n== Summary ==\n");
+        for (int i = 0; i < nsplits; i++)
+            if (ran[i])
+                print_summary_line(splits[i].name, &res[i]);
+    }
     fflush(stdout);
     const char *jpath = getenv("DS_EVAL_JSON");
-    if (jpath && *jpath) {
-        if (ds_eval_write_json(&res, corpus, jpath)) {
+    if (jpath && *jpath && ran[0]) {
+        /* the first split's figures (the corpus, or the one named) */
+        if (ds_eval_write_json(&res[0], splits[0].dir, jpath)) {
             fprintf(stderr, "dealstream eval: %s: %s\n", jpath, strerror(errno));
             rc = -1;
         }

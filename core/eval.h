@@ -5,7 +5,7 @@
  * its mentions are extracted; they are paired with the mentions of the label
  * NNN-*.json of the same stem, per article:
  *   1. strict pass: same role and same buyer, seller and system family
- *      (a null label system equals an empty family); among the candidate
+ *      (as compared below; a null label system equals an empty family); among the candidate
  *      pairs, greedily the best first by the number of agreeing fields
  *      (quantity, value, stage, status, signing date, batch);
  *   2. near pass, over what is left: same role and two of the three keys
@@ -15,7 +15,11 @@
  *      "wrong field" line.
  * Precision/recall/F1 count strict pairs, for primary and context mentions
  * and overall. Field accuracy is over the primary pairs (strict + near):
- *   buyer, seller, system (family): equal;
+ *   buyer, seller: equal;
+ *   system (family): the same id, or the label's text is a catalog alias of
+ *     the predicted family, or the two designations agree once upper-cased
+ *     and stripped to letters and digits, word for word, one possibly
+ *     followed by more words ("SPIKE" and "Spike LR2");
  *   quantity: equal (null == null);
  *   value: null == null, or the predicted USD figure within 2% of value_usd,
  *     or the same currency and the amount within 2% of value_amount (the
@@ -117,10 +121,14 @@ int ds_eval_run(const char *corpus_dir, const char *catalog_dir, ds_eval_result 
 /* Writes res as a JSON object to path. Returns 0 or -1 (errno set). */
 int ds_eval_write_json(const ds_eval_result *res, const char *corpus_dir, const char *path);
 
-/* `dealstream eval [CORPUS_DIR]` (default DS_SOURCE_DIR "/tests/corpus"):
- * prints the report to stdout, and a JSON summary to the file named by the
+/* `dealstream eval [--split corpus|dev|test] [CORPUS_DIR]`: scores
+ * CORPUS_DIR, or the split named (corpus: corpus_dir; dev and test:
+ * blind_dir's dev/ and test/; either may be NULL when not found), or by
+ * default the corpus and then the dev split when it exists, with a closing
+ * summary per split. The test split is read only when named. Prints the reports to
+ * stdout, and the first split's JSON summary to the file named by the
  * environment variable DS_EVAL_JSON when set. Returns 0 when it ran, 1 on
  * errors, 2 on usage errors. */
-int ds_eval_main(ds_config *cfg);
+int ds_eval_main(ds_config *cfg, const char *corpus_dir, const char *blind_dir);
 
 #endif

@@ -25,7 +25,7 @@ enum cue {
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
     CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
-    CUE_RESPECTIVELY, CUE__COUNT
+    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -39,6 +39,10 @@ enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2 };
  * nouns that name talks. */
 enum { LEX_SIGNS_UNLESS_TALKS = 1, LEX_TALKS = 1 };
 
+/* The val of "more": it follows the count it adds ("12 more"), where
+ * "another" and "additional" may lead it. */
+enum { LEX_MORE = 1 };
+
 typedef struct lex {
     const char *text;
     unsigned char cue;
@@ -51,6 +55,7 @@ static const lex lexicon[] = {
     {"deal", CUE_DEAL}, {"deals", CUE_DEAL}, {"contract", CUE_DEAL}, {"contracts", CUE_DEAL},
     {"agreement", CUE_DEAL}, {"agreements", CUE_DEAL}, {"order", CUE_DEAL}, {"orders", CUE_DEAL},
     {"purchase", CUE_DEAL}, {"purchases", CUE_DEAL}, {"purchasing", CUE_DEAL}, {"buy", CUE_DEAL},
+
     {"acquire", CUE_DEAL}, {"acquisition", CUE_DEAL}, {"procure", CUE_DEAL}, {"procurement", CUE_DEAL},
     {"sale", CUE_DEAL}, {"export deal", CUE_DEAL}, {"pact", CUE_DEAL}, {"umowa", CUE_DEAL},
     {"umowe", CUE_DEAL}, {"supply", CUE_DEAL}, {"be supplied", CUE_DEAL}, {"ordered", CUE_SIGNED},
@@ -61,7 +66,11 @@ static const lex lexicon[] = {
     {"placed an order", CUE_SIGNED}, {"placed orders", CUE_SIGNED}, {"has bought", CUE_SIGNED},
     {"bought", CUE_SIGNED}, {"agreed to buy", CUE_SIGNED}, {"agreed to purchase", CUE_SIGNED},
     {"attended the signing", CUE_SIGNED}, {"signing ceremony took place", CUE_SIGNED},
-    {"podpisala", CUE_SIGNED}, {"secured a contract", CUE_SIGNED}, {"won a contract", CUE_SIGNED},
+    {"podpisala", CUE_SIGNED}, {"podpisana", CUE_SIGNED}, {"podpisano", CUE_SIGNED}, {"podpisal", CUE_SIGNED},
+    {"zostanie podpisana", CUE_PLANNED}, {"zostanie podpisany", CUE_PLANNED}, {"zostana podpisane", CUE_PLANNED},
+    {"put his signature", CUE_SIGNED}, {"put her signature", CUE_SIGNED}, {"signatures have been put", CUE_SIGNED},
+    {"assinam", CUE_SIGNED}, {"assinou", CUE_SIGNED}, {"firmo", CUE_SIGNED}, {"firmaron", CUE_SIGNED},
+    {"imzaladi", CUE_SIGNED}, {"secured a contract", CUE_SIGNED}, {"won a contract", CUE_SIGNED},
     {"signs", CUE_SIGNED}, {"approved", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_EXERCISE}, {"exercises an option", CUE_EXERCISE},
     {"exercises the option", CUE_EXERCISE}, {"exercises options", CUE_EXERCISE}, {"exercising", CUE_EXERCISE},
     {"took up", CUE_EXERCISE},
@@ -86,12 +95,28 @@ static const lex lexicon[] = {
     {"plans to", CUE_INTENT}, {"bid", CUE_INTENT}, {"bids", CUE_INTENT}, {"interest in", CUE_INTENT},
     {"negotiating", CUE_INTENT}, {"negotiations", CUE_INTENT, LEX_TALKS}, {"could", CUE_INTENT},
     {"might", CUE_INTENT}, {"may", CUE_INTENT}, {"expected to form", CUE_INTENT},
-    {"letter of intent", CUE_INTENT}, {"memorandum of understanding", CUE_INTENT},
-    {"mou", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
+    {"letter of intent", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
     {"hopes", CUE_INTENT}, {"would", CUE_INTENT}, {"eyeing", CUE_INTENT}, {"eyes", CUE_INTENT},
     {"potential", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
     {"no contract", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
     {"yet to", CUE_NEGATION}, {"has not", CUE_NEGATION}, {"have not", CUE_NEGATION},
+    /* denials: "denied reports that it had signed" signs nothing */
+    {"denied", CUE_DENIAL}, {"denies", CUE_DENIAL}, {"deny", CUE_DENIAL}, {"denial", CUE_DENIAL},
+    {"dismissed reports", CUE_DENIAL}, {"rejected reports", CUE_DENIAL}, {"refuted", CUE_DENIAL},
+    {"no contract has been signed", CUE_DENIAL}, {"no deal has been signed", CUE_DENIAL},
+    /* stages DOMAIN.md adds: memoranda, amendments of an existing contract,
+     * cancellations (updates of a deal, for resolution to apply) */
+    {"memorandum of understanding", CUE_MEMORANDUM}, {"memorandum", CUE_MEMORANDUM}, {"mou", CUE_MEMORANDUM},
+    {"memoranda", CUE_MEMORANDUM},
+    {"amendment", CUE_AMENDMENT}, {"amended", CUE_AMENDMENT}, {"contract modification", CUE_AMENDMENT},
+    {"modification", CUE_AMENDMENT}, {"modifies", CUE_AMENDMENT}, {"modified", CUE_AMENDMENT},
+    {"aneks", CUE_AMENDMENT}, {"annex", CUE_AMENDMENT},
+    {"cancelled", CUE_CANCEL}, {"canceled", CUE_CANCEL}, {"cancels", CUE_CANCEL}, {"cancel", CUE_CANCEL},
+    {"cancellation", CUE_CANCEL}, {"scrapped", CUE_CANCEL}, {"scraps", CUE_CANCEL}, {"terminated", CUE_CANCEL},
+    {"terminates", CUE_CANCEL}, {"termination", CUE_CANCEL}, {"rescinded", CUE_CANCEL},
+    /* a shortlist chooses no one yet */
+    /* running totals: "has received more than 100 so far" is no event */
+    {"so far", CUE_SOFAR}, {"thus far", CUE_SOFAR}, {"to date", CUE_SOFAR},
     /* delivery */
     {"delivered", CUE_DELIVERY}, {"arrived", CUE_DELIVERY}, {"handed over", CUE_DELIVERY},
     {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
@@ -116,17 +141,21 @@ static const lex lexicon[] = {
     {"licence production", CUE_JV}, {"license production", CUE_JV}, {"technology transfer", CUE_JV},
     {"selected", CUE_SELECTION}, {"picked", CUE_SELECTION}, {"preferred bidder", CUE_SELECTION},
     {"preferred tenderer", CUE_SELECTION}, {"chose", CUE_SELECTION}, {"chosen", CUE_SELECTION},
-    {"shortlisted", CUE_SELECTION}, {"winner", CUE_SELECTION},
+    {"shortlisted", CUE_INTENT}, {"shortlist", CUE_INTENT}, {"winner", CUE_SELECTION},
     {"possible sale", CUE_APPROVAL}, {"possible foreign military sale", CUE_APPROVAL},
     {"approved a possible", CUE_APPROVAL}, {"dsca", CUE_APPROVAL}, {"approval of the sale", CUE_APPROVAL},
     {"us approval", CUE_APPROVAL}, {"u.s. approval", CUE_APPROVAL}, {"ceiling", CUE_APPROVAL},
-    {"congressional notification", CUE_APPROVAL},
+    {"congressional notification", CUE_APPROVAL}, {"cleared the", CUE_APPROVAL}, {"cleared a", CUE_APPROVAL},
+    {"gave the green light", CUE_APPROVAL}, {"green light", CUE_APPROVAL}, {"green-lit", CUE_APPROVAL},
     {"defense security cooperation agency", CUE_APPROVAL},
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
     {"loas", CUE_LOA},
     /* words that introduce a deal's value */
     {"value", CUE_VALUEWORD}, {"valued", CUE_VALUEWORD}, {"worth", CUE_VALUEWORD}, {"cost", CUE_VALUEWORD},
-    {"priced", CUE_VALUEWORD}, {"wartosc", CUE_VALUEWORD},
+    {"priced", CUE_VALUEWORD}, {"wartosc", CUE_VALUEWORD}, {"estimated at", CUE_VALUEWORD},
+    {"estimated it at", CUE_VALUEWORD}, {"put the value", CUE_VALUEWORD}, {"price tag", CUE_VALUEWORD},
+    {"costing", CUE_VALUEWORD}, {"totalling", CUE_VALUEWORD}, {"totaling", CUE_VALUEWORD},
+    {"amounting to", CUE_VALUEWORD}, {"valor", CUE_VALUEWORD}, {"degerinde", CUE_VALUEWORD},
     /* aggregates and combined figures */
     {"exports", CUE_AGGREGATE}, {"export revenue", CUE_AGGREGATE}, {"budget", CUE_AGGREGATE},
     {"revenue", CUE_AGGREGATE}, {"earnings", CUE_AGGREGATE}, {"operating profit", CUE_AGGREGATE},
@@ -156,7 +185,8 @@ static const lex lexicon[] = {
     {"first", CUE_ORDINAL, 1}, {"second", CUE_ORDINAL, 2}, {"third", CUE_ORDINAL, 3},
     {"fourth", CUE_ORDINAL, 4}, {"fifth", CUE_ORDINAL, 5}, {"1st", CUE_ORDINAL, 1},
     {"2nd", CUE_ORDINAL, 2}, {"3rd", CUE_ORDINAL, 3}, {"4th", CUE_ORDINAL, 4},
-    {"another", CUE_ANOTHER}, {"additional", CUE_ANOTHER}, {"further", CUE_ANOTHER},
+    {"another", CUE_ANOTHER}, {"additional", CUE_ANOTHER}, {"further", CUE_ANOTHER}, {"more", CUE_ANOTHER, LEX_MORE},
+    {"more than", CUE_NEUTRAL}, {"no more", CUE_NEUTRAL}, {"more or less", CUE_NEUTRAL},
     {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD},
     /* the local variant and the rest of a split */
     {"polish variant", CUE_LOCALVARIANT, 0, "PL"}, {"polish version", CUE_LOCALVARIANT, 0, "PL"},
@@ -198,24 +228,81 @@ static const lex lexicon[] = {
     {"ammunition resupply vehicles", CUE_UNIT, 0, "support_vehicle"},
     {"recovery vehicles", CUE_UNIT, 0, "support_vehicle"}, {"units", CUE_UNIT, 0, "unit"},
     {"systems", CUE_UNIT, 0, "unit"},
+    /* head nouns of systems the catalog may lack ("48 Archer howitzers") */
+    {"fighter", CUE_UNIT, 0, "aircraft"}, {"fighter jet", CUE_UNIT, 0, "aircraft"},
+    {"trainer jets", CUE_UNIT, 0, "aircraft"}, {"trainers", CUE_UNIT, 0, "aircraft"},
+    {"transport aircraft", CUE_UNIT, 0, "aircraft"}, {"tanker aircraft", CUE_UNIT, 0, "aircraft"},
+    {"helicopter", CUE_UNIT, 0, "helicopter"}, {"attack helicopters", CUE_UNIT, 0, "helicopter"},
+    {"drone", CUE_UNIT, 0, "uav"}, {"uav", CUE_UNIT, 0, "uav"},
+    {"frigate", CUE_UNIT, 0, "ship"}, {"corvettes", CUE_UNIT, 0, "ship"}, {"corvette", CUE_UNIT, 0, "ship"},
+    {"destroyers", CUE_UNIT, 0, "ship"}, {"patrol vessels", CUE_UNIT, 0, "ship"}, {"warships", CUE_UNIT, 0, "ship"},
+    {"offshore patrol vessels", CUE_UNIT, 0, "ship"}, {"submarine", CUE_UNIT, 0, "submarine"},
+    {"radars", CUE_UNIT, 0, "radar"}, {"radar", CUE_UNIT, 0, "radar"}, {"radar systems", CUE_UNIT, 0, "radar"},
+    {"air-defence systems", CUE_UNIT, 0, "air_defence"}, {"air defence systems", CUE_UNIT, 0, "air_defence"},
+    {"air-defense systems", CUE_UNIT, 0, "air_defence"}, {"air defense systems", CUE_UNIT, 0, "air_defence"},
+    {"air-defence system", CUE_UNIT, 0, "air_defence"}, {"air defence system", CUE_UNIT, 0, "air_defence"},
+    {"air-defense system", CUE_UNIT, 0, "air_defence"}, {"air defense system", CUE_UNIT, 0, "air_defence"},
+    {"cruise missiles", CUE_UNIT, 0, "missile"}, {"anti-ship missiles", CUE_UNIT, 0, "missile"},
+    {"anti-tank missiles", CUE_UNIT, 0, "missile"}, {"interceptors", CUE_UNIT, 0, "missile"},
+    {"armoured vehicles", CUE_UNIT, 0, "vehicle"}, {"armored vehicles", CUE_UNIT, 0, "vehicle"},
+    {"armoured personnel carriers", CUE_UNIT, 0, "vehicle"}, {"armored personnel carriers", CUE_UNIT, 0, "vehicle"},
+    {"self-propelled guns", CUE_UNIT, 0, "howitzer"},
     /* money */
     {"trillion", CUE_SCALE, 1e12}, {"tn", CUE_SCALE, 1e12}, {"tln", CUE_SCALE, 1e12},
     {"billion", CUE_SCALE, 1e9}, {"bn", CUE_SCALE, 1e9}, {"bln", CUE_SCALE, 1e9},
     {"b", CUE_SCALE, 1e9}, {"mld", CUE_SCALE, 1e9}, {"million", CUE_SCALE, 1e6},
     {"mln", CUE_SCALE, 1e6}, {"mn", CUE_SCALE, 1e6}, {"m", CUE_SCALE, 1e6},
     {"thousand", CUE_SCALE, 1e3}, {"tys", CUE_SCALE, 1e3},
+    /* Indian scales: "Rs 7,629 crore", "1 lakh crore" */
+    {"crore", CUE_SCALE, 1e7}, {"crores", CUE_SCALE, 1e7}, {"cr", CUE_SCALE, 1e7}, {"lakh", CUE_SCALE, 1e5},
+    {"lakhs", CUE_SCALE, 1e5}, {"lakh crore", CUE_SCALE, 1e12}, {"lakh crores", CUE_SCALE, 1e12},
+    {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
+    {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
+    {"millones", CUE_SCALE, 1e6}, {"milhoes", CUE_SCALE, 1e6}, {"milyar", CUE_SCALE, 1e9}, {"bilhao", CUE_SCALE, 1e9},
+    {"milhao", CUE_SCALE, 1e6}, {"milion", CUE_SCALE, 1e6}, {"milionow", CUE_SCALE, 1e6},
     {"dollars", CUE_CURWORD, 0, "USD"}, {"us dollars", CUE_CURWORD, 0, "USD"},
     {"u.s. dollars", CUE_CURWORD, 0, "USD"}, {"australian dollars", CUE_CURWORD, 0, "AUD"},
     {"won", CUE_CURWORD, 0, "KRW"}, {"korean won", CUE_CURWORD, 0, "KRW"},
     {"zlotys", CUE_CURWORD, 0, "PLN"}, {"zloty", CUE_CURWORD, 0, "PLN"}, {"zl", CUE_CURWORD, 0, "PLN"},
-    {"pln", CUE_CURWORD, 0, "PLN"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
+    {"pln", CUE_CURWORD, 0, "PLN"}, {"dolarow", CUE_CURWORD, 0, "USD"}, {"de dolares", CUE_CURWORD, 0, "USD"},
+    {"de euros", CUE_CURWORD, 0, "EUR"}, {"de reais", CUE_CURWORD, 0, "BRL"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
     {"pounds", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
     {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"},
+    {"kronor", CUE_CURWORD, 0, "SEK"}, {"swedish kronor", CUE_CURWORD, 0, "SEK"}, {"crowns", CUE_CURWORD, 0, "SEK"},
+    {"swedish crowns", CUE_CURWORD, 0, "SEK"}, {"norwegian crowns", CUE_CURWORD, 0, "NOK"},
+    {"norwegian kroner", CUE_CURWORD, 0, "NOK"}, {"danish kroner", CUE_CURWORD, 0, "DKK"},
+    {"danish crowns", CUE_CURWORD, 0, "DKK"}, {"czech crowns", CUE_CURWORD, 0, "CZK"},
+    {"korunas", CUE_CURWORD, 0, "CZK"}, {"koruna", CUE_CURWORD, 0, "CZK"},
+    {"colombian pesos", CUE_CURWORD, 0, "COP"}, {"argentine pesos", CUE_CURWORD, 0, "ARS"},
+    {"mexican pesos", CUE_CURWORD, 0, "MXN"}, {"chilean pesos", CUE_CURWORD, 0, "CLP"},
+    {"philippine pesos", CUE_CURWORD, 0, "PHP"}, {"reais", CUE_CURWORD, 0, "BRL"}, {"reals", CUE_CURWORD, 0, "BRL"},
+    {"lira", CUE_CURWORD, 0, "TRY"}, {"liras", CUE_CURWORD, 0, "TRY"}, {"turkish lira", CUE_CURWORD, 0, "TRY"},
+    {"yen", CUE_CURWORD, 0, "JPY"}, {"yuan", CUE_CURWORD, 0, "CNY"}, {"renminbi", CUE_CURWORD, 0, "CNY"},
+    {"swiss francs", CUE_CURWORD, 0, "CHF"}, {"francs", CUE_CURWORD, 0, "CHF"}, {"shekels", CUE_CURWORD, 0, "ILS"},
+    {"riyals", CUE_CURWORD, 0, "SAR"}, {"dirhams", CUE_CURWORD, 0, "AED"}, {"rupiah", CUE_CURWORD, 0, "IDR"},
+    {"ringgit", CUE_CURWORD, 0, "MYR"}, {"baht", CUE_CURWORD, 0, "THB"}, {"forints", CUE_CURWORD, 0, "HUF"},
+    {"lei", CUE_CURWORD, 0, "RON"}, {"hryvnias", CUE_CURWORD, 0, "UAH"}, {"canadian dollars", CUE_CURWORD, 0, "CAD"},
+    {"taiwan dollars", CUE_CURWORD, 0, "TWD"}, {"singapore dollars", CUE_CURWORD, 0, "SGD"},
+    {"new zealand dollars", CUE_CURWORD, 0, "NZD"}, {"rand", CUE_CURWORD, 0, "ZAR"},
+    {"zlotych", CUE_CURWORD, 0, "PLN"},
     {"usd", CUE_CURPREFIX, 0, "USD"}, {"us$", CUE_CURPREFIX, 0, "USD"}, {"krw", CUE_CURPREFIX, 0, "KRW"},
     {"eur", CUE_CURPREFIX, 0, "EUR"}, {"aud", CUE_CURPREFIX, 0, "AUD"}, {"a$", CUE_CURPREFIX, 0, "AUD"},
     {"gbp", CUE_CURPREFIX, 0, "GBP"}, {"nok", CUE_CURPREFIX, 0, "NOK"}, {"inr", CUE_CURPREFIX, 0, "INR"},
     {"php", CUE_CURPREFIX, 0, "PHP"}, {"rs", CUE_CURPREFIX, 0, "INR"}, {"egp", CUE_CURPREFIX, 0, "EGP"},
-    {"ron", CUE_CURPREFIX, 0, "RON"}, {"sek", CUE_CURPREFIX, 0, "SEK"},
+    {"ron", CUE_CURPREFIX, 0, "RON"}, {"sek", CUE_CURPREFIX, 0, "SEK"}, {"dkk", CUE_CURPREFIX, 0, "DKK"},
+    {"czk", CUE_CURPREFIX, 0, "CZK"}, {"chf", CUE_CURPREFIX, 0, "CHF"}, {"jpy", CUE_CURPREFIX, 0, "JPY"},
+    {"brl", CUE_CURPREFIX, 0, "BRL"}, {"r$", CUE_CURPREFIX, 0, "BRL"}, {"cop", CUE_CURPREFIX, 0, "COP"},
+    {"ars", CUE_CURPREFIX, 0, "ARS"}, {"try", CUE_CURPREFIX, 0, "TRY"}, {"tl", CUE_CURPREFIX, 0, "TRY"},
+    {"cny", CUE_CURPREFIX, 0, "CNY"}, {"rmb", CUE_CURPREFIX, 0, "CNY"}, {"twd", CUE_CURPREFIX, 0, "TWD"},
+    {"nt$", CUE_CURPREFIX, 0, "TWD"}, {"sar", CUE_CURPREFIX, 0, "SAR"}, {"aed", CUE_CURPREFIX, 0, "AED"},
+    {"qar", CUE_CURPREFIX, 0, "QAR"}, {"ils", CUE_CURPREFIX, 0, "ILS"}, {"nis", CUE_CURPREFIX, 0, "ILS"},
+    {"cad", CUE_CURPREFIX, 0, "CAD"}, {"c$", CUE_CURPREFIX, 0, "CAD"}, {"idr", CUE_CURPREFIX, 0, "IDR"},
+    {"rp", CUE_CURPREFIX, 0, "IDR"}, {"thb", CUE_CURPREFIX, 0, "THB"}, {"mxn", CUE_CURPREFIX, 0, "MXN"},
+    {"clp", CUE_CURPREFIX, 0, "CLP"}, {"huf", CUE_CURPREFIX, 0, "HUF"}, {"sgd", CUE_CURPREFIX, 0, "SGD"},
+    {"s$", CUE_CURPREFIX, 0, "SGD"}, {"nzd", CUE_CURPREFIX, 0, "NZD"}, {"zar", CUE_CURPREFIX, 0, "ZAR"},
+    {"pkr", CUE_CURPREFIX, 0, "PKR"}, {"uah", CUE_CURPREFIX, 0, "UAH"}, {"vnd", CUE_CURPREFIX, 0, "VND"},
+    {"bgn", CUE_CURPREFIX, 0, "BGN"}, {"myr", CUE_CURPREFIX, 0, "MYR"}, {"rm", CUE_CURPREFIX, 0, "MYR"},
+    {"rs.", CUE_CURPREFIX, 0, "INR"},
     /* numbers in words */
     {"one", CUE_NUMWORD, 1}, {"two", CUE_NUMWORD, 2}, {"three", CUE_NUMWORD, 3},
     {"four", CUE_NUMWORD, 4}, {"five", CUE_NUMWORD, 5}, {"six", CUE_NUMWORD, 6},
@@ -228,6 +315,9 @@ static const lex lexicon[] = {
     {"ninety", CUE_NUMWORD, 90}, {"a dozen", CUE_NUMWORD, 12}, {"dozen", CUE_NUMWORD, 12},
     {"two dozen", CUE_NUMWORD, 24}, {"a hundred", CUE_NUMWORD, 100}, {"hundred", CUE_NUMWORD, 100},
     {"a pair of", CUE_NUMWORD, 2},
+    /* sums in words: "half a billion dollars", "a billion euros" */
+    {"half a", CUE_NUMWORD, 0.5}, {"a quarter of a", CUE_NUMWORD, 0.25}, {"a billion", CUE_NUMWORD, 1e9},
+    {"a million", CUE_NUMWORD, 1e6}, {"a trillion", CUE_NUMWORD, 1e12},
 };
 #define NLEX (sizeof lexicon / sizeof lexicon[0])
 
@@ -297,6 +387,8 @@ static pubdate pubdate_from_day(int32_t day)
     return p;
 }
 
+#define DS_MAX_OPEN 8
+
 struct ds_extractor {
     const ds_catalog *cat;
     mentry *entries;
@@ -318,8 +410,20 @@ struct ds_extractor {
     size_t nout, outcap;
     int debug; /* DS_EXTRACT_DEBUG=1: clauses and items on stderr */
     const char *single_family; /* the family of the article's only primary mention */
-    int *sys_root;             /* per catalog system: index of its family's root system */
+    int *sys_root;             /* per system (catalog, then open): index of its family's root */
+    /* systems outside the catalog read from this article's text (see
+     * find_designations): index cat->nsystems + i in items and sys_root */
+    ds_system open[DS_MAX_OPEN];
+    char open_id[DS_MAX_OPEN][24];
+    char open_fold[DS_MAX_OPEN][24]; /* its folded text, for later bare mentions */
+    int nopen;
 };
+
+/* System idx of an item: a catalog system, or one read from the text. */
+static const ds_system *sys_of(const ds_extractor *ex, int idx)
+{
+    return (size_t)idx < ex->cat->nsystems ? &ex->cat->systems[idx] : &ex->open[(size_t)idx - ex->cat->nsystems];
+}
 
 static int is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80; }
 
@@ -365,12 +469,16 @@ ds_extractor *ds_extractor_new(const ds_catalog *cat)
     for (size_t i = 0; i < NLEX; i++)
         ex->entries[ex->nentries++] = (mentry){lexicon[i].text, (unsigned)strlen(lexicon[i].text), M_CUE, (unsigned)i};
     qsort(ex->entries, ex->nentries, sizeof *ex->entries, cmp_entry);
-    ex->sys_root = calloc(cat->nsystems ? cat->nsystems : 1, sizeof *ex->sys_root);
+    ex->sys_root = calloc(cat->nsystems + DS_MAX_OPEN, sizeof *ex->sys_root);
     if (!ex->sys_root)
         goto err;
     for (size_t i = 0; i < cat->nsystems; i++) {
         const ds_system *root = ds_catalog_system(cat, cat->systems[i].family);
         ex->sys_root[i] = root ? (int)(root - cat->systems) : (int)i;
+    }
+    for (size_t i = 0; i < DS_MAX_OPEN; i++) {
+        ex->sys_root[cat->nsystems + i] = (int)(cat->nsystems + i); /* each its own family */
+        ex->open[i] = (ds_system){ex->open_id[i], ex->open_id[i], ex->open_id[i], NULL, "", "", NULL};
     }
     ex->nbuckets = 1;
     while (ex->nbuckets < ex->nentries * 2)
@@ -534,7 +642,11 @@ static int parse_number(const char *f, int i, int end, double *val)
         }
         j++;
     }
-    if (j < end - 1 && f[j] == '.' && f[j + 1] >= '0' && f[j + 1] <= '9') {
+    /* a decimal comma: "EUR 1,1 billion", "2,35 mld" (the loop above took a
+     * comma before three digits as thousands); "1,2,3" is a list */
+    int dec_comma = j < end - 1 && f[j] == ',' && digits && f[j + 1] >= '0' && f[j + 1] <= '9' &&
+                    !(j + 2 < end && f[j + 2] == ',') && !(j + 3 < end && f[j + 3] == ',');
+    if (j < end - 1 && (f[j] == '.' || dec_comma) && f[j + 1] >= '0' && f[j + 1] <= '9') {
         double scale = 0.1;
         j++;
         while (j < end && f[j] >= '0' && f[j] <= '9') {
@@ -545,6 +657,15 @@ static int parse_number(const char *f, int i, int end, double *val)
     }
     *val = v;
     return j;
+}
+
+/* The digits at i are a 4-digit year of 1990-2100 ("mid-2025"). */
+static int year_digits(const char *f, int i, int e)
+{
+    int n = 0, v = 0;
+    while (i + n < e && f[i + n] >= '0' && f[i + n] <= '9' && n < 5)
+        v = v * 10 + (f[i + n++] - '0');
+    return n == 4 && v >= 1990 && v <= 2100;
 }
 
 /* Matches the longest catalog alias or lexicon phrase starting at word i of
@@ -602,18 +723,21 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
     int i = s;
     while (i < e) {
         char c = f[i];
-        /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion" */
+        /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion", "₹500 crore" */
         if ((unsigned char)c == 0xE2 && i + 2 < e && (unsigned char)f[i + 1] == 0x82 &&
-            ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9)) {
+            ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9 || (unsigned char)f[i + 2] == 0xB9 ||
+             (unsigned char)f[i + 2] == 0xBA || (unsigned char)f[i + 2] == 0xAA)) {
             i += 3;
             continue;
         }
-        if ((unsigned char)c == 0xC2 && i + 1 < e && (unsigned char)f[i + 1] == 0xA3) {
+        if ((unsigned char)c == 0xC2 && i + 1 < e && ((unsigned char)f[i + 1] == 0xA3 || (unsigned char)f[i + 1] == 0xA5)) {
             i += 2;
             continue;
         }
-        /* a number starts a word, or follows a non-ASCII symbol ("€36", "₩5") */
-        if (c >= '0' && c <= '9' && (i == s || !is_alnum(f[i - 1]) || (unsigned char)f[i - 1] >= 0x80)) {
+        /* a number starts a word, or follows a non-ASCII symbol ("€36", "₩5"), but
+         * not a designation's letters and hyphen ("A-200", "MiG-29"; "mid-2025" is a year) */
+        if (c >= '0' && c <= '9' && (i == s || !is_alnum(f[i - 1]) || (unsigned char)f[i - 1] >= 0x80) &&
+            !(i >= s + 2 && f[i - 1] == '-' && f[i - 2] >= 'a' && f[i - 2] <= 'z' && !year_digits(f, i, e))) {
             double v;
             int j = parse_number(f, i, e, &v);
             /* a number glued to a system name ("K2") is part of a word, not a number */
@@ -645,6 +769,353 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
                 i++;
     }
     return 0;
+}
+
+/* ---- systems outside the catalog ----------------------------------------- */
+
+/* Capitalised words that start or make no designation: determiners,
+ * services, and adjectives of kind ("The", "Army", "Light attack"). */
+static const char *const not_designation[] = {
+    "the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "our", "new", "more", "other",
+    "some", "all", "both", "each", "several", "many", "such", "used", "modern", "light", "heavy", "main", "battle",
+    "combat", "attack", "armed", "armoured", "armored", "army", "navy", "air", "force", "forces", "marine",
+    "marines", "corps", "coast", "guard", "naval", "military", "defence", "defense", "ministry", "government",
+    "state", "department", "nato", "western", "soviet", "older", "latest", "advanced", "multirole", "multi-role",
+    "self-propelled", "wheeled", "tracked", "transport", "trainer", "unmanned", "medium", "long-range",
+    "short-range", "medium-range", "surface-to-air", "anti-tank", "anti-ship", "cruise", "ballistic", "and", "or",
+    "of", "for", "with", "to", "in", "on", "at", "by", "as", "from", "and", "utility", "reconnaissance",
+    "surveillance", "patrol", "maritime", "tactical", "strategic", "twin-engine", "single-engine", "stealth",
+    "infantry", "artillery", "howitzer", "tank", "missile", "rocket", "fighter", "jet", "drone", "helicopter",
+    "frigate", "submarine", "radar", "vehicle", "vehicles", "systems", "system", "units", "major", "key", "largest",
+    "biggest", "huge", "big", "first", "second", "last", "final", "next", "further", "extra", "local", "foreign",
+    "domestic", "export", "second-hand", "surplus", "refurbished", "upgraded", "future", "current", "existing",
+    "ageing", "aging", "old", "own", "national", "allied", "rival", "enemy", "russian-made", "us-made", NULL};
+
+static int stop_word(const char *f, int s, int e)
+{
+    for (int i = 0; not_designation[i]; i++)
+        if ((int)strlen(not_designation[i]) == e - s && memcmp(f + s, not_designation[i], (size_t)(e - s)) == 0)
+            return 1;
+    return 0;
+}
+
+/* Sentence [s, e) is a headline in title case ("Poland Buys More Tanks
+ * with Cash"): of its words of four letters or more, at least three and
+ * four in five start in upper case. */
+static int title_case(const ds_extractor *ex, const char *orig, int s, int e)
+{
+    const char *f = ex->fold;
+    int upper = 0, lower = 0;
+    for (int i = s; i < e; i++) {
+        if (!(f[i] >= 'a' && f[i] <= 'z') || (i > s && is_alnum(f[i - 1])))
+            continue;
+        int w = i;
+        while (w < e && is_alnum(f[w]))
+            w++;
+        if (w - i >= 4) {
+            unsigned char c = (unsigned char)orig[ex->map[i]];
+            if (c >= 'a' && c <= 'z')
+                lower++;
+            else
+                upper++;
+        }
+        i = w;
+    }
+    return upper >= 3 && lower * 4 <= upper;
+}
+
+/* Word [w, q) ends in a suffix that makes it an adjective of origin or
+ * time ("Soviet-era", "US-made", "Korean-built"): no designation. */
+static int origin_suffix(const char *f, int w, int q)
+{
+    static const char *const sfx[] = {"-era", "-made", "-built", "-designed", "-based", "-led", "-owned", "-style",
+                                      "-standard", "-produced", "-supplied", NULL};
+    for (int i = 0; sfx[i]; i++) {
+        int n = (int)strlen(sfx[i]);
+        if (q - w > n && memcmp(f + q - n, sfx[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The designation ending at folded offset end and starting no earlier than
+ * lo: up to three words separated by single spaces, each capitalised or
+ * holding a digit ("IRIS-T SLM", "MQ-9B", "MEKO A-200", "Archer", "David's
+ * Sling"), none a stop word or an adjective of origin; in a title-case
+ * headline only words holding a digit or two capitals count. Returns its
+ * start, or -1 when there is none. */
+static int designation_before(const ds_extractor *ex, const char *orig, int lo, int end, int headline)
+{
+    const char *f = ex->fold;
+    int p = end, start = -1;
+    for (int words = 0; words < 3; words++) {
+        if (p - 1 < lo || f[p - 1] != ' ')
+            break;
+        int q = p - 1, w = q;
+        while (w > lo && (is_alnum(f[w - 1]) || f[w - 1] == '-' || (words > 0 && f[w - 1] == '\'')))
+            w--;
+        if (w == q || f[w] == '-' || f[w] == '\'' || f[q - 1] == '-' || stop_word(f, w, q) || origin_suffix(f, w, q))
+            break;
+        int digits = 0, caps = 0, letters = 0;
+        for (int i = w; i < q; i++) {
+            unsigned char c = (unsigned char)orig[ex->map[i]];
+            digits += c >= '0' && c <= '9';
+            caps += c >= 'A' && c <= 'Z';
+            letters += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+        }
+        unsigned char c0 = (unsigned char)orig[ex->map[w]];
+        int cap = c0 >= 'A' && c0 <= 'Z';
+        if (!letters || !(cap || digits) || (headline && !digits && caps < 2) || (q - w < 2 && !digits))
+            break;
+        start = w;
+        p = w;
+    }
+    return start;
+}
+
+/* Where a designation may end before the head noun at folded offset end:
+ * before up to three lower-case words of kind ("military", "transport")
+ * or compounds ("long-range") that describe it ("C-390 Millennium military
+ * transport aircraft", "Arrow 3 long-range missile"), all in [lo, end). */
+static int skip_modifiers(const ds_extractor *ex, const char *orig, int lo, int end)
+{
+    const char *f = ex->fold;
+    int p = end;
+    for (int words = 0; words < 3; words++) {
+        if (p - 1 < lo || f[p - 1] != ' ')
+            break;
+        int q = p - 1, w = q;
+        while (w > lo && (is_alnum(f[w - 1]) || f[w - 1] == '-'))
+            w--;
+        if (w == q)
+            break;
+        unsigned char c0 = (unsigned char)orig[ex->map[w]];
+        int hyphen = memchr(f + w, '-', (size_t)(q - w)) != NULL;
+        /* lower case, and a word of kind ("military", "transport") or a
+         * compound ("long-range", "shore-based"); not a verb or a name */
+        if (!(c0 >= 'a' && c0 <= 'z') || q - w < 4 || !(hyphen || stop_word(f, w, q)))
+            break;
+        p = w;
+    }
+    return p;
+}
+
+/* Normalises designation d in place as labels write families: upper case;
+ * a "-class" or "-type" suffix dropped ("Mogami-class" -> MOGAMI); names
+ * after the last word holding a digit dropped ("MQ-9B Predator" -> MQ-9B,
+ * "C-390 Millennium" -> C-390). */
+static void designation_normalise(char *d)
+{
+    for (char *p = d; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    size_t n = strlen(d);
+    static const char *const sfx[] = {"-CLASS", "-TYPE", NULL};
+    for (int i = 0; sfx[i]; i++) {
+        size_t k = strlen(sfx[i]);
+        if (n > k && memcmp(d + n - k, sfx[i], k) == 0)
+            d[n -= k] = '\0';
+    }
+    char *last_digit_word_end = NULL;
+    int words = 0;
+    for (char *p = d; *p;) {
+        char *w = p;
+        int digit = 0;
+        while (*p && *p != ' ')
+            digit |= *p >= '0' && *p <= '9', p++;
+        words++;
+        if (digit)
+            last_digit_word_end = p;
+        while (*p == ' ')
+            p++;
+        (void)w;
+    }
+    if (last_digit_word_end && words > 1)
+        *last_digit_word_end = '\0';
+}
+
+/* Copies the original text of folded [s, e) into out (cap bytes), spaces
+ * collapsed, cut at a character boundary. */
+static void designation_text(const ds_extractor *ex, const char *orig, int s, int e, char *out, size_t cap)
+{
+    size_t n = 0;
+    size_t os = ex->map[s], oe = ex->map[e - 1] + 1;
+    while (oe < ex->map[e] && ((unsigned char)orig[oe] & 0xC0) == 0x80)
+        oe++; /* the rest of the last character */
+    for (size_t i = os; i < oe && n + 1 < cap; i++) {
+        unsigned char c = (unsigned char)orig[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            if (n && out[n - 1] != ' ')
+                out[n++] = ' ';
+            continue;
+        }
+        out[n++] = (char)c;
+    }
+    while (n && (((unsigned char)out[n - 1] & 0xC0) == 0x80 || (unsigned char)out[n - 1] >= 0xC0)) {
+        /* a character cut short: drop it whole */
+        size_t k = n - 1;
+        while (k > 0 && ((unsigned char)out[k] & 0xC0) == 0x80)
+            k--;
+        size_t need = (unsigned char)out[k] >= 0xF0 ? 4 : (unsigned char)out[k] >= 0xE0 ? 3 : (unsigned char)out[k] >= 0xC0 ? 2 : 1;
+        if (n - k == need)
+            break;
+        n = k;
+    }
+    while (n && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    designation_normalise(out);
+}
+
+/* A variant written glued to its family's name ("K9A1EGY", "F-16C"): the
+ * catalog system whose alias is the longest proper prefix (ending between a
+ * digit and a letter) of the designation's first word at folded [s, e), or
+ * -1. */
+static int catalog_prefix(const ds_extractor *ex, int s, int e)
+{
+    const char *f = ex->fold;
+    int w = s;
+    while (w < e && f[w] != ' ')
+        w++;
+    for (int n = w - s - 1; n >= 2; n--) {
+        char a = f[s + n - 1], b = f[s + n];
+        if (!(a >= '0' && a <= '9') || !(b >= 'a' && b <= 'z'))
+            continue;
+        const ds_alias *al;
+        size_t na = ds_catalog_aliases(ex->cat, f + s, (size_t)n, &al);
+        for (size_t i = 0; i < na; i++)
+            if (al[i].kind == DS_ENT_SYSTEM)
+                return al[i].index;
+    }
+    return -1;
+}
+
+/* The index (items' idx) of the article's open system named id, added with
+ * category cat when new; -1 when the article names too many. */
+static int open_system(ds_extractor *ex, const char *id, const char *cat)
+{
+    for (int i = 0; i < ex->nopen; i++)
+        if (strcmp(ex->open_id[i], id) == 0)
+            return (int)ex->cat->nsystems + i;
+    if (ex->nopen == DS_MAX_OPEN)
+        return -1;
+    ds_strlcpy(ex->open_id[ex->nopen], id, sizeof ex->open_id[0]);
+    ex->open[ex->nopen].category = (char *)cat;
+    return (int)ex->cat->nsystems + ex->nopen++;
+}
+
+/* Inserts it into the items at position at. Returns 0 or -2. */
+static int insert_item(ds_extractor *ex, size_t at, item it)
+{
+    GROW(ex->items, ex->nitems, ex->itemcap);
+    memmove(&ex->items[at + 1], &ex->items[at], (ex->nitems - at) * sizeof *ex->items);
+    ex->items[at] = it;
+    ex->nitems++;
+    return 0;
+}
+
+/* The catalog category of a head noun's unit ("systems" counts anything). */
+static const char *head_category(const char *unit)
+{
+    return strcmp(unit, "unit") == 0 ? "other" : unit;
+}
+
+/* Bare mentions in sentence si (items from first on) of the open systems
+ * read so far ("The Archer will be built in Sweden"): whole words not
+ * inside another item. Returns 0 or -2. */
+static int find_open_mentions(ds_extractor *ex, size_t si, size_t first)
+{
+    const char *f = ex->fold;
+    const sentence *st = &ex->sents[si];
+    for (int j = 0; j < ex->nopen; j++) {
+        const char *w = ex->open_fold[j];
+        size_t n = strlen(w);
+        if (n < 2)
+            continue;
+        int from = st->start;
+        while (from + (int)n <= st->end) {
+            const char *hit = memmem(f + from, (size_t)(st->end - from), w, n);
+            if (!hit)
+                break;
+            int s = (int)(hit - f), e = s + (int)n;
+            from = e;
+            if ((s > 0 && is_alnum(f[s - 1])) || (e < st->end && is_alnum(f[e]) && !(f[e] == 's' && (e + 1 >= st->end || !is_alnum(f[e + 1])))))
+                continue;
+            size_t at = first;
+            while (at < ex->nitems && ex->items[at].start < s)
+                at++;
+            if ((at > first && ex->items[at - 1].end > s) || (at < ex->nitems && ex->items[at].start < e))
+                continue; /* inside or over another item (the head-noun match itself) */
+            item it = {.type = IT_ENT, .ent_kind = DS_ENT_SYSTEM, .idx = (int)ex->cat->nsystems + j, .start = s,
+                       .end = e, .target_sys = -1};
+            if (insert_item(ex, at, it))
+                return -2;
+        }
+    }
+    return 0;
+}
+
+/* Systems the catalog lacks, read from their shape in sentence si (items
+ * from first on): a designation right before a head noun ("48 Archer
+ * howitzers", "IRIS-T SLM air-defence systems", "Leopard 2 tanks"), and
+ * later the bare designation of one read earlier in the article. Each
+ * becomes a system item of its own family, never another clause's system.
+ * Returns 0 or -2. */
+static int find_designations(ds_extractor *ex, const char *orig, size_t si, size_t first)
+{
+    const sentence *st = &ex->sents[si];
+    int headline = -1;
+    for (size_t u = first; u < ex->nitems; u++) {
+        item *un = &ex->items[u];
+        if (un->type != IT_CUE || un->cue != CUE_UNIT || strcmp(lexicon[un->idx].str, "ammunition") == 0)
+            continue;
+        const item *prev = u > first ? &ex->items[u - 1] : NULL;
+        if (prev && prev->type == IT_ENT && prev->ent_kind == DS_ENT_SYSTEM && un->start - prev->end <= 1)
+            continue; /* "K2 tanks": a catalog system */
+        if (headline < 0)
+            headline = title_case(ex, orig, st->start, st->end);
+        int lo = prev ? prev->end : st->start;
+        int head = skip_modifiers(ex, orig, lo, un->start);
+        int ds = designation_before(ex, orig, lo, head, headline);
+        size_t at = u, drop = 0;
+        int de = head - 1;
+        if (ds < 0 && prev && prev->type == IT_NUM && head - prev->end == 1 &&
+            prev->num < 10000 && prev->num == floor(prev->num)) {
+            /* "Leopard 2 tanks": a number glued to a name is part of it */
+            int lo2 = u - 1 > first ? ex->items[u - 2].end : st->start;
+            int d2 = designation_before(ex, orig, lo2, prev->start, headline);
+            if (d2 >= 0) {
+                ds = d2;
+                de = prev->end;
+                at = u - 1;
+                drop = 1;
+            }
+        }
+        if (ds < 0)
+            continue;
+        char id[sizeof ex->open_id[0]];
+        designation_text(ex, orig, ds, de, id, sizeof id);
+        int idx = catalog_prefix(ex, ds, de);
+        if (idx < 0)
+            idx = id[0] ? open_system(ex, id, head_category(lexicon[un->idx].str)) : -1;
+        if (idx < 0)
+            continue;
+        item it = {.type = IT_ENT, .ent_kind = DS_ENT_SYSTEM, .idx = idx, .start = ds, .end = de,
+                   .clause = un->clause, .target_sys = -1};
+        if (drop) {
+            ex->items[at] = it;
+        } else {
+            if (insert_item(ex, at, it))
+                return -2;
+            u++;
+        }
+        if ((size_t)(idx - (int)ex->cat->nsystems) == (size_t)ex->nopen - 1 && !ex->open_fold[ex->nopen - 1][0]) {
+            size_t n = (size_t)(de - ds) < sizeof ex->open_fold[0] - 1 ? (size_t)(de - ds) : 0;
+            memcpy(ex->open_fold[ex->nopen - 1], ex->fold + ds, n);
+            ex->open_fold[ex->nopen - 1][n] = '\0';
+        }
+    }
+    return ex->nopen ? find_open_mentions(ex, si, first) : 0;
 }
 
 static const lex *cue_lex(const item *it) { return &lexicon[it->idx]; }
@@ -706,16 +1177,24 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
     const char *f = ex->fold;
     const item *it = ex->items;
     int s = it[i].start;
+    if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX && s - it[i - 1].end <= 1)
+        return cue_lex(&it[i - 1])->str; /* "US$", "R$", "KRW", "Rs." */
     if (s > 0 && f[s - 1] == '$')
         return s >= 2 && f[s - 2] == 'a' ? "AUD" : "USD";
-    if (s >= 2 && (unsigned char)f[s - 1] == 0xac && (unsigned char)f[s - 2] == 0x82)
-        return "EUR"; /* U+20AC */
     if (s >= 2 && (unsigned char)f[s - 1] == 0xa3 && (unsigned char)f[s - 2] == 0xc2)
         return "GBP";
-    if (s >= 3 && (unsigned char)f[s - 1] == 0xa9 && (unsigned char)f[s - 2] == 0x82)
-        return "KRW"; /* U+20A9 won sign */
-    if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX && s - it[i - 1].end <= 1)
-        return cue_lex(&it[i - 1])->str;
+    if (s >= 2 && (unsigned char)f[s - 1] == 0xa5 && (unsigned char)f[s - 2] == 0xc2)
+        return "JPY"; /* U+00A5 yen sign */
+    if (s >= 3 && (unsigned char)f[s - 2] == 0x82 && (unsigned char)f[s - 3] == 0xe2) {
+        switch ((unsigned char)f[s - 1]) {
+        case 0xac: return "EUR"; /* U+20AC */
+        case 0xa9: return "KRW"; /* U+20A9 won sign */
+        case 0xb9: return "INR"; /* U+20B9 rupee sign */
+        case 0xba: return "TRY"; /* U+20BA lira sign */
+        case 0xaa: return "ILS"; /* U+20AA shekel sign */
+        default: break;
+        }
+    }
     if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURWORD && s - it[i - 1].end <= 1 &&
         strcmp(cue_lex(&it[i - 1])->str, "PLN") == 0)
         return "PLN";
@@ -823,7 +1302,7 @@ static void read_share(ds_extractor *ex, size_t b, size_t i)
         if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
             return;
         if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM && it[k].start - it[i].end < 24 &&
-            ex->cat->systems[it[k].idx].variant_of) {
+            sys_of(ex, it[k].idx)->variant_of) {
             it[i].type = IT_QTY;
             it[i].target_sys = it[k].idx;
             return;
@@ -875,6 +1354,21 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
     }
 }
 
+/* A unit of measure follows offset p ("239 mm guided rockets", "290 km"):
+ * the number before it is a calibre or a range, not a count. */
+static int measure_after(const char *f, int p, int len)
+{
+    static const char *const units[] = {"mm", "km", "kg", "cm", "tonnes", "tons", "kn", "nm", "miles", NULL};
+    if (p < len && (f[p] == ' ' || f[p] == '-'))
+        p++;
+    for (int i = 0; units[i]; i++) {
+        int n = (int)strlen(units[i]);
+        if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
+            return 1;
+    }
+    return 0;
+}
+
 /* Turns raw numbers of clause items [a, b) into money, dates, years and
  * quantities, in that order of preference. */
 static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
@@ -903,7 +1397,7 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
         }
         if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
             read_share(ex, b, i);
-        else
+        else if (!measure_after(f, it[i].end, ex->flen))
             read_quantity(ex, b, i);
     }
 }
@@ -919,7 +1413,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
         item *it = &ex->items[k];
         if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM)
             continue;
-        const ds_system *sy = &ex->cat->systems[it->idx];
+        const ds_system *sy = sys_of(ex, it->idx);
         /* "known in Poland as the Homar-K": another name, not another deal */
         if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
             (it->start >= 8 && memcmp(f + it->start - 8, " as the ", 8) == 0)) {
@@ -935,7 +1429,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
             int other_counted = 0;
             for (size_t j = a; j < b && prog; j++)
                 if (ex->items[j].type == IT_QTY && ex->items[j].target_sys >= 0 &&
-                    strcmp(ex->cat->systems[ex->items[j].target_sys].family, sy->family) != 0)
+                    strcmp(sys_of(ex, ex->items[j].target_sys)->family, sy->family) != 0)
                     other_counted = 1;
             if (prog && (other_counted || nx->cue == CUE_UNIT)) {
                 it->type = IT_MOD;
@@ -952,7 +1446,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
             else if (u->type == IT_QTY && u->unit)
                 cat = u->unit;
             else if (u->type == IT_ENT && u->ent_kind == DS_ENT_SYSTEM)
-                cat = ex->cat->systems[u->idx].category; /* "CGR-080 guided rockets for the Homar-K" */
+                cat = sys_of(ex, u->idx)->category; /* "CGR-080 guided rockets for the Homar-K" */
             if (!cat)
                 continue;
             if (strcmp(cat, sy->category) == 0 || strcmp(cat, "unit") == 0)
@@ -984,7 +1478,6 @@ typedef struct fam {
 
 #define MAX_FAMS 16
 
-static const ds_system *sys_of(const ds_extractor *ex, int idx) { return &ex->cat->systems[idx]; }
 
 /* The family of a catalog system (root >= 0) or a generic category (root -1). */
 static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *family, int root)
@@ -995,7 +1488,7 @@ static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *
     if (*nfams == MAX_FAMS)
         return -1;
     if (root >= 0)
-        family = ex->cat->systems[root].id;
+        family = sys_of(ex, root)->id;
     fams[*nfams] = (fam){family, root, root < 0, 0, 0, 0};
     return (*nfams)++;
 }
@@ -1003,7 +1496,7 @@ static int fam_index(const ds_extractor *ex, fam *fams, int *nfams, const char *
 /* The root system of a catalog family, NULL for a generic one. */
 static const ds_system *fam_root(const ds_extractor *ex, const fam *fm)
 {
-    return fm->root >= 0 ? &ex->cat->systems[fm->root] : NULL;
+    return fm->root >= 0 ? sys_of(ex, fm->root) : NULL;
 }
 
 /* Does clause c mention family f (catalog systems, or its generic unit)? */
@@ -1023,7 +1516,8 @@ static int clause_has_family(const ds_extractor *ex, const clause *c, const fam 
 static const uint64_t deal_cues = BIT(CUE_DEAL) | BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_FRAMEWORK) |
                                   BIT(CUE_EXECUTIVE) | BIT(CUE_JV) | BIT(CUE_SELECTION) |
                                   BIT(CUE_APPROVAL) | BIT(CUE_LOA) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY) |
-                                  BIT(CUE_FIRST) | BIT(CUE_EXERCISE);
+                                  BIT(CUE_FIRST) | BIT(CUE_EXERCISE) | BIT(CUE_MEMORANDUM) | BIT(CUE_AMENDMENT) |
+                                  BIT(CUE_CANCEL);
 
 /* A clause that can carry a primary deal: deal words, not only talk. */
 static int clause_is_deal(const clause *c)
@@ -1032,8 +1526,13 @@ static int clause_is_deal(const clause *c)
         return 0;
     if ((c->cues & BIT(CUE_NEGATION)) && !(c->cues & BIT(CUE_SIGNED)))
         return 0;
+    if (c->cues & BIT(CUE_DENIAL))
+        return 0;
+    if ((c->cues & BIT(CUE_SOFAR)) && !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED))))
+        return 0; /* "has received more than 100 so far", "the contracts so far": a running total */
     if ((c->cues & BIT(CUE_INTENT)) &&
-        !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_DELIVERY) | BIT(CUE_CEREMONY))))
+        !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_DELIVERY) |
+                     BIT(CUE_CEREMONY) | BIT(CUE_CANCEL))))
         return 0;
     if ((c->cues & BIT(CUE_AGGREGATE)) && (!(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED))) || !c->has_qty))
         return 0; /* totals and budgets, unless a counted purchase is in the clause */
@@ -1171,7 +1670,7 @@ static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const f
         if (it->type == IT_MONEY)
             nmoney++;
         if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
-            const char *f = ex->cat->systems[it->idx].family;
+            const char *f = sys_of(ex, it->idx)->family;
             int dup = 0;
             for (int q = 0; q < nfam; q++)
                 dup |= strcmp(seen[q], f) == 0;
@@ -1203,11 +1702,11 @@ static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const f
     if (sums_lead) {
         for (int j = k + 1; j < c->first_item + c->nitems && !owner && ex->items[j].type != IT_MONEY; j++)
             if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
-                owner = ex->cat->systems[ex->items[j].idx].family;
+                owner = sys_of(ex, ex->items[j].idx)->family;
     } else {
         for (int j = k - 1; j >= c->first_item && !owner; j--)
             if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM)
-                owner = ex->cat->systems[ex->items[j].idx].family;
+                owner = sys_of(ex, ex->items[j].idx)->family;
     }
     return !owner || strcmp(owner, fm->family) == 0;
 }
@@ -1248,6 +1747,7 @@ typedef struct primary_acc {
     int variant_idx, nvariant_names, root_named;
     int first_qty_kind;        /* 1: the system or its unit was counted first, 2: a variant */
     int64_t qty, fw_qty;
+    int qty_headline, money_headline; /* taken from the headline, the body may correct them */
     const clause *qty_clause, *fw_qty_clause, *var_clause;
     const item *money, *usd_money;
     const clause *money_clause;
@@ -1275,6 +1775,16 @@ typedef struct clause_view {
     int families_here; /* systems of other families it names */
 } clause_view;
 
+/* Clause c is in the article's headline: the first line, with no full
+ * stop before its end. */
+static int headline(const ds_extractor *ex, const clause *c)
+{
+    if (c->sent != 0 || ex->nsents < 2)
+        return 0;
+    const sentence *s = &ex->sents[0];
+    return s->end < ex->flen && ex->fold[s->end] == '\n' && ex->fold[s->end - 1] != '.';
+}
+
 /* Delivery dates are not contract dates: a hand-over dates nothing here. */
 static const uint64_t signing_cues = BIT(CUE_SIGNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_LOA) |
                                      BIT(CUE_OPTION) | BIT(CUE_EXERCISE);
@@ -1293,7 +1803,7 @@ static void primary_init(const ds_extractor *ex, const fam *fm, int nprimary, in
     int pd_;
     if (pubday != DS_NO_DATE)
         ds_civil_from_days(pubday, &pa->pubyear, &pa->pubmonth, &pd_);
-    pa->seller = pa->root ? pa->root->origin : NULL;
+    pa->seller = pa->root && pa->root->origin[0] ? pa->root->origin : NULL; /* none known outside the catalog */
     pa->lead_qty = pa->qty = pa->fw_qty = pa->rest_qty = pa->split_prime = -1;
     pa->variant_idx = -1;
     pa->planned = pa->said = pa->said_will = pa->signing = DS_NO_DATE;
@@ -1313,6 +1823,14 @@ static int co_listed(const ds_extractor *ex, const fam *fm)
                 return 1;
     }
     return 0;
+}
+
+/* The category of family fm's system and whether it is outside the catalog. */
+static void set_category(const ds_extractor *ex, const fam *fm, ds_mention *m)
+{
+    const ds_system *root = fam_root(ex, fm);
+    ds_strlcpy(m->category, root ? root->category : fm->family, sizeof m->category);
+    m->out_of_catalog = fm->root >= (int)ex->cat->nsystems;
 }
 
 /* Fills *v for clause ci; returns 0 when the clause says nothing of the deal
@@ -1457,9 +1975,12 @@ static void take_quantity(ds_extractor *ex, primary_acc *pa, const clause_view *
     if (mine && fw_clause && pa->fw_qty < 0 && !is_variant) {
         pa->fw_qty = (int64_t)it->num;
         pa->fw_qty_clause = c;
-    } else if (mine && !fw_clause && pa->qty < 0 && !is_variant) {
+    } else if (mine && !fw_clause && (pa->qty < 0 || (pa->qty_headline && !headline(ex, c))) && !is_variant) {
+        /* a headline's count stands until the body gives one (an interview's
+         * headline may round or misquote) */
         pa->qty = (int64_t)it->num;
         pa->qty_clause = c;
+        pa->qty_headline = headline(ex, c);
     } else if (!mine && !other_sys && it->unit && pa->qty_clause == c && m->nextras < DS_MAX_EXTRAS &&
                strcmp(it->unit, "unit") != 0) {
         take_extra(ex, c, k, m);
@@ -1502,9 +2023,15 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_vie
      * with others in one contract ("a contract ... for 54 K9 and 36 K10";
      * "the contract, worth just under $1 billion"), is theirs together */
     int joint = !v->own && v->shared && pa->co_listed && pa->nprimary > 1 && pa->only_sent < 0;
-    if (!value_clause || !(v->own || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
-        (pa->money && (pa->money_has_family || !v->has)) || !money_is_mine(ex, c, k, pa->fm))
+    /* "A will deliver 180 X for $3.4bn, while B will supply 212 Y for $2.4bn":
+     * a clause about another system's deal prices that deal, not this one */
+    if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
         return;
+    if (!value_clause || !(v->own || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
+        (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has)) ||
+        !money_is_mine(ex, c, k, pa->fm))
+        return;
+    pa->money_headline = headline(ex, c);
     pa->money_has_family = v->has;
     pa->money = it;
     pa->money_clause = c;
@@ -1541,7 +2068,11 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
             }
         }
     }
-    if (it->cue == CUE_ANOTHER && v->own && k + 1 < end) {
+    /* "12 more": a next batch, unless an option of the contract is exercised */
+    if (it->cue == CUE_ANOTHER && v->own && k > c->first_item && !(c->cues & (BIT(CUE_OPTION) | BIT(CUE_EXERCISE))) &&
+        (ex->items[k - 1].type == IT_QTY || ex->items[k - 1].type == IT_NUM) && it->start - ex->items[k - 1].end <= 1)
+        pa->another = 1;
+    if (it->cue == CUE_ANOTHER && v->own && k + 1 < end && it->num != LEX_MORE) {
         const item *nx = &ex->items[k + 1];
         if (nx->start - it->end <= 12 &&
             (nx->type == IT_QTY || nx->type == IT_NUM || (nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM) ||
@@ -1556,6 +2087,15 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
 static int32_t weekday_back(int32_t pubday, const item *wd)
 {
     return pubday - (ds_weekday(pubday) - (int)wd->num + 7) % 7;
+}
+
+/* An earlier clause of c's sentence reports a signing (not a planned one). */
+static int sentence_signs(const ds_extractor *ex, const clause *c)
+{
+    for (const clause *b = &ex->clauses[ex->sents[c->sent].c0]; b < c; b++)
+        if (!b->context && (b->cues & BIT(CUE_SIGNED)) && !(b->cues & BIT(CUE_PLANNED)) && clause_is_deal(b))
+            return 1;
+    return 0;
 }
 
 /* The signing of a deal clause c dated by item k: "the contracts signed in
@@ -1578,6 +2118,17 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
     }
     if (pa->signing != DS_NO_DATE)
         return;
+    if (!(c->cues & signing_cues) && sentence_signs(ex, c)) {
+        /* "signed a third executive contract under the Homar-K programme on
+         * Monday, ordering ...": the day sits in a later clause */
+        if (it->type == IT_DATE)
+            pa->signing = it->date;
+        else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it))
+            pa->signing = weekday_back(pubday, it);
+        if (pa->signing != DS_NO_DATE)
+            pa->date_clause = c;
+        return;
+    }
     if (!(c->cues & signing_cues)) {
         if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date <= pubday && k + 1 < end &&
             ex->items[k + 1].type == IT_CUE &&
@@ -1609,6 +2160,10 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
     const clause *c = v->c;
     const item *it = &ex->items[k];
     int32_t pubday = pa->pubday;
+    if (!v->dealish && sentence_signs(ex, c)) {
+        take_signing_date(ex, pa, c, k); /* "signed ... under the X programme on Monday" */
+        return;
+    }
     if (!v->dealish && !((c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && v->has))
         return;
     int weekday = it->type == IT_CUE && it->cue == CUE_WEEKDAY;
@@ -1757,6 +2312,7 @@ static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_m
                               : pa->root->id;
         ds_strlcpy(m->system, sys, sizeof m->system);
     }
+    set_category(ex, pa->fm, m);
     /* "four additional K9 VIDAR howitzers, bringing the fleet to 28 guns" */
     if (pa->first_qty_kind == 2 && m->nvariants > 0)
         pa->qty = -1;
@@ -1784,8 +2340,20 @@ static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_m
 static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
 {
     uint64_t cues = pa->cues, lead_cues = pa->lead_cues;
+    /* the news of the lead: a contract cancelled, amended, or a memorandum */
+    if (lead_cues & BIT(CUE_CANCEL))
+        return DS_STAGE_CANCELLATION;
+    if ((lead_cues & BIT(CUE_AMENDMENT)) && !(lead_cues & BIT(CUE_OPTION)))
+        return DS_STAGE_AMENDMENT;
+    if ((lead_cues & BIT(CUE_MEMORANDUM)) &&
+        !(lead_cues & (BIT(CUE_EXECUTIVE) | BIT(CUE_FRAMEWORK) | BIT(CUE_JV) | BIT(CUE_LOA))))
+        return DS_STAGE_MEMORANDUM;
     if ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & (BIT(CUE_PLANNED) | BIT(CUE_OPTION) | BIT(CUE_SIGNED))))
         return DS_STAGE_DELIVERY;
+    /* "Australia has selected the AS21": a lead that selects, with a signing
+     * recalled or expected elsewhere in the article */
+    if ((lead_cues & BIT(CUE_SELECTION)) && !(lead_cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE) | BIT(CUE_APPROVAL))))
+        return DS_STAGE_SELECTION;
     if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
         return DS_STAGE_OPTION;
     if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
@@ -1817,7 +2385,11 @@ static void settle_stage_status(const primary_acc *pa, ds_mention *m)
     }
     if (stage == DS_STAGE_DELIVERY)
         m->status = DS_STATUS_DELIVERED;
-    else if (stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)
+    else if (stage == DS_STAGE_CANCELLATION)
+        m->status = DS_STATUS_CANCELLED;
+    else if (stage == DS_STAGE_APPROVAL)
+        m->status = DS_STATUS_APPROVED; /* a ceiling, never a signing */
+    else if (stage == DS_STAGE_SELECTION)
         m->status = DS_STATUS_PLANNED;
     else if (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE)))
         m->status = DS_STATUS_SIGNED;
@@ -2247,10 +2819,12 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
     ds_strlcpy(m->family, fm->family, sizeof m->family);
     ds_strlcpy(m->system, root->id, sizeof m->system);
     ds_strlcpy(m->seller, root->origin, sizeof m->seller);
+    set_category(ex, fm, m);
     if (!m->buyer[0] && primary)
         ds_strlcpy(m->buyer, primary->buyer, sizeof m->buyer);
     m->stage = want;
-    m->status = want == DS_STAGE_APPROVAL || want == DS_STAGE_SELECTION ? DS_STATUS_PLANNED : DS_STATUS_SIGNED;
+    m->status = want == DS_STAGE_APPROVAL ? DS_STATUS_APPROVED
+                : want == DS_STAGE_SELECTION ? DS_STATUS_PLANNED : DS_STATUS_SIGNED;
     return substance ? 1 : 2;
 }
 
@@ -2515,6 +3089,7 @@ static int distribute(ds_extractor *ex, const ds_article *a, const fam *fm, size
             ds_strlcpy(m->system, root->id, sizeof m->system);
             ds_strlcpy(m->seller, root->origin, sizeof m->seller);
             ds_strlcpy(m->buyer, buyer_iso, sizeof m->buyer);
+            set_category(ex, fm, m);
             m->stage = DS_STAGE_EXECUTIVE;
             m->status = DS_STATUS_SIGNED;
             m->quantity = qtys[j];
@@ -2593,7 +3168,7 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
 /* Sets clause cc's cue bits and has_qty / recalled_month from its items. */
 static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
 {
-    int concluded = 0, talks = 0;
+    int concluded = 0, talks = 0, past_year = 0, more = 0;
     for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_SIGNS_UNLESS_TALKS)
@@ -2607,7 +3182,11 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
         if (it->type == IT_QTY)
             cc->has_qty = 1;
         if (it->type == IT_YEAR && pd.year && it->num < pd.year)
-            cc->context = 1;
+            past_year = 1;
+        /* "12 more", "18 additional": a count that adds to an earlier deal */
+        if (it->type == IT_CUE && it->cue == CUE_ANOTHER && k > cc->first_item &&
+            (ex->items[k - 1].type == IT_NUM || ex->items[k - 1].type == IT_QTY) && it->start - ex->items[k - 1].end <= 1)
+            more = 1;
         if (it->type == IT_DATE && pd.day != DS_NO_DATE && it->date < pd.day - 180)
             cc->context = 1;
         /* "signed ... in October" in a February article: a month
@@ -2620,6 +3199,11 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
     /* "concluded a contract" signs; "concluded final talks" only plans */
     if (concluded)
         cc->cues |= talks ? BIT(CUE_PLANNED) : BIT(CUE_SIGNED);
+    /* a past year recalls an earlier deal, unless the clause exercises an
+     * option of it or orders more ("exercised the option in its 2023
+     * contract, ordering 12 more"): the year is the parent's, the order news */
+    if (past_year && !(cc->cues & BIT(CUE_EXERCISE)) && !(more && cc->has_qty))
+        cc->context = 1;
 }
 
 /* Whether clause c (the one after the sentence's first clause when
@@ -2650,7 +3234,8 @@ static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate 
 {
     size_t first = ex->nitems;
     int cl = (int)ex->nclauses;
-    if (scan_clause(ex, body, ex->sents[si].start, ex->sents[si].end, cl) || cut_clauses(ex, si, first))
+    if (scan_clause(ex, body, ex->sents[si].start, ex->sents[si].end, cl) || find_designations(ex, body, si, first) ||
+        cut_clauses(ex, si, first))
         return -2;
     for (size_t c = (size_t)cl; c < ex->nclauses; c++) {
         clause *cc = &ex->clauses[c];
@@ -2710,6 +3295,35 @@ static void mark_earlier_steps(ds_extractor *ex)
     }
 }
 
+/* One contract for several items is one deal: a system outside the
+ * catalog (item it of clause c) that the clause lists beside another system
+ * is a part of that deal when the clause does not count it ("96 AH-64E
+ * Apache helicopters, along with engines, Hellfire and JAGM missiles"), or
+ * when another system comes first and the clause has fewer sums than
+ * systems ("96 Apache helicopters; 1,844 AGM-114R2 Hellfire missiles; ...").
+ * Each with its own price, they are deals of their own. */
+static int open_accessory(const ds_extractor *ex, const clause *c, const item *it)
+{
+    if (it->idx < (int)ex->cat->nsystems)
+        return 0;
+    int other = 0, before = 0, counted = 0, nsys = 0, nmoney = 0, last = -1;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *x = &ex->items[k];
+        if (x->type == IT_QTY && x->target_sys >= 0 && ex->sys_root[x->target_sys] == ex->sys_root[it->idx])
+            counted = 1;
+        nmoney += x->type == IT_MONEY;
+        if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] == last)
+            continue;
+        last = ex->sys_root[x->idx];
+        nsys++;
+        if (ex->sys_root[x->idx] != ex->sys_root[it->idx]) {
+            other = 1;
+            before |= x->start < it->start;
+        }
+    }
+    return other && (!counted || (before && nmoney < nsys));
+}
+
 /* Lists the families the article names in fams and marks those reported as
  * news: a deal clause names them, or their sentence has a deal clause that
  * names no system ("Poland has committed to buying 32 F-35A, after the
@@ -2731,6 +3345,8 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
                 deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
                        !clause_names_system(ex, &ex->clauses[cj]);
+            if (deal && open_accessory(ex, c, it)) /* "along with Hellfire and JAGM missiles" */
+                deal = 0;
             if (deal) {
                 fams[fi].primary = 1;
                 fams[fi].nprimary_clauses++;
@@ -2768,6 +3384,8 @@ static int find_generic_family(const ds_extractor *ex, fam *fams, int *nfams)
     return 0;
 }
 
+static void drop_background(ds_extractor *ex);
+
 /* One primary mention per primary family, or per deal of a family the
  * article splits (split_family); a deal needs a buyer and some substance.
  * Returns 0 or -2. */
@@ -2786,7 +3404,8 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
             m->role = DS_ROLE_PRIMARY;
             build_primary(ex, a->body, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
             if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
-                                 m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED)) {
+                                 m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED &&
+                                 m->status != DS_STATUS_APPROVED)) {
                 ex->nout--;
                 continue;
             }
@@ -2796,7 +3415,47 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
             ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
         }
     }
+    drop_background(ex);
     return 0;
+}
+
+/* Drops the primaries that are systems an article names in passing: one
+ * with no count, sum or date at all (but a joint venture); and, when some
+ * primary has a count or a sum ("Egypt, which also flies the Rafale,
+ * ordered 100 K9 howitzers for $1.7 billion"), one with neither (nor a
+ * framework's reason to lack them) or with no count and only the counted
+ * deal's sum. Keeps the order of the rest. */
+static void drop_background(ds_extractor *ex)
+{
+    int substance = 0;
+    for (size_t i = 0; i < ex->nout; i++)
+        substance |= ex->out[i].quantity >= 0 || ex->out[i].value.set;
+    size_t n = 0;
+    for (size_t i = 0; i < ex->nout; i++) {
+        const ds_mention *m = &ex->out[i];
+        /* no count, sum or date at all: a system an article about something
+         * else names ("the K2 tanks Poland ordered", an air show's display) */
+        if (m->quantity < 0 && !m->value.set && m->signing_date == DS_NO_DATE && !m->signing_year &&
+            m->stage != DS_STAGE_JOINT_VENTURE)
+            continue;
+        if (!substance) {
+            if (n != i)
+                ex->out[n] = ex->out[i];
+            n++;
+            continue;
+        }
+        int borrowed = 0; /* the sum of a counted deal, shared because both are in its clause */
+        for (size_t j = 0; j < ex->nout && m->value.set && m->value.combined && m->quantity < 0; j++)
+            borrowed |= j != i && ex->out[j].quantity >= 0 && ex->out[j].value.set &&
+                        ex->out[j].value.amount == m->value.amount;
+        if (m->quantity < 0 && (!m->value.set || borrowed) && m->stage != DS_STAGE_JOINT_VENTURE &&
+            m->stage != DS_STAGE_FRAMEWORK)
+            continue;
+        if (n != i)
+            ex->out[n] = ex->out[i];
+        n++;
+    }
+    ex->nout = n;
 }
 
 /* One context mention of family fm at stage want, from the clauses that
@@ -2874,11 +3533,15 @@ static void stamp_sources(ds_extractor *ex, const ds_article *a)
 int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, char *err, size_t errlen)
 {
     ex->nout = ex->nitems = ex->nclauses = ex->nsents = 0;
+    for (int i = 0; i < ex->nopen; i++)
+        ex->open_fold[i][0] = '\0';
+    ex->nopen = 0;
     *out = NULL;
     int rc = fold_body(ex, a, err, errlen);
     if (rc)
         return rc;
-    pubdate pd = pubdate_from_day(a->published == DS_NO_TIME ? DS_NO_DATE : (int32_t)(a->published / 86400000));
+    /* a time outside years 1..9999 is refused before extraction; here it dates nothing */
+    pubdate pd = pubdate_from_day(!ds_ms_valid(a->published) ? DS_NO_DATE : (int32_t)(a->published / 86400000));
     if (split_sentences(ex, a->body, ex->flen))
         return -2;
     for (size_t si = 0; si < ex->nsents; si++)

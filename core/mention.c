@@ -9,8 +9,9 @@
 #include "util.h"
 
 const char *const ds_stage_names[DS_STAGE__COUNT] = {
-    "intent", "selection", "approval", "framework", "loa", "executive", "option", "joint_venture", "delivery"};
-const char *const ds_status_names[DS_STATUS__COUNT] = {"planned", "signed", "delivered"};
+    "intent", "selection", "approval", "framework", "loa", "executive", "option", "joint_venture", "delivery",
+    "memorandum", "amendment", "cancellation"};
+const char *const ds_status_names[DS_STATUS__COUNT] = {"planned", "signed", "delivered", "approved", "cancelled"};
 const char *const ds_relation_names[DS_REL__COUNT] = {"executes_framework", "next_batch", "option_exercise",
                                                       "enabled_by_jv"};
 const char *const ds_supplier_role_names[3] = {"prime", "local_producer", "joint_venture"};
@@ -258,6 +259,9 @@ int ds_mention_to_avro(const ds_mention *m, avro_value_t *val)
         TRY(ds_avro_field(&item, "end", &f));
         TRY(avro_value_set_int(&f, m->evidence[i].end));
     }
+    TRY(ds_avro_set_opt_string(val, "category", m->category));
+    TRY(ds_avro_field(val, "out_of_catalog", &f));
+    TRY(avro_value_set_boolean(&f, m->out_of_catalog));
     return 0;
 }
 
@@ -449,6 +453,8 @@ int ds_mention_from_avro(avro_value_t *val, ds_mention *m, char *err, size_t err
         e->start = (int32_t)get_num(&r, &item, "start", &p);
         e->end = (int32_t)get_num(&r, &item, "end", &p);
     }
+    get_str(&r, val, "category", m->category, sizeof m->category);
+    m->out_of_catalog = (int)get_num(&r, val, "out_of_catalog", &p);
     if (m->stage >= DS_STAGE__COUNT || m->status >= DS_STATUS__COUNT)
         rd_fail(&r, "out of range", "stage");
     return r.failed ? -1 : 0;

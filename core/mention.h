@@ -13,9 +13,16 @@
 
 typedef enum {
     DS_STAGE_INTENT, DS_STAGE_SELECTION, DS_STAGE_APPROVAL, DS_STAGE_FRAMEWORK, DS_STAGE_LOA,
-    DS_STAGE_EXECUTIVE, DS_STAGE_OPTION, DS_STAGE_JOINT_VENTURE, DS_STAGE_DELIVERY, DS_STAGE__COUNT
+    DS_STAGE_EXECUTIVE, DS_STAGE_OPTION, DS_STAGE_JOINT_VENTURE, DS_STAGE_DELIVERY,
+    /* appended (Avro evolution: new symbols go last; the enum's default is
+     * "executive" for readers that do not know them) */
+    DS_STAGE_MEMORANDUM, DS_STAGE_AMENDMENT, DS_STAGE_CANCELLATION, DS_STAGE__COUNT
 } ds_stage;
-typedef enum { DS_STATUS_PLANNED, DS_STATUS_SIGNED, DS_STATUS_DELIVERED, DS_STATUS__COUNT } ds_status;
+/* approved: a government approval (a ceiling, never a signing); appended
+ * like the stages, default "signed" */
+typedef enum {
+    DS_STATUS_PLANNED, DS_STATUS_SIGNED, DS_STATUS_DELIVERED, DS_STATUS_APPROVED, DS_STATUS_CANCELLED, DS_STATUS__COUNT
+} ds_status;
 typedef enum { DS_ROLE_PRIMARY, DS_ROLE_CONTEXT } ds_role;
 typedef enum { DS_SRC_ARTICLE, DS_SRC_DEAL_EVENT } ds_source_kind;
 typedef enum { DS_SUP_PRIME, DS_SUP_LOCAL_PRODUCER, DS_SUP_JOINT_VENTURE } ds_supplier_role;
@@ -57,13 +64,17 @@ typedef struct ds_evidence {
     int32_t start, end;
 } ds_evidence;
 
+/* The capacity of a source id (article_id, source_id): at most 127 bytes;
+ * a longer id is refused (id-too-long), never cut. */
+#define DS_ID_MAX 128
+
 typedef struct ds_mention {
     char mention_id[17];
     char block_key[64];
     ds_role role;
     struct {
         ds_source_kind kind;
-        char id[128];
+        char id[DS_ID_MAX];
         char outlet[64];
         int64_t published;   /* DS_NO_TIME when absent */
         char topic[128];
@@ -96,6 +107,8 @@ typedef struct ds_mention {
     int nrels;
     ds_evidence evidence[DS_MAX_EVIDENCE];
     int nevidence;
+    char category[24];       /* tank, howitzer, ... ("" when unknown) */
+    int out_of_catalog;      /* system and family are a designation read from the text */
 } ds_mention;
 
 /* Zeroes m and sets every "unknown" marker. */

@@ -178,6 +178,8 @@ int ds_mention_write(const ds_mention *m, ds_buf *out)
         put_long(x, m->evidence[i].end);
     }
     put_long(x, 0);
+    PUT_OPT_STR(x, m->category);
+    *x->p++ = m->out_of_catalog ? 1 : 0;
     out->len = (size_t)((char *)w.p - out->data);
     out->data[out->len] = '\0';
     return 0;
@@ -430,6 +432,11 @@ void ds_mention_read_at(ds_avro_cursor *r, ds_mention *m)
             e->start = get_int(r, "evidence.start");
             e->end = get_int(r, "evidence.end");
         }
+    GET_OPT_STR(r, "category", m->category);
+    if (r->p >= r->end || *r->p > 1)
+        fail_at(r, "out_of_catalog");
+    else
+        m->out_of_catalog = *r->p++;
 }
 
 int ds_avro_cursor_error(const ds_avro_cursor *r, const char *record, const void *data, char *err, size_t errlen)

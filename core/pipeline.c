@@ -78,6 +78,15 @@ void ds_pipeline_fini(ds_pipeline *pl)
     memset(pl, 0, sizeof *pl);
 }
 
+static int decode_mention(ds_pipeline *pl, const void *data, size_t len, ds_mention *m, ds_fail *fail);
+
+/* The failure of a time outside years 1 .. 9999. */
+static void time_fail(ds_fail *fail, const char *what, const char *id, const char *field, int64_t v)
+{
+    fail_set(fail, "validate", "time-out-of-range", "%s %s: %s %lld is outside the years 1 .. 9999", what, id,
+             field, (long long)v);
+}
+
 /* Reads a string or ["null","string"] field; NULL when null. */
 static const char *field_str(avro_value_t *rec, const char *name, size_t *len)
 {
@@ -149,9 +158,13 @@ static int article_mentions(ds_pipeline *pl, const ds_input *in, const ds_mentio
     a.outlet = field_str(&pl->article, "outlet", NULL);
     a.title = field_str(&pl->article, "title", NULL);
     a.len = bodylen;
-    if (!a.id || idlen == 0 || idlen >= sizeof(((ds_mention *)0)->src.id)) {
-        fail_set(fail, "validate", "missing-field", "article_id is empty or longer than %zu bytes",
-                 sizeof(((ds_mention *)0)->src.id) - 1);
+    if (!a.id || idlen == 0) {
+        fail_set(fail, "validate", "missing-field", "article_id is empty");
+        return -1;
+    }
+    if (idlen >= DS_ID_MAX) {
+        fail_set(fail, "validate", "id-too-long", "article_id of %zu bytes is longer than %d (starts '%.40s')",
+                 idlen, DS_ID_MAX - 1, a.id);
         return -1;
     }
     if (!a.body || bodylen == 0) {
@@ -160,6 +173,10 @@ static int article_mentions(ds_pipeline *pl, const ds_input *in, const ds_mentio
     }
     int64_t pub;
     a.published = field_long(&pl->article, "published", &pub) ? DS_NO_TIME : pub;
+    if (a.published != DS_NO_TIME && !ds_ms_valid(a.published)) {
+        time_fail(fail, "article", a.id, "published", a.published);
+        return -1;
+    }
     int n = ds_pipeline_extract(pl, &a, out, fail);
     if (n < 0)
         return -1;
@@ -190,14 +207,59 @@ static const ds_alias *find_alias(const ds_catalog *cat, const char *text, ds_en
     return NULL;
 }
 
+/* Whether cur is a currency of the catalog: three uppercase letters with an
+ * exchange rate (so "usd", "XYZ" and "XAU" are not). */
+static int known_currency(const ds_catalog *cat, const char *cur)
+{
+    if (!cur || strlen(cur) != 3)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (cur[i] < 'A' || cur[i] > 'Z')
+            return 0;
+    return ds_catalog_rate(cat, cur, 0) > 0;
+}
+
+/* Reads a DealEvent's optional value into m->value: a non-negative amount
+ * in a currency of the catalog. Returns 0, or -1 with fail set. */
+static int normalize_value(ds_pipeline *pl, avro_value_t *deal, const char *id, ds_mention *m, ds_fail *fail)
+{
+    avro_value_t f, b, amt;
+    int disc = 0;
+    if (ds_avro_field(deal, "value", &f) || avro_value_get_discriminant(&f, &disc) || disc != 1 ||
+        avro_value_get_current_branch(&f, &b))
+        return 0;
+    const char *cur = field_str(&b, "currency", NULL);
+    if (ds_avro_field(&b, "amount", &amt) || ds_decimal_get(&amt, &m->value.amount) || !cur) {
+        fail_set(fail, "normalize", "bad-value", "deal %s: value needs an amount and an ISO 4217 currency", id);
+        return -1;
+    }
+    if (!known_currency(pl->cat, cur)) {
+        fail_set(fail, "normalize", "unknown-currency",
+                 "deal %s: currency '%.16s' is not an uppercase ISO 4217 code with a rate in the catalog", id, cur);
+        return -1;
+    }
+    if (m->value.amount < 0) {
+        fail_set(fail, "normalize", "negative-amount", "deal %s: value amount is negative", id);
+        return -1;
+    }
+    m->value.set = 1;
+    ds_strlcpy(m->value.currency, cur, sizeof m->value.currency);
+    return 0;
+}
+
 int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *in, ds_mention *m, ds_fail *fail)
 {
     const ds_catalog *cat = pl->cat;
     ds_mention_init(m);
     size_t idlen = 0;
     const char *id = field_str(deal, "source_id", &idlen);
-    if (!id || idlen == 0 || idlen >= sizeof m->src.id) {
-        fail_set(fail, "validate", "missing-field", "source_id is empty or too long");
+    if (!id || idlen == 0) {
+        fail_set(fail, "validate", "missing-field", "source_id is empty");
+        return -1;
+    }
+    if (idlen >= DS_ID_MAX) {
+        fail_set(fail, "validate", "id-too-long", "source_id of %zu bytes is longer than %d (starts '%.40s')",
+                 idlen, DS_ID_MAX - 1, id);
         return -1;
     }
     m->src.kind = DS_SRC_DEAL_EVENT;
@@ -206,6 +268,10 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
     ds_strlcpy(m->src.outlet, source ? source : "", sizeof m->src.outlet);
     int64_t reported = DS_NO_TIME;
     field_long(deal, "reported", &reported);
+    if (reported != DS_NO_TIME && !ds_ms_valid(reported)) {
+        time_fail(fail, "deal", id, "reported", reported);
+        return -1;
+    }
     m->src.published = reported;
     ds_strlcpy(m->src.topic, in && in->topic ? in->topic : "", sizeof m->src.topic);
     m->src.partition = in ? in->partition : -1;
@@ -252,28 +318,27 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
         }
     }
     int64_t v;
-    if (field_long(deal, "quantity", &v) == 0)
-        m->quantity = v;
-    avro_value_t f, b;
-    int disc = 0;
-    if (ds_avro_field(deal, "value", &f) == 0 && avro_value_get_discriminant(&f, &disc) == 0 &&
-        disc == 1 && avro_value_get_current_branch(&f, &b) == 0) {
-        avro_value_t amt;
-        const char *cur = field_str(&b, "currency", NULL);
-        if (ds_avro_field(&b, "amount", &amt) || ds_decimal_get(&amt, &m->value.amount) || !cur ||
-            strlen(cur) != 3) {
-            fail_set(fail, "normalize", "bad-value", "deal %s: value needs an amount and an ISO 4217 currency", id);
+    if (field_long(deal, "quantity", &v) == 0) {
+        if (v <= 0) {
+            fail_set(fail, "normalize", "bad-quantity", "deal %s: quantity %lld is not a positive count", id,
+                     (long long)v);
             return -1;
         }
-        m->value.set = 1;
-        ds_strlcpy(m->value.currency, cur, sizeof m->value.currency);
+        m->quantity = v;
     }
+    if (normalize_value(pl, deal, id, m, fail))
+        return -1;
+    avro_value_t f;
     int e;
     if (ds_avro_field(deal, "stage", &f) == 0 && avro_value_get_enum(&f, &e) == 0)
         m->stage = (ds_stage)e;
     if (ds_avro_field(deal, "status", &f) == 0 && avro_value_get_enum(&f, &e) == 0)
         m->status = (ds_status)e;
     if (field_long(deal, "signing_date", &v) == 0) {
+        if (!ds_days_valid(v)) {
+            time_fail(fail, "deal", id, "signing_date", v);
+            return -1;
+        }
         int y, mo, d;
         m->signing_date = (int32_t)v;
         ds_civil_from_days(m->signing_date, &y, &mo, &d);
@@ -346,7 +411,38 @@ int ds_pipeline_encode_mention(ds_pipeline *pl, const ds_mention *m, ds_buf *out
     return 0;
 }
 
+/* Whether a decoded mention's times lie in years 1 .. 9999 (the resolver
+ * computes with them). Returns 0, or -1 with fail set. */
+static int mention_times_valid(const ds_mention *m, ds_fail *fail)
+{
+    if (m->src.published != DS_NO_TIME && !ds_ms_valid(m->src.published)) {
+        time_fail(fail, "mention", m->mention_id, "source.published", m->src.published);
+        return -1;
+    }
+    if (m->signing_date != DS_NO_DATE && !ds_days_valid(m->signing_date)) {
+        time_fail(fail, "mention", m->mention_id, "signing_date", m->signing_date);
+        return -1;
+    }
+    if (m->announce_date != DS_NO_DATE && !ds_days_valid(m->announce_date)) {
+        time_fail(fail, "mention", m->mention_id, "announce_date", m->announce_date);
+        return -1;
+    }
+    if (m->signing_year != 0 && (m->signing_year < 1 || m->signing_year > 9999)) {
+        time_fail(fail, "mention", m->mention_id, "signing_year", m->signing_year);
+        return -1;
+    }
+    return 0;
+}
+
 int ds_pipeline_decode_mention(ds_pipeline *pl, const void *data, size_t len, ds_mention *m, ds_fail *fail)
+{
+    if (decode_mention(pl, data, len, m, fail))
+        return -1;
+    return mention_times_valid(m, fail);
+}
+
+/* ds_pipeline_decode_mention without the range checks. */
+static int decode_mention(ds_pipeline *pl, const void *data, size_t len, ds_mention *m, ds_fail *fail)
 {
     unsigned char hdr[DS_FRAME_HEADER_MAX];
     size_t hlen;

@@ -45,6 +45,8 @@ typedef struct refdeal {
     char ref[24];
 } refdeal;
 
+typedef struct inc inc; /* a big block's index (see "incremental adds") */
+
 typedef struct block {
     char key[64];
     unsigned char **ms; /* packed mentions (see pack_mention), sorted by mention_id */
@@ -60,6 +62,7 @@ typedef struct block {
     size_t ndeps, capdeps;
     uint64_t refsig;
     int restored; /* awaiting ds_resolver_restore_finish */
+    inc *ic;      /* NULL until the block holds rs->inc_min mentions */
 } block;
 
 struct ds_resolver {
@@ -89,6 +92,8 @@ struct ds_resolver {
     int64_t newest;       /* newest event time seen, minutes; INT64_MIN none */
     int64_t swept;        /* newest at the last sweep */
     size_t packed;        /* bytes of packed mentions held */
+    size_t inc_min;       /* blocks this big are indexed (0: never) */
+    size_t inc_adds;      /* adds done through an index */
 };
 
 /* recompute() flags */
@@ -521,9 +526,11 @@ typedef struct fpent {
 
 #define MINUTE_MS 60000LL
 
+/* Floor of ms / MINUTE_MS, for any ms (no negation: -INT64_MIN overflows). */
 static int64_t minute_of(int64_t ms)
 {
-    return ms >= 0 ? ms / MINUTE_MS : -((-ms + MINUTE_MS - 1) / MINUTE_MS);
+    int64_t q = ms / MINUTE_MS;
+    return ms % MINUTE_MS < 0 ? q - 1 : q;
 }
 
 static size_t fp_slot(const ds_resolver *rs, uint64_t text, uint32_t src)
@@ -713,8 +720,11 @@ static void canon_free(ds_canon *c)
     free(c);
 }
 
+static void inc_free(inc *ic);
+
 static void block_free(block *b)
 {
+    inc_free(b->ic);
     for (size_t i = 0; i < b->nms; i++)
         free(b->ms[i]);
     free(b->ms);
@@ -1991,8 +2001,9 @@ static void h_value(ds_buf *b, const ds_value *v, int *err)
     h_i64(b, v->combined, err);
 }
 
-/* Hash of everything published except revision, updated, and the entries of
- * duplicate sources (their source entries and evidence). */
+/* Hash of everything published except revision and updated: copies listed
+ * among the sources (duplicate_of) and their evidence included, so that a
+ * copy reaches a published record. */
 static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
 {
     int err = 0;
@@ -2040,8 +2051,7 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     h_str(b, c->place, &err);
     for (size_t i = 0; i < c->nsources; i++) {
         const ds_canon_source *s = &c->sources[i];
-        if (s->duplicate_of)
-            continue;
+        h_str(b, s->duplicate_of, &err); /* a copy changes the list: it is content */
         h_str(b, s->id, &err);
         h_i64(b, s->kind, &err);
         h_str(b, s->outlet, &err);
@@ -2059,11 +2069,6 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     h_i64(b, -1, &err);
     for (size_t i = 0; i < c->nevidence; i++) {
         const ds_canon_evidence *e = &c->evidence[i];
-        int dup = 0;
-        for (size_t j = 0; j < c->nsources && !dup; j++)
-            dup = c->sources[j].duplicate_of && strcmp(c->sources[j].id, e->source) == 0;
-        if (dup)
-            continue;
         h_str(b, e->field, &err);
         h_str(b, e->source, &err);
         h_i64(b, e->start, &err);
@@ -2284,32 +2289,40 @@ static int number_sources(minfo *mi, size_t n)
 /* Unpacks the block's mentions into ms and fills their per-mention facts:
  * kind, stage class, signing window, USD value, publication time; every
  * mention starts as its own union-find root in par. */
+/* Fills the per-mention facts y of mention m (which y points at): kind,
+ * stage class, signing window, USD value, publication time. */
+static void fill_minfo(const ds_resolver *rs, minfo *y, const ds_mention *m)
+{
+    y->m = m;
+    y->id = m->mention_id;
+    y->dup_of = NULL;
+    y->cluster = -1;
+    y->cls = stage_class(m->stage);
+    y->batch = m->batch;
+    y->qty = m->quantity;
+    y->combined = m->value.combined;
+    y->pub = m->src.published == DS_NO_TIME ? INT64_MAX : m->src.published;
+    y->usd = m->value.combined ? -1 : value_usd(rs->cat, &m->value, mention_year(m));
+    mention_window(y);
+    if (m->role == DS_ROLE_CONTEXT)
+        y->kind = K_CONTEXT;
+    else if (m->stage == DS_STAGE_DELIVERY)
+        y->kind = K_DELIVERY;
+    else if (m->stage == DS_STAGE_INTENT || y->cls == CLS_NONE)
+        y->kind = K_IGNORE;
+    else
+        y->kind = y->has_t ? K_STRONG : K_WEAK;
+    if (y->kind == K_CONTEXT) /* a context mention has no publication window of its own */
+        y->has_t = m->signing_date != DS_NO_DATE || m->signing_year > 0;
+}
+
+/* Unpacks the block's mentions into ms and fills their per-mention facts;
+ * every mention starts as its own union-find root in par. */
 static void read_mentions(rctx *x, ds_mention *ms, int *par)
 {
     for (size_t i = 0; i < x->n; i++) {
-        minfo *y = &x->mi[i];
-        ds_mention *m = &ms[i];
-        unpack_mention(x->b->ms[i], x->b->key, m);
-        y->m = m;
-        y->id = m->mention_id;
-        y->cluster = -1;
-        y->cls = stage_class(m->stage);
-        y->batch = m->batch;
-        y->qty = m->quantity;
-        y->combined = m->value.combined;
-        y->pub = m->src.published == DS_NO_TIME ? INT64_MAX : m->src.published;
-        y->usd = m->value.combined ? -1 : value_usd(x->rs->cat, &m->value, mention_year(m));
-        mention_window(y);
-        if (m->role == DS_ROLE_CONTEXT)
-            y->kind = K_CONTEXT;
-        else if (m->stage == DS_STAGE_DELIVERY)
-            y->kind = K_DELIVERY;
-        else if (m->stage == DS_STAGE_INTENT || y->cls == CLS_NONE)
-            y->kind = K_IGNORE;
-        else
-            y->kind = y->has_t ? K_STRONG : K_WEAK;
-        if (y->kind == K_CONTEXT) /* a context mention has no publication window of its own */
-            y->has_t = m->signing_date != DS_NO_DATE || m->signing_year > 0;
+        unpack_mention(x->b->ms[i], x->b->key, &ms[i]);
+        fill_minfo(x->rs, &x->mi[i], &ms[i]);
         par[i] = (int)i;
     }
 }
@@ -2556,30 +2569,36 @@ static void read_revisions(rctx *x)
     }
 }
 
-/* Records every live deal's anchor and publishes (revision + 1) each whose
- * content hash changed, or that is new or was retired. Returns 0 or -1. */
-static int assign_revisions(rctx *x)
+/* Records the anchor of k's deal and publishes it (revision + 1) when its
+ * content hash changed, or it is new or was retired. Returns 0 or -1. */
+static int assign_one(rctx *x, cluster *k)
 {
     block *b = x->b;
-    for (size_t c = 0; c < x->ncl; c++) {
-        cluster *k = &x->cl[c];
-        ds_canon *cn = k->c;
-        int found;
-        size_t at = rev_find(b, cn->deal_id, &found);
-        rev *r = found ? &b->revs[at] : rev_insert(b, at, cn->deal_id);
-        if (!r)
+    ds_canon *cn = k->c;
+    int found;
+    size_t at = rev_find(b, cn->deal_id, &found);
+    rev *r = found ? &b->revs[at] : rev_insert(b, at, cn->deal_id);
+    if (!r)
+        return -1;
+    ds_strlcpy(r->anchor, x->mi[k->anchor].m->mention_id, sizeof r->anchor);
+    r->unknown = 0;
+    if (!found || r->retired || r->hash != cn->content_hash) {
+        r->revision++;
+        r->hash = cn->content_hash;
+        r->retired = 0;
+        if (out_push(x->rs, cn) != 0)
             return -1;
-        ds_strlcpy(r->anchor, x->mi[k->anchor].m->mention_id, sizeof r->anchor);
-        r->unknown = 0;
-        if (!found || r->retired || r->hash != cn->content_hash) {
-            r->revision++;
-            r->hash = cn->content_hash;
-            r->retired = 0;
-            if (out_push(x->rs, cn) != 0)
-                return -1;
-        }
-        cn->revision = r->revision;
     }
+    cn->revision = r->revision;
+    return 0;
+}
+
+/* assign_one for every live deal of the recompute. Returns 0 or -1. */
+static int assign_revisions(rctx *x)
+{
+    for (size_t c = 0; c < x->ncl; c++)
+        if (assign_one(x, &x->cl[c]) != 0)
+            return -1;
     return 0;
 }
 
@@ -2748,6 +2767,650 @@ out:
     return rc;
 }
 
+/* ---- incremental adds ------------------------------------------------- */
+
+/* A block of at least rs->inc_min mentions keeps an index of them (inc), so
+ * that an add finds by look-ups what it can change, and recomputes only
+ * those deals with the deals and context mentions their records read. The
+ * index holds what does not depend on the records: every mention's facts,
+ * the source it repeats (dup) and its cluster (union-find over strong
+ * mentions, member rings). Look-up lists, keyed in one hash table:
+ * L_BAND+j  text fingerprints by 16-bit band j: a fingerprint within
+ *           HAMMING_DUP (12) bits of another differs in at most 3 bits in
+ *           one of the 4 bands, so probing every value within 3 bits of
+ *           each band (697 per band) finds every copy candidate (these
+ *           lists have their heads in 4 arrays of 65,536, 1 MiB a block,
+ *           so that the probes stay in cache);
+ * L_TIME    strong mentions by class and 32-day bucket of window start;
+ * L_SRC     every mention by source id;
+ * L_CTX, L_CTXALL  context mentions by class and batch, and by class;
+ * L_SB, L_SBALL    strong mentions by class and batch, and by class;
+ * L_FW      strong framework mentions.
+ * An add whose block holds weak, delivery or hint-bearing mentions, whose
+ * block has reference rows, or that changes a framework deal, recomputes
+ * the whole block instead (those rules read every deal of the block). */
+
+enum { L_BAND = 0, L_TIME = 4, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L__N }; /* L_BAND+j: in inc.bnext */
+enum { MK_DIRTY, MK_SUB, MK_DUPC, MK_CTX, MK__N }; /* marks, and the scratch list of each */
+
+typedef struct imen {
+    const unsigned char *pk; /* the packed record (owned by the block's ms) */
+    char *src;               /* source id (owned) */
+    uint64_t text;
+    minfo f;                 /* f.m, f.id unset: compatible() reads neither */
+    int dup;                 /* the mention whose source this one repeats, -1 */
+    int par;                 /* union-find parent (strong mentions) */
+    int ring;                /* next member of its cluster, circular */
+    int next[L__N];          /* next mention of each look-up list, -1 */
+    unsigned mark[MK__N];    /* == inc.gen: in that set during this add */
+} imen;
+
+typedef struct islot {
+    uint64_t key; /* 0: empty */
+    int head;
+} islot;
+
+struct inc {
+    imen *men;
+    size_t n, cap;
+    islot *tab;
+    size_t tabcap, ntab;
+    int *band[4];   /* L_BAND+j heads, indexed by the band's 16 bits (NULL until a fingerprint) */
+    int *bnext[4];  /* L_BAND+j next links, by mention (compact, as the probes read them) */
+    uint64_t *text; /* fingerprints, by mention */
+    size_t capb;
+    size_t nglobal; /* weak, delivery and hint-bearing mentions */
+    int noref;      /* no reference row has this block's buyer, seller, family */
+    unsigned gen;
+    char (*old)[17]; /* ids of the deals the new mention joined (scratch) */
+    size_t nold, capold;
+    int *list[MK__N]; /* scratch of one add: dirty roots, subset roots, mentions
+                       * whose source changed, subset context mentions */
+    size_t nlist[MK__N], caplist[MK__N];
+};
+
+static void inc_free(inc *ic)
+{
+    if (!ic)
+        return;
+    for (size_t i = 0; i < ic->n; i++)
+        free(ic->men[i].src);
+    free(ic->men);
+    free(ic->tab);
+    free(ic->old);
+    for (int j = 0; j < 4; j++) {
+        free(ic->band[j]);
+        free(ic->bnext[j]);
+    }
+    free(ic->text);
+    for (int l = 0; l < MK__N; l++)
+        free(ic->list[l]);
+    free(ic);
+}
+
+static uint64_t ikey(int list, uint64_t v) { return ((uint64_t)(list + 1) << 56) ^ (v & 0x00ffffffffffffffULL); }
+
+static size_t islot_of(const inc *ic, uint64_t key)
+{
+    size_t h = (size_t)ds_hash64(&key, sizeof key, 11) & (ic->tabcap - 1);
+    while (ic->tab[h].key && ic->tab[h].key != key)
+        h = (h + 1) & (ic->tabcap - 1);
+    return h;
+}
+
+static int ihead(const inc *ic, uint64_t key)
+{
+    if (!ic->tabcap)
+        return -1;
+    size_t h = islot_of(ic, key);
+    return ic->tab[h].key ? ic->tab[h].head : -1;
+}
+
+static int itab_grow(inc *ic)
+{
+    size_t ncap = ic->tabcap ? ic->tabcap * 2 : 1024;
+    islot *old = ic->tab;
+    size_t ocap = ic->tabcap;
+    ic->tab = calloc(ncap, sizeof *ic->tab);
+    if (!ic->tab) {
+        ic->tab = old;
+        return -1;
+    }
+    ic->tabcap = ncap;
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i].key)
+            ic->tab[islot_of(ic, old[i].key)] = old[i];
+    free(old);
+    return 0;
+}
+
+/* Puts mention s at the head of list `list` under key. Returns 0 or -1. */
+static int ipush(inc *ic, int list, uint64_t v, int s)
+{
+    if ((ic->ntab + 1) * 2 > ic->tabcap && itab_grow(ic) != 0)
+        return -1;
+    uint64_t key = ikey(list, v);
+    size_t h = islot_of(ic, key);
+    if (!ic->tab[h].key) {
+        ic->tab[h].key = key;
+        ic->tab[h].head = -1;
+        ic->ntab++;
+    }
+    ic->men[s].next[list] = ic->tab[h].head;
+    ic->tab[h].head = s;
+    return 0;
+}
+
+static int ifind(inc *ic, int s)
+{
+    int r = s;
+    while (ic->men[r].par != r)
+        r = ic->men[r].par;
+    while (ic->men[s].par != r) {
+        int n = ic->men[s].par;
+        ic->men[s].par = r;
+        s = n;
+    }
+    return r;
+}
+
+static uint64_t src_key(const char *src) { return ds_hash64(src, strlen(src), 5); }
+
+/* Source order of mentions a and b of different sources (see src_cmp). */
+static int ibefore(const inc *ic, int a, int b)
+{
+    const imen *x = &ic->men[a], *y = &ic->men[b];
+    if (x->f.pub != y->f.pub)
+        return x->f.pub < y->f.pub;
+    return strcmp(x->src, y->src) < 0;
+}
+
+/* Whether the source of t is still within the retention of y's. */
+static int iretained(const ds_resolver *rs, const inc *ic, int t, int y)
+{
+    int64_t yp = ic->men[y].f.pub;
+    return !rs->retention || yp == INT64_MAX || yp - ic->men[t].f.pub <= rs->retention * MINUTE_MS;
+}
+
+/* Adds mention r to scratch list mk unless it is there. Returns 0 or -1. */
+static int imark(inc *ic, int mk, int r)
+{
+    if (ic->men[r].mark[mk] == ic->gen)
+        return 0;
+    ic->men[r].mark[mk] = ic->gen;
+    if (ds_reserve(&ic->list[mk], &ic->caplist[mk], ic->nlist[mk] + 1, sizeof *ic->list[mk], 16))
+        return -1;
+    ic->list[mk][ic->nlist[mk]++] = r;
+    return 0;
+}
+
+/* Settles the copy relation between new mention s and held mention c (see
+ * mark_copies): s repeats c, or c now repeats s. A held strong mention
+ * whose source changed has its cluster marked dirty. Returns 0 or -1. */
+static int icopy(const ds_resolver *rs, inc *ic, int s, int c, int track)
+{
+    imen *y = &ic->men[s], *o = &ic->men[c];
+    if (popcount64(y->text ^ o->text) > HAMMING_DUP || strcmp(y->src, o->src) == 0)
+        return 0;
+    if (ibefore(ic, c, s)) {
+        if (iretained(rs, ic, c, s) && (y->dup < 0 || ibefore(ic, c, y->dup)))
+            y->dup = c;
+    } else if (iretained(rs, ic, s, c) && (o->dup < 0 || ibefore(ic, s, o->dup))) {
+        o->dup = s;
+        if (track && o->f.kind == K_STRONG)
+            return imark(ic, MK_DUPC, c);
+    }
+    return 0;
+}
+
+/* Probes the 4 bands of s's fingerprint within 3 bits. Returns 0 or -1. */
+static int icopies(const ds_resolver *rs, inc *ic, int s, int track)
+{
+    unsigned masks[697];
+    size_t nm = 0;
+    masks[nm++] = 0;
+    for (int a = 0; a < 16; a++) {
+        masks[nm++] = 1u << a;
+        for (int b = a + 1; b < 16; b++) {
+            masks[nm++] = 1u << a | 1u << b;
+            for (int c = b + 1; c < 16; c++)
+                masks[nm++] = 1u << a | 1u << b | 1u << c;
+        }
+    }
+    uint64_t t = ic->men[s].text;
+    for (int j = 0; j < 4 && ic->band[j]; j++) {
+        unsigned v = (unsigned)(t >> (16 * j)) & 0xffffu;
+        const int *next = ic->bnext[j];
+        for (size_t k = 0; k < nm; k++)
+            for (int o = ic->band[j][v ^ masks[k]]; o >= 0; o = next[o])
+                if (o != s && popcount64(t ^ ic->text[o]) <= HAMMING_DUP && icopy(rs, ic, s, o, track) != 0)
+                    return -1;
+    }
+    return 0;
+}
+
+/* Puts mention s with a fingerprint at the head of its 4 band lists.
+ * Returns 0 or -1. */
+static int iband_push(inc *ic, int s)
+{
+    if ((size_t)s >= ic->capb) {
+        size_t ncap = ic->capb ? ic->capb * 2 : 1024;
+        while (ncap <= (size_t)s)
+            ncap *= 2;
+        uint64_t *t = realloc(ic->text, ncap * sizeof *t);
+        if (!t)
+            return -1;
+        ic->text = t;
+        for (int j = 0; j < 4; j++) {
+            int *n = realloc(ic->bnext[j], ncap * sizeof *n);
+            if (!n)
+                return -1;
+            ic->bnext[j] = n;
+        }
+        ic->capb = ncap;
+    }
+    ic->text[s] = ic->men[s].text;
+    for (int j = 0; j < 4; j++) {
+        if (!ic->band[j]) {
+            if (!(ic->band[j] = malloc(65536 * sizeof *ic->band[j])))
+                return -1;
+            for (size_t v = 0; v < 65536; v++)
+                ic->band[j][v] = -1;
+        }
+        unsigned v = (unsigned)(ic->men[s].text >> (16 * j)) & 0xffffu;
+        ic->bnext[j][s] = ic->band[j][v];
+        ic->band[j][v] = s;
+    }
+    return 0;
+}
+
+/* The deal id of the cluster of root r: from its anchor (see anchor_before). */
+static void iroot_id(const block *b, const inc *ic, int r, char id[17])
+{
+    int a = r;
+    for (int s = ic->men[r].ring; s != r; s = ic->men[s].ring) {
+        const imen *x = &ic->men[s], *y = &ic->men[a];
+        if (x->f.has_t != y->f.has_t ? x->f.has_t
+                                     : x->f.pub != y->f.pub ? x->f.pub < y->f.pub
+                                                            : strcmp((const char *)x->pk, (const char *)y->pk) < 0)
+            a = s;
+    }
+    char buf[96];
+    size_t kl = strlen(b->key), al = strlen((const char *)ic->men[a].pk);
+    memcpy(buf, b->key, kl + 1);
+    memcpy(buf + kl + 1, ic->men[a].pk, al);
+    ds_hex64(ds_hash64(buf, kl + 1 + al, 0), id);
+}
+
+/* Unites new strong mention s with every compatible strong mention, noting
+ * in ic->old the ids of the clusters it joins. Returns 0 or -1. */
+static int iunite(const block *b, inc *ic, int s)
+{
+    imen *y = &ic->men[s];
+    ic->nold = 0;
+    int32_t from = (y->f.lo - 366 - EXACT_DAYS) >> 5, to = (y->f.hi + EXACT_DAYS) >> 5;
+    for (int32_t k = from; k <= to; k++)
+        for (int o = ihead(ic, ikey(L_TIME, (uint64_t)y->f.cls << 32 | (uint32_t)k)); o >= 0; o = ic->men[o].next[L_TIME]) {
+            if (!compatible(&ic->men[o].f, &y->f))
+                continue;
+            int r = ifind(ic, o), rs_ = ifind(ic, s);
+            if (r == rs_)
+                continue;
+            if (ds_reserve(&ic->old, &ic->capold, ic->nold + 1, sizeof *ic->old, 4))
+                return -1;
+            iroot_id(b, ic, r, ic->old[ic->nold++]);
+            int lo = r < rs_ ? r : rs_, hi = r < rs_ ? rs_ : r;
+            ic->men[hi].par = lo;
+            int t = ic->men[lo].ring; /* splice the rings */
+            ic->men[lo].ring = ic->men[hi].ring;
+            ic->men[hi].ring = t;
+        }
+    return 0;
+}
+
+/* Indexes mention m (packed as pk) as the next one of the block: its facts,
+ * copies, cluster and look-up lists; with track, notes what it changes.
+ * Returns its index, or -1 when out of memory (the index is then unusable). */
+static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, const unsigned char *pk, int track)
+{
+    if (ds_reserve(&ic->men, &ic->cap, ic->n + 1, sizeof *ic->men, 64))
+        return -1;
+    int s = (int)ic->n;
+    imen *y = &ic->men[s];
+    memset(y, 0, sizeof *y);
+    fill_minfo(rs, &y->f, m);
+    y->f.m = NULL;
+    y->f.id = NULL;
+    y->pk = pk;
+    y->text = m->src.text_hash;
+    y->dup = -1;
+    y->par = y->ring = s;
+    for (int l = 0; l < L__N; l++)
+        y->next[l] = -1;
+    if (!(y->src = strdup(m->src.id)))
+        return -1;
+    ic->n++;
+    if (y->f.kind == K_WEAK || y->f.kind == K_DELIVERY || m->nrels > 0)
+        ic->nglobal++;
+    int cls = y->f.cls, e = 0;
+    ic->nold = 0;
+    if (y->text && icopies(rs, ic, s, track) != 0)
+        return -1;
+    if (y->f.kind == K_STRONG && iunite(b, ic, s) != 0)
+        return -1;
+    y = &ic->men[s];
+    if (y->text)
+        e |= iband_push(ic, s);
+    e |= ipush(ic, L_SRC, src_key(y->src), s);
+    if (y->f.kind == K_CONTEXT) {
+        e |= ipush(ic, L_CTX, (uint64_t)cls << 32 | (uint32_t)y->f.batch, s);
+        e |= ipush(ic, L_CTXALL, (uint64_t)cls, s);
+    }
+    if (y->f.kind == K_STRONG) {
+        e |= ipush(ic, L_TIME, (uint64_t)cls << 32 | (uint32_t)(y->f.lo >> 5), s);
+        e |= ipush(ic, L_SB, (uint64_t)cls << 32 | (uint32_t)y->f.batch, s);
+        e |= ipush(ic, L_SBALL, (uint64_t)cls, s);
+        if (cls == CLS_FRAMEWORK)
+            e |= ipush(ic, L_FW, 0, s);
+    }
+    return e ? -1 : s;
+}
+
+/* Builds the index of block b from its mentions. Returns it, or NULL when
+ * out of memory. */
+static inc *inc_build(ds_resolver *rs, block *b)
+{
+    inc *ic = calloc(1, sizeof *ic);
+    ds_mention *m = malloc(sizeof *m);
+    if (!ic || !m)
+        goto err;
+    ic->noref = 1;
+    const char *k = b->key;
+    for (size_t i = 0; rs->cat && i < rs->cat->nrefs; i++) {
+        const ds_refdeal *r = &rs->cat->refs[i];
+        char key[64];
+        snprintf(key, sizeof key, "%s|%s|%s", r->buyer, r->seller, r->family);
+        if (strcmp(key, k) == 0)
+            ic->noref = 0;
+    }
+    for (size_t i = 0; i < b->nms; i++) {
+        unpack_mention(b->ms[i], b->key, m);
+        if (inc_insert(rs, b, ic, m, b->ms[i], 0) < 0)
+            goto err;
+    }
+    free(m);
+    return ic;
+err:
+    free(m);
+    inc_free(ic);
+    return NULL;
+}
+
+static uint64_t icb(int cls, int batch) { return (uint64_t)cls << 32 | (uint32_t)(batch > 0 ? batch : 0); }
+
+/* Marks (list mk) the clusters of the strong mentions of `list` under v,
+ * those compatible with z when z is not NULL. Returns 0 or -1. */
+static int iroots(inc *ic, int list, uint64_t v, int mk, const minfo *z)
+{
+    for (int o = ihead(ic, ikey(list, v)); o >= 0; o = ic->men[o].next[list])
+        if ((!z || compatible(z, &ic->men[o].f)) && imark(ic, mk, ifind(ic, o)) != 0)
+            return -1;
+    return 0;
+}
+
+/* Marks (mk) the deals some member of which is compatible with context z. */
+static int ictx_deals(inc *ic, const minfo *z, int mk)
+{
+    if (z->batch > 0)
+        return iroots(ic, L_SB, icb(z->cls, z->batch), mk, z) || iroots(ic, L_SB, icb(z->cls, 0), mk, z) ? -1 : 0;
+    return iroots(ic, L_SBALL, (uint64_t)z->cls, mk, z);
+}
+
+/* Marks the deals with a member of y's source (list mk, when >= 0) and the
+ * context mentions of that source (MK_CTX, when ctx). Returns 0 or -1. */
+static int isource(inc *ic, int y, int mk, int ctx)
+{
+    const char *src = ic->men[y].src;
+    for (int o = ihead(ic, ikey(L_SRC, src_key(src))); o >= 0; o = ic->men[o].next[L_SRC]) {
+        const imen *z = &ic->men[o];
+        if (strcmp(z->src, src) != 0)
+            continue;
+        if (mk >= 0 && z->f.kind == K_STRONG && imark(ic, mk, ifind(ic, o)) != 0)
+            return -1;
+        if (ctx && z->f.kind == K_CONTEXT && imark(ic, MK_CTX, o) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Marks (MK_DIRTY) the deals whose links read deal X: the next batch of a
+ * contract, the deals recalled by a context mention that one of X's
+ * members could be. Returns 0, 1 when X is a framework (every contract
+ * reads it: the whole block is recomputed) or -1. */
+static int ireaders(inc *ic, int x)
+{
+    int cls = ic->men[x].f.cls;
+    if (cls == CLS_FRAMEWORK)
+        return 1;
+    int s = x;
+    do {
+        const minfo *y = &ic->men[s].f;
+        if (cls == CLS_CONTRACT && y->batch > 0 && iroots(ic, L_SB, icb(CLS_CONTRACT, y->batch + 1), MK_DIRTY, NULL))
+            return -1;
+        int list = y->batch > 0 ? L_CTX : L_CTXALL;
+        for (int pass = 0; pass < (y->batch > 0 ? 2 : 1); pass++) {
+            uint64_t v = list == L_CTX ? icb(cls, pass ? 0 : y->batch) : (uint64_t)cls;
+            for (int z = ihead(ic, ikey(list, v)); z >= 0; z = ic->men[z].next[list])
+                if (compatible(&ic->men[z].f, y) && isource(ic, z, MK_DIRTY, 0) != 0)
+                    return -1;
+        }
+        s = ic->men[s].ring;
+    } while (s != x);
+    return 0;
+}
+
+/* Marks (MK_SUB) deal x and what its record reads: the contracts of the
+ * batch before, the frameworks, the context mentions of its sources
+ * (MK_CTX) and the deals those could recall. Returns 0 or -1. */
+static int ineeds(inc *ic, int x)
+{
+    int cls = ic->men[x].f.cls, s = x;
+    if (imark(ic, MK_SUB, x) != 0)
+        return -1;
+    do {
+        const minfo *y = &ic->men[s].f;
+        if (cls == CLS_CONTRACT && y->batch > 1 && iroots(ic, L_SB, icb(CLS_CONTRACT, y->batch - 1), MK_SUB, NULL))
+            return -1;
+        if (isource(ic, s, -1, 1) != 0)
+            return -1;
+        s = ic->men[s].ring;
+    } while (s != x);
+    if ((cls == CLS_CONTRACT || cls == CLS_OPTION) && iroots(ic, L_FW, 0, MK_SUB, NULL) != 0)
+        return -1;
+    return 0;
+}
+
+/* After inc_insert of s: marks the deals whose records can change
+ * (MK_DIRTY) and what they read (MK_SUB, MK_CTX). Returns 0, 1 when the
+ * whole block must be recomputed, or -1. */
+static int inc_scope(inc *ic, int s)
+{
+    const imen *y = &ic->men[s];
+    if (y->f.kind == K_STRONG && imark(ic, MK_DIRTY, ifind(ic, s)) != 0)
+        return -1;
+    for (size_t i = 0; i < ic->nlist[MK_DUPC]; i++)
+        if (imark(ic, MK_DIRTY, ifind(ic, ic->list[MK_DUPC][i])) != 0)
+            return -1;
+    size_t content = ic->nlist[MK_DIRTY];
+    if (y->f.kind == K_CONTEXT && isource(ic, s, MK_DIRTY, 0) != 0)
+        return -1;
+    for (size_t i = 0; i < content; i++) {
+        int r = ireaders(ic, ic->list[MK_DIRTY][i]);
+        if (r)
+            return r;
+    }
+    for (size_t i = 0; i < ic->nlist[MK_DIRTY]; i++)
+        if (ineeds(ic, ic->list[MK_DIRTY][i]) != 0)
+            return -1;
+    for (size_t i = 0; i < ic->nlist[MK_CTX]; i++)
+        if (ictx_deals(ic, &ic->men[ic->list[MK_CTX][i]].f, MK_SUB) != 0)
+            return -1;
+    return 0;
+}
+
+typedef struct isub {
+    const unsigned char *pk;
+    int seq;
+} isub;
+
+static int isub_cmp(const void *pa, const void *pb)
+{
+    return strcmp((const char *)((const isub *)pa)->pk, (const char *)((const isub *)pb)->pk);
+}
+
+/* The mentions a scoped recompute reads, in mention_id order (as the
+ * block's): the members of the MK_SUB deals and the MK_CTX context
+ * mentions. Sets *n; returns the array (caller frees) or NULL. */
+static isub *inc_members(inc *ic, size_t *n)
+{
+    size_t cnt = ic->nlist[MK_CTX];
+    for (size_t i = 0; i < ic->nlist[MK_SUB]; i++) {
+        int r = ic->list[MK_SUB][i], s = r;
+        do {
+            cnt++;
+            s = ic->men[s].ring;
+        } while (s != r);
+    }
+    isub *v = malloc((cnt ? cnt : 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    *n = 0;
+    for (size_t i = 0; i < ic->nlist[MK_SUB]; i++) {
+        int r = ic->list[MK_SUB][i], s = r;
+        do {
+            v[(*n)++] = (isub){ic->men[s].pk, s};
+            s = ic->men[s].ring;
+        } while (s != r);
+    }
+    for (size_t i = 0; i < ic->nlist[MK_CTX]; i++)
+        v[(*n)++] = (isub){ic->men[ic->list[MK_CTX][i]].pk, ic->list[MK_CTX][i]};
+    qsort(v, *n, sizeof *v, isub_cmp);
+    return v;
+}
+
+/* Publishes the ids the new mention's cluster absorbed as retired into
+ * surv. Returns 0 or -1. */
+static int inc_retire(rctx *x, const inc *ic, const ds_canon *surv, ds_buf *hb)
+{
+    for (size_t i = 0; i < ic->nold; i++) {
+        if (surv && strcmp(ic->old[i], surv->deal_id) == 0)
+            continue;
+        int found;
+        size_t at = rev_find(x->b, ic->old[i], &found);
+        if (!found || x->b->revs[at].retired)
+            continue;
+        rev *r = &x->b->revs[at];
+        ds_canon *t = retired_record(x->rs, x->b, r, surv, hb);
+        if (!t || out_push(x->rs, t) != 0)
+            return -1;
+        r->retired = 1;
+        r->revision++;
+        r->hash = t->content_hash;
+        t->revision = r->revision;
+    }
+    return 0;
+}
+
+/* Recomputes the scoped mentions v[0..n) as a block of their own (their
+ * copies as the index knows them), then publishes the dirty deals whose
+ * content changed and retires the ids new mention s absorbed. Returns 0
+ * or -1. */
+static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size_t n, int s)
+{
+    int rc = -1;
+    rctx x = {rs, b, NULL, n, NULL, 0};
+    ds_buf hb;
+    ds_buf_init(&hb);
+    ds_mention *ms = malloc((n ? n : 1) * sizeof *ms);
+    int *par = malloc((n ? n : 1) * sizeof *par);
+    x.mi = calloc(n ? n : 1, sizeof *x.mi);
+    x.cl = calloc(n ? n : 1, sizeof *x.cl);
+    if (!ms || !x.mi || !par || !x.cl)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        unpack_mention(v[i].pk, b->key, &ms[i]);
+        fill_minfo(rs, &x.mi[i], &ms[i]);
+        int d = ic->men[v[i].seq].dup;
+        x.mi[i].dup_of = d >= 0 ? ic->men[d].src : NULL;
+        par[i] = (int)i;
+    }
+    if (number_sources(x.mi, n) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) ||
+        fill_clusters(&x, &hb) || attach_deliveries(&x) || build_deals(&x, &hb))
+        goto out;
+    const ds_canon *surv = NULL;
+    int sroot = ic->men[s].f.kind == K_STRONG ? ifind(ic, s) : -1;
+    for (size_t c = 0; c < x.ncl; c++) {
+        cluster *k = &x.cl[c];
+        int r = ifind(ic, v[k->anchor].seq);
+        if (ic->men[r].mark[MK_DIRTY] != ic->gen)
+            continue;
+        if (assign_one(&x, k) != 0 || canon_own(k->c) != 0 || ptr_push(&rs->kept, &rs->nkept, &rs->capkept, k->c) != 0)
+            goto out;
+        k->kept = 1;
+        if (r == sroot)
+            surv = k->c;
+    }
+    if (inc_retire(&x, ic, surv, &hb) != 0)
+        goto out;
+    if (sroot >= 0)
+        b->ndeals = b->ndeals + 1 - ic->nold;
+    rc = 0;
+out:
+    rctx_free(&x);
+    free(ms);
+    free(par);
+    ds_buf_free(&hb);
+    return rc;
+}
+
+/* The add of mention m (stored as pk, the last in b) through b's index,
+ * which it builds once the block is big enough. Returns 0 when done, 1
+ * when the caller must recompute the block, or -1 when out of memory. */
+static int inc_add(ds_resolver *rs, block *b, const ds_mention *m, const unsigned char *pk)
+{
+    if (!b->ic) {
+        if (!rs->inc_min || b->nms < rs->inc_min)
+            return 1;
+        b->ic = inc_build(rs, b); /* m included */
+        return b->ic ? 1 : -1;
+    }
+    inc *ic = b->ic;
+    ic->gen++;
+    for (int l = 0; l < MK__N; l++)
+        ic->nlist[l] = 0;
+    int s = inc_insert(rs, b, ic, m, pk, 1);
+    if (s < 0)
+        goto lost;
+    if (ic->nglobal || !ic->noref)
+        return 1;
+    int r = inc_scope(ic, s);
+    if (r)
+        return r < 0 ? -1 : 1;
+    size_t n = 0;
+    isub *v = inc_members(ic, &n);
+    if (!v)
+        return -1;
+    cache_release(rs, b);
+    r = inc_recompute(rs, b, ic, v, n, s);
+    free(v);
+    rs->inc_adds += r == 0;
+    return r;
+lost: /* the index is half-updated: drop it, the next big add rebuilds it */
+    inc_free(ic);
+    b->ic = NULL;
+    return -1;
+}
+
 /* ---- public ----------------------------------------------------------- */
 
 ds_resolver *ds_resolver_new(const ds_catalog *cat)
@@ -2757,6 +3420,7 @@ ds_resolver *ds_resolver_new(const ds_catalog *cat)
         return NULL;
     rs->cat = cat;
     rs->cross_block = 1;
+    rs->inc_min = DS_RESOLVER_INC_MIN;
     ds_buf_init(&rs->pack);
     rs->newest = rs->swept = INT64_MIN;
     return rs;
@@ -2831,6 +3495,43 @@ void ds_resolver_destroy(ds_resolver *rs)
     free(rs);
 }
 
+/* Whether m is a later version of the held mention p with its id: a deal
+ * event (whose mention_id names its source) reported later than the version
+ * held. Anything else with a known id is a redelivery. */
+static int newer_version(const unsigned char *p, const char *block_key, const ds_mention *m)
+{
+    if (m->src.kind != DS_SRC_DEAL_EVENT || m->src.published == DS_NO_TIME)
+        return 0;
+    ds_mention old;
+    unpack_mention(p, block_key, &old);
+    return old.src.kind == DS_SRC_DEAL_EVENT && (old.src.published == DS_NO_TIME || m->src.published > old.src.published);
+}
+
+/* Stores m in b at index at: inserted there, or (replace) in place of the
+ * version held. Returns 0 or -1 when out of memory (b unaltered). */
+static int store_mention(ds_resolver *rs, block *b, size_t at, int replace, const ds_mention *m)
+{
+    if (!replace && ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4))
+        return -1;
+    unsigned char *copy = pack_mention(&rs->pack, m);
+    if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0) {
+        free(copy);
+        return -1;
+    }
+    rs->packed += rs->pack.len;
+    if (replace) {
+        rs->packed -= packed_len(b->ms[at]);
+        free(b->ms[at]);
+        b->ms[at] = copy;
+        return 0;
+    }
+    memmove(&b->ms[at + 1], &b->ms[at], (b->nms - at) * sizeof *b->ms);
+    b->ms[at] = copy;
+    b->nms++;
+    rs->nmentions++;
+    return 0;
+}
+
 int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
 {
     changes->items = NULL;
@@ -2843,29 +3544,29 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     if (!b)
         return -1;
     size_t lo = 0, hi = b->nms;
-    while (lo < hi) {
+    int held = 0;
+    while (lo < hi && !held) {
         size_t mid = (lo + hi) / 2;
         int c = strcmp((const char *)b->ms[mid], m->mention_id);
         if (c == 0)
-            return 0; /* already seen: a redelivery changes nothing */
-        if (c < 0)
+            held = 1, lo = mid;
+        else if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4))
+    if (held && !newer_version(b->ms[lo], b->key, m))
+        return 0; /* already seen: a redelivery changes nothing */
+    if (store_mention(rs, b, lo, held, m) != 0)
         return -1;
-    unsigned char *copy = pack_mention(&rs->pack, m);
-    if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0) {
-        free(copy);
-        return -1;
+    int r = 1;
+    if (held) { /* a version replaced: the index is rebuilt when next needed */
+        inc_free(b->ic);
+        b->ic = NULL;
+    } else {
+        r = inc_add(rs, b, m, b->ms[lo]);
     }
-    rs->packed += rs->pack.len;
-    memmove(&b->ms[lo + 1], &b->ms[lo], (b->nms - lo) * sizeof *b->ms);
-    b->ms[lo] = copy;
-    b->nms++;
-    rs->nmentions++;
-    if (recompute(rs, b, RC_CASCADE) != 0)
+    if (r < 0 || (r > 0 && recompute(rs, b, RC_CASCADE) != 0))
         return -1;
     if (rs->nout > 1)
         qsort(rs->out, rs->nout, sizeof *rs->out, canon_ptr_cmp);
@@ -2936,8 +3637,27 @@ size_t ds_resolver_mentions(const ds_resolver *rs) { return rs->nmentions; }
 
 size_t ds_resolver_blocks(const ds_resolver *rs) { return rs->nblocks; }
 
+/* Drops every block's index (what it knows of copies depends on settings). */
+static void drop_indexes(ds_resolver *rs)
+{
+    for (size_t i = 0; i < rs->tabcap; i++)
+        if (rs->tab[i]) {
+            inc_free(rs->tab[i]->ic);
+            rs->tab[i]->ic = NULL;
+        }
+}
+
+size_t ds_resolver_incremental_adds(const ds_resolver *rs) { return rs->inc_adds; }
+
+void ds_resolver_set_incremental(ds_resolver *rs, size_t min_mentions)
+{
+    rs->inc_min = min_mentions;
+    drop_indexes(rs);
+}
+
 void ds_resolver_set_retention(ds_resolver *rs, int64_t days)
 {
+    drop_indexes(rs);
     rs->retention = days > 0 ? days * 1440 : 0;
     fp_sweep(rs);
 }
@@ -3246,6 +3966,8 @@ static void block_replace(ds_resolver *rs, block *b, unsigned char **nm, size_t 
                           size_t nrevs)
 {
     cache_release(rs, b);
+    inc_free(b->ic);
+    b->ic = NULL;
     free(b->refd);
     b->refd = NULL;
     b->nrefd = 0;

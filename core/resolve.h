@@ -34,10 +34,20 @@
  * (then smaller source id) is a syndicated copy: its entry in sources carries
  * duplicate_of = the earliest such source, and its mentions corroborate
  * nothing (no votes, no value claims, not counted). Duplicate source entries
- * and their evidence are outside the content hash, so a duplicate never bumps
- * a revision by itself; they ride along in the next published revision. (A
+ * and their evidence are part of the content hash: a copy that changes the
+ * sources list is published with the next revision, so the final record of
+ * a deal lists every copy whatever the arrival order. A redelivery (a
+ * mention_id already held) changes nothing and never bumps a revision. (A
  * copy that arrived before its original is a real source until the original
- * comes; then the change is real and is published.)
+ * comes; then it is marked duplicate_of and republished.)
+ *
+ * Versions. A deal event's mention_id names its source, so the same source
+ * sent again has the same id. When it comes with a later `reported`
+ * (src.published) it replaces the version held, which no longer votes; an
+ * equal or earlier one is a redelivery and changes nothing. Either arrival
+ * order of two versions ends with the later one. A version whose buyer,
+ * seller or family changed has another block key: it is resolved in that
+ * block and the earlier version stays in its own.
  *
  * Retention (ds_resolver_set_retention, `--dedup-retention-days`). A source
  * published more than the retention after the source it would repeat is not
@@ -196,7 +206,8 @@ ds_resolver *ds_resolver_new(const ds_catalog *cat);
 /* Frees the resolver and every record it handed out. Accepts NULL. */
 void ds_resolver_destroy(ds_resolver *rs);
 
-/* Adds one mention (primary or context; copied). Returns 0 and sets *changes
+/* Adds one mention (primary or context; copied), or a later version of a
+ * deal event held (see "Versions"). Returns 0 and sets *changes
  * to every canonical record to (re)publish, sorted by block key then deal id:
  * deals whose content changed (revision bumped), and retired ids. An already
  * known mention_id yields no change; a syndicated copy yields a change only
@@ -248,6 +259,15 @@ size_t ds_resolver_packed_bytes(const ds_resolver *rs);
 void ds_resolver_set_retention(ds_resolver *rs, int64_t days);
 /* Number of fingerprints in the seen-article table. */
 size_t ds_resolver_fingerprints(const ds_resolver *rs);
+
+/* Blocks of at least this many mentions are indexed, so that an add
+ * recomputes only the deals it can change (see "Incremental adds"). */
+#define DS_RESOLVER_INC_MIN 128
+/* Sets that threshold; 0 recomputes every block whole on every add. The
+ * result is the same either way. */
+void ds_resolver_set_incremental(ds_resolver *rs, size_t min_mentions);
+/* Number of adds that recomputed only part of their block, for metrics. */
+size_t ds_resolver_incremental_adds(const ds_resolver *rs);
 
 /* Whether links may resolve to deals of other blocks (default 1). Such links
  * are only deterministic when the blocks involved live in one resolver: with

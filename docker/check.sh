@@ -146,6 +146,46 @@ for t in targets:
     host = t.split(":")[0]
     check(host in services or host == "localhost", f"scrape target {t} is a compose service")
 
+# ---- what Docker and Compose do with it -----------------------------------------
+check("name" not in compose, "no top-level name: (docker-compose 1.29 refuses it)")
+with open(os.path.join(here, "compose.yaml")) as f:
+    check(re.search(r"Compose v2|docker-compose 1\.29", f.read()) is not None,
+          "compose.yaml states the Compose version it needs")
+def seconds(v):
+    m = re.fullmatch(r"(\d+)(ms|s|m)?", str(v or ""))
+    return None if not m else int(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, None: 1}[m.group(2)]
+for p in procs:
+    g = seconds(services[p].get("stop_grace_period"))
+    check(g is not None and g >= 20, f"{p}: stop_grace_period of at least 20 s for its ordered shutdown ({g})")
+for name, svc in services.items():
+    if "build" in svc and name not in procs:
+        hc = svc.get("healthcheck") or {}
+        check(hc.get("disable") is True, f"{name}: the image's HEALTHCHECK (run's /healthz) is disabled for this job")
+rules = docs["prometheus.yml"].get("rule_files") or []
+check(bool(rules), "prometheus.yml loads alert rules (rule_files)")
+prom_svc = services.get(prom[0]) if prom else {}
+mounts = {v.split(":")[1]: v.split(":")[0] for v in (prom_svc.get("volumes") or []) if isinstance(v, str)}
+alert_names = set()
+for r in rules:
+    src = mounts.get(r)
+    if not check(src is not None, f"rule file {r} is mounted into Prometheus"):
+        continue
+    try:
+        with open(os.path.normpath(os.path.join(here, src))) as f:
+            doc = yaml.safe_load(f)
+        ok(f"{src} parses as YAML")
+    except Exception as e:  # noqa: BLE001
+        fail(f"{src}: {e}")
+        continue
+    for g in doc.get("groups", []):
+        for rule in g.get("rules", []):
+            check("alert" in rule and "expr" in rule, f"{src}: rule {rule.get('alert')} has alert and expr")
+            alert_names.add(rule.get("alert"))
+with open(os.path.join(root, "README.md")) as f:
+    readme = f.read()
+for a in sorted(set(re.findall(r"^- alert: (\S+)", readme, re.M))):
+    check(a in alert_names, f"the README's alert {a} is in the loaded rules")
+
 # ---- local paths ---------------------------------------------------------------
 for name, svc in services.items():
     b = svc.get("build")
@@ -231,6 +271,18 @@ check(any(op == "HEALTHCHECK" for op, _ in final["ins"]), "final stage has a HEA
 check(any(op in ("ENTRYPOINT", "CMD") for op, _ in final["ins"]), "final stage has an ENTRYPOINT or CMD")
 runtime_pkgs = apt_pkgs[final["name"] or final["image"]]
 check(not any(p.endswith("-dev") for p in runtime_pkgs), "runtime stage installs no -dev packages")
+
+# the build stage copies every source directory the build needs
+with open(os.path.join(root, "CMakeLists.txt")) as f:
+    cm = f.read()
+needed_dirs = set(re.findall(r"\b([a-z]+)/\*\.c\b", cm)) | set(re.findall(r"add_subdirectory\((\w+)\)", cm))
+needed_dirs |= set(re.findall(r"add_executable\(\w+ (\w+)/", cm))
+copied = set()
+for op, arg in stages[0]["ins"]:
+    if op == "COPY" and "--from=" not in arg:
+        copied |= {w.rstrip("/") for w in shlex.split(arg)[:-1] if not w.startswith("--")}
+missing = sorted(d for d in needed_dirs if d not in copied and d != "fuzz")
+check(not missing, f"the build stage copies every source directory CMakeLists.txt builds from (missing: {missing})")
 
 # build.sh installs the same -dev packages the build stage does
 with open(os.path.join(root, "build.sh")) as f:

@@ -7,8 +7,12 @@
  *   decode_single/<Schema>.bin     single-object encoding (C3 01 fp body)
  *   decode_confluent/<Schema>.bin  selector byte + Avro body
  *   jsonl/<Schema>.jsonl           the record as one JSON line
- * plus a v1 ArticleEvent (the registered older writer) in both decode forms
- * and tests/data/deals.jsonl in jsonl/. The directories must exist. */
+ * plus a v1 ArticleEvent (the registered older writer) in both decode forms,
+ * the records again with extreme times (<Schema>.time-N: timestamps of
+ * INT64_MIN + 1, INT64_MAX and -185542587100800000, dates of INT32_MAX and
+ * INT32_MIN + 1, the edges of years 1 and 9999) in all three forms, and
+ * tests/data/deals.jsonl in jsonl/. The directories must exist. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +53,74 @@ static int put_encodings(ds_codec *codec, const char *dir, ds_schema_id id, avro
     return rc;
 }
 
+/* The time fields of each schema's sample, as "field" or "record.field",
+ * and whether each is a date (int days) or a timestamp (long ms). */
+typedef struct time_field {
+    ds_schema_id id;
+    const char *path;
+    int is_date;
+} time_field;
+
+static const time_field time_fields[] = {
+    {DS_SCHEMA_ARTICLE, "published", 0},          {DS_SCHEMA_DEAL_EVENT, "reported", 0},
+    {DS_SCHEMA_DEAL_EVENT, "signing_date", 1},    {DS_SCHEMA_MENTION, "source.published", 0},
+    {DS_SCHEMA_MENTION, "signing_date", 1},       {DS_SCHEMA_MENTION, "announce_date", 1},
+    {DS_SCHEMA_CANONICAL, "updated", 0},          {DS_SCHEMA_CANONICAL, "signing_date", 1},
+};
+
+/* Sets path of rec to v (v is consumed). */
+static void set_path(json_t *rec, const char *path, json_t *v)
+{
+    const char *dot = strchr(path, '.');
+    if (dot) {
+        char head[64];
+        snprintf(head, sizeof head, "%.*s", (int)(dot - path), path);
+        rec = json_object_get(rec, head);
+        path = dot + 1;
+    }
+    if (json_is_object(rec))
+        json_object_set_new(rec, path, v);
+    else
+        json_decref(v);
+}
+
+/* Writes the sample j of schema id with each time field at each extreme,
+ * in the three seed forms. Returns 0, or 1 when a file cannot be written. */
+static int put_extreme_times(ds_codec *codec, const char *dir, ds_schema_id id, json_t *j)
+{
+    static const json_int_t ms[] = {INT64_MIN + 1, INT64_MAX, -185542587100800000LL, DS_MIN_MS - 1, DS_MAX_MS + 1,
+                                    DS_MIN_MS, DS_MAX_MS};
+    static const json_int_t days[] = {INT32_MAX, INT32_MIN + 1, DS_MIN_DAYS - 1, DS_MAX_DAYS + 1, DS_MIN_DAYS,
+                                      DS_MAX_DAYS};
+    int rc = 0, k = 0;
+    char err[512], file[256];
+    for (size_t f = 0; f < sizeof time_fields / sizeof time_fields[0]; f++) {
+        if (time_fields[f].id != id)
+            continue;
+        const json_int_t *vals = time_fields[f].is_date ? days : ms;
+        size_t n = time_fields[f].is_date ? sizeof days / sizeof days[0] : sizeof ms / sizeof ms[0];
+        for (size_t i = 0; i < n; i++, k++) {
+            json_t *c = json_deep_copy(j);
+            set_path(c, time_fields[f].path, json_integer(vals[i]));
+            char *line = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            snprintf(file, sizeof file, "%s.time-%d.jsonl", names[id], k);
+            if (!line || put(dir, "jsonl", file, line, strlen(line)))
+                rc = 1;
+            free(line);
+            avro_value_t v;
+            if (ds_codec_value_new(codec, id, &v) == 0) {
+                snprintf(file, sizeof file, "%s.time-%d", names[id], k);
+                if (ds_codec_from_json(codec, id, c, &v, err, sizeof err) == 0 &&
+                    put_encodings(codec, dir, id, &v, id, file))
+                    rc = 1;
+                avro_value_decref(&v);
+            }
+            json_decref(c);
+        }
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -80,7 +152,8 @@ int main(int argc, char **argv)
         if (ds_codec_from_json(codec, (ds_schema_id)id, j, &v, err, sizeof err)) {
             fprintf(stderr, "fuzz_seeds: %s: %s\n", path, err);
             rc = 1;
-        } else if (put_encodings(codec, dir, (ds_schema_id)id, &v, id, names[id])) {
+        } else if (put_encodings(codec, dir, (ds_schema_id)id, &v, id, names[id]) ||
+                   put_extreme_times(codec, dir, (ds_schema_id)id, j)) {
             rc = 1;
         }
         /* The v1 ArticleEvent: encode the record under the v1 schema. */

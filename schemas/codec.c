@@ -171,6 +171,10 @@ ds_codec *ds_codec_new(char *err, size_t errlen)
         cfail(err, errlen, DS_CODEC_ENOMEM, "out of memory");
         goto err;
     }
+    /* data written before the last compatible schema changes */
+    for (size_t h = 0; h < ds_schema_history_count; h++)
+        if (ds_codec_add_writer(codec, ds_schema_history[h].id, ds_schema_history[h].json, -1, err, errlen))
+            goto err;
     return codec;
 err:
     ds_codec_destroy(codec);
@@ -665,6 +669,12 @@ static const char *other_schema(ds_codec *codec, int by_fp, uint64_t fp, int32_t
     for (int id = 0; id < DS_SCHEMA__COUNT; id++)
         if (by_fp ? codec->r[id].fp == fp : codec->r[id].cid >= 0 && codec->r[id].cid == cid)
             return schema_names[id];
+    /* an earlier version of another schema */
+    for (size_t i = 0; i < codec->n_w; i++) {
+        const ds__writer *w = codec->w[i];
+        if (by_fp ? w->fp == fp : w->cid >= 0 && w->cid == cid)
+            return schema_names[w->reader];
+    }
     return NULL;
 }
 

@@ -40,6 +40,15 @@ typedef enum {
  * embed.cmake. Indexed by ds_schema_id. */
 extern const char *const ds_schema_json[DS_SCHEMA__COUNT];
 
+/* Earlier versions of the schemas (schemas/history/), still readable: every
+ * codec registers each as a writer of its schema (ds_codec_add_writer). */
+typedef struct ds_schema_version {
+    ds_schema_id id;
+    const char *json;
+} ds_schema_version;
+extern const ds_schema_version ds_schema_history[];
+extern const size_t ds_schema_history_count;
+
 /* Error codes. Every function of this module returns 0 or one of these.
  * The decode classes are what the DLQ records; ds_codec_strerror() gives
  * each a stable short name for headers and metrics. */

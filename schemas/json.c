@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 /* ---- decimals ---------------------------------------------------------- */
 
 int ds__decimal_format(int64_t unscaled, int scale, char *buf, size_t buflen)
@@ -196,20 +198,24 @@ static unsigned days_in_month(int64_t y, unsigned m)
     return m == 2 && leap ? 29 : dim[m - 1];
 }
 
-/* Writes "YYYY-MM-DD" for days; -1 outside years 0000-9999. */
+/* Writes "YYYY-MM-DD" for days; -1 outside years 0001-9999. */
 static int format_date(int64_t days, char *buf, size_t buflen)
 {
     int64_t y;
     unsigned m, d;
-    if (days < -719528 || days > 2932896) /* 0000-01-01 .. 9999-12-31 */
+    if (!ds_days_valid(days))
         return -1;
     civil_from_days(days, &y, &m, &d);
     snprintf(buf, buflen, "%04lld-%02u-%02u", (long long)y, m, d);
     return 0;
 }
 
+/* Writes RFC 3339 for ms; -1 outside years 0001-9999 (checked first: the
+ * day arithmetic would overflow near INT64_MIN). */
 static int format_timestamp(int64_t ms, char *buf, size_t buflen)
 {
+    if (!ds_ms_valid(ms))
+        return -1;
     int64_t days = floor_div(ms, 86400000);
     int64_t rem = ms - days * 86400000;
     char date[16];
@@ -239,7 +245,7 @@ static int parse_date_part(const char **p, const char *end, int64_t *days)
         parse_digits(p, end, 2, &m) || *p >= end || *(*p)++ != '-' ||
         parse_digits(p, end, 2, &d))
         return -1;
-    if (m < 1 || m > 12 || d < 1 || (unsigned)d > days_in_month(y, (unsigned)m))
+    if (y < 1 || m < 1 || m > 12 || d < 1 || (unsigned)d > days_in_month(y, (unsigned)m))
         return -1;
     *days = days_from_civil(y, (unsigned)m, (unsigned)d);
     return 0;
@@ -298,7 +304,10 @@ static int parse_timestamp(const char *s, int64_t *out)
     }
     if (p != end)
         return -1;
-    *out = ((days * 24 + hh) * 60 + mi - offset_min) * 60000 + (int64_t)ss * 1000 + ms;
+    int64_t t = ((days * 24 + hh) * 60 + mi - offset_min) * 60000 + (int64_t)ss * 1000 + ms;
+    if (!ds_ms_valid(t)) /* 0001-01-01T00:30:00+01:00 */
+        return -1;
+    *out = t;
     return 0;
 }
 

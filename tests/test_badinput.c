@@ -80,6 +80,15 @@ static row *read_table(int *n)
     return rows;
 }
 
+#define L10 "\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81\xc5\x81" /* 10 x "Ł" */
+#define L30 L10 L10 L10
+#define L40 L10 L10 L10 L10
+/* "연합뉴스 국방전문 통신사 서울 본사" twice: 98 bytes */
+#define KOREAN_OUTLET_HALF                                                                                         \
+    "\xec\x97\xb0\xed\x95\xa9\xeb\x89\xb4\xec\x8a\xa4 \xea\xb5\xad\xeb\xb0\xa9\xec\xa0\x84\xeb\xac\xb8 " \
+    "\xed\x86\xb5\xec\x8b\xa0\xec\x82\xac \xec\x84\x9c\xec\x9a\xb8 \xeb\xb3\xb8\xec\x82\xac "
+#define KOREAN_OUTLET KOREAN_OUTLET_HALF KOREAN_OUTLET_HALF
+
 /* The good records: the sample articles and the valid lines of deals.jsonl,
  * encoded as the produce command encodes them. */
 typedef struct goods {
@@ -100,6 +109,14 @@ static int add_good(void *opaque, json_t *rec, const char *where)
     if (g->sid == DS_SCHEMA_DEAL_EVENT && strcmp(id, "feed-bad-country") == 0)
         return 0;
     assert_true(g->n < 8);
+    /* names longer than their fixed fields, in characters of 2 and 3 bytes:
+     * cut whole, their deals still reach deals.canonical */
+    if (g->sid == DS_SCHEMA_ARTICLE)
+        json_object_set_new(rec, "outlet", json_string(KOREAN_OUTLET));
+    if (g->sid == DS_SCHEMA_DEAL_EVENT && strcmp(id, "feed-ro-k9-2024") == 0) {
+        json_object_set_new(rec, "place", json_string(L30));
+        json_object_set_new(rec, "source", json_string(L40));
+    }
     assert_int_equal(ds_codec_from_json(g->codec, g->sid, rec, &g->val, err, sizeof err), 0);
     ds_buf_init(&g->bufs[g->n]);
     assert_int_equal(ds_codec_encode(g->codec, g->sid, &g->val, DS_FRAME_SINGLE_OBJECT, &g->bufs[g->n]), 0);
@@ -395,8 +412,14 @@ static void run_corpus(row *rows, int nrows, char **args)
             k2e1++;
         if (stage && strcmp(stage, "joint_venture") == 0)
             jv++;
-        if (buyer && strcmp(buyer, "ROU") == 0 && fam && strcmp(fam, "K9") == 0)
+        if (buyer && strcmp(buyer, "ROU") == 0 && fam && strcmp(fam, "K9") == 0) {
             rou++;
+            /* 30 "Ł" (60 bytes) in a 48-byte field: 23 of them, whole */
+            const char *place = json_string_value(json_object_get(d, "place"));
+            assert_non_null(place);
+            assert_int_equal(strlen(place), 46);
+            assert_memory_equal(place, L30, 46);
+        }
     }
     assert_int_equal(k2, 1);
     assert_int_equal(k2e1, 1);
@@ -424,7 +447,8 @@ static void test_corpus_to_dlq(void **state)
     int nrows;
     row *rows = read_table(&nrows);
     assert_true(nrows >= 15);
-    char *args[] = {"--articles-topic", ARTICLES, "--deals-topic", DEALS, "--max-message-bytes", "8192", NULL};
+    char *args[] = {"--articles-topic", ARTICLES, "--deals-topic", DEALS, "--max-message-bytes", "8192",
+                    "--max-body-bytes", "4096", NULL};
     run_corpus(rows, nrows, args);
     free_rows(rows, nrows);
 }

@@ -48,11 +48,11 @@ static int group_teardown(void **state)
 static void test_counts(void **state)
 {
     (void)state;
-    assert_true(g_cat->ncountries >= 40);
-    assert_true(g_cat->ncompanies >= 30);
-    assert_true(g_cat->nauthorities >= 5);
-    assert_true(g_cat->nsystems >= 40);
-    assert_true(g_cat->nrates >= 14 * 9);
+    assert_true(g_cat->ncountries >= 249); /* every ISO 3166-1 entry */
+    assert_true(g_cat->ncompanies >= 150);
+    assert_true(g_cat->nauthorities >= 50);
+    assert_true(g_cat->nsystems >= 400);
+    assert_true(g_cat->nrates >= 40 * 27); /* 40 currencies, 2000-2026 */
     assert_int_equal(g_cat->nrefs, 14); /* every row of DOMAIN.md's chain table */
     assert_true(g_cat->naliases > g_cat->nsystems + g_cat->ncompanies + g_cat->ncountries);
 }
@@ -148,7 +148,7 @@ static void test_rates(void **state)
     double pln = ds_catalog_rate(g_cat, "PLN", 2022);
     assert_true(pln > 4.0 && pln < 5.0);
     /* nearest-year fallback on both sides */
-    assert_true(ds_catalog_rate(g_cat, "KRW", 1990) == ds_catalog_rate(g_cat, "KRW", 2018));
+    assert_true(ds_catalog_rate(g_cat, "KRW", 1990) == ds_catalog_rate(g_cat, "KRW", 2000));
     assert_true(ds_catalog_rate(g_cat, "KRW", 2040) == ds_catalog_rate(g_cat, "KRW", 2026));
     assert_true(ds_catalog_rate(g_cat, "XXX", 2022) < 0);
 }
@@ -562,6 +562,87 @@ static void test_duplicates_and_xrefs(void **state)
                  "authorities.tsv:2: empty item in aliases");
 }
 
+/* A world-sized catalog: 20,000 systems, 2,000 companies, 40 currencies
+ * over 27 years. Every id is found (hashed look-ups), absent ids are not,
+ * the nearest year answers for a year not listed, and a duplicate at the
+ * end is still named with both lines. Speed is bench_extract's concern. */
+static void test_large_catalog(void **state)
+{
+    tmpcat *t = *state;
+    enum { NSYS = 20000, NCO = 2000, NCUR = 40 };
+    size_t cap = (size_t)NSYS * 96 + 4096;
+    char *sys = malloc(cap), *co = malloc((size_t)NCO * 64 + 256), *rates = malloc((size_t)NCUR * 27 * 24 + 256);
+    assert_non_null(sys);
+    assert_non_null(co);
+    assert_non_null(rates);
+    size_t n = (size_t)snprintf(co, 256, "id\tname\tcountry\tparent\taliases\trenamed_to\trenamed_year\trole\n");
+    for (int i = 0; i < NCO; i++)
+        n += (size_t)sprintf(co + n, "CO%d\tCompany %d\t%s\t%s\t-\t-\t-\tprime\n", i, i, i % 2 ? "POL" : "KOR",
+                             i ? "CO0" : "-");
+    write_file(t->dir, k_files[F_COMPANIES], co);
+    /* odd rows are variants of the even row before them */
+    n = (size_t)snprintf(sys, 256, "id\tfamily\tname\tcategory\tmaker\torigin\taliases\tvariant_of\n");
+    for (int i = 0; i < NSYS; i++) {
+        char parent[16] = "-";
+        if (i % 2)
+            snprintf(parent, sizeof parent, "S%d", i - 1);
+        n += (size_t)sprintf(sys + n, "S%d\tS%d\tSystem %d\thowitzer\tCO%d\tKOR\t-\t%s\n", i, i - i % 2, i,
+                             i % NCO, parent);
+    }
+    write_file(t->dir, k_files[F_SYSTEMS], sys);
+    n = (size_t)snprintf(rates, 256, "currency\tyear\tunits_per_usd\nUSD\t2022\t1\nKRW\t2022\t1291.9\n");
+    for (int c = 0; c < NCUR; c++)
+        for (int y = 2000; y <= 2026; y++)
+            n += (size_t)sprintf(rates + n, "Q%c%c\t%d\t%d.5\n", 'A' + c / 26, 'A' + c % 26, y, y - 1990 + c);
+    write_file(t->dir, k_files[F_RATES], rates);
+    /* the reference rows name systems and companies of the good files */
+    write_file(t->dir, k_files[F_REFERENCE], "ref\tsigned\tplace\tbuyer\tseller\tsupplier\tsystem_family\tvariants\t"
+                                               "quantity\tvalue_amount\tvalue_currency\tvalue_usd\tstage\tbatch\tparent\n"
+                                               "R1\t2022-07-27\t-\tPOL\tKOR\tCO1\tS10\tS11\t672\t-\t-\t-\tframework\t-\t-\n");
+    char err[512];
+    ds_catalog *cat = ds_catalog_load(t->dir, err, sizeof err);
+    if (!cat)
+        fail_msg("%s", err);
+    assert_int_equal(cat->nsystems, NSYS);
+    assert_int_equal(cat->ncompanies, NCO);
+    for (int i = 0; i < NSYS; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "S%d", i);
+        const ds_system *sy = ds_catalog_system(cat, id);
+        assert_non_null(sy);
+        assert_string_equal(sy->id, id);
+        assert_int_equal(sy - cat->systems, i);
+    }
+    for (int i = 0; i < NCO; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "CO%d", i);
+        assert_int_equal(ds_catalog_company(cat, id) - cat->companies, i);
+    }
+    assert_null(ds_catalog_system(cat, "S20000"));
+    assert_null(ds_catalog_system(cat, "s1"));
+    assert_null(ds_catalog_company(cat, "CO"));
+    assert_non_null(ds_catalog_ref(cat, "R1"));
+    assert_null(ds_catalog_ref(cat, "R2"));
+    assert_string_equal(ds_catalog_country(cat, "KOR")->iso3, "KOR");
+    assert_null(ds_catalog_country(cat, "XXX"));
+    assert_true(ds_catalog_rate(cat, "QAB", 2010) == 2010 - 1990 + 1 + 0.5);
+    assert_true(ds_catalog_rate(cat, "QAB", 1990) == 2000 - 1990 + 1 + 0.5); /* nearest listed year */
+    assert_true(ds_catalog_rate(cat, "QZZ", 2010) < 0);
+    ds_catalog_destroy(cat);
+    /* a duplicate in the last row */
+    n = strlen(sys);
+    sprintf(sys + n, "S17\tS16\tAgain\thowitzer\tCO0\tKOR\t-\tS16\n");
+    write_file(t->dir, k_files[F_SYSTEMS], sys);
+    cat = ds_catalog_load(t->dir, err, sizeof err);
+    assert_null(cat);
+    assert_non_null(strstr(err, "systems.tsv:20002: duplicate id 'S17' (first on line 19)"));
+    free(sys);
+    free(co);
+    free(rates);
+    for (int f = 0; f < F_N; f++)
+        write_file(t->dir, k_files[f], k_good[f]);
+}
+
 static void test_bad_utf8_and_missing(void **state)
 {
     tmpcat *t = *state;
@@ -606,6 +687,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_unknown_country, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_bad_references, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_and_xrefs, tmp_setup, tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_large_catalog, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_bad_utf8_and_missing, tmp_setup, tmp_teardown),
     };
     int failed = 0;

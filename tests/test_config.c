@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "consume.h"
 #include "kafka.h"
 
 static char tmpdir[] = "/tmp/ds-test-config-XXXXXX";
@@ -171,8 +172,11 @@ static void test_errors(void **state)
     assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "--partitions", "3", NULL), -1);
     assert_string_equal(err, "unknown option '--partitions' (try --help)");
     ds_config_free(&cfg);
-    assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "-o", "middle", NULL), -1);
-    assert_non_null(strstr(err, "invalid value 'middle' for consume.offset (expected beginning|end|stored)"));
+    /* kcat's offset forms are checked by consume, which names the form */
+    assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "-o", "middle", NULL), 0);
+    ds_consume_range range;
+    assert_int_equal(ds_consume_parse_range(cfg.offset, &range, err, 512), -1);
+    assert_string_equal(err, "-o middle: expected beginning, end, stored, N, -N, s@MS or e@MS");
     ds_config_free(&cfg);
     assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "-X", "novalue", NULL), -1);
     assert_string_equal(err, "-X novalue: expected key=value");
@@ -357,6 +361,97 @@ static void test_cli_list_and_dump(void **state)
     free(out);
 }
 
+/* Parsing as kcat's getopt does: grouped short flags, attached values, a
+ * short flag that means different things to different commands, repeated
+ * -o joined, and the defaults that follow from the options. */
+static void test_kcat_flags(void **state)
+{
+    (void)state;
+    ds_config cfg;
+    char err[512];
+    assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "-qe", "-c10", "-p", "1,2", "-o", "s@1000", "-o",
+                           "e@2000", "-J", NULL),
+                     0);
+    assert_true(cfg.quiet);
+    assert_true(cfg.exit_at_end);
+    assert_int_equal(cfg.count, 10);
+    assert_string_equal(cfg.partition, "1,2");
+    assert_string_equal(cfg.offset, "s@1000,e@2000");
+    assert_true(cfg.envelope);
+    assert_string_equal(cfg.log_level, "error"); /* -q */
+    ds_consume_range range;
+    assert_int_equal(ds_consume_parse_range(cfg.offset, &range, err, sizeof err), 0);
+    assert_int_equal(range.from, DS_FROM_TIME);
+    assert_int_equal(range.value, 1000);
+    assert_int_equal(range.end_ms, 2000);
+    ds_config_free(&cfg);
+    /* -p is the embedded broker's partition count for broker */
+    assert_int_equal(parse(&cfg, DS_CMD_BROKER, err, "broker", "-p", "3", NULL), 0);
+    assert_int_equal(cfg.partitions, 3);
+    assert_null(cfg.partition);
+    ds_config_free(&cfg);
+    assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", "-qz", NULL), -1);
+    assert_string_equal(err, "unknown option '-z' in '-qz' (try --help)");
+    ds_config_free(&cfg);
+
+    /* the offset forms */
+    static const struct {
+        const char *spec;
+        ds_from from;
+        int64_t value, end_ms;
+    } ok[] = {{"beginning", DS_FROM_BEGINNING, 0, -1}, {"end", DS_FROM_END, 0, -1},
+              {"stored", DS_FROM_STORED, 0, -1},       {"42", DS_FROM_OFFSET, 42, -1},
+              {"-3", DS_FROM_TAIL, 3, -1},             {"e@99", DS_FROM_BEGINNING, 0, 99}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        assert_int_equal(ds_consume_parse_range(ok[i].spec, &range, err, sizeof err), 0);
+        assert_int_equal(range.from, ok[i].from);
+        assert_int_equal(range.end_ms, ok[i].end_ms);
+        if (ok[i].from == DS_FROM_OFFSET || ok[i].from == DS_FROM_TAIL)
+            assert_int_equal(range.value, ok[i].value);
+    }
+    assert_int_equal(ds_consume_parse_range("-0", &range, err, sizeof err), -1);
+    assert_int_equal(ds_consume_parse_range("s@x", &range, err, sizeof err), -1);
+    assert_string_equal(err, "-o s@x: expected s@MS, MS a time in ms since the epoch");
+    assert_int_equal(ds_consume_parse_range("end,beginning", &range, err, sizeof err), -1);
+    assert_non_null(strstr(err, "more than one start"));
+}
+
+/* run's client.id is <app>-<host>-<pid> unless given; the catalog defaults
+ * to the build tree's share/dealstream/catalog, found next to the binary. */
+static void test_derived_defaults(void **state)
+{
+    (void)state;
+    ds_config cfg;
+    char err[512], want[512], host[256] = "";
+    gethostname(host, sizeof host - 1);
+    assert_int_equal(parse(&cfg, DS_CMD_RUN, err, "run", "--app-id", "proc", NULL), 0);
+    snprintf(want, sizeof want, "proc-%s-%ld", host, (long)getpid());
+    assert_string_equal(rdkafka_value(&cfg, "client.id"), want);
+    ds_config_free(&cfg);
+    assert_int_equal(parse(&cfg, DS_CMD_RUN, err, "run", "-X", "client.id=mine", NULL), 0);
+    assert_string_equal(rdkafka_value(&cfg, "client.id"), "mine");
+    ds_config_free(&cfg);
+    assert_int_equal(parse(&cfg, DS_CMD_CONSUME, err, "consume", NULL), 0);
+    assert_null(rdkafka_value(&cfg, "client.id")); /* only the processor's instances need telling apart */
+    ds_config_free(&cfg);
+
+    char *saved = getenv("DEALSTREAM_CATALOG_DIR") ? strdup(getenv("DEALSTREAM_CATALOG_DIR")) : NULL;
+    unsetenv("DEALSTREAM_CATALOG_DIR");
+    assert_int_equal(parse(&cfg, DS_CMD_EXTRACT, err, "extract", NULL), 0);
+    assert_non_null(cfg.catalog_dir);
+    assert_non_null(strstr(cfg.catalog_dir, "/share/dealstream/catalog"));
+    assert_int_equal(ds_config_check_catalog(&cfg, err, sizeof err), 0);
+    ds_config_free(&cfg);
+    assert_int_equal(parse(&cfg, DS_CMD_EXTRACT, err, "extract", "--catalog", "/nonexistent/cat", NULL), 0);
+    assert_int_equal(ds_config_check_catalog(&cfg, err, sizeof err), -1);
+    assert_string_equal(err, "catalog /nonexistent/cat: cannot open countries.tsv (No such file or directory); give "
+                             "--catalog DIR or set DEALSTREAM_CATALOG_DIR");
+    ds_config_free(&cfg);
+    if (saved)
+        setenv("DEALSTREAM_CATALOG_DIR", saved, 1);
+    free(saved);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -382,6 +477,8 @@ int main(void)
         cmocka_unit_test(test_env_errors),
         cmocka_unit_test(test_dump_masks_secrets),
         cmocka_unit_test(test_cli_list_and_dump),
+        cmocka_unit_test(test_kcat_flags),
+        cmocka_unit_test(test_derived_defaults),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -371,7 +371,7 @@ static void test_usage_and_json(void **state)
     char *args[] = {a0, a1};
     cfg.args = args;
     cfg.nargs = 2;
-    assert_int_equal(ds_eval_main(&cfg), 2);
+    assert_int_equal(ds_eval_main(&cfg, NULL, NULL), 2);
 
     ds_eval_result r;
     assert_int_equal(ds_eval_run(g_dir, catalog_dir(), &r, NULL), 0);
@@ -393,6 +393,51 @@ static void test_usage_and_json(void **state)
     snprintf(p, sizeof p, "%s/no-such-dir", g_dir);
     assert_int_equal(ds_eval_run(p, catalog_dir(), &r, NULL), -1);
     assert_int_equal(r.errors, 1);
+}
+
+/* Systems are compared by designation: a label may write the family as an
+ * alias of the catalog ("Black Panther" is K2's), with other case and
+ * punctuation, or with a variant written out ("K9 THUNDER" for K9); a
+ * different designation is a different system. The new stage and status
+ * names parse. */
+static void test_system_designations(void **state)
+{
+    (void)state;
+    const char *same[] = {"Black Panther", "k-2", "K2", NULL};
+    for (int i = 0; same[i]; i++) {
+        restore_labels();
+        json_t *l = json_deep_copy(g_labels[0]);
+        json_t *m0 = json_array_get(json_object_get(l, "mentions"), 0);
+        json_object_set_new(m0, "system", json_string(same[i]));
+        write_label(0, l);
+        json_decref(l);
+        ds_eval_result r;
+        assert_int_equal(ds_eval_run(g_dir, catalog_dir(), &r, NULL), 0);
+        if (r.primary.tp != 2)
+            fail_msg("label system '%s' did not match K2", same[i]);
+        assert_int_equal(r.fields[DS_EF_SYSTEM].correct, r.fields[DS_EF_SYSTEM].total);
+    }
+    restore_labels();
+    json_t *l = json_deep_copy(g_labels[1]);
+    json_t *m0 = json_array_get(json_object_get(l, "mentions"), 0);
+    json_object_set_new(m0, "system", json_string("K9 THUNDER"));
+    json_object_set_new(m0, "stage", json_string("amendment"));
+    json_object_set_new(m0, "status", json_string("approved"));
+    write_label(1, l);
+    json_decref(l);
+    ds_eval_result r;
+    assert_int_equal(ds_eval_run(g_dir, catalog_dir(), &r, NULL), 0);
+    assert_int_equal(r.primary.tp, 2);
+    assert_int_equal(r.fields[DS_EF_STAGE].correct, 1);
+    assert_int_equal(r.fields[DS_EF_STATUS].correct, 1);
+    l = json_deep_copy(g_labels[1]);
+    m0 = json_array_get(json_object_get(l, "mentions"), 0);
+    json_object_set_new(m0, "system", json_string("K2"));
+    write_label(1, l);
+    json_decref(l);
+    assert_int_equal(ds_eval_run(g_dir, catalog_dir(), &r, NULL), 0);
+    assert_int_equal(r.primary.tp, 1);
+    restore_labels();
 }
 
 /* The shipped corpus: it runs through, every figure is a ratio. No accuracy
@@ -421,7 +466,7 @@ int main(void)
         cmocka_unit_test(test_perfect),         cmocka_unit_test(test_wrong_quantity),
         cmocka_unit_test(test_missing_mention), cmocka_unit_test(test_spurious_mention),
         cmocka_unit_test(test_missing_label),   cmocka_unit_test(test_usage_and_json),
-        cmocka_unit_test(test_shipped_corpus),
+        cmocka_unit_test(test_system_designations), cmocka_unit_test(test_shipped_corpus),
     };
     return cmocka_run_group_tests(tests, corpus_setup, corpus_teardown);
 }

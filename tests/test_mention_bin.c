@@ -296,6 +296,8 @@ static void test_sized_blocks(void **state)
 {
     (void)state;
     ds_mention m = all[0];
+    m.category[0] = '\0'; /* null, then false: the two bytes after the evidence */
+    m.out_of_catalog = 0;
     m.nevidence = 2;
     ds_strlcpy(m.evidence[0].field, "quantity", sizeof m.evidence[0].field);
     m.evidence[0].start = 3;
@@ -306,10 +308,11 @@ static void test_sized_blocks(void **state)
     ds_buf d;
     ds_buf_init(&d);
     assert_int_equal(ds_mention_write(&m, &d), 0);
-    /* the evidence array ends the record: 0x04 (2 items), the items, 0x00 */
+    /* the evidence array comes last but for category (null: 0x00) and
+     * out_of_catalog (false: 0x00): 0x04 (2 items), the items, 0x00 */
     const char item0[] = "\x10quantity\x06\x12", item1[] = "\x0avalue\x14\x28";
     size_t l0 = sizeof item0 - 1, l1 = sizeof item1 - 1;
-    size_t tail = 1 + l0 + l1 + 1;
+    size_t tail = 1 + l0 + l1 + 1 + 2;
     assert_true(d.len > tail);
     char *start = d.data + d.len - tail;
     assert_int_equal(start[0], 4);
@@ -325,6 +328,7 @@ static void test_sized_blocks(void **state)
     assert_int_equal(ds_buf_putc(&b, (char)(l1 * 2)), 0);
     assert_int_equal(ds_buf_append(&b, item1, l1), 0);
     assert_int_equal(ds_buf_putc(&b, 0), 0);
+    assert_int_equal(ds_buf_append(&b, "\0\0", 2), 0); /* category, out_of_catalog */
     ds_mention back;
     char err[256];
     assert_int_equal(ds_mention_read(b.data, b.len, &back, err, sizeof err), 0);

@@ -109,8 +109,8 @@ json_t *tu_read_topic(const char *brokers, const char *topic)
 {
     ds_config cfg;
     char err[512];
-    char *argv[] = {"consume", "-b", (char *)brokers, "-t", (char *)topic, "-e", "--log-level", "warn", NULL};
-    assert_int_equal(ds_config_parse(&cfg, DS_CMD_CONSUME, 8, argv, err, sizeof err), 0);
+    char *argv[] = {"consume", "-b", (char *)brokers, "-t", (char *)topic, "-e", "-q", NULL};
+    assert_int_equal(ds_config_parse(&cfg, DS_CMD_CONSUME, 7, argv, err, sizeof err), 0);
     json_t *arr = json_array();
     int rc = ds_consume(&cfg, collect, arr, err, sizeof err);
     ds_config_free(&cfg);

@@ -49,9 +49,10 @@ BODY = ("The ministry said on Monday that talks with several suppliers continue.
         "No contract has been signed and no value was given.")
 
 
-def article(article_id="bad-article", body=BODY, title=None, language="en", body_raw=None):
+def article(article_id="bad-article", body=BODY, title=None, language="en", body_raw=None,
+            published=1754116200000):
     rec = string(article_id)
-    rec += some(varint(1754116200000))           # published
+    rec += some(varint(published))               # published
     rec += some(string("Example Wire"))          # outlet
     rec += null()                                # url
     rec += some(string(title)) if title else null()
@@ -61,17 +62,17 @@ def article(article_id="bad-article", body=BODY, title=None, language="en", body
 
 
 def deal(source_id="bad-deal", buyer="POL", system="K9A1", stage=5, status=1, seller_branch=None,
-         currency="USD"):
-    rec = string(source_id) + string("procurement-feed") + varint(1720602000000)
+         currency="USD", quantity=54, amount=100000000000, reported=1720602000000, signing_date=None):
+    rec = string(source_id) + string("procurement-feed") + varint(reported)
     rec += string(buyer)
     rec += some(string("KOR")) if seller_branch is None else varint(seller_branch) + string("KOR")
     rec += null()                                # supplier
     rec += string(system)
-    rec += some(varint(54))                      # quantity
-    amount = (100000000000).to_bytes(6, "big", signed=True)
-    rec += some(string(amount) + string(currency))
+    rec += some(varint(quantity))
+    rec += some(string(amount.to_bytes(6, "big", signed=True)) + string(currency))
     rec += varint(stage) + varint(status)
-    rec += null() + null() + null() + null()     # signing_date place batch parent_ref
+    rec += null() if signing_date is None else some(varint(signing_date))
+    rec += null() + null() + null()              # place batch parent_ref
     return rec
 
 
@@ -107,6 +108,25 @@ def files():
     yield "deal-empty-source-id.bin", d + deal(source_id="")
     yield "deal-bad-currency.bin", d + deal(currency="DOLLARS")
     yield "deal-article-bytes.bin", good
+    # validation gaps: each its own class
+    yield "deal-lowercase-currency.bin", d + deal(currency="usd")
+    yield "deal-unknown-currency.bin", d + deal(currency="XYZ")
+    yield "deal-gold-currency.bin", d + deal(currency="XAU")
+    yield "deal-negative-amount.bin", d + deal(amount=-100000000000)
+    yield "deal-zero-quantity.bin", d + deal(quantity=0)
+    yield "deal-negative-quantity.bin", d + deal(quantity=-5)
+    yield "article-long-id.bin", a + article(article_id="a" * 128)
+    yield "deal-long-source-id.bin", d + deal(source_id="s" * 200)
+    # over --max-body-bytes 4096, which the test passes, and under 8192 bytes
+    yield "article-long-body.bin", a + article(article_id="bad-long-body", body=(BODY + " ") * 40)
+    yield "article-bad-utf8-title.bin", a + article(title="Warsaw \udcff".encode("utf-8", "surrogateescape"))
+    # times outside years 1 .. 9999, before any arithmetic
+    yield "article-published-extreme.bin", a + article(published=-185542587100800000)
+    yield "article-published-max.bin", a + article(published=(1 << 63) - 1)
+    yield "article-published-year-zero.bin", a + article(published=-62135596800001)
+    yield "deal-reported-min.bin", d + deal(reported=-(1 << 63) + 1)
+    yield "deal-signing-date-max.bin", d + deal(signing_date=(1 << 31) - 1)
+    yield "deal-signing-date-year-10000.bin", d + deal(signing_date=2932897)
 
 
 def main():
