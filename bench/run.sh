@@ -267,22 +267,44 @@ processor_run() { # input(deal|article) guarantee count app canonical-topic extr
         "throughput $input $g ($n msgs)" "$rate" "$ratio" "$rratio" "$((rss / 1024))" "$cpu_per_m" "$cmd" "$(load)"
 }
 
-latency() { # label extra-run-args
-    n=$(echo "$RATE * $SECONDS_" | bc)
-    P=$(parts_for $((n * 260)))
-    broker_start "$P"
-    "$DS" run -b "$BS" $RUNX $2 2> "$TMP/run-latency.log" &
+# Starts `dealstream run -b BROKER ARGS...` in the background, its log in
+# LOG, and returns a second after it logged its assignment.
+start_run() { # log args...
+    log_=$1; shift
+    "$DS" run -b "$BS" "$@" 2> "$log_" &
     RUN_PID=$!
     i=0
-    until grep -q 'assigned' "$TMP/run-latency.log" 2>/dev/null; do
+    until grep -q 'assigned' "$log_" 2>/dev/null; do
         i=$((i + 1)); [ $i -gt 300 ] && { echo "processor did not start" >&2; exit 1; }
         sleep 0.1
     done
     sleep 1
-    out=$("$BK" latency -b "$BS" --rate "$RATE" --seconds "$SECONDS_" --warmup 2 2>/dev/null) || true
+}
+
+# Stops the running processor: SIGTERM, then SIGKILL after 30 s (a frozen
+# processor answers no signal it handles); says so when it had to kill.
+stop_run() {
     kill -TERM "$RUN_PID" 2>/dev/null || true
+    i=0
+    while kill -0 "$RUN_PID" 2>/dev/null && [ $i -lt 300 ]; do
+        i=$((i + 1))
+        sleep 0.1
+    done
+    if kill -0 "$RUN_PID" 2>/dev/null; then
+        echo "    the processor did not stop within 30 s of SIGTERM; killed"
+        kill -KILL "$RUN_PID" 2>/dev/null || true
+    fi
     wait "$RUN_PID" 2>/dev/null || true
     RUN_PID=
+}
+
+latency() { # label extra-run-args
+    n=$(echo "$RATE * $SECONDS_" | bc)
+    P=$(parts_for $((n * 260)))
+    broker_start "$P"
+    start_run "$TMP/run-latency.log" $RUNX $2
+    out=$("$BK" latency -b "$BS" --rate "$RATE" --seconds "$SECONDS_" --warmup 2 2>/dev/null) || true
+    stop_run
     cmd="dealstream run -b BROKER $RUNX $2; bench_kafka latency -b BROKER --rate $RATE --seconds $SECONDS_ --warmup 2"
     record "{\"measure\":\"latency\",\"variant\":\"$1\",\"input\":\"deal\",\"guarantee\":\"exactly-once\",\"command\":\"$cmd\",\"messages\":$n,\"mean_bytes\":71,\"result\":$out}"
     printf '%-44s p50 %s ms  p99 %s ms  max %s ms  (%s of %s measured; %s)\n' "latency $1 @ $RATE/s ($n msgs)" \
@@ -427,15 +449,8 @@ kafka_latency() { # guarantee
     internal_topics "$app"
     n=$(echo "$RATE * $SECONDS_" | bc)
     log=$TMP/run-$app.log
-    "$DS" run -b "$BS" --guarantee "$g" --app-id "$app" --deals-topic "$app-in" --articles-topic "$PFX-empty" \
-        --canonical-topic "$app.canonical" $RUNX 2> "$log" &
-    RUN_PID=$!
-    i=0
-    until grep -q 'assigned' "$log" 2>/dev/null; do
-        i=$((i + 1)); [ $i -gt 300 ] && { echo "processor did not start" >&2; exit 1; }
-        sleep 0.1
-    done
-    sleep 1
+    start_run "$log" --guarantee "$g" --app-id "$app" --deals-topic "$app-in" --articles-topic "$PFX-empty" \
+        --canonical-topic "$app.canonical" $RUNX
     out=$(timeout $((SECONDS_ + 120)) "$BK" latency -b "$BS" -t "$app-in" --out-topic "$app.canonical" \
         --rate "$RATE" --seconds "$SECONDS_" --warmup 2 2>/dev/null) || true
     stop_run
@@ -450,23 +465,6 @@ kafka_latency() { # guarantee
         "$(jget "$out" measured)" "$n" "$cmd" "$(load)" "$note"
     [ -z "$note" ] || grep -v ' state: restored ' "$log" | tail -n 6 | sed 's/^/    /'
     [ -n "$note" ] || eval "P99_$(short "$g")=$(jget "$out" p99_ms)"
-}
-
-# Stops the running processor: SIGTERM, then SIGKILL after 30 s (a frozen
-# processor answers no signal it handles); says so when it had to kill.
-stop_run() {
-    kill -TERM "$RUN_PID" 2>/dev/null || true
-    i=0
-    while kill -0 "$RUN_PID" 2>/dev/null && [ $i -lt 300 ]; do
-        i=$((i + 1))
-        sleep 0.1
-    done
-    if kill -0 "$RUN_PID" 2>/dev/null; then
-        echo "    the processor did not stop within 30 s of SIGTERM; killed"
-        kill -KILL "$RUN_PID" 2>/dev/null || true
-    fi
-    wait "$RUN_PID" 2>/dev/null || true
-    RUN_PID=
 }
 
 ratio() { # a b -> a / b with 2 decimals, or "n/a"
