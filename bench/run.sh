@@ -235,11 +235,12 @@ processor_run() { # input(deal|article) guarantee count app canonical-topic extr
     log=$TMP/run-$app-$input-$g.log
     cmd="dealstream run -b BROKER -e --guarantee $g $6 $RUNX"
     rc=0
-    /usr/bin/time -f '%e %U %S %M' -o "$TMP/time" timeout "$RUN_TIMEOUT" "$DS" run -b "$BS" -e --guarantee "$g" \
+    /usr/bin/time -f '%e %U %S %M' -o "$TMP/time" timeout -k 30 "$RUN_TIMEOUT" "$DS" run -b "$BS" -e --guarantee "$g" \
         $6 $RUNX 2> "$log" || rc=$?
     if [ "$rc" != 0 ]; then
         why="exited $rc"
-        [ "$rc" = 124 ] && why="did not finish within $RUN_TIMEOUT s (stopped by timeout)"
+        [ "$rc" = 124 ] && why="did not finish within $RUN_TIMEOUT s (stopped by SIGTERM)"
+        [ "$rc" = 137 ] && why="did not finish within $RUN_TIMEOUT s and did not stop within 30 s of SIGTERM (killed)"
         echo "throughput $input $g ($n msgs): FAILED, the processor $why ($cmd); last lines of its log:"
         grep -v ' state: restored ' "$log" | tail -n 6 | sed 's/^/    /'
         m=$("$BK" span -b "$BS" -t "$app-mentions" 2>/dev/null) || m='{}'
@@ -384,7 +385,7 @@ peer_run() { # topic count
     L=$ROOT/bench/peer/target
     cmd="java $PEER_JAVA_OPTS -cp 'bench/peer/target/peer.jar:bench/peer/target/lib/*' dealstream.peer.Peer --bootstrap BROKER --expect $n --input $topic --output $app.canonical --app-id $app --partitions $PARTS --store $PEER_STORE"
     rc=0
-    /usr/bin/time -f '%e %U %S %M' -o "$TMP/time" timeout $((RUN_TIMEOUT + 90)) java $PEER_JAVA_OPTS \
+    /usr/bin/time -f '%e %U %S %M' -o "$TMP/time" timeout -k 30 $((RUN_TIMEOUT + 90)) java $PEER_JAVA_OPTS \
         -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$L/peer.jar:$L/lib/*" dealstream.peer.Peer \
         --bootstrap "$BS" --expect "$n" --input "$topic" --output "$app.canonical" --app-id "$app" \
         --partitions "$PARTS" --store "$PEER_STORE" --state-dir "$TMP/peer-state" --timeout-s "$RUN_TIMEOUT" \
