@@ -1,12 +1,16 @@
-/* extract.c: rule-based extraction of deal mentions; see extract.h.
+/* extract.c: rule-based extraction of deal mentions; see extract.h. May
+ * call catalog.h, mention.h and common/ (util.h).
  *
- * Pipeline per article: fold the text (catalog.h), split sentences, split
- * each sentence into clauses at words that introduce an earlier deal
- * ("follows", "after", ...), find items (catalog entities, cue phrases,
- * numbers) with one longest-match pass over a first-word hash, turn numbers
- * into money, quantities, years and dates, then assemble one primary mention
- * per system family the article reports as news and one context mention per
- * family it only recalls. */
+ * Pipeline per article (ds_extract): fold the text (catalog.h), split
+ * sentences; per sentence find items (catalog entities, cue phrases,
+ * numbers) with one longest-match pass over a first-word hash, read the
+ * systems the catalog lacks from their shape (find_designations), split
+ * clauses at words that introduce an earlier deal ("follows", "after",
+ * ...), turn numbers into money, quantities, years and dates and mark the
+ * clauses that recall; then assemble one primary mention per system family
+ * the article reports as news (build_primary: gather each clause, settle
+ * parties, system and quantity, stage, dates, value) and one context
+ * mention per family it only recalls (build_context). */
 #include "extract.h"
 
 #include <ctype.h>
@@ -685,7 +689,10 @@ static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl
     }
     for (unsigned k = 0; b && k < b->n; k++) {
         const mentry *me = &ex->entries[b->first + k];
-        if ((int)me->len > e - i || memcmp(f + i, me->text, me->len) != 0)
+        /* the last byte first: most candidates of a common first word ("a",
+         * "the") differ there, and it spares the full comparison */
+        if ((int)me->len > e - i || f[i + me->len - 1] != me->text[me->len - 1] ||
+            memcmp(f + i, me->text, me->len) != 0)
             continue;
         int end = i + (int)me->len;
         int plural = 0;
@@ -794,7 +801,8 @@ static const char *const not_designation[] = {
 static int stop_word(const char *f, int s, int e)
 {
     for (int i = 0; not_designation[i]; i++)
-        if ((int)strlen(not_designation[i]) == e - s && memcmp(f + s, not_designation[i], (size_t)(e - s)) == 0)
+        if (not_designation[i][0] == f[s] && strncmp(not_designation[i], f + s, (size_t)(e - s)) == 0 &&
+            not_designation[i][e - s] == '\0')
             return 1;
     return 0;
 }
@@ -830,6 +838,8 @@ static int origin_suffix(const char *f, int w, int q)
 {
     static const char *const sfx[] = {"-era", "-made", "-built", "-designed", "-based", "-led", "-owned", "-style",
                                       "-standard", "-produced", "-supplied", NULL};
+    if (!memchr(f + w, '-', (size_t)(q - w)))
+        return 0;
     for (int i = 0; sfx[i]; i++) {
         int n = (int)strlen(sfx[i]);
         if (q - w > n && memcmp(f + q - n, sfx[i], (size_t)n) == 0)
@@ -838,13 +848,23 @@ static int origin_suffix(const char *f, int w, int q)
     return 0;
 }
 
+/* Folded [w, q) holds a digit. */
+static int has_digit(const char *f, int w, int q)
+{
+    for (int i = w; i < q; i++)
+        if (f[i] >= '0' && f[i] <= '9')
+            return 1;
+    return 0;
+}
+
 /* The designation ending at folded offset end and starting no earlier than
- * lo: up to three words separated by single spaces, each capitalised or
+ * lo (in sentence st; *headline caches title_case, -1 until known): up to three words separated by single spaces, each capitalised or
  * holding a digit ("IRIS-T SLM", "MQ-9B", "MEKO A-200", "Archer", "David's
  * Sling"), none a stop word or an adjective of origin; in a title-case
  * headline only words holding a digit or two capitals count. Returns its
  * start, or -1 when there is none. */
-static int designation_before(const ds_extractor *ex, const char *orig, int lo, int end, int headline)
+static int designation_before(const ds_extractor *ex, const char *orig, const sentence *st, int lo, int end,
+                              int *headline)
 {
     const char *f = ex->fold;
     int p = end, start = -1;
@@ -854,7 +874,13 @@ static int designation_before(const ds_extractor *ex, const char *orig, int lo, 
         int q = p - 1, w = q;
         while (w > lo && (is_alnum(f[w - 1]) || f[w - 1] == '-' || (words > 0 && f[w - 1] == '\'')))
             w--;
-        if (w == q || f[w] == '-' || f[w] == '\'' || f[q - 1] == '-' || stop_word(f, w, q) || origin_suffix(f, w, q))
+        if (w == q || f[w] == '-' || f[w] == '\'' || f[q - 1] == '-')
+            break;
+        unsigned char c0 = (unsigned char)orig[ex->map[w]];
+        int cap = c0 >= 'A' && c0 <= 'Z';
+        if (!cap && !has_digit(f, w, q))
+            break; /* lower case without a digit: most words before a head noun */
+        if (stop_word(f, w, q) || origin_suffix(f, w, q))
             break;
         int digits = 0, caps = 0, letters = 0;
         for (int i = w; i < q; i++) {
@@ -863,10 +889,10 @@ static int designation_before(const ds_extractor *ex, const char *orig, int lo, 
             caps += c >= 'A' && c <= 'Z';
             letters += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
         }
-        unsigned char c0 = (unsigned char)orig[ex->map[w]];
-        int cap = c0 >= 'A' && c0 <= 'Z';
-        if (!letters || !(cap || digits) || (headline && !digits && caps < 2) || (q - w < 2 && !digits))
+        if (!letters || !(cap || digits) || (q - w < 2 && !digits))
             break;
+        if (!digits && caps < 2 && (*headline < 0 ? (*headline = title_case(ex, orig, st->start, st->end)) : *headline))
+            break; /* a title-case headline capitalises every word */
         start = w;
         p = w;
     }
@@ -1067,23 +1093,21 @@ static int find_designations(ds_extractor *ex, const char *orig, size_t si, size
     int headline = -1;
     for (size_t u = first; u < ex->nitems; u++) {
         item *un = &ex->items[u];
-        if (un->type != IT_CUE || un->cue != CUE_UNIT || strcmp(lexicon[un->idx].str, "ammunition") == 0)
-            continue;
+        if (un->type != IT_CUE || un->cue != CUE_UNIT || memcmp(lexicon[un->idx].str, "amm", 3) == 0)
+            continue; /* ammunition names no designation */
         const item *prev = u > first ? &ex->items[u - 1] : NULL;
         if (prev && prev->type == IT_ENT && prev->ent_kind == DS_ENT_SYSTEM && un->start - prev->end <= 1)
             continue; /* "K2 tanks": a catalog system */
-        if (headline < 0)
-            headline = title_case(ex, orig, st->start, st->end);
         int lo = prev ? prev->end : st->start;
         int head = skip_modifiers(ex, orig, lo, un->start);
-        int ds = designation_before(ex, orig, lo, head, headline);
+        int ds = designation_before(ex, orig, st, lo, head, &headline);
         size_t at = u, drop = 0;
         int de = head - 1;
         if (ds < 0 && prev && prev->type == IT_NUM && head - prev->end == 1 &&
             prev->num < 10000 && prev->num == floor(prev->num)) {
             /* "Leopard 2 tanks": a number glued to a name is part of it */
             int lo2 = u - 1 > first ? ex->items[u - 2].end : st->start;
-            int d2 = designation_before(ex, orig, lo2, prev->start, headline);
+            int d2 = designation_before(ex, orig, st, lo2, prev->start, &headline);
             if (d2 >= 0) {
                 ds = d2;
                 de = prev->end;
@@ -1361,6 +1385,8 @@ static int measure_after(const char *f, int p, int len)
     static const char *const units[] = {"mm", "km", "kg", "cm", "tonnes", "tons", "kn", "nm", "miles", NULL};
     if (p < len && (f[p] == ' ' || f[p] == '-'))
         p++;
+    if (p >= len || !strchr("mkctn", f[p]) || f[p] == '\0')
+        return 0;
     for (int i = 0; units[i]; i++) {
         int n = (int)strlen(units[i]);
         if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
@@ -1407,7 +1433,8 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
  * describes that thing; it is not what the deal buys. */
 static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
 {
-    static const char *const links[] = {" for the ", " of the ", " for ", " of ", " for its ", " of its ", NULL};
+    static const struct { const char *s; int n; } links[] = {{" for the ", 9}, {" of the ", 8}, {" for ", 5},
+                                                             {" of ", 4},       {" for its ", 9}, {" of its ", 8}};
     const char *f = ex->fold;
     for (size_t k = a; k < b; k++) {
         item *it = &ex->items[k];
@@ -1452,10 +1479,10 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
             if (strcmp(cat, sy->category) == 0 || strcmp(cat, "unit") == 0)
                 break;
             int gap = it->start - u->end;
-            for (int l = 0; links[l]; l++) {
-                int n = (int)strlen(links[l]);
+            for (size_t l = 0; l < sizeof links / sizeof links[0]; l++) {
+                int n = links[l].n;
                 /* the link word right after the unit, the system within a few words */
-                if (gap >= n && gap < n + 24 && memcmp(f + u->end, links[l], (size_t)n) == 0) {
+                if (gap >= n && gap < n + 24 && memcmp(f + u->end, links[l].s, (size_t)n) == 0) {
                     it->type = IT_MOD;
                     break;
                 }
@@ -1648,13 +1675,13 @@ static int clause_names_system(const ds_extractor *ex, const clause *c)
 /* "Hyundai Rotem said Saturday it had signed": the weekday dates the report. */
 static int dates_the_saying(const ds_extractor *ex, const item *wd)
 {
-    static const char *const verbs[] = {"said ", "announced ", "told ", "reported ", "added ", "said on ",
-                                        "announced on ", NULL};
-    for (int i = 0; verbs[i]; i++) {
-        int n = (int)strlen(verbs[i]);
-        if (wd->start >= n && memcmp(ex->fold + wd->start - n, verbs[i], (size_t)n) == 0)
+    static const struct { const char *s; int n; } verbs[] = {
+        {"said ", 5}, {"announced ", 10}, {"told ", 5}, {"reported ", 9}, {"added ", 6}, {"said on ", 8},
+        {"announced on ", 13}};
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (wd->start >= verbs[i].n &&
+            memcmp(ex->fold + wd->start - verbs[i].n, verbs[i].s, (size_t)verbs[i].n) == 0)
             return 1;
-    }
     return 0;
 }
 
@@ -1854,9 +1881,14 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     if ((!v->has && !v->shared) || c->context)
         return 0;
     /* With only_sent >= 0 the deal is one of several of its family in the
-     * article and owns that sentence alone; otherwise the clause only dates
-     * and places it. */
-    v->own = pa->only_sent >= 0 ? c->sent == pa->only_sent : v->has || pa->nprimary == 1;
+     * article and owns that sentence alone (<= -2: clause -only_sent - 2
+     * alone); otherwise the clause only dates and places it. */
+    if (pa->only_sent >= 0)
+        v->own = c->sent == pa->only_sent;
+    else if (pa->only_sent <= -2)
+        v->own = ci == (size_t)(-pa->only_sent - 2);
+    else
+        v->own = v->has || pa->nprimary == 1;
     v->dealish = clause_is_deal(c);
     /* "Executive contracts, the first of which may be signed before the
      * end of the year, will specify quantities" after a lead reporting a
@@ -1925,7 +1957,7 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
         /* one of several deals: its own sentence names its buyer, the rest of
          * the article only when that sentence names none */
         if (f < 8)
-            pa->score[f] += w * (pa->only_sent >= 0 && v->own ? 100 : 1);
+            pa->score[f] += w * (pa->only_sent != -1 && v->own ? 100 : 1);
     }
 }
 
@@ -2022,7 +2054,7 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_vie
     /* a sum naming no system, when a deal clause lists this system
      * with others in one contract ("a contract ... for 54 K9 and 36 K10";
      * "the contract, worth just under $1 billion"), is theirs together */
-    int joint = !v->own && v->shared && pa->co_listed && pa->nprimary > 1 && pa->only_sent < 0;
+    int joint = !v->own && v->shared && pa->co_listed && pa->nprimary > 1 && pa->only_sent == -1;
     /* "A will deliver 180 X for $3.4bn, while B will supply 212 Y for $2.4bn":
      * a clause about another system's deal prices that deal, not this one */
     if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
@@ -2484,7 +2516,7 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
 /* Fills one primary mention of family fm from the clauses that report it:
  * nprimary is the number of primary families of the article, only_sent the
  * sentence the deal owns alone when it is one of several of its family
- * (split_family), else -1. */
+ * (split_family; -(clause + 2) for a clause), else -1. */
 static void build_primary(ds_extractor *ex, const char *orig, const fam *fm, int nprimary, int32_t pubday,
                           int only_sent, ds_mention *m)
 {
@@ -2830,11 +2862,68 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
 
 #define DS_MAX_SPLIT 4
 
+/* The buyer a clause names as a state, not the family's origin; NULL if none. */
+static const char *clause_buyer(const ds_extractor *ex, const clause *c, const ds_system *root)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const char *iso3;
+        if (country_of_item(ex, &ex->items[k], &iso3) == 2 && (!root->origin[0] || strcmp(iso3, root->origin) != 0))
+            return iso3;
+    }
+    return NULL;
+}
+
+/* Two deals of family fm in one sentence si, one per clause ("Lithuania
+ * signed for NASAMS worth NOK 2.1 billion, while Spain placed an order for
+ * NASAMS launchers worth NOK 1.2 billion"): every clause that names the
+ * family with a count or a sum names a buyer of its own. Adds those clauses
+ * as anchors (-(clause + 2), see build_primary) to the nb of by_buyer and
+ * buyers; returns 1, or 0 when the sentence is no such pair. */
+static int split_clauses(const ds_extractor *ex, const fam *fm, size_t si, int *by_buyer, const char **buyers, int *nb)
+{
+    if (ex->sents[si].c1 - ex->sents[si].c0 < 2)
+        return 0; /* one clause */
+    const ds_system *root = fam_root(ex, fm);
+    int anchors[DS_MAX_SPLIT];
+    const char *who[DS_MAX_SPLIT];
+    int n = 0;
+    for (size_t ci = (size_t)ex->sents[si].c0; ci < (size_t)ex->sents[si].c1; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context || !clause_has_family(ex, c, fm) || !clause_is_deal(c))
+            continue;
+        int figure = 0;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+            figure |= ex->items[k].type == IT_MONEY || ex->items[k].type == IT_QTY;
+        const char *b = clause_buyer(ex, c, root);
+        if (!figure || !b || n == DS_MAX_SPLIT)
+            return 0;
+        for (int i = 0; i < n; i++)
+            if (strcmp(who[i], b) == 0)
+                return 0;
+        who[n] = b;
+        anchors[n++] = -(int)ci - 2;
+    }
+    if (n < 2)
+        return 0;
+    for (int i = 0; i < n && *nb < DS_MAX_SPLIT; i++) {
+        int dup = 0;
+        for (int j = 0; j < *nb; j++)
+            dup |= strcmp(buyers[j], who[i]) == 0;
+        if (!dup) {
+            buyers[*nb] = who[i];
+            by_buyer[(*nb)++] = anchors[i];
+        }
+    }
+    return 1;
+}
+
 /* Several deals of one family in one article: each in a sentence of its own
- * that counts the system, either for different buyers ("Estonia ... six more
- * K9 ... Finland ... ten additional K9FIN") or as different variants each with
- * its own sum ("12 FA-50GF for $705 million ... 36 FA-50PL for $2.3 billion").
- * Returns the number of such sentences (0: one deal) and lists them. */
+ * that counts the system, or in a clause of its own (split_clauses), either
+ * for different buyers ("Estonia ... six more K9 ... Finland ... ten
+ * additional K9FIN") or as different variants each with its own sum ("12
+ * FA-50GF for $705 million ... 36 FA-50PL for $2.3 billion"). Returns the
+ * number of such deals (0: one deal) and lists their anchors: a sentence
+ * index, or -(clause + 2) for a clause. */
 static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
 {
     if (fm->generic)
@@ -2846,6 +2935,8 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
     for (size_t si = 0; si < ex->nsents; si++) {
         int counted = 0, money = 0;
         const char *buyer = NULL, *variant = NULL;
+        if (split_clauses(ex, fm, si, by_buyer, buyers, &nb))
+            continue;
         for (size_t ci = (size_t)ex->sents[si].c0; ci < (size_t)ex->sents[si].c1; ci++) {
             const clause *c = &ex->clauses[ci];
             if (c->context)
@@ -3295,6 +3386,29 @@ static void mark_earlier_steps(ds_extractor *ex)
     }
 }
 
+/* The munitions and sensors of a platform's contract are parts of it: a
+ * catalog missile, rocket or radar (item it of clause c) listed after a
+ * system of another kind, in a clause with fewer sums than systems ("96
+ * AH-64E helicopters; 1,844 Hellfire missiles; 508 JAGM missiles"; "72
+ * launchers with CTM-290 missiles"). */
+static int munition_accessory(const ds_extractor *ex, const clause *c, const item *it)
+{
+    const char *cat = sys_of(ex, it->idx)->category;
+    if (strcmp(cat, "missile") != 0 && strcmp(cat, "rocket") != 0 && strcmp(cat, "radar") != 0)
+        return 0;
+    int before = 0, nsys = 0, nmoney = 0, last = -1;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *x = &ex->items[k];
+        nmoney += x->type == IT_MONEY;
+        if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] == last)
+            continue;
+        last = ex->sys_root[x->idx];
+        nsys++;
+        before |= x->start < it->start && strcmp(sys_of(ex, x->idx)->category, cat) != 0;
+    }
+    return before && nmoney < nsys;
+}
+
 /* One contract for several items is one deal: a system outside the
  * catalog (item it of clause c) that the clause lists beside another system
  * is a part of that deal when the clause does not count it ("96 AH-64E
@@ -3305,7 +3419,7 @@ static void mark_earlier_steps(ds_extractor *ex)
 static int open_accessory(const ds_extractor *ex, const clause *c, const item *it)
 {
     if (it->idx < (int)ex->cat->nsystems)
-        return 0;
+        return munition_accessory(ex, c, it);
     int other = 0, before = 0, counted = 0, nsys = 0, nmoney = 0, last = -1;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *x = &ex->items[k];

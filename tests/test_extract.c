@@ -810,6 +810,12 @@ static void test_denials_totals_approvals(void **state)
     assert_int_equal(p->status, DS_STATUS_APPROVED);
     assert_int_equal(p->value.amount, 300000000000LL);
     assert_int_equal(p->signing_date, day("2025-06-02"));
+    /* a catalog missile bought with its launchers is part of their contract */
+    n = run("Poland signed a contract on Monday for 72 K239 launchers and 40 CTM-290 missiles worth $1.6 billion.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "K239");
+    assert_int_equal(p->quantity, 72);
 }
 
 /* Sums as reporting writes them the world over: Indian scales, decimal
@@ -915,6 +921,26 @@ static void test_clause_structure(void **state)
     assert_int_equal(k9->quantity, 212);
     assert_int_equal(k9->value.amount, 240000000000LL);
     assert_int_equal(k9->value.combined, 0);
+
+    /* two deals of one family in one sentence, each clause with its buyer and sum */
+    n = run("Latvia signed on Wednesday for additional K9 howitzers worth EUR 210 million, while Peru placed an order "
+            "on Thursday for 24 K9 howitzers worth EUR 120 million, Hanwha said.",
+            "2025-06-06", &ms);
+    int nk9 = 0;
+    for (int k = 0; k < n; k++) {
+        if (ms[k].role != DS_ROLE_PRIMARY)
+            continue;
+        nk9++;
+        if (strcmp(ms[k].buyer, "LVA") == 0) {
+            assert_int_equal(ms[k].value.amount, 21000000000LL);
+            assert_int_equal(ms[k].signing_date, day("2025-06-04"));
+        } else {
+            assert_string_equal(ms[k].buyer, "PER");
+            assert_int_equal(ms[k].value.amount, 12000000000LL);
+            assert_int_equal(ms[k].quantity, 24);
+        }
+    }
+    assert_int_equal(nk9, 2);
 
     n = run("Poland's Armament Agency approved framework agreements on Monday under which it plans to acquire "
             "1,000 K2 tanks, 672 K9 howitzers and 48 FA-50 jets.",
