@@ -81,7 +81,7 @@ while [ $# -gt 0 ]; do
     --no-peer) PEER=0; shift ;;
     --peer-store) PEER_STORE=$2; shift 2 ;;
     --peer-java-opts) PEER_JAVA_OPTS=$2; shift 2 ;;
-    -h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
