@@ -34,7 +34,7 @@
 # (bench/peer/, built with mvn -q package) on the same deal events, and the
 # latency run under each guarantee. Every topic, internal ones included, is
 # created beforehand with the partitions the run needs. Extra options:
-#   --partitions P (8)  --run-timeout S (600, a processor run that takes longer
+#   --partitions P (8)  --run-timeout S (300, a processor run that takes longer
 #   is reported as frozen)  --no-peer  --peer-store memory|rocksdb (memory)
 #   --peer-java-opts "OPTS" ("-Xms64m -Xmx512m")
 # Each line of figures ends with the load average at its end (/proc/loadavg).
@@ -56,7 +56,7 @@ XARGS=
 KAFKA=
 BOOT=
 PARTS=8
-RUN_TIMEOUT=600
+RUN_TIMEOUT=300
 PEER=1
 PEER_STORE=memory
 PEER_JAVA_OPTS="-Xms64m -Xmx512m"
