@@ -753,8 +753,8 @@ static int cmd_restore(const char *app_id)
         ds_resolver_set_cross_block(rs[p], 0);
         rd_kafka_conf_t *conf = base_conf();
         ds_restore_stats st = {0};
-        if (ds_state_restore(rs[p], &pl, conf, stopic, p, INT64_MAX, 300000, emit_none, &republished, &st, err,
-                             sizeof err))
+        if (ds_state_restore_wait(rs[p], &pl, conf, stopic, p, INT64_MAX, 300000, emit_none, &republished, &st, err,
+                                  sizeof err))
             die("restore %s [%d]: %s", stopic, p, err);
         records += st.records;
         blocks += st.blocks;

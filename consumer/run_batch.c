@@ -149,7 +149,9 @@ void run_output_failed(runner *r)
 void run_try_commit(runner *r)
 {
     if (r->txn != TXN_OFF) {
-        txn_step(r);
+        /* the transaction moves on from its timer only */
+        if (r->head && r->head->closed && !r->in_txn_call)
+            run_txn_arm(r, 0);
         return;
     }
     while (r->head && r->head->closed && r->head->pending == 0 && r->exit_code == 0) {
@@ -243,6 +245,8 @@ static void rewind_batch(runner *r, batch *b)
             rd_kafka_topic_partition_list_add(mine, p->topic, p->partition)->offset = p->offset;
     }
     if (seek->cnt > 0 && !r->stopping) {
+        /* nothing of the mentions partitions is read before their restore */
+        rd_kafka_pause_partitions(r->consumer, mine);
         rd_kafka_error_t *error = rd_kafka_seek_partitions(r->consumer, seek, METADATA_MS);
         for (int i = 0; !error && i < seek->cnt; i++)
             if (seek->elems[i].err) {
@@ -256,7 +260,7 @@ static void rewind_batch(runner *r, batch *b)
             r->exit_code = 1;
         }
         if (r->exit_code == 0)
-            run_restore_partitions(r, mine);
+            run_restore_later(r, mine);
     }
     rd_kafka_topic_partition_list_destroy(seek);
     rd_kafka_topic_partition_list_destroy(mine);
@@ -314,6 +318,16 @@ static void txn_step_once(runner *r)
             }
         }
         r->offsets_sent = 1;
+        /* commit_transaction flushes: let the delivery reports arrive
+         * through the loop first (the last one re-arms this timer), so the
+         * commit itself is one round trip; after TXN_DRAIN_WAIT_MS the commit
+         * flushes what is left (records to a topic being created wait for
+         * its metadata until a flush) */
+        if (rd_kafka_outq_len(r->producer) > 0 && !r->txn_finishing &&
+            ds_metrics_clock() - r->commit_t0 < TXN_DRAIN_WAIT_MS / 1000.0) {
+            run_txn_arm(r, TXN_RETRY_MS);
+            return;
+        }
         error = rd_kafka_commit_transaction(r->producer, TXN_SLICE_MS);
         if (error) {
             txn_error(r, "commit_transaction", error);
@@ -397,6 +411,7 @@ void run_txn_finish(runner *r, int budget_ms)
     if (r->exit_code && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT))
         r->txn = TXN_ABORT; /* never commit the batch of a failed run */
     int64_t t0 = ds_mono_ms();
+    r->txn_finishing = 1;
     while (r->head && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT || r->txn == TXN_ABORT)) {
         int64_t spent = ds_mono_ms() - t0;
         if (spent > 2 * (int64_t)budget_ms) {
@@ -413,4 +428,5 @@ void run_txn_finish(runner *r, int budget_ms)
         if (r->txn == before && r->head)
             rd_kafka_poll(r->producer, TXN_RETRY_MS); /* retry after a pause, serving delivery reports */
     }
+    r->txn_finishing = 0;
 }

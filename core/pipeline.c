@@ -481,6 +481,13 @@ int ds_pipeline_resolve_in(ds_pipeline *pl, ds_resolver *rs, const ds_mention *m
                  m->src.id);
         return -1;
     }
+    if (rc == -3) {
+        fail_set(fail, "resolve", "block-full",
+                 "mention %s of %s: block %s already holds the most mentions a block may "
+                 "(--state-max-mentions-per-block)",
+                 m->mention_id, m->src.id, m->block_key);
+        return -1;
+    }
     if (rc < 0) {
         fail_set(fail, "resolve", "out-of-memory", "resolving mention %s: out of memory", m->mention_id);
         return -1;
