@@ -4,8 +4,10 @@
  *   bench_kafka drain   -b BROKERS -t TOPIC
  *   bench_kafka span    -b BROKERS -t TOPIC[,TOPIC...]
  *   bench_kafka latency -b BROKERS --rate R --seconds S [--blocks B] [--warmup S]
+ *                       [-t INPUT] [--out-topic CANONICAL]
  *   bench_kafka restore -b BROKERS [--app-id A]
- *   bench_kafka relay   -b BROKERS -t TOPIC
+ *   bench_kafka relay   -b BROKERS -t TOPIC [--mid-topic T] [--out-topic T]
+ *   bench_kafka topics  -b BROKERS --create NAME:PARTITIONS[:compact][,...]
  *
  * Every mode prints one JSON object on stdout (the figures) and a line of
  * prose on stderr.
@@ -44,7 +46,9 @@
  *   writes each twice, to bench-relay-out (the canonical record and the
  *   changelog record); a transaction commits every 10,000 records read, with
  *   their offsets, as the processor's batches do. Time from the first record
- *   read to the last commit. */
+ *   read to the last commit.
+ * topics: creates topics with the Admin API (a real cluster creates none
+ *   with the partitions and compaction a run needs by itself). */
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -571,6 +575,7 @@ typedef struct lat_ctx {
     volatile long sent, counted_from; /* inputs with index >= counted_from are measured */
     volatile int done;
     int64_t t0_ms;
+    const char *topic; /* the input topic */
 } lat_ctx;
 
 static void *lat_producer(void *arg)
@@ -604,7 +609,7 @@ static void *lat_producer(void *arg)
         ds_buf_reset(&buf);
         if (ds_codec_encode(codec, DS_SCHEMA_DEAL_EVENT, &val, DS_FRAME_SINGLE_OBJECT, &buf))
             die("encode");
-        produce(rk, "deals", key, buf.data, buf.len, now);
+        produce(rk, c->topic, key, buf.data, buf.len, now);
         c->sent = i + 1;
     }
     rd_kafka_flush(rk, 30000);
@@ -622,7 +627,8 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int cmd_latency(double rate, double seconds, double warmup, long blocks, const char *fetch_wait)
+static int cmd_latency(double rate, double seconds, double warmup, long blocks, const char *fetch_wait,
+                       const char *in_topic, const char *out_topic)
 {
     char err[1024];
     ds_catalog *cat = ds_catalog_load(catalog_dir, err, sizeof err);
@@ -636,8 +642,8 @@ static int cmd_latency(double rate, double seconds, double warmup, long blocks, 
      * fetch.wait.max.ms, without waking on new data as Kafka does: keep the
      * measuring consumer's wait short. */
     rd_kafka_t *rk = new_consumer("bench-latency", "fetch.wait.max.ms", fetch_wait);
-    assign_all(rk, "deals.canonical", RD_KAFKA_OFFSET_BEGINNING);
-    lat_ctx c = {.rate = rate, .seconds = seconds, .warmup = warmup, .blocks = blocks, .cat = cat};
+    assign_all(rk, out_topic, RD_KAFKA_OFFSET_BEGINNING);
+    lat_ctx c = {.rate = rate, .seconds = seconds, .warmup = warmup, .blocks = blocks, .cat = cat, .topic = in_topic};
     long n = (long)(rate * seconds);
     char *seen = calloc((size_t)n + 1, 1);
     int64_t *lat = malloc(((size_t)n + 1) * sizeof *lat);
@@ -747,8 +753,8 @@ static int cmd_restore(const char *app_id)
         ds_resolver_set_cross_block(rs[p], 0);
         rd_kafka_conf_t *conf = base_conf();
         ds_restore_stats st = {0};
-        if (ds_state_restore(rs[p], &pl, conf, stopic, p, INT64_MAX, 300000, emit_none, &republished, &st, err,
-                             sizeof err))
+        if (ds_state_restore_wait(rs[p], &pl, conf, stopic, p, INT64_MAX, 300000, emit_none, &republished, &st, err,
+                                  sizeof err))
             die("restore %s [%d]: %s", stopic, p, err);
         records += st.records;
         blocks += st.blocks;
@@ -771,8 +777,8 @@ static int cmd_restore(const char *app_id)
 
 /* ---- relay ------------------------------------------------------------------ */
 
-#define RELAY_MID "bench-relay-mid"
-#define RELAY_OUT "bench-relay-out"
+static const char *relay_mid = "bench-relay-mid";
+static const char *relay_out = "bench-relay-out";
 #define RELAY_BATCH 10000
 
 static void relay_commit(rd_kafka_t *prod, rd_kafka_t *cons, rd_kafka_topic_partition_list_t *offs)
@@ -799,12 +805,13 @@ static int cmd_relay(const char *topic)
     if (err)
         die("relay: init_transactions: %s", rd_kafka_error_string(err));
     int nin = npartitions(prod, topic);
-    /* the mid and out topics: created by the broker on first metadata request */
-    npartitions(prod, RELAY_MID);
-    npartitions(prod, RELAY_OUT);
+    /* the mid and out topics: created beforehand (bench_kafka topics), or by
+     * a broker that creates topics on their first metadata request */
+    npartitions(prod, relay_mid);
+    npartitions(prod, relay_out);
     rd_kafka_t *cons = new_consumer(group, NULL, NULL);
     char both[512];
-    snprintf(both, sizeof both, "%s,%s", topic, RELAY_MID);
+    snprintf(both, sizeof both, "%s,%s", topic, relay_mid);
     int nparts = assign_all(cons, both, RD_KAFKA_OFFSET_BEGINNING);
     /* the input's size: the sum of its high watermarks */
     int64_t total = 0;
@@ -844,13 +851,13 @@ static int cmd_relay(const char *topic)
         if (!in && !mid)
             t_first = mono_s();
         const char *t = rd_kafka_topic_name(rkm->rkt);
-        int is_mid = strcmp(t, RELAY_MID) == 0;
+        int is_mid = strcmp(t, relay_mid) == 0;
         char key[256];
         size_t kl = rkm->key_len < sizeof key - 1 ? rkm->key_len : sizeof key - 1;
         memcpy(key, rkm->key ? rkm->key : "", kl);
         key[kl] = '\0';
         for (int k = 0; k < (is_mid ? 2 : 1); k++)
-            produce(prod, is_mid ? RELAY_OUT : RELAY_MID, key, rkm->payload, rkm->len, 0);
+            produce(prod, is_mid ? relay_out : relay_mid, key, rkm->payload, rkm->len, 0);
         rd_kafka_topic_partition_t *o = rd_kafka_topic_partition_list_find(offs, t, rkm->partition);
         if (!o)
             o = rd_kafka_topic_partition_list_add(offs, t, rkm->partition);
@@ -880,6 +887,101 @@ static int cmd_relay(const char *topic)
     return delivery_failures ? 1 : 0;
 }
 
+
+/* ---- topics ----------------------------------------------------------------- */
+
+/* One NewTopic from "NAME:PARTITIONS[:compact]"; dies on a malformed spec. */
+static rd_kafka_NewTopic_t *new_topic(const char *spec, char name[256])
+{
+    char e[512];
+    const char *c1 = strchr(spec, ':');
+    if (!c1 || c1 - spec >= 256)
+        die("topic %s: want NAME:PARTITIONS[:compact]", spec);
+    memcpy(name, spec, (size_t)(c1 - spec));
+    name[c1 - spec] = '\0';
+    char *end;
+    long parts = strtol(c1 + 1, &end, 10);
+    if (parts < 1 || (*end && strcmp(end, ":compact") != 0))
+        die("topic %s: want NAME:PARTITIONS[:compact]", spec);
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(name, (int)parts, -1, e, sizeof e);
+    if (!nt)
+        die("topic %s: %s", spec, e);
+    if (*end && rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact"))
+        die("topic %s: cleanup.policy", spec);
+    return nt;
+}
+
+/* Waits until every partition of a new topic has a leader that answers a
+ * watermark query (a topic is in the metadata before its partitions have
+ * leaders, and clients that ask meanwhile get "Not leader for partition");
+ * dies after 30 s. */
+static void wait_ready(rd_kafka_t *rk, const char *topic)
+{
+    int n = npartitions(rk, topic);
+    for (int p = 0; p < n; p++) {
+        int64_t lo, hi;
+        rd_kafka_resp_err_t e;
+        double t0 = mono_s();
+        while ((e = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 5000)) != 0) {
+            if (mono_s() - t0 > 30)
+                die("topic %s [%d] has no leader after 30 s: %s", topic, p, rd_kafka_err2str(e));
+            usleep(100000);
+        }
+    }
+}
+
+/* topics: creates each comma-separated NAME:PARTITIONS[:compact] with the
+ * Admin API (replication factor: the broker's default), then waits until
+ * every partition of each has a leader that answers. An existing topic is an
+ * error: every run starts from topics of its own. */
+static int cmd_topics(const char *specs)
+{
+    char e[512];
+    rd_kafka_conf_t *conf = base_conf();
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
+    if (!rk)
+        die("admin client: %s", e);
+    conf = NULL; /* now owned by rk */
+    rd_kafka_NewTopic_t *nts[64];
+    char names[64][256];
+    size_t n = 0;
+    char *dup = strdup(specs), *save = NULL;
+    for (char *t = strtok_r(dup, ",", &save); t && n < 64; t = strtok_r(NULL, ",", &save)) {
+        nts[n] = new_topic(t, names[n]);
+        n++;
+    }
+    free(dup);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_operation_timeout(opt, 30000, e, sizeof e);
+    rd_kafka_CreateTopics(rk, nts, n, opt, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 60000);
+    if (!ev)
+        die("CreateTopics: no answer in 60 s");
+    if (rd_kafka_event_error(ev))
+        die("CreateTopics: %s", rd_kafka_event_error_string(ev));
+    size_t nres = 0;
+    const rd_kafka_topic_result_t **res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &nres);
+    int failed = 0;
+    for (size_t i = 0; i < nres; i++)
+        if (rd_kafka_topic_result_error(res[i])) {
+            fprintf(stderr, "bench_kafka: create %s: %s\n", rd_kafka_topic_result_name(res[i]),
+                    rd_kafka_topic_result_error_string(res[i]));
+            failed++;
+        }
+    rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(opt);
+    rd_kafka_queue_destroy(q);
+    printf("{\"created\":%zu,\"failed\":%d}\n", nres - (size_t)failed, failed);
+    for (size_t i = 0; i < n; i++) {
+        if (!failed)
+            wait_ready(rk, names[i]);
+        rd_kafka_NewTopic_destroy(nts[i]);
+    }
+    rd_kafka_destroy(rk);
+    return failed ? 1 : 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
@@ -887,8 +989,10 @@ static void usage(void)
             "       bench_kafka drain -b BROKERS -t TOPIC\n"
             "       bench_kafka span -b BROKERS -t TOPIC[,TOPIC...]\n"
             "       bench_kafka latency -b BROKERS --rate R --seconds S [--warmup S] [--blocks B] [--fetch-wait-ms M]\n"
+            "                           [-t INPUT] [--out-topic CANONICAL]\n"
             "       bench_kafka restore -b BROKERS [--app-id A]\n"
-            "       bench_kafka relay -b BROKERS -t TOPIC\n"
+            "       bench_kafka relay -b BROKERS -t TOPIC [--mid-topic T] [--out-topic T]\n"
+            "       bench_kafka topics -b BROKERS --create NAME:PARTITIONS[:compact][,...]\n"
             "common: [--catalog DIR] [--corpus DIR]\n");
     exit(2);
 }
@@ -898,6 +1002,7 @@ int main(int argc, char **argv)
     if (argc < 2)
         usage();
     const char *mode = argv[1], *type = "deal", *topic = NULL, *app_id = "dealstream", *fetch_wait = "5";
+    const char *out_topic = NULL, *create = NULL;
     long n = 0, blocks = 30000;
     double rate = 2000, seconds = 10, warmup = 1;
     for (int i = 2; i < argc; i++) {
@@ -926,6 +1031,12 @@ int main(int argc, char **argv)
             warmup = strtod(v, NULL);
         else if (!strcmp(a, "--app-id"))
             app_id = v;
+        else if (!strcmp(a, "--out-topic"))
+            out_topic = v;
+        else if (!strcmp(a, "--mid-topic"))
+            relay_mid = v;
+        else if (!strcmp(a, "--create"))
+            create = v;
         else if (!strcmp(a, "--fetch-wait-ms"))
             fetch_wait = v;
         else if (!strcmp(a, "--catalog"))
@@ -948,13 +1059,21 @@ int main(int argc, char **argv)
         return cmd_read(topic, mode[0] == 'd');
     }
     if (!strcmp(mode, "latency"))
-        return cmd_latency(rate, seconds, warmup, blocks, fetch_wait);
+        return cmd_latency(rate, seconds, warmup, blocks, fetch_wait, topic ? topic : "deals",
+                           out_topic ? out_topic : "deals.canonical");
     if (!strcmp(mode, "restore"))
         return cmd_restore(app_id);
     if (!strcmp(mode, "relay")) {
         if (!topic)
             usage();
+        if (out_topic)
+            relay_out = out_topic;
         return cmd_relay(topic);
+    }
+    if (!strcmp(mode, "topics")) {
+        if (!create)
+            usage();
+        return cmd_topics(create);
     }
     usage();
     return 2;

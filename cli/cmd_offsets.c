@@ -110,6 +110,8 @@ static void report(const ds_config *cfg, const ds_reset_plan *plan, int rc)
     else if (plan->members > 0)
         printf("dry run: nothing changed; group %s has %d active member(s), so --execute would refuse\n", cfg->group,
                plan->members);
+    else if (plan->members == DS_RESET_MEMBERS_UNCOUNTED)
+        printf("dry run: nothing changed; %s, so --execute would refuse\n", plan->members_why);
     else if (plan->members < 0)
         printf("dry run: nothing changed; the broker could not tell whether group %s has active members, so "
                "--execute needs --force\n",

@@ -59,7 +59,7 @@ static const opt options[] = {
              {DS_CMD_LAG, "The group to report (--prometheus without it: every group the broker lists)."},
              {DS_CMD_OFFSETS, "The group whose committed offsets are reset."},
              {DS_CMD_REPLAY, "Commit the offsets of the range read so far for this group, so that --from committed "
-                             "resumes (none: nothing is committed)."}},
+                             "resumes (none: nothing is committed); not the processor's own group (its app id)."}},
      .metavar = "GROUP"},
     {"articles-topic", 0, "topic.articles", OPT_STR, O(articles_topic), "articles", NULL,
      DS_CMD_RUN | DS_CMD_PRODUCE | DS_CMD_DEMO | DS_CMD_REPLAY, "Topic of ArticleEvent records.", .metavar = "TOPIC"},
@@ -152,6 +152,11 @@ static const opt options[] = {
      "Event-time retention of seen-article fingerprints: a copy published later than this after the source it "
      "repeats is a new source (0: forever).",
      .metavar = "DAYS"},
+    {"state-max-mentions-per-block", 0, "state.max.mentions.per.block", OPT_INT, O(state_max_mentions_per_block), "0",
+     NULL, DS_CMD_RUN | DS_CMD_REPLAY,
+     "Most mentions one block (one buyer, seller and family) may hold; a new mention of a full block is dead-lettered "
+     "(class block-full), counted and warned about (0: no cap).",
+     .metavar = "N"},
     {"partitions", 'p', "broker.partitions", OPT_INT, O(partitions), "4", NULL, DS_CMD_BROKER | DS_CMD_DEMO,
      "Partitions of each topic the embedded broker creates."},
     {"address-file", 0, "broker.address.file", OPT_STR, O(address_file), NULL, NULL, DS_CMD_BROKER,
@@ -161,6 +166,11 @@ static const opt options[] = {
     {"wait", 0, NULL, OPT_FLAG, O(wait), NULL, NULL, DS_CMD_BROKER,
      "Start no broker: wait (at most 30 s) until the broker writing --address-file answers, print its address, "
      "exit 0."},
+    {"topic-partitions", 0, "topics.partitions", OPT_INT, O(topic_partitions), "0", NULL, DS_CMD_RUN,
+     "Partitions of the topics run creates when they are missing (<app>-mentions, <app>-state, the canonical "
+     "topic); 0: as many as the articles topic has.", .metavar = "N"},
+    {"replication-factor", 0, "topics.replication.factor", OPT_INT, O(replication_factor), "0", NULL, DS_CMD_RUN,
+     "Replication factor of the topics run creates; 0: the broker's default.replication.factor.", .metavar = "N"},
     {"schema-registry", 0, "schema.registry.url", OPT_STR, O(schema_registry_url), NULL, NULL, REGISTRY_CMDS,
      "Schema registry URL (Confluent REST API): fetch unknown schema ids (a partition is held while the registry "
      "does not answer) and write canonical records with Confluent framing.",

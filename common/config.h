@@ -65,7 +65,10 @@ typedef struct ds_config {
     long max_message_bytes;
     long max_body_bytes;
     long dedup_retention_days;
+    long state_max_mentions_per_block; /* 0: no cap */
     long partitions;
+    long topic_partitions;   /* run: of the internal topics it creates (0: as the articles topic) */
+    long replication_factor; /* run: of the topics it creates (0: the broker's default) */
     long count;
     int exit_at_end;
     /* consume, as kcat */

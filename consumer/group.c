@@ -12,18 +12,23 @@
 #include "util.h"
 
 struct ds_group {
-    rd_kafka_t *rk;    /* consumer of the group: OffsetFetch, OffsetCommit */
+    const ds_config *cfg;
+    rd_kafka_t *rk;     /* consumer of the group, read_uncommitted: OffsetFetch, OffsetCommit */
+    rd_kafka_t *stable; /* read_committed, for the last stable offset; NULL until used */
     rd_kafka_t *admin; /* admin requests, on a handle that is not a member */
     char *name;
 };
 
-/* A consumer handle that never subscribes and never commits on its own. */
-static rd_kafka_t *consumer_new(const ds_config *cfg, const char *group, int eof, char *err, size_t errlen)
+/* A consumer handle that never subscribes and never commits on its own;
+ * isolation: NULL for the configured isolation.level, else the one to set. */
+static rd_kafka_t *consumer_new(const ds_config *cfg, const char *group, int eof, const char *isolation, char *err,
+                                size_t errlen)
 {
     rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
     if (!conf)
         return NULL;
-    if (ds_kafka_set(conf, "group.id", group, err, errlen) ||
+    if ((isolation && ds_kafka_set(conf, "isolation.level", isolation, err, errlen)) ||
+        ds_kafka_set(conf, "group.id", group, err, errlen) ||
         ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
         ds_kafka_set(conf, "enable.auto.offset.store", "false", err, errlen) ||
         ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
@@ -54,7 +59,10 @@ ds_group *ds_group_new(const ds_config *cfg, const char *group, char *err, size_
         snprintf(err, errlen, "out of memory");
         goto err;
     }
-    if (!(g->rk = consumer_new(cfg, group, 0, err, errlen)))
+    g->cfg = cfg;
+    /* read_uncommitted: committed offsets without waiting for open
+     * transactions, and the high watermark as the log end */
+    if (!(g->rk = consumer_new(cfg, group, 0, "read_uncommitted", err, errlen)))
         goto err;
     rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
     if (!conf)
@@ -79,6 +87,8 @@ void ds_group_destroy(ds_group *g)
         return;
     if (g->rk) /* never subscribed: nothing to leave */
         rd_kafka_destroy_flags(g->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    if (g->stable)
+        rd_kafka_destroy_flags(g->stable, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     if (g->admin)
         rd_kafka_destroy(g->admin);
     free(g->name);
@@ -263,6 +273,58 @@ int ds_group_commit(ds_group *g, const rd_kafka_topic_partition_list_t *offsets,
     return rc;
 }
 
+/* The state ListGroups gives group g (rd_kafka_consumer_group_state_name),
+ * into state; "" when the group is not listed. Returns 0, or -1 with err
+ * set. */
+static int listed_state(ds_group *g, int timeout_ms, char *state, size_t cap, char *err, size_t errlen)
+{
+    state[0] = '\0';
+    rd_kafka_queue_t *q = rd_kafka_queue_new(g->admin);
+    rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(g->admin, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+    char e[256];
+    rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, e, sizeof e);
+    rd_kafka_ListConsumerGroups(g->admin, opts, q);
+    rd_kafka_AdminOptions_destroy(opts);
+    int rc = -1;
+    rd_kafka_event_t *ev = admin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, timeout_ms);
+    if (!ev) {
+        snprintf(err, errlen, "listing groups: no answer in %d ms", timeout_ms);
+    } else if (rd_kafka_event_error(ev)) {
+        snprintf(err, errlen, "listing groups: %s", rd_kafka_event_error_string(ev));
+    } else {
+        size_t n = 0;
+        const rd_kafka_ConsumerGroupListing_t **gl =
+            rd_kafka_ListConsumerGroups_result_valid(rd_kafka_event_ListConsumerGroups_result(ev), &n);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(rd_kafka_ConsumerGroupListing_group_id(gl[i]), g->name) == 0)
+                snprintf(state, cap, "%s",
+                         rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(gl[i])));
+        rc = 0;
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+/* A group that DescribeGroups calls Dead may be a group of the consumer
+ * protocol (KIP-848), which DescribeGroups does not describe: ListGroups
+ * gives its state. Returns 0 (no members), DS_GROUP_ESOME with err saying
+ * why, or -1. */
+static int consumer_protocol_members(ds_group *g, int timeout_ms, char *err, size_t errlen)
+{
+    char state[64];
+    if (listed_state(g, timeout_ms, state, sizeof state, err, errlen))
+        return -1;
+    if (!state[0] || strcmp(state, "Empty") == 0 || strcmp(state, "Dead") == 0)
+        return 0;
+    snprintf(err, errlen,
+             "group %s is a group of the consumer protocol (KIP-848) in state %s: it has members, which "
+             "DescribeGroups does not count",
+             g->name, strcmp(state, "Unknown") == 0 ? "Assigning or Reconciling" : state);
+    return DS_GROUP_ESOME;
+}
+
 /* DescribeGroups through rd_kafka_list_groups(), not the AdminAPI's
  * DescribeConsumerGroups: against a broker without DescribeGroups (the
  * embedded one), librdkafka 2.0.2 never lets a handle that sent
@@ -278,7 +340,7 @@ int ds_group_members(ds_group *g, int timeout_ms, char *err, size_t errlen)
             rd_kafka_group_list_destroy(list);
         return e == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE ? DS_GROUP_EUNSUPPORTED : -1;
     }
-    int rc = 0; /* a group the coordinator does not know has no members */
+    int rc = 0, dead = 0; /* a group the coordinator does not know has no members */
     for (int i = 0; i < list->group_cnt; i++) {
         const struct rd_kafka_group_info *gi = &list->groups[i];
         if (strcmp(gi->group, g->name) != 0)
@@ -289,9 +351,10 @@ int ds_group_members(ds_group *g, int timeout_ms, char *err, size_t errlen)
             break;
         }
         rc = gi->member_cnt;
+        dead = gi->state && strcmp(gi->state, "Dead") == 0;
     }
     rd_kafka_group_list_destroy(list);
-    return rc;
+    return rc == 0 && dead ? consumer_protocol_members(g, timeout_ms, err, errlen) : rc;
 }
 
 int ds_group_watermarks(ds_group *g, const char *topic, int32_t partition, int64_t *lo, int64_t *hi,
@@ -300,6 +363,20 @@ int ds_group_watermarks(ds_group *g, const char *topic, int32_t partition, int64
     rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(g->rk, topic, partition, lo, hi, timeout_ms);
     if (e) {
         snprintf(err, errlen, "log start and end of %s [%d]: %s", topic, (int)partition, rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}
+
+int ds_group_last_stable(ds_group *g, const char *topic, int32_t partition, int64_t *lso, int timeout_ms,
+                         char *err, size_t errlen)
+{
+    if (!g->stable && !(g->stable = consumer_new(g->cfg, g->name, 0, "read_committed", err, errlen)))
+        return -1;
+    int64_t lo = 0;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(g->stable, topic, partition, &lo, lso, timeout_ms);
+    if (e) {
+        snprintf(err, errlen, "last stable offset of %s [%d]: %s", topic, (int)partition, rd_kafka_err2str(e));
         return -1;
     }
     return 0;
@@ -316,8 +393,8 @@ int ds_group_offsets_for_times(ds_group *g, rd_kafka_topic_partition_list_t *tim
     return 0;
 }
 
-int ds_group_peek(const ds_config *cfg, const rd_kafka_topic_partition_list_t *at, int64_t *ts, int timeout_ms,
-                  char *err, size_t errlen)
+int ds_group_peek(const ds_config *cfg, const rd_kafka_topic_partition_list_t *at, int uncommitted, int64_t *ts,
+                  int64_t *end, int timeout_ms, char *err, size_t errlen)
 {
     rd_kafka_topic_partition_list_t *as = rd_kafka_topic_partition_list_new(at->cnt ? at->cnt : 1);
     int pending = 0;
@@ -336,7 +413,7 @@ int ds_group_peek(const ds_config *cfg, const rd_kafka_topic_partition_list_t *a
     /* librdkafka wants a group id even for assign(); nothing is committed */
     char gid[96];
     snprintf(gid, sizeof gid, "dealstream-peek-%d", (int)getpid());
-    rd_kafka_t *rk = consumer_new(cfg, gid, 1, err, errlen);
+    rd_kafka_t *rk = consumer_new(cfg, gid, 1, uncommitted ? "read_uncommitted" : NULL, err, errlen);
     if (!rk) {
         rd_kafka_topic_partition_list_destroy(as);
         return -1;
@@ -363,6 +440,8 @@ int ds_group_peek(const ds_config *cfg, const rd_kafka_topic_partition_list_t *a
                     continue; /* before the asked offset: not ours to judge */
                 if (rkm->err) {
                     ts[i] = DS_PEEK_END;
+                    if (end)
+                        end[i] = rkm->offset;
                 } else {
                     rd_kafka_timestamp_type_t tstype;
                     int64_t t = rd_kafka_message_timestamp(rkm, &tstype);

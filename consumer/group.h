@@ -5,7 +5,12 @@
  * A ds_group owns one consumer handle with group.id set to the group and
  * enable.auto.commit off. It never subscribes, so it never becomes a member:
  * OffsetFetch and OffsetCommit are sent as a simple (generation -1) client.
- * Every call is blocking and bounded by its timeout_ms.
+ * It reads read_uncommitted: OffsetFetch does not ask for stable offsets, so
+ * it answers at once while a transaction holding offsets for the group is
+ * open (as kafka-consumer-groups does), and the log end is the high
+ * watermark. The last stable offset comes from a second, read_committed
+ * handle, made on first use. Every call is blocking and bounded by its
+ * timeout_ms.
  * @locality: one thread per ds_group. */
 #ifndef DS_GROUP_H
 #define DS_GROUP_H
@@ -22,14 +27,16 @@
  * generation (unknown member, illegal generation, rebalance in progress):
  * the group has live members. */
 #define DS_GROUP_EACTIVE (-3)
+/* ds_group_members(): members of an uncounted number (KIP-848). */
+#define DS_GROUP_ESOME (-4)
 /* ds_group_peek(): what was found at an offset, when not a timestamp. */
 #define DS_PEEK_END (-2)     /* the partition's end: no message at or after it */
 #define DS_PEEK_UNKNOWN (-1) /* no answer in time, or a message without timestamp */
 
 typedef struct ds_group ds_group;
 
-/* Connects as group (cfg gives the brokers and pass-through properties).
- * Returns NULL with err set on failure. */
+/* Connects as group (cfg gives the brokers and pass-through properties;
+ * it must outlive g). Returns NULL with err set on failure. */
 ds_group *ds_group_new(const ds_config *cfg, const char *group, char *err, size_t errlen);
 void ds_group_destroy(ds_group *g); /* accepts NULL */
 const char *ds_group_name(const ds_group *g);
@@ -57,12 +64,20 @@ int ds_group_committed(ds_group *g, rd_kafka_topic_partition_list_t *parts, int 
  * that failed. */
 int ds_group_commit(ds_group *g, const rd_kafka_topic_partition_list_t *offsets, char *err, size_t errlen);
 /* Active members of the group (DescribeGroups): the count (>= 0),
- * DS_GROUP_EUNSUPPORTED when the broker does not answer the request, or -1
- * with err set. */
+ * DS_GROUP_ESOME with err saying why when the group has members that
+ * DescribeGroups does not count (the consumer protocol's, KIP-848, whose
+ * state ListGroups gives), DS_GROUP_EUNSUPPORTED when the broker does not
+ * answer the request, or -1 with err set. */
 int ds_group_members(ds_group *g, int timeout_ms, char *err, size_t errlen);
-/* Log start and end offsets of one partition. Returns 0 or -1. */
+/* Log start and end (high watermark) offsets of one partition. Returns 0 or
+ * -1. */
 int ds_group_watermarks(ds_group *g, const char *topic, int32_t partition, int64_t *lo, int64_t *hi,
                         int timeout_ms, char *err, size_t errlen);
+/* The last stable offset of one partition: the end a read_committed
+ * consumer reaches, below the high watermark while a transaction on the
+ * partition is open. Returns 0 or -1. */
+int ds_group_last_stable(ds_group *g, const char *topic, int32_t partition, int64_t *lso, int timeout_ms,
+                         char *err, size_t errlen);
 /* offsets_for_times: replaces each element's offset (a time in ms) by the
  * first offset at or after it, -1 when there is none. Returns 0, or -1 with
  * err set when the broker did not answer. */
@@ -71,12 +86,16 @@ int ds_group_offsets_for_times(ds_group *g, rd_kafka_topic_partition_list_t *tim
 /* Reads, for each element of at whose offset is >= 0 (or
  * RD_KAFKA_OFFSET_BEGINNING), the first message at or after that offset with
  * a short-lived consumer of its own (assign(), no group, no commit;
- * isolation.level as configured, read_committed by default) and stores in
- * ts[i] its timestamp (ms), DS_PEEK_END when the fetch reached the
- * partition's end first (on a transactional topic: only commit markers or
- * aborted data were left), or DS_PEEK_UNKNOWN. Elements with other offsets
- * get DS_PEEK_UNKNOWN. Waits at most timeout_ms in all. Returns 0 or -1. */
-int ds_group_peek(const ds_config *cfg, const rd_kafka_topic_partition_list_t *at, int64_t *ts, int timeout_ms,
-                  char *err, size_t errlen);
+ * isolation.level as configured, read_committed by default, or
+ * read_uncommitted when uncommitted is set) and stores in ts[i] its
+ * timestamp (ms), DS_PEEK_END when the fetch reached the partition's end
+ * first, or DS_PEEK_UNKNOWN. At DS_PEEK_END, end[i] (when end is not NULL)
+ * is the offset of that end: read_committed, the last stable offset, so an
+ * end at the high watermark means only commit markers or aborted data were
+ * left and one below it means an open transaction comes next. Elements with
+ * other offsets get DS_PEEK_UNKNOWN. Waits at most timeout_ms in all.
+ * Returns 0 or -1. */
+int ds_group_peek(const ds_config *cfg, const rd_kafka_topic_partition_list_t *at, int uncommitted, int64_t *ts,
+                  int64_t *end, int timeout_ms, char *err, size_t errlen);
 
 #endif

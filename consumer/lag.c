@@ -208,69 +208,122 @@ err:
     return NULL;
 }
 
-int ds_lag_observe(ds_lag *lag, char *err, size_t errlen)
+/* What one observation reads of one partition. */
+typedef struct lag_read {
+    int64_t committed; /* the group's, or < 0 for none */
+    int64_t lo, hi;    /* log start, high watermark */
+    int64_t lso;       /* last stable offset */
+    int64_t ts;        /* timestamp at the committed offset, or DS_PEEK_* */
+    int64_t end;       /* at DS_PEEK_END: where the read_committed read ended */
+} lag_read;
+
+/* Committed offsets first, then the log ends: a commit racing the look-up
+ * then shows as lag, never as a negative lag. None of these reads waits for
+ * an open transaction. Returns 0 or -1 with err set. */
+static int read_offsets(ds_lag *lag, lag_read *rd, char *err, size_t errlen)
 {
     size_t n = lag->nparts;
-    int rc = -1;
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)n);
-    rd_kafka_topic_partition_list_t *at = rd_kafka_topic_partition_list_new((int)n);
-    int64_t *lo = calloc(n, sizeof *lo), *hi = calloc(n, sizeof *hi), *ts = calloc(n, sizeof *ts);
-    if (!lo || !hi || !ts) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
     for (size_t i = 0; i < n; i++)
         rd_kafka_topic_partition_list_add(list, lag->parts[i].topic, lag->parts[i].partition);
-    /* committed first, then the log end: a commit racing the look-up then
-     * shows as lag, never as a negative lag */
-    if (ds_group_committed(lag->g, list, LAG_TIMEOUT_MS, err, errlen))
-        goto out;
-    for (size_t i = 0; i < n; i++)
-        if (ds_group_watermarks(lag->g, lag->parts[i].topic, lag->parts[i].partition, &lo[i], &hi[i],
-                                LAG_TIMEOUT_MS, err, errlen))
-            goto out;
-    /* the oldest unconsumed message of every partition that lags */
-    for (size_t i = 0; i < n; i++) {
-        int64_t c = list->elems[i].offset;
-        int64_t end_lag = c >= 0 ? hi[i] - c : hi[i] - lo[i];
-        rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(at, lag->parts[i].topic,
-                                                                           lag->parts[i].partition);
-        tp->offset = end_lag <= 0 ? RD_KAFKA_OFFSET_INVALID : c >= 0 ? c : RD_KAFKA_OFFSET_BEGINNING;
+    int rc = ds_group_committed(lag->g, list, LAG_TIMEOUT_MS, err, errlen);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const ds_lag_part *p = &lag->parts[i];
+        rd[i].committed = list->elems[i].offset;
+        if (ds_group_watermarks(lag->g, p->topic, p->partition, &rd[i].lo, &rd[i].hi, LAG_TIMEOUT_MS, err, errlen) ||
+            ds_group_last_stable(lag->g, p->topic, p->partition, &rd[i].lso, LAG_TIMEOUT_MS, err, errlen))
+            rc = -1;
     }
-    if (ds_group_peek(lag->cfg, at, ts, LAG_PEEK_TIMEOUT_MS, err, errlen))
-        goto out;
-    int64_t now = ds_now_ms();
-    for (size_t i = 0; i < n; i++) {
-        ds_lag_part *p = &lag->parts[i];
-        int64_t c = list->elems[i].offset;
-        p->committed = c >= 0 ? c : DS_LAG_NONE;
-        p->log_start = lo[i];
-        p->log_end = hi[i];
-        p->lag = c >= 0 ? hi[i] - c : hi[i] - lo[i];
-        if (p->lag < 0)
-            p->lag = 0;
-        p->markers = p->lag > 0 && ts[i] == DS_PEEK_END;
-        if (p->lag == 0 || ts[i] == DS_PEEK_END) {
-            /* nothing left but transaction markers or aborted data */
-            p->lag = 0;
-            p->time_lag_ms = 0;
-        } else {
-            p->time_lag_ms = ts[i] >= 0 ? (now > ts[i] ? now - ts[i] : 0) : -1;
+    rd_kafka_topic_partition_list_destroy(list);
+    return rc;
+}
+
+/* The timestamp of the oldest unconsumed message of every partition that
+ * lags, read read_committed, as the group's consumers read. Where that read
+ * ends below the high watermark, an open transaction holds the consumer
+ * back: its oldest unconsumed message is the transaction's first, read
+ * again read_uncommitted. Returns 0 or -1 with err set. */
+static int read_oldest(ds_lag *lag, lag_read *rd, char *err, size_t errlen)
+{
+    size_t n = lag->nparts;
+    int64_t *ts = calloc(n + 1, sizeof *ts), *end = calloc(n + 1, sizeof *end);
+    rd_kafka_topic_partition_list_t *at = rd_kafka_topic_partition_list_new((int)n);
+    int rc = ts && end ? 0 : -1, stuck = 0;
+    if (rc)
+        snprintf(err, errlen, "out of memory");
+    for (int pass = 0; rc == 0 && pass < 2 && (pass == 0 || stuck); pass++) {
+        rd_kafka_topic_partition_list_destroy(at);
+        at = rd_kafka_topic_partition_list_new((int)n);
+        for (size_t i = 0; i < n; i++) {
+            int64_t c = rd[i].committed;
+            int want = pass == 0 ? (c >= 0 ? rd[i].hi - c : rd[i].hi - rd[i].lo) > 0
+                                 : rd[i].ts == DS_PEEK_END && rd[i].end < rd[i].hi;
+            rd_kafka_topic_partition_list_add(at, lag->parts[i].topic, lag->parts[i].partition)->offset =
+                !want ? RD_KAFKA_OFFSET_INVALID : c >= 0 ? c : RD_KAFKA_OFFSET_BEGINNING;
         }
-        ds_lag_track_add(&p->track, (ds_lag_obs){.ts_ms = now, .committed = p->committed, .lag = p->lag});
-        p->status = ds_lag_track_status(&p->track);
+        if (ds_group_peek(lag->cfg, at, pass, ts, end, LAG_PEEK_TIMEOUT_MS, err, errlen)) {
+            rc = -1;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (pass == 0) {
+                rd[i].ts = ts[i];
+                rd[i].end = ts[i] == DS_PEEK_END ? end[i] : -1;
+                stuck |= ts[i] == DS_PEEK_END && end[i] < rd[i].hi;
+            } else if (at->elems[i].offset != RD_KAFKA_OFFSET_INVALID) {
+                rd[i].ts = ts[i] >= 0 ? ts[i] : DS_PEEK_UNKNOWN;
+            }
+        }
     }
+    rd_kafka_topic_partition_list_destroy(at);
+    free(ts);
+    free(end);
+    return rc;
+}
+
+/* A partition's figures from what was read, and its status. */
+static void apply_read(ds_lag_part *p, const lag_read *rd, int64_t now)
+{
+    int64_t c = rd->committed;
+    p->committed = c >= 0 ? c : DS_LAG_NONE;
+    p->log_start = rd->lo;
+    p->log_end = rd->hi;
+    p->last_stable = rd->lso;
+    p->lag = c >= 0 ? rd->hi - c : rd->hi - rd->lo;
+    if (p->lag < 0)
+        p->lag = 0;
+    /* the read_committed read reached the high watermark: nothing is left
+     * but transaction markers or aborted data */
+    p->markers = p->lag > 0 && rd->ts == DS_PEEK_END && rd->end >= rd->hi;
+    if (p->lag == 0 || p->markers) {
+        p->lag = 0;
+        p->time_lag_ms = 0;
+    } else {
+        p->time_lag_ms = rd->ts >= 0 ? (now > rd->ts ? now - rd->ts : 0) : -1;
+    }
+    ds_lag_track_add(&p->track, (ds_lag_obs){.ts_ms = now, .committed = p->committed, .lag = p->lag});
+    p->status = ds_lag_track_status(&p->track);
+}
+
+int ds_lag_observe(ds_lag *lag, char *err, size_t errlen)
+{
+    lag_read *rd = calloc(lag->nparts + 1, sizeof *rd);
+    if (!rd) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (read_offsets(lag, rd, err, errlen) || read_oldest(lag, rd, err, errlen)) {
+        free(rd);
+        return -1;
+    }
+    int64_t now = ds_now_ms();
+    for (size_t i = 0; i < lag->nparts; i++)
+        apply_read(&lag->parts[i], &rd[i], now);
+    free(rd);
     observe_members(lag);
     lag->time_ms = now;
     lag->nobs++;
-    rc = 0;
-out:
-    free(lo);
-    free(hi);
-    free(ts);
-    rd_kafka_topic_partition_list_destroy(list);
-    rd_kafka_topic_partition_list_destroy(at);
-    return rc;
+    return 0;
 }
 
 const ds_lag_part *ds_lag_parts(const ds_lag *lag, size_t *n)
@@ -374,6 +427,7 @@ json_t *ds_lag_json(const ds_lag *lag)
             json_object_set_new(j, "committed", p->committed >= 0 ? json_integer(p->committed) : json_null());
             json_object_set_new(j, "log_start", json_integer(p->log_start));
             json_object_set_new(j, "log_end", json_integer(p->log_end));
+            json_object_set_new(j, "last_stable", json_integer(p->last_stable));
             json_object_set_new(j, "lag", json_integer(p->lag));
             json_object_set_new(j, "time_lag_ms", p->time_lag_ms >= 0 ? json_integer(p->time_lag_ms) : json_null());
             json_object_set_new(j, "status", json_string(ds_lag_status_name(p->status)));
@@ -391,7 +445,9 @@ json_t *ds_lag_json(const ds_lag *lag)
 }
 
 /* One partition's row: the figures, then kafka-consumer-groups' member
- * columns. Returns 1 when its lag of 0 stands for transaction markers. */
+ * columns. Returns 1 when its lag of 0 stands for transaction markers, 2
+ * when an open transaction holds the group back (the last stable offset is
+ * below the log end and at or below the committed offset), 0 else. */
 static int print_part(const ds_lag_part *p, FILE *out)
 {
     char c[24], l[24], tl[32];
@@ -399,12 +455,13 @@ static int print_part(const ds_lag_part *p, FILE *out)
         snprintf(c, sizeof c, "%" PRId64, p->committed);
     else
         snprintf(c, sizeof c, "-");
-    snprintf(l, sizeof l, "%" PRId64 "%s", p->lag, p->markers ? "*" : "");
     format_time(p->time_lag_ms, tl, sizeof tl);
-    fprintf(out, "%-24s %9d %12s %12" PRId64 " %12" PRId64 " %10s %9s %-7s %s %s %s\n", p->topic, (int)p->partition, c,
-            p->log_start, p->log_end, l, tl, ds_lag_status_name(p->status), p->consumer_id ? p->consumer_id : "-",
-            p->host ? p->host : "-", p->client_id ? p->client_id : "-");
-    return p->markers;
+    int held = p->last_stable < p->log_end && p->lag > 0 && p->last_stable <= (p->committed >= 0 ? p->committed : p->log_start);
+    snprintf(l, sizeof l, "%" PRId64 "%s", p->lag, p->markers ? "*" : held ? "+" : "");
+    fprintf(out, "%-24s %9d %12s %12" PRId64 " %12" PRId64 " %12" PRId64 " %10s %9s %-7s %s %s %s\n", p->topic,
+            (int)p->partition, c, p->log_start, p->log_end, p->last_stable, l, tl, ds_lag_status_name(p->status),
+            p->consumer_id ? p->consumer_id : "-", p->host ? p->host : "-", p->client_id ? p->client_id : "-");
+    return p->markers ? 1 : held ? 2 : 0;
 }
 
 void ds_lag_print(const ds_lag *lag, FILE *out)
@@ -414,28 +471,31 @@ void ds_lag_print(const ds_lag *lag, FILE *out)
     int w = lag->window, nobs = lag->nobs < w ? lag->nobs : w;
     fprintf(out, "group %s at %s: %s (window %d of %d observations)\n", ds_group_name(lag->g), iso,
             ds_lag_status_name(ds_lag_group_status(lag)), nobs, w);
-    fprintf(out, "%-24s %9s %12s %12s %12s %10s %9s %-7s %s %s %s\n", "TOPIC", "PARTITION", "COMMITTED", "LOG-START",
-            "LOG-END", "LAG", "TIME-LAG", "STATUS", "CONSUMER-ID", "HOST", "CLIENT-ID");
+    fprintf(out, "%-24s %9s %12s %12s %12s %12s %10s %9s %-7s %s %s %s\n", "TOPIC", "PARTITION", "COMMITTED",
+            "LOG-START", "LOG-END", "LAST-STABLE", "LAG", "TIME-LAG", "STATUS", "CONSUMER-ID", "HOST", "CLIENT-ID");
     int64_t sum, tmax;
-    int markers = 0;
+    int notes = 0; /* bit 1 << print_part() */
     for (size_t i = 0; i < lag->nparts;) {
         size_t end = topic_end(lag, i);
         const char *topic = lag->parts[i].topic;
         size_t from = i;
         for (; i < end; i++)
-            markers |= print_part(&lag->parts[i], out);
+            notes |= 1 << print_part(&lag->parts[i], out);
         totals(lag, from, end, &sum, &tmax);
         format_time(tmax, tl, sizeof tl);
-        fprintf(out, "%-24s %9s %12s %12s %12s %10" PRId64 " %9s %s\n", topic, "total", "", "", "", sum, tl,
+        fprintf(out, "%-24s %9s %12s %12s %12s %12s %10" PRId64 " %9s %s\n", topic, "total", "", "", "", "", sum, tl,
                 ds_lag_status_name(combine_range(lag, from, end)));
     }
     totals(lag, 0, lag->nparts, &sum, &tmax);
     format_time(tmax, tl, sizeof tl);
-    fprintf(out, "%-24s %9s %12s %12s %12s %10" PRId64 " %9s %s\n", "(group)", "total", "", "", "", sum, tl,
+    fprintf(out, "%-24s %9s %12s %12s %12s %12s %10" PRId64 " %9s %s\n", "(group)", "total", "", "", "", "", sum, tl,
             ds_lag_status_name(ds_lag_group_status(lag)));
-    if (markers)
+    if (notes & 1 << 1)
         fprintf(out, "* LAG 0 although LOG-END > COMMITTED: what lies between is transaction markers (or aborted "
                      "records), which a consumer never receives.\n");
+    if (notes & 1 << 2)
+        fprintf(out, "+ held back by an open transaction: a read_committed consumer reads no further than "
+                     "LAST-STABLE until the transaction commits, aborts or times out.\n");
 }
 
 /* ---- Prometheus text ---------------------------------------------------------- */
@@ -501,11 +561,18 @@ static void prometheus_parts(ds_lag *const *lags, size_t n, FILE *out)
                 part_series(out, "dealstream_lag_committed_offset", lags[g], &lags[g]->parts[i]);
                 fprintf(out, "} %" PRId64 "\n", lags[g]->parts[i].committed);
             }
-    family(out, "dealstream_lag_log_end_offset", "The partition's log end offset.");
+    family(out, "dealstream_lag_log_end_offset", "The partition's log end offset (high watermark).");
     for (size_t g = 0; g < n; g++)
         for (size_t i = 0; i < lags[g]->nparts; i++) {
             part_series(out, "dealstream_lag_log_end_offset", lags[g], &lags[g]->parts[i]);
             fprintf(out, "} %" PRId64 "\n", lags[g]->parts[i].log_end);
+        }
+    family(out, "dealstream_lag_last_stable_offset",
+           "The partition's last stable offset: below the log end while a transaction is open.");
+    for (size_t g = 0; g < n; g++)
+        for (size_t i = 0; i < lags[g]->nparts; i++) {
+            part_series(out, "dealstream_lag_last_stable_offset", lags[g], &lags[g]->parts[i]);
+            fprintf(out, "} %" PRId64 "\n", lags[g]->parts[i].last_stable);
         }
     family(out, "dealstream_lag_partition_status", "1 for the partition's lag status over the window, 0 for the others.");
     for (size_t g = 0; g < n; g++)

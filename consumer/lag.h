@@ -1,15 +1,19 @@
 /* lag.h: consumer lag of any group, and its status over a sliding window.
  *
  * One observation reads, per partition, the group's committed offset
- * (OffsetFetch, without joining the group), the log start and end offsets,
- * and the timestamp of the oldest unconsumed message (the message at the
- * committed offset). From them:
+ * (OffsetFetch, without joining the group and without waiting for stable
+ * offsets), the log start, the log end (the high watermark) and the last
+ * stable offset, and the timestamp of the oldest unconsumed message (the
+ * message at the committed offset). From them:
  *   offset lag = log end - committed (no commit: log end - log start);
  *   time lag   = now - timestamp of the message at the committed offset
  *                (0 when the offset lag is 0).
- * When the fetch at the committed offset reaches the partition's end without
- * a message, what lies between committed and end is transaction markers (or
- * aborted data): the partition is caught up and both lags are 0.
+ * When the read_committed fetch at the committed offset reaches the high
+ * watermark without a message, what lies between committed and end is
+ * transaction markers (or aborted data): the partition is caught up and both
+ * lags are 0. When it stops at a last stable offset below the high
+ * watermark, an open transaction holds the consumer back: the lag stands,
+ * and the time lag is that of the transaction's first message.
  *
  * Status rules, per partition, over the last `window` observations (oldest
  * first; a window is full when it holds `window` observations). They are
@@ -86,7 +90,8 @@ typedef struct ds_lag_part {
     char *topic;
     int32_t partition;
     int64_t committed; /* DS_LAG_NONE when none */
-    int64_t log_start, log_end;
+    int64_t log_start, log_end; /* log_end: the high watermark */
+    int64_t last_stable;        /* the last stable offset: below log_end while a transaction is open */
     int64_t lag;
     int64_t time_lag_ms; /* -1 when unknown */
     ds_lag_status status;
@@ -114,15 +119,17 @@ ds_lag_status ds_lag_group_status(const ds_lag *lag);
  * {"time", "group", "status", "window", "observations", "lag", "time_lag_ms",
  *  "topics": [{"topic", "status", "lag", "time_lag_ms",
  *              "partitions": [{"partition", "committed", "log_start",
- *                              "log_end", "lag", "time_lag_ms", "status",
+ *                              "log_end", "last_stable", "lag",
+ *                              "time_lag_ms", "status",
  *                              "markers", "consumer_id", "host",
  *                              "client_id"}]}]}
  * committed, time_lag_ms and the member fields are null when unknown; totals: lags summed,
  * time lags the maximum. New reference. */
 json_t *ds_lag_json(const ds_lag *lag);
-/* The last observation as a table, with kafka-consumer-groups' member
- * columns (CONSUMER-ID, HOST, CLIENT-ID) and a note under it when a lag of
- * 0 stands for transaction markers. */
+/* The last observation as a table (LAST-STABLE beside LOG-END), with
+ * kafka-consumer-groups' member columns (CONSUMER-ID, HOST, CLIENT-ID), a
+ * note under it when a lag of 0 stands for transaction markers, and one
+ * when a last stable offset below the log end holds consumers back. */
 void ds_lag_print(const ds_lag *lag, FILE *out);
 /* The last observation of each of n groups in the Prometheus text format
  * (what kafka-lag-exporter and Burrow's exporters give), one family at a
@@ -131,6 +138,7 @@ void ds_lag_print(const ds_lag *lag, FILE *out);
  *   dealstream_lag_seconds{group,topic,partition}          (when known)
  *   dealstream_lag_committed_offset{group,topic,partition} (when committed)
  *   dealstream_lag_log_end_offset{group,topic,partition}
+ *   dealstream_lag_last_stable_offset{group,topic,partition}
  *   dealstream_lag_partition_status{group,topic,partition,status} 1 for the
  *       partition's status, 0 for the others (OK WARN STALL STOP REWIND)
  *   dealstream_lag_group_offsets{group}, dealstream_lag_group_seconds{group}

@@ -100,7 +100,7 @@ int ds_offsets_at_time(const ds_config *cfg, ds_group *g, rd_kafka_topic_partiti
             off < 0 && log_end[i] > log_start[i] ? log_end[i] - 1 : RD_KAFKA_OFFSET_INVALID;
     }
     int64_t *ts = calloc((size_t)q->cnt + 1, sizeof *ts);
-    if (!ts || ds_group_peek(cfg, last, ts, timeout_ms, err, errlen)) {
+    if (!ts || ds_group_peek(cfg, last, 0, ts, NULL, timeout_ms, err, errlen)) {
         if (!ts)
             snprintf(err, errlen, "out of memory");
         goto out;
@@ -276,6 +276,13 @@ static int execute(ds_group *g, const char *group, const ds_reset_spec *spec, rd
                  group, plan->members);
         return DS_OFFSETS_EACTIVE;
     }
+    if (plan->members == DS_RESET_MEMBERS_UNCOUNTED) {
+        snprintf(err, errlen,
+                 "%s: stop them first (their own commits would overwrite the reset, and the broker refuses "
+                 "commits from outside the group while it has members); nothing was changed",
+                 plan->members_why);
+        return DS_OFFSETS_EACTIVE;
+    }
     if (plan->members < 0 && !spec->force) {
         snprintf(err, errlen,
                  "could not check whether group %s has active members (%s); make sure none is running and "
@@ -333,7 +340,10 @@ int ds_offsets_reset(const ds_config *cfg, const char *group, const ds_reset_spe
         snprintf(err, errlen, "%s", merr);
         goto out;
     }
-    plan->members = members == DS_GROUP_EUNSUPPORTED ? -1 : members;
+    plan->members = members == DS_GROUP_EUNSUPPORTED ? -1 : members == DS_GROUP_ESOME ? DS_RESET_MEMBERS_UNCOUNTED
+                                                                                     : members;
+    if (members == DS_GROUP_ESOME)
+        snprintf(plan->members_why, sizeof plan->members_why, "%s", merr);
     rc = spec->execute ? execute(g, group, spec, list, plan, merr, err, errlen) : 0;
 out:
     if (list)

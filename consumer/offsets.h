@@ -60,10 +60,16 @@ typedef struct ds_reset_spec {
     int timeout_ms; /* per request; 0: 10 s */
 } ds_reset_spec;
 
+/* ds_reset_plan.members: the group has members the broker does not count
+ * (the consumer protocol's, KIP-848); they block an execute too. */
+#define DS_RESET_MEMBERS_UNCOUNTED (-2)
+
 typedef struct ds_reset_plan {
     ds_reset_row *rows;
     size_t n;
-    int members;  /* active members, or -1 when the broker could not tell */
+    int members;  /* active members, -1 when the broker could not tell, or
+                   * DS_RESET_MEMBERS_UNCOUNTED */
+    char members_why[320]; /* for DS_RESET_MEMBERS_UNCOUNTED: what the broker said */
     int executed; /* the new offsets were committed */
 } ds_reset_plan;
 

@@ -405,10 +405,20 @@ static rd_kafka_t *new_consumer(const ds_config *cfg, char *err, size_t errlen)
     return ds_kafka_reader(conf, group, err, errlen);
 }
 
-static int check_group_needed(const ds_config *cfg, const pos_spec *from, char *err, size_t errlen)
+/* --from committed needs a group, and the group must not be the
+ * processor's own (its app id): replay commits what it read, which would
+ * move the processor's offsets. Returns 0, or -1 with err set. */
+static int check_group(const ds_config *cfg, const pos_spec *from, char *err, size_t errlen)
 {
     if (from->kind == POS_COMMITTED && !cfg->group) {
         snprintf(err, errlen, "--from committed needs --group");
+        return -1;
+    }
+    if (cfg->group && cfg->app_id && strcmp(cfg->group, cfg->app_id) == 0) {
+        snprintf(err, errlen,
+                 "--group %s is the processor's own group (app id %s): replay would move its committed offsets; "
+                 "give replay a group of its own (without --group it uses %s-replay)",
+                 cfg->group, cfg->app_id, cfg->app_id);
         return -1;
     }
     return 0;
@@ -423,7 +433,7 @@ int ds_replay_plan_make(const ds_config *cfg, ds_replay_plan *plan, char *err, s
         return DS_REPLAY_EUSAGE;
     }
     if (parse_pos(cfg->to ? cfg->to : "latest", 1, &to, err, errlen) ||
-        check_group_needed(cfg, &from, err, errlen)) {
+        check_group(cfg, &from, err, errlen)) {
         pos_free(&from);
         pos_free(&to);
         return DS_REPLAY_EUSAGE;
@@ -590,13 +600,14 @@ static int setup_state(replayer *r, char *err, size_t errlen)
         }
         ds_resolver_set_cross_block(r->rs[p], 0);
         ds_resolver_set_retention(r->rs[p], cfg->dedup_retention_days);
+        ds_resolver_set_max_mentions_per_block(r->rs[p], (size_t)cfg->state_max_mentions_per_block);
         if (ns == 0)
             continue;
         rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
         ds_restore_stats rst = {0};
         /* every changelog record counts: the processor's whole state */
-        if (!conf || ds_state_restore(r->rs[p], &r->pl, conf, r->stopic, p, INT64_MAX, RESTORE_TIMEOUT_MS, emit, r,
-                                      &rst, err, errlen))
+        if (!conf || ds_state_restore_wait(r->rs[p], &r->pl, conf, r->stopic, p, INT64_MAX, RESTORE_TIMEOUT_MS, emit,
+                                           r, &rst, err, errlen))
             return -1;
         r->st.restored_blocks += rst.blocks;
     }

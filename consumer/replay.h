@@ -37,7 +37,7 @@
 #include "config.h"
 
 /* ds_replay() results besides 0 (range done) and 1 (failure): */
-#define DS_REPLAY_EUSAGE 2        /* a bad --from/--to/--topic */
+#define DS_REPLAY_EUSAGE 2        /* a bad --from/--to/--topic/--group */
 #define DS_REPLAY_EINTERRUPTED 130 /* stopped by a signal before the end of the range */
 
 typedef struct ds_replay_range {

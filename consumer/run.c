@@ -73,10 +73,16 @@ static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
     int nemitted = ds_pipeline_resolve_in(&r->pl, rs, &m, run_emit, r, &fail);
     ds_series_observe(r->mx.resolve, ds_metrics_clock() - t0);
     if (nemitted < 0) {
-        if (strcmp(fail.stage, "produce") == 0)
+        if (strcmp(fail.stage, "produce") == 0) {
             run_output_failed(r); /* not the mention's fault */
-        else
-            run_dead_letter(r, b, rkm, &fail);
+            return;
+        }
+        if (strcmp(fail.cls, "block-full") == 0) {
+            uint64_t n = ++r->st.capped;
+            if ((n & (n - 1)) == 0) /* the 1st, 2nd, 4th, 8th ...: warned, without a flood */
+                ds_log(DS_LOG_WARN, "run", "%s (%" PRIu64 " refused so far)", fail.msg, n);
+        }
+        run_dead_letter(r, b, rkm, &fail);
         return;
     }
     if (run_mark_dirty(b, m.block_key, p, rkm->offset)) {
@@ -205,7 +211,7 @@ static int mentions_consumed(runner *r)
 
 void run_check_exit_at_end(runner *r)
 {
-    if (!r->cfg->exit_at_end || r->stopping || !r->assigned || r->assigned->cnt == 0)
+    if (!r->cfg->exit_at_end || r->stopping || !r->assigned || r->assigned->cnt == 0 || r->unrestored->cnt > 0)
         return;
     for (int i = 0; i < r->assigned->cnt; i++)
         if (!r->assigned->elems[i].offset)
@@ -254,8 +260,10 @@ static int update_pause(runner *r)
     }
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(r->assigned->cnt);
     for (int i = 0; i < r->assigned->cnt; i++)
-        if (want || !r->held ||
-            !rd_kafka_topic_partition_list_find(r->held, r->assigned->elems[i].topic, r->assigned->elems[i].partition))
+        if (want || ((!r->held || !rd_kafka_topic_partition_list_find(r->held, r->assigned->elems[i].topic,
+                                                                      r->assigned->elems[i].partition)) &&
+                     !rd_kafka_topic_partition_list_find(r->unrestored, r->assigned->elems[i].topic,
+                                                         r->assigned->elems[i].partition)))
             rd_kafka_topic_partition_list_add(l, r->assigned->elems[i].topic, r->assigned->elems[i].partition);
     rd_kafka_resp_err_t err = want ? rd_kafka_pause_partitions(r->consumer, l) : rd_kafka_resume_partitions(r->consumer, l);
     if (err)
@@ -265,6 +273,24 @@ static int update_pause(runner *r)
     rd_kafka_topic_partition_list_destroy(l);
     r->paused = want;
     return want;
+}
+
+/* Whether an end-of-partition event means nothing committed is left: a
+ * read_committed consumer reaches its end at the last stable offset, below
+ * the high watermark while a transaction on the partition is open (a killed
+ * member's, until it times out). Then a later event, at the high
+ * watermark, follows once the transaction ends. */
+static int at_stable_end(runner *r, const rd_kafka_message_t *rkm)
+{
+    int64_t lo = 0, hi = -1;
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    if (rd_kafka_get_watermark_offsets(r->consumer, topic, rkm->partition, &lo, &hi) || hi < 0 ||
+        rkm->offset >= hi)
+        return 1;
+    if (r->cfg->exit_at_end)
+        ds_info("run", "%s [%" PRId32 "]: at the last stable offset %" PRId64 ", below the high watermark %" PRId64
+                ": waiting for the open transaction to end", topic, rkm->partition, rkm->offset, hi);
+    return 0;
 }
 
 /* Closes the open batch once it has been open for commit.interval.ms, also
@@ -297,7 +323,7 @@ static void poll_consumer(runner *r)
         if (!rkm)
             return;
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            run_mark_eof(r, rd_kafka_topic_name(rkm->rkt), rkm->partition, 1);
+            run_mark_eof(r, rd_kafka_topic_name(rkm->rkt), rkm->partition, at_stable_end(r, rkm));
         } else if (rkm->err) {
             ds_warn("run", "consumer: %s", rd_kafka_message_errstr(rkm));
             if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
@@ -502,6 +528,7 @@ void run_begin_shutdown(runner *r, const char *why)
     uv_poll_stop(&r->cpoll);
     uv_timer_stop(&r->kick);
     uv_timer_stop(&r->txn_timer);
+    uv_timer_stop(&r->restore_timer);
     /* 2. finish the open batch: deliver its outputs, then commit (in its
      * transaction, under exactly-once) */
     if (r->txn != TXN_OFF) {
@@ -530,6 +557,7 @@ void run_begin_shutdown(runner *r, const char *why)
     close_handle((uv_handle_t *)&r->tick);
     close_handle((uv_handle_t *)&r->kick);
     close_handle((uv_handle_t *)&r->txn_timer);
+    close_handle((uv_handle_t *)&r->restore_timer);
     close_handle((uv_handle_t *)&r->sigint);
     close_handle((uv_handle_t *)&r->sigterm);
 }
@@ -557,6 +585,8 @@ static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner
               ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
               ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
               ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen);
+        /* allow.auto.create.topics stays false (the consumer's default): a
+         * missing topic is named at start, never created by subscribing */
         rd_kafka_conf_set_rebalance_cb(conf, run_rebalance_cb);
     } else {
         bad = ds_kafka_set(conf, "enable.idempotence", "true", err, errlen) ||
@@ -567,7 +597,11 @@ static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner
              * -X transactional.id=... overrides it */
             char tid[512], host[256] = "";
             size_t sz = sizeof tid;
-            if (rd_kafka_conf_get(conf, "transactional.id", tid, &sz) != RD_KAFKA_CONF_OK || !tid[0]) {
+            /* a killed member's transaction holds its partitions' stable
+             * offsets until it times out: 15 s bounds that wait (librdkafka's
+             * default is 60 s) */
+            bad = ds_kafka_default(conf, cfg, "transaction.timeout.ms", "15000", err, errlen);
+            if (!bad && (rd_kafka_conf_get(conf, "transactional.id", tid, &sz) != RD_KAFKA_CONF_OK || !tid[0])) {
                 gethostname(host, sizeof host - 1);
                 snprintf(tid, sizeof tid, "%s-%s-%ld", cfg->app_id, host[0] ? host : "host", (long)getpid());
                 bad = ds_kafka_set(conf, "transactional.id", tid, err, errlen);
@@ -604,40 +638,6 @@ static void outq_marks(runner *r)
     r->outq_low = lim / 4;
 }
 
-/* Checks that both internal topics exist with one partition count, and
- * sizes the per-partition tables. */
-static int internal_topics(runner *r, char *err, size_t errlen)
-{
-    int32_t *mp = NULL, *sp = NULL;
-    int nm = ds_kafka_partitions(r->producer, r->mtopic, METADATA_MS, &mp, err, errlen);
-    if (nm < 0)
-        return -1;
-    int ns = ds_kafka_partitions(r->producer, r->stopic, METADATA_MS, &sp, err, errlen);
-    free(mp);
-    free(sp);
-    if (ns < 0)
-        return -1;
-    if (nm != ns || nm == 0) {
-        snprintf(err, errlen,
-                 "%s has %d partition(s) and %s has %d: they must be equal and non-zero, since partition p of "
-                 "the changelog holds the state of partition p of the mentions (recreate %s with %d)",
-                 r->mtopic, nm, r->stopic, ns, r->stopic, nm);
-        return -1;
-    }
-    r->nparts = nm;
-    r->rs = calloc((size_t)nm, sizeof *r->rs);
-    r->produced_hi = malloc((size_t)nm * sizeof *r->produced_hi);
-    r->consumed_next = calloc((size_t)nm, sizeof *r->consumed_next);
-    r->committed_seen = malloc((size_t)nm * sizeof *r->committed_seen);
-    if (!r->rs || !r->produced_hi || !r->consumed_next || !r->committed_seen) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    for (int p = 0; p < nm; p++)
-        r->produced_hi[p] = r->committed_seen[p] = -1;
-    return 0;
-}
-
 int ds_run(const ds_config *cfg, ds_run_stats *stats) { return ds_run_with(cfg, stats, NULL); }
 
 /* Allocates a runner for cfg with every field at its "nothing yet" value
@@ -654,6 +654,7 @@ static runner *runner_new(const ds_config *cfg)
     snprintf(r->mtopic, sizeof r->mtopic, "%s-mentions", cfg->app_id);
     snprintf(r->stopic, sizeof r->stopic, "%s-state", cfg->app_id);
     r->assigned = rd_kafka_topic_partition_list_new(16);
+    r->unrestored = rd_kafka_topic_partition_list_new(8);
     r->txn = cfg->guarantee && strcmp(cfg->guarantee, "at-least-once") == 0 ? TXN_OFF : TXN_INIT;
     r->txn_init_deadline = ds_mono_ms() + TXN_INIT_MS;
     if (uv_loop_init(&r->loop)) {
@@ -691,7 +692,7 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
     if (!r->producer || ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "run", err, errlen))
         return -1;
     outq_marks(r);
-    if (internal_topics(r, err, errlen))
+    if (run_check_topics(r, err, errlen))
         return -1;
     r->consumer = new_client(cfg, RD_KAFKA_CONSUMER, r, err, errlen);
     if (!r->consumer)
@@ -735,10 +736,11 @@ static void start_handles(runner *r)
     uv_timer_init(&r->loop, &r->tick);
     uv_timer_init(&r->loop, &r->kick);
     uv_timer_init(&r->loop, &r->txn_timer);
+    uv_timer_init(&r->loop, &r->restore_timer);
     uv_signal_init(&r->loop, &r->sigint);
     uv_signal_init(&r->loop, &r->sigterm);
-    r->cpoll.data = r->ppoll.data = r->tick.data = r->kick.data = r->txn_timer.data = r->sigint.data =
-        r->sigterm.data = r;
+    r->cpoll.data = r->ppoll.data = r->tick.data = r->kick.data = r->txn_timer.data = r->restore_timer.data =
+        r->sigint.data = r->sigterm.data = r;
     uv_poll_start(&r->cpoll, UV_READABLE, on_consumer_ready);
     uv_poll_start(&r->ppoll, UV_READABLE, on_producer_ready);
     uint64_t interval = r->cfg->commit_interval_ms > 0 ? (uint64_t)r->cfg->commit_interval_ms : 100;
@@ -776,6 +778,7 @@ static void runner_free(runner *r)
         run_free_batch(b);
     }
     rd_kafka_topic_partition_list_destroy(r->assigned);
+    rd_kafka_topic_partition_list_destroy(r->unrestored);
     for (int32_t p = 0; r->rs && p < r->nparts; p++)
         ds_resolver_destroy(r->rs[p]);
     free(r->rs);

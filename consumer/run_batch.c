@@ -149,7 +149,9 @@ void run_output_failed(runner *r)
 void run_try_commit(runner *r)
 {
     if (r->txn != TXN_OFF) {
-        txn_step(r);
+        /* the transaction moves on from its timer only */
+        if (r->head && r->head->closed && !r->in_txn_call)
+            run_txn_arm(r, 0);
         return;
     }
     while (r->head && r->head->closed && r->head->pending == 0 && r->exit_code == 0) {
@@ -243,6 +245,8 @@ static void rewind_batch(runner *r, batch *b)
             rd_kafka_topic_partition_list_add(mine, p->topic, p->partition)->offset = p->offset;
     }
     if (seek->cnt > 0 && !r->stopping) {
+        /* nothing of the mentions partitions is read before their restore */
+        rd_kafka_pause_partitions(r->consumer, mine);
         rd_kafka_error_t *error = rd_kafka_seek_partitions(r->consumer, seek, METADATA_MS);
         for (int i = 0; !error && i < seek->cnt; i++)
             if (seek->elems[i].err) {
@@ -256,7 +260,7 @@ static void rewind_batch(runner *r, batch *b)
             r->exit_code = 1;
         }
         if (r->exit_code == 0)
-            run_restore_partitions(r, mine);
+            run_restore_later(r, mine);
     }
     rd_kafka_topic_partition_list_destroy(seek);
     rd_kafka_topic_partition_list_destroy(mine);
@@ -277,98 +281,127 @@ static void txn_step(runner *r)
     r->in_txn_call = 0;
 }
 
-static void txn_step_once(runner *r)
+/* TXN_INIT: init_transactions within a slice, retried on the timer until
+ * TXN_INIT_MS; fatal after that. Returns 1 once the producer is ready. */
+static int txn_init_step(runner *r)
+{
+    rd_kafka_error_t *error = rd_kafka_init_transactions(r->producer, TXN_SLICE_MS);
+    if (error && rd_kafka_error_is_retriable(error) && ds_mono_ms() < r->txn_init_deadline) {
+        rd_kafka_error_destroy(error);
+        r->st.txn_retries++;
+        run_txn_arm(r, TXN_RETRY_MS);
+        return 0;
+    }
+    if (error) {
+        txn_fatal(r, "init_transactions", error);
+        return 0;
+    }
+    r->txn = TXN_IDLE;
+    ds_info("run", "exactly-once: transactions initialised");
+    return 1;
+}
+
+/* TXN_OPEN/TXN_COMMIT with a closed head batch: send its offsets, let the
+ * delivery reports drain through the loop for up to TXN_DRAIN_WAIT_MS,
+ * commit, and free the batch. Each blocking call takes one slice; the step
+ * resumes on the timer. Returns 1 once committed. */
+static int txn_commit_step(runner *r)
 {
     rd_kafka_error_t *error;
-    switch (r->txn) {
-    case TXN_INIT:
-        error = rd_kafka_init_transactions(r->producer, TXN_SLICE_MS);
-        if (error && rd_kafka_error_is_retriable(error) && ds_mono_ms() < r->txn_init_deadline) {
+    batch *b = r->head;
+    if (!b || !b->closed || r->exit_code)
+        return 0; /* after an error the shutdown aborts instead */
+    if (r->txn == TXN_OPEN)
+        r->commit_t0 = ds_metrics_clock();
+    r->txn = TXN_COMMIT;
+    if (!r->offsets_sent && b->offsets->cnt > 0) {
+        rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(r->consumer);
+        error = rd_kafka_send_offsets_to_transaction(r->producer, b->offsets, cgmd, TXN_SLICE_MS);
+        rd_kafka_consumer_group_metadata_destroy(cgmd);
+        if (error) {
+            txn_error(r, "send_offsets_to_transaction", error);
+            return 0;
+        }
+    }
+    r->offsets_sent = 1;
+    /* commit_transaction flushes: let the delivery reports arrive
+     * through the loop first (the last one re-arms this timer), so the
+     * commit itself is one round trip; after TXN_DRAIN_WAIT_MS the commit
+     * flushes what is left (records to a topic being created wait for
+     * its metadata until a flush) */
+    if (rd_kafka_outq_len(r->producer) > 0 && !r->txn_finishing &&
+        ds_metrics_clock() - r->commit_t0 < TXN_DRAIN_WAIT_MS / 1000.0) {
+        run_txn_arm(r, TXN_RETRY_MS);
+        return 0;
+    }
+    error = rd_kafka_commit_transaction(r->producer, TXN_SLICE_MS);
+    if (error) {
+        txn_error(r, "commit_transaction", error);
+        return 0;
+    }
+    for (int i = 0; i < b->offsets->cnt; i++) {
+        rd_kafka_topic_partition_t *p = &b->offsets->elems[i];
+        if (strcmp(p->topic, r->mtopic) == 0 && p->partition >= 0 && p->partition < r->nparts &&
+            p->offset > r->committed_seen[p->partition])
+            r->committed_seen[p->partition] = p->offset;
+    }
+    r->st.commits++;
+    r->st.transactions++;
+    ds_series_observe(r->mx.commit, ds_metrics_clock() - r->commit_t0);
+    r->abort_streak = 0;
+    r->head = r->tail = NULL;
+    run_free_batch(b);
+    r->offsets_sent = 0;
+    r->txn = TXN_IDLE;
+    return 1;
+}
+
+/* TXN_ABORT: abort within a slice (retried on the timer), then rewind the
+ * batch's inputs so they are read again; too many aborts in a row stop the
+ * run. Returns 1 once aborted and rewound. */
+static int txn_abort_step(runner *r)
+{
+    rd_kafka_error_t *error = rd_kafka_abort_transaction(r->producer, TXN_SLICE_MS);
+    if (error) {
+        if (rd_kafka_error_is_retriable(error)) {
             rd_kafka_error_destroy(error);
             r->st.txn_retries++;
             run_txn_arm(r, TXN_RETRY_MS);
-            return;
+        } else {
+            txn_fatal(r, "abort_transaction", error);
         }
-        if (error) {
-            txn_fatal(r, "init_transactions", error);
-            return;
-        }
-        r->txn = TXN_IDLE;
-        ds_info("run", "exactly-once: transactions initialised");
-        break;
-    case TXN_OPEN:
-    case TXN_COMMIT: {
-        batch *b = r->head;
-        if (!b || !b->closed || r->exit_code)
-            return; /* after an error the shutdown aborts instead */
-        if (r->txn == TXN_OPEN)
-            r->commit_t0 = ds_metrics_clock();
-        r->txn = TXN_COMMIT;
-        if (!r->offsets_sent && b->offsets->cnt > 0) {
-            rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(r->consumer);
-            error = rd_kafka_send_offsets_to_transaction(r->producer, b->offsets, cgmd, TXN_SLICE_MS);
-            rd_kafka_consumer_group_metadata_destroy(cgmd);
-            if (error) {
-                txn_error(r, "send_offsets_to_transaction", error);
-                return;
-            }
-        }
-        r->offsets_sent = 1;
-        error = rd_kafka_commit_transaction(r->producer, TXN_SLICE_MS);
-        if (error) {
-            txn_error(r, "commit_transaction", error);
-            return;
-        }
-        for (int i = 0; i < b->offsets->cnt; i++) {
-            rd_kafka_topic_partition_t *p = &b->offsets->elems[i];
-            if (strcmp(p->topic, r->mtopic) == 0 && p->partition >= 0 && p->partition < r->nparts &&
-                p->offset > r->committed_seen[p->partition])
-                r->committed_seen[p->partition] = p->offset;
-        }
-        r->st.commits++;
-        r->st.transactions++;
-        ds_series_observe(r->mx.commit, ds_metrics_clock() - r->commit_t0);
-        r->abort_streak = 0;
-        r->head = r->tail = NULL;
+        return 0;
+    }
+    r->st.aborts++;
+    if (++r->abort_streak > MAX_ABORT_STREAK) {
+        ds_error("run", "exactly-once: %d transactions in a row aborted; stopping", r->abort_streak);
+        r->txn = TXN_FATAL;
+        r->exit_code = 1;
+        return 0;
+    }
+    batch *b = r->head;
+    r->head = r->tail = NULL;
+    r->offsets_sent = 0;
+    r->txn = TXN_IDLE;
+    if (b) {
+        rewind_batch(r, b);
         run_free_batch(b);
-        r->offsets_sent = 0;
-        r->txn = TXN_IDLE;
-        break;
     }
-    case TXN_ABORT: {
-        error = rd_kafka_abort_transaction(r->producer, TXN_SLICE_MS);
-        if (error) {
-            if (rd_kafka_error_is_retriable(error)) {
-                rd_kafka_error_destroy(error);
-                r->st.txn_retries++;
-                run_txn_arm(r, TXN_RETRY_MS);
-            } else {
-                txn_fatal(r, "abort_transaction", error);
-            }
-            return;
-        }
-        r->st.aborts++;
-        if (++r->abort_streak > MAX_ABORT_STREAK) {
-            ds_error("run", "exactly-once: %d transactions in a row aborted; stopping", r->abort_streak);
-            r->txn = TXN_FATAL;
-            r->exit_code = 1;
-            return;
-        }
-        batch *b = r->head;
-        r->head = r->tail = NULL;
-        r->offsets_sent = 0;
-        r->txn = TXN_IDLE;
-        if (b) {
-            rewind_batch(r, b);
-            run_free_batch(b);
-        }
-        break;
-    }
-    default:
-        return;
+    return 1;
+}
+
+static void txn_step_once(runner *r)
+{
+    int ready;
+    switch (r->txn) {
+    case TXN_INIT: ready = txn_init_step(r); break;
+    case TXN_OPEN:
+    case TXN_COMMIT: ready = txn_commit_step(r); break;
+    case TXN_ABORT: ready = txn_abort_step(r); break;
+    default: return;
     }
     /* ready again: take input */
-    if (!r->stopping)
+    if (ready && !r->stopping)
         uv_timer_start(&r->kick, run_on_kick, 0, 0);
 }
 
@@ -397,6 +430,7 @@ void run_txn_finish(runner *r, int budget_ms)
     if (r->exit_code && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT))
         r->txn = TXN_ABORT; /* never commit the batch of a failed run */
     int64_t t0 = ds_mono_ms();
+    r->txn_finishing = 1;
     while (r->head && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT || r->txn == TXN_ABORT)) {
         int64_t spent = ds_mono_ms() - t0;
         if (spent > 2 * (int64_t)budget_ms) {
@@ -413,4 +447,5 @@ void run_txn_finish(runner *r, int budget_ms)
         if (r->txn == before && r->head)
             rd_kafka_poll(r->producer, TXN_RETRY_MS); /* retry after a pause, serving delivery reports */
     }
+    r->txn_finishing = 0;
 }

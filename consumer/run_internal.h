@@ -7,8 +7,10 @@
  *                 transaction state machine driven by a timer
  *   run_output.c  outputs: delivery reports, mentions, changelog records,
  *                 dead letters
- *   run_assign.c  the rebalance callback: assignment, revocation, restore
+ *   run_assign.c  the rebalance callback: assignment, revocation; the
+ *                 restore, driven by a timer
  *   run_health.c  /metrics series, /healthz and /readyz
+ *   run_topics.c  the topics checked and created at start
  *   run_watchdog.c the bound on the shutdown (--shutdown-timeout)
  *
  * Every function here runs on the loop thread (@locality loop), except
@@ -55,6 +57,7 @@
  * (signals, delivery reports) waits at most this long. */
 #define TXN_SLICE_MS 50
 #define TXN_RETRY_MS 20
+#define TXN_DRAIN_WAIT_MS 200           /* a closed batch's deliveries awaited before commit_transaction flushes */
 #define TXN_INIT_MS 60000               /* give up on init_transactions after this */
 #define MAX_ABORT_STREAK 20             /* a batch that cannot commit after this many tries stops the run */
 
@@ -104,7 +107,7 @@ typedef struct run_metrics {
     ds_series *extract, *resolve, *commit, *restore; /* histograms */
     ds_series *assigns, *revokes;
     ds_series *txn_committed, *txn_aborted, *commits, *txn_retries, *mentions, *undated, *delivery_failures, *pauses,
-        *backpressure_pauses, *restored_blocks, *restored_records;
+        *backpressure_pauses, *restored_blocks, *restored_records, *capped;
     ds_series *blocks, *deals, *state_mentions, *state_bytes, *fingerprints, *assigned, *outq, *ready;
     ds_process_metrics proc; /* process_*, read at each scrape */
 } run_metrics;
@@ -119,7 +122,7 @@ typedef struct last_ts {
 typedef struct runner {
     uv_loop_t loop;
     uv_poll_t cpoll, ppoll;
-    uv_timer_t tick, kick, txn_timer;
+    uv_timer_t tick, kick, txn_timer, restore_timer;
     uv_signal_t sigint, sigterm;
     int cpipe[2], ppipe[2];
     rd_kafka_t *consumer, *producer;
@@ -144,6 +147,7 @@ typedef struct runner {
     txn_state txn;
     int offsets_sent;         /* of the batch being committed */
     int in_txn_call;          /* inside txn_step (callbacks must not re-enter it) */
+    int txn_finishing;        /* inside run_txn_finish (revocation, shutdown): commits flush on the spot */
     int abort_streak;         /* aborts since the last commit */
     int64_t txn_init_deadline;
     /* backpressure: input partitions paused while the producer queue is
@@ -164,7 +168,12 @@ typedef struct runner {
     double commit_t0;         /* when the batch being committed closed (exactly-once) */
     int assigned_once;        /* an assignment was received and restored */
     int rebalancing;          /* partitions revoked, the next assignment not yet received */
-    int restoring;
+    int restoring;            /* partitions wait for their restore (/readyz: 503) */
+    /* mentions partitions paused until restored (run_assign.c); offset:
+     * the committed offset to restore as of, or RD_KAFKA_OFFSET_INVALID */
+    rd_kafka_topic_partition_list_t *unrestored;
+    int restore_backoff_ms;
+    int64_t restore_wait_since, restore_logged_ms; /* ds_mono_ms, 0: not waiting */
     struct run_watchdog *watchdog; /* from the start of the shutdown */
 } runner;
 
@@ -205,7 +214,12 @@ void run_watchdog_stop(runner *r);
 /* run_assign.c */
 void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
                          void *opaque);
-void run_restore_partitions(runner *r, rd_kafka_topic_partition_list_t *mine);
+void run_restore_later(runner *r, rd_kafka_topic_partition_list_t *mine);
+int run_restore_partition(runner *r, int32_t p, int64_t committed, char *why, size_t whylen);
+
+/* run_topics.c: checks the input topics and creates missing internal ones
+ * at start, then sizes the per-partition tables. Returns 0 or -1 with err. */
+int run_check_topics(runner *r, char *err, size_t errlen);
 
 /* run_health.c */
 int run_http_start(runner *r, const ds_run_hooks *hooks, char *err, size_t errlen);

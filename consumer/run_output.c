@@ -42,6 +42,8 @@ void run_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
     } else {
         ds_series_add(ds_metric_series1(r->mx.out, t), 1); /* a dead-letter topic */
     }
+    /* at-least-once commits without blocking; a transaction moves on from
+     * its timer, never from here (its calls serve delivery reports) */
     run_try_commit(r);
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kafka.h"
 #include "log.h"
@@ -314,7 +315,25 @@ static int slot_cmp(const void *pa, const void *pb)
     return strcmp(a->key, b->key);
 }
 
-/* Reads the partition into t. Returns 0 or -1 with err set. */
+/* Whether the reader at EOF offset eof of the partition has read every
+ * committed record: the EOF of a read_committed consumer is the last stable
+ * offset, which stops short of the high watermark (cached from the same
+ * fetch) while a transaction is open, and for a moment after one commits,
+ * until its marker is written. */
+static int at_stable_end(rd_kafka_t *rk, const char *topic, int32_t partition, int64_t eof, int64_t *hi)
+{
+    int64_t lo = 0;
+    *hi = -1;
+    if (rd_kafka_get_watermark_offsets(rk, topic, partition, &lo, hi) || *hi < 0)
+        return 1; /* no figure: as before, the EOF is the end */
+    return eof >= *hi;
+}
+
+/* Reads the partition into t, from its start until the position reaches the
+ * high watermark. Returns 0; DS_RESTORE_UNSTABLE with the reason in err when
+ * a transaction on the partition is still open (the caller retries later:
+ * a dead writer's transaction is aborted after its transaction.timeout.ms);
+ * -1 with err set on an error. */
 static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *sval, state_rec *peek,
                           const char *topic, int32_t partition, int64_t committed, int timeout_ms, table *t,
                           ds_restore_stats *st, char *err, size_t errlen)
@@ -324,34 +343,39 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
      * and nothing is committed */
     char group[300];
     snprintf(group, sizeof group, "%s.restore", topic);
+    /* the end of a partition is reached by a fetch that finds nothing: do
+     * not let the broker hold it for fetch.wait.max.ms (500 ms) */
+    if (ds_kafka_set(conf, "isolation.level", "read_committed", err, errlen) ||
+        ds_kafka_set(conf, "fetch.wait.max.ms", "10", err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
     rd_kafka_t *rk = ds_kafka_reader(conf, group, err, errlen);
     if (!rk)
         return -1;
     int64_t deadline = ds_mono_ms() + timeout_ms;
-    int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t kerr = rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, timeout_ms);
-    if (kerr) {
-        snprintf(err, errlen, "%s [%" PRId32 "]: watermarks: %s", topic, partition, rd_kafka_err2str(kerr));
-        goto out;
-    }
-    if (hi <= lo) {
-        rc = 0;
-        goto out;
-    }
+    /* the partition's leader known before the assignment: else the query of
+     * its first offset waits for librdkafka's 500 ms offset query timer */
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms < 5000 ? timeout_ms : 5000) == 0)
+        rd_kafka_metadata_destroy(md);
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(parts, topic, partition)->offset = lo;
-    kerr = rd_kafka_assign(rk, parts);
+    rd_kafka_topic_partition_list_add(parts, topic, partition)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_resp_err_t kerr = rd_kafka_assign(rk, parts);
     rd_kafka_topic_partition_list_destroy(parts);
     if (kerr) {
         snprintf(err, errlen, "%s [%" PRId32 "]: assign: %s", topic, partition, rd_kafka_err2str(kerr));
         goto out;
     }
-    int64_t next = lo;
-    while (next < hi) {
+    int64_t next = 0, hi = -1;
+    for (;;) {
         int64_t left = deadline - ds_mono_ms();
         if (left <= 0) {
-            snprintf(err, errlen, "%s [%" PRId32 "]: restore not done after %d ms (at offset %" PRId64 " of %" PRId64 ")",
-                     topic, partition, timeout_ms, next, hi);
+            snprintf(err, errlen, "%s [%" PRId32 "]: restore not done after %d ms (at offset %" PRId64 ")", topic,
+                     partition, timeout_ms, next);
             goto out;
         }
         rd_kafka_message_t *rkm = rd_kafka_consumer_poll(rk, (int)(left < 1000 ? left : 1000));
@@ -360,9 +384,13 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             next = rkm->offset > next ? rkm->offset : next;
             rd_kafka_message_destroy(rkm);
-            if (next >= hi)
+            if (at_stable_end(rk, topic, partition, next, &hi))
                 break;
-            continue;
+            snprintf(err, errlen,
+                     "%s [%" PRId32 "]: a transaction is open between offset %" PRId64 " and the high watermark %" PRId64,
+                     topic, partition, next, hi);
+            rc = DS_RESTORE_UNSTABLE;
+            goto out;
         }
         if (rkm->err) {
             snprintf(err, errlen, "%s [%" PRId32 "]: %s", topic, partition, rd_kafka_message_errstr(rkm));
@@ -428,8 +456,10 @@ int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, co
     state_rec sr = {0};
     int rr = read_partition(conf, pl, &sval, &sr, topic, partition, committed, timeout_ms, &t, st, err, errlen);
     conf = NULL; /* consumed either way */
-    if (rr)
+    if (rr) {
+        rc = rr;
         goto out;
+    }
     /* block key order, so that a restore does the same work every time */
     if (t.n)
         qsort(t.s, t.cap, sizeof *t.s, slot_cmp);
@@ -498,4 +528,34 @@ out:
     avro_value_decref(&sval);
     st->ms = ds_mono_ms() - t0;
     return rc;
+}
+
+int ds_state_restore_wait(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
+                          int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
+                          ds_restore_stats *st, char *err, size_t errlen)
+{
+    int64_t t0 = ds_mono_ms();
+    int backoff = 100, rc;
+    for (;;) {
+        rd_kafka_conf_t *copy = rd_kafka_conf_dup(conf);
+        int left = timeout_ms - (int)(ds_mono_ms() - t0);
+        rc = ds_state_restore(rs, pl, copy, topic, partition, committed, left > 0 ? left : 1, emit, opaque, st,
+                              err, errlen);
+        left = timeout_ms - (int)(ds_mono_ms() - t0);
+        if (rc != DS_RESTORE_UNSTABLE || left <= 0)
+            break;
+        if (backoff == 100)
+            ds_info("state", "%s; waiting for it to end (a transaction a stopped writer left open is aborted "
+                    "after its transaction.timeout.ms)", err);
+        struct timespec ts = {0, (long)(backoff < left ? backoff : left) * 1000000L};
+        nanosleep(&ts, NULL);
+        backoff = backoff < 1000 ? 2 * backoff : 2000;
+    }
+    rd_kafka_conf_destroy(conf);
+    if (rc == DS_RESTORE_UNSTABLE) {
+        size_t n = strlen(err);
+        snprintf(err + n, errlen > n ? errlen - n : 0, " (still after waiting %d ms)", timeout_ms);
+        return -1;
+    }
+    return rc ? -1 : 0;
 }

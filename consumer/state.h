@@ -43,22 +43,37 @@ typedef struct ds_restore_stats {
 } ds_restore_stats;
 
 /* Rebuilds rs (fresh, cross-block links as the caller set them) from
- * partition `partition` of topic: reads it from the beginning to the high
- * watermark seen at the start with a short-lived consumer of its own (conf
- * is consumed: it becomes that consumer's configuration, no group), keeps
- * the latest record per block key among those whose input_offset is below
- * `committed` (the group's committed offset of the matching mentions
- * partition; pass 0 when there is none), restores them, and runs
- * ds_resolver_restore_finish. A block whose every record is at or past
- * `committed` (compaction can leave only those) is restored from its latest
- * one and its live deals are republished: reprocessing its mentions would
- * otherwise change nothing and an undelivered output would stay lost.
+ * partition `partition` of topic: reads it read_committed from the beginning
+ * until its position reaches the high watermark, with a short-lived consumer
+ * of its own (conf is consumed: it becomes that consumer's configuration, no
+ * group), keeps the latest record per block key among those whose
+ * input_offset is below `committed` (the group's committed offset of the
+ * matching mentions partition; pass 0 when there is none), restores them,
+ * and runs ds_resolver_restore_finish. A block whose every record is at or
+ * past `committed` (compaction can leave only those) is restored from its
+ * latest one and its live deals are republished: reprocessing its mentions
+ * would otherwise change nothing and an undelivered output would stay lost.
  * Records to publish (normally none) are emitted through emit. Blocks the
  * calling thread for the restore; gives up after timeout_ms.
- * Returns 0, or -1 with a message in err (rs then holds partial state and
- * must be destroyed). */
+ * Returns 0; DS_RESTORE_UNSTABLE with the reason in err when the read stopped
+ * at the last stable offset below the high watermark (a transaction on the
+ * partition is open, or its commit marker not yet written: nothing was
+ * restored, call again later); or -1 with a message in err. After a
+ * non-zero return rs holds partial state and must be destroyed. */
+#define DS_RESTORE_UNSTABLE 1
 int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
                      int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
                      ds_restore_stats *st, char *err, size_t errlen);
+
+/* ds_state_restore for a command that can wait, blocking its thread: while
+ * the partition is not stable (DS_RESTORE_UNSTABLE) it logs why once and
+ * tries again with backoff (100 ms doubling to 2 s) until timeout_ms have
+ * passed, a transaction a stopped writer left open being aborted after its
+ * transaction.timeout.ms. conf is consumed; each try reads with a copy.
+ * Returns 0, or -1 with a message in err (for an unstable partition, the
+ * last reason and how long it waited). */
+int ds_state_restore_wait(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
+                          int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
+                          ds_restore_stats *st, char *err, size_t errlen);
 
 #endif

@@ -209,6 +209,32 @@ static inline unsigned char ds__lower(unsigned char c)
     return (unsigned char)(c | ((unsigned)(c - 'A') < 26u ? 0x20u : 0u));
 }
 
+/* Folds the ASCII bytes of s from i eight at a time while a whole word of
+ * eight is ASCII and fits: upper case letters take 0x20 (a byte of 0x41-0x5A
+ * is one that reaches 0x80 when 0x3F is added and not when 0x25 is), map
+ * gets each byte's offset. Returns the offset it stopped at; *k moves on. */
+static size_t ds__fold_ascii8(const unsigned char *s, size_t len, size_t i, unsigned char *o, size_t outcap,
+                              size_t *k, unsigned *map)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    size_t q = *k;
+    while (i + 8 <= len && q + 8 <= outcap) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & high)
+            break;
+        uint64_t upper = (w + 0x3F * ones) & ~(w + 0x25 * ones) & high;
+        w |= upper >> 2;
+        memcpy(o + q, &w, 8);
+        for (unsigned j = 0; j < 8; j++)
+            map[q + j] = (unsigned)(i + j);
+        i += 8;
+        q += 8;
+    }
+    *k = q;
+    return i;
+}
+
 long ds_fold(const char *in, size_t len, char *out, size_t outcap, unsigned *map,
              size_t *bad_off)
 {
@@ -222,6 +248,7 @@ long ds_fold(const char *in, size_t len, char *out, size_t outcap, unsigned *map
             if (k >= outcap)
                 goto full;
             if (map) {
+                i = ds__fold_ascii8(s, len, i, o, outcap, &k, map);
                 while (i < len && s[i] < 0x80 && k < outcap) {
                     map[k] = (unsigned)i;
                     o[k++] = ds__lower(s[i++]);

@@ -808,80 +808,92 @@ typedef struct b3item {
     long deal;  /* index into deals, or -1 - item index (a singleton) */
 } b3item;
 
-static int resolution_scores(ds_pipeline *pl, const article *arts, size_t nart, ds_eval_result *res, FILE *out)
+/* What the resolution scores share: the gold refs and B-cubed items of the
+ * articles, the resolver's deals and the ref each deal matches. */
+typedef struct resctx {
+    const article *arts;
+    size_t nart;
+    gref *refs;
+    size_t nref;
+    b3item *items;
+    size_t nitems;
+    const ds_canon **deals;
+    size_t ndeals;
+    int *dref; /* per deal: index into refs, or -1 */
+} resctx;
+
+/* Fills x->refs with the gold refs of primary label mentions in order of
+ * first appearance, and x->items with one B-cubed item per (article, ref),
+ * its deal set to the article index for now. */
+static void collect_refs(resctx *x, const ds_catalog *cat)
 {
-    int rc = -1;
-    gref *refs = NULL;
-    int *dref = NULL;
-    b3item *items = NULL;
-    size_t nref = 0, nitems = 0, cap = 0;
-    for (size_t i = 0; i < nart; i++)
-        cap += arts[i].ngold;
-    refs = calloc(cap + 1, sizeof *refs);
-    items = calloc(cap + 1, sizeof *items);
-    if (!refs || !items)
-        goto done;
-    /* Gold refs, in order of first appearance, and the B-cubed items. */
-    for (size_t i = 0; i < nart; i++) {
-        for (size_t k = 0; k < arts[i].ngold; k++) {
-            const gold *g = &arts[i].gold[k];
-            if (g->role != DS_ROLE_PRIMARY || !g->ref[0] || primary_of(&arts[i], g->ref) != g)
+    for (size_t i = 0; i < x->nart; i++) {
+        for (size_t k = 0; k < x->arts[i].ngold; k++) {
+            const gold *g = &x->arts[i].gold[k];
+            if (g->role != DS_ROLE_PRIMARY || !g->ref[0] || primary_of(&x->arts[i], g->ref) != g)
                 continue;
             size_t r;
-            for (r = 0; r < nref; r++)
-                if (strcmp(refs[r].ref, g->ref) == 0)
+            for (r = 0; r < x->nref; r++)
+                if (strcmp(x->refs[r].ref, g->ref) == 0)
                     break;
-            if (r == nref) {
-                refs[nref].ref = g->ref;
-                refs[nref].family = g->family;
-                refs[nref].row = ds_catalog_ref(pl->cat, g->ref);
-                nref++;
+            if (r == x->nref) {
+                x->refs[x->nref].ref = g->ref;
+                x->refs[x->nref].family = g->family;
+                x->refs[x->nref].row = ds_catalog_ref(cat, g->ref);
+                x->nref++;
             }
-            items[nitems].ref = (int)r;
-            items[nitems].deal = (long)i; /* article index for now */
-            nitems++;
+            x->items[x->nitems].ref = (int)r;
+            x->items[x->nitems].deal = (long)i; /* article index for now */
+            x->nitems++;
         }
     }
-    const ds_canon **deals = NULL;
-    size_t ndeals = ds_resolver_deals(pl->rs, &deals);
-    dref = malloc((ndeals + 1) * sizeof *dref);
-    if (!dref)
-        goto done;
-    res->pred_deals = ndeals;
-    res->gold_deals = nref;
-    for (size_t d = 0; d < ndeals; d++) {
-        dref[d] = match_deal(deals[d], arts, nart, refs, nref);
-        if (dref[d] >= 0) {
+}
+
+/* Matches each deal to a ref (x->dref), marks the refs found, and sets the
+ * deal precision, recall and F1 of res. */
+static void score_deals(resctx *x, ds_eval_result *res)
+{
+    res->pred_deals = x->ndeals;
+    res->gold_deals = x->nref;
+    for (size_t d = 0; d < x->ndeals; d++) {
+        x->dref[d] = match_deal(x->deals[d], x->arts, x->nart, x->refs, x->nref);
+        if (x->dref[d] >= 0) {
             res->pred_deals_matched++;
-            refs[dref[d]].found = 1;
+            x->refs[x->dref[d]].found = 1;
         }
     }
-    for (size_t r = 0; r < nref; r++)
-        res->gold_deals_found += refs[r].found;
+    for (size_t r = 0; r < x->nref; r++)
+        res->gold_deals_found += x->refs[r].found;
     res->deal_p = ratio(res->pred_deals_matched, res->pred_deals);
     res->deal_r = ratio(res->gold_deals_found, res->gold_deals);
     res->deal_f1 = f1(res->deal_p, res->deal_r);
+}
 
-    /* B-cubed: the predicted cluster of each item. */
-    for (size_t it = 0; it < nitems; it++) {
-        const article *a = &arts[items[it].deal];
-        const gold *g = primary_of(a, refs[items[it].ref].ref);
+/* Puts each B-cubed item in the deal that holds its article and fits its
+ * family (the one matching its ref first), or a singleton of its own, and
+ * sets the B-cubed precision, recall and F1 of res. */
+static void score_bcubed(resctx *x, ds_eval_result *res)
+{
+    b3item *items = x->items;
+    for (size_t it = 0; it < x->nitems; it++) {
+        const article *a = &x->arts[items[it].deal];
+        const gold *g = primary_of(a, x->refs[items[it].ref].ref);
         long pick = -1;
-        for (size_t d = 0; d < ndeals; d++) {
+        for (size_t d = 0; d < x->ndeals; d++) {
             int has = 0;
-            for (size_t s = 0; s < deals[d]->nsources && !has; s++)
-                has = strcmp(deals[d]->sources[s].id, a->id) == 0;
-            if (!has || !family_fits(g, deals[d]))
+            for (size_t s = 0; s < x->deals[d]->nsources && !has; s++)
+                has = strcmp(x->deals[d]->sources[s].id, a->id) == 0;
+            if (!has || !family_fits(g, x->deals[d]))
                 continue;
-            if (pick < 0 || (dref[d] == items[it].ref && dref[pick] != items[it].ref))
+            if (pick < 0 || (x->dref[d] == items[it].ref && x->dref[pick] != items[it].ref))
                 pick = (long)d;
         }
         items[it].deal = pick >= 0 ? pick : -1 - (long)it;
     }
     double bp = 0, br = 0;
-    for (size_t i = 0; i < nitems; i++) {
+    for (size_t i = 0; i < x->nitems; i++) {
         size_t same_deal = 0, same_ref = 0, both = 0;
-        for (size_t j = 0; j < nitems; j++) {
+        for (size_t j = 0; j < x->nitems; j++) {
             int sd = items[j].deal == items[i].deal, sr = items[j].ref == items[i].ref;
             same_deal += sd;
             same_ref += sr;
@@ -890,67 +902,76 @@ static int resolution_scores(ds_pipeline *pl, const article *arts, size_t nart, 
         bp += (double)both / (double)same_deal;
         br += (double)both / (double)same_ref;
     }
-    res->b3_items = nitems;
-    res->b3_p = nitems ? bp / (double)nitems : 1.0;
-    res->b3_r = nitems ? br / (double)nitems : 1.0;
+    res->b3_items = x->nitems;
+    res->b3_p = x->nitems ? bp / (double)x->nitems : 1.0;
+    res->b3_r = x->nitems ? br / (double)x->nitems : 1.0;
     res->b3_f1 = f1(res->b3_p, res->b3_r);
+}
 
-    /* Links. */
-    for (size_t d = 0; d < ndeals; d++) {
-        const ds_canon *c = deals[d];
+/* Link k points at parent p of a reference row: the same relation, and a
+ * target ref equal to the parent's or a target deal matched to it. */
+static int link_hits_parent(const resctx *x, const ds_canon_link *k, const ds_refdeal *row, int p)
+{
+    if (strcmp(row->parents[p].relation, ds_relation_names[k->relation]) != 0)
+        return 0;
+    if (strcmp(k->target_ref, row->parents[p].ref) == 0)
+        return 1;
+    for (size_t e = 0; e < x->ndeals; e++)
+        if (x->dref[e] >= 0 && strcmp(x->refs[x->dref[e]].ref, row->parents[p].ref) == 0 &&
+            strcmp(x->deals[e]->deal_id, k->target) == 0)
+            return 1;
+    return 0;
+}
+
+/* Counts the predicted links and, of those on deals with a reference row,
+ * the ones that name a parent of the row; prints the others to out. */
+static void score_pred_links(const resctx *x, ds_eval_result *res, FILE *out)
+{
+    for (size_t d = 0; d < x->ndeals; d++) {
+        const ds_canon *c = x->deals[d];
         res->pred_links += c->nlinks;
-        if (dref[d] < 0 || !refs[dref[d]].row)
+        if (x->dref[d] < 0 || !x->refs[x->dref[d]].row)
             continue;
-        const ds_refdeal *row = refs[dref[d]].row;
+        const ds_refdeal *row = x->refs[x->dref[d]].row;
         for (size_t l = 0; l < c->nlinks; l++) {
             const ds_canon_link *k = &c->links[l];
             res->links_checked++;
             int ok = 0;
-            for (int p = 0; p < row->nparents && !ok; p++) {
-                if (strcmp(row->parents[p].relation, ds_relation_names[k->relation]) != 0)
-                    continue;
-                if (strcmp(k->target_ref, row->parents[p].ref) == 0) {
-                    ok = 1;
-                    break;
-                }
-                for (size_t e = 0; e < ndeals && !ok; e++)
-                    ok = dref[e] >= 0 && strcmp(refs[dref[e]].ref, row->parents[p].ref) == 0 &&
-                         strcmp(deals[e]->deal_id, k->target) == 0;
-            }
+            for (int p = 0; p < row->nparents && !ok; p++)
+                ok = link_hits_parent(x, k, row, p);
             res->links_correct += ok;
             if (!ok && out)
                 fprintf(out, "link %s (%s) %s -> %s%s%s: not a parent in the reference table\n", c->deal_id,
-                        refs[dref[d]].ref, ds_relation_names[k->relation], k->target, k->target_ref[0] ? " ref " : "",
-                        k->target_ref);
+                        x->refs[x->dref[d]].ref, ds_relation_names[k->relation], k->target,
+                        k->target_ref[0] ? " ref " : "", k->target_ref);
             if (!ok)
                 res->miss_lines++;
         }
     }
-    for (size_t r = 0; r < nref; r++) {
-        const ds_refdeal *row = refs[r].row;
+}
+
+/* Counts the parents of the reference rows and the ones some link of a
+ * deal matched to the row names; prints the missing ones to out. */
+static void score_gold_links(const resctx *x, ds_eval_result *res, FILE *out)
+{
+    for (size_t r = 0; r < x->nref; r++) {
+        const ds_refdeal *row = x->refs[r].row;
         if (!row)
             continue;
         for (int p = 0; p < row->nparents; p++) {
             res->gold_links++;
             int found = 0;
-            for (size_t d = 0; d < ndeals && !found; d++) {
-                if (dref[d] != (int)r)
+            for (size_t d = 0; d < x->ndeals && !found; d++) {
+                if (x->dref[d] != (int)r)
                     continue;
-                for (size_t l = 0; l < deals[d]->nlinks && !found; l++) {
-                    const ds_canon_link *k = &deals[d]->links[l];
-                    if (strcmp(row->parents[p].relation, ds_relation_names[k->relation]) != 0)
-                        continue;
-                    found = strcmp(k->target_ref, row->parents[p].ref) == 0;
-                    for (size_t e = 0; e < ndeals && !found; e++)
-                        found = dref[e] >= 0 && strcmp(refs[dref[e]].ref, row->parents[p].ref) == 0 &&
-                                strcmp(deals[e]->deal_id, k->target) == 0;
-                }
+                for (size_t l = 0; l < x->deals[d]->nlinks && !found; l++)
+                    found = link_hits_parent(x, &x->deals[d]->links[l], row, p);
             }
             res->gold_links_found += found;
             if (!found) {
                 if (out)
-                    fprintf(out, "link %s -> %s %s: missing%s\n", refs[r].ref, row->parents[p].relation,
-                            row->parents[p].ref, refs[r].found ? "" : " (no deal matches the ref)");
+                    fprintf(out, "link %s -> %s %s: missing%s\n", x->refs[r].ref, row->parents[p].relation,
+                            row->parents[p].ref, x->refs[r].found ? "" : " (no deal matches the ref)");
                 res->miss_lines++;
             }
         }
@@ -958,31 +979,61 @@ static int resolution_scores(ds_pipeline *pl, const article *arts, size_t nart, 
     res->link_p = ratio(res->links_correct, res->links_checked);
     res->link_r = ratio(res->gold_links_found, res->gold_links);
     res->link_f1 = f1(res->link_p, res->link_r);
+}
 
-    /* Deal-level misses: unmatched deals and refs. */
+/* Prints the deals that match no ref and the refs no deal matches to out,
+ * and counts them as miss lines. */
+static void report_deal_misses(const resctx *x, ds_eval_result *res, FILE *out)
+{
     if (out) {
-        for (size_t d = 0; d < ndeals; d++) {
-            if (dref[d] >= 0)
+        for (size_t d = 0; d < x->ndeals; d++) {
+            if (x->dref[d] >= 0)
                 continue;
-            const ds_canon *c = deals[d];
+            const ds_canon *c = x->deals[d];
             fprintf(out, "deal %s %s %s: matches no ref; sources", c->deal_id, c->block_key, ds_stage_names[c->stage]);
             for (size_t s = 0; s < c->nsources; s++)
                 fprintf(out, " %.3s%s", c->sources[s].id, is_dup(&c->sources[s]) ? "(dup)" : "");
             fputc('\n', out);
         }
-        for (size_t r = 0; r < nref; r++)
-            if (!refs[r].found)
-                fprintf(out, "ref %s: no deal matches it\n", refs[r].ref);
+        for (size_t r = 0; r < x->nref; r++)
+            if (!x->refs[r].found)
+                fprintf(out, "ref %s: no deal matches it\n", x->refs[r].ref);
     }
-    for (size_t d = 0; d < ndeals; d++)
-        res->miss_lines += dref[d] < 0;
-    for (size_t r = 0; r < nref; r++)
-        res->miss_lines += !refs[r].found;
+    for (size_t d = 0; d < x->ndeals; d++)
+        res->miss_lines += x->dref[d] < 0;
+    for (size_t r = 0; r < x->nref; r++)
+        res->miss_lines += !x->refs[r].found;
+}
+
+/* Scores the resolver's deals against the gold refs of arts: deal P/R,
+ * B-cubed, links, and the misses printed to out (may be NULL). Returns 0 or
+ * -1 when out of memory. */
+static int resolution_scores(ds_pipeline *pl, const article *arts, size_t nart, ds_eval_result *res, FILE *out)
+{
+    int rc = -1;
+    resctx x = {.arts = arts, .nart = nart};
+    size_t cap = 0;
+    for (size_t i = 0; i < nart; i++)
+        cap += arts[i].ngold;
+    x.refs = calloc(cap + 1, sizeof *x.refs);
+    x.items = calloc(cap + 1, sizeof *x.items);
+    if (!x.refs || !x.items)
+        goto done;
+    collect_refs(&x, pl->cat);
+    x.ndeals = ds_resolver_deals(pl->rs, &x.deals);
+    x.dref = malloc((x.ndeals + 1) * sizeof *x.dref);
+    if (!x.dref)
+        goto done;
+    score_deals(&x, res);
+    score_bcubed(&x, res);
+    score_pred_links(&x, res, out);
+    score_gold_links(&x, res, out);
+    report_deal_misses(&x, res, out);
     rc = 0;
 done:
-    free(refs);
-    free(items);
-    free(dref);
+    free(x.refs);
+    free(x.items);
+    free(x.dref);
     return rc;
 }
 
@@ -1023,6 +1074,77 @@ static void print_report(FILE *out, const ds_eval_result *res)
 
 /* ---- entry points ----------------------------------------------------------------------- */
 
+/* Frees what article a owns and clears it. */
+static void article_clear(article *a)
+{
+    free(a->gold);
+    free(a->pred);
+    free(a->gpair);
+    free(a->gnear);
+    free(a->ppair);
+    memset(a, 0, sizeof *a);
+}
+
+/* Reads the article file name of corpus_dir and its label into a (the label
+ * first: no mention of an unlabelled article enters the resolver) and scores
+ * its mentions into res, printing misses to report. Returns 0, -1 with the
+ * reason in err, or -2 when out of memory before anything was read. */
+static int eval_article(ds_pipeline *pl, const char *corpus_dir, const char *name, article *a, ds_eval_result *res,
+                        FILE *report, char *err, size_t errsz)
+{
+    size_t dl = strlen(corpus_dir), nl = strlen(name);
+    char *path = malloc(dl + nl + 8);
+    if (!path)
+        return -2;
+    snprintf(path, dl + nl + 8, "%s/%s", corpus_dir, name);
+    ds_strlcpy(a->id, name, sizeof a->id);
+    a->id[nl - 4 < sizeof a->id ? nl - 4 : sizeof a->id - 1] = '\0';
+    char *label = malloc(dl + nl + 8);
+    int ok = label != NULL;
+    if (ok) {
+        snprintf(label, dl + nl + 8, "%s/%.*s.json", corpus_dir, (int)(nl - 4), name);
+        if (access(label, F_OK) != 0) {
+            snprintf(err, errsz, "%s: missing label", label);
+            ok = 0;
+        } else {
+            ok = load_label(label, pl->cat, a, err, errsz) == 0;
+        }
+    } else {
+        snprintf(err, errsz, "out of memory");
+    }
+    if (ok) {
+        read_ctx x = {pl, a, "", 0};
+        size_t nbad = 0;
+        char rerr[600];
+        if (ds_input_read(path, "text", 1, on_record, &x, on_bad, &nbad, rerr, sizeof rerr) == -1) {
+            snprintf(err, errsz, "%s", rerr);
+            ok = 0;
+        } else if (x.failed || nbad) {
+            snprintf(err, errsz, "%s", x.err[0] ? x.err : "unreadable article");
+            ok = 0;
+        }
+    }
+    if (ok && score_article(a, res, report)) {
+        snprintf(err, errsz, "%s: out of memory", path);
+        ok = 0;
+    }
+    free(label);
+    free(path);
+    return ok ? 0 : -1;
+}
+
+/* Turns the counts of res into precision, recall, F1 and field accuracy. */
+static void finish_mention_scores(ds_eval_result *res)
+{
+    prf_finish(&res->primary);
+    prf_finish(&res->context);
+    prf_finish(&res->overall);
+    for (int f = 0; f < DS_EF__COUNT; f++)
+        res->fields[f].acc = ratio(res->fields[f].correct, res->fields[f].total);
+}
+
+/* Scores every labelled article of corpus_dir, then the resolver's deals
+ * (see eval.h): the named steps above, in order. */
 int ds_eval_run(const char *corpus_dir, const char *catalog_dir, ds_eval_result *res, FILE *report)
 {
     memset(res, 0, sizeof *res);
@@ -1059,68 +1181,18 @@ int ds_eval_run(const char *corpus_dir, const char *catalog_dir, ds_eval_result 
         fprintf(report, "corpus: %s (%zu articles)\ncatalog: %s\n\n== Misses ==\n", corpus_dir, nnames,
                 catalog_dir);
     for (size_t i = 0; i < nnames; i++) {
-        article *a = &arts[nart];
-        size_t dl = strlen(corpus_dir), nl = strlen(names[i]);
-        char *path = malloc(dl + nl + 8);
-        if (!path) {
-            res->errors++;
+        int r = eval_article(&pl, corpus_dir, names[i], &arts[nart], res, report, err, sizeof err);
+        if (r == 0) {
+            nart++;
             continue;
         }
-        snprintf(path, dl + nl + 8, "%s/%s", corpus_dir, names[i]);
-        ds_strlcpy(a->id, names[i], sizeof a->id);
-        a->id[nl - 4 < sizeof a->id ? nl - 4 : sizeof a->id - 1] = '\0';
-        /* The label first: no mention of an unlabelled article enters the resolver. */
-        char *label = malloc(dl + nl + 8);
-        int ok = label != NULL;
-        if (ok) {
-            snprintf(label, dl + nl + 8, "%s/%.*s.json", corpus_dir, (int)(nl - 4), names[i]);
-            if (access(label, F_OK) != 0) {
-                snprintf(err, sizeof err, "%s: missing label", label);
-                ok = 0;
-            } else {
-                ok = load_label(label, pl.cat, a, err, sizeof err) == 0;
-            }
-        } else {
-            snprintf(err, sizeof err, "out of memory");
-        }
-        if (ok) {
-            read_ctx x = {&pl, a, "", 0};
-            size_t nbad = 0;
-            char rerr[600];
-            if (ds_input_read(path, "text", 1, on_record, &x, on_bad, &nbad, rerr, sizeof rerr) == -1) {
-                snprintf(err, sizeof err, "%s", rerr);
-                ok = 0;
-            } else if (x.failed || nbad) {
-                snprintf(err, sizeof err, "%s", x.err[0] ? x.err : "unreadable article");
-                ok = 0;
-            }
-        }
-        if (ok && score_article(a, res, report)) {
-            snprintf(err, sizeof err, "%s: out of memory", path);
-            ok = 0;
-        }
-        if (!ok) {
-            if (report)
-                fprintf(report, "error: %s\n", err);
-            res->errors++;
-            free(a->gold);
-            free(a->pred);
-            free(a->gpair);
-            free(a->gnear);
-            free(a->ppair);
-            memset(a, 0, sizeof *a);
-        } else {
-            nart++;
-        }
-        free(label);
-        free(path);
+        if (r == -1 && report)
+            fprintf(report, "error: %s\n", err);
+        res->errors++;
+        article_clear(&arts[nart]);
     }
     res->articles = nart;
-    prf_finish(&res->primary);
-    prf_finish(&res->context);
-    prf_finish(&res->overall);
-    for (int f = 0; f < DS_EF__COUNT; f++)
-        res->fields[f].acc = ratio(res->fields[f].correct, res->fields[f].total);
+    finish_mention_scores(res);
     if (resolution_scores(&pl, arts, nart, res, report)) {
         if (report)
             fprintf(report, "error: out of memory\n");
@@ -1132,13 +1204,8 @@ int ds_eval_run(const char *corpus_dir, const char *catalog_dir, ds_eval_result 
     }
     rc = res->errors ? -1 : 0;
 done:
-    for (size_t i = 0; i < nart; i++) {
-        free(arts[i].gold);
-        free(arts[i].pred);
-        free(arts[i].gpair);
-        free(arts[i].gnear);
-        free(arts[i].ppair);
-    }
+    for (size_t i = 0; i < nart; i++)
+        article_clear(&arts[i]);
     free(arts);
     for (size_t i = 0; i < nnames; i++)
         free(names[i]);

@@ -1,12 +1,16 @@
-/* extract.c: rule-based extraction of deal mentions; see extract.h.
+/* extract.c: rule-based extraction of deal mentions; see extract.h. May
+ * call catalog.h, mention.h and common/ (util.h).
  *
- * Pipeline per article: fold the text (catalog.h), split sentences, split
- * each sentence into clauses at words that introduce an earlier deal
- * ("follows", "after", ...), find items (catalog entities, cue phrases,
- * numbers) with one longest-match pass over a first-word hash, turn numbers
- * into money, quantities, years and dates, then assemble one primary mention
- * per system family the article reports as news and one context mention per
- * family it only recalls. */
+ * Pipeline per article (ds_extract): fold the text (catalog.h), split
+ * sentences; per sentence find items (catalog entities, cue phrases,
+ * numbers) with one longest-match pass over a first-word hash, read the
+ * systems the catalog lacks from their shape (find_designations), split
+ * clauses at words that introduce an earlier deal ("follows", "after",
+ * ...), turn numbers into money, quantities, years and dates and mark the
+ * clauses that recall; then assemble one primary mention per system family
+ * the article reports as news (build_primary: gather each clause, settle
+ * parties, system and quantity, stage, dates, value) and one context
+ * mention per family it only recalls (build_context). */
 #include "extract.h"
 
 #include <ctype.h>
@@ -197,6 +201,9 @@ static const lex lexicon[] = {
     {"monday", CUE_WEEKDAY, 0}, {"tuesday", CUE_WEEKDAY, 1}, {"wednesday", CUE_WEEKDAY, 2},
     {"thursday", CUE_WEEKDAY, 3}, {"friday", CUE_WEEKDAY, 4}, {"saturday", CUE_WEEKDAY, 5},
     {"sunday", CUE_WEEKDAY, 6}, {"today", CUE_TODAY}, {"yesterday", CUE_YESTERDAY},
+    /* a release's present-tense announcement of what it "has signed" states it as of its day */
+    {"is pleased to announce", CUE_TODAY}, {"are pleased to announce", CUE_TODAY},
+    {"is proud to announce", CUE_TODAY}, {"are proud to announce", CUE_TODAY},
     {"january", CUE_MONTH, 1}, {"jan", CUE_MONTH, 1}, {"february", CUE_MONTH, 2}, {"feb", CUE_MONTH, 2},
     {"march", CUE_MONTH, 3}, {"mar", CUE_MONTH, 3}, {"april", CUE_MONTH, 4}, {"apr", CUE_MONTH, 4},
     {"may", CUE_MONTH, 5}, {"june", CUE_MONTH, 6}, {"jun", CUE_MONTH, 6}, {"july", CUE_MONTH, 7},
@@ -258,6 +265,7 @@ static const lex lexicon[] = {
     {"lakhs", CUE_SCALE, 1e5}, {"lakh crore", CUE_SCALE, 1e12}, {"lakh crores", CUE_SCALE, 1e12},
     {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
     {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
+    {"miliar", CUE_SCALE, 1e9}, {"triliun", CUE_SCALE, 1e12}, /* Indonesian and Malay */
     {"millones", CUE_SCALE, 1e6}, {"milhoes", CUE_SCALE, 1e6}, {"milyar", CUE_SCALE, 1e9}, {"bilhao", CUE_SCALE, 1e9},
     {"milhao", CUE_SCALE, 1e6}, {"milion", CUE_SCALE, 1e6}, {"milionow", CUE_SCALE, 1e6},
     {"dollars", CUE_CURWORD, 0, "USD"}, {"us dollars", CUE_CURWORD, 0, "USD"},
@@ -266,7 +274,8 @@ static const lex lexicon[] = {
     {"zlotys", CUE_CURWORD, 0, "PLN"}, {"zloty", CUE_CURWORD, 0, "PLN"}, {"zl", CUE_CURWORD, 0, "PLN"},
     {"pln", CUE_CURWORD, 0, "PLN"}, {"dolarow", CUE_CURWORD, 0, "USD"}, {"de dolares", CUE_CURWORD, 0, "USD"},
     {"de euros", CUE_CURWORD, 0, "EUR"}, {"de reais", CUE_CURWORD, 0, "BRL"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
-    {"pounds", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
+    {"pounds", CUE_CURWORD, 0, "GBP"}, {"pounds sterling", CUE_CURWORD, 0, "GBP"}, {"sterling", CUE_CURWORD, 0, "GBP"},
+    {"sterlin", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
     {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"},
     {"kronor", CUE_CURWORD, 0, "SEK"}, {"swedish kronor", CUE_CURWORD, 0, "SEK"}, {"crowns", CUE_CURWORD, 0, "SEK"},
     {"swedish crowns", CUE_CURWORD, 0, "SEK"}, {"norwegian crowns", CUE_CURWORD, 0, "NOK"},
@@ -279,7 +288,7 @@ static const lex lexicon[] = {
     {"lira", CUE_CURWORD, 0, "TRY"}, {"liras", CUE_CURWORD, 0, "TRY"}, {"turkish lira", CUE_CURWORD, 0, "TRY"},
     {"yen", CUE_CURWORD, 0, "JPY"}, {"yuan", CUE_CURWORD, 0, "CNY"}, {"renminbi", CUE_CURWORD, 0, "CNY"},
     {"swiss francs", CUE_CURWORD, 0, "CHF"}, {"francs", CUE_CURWORD, 0, "CHF"}, {"shekels", CUE_CURWORD, 0, "ILS"},
-    {"riyals", CUE_CURWORD, 0, "SAR"}, {"dirhams", CUE_CURWORD, 0, "AED"}, {"rupiah", CUE_CURWORD, 0, "IDR"},
+    {"riyals", CUE_CURWORD, 0, "SAR"}, {"dirhams", CUE_CURWORD, 0, "AED"}, {"rupiah", CUE_CURWORD, 0, "IDR"}, {"dolar as", CUE_CURWORD, 0, "USD"},
     {"ringgit", CUE_CURWORD, 0, "MYR"}, {"baht", CUE_CURWORD, 0, "THB"}, {"forints", CUE_CURWORD, 0, "HUF"},
     {"lei", CUE_CURWORD, 0, "RON"}, {"hryvnias", CUE_CURWORD, 0, "UAH"}, {"canadian dollars", CUE_CURWORD, 0, "CAD"},
     {"taiwan dollars", CUE_CURWORD, 0, "TWD"}, {"singapore dollars", CUE_CURWORD, 0, "SGD"},
@@ -328,13 +337,33 @@ typedef struct mentry {
     const char *text;
     unsigned len;
     unsigned char type;
-    unsigned idx; /* into cat->aliases or lexicon */
+    unsigned char last; /* text[len - 1], compared before the text itself */
+    unsigned char second; /* text[wlen + 1] when len > wlen + 1: the byte after the first word's separator */
+    unsigned idx;       /* into cat->aliases or lexicon */
+    uint64_t key;       /* word_key of its first word */
+    unsigned wlen;      /* length of its first word */
+    unsigned shared;    /* an authority alias whose text other countries' authorities share */
 } mentry;
 
+/* 20 bytes: the phrases of one first word, longest first, so those of
+ * more than the word come before the word alone. */
 typedef struct bucket {
-    uint64_t key;      /* hash of the first word; 0 = empty */
-    unsigned first, n; /* range in ex->entries */
+    uint32_t tag;    /* high half of the first word's key, low bit set; 0 = empty */
+    uint32_t first;  /* range [first, first + n) in ex->entries */
+    uint16_t n;
+    uint16_t nmulti; /* the first nmulti go on after the word */
+    uint32_t next;   /* bit (b & 31) for each byte b that follows the first word in one of those */
+    uint32_t second; /* bit (b & 31) for each byte b after that (all bits if a phrase ends there) */
 } bucket;
+
+/* Item flag beside the DS_ALIAS_* ones: the alias is the name of authorities
+ * of several countries ("Ministry of Defence"), so it names none. */
+#define IT_SHARED_NAME 0x80000000u
+
+/* Bits of the first-word filter: one bit per key hash, 8 KiB, so a word no
+ * phrase starts with (most words of an article) is rejected from L1 without
+ * touching the bucket table. */
+#define FILTER_BITS (1u << 16)
 
 /* Kinds of item found in a clause. */
 enum { IT_ENT, IT_CUE, IT_NUM, IT_MONEY, IT_QTY, IT_YEAR, IT_DATE, IT_MOD };
@@ -394,7 +423,8 @@ struct ds_extractor {
     mentry *entries;
     size_t nentries;
     bucket *buckets;
-    size_t nbuckets; /* power of two */
+    size_t nbuckets; /* power of two, at least twice the distinct first words */
+    uint64_t filter[FILTER_BITS / 64]; /* bit (key >> 20) % FILTER_BITS set for each first word */
     /* scratch, grown as needed */
     char *fold;
     unsigned *map;
@@ -425,9 +455,32 @@ static const ds_system *sys_of(const ds_extractor *ex, int idx)
     return (size_t)idx < ex->cat->nsystems ? &ex->cat->systems[idx] : &ex->open[(size_t)idx - ex->cat->nsystems];
 }
 
-static int is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (unsigned char)c >= 0x80; }
+/* Bytes of folded words: a-z, 0-9 and every byte of a multi-byte character. */
+static const unsigned char alnum_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
 
-static uint64_t word_key(const char *s, size_t len)
+/* c is a byte of a folded word (one table load: this runs on every byte). */
+static int is_alnum(char c) { return alnum_byte[(unsigned char)c]; }
+
+/* Key of the first word of s[0, len) (a lone symbol when it starts with
+ * none), never 0; its length in *wlen. */
+static uint64_t word_key(const char *s, size_t len, unsigned *wlen)
 {
     size_t n = 0;
     while (n < len && (is_alnum(s[n]) || (n > 0 && s[n] == '$')))
@@ -438,20 +491,84 @@ static uint64_t word_key(const char *s, size_t len)
     uint64_t h = 0xcbf29ce484222325ULL;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+    *wlen = (unsigned)n;
     return h ? h : 1;
 }
 
+/* Orders phrases by first-word key, then those of more than the word before
+ * the word alone, longest first, aliases before cues, then by index. */
 static int cmp_entry(const void *a, const void *b)
 {
     const mentry *x = a, *y = b;
-    uint64_t kx = word_key(x->text, x->len), ky = word_key(y->text, y->len);
-    if (kx != ky)
-        return kx < ky ? -1 : 1;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    int xs = x->len == x->wlen, ys = y->len == y->wlen; /* phrases of more than the word first */
+    if (xs != ys)
+        return xs - ys;
     if (x->len != y->len)
         return x->len > y->len ? -1 : 1;
     if (x->type != y->type)
         return x->type < y->type ? -1 : 1;
     return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Marks the authority aliases of entries [i, j) (one first word) whose text
+ * an authority of another country carries too. */
+static void mark_shared_names(ds_extractor *ex, size_t i, size_t j)
+{
+    for (size_t a = i; a < j; a++) {
+        mentry *x = &ex->entries[a];
+        if (x->type != M_ALIAS || ex->cat->aliases[x->idx].kind != DS_ENT_AUTHORITY)
+            continue;
+        const char *cx = ex->cat->authorities[ex->cat->aliases[x->idx].index].country;
+        for (size_t b = i; b < j && !x->shared; b++) {
+            const mentry *y = &ex->entries[b];
+            x->shared = b != a && y->type == M_ALIAS && y->len == x->len &&
+                        ex->cat->aliases[y->idx].kind == DS_ENT_AUTHORITY && memcmp(x->text, y->text, x->len) == 0 &&
+                        strcmp(ex->cat->authorities[ex->cat->aliases[y->idx].index].country, cx) != 0;
+        }
+    }
+}
+
+/* Builds ex->buckets (first word -> its range of the sorted ex->entries),
+ * sized by the distinct first words rather than the phrases, and the
+ * first-word filter. Returns 0 or -1 when out of memory. */
+static int build_buckets(ds_extractor *ex)
+{
+    size_t distinct = 0;
+    for (size_t i = 0; i < ex->nentries; i++)
+        distinct += i == 0 || ex->entries[i].key != ex->entries[i - 1].key;
+    ex->nbuckets = 1;
+    while (ex->nbuckets < distinct * 2)
+        ex->nbuckets <<= 1;
+    ex->buckets = calloc(ex->nbuckets, sizeof *ex->buckets);
+    if (!ex->buckets)
+        return -1;
+    for (size_t i = 0; i < ex->nentries;) {
+        uint64_t k = ex->entries[i].key;
+        size_t j = i;
+        bucket bk = {(uint32_t)(k >> 32) | 1u, (uint32_t)i, 0, 0, 0, 0};
+        for (; j < ex->nentries && ex->entries[j].key == k; j++) {
+            const mentry *me = &ex->entries[j];
+            if (me->len == me->wlen)
+                continue;
+            bk.nmulti++;
+            bk.next |= 1u << ((unsigned char)me->text[me->wlen] & 31);
+            bk.second |= me->len > me->wlen + 1 ? 1u << ((unsigned char)me->text[me->wlen + 1] & 31) : UINT32_MAX;
+        }
+        if (j - i > UINT16_MAX)
+            return -1;
+        bk.n = (uint16_t)(j - i);
+        mark_shared_names(ex, i, j);
+        size_t b = k & (ex->nbuckets - 1);
+        while (ex->buckets[b].tag)
+            b = (b + 1) & (ex->nbuckets - 1);
+        ex->buckets[b] = bk;
+        unsigned bit = (unsigned)(k >> 20) % FILTER_BITS;
+        ex->filter[bit / 64] |= (uint64_t)1 << (bit % 64);
+        i = j;
+    }
+    return 0;
 }
 
 ds_extractor *ds_extractor_new(const ds_catalog *cat)
@@ -465,9 +582,17 @@ ds_extractor *ds_extractor_new(const ds_catalog *cat)
     if (!ex->entries)
         goto err;
     for (size_t i = 0; i < cat->naliases; i++)
-        ex->entries[ex->nentries++] = (mentry){cat->aliases[i].text, (unsigned)cat->aliases[i].len, M_ALIAS, (unsigned)i};
+        ex->entries[ex->nentries++] = (mentry){.text = cat->aliases[i].text, .len = (unsigned)cat->aliases[i].len,
+                                               .type = M_ALIAS, .idx = (unsigned)i};
     for (size_t i = 0; i < NLEX; i++)
-        ex->entries[ex->nentries++] = (mentry){lexicon[i].text, (unsigned)strlen(lexicon[i].text), M_CUE, (unsigned)i};
+        ex->entries[ex->nentries++] =
+            (mentry){.text = lexicon[i].text, .len = (unsigned)strlen(lexicon[i].text), .type = M_CUE, .idx = (unsigned)i};
+    for (size_t i = 0; i < ex->nentries; i++) {
+        mentry *me = &ex->entries[i];
+        me->key = word_key(me->text, me->len, &me->wlen);
+        me->last = me->len ? (unsigned char)me->text[me->len - 1] : 0;
+        me->second = me->len > me->wlen + 1 ? (unsigned char)me->text[me->wlen + 1] : 0;
+    }
     qsort(ex->entries, ex->nentries, sizeof *ex->entries, cmp_entry);
     ex->sys_root = calloc(cat->nsystems + DS_MAX_OPEN, sizeof *ex->sys_root);
     if (!ex->sys_root)
@@ -480,23 +605,8 @@ ds_extractor *ds_extractor_new(const ds_catalog *cat)
         ex->sys_root[cat->nsystems + i] = (int)(cat->nsystems + i); /* each its own family */
         ex->open[i] = (ds_system){ex->open_id[i], ex->open_id[i], ex->open_id[i], NULL, "", "", NULL};
     }
-    ex->nbuckets = 1;
-    while (ex->nbuckets < ex->nentries * 2)
-        ex->nbuckets <<= 1;
-    ex->buckets = calloc(ex->nbuckets, sizeof *ex->buckets);
-    if (!ex->buckets)
+    if (build_buckets(ex))
         goto err;
-    for (size_t i = 0; i < ex->nentries;) {
-        uint64_t k = word_key(ex->entries[i].text, ex->entries[i].len);
-        size_t j = i;
-        while (j < ex->nentries && word_key(ex->entries[j].text, ex->entries[j].len) == k)
-            j++;
-        size_t b = k & (ex->nbuckets - 1);
-        while (ex->buckets[b].key)
-            b = (b + 1) & (ex->nbuckets - 1);
-        ex->buckets[b] = (bucket){k, (unsigned)i, (unsigned)(j - i)};
-        i = j;
-    }
     return ex;
 err:
     ds_extractor_destroy(ex);
@@ -519,11 +629,16 @@ void ds_extractor_destroy(ds_extractor *ex)
     free(ex);
 }
 
+/* The bucket of first-word key k, or NULL when no phrase starts with it. */
 static const bucket *lookup(const ds_extractor *ex, uint64_t k)
 {
+    unsigned bit = (unsigned)(k >> 20) % FILTER_BITS;
+    if (!(ex->filter[bit / 64] >> (bit % 64) & 1))
+        return NULL;
+    uint32_t tag = (uint32_t)(k >> 32) | 1u;
     size_t b = k & (ex->nbuckets - 1);
-    while (ex->buckets[b].key) {
-        if (ex->buckets[b].key == k)
+    while (ex->buckets[b].tag) {
+        if (ex->buckets[b].tag == tag)
             return &ex->buckets[b];
         b = (b + 1) & (ex->nbuckets - 1);
     }
@@ -544,13 +659,17 @@ static const char *const abbrevs[] = {"co", "inc", "corp", "ltd", "mr", "mrs", "
                                       "nov", "dec", "u.s", "u.k", "jr", "sr", "rep", "sen", "gov", "approx", "i.e", "e.g",
                                       "incl", "ca", "est", "mln", "bln", "mld", "tys", "ok", NULL};
 
+/* The word [wstart, dot) before a full stop is an initial or an
+ * abbreviation, so the stop ends no sentence. */
 static int is_abbrev(const char *f, int wstart, int dot)
 {
     int n = dot - wstart;
     if (n == 1)
         return 1; /* an initial */
+    if (n > 6)
+        return 0; /* longer than every abbreviation */
     for (int i = 0; abbrevs[i]; i++)
-        if ((int)strlen(abbrevs[i]) == n && memcmp(f + wstart, abbrevs[i], (size_t)n) == 0)
+        if (abbrevs[i][0] == f[wstart] && (int)strlen(abbrevs[i]) == n && memcmp(f + wstart, abbrevs[i], (size_t)n) == 0)
             return 1;
     return 0;
 }
@@ -675,17 +794,30 @@ static int year_digits(const char *f, int i, int e)
 static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl, int wordstart)
 {
     const char *f = ex->fold;
-    const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i)));
+    unsigned wl;
+    const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i), &wl));
     if (!b && wordstart) {
         int w = i;
         while (w < e && is_alnum(f[w]))
             w++;
         if (w - i > 2 && f[w - 1] == 's')
-            b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i)));
+            b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i), &wl));
     }
-    for (unsigned k = 0; b && k < b->n; k++) {
+    if (!b)
+        return 0;
+    /* no phrase of more than the word goes on with the two bytes after it:
+     * only the word alone can match */
+    unsigned k0 = 0;
+    if (i + (int)wl >= e || !(b->next >> ((unsigned char)f[i + wl] & 31) & 1) ||
+        (i + (int)wl + 1 < e && !(b->second >> ((unsigned char)f[i + wl + 1] & 31) & 1)))
+        k0 = b->nmulti;
+    for (unsigned k = k0; k < b->n; k++) {
         const mentry *me = &ex->entries[b->first + k];
-        if ((int)me->len > e - i || memcmp(f + i, me->text, me->len) != 0)
+        /* the last byte first: most candidates of a common first word ("a",
+         * "the") differ there, and it spares the full comparison */
+        if ((int)me->len > e - i || (unsigned char)f[i + me->len - 1] != me->last ||
+            (me->len > me->wlen + 1 && (unsigned char)f[i + me->wlen + 1] != me->second) ||
+            memcmp(f + i, me->text, me->len) != 0)
             continue;
         int end = i + (int)me->len;
         int plural = 0;
@@ -701,7 +833,8 @@ static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl
             const ds_alias *al = &ex->cat->aliases[me->idx];
             if ((al->flags & DS_ALIAS_ACRONYM) && !orig_upper(ex, orig, i, end))
                 continue;
-            it = (item){.type = IT_ENT, .ent_kind = (unsigned char)al->kind, .idx = al->index, .flags = al->flags,
+            it = (item){.type = IT_ENT, .ent_kind = (unsigned char)al->kind, .idx = al->index,
+                        .flags = al->flags | (me->shared ? IT_SHARED_NAME : 0),
                         .start = i, .end = end + plural, .clause = cl, .target_sys = -1};
         } else {
             const lex *lx = &lexicon[me->idx];
@@ -794,7 +927,8 @@ static const char *const not_designation[] = {
 static int stop_word(const char *f, int s, int e)
 {
     for (int i = 0; not_designation[i]; i++)
-        if ((int)strlen(not_designation[i]) == e - s && memcmp(f + s, not_designation[i], (size_t)(e - s)) == 0)
+        if (not_designation[i][0] == f[s] && strncmp(not_designation[i], f + s, (size_t)(e - s)) == 0 &&
+            not_designation[i][e - s] == '\0')
             return 1;
     return 0;
 }
@@ -830,6 +964,8 @@ static int origin_suffix(const char *f, int w, int q)
 {
     static const char *const sfx[] = {"-era", "-made", "-built", "-designed", "-based", "-led", "-owned", "-style",
                                       "-standard", "-produced", "-supplied", NULL};
+    if (!memchr(f + w, '-', (size_t)(q - w)))
+        return 0;
     for (int i = 0; sfx[i]; i++) {
         int n = (int)strlen(sfx[i]);
         if (q - w > n && memcmp(f + q - n, sfx[i], (size_t)n) == 0)
@@ -838,13 +974,23 @@ static int origin_suffix(const char *f, int w, int q)
     return 0;
 }
 
+/* Folded [w, q) holds a digit. */
+static int has_digit(const char *f, int w, int q)
+{
+    for (int i = w; i < q; i++)
+        if (f[i] >= '0' && f[i] <= '9')
+            return 1;
+    return 0;
+}
+
 /* The designation ending at folded offset end and starting no earlier than
- * lo: up to three words separated by single spaces, each capitalised or
+ * lo (in sentence st; *headline caches title_case, -1 until known): up to three words separated by single spaces, each capitalised or
  * holding a digit ("IRIS-T SLM", "MQ-9B", "MEKO A-200", "Archer", "David's
  * Sling"), none a stop word or an adjective of origin; in a title-case
  * headline only words holding a digit or two capitals count. Returns its
  * start, or -1 when there is none. */
-static int designation_before(const ds_extractor *ex, const char *orig, int lo, int end, int headline)
+static int designation_before(const ds_extractor *ex, const char *orig, const sentence *st, int lo, int end,
+                              int *headline)
 {
     const char *f = ex->fold;
     int p = end, start = -1;
@@ -854,7 +1000,13 @@ static int designation_before(const ds_extractor *ex, const char *orig, int lo, 
         int q = p - 1, w = q;
         while (w > lo && (is_alnum(f[w - 1]) || f[w - 1] == '-' || (words > 0 && f[w - 1] == '\'')))
             w--;
-        if (w == q || f[w] == '-' || f[w] == '\'' || f[q - 1] == '-' || stop_word(f, w, q) || origin_suffix(f, w, q))
+        if (w == q || f[w] == '-' || f[w] == '\'' || f[q - 1] == '-')
+            break;
+        unsigned char c0 = (unsigned char)orig[ex->map[w]];
+        int cap = c0 >= 'A' && c0 <= 'Z';
+        if (!cap && !has_digit(f, w, q))
+            break; /* lower case without a digit: most words before a head noun */
+        if (stop_word(f, w, q) || origin_suffix(f, w, q))
             break;
         int digits = 0, caps = 0, letters = 0;
         for (int i = w; i < q; i++) {
@@ -863,10 +1015,10 @@ static int designation_before(const ds_extractor *ex, const char *orig, int lo, 
             caps += c >= 'A' && c <= 'Z';
             letters += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
         }
-        unsigned char c0 = (unsigned char)orig[ex->map[w]];
-        int cap = c0 >= 'A' && c0 <= 'Z';
-        if (!letters || !(cap || digits) || (headline && !digits && caps < 2) || (q - w < 2 && !digits))
+        if (!letters || !(cap || digits) || (q - w < 2 && !digits))
             break;
+        if (!digits && caps < 2 && (*headline < 0 ? (*headline = title_case(ex, orig, st->start, st->end)) : *headline))
+            break; /* a title-case headline capitalises every word */
         start = w;
         p = w;
     }
@@ -1067,23 +1219,21 @@ static int find_designations(ds_extractor *ex, const char *orig, size_t si, size
     int headline = -1;
     for (size_t u = first; u < ex->nitems; u++) {
         item *un = &ex->items[u];
-        if (un->type != IT_CUE || un->cue != CUE_UNIT || strcmp(lexicon[un->idx].str, "ammunition") == 0)
-            continue;
+        if (un->type != IT_CUE || un->cue != CUE_UNIT || memcmp(lexicon[un->idx].str, "amm", 3) == 0)
+            continue; /* ammunition names no designation */
         const item *prev = u > first ? &ex->items[u - 1] : NULL;
         if (prev && prev->type == IT_ENT && prev->ent_kind == DS_ENT_SYSTEM && un->start - prev->end <= 1)
             continue; /* "K2 tanks": a catalog system */
-        if (headline < 0)
-            headline = title_case(ex, orig, st->start, st->end);
         int lo = prev ? prev->end : st->start;
         int head = skip_modifiers(ex, orig, lo, un->start);
-        int ds = designation_before(ex, orig, lo, head, headline);
+        int ds = designation_before(ex, orig, st, lo, head, &headline);
         size_t at = u, drop = 0;
         int de = head - 1;
         if (ds < 0 && prev && prev->type == IT_NUM && head - prev->end == 1 &&
             prev->num < 10000 && prev->num == floor(prev->num)) {
             /* "Leopard 2 tanks": a number glued to a name is part of it */
             int lo2 = u - 1 > first ? ex->items[u - 2].end : st->start;
-            int d2 = designation_before(ex, orig, lo2, prev->start, headline);
+            int d2 = designation_before(ex, orig, st, lo2, prev->start, &headline);
             if (d2 >= 0) {
                 ds = d2;
                 de = prev->end;
@@ -1361,6 +1511,8 @@ static int measure_after(const char *f, int p, int len)
     static const char *const units[] = {"mm", "km", "kg", "cm", "tonnes", "tons", "kn", "nm", "miles", NULL};
     if (p < len && (f[p] == ' ' || f[p] == '-'))
         p++;
+    if (p >= len || !strchr("mkctn", f[p]) || f[p] == '\0')
+        return 0;
     for (int i = 0; units[i]; i++) {
         int n = (int)strlen(units[i]);
         if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
@@ -1407,7 +1559,8 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
  * describes that thing; it is not what the deal buys. */
 static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
 {
-    static const char *const links[] = {" for the ", " of the ", " for ", " of ", " for its ", " of its ", NULL};
+    static const struct { const char *s; int n; } links[] = {{" for the ", 9}, {" of the ", 8}, {" for ", 5},
+                                                             {" of ", 4},       {" for its ", 9}, {" of its ", 8}};
     const char *f = ex->fold;
     for (size_t k = a; k < b; k++) {
         item *it = &ex->items[k];
@@ -1452,10 +1605,10 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
             if (strcmp(cat, sy->category) == 0 || strcmp(cat, "unit") == 0)
                 break;
             int gap = it->start - u->end;
-            for (int l = 0; links[l]; l++) {
-                int n = (int)strlen(links[l]);
+            for (size_t l = 0; l < sizeof links / sizeof links[0]; l++) {
+                int n = links[l].n;
                 /* the link word right after the unit, the system within a few words */
-                if (gap >= n && gap < n + 24 && memcmp(f + u->end, links[l], (size_t)n) == 0) {
+                if (gap >= n && gap < n + 24 && memcmp(f + u->end, links[l].s, (size_t)n) == 0) {
                     it->type = IT_MOD;
                     break;
                 }
@@ -1553,7 +1706,7 @@ static int country_of_item(const ds_extractor *ex, const item *it, const char **
         *iso3 = ex->cat->countries[it->idx].iso3;
         return (it->flags & DS_ALIAS_ADJECTIVE) ? 1 : 2;
     }
-    if (it->ent_kind == DS_ENT_AUTHORITY) {
+    if (it->ent_kind == DS_ENT_AUTHORITY && !(it->flags & IT_SHARED_NAME)) {
         *iso3 = ex->cat->authorities[it->idx].country;
         return 2;
     }
@@ -1648,13 +1801,13 @@ static int clause_names_system(const ds_extractor *ex, const clause *c)
 /* "Hyundai Rotem said Saturday it had signed": the weekday dates the report. */
 static int dates_the_saying(const ds_extractor *ex, const item *wd)
 {
-    static const char *const verbs[] = {"said ", "announced ", "told ", "reported ", "added ", "said on ",
-                                        "announced on ", NULL};
-    for (int i = 0; verbs[i]; i++) {
-        int n = (int)strlen(verbs[i]);
-        if (wd->start >= n && memcmp(ex->fold + wd->start - n, verbs[i], (size_t)n) == 0)
+    static const struct { const char *s; int n; } verbs[] = {
+        {"said ", 5}, {"announced ", 10}, {"told ", 5}, {"reported ", 9}, {"added ", 6}, {"said on ", 8},
+        {"announced on ", 13}};
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (wd->start >= verbs[i].n &&
+            memcmp(ex->fold + wd->start - verbs[i].n, verbs[i].s, (size_t)verbs[i].n) == 0)
             return 1;
-    }
     return 0;
 }
 
@@ -1760,6 +1913,7 @@ typedef struct primary_acc {
     const char *local_suffix, *rest_variant;
     int64_t rest_qty, split_prime;
     int score[8];
+    int authority[8]; /* the country was named by one of its authorities or armed forces */
     const char *countries[8];
     int ncountries;
 } primary_acc;
@@ -1854,9 +2008,14 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     if ((!v->has && !v->shared) || c->context)
         return 0;
     /* With only_sent >= 0 the deal is one of several of its family in the
-     * article and owns that sentence alone; otherwise the clause only dates
-     * and places it. */
-    v->own = pa->only_sent >= 0 ? c->sent == pa->only_sent : v->has || pa->nprimary == 1;
+     * article and owns that sentence alone (<= -2: clause -only_sent - 2
+     * alone); otherwise the clause only dates and places it. */
+    if (pa->only_sent >= 0)
+        v->own = c->sent == pa->only_sent;
+    else if (pa->only_sent <= -2)
+        v->own = ci == (size_t)(-pa->only_sent - 2);
+    else
+        v->own = v->has || pa->nprimary == 1;
     v->dealish = clause_is_deal(c);
     /* "Executive contracts, the first of which may be signed before the
      * end of the year, will specify quantities" after a lead reporting a
@@ -1924,8 +2083,10 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
             pa->countries[pa->ncountries++] = iso3;
         /* one of several deals: its own sentence names its buyer, the rest of
          * the article only when that sentence names none */
-        if (f < 8)
-            pa->score[f] += w * (pa->only_sent >= 0 && v->own ? 100 : 1);
+        if (f < 8) {
+            pa->score[f] += w * (pa->only_sent != -1 && v->own ? 100 : 1);
+            pa->authority[f] |= it->ent_kind == DS_ENT_AUTHORITY;
+        }
     }
 }
 
@@ -2022,7 +2183,7 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_vie
     /* a sum naming no system, when a deal clause lists this system
      * with others in one contract ("a contract ... for 54 K9 and 36 K10";
      * "the contract, worth just under $1 billion"), is theirs together */
-    int joint = !v->own && v->shared && pa->co_listed && pa->nprimary > 1 && pa->only_sent < 0;
+    int joint = !v->own && v->shared && pa->co_listed && pa->nprimary > 1 && pa->only_sent == -1;
     /* "A will deliver 180 X for $3.4bn, while B will supply 212 Y for $2.4bn":
      * a clause about another system's deal prices that deal, not this one */
     if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
@@ -2244,8 +2405,10 @@ static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, s
 }
 
 /* Buyer: the best-scored country that is not the seller (with no origin
- * known, "Poland and South Korea": the first named buys); then the supplier
- * roles, keeping only suppliers of the two sides. */
+ * known, "Poland and South Korea": the first named buys), or the seller's
+ * own country when no other is a party and one of its authorities or
+ * forces is named (a state buying from its own industry); then the
+ * supplier roles, keeping only suppliers of the two sides. */
 static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
 {
     const ds_catalog *cat = ex->cat;
@@ -2260,6 +2423,11 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
         best = 0;
         pa->seller = pa->countries[1];
     }
+    /* a state buying from its own industry: no other country is a party, and
+     * one of the seller country's own authorities or forces is named */
+    for (int f = 0; best < 0 && pa->seller && f < pa->ncountries; f++)
+        if (pa->authority[f] && strcmp(pa->countries[f], pa->seller) == 0)
+            best = f;
     if (best >= 0)
         ds_strlcpy(m->buyer, pa->countries[best], sizeof m->buyer);
     if (pa->seller)
@@ -2363,7 +2531,11 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
         return DS_STAGE_LOA;
     if (pa->is_fw)
         return DS_STAGE_FRAMEWORK;
-    if (cues & BIT(CUE_APPROVAL))
+    /* an approval recalled elsewhere ("Washington cleared the sale a year
+     * ago") does not undo a signing the article dates in a clause of its own */
+    const clause *dc = pa->signing != DS_NO_DATE ? pa->date_clause : NULL;
+    int dated_signing = dc && (dc->cues & BIT(CUE_SIGNED)) && !(dc->cues & (BIT(CUE_APPROVAL) | BIT(CUE_PLANNED)));
+    if ((cues & BIT(CUE_APPROVAL)) && !dated_signing)
         return DS_STAGE_APPROVAL;
     if ((cues & BIT(CUE_SELECTION)) && !(cues & BIT(CUE_SIGNED)))
         return DS_STAGE_SELECTION;
@@ -2484,7 +2656,7 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
 /* Fills one primary mention of family fm from the clauses that report it:
  * nprimary is the number of primary families of the article, only_sent the
  * sentence the deal owns alone when it is one of several of its family
- * (split_family), else -1. */
+ * (split_family; -(clause + 2) for a clause), else -1. */
 static void build_primary(ds_extractor *ex, const char *orig, const fam *fm, int nprimary, int32_t pubday,
                           int only_sent, ds_mention *m)
 {
@@ -2830,11 +3002,68 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
 
 #define DS_MAX_SPLIT 4
 
+/* The buyer a clause names as a state, not the family's origin; NULL if none. */
+static const char *clause_buyer(const ds_extractor *ex, const clause *c, const ds_system *root)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const char *iso3;
+        if (country_of_item(ex, &ex->items[k], &iso3) == 2 && (!root->origin[0] || strcmp(iso3, root->origin) != 0))
+            return iso3;
+    }
+    return NULL;
+}
+
+/* Two deals of family fm in one sentence si, one per clause ("Lithuania
+ * signed for NASAMS worth NOK 2.1 billion, while Spain placed an order for
+ * NASAMS launchers worth NOK 1.2 billion"): every clause that names the
+ * family with a count or a sum names a buyer of its own. Adds those clauses
+ * as anchors (-(clause + 2), see build_primary) to the nb of by_buyer and
+ * buyers; returns 1, or 0 when the sentence is no such pair. */
+static int split_clauses(const ds_extractor *ex, const fam *fm, size_t si, int *by_buyer, const char **buyers, int *nb)
+{
+    if (ex->sents[si].c1 - ex->sents[si].c0 < 2)
+        return 0; /* one clause */
+    const ds_system *root = fam_root(ex, fm);
+    int anchors[DS_MAX_SPLIT];
+    const char *who[DS_MAX_SPLIT];
+    int n = 0;
+    for (size_t ci = (size_t)ex->sents[si].c0; ci < (size_t)ex->sents[si].c1; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context || !clause_has_family(ex, c, fm) || !clause_is_deal(c))
+            continue;
+        int figure = 0;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+            figure |= ex->items[k].type == IT_MONEY || ex->items[k].type == IT_QTY;
+        const char *b = clause_buyer(ex, c, root);
+        if (!figure || !b || n == DS_MAX_SPLIT)
+            return 0;
+        for (int i = 0; i < n; i++)
+            if (strcmp(who[i], b) == 0)
+                return 0;
+        who[n] = b;
+        anchors[n++] = -(int)ci - 2;
+    }
+    if (n < 2)
+        return 0;
+    for (int i = 0; i < n && *nb < DS_MAX_SPLIT; i++) {
+        int dup = 0;
+        for (int j = 0; j < *nb; j++)
+            dup |= strcmp(buyers[j], who[i]) == 0;
+        if (!dup) {
+            buyers[*nb] = who[i];
+            by_buyer[(*nb)++] = anchors[i];
+        }
+    }
+    return 1;
+}
+
 /* Several deals of one family in one article: each in a sentence of its own
- * that counts the system, either for different buyers ("Estonia ... six more
- * K9 ... Finland ... ten additional K9FIN") or as different variants each with
- * its own sum ("12 FA-50GF for $705 million ... 36 FA-50PL for $2.3 billion").
- * Returns the number of such sentences (0: one deal) and lists them. */
+ * that counts the system, or in a clause of its own (split_clauses), either
+ * for different buyers ("Estonia ... six more K9 ... Finland ... ten
+ * additional K9FIN") or as different variants each with its own sum ("12
+ * FA-50GF for $705 million ... 36 FA-50PL for $2.3 billion"). Returns the
+ * number of such deals (0: one deal) and lists their anchors: a sentence
+ * index, or -(clause + 2) for a clause. */
 static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
 {
     if (fm->generic)
@@ -2846,6 +3075,8 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
     for (size_t si = 0; si < ex->nsents; si++) {
         int counted = 0, money = 0;
         const char *buyer = NULL, *variant = NULL;
+        if (split_clauses(ex, fm, si, by_buyer, buyers, &nb))
+            continue;
         for (size_t ci = (size_t)ex->sents[si].c0; ci < (size_t)ex->sents[si].c1; ci++) {
             const clause *c = &ex->clauses[ci];
             if (c->context)
@@ -3295,6 +3526,29 @@ static void mark_earlier_steps(ds_extractor *ex)
     }
 }
 
+/* The munitions and sensors of a platform's contract are parts of it: a
+ * catalog missile, rocket or radar (item it of clause c) listed after a
+ * system of another kind, in a clause with fewer sums than systems ("96
+ * AH-64E helicopters; 1,844 Hellfire missiles; 508 JAGM missiles"; "72
+ * launchers with CTM-290 missiles"). */
+static int munition_accessory(const ds_extractor *ex, const clause *c, const item *it)
+{
+    const char *cat = sys_of(ex, it->idx)->category;
+    if (strcmp(cat, "missile") != 0 && strcmp(cat, "rocket") != 0 && strcmp(cat, "radar") != 0)
+        return 0;
+    int before = 0, nsys = 0, nmoney = 0, last = -1;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *x = &ex->items[k];
+        nmoney += x->type == IT_MONEY;
+        if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] == last)
+            continue;
+        last = ex->sys_root[x->idx];
+        nsys++;
+        before |= x->start < it->start && strcmp(sys_of(ex, x->idx)->category, cat) != 0;
+    }
+    return before && nmoney < nsys;
+}
+
 /* One contract for several items is one deal: a system outside the
  * catalog (item it of clause c) that the clause lists beside another system
  * is a part of that deal when the clause does not count it ("96 AH-64E
@@ -3305,7 +3559,7 @@ static void mark_earlier_steps(ds_extractor *ex)
 static int open_accessory(const ds_extractor *ex, const clause *c, const item *it)
 {
     if (it->idx < (int)ex->cat->nsystems)
-        return 0;
+        return munition_accessory(ex, c, it);
     int other = 0, before = 0, counted = 0, nsys = 0, nmoney = 0, last = -1;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *x = &ex->items[k];

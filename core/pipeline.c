@@ -247,10 +247,12 @@ static int normalize_value(ds_pipeline *pl, avro_value_t *deal, const char *id, 
     return 0;
 }
 
-int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *in, ds_mention *m, ds_fail *fail)
+/* Normalisation of a deal event, step 1: its source (id, outlet, reported
+ * time, topic position) into m->src. Returns 0, or -1 with fail set (an
+ * empty or too long id, a reported time outside years 1..9999); *reported
+ * is DS_NO_TIME when the event has none. */
+static int normalize_source(avro_value_t *deal, const ds_input *in, ds_mention *m, int64_t *reported, ds_fail *fail)
 {
-    const ds_catalog *cat = pl->cat;
-    ds_mention_init(m);
     size_t idlen = 0;
     const char *id = field_str(deal, "source_id", &idlen);
     if (!id || idlen == 0) {
@@ -266,17 +268,24 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
     ds_strlcpy(m->src.id, id, sizeof m->src.id);
     const char *source = field_str(deal, "source", NULL);
     ds_strlcpy(m->src.outlet, source ? source : "", sizeof m->src.outlet);
-    int64_t reported = DS_NO_TIME;
-    field_long(deal, "reported", &reported);
-    if (reported != DS_NO_TIME && !ds_ms_valid(reported)) {
-        time_fail(fail, "deal", id, "reported", reported);
+    *reported = DS_NO_TIME;
+    field_long(deal, "reported", reported);
+    if (*reported != DS_NO_TIME && !ds_ms_valid(*reported)) {
+        time_fail(fail, "deal", id, "reported", *reported);
         return -1;
     }
-    m->src.published = reported;
+    m->src.published = *reported;
     ds_strlcpy(m->src.topic, in && in->topic ? in->topic : "", sizeof m->src.topic);
     m->src.partition = in ? in->partition : -1;
     m->src.offset = in ? in->offset : -1;
+    return 0;
+}
 
+/* Step 2: buyer, system (by id or alias), seller (the system's origin when
+ * absent) and supplier, checked against the catalog. Returns 0, or -1 with
+ * fail set (an unknown country or system). */
+static int normalize_parties(const ds_catalog *cat, avro_value_t *deal, const char *id, ds_mention *m, ds_fail *fail)
+{
     const char *buyer = field_str(deal, "buyer", NULL);
     if (!buyer || !ds_catalog_country(cat, buyer)) {
         fail_set(fail, "normalize", "unknown-country", "deal %s: buyer '%s' is not an ISO 3166 alpha-3 code of the catalog",
@@ -317,6 +326,15 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
             m->nsuppliers = 1;
         }
     }
+    return 0;
+}
+
+/* Step 3: quantity, value, stage, status, signing date, place and batch.
+ * Returns 0, or -1 with fail set (a count that is not positive, a bad
+ * value, a date outside years 1..9999). */
+static int normalize_terms(ds_pipeline *pl, avro_value_t *deal, const char *id, int64_t reported, ds_mention *m,
+                           ds_fail *fail)
+{
     int64_t v;
     if (field_long(deal, "quantity", &v) == 0) {
         if (v <= 0) {
@@ -351,6 +369,13 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
         ds_strlcpy(m->place, place, sizeof m->place);
     if (field_long(deal, "batch", &v) == 0 && v > 0 && v < 100)
         m->batch = (int)v;
+    return 0;
+}
+
+/* Step 4: a parent_ref becomes a relation hint, its relation read from the
+ * reference row's stage (or the event's, for an option). */
+static void normalize_parent(const ds_catalog *cat, avro_value_t *deal, ds_mention *m)
+{
     const char *parent = field_str(deal, "parent_ref", NULL);
     if (parent && parent[0]) {
         const ds_refdeal *ref = ds_catalog_ref(cat, parent);
@@ -361,6 +386,12 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
         ds_strlcpy(h->ref, parent, sizeof h->ref);
         h->quantity = -1;
     }
+}
+
+/* Step 5: the value in USD at the rate of the signing year (else of the
+ * year reported); -1 when the catalog has no rate. */
+static void value_in_usd(const ds_catalog *cat, int64_t reported, ds_mention *m)
+{
     if (m->value.set) {
         if (strcmp(m->value.currency, "USD") == 0) {
             m->value.usd = m->value.amount;
@@ -374,6 +405,22 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
             m->value.usd = rate > 0 ? (int64_t)((double)m->value.amount / rate + 0.5) : -1;
         }
     }
+}
+
+/* A deal event as a mention: source, parties, terms, parent, value in USD,
+ * then its block key and id. */
+int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *in, ds_mention *m, ds_fail *fail)
+{
+    const ds_catalog *cat = pl->cat;
+    int64_t reported;
+    ds_mention_init(m);
+    if (normalize_source(deal, in, m, &reported, fail))
+        return -1;
+    const char *id = m->src.id;
+    if (normalize_parties(cat, deal, id, m, fail) || normalize_terms(pl, deal, id, reported, m, fail))
+        return -1;
+    normalize_parent(cat, deal, m);
+    value_in_usd(cat, reported, m);
     ds_mention_block_key(m);
     char idbuf[192];
     int n = snprintf(idbuf, sizeof idbuf, "deal|%s", m->src.id);
@@ -479,6 +526,13 @@ int ds_pipeline_resolve_in(ds_pipeline *pl, ds_resolver *rs, const ds_mention *m
     if (rc == -2) {
         fail_set(fail, "resolve", "invalid-mention", "mention %s of %s: empty id or block key", m->mention_id,
                  m->src.id);
+        return -1;
+    }
+    if (rc == -3) {
+        fail_set(fail, "resolve", "block-full",
+                 "mention %s of %s: block %s already holds the most mentions a block may "
+                 "(--state-max-mentions-per-block)",
+                 m->mention_id, m->src.id, m->block_key);
         return -1;
     }
     if (rc < 0) {

@@ -1,7 +1,8 @@
 /* resolve.c: dedup, merge and link of deal mentions (see resolve.h for the
- * rules). Every add recomputes the block of the mention from its set of
- * mentions, in mention_id order, so nothing depends on arrival order except
- * revision numbers. */
+ * rules). An add recomputes the block of the mention from its set of
+ * mentions, in mention_id order, or (a big block, "incremental adds") the
+ * part of it the mention can change, with the same result; nothing depends
+ * on arrival order except revision numbers. */
 #include "resolve.h"
 
 #include <limits.h>
@@ -94,6 +95,7 @@ struct ds_resolver {
     size_t packed;        /* bytes of packed mentions held */
     size_t inc_min;       /* blocks this big are indexed (0: never) */
     size_t inc_adds;      /* adds done through an index */
+    size_t max_per_block; /* a block's cap of mentions, 0 none */
 };
 
 /* recompute() flags */
@@ -193,6 +195,16 @@ static int within(int64_t a, int64_t b, double frac)
 {
     int64_t mx = a > b ? a : b;
     return (double)iabs64(a - b) <= frac * (double)mx;
+}
+
+/* Rank of status s, least advanced first: planned < approved < signed <
+ * delivered, and cancelled above all (a cancellation ends the deal). */
+static int status_rank(ds_status s)
+{
+    static const int rank[DS_STATUS__COUNT] = {[DS_STATUS_PLANNED] = 0, [DS_STATUS_APPROVED] = 1,
+                                               [DS_STATUS_SIGNED] = 2, [DS_STATUS_DELIVERED] = 3,
+                                               [DS_STATUS_CANCELLED] = 4};
+    return (unsigned)s < DS_STATUS__COUNT ? rank[s] : 0;
 }
 
 static int mention_year(const ds_mention *m)
@@ -380,6 +392,8 @@ static unsigned char *pack_mention(ds_buf *b, const ds_mention *m)
     }
     e |= PUT_STR(b, m->system);
     e |= PUT_STR(b, m->family);
+    e |= PUT_STR(b, m->category);
+    e |= put_sv(b, m->out_of_catalog);
     e |= put_sv(b, m->quantity);
     n = clamp_count(m->nvariants, DS_MAX_VARIANTS);
     e |= put_uv(b, (uint64_t)n);
@@ -462,6 +476,8 @@ static const unsigned char *unpack_mention(const unsigned char *p, const char *b
     }
     GET_STR(&p, m->system);
     GET_STR(&p, m->family);
+    GET_STR(&p, m->category);
+    m->out_of_catalog = (int)get_sv(&p);
     m->quantity = get_sv(&p);
     m->nvariants = (int)get_uv(&p);
     for (int i = 0; i < m->nvariants; i++) {
@@ -721,6 +737,8 @@ static void canon_free(ds_canon *c)
 }
 
 static void inc_free(inc *ic);
+struct rctx;
+static int inc_note_refs(block *b, const struct rctx *x);
 
 static void block_free(block *b)
 {
@@ -844,7 +862,7 @@ static long vote(vitem *it, size_t n)
         int64_t pub = INT64_MAX;
         while (j < n && vkey_cmp(&it[i], &it[j]) == 0) {
             cnt++;
-            sig += it[j].x->m->status >= DS_STATUS_SIGNED;
+            sig += status_rank(it[j].x->m->status) >= status_rank(DS_STATUS_SIGNED);
             if (it[j].x->pub < pub)
                 pub = it[j].x->pub;
             j++;
@@ -981,7 +999,8 @@ static int fill_claim(const ds_catalog *cat, const citem *it, claimstat *st, ds_
     for (size_t i = st->first; i < st->first + st->n; i++) {
         const minfo *y = it[i].x, *r = it[rep].x;
         cl->sources[i - st->first] = y->m->src.id;
-        int ys = y->m->status >= DS_STATUS_SIGNED, rsg = r->m->status >= DS_STATUS_SIGNED;
+        int ys = status_rank(y->m->status) >= status_rank(DS_STATUS_SIGNED),
+            rsg = status_rank(r->m->status) >= status_rank(DS_STATUS_SIGNED);
         if (ys > rsg || (ys == rsg && src_cmp(y, r) < 0))
             rep = i;
         if (y->pub < st->pub)
@@ -996,7 +1015,7 @@ static int fill_claim(const ds_catalog *cat, const citem *it, claimstat *st, ds_
     /* signed sources, counted once per source */
     for (size_t i = 0; i < u; i++)
         for (size_t j = st->first; j < st->first + st->n; j++)
-            if (it[j].x->m->status >= DS_STATUS_SIGNED && strcmp(it[j].x->m->src.id, cl->sources[i]) == 0) {
+            if (status_rank(it[j].x->m->status) >= status_rank(DS_STATUS_SIGNED) && strcmp(it[j].x->m->src.id, cl->sources[i]) == 0) {
                 st->nsig++;
                 break;
             }
@@ -1211,7 +1230,7 @@ static void merge_timeline(const rctx *x, const cluster *k, const minfo **vs, si
             c->stage = m->stage;
     }
     for (size_t i = 0; i < nv; i++)
-        if (vs[i]->m->status > c->status)
+        if (status_rank(vs[i]->m->status) > status_rank(c->status))
             c->status = vs[i]->m->status;
     if (k->ndel)
         c->status = DS_STATUS_DELIVERED;
@@ -1356,7 +1375,7 @@ static long merge_sources(const rctx *x, const cluster *k, sitem *si, ds_canon *
             c->updated = m->src.published;
         ds_canon_source *s = c->nsources ? &c->sources[c->nsources - 1] : NULL;
         if (s && strcmp(s->id, m->src.id) == 0) {
-            if (m->status > s->status)
+            if (status_rank(m->status) > status_rank(s->status))
                 s->status = m->status;
             continue;
         }
@@ -1484,7 +1503,7 @@ static int summarize(rctx *x, cluster *k)
     k->cls = x->mi[k->anchor].cls;
     k->anysigned = 0;
     for (size_t i = 0; i < nv; i++)
-        if (vs[i]->m->status >= DS_STATUS_SIGNED)
+        if (status_rank(vs[i]->m->status) >= status_rank(DS_STATUS_SIGNED))
             k->anysigned = 1;
 #define VOTE_INT(field, known, dst, none)                                                                    \
     do {                                                                                                     \
@@ -1671,9 +1690,13 @@ static const char *deal_for_ref(rctx *x, const char *ref, int *err)
 }
 
 /* Adds a link to the reference row ref: via state when a live deal matches
- * it, else via `via` naming the ref itself. */
+ * it, else via `via` naming the ref itself; none when the row is another
+ * buyer's. */
 static void link_ref(rctx *x, lset *ls, ds_relation rel, const char *ref, ds_link_via via, const ds_canon *self, int *err)
 {
+    const ds_refdeal *row = ds_catalog_ref(x->rs->cat, ref);
+    if (row && strcmp(row->buyer, self->buyer) != 0)
+        return; /* links never cross buyers: another buyer's contract is not our parent */
     const char *t = deal_for_ref(x, ref, err);
     if (t && t != self->deal_id)
         lset_add(ls, rel, t, ref, DS_VIA_STATE);
@@ -2743,6 +2766,10 @@ static int recompute(ds_resolver *rs, block *b, int flags)
         read_revisions(&x);
     else if (assign_revisions(&x) || retire_vanished(&x, &hb))
         goto out;
+    if (b->ic && !(flags & RC_VIEW) && inc_note_refs(b, &x) != 0) {
+        inc_free(b->ic); /* rebuilt when next needed */
+        b->ic = NULL;
+    }
     cache_release(rs, b);
     if (!(flags & RC_QUIET) && cache_keep(rs, b, &x) != 0)
         goto out;
@@ -2775,22 +2802,22 @@ out:
  * index holds what does not depend on the records: every mention's facts,
  * the source it repeats (dup) and its cluster (union-find over strong
  * mentions, member rings). Look-up lists, keyed in one hash table:
- * L_BAND+j  text fingerprints by 16-bit band j: a fingerprint within
- *           HAMMING_DUP (12) bits of another differs in at most 3 bits in
- *           one of the 4 bands, so probing every value within 3 bits of
- *           each band (697 per band) finds every copy candidate (these
- *           lists have their heads in 4 arrays of 65,536, 1 MiB a block,
- *           so that the probes stay in cache);
+ * bands     text fingerprints by band (see NBANDS), in buckets of their own;
  * L_TIME    strong mentions by class and 32-day bucket of window start;
  * L_SRC     every mention by source id;
  * L_CTX, L_CTXALL  context mentions by class and batch, and by class;
  * L_SB, L_SBALL    strong mentions by class and batch, and by class;
- * L_FW      strong framework mentions.
- * An add whose block holds weak, delivery or hint-bearing mentions, whose
- * block has reference rows, or that changes a framework deal, recomputes
- * the whole block instead (those rules read every deal of the block). */
+ * L_FW      strong framework mentions;
+ * L_PK      every mention by its packed record's address.
+ * Deals that match a reference row are read by the links of others through
+ * their row (resolve.h, "Links"): a scoped recompute reads them all (refa,
+ * refreshed by every whole recompute), and one that would change such a
+ * deal, or give a deal a row, is dropped for a whole recompute.
+ * An add whose block holds weak, delivery or hint-bearing mentions, or that
+ * changes a framework deal or a deal with a reference row, recomputes the
+ * whole block instead (those rules read every deal of the block). */
 
-enum { L_BAND = 0, L_TIME = 4, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L__N }; /* L_BAND+j: in inc.bnext */
+enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L_PK, L__N };
 enum { MK_DIRTY, MK_SUB, MK_DUPC, MK_CTX, MK__N }; /* marks, and the scratch list of each */
 
 typedef struct imen {
@@ -2805,6 +2832,27 @@ typedef struct imen {
     unsigned mark[MK__N];    /* == inc.gen: in that set during this add */
 } imen;
 
+/* Fingerprints are found by band: 5 bands of 13, 13, 13, 13 and 12 bits; a
+ * fingerprint within HAMMING_DUP (12) bits of another differs in at most 2
+ * bits in one of them, so probing every value within 2 bits of each band
+ * (447 buckets) finds every copy candidate. A bucket holds its entries
+ * contiguously, fingerprint included, so that a probe reads one line. */
+#define NBANDS 5
+#define BAND_BUCKETS 8192 /* per band at most; fewer (from 64) while the block is small */
+
+typedef struct bentry {
+    uint64_t text;
+    int32_t seq;
+    int32_t minute; /* published, minutes since the epoch; INT32_MAX unknown */
+} bentry;
+
+typedef struct ibucket {
+    bentry *e;
+    uint32_t n, cap;
+} ibucket;
+
+static unsigned band_of(uint64_t t, int j) { return (unsigned)(t >> (13 * j)) & (j < 4 ? 0x1fffu : 0xfffu); }
+
 typedef struct islot {
     uint64_t key; /* 0: empty */
     int head;
@@ -2815,12 +2863,13 @@ struct inc {
     size_t n, cap;
     islot *tab;
     size_t tabcap, ntab;
-    int *band[4];   /* L_BAND+j heads, indexed by the band's 16 bits (NULL until a fingerprint) */
-    int *bnext[4];  /* L_BAND+j next links, by mention (compact, as the probes read them) */
-    uint64_t *text; /* fingerprints, by mention */
-    size_t capb;
+    ibucket *band;  /* NBANDS * nb buckets, bucket = band value mod nb (NULL until a fingerprint) */
+    uint32_t nb;    /* buckets per band: a power of 2, doubled up to BAND_BUCKETS as the block grows */
+    size_t nbanded; /* fingerprints put in the bands */
+    int64_t newest; /* newest publication time of the block, INT64_MIN none */
     size_t nglobal; /* weak, delivery and hint-bearing mentions */
-    int noref;      /* no reference row has this block's buyer, seller, family */
+    int *refa;      /* anchors of the live deals that match a reference row */
+    size_t nrefa, caprefa;
     unsigned gen;
     char (*old)[17]; /* ids of the deals the new mention joined (scratch) */
     size_t nold, capold;
@@ -2838,11 +2887,10 @@ static void inc_free(inc *ic)
     free(ic->men);
     free(ic->tab);
     free(ic->old);
-    for (int j = 0; j < 4; j++) {
-        free(ic->band[j]);
-        free(ic->bnext[j]);
-    }
-    free(ic->text);
+    free(ic->refa);
+    for (size_t i = 0; ic->band && i < (size_t)NBANDS * ic->nb; i++)
+        free(ic->band[i].e);
+    free(ic->band);
     for (int l = 0; l < MK__N; l++)
         free(ic->list[l]);
     free(ic);
@@ -2963,64 +3011,127 @@ static int icopy(const ds_resolver *rs, inc *ic, int s, int c, int track)
     return 0;
 }
 
-/* Probes the 4 bands of s's fingerprint within 3 bits. Returns 0 or -1. */
+static int uint_cmp(const void *pa, const void *pb)
+{
+    unsigned a = *(const unsigned *)pa, b = *(const unsigned *)pb;
+    return a < b ? -1 : a > b;
+}
+
+static int32_t bminute(int64_t pub) { return pub == INT64_MAX ? INT32_MAX : (int32_t)(pub / MINUTE_MS); }
+
+/* Whether new mention s must look for its copies among all the block's
+ * mentions: with a retention, the bands drop what is published more than
+ * twice the retention before the newest mention, which only a mention
+ * published more than one retention before it (or at an unknown time) can
+ * still need. */
+static int ilate(const ds_resolver *rs, const inc *ic, int s)
+{
+    int64_t p = ic->men[s].f.pub;
+    return rs->retention && (p == INT64_MAX || (ic->newest != INT64_MIN && p < ic->newest - rs->retention * MINUTE_MS));
+}
+
+/* Probes the bands of s's fingerprint within 2 bits (with a retention,
+ * dropping the entries no add can need any more), or for a late mention
+ * (ilate) compares it with every mention. Returns 0 or -1. */
 static int icopies(const ds_resolver *rs, inc *ic, int s, int track)
 {
-    unsigned masks[697];
-    size_t nm = 0;
-    masks[nm++] = 0;
-    for (int a = 0; a < 16; a++) {
-        masks[nm++] = 1u << a;
-        for (int b = a + 1; b < 16; b++) {
-            masks[nm++] = 1u << a | 1u << b;
-            for (int c = b + 1; c < 16; c++)
-                masks[nm++] = 1u << a | 1u << b | 1u << c;
-        }
-    }
     uint64_t t = ic->men[s].text;
-    for (int j = 0; j < 4 && ic->band[j]; j++) {
-        unsigned v = (unsigned)(t >> (16 * j)) & 0xffffu;
-        const int *next = ic->bnext[j];
-        for (size_t k = 0; k < nm; k++)
-            for (int o = ic->band[j][v ^ masks[k]]; o >= 0; o = next[o])
-                if (o != s && popcount64(t ^ ic->text[o]) <= HAMMING_DUP && icopy(rs, ic, s, o, track) != 0)
+    if (ilate(rs, ic, s)) {
+        for (size_t o = 0; o < ic->n; o++)
+            if ((int)o != s && ic->men[o].text && icopy(rs, ic, s, (int)o, track) != 0)
+                return -1;
+        return 0;
+    }
+    int64_t newest = ic->men[s].f.pub != INT64_MAX && ic->men[s].f.pub > ic->newest ? ic->men[s].f.pub : ic->newest;
+    int32_t cutoff = rs->retention && newest != INT64_MIN ? bminute(newest - 2 * rs->retention * MINUTE_MS) : INT32_MIN;
+    for (int j = 0; j < NBANDS && ic->band; j++) {
+        int bits = j < 4 ? 13 : 12;
+        unsigned masks[92], v = band_of(t, j);
+        size_t nm = 0;
+        masks[nm++] = 0;
+        for (int x = 0; x < bits; x++) {
+            masks[nm++] = 1u << x;
+            for (int y = x + 1; y < bits; y++)
+                masks[nm++] = 1u << x | 1u << y;
+        }
+        for (size_t k = 0; k < nm; k++) /* the buckets, each once: masks alias while nb is small */
+            masks[k] = (v ^ masks[k]) & (ic->nb - 1);
+        int alias = ic->nb < (1u << bits);
+        if (alias)
+            qsort(masks, nm, sizeof *masks, uint_cmp);
+        for (size_t k = 0; k < nm; k++) {
+            if (alias && k > 0 && masks[k] == masks[k - 1])
+                continue;
+            ibucket *bk = &ic->band[(size_t)j * ic->nb + masks[k]];
+            for (uint32_t i = 0; i < bk->n; i++) {
+                if (bk->e[i].minute < cutoff) { /* expired: order within a bucket does not matter */
+                    bk->e[i--] = bk->e[--bk->n];
+                    continue;
+                }
+                if (bk->e[i].seq != s && popcount64(t ^ bk->e[i].text) <= HAMMING_DUP &&
+                    icopy(rs, ic, s, bk->e[i].seq, track) != 0)
                     return -1;
+            }
+        }
     }
     return 0;
 }
 
-/* Puts mention s with a fingerprint at the head of its 4 band lists.
- * Returns 0 or -1. */
+/* Appends entry e to the bucket of band j in bands of nb buckets. Returns
+ * 0 or -1. */
+static int ibucket_put(ibucket *band, uint32_t nb, int j, bentry e)
+{
+    ibucket *bk = &band[(size_t)j * nb + (band_of(e.text, j) & (nb - 1))];
+    if (bk->n == bk->cap) {
+        uint32_t ncap = bk->cap ? bk->cap * 2 : 4;
+        bentry *ne = realloc(bk->e, ncap * sizeof *ne);
+        if (!ne)
+            return -1;
+        bk->e = ne;
+        bk->cap = ncap;
+    }
+    bk->e[bk->n++] = e;
+    return 0;
+}
+
+/* Redistributes the bands over nb buckets each. Returns 0 or -1 (the bands
+ * unaltered). */
+static int ibands_resize(inc *ic, uint32_t nb)
+{
+    ibucket *nbk = calloc((size_t)NBANDS * nb, sizeof *nbk);
+    if (!nbk)
+        return -1;
+    for (int j = 0; j < NBANDS; j++)
+        for (uint32_t b = 0; ic->band && b < ic->nb; b++) {
+            const ibucket *bk = &ic->band[(size_t)j * ic->nb + b];
+            for (uint32_t i = 0; i < bk->n; i++)
+                if (ibucket_put(nbk, nb, j, bk->e[i]) != 0) {
+                    for (size_t k = 0; k < (size_t)NBANDS * nb; k++)
+                        free(nbk[k].e);
+                    free(nbk);
+                    return -1;
+                }
+        }
+    for (size_t i = 0; ic->band && i < (size_t)NBANDS * ic->nb; i++)
+        free(ic->band[i].e);
+    free(ic->band);
+    ic->band = nbk;
+    ic->nb = nb;
+    return 0;
+}
+
+/* Puts mention s with a fingerprint in its bucket of every band, growing
+ * the buckets with the block (about 2 entries a bucket). Returns 0 or -1. */
 static int iband_push(inc *ic, int s)
 {
-    if ((size_t)s >= ic->capb) {
-        size_t ncap = ic->capb ? ic->capb * 2 : 1024;
-        while (ncap <= (size_t)s)
-            ncap *= 2;
-        uint64_t *t = realloc(ic->text, ncap * sizeof *t);
-        if (!t)
+    if (!ic->band && ibands_resize(ic, 64) != 0)
+        return -1;
+    if (ic->nbanded >= 2 * (size_t)ic->nb && ic->nb < BAND_BUCKETS && ibands_resize(ic, ic->nb * 2) != 0)
+        return -1;
+    for (int j = 0; j < NBANDS; j++)
+        if (ibucket_put(ic->band, ic->nb, j, (bentry){ic->men[s].text, s, bminute(ic->men[s].f.pub)}) != 0)
             return -1;
-        ic->text = t;
-        for (int j = 0; j < 4; j++) {
-            int *n = realloc(ic->bnext[j], ncap * sizeof *n);
-            if (!n)
-                return -1;
-            ic->bnext[j] = n;
-        }
-        ic->capb = ncap;
-    }
-    ic->text[s] = ic->men[s].text;
-    for (int j = 0; j < 4; j++) {
-        if (!ic->band[j]) {
-            if (!(ic->band[j] = malloc(65536 * sizeof *ic->band[j])))
-                return -1;
-            for (size_t v = 0; v < 65536; v++)
-                ic->band[j][v] = -1;
-        }
-        unsigned v = (unsigned)(ic->men[s].text >> (16 * j)) & 0xffffu;
-        ic->bnext[j][s] = ic->band[j][v];
-        ic->band[j][v] = s;
-    }
+    ic->nbanded++;
     return 0;
 }
 
@@ -3040,6 +3151,32 @@ static void iroot_id(const block *b, const inc *ic, int r, char id[17])
     memcpy(buf, b->key, kl + 1);
     memcpy(buf + kl + 1, ic->men[a].pk, al);
     ds_hex64(ds_hash64(buf, kl + 1 + al, 0), id);
+}
+
+/* The index of the mention stored as pk, or -1. */
+static int iseq_of(const inc *ic, const unsigned char *pk)
+{
+    for (int o = ihead(ic, ikey(L_PK, (uint64_t)(uintptr_t)pk)); o >= 0; o = ic->men[o].next[L_PK])
+        if (ic->men[o].pk == pk)
+            return o;
+    return -1;
+}
+
+/* Notes the anchors of the deals of whole recompute x that match a
+ * reference row. Returns 0 or -1 (the index is then dropped). */
+static int inc_note_refs(block *b, const rctx *x)
+{
+    inc *ic = b->ic;
+    ic->nrefa = 0;
+    for (size_t c = 0; c < x->ncl; c++) {
+        if (!x->cl[c].c->ref[0])
+            continue;
+        int s = iseq_of(ic, b->ms[x->cl[c].anchor]);
+        if (s < 0 || ds_reserve(&ic->refa, &ic->caprefa, ic->nrefa + 1, sizeof *ic->refa, 4))
+            return -1;
+        ic->refa[ic->nrefa++] = s;
+    }
+    return 0;
 }
 
 /* Unites new strong mention s with every compatible strong mention, noting
@@ -3096,12 +3233,15 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
     ic->nold = 0;
     if (y->text && icopies(rs, ic, s, track) != 0)
         return -1;
+    if (y->f.pub != INT64_MAX && y->f.pub > ic->newest)
+        ic->newest = y->f.pub;
     if (y->f.kind == K_STRONG && iunite(b, ic, s) != 0)
         return -1;
     y = &ic->men[s];
     if (y->text)
         e |= iband_push(ic, s);
     e |= ipush(ic, L_SRC, src_key(y->src), s);
+    e |= ipush(ic, L_PK, (uint64_t)(uintptr_t)pk, s);
     if (y->f.kind == K_CONTEXT) {
         e |= ipush(ic, L_CTX, (uint64_t)cls << 32 | (uint32_t)y->f.batch, s);
         e |= ipush(ic, L_CTXALL, (uint64_t)cls, s);
@@ -3118,29 +3258,45 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
 
 /* Builds the index of block b from its mentions. Returns it, or NULL when
  * out of memory. */
+typedef struct pkpub {
+    const unsigned char *pk;
+    int64_t pub;
+} pkpub;
+
+static int pkpub_cmp(const void *pa, const void *pb)
+{
+    const pkpub *a = pa, *b = pb;
+    if (a->pub != b->pub)
+        return a->pub < b->pub ? -1 : 1;
+    return strcmp((const char *)a->pk, (const char *)b->pk);
+}
+
 static inc *inc_build(ds_resolver *rs, block *b)
 {
+    pkpub *ord = NULL;
     inc *ic = calloc(1, sizeof *ic);
     ds_mention *m = malloc(sizeof *m);
     if (!ic || !m)
         goto err;
-    ic->noref = 1;
-    const char *k = b->key;
-    for (size_t i = 0; rs->cat && i < rs->cat->nrefs; i++) {
-        const ds_refdeal *r = &rs->cat->refs[i];
-        char key[64];
-        snprintf(key, sizeof key, "%s|%s|%s", r->buyer, r->seller, r->family);
-        if (strcmp(key, k) == 0)
-            ic->noref = 0;
-    }
+    ic->newest = INT64_MIN;
+    /* in publication order, so that only mentions of unknown time are late */
+    if (!(ord = malloc((b->nms ? b->nms : 1) * sizeof *ord)))
+        goto err;
     for (size_t i = 0; i < b->nms; i++) {
         unpack_mention(b->ms[i], b->key, m);
-        if (inc_insert(rs, b, ic, m, b->ms[i], 0) < 0)
+        ord[i] = (pkpub){b->ms[i], m->src.published == DS_NO_TIME ? INT64_MAX : m->src.published};
+    }
+    qsort(ord, b->nms, sizeof *ord, pkpub_cmp);
+    for (size_t i = 0; i < b->nms; i++) {
+        unpack_mention(ord[i].pk, b->key, m);
+        if (inc_insert(rs, b, ic, m, ord[i].pk, 0) < 0)
             goto err;
     }
+    free(ord);
     free(m);
     return ic;
 err:
+    free(ord);
     free(m);
     inc_free(ic);
     return NULL;
@@ -3255,6 +3411,13 @@ static int inc_scope(inc *ic, int s)
     for (size_t i = 0; i < ic->nlist[MK_CTX]; i++)
         if (ictx_deals(ic, &ic->men[ic->list[MK_CTX][i]].f, MK_SUB) != 0)
             return -1;
+    for (size_t i = 0; i < ic->nrefa; i++) {
+        int r = ifind(ic, ic->refa[i]);
+        if (ic->men[r].mark[MK_DIRTY] == ic->gen)
+            return 1; /* a deal with a reference row changes */
+        if (imark(ic, MK_SUB, r) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -3323,8 +3486,8 @@ static int inc_retire(rctx *x, const inc *ic, const ds_canon *surv, ds_buf *hb)
 
 /* Recomputes the scoped mentions v[0..n) as a block of their own (their
  * copies as the index knows them), then publishes the dirty deals whose
- * content changed and retires the ids new mention s absorbed. Returns 0
- * or -1. */
+ * content changed and retires the ids new mention s absorbed. Returns 0,
+ * 1 (nothing published) when a dirty deal matches a reference row, or -1. */
 static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size_t n, int s)
 {
     int rc = -1;
@@ -3347,6 +3510,11 @@ static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size
     if (number_sources(x.mi, n) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) ||
         fill_clusters(&x, &hb) || attach_deliveries(&x) || build_deals(&x, &hb))
         goto out;
+    for (size_t c = 0; c < x.ncl; c++)
+        if (ic->men[ifind(ic, v[x.cl[c].anchor].seq)].mark[MK_DIRTY] == ic->gen && x.cl[c].c->ref[0]) {
+            rc = 1; /* a deal now matches a reference row: recompute the block whole */
+            goto out;
+        }
     const ds_canon *surv = NULL;
     int sroot = ic->men[s].f.kind == K_STRONG ? ifind(ic, s) : -1;
     for (size_t c = 0; c < x.ncl; c++) {
@@ -3391,7 +3559,7 @@ static int inc_add(ds_resolver *rs, block *b, const ds_mention *m, const unsigne
     int s = inc_insert(rs, b, ic, m, pk, 1);
     if (s < 0)
         goto lost;
-    if (ic->nglobal || !ic->noref)
+    if (ic->nglobal)
         return 1;
     int r = inc_scope(ic, s);
     if (r)
@@ -3557,6 +3725,8 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     }
     if (held && !newer_version(b->ms[lo], b->key, m))
         return 0; /* already seen: a redelivery changes nothing */
+    if (!held && rs->max_per_block && b->nms >= rs->max_per_block)
+        return -3; /* the block is full: nothing stored */
     if (store_mention(rs, b, lo, held, m) != 0)
         return -1;
     int r = 1;
@@ -3648,6 +3818,8 @@ static void drop_indexes(ds_resolver *rs)
 }
 
 size_t ds_resolver_incremental_adds(const ds_resolver *rs) { return rs->inc_adds; }
+
+void ds_resolver_set_max_mentions_per_block(ds_resolver *rs, size_t max) { rs->max_per_block = max; }
 
 void ds_resolver_set_incremental(ds_resolver *rs, size_t min_mentions)
 {

@@ -2,9 +2,32 @@
  * and link (schemas/CanonicalDeal.avsc).
  *
  * State is grouped by block key (buyer|seller|family). A block holds the set
- * of its mentions; every add recomputes the block from that set, so the
- * deals, their ids and their content are a function of the set of mentions,
- * never of their arrival order. Only revision numbers depend on history.
+ * of its mentions; the deals, their ids and their content are a function
+ * of that set (what a recompute of the whole block from it gives), never of
+ * their arrival order. Only revision numbers depend on history.
+ *
+ * Incremental adds. A block of DS_RESOLVER_INC_MIN (128) mentions or more
+ * keeps an index of them (resolve.c, "incremental adds"): each mention's
+ * facts, the source it repeats, its cluster (union-find), and look-ups by
+ * fingerprint band, time bucket, source, class and batch. An add updates
+ * the index and recomputes only the deals it can change (the cluster it
+ * joins, clusters whose copies it changes, the next batch of a changed
+ * contract, deals whose context mentions could recall a changed one) with
+ * the deals and context mentions their records read, and publishes exactly
+ * what a whole-block recompute would (test_resolve compares the two add
+ * after add). The cost of an add then depends on the deals it touches and
+ * on the mentions near it in time, not on the block's history. The copy
+ * probe reads 447 band buckets; with a retention R they hold only mentions
+ * published within 2R of the block's newest, so it stays flat too, and a
+ * mention published more than R before the newest (or at an unknown time)
+ * is compared with every mention of the block. Without a retention the
+ * buckets (8,192 a band once the block holds 16,384 fingerprints, fewer
+ * before) grow by one entry per 8,192 fingerprints. Blocks with weak,
+ * delivery or hint-bearing mentions, and adds that change a framework deal
+ * or a deal matching a reference row (or make one match a row), are
+ * recomputed whole (those rules read every deal of the block); the deals
+ * that match a row are read by every scoped recompute. bench/README.md has
+ * the figures.
  *
  * Clustering. Primary mentions are clustered with union-find over pairwise
  * compatibility (resolve.c, compatible()): same stage class (framework |
@@ -214,8 +237,10 @@ void ds_resolver_destroy(ds_resolver *rs);
  * if it alters the hashed content (it can: it may bridge two clusters).
  * changes->items and the records stay valid until the next call of add or
  * destroy. Returns -1 when out of memory (the mention may then be kept
- * without its effects published) or -2 for an invalid mention (empty
- * mention_id or block_key). */
+ * without its effects published), -2 for an invalid mention (empty
+ * mention_id or block_key) or -3 when its block already holds the cap of
+ * ds_resolver_set_max_mentions_per_block (nothing stored or published; a
+ * redelivery or a later version of a held mention is still taken). */
 int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes);
 
 /* Records the fingerprint of an article seen without a mention (one that
@@ -266,6 +291,10 @@ size_t ds_resolver_fingerprints(const ds_resolver *rs);
 /* Sets that threshold; 0 recomputes every block whole on every add. The
  * result is the same either way. */
 void ds_resolver_set_incremental(ds_resolver *rs, size_t min_mentions);
+/* Caps the mentions one block holds (0, the default: no cap): an add of a
+ * new mention to a full block returns -3. Bounds a block's changelog
+ * record and its memory; the mentions refused are the caller's to report. */
+void ds_resolver_set_max_mentions_per_block(ds_resolver *rs, size_t max);
 /* Number of adds that recomputed only part of their block, for metrics. */
 size_t ds_resolver_incremental_adds(const ds_resolver *rs);
 

@@ -327,6 +327,45 @@ static void test_fold_invalid(void **state)
     bad_utf8("\xE0\x80\xAF", 3, 0);        /* overlong 3-byte */
 }
 
+/* Long ASCII runs (folded eight bytes at a time) agree byte for byte with
+ * the one-byte rule, around the letters' edges ('@' 'A' 'Z' '[' '`' 'a' 'z'
+ * '{'), across a multi-byte character and at every length and room. */
+static void test_fold_ascii_runs(void **state)
+{
+    (void)state;
+    const char *in = "@AZ[`az{ KF-21 Boramae, 48 JETS; \xC5\x81 Mixed Case Text_0123456789~\x7F!";
+    size_t len = strlen(in);
+    char out[128];
+    unsigned map[128];
+    size_t cut = (size_t)(strchr(in, '\xC5') - in) + 1;
+    for (size_t l = 0; l <= len; l++) {
+        if (l == cut)
+            continue; /* inside the two bytes of the Polish letter */
+        long n = ds_fold(in, l, out, sizeof out, map, NULL);
+        assert_true(n >= 0);
+        size_t k = 0;
+        for (size_t i = 0; i < l; i++) {
+            unsigned char c = (unsigned char)in[i];
+            if (c == 0xC5) { /* "\xC5\x81" (L with stroke) folds to "l" */
+                assert_int_equal(out[k], 'l');
+                assert_int_equal(map[k], i);
+                k++;
+                i++;
+                continue;
+            }
+            assert_int_equal((unsigned char)out[k], c >= 'A' && c <= 'Z' ? c + 32 : c);
+            assert_int_equal(map[k], i);
+            k++;
+        }
+        assert_int_equal(n, (long)k);
+    }
+    /* too little room stops at the same byte as before */
+    size_t bad = 0;
+    assert_int_equal(ds_fold("ABCDEFGHIJKL", 12, out, 9, map, &bad), -2);
+    assert_int_equal(bad, 9);
+    assert_memory_equal(out, "abcdefghi", 9);
+}
+
 static void test_fold_outcap(void **state)
 {
     (void)state;
@@ -679,6 +718,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fold_map),
         cmocka_unit_test(test_fold_invalid),
         cmocka_unit_test(test_fold_outcap),
+        cmocka_unit_test(test_fold_ascii_runs),
     };
     const struct CMUnitTest malformed[] = {
         cmocka_unit_test_setup_teardown(test_tmp_good, tmp_setup, tmp_teardown),

@@ -720,6 +720,79 @@ static void test_said_it_would_dates_a_selection(void **state)
     assert_int_equal(m->signing_date, DS_NO_DATE);
 }
 
+/* The only primary mention of text published on pub has stage, status and
+ * signing day (each unchecked when -1, -1 or ANY_DAY); returns it. */
+#define ANY_DAY INT32_MIN
+static const ds_mention *expect_primary(const char *text, const char *pub, int stage, int status, int32_t signing)
+{
+    const ds_mention *ms;
+    int n = run(text, pub, &ms);
+    const ds_mention *p = only_primary(ms, n);
+    if (stage >= 0)
+        assert_int_equal(p->stage, stage);
+    if (status >= 0)
+        assert_int_equal(p->status, status);
+    if (signing != ANY_DAY)
+        assert_int_equal(p->signing_date, signing);
+    return p;
+}
+
+/* An approval the article recalls ("the government cleared the purchase in
+ * March") does not undo a signing it dates in a clause of its own; an
+ * approval alone stays an approval. */
+static void test_recalled_approval_keeps_signing(void **state)
+{
+    (void)state;
+    expect_primary("Lithuania's big helicopter buy\n\nLithuania signed a contract on Monday for 12 AH-64E Apache "
+                   "helicopters worth $2 billion. Washington cleared the sale in March with a ceiling of $2.5 billion.",
+                   "2025-06-03", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2025-06-02"));
+    expect_primary("Washington cleared the sale of 12 AH-64E Apache helicopters to Lithuania on Monday with a "
+                   "ceiling of $2.5 billion.",
+                   "2025-06-03", DS_STAGE_APPROVAL, DS_STATUS_APPROVED, ANY_DAY);
+}
+
+/* A release's present-tense announcement ("is pleased to announce that it
+ * has signed") dates the signing to its own day; without the announcement
+ * a bare "has signed" gives no day. */
+static void test_release_announcement_dates(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Hanwha Aerospace is pleased to announce that it has signed a contract with "
+                                         "Estonia for 12 K9 howitzers.",
+                                         "2025-06-03", -1, DS_STATUS_SIGNED, day("2025-06-03"));
+    assert_string_equal(p->buyer, "EST");
+    expect_primary("Hanwha Aerospace has signed a contract with Estonia for 12 K9 howitzers.", "2025-06-03", -1, -1,
+                   DS_NO_DATE);
+}
+
+/* A state buying from its own industry: the seller's country is the buyer
+ * when one of its own authorities or forces is named and no other country
+ * is a party; a ministry's name that many countries' ministries share
+ * ("Ministry of Defence") names no country by itself. */
+static void test_domestic_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("The Ministry of Defence signed a contract with Bharat Electronics Limited "
+                                         "on Monday for 24 Vajrakosh radars for the Indian Army.",
+                                         "2025-06-03", -1, DS_STATUS_SIGNED, day("2025-06-02"));
+    assert_string_equal(p->family, "VAJRAKOSH");
+    assert_string_equal(p->buyer, "IND");
+    assert_string_equal(p->seller, "IND");
+    assert_int_equal(p->quantity, 24);
+    /* a shared ministry name beside a foreign seller leaves the named buyer */
+    p = expect_primary("Estonia's Ministry of Defence signed a contract on Monday with Hanwha Aerospace for 12 K9 "
+                       "howitzers.",
+                       "2025-06-03", -1, -1, ANY_DAY);
+    assert_string_equal(p->buyer, "EST");
+    assert_string_equal(p->seller, "KOR");
+    /* a company's own country named alone, with no authority of it, buys nothing */
+    const ds_mention *ms;
+    int n = run("Hanwha Aerospace of South Korea signed a contract on Monday for 12 K9 howitzers.", "2025-06-03", &ms);
+    for (int k = 0; k < n; k++)
+        if (ms[k].role == DS_ROLE_PRIMARY)
+            assert_string_not_equal(ms[k].buyer, "KOR");
+}
+
 /* A system the catalog lacks (the names here are invented, so that a
  * growing catalog never learns them) is read from its shape: a designation before
  * a head noun (words of kind between them), normalised as labels write
@@ -810,6 +883,12 @@ static void test_denials_totals_approvals(void **state)
     assert_int_equal(p->status, DS_STATUS_APPROVED);
     assert_int_equal(p->value.amount, 300000000000LL);
     assert_int_equal(p->signing_date, day("2025-06-02"));
+    /* a catalog missile bought with its launchers is part of their contract */
+    n = run("Poland signed a contract on Monday for 72 K239 launchers and 40 CTM-290 missiles worth $1.6 billion.",
+            "2025-06-03", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "K239");
+    assert_int_equal(p->quantity, 72);
 }
 
 /* Sums as reporting writes them the world over: Indian scales, decimal
@@ -831,6 +910,11 @@ static void test_money_world(void **state)
         {"Japan signed a contract for 12 K9 howitzers worth 60 billion yen on Monday.", 6000000000000LL, "JPY"},
         {"Colombia signed a contract for 12 K9 howitzers worth 900 billion Colombian pesos on Monday.", 90000000000000LL, "COP"},
         {"Poland signed a contract for 180 K2 tanks worth 2,35 mld zl on Monday.", 235000000000LL, "PLN"},
+        {"Qatar signed a contract for 12 K9 howitzers worth 1.5 billion pounds sterling on Monday.", 150000000000LL, "GBP"},
+        {"Oman signed a contract for 24 K9 howitzers worth 800 million sterling on Monday.", 80000000000LL, "GBP"},
+        {"Azerbaijan signed a contract for 18 K9 howitzers worth 1,2 milyar sterlin on Monday.", 120000000000LL, "GBP"},
+        {"Malaysia signed a contract for 12 K9 howitzers worth 1,5 miliar dolar AS on Monday.", 150000000000LL, "USD"},
+        {"Indonesia signed a contract for 18 K9 howitzers worth 9 triliun rupiah on Monday.", 900000000000000LL, "IDR"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const ds_mention *ms;
@@ -915,6 +999,26 @@ static void test_clause_structure(void **state)
     assert_int_equal(k9->quantity, 212);
     assert_int_equal(k9->value.amount, 240000000000LL);
     assert_int_equal(k9->value.combined, 0);
+
+    /* two deals of one family in one sentence, each clause with its buyer and sum */
+    n = run("Latvia signed on Wednesday for additional K9 howitzers worth EUR 210 million, while Peru placed an order "
+            "on Thursday for 24 K9 howitzers worth EUR 120 million, Hanwha said.",
+            "2025-06-06", &ms);
+    int nk9 = 0;
+    for (int k = 0; k < n; k++) {
+        if (ms[k].role != DS_ROLE_PRIMARY)
+            continue;
+        nk9++;
+        if (strcmp(ms[k].buyer, "LVA") == 0) {
+            assert_int_equal(ms[k].value.amount, 21000000000LL);
+            assert_int_equal(ms[k].signing_date, day("2025-06-04"));
+        } else {
+            assert_string_equal(ms[k].buyer, "PER");
+            assert_int_equal(ms[k].value.amount, 12000000000LL);
+            assert_int_equal(ms[k].quantity, 24);
+        }
+    }
+    assert_int_equal(nk9, 2);
 
     n = run("Poland's Armament Agency approved framework agreements on Monday under which it plans to acquire "
             "1,000 K2 tanks, 672 K9 howitzers and 48 FA-50 jets.",
@@ -1125,6 +1229,9 @@ int main(void)
         cmocka_unit_test(test_local_production_of_a_purchase),
         cmocka_unit_test(test_said_it_would_dates_a_selection),
         cmocka_unit_test(test_open_world_systems),
+        cmocka_unit_test(test_domestic_buyer),
+        cmocka_unit_test(test_release_announcement_dates),
+        cmocka_unit_test(test_recalled_approval_keeps_signing),
         cmocka_unit_test(test_denials_totals_approvals),
         cmocka_unit_test(test_money_world),
         cmocka_unit_test(test_stages_and_background),

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -428,6 +429,131 @@ static void test_lag_transaction_markers(void **state)
     ds_lag_destroy(lag);
 }
 
+/* Topic partition 0 as test_lag_open_transaction wants it: offsets 0-4
+ * committed (marker at 5) and read by group (committed 6), then offsets
+ * 6-9, an hour old, and offset 8 for group, in a transaction left open.
+ * Returns its producer. */
+static rd_kafka_t *open_transaction_after(const char *bs, const char *topic, const char *group, const char *txa,
+                                          const char *txb)
+{
+    /* offsets 0-4 committed (marker at 5), read by the group: committed 6 */
+    rd_kafka_t *a = client(RD_KAFKA_PRODUCER, bs, NULL, txa);
+    assert_null(rd_kafka_init_transactions(a, 30000));
+    assert_null(rd_kafka_begin_transaction(a));
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(rd_kafka_producev(a, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                                           RD_KAFKA_V_VALUE("x", 1), RD_KAFKA_V_END),
+                         0);
+    assert_null(rd_kafka_commit_transaction(a, 30000));
+    rd_kafka_destroy(a);
+    const int32_t parts[] = {0};
+    const int64_t offs[] = {6};
+    commit(bs, group, topic, parts, offs, 1);
+    /* then a transaction stays open: offsets 6-9, an hour old, and offsets
+     * for the group */
+    rd_kafka_t *b = client(RD_KAFKA_PRODUCER, bs, NULL, txb);
+    assert_null(rd_kafka_init_transactions(b, 30000));
+    assert_null(rd_kafka_begin_transaction(b));
+    int64_t old = ds_now_ms() - HOUR_MS;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(rd_kafka_producev(b, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                                           RD_KAFKA_V_VALUE("y", 1), RD_KAFKA_V_TIMESTAMP(old), RD_KAFKA_V_END),
+                         0);
+    assert_int_equal(rd_kafka_flush(b, 30000), 0);
+    rd_kafka_topic_partition_list_t *pend = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(pend, topic, 0)->offset = 8;
+    rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata_new(group);
+    assert_null(rd_kafka_send_offsets_to_transaction(b, pend, md, 30000));
+    rd_kafka_consumer_group_metadata_destroy(md);
+    rd_kafka_topic_partition_list_destroy(pend);
+    return b;
+}
+
+/* A group whose consumer waits behind a transaction left open, and whose
+ * next offsets sit in that transaction: lag answers (the group handle does
+ * not ask for stable offsets, which would wait for the transaction to end,
+ * 60 s here), LOG-END is the high watermark with the last stable offset
+ * beside it, and the consumer's lag is shown, not taken for markers. The
+ * reset's --to-latest picks the high watermark, as kafka-consumer-groups
+ * does. */
+static void test_lag_open_transaction(void **state)
+{
+    (void)state;
+    const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
+    if (!bs || !*bs) {
+        printf("skipped: open transactions need a real cluster (the embedded broker stores no transactional "
+               "offsets); set DEALSTREAM_TEST_BROKERS\n");
+        skip();
+    }
+    char topic[64], group[64], txa[64], txb[64];
+    snprintf(topic, sizeof topic, "dealstream-lag-open-%d", (int)getpid());
+    snprintf(group, sizeof group, "dealstream-lag-open-g-%d", (int)getpid());
+    snprintf(txa, sizeof txa, "dealstream-lag-open-a-%d", (int)getpid());
+    snprintf(txb, sizeof txb, "dealstream-lag-open-b-%d", (int)getpid());
+    rd_kafka_t *b = open_transaction_after(bs, topic, group, txa, txb);
+    const int32_t parts[] = {0};
+    char err[512];
+    int64_t t0 = ds_mono_ms();
+    ds_lag *lag = ds_lag_new(cfg_for(bs), group, topic, 5, err, sizeof err);
+    assert_non_null(lag);
+    int rc = ds_lag_observe(lag, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "lag: %s\n", err);
+    assert_int_equal(rc, 0);
+    printf("lag observed in %lld ms with the transaction open\n", (long long)(ds_mono_ms() - t0));
+    const ds_lag_part *p = part_of(lag, topic, 0);
+    assert_int_equal(p->committed, 6);
+    assert_int_equal(p->log_end, 10);
+    assert_int_equal(p->last_stable, 6);
+    assert_int_equal(p->lag, 4);
+    assert_false(p->markers);
+    /* the oldest unconsumed message is the open transaction's first */
+    assert_true(p->time_lag_ms >= HOUR_MS - 60000);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ds_lag_print(lag, out);
+    fclose(out);
+    assert_non_null(strstr(buf, "LAST-STABLE"));
+    assert_non_null(strstr(buf, " 4+ "));
+    assert_non_null(strstr(buf, "+ held back by an open transaction"));
+    free(buf);
+    json_t *j = ds_lag_json(lag);
+    json_t *jp = json_array_get(json_object_get(json_array_get(json_object_get(j, "topics"), 0), "partitions"), 0);
+    assert_int_equal(json_integer_value(json_object_get(jp, "log_end")), 10);
+    assert_int_equal(json_integer_value(json_object_get(jp, "last_stable")), 6);
+    json_decref(j);
+    ds_lag_destroy(lag);
+
+    /* --to-latest: the high watermark; the dry run answers too */
+    ds_reset_spec spec = {.to = DS_RESET_LATEST, .topic = topic, .timeout_ms = 5000};
+    ds_reset_plan plan;
+    rc = ds_offsets_reset(cfg_for(bs), group, &spec, &plan, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "reset: %s\n", err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(plan.n, 1);
+    assert_int_equal(plan.rows[0].current, 6);
+    assert_int_equal(plan.rows[0].target, 10);
+    assert_int_equal(plan.rows[0].log_end, 10);
+    assert_int_equal(plan.members, 0);
+    ds_reset_plan_free(&plan);
+
+    /* once the transaction ends, a consumer that read to the end is caught up */
+    assert_null(rd_kafka_abort_transaction(b, 30000));
+    rd_kafka_destroy(b);
+    const int64_t end[] = {11}; /* past the abort marker at 10 */
+    commit(bs, group, topic, parts, end, 1);
+    lag = ds_lag_new(cfg_for(bs), group, topic, 5, err, sizeof err);
+    assert_non_null(lag);
+    assert_int_equal(ds_lag_observe(lag, err, sizeof err), 0);
+    p = part_of(lag, topic, 0);
+    assert_int_equal(p->log_end, 11);
+    assert_int_equal(p->last_stable, 11);
+    assert_int_equal(p->lag, 0);
+    ds_lag_destroy(lag);
+}
+
 /* ---- offsets reset ----------------------------------------------------------- */
 
 static int reset(const char *bs, const char *group, ds_reset_to to, int64_t value, const char *topic,
@@ -618,6 +744,87 @@ static void test_offsets_datetime(void **state)
     assert_int_equal(committed(bs, group, topic, 0), 8);
 }
 
+/* A member of the consumer protocol (KIP-848): a Java console consumer
+ * with group.protocol=consumer, from the broker's jars (DS_KAFKA_LIBS).
+ * Returns its pid. */
+static pid_t start_kip848_member(const char *bs, const char *libs, const char *topic, const char *group)
+{
+    char cp[1024];
+    snprintf(cp, sizeof cp, "%s/*", libs);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        execlp("java", "java", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp,
+               "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", bs, "--topic", topic,
+               "--group", group, "--consumer-property", "group.protocol=consumer", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* The dry run's count of members, once it is `want` or 90 s have passed. */
+static int members_once(const char *bs, const char *group, const char *topic, int want, ds_reset_plan *plan)
+{
+    char err[512];
+    ds_reset_spec spec = {.to = DS_RESET_LATEST, .topic = topic, .timeout_ms = 5000};
+    int64_t deadline = ds_mono_ms() + 90000;
+    for (;;) {
+        assert_int_equal(ds_offsets_reset(cfg_for(bs), group, &spec, plan, err, sizeof err), 0);
+        if (plan->members == want || ds_mono_ms() > deadline)
+            return plan->members;
+        ds_reset_plan_free(plan);
+        struct timespec ts = {0, 200 * 1000000L};
+        nanosleep(&ts, NULL); /* poll interval: the member's JVM starts or leaves */
+    }
+}
+
+/* DescribeGroups calls a group of the consumer protocol Dead with no
+ * members; the dry run must still report its members as blocking, and an
+ * execute must refuse. Once the member leaves, nothing blocks. */
+static void test_offsets_kip848_member(void **state)
+{
+    (void)state;
+    const char *bs = getenv("DEALSTREAM_TEST_BROKERS"), *libs = getenv("DS_KAFKA_LIBS");
+    if (!bs || !*bs || !libs || !*libs) {
+        printf("skipped: a member of the consumer protocol needs a real cluster and its Java client; set "
+               "DEALSTREAM_TEST_BROKERS and DS_KAFKA_LIBS\n");
+        skip();
+    }
+    char topic[64], group[64];
+    snprintf(topic, sizeof topic, "dealstream-kip848-%d", (int)getpid());
+    snprintf(group, sizeof group, "dealstream-kip848-g-%d", (int)getpid());
+    produce_at(bs, topic, 0, 3, ds_now_ms());
+    pid_t pid = start_kip848_member(bs, libs, topic, group);
+    ds_reset_plan plan;
+    assert_int_equal(members_once(bs, group, topic, DS_RESET_MEMBERS_UNCOUNTED, &plan), DS_RESET_MEMBERS_UNCOUNTED);
+    assert_non_null(strstr(plan.members_why, "consumer protocol (KIP-848)"));
+    ds_reset_plan_free(&plan);
+    char args[512], *out;
+    snprintf(args, sizeof args, "offsets reset -b %s --group %s --topic %s --to-earliest --dry-run --log-level warn",
+             bs, group, topic);
+    assert_int_equal(run_bin(args, &out), 0);
+    assert_non_null(strstr(out, "KIP-848"));
+    assert_non_null(strstr(out, "so --execute would refuse"));
+    free(out);
+    char err[1024];
+    ds_reset_spec spec = {.to = DS_RESET_EARLIEST, .topic = topic, .execute = 1, .force = 1, .timeout_ms = 5000};
+    assert_int_equal(ds_offsets_reset(cfg_for(bs), group, &spec, &plan, err, sizeof err), DS_OFFSETS_EACTIVE);
+    assert_non_null(strstr(err, "KIP-848"));
+    assert_non_null(strstr(err, "nothing was changed"));
+    assert_false(plan.executed);
+    ds_reset_plan_free(&plan);
+    /* the member leaves: nothing blocks */
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_int_equal(members_once(bs, group, topic, 0, &plan), 0);
+    ds_reset_plan_free(&plan);
+}
+
 /* ---- refusal while the group has members ------------------------------------ */
 
 typedef struct live_run {
@@ -723,10 +930,12 @@ int main(void)
         cmocka_unit_test(test_lag_command),
         cmocka_unit_test(test_lag_rewind_observed),
         cmocka_unit_test(test_lag_transaction_markers),
+        cmocka_unit_test(test_lag_open_transaction),
         cmocka_unit_test(test_offsets_reset),
         cmocka_unit_test(test_offsets_command),
         cmocka_unit_test(test_offsets_datetime),
         cmocka_unit_test(test_offsets_refused_with_members),
+        cmocka_unit_test(test_offsets_kip848_member),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

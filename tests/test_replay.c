@@ -143,14 +143,6 @@ static const ds_replay_range *range(const ds_replay_plan *p, const char *topic, 
     return NULL;
 }
 
-static size_t count_records(const char *bs, const char *topic)
-{
-    json_t *recs = tu_read_topic(bs, topic);
-    size_t n = json_array_size(recs);
-    json_decref(recs);
-    return n;
-}
-
 static void test_durations(void **state)
 {
     (void)state;
@@ -279,7 +271,23 @@ static void test_dry_run(void **state)
     }
     free(text);
     /* nothing was written: the output topic has no record */
-    assert_int_equal(count_records(f->bs, "dry.out"), 0);
+    assert_int_equal(tu_count_records(f->bs, "dry.out"), 0);
+
+    /* the processor's own group is refused: replay would move its offsets */
+    char err[512] = "";
+    int rc;
+    ds_replay_plan p = plan_of(f->bs, &rc, err, sizeof err, "--group", "dealstream", "--from", "committed", NULL);
+    assert_int_equal(rc, DS_REPLAY_EUSAGE);
+    assert_non_null(strstr(err, "--group dealstream is the processor's own group (app id dealstream)"));
+    assert_int_equal(p.n, 0);
+    p = plan_of(f->bs, &rc, err, sizeof err, "--app-id", "other", "--group", "other", NULL);
+    assert_int_equal(rc, DS_REPLAY_EUSAGE);
+    assert_non_null(strstr(err, "without --group it uses other-replay"));
+    /* another group is fine */
+    p = plan_of(f->bs, &rc, err, sizeof err, "--group", "dealstream-backfill", NULL);
+    assert_int_equal(rc, 0);
+    assert_true(p.n > 0);
+    ds_replay_plan_free(&p);
 }
 
 /* Replaying everything from empty state reproduces what the processor
@@ -292,7 +300,7 @@ static void test_replay_reproduces_and_is_idempotent(void **state)
     assert_int_equal(tu_run(f->bs, &rs, NULL), 0);
     assert_int_equal(rs.consumed, (uint64_t)f->produced);
     assert_true(rs.produced > 0);
-    size_t live_n = count_records(f->bs, "deals.canonical");
+    size_t live_n = tu_count_records(f->bs, "deals.canonical");
     assert_int_equal(live_n, rs.produced);
     json_t *live = tu_comparable_deals(f->bs, "deals.canonical");
 
@@ -327,7 +335,7 @@ static void test_replay_reproduces_and_is_idempotent(void **state)
     assert_int_equal(st.consumed, (uint64_t)f->produced);
     assert_true(st.restored_blocks > 0);
     assert_int_equal(st.produced, 0);
-    assert_int_equal(count_records(f->bs, "deals.canonical"), live_n);
+    assert_int_equal(tu_count_records(f->bs, "deals.canonical"), live_n);
 
     /* with a group: the first offset of every partition, then the rest from
      * the committed offsets */

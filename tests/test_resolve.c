@@ -522,6 +522,45 @@ static void test_delivery(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* Statuses rank planned < approved < signed < delivered: an approval of a
+ * signed contract's deal leaves it signed, and a delivery outranks both, in
+ * the record and for a source that reported two of them. */
+static void test_status_rank(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_changes ch;
+    ds_mention ap = k2_polish(); /* the same contract, reported as approved by the government */
+    ap.status = DS_STATUS_APPROVED;
+    add(rs, k2_signed(), NULL);
+    add(rs, ap, &ch);
+    const ds_canon *c = only_deal(rs);
+    assert_int_equal(c->status, DS_STATUS_SIGNED);
+    assert_int_equal(c->nsources, 2);
+    assert_string_equal(c->sources[0].id, "a-k2e2-polish");
+    assert_int_equal(c->sources[0].status, DS_STATUS_APPROVED);
+    assert_int_equal(c->sources[1].status, DS_STATUS_SIGNED);
+    ds_resolver_destroy(rs);
+
+    rs = new_resolver(NULL);
+    ds_mention d = mk("m-k2-delivery", "a-k2-delivery", "2022-12-06", "K2");
+    d.stage = DS_STAGE_DELIVERY;
+    d.status = DS_STATUS_DELIVERED;
+    d.quantity = 10;
+    add(rs, d, NULL);
+    add(rs, k2_first(), NULL);
+    ds_mention later = k2_first(); /* the same source, again, as an approval */
+    ds_strlcpy(later.mention_id, "m-k2e1-approved", sizeof later.mention_id);
+    later.status = DS_STATUS_APPROVED;
+    add(rs, later, NULL);
+    c = only_deal(rs);
+    assert_int_equal(c->status, DS_STATUS_DELIVERED);
+    for (size_t i = 0; i < c->nsources; i++)
+        if (strcmp(c->sources[i].id, "a-k2e1") == 0)
+            assert_int_equal(c->sources[i].status, DS_STATUS_SIGNED);
+    ds_resolver_destroy(rs);
+}
+
 /* Framework and executive never merge; the executive executes the framework. */
 static void test_framework_separate(void **state)
 {
@@ -687,6 +726,37 @@ static void test_cross_block_links(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* Links never cross buyers: a Romanian K9 contract whose report names the
+ * Polish K9 framework (PL-K9-FW) as its framework gets no link to it; the
+ * same hint on a Polish contract does. */
+static void test_links_stay_with_buyer(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(g_cat);
+    ds_mention ro = mk("m-ro-k9", "a-ro-k9", "2024-06-02", "K9");
+    strcpy(ro.buyer, "ROU");
+    ds_mention_block_key(&ro);
+    ro.signing_date = day("2024-06-01");
+    ro.rels[0] = (ds_relhint){DS_REL_EXECUTES_FRAMEWORK, "PL-K9-FW", 0, -1, 0};
+    ro.nrels = 1;
+    add(rs, ro, NULL);
+    const ds_canon *c = only_deal(rs);
+    assert_string_equal(c->buyer, "ROU");
+    assert_int_equal(c->nlinks, 0);
+    ds_resolver_destroy(rs);
+
+    rs = new_resolver(g_cat);
+    ds_mention pl = ro;
+    strcpy(pl.buyer, "POL");
+    ds_mention_block_key(&pl);
+    add(rs, pl, NULL);
+    c = only_deal(rs);
+    const ds_canon_link *l = find_link(c, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target_ref, "PL-K9-FW");
+    ds_resolver_destroy(rs);
+}
+
 /* A deal event sent again with the same source id: a later `reported`
  * replaces the version held (new value and quantity, one source), an equal
  * or earlier one is a redelivery and publishes nothing; the outcome is the
@@ -733,6 +803,35 @@ static void test_source_versions(void **state)
     assert_string_equal(c->deal_id, first);
     assert_int_equal(c->quantity, 72);
     assert_int_equal(c->revision, 1);
+    ds_resolver_destroy(rs);
+}
+
+/* The cap of mentions per block: a new mention of a full block is refused
+ * (-3), nothing stored or published; other blocks, redeliveries and later
+ * versions of held deal events still go through. */
+static void test_block_cap(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_resolver(NULL);
+    ds_resolver_set_max_mentions_per_block(rs, 2);
+    ds_changes ch;
+    ds_mention a = deal_event("2025-03-02", 96, 2.6);
+    assert_int_equal(ds_resolver_add(rs, &a, &ch), 0);
+    assert_int_equal(add(rs, k2_first(), &ch), 1); /* another block */
+    ds_mention b = mk("m-k9-b", "a-k9-b", "2025-05-01", "K9");
+    b.signing_date = day("2025-04-30");
+    assert_int_equal(ds_resolver_add(rs, &b, &ch), 0);
+    ds_mention c = mk("m-k9-c", "a-k9-c", "2025-08-01", "K9");
+    assert_int_equal(ds_resolver_add(rs, &c, &ch), -3);
+    assert_int_equal(ch.n, 0);
+    assert_int_equal(ds_resolver_mentions(rs), 3);
+    assert_int_equal(ds_resolver_add(rs, &b, &ch), 0); /* a redelivery */
+    assert_int_equal(ch.n, 0);
+    ds_mention a2 = deal_event("2025-03-05", 72, 2.0); /* a later version */
+    assert_int_equal(ds_resolver_add(rs, &a2, &ch), 0);
+    assert_int_equal(ch.n, 1);
+    assert_int_equal(ch.items[0]->quantity, 72);
+    assert_int_equal(ds_resolver_mentions(rs), 3);
     ds_resolver_destroy(rs);
 }
 
@@ -1034,19 +1133,24 @@ static void test_order_insensitive(void **state)
  * batches, copies published before and after their originals, context
  * mentions recalling the batch before, intents and frameworks, and (with
  * `global`) weak and delivery mentions, which take the whole-block path. */
-static ds_mention random_mention(uint64_t *rng, int i, int global)
+static ds_mention random_mention(uint64_t *rng, int i, int global, int refs, int64_t *pubs)
 {
     int deal = (int)(lcg(rng) % 40), what = (int)(lcg(rng) % 100);
     char mid[17], src[32];
     snprintf(mid, sizeof mid, "m%05d", i);
     snprintf(src, sizeof src, "s%05d", i);
-    const char *fam = deal % 3 ? "KX1" : "KX2";
+    /* refs: the families and years of the reference table's Polish rows */
+    const char *fam = refs ? (deal % 3 ? "K2" : "K9") : (deal % 3 ? "KX1" : "KX2");
     ds_mention m = mk(mid, src, "2000-01-01", fam);
-    int32_t signed_on = day("2000-01-01") + deal * 50;
+    int32_t signed_on = day(refs ? "2022-01-01" : "2000-01-01") + deal * 50;
     m.signing_date = signed_on + (int32_t)(lcg(rng) % 4);
     m.src.published = ((int64_t)signed_on + 2 + (int64_t)(lcg(rng) % 20)) * 86400000LL;
     m.batch = deal / 3 + 1;
     m.quantity = lcg(rng) % 4 ? 100 + deal % 5 : -1;
+    if (refs && (deal == 4 || deal == 5)) { /* around PL-K2-E1 (2022-08-26, batch 1, 180) */
+        m.batch = 1;
+        m.quantity = lcg(rng) % 2 ? 180 : -1;
+    }
     if (lcg(rng) % 3)
         usd(&m, BN(1.0 + deal % 9));
     m.src.text_hash = (lcg(rng) << 33) ^ lcg(rng) ^ ((uint64_t)lcg(rng) << 17);
@@ -1055,7 +1159,8 @@ static ds_mention random_mention(uint64_t *rng, int i, int global)
         char osrc[32];
         snprintf(osrc, sizeof osrc, "s%05d", of);
         m.src.text_hash = ds_hash64(osrc, strlen(osrc), 99) ^ (1ULL << (lcg(rng) % 64));
-        m.src.published += (int64_t)(lcg(rng) % 5) * 86400000LL - 2 * 86400000LL;
+        if (lcg(rng) % 2 && pubs[of] != DS_NO_TIME) /* near the original's time, before or after it */
+            m.src.published = pubs[of] + (int64_t)(lcg(rng) % 5) * 86400000LL - 2 * 86400000LL;
     } else {
         m.src.text_hash = ds_hash64(src, strlen(src), 99);
     }
@@ -1064,7 +1169,7 @@ static ds_mention random_mention(uint64_t *rng, int i, int global)
         snprintf(m.src.id, sizeof m.src.id, "s%05d", (int)(lcg(rng) % (uint64_t)(i + 1)));
         m.batch = m.batch > 1 ? m.batch - 1 : 0;
         m.signing_date = DS_NO_DATE;
-        m.signing_year = lcg(rng) % 2 ? 0 : 2000 + deal * 50 / 365;
+        m.signing_year = lcg(rng) % 2 ? 0 : (refs ? 2022 : 2000) + deal * 50 / 365;
         m.value.set = 0;
     } else if (what < 28) {
         m.stage = DS_STAGE_INTENT;
@@ -1072,7 +1177,7 @@ static ds_mention random_mention(uint64_t *rng, int i, int global)
         m.stage = DS_STAGE_FRAMEWORK;
         m.batch = 0;
     } else if (what < 36) { /* a year or a planned window instead of a date */
-        m.signing_year = 2000 + deal * 50 / 365;
+        m.signing_year = (refs ? 2022 : 2000) + deal * 50 / 365;
         m.signing_date = DS_NO_DATE;
         if (what < 33) {
             m.signing_year = 0;
@@ -1085,6 +1190,7 @@ static ds_mention random_mention(uint64_t *rng, int i, int global)
         m.stage = DS_STAGE_DELIVERY;
         m.status = DS_STATUS_DELIVERED;
     }
+    pubs[i] = m.src.published;
     return m;
 }
 
@@ -1102,15 +1208,19 @@ static void same_changes(const ds_changes *a, const ds_changes *b, uint64_t seed
     }
 }
 
-static void incremental_equals_whole(int global)
+static void incremental_equals_whole(int global, int64_t retention_days, int refs)
 {
+    size_t withref = 0;
     for (uint64_t seed = 1; seed <= 20; seed++) {
         uint64_t rng = seed * 7919;
-        ds_resolver *inc = new_resolver(NULL), *whole = new_resolver(NULL);
+        ds_resolver *inc = new_resolver(refs ? g_cat : NULL), *whole = new_resolver(refs ? g_cat : NULL);
         ds_resolver_set_incremental(inc, 1);
         ds_resolver_set_incremental(whole, 0);
+        ds_resolver_set_retention(inc, retention_days);
+        ds_resolver_set_retention(whole, retention_days);
+        int64_t pubs[400];
         for (int i = 0; i < 400; i++) {
-            ds_mention m = random_mention(&rng, i, global);
+            ds_mention m = random_mention(&rng, i, global, refs, pubs);
             ds_changes a, b;
             assert_int_equal(ds_resolver_add(inc, &m, &a), 0);
             assert_int_equal(ds_resolver_add(whole, &m, &b), 0);
@@ -1119,10 +1229,11 @@ static void incremental_equals_whole(int global)
         }
         size_t fast = ds_resolver_incremental_adds(inc);
         if (seed == 1)
-            printf("global %d: %zu of 400 adds incremental\n", global, fast);
+            printf("global %d, retention %lld d, refs %d: %zu of 400 adds incremental\n", global,
+                   (long long)retention_days, refs, fast);
         assert_int_equal(ds_resolver_incremental_adds(whole), 0);
         if (!global)
-            assert_true(fast > 200); /* the rest: framework changes */
+            assert_true(fast > (refs ? 100u : 200u)); /* the rest: framework changes, deals with a row */
         const ds_canon **da, **db;
         size_t na = ds_resolver_deals(inc, &da);
         assert_int_equal(na, ds_resolver_deals(whole, &db));
@@ -1133,21 +1244,28 @@ static void incremental_equals_whole(int global)
                 ndup += da[k]->sources[j].duplicate_of != NULL;
             nsrc += da[k]->nsources;
         }
-        assert_true(ndup > 10 && nsrc > 200); /* copies and sources enough to matter */
+        if (ndup < (retention_days ? 5u : 10u) || nsrc <= 200) /* copies and sources enough to matter */
+            fail_msg("seed %llu: %zu copies, %zu sources", (unsigned long long)seed, ndup, nsrc);
         for (size_t k = 0; k < na; k++) {
             assert_string_equal(da[k]->deal_id, db[k]->deal_id);
             assert_int_equal(da[k]->content_hash, db[k]->content_hash);
+            withref += da[k]->ref[0] != 0;
         }
         ds_resolver_destroy(inc);
         ds_resolver_destroy(whole);
     }
+    if (refs)
+        assert_true(withref > 20); /* deals that match a row, over the 20 streams */
 }
 
 static void test_incremental(void **state)
 {
     (void)state;
-    incremental_equals_whole(0);
-    incremental_equals_whole(1);
+    incremental_equals_whole(0, 0, 0);
+    incremental_equals_whole(1, 0, 0);
+    incremental_equals_whole(0, 30, 0); /* copies only within 30 days: bands drop the old */
+    incremental_equals_whole(0, 5, 0);
+    incremental_equals_whole(0, 30, 1); /* blocks with reference rows */
 }
 
 /* The Avro record carries every field; a retired record is empty. */
@@ -1232,6 +1350,8 @@ static void test_restore(void **state)
     add(rs, k2_first(), NULL);
     ds_mention a = mk("m-k9-a", "a-k9-a", "2025-03-02", "K9");
     a.signing_date = day("2025-03-01");
+    strcpy(a.category, "howitzer"); /* carried through the state, as read */
+    a.out_of_catalog = 1;
     ds_mention b = mk("m-k9-b", "a-k9-b", "2025-05-01", "K9");
     b.signing_date = day("2025-04-30");
     ds_mention c = mk("m-k9-c", "a-k9-c", "2025-04-01", "K9");
@@ -1252,6 +1372,18 @@ static void test_restore(void **state)
     ds_resolver *cp = restore_copy(rs, keys, 4, NULL);
     assert_int_equal(ds_resolver_restore_finish(cp, &ch), 0);
     assert_int_equal(ch.n, 0);
+    const ds_mention *const *ms;
+    const ds_deal_rev *revs;
+    size_t nms, nrevs, found = 0;
+    assert_int_equal(ds_resolver_block_state(cp, "POL|KOR|K9", &ms, &nms, &revs, &nrevs), 0);
+    for (size_t i = 0; i < nms; i++) {
+        int is_a = strcmp(ms[i]->mention_id, "m-k9-a") == 0;
+        found += is_a;
+        assert_string_equal(ms[i]->category, is_a ? "howitzer" : "");
+        assert_int_equal(ms[i]->out_of_catalog, is_a);
+    }
+    assert_int_equal(nms, 3);
+    assert_int_equal(found, 1);
     assert_int_equal(ds_resolver_mentions(cp), ds_resolver_mentions(rs));
     const ds_canon **d1, **d2;
     size_t n1 = ds_resolver_deals(rs, &d1);
@@ -1354,6 +1486,7 @@ int main(void)
         cmocka_unit_test(test_context_reference),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_delivery),
+        cmocka_unit_test(test_status_rank),
         cmocka_unit_test(test_framework_separate),
         cmocka_unit_test(test_time_windows),
         cmocka_unit_test(test_merge_retires_id),
@@ -1361,6 +1494,8 @@ int main(void)
         cmocka_unit_test(test_order_insensitive),
         cmocka_unit_test(test_source_versions),
         cmocka_unit_test(test_currencies),
+        cmocka_unit_test(test_links_stay_with_buyer),
+        cmocka_unit_test(test_block_cap),
         cmocka_unit_test(test_incremental),
         cmocka_unit_test(test_to_avro),
         cmocka_unit_test(test_restore),

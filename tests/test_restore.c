@@ -1,7 +1,9 @@
 /* ds_state_restore on the embedded broker, record by record: which
  * changelog records count against the committed offset, and the fallback
  * for a block whose every record lies at or past it (what compaction can
- * leave), whose deals must be republished. */
+ * leave), whose deals must be republished. On a real cluster
+ * (DEALSTREAM_TEST_BROKERS; "skipped" without one): a changelog the log
+ * cleaner compacted, and a transaction left open on it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
@@ -18,6 +22,7 @@
 #include "pipeline.h"
 #include "state.h"
 #include "testutil.h"
+#include "util.h"
 
 #define TOPIC "restore-state"
 
@@ -70,8 +75,10 @@ static void resolve_sample(ds_pipeline *pl, ds_resolver *rs, const char *name, c
     free(text);
 }
 
-static void produce_state(rd_kafka_t *p, ds_pipeline *pl, avro_value_t *sval, ds_resolver *rs, const char *block,
-                          int64_t input_offset)
+/* Writes the state record of block (as rs holds it) for input_offset to
+ * partition 0 of topic, timestamped ts (0: now). */
+static void produce_state_to(rd_kafka_t *p, const char *topic, ds_pipeline *pl, avro_value_t *sval, ds_resolver *rs,
+                             const char *block, int64_t input_offset, int64_t ts)
 {
     ds_buf b;
     ds_buf_init(&b);
@@ -83,11 +90,18 @@ static void produce_state(rd_kafka_t *p, ds_pipeline *pl, avro_value_t *sval, ds
     assert_int_equal(b.len, g.len);
     assert_memory_equal(b.data, g.data, g.len);
     ds_buf_free(&g);
-    assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC(TOPIC), RD_KAFKA_V_PARTITION(0),
+    assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
                                        RD_KAFKA_V_KEY(block, strlen(block)), RD_KAFKA_V_VALUE(b.data, b.len),
-                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                                       RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                       RD_KAFKA_V_END),
                      0);
     ds_buf_free(&b);
+}
+
+static void produce_state(rd_kafka_t *p, ds_pipeline *pl, avro_value_t *sval, ds_resolver *rs, const char *block,
+                          int64_t input_offset)
+{
+    produce_state_to(p, TOPIC, pl, sval, rs, block, input_offset, 0);
 }
 
 static size_t live_deals_of(ds_resolver *rs, const char *block, const ds_canon **out, size_t cap)
@@ -187,10 +201,193 @@ static void test_committed_offset_and_fallback(void **state)
     ds_broker_destroy(br);
 }
 
+/* ---- a real cluster ------------------------------------------------------- */
+
+static rd_kafka_t *producer_for(const char *bs, const char *txid, const char *txn_timeout_ms)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err), RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(conf, "linger.ms", "0", err, sizeof err), RD_KAFKA_CONF_OK);
+    if (txid) {
+        assert_int_equal(rd_kafka_conf_set(conf, "transactional.id", txid, err, sizeof err), RD_KAFKA_CONF_OK);
+        assert_int_equal(rd_kafka_conf_set(conf, "transaction.timeout.ms", txn_timeout_ms, err, sizeof err),
+                         RD_KAFKA_CONF_OK);
+    }
+    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    assert_non_null(p);
+    return p;
+}
+
+static rd_kafka_conf_t *conf_for(const char *bs)
+{
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err), RD_KAFKA_CONF_OK);
+    return conf;
+}
+
+typedef struct blocks2 {
+    ds_pipeline pl;
+    avro_value_t sval;
+    ds_resolver *src;
+    char k[2][64];
+} blocks2;
+
+/* Two blocks of the samples, resolved into b->src. */
+static void blocks2_init(blocks2 *b)
+{
+    char err[512];
+    assert_int_equal(ds_pipeline_init(&b->pl, tu_catalog_dir(), err, sizeof err), 0);
+    assert_int_equal(ds_codec_value_new(b->pl.codec, DS_SCHEMA_STATE, &b->sval), 0);
+    b->src = ds_resolver_new(b->pl.cat);
+    ds_resolver_set_cross_block(b->src, 0);
+    resolve_sample(&b->pl, b->src, "02-k2-second-batch-signed.txt", b->k[0], sizeof b->k[0]);
+    resolve_sample(&b->pl, b->src, "03-missile-coproduction.txt", b->k[1], sizeof b->k[1]);
+    assert_string_not_equal(b->k[0], b->k[1]);
+}
+
+static void blocks2_fini(blocks2 *b)
+{
+    ds_resolver_destroy(b->src);
+    avro_value_decref(&b->sval);
+    ds_pipeline_fini(&b->pl);
+}
+
+/* A compacted changelog after the log cleaner ran: block A's records below
+ * the committed offset are gone (only its latest, past it, is left), so A
+ * restores from that one and is republished (the compaction fallback); C
+ * keeps its record below the committed offset and is restored from it, not
+ * republished. */
+static void test_compacted_changelog(void **state)
+{
+    (void)state;
+    const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
+    if (!bs || !*bs) {
+        printf("skipped: the log cleaner needs a real cluster (the embedded broker never compacts); set "
+               "DEALSTREAM_TEST_BROKERS\n");
+        skip();
+    }
+    char topic[64], err[512];
+    snprintf(topic, sizeof topic, "dealstream-compacted-%d", (int)getpid());
+    const char *const configs[] = {"cleanup.policy", "compact", "segment.ms", "100", "min.cleanable.dirty.ratio",
+                                   "0.01", "min.compaction.lag.ms", "0", NULL};
+    tu_create_topic(bs, topic, 1, configs);
+    blocks2 b;
+    blocks2_init(&b);
+    /* one record per batch, a second apart by timestamp: every record
+     * starts a new segment (segment.ms counts record time), so all but the
+     * last become cleanable */
+    const int blk[] = {0, 1, 0, 0, 0, 1};
+    const int64_t in[] = {1, 2, 3, 5, 8, 11};
+    int64_t ts0 = ds_now_ms() - 600000;
+    rd_kafka_t *p = producer_for(bs, NULL, NULL);
+    for (int i = 0; i < 6; i++) {
+        produce_state_to(p, topic, &b.pl, &b.sval, b.src, b.k[blk[i]], in[i], ts0 + 1000LL * i);
+        assert_int_equal(rd_kafka_flush(p, 10000), 0);
+    }
+    rd_kafka_destroy(p);
+    /* the cleaner keeps C@2, A@8 and the active segment's C@11 */
+    int64_t deadline = ds_mono_ms() + 120000;
+    size_t n = tu_count_records(bs, topic);
+    while (n > 3 && ds_mono_ms() < deadline) {
+        struct timespec ts = {0, 500 * 1000000L};
+        nanosleep(&ts, NULL); /* poll interval: the cleaner looks for work every second */
+        n = tu_count_records(bs, topic);
+    }
+    assert_int_equal(n, 3);
+
+    ds_resolver *rs = ds_resolver_new(b.pl.cat);
+    ds_resolver_set_cross_block(rs, 0);
+    keys out = {0};
+    ds_restore_stats st;
+    int rc = ds_state_restore(rs, &b.pl, conf_for(bs), topic, 0, 6, 30000, collect, &out, &st, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "restore: %s\n", err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(st.records, 3);
+    assert_int_equal(st.skipped, 2); /* A@8, C@11 */
+    assert_int_equal(st.blocks, 2);
+    assert_int_equal(st.fallback, 1);
+    assert_int_equal(ds_resolver_mentions(rs), ds_resolver_mentions(b.src));
+    /* republished: the live deals of A, none of C */
+    const ds_canon *d[8];
+    size_t na = live_deals_of(rs, b.k[0], d, 8);
+    assert_true(na >= 1);
+    for (size_t i = 0; i < na; i++) {
+        int found = 0;
+        for (int j = 0; j < out.n; j++)
+            found |= strcmp(out.k[j], d[i]->deal_id) == 0;
+        assert_true(found);
+    }
+    assert_int_equal(out.n, (int)na);
+    size_t nc = live_deals_of(rs, b.k[1], d, 8);
+    assert_true(nc >= 1);
+    for (size_t i = 0; i < nc; i++)
+        for (int j = 0; j < out.n; j++)
+            assert_string_not_equal(out.k[j], d[i]->deal_id);
+    ds_resolver_destroy(rs);
+    blocks2_fini(&b);
+}
+
+/* A transaction left open on the changelog: the restore says the partition
+ * is not stable (restoring up to the last stable offset could miss a
+ * commit); the waiting form, as replay uses it, gets through once the
+ * broker aborts the transaction after its transaction.timeout.ms, and
+ * restores only the committed record. */
+static void test_open_transaction_waits(void **state)
+{
+    (void)state;
+    const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
+    if (!bs || !*bs) {
+        printf("skipped: transactions need a real cluster; set DEALSTREAM_TEST_BROKERS\n");
+        skip();
+    }
+    char topic[64], txid[64], err[512];
+    snprintf(topic, sizeof topic, "dealstream-restore-open-%d", (int)getpid());
+    snprintf(txid, sizeof txid, "dealstream-restore-open-%d", (int)getpid());
+    tu_create_topic(bs, topic, 1, NULL);
+    blocks2 b;
+    blocks2_init(&b);
+    rd_kafka_t *p = producer_for(bs, NULL, NULL);
+    produce_state_to(p, topic, &b.pl, &b.sval, b.src, b.k[0], 1, 0);
+    assert_int_equal(rd_kafka_flush(p, 10000), 0);
+    rd_kafka_destroy(p);
+    rd_kafka_t *tp = producer_for(bs, txid, "3000");
+    assert_null(rd_kafka_init_transactions(tp, 30000));
+    assert_null(rd_kafka_begin_transaction(tp));
+    produce_state_to(tp, topic, &b.pl, &b.sval, b.src, b.k[1], 2, 0);
+    assert_int_equal(rd_kafka_flush(tp, 10000), 0);
+
+    ds_resolver *rs = ds_resolver_new(b.pl.cat);
+    ds_resolver_set_cross_block(rs, 0);
+    keys out = {0};
+    ds_restore_stats st;
+    int rc = ds_state_restore(rs, &b.pl, conf_for(bs), topic, 0, 10, 30000, collect, &out, &st, err, sizeof err);
+    assert_int_equal(rc, DS_RESTORE_UNSTABLE);
+    assert_non_null(strstr(err, "a transaction is open between offset 1 and the high watermark 2"));
+    assert_int_equal(ds_resolver_mentions(rs), 0);
+    /* nothing is committed or aborted by the test: the broker ends it */
+    rc = ds_state_restore_wait(rs, &b.pl, conf_for(bs), topic, 0, 10, 60000, collect, &out, &st, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "restore: %s\n", err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(st.records, 1);
+    assert_int_equal(st.blocks, 1);
+    assert_int_equal(st.fallback, 0);
+    assert_int_equal(out.n, 0);
+    assert_true(ds_resolver_mentions(rs) > 0);
+    rd_kafka_destroy(tp);
+    ds_resolver_destroy(rs);
+    blocks2_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_committed_offset_and_fallback),
+        cmocka_unit_test(test_compacted_changelog),
+        cmocka_unit_test(test_open_transaction_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "run.h"
 #include "testutil.h"
+#include "util.h"
 
 #define APP "dealstream"
 
@@ -263,6 +265,54 @@ static void test_reverse_order(void **state)
     ds_broker_destroy(b);
 }
 
+/* One block of 600 deal events (EST|KOR|K9, contracts 60 days apart) with
+ * a producer limit of 64 KB, which the block's changelog record of 600
+ * mentions (about 160 bytes each: 96 KB) would exceed: with --state-max-mentions-per-block
+ * 200 the run goes on to the end, the 400 mentions over the cap are
+ * dead-lettered and counted, and the 200 held make 200 deals. */
+static void test_block_cap_keeps_running(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/dealstream-cap-XXXXXX.jsonl";
+    int fd = mkstemps(path, 6);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 600; i++) {
+        int32_t d = ds_days_from_civil(2000, 1, 1) + i * 60;
+        int y, mo, dd;
+        ds_civil_from_days(d, &y, &mo, &dd);
+        fprintf(f,
+                "{\"source_id\":\"feed-est-k9-%03d\",\"source\":\"procurement-feed\","
+                "\"reported\":\"%04d-%02d-%02dT09:00:00.000Z\",\"buyer\":\"EST\",\"seller\":\"KOR\","
+                "\"supplier\":\"Hanwha Aerospace\",\"system\":\"K9\",\"quantity\":%d,"
+                "\"value\":{\"amount\":\"%d00000000.00\",\"currency\":\"USD\"},\"stage\":\"executive\","
+                "\"status\":\"signed\",\"signing_date\":\"%04d-%02d-%02d\",\"batch\":%d}\n",
+                i, y, mo, dd, 10 + i % 7, 1 + i % 9, y, mo, dd, i + 1);
+    }
+    fclose(f);
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    char *pargs[] = {"--type", "deal", path, NULL};
+    assert_int_equal(tu_produce(bs, pargs), 0);
+    ds_run_stats st;
+    char *args[] = {"--state-max-mentions-per-block", "200", "-X", "message.max.bytes=65536", NULL};
+    assert_int_equal(tu_run(bs, &st, args), 0);
+    assert_int_equal(st.consumed, 600);
+    assert_int_equal(st.resolved, 600);
+    assert_int_equal(st.capped, 400);
+    assert_int_equal(st.dead_letters, 400);
+    assert_true(st.state_records > 0);
+    json_t *deals = canonical(bs);
+    assert_int_equal(json_object_size(deals), 200);
+    json_decref(deals);
+    json_t *dlq = tu_read_topic(bs, APP "-mentions.dlq");
+    assert_int_equal(json_array_size(dlq), 400);
+    json_decref(dlq);
+    ds_broker_destroy(b);
+    unlink(path);
+}
+
 int main(void)
 {
     ds_log_setup("warn", "text");
@@ -271,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_restart_restores_state),
         cmocka_unit_test(test_two_instances),
         cmocka_unit_test(test_reverse_order),
+        cmocka_unit_test(test_block_cap_keeps_running),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

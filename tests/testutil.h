@@ -23,18 +23,21 @@ int tu_produce(const char *brokers, char **extra_args);
 int tu_run(const char *brokers, ds_run_stats *st, char **extra_args);
 /* Reads a whole topic as JSON records (array); envelopes for non-Avro values. */
 json_t *tu_read_topic(const char *brokers, const char *topic);
+/* How many records tu_read_topic reads. */
+size_t tu_count_records(const char *brokers, const char *topic);
 
 /* The live deals of a canonical topic keyed by deal id, without what
- * legitimately depends on the order of the inputs: revision, updated, and
- * syndicated copies (sources marked duplicate_of and their evidence). */
+ * legitimately depends on the order of the inputs: revision and updated.
+ * Syndicated copies (sources marked duplicate_of) stay: they are content. */
 json_t *tu_comparable_deals(const char *brokers, const char *topic);
 /* The same for deals already read (an object keyed by deal id): strips
  * them in place and returns them. */
 json_t *tu_comparable(json_t *deals);
-/* Removes a deal's syndicated copies (sources with duplicate_of) and their
- * evidence: they are outside the content hash and ride along with the next
- * revision, so one revision may be published with and without them. */
-void tu_drop_duplicates(json_t *deal);
+
+/* Creates topic with nparts partitions (replication 1) on a real cluster,
+ * with configs: NULL or NULL-terminated name, value pairs. Fails the test
+ * when the broker refuses. */
+void tu_create_topic(const char *brokers, const char *topic, int nparts, const char *const *configs);
 
 /* Reads a file (NUL-terminated); aborts the test on failure. */
 char *tu_slurp(const char *path, size_t *len);
