@@ -13,6 +13,7 @@
 #include "log.h"
 #include "paths.h"
 #include "run.h"
+#include "util.h"
 
 static int collect(void *opaque, json_t *rec, const rd_kafka_message_t *rkm)
 {
@@ -131,15 +132,40 @@ static json_t *link_target(json_t *deals, json_t *link)
     return NULL;
 }
 
-/* "link: next_batch -> ID = REF (via context): 2022 executive, 180 K2, $3.37B" */
-static void print_link(FILE *out, json_t *deals, json_t *link)
+/* A reference-table row in the words of a link line: "2022-08-26
+ * executive, 180 K2, $3.37B (reference table)". */
+static void print_ref(FILE *out, const ds_refdeal *ref)
+{
+    char when[16] = "-", qty[32] = "-", val[32] = "-";
+    if (ref->signed_date >= 0) {
+        int y, m, d;
+        ds_civil_from_days(ref->signed_date, &y, &m, &d);
+        snprintf(when, sizeof when, "%04d-%02d-%02d", y, m, d);
+    }
+    if (ref->quantity >= 0)
+        snprintf(qty, sizeof qty, "%ld", ref->quantity);
+    if (ref->value_usd >= 0)
+        snprintf(val, sizeof val, "$%.2fB", ref->value_usd / 1e9);
+    fprintf(out, ": %s %s, %s %s, %s (reference table)\n", when, ref->stage ? ref->stage : "-", qty,
+            ref->family ? ref->family : "-", val);
+}
+
+/* "link: next_batch -> ID = REF (via context): 2022 executive, 180 K2, $3.37B".
+ * A parent that is not among the deals read but is a row of cat's
+ * reference table is described from the row. */
+static void print_link(FILE *out, json_t *deals, const ds_catalog *cat, json_t *link)
 {
     fprintf(out, "%16s link: %s -> %s%s%s (via %s)", "", str_or(link, "relation", "?"), str_or(link, "target", "?"),
             json_is_string(json_object_get(link, "target_ref")) ? " = " : "", str_or(link, "target_ref", ""),
             str_or(link, "via", "?"));
     json_t *t = link_target(deals, link);
     if (!t) {
-        fprintf(out, ": not among the canonical deals read\n");
+        const char *refname = str_or(link, "target_ref", str_or(link, "target", NULL));
+        const ds_refdeal *ref = cat && refname ? ds_catalog_ref(cat, refname) : NULL;
+        if (ref)
+            print_ref(out, ref);
+        else
+            fprintf(out, ": not among the canonical deals read\n");
         return;
     }
     char when[16], qty[64], val[32];
@@ -150,7 +176,9 @@ static void print_link(FILE *out, json_t *deals, json_t *link)
             str_or(t, "system", str_or(t, "family", "-")), val);
 }
 
-void ds_demo_print(FILE *out, json_t *deals)
+void ds_demo_print(FILE *out, json_t *deals) { ds_demo_print_with(out, deals, NULL); }
+
+void ds_demo_print_with(FILE *out, json_t *deals, const ds_catalog *cat)
 {
     size_t n = json_object_size(deals), i = 0;
     json_t **arr = calloc(n ? n : 1, sizeof *arr);
@@ -181,7 +209,7 @@ void ds_demo_print(FILE *out, json_t *deals)
         if (basis)
             fprintf(out, "%16s value: %s\n", "", basis);
         json_t *link;
-        json_array_foreach(json_object_get(d, "links"), k, link) print_link(out, deals, link);
+        json_array_foreach(json_object_get(d, "links"), k, link) print_link(out, deals, cat, link);
     }
     free(arr);
 }
@@ -271,7 +299,10 @@ static int demo_report(const ds_config *cfg, const char *bs, const ds_run_stats 
     printf("== %zu canonical deal(s) on %s (from %llu articles, %llu mentions, %llu records published)\n\n",
            json_object_size(deals), cfg->canonical_topic, (unsigned long long)st->consumed,
            (unsigned long long)st->mentions, (unsigned long long)st->produced);
-    ds_demo_print(stdout, deals);
+    /* the reference table describes parents that are not published */
+    ds_catalog *cat = ds_catalog_load(cfg->catalog_dir, err, sizeof err);
+    ds_demo_print_with(stdout, deals, cat);
+    ds_catalog_destroy(cat);
     json_decref(deals);
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "catalog.h"
 #include "config.h"
 
 /* Reads every record of topic from brokers and returns the live canonical
@@ -14,5 +15,8 @@ json_t *ds_demo_canonical(const char *brokers, const char *topic, char *err, siz
 
 /* Prints deals (as returned above) as a table, sorted by buyer, system and date. */
 void ds_demo_print(FILE *out, json_t *deals);
+/* ds_demo_print, describing a link's parent from cat's reference table
+ * when the parent is not among deals (cat may be NULL). */
+void ds_demo_print_with(FILE *out, json_t *deals, const ds_catalog *cat);
 
 #endif

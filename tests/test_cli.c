@@ -286,6 +286,40 @@ static void test_demo_links(void **state)
     json_decref(deals);
 }
 
+/* A parent that is not among the deals read but is a row of the reference
+ * table is described from the row, marked as such; one the table does not
+ * know stays missing. */
+static void test_demo_links_from_reference(void **state)
+{
+    (void)state;
+    json_error_t je;
+    json_t *deals = json_loads(
+        "{\"A\": {\"deal_id\": \"A\", \"buyer\": \"POL\", \"seller\": \"KOR\", \"system\": \"K2\", \"quantity\": 180,"
+        "        \"stage\": \"executive\", \"status\": \"signed\", \"signing_date\": \"2025-08-01\","
+        "        \"value\": {\"usd\": \"6500000000.00\"}, \"sources\": [{\"id\": \"a1\"}],"
+        "        \"links\": [{\"relation\": \"next_batch\", \"target\": \"PL-K2-E1\", \"target_ref\": \"PL-K2-E1\", \"via\": \"context\"},"
+        "                    {\"relation\": \"executes_framework\", \"target\": \"PL-K2-FW\", \"via\": \"reference\"},"
+        "                    {\"relation\": \"next_batch\", \"target\": \"XX-NONE\", \"target_ref\": \"XX-NONE\", \"via\": \"state\"}]}}",
+        0, &je);
+    assert_non_null(deals);
+    char err[512];
+    ds_catalog *cat = ds_catalog_load(getenv("DEALSTREAM_CATALOG_DIR"), err, sizeof err);
+    assert_non_null(cat);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ds_demo_print_with(f, deals, cat);
+    fclose(f);
+    assert_non_null(strstr(buf, "link: next_batch -> PL-K2-E1 = PL-K2-E1 (via context): 2022-08-26 executive, 180 "
+                                "K2, $3.37B (reference table)\n"));
+    assert_non_null(strstr(buf, "link: executes_framework -> PL-K2-FW (via reference): 2022-07-27 framework, 1000 K2, "
+                                "- (reference table)\n"));
+    assert_non_null(strstr(buf, "link: next_batch -> XX-NONE = XX-NONE (via state): not among the canonical deals read\n"));
+    free(buf);
+    ds_catalog_destroy(cat);
+    json_decref(deals);
+}
+
 /* Starts `dealstream ARGS...` with its stdout on *out_fd; returns its pid. */
 static pid_t spawn(int *out_fd, char *const *argv)
 {
@@ -456,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_version),          cmocka_unit_test(test_help_per_command),
         cmocka_unit_test(test_usage_errors),     cmocka_unit_test(test_unreachable_broker),
         cmocka_unit_test(test_catalog_errors),   cmocka_unit_test(test_demo_links),
+        cmocka_unit_test(test_demo_links_from_reference),
         cmocka_unit_test(test_broker_address_file), cmocka_unit_test(test_undated_articles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
