@@ -334,11 +334,13 @@ static int at_stable_end(rd_kafka_t *rk, const char *topic, int32_t partition, i
  * a transaction on the partition is still open (the caller retries later:
  * a dead writer's transaction is aborted after its transaction.timeout.ms);
  * -1 with err set on an error. */
-static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *sval, state_rec *peek,
-                          const char *topic, int32_t partition, int64_t committed, int timeout_ms, table *t,
-                          ds_restore_stats *st, char *err, size_t errlen)
+/* A reader of topic's partition assigned from its beginning, read
+ * read_committed, with its leader known first (else the first offset
+ * query waits for librdkafka's 500 ms timer). Takes conf. NULL with err
+ * set on failure. */
+static rd_kafka_t *open_reader(rd_kafka_conf_t *conf, const char *topic, int32_t partition, int timeout_ms,
+                               char *err, size_t errlen)
 {
-    int rc = -1;
     /* assign() needs a group id in librdkafka 2.0, though it joins no group
      * and nothing is committed */
     char group[300];
@@ -348,14 +350,11 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
     if (ds_kafka_set(conf, "isolation.level", "read_committed", err, errlen) ||
         ds_kafka_set(conf, "fetch.wait.max.ms", "10", err, errlen)) {
         rd_kafka_conf_destroy(conf);
-        return -1;
+        return NULL;
     }
     rd_kafka_t *rk = ds_kafka_reader(conf, group, err, errlen);
     if (!rk)
-        return -1;
-    int64_t deadline = ds_mono_ms() + timeout_ms;
-    /* the partition's leader known before the assignment: else the query of
-     * its first offset waits for librdkafka's 500 ms offset query timer */
+        return NULL;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     const struct rd_kafka_metadata *md = NULL;
     if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms < 5000 ? timeout_ms : 5000) == 0)
@@ -368,8 +367,56 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
     rd_kafka_topic_partition_list_destroy(parts);
     if (kerr) {
         snprintf(err, errlen, "%s [%" PRId32 "]: assign: %s", topic, partition, rd_kafka_err2str(kerr));
-        goto out;
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+        return NULL;
     }
+    return rk;
+}
+
+/* Keeps state record rkm in t as its block's latest: among the valid ones
+ * when its input offset is below committed, else among the late ones (and
+ * counted as skipped). Returns 0, or -1 with err set (an unreadable record,
+ * which restoring without would silently lose the block; no memory). */
+static int keep_state_record(ds_pipeline *pl, avro_value_t *sval, state_rec *peek, const rd_kafka_message_t *rkm,
+                             int64_t committed, table *t, ds_restore_stats *st, char *err, size_t errlen)
+{
+    char derr[256];
+    st->records++;
+    if (state_decode(pl->codec, sval, rkm->payload, rkm->len, 1, peek, derr, sizeof derr)) {
+        snprintf(err, errlen, "%s [%" PRId32 "] offset %" PRId64 ": unreadable state record: %s",
+                 rd_kafka_topic_name(rkm->rkt), rkm->partition, rkm->offset, derr);
+        return -1;
+    }
+    slot *sl = table_get(t, peek->block_key);
+    if (!sl) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    ds_buf *dst = peek->input_offset < committed ? &sl->valid : &sl->late;
+    if (peek->input_offset >= committed)
+        st->skipped++;
+    ds_buf_reset(dst);
+    if (ds_buf_append(dst, rkm->payload, rkm->len)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads state partition `partition` of topic from its beginning to a
+ * stable end (every committed transaction included) into t. Returns 0,
+ * DS_RESTORE_UNSTABLE when a transaction is still open below the high
+ * watermark (try again later), or -1 with err set. Takes conf. */
+static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *sval, state_rec *peek,
+                          const char *topic, int32_t partition, int64_t committed, int timeout_ms, table *t,
+                          ds_restore_stats *st, char *err, size_t errlen)
+{
+    int64_t deadline = ds_mono_ms() + timeout_ms;
+    rd_kafka_t *rk = open_reader(conf, topic, partition, timeout_ms, err, errlen);
+    if (!rk)
+        return -1;
+    int rc = -1;
     int64_t next = 0, hi = -1;
     for (;;) {
         int64_t left = deadline - ds_mono_ms();
@@ -401,34 +448,10 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
             continue;
         }
         next = rkm->offset + 1;
-        st->records++;
-        char derr[256];
-        if (state_decode(pl->codec, sval, rkm->payload, rkm->len, 1, peek, derr, sizeof derr)) {
-            /* a state record we cannot read: restoring without it would
-             * silently lose the block, so stop */
-            snprintf(err, errlen, "%s [%" PRId32 "] offset %" PRId64 ": unreadable state record: %s", topic,
-                     partition, rkm->offset, derr);
-            rd_kafka_message_destroy(rkm);
-            goto out;
-        }
-        int64_t in_off = peek->input_offset;
-        const char *key = peek->block_key;
-        slot *sl = table_get(t, key);
-        if (!sl) {
-            snprintf(err, errlen, "out of memory");
-            rd_kafka_message_destroy(rkm);
-            goto out;
-        }
-        ds_buf *dst = in_off < committed ? &sl->valid : &sl->late;
-        if (in_off >= committed)
-            st->skipped++;
-        ds_buf_reset(dst);
-        if (ds_buf_append(dst, rkm->payload, rkm->len)) {
-            snprintf(err, errlen, "out of memory");
-            rd_kafka_message_destroy(rkm);
-            goto out;
-        }
+        int kept = keep_state_record(pl, sval, peek, rkm, committed, t, st, err, errlen);
         rd_kafka_message_destroy(rkm);
+        if (kept)
+            goto out;
     }
     rc = 0;
 out:
