@@ -460,6 +460,37 @@ out:
     return rc;
 }
 
+/* Republishes the current revision of every deal of the nfallback blocks
+ * named in fallback (blocks that compaction left with only records past
+ * the committed offset): harmless if it was delivered, the missing output
+ * if it was not. Returns 0, or -1 with err set. */
+static int republish_blocks(ds_resolver *rs, ds_pipeline *pl, char **fallback, size_t nfallback, ds_emit_fn emit,
+                            void *opaque, char *err, size_t errlen)
+{
+    const ds_canon **all;
+    ds_fail fail;
+    size_t n = ds_resolver_deals(rs, &all);
+    ds_changes again = {0};
+    again.items = calloc(n ? n : 1, sizeof *again.items);
+    if (!again.items) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < nfallback; k++)
+            if (strcmp(all[i]->block_key, fallback[k]) == 0) {
+                again.items[again.n++] = (ds_canon *)all[i];
+                break;
+            }
+    int er = again.n ? ds_pipeline_emit_changes(pl, &again, emit, opaque, &fail) : 0;
+    free(again.items);
+    if (er < 0) {
+        snprintf(err, errlen, "%s", fail.msg);
+        return -1;
+    }
+    return 0;
+}
+
 int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
                      int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
                      ds_restore_stats *st, char *err, size_t errlen)
@@ -517,30 +548,8 @@ int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, co
         snprintf(err, errlen, "%s", fail.msg);
         goto out;
     }
-    if (nfallback) {
-        /* republish the current revision of those blocks' deals: harmless
-         * if it was delivered, the missing output if it was not */
-        const ds_canon **all;
-        size_t n = ds_resolver_deals(rs, &all);
-        ds_changes again = {0};
-        again.items = calloc(n ? n : 1, sizeof *again.items);
-        if (!again.items) {
-            snprintf(err, errlen, "out of memory");
-            goto out;
-        }
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < nfallback; k++)
-                if (strcmp(all[i]->block_key, fallback[k]) == 0) {
-                    again.items[again.n++] = (ds_canon *)all[i];
-                    break;
-                }
-        int er = again.n ? ds_pipeline_emit_changes(pl, &again, emit, opaque, &fail) : 0;
-        free(again.items);
-        if (er < 0) {
-            snprintf(err, errlen, "%s", fail.msg);
-            goto out;
-        }
-    }
+    if (nfallback && republish_blocks(rs, pl, fallback, nfallback, emit, opaque, err, errlen))
+        goto out;
     rc = 0;
 out:
     if (conf)
