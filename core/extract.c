@@ -439,7 +439,9 @@ struct ds_extractor {
     ds_mention *out;
     size_t nout, outcap;
     int debug; /* DS_EXTRACT_DEBUG=1: clauses and items on stderr */
-    const char *single_family; /* the family of the article's only primary mention */
+    /* the family of the article's only primary mention ("": none); a copy,
+     * since ex->out moves as mentions are added */
+    char single_family[sizeof ((ds_mention *)0)->family];
     int *sys_root;             /* per system (catalog, then open): index of its family's root */
     /* systems outside the catalog read from this article's text (see
      * find_designations): index cat->nsystems + i in items and sys_root */
@@ -2719,7 +2721,7 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
     }
     /* "below the $6bn ceiling the State Department approved in February" in an
      * article about one system: that system's */
-    return !sentence_names_system && ex->single_family && strcmp(ex->single_family, fm->family) == 0 &&
+    return !sentence_names_system && ex->single_family[0] && strcmp(ex->single_family, fm->family) == 0 &&
            (c->cues & (BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_FRAMEWORK) | BIT(CUE_LOA)));
 }
 
@@ -3814,7 +3816,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
     if (emit_primaries(ex, a, fams, nfams, nprimary, pd.day, &ordinal))
         return -2;
     size_t nprim = ex->nout;
-    ex->single_family = nprim == 1 ? ex->out[0].family : NULL;
+    ds_strlcpy(ex->single_family, nprim == 1 ? ex->out[0].family : "", sizeof ex->single_family);
     if (emit_contexts(ex, a, fams, nfams, nprim, pd.day, &ordinal))
         return -2;
     stamp_sources(ex, a);
