@@ -165,6 +165,13 @@ static void deal_gen_init(deal_gen *g, const ds_catalog *cat, long blocks)
         die("catalog too small for deal events");
 }
 
+static void deal_gen_fini(deal_gen *g)
+{
+    free(g->countries);
+    free(g->families);
+    free(g->origins);
+}
+
 /* Deal event i as JSON: block i % blocks, batch i / blocks + 1. */
 static json_t *deal_json(const deal_gen *g, long i, int64_t reported_ms, char *key, size_t keylen)
 {
@@ -294,6 +301,15 @@ static void article_gen_init(article_gen *g, const char *dir)
         die("corpus needs articles with and without deals");
     ds_buf_init(&g->body);
     ds_buf_init(&g->tmp);
+}
+
+static void article_gen_fini(article_gen *g)
+{
+    bench_corpus_free(g->arts, g->n);
+    free(g->pos);
+    free(g->neg);
+    ds_buf_free(&g->body);
+    ds_buf_free(&g->tmp);
 }
 
 static json_t *article_json(article_gen *g, long i, char *key, size_t keylen)
@@ -464,6 +480,11 @@ static int cmd_gen(const char *type, long n, long blocks, const char *topic)
     ds_buf_free(&buf);
     avro_value_decref(&val);
     rd_kafka_destroy(rk);
+    if (deal)
+        deal_gen_fini(&dg);
+    else
+        article_gen_fini(&ag);
+    ds_catalog_destroy(cat);
     ds_codec_destroy(codec);
     if (dropped)
         die("%s: %" PRId64 " messages dropped by the broker's per-partition retention: use more partitions", topic,
