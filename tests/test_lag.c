@@ -46,21 +46,7 @@ static ds_config *cfg_for(const char *bs)
 
 static rd_kafka_t *client(rd_kafka_type_t type, const char *bs, const char *group, const char *txid)
 {
-    char e[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", bs, e, sizeof e), RD_KAFKA_CONF_OK);
-    rd_kafka_conf_set(conf, "log_level", "3", e, sizeof e);
-    if (group) {
-        rd_kafka_conf_set(conf, "group.id", group, e, sizeof e);
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof e);
-    }
-    if (txid)
-        rd_kafka_conf_set(conf, "transactional.id", txid, e, sizeof e);
-    rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
-    if (!rk)
-        fprintf(stderr, "client: %s\n", e);
-    assert_non_null(rk);
-    return rk;
+    return tu_kafka_client(type, bs, group, "transactional.id", txid);
 }
 
 /* Produces n messages to topic [partition], all with timestamp ts. */

@@ -28,19 +28,7 @@
 
 static rd_kafka_t *client(rd_kafka_type_t type, const char *bs, const char *group, const char *client_id)
 {
-    char e[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", bs, e, sizeof e), RD_KAFKA_CONF_OK);
-    rd_kafka_conf_set(conf, "log_level", "3", e, sizeof e);
-    if (group) {
-        rd_kafka_conf_set(conf, "group.id", group, e, sizeof e);
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof e);
-    }
-    if (client_id)
-        rd_kafka_conf_set(conf, "client.id", client_id, e, sizeof e);
-    rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
-    assert_non_null(rk);
-    return rk;
+    return tu_kafka_client(type, bs, group, "client.id", client_id);
 }
 
 /* topic [0]: 10 messages an hour old, committed 4 (lag 6); [1]: 5, committed

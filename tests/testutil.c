@@ -214,3 +214,23 @@ json_t *tu_comparable(json_t *deals)
     }
     return deals;
 }
+
+rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *group, const char *key,
+                            const char *value)
+{
+    char e[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", bs, e, sizeof e), RD_KAFKA_CONF_OK);
+    rd_kafka_conf_set(conf, "log_level", "3", e, sizeof e);
+    if (group) {
+        rd_kafka_conf_set(conf, "group.id", group, e, sizeof e);
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof e);
+    }
+    if (key && value)
+        rd_kafka_conf_set(conf, key, value, e, sizeof e);
+    rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
+    if (!rk)
+        fprintf(stderr, "client: %s\n", e);
+    assert_non_null(rk);
+    return rk;
+}

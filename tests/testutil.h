@@ -45,4 +45,10 @@ char *tu_slurp(const char *path, size_t *len);
 char **tu_glob(const char *dir, const char *pattern, int *n);
 void tu_glob_free(char **paths);
 
+/* A client of the test's broker bs: log level 3, with group.id and no
+ * auto-commit when group is set, and key=value set when key is (e.g.
+ * "client.id" or "transactional.id"). Fails the test if it cannot start. */
+rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *group, const char *key,
+                            const char *value);
+
 #endif
