@@ -147,6 +147,16 @@ static void on_restore_timer(uv_timer_t *t)
         uv_timer_start(&r->kick, run_on_kick, 0, 0);
 }
 
+/* The changelog chunk size for this producer: a quarter of its
+ * message.max.bytes, within 4 KiB .. 64 KiB, so that a chunk plus its
+ * largest mention stays well under the limit and a rewritten chunk costs
+ * little. */
+size_t run_state_chunk_bytes(const runner *r)
+{
+    size_t q = ds_dlq_limit(r->producer) / 4;
+    return q < 4096 ? 4096 : q > DS_RESOLVER_CHUNK_BYTES ? DS_RESOLVER_CHUNK_BYTES : q;
+}
+
 /* Drops and rebuilds the state of mentions partition p from its changelog
  * partition as of committed (changelog records of inputs at or past it are
  * not applied). Returns 0; DS_RESTORE_UNSTABLE with the reason in why (the
@@ -171,6 +181,7 @@ int run_restore_partition(runner *r, int32_t p, int64_t committed, char *why, si
     ds_resolver_set_cross_block(r->rs[p], 0);
     ds_resolver_set_retention(r->rs[p], r->cfg->dedup_retention_days);
     ds_resolver_set_max_mentions_per_block(r->rs[p], (size_t)r->cfg->state_max_mentions_per_block);
+    ds_resolver_set_chunk_bytes(r->rs[p], run_state_chunk_bytes(r));
     r->consumed_next[p] = committed;
     if (committed > r->committed_seen[p])
         r->committed_seen[p] = committed;

@@ -196,6 +196,9 @@ void run_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
 int run_emit(void *opaque, const char *key, const void *val, size_t len);
 void run_flush_dirty(runner *r, batch *b);
 
+/* run_assign.c: the changelog chunk size for r's producer. */
+size_t run_state_chunk_bytes(const runner *r);
+
 /* run.c */
 void run_begin_shutdown(runner *r, const char *why);
 void run_check_exit_at_end(runner *r);

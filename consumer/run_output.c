@@ -68,26 +68,45 @@ void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const d
     }
 }
 
-/* Writes the state of every block the batch changed to its partition of
- * <app>-state, with the offset of the block's last mention in the batch
- * as input_offset: one record per block and batch rather than per mention
- * (a block's record holds all its mentions, so per mention the cost grew
- * with the block). */
+/* Where a block's changelog records of one batch go: its state partition,
+ * counted against the batch. */
+typedef struct state_out {
+    runner *r;
+    batch *b;
+    int32_t partition;
+} state_out;
+
+static int put_state(void *opaque, const char *key, const void *val, size_t len, rd_kafka_headers_t *hdrs)
+{
+    state_out *o = opaque;
+    return ds_publish_partition(o->r->producer, o->r->stopic, o->partition, key, strlen(key), val, len, hdrs,
+                                run_output_of(o->r, o->b));
+}
+
+/* Writes the changelog of every block the batch changed to its partition
+ * of <app>-state, with the offset of the block's last mention in the batch
+ * as input_offset: per block and batch, the records of the chunks that
+ * changed and tombstones of the chunks that emptied (state.h), so that no
+ * record outgrows a chunk and the cost follows what changed, not the
+ * block's size. */
 void run_flush_dirty(runner *r, batch *b)
 {
+    size_t limit = ds_dlq_limit(r->producer);
     for (size_t i = 0; i < b->dirtycap && r->exit_code == 0; i++) {
         const dirty_block *d = &b->dirty[i];
         if (!d->key)
             continue;
         ds_resolver *rs = d->partition >= 0 && d->partition < r->nparts ? r->rs[d->partition] : NULL;
-        ds_buf_reset(&r->obuf);
-        if (!rs || ds_state_encode(r->pl.codec, rs, d->key, r->mtopic, d->partition, d->offset, &r->obuf) ||
-            ds_publish_partition(r->producer, r->stopic, d->partition, d->key, strlen(d->key), r->obuf.data,
-                                 r->obuf.len, NULL, run_output_of(r, b))) {
+        state_out o = {r, b, d->partition};
+        char err[512] = "no resolver for its partition";
+        if (!rs || ds_state_write_block(r->pl.codec, rs, d->key, r->mtopic, d->partition, d->offset, limit, &r->obuf,
+                                        put_state, &o, err, sizeof err) < 0) {
             /* without its changelog record the state cannot be restored: stop
              * (or abort) before the batch commits */
             if (r->txn != TXN_OPEN)
-                ds_error("run", "block %s: state record not written; stopping", d->key);
+                ds_error("run", "block %s: state not written (%s); stopping", d->key, err);
+            else
+                ds_warn("run", "block %s: state not written (%s)", d->key, err);
             run_output_failed(r);
             break;
         }

@@ -19,13 +19,12 @@
             return -1;      \
     } while (0)
 
-int ds_state_encode(ds_codec *codec, ds_resolver *rs, const char *block_key, const char *input_topic,
-                    int32_t input_partition, int64_t input_offset, ds_buf *out)
+/* Appends a StateRecord of ms and revs to out, single-object encoded and
+ * written directly (mention_bin.h). Returns 0, or -1 (out unaltered). */
+static int encode_items(ds_codec *codec, const char *block_key, uint32_t chunk, const char *input_topic,
+                        int32_t input_partition, int64_t input_offset, const ds_mention *const *ms, size_t nms,
+                        const ds_deal_rev *revs, size_t nrevs, ds_buf *out)
 {
-    const ds_mention *const *ms;
-    const ds_deal_rev *revs;
-    size_t nms, nrevs;
-    TRY(ds_resolver_block_state(rs, block_key, &ms, &nms, &revs, &nrevs));
     unsigned char hdr[DS_FRAME_HEADER_MAX];
     size_t hlen, len = out->len;
     int e = ds_codec_frame_header(codec, DS_SCHEMA_STATE, DS_FRAME_SINGLE_OBJECT, hdr, &hlen) ||
@@ -48,6 +47,7 @@ int ds_state_encode(ds_codec *codec, ds_resolver *rs, const char *block_key, con
         e |= ds_avro_put_long(out, (int64_t)revs[i].content_hash);
     }
     e |= ds_avro_put_long(out, 0);
+    e |= ds_avro_put_long(out, (int64_t)chunk);
     if (e) {
         out->len = len;
         return -1;
@@ -55,14 +55,41 @@ int ds_state_encode(ds_codec *codec, ds_resolver *rs, const char *block_key, con
     return 0;
 }
 
+/* The items of chunk `chunk` of block_key (0: the whole block). */
+static int chunk_items(ds_resolver *rs, const char *block_key, uint32_t chunk, const ds_mention *const **ms,
+                       size_t *nms, const ds_deal_rev **revs, size_t *nrevs)
+{
+    if (chunk == 0)
+        return ds_resolver_block_state(rs, block_key, ms, nms, revs, nrevs);
+    return ds_resolver_chunk_state(rs, block_key, chunk, ms, nms, revs, nrevs);
+}
+
+int ds_state_encode(ds_codec *codec, ds_resolver *rs, const char *block_key, const char *input_topic,
+                    int32_t input_partition, int64_t input_offset, ds_buf *out)
+{
+    return ds_state_encode_chunk(codec, rs, block_key, 0, input_topic, input_partition, input_offset, out);
+}
+
+int ds_state_encode_chunk(ds_codec *codec, ds_resolver *rs, const char *block_key, uint32_t chunk,
+                          const char *input_topic, int32_t input_partition, int64_t input_offset, ds_buf *out)
+{
+    const ds_mention *const *ms;
+    const ds_deal_rev *revs;
+    size_t nms, nrevs;
+    TRY(chunk_items(rs, block_key, chunk, &ms, &nms, &revs, &nrevs));
+    return encode_items(codec, block_key, chunk, input_topic, input_partition, input_offset, ms, nms, revs, nrevs,
+                        out);
+}
+
 int ds_state_encode_generic(ds_codec *codec, avro_value_t *sval, ds_resolver *rs, const char *block_key,
-                            const char *input_topic, int32_t input_partition, int64_t input_offset, ds_buf *out)
+                            uint32_t chunk, const char *input_topic, int32_t input_partition, int64_t input_offset,
+                            ds_buf *out)
 {
     const ds_mention *const *ms;
     const ds_deal_rev *revs;
     size_t nms, nrevs;
     avro_value_t f, item;
-    TRY(ds_resolver_block_state(rs, block_key, &ms, &nms, &revs, &nrevs));
+    TRY(chunk_items(rs, block_key, chunk, &ms, &nms, &revs, &nrevs));
     TRY(avro_value_reset(sval));
     TRY(ds_avro_set_string(sval, "block_key", block_key));
     TRY(ds_avro_set_string(sval, "input_topic", input_topic));
@@ -82,7 +109,89 @@ int ds_state_encode_generic(ds_codec *codec, avro_value_t *sval, ds_resolver *rs
         TRY(ds_avro_field(&item, "content_hash", &f));
         TRY(avro_value_set_long(&f, (int64_t)revs[i].content_hash));
     }
+    TRY(ds_avro_field(sval, "chunk", &f));
+    TRY(avro_value_set_int(&f, (int32_t)chunk));
     return ds_codec_encode(codec, DS_SCHEMA_STATE, sval, DS_FRAME_SINGLE_OBJECT, out) ? -1 : 0;
+}
+
+void ds_state_key(const char *block_key, uint32_t chunk, char *key, size_t keylen)
+{
+    if (chunk == 0)
+        snprintf(key, keylen, "%s", block_key);
+    else
+        snprintf(key, keylen, "%s#%" PRIu32, block_key, chunk);
+}
+
+/* The headers of a tombstone: its block and the input offset that deleted
+ * it (restore reads them, since a tombstone has no value). NULL when out of
+ * memory. */
+static rd_kafka_headers_t *tombstone_headers(const char *block_key, int64_t input_offset)
+{
+    char off[24];
+    snprintf(off, sizeof off, "%" PRId64, input_offset);
+    rd_kafka_headers_t *h = rd_kafka_headers_new(2);
+    if (h && (rd_kafka_header_add(h, DS_STATE_H_BLOCK, -1, block_key, -1) ||
+              rd_kafka_header_add(h, DS_STATE_H_INPUT_OFFSET, -1, off, -1))) {
+        rd_kafka_headers_destroy(h);
+        return NULL;
+    }
+    return h;
+}
+
+/* Writes one entry of the changed-chunk list: the chunk's record, checked
+ * against max_bytes, or its tombstone. Returns 0, or -1 with err. */
+static int write_chunk(ds_codec *codec, ds_resolver *rs, const char *block_key, const ds_state_chunk *c,
+                       const char *input_topic, int32_t input_partition, int64_t input_offset, size_t max_bytes,
+                       ds_buf *scratch, ds_state_put_fn put, void *opaque, char *err, size_t errlen)
+{
+    char key[300];
+    ds_state_key(block_key, c->chunk, key, sizeof key);
+    if (c->gone) {
+        rd_kafka_headers_t *h = tombstone_headers(block_key, input_offset);
+        if (!h) {
+            snprintf(err, errlen, "block %s: out of memory", block_key);
+            return -1;
+        }
+        if (put(opaque, key, NULL, 0, h)) {
+            snprintf(err, errlen, "block %s: tombstone of %s not queued", block_key, key);
+            return -1;
+        }
+        return 0;
+    }
+    ds_buf_reset(scratch);
+    if (ds_state_encode_chunk(codec, rs, block_key, c->chunk, input_topic, input_partition, input_offset, scratch)) {
+        snprintf(err, errlen, "block %s: chunk %" PRIu32 " not encoded (out of memory)", block_key, c->chunk);
+        return -1;
+    }
+    if (max_bytes && scratch->len + strlen(key) > max_bytes) {
+        snprintf(err, errlen, "block %s: state record %s of %zu bytes exceeds the producer's message.max.bytes %zu",
+                 block_key, key, scratch->len, max_bytes);
+        return -1;
+    }
+    if (put(opaque, key, scratch->data, scratch->len, NULL)) {
+        snprintf(err, errlen, "block %s: state record %s not queued", block_key, key);
+        return -1;
+    }
+    return 0;
+}
+
+int ds_state_write_block(ds_codec *codec, ds_resolver *rs, const char *block_key, const char *input_topic,
+                         int32_t input_partition, int64_t input_offset, size_t max_bytes, ds_buf *scratch,
+                         ds_state_put_fn put, void *opaque, char *err, size_t errlen)
+{
+    const ds_state_chunk *cs;
+    size_t n;
+    int rc = ds_resolver_chunks_dirty(rs, block_key, &cs, &n);
+    if (rc) {
+        snprintf(err, errlen, "block %s: %s", block_key, rc == -1 ? "unknown block" : "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (write_chunk(codec, rs, block_key, &cs[i], input_topic, input_partition, input_offset, max_bytes, scratch,
+                        put, opaque, err, errlen))
+            return -1;
+    ds_resolver_chunks_written(rs, block_key);
+    return (int)n;
 }
 
 static int get_long(avro_value_t *rec, const char *field, int64_t *v)
@@ -110,6 +219,7 @@ typedef struct state_rec {
     char block_key[256];
     char input_topic[256];
     int64_t input_offset;
+    uint32_t chunk; /* 0: the whole block */
     ds_mention *ms;
     size_t nms, mscap;
     ds_deal_rev *revs;
@@ -173,6 +283,10 @@ static int state_read(ds_codec *codec, const void *data, size_t len, int header_
             r->revision = ds_avro_get_long(&c, "revisions.revision");
             r->content_hash = (uint64_t)ds_avro_get_long(&c, "revisions.content_hash");
         }
+    int64_t chunk = ds_avro_get_long(&c, "chunk");
+    if (chunk < 0 || chunk > UINT32_MAX)
+        c.failed = c.failed ? c.failed : "chunk";
+    sr->chunk = (uint32_t)chunk;
     if (!c.failed && c.p != c.end)
         c.failed = "(end)";
     return ds_avro_cursor_error(&c, "StateRecord", body, err, errlen);
@@ -191,6 +305,13 @@ static int state_from_value(avro_value_t *sval, int header_only, state_rec *sr, 
         return -1;
     }
     sr->nms = sr->nrevs = 0;
+    avro_value_t cf;
+    int32_t chunk = 0;
+    if (ds_avro_field(sval, "chunk", &cf) || avro_value_get_int(&cf, &chunk) || chunk < 0) {
+        snprintf(err, errlen, "block %.120s: StateRecord with a bad chunk", sr->block_key);
+        return -1;
+    }
+    sr->chunk = (uint32_t)chunk;
     if (header_only)
         return 0;
     if (ds_avro_field(sval, "mentions", &marr) || avro_value_get_size(&marr, &nms) ||
@@ -237,10 +358,10 @@ static int state_decode(ds_codec *codec, avro_value_t *sval, const void *data, s
     return rc ? -1 : state_from_value(sval, header_only, sr, err, errlen);
 }
 
-/* Restores the block of a record read by state_decode into rs. */
+/* Adds the chunk of a record read by state_decode to rs's restored state. */
 static int state_rec_apply(ds_resolver *rs, const state_rec *sr, char *err, size_t errlen)
 {
-    int r = ds_resolver_restore(rs, sr->block_key, sr->ms, sr->nms, sr->revs, sr->nrevs);
+    int r = ds_resolver_restore_chunk(rs, sr->block_key, sr->chunk, sr->ms, sr->nms, sr->revs, sr->nrevs);
     if (r == -2)
         snprintf(err, errlen, "block %s: a mention without id or of another block", sr->block_key);
     else if (r)
@@ -250,12 +371,18 @@ static int state_rec_apply(ds_resolver *rs, const state_rec *sr, char *err, size
 
 /* ---- restore ------------------------------------------------------------ */
 
-/* The records kept per block key while reading: the latest one below the
- * committed offset, and the latest one at or past it (used only when the
- * first is missing). */
+/* The records kept per changelog key while reading: the latest one below
+ * the committed offset, and the latest one at or past it (used only when
+ * the first is missing). Either may be a tombstone. */
+typedef struct side {
+    ds_buf rec;
+    int has, tomb;
+} side;
+
 typedef struct slot {
     char *key;
-    ds_buf valid, late;
+    char *block; /* the block the key belongs to */
+    side valid, late;
 } slot;
 
 typedef struct table {
@@ -289,8 +416,8 @@ static slot *table_get(table *t, const char *key)
         t->s[j].key = strdup(key);
         if (!t->s[j].key)
             return NULL;
-        ds_buf_init(&t->s[j].valid);
-        ds_buf_init(&t->s[j].late);
+        ds_buf_init(&t->s[j].valid.rec);
+        ds_buf_init(&t->s[j].late.rec);
         t->n++;
     }
     return &t->s[j];
@@ -301,18 +428,21 @@ static void table_free(table *t)
     for (size_t i = 0; i < t->cap; i++)
         if (t->s[i].key) {
             free(t->s[i].key);
-            ds_buf_free(&t->s[i].valid);
-            ds_buf_free(&t->s[i].late);
+            free(t->s[i].block);
+            ds_buf_free(&t->s[i].valid.rec);
+            ds_buf_free(&t->s[i].late.rec);
         }
     free(t->s);
 }
 
+/* Block, then key order; empty slots last. */
 static int slot_cmp(const void *pa, const void *pb)
 {
     const slot *a = pa, *b = pb;
     if (!a->key || !b->key)
         return !a->key - !b->key;
-    return strcmp(a->key, b->key);
+    int c = strcmp(a->block, b->block);
+    return c ? c : strcmp(a->key, b->key);
 }
 
 /* Whether the reader at EOF offset eof of the partition has read every
@@ -374,30 +504,83 @@ static rd_kafka_t *open_reader(rd_kafka_conf_t *conf, const char *topic, int32_t
     return rk;
 }
 
-/* Keeps state record rkm in t as its block's latest: among the valid ones
- * when its input offset is below committed, else among the late ones (and
- * counted as skipped). Returns 0, or -1 with err set (an unreadable record,
- * which restoring without would silently lose the block; no memory). */
-static int keep_state_record(ds_pipeline *pl, avro_value_t *sval, state_rec *peek, const rd_kafka_message_t *rkm,
-                             int64_t committed, table *t, ds_restore_stats *st, char *err, size_t errlen)
+/* The value of header name of rkm as a string in buf, or NULL. */
+static const char *header_str(const rd_kafka_message_t *rkm, const char *name, char *buf, size_t len)
 {
+    rd_kafka_headers_t *h = NULL;
+    const void *v;
+    size_t sz;
+    if (rd_kafka_message_headers(rkm, &h) || rd_kafka_header_get_last(h, name, &v, &sz) || !v || sz >= len)
+        return NULL;
+    memcpy(buf, v, sz);
+    buf[sz] = '\0';
+    return buf;
+}
+
+/* What a record says of itself: its block and input offset (a tombstone's
+ * from its headers: without them, the block named by its key, deleted
+ * below any committed offset). Returns 0, or -1 with err. */
+static int record_identity(ds_pipeline *pl, avro_value_t *sval, state_rec *peek, const rd_kafka_message_t *rkm,
+                           const char *key, char *block, size_t blocklen, int64_t *input_offset, char *err,
+                           size_t errlen)
+{
+    char off[32];
+    if (!rkm->payload) {
+        if (!header_str(rkm, DS_STATE_H_BLOCK, block, blocklen)) {
+            ds_strlcpy(block, key, blocklen);
+            char *hash = strrchr(block, '#');
+            if (hash && hash[1] && strspn(hash + 1, "0123456789") == strlen(hash + 1))
+                *hash = '\0';
+        }
+        *input_offset = header_str(rkm, DS_STATE_H_INPUT_OFFSET, off, sizeof off) ? strtoll(off, NULL, 10) : -1;
+        return 0;
+    }
     char derr[256];
-    st->records++;
     if (state_decode(pl->codec, sval, rkm->payload, rkm->len, 1, peek, derr, sizeof derr)) {
         snprintf(err, errlen, "%s [%" PRId32 "] offset %" PRId64 ": unreadable state record: %s",
                  rd_kafka_topic_name(rkm->rkt), rkm->partition, rkm->offset, derr);
         return -1;
     }
-    slot *sl = table_get(t, peek->block_key);
-    if (!sl) {
+    ds_strlcpy(block, peek->block_key, blocklen);
+    *input_offset = peek->input_offset;
+    return 0;
+}
+
+/* Keeps state record rkm (a value or a tombstone) in t as its key's
+ * latest: among the valid ones when its input offset is below committed,
+ * else among the late ones (and counted as skipped). Returns 0, or -1 with
+ * err set (an unreadable record, which restoring without would silently
+ * lose the block; no memory). */
+static int keep_state_record(ds_pipeline *pl, avro_value_t *sval, state_rec *peek, const rd_kafka_message_t *rkm,
+                             int64_t committed, table *t, ds_restore_stats *st, char *err, size_t errlen)
+{
+    char key[512], block[256];
+    int64_t input_offset;
+    st->records++;
+    if (rkm->key && rkm->key_len < sizeof key) {
+        memcpy(key, rkm->key, rkm->key_len);
+        key[rkm->key_len] = '\0';
+    } else {
+        key[0] = '\0';
+    }
+    if (!rkm->payload && !key[0])
+        return 0; /* a tombstone of nothing */
+    if (record_identity(pl, sval, peek, rkm, key, block, sizeof block, &input_offset, err, errlen))
+        return -1;
+    slot *sl = table_get(t, key[0] ? key : block);
+    if (!sl || (!sl->block && !(sl->block = strdup(block)))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    ds_buf *dst = peek->input_offset < committed ? &sl->valid : &sl->late;
-    if (peek->input_offset >= committed)
+    side *dst = input_offset < committed ? &sl->valid : &sl->late;
+    if (input_offset >= committed)
         st->skipped++;
-    ds_buf_reset(dst);
-    if (ds_buf_append(dst, rkm->payload, rkm->len)) {
+    if (!rkm->payload)
+        st->tombstones++;
+    ds_buf_reset(&dst->rec);
+    dst->has = 1;
+    dst->tomb = !rkm->payload;
+    if (rkm->payload && ds_buf_append(&dst->rec, rkm->payload, rkm->len)) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -491,6 +674,65 @@ static int republish_blocks(ds_resolver *rs, ds_pipeline *pl, char **fallback, s
     return 0;
 }
 
+/* Restores the block of slots s[0, n) (its keys): from each key's latest
+ * record below the committed offset, or, when some key has only records at
+ * or past it (compaction removed the others, or the key is new since),
+ * from each key's latest record: then the block is listed in fallback.
+ * Tombstones restore nothing. Returns 0, or -1 with err. */
+static int restore_block(ds_resolver *rs, ds_pipeline *pl, avro_value_t *sval, state_rec *sr, const slot *s,
+                         size_t n, const char *topic, int32_t partition, int *fell_back, ds_restore_stats *st,
+                         char *err, size_t errlen)
+{
+    int late = 0;
+    for (size_t i = 0; i < n; i++)
+        late |= !s[i].valid.has && s[i].late.has;
+    *fell_back = late;
+    for (size_t i = 0; i < n; i++) {
+        const side *src = late && s[i].late.has ? &s[i].late : &s[i].valid;
+        if (!src->has || src->tomb)
+            continue;
+        char derr[256];
+        if (state_decode(pl->codec, sval, src->rec.data, src->rec.len, 0, sr, derr, sizeof derr)) {
+            snprintf(err, errlen, "%s [%" PRId32 "] key %s: %s", topic, partition, s[i].key, derr);
+            return -1;
+        }
+        if (strcmp(sr->block_key, s[i].block) != 0) {
+            snprintf(err, errlen, "%s [%" PRId32 "] key %s: a record of block %s", topic, partition, s[i].key,
+                     sr->block_key);
+            return -1;
+        }
+        if (state_rec_apply(rs, sr, err, errlen))
+            return -1;
+        st->chunks++;
+    }
+    return 0;
+}
+
+/* Restores every block of t (sorted by block then key, so that a restore
+ * does the same work every time), listing in fallback (nfallback of them)
+ * the blocks restored from records past the committed offset. */
+static int restore_blocks(ds_resolver *rs, ds_pipeline *pl, avro_value_t *sval, state_rec *sr, table *t,
+                          const char *topic, int32_t partition, char **fallback, size_t *nfallback,
+                          ds_restore_stats *st, char *err, size_t errlen)
+{
+    if (t->n)
+        qsort(t->s, t->cap, sizeof *t->s, slot_cmp);
+    for (size_t i = 0, j; i < t->n; i = j) {
+        for (j = i + 1; j < t->n && strcmp(t->s[j].block, t->s[i].block) == 0; j++)
+            ;
+        int fell_back = 0;
+        uint64_t before = st->chunks;
+        if (restore_block(rs, pl, sval, sr, &t->s[i], j - i, topic, partition, &fell_back, st, err, errlen))
+            return -1;
+        if (st->chunks == before)
+            continue; /* every key deleted */
+        st->blocks++;
+        if (fell_back)
+            fallback[(*nfallback)++] = t->s[i].block;
+    }
+    return 0;
+}
+
 int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
                      int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
                      ds_restore_stats *st, char *err, size_t errlen)
@@ -514,29 +756,13 @@ int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, co
         rc = rr;
         goto out;
     }
-    /* block key order, so that a restore does the same work every time */
-    if (t.n)
-        qsort(t.s, t.cap, sizeof *t.s, slot_cmp);
     fallback = calloc(t.n ? t.n : 1, sizeof *fallback);
     if (!fallback) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < t.n; i++) {
-        slot *sl = &t.s[i];
-        ds_buf *src = sl->valid.len ? &sl->valid : &sl->late;
-        if (!sl->valid.len)
-            fallback[nfallback++] = sl->key;
-        char derr[256];
-        if (state_decode(pl->codec, &sval, src->data, src->len, 0, &sr, derr, sizeof derr)) {
-            snprintf(err, errlen, "%s [%" PRId32 "] block %s: %s", topic, partition, sl->key, derr);
-            goto out;
-        }
-        if (state_rec_apply(rs, &sr, err, errlen))
-            goto out;
-        st->blocks++;
-        st->mentions += sr.nms;
-    }
+    if (restore_blocks(rs, pl, &sval, &sr, &t, topic, partition, fallback, &nfallback, st, err, errlen))
+        goto out;
     st->fallback = nfallback;
     ds_changes ch;
     ds_fail fail;
@@ -544,6 +770,7 @@ int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, co
         snprintf(err, errlen, "out of memory");
         goto out;
     }
+    st->mentions = ds_resolver_mentions(rs);
     if (ch.n && ds_pipeline_emit_changes(pl, &ch, emit, opaque, &fail) < 0) {
         snprintf(err, errlen, "%s", fail.msg);
         goto out;

@@ -1,13 +1,18 @@
 /* state.h: the changelog of resolver state, topic <app>-state
- * (schemas/StateRecord.avsc, key block_key, compacted).
+ * (schemas/StateRecord.avsc, key block_key#chunk, compacted).
  *
  * Partition p of <app>-state belongs to partition p of <app>-mentions: when
- * a batch closes, the processor writes the whole state of every block the
- * batch's mentions from mentions partition p changed to state partition p,
- * with the offset of the block's last mention in the batch as input_offset.
- * On assignment of mentions partition p it
- * rebuilds a resolver from state partition p (ds_state_restore) before
- * consuming.
+ * a batch closes, the processor writes, for every block the batch's
+ * mentions from mentions partition p changed, the chunks of the block that
+ * changed (resolve.h, "changelog chunks") to state partition p, with the
+ * offset of the block's last mention in the batch as input_offset, and a
+ * tombstone for each chunk that emptied (headers DS_STATE_H_BLOCK and
+ * DS_STATE_H_INPUT_OFFSET, since it has no value). No record outgrows a
+ * chunk, whatever the size of the block. Records of earlier versions (key
+ * block_key, the whole block, chunk 0) are still restored; a block's first
+ * write after the upgrade replaces its record by chunks and a tombstone.
+ * On assignment of mentions partition p it rebuilds a resolver from state
+ * partition p (ds_state_restore) before consuming.
  *
  * @locality the thread that owns the resolver and the codec. */
 #ifndef DS_STATE_H
@@ -22,21 +27,51 @@
 #include "pipeline.h"
 #include "resolve.h"
 
-/* Appends the StateRecord of block_key (as the resolver holds it now) to out,
- * single-object encoded, written directly (mention_bin.h). Returns 0, or -1
- * (unknown block, out of memory; out unaltered). */
+/* Headers of a chunk's tombstone: its block key, and the input offset of
+ * the batch that deleted it (decimal). */
+#define DS_STATE_H_BLOCK "dealstream.state.block"
+#define DS_STATE_H_INPUT_OFFSET "dealstream.state.input.offset"
+
+/* Appends the StateRecord of chunk `chunk` of block_key (as the resolver
+ * holds it now) to out, single-object encoded, written directly
+ * (mention_bin.h). Chunk 0 is the whole block in one record, as versions
+ * before chunked changelogs wrote it (tests read it back). Returns 0, or -1
+ * (unknown block or chunk, out of memory; out unaltered). */
+int ds_state_encode_chunk(ds_codec *codec, ds_resolver *rs, const char *block_key, uint32_t chunk,
+                          const char *input_topic, int32_t input_partition, int64_t input_offset, ds_buf *out);
+/* ds_state_encode_chunk of chunk 0: the whole block. */
 int ds_state_encode(ds_codec *codec, ds_resolver *rs, const char *block_key, const char *input_topic,
                     int32_t input_partition, int64_t input_offset, ds_buf *out);
 
 /* The same record through avro-c's generic values (sval: a reusable value of
  * DS_SCHEMA_STATE): the reference the direct encoding is tested against. */
 int ds_state_encode_generic(ds_codec *codec, avro_value_t *sval, ds_resolver *rs, const char *block_key,
-                            const char *input_topic, int32_t input_partition, int64_t input_offset, ds_buf *out);
+                            uint32_t chunk, const char *input_topic, int32_t input_partition, int64_t input_offset,
+                            ds_buf *out);
+
+/* The changelog key of a chunk: block_key#chunk, or block_key for chunk 0. */
+void ds_state_key(const char *block_key, uint32_t chunk, char *key, size_t keylen);
+
+/* Queues one changelog record: key, value (NULL, 0: a tombstone) and
+ * headers (consumed; may be NULL). Returns 0 or -1. */
+typedef int (*ds_state_put_fn)(void *opaque, const char *key, const void *val, size_t len, rd_kafka_headers_t *hdrs);
+
+/* Writes, through put, the changelog of block_key's changes since its last
+ * write (ds_resolver_chunks_dirty, in its order): each changed chunk's
+ * record, each emptied chunk's tombstone, then marks them written. A record
+ * longer than max_bytes (0: no check) is refused before it is queued: it
+ * would be refused by the producer. scratch is reused. Returns the number of
+ * records queued, or -1 with err (the block is then still marked changed). */
+int ds_state_write_block(ds_codec *codec, ds_resolver *rs, const char *block_key, const char *input_topic,
+                         int32_t input_partition, int64_t input_offset, size_t max_bytes, ds_buf *scratch,
+                         ds_state_put_fn put, void *opaque, char *err, size_t errlen);
 
 typedef struct ds_restore_stats {
-    uint64_t records;  /* read from the partition */
-    uint64_t skipped;  /* input_offset at or past the committed offset */
-    uint64_t blocks;   /* restored */
+    uint64_t records;    /* read from the partition */
+    uint64_t skipped;    /* input_offset at or past the committed offset */
+    uint64_t tombstones; /* among the records */
+    uint64_t chunks;     /* records restored (a block has one or more) */
+    uint64_t blocks;     /* restored */
     uint64_t mentions; /* in the restored blocks */
     uint64_t fallback; /* blocks whose only records were past the committed offset */
     int64_t ms;        /* wall time of the whole restore */
@@ -46,13 +81,15 @@ typedef struct ds_restore_stats {
  * partition `partition` of topic: reads it read_committed from the beginning
  * until its position reaches the high watermark, with a short-lived consumer
  * of its own (conf is consumed: it becomes that consumer's configuration, no
- * group), keeps the latest record per block key among those whose
+ * group), keeps per key the latest record (or tombstone) among those whose
  * input_offset is below `committed` (the group's committed offset of the
- * matching mentions partition; pass 0 when there is none), restores them,
- * and runs ds_resolver_restore_finish. A block whose every record is at or
- * past `committed` (compaction can leave only those) is restored from its
- * latest one and its live deals are republished: reprocessing its mentions
- * would otherwise change nothing and an undelivered output would stay lost.
+ * matching mentions partition; pass 0 when there is none), restores each
+ * block from its keys' records, and runs ds_resolver_restore_finish. A block
+ * with a key whose every record is at or past `committed` (compaction can
+ * leave only those, and a chunk opened since has only those) is restored
+ * from each of its keys' latest records and its live deals are republished:
+ * reprocessing its mentions would otherwise change nothing and an
+ * undelivered output would stay lost.
  * Records to publish (normally none) are emitted through emit. Blocks the
  * calling thread for the restore; gives up after timeout_ms.
  * Returns 0; DS_RESTORE_UNSTABLE with the reason in err when the read stopped

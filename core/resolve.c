@@ -38,7 +38,19 @@ typedef struct rev {
     int unknown; /* restored from the changelog: retired or not is unknown */
     int64_t revision;
     uint64_t hash;
+    uint32_t chunk; /* changelog chunk holding it, 0: none yet (see "changelog state") */
+    int64_t wrev;   /* revision and hash as that chunk was last written */
+    uint64_t whash;
 } rev;
+
+/* One part of a block's changelog (key block_key#id): its items' estimated
+ * encoded size, and whether it changed since it was last written. */
+typedef struct chunk {
+    uint32_t id;
+    uint32_t items;
+    size_t bytes;
+    int dirty;
+} chunk;
 
 /* A live deal that matches a reference row: what other blocks' links read. */
 typedef struct refdeal {
@@ -64,6 +76,13 @@ typedef struct block {
     uint64_t refsig;
     int restored; /* awaiting ds_resolver_restore_finish */
     inc *ic;      /* NULL until the block holds rs->inc_min mentions */
+    uint32_t *mch; /* changelog chunk of each mention, parallel to ms */
+    size_t capmch;
+    chunk *ch; /* its changelog chunks, sorted by id; the last is the open one */
+    size_t nch, capch;
+    int legacy;      /* restored from a whole-block record (chunk 0) not yet replaced */
+    int64_t newest;  /* newest publication time of its mentions, INT64_MIN none */
+    int64_t exp_min; /* oldest publication of an expirable intent held, INT64_MAX none */
 } block;
 
 struct ds_resolver {
@@ -96,6 +115,10 @@ struct ds_resolver {
     size_t inc_min;       /* blocks this big are indexed (0: never) */
     size_t inc_adds;      /* adds done through an index */
     size_t max_per_block; /* a block's cap of mentions, 0 none */
+    size_t chunk_bytes;   /* target size of a changelog chunk */
+    size_t expired;       /* mentions expired (see "Expiry") */
+    ds_state_chunk *dch;  /* ds_resolver_chunks_dirty scratch */
+    size_t capdch;
 };
 
 /* recompute() flags */
@@ -710,6 +733,8 @@ static block *block_get(ds_resolver *rs, const char *key)
     if (!b)
         return NULL;
     ds_strlcpy(b->key, key, sizeof b->key);
+    b->newest = INT64_MIN;
+    b->exp_min = INT64_MAX;
     size_t i = key_hash(key) & (rs->tabcap - 1);
     while (rs->tab[i])
         i = (i + 1) & (rs->tabcap - 1);
@@ -752,6 +777,8 @@ static void block_free(block *b)
     free(b->deals);
     free(b->revs);
     free(b->deps);
+    free(b->mch);
+    free(b->ch);
     free(b);
 }
 
@@ -3589,6 +3616,7 @@ ds_resolver *ds_resolver_new(const ds_catalog *cat)
     rs->cat = cat;
     rs->cross_block = 1;
     rs->inc_min = DS_RESOLVER_INC_MIN;
+    rs->chunk_bytes = DS_RESOLVER_CHUNK_BYTES;
     ds_buf_init(&rs->pack);
     rs->newest = rs->swept = INT64_MIN;
     return rs;
@@ -3658,6 +3686,7 @@ void ds_resolver_destroy(ds_resolver *rs)
     free(rs->cachedb);
     free(rs->all);
     clear_block_state(rs);
+    free(rs->dch);
     ds_buf_free(&rs->pack);
     free(rs->fp);
     free(rs);
@@ -3675,26 +3704,151 @@ static int newer_version(const unsigned char *p, const char *block_key, const ds
     return old.src.kind == DS_SRC_DEAL_EVENT && (old.src.published == DS_NO_TIME || m->src.published > old.src.published);
 }
 
+/* ---- changelog chunks and expiry -------------------------------------- */
+
+/* Estimated encoded size of a mention in a changelog record: its packed
+ * form plus the block key the record repeats and Avro's union branches and
+ * array ends (an upper bound: test_restore checks it). */
+#define ITEM_OVERHEAD 64
+/* ... and of one revision entry (deal id, revision, hash). */
+#define REV_BYTES 48
+
+static size_t item_bytes(const block *b, const unsigned char *p) { return packed_len(p) + strlen(b->key) + ITEM_OVERHEAD; }
+
+/* The chunk of b with that id, or NULL. */
+static chunk *chunk_find(block *b, uint32_t id)
+{
+    size_t lo = 0, hi = b->nch;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (b->ch[mid].id == id)
+            return &b->ch[mid];
+        if (b->ch[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Puts an item of `bytes` in b's open chunk, or in a new one (the next id)
+ * when it would outgrow rs->chunk_bytes. Returns the chunk's id, or 0 when
+ * out of memory. */
+static uint32_t chunk_place(const ds_resolver *rs, block *b, size_t bytes)
+{
+    chunk *open = b->nch ? &b->ch[b->nch - 1] : NULL;
+    if (!open || (open->items && open->bytes + bytes > rs->chunk_bytes)) {
+        uint32_t id = open ? open->id + 1 : 1;
+        if (ds_reserve(&b->ch, &b->capch, b->nch + 1, sizeof *b->ch, 4))
+            return 0;
+        open = &b->ch[b->nch++];
+        *open = (chunk){id, 0, 0, 0};
+    }
+    open->items++;
+    open->bytes += bytes;
+    open->dirty = 1;
+    return open->id;
+}
+
+/* Takes an item of `bytes` out of chunk id of b (none for id 0). */
+static void chunk_take(block *b, uint32_t id, size_t bytes)
+{
+    chunk *c = id ? chunk_find(b, id) : NULL;
+    if (!c)
+        return;
+    c->items -= c->items > 0;
+    c->bytes -= bytes < c->bytes ? bytes : c->bytes;
+    c->dirty = 1;
+}
+
+/* Whether m can expire: an intent (never part of a deal) of a deal event
+ * (no text fingerprint, so no copy can point at it) with a publication
+ * time. It changes nothing but the answer to its own redelivery. */
+static int expirable(const ds_mention *m)
+{
+    return m->role == DS_ROLE_PRIMARY && m->stage == DS_STAGE_INTENT && m->src.text_hash == 0 &&
+           m->src.published != DS_NO_TIME;
+}
+
+/* Notes m's publication time in b's newest and oldest-expirable times. */
+static void note_times(block *b, const ds_mention *m)
+{
+    if (m->src.published == DS_NO_TIME)
+        return;
+    if (m->src.published > b->newest)
+        b->newest = m->src.published;
+    if (expirable(m) && m->src.published < b->exp_min)
+        b->exp_min = m->src.published;
+}
+
+/* Drops from b the expirable intents published more than the retention
+ * before b's newest mention. Swept only once the oldest one is a quarter of
+ * the retention past that horizon, so that a block is scanned at most once
+ * per quarter retention of event time. Deals are not changed. */
+static void expire_intents(ds_resolver *rs, block *b)
+{
+    if (!rs->retention || b->exp_min == INT64_MAX || b->newest == INT64_MIN)
+        return;
+    int64_t r = rs->retention * MINUTE_MS, horizon = b->newest - r;
+    if (b->exp_min >= horizon - r / 4)
+        return;
+    size_t u = 0, gone = 0;
+    int64_t lo = INT64_MAX;
+    ds_mention m;
+    for (size_t i = 0; i < b->nms; i++) {
+        unpack_mention(b->ms[i], b->key, &m);
+        int exp = expirable(&m);
+        if (exp && m.src.published < horizon) {
+            chunk_take(b, b->mch[i], item_bytes(b, b->ms[i]));
+            rs->packed -= packed_len(b->ms[i]);
+            free(b->ms[i]);
+            gone++;
+            continue;
+        }
+        if (exp && m.src.published < lo)
+            lo = m.src.published;
+        b->ms[u] = b->ms[i];
+        b->mch[u++] = b->mch[i];
+    }
+    b->nms = u;
+    b->exp_min = lo;
+    rs->nmentions -= gone;
+    rs->expired += gone;
+    if (gone) { /* the index numbers mentions: rebuilt when next needed */
+        inc_free(b->ic);
+        b->ic = NULL;
+    }
+}
+
 /* Stores m in b at index at: inserted there, or (replace) in place of the
- * version held. Returns 0 or -1 when out of memory (b unaltered). */
+ * version held, in the block's open changelog chunk. Returns 0 or -1 when
+ * out of memory (b unaltered). */
 static int store_mention(ds_resolver *rs, block *b, size_t at, int replace, const ds_mention *m)
 {
-    if (!replace && ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4))
+    if (!replace && (ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4) ||
+                     ds_reserve(&b->mch, &b->capmch, b->nms + 1, sizeof *b->mch, 4)))
         return -1;
     unsigned char *copy = pack_mention(&rs->pack, m);
-    if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0) {
+    uint32_t c = 0;
+    if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0 ||
+        !(c = chunk_place(rs, b, item_bytes(b, copy)))) {
         free(copy);
         return -1;
     }
-    rs->packed += rs->pack.len;
+    rs->packed += packed_len(copy);
+    note_times(b, m);
     if (replace) {
+        chunk_take(b, b->mch[at], item_bytes(b, b->ms[at]));
         rs->packed -= packed_len(b->ms[at]);
         free(b->ms[at]);
         b->ms[at] = copy;
+        b->mch[at] = c;
         return 0;
     }
     memmove(&b->ms[at + 1], &b->ms[at], (b->nms - at) * sizeof *b->ms);
+    memmove(&b->mch[at + 1], &b->mch[at], (b->nms - at) * sizeof *b->mch);
     b->ms[at] = copy;
+    b->mch[at] = c;
     b->nms++;
     rs->nmentions++;
     return 0;
@@ -3738,6 +3892,7 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     }
     if (r < 0 || (r > 0 && recompute(rs, b, RC_CASCADE) != 0))
         return -1;
+    expire_intents(rs, b);
     if (rs->nout > 1)
         qsort(rs->out, rs->nout, sizeof *rs->out, canon_ptr_cmp);
     changes->items = rs->out;
@@ -4093,49 +4248,106 @@ int ds_resolver_block_state(ds_resolver *rs, const char *block_key, const ds_men
     return 0;
 }
 
-static int packed_ptr_cmp(const void *pa, const void *pb)
-{
-    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
-}
+void ds_resolver_set_chunk_bytes(ds_resolver *rs, size_t bytes) { rs->chunk_bytes = bytes ? bytes : DS_RESOLVER_CHUNK_BYTES; }
 
-static int rev_cmp(const void *pa, const void *pb) { return strcmp(((const rev *)pa)->id, ((const rev *)pb)->id); }
+size_t ds_resolver_expired(const ds_resolver *rs) { return rs->expired; }
 
-/* Packs the nms mentions into a new array sorted by mention_id without
- * repeats (*nu of them, *bytes in all). Returns it, or NULL when out of memory. */
-static unsigned char **pack_restored(ds_resolver *rs, const ds_mention *ms, size_t nms, size_t *nu, size_t *bytes)
+/* Gives every revision of b without a chunk one, and marks the chunks of
+ * revisions changed since written. Returns 0 or -1. */
+static int mark_revisions(ds_resolver *rs, block *b)
 {
-    unsigned char **nm = malloc((nms ? nms : 1) * sizeof *nm);
-    if (!nm)
-        return NULL;
-    for (size_t k = 0; k < nms; k++) {
-        nm[k] = pack_mention(&rs->pack, &ms[k]);
-        if (!nm[k]) {
-            for (size_t i = 0; i < k; i++)
-                free(nm[i]);
-            free(nm);
-            return NULL;
+    for (size_t i = 0; i < b->nrevs; i++) {
+        rev *r = &b->revs[i];
+        if (!r->chunk) {
+            if (!(r->chunk = chunk_place(rs, b, REV_BYTES)))
+                return -1;
+        } else if (r->revision != r->wrev || r->hash != r->whash) {
+            chunk *c = chunk_find(b, r->chunk);
+            if (c)
+                c->dirty = 1;
         }
     }
-    qsort(nm, nms, sizeof *nm, packed_ptr_cmp);
-    size_t u = 0;
-    for (size_t i = 0; i < nms; i++) {
-        if (u && strcmp((const char *)nm[u - 1], (const char *)nm[i]) == 0)
-            free(nm[i]);
-        else
-            nm[u++] = nm[i];
-    }
-    *bytes = 0;
-    for (size_t i = 0; i < u; i++)
-        *bytes += packed_len(nm[i]);
-    *nu = u;
-    return nm;
+    return 0;
 }
 
-/* Replaces b's mentions by nm (u of them, bytes long, capacity cap) and its
- * revisions by nr (nrevs, sorted; freed when empty), forgets its deals and
- * marks it restored. Takes ownership of nm and nr. */
-static void block_replace(ds_resolver *rs, block *b, unsigned char **nm, size_t u, size_t cap, size_t bytes, rev *nr,
-                          size_t nrevs)
+int ds_resolver_chunks_dirty(ds_resolver *rs, const char *block_key, const ds_state_chunk **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    block *b = block_find(rs, block_key);
+    if (!b)
+        return -1;
+    if (mark_revisions(rs, b) || ds_reserve(&rs->dch, &rs->capdch, b->nch + 2, sizeof *rs->dch, 8))
+        return -2;
+    size_t k = 0;
+    for (size_t i = b->nch; i-- > 0;) /* newest first: a moved item is written before it leaves */
+        if (b->ch[i].dirty && b->ch[i].items)
+            rs->dch[k++] = (ds_state_chunk){b->ch[i].id, 0};
+    for (size_t i = b->nch; i-- > 0;)
+        if (b->ch[i].dirty && !b->ch[i].items)
+            rs->dch[k++] = (ds_state_chunk){b->ch[i].id, 1};
+    if (b->legacy)
+        rs->dch[k++] = (ds_state_chunk){0, 1};
+    *out = rs->dch;
+    *n = k;
+    return 0;
+}
+
+int ds_resolver_chunk_state(ds_resolver *rs, const char *block_key, uint32_t chunk_id, const ds_mention *const **ms,
+                            size_t *nms, const ds_deal_rev **revs, size_t *nrevs)
+{
+    block *b = block_find(rs, block_key);
+    *ms = NULL;
+    *revs = NULL;
+    *nms = *nrevs = 0;
+    chunk *c = b ? chunk_find(b, chunk_id) : NULL;
+    if (!c)
+        return -1;
+    if (block_state_room(rs, c->items, c->items))
+        return -2;
+    size_t k = 0, r = 0;
+    for (size_t i = 0; i < b->nms && k < c->items; i++)
+        if (b->mch[i] == chunk_id) {
+            unpack_mention(b->ms[i], b->key, &rs->msout[k]);
+            rs->msptr[k] = &rs->msout[k];
+            k++;
+        }
+    for (size_t i = 0; i < b->nrevs && k + r < c->items; i++)
+        if (b->revs[i].chunk == chunk_id) {
+            ds_deal_rev *d = &rs->revout[r++];
+            memcpy(d->deal_id, b->revs[i].id, sizeof d->deal_id);
+            d->revision = b->revs[i].revision;
+            d->content_hash = b->revs[i].hash;
+        }
+    *ms = rs->msptr;
+    *nms = k;
+    *revs = rs->revout;
+    *nrevs = r;
+    return 0;
+}
+
+void ds_resolver_chunks_written(ds_resolver *rs, const char *block_key)
+{
+    (void)rs;
+    block *b = block_find(rs, block_key);
+    if (!b)
+        return;
+    size_t u = 0;
+    for (size_t i = 0; i < b->nch; i++) {
+        b->ch[i].dirty = 0;
+        if (b->ch[i].items)
+            b->ch[u++] = b->ch[i];
+    }
+    b->nch = u;
+    for (size_t i = 0; i < b->nrevs; i++) {
+        b->revs[i].wrev = b->revs[i].revision;
+        b->revs[i].whash = b->revs[i].hash;
+    }
+    b->legacy = 0;
+}
+
+/* Forgets everything b holds (mentions, revisions, chunks, deals). */
+static void block_clear(ds_resolver *rs, block *b)
 {
     cache_release(rs, b);
     inc_free(b->ic);
@@ -4148,24 +4360,17 @@ static void block_replace(ds_resolver *rs, block *b, unsigned char **nm, size_t 
         rs->packed -= packed_len(b->ms[i]);
         free(b->ms[i]);
     }
-    rs->packed += bytes;
-    free(b->ms);
-    free(b->revs);
-    rs->nmentions = rs->nmentions - b->nms + u;
-    b->ms = nm;
-    b->nms = u;
-    b->capms = cap;
-    b->revs = nr;
-    b->nrevs = b->caprevs = nrevs;
-    if (!nrevs) {
-        free(nr);
-        b->revs = NULL;
-    }
-    b->restored = 1;
+    rs->nmentions -= b->nms;
+    b->nms = 0;
+    b->nrevs = 0;
+    b->nch = 0;
+    b->legacy = 0;
+    b->newest = INT64_MIN;
+    b->exp_min = INT64_MAX;
 }
 
-int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention *ms, size_t nms,
-                        const ds_deal_rev *revs, size_t nrevs)
+int ds_resolver_restore_chunk(ds_resolver *rs, const char *block_key, uint32_t chunk_id, const ds_mention *ms,
+                              size_t nms, const ds_deal_rev *revs, size_t nrevs)
 {
     if (!block_key[0])
         return -2;
@@ -4175,23 +4380,190 @@ int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention
     block *b = block_get(rs, block_key);
     if (!b)
         return -1;
-    size_t u = 0, bytes = 0;
-    rev *nr = calloc(nrevs ? nrevs : 1, sizeof *nr);
-    unsigned char **nm = nr ? pack_restored(rs, ms, nms, &u, &bytes) : NULL;
-    if (!nm) {
-        free(nr);
+    if (!b->restored)
+        block_clear(rs, b);
+    b->restored = 1;
+    if (ds_reserve(&b->ms, &b->capms, b->nms + nms, sizeof *b->ms, 4) ||
+        ds_reserve(&b->mch, &b->capmch, b->nms + nms, sizeof *b->mch, 4) ||
+        ds_reserve(&b->revs, &b->caprevs, b->nrevs + nrevs, sizeof *b->revs, 4))
         return -1;
-    }
-    for (size_t i = 0; i < nms; i++)
+    for (size_t i = 0; i < nms; i++) {
+        unsigned char *p = pack_mention(&rs->pack, &ms[i]);
+        if (!p)
+            return -1;
         (void)fp_note(rs, ms[i].src.id, ms[i].src.text_hash, ms[i].src.published); /* best effort: a fingerprint only counts for the clock and the table */
-    for (size_t i = 0; i < nrevs; i++) {
-        ds_strlcpy(nr[i].id, revs[i].deal_id, sizeof nr[i].id);
-        nr[i].revision = revs[i].revision;
-        nr[i].hash = revs[i].content_hash;
-        nr[i].unknown = 1;
+        rs->packed += packed_len(p);
+        rs->nmentions++;
+        b->ms[b->nms] = p;
+        b->mch[b->nms++] = chunk_id;
     }
-    qsort(nr, nrevs, sizeof *nr, rev_cmp);
-    block_replace(rs, b, nm, u, nms ? nms : 1, bytes, nr, nrevs);
+    for (size_t i = 0; i < nrevs; i++) {
+        rev *r = &b->revs[b->nrevs++];
+        memset(r, 0, sizeof *r);
+        ds_strlcpy(r->id, revs[i].deal_id, sizeof r->id);
+        r->revision = r->wrev = revs[i].revision;
+        r->hash = r->whash = revs[i].content_hash;
+        r->unknown = 1;
+        r->chunk = chunk_id;
+    }
+    b->legacy |= chunk_id == 0 && (nms || nrevs);
+    return 0;
+}
+
+int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention *ms, size_t nms,
+                        const ds_deal_rev *revs, size_t nrevs)
+{
+    block *b = block_find(rs, block_key);
+    if (b && b->restored) {
+        block_clear(rs, b);
+        b->restored = 0;
+    }
+    return ds_resolver_restore_chunk(rs, block_key, 0, ms, nms, revs, nrevs);
+}
+
+typedef struct pkch {
+    unsigned char *p;
+    uint32_t chunk;
+} pkch;
+
+static int pkch_cmp(const void *pa, const void *pb)
+{
+    const pkch *a = pa, *b = pb;
+    int c = strcmp((const char *)a->p, (const char *)b->p);
+    return c ? c : a->chunk < b->chunk ? -1 : a->chunk > b->chunk;
+}
+
+/* The entry of chunk id in b's table, added (zero items) when missing, kept
+ * sorted; marked dirty when `dirty`. Returns it, or NULL when out of memory. */
+static chunk *chunk_note(block *b, uint32_t id, int dirty)
+{
+    chunk *c = chunk_find(b, id);
+    if (c) {
+        c->dirty |= dirty;
+        return c;
+    }
+    if (ds_reserve(&b->ch, &b->capch, b->nch + 1, sizeof *b->ch, 4))
+        return NULL;
+    size_t at = 0;
+    while (at < b->nch && b->ch[at].id < id)
+        at++;
+    memmove(&b->ch[at + 1], &b->ch[at], (b->nch - at) * sizeof *b->ch);
+    b->nch++;
+    b->ch[at] = (chunk){id, 0, 0, dirty};
+    return &b->ch[at];
+}
+
+/* Sorts the mentions a restore appended to b by mention_id and keeps one of
+ * each (the later version of a deal event, else the one of the higher
+ * chunk: the later placement). A chunk that lost a copy is marked to be
+ * rewritten. Returns 0 or -1. */
+static int settle_mentions(ds_resolver *rs, block *b)
+{
+    pkch *v = malloc((b->nms ? b->nms : 1) * sizeof *v);
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < b->nms; i++)
+        v[i] = (pkch){b->ms[i], b->mch[i]};
+    qsort(v, b->nms, sizeof *v, pkch_cmp);
+    size_t u = 0;
+    ds_mention m;
+    for (size_t i = 0; i < b->nms; i++) {
+        if (u && strcmp((const char *)v[u - 1].p, (const char *)v[i].p) == 0) {
+            unpack_mention(v[u - 1].p, b->key, &m);
+            /* v[i] has the higher chunk: it wins unless the held one is a later version */
+            int keep_old = newer_version(v[i].p, b->key, &m);
+            pkch lose = keep_old ? v[i] : v[u - 1];
+            if (!keep_old)
+                v[u - 1] = v[i];
+            if (lose.chunk && !chunk_note(b, lose.chunk, 1)) {
+                free(v);
+                return -1;
+            }
+            rs->packed -= packed_len(lose.p);
+            rs->nmentions--;
+            free(lose.p);
+            continue;
+        }
+        v[u++] = v[i];
+    }
+    b->nms = u;
+    for (size_t i = 0; i < u; i++) {
+        b->ms[i] = v[i].p;
+        b->mch[i] = v[i].chunk;
+    }
+    free(v);
+    return 0;
+}
+
+static int rev_cmp(const void *pa, const void *pb)
+{
+    const rev *a = pa, *b = pb;
+    int c = strcmp(a->id, b->id);
+    if (c)
+        return c;
+    return a->revision != b->revision ? (a->revision < b->revision ? -1 : 1) : (a->chunk < b->chunk ? -1 : a->chunk > b->chunk);
+}
+
+/* Sorts the revisions a restore appended by deal id and keeps the latest of
+ * each (highest revision). Returns 0 or -1. */
+static int settle_revisions(block *b)
+{
+    qsort(b->revs, b->nrevs, sizeof *b->revs, rev_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < b->nrevs; i++) {
+        if (u && strcmp(b->revs[u - 1].id, b->revs[i].id) == 0) {
+            if (b->revs[u - 1].chunk && !chunk_note(b, b->revs[u - 1].chunk, 1))
+                return -1;
+            b->revs[u - 1] = b->revs[i];
+            continue;
+        }
+        b->revs[u++] = b->revs[i];
+    }
+    b->nrevs = u;
+    return 0;
+}
+
+/* Rebuilds b's chunk table from the chunks of its restored items; the
+ * items of a whole-block record (chunk 0) are placed in chunks anew, so
+ * that its next write replaces that record. Also sets the times expiry
+ * reads. Returns 0 or -1. */
+static int settle_chunks(ds_resolver *rs, block *b)
+{
+    ds_mention m;
+    for (size_t i = 0; i < b->nch; i++)
+        b->ch[i].items = 0, b->ch[i].bytes = 0;
+    for (size_t i = 0; i < b->nms; i++) {
+        unpack_mention(b->ms[i], b->key, &m);
+        note_times(b, &m);
+        chunk *c = b->mch[i] ? chunk_note(b, b->mch[i], 0) : NULL;
+        if (b->mch[i] && !c)
+            return -1;
+        if (c) {
+            c->items++;
+            c->bytes += item_bytes(b, b->ms[i]);
+        }
+    }
+    for (size_t i = 0; i < b->nrevs; i++) {
+        chunk *c = b->revs[i].chunk ? chunk_note(b, b->revs[i].chunk, 0) : NULL;
+        if (b->revs[i].chunk && !c)
+            return -1;
+        if (c) {
+            c->items++;
+            c->bytes += REV_BYTES;
+        }
+    }
+    for (size_t i = 0; i < b->nms; i++)
+        if (!b->mch[i] && !(b->mch[i] = chunk_place(rs, b, item_bytes(b, b->ms[i]))))
+            return -1;
+    return 0;
+}
+
+/* Turns what ds_resolver_restore_chunk appended to b into its state. */
+static int settle_restored(ds_resolver *rs, block *b)
+{
+    /* restored chunks start clean: only what settling changes is rewritten */
+    if (settle_mentions(rs, b) || settle_revisions(b) || settle_chunks(rs, b))
+        return -1;
     return 0;
 }
 
@@ -4219,6 +4591,8 @@ int ds_resolver_restore_finish(ds_resolver *rs, ds_changes *changes)
             bs[n++] = rs->tab[i];
     qsort(bs, n, sizeof *bs, block_key_cmp);
     int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = settle_restored(rs, bs[i]);
     /* first every restored block's deals, then the revisions, so that links
      * across blocks are final before anything is compared or published */
     for (size_t i = 0; i < n && rc == 0; i++)

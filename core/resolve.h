@@ -87,6 +87,16 @@
  * seen articles (ds_resolver_fingerprints), including articles noted without
  * a mention (ds_resolver_note_article).
  *
+ * Expiry. With a retention, the mentions that can no longer change any deal
+ * leave the state by event time: an intent of a deal event (intents never
+ * form deals, and a deal event has no fingerprint a copy could match)
+ * published more than the retention before the newest mention of its block
+ * is dropped (swept once the oldest is a quarter retention past that; a
+ * redelivery of it is stored again and expires again). A superseded version
+ * of a deal event is replaced, never kept (see "Versions"). Mentions of
+ * articles, copies included, stay: a copy is listed among its deal's
+ * sources and an article may be the original a later copy points at.
+ *
  * Storage. A stored mention is a packed variable-length byte record
  * (resolve.c, pack_mention): mention_id first, then every field but the
  * block key as varints and length-prefixed strings, only the used entries of
@@ -320,12 +330,65 @@ typedef struct ds_deal_rev {  /* StateRecord.revisions[] */
 int ds_resolver_block_state(ds_resolver *rs, const char *block_key, const ds_mention *const **ms, size_t *nms,
                             const ds_deal_rev **revs, size_t *nrevs);
 
-/* Replaces the state of block_key with a changelog record (copied; mention
- * duplicates collapse). Nothing is computed until ds_resolver_restore_finish,
- * so blocks can be restored in any order. Returns 0, -1 when out of memory
- * (the block is unaltered), -2 when a mention has no id or another block key. */
+/* Replaces the state of block_key with one record holding the whole block
+ * (chunk 0, as versions before chunked changelogs wrote it): the same as
+ * ds_resolver_restore_chunk of chunk 0 into an emptied block. */
 int ds_resolver_restore(ds_resolver *rs, const char *block_key, const ds_mention *ms, size_t nms,
                         const ds_deal_rev *revs, size_t nrevs);
+
+/* ---- changelog chunks ----
+ *
+ * A block's changelog is split into chunks (key block_key#N, N > 0), each
+ * holding the mentions and revision entries placed in it, estimated at most
+ * ds_resolver_set_chunk_bytes bytes encoded: a new mention, a new version of
+ * one, and a new deal id's revision go to the block's open chunk (the
+ * highest N) or, when it is full, to a new one (N + 1). A chunk is rewritten
+ * when an item of it changes (a revision bumped, a version moved out, an
+ * intent expired) and deleted when it empties. Writing only the chunks that
+ * changed, a batch's changelog cost depends on what it changed, not on the
+ * block's size, and no record outgrows the chunk size (plus one mention). */
+
+/* Target size of a chunk, in encoded bytes (default DS_RESOLVER_CHUNK_BYTES;
+ * 0 restores it). Applies to chunks opened after the call. */
+#define DS_RESOLVER_CHUNK_BYTES (64 * 1024)
+void ds_resolver_set_chunk_bytes(ds_resolver *rs, size_t bytes);
+
+typedef struct ds_state_chunk {
+    uint32_t chunk; /* 0: the whole-block record of earlier versions (key block_key) */
+    int gone;       /* 1: empty now: delete its record (a tombstone) */
+} ds_state_chunk;
+
+/* The chunks of block_key changed since ds_resolver_chunks_written was last
+ * called for it (placing revision entries new since then): the non-empty
+ * ones, highest N first, then those to delete (chunk 0 last, once a restored
+ * whole-block record's items have been placed in chunks). Written in this
+ * order, a write cut short never loses an item that moved to a newer chunk.
+ * *out is the resolver's, valid until the next call of this function or
+ * destroy. Returns 0, -1 when the block is unknown, -2 when out of memory. */
+int ds_resolver_chunks_dirty(ds_resolver *rs, const char *block_key, const ds_state_chunk **out, size_t *n);
+
+/* The items of chunk `chunk` of block_key, as ds_resolver_block_state gives
+ * a whole block's (same lifetime). Returns 0, -1 when the block or chunk is
+ * unknown (or empty), -2 when out of memory. */
+int ds_resolver_chunk_state(ds_resolver *rs, const char *block_key, uint32_t chunk, const ds_mention *const **ms,
+                            size_t *nms, const ds_deal_rev **revs, size_t *nrevs);
+
+/* Marks every chunk of block_key written (clean), forgets the empty ones. */
+void ds_resolver_chunks_written(ds_resolver *rs, const char *block_key);
+
+/* Adds one chunk record of block_key (copied) to the block's restored state:
+ * the first call for a block since ds_resolver_restore_finish empties it,
+ * the next ones add to it, in any order. Where two records hold the same
+ * mention (a write cut short, or the whole-block record beside the chunks
+ * that replaced it) the later version of a deal event is kept, else the one
+ * of the higher chunk; for a revision, the highest. Such a chunk is marked
+ * to be rewritten. Returns 0, -1 when out of memory, -2 when a mention has
+ * no id or another block key. */
+int ds_resolver_restore_chunk(ds_resolver *rs, const char *block_key, uint32_t chunk, const ds_mention *ms,
+                              size_t nms, const ds_deal_rev *revs, size_t nrevs);
+
+/* Number of mentions that left the state by expiry (see "Expiry"). */
+size_t ds_resolver_expired(const ds_resolver *rs);
 
 /* Recomputes every restored block. A deal whose content hash equals its
  * restored one is not republished (a retired id is recognised by the hash of

@@ -86,7 +86,7 @@ static void produce_state_to(rd_kafka_t *p, const char *topic, ds_pipeline *pl, 
     /* the direct encoding is the generic one, byte for byte */
     ds_buf g;
     ds_buf_init(&g);
-    assert_int_equal(ds_state_encode_generic(pl->codec, sval, rs, block, "dealstream-mentions", 0, input_offset, &g), 0);
+    assert_int_equal(ds_state_encode_generic(pl->codec, sval, rs, block, 0, "dealstream-mentions", 0, input_offset, &g), 0);
     assert_int_equal(b.len, g.len);
     assert_memory_equal(b.data, g.data, g.len);
     ds_buf_free(&g);
