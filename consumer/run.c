@@ -70,8 +70,10 @@ static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
     }
     r->emit_batch = b;
     double t0 = ds_metrics_clock();
+    size_t expired = ds_resolver_expired(rs);
     int nemitted = ds_pipeline_resolve_in(&r->pl, rs, &m, run_emit, r, &fail);
     ds_series_observe(r->mx.resolve, ds_metrics_clock() - t0);
+    r->st.expired += ds_resolver_expired(rs) - expired;
     if (nemitted < 0) {
         if (strcmp(fail.stage, "produce") == 0) {
             run_output_failed(r); /* not the mention's fault */

@@ -89,6 +89,9 @@ static const family_def families[] = {
     COUNTER("dealstream_state_capped_mentions_total", capped,
             "Mentions dead-lettered (class block-full) because their block already held "
             "--state-max-mentions-per-block mentions."),
+    COUNTER("dealstream_state_expired_mentions_total", expired,
+            "Mentions that left the state by event time: intents of deal events published more than "
+            "--dedup-retention-days before the newest mention of their block."),
     LABELLED(DS_METRIC_GAUGE, "dealstream_consumer_lag_messages", "topic,partition", lag,
              "Offset lag of this member per assigned partition: the partition's high watermark (as last "
              "fetched) minus the consumer's position (the offset after the last record consumed); 0 at "
@@ -258,6 +261,7 @@ static void collect(runner *r)
     ds_series_set(m->restored_blocks, (double)r->st.restored_blocks);
     ds_series_set(m->restored_records, (double)r->st.restored_records);
     ds_series_set(m->capped, (double)r->st.capped);
+    ds_series_set(m->expired, (double)r->st.expired);
     size_t blocks = 0, deals = 0, mentions = 0, bytes = 0, fps = 0;
     for (int32_t p = 0; r->rs && p < r->nparts; p++) {
         if (!r->rs[p])

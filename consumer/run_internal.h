@@ -107,7 +107,7 @@ typedef struct run_metrics {
     ds_series *extract, *resolve, *commit, *restore; /* histograms */
     ds_series *assigns, *revokes;
     ds_series *txn_committed, *txn_aborted, *commits, *txn_retries, *mentions, *undated, *delivery_failures, *pauses,
-        *backpressure_pauses, *restored_blocks, *restored_records, *capped;
+        *backpressure_pauses, *restored_blocks, *restored_records, *capped, *expired;
     ds_series *blocks, *deals, *state_mentions, *state_bytes, *fingerprints, *assigned, *outq, *ready;
     ds_process_metrics proc; /* process_*, read at each scrape */
 } run_metrics;

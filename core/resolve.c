@@ -50,6 +50,7 @@ typedef struct chunk {
     uint32_t items;
     size_t bytes;
     int dirty;
+    int exp; /* holds expirable intents only (see expirable()) */
 } chunk;
 
 /* A live deal that matches a reference row: what other blocks' links read. */
@@ -83,6 +84,7 @@ typedef struct block {
     int legacy;      /* restored from a whole-block record (chunk 0) not yet replaced */
     int64_t newest;  /* newest publication time of its mentions, INT64_MIN none */
     int64_t exp_min; /* oldest publication of an expirable intent held, INT64_MAX none */
+    size_t exp_new;  /* expirable intents stored since the last sweep */
 } block;
 
 struct ds_resolver {
@@ -3709,7 +3711,7 @@ static int newer_version(const unsigned char *p, const char *block_key, const ds
 /* Estimated encoded size of a mention in a changelog record: its packed
  * form plus the block key the record repeats and Avro's union branches and
  * array ends (an upper bound: test_restore checks it). */
-#define ITEM_OVERHEAD 64
+#define ITEM_OVERHEAD 40
 /* ... and of one revision entry (deal id, revision, hash). */
 #define REV_BYTES 48
 
@@ -3731,18 +3733,23 @@ static chunk *chunk_find(block *b, uint32_t id)
     return NULL;
 }
 
-/* Puts an item of `bytes` in b's open chunk, or in a new one (the next id)
+/* Puts an item of `bytes` in b's open chunk of its kind (expirable intents
+ * apart, so that their chunks empty and are deleted as they expire instead
+ * of rewriting the chunks of lasting items), or in a new one (the next id)
  * when it would outgrow rs->chunk_bytes. Returns the chunk's id, or 0 when
  * out of memory. */
-static uint32_t chunk_place(const ds_resolver *rs, block *b, size_t bytes)
+static uint32_t chunk_place(const ds_resolver *rs, block *b, size_t bytes, int exp)
 {
-    chunk *open = b->nch ? &b->ch[b->nch - 1] : NULL;
+    chunk *open = NULL;
+    for (size_t i = b->nch; i-- > 0 && !open;)
+        if (b->ch[i].exp == exp)
+            open = &b->ch[i];
     if (!open || (open->items && open->bytes + bytes > rs->chunk_bytes)) {
-        uint32_t id = open ? open->id + 1 : 1;
+        uint32_t id = b->nch ? b->ch[b->nch - 1].id + 1 : 1;
         if (ds_reserve(&b->ch, &b->capch, b->nch + 1, sizeof *b->ch, 4))
             return 0;
         open = &b->ch[b->nch++];
-        *open = (chunk){id, 0, 0, 0};
+        *open = (chunk){id, 0, 0, 0, exp};
     }
     open->items++;
     open->bytes += bytes;
@@ -3779,19 +3786,53 @@ static void note_times(block *b, const ds_mention *m)
         b->newest = m->src.published;
     if (expirable(m) && m->src.published < b->exp_min)
         b->exp_min = m->src.published;
+    b->exp_new += expirable(m);
+}
+
+static inc *inc_build(ds_resolver *rs, block *b);
+static int iseq_of(const inc *ic, const unsigned char *pk);
+
+/* Rebuilds b's index after mentions left it (the deals are unchanged),
+ * keeping its anchors of deals that match a reference row (pks: their
+ * packed records, read before). On failure the index is dropped: the next
+ * add recomputes the block whole and rebuilds it. */
+static void inc_rebuild(ds_resolver *rs, block *b, const unsigned char **pks, size_t npks)
+{
+    inc *old = b->ic, *ic = inc_build(rs, b);
+    b->ic = NULL;
+    inc_free(old);
+    if (ic && npks && ds_reserve(&ic->refa, &ic->caprefa, npks, sizeof *ic->refa, 4) == 0) {
+        for (size_t i = 0; i < npks; i++) {
+            int s = iseq_of(ic, pks[i]);
+            if (s >= 0)
+                ic->refa[ic->nrefa++] = s;
+        }
+    } else if (ic && npks) {
+        inc_free(ic);
+        ic = NULL;
+    }
+    b->ic = ic;
 }
 
 /* Drops from b the expirable intents published more than the retention
- * before b's newest mention. Swept only once the oldest one is a quarter of
- * the retention past that horizon, so that a block is scanned at most once
- * per quarter retention of event time. Deals are not changed. */
+ * before b's newest mention. Swept once the oldest is a quarter retention
+ * past that horizon and at least max(64, 1/16 of the block) such intents
+ * came since the last sweep, so that the sweep (a scan of the block and a
+ * rebuild of its index) costs a bounded amount per intent stored. The
+ * deals do not change. */
 static void expire_intents(ds_resolver *rs, block *b)
 {
     if (!rs->retention || b->exp_min == INT64_MAX || b->newest == INT64_MIN)
         return;
     int64_t r = rs->retention * MINUTE_MS, horizon = b->newest - r;
-    if (b->exp_min >= horizon - r / 4)
+    if (b->exp_min >= horizon - r / 4 || b->exp_new < 64 || b->exp_new < b->nms / 16)
         return;
+    const unsigned char **pks = NULL;
+    size_t npks = 0;
+    if (b->ic && b->ic->nrefa && (pks = malloc(b->ic->nrefa * sizeof *pks)) != NULL)
+        for (size_t i = 0; i < b->ic->nrefa; i++)
+            pks[npks++] = b->ic->men[b->ic->refa[i]].pk;
+    int lost = b->ic && b->ic->nrefa && !pks; /* then rebuilt by the next add's whole recompute */
     size_t u = 0, gone = 0;
     int64_t lo = INT64_MAX;
     ds_mention m;
@@ -3812,12 +3853,16 @@ static void expire_intents(ds_resolver *rs, block *b)
     }
     b->nms = u;
     b->exp_min = lo;
+    b->exp_new = 0;
     rs->nmentions -= gone;
     rs->expired += gone;
-    if (gone) { /* the index numbers mentions: rebuilt when next needed */
+    if (gone && lost) {
         inc_free(b->ic);
         b->ic = NULL;
+    } else if (gone && b->ic) { /* the index points at the records freed */
+        inc_rebuild(rs, b, pks, npks);
     }
+    free(pks);
 }
 
 /* Stores m in b at index at: inserted there, or (replace) in place of the
@@ -3831,7 +3876,7 @@ static int store_mention(ds_resolver *rs, block *b, size_t at, int replace, cons
     unsigned char *copy = pack_mention(&rs->pack, m);
     uint32_t c = 0;
     if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0 ||
-        !(c = chunk_place(rs, b, item_bytes(b, copy)))) {
+        !(c = chunk_place(rs, b, item_bytes(b, copy), expirable(m)))) {
         free(copy);
         return -1;
     }
@@ -4259,7 +4304,7 @@ static int mark_revisions(ds_resolver *rs, block *b)
     for (size_t i = 0; i < b->nrevs; i++) {
         rev *r = &b->revs[i];
         if (!r->chunk) {
-            if (!(r->chunk = chunk_place(rs, b, REV_BYTES)))
+            if (!(r->chunk = chunk_place(rs, b, REV_BYTES, 0)))
                 return -1;
         } else if (r->revision != r->wrev || r->hash != r->whash) {
             chunk *c = chunk_find(b, r->chunk);
@@ -4367,6 +4412,7 @@ static void block_clear(ds_resolver *rs, block *b)
     b->legacy = 0;
     b->newest = INT64_MIN;
     b->exp_min = INT64_MAX;
+    b->exp_new = 0;
 }
 
 int ds_resolver_restore_chunk(ds_resolver *rs, const char *block_key, uint32_t chunk_id, const ds_mention *ms,
@@ -4449,7 +4495,7 @@ static chunk *chunk_note(block *b, uint32_t id, int dirty)
         at++;
     memmove(&b->ch[at + 1], &b->ch[at], (b->nch - at) * sizeof *b->ch);
     b->nch++;
-    b->ch[at] = (chunk){id, 0, 0, dirty};
+    b->ch[at] = (chunk){id, 0, 0, dirty, 1};
     return &b->ch[at];
 }
 
@@ -4531,7 +4577,7 @@ static int settle_chunks(ds_resolver *rs, block *b)
 {
     ds_mention m;
     for (size_t i = 0; i < b->nch; i++)
-        b->ch[i].items = 0, b->ch[i].bytes = 0;
+        b->ch[i].items = 0, b->ch[i].bytes = 0, b->ch[i].exp = 1;
     for (size_t i = 0; i < b->nms; i++) {
         unpack_mention(b->ms[i], b->key, &m);
         note_times(b, &m);
@@ -4541,6 +4587,7 @@ static int settle_chunks(ds_resolver *rs, block *b)
         if (c) {
             c->items++;
             c->bytes += item_bytes(b, b->ms[i]);
+            c->exp &= expirable(&m);
         }
     }
     for (size_t i = 0; i < b->nrevs; i++) {
@@ -4550,11 +4597,16 @@ static int settle_chunks(ds_resolver *rs, block *b)
         if (c) {
             c->items++;
             c->bytes += REV_BYTES;
+            c->exp = 0;
         }
     }
-    for (size_t i = 0; i < b->nms; i++)
-        if (!b->mch[i] && !(b->mch[i] = chunk_place(rs, b, item_bytes(b, b->ms[i]))))
+    for (size_t i = 0; i < b->nms; i++) {
+        if (b->mch[i])
+            continue;
+        unpack_mention(b->ms[i], b->key, &m);
+        if (!(b->mch[i] = chunk_place(rs, b, item_bytes(b, b->ms[i]), expirable(&m))))
             return -1;
+    }
     return 0;
 }
 

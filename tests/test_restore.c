@@ -4,6 +4,7 @@
  * leave), whose deals must be republished. On a real cluster
  * (DEALSTREAM_TEST_BROKERS; "skipped" without one): a changelog the log
  * cleaner compacted, and a transaction left open on it. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 
 #include "article.h"
 #include "broker.h"
+#include "codec.h"
 #include "pipeline.h"
 #include "state.h"
 #include "testutil.h"
@@ -197,6 +199,304 @@ static void test_committed_offset_and_fallback(void **state)
     ds_resolver_destroy(rs);
     ds_resolver_destroy(src);
     avro_value_decref(&sval);
+    ds_pipeline_fini(&pl);
+    ds_broker_destroy(br);
+}
+
+static rd_kafka_conf_t *conf_for_mock(const char *bs)
+{
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err), RD_KAFKA_CONF_OK);
+    return conf;
+}
+
+static rd_kafka_t *producer_for_mock(const char *bs)
+{
+    char err[256];
+    rd_kafka_conf_t *conf = conf_for_mock(bs);
+    assert_int_equal(rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err), RD_KAFKA_CONF_OK);
+    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    assert_non_null(p);
+    return p;
+}
+
+/* ---- chunked changelogs ----------------------------------------------------- */
+
+#define CHUNK_TOPIC "restore-chunks"
+#define CHUNK_LIMIT 8192 /* the producer limit these tests check records against */
+
+/* What put_record queued: counts, and the largest record. */
+typedef struct sink {
+    rd_kafka_t *p;
+    int records, tombstones;
+    size_t largest;
+    char first_key[128];
+} sink;
+
+static int put_record(void *opaque, const char *key, const void *val, size_t len, rd_kafka_headers_t *hdrs)
+{
+    sink *s = opaque;
+    if (!s->records++)
+        snprintf(s->first_key, sizeof s->first_key, "%s", key);
+    s->tombstones += val == NULL;
+    if (len + strlen(key) > s->largest)
+        s->largest = len + strlen(key);
+    rd_kafka_resp_err_t e;
+    if (hdrs)
+        e = rd_kafka_producev(s->p, RD_KAFKA_V_TOPIC(CHUNK_TOPIC), RD_KAFKA_V_PARTITION(0),
+                              RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE((void *)val, len),
+                              RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    else
+        e = rd_kafka_producev(s->p, RD_KAFKA_V_TOPIC(CHUNK_TOPIC), RD_KAFKA_V_PARTITION(0),
+                              RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE((void *)val, len),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    return e ? -1 : 0;
+}
+
+/* Deal event i of block EST|KOR|K9: an intent published in 2000 for i < 300
+ * (they expire once contracts of 2003 on arrive), else an executive
+ * contract of its own, 20 days after the previous one. */
+static ds_mention k9_event(int i)
+{
+    ds_mention m;
+    ds_mention_init(&m);
+    snprintf(m.mention_id, sizeof m.mention_id, "m-%06d", i);
+    snprintf(m.block_key, sizeof m.block_key, "EST|KOR|K9");
+    m.role = DS_ROLE_PRIMARY;
+    m.src.kind = DS_SRC_DEAL_EVENT;
+    snprintf(m.src.id, sizeof m.src.id, "feed-%06d", i);
+    snprintf(m.src.topic, sizeof m.src.topic, "deals");
+    m.src.offset = i;
+    strcpy(m.buyer, "EST");
+    strcpy(m.seller, "KOR");
+    strcpy(m.system, "K9");
+    strcpy(m.family, "K9");
+    int32_t day = i < 300 ? ds_days_from_civil(2000, 1, 1) + i / 2 : ds_days_from_civil(2003, 1, 1) + (i - 300) * 20;
+    m.src.published = (int64_t)day * 86400000LL + 9 * 3600000LL;
+    if (i < 300) {
+        m.stage = DS_STAGE_INTENT;
+        m.status = DS_STATUS_PLANNED;
+    } else {
+        m.stage = DS_STAGE_EXECUTIVE;
+        m.status = DS_STATUS_SIGNED;
+        m.signing_date = day;
+        m.quantity = 10 + i % 7;
+        m.batch = i - 299;
+    }
+    return m;
+}
+
+/* Restores partition 0 of CHUNK_TOPIC into a fresh resolver (committed:
+ * every record below it). */
+static ds_resolver *restore_chunks(ds_pipeline *pl, const char *bs, ds_restore_stats *st)
+{
+    char err[512];
+    ds_resolver *rs = ds_resolver_new(pl->cat);
+    ds_resolver_set_cross_block(rs, 0);
+    ds_resolver_set_retention(rs, 30);
+    ds_resolver_set_chunk_bytes(rs, CHUNK_LIMIT / 2);
+    keys out = {0};
+    int rc = ds_state_restore(rs, pl, conf_for_mock(bs), CHUNK_TOPIC, 0, INT64_MAX, 30000, collect, &out, st, err,
+                              sizeof err);
+    if (rc)
+        fprintf(stderr, "restore: %s\n", err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(out.n, 0); /* nothing republished: the state is what was written */
+    return rs;
+}
+
+/* Asserts a and b hold the same live and retired deals, revision for revision. */
+static void assert_same_state(ds_resolver *a, ds_resolver *b)
+{
+    const ds_canon **da, **db;
+    size_t n = ds_resolver_deals(a, &da);
+    const ds_canon **copy = malloc((n ? n : 1) * sizeof *copy);
+    memcpy(copy, da, n * sizeof *copy);
+    assert_int_equal(ds_resolver_deals(b, &db), n);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(copy[i]->deal_id, db[i]->deal_id);
+        assert_int_equal(copy[i]->revision, db[i]->revision);
+        assert_true(copy[i]->content_hash == db[i]->content_hash);
+    }
+    free(copy);
+    assert_int_equal(ds_resolver_mentions(a), ds_resolver_mentions(b));
+}
+
+/* A block of 300 intents and 1,700 contracts, written chunk by chunk in
+ * batches of 100 under a 4 KiB chunk size: every record stays under the
+ * limit (the whole block would be about 400 KB), a batch writes only the
+ * chunks it changed, the expired intents leave their chunks as tombstones,
+ * and a restore (also of the restored state, written again) gives the same
+ * deals, revisions and mentions. */
+static void test_chunked_block(void **state)
+{
+    (void)state;
+    char err[512];
+    ds_broker *br = ds_broker_new(1, 1, NULL, err, sizeof err);
+    assert_non_null(br);
+    const char *bs = ds_broker_bootstraps(br);
+    assert_int_equal(ds_broker_topic(br, CHUNK_TOPIC, 1), 0);
+    ds_pipeline pl;
+    assert_int_equal(ds_pipeline_init(&pl, tu_catalog_dir(), err, sizeof err), 0);
+    ds_resolver *src = ds_resolver_new(pl.cat);
+    ds_resolver_set_cross_block(src, 0);
+    ds_resolver_set_retention(src, 30);
+    ds_resolver_set_chunk_bytes(src, CHUNK_LIMIT / 2);
+    sink sk = {0};
+    sk.p = producer_for_mock(bs);
+    ds_buf scratch;
+    ds_buf_init(&scratch);
+    int last_batch = 0;
+    for (int i = 0; i < 2000; i++) {
+        ds_mention m = k9_event(i);
+        ds_changes ch;
+        assert_int_equal(ds_resolver_add(src, &m, &ch), 0);
+        if (i % 100 != 99)
+            continue;
+        int before = sk.records;
+        int n = ds_state_write_block(pl.codec, src, "EST|KOR|K9", "dealstream-mentions", 0, i, CHUNK_LIMIT, &scratch,
+                                     put_record, &sk, err, sizeof err);
+        if (n < 0)
+            fail_msg("write: %s", err);
+        assert_int_equal(sk.records - before, n);
+        last_batch = n;
+    }
+    /* one more contract: its chunk (and the chunk of any deal it changed) only */
+    ds_mention m = k9_event(2000);
+    ds_changes ch;
+    assert_int_equal(ds_resolver_add(src, &m, &ch), 0);
+    int one = ds_state_write_block(pl.codec, src, "EST|KOR|K9", "dealstream-mentions", 0, 2000, CHUNK_LIMIT, &scratch,
+                                   put_record, &sk, err, sizeof err);
+    printf("chunked block: %d records (%d tombstones), largest %zu bytes, last batch %d records, one mention %d, "
+           "%zu expired\n", sk.records, sk.tombstones, sk.largest, last_batch, one, ds_resolver_expired(src));
+    assert_true(one >= 1 && one <= 2);
+    assert_true(last_batch < 20); /* of about 110 chunks */
+    assert_true(sk.largest <= CHUNK_LIMIT / 2); /* the chunk size: the estimate bounds the encoding */
+    assert_true(sk.tombstones >= 1);
+    assert_true(ds_resolver_expired(src) >= 200); /* swept in steps of at least 1/16 of the block */
+    assert_int_equal(ds_resolver_mentions(src), 2001 - ds_resolver_expired(src));
+    assert_int_equal(rd_kafka_flush(sk.p, 10000), 0);
+
+    ds_restore_stats st;
+    ds_resolver *rs = restore_chunks(&pl, bs, &st);
+    assert_int_equal(st.records, (uint64_t)sk.records);
+    assert_int_equal(st.tombstones, (uint64_t)sk.tombstones);
+    assert_int_equal(st.blocks, 1);
+    assert_int_equal(st.fallback, 0);
+    printf("restored: %" PRIu64 " chunks, %zu mentions in %" PRId64 " ms\n", st.chunks, ds_resolver_mentions(rs), st.ms);
+    assert_true(st.chunks > 50);
+    assert_same_state(src, rs);
+    /* restored, nothing is to be written; both go on alike */
+    const ds_state_chunk *cs;
+    size_t ncs;
+    assert_int_equal(ds_resolver_chunks_dirty(rs, "EST|KOR|K9", &cs, &ncs), 0);
+    assert_int_equal(ncs, 0);
+    ds_mention m2 = k9_event(2001);
+    assert_int_equal(ds_resolver_add(src, &m2, &ch), 0);
+    assert_int_equal(ds_resolver_add(rs, &m2, &ch), 0);
+    assert_same_state(src, rs);
+    assert_true(ds_state_write_block(pl.codec, rs, "EST|KOR|K9", "dealstream-mentions", 0, 2001, CHUNK_LIMIT,
+                                     &scratch, put_record, &sk, err, sizeof err) >= 1);
+    assert_int_equal(rd_kafka_flush(sk.p, 10000), 0);
+    ds_resolver *rs2 = restore_chunks(&pl, bs, &st);
+    assert_same_state(src, rs2);
+
+    ds_resolver_destroy(rs2);
+    ds_resolver_destroy(rs);
+    ds_resolver_destroy(src);
+    ds_buf_free(&scratch);
+    rd_kafka_destroy(sk.p);
+    ds_pipeline_fini(&pl);
+    ds_broker_destroy(br);
+}
+
+/* The StateRecord fingerprint of the schema before chunks (history). */
+static uint64_t unchunked_fingerprint(void)
+{
+    for (size_t h = 0; h < ds_schema_history_count; h++) {
+        if (ds_schema_history[h].id != DS_SCHEMA_STATE || strstr(ds_schema_history[h].json, "memorandum") == NULL)
+            continue;
+        ds_buf pcf;
+        char err[128];
+        ds_buf_init(&pcf);
+        assert_int_equal(ds_schema_pcf(ds_schema_history[h].json, &pcf, err, sizeof err), 0);
+        uint64_t fp = ds_crc64_avro(pcf.data, pcf.len);
+        ds_buf_free(&pcf);
+        return fp;
+    }
+    fail_msg("no StateRecord.2 in the schema history");
+    return 0;
+}
+
+/* A whole-block record as the version before chunks wrote it (its schema,
+ * its key) restores; the block's next write replaces it by chunks and a
+ * tombstone of the old key, and a restore of that gives the same state. */
+static void test_unchunked_record_upgrade(void **state)
+{
+    (void)state;
+    char err[512];
+    ds_broker *br = ds_broker_new(1, 1, NULL, err, sizeof err);
+    assert_non_null(br);
+    const char *bs = ds_broker_bootstraps(br);
+    assert_int_equal(ds_broker_topic(br, CHUNK_TOPIC, 1), 0);
+    ds_pipeline pl;
+    assert_int_equal(ds_pipeline_init(&pl, tu_catalog_dir(), err, sizeof err), 0);
+    ds_resolver *src = ds_resolver_new(pl.cat);
+    ds_resolver_set_cross_block(src, 0);
+    ds_resolver_set_retention(src, 30);
+    ds_changes ch;
+    for (int i = 300; i < 340; i++) {
+        ds_mention m = k9_event(i);
+        assert_int_equal(ds_resolver_add(src, &m, &ch), 0);
+    }
+    /* today's whole-block record, refamed as the old schema: its body is
+     * today's without the trailing chunk (0, one byte) */
+    ds_buf now, old;
+    ds_buf_init(&now);
+    ds_buf_init(&old);
+    assert_int_equal(ds_state_encode(pl.codec, src, "EST|KOR|K9", "dealstream-mentions", 0, 339, &now), 0);
+    assert_int_equal(now.data[now.len - 1], 0);
+    uint64_t fp = unchunked_fingerprint();
+    unsigned char hdr[10] = {0xC3, 0x01};
+    for (int i = 0; i < 8; i++)
+        hdr[2 + i] = (unsigned char)(fp >> (8 * i));
+    assert_int_equal(ds_buf_append(&old, hdr, sizeof hdr), 0);
+    assert_int_equal(ds_buf_append(&old, now.data + 10, now.len - 11), 0);
+    sink sk = {0};
+    sk.p = producer_for_mock(bs);
+    assert_int_equal(put_record(&sk, "EST|KOR|K9", old.data, old.len, NULL), 0);
+    assert_int_equal(rd_kafka_flush(sk.p, 10000), 0);
+
+    ds_restore_stats st;
+    ds_resolver *rs = restore_chunks(&pl, bs, &st);
+    assert_int_equal(st.blocks, 1);
+    assert_int_equal(st.chunks, 1);
+    assert_same_state(src, rs);
+    /* its next write: the chunks, then the old key deleted */
+    const ds_state_chunk *cs;
+    size_t ncs;
+    assert_int_equal(ds_resolver_chunks_dirty(rs, "EST|KOR|K9", &cs, &ncs), 0);
+    assert_true(ncs >= 2);
+    assert_int_equal(cs[ncs - 1].chunk, 0);
+    assert_int_equal(cs[ncs - 1].gone, 1);
+    sk.records = sk.tombstones = 0;
+    int n = ds_state_write_block(pl.codec, rs, "EST|KOR|K9", "dealstream-mentions", 0, 340, CHUNK_LIMIT, &old,
+                                 put_record, &sk, err, sizeof err);
+    assert_int_equal(n, (int)ncs);
+    assert_int_equal(sk.tombstones, 1);
+    assert_int_equal(rd_kafka_flush(sk.p, 10000), 0);
+    ds_resolver *rs2 = restore_chunks(&pl, bs, &st);
+    assert_int_equal(st.tombstones, 1);
+    assert_int_equal(st.chunks, (uint64_t)n - 1);
+    assert_same_state(src, rs2);
+
+    ds_resolver_destroy(rs2);
+    ds_resolver_destroy(rs);
+    ds_resolver_destroy(src);
+    ds_buf_free(&now);
+    ds_buf_free(&old);
+    rd_kafka_destroy(sk.p);
     ds_pipeline_fini(&pl);
     ds_broker_destroy(br);
 }
@@ -386,6 +686,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_committed_offset_and_fallback),
+        cmocka_unit_test(test_chunked_block),
+        cmocka_unit_test(test_unchunked_record_upgrade),
         cmocka_unit_test(test_compacted_changelog),
         cmocka_unit_test(test_open_transaction_waits),
     };

@@ -2,6 +2,7 @@
  * changelog, two instances split the work, and the arrival order does not
  * matter. Every case compares its canonical deals with one uninterrupted
  * single-instance run over the whole labelled corpus. */
+#include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -313,6 +314,117 @@ static void test_block_cap_keeps_running(void **state)
     unlink(path);
 }
 
+/* Deal events [from, to) of one block (NOR|KOR|K9) into a new JSONL file
+ * (path filled in): every fifth an intent (intents expire after the
+ * 30-day retention), the others reports of contracts, four each (on four
+ * days from the signing), contract j of batch j + 1 signed 30 days after
+ * the one before. Returns the number of contracts begun in [from, to). */
+static int big_block_file(char *path, int from, int to)
+{
+    strcpy(path, "/tmp/dealstream-big-XXXXXX.jsonl");
+    int fd = mkstemps(path, 6);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    int contracts = 0;
+    for (int i = from; i < to; i++) {
+        int intent = i % 5 == 4, r = i - i / 5, deal = r / 4;
+        int32_t signing = ds_days_from_civil(2000, 1, 1) + deal * 30;
+        int y, mo, d, sy, smo, sd;
+        ds_civil_from_days(signing + r % 4, &y, &mo, &d);
+        ds_civil_from_days(signing, &sy, &smo, &sd);
+        contracts += !intent && r % 4 == 0;
+        fprintf(f,
+                "{\"source_id\":\"feed-nor-k9-%06d\",\"source\":\"procurement-feed\","
+                "\"reported\":\"%04d-%02d-%02dT09:00:00.000Z\",\"buyer\":\"NOR\",\"seller\":\"KOR\","
+                "\"supplier\":\"Hanwha Aerospace\",\"system\":\"K9\",\"quantity\":%d,\"stage\":\"%s\","
+                "\"status\":\"%s\"",
+                i, y, mo, d, 10 + deal % 7, intent ? "intent" : "executive", intent ? "planned" : "signed");
+        if (!intent)
+            fprintf(f, ",\"signing_date\":\"%04d-%02d-%02d\",\"batch\":%d", sy, smo, sd, deal + 1);
+        fputs("}\n", f);
+    }
+    fclose(f);
+    return contracts;
+}
+
+/* Produces events [from, to) of the big block and runs the processor over
+ * them (and `extra` events produced before) under a 64 KiB producer limit;
+ * returns its stats. */
+static ds_run_stats big_block_round(const char *bs, int from, int to, int extra, int *contracts)
+{
+    char path[64];
+    *contracts += big_block_file(path, from, to);
+    char *pargs[] = {"--type", "deal", path, NULL};
+    assert_int_equal(tu_produce(bs, pargs), 0);
+    unlink(path);
+    ds_run_stats st;
+    char *args[] = {"--guarantee", "at-least-once", "-X", "message.max.bytes=65536", NULL};
+    assert_int_equal(tu_run(bs, &st, args), 0);
+    assert_int_equal(st.consumed, (uint64_t)(to - from + extra));
+    assert_int_equal(st.resolved, (uint64_t)(to - from + extra));
+    assert_int_equal(st.dead_letters, 0);
+    assert_int_equal(st.capped, 0);
+    assert_int_equal(st.delivery_failures, 0);
+    return st;
+}
+
+/* One block of BIG_BLOCK deal events (4,800 contracts reported 4 times
+ * each, 4,800 intents) under a 64 KiB producer limit, with no cap: as one
+ * record the block's state would be about 2 MB. In two runs of half each
+ * (at-least-once: the embedded broker stores no offsets sent in a
+ * transaction; the second run restores the first's state) nothing is
+ * refused or dead-lettered, every contract is one deal and the expired
+ * intents left the state; a third run, restored again, given 2,000 events
+ * already seen and one new contract, publishes only the new deal and leaves
+ * every other as it was.
+ * The embedded broker keeps about 5 MB a partition and never compacts, so
+ * the block is sized to fit it; README has a run of 100,000 on a real
+ * broker. */
+#define BIG_BLOCK 24000
+static void test_big_block_keeps_running(void **state)
+{
+    (void)state;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    int contracts = 0;
+    ds_run_stats st = big_block_round(bs, 0, BIG_BLOCK / 2, 0, &contracts);
+    assert_true(st.state_records > 10);
+    st = big_block_round(bs, BIG_BLOCK / 2, BIG_BLOCK, 0, &contracts);
+    assert_true(st.restored_blocks >= 1);
+    printf("big block, second run: %" PRIu64 " state records, %" PRIu64 " restored in %" PRIu64 " ms, %" PRIu64
+           " intents expired\n", st.state_records, st.restored_records, st.restore_ms, st.expired);
+    assert_true(st.expired > BIG_BLOCK / 20);
+    json_t *before = canonical(bs);
+    assert_int_equal(json_object_size(before), (size_t)contracts);
+    /* already seen, and one new contract */
+    int seen = 0;
+    char path[64];
+    big_block_file(path, 0, 2000);
+    char *pargs[] = {"--type", "deal", path, NULL};
+    assert_int_equal(tu_produce(bs, pargs), 0);
+    unlink(path);
+    st = big_block_round(bs, BIG_BLOCK, BIG_BLOCK + 1, 2000, &seen);
+    assert_true(st.restored_blocks >= 1);
+    assert_true(st.restored_records > 10);
+    assert_int_equal(st.produced, 1); /* the new deal; nothing seen is republished */
+    json_t *after = canonical(bs);
+    assert_int_equal(seen, 1);
+    assert_int_equal(json_object_size(after), (size_t)contracts + 1);
+    const char *id;
+    json_t *d;
+    int changed = 0;
+    json_object_foreach(before, id, d) {
+        json_t *g = json_object_get(after, id);
+        assert_non_null(g);
+        changed += !json_equal(d, g);
+    }
+    assert_int_equal(changed, 0);
+    json_decref(before);
+    json_decref(after);
+    ds_broker_destroy(b);
+}
+
 int main(void)
 {
     ds_log_setup("warn", "text");
@@ -322,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_two_instances),
         cmocka_unit_test(test_reverse_order),
         cmocka_unit_test(test_block_cap_keeps_running),
+        cmocka_unit_test(test_big_block_keeps_running),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
