@@ -24,9 +24,17 @@
  * 100,000 mentions
  * (those <= N) it prints the mean CPU time of the last 500 adds, the total
  * time so far, the adds done through the block's index and the peak RSS; it stops early, saying where, once adding has
- * taken --max-seconds (default 600).
+ * taken --max-seconds (default 600). At each mark it also writes the
+ * block's changelog as `run` does (the chunks changed since the last mark,
+ * tombstones for emptied ones; kept in memory as a compacted topic would
+ * keep them: the latest record per chunk) and prints the chunks, the
+ * largest record (Avro bytes of its items), the time to write them, and
+ * the time to restore a fresh resolver from all the chunks
+ * (ds_resolver_restore_chunk and ds_resolver_restore_finish, what
+ * ds_state_restore does after reading the topic). With --intents-every K
+ * every K-th mention is instead an intent of a deal event (which expires).
  *
- *   bench_state --one-block N [--max-seconds S] [--retention-days D]
+ *   bench_state --one-block N [--max-seconds S] [--retention-days D] [--intents-every K]
  *
  * (D: the resolver's duplicate retention, default 0 = forever; `run`'s
  * default is 30.)
@@ -41,6 +49,7 @@
 #include <unistd.h>
 
 #include "mention.h"
+#include "mention_bin.h"
 #include "resolve.h"
 #include "util.h"
 
@@ -126,22 +135,192 @@ static void one_block_mention(long i, ds_mention *m)
     ds_hex64(ds_hash64(mid, strlen(mid), 1), m->mention_id);
 }
 
+/* An intent of a deal event (expirable) in place of mention i. */
+static void intent_mention(long i, ds_mention *m)
+{
+    int64_t pub = m->src.published;
+    ds_mention_init(m);
+    m->role = DS_ROLE_PRIMARY;
+    m->stage = DS_STAGE_INTENT;
+    m->status = DS_STATUS_PLANNED;
+    ds_strlcpy(m->buyer, "POL", sizeof m->buyer);
+    ds_strlcpy(m->seller, "KOR", sizeof m->seller);
+    ds_strlcpy(m->family, "K2", sizeof m->family);
+    ds_strlcpy(m->system, "K2", sizeof m->system);
+    ds_mention_block_key(m);
+    m->src.kind = DS_SRC_DEAL_EVENT;
+    snprintf(m->src.id, sizeof m->src.id, "intent-%ld", i);
+    m->src.published = pub;
+    ds_strlcpy(m->src.topic, "deals", sizeof m->src.topic);
+    m->src.offset = i;
+    char id[32];
+    snprintf(id, sizeof id, "intent-%ld", i);
+    ds_hex64(ds_hash64(id, strlen(id), 1), m->mention_id);
+}
+
+/* The changelog of the one block, as a compacted topic holds it: the
+ * latest record of each chunk (its items, Avro-encoded back to back). */
+typedef struct crec {
+    uint32_t chunk;
+    ds_buf ms;
+    size_t nms;
+    ds_deal_rev *revs;
+    size_t nrevs;
+} crec;
+
+typedef struct clog {
+    crec *c;
+    size_t n, cap;
+    size_t largest;
+} clog;
+
+static crec *clog_get(clog *l, uint32_t chunk)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->c[i].chunk == chunk)
+            return &l->c[i];
+    if (ds_reserve(&l->c, &l->cap, l->n + 1, sizeof *l->c, 16))
+        return NULL;
+    crec *c = &l->c[l->n++];
+    memset(c, 0, sizeof *c);
+    c->chunk = chunk;
+    ds_buf_init(&c->ms);
+    return c;
+}
+
+static void clog_free(clog *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        ds_buf_free(&l->c[i].ms);
+        free(l->c[i].revs);
+    }
+    free(l->c);
+}
+
+/* Writes the chunks of key changed since the last call into l. Returns
+ * the number of records written, or -1. */
+static long clog_write(clog *l, ds_resolver *rs, const char *key)
+{
+    const ds_state_chunk *cs;
+    size_t n;
+    if (ds_resolver_chunks_dirty(rs, key, &cs, &n))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        crec *c = clog_get(l, cs[i].chunk);
+        if (!c)
+            return -1;
+        ds_buf_reset(&c->ms);
+        c->nms = c->nrevs = 0;
+        if (cs[i].gone)
+            continue;
+        const ds_mention *const *ms;
+        const ds_deal_rev *revs;
+        size_t nms, nrevs;
+        if (ds_resolver_chunk_state(rs, key, cs[i].chunk, &ms, &nms, &revs, &nrevs))
+            return -1;
+        for (size_t k = 0; k < nms; k++)
+            if (ds_mention_write(ms[k], &c->ms))
+                return -1;
+        c->nms = nms;
+        free(c->revs);
+        c->revs = malloc((nrevs ? nrevs : 1) * sizeof *c->revs);
+        if (!c->revs)
+            return -1;
+        memcpy(c->revs, revs, nrevs * sizeof *revs);
+        c->nrevs = nrevs;
+        size_t bytes = c->ms.len + nrevs * 30;
+        if (bytes > l->largest)
+            l->largest = bytes;
+    }
+    ds_resolver_chunks_written(rs, key);
+    return (long)n;
+}
+
+/* Restores a fresh resolver from every chunk of l. Returns it, or NULL. */
+static ds_resolver *clog_restore(const clog *l, long retention, size_t *chunks)
+{
+    ds_resolver *rs = ds_resolver_new(NULL);
+    ds_mention *ms = NULL;
+    size_t cap = 0;
+    *chunks = 0;
+    if (!rs)
+        return NULL;
+    ds_resolver_set_retention(rs, retention);
+    ds_resolver_set_cross_block(rs, 0); /* as run restores a partition */
+    for (size_t i = 0; i < l->n; i++) {
+        const crec *c = &l->c[i];
+        if (!c->nms && !c->nrevs)
+            continue; /* a tombstone */
+        if (ds_reserve(&ms, &cap, c->nms + 1, sizeof *ms, 16))
+            goto err;
+        const unsigned char *p = (const unsigned char *)c->ms.data;
+        ds_avro_cursor cur = {p, p + c->ms.len, NULL, NULL};
+        for (size_t k = 0; k < c->nms; k++)
+            ds_mention_read_at(&cur, &ms[k]);
+        if (cur.failed || ds_resolver_restore_chunk(rs, ms[0].block_key[0] ? ms[0].block_key : "POL|KOR|K2", c->chunk,
+                                                    ms, c->nms, c->revs, c->nrevs))
+            goto err;
+        (*chunks)++;
+    }
+    ds_changes ch;
+    if (ds_resolver_restore_finish(rs, &ch) || ch.n)
+        goto err; /* a restore republishes nothing */
+    free(ms);
+    return rs;
+err:
+    free(ms);
+    ds_resolver_destroy(rs);
+    return NULL;
+}
+
+/* At a mark: writes the changed chunks into l and restores from all of
+ * them, printing what it took. Returns 0 or -1. */
+static int mark_changelog(clog *l, ds_resolver *rs, long retention)
+{
+    char key[64];
+    ds_mention m;
+    one_block_mention(0, &m);
+    ds_strlcpy(key, m.block_key, sizeof key);
+    double a = cpu_s();
+    long written = clog_write(l, rs, key);
+    double b = cpu_s();
+    size_t chunks = 0;
+    ds_resolver *back = written < 0 ? NULL : clog_restore(l, retention, &chunks);
+    double c = cpu_s();
+    if (!back || ds_resolver_mentions(back) != ds_resolver_mentions(rs) ||
+        ds_resolver_deal_count(back) != ds_resolver_deal_count(rs)) {
+        fprintf(stderr, "bench_state: the changelog does not restore the block\n");
+        ds_resolver_destroy(back);
+        return -1;
+    }
+    printf("         changelog: %zu chunks, largest record %.1f KiB, %ld records written since the last mark in "
+           "%.1f ms; restore %.1f ms (%zu mentions held, %zu expired)\n",
+           chunks, l->largest / 1024.0, written, (b - a) * 1e3, (c - b) * 1e3, ds_resolver_mentions(rs),
+           ds_resolver_expired(rs));
+    ds_resolver_destroy(back);
+    return 0;
+}
+
 /* The --one-block measurement. Returns the exit status. */
 #define WINDOW 500 /* adds averaged at each mark */
 
-static int one_block(long n, double max_s, long retention)
+static int one_block(long n, double max_s, long retention, long intents_every)
 {
     ds_resolver *rs = ds_resolver_new(NULL);
     if (!rs)
         return 1;
     ds_resolver_set_retention(rs, retention);
+    ds_resolver_set_cross_block(rs, 0); /* as run's resolvers */
     static const long marks[] = {1000, 3000, 10000, 30000, 100000};
     double t0 = now_s(), win = 0;
     int stopped = 0;
     ds_mention m;
+    clog log = {0};
     printf("one block of up to %ld mentions (POL|KOR|K2); stop after %.0f s\n", n, max_s);
     for (long i = 0; i < n; i++) {
         one_block_mention(i, &m);
+        if (intents_every > 0 && i % intents_every == intents_every - 1)
+            intent_mention(i, &m);
         double a0 = now_s();
         double a = cpu_s();
         ds_changes ch;
@@ -163,6 +342,8 @@ static int one_block(long n, double max_s, long retention)
                        "incremental, peak rss %.1f MiB\n",
                        done, win / WINDOW * 1e6, WINDOW, b - t0, ds_resolver_deal_count(rs),
                        ds_resolver_incremental_adds(rs), ru.ru_maxrss / 1024.0);
+                if (mark_changelog(&log, rs, retention))
+                    return 1;
                 fflush(stdout);
                 win = 0;
             }
@@ -174,13 +355,14 @@ static int one_block(long n, double max_s, long retention)
     }
     if (!stopped)
         printf("done: %ld mentions in %.1f s\n", n, now_s() - t0);
+    clog_free(&log);
     ds_resolver_destroy(rs);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    long deals = 100000, sources = 3, blocks = 30000, fingerprints = 1000000, retention = 0, one = 0;
+    long deals = 100000, sources = 3, blocks = 30000, fingerprints = 1000000, retention = 0, one = 0, intents = 0;
     double max_s = 600;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--one-block") == 0)
@@ -197,9 +379,12 @@ int main(int argc, char **argv)
             fingerprints = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--retention-days") == 0)
             retention = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--intents-every") == 0)
+            intents = atol(argv[i + 1]);
         else {
             fprintf(stderr, "usage: bench_state [--deals N] [--sources K] [--blocks B] [--fingerprints F] "
-                            "[--retention-days D] | --one-block N [--max-seconds S] [--retention-days D]\n");
+                            "[--retention-days D] | --one-block N [--max-seconds S] [--retention-days D] "
+                            "[--intents-every K]\n");
             return 2;
         }
     }
@@ -207,7 +392,7 @@ int main(int argc, char **argv)
         printf("command: ");
         for (int i = 0; i < argc; i++)
             printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
-        return one_block(one, max_s, retention);
+        return one_block(one, max_s, retention, intents);
     }
     if (deals <= 0 || sources <= 0 || blocks <= 0 || blocks > deals) {
         fprintf(stderr, "bench_state: need 0 < blocks <= deals and sources > 0\n");

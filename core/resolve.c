@@ -4646,8 +4646,10 @@ int ds_resolver_restore_finish(ds_resolver *rs, ds_changes *changes)
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = settle_restored(rs, bs[i]);
     /* first every restored block's deals, then the revisions, so that links
-     * across blocks are final before anything is compared or published */
-    for (size_t i = 0; i < n && rc == 0; i++)
+     * across blocks are final before anything is compared or published
+     * (without cross-block links a block's deals read no other block: one
+     * pass) */
+    for (size_t i = 0; i < n && rc == 0 && rs->cross_block; i++)
         rc = recompute(rs, bs[i], RC_QUIET);
     for (size_t i = 0; i < n && rc == 0; i++) {
         bs[i]->restored = 0;
