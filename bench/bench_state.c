@@ -92,18 +92,24 @@ static double cpu_s(void)
 }
 
 /* Mention i of the one-block stream (see the opening comment). */
-static void one_block_mention(long i, ds_mention *m)
+/* A primary mention of stage and status in the one block (POL|KOR|K2). */
+static void k2_mention(ds_mention *m, ds_stage stage, ds_status status)
 {
-    long deal = i / 6, k = i % 6; /* 4 reports, 1 copy, 1 context */
     ds_mention_init(m);
     m->role = DS_ROLE_PRIMARY;
-    m->stage = DS_STAGE_EXECUTIVE;
-    m->status = DS_STATUS_SIGNED;
+    m->stage = stage;
+    m->status = status;
     ds_strlcpy(m->buyer, "POL", sizeof m->buyer);
     ds_strlcpy(m->seller, "KOR", sizeof m->seller);
     ds_strlcpy(m->family, "K2", sizeof m->family);
     ds_strlcpy(m->system, "K2", sizeof m->system);
     ds_mention_block_key(m);
+}
+
+static void one_block_mention(long i, ds_mention *m)
+{
+    long deal = i / 6, k = i % 6; /* 4 reports, 1 copy, 1 context */
+    k2_mention(m, DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED);
     m->batch = (int)(deal + 1);
     m->signing_date = ds_days_from_civil(2000, 1, 1) + (int32_t)(deal * 60);
     m->quantity = 100 + deal % 50;
@@ -139,15 +145,7 @@ static void one_block_mention(long i, ds_mention *m)
 static void intent_mention(long i, ds_mention *m)
 {
     int64_t pub = m->src.published;
-    ds_mention_init(m);
-    m->role = DS_ROLE_PRIMARY;
-    m->stage = DS_STAGE_INTENT;
-    m->status = DS_STATUS_PLANNED;
-    ds_strlcpy(m->buyer, "POL", sizeof m->buyer);
-    ds_strlcpy(m->seller, "KOR", sizeof m->seller);
-    ds_strlcpy(m->family, "K2", sizeof m->family);
-    ds_strlcpy(m->system, "K2", sizeof m->system);
-    ds_mention_block_key(m);
+    k2_mention(m, DS_STAGE_INTENT, DS_STATUS_PLANNED);
     m->src.kind = DS_SRC_DEAL_EVENT;
     snprintf(m->src.id, sizeof m->src.id, "intent-%ld", i);
     m->src.published = pub;

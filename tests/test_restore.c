@@ -323,6 +323,41 @@ static void assert_same_state(ds_resolver *a, ds_resolver *b)
     assert_int_equal(ds_resolver_mentions(a), ds_resolver_mentions(b));
 }
 
+/* What the chunk tests share: a broker with CHUNK_TOPIC, a pipeline, a
+ * source resolver as run configures one (30-day retention, chunks of half
+ * CHUNK_LIMIT) and a producer to the topic. */
+typedef struct chunk_env {
+    ds_broker *br;
+    const char *bs;
+    ds_pipeline pl;
+    ds_resolver *src;
+    sink sk;
+} chunk_env;
+
+static void chunk_env_init(chunk_env *e)
+{
+    char err[512];
+    memset(e, 0, sizeof *e);
+    e->br = ds_broker_new(1, 1, NULL, err, sizeof err);
+    assert_non_null(e->br);
+    e->bs = ds_broker_bootstraps(e->br);
+    assert_int_equal(ds_broker_topic(e->br, CHUNK_TOPIC, 1), 0);
+    assert_int_equal(ds_pipeline_init(&e->pl, tu_catalog_dir(), err, sizeof err), 0);
+    e->src = ds_resolver_new(e->pl.cat);
+    ds_resolver_set_cross_block(e->src, 0);
+    ds_resolver_set_retention(e->src, 30);
+    ds_resolver_set_chunk_bytes(e->src, CHUNK_LIMIT / 2);
+    e->sk.p = producer_for_mock(e->bs);
+}
+
+static void chunk_env_fini(chunk_env *e)
+{
+    ds_resolver_destroy(e->src);
+    rd_kafka_destroy(e->sk.p);
+    ds_pipeline_fini(&e->pl);
+    ds_broker_destroy(e->br);
+}
+
 /* A block of 300 intents and 1,700 contracts, written chunk by chunk in
  * batches of 100 under a 4 KiB chunk size: every record stays under the
  * limit (the whole block would be about 400 KB), a batch writes only the
@@ -333,18 +368,12 @@ static void test_chunked_block(void **state)
 {
     (void)state;
     char err[512];
-    ds_broker *br = ds_broker_new(1, 1, NULL, err, sizeof err);
-    assert_non_null(br);
-    const char *bs = ds_broker_bootstraps(br);
-    assert_int_equal(ds_broker_topic(br, CHUNK_TOPIC, 1), 0);
-    ds_pipeline pl;
-    assert_int_equal(ds_pipeline_init(&pl, tu_catalog_dir(), err, sizeof err), 0);
-    ds_resolver *src = ds_resolver_new(pl.cat);
-    ds_resolver_set_cross_block(src, 0);
-    ds_resolver_set_retention(src, 30);
-    ds_resolver_set_chunk_bytes(src, CHUNK_LIMIT / 2);
-    sink sk = {0};
-    sk.p = producer_for_mock(bs);
+    chunk_env e;
+    chunk_env_init(&e);
+    ds_pipeline *pl = &e.pl;
+    ds_resolver *src = e.src;
+    const char *bs = e.bs;
+    sink *sk = &e.sk;
     ds_buf scratch;
     ds_buf_init(&scratch);
     int last_batch = 0;
@@ -354,34 +383,34 @@ static void test_chunked_block(void **state)
         assert_int_equal(ds_resolver_add(src, &m, &ch), 0);
         if (i % 100 != 99)
             continue;
-        int before = sk.records;
-        int n = ds_state_write_block(pl.codec, src, "EST|KOR|K9", "dealstream-mentions", 0, i, CHUNK_LIMIT, &scratch,
-                                     put_record, &sk, err, sizeof err);
+        int before = sk->records;
+        int n = ds_state_write_block(pl->codec, src, "EST|KOR|K9", "dealstream-mentions", 0, i, CHUNK_LIMIT, &scratch,
+                                     put_record, sk, err, sizeof err);
         if (n < 0)
             fail_msg("write: %s", err);
-        assert_int_equal(sk.records - before, n);
+        assert_int_equal(sk->records - before, n);
         last_batch = n;
     }
     /* one more contract: its chunk (and the chunk of any deal it changed) only */
     ds_mention m = k9_event(2000);
     ds_changes ch;
     assert_int_equal(ds_resolver_add(src, &m, &ch), 0);
-    int one = ds_state_write_block(pl.codec, src, "EST|KOR|K9", "dealstream-mentions", 0, 2000, CHUNK_LIMIT, &scratch,
-                                   put_record, &sk, err, sizeof err);
+    int one = ds_state_write_block(pl->codec, src, "EST|KOR|K9", "dealstream-mentions", 0, 2000, CHUNK_LIMIT, &scratch,
+                                   put_record, sk, err, sizeof err);
     printf("chunked block: %d records (%d tombstones), largest %zu bytes, last batch %d records, one mention %d, "
-           "%zu expired\n", sk.records, sk.tombstones, sk.largest, last_batch, one, ds_resolver_expired(src));
+           "%zu expired\n", sk->records, sk->tombstones, sk->largest, last_batch, one, ds_resolver_expired(src));
     assert_true(one >= 1 && one <= 2);
     assert_true(last_batch < 20); /* of about 110 chunks */
-    assert_true(sk.largest <= CHUNK_LIMIT / 2); /* the chunk size: the estimate bounds the encoding */
-    assert_true(sk.tombstones >= 1);
+    assert_true(sk->largest <= CHUNK_LIMIT / 2); /* the chunk size: the estimate bounds the encoding */
+    assert_true(sk->tombstones >= 1);
     assert_true(ds_resolver_expired(src) >= 200); /* swept in steps of at least 1/16 of the block */
     assert_int_equal(ds_resolver_mentions(src), 2001 - ds_resolver_expired(src));
-    assert_int_equal(rd_kafka_flush(sk.p, 10000), 0);
+    assert_int_equal(rd_kafka_flush(sk->p, 10000), 0);
 
     ds_restore_stats st;
-    ds_resolver *rs = restore_chunks(&pl, bs, &st);
-    assert_int_equal(st.records, (uint64_t)sk.records);
-    assert_int_equal(st.tombstones, (uint64_t)sk.tombstones);
+    ds_resolver *rs = restore_chunks(pl, bs, &st);
+    assert_int_equal(st.records, (uint64_t)sk->records);
+    assert_int_equal(st.tombstones, (uint64_t)sk->tombstones);
     assert_int_equal(st.blocks, 1);
     assert_int_equal(st.fallback, 0);
     printf("restored: %" PRIu64 " chunks, %zu mentions in %" PRId64 " ms\n", st.chunks, ds_resolver_mentions(rs), st.ms);
@@ -396,19 +425,16 @@ static void test_chunked_block(void **state)
     assert_int_equal(ds_resolver_add(src, &m2, &ch), 0);
     assert_int_equal(ds_resolver_add(rs, &m2, &ch), 0);
     assert_same_state(src, rs);
-    assert_true(ds_state_write_block(pl.codec, rs, "EST|KOR|K9", "dealstream-mentions", 0, 2001, CHUNK_LIMIT,
-                                     &scratch, put_record, &sk, err, sizeof err) >= 1);
-    assert_int_equal(rd_kafka_flush(sk.p, 10000), 0);
-    ds_resolver *rs2 = restore_chunks(&pl, bs, &st);
+    assert_true(ds_state_write_block(pl->codec, rs, "EST|KOR|K9", "dealstream-mentions", 0, 2001, CHUNK_LIMIT,
+                                     &scratch, put_record, sk, err, sizeof err) >= 1);
+    assert_int_equal(rd_kafka_flush(sk->p, 10000), 0);
+    ds_resolver *rs2 = restore_chunks(pl, bs, &st);
     assert_same_state(src, rs2);
 
     ds_resolver_destroy(rs2);
     ds_resolver_destroy(rs);
-    ds_resolver_destroy(src);
     ds_buf_free(&scratch);
-    rd_kafka_destroy(sk.p);
-    ds_pipeline_fini(&pl);
-    ds_broker_destroy(br);
+    chunk_env_fini(&e);
 }
 
 /* The StateRecord fingerprint of the schema before chunks (history). */
@@ -436,15 +462,11 @@ static void test_unchunked_record_upgrade(void **state)
 {
     (void)state;
     char err[512];
-    ds_broker *br = ds_broker_new(1, 1, NULL, err, sizeof err);
-    assert_non_null(br);
-    const char *bs = ds_broker_bootstraps(br);
-    assert_int_equal(ds_broker_topic(br, CHUNK_TOPIC, 1), 0);
-    ds_pipeline pl;
-    assert_int_equal(ds_pipeline_init(&pl, tu_catalog_dir(), err, sizeof err), 0);
-    ds_resolver *src = ds_resolver_new(pl.cat);
-    ds_resolver_set_cross_block(src, 0);
-    ds_resolver_set_retention(src, 30);
+    chunk_env e;
+    chunk_env_init(&e);
+    ds_pipeline *pl = &e.pl;
+    ds_resolver *src = e.src;
+    const char *bs = e.bs;
     ds_changes ch;
     for (int i = 300; i < 340; i++) {
         ds_mention m = k9_event(i);
@@ -455,7 +477,7 @@ static void test_unchunked_record_upgrade(void **state)
     ds_buf now, old;
     ds_buf_init(&now);
     ds_buf_init(&old);
-    assert_int_equal(ds_state_encode(pl.codec, src, "EST|KOR|K9", "dealstream-mentions", 0, 339, &now), 0);
+    assert_int_equal(ds_state_encode(pl->codec, src, "EST|KOR|K9", "dealstream-mentions", 0, 339, &now), 0);
     assert_int_equal(now.data[now.len - 1], 0);
     uint64_t fp = unchunked_fingerprint();
     unsigned char hdr[10] = {0xC3, 0x01};
@@ -463,13 +485,12 @@ static void test_unchunked_record_upgrade(void **state)
         hdr[2 + i] = (unsigned char)(fp >> (8 * i));
     assert_int_equal(ds_buf_append(&old, hdr, sizeof hdr), 0);
     assert_int_equal(ds_buf_append(&old, now.data + 10, now.len - 11), 0);
-    sink sk = {0};
-    sk.p = producer_for_mock(bs);
-    assert_int_equal(put_record(&sk, "EST|KOR|K9", old.data, old.len, NULL), 0);
-    assert_int_equal(rd_kafka_flush(sk.p, 10000), 0);
+    sink *sk = &e.sk;
+    assert_int_equal(put_record(sk, "EST|KOR|K9", old.data, old.len, NULL), 0);
+    assert_int_equal(rd_kafka_flush(sk->p, 10000), 0);
 
     ds_restore_stats st;
-    ds_resolver *rs = restore_chunks(&pl, bs, &st);
+    ds_resolver *rs = restore_chunks(pl, bs, &st);
     assert_int_equal(st.blocks, 1);
     assert_int_equal(st.chunks, 1);
     assert_same_state(src, rs);
@@ -480,25 +501,22 @@ static void test_unchunked_record_upgrade(void **state)
     assert_true(ncs >= 2);
     assert_int_equal(cs[ncs - 1].chunk, 0);
     assert_int_equal(cs[ncs - 1].gone, 1);
-    sk.records = sk.tombstones = 0;
-    int n = ds_state_write_block(pl.codec, rs, "EST|KOR|K9", "dealstream-mentions", 0, 340, CHUNK_LIMIT, &old,
-                                 put_record, &sk, err, sizeof err);
+    sk->records = sk->tombstones = 0;
+    int n = ds_state_write_block(pl->codec, rs, "EST|KOR|K9", "dealstream-mentions", 0, 340, CHUNK_LIMIT, &old,
+                                 put_record, sk, err, sizeof err);
     assert_int_equal(n, (int)ncs);
-    assert_int_equal(sk.tombstones, 1);
-    assert_int_equal(rd_kafka_flush(sk.p, 10000), 0);
-    ds_resolver *rs2 = restore_chunks(&pl, bs, &st);
+    assert_int_equal(sk->tombstones, 1);
+    assert_int_equal(rd_kafka_flush(sk->p, 10000), 0);
+    ds_resolver *rs2 = restore_chunks(pl, bs, &st);
     assert_int_equal(st.tombstones, 1);
     assert_int_equal(st.chunks, (uint64_t)n - 1);
     assert_same_state(src, rs2);
 
     ds_resolver_destroy(rs2);
     ds_resolver_destroy(rs);
-    ds_resolver_destroy(src);
     ds_buf_free(&now);
     ds_buf_free(&old);
-    rd_kafka_destroy(sk.p);
-    ds_pipeline_fini(&pl);
-    ds_broker_destroy(br);
+    chunk_env_fini(&e);
 }
 
 /* ---- a real cluster ------------------------------------------------------- */
