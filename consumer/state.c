@@ -45,6 +45,10 @@ static int encode_items(ds_codec *codec, const char *block_key, uint32_t chunk, 
         e |= ds_avro_put_string(out, revs[i].deal_id);
         e |= ds_avro_put_long(out, revs[i].revision);
         e |= ds_avro_put_long(out, (int64_t)revs[i].content_hash);
+        /* ["null", "boolean"] */
+        e |= ds_avro_put_long(out, revs[i].retired >= 0);
+        if (revs[i].retired >= 0)
+            e |= ds_buf_putc(out, revs[i].retired ? 1 : 0);
     }
     e |= ds_avro_put_long(out, 0);
     e |= ds_avro_put_long(out, (int64_t)chunk);
@@ -108,6 +112,13 @@ int ds_state_encode_generic(ds_codec *codec, avro_value_t *sval, ds_resolver *rs
         TRY(avro_value_set_long(&f, revs[i].revision));
         TRY(ds_avro_field(&item, "content_hash", &f));
         TRY(avro_value_set_long(&f, (int64_t)revs[i].content_hash));
+        avro_value_t br;
+        TRY(ds_avro_field(&item, "retired", &f));
+        TRY(avro_value_set_branch(&f, revs[i].retired >= 0, &br));
+        if (revs[i].retired >= 0)
+            TRY(avro_value_set_boolean(&br, revs[i].retired));
+        else
+            TRY(avro_value_set_null(&br));
     }
     TRY(ds_avro_field(sval, "chunk", &f));
     TRY(avro_value_set_int(&f, (int32_t)chunk));
@@ -282,6 +293,12 @@ static int state_read(ds_codec *codec, const void *data, size_t len, int header_
             ds_avro_get_string(&c, "revisions.deal_id", r->deal_id, sizeof r->deal_id);
             r->revision = ds_avro_get_long(&c, "revisions.revision");
             r->content_hash = (uint64_t)ds_avro_get_long(&c, "revisions.content_hash");
+            int64_t branch = ds_avro_get_long(&c, "revisions.retired");
+            r->retired = -1;
+            if (branch == 1 && !c.failed && c.p < c.end && *c.p <= 1)
+                r->retired = *c.p++;
+            else if (branch != 0)
+                c.failed = c.failed ? c.failed : "revisions.retired";
         }
     int64_t chunk = ds_avro_get_long(&c, "chunk");
     if (chunk < 0 || chunk > UINT32_MAX)
@@ -335,6 +352,12 @@ static int state_from_value(avro_value_t *sval, int header_only, state_rec *sr, 
             goto bad;
         ds_strlcpy(r->deal_id, id, sizeof r->deal_id);
         r->content_hash = (uint64_t)hash;
+        r->retired = -1;
+        avro_value_t rf, rb;
+        int branch = 0, flag = 0;
+        if (ds_avro_field(&item, "retired", &rf) == 0 && avro_value_get_discriminant(&rf, &branch) == 0 && branch == 1 &&
+            avro_value_get_current_branch(&rf, &rb) == 0 && avro_value_get_boolean(&rb, &flag) == 0)
+            r->retired = flag != 0;
     }
     sr->nms = nms;
     sr->nrevs = nrevs;

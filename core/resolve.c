@@ -36,6 +36,7 @@ typedef struct rev {
     char anchor[17]; /* mention_id whose cluster holds this id's deal */
     int retired;
     int unknown; /* restored from the changelog: retired or not is unknown */
+    int hint;    /* restored: whether the record said it was retired (1, 0), -1 it did not say */
     int64_t revision;
     uint64_t hash;
     uint32_t chunk; /* changelog chunk holding it, 0: none yet (see "changelog state") */
@@ -2697,7 +2698,7 @@ static int retire_vanished(rctx *x, ds_buf *hb)
             continue;
         const ds_canon *surv = survivor_of(x, r->anchor);
         if (r->unknown) {
-            int known = retired_before(x, r, hb);
+            int known = r->hint >= 0 ? r->hint : retired_before(x, r, hb);
             if (known < 0)
                 return -1;
             r->unknown = 0;
@@ -4284,6 +4285,7 @@ int ds_resolver_block_state(ds_resolver *rs, const char *block_key, const ds_men
             memcpy(rs->revout[i].deal_id, b->revs[i].id, sizeof rs->revout[i].deal_id);
             rs->revout[i].revision = b->revs[i].revision;
             rs->revout[i].content_hash = b->revs[i].hash;
+            rs->revout[i].retired = b->revs[i].unknown ? b->revs[i].hint : b->revs[i].retired;
         }
     }
     *ms = rs->msptr;
@@ -4363,6 +4365,7 @@ int ds_resolver_chunk_state(ds_resolver *rs, const char *block_key, uint32_t chu
             memcpy(d->deal_id, b->revs[i].id, sizeof d->deal_id);
             d->revision = b->revs[i].revision;
             d->content_hash = b->revs[i].hash;
+            d->retired = b->revs[i].unknown ? b->revs[i].hint : b->revs[i].retired;
         }
     *ms = rs->msptr;
     *nms = k;
@@ -4449,7 +4452,10 @@ int ds_resolver_restore_chunk(ds_resolver *rs, const char *block_key, uint32_t c
         ds_strlcpy(r->id, revs[i].deal_id, sizeof r->id);
         r->revision = r->wrev = revs[i].revision;
         r->hash = r->whash = revs[i].content_hash;
+        /* a record that says whether the id is retired spares the restore
+         * trying every deal of the block as its survivor (retire_vanished) */
         r->unknown = 1;
+        r->hint = revs[i].retired < 0 ? -1 : revs[i].retired > 0;
         r->chunk = chunk_id;
     }
     b->legacy |= chunk_id == 0 && (nms || nrevs);

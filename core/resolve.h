@@ -320,6 +320,7 @@ typedef struct ds_deal_rev {  /* StateRecord.revisions[] */
     char deal_id[17];
     int64_t revision;
     uint64_t content_hash;
+    int retired;                /* 1 retired, 0 not, -1 unknown (records of earlier versions) */
 } ds_deal_rev;
 
 /* The state of one block for its changelog record: its mentions (sorted by

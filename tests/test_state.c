@@ -474,7 +474,8 @@ static void test_real_big_block(void **state)
     big_topics t = big_topics_of(app);
     tu_create_topic(bs, t.deals, 4, NULL);
     tu_create_topic(bs, t.articles, 4, NULL);
-    big_block_check(bs, &t, 100000, 100000);
+    int n = getenv("DS_BIG_BLOCK") ? atoi(getenv("DS_BIG_BLOCK")) : 100000;
+    big_block_check(bs, &t, n, n);
 }
 
 int main(void)
@@ -489,5 +490,7 @@ int main(void)
         cmocka_unit_test(test_big_block_keeps_running),
         cmocka_unit_test(test_real_big_block),
     };
+    if (getenv("DS_TEST_FILTER")) /* e.g. DS_TEST_FILTER=test_real_big_block to run one case */
+        cmocka_set_test_filter(getenv("DS_TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }
