@@ -444,13 +444,7 @@ static uint64_t unchunked_fingerprint(void)
     for (size_t h = 0; h < ds_schema_history_count; h++) {
         if (ds_schema_history[h].id != DS_SCHEMA_STATE || strstr(ds_schema_history[h].json, "memorandum") == NULL)
             continue;
-        ds_buf pcf;
-        char err[128];
-        ds_buf_init(&pcf);
-        assert_int_equal(ds_schema_pcf(ds_schema_history[h].json, &pcf, err, sizeof err), 0);
-        uint64_t fp = ds_crc64_avro(pcf.data, pcf.len);
-        ds_buf_free(&pcf);
-        return fp;
+        return tu_schema_fingerprint(ds_schema_history[h].json);
     }
     fail_msg("no StateRecord.2 in the schema history");
     return 0;

@@ -11,6 +11,8 @@
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
 
+#include "buf.h"
+#include "codec.h"
 #include "commands.h"
 #include "config.h"
 #include "consume.h"
@@ -233,4 +235,16 @@ rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *gr
         fprintf(stderr, "client: %s\n", e);
     assert_non_null(rk);
     return rk;
+}
+
+uint64_t tu_schema_fingerprint(const char *json)
+{
+    ds_buf pcf;
+    char err[128];
+    ds_buf_init(&pcf);
+    if (ds_schema_pcf(json, &pcf, err, sizeof err))
+        fail_msg("schema: %s", err);
+    uint64_t fp = ds_crc64_avro(pcf.data, pcf.len);
+    ds_buf_free(&pcf);
+    return fp;
 }

@@ -5,6 +5,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "broker.h"
 #include "run.h"
 
@@ -50,5 +52,9 @@ void tu_glob_free(char **paths);
  * "client.id" or "transactional.id"). Fails the test if it cannot start. */
 rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *group, const char *key,
                             const char *value);
+
+/* The CRC-64-AVRO fingerprint of the schema in json (its canonical form);
+ * fails the test when it does not parse. */
+uint64_t tu_schema_fingerprint(const char *json);
 
 #endif
