@@ -1556,6 +1556,21 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
     }
 }
 
+/* The word "fleet" follows folded offset p, directly or after one word
+ * ("F-16 fleet", "MiG-21 LanceR fleet"). */
+static int fleet_after(const char *f, int p, int len)
+{
+    for (int words = 0; words < 2 && p < len && f[p] == ' '; words++) {
+        int q = p + 1;
+        while (q < len && is_alnum(f[q]))
+            q++;
+        if (q - p - 1 == 5 && memcmp(f + p + 1, "fleet", 5) == 0)
+            return 1;
+        p = q;
+    }
+    return 0;
+}
+
 /* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
  * a system named after a thing of another kind, with "for"/"of", only
  * describes that thing; it is not what the deal buys. */
@@ -1572,6 +1587,12 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
         /* "known in Poland as the Homar-K": another name, not another deal */
         if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
             (it->start >= 8 && memcmp(f + it->start - 8, " as the ", 8) == 0)) {
+            it->type = IT_MOD;
+            continue;
+        }
+        /* "the successor to its MiG-21 LanceR fleet": what a country already
+         * flies, not what it buys */
+        if (fleet_after(f, it->end, ex->flen)) {
             it->type = IT_MOD;
             continue;
         }
@@ -1628,6 +1649,7 @@ typedef struct fam {
     int generic;
     int primary;            /* reported as news */
     int nprimary_clauses;
+    int body_primary;       /* a deal clause below the headline reports it */
     uint64_t cues;
 } fam;
 
@@ -1924,7 +1946,7 @@ typedef struct primary_acc {
 typedef struct clause_view {
     const clause *c;
     int has;           /* names the family, or shares a sentence with a clause that does */
-    int shared;        /* a deal clause naming no system: speaks of every deal */
+    int shared;        /* a deal clause or fact-box row naming no system: speaks of every deal */
     int own;           /* its sums, counts, parties and suppliers are this deal's */
     int dealish;       /* clause_is_deal */
     int future_exec;   /* later executive contracts under the framework the lead reports */
@@ -1939,6 +1961,32 @@ static int headline(const ds_extractor *ex, const clause *c)
         return 0;
     const sentence *s = &ex->sents[0];
     return s->end < ex->flen && ex->fold[s->end] == '\n' && ex->fold[s->end - 1] != '.';
+}
+
+/* Clause c is the row of a fact box: the first clause of a line that opens,
+ * after an optional bullet, with a label of one to three words and a colon
+ * ("- Quantity: 32 aircraft", "Value: $6.5 billion"). */
+static int factbox_row(const ds_extractor *ex, const clause *c)
+{
+    const char *f = ex->fold;
+    int p = c->start;
+    if (p > 0 && f[p - 1] != '\n')
+        return 0;
+    if (p + 1 < c->end && (f[p] == '-' || f[p] == '*') && f[p + 1] == ' ')
+        p += 2;
+    for (int words = 0; words < 3 && p < c->end; words++) {
+        int q = p;
+        while (q < c->end && (isalpha((unsigned char)f[q]) || f[q] == '-'))
+            q++;
+        if (q == p)
+            return 0;
+        if (q < c->end && f[q] == ':')
+            return 1;
+        if (q >= c->end || f[q] != ' ')
+            return 0;
+        p = q + 1;
+    }
+    return 0;
 }
 
 /* Delivery dates are not contract dates: a hand-over dates nothing here. */
@@ -2005,7 +2053,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     /* a deal clause naming no system speaks of every deal of the article
      * ("The two contracts were signed Friday at Morag"); its sums and
      * numbers belong to the deal only when there is one */
-    if (!v->has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD))) && !clause_names_system(ex, c))
+    if (!v->has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD)) || factbox_row(ex, c)) &&
+        !clause_names_system(ex, c))
         v->shared = 1;
     if ((!v->has && !v->shared) || c->context)
         return 0;
@@ -3580,14 +3629,73 @@ static int open_accessory(const ds_extractor *ex, const clause *c, const item *i
     return other && (!counted || (before && nmoney < nsys));
 }
 
+/* Every item of family fm in the headline (clause c) names the deal it
+ * describes ("third Chunmoo contract"): a deal noun follows it directly. */
+static int headline_names_programme(const ds_extractor *ex, const clause *c, const fam *fm)
+{
+    int seen = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM || ex->sys_root[it->idx] != fm->root)
+            continue;
+        const item *nx = k + 1 < c->first_item + c->nitems ? &ex->items[k + 1] : NULL;
+        if (!nx || nx->type != IT_CUE || nx->cue != CUE_DEAL || nx->start - it->end > 1)
+            return 0;
+        seen = 1;
+    }
+    return seen;
+}
+
+/* A family only the headline reports, as the name of a programme before a
+ * deal noun ("third Chunmoo contract"), while the body's deal clauses buy
+ * another family (the programme's rockets) and name this one only to
+ * describe it ("rockets for the Chunmoo") or in recalls, is not a deal of
+ * its own. */
+static void drop_headline_programmes(const ds_extractor *ex, fam *fams, int nfams)
+{
+    int body = 0;
+    for (int i = 0; i < nfams; i++)
+        body |= fams[i].primary && fams[i].body_primary;
+    for (int i = 0; i < nfams && body; i++) {
+        if (!fams[i].primary || fams[i].body_primary || fams[i].root < 0)
+            continue;
+        int programme = 1;
+        for (size_t ci = 0; ci < ex->nclauses && programme; ci++) {
+            const clause *c = &ex->clauses[ci];
+            if (headline(ex, c))
+                programme = !clause_has_family(ex, c, &fams[i]) || headline_names_programme(ex, c, &fams[i]);
+            else if (!c->context)
+                programme = !clause_has_family(ex, c, &fams[i]); /* the body names it only to describe */
+        }
+        if (programme)
+            fams[i].primary = 0;
+    }
+}
+
+/* The first fact-box row that names a system ("- System: F-35A"): the
+ * box's item. Returns its clause index, or ex->nclauses when none. */
+static size_t first_box_system(const ds_extractor *ex)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++)
+        if (!ex->clauses[ci].context && factbox_row(ex, &ex->clauses[ci]) && clause_names_system(ex, &ex->clauses[ci]))
+            return ci;
+    return ex->nclauses;
+}
+
 /* Lists the families the article names in fams and marks those reported as
  * news: a deal clause names them, or their sentence has a deal clause that
  * names no system ("Poland has committed to buying 32 F-35A, after the
- * minister signed the letter of acceptance"). A system only describing
+ * minister signed the letter of acceptance"), or the first fact-box row that
+ * names a system does and some deal clause names none. A system only describing
  * another ("the Homar-K framework") is not news, but earlier deals of it may
  * be recalled by count alone. Returns the number of primary families. */
 static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
 {
+    size_t box_system = first_box_system(ex);
+    int boxed_deal = 0; /* a deal clause that names no system: the box names it */
+    for (size_t ci = 0; ci < ex->nclauses && box_system < ex->nclauses; ci++)
+        boxed_deal |= !ex->clauses[ci].context && clause_is_deal(&ex->clauses[ci]) &&
+                      !clause_names_system(ex, &ex->clauses[ci]);
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
@@ -3597,7 +3705,7 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
                 fi = fam_index(ex, fams, nfams, NULL, ex->sys_root[it->idx]);
             if (fi < 0 || c->context || it->type == IT_MOD)
                 continue;
-            int deal = clause_is_deal(c);
+            int deal = clause_is_deal(c) || (ci == box_system && boxed_deal);
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
                 deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
                        !clause_names_system(ex, &ex->clauses[cj]);
@@ -3606,9 +3714,11 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
             if (deal) {
                 fams[fi].primary = 1;
                 fams[fi].nprimary_clauses++;
+                fams[fi].body_primary |= !headline(ex, c);
             }
         }
     }
+    drop_headline_programmes(ex, fams, *nfams);
     int nprimary = 0;
     for (int i = 0; i < *nfams; i++)
         nprimary += fams[i].primary;

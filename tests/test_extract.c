@@ -1135,6 +1135,37 @@ static void test_selection_and_clearance(void **state)
     assert_int_equal(p->signing_date, day("2025-06-04"));
 }
 
+/* Tables and fact boxes: each labelled row of a box speaks of the box's
+ * deal; a system followed by "fleet" is what the buyer already flies; a
+ * headline naming only the programme of the body's purchase is no deal. */
+static void test_factbox_fleet_programme(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Fact file: Chile's new fighters\n\nChile signed the contract for its new jets on Monday, closing "
+                "years of debate over how to replace its ageing F-5 fleet.\n\n- Buyer: Chile\n- System: Gripen E\n"
+                "- Quantity: 14 aircraft\n- Value: about $1.2 billion\n- Signed: 3 March 2025, Santiago\n",
+                "2025-03-05", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "GRIPEN");
+    assert_string_equal(p->buyer, "CHL");
+    assert_int_equal(p->quantity, 14);
+    assert_int_equal(p->value.amount, 120000000000LL);
+    n = run("Denmark signed a contract on Monday for 24 F-35 fighters, which will succeed its F-16 fleet.", "2025-03-05",
+            &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "F-35");
+    assert_int_equal(p->quantity, 24);
+    n = run("Rocket maker lands its fourth Chunmoo contract\n\nWARSAW - Poland's Armament Agency signed a contract on "
+            "Tuesday with Hanwha Aerospace for 5,000 CGR-080 guided rockets for the Chunmoo launchers. The order is "
+            "worth $2 billion.",
+            "2026-02-11", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "CGR-080");
+    assert_int_equal(p->quantity, 5000);
+    assert_int_equal(p->value.amount, 200000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1240,6 +1271,7 @@ int main(void)
         cmocka_unit_test(test_translated_press),
         cmocka_unit_test(test_headline_and_measures),
         cmocka_unit_test(test_selection_and_clearance),
+        cmocka_unit_test(test_factbox_fleet_programme),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
