@@ -2134,8 +2134,11 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
             pa->countries[pa->ncountries++] = iso3;
         /* one of several deals: its own sentence names its buyer, the rest of
          * the article only when that sentence names none */
+        /* the deal clause that names the system names its buyer ("Poland has
+         * ordered Chunmoo launchers" in an article about a Dutch order) */
         if (f < 8) {
-            pa->score[f] += w * (pa->only_sent != -1 && v->own ? 100 : 1);
+            int direct = v->dealish && clause_has_family(ex, c, pa->fm);
+            pa->score[f] += w * (pa->only_sent != -1 && v->own ? 100 : direct ? 4 : 1);
             pa->authority[f] |= it->ent_kind == DS_ENT_AUTHORITY;
         }
     }
@@ -2707,9 +2710,10 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
 /* Fills one primary mention of family fm from the clauses that report it:
  * nprimary is the number of primary families of the article, only_sent the
  * sentence the deal owns alone when it is one of several of its family
- * (split_family; -(clause + 2) for a clause), else -1. */
-static void build_primary(ds_extractor *ex, const char *orig, const fam *fm, int nprimary, int32_t pubday,
-                          int only_sent, ds_mention *m)
+ * (split_family; -(clause + 2) for a clause), else -1. Returns 1 when its
+ * sum comes from a clause that names its family, else 0. */
+static int build_primary(ds_extractor *ex, const char *orig, const fam *fm, int nprimary, int32_t pubday,
+                         int only_sent, ds_mention *m)
 {
     primary_acc pa;
     primary_init(ex, fm, nprimary, pubday, only_sent, &pa);
@@ -2722,6 +2726,7 @@ static void build_primary(ds_extractor *ex, const char *orig, const fam *fm, int
     settle_stage_status(&pa, m);
     settle_dates(ex, &pa, m);
     settle_value_relations(ex, &pa, m);
+    return pa.money && pa.money_has_family;
 }
 
 /* Context mention of family fm from context clauses (an earlier deal recalled). */
@@ -3750,7 +3755,7 @@ static int find_generic_family(const ds_extractor *ex, fam *fams, int *nfams)
     return 0;
 }
 
-static void drop_background(ds_extractor *ex);
+static void drop_background(ds_extractor *ex, const unsigned char *named_sum);
 
 /* One primary mention per primary family, or per deal of a family the
  * article splits (split_family); a deal needs a buyer and some substance.
@@ -3758,6 +3763,7 @@ static void drop_background(ds_extractor *ex);
 static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams, int nfams, int nprimary,
                           int32_t pubday, int *ordinal)
 {
+    unsigned char named_sum[MAX_FAMS * DS_MAX_SPLIT] = {0}; /* by index in ex->out */
     for (int i = 0; i < nfams; i++) {
         if (!fams[i].primary)
             continue;
@@ -3768,20 +3774,22 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
             if (push_mention(ex, &m))
                 return -2;
             m->role = DS_ROLE_PRIMARY;
-            build_primary(ex, a->body, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
+            int named = build_primary(ex, a->body, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
             if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
                                  m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED &&
                                  m->status != DS_STATUS_APPROVED)) {
                 ex->nout--;
                 continue;
             }
+            if (ex->nout <= sizeof named_sum)
+                named_sum[ex->nout - 1] = (unsigned char)named;
             ds_mention_block_key(m);
             char idbuf[256];
             int n = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, (*ordinal)++);
             ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
         }
     }
-    drop_background(ex);
+    drop_background(ex, named_sum);
     return 0;
 }
 
@@ -3791,7 +3799,7 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
  * ordered 100 K9 howitzers for $1.7 billion"), one with neither (nor a
  * framework's reason to lack them) or with no count and only the counted
  * deal's sum. Keeps the order of the rest. */
-static void drop_background(ds_extractor *ex)
+static void drop_background(ds_extractor *ex, const unsigned char *named_sum)
 {
     int substance = 0;
     for (size_t i = 0; i < ex->nout; i++)
@@ -3814,6 +3822,10 @@ static void drop_background(ds_extractor *ex)
         for (size_t j = 0; j < ex->nout && m->value.set && m->value.combined && m->quantity < 0; j++)
             borrowed |= j != i && ex->out[j].quantity >= 0 && ex->out[j].value.set &&
                         ex->out[j].value.amount == m->value.amount;
+        /* or the sum of a deal whose own clause names it with the sum ("Elbit
+         * lands $305 million PULS order"), taken from a clause naming no system */
+        for (size_t j = 0; j < ex->nout && m->value.set && m->quantity < 0 && !named_sum[i]; j++)
+            borrowed |= j != i && named_sum[j] && ex->out[j].value.set && ex->out[j].value.amount == m->value.amount;
         if (m->quantity < 0 && (!m->value.set || borrowed) && m->stage != DS_STAGE_JOINT_VENTURE &&
             m->stage != DS_STAGE_FRAMEWORK)
             continue;

@@ -1166,6 +1166,22 @@ static void test_factbox_fleet_programme(void **state)
     assert_int_equal(p->value.amount, 200000000000LL);
 }
 
+/* A clause about another buyer's purchase names that buyer, and a sum the
+ * lead deal's own clause gives is not that purchase's sum. */
+static void test_other_buyers_purchase(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Nexter wins $500 million CAESAR order from Norway\n\nNexter signed a contract with the Norwegian defence "
+                "ministry on Monday for the supply of CAESAR howitzers. The agreement was valued at about $500 million. "
+                "Across the region, Finland has ordered Korean K9 howitzers and Estonia is buying US HIMARS.",
+                "2025-04-08", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "CAESAR");
+    assert_string_equal(p->buyer, "NOR");
+    assert_int_equal(p->value.amount, 50000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1272,6 +1288,7 @@ int main(void)
         cmocka_unit_test(test_headline_and_measures),
         cmocka_unit_test(test_selection_and_clearance),
         cmocka_unit_test(test_factbox_fleet_programme),
+        cmocka_unit_test(test_other_buyers_purchase),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
