@@ -29,7 +29,7 @@ enum cue {
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
     CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
-    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE__COUNT
+    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE_INVEST, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -155,6 +155,9 @@ static const lex lexicon[] = {
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
     {"loas", CUE_LOA},
     /* words that introduce a deal's value */
+    /* a joint venture's sum is what its partners invest */
+    {"invest", CUE_INVEST}, {"invests", CUE_INVEST}, {"investing", CUE_INVEST}, {"investment", CUE_INVEST},
+    {"inwestycja", CUE_INVEST}, {"inwestycje", CUE_INVEST},
     {"value", CUE_VALUEWORD}, {"valued", CUE_VALUEWORD}, {"worth", CUE_VALUEWORD}, {"cost", CUE_VALUEWORD},
     {"priced", CUE_VALUEWORD}, {"wartosc", CUE_VALUEWORD}, {"estimated at", CUE_VALUEWORD},
     {"estimated it at", CUE_VALUEWORD}, {"put the value", CUE_VALUEWORD}, {"price tag", CUE_VALUEWORD},
@@ -1948,6 +1951,7 @@ typedef struct clause_view {
     int has;           /* names the family, or shares a sentence with a clause that does */
     int shared;        /* a deal clause or fact-box row naming no system: speaks of every deal */
     int own;           /* its sums, counts, parties and suppliers are this deal's */
+    int own_sum;       /* its sums are (own, or it follows a clause naming this family alone) */
     int dealish;       /* clause_is_deal */
     int future_exec;   /* later executive contracts under the framework the lead reports */
     int families_here; /* systems of other families it names */
@@ -2040,6 +2044,27 @@ static void set_category(const ds_extractor *ex, const fam *fm, ds_mention *m)
 /* Fills *v for clause ci; returns 0 when the clause says nothing of the deal
  * (it neither names the family, nor shares a sentence with a clause that
  * does, nor speaks of every deal; or it recalls an earlier deal). */
+/* "The partners plan to invest PLN 1 billion": a clause naming no system
+ * prices the deal named last before it, when the nearest earlier clause
+ * of the body that names a system, not a recall, names family fm alone. */
+static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    for (size_t cj = ci; cj-- > 0;) {
+        const clause *c = &ex->clauses[cj];
+        if (c->context || !clause_names_system(ex, c))
+            continue;
+        if (headline(ex, c))
+            return 0;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] != fm->root)
+                return 0;
+        }
+        return !fm->generic;
+    }
+    return 0;
+}
+
 static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci, clause_view *v)
 {
     const clause *c = &ex->clauses[ci];
@@ -2053,7 +2078,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     /* a deal clause naming no system speaks of every deal of the article
      * ("The two contracts were signed Friday at Morag"); its sums and
      * numbers belong to the deal only when there is one */
-    if (!v->has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD)) || factbox_row(ex, c)) &&
+    int invests = (c->cues & BIT(CUE_INVEST)) && (pa->cues & BIT(CUE_JV));
+    if (!v->has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD)) || factbox_row(ex, c) || invests) &&
         !clause_names_system(ex, c))
         v->shared = 1;
     if ((!v->has && !v->shared) || c->context)
@@ -2067,6 +2093,7 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
         v->own = ci == (size_t)(-pa->only_sent - 2);
     else
         v->own = v->has || pa->nprimary == 1;
+    v->own_sum = v->own || (v->shared && pa->only_sent == -1 && last_named_alone(ex, ci, pa->fm));
     v->dealish = clause_is_deal(c);
     /* "Executive contracts, the first of which may be signed before the
      * end of the year, will specify quantities" after a lead reporting a
@@ -2233,7 +2260,8 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_vie
 {
     const clause *c = v->c;
     const item *it = &ex->items[k];
-    int value_clause = v->dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE)));
+    int value_clause = v->dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE))) ||
+                       ((c->cues & BIT(CUE_INVEST)) && (pa->cues & BIT(CUE_JV)));
     /* a sum naming no system, when a deal clause lists this system
      * with others in one contract ("a contract ... for 54 K9 and 36 K10";
      * "the contract, worth just under $1 billion"), is theirs together */
@@ -2242,7 +2270,7 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_vie
      * a clause about another system's deal prices that deal, not this one */
     if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
         return;
-    if (!value_clause || !(v->own || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
+    if (!value_clause || !(v->own_sum || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
         (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has)) ||
         !money_is_mine(ex, c, k, pa->fm))
         return;
@@ -3421,9 +3449,37 @@ static int fold_body(ds_extractor *ex, const ds_article *a, char *err, size_t er
     return 0;
 }
 
+/* ", which Poland has ordered in two contracts": item k is a country that
+ * opens a relative clause whose verb, in the perfect, signs; the clause
+ * recalls what that buyer already bought. */
+static int relative_recall(const ds_extractor *ex, size_t k)
+{
+    const item *it = &ex->items[k];
+    if (k + 1 >= ex->nitems || it->type != IT_ENT || it->ent_kind != DS_ENT_COUNTRY)
+        return 0;
+    const char *f = ex->fold;
+    static const char *const opens[] = {", which ", ", which the "};
+    int opened = 0;
+    for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++) {
+        int n = (int)strlen(opens[i]);
+        opened |= it->start >= n && memcmp(f + it->start - n, opens[i], (size_t)n) == 0;
+    }
+    const item *v = &ex->items[k + 1];
+    if (!opened || v->type != IT_CUE || v->cue != CUE_SIGNED)
+        return 0;
+    static const char *const perfect[] = {" has ", " have ", " had ", " has already ", " have already "};
+    for (size_t i = 0; i < sizeof perfect / sizeof perfect[0]; i++) {
+        int n = (int)strlen(perfect[i]);
+        if (v->start - it->end == n && memcmp(f + it->end, perfect[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Cuts sentence si (its items from item first on) into clauses where a
  * clause cue introduces an earlier deal, after ", and" between two recalls
- * (coordinated_recall), and before a side event's aside. Returns 0 or -2. */
+ * (coordinated_recall), before a side event's aside and before a relative
+ * clause recalling a purchase (relative_recall). Returns 0 or -2. */
 static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
 {
     int cs = ex->sents[si].start, e = ex->sents[si].end;
@@ -3437,6 +3493,8 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
         int as = cut && lexicon[ex->items[k].idx].val == CLAUSE_ASIDE;
         if (as && !aside(ex, first, ex->nitems, k))
             cut = 0;
+        if (!last && !cut && k > first && relative_recall(ex, k))
+            cut = as = 1;
         if (!last && at < 0 && !cut)
             continue;
         int ce = last ? e : at >= 0 ? at : ex->items[k].start;

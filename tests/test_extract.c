@@ -1182,6 +1182,34 @@ static void test_other_buyers_purchase(void **state)
     assert_int_equal(p->value.amount, 50000000000LL);
 }
 
+/* A relative clause in the perfect recalls what a buyer has bought; a
+ * clause naming no system prices the deal named just before it, and a
+ * venture's sum is what its partners invest. */
+static void test_relative_recall_and_venture_sum(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha wins rocket order\n\nHanwha signed a contract with the Polish Armament Agency on Monday for "
+                "500 CGR-080 rockets. The rocket is fired by the K239 launcher, which Poland has ordered in two "
+                "executive contracts covering 290 launchers.",
+                "2026-01-20", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "CGR-080");
+    assert_int_equal(p->quantity, 500);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "K239")->quantity, 290);
+    n = run("Rheinmetall and Hungarian partner set up Lynx venture\n\nBUDAPEST - Rheinmetall and Hungary's defence "
+            "ministry signed an agreement on Monday to form a joint venture that will build Lynx infantry fighting "
+            "vehicles in Hungary. The partners will invest about 150 million euros in a new plant near Zalaegerszeg, "
+            "with the first vehicles due in 2028.",
+            "2025-06-10", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "LYNX");
+    assert_int_equal(p->stage, DS_STAGE_JOINT_VENTURE);
+    assert_true(p->value.set);
+    assert_string_equal(p->value.currency, "EUR");
+    assert_int_equal(p->value.amount, 15000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1289,6 +1317,7 @@ int main(void)
         cmocka_unit_test(test_selection_and_clearance),
         cmocka_unit_test(test_factbox_fleet_programme),
         cmocka_unit_test(test_other_buyers_purchase),
+        cmocka_unit_test(test_relative_recall_and_venture_sum),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
