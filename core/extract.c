@@ -3449,6 +3449,38 @@ static int fold_body(ds_extractor *ex, const ds_article *a, char *err, size_t er
     return 0;
 }
 
+/* The folded text from p to q is the auxiliary of a perfect ("Poland has
+ * ordered", "states have already bought"). */
+static int perfect_at(const char *f, int p, int q)
+{
+    static const char *const perfect[] = {" has ", " have ", " had ", " has already ", " have already "};
+    for (size_t i = 0; i < sizeof perfect / sizeof perfect[0]; i++) {
+        int n = (int)strlen(perfect[i]);
+        if (q - p == n && memcmp(f + p, perfect[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* "..., while Estonia and Latvia have ordered IRIS-T SLM": a clause after
+ * the first of its sentence whose signing verb is a perfect with a country
+ * just before it, and that gives no count, sum or date, states what other
+ * buyers already have: a recall. */
+static int bare_perfect_purchase(const ds_extractor *ex, const clause *cc)
+{
+    int perfect = 0;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_QTY || it->type == IT_MONEY || it->type == IT_DATE || it->type == IT_YEAR)
+            return 0;
+        if (it->type == IT_CUE && it->cue == CUE_SIGNED && k > cc->first_item) {
+            const item *b = &ex->items[k - 1];
+            perfect |= b->type == IT_ENT && b->ent_kind == DS_ENT_COUNTRY && perfect_at(ex->fold, b->end, it->start);
+        }
+    }
+    return perfect;
+}
+
 /* ", which Poland has ordered in two contracts": item k is a country that
  * opens a relative clause whose verb, in the perfect, signs; the clause
  * recalls what that buyer already bought. */
@@ -3465,15 +3497,7 @@ static int relative_recall(const ds_extractor *ex, size_t k)
         opened |= it->start >= n && memcmp(f + it->start - n, opens[i], (size_t)n) == 0;
     }
     const item *v = &ex->items[k + 1];
-    if (!opened || v->type != IT_CUE || v->cue != CUE_SIGNED)
-        return 0;
-    static const char *const perfect[] = {" has ", " have ", " had ", " has already ", " have already "};
-    for (size_t i = 0; i < sizeof perfect / sizeof perfect[0]; i++) {
-        int n = (int)strlen(perfect[i]);
-        if (v->start - it->end == n && memcmp(f + it->end, perfect[i], (size_t)n) == 0)
-            return 1;
-    }
-    return 0;
+    return opened && v->type == IT_CUE && v->cue == CUE_SIGNED && perfect_at(f, it->end, v->start);
 }
 
 /* Cuts sentence si (its items from item first on) into clauses where a
@@ -3568,7 +3592,8 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
         return 1;
     if (cc->aside)
         return 1;
-    (void)ex;
+    if (not_first && bare_perfect_purchase(ex, cc))
+        return 1;
     return not_first && (cc->cues & BIT(CUE_CLAUSE)) && (cc->cues & BIT(CUE_FRAMEWORK)) &&
            !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_CEREMONY)));
 }

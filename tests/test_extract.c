@@ -1210,6 +1210,22 @@ static void test_relative_recall_and_venture_sum(void **state)
     assert_int_equal(p->value.amount, 15000000000LL);
 }
 
+/* "while A and B have ordered X" with no count, sum or date recalls other
+ * buyers' purchases: a shortlist article reports no deal. */
+static void test_other_buyers_have_ordered(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Portugal narrows field for new air defence\n\nLISBON - Portugal has shortlisted three air defence systems "
+                "for its planned purchase, the ministry said on Tuesday. Spain flies Patriot, while Slovenia and Latvia "
+                "have ordered IRIS-T SLM.",
+                "2025-05-14", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "IRIS-T_SLM");
+    assert_int_equal(c->quantity, -1);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1318,6 +1334,7 @@ int main(void)
         cmocka_unit_test(test_factbox_fleet_programme),
         cmocka_unit_test(test_other_buyers_purchase),
         cmocka_unit_test(test_relative_recall_and_venture_sum),
+        cmocka_unit_test(test_other_buyers_have_ordered),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
