@@ -35,8 +35,9 @@ enum cue {
 
 /* The val of a CUE_CLAUSE word: it also names a framework ("under a
  * framework agreement"), or opens an aside ("..., which also saw the
- * signing of ..."). */
-enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2 };
+ * signing of ..."), or places what follows after an earlier event
+ * ("after", "following"). */
+enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2, CLAUSE_AFTER = 3 };
 
 /* The val of a verb that signs only when its object is a contract
  * ("concluded a contract", not "concluded final negotiations"), and of the
@@ -179,11 +180,12 @@ static const lex lexicon[] = {
     {"first executive contracts", CUE_FIRST, 1}, {"first executive agreement", CUE_FIRST, 1},
     {"first executive agreements", CUE_FIRST, 1}, {"first executive deal", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},
     {"initial batch", CUE_FIRST, 1}, {"first contract", CUE_FIRST, 1}, {"first order", CUE_FIRST, 1},
-    {"follows", CUE_CLAUSE}, {"follows up on", CUE_CLAUSE}, {"following", CUE_CLAUSE},
-    {"after", CUE_CLAUSE}, {"under framework", CUE_CLAUSE, CLAUSE_FRAMEWORK},
+    {"follows", CUE_CLAUSE, CLAUSE_AFTER}, {"follows up on", CUE_CLAUSE, CLAUSE_AFTER},
+    {"following", CUE_CLAUSE, CLAUSE_AFTER}, {"after", CUE_CLAUSE, CLAUSE_AFTER},
+    {"under framework", CUE_CLAUSE, CLAUSE_FRAMEWORK},
     {"under a framework", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"under framework deals", CUE_CLAUSE, CLAUSE_FRAMEWORK},
-    {"under framework agreements", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"builds on", CUE_CLAUSE},
-    {"comes after", CUE_CLAUSE},
+    {"under framework agreements", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"builds on", CUE_CLAUSE, CLAUSE_AFTER},
+    {"comes after", CUE_CLAUSE, CLAUSE_AFTER},
     {"which also", CUE_CLAUSE, CLAUSE_ASIDE},
     {"adds to", CUE_CLAUSE}, {"once", CUE_CLAUSE}, {"under the", CUE_CLAUSE},
     {"on top of", CUE_CLAUSE}, {"in addition to", CUE_CLAUSE}, {"whereas", CUE_CLAUSE},
@@ -3593,6 +3595,13 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
     if (cc->aside)
         return 1;
     if (not_first && bare_perfect_purchase(ex, cc))
+        return 1;
+    /* "..., after the UAE's purchase of the Cheongung II": a deal named as a
+     * noun after "after"/"following", with no verb that signs or plans it */
+    const item *lead = &ex->items[cc->first_item];
+    if (not_first && cc->nitems && lead->type == IT_CUE && lead->cue == CUE_CLAUSE && cue_lex(lead)->val == CLAUSE_AFTER &&
+        (cc->cues & BIT(CUE_DEAL)) &&
+        !(cc->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_INTENT) | BIT(CUE_EXERCISE) | BIT(CUE_CEREMONY))))
         return 1;
     return not_first && (cc->cues & BIT(CUE_CLAUSE)) && (cc->cues & BIT(CUE_FRAMEWORK)) &&
            !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_CEREMONY)));

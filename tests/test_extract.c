@@ -1226,6 +1226,21 @@ static void test_other_buyers_have_ordered(void **state)
     assert_int_equal(c->quantity, -1);
 }
 
+/* "after the X's purchase of Y": a deal named as a noun after "after"
+ * recalls it, with its sum; the news is the deal the sentence signs. */
+static void test_after_a_purchase_recalls(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha signed a contract with Vietnam's defence ministry on Monday for 20 K9 howitzers worth "
+                "$250 million. It is the second Korean export of the year, after Saudi Arabia's purchase of the "
+                "Cheongung II air defence system for $3.2 billion in January.",
+                "2026-02-10", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "K9");
+    assert_int_equal(p->value.amount, 25000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1335,6 +1350,7 @@ int main(void)
         cmocka_unit_test(test_other_buyers_purchase),
         cmocka_unit_test(test_relative_recall_and_venture_sum),
         cmocka_unit_test(test_other_buyers_have_ordered),
+        cmocka_unit_test(test_after_a_purchase_recalls),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
