@@ -1530,12 +1530,44 @@ static int measure_after(const char *f, int p, int len)
 
 /* Turns raw numbers of clause items [a, b) into money, dates, years and
  * quantities, in that order of preference. */
+/* "signed ... on the 1st", "said on the 30th" (Korean and Japanese press):
+ * item it names a day of the publication month, or of the month before
+ * when that day is still to come. Makes it a date and returns 1, else 0. */
+static int day_of_month(ds_extractor *ex, item *it, int32_t pubday)
+{
+    const char *f = ex->fold;
+    int n, d;
+    if (it->type == IT_CUE && it->cue == CUE_ORDINAL && it->end - it->start >= 3 && isdigit((unsigned char)f[it->start]))
+        n = (int)cue_lex(it)->val;
+    else if (it->type == IT_NUM && !it->used && it->end + 2 <= ex->flen &&
+             (it->end + 2 == ex->flen || !is_alnum(f[it->end + 2])) &&
+             (!memcmp(f + it->end, "st", 2) || !memcmp(f + it->end, "nd", 2) || !memcmp(f + it->end, "rd", 2) ||
+              !memcmp(f + it->end, "th", 2)))
+        n = (int)it->num;
+    else
+        return 0;
+    if (pubday == DS_NO_DATE || n < 1 || n > 31 || it->start < 7 || memcmp(f + it->start - 7, "on the ", 7) != 0)
+        return 0;
+    int y, m;
+    ds_civil_from_days(pubday, &y, &m, &d);
+    if (n > d && --m == 0) {
+        m = 12;
+        y--;
+    }
+    it->type = IT_DATE;
+    it->cue = 0;
+    it->date = ds_days_from_civil(y, m, n);
+    return 1;
+}
+
 static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
 {
     const char *f = ex->fold;
     item *it = ex->items;
     combine_number_words(ex, a, b);
     for (size_t i = a; i < b; i++) {
+        if (day_of_month(ex, &it[i], pubday))
+            continue;
         if (it[i].type != IT_NUM || it[i].used)
             continue;
         if (!(it[i].num < 1e15)) {
@@ -1832,7 +1864,7 @@ static int dates_the_saying(const ds_extractor *ex, const item *wd)
 {
     static const struct { const char *s; int n; } verbs[] = {
         {"said ", 5}, {"announced ", 10}, {"told ", 5}, {"reported ", 9}, {"added ", 6}, {"said on ", 8},
-        {"announced on ", 13}};
+        {"announced on ", 13}, {"said on the ", 12}, {"announced on the ", 17}};
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (wd->start >= verbs[i].n &&
             memcmp(ex->fold + wd->start - verbs[i].n, verbs[i].s, (size_t)verbs[i].n) == 0)
@@ -2384,8 +2416,8 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
         }
         return;
     }
-    if (it->type == IT_DATE) {
-        pa->signing = it->date;
+    if (it->type == IT_DATE && !dates_the_saying(ex, it)) {
+        pa->signing = it->date; /* "X said on the 30th that it had signed" dates the report */
     } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it)) {
         pa->signing = weekday_back(pubday, it); /* "X said Thursday it has signed" dates the report */
     } else if (it->type == IT_CUE && it->cue == CUE_TODAY && pubday != DS_NO_DATE) {

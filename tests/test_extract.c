@@ -1241,6 +1241,24 @@ static void test_after_a_purchase_recalls(void **state)
     assert_int_equal(p->value.amount, 25000000000LL);
 }
 
+/* "on the 1st": a day of the publication month (or of the month before,
+ * when that day is still to come); "said on the 30th" dates the saying. */
+static void test_day_of_month(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("DAPA announced that Hanwha signed the contract with Vietnam in Hanoi on the 2nd for 20 K9 howitzers, "
+                "worth about 300 billion won.",
+                "2026-03-04", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->signing_date, day("2026-03-02"));
+    assert_int_equal(p->batch, 0);
+    n = run("Hanwha said on the 28th that it had signed a contract with Vietnam on Friday for 20 K9 howitzers.",
+            "2026-03-02", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->signing_date, day("2026-02-27"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1351,6 +1369,7 @@ int main(void)
         cmocka_unit_test(test_relative_recall_and_venture_sum),
         cmocka_unit_test(test_other_buyers_have_ordered),
         cmocka_unit_test(test_after_a_purchase_recalls),
+        cmocka_unit_test(test_day_of_month),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
