@@ -3801,6 +3801,24 @@ static void drop_headline_programmes(const ds_extractor *ex, fam *fams, int nfam
     }
 }
 
+/* "KAI denies signing FA-50 deal with Egypt": when the headline or the
+ * first sentence of the body denies a signing of a family, the signings of
+ * it the article goes on to report are the claims it denies. */
+static void drop_denied(const ds_extractor *ex, fam *fams, int nfams)
+{
+    for (int i = 0; i < nfams; i++) {
+        if (!fams[i].primary)
+            continue;
+        for (size_t ci = 0; ci < ex->nclauses && ex->clauses[ci].sent <= 1; ci++) {
+            const clause *c = &ex->clauses[ci];
+            if (!c->context && (c->cues & BIT(CUE_DENIAL)) && clause_has_family(ex, c, &fams[i])) {
+                fams[i].primary = 0;
+                break;
+            }
+        }
+    }
+}
+
 /* The first fact-box row that names a system ("- System: F-35A"): the
  * box's item. Returns its clause index, or ex->nclauses when none. */
 static size_t first_box_system(const ds_extractor *ex)
@@ -3848,6 +3866,7 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
         }
     }
     drop_headline_programmes(ex, fams, *nfams);
+    drop_denied(ex, fams, *nfams);
     int nprimary = 0;
     for (int i = 0; i < *nfams; i++)
         nprimary += fams[i].primary;

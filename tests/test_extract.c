@@ -1259,6 +1259,20 @@ static void test_day_of_month(void **state)
     assert_int_equal(p->signing_date, day("2026-02-27"));
 }
 
+/* A lead that denies a signing makes the signing the article then reports
+ * a denied claim. */
+static void test_denied_lead(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Saab denies Gripen sale to Peru\n\nSTOCKHOLM - Saab on Monday denied reports that it had signed a "
+                "contract to sell Gripen fighters to Peru. A Lima newspaper had reported that Peru agreed to buy 24 "
+                "Gripens and signed a contract last week.",
+                "2025-09-09", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1370,6 +1384,7 @@ int main(void)
         cmocka_unit_test(test_other_buyers_have_ordered),
         cmocka_unit_test(test_after_a_purchase_recalls),
         cmocka_unit_test(test_day_of_month),
+        cmocka_unit_test(test_denied_lead),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
