@@ -3707,14 +3707,16 @@ static void mark_earlier_steps(ds_extractor *ex)
 }
 
 /* The munitions and sensors of a platform's contract are parts of it: a
- * catalog missile, rocket or radar (item it of clause c) listed after a
+ * catalog missile, rocket, radar or other store (bombs, shells) (item it of
+ * clause c) listed after a
  * system of another kind, in a clause with fewer sums than systems ("96
  * AH-64E helicopters; 1,844 Hellfire missiles; 508 JAGM missiles"; "72
  * launchers with CTM-290 missiles"). */
 static int munition_accessory(const ds_extractor *ex, const clause *c, const item *it)
 {
     const char *cat = sys_of(ex, it->idx)->category;
-    if (strcmp(cat, "missile") != 0 && strcmp(cat, "rocket") != 0 && strcmp(cat, "radar") != 0)
+    if (strcmp(cat, "missile") != 0 && strcmp(cat, "rocket") != 0 && strcmp(cat, "radar") != 0 &&
+        strcmp(cat, "other") != 0)
         return 0;
     int before = 0, nsys = 0, nmoney = 0, last = -1;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {

@@ -1273,6 +1273,20 @@ static void test_denied_lead(void **state)
         assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
 }
 
+/* Bombs listed after the aircraft of one notice are part of its deal. */
+static void test_stores_of_a_platform(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The State Department approved a possible sale to Greece of F-35 aircraft for an estimated cost of "
+                "$8.6 billion. Greece has requested to buy forty (40) F-35A aircraft; two hundred (200) GBU-39 Small "
+                "Diameter Bombs; and related support.",
+                "2025-01-10", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "F-35");
+    assert_int_equal(p->quantity, 40);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1385,6 +1399,7 @@ int main(void)
         cmocka_unit_test(test_after_a_purchase_recalls),
         cmocka_unit_test(test_day_of_month),
         cmocka_unit_test(test_denied_lead),
+        cmocka_unit_test(test_stores_of_a_platform),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
