@@ -3569,6 +3569,32 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
 }
 
 /* Sets clause cc's cue bits and has_qty / recalled_month from its items. */
+/* "In the 2010s Jakarta signed for 11 Su-35": clause cc names, before its
+ * signing verb, a decade that ended before publication year pubyear (one
+ * named later may date only a relative clause: "the Mirage 2000 it bought
+ * in the 1990s"). */
+static int past_decade(const ds_extractor *ex, const clause *cc, int pubyear)
+{
+    const char *f = ex->fold;
+    int verb = -1;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems && verb < 0; k++)
+        if (ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_SIGNED)
+            verb = ex->items[k].start;
+    for (int p = cc->start; pubyear && p + 5 <= verb; p++) {
+        if (f[p + 4] != 's' || f[p + 3] != '0' || (p > 0 && is_alnum(f[p - 1])) ||
+            (p + 5 < ex->flen && is_alnum(f[p + 5])))
+            continue;
+        int y = 0, digits = 1;
+        for (int q = p; q < p + 4; q++) {
+            digits &= isdigit((unsigned char)f[q]) != 0;
+            y = y * 10 + (f[q] - '0');
+        }
+        if (digits && y >= 1900 && y + 9 < pubyear)
+            return 1;
+    }
+    return 0;
+}
+
 static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
 {
     int concluded = 0, talks = 0, past_year = 0, more = 0;
@@ -3605,7 +3631,7 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
     /* a past year recalls an earlier deal, unless the clause exercises an
      * option of it or orders more ("exercised the option in its 2023
      * contract, ordering 12 more"): the year is the parent's, the order news */
-    if (past_year && !(cc->cues & BIT(CUE_EXERCISE)) && !(more && cc->has_qty))
+    if ((past_year || past_decade(ex, cc, pd.year)) && !(cc->cues & BIT(CUE_EXERCISE)) && !(more && cc->has_qty))
         cc->context = 1;
 }
 

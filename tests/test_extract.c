@@ -1287,6 +1287,25 @@ static void test_stores_of_a_platform(void **state)
     assert_int_equal(p->quantity, 40);
 }
 
+/* A past decade before the signing verb recalls; one after it may date a
+ * relative clause only. */
+static void test_past_decade(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru signed a contract on Monday for 12 Gripen fighters worth $1.5 billion. In the 2010s Lima "
+                "signed for 8 Su-35 fighters from Russia, a deal that later collapsed.",
+                "2025-09-09", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "GRIPEN");
+    n = run("Peru signed a contract on Monday for 12 Gripen fighters, which will replace the Mirage 2000 jets Peru "
+            "bought in the 1980s.",
+            "2025-09-09", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "GRIPEN");
+    assert_int_equal(p->quantity, 12);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1400,6 +1419,7 @@ int main(void)
         cmocka_unit_test(test_day_of_month),
         cmocka_unit_test(test_denied_lead),
         cmocka_unit_test(test_stores_of_a_platform),
+        cmocka_unit_test(test_past_decade),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
