@@ -3569,6 +3569,22 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
 }
 
 /* Sets clause cc's cue bits and has_qty / recalled_month from its items. */
+/* Item k of clause cc is a verb of receiving whose object is a deal noun
+ * ("receives order", "received a contract"): what is received is the
+ * contract, not the goods. */
+static int receives_a_deal(const ds_extractor *ex, const clause *cc, int k)
+{
+    const item *it = &ex->items[k];
+    if (it->type != IT_CUE || it->cue != CUE_DELIVERY || k + 1 >= cc->first_item + cc->nitems)
+        return 0;
+    const item *nx = &ex->items[k + 1];
+    int gap = nx->start - it->end;
+    const char *f = ex->fold + it->end;
+    return nx->type == IT_CUE && nx->cue == CUE_DEAL &&
+           (gap == 1 || (gap == 3 && !memcmp(f, " a ", 3)) || (gap == 4 && !memcmp(f, " an ", 4)) ||
+            (gap == 5 && !memcmp(f, " new ", 5)) || (gap == 5 && !memcmp(f, " the ", 5)));
+}
+
 /* "In the 2010s Jakarta signed for 11 Su-35": clause cc names, before its
  * signing verb, a decade that ended before publication year pubyear (one
  * named later may date only a relative clause: "the Mirage 2000 it bought
@@ -3602,6 +3618,8 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
         const item *it = &ex->items[k];
         if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_SIGNS_UNLESS_TALKS)
             concluded = 1;
+        else if (receives_a_deal(ex, cc, k))
+            cc->cues |= BIT(CUE_SIGNED); /* "Diehl receives order": the seller wins it */
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)

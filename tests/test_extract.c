@@ -1306,6 +1306,21 @@ static void test_past_decade(void **state)
     assert_int_equal(p->quantity, 12);
 }
 
+/* A seller that "receives an order" has won a contract; nothing is
+ * delivered. */
+static void test_receives_an_order(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Kongsberg receives order for NASAMS from Lithuania\n\nKongsberg said on Tuesday that Lithuania has "
+                "placed an order for NASAMS air defence systems.",
+                "2025-03-11", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "NASAMS");
+    assert_int_equal(p->status, DS_STATUS_SIGNED);
+    assert_int_not_equal(p->stage, DS_STAGE_DELIVERY);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1420,6 +1435,7 @@ int main(void)
         cmocka_unit_test(test_denied_lead),
         cmocka_unit_test(test_stores_of_a_platform),
         cmocka_unit_test(test_past_decade),
+        cmocka_unit_test(test_receives_an_order),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
