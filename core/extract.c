@@ -857,12 +857,49 @@ static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl
 
 /* Finds the items of the text [s, e) of clause cl: numbers, entities and
  * cue phrases. Returns 0 or -2 when out of memory. */
+/* "P6.8 billion" (Philippine press): at folded offset i a word is a "p"
+ * glued to a sum with a scale word. Adds the prefix as the peso's
+ * currency cue and returns the offset of the number, else 0 (-2 on
+ * allocation failure). */
+static int peso_prefix(ds_extractor *ex, int s, int i, int e, int cl)
+{
+    const char *f = ex->fold;
+    if (f[i] != 'p' || i + 1 >= e || !isdigit((unsigned char)f[i + 1]) || (i > s && is_alnum(f[i - 1])))
+        return 0;
+    double v;
+    int j = parse_number(f, i + 1, e, &v);
+    static const char *const scales[] = {" billion", " million", " trillion", "bn", "m "};
+    int scaled = 0;
+    for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++)
+        scaled |= j + (int)strlen(scales[k]) <= e && memcmp(f + j, scales[k], strlen(scales[k])) == 0;
+    if (!scaled)
+        return 0;
+    for (size_t x = 0; x < NLEX; x++)
+        if (lexicon[x].cue == CUE_CURPREFIX && strcmp(lexicon[x].text, "php") == 0)
+            return add_item(ex, (item){.type = IT_CUE, .cue = CUE_CURPREFIX, .idx = (int)x, .start = i, .end = i + 1,
+                                       .clause = cl, .target_sys = -1})
+                       ? -2
+                       : i + 1;
+    return 0;
+}
+
 static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
 {
     const char *f = ex->fold;
     int i = s;
     while (i < e) {
         char c = f[i];
+        int peso = c == 'p' ? peso_prefix(ex, s, i, e, cl) : 0;
+        if (peso < 0)
+            return -2;
+        if (peso > 0) {
+            double v;
+            int j = parse_number(f, peso, e, &v);
+            if (add_item(ex, (item){.type = IT_NUM, .start = peso, .end = j, .num = v, .clause = cl, .target_sys = -1}))
+                return -2;
+            i = j;
+            continue;
+        }
         /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion", "₹500 crore" */
         if ((unsigned char)c == 0xE2 && i + 2 < e && (unsigned char)f[i + 1] == 0x82 &&
             ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9 || (unsigned char)f[i + 2] == 0xB9 ||
@@ -1977,6 +2014,7 @@ typedef struct primary_acc {
     int authority[8]; /* the country was named by one of its authorities or armed forces */
     const char *countries[8];
     int ncountries;
+    const char *resale;      /* "24 ex-Danish F-16s": the state that sells its used ones */
 } primary_acc;
 
 /* How one clause bears on the deal being built (see gather_clause). */
@@ -2080,23 +2118,24 @@ static void set_category(const ds_extractor *ex, const fam *fm, ds_mention *m)
  * does, nor speaks of every deal; or it recalls an earlier deal). */
 /* "The partners plan to invest PLN 1 billion": a clause naming no system
  * prices the deal named last before it, when the nearest earlier clause
- * of the body that names a system, not a recall, names family fm alone. */
+ * of the body that names a system, not a recall, names family fm alone.
+ * Returns that clause's sentence, else -1. */
 static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     for (size_t cj = ci; cj-- > 0;) {
         const clause *c = &ex->clauses[cj];
         if (c->context || !clause_names_system(ex, c))
             continue;
-        if (headline(ex, c))
-            return 0;
+        if (headline(ex, c) || fm->generic)
+            return -1;
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
             const item *it = &ex->items[k];
             if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] != fm->root)
-                return 0;
+                return -1;
         }
-        return !fm->generic;
+        return c->sent;
     }
-    return 0;
+    return -1;
 }
 
 static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci, clause_view *v)
@@ -2127,7 +2166,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
         v->own = ci == (size_t)(-pa->only_sent - 2);
     else
         v->own = v->has || pa->nprimary == 1;
-    v->own_sum = v->own || (v->shared && pa->only_sent == -1 && last_named_alone(ex, ci, pa->fm));
+    int named = v->shared && pa->only_sent >= -1 ? last_named_alone(ex, ci, pa->fm) : -1;
+    v->own_sum = v->own || (named >= 0 && (pa->only_sent == -1 || named == pa->only_sent));
     v->dealish = clause_is_deal(c);
     /* "Executive contracts, the first of which may be signed before the
      * end of the year, will specify quantities" after a lead reporting a
@@ -2164,6 +2204,18 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
 
 /* Notes the family's system names (variants, root) and the other families of
  * the clause, and scores the countries it names as buyer candidates. */
+/* "24 ex-Danish F-16s": item k of clause c is a country written with "ex-"
+ * right before a system of family fm, the state selling its used ones. */
+static int second_hand_from(const ds_extractor *ex, const clause *c, int k, const fam *fm)
+{
+    const item *it = &ex->items[k];
+    if (it->start < 3 || memcmp(ex->fold + it->start - 3, "ex-", 3) != 0 || k + 1 >= c->first_item + c->nitems)
+        return 0;
+    const item *nx = &ex->items[k + 1];
+    return nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM && ex->sys_root[nx->idx] == fm->root &&
+           nx->start - it->end <= 1;
+}
+
 static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, clause_view *v)
 {
     const clause *c = v->c;
@@ -2187,6 +2239,8 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
         int w = country_of_item(ex, it, &iso3);
         if (!w || !(v->dealish || v->has))
             continue;
+        if (!pa->resale && v->own && second_hand_from(ex, c, k, pa->fm))
+            pa->resale = iso3;
         int f;
         for (f = 0; f < pa->ncountries; f++)
             if (strcmp(pa->countries[f], iso3) == 0)
@@ -2529,6 +2583,8 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
 {
     const ds_catalog *cat = ex->cat;
     int best = -1;
+    if (pa->resale)
+        pa->seller = pa->resale;
     for (int f = 0; f < pa->ncountries; f++) {
         if (pa->seller && strcmp(pa->countries[f], pa->seller) == 0)
             continue;
@@ -3569,6 +3625,21 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
 }
 
 /* Sets clause cc's cue bits and has_qty / recalled_month from its items. */
+/* The year item k of clause cc names a contract rather than the time of
+ * the clause's event: a deal noun follows it ("under a 2022 contract") or a
+ * signing verb leads it ("awarded in 2023"). */
+static int contract_year(const ds_extractor *ex, const clause *cc, int k)
+{
+    const item *it = &ex->items[k];
+    int end = cc->first_item + cc->nitems;
+    if (k + 1 < end && ex->items[k + 1].type == IT_CUE && ex->items[k + 1].cue == CUE_DEAL &&
+        ex->items[k + 1].start - it->end == 1)
+        return 1;
+    return k >= cc->first_item + 2 && ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN &&
+           ex->items[k - 2].type == IT_CUE && ex->items[k - 2].cue == CUE_SIGNED &&
+           it->start - ex->items[k - 2].end <= 4;
+}
+
 /* Item k of clause cc is a verb of receiving whose object is a deal noun
  * ("receives order", "received a contract"): what is received is the
  * contract, not the goods. */
@@ -3613,7 +3684,7 @@ static int past_decade(const ds_extractor *ex, const clause *cc, int pubyear)
 
 static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
 {
-    int concluded = 0, talks = 0, past_year = 0, more = 0;
+    int concluded = 0, talks = 0, past_year = 0, event_year = 0, more = 0;
     for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_SIGNS_UNLESS_TALKS)
@@ -3628,8 +3699,10 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             cc->cues |= BIT(CUE_FRAMEWORK);
         if (it->type == IT_QTY)
             cc->has_qty = 1;
-        if (it->type == IT_YEAR && pd.year && it->num < pd.year)
+        if (it->type == IT_YEAR && pd.year && it->num < pd.year) {
             past_year = 1;
+            event_year |= !contract_year(ex, cc, k);
+        }
         /* "12 more", "18 additional": a count that adds to an earlier deal */
         if (it->type == IT_CUE && it->cue == CUE_ANOTHER && k > cc->first_item &&
             (ex->items[k - 1].type == IT_NUM || ex->items[k - 1].type == IT_QTY) && it->start - ex->items[k - 1].end <= 1)
@@ -3649,6 +3722,11 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
     /* a past year recalls an earlier deal, unless the clause exercises an
      * option of it or orders more ("exercised the option in its 2023
      * contract, ordering 12 more"): the year is the parent's, the order news */
+    /* a delivery or cancellation the lead reports, of a contract the year
+     * only names ("delivered under a 2022 contract", "cancelled the contract
+     * awarded in 2023"), is news */
+    if (past_year && !event_year && cc->sent <= 1 && (cc->cues & (BIT(CUE_DELIVERY) | BIT(CUE_CANCEL))))
+        past_year = 0;
     if ((past_year || past_decade(ex, cc, pd.year)) && !(cc->cues & BIT(CUE_EXERCISE)) && !(more && cc->has_qty))
         cc->context = 1;
 }

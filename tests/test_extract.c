@@ -1321,6 +1321,31 @@ static void test_receives_an_order(void **state)
     assert_int_not_equal(p->stage, DS_STAGE_DELIVERY);
 }
 
+/* A lead reporting a delivery "under a 2022 contract" is news, the year
+ * naming the contract; "P6.8 billion" is pesos; "ex-Danish F-16s" are sold
+ * by Denmark, and the sum the next sentence gives is theirs. */
+static void test_delivery_under_contract_resale(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Manila activates first SPYDER battery\n\nMANILA - The Philippine Air Force has activated its first "
+                "SPYDER air defence battery, delivered under a 2022 contract with Rafael worth about P6.8 billion, "
+                "officials said on Tuesday.",
+                "2024-05-15", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "SPYDER");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_string_equal(p->value.currency, "PHP");
+    assert_int_equal(p->value.amount, 680000000000LL);
+    n = run("Peru gets used fighters\n\nOn Monday Peru signed for 12 ex-Danish F-16s at a ceremony in Aalborg. The "
+            "minister put the value at about $200 million.",
+            "2025-03-04", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->seller, "DNK");
+    assert_int_equal(p->quantity, 12);
+    assert_int_equal(p->value.amount, 20000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1436,6 +1461,7 @@ int main(void)
         cmocka_unit_test(test_stores_of_a_platform),
         cmocka_unit_test(test_past_decade),
         cmocka_unit_test(test_receives_an_order),
+        cmocka_unit_test(test_delivery_under_contract_resale),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
