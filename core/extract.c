@@ -1645,6 +1645,24 @@ static int fleet_after(const char *f, int p, int len)
     return 0;
 }
 
+/* Item k, a system, carries a system named later in its clause (items up
+ * to b): "carrying" or "transporting" stands between them, with no other
+ * system before it. */
+static int carries_system(const ds_extractor *ex, size_t k, size_t b)
+{
+    const char *f = ex->fold;
+    for (size_t j = k + 1; j < b; j++) {
+        const item *x = &ex->items[j];
+        if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM)
+            continue;
+        for (int p = ex->items[k].end; p + 10 <= x->start; p++)
+            if (!memcmp(f + p, " carrying ", 10) || (p + 14 <= x->start && !memcmp(f + p, " transporting ", 14)))
+                return 1;
+        return 0;
+    }
+    return 0;
+}
+
 /* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
  * a system named after a thing of another kind, with "for"/"of", only
  * describes that thing; it is not what the deal buys. */
@@ -1665,8 +1683,9 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
             continue;
         }
         /* "the successor to its MiG-21 LanceR fleet": what a country already
-         * flies, not what it buys */
-        if (fleet_after(f, it->end, ex->flen)) {
+         * flies, not what it buys; "Y-20 transport aircraft ... carrying FK-3
+         * systems": the carrier, not the cargo */
+        if (fleet_after(f, it->end, ex->flen) || carries_system(ex, k, b)) {
             it->type = IT_MOD;
             continue;
         }

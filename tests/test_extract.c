@@ -1346,6 +1346,21 @@ static void test_delivery_under_contract_resale(void **state)
     assert_int_equal(p->value.amount, 20000000000LL);
 }
 
+/* The aircraft "carrying" a system to its buyer is the carrier, not what
+ * is delivered. */
+static void test_carrier_is_not_cargo(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Air defence arrives in Belgrade\n\nBELGRADE - Four Y-20 transport aircraft landed in Belgrade on Sunday "
+                "carrying HQ-22 air-defence systems bought by Serbia under a 2021 contract, officials said on Monday.",
+                "2023-05-08", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "HQ-22");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_not_equal(p->quantity, 4);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1462,6 +1477,7 @@ int main(void)
         cmocka_unit_test(test_past_decade),
         cmocka_unit_test(test_receives_an_order),
         cmocka_unit_test(test_delivery_under_contract_resale),
+        cmocka_unit_test(test_carrier_is_not_cargo),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
