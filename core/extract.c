@@ -4061,9 +4061,11 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
                 return -2;
             m->role = DS_ROLE_PRIMARY;
             int named = build_primary(ex, a->body, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
+            /* a delivery under a contract it dates ("under a 2021 contract") is news */
+            int dated_delivery = m->status == DS_STATUS_DELIVERED && (m->signing_year || m->signing_date != DS_NO_DATE);
             if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
                                  m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED &&
-                                 m->status != DS_STATUS_APPROVED)) {
+                                 m->status != DS_STATUS_APPROVED && !dated_delivery)) {
                 ex->nout--;
                 continue;
             }
