@@ -2023,7 +2023,9 @@ typedef struct primary_acc {
     const clause *money_clause;
     int money_has_family, money_combined;
     int32_t planned, said, said_will, signing;
+    int32_t headline_day; /* "Contracts for June 21, 2024": a day the headline names */
     const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
+    const clause *headline_clause;
     int sign_year;
     int batch, another, is_fw;
     int local_rest;
@@ -2105,7 +2107,7 @@ static void primary_init(const ds_extractor *ex, const fam *fm, int nprimary, in
     pa->seller = pa->root && pa->root->origin[0] ? pa->root->origin : NULL; /* none known outside the catalog */
     pa->lead_qty = pa->qty = pa->fw_qty = pa->rest_qty = pa->split_prime = -1;
     pa->variant_idx = -1;
-    pa->planned = pa->said = pa->said_will = pa->signing = DS_NO_DATE;
+    pa->planned = pa->said = pa->said_will = pa->signing = pa->headline_day = DS_NO_DATE;
 }
 
 /* Whether a deal clause names family fm together with another system ("a
@@ -2135,6 +2137,19 @@ static void set_category(const ds_extractor *ex, const fam *fm, ds_mention *m)
 /* Fills *v for clause ci; returns 0 when the clause says nothing of the deal
  * (it neither names the family, nor shares a sentence with a clause that
  * does, nor speaks of every deal; or it recalls an earlier deal). */
+/* "Foreign Military Sales (Poland) funds" in a US contract announcement:
+ * country item it is the state the contract buys for. */
+static int fms_buyer(const ds_extractor *ex, const item *it)
+{
+    static const char *const fms[] = {"foreign military sales (", "fms (", "foreign military sales funds ("};
+    for (size_t i = 0; i < sizeof fms / sizeof fms[0]; i++) {
+        int n = (int)strlen(fms[i]);
+        if (it->start >= n && memcmp(ex->fold + it->start - n, fms[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* "The partners plan to invest PLN 1 billion": a clause naming no system
  * prices the deal named last before it, when the nearest earlier clause
  * of the body that names a system, not a recall, names family fm alone.
@@ -2171,6 +2186,12 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
      * ("The two contracts were signed Friday at Morag"); its sums and
      * numbers belong to the deal only when there is one */
     int invests = (c->cues & BIT(CUE_INVEST)) && (pa->cues & BIT(CUE_JV));
+    int funds = 0; /* "Foreign Military Sales (Poland) funds" after the award naming this system */
+    for (int k = c->first_item; k < c->first_item + c->nitems && !v->has && !funds; k++)
+        funds = ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_COUNTRY && fms_buyer(ex, &ex->items[k]) &&
+                last_named_alone(ex, ci, pa->fm) >= 0;
+    if (funds)
+        v->has = 1;
     if (!v->has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD)) || factbox_row(ex, c) || invests) &&
         !clause_names_system(ex, c))
         v->shared = 1;
@@ -2256,7 +2277,8 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
         }
         const char *iso3;
         int w = country_of_item(ex, it, &iso3);
-        if (!w || !(v->dealish || v->has))
+        int fms = w && fms_buyer(ex, it);
+        if (!w || !(v->dealish || v->has || fms))
             continue;
         if (!pa->resale && v->own && second_hand_from(ex, c, k, pa->fm))
             pa->resale = iso3;
@@ -2272,7 +2294,7 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
          * ordered Chunmoo launchers" in an article about a Dutch order) */
         if (f < 8) {
             int direct = v->dealish && clause_has_family(ex, c, pa->fm);
-            pa->score[f] += w * (pa->only_sent != -1 && v->own ? 100 : direct ? 4 : 1);
+            pa->score[f] += w * (fms || (pa->only_sent != -1 && v->own) ? 100 : direct ? 4 : 1);
             pa->authority[f] |= it->ent_kind == DS_ENT_AUTHORITY;
         }
     }
@@ -2459,6 +2481,11 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
     int end = c->first_item + c->nitems;
     if ((c->cues & BIT(CUE_PLANNED)))
         return;
+    if (it->type == IT_DATE && headline(ex, c) && pa->headline_day == DS_NO_DATE && pubday != DS_NO_DATE &&
+        it->date <= pubday && it->date > pubday - 31) {
+        pa->headline_day = it->date;
+        pa->headline_clause = c;
+    }
     if ((c->cues & BIT(CUE_SIGNED)) && !pa->sign_year) {
         if (it->type == IT_YEAR && (pa->pubyear == 0 || it->num <= pa->pubyear))
             pa->sign_year = (int)it->num;
@@ -2805,6 +2832,11 @@ static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
         (stage == DS_STAGE_SELECTION || stage == DS_STAGE_APPROVAL)) {
         pa->signing = pa->said_will;
         pa->date_clause = pa->said_will_clause;
+    }
+    /* the day a list of awards is headed with dates the awards it lists */
+    if (pa->signing == DS_NO_DATE && pa->headline_day != DS_NO_DATE && !pa->sign_year) {
+        pa->signing = pa->headline_day;
+        pa->date_clause = pa->headline_clause;
     }
     if (pa->signing != DS_NO_DATE && stage != DS_STAGE_DELIVERY &&
         (m->status == DS_STATUS_SIGNED || stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)) {
@@ -3750,6 +3782,24 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
         cc->context = 1;
 }
 
+/* "was awarded a $297 million modification to a previously awarded
+ * contract": every recall word of clause cc comes after its amendment or
+ * option word, so it names the contract changed, and the change is news. */
+static int recall_names_parent(const ds_extractor *ex, const clause *cc)
+{
+    int change = 0;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_CUE)
+            continue;
+        if (it->cue == CUE_AMENDMENT || it->cue == CUE_EXERCISE)
+            change = 1;
+        else if (it->cue == CUE_CONTEXT && !change)
+            return 0;
+    }
+    return change;
+}
+
 /* Whether clause c (the one after the sentence's first clause when
  * not_first) recalls an earlier deal rather than reporting news: a past
  * month or year, a context word, the second part of a coordinated recall,
@@ -3761,7 +3811,7 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
         return 1;
     if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) && !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
         return 1;
-    if (cc->cues & BIT(CUE_CONTEXT))
+    if ((cc->cues & BIT(CUE_CONTEXT)) && !recall_names_parent(ex, cc))
         return 1;
     if (cc->coordinated && not_first && (cc - 1)->context)
         return 1;
@@ -4063,6 +4113,10 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
             int named = build_primary(ex, a->body, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
             /* a delivery under a contract it dates ("under a 2021 contract") is news */
             int dated_delivery = m->status == DS_STATUS_DELIVERED && (m->signing_year || m->signing_date != DS_NO_DATE);
+            if (ex->debug)
+                fprintf(stderr, "primary %s: buyer %s seller %s qty %lld value %d stage %s status %s\n", m->family,
+                        m->buyer, m->seller, (long long)m->quantity, m->value.set, ds_stage_names[m->stage],
+                        ds_status_names[m->status]);
             if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
                                  m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED &&
                                  m->status != DS_STATUS_APPROVED && !dated_delivery)) {

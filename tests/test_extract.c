@@ -1361,6 +1361,26 @@ static void test_carrier_is_not_cargo(void **state)
     assert_int_not_equal(p->quantity, 4);
 }
 
+/* A US award list: a modification "to a previously awarded contract" is
+ * news, the Foreign Military Sales country is its buyer, and the day the
+ * list is headed with dates it. */
+static void test_award_list_modification(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Contracts for March 3, 2025 - Army\n\nLockheed Martin Corp., Grand Prairie, Texas, was awarded a "
+                "$120,000,000 modification to a previously awarded contract for HIMARS launcher production. Fiscal 2025 "
+                "Foreign Military Sales (Estonia) funds in the amount of $120,000,000 were obligated at the time of the "
+                "award.",
+                "2025-03-04", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "HIMARS");
+    assert_string_equal(p->buyer, "EST");
+    assert_int_equal(p->stage, DS_STAGE_AMENDMENT);
+    assert_int_equal(p->value.amount, 12000000000LL);
+    assert_int_equal(p->signing_date, day("2025-03-03"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1478,6 +1498,7 @@ int main(void)
         cmocka_unit_test(test_receives_an_order),
         cmocka_unit_test(test_delivery_under_contract_resale),
         cmocka_unit_test(test_carrier_is_not_cargo),
+        cmocka_unit_test(test_award_list_modification),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
