@@ -206,6 +206,10 @@ static const lex lexicon[] = {
     {"monday", CUE_WEEKDAY, 0}, {"tuesday", CUE_WEEKDAY, 1}, {"wednesday", CUE_WEEKDAY, 2},
     {"thursday", CUE_WEEKDAY, 3}, {"friday", CUE_WEEKDAY, 4}, {"saturday", CUE_WEEKDAY, 5},
     {"sunday", CUE_WEEKDAY, 6}, {"today", CUE_TODAY}, {"yesterday", CUE_YESTERDAY},
+    /* Polish weekdays as "w/we ..." puts them (accusative, folded) */
+    {"w poniedzialek", CUE_WEEKDAY, 0}, {"we wtorek", CUE_WEEKDAY, 1}, {"w srode", CUE_WEEKDAY, 2},
+    {"w czwartek", CUE_WEEKDAY, 3}, {"w piatek", CUE_WEEKDAY, 4}, {"w sobote", CUE_WEEKDAY, 5},
+    {"w niedziele", CUE_WEEKDAY, 6}, {"wczoraj", CUE_YESTERDAY}, {"dzisiaj", CUE_TODAY},
     /* a release's present-tense announcement of what it "has signed" states it as of its day */
     {"is pleased to announce", CUE_TODAY}, {"are pleased to announce", CUE_TODAY},
     {"is proud to announce", CUE_TODAY}, {"are proud to announce", CUE_TODAY},

@@ -1381,6 +1381,17 @@ static void test_award_list_modification(void **state)
     assert_int_equal(p->signing_date, day("2025-03-03"));
 }
 
+/* Polish weekdays ("w piątek") date a signing as English ones do. */
+static void test_polish_weekday(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Agencja Uzbrojenia podpisała w piątek umowę z Hanwha na 48 armatohaubic K9.", "2025-05-05", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "K9");
+    assert_int_equal(p->signing_date, day("2025-05-02"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1499,6 +1510,7 @@ int main(void)
         cmocka_unit_test(test_delivery_under_contract_resale),
         cmocka_unit_test(test_carrier_is_not_cargo),
         cmocka_unit_test(test_award_list_modification),
+        cmocka_unit_test(test_polish_weekday),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
