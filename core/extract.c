@@ -4097,6 +4097,26 @@ static int find_generic_family(const ds_extractor *ex, fam *fams, int *nfams)
 
 static void drop_background(ds_extractor *ex, const unsigned char *named_sum);
 
+/* "The UAE signed a deal on Friday to buy 80 Rafale ... The UAE also ordered
+ * 12 Caracal helicopters": a signed primary the text does not date at all
+ * was signed with the article's first dated signed primary of the same
+ * buyer and stage. */
+static void share_signing_day(ds_extractor *ex)
+{
+    const ds_mention *lead = NULL;
+    for (size_t i = 0; i < ex->nout && !lead; i++)
+        if (ex->out[i].status == DS_STATUS_SIGNED && ex->out[i].signing_date != DS_NO_DATE)
+            lead = &ex->out[i];
+    for (size_t i = 0; lead && i < ex->nout; i++) {
+        ds_mention *m = &ex->out[i];
+        if (m == lead || m->status != DS_STATUS_SIGNED || m->signing_date != DS_NO_DATE || m->signing_year ||
+            m->stage != lead->stage || strcmp(m->buyer, lead->buyer) != 0)
+            continue;
+        m->signing_date = lead->signing_date;
+        m->signing_year = lead->signing_year;
+    }
+}
+
 /* One primary mention per primary family, or per deal of a family the
  * article splits (split_family); a deal needs a buyer and some substance.
  * Returns 0 or -2. */
@@ -4136,6 +4156,7 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
         }
     }
     drop_background(ex, named_sum);
+    share_signing_day(ex);
     return 0;
 }
 

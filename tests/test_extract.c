@@ -1392,6 +1392,21 @@ static void test_polish_weekday(void **state)
     assert_int_equal(p->signing_date, day("2025-05-02"));
 }
 
+/* A second purchase the text does not date was signed with the first one
+ * of the same buyer. */
+static void test_second_purchase_shares_day(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Qatar signed a contract on Tuesday for 24 Rafale fighters worth 6 billion euros. Qatar also ordered 16 "
+                "NH90 helicopters from Airbus, officials said.",
+                "2025-06-12", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "RAFALE")->signing_date, day("2025-06-10"));
+    const ds_mention *h = find(ms, n, DS_ROLE_PRIMARY, "NH90");
+    assert_int_equal(h->quantity, 16);
+    assert_int_equal(h->signing_date, day("2025-06-10"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1511,6 +1526,7 @@ int main(void)
         cmocka_unit_test(test_carrier_is_not_cargo),
         cmocka_unit_test(test_award_list_modification),
         cmocka_unit_test(test_polish_weekday),
+        cmocka_unit_test(test_second_purchase_shares_day),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
