@@ -2598,6 +2598,16 @@ static void take_supplier(const ds_extractor *ex, primary_acc *pa, const clause 
     set_evidence(ex, m, "suppliers", c);
 }
 
+/* "Lithuania signed on Wednesday for X, while Spain placed an order on
+ * Thursday for Y": a deal owning one clause of its sentence is not dated by
+ * the sentence's other clauses, which date their own deals. */
+static int other_clause_of_own_sentence(const ds_extractor *ex, const primary_acc *pa, const clause_view *v)
+{
+    if (pa->only_sent > -2 || v->own)
+        return 0;
+    return v->c->sent == ex->clauses[-pa->only_sent - 2].sent;
+}
+
 /* Takes what clause ci says of the deal into *pa and m. */
 static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, size_t ci, ds_mention *m)
 {
@@ -2615,7 +2625,8 @@ static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, s
         if (it->type == IT_MONEY)
             take_money(ex, pa, &v, k);
         take_batch(ex, pa, &v, k, m);
-        take_dates(ex, pa, &v, k);
+        if (!other_clause_of_own_sentence(ex, pa, &v))
+            take_dates(ex, pa, &v, k);
         if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY && v.own)
             take_supplier(ex, pa, c, k, m);
     }

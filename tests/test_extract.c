@@ -1407,6 +1407,29 @@ static void test_second_purchase_shares_day(void **state)
     assert_int_equal(h->signing_date, day("2025-06-10"));
 }
 
+/* Two buyers' orders in one sentence each keep their own day. */
+static void test_second_deal_of_sentence_keeps_its_day(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Diehl said Latvia signed on Monday for 6 IRIS-T SLM fire units worth 600 million euros, while Estonia "
+                "placed an order on Wednesday for 4 IRIS-T SLM fire units worth 400 million euros.",
+                "2025-02-07", &ms);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        if (strcmp(ms[i].buyer, "LVA") == 0) {
+            assert_int_equal(ms[i].signing_date, day("2025-02-03"));
+            seen |= 1;
+        } else if (strcmp(ms[i].buyer, "EST") == 0) {
+            assert_int_equal(ms[i].signing_date, day("2025-02-05"));
+            seen |= 2;
+        }
+    }
+    assert_int_equal(seen, 3);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1527,6 +1550,7 @@ int main(void)
         cmocka_unit_test(test_award_list_modification),
         cmocka_unit_test(test_polish_weekday),
         cmocka_unit_test(test_second_purchase_shares_day),
+        cmocka_unit_test(test_second_deal_of_sentence_keeps_its_day),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
