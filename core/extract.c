@@ -2040,6 +2040,7 @@ typedef struct primary_acc {
     const char *countries[8];
     int ncountries;
     const char *resale;      /* "24 ex-Danish F-16s": the state that sells its used ones */
+    int intent;              /* a clause naming the family states an intent to buy it */
 } primary_acc;
 
 /* How one clause bears on the deal being built (see gather_clause). */
@@ -2233,6 +2234,8 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
                                     : c->cues;
     if (v->dealish)
         pa->cues |= v->own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
+    else if (v->own && (c->cues & BIT(CUE_INTENT)) && clause_has_family(ex, c, pa->fm))
+        pa->intent = 1; /* "the UAE plans to buy 12 L-15 jets" */
     if (!v->dealish || !v->has || pa->lead_seen)
         return;
     pa->lead_seen = 1;
@@ -2246,8 +2249,6 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
     }
 }
 
-/* Notes the family's system names (variants, root) and the other families of
- * the clause, and scores the countries it names as buyer candidates. */
 /* "24 ex-Danish F-16s": item k of clause c is a country written with "ex-"
  * right before a system of family fm, the state selling its used ones. */
 static int second_hand_from(const ds_extractor *ex, const clause *c, int k, const fam *fm)
@@ -2260,6 +2261,8 @@ static int second_hand_from(const ds_extractor *ex, const clause *c, int k, cons
            nx->start - it->end <= 1;
 }
 
+/* Notes the family's system names (variants, root) and the other families of
+ * the clause, and scores the countries it names as buyer candidates. */
 static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, clause_view *v)
 {
     const clause *c = v->c;
@@ -2775,6 +2778,10 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
     if ((cues & BIT(CUE_DELIVERY)) && (!(cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))) ||
                                        ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & BIT(CUE_PLANNED)))))
         return DS_STAGE_DELIVERY;
+    /* "plans to buy 12 L-15 jets", with nothing signed, planned or delivered */
+    if (((cues & BIT(CUE_INTENT)) || pa->intent) && !(cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE) | BIT(CUE_PLANNED) |
+                                              BIT(CUE_CEREMONY) | BIT(CUE_DELIVERY))))
+        return DS_STAGE_INTENT;
     return DS_STAGE_EXECUTIVE;
 }
 
@@ -2794,7 +2801,7 @@ static void settle_stage_status(const primary_acc *pa, ds_mention *m)
         m->status = DS_STATUS_CANCELLED;
     else if (stage == DS_STAGE_APPROVAL)
         m->status = DS_STATUS_APPROVED; /* a ceiling, never a signing */
-    else if (stage == DS_STAGE_SELECTION)
+    else if (stage == DS_STAGE_SELECTION || stage == DS_STAGE_INTENT)
         m->status = DS_STATUS_PLANNED;
     else if (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE)))
         m->status = DS_STATUS_SIGNED;
@@ -3779,8 +3786,9 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
          * named without its year, three or more months back */
         if (it->type == IT_CUE && it->cue == CUE_MONTH && pd.year && k > cc->first_item &&
             ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN &&
-            (int)((pd.month - (int)it->num + 12) % 12) >= 3)
-            cc->recalled_month = 1;
+            ((int)((pd.month - (int)it->num + 12) % 12) >= 3 ||
+             ((int)it->num > pd.month && (int)((pd.month - (int)it->num + 12) % 12) >= 2)))
+            cc->recalled_month = 1; /* or two months back, in the year before ("in December" in February) */
     }
     /* "concluded a contract" signs; "concluded final talks" only plans */
     if (concluded)

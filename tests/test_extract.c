@@ -1430,6 +1430,28 @@ static void test_second_deal_of_sentence_keeps_its_day(void **state)
     assert_int_equal(seen, 3);
 }
 
+/* "plans to buy", with nothing signed: an intent, planned; a month named
+ * after the publication month, two or more months back, is last year's. */
+static void test_plans_to_buy_is_intent(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Oman to buy 8 Chinese J-10 fighters\n\nMUSCAT - Oman plans to buy 8 J-10 fighters from China, with an "
+                "option for 4 more, the defence ministry said on Monday.",
+                "2025-10-14", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "J-10");
+    assert_int_equal(p->stage, DS_STAGE_INTENT);
+    assert_int_equal(p->status, DS_STATUS_PLANNED);
+    /* "in December", in February: the year before, a recall */
+    n = run("Oman signed a contract on Monday for 8 J-10 fighters worth $1 billion. Oman signed in December for 20 "
+            "K9 howitzers from Korea.",
+            "2026-02-10", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "J-10");
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "K9")->quantity, 20);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1551,6 +1573,7 @@ int main(void)
         cmocka_unit_test(test_polish_weekday),
         cmocka_unit_test(test_second_purchase_shares_day),
         cmocka_unit_test(test_second_deal_of_sentence_keeps_its_day),
+        cmocka_unit_test(test_plans_to_buy_is_intent),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
