@@ -79,6 +79,9 @@ static const lex lexicon[] = {
     {"signs", CUE_SIGNED}, {"approved", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_EXERCISE}, {"exercises an option", CUE_EXERCISE},
     {"exercises the option", CUE_EXERCISE}, {"exercises options", CUE_EXERCISE}, {"exercising", CUE_EXERCISE},
     {"took up", CUE_EXERCISE},
+    /* a contract (or its tranche) that takes effect binds from that day */
+    {"entered into force", CUE_SIGNED}, {"came into force", CUE_SIGNED}, {"enters into force", CUE_SIGNED},
+    {"took effect", CUE_SIGNED}, {"takes effect", CUE_SIGNED}, {"became effective", CUE_SIGNED},
     /* planned */
     {"will sign", CUE_PLANNED}, {"to sign", CUE_PLANNED}, {"will be signed", CUE_PLANNED},
     {"to be signed", CUE_PLANNED}, {"expected to be signed", CUE_PLANNED}, {"set to sign", CUE_PLANNED},
@@ -2898,6 +2901,59 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
         m->rels[m->nrels++] = (ds_relhint){DS_REL_OPTION_EXERCISE, "", 0, -1, 0};
 }
 
+/* "presented the first F-35A built for Poland", "activated its first SPYDER
+ * battery": the first clause naming family fm hands over one, a singular
+ * system (or unit noun) after "first". */
+static int first_one(const ds_extractor *ex, const fam *fm)
+{
+    const char *f = ex->fold;
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context || !clause_has_family(ex, c, fm))
+            continue;
+        int end = c->first_item + c->nitems;
+        for (int k = c->first_item; k < end; k++) {
+            const item *o = &ex->items[k];
+            if (o->type != IT_CUE || o->cue != CUE_ORDINAL || o->num != 1 || memcmp(f + o->start, "first", 5) != 0)
+                continue;
+            for (int j = k + 1; j < end && ex->items[j].start - o->end < 48; j++) {
+                const item *x = &ex->items[j];
+                if (x->type == IT_QTY || x->type == IT_NUM)
+                    return 0; /* "the first 10 K2" */
+                if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] != fm->root)
+                    continue;
+                const item *u = j + 1 < end ? &ex->items[j + 1] : NULL;
+                if (u && u->type == IT_CUE && u->cue == CUE_UNIT && u->start - x->end < 40)
+                    return f[u->end - 1] != 's';
+                return f[x->end - 1] != 's';
+            }
+        }
+        return 0;
+    }
+    return 0;
+}
+
+/* "... marking the first delivery under the 32-aircraft contract Warsaw
+ * signed in January 2020": the year of the contract a delivery of family
+ * fm is made under, named in the recall clause ("under ...") right after a
+ * clause of the delivery. Returns it, or 0. */
+static int delivered_under(const ds_extractor *ex, const fam *fm)
+{
+    for (size_t ci = 0; ci + 1 < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci], *u = &ex->clauses[ci + 1];
+        if (c->context || !clause_has_family(ex, c, fm) || !u->context || u->sent != c->sent || !u->nitems)
+            continue;
+        const item *lead = &ex->items[u->first_item];
+        if (lead->type != IT_CUE || lead->cue != CUE_CLAUSE || strncmp(cue_lex(lead)->text, "under", 5) != 0 ||
+            clause_names_system(ex, u))
+            continue;
+        for (int k = u->first_item; k < u->first_item + u->nitems; k++)
+            if (ex->items[k].type == IT_YEAR)
+                return (int)ex->items[k].num;
+    }
+    return 0;
+}
+
 /* Fills one primary mention of family fm from the clauses that report it:
  * nprimary is the number of primary families of the article, only_sent the
  * sentence the deal owns alone when it is one of several of its family
@@ -2916,6 +2972,10 @@ static int build_primary(ds_extractor *ex, const char *orig, const fam *fm, int 
     settle_system_quantity(ex, &pa, m);
     settle_stage_status(&pa, m);
     settle_dates(ex, &pa, m);
+    if (m->stage == DS_STAGE_DELIVERY && m->signing_date == DS_NO_DATE && !m->signing_year)
+        m->signing_year = delivered_under(ex, fm);
+    if (m->stage == DS_STAGE_DELIVERY && m->quantity < 0 && first_one(ex, fm))
+        m->quantity = 1;
     settle_value_relations(ex, &pa, m);
     return pa.money && pa.money_has_family;
 }
@@ -3698,6 +3758,20 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
 }
 
 /* Sets clause cc's cue bits and has_qty / recalled_month from its items. */
+/* The verb at folded offset p is put in the future: "will", "to be",
+ * "expected to", "due to", "scheduled to" lead it. */
+static int future_verb(const char *f, int p)
+{
+    static const char *const leads[] = {"will ", "will be ", "would be ", "to be ", "expected to ", "due to ",
+                                        "scheduled to ", "set to ", "are to ", "is to ", "will start to "};
+    for (size_t i = 0; i < sizeof leads / sizeof leads[0]; i++) {
+        int n = (int)strlen(leads[i]);
+        if (p >= n && memcmp(f + p - n, leads[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* The year item k of clause cc names a contract rather than the time of
  * the clause's event: a deal noun follows it ("under a 2022 contract") or a
  * signing verb leads it ("awarded in 2023"). */
@@ -3764,6 +3838,8 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             concluded = 1;
         else if (receives_a_deal(ex, cc, k))
             cc->cues |= BIT(CUE_SIGNED); /* "Diehl receives order": the seller wins it */
+        else if (it->type == IT_CUE && it->cue == CUE_DELIVERY && future_verb(ex->fold, it->start))
+            ; /* "are expected to arrive in 2026", "will be delivered from 2027": not yet */
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)

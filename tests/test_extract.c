@@ -1452,6 +1452,32 @@ static void test_plans_to_buy_is_intent(void **state)
     assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "K9")->quantity, 20);
 }
 
+/* A tranche that enters into force is signed; a delivery still "expected
+ * to arrive" delivers nothing; a first aircraft handed over under a dated
+ * contract is one, of that contract's year. */
+static void test_tranche_future_delivery_first_one(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Egypt's third tranche of Rafale fighters has entered into force, Dassault confirmed on Monday, after "
+                "Cairo paid the down payment for 12 more aircraft. The first of them are expected to arrive in 2027.",
+                "2025-06-11", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "RAFALE");
+    assert_int_equal(p->status, DS_STATUS_SIGNED);
+    assert_int_not_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->signing_date, day("2025-06-09"));
+    n = run("First Czech F-35 rolled out\n\nFORT WORTH - Lockheed Martin on Tuesday presented the first F-35A built for "
+            "the Czech Republic at a handover ceremony, marking the first delivery under the 24-aircraft contract Prague "
+            "signed in September 2024.",
+            "2027-05-12", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "CZE");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->quantity, 1);
+    assert_int_equal(p->signing_year, 2024);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1574,6 +1600,7 @@ int main(void)
         cmocka_unit_test(test_second_purchase_shares_day),
         cmocka_unit_test(test_second_deal_of_sentence_keeps_its_day),
         cmocka_unit_test(test_plans_to_buy_is_intent),
+        cmocka_unit_test(test_tranche_future_delivery_first_one),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
