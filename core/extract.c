@@ -405,6 +405,7 @@ typedef struct clause {
     int has_qty;
     int coordinated;         /* cut at ", and" from the recall clause before it (coordinated_recall) */
     int aside;               /* "which also ..." about a side event (aside) */
+    int factbox;             /* a fact-box row (factbox_row) */
     int first_item, nitems;
 } clause;
 
@@ -804,16 +805,19 @@ static int year_digits(const char *f, int i, int e)
 /* Matches the longest catalog alias or lexicon phrase starting at word i of
  * [i, e) ("K2s": a plural of a name) and adds it as an item of clause cl.
  * Returns the offset after the match, 0 when nothing matched, or -2 when
- * out of memory. */
-static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl, int wordstart)
+ * out of memory; *word_end is set to the end of the word when it was found
+ * on the way (else left alone). */
+static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl, int wordstart, int *word_end)
 {
     const char *f = ex->fold;
     unsigned wl;
     const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i), &wl));
     if (!b && wordstart) {
-        int w = i;
-        while (w < e && is_alnum(f[w]))
-            w++;
+        int w = i + (int)wl; /* the word word_key measured, unless a '$' goes on with it ("us$") */
+        if (memchr(f + i, '$', wl))
+            for (w = i; w < e && is_alnum(f[w]);)
+                w++;
+        *word_end = w;
         if (w - i > 2 && f[w - 1] == 's')
             b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i), &wl));
     }
@@ -873,11 +877,14 @@ static int peso_prefix(ds_extractor *ex, int s, int i, int e, int cl)
     const char *f = ex->fold;
     if (f[i] != 'p' || i + 1 >= e || !isdigit((unsigned char)f[i + 1]) || (i > s && is_alnum(f[i - 1])))
         return 0;
+    if (i + 4 >= e || (f[i + 2] != '.' && f[i + 2] != ',' && f[i + 2] != ' ' && !isdigit((unsigned char)f[i + 2]) &&
+                       f[i + 2] != 'b' && f[i + 2] != 'm'))
+        return 0;
     double v;
     int j = parse_number(f, i + 1, e, &v);
     static const char *const scales[] = {" billion", " million", " trillion", "bn", "m "};
     int scaled = 0;
-    for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++)
+    for (size_t k = 0; k < sizeof scales / sizeof scales[0] && j < e && (f[j] == ' ' || f[j] == 'b' || f[j] == 'm'); k++)
         scaled |= j + (int)strlen(scales[k]) <= e && memcmp(f + j, scales[k], strlen(scales[k])) == 0;
     if (!scaled)
         return 0;
@@ -896,17 +903,6 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
     int i = s;
     while (i < e) {
         char c = f[i];
-        int peso = c == 'p' ? peso_prefix(ex, s, i, e, cl) : 0;
-        if (peso < 0)
-            return -2;
-        if (peso > 0) {
-            double v;
-            int j = parse_number(f, peso, e, &v);
-            if (add_item(ex, (item){.type = IT_NUM, .start = peso, .end = j, .num = v, .clause = cl, .target_sys = -1}))
-                return -2;
-            i = j;
-            continue;
-        }
         /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion", "₹500 crore" */
         if ((unsigned char)c == 0xE2 && i + 2 < e && (unsigned char)f[i + 1] == 0x82 &&
             ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9 || (unsigned char)f[i + 2] == 0xB9 ||
@@ -941,13 +937,27 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
             i++;
             continue;
         }
-        int next = match_phrase(ex, orig, i, e, cl, wordstart);
+        int peso = c == 'p' && i + 1 < e && f[i + 1] >= '0' && f[i + 1] <= '9' ? peso_prefix(ex, s, i, e, cl) : 0;
+        if (peso < 0)
+            return -2;
+        if (peso > 0) {
+            double v;
+            int j = parse_number(f, peso, e, &v);
+            if (add_item(ex, (item){.type = IT_NUM, .start = peso, .end = j, .num = v, .clause = cl, .target_sys = -1}))
+                return -2;
+            i = j;
+            continue;
+        }
+        int wend = 0;
+        int next = match_phrase(ex, orig, i, e, cl, wordstart, &wend);
         if (next < 0)
             return -2;
         if (next > 0)
             i = next;
         else if (!wordstart)
             i++; /* a lone symbol */
+        else if (wend > i)
+            i = wend; /* the word's end, found while matching */
         else
             while (i < e && is_alnum(f[i]))
                 i++;
@@ -1610,7 +1620,8 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
     item *it = ex->items;
     combine_number_words(ex, a, b);
     for (size_t i = a; i < b; i++) {
-        if (day_of_month(ex, &it[i], pubday))
+        if ((it[i].type == IT_NUM || (it[i].type == IT_CUE && it[i].cue == CUE_ORDINAL)) &&
+            day_of_month(ex, &it[i], pubday))
             continue;
         if (it[i].type != IT_NUM || it[i].used)
             continue;
@@ -1678,10 +1689,13 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
     static const struct { const char *s; int n; } links[] = {{" for the ", 9}, {" of the ", 8}, {" for ", 5},
                                                              {" of ", 4},       {" for its ", 9}, {" of its ", 8}};
     const char *f = ex->fold;
+    int delivering = -1; /* a carrier only matters where something arrives; known at the first system */
     for (size_t k = a; k < b; k++) {
         item *it = &ex->items[k];
         if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM)
             continue;
+        for (size_t j = a; j < b && delivering < 0; j++)
+            delivering = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_DELIVERY ? 1 : j + 1 == b ? 0 : -1;
         const ds_system *sy = sys_of(ex, it->idx);
         /* "known in Poland as the Homar-K": another name, not another deal */
         if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
@@ -1692,7 +1706,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
         /* "the successor to its MiG-21 LanceR fleet": what a country already
          * flies, not what it buys; "Y-20 transport aircraft ... carrying FK-3
          * systems": the carrier, not the cargo */
-        if (fleet_after(f, it->end, ex->flen) || carries_system(ex, k, b)) {
+        if (fleet_after(f, it->end, ex->flen) || (delivering && carries_system(ex, k, b))) {
             it->type = IT_MOD;
             continue;
         }
@@ -2052,7 +2066,8 @@ typedef struct clause_view {
     int has;           /* names the family, or shares a sentence with a clause that does */
     int shared;        /* a deal clause or fact-box row naming no system: speaks of every deal */
     int own;           /* its sums, counts, parties and suppliers are this deal's */
-    int own_sum;       /* its sums are (own, or it follows a clause naming this family alone) */
+    int own_sum;       /* its sums are (own, or it follows a clause naming this family alone); -1 unknown yet */
+    size_t ci;         /* index of the clause */
     int dealish;       /* clause_is_deal */
     int future_exec;   /* later executive contracts under the framework the lead reports */
     int families_here; /* systems of other families it names */
@@ -2076,6 +2091,9 @@ static int factbox_row(const ds_extractor *ex, const clause *c)
     const char *f = ex->fold;
     int p = c->start;
     if (p > 0 && f[p - 1] != '\n')
+        return 0;
+    int lim = c->end - p < 40 ? c->end - p : 40; /* a label is short */
+    if (!memchr(f + p, ':', (size_t)(lim > 0 ? lim : 0)))
         return 0;
     if (p + 1 < c->end && (f[p] == '-' || f[p] == '*') && f[p + 1] == ' ')
         p += 2;
@@ -2150,6 +2168,8 @@ static void set_category(const ds_extractor *ex, const fam *fm, ds_mention *m)
 static int fms_buyer(const ds_extractor *ex, const item *it)
 {
     static const char *const fms[] = {"foreign military sales (", "fms (", "foreign military sales funds ("};
+    if (it->start < 1 || ex->fold[it->start - 1] != '(')
+        return 0;
     for (size_t i = 0; i < sizeof fms / sizeof fms[0]; i++) {
         int n = (int)strlen(fms[i]);
         if (it->start >= n && memcmp(ex->fold + it->start - n, fms[i], (size_t)n) == 0)
@@ -2200,7 +2220,7 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
                 last_named_alone(ex, ci, pa->fm) >= 0;
     if (funds)
         v->has = 1;
-    if (!v->has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD)) || factbox_row(ex, c) || invests) &&
+    if (!v->has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD)) || c->factbox || invests) &&
         !clause_names_system(ex, c))
         v->shared = 1;
     if ((!v->has && !v->shared) || c->context)
@@ -2214,8 +2234,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
         v->own = ci == (size_t)(-pa->only_sent - 2);
     else
         v->own = v->has || pa->nprimary == 1;
-    int named = v->shared && pa->only_sent >= -1 ? last_named_alone(ex, ci, pa->fm) : -1;
-    v->own_sum = v->own || (named >= 0 && (pa->only_sent == -1 || named == pa->only_sent));
+    v->ci = ci;
+    v->own_sum = v->own ? 1 : v->shared && pa->only_sent >= -1 ? -1 : 0; /* -1: decided at its first sum */
     v->dealish = clause_is_deal(c);
     /* "Executive contracts, the first of which may be signed before the
      * end of the year, will specify quantities" after a lead reporting a
@@ -2269,6 +2289,7 @@ static int second_hand_from(const ds_extractor *ex, const clause *c, int k, cons
 static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, clause_view *v)
 {
     const clause *c = v->c;
+    int direct = -1; /* a deal clause naming the family: computed at its first country */
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
@@ -2303,7 +2324,8 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
         /* the deal clause that names the system names its buyer ("Poland has
          * ordered Chunmoo launchers" in an article about a Dutch order) */
         if (f < 8) {
-            int direct = v->dealish && clause_has_family(ex, c, pa->fm);
+            if (direct < 0)
+                direct = v->dealish && clause_has_family(ex, c, pa->fm);
             pa->score[f] += w * (fms || (pa->only_sent != -1 && v->own) ? 100 : direct ? 4 : 1);
             pa->authority[f] |= it->ent_kind == DS_ENT_AUTHORITY;
         }
@@ -2395,7 +2417,7 @@ static void take_split(const ds_extractor *ex, primary_acc *pa, const clause_vie
  * clause of the deal that says it is the value ("industry sources put the
  * value at about $6.5 billion"), and belongs to this family. A sum in a
  * clause naming the system beats one in a clause that does not (headlines). */
-static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_view *v, int k)
+static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, int k)
 {
     const clause *c = v->c;
     const item *it = &ex->items[k];
@@ -2409,6 +2431,10 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_vie
      * a clause about another system's deal prices that deal, not this one */
     if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
         return;
+    if (v->own_sum < 0) {
+        int named = last_named_alone(ex, v->ci, pa->fm);
+        v->own_sum = named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
+    }
     if (!value_clause || !(v->own_sum || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
         (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has)) ||
         !money_is_mine(ex, c, k, pa->fm))
@@ -3947,6 +3973,7 @@ static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate 
         mark_modifiers(ex, a, b);
         clause_cues(ex, cc, pd);
         cc->context = clause_recalls(ex, cc, c > (size_t)cl);
+        cc->factbox = factbox_row(ex, cc);
     }
     return 0;
 }
@@ -4116,7 +4143,7 @@ static void drop_denied(const ds_extractor *ex, fam *fams, int nfams)
 static size_t first_box_system(const ds_extractor *ex)
 {
     for (size_t ci = 0; ci < ex->nclauses; ci++)
-        if (!ex->clauses[ci].context && factbox_row(ex, &ex->clauses[ci]) && clause_names_system(ex, &ex->clauses[ci]))
+        if (!ex->clauses[ci].context && ex->clauses[ci].factbox && clause_names_system(ex, &ex->clauses[ci]))
             return ci;
     return ex->nclauses;
 }
