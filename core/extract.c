@@ -1596,8 +1596,9 @@ static int day_of_month(ds_extractor *ex, item *it, int32_t pubday)
     else if (it->type == IT_NUM && !it->used && it->end + 2 <= ex->flen &&
              (it->end + 2 == ex->flen || !is_alnum(f[it->end + 2])) &&
              (!memcmp(f + it->end, "st", 2) || !memcmp(f + it->end, "nd", 2) || !memcmp(f + it->end, "rd", 2) ||
-              !memcmp(f + it->end, "th", 2)))
-        n = (int)it->num;
+              !memcmp(f + it->end, "th", 2)) &&
+             it->num >= 1 && it->num <= 31)
+        n = (int)it->num; /* a day; a larger number is no day and no int */
     else
         return 0;
     if (pubday == DS_NO_DATE || n < 1 || n > 31 || it->start < 7 || memcmp(f + it->start - 7, "on the ", 7) != 0)
