@@ -3947,8 +3947,8 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
         return 1;
     /* "..., after the UAE's purchase of the Cheongung II": a deal named as a
      * noun after "after"/"following", with no verb that signs or plans it */
-    const item *lead = &ex->items[cc->first_item];
-    if (not_first && cc->nitems && lead->type == IT_CUE && lead->cue == CUE_CLAUSE && cue_lex(lead)->val == CLAUSE_AFTER &&
+    const item *lead = cc->nitems ? &ex->items[cc->first_item] : NULL;
+    if (not_first && lead && lead->type == IT_CUE && lead->cue == CUE_CLAUSE && cue_lex(lead)->val == CLAUSE_AFTER &&
         (cc->cues & BIT(CUE_DEAL)) &&
         !(cc->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_INTENT) | BIT(CUE_EXERCISE) | BIT(CUE_CEREMONY))))
         return 1;
