@@ -406,6 +406,7 @@ typedef struct clause {
     int coordinated;         /* cut at ", and" from the recall clause before it (coordinated_recall) */
     int aside;               /* "which also ..." about a side event (aside) */
     int factbox;             /* a fact-box row (factbox_row) */
+    int table;               /* a row of a table of deals (mark_table_rows): one recalled deal */
     int first_item, nitems;
 } clause;
 
@@ -3310,8 +3311,8 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
         ds_strlcpy(m->buyer, same_family_primary->buyer, sizeof m->buyer);
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
-        if (!recalls_deal(ex, ci, fm, want, not_batch, buyers_split))
-            continue;
+        if (c->table || !recalls_deal(ex, ci, fm, want, not_batch, buyers_split))
+            continue; /* a table's rows are deals of their own (emit_table_rows) */
         if (!found)
             set_evidence(ex, m, "stage", c); /* the sentence that recalls the deal */
         found = 1;
@@ -3631,7 +3632,7 @@ static int distribute(ds_extractor *ex, const ds_article *a, const fam *fm, size
         const clause *c = &ex->clauses[ci];
         int64_t qtys[DS_MAX_DISTRIB];
         int years[DS_MAX_DISTRIB], first_batch, n;
-        if (!c->context || context_stage(c) != DS_STAGE_EXECUTIVE || !(c->cues & context_deal_cues) ||
+        if (!c->context || c->table || context_stage(c) != DS_STAGE_EXECUTIVE || !(c->cues & context_deal_cues) ||
             !context_family(ex, ci, fm) || !(n = distributive(ex, c, fm, qtys, years, &first_batch)))
             continue;
         /* the buyer: the news's of this family, else the news's */
@@ -4384,6 +4385,120 @@ static int emit_contexts(ds_extractor *ex, const ds_article *a, const fam *fams,
     return 0;
 }
 
+/* The first clause of a line that is a row of a markdown table ("| ... |"). */
+static int table_row(const ds_extractor *ex, const clause *c)
+{
+    return (c->start == 0 || ex->fold[c->start - 1] == '\n') && c->end > c->start && ex->fold[c->start] == '|';
+}
+
+/* A markdown table of contracts: when its header row names what the rows
+ * record ("| Buyer | Quantity | Value | Signed |"), every row below the
+ * rule line is a deal of its own, with the header's roles; a table
+ * collects deals signed before, so its rows are recalls. */
+static void mark_table_rows(ds_extractor *ex)
+{
+    for (size_t ci = 0; ci + 1 < ex->nclauses; ci++) {
+        clause *h = &ex->clauses[ci];
+        if (!table_row(ex, h) || (ci > 0 && table_row(ex, h - 1)) || !(h->cues & deal_cues))
+            continue;
+        uint64_t roles = h->cues & deal_cues;
+        size_t r = ci + 1;
+        if (!table_row(ex, &ex->clauses[r]) || ex->fold[ex->clauses[r].start + 1] != '-')
+            continue; /* no rule line: not a table */
+        for (r++; r < ex->nclauses && table_row(ex, &ex->clauses[r]); r++) {
+            ex->clauses[r].cues |= roles;
+            ex->clauses[r].context = 1;
+            ex->clauses[r].table = 1;
+        }
+        h->cues &= ~deal_cues; /* the header is no deal */
+        ci = r - 1;
+    }
+}
+
+/* The buyer of a table row c of a system from origin: the row's first
+ * other country, else the article's first. Returns its ISO3 or NULL. */
+static const char *row_buyer(const ds_extractor *ex, const clause *c, const char *origin)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        size_t k0 = pass ? 0 : (size_t)c->first_item, k1 = pass ? ex->nitems : (size_t)(c->first_item + c->nitems);
+        for (size_t k = k0; k < k1; k++) {
+            const char *iso3;
+            if (country_of_item(ex, &ex->items[k], &iso3) && strcmp(iso3, origin) != 0)
+                return iso3;
+        }
+    }
+    return NULL;
+}
+
+/* Fills m from table row c, the deal of system item sys: the row's count,
+ * sum, day (or year), stage and ordinal, in the order its columns give them. */
+static void read_row(const ds_extractor *ex, const clause *c, const item *sys, ds_mention *m)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (m->quantity < 0 && ((it->type == IT_QTY && it->num < 1e9) ||
+                                (it->type == IT_NUM && !it->used && it->num >= 1 && it->num < 1e7 && it->start > sys->start)))
+            m->quantity = (int64_t)it->num; /* a count, or a bare number in a column after the system's */
+        else if (it->type == IT_MONEY && !m->value.set)
+            money_to_value(ex, it, NULL, 0, &m->value);
+        else if (it->type == IT_DATE && m->signing_date == DS_NO_DATE)
+            m->signing_date = it->date;
+        else if (it->type == IT_YEAR && !m->signing_year)
+            m->signing_year = (int)it->num;
+        else if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !m->batch && it->num >= 1 && it->num <= 9)
+            m->batch = (int)it->num;
+    }
+    if (m->signing_date != DS_NO_DATE) {
+        int y, mo, d;
+        ds_civil_from_days(m->signing_date, &y, &mo, &d);
+        m->signing_year = y;
+    }
+    if (m->value.set && m->signing_year && strcmp(m->value.currency, "USD") != 0) {
+        double rate = ds_catalog_rate(ex->cat, m->value.currency, m->signing_year);
+        m->value.usd = rate > 0 ? llround((double)m->value.amount / rate) : -1;
+    }
+    m->stage = (c->cues & BIT(CUE_FRAMEWORK)) && !(c->cues & BIT(CUE_EXECUTIVE)) ? DS_STAGE_FRAMEWORK
+                                                                                 : DS_STAGE_EXECUTIVE;
+    if (m->stage == DS_STAGE_FRAMEWORK)
+        m->batch = 0;
+}
+
+/* One context mention per row of a table of deals, of the row's first
+ * catalog system ("| 2022-08-26 | K2GF tanks | Hyundai Rotem | 180 |
+ * $3.37 billion | 1st executive |"). Returns 0 or -2. */
+static int emit_table_rows(ds_extractor *ex, const ds_article *a, size_t nprim, int *ordinal)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        const item *sys = NULL;
+        for (int k = c->first_item; c->table && k < c->first_item + c->nitems && !sys; k++)
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                ex->items[k].idx < (int)ex->cat->nsystems)
+                sys = &ex->items[k];
+        if (!sys)
+            continue;
+        const ds_system *root = &ex->cat->systems[ex->sys_root[sys->idx]];
+        const char *buyer = row_buyer(ex, c, root->origin);
+        if (!buyer)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        m->role = DS_ROLE_CONTEXT;
+        ds_strlcpy(m->family, root->family, sizeof m->family);
+        ds_strlcpy(m->system, root->id, sizeof m->system);
+        ds_strlcpy(m->seller, root->origin, sizeof m->seller);
+        ds_strlcpy(m->buyer, buyer, sizeof m->buyer);
+        ds_strlcpy(m->category, root->category, sizeof m->category);
+        m->status = DS_STATUS_SIGNED;
+        read_row(ex, c, sys, m);
+        set_evidence(ex, m, "stage", c);
+        relate_primaries(ex, nprim, m);
+        name_context(a, m, ordinal);
+    }
+    return 0;
+}
+
 /* Source fields of every mention: kind, id, outlet, published, fingerprint. */
 static void stamp_sources(ds_extractor *ex, const ds_article *a)
 {
@@ -4417,6 +4532,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             return -2;
     mark_first_batch_recalls(ex);
     mark_earlier_steps(ex);
+    mark_table_rows(ex);
     if (ex->debug)
         debug_dump(ex);
 
@@ -4429,7 +4545,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         return -2;
     size_t nprim = ex->nout;
     ds_strlcpy(ex->single_family, nprim == 1 ? ex->out[0].family : "", sizeof ex->single_family);
-    if (emit_contexts(ex, a, fams, nfams, nprim, pd.day, &ordinal))
+    if (emit_contexts(ex, a, fams, nfams, nprim, pd.day, &ordinal) || emit_table_rows(ex, a, nprim, &ordinal))
         return -2;
     stamp_sources(ex, a);
     *out = ex->out;

@@ -1478,6 +1478,36 @@ static void test_tranche_future_delivery_first_one(void **state)
     assert_int_equal(p->signing_year, 2024);
 }
 
+/* A markdown table of contracts: one recalled deal per row, its columns
+ * read as the header names them. */
+static void test_table_rows(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Nordic howitzer orders at a glance\n\nThe table lists the orders signed so far.\n\n"
+                "| Buyer | Quantity | Value | Signed |\n|---|---|---|---|\n"
+                "| Norway | 24 K9 | NOK 2 billion | 20 Dec 2017 |\n"
+                "| Finland | 48 K9 | EUR 150 million | 3 Mar 2017 |\n",
+                "2025-02-01", &ms);
+    int rows = 0;
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(ms[i].role, DS_ROLE_CONTEXT);
+        assert_string_equal(ms[i].family, "K9");
+        if (strcmp(ms[i].buyer, "NOR") == 0) {
+            assert_int_equal(ms[i].quantity, 24);
+            assert_string_equal(ms[i].value.currency, "NOK");
+            assert_int_equal(ms[i].signing_date, day("2017-12-20"));
+            rows |= 1;
+        } else if (strcmp(ms[i].buyer, "FIN") == 0) {
+            assert_int_equal(ms[i].quantity, 48);
+            assert_int_equal(ms[i].value.amount, 15000000000LL);
+            rows |= 2;
+        }
+    }
+    assert_int_equal(n, 2);
+    assert_int_equal(rows, 3);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1601,6 +1631,7 @@ int main(void)
         cmocka_unit_test(test_second_deal_of_sentence_keeps_its_day),
         cmocka_unit_test(test_plans_to_buy_is_intent),
         cmocka_unit_test(test_tranche_future_delivery_first_one),
+        cmocka_unit_test(test_table_rows),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
