@@ -3287,6 +3287,26 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
         ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
 }
 
+/* The buyer a recall clause c names as the subject of its signing verb: the
+ * last country (not origin, the system's) before the clause's first
+ * signing word ("Neighbouring Poland, Hanwha's largest customer, has
+ * ordered ..."). Returns its ISO3 or NULL. */
+static const char *recall_subject(const ds_extractor *ex, const clause *c, const char *origin)
+{
+    const char *who = NULL;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        const char *iso3;
+        if (it->type == IT_CUE && it->cue == CUE_SIGNED)
+            return who;
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+            who = NULL; /* a country before a system describes it ("Korean K9") */
+        else if (it->type == IT_ENT && country_of_item(ex, it, &iso3) && strcmp(iso3, origin) != 0)
+            who = iso3;
+    }
+    return NULL;
+}
+
 /* Fills m from the context clauses recalling an earlier deal of family fm
  * (not generic) at stage want. Returns 0 when none does, 1 for a context
  * mention, 2 when the only recalls are bare frameworks (bare_framework): m
@@ -3313,8 +3333,12 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
         const clause *c = &ex->clauses[ci];
         if (c->table || !recalls_deal(ex, ci, fm, want, not_batch, buyers_split))
             continue; /* a table's rows are deals of their own (emit_table_rows) */
-        if (!found)
+        if (!found) {
             set_evidence(ex, m, "stage", c); /* the sentence that recalls the deal */
+            const char *who = recall_subject(ex, c, root->origin);
+            if (who) /* "Neighbouring Poland has ordered 364 K9s": not the news's buyer */
+                ds_strlcpy(m->buyer, who, sizeof m->buyer);
+        }
         found = 1;
         substance |= want != DS_STAGE_FRAMEWORK || !bare_framework(ex, c);
         for (int k = c->first_item; k < c->first_item + c->nitems; k++)

@@ -1508,6 +1508,20 @@ static void test_table_rows(void **state)
     assert_int_equal(rows, 3);
 }
 
+/* A recall whose signing verb has another country as subject is that
+ * country's deal, not the news's buyer's. */
+static void test_recall_names_its_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Vietnam signed a contract with Hanwha on Monday for 20 K9 howitzers worth $300 million. Neighbouring "
+                "Thailand, a long-standing customer, has ordered 40 K9s in two contracts since 2021.",
+                "2026-03-10", &ms);
+    assert_string_equal(only_primary(ms, n)->buyer, "VNM");
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "K9");
+    assert_string_equal(c->buyer, "THA");
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1632,6 +1646,7 @@ int main(void)
         cmocka_unit_test(test_plans_to_buy_is_intent),
         cmocka_unit_test(test_tranche_future_delivery_first_one),
         cmocka_unit_test(test_table_rows),
+        cmocka_unit_test(test_recall_names_its_buyer),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
