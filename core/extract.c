@@ -2669,6 +2669,21 @@ static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, s
         pa->place_clause = c;
 }
 
+/* When no clause of the deal names its buyer: the first country of the
+ * headline (the text before the first blank line) that is not seller.
+ * Returns its ISO3 or NULL. */
+static const char *headline_buyer(const ds_extractor *ex, const char *seller)
+{
+    const char *gap = strstr(ex->fold, "\n\n");
+    int end = gap ? (int)(gap - ex->fold) : 0;
+    for (size_t k = 0; k < ex->nitems && ex->items[k].start < end; k++) {
+        const char *iso3;
+        if (country_of_item(ex, &ex->items[k], &iso3) && (!seller || strcmp(iso3, seller) != 0))
+            return iso3;
+    }
+    return NULL;
+}
+
 /* Buyer: the best-scored country that is not the seller (with no origin
  * known, "Poland and South Korea": the first named buys), or the seller's
  * own country when no other is a party and one of its authorities or
@@ -2695,8 +2710,11 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
     for (int f = 0; best < 0 && pa->seller && f < pa->ncountries; f++)
         if (pa->authority[f] && strcmp(pa->countries[f], pa->seller) == 0)
             best = f;
+    const char *headed = best < 0 ? headline_buyer(ex, pa->seller) : NULL;
     if (best >= 0)
         ds_strlcpy(m->buyer, pa->countries[best], sizeof m->buyer);
+    else if (headed) /* "Umowa na abramsy podpisana. Polska armia dostanie 250 czołgów" */
+        ds_strlcpy(m->buyer, headed, sizeof m->buyer);
     if (pa->seller)
         ds_strlcpy(m->seller, pa->seller, sizeof m->seller);
     for (int i = 0; i < m->nsuppliers; i++) {

@@ -1522,6 +1522,21 @@ static void test_recall_names_its_buyer(void **state)
     assert_string_equal(c->buyer, "THA");
 }
 
+/* A deal no clause of which names its buyer takes the headline's. */
+static void test_headline_names_the_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Umowa podpisana. Polska armia kupi 96 śmigłowców\n\nThe contract for American helicopters has been "
+                "signed. On Monday the minister put his signature under the agreement for 96 AH-64E Apache "
+                "helicopters.",
+                "2025-08-14", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "AH-64");
+    assert_string_equal(p->buyer, "POL");
+    assert_int_equal(p->quantity, 96);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1647,6 +1662,7 @@ int main(void)
         cmocka_unit_test(test_tranche_future_delivery_first_one),
         cmocka_unit_test(test_table_rows),
         cmocka_unit_test(test_recall_names_its_buyer),
+        cmocka_unit_test(test_headline_names_the_buyer),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
