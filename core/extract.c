@@ -166,9 +166,10 @@ static const lex lexicon[] = {
     {"priced", CUE_VALUEWORD}, {"wartosc", CUE_VALUEWORD}, {"estimated at", CUE_VALUEWORD},
     {"estimated it at", CUE_VALUEWORD}, {"put the value", CUE_VALUEWORD}, {"price tag", CUE_VALUEWORD},
     {"costing", CUE_VALUEWORD}, {"totalling", CUE_VALUEWORD}, {"totaling", CUE_VALUEWORD},
-    {"amounting to", CUE_VALUEWORD}, {"valor", CUE_VALUEWORD}, {"degerinde", CUE_VALUEWORD},
+    {"amounting to", CUE_VALUEWORD}, {"amounts to", CUE_VALUEWORD}, {"amounted to", CUE_VALUEWORD}, {"valor", CUE_VALUEWORD}, {"degerinde", CUE_VALUEWORD},
     /* aggregates and combined figures */
     {"exports", CUE_AGGREGATE}, {"export revenue", CUE_AGGREGATE}, {"budget", CUE_AGGREGATE},
+    {"fund", CUE_AGGREGATE}, /* "financed from the special fund of 100 billion euros" */
     {"revenue", CUE_AGGREGATE}, {"earnings", CUE_AGGREGATE}, {"operating profit", CUE_AGGREGATE},
     {"net profit", CUE_AGGREGATE}, {"backlog", CUE_AGGREGATE}, {"spending", CUE_AGGREGATE},
     {"sales rose", CUE_AGGREGATE}, {"total value", CUE_AGGREGATE}, {"brings the total", CUE_AGGREGATE}, {"gdp", CUE_AGGREGATE}, {"investment plan", CUE_AGGREGATE},

@@ -1537,6 +1537,19 @@ static void test_headline_names_the_buyer(void **state)
     assert_int_equal(p->quantity, 96);
 }
 
+/* "amounts to" prices a deal; a fund it is paid from does not. */
+static void test_amounts_to_and_funds(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Italy signed the letter of offer and acceptance on Wednesday for 25 F-35A fighters. The project "
+                "amounts to around 7 billion euros. The contract is financed from a defence fund of 50 billion euros.",
+                "2025-04-10", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->value.currency, "EUR");
+    assert_int_equal(p->value.amount, 700000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1663,6 +1676,7 @@ int main(void)
         cmocka_unit_test(test_table_rows),
         cmocka_unit_test(test_recall_names_its_buyer),
         cmocka_unit_test(test_headline_names_the_buyer),
+        cmocka_unit_test(test_amounts_to_and_funds),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
