@@ -1550,6 +1550,10 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
                 it[i].unit = cue_lex(&it[k + 1])->str;
             return;
         }
+        /* "two fighter mega-deals": a count of deals, not of fighters */
+        if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT && k + 1 < b && it[k + 1].type == IT_CUE &&
+            it[k + 1].cue == CUE_DEAL && it[k + 1].start - it[k].end <= 6 && f[it[k + 1].end - 1] == 's')
+            return;
         if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
             it[i].type = IT_QTY;
             it[i].unit = cue_lex(&it[k])->str;

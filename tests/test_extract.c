@@ -1550,6 +1550,19 @@ static void test_amounts_to_and_funds(void **state)
     assert_int_equal(p->value.amount, 700000000000LL);
 }
 
+/* "two fighter deals" counts deals, not fighters. */
+static void test_count_of_deals(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Two fighter deals signed in Lima\n\nPeru signed a contract on Monday for Gripen E fighters worth "
+                "$2 billion, the ministry said.",
+                "2025-05-09", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "GRIPEN");
+    assert_int_equal(p->quantity, -1);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1677,6 +1690,7 @@ int main(void)
         cmocka_unit_test(test_recall_names_its_buyer),
         cmocka_unit_test(test_headline_names_the_buyer),
         cmocka_unit_test(test_amounts_to_and_funds),
+        cmocka_unit_test(test_count_of_deals),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
