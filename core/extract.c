@@ -3667,6 +3667,17 @@ static void name_context(const ds_article *a, ds_mention *m, int *ordinal)
     ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
 }
 
+/* Makes m a context mention of family (whose root system is root) bought
+ * by buyer from the system's origin. */
+static void context_init(ds_mention *m, const char *family, const ds_system *root, const char *buyer)
+{
+    m->role = DS_ROLE_CONTEXT;
+    ds_strlcpy(m->family, family, sizeof m->family);
+    ds_strlcpy(m->system, root->id, sizeof m->system);
+    ds_strlcpy(m->seller, root->origin, sizeof m->seller);
+    ds_strlcpy(m->buyer, buyer, sizeof m->buyer);
+}
+
 /* One context mention per contract of each list of earlier executive
  * contracts of family fm (distributive). Returns 0, or -2 when out of
  * memory. */
@@ -3697,11 +3708,7 @@ static int distribute(ds_extractor *ex, const ds_article *a, const fam *fm, size
             ds_mention *m;
             if (push_mention(ex, &m))
                 return -2;
-            m->role = DS_ROLE_CONTEXT;
-            ds_strlcpy(m->family, fm->family, sizeof m->family);
-            ds_strlcpy(m->system, root->id, sizeof m->system);
-            ds_strlcpy(m->seller, root->origin, sizeof m->seller);
-            ds_strlcpy(m->buyer, buyer_iso, sizeof m->buyer);
+            context_init(m, fm->family, root, buyer_iso);
             set_category(ex, fm, m);
             m->stage = DS_STAGE_EXECUTIVE;
             m->status = DS_STATUS_SIGNED;
@@ -4531,11 +4538,7 @@ static int emit_table_rows(ds_extractor *ex, const ds_article *a, size_t nprim, 
         ds_mention *m;
         if (push_mention(ex, &m))
             return -2;
-        m->role = DS_ROLE_CONTEXT;
-        ds_strlcpy(m->family, root->family, sizeof m->family);
-        ds_strlcpy(m->system, root->id, sizeof m->system);
-        ds_strlcpy(m->seller, root->origin, sizeof m->seller);
-        ds_strlcpy(m->buyer, buyer, sizeof m->buyer);
+        context_init(m, root->family, root, buyer);
         ds_strlcpy(m->category, root->category, sizeof m->category);
         m->status = DS_STATUS_SIGNED;
         read_row(ex, c, sys, m);
