@@ -2185,24 +2185,52 @@ static int fms_buyer(const ds_extractor *ex, const item *it)
     return 0;
 }
 
+/* Clause c names no system of another family than fm. */
+static int names_alone(const ds_extractor *ex, const clause *c, const fam *fm)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] != fm->root)
+            return 0;
+    }
+    return 1;
+}
+
+/* Folded offsets a and b lie in one paragraph (no blank line between). */
+static int same_paragraph(const ds_extractor *ex, int a, int b)
+{
+    for (int p = a; p + 1 < b; p++)
+        if (ex->fold[p] == '\n' && ex->fold[p + 1] == '\n')
+            return 0;
+    return 1;
+}
+
 /* "The partners plan to invest PLN 1 billion": a clause naming no system
- * prices the deal named last before it, when the nearest earlier clause
- * of the body that names a system, not a recall, names family fm alone.
+ * prices the deal named last before it in its paragraph, when the nearest
+ * earlier clause of the body that names a system, not a recall, names
+ * family fm alone; with none before it, the next one of the paragraph.
  * Returns that clause's sentence, else -1. */
 static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
 {
+    if (fm->generic)
+        return -1;
     for (size_t cj = ci; cj-- > 0;) {
         const clause *c = &ex->clauses[cj];
         if (c->context || !clause_names_system(ex, c))
             continue;
-        if (headline(ex, c) || fm->generic)
+        if (headline(ex, c) || !same_paragraph(ex, c->end, ex->clauses[ci].start))
+            break;
+        return names_alone(ex, c, fm) ? c->sent : -1;
+    }
+    /* "Boeing is awarded a $712 million modification ... This modification
+     * exercises an option for four P-8A": the paragraph names it next */
+    for (size_t cj = ci + 1; cj < ex->nclauses; cj++) {
+        const clause *c = &ex->clauses[cj];
+        if (!same_paragraph(ex, ex->clauses[ci].end, c->start))
             return -1;
-        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-            const item *it = &ex->items[k];
-            if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] != fm->root)
-                return -1;
-        }
-        return c->sent;
+        if (c->context || !clause_names_system(ex, c))
+            continue;
+        return names_alone(ex, c, fm) ? c->sent : -1;
     }
     return -1;
 }
@@ -2801,6 +2829,9 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
     /* the news of the lead: a contract cancelled, amended, or a memorandum */
     if (lead_cues & BIT(CUE_CANCEL))
         return DS_STAGE_CANCELLATION;
+    /* "This modification exercises an option for four P-8A": the option */
+    if ((lead_cues & BIT(CUE_AMENDMENT)) && (lead_cues & BIT(CUE_EXERCISE)))
+        return DS_STAGE_OPTION;
     if ((lead_cues & BIT(CUE_AMENDMENT)) && !(lead_cues & BIT(CUE_OPTION)))
         return DS_STAGE_AMENDMENT;
     if ((lead_cues & BIT(CUE_MEMORANDUM)) &&

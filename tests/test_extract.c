@@ -1563,6 +1563,25 @@ static void test_count_of_deals(void **state)
     assert_int_equal(p->quantity, -1);
 }
 
+/* An award list: a modification that exercises an option is the option,
+ * priced by the award sentence before the one naming the aircraft. */
+static void test_modification_exercising_an_option(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Contracts for March 4, 2025 - Navy\n\nThe Boeing Co., Seattle, Washington, is awarded a $350,000,000 "
+                "modification to a previously awarded contract. This modification exercises an option for the production "
+                "of two P-8A Poseidon aircraft for the Government of Norway.\n\nRaytheon Co., Tucson, Arizona, is "
+                "awarded a $40,000,000 modification to a previously awarded contract for engineering support of the "
+                "Standard Missile program.",
+                "2025-03-05", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "P-8");
+    assert_string_equal(p->buyer, "NOR");
+    assert_int_equal(p->stage, DS_STAGE_OPTION);
+    assert_int_equal(p->quantity, 2);
+    assert_int_equal(p->value.amount, 35000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1691,6 +1710,7 @@ int main(void)
         cmocka_unit_test(test_headline_names_the_buyer),
         cmocka_unit_test(test_amounts_to_and_funds),
         cmocka_unit_test(test_count_of_deals),
+        cmocka_unit_test(test_modification_exercising_an_option),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
