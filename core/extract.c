@@ -4306,6 +4306,73 @@ static int find_generic_family(const ds_extractor *ex, fam *fams, int *nfams)
 
 static void drop_background(ds_extractor *ex, const unsigned char *named_sum);
 
+#define MAX_SHARES 4
+
+/* "a joint contract with the Netherlands and Austria for nine C-390, five
+ * for the Dutch air force and four for the Austrian": clause c gives the
+ * count of each of two or more buyers, a number right before "for (the)"
+ * and a country. Fills iso3[] and qty[]; returns how many (0 when fewer
+ * than two). */
+static int buyer_shares(const ds_extractor *ex, const clause *c, const char **iso3, int64_t *qty)
+{
+    int n = 0;
+    for (int k = c->first_item; k + 1 < c->first_item + c->nitems && n < MAX_SHARES; k++) {
+        const item *x = &ex->items[k], *y = &ex->items[k + 1];
+        const char *who;
+        int gap = y->start - x->end;
+        const char *f = ex->fold + x->end;
+        if ((x->type != IT_NUM && x->type != IT_QTY) || x->num < 1 || x->num >= 1e6 ||
+            !country_of_item(ex, y, &who) ||
+            !((gap == 5 && !memcmp(f, " for ", 5)) || (gap == 9 && !memcmp(f, " for the ", 9))))
+            continue;
+        int dup = 0;
+        for (int i = 0; i < n; i++)
+            dup |= strcmp(iso3[i], who) == 0;
+        if (!dup) {
+            iso3[n] = who;
+            qty[n++] = (int64_t)x->num;
+        }
+    }
+    return n >= 2 ? n : 0;
+}
+
+/* Splits primary mention i (family fm) into one deal per buyer when a
+ * clause of it shares its count among buyers (buyer_shares): each buyer's
+ * count, the sum combined. Returns 0 or -2. */
+static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal, const ds_article *a)
+{
+    const char *iso3[MAX_SHARES];
+    int64_t qty[MAX_SHARES];
+    int n = 0;
+    for (size_t ci = 0; ci < ex->nclauses && !n; ci++)
+        if (!ex->clauses[ci].context && clause_has_family(ex, &ex->clauses[ci], fm))
+            n = buyer_shares(ex, &ex->clauses[ci], iso3, qty);
+    int mine = -1;
+    for (int s = 0; s < n; s++)
+        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
+            mine = s;
+    if (mine < 0)
+        return 0;
+    ex->out[i].quantity = qty[mine];
+    ex->out[i].nvariants = 0;
+    ex->out[i].value.combined = ex->out[i].value.set;
+    for (int s = 0; s < n; s++) {
+        if (s == mine)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        *m = ex->out[i];
+        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
+        m->quantity = qty[s];
+        ds_mention_block_key(m);
+        char idbuf[256];
+        int len = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, (*ordinal)++);
+        ds_hex64(ds_hash64(idbuf, (size_t)len, 0), m->mention_id);
+    }
+    return 0;
+}
+
 /* "The UAE signed a deal on Friday to buy 80 Rafale ... The UAE also ordered
  * 12 Caracal helicopters": a signed primary the text does not date at all
  * was signed with the article's first dated signed primary of the same
@@ -4362,6 +4429,8 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
             char idbuf[256];
             int n = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, (*ordinal)++);
             ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
+            if (!nanchors && split_shares(ex, ex->nout - 1, &fams[i], ordinal, a))
+                return -2;
         }
     }
     drop_background(ex, named_sum);

@@ -1582,6 +1582,28 @@ static void test_modification_exercising_an_option(void **state)
     assert_int_equal(p->value.amount, 35000000000LL);
 }
 
+/* One contract for two buyers with each one's count is a deal per buyer,
+ * the sum combined. */
+static void test_shares_of_a_joint_contract(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Embraer signed on Monday a joint contract with Sweden and the Czech Republic for seven C-390 transport "
+                "aircraft, four for the Swedish air force and three for the Czech, worth about 800 million euros.",
+                "2025-06-17", &ms);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_true(ms[i].value.combined);
+        if (strcmp(ms[i].buyer, "SWE") == 0 && ms[i].quantity == 4)
+            seen |= 1;
+        if (strcmp(ms[i].buyer, "CZE") == 0 && ms[i].quantity == 3)
+            seen |= 2;
+    }
+    assert_int_equal(seen, 3);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1711,6 +1733,7 @@ int main(void)
         cmocka_unit_test(test_amounts_to_and_funds),
         cmocka_unit_test(test_count_of_deals),
         cmocka_unit_test(test_modification_exercising_an_option),
+        cmocka_unit_test(test_shares_of_a_joint_contract),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
