@@ -2111,7 +2111,7 @@ static int factbox_row(const ds_extractor *ex, const clause *c)
         if (q == p)
             return 0;
         if (q < c->end && f[q] == ':')
-            return 1;
+            return words > 0 || q - p > 1; /* "Q:" and "A:" open an interview's turns, not a box's rows */
         if (q >= c->end || f[q] != ' ')
             return 0;
         p = q + 1;

@@ -1604,6 +1604,18 @@ static void test_shares_of_a_joint_contract(void **state)
     assert_int_equal(seen, 3);
 }
 
+/* An interview's "Q:" and "A:" turns are not the rows of a fact box. */
+static void test_interview_turns_are_no_box(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Q&A: the transport market\n\nQ: Why does Sweden retire its 40 C-130 aircraft?\nA: Age.\nQ: And the "
+                "new jets?\nA: Sweden and we have signed the contract for the first aircraft this week.\n",
+                "2025-03-06", &ms);
+    for (int i = 0; i < n; i++)
+        assert_string_not_equal(ms[i].family, "C-130");
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1734,6 +1746,7 @@ int main(void)
         cmocka_unit_test(test_count_of_deals),
         cmocka_unit_test(test_modification_exercising_an_option),
         cmocka_unit_test(test_shares_of_a_joint_contract),
+        cmocka_unit_test(test_interview_turns_are_no_box),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
