@@ -2224,9 +2224,11 @@ static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
     }
     /* "Boeing is awarded a $712 million modification ... This modification
      * exercises an option for four P-8A": the paragraph names it next */
+    const char *gap = memmem(ex->fold + ex->clauses[ci].end, (size_t)(ex->flen - ex->clauses[ci].end), "\n\n", 2);
+    int para_end = gap ? (int)(gap - ex->fold) : ex->flen;
     for (size_t cj = ci + 1; cj < ex->nclauses; cj++) {
         const clause *c = &ex->clauses[cj];
-        if (!same_paragraph(ex, ex->clauses[ci].end, c->start))
+        if (c->start > para_end)
             return -1;
         if (c->context || !clause_names_system(ex, c))
             continue;
