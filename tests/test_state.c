@@ -494,5 +494,7 @@ int main(void)
     };
     if (getenv("DS_TEST_FILTER")) /* e.g. DS_TEST_FILTER=test_real_big_block to run one case */
         cmocka_set_test_filter(getenv("DS_TEST_FILTER"));
+    if (getenv("DS_TEST_SKIP"))
+        cmocka_set_skip_filter(getenv("DS_TEST_SKIP"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }
