@@ -3141,14 +3141,40 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
 
 /* "The first two executive contracts, signed in 2022 and 2024, covered 218
  * and 72 launchers respectively": a recall clause listing n >= 2 earlier
- * contracts of family fm, with their counts (and years) in order. Fills
- * qtys, years (0 when not given) and *first_batch (the ordinal before the
- * list, 0 if none); returns n, or 0 when c is no such list. */
+ * contracts of family fm, with their counts (and years) in order. So does
+ * a list that gives each contract its count and then its year ("orders for
+ * 218 launchers (5.04 trillion won) in 2022 and 72 launchers in 2024"):
+ * every count followed by one year before the next count. Fills qtys,
+ * years (0 when not given) and *first_batch (the ordinal before the list,
+ * 0 if none); returns n, or 0 when c is no such list. */
+/* The number of contracts clause c says it speaks of: a number right
+ * before a deal or executive-contract word, or one word before it ("two
+ * earlier executive contracts"); 0 when it says none. */
+static int stated_contracts(const ds_extractor *ex, const clause *c)
+{
+    int end = c->first_item + c->nitems;
+    for (int k = c->first_item; k + 1 < end; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_NUM || it->num < 2 || it->num > DS_MAX_DISTRIB || it->num != (int)it->num)
+            continue;
+        for (int j = k + 1; j < end && j <= k + 2; j++) {
+            const item *nx = &ex->items[j];
+            if (nx->type == IT_CUE && (nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE) && nx->start - it->end <= 10)
+                return (int)it->num;
+            if (nx->type != IT_CUE || nx->cue != CUE_CONTEXT)
+                break; /* only a word of time ("earlier") between */
+        }
+    }
+    return 0;
+}
+
 static int distributive(const ds_extractor *ex, const clause *c, const fam *fm, int64_t *qtys, int *years,
                         int *first_batch)
 {
-    if (!(c->cues & BIT(CUE_RESPECTIVELY)) || fm->generic)
+    if (fm->generic)
         return 0;
+    int respectively = (c->cues & BIT(CUE_RESPECTIVELY)) != 0;
+    int paired = 1, want_count = 1; /* counts and years alternate, a count first */
     const ds_system *root = fam_root(ex, fm);
     int nq = 0, ny = 0;
     *first_batch = 0;
@@ -3157,8 +3183,11 @@ static int distributive(const ds_extractor *ex, const clause *c, const fam *fm, 
         if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !*first_batch && k + 1 < c->first_item + c->nitems &&
             ex->items[k + 1].type == IT_NUM)
             *first_batch = (int)it->num; /* "the first two" */
-        if (it->type == IT_YEAR && ny < DS_MAX_DISTRIB)
+        if (it->type == IT_YEAR && ny < DS_MAX_DISTRIB) {
             years[ny++] = (int)it->num;
+            paired &= !want_count;
+            want_count = 1;
+        }
         int mine = it->type == IT_QTY &&
                    ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
                     (it->target_sys < 0 && root && it->unit && strcmp(it->unit, root->category) == 0));
@@ -3171,10 +3200,17 @@ static int distributive(const ds_extractor *ex, const clause *c, const fam *fm, 
                 mine = (nx->target_sys >= 0 && ex->sys_root[nx->target_sys] == fm->root) ||
                        (nx->target_sys < 0 && root && nx->unit && strcmp(nx->unit, root->category) == 0);
         }
-        if (mine && nq < DS_MAX_DISTRIB)
+        if (mine && nq < DS_MAX_DISTRIB) {
             qtys[nq++] = (int64_t)it->num;
+            paired &= want_count;
+            want_count = 0;
+        }
     }
-    if (nq < 2 || (ny && ny != nq))
+    /* "two earlier executive contracts, from 2022 and 2024, covered 218 and
+     * 72 launchers": as many contracts said as counts listed */
+    if (!respectively && nq >= 2 && stated_contracts(ex, c) == nq)
+        respectively = 1;
+    if (nq < 2 || (ny && ny != nq) || (!respectively && !(paired && ny == nq)))
         return 0;
     for (int i = ny; i < nq; i++)
         years[i] = 0;
