@@ -3697,6 +3697,35 @@ static int coordinated_recall(const ds_extractor *ex, size_t ci0, size_t k)
     return -1;
 }
 
+/* "Poland signed framework agreements in July for K2 tanks ..., and
+ * executive contracts for 180 tanks ... followed in August": a clause
+ * (items ci0..k-1) that signs a framework and no executive contract,
+ * coordinated by ", and" with an executive contract at item k, reports two
+ * steps, each its own clause. Returns the offset of the "and" to cut at,
+ * or -1. */
+static int framework_then_executive(const ds_extractor *ex, size_t ci0, size_t k)
+{
+    const item *it = ex->items;
+    if (k <= ci0 || it[k].type != IT_CUE || it[k].cue != CUE_EXECUTIVE)
+        return -1;
+    int at = -1;
+    for (int p = it[k - 1].end; p + 6 <= it[k].start && it[k].start - it[k - 1].end < 64; p++)
+        if (memcmp(ex->fold + p, ", and ", 6) == 0)
+            at = p + 2;
+    if (at < 0)
+        return -1;
+    int framework = 0, signed_ = 0;
+    for (size_t j = ci0; j < k; j++) {
+        if (it[j].type != IT_CUE)
+            continue;
+        if (it[j].cue == CUE_EXECUTIVE || it[j].cue == CUE_CLAUSE)
+            return -1;
+        framework |= it[j].cue == CUE_FRAMEWORK;
+        signed_ |= it[j].cue == CUE_SIGNED;
+    }
+    return framework && signed_ ? at : -1;
+}
+
 /* "said during the ceremony in Morag, which also saw the signing of the
  * first K2 tank contract": an aside (item k, "which also ...") that names a
  * system its sentence (items first..end) names nowhere else, and has no
@@ -3939,6 +3968,8 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
     for (size_t k = first; k <= ex->nitems; k++) {
         int last = k == ex->nitems;
         int at = last ? -1 : coordinated_recall(ex, ci0, k);
+        if (!last && at < 0)
+            at = framework_then_executive(ex, ci0, k);
         int cut = !last && ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs;
         int as = cut && lexicon[ex->items[k].idx].val == CLAUSE_ASIDE;
         if (as && !aside(ex, first, ex->nitems, k))

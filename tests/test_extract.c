@@ -717,6 +717,35 @@ static void test_stated_contract_count_pairs_lists(void **state)
     assert_int_equal(year[1], 2021);
 }
 
+/* A recall that coordinates a framework signing with the executive
+ * contracts that followed ("framework agreements in March for A and B, and
+ * executive contracts for 40 tanks and 24 howitzers followed in June")
+ * recalls the executive contracts with their own counts, not the
+ * frameworks with the executive counts. */
+static void test_framework_then_executive_recalls_both(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Poland orders 96 AH-64E Apache helicopters\n\nPoland signed a contract on Tuesday for 96 AH-64E "
+                "Apache helicopters. Poland signed framework agreements in March 2022 for K2 tanks and K9 "
+                "howitzers, and executive contracts for 40 tanks and 24 howitzers followed in June.",
+                "2024-08-14", &ms);
+    assert_int_equal(only_primary(ms, n)->quantity, 96);
+    int k2_exec = 0, k9_exec = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_CONTEXT)
+            continue;
+        if (ms[i].stage == DS_STAGE_FRAMEWORK)
+            assert_true(ms[i].quantity != 40 && ms[i].quantity != 24); /* not the executive counts */
+        if (ms[i].stage == DS_STAGE_EXECUTIVE && strcmp(ms[i].family, "K2") == 0 && ms[i].quantity == 40)
+            k2_exec++;
+        if (ms[i].stage == DS_STAGE_EXECUTIVE && strcmp(ms[i].family, "K9") == 0 && ms[i].quantity == 24)
+            k9_exec++;
+    }
+    assert_int_equal(k2_exec, 1);
+    assert_int_equal(k9_exec, 1);
+}
+
 /* "concluded" signs when its object is a contract, not when it is the talks
  * before one: "concluded final negotiations on a contract ... expected to be
  * signed" is planned, and no signing date is read from the article's day. */
@@ -1770,6 +1799,7 @@ int main(void)
         cmocka_unit_test(test_respectively_lists_deals),
         cmocka_unit_test(test_paired_counts_and_years_list_deals),
         cmocka_unit_test(test_stated_contract_count_pairs_lists),
+        cmocka_unit_test(test_framework_then_executive_recalls_both),
         cmocka_unit_test(test_concluded_talks_are_not_a_signing),
         cmocka_unit_test(test_local_production_of_a_purchase),
         cmocka_unit_test(test_said_it_would_dates_a_selection),
