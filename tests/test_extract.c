@@ -746,6 +746,27 @@ static void test_framework_then_executive_recalls_both(void **state)
     assert_int_equal(k9_exec, 1);
 }
 
+/* "has bought ... in recent years, including X and Y": a span of past years
+ * makes the purchases it names recalls of earlier deals, not the news. */
+static void test_recent_years_recall(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Greece orders 18 Rafale jets\n\nGreece signed a contract on Monday for 18 Rafale fighters. Athens "
+                "has bought American and German arms in recent years, including F-16 fighters and Leopard 2 "
+                "tanks.",
+                "2021-01-26", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "RAFALE");
+    int recalls = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_CONTEXT)
+            continue;
+        assert_string_equal(ms[i].buyer, "GRC");
+        recalls += strcmp(ms[i].family, "F-16") == 0 ? 1 : strcmp(ms[i].family, "LEOPARD2") == 0 ? 2 : 100;
+    }
+    assert_int_equal(recalls, 3); /* the F-16 and the Leopard 2, nothing else */
+}
+
 /* "concluded" signs when its object is a contract, not when it is the talks
  * before one: "concluded final negotiations on a contract ... expected to be
  * signed" is planned, and no signing date is read from the article's day. */
@@ -1800,6 +1821,7 @@ int main(void)
         cmocka_unit_test(test_paired_counts_and_years_list_deals),
         cmocka_unit_test(test_stated_contract_count_pairs_lists),
         cmocka_unit_test(test_framework_then_executive_recalls_both),
+        cmocka_unit_test(test_recent_years_recall),
         cmocka_unit_test(test_concluded_talks_are_not_a_signing),
         cmocka_unit_test(test_local_production_of_a_purchase),
         cmocka_unit_test(test_said_it_would_dates_a_selection),
