@@ -335,7 +335,7 @@ static void poll_consumer(runner *r)
     }
     /* slice used up: continue on the next loop iteration */
     if (!r->stopping && r->exit_code == 0)
-        uv_timer_start(&r->kick, run_on_kick, 0, 0);
+        run_kick(r);
 }
 
 static void drain_pipe(int fd)
@@ -345,10 +345,19 @@ static void drain_pipe(int fd)
         ;
 }
 
-void run_on_kick(uv_timer_t *t)
+static void on_kick(uv_idle_t *h)
 {
-    runner *r = t->data;
+    runner *r = h->data;
+    uv_idle_stop(&r->kick);
     poll_consumer(r);
+    if (r->exit_code)
+        run_begin_shutdown(r, "fatal error");
+}
+
+void run_kick(runner *r)
+{
+    if (r->kick.loop && !uv_is_closing((uv_handle_t *)&r->kick) && !r->stopping)
+        uv_idle_start(&r->kick, on_kick);
 }
 
 static void on_consumer_ready(uv_poll_t *h, int status, int events)
@@ -370,7 +379,7 @@ static void on_producer_ready(uv_poll_t *h, int status, int events)
     drain_pipe(r->ppipe[0]);
     rd_kafka_poll(r->producer, 0);
     if (r->paused && !r->stopping && !update_pause(r))
-        uv_timer_start(&r->kick, run_on_kick, 0, 0);
+        run_kick(r);
     if (r->exit_code)
         run_begin_shutdown(r, "fatal error");
     else
@@ -396,7 +405,6 @@ static void on_tick(uv_timer_t *t)
  * (bounded by the size of the state partition, and by RESTORE_TIMEOUT_MS). */
 /* ---- schema registry ------------------------------------------------------ */
 
-static void kick_poll(runner *r);
 
 /* Whether an input must wait for its writer schema: its partition is held
  * already (a message fetched before the hold took effect), or its schema id
@@ -462,7 +470,7 @@ static void on_gate_async(uv_async_t *a)
         rd_kafka_resume_partitions(r->consumer, go);
     if (go->cnt > 0) {
         ds_info("registry", "schema registry answered: %d partition(s) resumed", go->cnt);
-        kick_poll(r);
+        run_kick(r);
     }
     rd_kafka_topic_partition_list_destroy(go);
 }
@@ -485,12 +493,6 @@ static int gate_start(runner *r, char *err, size_t errlen)
         return -1;
     r->pl.canon_framing = DS_FRAME_CONFLUENT;
     return 0;
-}
-
-static void kick_poll(runner *r)
-{
-    if (!r->stopping)
-        uv_timer_start(&r->kick, run_on_kick, 0, 0);
 }
 
 /* ---- lifecycle ----------------------------------------------------------- */
@@ -526,7 +528,7 @@ void run_begin_shutdown(runner *r, const char *why)
     int budget = (int)(timeout_ms * 2 / 5);
     /* 1. stop intake */
     uv_poll_stop(&r->cpoll);
-    uv_timer_stop(&r->kick);
+    uv_idle_stop(&r->kick);
     uv_timer_stop(&r->txn_timer);
     uv_timer_stop(&r->restore_timer);
     /* 2. finish the open batch: deliver its outputs, then commit (in its
@@ -638,6 +640,18 @@ static void outq_marks(runner *r)
     r->outq_low = lim / 4;
 }
 
+/* The producer's transaction.timeout.ms (librdkafka's default of 60 s if
+ * it cannot be read): the timeout of its transactional calls. */
+static int txn_timeout(rd_kafka_t *producer)
+{
+    char v[64];
+    size_t sz = sizeof v;
+    long ms = 60000;
+    if (rd_kafka_conf_get(rd_kafka_conf(producer), "transaction.timeout.ms", v, &sz) == RD_KAFKA_CONF_OK)
+        ms = strtol(v, NULL, 10);
+    return ms > 0 && ms <= INT32_MAX ? (int)ms : 60000;
+}
+
 int ds_run(const ds_config *cfg, ds_run_stats *stats) { return ds_run_with(cfg, stats, NULL); }
 
 /* Allocates a runner for cfg with every field at its "nothing yet" value
@@ -692,6 +706,11 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
     if (!r->producer || ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "run", err, errlen))
         return -1;
     outq_marks(r);
+    r->txn_timeout_ms = txn_timeout(r->producer);
+    if (run_txnwork_init(r)) {
+        snprintf(err, errlen, "cannot initialise the transactions' worker");
+        return -1;
+    }
     if (run_check_topics(r, err, errlen))
         return -1;
     r->consumer = new_client(cfg, RD_KAFKA_CONSUMER, r, err, errlen);
@@ -734,7 +753,7 @@ static void start_handles(runner *r)
     uv_poll_init(&r->loop, &r->cpoll, r->cpipe[0]);
     uv_poll_init(&r->loop, &r->ppoll, r->ppipe[0]);
     uv_timer_init(&r->loop, &r->tick);
-    uv_timer_init(&r->loop, &r->kick);
+    uv_idle_init(&r->loop, &r->kick);
     uv_timer_init(&r->loop, &r->txn_timer);
     uv_timer_init(&r->loop, &r->restore_timer);
     uv_signal_init(&r->loop, &r->sigint);
@@ -765,6 +784,7 @@ static void runner_free(runner *r)
         rd_kafka_queue_io_event_enable(r->pq, -1, NULL, 0);
         rd_kafka_queue_destroy(r->pq);
     }
+    run_txnwork_fini(r); /* a call on the worker holds both clients */
     if (r->consumer) {
         if (!r->stopping)
             rd_kafka_consumer_close(r->consumer);
@@ -799,6 +819,7 @@ static void runner_free(runner *r)
     uv_run(&r->loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&r->loop))
         ds_error("run", "event loop did not close cleanly");
+    run_txnwork_destroy(r);
     ds_metrics_destroy(r->mx.reg);
     for (int i = 0; i < 3; i++)
         free(r->last[i].ts);
