@@ -168,42 +168,83 @@ static void process(runner *r, rd_kafka_message_t *rkm)
 }
 
 
-/* Whether every mention this process produced has been consumed back: by
- * us for the mentions partitions we hold, else (another member holds them,
- * or held them) as the group's committed offset says. The look-up of
- * committed offsets blocks for a round trip; it is made only once
- * everything else is done. */
-static int mentions_consumed(runner *r)
+/* Whether every mention this process produced into a mentions partition
+ * it holds has been resolved. */
+static int own_mentions_resolved(runner *r)
 {
-    rd_kafka_topic_partition_list_t *q = NULL;
-    int done = 1;
-    for (int32_t p = 0; p < r->nparts; p++) {
-        if (r->produced_hi[p] < 0)
-            continue;
-        if (r->rs[p]) {
-            if (r->consumed_next[p] <= r->produced_hi[p])
-                return 0;
-            continue;
+    for (int32_t p = 0; p < r->nparts; p++)
+        if (r->produced_hi[p] >= 0 && r->rs[p] && r->consumed_next[p] <= r->produced_hi[p])
+            return 0;
+    return 1;
+}
+
+/* The partitions of the three topics this member does not hold, or NULL
+ * with a warning when their metadata cannot be read. */
+static rd_kafka_topic_partition_list_t *unheld_partitions(runner *r)
+{
+    const char *topics[3] = {r->cfg->articles_topic, r->cfg->deals_topic, r->mtopic};
+    rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_new(16);
+    for (int t = 0; t < 3; t++) {
+        char err[256];
+        int32_t *parts = NULL;
+        int n = ds_kafka_partitions(r->consumer, topics[t], METADATA_MS, &parts, err, sizeof err);
+        if (n < 0) {
+            ds_warn("run", "-e: partitions of %s: %s", topics[t], err);
+            rd_kafka_topic_partition_list_destroy(q);
+            return NULL;
         }
-        if (r->committed_seen[p] > r->produced_hi[p])
-            continue;
-        if (!q)
-            q = rd_kafka_topic_partition_list_new(r->nparts);
-        rd_kafka_topic_partition_list_add(q, r->mtopic, p);
+        for (int i = 0; i < n; i++)
+            if (!rd_kafka_topic_partition_list_find(r->assigned, topics[t], parts[i]))
+                rd_kafka_topic_partition_list_add(q, topics[t], parts[i]);
+        free(parts);
     }
-    if (!q)
+    return q;
+}
+
+/* Whether partition p (its committed offset in p->offset) of another
+ * member has nothing committed left: the offset is at the partition's end,
+ * or, for <app>-mentions under exactly-once, before a final transaction
+ * marker only. Logs the first wait. */
+static int unheld_at_end(runner *r, const rd_kafka_topic_partition_t *p)
+{
+    int64_t lo = 0, hi = 0;
+    if (p->err || rd_kafka_query_watermark_offsets(r->consumer, p->topic, p->partition, &lo, &hi, METADATA_MS))
+        return 0;
+    int64_t committed = p->offset >= 0 ? p->offset : lo;
+    int64_t slack = strcmp(p->topic, r->mtopic) == 0 && r->txn != TXN_OFF;
+    if (hi <= lo || committed >= hi - slack)
         return 1;
-    rd_kafka_resp_err_t err = rd_kafka_committed(r->consumer, q, METADATA_MS);
-    if (err) {
-        ds_warn("run", "committed offsets of %s: %s", r->mtopic, rd_kafka_err2str(err));
-        done = 0;
-    }
-    for (int i = 0; !err && i < q->cnt; i++) {
-        int32_t p = q->elems[i].partition;
-        if (!q->elems[i].err && q->elems[i].offset > r->committed_seen[p])
-            r->committed_seen[p] = q->elems[i].offset;
-        if (r->committed_seen[p] <= r->produced_hi[p])
-            done = 0;
+    if (!r->unheld_logged)
+        ds_info("run", "-e waits: %s [%" PRId32 "], held by another member (one that stopped holds it until its "
+                "session times out), is committed at %" PRId64 " of %" PRId64, p->topic, p->partition, committed,
+                hi);
+    r->unheld_logged = 1;
+    return 0;
+}
+
+/* Whether the partitions other members hold (or held: a member that was
+ * killed keeps its assignment until its session.timeout.ms) have nothing
+ * committed left past the group's committed offsets, so that -e never
+ * leaves work another member was given. Blocking look-ups (metadata,
+ * committed offsets, an offset query a partition), made only once
+ * everything else is done, and at most every UNHELD_CHECK_MS. */
+static int others_at_end(runner *r)
+{
+    int64_t now = ds_mono_ms();
+    if (r->unheld_checked_ms && now - r->unheld_checked_ms < UNHELD_CHECK_MS)
+        return 0;
+    r->unheld_checked_ms = now;
+    rd_kafka_topic_partition_list_t *q = unheld_partitions(r);
+    if (!q)
+        return 0;
+    int done = 1;
+    if (q->cnt > 0) {
+        rd_kafka_resp_err_t err = rd_kafka_committed(r->consumer, q, METADATA_MS);
+        if (err)
+            ds_warn("run", "-e: committed offsets of the group: %s", rd_kafka_err2str(err));
+        done = !err;
+        for (int i = 0; done && i < q->cnt; i++)
+            done = unheld_at_end(r, &q->elems[i]);
     }
     rd_kafka_topic_partition_list_destroy(q);
     return done;
@@ -218,7 +259,7 @@ void run_check_exit_at_end(runner *r)
             return;
     run_close_batch(r);
     run_try_commit(r);
-    if (run_all_done(r) && mentions_consumed(r))
+    if (run_all_done(r) && own_mentions_resolved(r) && others_at_end(r))
         run_begin_shutdown(r, "every partition is at its end, every mention produced is resolved, and all work is committed");
 }
 

@@ -52,6 +52,7 @@
 #define SLICE_MS 20                   /* input taken per wake before yielding to the loop */
 #define SHUTDOWN_FLUSH_MS 10000
 #define METADATA_MS 10000
+#define UNHELD_CHECK_MS 1000          /* -e: other members' partitions looked up at most this often */
 #define REFERENCE_TIMEOUT_MS 60000   /* reading --reference-topic at start */
 #define REGISTER_TIMEOUT_MS 60000    /* registering the canonical schema at start */
 #define RESTORE_TIMEOUT_MS 300000      /* below max.poll.interval.ms, whose default is 300 s */
@@ -212,6 +213,8 @@ typedef struct runner {
     int restore_backoff_ms;
     int64_t restore_wait_since, restore_logged_ms; /* ds_mono_ms, 0: not waiting */
     struct run_watchdog *watchdog; /* from the start of the shutdown */
+    int64_t unheld_checked_ms;     /* -e: when other members' partitions were last looked up */
+    int unheld_logged;             /* -e: the wait for them was logged */
 } runner;
 
 /* run_batch.c */
