@@ -208,7 +208,8 @@ static rd_kafka_topic_partition_list_t *unheld_partitions(runner *r)
 static int unheld_at_end(runner *r, const rd_kafka_topic_partition_t *p)
 {
     int64_t lo = 0, hi = 0;
-    if (p->err || rd_kafka_query_watermark_offsets(r->consumer, p->topic, p->partition, &lo, &hi, METADATA_MS))
+    if (p->err || rd_kafka_query_watermark_offsets(r->consumer, p->topic, p->partition, &lo, &hi, METADATA_MS) ||
+        lo < 0 || hi < 0)
         return 0;
     int64_t committed = p->offset >= 0 ? p->offset : lo;
     int64_t slack = strcmp(p->topic, r->mtopic) == 0 && r->txn != TXN_OFF;
@@ -230,6 +231,8 @@ static int unheld_at_end(runner *r, const rd_kafka_topic_partition_t *p)
  * everything else is done, and at most every UNHELD_CHECK_MS. */
 static int others_at_end(runner *r)
 {
+    if (r->assigned->cnt >= r->subscribed_parts)
+        return 1; /* this member holds them all: nothing to look up */
     int64_t now = ds_mono_ms();
     if (r->unheld_checked_ms && now - r->unheld_checked_ms < UNHELD_CHECK_MS)
         return 0;

@@ -213,6 +213,7 @@ typedef struct runner {
     int restore_backoff_ms;
     int64_t restore_wait_since, restore_logged_ms; /* ds_mono_ms, 0: not waiting */
     struct run_watchdog *watchdog; /* from the start of the shutdown */
+    int subscribed_parts;          /* partitions of the three topics at start */
     int64_t unheld_checked_ms;     /* -e: when other members' partitions were last looked up */
     int unheld_logged;             /* -e: the wait for them was logged */
 } runner;
