@@ -78,8 +78,10 @@ static void after_cb(uv_work_t *req, int status)
     txn_job *j = req->data;
     runner *r = j->r;
     j->queued = 0;
-    if (j->taken)
+    if (j->taken) {
+        run_txn_arm(r, 0); /* a step that found the job queued meanwhile waits for this */
         return;
+    }
     job_clear(j);
     run_txn_result(r, j->op, j->call, j->error, j->offsets_sent);
 }
