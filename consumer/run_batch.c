@@ -339,14 +339,15 @@ static void txn_commit_step(runner *r)
         run_txn_arm(r, TXN_RETRY_MS);
 }
 
-/* TXN_ABORT: purge what is queued, let the reports of the purge and of
- * what is in flight arrive through the loop, then abort on the worker. */
+/* TXN_ABORT: let what is queued and in flight be delivered or fail (a
+ * transaction in librdkafka's abortable state has had its queue purged
+ * already), its reports served through the loop, then abort on the
+ * worker. No purge here: one without librdkafka's own abort flag leaves
+ * gaps in the idempotent producer's sequence numbers. */
 static void txn_abort_step(runner *r)
 {
-    if (!r->txn_since_ms) {
+    if (!r->txn_since_ms)
         r->txn_since_ms = ds_mono_ms();
-        rd_kafka_purge(r->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
-    }
     if (!txn_drained(r, r->txn_since_ms) || run_txnwork_start(r, TXW_ABORT, NULL, r->txn_timeout_ms))
         run_txn_arm(r, TXN_RETRY_MS);
 }
