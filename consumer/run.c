@@ -570,12 +570,17 @@ void run_begin_shutdown(runner *r, const char *why)
     /* the commit may take 40% of the time, the abort as long again; the rest is
      * for leaving the group and closing the clients */
     int budget = (int)(timeout_ms * 2 / 5);
-    /* 1. stop intake */
+    /* 1. close the HTTP server: the steps below hold the loop (the last
+     * commit waits for its call on the worker), and a probe refused at once
+     * says more than one left waiting for the exit */
+    ds_http_close(r->http);
+    r->http = NULL;
+    /* 2. stop intake */
     uv_poll_stop(&r->cpoll);
     uv_idle_stop(&r->kick);
     uv_timer_stop(&r->txn_timer);
     uv_timer_stop(&r->restore_timer);
-    /* 2. finish the open batch: deliver its outputs, then commit (in its
+    /* 3. finish the open batch: deliver its outputs, then commit (in its
      * transaction, under exactly-once) */
     if (r->txn != TXN_OFF) {
         if (r->txn != TXN_FATAL && r->txn != TXN_INIT)
@@ -588,16 +593,14 @@ void run_begin_shutdown(runner *r, const char *why)
                      rd_kafka_outq_len(r->producer), 2 * budget);
         run_try_commit(r);
     }
-    /* 3. leave the group (revocation runs the rebalance callback) */
+    /* 4. leave the group (revocation runs the rebalance callback) */
     rd_kafka_consumer_close(r->consumer);
-    /* 4. close handles; the loop ends when they are closed (the registry's
+    /* 5. close handles; the loop ends when they are closed (the registry's
      * worker stops first: it wakes the loop through gate_async) */
     ds_schema_gate_destroy(r->gate);
     r->gate = NULL;
     if (r->held)
         close_handle((uv_handle_t *)&r->gate_async);
-    ds_http_close(r->http);
-    r->http = NULL;
     close_handle((uv_handle_t *)&r->cpoll);
     close_handle((uv_handle_t *)&r->ppoll);
     close_handle((uv_handle_t *)&r->tick);
