@@ -156,8 +156,8 @@ static void process(runner *r, rd_kafka_message_t *rkm)
                 run_dead_letter(r, b, rkm, &fail);
                 break;
             }
-            if (ds_publish(r->producer, r->mtopic, ms[i].block_key, strlen(ms[i].block_key), r->obuf.data,
-                           r->obuf.len, NULL, run_output_of(r, b))) {
+            if (ds_publish_rkt(r->producer, r->rkt_mentions, RD_KAFKA_PARTITION_UA, ms[i].block_key,
+                               strlen(ms[i].block_key), r->obuf.data, r->obuf.len, run_output_of(r, b))) {
                 run_output_failed(r);
                 break;
             }
@@ -624,6 +624,19 @@ static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner
     return rk; /* conf now owned by rk */
 }
 
+/* Makes the producer's handles of the mentions, state and canonical
+ * topics. Returns 0, or -1 with err set. */
+static int topic_handles(runner *r, char *err, size_t errlen)
+{
+    r->rkt_mentions = rd_kafka_topic_new(r->producer, r->mtopic, NULL);
+    r->rkt_state = rd_kafka_topic_new(r->producer, r->stopic, NULL);
+    r->rkt_canonical = rd_kafka_topic_new(r->producer, r->cfg->canonical_topic, NULL);
+    if (r->rkt_mentions && r->rkt_state && r->rkt_canonical)
+        return 0;
+    snprintf(err, errlen, "producer topic handle: %s", rd_kafka_err2str(rd_kafka_last_error()));
+    return -1;
+}
+
 /* The producer queue's high and low marks for backpressure, from its limit
  * queue.buffering.max.messages: intake pauses at half of it, so the outputs
  * of the messages being processed still fit, and resumes at a quarter. */
@@ -692,7 +705,10 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
     if (!r->producer || ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "run", err, errlen))
         return -1;
     outq_marks(r);
-    if (run_check_topics(r, err, errlen))
+    /* the handles only once the topics are checked: a producer's topic
+     * handle asks for the topic's metadata, which a broker with
+     * auto.create.topics.enable answers by creating it */
+    if (run_check_topics(r, err, errlen) || topic_handles(r, err, errlen))
         return -1;
     r->consumer = new_client(cfg, RD_KAFKA_CONSUMER, r, err, errlen);
     if (!r->consumer)
@@ -770,6 +786,10 @@ static void runner_free(runner *r)
             rd_kafka_consumer_close(r->consumer);
         rd_kafka_destroy(r->consumer);
     }
+    rd_kafka_topic_t *rkts[] = {r->rkt_mentions, r->rkt_state, r->rkt_canonical};
+    for (size_t i = 0; i < sizeof rkts / sizeof *rkts; i++)
+        if (rkts[i])
+            rd_kafka_topic_destroy(rkts[i]);
     if (r->producer)
         rd_kafka_destroy(r->producer);
     while (r->head) {
