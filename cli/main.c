@@ -141,8 +141,8 @@ static int run_command(const command *c, int argc, char **argv)
  * messages and the loop thread frees them; with an arena per thread (up to
  * 8 per core) the freed memory stays resident in arenas that the loop never
  * reuses, which made `run`'s peak RSS about 100 MB where its heap peaked at
- * about 50 MB (bench/README.md, "Memory on the real broker"). Called before
- * any thread starts. */
+ * about 50 MB (bench/README.md, "Memory and CPU per message on the real
+ * broker"). Called before any thread starts. */
 static void limit_malloc_arenas(void)
 {
 #ifdef __GLIBC__

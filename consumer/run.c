@@ -574,14 +574,15 @@ static int make_pipe(int fds[2])
 }
 
 /* The consumer's prefetch, unless -X sets it: librdkafka's defaults fetch
- * up to 1 MB per partition and keep fetching until 100,000 messages are
- * queued, so a backlog of small inputs was read whole at start (about
- * 400 bytes a queued deal event, 40 MB of the peak RSS for 100,000). At
- * most 256 KB a partition per fetch and 50,000 queued messages keep a
- * second's work queued at the rates measured (librdkafka 2.0.2 looks at
- * a full queue again only after up to a second), and cut the peak by
- * 6-15 MB (bench/README.md, "Memory on the real broker"). A record larger
- * than 256 KB is still fetched whole. Returns 0, or -1 with err set. */
+ * up to 1 MB per partition and 50 MB per request and keep fetching until
+ * 100,000 messages are queued, so a backlog of small inputs was read whole
+ * at start (about 400 bytes a queued deal event, 40 MB of the peak RSS for
+ * 100,000). At most 256 KB a partition and 1 MB a request per fetch and
+ * 50,000 queued messages keep a second's work queued at the rates measured
+ * (librdkafka 2.0.2 looks at a full queue again only after up to a second),
+ * and cut the peak by 10-15 MB (bench/README.md, "Memory and CPU per
+ * message on the real broker"). A record larger than these is still
+ * fetched whole. Returns 0, or -1 with err set. */
 static int prefetch_defaults(rd_kafka_conf_t *conf, const ds_config *cfg, char *err, size_t errlen)
 {
     int alias_set = 0; /* fetch.message.max.bytes is the same property */
@@ -589,6 +590,7 @@ static int prefetch_defaults(rd_kafka_conf_t *conf, const ds_config *cfg, char *
         if (strcmp(cfg->rdkafka[i].key, "fetch.message.max.bytes") == 0)
             alias_set = 1;
     return (!alias_set && ds_kafka_default(conf, cfg, "max.partition.fetch.bytes", "262144", err, errlen)) ||
+           ds_kafka_default(conf, cfg, "fetch.max.bytes", "1048576", err, errlen) ||
            ds_kafka_default(conf, cfg, "queued.min.messages", "50000", err, errlen);
 }
 
