@@ -156,8 +156,8 @@ static void process(runner *r, rd_kafka_message_t *rkm)
                 run_dead_letter(r, b, rkm, &fail);
                 break;
             }
-            if (ds_publish(r->producer, r->mtopic, ms[i].block_key, strlen(ms[i].block_key), r->obuf.data,
-                           r->obuf.len, NULL, run_output_of(r, b))) {
+            if (ds_publish_rkt(r->producer, r->rkt_mentions, RD_KAFKA_PARTITION_UA, ms[i].block_key,
+                               strlen(ms[i].block_key), r->obuf.data, r->obuf.len, run_output_of(r, b))) {
                 run_output_failed(r);
                 break;
             }
@@ -622,6 +622,27 @@ static int make_pipe(int fds[2])
     return 0;
 }
 
+/* The consumer's prefetch, unless -X sets it: librdkafka's defaults fetch
+ * up to 1 MB per partition and 50 MB per request and keep fetching until
+ * 100,000 messages are queued, so a backlog of small inputs was read whole
+ * at start (about 400 bytes a queued deal event, 40 MB of the peak RSS for
+ * 100,000). At most 256 KB a partition and 1 MB a request per fetch and
+ * 50,000 queued messages keep a second's work queued at the rates measured
+ * (librdkafka 2.0.2 looks at a full queue again only after up to a second),
+ * and cut the peak by 10-15 MB (bench/README.md, "Memory and CPU per
+ * message on the real broker"). A record larger than these is still
+ * fetched whole. Returns 0, or -1 with err set. */
+static int prefetch_defaults(rd_kafka_conf_t *conf, const ds_config *cfg, char *err, size_t errlen)
+{
+    int alias_set = 0; /* fetch.message.max.bytes is the same property */
+    for (size_t i = 0; i < cfg->nrdkafka; i++)
+        if (strcmp(cfg->rdkafka[i].key, "fetch.message.max.bytes") == 0)
+            alias_set = 1;
+    return (!alias_set && ds_kafka_default(conf, cfg, "max.partition.fetch.bytes", "262144", err, errlen)) ||
+           ds_kafka_default(conf, cfg, "fetch.max.bytes", "1048576", err, errlen) ||
+           ds_kafka_default(conf, cfg, "queued.min.messages", "50000", err, errlen);
+}
+
 static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner *r, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
@@ -633,7 +654,8 @@ static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner
         bad = ds_kafka_set(conf, "group.id", group, err, errlen) ||
               ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
               ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
-              ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen);
+              ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen) ||
+              prefetch_defaults(conf, cfg, err, errlen);
         /* allow.auto.create.topics stays false (the consumer's default): a
          * missing topic is named at start, never created by subscribing */
         rd_kafka_conf_set_rebalance_cb(conf, run_rebalance_cb);
@@ -671,6 +693,19 @@ static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner
         return NULL;
     }
     return rk; /* conf now owned by rk */
+}
+
+/* Makes the producer's handles of the mentions, state and canonical
+ * topics. Returns 0, or -1 with err set. */
+static int topic_handles(runner *r, char *err, size_t errlen)
+{
+    r->rkt_mentions = rd_kafka_topic_new(r->producer, r->mtopic, NULL);
+    r->rkt_state = rd_kafka_topic_new(r->producer, r->stopic, NULL);
+    r->rkt_canonical = rd_kafka_topic_new(r->producer, r->cfg->canonical_topic, NULL);
+    if (r->rkt_mentions && r->rkt_state && r->rkt_canonical)
+        return 0;
+    snprintf(err, errlen, "producer topic handle: %s", rd_kafka_err2str(rd_kafka_last_error()));
+    return -1;
 }
 
 /* The producer queue's high and low marks for backpressure, from its limit
@@ -758,7 +793,10 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
         snprintf(err, errlen, "cannot initialise the transactions' worker");
         return -1;
     }
-    if (run_check_topics(r, err, errlen))
+    /* the handles only once the topics are checked: a producer's topic
+     * handle asks for the topic's metadata, which a broker with
+     * auto.create.topics.enable answers by creating it */
+    if (run_check_topics(r, err, errlen) || topic_handles(r, err, errlen))
         return -1;
     r->consumer = new_client(cfg, RD_KAFKA_CONSUMER, r, err, errlen);
     if (!r->consumer)
@@ -837,6 +875,10 @@ static void runner_free(runner *r)
             rd_kafka_consumer_close(r->consumer);
         rd_kafka_destroy(r->consumer);
     }
+    rd_kafka_topic_t *rkts[] = {r->rkt_mentions, r->rkt_state, r->rkt_canonical};
+    for (size_t i = 0; i < sizeof rkts / sizeof *rkts; i++)
+        if (rkts[i])
+            rd_kafka_topic_destroy(rkts[i]);
     if (r->producer)
         rd_kafka_destroy(r->producer);
     while (r->head) {
