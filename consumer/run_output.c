@@ -57,7 +57,8 @@ int run_emit(void *opaque, const char *key, const void *val, size_t len)
     batch *b = r->emit_batch ? r->emit_batch : (r->emit_batch = run_open_batch(r));
     if (!b)
         return -1;
-    return ds_publish(r->producer, r->cfg->canonical_topic, key, strlen(key), val, len, NULL, run_output_of(r, b));
+    return ds_publish_rkt(r->producer, r->rkt_canonical, RD_KAFKA_PARTITION_UA, key, strlen(key), val, len,
+                          run_output_of(r, b));
 }
 
 void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail)
@@ -83,6 +84,9 @@ typedef struct state_out {
 static int put_state(void *opaque, const char *key, const void *val, size_t len, rd_kafka_headers_t *hdrs)
 {
     state_out *o = opaque;
+    if (!hdrs) /* a chunk's record, through the cached topic handle */
+        return ds_publish_rkt(o->r->producer, o->r->rkt_state, o->partition, key, strlen(key), val, len,
+                              run_output_of(o->r, o->b));
     return ds_publish_partition(o->r->producer, o->r->stopic, o->partition, key, strlen(key), val, len, hdrs,
                                 run_output_of(o->r, o->b));
 }
