@@ -4595,7 +4595,8 @@ static int rev_cmp(const void *pa, const void *pb)
  * each (highest revision). Returns 0 or -1. */
 static int settle_revisions(block *b)
 {
-    qsort(b->revs, b->nrevs, sizeof *b->revs, rev_cmp);
+    if (b->nrevs > 1) /* a block without revisions has no array */
+        qsort(b->revs, b->nrevs, sizeof *b->revs, rev_cmp);
     size_t u = 0;
     for (size_t i = 0; i < b->nrevs; i++) {
         if (u && strcmp(b->revs[u - 1].id, b->revs[i].id) == 0) {
