@@ -104,19 +104,39 @@
  * 64-bit hash of the record without revision and updated; an add publishes a
  * deal only when that hash changed (revision + 1, starting at 1).
  *
- * Links (relation, target, target_ref, via). Sources, best first per
- * relation (state > context > reference, then smallest target): ordinals
- * (batch N > 1: next_batch to batch N-1 of the block; an executive deal:
- * executes_framework to the block's framework), relation hints of the
- * members, context mentions of the same sources (batch N-1 ⇒ next_batch,
- * framework ⇒ executes_framework, joint venture ⇒ enabled_by_jv), and the
- * parents of the reference row the deal matches. A parent known as a
- * reference row resolves to the live deal matching that row (via state),
- * else to the ref itself (via reference); a context-only parent without a
- * row is named by the context mention's id (via context). Blocks that looked
- * up another block's deals are recomputed when that block's (ref, deal id)
- * pairs change, so a child arriving before its parent is re-linked and
- * re-published when the parent arrives, also across blocks.
+ * Reference rows (ds_resolver_set_references). Each row of the catalog's
+ * reference table the resolver owns is held as a primary mention of source
+ * kind `reference` (mention_id hex(xxh64("reference" NUL ref)), source id
+ * the ref, published on its signing day, the row's facts), in the block of
+ * its buyer|seller|family. It clusters like any mention, so a report of
+ * the row's contract merges into the row's deal; it is always its
+ * cluster's anchor, so the deal's id is a function of the row alone
+ * (ref_deal_id) and never retires; two rows never merge. These mentions
+ * come from the catalog: they are left out of the changelog and put back by
+ * ds_resolver_restore_finish.
+ *
+ * Links (relation, target, target_ref, via, basis). The target is always a
+ * deal_id: a deal of the block, the live deal of a reference row, or (rows
+ * materialised) the row's own deal id, published by the owner of its block.
+ * A parent known nowhere yields no link; when it arrives its block is
+ * recomputed and the child re-linked with a new revision. Candidates, best
+ * first per relation by `via` (state > context > reference), then the
+ * parent closest in signing time, then the smallest target:
+ * - state: ordinals among the block's deals (batch N > 1: next_batch to
+ *   batch N-1 signed before it; an executive contract or option:
+ *   executes_framework to a framework signed no later; an option:
+ *   option_exercise to a contract signed before it) and relation hints of
+ *   the members that fit one deal of the block;
+ * - context: the earlier deal a context mention of the same sources recalls
+ *   (batch N-1 ⇒ next_batch, framework ⇒ executes_framework, joint venture
+ *   ⇒ enabled_by_jv), as a deal of the block or the deal of the row it fits;
+ * - reference: a hint naming a ref (a deal event's parent_ref; a ref the
+ *   table lacks names nothing), the row a hint fits, and the parents of the
+ *   deal's own row.
+ * basis says which rule and which source or row. Links never cross buyers.
+ * Blocks that looked up another block's deals are recomputed when that
+ * block's (ref, deal id) pairs change, so a child arriving before its
+ * parent is re-linked when the parent arrives, also across blocks.
  *
  * @locality One thread at a time per resolver (no internal locking). */
 #ifndef DS_RESOLVE_H
@@ -161,9 +181,10 @@ typedef struct ds_canon_source {
 
 typedef struct ds_canon_link {
     ds_relation relation;
-    char target[24];             /* deal_id, ref, or a context mention_id */
+    char target[24];             /* deal_id of the parent */
     char target_ref[24];         /* "" when no reference row is known */
     ds_link_via via;
+    char basis[160];             /* the evidence, "" when none */
 } ds_canon_link;
 
 typedef struct ds_canon_evidence {
@@ -210,6 +231,7 @@ typedef struct ds_canon {
     ds_canon_evidence *evidence;
     size_t nevidence;
     int64_t updated;             /* newest non-duplicate source, 0 if none */
+    int64_t delivered;           /* units reported delivered, -1 unknown */
     /* Not in the schema: */
     char ref[24];                /* reference row the deal matches, "" if none */
     uint64_t content_hash;       /* hash of the record without revision/updated */
@@ -297,6 +319,18 @@ void ds_resolver_set_incremental(ds_resolver *rs, size_t min_mentions);
 void ds_resolver_set_max_mentions_per_block(ds_resolver *rs, size_t max);
 /* Number of adds that recomputed only part of their block, for metrics. */
 size_t ds_resolver_incremental_adds(const ds_resolver *rs);
+
+/* Materialises the rows of the catalog's reference table as canonical deals
+ * (see "Reference rows") from now on: the rows whose block key owns()
+ * accepts (owns NULL: every row), for instance the block keys of the
+ * partitions a processor resolves. Their mentions enter at the next
+ * ds_resolver_restore_finish or ds_resolver_seed_references and are never
+ * part of ds_resolver_block_state. */
+void ds_resolver_set_references(ds_resolver *rs, int (*owns)(const char *block_key, void *arg), void *arg);
+/* Adds the owned reference rows not yet held, as ds_resolver_restore_finish
+ * does (which it calls): *changes holds their deals to publish (new ones,
+ * and deals a row joined). Returns 0 or -1 when out of memory. */
+int ds_resolver_seed_references(ds_resolver *rs, ds_changes *changes);
 
 /* Whether links may resolve to deals of other blocks (default 1). Such links
  * are only deterministic when the blocks involved live in one resolver: with
