@@ -486,8 +486,6 @@ static void on_signal(int sig)
     replay_stop = 1;
 }
 
-typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *, size_t, int32_t, void *, void *);
-
 typedef struct replayer {
     const ds_config *cfg;
     ds_replay_plan plan;
@@ -501,7 +499,7 @@ typedef struct replayer {
     char mtopic[256], stopic[256];
     int32_t nparts;
     ds_resolver **rs;
-    partitioner_fn partition_of;
+    ds_partitioner_fn partition_of;
     ds_replay_stats st;
     ds_schema_gate *gate; /* with --schema-registry */
     const rd_kafka_topic_t *last_rkt; /* range_of's last answer */
@@ -536,36 +534,6 @@ static int emit(void *opaque, const char *key, const void *val, size_t len)
     return ds_publish(r->producer, r->out_topic, key, strlen(key), val, len, NULL, NULL);
 }
 
-/* Picks the partitioner function the producer is configured with, so that
- * block keys map to the <app>-mentions partitions `run` resolves them in. */
-static partitioner_fn configured_partitioner(const ds_config *cfg)
-{
-    char err[256], v[64] = "consistent_random";
-    size_t vl = sizeof v;
-    rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, sizeof err);
-    if (conf) {
-        if (rd_kafka_conf_get(conf, "partitioner", v, &vl) != RD_KAFKA_CONF_OK)
-            snprintf(v, sizeof v, "consistent_random");
-        rd_kafka_conf_destroy(conf);
-    }
-    static const struct {
-        const char *name;
-        partitioner_fn fn;
-    } fns[] = {
-        {"consistent", rd_kafka_msg_partitioner_consistent},
-        {"consistent_random", rd_kafka_msg_partitioner_consistent_random},
-        {"murmur2", rd_kafka_msg_partitioner_murmur2},
-        {"murmur2_random", rd_kafka_msg_partitioner_murmur2_random},
-        {"fnv1a", rd_kafka_msg_partitioner_fnv1a},
-        {"fnv1a_random", rd_kafka_msg_partitioner_fnv1a_random},
-    };
-    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-        if (strcmp(fns[i].name, v) == 0)
-            return fns[i].fn;
-    ds_warn("replay", "partitioner %s is not keyed; mentions are resolved as with consistent_random", v);
-    return rd_kafka_msg_partitioner_consistent_random;
-}
-
 /* One resolver per <app>-mentions partition (one when that topic does not
  * exist), seeded from <app>-state unless fresh_state. */
 static int setup_state(replayer *r, char *err, size_t errlen)
@@ -585,7 +553,7 @@ static int setup_state(replayer *r, char *err, size_t errlen)
         return -1;
     }
     r->nparts = nm > 0 ? nm : 1;
-    r->partition_of = configured_partitioner(cfg);
+    r->partition_of = ds_kafka_partitioner(cfg);
     r->rs = calloc((size_t)r->nparts, sizeof *r->rs);
     if (!r->rs) {
         snprintf(err, errlen, "out of memory");

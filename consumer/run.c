@@ -782,6 +782,7 @@ static void runner_free(runner *r)
     for (int32_t p = 0; r->rs && p < r->nparts; p++)
         ds_resolver_destroy(r->rs[p]);
     free(r->rs);
+    free(r->ref_owners);
     free(r->produced_hi);
     free(r->consumed_next);
     free(r->committed_seen);
