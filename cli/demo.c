@@ -160,7 +160,7 @@ static const char *stage_words(const char *stage)
 }
 
 /* A reference-table row in the words of a link line: "2022-08-26
- * executive contract, 180 K2, $3.37B". */
+ * executive contract, 180 K2, $3.37B, as the reference table has it". */
 static void describe_ref(const ds_refdeal *ref, char *out, size_t cap)
 {
     char when[16] = "-", qty[32] = "-", val[32] = "-";
@@ -173,8 +173,8 @@ static void describe_ref(const ds_refdeal *ref, char *out, size_t cap)
         snprintf(qty, sizeof qty, "%ld", ref->quantity);
     if (ref->value_usd >= 0)
         snprintf(val, sizeof val, "$%.2fB", ref->value_usd / 1e9);
-    snprintf(out, cap, "%s %s, %s %s, %s", when, stage_words(ref->stage ? ref->stage : "-"), qty,
-             ref->family ? ref->family : "-", val);
+    snprintf(out, cap, "%s %s, %s %s, %s, as the reference table has it", when,
+             stage_words(ref->stage ? ref->stage : "-"), qty, ref->family ? ref->family : "-", val);
 }
 
 /* "link: next batch of 2022-08-26 executive contract, 180 K2GF, $3.37B
@@ -194,7 +194,8 @@ static void print_link(FILE *out, json_t *deals, const ds_catalog *cat, json_t *
         snprintf(what, sizeof what, "%s %s, %s %s, %s", when, stage_words(str_or(t, "stage", "-")), qty,
                  str_or(t, "system", str_or(t, "family", "-")), val);
     } else {
-        const ds_refdeal *row = cat && ref ? ds_catalog_ref(cat, ref) : NULL;
+        const char *refname = ref ? ref : str_or(link, "target", NULL); /* older records name rows */
+        const ds_refdeal *row = cat && refname ? ds_catalog_ref(cat, refname) : NULL;
         if (row)
             describe_ref(row, what, sizeof what);
         else

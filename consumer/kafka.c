@@ -282,3 +282,11 @@ ds_partitioner_fn ds_kafka_partitioner(const ds_config *cfg)
     ds_warn("kafka", "partitioner %s is not keyed; mentions are resolved as with consistent_random", v);
     return rd_kafka_msg_partitioner_consistent_random;
 }
+
+int ds_kafka_owns_block(const char *block_key, void *owner)
+{
+    const ds_block_owner *o = owner;
+    if (o->nparts <= 1)
+        return 1;
+    return o->partition_of(NULL, block_key, strlen(block_key), o->nparts, NULL, NULL) == o->partition;
+}

@@ -46,6 +46,15 @@ typedef int32_t (*ds_partitioner_fn)(const rd_kafka_topic_t *rkt, const void *ke
  * <app>-mentions partitions `run` resolves them in; a partitioner that is
  * not keyed is replaced by consistent_random, with a warning. */
 ds_partitioner_fn ds_kafka_partitioner(const ds_config *cfg);
+/* The block keys one <app>-mentions partition holds, as partition_of
+ * places them. */
+typedef struct ds_block_owner {
+    ds_partitioner_fn partition_of;
+    int32_t partition, nparts;
+} ds_block_owner;
+/* Whether block_key's mentions go to the partition of owner (a
+ * ds_block_owner): the filter of ds_resolver_set_references. */
+int ds_kafka_owns_block(const char *block_key, void *owner);
 
 /* ds_kafka_probe() results besides 0: */
 #define DS_KAFKA_EUNREACHABLE (-1) /* no broker answered */

@@ -499,6 +499,7 @@ typedef struct replayer {
     char mtopic[256], stopic[256];
     int32_t nparts;
     ds_resolver **rs;
+    ds_block_owner *owners; /* per partition: the blocks whose reference rows its resolver holds */
     ds_partitioner_fn partition_of;
     ds_replay_stats st;
     ds_schema_gate *gate; /* with --schema-registry */
@@ -555,7 +556,8 @@ static int setup_state(replayer *r, char *err, size_t errlen)
     r->nparts = nm > 0 ? nm : 1;
     r->partition_of = ds_kafka_partitioner(cfg);
     r->rs = calloc((size_t)r->nparts, sizeof *r->rs);
-    if (!r->rs) {
+    r->owners = calloc((size_t)r->nparts, sizeof *r->owners);
+    if (!r->rs || !r->owners) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -569,8 +571,18 @@ static int setup_state(replayer *r, char *err, size_t errlen)
         ds_resolver_set_cross_block(r->rs[p], 0);
         ds_resolver_set_retention(r->rs[p], cfg->dedup_retention_days);
         ds_resolver_set_max_mentions_per_block(r->rs[p], (size_t)cfg->state_max_mentions_per_block);
-        if (ns == 0)
+        r->owners[p] = (ds_block_owner){r->partition_of, p, r->nparts};
+        ds_resolver_set_references(r->rs[p], ds_kafka_owns_block, &r->owners[p]);
+        if (ns == 0) { /* the reference table's rows, as the processor publishes them */
+            ds_changes ch;
+            ds_fail fail;
+            if (ds_resolver_seed_references(r->rs[p], &ch) ||
+                (ch.n && ds_pipeline_emit_changes(&r->pl, &ch, emit, r, &fail) < 0)) {
+                snprintf(err, errlen, "publishing the reference table's deals failed");
+                return -1;
+            }
             continue;
+        }
         rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
         ds_restore_stats rst = {0};
         /* every changelog record counts: the processor's whole state */
@@ -858,6 +870,7 @@ static void replayer_free(replayer *r)
     for (int32_t p = 0; r->rs && p < r->nparts; p++)
         ds_resolver_destroy(r->rs[p]);
     free(r->rs);
+    free(r->owners);
     free(r->next);
     free(r->done);
     if (r->pl_ready)

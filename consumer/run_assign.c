@@ -147,16 +147,6 @@ static void on_restore_timer(uv_timer_t *t)
         uv_timer_start(&r->kick, run_on_kick, 0, 0);
 }
 
-/* Whether block_key's mentions go to the partition of owner (a
- * run_ref_owner): ds_resolver_set_references' filter. */
-static int run_owns_block(const char *block_key, void *owner)
-{
-    const run_ref_owner *o = owner;
-    if (o->nparts <= 1)
-        return 1;
-    return o->partition_of(NULL, block_key, strlen(block_key), o->nparts, NULL, NULL) == o->partition;
-}
-
 /* Drops and rebuilds the state of mentions partition p from its changelog
  * partition as of committed (changelog records of inputs at or past it are
  * not applied). Returns 0; DS_RESTORE_UNSTABLE with the reason in why (the
@@ -182,7 +172,7 @@ int run_restore_partition(runner *r, int32_t p, int64_t committed, char *why, si
     ds_resolver_set_retention(r->rs[p], r->cfg->dedup_retention_days);
     ds_resolver_set_max_mentions_per_block(r->rs[p], (size_t)r->cfg->state_max_mentions_per_block);
     /* the reference rows of p's blocks are deals, published with its restore */
-    ds_resolver_set_references(r->rs[p], run_owns_block, &r->ref_owners[p]);
+    ds_resolver_set_references(r->rs[p], ds_kafka_owns_block, &r->ref_owners[p]);
     r->consumed_next[p] = committed;
     if (committed > r->committed_seen[p])
         r->committed_seen[p] = committed;

@@ -74,14 +74,6 @@ typedef enum {
 
 /* A batch: consumed offsets that may be committed once every output the
  * batch caused has been delivered. Batches commit in order. */
-/* The block keys one mentions partition's resolver holds, as the
- * producer's partitioner places them: the reference rows it materialises
- * (ds_resolver_set_references) are those of its own blocks. */
-typedef struct run_ref_owner {
-    ds_partitioner_fn partition_of;
-    int32_t partition, nparts;
-} run_ref_owner;
-
 typedef struct batch {
     struct batch *next;
     rd_kafka_topic_partition_list_t *offsets; /* next offset to read, per partition */
@@ -148,7 +140,7 @@ typedef struct runner {
     char mtopic[256], stopic[256];
     int32_t nparts;
     ds_resolver **rs;         /* per mentions partition: its state, NULL unless assigned */
-    run_ref_owner *ref_owners; /* per mentions partition: the block keys it holds */
+    ds_block_owner *ref_owners; /* per mentions partition: the block keys it holds */
     int64_t *produced_hi;     /* per mentions partition: highest offset we produced, -1 none */
     int64_t *consumed_next;   /* per assigned mentions partition: next offset to resolve */
     int64_t *committed_seen;  /* per mentions partition: the group's committed offset, as last read */

@@ -159,7 +159,7 @@ static int size_tables(runner *r, int nparts, char *err, size_t errlen)
     ds_partitioner_fn fn = ds_kafka_partitioner(r->cfg);
     for (int p = 0; p < nparts; p++) {
         r->produced_hi[p] = r->committed_seen[p] = -1;
-        r->ref_owners[p] = (run_ref_owner){fn, p, nparts};
+        r->ref_owners[p] = (ds_block_owner){fn, p, nparts};
     }
     return 0;
 }

@@ -991,7 +991,8 @@ static size_t group_claims(const citem *it, size_t n, claimstat *cs)
 }
 
 /* Fills claim cl from its items: its distinct sources (sorted), its value
- * (that of a signed report first, then the earliest, then the smallest id;
+ * (that of a report before a reference row's, then of a signed report,
+ * then the earliest, then the smallest id;
  * USD derived from the rates when missing) and the statistics in st.
  * Returns 0 or -1. */
 static int fill_claim(const ds_catalog *cat, const citem *it, claimstat *st, ds_canon_claim *cl)
@@ -1007,8 +1008,8 @@ static int fill_claim(const ds_catalog *cat, const citem *it, claimstat *st, ds_
         cl->sources[i - st->first] = y->m->src.id;
         int ys = status_rank(y->m->status) >= status_rank(DS_STATUS_SIGNED),
             rsg = status_rank(r->m->status) >= status_rank(DS_STATUS_SIGNED);
-        if (ys > rsg || (ys == rsg && src_cmp(y, r) < 0))
-            rep = i;
+        if (y->isref != r->isref ? r->isref : ys > rsg || (ys == rsg && src_cmp(y, r) < 0))
+            rep = i; /* a report's figure before the reference table's */
         if (y->pub < st->pub)
             st->pub = y->pub;
     }

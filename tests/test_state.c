@@ -304,7 +304,7 @@ static void test_block_cap_keeps_running(void **state)
     assert_int_equal(st.dead_letters, 400);
     assert_true(st.state_records > 0);
     json_t *deals = canonical(bs);
-    assert_int_equal(json_object_size(deals), 200);
+    assert_int_equal(tu_reported_deals(deals), 200); /* besides the reference table's rows */
     json_decref(deals);
     json_t *dlq = tu_read_topic(bs, APP "-mentions.dlq");
     assert_int_equal(json_array_size(dlq), 400);

@@ -234,3 +234,23 @@ rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *gr
     assert_non_null(rk);
     return rk;
 }
+
+size_t tu_reported_deals(json_t *deals)
+{
+    size_t n = 0;
+    const char *key;
+    json_t *d;
+    json_object_foreach(deals, key, d)
+    {
+        json_t *src;
+        size_t k;
+        int reported = 0;
+        json_array_foreach(json_object_get(d, "sources"), k, src)
+        {
+            const char *kind = json_string_value(json_object_get(src, "kind"));
+            reported |= !kind || strcmp(kind, "reference") != 0;
+        }
+        n += reported;
+    }
+    return n;
+}
