@@ -132,32 +132,29 @@ static json_t *link_target(json_t *deals, json_t *link)
     return NULL;
 }
 
-/* How a link line names its relation: "next batch of", "executes", ... */
-static const char *relation_words(const char *rel)
+/* The words of a table of (symbol, words) pairs for key; key itself when
+ * the table has none. */
+static const char *words_for(const char *const (*table)[2], size_t n, const char *key)
 {
-    static const char *const words[][2] = {{"executes_framework", "executes"},
-                                           {"next_batch", "next batch of"},
-                                           {"option_exercise", "option under"},
-                                           {"enabled_by_jv", "enabled by"}};
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strcmp(rel, words[i][0]) == 0)
-            return words[i][1];
-    return rel;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(key, table[i][0]) == 0)
+            return table[i][1];
+    return key;
 }
 
-/* A stage as a link line says it: "executive contract", "framework". */
-static const char *stage_words(const char *stage)
-{
-    static const char *const words[][2] = {{"executive", "executive contract"},
-                                           {"framework", "framework agreement"},
-                                           {"joint_venture", "joint venture"},
-                                           {"loa", "letter of acceptance"},
-                                           {"option", "option"}};
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strcmp(stage, words[i][0]) == 0)
-            return words[i][1];
-    return stage;
-}
+static const char *const relation_table[][2] = {{"executes_framework", "executes"},
+                                                {"next_batch", "next batch of"},
+                                                {"option_exercise", "option under"},
+                                                {"enabled_by_jv", "enabled by"}};
+static const char *const stage_table[][2] = {{"executive", "executive contract"},
+                                             {"framework", "framework agreement"},
+                                             {"joint_venture", "joint venture"},
+                                             {"loa", "letter of acceptance"}};
+
+/* How a link line names a relation ("next batch of") and a stage
+ * ("executive contract"). */
+#define relation_words(rel) words_for(relation_table, sizeof relation_table / sizeof relation_table[0], rel)
+#define stage_words(stage) words_for(stage_table, sizeof stage_table / sizeof stage_table[0], stage)
 
 /* A reference-table row in the words of a link line: "2022-08-26
  * executive contract, 180 K2, $3.37B, as the reference table has it". */

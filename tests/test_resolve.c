@@ -78,6 +78,15 @@ static ds_mention mk(const char *mid, const char *src, const char *pub, const ch
     return m;
 }
 
+/* As mk, for Romania as the buyer. */
+static ds_mention mk_ro(const char *mid, const char *src, const char *pub, const char *fam)
+{
+    ds_mention m = mk(mid, src, pub, fam);
+    strcpy(m.buyer, "ROU");
+    ds_mention_block_key(&m);
+    return m;
+}
+
 static void usd(ds_mention *m, int64_t cents)
 {
     m->value.set = 1;
@@ -144,6 +153,17 @@ static ds_mention k2_polish(void)
     return m;
 }
 
+/* A syndicated copy of the signing report, two hours later. */
+static ds_mention k2_copy(void)
+{
+    ds_mention m = k2_signed();
+    strcpy(m.mention_id, "m-copy");
+    strcpy(m.src.id, "a-copy");
+    m.src.published += 7200000LL;
+    m.src.text_hash ^= 0x3ULL;
+    return m;
+}
+
 /* The first executive contract, 2022-08-26. */
 static ds_mention k2_first(void)
 {
@@ -155,6 +175,16 @@ static ds_mention k2_first(void)
     usd(&m, BN(3.37));
     m.batch = 1;
     strcpy(m.place, "Morag");
+    return m;
+}
+
+/* The third Homar-K executive contract: CGR-080 rockets, 2025-12-29. */
+static ds_mention cgr_third(void)
+{
+    ds_mention m = mk("m-cgr-e3", "a-cgr-e3", "2025-12-30", "CGR-080");
+    m.signing_date = day("2025-12-29");
+    m.quantity = 10000;
+    m.batch = 3;
     return m;
 }
 
@@ -708,10 +738,7 @@ static void test_cross_block_links(void **state)
     (void)state;
     ds_resolver *rs = new_resolver(g_cat);
     ds_changes ch;
-    ds_mention e3 = mk("m-cgr-e3", "a-cgr-e3", "2025-12-30", "CGR-080");
-    e3.signing_date = day("2025-12-29");
-    e3.quantity = 10000;
-    e3.batch = 3;
+    ds_mention e3 = cgr_third();
     add(rs, e3, &ch);
     const ds_canon *c = only_deal(rs);
     char id[17];
@@ -762,9 +789,7 @@ static void test_links_stay_with_buyer(void **state)
 {
     (void)state;
     ds_resolver *rs = new_ref_resolver(NULL);
-    ds_mention ro = mk("m-ro-k9", "a-ro-k9", "2024-06-02", "K9");
-    strcpy(ro.buyer, "ROU");
-    ds_mention_block_key(&ro);
+    ds_mention ro = mk_ro("m-ro-k9", "a-ro-k9", "2024-06-02", "K9");
     ro.signing_date = day("2024-06-01");
     ro.rels[0] = (ds_relhint){DS_REL_EXECUTES_FRAMEWORK, "PL-K9-FW", 0, -1, 0};
     ro.nrels = 1;
@@ -1053,6 +1078,90 @@ static void check_published(ds_resolver *rs, ds_codec *codec, const pubset *p, p
     assert_int_equal(n + retired, p->n);
 }
 
+/* order[0..n) = a permutation of 0..n-1 drawn from *s. */
+static void shuffle(size_t *order, size_t n, uint64_t *s)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = (size_t)(lcg(s) % (i + 1));
+        size_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
+/* Keeps the first order's snapshot in *first (owned) and fails when a later
+ * one (snap, freed) differs from it. */
+static void same_as_first(char **first, char *snap, uint64_t seed)
+{
+    if (!*first) {
+        *first = snap;
+        return;
+    }
+    if (strcmp(*first, snap) != 0)
+        fail_msg("seed %llu differs:\n%s\nvs\n%s", (unsigned long long)seed, *first, snap);
+    free(snap);
+}
+
+/* Adds ms[0..n) (n <= 24) in 20 random orders, each mention twice (a
+ * redelivery publishes nothing); with rows, the reference rows are seeded
+ * at a random point of each order. Then check(rs), and: what a consumer of
+ * the topic holds equals the deals, and every order ends with the same
+ * records. */
+static void orders_agree(const ds_mention *ms, size_t n, int rows, void (*check)(ds_resolver *rs))
+{
+    char err[256];
+    ds_codec *codec = ds_codec_new(err, sizeof err);
+    assert_non_null(codec);
+    char *first = NULL;
+    pubset ends = {.n = 0};
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        size_t order[24];
+        uint64_t s = seed;
+        shuffle(order, n, &s);
+        size_t seed_at = rows ? (size_t)(lcg(&s) % (n + 1)) : n + 1;
+        ds_resolver *rs = new_resolver(g_cat);
+        if (rows)
+            ds_resolver_set_references(rs, NULL, NULL);
+        pubset pub = {.n = 0};
+        ds_changes ch;
+        for (size_t i = 0; i <= n; i++) {
+            if (i == seed_at) {
+                assert_int_equal(ds_resolver_seed_references(rs, &ch), 0);
+                publish(&pub, codec, &ch);
+            }
+            if (i == n)
+                break;
+            add(rs, ms[order[i]], &ch);
+            publish(&pub, codec, &ch);
+            add(rs, ms[order[i]], &ch);
+            assert_int_equal(ch.n, 0);
+        }
+        check(rs);
+        check_published(rs, codec, &pub, &ends, seed);
+        for (size_t k = 0; k < pub.n; k++)
+            free(pub.r[k].json);
+        same_as_first(&first, snapshot(rs, codec), seed);
+        ds_resolver_destroy(rs);
+    }
+    free(first);
+    ds_codec_destroy(codec);
+}
+
+/* The four deals of test_order_insensitive, three copies among them. */
+static void check_k2_copies(ds_resolver *rs)
+{
+    const ds_canon **d;
+    assert_int_equal(ds_resolver_deals(rs, &d), 4); /* K2 FW, E1, E2; K9 */
+    size_t copies = 0;
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = 0; j < d[i]->nsources; j++)
+            if (d[i]->sources[j].duplicate_of)
+                copies++;
+    assert_int_equal(copies, 3); /* m-copy, m-exact, m-first-copy */
+}
+
 static void test_order_insensitive(void **state)
 {
     (void)state;
@@ -1062,12 +1171,7 @@ static void test_order_insensitive(void **state)
     ms[n++] = k2_signed();
     ms[n++] = k2_polish();
     ms[n++] = k2_first();
-    ms[n] = k2_signed(); /* syndicated copy */
-    strcpy(ms[n].mention_id, "m-copy");
-    strcpy(ms[n].src.id, "a-copy");
-    ms[n].src.published += 7200000LL;
-    ms[n].src.text_hash ^= 0x3ULL;
-    n++;
+    ms[n++] = k2_copy();
     ms[n] = mk("m-ctx", "a-k2e2-signed", "2025-08-02", "K2");
     ms[n].role = DS_ROLE_CONTEXT;
     ms[n].signing_year = 2022;
@@ -1106,54 +1210,7 @@ static void test_order_insensitive(void **state)
     ms[n].src.text_hash ^= 0x100ULL;
     n++;
 
-    char err[256];
-    ds_codec *codec = ds_codec_new(err, sizeof err);
-    assert_non_null(codec);
-    char *first = NULL;
-    pubset ends = {.n = 0};
-    for (uint64_t seed = 1; seed <= 20; seed++) {
-        size_t order[16];
-        for (size_t i = 0; i < n; i++)
-            order[i] = i;
-        uint64_t s = seed;
-        for (size_t i = n - 1; i > 0; i--) {
-            size_t j = (size_t)(lcg(&s) % (i + 1));
-            size_t t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        ds_resolver *rs = new_resolver(g_cat);
-        pubset pub = {.n = 0};
-        for (size_t i = 0; i < n; i++) {
-            ds_changes ch;
-            add(rs, ms[order[i]], &ch);
-            publish(&pub, codec, &ch);
-            add(rs, ms[order[i]], &ch); /* a redelivery publishes nothing */
-            assert_int_equal(ch.n, 0);
-        }
-        const ds_canon **d;
-        assert_int_equal(ds_resolver_deals(rs, &d), 4); /* K2 FW, E1, E2; K9 */
-        size_t copies = 0;
-        for (size_t i = 0; i < 4; i++)
-            for (size_t j = 0; j < d[i]->nsources; j++)
-                if (d[i]->sources[j].duplicate_of)
-                    copies++;
-        assert_int_equal(copies, 3); /* m-copy, m-exact, m-first-copy */
-        check_published(rs, codec, &pub, &ends, seed);
-        for (size_t k = 0; k < pub.n; k++)
-            free(pub.r[k].json);
-        char *snap = snapshot(rs, codec);
-        if (!first)
-            first = snap;
-        else {
-            if (strcmp(first, snap) != 0)
-                fail_msg("seed %llu differs:\n%s\nvs\n%s", (unsigned long long)seed, first, snap);
-            free(snap);
-        }
-        ds_resolver_destroy(rs);
-    }
-    free(first);
-    ds_codec_destroy(codec);
+    orders_agree(ms, n, 0, check_k2_copies);
 }
 
 /* Every link of every deal names a live deal of rs. */
@@ -1274,10 +1331,7 @@ static void test_reference_owner(void **state)
     ds_changes ch;
     assert_int_equal(ds_resolver_seed_references(rs, &ch), 0);
     assert_int_equal(ch.n, 3); /* PL-K2-FW, -E1, -E2 */
-    ds_mention e3 = mk("m-cgr-e3", "a-cgr-e3", "2025-12-30", "CGR-080");
-    e3.signing_date = day("2025-12-29");
-    e3.quantity = 10000;
-    e3.batch = 3;
+    ds_mention e3 = cgr_third();
     add(rs, e3, NULL);
     const ds_canon *c = deal_with_source(rs, "a-cgr-e3");
     const ds_canon_link *l = find_link(c, DS_REL_EXECUTES_FRAMEWORK);
@@ -1294,18 +1348,14 @@ static void test_parent_ref_unknown(void **state)
 {
     (void)state;
     ds_resolver *rs = new_ref_resolver(NULL);
-    ds_mention e = mk("m-ro-e", "ev-ro-e", "2024-06-02", "K9");
-    strcpy(e.buyer, "ROU");
-    ds_mention_block_key(&e);
+    ds_mention e = mk_ro("m-ro-e", "ev-ro-e", "2024-06-02", "K9");
     e.src.kind = DS_SRC_DEAL_EVENT;
     e.signing_date = day("2024-06-01");
     e.rels[0] = (ds_relhint){DS_REL_EXECUTES_FRAMEWORK, "RO-K9-NOPE", 0, -1, 0};
     e.nrels = 1;
     add(rs, e, NULL);
     assert_int_equal(deal_with_source(rs, "ev-ro-e")->nlinks, 0);
-    ds_mention fw = mk("m-ro-fw", "a-ro-fw", "2024-01-11", "K9");
-    strcpy(fw.buyer, "ROU");
-    ds_mention_block_key(&fw);
+    ds_mention fw = mk_ro("m-ro-fw", "a-ro-fw", "2024-01-11", "K9");
     fw.stage = DS_STAGE_FRAMEWORK;
     fw.signing_date = day("2024-01-10");
     add(rs, fw, NULL);
@@ -1450,6 +1500,18 @@ static void test_in_stream_parents(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* What test_order_insensitive_links ends with. */
+static void check_links_final(ds_resolver *rs)
+{
+    assert_int_equal(ds_resolver_deal_count(rs), g_cat->nrefs + 4);
+    check_ro_chain(rs);
+    const ds_canon *e1 = deal_with_source(rs, "PL-K2-E1");
+    assert_ptr_equal(deal_with_source(rs, "a-k2e1"), e1);
+    assert_ptr_equal(deal_with_source(rs, "a-k2-del"), e1);
+    assert_int_equal(e1->delivered, 10);
+    assert_string_equal(find_link(deal_with_source(rs, "a-k2e2-signed"), DS_REL_NEXT_BATCH)->target, e1->deal_id);
+}
+
 /* The reference rows, the Romanian chain, K2 reports and copies, in 20
  * orders, with the rows seeded at a different point of each: the same
  * final records (re-links, updates and the rows' deals included), and what
@@ -1462,72 +1524,13 @@ static void test_order_insensitive_links(void **state)
     ms[n++] = k2_first();
     ms[n++] = k2_signed();
     ms[n++] = k2_polish();
-    ms[n] = k2_signed(); /* syndicated copy */
-    strcpy(ms[n].mention_id, "m-copy");
-    strcpy(ms[n].src.id, "a-copy");
-    ms[n].src.published += 7200000LL;
-    ms[n].src.text_hash ^= 0x3ULL;
-    n++;
+    ms[n++] = k2_copy();
     ms[n] = mk("m-k2-del", "a-k2-del", "2022-12-06", "K2"); /* the first K2 arrive */
     ms[n].stage = DS_STAGE_DELIVERY;
     ms[n].status = DS_STATUS_DELIVERED;
     ms[n].quantity = 10;
     n++;
-    char err[256];
-    ds_codec *codec = ds_codec_new(err, sizeof err);
-    assert_non_null(codec);
-    char *first = NULL;
-    pubset ends = {.n = 0};
-    for (uint64_t seed = 1; seed <= 20; seed++) {
-        size_t order[24];
-        for (size_t i = 0; i < n; i++)
-            order[i] = i;
-        uint64_t s = seed;
-        for (size_t i = n - 1; i > 0; i--) {
-            size_t j = (size_t)(lcg(&s) % (i + 1));
-            size_t t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        size_t seed_at = (size_t)(lcg(&s) % (n + 1));
-        ds_resolver *rs = new_resolver(g_cat);
-        ds_resolver_set_references(rs, NULL, NULL);
-        pubset pub = {.n = 0};
-        ds_changes ch;
-        for (size_t i = 0; i <= n; i++) {
-            if (i == seed_at) {
-                assert_int_equal(ds_resolver_seed_references(rs, &ch), 0);
-                publish(&pub, codec, &ch);
-            }
-            if (i == n)
-                break;
-            add(rs, ms[order[i]], &ch);
-            publish(&pub, codec, &ch);
-            add(rs, ms[order[i]], &ch); /* a redelivery publishes nothing */
-            assert_int_equal(ch.n, 0);
-        }
-        assert_int_equal(ds_resolver_deal_count(rs), g_cat->nrefs + 4);
-        check_ro_chain(rs);
-        const ds_canon *e1 = deal_with_source(rs, "PL-K2-E1");
-        assert_ptr_equal(deal_with_source(rs, "a-k2e1"), e1);
-        assert_ptr_equal(deal_with_source(rs, "a-k2-del"), e1);
-        assert_int_equal(e1->delivered, 10);
-        assert_string_equal(find_link(deal_with_source(rs, "a-k2e2-signed"), DS_REL_NEXT_BATCH)->target, e1->deal_id);
-        check_published(rs, codec, &pub, &ends, seed);
-        for (size_t k = 0; k < pub.n; k++)
-            free(pub.r[k].json);
-        char *snap = snapshot(rs, codec);
-        if (!first)
-            first = snap;
-        else {
-            if (strcmp(first, snap) != 0)
-                fail_msg("seed %llu differs:\n%s\nvs\n%s", (unsigned long long)seed, first, snap);
-            free(snap);
-        }
-        ds_resolver_destroy(rs);
-    }
-    free(first);
-    ds_codec_destroy(codec);
+    orders_agree(ms, n, 1, check_links_final);
 }
 
 /* Incremental adds: a resolver that indexes every block (threshold 1) and
@@ -1783,10 +1786,7 @@ static void test_restore(void **state)
     add(rs, a, NULL);
     add(rs, b, NULL);
     add(rs, c, NULL); /* retires b's id */
-    ds_mention e3 = mk("m-cgr-e3", "a-cgr-e3", "2025-12-30", "CGR-080");
-    e3.signing_date = day("2025-12-29");
-    e3.quantity = 10000;
-    e3.batch = 3;
+    ds_mention e3 = cgr_third();
     add(rs, e3, NULL);
     ds_mention fw = mk("m-k239-fw", "a-k239-fw", "2022-10-20", "K239");
     fw.stage = DS_STAGE_FRAMEWORK;
