@@ -1334,15 +1334,17 @@ int ds_eval_main(ds_config *cfg, const char *corpus_dir, const char *blind_dir)
     const char *sp = cfg->eval_split;
     static char dev[4096], test[4096];
     snprintf(dev, sizeof dev, "%s/dev", blind_dir ? blind_dir : "");
-    snprintf(test, sizeof test, "%s/test", blind_dir ? blind_dir : "");
+    /* the held-out splits (test, holdout) are scored only when named */
+    int held = sp && (strcmp(sp, "test") == 0 || strcmp(sp, "holdout") == 0);
+    snprintf(test, sizeof test, "%s/%s", blind_dir ? blind_dir : "", held ? sp : "test");
     if (cfg->nargs)
         splits[nsplits++] = (split){"", cfg->args[0], 0};
     else if ((!sp || strcmp(sp, "corpus") == 0) && corpus_dir)
         splits[nsplits++] = (split){"corpus", corpus_dir, 0};
     if (!cfg->nargs && (!sp || strcmp(sp, "dev") == 0) && blind_dir)
         splits[nsplits++] = (split){"dev", dev, !sp};
-    if (!cfg->nargs && sp && strcmp(sp, "test") == 0 && blind_dir)
-        splits[nsplits++] = (split){"test", test, 0};
+    if (!cfg->nargs && held && blind_dir)
+        splits[nsplits++] = (split){sp, test, 0};
     if (nsplits == 0) {
         fprintf(stderr, "dealstream eval: no %s corpus installed or in the build tree; give CORPUS_DIR\n",
                 sp && strcmp(sp, "corpus") != 0 ? "blind" : "labelled");

@@ -245,6 +245,10 @@ static void test_catalog_errors(void **state)
     assert_int_equal(run_bin("eval --catalog /nonexistent/catalog", 1, &out), 1);
     assert_non_null(strstr(out, "give --catalog DIR or set DEALSTREAM_CATALOG_DIR"));
     free(out);
+    /* a split that does not exist is named, not taken for a missing corpus */
+    assert_int_equal(run_bin("eval --split tset", 1, &out), 2);
+    assert_string_equal(out, "dealstream eval: --split: invalid value 'tset' for split (expected corpus|dev|test|holdout)\n");
+    free(out);
     /* DEALSTREAM_CATALOG_DIR names one too */
     assert_int_equal(run_sh("DEALSTREAM_CATALOG_DIR=/nowhere \"$DS_BIN\" demo 2>&1", &out), 1);
     assert_non_null(strstr(out, "dealstream demo: catalog /nowhere: cannot open countries.tsv"));
