@@ -23,7 +23,7 @@
  * is compared with every mention of the block. Without a retention the
  * buckets (8,192 a band once the block holds 16,384 fingerprints, fewer
  * before) grow by one entry per 8,192 fingerprints. Blocks with weak,
- * delivery or hint-bearing mentions, and adds that change a framework deal
+ * update (delivery, cancellation, amendment) or hint-bearing mentions, and adds that change a framework deal
  * or a deal matching a reference row (or make one match a row), are
  * recomputed whole (those rules read every deal of the block); the deals
  * that match a row are read by every scoped recompute. bench/README.md has
@@ -40,10 +40,17 @@
  * joins the one cluster all of whose members it is compatible with, else
  * forms deals with the other leftover weak mentions. Intent mentions and
  * context mentions never form deals (context mentions serve linking).
- * Delivery mentions attach to a signed contract deal (batch and contract
- * date agreeing, the earliest signed one when several fit) and stay pending,
- * invisible, while none exists.
- *
+ * Updates (delivery, cancellation and amendment mentions) make no deal of
+ * their own: each attaches to the deal it fits (resolve.c, update_fits) and
+ * changes it: a delivery (to a signed contract or option, batch and
+ * contract date agreeing, no more units than it holds; the earliest signed
+ * when several fit) makes it `delivered` with `delivered` the largest count
+ * reported; a cancellation makes it `cancelled`; an amendment sets its value
+ * to the one stated (latest amendment first, value_basis naming it). A
+ * cancellation or an amendment must name its deal by signing date or year,
+ * batch or quantity, and goes to the latest signed that fits. An update
+ * that fits no deal stays pending, invisible, in the block's state (bounded
+ * by the block's cap) until its deal arrives. *
  * Ids. deal_id = hex(xxh64(block_key NUL anchor mention_id)), the anchor
  * being the cluster's earliest published time-bearing member (then smallest
  * mention_id). Earliest-published rather than smallest-id keeps ids stable
