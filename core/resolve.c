@@ -47,6 +47,13 @@ typedef struct refdeal {
     char ref[24];
 } refdeal;
 
+/* A live deal as the blocks of variant families read it (link_variants). */
+typedef struct sibdeal {
+    char id[17];
+    int cls, batch;
+    int32_t date;
+} sibdeal;
+
 typedef struct inc inc; /* a big block's index (see "incremental adds") */
 
 typedef struct block {
@@ -55,6 +62,10 @@ typedef struct block {
     size_t nms, capms;
     refdeal *refd; /* live deals with a reference row, sorted by deal_id */
     size_t nrefd;
+    sibdeal *sib;  /* every live deal, sorted by deal_id, for variant families' blocks */
+    size_t nsib;
+    int sib_read;  /* a block of a variant family reads sib: keep it whole */
+    int wants_variant; /* a deal of ours looks for a parent in a variant family's block */
     size_t ndeals; /* live deals */
     ds_canon **deals; /* their records, sorted by deal_id, or NULL (see cache_keep) */
     int cached;       /* listed in rs->cachedb */
@@ -705,6 +716,9 @@ static int tab_grow(ds_resolver *rs)
     return 0;
 }
 
+static int add_dep(block *parent, block *child);
+static int variant_blocks(const ds_catalog *cat, const char *key1, const char *key2);
+
 static block *block_get(ds_resolver *rs, const char *key)
 {
     block *b = block_find(rs, key);
@@ -721,6 +735,15 @@ static block *block_get(ds_resolver *rs, const char *key)
         i = (i + 1) & (rs->tabcap - 1);
     rs->tab[i] = b;
     rs->nblocks++;
+    /* blocks whose deals look for a parent in a variant family read ours */
+    for (size_t t = 0; rs->cross_block && t < rs->tabcap; t++) {
+        block *o = rs->tab[t];
+        if (o && o != b && o->wants_variant && variant_blocks(rs->cat, o->key, b->key)) {
+            if (add_dep(b, o) != 0)
+                return NULL;
+            b->sib_read = 1;
+        }
+    }
     return b;
 }
 
@@ -753,6 +776,7 @@ static void block_free(block *b)
         free(b->ms[i]);
     free(b->ms);
     free(b->refd);
+    free(b->sib);
     for (size_t i = 0; b->deals && i < b->ndeals; i++)
         canon_free(b->deals[i]);
     free(b->deals);
@@ -2219,6 +2243,88 @@ static void link_ref_parents(rctx *x, const ds_canon *c, lset *ls, int *err)
     }
 }
 
+/* Whether families a and b differ only by variant: one is a catalog
+ * variant's id and the other its family, or (designations read from the
+ * text) one extends the other by a variant suffix ("K9" and "K9A1",
+ * "IRIS-T" and "IRIS-T_SLM"; never "K9" and "K90": a digit after a digit
+ * is another number). */
+static int families_related(const ds_catalog *cat, const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return 0;
+    const ds_system *sa = cat ? ds_catalog_system(cat, a) : NULL, *sb = cat ? ds_catalog_system(cat, b) : NULL;
+    if ((sa && sa->family && strcmp(sa->family, b) == 0) || (sb && sb->family && strcmp(sb->family, a) == 0))
+        return 1;
+    size_t la = strlen(a), lb = strlen(b);
+    const char *lo = la < lb ? a : b, *hi = la < lb ? b : a;
+    size_t n = la < lb ? la : lb;
+    if (n < 2 || strncmp(lo, hi, n) != 0)
+        return 0;
+    unsigned char last = (unsigned char)lo[n - 1], next = (unsigned char)hi[n];
+    return !((last >= '0' && last <= '9') && (next >= '0' && next <= '9'));
+}
+
+/* Whether blocks key1 and key2 have the same buyer and seller and families
+ * that differ only by variant. */
+static int variant_blocks(const ds_catalog *cat, const char *key1, const char *key2)
+{
+    const char *f1 = strrchr(key1, '|'), *f2 = strrchr(key2, '|');
+    if (!f1 || !f2 || f1 - key1 != f2 - key2 || strncmp(key1, key2, (size_t)(f1 - key1)) != 0)
+        return 0;
+    return families_related(cat, f1 + 1, f2 + 1);
+}
+
+/* Parents in the blocks of variant families (same buyer and seller), for
+ * the relations the block gave no candidate: the batch before, the
+ * framework, the contract of an option, by the rules of link_ordinals.
+ * Registers our block as a reader of theirs, so that a parent that comes
+ * later re-links us (see block_get for blocks that do not exist yet). */
+static void link_variants(rctx *x, const ds_canon *c, lset *ls, int *err)
+{
+    int cls = stage_class(c->stage), need[DS_REL__COUNT] = {0};
+    need[DS_REL_NEXT_BATCH] = cls == CLS_CONTRACT && c->batch > 1;
+    need[DS_REL_EXECUTES_FRAMEWORK] = cls == CLS_CONTRACT || cls == CLS_OPTION;
+    need[DS_REL_OPTION_EXERCISE] = cls == CLS_OPTION;
+    for (size_t i = 0; i < ls->n; i++)
+        need[ls->c[i].rel] = 0;
+    if (!x->rs->cross_block || !(need[DS_REL_NEXT_BATCH] || need[DS_REL_EXECUTES_FRAMEWORK] || need[DS_REL_OPTION_EXERCISE]))
+        return;
+    x->b->wants_variant = 1;
+    char day[16], basis[BASIS_LEN];
+    for (size_t t = 0; t < x->rs->tabcap; t++) {
+        block *pb = x->rs->tab[t];
+        if (!pb || pb == x->b || !variant_blocks(x->rs->cat, pb->key, x->b->key))
+            continue;
+        if (add_dep(pb, x->b) != 0) {
+            *err = 1;
+            return;
+        }
+        pb->sib_read = 1;
+        const char *fam = strrchr(pb->key, '|') + 1;
+        for (size_t i = 0; i < pb->nsib; i++) {
+            const sibdeal *o = &pb->sib[i];
+            int32_t gap = day_gap(o->date, c->signing_date);
+            fmt_day(o->date, day);
+            int rel = -1;
+            if (need[DS_REL_NEXT_BATCH] && o->cls == CLS_CONTRACT && o->batch == c->batch - 1 &&
+                !not_after(o->date, c->signing_date)) {
+                rel = DS_REL_NEXT_BATCH;
+                snprintf(basis, sizeof basis, "batch %d follows batch %d of variant family %.23s, signed %s", c->batch,
+                         o->batch, fam, day);
+            } else if (need[DS_REL_EXECUTES_FRAMEWORK] && o->cls == CLS_FRAMEWORK && !signed_after(o->date, c->signing_date)) {
+                rel = DS_REL_EXECUTES_FRAMEWORK;
+                snprintf(basis, sizeof basis, "under the framework of variant family %.23s, signed %s", fam, day);
+            } else if (need[DS_REL_OPTION_EXERCISE] && o->cls == CLS_CONTRACT && o->date != DS_NO_DATE &&
+                       !not_after(o->date, c->signing_date)) {
+                rel = DS_REL_OPTION_EXERCISE;
+                snprintf(basis, sizeof basis, "option of the contract of variant family %.23s signed %s", fam, day);
+            }
+            if (rel >= 0)
+                lset_add(ls, (ds_relation)rel, o->id, "", DS_VIA_STATE, gap, basis);
+        }
+    }
+}
+
 /* Sets c's links to the best candidate of ls per relation (relation order),
  * each with a ref known by any candidate for the same target. Returns 0 or -1. */
 static int pick_links(const lset *ls, ds_canon *c)
@@ -2256,8 +2362,9 @@ static int pick_links(const lset *ls, ds_canon *c)
 }
 
 /* The links of cluster k's record: candidates from ordinals, relation
- * hints, recalled context mentions and the reference row's parents, then
- * the best per relation. Returns 0 or -1 when out of memory. */
+ * hints, recalled context mentions, the reference row's parents and
+ * (what is still missing) the blocks of variant families, then the best
+ * per relation. Returns 0 or -1 when out of memory. */
 static int compute_links(rctx *x, cluster *k)
 {
     lset ls;
@@ -2267,6 +2374,7 @@ static int compute_links(rctx *x, cluster *k)
     link_hints(x, k, &ls, &err);
     link_recalled(x, k, &ls, &err);
     link_ref_parents(x, k->c, &ls, &err);
+    link_variants(x, k->c, &ls, &err);
     if (err)
         return -1;
     return pick_links(&ls, k->c);
@@ -2426,6 +2534,8 @@ static uint64_t block_refsig(const block *b)
         h = ds_hash64(d->ref, strlen(d->ref), h);
         h = ds_hash64(d->id, strlen(d->id), h);
     }
+    for (size_t i = 0; i < b->nsib; i++)
+        h = ds_hash64(&b->sib[i], sizeof b->sib[i], h);
     return h;
 }
 
@@ -2992,9 +3102,24 @@ static int update_refd(rctx *x)
                 nrefd++;
             }
     }
+    sibdeal *sib = x->ncl ? calloc(x->ncl, sizeof *sib) : NULL;
+    if (x->ncl && !sib) {
+        free(refd);
+        return -1;
+    }
+    for (size_t c = 0; c < x->ncl; c++) { /* sorted by id */
+        const ds_canon *cn = x->cl[c].c;
+        memcpy(sib[c].id, cn->deal_id, sizeof sib[c].id);
+        sib[c].cls = stage_class(cn->stage);
+        sib[c].batch = cn->batch;
+        sib[c].date = cn->signing_date;
+    }
     free(b->refd);
     b->refd = refd;
     b->nrefd = nrefd;
+    free(b->sib);
+    b->sib = sib;
+    b->nsib = x->ncl;
     b->ndeals = x->ncl;
     return 0;
 }
@@ -3835,8 +3960,8 @@ static int inc_add(ds_resolver *rs, block *b, const ds_mention *m, const unsigne
     int s = inc_insert(rs, b, ic, m, pk, 1);
     if (s < 0)
         goto lost;
-    if (ic->nglobal)
-        return 1;
+    if (ic->nglobal || b->sib_read)
+        return 1; /* rules that read every deal, or blocks of variant families that do */
     int r = inc_scope(ic, s);
     if (r)
         return r < 0 ? -1 : 1;
@@ -4440,6 +4565,9 @@ static void block_replace(ds_resolver *rs, block *b, unsigned char **nm, size_t 
     free(b->refd);
     b->refd = NULL;
     b->nrefd = 0;
+    free(b->sib);
+    b->sib = NULL;
+    b->nsib = 0;
     b->ndeals = 0;
     for (size_t i = 0; i < b->nms; i++) {
         rs->packed -= packed_len(b->ms[i]);

@@ -1533,6 +1533,99 @@ static void test_order_insensitive_links(void **state)
     orders_agree(ms, n, 1, check_links_final);
 }
 
+/* A contract of buyer NOR from SWE of family fam, batch n, signed on. */
+static ds_mention cv90(const char *mid, const char *fam, int n, const char *on)
+{
+    ds_mention m = mk(mid, mid, on, fam);
+    strcpy(m.seller, "SWE");
+    strcpy(m.buyer, "NOR");
+    m.signing_date = day(on);
+    m.src.published += 86400000LL;
+    m.batch = n;
+    ds_mention_block_key(&m);
+    return m;
+}
+
+/* The mentions of test_variant_blocks: batch 2 of CV90MKIV, batch 1 and
+ * the framework of CV90 (blocks of families differing only by variant),
+ * batch 2 of AB10 beside batch 1 of AB1 (another number, not a variant),
+ * and Denmark's batch 1 of CV90 (another buyer). */
+static size_t variant_mentions(ds_mention *ms)
+{
+    size_t n = 0;
+    ms[n++] = cv90("v-mk4-b2", "CV90MKIV", 2, "2024-06-01");
+    ms[n++] = cv90("v-cv90-b1", "CV90", 1, "2019-01-10");
+    ms[n] = cv90("v-cv90-fw", "CV90", 0, "2018-05-02");
+    ms[n++].stage = DS_STAGE_FRAMEWORK;
+    ms[n++] = cv90("v-ab1-b1", "AB1", 1, "2019-01-10");
+    ms[n++] = cv90("v-ab10-b2", "AB10", 2, "2024-06-01");
+    ms[n] = cv90("v-dk-b1", "CV90MKIV", 1, "2020-03-03");
+    strcpy(ms[n].buyer, "DNK");
+    ds_mention_block_key(&ms[n]);
+    n++;
+    return n;
+}
+
+/* What variant_mentions resolve to. */
+static void check_variants(ds_resolver *rs)
+{
+    const ds_canon *c = deal_with_source(rs, "v-mk4-b2");
+    const ds_canon_link *l = find_link(c, DS_REL_NEXT_BATCH);
+    assert_non_null(l);
+    assert_string_equal(l->target, deal_with_source(rs, "v-cv90-b1")->deal_id);
+    assert_int_equal(l->via, DS_VIA_STATE);
+    assert_string_equal(l->basis, "batch 2 follows batch 1 of variant family CV90, signed 2019-01-10");
+    l = find_link(c, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, deal_with_source(rs, "v-cv90-fw")->deal_id);
+    assert_int_equal(deal_with_source(rs, "v-ab10-b2")->nlinks, 0);
+    assert_int_equal(deal_with_source(rs, "v-dk-b1")->nlinks, 0);
+    assert_links_resolve(rs);
+}
+
+/* Parents across blocks whose families differ only by variant: linked
+ * when the parent comes first and, re-linked with the next revision, when
+ * it comes later (its block not yet existing); never to another number
+ * (AB1, AB10) or another buyer; the same in 20 orders. */
+static void test_variant_blocks(void **state)
+{
+    (void)state;
+    ds_mention ms[8];
+    size_t n = variant_mentions(ms);
+    ds_resolver *rs = new_resolver(g_cat);
+    ds_changes ch;
+    add(rs, ms[0], &ch);
+    const ds_canon *c = only_deal(rs);
+    assert_int_equal(c->nlinks, 0);
+    char id[17];
+    memcpy(id, c->deal_id, sizeof id);
+    assert_int_equal(add(rs, ms[1], &ch), 2); /* the batch before, in a block created now */
+    c = in_changes(&ch, id);
+    assert_non_null(c);
+    assert_int_equal(c->revision, 2);
+    assert_non_null(find_link(c, DS_REL_NEXT_BATCH));
+    for (size_t i = 2; i < n; i++)
+        add(rs, ms[i], NULL);
+    check_variants(rs);
+    ds_resolver_destroy(rs);
+
+    /* the catalog's variant as a family: K9A1 deals read K9's */
+    rs = new_resolver(g_cat);
+    ds_mention fw = mk_ro("k-fw", "k-fw", "2023-01-02", "K9");
+    fw.stage = DS_STAGE_FRAMEWORK;
+    fw.signing_date = day("2023-01-01");
+    ds_mention e = mk_ro("k-e", "k-e", "2023-06-02", "K9A1");
+    e.signing_date = day("2023-06-01");
+    add(rs, e, NULL);
+    add(rs, fw, NULL);
+    const ds_canon_link *l = find_link(deal_with_source(rs, "k-e"), DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, deal_with_source(rs, "k-fw")->deal_id);
+    ds_resolver_destroy(rs);
+
+    orders_agree(ms, n, 0, check_variants);
+}
+
 /* Incremental adds: a resolver that indexes every block (threshold 1) and
  * recomputes only what an add can change publishes, add after add, exactly
  * what one recomputing every block whole publishes (ids, revisions, content
@@ -1921,6 +2014,7 @@ int main(void)
         cmocka_unit_test(test_parent_ref_unknown),
         cmocka_unit_test(test_in_stream_parents),
         cmocka_unit_test(test_order_insensitive_links),
+        cmocka_unit_test(test_variant_blocks),
         cmocka_unit_test(test_source_versions),
         cmocka_unit_test(test_currencies),
         cmocka_unit_test(test_links_stay_with_buyer),
