@@ -140,6 +140,13 @@
  * - reference: a hint naming a ref (a deal event's parent_ref; a ref the
  *   table lacks names nothing), the row a hint fits, and the parents of the
  *   deal's own row.
+ * - still missing, with links across blocks on: the same ordinals among
+ *   the deals of the blocks of the same buyer and seller whose family
+ *   differs only by variant (a catalog variant and its family; or a
+ *   designation and the same with a variant suffix, "CV90" and "CV90MKIV",
+ *   never "AB1" and "AB10"); via state. Such a block reads all our deals,
+ *   so its adds and ours are recomputed whole, and a block created later
+ *   re-links the deals that looked for it.
  * basis says which rule and which source or row. Links never cross buyers.
  * Blocks that looked up another block's deals are recomputed when that
  * block's (ref, deal id) pairs change, so a child arriving before its
