@@ -65,6 +65,7 @@ typedef struct block {
     sibdeal *sib;  /* every live deal, sorted by deal_id, for variant families' blocks */
     size_t nsib;
     int sib_read;  /* a block of a variant family reads sib: keep it whole */
+    size_t nrefms; /* of its mentions, the reference rows' (not state: see insert_refs) */
     int wants_variant; /* a deal of ours looks for a parent in a variant family's block */
     size_t ndeals; /* live deals */
     ds_canon **deals; /* their records, sorted by deal_id, or NULL (see cache_keep) */
@@ -108,6 +109,7 @@ struct ds_resolver {
     size_t inc_min;       /* blocks this big are indexed (0: never) */
     size_t inc_adds;      /* adds done through an index */
     size_t max_per_block; /* a block's cap of mentions, 0 none */
+    size_t nrefms;        /* reference rows' mentions held, among nmentions */
     /* reference rows materialised as deals (ds_resolver_set_references) */
     int refs_on;
     int (*ref_owns)(const char *block_key, void *arg); /* NULL: every row */
@@ -4139,7 +4141,7 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     int held = find_mention(b, m->mention_id, &lo);
     if (held && !newer_version(b->ms[lo], b->key, m))
         return 0; /* already seen: a redelivery changes nothing */
-    if (!held && rs->max_per_block && b->nms >= rs->max_per_block)
+    if (!held && rs->max_per_block && b->nms - b->nrefms >= rs->max_per_block)
         return -3; /* the block is full: nothing stored */
     if (store_mention(rs, b, lo, held, m) != 0)
         return -1;
@@ -4217,7 +4219,7 @@ size_t ds_resolver_deal_count(const ds_resolver *rs)
     return n;
 }
 
-size_t ds_resolver_mentions(const ds_resolver *rs) { return rs->nmentions; }
+size_t ds_resolver_mentions(const ds_resolver *rs) { return rs->nmentions - rs->nrefms; }
 
 size_t ds_resolver_blocks(const ds_resolver *rs) { return rs->nblocks; }
 
@@ -4577,6 +4579,8 @@ static void block_replace(ds_resolver *rs, block *b, unsigned char **nm, size_t 
     free(b->ms);
     free(b->revs);
     rs->nmentions = rs->nmentions - b->nms + u;
+    rs->nrefms -= b->nrefms; /* the changelog holds none */
+    b->nrefms = 0;
     b->ms = nm;
     b->nms = u;
     b->capms = cap;
@@ -4640,6 +4644,8 @@ static int insert_refs(ds_resolver *rs)
             continue;
         if (store_mention(rs, b, at, 0, &m) != 0)
             return -1;
+        b->nrefms++;
+        rs->nrefms++;
         cache_release(rs, b);
         inc_free(b->ic); /* rebuilt when next needed */
         b->ic = NULL;

@@ -304,7 +304,8 @@ int ds_canon_to_avro(const ds_canon *c, avro_value_t *val);
  * *out = NULL when out of memory or none. */
 size_t ds_resolver_deals(ds_resolver *rs, const ds_canon ***out);
 
-/* Number of mentions held (all blocks), for metrics. */
+/* Number of mentions held (all blocks), for metrics; the reference rows'
+ * are not counted (nor toward the per-block cap). */
 size_t ds_resolver_mentions(const ds_resolver *rs);
 /* Number of blocks held, for metrics. */
 size_t ds_resolver_blocks(const ds_resolver *rs);

@@ -303,10 +303,7 @@ static size_t unreported_blocks_deals(json_t *deals)
         int reported = 0;
         json_object_foreach(deals, k2, e) if (strcmp(json_string_value(json_object_get(e, "block_key")), block) == 0)
         {
-            json_t *one = json_object();
-            json_object_set(one, k2, e);
-            reported |= tu_reported_deals(one) > 0;
-            json_decref(one);
+            reported |= tu_reported(e);
         }
         n += !reported;
     }

@@ -235,22 +235,24 @@ rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *gr
     return rk;
 }
 
+int tu_reported(json_t *deal)
+{
+    json_t *src;
+    size_t k;
+    json_array_foreach(json_object_get(deal, "sources"), k, src)
+    {
+        const char *kind = json_string_value(json_object_get(src, "kind"));
+        if (!kind || strcmp(kind, "reference") != 0)
+            return 1;
+    }
+    return 0;
+}
+
 size_t tu_reported_deals(json_t *deals)
 {
     size_t n = 0;
     const char *key;
     json_t *d;
-    json_object_foreach(deals, key, d)
-    {
-        json_t *src;
-        size_t k;
-        int reported = 0;
-        json_array_foreach(json_object_get(d, "sources"), k, src)
-        {
-            const char *kind = json_string_value(json_object_get(src, "kind"));
-            reported |= !kind || strcmp(kind, "reference") != 0;
-        }
-        n += reported;
-    }
+    json_object_foreach(deals, key, d) n += (size_t)tu_reported(d);
     return n;
 }

@@ -27,6 +27,9 @@ json_t *tu_read_topic(const char *brokers, const char *topic);
  * report made: a source not of kind reference (the reference table's rows
  * are deals of their own). */
 size_t tu_reported_deals(json_t *deals);
+/* Whether a report made canonical record deal (a source not of kind
+ * reference). */
+int tu_reported(json_t *deal);
 /* How many records tu_read_topic reads. */
 size_t tu_count_records(const char *brokers, const char *topic);
 
