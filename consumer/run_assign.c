@@ -179,6 +179,7 @@ int run_restore_partition(runner *r, int32_t p, int64_t committed, char *why, si
     rd_kafka_conf_t *conf = ds_kafka_conf(r->cfg, err, sizeof err);
     ds_restore_stats rst = {0};
     r->emit_batch = NULL; /* opened by the first record to republish, if any */
+    r->emit_failed = 0;
     int rc = conf ? ds_state_restore(r->rs[p], &r->pl, conf, r->stopic, p, committed, RESTORE_TIMEOUT_MS, run_emit,
                                      r, &rst, err, sizeof err)
                   : -1;
@@ -189,6 +190,14 @@ int run_restore_partition(runner *r, int32_t p, int64_t committed, char *why, si
         if (rc == DS_RESTORE_UNSTABLE) {
             snprintf(why, whylen, "%s", err);
             return rc;
+        }
+        if (r->emit_failed) {
+            /* the deals a restore republishes (the reference table's rows
+             * among them) met a failed transaction: not the state's fault;
+             * abort it and restore again */
+            run_output_failed(r);
+            snprintf(why, whylen, "publishing the restored deals: %s", err);
+            return r->exit_code ? -1 : DS_RESTORE_UNSTABLE;
         }
         ds_error("run", "restoring %s [%" PRId32 "]: %s", r->stopic, p, err[0] ? err : "out of memory");
         r->exit_code = 1;

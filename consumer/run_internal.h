@@ -135,6 +135,7 @@ typedef struct runner {
     int stopping, exit_code, sync_commit;
     rd_kafka_topic_partition_list_t *assigned; /* offset field: 1 when at end of partition */
     batch *emit_batch;
+    int emit_failed;          /* run_emit could not queue a record since it was last cleared */
     /* the internal topics; partition p of the state topic belongs to
      * partition p of the mentions topic */
     char mtopic[256], stopic[256];
