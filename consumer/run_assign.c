@@ -147,6 +147,30 @@ static void on_restore_timer(uv_timer_t *t)
         uv_timer_start(&r->kick, run_on_kick, 0, 0);
 }
 
+/* The restore of mentions partition p as of committed published deals (the
+ * reference table's rows, whose blocks may have no changelog record yet)
+ * into r->emit_batch: the changelog records of the rows' blocks go out
+ * with it,
+ * so that the next restore finds their revisions instead of publishing them
+ * again; and should the batch's transaction abort, p is rewound and
+ * restored again, publishing them anew. Returns 0 or -1 (out of memory). */
+static int keep_restored_output(runner *r, int32_t p, int64_t committed)
+{
+    batch *b = r->emit_batch;
+    for (size_t i = 0; r->pl.cat && i < r->pl.cat->nrefs; i++) {
+        const ds_refdeal *row = &r->pl.cat->refs[i];
+        char key[64];
+        snprintf(key, sizeof key, "%s|%s|%s", row->buyer, row->seller, row->family);
+        if (ds_kafka_owns_block(key, &r->ref_owners[p]) &&
+            run_mark_dirty(b, key, p, committed > 0 ? committed - 1 : -1) != 0)
+            return -1;
+    }
+    if (!rd_kafka_topic_partition_list_find(b->start, r->mtopic, p))
+        rd_kafka_topic_partition_list_add(b->start, r->mtopic, p)->offset =
+            committed >= 0 ? committed : RD_KAFKA_OFFSET_BEGINNING;
+    return 0;
+}
+
 /* Drops and rebuilds the state of mentions partition p from its changelog
  * partition as of committed (changelog records of inputs at or past it are
  * not applied). Returns 0; DS_RESTORE_UNSTABLE with the reason in why (the
@@ -200,6 +224,11 @@ int run_restore_partition(runner *r, int32_t p, int64_t committed, char *why, si
             return r->exit_code ? -1 : DS_RESTORE_UNSTABLE;
         }
         ds_error("run", "restoring %s [%" PRId32 "]: %s", r->stopic, p, err[0] ? err : "out of memory");
+        r->exit_code = 1;
+        return -1;
+    }
+    if (r->emit_batch && keep_restored_output(r, p, committed)) {
+        ds_error("run", "out of memory");
         r->exit_code = 1;
         return -1;
     }
