@@ -29,14 +29,15 @@ enum cue {
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
     CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
-    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE__COUNT
+    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE_INVEST, CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
 /* The val of a CUE_CLAUSE word: it also names a framework ("under a
  * framework agreement"), or opens an aside ("..., which also saw the
- * signing of ..."). */
-enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2 };
+ * signing of ..."), or places what follows after an earlier event
+ * ("after", "following"). */
+enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2, CLAUSE_AFTER = 3 };
 
 /* The val of a verb that signs only when its object is a contract
  * ("concluded a contract", not "concluded final negotiations"), and of the
@@ -78,6 +79,9 @@ static const lex lexicon[] = {
     {"signs", CUE_SIGNED}, {"approved", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_EXERCISE}, {"exercises an option", CUE_EXERCISE},
     {"exercises the option", CUE_EXERCISE}, {"exercises options", CUE_EXERCISE}, {"exercising", CUE_EXERCISE},
     {"took up", CUE_EXERCISE},
+    /* a contract (or its tranche) that takes effect binds from that day */
+    {"entered into force", CUE_SIGNED}, {"came into force", CUE_SIGNED}, {"enters into force", CUE_SIGNED},
+    {"took effect", CUE_SIGNED}, {"takes effect", CUE_SIGNED}, {"became effective", CUE_SIGNED},
     /* planned */
     {"will sign", CUE_PLANNED}, {"to sign", CUE_PLANNED}, {"will be signed", CUE_PLANNED},
     {"to be signed", CUE_PLANNED}, {"expected to be signed", CUE_PLANNED}, {"set to sign", CUE_PLANNED},
@@ -155,13 +159,17 @@ static const lex lexicon[] = {
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
     {"loas", CUE_LOA},
     /* words that introduce a deal's value */
+    /* a joint venture's sum is what its partners invest */
+    {"invest", CUE_INVEST}, {"invests", CUE_INVEST}, {"investing", CUE_INVEST}, {"investment", CUE_INVEST},
+    {"inwestycja", CUE_INVEST}, {"inwestycje", CUE_INVEST},
     {"value", CUE_VALUEWORD}, {"valued", CUE_VALUEWORD}, {"worth", CUE_VALUEWORD}, {"cost", CUE_VALUEWORD},
     {"priced", CUE_VALUEWORD}, {"wartosc", CUE_VALUEWORD}, {"estimated at", CUE_VALUEWORD},
     {"estimated it at", CUE_VALUEWORD}, {"put the value", CUE_VALUEWORD}, {"price tag", CUE_VALUEWORD},
     {"costing", CUE_VALUEWORD}, {"totalling", CUE_VALUEWORD}, {"totaling", CUE_VALUEWORD},
-    {"amounting to", CUE_VALUEWORD}, {"valor", CUE_VALUEWORD}, {"degerinde", CUE_VALUEWORD},
+    {"amounting to", CUE_VALUEWORD}, {"amounts to", CUE_VALUEWORD}, {"amounted to", CUE_VALUEWORD}, {"valor", CUE_VALUEWORD}, {"degerinde", CUE_VALUEWORD},
     /* aggregates and combined figures */
     {"exports", CUE_AGGREGATE}, {"export revenue", CUE_AGGREGATE}, {"budget", CUE_AGGREGATE},
+    {"fund", CUE_AGGREGATE}, /* "financed from the special fund of 100 billion euros" */
     {"revenue", CUE_AGGREGATE}, {"earnings", CUE_AGGREGATE}, {"operating profit", CUE_AGGREGATE},
     {"net profit", CUE_AGGREGATE}, {"backlog", CUE_AGGREGATE}, {"spending", CUE_AGGREGATE},
     {"sales rose", CUE_AGGREGATE}, {"total value", CUE_AGGREGATE}, {"brings the total", CUE_AGGREGATE}, {"gdp", CUE_AGGREGATE}, {"investment plan", CUE_AGGREGATE},
@@ -176,11 +184,12 @@ static const lex lexicon[] = {
     {"first executive contracts", CUE_FIRST, 1}, {"first executive agreement", CUE_FIRST, 1},
     {"first executive agreements", CUE_FIRST, 1}, {"first executive deal", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},
     {"initial batch", CUE_FIRST, 1}, {"first contract", CUE_FIRST, 1}, {"first order", CUE_FIRST, 1},
-    {"follows", CUE_CLAUSE}, {"follows up on", CUE_CLAUSE}, {"following", CUE_CLAUSE},
-    {"after", CUE_CLAUSE}, {"under framework", CUE_CLAUSE, CLAUSE_FRAMEWORK},
+    {"follows", CUE_CLAUSE, CLAUSE_AFTER}, {"follows up on", CUE_CLAUSE, CLAUSE_AFTER},
+    {"following", CUE_CLAUSE, CLAUSE_AFTER}, {"after", CUE_CLAUSE, CLAUSE_AFTER},
+    {"under framework", CUE_CLAUSE, CLAUSE_FRAMEWORK},
     {"under a framework", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"under framework deals", CUE_CLAUSE, CLAUSE_FRAMEWORK},
-    {"under framework agreements", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"builds on", CUE_CLAUSE},
-    {"comes after", CUE_CLAUSE},
+    {"under framework agreements", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"builds on", CUE_CLAUSE, CLAUSE_AFTER},
+    {"comes after", CUE_CLAUSE, CLAUSE_AFTER},
     {"which also", CUE_CLAUSE, CLAUSE_ASIDE},
     {"adds to", CUE_CLAUSE}, {"once", CUE_CLAUSE}, {"under the", CUE_CLAUSE},
     {"on top of", CUE_CLAUSE}, {"in addition to", CUE_CLAUSE}, {"whereas", CUE_CLAUSE},
@@ -201,6 +210,10 @@ static const lex lexicon[] = {
     {"monday", CUE_WEEKDAY, 0}, {"tuesday", CUE_WEEKDAY, 1}, {"wednesday", CUE_WEEKDAY, 2},
     {"thursday", CUE_WEEKDAY, 3}, {"friday", CUE_WEEKDAY, 4}, {"saturday", CUE_WEEKDAY, 5},
     {"sunday", CUE_WEEKDAY, 6}, {"today", CUE_TODAY}, {"yesterday", CUE_YESTERDAY},
+    /* Polish weekdays as "w/we ..." puts them (accusative, folded) */
+    {"w poniedzialek", CUE_WEEKDAY, 0}, {"we wtorek", CUE_WEEKDAY, 1}, {"w srode", CUE_WEEKDAY, 2},
+    {"w czwartek", CUE_WEEKDAY, 3}, {"w piatek", CUE_WEEKDAY, 4}, {"w sobote", CUE_WEEKDAY, 5},
+    {"w niedziele", CUE_WEEKDAY, 6}, {"wczoraj", CUE_YESTERDAY}, {"dzisiaj", CUE_TODAY},
     /* a release's present-tense announcement of what it "has signed" states it as of its day */
     {"is pleased to announce", CUE_TODAY}, {"are pleased to announce", CUE_TODAY},
     {"is proud to announce", CUE_TODAY}, {"are proud to announce", CUE_TODAY},
@@ -393,6 +406,8 @@ typedef struct clause {
     int has_qty;
     int coordinated;         /* cut at ", and" from the recall clause before it (coordinated_recall) */
     int aside;               /* "which also ..." about a side event (aside) */
+    int factbox;             /* a fact-box row (factbox_row) */
+    int table;               /* a row of a table of deals (mark_table_rows): one recalled deal */
     int first_item, nitems;
 } clause;
 
@@ -792,16 +807,19 @@ static int year_digits(const char *f, int i, int e)
 /* Matches the longest catalog alias or lexicon phrase starting at word i of
  * [i, e) ("K2s": a plural of a name) and adds it as an item of clause cl.
  * Returns the offset after the match, 0 when nothing matched, or -2 when
- * out of memory. */
-static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl, int wordstart)
+ * out of memory; *word_end is set to the end of the word when it was found
+ * on the way (else left alone). */
+static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl, int wordstart, int *word_end)
 {
     const char *f = ex->fold;
     unsigned wl;
     const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i), &wl));
     if (!b && wordstart) {
-        int w = i;
-        while (w < e && is_alnum(f[w]))
-            w++;
+        int w = i + (int)wl; /* the word word_key measured, unless a '$' goes on with it ("us$") */
+        if (memchr(f + i, '$', wl))
+            for (w = i; w < e && is_alnum(f[w]);)
+                w++;
+        *word_end = w;
         if (w - i > 2 && f[w - 1] == 's')
             b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i), &wl));
     }
@@ -852,6 +870,35 @@ static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl
 
 /* Finds the items of the text [s, e) of clause cl: numbers, entities and
  * cue phrases. Returns 0 or -2 when out of memory. */
+/* "P6.8 billion" (Philippine press): at folded offset i a word is a "p"
+ * glued to a sum with a scale word. Adds the prefix as the peso's
+ * currency cue and returns the offset of the number, else 0 (-2 on
+ * allocation failure). */
+static int peso_prefix(ds_extractor *ex, int s, int i, int e, int cl)
+{
+    const char *f = ex->fold;
+    if (f[i] != 'p' || i + 1 >= e || !isdigit((unsigned char)f[i + 1]) || (i > s && is_alnum(f[i - 1])))
+        return 0;
+    if (i + 4 >= e || (f[i + 2] != '.' && f[i + 2] != ',' && f[i + 2] != ' ' && !isdigit((unsigned char)f[i + 2]) &&
+                       f[i + 2] != 'b' && f[i + 2] != 'm'))
+        return 0;
+    double v;
+    int j = parse_number(f, i + 1, e, &v);
+    static const char *const scales[] = {" billion", " million", " trillion", "bn", "m "};
+    int scaled = 0;
+    for (size_t k = 0; k < sizeof scales / sizeof scales[0] && j < e && (f[j] == ' ' || f[j] == 'b' || f[j] == 'm'); k++)
+        scaled |= j + (int)strlen(scales[k]) <= e && memcmp(f + j, scales[k], strlen(scales[k])) == 0;
+    if (!scaled)
+        return 0;
+    for (size_t x = 0; x < NLEX; x++)
+        if (lexicon[x].cue == CUE_CURPREFIX && strcmp(lexicon[x].text, "php") == 0)
+            return add_item(ex, (item){.type = IT_CUE, .cue = CUE_CURPREFIX, .idx = (int)x, .start = i, .end = i + 1,
+                                       .clause = cl, .target_sys = -1})
+                       ? -2
+                       : i + 1;
+    return 0;
+}
+
 static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
 {
     const char *f = ex->fold;
@@ -892,13 +939,27 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
             i++;
             continue;
         }
-        int next = match_phrase(ex, orig, i, e, cl, wordstart);
+        int peso = c == 'p' && i + 1 < e && f[i + 1] >= '0' && f[i + 1] <= '9' ? peso_prefix(ex, s, i, e, cl) : 0;
+        if (peso < 0)
+            return -2;
+        if (peso > 0) {
+            double v;
+            int j = parse_number(f, peso, e, &v);
+            if (add_item(ex, (item){.type = IT_NUM, .start = peso, .end = j, .num = v, .clause = cl, .target_sys = -1}))
+                return -2;
+            i = j;
+            continue;
+        }
+        int wend = 0;
+        int next = match_phrase(ex, orig, i, e, cl, wordstart, &wend);
         if (next < 0)
             return -2;
         if (next > 0)
             i = next;
         else if (!wordstart)
             i++; /* a lone symbol */
+        else if (wend > i)
+            i = wend; /* the word's end, found while matching */
         else
             while (i < e && is_alnum(f[i]))
                 i++;
@@ -1489,6 +1550,10 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
                 it[i].unit = cue_lex(&it[k + 1])->str;
             return;
         }
+        /* "two fighter mega-deals": a count of deals, not of fighters */
+        if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT && k + 1 < b && it[k + 1].type == IT_CUE &&
+            it[k + 1].cue == CUE_DEAL && it[k + 1].start - it[k].end <= 6 && f[it[k + 1].end - 1] == 's')
+            return;
         if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
             it[i].type = IT_QTY;
             it[i].unit = cue_lex(&it[k])->str;
@@ -1525,12 +1590,46 @@ static int measure_after(const char *f, int p, int len)
 
 /* Turns raw numbers of clause items [a, b) into money, dates, years and
  * quantities, in that order of preference. */
+/* "signed ... on the 1st", "said on the 30th" (Korean and Japanese press):
+ * item it names a day of the publication month, or of the month before
+ * when that day is still to come. Makes it a date and returns 1, else 0. */
+static int day_of_month(ds_extractor *ex, item *it, int32_t pubday)
+{
+    const char *f = ex->fold;
+    int n, d;
+    if (it->type == IT_CUE && it->cue == CUE_ORDINAL && it->end - it->start >= 3 && isdigit((unsigned char)f[it->start]))
+        n = (int)cue_lex(it)->val;
+    else if (it->type == IT_NUM && !it->used && it->end + 2 <= ex->flen &&
+             (it->end + 2 == ex->flen || !is_alnum(f[it->end + 2])) &&
+             (!memcmp(f + it->end, "st", 2) || !memcmp(f + it->end, "nd", 2) || !memcmp(f + it->end, "rd", 2) ||
+              !memcmp(f + it->end, "th", 2)) &&
+             it->num >= 1 && it->num <= 31)
+        n = (int)it->num; /* a day; a larger number is no day and no int */
+    else
+        return 0;
+    if (pubday == DS_NO_DATE || n < 1 || n > 31 || it->start < 7 || memcmp(f + it->start - 7, "on the ", 7) != 0)
+        return 0;
+    int y, m;
+    ds_civil_from_days(pubday, &y, &m, &d);
+    if (n > d && --m == 0) {
+        m = 12;
+        y--;
+    }
+    it->type = IT_DATE;
+    it->cue = 0;
+    it->date = ds_days_from_civil(y, m, n);
+    return 1;
+}
+
 static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
 {
     const char *f = ex->fold;
     item *it = ex->items;
     combine_number_words(ex, a, b);
     for (size_t i = a; i < b; i++) {
+        if ((it[i].type == IT_NUM || (it[i].type == IT_CUE && it[i].cue == CUE_ORDINAL)) &&
+            day_of_month(ex, &it[i], pubday))
+            continue;
         if (it[i].type != IT_NUM || it[i].used)
             continue;
         if (!(it[i].num < 1e15)) {
@@ -1556,6 +1655,39 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
     }
 }
 
+/* The word "fleet" follows folded offset p, directly or after one word
+ * ("F-16 fleet", "MiG-21 LanceR fleet"). */
+static int fleet_after(const char *f, int p, int len)
+{
+    for (int words = 0; words < 2 && p < len && f[p] == ' '; words++) {
+        int q = p + 1;
+        while (q < len && is_alnum(f[q]))
+            q++;
+        if (q - p - 1 == 5 && memcmp(f + p + 1, "fleet", 5) == 0)
+            return 1;
+        p = q;
+    }
+    return 0;
+}
+
+/* Item k, a system, carries a system named later in its clause (items up
+ * to b): "carrying" or "transporting" stands between them, with no other
+ * system before it. */
+static int carries_system(const ds_extractor *ex, size_t k, size_t b)
+{
+    const char *f = ex->fold;
+    for (size_t j = k + 1; j < b; j++) {
+        const item *x = &ex->items[j];
+        if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM)
+            continue;
+        for (int p = ex->items[k].end; p + 10 <= x->start; p++)
+            if (!memcmp(f + p, " carrying ", 10) || (p + 14 <= x->start && !memcmp(f + p, " transporting ", 14)))
+                return 1;
+        return 0;
+    }
+    return 0;
+}
+
 /* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
  * a system named after a thing of another kind, with "for"/"of", only
  * describes that thing; it is not what the deal buys. */
@@ -1564,14 +1696,24 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
     static const struct { const char *s; int n; } links[] = {{" for the ", 9}, {" of the ", 8}, {" for ", 5},
                                                              {" of ", 4},       {" for its ", 9}, {" of its ", 8}};
     const char *f = ex->fold;
+    int delivering = -1; /* a carrier only matters where something arrives; known at the first system */
     for (size_t k = a; k < b; k++) {
         item *it = &ex->items[k];
         if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM)
             continue;
+        for (size_t j = a; j < b && delivering < 0; j++)
+            delivering = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_DELIVERY ? 1 : j + 1 == b ? 0 : -1;
         const ds_system *sy = sys_of(ex, it->idx);
         /* "known in Poland as the Homar-K": another name, not another deal */
         if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
             (it->start >= 8 && memcmp(f + it->start - 8, " as the ", 8) == 0)) {
+            it->type = IT_MOD;
+            continue;
+        }
+        /* "the successor to its MiG-21 LanceR fleet": what a country already
+         * flies, not what it buys; "Y-20 transport aircraft ... carrying FK-3
+         * systems": the carrier, not the cargo */
+        if (fleet_after(f, it->end, ex->flen) || (delivering && carries_system(ex, k, b))) {
             it->type = IT_MOD;
             continue;
         }
@@ -1628,6 +1770,7 @@ typedef struct fam {
     int generic;
     int primary;            /* reported as news */
     int nprimary_clauses;
+    int body_primary;       /* a deal clause below the headline reports it */
     uint64_t cues;
 } fam;
 
@@ -1805,7 +1948,7 @@ static int dates_the_saying(const ds_extractor *ex, const item *wd)
 {
     static const struct { const char *s; int n; } verbs[] = {
         {"said ", 5}, {"announced ", 10}, {"told ", 5}, {"reported ", 9}, {"added ", 6}, {"said on ", 8},
-        {"announced on ", 13}};
+        {"announced on ", 13}, {"said on the ", 12}, {"announced on the ", 17}};
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (wd->start >= verbs[i].n &&
             memcmp(ex->fold + wd->start - verbs[i].n, verbs[i].s, (size_t)verbs[i].n) == 0)
@@ -1908,7 +2051,9 @@ typedef struct primary_acc {
     const clause *money_clause;
     int money_has_family, money_combined;
     int32_t planned, said, said_will, signing;
+    int32_t headline_day; /* "Contracts for June 21, 2024": a day the headline names */
     const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
+    const clause *headline_clause;
     int sign_year;
     int batch, another, is_fw;
     int local_rest;
@@ -1918,14 +2063,18 @@ typedef struct primary_acc {
     int authority[8]; /* the country was named by one of its authorities or armed forces */
     const char *countries[8];
     int ncountries;
+    const char *resale;      /* "24 ex-Danish F-16s": the state that sells its used ones */
+    int intent;              /* a clause naming the family states an intent to buy it */
 } primary_acc;
 
 /* How one clause bears on the deal being built (see gather_clause). */
 typedef struct clause_view {
     const clause *c;
     int has;           /* names the family, or shares a sentence with a clause that does */
-    int shared;        /* a deal clause naming no system: speaks of every deal */
+    int shared;        /* a deal clause or fact-box row naming no system: speaks of every deal */
     int own;           /* its sums, counts, parties and suppliers are this deal's */
+    int own_sum;       /* its sums are (own, or it follows a clause naming this family alone); -1 unknown yet */
+    size_t ci;         /* index of the clause */
     int dealish;       /* clause_is_deal */
     int future_exec;   /* later executive contracts under the framework the lead reports */
     int families_here; /* systems of other families it names */
@@ -1939,6 +2088,35 @@ static int headline(const ds_extractor *ex, const clause *c)
         return 0;
     const sentence *s = &ex->sents[0];
     return s->end < ex->flen && ex->fold[s->end] == '\n' && ex->fold[s->end - 1] != '.';
+}
+
+/* Clause c is the row of a fact box: the first clause of a line that opens,
+ * after an optional bullet, with a label of one to three words and a colon
+ * ("- Quantity: 32 aircraft", "Value: $6.5 billion"). */
+static int factbox_row(const ds_extractor *ex, const clause *c)
+{
+    const char *f = ex->fold;
+    int p = c->start;
+    if (p > 0 && f[p - 1] != '\n')
+        return 0;
+    int lim = c->end - p < 40 ? c->end - p : 40; /* a label is short */
+    if (!memchr(f + p, ':', (size_t)(lim > 0 ? lim : 0)))
+        return 0;
+    if (p + 1 < c->end && (f[p] == '-' || f[p] == '*') && f[p + 1] == ' ')
+        p += 2;
+    for (int words = 0; words < 3 && p < c->end; words++) {
+        int q = p;
+        while (q < c->end && (isalpha((unsigned char)f[q]) || f[q] == '-'))
+            q++;
+        if (q == p)
+            return 0;
+        if (q < c->end && f[q] == ':')
+            return words > 0 || q - p > 1; /* "Q:" and "A:" open an interview's turns, not a box's rows */
+        if (q >= c->end || f[q] != ' ')
+            return 0;
+        p = q + 1;
+    }
+    return 0;
 }
 
 /* Delivery dates are not contract dates: a hand-over dates nothing here. */
@@ -1962,7 +2140,7 @@ static void primary_init(const ds_extractor *ex, const fam *fm, int nprimary, in
     pa->seller = pa->root && pa->root->origin[0] ? pa->root->origin : NULL; /* none known outside the catalog */
     pa->lead_qty = pa->qty = pa->fw_qty = pa->rest_qty = pa->split_prime = -1;
     pa->variant_idx = -1;
-    pa->planned = pa->said = pa->said_will = pa->signing = DS_NO_DATE;
+    pa->planned = pa->said = pa->said_will = pa->signing = pa->headline_day = DS_NO_DATE;
 }
 
 /* Whether a deal clause names family fm together with another system ("a
@@ -1992,6 +2170,73 @@ static void set_category(const ds_extractor *ex, const fam *fm, ds_mention *m)
 /* Fills *v for clause ci; returns 0 when the clause says nothing of the deal
  * (it neither names the family, nor shares a sentence with a clause that
  * does, nor speaks of every deal; or it recalls an earlier deal). */
+/* "Foreign Military Sales (Poland) funds" in a US contract announcement:
+ * country item it is the state the contract buys for. */
+static int fms_buyer(const ds_extractor *ex, const item *it)
+{
+    static const char *const fms[] = {"foreign military sales (", "fms (", "foreign military sales funds ("};
+    if (it->start < 1 || ex->fold[it->start - 1] != '(')
+        return 0;
+    for (size_t i = 0; i < sizeof fms / sizeof fms[0]; i++) {
+        int n = (int)strlen(fms[i]);
+        if (it->start >= n && memcmp(ex->fold + it->start - n, fms[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Clause c names no system of another family than fm. */
+static int names_alone(const ds_extractor *ex, const clause *c, const fam *fm)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] != fm->root)
+            return 0;
+    }
+    return 1;
+}
+
+/* Folded offsets a and b lie in one paragraph (no blank line between). */
+static int same_paragraph(const ds_extractor *ex, int a, int b)
+{
+    for (int p = a; p + 1 < b; p++)
+        if (ex->fold[p] == '\n' && ex->fold[p + 1] == '\n')
+            return 0;
+    return 1;
+}
+
+/* "The partners plan to invest PLN 1 billion": a clause naming no system
+ * prices the deal named last before it in its paragraph, when the nearest
+ * earlier clause of the body that names a system, not a recall, names
+ * family fm alone; with none before it, the next one of the paragraph.
+ * Returns that clause's sentence, else -1. */
+static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    if (fm->generic)
+        return -1;
+    for (size_t cj = ci; cj-- > 0;) {
+        const clause *c = &ex->clauses[cj];
+        if (c->context || !clause_names_system(ex, c))
+            continue;
+        if (headline(ex, c) || !same_paragraph(ex, c->end, ex->clauses[ci].start))
+            break;
+        return names_alone(ex, c, fm) ? c->sent : -1;
+    }
+    /* "Boeing is awarded a $712 million modification ... This modification
+     * exercises an option for four P-8A": the paragraph names it next */
+    const char *gap = memmem(ex->fold + ex->clauses[ci].end, (size_t)(ex->flen - ex->clauses[ci].end), "\n\n", 2);
+    int para_end = gap ? (int)(gap - ex->fold) : ex->flen;
+    for (size_t cj = ci + 1; cj < ex->nclauses; cj++) {
+        const clause *c = &ex->clauses[cj];
+        if (c->start > para_end)
+            return -1;
+        if (c->context || !clause_names_system(ex, c))
+            continue;
+        return names_alone(ex, c, fm) ? c->sent : -1;
+    }
+    return -1;
+}
+
 static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci, clause_view *v)
 {
     const clause *c = &ex->clauses[ci];
@@ -2005,7 +2250,15 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     /* a deal clause naming no system speaks of every deal of the article
      * ("The two contracts were signed Friday at Morag"); its sums and
      * numbers belong to the deal only when there is one */
-    if (!v->has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD))) && !clause_names_system(ex, c))
+    int invests = (c->cues & BIT(CUE_INVEST)) && (pa->cues & BIT(CUE_JV));
+    int funds = 0; /* "Foreign Military Sales (Poland) funds" after the award naming this system */
+    for (int k = c->first_item; k < c->first_item + c->nitems && !v->has && !funds; k++)
+        funds = ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_COUNTRY && fms_buyer(ex, &ex->items[k]) &&
+                last_named_alone(ex, ci, pa->fm) >= 0;
+    if (funds)
+        v->has = 1;
+    if (!v->has && (clause_is_deal(c) || (c->cues & BIT(CUE_VALUEWORD)) || c->factbox || invests) &&
+        !clause_names_system(ex, c))
         v->shared = 1;
     if ((!v->has && !v->shared) || c->context)
         return 0;
@@ -2018,6 +2271,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
         v->own = ci == (size_t)(-pa->only_sent - 2);
     else
         v->own = v->has || pa->nprimary == 1;
+    v->ci = ci;
+    v->own_sum = v->own ? 1 : v->shared && pa->only_sent >= -1 ? -1 : 0; /* -1: decided at its first sum */
     v->dealish = clause_is_deal(c);
     /* "Executive contracts, the first of which may be signed before the
      * end of the year, will specify quantities" after a lead reporting a
@@ -2039,6 +2294,8 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
                                     : c->cues;
     if (v->dealish)
         pa->cues |= v->own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
+    else if (v->own && (c->cues & BIT(CUE_INTENT)) && clause_has_family(ex, c, pa->fm))
+        pa->intent = 1; /* "the UAE plans to buy 12 L-15 jets" */
     if (!v->dealish || !v->has || pa->lead_seen)
         return;
     pa->lead_seen = 1;
@@ -2052,11 +2309,24 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
     }
 }
 
+/* "24 ex-Danish F-16s": item k of clause c is a country written with "ex-"
+ * right before a system of family fm, the state selling its used ones. */
+static int second_hand_from(const ds_extractor *ex, const clause *c, int k, const fam *fm)
+{
+    const item *it = &ex->items[k];
+    if (it->start < 3 || memcmp(ex->fold + it->start - 3, "ex-", 3) != 0 || k + 1 >= c->first_item + c->nitems)
+        return 0;
+    const item *nx = &ex->items[k + 1];
+    return nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM && ex->sys_root[nx->idx] == fm->root &&
+           nx->start - it->end <= 1;
+}
+
 /* Notes the family's system names (variants, root) and the other families of
  * the clause, and scores the countries it names as buyer candidates. */
 static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, clause_view *v)
 {
     const clause *c = v->c;
+    int direct = -1; /* a deal clause naming the family: computed at its first country */
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
@@ -2075,8 +2345,11 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
         }
         const char *iso3;
         int w = country_of_item(ex, it, &iso3);
-        if (!w || !(v->dealish || v->has))
+        int fms = w && fms_buyer(ex, it);
+        if (!w || !(v->dealish || v->has || fms))
             continue;
+        if (!pa->resale && v->own && second_hand_from(ex, c, k, pa->fm))
+            pa->resale = iso3;
         int f;
         for (f = 0; f < pa->ncountries; f++)
             if (strcmp(pa->countries[f], iso3) == 0)
@@ -2085,8 +2358,12 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
             pa->countries[pa->ncountries++] = iso3;
         /* one of several deals: its own sentence names its buyer, the rest of
          * the article only when that sentence names none */
+        /* the deal clause that names the system names its buyer ("Poland has
+         * ordered Chunmoo launchers" in an article about a Dutch order) */
         if (f < 8) {
-            pa->score[f] += w * (pa->only_sent != -1 && v->own ? 100 : 1);
+            if (direct < 0)
+                direct = v->dealish && clause_has_family(ex, c, pa->fm);
+            pa->score[f] += w * (fms || (pa->only_sent != -1 && v->own) ? 100 : direct ? 4 : 1);
             pa->authority[f] |= it->ent_kind == DS_ENT_AUTHORITY;
         }
     }
@@ -2177,11 +2454,12 @@ static void take_split(const ds_extractor *ex, primary_acc *pa, const clause_vie
  * clause of the deal that says it is the value ("industry sources put the
  * value at about $6.5 billion"), and belongs to this family. A sum in a
  * clause naming the system beats one in a clause that does not (headlines). */
-static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_view *v, int k)
+static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, int k)
 {
     const clause *c = v->c;
     const item *it = &ex->items[k];
-    int value_clause = v->dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE)));
+    int value_clause = v->dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE))) ||
+                       ((c->cues & BIT(CUE_INVEST)) && (pa->cues & BIT(CUE_JV)));
     /* a sum naming no system, when a deal clause lists this system
      * with others in one contract ("a contract ... for 54 K9 and 36 K10";
      * "the contract, worth just under $1 billion"), is theirs together */
@@ -2190,7 +2468,11 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, const clause_vie
      * a clause about another system's deal prices that deal, not this one */
     if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
         return;
-    if (!value_clause || !(v->own || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
+    if (v->own_sum < 0) {
+        int named = last_named_alone(ex, v->ci, pa->fm);
+        v->own_sum = named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
+    }
+    if (!value_clause || !(v->own_sum || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
         (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has)) ||
         !money_is_mine(ex, c, k, pa->fm))
         return;
@@ -2272,6 +2554,11 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
     int end = c->first_item + c->nitems;
     if ((c->cues & BIT(CUE_PLANNED)))
         return;
+    if (it->type == IT_DATE && headline(ex, c) && pa->headline_day == DS_NO_DATE && pubday != DS_NO_DATE &&
+        it->date <= pubday && it->date > pubday - 31) {
+        pa->headline_day = it->date;
+        pa->headline_clause = c;
+    }
     if ((c->cues & BIT(CUE_SIGNED)) && !pa->sign_year) {
         if (it->type == IT_YEAR && (pa->pubyear == 0 || it->num <= pa->pubyear))
             pa->sign_year = (int)it->num;
@@ -2302,8 +2589,8 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
         }
         return;
     }
-    if (it->type == IT_DATE) {
-        pa->signing = it->date;
+    if (it->type == IT_DATE && !dates_the_saying(ex, it)) {
+        pa->signing = it->date; /* "X said on the 30th that it had signed" dates the report */
     } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it)) {
         pa->signing = weekday_back(pubday, it); /* "X said Thursday it has signed" dates the report */
     } else if (it->type == IT_CUE && it->cue == CUE_TODAY && pubday != DS_NO_DATE) {
@@ -2380,6 +2667,16 @@ static void take_supplier(const ds_extractor *ex, primary_acc *pa, const clause 
     set_evidence(ex, m, "suppliers", c);
 }
 
+/* "Lithuania signed on Wednesday for X, while Spain placed an order on
+ * Thursday for Y": a deal owning one clause of its sentence is not dated by
+ * the sentence's other clauses, which date their own deals. */
+static int other_clause_of_own_sentence(const ds_extractor *ex, const primary_acc *pa, const clause_view *v)
+{
+    if (pa->only_sent > -2 || v->own)
+        return 0;
+    return v->c->sent == ex->clauses[-pa->only_sent - 2].sent;
+}
+
 /* Takes what clause ci says of the deal into *pa and m. */
 static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, size_t ci, ds_mention *m)
 {
@@ -2397,13 +2694,29 @@ static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, s
         if (it->type == IT_MONEY)
             take_money(ex, pa, &v, k);
         take_batch(ex, pa, &v, k, m);
-        take_dates(ex, pa, &v, k);
+        if (!other_clause_of_own_sentence(ex, pa, &v))
+            take_dates(ex, pa, &v, k);
         if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY && v.own)
             take_supplier(ex, pa, c, k, m);
     }
     if (!pa->place_clause && v.dealish && (c->cues & (BIT(CUE_SIGNED) | BIT(CUE_CEREMONY))) &&
         !(c->cues & BIT(CUE_PLANNED)) && find_place(ex, orig, c, m->place, sizeof m->place))
         pa->place_clause = c;
+}
+
+/* When no clause of the deal names its buyer: the first country of the
+ * headline (the text before the first blank line) that is not seller.
+ * Returns its ISO3 or NULL. */
+static const char *headline_buyer(const ds_extractor *ex, const char *seller)
+{
+    const char *gap = strstr(ex->fold, "\n\n");
+    int end = gap ? (int)(gap - ex->fold) : 0;
+    for (size_t k = 0; k < ex->nitems && ex->items[k].start < end; k++) {
+        const char *iso3;
+        if (country_of_item(ex, &ex->items[k], &iso3) && (!seller || strcmp(iso3, seller) != 0))
+            return iso3;
+    }
+    return NULL;
 }
 
 /* Buyer: the best-scored country that is not the seller (with no origin
@@ -2415,6 +2728,8 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
 {
     const ds_catalog *cat = ex->cat;
     int best = -1;
+    if (pa->resale)
+        pa->seller = pa->resale;
     for (int f = 0; f < pa->ncountries; f++) {
         if (pa->seller && strcmp(pa->countries[f], pa->seller) == 0)
             continue;
@@ -2430,8 +2745,11 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
     for (int f = 0; best < 0 && pa->seller && f < pa->ncountries; f++)
         if (pa->authority[f] && strcmp(pa->countries[f], pa->seller) == 0)
             best = f;
+    const char *headed = best < 0 ? headline_buyer(ex, pa->seller) : NULL;
     if (best >= 0)
         ds_strlcpy(m->buyer, pa->countries[best], sizeof m->buyer);
+    else if (headed) /* "Umowa na abramsy podpisana. Polska armia dostanie 250 czołgów" */
+        ds_strlcpy(m->buyer, headed, sizeof m->buyer);
     if (pa->seller)
         ds_strlcpy(m->seller, pa->seller, sizeof m->seller);
     for (int i = 0; i < m->nsuppliers; i++) {
@@ -2513,6 +2831,9 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
     /* the news of the lead: a contract cancelled, amended, or a memorandum */
     if (lead_cues & BIT(CUE_CANCEL))
         return DS_STAGE_CANCELLATION;
+    /* "This modification exercises an option for four P-8A": the option */
+    if ((lead_cues & BIT(CUE_AMENDMENT)) && (lead_cues & BIT(CUE_EXERCISE)))
+        return DS_STAGE_OPTION;
     if ((lead_cues & BIT(CUE_AMENDMENT)) && !(lead_cues & BIT(CUE_OPTION)))
         return DS_STAGE_AMENDMENT;
     if ((lead_cues & BIT(CUE_MEMORANDUM)) &&
@@ -2544,6 +2865,10 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
     if ((cues & BIT(CUE_DELIVERY)) && (!(cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY))) ||
                                        ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & BIT(CUE_PLANNED)))))
         return DS_STAGE_DELIVERY;
+    /* "plans to buy 12 L-15 jets", with nothing signed, planned or delivered */
+    if (((cues & BIT(CUE_INTENT)) || pa->intent) && !(cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE) | BIT(CUE_PLANNED) |
+                                              BIT(CUE_CEREMONY) | BIT(CUE_DELIVERY))))
+        return DS_STAGE_INTENT;
     return DS_STAGE_EXECUTIVE;
 }
 
@@ -2563,7 +2888,7 @@ static void settle_stage_status(const primary_acc *pa, ds_mention *m)
         m->status = DS_STATUS_CANCELLED;
     else if (stage == DS_STAGE_APPROVAL)
         m->status = DS_STATUS_APPROVED; /* a ceiling, never a signing */
-    else if (stage == DS_STAGE_SELECTION)
+    else if (stage == DS_STAGE_SELECTION || stage == DS_STAGE_INTENT)
         m->status = DS_STATUS_PLANNED;
     else if (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE)))
         m->status = DS_STATUS_SIGNED;
@@ -2617,6 +2942,11 @@ static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
         pa->signing = pa->said_will;
         pa->date_clause = pa->said_will_clause;
     }
+    /* the day a list of awards is headed with dates the awards it lists */
+    if (pa->signing == DS_NO_DATE && pa->headline_day != DS_NO_DATE && !pa->sign_year) {
+        pa->signing = pa->headline_day;
+        pa->date_clause = pa->headline_clause;
+    }
     if (pa->signing != DS_NO_DATE && stage != DS_STAGE_DELIVERY &&
         (m->status == DS_STATUS_SIGNED || stage == DS_STAGE_APPROVAL || stage == DS_STAGE_SELECTION)) {
         m->signing_date = pa->signing;
@@ -2655,12 +2985,66 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
         m->rels[m->nrels++] = (ds_relhint){DS_REL_OPTION_EXERCISE, "", 0, -1, 0};
 }
 
+/* "presented the first F-35A built for Poland", "activated its first SPYDER
+ * battery": the first clause naming family fm hands over one, a singular
+ * system (or unit noun) after "first". */
+static int first_one(const ds_extractor *ex, const fam *fm)
+{
+    const char *f = ex->fold;
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context || !clause_has_family(ex, c, fm))
+            continue;
+        int end = c->first_item + c->nitems;
+        for (int k = c->first_item; k < end; k++) {
+            const item *o = &ex->items[k];
+            if (o->type != IT_CUE || o->cue != CUE_ORDINAL || o->num != 1 || memcmp(f + o->start, "first", 5) != 0)
+                continue;
+            for (int j = k + 1; j < end && ex->items[j].start - o->end < 48; j++) {
+                const item *x = &ex->items[j];
+                if (x->type == IT_QTY || x->type == IT_NUM)
+                    return 0; /* "the first 10 K2" */
+                if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] != fm->root)
+                    continue;
+                const item *u = j + 1 < end ? &ex->items[j + 1] : NULL;
+                if (u && u->type == IT_CUE && u->cue == CUE_UNIT && u->start - x->end < 40)
+                    return f[u->end - 1] != 's';
+                return f[x->end - 1] != 's';
+            }
+        }
+        return 0;
+    }
+    return 0;
+}
+
+/* "... marking the first delivery under the 32-aircraft contract Warsaw
+ * signed in January 2020": the year of the contract a delivery of family
+ * fm is made under, named in the recall clause ("under ...") right after a
+ * clause of the delivery. Returns it, or 0. */
+static int delivered_under(const ds_extractor *ex, const fam *fm)
+{
+    for (size_t ci = 0; ci + 1 < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci], *u = &ex->clauses[ci + 1];
+        if (c->context || !clause_has_family(ex, c, fm) || !u->context || u->sent != c->sent || !u->nitems)
+            continue;
+        const item *lead = &ex->items[u->first_item];
+        if (lead->type != IT_CUE || lead->cue != CUE_CLAUSE || strncmp(cue_lex(lead)->text, "under", 5) != 0 ||
+            clause_names_system(ex, u))
+            continue;
+        for (int k = u->first_item; k < u->first_item + u->nitems; k++)
+            if (ex->items[k].type == IT_YEAR)
+                return (int)ex->items[k].num;
+    }
+    return 0;
+}
+
 /* Fills one primary mention of family fm from the clauses that report it:
  * nprimary is the number of primary families of the article, only_sent the
  * sentence the deal owns alone when it is one of several of its family
- * (split_family; -(clause + 2) for a clause), else -1. */
-static void build_primary(ds_extractor *ex, const char *orig, const fam *fm, int nprimary, int32_t pubday,
-                          int only_sent, ds_mention *m)
+ * (split_family; -(clause + 2) for a clause), else -1. Returns 1 when its
+ * sum comes from a clause that names its family, else 0. */
+static int build_primary(ds_extractor *ex, const char *orig, const fam *fm, int nprimary, int32_t pubday,
+                         int only_sent, ds_mention *m)
 {
     primary_acc pa;
     primary_init(ex, fm, nprimary, pubday, only_sent, &pa);
@@ -2672,7 +3056,12 @@ static void build_primary(ds_extractor *ex, const char *orig, const fam *fm, int
     settle_system_quantity(ex, &pa, m);
     settle_stage_status(&pa, m);
     settle_dates(ex, &pa, m);
+    if (m->stage == DS_STAGE_DELIVERY && m->signing_date == DS_NO_DATE && !m->signing_year)
+        m->signing_year = delivered_under(ex, fm);
+    if (m->stage == DS_STAGE_DELIVERY && m->quantity < 0 && first_one(ex, fm))
+        m->quantity = 1;
     settle_value_relations(ex, &pa, m);
+    return pa.money && pa.money_has_family;
 }
 
 /* Context mention of family fm from context clauses (an earlier deal recalled). */
@@ -2954,6 +3343,26 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
         ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
 }
 
+/* The buyer a recall clause c names as the subject of its signing verb: the
+ * last country (not origin, the system's) before the clause's first
+ * signing word ("Neighbouring Poland, Hanwha's largest customer, has
+ * ordered ..."). Returns its ISO3 or NULL. */
+static const char *recall_subject(const ds_extractor *ex, const clause *c, const char *origin)
+{
+    const char *who = NULL;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        const char *iso3;
+        if (it->type == IT_CUE && it->cue == CUE_SIGNED)
+            return who;
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+            who = NULL; /* a country before a system describes it ("Korean K9") */
+        else if (it->type == IT_ENT && country_of_item(ex, it, &iso3) && strcmp(iso3, origin) != 0)
+            who = iso3;
+    }
+    return NULL;
+}
+
 /* Fills m from the context clauses recalling an earlier deal of family fm
  * (not generic) at stage want. Returns 0 when none does, 1 for a context
  * mention, 2 when the only recalls are bare frameworks (bare_framework): m
@@ -2978,10 +3387,14 @@ static int build_context(ds_extractor *ex, const fam *fm, ds_stage want, const d
         ds_strlcpy(m->buyer, same_family_primary->buyer, sizeof m->buyer);
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
-        if (!recalls_deal(ex, ci, fm, want, not_batch, buyers_split))
-            continue;
-        if (!found)
+        if (c->table || !recalls_deal(ex, ci, fm, want, not_batch, buyers_split))
+            continue; /* a table's rows are deals of their own (emit_table_rows) */
+        if (!found) {
             set_evidence(ex, m, "stage", c); /* the sentence that recalls the deal */
+            const char *who = recall_subject(ex, c, root->origin);
+            if (who) /* "Neighbouring Poland has ordered 364 K9s": not the news's buyer */
+                ds_strlcpy(m->buyer, who, sizeof m->buyer);
+        }
         found = 1;
         substance |= want != DS_STAGE_FRAMEWORK || !bare_framework(ex, c);
         for (int k = c->first_item; k < c->first_item + c->nitems; k++)
@@ -3287,6 +3700,17 @@ static void name_context(const ds_article *a, ds_mention *m, int *ordinal)
     ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
 }
 
+/* Makes m a context mention of family (whose root system is root) bought
+ * by buyer from the system's origin. */
+static void context_init(ds_mention *m, const char *family, const ds_system *root, const char *buyer)
+{
+    m->role = DS_ROLE_CONTEXT;
+    ds_strlcpy(m->family, family, sizeof m->family);
+    ds_strlcpy(m->system, root->id, sizeof m->system);
+    ds_strlcpy(m->seller, root->origin, sizeof m->seller);
+    ds_strlcpy(m->buyer, buyer, sizeof m->buyer);
+}
+
 /* One context mention per contract of each list of earlier executive
  * contracts of family fm (distributive). Returns 0, or -2 when out of
  * memory. */
@@ -3299,7 +3723,7 @@ static int distribute(ds_extractor *ex, const ds_article *a, const fam *fm, size
         const clause *c = &ex->clauses[ci];
         int64_t qtys[DS_MAX_DISTRIB];
         int years[DS_MAX_DISTRIB], first_batch, n;
-        if (!c->context || context_stage(c) != DS_STAGE_EXECUTIVE || !(c->cues & context_deal_cues) ||
+        if (!c->context || c->table || context_stage(c) != DS_STAGE_EXECUTIVE || !(c->cues & context_deal_cues) ||
             !context_family(ex, ci, fm) || !(n = distributive(ex, c, fm, qtys, years, &first_batch)))
             continue;
         /* the buyer: the news's of this family, else the news's */
@@ -3317,11 +3741,7 @@ static int distribute(ds_extractor *ex, const ds_article *a, const fam *fm, size
             ds_mention *m;
             if (push_mention(ex, &m))
                 return -2;
-            m->role = DS_ROLE_CONTEXT;
-            ds_strlcpy(m->family, fm->family, sizeof m->family);
-            ds_strlcpy(m->system, root->id, sizeof m->system);
-            ds_strlcpy(m->seller, root->origin, sizeof m->seller);
-            ds_strlcpy(m->buyer, buyer_iso, sizeof m->buyer);
+            context_init(m, fm->family, root, buyer_iso);
             set_category(ex, fm, m);
             m->stage = DS_STAGE_EXECUTIVE;
             m->status = DS_STATUS_SIGNED;
@@ -3367,9 +3787,61 @@ static int fold_body(ds_extractor *ex, const ds_article *a, char *err, size_t er
     return 0;
 }
 
+/* The folded text from p to q is the auxiliary of a perfect ("Poland has
+ * ordered", "states have already bought"). */
+static int perfect_at(const char *f, int p, int q)
+{
+    static const char *const perfect[] = {" has ", " have ", " had ", " has already ", " have already "};
+    for (size_t i = 0; i < sizeof perfect / sizeof perfect[0]; i++) {
+        int n = (int)strlen(perfect[i]);
+        if (q - p == n && memcmp(f + p, perfect[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* "..., while Estonia and Latvia have ordered IRIS-T SLM": a clause after
+ * the first of its sentence whose signing verb is a perfect with a country
+ * just before it, and that gives no count, sum or date, states what other
+ * buyers already have: a recall. */
+static int bare_perfect_purchase(const ds_extractor *ex, const clause *cc)
+{
+    int perfect = 0;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_QTY || it->type == IT_MONEY || it->type == IT_DATE || it->type == IT_YEAR)
+            return 0;
+        if (it->type == IT_CUE && it->cue == CUE_SIGNED && k > cc->first_item) {
+            const item *b = &ex->items[k - 1];
+            perfect |= b->type == IT_ENT && b->ent_kind == DS_ENT_COUNTRY && perfect_at(ex->fold, b->end, it->start);
+        }
+    }
+    return perfect;
+}
+
+/* ", which Poland has ordered in two contracts": item k is a country that
+ * opens a relative clause whose verb, in the perfect, signs; the clause
+ * recalls what that buyer already bought. */
+static int relative_recall(const ds_extractor *ex, size_t k)
+{
+    const item *it = &ex->items[k];
+    if (k + 1 >= ex->nitems || it->type != IT_ENT || it->ent_kind != DS_ENT_COUNTRY)
+        return 0;
+    const char *f = ex->fold;
+    static const char *const opens[] = {", which ", ", which the "};
+    int opened = 0;
+    for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++) {
+        int n = (int)strlen(opens[i]);
+        opened |= it->start >= n && memcmp(f + it->start - n, opens[i], (size_t)n) == 0;
+    }
+    const item *v = &ex->items[k + 1];
+    return opened && v->type == IT_CUE && v->cue == CUE_SIGNED && perfect_at(f, it->end, v->start);
+}
+
 /* Cuts sentence si (its items from item first on) into clauses where a
  * clause cue introduces an earlier deal, after ", and" between two recalls
- * (coordinated_recall), and before a side event's aside. Returns 0 or -2. */
+ * (coordinated_recall), before a side event's aside and before a relative
+ * clause recalling a purchase (relative_recall). Returns 0 or -2. */
 static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
 {
     int cs = ex->sents[si].start, e = ex->sents[si].end;
@@ -3383,6 +3855,8 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
         int as = cut && lexicon[ex->items[k].idx].val == CLAUSE_ASIDE;
         if (as && !aside(ex, first, ex->nitems, k))
             cut = 0;
+        if (!last && !cut && k > first && relative_recall(ex, k))
+            cut = as = 1;
         if (!last && at < 0 && !cut)
             continue;
         int ce = last ? e : at >= 0 ? at : ex->items[k].start;
@@ -3399,13 +3873,88 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
 }
 
 /* Sets clause cc's cue bits and has_qty / recalled_month from its items. */
+/* The verb at folded offset p is put in the future: "will", "to be",
+ * "expected to", "due to", "scheduled to" lead it. */
+static int future_verb(const char *f, int p)
+{
+    static const char *const leads[] = {"will ", "will be ", "would be ", "to be ", "expected to ", "due to ",
+                                        "scheduled to ", "set to ", "are to ", "is to ", "will start to "};
+    for (size_t i = 0; i < sizeof leads / sizeof leads[0]; i++) {
+        int n = (int)strlen(leads[i]);
+        if (p >= n && memcmp(f + p - n, leads[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The year item k of clause cc names a contract rather than the time of
+ * the clause's event: a deal noun follows it ("under a 2022 contract") or a
+ * signing verb leads it ("awarded in 2023"). */
+static int contract_year(const ds_extractor *ex, const clause *cc, int k)
+{
+    const item *it = &ex->items[k];
+    int end = cc->first_item + cc->nitems;
+    if (k + 1 < end && ex->items[k + 1].type == IT_CUE && ex->items[k + 1].cue == CUE_DEAL &&
+        ex->items[k + 1].start - it->end == 1)
+        return 1;
+    return k >= cc->first_item + 2 && ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN &&
+           ex->items[k - 2].type == IT_CUE && ex->items[k - 2].cue == CUE_SIGNED &&
+           it->start - ex->items[k - 2].end <= 4;
+}
+
+/* Item k of clause cc is a verb of receiving whose object is a deal noun
+ * ("receives order", "received a contract"): what is received is the
+ * contract, not the goods. */
+static int receives_a_deal(const ds_extractor *ex, const clause *cc, int k)
+{
+    const item *it = &ex->items[k];
+    if (it->type != IT_CUE || it->cue != CUE_DELIVERY || k + 1 >= cc->first_item + cc->nitems)
+        return 0;
+    const item *nx = &ex->items[k + 1];
+    int gap = nx->start - it->end;
+    const char *f = ex->fold + it->end;
+    return nx->type == IT_CUE && nx->cue == CUE_DEAL &&
+           (gap == 1 || (gap == 3 && !memcmp(f, " a ", 3)) || (gap == 4 && !memcmp(f, " an ", 4)) ||
+            (gap == 5 && !memcmp(f, " new ", 5)) || (gap == 5 && !memcmp(f, " the ", 5)));
+}
+
+/* "In the 2010s Jakarta signed for 11 Su-35": clause cc names, before its
+ * signing verb, a decade that ended before publication year pubyear (one
+ * named later may date only a relative clause: "the Mirage 2000 it bought
+ * in the 1990s"). */
+static int past_decade(const ds_extractor *ex, const clause *cc, int pubyear)
+{
+    const char *f = ex->fold;
+    int verb = -1;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems && verb < 0; k++)
+        if (ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_SIGNED)
+            verb = ex->items[k].start;
+    for (int p = cc->start; pubyear && p + 5 <= verb; p++) {
+        if (f[p + 4] != 's' || f[p + 3] != '0' || (p > 0 && is_alnum(f[p - 1])) ||
+            (p + 5 < ex->flen && is_alnum(f[p + 5])))
+            continue;
+        int y = 0, digits = 1;
+        for (int q = p; q < p + 4; q++) {
+            digits &= isdigit((unsigned char)f[q]) != 0;
+            y = y * 10 + (f[q] - '0');
+        }
+        if (digits && y >= 1900 && y + 9 < pubyear)
+            return 1;
+    }
+    return 0;
+}
+
 static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
 {
-    int concluded = 0, talks = 0, past_year = 0, more = 0;
+    int concluded = 0, talks = 0, past_year = 0, event_year = 0, more = 0;
     for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_SIGNS_UNLESS_TALKS)
             concluded = 1;
+        else if (receives_a_deal(ex, cc, k))
+            cc->cues |= BIT(CUE_SIGNED); /* "Diehl receives order": the seller wins it */
+        else if (it->type == IT_CUE && it->cue == CUE_DELIVERY && future_verb(ex->fold, it->start))
+            ; /* "are expected to arrive in 2026", "will be delivered from 2027": not yet */
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)
@@ -3414,8 +3963,10 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             cc->cues |= BIT(CUE_FRAMEWORK);
         if (it->type == IT_QTY)
             cc->has_qty = 1;
-        if (it->type == IT_YEAR && pd.year && it->num < pd.year)
+        if (it->type == IT_YEAR && pd.year && it->num < pd.year) {
             past_year = 1;
+            event_year |= !contract_year(ex, cc, k);
+        }
         /* "12 more", "18 additional": a count that adds to an earlier deal */
         if (it->type == IT_CUE && it->cue == CUE_ANOTHER && k > cc->first_item &&
             (ex->items[k - 1].type == IT_NUM || ex->items[k - 1].type == IT_QTY) && it->start - ex->items[k - 1].end <= 1)
@@ -3426,8 +3977,9 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
          * named without its year, three or more months back */
         if (it->type == IT_CUE && it->cue == CUE_MONTH && pd.year && k > cc->first_item &&
             ex->items[k - 1].type == IT_CUE && ex->items[k - 1].cue == CUE_IN &&
-            (int)((pd.month - (int)it->num + 12) % 12) >= 3)
-            cc->recalled_month = 1;
+            ((int)((pd.month - (int)it->num + 12) % 12) >= 3 ||
+             ((int)it->num > pd.month && (int)((pd.month - (int)it->num + 12) % 12) >= 2)))
+            cc->recalled_month = 1; /* or two months back, in the year before ("in December" in February) */
     }
     /* "concluded a contract" signs; "concluded final talks" only plans */
     if (concluded)
@@ -3435,8 +3987,31 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
     /* a past year recalls an earlier deal, unless the clause exercises an
      * option of it or orders more ("exercised the option in its 2023
      * contract, ordering 12 more"): the year is the parent's, the order news */
-    if (past_year && !(cc->cues & BIT(CUE_EXERCISE)) && !(more && cc->has_qty))
+    /* a delivery or cancellation the lead reports, of a contract the year
+     * only names ("delivered under a 2022 contract", "cancelled the contract
+     * awarded in 2023"), is news */
+    if (past_year && !event_year && cc->sent <= 1 && (cc->cues & (BIT(CUE_DELIVERY) | BIT(CUE_CANCEL))))
+        past_year = 0;
+    if ((past_year || past_decade(ex, cc, pd.year)) && !(cc->cues & BIT(CUE_EXERCISE)) && !(more && cc->has_qty))
         cc->context = 1;
+}
+
+/* "was awarded a $297 million modification to a previously awarded
+ * contract": every recall word of clause cc comes after its amendment or
+ * option word, so it names the contract changed, and the change is news. */
+static int recall_names_parent(const ds_extractor *ex, const clause *cc)
+{
+    int change = 0;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_CUE)
+            continue;
+        if (it->cue == CUE_AMENDMENT || it->cue == CUE_EXERCISE)
+            change = 1;
+        else if (it->cue == CUE_CONTEXT && !change)
+            return 0;
+    }
+    return change;
 }
 
 /* Whether clause c (the one after the sentence's first clause when
@@ -3450,13 +4025,21 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
         return 1;
     if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) && !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
         return 1;
-    if (cc->cues & BIT(CUE_CONTEXT))
+    if ((cc->cues & BIT(CUE_CONTEXT)) && !recall_names_parent(ex, cc))
         return 1;
     if (cc->coordinated && not_first && (cc - 1)->context)
         return 1;
     if (cc->aside)
         return 1;
-    (void)ex;
+    if (not_first && bare_perfect_purchase(ex, cc))
+        return 1;
+    /* "..., after the UAE's purchase of the Cheongung II": a deal named as a
+     * noun after "after"/"following", with no verb that signs or plans it */
+    const item *lead = cc->nitems ? &ex->items[cc->first_item] : NULL;
+    if (not_first && lead && lead->type == IT_CUE && lead->cue == CUE_CLAUSE && cue_lex(lead)->val == CLAUSE_AFTER &&
+        (cc->cues & BIT(CUE_DEAL)) &&
+        !(cc->cues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_INTENT) | BIT(CUE_EXERCISE) | BIT(CUE_CEREMONY))))
+        return 1;
     return not_first && (cc->cues & BIT(CUE_CLAUSE)) && (cc->cues & BIT(CUE_FRAMEWORK)) &&
            !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_CEREMONY)));
 }
@@ -3479,6 +4062,7 @@ static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate 
         mark_modifiers(ex, a, b);
         clause_cues(ex, cc, pd);
         cc->context = clause_recalls(ex, cc, c > (size_t)cl);
+        cc->factbox = factbox_row(ex, cc);
     }
     return 0;
 }
@@ -3529,14 +4113,16 @@ static void mark_earlier_steps(ds_extractor *ex)
 }
 
 /* The munitions and sensors of a platform's contract are parts of it: a
- * catalog missile, rocket or radar (item it of clause c) listed after a
+ * catalog missile, rocket, radar or other store (bombs, shells) (item it of
+ * clause c) listed after a
  * system of another kind, in a clause with fewer sums than systems ("96
  * AH-64E helicopters; 1,844 Hellfire missiles; 508 JAGM missiles"; "72
  * launchers with CTM-290 missiles"). */
 static int munition_accessory(const ds_extractor *ex, const clause *c, const item *it)
 {
     const char *cat = sys_of(ex, it->idx)->category;
-    if (strcmp(cat, "missile") != 0 && strcmp(cat, "rocket") != 0 && strcmp(cat, "radar") != 0)
+    if (strcmp(cat, "missile") != 0 && strcmp(cat, "rocket") != 0 && strcmp(cat, "radar") != 0 &&
+        strcmp(cat, "other") != 0)
         return 0;
     int before = 0, nsys = 0, nmoney = 0, last = -1;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
@@ -3580,14 +4166,91 @@ static int open_accessory(const ds_extractor *ex, const clause *c, const item *i
     return other && (!counted || (before && nmoney < nsys));
 }
 
+/* Every item of family fm in the headline (clause c) names the deal it
+ * describes ("third Chunmoo contract"): a deal noun follows it directly. */
+static int headline_names_programme(const ds_extractor *ex, const clause *c, const fam *fm)
+{
+    int seen = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM || ex->sys_root[it->idx] != fm->root)
+            continue;
+        const item *nx = k + 1 < c->first_item + c->nitems ? &ex->items[k + 1] : NULL;
+        if (!nx || nx->type != IT_CUE || nx->cue != CUE_DEAL || nx->start - it->end > 1)
+            return 0;
+        seen = 1;
+    }
+    return seen;
+}
+
+/* A family only the headline reports, as the name of a programme before a
+ * deal noun ("third Chunmoo contract"), while the body's deal clauses buy
+ * another family (the programme's rockets) and name this one only to
+ * describe it ("rockets for the Chunmoo") or in recalls, is not a deal of
+ * its own. */
+static void drop_headline_programmes(const ds_extractor *ex, fam *fams, int nfams)
+{
+    int body = 0;
+    for (int i = 0; i < nfams; i++)
+        body |= fams[i].primary && fams[i].body_primary;
+    for (int i = 0; i < nfams && body; i++) {
+        if (!fams[i].primary || fams[i].body_primary || fams[i].root < 0)
+            continue;
+        int programme = 1;
+        for (size_t ci = 0; ci < ex->nclauses && programme; ci++) {
+            const clause *c = &ex->clauses[ci];
+            if (headline(ex, c))
+                programme = !clause_has_family(ex, c, &fams[i]) || headline_names_programme(ex, c, &fams[i]);
+            else if (!c->context)
+                programme = !clause_has_family(ex, c, &fams[i]); /* the body names it only to describe */
+        }
+        if (programme)
+            fams[i].primary = 0;
+    }
+}
+
+/* "KAI denies signing FA-50 deal with Egypt": when the headline or the
+ * first sentence of the body denies a signing of a family, the signings of
+ * it the article goes on to report are the claims it denies. */
+static void drop_denied(const ds_extractor *ex, fam *fams, int nfams)
+{
+    for (int i = 0; i < nfams; i++) {
+        if (!fams[i].primary)
+            continue;
+        for (size_t ci = 0; ci < ex->nclauses && ex->clauses[ci].sent <= 1; ci++) {
+            const clause *c = &ex->clauses[ci];
+            if (!c->context && (c->cues & BIT(CUE_DENIAL)) && clause_has_family(ex, c, &fams[i])) {
+                fams[i].primary = 0;
+                break;
+            }
+        }
+    }
+}
+
+/* The first fact-box row that names a system ("- System: F-35A"): the
+ * box's item. Returns its clause index, or ex->nclauses when none. */
+static size_t first_box_system(const ds_extractor *ex)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++)
+        if (!ex->clauses[ci].context && ex->clauses[ci].factbox && clause_names_system(ex, &ex->clauses[ci]))
+            return ci;
+    return ex->nclauses;
+}
+
 /* Lists the families the article names in fams and marks those reported as
  * news: a deal clause names them, or their sentence has a deal clause that
  * names no system ("Poland has committed to buying 32 F-35A, after the
- * minister signed the letter of acceptance"). A system only describing
+ * minister signed the letter of acceptance"), or the first fact-box row that
+ * names a system does and some deal clause names none. A system only describing
  * another ("the Homar-K framework") is not news, but earlier deals of it may
  * be recalled by count alone. Returns the number of primary families. */
 static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
 {
+    size_t box_system = first_box_system(ex);
+    int boxed_deal = 0; /* a deal clause that names no system: the box names it */
+    for (size_t ci = 0; ci < ex->nclauses && box_system < ex->nclauses; ci++)
+        boxed_deal |= !ex->clauses[ci].context && clause_is_deal(&ex->clauses[ci]) &&
+                      !clause_names_system(ex, &ex->clauses[ci]);
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
         for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
@@ -3597,7 +4260,7 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
                 fi = fam_index(ex, fams, nfams, NULL, ex->sys_root[it->idx]);
             if (fi < 0 || c->context || it->type == IT_MOD)
                 continue;
-            int deal = clause_is_deal(c);
+            int deal = clause_is_deal(c) || (ci == box_system && boxed_deal);
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
                 deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
                        !clause_names_system(ex, &ex->clauses[cj]);
@@ -3606,9 +4269,12 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
             if (deal) {
                 fams[fi].primary = 1;
                 fams[fi].nprimary_clauses++;
+                fams[fi].body_primary |= !headline(ex, c);
             }
         }
     }
+    drop_headline_programmes(ex, fams, *nfams);
+    drop_denied(ex, fams, *nfams);
     int nprimary = 0;
     for (int i = 0; i < *nfams; i++)
         nprimary += fams[i].primary;
@@ -3640,7 +4306,94 @@ static int find_generic_family(const ds_extractor *ex, fam *fams, int *nfams)
     return 0;
 }
 
-static void drop_background(ds_extractor *ex);
+static void drop_background(ds_extractor *ex, const unsigned char *named_sum);
+
+#define MAX_SHARES 4
+
+/* "a joint contract with the Netherlands and Austria for nine C-390, five
+ * for the Dutch air force and four for the Austrian": clause c gives the
+ * count of each of two or more buyers, a number right before "for (the)"
+ * and a country. Fills iso3[] and qty[]; returns how many (0 when fewer
+ * than two). */
+static int buyer_shares(const ds_extractor *ex, const clause *c, const char **iso3, int64_t *qty)
+{
+    int n = 0;
+    for (int k = c->first_item; k + 1 < c->first_item + c->nitems && n < MAX_SHARES; k++) {
+        const item *x = &ex->items[k], *y = &ex->items[k + 1];
+        const char *who;
+        int gap = y->start - x->end;
+        const char *f = ex->fold + x->end;
+        if ((x->type != IT_NUM && x->type != IT_QTY) || x->num < 1 || x->num >= 1e6 ||
+            !country_of_item(ex, y, &who) ||
+            !((gap == 5 && !memcmp(f, " for ", 5)) || (gap == 9 && !memcmp(f, " for the ", 9))))
+            continue;
+        int dup = 0;
+        for (int i = 0; i < n; i++)
+            dup |= strcmp(iso3[i], who) == 0;
+        if (!dup) {
+            iso3[n] = who;
+            qty[n++] = (int64_t)x->num;
+        }
+    }
+    return n >= 2 ? n : 0;
+}
+
+/* Splits primary mention i (family fm) into one deal per buyer when a
+ * clause of it shares its count among buyers (buyer_shares): each buyer's
+ * count, the sum combined. Returns 0 or -2. */
+static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal, const ds_article *a)
+{
+    const char *iso3[MAX_SHARES];
+    int64_t qty[MAX_SHARES];
+    int n = 0;
+    for (size_t ci = 0; ci < ex->nclauses && !n; ci++)
+        if (!ex->clauses[ci].context && clause_has_family(ex, &ex->clauses[ci], fm))
+            n = buyer_shares(ex, &ex->clauses[ci], iso3, qty);
+    int mine = -1;
+    for (int s = 0; s < n; s++)
+        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
+            mine = s;
+    if (mine < 0)
+        return 0;
+    ex->out[i].quantity = qty[mine];
+    ex->out[i].nvariants = 0;
+    ex->out[i].value.combined = ex->out[i].value.set;
+    for (int s = 0; s < n; s++) {
+        if (s == mine)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        *m = ex->out[i];
+        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
+        m->quantity = qty[s];
+        ds_mention_block_key(m);
+        char idbuf[256];
+        int len = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, (*ordinal)++);
+        ds_hex64(ds_hash64(idbuf, (size_t)len, 0), m->mention_id);
+    }
+    return 0;
+}
+
+/* "The UAE signed a deal on Friday to buy 80 Rafale ... The UAE also ordered
+ * 12 Caracal helicopters": a signed primary the text does not date at all
+ * was signed with the article's first dated signed primary of the same
+ * buyer and stage. */
+static void share_signing_day(ds_extractor *ex)
+{
+    const ds_mention *lead = NULL;
+    for (size_t i = 0; i < ex->nout && !lead; i++)
+        if (ex->out[i].status == DS_STATUS_SIGNED && ex->out[i].signing_date != DS_NO_DATE)
+            lead = &ex->out[i];
+    for (size_t i = 0; lead && i < ex->nout; i++) {
+        ds_mention *m = &ex->out[i];
+        if (m == lead || m->status != DS_STATUS_SIGNED || m->signing_date != DS_NO_DATE || m->signing_year ||
+            m->stage != lead->stage || strcmp(m->buyer, lead->buyer) != 0)
+            continue;
+        m->signing_date = lead->signing_date;
+        m->signing_year = lead->signing_year;
+    }
+}
 
 /* One primary mention per primary family, or per deal of a family the
  * article splits (split_family); a deal needs a buyer and some substance.
@@ -3648,6 +4401,7 @@ static void drop_background(ds_extractor *ex);
 static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams, int nfams, int nprimary,
                           int32_t pubday, int *ordinal)
 {
+    unsigned char named_sum[MAX_FAMS * DS_MAX_SPLIT] = {0}; /* by index in ex->out */
     for (int i = 0; i < nfams; i++) {
         if (!fams[i].primary)
             continue;
@@ -3658,20 +4412,31 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
             if (push_mention(ex, &m))
                 return -2;
             m->role = DS_ROLE_PRIMARY;
-            build_primary(ex, a->body, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
+            int named = build_primary(ex, a->body, &fams[i], nprimary, pubday, nanchors ? anchors[g] : -1, m);
+            /* a delivery under a contract it dates ("under a 2021 contract") is news */
+            int dated_delivery = m->status == DS_STATUS_DELIVERED && (m->signing_year || m->signing_date != DS_NO_DATE);
+            if (ex->debug)
+                fprintf(stderr, "primary %s: buyer %s seller %s qty %lld value %d stage %s status %s\n", m->family,
+                        m->buyer, m->seller, (long long)m->quantity, m->value.set, ds_stage_names[m->stage],
+                        ds_status_names[m->status]);
             if (!m->buyer[0] || (m->quantity < 0 && !m->value.set && m->status != DS_STATUS_SIGNED &&
                                  m->stage != DS_STAGE_FRAMEWORK && m->status != DS_STATUS_PLANNED &&
-                                 m->status != DS_STATUS_APPROVED)) {
+                                 m->status != DS_STATUS_APPROVED && !dated_delivery)) {
                 ex->nout--;
                 continue;
             }
+            if (ex->nout <= sizeof named_sum)
+                named_sum[ex->nout - 1] = (unsigned char)named;
             ds_mention_block_key(m);
             char idbuf[256];
             int n = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, (*ordinal)++);
             ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
+            if (!nanchors && split_shares(ex, ex->nout - 1, &fams[i], ordinal, a))
+                return -2;
         }
     }
-    drop_background(ex);
+    drop_background(ex, named_sum);
+    share_signing_day(ex);
     return 0;
 }
 
@@ -3681,7 +4446,7 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
  * ordered 100 K9 howitzers for $1.7 billion"), one with neither (nor a
  * framework's reason to lack them) or with no count and only the counted
  * deal's sum. Keeps the order of the rest. */
-static void drop_background(ds_extractor *ex)
+static void drop_background(ds_extractor *ex, const unsigned char *named_sum)
 {
     int substance = 0;
     for (size_t i = 0; i < ex->nout; i++)
@@ -3704,6 +4469,10 @@ static void drop_background(ds_extractor *ex)
         for (size_t j = 0; j < ex->nout && m->value.set && m->value.combined && m->quantity < 0; j++)
             borrowed |= j != i && ex->out[j].quantity >= 0 && ex->out[j].value.set &&
                         ex->out[j].value.amount == m->value.amount;
+        /* or the sum of a deal whose own clause names it with the sum ("Elbit
+         * lands $305 million PULS order"), taken from a clause naming no system */
+        for (size_t j = 0; j < ex->nout && m->value.set && m->quantity < 0 && !named_sum[i]; j++)
+            borrowed |= j != i && named_sum[j] && ex->out[j].value.set && ex->out[j].value.amount == m->value.amount;
         if (m->quantity < 0 && (!m->value.set || borrowed) && m->stage != DS_STAGE_JOINT_VENTURE &&
             m->stage != DS_STAGE_FRAMEWORK)
             continue;
@@ -3772,6 +4541,116 @@ static int emit_contexts(ds_extractor *ex, const ds_article *a, const fam *fams,
     return 0;
 }
 
+/* The first clause of a line that is a row of a markdown table ("| ... |"). */
+static int table_row(const ds_extractor *ex, const clause *c)
+{
+    return (c->start == 0 || ex->fold[c->start - 1] == '\n') && c->end > c->start && ex->fold[c->start] == '|';
+}
+
+/* A markdown table of contracts: when its header row names what the rows
+ * record ("| Buyer | Quantity | Value | Signed |"), every row below the
+ * rule line is a deal of its own, with the header's roles; a table
+ * collects deals signed before, so its rows are recalls. */
+static void mark_table_rows(ds_extractor *ex)
+{
+    for (size_t ci = 0; ci + 1 < ex->nclauses; ci++) {
+        clause *h = &ex->clauses[ci];
+        if (!table_row(ex, h) || (ci > 0 && table_row(ex, h - 1)) || !(h->cues & deal_cues))
+            continue;
+        uint64_t roles = h->cues & deal_cues;
+        size_t r = ci + 1;
+        if (!table_row(ex, &ex->clauses[r]) || ex->fold[ex->clauses[r].start + 1] != '-')
+            continue; /* no rule line: not a table */
+        for (r++; r < ex->nclauses && table_row(ex, &ex->clauses[r]); r++) {
+            ex->clauses[r].cues |= roles;
+            ex->clauses[r].context = 1;
+            ex->clauses[r].table = 1;
+        }
+        h->cues &= ~deal_cues; /* the header is no deal */
+        ci = r - 1;
+    }
+}
+
+/* The buyer of a table row c of a system from origin: the row's first
+ * other country, else the article's first. Returns its ISO3 or NULL. */
+static const char *row_buyer(const ds_extractor *ex, const clause *c, const char *origin)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        size_t k0 = pass ? 0 : (size_t)c->first_item, k1 = pass ? ex->nitems : (size_t)(c->first_item + c->nitems);
+        for (size_t k = k0; k < k1; k++) {
+            const char *iso3;
+            if (country_of_item(ex, &ex->items[k], &iso3) && strcmp(iso3, origin) != 0)
+                return iso3;
+        }
+    }
+    return NULL;
+}
+
+/* Fills m from table row c, the deal of system item sys: the row's count,
+ * sum, day (or year), stage and ordinal, in the order its columns give them. */
+static void read_row(const ds_extractor *ex, const clause *c, const item *sys, ds_mention *m)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (m->quantity < 0 && ((it->type == IT_QTY && it->num < 1e9) ||
+                                (it->type == IT_NUM && !it->used && it->num >= 1 && it->num < 1e7 && it->start > sys->start)))
+            m->quantity = (int64_t)it->num; /* a count, or a bare number in a column after the system's */
+        else if (it->type == IT_MONEY && !m->value.set)
+            money_to_value(ex, it, NULL, 0, &m->value);
+        else if (it->type == IT_DATE && m->signing_date == DS_NO_DATE)
+            m->signing_date = it->date;
+        else if (it->type == IT_YEAR && !m->signing_year)
+            m->signing_year = (int)it->num;
+        else if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !m->batch && it->num >= 1 && it->num <= 9)
+            m->batch = (int)it->num;
+    }
+    if (m->signing_date != DS_NO_DATE) {
+        int y, mo, d;
+        ds_civil_from_days(m->signing_date, &y, &mo, &d);
+        m->signing_year = y;
+    }
+    if (m->value.set && m->signing_year && strcmp(m->value.currency, "USD") != 0) {
+        double rate = ds_catalog_rate(ex->cat, m->value.currency, m->signing_year);
+        m->value.usd = rate > 0 ? llround((double)m->value.amount / rate) : -1;
+    }
+    m->stage = (c->cues & BIT(CUE_FRAMEWORK)) && !(c->cues & BIT(CUE_EXECUTIVE)) ? DS_STAGE_FRAMEWORK
+                                                                                 : DS_STAGE_EXECUTIVE;
+    if (m->stage == DS_STAGE_FRAMEWORK)
+        m->batch = 0;
+}
+
+/* One context mention per row of a table of deals, of the row's first
+ * catalog system ("| 2022-08-26 | K2GF tanks | Hyundai Rotem | 180 |
+ * $3.37 billion | 1st executive |"). Returns 0 or -2. */
+static int emit_table_rows(ds_extractor *ex, const ds_article *a, size_t nprim, int *ordinal)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        const item *sys = NULL;
+        for (int k = c->first_item; c->table && k < c->first_item + c->nitems && !sys; k++)
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                ex->items[k].idx < (int)ex->cat->nsystems)
+                sys = &ex->items[k];
+        if (!sys)
+            continue;
+        const ds_system *root = &ex->cat->systems[ex->sys_root[sys->idx]];
+        const char *buyer = row_buyer(ex, c, root->origin);
+        if (!buyer)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        context_init(m, root->family, root, buyer);
+        ds_strlcpy(m->category, root->category, sizeof m->category);
+        m->status = DS_STATUS_SIGNED;
+        read_row(ex, c, sys, m);
+        set_evidence(ex, m, "stage", c);
+        relate_primaries(ex, nprim, m);
+        name_context(a, m, ordinal);
+    }
+    return 0;
+}
+
 /* Source fields of every mention: kind, id, outlet, published, fingerprint. */
 static void stamp_sources(ds_extractor *ex, const ds_article *a)
 {
@@ -3805,6 +4684,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
             return -2;
     mark_first_batch_recalls(ex);
     mark_earlier_steps(ex);
+    mark_table_rows(ex);
     if (ex->debug)
         debug_dump(ex);
 
@@ -3817,7 +4697,7 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
         return -2;
     size_t nprim = ex->nout;
     ds_strlcpy(ex->single_family, nprim == 1 ? ex->out[0].family : "", sizeof ex->single_family);
-    if (emit_contexts(ex, a, fams, nfams, nprim, pd.day, &ordinal))
+    if (emit_contexts(ex, a, fams, nfams, nprim, pd.day, &ordinal) || emit_table_rows(ex, a, nprim, &ordinal))
         return -2;
     stamp_sources(ex, a);
     *out = ex->out;

@@ -1135,6 +1135,487 @@ static void test_selection_and_clearance(void **state)
     assert_int_equal(p->signing_date, day("2025-06-04"));
 }
 
+/* Tables and fact boxes: each labelled row of a box speaks of the box's
+ * deal; a system followed by "fleet" is what the buyer already flies; a
+ * headline naming only the programme of the body's purchase is no deal. */
+static void test_factbox_fleet_programme(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Fact file: Chile's new fighters\n\nChile signed the contract for its new jets on Monday, closing "
+                "years of debate over how to replace its ageing F-5 fleet.\n\n- Buyer: Chile\n- System: Gripen E\n"
+                "- Quantity: 14 aircraft\n- Value: about $1.2 billion\n- Signed: 3 March 2025, Santiago\n",
+                "2025-03-05", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "GRIPEN");
+    assert_string_equal(p->buyer, "CHL");
+    assert_int_equal(p->quantity, 14);
+    assert_int_equal(p->value.amount, 120000000000LL);
+    n = run("Denmark signed a contract on Monday for 24 F-35 fighters, which will succeed its F-16 fleet.", "2025-03-05",
+            &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "F-35");
+    assert_int_equal(p->quantity, 24);
+    n = run("Rocket maker lands its fourth Chunmoo contract\n\nWARSAW - Poland's Armament Agency signed a contract on "
+            "Tuesday with Hanwha Aerospace for 5,000 CGR-080 guided rockets for the Chunmoo launchers. The order is "
+            "worth $2 billion.",
+            "2026-02-11", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "CGR-080");
+    assert_int_equal(p->quantity, 5000);
+    assert_int_equal(p->value.amount, 200000000000LL);
+}
+
+/* A clause about another buyer's purchase names that buyer, and a sum the
+ * lead deal's own clause gives is not that purchase's sum. */
+static void test_other_buyers_purchase(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Nexter wins $500 million CAESAR order from Norway\n\nNexter signed a contract with the Norwegian defence "
+                "ministry on Monday for the supply of CAESAR howitzers. The agreement was valued at about $500 million. "
+                "Across the region, Finland has ordered Korean K9 howitzers and Estonia is buying US HIMARS.",
+                "2025-04-08", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "CAESAR");
+    assert_string_equal(p->buyer, "NOR");
+    assert_int_equal(p->value.amount, 50000000000LL);
+}
+
+/* A relative clause in the perfect recalls what a buyer has bought; a
+ * clause naming no system prices the deal named just before it, and a
+ * venture's sum is what its partners invest. */
+static void test_relative_recall_and_venture_sum(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha wins rocket order\n\nHanwha signed a contract with the Polish Armament Agency on Monday for "
+                "500 CGR-080 rockets. The rocket is fired by the K239 launcher, which Poland has ordered in two "
+                "executive contracts covering 290 launchers.",
+                "2026-01-20", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "CGR-080");
+    assert_int_equal(p->quantity, 500);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "K239")->quantity, 290);
+    n = run("Rheinmetall and Hungarian partner set up Lynx venture\n\nBUDAPEST - Rheinmetall and Hungary's defence "
+            "ministry signed an agreement on Monday to form a joint venture that will build Lynx infantry fighting "
+            "vehicles in Hungary. The partners will invest about 150 million euros in a new plant near Zalaegerszeg, "
+            "with the first vehicles due in 2028.",
+            "2025-06-10", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "LYNX");
+    assert_int_equal(p->stage, DS_STAGE_JOINT_VENTURE);
+    assert_true(p->value.set);
+    assert_string_equal(p->value.currency, "EUR");
+    assert_int_equal(p->value.amount, 15000000000LL);
+}
+
+/* "while A and B have ordered X" with no count, sum or date recalls other
+ * buyers' purchases: a shortlist article reports no deal. */
+static void test_other_buyers_have_ordered(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Portugal narrows field for new air defence\n\nLISBON - Portugal has shortlisted three air defence systems "
+                "for its planned purchase, the ministry said on Tuesday. Spain flies Patriot, while Slovenia and Latvia "
+                "have ordered IRIS-T SLM.",
+                "2025-05-14", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "IRIS-T_SLM");
+    assert_int_equal(c->quantity, -1);
+}
+
+/* "after the X's purchase of Y": a deal named as a noun after "after"
+ * recalls it, with its sum; the news is the deal the sentence signs. */
+static void test_after_a_purchase_recalls(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha signed a contract with Vietnam's defence ministry on Monday for 20 K9 howitzers worth "
+                "$250 million. It is the second Korean export of the year, after Saudi Arabia's purchase of the "
+                "Cheongung II air defence system for $3.2 billion in January.",
+                "2026-02-10", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "K9");
+    assert_int_equal(p->value.amount, 25000000000LL);
+}
+
+/* "on the 1st": a day of the publication month (or of the month before,
+ * when that day is still to come); "said on the 30th" dates the saying. */
+static void test_day_of_month(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("DAPA announced that Hanwha signed the contract with Vietnam in Hanoi on the 2nd for 20 K9 howitzers, "
+                "worth about 300 billion won.",
+                "2026-03-04", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->signing_date, day("2026-03-02"));
+    assert_int_equal(p->batch, 0);
+    n = run("Hanwha said on the 28th that it had signed a contract with Vietnam on Friday for 20 K9 howitzers.",
+            "2026-03-02", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->signing_date, day("2026-02-27"));
+}
+
+/* A lead that denies a signing makes the signing the article then reports
+ * a denied claim. */
+static void test_denied_lead(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Saab denies Gripen sale to Peru\n\nSTOCKHOLM - Saab on Monday denied reports that it had signed a "
+                "contract to sell Gripen fighters to Peru. A Lima newspaper had reported that Peru agreed to buy 24 "
+                "Gripens and signed a contract last week.",
+                "2025-09-09", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+}
+
+/* Bombs listed after the aircraft of one notice are part of its deal. */
+static void test_stores_of_a_platform(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The State Department approved a possible sale to Greece of F-35 aircraft for an estimated cost of "
+                "$8.6 billion. Greece has requested to buy forty (40) F-35A aircraft; two hundred (200) GBU-39 Small "
+                "Diameter Bombs; and related support.",
+                "2025-01-10", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "F-35");
+    assert_int_equal(p->quantity, 40);
+}
+
+/* A past decade before the signing verb recalls; one after it may date a
+ * relative clause only. */
+static void test_past_decade(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru signed a contract on Monday for 12 Gripen fighters worth $1.5 billion. In the 2010s Lima "
+                "signed for 8 Su-35 fighters from Russia, a deal that later collapsed.",
+                "2025-09-09", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "GRIPEN");
+    n = run("Peru signed a contract on Monday for 12 Gripen fighters, which will replace the Mirage 2000 jets Peru "
+            "bought in the 1980s.",
+            "2025-09-09", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "GRIPEN");
+    assert_int_equal(p->quantity, 12);
+}
+
+/* A seller that "receives an order" has won a contract; nothing is
+ * delivered. */
+static void test_receives_an_order(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Kongsberg receives order for NASAMS from Lithuania\n\nKongsberg said on Tuesday that Lithuania has "
+                "placed an order for NASAMS air defence systems.",
+                "2025-03-11", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "NASAMS");
+    assert_int_equal(p->status, DS_STATUS_SIGNED);
+    assert_int_not_equal(p->stage, DS_STAGE_DELIVERY);
+}
+
+/* A lead reporting a delivery "under a 2022 contract" is news, the year
+ * naming the contract; "P6.8 billion" is pesos; "ex-Danish F-16s" are sold
+ * by Denmark, and the sum the next sentence gives is theirs. */
+static void test_delivery_under_contract_resale(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Manila activates first SPYDER battery\n\nMANILA - The Philippine Air Force has activated its first "
+                "SPYDER air defence battery, delivered under a 2022 contract with Rafael worth about P6.8 billion, "
+                "officials said on Tuesday.",
+                "2024-05-15", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "SPYDER");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_string_equal(p->value.currency, "PHP");
+    assert_int_equal(p->value.amount, 680000000000LL);
+    n = run("Peru gets used fighters\n\nOn Monday Peru signed for 12 ex-Danish F-16s at a ceremony in Aalborg. The "
+            "minister put the value at about $200 million.",
+            "2025-03-04", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->seller, "DNK");
+    assert_int_equal(p->quantity, 12);
+    assert_int_equal(p->value.amount, 20000000000LL);
+}
+
+/* The aircraft "carrying" a system to its buyer is the carrier, not what
+ * is delivered. */
+static void test_carrier_is_not_cargo(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Air defence arrives in Belgrade\n\nBELGRADE - Four Y-20 transport aircraft landed in Belgrade on Sunday "
+                "carrying HQ-22 air-defence systems bought by Serbia under a 2021 contract, officials said on Monday.",
+                "2023-05-08", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "HQ-22");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_not_equal(p->quantity, 4);
+}
+
+/* A US award list: a modification "to a previously awarded contract" is
+ * news, the Foreign Military Sales country is its buyer, and the day the
+ * list is headed with dates it. */
+static void test_award_list_modification(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Contracts for March 3, 2025 - Army\n\nLockheed Martin Corp., Grand Prairie, Texas, was awarded a "
+                "$120,000,000 modification to a previously awarded contract for HIMARS launcher production. Fiscal 2025 "
+                "Foreign Military Sales (Estonia) funds in the amount of $120,000,000 were obligated at the time of the "
+                "award.",
+                "2025-03-04", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "HIMARS");
+    assert_string_equal(p->buyer, "EST");
+    assert_int_equal(p->stage, DS_STAGE_AMENDMENT);
+    assert_int_equal(p->value.amount, 12000000000LL);
+    assert_int_equal(p->signing_date, day("2025-03-03"));
+}
+
+/* Polish weekdays ("w piątek") date a signing as English ones do. */
+static void test_polish_weekday(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Agencja Uzbrojenia podpisała w piątek umowę z Hanwha na 48 armatohaubic K9.", "2025-05-05", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "K9");
+    assert_int_equal(p->signing_date, day("2025-05-02"));
+}
+
+/* A second purchase the text does not date was signed with the first one
+ * of the same buyer. */
+static void test_second_purchase_shares_day(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Qatar signed a contract on Tuesday for 24 Rafale fighters worth 6 billion euros. Qatar also ordered 16 "
+                "NH90 helicopters from Airbus, officials said.",
+                "2025-06-12", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "RAFALE")->signing_date, day("2025-06-10"));
+    const ds_mention *h = find(ms, n, DS_ROLE_PRIMARY, "NH90");
+    assert_int_equal(h->quantity, 16);
+    assert_int_equal(h->signing_date, day("2025-06-10"));
+}
+
+/* Two buyers' orders in one sentence each keep their own day. */
+static void test_second_deal_of_sentence_keeps_its_day(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Diehl said Latvia signed on Monday for 6 IRIS-T SLM fire units worth 600 million euros, while Estonia "
+                "placed an order on Wednesday for 4 IRIS-T SLM fire units worth 400 million euros.",
+                "2025-02-07", &ms);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        if (strcmp(ms[i].buyer, "LVA") == 0) {
+            assert_int_equal(ms[i].signing_date, day("2025-02-03"));
+            seen |= 1;
+        } else if (strcmp(ms[i].buyer, "EST") == 0) {
+            assert_int_equal(ms[i].signing_date, day("2025-02-05"));
+            seen |= 2;
+        }
+    }
+    assert_int_equal(seen, 3);
+}
+
+/* "plans to buy", with nothing signed: an intent, planned; a month named
+ * after the publication month, two or more months back, is last year's. */
+static void test_plans_to_buy_is_intent(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Oman to buy 8 Chinese J-10 fighters\n\nMUSCAT - Oman plans to buy 8 J-10 fighters from China, with an "
+                "option for 4 more, the defence ministry said on Monday.",
+                "2025-10-14", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "J-10");
+    assert_int_equal(p->stage, DS_STAGE_INTENT);
+    assert_int_equal(p->status, DS_STATUS_PLANNED);
+    /* "in December", in February: the year before, a recall */
+    n = run("Oman signed a contract on Monday for 8 J-10 fighters worth $1 billion. Oman signed in December for 20 "
+            "K9 howitzers from Korea.",
+            "2026-02-10", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->family, "J-10");
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "K9")->quantity, 20);
+}
+
+/* A tranche that enters into force is signed; a delivery still "expected
+ * to arrive" delivers nothing; a first aircraft handed over under a dated
+ * contract is one, of that contract's year. */
+static void test_tranche_future_delivery_first_one(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Egypt's third tranche of Rafale fighters has entered into force, Dassault confirmed on Monday, after "
+                "Cairo paid the down payment for 12 more aircraft. The first of them are expected to arrive in 2027.",
+                "2025-06-11", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "RAFALE");
+    assert_int_equal(p->status, DS_STATUS_SIGNED);
+    assert_int_not_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->signing_date, day("2025-06-09"));
+    n = run("First Czech F-35 rolled out\n\nFORT WORTH - Lockheed Martin on Tuesday presented the first F-35A built for "
+            "the Czech Republic at a handover ceremony, marking the first delivery under the 24-aircraft contract Prague "
+            "signed in September 2024.",
+            "2027-05-12", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "CZE");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->quantity, 1);
+    assert_int_equal(p->signing_year, 2024);
+}
+
+/* A markdown table of contracts: one recalled deal per row, its columns
+ * read as the header names them. */
+static void test_table_rows(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Nordic howitzer orders at a glance\n\nThe table lists the orders signed so far.\n\n"
+                "| Buyer | Quantity | Value | Signed |\n|---|---|---|---|\n"
+                "| Norway | 24 K9 | NOK 2 billion | 20 Dec 2017 |\n"
+                "| Finland | 48 K9 | EUR 150 million | 3 Mar 2017 |\n",
+                "2025-02-01", &ms);
+    int rows = 0;
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(ms[i].role, DS_ROLE_CONTEXT);
+        assert_string_equal(ms[i].family, "K9");
+        if (strcmp(ms[i].buyer, "NOR") == 0) {
+            assert_int_equal(ms[i].quantity, 24);
+            assert_string_equal(ms[i].value.currency, "NOK");
+            assert_int_equal(ms[i].signing_date, day("2017-12-20"));
+            rows |= 1;
+        } else if (strcmp(ms[i].buyer, "FIN") == 0) {
+            assert_int_equal(ms[i].quantity, 48);
+            assert_int_equal(ms[i].value.amount, 15000000000LL);
+            rows |= 2;
+        }
+    }
+    assert_int_equal(n, 2);
+    assert_int_equal(rows, 3);
+}
+
+/* A recall whose signing verb has another country as subject is that
+ * country's deal, not the news's buyer's. */
+static void test_recall_names_its_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Vietnam signed a contract with Hanwha on Monday for 20 K9 howitzers worth $300 million. Neighbouring "
+                "Thailand, a long-standing customer, has ordered 40 K9s in two contracts since 2021.",
+                "2026-03-10", &ms);
+    assert_string_equal(only_primary(ms, n)->buyer, "VNM");
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "K9");
+    assert_string_equal(c->buyer, "THA");
+}
+
+/* A deal no clause of which names its buyer takes the headline's. */
+static void test_headline_names_the_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Umowa podpisana. Polska armia kupi 96 śmigłowców\n\nThe contract for American helicopters has been "
+                "signed. On Monday the minister put his signature under the agreement for 96 AH-64E Apache "
+                "helicopters.",
+                "2025-08-14", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "AH-64");
+    assert_string_equal(p->buyer, "POL");
+    assert_int_equal(p->quantity, 96);
+}
+
+/* "amounts to" prices a deal; a fund it is paid from does not. */
+static void test_amounts_to_and_funds(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Italy signed the letter of offer and acceptance on Wednesday for 25 F-35A fighters. The project "
+                "amounts to around 7 billion euros. The contract is financed from a defence fund of 50 billion euros.",
+                "2025-04-10", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->value.currency, "EUR");
+    assert_int_equal(p->value.amount, 700000000000LL);
+}
+
+/* "two fighter deals" counts deals, not fighters. */
+static void test_count_of_deals(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Two fighter deals signed in Lima\n\nPeru signed a contract on Monday for Gripen E fighters worth "
+                "$2 billion, the ministry said.",
+                "2025-05-09", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "GRIPEN");
+    assert_int_equal(p->quantity, -1);
+}
+
+/* An award list: a modification that exercises an option is the option,
+ * priced by the award sentence before the one naming the aircraft. */
+static void test_modification_exercising_an_option(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Contracts for March 4, 2025 - Navy\n\nThe Boeing Co., Seattle, Washington, is awarded a $350,000,000 "
+                "modification to a previously awarded contract. This modification exercises an option for the production "
+                "of two P-8A Poseidon aircraft for the Government of Norway.\n\nRaytheon Co., Tucson, Arizona, is "
+                "awarded a $40,000,000 modification to a previously awarded contract for engineering support of the "
+                "Standard Missile program.",
+                "2025-03-05", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "P-8");
+    assert_string_equal(p->buyer, "NOR");
+    assert_int_equal(p->stage, DS_STAGE_OPTION);
+    assert_int_equal(p->quantity, 2);
+    assert_int_equal(p->value.amount, 35000000000LL);
+}
+
+/* One contract for two buyers with each one's count is a deal per buyer,
+ * the sum combined. */
+static void test_shares_of_a_joint_contract(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Embraer signed on Monday a joint contract with Sweden and the Czech Republic for seven C-390 transport "
+                "aircraft, four for the Swedish air force and three for the Czech, worth about 800 million euros.",
+                "2025-06-17", &ms);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_true(ms[i].value.combined);
+        if (strcmp(ms[i].buyer, "SWE") == 0 && ms[i].quantity == 4)
+            seen |= 1;
+        if (strcmp(ms[i].buyer, "CZE") == 0 && ms[i].quantity == 3)
+            seen |= 2;
+    }
+    assert_int_equal(seen, 3);
+}
+
+/* An interview's "Q:" and "A:" turns are not the rows of a fact box. */
+static void test_interview_turns_are_no_box(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Q&A: the transport market\n\nQ: Why does Sweden retire its 40 C-130 aircraft?\nA: Age.\nQ: And the "
+                "new jets?\nA: Sweden and we have signed the contract for the first aircraft this week.\n",
+                "2025-03-06", &ms);
+    for (int i = 0; i < n; i++)
+        assert_string_not_equal(ms[i].family, "C-130");
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1240,6 +1721,32 @@ int main(void)
         cmocka_unit_test(test_translated_press),
         cmocka_unit_test(test_headline_and_measures),
         cmocka_unit_test(test_selection_and_clearance),
+        cmocka_unit_test(test_factbox_fleet_programme),
+        cmocka_unit_test(test_other_buyers_purchase),
+        cmocka_unit_test(test_relative_recall_and_venture_sum),
+        cmocka_unit_test(test_other_buyers_have_ordered),
+        cmocka_unit_test(test_after_a_purchase_recalls),
+        cmocka_unit_test(test_day_of_month),
+        cmocka_unit_test(test_denied_lead),
+        cmocka_unit_test(test_stores_of_a_platform),
+        cmocka_unit_test(test_past_decade),
+        cmocka_unit_test(test_receives_an_order),
+        cmocka_unit_test(test_delivery_under_contract_resale),
+        cmocka_unit_test(test_carrier_is_not_cargo),
+        cmocka_unit_test(test_award_list_modification),
+        cmocka_unit_test(test_polish_weekday),
+        cmocka_unit_test(test_second_purchase_shares_day),
+        cmocka_unit_test(test_second_deal_of_sentence_keeps_its_day),
+        cmocka_unit_test(test_plans_to_buy_is_intent),
+        cmocka_unit_test(test_tranche_future_delivery_first_one),
+        cmocka_unit_test(test_table_rows),
+        cmocka_unit_test(test_recall_names_its_buyer),
+        cmocka_unit_test(test_headline_names_the_buyer),
+        cmocka_unit_test(test_amounts_to_and_funds),
+        cmocka_unit_test(test_count_of_deals),
+        cmocka_unit_test(test_modification_exercising_an_option),
+        cmocka_unit_test(test_shares_of_a_joint_contract),
+        cmocka_unit_test(test_interview_turns_are_no_box),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
