@@ -11,6 +11,8 @@
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
 
+#include "catalog.h"
+
 #include "commands.h"
 #include "config.h"
 #include "consume.h"
@@ -254,5 +256,17 @@ size_t tu_reported_deals(json_t *deals)
     const char *key;
     json_t *d;
     json_object_foreach(deals, key, d) n += (size_t)tu_reported(d);
+    return n;
+}
+
+size_t tu_reference_rows(void)
+{
+    char err[512];
+    ds_catalog *cat = ds_catalog_load(getenv("DEALSTREAM_CATALOG_DIR"), err, sizeof err);
+    if (!cat)
+        fprintf(stderr, "catalog: %s\n", err);
+    assert_non_null(cat);
+    size_t n = cat->nrefs;
+    ds_catalog_destroy(cat);
     return n;
 }

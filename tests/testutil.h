@@ -30,6 +30,9 @@ size_t tu_reported_deals(json_t *deals);
 /* Whether a report made canonical record deal (a source not of kind
  * reference). */
 int tu_reported(json_t *deal);
+/* The number of rows of the reference table of DEALSTREAM_CATALOG_DIR's
+ * catalog (each a canonical deal). */
+size_t tu_reference_rows(void);
 /* How many records tu_read_topic reads. */
 size_t tu_count_records(const char *brokers, const char *topic);
 
