@@ -170,42 +170,86 @@ static void process(runner *r, rd_kafka_message_t *rkm)
 }
 
 
-/* Whether every mention this process produced has been consumed back: by
- * us for the mentions partitions we hold, else (another member holds them,
- * or held them) as the group's committed offset says. The look-up of
- * committed offsets blocks for a round trip; it is made only once
- * everything else is done. */
-static int mentions_consumed(runner *r)
+/* Whether every mention this process produced into a mentions partition
+ * it holds has been resolved. */
+static int own_mentions_resolved(runner *r)
 {
-    rd_kafka_topic_partition_list_t *q = NULL;
-    int done = 1;
-    for (int32_t p = 0; p < r->nparts; p++) {
-        if (r->produced_hi[p] < 0)
-            continue;
-        if (r->rs[p]) {
-            if (r->consumed_next[p] <= r->produced_hi[p])
-                return 0;
-            continue;
+    for (int32_t p = 0; p < r->nparts; p++)
+        if (r->produced_hi[p] >= 0 && r->rs[p] && r->consumed_next[p] <= r->produced_hi[p])
+            return 0;
+    return 1;
+}
+
+/* The partitions of the three topics this member does not hold, or NULL
+ * with a warning when their metadata cannot be read. */
+static rd_kafka_topic_partition_list_t *unheld_partitions(runner *r)
+{
+    const char *topics[3] = {r->cfg->articles_topic, r->cfg->deals_topic, r->mtopic};
+    rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_new(16);
+    for (int t = 0; t < 3; t++) {
+        char err[256];
+        int32_t *parts = NULL;
+        int n = ds_kafka_partitions(r->consumer, topics[t], METADATA_MS, &parts, err, sizeof err);
+        if (n < 0) {
+            ds_warn("run", "-e: partitions of %s: %s", topics[t], err);
+            rd_kafka_topic_partition_list_destroy(q);
+            return NULL;
         }
-        if (r->committed_seen[p] > r->produced_hi[p])
-            continue;
-        if (!q)
-            q = rd_kafka_topic_partition_list_new(r->nparts);
-        rd_kafka_topic_partition_list_add(q, r->mtopic, p);
+        for (int i = 0; i < n; i++)
+            if (!rd_kafka_topic_partition_list_find(r->assigned, topics[t], parts[i]))
+                rd_kafka_topic_partition_list_add(q, topics[t], parts[i]);
+        free(parts);
     }
-    if (!q)
+    return q;
+}
+
+/* Whether partition p (its committed offset in p->offset) of another
+ * member has nothing committed left: the offset is at the partition's end,
+ * or, for <app>-mentions under exactly-once, before a final transaction
+ * marker only. Logs the first wait. */
+static int unheld_at_end(runner *r, const rd_kafka_topic_partition_t *p)
+{
+    int64_t lo = 0, hi = 0;
+    if (p->err || rd_kafka_query_watermark_offsets(r->consumer, p->topic, p->partition, &lo, &hi, METADATA_MS) ||
+        lo < 0 || hi < 0)
+        return 0;
+    int64_t committed = p->offset >= 0 ? p->offset : lo;
+    int64_t slack = strcmp(p->topic, r->mtopic) == 0 && r->txn != TXN_OFF;
+    if (hi <= lo || committed >= hi - slack)
         return 1;
-    rd_kafka_resp_err_t err = rd_kafka_committed(r->consumer, q, METADATA_MS);
-    if (err) {
-        ds_warn("run", "committed offsets of %s: %s", r->mtopic, rd_kafka_err2str(err));
-        done = 0;
-    }
-    for (int i = 0; !err && i < q->cnt; i++) {
-        int32_t p = q->elems[i].partition;
-        if (!q->elems[i].err && q->elems[i].offset > r->committed_seen[p])
-            r->committed_seen[p] = q->elems[i].offset;
-        if (r->committed_seen[p] <= r->produced_hi[p])
-            done = 0;
+    if (!r->unheld_logged)
+        ds_info("run", "-e waits: %s [%" PRId32 "], held by another member (one that stopped holds it until its "
+                "session times out), is committed at %" PRId64 " of %" PRId64, p->topic, p->partition, committed,
+                hi);
+    r->unheld_logged = 1;
+    return 0;
+}
+
+/* Whether the partitions other members hold (or held: a member that was
+ * killed keeps its assignment until its session.timeout.ms) have nothing
+ * committed left past the group's committed offsets, so that -e never
+ * leaves work another member was given. Blocking look-ups (metadata,
+ * committed offsets, an offset query a partition), made only once
+ * everything else is done, and at most every UNHELD_CHECK_MS. */
+static int others_at_end(runner *r)
+{
+    if (r->assigned->cnt >= r->subscribed_parts)
+        return 1; /* this member holds them all: nothing to look up */
+    int64_t now = ds_mono_ms();
+    if (r->unheld_checked_ms && now - r->unheld_checked_ms < UNHELD_CHECK_MS)
+        return 0;
+    r->unheld_checked_ms = now;
+    rd_kafka_topic_partition_list_t *q = unheld_partitions(r);
+    if (!q)
+        return 0;
+    int done = 1;
+    if (q->cnt > 0) {
+        rd_kafka_resp_err_t err = rd_kafka_committed(r->consumer, q, METADATA_MS);
+        if (err)
+            ds_warn("run", "-e: committed offsets of the group: %s", rd_kafka_err2str(err));
+        done = !err;
+        for (int i = 0; done && i < q->cnt; i++)
+            done = unheld_at_end(r, &q->elems[i]);
     }
     rd_kafka_topic_partition_list_destroy(q);
     return done;
@@ -220,7 +264,7 @@ void run_check_exit_at_end(runner *r)
             return;
     run_close_batch(r);
     run_try_commit(r);
-    if (run_all_done(r) && mentions_consumed(r))
+    if (run_all_done(r) && own_mentions_resolved(r) && others_at_end(r))
         run_begin_shutdown(r, "every partition is at its end, every mention produced is resolved, and all work is committed");
 }
 
@@ -337,7 +381,7 @@ static void poll_consumer(runner *r)
     }
     /* slice used up: continue on the next loop iteration */
     if (!r->stopping && r->exit_code == 0)
-        uv_timer_start(&r->kick, run_on_kick, 0, 0);
+        run_kick(r);
 }
 
 static void drain_pipe(int fd)
@@ -347,10 +391,19 @@ static void drain_pipe(int fd)
         ;
 }
 
-void run_on_kick(uv_timer_t *t)
+static void on_kick(uv_idle_t *h)
 {
-    runner *r = t->data;
+    runner *r = h->data;
+    uv_idle_stop(&r->kick);
     poll_consumer(r);
+    if (r->exit_code)
+        run_begin_shutdown(r, "fatal error");
+}
+
+void run_kick(runner *r)
+{
+    if (r->kick.loop && !uv_is_closing((uv_handle_t *)&r->kick) && !r->stopping)
+        uv_idle_start(&r->kick, on_kick);
 }
 
 static void on_consumer_ready(uv_poll_t *h, int status, int events)
@@ -372,7 +425,7 @@ static void on_producer_ready(uv_poll_t *h, int status, int events)
     drain_pipe(r->ppipe[0]);
     rd_kafka_poll(r->producer, 0);
     if (r->paused && !r->stopping && !update_pause(r))
-        uv_timer_start(&r->kick, run_on_kick, 0, 0);
+        run_kick(r);
     if (r->exit_code)
         run_begin_shutdown(r, "fatal error");
     else
@@ -398,7 +451,6 @@ static void on_tick(uv_timer_t *t)
  * (bounded by the size of the state partition, and by RESTORE_TIMEOUT_MS). */
 /* ---- schema registry ------------------------------------------------------ */
 
-static void kick_poll(runner *r);
 
 /* Whether an input must wait for its writer schema: its partition is held
  * already (a message fetched before the hold took effect), or its schema id
@@ -464,7 +516,7 @@ static void on_gate_async(uv_async_t *a)
         rd_kafka_resume_partitions(r->consumer, go);
     if (go->cnt > 0) {
         ds_info("registry", "schema registry answered: %d partition(s) resumed", go->cnt);
-        kick_poll(r);
+        run_kick(r);
     }
     rd_kafka_topic_partition_list_destroy(go);
 }
@@ -487,12 +539,6 @@ static int gate_start(runner *r, char *err, size_t errlen)
         return -1;
     r->pl.canon_framing = DS_FRAME_CONFLUENT;
     return 0;
-}
-
-static void kick_poll(runner *r)
-{
-    if (!r->stopping)
-        uv_timer_start(&r->kick, run_on_kick, 0, 0);
 }
 
 /* ---- lifecycle ----------------------------------------------------------- */
@@ -528,7 +574,7 @@ void run_begin_shutdown(runner *r, const char *why)
     int budget = (int)(timeout_ms * 2 / 5);
     /* 1. stop intake */
     uv_poll_stop(&r->cpoll);
-    uv_timer_stop(&r->kick);
+    uv_idle_stop(&r->kick);
     uv_timer_stop(&r->txn_timer);
     uv_timer_stop(&r->restore_timer);
     /* 2. finish the open batch: deliver its outputs, then commit (in its
@@ -640,6 +686,18 @@ static void outq_marks(runner *r)
     r->outq_low = lim / 4;
 }
 
+/* The producer's transaction.timeout.ms (librdkafka's default of 60 s if
+ * it cannot be read): the timeout of its transactional calls. */
+static int txn_timeout(rd_kafka_t *producer)
+{
+    char v[64];
+    size_t sz = sizeof v;
+    long ms = 60000;
+    if (rd_kafka_conf_get(rd_kafka_conf(producer), "transaction.timeout.ms", v, &sz) == RD_KAFKA_CONF_OK)
+        ms = strtol(v, NULL, 10);
+    return ms > 0 && ms <= INT32_MAX ? (int)ms : 60000;
+}
+
 int ds_run(const ds_config *cfg, ds_run_stats *stats) { return ds_run_with(cfg, stats, NULL); }
 
 /* Allocates a runner for cfg with every field at its "nothing yet" value
@@ -694,6 +752,11 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
     if (!r->producer || ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "run", err, errlen))
         return -1;
     outq_marks(r);
+    r->txn_timeout_ms = txn_timeout(r->producer);
+    if (run_txnwork_init(r)) {
+        snprintf(err, errlen, "cannot initialise the transactions' worker");
+        return -1;
+    }
     if (run_check_topics(r, err, errlen))
         return -1;
     r->consumer = new_client(cfg, RD_KAFKA_CONSUMER, r, err, errlen);
@@ -736,7 +799,7 @@ static void start_handles(runner *r)
     uv_poll_init(&r->loop, &r->cpoll, r->cpipe[0]);
     uv_poll_init(&r->loop, &r->ppoll, r->ppipe[0]);
     uv_timer_init(&r->loop, &r->tick);
-    uv_timer_init(&r->loop, &r->kick);
+    uv_idle_init(&r->loop, &r->kick);
     uv_timer_init(&r->loop, &r->txn_timer);
     uv_timer_init(&r->loop, &r->restore_timer);
     uv_signal_init(&r->loop, &r->sigint);
@@ -767,6 +830,7 @@ static void runner_free(runner *r)
         rd_kafka_queue_io_event_enable(r->pq, -1, NULL, 0);
         rd_kafka_queue_destroy(r->pq);
     }
+    run_txnwork_fini(r); /* a call on the worker holds both clients */
     if (r->consumer) {
         if (!r->stopping)
             rd_kafka_consumer_close(r->consumer);
@@ -802,6 +866,7 @@ static void runner_free(runner *r)
     uv_run(&r->loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&r->loop))
         ds_error("run", "event loop did not close cleanly");
+    run_txnwork_destroy(r);
     ds_metrics_destroy(r->mx.reg);
     for (int i = 0; i < 3; i++)
         free(r->last[i].ts);

@@ -28,7 +28,7 @@ static void on_restore_timer(uv_timer_t *t);
 static void restore_arm(runner *r, uint64_t ms)
 {
     if (r->restore_timer.loop && !uv_is_closing((uv_handle_t *)&r->restore_timer) && !r->stopping)
-        uv_timer_start(&r->restore_timer, on_restore_timer, ms, 0);
+        uv_timer_start(&r->restore_timer, on_restore_timer, ms ? ms : 1, 0); /* see run_txn_arm */
 }
 
 /* Pauses the mentions partitions of `mine` (their offset fields: the
@@ -110,8 +110,9 @@ static void on_restore_timer(uv_timer_t *t)
     runner *r = t->data;
     if (r->stopping || r->exit_code || r->unrestored->cnt == 0)
         return;
-    /* a restore may republish deals: it needs a transaction that can begin */
-    if (r->txn != TXN_OFF && r->txn != TXN_IDLE && r->txn != TXN_OPEN) {
+    /* a restore may republish deals: it needs a transaction that can take
+     * outputs (not one whose batch is closed, whose commit is under way) */
+    if (r->txn != TXN_OFF && ((r->txn != TXN_IDLE && r->txn != TXN_OPEN) || (r->head && r->head->closed))) {
         restore_arm(r, TXN_RETRY_MS);
         return;
     }
@@ -144,7 +145,7 @@ static void on_restore_timer(uv_timer_t *t)
     r->restore_backoff_ms = 0;
     r->restoring = 0;
     if (!r->stopping)
-        uv_timer_start(&r->kick, run_on_kick, 0, 0);
+        run_kick(r);
 }
 
 /* The restore of mentions partition p as of committed published deals (the

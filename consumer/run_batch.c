@@ -2,14 +2,25 @@
  *
  * Owns the list of open batches (consumed offsets awaiting their outputs),
  * their order of commit, and the exactly-once state machine (txn_state):
- * begin, send offsets, commit or abort and rewind, each blocking call made
- * from a timer with a bounded timeout. May call run_output.c (changelog
- * flush), run.c (end-of-run checks, shutdown), librdkafka. */
+ * begin, send offsets, commit or abort and rewind, driven by a timer, each
+ * blocking call made on the worker (run_txnwork.c) once the batch's
+ * outputs are delivered, or on the spot when a revocation or the shutdown
+ * must finish the transaction. May call run_output.c (changelog flush),
+ * run_txnwork.c, run.c (end-of-run checks, shutdown), librdkafka. */
 #include "run_internal.h"
 
 /* ---- batches and commits ------------------------------------------------ */
 
 static void txn_fatal(runner *r, const char *call, rd_kafka_error_t *error);
+
+/* The open transaction is to be aborted, from the timer (or on the spot by
+ * run_txn_finish). */
+static void txn_to_abort(runner *r)
+{
+    r->txn = TXN_ABORT;
+    r->txn_since_ms = 0;
+    run_txn_arm(r, 0);
+}
 
 /* Begins a transaction unless one is open. Returns 0, or -1 after marking
  * the run failed. */
@@ -28,6 +39,7 @@ static int ensure_txn(runner *r)
         return -1;
     }
     r->txn = TXN_OPEN;
+    r->dr_warned = 0;
     return 0;
 }
 
@@ -128,8 +140,6 @@ void *run_output_of(runner *r, batch *b)
     return b;
 }
 
-static void txn_step(runner *r);
-
 /* A record could not be queued. Under exactly-once the producer refuses
  * records once the open transaction has failed (an abortable error seen by
  * librdkafka first): abort it and redo the batch. Otherwise stop before the
@@ -137,8 +147,7 @@ static void txn_step(runner *r);
 void run_output_failed(runner *r)
 {
     if (r->txn == TXN_OPEN && !rd_kafka_fatal_error(r->producer, NULL, 0)) {
-        r->txn = TXN_ABORT;
-        run_txn_arm(r, 0);
+        txn_to_abort(r);
         return;
     }
     if (r->txn != TXN_ABORT)
@@ -149,8 +158,9 @@ void run_output_failed(runner *r)
 void run_try_commit(runner *r)
 {
     if (r->txn != TXN_OFF) {
-        /* the transaction moves on from its timer only */
-        if (r->head && r->head->closed && !r->in_txn_call)
+        /* the transaction moves on from its timer only; once its commit
+         * has begun, the commit's own steps and results re-arm it */
+        if (r->txn == TXN_OPEN && r->head && r->head->closed && !r->in_txn_call)
             run_txn_arm(r, 0);
         return;
     }
@@ -186,10 +196,12 @@ int run_all_done(runner *r)
 
 static void on_txn_timer(uv_timer_t *t);
 
+/* At least 1 ms: a timer restarted with timeout 0 from a timer callback
+ * runs again in the same pass of libuv 1.44, before any I/O. */
 void run_txn_arm(runner *r, uint64_t ms)
 {
     if (r->txn_timer.loop && !uv_is_closing((uv_handle_t *)&r->txn_timer))
-        uv_timer_start(&r->txn_timer, on_txn_timer, ms, 0);
+        uv_timer_start(&r->txn_timer, on_txn_timer, ms ? ms : 1, 0);
 }
 
 static void txn_fatal(runner *r, const char *call, rd_kafka_error_t *error)
@@ -212,8 +224,7 @@ static void txn_error(runner *r, const char *call, rd_kafka_error_t *error)
     if (rd_kafka_error_is_fatal(error)) {
         txn_fatal(r, call, error);
     } else if (rd_kafka_error_is_retriable(error)) {
-        if (rd_kafka_error_code(error) != RD_KAFKA_RESP_ERR__TIMED_OUT)
-            ds_warn("run", "exactly-once: %s: %s; retrying", call, rd_kafka_error_string(error));
+        ds_warn("run", "exactly-once: %s: %s; retrying", call, rd_kafka_error_string(error));
         r->st.txn_retries++;
         rd_kafka_error_destroy(error);
         run_txn_arm(r, TXN_RETRY_MS);
@@ -221,8 +232,7 @@ static void txn_error(runner *r, const char *call, rd_kafka_error_t *error)
         ds_warn("run", "exactly-once: %s: %s; aborting the transaction and redoing its batch", call,
                 rd_kafka_error_string(error));
         rd_kafka_error_destroy(error);
-        r->txn = TXN_ABORT;
-        run_txn_arm(r, 0);
+        txn_to_abort(r);
     } else {
         txn_fatal(r, call, error);
     }
@@ -268,78 +278,122 @@ static void rewind_batch(runner *r, batch *b)
 
 static void txn_step_once(runner *r);
 
-/* Moves the transaction on by at most one blocking call of TXN_SLICE_MS,
- * re-arming the timer while it is not done. */
+/* Moves the transaction on by one step, unless a call of it is on the
+ * worker (its result re-arms the timer). */
 static void txn_step(runner *r)
 {
-    /* commit_transaction flushes, and flushing serves delivery reports:
-     * whatever they would start waits for the next timer */
-    if (r->in_txn_call)
+    /* a flush here serves delivery reports: whatever they would start
+     * waits for the next timer */
+    if (r->in_txn_call || run_txnwork_busy(r))
         return;
     r->in_txn_call = 1;
     txn_step_once(r);
     r->in_txn_call = 0;
 }
 
-/* TXN_INIT: init_transactions within a slice, retried on the timer until
- * TXN_INIT_MS; fatal after that. Returns 1 once the producer is ready. */
-static int txn_init_step(runner *r)
+/* Whether every output queued so far is delivered and its report served,
+ * here on the loop thread, so that a call on the worker (commit and abort
+ * flush) finds none to serve. The reports arrive through the loop; after
+ * TXN_DRAIN_WAIT_MS since since_ms the loop also flushes for
+ * TXN_FLUSH_SLICE_MS a step (records to a topic being created wait for its
+ * metadata until a flush). */
+static int txn_drained(runner *r, int64_t since_ms)
 {
-    rd_kafka_error_t *error = rd_kafka_init_transactions(r->producer, TXN_SLICE_MS);
+    if (rd_kafka_outq_len(r->producer) == 0)
+        return 1;
+    if (ds_mono_ms() - since_ms >= TXN_DRAIN_WAIT_MS)
+        rd_kafka_flush(r->producer, TXN_FLUSH_SLICE_MS);
+    return rd_kafka_outq_len(r->producer) == 0;
+}
+
+/* TXN_INIT: init_transactions on the worker, a slice at a time (the call
+ * resumes where the last one stopped). */
+static void txn_init_step(runner *r)
+{
+    if (run_txnwork_start(r, TXW_INIT, NULL, TXN_INIT_SLICE_MS))
+        run_txn_arm(r, TXN_RETRY_MS);
+}
+
+/* The offsets of batch b still to send to the transaction (a copy), or
+ * NULL when they were sent or there are none. */
+static rd_kafka_topic_partition_list_t *offsets_to_send(runner *r, batch *b)
+{
+    return !r->offsets_sent && b->offsets->cnt > 0 ? rd_kafka_topic_partition_list_copy(b->offsets) : NULL;
+}
+
+/* TXN_OPEN/TXN_COMMIT with a closed head batch: once its outputs are
+ * delivered, send its offsets and commit, on the worker. Input and restores
+ * wait from here until the result. */
+static void txn_commit_step(runner *r)
+{
+    batch *b = r->head;
+    if (!b || !b->closed || r->exit_code)
+        return; /* after an error the shutdown aborts instead */
+    if (r->txn == TXN_OPEN) {
+        r->commit_t0 = ds_metrics_clock();
+        r->txn_since_ms = ds_mono_ms();
+        r->txn = TXN_COMMIT;
+    }
+    if (!txn_drained(r, r->txn_since_ms) ||
+        run_txnwork_start(r, TXW_COMMIT, offsets_to_send(r, b), r->txn_timeout_ms))
+        run_txn_arm(r, TXN_RETRY_MS);
+}
+
+/* TXN_ABORT: let what is queued and in flight be delivered or fail (a
+ * transaction in librdkafka's abortable state has had its queue purged
+ * already), its reports served through the loop, then abort on the
+ * worker. No purge here: one without librdkafka's own abort flag leaves
+ * gaps in the idempotent producer's sequence numbers. */
+static void txn_abort_step(runner *r)
+{
+    if (!r->txn_since_ms)
+        r->txn_since_ms = ds_mono_ms();
+    if (!txn_drained(r, r->txn_since_ms) || run_txnwork_start(r, TXW_ABORT, NULL, r->txn_timeout_ms))
+        run_txn_arm(r, TXN_RETRY_MS);
+}
+
+static void txn_step_once(runner *r)
+{
+    switch (r->txn) {
+    case TXN_INIT: txn_init_step(r); break;
+    case TXN_OPEN:
+    case TXN_COMMIT: txn_commit_step(r); break;
+    case TXN_ABORT: txn_abort_step(r); break;
+    default: break;
+    }
+}
+
+/* Ready again: take input. */
+static void txn_ready(runner *r)
+{
+    r->txn = TXN_IDLE;
+    if (!r->stopping)
+        run_kick(r);
+}
+
+/* init_transactions returned: retried until TXN_INIT_MS, fatal after. */
+static void init_result(runner *r, rd_kafka_error_t *error)
+{
     if (error && rd_kafka_error_is_retriable(error) && ds_mono_ms() < r->txn_init_deadline) {
         rd_kafka_error_destroy(error);
         r->st.txn_retries++;
         run_txn_arm(r, TXN_RETRY_MS);
-        return 0;
+        return;
     }
     if (error) {
         txn_fatal(r, "init_transactions", error);
-        return 0;
+        return;
     }
-    r->txn = TXN_IDLE;
     ds_info("run", "exactly-once: transactions initialised");
-    return 1;
+    txn_ready(r);
 }
 
-/* TXN_OPEN/TXN_COMMIT with a closed head batch: send its offsets, let the
- * delivery reports drain through the loop for up to TXN_DRAIN_WAIT_MS,
- * commit, and free the batch. Each blocking call takes one slice; the step
- * resumes on the timer. Returns 1 once committed. */
-static int txn_commit_step(runner *r)
+/* The head batch's transaction committed: its offsets are the group's,
+ * the batch is freed. */
+static void txn_committed(runner *r)
 {
-    rd_kafka_error_t *error;
     batch *b = r->head;
-    if (!b || !b->closed || r->exit_code)
-        return 0; /* after an error the shutdown aborts instead */
-    if (r->txn == TXN_OPEN)
-        r->commit_t0 = ds_metrics_clock();
-    r->txn = TXN_COMMIT;
-    if (!r->offsets_sent && b->offsets->cnt > 0) {
-        rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(r->consumer);
-        error = rd_kafka_send_offsets_to_transaction(r->producer, b->offsets, cgmd, TXN_SLICE_MS);
-        rd_kafka_consumer_group_metadata_destroy(cgmd);
-        if (error) {
-            txn_error(r, "send_offsets_to_transaction", error);
-            return 0;
-        }
-    }
-    r->offsets_sent = 1;
-    /* commit_transaction flushes: let the delivery reports arrive
-     * through the loop first (the last one re-arms this timer), so the
-     * commit itself is one round trip; after TXN_DRAIN_WAIT_MS the commit
-     * flushes what is left (records to a topic being created wait for
-     * its metadata until a flush) */
-    if (rd_kafka_outq_len(r->producer) > 0 && !r->txn_finishing &&
-        ds_metrics_clock() - r->commit_t0 < TXN_DRAIN_WAIT_MS / 1000.0) {
-        run_txn_arm(r, TXN_RETRY_MS);
-        return 0;
-    }
-    error = rd_kafka_commit_transaction(r->producer, TXN_SLICE_MS);
-    if (error) {
-        txn_error(r, "commit_transaction", error);
-        return 0;
-    }
-    for (int i = 0; i < b->offsets->cnt; i++) {
+    for (int i = 0; b && i < b->offsets->cnt; i++) {
         rd_kafka_topic_partition_t *p = &b->offsets->elems[i];
         if (strcmp(p->topic, r->mtopic) == 0 && p->partition >= 0 && p->partition < r->nparts &&
             p->offset > r->committed_seen[p->partition])
@@ -350,18 +404,17 @@ static int txn_commit_step(runner *r)
     ds_series_observe(r->mx.commit, ds_metrics_clock() - r->commit_t0);
     r->abort_streak = 0;
     r->head = r->tail = NULL;
-    run_free_batch(b);
+    if (b)
+        run_free_batch(b);
     r->offsets_sent = 0;
-    r->txn = TXN_IDLE;
-    return 1;
+    r->txn_since_ms = 0;
+    txn_ready(r);
 }
 
-/* TXN_ABORT: abort within a slice (retried on the timer), then rewind the
- * batch's inputs so they are read again; too many aborts in a row stop the
- * run. Returns 1 once aborted and rewound. */
-static int txn_abort_step(runner *r)
+/* abort_transaction returned: on success the batch's inputs are read again
+ * (too many aborts in a row stop the run); a timeout is retried. */
+static void abort_result(runner *r, rd_kafka_error_t *error)
 {
-    rd_kafka_error_t *error = rd_kafka_abort_transaction(r->producer, TXN_SLICE_MS);
     if (error) {
         if (rd_kafka_error_is_retriable(error)) {
             rd_kafka_error_destroy(error);
@@ -370,39 +423,46 @@ static int txn_abort_step(runner *r)
         } else {
             txn_fatal(r, "abort_transaction", error);
         }
-        return 0;
+        return;
     }
+    r->txn_since_ms = 0;
     r->st.aborts++;
     if (++r->abort_streak > MAX_ABORT_STREAK) {
         ds_error("run", "exactly-once: %d transactions in a row aborted; stopping", r->abort_streak);
         r->txn = TXN_FATAL;
         r->exit_code = 1;
-        return 0;
+        return;
     }
     batch *b = r->head;
     r->head = r->tail = NULL;
     r->offsets_sent = 0;
-    r->txn = TXN_IDLE;
     if (b) {
         rewind_batch(r, b);
         run_free_batch(b);
     }
-    return 1;
+    txn_ready(r);
 }
 
-static void txn_step_once(runner *r)
+void run_txn_result(runner *r, txw_op op, const char *call, rd_kafka_error_t *error, int offsets_sent)
 {
-    int ready;
-    switch (r->txn) {
-    case TXN_INIT: ready = txn_init_step(r); break;
-    case TXN_OPEN:
-    case TXN_COMMIT: ready = txn_commit_step(r); break;
-    case TXN_ABORT: ready = txn_abort_step(r); break;
-    default: return;
+    switch (op) {
+    case TXW_INIT: init_result(r, error); break;
+    case TXW_COMMIT:
+        if (offsets_sent)
+            r->offsets_sent = 1;
+        if (error)
+            txn_error(r, call, error);
+        else
+            txn_committed(r);
+        break;
+    case TXW_ABORT: abort_result(r, error); break;
     }
-    /* ready again: take input */
-    if (ready && !r->stopping)
-        uv_timer_start(&r->kick, run_on_kick, 0, 0);
+    if (r->txn_finishing)
+        return; /* run_txn_finish goes on */
+    if (r->exit_code)
+        run_begin_shutdown(r, "fatal error");
+    else
+        run_check_exit_at_end(r);
 }
 
 static void on_txn_timer(uv_timer_t *t)
@@ -415,22 +475,47 @@ static void on_txn_timer(uv_timer_t *t)
         run_check_exit_at_end(r);
 }
 
-/* Finishes the open transaction on the spot (revocation, shutdown): commits
- * it, or aborts it when that fails or takes longer than budget_ms. Blocks
- * the loop, for at most about twice budget_ms. */
+/* One blocking step of run_txn_finish on the loop thread, with timeout_ms:
+ * commit (the commit's flush serves the delivery reports here) or abort. */
+static void txn_step_inline(runner *r, int timeout_ms)
+{
+    r->in_txn_call = 1;
+    if (r->txn == TXN_OPEN || r->txn == TXN_COMMIT) {
+        if (r->txn == TXN_OPEN)
+            r->commit_t0 = ds_metrics_clock();
+        r->txn = TXN_COMMIT;
+        run_txn_call_inline(r, TXW_COMMIT, offsets_to_send(r, r->head), timeout_ms);
+    } else if (r->txn == TXN_ABORT) {
+        run_txn_call_inline(r, TXW_ABORT, NULL, timeout_ms);
+    }
+    r->in_txn_call = 0;
+}
+
+/* Finishes the open transaction on the spot (revocation, shutdown): waits
+ * for a call on the worker, then commits, or aborts when that fails or
+ * takes longer than budget_ms. Blocks the loop, for at most about twice
+ * budget_ms. */
 void run_txn_finish(runner *r, int budget_ms)
 {
     if (r->txn == TXN_OFF)
         return;
-    if (r->tail && !r->tail->closed) {
+    int64_t t0 = ds_mono_ms();
+    r->txn_finishing = 1;
+    /* a call on the worker is waited for, not aborted under: a commit the
+     * coordinator is slow to answer still commits */
+    if (run_txnwork_wait(r, t0 + 2 * (int64_t)budget_ms)) {
+        ds_error("run", "exactly-once: a transactional call did not return within %d ms; its batch stays "
+                 "uncommitted", 2 * budget_ms);
+        r->txn_finishing = 0;
+        return;
+    }
+    if (r->tail && !r->tail->closed && (r->txn == TXN_OPEN || r->txn == TXN_IDLE)) {
         if (r->exit_code == 0 && r->txn == TXN_OPEN)
             run_flush_dirty(r, r->tail);
         r->tail->closed = 1; /* even if empty: its transaction is open */
     }
     if (r->exit_code && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT))
-        r->txn = TXN_ABORT; /* never commit the batch of a failed run */
-    int64_t t0 = ds_mono_ms();
-    r->txn_finishing = 1;
+        txn_to_abort(r); /* never commit the batch of a failed run */
     while (r->head && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT || r->txn == TXN_ABORT)) {
         int64_t spent = ds_mono_ms() - t0;
         if (spent > 2 * (int64_t)budget_ms) {
@@ -440,10 +525,11 @@ void run_txn_finish(runner *r, int budget_ms)
         }
         if (spent > budget_ms && r->txn == TXN_COMMIT) {
             ds_warn("run", "exactly-once: commit not done after %d ms: aborting", budget_ms);
-            r->txn = TXN_ABORT;
+            txn_to_abort(r);
         }
+        int64_t left = (r->txn == TXN_ABORT ? 2 * (int64_t)budget_ms : budget_ms) - spent;
         txn_state before = r->txn;
-        txn_step(r);
+        txn_step_inline(r, left > 1 ? (int)left : 1);
         if (r->txn == before && r->head)
             rd_kafka_poll(r->producer, TXN_RETRY_MS); /* retry after a pause, serving delivery reports */
     }

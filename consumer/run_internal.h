@@ -13,9 +13,12 @@
  *   run_topics.c  the topics checked and created at start
  *   run_watchdog.c the bound on the shutdown (--shutdown-timeout)
  *
+ *   run_txnwork.c the blocking transactional calls, on a worker thread
+ *
  * Every function here runs on the loop thread (@locality loop), except
  * run_dr_cb and run_rebalance_cb, which librdkafka calls from the loop thread
- * too, inside rd_kafka_poll / consumer_poll. */
+ * too, inside rd_kafka_poll / consumer_poll, and the worker's call in
+ * run_txnwork.c, which touches no runner state. */
 #ifndef DS_RUN_INTERNAL_H
 #define DS_RUN_INTERNAL_H
 
@@ -49,15 +52,18 @@
 #define SLICE_MS 20                   /* input taken per wake before yielding to the loop */
 #define SHUTDOWN_FLUSH_MS 10000
 #define METADATA_MS 10000
+#define UNHELD_CHECK_MS 1000          /* -e: other members' partitions looked up at most this often */
 #define REFERENCE_TIMEOUT_MS 60000   /* reading --reference-topic at start */
 #define REGISTER_TIMEOUT_MS 60000    /* registering the canonical schema at start */
 #define RESTORE_TIMEOUT_MS 300000      /* below max.poll.interval.ms, whose default is 300 s */
-/* Each blocking transactional call is made with this timeout from a timer
- * and resumed (or retried) on the next firing, so the loop's other work
- * (signals, delivery reports) waits at most this long. */
-#define TXN_SLICE_MS 50
+/* The blocking transactional calls run on a worker (run_txnwork.c) with
+ * these timeouts: init_transactions in slices (it resumes), the others with
+ * the producer's transaction.timeout.ms, so that librdkafka never gives up
+ * on a request the coordinator may still apply to the transaction. */
+#define TXN_INIT_SLICE_MS 1000
 #define TXN_RETRY_MS 20
-#define TXN_DRAIN_WAIT_MS 200           /* a closed batch's deliveries awaited before commit_transaction flushes */
+#define TXN_DRAIN_WAIT_MS 200           /* a closed batch's deliveries awaited before the loop flushes */
+#define TXN_FLUSH_SLICE_MS 10           /* one flush of the loop after that, serving delivery reports */
 #define TXN_INIT_MS 60000               /* give up on init_transactions after this */
 #define MAX_ABORT_STREAK 20             /* a batch that cannot commit after this many tries stops the run */
 
@@ -71,6 +77,33 @@ typedef enum {
     TXN_ABORT,  /* aborting (intake held); then rewind and restore */
     TXN_FATAL,  /* the producer cannot continue (fenced, ...) */
 } txn_state;
+
+/* A transactional call made on the worker (run_txnwork.c). */
+typedef enum {
+    TXW_INIT,   /* init_transactions */
+    TXW_COMMIT, /* send_offsets_to_transaction (unless sent), commit_transaction */
+    TXW_ABORT,  /* abort_transaction */
+} txw_op;
+
+typedef struct txn_job {
+    uv_work_t req;
+    uv_mutex_t mu;
+    uv_cond_t cond;
+    struct runner *r;
+    int ready;    /* mu and cond initialised */
+    int queued;   /* with libuv: the after-callback has not run yet (loop thread) */
+    int running;  /* the call has not returned (under mu) */
+    int taken;    /* its result was applied by run_txnwork_wait */
+    txw_op op;
+    rd_kafka_t *producer;
+    rd_kafka_topic_partition_list_t *offsets;   /* TXW_COMMIT: to send first, or NULL (owned) */
+    rd_kafka_consumer_group_metadata_t *cgmd;   /* owned */
+    int timeout_ms;
+    /* the result */
+    const char *call;         /* the call that failed, NULL on success */
+    rd_kafka_error_t *error;  /* NULL on success */
+    int offsets_sent;         /* the offsets are in the transaction */
+} txn_job;
 
 /* A batch: consumed offsets that may be committed once every output the
  * batch caused has been delivered. Batches commit in order. */
@@ -122,7 +155,8 @@ typedef struct last_ts {
 typedef struct runner {
     uv_loop_t loop;
     uv_poll_t cpoll, ppoll;
-    uv_timer_t tick, kick, txn_timer, restore_timer;
+    uv_timer_t tick, txn_timer, restore_timer;
+    uv_idle_t kick;           /* takes input on the next loop iteration (run_kick) */
     uv_signal_t sigint, sigterm;
     int cpipe[2], ppipe[2];
     rd_kafka_t *consumer, *producer;
@@ -152,6 +186,10 @@ typedef struct runner {
     int txn_finishing;        /* inside run_txn_finish (revocation, shutdown): commits flush on the spot */
     int abort_streak;         /* aborts since the last commit */
     int64_t txn_init_deadline;
+    int64_t txn_since_ms;     /* ds_mono_ms when the commit or abort began draining, 0: not yet */
+    int dr_warned;            /* a failed delivery was logged in this transaction */
+    int txn_timeout_ms;       /* the producer's transaction.timeout.ms */
+    txn_job job;              /* the transactional call on the worker */
     /* backpressure: input partitions paused while the producer queue is
      * above its high mark, resumed below its low mark */
     int paused;
@@ -177,6 +215,9 @@ typedef struct runner {
     int restore_backoff_ms;
     int64_t restore_wait_since, restore_logged_ms; /* ds_mono_ms, 0: not waiting */
     struct run_watchdog *watchdog; /* from the start of the shutdown */
+    int subscribed_parts;          /* partitions of the three topics at start */
+    int64_t unheld_checked_ms;     /* -e: when other members' partitions were last looked up */
+    int unheld_logged;             /* -e: the wait for them was logged */
 } runner;
 
 /* run_batch.c */
@@ -192,6 +233,32 @@ void run_try_commit(runner *r);
 void run_txn_arm(runner *r, uint64_t ms);
 void run_txn_finish(runner *r, int budget_ms);
 
+/* Applies the result of a transactional call (on the worker or inline) to
+ * the state machine; consumes error. @locality loop */
+void run_txn_result(runner *r, txw_op op, const char *call, rd_kafka_error_t *error, int offsets_sent);
+
+/* run_txnwork.c */
+/* Initialises the worker's job (mutex, condition). Returns 0 or -1. */
+int run_txnwork_init(runner *r);
+/* Starts op on the worker with timeout_ms; takes offsets (TXW_COMMIT: the
+ * offsets to send first, or NULL). Returns 0, or -1 when a call is still
+ * queued (nothing started; try again from the timer). */
+int run_txnwork_start(runner *r, txw_op op, rd_kafka_topic_partition_list_t *offsets, int timeout_ms);
+/* Whether a call is queued (its after-callback has not run). */
+int run_txnwork_busy(const runner *r);
+/* Waits until the running call returns or deadline_ms (ds_mono_ms; -1: no
+ * deadline) passes, and applies its result here. Returns 0 (no call
+ * running any more), or -1 at the deadline. Blocks the loop. */
+int run_txnwork_wait(runner *r, int64_t deadline_ms);
+/* Makes the call op on the loop thread itself (shutdown, revocation), with
+ * timeout_ms, and applies its result. Takes offsets. */
+void run_txn_call_inline(runner *r, txw_op op, rd_kafka_topic_partition_list_t *offsets, int timeout_ms);
+/* Waits, without a deadline, for a call still running (the watchdog bounds
+ * the shutdown) and drops its result. Accepts a runner without a job. */
+void run_txnwork_fini(runner *r);
+/* Frees the job's mutex and condition. */
+void run_txnwork_destroy(runner *r);
+
 /* run_output.c */
 void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail);
 void run_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
@@ -202,7 +269,11 @@ void run_flush_dirty(runner *r, batch *b);
 void run_begin_shutdown(runner *r, const char *why);
 void run_check_exit_at_end(runner *r);
 void run_mark_eof(runner *r, const char *topic, int32_t partition, int eof);
-void run_on_kick(uv_timer_t *t);
+/* Takes input on the next iteration of the loop, after its I/O (signals,
+ * HTTP, the queues' wake-ups) has been served. An idle handle, not a
+ * zero-timeout timer: libuv 1.44 runs a timer restarted with timeout 0 from
+ * a timer callback again in the same pass, without polling I/O. */
+void run_kick(runner *r);
 
 /* run_watchdog.c */
 /* The shutdown's time limit: --shutdown-timeout in ms. */

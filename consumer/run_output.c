@@ -14,10 +14,14 @@ void run_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
     if (b && b->pending > 0)
         b->pending--;
     if (rkm->err && r->txn != TXN_OFF) {
-        /* the transaction fails to commit and is aborted: the batch is redone */
+        /* the transaction fails to commit and is aborted: the batch is
+         * redone. Logged once per transaction: a purge fails every record
+         * queued. */
         r->st.delivery_failures++;
-        ds_warn("run", "delivery to %s [%" PRId32 "] failed: %s; the transaction will be aborted",
-                rd_kafka_topic_name(rkm->rkt), rkm->partition, rd_kafka_err2str(rkm->err));
+        if (!r->dr_warned && r->txn != TXN_ABORT)
+            ds_warn("run", "delivery to %s [%" PRId32 "] failed: %s; the transaction will be aborted",
+                    rd_kafka_topic_name(rkm->rkt), rkm->partition, rd_kafka_err2str(rkm->err));
+        r->dr_warned = 1;
         return;
     }
     if (rkm->err) {

@@ -200,5 +200,6 @@ int run_check_topics(runner *r, char *err, size_t errlen)
                  r->mtopic, n[MENTIONS], r->stopic, n[STATE], r->stopic, n[MENTIONS]);
         return -1;
     }
+    r->subscribed_parts = n[ARTICLES] + n[DEALS] + n[MENTIONS];
     return size_tables(r, n[MENTIONS], err, errlen);
 }

@@ -6,8 +6,6 @@
  * process exits 0 within --shutdown-timeout. A liveness property with a
  * generous bound, not a speed measurement: one message's work is what the
  * loop's 20 ms slices cannot divide. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,18 +29,6 @@
 #define BLOCK 20000
 #define SHUTDOWN_S 10
 #define PROBE_MS 100
-
-/* A free TCP port on loopback (bound and released; the child binds it). */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
 
 /* Writes the block's deal events, with poison records for the decode,
  * normalize and validate stages among them, as JSON lines. */
@@ -75,39 +60,6 @@ static char *write_block(void)
     return path;
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *opaque)
-{
-    (void)p;
-    (void)opaque;
-    return size * n;
-}
-
-static size_t keep(char *p, size_t size, size_t n, void *opaque)
-{
-    ds_buf_append(opaque, p, size * n);
-    return size * n;
-}
-
-/* GETs path; returns the status (0: no answer) and the time it took. */
-static long get(int port, const char *path, ds_buf *body, int64_t *took_ms)
-{
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body ? keep : discard);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    int64_t t0 = ds_mono_ms();
-    long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    *took_ms = ds_mono_ms() - t0;
-    curl_easy_cleanup(c);
-    return status;
-}
-
 /* The count of a series of /metrics ("name{label} value"), -1 if absent. */
 static double metric(int port, const char *series)
 {
@@ -115,7 +67,7 @@ static double metric(int port, const char *series)
     ds_buf_init(&b);
     int64_t took;
     double v = -1;
-    if (get(port, "/metrics", &b, &took) == 200) {
+    if (tu_http_get(port, "/metrics", &b, &took) == 200) {
         const char *at = strstr(ds_buf_cstr(&b), series);
         if (at)
             v = strtod(at + strlen(series), NULL);
@@ -177,7 +129,7 @@ static void test_block_healthz_sigterm(void **state)
     assert_int_equal(tu_produce(bs, pargs), 0);
     unlink(path);
 
-    int port = free_port();
+    int port = tu_free_port();
     pid_t pid = child = spawn(bs, port);
     /* probe until a good share of the block is being resolved */
     int64_t worst = 0, next = ds_mono_ms(), give_up = next + 60000;
@@ -189,7 +141,7 @@ static void test_block_healthz_sigterm(void **state)
         sleep_until(next);
         next += PROBE_MS;
         int64_t took;
-        long st = get(port, "/healthz", NULL, &took);
+        long st = tu_http_get(port, "/healthz", NULL, &took);
         if (st == 0 && !answered)
             continue; /* not listening yet */
         probes++;

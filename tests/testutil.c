@@ -8,7 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <librdkafka/rdkafka.h>
 
 #include "catalog.h"
@@ -269,4 +275,49 @@ size_t tu_reference_rows(void)
     size_t n = cat->nrefs;
     ds_catalog_destroy(cat);
     return n;
+}
+
+int tu_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static size_t http_discard(char *p, size_t size, size_t n, void *opaque)
+{
+    (void)p;
+    (void)opaque;
+    return size * n;
+}
+
+static size_t http_keep(char *p, size_t size, size_t n, void *opaque)
+{
+    ds_buf_append(opaque, p, size * n);
+    return size * n;
+}
+
+long tu_http_get(int port, const char *path, ds_buf *body, int64_t *took_ms)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body ? http_keep : http_discard);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    int64_t t0 = ds_mono_ms();
+    long status = 0;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    *took_ms = ds_mono_ms() - t0;
+    curl_easy_cleanup(c);
+    return status;
 }

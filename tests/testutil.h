@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "broker.h"
+#include "buf.h"
 #include "run.h"
 
 /* Directory of tests/ (DS_TEST_DATA), the seeds (DS_SEEDS_DIR) and the
@@ -60,5 +61,12 @@ void tu_glob_free(char **paths);
  * "client.id" or "transactional.id"). Fails the test if it cannot start. */
 rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *group, const char *key,
                             const char *value);
+
+/* A free TCP port on loopback (bound and released, for a child to bind). */
+int tu_free_port(void);
+/* GETs http://127.0.0.1:port/path (5 s at most); the body is appended to
+ * body when it is not NULL. Returns the status, 0 when nothing answered,
+ * and the time it took in *took_ms. The caller runs curl_global_init. */
+long tu_http_get(int port, const char *path, ds_buf *body, int64_t *took_ms);
 
 #endif
