@@ -1953,6 +1953,8 @@ static void link_ref(rctx *x, lset *ls, ds_relation rel, const char *ref, ds_lin
     const ds_refdeal *row = ds_catalog_ref(x->rs->cat, ref);
     if (!row || strcmp(row->buyer, self->buyer) != 0)
         return; /* no row: no link to nothing; links never cross buyers */
+    if (row->signed_date >= 0 && self->signing_date != DS_NO_DATE && row->signed_date > self->signing_date)
+        return; /* a parent is signed no later than its child */
     char t[17];
     int f = deal_for_ref(x, row, t);
     if (f < 0)
@@ -2163,6 +2165,10 @@ static void link_hint(rctx *x, cluster *k, const minfo *y, const ds_relhint *h, 
     const char *src = y->m->src.id;
     char basis[BASIS_LEN];
     int want_batch = h->relation == DS_REL_NEXT_BATCH && c->batch > 1 ? c->batch - 1 : 0;
+    int cls = stage_class(c->stage);
+    if (h->relation == DS_REL_ENABLED_BY_JV ? cls == CLS_JV || cls == CLS_FRAMEWORK
+                                            : cls != CLS_CONTRACT && cls != CLS_OPTION)
+        return; /* a relation this stage cannot have: only contracts follow batches, frameworks, options */
     if (h->ref[0] && ds_catalog_ref(x->rs->cat, h->ref)) {
         snprintf(basis, sizeof basis, "%s %.64s %s", y->m->src.kind == DS_SRC_REFERENCE ? "reference row" : "source",
                  src, y->m->src.kind == DS_SRC_REFERENCE ? "names it as parent" : "names it as parent_ref");

@@ -1367,6 +1367,30 @@ static void test_parent_ref_unknown(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* A relation phrase links only where the stage can have it and the parent
+ * is signed no later: a joint venture is no next batch of anything, and a
+ * contract is not the next batch of one signed after it. */
+static void test_hint_fits_stage(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_ref_resolver(NULL);
+    ds_mention jv = mk("m-jv", "a-jv", "2025-09-03", "CGR-080");
+    jv.stage = DS_STAGE_JOINT_VENTURE;
+    jv.signing_date = day("2025-09-02");
+    jv.rels[0] = (ds_relhint){DS_REL_NEXT_BATCH, "PL-K239-E3", 0, -1, 0};
+    jv.nrels = 1;
+    add(rs, jv, NULL);
+    assert_null(find_link(deal_with_source(rs, "a-jv"), DS_REL_NEXT_BATCH));
+    ds_mention e = mk("m-e", "a-e", "2024-05-02", "K2");
+    e.signing_date = day("2024-05-01");
+    e.batch = 3;
+    e.rels[0] = (ds_relhint){DS_REL_NEXT_BATCH, "PL-K2-E2", 0, -1, 0}; /* signed 2025-08-01 */
+    e.nrels = 1;
+    add(rs, e, NULL);
+    assert_null(find_link(deal_with_source(rs, "a-e"), DS_REL_NEXT_BATCH));
+    ds_resolver_destroy(rs);
+}
+
 /* A Romanian K9 chain with no reference rows: a framework, batch 1 and 2,
  * an option, a delivery of batch 1, an amendment of batch 2, a
  * cancellation of the option and a delivery of 50 units of a batch 3 not
@@ -2012,6 +2036,7 @@ int main(void)
         cmocka_unit_test(test_reference_deals),
         cmocka_unit_test(test_reference_owner),
         cmocka_unit_test(test_parent_ref_unknown),
+        cmocka_unit_test(test_hint_fits_stage),
         cmocka_unit_test(test_in_stream_parents),
         cmocka_unit_test(test_order_insensitive_links),
         cmocka_unit_test(test_variant_blocks),
