@@ -33,7 +33,7 @@ int ds_buf_reserve(ds_buf *b, size_t n)
     return 0;
 }
 
-int ds_buf_append(ds_buf *b, const void *p, size_t n)
+int ds_buf_append_grow(ds_buf *b, const void *p, size_t n)
 {
     if (ds_buf_reserve(b, n))
         return -1;
@@ -45,8 +45,6 @@ int ds_buf_append(ds_buf *b, const void *p, size_t n)
 }
 
 int ds_buf_append_str(ds_buf *b, const char *s) { return ds_buf_append(b, s, strlen(s)); }
-
-int ds_buf_putc(ds_buf *b, char c) { return ds_buf_append(b, &c, 1); }
 
 int ds_buf_printf(ds_buf *b, const char *fmt, ...)
 {

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct ds_buf {
     char *data;
@@ -22,9 +23,22 @@ void ds_buf_free(ds_buf *b);
 static inline void ds_buf_reset(ds_buf *b) { b->len = 0; }
 /* Ensures room for n more bytes. */
 int ds_buf_reserve(ds_buf *b, size_t n);
-int ds_buf_append(ds_buf *b, const void *p, size_t n);
+/* ds_buf_append when the buffer must grow first (its out-of-line part). */
+int ds_buf_append_grow(ds_buf *b, const void *p, size_t n);
+/* Appends n bytes of p, keeping the contents NUL-terminated. Inline: the
+ * codecs and the resolver's content hash append a field at a time. */
+static inline int ds_buf_append(ds_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len <= n)
+        return ds_buf_append_grow(b, p, n);
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
 int ds_buf_append_str(ds_buf *b, const char *s);
-int ds_buf_putc(ds_buf *b, char c);
+static inline int ds_buf_putc(ds_buf *b, char c) { return ds_buf_append(b, &c, 1); }
 /* printf-style append. */
 int ds_buf_printf(ds_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Returns the contents as a NUL-terminated string (the NUL is not counted in len). */

@@ -158,8 +158,8 @@ static void process(runner *r, rd_kafka_message_t *rkm)
                 run_dead_letter(r, b, rkm, &fail);
                 break;
             }
-            if (ds_publish(r->producer, r->mtopic, ms[i].block_key, strlen(ms[i].block_key), r->obuf.data,
-                           r->obuf.len, NULL, run_output_of(r, b))) {
+            if (ds_publish_rkt(r->producer, r->rkt_mentions, RD_KAFKA_PARTITION_UA, ms[i].block_key,
+                               strlen(ms[i].block_key), r->obuf.data, r->obuf.len, run_output_of(r, b))) {
                 run_output_failed(r);
                 break;
             }
@@ -572,12 +572,17 @@ void run_begin_shutdown(runner *r, const char *why)
     /* the commit may take 40% of the time, the abort as long again; the rest is
      * for leaving the group and closing the clients */
     int budget = (int)(timeout_ms * 2 / 5);
-    /* 1. stop intake */
+    /* 1. close the HTTP server: the steps below hold the loop (the last
+     * commit waits for its call on the worker), and a probe refused at once
+     * says more than one left waiting for the exit */
+    ds_http_close(r->http);
+    r->http = NULL;
+    /* 2. stop intake */
     uv_poll_stop(&r->cpoll);
     uv_idle_stop(&r->kick);
     uv_timer_stop(&r->txn_timer);
     uv_timer_stop(&r->restore_timer);
-    /* 2. finish the open batch: deliver its outputs, then commit (in its
+    /* 3. finish the open batch: deliver its outputs, then commit (in its
      * transaction, under exactly-once) */
     if (r->txn != TXN_OFF) {
         if (r->txn != TXN_FATAL && r->txn != TXN_INIT)
@@ -590,16 +595,14 @@ void run_begin_shutdown(runner *r, const char *why)
                      rd_kafka_outq_len(r->producer), 2 * budget);
         run_try_commit(r);
     }
-    /* 3. leave the group (revocation runs the rebalance callback) */
+    /* 4. leave the group (revocation runs the rebalance callback) */
     rd_kafka_consumer_close(r->consumer);
-    /* 4. close handles; the loop ends when they are closed (the registry's
+    /* 5. close handles; the loop ends when they are closed (the registry's
      * worker stops first: it wakes the loop through gate_async) */
     ds_schema_gate_destroy(r->gate);
     r->gate = NULL;
     if (r->held)
         close_handle((uv_handle_t *)&r->gate_async);
-    ds_http_close(r->http);
-    r->http = NULL;
     close_handle((uv_handle_t *)&r->cpoll);
     close_handle((uv_handle_t *)&r->ppoll);
     close_handle((uv_handle_t *)&r->tick);
@@ -621,6 +624,27 @@ static int make_pipe(int fds[2])
     return 0;
 }
 
+/* The consumer's prefetch, unless -X sets it: librdkafka's defaults fetch
+ * up to 1 MB per partition and 50 MB per request and keep fetching until
+ * 100,000 messages are queued, so a backlog of small inputs was read whole
+ * at start (about 400 bytes a queued deal event, 40 MB of the peak RSS for
+ * 100,000). At most 256 KB a partition and 1 MB a request per fetch and
+ * 50,000 queued messages keep a second's work queued at the rates measured
+ * (librdkafka 2.0.2 looks at a full queue again only after up to a second),
+ * and cut the peak by 10-15 MB (bench/README.md, "Memory and CPU per
+ * message on the real broker"). A record larger than these is still
+ * fetched whole. Returns 0, or -1 with err set. */
+static int prefetch_defaults(rd_kafka_conf_t *conf, const ds_config *cfg, char *err, size_t errlen)
+{
+    int alias_set = 0; /* fetch.message.max.bytes is the same property */
+    for (size_t i = 0; i < cfg->nrdkafka; i++)
+        if (strcmp(cfg->rdkafka[i].key, "fetch.message.max.bytes") == 0)
+            alias_set = 1;
+    return (!alias_set && ds_kafka_default(conf, cfg, "max.partition.fetch.bytes", "262144", err, errlen)) ||
+           ds_kafka_default(conf, cfg, "fetch.max.bytes", "1048576", err, errlen) ||
+           ds_kafka_default(conf, cfg, "queued.min.messages", "50000", err, errlen);
+}
+
 static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner *r, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
@@ -632,7 +656,8 @@ static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner
         bad = ds_kafka_set(conf, "group.id", group, err, errlen) ||
               ds_kafka_set(conf, "enable.auto.commit", "false", err, errlen) ||
               ds_kafka_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
-              ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen);
+              ds_kafka_set(conf, "enable.partition.eof", "true", err, errlen) ||
+              prefetch_defaults(conf, cfg, err, errlen);
         /* allow.auto.create.topics stays false (the consumer's default): a
          * missing topic is named at start, never created by subscribing */
         rd_kafka_conf_set_rebalance_cb(conf, run_rebalance_cb);
@@ -670,6 +695,19 @@ static rd_kafka_t *new_client(const ds_config *cfg, rd_kafka_type_t type, runner
         return NULL;
     }
     return rk; /* conf now owned by rk */
+}
+
+/* Makes the producer's handles of the mentions, state and canonical
+ * topics. Returns 0, or -1 with err set. */
+static int topic_handles(runner *r, char *err, size_t errlen)
+{
+    r->rkt_mentions = rd_kafka_topic_new(r->producer, r->mtopic, NULL);
+    r->rkt_state = rd_kafka_topic_new(r->producer, r->stopic, NULL);
+    r->rkt_canonical = rd_kafka_topic_new(r->producer, r->cfg->canonical_topic, NULL);
+    if (r->rkt_mentions && r->rkt_state && r->rkt_canonical)
+        return 0;
+    snprintf(err, errlen, "producer topic handle: %s", rd_kafka_err2str(rd_kafka_last_error()));
+    return -1;
 }
 
 /* The producer queue's high and low marks for backpressure, from its limit
@@ -757,7 +795,10 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
         snprintf(err, errlen, "cannot initialise the transactions' worker");
         return -1;
     }
-    if (run_check_topics(r, err, errlen))
+    /* the handles only once the topics are checked: a producer's topic
+     * handle asks for the topic's metadata, which a broker with
+     * auto.create.topics.enable answers by creating it */
+    if (run_check_topics(r, err, errlen) || topic_handles(r, err, errlen))
         return -1;
     r->consumer = new_client(cfg, RD_KAFKA_CONSUMER, r, err, errlen);
     if (!r->consumer)
@@ -836,6 +877,10 @@ static void runner_free(runner *r)
             rd_kafka_consumer_close(r->consumer);
         rd_kafka_destroy(r->consumer);
     }
+    rd_kafka_topic_t *rkts[] = {r->rkt_mentions, r->rkt_state, r->rkt_canonical};
+    for (size_t i = 0; i < sizeof rkts / sizeof *rkts; i++)
+        if (rkts[i])
+            rd_kafka_topic_destroy(rkts[i]);
     if (r->producer)
         rd_kafka_destroy(r->producer);
     while (r->head) {

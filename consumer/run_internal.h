@@ -160,6 +160,9 @@ typedef struct runner {
     uv_signal_t sigint, sigterm;
     int cpipe[2], ppipe[2];
     rd_kafka_t *consumer, *producer;
+    /* the producer's handles of the mentions, state and canonical topics
+     * (ds_publish_rkt); destroyed before the producer */
+    rd_kafka_topic_t *rkt_mentions, *rkt_state, *rkt_canonical;
     rd_kafka_queue_t *cq, *pq;
     ds_pipeline pl;
     int pl_ready;

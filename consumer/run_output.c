@@ -57,7 +57,8 @@ int run_emit(void *opaque, const char *key, const void *val, size_t len)
     batch *b = r->emit_batch ? r->emit_batch : (r->emit_batch = run_open_batch(r));
     if (!b)
         return -1;
-    int rc = ds_publish(r->producer, r->cfg->canonical_topic, key, strlen(key), val, len, NULL, run_output_of(r, b));
+    int rc = ds_publish_rkt(r->producer, r->rkt_canonical, RD_KAFKA_PARTITION_UA, key, strlen(key), val, len,
+                            run_output_of(r, b));
     if (rc)
         r->emit_failed = 1;
     return rc;
@@ -89,8 +90,8 @@ void run_flush_dirty(runner *r, batch *b)
         ds_resolver *rs = d->partition >= 0 && d->partition < r->nparts ? r->rs[d->partition] : NULL;
         ds_buf_reset(&r->obuf);
         if (!rs || ds_state_encode(r->pl.codec, rs, d->key, r->mtopic, d->partition, d->offset, &r->obuf) ||
-            ds_publish_partition(r->producer, r->stopic, d->partition, d->key, strlen(d->key), r->obuf.data,
-                                 r->obuf.len, NULL, run_output_of(r, b))) {
+            ds_publish_rkt(r->producer, r->rkt_state, d->partition, d->key, strlen(d->key), r->obuf.data,
+                           r->obuf.len, run_output_of(r, b))) {
             /* without its changelog record the state cannot be restored: stop
              * (or abort) before the batch commits */
             if (r->txn != TXN_OPEN)

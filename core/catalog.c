@@ -892,6 +892,10 @@ typedef struct {
 
 typedef struct ds__index {
     ds__hidx t[T_N];
+    /* rate rows ordered by (currency, year), for the nearest listed year of
+     * a currency (ds_catalog_rate); built once the rates are loaded */
+    uint32_t *rate_order;
+    size_t nrate_order;
 } ds__index;
 
 static uint64_t ds__hash(const char *key, int year)
@@ -973,6 +977,7 @@ static void ds__index_free(ds__index *ix)
         return;
     for (int t = 0; t < T_N; t++)
         free(ix->t[t].slot);
+    free(ix->rate_order);
     free(ix);
 }
 
@@ -1020,26 +1025,74 @@ const ds_refdeal *ds_catalog_ref(const ds_catalog *cat, const char *ref)
     return i >= 0 ? &cat->refs[i] : NULL;
 }
 
+/* Orders rate rows (indices into the catalog ctx's rates) by currency, then
+ * year. */
+static int ds__rate_cmp(const void *a, const void *b, void *ctx)
+{
+    const ds_catalog *cat = ctx;
+    const ds_rate *x = &cat->rates[*(const uint32_t *)a];
+    const ds_rate *y = &cat->rates[*(const uint32_t *)b];
+    int c = strcmp(x->cur, y->cur);
+    return c ? c : (x->year > y->year) - (x->year < y->year);
+}
+
+/* Builds the index's rate rows in (currency, year) order, once every rate is
+ * loaded. Returns 0, or -1 when out of memory. */
+static int ds__index_order_rates(ds_catalog *cat)
+{
+    ds__index *ix = cat->index;
+    if (!ix || !cat->nrates)
+        return 0;
+    uint32_t *o = malloc(cat->nrates * sizeof *o);
+    if (!o)
+        return -1;
+    for (size_t i = 0; i < cat->nrates; i++)
+        o[i] = (uint32_t)i;
+    qsort_r(o, cat->nrates, sizeof *o, ds__rate_cmp, cat);
+    free(ix->rate_order);
+    ix->rate_order = o;
+    ix->nrate_order = cat->nrates;
+    return 0;
+}
+
+/* The first position of the ordered rates whose (currency, year) is not
+ * below (cur, year). */
+static size_t ds__rate_lower_bound(const ds_catalog *cat, const char *cur, int year)
+{
+    const ds__index *ix = cat->index;
+    size_t lo = 0, hi = ix->nrate_order;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const ds_rate *r = &cat->rates[ix->rate_order[mid]];
+        int c = strcmp(r->cur, cur);
+        if (c < 0 || (c == 0 && r->year < year))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 double ds_catalog_rate(const ds_catalog *cat, const char *cur, int year)
 {
-    const ds_rate *best = NULL;
-    int bestd = 0;
     if (!cat || !cur)
         return -1.0;
     long hit = ds__index_find(cat, T_RATE, cur, year);
     if (hit >= 0)
         return cat->rates[hit].units_per_usd;
-    for (size_t i = 0; i < cat->nrates; i++) { /* a year not listed: the nearest */
-        const ds_rate *r = &cat->rates[i];
-        if (strcmp(r->cur, cur) != 0)
-            continue;
-        int d = r->year > year ? r->year - year : year - r->year;
-        if (!best || d < bestd || (d == bestd && r->year > best->year)) {
-            best = r;
-            bestd = d;
-        }
-    }
-    return best ? best->units_per_usd : -1.0;
+    const ds__index *ix = cat->index;
+    if (!ix || ix->nrate_order != cat->nrates)
+        return -1.0; /* rates not loaded (or not yet ordered): none known */
+    /* a year not listed: the nearest one listed for cur, the later on a tie;
+     * the neighbours in (currency, year) order are the only candidates */
+    const uint32_t *o = ix->rate_order;
+    size_t at = ds__rate_lower_bound(cat, cur, year);
+    const ds_rate *after = at < cat->nrates && strcmp(cat->rates[o[at]].cur, cur) == 0 ? &cat->rates[o[at]] : NULL;
+    const ds_rate *before = at > 0 && strcmp(cat->rates[o[at - 1]].cur, cur) == 0 ? &cat->rates[o[at - 1]] : NULL;
+    if (after && before)
+        return (long)after->year - year <= (long)year - before->year ? after->units_per_usd
+                                                                     : before->units_per_usd;
+    return after ? after->units_per_usd : before ? before->units_per_usd : -1.0;
 }
 
 static int ds__alias_keycmp(const ds_alias *a, const char *key, size_t len)
@@ -1349,6 +1402,8 @@ static int ds__load_rates(ds__loader *ld)
         if (ds__index_add(cat, T_RATE, cat->nrates - 1) < 0)
             return ds__oom(ld);
     }
+    if (r == 0 && ds__index_order_rates(cat) < 0)
+        return ds__oom(ld);
     return r;
 }
 

@@ -161,7 +161,7 @@ void ds_catalog_destroy(ds_catalog *cat);
 /*
  * Currency units per USD for cur ("KRW") in year (hashed). When the year is
  * missing falls back to the nearest year listed for that currency (the later
- * one on a tie; linear in the number of rates). Returns <0 if the currency is
+ * one on a tie; a binary search over the rates in (currency, year) order). Returns <0 if the currency is
  * unknown.
  */
 double ds_catalog_rate(const ds_catalog *cat, const char *cur, int year);

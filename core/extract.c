@@ -178,7 +178,7 @@ static const lex lexicon[] = {
     {"the two contracts", CUE_COMBINED}, {"both deals", CUE_COMBINED}, {"the two deals", CUE_COMBINED},
     /* earlier deals and the clauses that introduce them */
     {"earlier", CUE_CONTEXT}, {"previous", CUE_CONTEXT}, {"previously", CUE_CONTEXT},
-    {"last year", CUE_CONTEXT}, {"last month", CUE_CONTEXT}, {"a year earlier", CUE_CONTEXT},
+    {"last year", CUE_CONTEXT}, {"last month", CUE_CONTEXT}, {"in recent years", CUE_CONTEXT}, {"a year earlier", CUE_CONTEXT},
     {"in the past", CUE_CONTEXT}, {"initial", CUE_CONTEXT}, {"already", CUE_CONTEXT},
     {"first batch", CUE_FIRST, 1}, {"first executive contract", CUE_FIRST, 1},
     {"first executive contracts", CUE_FIRST, 1}, {"first executive agreement", CUE_FIRST, 1},
@@ -496,20 +496,39 @@ static const unsigned char alnum_byte[256] = {
 static int is_alnum(char c) { return alnum_byte[(unsigned char)c]; }
 
 /* Key of the first word of s[0, len) (a lone symbol when it starts with
- * none), never 0; its length in *wlen. */
+ * none), never 0; its length in *wlen, and in *alnum the length of its
+ * letters and digits before a '$' that goes on with it ("us$"). */
+static uint64_t word_key_alnum(const char *s, size_t len, unsigned *wlen, unsigned *alnum)
+{
+    /* FNV-1a, each byte hashed as the word is measured: words are short,
+     * and this runs once per word of every article */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    size_t n = 0, dollar = 0;
+    for (; n < len; n++) {
+        unsigned char c = (unsigned char)s[n];
+        if (!alnum_byte[c]) {
+            if (n == 0 || c != '$')
+                break;
+            if (!dollar)
+                dollar = n;
+        }
+        h = (h ^ c) * 0x100000001b3ULL;
+    }
+    if (n == 0 && len > 0) {
+        n = 1; /* a lone symbol word */
+        h = (h ^ (unsigned char)s[0]) * 0x100000001b3ULL;
+    }
+    *wlen = (unsigned)n;
+    *alnum = (unsigned)(dollar ? dollar : n);
+    return h ? h : 1;
+}
+
+/* Key of the first word of s[0, len) (see word_key_alnum), its length in
+ * *wlen. */
 static uint64_t word_key(const char *s, size_t len, unsigned *wlen)
 {
-    size_t n = 0;
-    while (n < len && (is_alnum(s[n]) || (n > 0 && s[n] == '$')))
-        n++;
-    if (n == 0 && len > 0)
-        n = 1; /* a lone symbol word */
-    /* FNV-1a: words are short, and this runs once per word of every article */
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-    *wlen = (unsigned)n;
-    return h ? h : 1;
+    unsigned alnum;
+    return word_key_alnum(s, len, wlen, &alnum);
 }
 
 /* Orders phrases by first-word key, then those of more than the word before
@@ -665,7 +684,7 @@ static const bucket *lookup(const ds_extractor *ex, uint64_t k)
 /* Room for one more element, or return -2 (out of memory) from the caller. */
 #define GROW(ptr, n, cap)                                                  \
     do {                                                                   \
-        if (ds_reserve(&(ptr), &(cap), (n) + 1, sizeof *(ptr), 64))        \
+        if ((n) + 1 > (cap) && ds_reserve(&(ptr), &(cap), (n) + 1, sizeof *(ptr), 64))  \
             return -2;                                                     \
     } while (0)
 
@@ -686,7 +705,7 @@ static int is_abbrev(const char *f, int wstart, int dot)
     if (n > 6)
         return 0; /* longer than every abbreviation */
     for (int i = 0; abbrevs[i]; i++)
-        if (abbrevs[i][0] == f[wstart] && (int)strlen(abbrevs[i]) == n && memcmp(f + wstart, abbrevs[i], (size_t)n) == 0)
+        if (abbrevs[i][0] == f[wstart] && strncmp(abbrevs[i], f + wstart, (size_t)n) == 0 && abbrevs[i][n] == '\0')
             return 1;
     return 0;
 }
@@ -807,19 +826,18 @@ static int year_digits(const char *f, int i, int e)
 /* Matches the longest catalog alias or lexicon phrase starting at word i of
  * [i, e) ("K2s": a plural of a name) and adds it as an item of clause cl.
  * Returns the offset after the match, 0 when nothing matched, or -2 when
- * out of memory; *word_end is set to the end of the word when it was found
- * on the way (else left alone). */
+ * out of memory; when wordstart, *word_end is set to the end of the word's
+ * letters and digits. */
 static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl, int wordstart, int *word_end)
 {
     const char *f = ex->fold;
-    unsigned wl;
-    const bucket *b = lookup(ex, word_key(f + i, (size_t)(e - i), &wl));
-    if (!b && wordstart) {
-        int w = i + (int)wl; /* the word word_key measured, unless a '$' goes on with it ("us$") */
-        if (memchr(f + i, '$', wl))
-            for (w = i; w < e && is_alnum(f[w]);)
-                w++;
+    unsigned wl, alnum;
+    const bucket *b = lookup(ex, word_key_alnum(f + i, (size_t)(e - i), &wl, &alnum));
+    /* the word's letters and digits, without a '$' that goes on with them ("us$") */
+    int w = i + (int)alnum;
+    if (wordstart)
         *word_end = w;
+    if (!b && wordstart) {
         if (w - i > 2 && f[w - 1] == 's')
             b = lookup(ex, word_key(f + i, (size_t)(w - 1 - i), &wl));
     }
@@ -905,6 +923,11 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
     int i = s;
     while (i < e) {
         char c = f[i];
+        /* most bytes between words start nothing: spaces and punctuation */
+        if (!is_alnum(c) && c != '$') {
+            i++;
+            continue;
+        }
         /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion", "₹500 crore" */
         if ((unsigned char)c == 0xE2 && i + 2 < e && (unsigned char)f[i + 1] == 0x82 &&
             ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9 || (unsigned char)f[i + 2] == 0xB9 ||
@@ -3118,14 +3141,40 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
 
 /* "The first two executive contracts, signed in 2022 and 2024, covered 218
  * and 72 launchers respectively": a recall clause listing n >= 2 earlier
- * contracts of family fm, with their counts (and years) in order. Fills
- * qtys, years (0 when not given) and *first_batch (the ordinal before the
- * list, 0 if none); returns n, or 0 when c is no such list. */
+ * contracts of family fm, with their counts (and years) in order. So does
+ * a list that gives each contract its count and then its year ("orders for
+ * 218 launchers (5.04 trillion won) in 2022 and 72 launchers in 2024"):
+ * every count followed by one year before the next count. Fills qtys,
+ * years (0 when not given) and *first_batch (the ordinal before the list,
+ * 0 if none); returns n, or 0 when c is no such list. */
+/* The number of contracts clause c says it speaks of: a number right
+ * before a deal or executive-contract word, or one word before it ("two
+ * earlier executive contracts"); 0 when it says none. */
+static int stated_contracts(const ds_extractor *ex, const clause *c)
+{
+    int end = c->first_item + c->nitems;
+    for (int k = c->first_item; k + 1 < end; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_NUM || it->num < 2 || it->num > DS_MAX_DISTRIB || it->num != (int)it->num)
+            continue;
+        for (int j = k + 1; j < end && j <= k + 2; j++) {
+            const item *nx = &ex->items[j];
+            if (nx->type == IT_CUE && (nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE) && nx->start - it->end <= 10)
+                return (int)it->num;
+            if (nx->type != IT_CUE || nx->cue != CUE_CONTEXT)
+                break; /* only a word of time ("earlier") between */
+        }
+    }
+    return 0;
+}
+
 static int distributive(const ds_extractor *ex, const clause *c, const fam *fm, int64_t *qtys, int *years,
                         int *first_batch)
 {
-    if (!(c->cues & BIT(CUE_RESPECTIVELY)) || fm->generic)
+    if (fm->generic)
         return 0;
+    int respectively = (c->cues & BIT(CUE_RESPECTIVELY)) != 0;
+    int paired = 1, want_count = 1; /* counts and years alternate, a count first */
     const ds_system *root = fam_root(ex, fm);
     int nq = 0, ny = 0;
     *first_batch = 0;
@@ -3134,8 +3183,11 @@ static int distributive(const ds_extractor *ex, const clause *c, const fam *fm, 
         if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !*first_batch && k + 1 < c->first_item + c->nitems &&
             ex->items[k + 1].type == IT_NUM)
             *first_batch = (int)it->num; /* "the first two" */
-        if (it->type == IT_YEAR && ny < DS_MAX_DISTRIB)
+        if (it->type == IT_YEAR && ny < DS_MAX_DISTRIB) {
             years[ny++] = (int)it->num;
+            paired &= !want_count;
+            want_count = 1;
+        }
         int mine = it->type == IT_QTY &&
                    ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
                     (it->target_sys < 0 && root && it->unit && strcmp(it->unit, root->category) == 0));
@@ -3148,10 +3200,17 @@ static int distributive(const ds_extractor *ex, const clause *c, const fam *fm, 
                 mine = (nx->target_sys >= 0 && ex->sys_root[nx->target_sys] == fm->root) ||
                        (nx->target_sys < 0 && root && nx->unit && strcmp(nx->unit, root->category) == 0);
         }
-        if (mine && nq < DS_MAX_DISTRIB)
+        if (mine && nq < DS_MAX_DISTRIB) {
             qtys[nq++] = (int64_t)it->num;
+            paired &= want_count;
+            want_count = 0;
+        }
     }
-    if (nq < 2 || (ny && ny != nq))
+    /* "two earlier executive contracts, from 2022 and 2024, covered 218 and
+     * 72 launchers": as many contracts said as counts listed */
+    if (!respectively && nq >= 2 && stated_contracts(ex, c) == nq)
+        respectively = 1;
+    if (nq < 2 || (ny && ny != nq) || (!respectively && !(paired && ny == nq)))
         return 0;
     for (int i = ny; i < nq; i++)
         years[i] = 0;
@@ -3564,16 +3623,14 @@ uint64_t ds_simhash(const char *f, size_t len)
         while (i < len && !is_alnum(f[i]))
             i++;
         size_t s = i;
+        /* each word hashed as it is measured, inline FNV-1a: words are short */
+        uint64_t wh = 0xcbf29ce484222325ULL;
         while (i < len && is_alnum(f[i]))
-            i++;
+            wh = (wh ^ (unsigned char)f[i++]) * 0x100000001b3ULL;
         if (i == s)
             break;
         w0 = w1;
         w1 = w2;
-        /* each word hashed once, inline FNV-1a: words are short */
-        uint64_t wh = 0xcbf29ce484222325ULL;
-        for (size_t q = s; q < i; q++)
-            wh = (wh ^ (unsigned char)f[q]) * 0x100000001b3ULL;
         w2 = wh;
         if (++nw < 3)
             continue;
@@ -3640,6 +3697,35 @@ static int coordinated_recall(const ds_extractor *ex, size_t ci0, size_t k)
     return -1;
 }
 
+/* "Poland signed framework agreements in July for K2 tanks ..., and
+ * executive contracts for 180 tanks ... followed in August": a clause
+ * (items ci0..k-1) that signs a framework and no executive contract,
+ * coordinated by ", and" with an executive contract at item k, reports two
+ * steps, each its own clause. Returns the offset of the "and" to cut at,
+ * or -1. */
+static int framework_then_executive(const ds_extractor *ex, size_t ci0, size_t k)
+{
+    const item *it = ex->items;
+    if (k <= ci0 || it[k].type != IT_CUE || it[k].cue != CUE_EXECUTIVE)
+        return -1;
+    int at = -1;
+    for (int p = it[k - 1].end; p + 6 <= it[k].start && it[k].start - it[k - 1].end < 64; p++)
+        if (memcmp(ex->fold + p, ", and ", 6) == 0)
+            at = p + 2;
+    if (at < 0)
+        return -1;
+    int framework = 0, signed_ = 0;
+    for (size_t j = ci0; j < k; j++) {
+        if (it[j].type != IT_CUE)
+            continue;
+        if (it[j].cue == CUE_EXECUTIVE || it[j].cue == CUE_CLAUSE)
+            return -1;
+        framework |= it[j].cue == CUE_FRAMEWORK;
+        signed_ |= it[j].cue == CUE_SIGNED;
+    }
+    return framework && signed_ ? at : -1;
+}
+
 /* "said during the ceremony in Morag, which also saw the signing of the
  * first K2 tank contract": an aside (item k, "which also ...") that names a
  * system its sentence (items first..end) names nowhere else, and has no
@@ -3691,13 +3777,44 @@ static void relate_primaries(ds_extractor *ex, size_t nprim, const ds_mention *m
     }
 }
 
+/* Gives m its mention id: the hash of "ARTICLE|ROLE|FAMILY|ORDINAL" (role
+ * 'p' or 'c'), joined by hand (this runs for every mention, and a format
+ * string costs more than the hash), truncated at 255 bytes; then counts
+ * the ordinal on. */
+static void name_mention(const ds_article *a, char role, ds_mention *m, int *ordinal)
+{
+    char idbuf[256];
+    size_t n = 0;
+    const char *parts[2] = {a->id ? a->id : "", m->family};
+    for (int p = 0; p < 2; p++) {
+        size_t l = strlen(parts[p]);
+        if (l > sizeof idbuf - 1 - n)
+            l = sizeof idbuf - 1 - n;
+        memcpy(idbuf + n, parts[p], l);
+        n += l;
+        const char sep[3] = {'|', role, '|'};
+        size_t sl = p == 0 ? 3 : 1;
+        if (sl > sizeof idbuf - 1 - n)
+            sl = sizeof idbuf - 1 - n;
+        memcpy(idbuf + n, sep, sl);
+        n += sl;
+    }
+    char digits[12];
+    int nd = 0;
+    unsigned v = (unsigned)(*ordinal)++;
+    do
+        digits[nd++] = (char)('0' + v % 10);
+    while ((v /= 10) && nd < (int)sizeof digits);
+    while (nd > 0 && n < sizeof idbuf - 1)
+        idbuf[n++] = digits[--nd];
+    ds_hex64(ds_hash64(idbuf, n, 0), m->mention_id);
+}
+
 /* Gives context mention m its block key and id. */
 static void name_context(const ds_article *a, ds_mention *m, int *ordinal)
 {
     ds_mention_block_key(m);
-    char idbuf[256];
-    int n = snprintf(idbuf, sizeof idbuf, "%s|c|%s|%d", a->id ? a->id : "", m->family, (*ordinal)++);
-    ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
+    name_mention(a, 'c', m, ordinal);
 }
 
 /* Makes m a context mention of family (whose root system is root) bought
@@ -3851,6 +3968,8 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
     for (size_t k = first; k <= ex->nitems; k++) {
         int last = k == ex->nitems;
         int at = last ? -1 : coordinated_recall(ex, ci0, k);
+        if (!last && at < 0)
+            at = framework_then_executive(ex, ci0, k);
         int cut = !last && ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_CLAUSE && ex->items[k].start > cs;
         int as = cut && lexicon[ex->items[k].idx].val == CLAUSE_ASIDE;
         if (as && !aside(ex, first, ex->nitems, k))
@@ -4368,9 +4487,7 @@ static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal,
         ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
         m->quantity = qty[s];
         ds_mention_block_key(m);
-        char idbuf[256];
-        int len = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, (*ordinal)++);
-        ds_hex64(ds_hash64(idbuf, (size_t)len, 0), m->mention_id);
+        name_mention(a, 'p', m, ordinal);
     }
     return 0;
 }
@@ -4428,9 +4545,7 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
             if (ex->nout <= sizeof named_sum)
                 named_sum[ex->nout - 1] = (unsigned char)named;
             ds_mention_block_key(m);
-            char idbuf[256];
-            int n = snprintf(idbuf, sizeof idbuf, "%s|p|%s|%d", a->id ? a->id : "", m->family, (*ordinal)++);
-            ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
+            name_mention(a, 'p', m, ordinal);
             if (!nanchors && split_shares(ex, ex->nout - 1, &fams[i], ordinal, a))
                 return -2;
         }
@@ -4654,6 +4769,8 @@ static int emit_table_rows(ds_extractor *ex, const ds_article *a, size_t nprim, 
 /* Source fields of every mention: kind, id, outlet, published, fingerprint. */
 static void stamp_sources(ds_extractor *ex, const ds_article *a)
 {
+    if (!ex->nout)
+        return; /* no mention carries the fingerprint: spare hashing the text */
     uint64_t sh = ds_simhash(ex->fold, (size_t)ex->flen);
     for (size_t i = 0; i < ex->nout; i++) {
         ds_mention *x = &ex->out[i];

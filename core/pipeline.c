@@ -422,9 +422,11 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
     normalize_parent(cat, deal, m);
     value_in_usd(cat, reported, m);
     ds_mention_block_key(m);
-    char idbuf[192];
-    int n = snprintf(idbuf, sizeof idbuf, "deal|%s", m->src.id);
-    ds_hex64(ds_hash64(idbuf, (size_t)n, 0), m->mention_id);
+    char idbuf[sizeof "deal|" + DS_ID_MAX];
+    size_t idlen = strnlen(m->src.id, DS_ID_MAX - 1);
+    memcpy(idbuf, "deal|", 5);
+    memcpy(idbuf + 5, m->src.id, idlen); /* "deal|<id>" without snprintf's 650 instructions */
+    ds_hex64(ds_hash64(idbuf, 5 + idlen, 0), m->mention_id);
     return 0;
 }
 

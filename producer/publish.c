@@ -17,6 +17,21 @@
 #define DLQ_FRAMING 64
 #define DLQ_TRUNC_HEADERS 512
 
+/* What a producev result means for ds_publish*: 0 queued, -1 failed (logged),
+ * 1 the local queue was full and delivery reports were served for up to
+ * 100 ms, so try again. */
+static int queued_or_retry(rd_kafka_t *rk, const char *topic, rd_kafka_resp_err_t err)
+{
+    if (!err)
+        return 0;
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        ds_error("publish", "cannot queue a message for %s: %s", topic, rd_kafka_err2str(err));
+        return -1;
+    }
+    rd_kafka_poll(rk, 100);
+    return 1;
+}
+
 int ds_publish(rd_kafka_t *rk, const char *topic, const void *key, size_t keylen, const void *val, size_t len,
                rd_kafka_headers_t *hdrs, void *opaque)
 {
@@ -36,15 +51,26 @@ int ds_publish_partition(rd_kafka_t *rk, const char *topic, int32_t partition, c
             err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key, keylen),
                                     RD_KAFKA_V_VALUE((void *)val, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                     RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
-        if (!err)
-            return 0; /* hdrs now owned by the message */
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            ds_error("publish", "cannot queue a message for %s: %s", topic, rd_kafka_err2str(err));
-            if (hdrs)
+        int rc = queued_or_retry(rk, topic, err);
+        if (rc <= 0) {
+            if (rc < 0 && hdrs)
                 rd_kafka_headers_destroy(hdrs);
-            return -1;
+            return rc; /* on 0, hdrs now owned by the message */
         }
-        rd_kafka_poll(rk, 100);
+    }
+}
+
+int ds_publish_rkt(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t partition, const void *key, size_t keylen,
+                   const void *val, size_t len, void *opaque)
+{
+    for (;;) {
+        rd_kafka_resp_err_t err =
+            rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key, keylen),
+                              RD_KAFKA_V_VALUE((void *)val, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+        int rc = queued_or_retry(rk, rd_kafka_topic_name(rkt), err);
+        if (rc <= 0)
+            return rc;
     }
 }
 

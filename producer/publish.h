@@ -19,6 +19,13 @@ int ds_publish(rd_kafka_t *rk, const char *topic, const void *key, size_t keylen
 int ds_publish_partition(rd_kafka_t *rk, const char *topic, int32_t partition, const void *key, size_t keylen,
                          const void *val, size_t len, rd_kafka_headers_t *hdrs, void *opaque);
 
+/* As ds_publish_partition without headers, to a topic handle of rk's
+ * (rd_kafka_topic_new): a producer writing many records to a few topics
+ * saves the look-up of the topic by name, about 600 instructions a record
+ * in librdkafka 2.0.2. */
+int ds_publish_rkt(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t partition, const void *key, size_t keylen,
+                   const void *val, size_t len, void *opaque);
+
 /* Dead-letter headers, named as Kafka Connect's DLQ names them so existing
  * tooling reads them. */
 #define DS_DLQ_H_TOPIC "__connect.errors.topic"

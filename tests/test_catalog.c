@@ -490,6 +490,42 @@ static void test_tmp_good(void **state)
     ds_catalog_destroy(NULL);
 }
 
+/* The nearest listed year of a currency whose years have gaps and whose
+ * rows are not in order: the closer neighbour, the later one on a tie, never
+ * another currency's row. */
+static void test_tmp_rate_gaps(void **state)
+{
+    tmpcat *t = *state;
+    char err[512];
+    write_file(t->dir, k_files[F_RATES],
+               "currency\tyear\tunits_per_usd\n"
+               "USD\t2022\t1\n"
+               "KRW\t2010\t1100\n"
+               "AUD\t2015\t1.3\n"
+               "KRW\t2004\t1000\n"
+               "PLN\t2000\t4\n"
+               "KRW\t2020\t1200\n");
+    ds_catalog *cat = ds_catalog_load(t->dir, err, sizeof(err));
+    write_file(t->dir, k_files[F_RATES], k_good[F_RATES]);
+    if (!cat)
+        fprintf(stderr, "%s\n", err);
+    assert_non_null(cat);
+    assert_true(ds_catalog_rate(cat, "KRW", 2010) == 1100); /* listed */
+    assert_true(ds_catalog_rate(cat, "KRW", 2006) == 1000); /* 2 from 2004, 4 from 2010 */
+    assert_true(ds_catalog_rate(cat, "KRW", 2008) == 1100); /* 4 from 2004, 2 from 2010 */
+    assert_true(ds_catalog_rate(cat, "KRW", 2007) == 1100); /* a tie: the later year */
+    assert_true(ds_catalog_rate(cat, "KRW", 2015) == 1200); /* a tie between 2010 and 2020 */
+    assert_true(ds_catalog_rate(cat, "KRW", 1950) == 1000);
+    assert_true(ds_catalog_rate(cat, "KRW", 0) == 1000);
+    assert_true(ds_catalog_rate(cat, "KRW", 2999) == 1200);
+    assert_true(ds_catalog_rate(cat, "AUD", 2030) == 1.3); /* its only row, not PLN's or KRW's */
+    assert_true(ds_catalog_rate(cat, "PLN", 1990) == 4);
+    assert_true(ds_catalog_rate(cat, "JPY", 2022) < 0); /* between AUD and KRW in order */
+    assert_true(ds_catalog_rate(cat, "ZZZ", 2022) < 0); /* after the last */
+    assert_true(ds_catalog_rate(cat, "AAA", 2022) < 0); /* before the first */
+    ds_catalog_destroy(cat);
+}
+
 static void test_bad_columns(void **state)
 {
     expect_error(*state, F_COUNTRIES,
@@ -721,6 +757,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fold_ascii_runs),
     };
     const struct CMUnitTest malformed[] = {
+        cmocka_unit_test_setup_teardown(test_tmp_rate_gaps, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_tmp_good, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_bad_columns, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_bad_rate, tmp_setup, tmp_teardown),

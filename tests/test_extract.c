@@ -655,6 +655,118 @@ static void test_respectively_lists_deals(void **state)
     assert_int_equal(seen, 2);
 }
 
+/* Collects the context mentions of family fam in ms[0, n): their counts and
+ * years in order into qty[] and year[] (room for max); returns how many. */
+static int contexts_of(const ds_mention *ms, int n, const char *fam, int64_t *qty, int *year, int max)
+{
+    int seen = 0;
+    for (int i = 0; i < n && seen < max; i++) {
+        if (ms[i].role != DS_ROLE_CONTEXT || strcmp(ms[i].family, fam) != 0)
+            continue;
+        assert_int_equal(ms[i].stage, DS_STAGE_EXECUTIVE);
+        qty[seen] = ms[i].quantity;
+        year[seen++] = ms[i].signing_year;
+    }
+    return seen;
+}
+
+/* A recall that gives each earlier order its own count and then its own
+ * year ("24 howitzers in 2018 and 18 more, with spares, in 2021") lists two
+ * contracts, each with its count and year, without "respectively"; a count
+ * list with only one year is not such a list. */
+static void test_paired_counts_and_years_list_deals(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int64_t qty[4];
+    int year[4];
+    int n = run("Estonia signs for 12 more K9 howitzers\n\nEstonia signed a contract on Monday for 12 more K9 "
+                "howitzers. The deal comes after orders for 24 howitzers (about $50 million) in 2018 and 6 "
+                "howitzers (with spare parts) in 2022.",
+                "2023-10-03", &ms);
+    assert_int_equal(only_primary(ms, n)->quantity, 12);
+    assert_int_equal(contexts_of(ms, n, "K9", qty, year, 4), 2);
+    assert_int_equal(qty[0], 24);
+    assert_int_equal(year[0], 2018);
+    assert_int_equal(qty[1], 6);
+    assert_int_equal(year[1], 2022);
+    /* one year for two counts: one recall, not two */
+    n = run("Estonia signs for 12 more K9 howitzers\n\nEstonia signed a contract on Monday for 12 more K9 "
+            "howitzers. The deal comes after orders for 24 howitzers and 6 howitzers in 2022.",
+            "2023-10-03", &ms);
+    assert_true(contexts_of(ms, n, "K9", qty, year, 4) <= 1);
+}
+
+/* "three earlier contracts, from 2015, 2019 and 2021, covered 8, 6 and 4
+ * helicopters": as many contracts said as counts and years listed pair them
+ * in order, as "respectively" would. */
+static void test_stated_contract_count_pairs_lists(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int64_t qty[4];
+    int year[4];
+    int n = run("Poland orders 96 AH-64E Apache helicopters\n\nPoland signed a contract on Tuesday for 96 AH-64E "
+                "Apache helicopters. Two earlier contracts, from 2019 and 2021, covered 8 and 4 helicopters.",
+                "2024-08-14", &ms);
+    assert_int_equal(only_primary(ms, n)->quantity, 96);
+    assert_int_equal(contexts_of(ms, n, "AH-64", qty, year, 4), 2);
+    assert_int_equal(qty[0], 8);
+    assert_int_equal(year[0], 2019);
+    assert_int_equal(qty[1], 4);
+    assert_int_equal(year[1], 2021);
+}
+
+/* A recall that coordinates a framework signing with the executive
+ * contracts that followed ("framework agreements in March for A and B, and
+ * executive contracts for 40 tanks and 24 howitzers followed in June")
+ * recalls the executive contracts with their own counts, not the
+ * frameworks with the executive counts. */
+static void test_framework_then_executive_recalls_both(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Poland orders 96 AH-64E Apache helicopters\n\nPoland signed a contract on Tuesday for 96 AH-64E "
+                "Apache helicopters. Poland signed framework agreements in March 2022 for K2 tanks and K9 "
+                "howitzers, and executive contracts for 40 tanks and 24 howitzers followed in June.",
+                "2024-08-14", &ms);
+    assert_int_equal(only_primary(ms, n)->quantity, 96);
+    int k2_exec = 0, k9_exec = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_CONTEXT)
+            continue;
+        if (ms[i].stage == DS_STAGE_FRAMEWORK)
+            assert_true(ms[i].quantity != 40 && ms[i].quantity != 24); /* not the executive counts */
+        if (ms[i].stage == DS_STAGE_EXECUTIVE && strcmp(ms[i].family, "K2") == 0 && ms[i].quantity == 40)
+            k2_exec++;
+        if (ms[i].stage == DS_STAGE_EXECUTIVE && strcmp(ms[i].family, "K9") == 0 && ms[i].quantity == 24)
+            k9_exec++;
+    }
+    assert_int_equal(k2_exec, 1);
+    assert_int_equal(k9_exec, 1);
+}
+
+/* "has bought ... in recent years, including X and Y": a span of past years
+ * makes the purchases it names recalls of earlier deals, not the news. */
+static void test_recent_years_recall(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Greece orders 18 Rafale jets\n\nGreece signed a contract on Monday for 18 Rafale fighters. Athens "
+                "has bought American and German arms in recent years, including F-16 fighters and Leopard 2 "
+                "tanks.",
+                "2021-01-26", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "RAFALE");
+    int recalls = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_CONTEXT)
+            continue;
+        assert_string_equal(ms[i].buyer, "GRC");
+        recalls += strcmp(ms[i].family, "F-16") == 0 ? 1 : strcmp(ms[i].family, "LEOPARD2") == 0 ? 2 : 100;
+    }
+    assert_int_equal(recalls, 3); /* the F-16 and the Leopard 2, nothing else */
+}
+
 /* "concluded" signs when its object is a contract, not when it is the talks
  * before one: "concluded final negotiations on a contract ... expected to be
  * signed" is planned, and no signing date is read from the article's day. */
@@ -1706,6 +1818,10 @@ int main(void)
         cmocka_unit_test(test_context_evidence),
         cmocka_unit_test(test_plural_first_numbers_all),
         cmocka_unit_test(test_respectively_lists_deals),
+        cmocka_unit_test(test_paired_counts_and_years_list_deals),
+        cmocka_unit_test(test_stated_contract_count_pairs_lists),
+        cmocka_unit_test(test_framework_then_executive_recalls_both),
+        cmocka_unit_test(test_recent_years_recall),
         cmocka_unit_test(test_concluded_talks_are_not_a_signing),
         cmocka_unit_test(test_local_production_of_a_purchase),
         cmocka_unit_test(test_said_it_would_dates_a_selection),

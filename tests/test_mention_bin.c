@@ -106,6 +106,30 @@ static void assert_same_mention(const ds_mention *a, const ds_mention *b)
 
 /* Same bytes as the generic path for every corpus mention, and both readers
  * give back the mention that was written. */
+/* The block key joins buyer, seller and family with '|', "?" for an
+ * unknown part; the longest parts the fields hold fit whole. */
+static void test_block_key(void **state)
+{
+    (void)state;
+    ds_mention m;
+    ds_mention_init(&m);
+    strcpy(m.buyer, "POL");
+    strcpy(m.seller, "KOR");
+    strcpy(m.family, "K9");
+    ds_mention_block_key(&m);
+    assert_string_equal(m.block_key, "POL|KOR|K9");
+    m.buyer[0] = '\0';
+    m.family[0] = '\0';
+    ds_mention_block_key(&m);
+    assert_string_equal(m.block_key, "?|KOR|?");
+    memset(m.family, 'F', sizeof m.family - 1);
+    m.family[sizeof m.family - 1] = '\0';
+    strcpy(m.buyer, "USA");
+    ds_mention_block_key(&m);
+    assert_int_equal(strlen(m.block_key), 3 + 1 + 3 + 1 + sizeof m.family - 1);
+    assert_memory_equal(m.block_key, "USA|KOR|FFF", 11);
+}
+
 static void test_same_bytes_as_generic(void **state)
 {
     (void)state;
@@ -391,6 +415,7 @@ static void test_canonical_same_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_block_key),
         cmocka_unit_test(test_same_bytes_as_generic),
         cmocka_unit_test(test_extremes),
         cmocka_unit_test(test_hostile_bytes),
