@@ -73,7 +73,9 @@ java_args() {
 
 # True when the broker at $1 answers a metadata request within 2 s.
 answers() {
-    kcat -L -b "$1" -m 2 2>/dev/null | grep -q "1 brokers:"
+    local md
+    md=$(kcat -L -b "$1" -m 2 2>/dev/null) || return 1
+    grep -q "1 brokers:" <<<"$md"
 }
 
 # Starts one broker; returns 1 when it died (for example on a port taken
