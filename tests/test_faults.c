@@ -42,8 +42,8 @@
 #define DEADLINE_MS 60000  /* any wait for observable progress */
 
 /* Kafka API keys (not in librdkafka's public headers). */
-enum { API_PRODUCE = 0, API_OFFSET_COMMIT = 8, API_ADD_PARTITIONS_TO_TXN = 24, API_ADD_OFFSETS_TO_TXN = 25,
-       API_END_TXN = 26, API_TXN_OFFSET_COMMIT = 28 };
+enum { API_PRODUCE = 0, API_OFFSET_COMMIT = 8, API_OFFSET_FETCH = 9, API_ADD_PARTITIONS_TO_TXN = 24,
+       API_ADD_OFFSETS_TO_TXN = 25, API_END_TXN = 26, API_TXN_OFFSET_COMMIT = 28 };
 
 typedef struct fixture {
     char **files;
@@ -786,6 +786,87 @@ static void test_sigterm_slow_commit(void **state)
     ds_broker_destroy(b);
 }
 
+#define LOOKUP_RTT_MS 600   /* the coordinator's answer to each of the first OffsetFetch requests */
+#define READY_PROBE_MS 50
+
+typedef struct ready_probes {
+    int n, unanswered, restoring, ready;
+    int64_t worst; /* ms */
+} ready_probes;
+
+/* Probes /readyz of the child on port every READY_PROBE_MS from its first
+ * answer until it answers 200 or deadline_ms (ds_mono_ms) passes, counting
+ * the probes answered "restoring state". */
+static void probe_ready(int port, int64_t deadline_ms, ready_probes *pr)
+{
+    ds_buf body;
+    ds_buf_init(&body);
+    for (int64_t next = ds_mono_ms(); !pr->ready && ds_mono_ms() < deadline_ms; next += READY_PROBE_MS) {
+        int64_t took, now = ds_mono_ms();
+        if (next > now) {
+            struct timespec ts = {0, (long)(next - now) * 1000000L};
+            nanosleep(&ts, NULL); /* the probes' period, not a synchronisation */
+        }
+        ds_buf_reset(&body);
+        long st = tu_http_get(port, "/readyz", &body, &took);
+        if (st == 0 && pr->n == 0)
+            continue; /* not listening yet */
+        pr->n++;
+        pr->unanswered += st == 0;
+        if (took > pr->worst)
+            pr->worst = took;
+        if (st == 503 && ds_buf_append(&body, "", 1) == 0 && strstr(body.data, "restoring state"))
+            pr->restoring++;
+        pr->ready = st == 200;
+    }
+    ds_buf_free(&body);
+}
+
+/* The coordinator answers the first OffsetFetch requests after
+ * LOOKUP_RTT_MS each, so that the restore's look-up of the group's
+ * committed offsets waits at least that long (behind the consumer's own
+ * look-up on the same connection, or for its own answer, and retried when
+ * it runs out of time): the look-up and the reading of the changelog run
+ * on a worker, and the loop goes on answering. /readyz, probed from its
+ * first answer until ready, says "restoring state" for several probes and
+ * answers every probe within half an answer of the coordinator; the
+ * restores then publish the reference table's deals and commit them, and
+ * SIGTERM ends the run with 0. */
+static void test_restore_answers(void **state)
+{
+    (void)state;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(ds_broker_cluster(b), 1, API_OFFSET_FETCH, 1,
+                                                                      RD_KAFKA_RESP_ERR_NO_ERROR, LOOKUP_RTT_MS),
+                         0);
+    rd_kafka_t *rk = watcher(bs);
+    int port = tu_free_port();
+    int64_t t0 = ds_mono_ms();
+    pid_t pid = spawn_http(bs, port, 0);
+    ready_probes pr = {0};
+    probe_ready(port, t0 + DEADLINE_MS, &pr);
+    printf("restore behind a slow look-up (%d ms an answer): ready after %lld ms; %d probes of /readyz, %d while "
+           "restoring, slowest %lld ms, %d unanswered\n", LOOKUP_RTT_MS, (long long)(ds_mono_ms() - t0), pr.n,
+           pr.restoring, (long long)pr.worst, pr.unanswered);
+    /* what the restores publish is there, and committed */
+    int committed = pr.ready ? wait_restores_committed(rk, port, DEADLINE_MS) : -1;
+    rd_kafka_destroy(rk);
+    /* the child ends before any assertion can leave it running */
+    kill(pid, SIGTERM);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(pr.ready);
+    assert_int_equal(pr.unanswered, 0);
+    assert_true(pr.restoring >= LOOKUP_RTT_MS / READY_PROBE_MS / 2);
+    assert_true(pr.worst < LOOKUP_RTT_MS / 2);
+    assert_int_equal(committed, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    ds_broker_destroy(b);
+}
+
 /* ---- backpressure ---------------------------------------------------------- */
 
 static void test_backpressure(void **state)
@@ -1343,6 +1424,7 @@ int main(void)
         cmocka_unit_test(test_sigterm_graceful),
         cmocka_unit_test(test_slow_coordinator),
         cmocka_unit_test(test_sigterm_slow_commit),
+        cmocka_unit_test(test_restore_answers),
         cmocka_unit_test(test_real_cluster),
         cmocka_unit_test(test_real_two_members),
         cmocka_unit_test(test_real_restore_waits),
