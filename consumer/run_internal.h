@@ -284,6 +284,12 @@ void run_txn_finish(runner *r, int budget_ms);
 void run_txn_result(runner *r, txw_op op, const char *call, rd_kafka_error_t *error, int offsets_sent);
 
 /* run_txnwork.c */
+/* The end of a worker's job, as the loop may wait for it: clears *running
+ * under mu and signals cond. @locality the worker */
+void run_work_ended(uv_mutex_t *mu, uv_cond_t *cond, int *running);
+/* Waits, without a deadline, until a worker's job clears *running. Blocks
+ * the loop. */
+void run_work_join(uv_mutex_t *mu, uv_cond_t *cond, const int *running);
 /* Initialises the worker's job (mutex, condition). Returns 0 or -1. */
 int run_txnwork_init(runner *r);
 /* Starts op on the worker with timeout_ms; takes offsets (TXW_COMMIT: the

@@ -90,10 +90,7 @@ static void work_cb(uv_work_t *req)
     lookup_committed(j);
     for (int i = 0; i < j->nparts; i++)
         restore_one(j, &j->parts[i]);
-    uv_mutex_lock(&j->mu);
-    j->running = 0;
-    uv_cond_signal(&j->cond);
-    uv_mutex_unlock(&j->mu);
+    run_work_ended(&j->mu, &j->cond, &j->running);
 }
 
 /* Hands the results to the loop unless run_restorework_fini took them. */
@@ -246,10 +243,7 @@ void run_restorework_fini(runner *r)
          * once every partition is stale, and the watchdog bounds the
          * shutdown meanwhile */
         run_restorework_cancel(r);
-        uv_mutex_lock(&j->mu);
-        while (j->running)
-            uv_cond_wait(&j->cond, &j->mu);
-        uv_mutex_unlock(&j->mu);
+        run_work_join(&j->mu, &j->cond, &j->running);
         j->taken = 1; /* the after-callback, still to come, does nothing */
     }
     run_restorework_clear(r);

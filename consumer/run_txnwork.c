@@ -60,15 +60,28 @@ static void job_clear(txn_job *j)
     j->cgmd = NULL;
 }
 
+void run_work_ended(uv_mutex_t *mu, uv_cond_t *cond, int *running)
+{
+    uv_mutex_lock(mu);
+    *running = 0;
+    uv_cond_signal(cond);
+    uv_mutex_unlock(mu);
+}
+
+void run_work_join(uv_mutex_t *mu, uv_cond_t *cond, const int *running)
+{
+    uv_mutex_lock(mu);
+    while (*running)
+        uv_cond_wait(cond, mu);
+    uv_mutex_unlock(mu);
+}
+
 /* @locality a thread of libuv's pool */
 static void work_cb(uv_work_t *req)
 {
     txn_job *j = req->data;
     txn_call(j);
-    uv_mutex_lock(&j->mu);
-    j->running = 0;
-    uv_cond_signal(&j->cond);
-    uv_mutex_unlock(&j->mu);
+    run_work_ended(&j->mu, &j->cond, &j->running);
 }
 
 /* Hands the result to the state machine unless run_txnwork_wait took it. */
@@ -160,10 +173,7 @@ void run_txnwork_fini(runner *r)
     if (j->queued && !j->taken) {
         /* a call still running holds the producer: it returns within its
          * timeout, and the watchdog bounds the shutdown meanwhile */
-        uv_mutex_lock(&j->mu);
-        while (j->running)
-            uv_cond_wait(&j->cond, &j->mu);
-        uv_mutex_unlock(&j->mu);
+        run_work_join(&j->mu, &j->cond, &j->running);
         j->taken = 1;
         job_clear(j);
         if (j->error)
