@@ -795,13 +795,16 @@ typedef struct ready_probes {
 } ready_probes;
 
 /* Probes /readyz of the child on port every READY_PROBE_MS from its first
- * answer until it answers 200 or deadline_ms (ds_mono_ms) passes, counting
- * the probes answered "restoring state". */
-static void probe_ready(int port, int64_t deadline_ms, ready_probes *pr)
+ * answer until it answers 200 (or, with until_restoring, "restoring
+ * state") or deadline_ms (ds_mono_ms) passes, counting the probes answered
+ * "restoring state". */
+static void probe_ready(int port, int64_t deadline_ms, int until_restoring, ready_probes *pr)
 {
     ds_buf body;
     ds_buf_init(&body);
-    for (int64_t next = ds_mono_ms(); !pr->ready && ds_mono_ms() < deadline_ms; next += READY_PROBE_MS) {
+    for (int64_t next = ds_mono_ms();
+         !pr->ready && !(until_restoring && pr->restoring) && ds_mono_ms() < deadline_ms;
+         next += READY_PROBE_MS) {
         int64_t took, now = ds_mono_ms();
         if (next > now) {
             struct timespec ts = {0, (long)(next - now) * 1000000L};
@@ -846,7 +849,7 @@ static void test_restore_answers(void **state)
     int64_t t0 = ds_mono_ms();
     pid_t pid = spawn_http(bs, port, 0);
     ready_probes pr = {0};
-    probe_ready(port, t0 + DEADLINE_MS, &pr);
+    probe_ready(port, t0 + DEADLINE_MS, 0, &pr);
     printf("restore behind a slow look-up (%d ms an answer): ready after %lld ms; %d probes of /readyz, %d while "
            "restoring, slowest %lld ms, %d unanswered\n", LOOKUP_RTT_MS, (long long)(ds_mono_ms() - t0), pr.n,
            pr.restoring, (long long)pr.worst, pr.unanswered);
@@ -862,6 +865,49 @@ static void test_restore_answers(void **state)
     assert_true(pr.restoring >= LOOKUP_RTT_MS / READY_PROBE_MS / 2);
     assert_true(pr.worst < LOOKUP_RTT_MS / 2);
     assert_int_equal(committed, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    ds_broker_destroy(b);
+}
+
+/* SIGTERM while the restore waits for the coordinator's slow answers to
+ * OffsetFetch (as in test_restore_answers) on its worker: the shutdown
+ * stops the restore, waits for the worker before the consumer is closed
+ * (the sanitizer build catches a use after free) and exits 0 within
+ * --shutdown-timeout. */
+static void test_sigterm_during_restore(void **state)
+{
+    (void)state;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(ds_broker_cluster(b), 1, API_OFFSET_FETCH, 1,
+                                                                      RD_KAFKA_RESP_ERR_NO_ERROR, LOOKUP_RTT_MS),
+                         0);
+    int port = tu_free_port();
+    pid_t pid = spawn_http(bs, port, 0);
+    ready_probes pr = {0};
+    probe_ready(port, ds_mono_ms() + DEADLINE_MS, 1, &pr);
+    kill(pid, SIGTERM);
+    int64_t t0 = ds_mono_ms();
+    int status = 0;
+    pid_t w = 0;
+    while (w == 0 && ds_mono_ms() - t0 < 15000) {
+        w = waitpid(pid, &status, WNOHANG);
+        if (w == 0) {
+            struct timespec ts = {0, 20 * 1000000L};
+            nanosleep(&ts, NULL); /* waitpid has no timeout: poll for the exit */
+        }
+    }
+    int64_t took = ds_mono_ms() - t0;
+    if (w == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    printf("SIGTERM during a restore (after %d probes, %d of them restoring): exit after %lld ms\n", pr.n,
+           pr.restoring, (long long)took);
+    assert_true(pr.restoring > 0);
+    assert_int_equal(w, pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     ds_broker_destroy(b);
@@ -1425,6 +1471,7 @@ int main(void)
         cmocka_unit_test(test_slow_coordinator),
         cmocka_unit_test(test_sigterm_slow_commit),
         cmocka_unit_test(test_restore_answers),
+        cmocka_unit_test(test_sigterm_during_restore),
         cmocka_unit_test(test_real_cluster),
         cmocka_unit_test(test_real_two_members),
         cmocka_unit_test(test_real_restore_waits),
