@@ -58,7 +58,7 @@
 #define UNHELD_CHECK_MS 1000          /* -e: other members' partitions looked up at most this often */
 #define REFERENCE_TIMEOUT_MS 60000   /* reading --reference-topic at start */
 #define REGISTER_TIMEOUT_MS 60000    /* registering the canonical schema at start */
-#define RESTORE_TIMEOUT_MS 300000      /* below max.poll.interval.ms, whose default is 300 s */
+#define RESTORE_TIMEOUT_MS 300000      /* a partition's read (on the restore's worker) gives up after this */
 #define RESTORE_LOOKUP_MS 1000         /* one look-up of committed offsets */
 /* The blocking transactional calls run on a worker (run_txnwork.c) with
  * these timeouts: init_transactions in slices (it resumes), the others with
