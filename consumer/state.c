@@ -733,14 +733,19 @@ static int restore_block(ds_resolver *rs, ds_codec *codec, avro_value_t *sval, s
 
 /* Restores every block of t (sorted by block then key, so that a restore
  * does the same work every time), listing in fallback (nfallback of them)
- * the blocks restored from records past the committed offset. */
+ * the blocks restored from records past the committed offset. Returns 0,
+ * DS_RESTORE_CANCELLED once *cancel (may be NULL) is set, or -1 with err. */
 static int restore_blocks(ds_resolver *rs, ds_codec *codec, avro_value_t *sval, state_rec *sr, table *t,
-                          const char *topic, int32_t partition, char **fallback, size_t *nfallback,
-                          ds_restore_stats *st, char *err, size_t errlen)
+                          const char *topic, int32_t partition, const atomic_int *cancel, char **fallback,
+                          size_t *nfallback, ds_restore_stats *st, char *err, size_t errlen)
 {
     if (t->n)
         qsort(t->s, t->cap, sizeof *t->s, slot_cmp);
     for (size_t i = 0, j; i < t->n; i = j) {
+        if (cancel && atomic_load(cancel)) {
+            snprintf(err, errlen, "%s [%" PRId32 "]: restore cancelled", topic, partition);
+            return DS_RESTORE_CANCELLED;
+        }
         for (j = i + 1; j < t->n && strcmp(t->s[j].block, t->s[i].block) == 0; j++)
             ;
         int fell_back = 0;
@@ -806,8 +811,11 @@ int ds_state_restore_read(ds_resolver *rs, ds_codec *codec, rd_kafka_conf_t *con
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (restore_blocks(rs, codec, &sval, &sr, &t, topic, partition, fallback, &nfallback, st, err, errlen))
+    rr = restore_blocks(rs, codec, &sval, &sr, &t, topic, partition, cancel, fallback, &nfallback, st, err, errlen);
+    if (rr) {
+        rc = rr;
         goto out;
+    }
     st->fallback = nfallback;
     if (restored_output(rs, fallback, nfallback, publish, err, errlen))
         goto out;

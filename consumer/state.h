@@ -98,8 +98,10 @@ typedef struct ds_restore_stats {
  * changed, then the fallback blocks' live deals) are listed in *publish:
  * its items array is the caller's to free(), its records rs's, valid until
  * the next ds_resolver_add or destroy. Blocks the calling thread for the
- * restore; gives up after timeout_ms, or within POLL_CANCEL_MS (100 ms) of
- * *cancel becoming non-zero (cancel may be NULL). Touches nothing but rs,
+ * restore; gives up after timeout_ms, or once *cancel (may be NULL) is
+ * non-zero: within POLL_CANCEL_MS (100 ms) while reading, before the next
+ * block while restoring blocks (not during ds_resolver_restore_finish,
+ * which recomputes them). Touches nothing but rs,
  * codec and its own reader, so that it may run on a thread of its own: rs
  * and codec must then be that thread's for the call (the catalog rs was
  * created with is only read).
