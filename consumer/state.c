@@ -775,7 +775,8 @@ static int restored_output(ds_resolver *rs, char **fallback, size_t nfallback, d
         return -1;
     }
     /* copied before ds_resolver_deals, which may reuse the array of ch */
-    memcpy(publish->items, ch.items, ch.n * sizeof *ch.items);
+    if (ch.n) /* else ch.items may be NULL */
+        memcpy(publish->items, ch.items, ch.n * sizeof *ch.items);
     publish->n = ch.n;
     return nfallback ? add_fallback_deals(rs, fallback, nfallback, publish, &cap, err, errlen) : 0;
 }
