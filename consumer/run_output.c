@@ -96,12 +96,14 @@ static int put_state(void *opaque, const char *key, const void *val, size_t len,
  * as input_offset: per block and batch, the records of the chunks that
  * changed and tombstones of the chunks that emptied (state.h), so that no
  * record outgrows a chunk and the cost follows what changed, not the
- * block's size. */
-void run_flush_dirty(runner *r, batch *b)
+ * block's size. A block at a time, until the deadline. */
+int run_flush_dirty(runner *r, batch *b, int64_t deadline_ms)
 {
     size_t limit = ds_dlq_limit(r->producer);
-    for (size_t i = 0; i < b->dirtycap && r->exit_code == 0; i++) {
-        const dirty_block *d = &b->dirty[i];
+    for (; b->flush_at < b->dirtycap && r->exit_code == 0; b->flush_at++) {
+        if (deadline_ms >= 0 && ds_mono_ms() >= deadline_ms)
+            return 1;
+        const dirty_block *d = &b->dirty[b->flush_at];
         if (!d->key)
             continue;
         ds_resolver *rs = d->partition >= 0 && d->partition < r->nparts ? r->rs[d->partition] : NULL;
@@ -120,4 +122,6 @@ void run_flush_dirty(runner *r, batch *b)
         }
     }
     run_free_dirty(b);
+    b->flush_at = 0;
+    return 0;
 }
