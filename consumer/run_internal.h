@@ -125,6 +125,7 @@ typedef struct batch {
     struct dirty_block *dirty; /* open addressing, key NULL: empty */
     size_t ndirty, dirtycap;
     size_t flush_at;                          /* closing: the next slot of dirty to write */
+    ds_state_writer fw;                       /* closing: where that block's changelog stands */
 } batch;
 
 typedef struct dirty_block {
@@ -288,9 +289,9 @@ void run_txnwork_destroy(runner *r);
 void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail);
 void run_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
 int run_emit(void *opaque, const char *key, const void *val, size_t len);
-/* Writes the changelog of the blocks b changed, from b->flush_at on, until
- * deadline_ms (ds_mono_ms; -1: all of it). Returns 1 when blocks are left
- * (b->flush_at says where), 0 when done (b's dirty set is freed). */
+/* Writes the changelog of the blocks b changed, from b->flush_at and b->fw
+ * on, a chunk at a time until deadline_ms (ds_mono_ms; -1: all of it).
+ * Returns 1 when chunks are left, 0 when done (b's dirty set is freed). */
 int run_flush_dirty(runner *r, batch *b, int64_t deadline_ms);
 
 /* run_resolve.c */
