@@ -199,6 +199,10 @@ void run_resolve_dispatch(runner *r)
         release(w, w->applied); /* an abort redoes the batch from its start; a failed run stops */
         return;
     }
+    if (w->applied == w->next) {
+        w->nrecs = 0; /* the records of the mentions applied are queued */
+        ds_buf_reset(&w->arena);
+    }
     atomic_store(&w->stop, 0);
     w->running = 1;
     w->req.data = w;
@@ -281,7 +285,6 @@ static void release(resolve_work *w, size_t from)
             rd_kafka_message_destroy(w->items[i].rkm);
         w->items[i].rkm = NULL;
     }
-    w->applied = w->nitems;
     w->nitems = w->next = w->applied = w->nrecs = 0;
     w->b = NULL;
     ds_buf_reset(&w->arena);
