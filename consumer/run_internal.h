@@ -284,6 +284,12 @@ void run_txn_call_inline(runner *r, txw_op op, rd_kafka_topic_partition_list_t *
 void run_txnwork_fini(runner *r);
 /* Frees the job's mutex and condition. */
 void run_txnwork_destroy(runner *r);
+/* Waits on cond (with mu) until a worker clears *flag (under mu) or
+ * deadline_ms (ds_mono_ms; -1: none) passes. Returns 0, or -1 at the
+ * deadline. Blocks the calling thread. */
+int run_wait_cleared(uv_mutex_t *mu, uv_cond_t *cond, const int *flag, int64_t deadline_ms);
+/* Clears *flag under mu and signals cond: a worker's last step. */
+void run_clear_signal(uv_mutex_t *mu, uv_cond_t *cond, int *flag);
 
 /* run_output.c */
 void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail);

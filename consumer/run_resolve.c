@@ -152,10 +152,7 @@ static void work_cb(uv_work_t *req)
         if (atomic_load(&w->stop) || ds_mono_ms() - start >= RESOLVE_WORK_MS)
             break;
     }
-    uv_mutex_lock(&w->mu);
-    w->running = 0;
-    uv_cond_signal(&w->cond);
-    uv_mutex_unlock(&w->mu);
+    run_clear_signal(&w->mu, &w->cond, &w->running);
 }
 
 static void after_cb(uv_work_t *req, int status)
@@ -290,17 +287,24 @@ static void release(resolve_work *w, size_t from)
     ds_buf_reset(&w->arena);
 }
 
+/* Applies the next resolved item, unless the transaction aborts or the
+ * run failed, and frees its message. */
+static void apply_next(runner *r, resolve_work *w)
+{
+    resolve_item *it = &w->items[w->applied++];
+    if (r->txn != TXN_ABORT && r->exit_code == 0)
+        apply_one(r, w, it);
+    rd_kafka_message_destroy(it->rkm);
+    it->rkm = NULL;
+}
+
 int run_resolve_apply(runner *r, int64_t deadline)
 {
     resolve_work *w = r->rw;
     if (w->queued)
         return 1; /* the after-callback kicks */
     while (w->applied < w->next) {
-        resolve_item *it = &w->items[w->applied++];
-        if (r->txn != TXN_ABORT && r->exit_code == 0)
-            apply_one(r, w, it);
-        rd_kafka_message_destroy(it->rkm);
-        it->rkm = NULL;
+        apply_next(r, w);
         if (w->b->nmsgs >= BATCH_MAX_MESSAGES)
             r->close_wanted = 1;
         if (ds_mono_ms() >= deadline && w->applied < w->next)
@@ -318,25 +322,14 @@ int run_resolve_apply(runner *r, int64_t deadline)
 }
 
 /* Waits until the worker has returned or deadline_ms (ds_mono_ms; -1: no
- * deadline) passes. Returns 0, or -1 at the deadline. */
+ * deadline) passes, having asked it to stop after its current item.
+ * Returns 0, or -1 at the deadline. */
 static int wait_worker(resolve_work *w, int64_t deadline_ms)
 {
     if (!w->queued)
         return 0;
     atomic_store(&w->stop, 1);
-    uv_mutex_lock(&w->mu);
-    while (w->running) {
-        int64_t left = deadline_ms - ds_mono_ms();
-        if (deadline_ms >= 0 && left <= 0)
-            break;
-        if (deadline_ms < 0)
-            uv_cond_wait(&w->cond, &w->mu);
-        else
-            uv_cond_timedwait(&w->cond, &w->mu, (uint64_t)left * 1000000u);
-    }
-    int running = w->running;
-    uv_mutex_unlock(&w->mu);
-    return running ? -1 : 0;
+    return run_wait_cleared(&w->mu, &w->cond, &w->running, deadline_ms);
 }
 
 /* Seeks the partitions of the dropped items from `from` on back to the
@@ -375,18 +368,12 @@ int run_resolve_settle(runner *r, int64_t deadline_ms)
         r->exit_code = 1;
         return -1;
     }
-    int queued = w->queued;
-    w->queued = 0; /* the results are taken here; the after-callback only kicks */
-    while (w->applied < w->next) {
-        resolve_item *it = &w->items[w->applied++];
-        if (r->txn != TXN_ABORT && r->exit_code == 0)
-            apply_one(r, w, it);
-        rd_kafka_message_destroy(it->rkm);
-        it->rkm = NULL;
-    }
+    /* the results are taken here; the after-callback, still to come,
+     * only kicks */
+    while (w->applied < w->next)
+        apply_next(r, w);
     seek_back(r, w, w->applied);
     release(w, w->applied);
-    w->queued = queued;
     return 0;
 }
 
