@@ -527,3 +527,6 @@ int ds_mention_read(const void *data, size_t len, ds_mention *m, char *err, size
 int64_t ds_avro_get_long(ds_avro_cursor *r, const char *field) { return get_long(r, field); }
 void ds_avro_get_string(ds_avro_cursor *r, const char *field, char *dst, size_t cap) { get_str(r, field, dst, cap); }
 int64_t ds_avro_get_block(ds_avro_cursor *r, const char *field) { return get_block(r, field); }
+int32_t ds_avro_get_int(ds_avro_cursor *r, const char *field) { return get_int(r, field); }
+int ds_avro_get_enum(ds_avro_cursor *r, const char *field, int nsymbols) { return get_enum(r, field, nsymbols); }
+int64_t ds_avro_get_decimal(ds_avro_cursor *r, const char *field) { return get_decimal(r, field); }

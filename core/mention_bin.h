@@ -40,6 +40,14 @@ int64_t ds_avro_get_long(ds_avro_cursor *c, const char *field);
 void ds_avro_get_string(ds_avro_cursor *c, const char *field, char *dst, size_t cap);
 /* An array's next block count, 0 at its end (see the Avro specification). */
 int64_t ds_avro_get_block(ds_avro_cursor *c, const char *field);
+/* An int (a long within 32 bits). */
+int32_t ds_avro_get_int(ds_avro_cursor *c, const char *field);
+/* An enum index below nsymbols, or a union branch (nsymbols: the branches;
+ * 2 for ["null", X], where 1 is X). */
+int ds_avro_get_enum(ds_avro_cursor *c, const char *field, int nsymbols);
+/* A decimal's unscaled value: bytes, big-endian two's complement of 1 to 8
+ * bytes (longer is a failure, although it may fit 64 bits). */
+int64_t ds_avro_get_decimal(ds_avro_cursor *c, const char *field);
 /* 0 when the cursor has not failed; else -1 with "<record>.<field>: cannot be
  * read at byte N of LEN" in err (data: the start of the bytes). */
 int ds_avro_cursor_error(const ds_avro_cursor *c, const char *record, const void *data, char *err, size_t errlen);
