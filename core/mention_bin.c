@@ -21,15 +21,7 @@ typedef struct {
     unsigned char *p, *end;
 } wr;
 
-static void put_long(wr *w, int64_t v)
-{
-    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    while (u >= 0x80) {
-        *w->p++ = (unsigned char)(u | 0x80);
-        u >>= 7;
-    }
-    *w->p++ = (unsigned char)u;
-}
+static void put_long(wr *w, int64_t v) { w->p = ds_avro_varint(w->p, v); }
 
 static void put_bytes(wr *w, const void *s, size_t n)
 {
@@ -210,37 +202,6 @@ int ds_mention_write(const ds_mention *m, ds_buf *out)
     out->len = (size_t)((char *)w.p - out->data);
     out->data[out->len] = '\0';
     return 0;
-}
-
-int ds_avro_put_long(ds_buf *out, int64_t v)
-{
-    if (ds_buf_reserve(out, 10))
-        return -1;
-    wr w = {(unsigned char *)out->data + out->len, NULL};
-    put_long(&w, v);
-    out->len = (size_t)((char *)w.p - out->data);
-    out->data[out->len] = '\0';
-    return 0;
-}
-
-int ds_avro_put_string(ds_buf *out, const char *s)
-{
-    size_t n = strlen(s);
-    return ds_avro_put_long(out, (int64_t)n) || ds_buf_append(out, s, n) ? -1 : 0;
-}
-
-int ds_avro_put_opt_string(ds_buf *out, const char *s)
-{
-    if (!s || !s[0])
-        return ds_avro_put_long(out, 0);
-    return ds_avro_put_long(out, 1) || ds_avro_put_string(out, s) ? -1 : 0;
-}
-
-int ds_avro_put_opt_long(ds_buf *out, int64_t v, int present)
-{
-    if (!present)
-        return ds_avro_put_long(out, 0);
-    return ds_avro_put_long(out, 1) || ds_avro_put_long(out, v) ? -1 : 0;
 }
 
 int ds_avro_put_value_record(ds_buf *out, const ds_value *v)
