@@ -204,15 +204,62 @@ int ds_mention_write(const ds_mention *m, ds_buf *out)
     return 0;
 }
 
+/* Room for n more bytes and the NUL: the common case without a call. */
+static int room(ds_buf *out, size_t n) { return out->cap - out->len > n ? 0 : ds_buf_reserve(out, n); }
+
+/* Ends a write that stopped at p. */
+static int put_end(ds_buf *out, unsigned char *p)
+{
+    out->len = (size_t)((char *)p - out->data);
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+int ds_avro_put_long(ds_buf *out, int64_t v)
+{
+    if (room(out, 10))
+        return -1;
+    return put_end(out, ds_avro_varint((unsigned char *)out->data + out->len, v));
+}
+
+/* The string s of n bytes, after the union branch when branch >= 0. */
+static int put_branch_string(ds_buf *out, int branch, const char *s, size_t n)
+{
+    if (room(out, n + 20))
+        return -1;
+    unsigned char *p = (unsigned char *)out->data + out->len;
+    if (branch >= 0)
+        *p++ = (unsigned char)(2 * branch); /* zigzag of 0 or 1 */
+    p = ds_avro_varint(p, (int64_t)n);
+    memcpy(p, s, n);
+    return put_end(out, p + n);
+}
+
+int ds_avro_put_string(ds_buf *out, const char *s) { return put_branch_string(out, -1, s, strlen(s)); }
+
+int ds_avro_put_opt_string(ds_buf *out, const char *s)
+{
+    if (!s || !s[0])
+        return ds_avro_put_long(out, 0);
+    return put_branch_string(out, 1, s, strlen(s));
+}
+
+int ds_avro_put_opt_long(ds_buf *out, int64_t v, int present)
+{
+    if (room(out, 20))
+        return -1;
+    unsigned char *p = (unsigned char *)out->data + out->len;
+    *p++ = present ? 2 : 0; /* the branch: zigzag 1 or 0 */
+    return put_end(out, present ? ds_avro_varint(p, v) : p);
+}
+
 int ds_avro_put_value_record(ds_buf *out, const ds_value *v)
 {
-    if (ds_buf_reserve(out, VALUE_MAX))
+    if (room(out, VALUE_MAX))
         return -1;
     wr w = {(unsigned char *)out->data + out->len, NULL};
     put_value_record(&w, v);
-    out->len = (size_t)((char *)w.p - out->data);
-    out->data[out->len] = '\0';
-    return 0;
+    return put_end(out, w.p);
 }
 
 /* ---- reading ---------------------------------------------------------- */

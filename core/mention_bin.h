@@ -5,7 +5,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "buf.h"
 #include "mention.h"
@@ -69,56 +68,14 @@ static inline unsigned char *ds_avro_varint(unsigned char *p, int64_t v)
 /* Avro binary primitives for records built around mentions: a long (or
  * int, or enum index, or array block count) as a zigzag varint, and a
  * string as its length and bytes. Return 0 or -1 (out of memory; out
- * unaltered). Inline: the canonical and state records are written a field
- * at a time, about 40 fields a record. */
-static inline int ds_avro_put_long(ds_buf *out, int64_t v)
-{
-    if (out->cap - out->len <= 10 && ds_buf_reserve(out, 10))
-        return -1;
-    out->len = (size_t)((char *)ds_avro_varint((unsigned char *)out->data + out->len, v) - out->data);
-    out->data[out->len] = '\0';
-    return 0;
-}
-
-/* The string of n bytes s (no NUL needed), preceded by branch when branch
- * is not negative (a union's index). */
-static inline int ds_avro_put_branch_bytes(ds_buf *out, int branch, const char *s, size_t n)
-{
-    if (out->cap - out->len <= n + 20 && ds_buf_reserve(out, n + 20))
-        return -1;
-    unsigned char *p = (unsigned char *)out->data + out->len;
-    if (branch >= 0)
-        p = ds_avro_varint(p, branch);
-    p = ds_avro_varint(p, (int64_t)n);
-    memcpy(p, s, n);
-    out->len = (size_t)((char *)p + n - out->data);
-    out->data[out->len] = '\0';
-    return 0;
-}
-
-static inline int ds_avro_put_string(ds_buf *out, const char *s) { return ds_avro_put_branch_bytes(out, -1, s, strlen(s)); }
-
+ * unaltered). Each reserves room once: the canonical and state records are
+ * written a field at a time, about 40 fields a record. */
+int ds_avro_put_long(ds_buf *out, int64_t v);
+int ds_avro_put_string(ds_buf *out, const char *s);
 /* ["null", "string"]: null for NULL or "". */
-static inline int ds_avro_put_opt_string(ds_buf *out, const char *s)
-{
-    if (!s || !s[0])
-        return ds_avro_put_long(out, 0);
-    return ds_avro_put_branch_bytes(out, 1, s, strlen(s));
-}
-
+int ds_avro_put_opt_string(ds_buf *out, const char *s);
 /* ["null", "long"] (or int): null unless present. */
-static inline int ds_avro_put_opt_long(ds_buf *out, int64_t v, int present)
-{
-    if (out->cap - out->len <= 20 && ds_buf_reserve(out, 20))
-        return -1;
-    unsigned char *p = (unsigned char *)out->data + out->len;
-    *p++ = present ? 2 : 0; /* the branch: zigzag 1 or 0 */
-    if (present)
-        p = ds_avro_varint(p, v);
-    out->len = (size_t)((char *)p - out->data);
-    out->data[out->len] = '\0';
-    return 0;
-}
+int ds_avro_put_opt_long(ds_buf *out, int64_t v, int present);
 /* The fields of a Value record (not the union around it). */
 int ds_avro_put_value_record(ds_buf *out, const ds_value *v);
 
