@@ -29,14 +29,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Whether data starts with the single-object header of schema id (*hlen:
+ * its length). */
+static int single_object_of(ds_schema_id id, const uint8_t *data, size_t size, size_t *hlen)
+{
+    unsigned char hdr[DS_FRAME_HEADER_MAX];
+    return ds_codec_frame_header(ds_fuzz_v.codec, id, DS_FRAME_SINGLE_OBJECT, hdr, hlen) == 0 && size >= *hlen &&
+           memcmp(data, hdr, *hlen) == 0;
+}
+
 /* The direct reader against the generic one, on a DealMention message. */
 static void check_direct_mention(const uint8_t *data, size_t size)
 {
-    unsigned char hdr[DS_FRAME_HEADER_MAX];
     size_t hlen;
     char err[512];
-    if (ds_codec_frame_header(ds_fuzz_v.codec, DS_SCHEMA_MENTION, DS_FRAME_SINGLE_OBJECT, hdr, &hlen) ||
-        size < hlen || memcmp(data, hdr, hlen) != 0)
+    if (!single_object_of(DS_SCHEMA_MENTION, data, size, &hlen))
         return;
     static ds_mention direct, generic, again;
     if (ds_mention_read(data + hlen, size - hlen, &direct, err, sizeof err) != 0)
@@ -86,11 +93,9 @@ static int same_event(const ds_deal_event *a, const ds_deal_event *b)
 /* The direct reader against the generic one, on a DealEvent message. */
 static void check_direct_deal(const uint8_t *data, size_t size)
 {
-    unsigned char hdr[DS_FRAME_HEADER_MAX];
     size_t hlen;
     char err[512];
-    if (ds_codec_frame_header(ds_fuzz_v.codec, DS_SCHEMA_DEAL_EVENT, DS_FRAME_SINGLE_OBJECT, hdr, &hlen) ||
-        size < hlen || memcmp(data, hdr, hlen) != 0)
+    if (!single_object_of(DS_SCHEMA_DEAL_EVENT, data, size, &hlen))
         return;
     static ds_deal_event direct, generic;
     if (ds_deal_event_read(data + hlen, size - hlen, &direct, err, sizeof err) != 0)
