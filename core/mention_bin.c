@@ -309,6 +309,16 @@ static int get_enum(rd *r, const char *field, int nsymbols)
 /* A ["null", X] union's branch: 0 or 1. */
 static int get_branch(rd *r, const char *field) { return get_enum(r, field, 2); }
 
+/* ds__utf8_valid, with the ASCII bytes most strings consist of checked
+ * here first. */
+static int text_valid(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (unsigned char)(p[i] - 1) < 0x7f) /* 0x01 .. 0x7f */
+        i++;
+    return i == n || ds__utf8_valid((const char *)p + i, n - i);
+}
+
 static void get_str(rd *r, const char *field, char *dst, size_t cap)
 {
     dst[0] = '\0';
@@ -316,7 +326,7 @@ static void get_str(rd *r, const char *field, char *dst, size_t cap)
     if (r->failed)
         return;
     if (n < 0 || (uint64_t)n >= cap || (uint64_t)n > (uint64_t)(r->end - r->p) ||
-        !ds__utf8_valid((const char *)r->p, (size_t)n)) {
+        !text_valid(r->p, (size_t)n)) {
         fail_at(r, field);
         return;
     }

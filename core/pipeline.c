@@ -167,14 +167,21 @@ static const ds_alias *find_alias(const ds_catalog *cat, const char *text, ds_en
 
 /* Whether cur is a currency of the catalog: three uppercase letters with an
  * exchange rate (so "usd", "XYZ" and "XAU" are not). */
-static int known_currency(const ds_catalog *cat, const char *cur)
+static int known_currency(ds_pipeline *pl, const char *cur)
 {
     if (!cur || strlen(cur) != 3)
         return 0;
     for (int i = 0; i < 3; i++)
         if (cur[i] < 'A' || cur[i] > 'Z')
             return 0;
-    return ds_catalog_rate(cat, cur, 0) > 0;
+    /* the rates never change under a pipeline: the last currency found
+     * needs no second search (a look-up with year 0 misses the hash) */
+    if (memcmp(cur, pl->rate_currency, 4) == 0)
+        return 1;
+    if (ds_catalog_rate(pl->cat, cur, 0) <= 0)
+        return 0;
+    memcpy(pl->rate_currency, cur, 4);
+    return 1;
 }
 
 /* Reads a DealEvent's optional value into m->value: a non-negative amount
@@ -189,7 +196,7 @@ static int normalize_value(ds_pipeline *pl, const ds_deal_event *e, const char *
         return -1;
     }
     m->value.amount = e->amount;
-    if (!known_currency(pl->cat, cur)) {
+    if (!known_currency(pl, cur)) {
         fail_set(fail, "normalize", "unknown-currency",
                  "deal %s: currency '%.16s' is not an uppercase ISO 4217 code with a rate in the catalog", id, cur);
         return -1;

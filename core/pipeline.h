@@ -53,6 +53,7 @@ typedef struct ds_pipeline {
     avro_value_t mention;
     ds_deal_event event;    /* the deal event being normalised */
     ds_mention norm;        /* the mention of a deal event */
+    char rate_currency[4];  /* the last currency found to have a rate ("" at init) */
     ds_buf canon_buf;       /* reused by ds_pipeline_emit_changes */
     ds_framing canon_framing; /* of the canonical records: single-object, or Confluent with a registry */
     size_t max_body;        /* longer bodies fail with body-too-big; DS_PIPELINE_MAX_BODY at init */

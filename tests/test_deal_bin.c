@@ -337,6 +337,33 @@ static void test_confluent(void **state)
     ds_buf_free(&cf);
 }
 
+/* Currencies in turns, known and not: each judged on its own (the
+ * normaliser remembers the last currency it found a rate for). */
+static void test_currency_turns(void **state)
+{
+    (void)state;
+    const char *const turns[][2] = {{"USD", NULL}, {"XAU", "unknown-currency"}, {"EUR", NULL},
+                                    {"XAU", "unknown-currency"}, {"EUR", NULL}, {"KRW", NULL},
+                                    {"EUX", "unknown-currency"}, {"USD", NULL}, {"usd", "unknown-currency"}};
+    ds_buf b;
+    ds_buf_init(&b);
+    for (size_t i = 0; i < sizeof turns / sizeof *turns; i++) {
+        char patch[128];
+        snprintf(patch, sizeof patch, "{\"value\":{\"amount\":\"5.00\",\"currency\":\"%s\"}}", turns[i][0]);
+        encode_patched(patch, &b);
+        outcome o;
+        assert_int_equal(check_message(b.data, b.len, NULL, &o), 1);
+        if (turns[i][1]) {
+            assert_int_equal(o.n, -1);
+            assert_string_equal(o.fail.cls, turns[i][1]);
+        } else {
+            assert_int_equal(o.n, 1);
+            assert_string_equal(o.m.value.currency, turns[i][0]);
+        }
+    }
+    ds_buf_free(&b);
+}
+
 /* ---- hand-made bodies ---------------------------------------------------- */
 
 enum {
@@ -557,6 +584,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_as_generic),
         cmocka_unit_test(test_confluent),
+        cmocka_unit_test(test_currency_turns),
         cmocka_unit_test(test_crafted),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_other_writer),
