@@ -79,6 +79,47 @@ static void get_value(deal_rd *r, ds_deal_event *e)
     e->currency = get_text(r, "value.currency", NULL);
 }
 
+/* The fields the reader reads, in order: name, Avro type, and for a
+ * ["null", X] union X's type; for an enum its symbol count. */
+static const struct {
+    const char *name;
+    avro_type_t type, inner;
+    int symbols;
+} fields[] = {
+    {"source_id", AVRO_STRING, AVRO_NULL, 0},     {"source", AVRO_STRING, AVRO_NULL, 0},
+    {"reported", AVRO_INT64, AVRO_NULL, 0},       {"buyer", AVRO_STRING, AVRO_NULL, 0},
+    {"seller", AVRO_UNION, AVRO_STRING, 0},       {"supplier", AVRO_UNION, AVRO_STRING, 0},
+    {"system", AVRO_STRING, AVRO_NULL, 0},        {"quantity", AVRO_UNION, AVRO_INT64, 0},
+    {"value", AVRO_UNION, AVRO_RECORD, 0},        {"stage", AVRO_ENUM, AVRO_NULL, STAGE_SYMBOLS},
+    {"status", AVRO_ENUM, AVRO_NULL, STATUS_SYMBOLS}, {"signing_date", AVRO_UNION, AVRO_INT32, 0},
+    {"place", AVRO_UNION, AVRO_STRING, 0},        {"batch", AVRO_UNION, AVRO_INT32, 0},
+    {"parent_ref", AVRO_UNION, AVRO_STRING, 0},
+};
+
+int ds_deal_event_schema_ok(avro_schema_t s)
+{
+    size_t n = sizeof fields / sizeof *fields;
+    if (!s || avro_typeof(s) != AVRO_RECORD || avro_schema_record_size(s) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = avro_schema_record_field_name(s, (int)i);
+        avro_schema_t f = avro_schema_record_field_get_by_index(s, (int)i);
+        if (!name || !f || strcmp(name, fields[i].name) != 0 || avro_typeof(f) != fields[i].type)
+            return 0;
+        if (fields[i].type == AVRO_UNION &&
+            (avro_schema_union_size(f) != 2 || avro_typeof(avro_schema_union_branch(f, 0)) != AVRO_NULL ||
+             avro_typeof(avro_schema_union_branch(f, 1)) != fields[i].inner))
+            return 0;
+        if (fields[i].type == AVRO_ENUM && avro_schema_enum_number_of_symbols(f) != fields[i].symbols)
+            return 0;
+    }
+    /* Money: amount (bytes), currency */
+    avro_schema_t money = avro_schema_union_branch(avro_schema_record_field_get_by_index(s, 8), 1);
+    return avro_schema_record_size(money) == 2 &&
+           avro_typeof(avro_schema_record_field_get_by_index(money, 0)) == AVRO_BYTES &&
+           avro_typeof(avro_schema_record_field_get_by_index(money, 1)) == AVRO_STRING;
+}
+
 int ds_deal_event_read(const void *data, size_t len, ds_deal_event *e, char *err, size_t errlen)
 {
     deal_rd rr = {{data, (const unsigned char *)data + len, NULL, NULL}, e, 0};

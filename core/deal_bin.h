@@ -44,6 +44,12 @@ typedef struct ds_deal_event {
  * unspecified. */
 int ds_deal_event_read(const void *data, size_t len, ds_deal_event *e, char *err, size_t errlen);
 
+/* Whether s, the DealEvent reader schema, is the one ds_deal_event_read
+ * was written for: its fields' names and types in order, the enums'
+ * symbol counts. When the schema changes and the reader does not, the
+ * caller uses the generic decoder only. */
+int ds_deal_event_schema_ok(avro_schema_t s);
+
 /* Fills e from val, a generic value of the DealEvent reader schema (decoded,
  * resolved from another writer, or read from JSON); e->text is not used. */
 void ds_deal_event_from_avro(avro_value_t *val, ds_deal_event *e);

@@ -50,6 +50,7 @@ int ds_pipeline_init_catalog(ds_pipeline *pl, ds_catalog *cat, char *err, size_t
         snprintf(err, errlen, "out of memory");
         goto err;
     }
+    pl->deal_direct = ds_deal_event_schema_ok(ds_codec_schema(pl->codec, DS_SCHEMA_DEAL_EVENT));
     if (ds_codec_value_new(pl->codec, DS_SCHEMA_ARTICLE, &pl->article) ||
         ds_codec_value_new(pl->codec, DS_SCHEMA_DEAL_EVENT, &pl->deal) ||
         ds_codec_value_new(pl->codec, DS_SCHEMA_MENTION, &pl->mention)) {
@@ -407,7 +408,7 @@ static int deal_direct(ds_pipeline *pl, const void *data, size_t len, ds_deal_ev
     const unsigned char *b = data;
     unsigned char hdr[DS_FRAME_HEADER_MAX];
     size_t hlen;
-    if (len == 0 || len > ds_codec_max_message(pl->codec) ||
+    if (!pl->deal_direct || len == 0 || len > ds_codec_max_message(pl->codec) ||
         ds_codec_frame_header(pl->codec, DS_SCHEMA_DEAL_EVENT, b[0] == 0 ? DS_FRAME_CONFLUENT : DS_FRAME_SINGLE_OBJECT,
                               hdr, &hlen) ||
         len < hlen || memcmp(b, hdr, hlen) != 0)

@@ -54,6 +54,7 @@ typedef struct ds_pipeline {
     ds_deal_event event;    /* the deal event being normalised */
     ds_mention norm;        /* the mention of a deal event */
     char rate_currency[4];  /* the last currency found to have a rate ("" at init) */
+    int deal_direct;        /* ds_deal_event_read fits the DealEvent schema (set at init) */
     ds_buf canon_buf;       /* reused by ds_pipeline_emit_changes */
     ds_framing canon_framing; /* of the canonical records: single-object, or Confluent with a registry */
     size_t max_body;        /* longer bodies fail with body-too-big; DS_PIPELINE_MAX_BODY at init */

@@ -30,6 +30,7 @@ static int setup(void **state)
     char err[512];
     assert_int_equal(ds_pipeline_init(&pl, tu_catalog_dir(), err, sizeof err), 0);
     assert_int_equal(ds_codec_value_new(pl.codec, DS_SCHEMA_DEAL_EVENT, &gval), 0);
+    assert_int_equal(pl.deal_direct, 1); /* the reader fits the schema it was written for */
     return 0;
 }
 
@@ -579,6 +580,39 @@ static void test_other_writer(void **state)
     ds_buf_free(&o);
 }
 
+/* The reader's check of the schema: the DealEvent schema passes; one with
+ * a field less, a field of another type, or another number of stages does
+ * not (the pipeline then reads every deal event generically). */
+static void test_schema_check(void **state)
+{
+    (void)state;
+    assert_int_equal(ds_deal_event_schema_ok(ds_codec_schema(pl.codec, DS_SCHEMA_DEAL_EVENT)), 1);
+    assert_int_equal(ds_deal_event_schema_ok(ds_codec_schema(pl.codec, DS_SCHEMA_MENTION)), 0);
+    assert_int_equal(ds_deal_event_schema_ok(NULL), 0);
+    const char *const edits[][2] = {
+        {"{\"name\": \"place\", \"type\": [\"null\", \"string\"], \"default\": null},", ""},
+        {"{\"name\": \"quantity\", \"type\": [\"null\", \"long\"]", "{\"name\": \"quantity\", \"type\": [\"null\", \"int\"]"},
+        {"\"joint_venture\", \"delivery\"]", "\"joint_venture\", \"delivery\", \"memorandum\"]"},
+        {"{\"name\": \"currency\", \"type\": \"string\"", "{\"name\": \"currency\", \"type\": \"bytes\""},
+    };
+    const char *orig = ds_schema_json[DS_SCHEMA_DEAL_EVENT];
+    for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+        const char *at = strstr(orig, edits[i][0]);
+        if (!at)
+            fail_msg("edit %zu: '%s' is not in DealEvent.avsc", i, edits[i][0]);
+        ds_buf t;
+        ds_buf_init(&t);
+        assert_int_equal(ds_buf_append(&t, orig, (size_t)(at - orig)), 0);
+        assert_int_equal(ds_buf_append_str(&t, edits[i][1]), 0);
+        assert_int_equal(ds_buf_append_str(&t, at + strlen(edits[i][0])), 0);
+        avro_schema_t s;
+        assert_int_equal(avro_schema_from_json_length(t.data, t.len, &s), 0);
+        assert_int_equal(ds_deal_event_schema_ok(s), 0);
+        avro_schema_decref(s);
+        ds_buf_free(&t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_crafted),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_other_writer),
+        cmocka_unit_test(test_schema_check),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
