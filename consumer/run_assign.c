@@ -271,8 +271,11 @@ void run_restore_done(runner *r)
         restore_waiting(r, why);
         return;
     }
-    if (job_publishes(j) && !txn_takes_outputs(r)) {
-        restore_arm(r, TXN_RETRY_MS); /* the results wait for the transaction */
+    /* installing touches the resolvers and the pipeline, which the worker
+     * resolving mentions holds meanwhile; and the deals a restore publishes
+     * need a transaction that can take them: the results wait */
+    if (run_resolve_pending(r) || run_batch_closing(r) || (job_publishes(j) && !txn_takes_outputs(r))) {
+        restore_arm(r, TXN_RETRY_MS);
         return;
     }
     rd_kafka_topic_partition_list_t *done = rd_kafka_topic_partition_list_new(j->nparts ? j->nparts : 1);
@@ -350,7 +353,7 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
          * partitions we keep */
         run_txn_finish(r, r->stopping ? (int)(run_shutdown_ms(r) / 10) : SHUTDOWN_FLUSH_MS);
     } else {
-        run_close_batch(r);
+        run_finish_batch(r, -1);
         r->sync_commit = 1;
         rd_kafka_flush(r->producer, r->stopping ? (int)(run_shutdown_ms(r) / 10) : SHUTDOWN_FLUSH_MS);
         run_try_commit(r);

@@ -90,7 +90,7 @@ static void work_cb(uv_work_t *req)
     lookup_committed(j);
     for (int i = 0; i < j->nparts; i++)
         restore_one(j, &j->parts[i]);
-    run_work_ended(&j->mu, &j->cond, &j->running);
+    run_clear_signal(&j->mu, &j->cond, &j->running);
 }
 
 /* Hands the results to the loop unless run_restorework_fini took them. */
@@ -243,7 +243,7 @@ void run_restorework_fini(runner *r)
          * once every partition is stale, and the watchdog bounds the
          * shutdown meanwhile */
         run_restorework_cancel(r);
-        run_work_join(&j->mu, &j->cond, &j->running);
+        run_wait_cleared(&j->mu, &j->cond, &j->running, -1);
         j->taken = 1; /* the after-callback, still to come, does nothing */
     }
     run_restorework_clear(r);
