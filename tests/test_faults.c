@@ -789,6 +789,15 @@ static void test_sigterm_slow_commit(void **state)
 #define LOOKUP_RTT_MS 600   /* the coordinator's answer to each of the first OffsetFetch requests */
 #define READY_PROBE_MS 50
 
+/* Delays the coordinator's next n answers to OffsetFetch by LOOKUP_RTT_MS. */
+static void slow_offset_fetch(ds_broker *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(ds_broker_cluster(b), 1, API_OFFSET_FETCH, 1,
+                                                                      RD_KAFKA_RESP_ERR_NO_ERROR, LOOKUP_RTT_MS),
+                         0);
+}
+
 typedef struct ready_probes {
     int n, unanswered, restoring, ready;
     int64_t worst; /* ms */
@@ -840,10 +849,7 @@ static void test_restore_answers(void **state)
     (void)state;
     ds_broker *b = start_broker();
     const char *bs = ds_broker_bootstraps(b);
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(ds_broker_cluster(b), 1, API_OFFSET_FETCH, 1,
-                                                                      RD_KAFKA_RESP_ERR_NO_ERROR, LOOKUP_RTT_MS),
-                         0);
+    slow_offset_fetch(b, 3);
     rd_kafka_t *rk = watcher(bs);
     int port = tu_free_port();
     int64_t t0 = ds_mono_ms();
@@ -880,10 +886,7 @@ static void test_sigterm_during_restore(void **state)
     (void)state;
     ds_broker *b = start_broker();
     const char *bs = ds_broker_bootstraps(b);
-    for (int i = 0; i < 6; i++)
-        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(ds_broker_cluster(b), 1, API_OFFSET_FETCH, 1,
-                                                                      RD_KAFKA_RESP_ERR_NO_ERROR, LOOKUP_RTT_MS),
-                         0);
+    slow_offset_fetch(b, 6);
     int port = tu_free_port();
     pid_t pid = spawn_http(bs, port, 0);
     ready_probes pr = {0};
