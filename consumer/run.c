@@ -109,8 +109,10 @@ static void process(runner *r, rd_kafka_message_t *rkm)
     rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(b->offsets, topic, rkm->partition);
     if (!p) {
         p = rd_kafka_topic_partition_list_add(b->offsets, topic, rkm->partition);
-        /* where to rewind to if the batch's transaction aborts */
-        rd_kafka_topic_partition_list_add(b->start, topic, rkm->partition)->offset = rkm->offset;
+        /* where to rewind to if the batch's transaction aborts (unless a
+         * restore of the partition in this batch said so first) */
+        if (!rd_kafka_topic_partition_list_find(b->start, topic, rkm->partition))
+            rd_kafka_topic_partition_list_add(b->start, topic, rkm->partition)->offset = rkm->offset;
     }
     p->offset = rkm->offset + 1;
     b->nmsgs++;
@@ -893,6 +895,7 @@ static void runner_free(runner *r)
     for (int32_t p = 0; r->rs && p < r->nparts; p++)
         ds_resolver_destroy(r->rs[p]);
     free(r->rs);
+    free(r->ref_owners);
     free(r->produced_hi);
     free(r->consumed_next);
     free(r->committed_seen);

@@ -158,6 +158,30 @@ size_t run_state_chunk_bytes(const runner *r)
     return q < 4096 ? 4096 : q > DS_RESOLVER_CHUNK_BYTES ? DS_RESOLVER_CHUNK_BYTES : q;
 }
 
+/* The restore of mentions partition p as of committed published deals (the
+ * reference table's rows, whose blocks may have no changelog record yet)
+ * into r->emit_batch: the changelog records of the rows' blocks go out
+ * with it,
+ * so that the next restore finds their revisions instead of publishing them
+ * again; and should the batch's transaction abort, p is rewound and
+ * restored again, publishing them anew. Returns 0 or -1 (out of memory). */
+static int keep_restored_output(runner *r, int32_t p, int64_t committed)
+{
+    batch *b = r->emit_batch;
+    for (size_t i = 0; r->pl.cat && i < r->pl.cat->nrefs; i++) {
+        const ds_refdeal *row = &r->pl.cat->refs[i];
+        char key[64];
+        snprintf(key, sizeof key, "%s|%s|%s", row->buyer, row->seller, row->family);
+        if (ds_kafka_owns_block(key, &r->ref_owners[p]) &&
+            run_mark_dirty(b, key, p, committed > 0 ? committed - 1 : -1) != 0)
+            return -1;
+    }
+    if (!rd_kafka_topic_partition_list_find(b->start, r->mtopic, p))
+        rd_kafka_topic_partition_list_add(b->start, r->mtopic, p)->offset =
+            committed >= 0 ? committed : RD_KAFKA_OFFSET_BEGINNING;
+    return 0;
+}
+
 /* Drops and rebuilds the state of mentions partition p from its changelog
  * partition as of committed (changelog records of inputs at or past it are
  * not applied). Returns 0; DS_RESTORE_UNSTABLE with the reason in why (the
@@ -183,12 +207,15 @@ int run_restore_partition(runner *r, int32_t p, int64_t committed, char *why, si
     ds_resolver_set_retention(r->rs[p], r->cfg->dedup_retention_days);
     ds_resolver_set_max_mentions_per_block(r->rs[p], (size_t)r->cfg->state_max_mentions_per_block);
     ds_resolver_set_chunk_bytes(r->rs[p], run_state_chunk_bytes(r));
+    /* the reference rows of p's blocks are deals, published with its restore */
+    ds_resolver_set_references(r->rs[p], ds_kafka_owns_block, &r->ref_owners[p]);
     r->consumed_next[p] = committed;
     if (committed > r->committed_seen[p])
         r->committed_seen[p] = committed;
     rd_kafka_conf_t *conf = ds_kafka_conf(r->cfg, err, sizeof err);
     ds_restore_stats rst = {0};
     r->emit_batch = NULL; /* opened by the first record to republish, if any */
+    r->emit_failed = 0;
     int rc = conf ? ds_state_restore(r->rs[p], &r->pl, conf, r->stopic, p, committed, RESTORE_TIMEOUT_MS, run_emit,
                                      r, &rst, err, sizeof err)
                   : -1;
@@ -200,7 +227,20 @@ int run_restore_partition(runner *r, int32_t p, int64_t committed, char *why, si
             snprintf(why, whylen, "%s", err);
             return rc;
         }
+        if (r->emit_failed) {
+            /* the deals a restore republishes (the reference table's rows
+             * among them) met a failed transaction: not the state's fault;
+             * abort it and restore again */
+            run_output_failed(r);
+            snprintf(why, whylen, "publishing the restored deals: %s", err);
+            return r->exit_code ? -1 : DS_RESTORE_UNSTABLE;
+        }
         ds_error("run", "restoring %s [%" PRId32 "]: %s", r->stopic, p, err[0] ? err : "out of memory");
+        r->exit_code = 1;
+        return -1;
+    }
+    if (r->emit_batch && keep_restored_output(r, p, committed)) {
+        ds_error("run", "out of memory");
         r->exit_code = 1;
         return -1;
     }

@@ -172,11 +172,13 @@ typedef struct runner {
     int stopping, exit_code, sync_commit;
     rd_kafka_topic_partition_list_t *assigned; /* offset field: 1 when at end of partition */
     batch *emit_batch;
+    int emit_failed;          /* run_emit could not queue a record since it was last cleared */
     /* the internal topics; partition p of the state topic belongs to
      * partition p of the mentions topic */
     char mtopic[256], stopic[256];
     int32_t nparts;
     ds_resolver **rs;         /* per mentions partition: its state, NULL unless assigned */
+    ds_block_owner *ref_owners; /* per mentions partition: the block keys it holds */
     int64_t *produced_hi;     /* per mentions partition: highest offset we produced, -1 none */
     int64_t *consumed_next;   /* per assigned mentions partition: next offset to resolve */
     int64_t *committed_seen;  /* per mentions partition: the group's committed offset, as last read */
