@@ -3661,6 +3661,7 @@ struct inc {
     size_t nbanded; /* fingerprints put in the bands */
     int64_t newest; /* newest publication time of the block, INT64_MIN none */
     size_t nglobal; /* weak, delivery and hint-bearing mentions */
+    size_t noption; /* strong option mentions */
     int *refa;      /* anchors of the live deals that match a reference row */
     size_t nrefa, caprefa;
     unsigned gen;
@@ -4023,6 +4024,7 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
     ic->n++;
     if (y->f.kind == K_WEAK || y->f.kind == K_UPDATE || m->nrels > 0)
         ic->nglobal++;
+    ic->noption += y->f.kind == K_STRONG && y->f.cls == CLS_OPTION;
     int cls = y->f.cls, e = 0;
     ic->nold = 0;
     if (y->text && icopies(rs, ic, s, track) != 0)
@@ -4136,11 +4138,12 @@ static int isource(inc *ic, int y, int mk, int ctx)
 /* Marks (MK_DIRTY) the deals whose links read deal X: the next batch of a
  * contract, the deals recalled by a context mention that one of X's
  * members could be. Returns 0, 1 when X is a framework (every contract
- * reads it: the whole block is recomputed) or -1. */
+ * reads it: the whole block is recomputed) or a contract of a block with
+ * options (every option reads every contract), or -1. */
 static int ireaders(inc *ic, int x)
 {
     int cls = ic->men[x].f.cls;
-    if (cls == CLS_FRAMEWORK)
+    if (cls == CLS_FRAMEWORK || (cls == CLS_CONTRACT && ic->noption))
         return 1;
     int s = x;
     do {
@@ -4161,10 +4164,14 @@ static int ireaders(inc *ic, int x)
 
 /* Marks (MK_SUB) deal x and what its record reads: the contracts of the
  * batch before, the frameworks, the context mentions of its sources
- * (MK_CTX) and the deals those could recall. Returns 0 or -1. */
+ * (MK_CTX) and the deals those could recall. Returns 0, 1 when x is an
+ * option (it reads every contract of the block, in the order of the whole
+ * block's deals: the whole block is recomputed), or -1. */
 static int ineeds(inc *ic, int x)
 {
     int cls = ic->men[x].f.cls, s = x;
+    if (cls == CLS_OPTION)
+        return 1;
     if (imark(ic, MK_SUB, x) != 0)
         return -1;
     do {
@@ -4199,9 +4206,11 @@ static int inc_scope(inc *ic, int s)
         if (r)
             return r;
     }
-    for (size_t i = 0; i < ic->nlist[MK_DIRTY]; i++)
-        if (ineeds(ic, ic->list[MK_DIRTY][i]) != 0)
-            return -1;
+    for (size_t i = 0; i < ic->nlist[MK_DIRTY]; i++) {
+        int r = ineeds(ic, ic->list[MK_DIRTY][i]);
+        if (r)
+            return r;
+    }
     for (size_t i = 0; i < ic->nlist[MK_CTX]; i++)
         if (ictx_deals(ic, &ic->men[ic->list[MK_CTX][i]].f, MK_SUB) != 0)
             return -1;
