@@ -3210,24 +3210,93 @@ static int cluster_strong(rctx *x, int *par)
     return 0;
 }
 
-/* The strong cluster (its root) that weak mention i fits entirely, or -1
- * when none or several do. */
-static int weak_fit(const rctx *x, int *par, size_t i)
+/* The strong clusters of a recompute as weak mentions look them up: each
+ * root's members, the roots by class and by the one known batch of their
+ * members (0 none, -1 several). */
+typedef struct wroots {
+    int *at;   /* members of the k-th root of keys: mem[at[k] .. at[k + 1]) */
+    int *mem;
+    lkey *keys; /* (class, batch, root), sorted */
+    size_t n;
+} wroots;
+
+static void wroots_free(wroots *w)
 {
+    free(w->at);
+    free(w->mem);
+    free(w->keys);
+}
+
+/* Builds w from the strong clusters of par. Returns 0 or -1. */
+static int wroots_build(const rctx *x, int *par, wroots *w)
+{
+    int *slot = malloc((x->n ? x->n : 1) * sizeof *slot);
+    w->keys = malloc((x->n ? x->n : 1) * sizeof *w->keys);
+    w->mem = malloc((x->n ? x->n : 1) * sizeof *w->mem);
+    w->at = calloc(x->n + 1, sizeof *w->at);
+    if (!slot || !w->keys || !w->mem || !w->at) {
+        free(slot);
+        return -1;
+    }
+    w->n = 0;
+    for (size_t i = 0; i < x->n; i++) /* roots: the smallest index of their cluster */
+        if (x->mi[i].kind == K_STRONG && uf_find(par, (int)i) == (int)i) {
+            slot[i] = (int)w->n;
+            w->keys[w->n++] = (lkey){x->mi[i].cls, 0, (int)i};
+        }
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG) {
+            lkey *k = &w->keys[slot[uf_find(par, (int)i)]];
+            int b = x->mi[i].batch;
+            k->b = b <= 0 || k->b == b ? k->b : k->b == 0 ? b : -1;
+        }
+    qsort(w->keys, w->n, sizeof *w->keys, lkey_cmp);
+    for (size_t k = 0; k < w->n; k++)
+        slot[w->keys[k].i] = (int)k;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG)
+            w->at[slot[uf_find(par, (int)i)] + 1]++;
+    for (size_t k = 0; k < w->n; k++)
+        w->at[k + 1] += w->at[k];
+    int *fill = malloc((w->n + 1) * sizeof *fill);
+    if (!fill) {
+        free(slot);
+        return -1;
+    }
+    memcpy(fill, w->at, (w->n + 1) * sizeof *fill);
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG)
+            w->mem[fill[slot[uf_find(par, (int)i)]]++] = (int)i;
+    free(fill);
+    free(slot);
+    return 0;
+}
+
+/* The strong cluster (its root) that weak mention i fits entirely, or -1
+ * when none or several do: looked for among the clusters of its class
+ * whose members' batch can be its own (no other can fit). */
+static int weak_fit(const rctx *x, const wroots *w, size_t i)
+{
+    const minfo *y = &x->mi[i];
+    lrange r[2] = {{w->keys, 0, 0}, {w->keys, 0, 0}};
+    if (y->batch > 0) {
+        r[0] = lkey_range(w->keys, w->n, y->cls, 0, 1);
+        r[1] = lkey_range(w->keys, w->n, y->cls, y->batch, (int64_t)y->batch + 1);
+    } else {
+        r[0] = lkey_range(w->keys, w->n, y->cls, INT64_MIN, INT64_MAX);
+    }
     int root = -1;
-    for (size_t r = 0; r < x->n; r++) {
-        if (x->mi[r].kind != K_STRONG || uf_find(par, (int)r) != (int)r)
-            continue;
-        int fits = 1;
-        for (size_t j = 0; j < x->n && fits; j++)
-            if (x->mi[j].kind == K_STRONG && uf_find(par, (int)j) == (int)r)
-                fits = compatible(&x->mi[i], &x->mi[j]);
-        if (fits) {
+    for (int q = 0; q < 2; q++)
+        for (size_t k = r[q].lo; k < r[q].hi; k++) {
+            int fits = 1;
+            for (int e = w->at[k]; e < w->at[k + 1] && fits; e++)
+                fits = compatible(y, &x->mi[w->mem[e]]);
+            if (!fits)
+                continue;
             if (root >= 0)
                 return -1; /* ambiguous */
-            root = (int)r;
+            root = r[q].v[k].i;
         }
-    }
     return root;
 }
 
@@ -3237,12 +3306,21 @@ static int weak_fit(const rctx *x, int *par, size_t i)
  * compatible. Returns 0 or -1 when out of memory. */
 static int cluster_weak(rctx *x, int *par)
 {
-    size_t n = x->n;
-    int *join = malloc((n ? n : 1) * sizeof *join);
-    if (!join)
-        return -1;
+    size_t n = x->n, nweak = 0;
     for (size_t i = 0; i < n; i++)
-        join[i] = x->mi[i].kind == K_WEAK ? weak_fit(x, par, i) : -1;
+        nweak += x->mi[i].kind == K_WEAK;
+    if (!nweak)
+        return 0;
+    wroots w = {0};
+    int *join = malloc((n ? n : 1) * sizeof *join);
+    if (!join || wroots_build(x, par, &w) != 0) {
+        free(join);
+        wroots_free(&w);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        join[i] = x->mi[i].kind == K_WEAK ? weak_fit(x, &w, i) : -1;
+    wroots_free(&w);
     for (size_t i = 0; i < n; i++)
         if (join[i] >= 0)
             uf_union(par, (int)i, join[i]);
@@ -3312,27 +3390,59 @@ static int fill_clusters(rctx *x, ds_buf *hb)
     return 0;
 }
 
+/* The deal update mention d fits that update_prefers most (see
+ * attach_updates), looked for among the deals of the classes an update can
+ * change whose batch can be d's (ks: the clusters by class and summary
+ * batch); the outcome does not depend on their order. */
+static cluster *update_target(rctx *x, const lkey *ks, const minfo *d)
+{
+    static const int classes[] = {CLS_CONTRACT, CLS_OPTION, CLS_FRAMEWORK, CLS_JV};
+    int b = d->m->batch;
+    cluster *best = NULL;
+    for (size_t q = 0; q < sizeof classes / sizeof *classes; q++) {
+        lrange r[2] = {b > 0 ? lkey_range(ks, x->ncl, classes[q], b, (int64_t)b + 1)
+                             : lkey_range(ks, x->ncl, classes[q], INT64_MIN, INT64_MAX),
+                       b > 0 ? lkey_range(ks, x->ncl, classes[q], INT64_MIN, 1) : (lrange){ks, 0, 0}};
+        for (int h = 0; h < 2; h++)
+            for (size_t e = r[h].lo; e < r[h].hi; e++) {
+                cluster *k = &x->cl[ks[e].i];
+                if (update_fits(d, k) && update_prefers(d, k, best))
+                    best = k;
+            }
+    }
+    return best;
+}
+
 /* Attaches every update mention to the deal it fits (update_prefers
  * choosing among several); one that fits none stays pending, invisible,
  * until its deal arrives. Returns 0 or -1 when out of memory. */
 static int attach_updates(rctx *x)
 {
-    for (size_t i = 0; i < x->n; i++) {
+    size_t nupd = 0;
+    for (size_t i = 0; i < x->n; i++)
+        nupd += x->mi[i].kind == K_UPDATE;
+    if (!nupd || !x->ncl)
+        return 0;
+    lkey *ks = malloc(x->ncl * sizeof *ks);
+    if (!ks)
+        return -1;
+    for (size_t c = 0; c < x->ncl; c++)
+        ks[c] = (lkey){x->cl[c].cls, x->cl[c].batch > 0 ? x->cl[c].batch : 0, (int)c};
+    qsort(ks, x->ncl, sizeof *ks, lkey_cmp);
+    int rc = 0;
+    for (size_t i = 0; i < x->n && rc == 0; i++) {
         if (x->mi[i].kind != K_UPDATE)
             continue;
-        cluster *best = NULL;
-        for (size_t c = 0; c < x->ncl; c++) {
-            cluster *k = &x->cl[c];
-            if (update_fits(&x->mi[i], k) && update_prefers(&x->mi[i], k, best))
-                best = k;
-        }
+        cluster *best = update_target(x, ks, &x->mi[i]);
         if (!best)
             continue; /* pending until its deal exists */
         if (ds_reserve(&best->del, &best->capdel, best->ndel + 1, sizeof *best->del, 2))
-            return -1;
-        best->del[best->ndel++] = (int)i;
+            rc = -1;
+        else
+            best->del[best->ndel++] = (int)i;
     }
-    return 0;
+    free(ks);
+    return rc;
 }
 
 /* Merges every cluster into its record, sorts the clusters by deal id, then
