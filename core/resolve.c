@@ -3144,15 +3144,110 @@ static int hitem_cmp(const void *pa, const void *pb)
     return c ? c : a->y < b->y ? -1 : a->y > b->y;
 }
 
+/* Text fingerprints by band: see "incremental adds" (bands). */
+#define NBANDS 5
+
+static unsigned band_of(uint64_t t, int j) { return (unsigned)(t >> (13 * j)) & (j < 4 ? 0x1fffu : 0xfffu); }
+
+/* The fingerprints of a recompute's sorted mentions by band value: bucket
+ * (j, v) lists, ascending, the positions whose band j is v. Built only once
+ * some mention has more earlier candidates than COPY_SCAN. */
+#define COPY_SCAN 256
+
+typedef struct cbands {
+    int **e;          /* NBANDS * 8192 buckets */
+    uint32_t *n, *cap;
+    size_t filled;    /* positions put in so far */
+} cbands;
+
+static void cbands_free(cbands *cb)
+{
+    for (size_t k = 0; cb->e && k < (size_t)NBANDS * 8192; k++)
+        free(cb->e[k]);
+    free(cb->e);
+    free(cb->n);
+    free(cb->cap);
+}
+
+/* Puts positions filled .. upto-1 of h in the bands. Returns 0 or -1. */
+static int cbands_fill(cbands *cb, const hitem *h, size_t upto)
+{
+    if (!cb->e) {
+        cb->e = calloc((size_t)NBANDS * 8192, sizeof *cb->e);
+        cb->n = calloc((size_t)NBANDS * 8192, sizeof *cb->n);
+        cb->cap = calloc((size_t)NBANDS * 8192, sizeof *cb->cap);
+        if (!cb->e || !cb->n || !cb->cap)
+            return -1;
+    }
+    for (; cb->filled < upto; cb->filled++)
+        for (int j = 0; j < NBANDS; j++) {
+            size_t k = (size_t)j * 8192 + band_of(h[cb->filled].hash, j);
+            if (cb->n[k] == cb->cap[k]) {
+                uint32_t nc = cb->cap[k] ? cb->cap[k] * 2 : 4;
+                int *ne = realloc(cb->e[k], nc * sizeof *ne);
+                if (!ne)
+                    return -1;
+                cb->e[k] = ne;
+                cb->cap[k] = nc;
+            }
+            cb->e[k][cb->n[k]++] = (int)cb->filled;
+        }
+    return 0;
+}
+
+/* Whether h[j] can be the source h[i] repeats (see mark_copies). */
+static int copy_of(const hitem *h, size_t j, size_t i)
+{
+    return popcount64(h[j].hash ^ h[i].hash) <= HAMMING_DUP && h[j].src_no != h[i].src_no && src_cmp(h[j].y, h[i].y) < 0;
+}
+
+/* The first position j in [lo, i) that h[i] repeats, or -1, found in the
+ * bands: a fingerprint within HAMMING_DUP (12) bits of another differs in
+ * at most 2 bits of one of its 5 bands, so the buckets within 2 bits of
+ * each band of h[i] hold every candidate. */
+static long copy_in_bands(const cbands *cb, const hitem *h, size_t lo, size_t i)
+{
+    long best = -1;
+    for (int j = 0; j < NBANDS; j++) {
+        int bits = j < 4 ? 13 : 12;
+        unsigned v = band_of(h[i].hash, j);
+        for (int a = -1; a < bits; a++)
+            for (int b = a; b < bits; b++) {
+                if (a < 0 && b >= 0)
+                    break; /* a < 0: the value itself, once */
+                unsigned w = v ^ (a >= 0 ? 1u << a : 0) ^ (b > a ? 1u << b : 0);
+                size_t k = (size_t)j * 8192 + w;
+                const int *e = cb->e[k];
+                uint32_t n = cb->n[k], l = 0, r = n;
+                while (l < r) { /* first entry >= lo */
+                    uint32_t mid = l + (r - l) / 2;
+                    if ((size_t)e[mid] < lo)
+                        l = mid + 1;
+                    else
+                        r = mid;
+                }
+                for (; l < n && (best < 0 || e[l] < best) && (size_t)e[l] < i; l++)
+                    if (copy_of(h, (size_t)e[l], i)) {
+                        best = e[l];
+                        break;
+                    }
+            }
+    }
+    return best;
+}
+
 /* Sets dup_of of every mention whose source repeats an earlier source of the
  * block: the earliest one within HAMMING_DUP bits, published within the
  * retention before it. The fingerprinted mentions are sorted in source
  * order into a compact array, so that the first match met is the earliest
- * and the scan for it reads 24 bytes a candidate. Returns 0 or -1. */
+ * and the scan for it reads 24 bytes a candidate; a mention with more than
+ * COPY_SCAN earlier candidates (no retention, or a dense one) looks its
+ * candidates up in the bands instead, with the same outcome. Returns 0 or -1. */
 static int mark_copies(rctx *x)
 {
     const ds_resolver *rs = x->rs;
     size_t n = 0;
+    cbands cb = {0};
     hitem *h = malloc((x->n ? x->n : 1) * sizeof *h);
     if (!h)
         return -1;
@@ -3161,20 +3256,29 @@ static int mark_copies(rctx *x)
             h[n++] = (hitem){x->mi[i].m->src.text_hash, x->mi[i].pub, x->mi[i].src_no, &x->mi[i]};
     qsort(h, n, sizeof *h, hitem_cmp);
     size_t from = 0; /* first candidate within the retention of h[i] */
-    for (size_t i = 0; i < n; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
         minfo *y = h[i].y;
         while (rs->retention && y->pub != INT64_MAX && from < i && y->pub - h[from].pub > rs->retention * MINUTE_MS)
             from++; /* published after its fingerprint expired: a new source */
-        for (size_t j = y->pub != INT64_MAX ? from : 0; j < i; j++) {
-            if (popcount64(h[j].hash ^ h[i].hash) > HAMMING_DUP || h[j].src_no == h[i].src_no ||
-                src_cmp(h[j].y, y) >= 0)
-                continue;
-            y->dup_of = h[j].y->m->src.id;
-            break;
+        size_t lo = y->pub != INT64_MAX ? from : 0;
+        long found = -1;
+        if (i - lo > COPY_SCAN) {
+            if (cbands_fill(&cb, h, i) != 0)
+                rc = -1;
+            else
+                found = copy_in_bands(&cb, h, lo, i);
+        } else {
+            for (size_t j = lo; j < i && found < 0; j++)
+                if (copy_of(h, j, i))
+                    found = (long)j;
         }
+        if (found >= 0)
+            y->dup_of = h[found].y->m->src.id;
     }
+    cbands_free(&cb);
     free(h);
-    return 0;
+    return rc;
 }
 
 static int strong_cmp(const void *pa, const void *pb)
@@ -3740,7 +3844,6 @@ typedef struct imen {
  * bits in one of them, so probing every value within 2 bits of each band
  * (447 buckets) finds every copy candidate. A bucket holds its entries
  * contiguously, fingerprint included, so that a probe reads one line. */
-#define NBANDS 5
 #define BAND_BUCKETS 8192 /* per band at most; fewer (from 64) while the block is small */
 
 typedef struct bentry {
@@ -3754,7 +3857,6 @@ typedef struct ibucket {
     uint32_t n, cap;
 } ibucket;
 
-static unsigned band_of(uint64_t t, int j) { return (unsigned)(t >> (13 * j)) & (j < 4 ? 0x1fffu : 0xfffu); }
 
 typedef struct islot {
     uint64_t key; /* 0: empty */
