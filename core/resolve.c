@@ -3821,8 +3821,9 @@ out:
  * refreshed by every whole recompute), and one that would change such a
  * deal, or give a deal a row, is dropped for a whole recompute.
  * An add whose block holds weak, delivery or hint-bearing mentions, or that
- * changes a framework deal or a deal with a reference row, recomputes the
- * whole block instead (those rules read every deal of the block). */
+ * changes a framework deal, an option, a contract of a block with options
+ * or a deal with a reference row, recomputes the whole block instead (those
+ * rules read every deal of the block). */
 
 enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L_PK, L__N };
 enum { MK_DIRTY, MK_SUB, MK_DUPC, MK_CTX, MK__N }; /* marks, and the scratch list of each */
