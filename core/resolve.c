@@ -187,6 +187,7 @@ typedef struct rctx {
     size_t n;
     cluster *cl;
     size_t ncl;
+    struct lidx *ix; /* what the links look up (see lidx_build), set by build_deals */
 } rctx;
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -1969,6 +1970,281 @@ static void lset_add(lset *ls, ds_relation rel, const char *target, const char *
     ds_strlcpy(l->basis, why ? why : "", sizeof l->basis);
 }
 
+/* ---- link look-ups ----------------------------------------------------- */
+
+/* What the links of a recompute look up, indexed once per recompute so that
+ * a deal's candidates are found from its class, batch, time, sources and
+ * reference row instead of from every deal and mention of the block. Each
+ * look-up returns the same candidates as a scan of the whole block, in the
+ * same (index) order wherever order can matter (the first of equal
+ * candidates, MAX_LCAND), so the records do not change. */
+typedef struct lkey {
+    int64_t a, b; /* sort key */
+    int i;        /* cluster or mention index: the last key */
+} lkey;
+
+typedef struct lref {
+    const char *ref;
+    int i;
+} lref;
+
+typedef struct lidx {
+    lkey *cb;  /* clusters by (stage class, batch, index) */
+    lkey *cc;  /* clusters by (stage class, 0, index) */
+    size_t ncl;
+    lref *cr;  /* clusters with a reference row, by (ref, index) */
+    size_t ncr;
+    lkey *mt;  /* cluster members by (2 * class + has_t, window start, index) */
+    lkey *mb;  /* cluster members by (class, batch, index) */
+    size_t nmem;
+    int *ctx_at; /* context mentions of source s: ctx[ctx_at[s] .. ctx_at[s + 1]) */
+    int *ctx;    /* ascending within a source */
+    int nsrc;
+} lidx;
+
+typedef struct lrange {
+    const lkey *v;
+    size_t lo, hi;
+} lrange;
+
+static int lkey_cmp(const void *pa, const void *pb)
+{
+    const lkey *a = pa, *b = pb;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    if (a->b != b->b)
+        return a->b < b->b ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static int lref_cmp(const void *pa, const void *pb)
+{
+    const lref *a = pa, *b = pb;
+    int c = strcmp(a->ref, b->ref);
+    return c ? c : a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* The first entry of v[0..n) with key (a, b) or more. */
+static size_t lkey_lb(const lkey *v, size_t n, int64_t a, int64_t b)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].a < a || (v[mid].a == a && v[mid].b < b))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The entries of v[0..n) with key a and b in [blo, bhi). */
+static lrange lkey_range(const lkey *v, size_t n, int64_t a, int64_t blo, int64_t bhi)
+{
+    lrange r = {v, lkey_lb(v, n, a, blo), 0};
+    r.hi = blo < bhi ? lkey_lb(v, n, a, bhi) : r.lo;
+    if (r.hi < r.lo)
+        r.hi = r.lo;
+    return r;
+}
+
+static void lidx_free(lidx *ix)
+{
+    if (!ix)
+        return;
+    free(ix->cb);
+    free(ix->cc);
+    free(ix->cr);
+    free(ix->mt);
+    free(ix->mb);
+    free(ix->ctx_at);
+    free(ix->ctx);
+    free(ix);
+}
+
+/* Indexes the clusters of x (sorted by id, records merged, refs set). */
+static int lidx_clusters(const rctx *x, lidx *ix)
+{
+    size_t n = x->ncl;
+    ix->cb = malloc((n ? n : 1) * sizeof *ix->cb);
+    ix->cc = malloc((n ? n : 1) * sizeof *ix->cc);
+    ix->cr = malloc((n ? n : 1) * sizeof *ix->cr);
+    if (!ix->cb || !ix->cc || !ix->cr)
+        return -1;
+    for (size_t c = 0; c < n; c++) {
+        const ds_canon *o = x->cl[c].c;
+        int cls = stage_class(o->stage);
+        ix->cb[c] = (lkey){cls, o->batch, (int)c};
+        ix->cc[c] = (lkey){cls, 0, (int)c};
+        if (o->ref[0])
+            ix->cr[ix->ncr++] = (lref){o->ref, (int)c};
+    }
+    ix->ncl = n;
+    qsort(ix->cb, n, sizeof *ix->cb, lkey_cmp);
+    qsort(ix->cc, n, sizeof *ix->cc, lkey_cmp);
+    qsort(ix->cr, ix->ncr, sizeof *ix->cr, lref_cmp);
+    return 0;
+}
+
+/* Indexes the cluster members of x by class and time, and by class and
+ * batch; points every member's minfo at its cluster in x->cl. */
+static int lidx_members(rctx *x, lidx *ix)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < x->ncl; c++)
+        n += x->cl[c].nmem;
+    ix->mt = malloc((n ? n : 1) * sizeof *ix->mt);
+    ix->mb = malloc((n ? n : 1) * sizeof *ix->mb);
+    if (!ix->mt || !ix->mb)
+        return -1;
+    for (size_t c = 0; c < x->ncl; c++)
+        for (size_t j = 0; j < x->cl[c].nmem; j++) {
+            minfo *y = &x->mi[x->cl[c].mem[j]];
+            y->cluster = (int)c; /* the clusters were sorted by id since numbered */
+            ix->mt[ix->nmem] = (lkey){2 * y->cls + (y->has_t != 0), y->has_t ? y->lo : 0, x->cl[c].mem[j]};
+            ix->mb[ix->nmem++] = (lkey){y->cls, y->batch > 0 ? y->batch : 0, x->cl[c].mem[j]};
+        }
+    qsort(ix->mt, n, sizeof *ix->mt, lkey_cmp);
+    qsort(ix->mb, n, sizeof *ix->mb, lkey_cmp);
+    return 0;
+}
+
+/* Groups the context mentions of x by source number, ascending. */
+static int lidx_contexts(const rctx *x, lidx *ix)
+{
+    int nsrc = 0;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].src_no + 1 > nsrc)
+            nsrc = x->mi[i].src_no + 1;
+    ix->nsrc = nsrc;
+    ix->ctx_at = calloc((size_t)nsrc + 1, sizeof *ix->ctx_at);
+    ix->ctx = malloc((x->n ? x->n : 1) * sizeof *ix->ctx);
+    if (!ix->ctx_at || !ix->ctx)
+        return -1;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_CONTEXT)
+            ix->ctx_at[x->mi[i].src_no + 1]++;
+    for (int s = 0; s < nsrc; s++)
+        ix->ctx_at[s + 1] += ix->ctx_at[s];
+    int *fill = malloc(((size_t)nsrc + 1) * sizeof *fill);
+    if (!fill)
+        return -1;
+    memcpy(fill, ix->ctx_at, ((size_t)nsrc + 1) * sizeof *fill);
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_CONTEXT)
+            ix->ctx[fill[x->mi[i].src_no]++] = (int)i;
+    free(fill);
+    return 0;
+}
+
+/* Builds x->ix from x's clusters (sorted by id, refs set) and mentions.
+ * Returns 0 or -1 when out of memory. */
+static int lidx_build(rctx *x)
+{
+    lidx *ix = calloc(1, sizeof *ix);
+    if (!ix)
+        return -1;
+    x->ix = ix;
+    return lidx_clusters(x, ix) || lidx_members(x, ix) || lidx_contexts(x, ix) ? -1 : 0;
+}
+
+/* The clusters of class cls, ascending. */
+static lrange lix_class(const lidx *ix, int cls) { return lkey_range(ix->cc, ix->ncl, cls, 0, 1); }
+
+/* The clusters of class cls and batch b (b > 0), ascending. */
+static lrange lix_batch(const lidx *ix, int cls, int b) { return lkey_range(ix->cb, ix->ncl, cls, b, (int64_t)b + 1); }
+
+/* The clusters of class cls of no known batch, ascending. */
+static lrange lix_nobatch(const lidx *ix, int cls) { return lkey_range(ix->cb, ix->ncl, cls, INT64_MIN, 1); }
+
+/* The cluster with deal id `id`, or -1 (x->cl is sorted by id). */
+static int lix_deal(const rctx *x, const char *id)
+{
+    size_t lo = 0, hi = x->ncl;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(x->cl[mid].id, id);
+        if (c == 0)
+            return (int)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* The first cluster (in index order, other than self) whose record has
+ * reference row ref, or NULL. */
+static const cluster *lix_ref(const rctx *x, const char *ref, const cluster *self)
+{
+    const lidx *ix = x->ix;
+    size_t lo = 0, hi = ix->ncr;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ix->cr[mid].ref, ref) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < ix->ncr && strcmp(ix->cr[lo].ref, ref) == 0; lo++)
+        if (&x->cl[ix->cr[lo].i] != self)
+            return &x->cl[ix->cr[lo].i];
+    return NULL;
+}
+
+/* The mention with mention_id id, or -1 (x->mi is in mention_id order). */
+static int lix_mention(const rctx *x, const char *id)
+{
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(x->mi[mid].m->mention_id, id);
+        if (c == 0)
+            return (int)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* Up to 3 ranges of cluster members that can be compatible with context
+ * mention z (the same class; a window near z's; the same or no batch).
+ * Returns the number of ranges. */
+static int lix_members_for(const lidx *ix, const minfo *z, lrange r[3])
+{
+    int n = 0;
+    if (z->has_t) {
+        /* no time: compatible in time with any; else a window starting at
+         * most a year (and EXACT_DAYS) before z's and no later than its end */
+        r[n++] = lkey_range(ix->mt, ix->nmem, 2 * z->cls, INT64_MIN, INT64_MAX);
+        r[n++] = lkey_range(ix->mt, ix->nmem, 2 * z->cls + 1, (int64_t)z->lo - 366 - EXACT_DAYS,
+                            (int64_t)z->hi + EXACT_DAYS + 1);
+    } else if (z->batch > 0) {
+        r[n++] = lkey_range(ix->mb, ix->nmem, z->cls, z->batch, (int64_t)z->batch + 1);
+        r[n++] = lkey_range(ix->mb, ix->nmem, z->cls, INT64_MIN, 1);
+    } else {
+        r[n++] = lkey_range(ix->mb, ix->nmem, z->cls, INT64_MIN, INT64_MAX);
+    }
+    return n;
+}
+
+/* The next index of two ascending ranges, merged, or -1 when both are done. */
+static int lrange_next(lrange *a, lrange *b)
+{
+    int ia = a->lo < a->hi ? a->v[a->lo].i : -1, ib = b->lo < b->hi ? b->v[b->lo].i : -1;
+    if (ia < 0 && ib < 0)
+        return -1;
+    if (ib < 0 || (ia >= 0 && ia < ib)) {
+        a->lo++;
+        return ia;
+    }
+    b->lo++;
+    return ib;
+}
+
 /* Sets out to the deal that stands for reference row r: the row's own deal
  * (this block's, or with the rows materialised its known id), else the live
  * deal matching the row in its block (which then reports its changes to
@@ -1980,15 +2256,10 @@ static int deal_for_ref(rctx *x, const ds_refdeal *r, char out[17])
     ref_block_key(r, key);
     const char *best = NULL;
     if (strcmp(key, x->b->key) == 0) {
-        for (size_t i = 0; i < x->ncl; i++) {
-            const ds_canon *c = x->cl[i].c;
-            if (strcmp(c->deal_id, rid) == 0) {
-                best = c->deal_id;
-                break;
-            }
-            if (strcmp(c->ref, r->ref) == 0 && (!best || strcmp(c->deal_id, best) < 0))
-                best = c->deal_id;
-        }
+        int own = lix_deal(x, rid);
+        const cluster *k = own >= 0 ? &x->cl[own] : lix_ref(x, r->ref, NULL); /* the first has the smallest id */
+        if (k)
+            best = k->c->deal_id;
     } else if (x->rs->cross_block) {
         block *pb = block_get(x->rs, key);
         if (!pb || add_dep(pb, x->b) != 0)
@@ -2060,39 +2331,27 @@ static int hint_score(const ds_relhint *h, const facts *f, int want_batch)
     return s;
 }
 
-/* Whether context mention ctx shares a source with a member of k. */
-static int shares_source(const rctx *x, const cluster *k, const minfo *ctx)
-{
-    for (size_t i = 0; i < k->nmem; i++)
-        if (x->mi[k->mem[i]].src_no == ctx->src_no)
-            return 1;
-    return 0;
-}
-
 /* The live deal of this block (other than self) that context mention ctx
  * recalls: the deal of its reference row, else the one deal one of whose
  * members is compatible with it. */
 static const ds_canon *deal_for_context(rctx *x, const minfo *ctx, const char *ref, const cluster *self)
 {
-    if (ref) {
-        for (size_t i = 0; i < x->ncl; i++)
-            if (&x->cl[i] != self && strcmp(x->cl[i].c->ref, ref) == 0)
-                return x->cl[i].c;
-    }
-    const ds_canon *found = NULL;
-    for (size_t i = 0; i < x->ncl; i++) {
-        const cluster *k = &x->cl[i];
-        if (k == self)
-            continue;
-        for (size_t j = 0; j < k->nmem; j++)
-            if (compatible(ctx, &x->mi[k->mem[j]])) {
-                if (found)
-                    return NULL; /* ambiguous */
-                found = k->c;
-                break;
-            }
-    }
-    return found;
+    const cluster *found = ref ? lix_ref(x, ref, self) : NULL;
+    if (found)
+        return found->c;
+    lrange r[3];
+    int nr = lix_members_for(x->ix, ctx, r);
+    for (int q = 0; q < nr; q++)
+        for (size_t e = r[q].lo; e < r[q].hi; e++) {
+            const minfo *y = &x->mi[r[q].v[e].i];
+            const cluster *k = &x->cl[y->cluster];
+            if (k == self || k == found || !compatible(ctx, y))
+                continue;
+            if (found)
+                return NULL; /* ambiguous */
+            found = k;
+        }
+    return found ? found->c : NULL;
 }
 
 /* A link to the deal context mention ctx recalls: a live deal of the block,
@@ -2140,78 +2399,104 @@ static int not_after(int32_t parent, int32_t child)
 /* Whether a parent signed on p is signed after a child signed on c. */
 static int signed_after(int32_t p, int32_t c) { return p != DS_NO_DATE && c != DS_NO_DATE && p > c; }
 
+/* The ordinal link candidate other deal o gives deal c of class cls (see
+ * ordinal_links), if any. */
+static void ordinal_candidate(const ds_canon *c, int cls, const ds_canon *o, lset *ls)
+{
+    int ocls = stage_class(o->stage);
+    int32_t gap = day_gap(o->signing_date, c->signing_date);
+    char day[16], why[BASIS_LEN];
+    if (cls == CLS_CONTRACT && ocls == CLS_CONTRACT && c->batch > 1 && o->batch == c->batch - 1 &&
+        !not_after(o->signing_date, c->signing_date)) {
+        fmt_day(o->signing_date, day);
+        snprintf(why, sizeof why, "batch %d follows batch %d, signed %s", c->batch, o->batch, day);
+        lset_add(ls, DS_REL_NEXT_BATCH, o->deal_id, o->ref, DS_VIA_STATE, gap, why);
+    }
+    if ((cls == CLS_CONTRACT || cls == CLS_OPTION) && ocls == CLS_FRAMEWORK &&
+        !signed_after(o->signing_date, c->signing_date)) {
+        fmt_day(o->signing_date, day);
+        snprintf(why, sizeof why, "%s under the framework of the same parties and family, signed %s",
+                 cls == CLS_OPTION ? "option" : "contract", day);
+        lset_add(ls, DS_REL_EXECUTES_FRAMEWORK, o->deal_id, o->ref, DS_VIA_STATE, gap, why);
+    }
+    if (cls == CLS_OPTION && ocls == CLS_CONTRACT && !not_after(o->signing_date, c->signing_date) &&
+        o->signing_date != DS_NO_DATE) {
+        fmt_day(o->signing_date, day);
+        snprintf(why, sizeof why, "option of the contract of the same parties and family signed %s", day);
+        lset_add(ls, DS_REL_OPTION_EXERCISE, o->deal_id, o->ref, DS_VIA_STATE, gap, why);
+    }
+}
+
 /* Ordinal links within the block: batch N > 1 is the next batch of batch
  * N-1 signed before it; a contract or option executes a framework signed
- * no later; an option is exercised under a contract signed before it. */
-static void link_ordinals(const rctx *x, const ds_canon *c, lset *ls)
+ * no later; an option is exercised under a contract signed before it. The
+ * deals that can be one of those (the contracts of batch N-1, the
+ * frameworks, for an option the contracts) are read in index order, as a
+ * scan of every deal would meet them, until ls is full. */
+static void ordinal_links(const rctx *x, const ds_canon *c, lset *ls)
 {
     int cls = stage_class(c->stage);
-    char day[16], why[BASIS_LEN];
-    for (size_t i = 0; i < x->ncl; i++) {
-        const ds_canon *o = x->cl[i].c;
-        int ocls = stage_class(o->stage);
-        if (o == c)
-            continue;
-        int32_t gap = day_gap(o->signing_date, c->signing_date);
-        fmt_day(o->signing_date, day);
-        if (cls == CLS_CONTRACT && ocls == CLS_CONTRACT && c->batch > 1 && o->batch == c->batch - 1 &&
-            !not_after(o->signing_date, c->signing_date)) {
-            snprintf(why, sizeof why, "batch %d follows batch %d, signed %s", c->batch, o->batch, day);
-            lset_add(ls, DS_REL_NEXT_BATCH, o->deal_id, o->ref, DS_VIA_STATE, gap, why);
-        }
-        if ((cls == CLS_CONTRACT || cls == CLS_OPTION) && ocls == CLS_FRAMEWORK &&
-            !signed_after(o->signing_date, c->signing_date)) {
-            snprintf(why, sizeof why, "%s under the framework of the same parties and family, signed %s",
-                     cls == CLS_OPTION ? "option" : "contract", day);
-            lset_add(ls, DS_REL_EXECUTES_FRAMEWORK, o->deal_id, o->ref, DS_VIA_STATE, gap, why);
-        }
-        if (cls == CLS_OPTION && ocls == CLS_CONTRACT && !not_after(o->signing_date, c->signing_date) &&
-            o->signing_date != DS_NO_DATE) {
-            snprintf(why, sizeof why, "option of the contract of the same parties and family signed %s", day);
-            lset_add(ls, DS_REL_OPTION_EXERCISE, o->deal_id, o->ref, DS_VIA_STATE, gap, why);
-        }
+    lrange a = {NULL, 0, 0}, b = {NULL, 0, 0};
+    if (cls == CLS_CONTRACT && c->batch > 1)
+        a = lix_batch(x->ix, CLS_CONTRACT, c->batch - 1);
+    if (cls == CLS_OPTION)
+        a = lix_class(x->ix, CLS_CONTRACT);
+    if (cls == CLS_CONTRACT || cls == CLS_OPTION)
+        b = lix_class(x->ix, CLS_FRAMEWORK);
+    for (int i; ls->n < MAX_LCAND && (i = lrange_next(&a, &b)) >= 0;)
+        if (x->cl[i].c != c)
+            ordinal_candidate(c, cls, x->cl[i].c, ls);
+}
+
+/* Scores deal o for hint h of deal c (see hint_deal) into the best so far. */
+static void hint_try(const ds_canon *c, const ds_relhint *h, int want_batch, const ds_canon *o, const ds_canon **best,
+                     int *bs, int *tie)
+{
+    if (o == c || signed_after(o->signing_date, c->signing_date))
+        return;
+    if (h->relation == DS_REL_NEXT_BATCH && not_after(o->signing_date, c->signing_date))
+        return;
+    facts of = canon_facts(o);
+    int s = hint_score(h, &of, want_batch);
+    if (s < 0)
+        return;
+    if (s > *bs) {
+        *best = o;
+        *bs = s;
+        *tie = 0;
+    } else if (s == *bs) {
+        *tie = 1;
     }
 }
 
 /* The one deal of the block (other than c, signed no later) of the parent
- * class of hint h that agrees best with it, or NULL (none, or a tie). */
+ * class of hint h that agrees best with it, or NULL (none, or a tie): read
+ * from the deals of that class (and batch, when the hint has one), since
+ * no other can agree; the outcome does not depend on their order. */
 static const ds_canon *hint_deal(const rctx *x, const ds_canon *c, const ds_relhint *h, int want_batch)
 {
-    int pcls = parent_class(h->relation);
+    int cls[2] = {parent_class(h->relation), CLS_OPTION}, b = h->batch > 0 ? h->batch : want_batch;
     const ds_canon *best = NULL;
     int bs = -1, tie = 0;
-    for (size_t i = 0; i < x->ncl; i++) {
-        const ds_canon *o = x->cl[i].c;
-        int ocls = stage_class(o->stage);
-        if (o == c || !(ocls == pcls || (h->relation == DS_REL_OPTION_EXERCISE && ocls == CLS_OPTION)))
-            continue;
-        if (signed_after(o->signing_date, c->signing_date))
-            continue;
-        if (h->relation == DS_REL_NEXT_BATCH && not_after(o->signing_date, c->signing_date))
-            continue;
-        facts of = canon_facts(o);
-        int s = hint_score(h, &of, want_batch);
-        if (s < 0)
-            continue;
-        if (s > bs) {
-            best = o;
-            bs = s;
-            tie = 0;
-        } else if (s == bs) {
-            tie = 1;
-        }
+    for (int q = 0; q < (h->relation == DS_REL_OPTION_EXERCISE ? 2 : 1); q++) {
+        lrange r[2] = {b > 0 ? lix_batch(x->ix, cls[q], b) : lix_class(x->ix, cls[q]),
+                       b > 0 ? lix_nobatch(x->ix, cls[q]) : (lrange){NULL, 0, 0}};
+        for (int k = 0; k < 2; k++)
+            for (size_t e = r[k].lo; e < r[k].hi; e++)
+                hint_try(c, h, want_batch, x->cl[r[k].v[e].i].c, &best, &bs, &tie);
     }
     return tie ? NULL : best;
 }
 
 /* A context mention of member y's source, of the parent class of h and
- * agreeing with it, or NULL. */
+ * agreeing with it (the first in index order), or NULL. */
 static const minfo *hint_context(const rctx *x, const minfo *y, const ds_relhint *h, int want_batch)
 {
     int pcls = parent_class(h->relation);
-    for (size_t i = 0; i < x->n; i++) {
-        const minfo *z = &x->mi[i];
-        if (z->kind != K_CONTEXT || z->cls != pcls || z->src_no != y->src_no)
+    const lidx *ix = x->ix;
+    for (int e = ix->ctx_at[y->src_no]; e < ix->ctx_at[y->src_no + 1]; e++) {
+        const minfo *z = &x->mi[ix->ctx[e]];
+        if (z->cls != pcls)
             continue;
         facts zf = mention_facts(z);
         if (hint_score(h, &zf, want_batch) >= 0)
@@ -2278,6 +2563,37 @@ static void link_hints(rctx *x, cluster *k, lset *ls, int *err)
     }
 }
 
+/* The context mentions that share a source with a member of k, ascending
+ * and distinct, into a new array (caller frees). Returns it, or NULL when
+ * out of memory. */
+static int *recalled_by(const rctx *x, const cluster *k, size_t *n)
+{
+    const lidx *ix = x->ix;
+    int *src = malloc((k->nmem ? k->nmem : 1) * sizeof *src);
+    if (!src)
+        return NULL;
+    size_t ns = 0, nz = 0;
+    for (size_t i = 0; i < k->nmem; i++)
+        src[ns++] = x->mi[k->mem[i]].src_no;
+    qsort(src, ns, sizeof *src, int_cmp);
+    for (size_t i = 0; i < ns; i++)
+        if (i == 0 || src[i] != src[i - 1])
+            nz += (size_t)(ix->ctx_at[src[i] + 1] - ix->ctx_at[src[i]]);
+    int *z = malloc((nz ? nz : 1) * sizeof *z);
+    if (!z) {
+        free(src);
+        return NULL;
+    }
+    nz = 0;
+    for (size_t i = 0; i < ns; i++)
+        for (int e = ix->ctx_at[src[i]]; (i == 0 || src[i] != src[i - 1]) && e < ix->ctx_at[src[i] + 1]; e++)
+            z[nz++] = ix->ctx[e];
+    free(src);
+    qsort(z, nz, sizeof *z, int_cmp); /* the sources' lists are disjoint */
+    *n = nz;
+    return z;
+}
+
 /* Links from the context mentions the deal's sources recall: a framework
  * (executes_framework), the batch before (next_batch), a joint venture
  * (enabled_by_jv). */
@@ -2285,10 +2601,14 @@ static void link_recalled(rctx *x, cluster *k, lset *ls, int *err)
 {
     const ds_canon *c = k->c;
     int cls = stage_class(c->stage);
-    for (size_t i = 0; i < x->n; i++) {
-        const minfo *z = &x->mi[i];
-        if (z->kind != K_CONTEXT || !shares_source(x, k, z))
-            continue;
+    size_t nz = 0;
+    int *zs = recalled_by(x, k, &nz);
+    if (!zs) {
+        *err = 1;
+        return;
+    }
+    for (size_t i = 0; i < nz; i++) {
+        const minfo *z = &x->mi[zs[i]];
         const ds_mention *m = z->m;
         if (z->cls == CLS_FRAMEWORK && (cls == CLS_CONTRACT || cls == CLS_OPTION))
             link_context(x, ls, DS_REL_EXECUTES_FRAMEWORK, z, k, err);
@@ -2298,6 +2618,7 @@ static void link_recalled(rctx *x, cluster *k, lset *ls, int *err)
         else if (z->cls == CLS_JV && cls != CLS_JV && cls != CLS_FRAMEWORK)
             link_context(x, ls, DS_REL_ENABLED_BY_JV, z, k, err);
     }
+    free(zs);
 }
 
 /* Links to the parents of the deal's own reference row. */
@@ -2349,7 +2670,7 @@ static int variant_blocks(const ds_catalog *cat, const char *key1, const char *k
 
 /* Parents in the blocks of variant families (same buyer and seller), for
  * the relations the block gave no candidate: the batch before, the
- * framework, the contract of an option, by the rules of link_ordinals.
+ * framework, the contract of an option, by the rules of ordinal_links.
  * Registers our block as a reader of theirs, so that a parent that comes
  * later re-links us (see block_get for blocks that do not exist yet). */
 static void link_variants(rctx *x, const ds_canon *c, lset *ls, int *err)
@@ -2443,7 +2764,7 @@ static int compute_links(rctx *x, cluster *k)
     lset ls;
     ls.n = 0;
     int err = 0;
-    link_ordinals(x, k->c, &ls);
+    ordinal_links(x, k->c, &ls);
     link_hints(x, k, &ls, &err);
     link_recalled(x, k, &ls, &err);
     link_ref_parents(x, k->c, &ls, &err);
@@ -2823,15 +3144,110 @@ static int hitem_cmp(const void *pa, const void *pb)
     return c ? c : a->y < b->y ? -1 : a->y > b->y;
 }
 
+/* Text fingerprints by band: see "incremental adds" (bands). */
+#define NBANDS 5
+
+static unsigned band_of(uint64_t t, int j) { return (unsigned)(t >> (13 * j)) & (j < 4 ? 0x1fffu : 0xfffu); }
+
+/* The fingerprints of a recompute's sorted mentions by band value: bucket
+ * (j, v) lists, ascending, the positions whose band j is v. Built only once
+ * some mention has more earlier candidates than COPY_SCAN. */
+#define COPY_SCAN 256
+
+typedef struct cbands {
+    int **e;          /* NBANDS * 8192 buckets */
+    uint32_t *n, *cap;
+    size_t filled;    /* positions put in so far */
+} cbands;
+
+static void cbands_free(cbands *cb)
+{
+    for (size_t k = 0; cb->e && k < (size_t)NBANDS * 8192; k++)
+        free(cb->e[k]);
+    free(cb->e);
+    free(cb->n);
+    free(cb->cap);
+}
+
+/* Puts positions filled .. upto-1 of h in the bands. Returns 0 or -1. */
+static int cbands_fill(cbands *cb, const hitem *h, size_t upto)
+{
+    if (!cb->e) {
+        cb->e = calloc((size_t)NBANDS * 8192, sizeof *cb->e);
+        cb->n = calloc((size_t)NBANDS * 8192, sizeof *cb->n);
+        cb->cap = calloc((size_t)NBANDS * 8192, sizeof *cb->cap);
+        if (!cb->e || !cb->n || !cb->cap)
+            return -1;
+    }
+    for (; cb->filled < upto; cb->filled++)
+        for (int j = 0; j < NBANDS; j++) {
+            size_t k = (size_t)j * 8192 + band_of(h[cb->filled].hash, j);
+            if (cb->n[k] == cb->cap[k]) {
+                uint32_t nc = cb->cap[k] ? cb->cap[k] * 2 : 4;
+                int *ne = realloc(cb->e[k], nc * sizeof *ne);
+                if (!ne)
+                    return -1;
+                cb->e[k] = ne;
+                cb->cap[k] = nc;
+            }
+            cb->e[k][cb->n[k]++] = (int)cb->filled;
+        }
+    return 0;
+}
+
+/* Whether h[j] can be the source h[i] repeats (see mark_copies). */
+static int copy_of(const hitem *h, size_t j, size_t i)
+{
+    return popcount64(h[j].hash ^ h[i].hash) <= HAMMING_DUP && h[j].src_no != h[i].src_no && src_cmp(h[j].y, h[i].y) < 0;
+}
+
+/* The first position j in [lo, i) that h[i] repeats, or -1, found in the
+ * bands: a fingerprint within HAMMING_DUP (12) bits of another differs in
+ * at most 2 bits of one of its 5 bands, so the buckets within 2 bits of
+ * each band of h[i] hold every candidate. */
+static long copy_in_bands(const cbands *cb, const hitem *h, size_t lo, size_t i)
+{
+    long best = -1;
+    for (int j = 0; j < NBANDS; j++) {
+        int bits = j < 4 ? 13 : 12;
+        unsigned v = band_of(h[i].hash, j);
+        for (int a = -1; a < bits; a++)
+            for (int b = a; b < bits; b++) {
+                if (a < 0 && b >= 0)
+                    break; /* a < 0: the value itself, once */
+                unsigned w = v ^ (a >= 0 ? 1u << a : 0) ^ (b > a ? 1u << b : 0);
+                size_t k = (size_t)j * 8192 + w;
+                const int *e = cb->e[k];
+                uint32_t n = cb->n[k], l = 0, r = n;
+                while (l < r) { /* first entry >= lo */
+                    uint32_t mid = l + (r - l) / 2;
+                    if ((size_t)e[mid] < lo)
+                        l = mid + 1;
+                    else
+                        r = mid;
+                }
+                for (; l < n && (best < 0 || e[l] < best) && (size_t)e[l] < i; l++)
+                    if (copy_of(h, (size_t)e[l], i)) {
+                        best = e[l];
+                        break;
+                    }
+            }
+    }
+    return best;
+}
+
 /* Sets dup_of of every mention whose source repeats an earlier source of the
  * block: the earliest one within HAMMING_DUP bits, published within the
  * retention before it. The fingerprinted mentions are sorted in source
  * order into a compact array, so that the first match met is the earliest
- * and the scan for it reads 24 bytes a candidate. Returns 0 or -1. */
+ * and the scan for it reads 24 bytes a candidate; a mention with more than
+ * COPY_SCAN earlier candidates (no retention, or a dense one) looks its
+ * candidates up in the bands instead, with the same outcome. Returns 0 or -1. */
 static int mark_copies(rctx *x)
 {
     const ds_resolver *rs = x->rs;
     size_t n = 0;
+    cbands cb = {0};
     hitem *h = malloc((x->n ? x->n : 1) * sizeof *h);
     if (!h)
         return -1;
@@ -2840,20 +3256,29 @@ static int mark_copies(rctx *x)
             h[n++] = (hitem){x->mi[i].m->src.text_hash, x->mi[i].pub, x->mi[i].src_no, &x->mi[i]};
     qsort(h, n, sizeof *h, hitem_cmp);
     size_t from = 0; /* first candidate within the retention of h[i] */
-    for (size_t i = 0; i < n; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
         minfo *y = h[i].y;
         while (rs->retention && y->pub != INT64_MAX && from < i && y->pub - h[from].pub > rs->retention * MINUTE_MS)
             from++; /* published after its fingerprint expired: a new source */
-        for (size_t j = y->pub != INT64_MAX ? from : 0; j < i; j++) {
-            if (popcount64(h[j].hash ^ h[i].hash) > HAMMING_DUP || h[j].src_no == h[i].src_no ||
-                src_cmp(h[j].y, y) >= 0)
-                continue;
-            y->dup_of = h[j].y->m->src.id;
-            break;
+        size_t lo = y->pub != INT64_MAX ? from : 0;
+        long found = -1;
+        if (i - lo > COPY_SCAN) {
+            if (cbands_fill(&cb, h, i) != 0)
+                rc = -1;
+            else
+                found = copy_in_bands(&cb, h, lo, i);
+        } else {
+            for (size_t j = lo; j < i && found < 0; j++)
+                if (copy_of(h, j, i))
+                    found = (long)j;
         }
+        if (found >= 0)
+            y->dup_of = h[found].y->m->src.id;
     }
+    cbands_free(&cb);
     free(h);
-    return 0;
+    return rc;
 }
 
 static int strong_cmp(const void *pa, const void *pb)
@@ -2889,24 +3314,93 @@ static int cluster_strong(rctx *x, int *par)
     return 0;
 }
 
-/* The strong cluster (its root) that weak mention i fits entirely, or -1
- * when none or several do. */
-static int weak_fit(const rctx *x, int *par, size_t i)
+/* The strong clusters of a recompute as weak mentions look them up: each
+ * root's members, the roots by class and by the one known batch of their
+ * members (0 none, -1 several). */
+typedef struct wroots {
+    int *at;   /* members of the k-th root of keys: mem[at[k] .. at[k + 1]) */
+    int *mem;
+    lkey *keys; /* (class, batch, root), sorted */
+    size_t n;
+} wroots;
+
+static void wroots_free(wroots *w)
 {
+    free(w->at);
+    free(w->mem);
+    free(w->keys);
+}
+
+/* Builds w from the strong clusters of par. Returns 0 or -1. */
+static int wroots_build(const rctx *x, int *par, wroots *w)
+{
+    int *slot = malloc((x->n ? x->n : 1) * sizeof *slot);
+    w->keys = malloc((x->n ? x->n : 1) * sizeof *w->keys);
+    w->mem = malloc((x->n ? x->n : 1) * sizeof *w->mem);
+    w->at = calloc(x->n + 1, sizeof *w->at);
+    if (!slot || !w->keys || !w->mem || !w->at) {
+        free(slot);
+        return -1;
+    }
+    w->n = 0;
+    for (size_t i = 0; i < x->n; i++) /* roots: the smallest index of their cluster */
+        if (x->mi[i].kind == K_STRONG && uf_find(par, (int)i) == (int)i) {
+            slot[i] = (int)w->n;
+            w->keys[w->n++] = (lkey){x->mi[i].cls, 0, (int)i};
+        }
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG) {
+            lkey *k = &w->keys[slot[uf_find(par, (int)i)]];
+            int b = x->mi[i].batch;
+            k->b = b <= 0 || k->b == b ? k->b : k->b == 0 ? b : -1;
+        }
+    qsort(w->keys, w->n, sizeof *w->keys, lkey_cmp);
+    for (size_t k = 0; k < w->n; k++)
+        slot[w->keys[k].i] = (int)k;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG)
+            w->at[slot[uf_find(par, (int)i)] + 1]++;
+    for (size_t k = 0; k < w->n; k++)
+        w->at[k + 1] += w->at[k];
+    int *fill = malloc((w->n + 1) * sizeof *fill);
+    if (!fill) {
+        free(slot);
+        return -1;
+    }
+    memcpy(fill, w->at, (w->n + 1) * sizeof *fill);
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG)
+            w->mem[fill[slot[uf_find(par, (int)i)]]++] = (int)i;
+    free(fill);
+    free(slot);
+    return 0;
+}
+
+/* The strong cluster (its root) that weak mention i fits entirely, or -1
+ * when none or several do: looked for among the clusters of its class
+ * whose members' batch can be its own (no other can fit). */
+static int weak_fit(const rctx *x, const wroots *w, size_t i)
+{
+    const minfo *y = &x->mi[i];
+    lrange r[2] = {{w->keys, 0, 0}, {w->keys, 0, 0}};
+    if (y->batch > 0) {
+        r[0] = lkey_range(w->keys, w->n, y->cls, 0, 1);
+        r[1] = lkey_range(w->keys, w->n, y->cls, y->batch, (int64_t)y->batch + 1);
+    } else {
+        r[0] = lkey_range(w->keys, w->n, y->cls, INT64_MIN, INT64_MAX);
+    }
     int root = -1;
-    for (size_t r = 0; r < x->n; r++) {
-        if (x->mi[r].kind != K_STRONG || uf_find(par, (int)r) != (int)r)
-            continue;
-        int fits = 1;
-        for (size_t j = 0; j < x->n && fits; j++)
-            if (x->mi[j].kind == K_STRONG && uf_find(par, (int)j) == (int)r)
-                fits = compatible(&x->mi[i], &x->mi[j]);
-        if (fits) {
+    for (int q = 0; q < 2; q++)
+        for (size_t k = r[q].lo; k < r[q].hi; k++) {
+            int fits = 1;
+            for (int e = w->at[k]; e < w->at[k + 1] && fits; e++)
+                fits = compatible(y, &x->mi[w->mem[e]]);
+            if (!fits)
+                continue;
             if (root >= 0)
                 return -1; /* ambiguous */
-            root = (int)r;
+            root = r[q].v[k].i;
         }
-    }
     return root;
 }
 
@@ -2916,12 +3410,21 @@ static int weak_fit(const rctx *x, int *par, size_t i)
  * compatible. Returns 0 or -1 when out of memory. */
 static int cluster_weak(rctx *x, int *par)
 {
-    size_t n = x->n;
-    int *join = malloc((n ? n : 1) * sizeof *join);
-    if (!join)
-        return -1;
+    size_t n = x->n, nweak = 0;
     for (size_t i = 0; i < n; i++)
-        join[i] = x->mi[i].kind == K_WEAK ? weak_fit(x, par, i) : -1;
+        nweak += x->mi[i].kind == K_WEAK;
+    if (!nweak)
+        return 0;
+    wroots w = {0};
+    int *join = malloc((n ? n : 1) * sizeof *join);
+    if (!join || wroots_build(x, par, &w) != 0) {
+        free(join);
+        wroots_free(&w);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        join[i] = x->mi[i].kind == K_WEAK ? weak_fit(x, &w, i) : -1;
+    wroots_free(&w);
     for (size_t i = 0; i < n; i++)
         if (join[i] >= 0)
             uf_union(par, (int)i, join[i]);
@@ -2991,32 +3494,65 @@ static int fill_clusters(rctx *x, ds_buf *hb)
     return 0;
 }
 
+/* The deal update mention d fits that update_prefers most (see
+ * attach_updates), looked for among the deals of the classes an update can
+ * change whose batch can be d's (ks: the clusters by class and summary
+ * batch); the outcome does not depend on their order. */
+static cluster *update_target(rctx *x, const lkey *ks, const minfo *d)
+{
+    static const int classes[] = {CLS_CONTRACT, CLS_OPTION, CLS_FRAMEWORK, CLS_JV};
+    int b = d->m->batch;
+    cluster *best = NULL;
+    for (size_t q = 0; q < sizeof classes / sizeof *classes; q++) {
+        lrange r[2] = {b > 0 ? lkey_range(ks, x->ncl, classes[q], b, (int64_t)b + 1)
+                             : lkey_range(ks, x->ncl, classes[q], INT64_MIN, INT64_MAX),
+                       b > 0 ? lkey_range(ks, x->ncl, classes[q], INT64_MIN, 1) : (lrange){ks, 0, 0}};
+        for (int h = 0; h < 2; h++)
+            for (size_t e = r[h].lo; e < r[h].hi; e++) {
+                cluster *k = &x->cl[ks[e].i];
+                if (update_fits(d, k) && update_prefers(d, k, best))
+                    best = k;
+            }
+    }
+    return best;
+}
+
 /* Attaches every update mention to the deal it fits (update_prefers
  * choosing among several); one that fits none stays pending, invisible,
  * until its deal arrives. Returns 0 or -1 when out of memory. */
 static int attach_updates(rctx *x)
 {
-    for (size_t i = 0; i < x->n; i++) {
+    size_t nupd = 0;
+    for (size_t i = 0; i < x->n; i++)
+        nupd += x->mi[i].kind == K_UPDATE;
+    if (!nupd || !x->ncl)
+        return 0;
+    lkey *ks = malloc(x->ncl * sizeof *ks);
+    if (!ks)
+        return -1;
+    for (size_t c = 0; c < x->ncl; c++)
+        ks[c] = (lkey){x->cl[c].cls, x->cl[c].batch > 0 ? x->cl[c].batch : 0, (int)c};
+    qsort(ks, x->ncl, sizeof *ks, lkey_cmp);
+    int rc = 0;
+    for (size_t i = 0; i < x->n && rc == 0; i++) {
         if (x->mi[i].kind != K_UPDATE)
             continue;
-        cluster *best = NULL;
-        for (size_t c = 0; c < x->ncl; c++) {
-            cluster *k = &x->cl[c];
-            if (update_fits(&x->mi[i], k) && update_prefers(&x->mi[i], k, best))
-                best = k;
-        }
+        cluster *best = update_target(x, ks, &x->mi[i]);
         if (!best)
             continue; /* pending until its deal exists */
         if (ds_reserve(&best->del, &best->capdel, best->ndel + 1, sizeof *best->del, 2))
-            return -1;
-        best->del[best->ndel++] = (int)i;
+            rc = -1;
+        else
+            best->del[best->ndel++] = (int)i;
     }
-    return 0;
+    free(ks);
+    return rc;
 }
 
 /* Merges every cluster into its record, sorts the clusters by deal id, then
  * sets every record's reference row (which the links of every deal read),
- * its links and its content hash. Returns 0 or -1. */
+ * indexes what the links look up (x->ix), and sets every record's links and
+ * content hash. Returns 0 or -1. */
 static int build_deals(rctx *x, ds_buf *hb)
 {
     for (size_t c = 0; c < x->ncl; c++)
@@ -3032,6 +3568,8 @@ static int build_deals(rctx *x, ds_buf *hb)
         if (r)
             ds_strlcpy(cn->ref, r->ref, sizeof cn->ref);
     }
+    if (lidx_build(x) != 0)
+        return -1;
     for (size_t c = 0; c < x->ncl; c++)
         if (compute_links(x, &x->cl[c]) != 0 || canon_hash(x->cl[c].c, hb, &x->cl[c].c->content_hash) != 0)
             return -1;
@@ -3083,14 +3621,12 @@ static int assign_revisions(rctx *x)
     return 0;
 }
 
-/* The live deal holding mention_id anchor, or NULL. */
+/* The live deal holding mention_id anchor, or NULL (x a whole recompute:
+ * its mentions in mention_id order, its clusters indexed by build_deals). */
 static const ds_canon *survivor_of(const rctx *x, const char *anchor)
 {
-    for (size_t c = 0; c < x->ncl; c++)
-        for (size_t j = 0; j < x->cl[c].nmem; j++)
-            if (strcmp(x->mi[x->cl[c].mem[j]].m->mention_id, anchor) == 0)
-                return x->cl[c].c;
-    return NULL;
+    int i = lix_mention(x, anchor);
+    return i >= 0 && x->mi[i].cluster >= 0 ? x->cl[x->mi[i].cluster].c : NULL;
 }
 
 /* Whether restored rev r was already published as retired: the changelog
@@ -3119,11 +3655,8 @@ static int retire_vanished(rctx *x, ds_buf *hb)
         rev *r = &b->revs[i];
         if (r->retired)
             continue;
-        int live = 0;
-        for (size_t c = 0; c < x->ncl && !live; c++)
-            live = strcmp(x->cl[c].id, r->id) == 0;
-        if (live)
-            continue;
+        if (lix_deal(x, r->id) >= 0)
+            continue; /* live */
         const ds_canon *surv = survivor_of(x, r->anchor);
         if (r->unknown) {
             int known = r->hint >= 0 ? r->hint : retired_before(x, r, hb);
@@ -3209,6 +3742,7 @@ static void rctx_free(rctx *x)
         }
     free(x->cl);
     free(x->mi);
+    lidx_free(x->ix);
 }
 
 /* Recomputes block b from its set of mentions: reads them, marks copies,
@@ -3287,8 +3821,9 @@ out:
  * refreshed by every whole recompute), and one that would change such a
  * deal, or give a deal a row, is dropped for a whole recompute.
  * An add whose block holds weak, delivery or hint-bearing mentions, or that
- * changes a framework deal or a deal with a reference row, recomputes the
- * whole block instead (those rules read every deal of the block). */
+ * changes a framework deal, an option, a contract of a block with options
+ * or a deal with a reference row, recomputes the whole block instead (those
+ * rules read every deal of the block). */
 
 enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L_PK, L__N };
 enum { MK_DIRTY, MK_SUB, MK_DUPC, MK_CTX, MK__N }; /* marks, and the scratch list of each */
@@ -3310,7 +3845,6 @@ typedef struct imen {
  * bits in one of them, so probing every value within 2 bits of each band
  * (447 buckets) finds every copy candidate. A bucket holds its entries
  * contiguously, fingerprint included, so that a probe reads one line. */
-#define NBANDS 5
 #define BAND_BUCKETS 8192 /* per band at most; fewer (from 64) while the block is small */
 
 typedef struct bentry {
@@ -3324,7 +3858,6 @@ typedef struct ibucket {
     uint32_t n, cap;
 } ibucket;
 
-static unsigned band_of(uint64_t t, int j) { return (unsigned)(t >> (13 * j)) & (j < 4 ? 0x1fffu : 0xfffu); }
 
 typedef struct islot {
     uint64_t key; /* 0: empty */
@@ -3341,6 +3874,7 @@ struct inc {
     size_t nbanded; /* fingerprints put in the bands */
     int64_t newest; /* newest publication time of the block, INT64_MIN none */
     size_t nglobal; /* weak, delivery and hint-bearing mentions */
+    size_t noption; /* strong option mentions */
     int *refa;      /* anchors of the live deals that match a reference row */
     size_t nrefa, caprefa;
     unsigned gen;
@@ -3703,6 +4237,7 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
     ic->n++;
     if (y->f.kind == K_WEAK || y->f.kind == K_UPDATE || m->nrels > 0)
         ic->nglobal++;
+    ic->noption += y->f.kind == K_STRONG && y->f.cls == CLS_OPTION;
     int cls = y->f.cls, e = 0;
     ic->nold = 0;
     if (y->text && icopies(rs, ic, s, track) != 0)
@@ -3816,11 +4351,12 @@ static int isource(inc *ic, int y, int mk, int ctx)
 /* Marks (MK_DIRTY) the deals whose links read deal X: the next batch of a
  * contract, the deals recalled by a context mention that one of X's
  * members could be. Returns 0, 1 when X is a framework (every contract
- * reads it: the whole block is recomputed) or -1. */
+ * reads it: the whole block is recomputed) or a contract of a block with
+ * options (every option reads every contract), or -1. */
 static int ireaders(inc *ic, int x)
 {
     int cls = ic->men[x].f.cls;
-    if (cls == CLS_FRAMEWORK)
+    if (cls == CLS_FRAMEWORK || (cls == CLS_CONTRACT && ic->noption))
         return 1;
     int s = x;
     do {
@@ -3841,10 +4377,14 @@ static int ireaders(inc *ic, int x)
 
 /* Marks (MK_SUB) deal x and what its record reads: the contracts of the
  * batch before, the frameworks, the context mentions of its sources
- * (MK_CTX) and the deals those could recall. Returns 0 or -1. */
+ * (MK_CTX) and the deals those could recall. Returns 0, 1 when x is an
+ * option (it reads every contract of the block, in the order of the whole
+ * block's deals: the whole block is recomputed), or -1. */
 static int ineeds(inc *ic, int x)
 {
     int cls = ic->men[x].f.cls, s = x;
+    if (cls == CLS_OPTION)
+        return 1;
     if (imark(ic, MK_SUB, x) != 0)
         return -1;
     do {
@@ -3879,9 +4419,11 @@ static int inc_scope(inc *ic, int s)
         if (r)
             return r;
     }
-    for (size_t i = 0; i < ic->nlist[MK_DIRTY]; i++)
-        if (ineeds(ic, ic->list[MK_DIRTY][i]) != 0)
-            return -1;
+    for (size_t i = 0; i < ic->nlist[MK_DIRTY]; i++) {
+        int r = ineeds(ic, ic->list[MK_DIRTY][i]);
+        if (r)
+            return r;
+    }
     for (size_t i = 0; i < ic->nlist[MK_CTX]; i++)
         if (ictx_deals(ic, &ic->men[ic->list[MK_CTX][i]].f, MK_SUB) != 0)
             return -1;

@@ -23,11 +23,21 @@
  * is compared with every mention of the block. Without a retention the
  * buckets (8,192 a band once the block holds 16,384 fingerprints, fewer
  * before) grow by one entry per 8,192 fingerprints. Blocks with weak,
- * update (delivery, cancellation, amendment) or hint-bearing mentions, and adds that change a framework deal
- * or a deal matching a reference row (or make one match a row), are
- * recomputed whole (those rules read every deal of the block); the deals
- * that match a row are read by every scoped recompute. bench/README.md has
- * the figures.
+ * update (delivery, cancellation, amendment) or hint-bearing mentions, and adds that change a framework deal,
+ * an option, a contract of a block with options, or a deal matching a
+ * reference row (or make one match a row), are recomputed whole (those
+ * rules read every deal of the block); the deals that match a row are read
+ * by every scoped recompute.
+ *
+ * A whole recompute (a restore, and the adds above) looks up what each
+ * rule reads instead of scanning the block: a copy's source in fingerprint
+ * bands once the scan would be long, a weak mention's or an update's deal
+ * among those of its class and batch, and a deal's links among the deals
+ * of the parent's class (and batch), the members near a context mention in
+ * time, the context mentions of its sources and the deals of a reference
+ * row, so that it costs about n log n in the block's mentions (without a
+ * retention the copy probe's buckets still grow with the block, as above).
+ * bench/README.md has the figures.
  *
  * Clustering. Primary mentions are clustered with union-find over pairwise
  * compatibility (resolve.c, compatible()): same stage class (framework |

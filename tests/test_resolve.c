@@ -1958,6 +1958,203 @@ static void test_restore(void **state)
     ds_resolver_destroy(rs);
 }
 
+static int year_of_day(int32_t d)
+{
+    int y, mo, dd;
+    ds_civil_from_days(d, &y, &mo, &dd);
+    return y;
+}
+
+/* What a follow-on stream holds besides contracts, frameworks, joint
+ * ventures and context mentions. */
+enum { FO_OPTIONS = 1, FO_HINTS = 2 };
+
+/* Mention i of a block of contracts in batches (each reported by 4
+ * articles, published in any order, so that a later report that was
+ * published earlier retires the id the first gave), frameworks, joint
+ * ventures and the context mentions of their reports recalling the batch
+ * before, a framework or a joint venture. With FO_OPTIONS, options of the
+ * contracts; with FO_HINTS, some reports also state their relation (rules
+ * that read every deal of the block). */
+static ds_mention follow_on_mention(uint64_t *rng, int i, int flags)
+{
+    int deal = i / 4, k = i % 4, kind = deal % 10; /* 0..6 contracts, 7 option, 8 framework, 9 joint venture */
+    char mid[17], src[32];
+    snprintf(mid, sizeof mid, "f%05d", i);
+    /* a context mention is the second of the first report of the contract 3 deals before */
+    snprintf(src, sizeof src, "fs%05d", k == 3 && kind == 9 ? (deal - 3) * 4 : i);
+    ds_mention m = mk(mid, src, "2000-01-01", "KX1");
+    int32_t on = day("2000-01-01") + deal * 40;
+    m.signing_date = on + (int32_t)(lcg(rng) % 3);
+    m.src.published = ((int64_t)on + 1 + (int64_t)(lcg(rng) % 30)) * 86400000LL; /* an earlier report may come later */
+    m.batch = deal / 10 * 7 + kind + 1;
+    m.quantity = lcg(rng) % 3 ? 100 + deal % 7 : -1;
+    if (lcg(rng) % 2)
+        usd(&m, BN(1.0 + deal % 5));
+    if (kind == 7 && (flags & FO_OPTIONS)) { /* an option of the contract before it */
+        m.stage = DS_STAGE_OPTION;
+        m.batch = 0;
+    } else if (kind == 8) {
+        m.stage = DS_STAGE_FRAMEWORK;
+        m.batch = 0;
+    } else if (kind == 9 && k < 3) {
+        m.stage = DS_STAGE_JOINT_VENTURE;
+        m.batch = 0;
+    }
+    if (kind == 9 && k == 3) { /* recalls the batch before, the framework or the joint venture */
+        static const ds_stage recalls[3] = {DS_STAGE_EXECUTIVE, DS_STAGE_FRAMEWORK, DS_STAGE_JOINT_VENTURE};
+        m.role = DS_ROLE_CONTEXT;
+        m.stage = recalls[lcg(rng) % 3];
+        m.batch = m.stage == DS_STAGE_EXECUTIVE ? deal / 10 * 7 + 6 : 0;
+        m.signing_date = DS_NO_DATE;
+        m.signing_year = year_of_day(m.stage == DS_STAGE_EXECUTIVE ? on - 160 : m.stage == DS_STAGE_FRAMEWORK ? on - 40 : on);
+        m.value.set = 0;
+        m.quantity = -1;
+    }
+    if ((flags & FO_HINTS) && kind < 7 && k == 1 && m.batch > 1) {
+        m.rels[0].relation = DS_REL_NEXT_BATCH;
+        m.rels[0].ref[0] = 0;
+        m.rels[0].batch = m.batch - 1;
+        m.rels[0].year = 0;
+        m.rels[0].quantity = -1;
+        m.nrels = 1;
+    }
+    return m;
+}
+
+/* Restores a fresh resolver from every changelog chunk of block key of src,
+ * as run does after reading the changelog topic. */
+static ds_resolver *restore_from_chunks(ds_resolver *src, const char *key, int64_t retention)
+{
+    ds_resolver *dst = new_resolver(NULL);
+    ds_resolver_set_retention(dst, retention);
+    ds_resolver_set_cross_block(dst, 0);
+    const ds_state_chunk *cs;
+    size_t ncs;
+    assert_int_equal(ds_resolver_chunks_dirty(src, key, &cs, &ncs), 0);
+    ds_state_chunk *all = calloc(ncs + 1, sizeof *all);
+    assert_non_null(all);
+    memcpy(all, cs, ncs * sizeof *cs);
+    assert_true(ncs > 3); /* the block spans several records */
+    for (size_t c = 0; c < ncs; c++) {
+        if (all[c].gone)
+            continue;
+        const ds_mention *const *ms;
+        const ds_deal_rev *revs;
+        size_t nms, nrevs;
+        assert_int_equal(ds_resolver_chunk_state(src, key, all[c].chunk, &ms, &nms, &revs, &nrevs), 0);
+        ds_mention *flat = calloc(nms + 1, sizeof *flat);
+        ds_deal_rev *rv = calloc(nrevs + 1, sizeof *rv);
+        assert_non_null(flat);
+        assert_non_null(rv);
+        for (size_t i = 0; i < nms; i++)
+            flat[i] = *ms[i];
+        memcpy(rv, revs, nrevs * sizeof *rv);
+        assert_int_equal(ds_resolver_restore_chunk(dst, key, all[c].chunk, flat, nms, rv, nrevs), 0);
+        free(flat);
+        free(rv);
+    }
+    free(all);
+    ds_changes ch;
+    assert_int_equal(ds_resolver_restore_finish(dst, &ch), 0);
+    assert_int_equal(ch.n, 0); /* a restore republishes nothing */
+    return dst;
+}
+
+/* Counts of what the deals of a stream hold, so that the test fails when
+ * the stream stops exercising a rule. */
+typedef struct follow_counts {
+    size_t next_batch, option, framework, context, retired;
+} follow_counts;
+
+static void same_deals(ds_resolver *a, ds_resolver *b, uint64_t seed, const char *what, follow_counts *fc)
+{
+    const ds_canon **da, **db;
+    size_t na = ds_resolver_deals(a, &da);
+    if (na != ds_resolver_deals(b, &db))
+        fail_msg("seed %llu: %zu deals, %zu %s", (unsigned long long)seed, na, ds_resolver_deal_count(b), what);
+    for (size_t k = 0; k < na; k++) {
+        if (strcmp(da[k]->deal_id, db[k]->deal_id) != 0 || da[k]->revision != db[k]->revision ||
+            da[k]->content_hash != db[k]->content_hash || da[k]->nlinks != db[k]->nlinks)
+            fail_msg("seed %llu deal %zu: %s rev %lld vs %s rev %lld %s", (unsigned long long)seed, k,
+                     da[k]->deal_id, (long long)da[k]->revision, db[k]->deal_id, (long long)db[k]->revision, what);
+        for (size_t l = 0; fc && l < da[k]->nlinks; l++) {
+            const ds_canon_link *ln = &da[k]->links[l];
+            assert_string_equal(ln->target, db[k]->links[l].target);
+            fc->next_batch += ln->relation == DS_REL_NEXT_BATCH;
+            fc->option += ln->relation == DS_REL_OPTION_EXERCISE;
+            fc->framework += ln->relation == DS_REL_EXECUTES_FRAMEWORK;
+            fc->context += ln->via == DS_VIA_CONTEXT;
+        }
+    }
+}
+
+/* The same block through incremental adds, whole recomputes and a restore
+ * from the changelog of the first: equal changes at every add, equal deals
+ * (ids, revisions, content, links) at the end, and nothing republished by
+ * the restore, for 6 orders of the stream. */
+static void restored_equals_incremental(int flags)
+{
+    enum { N = 480 };
+    follow_counts fc = {0};
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        uint64_t rng = seed * 104729;
+        ds_mention *ms = calloc(N, sizeof *ms);
+        assert_non_null(ms);
+        for (int i = 0; i < N; i++)
+            ms[i] = follow_on_mention(&rng, i, flags);
+        for (int i = N - 1; i > 0; i--) { /* any order */
+            int j = (int)(lcg(&rng) % (uint64_t)(i + 1));
+            ds_mention t = ms[i];
+            ms[i] = ms[j];
+            ms[j] = t;
+        }
+        ds_resolver *inc = new_resolver(NULL), *whole = new_resolver(NULL);
+        ds_resolver_set_incremental(inc, 1);
+        ds_resolver_set_incremental(whole, 0);
+        ds_resolver_set_chunk_bytes(inc, 4096);
+        ds_resolver_set_retention(inc, 30);
+        ds_resolver_set_retention(whole, 30);
+        for (int i = 0; i < N; i++) {
+            ds_changes a, b;
+            assert_int_equal(ds_resolver_add(inc, &ms[i], &a), 0);
+            assert_int_equal(ds_resolver_add(whole, &ms[i], &b), 0);
+            same_changes(&a, &b, seed, i);
+            for (size_t k = 0; k < a.n; k++)
+                fc.retired += a.items[k]->retired_into[0] != 0;
+        }
+        if (!flags && ds_resolver_incremental_adds(inc) < N / 2) /* options and hints read every deal */
+            fail_msg("seed %llu: %zu of %d adds incremental", (unsigned long long)seed,
+                     ds_resolver_incremental_adds(inc), N);
+        same_deals(inc, whole, seed, "whole", &fc);
+        ds_resolver *back = restore_from_chunks(inc, ms[0].block_key, 30);
+        same_deals(inc, back, seed, "restored", NULL);
+        /* and both go on alike */
+        ds_mention more = follow_on_mention(&rng, N, flags);
+        ds_changes a, b;
+        assert_int_equal(ds_resolver_add(inc, &more, &a), 0);
+        assert_int_equal(ds_resolver_add(back, &more, &b), 0);
+        same_changes(&a, &b, seed, N);
+        ds_resolver_destroy(back);
+        ds_resolver_destroy(inc);
+        ds_resolver_destroy(whole);
+        free(ms);
+    }
+    printf("follow-ons %d: %zu next batch, %zu option, %zu framework, %zu via context links; %zu retired\n", flags,
+           fc.next_batch, fc.option, fc.framework, fc.context, fc.retired);
+    if (!fc.next_batch || !fc.option != !(flags & FO_OPTIONS) || !fc.framework || !fc.context || !fc.retired)
+        fail_msg("links: %zu next batch, %zu option, %zu framework, %zu via context; %zu retired", fc.next_batch,
+                 fc.option, fc.framework, fc.context, fc.retired);
+}
+
+static void test_restore_follow_ons(void **state)
+{
+    (void)state;
+    restored_equals_incremental(0);
+    restored_equals_incremental(FO_OPTIONS);
+    restored_equals_incremental(FO_OPTIONS | FO_HINTS);
+}
+
 /* Retention: a copy published within it is a duplicate; one published after
  * the source's fingerprint expired is a new source; the seen-article table
  * drops what is older than the newest event time minus the retention. */
@@ -2047,6 +2244,7 @@ int main(void)
         cmocka_unit_test(test_incremental),
         cmocka_unit_test(test_to_avro),
         cmocka_unit_test(test_restore),
+        cmocka_unit_test(test_restore_follow_ons),
         cmocka_unit_test(test_dedup_retention),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
