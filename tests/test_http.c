@@ -930,11 +930,13 @@ static int settled(const scrape *sc, int nfiles)
     size_t nlag;
     double lag = sum_of(sc, "dealstream_consumer_lag_messages", &nlag);
     double out_mentions = get(sc, "dealstream_messages_out_total", "topic=\"dealstream-mentions\"");
-    /* the mentions consumed back are resolved in a batch whose changelog
-     * records go out when it closes, a commit interval later */
+    /* the mentions consumed back are resolved on the resolution worker, in
+     * a batch whose changelog records go out when it closes, a commit
+     * interval later */
     return get(sc, "dealstream_messages_in_total", "topic=\"articles\"") == nfiles && out_mentions > 0 &&
            get(sc, "dealstream_messages_out_total", "topic=\"dealstream-state\"") >= 1 &&
            get(sc, "dealstream_messages_in_total", "topic=\"dealstream-mentions\"") == out_mentions &&
+           get(sc, "dealstream_resolve_duration_seconds_count", "") == out_mentions &&
            get(sc, "dealstream_mentions_extracted_total", "") == out_mentions &&
            get(sc, "dealstream_producer_queue_messages", "") == 0 &&
            get(sc, "dealstream_transactions_total", "result=\"committed\"") >= 1 && lag == 0 &&
