@@ -909,7 +909,6 @@ static void runner_free(runner *r)
     free(r->ref_owners);
     free(r->produced_hi);
     free(r->consumed_next);
-    free(r->committed_seen);
     ds_buf_free(&r->obuf);
     ds_schema_gate_destroy(r->gate); /* its worker thread stops before the codec goes */
     r->gate = NULL;

@@ -188,8 +188,6 @@ static int install_restored(runner *r, restore_part *rp, char *why, size_t whyle
     r->rs[p] = rp->rs;
     rp->rs = NULL; /* now owned by the runner */
     r->consumed_next[p] = rp->committed;
-    if (rp->committed > r->committed_seen[p])
-        r->committed_seen[p] = rp->committed;
     int rc = publish_restored(r, p, rp, why, whylen);
     if (rc) {
         ds_resolver_destroy(r->rs[p]);
@@ -365,8 +363,6 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
             /* its state now belongs to whoever gets the partition */
             ds_resolver_destroy(r->rs[p]);
             r->rs[p] = NULL;
-            if (r->consumed_next[p] > r->committed_seen[p])
-                r->committed_seen[p] = r->consumed_next[p];
         }
     }
     if (coop)

@@ -451,12 +451,6 @@ static void init_result(runner *r, rd_kafka_error_t *error)
 static void txn_committed(runner *r)
 {
     batch *b = r->head;
-    for (int i = 0; b && i < b->offsets->cnt; i++) {
-        rd_kafka_topic_partition_t *p = &b->offsets->elems[i];
-        if (strcmp(p->topic, r->mtopic) == 0 && p->partition >= 0 && p->partition < r->nparts &&
-            p->offset > r->committed_seen[p->partition])
-            r->committed_seen[p->partition] = p->offset;
-    }
     r->st.commits++;
     r->st.transactions++;
     ds_series_observe(r->mx.commit, ds_metrics_clock() - r->commit_t0);

@@ -231,7 +231,6 @@ typedef struct runner {
     ds_block_owner *ref_owners; /* per mentions partition: the block keys it holds */
     int64_t *produced_hi;     /* per mentions partition: highest offset we produced, -1 none */
     int64_t *consumed_next;   /* per assigned mentions partition: next offset to resolve */
-    int64_t *committed_seen;  /* per mentions partition: the group's committed offset, as last read */
     /* exactly-once */
     txn_state txn;
     int offsets_sent;         /* of the batch being committed */
