@@ -2509,11 +2509,17 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
             pa->usd_money = &ex->items[k2];
 }
 
-/* Does item k2 name a batch ("batch", "executive contract", "contract")? */
+/* Does item k2 name a batch ("batch", "executive contract", "contract")?
+ * Returns 1, 2 for "order", which numbers a batch only from the second on
+ * ("the third Estonian K9 order"; a buyer's "first order" is no batch), or 0. */
 static int names_batch(const item *n2)
 {
-    return n2->type == IT_CUE && (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
-                                  (n2->cue == CUE_DEAL && strncmp(lexicon[n2->idx].text, "contract", 8) == 0));
+    if (n2->type != IT_CUE)
+        return 0;
+    if (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
+        (n2->cue == CUE_DEAL && strncmp(lexicon[n2->idx].text, "contract", 8) == 0))
+        return 1;
+    return n2->cue == CUE_DEAL && strcmp(lexicon[n2->idx].text, "order") == 0 ? 2 : 0;
 }
 
 /* Ordinals and follow-on words of item k: "the second batch", "another 180",
@@ -2528,7 +2534,10 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
     int end = c->first_item + c->nitems;
     if (it->cue == CUE_ORDINAL && v->own && !v->future_exec) {
         for (int k2 = k + 1; k2 < end && k2 <= k + 4; k2++) {
-            if (names_batch(&ex->items[k2])) {
+            int nb = names_batch(&ex->items[k2]);
+            if (nb == 2 && it->num < 2)
+                break;
+            if (nb) {
                 if (!pa->batch)
                     pa->batch = (int)it->num;
                 set_evidence(ex, m, "batch", c);
@@ -3270,7 +3279,7 @@ static int clause_batch(const ds_extractor *ex, const clause *c)
         if (it->type != IT_CUE || it->cue != CUE_ORDINAL)
             continue;
         for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-            if (names_batch(&ex->items[k2]))
+            if (names_batch(&ex->items[k2]) == 1)
                 return (int)it->num;
     }
     return 0;
@@ -3392,7 +3401,7 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
     }
     if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !m->batch) {
         for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-            if (names_batch(&ex->items[k2]))
+            if (names_batch(&ex->items[k2]) == 1)
                 m->batch = (int)it->num;
     }
     if (it->type == IT_CUE && it->cue == CUE_FIRST)

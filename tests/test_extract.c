@@ -1728,6 +1728,21 @@ static void test_interview_turns_are_no_box(void **state)
         assert_string_not_equal(ms[i].family, "C-130");
 }
 
+/* An ordinal before "order" numbers the batch ("the fourth Latvian K9
+ * order"); an order with no ordinal numbers none. */
+static void test_ordinal_order_numbers_batch(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Latvia's armament office signed a contract for 6 more K9 howitzers from "
+                                         "Hanwha Aerospace on Tuesday, the fourth Latvian K9 order.",
+                                         "2026-04-09", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
+    assert_int_equal(p->batch, 4);
+    assert_int_equal(p->quantity, 6);
+    p = expect_primary("Latvia signed an order for 6 K9 howitzers from Hanwha Aerospace on Tuesday.", "2026-04-09",
+                       DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
+    assert_int_equal(p->batch, 0);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1863,6 +1878,7 @@ int main(void)
         cmocka_unit_test(test_modification_exercising_an_option),
         cmocka_unit_test(test_shares_of_a_joint_contract),
         cmocka_unit_test(test_interview_turns_are_no_box),
+        cmocka_unit_test(test_ordinal_order_numbers_batch),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
