@@ -2073,6 +2073,7 @@ typedef struct primary_acc {
     const item *money, *usd_money;
     const clause *money_clause;
     int money_has_family, money_combined;
+    int money_counts_others;   /* the sum's clause also counts items of other kinds */
     int32_t planned, said, said_will, signing;
     int32_t headline_day; /* "Contracts for June 21, 2024": a day the headline names */
     const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
@@ -2473,6 +2474,25 @@ static void take_split(const ds_extractor *ex, primary_acc *pa, const clause_vie
             pa->rest_variant = sys_of(ex, ex->items[k2].idx)->id;
 }
 
+/* Clause c counts this family and also items of another kind ("80 Rafale
+ * jets and 12 helicopters ... worth EUR 17 billion"): its sum prices them
+ * together. */
+static int counts_others(const ds_extractor *ex, const primary_acc *pa, const clause *c)
+{
+    int mine = 0, others = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_QTY)
+            continue;
+        if ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == pa->fm->root) ||
+            (it->target_sys < 0 && it->unit && strcmp(it->unit, pa->category) == 0))
+            mine = 1;
+        else if (it->target_sys >= 0 || (it->unit && strcmp(it->unit, "unit") != 0))
+            others = 1;
+    }
+    return mine && others;
+}
+
 /* A sum item k: the deal's value when it sits in a deal clause, or in any
  * clause of the deal that says it is the value ("industry sources put the
  * value at about $6.5 billion"), and belongs to this family. A sum in a
@@ -2495,10 +2515,17 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
         int named = last_named_alone(ex, v->ci, pa->fm);
         v->own_sum = named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
     }
+    /* a sum for this system alone corrects one it shared with other items
+     * ("... worth EUR 17 billion. Dassault will deliver the 80 Rafale in a
+     * contract worth EUR 16 billion") */
+    int others = counts_others(ex, pa, c);
+    int corrects = pa->money && pa->money_counts_others && v->has && v->own && !others && pa->money_clause != c;
     if (!value_clause || !(v->own_sum || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
-        (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has)) ||
+        (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has) &&
+         !corrects) ||
         !money_is_mine(ex, c, k, pa->fm))
         return;
+    pa->money_counts_others = others;
     pa->money_headline = headline(ex, c);
     pa->money_has_family = v->has;
     pa->money = it;

@@ -1743,6 +1743,29 @@ static void test_ordinal_order_numbers_batch(void **state)
     assert_int_equal(p->batch, 0);
 }
 
+/* A sum a clause gives for this system together with items of another
+ * kind yields to a sum a later clause gives for the system alone. */
+static void test_own_sum_corrects_shared_sum(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru signs for Rafale\n\nPeru agreed to buy 24 Rafale jets and 6 transport helicopters from France "
+                "on Monday in contracts worth EUR 9 billion. Dassault Aviation will supply the 24 Rafale jets under a "
+                "contract worth EUR 8 billion, with deliveries from 2029.",
+                "2026-05-06", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "RAFALE");
+    assert_true(p->value.set);
+    assert_string_equal(p->value.currency, "EUR");
+    assert_true(p->value.amount == 800000000000LL);
+    assert_int_equal(p->quantity, 24);
+    /* with no sum of its own the shared one stands */
+    n = run("Peru agreed to buy 24 Rafale jets and 6 transport helicopters from France on Monday in contracts worth "
+            "EUR 9 billion.",
+            "2026-05-06", &ms);
+    p = find(ms, n, DS_ROLE_PRIMARY, "RAFALE");
+    assert_true(p->value.amount == 900000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1879,6 +1902,7 @@ int main(void)
         cmocka_unit_test(test_shares_of_a_joint_contract),
         cmocka_unit_test(test_interview_turns_are_no_box),
         cmocka_unit_test(test_ordinal_order_numbers_batch),
+        cmocka_unit_test(test_own_sum_corrects_shared_sum),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
