@@ -2076,6 +2076,8 @@ typedef struct primary_acc {
     int money_counts_others;   /* the sum's clause also counts items of other kinds */
     int32_t planned, said, said_will, signing;
     int32_t headline_day; /* "Contracts for June 21, 2024": a day the headline names */
+    int32_t deal_day;     /* "agreed on Friday to buy": the day of a deal clause that does not sign */
+    const clause *deal_day_clause;
     const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
     const clause *headline_clause;
     int sign_year;
@@ -2164,7 +2166,7 @@ static void primary_init(const ds_extractor *ex, const fam *fm, int nprimary, in
     pa->seller = pa->root && pa->root->origin[0] ? pa->root->origin : NULL; /* none known outside the catalog */
     pa->lead_qty = pa->qty = pa->fw_qty = pa->rest_qty = pa->split_prime = -1;
     pa->variant_idx = -1;
-    pa->planned = pa->said = pa->said_will = pa->signing = pa->headline_day = DS_NO_DATE;
+    pa->planned = pa->said = pa->said_will = pa->signing = pa->headline_day = pa->deal_day = DS_NO_DATE;
 }
 
 /* Whether a deal clause names family fm together with another system ("a
@@ -2639,6 +2641,12 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
         return;
     }
     if (!(c->cues & signing_cues)) {
+        if (pa->deal_day == DS_NO_DATE && (c->cues & BIT(CUE_DEAL)) && pubday != DS_NO_DATE &&
+            ((it->type == IT_CUE && it->cue == CUE_WEEKDAY) || (it->type == IT_DATE && it->date <= pubday)) &&
+            !dates_the_saying(ex, it)) {
+            pa->deal_day = it->type == IT_DATE ? it->date : weekday_back(pubday, it);
+            pa->deal_day_clause = c;
+        }
         if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date <= pubday && k + 1 < end &&
             ex->items[k + 1].type == IT_CUE &&
             (ex->items[k + 1].cue == CUE_DEAL || ex->items[k + 1].cue == CUE_EXECUTIVE) &&
@@ -2694,12 +2702,12 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
             pa->planned_clause = c;
         }
     }
-    if (!(c->cues & BIT(CUE_PLANNED)) && pa->said == DS_NO_DATE && weekday && pubday != DS_NO_DATE &&
-        dates_the_saying(ex, it)) {
+    if (!(c->cues & BIT(CUE_PLANNED)) && pa->said == DS_NO_DATE && pubday != DS_NO_DATE &&
+        (weekday || (it->type == IT_DATE && it->date <= pubday)) && dates_the_saying(ex, it)) {
         /* the day of the report dates the deal when nothing else does ("X said
-         * Thursday it has signed", "Australia will buy ..., the government said on
-         * Monday") */
-        pa->said = weekday_back(pubday, it);
+         * Thursday it has signed", "X announced on the 6th that it has
+         * concluded", "Australia will buy ..., the government said on Monday") */
+        pa->said = weekday ? weekday_back(pubday, it) : it->date;
         pa->said_clause = c;
     }
     take_signing_date(ex, pa, c, k);
@@ -3000,6 +3008,12 @@ static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
         (stage == DS_STAGE_SELECTION || stage == DS_STAGE_APPROVAL)) {
         pa->signing = pa->said_will;
         pa->date_clause = pa->said_will_clause;
+    }
+    /* "agreed on Friday to buy 80 Rafale ...; the contracts were signed in
+     * Dubai": the day of the deal clause dates a signing the article reports */
+    if (pa->signing == DS_NO_DATE && pa->deal_day != DS_NO_DATE && (pa->cues & BIT(CUE_SIGNED))) {
+        pa->signing = pa->deal_day;
+        pa->date_clause = pa->deal_day_clause;
     }
     /* the day a list of awards is headed with dates the awards it lists */
     if (pa->signing == DS_NO_DATE && pa->headline_day != DS_NO_DATE && !pa->sign_year) {

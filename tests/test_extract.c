@@ -1766,6 +1766,23 @@ static void test_own_sum_corrects_shared_sum(void **state)
     assert_true(p->value.amount == 900000000000LL);
 }
 
+/* The day of the report ("announced on the 6th that it has concluded")
+ * dates the signing when nothing else does; a deal clause's own day
+ * ("agreed on Friday to buy") dates a signing the article reports. */
+static void test_report_and_deal_clause_days(void **state)
+{
+    (void)state;
+    expect_primary("LIG Nex1 announced on the 3rd that it has concluded a contract with Iraq to supply 8 KM-SAM "
+                   "missile systems, worth about 3 trillion won.",
+                   "2026-03-05", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-03-03"));
+    expect_primary("Oman agreed on Thursday to buy 12 Rafale fighter jets from France for EUR 3 billion. The contract was "
+                   "signed in Muscat.",
+                   "2026-03-07", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-03-05"));
+    /* a deal clause's day alone, with no signing reported, dates nothing */
+    expect_primary("Oman agreed on Thursday to buy 12 Rafale fighter jets from France for EUR 3 billion.", "2026-03-07",
+                   -1, -1, DS_NO_DATE);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1903,6 +1920,7 @@ int main(void)
         cmocka_unit_test(test_interview_turns_are_no_box),
         cmocka_unit_test(test_ordinal_order_numbers_batch),
         cmocka_unit_test(test_own_sum_corrects_shared_sum),
+        cmocka_unit_test(test_report_and_deal_clause_days),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
