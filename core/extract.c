@@ -73,7 +73,8 @@ static const lex lexicon[] = {
     {"attended the signing", CUE_SIGNED}, {"signing ceremony took place", CUE_SIGNED},
     {"podpisala", CUE_SIGNED}, {"podpisana", CUE_SIGNED}, {"podpisano", CUE_SIGNED}, {"podpisal", CUE_SIGNED},
     {"zostanie podpisana", CUE_PLANNED}, {"zostanie podpisany", CUE_PLANNED}, {"zostana podpisane", CUE_PLANNED},
-    {"put his signature", CUE_SIGNED}, {"put her signature", CUE_SIGNED}, {"signatures have been put", CUE_SIGNED},
+    {"put his signature", CUE_SIGNED}, {"put her signature", CUE_SIGNED},
+    {"put its signature", CUE_SIGNED}, {"signatures have been put", CUE_SIGNED},
     {"assinam", CUE_SIGNED}, {"assinou", CUE_SIGNED}, {"firmo", CUE_SIGNED}, {"firmaron", CUE_SIGNED},
     {"imzaladi", CUE_SIGNED}, {"secured a contract", CUE_SIGNED}, {"won a contract", CUE_SIGNED},
     {"signs", CUE_SIGNED}, {"approved", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_EXERCISE}, {"exercises an option", CUE_EXERCISE},
@@ -2503,8 +2504,11 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
 {
     const clause *c = v->c;
     const item *it = &ex->items[k];
+    /* "- Fighters: 36 F-35A, CHF 6.035 billion": a fact-box row naming this
+     * family prices it */
+    int row = c->factbox && v->has && clause_has_family(ex, c, pa->fm) && !(c->cues & BIT(CUE_AGGREGATE));
     int value_clause = v->dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE))) ||
-                       ((c->cues & BIT(CUE_INVEST)) && (pa->cues & BIT(CUE_JV)));
+                       ((c->cues & BIT(CUE_INVEST)) && (pa->cues & BIT(CUE_JV))) || row;
     /* a sum naming no system, when a deal clause lists this system
      * with others in one contract ("a contract ... for 54 K9 and 36 K10";
      * "the contract, worth just under $1 billion"), is theirs together */

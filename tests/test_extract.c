@@ -1783,6 +1783,28 @@ static void test_report_and_deal_clause_days(void **state)
                    -1, -1, DS_NO_DATE);
 }
 
+/* A fact-box row naming one system prices it; "put its signature on"
+ * signs. */
+static void test_factbox_row_prices_its_system(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Austria signs for F-35 and Patriot\n\nVienna has signed the contracts for new fighter jets and an "
+                "air-defence system. The defence ministry put its signature on the two agreements on Tuesday, for a "
+                "combined total of about EUR 9 billion.\n\nKey facts:\n- Fighters: 30 Lockheed Martin F-35A, EUR 6.5 "
+                "billion, including training\n- Air defence: four Raytheon Patriot fire units, about EUR 2.4 billion\n",
+                "2026-10-08", &ms);
+    const ds_mention *f = find(ms, n, DS_ROLE_PRIMARY, "F-35");
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "PATRIOT");
+    assert_true(f->value.set && p->value.set);
+    assert_true(f->value.amount == 650000000000LL);
+    assert_true(p->value.amount == 240000000000LL);
+    assert_string_equal(p->value.currency, "EUR");
+    assert_int_equal(f->quantity, 30);
+    assert_int_equal(f->signing_date, day("2026-10-06"));
+    assert_int_equal(p->signing_date, day("2026-10-06"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1921,6 +1943,7 @@ int main(void)
         cmocka_unit_test(test_ordinal_order_numbers_batch),
         cmocka_unit_test(test_own_sum_corrects_shared_sum),
         cmocka_unit_test(test_report_and_deal_clause_days),
+        cmocka_unit_test(test_factbox_row_prices_its_system),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
