@@ -215,6 +215,12 @@ static const lex lexicon[] = {
     {"w poniedzialek", CUE_WEEKDAY, 0}, {"we wtorek", CUE_WEEKDAY, 1}, {"w srode", CUE_WEEKDAY, 2},
     {"w czwartek", CUE_WEEKDAY, 3}, {"w piatek", CUE_WEEKDAY, 4}, {"w sobote", CUE_WEEKDAY, 5},
     {"w niedziele", CUE_WEEKDAY, 6}, {"wczoraj", CUE_YESTERDAY}, {"dzisiaj", CUE_TODAY},
+    /* Spanish weekdays after "el" or "este" (folded) */
+    {"el lunes", CUE_WEEKDAY, 0}, {"este lunes", CUE_WEEKDAY, 0}, {"el martes", CUE_WEEKDAY, 1},
+    {"este martes", CUE_WEEKDAY, 1}, {"el miercoles", CUE_WEEKDAY, 2}, {"este miercoles", CUE_WEEKDAY, 2},
+    {"el jueves", CUE_WEEKDAY, 3}, {"este jueves", CUE_WEEKDAY, 3}, {"el viernes", CUE_WEEKDAY, 4},
+    {"este viernes", CUE_WEEKDAY, 4}, {"el sabado", CUE_WEEKDAY, 5}, {"este sabado", CUE_WEEKDAY, 5},
+    {"el domingo", CUE_WEEKDAY, 6}, {"este domingo", CUE_WEEKDAY, 6}, {"ayer", CUE_YESTERDAY}, {"hoy", CUE_TODAY},
     /* a release's present-tense announcement of what it "has signed" states it as of its day */
     {"is pleased to announce", CUE_TODAY}, {"are pleased to announce", CUE_TODAY},
     {"is proud to announce", CUE_TODAY}, {"are proud to announce", CUE_TODAY},
@@ -280,6 +286,7 @@ static const lex lexicon[] = {
     {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
     {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
     {"miliar", CUE_SCALE, 1e9}, {"triliun", CUE_SCALE, 1e12}, /* Indonesian and Malay */
+    {"billones", CUE_SCALE, 1e12}, {"billon", CUE_SCALE, 1e12}, /* Spanish long scale: 10^12 */
     {"millones", CUE_SCALE, 1e6}, {"milhoes", CUE_SCALE, 1e6}, {"milyar", CUE_SCALE, 1e9}, {"bilhao", CUE_SCALE, 1e9},
     {"milhao", CUE_SCALE, 1e6}, {"milion", CUE_SCALE, 1e6}, {"milionow", CUE_SCALE, 1e6},
     {"dollars", CUE_CURWORD, 0, "USD"}, {"us dollars", CUE_CURWORD, 0, "USD"},
@@ -290,7 +297,7 @@ static const lex lexicon[] = {
     {"de euros", CUE_CURWORD, 0, "EUR"}, {"de reais", CUE_CURWORD, 0, "BRL"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
     {"pounds", CUE_CURWORD, 0, "GBP"}, {"pounds sterling", CUE_CURWORD, 0, "GBP"}, {"sterling", CUE_CURWORD, 0, "GBP"},
     {"sterlin", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
-    {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"},
+    {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"}, {"de pesos", CUE_CURWORD, 0, "PHP"},
     {"kronor", CUE_CURWORD, 0, "SEK"}, {"swedish kronor", CUE_CURWORD, 0, "SEK"}, {"crowns", CUE_CURWORD, 0, "SEK"},
     {"swedish crowns", CUE_CURWORD, 0, "SEK"}, {"norwegian crowns", CUE_CURWORD, 0, "NOK"},
     {"norwegian kroner", CUE_CURWORD, 0, "NOK"}, {"danish kroner", CUE_CURWORD, 0, "DKK"},
@@ -1438,6 +1445,49 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
     return NULL;
 }
 
+static int country_of_item(const ds_extractor *ex, const item *it, const char **iso3);
+
+/* The peso of the first country of the article up to item i that pays in
+ * pesos ("Colombia ... 16,5 billones de pesos": COP); the Philippine peso
+ * when none is named. */
+static const char *peso_of_article(const ds_extractor *ex, size_t i)
+{
+    static const char *const pesos[][2] = {{"COL", "COP"}, {"MEX", "MXN"}, {"ARG", "ARS"}, {"CHL", "CLP"},
+                                           {"URY", "UYU"}, {"DOM", "DOP"}, {"CUB", "CUP"}, {"PHL", "PHP"}};
+    for (size_t k = 0; k < i; k++) {
+        const char *iso3;
+        if (!country_of_item(ex, &ex->items[k], &iso3))
+            continue;
+        for (size_t p = 0; p < sizeof pesos / sizeof pesos[0]; p++)
+            if (strcmp(iso3, pesos[p][0]) == 0)
+                return pesos[p][1];
+    }
+    return "PHP";
+}
+
+/* Number item i is written "3.135" before a Spanish or Portuguese scale
+ * word ("3.135 millones de euros"), whose dot groups thousands: those
+ * languages write decimals with a comma. */
+static int dot_groups_thousands(const ds_extractor *ex, const item *num, const lex *scale)
+{
+    static const char *const romance[] = {"millones", "mil millones", "billones", "billon", "milhoes", "milhao",
+                                          "bilhoes", "bilhao"};
+    int roman = 0;
+    for (size_t r = 0; r < sizeof romance / sizeof romance[0]; r++)
+        roman |= strcmp(scale->text, romance[r]) == 0;
+    const char *f = ex->fold;
+    int s = num->start, e = num->end, dot = -1;
+    for (int p = s; p < e; p++) {
+        if (f[p] == '.' && dot >= 0)
+            return 0;
+        if (f[p] == '.')
+            dot = p;
+        else if (!isdigit((unsigned char)f[p]))
+            return 0;
+    }
+    return roman && dot > s && e - dot == 4;
+}
+
 /* The scale and currency words after number i ("6.5 billion dollars", "25
  * bln zl"): *scale (1 when none) and *next (the first item after them).
  * Number i becomes a sum when it has a currency and a scale or four
@@ -1451,10 +1501,14 @@ static int read_money(ds_extractor *ex, size_t a, size_t b, size_t i, size_t *ne
     *scale = 1;
     if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[i].end <= 1) {
         *scale = cue_lex(&it[j])->val;
+        if (dot_groups_thousands(ex, &it[i], cue_lex(&it[j])))
+            v *= 1000;
         j++;
     }
     if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= 1) {
         cur = cue_lex(&it[j])->str;
+        if (strcmp(cue_lex(&it[j])->text, "pesos") == 0 || strcmp(cue_lex(&it[j])->text, "de pesos") == 0)
+            cur = peso_of_article(ex, i);
         j++;
     }
     *next = j;

@@ -1805,6 +1805,27 @@ static void test_factbox_row_prices_its_system(void **state)
     assert_int_equal(p->signing_date, day("2026-10-06"));
 }
 
+/* Spanish sums: "billones" is 10^12, a dot before three digits and a
+ * Spanish scale groups thousands, and bare "pesos" are the peso of the
+ * article's country; "el martes" is a weekday. */
+static void test_spanish_sums_and_pesos(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("M\xc3\xa9xico firm\xc3\xb3 el martes con Airbus la compra de 12 "
+                                         "helic\xc3\xb3pteros H225M por 9.500 millones de pesos.",
+                                         "2026-02-12", -1, DS_STATUS_SIGNED, day("2026-02-10"));
+    assert_string_equal(p->value.currency, "MXN");
+    assert_true(p->value.amount == 950000000000LL);
+    p = expect_primary("Chile firm\xc3\xb3 con Saab la compra de 12 Gripen por 1,2 billones de pesos.", "2026-02-12",
+                       -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_string_equal(p->value.currency, "CLP");
+    assert_true(p->value.amount == 120000000000000LL);
+    /* an English decimal point stays one */
+    p = expect_primary("Chile signed for 12 Gripen fighters worth $3.135 billion.", "2026-02-12", -1, DS_STATUS_SIGNED,
+                       ANY_DAY);
+    assert_true(p->value.amount == 313500000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1944,6 +1965,7 @@ int main(void)
         cmocka_unit_test(test_own_sum_corrects_shared_sum),
         cmocka_unit_test(test_report_and_deal_clause_days),
         cmocka_unit_test(test_factbox_row_prices_its_system),
+        cmocka_unit_test(test_spanish_sums_and_pesos),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
