@@ -286,6 +286,7 @@ static const lex lexicon[] = {
     {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
     {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
     {"miliar", CUE_SCALE, 1e9}, {"triliun", CUE_SCALE, 1e12}, /* Indonesian and Malay */
+    {"milliard", CUE_SCALE, 1e9}, {"milliards", CUE_SCALE, 1e9}, {"mia", CUE_SCALE, 1e9}, /* French, Swiss German */
     {"billones", CUE_SCALE, 1e12}, {"billon", CUE_SCALE, 1e12}, /* Spanish long scale: 10^12 */
     {"millones", CUE_SCALE, 1e6}, {"milhoes", CUE_SCALE, 1e6}, {"milyar", CUE_SCALE, 1e9}, {"bilhao", CUE_SCALE, 1e9},
     {"milhao", CUE_SCALE, 1e6}, {"milion", CUE_SCALE, 1e6}, {"milionow", CUE_SCALE, 1e6},
@@ -1510,6 +1511,11 @@ static int read_money(ds_extractor *ex, size_t a, size_t b, size_t i, size_t *ne
         if (strcmp(cue_lex(&it[j])->text, "pesos") == 0 || strcmp(cue_lex(&it[j])->text, "de pesos") == 0)
             cur = peso_of_article(ex, i);
         j++;
+    } else if (!cur && *scale > 1 && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURPREFIX &&
+               it[j].start - it[j - 1].end <= 1 && strlen(cue_lex(&it[j])->text) == 3 &&
+               isalpha((unsigned char)cue_lex(&it[j])->text[2])) {
+        cur = cue_lex(&it[j])->str; /* "4,6 mld USD": an ISO code after the scale */
+        j++;
     }
     *next = j;
     if (!cur || !(*scale > 1 || v >= 1000) || !(v * *scale < 1e16))
@@ -2574,12 +2580,24 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
     if (v->own_sum < 0) {
         int named = last_named_alone(ex, v->ci, pa->fm);
         v->own_sum = named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
+        /* "The exercise of the option, worth around EUR 1.1 billion": a sum
+         * naming an act (an option exercised, an amendment) is the deal's
+         * whose lead reports that act, and no other's */
+        const uint64_t acts = BIT(CUE_OPTION) | BIT(CUE_EXERCISE);
+        int act = (c->cues & acts) ? 1 : (c->cues & BIT(CUE_AMENDMENT)) ? 2 : 0;
+        if (act && !v->dealish && pa->only_sent == -1)
+            v->own_sum = act == 1 ? (pa->lead_cues & acts) != 0 : (pa->lead_cues & BIT(CUE_AMENDMENT)) != 0;
     }
     /* a sum for this system alone corrects one it shared with other items
      * ("... worth EUR 17 billion. Dassault will deliver the 80 Rafale in a
      * contract worth EUR 16 billion") */
     int others = counts_others(ex, pa, c);
     int corrects = pa->money && pa->money_counts_others && v->has && v->own && !others && pa->money_clause != c;
+    /* "In all, the contracts and agreements announced during the visit were
+     * presented as worth EUR 12 billion": a sum of several deals naming no
+     * system prices none of them alone */
+    if (!v->has && !joint && pa->nprimary > 1 && plural_deals(ex, c) && !(c->cues & BIT(CUE_COMBINED)))
+        return;
     if (!value_clause || !(v->own_sum || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
         (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has) &&
          !corrects) ||

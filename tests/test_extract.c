@@ -1826,6 +1826,32 @@ static void test_spanish_sums_and_pesos(void **state)
     assert_true(p->value.amount == 313500000000LL);
 }
 
+/* An ISO code after the scale ("3,2 mld USD") and "milliard" make sums; a
+ * sum naming the act the lead reports ("the exercise of the option,
+ * worth ...") is that deal's, and one over several deals ("in all, the
+ * contracts ... were worth") prices none of them alone. */
+static void test_postfix_codes_and_act_sums(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Romania signed a contract for 18 F-35A fighters on Monday. The value of the "
+                                         "agreement is 3,2 mld USD, that is about 14,7 mld lei.",
+                                         "2026-01-14", -1, DS_STATUS_SIGNED, day("2026-01-12"));
+    assert_string_equal(p->value.currency, "USD");
+    assert_true(p->value.amount == 320000000000LL);
+    const ds_mention *ms;
+    int n = run("Greece exercises Rafale option\n\nGreece on Monday exercised the option for six more Rafale fighters "
+                "held in its 2021 contract with Dassault Aviation, the ministry announced.\n\nThe exercise of the "
+                "option, worth around EUR 1,4 milliard, had been expected. Greece also signed a letter of intent for "
+                "the purchase of 300 VBCI infantry fighting vehicles from Nexter. In all, the contracts and agreements "
+                "of the visit were presented as worth about EUR 9 milliards.",
+                "2026-01-14", &ms);
+    p = find(ms, n, DS_ROLE_PRIMARY, "RAFALE");
+    assert_string_equal(p->value.currency, "EUR");
+    assert_true(p->value.amount == 140000000000LL);
+    p = find(ms, n, DS_ROLE_PRIMARY, "VBCI");
+    assert_false(p->value.set);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1966,6 +1992,7 @@ int main(void)
         cmocka_unit_test(test_report_and_deal_clause_days),
         cmocka_unit_test(test_factbox_row_prices_its_system),
         cmocka_unit_test(test_spanish_sums_and_pesos),
+        cmocka_unit_test(test_postfix_codes_and_act_sums),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
