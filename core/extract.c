@@ -1638,6 +1638,11 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
         if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT && k + 1 < b && it[k + 1].type == IT_CUE &&
             it[k + 1].cue == CUE_DEAL && it[k + 1].start - it[k].end <= 6 && f[it[k + 1].end - 1] == 's')
             return;
+        /* "five anti-submarine frigates": a unit word after a hyphen
+         * qualifies the head noun that follows */
+        if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT && it[k].start > 0 && f[it[k].start - 1] == '-' &&
+            k + 1 < b && it[k + 1].type == IT_CUE && it[k + 1].cue == CUE_UNIT && it[k + 1].start - it[k].end <= 1)
+            continue;
         if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
             it[i].type = IT_QTY;
             it[i].unit = cue_lex(&it[k])->str;

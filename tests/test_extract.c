@@ -1852,6 +1852,18 @@ static void test_postfix_codes_and_act_sums(void **state)
     assert_false(p->value.set);
 }
 
+/* "six anti-submarine frigates": a unit word after a hyphen qualifies the
+ * head noun, which the count counts. */
+static void test_hyphenated_unit_qualifies(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Denmark has signed a contract for six anti-submarine frigates with BAE Systems, "
+                                         "choosing the Type 26 design.",
+                                         "2026-06-02", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_string_equal(p->family, "TYPE_26");
+    assert_int_equal(p->quantity, 6);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1993,6 +2005,7 @@ int main(void)
         cmocka_unit_test(test_factbox_row_prices_its_system),
         cmocka_unit_test(test_spanish_sums_and_pesos),
         cmocka_unit_test(test_postfix_codes_and_act_sums),
+        cmocka_unit_test(test_hyphenated_unit_qualifies),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
