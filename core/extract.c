@@ -1662,6 +1662,29 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
 
 /* A unit of measure follows offset p ("239 mm guided rockets", "290 km"):
  * the number before it is a calibre or a range, not a count. */
+/* The number ending at p counts no item: an ordinal ("the 28th country"),
+ * or a count of states, buyers, people or time ("ten nations that fly the
+ * CV90", "60 per cent", "five years"). */
+static int counts_no_item(const char *f, int p, int len)
+{
+    static const char *const nouns[] = {"countries", "nations", "customers", "users", "operators", "states",
+                                        "members", "companies", "firms", "people", "pilots", "engineers", "jobs",
+                                        "years", "months", "weeks", "days", "hours", "per cent", "percent", NULL};
+    static const char *const suffixes[] = {"st", "nd", "rd", "th"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+        if (p + 2 <= len && memcmp(f + p, suffixes[i], 2) == 0 && (p + 2 == len || !is_alnum(f[p + 2])))
+            return 1;
+    if (p >= len || f[p] != ' ')
+        return 0;
+    p++;
+    for (int i = 0; nouns[i]; i++) {
+        int n = (int)strlen(nouns[i]);
+        if (p + n <= len && memcmp(f + p, nouns[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
+            return 1;
+    }
+    return 0;
+}
+
 static int measure_after(const char *f, int p, int len)
 {
     static const char *const units[] = {"mm", "km", "kg", "cm", "tonnes", "tons", "kn", "nm", "miles", NULL};
@@ -1739,7 +1762,7 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
         }
         if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
             read_share(ex, b, i);
-        else if (!measure_after(f, it[i].end, ex->flen))
+        else if (!measure_after(f, it[i].end, ex->flen) && !counts_no_item(f, it[i].end, ex->flen))
             read_quantity(ex, b, i);
     }
 }

@@ -1864,6 +1864,21 @@ static void test_hyphenated_unit_qualifies(void **state)
     assert_int_equal(p->quantity, 6);
 }
 
+/* Ordinals ("the 31st country") and counts of states or time ("nine
+ * nations that fly the CV90", "five years") count no item. */
+static void test_counts_of_no_item(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Baykar has signed a $200 million contract with Chad for Bayraktar TB2 drones. "
+                                         "Chad becomes the 31st country to choose the Bayraktar TB2.",
+                                         "2026-02-03", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, -1);
+    p = expect_primary("BAE Systems has signed a contract with Croatia for 40 CV90 infantry fighting vehicles. \"Croatia "
+                       "joins nine nations that use the CV90,\" the company said, over the next five years.",
+                       "2026-02-03", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 40);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2006,6 +2021,7 @@ int main(void)
         cmocka_unit_test(test_spanish_sums_and_pesos),
         cmocka_unit_test(test_postfix_codes_and_act_sums),
         cmocka_unit_test(test_hyphenated_unit_qualifies),
+        cmocka_unit_test(test_counts_of_no_item),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
