@@ -2785,15 +2785,22 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
         take_signing_date(ex, pa, c, k); /* "signed ... under the X programme on Monday" */
         return;
     }
-    if (!v->dealish && !((c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && v->has))
+    if (!v->dealish && !((c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && (v->has || v->shared)))
         return;
     int weekday = it->type == IT_CUE && it->cue == CUE_WEEKDAY;
     if (!v->dealish) {
         /* "the government said on Thursday it would acquire 129": the day a
-         * decision was made known, which dates a selection or approval only */
+         * decision was made known, which dates a selection or approval; "the
+         * company said on Tuesday the contract was valued at ... and would be
+         * performed over five years": the day of the report, which dates a
+         * signing nothing else dates */
         if (pa->said_will == DS_NO_DATE && weekday && pubday != DS_NO_DATE && dates_the_saying(ex, it)) {
             pa->said_will = weekday_back(pubday, it);
             pa->said_will_clause = c;
+            if (v->shared && !v->has && pa->said == DS_NO_DATE && !(c->cues & BIT(CUE_PLANNED))) {
+                pa->said = pa->said_will;
+                pa->said_clause = c;
+            }
         }
         return;
     }

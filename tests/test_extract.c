@@ -1879,6 +1879,18 @@ static void test_counts_of_no_item(void **state)
     assert_int_equal(p->quantity, 40);
 }
 
+/* "The company said on Tuesday the contract was valued at ... and would be
+ * performed over four years": the day of the report dates a signing
+ * nothing else dates. */
+static void test_report_day_of_value_clause(void **state)
+{
+    (void)state;
+    expect_primary("Elbit Systems has signed a contract with Romania for the supply of PULS rocket launchers. The "
+                   "company said on Tuesday the contract was valued at about $400 million and would be performed over "
+                   "four years.",
+                   "2026-06-04", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-06-02"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2022,6 +2034,7 @@ int main(void)
         cmocka_unit_test(test_postfix_codes_and_act_sums),
         cmocka_unit_test(test_hyphenated_unit_qualifies),
         cmocka_unit_test(test_counts_of_no_item),
+        cmocka_unit_test(test_report_day_of_value_clause),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
