@@ -4224,6 +4224,24 @@ static int past_decade(const ds_extractor *ex, const clause *cc, int pubyear)
     return 0;
 }
 
+/* Item k of clause cc is "initial" qualifying no deal, batch, count or
+ * system ("an initial period of sustainment", not "the initial contract"
+ * or "the initial 24 jets"). */
+static int initial_of_no_deal(const ds_extractor *ex, const clause *cc, int k)
+{
+    const item *it = &ex->items[k];
+    if (it->type != IT_CUE || it->cue != CUE_CONTEXT || strcmp(cue_lex(it)->text, "initial") != 0)
+        return 0;
+    if (k + 1 >= cc->first_item + cc->nitems)
+        return 1;
+    const item *nx = &ex->items[k + 1];
+    if (nx->start - it->end > 16)
+        return 1;
+    return !(nx->type == IT_QTY || nx->type == IT_NUM || (nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM) ||
+             (nx->type == IT_CUE && (nx->cue == CUE_DEAL || nx->cue == CUE_BATCHWORD || nx->cue == CUE_EXECUTIVE ||
+                                     nx->cue == CUE_FRAMEWORK || nx->cue == CUE_UNIT)));
+}
+
 static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
 {
     int concluded = 0, talks = 0, past_year = 0, event_year = 0, more = 0;
@@ -4235,6 +4253,8 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             cc->cues |= BIT(CUE_SIGNED); /* "Diehl receives order": the seller wins it */
         else if (it->type == IT_CUE && it->cue == CUE_DELIVERY && future_verb(ex->fold, it->start))
             ; /* "are expected to arrive in 2026", "will be delivered from 2027": not yet */
+        else if (initial_of_no_deal(ex, cc, k))
+            ; /* "an initial period of sustainment" recalls nothing */
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)

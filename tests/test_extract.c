@@ -1891,6 +1891,27 @@ static void test_report_day_of_value_clause(void **state)
                    "2026-06-04", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-06-02"));
 }
 
+/* "an initial period of sustainment" recalls no earlier deal: the sum of
+ * its clause prices the news; "the initial contract" still recalls. */
+static void test_initial_of_no_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha signs for Norway\n\nHanwha Aerospace has signed a contract with Norway for 24 K9 howitzers. "
+                "The contract, worth approximately NOK 6 billion, includes spares and an initial period of "
+                "sustainment.",
+                "2026-03-03", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_true(p->value.set);
+    assert_string_equal(p->value.currency, "NOK");
+    assert_true(p->value.amount == 600000000000LL);
+    n = run("Hanwha Aerospace has signed a contract with Norway for 4 more K9 howitzers. The initial contract, worth "
+            "NOK 2 billion, was signed in 2017.",
+            "2026-03-03", &ms);
+    p = only_primary(ms, n);
+    assert_false(p->value.set);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2035,6 +2056,7 @@ int main(void)
         cmocka_unit_test(test_hyphenated_unit_qualifies),
         cmocka_unit_test(test_counts_of_no_item),
         cmocka_unit_test(test_report_day_of_value_clause),
+        cmocka_unit_test(test_initial_of_no_deal),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
