@@ -4673,6 +4673,98 @@ static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal,
     return 0;
 }
 
+/* One variant of family fm a clause prices on its own ("KAI will deliver 12
+ * FA-50GF ... in a deal worth $705 million"). */
+typedef struct priced_variant {
+    int sys;                      /* system index of the variant */
+    int64_t qty;
+    const item *money, *usd;      /* the sum, and its conversion to dollars when given */
+    const clause *c;
+} priced_variant;
+
+/* Clause c names exactly one variant of family fm, counts it and gives one
+ * sum (and perhaps its dollar conversion): fills *pv and returns 1. */
+static int clause_prices_variant(const ds_extractor *ex, const clause *c, const fam *fm, priced_variant *pv)
+{
+    memset(pv, 0, sizeof *pv);
+    pv->sys = -1;
+    pv->qty = -1;
+    int nmoney = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] == fm->root) {
+            if (!sys_of(ex, it->idx)->variant_of || (pv->sys >= 0 && pv->sys != it->idx))
+                return 0;
+            pv->sys = it->idx;
+        }
+        if (it->type == IT_QTY && it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) {
+            if (pv->qty >= 0)
+                return 0;
+            pv->qty = (int64_t)it->num;
+        }
+        if (it->type == IT_MONEY) {
+            if (nmoney == 1 && strcmp(it->cur, "USD") == 0 && strcmp(pv->money->cur, "USD") != 0)
+                pv->usd = it;
+            else if (nmoney++ == 0)
+                pv->money = it;
+            else
+                return 0;
+        }
+    }
+    pv->c = c;
+    return pv->sys >= 0 && pv->qty > 0 && nmoney == 1;
+}
+
+/* Splits primary mention i (family fm) into one deal per variant when one
+ * sentence gives two or more variants each its own count and sum ("12
+ * FA-50GF in a deal worth $705 million, while 36 FA-50PL ... under a $2.3
+ * billion contract"): two contracts, not one with a combined figure.
+ * Returns 0 or -2. */
+static int split_priced_variants(ds_extractor *ex, size_t i, const fam *fm, int *ordinal, const ds_article *a)
+{
+    priced_variant pv[DS_MAX_VARIANTS];
+    int n = 0;
+    if (fm->generic || ex->out[i].nvariants < 2)
+        return 0;
+    for (size_t si = 0; si < ex->nsents && n < 2; si++) {
+        n = 0;
+        for (int ci = ex->sents[si].c0; ci < ex->sents[si].c1 && n < DS_MAX_VARIANTS; ci++) {
+            const clause *c = &ex->clauses[ci];
+            if (c->context || !clause_is_deal(c) || !clause_prices_variant(ex, c, fm, &pv[n]))
+                continue;
+            int dup = 0;
+            for (int q = 0; q < n; q++)
+                dup |= pv[q].sys == pv[n].sys;
+            n += !dup;
+        }
+    }
+    if (n < 2)
+        return 0;
+    ds_mention base = ex->out[i];
+    int y = base.signing_year;
+    if (!y && base.announce_date != DS_NO_DATE) {
+        int mo, d;
+        ds_civil_from_days(base.announce_date, &y, &mo, &d);
+    }
+    for (int v = 0; v < n; v++) {
+        ds_mention *m = &ex->out[i];
+        if (v > 0 && push_mention(ex, &m))
+            return -2;
+        *m = base;
+        ds_strlcpy(m->system, sys_of(ex, pv[v].sys)->id, sizeof m->system);
+        m->quantity = pv[v].qty;
+        m->nvariants = 0;
+        money_to_value(ex, pv[v].money, pv[v].usd, y, &m->value);
+        set_evidence(ex, m, "value", pv[v].c);
+        set_evidence(ex, m, "quantity", pv[v].c);
+        if (v > 0) {
+            ds_mention_block_key(m);
+            name_mention(a, 'p', m, ordinal);
+        }
+    }
+    return 0;
+}
+
 /* "The UAE signed a deal on Friday to buy 80 Rafale ... The UAE also ordered
  * 12 Caracal helicopters": a signed primary the text does not date at all
  * was signed with the article's first dated signed primary of the same
@@ -4728,6 +4820,8 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
             ds_mention_block_key(m);
             name_mention(a, 'p', m, ordinal);
             if (!nanchors && split_shares(ex, ex->nout - 1, &fams[i], ordinal, a))
+                return -2;
+            if (!nanchors && split_priced_variants(ex, ex->nout - 1, &fams[i], ordinal, a))
                 return -2;
         }
     }

@@ -1912,6 +1912,48 @@ static void test_initial_of_no_deal(void **state)
     assert_false(p->value.set);
 }
 
+/* Variants a sentence gives each its own count and sum are two contracts
+ * ("12 K9A1 for $400 million, while 24 K9PL ... under a $900 million
+ * contract"); variants of one sum stay one deal with variants. */
+static void test_priced_variants_split(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha Aerospace signed two executive contracts with Poland on Monday for 36 K9 howitzers, worth $1.3 "
+                "billion in total. Hanwha will deliver 12 K9A1 howitzers next year in a deal worth $400 million, while "
+                "24 K9PL howitzers will be supplied from 2028 under a $900 million contract.",
+                "2026-09-09", &ms);
+    int np = 0;
+    int64_t got = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        np++;
+        assert_string_equal(ms[i].family, "K9");
+        assert_int_equal(ms[i].signing_date, day("2026-09-07"));
+        assert_int_equal(ms[i].nvariants, 0);
+        if (strcmp(ms[i].system, "K9A1") == 0) {
+            assert_int_equal(ms[i].quantity, 12);
+            assert_true(ms[i].value.amount == 40000000000LL);
+            got |= 1;
+        } else {
+            assert_string_equal(ms[i].system, "K9PL");
+            assert_int_equal(ms[i].quantity, 24);
+            assert_true(ms[i].value.amount == 90000000000LL);
+            got |= 2;
+        }
+    }
+    assert_int_equal(np, 2);
+    assert_int_equal(got, 3);
+    n = run("Hanwha Aerospace signed an executive contract with Poland on Monday for 12 K9A1 and 24 K9PL howitzers, "
+            "worth $1.3 billion.",
+            "2026-09-09", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->quantity, 36);
+    assert_int_equal(p->nvariants, 2);
+    assert_true(p->value.amount == 130000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2057,6 +2099,7 @@ int main(void)
         cmocka_unit_test(test_counts_of_no_item),
         cmocka_unit_test(test_report_day_of_value_clause),
         cmocka_unit_test(test_initial_of_no_deal),
+        cmocka_unit_test(test_priced_variants_split),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
