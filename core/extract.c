@@ -4765,6 +4765,23 @@ static int split_priced_variants(ds_extractor *ex, size_t i, const fam *fm, int 
     return 0;
 }
 
+/* A signing the article reports as news and dates by nothing is of the
+ * article's year ("placed an order for two C-390s worth CZK 7 billion");
+ * runs on the primaries kept, after they shared their days. */
+static void year_undated_signings(ds_extractor *ex, int32_t pubday)
+{
+    if (pubday == DS_NO_DATE)
+        return;
+    int y, mo, d;
+    ds_civil_from_days(pubday, &y, &mo, &d);
+    for (size_t i = 0; i < ex->nout; i++) {
+        ds_mention *m = &ex->out[i];
+        if (m->role == DS_ROLE_PRIMARY && m->signing_date == DS_NO_DATE && !m->signing_year &&
+            m->status == DS_STATUS_SIGNED && m->stage != DS_STAGE_DELIVERY && m->stage != DS_STAGE_CANCELLATION)
+            m->signing_year = y;
+    }
+}
+
 /* "The UAE signed a deal on Friday to buy 80 Rafale ... The UAE also ordered
  * 12 Caracal helicopters": a signed primary the text does not date at all
  * was signed with the article's first dated signed primary of the same
@@ -4827,6 +4844,7 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
     }
     drop_background(ex, named_sum);
     share_signing_day(ex);
+    year_undated_signings(ex, pubday);
     return 0;
 }
 

@@ -1954,6 +1954,20 @@ static void test_priced_variants_split(void **state)
     assert_true(p->value.amount == 130000000000LL);
 }
 
+/* A signing reported as news with no date is of the article's year; a
+ * delivery is not dated so. */
+static void test_undated_signing_takes_article_year(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Hungary's defence ministry placed an order for two C-390 transport aircraft "
+                                         "worth roughly HUF 80 billion, with deliveries from 2028.",
+                                         "2026-11-20", -1, DS_STATUS_SIGNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2026);
+    p = expect_primary("The first two C-390 transport aircraft were delivered to Hungary, the ministry said.", "2026-11-20",
+                       DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 0);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2100,6 +2114,7 @@ int main(void)
         cmocka_unit_test(test_report_day_of_value_clause),
         cmocka_unit_test(test_initial_of_no_deal),
         cmocka_unit_test(test_priced_variants_split),
+        cmocka_unit_test(test_undated_signing_takes_article_year),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
     };
