@@ -3109,15 +3109,49 @@ static ds_stage context_stage(const clause *c)
 /* A context clause recalls family fm when it names it, or when it names no
  * system and another clause of its sentence does ("... placed under the 2022
  * framework agreement, after the first contract for 180 K2GF tanks"). */
+/* "approved the possible sale ..., a ceiling that included Hellfire
+ * missiles": system item it of approval clause c comes after a word that
+ * lists what the approved package includes, so it is a store of the
+ * package, not what is sold. */
+static int store_of_ceiling(const ds_extractor *ex, const clause *c, const item *it)
+{
+    if (!(c->cues & BIT(CUE_APPROVAL)))
+        return 0;
+    static const char *const lists[] = {"includ", " covered ", " covering ", " with "};
+    const char *f = ex->fold + c->start;
+    size_t n = (size_t)(it->start - c->start);
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        if (memmem(f, n, lists[i], strlen(lists[i])))
+            return 1;
+    return 0;
+}
+
+/* Clause c names a system of family fm that is not a store of an approved
+ * package (store_of_ceiling). */
+static int names_sold_family(const ds_extractor *ex, const clause *c, const fam *fm)
+{
+    if (fm->generic)
+        return clause_has_family(ex, c, fm);
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] == fm->root &&
+            !store_of_ceiling(ex, c, it))
+            return 1;
+    }
+    return 0;
+}
+
 static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     const clause *c = &ex->clauses[ci];
-    if (clause_has_family(ex, c, fm))
+    if (names_sold_family(ex, c, fm))
         return 1;
+    if (clause_has_family(ex, c, fm))
+        return 0; /* only as a store of an approved package */
     const ds_system *root = fam_root(ex, fm);
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
-        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && !store_of_ceiling(ex, c, it))
             return 0;
         /* "framework deals ... for around 1,000 tanks": counted by category */
         if (it->type == IT_QTY && it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)
@@ -4099,6 +4133,10 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             ((int)((pd.month - (int)it->num + 12) % 12) >= 3 ||
              ((int)it->num > pd.month && (int)((pd.month - (int)it->num + 12) % 12) >= 2)))
             cc->recalled_month = 1; /* or two months back, in the year before ("in December" in February) */
+        /* "approved the possible sale last June": a month named with "last" is past */
+        if (it->type == IT_CUE && it->cue == CUE_MONTH && pd.year && it->start >= 5 &&
+            memcmp(ex->fold + it->start - 5, "last ", 5) == 0)
+            cc->recalled_month = 1;
     }
     /* "concluded a contract" signs; "concluded final talks" only plans */
     if (concluded)
@@ -4492,6 +4530,75 @@ static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal,
     return 0;
 }
 
+/* "..., while a separate contract was signed with the maker for
+ * maintenance": clause c names a separate deal (a deal noun right after
+ * "separate") and no system, in a sentence that signs: a second contract
+ * beside the one named before it. */
+static int separate_deal(const ds_extractor *ex, const clause *c)
+{
+    if (c->context || clause_names_system(ex, c))
+        return 0;
+    int sep = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems && !sep; k++) {
+        const item *it = &ex->items[k];
+        sep = it->type == IT_CUE && it->cue == CUE_DEAL && it->start >= 9 &&
+              memcmp(ex->fold + it->start - 9, "separate ", 9) == 0;
+    }
+    for (int cj = ex->sents[c->sent].c0; sep && cj < ex->sents[c->sent].c1; cj++)
+        if (!ex->clauses[cj].context && (ex->clauses[cj].cues & BIT(CUE_SIGNED)))
+            return 1;
+    return 0;
+}
+
+/* The signed primary in ex->out[0..nprim) whose family the nearest clause
+ * before clause ci that names a system of a primary names first; -1 when
+ * none. */
+static int primary_named_before(const ds_extractor *ex, size_t ci, size_t nprim)
+{
+    for (size_t cj = ci; cj-- > 0;) {
+        const clause *c = &ex->clauses[cj];
+        if (c->context)
+            continue;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM)
+                continue;
+            const char *family = sys_of(ex, ex->sys_root[it->idx])->id;
+            for (size_t i = 0; i < nprim; i++)
+                if (ex->out[i].status == DS_STATUS_SIGNED && strcmp(ex->out[i].family, family) == 0)
+                    return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* A separate contract signed beside a primary (separate_deal) is a deal of
+ * its own of the same family: no count of its own, the sum, when the two
+ * share one, combined. Returns 0 or -2. */
+static int add_separate_deals(ds_extractor *ex, const ds_article *a, int *ordinal)
+{
+    size_t nprim = ex->nout;
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        if (!separate_deal(ex, &ex->clauses[ci]))
+            continue;
+        int i = primary_named_before(ex, ci, nprim);
+        if (i < 0)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        *m = ex->out[i];
+        m->quantity = -1;
+        m->nvariants = 0;
+        m->nextras = 0;
+        m->batch = 0;
+        m->value.combined = m->value.set;
+        ex->out[i].value.combined = ex->out[i].value.set;
+        name_mention(a, 'p', m, ordinal);
+    }
+    return 0;
+}
+
 /* "The UAE signed a deal on Friday to buy 80 Rafale ... The UAE also ordered
  * 12 Caracal helicopters": a signed primary the text does not date at all
  * was signed with the article's first dated signed primary of the same
@@ -4551,6 +4658,8 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
         }
     }
     drop_background(ex, named_sum);
+    if (add_separate_deals(ex, a, ordinal))
+        return -2;
     share_signing_day(ex);
     return 0;
 }
@@ -4813,7 +4922,11 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
     if (emit_primaries(ex, a, fams, nfams, nprimary, pd.day, &ordinal))
         return -2;
     size_t nprim = ex->nout;
-    ds_strlcpy(ex->single_family, nprim == 1 ? ex->out[0].family : "", sizeof ex->single_family);
+    /* the family of every primary, when they share one (a deal and its separate contract) */
+    int one = nprim > 0;
+    for (size_t i = 1; i < nprim; i++)
+        one &= strcmp(ex->out[i].family, ex->out[0].family) == 0;
+    ds_strlcpy(ex->single_family, one ? ex->out[0].family : "", sizeof ex->single_family);
     if (emit_contexts(ex, a, fams, nfams, nprim, pd.day, &ordinal) || emit_table_rows(ex, a, nprim, &ordinal))
         return -2;
     stamp_sources(ex, a);

@@ -1795,6 +1795,57 @@ static void test_fuzz_regressions(void **state)
     tu_glob_free(paths);
 }
 
+/* "while a separate contract was signed with the maker for support": a
+ * second contract of the same family, with no count of its own and the
+ * sum the two share; an offset agreement buys nothing. */
+static void test_separate_contract_is_a_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Norway on Monday signed a government-to-government contract with the United States for six P-8A "
+                "aircraft, while a separate contract was signed with Boeing for training and spare parts. Both "
+                "contracts together are worth $1.2 billion.",
+                "2025-03-11", &ms);
+    int counted = 0, bare = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_string_equal(ms[i].family, "P-8");
+        assert_string_equal(ms[i].buyer, "NOR");
+        assert_int_equal(ms[i].status, DS_STATUS_SIGNED);
+        assert_true(ms[i].value.combined);
+        counted += ms[i].quantity == 6;
+        bare += ms[i].quantity < 0;
+    }
+    assert_int_equal(counted, 1);
+    assert_int_equal(bare, 1);
+    n = run("Norway on Monday signed a contract with the United States for six P-8A aircraft worth $1.2 billion. A "
+            "separate offset agreement was signed with Norwegian industry.",
+            "2025-03-11", &ms);
+    assert_int_equal(only_primary(ms, n)->quantity, 6);
+}
+
+/* A ceiling that "included" missiles approves the platform, not the
+ * missiles; "last June" is a month gone by, so its approval is a recall. */
+static void test_stores_of_a_ceiling_and_last_month(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Denmark on Tuesday signed a contract with the United States for 16 more F-35A fighters worth $2.5 "
+                "billion. Washington approved the possible sale in March at up to $3 billion, a ceiling that included "
+                "AIM-9X missiles.",
+                "2025-11-18", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "F-35");
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "F-35")->stage, DS_STAGE_APPROVAL);
+    for (int i = 0; i < n; i++)
+        assert_string_not_equal(ms[i].family, "AIM-9X");
+    n = run("Romania on Monday signed a contract for 54 K9 howitzers worth $1 billion. The State Department approved "
+            "the possible sale of 18 AIM-120 missiles to Romania last June.",
+            "2025-02-11", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "K9");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1865,6 +1916,8 @@ int main(void)
         cmocka_unit_test(test_interview_turns_are_no_box),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
+        cmocka_unit_test(test_separate_contract_is_a_deal),
+        cmocka_unit_test(test_stores_of_a_ceiling_and_last_month),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
