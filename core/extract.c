@@ -2195,17 +2195,50 @@ static void set_category(const ds_extractor *ex, const fam *fm, ds_mention *m)
  * does, nor speaks of every deal; or it recalls an earlier deal). */
 /* "Foreign Military Sales (Poland) funds" in a US contract announcement:
  * country item it is the state the contract buys for. */
-static int fms_buyer(const ds_extractor *ex, const item *it)
+/* The folded text from p to q joins two members of a list ("Kuwait,
+ * Qatar and Saudi Arabia"). */
+static int list_separator(const char *f, int p, int q)
 {
-    static const char *const fms[] = {"foreign military sales (", "fms (", "foreign military sales funds ("};
-    if (it->start < 1 || ex->fold[it->start - 1] != '(')
-        return 0;
-    for (size_t i = 0; i < sizeof fms / sizeof fms[0]; i++) {
-        int n = (int)strlen(fms[i]);
-        if (it->start >= n && memcmp(ex->fold + it->start - n, fms[i], (size_t)n) == 0)
+    static const char *const seps[] = {", ", " and ", ", and ", ", the ", " and the ", ", and the "};
+    for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
+        int n = (int)strlen(seps[i]);
+        if (q - p == n && memcmp(f + p, seps[i], (size_t)n) == 0)
             return 1;
     }
     return 0;
+}
+
+/* The index of the first country of the list of countries that item k
+ * belongs to (k when it stands alone). */
+static size_t country_list_start(const ds_extractor *ex, size_t k)
+{
+    const char *iso3;
+    while (k > 0 && country_of_item(ex, &ex->items[k - 1], &iso3) == 2 &&
+           list_separator(ex->fold, ex->items[k - 1].end, ex->items[k].start))
+        k--;
+    return k;
+}
+
+/* Text ending at folded offset p ends with one of the n phrases. */
+static int ends_with_any(const char *f, int p, const char *const *phrases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int l = (int)strlen(phrases[i]);
+        if (p >= l && memcmp(f + p - l, phrases[i], (size_t)l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int fms_buyer(const ds_extractor *ex, const item *it)
+{
+    static const char *const fms[] = {"foreign military sales (", "fms (", "foreign military sales funds ("};
+    /* "involves Foreign Military Sales to Kuwait, Qatar and Saudi Arabia" */
+    static const char *const to[] = {"military sales to ", "military sales to the ", "fms to ", "fms to the "};
+    if (it->start >= 1 && ex->fold[it->start - 1] == '(' && ends_with_any(ex->fold, it->start, fms, 3))
+        return 1;
+    const item *head = &ex->items[country_list_start(ex, (size_t)(it - ex->items))];
+    return ends_with_any(ex->fold, head->start, to, sizeof to / sizeof to[0]);
 }
 
 /* Clause c names no system of another family than fm. */
@@ -2368,7 +2401,7 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
         }
         const char *iso3;
         int w = country_of_item(ex, it, &iso3);
-        int fms = w && fms_buyer(ex, it);
+        int fms = w && v->has && fms_buyer(ex, it); /* the states of the sales this deal's clauses name */
         if (!w || !(v->dealish || v->has || fms))
             continue;
         if (!pa->resale && v->own && second_hand_from(ex, c, k, pa->fm))
@@ -2751,6 +2784,9 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
 {
     const ds_catalog *cat = ex->cat;
     int best = -1;
+    if (ex->debug)
+        for (int f = 0; f < pa->ncountries; f++)
+            fprintf(stderr, "  party %s %s score %d\n", m->family, pa->countries[f], pa->score[f]);
     if (pa->resale)
         pa->seller = pa->resale;
     for (int f = 0; f < pa->ncountries; f++) {
@@ -4599,6 +4635,62 @@ static int add_separate_deals(ds_extractor *ex, const ds_article *a, int *ordina
     return 0;
 }
 
+/* "This modification involves Foreign Military Sales to Kuwait, Qatar and
+ * Saudi Arabia": a clause of family fm's deal (naming it, or naming no
+ * system after the award that does) lists two or more states the contract
+ * buys for. Fills iso3[]; returns how many (0 when fewer than two). */
+static int listed_fms_buyers(const ds_extractor *ex, const fam *fm, const char **iso3)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context ||
+            !(clause_has_family(ex, c, fm) || (!clause_names_system(ex, c) && last_named_alone(ex, ci, fm) >= 0)))
+            continue;
+        int n = 0;
+        for (int k = c->first_item; k < c->first_item + c->nitems && n < MAX_SHARES; k++) {
+            const char *who;
+            if (country_of_item(ex, &ex->items[k], &who) != 2 || !fms_buyer(ex, &ex->items[k]))
+                continue;
+            int dup = 0;
+            for (int i = 0; i < n; i++)
+                dup |= strcmp(iso3[i], who) == 0;
+            if (!dup)
+                iso3[n++] = who;
+        }
+        if (n >= 2)
+            return n;
+    }
+    return 0;
+}
+
+/* Splits primary mention i (family fm) into one deal per state its
+ * contract lists as buyers (listed_fms_buyers), the sum combined. Returns
+ * 0 or -2. */
+static int split_listed_buyers(ds_extractor *ex, size_t i, const fam *fm, int *ordinal, const ds_article *a)
+{
+    const char *iso3[MAX_SHARES];
+    int n = listed_fms_buyers(ex, fm, iso3);
+    int mine = -1;
+    for (int s = 0; s < n; s++)
+        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
+            mine = s;
+    if (mine < 0)
+        return 0;
+    ex->out[i].value.combined = ex->out[i].value.set;
+    for (int s = 0; s < n; s++) {
+        if (s == mine)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        *m = ex->out[i];
+        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
+        ds_mention_block_key(m);
+        name_mention(a, 'p', m, ordinal);
+    }
+    return 0;
+}
+
 /* "The UAE signed a deal on Friday to buy 80 Rafale ... The UAE also ordered
  * 12 Caracal helicopters": a signed primary the text does not date at all
  * was signed with the article's first dated signed primary of the same
@@ -4653,8 +4745,13 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
                 named_sum[ex->nout - 1] = (unsigned char)named;
             ds_mention_block_key(m);
             name_mention(a, 'p', m, ordinal);
-            if (!nanchors && split_shares(ex, ex->nout - 1, &fams[i], ordinal, a))
+            size_t last = ex->nout - 1, before = ex->nout;
+            if (!nanchors && split_shares(ex, last, &fams[i], ordinal, a))
                 return -2;
+            if (!nanchors && ex->nout == before && split_listed_buyers(ex, last, &fams[i], ordinal, a))
+                return -2;
+            for (size_t j = before; j < ex->nout && j < sizeof named_sum; j++)
+                named_sum[j] = (unsigned char)named; /* each buyer's share names what the sum buys */
         }
     }
     drop_background(ex, named_sum);

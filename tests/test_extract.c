@@ -1846,6 +1846,36 @@ static void test_stores_of_a_ceiling_and_last_month(void **state)
     assert_string_equal(only_primary(ms, n)->family, "K9");
 }
 
+/* "involves Foreign Military Sales to A, B and C": one deal per state the
+ * contract buys for, the sum combined; an earlier award's buyer in another
+ * paragraph is not theirs. */
+static void test_sales_to_listed_states(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Contracts for June 3, 2025\n\nLockheed Martin Corp., Grand Prairie, Texas, has been awarded a "
+                "$210,000,000 contract for 12 HIMARS launchers for the government of Estonia. This contract involves "
+                "Foreign Military Sales to Estonia.\n\nRaytheon Co., Tucson, Arizona, has been awarded a $75,000,000 "
+                "modification to a previously awarded contract for AIM-120 production. This modification involves "
+                "Foreign Military Sales to Norway, Denmark and the Netherlands.",
+                "2025-06-04", &ms);
+    int seen = 0, amraam = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        if (strcmp(ms[i].family, "HIMARS") == 0) {
+            assert_string_equal(ms[i].buyer, "EST");
+            continue;
+        }
+        assert_string_equal(ms[i].family, "AIM-120");
+        assert_true(ms[i].value.combined);
+        amraam++;
+        seen |= strcmp(ms[i].buyer, "NOR") == 0 ? 1 : strcmp(ms[i].buyer, "DNK") == 0 ? 2 : strcmp(ms[i].buyer, "NLD") == 0 ? 4 : 8;
+    }
+    assert_int_equal(amraam, 3);
+    assert_int_equal(seen, 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1918,6 +1948,7 @@ int main(void)
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
         cmocka_unit_test(test_stores_of_a_ceiling_and_last_month),
+        cmocka_unit_test(test_sales_to_listed_states),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
