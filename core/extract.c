@@ -105,7 +105,10 @@ static const lex lexicon[] = {
     {"might", CUE_INTENT}, {"may", CUE_INTENT}, {"expected to form", CUE_INTENT},
     {"letter of intent", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
     {"hopes", CUE_INTENT}, {"would", CUE_INTENT}, {"eyeing", CUE_INTENT}, {"eyes", CUE_INTENT},
-    {"potential", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
+    {"potential", CUE_INTENT},
+    /* a plan in the pluperfect was given up or overtaken: "had planned to buy 100" */
+    {"had planned to", CUE_INTENT}, {"had hoped to", CUE_INTENT}, {"had intended to", CUE_INTENT},
+    {"had sought to", CUE_INTENT}, {"had wanted to", CUE_INTENT}, {"had tried to", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
     {"no contract", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
     {"yet to", CUE_NEGATION}, {"has not", CUE_NEGATION}, {"have not", CUE_NEGATION},
     /* denials: "denied reports that it had signed" signs nothing */
@@ -3045,8 +3048,10 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
 }
 
 /* "presented the first F-35A built for Poland", "activated its first SPYDER
- * battery": the first clause naming family fm hands over one, a singular
- * system (or unit noun) after "first". */
+ * battery", "the second MILGEM corvette", "the third of the frigates": the
+ * first clause naming family fm hands over one, a singular system (or unit
+ * noun) after an ordinal, or "of" right after it; a batch or contract word
+ * between them counts more than one. */
 static int first_one(const ds_extractor *ex, const fam *fm)
 {
     const char *f = ex->fold;
@@ -3057,12 +3062,17 @@ static int first_one(const ds_extractor *ex, const fam *fm)
         int end = c->first_item + c->nitems;
         for (int k = c->first_item; k < end; k++) {
             const item *o = &ex->items[k];
-            if (o->type != IT_CUE || o->cue != CUE_ORDINAL || o->num != 1 || memcmp(f + o->start, "first", 5) != 0)
+            if (o->type != IT_CUE || o->cue != CUE_ORDINAL || o->num < 1 || !isalpha((unsigned char)f[o->start]))
                 continue;
+            if (o->end + 4 <= ex->flen && memcmp(f + o->end, " of ", 4) == 0 && k + 1 < end &&
+                ex->items[k + 1].type != IT_QTY && ex->items[k + 1].type != IT_NUM)
+                return 1; /* "the second of the corvettes" */
             for (int j = k + 1; j < end && ex->items[j].start - o->end < 48; j++) {
                 const item *x = &ex->items[j];
                 if (x->type == IT_QTY || x->type == IT_NUM)
                     return 0; /* "the first 10 K2" */
+                if (x->type == IT_CUE && (x->cue == CUE_BATCHWORD || x->cue == CUE_DEAL || x->cue == CUE_EXECUTIVE))
+                    return 0; /* "the second tranche of K9" */
                 if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] != fm->root)
                     continue;
                 const item *u = j + 1 < end ? &ex->items[j + 1] : NULL;
@@ -3080,6 +3090,36 @@ static int first_one(const ds_extractor *ex, const fam *fm)
  * signed in January 2020": the year of the contract a delivery of family
  * fm is made under, named in the recall clause ("under ...") right after a
  * clause of the delivery. Returns it, or 0. */
+/* Country items of clause c name no state but buyer and seller. */
+static int only_parties(const ds_extractor *ex, const clause *c, const char *buyer, const char *seller)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const char *iso3;
+        if (country_of_item(ex, &ex->items[k], &iso3) && strcmp(iso3, buyer) != 0 && strcmp(iso3, seller) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* "The ship is the second of four corvettes ordered by Pakistan in 2018":
+ * in delivery news of family fm (buyer, seller), a recall of the body that
+ * signs or names a deal, names no other system and no other state, dates
+ * the contract delivered. Returns its year, or 0. */
+static int delivered_contract_year(const ds_extractor *ex, const fam *fm, const char *buyer, const char *seller)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (!c->context || headline(ex, c) || !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_DEAL))) ||
+            (c->cues & (BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_INTENT) | BIT(CUE_AGGREGATE))) ||
+            !names_alone(ex, c, fm) || !only_parties(ex, c, buyer, seller))
+            continue;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+            if (ex->items[k].type == IT_YEAR)
+                return (int)ex->items[k].num;
+    }
+    return 0;
+}
+
 static int delivered_under(const ds_extractor *ex, const fam *fm)
 {
     for (size_t ci = 0; ci + 1 < ex->nclauses; ci++) {
@@ -3117,6 +3157,8 @@ static int build_primary(ds_extractor *ex, const char *orig, const fam *fm, int 
     settle_dates(ex, &pa, m);
     if (m->stage == DS_STAGE_DELIVERY && m->signing_date == DS_NO_DATE && !m->signing_year)
         m->signing_year = delivered_under(ex, fm);
+    if (m->stage == DS_STAGE_DELIVERY && m->signing_date == DS_NO_DATE && !m->signing_year && !fm->generic)
+        m->signing_year = delivered_contract_year(ex, fm, m->buyer, m->seller);
     if (m->stage == DS_STAGE_DELIVERY && m->quantity < 0 && first_one(ex, fm))
         m->quantity = 1;
     settle_value_relations(ex, &pa, m);
@@ -4831,6 +4873,8 @@ static int emit_context(ds_extractor *ex, const ds_article *a, const fam *fm, ds
         return -2;
     int got = build_context(ex, fm, want, nprim ? &ex->out[0] : NULL, pubday,
                             delivering && want == DS_STAGE_EXECUTIVE ? delivered_batch : 0, m);
+    if (ex->debug)
+        fprintf(stderr, "context %s stage %s: got %d buyer %s\n", fm->family, ds_stage_names[want], got, m->buyer);
     if (got && m->buyer[0]) {
         relate_primaries(ex, nprim, m);
         if (got == 2)

@@ -1876,6 +1876,29 @@ static void test_sales_to_listed_states(void **state)
     assert_int_equal(seen, 7);
 }
 
+/* Delivery news of one ship ("the third of the frigates") counts one, and
+ * the recall of the contract delivered ("ordered by Chile in 2019") dates
+ * it; a plan in the pluperfect is no deal. */
+static void test_delivery_of_one_dates_its_contract(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Third Type 26 frigate handed over to Norway\n\nThe third of the Type 26 frigates built for the "
+                "Royal Norwegian Navy was handed over on Thursday in Glasgow.\n\nThe ship is one of five ordered by "
+                "Norway in 2025 under a contract with BAE Systems. Norway had planned to buy 40 F-16 fighters as "
+                "well.",
+                "2028-05-13", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "TYPE_26");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->quantity, 1);
+    assert_int_equal(p->signing_year, 2025);
+    n = run("The second tranche of K9 howitzers, worth $150 million, arrived in Estonia on Monday.", "2025-03-11", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->quantity, -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1949,6 +1972,7 @@ int main(void)
         cmocka_unit_test(test_separate_contract_is_a_deal),
         cmocka_unit_test(test_stores_of_a_ceiling_and_last_month),
         cmocka_unit_test(test_sales_to_listed_states),
+        cmocka_unit_test(test_delivery_of_one_dates_its_contract),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
