@@ -29,7 +29,8 @@ enum cue {
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
     CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
-    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE_INVEST, CUE__COUNT
+    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE_INVEST, CUE_RIVAL,
+    CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -126,6 +127,11 @@ static const lex lexicon[] = {
     {"cancellation", CUE_CANCEL}, {"scrapped", CUE_CANCEL}, {"scraps", CUE_CANCEL}, {"terminated", CUE_CANCEL},
     {"terminates", CUE_CANCEL}, {"termination", CUE_CANCEL}, {"rescinded", CUE_CANCEL},
     /* a shortlist chooses no one yet */
+    /* rivalry: the systems named after it compete with the deal's, no one buys them */
+    {"competes with", CUE_RIVAL}, {"compete with", CUE_RIVAL}, {"competing with", CUE_RIVAL},
+    {"competing against", CUE_RIVAL}, {"in competition with", CUE_RIVAL}, {"competition with", CUE_RIVAL},
+    {"evaluated against", CUE_RIVAL}, {"rivals", CUE_RIVAL}, {"rival systems", CUE_RIVAL}, {"competitor", CUE_RIVAL},
+    {"competitors", CUE_RIVAL}, {"passing over", CUE_RIVAL}, {"in preference to", CUE_RIVAL},
     /* running totals: "has received more than 100 so far" is no event */
     {"so far", CUE_SOFAR}, {"thus far", CUE_SOFAR}, {"to date", CUE_SOFAR},
     /* delivery */
@@ -1730,6 +1736,14 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
         for (size_t j = a; j < b && delivering < 0; j++)
             delivering = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_DELIVERY ? 1 : j + 1 == b ? 0 : -1;
         const ds_system *sy = sys_of(ex, it->idx);
+        /* "where the FA-50 competes with the Tejas": a rival, not a purchase */
+        int rival = 0;
+        for (size_t j = a; j < k && !rival; j++)
+            rival = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_RIVAL;
+        if (rival) {
+            it->type = IT_MOD;
+            continue;
+        }
         /* "known in Poland as the Homar-K": another name, not another deal */
         if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
             (it->start >= 8 && memcmp(f + it->start - 8, " as the ", 8) == 0)) {

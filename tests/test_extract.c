@@ -1899,6 +1899,23 @@ static void test_delivery_of_one_dates_its_contract(void **state)
     assert_int_equal(p->quantity, -1);
 }
 
+/* A system named after a rivalry word competes with the deal's; nobody
+ * buys it. */
+static void test_rivals_are_no_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Iraq signed a contract on Monday for Cheongung II air-defence batteries worth $2.8 billion.\n\nTaken "
+                "together, the contracts come to $9 billion, which puts the Korean system in direct competition with "
+                "NASAMS and IRIS-T SLM.",
+                "2025-09-16", &ms);
+    assert_string_equal(only_primary(ms, n)->buyer, "IRQ");
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "NASAMS");
+        assert_string_not_equal(ms[i].family, "IRIS-T_SLM");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1973,6 +1990,7 @@ int main(void)
         cmocka_unit_test(test_stores_of_a_ceiling_and_last_month),
         cmocka_unit_test(test_sales_to_listed_states),
         cmocka_unit_test(test_delivery_of_one_dates_its_contract),
+        cmocka_unit_test(test_rivals_are_no_deal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
