@@ -4263,6 +4263,28 @@ static int recall_names_parent(const ds_extractor *ex, const clause *cc)
     return change;
 }
 
+/* "Doha signed with Washington in June for 36 F-15QA, and is due to
+ * conclude with London for 24 Typhoons": clause cc signs, and names the
+ * month, before any word that plans or intends; the signing is a recall
+ * whatever the rest of the clause plans. */
+static int signed_in_month_before_plan(const ds_extractor *ex, const clause *cc)
+{
+    int signed_at = -1, month_at = -1;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_CUE)
+            continue;
+        if (it->cue == CUE_PLANNED || it->cue == CUE_INTENT)
+            return signed_at >= 0 && month_at >= 0;
+        if (it->cue == CUE_SIGNED && signed_at < 0)
+            signed_at = k;
+        if (it->cue == CUE_MONTH && k > cc->first_item && ex->items[k - 1].type == IT_CUE &&
+            ex->items[k - 1].cue == CUE_IN)
+            month_at = k;
+    }
+    return 0;
+}
+
 /* Whether clause c (the one after the sentence's first clause when
  * not_first) recalls an earlier deal rather than reporting news: a past
  * month or year, a context word, the second part of a coordinated recall,
@@ -4272,7 +4294,8 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
 {
     if (cc->context)
         return 1;
-    if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) && !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
+    if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) &&
+        (!(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))) || signed_in_month_before_plan(ex, cc)))
         return 1;
     if ((cc->cues & BIT(CUE_CONTEXT)) && !recall_names_parent(ex, cc))
         return 1;

@@ -1916,6 +1916,19 @@ static void test_rivals_are_no_deal(void **state)
     }
 }
 
+/* A clause that signs in a month long gone, then plans another deal ("and
+ * is due to conclude ..."), recalls both: neither is the news. */
+static void test_month_signing_before_plan_recalls(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Greece on Tuesday exercised an option for six more Rafale fighters worth EUR 1 billion.\n\nAthens "
+                "signed with Washington in March for 20 F-35A fighters, and is due to conclude with Rome for two FREMM "
+                "frigates, for which a letter of intent was signed in August.",
+                "2025-12-09", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "RAFALE");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1991,6 +2004,7 @@ int main(void)
         cmocka_unit_test(test_sales_to_listed_states),
         cmocka_unit_test(test_delivery_of_one_dates_its_contract),
         cmocka_unit_test(test_rivals_are_no_deal),
+        cmocka_unit_test(test_month_signing_before_plan_recalls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
