@@ -3528,6 +3528,26 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
         ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
 }
 
+/* "Vietnam, which bought six Kilo-class boats from Russia, ...": item k is
+ * the signing verb of a relative clause right after a country; the
+ * relative clause recalls what that state bought. Returns the folded
+ * offset of the comma that closes it (the sentence's end when none), or
+ * -1. */
+static int relative_purchase(const ds_extractor *ex, size_t k, int sent_end)
+{
+    const item *v = &ex->items[k];
+    const char *iso3;
+    if (k == 0 || v->type != IT_CUE || v->cue != CUE_SIGNED || !country_of_item(ex, &ex->items[k - 1], &iso3))
+        return -1;
+    const item *it = &ex->items[k - 1];
+    if (v->start - it->end != 8 || memcmp(ex->fold + it->end, ", which ", 8) != 0)
+        return -1;
+    for (int p = v->end; p < sent_end; p++)
+        if (ex->fold[p] == ',')
+            return p;
+    return sent_end;
+}
+
 /* The buyer a recall clause c names as the subject of its signing verb: the
  * last country (not origin, the system's) before the clause's first
  * signing word ("Neighbouring Poland, Hanwha's largest customer, has
@@ -3535,6 +3555,11 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
 static const char *recall_subject(const ds_extractor *ex, const clause *c, const char *origin)
 {
     const char *who = NULL;
+    /* "Vietnam, which bought ...": the relative clause's subject ends the clause before */
+    if (c->nitems && relative_purchase(ex, (size_t)c->first_item, ex->sents[c->sent].end) >= 0 &&
+        country_of_item(ex, &ex->items[c->first_item - 1], &who) && strcmp(who, origin) != 0)
+        return who;
+    who = NULL;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
         const char *iso3;
@@ -4090,7 +4115,7 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
     int cs = ex->sents[si].start, e = ex->sents[si].end;
     size_t ci0 = first;
     ex->sents[si].c0 = (int)ex->nclauses;
-    int coord = 0, side = 0;
+    int coord = 0, side = 0, rel_close = -1;
     for (size_t k = first; k <= ex->nitems; k++) {
         int last = k == ex->nitems;
         int at = last ? -1 : coordinated_recall(ex, ci0, k);
@@ -4102,6 +4127,15 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
             cut = 0;
         if (!last && !cut && k > first && relative_recall(ex, k))
             cut = as = 1;
+        if (!last && !cut && rel_close >= 0 && ex->items[k].start > rel_close) {
+            cut = 1; /* the main clause goes on after the relative one */
+            rel_close = -1;
+        }
+        int close = last || cut || k == first ? -1 : relative_purchase(ex, k, e);
+        if (close >= 0) {
+            cut = as = 1;
+            rel_close = close;
+        }
         if (!last && at < 0 && !cut)
             continue;
         int ce = last ? e : at >= 0 ? at : ex->items[k].start;

@@ -1929,6 +1929,26 @@ static void test_month_signing_before_plan_recalls(void **state)
     assert_string_equal(only_primary(ms, n)->family, "RAFALE");
 }
 
+/* "Chile, which bought eight F-16 from the US, ...": the relative clause
+ * recalls what that state bought; the main clause after it stays news. */
+static void test_relative_purchase_recalls(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru is weighing its options for new fighters. Chile, which bought 10 F-16 fighters from the "
+                "Netherlands, took years to bring them into service.",
+                "2025-05-20", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "F-16")->buyer, "CHL");
+    n = run("Egypt, which bought 24 Rafale fighters in 2015, on Monday signed a contract for 100 K9 howitzers worth "
+            "$1.7 billion.",
+            "2025-05-20", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "K9");
+    assert_int_equal(p->quantity, 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2005,6 +2025,7 @@ int main(void)
         cmocka_unit_test(test_delivery_of_one_dates_its_contract),
         cmocka_unit_test(test_rivals_are_no_deal),
         cmocka_unit_test(test_month_signing_before_plan_recalls),
+        cmocka_unit_test(test_relative_purchase_recalls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
