@@ -29,7 +29,8 @@ enum cue {
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
     CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
-    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE_INVEST, CUE__COUNT
+    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE_INVEST, CUE_RIVAL,
+    CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -106,7 +107,10 @@ static const lex lexicon[] = {
     {"might", CUE_INTENT}, {"may", CUE_INTENT}, {"expected to form", CUE_INTENT},
     {"letter of intent", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
     {"hopes", CUE_INTENT}, {"would", CUE_INTENT}, {"eyeing", CUE_INTENT}, {"eyes", CUE_INTENT},
-    {"potential", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
+    {"potential", CUE_INTENT},
+    /* a plan in the pluperfect was given up or overtaken: "had planned to buy 100" */
+    {"had planned to", CUE_INTENT}, {"had hoped to", CUE_INTENT}, {"had intended to", CUE_INTENT},
+    {"had sought to", CUE_INTENT}, {"had wanted to", CUE_INTENT}, {"had tried to", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
     {"no contract", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
     {"yet to", CUE_NEGATION}, {"has not", CUE_NEGATION}, {"have not", CUE_NEGATION},
     /* denials: "denied reports that it had signed" signs nothing */
@@ -124,6 +128,11 @@ static const lex lexicon[] = {
     {"cancellation", CUE_CANCEL}, {"scrapped", CUE_CANCEL}, {"scraps", CUE_CANCEL}, {"terminated", CUE_CANCEL},
     {"terminates", CUE_CANCEL}, {"termination", CUE_CANCEL}, {"rescinded", CUE_CANCEL},
     /* a shortlist chooses no one yet */
+    /* rivalry: the systems named after it compete with the deal's, no one buys them */
+    {"competes with", CUE_RIVAL}, {"compete with", CUE_RIVAL}, {"competing with", CUE_RIVAL},
+    {"competing against", CUE_RIVAL}, {"in competition with", CUE_RIVAL}, {"competition with", CUE_RIVAL},
+    {"evaluated against", CUE_RIVAL}, {"rivals", CUE_RIVAL}, {"rival systems", CUE_RIVAL}, {"competitor", CUE_RIVAL},
+    {"competitors", CUE_RIVAL}, {"passing over", CUE_RIVAL}, {"in preference to", CUE_RIVAL},
     /* running totals: "has received more than 100 so far" is no event */
     {"so far", CUE_SOFAR}, {"thus far", CUE_SOFAR}, {"to date", CUE_SOFAR},
     /* delivery */
@@ -1816,6 +1825,14 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
         for (size_t j = a; j < b && delivering < 0; j++)
             delivering = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_DELIVERY ? 1 : j + 1 == b ? 0 : -1;
         const ds_system *sy = sys_of(ex, it->idx);
+        /* "where the FA-50 competes with the Tejas": a rival, not a purchase */
+        int rival = 0;
+        for (size_t j = a; j < k && !rival; j++)
+            rival = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_RIVAL;
+        if (rival) {
+            it->type = IT_MOD;
+            continue;
+        }
         /* "known in Poland as the Homar-K": another name, not another deal */
         if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
             (it->start >= 8 && memcmp(f + it->start - 8, " as the ", 8) == 0)) {
@@ -2287,17 +2304,50 @@ static void set_category(const ds_extractor *ex, const fam *fm, ds_mention *m)
  * does, nor speaks of every deal; or it recalls an earlier deal). */
 /* "Foreign Military Sales (Poland) funds" in a US contract announcement:
  * country item it is the state the contract buys for. */
-static int fms_buyer(const ds_extractor *ex, const item *it)
+/* The folded text from p to q joins two members of a list ("Kuwait,
+ * Qatar and Saudi Arabia"). */
+static int list_separator(const char *f, int p, int q)
 {
-    static const char *const fms[] = {"foreign military sales (", "fms (", "foreign military sales funds ("};
-    if (it->start < 1 || ex->fold[it->start - 1] != '(')
-        return 0;
-    for (size_t i = 0; i < sizeof fms / sizeof fms[0]; i++) {
-        int n = (int)strlen(fms[i]);
-        if (it->start >= n && memcmp(ex->fold + it->start - n, fms[i], (size_t)n) == 0)
+    static const char *const seps[] = {", ", " and ", ", and ", ", the ", " and the ", ", and the "};
+    for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
+        int n = (int)strlen(seps[i]);
+        if (q - p == n && memcmp(f + p, seps[i], (size_t)n) == 0)
             return 1;
     }
     return 0;
+}
+
+/* The index of the first country of the list of countries that item k
+ * belongs to (k when it stands alone). */
+static size_t country_list_start(const ds_extractor *ex, size_t k)
+{
+    const char *iso3;
+    while (k > 0 && country_of_item(ex, &ex->items[k - 1], &iso3) == 2 &&
+           list_separator(ex->fold, ex->items[k - 1].end, ex->items[k].start))
+        k--;
+    return k;
+}
+
+/* Text ending at folded offset p ends with one of the n phrases. */
+static int ends_with_any(const char *f, int p, const char *const *phrases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int l = (int)strlen(phrases[i]);
+        if (p >= l && memcmp(f + p - l, phrases[i], (size_t)l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int fms_buyer(const ds_extractor *ex, const item *it)
+{
+    static const char *const fms[] = {"foreign military sales (", "fms (", "foreign military sales funds ("};
+    /* "involves Foreign Military Sales to Kuwait, Qatar and Saudi Arabia" */
+    static const char *const to[] = {"military sales to ", "military sales to the ", "fms to ", "fms to the "};
+    if (it->start >= 1 && ex->fold[it->start - 1] == '(' && ends_with_any(ex->fold, it->start, fms, 3))
+        return 1;
+    const item *head = &ex->items[country_list_start(ex, (size_t)(it - ex->items))];
+    return ends_with_any(ex->fold, head->start, to, sizeof to / sizeof to[0]);
 }
 
 /* Clause c names no system of another family than fm. */
@@ -2460,7 +2510,7 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
         }
         const char *iso3;
         int w = country_of_item(ex, it, &iso3);
-        int fms = w && fms_buyer(ex, it);
+        int fms = w && v->has && fms_buyer(ex, it); /* the states of the sales this deal's clauses name */
         if (!w || !(v->dealish || v->has || fms))
             continue;
         if (!pa->resale && v->own && second_hand_from(ex, c, k, pa->fm))
@@ -2906,6 +2956,9 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
 {
     const ds_catalog *cat = ex->cat;
     int best = -1;
+    if (ex->debug)
+        for (int f = 0; f < pa->ncountries; f++)
+            fprintf(stderr, "  party %s %s score %d\n", m->family, pa->countries[f], pa->score[f]);
     if (pa->resale)
         pa->seller = pa->resale;
     for (int f = 0; f < pa->ncountries; f++) {
@@ -3170,8 +3223,10 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
 }
 
 /* "presented the first F-35A built for Poland", "activated its first SPYDER
- * battery": the first clause naming family fm hands over one, a singular
- * system (or unit noun) after "first". */
+ * battery", "the second MILGEM corvette", "the third of the frigates": the
+ * first clause naming family fm hands over one, a singular system (or unit
+ * noun) after an ordinal, or "of" right after it; a batch or contract word
+ * between them counts more than one. */
 static int first_one(const ds_extractor *ex, const fam *fm)
 {
     const char *f = ex->fold;
@@ -3182,12 +3237,17 @@ static int first_one(const ds_extractor *ex, const fam *fm)
         int end = c->first_item + c->nitems;
         for (int k = c->first_item; k < end; k++) {
             const item *o = &ex->items[k];
-            if (o->type != IT_CUE || o->cue != CUE_ORDINAL || o->num != 1 || memcmp(f + o->start, "first", 5) != 0)
+            if (o->type != IT_CUE || o->cue != CUE_ORDINAL || o->num < 1 || !isalpha((unsigned char)f[o->start]))
                 continue;
+            if (o->end + 4 <= ex->flen && memcmp(f + o->end, " of ", 4) == 0 && k + 1 < end &&
+                ex->items[k + 1].type != IT_QTY && ex->items[k + 1].type != IT_NUM)
+                return 1; /* "the second of the corvettes" */
             for (int j = k + 1; j < end && ex->items[j].start - o->end < 48; j++) {
                 const item *x = &ex->items[j];
                 if (x->type == IT_QTY || x->type == IT_NUM)
                     return 0; /* "the first 10 K2" */
+                if (x->type == IT_CUE && (x->cue == CUE_BATCHWORD || x->cue == CUE_DEAL || x->cue == CUE_EXECUTIVE))
+                    return 0; /* "the second tranche of K9" */
                 if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] != fm->root)
                     continue;
                 const item *u = j + 1 < end ? &ex->items[j + 1] : NULL;
@@ -3205,6 +3265,36 @@ static int first_one(const ds_extractor *ex, const fam *fm)
  * signed in January 2020": the year of the contract a delivery of family
  * fm is made under, named in the recall clause ("under ...") right after a
  * clause of the delivery. Returns it, or 0. */
+/* Country items of clause c name no state but buyer and seller. */
+static int only_parties(const ds_extractor *ex, const clause *c, const char *buyer, const char *seller)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const char *iso3;
+        if (country_of_item(ex, &ex->items[k], &iso3) && strcmp(iso3, buyer) != 0 && strcmp(iso3, seller) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* "The ship is the second of four corvettes ordered by Pakistan in 2018":
+ * in delivery news of family fm (buyer, seller), a recall of the body that
+ * signs or names a deal, names no other system and no other state, dates
+ * the contract delivered. Returns its year, or 0. */
+static int delivered_contract_year(const ds_extractor *ex, const fam *fm, const char *buyer, const char *seller)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (!c->context || headline(ex, c) || !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_DEAL))) ||
+            (c->cues & (BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_INTENT) | BIT(CUE_AGGREGATE))) ||
+            !names_alone(ex, c, fm) || !only_parties(ex, c, buyer, seller))
+            continue;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+            if (ex->items[k].type == IT_YEAR)
+                return (int)ex->items[k].num;
+    }
+    return 0;
+}
+
 static int delivered_under(const ds_extractor *ex, const fam *fm)
 {
     for (size_t ci = 0; ci + 1 < ex->nclauses; ci++) {
@@ -3242,6 +3332,8 @@ static int build_primary(ds_extractor *ex, const char *orig, const fam *fm, int 
     settle_dates(ex, &pa, m);
     if (m->stage == DS_STAGE_DELIVERY && m->signing_date == DS_NO_DATE && !m->signing_year)
         m->signing_year = delivered_under(ex, fm);
+    if (m->stage == DS_STAGE_DELIVERY && m->signing_date == DS_NO_DATE && !m->signing_year && !fm->generic)
+        m->signing_year = delivered_contract_year(ex, fm, m->buyer, m->seller);
     if (m->stage == DS_STAGE_DELIVERY && m->quantity < 0 && first_one(ex, fm))
         m->quantity = 1;
     settle_value_relations(ex, &pa, m);
@@ -3270,15 +3362,49 @@ static ds_stage context_stage(const clause *c)
 /* A context clause recalls family fm when it names it, or when it names no
  * system and another clause of its sentence does ("... placed under the 2022
  * framework agreement, after the first contract for 180 K2GF tanks"). */
+/* "approved the possible sale ..., a ceiling that included Hellfire
+ * missiles": system item it of approval clause c comes after a word that
+ * lists what the approved package includes, so it is a store of the
+ * package, not what is sold. */
+static int store_of_ceiling(const ds_extractor *ex, const clause *c, const item *it)
+{
+    if (!(c->cues & BIT(CUE_APPROVAL)))
+        return 0;
+    static const char *const lists[] = {"includ", " covered ", " covering ", " with "};
+    const char *f = ex->fold + c->start;
+    size_t n = (size_t)(it->start - c->start);
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        if (memmem(f, n, lists[i], strlen(lists[i])))
+            return 1;
+    return 0;
+}
+
+/* Clause c names a system of family fm that is not a store of an approved
+ * package (store_of_ceiling). */
+static int names_sold_family(const ds_extractor *ex, const clause *c, const fam *fm)
+{
+    if (fm->generic)
+        return clause_has_family(ex, c, fm);
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] == fm->root &&
+            !store_of_ceiling(ex, c, it))
+            return 1;
+    }
+    return 0;
+}
+
 static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     const clause *c = &ex->clauses[ci];
-    if (clause_has_family(ex, c, fm))
+    if (names_sold_family(ex, c, fm))
         return 1;
+    if (clause_has_family(ex, c, fm))
+        return 0; /* only as a store of an approved package */
     const ds_system *root = fam_root(ex, fm);
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
-        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && !store_of_ceiling(ex, c, it))
             return 0;
         /* "framework deals ... for around 1,000 tanks": counted by category */
         if (it->type == IT_QTY && it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)
@@ -3563,6 +3689,26 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
         ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
 }
 
+/* "Vietnam, which bought six Kilo-class boats from Russia, ...": item k is
+ * the signing verb of a relative clause right after a country; the
+ * relative clause recalls what that state bought. Returns the folded
+ * offset of the comma that closes it (the sentence's end when none), or
+ * -1. */
+static int relative_purchase(const ds_extractor *ex, size_t k, int sent_end)
+{
+    const item *v = &ex->items[k];
+    const char *iso3;
+    if (k == 0 || v->type != IT_CUE || v->cue != CUE_SIGNED || !country_of_item(ex, &ex->items[k - 1], &iso3))
+        return -1;
+    const item *it = &ex->items[k - 1];
+    if (v->start - it->end != 8 || memcmp(ex->fold + it->end, ", which ", 8) != 0)
+        return -1;
+    for (int p = v->end; p < sent_end; p++)
+        if (ex->fold[p] == ',')
+            return p;
+    return sent_end;
+}
+
 /* The buyer a recall clause c names as the subject of its signing verb: the
  * last country (not origin, the system's) before the clause's first
  * signing word ("Neighbouring Poland, Hanwha's largest customer, has
@@ -3570,6 +3716,11 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
 static const char *recall_subject(const ds_extractor *ex, const clause *c, const char *origin)
 {
     const char *who = NULL;
+    /* "Vietnam, which bought ...": the relative clause's subject ends the clause before */
+    if (c->nitems && relative_purchase(ex, (size_t)c->first_item, ex->sents[c->sent].end) >= 0 &&
+        country_of_item(ex, &ex->items[c->first_item - 1], &who) && strcmp(who, origin) != 0)
+        return who;
+    who = NULL;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
         const char *iso3;
@@ -4125,7 +4276,7 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
     int cs = ex->sents[si].start, e = ex->sents[si].end;
     size_t ci0 = first;
     ex->sents[si].c0 = (int)ex->nclauses;
-    int coord = 0, side = 0;
+    int coord = 0, side = 0, rel_close = -1;
     for (size_t k = first; k <= ex->nitems; k++) {
         int last = k == ex->nitems;
         int at = last ? -1 : coordinated_recall(ex, ci0, k);
@@ -4137,6 +4288,15 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
             cut = 0;
         if (!last && !cut && k > first && relative_recall(ex, k))
             cut = as = 1;
+        if (!last && !cut && rel_close >= 0 && ex->items[k].start > rel_close) {
+            cut = 1; /* the main clause goes on after the relative one */
+            rel_close = -1;
+        }
+        int close = last || cut || k == first ? -1 : relative_purchase(ex, k, e);
+        if (close >= 0) {
+            cut = as = 1;
+            rel_close = close;
+        }
         if (!last && at < 0 && !cut)
             continue;
         int ce = last ? e : at >= 0 ? at : ex->items[k].start;
@@ -4280,6 +4440,10 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             ((int)((pd.month - (int)it->num + 12) % 12) >= 3 ||
              ((int)it->num > pd.month && (int)((pd.month - (int)it->num + 12) % 12) >= 2)))
             cc->recalled_month = 1; /* or two months back, in the year before ("in December" in February) */
+        /* "approved the possible sale last June": a month named with "last" is past */
+        if (it->type == IT_CUE && it->cue == CUE_MONTH && pd.year && it->start >= 5 &&
+            memcmp(ex->fold + it->start - 5, "last ", 5) == 0)
+            cc->recalled_month = 1;
     }
     /* "concluded a contract" signs; "concluded final talks" only plans */
     if (concluded)
@@ -4314,6 +4478,28 @@ static int recall_names_parent(const ds_extractor *ex, const clause *cc)
     return change;
 }
 
+/* "Doha signed with Washington in June for 36 F-15QA, and is due to
+ * conclude with London for 24 Typhoons": clause cc signs, and names the
+ * month, before any word that plans or intends; the signing is a recall
+ * whatever the rest of the clause plans. */
+static int signed_in_month_before_plan(const ds_extractor *ex, const clause *cc)
+{
+    int signed_at = -1, month_at = -1;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_CUE)
+            continue;
+        if (it->cue == CUE_PLANNED || it->cue == CUE_INTENT)
+            return signed_at >= 0 && month_at >= 0;
+        if (it->cue == CUE_SIGNED && signed_at < 0)
+            signed_at = k;
+        if (it->cue == CUE_MONTH && k > cc->first_item && ex->items[k - 1].type == IT_CUE &&
+            ex->items[k - 1].cue == CUE_IN)
+            month_at = k;
+    }
+    return 0;
+}
+
 /* Whether clause c (the one after the sentence's first clause when
  * not_first) recalls an earlier deal rather than reporting news: a past
  * month or year, a context word, the second part of a coordinated recall,
@@ -4323,7 +4509,8 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
 {
     if (cc->context)
         return 1;
-    if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) && !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
+    if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) &&
+        (!(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))) || signed_in_month_before_plan(ex, cc)))
         return 1;
     if ((cc->cues & BIT(CUE_CONTEXT)) && !recall_names_parent(ex, cc))
         return 1;
@@ -4765,6 +4952,75 @@ static int split_priced_variants(ds_extractor *ex, size_t i, const fam *fm, int 
     return 0;
 }
 
+/* "..., while a separate contract was signed with the maker for
+ * maintenance": clause c names a separate deal (a deal noun right after
+ * "separate") and no system, in a sentence that signs: a second contract
+ * beside the one named before it. */
+static int separate_deal(const ds_extractor *ex, const clause *c)
+{
+    if (c->context || clause_names_system(ex, c))
+        return 0;
+    int sep = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems && !sep; k++) {
+        const item *it = &ex->items[k];
+        sep = it->type == IT_CUE && it->cue == CUE_DEAL && it->start >= 9 &&
+              memcmp(ex->fold + it->start - 9, "separate ", 9) == 0;
+    }
+    for (int cj = ex->sents[c->sent].c0; sep && cj < ex->sents[c->sent].c1; cj++)
+        if (!ex->clauses[cj].context && (ex->clauses[cj].cues & BIT(CUE_SIGNED)))
+            return 1;
+    return 0;
+}
+
+/* The signed primary in ex->out[0..nprim) whose family the nearest clause
+ * before clause ci that names a system of a primary names first; -1 when
+ * none. */
+static int primary_named_before(const ds_extractor *ex, size_t ci, size_t nprim)
+{
+    for (size_t cj = ci; cj-- > 0;) {
+        const clause *c = &ex->clauses[cj];
+        if (c->context)
+            continue;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM)
+                continue;
+            const char *family = sys_of(ex, ex->sys_root[it->idx])->id;
+            for (size_t i = 0; i < nprim; i++)
+                if (ex->out[i].status == DS_STATUS_SIGNED && strcmp(ex->out[i].family, family) == 0)
+                    return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* A separate contract signed beside a primary (separate_deal) is a deal of
+ * its own of the same family: no count of its own, the sum, when the two
+ * share one, combined. Returns 0 or -2. */
+static int add_separate_deals(ds_extractor *ex, const ds_article *a, int *ordinal)
+{
+    size_t nprim = ex->nout;
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        if (!separate_deal(ex, &ex->clauses[ci]))
+            continue;
+        int i = primary_named_before(ex, ci, nprim);
+        if (i < 0)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        *m = ex->out[i];
+        m->quantity = -1;
+        m->nvariants = 0;
+        m->nextras = 0;
+        m->batch = 0;
+        m->value.combined = m->value.set;
+        ex->out[i].value.combined = ex->out[i].value.set;
+        name_mention(a, 'p', m, ordinal);
+    }
+    return 0;
+}
+
 /* A signing the article reports as news and dates by nothing is of the
  * article's year ("placed an order for two C-390s worth CZK 7 billion");
  * runs on the primaries kept, after they shared their days. */
@@ -4780,6 +5036,62 @@ static void year_undated_signings(ds_extractor *ex, int32_t pubday)
             m->status == DS_STATUS_SIGNED && m->stage != DS_STAGE_DELIVERY && m->stage != DS_STAGE_CANCELLATION)
             m->signing_year = y;
     }
+}
+
+/* "This modification involves Foreign Military Sales to Kuwait, Qatar and
+ * Saudi Arabia": a clause of family fm's deal (naming it, or naming no
+ * system after the award that does) lists two or more states the contract
+ * buys for. Fills iso3[]; returns how many (0 when fewer than two). */
+static int listed_fms_buyers(const ds_extractor *ex, const fam *fm, const char **iso3)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context ||
+            !(clause_has_family(ex, c, fm) || (!clause_names_system(ex, c) && last_named_alone(ex, ci, fm) >= 0)))
+            continue;
+        int n = 0;
+        for (int k = c->first_item; k < c->first_item + c->nitems && n < MAX_SHARES; k++) {
+            const char *who;
+            if (country_of_item(ex, &ex->items[k], &who) != 2 || !fms_buyer(ex, &ex->items[k]))
+                continue;
+            int dup = 0;
+            for (int i = 0; i < n; i++)
+                dup |= strcmp(iso3[i], who) == 0;
+            if (!dup)
+                iso3[n++] = who;
+        }
+        if (n >= 2)
+            return n;
+    }
+    return 0;
+}
+
+/* Splits primary mention i (family fm) into one deal per state its
+ * contract lists as buyers (listed_fms_buyers), the sum combined. Returns
+ * 0 or -2. */
+static int split_listed_buyers(ds_extractor *ex, size_t i, const fam *fm, int *ordinal, const ds_article *a)
+{
+    const char *iso3[MAX_SHARES];
+    int n = listed_fms_buyers(ex, fm, iso3);
+    int mine = -1;
+    for (int s = 0; s < n; s++)
+        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
+            mine = s;
+    if (mine < 0)
+        return 0;
+    ex->out[i].value.combined = ex->out[i].value.set;
+    for (int s = 0; s < n; s++) {
+        if (s == mine)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        *m = ex->out[i];
+        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
+        ds_mention_block_key(m);
+        name_mention(a, 'p', m, ordinal);
+    }
+    return 0;
 }
 
 /* "The UAE signed a deal on Friday to buy 80 Rafale ... The UAE also ordered
@@ -4836,13 +5148,20 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
                 named_sum[ex->nout - 1] = (unsigned char)named;
             ds_mention_block_key(m);
             name_mention(a, 'p', m, ordinal);
-            if (!nanchors && split_shares(ex, ex->nout - 1, &fams[i], ordinal, a))
+            size_t last = ex->nout - 1, before = ex->nout;
+            if (!nanchors && split_shares(ex, last, &fams[i], ordinal, a))
                 return -2;
-            if (!nanchors && split_priced_variants(ex, ex->nout - 1, &fams[i], ordinal, a))
+            if (!nanchors && ex->nout == before && split_listed_buyers(ex, last, &fams[i], ordinal, a))
                 return -2;
+            if (!nanchors && ex->nout == before && split_priced_variants(ex, last, &fams[i], ordinal, a))
+                return -2;
+            for (size_t j = before; j < ex->nout && j < sizeof named_sum; j++)
+                named_sum[j] = (unsigned char)named; /* each buyer's share names what the sum buys */
         }
     }
     drop_background(ex, named_sum);
+    if (add_separate_deals(ex, a, ordinal))
+        return -2;
     share_signing_day(ex);
     year_undated_signings(ex, pubday);
     return 0;
@@ -4918,6 +5237,8 @@ static int emit_context(ds_extractor *ex, const ds_article *a, const fam *fm, ds
         return -2;
     int got = build_context(ex, fm, want, nprim ? &ex->out[0] : NULL, pubday,
                             delivering && want == DS_STAGE_EXECUTIVE ? delivered_batch : 0, m);
+    if (ex->debug)
+        fprintf(stderr, "context %s stage %s: got %d buyer %s\n", fm->family, ds_stage_names[want], got, m->buyer);
     if (got && m->buyer[0]) {
         relate_primaries(ex, nprim, m);
         if (got == 2)
@@ -5106,7 +5427,11 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
     if (emit_primaries(ex, a, fams, nfams, nprimary, pd.day, &ordinal))
         return -2;
     size_t nprim = ex->nout;
-    ds_strlcpy(ex->single_family, nprim == 1 ? ex->out[0].family : "", sizeof ex->single_family);
+    /* the family of every primary, when they share one (a deal and its separate contract) */
+    int one = nprim > 0;
+    for (size_t i = 1; i < nprim; i++)
+        one &= strcmp(ex->out[i].family, ex->out[0].family) == 0;
+    ds_strlcpy(ex->single_family, one ? ex->out[0].family : "", sizeof ex->single_family);
     if (emit_contexts(ex, a, fams, nfams, nprim, pd.day, &ordinal) || emit_table_rows(ex, a, nprim, &ordinal))
         return -2;
     stamp_sources(ex, a);

@@ -2035,6 +2035,160 @@ static void test_fuzz_regressions(void **state)
     tu_glob_free(paths);
 }
 
+/* "while a separate contract was signed with the maker for support": a
+ * second contract of the same family, with no count of its own and the
+ * sum the two share; an offset agreement buys nothing. */
+static void test_separate_contract_is_a_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Norway on Monday signed a government-to-government contract with the United States for six P-8A "
+                "aircraft, while a separate contract was signed with Boeing for training and spare parts. Both "
+                "contracts together are worth $1.2 billion.",
+                "2025-03-11", &ms);
+    int counted = 0, bare = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_string_equal(ms[i].family, "P-8");
+        assert_string_equal(ms[i].buyer, "NOR");
+        assert_int_equal(ms[i].status, DS_STATUS_SIGNED);
+        assert_true(ms[i].value.combined);
+        counted += ms[i].quantity == 6;
+        bare += ms[i].quantity < 0;
+    }
+    assert_int_equal(counted, 1);
+    assert_int_equal(bare, 1);
+    n = run("Norway on Monday signed a contract with the United States for six P-8A aircraft worth $1.2 billion. A "
+            "separate offset agreement was signed with Norwegian industry.",
+            "2025-03-11", &ms);
+    assert_int_equal(only_primary(ms, n)->quantity, 6);
+}
+
+/* A ceiling that "included" missiles approves the platform, not the
+ * missiles; "last June" is a month gone by, so its approval is a recall. */
+static void test_stores_of_a_ceiling_and_last_month(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Denmark on Tuesday signed a contract with the United States for 16 more F-35A fighters worth $2.5 "
+                "billion. Washington approved the possible sale in March at up to $3 billion, a ceiling that included "
+                "AIM-9X missiles.",
+                "2025-11-18", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "F-35");
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "F-35")->stage, DS_STAGE_APPROVAL);
+    for (int i = 0; i < n; i++)
+        assert_string_not_equal(ms[i].family, "AIM-9X");
+    n = run("Romania on Monday signed a contract for 54 K9 howitzers worth $1 billion. The State Department approved "
+            "the possible sale of 18 AIM-120 missiles to Romania last June.",
+            "2025-02-11", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "K9");
+}
+
+/* "involves Foreign Military Sales to A, B and C": one deal per state the
+ * contract buys for, the sum combined; an earlier award's buyer in another
+ * paragraph is not theirs. */
+static void test_sales_to_listed_states(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Contracts for June 3, 2025\n\nLockheed Martin Corp., Grand Prairie, Texas, has been awarded a "
+                "$210,000,000 contract for 12 HIMARS launchers for the government of Estonia. This contract involves "
+                "Foreign Military Sales to Estonia.\n\nRaytheon Co., Tucson, Arizona, has been awarded a $75,000,000 "
+                "modification to a previously awarded contract for AIM-120 production. This modification involves "
+                "Foreign Military Sales to Norway, Denmark and the Netherlands.",
+                "2025-06-04", &ms);
+    int seen = 0, amraam = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        if (strcmp(ms[i].family, "HIMARS") == 0) {
+            assert_string_equal(ms[i].buyer, "EST");
+            continue;
+        }
+        assert_string_equal(ms[i].family, "AIM-120");
+        assert_true(ms[i].value.combined);
+        amraam++;
+        seen |= strcmp(ms[i].buyer, "NOR") == 0 ? 1 : strcmp(ms[i].buyer, "DNK") == 0 ? 2 : strcmp(ms[i].buyer, "NLD") == 0 ? 4 : 8;
+    }
+    assert_int_equal(amraam, 3);
+    assert_int_equal(seen, 7);
+}
+
+/* Delivery news of one ship ("the third of the frigates") counts one, and
+ * the recall of the contract delivered ("ordered by Chile in 2019") dates
+ * it; a plan in the pluperfect is no deal. */
+static void test_delivery_of_one_dates_its_contract(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Third Type 26 frigate handed over to Norway\n\nThe third of the Type 26 frigates built for the "
+                "Royal Norwegian Navy was handed over on Thursday in Glasgow.\n\nThe ship is one of five ordered by "
+                "Norway in 2025 under a contract with BAE Systems. Norway had planned to buy 40 F-16 fighters as "
+                "well.",
+                "2028-05-13", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "TYPE_26");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->quantity, 1);
+    assert_int_equal(p->signing_year, 2025);
+    n = run("The second tranche of K9 howitzers, worth $150 million, arrived in Estonia on Monday.", "2025-03-11", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->quantity, -1);
+}
+
+/* A system named after a rivalry word competes with the deal's; nobody
+ * buys it. */
+static void test_rivals_are_no_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Iraq signed a contract on Monday for Cheongung II air-defence batteries worth $2.8 billion.\n\nTaken "
+                "together, the contracts come to $9 billion, which puts the Korean system in direct competition with "
+                "NASAMS and IRIS-T SLM.",
+                "2025-09-16", &ms);
+    assert_string_equal(only_primary(ms, n)->buyer, "IRQ");
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "NASAMS");
+        assert_string_not_equal(ms[i].family, "IRIS-T_SLM");
+    }
+}
+
+/* A clause that signs in a month long gone, then plans another deal ("and
+ * is due to conclude ..."), recalls both: neither is the news. */
+static void test_month_signing_before_plan_recalls(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Greece on Tuesday exercised an option for six more Rafale fighters worth EUR 1 billion.\n\nAthens "
+                "signed with Washington in March for 20 F-35A fighters, and is due to conclude with Rome for two FREMM "
+                "frigates, for which a letter of intent was signed in August.",
+                "2025-12-09", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "RAFALE");
+}
+
+/* "Chile, which bought eight F-16 from the US, ...": the relative clause
+ * recalls what that state bought; the main clause after it stays news. */
+static void test_relative_purchase_recalls(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru is weighing its options for new fighters. Chile, which bought 10 F-16 fighters from the "
+                "Netherlands, took years to bring them into service.",
+                "2025-05-20", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "F-16")->buyer, "CHL");
+    n = run("Egypt, which bought 24 Rafale fighters in 2015, on Monday signed a contract for 100 K9 howitzers worth "
+            "$1.7 billion.",
+            "2025-05-20", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "K9");
+    assert_int_equal(p->quantity, 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2117,6 +2271,13 @@ int main(void)
         cmocka_unit_test(test_undated_signing_takes_article_year),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
+        cmocka_unit_test(test_separate_contract_is_a_deal),
+        cmocka_unit_test(test_stores_of_a_ceiling_and_last_month),
+        cmocka_unit_test(test_sales_to_listed_states),
+        cmocka_unit_test(test_delivery_of_one_dates_its_contract),
+        cmocka_unit_test(test_rivals_are_no_deal),
+        cmocka_unit_test(test_month_signing_before_plan_recalls),
+        cmocka_unit_test(test_relative_purchase_recalls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
