@@ -2705,6 +2705,14 @@ static int names_batch(const item *n2)
     return n2->cue == CUE_DEAL && strcmp(lexicon[n2->idx].text, "order") == 0 ? 2 : 0;
 }
 
+/* "The first batch of BrahMos systems arrived": in a clause that delivers,
+ * batch word bw followed by "of" numbers a shipment, not a contract ("the
+ * 180 tanks in the first batch" still numbers the contract). */
+static int delivered_batch_of(const ds_extractor *ex, const clause *c, const item *bw)
+{
+    return (c->cues & BIT(CUE_DELIVERY)) && bw->end + 4 <= c->end && memcmp(ex->fold + bw->end, " of ", 4) == 0;
+}
+
 /* Ordinals and follow-on words of item k: "the second batch", "another 180",
  * "additional K2 tanks", "a further contract", "the first executive
  * agreements" (a clause about all the article's deals numbers each). */
@@ -2718,7 +2726,7 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
     if (it->cue == CUE_ORDINAL && v->own && !v->future_exec) {
         for (int k2 = k + 1; k2 < end && k2 <= k + 4; k2++) {
             int nb = names_batch(&ex->items[k2]);
-            if (nb == 2 && it->num < 2)
+            if ((nb == 2 && it->num < 2) || (nb && delivered_batch_of(ex, c, &ex->items[k2])))
                 break;
             if (nb) {
                 if (!pa->batch)
@@ -2739,7 +2747,8 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
              (nx->type == IT_CUE && (nx->cue == CUE_BATCHWORD || nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE))))
             pa->another = 1;
     }
-    if (it->cue == CUE_FIRST && (v->own || (v->shared && plural_deals(ex, c))) && !pa->batch && !v->future_exec)
+    if (it->cue == CUE_FIRST && (v->own || (v->shared && plural_deals(ex, c))) && !pa->batch && !v->future_exec &&
+        !delivered_batch_of(ex, c, it))
         pa->batch = 1;
 }
 

@@ -1968,6 +1968,21 @@ static void test_undated_signing_takes_article_year(void **state)
     assert_int_equal(p->signing_year, 0);
 }
 
+/* "The first batch of Akash missile systems was handed over": a delivered
+ * batch of items numbers a shipment, not the contract; "the 40 tanks in
+ * the second batch" numbers the contract. */
+static void test_delivered_batch_of_items(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("India handed over the first batch of BrahMos missile systems to Vietnam on "
+                                         "Monday, under the contract signed in 2024.",
+                                         "2026-04-08", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+    p = expect_primary("Hyundai Rotem delivered the last K2 tanks of the 40 tanks in the second batch to Peru on Monday.",
+                       "2026-04-08", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, ANY_DAY);
+    assert_int_equal(p->batch, 2);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2269,6 +2284,7 @@ int main(void)
         cmocka_unit_test(test_initial_of_no_deal),
         cmocka_unit_test(test_priced_variants_split),
         cmocka_unit_test(test_undated_signing_takes_article_year),
+        cmocka_unit_test(test_delivered_batch_of_items),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
