@@ -711,7 +711,7 @@ static const bucket *lookup(const ds_extractor *ex, uint64_t k)
 static const char *const abbrevs[] = {"co", "inc", "corp", "ltd", "mr", "mrs", "ms", "dr", "gen", "lt",
                                       "col", "no", "st", "vs", "jan", "feb", "aug", "sept", "oct",
                                       "nov", "dec", "u.s", "u.k", "jr", "sr", "rep", "sen", "gov", "approx", "i.e", "e.g",
-                                      "incl", "ca", "est", "mln", "bln", "mld", "tys", "ok", NULL};
+                                      "incl", "ca", "est", "mln", "bln", "mld", "mrd", "mia", "tys", "ok", NULL};
 
 /* The word [wstart, dot) before a full stop is an initial or an
  * abbreviation, so the stop ends no sentence. */
@@ -1498,6 +1498,14 @@ static int dot_groups_thousands(const ds_extractor *ex, const item *num, const l
     return roman && dot > s && e - dot == 4;
 }
 
+/* The text [p, q) joins the two ends of a range: "-", "\xe2\x80\x93" (an en
+ * dash) or " to ". */
+static int range_dash(const char *f, int p, int q)
+{
+    return (q - p == 1 && f[p] == '-') || (q - p == 3 && memcmp(f + p, "\xe2\x80\x93", 3) == 0) ||
+           (q - p == 4 && memcmp(f + p, " to ", 4) == 0);
+}
+
 /* The scale and currency words after number i ("6.5 billion dollars", "25
  * bln zl"): *scale (1 when none) and *next (the first item after them).
  * Number i becomes a sum when it has a currency and a scale or four
@@ -1509,19 +1517,27 @@ static int read_money(ds_extractor *ex, size_t a, size_t b, size_t i, size_t *ne
     const char *cur = currency_before(ex, a, i);
     size_t j = i + 1;
     *scale = 1;
-    if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[i].end <= 1) {
+    /* "$1.3-1.5 billion", "1.3 to 1.5 billion euros": the low end of a
+     * range takes the scale written after its high end */
+    size_t hi = i;
+    if (j + 1 < b && it[j].type == IT_NUM && !it[j].used && it[j].num >= v && it[j + 1].type == IT_CUE &&
+        it[j + 1].cue == CUE_SCALE && it[j + 1].start - it[j].end <= 1 && range_dash(ex->fold, it[i].end, it[j].start))
+        hi = j++;
+    if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[hi].end <= 1) {
         *scale = cue_lex(&it[j])->val;
         if (dot_groups_thousands(ex, &it[i], cue_lex(&it[j])))
             v *= 1000;
         j++;
     }
-    if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= 1) {
+    /* "2,9 Mrd. Euro", "5 mln. zl": an abbreviated scale keeps its dot */
+    int gap = j > i + 1 && it[j - 1].end < ex->flen && ex->fold[it[j - 1].end] == '.' ? 2 : 1;
+    if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= gap) {
         cur = cue_lex(&it[j])->str;
         if (strcmp(cue_lex(&it[j])->text, "pesos") == 0 || strcmp(cue_lex(&it[j])->text, "de pesos") == 0)
             cur = peso_of_article(ex, i);
         j++;
     } else if (!cur && *scale > 1 && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURPREFIX &&
-               it[j].start - it[j - 1].end <= 1 && strlen(cue_lex(&it[j])->text) == 3 &&
+               it[j].start - it[j - 1].end <= gap && strlen(cue_lex(&it[j])->text) == 3 &&
                isalpha((unsigned char)cue_lex(&it[j])->text[2])) {
         cur = cue_lex(&it[j])->str; /* "4,6 mld USD": an ISO code after the scale */
         j++;
@@ -1556,10 +1572,52 @@ static int year_after(ds_extractor *ex, size_t b, size_t k)
  * dated in the article's year when no year is given ("Dec 29" in an article
  * of Jan 2 is last year's), or as a 4-digit year. A date of the dateline
  * ("WARSAW, Aug 27 (Wire) -") is dropped. Returns 1 when number i was taken. */
+/* Digits at p of [p, len): n digits (1 to max) read into *v; returns the
+ * offset after them, or -1. */
+static int digits_at(const char *f, int p, int len, int max, int *v)
+{
+    int q = p;
+    *v = 0;
+    while (q < len && q - p < max && isdigit((unsigned char)f[q]))
+        *v = *v * 10 + (f[q++] - '0');
+    return q > p && !(q < len && isdigit((unsigned char)f[q])) ? q : -1;
+}
+
+/* A date written in figures at p: "3.03.2026" (day, month, year, as Polish,
+ * German or Turkish press writes it) or "2026-03-03"; sets *day and returns
+ * the offset after it, else -1. */
+static int numeric_date(const char *f, int p, int len, int32_t *day)
+{
+    int a, b, c, q;
+    if ((q = digits_at(f, p, len, 2, &a)) > 0 && q < len && f[q] == '.' &&
+        (q = digits_at(f, q + 1, len, 2, &b)) > 0 && q < len && f[q] == '.' &&
+        (q = digits_at(f, q + 1, len, 4, &c)) > 0 && c >= 1990 && c <= 2100 && b >= 1 && b <= 12 && a >= 1 && a <= 31) {
+        *day = ds_days_from_civil(c, b, a);
+        return q;
+    }
+    if ((q = digits_at(f, p, len, 4, &a)) > 0 && a >= 1990 && a <= 2100 && q < len && f[q] == '-' &&
+        (q = digits_at(f, q + 1, len, 2, &b)) > 0 && q < len && f[q] == '-' &&
+        (q = digits_at(f, q + 1, len, 2, &c)) > 0 && b >= 1 && b <= 12 && c >= 1 && c <= 31) {
+        *day = ds_days_from_civil(a, b, c);
+        return q;
+    }
+    return -1;
+}
+
 static int read_date(ds_extractor *ex, const char *orig, size_t a, size_t b, size_t i, int32_t pubday)
 {
     item *it = ex->items;
     double v = it[i].num;
+    int32_t nday;
+    int nend = numeric_date(ex->fold, it[i].start, ex->flen, &nday);
+    if (nend > 0 && !dateline(ex, orig, it[i].start)) {
+        it[i].type = IT_DATE;
+        it[i].date = nday;
+        it[i].end = nend;
+        for (size_t k = i + 1; k < b && it[k].start < nend; k++)
+            it[k].used = 1; /* the month and year read as numbers of their own */
+        return 1;
+    }
     int month = 0, day = 0, year = 0, dstart = it[i].start;
     int is_day = v >= 1 && v <= 31 && v == floor(v);
     if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_MONTH && it[i].start - it[i - 1].end <= 2 && is_day) {
@@ -2183,6 +2241,7 @@ typedef struct primary_acc {
     int32_t planned, said, said_will, signing;
     int32_t headline_day; /* "Contracts for June 21, 2024": a day the headline names */
     int32_t deal_day;     /* "agreed on Friday to buy": the day of a deal clause that does not sign */
+    int planned_year;     /* "expected to be signed later this month": the year of a planned signing */
     const clause *deal_day_clause;
     const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
     const clause *headline_clause;
@@ -2832,6 +2891,24 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
         pa->date_clause = c;
 }
 
+/* The year a planned signing of clause c falls in when the clause names
+ * its period only ("later this month", "next month", "by the end of the
+ * year", "next year"); 0 when it names none. */
+static int planned_period_year(const ds_extractor *ex, const clause *c, int pubyear, int pubmonth)
+{
+    static const struct { const char *s; int month_ahead, year_ahead; } periods[] = {
+        {" this month", 0, 0}, {" end of the month", 0, 0}, {" next month", 1, 0}, {" this year", 0, 0},
+        {" end of the year", 0, 0}, {" year-end", 0, 0}, {" next year", 0, 1}};
+    if (!pubyear || !(c->cues & BIT(CUE_PLANNED)))
+        return 0;
+    for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
+        size_t n = strlen(periods[i].s);
+        if (c->end - c->start >= (int)n && memmem(ex->fold + c->start, (size_t)(c->end - c->start), periods[i].s, n))
+            return pubyear + periods[i].year_ahead + (periods[i].month_ahead && pubmonth == 12);
+    }
+    return 0;
+}
+
 /* Dates of item k: the planned day ("will sign on Friday": the next such
  * day), the day of the report ("X said Thursday it has signed"), the year
  * or day of the signing, "today", "yesterday". */
@@ -2863,6 +2940,8 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
         }
         return;
     }
+    if (k == c->first_item && !pa->planned_year)
+        pa->planned_year = planned_period_year(ex, c, pa->pubyear, pa->pubmonth);
     if ((c->cues & BIT(CUE_PLANNED)) && pa->planned == DS_NO_DATE && pubday != DS_NO_DATE) {
         if (it->type == IT_DATE && it->date >= pubday) {
             pa->planned = it->date;
@@ -3203,6 +3282,8 @@ static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
     } else if (m->status == DS_STATUS_PLANNED && pa->planned != DS_NO_DATE) {
         m->signing_date = pa->planned;
         set_evidence(ex, m, "signing_date", pa->planned_clause);
+    } else if (m->status == DS_STATUS_PLANNED && pa->planned_year) {
+        m->signing_year = pa->planned_year; /* "expected to be signed later this month" */
     }
     if (m->signing_date == DS_NO_DATE && !m->signing_year && pa->sign_year && m->status != DS_STATUS_PLANNED)
         m->signing_year = pa->sign_year;
@@ -5190,10 +5271,11 @@ static void drop_background(ds_extractor *ex, const unsigned char *named_sum)
     size_t n = 0;
     for (size_t i = 0; i < ex->nout; i++) {
         const ds_mention *m = &ex->out[i];
-        /* no count, sum or date at all: a system an article about something
+        /* no count, sum or date at all (a planned signing's year, "later
+         * this month", is no date): a system an article about something
          * else names ("the K2 tanks Poland ordered", an air show's display) */
-        if (m->quantity < 0 && !m->value.set && m->signing_date == DS_NO_DATE && !m->signing_year &&
-            m->stage != DS_STAGE_JOINT_VENTURE)
+        if (m->quantity < 0 && !m->value.set && m->signing_date == DS_NO_DATE &&
+            (!m->signing_year || m->status == DS_STATUS_PLANNED) && m->stage != DS_STAGE_JOINT_VENTURE)
             continue;
         if (!substance) {
             if (n != i)

@@ -1983,6 +1983,47 @@ static void test_delivered_batch_of_items(void **state)
     assert_int_equal(p->batch, 2);
 }
 
+/* Sums: an abbreviated scale keeps its dot ("2,4 Mrd. Euro"), and a range
+ * takes the scale of its high end at its low end ("$1.1-1.4 billion",
+ * "1.1 to 1.4 billion euros"). */
+static void test_abbreviated_scale_and_ranges(void **state)
+{
+    (void)state;
+    static const struct { const char *text; int64_t cents; const char *cur; } cases[] = {
+        {"Lithuania signed a contract on Monday for 44 Leopard 2A8 tanks worth 2,4 Mrd. Euro, the ministry said.",
+         240000000000LL, "EUR"},
+        {"Lithuania signed a contract on Monday for 44 Leopard 2A8 tanks worth $1.1-1.4 billion.", 110000000000LL, "USD"},
+        {"Lithuania signed a contract on Monday for 44 Leopard 2A8 tanks worth 1.1 to 1.4 billion euros.",
+         110000000000LL, "EUR"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ds_mention *p = expect_primary(cases[i].text, "2026-05-14", -1, DS_STATUS_SIGNED, day("2026-05-11"));
+        assert_true(p->value.set);
+        assert_true(p->value.amount == cases[i].cents);
+        assert_string_equal(p->value.currency, cases[i].cur);
+        assert_int_equal(p->quantity, 44);
+    }
+}
+
+/* Dates in figures ("4.05.2026", "2026-05-04") date a signing; a planned
+ * signing named by its period ("later this month", "next month" in
+ * December) has that period's year. */
+static void test_numeric_dates_and_planned_periods(void **state)
+{
+    (void)state;
+    expect_primary("Lithuania signed a contract on 4.05.2026 for 44 Leopard 2A8 tanks.", "2026-05-14", -1,
+                   DS_STATUS_SIGNED, day("2026-05-04"));
+    expect_primary("Lithuania signed a contract on 2026-05-04 for 44 Leopard 2A8 tanks.", "2026-05-14", -1,
+                   DS_STATUS_SIGNED, day("2026-05-04"));
+    const ds_mention *p = expect_primary("Lithuania will sign a contract for 44 Leopard 2A8 tanks later this month, the "
+                                         "ministry said.",
+                                         "2026-05-14", -1, DS_STATUS_PLANNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2026);
+    p = expect_primary("Lithuania expects to sign a contract for 44 Leopard 2A8 tanks next month.", "2026-12-14", -1,
+                       DS_STATUS_PLANNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2027);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2285,6 +2326,8 @@ int main(void)
         cmocka_unit_test(test_priced_variants_split),
         cmocka_unit_test(test_undated_signing_takes_article_year),
         cmocka_unit_test(test_delivered_batch_of_items),
+        cmocka_unit_test(test_abbreviated_scale_and_ranges),
+        cmocka_unit_test(test_numeric_dates_and_planned_periods),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
