@@ -1420,6 +1420,27 @@ static void combine_number_words(ds_extractor *ex, size_t a, size_t b)
             it[i + 1].type = IT_CUE;
             it[i + 1].cue = 0;
         }
+        /* "three hundred", "two hundred and fifty": a multiple of a hundred
+         * and the tens or units after it */
+        if (i + 1 < b && it[i].num < 10 && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_NUMWORD &&
+            cue_lex(&it[i + 1])->val == 100 && strcmp(cue_lex(&it[i + 1])->text, "hundred") == 0 &&
+            it[i + 1].start == it[i].end + 1) {
+            it[i].num *= 100;
+            it[i].end = it[i + 1].end;
+            it[i + 1].used = 1;
+            it[i + 1].type = IT_CUE;
+            it[i + 1].cue = 0;
+            size_t k = i + 2;
+            int gap = k < b ? it[k].start - it[i].end : 0;
+            if (k < b && it[k].type == IT_CUE && it[k].cue == CUE_NUMWORD && cue_lex(&it[k])->val < 100 &&
+                ((gap == 1) || (gap == 5 && memcmp(f + it[i].end, " and ", 5) == 0))) {
+                it[i].num += cue_lex(&it[k])->val;
+                it[i].end = it[k].end;
+                it[k].used = 1;
+                it[k].type = IT_CUE;
+                it[k].cue = 0;
+            }
+        }
     }
 }
 
@@ -1516,6 +1537,8 @@ static int read_money(ds_extractor *ex, size_t a, size_t b, size_t i, size_t *ne
     double v = it[i].num;
     const char *cur = currency_before(ex, a, i);
     size_t j = i + 1;
+    while (j < b && it[j].used && it[j].type == IT_CUE && it[j].cue == 0 && it[j].end <= it[i].end)
+        j++; /* the words of "twenty-four", "three hundred" joined into number i */
     *scale = 1;
     /* "$1.3-1.5 billion", "1.3 to 1.5 billion euros": the low end of a
      * range takes the scale written after its high end */
@@ -2143,6 +2166,29 @@ static int dates_the_saying(const ds_extractor *ex, const item *wd)
     return 0;
 }
 
+/* Clause c names as many sums as system families, two or more: each
+ * family's own sum (money_is_mine tells which). */
+static int sums_per_family(const ds_extractor *ex, const clause *c)
+{
+    int nmoney = 0, nfam = 0;
+    const char *seen[MAX_FAMS];
+    for (int j = c->first_item; j < c->first_item + c->nitems; j++) {
+        const item *it = &ex->items[j];
+        if (it->type == IT_MONEY && !(j > c->first_item && strcmp(it->cur, "USD") == 0 &&
+                                      ex->items[j - 1].type == IT_MONEY && strcmp(ex->items[j - 1].cur, "USD") != 0))
+            nmoney++; /* a dollar conversion right after a sum is that sum */
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
+            const char *f = sys_of(ex, it->idx)->family;
+            int dup = 0;
+            for (int q = 0; q < nfam; q++)
+                dup |= strcmp(seen[q], f) == 0;
+            if (!dup && nfam < MAX_FAMS)
+                seen[nfam++] = f;
+        }
+    }
+    return nfam >= 2 && nmoney == nfam;
+}
+
 /* In a clause naming several families and several sums ("180 K2 for $3.37B
  * and 212 K9 for $2.4B"), a sum belongs to the family named last before it
  * (or first after it); with one sum it is the clause's, for every family. */
@@ -2745,7 +2791,10 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
     pa->money_has_family = v->has;
     pa->money = it;
     pa->money_clause = c;
-    pa->money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 || v->families_here > 0 || joint;
+    /* "18 K9 worth $400 million and 6 K10 worth $100 million", "... worth
+     * $400 million and $2 billion respectively": each family's own sum */
+    pa->money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 ||
+                         ((v->families_here > 0 || joint) && !sums_per_family(ex, c));
     for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
         if (ex->items[k2].type == IT_MONEY && strcmp(ex->items[k2].cur, "USD") == 0 && strcmp(it->cur, "USD") != 0)
             pa->usd_money = &ex->items[k2];
@@ -2806,6 +2855,9 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
              (nx->type == IT_CUE && (nx->cue == CUE_BATCHWORD || nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE))))
             pa->another = 1;
     }
+    /* "a follow-on contract", "the follow-up order": the next batch of an earlier deal */
+    if (it->cue == CUE_EXECUTIVE && v->own && !v->future_exec && strncmp(cue_lex(it)->text, "follow-", 7) == 0)
+        pa->another = 1;
     if (it->cue == CUE_FIRST && (v->own || (v->shared && plural_deals(ex, c))) && !pa->batch && !v->future_exec &&
         !delivered_batch_of(ex, c, it))
         pa->batch = 1;

@@ -2024,6 +2024,46 @@ static void test_numeric_dates_and_planned_periods(void **state)
     assert_int_equal(p->signing_year, 2027);
 }
 
+/* Hundreds in words ("three hundred million dollars", "two hundred and
+ * fifty"), and "twenty-four million" as a sum. */
+static void test_hundreds_in_words(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Peru signed a contract on Monday for 12 K9 howitzers worth around three hundred "
+                                         "million dollars.",
+                                         "2026-05-14", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_true(p->value.amount == 30000000000LL);
+    p = expect_primary("Peru signed a contract on Monday for 12 K9 howitzers worth twenty-four million dollars.",
+                       "2026-05-14", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_true(p->value.amount == 2400000000LL);
+    p = expect_primary("Peru signed a contract on Monday for two hundred and fifty K9 howitzers.", "2026-05-14", -1,
+                       DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 250);
+}
+
+/* Sums a clause gives each family ("... worth $400 million and 6 K10
+ * worth $100 million", "respectively") are each its own, not combined;
+ * "a follow-on contract" follows an earlier batch. */
+static void test_own_sums_and_follow_on(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru signed contracts on Monday for 18 K9 howitzers and 30 Redback infantry fighting vehicles, worth "
+                "$400 million and $2 billion respectively.",
+                "2026-05-14", &ms);
+    const ds_mention *k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    const ds_mention *rb = find(ms, n, DS_ROLE_PRIMARY, "AS21");
+    assert_true(k9->value.amount == 40000000000LL && !k9->value.combined);
+    assert_true(rb->value.amount == 200000000000LL && !rb->value.combined);
+    const ds_mention *p = expect_primary("Peru signed a follow-on contract on Monday for 18 K9 howitzers worth $300 "
+                                         "million.",
+                                         "2026-05-14", -1, DS_STATUS_SIGNED, ANY_DAY);
+    int next = 0;
+    for (int r = 0; r < p->nrels; r++)
+        next |= p->rels[r].relation == DS_REL_NEXT_BATCH;
+    assert_true(next);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2328,6 +2368,8 @@ int main(void)
         cmocka_unit_test(test_delivered_batch_of_items),
         cmocka_unit_test(test_abbreviated_scale_and_ranges),
         cmocka_unit_test(test_numeric_dates_and_planned_periods),
+        cmocka_unit_test(test_hundreds_in_words),
+        cmocka_unit_test(test_own_sums_and_follow_on),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
