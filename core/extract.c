@@ -2720,6 +2720,39 @@ static void take_split(const ds_extractor *ex, primary_acc *pa, const clause_vie
             pa->rest_variant = sys_of(ex, ex->items[k2].idx)->id;
 }
 
+/* Clause c's first deal noun is definite and singular ("the value of the
+ * contract was not announced"): it speaks of a deal named before it. */
+static int definite_deal(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_CUE || it->cue != CUE_DEAL)
+            continue;
+        const char *t = cue_lex(it)->text;
+        return t[strlen(t) - 1] != 's' && it->start >= 4 && memcmp(ex->fold + it->start - 4, "the ", 4) == 0;
+    }
+    return 0;
+}
+
+/* The deal a definite deal noun of clause ci speaks of: the last clause
+ * before it (in any paragraph below the headline) that names a system and
+ * recalls nothing. Returns its sentence when it names family fm alone, -1
+ * when it names another, -2 when there is none. */
+static int named_back(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    if (fm->generic)
+        return -2;
+    for (size_t cj = ci; cj-- > 0;) {
+        const clause *c = &ex->clauses[cj];
+        if (c->context || !clause_names_system(ex, c))
+            continue;
+        if (headline(ex, c))
+            return -2;
+        return names_alone(ex, c, fm) ? c->sent : -1;
+    }
+    return -2;
+}
+
 /* Clause c counts this family and also items of another kind ("80 Rafale
  * jets and 12 helicopters ... worth EUR 17 billion"): its sum prices them
  * together. */
@@ -2761,7 +2794,8 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
     if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
         return;
     if (v->own_sum < 0) {
-        int named = last_named_alone(ex, v->ci, pa->fm);
+        int back = definite_deal(ex, c) ? named_back(ex, v->ci, pa->fm) : -2;
+        int named = back != -2 ? back : last_named_alone(ex, v->ci, pa->fm);
         v->own_sum = named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
         /* "The exercise of the option, worth around EUR 1.1 billion": a sum
          * naming an act (an option exercised, an amendment) is the deal's

@@ -2064,6 +2064,26 @@ static void test_own_sums_and_follow_on(void **state)
     assert_true(next);
 }
 
+/* "The value of the contract was not announced; sources speak of $9
+ * billion": a definite deal noun speaks of the deal named before it, in
+ * an earlier paragraph too, not of a system named after it. */
+static void test_definite_deal_refers_back(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Egypt signs for KAAN\n\nThe contract for the sale of 40 KAAN aircraft to Egypt was signed on "
+                "Wednesday in Cairo.\n\nThe minister said deliveries would take ten years. The value of the contract "
+                "was not announced; sector sources speak of a figure exceeding 9 billion dollars. The ANKA part was "
+                "turned into a contract with joint production at the time.",
+                "2026-06-12", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "KAAN");
+    assert_true(p->value.set);
+    assert_true(p->value.amount == 900000000000LL);
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].family, "ANKA") == 0)
+            assert_false(ms[i].value.set);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2370,6 +2390,7 @@ int main(void)
         cmocka_unit_test(test_numeric_dates_and_planned_periods),
         cmocka_unit_test(test_hundreds_in_words),
         cmocka_unit_test(test_own_sums_and_follow_on),
+        cmocka_unit_test(test_definite_deal_refers_back),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
