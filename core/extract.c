@@ -3197,6 +3197,40 @@ static void settle_split(const ds_extractor *ex, const primary_acc *pa, ds_menti
 /* System: the one variant named, else the family. Quantity: the
  * framework's for a framework, else the deal's count, else the sum of its
  * variants' ("12 FA-50GF and 36 FA-50PL"). */
+/* "According to industry sources, Saudi Arabia will receive 10 batteries":
+ * for a deal no clause counts, a clause naming no system that says its
+ * buyer will receive a count of its kind gives the count. */
+static void buyer_will_receive(const ds_extractor *ex, primary_acc *pa, const char *buyer)
+{
+    static const char *const verbs[] = {" will receive ", " will get ", " is to receive ", " are to receive "};
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context || clause_names_system(ex, c))
+            continue;
+        int verb = 0;
+        for (size_t v = 0; v < sizeof verbs / sizeof verbs[0] && !verb; v++)
+            verb = memmem(ex->fold + c->start, (size_t)(c->end - c->start), verbs[v], strlen(verbs[v])) != NULL;
+        const item *count = NULL;
+        int names_buyer = 0, counts = 0;
+        for (int k = c->first_item; verb && k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            const char *iso3;
+            if (country_of_item(ex, it, &iso3) == 2 && strcmp(iso3, buyer) == 0)
+                names_buyer = 1;
+            if (it->type != IT_QTY)
+                continue;
+            counts++;
+            if (it->unit && strcmp(it->unit, pa->category) == 0)
+                count = it;
+        }
+        if (names_buyer && count && counts == 1) {
+            pa->qty = (int64_t)count->num;
+            pa->qty_clause = c;
+            return;
+        }
+    }
+}
+
 static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
 {
     if (pa->root) {
@@ -3214,6 +3248,8 @@ static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_m
         pa->qty = pa->fw_qty;
         pa->qty_clause = pa->fw_qty_clause;
     }
+    if (pa->qty < 0 && m->nvariants == 0 && m->buyer[0])
+        buyer_will_receive(ex, pa, m->buyer);
     if (pa->qty >= 0) {
         m->quantity = pa->qty;
         set_evidence(ex, m, "quantity", pa->qty_clause);

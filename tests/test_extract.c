@@ -2084,6 +2084,22 @@ static void test_definite_deal_refers_back(void **state)
             assert_false(ms[i].value.set);
 }
 
+/* "Industry sources say Iraq will receive 8 batteries": a deal no clause
+ * counts takes the count its buyer will receive of its kind. */
+static void test_buyer_will_receive_count(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("LIG Nex1 has signed a contract worth about $2.8 billion with Iraq to supply "
+                                         "the KM-SAM air-defence system. According to industry sources, Iraq will "
+                                         "receive 8 batteries.",
+                                         "2026-06-12", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 8);
+    p = expect_primary("LIG Nex1 has signed a contract worth about $2.8 billion with Iraq to supply the KM-SAM "
+                       "air-defence system. According to industry sources, Jordan will receive 8 batteries.",
+                       "2026-06-12", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, -1);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2391,6 +2407,7 @@ int main(void)
         cmocka_unit_test(test_hundreds_in_words),
         cmocka_unit_test(test_own_sums_and_follow_on),
         cmocka_unit_test(test_definite_deal_refers_back),
+        cmocka_unit_test(test_buyer_will_receive_count),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
