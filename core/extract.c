@@ -3231,6 +3231,36 @@ static void buyer_will_receive(const ds_extractor *ex, primary_acc *pa, const ch
     }
 }
 
+/* "The agency did not disclose the number of guns, but industry sources
+ * put it at 216": a sentence naming no other system that speaks of "the
+ * number of" units of the deal's kind and puts a bare figure "at" a value
+ * gives the count. */
+static void number_put_at(const ds_extractor *ex, primary_acc *pa)
+{
+    const char *f = ex->fold;
+    for (size_t si = 0; si < ex->nsents; si++) {
+        const sentence *st = &ex->sents[si];
+        int asked = 0, other = 0;
+        for (int ci = st->c0; ci < st->c1 && !other; ci++) {
+            const clause *c = &ex->clauses[ci];
+            for (int k = c->first_item; k < c->first_item + c->nitems && !other; k++) {
+                const item *it = &ex->items[k];
+                if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] != pa->fm->root)
+                    other = 1; /* another system's count */
+                if (it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, pa->category) == 0 &&
+                    it->start >= 10 && memcmp(f + it->start - 10, "number of ", 10) == 0)
+                    asked = 1;
+                if (asked && it->type == IT_NUM && !it->used && it->num >= 1 && it->num < 1e5 &&
+                    it->num == floor(it->num) && it->start >= 4 && memcmp(f + it->start - 4, " at ", 4) == 0) {
+                    pa->qty = (int64_t)it->num;
+                    pa->qty_clause = c;
+                    return;
+                }
+            }
+        }
+    }
+}
+
 static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
 {
     if (pa->root) {
@@ -3250,6 +3280,8 @@ static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_m
     }
     if (pa->qty < 0 && m->nvariants == 0 && m->buyer[0])
         buyer_will_receive(ex, pa, m->buyer);
+    if (pa->qty < 0 && m->nvariants == 0)
+        number_put_at(ex, pa);
     if (pa->qty >= 0) {
         m->quantity = pa->qty;
         set_evidence(ex, m, "quantity", pa->qty_clause);

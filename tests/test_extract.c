@@ -2100,6 +2100,23 @@ static void test_buyer_will_receive_count(void **state)
     assert_int_equal(p->quantity, -1);
 }
 
+/* "The ministry did not disclose the number of tanks, but sources put it
+ * at 140": the count a sentence puts on the number of units of the deal's
+ * kind. */
+static void test_number_put_at(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Hyundai Rotem signed a contract worth $3 billion on Monday to export K2 tanks to "
+                                         "Peru. The ministry did not disclose the number of tanks, but industry sources "
+                                         "put it at 140.",
+                                         "2026-06-12", -1, DS_STATUS_SIGNED, day("2026-06-08"));
+    assert_int_equal(p->quantity, 140);
+    p = expect_primary("Hyundai Rotem signed a contract worth $3 billion on Monday to export K2 tanks to Peru. The ministry "
+                       "did not disclose the number of howitzers, but industry sources put it at 140.",
+                       "2026-06-12", -1, DS_STATUS_SIGNED, day("2026-06-08"));
+    assert_int_equal(p->quantity, -1);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2408,6 +2425,7 @@ int main(void)
         cmocka_unit_test(test_own_sums_and_follow_on),
         cmocka_unit_test(test_definite_deal_refers_back),
         cmocka_unit_test(test_buyer_will_receive_count),
+        cmocka_unit_test(test_number_put_at),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
