@@ -3576,7 +3576,9 @@ static int build_primary(ds_extractor *ex, const char *orig, const fam *fm, int 
     settle_dates(ex, &pa, m);
     if (m->stage == DS_STAGE_DELIVERY && m->signing_date == DS_NO_DATE && !m->signing_year)
         m->signing_year = delivered_under(ex, fm);
-    if (m->stage == DS_STAGE_DELIVERY && m->signing_date == DS_NO_DATE && !m->signing_year && !fm->generic)
+    /* a cancellation, like a delivery, is dated by the contract it ends */
+    if ((m->stage == DS_STAGE_DELIVERY || m->stage == DS_STAGE_CANCELLATION) && m->signing_date == DS_NO_DATE &&
+        !m->signing_year && !fm->generic)
         m->signing_year = delivered_contract_year(ex, fm, m->buyer, m->seller);
     if (m->stage == DS_STAGE_DELIVERY && m->quantity < 0 && first_one(ex, fm))
         m->quantity = 1;

@@ -2117,6 +2117,17 @@ static void test_number_put_at(void **state)
     assert_int_equal(p->quantity, -1);
 }
 
+/* A cancellation is dated by the contract it ends ("the helicopters were
+ * ordered in 2008"). */
+static void test_cancellation_dated_by_its_contract(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Sweden cancelled its contract for 18 NH90 helicopters on Friday, after years of "
+                                         "delays. The helicopters were ordered in 2008.",
+                                         "2026-06-12", DS_STAGE_CANCELLATION, DS_STATUS_CANCELLED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2008);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2426,6 +2437,7 @@ int main(void)
         cmocka_unit_test(test_definite_deal_refers_back),
         cmocka_unit_test(test_buyer_will_receive_count),
         cmocka_unit_test(test_number_put_at),
+        cmocka_unit_test(test_cancellation_dated_by_its_contract),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
