@@ -3556,6 +3556,38 @@ static int delivered_under(const ds_extractor *ex, const fam *fm)
     return 0;
 }
 
+/* "The 2020 contract was valued at $4.6 billion": the sum of a recall
+ * clause naming no other system, a deal and the year of the contract a
+ * delivery or cancellation of family fm concerns is that contract's value. */
+static void contract_value_of_year(const ds_extractor *ex, const fam *fm, ds_mention *m)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (!c->context || headline(ex, c) || !(c->cues & BIT(CUE_DEAL)) || !names_alone(ex, c, fm) ||
+            (c->cues & (BIT(CUE_AGGREGATE) | BIT(CUE_APPROVAL))))
+            continue;
+        const item *sum = NULL, *usd = NULL;
+        int year = 0, nsums = 0;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_YEAR && (int)it->num == m->signing_year)
+                year = 1;
+            if (it->type != IT_MONEY)
+                continue;
+            if (sum && !usd && strcmp(it->cur, "USD") == 0 && strcmp(sum->cur, "USD") != 0)
+                usd = it;
+            else if (!sum)
+                sum = it;
+            nsums++;
+        }
+        if (year && sum && nsums == 1 + (usd != NULL)) {
+            money_to_value(ex, sum, usd, m->signing_year, &m->value);
+            set_evidence(ex, m, "value", c);
+            return;
+        }
+    }
+}
+
 /* Fills one primary mention of family fm from the clauses that report it:
  * nprimary is the number of primary families of the article, only_sent the
  * sentence the deal owns alone when it is one of several of its family
@@ -3580,6 +3612,8 @@ static int build_primary(ds_extractor *ex, const char *orig, const fam *fm, int 
     if ((m->stage == DS_STAGE_DELIVERY || m->stage == DS_STAGE_CANCELLATION) && m->signing_date == DS_NO_DATE &&
         !m->signing_year && !fm->generic)
         m->signing_year = delivered_contract_year(ex, fm, m->buyer, m->seller);
+    if ((m->stage == DS_STAGE_DELIVERY || m->stage == DS_STAGE_CANCELLATION) && !pa.money && m->signing_year)
+        contract_value_of_year(ex, fm, m);
     if (m->stage == DS_STAGE_DELIVERY && m->quantity < 0 && first_one(ex, fm))
         m->quantity = 1;
     settle_value_relations(ex, &pa, m);

@@ -2128,6 +2128,22 @@ static void test_cancellation_dated_by_its_contract(void **state)
     assert_int_equal(p->signing_year, 2008);
 }
 
+/* A delivery takes the value of the contract it is made under when a
+ * recall names that contract's year and sum ("The 2021 contract was
+ * valued at $3.1 billion"). */
+static void test_delivery_takes_its_contract_value(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("First Finnish F-35 handed over in Texas\n\nLockheed Martin presented the "
+                                         "first F-35A built for Finland on Wednesday, "
+                                         "marking the first delivery under the 64-aircraft contract Helsinki signed in "
+                                         "2021. The 2021 contract was valued at $9.4 billion.",
+                                         "2026-06-12", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2021);
+    assert_true(p->value.set);
+    assert_true(p->value.amount == 940000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2438,6 +2454,7 @@ int main(void)
         cmocka_unit_test(test_buyer_will_receive_count),
         cmocka_unit_test(test_number_put_at),
         cmocka_unit_test(test_cancellation_dated_by_its_contract),
+        cmocka_unit_test(test_delivery_takes_its_contract_value),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
