@@ -2736,8 +2736,10 @@ static int definite_deal(const ds_extractor *ex, const clause *c)
 
 /* The deal a definite deal noun of clause ci speaks of: the last clause
  * before it (in any paragraph below the headline) that names a system and
- * recalls nothing. Returns its sentence when it names family fm alone, -1
- * when it names another, -2 when there is none. */
+ * recalls nothing, whose first system is its object ("signed a contract
+ * for PULS launchers, ... since it retired its MLRS"). Returns its sentence
+ * when that system is of family fm, -1 when it is another's, -2 when there
+ * is no such clause. */
 static int named_back(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     if (fm->generic)
@@ -2748,7 +2750,11 @@ static int named_back(const ds_extractor *ex, size_t ci, const fam *fm)
             continue;
         if (headline(ex, c))
             return -2;
-        return names_alone(ex, c, fm) ? c->sent : -1;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+                return ex->sys_root[it->idx] == fm->root ? c->sent : -1;
+        }
     }
     return -2;
 }
@@ -3079,6 +3085,17 @@ static int other_clause_of_own_sentence(const ds_extractor *ex, const primary_ac
     return v->c->sent == ex->clauses[-pa->only_sent - 2].sent;
 }
 
+/* "The contract covers 20 launchers": a deal clause naming no system, in
+ * an article of several deals, speaks of the deal named alone just before
+ * it (or, for "the contract", the last one named). */
+static int shared_clause_is_mine(const ds_extractor *ex, const primary_acc *pa, size_t ci)
+{
+    const clause *c = &ex->clauses[ci];
+    int back = definite_deal(ex, c) ? named_back(ex, ci, pa->fm) : -2;
+    int named = back != -2 ? back : last_named_alone(ex, ci, pa->fm);
+    return named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
+}
+
 /* Takes what clause ci says of the deal into *pa and m. */
 static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, size_t ci, ds_mention *m)
 {
@@ -3088,9 +3105,10 @@ static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, s
     const clause *c = v.c;
     take_cues_and_lead(ex, pa, &v);
     take_names_and_countries(ex, pa, &v);
+    int shared_count = !v.own && v.shared && v.dealish && shared_clause_is_mine(ex, pa, ci);
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
-        if (it->type == IT_QTY && v.own)
+        if (it->type == IT_QTY && (v.own || (shared_count && it->target_sys < 0)))
             take_quantity(ex, pa, &v, k, m);
         take_split(ex, pa, &v, k);
         if (it->type == IT_MONEY)

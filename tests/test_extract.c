@@ -2144,6 +2144,22 @@ static void test_delivery_takes_its_contract_value(void **state)
     assert_true(p->value.amount == 940000000000LL);
 }
 
+/* "The contract covers 8 launchers": in an article of several deals, a
+ * deal clause naming no system counts the deal named just before it. */
+static void test_shared_clause_counts_named_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Elbit Systems has signed a contract with Denmark for the supply of PULS rocket launchers, worth $150 "
+                "million. The contract covers 8 launchers, together with rockets and training.\n\nDenmark also "
+                "signed a contract for 4 Patriot fire units worth $1 billion on Friday.",
+                "2026-06-12", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "PULS");
+    assert_int_equal(p->quantity, 8);
+    const ds_mention *q = find(ms, n, DS_ROLE_PRIMARY, "PATRIOT");
+    assert_int_equal(q->quantity, 4);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2455,6 +2471,7 @@ int main(void)
         cmocka_unit_test(test_number_put_at),
         cmocka_unit_test(test_cancellation_dated_by_its_contract),
         cmocka_unit_test(test_delivery_takes_its_contract_value),
+        cmocka_unit_test(test_shared_clause_counts_named_deal),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
