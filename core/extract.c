@@ -2984,12 +2984,13 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
 }
 
 /* The year a planned signing of clause c falls in when the clause names
- * its period only ("later this month", "next month", "by the end of the
- * year", "next year"); 0 when it names none. */
+ * its period only ("next week", "later this month", "next month", "by the
+ * end of the year", "next year"); 0 when it names none. */
 static int planned_period_year(const ds_extractor *ex, const clause *c, int pubyear, int pubmonth)
 {
     static const struct { const char *s; int month_ahead, year_ahead; } periods[] = {
-        {" this month", 0, 0}, {" end of the month", 0, 0}, {" next month", 1, 0}, {" this year", 0, 0},
+        {" this week", 0, 0}, {" next week", 0, 0}, {" this month", 0, 0}, {" end of the month", 0, 0},
+        {" next month", 1, 0}, {" this year", 0, 0},
         {" end of the year", 0, 0}, {" year-end", 0, 0}, {" next year", 0, 1}};
     if (!pubyear || !(c->cues & BIT(CUE_PLANNED)))
         return 0;

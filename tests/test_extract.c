@@ -2022,6 +2022,10 @@ static void test_numeric_dates_and_planned_periods(void **state)
     p = expect_primary("Lithuania expects to sign a contract for 44 Leopard 2A8 tanks next month.", "2026-12-14", -1,
                        DS_STATUS_PLANNED, DS_NO_DATE);
     assert_int_equal(p->signing_year, 2027);
+    p = expect_primary("Lithuania will buy 44 Leopard 2A8 tanks worth EUR 1 billion, the ministry said; the contract "
+                       "will be signed next week.",
+                       "2026-05-14", -1, DS_STATUS_PLANNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2026);
 }
 
 /* Hundreds in words ("three hundred million dollars", "two hundred and
