@@ -293,7 +293,8 @@ static const lex lexicon[] = {
     {"crore", CUE_SCALE, 1e7}, {"crores", CUE_SCALE, 1e7}, {"cr", CUE_SCALE, 1e7}, {"lakh", CUE_SCALE, 1e5},
     {"lakhs", CUE_SCALE, 1e5}, {"lakh crore", CUE_SCALE, 1e12}, {"lakh crores", CUE_SCALE, 1e12},
     {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
-    {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
+    {"miliardy", CUE_SCALE, 1e9}, {"miliard", CUE_SCALE, 1e9}, {"miliarda", CUE_SCALE, 1e9},
+    {"miliona", CUE_SCALE, 1e6}, {"miliony", CUE_SCALE, 1e6}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
     {"miliar", CUE_SCALE, 1e9}, {"triliun", CUE_SCALE, 1e12}, /* Indonesian and Malay */
     {"milliard", CUE_SCALE, 1e9}, {"milliards", CUE_SCALE, 1e9}, {"mia", CUE_SCALE, 1e9}, /* French, Swiss German */
     {"billones", CUE_SCALE, 1e12}, {"billon", CUE_SCALE, 1e12}, /* Spanish long scale: 10^12 */
@@ -306,7 +307,7 @@ static const lex lexicon[] = {
     {"pln", CUE_CURWORD, 0, "PLN"}, {"dolarow", CUE_CURWORD, 0, "USD"}, {"de dolares", CUE_CURWORD, 0, "USD"},
     {"de euros", CUE_CURWORD, 0, "EUR"}, {"de reais", CUE_CURWORD, 0, "BRL"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
     {"pounds", CUE_CURWORD, 0, "GBP"}, {"pounds sterling", CUE_CURWORD, 0, "GBP"}, {"sterling", CUE_CURWORD, 0, "GBP"},
-    {"sterlin", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
+    {"sterlin", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"}, {"krone", CUE_CURWORD, 0, "NOK"},
     {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"}, {"de pesos", CUE_CURWORD, 0, "PHP"},
     {"kronor", CUE_CURWORD, 0, "SEK"}, {"swedish kronor", CUE_CURWORD, 0, "SEK"}, {"crowns", CUE_CURWORD, 0, "SEK"},
     {"swedish crowns", CUE_CURWORD, 0, "SEK"}, {"norwegian crowns", CUE_CURWORD, 0, "NOK"},
@@ -711,7 +712,7 @@ static const bucket *lookup(const ds_extractor *ex, uint64_t k)
 static const char *const abbrevs[] = {"co", "inc", "corp", "ltd", "mr", "mrs", "ms", "dr", "gen", "lt",
                                       "col", "no", "st", "vs", "jan", "feb", "aug", "sept", "oct",
                                       "nov", "dec", "u.s", "u.k", "jr", "sr", "rep", "sen", "gov", "approx", "i.e", "e.g",
-                                      "incl", "ca", "est", "mln", "bln", "mld", "mrd", "mia", "tys", "ok", NULL};
+                                      "incl", "ca", "est", "mln", "bln", "mld", "mrd", "mia", "tys", "ok", "rs", NULL};
 
 /* The word [wstart, dot) before a full stop is an initial or an
  * abbreviation, so the stop ends no sentence. */
@@ -761,7 +762,9 @@ static int split_sentences(ds_extractor *ex, const char *orig, int len)
                     int w = i;
                     while (w > 0 && (is_alnum(f[w - 1]) || f[w - 1] == '.'))
                         w--;
-                    cut = f[i] != '.' || !is_abbrev(f, w, i) || glued;
+                    /* "U.S. dollars": an initial glued to the next is no sentence end */
+                    int initial = i - w == 1 || (i - w >= 3 && f[i - 2] == '.');
+                    cut = f[i] != '.' || !is_abbrev(f, w, i) || (glued && !initial);
                 }
             }
         }
@@ -935,6 +938,37 @@ static int peso_prefix(ds_extractor *ex, int s, int i, int e, int cl)
     return 0;
 }
 
+/* "CHF6bn", "RM4.08 billion": a currency code glued to the number after it
+ * at word i of clause cl in [s, e). Adds the code's item and returns the
+ * offset of the number, 0 when the word is no such code, -2 on allocation
+ * failure. */
+static int glued_code(ds_extractor *ex, int s, int i, int e, int cl)
+{
+    static const char *const codes[] = {"usd", "eur", "gbp", "chf", "jpy", "krw", "inr", "rs", "pln", "nok", "sek",
+                                        "dkk", "czk", "aud", "cad", "brl", "try", "tl", "sar", "aed", "qar", "egp",
+                                        "php", "idr", "rp", "huf", "ron", "mxn", "zar", "ils", "nis", "cny", "rmb",
+                                        "twd", "sgd", "nzd", "thb", "myr", "rm", "vnd", "pkr", "uah", "cop", "ars",
+                                        "clp", "bgn"};
+    const char *f = ex->fold;
+    int j = i;
+    while (j < e && j - i <= 3 && f[j] >= 'a' && f[j] <= 'z')
+        j++;
+    if (j - i < 2 || j - i > 3 || j >= e || !isdigit((unsigned char)f[j]) || (i > s && is_alnum(f[i - 1])))
+        return 0;
+    size_t c = 0;
+    while (c < sizeof codes / sizeof codes[0] && !((int)strlen(codes[c]) == j - i && !memcmp(codes[c], f + i, (size_t)(j - i))))
+        c++;
+    if (c == sizeof codes / sizeof codes[0])
+        return 0;
+    for (size_t x = 0; x < NLEX; x++)
+        if (lexicon[x].cue == CUE_CURPREFIX && strcmp(lexicon[x].text, codes[c]) == 0)
+            return add_item(ex, (item){.type = IT_CUE, .cue = CUE_CURPREFIX, .idx = (int)x, .start = i, .end = j,
+                                       .clause = cl, .target_sys = -1})
+                       ? -2
+                       : j;
+    return 0;
+}
+
 static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
 {
     const char *f = ex->fold;
@@ -949,7 +983,7 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
         /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion", "₹500 crore" */
         if ((unsigned char)c == 0xE2 && i + 2 < e && (unsigned char)f[i + 1] == 0x82 &&
             ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9 || (unsigned char)f[i + 2] == 0xB9 ||
-             (unsigned char)f[i + 2] == 0xBA || (unsigned char)f[i + 2] == 0xAA)) {
+             (unsigned char)f[i + 2] == 0xBA || (unsigned char)f[i + 2] == 0xAA || (unsigned char)f[i + 2] == 0xB1)) {
             i += 3;
             continue;
         }
@@ -981,6 +1015,8 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
             continue;
         }
         int peso = c == 'p' && i + 1 < e && f[i + 1] >= '0' && f[i + 1] <= '9' ? peso_prefix(ex, s, i, e, cl) : 0;
+        if (!peso && wordstart && c >= 'a' && c <= 'z')
+            peso = glued_code(ex, s, i, e, cl);
         if (peso < 0)
             return -2;
         if (peso > 0) {
@@ -1444,6 +1480,25 @@ static void combine_number_words(ds_extractor *ex, size_t a, size_t b)
     }
 }
 
+/* The dollar a "$" at d names by the letters glued before it: "AU$", "A$"
+ * Australian, "C$" Canadian, "NT$" Taiwanese, "NZ$", "HK$", "S$", "R$"
+ * (the real), "MX$"; else the US dollar. */
+static const char *dollar_of(const char *f, int d)
+{
+    static const char *const prefixes[][2] = {{"au", "AUD"}, {"a", "AUD"}, {"ca", "CAD"}, {"c", "CAD"},
+                                              {"nt", "TWD"}, {"nz", "NZD"}, {"hk", "HKD"}, {"s", "SGD"},
+                                              {"r", "BRL"}, {"mx", "MXN"}, {"us", "USD"}};
+    int b = d;
+    while (b > 0 && d - b < 3 && isalpha((unsigned char)f[b - 1]))
+        b--;
+    if (b > 0 && is_alnum(f[b - 1]))
+        return "USD";
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if ((int)strlen(prefixes[i][0]) == d - b && memcmp(f + b, prefixes[i][0], (size_t)(d - b)) == 0)
+            return prefixes[i][1];
+    return "USD";
+}
+
 /* The currency written before number i of items [a, i]: a sign ("$6.5",
  * "US$6.5", "A$1", "€36", "£2bn", "₩5"), a code ("KRW 8.98") or "PLN 25" /
  * "zl 25bn"; NULL when none. */
@@ -1455,7 +1510,7 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
     if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX && s - it[i - 1].end <= 1)
         return cue_lex(&it[i - 1])->str; /* "US$", "R$", "KRW", "Rs." */
     if (s > 0 && f[s - 1] == '$')
-        return s >= 2 && f[s - 2] == 'a' ? "AUD" : "USD";
+        return dollar_of(f, s - 1);
     if (s >= 2 && (unsigned char)f[s - 1] == 0xa3 && (unsigned char)f[s - 2] == 0xc2)
         return "GBP";
     if (s >= 2 && (unsigned char)f[s - 1] == 0xa5 && (unsigned char)f[s - 2] == 0xc2)
@@ -1467,6 +1522,7 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
         case 0xb9: return "INR"; /* U+20B9 rupee sign */
         case 0xba: return "TRY"; /* U+20BA lira sign */
         case 0xaa: return "ILS"; /* U+20AA shekel sign */
+        case 0xb1: return "PHP"; /* U+20B1 peso sign */
         default: break;
         }
     }
@@ -1478,22 +1534,44 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
 
 static int country_of_item(const ds_extractor *ex, const item *it, const char **iso3);
 
-/* The peso of the first country of the article up to item i that pays in
- * pesos ("Colombia ... 16,5 billones de pesos": COP); the Philippine peso
- * when none is named. */
-static const char *peso_of_article(const ds_extractor *ex, size_t i)
+/* A currency word several states share ("pesos", "crowns", "kroner") and
+ * the code each of them pays in. */
+typedef struct shared_currency {
+    const char *word;
+    const char *fallback;          /* when the article names none of the states */
+    const char *const (*states)[2]; /* {ISO3, currency} pairs, NULL-terminated */
+} shared_currency;
+
+static const char *const peso_states[][2] = {{"COL", "COP"}, {"MEX", "MXN"}, {"ARG", "ARS"}, {"CHL", "CLP"},
+                                             {"URY", "UYU"}, {"DOM", "DOP"}, {"CUB", "CUP"}, {"PHL", "PHP"},
+                                             {NULL, NULL}};
+static const char *const crown_states[][2] = {{"CZE", "CZK"}, {"DNK", "DKK"}, {"NOR", "NOK"}, {"SWE", "SEK"},
+                                              {"ISL", "ISK"}, {NULL, NULL}};
+static const shared_currency shared_currencies[] = {
+    {"pesos", "PHP", peso_states}, {"de pesos", "PHP", peso_states}, {"crowns", "SEK", crown_states},
+    {"kroner", "NOK", crown_states}, {"krone", "NOK", crown_states}};
+
+/* The currency curword (a CUE_CURWORD lexicon entry) names at item i: for
+ * a word several states share, the one of the first of them the article
+ * names up to item i ("Colombia ... 16,5 billones de pesos": COP; "the
+ * Czech Republic ... 53 billion crowns": CZK); else the word's own. */
+static const char *currency_of_word(const ds_extractor *ex, const lex *curword, size_t i)
 {
-    static const char *const pesos[][2] = {{"COL", "COP"}, {"MEX", "MXN"}, {"ARG", "ARS"}, {"CHL", "CLP"},
-                                           {"URY", "UYU"}, {"DOM", "DOP"}, {"CUB", "CUP"}, {"PHL", "PHP"}};
+    const shared_currency *sc = NULL;
+    for (size_t w = 0; w < sizeof shared_currencies / sizeof shared_currencies[0] && !sc; w++)
+        if (strcmp(curword->text, shared_currencies[w].word) == 0)
+            sc = &shared_currencies[w];
+    if (!sc)
+        return curword->str;
     for (size_t k = 0; k < i; k++) {
         const char *iso3;
         if (!country_of_item(ex, &ex->items[k], &iso3))
             continue;
-        for (size_t p = 0; p < sizeof pesos / sizeof pesos[0]; p++)
-            if (strcmp(iso3, pesos[p][0]) == 0)
-                return pesos[p][1];
+        for (size_t p = 0; sc->states[p][0]; p++)
+            if (strcmp(iso3, sc->states[p][0]) == 0)
+                return sc->states[p][1];
     }
-    return "PHP";
+    return sc->fallback;
 }
 
 /* Number item i is written "3.135" before a Spanish or Portuguese scale
@@ -1555,9 +1633,7 @@ static int read_money(ds_extractor *ex, size_t a, size_t b, size_t i, size_t *ne
     /* "2,9 Mrd. Euro", "5 mln. zl": an abbreviated scale keeps its dot */
     int gap = j > i + 1 && it[j - 1].end < ex->flen && ex->fold[it[j - 1].end] == '.' ? 2 : 1;
     if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= gap) {
-        cur = cue_lex(&it[j])->str;
-        if (strcmp(cue_lex(&it[j])->text, "pesos") == 0 || strcmp(cue_lex(&it[j])->text, "de pesos") == 0)
-            cur = peso_of_article(ex, i);
+        cur = currency_of_word(ex, cue_lex(&it[j]), i);
         j++;
     } else if (!cur && *scale > 1 && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURPREFIX &&
                it[j].start - it[j - 1].end <= gap && strlen(cue_lex(&it[j])->text) == 3 &&
@@ -1784,7 +1860,9 @@ static int measure_after(const char *f, int p, int len)
         return 0;
     for (int i = 0; units[i]; i++) {
         int n = (int)strlen(units[i]);
-        if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
+        /* "10 KM-SAM batteries": letters after a hyphen make a name */
+        if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])) &&
+            !(p + n + 1 < len && f[p + n] == '-' && isalpha((unsigned char)f[p + n + 1])))
             return 1;
     }
     return 0;

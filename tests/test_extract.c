@@ -2164,6 +2164,42 @@ static void test_shared_clause_counts_named_deal(void **state)
     assert_int_equal(q->quantity, 4);
 }
 
+/* Money forms: codes glued to the figure ("CHF6bn", "RM4.08 billion"),
+ * dollars named by their prefix ("AU$", "C$", "NT$"), the peso sign,
+ * "U.S. dollars" and "Rs." inside a sentence, Polish "miliarda", and a
+ * shared currency word taken as the one of the article's state ("53
+ * billion crowns" in a Czech article). */
+static void test_glued_and_shared_currencies(void **state)
+{
+    (void)state;
+    static const struct { const char *text; int64_t cents; const char *cur; } cases[] = {
+        {"Austria signed a contract worth CHF6bn on Monday for 36 F-35A jets.", 600000000000LL, "CHF"},
+        {"Malaysia signed a contract worth RM4.08 billion on Monday for 18 FA-50 jets.", 408000000000LL, "MYR"},
+        {"Australia signed a contract worth AU$1 billion on Monday for 30 K9 howitzers.", 100000000000LL, "AUD"},
+        {"Canada signed a contract worth C$19 billion on Monday for 88 F-35 jets.", 1900000000000LL, "CAD"},
+        {"Taiwan signed a contract worth NT$10 billion on Monday for 12 HIMARS launchers.", 1000000000000LL, "TWD"},
+        {"The Philippines signed a contract worth \xe2\x82\xb1" "28 billion on Monday for 12 FA-50 jets.",
+         2800000000000LL, "PHP"},
+        {"Poland signed a contract worth 6.5 billion U.S. dollars on Monday for 180 K2 tanks.", 650000000000LL, "USD"},
+        {"India signed a contract worth Rs. 63,000 cr on Monday for 26 Rafale jets.", 63000000000000LL, "INR"},
+        {"Poland signed a contract worth 1,2 miliarda z\xc5\x82otych on Monday for 48 K9 howitzers.", 120000000000LL,
+         "PLN"},
+        {"The Czech Republic signed a contract worth 53 billion crowns on Monday for 246 CV90 vehicles.",
+         5300000000000LL, "CZK"},
+        {"Denmark signed a contract worth 5 billion kroner on Monday for 40 CV90 vehicles.", 500000000000LL, "DKK"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ds_mention *p = expect_primary(cases[i].text, "2026-03-12", -1, DS_STATUS_SIGNED, day("2026-03-09"));
+        assert_true(p->value.set);
+        assert_true(p->value.amount == cases[i].cents);
+        assert_string_equal(p->value.currency, cases[i].cur);
+    }
+    /* "10 KM-SAM batteries" counts batteries, not kilometres */
+    const ds_mention *p = expect_primary("Iraq signed a contract on Monday for 10 KM-SAM batteries.", "2026-03-12", -1,
+                                         DS_STATUS_SIGNED, day("2026-03-09"));
+    assert_int_equal(p->quantity, 10);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2476,6 +2512,7 @@ int main(void)
         cmocka_unit_test(test_cancellation_dated_by_its_contract),
         cmocka_unit_test(test_delivery_takes_its_contract_value),
         cmocka_unit_test(test_shared_clause_counts_named_deal),
+        cmocka_unit_test(test_glued_and_shared_currencies),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
