@@ -2104,6 +2104,7 @@ typedef struct primary_acc {
     const char *countries[8];
     int ncountries;
     const char *resale;      /* "24 ex-Danish F-16s": the state that sells its used ones */
+    const char *approver;    /* "the State Department approved a possible sale": the exporting state */
     int intent;              /* a clause naming the family states an intent to buy it */
 } primary_acc;
 
@@ -2394,6 +2395,25 @@ static int second_hand_from(const ds_extractor *ex, const clause *c, int k, cons
            nx->start - it->end <= 1;
 }
 
+/* Approval clause c approves a sale abroad ("approving a possible Foreign
+ * Military Sale to ..."), not a state's own purchase ("cleared the deal"). */
+static int approves_export(const ds_extractor *ex, const clause *c)
+{
+    return memmem(ex->fold + c->start, (size_t)(c->end - c->start), " sale", 5) != NULL;
+}
+
+/* Clause c names a country other than iso3 (as a country, not an authority). */
+static int names_other_state(const ds_extractor *ex, const clause *c, const char *iso3)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_COUNTRY &&
+            strcmp(ex->cat->countries[it->idx].iso3, iso3) != 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Notes the family's system names (variants, root) and the other families of
  * the clause, and scores the countries it names as buyer candidates. */
 static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, clause_view *v)
@@ -2423,6 +2443,13 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
             continue;
         if (!pa->resale && v->own && second_hand_from(ex, c, k, pa->fm))
             pa->resale = iso3;
+        /* the authority that approves an export is the seller's, not a buyer */
+        if (it->ent_kind == DS_ENT_AUTHORITY && (c->cues & BIT(CUE_APPROVAL)) && v->dealish && approves_export(ex, c) &&
+            names_other_state(ex, c, iso3)) {
+            if (!pa->approver)
+                pa->approver = iso3;
+            continue;
+        }
         int f;
         for (f = 0; f < pa->ncountries; f++)
             if (strcmp(pa->countries[f], iso3) == 0)
@@ -2806,6 +2833,8 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
             fprintf(stderr, "  party %s %s score %d\n", m->family, pa->countries[f], pa->score[f]);
     if (pa->resale)
         pa->seller = pa->resale;
+    else if (pa->approver)
+        pa->seller = pa->approver;
     for (int f = 0; f < pa->ncountries; f++) {
         if (pa->seller && strcmp(pa->countries[f], pa->seller) == 0)
             continue;

@@ -1949,6 +1949,28 @@ static void test_relative_purchase_recalls(void **state)
     assert_int_equal(p->quantity, 100);
 }
 
+/* The authority that approves a sale abroad is the exporter's: the buyer
+ * is the state the sale goes to; a state's own approval of its purchase
+ * keeps it the buyer. */
+static void test_export_approval_names_the_seller(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("WASHINGTON - The State Department has approved a possible Foreign Military Sale to the Government of "
+                "Hungary of NASAMS air defence systems for an estimated cost of $1 billion.",
+                "2025-04-02", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "HUN");
+    assert_string_equal(p->seller, "USA");
+    assert_int_equal(p->status, DS_STATUS_APPROVED);
+    n = run("NEW DELHI - The Cabinet Committee on Security on Wednesday cleared the deal for 26 Rafale fighters from "
+            "France, worth around Rs 60,000 crore.",
+            "2025-04-02", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "IND");
+    assert_string_equal(p->seller, "FRA");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2026,6 +2048,7 @@ int main(void)
         cmocka_unit_test(test_rivals_are_no_deal),
         cmocka_unit_test(test_month_signing_before_plan_recalls),
         cmocka_unit_test(test_relative_purchase_recalls),
+        cmocka_unit_test(test_export_approval_names_the_seller),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
