@@ -4572,6 +4572,28 @@ static size_t first_box_system(const ds_extractor *ex)
     return ex->nclauses;
 }
 
+/* "The Government of Egypt has requested to buy four Sentinel radars; ...":
+ * system item it of clause ci lists the package of a sale an earlier
+ * approval clause names by another system; a part of that sale. */
+static int package_store(const ds_extractor *ex, size_t ci, const item *it)
+{
+    const clause *c = &ex->clauses[ci];
+    static const char *const asks[] = {"requested to buy", "requested to purchase", "requested the sale of"};
+    int asked = 0;
+    for (size_t i = 0; i < sizeof asks / sizeof asks[0] && !asked; i++)
+        asked = memmem(ex->fold + c->start, (size_t)(it->start - c->start), asks[i], strlen(asks[i])) != NULL;
+    for (size_t cj = 0; asked && cj < ci; cj++) {
+        const clause *a = &ex->clauses[cj];
+        if (a->context || !(a->cues & BIT(CUE_APPROVAL)))
+            continue;
+        for (int k = a->first_item; k < a->first_item + a->nitems; k++)
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                ex->sys_root[ex->items[k].idx] != ex->sys_root[it->idx])
+                return 1;
+    }
+    return 0;
+}
+
 /* Lists the families the article names in fams and marks those reported as
  * news: a deal clause names them, or their sentence has a deal clause that
  * names no system ("Poland has committed to buying 32 F-35A, after the
@@ -4599,7 +4621,8 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
                 deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
                        !clause_names_system(ex, &ex->clauses[cj]);
-            if (deal && open_accessory(ex, c, it)) /* "along with Hellfire and JAGM missiles" */
+            if (deal && (open_accessory(ex, c, it) || /* "along with Hellfire and JAGM missiles" */
+                         package_store(ex, ci, it)))
                 deal = 0;
             if (deal) {
                 fams[fi].primary = 1;

@@ -1969,6 +1969,12 @@ static void test_export_approval_names_the_seller(void **state)
     p = only_primary(ms, n);
     assert_string_equal(p->buyer, "IND");
     assert_string_equal(p->seller, "FRA");
+    /* the package the buyer asked for is the approved sale's, not a sale of its own */
+    n = run("WASHINGTON - The State Department has approved a possible Foreign Military Sale to the Government of "
+            "Hungary of NASAMS air defence systems for an estimated cost of $1 billion.\n\nThe Government of Hungary "
+            "has requested to buy three Sentinel radars and 60 AIM-120 missiles.",
+            "2025-04-02", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "NASAMS");
 }
 
 int main(void)
