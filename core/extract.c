@@ -3711,6 +3711,15 @@ static int split_clauses(const ds_extractor *ex, const fam *fm, size_t si, int *
     return 1;
 }
 
+/* A clause of sentence si names family fm. */
+static int sentence_has_family(const ds_extractor *ex, size_t si, const fam *fm)
+{
+    for (int ci = ex->sents[si].c0; ci < ex->sents[si].c1; ci++)
+        if (clause_has_family(ex, &ex->clauses[ci], fm))
+            return 1;
+    return 0;
+}
+
 /* Several deals of one family in one article: each in a sentence of its own
  * that counts the system, or in a clause of its own (split_clauses), either
  * for different buyers ("Estonia ... six more K9 ... Finland ... ten
@@ -3737,9 +3746,12 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
                 continue;
             for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
                 const item *it = &ex->items[k];
+                /* a count by category alone ("six aircraft") is of the system its
+                 * sentence or, naming none, its paragraph named last */
                 if (it->type == IT_QTY &&
                     ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
-                     (it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)))
+                     (it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0 &&
+                      (sentence_has_family(ex, si, fm) || last_named_alone(ex, ci, fm) >= 0))))
                     counted = 1;
                 if (it->type == IT_MONEY)
                     money = 1;
@@ -4594,6 +4606,15 @@ static int package_store(const ds_extractor *ex, size_t ci, const item *it)
     return 0;
 }
 
+/* "..., and is buying Virginia-class submarines under the AUKUS pact": a
+ * clause led by a clause word whose only deal word is a noun names the
+ * setting of what its sentence says, not a deal of its own. */
+static int names_a_setting(const ds_extractor *ex, const clause *c)
+{
+    const item *lead = c->nitems ? &ex->items[c->first_item] : NULL;
+    return lead && lead->type == IT_CUE && lead->cue == CUE_CLAUSE && (c->cues & deal_cues) == BIT(CUE_DEAL);
+}
+
 /* Lists the families the article names in fams and marks those reported as
  * news: a deal clause names them, or their sentence has a deal clause that
  * names no system ("Poland has committed to buying 32 F-35A, after the
@@ -4620,7 +4641,7 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
             int deal = clause_is_deal(c) || (ci == box_system && boxed_deal);
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
                 deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
-                       !clause_names_system(ex, &ex->clauses[cj]);
+                       !clause_names_system(ex, &ex->clauses[cj]) && !names_a_setting(ex, &ex->clauses[cj]);
             if (deal && (open_accessory(ex, c, it) || /* "along with Hellfire and JAGM missiles" */
                          package_store(ex, ci, it)))
                 deal = 0;

@@ -1977,6 +1977,32 @@ static void test_export_approval_names_the_seller(void **state)
     assert_string_equal(only_primary(ms, n)->family, "NASAMS");
 }
 
+/* A count by category alone ("brings Japan's total to six aircraft") is of
+ * the system its paragraph named last; a clause like "under the NATO pact"
+ * sets the scene and makes no deal of the systems of its sentence. */
+static void test_count_of_paragraph_and_setting_clause(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Contracts\n\nThe Boeing Co. has been awarded a $300,000,000 modification. This modification "
+                "exercises an option for three P-8A aircraft for the government of Norway.\n\nThe Boeing Co. has been "
+                "awarded a $200,000,000 modification for two KC-46A tanker aircraft for the government of Japan. This "
+                "modification exercises an option and brings Japan's total to six aircraft.",
+                "2023-12-01", &ms);
+    int p8 = 0;
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].family, "P-8") == 0) {
+            assert_string_equal(ms[i].buyer, "NOR");
+            p8++;
+        }
+    assert_int_equal(p8, 1);
+    n = run("Norway has selected the Type 26 design for five new frigates, the defence minister said on Tuesday. "
+            "Norway is also building four Type 212CD submarines with Germany, and is buying F-35 fighters from the "
+            "United States under the NATO pact.",
+            "2025-09-02", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "TYPE_26");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2055,6 +2081,7 @@ int main(void)
         cmocka_unit_test(test_month_signing_before_plan_recalls),
         cmocka_unit_test(test_relative_purchase_recalls),
         cmocka_unit_test(test_export_approval_names_the_seller),
+        cmocka_unit_test(test_count_of_paragraph_and_setting_clause),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
