@@ -4207,6 +4207,19 @@ static int future_verb(const char *f, int p)
     return 0;
 }
 
+/* Item k of clause cc is "initial" before a word that is no deal noun
+ * ("initial spares", "initial support"): what a contract covers first, not
+ * an earlier deal ("the initial order"). */
+static int scope_initial(const ds_extractor *ex, const clause *cc, int k)
+{
+    const item *it = &ex->items[k];
+    if (it->type != IT_CUE || it->cue != CUE_CONTEXT || it->end - it->start != 7 ||
+        memcmp(ex->fold + it->start, "initial", 7) != 0)
+        return 0;
+    const item *nx = k + 1 < cc->first_item + cc->nitems ? &ex->items[k + 1] : NULL;
+    return !(nx && nx->type == IT_CUE && (nx->cue == CUE_DEAL || nx->cue == CUE_BATCHWORD) && nx->start - it->end == 1);
+}
+
 /* The year item k of clause cc names a contract rather than the time of
  * the clause's event: a deal noun follows it ("under a 2022 contract") or a
  * signing verb leads it ("awarded in 2023"). */
@@ -4275,6 +4288,8 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             cc->cues |= BIT(CUE_SIGNED); /* "Diehl receives order": the seller wins it */
         else if (it->type == IT_CUE && it->cue == CUE_DELIVERY && future_verb(ex->fold, it->start))
             ; /* "are expected to arrive in 2026", "will be delivered from 2027": not yet */
+        else if (scope_initial(ex, cc, k))
+            ; /* "with initial spares and training": the contract's scope */
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)

@@ -2003,6 +2003,23 @@ static void test_count_of_paragraph_and_setting_clause(void **state)
     assert_string_equal(only_primary(ms, n)->family, "TYPE_26");
 }
 
+/* "with initial spares and training" scopes the contract; only an initial
+ * deal or order is an earlier one. */
+static void test_initial_spares_are_news(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Sikorsky was awarded a $900,000,000 contract for 24 UH-60M Black Hawk helicopters with initial spares "
+                "and training for the Royal Thai Army.",
+                "2025-02-04", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "UH-60");
+    assert_int_equal(p->quantity, 24);
+    n = run("Thailand on Monday ordered 12 more UH-60M helicopters. The initial order for 12 UH-60M was placed in 2019.",
+            "2025-02-04", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "UH-60")->signing_year, 2019);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2082,6 +2099,7 @@ int main(void)
         cmocka_unit_test(test_relative_purchase_recalls),
         cmocka_unit_test(test_export_approval_names_the_seller),
         cmocka_unit_test(test_count_of_paragraph_and_setting_clause),
+        cmocka_unit_test(test_initial_spares_are_news),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
