@@ -193,7 +193,8 @@ static const lex lexicon[] = {
     {"first executive contracts", CUE_FIRST, 1}, {"first executive agreement", CUE_FIRST, 1},
     {"first executive agreements", CUE_FIRST, 1}, {"first executive deal", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},
     {"initial batch", CUE_FIRST, 1}, {"first contract", CUE_FIRST, 1}, {"first order", CUE_FIRST, 1},
-    {"follows", CUE_CLAUSE, CLAUSE_AFTER}, {"follows up on", CUE_CLAUSE, CLAUSE_AFTER},
+    {"follows", CUE_CLAUSE, CLAUSE_AFTER}, {"follow", CUE_CLAUSE, CLAUSE_AFTER}, {"follows up on", CUE_CLAUSE, CLAUSE_AFTER},
+    {"will follow", CUE_NEUTRAL}, {"to follow", CUE_NEUTRAL}, {"would follow", CUE_NEUTRAL}, /* what comes later */
     {"following", CUE_CLAUSE, CLAUSE_AFTER}, {"after", CUE_CLAUSE, CLAUSE_AFTER},
     {"under framework", CUE_CLAUSE, CLAUSE_FRAMEWORK},
     {"under a framework", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"under framework deals", CUE_CLAUSE, CLAUSE_FRAMEWORK},
@@ -1723,7 +1724,19 @@ static int carries_system(const ds_extractor *ex, size_t k, size_t b)
 /* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
  * a system named after a thing of another kind, with "for"/"of", only
  * describes that thing; it is not what the deal buys. */
-static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
+/* The folded span s..e is written without a capital or a digit in the
+ * original text ("the 'gap filler' version"): a description, not a name. */
+static int written_lowercase(const ds_extractor *ex, const char *orig, int s, int e)
+{
+    for (int i = s; i < e; i++) {
+        unsigned char c = (unsigned char)orig[ex->map[i]];
+        if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80)
+            return 0; /* a capital, a digit, or a letter beyond ASCII ("İstif") */
+    }
+    return 1;
+}
+
+static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t b)
 {
     static const struct { const char *s; int n; } links[] = {{" for the ", 9}, {" of the ", 8}, {" for ", 5},
                                                              {" of ", 4},       {" for its ", 9}, {" of its ", 8}};
@@ -1743,6 +1756,19 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
         if (rival) {
             it->type = IT_MOD;
             continue;
+        }
+        /* "12 FA-50GF aircraft, the 'gap filler' version": a catalog alias
+         * written as a description right after another system describes it */
+        if (k > a && written_lowercase(ex, orig, it->start, it->end)) {
+            int named_before = 0;
+            for (size_t j = k; j-- > a && !named_before;)
+                named_before = ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM &&
+                               ex->sys_root[ex->items[j].idx] != ex->sys_root[it->idx] &&
+                               it->start - ex->items[j].end < 40;
+            if (named_before) {
+                it->type = IT_MOD;
+                continue;
+            }
         }
         /* "known in Poland as the Homar-K": another name, not another deal */
         if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
@@ -3711,6 +3737,42 @@ static int split_clauses(const ds_extractor *ex, const fam *fm, size_t si, int *
     return 1;
 }
 
+/* "KAI will deliver 12 FA-50GF in a deal worth $705 million, while 36
+ * FA-50PL will be supplied under a $2.3 billion contract": a sentence whose
+ * deal clauses each name another variant of family fm and each give a sum
+ * holds one deal per clause. Fills anchors (clause anchors, see
+ * build_primary's only_sent); returns how many (0 when fewer than two). */
+static int split_variant_clauses(const ds_extractor *ex, const fam *fm, int *anchors)
+{
+    for (size_t si = 0; si < ex->nsents; si++) {
+        const char *variants[DS_MAX_SPLIT];
+        int n = 0;
+        for (int ci = ex->sents[si].c0; ci < ex->sents[si].c1; ci++) {
+            const clause *c = &ex->clauses[ci];
+            if (c->context || !clause_is_deal(c) || !clause_has_family(ex, c, fm))
+                continue;
+            const char *variant = NULL;
+            int money = 0, dup = 0;
+            for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+                const item *it = &ex->items[k];
+                money |= it->type == IT_MONEY;
+                if (!variant && it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM &&
+                    ex->sys_root[it->idx] == fm->root && sys_of(ex, it->idx)->variant_of)
+                    variant = sys_of(ex, it->idx)->id;
+            }
+            for (int i = 0; i < n && variant; i++)
+                dup |= strcmp(variants[i], variant) == 0;
+            if (!variant || !money || dup || n == DS_MAX_SPLIT)
+                break;
+            variants[n] = variant;
+            anchors[n++] = -ci - 2;
+        }
+        if (n >= 2)
+            return n;
+    }
+    return 0;
+}
+
 /* A clause of sentence si names family fm. */
 static int sentence_has_family(const ds_extractor *ex, size_t si, const fam *fm)
 {
@@ -3731,6 +3793,9 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
 {
     if (fm->generic)
         return 0;
+    int nclauses = split_variant_clauses(ex, fm, anchors);
+    if (nclauses)
+        return nclauses;
     const ds_system *root = fam_root(ex, fm);
     int nb = 0, nv = 0;
     int by_buyer[DS_MAX_SPLIT], by_variant[DS_MAX_SPLIT];
@@ -4421,7 +4486,7 @@ static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate 
         for (size_t k = a; k < b; k++)
             ex->items[k].clause = (int)c;
         interpret_numbers(ex, body, a, b, pd.day);
-        mark_modifiers(ex, a, b);
+        mark_modifiers(ex, body, a, b);
         clause_cues(ex, cc, pd);
         cc->context = clause_recalls(ex, cc, c > (size_t)cl);
         cc->factbox = factbox_row(ex, cc);

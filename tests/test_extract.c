@@ -2020,6 +2020,33 @@ static void test_initial_spares_are_news(void **state)
     assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "UH-60")->signing_year, 2019);
 }
 
+/* "The two contracts follow the framework signed in July": the framework
+ * is recalled; a catalog alias written as a description after another
+ * system ("the 'gap filler' version") names no system of its own; each
+ * variant of a sentence's "..., while ..." with its own sum is a deal. */
+static void test_variants_each_priced_and_descriptions(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("KAI signed executive contracts with Malaysia on Monday for 30 FA-50 aircraft worth $2 billion in "
+                "total.\n\nUnder the contracts, KAI will deliver 10 FA-50GF aircraft, the \"gap filler\" version, in "
+                "a deal worth $600 million, while 20 FA-50PL jets will be supplied under a $1.4 billion contract. "
+                "The two contracts follow the framework agreement signed in Kuala Lumpur in March.",
+                "2025-06-10", &ms);
+    int gf = 0, pl = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_string_equal(ms[i].family, "FA-50");
+        assert_int_equal(ms[i].stage, DS_STAGE_EXECUTIVE);
+        gf += ms[i].quantity == 10 && ms[i].value.amount == 60000000000LL;
+        pl += ms[i].quantity == 20 && ms[i].value.amount == 140000000000LL;
+    }
+    assert_int_equal(gf, 1);
+    assert_int_equal(pl, 1);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "FA-50")->stage, DS_STAGE_FRAMEWORK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2100,6 +2127,7 @@ int main(void)
         cmocka_unit_test(test_export_approval_names_the_seller),
         cmocka_unit_test(test_count_of_paragraph_and_setting_clause),
         cmocka_unit_test(test_initial_spares_are_news),
+        cmocka_unit_test(test_variants_each_priced_and_descriptions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
