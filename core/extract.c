@@ -2369,8 +2369,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
         v->own = c->sent == pa->only_sent;
     else if (pa->only_sent <= -2)
         v->own = ci == (size_t)(-pa->only_sent - 2);
-    else
-        v->own = v->has || pa->nprimary == 1;
+    else /* a clause naming no system speaks of the deal its paragraph named last */
+        v->own = v->has || pa->nprimary == 1 || (v->shared && clause_is_deal(c) && last_named_alone(ex, ci, pa->fm) >= 0);
     v->ci = ci;
     v->own_sum = v->own ? 1 : v->shared && pa->only_sent >= -1 ? -1 : 0; /* -1: decided at its first sum */
     v->dealish = clause_is_deal(c);

@@ -2047,6 +2047,21 @@ static void test_variants_each_priced_and_descriptions(void **state)
     assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "FA-50")->stage, DS_STAGE_FRAMEWORK);
 }
 
+/* A deal clause naming no system ("signed the letter of offer and
+ * acceptance") speaks of the deal its paragraph named last, even in an
+ * article that reports another deal too. */
+static void test_unnamed_clause_of_paragraph_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Romania signs for 32 F-35 fighters\n\nThirty-two F-35A fighters will join the Romanian air force. The "
+                "defence minister on Friday signed the letter of offer and acceptance with the US government, worth "
+                "$6.5 billion.\n\nThe ministry also ordered 12 UH-60M helicopters for $1 billion on Friday.",
+                "2025-11-15", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "F-35")->stage, DS_STAGE_LOA);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "UH-60")->stage, DS_STAGE_EXECUTIVE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2128,6 +2143,7 @@ int main(void)
         cmocka_unit_test(test_count_of_paragraph_and_setting_clause),
         cmocka_unit_test(test_initial_spares_are_news),
         cmocka_unit_test(test_variants_each_priced_and_descriptions),
+        cmocka_unit_test(test_unnamed_clause_of_paragraph_deal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
