@@ -2132,6 +2132,8 @@ typedef struct primary_acc {
     const char *resale;      /* "24 ex-Danish F-16s": the state that sells its used ones */
     const char *approver;    /* "the State Department approved a possible sale": the exporting state */
     int intent;              /* a clause naming the family states an intent to buy it */
+    int options_held;        /* option words of own clauses that a contract grants ("with options for 25 more") */
+    int options_taken;       /* the other option words of own clauses ("signed an option for 12") */
 } primary_acc;
 
 /* How one clause bears on the deal being built (see gather_clause). */
@@ -2383,6 +2385,22 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     return 1;
 }
 
+/* "a contract for 25 F-15IA, with options for 25 additional aircraft":
+ * option item it is one the contract grants, not one exercised or bought. */
+static int option_held(const ds_extractor *ex, const item *it)
+{
+    static const char *const grants[] = {"with options ", "with an option ", "with the option ", "plus options ",
+                                         "and options ", "and an option ", "includes options ", "includes an option "};
+    const char *f = ex->fold;
+    int e = it->end + 1;
+    for (size_t i = 0; i < sizeof grants / sizeof grants[0]; i++) {
+        int n = (int)strlen(grants[i]);
+        if (e >= n && e <= ex->flen && memcmp(f + e - n, grants[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Adds the clause's stage cues to the deal's, and takes the lead: the first
  * deal clause naming the family, whose count is that of delivery news ("the
  * first 10 K2 tanks arrived ..., months after Poland signed the contracts"). */
@@ -2396,6 +2414,11 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
         pa->cues |= v->own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
     else if (v->own && (c->cues & BIT(CUE_INTENT)) && clause_has_family(ex, c, pa->fm))
         pa->intent = 1; /* "the UAE plans to buy 12 L-15 jets" */
+    for (int k = c->first_item; v->dealish && v->own && k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_OPTION)
+            *(option_held(ex, it) ? &pa->options_held : &pa->options_taken) += 1;
+    }
     if (!v->dealish || !v->has || pa->lead_seen)
         return;
     pa->lead_seen = 1;
@@ -2962,8 +2985,9 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
     /* the news of the lead: a contract cancelled, amended, or a memorandum */
     if (lead_cues & BIT(CUE_CANCEL))
         return DS_STAGE_CANCELLATION;
-    /* "This modification exercises an option for four P-8A": the option */
-    if ((lead_cues & BIT(CUE_AMENDMENT)) && (lead_cues & BIT(CUE_EXERCISE)))
+    /* "This modification exercises an option for four P-8A": the option, in
+     * the lead or in a clause of the deal after it */
+    if ((lead_cues & BIT(CUE_AMENDMENT)) && (cues & BIT(CUE_EXERCISE)))
         return DS_STAGE_OPTION;
     if ((lead_cues & BIT(CUE_AMENDMENT)) && !(lead_cues & BIT(CUE_OPTION)))
         return DS_STAGE_AMENDMENT;
@@ -2976,7 +3000,9 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
      * recalled or expected elsewhere in the article */
     if ((lead_cues & BIT(CUE_SELECTION)) && !(lead_cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE) | BIT(CUE_APPROVAL))))
         return DS_STAGE_SELECTION;
-    if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
+    /* an option exercised or bought; one a contract only grants leaves it a contract */
+    if ((cues & BIT(CUE_OPTION)) && ((cues & BIT(CUE_EXERCISE)) || ((cues & BIT(CUE_SIGNED)) && pa->options_taken) ||
+                                     ((cues & BIT(CUE_SIGNED)) && !pa->options_held)))
         return DS_STAGE_OPTION;
     if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
         ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK) || (lead_cues & BIT(CUE_SIGNED)))))

@@ -2062,6 +2062,23 @@ static void test_unnamed_clause_of_paragraph_deal(void **state)
     assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "UH-60")->stage, DS_STAGE_EXECUTIVE);
 }
 
+/* A contract "with options for" more is a contract; a modification a later
+ * sentence says "exercises an option" is the option. */
+static void test_options_held_and_exercised(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Lockheed Martin has been awarded a $2,000,000,000 contract for 20 F-16 Block 70 aircraft for the "
+                "government of Bulgaria, with options for 12 additional aircraft.",
+                "2025-03-04", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_EXECUTIVE);
+    n = run("Boeing has been awarded a $150,000,000 modification to a previously awarded contract for two KC-46A "
+            "tanker aircraft for the government of Japan. This modification exercises an option and brings Japan's "
+            "total to six aircraft.",
+            "2025-03-04", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_OPTION);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2144,6 +2161,7 @@ int main(void)
         cmocka_unit_test(test_initial_spares_are_news),
         cmocka_unit_test(test_variants_each_priced_and_descriptions),
         cmocka_unit_test(test_unnamed_clause_of_paragraph_deal),
+        cmocka_unit_test(test_options_held_and_exercised),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
