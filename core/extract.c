@@ -74,7 +74,8 @@ static const lex lexicon[] = {
     {"attended the signing", CUE_SIGNED}, {"signing ceremony took place", CUE_SIGNED},
     {"podpisala", CUE_SIGNED}, {"podpisana", CUE_SIGNED}, {"podpisano", CUE_SIGNED}, {"podpisal", CUE_SIGNED},
     {"zostanie podpisana", CUE_PLANNED}, {"zostanie podpisany", CUE_PLANNED}, {"zostana podpisane", CUE_PLANNED},
-    {"put his signature", CUE_SIGNED}, {"put her signature", CUE_SIGNED}, {"signatures have been put", CUE_SIGNED},
+    {"put his signature", CUE_SIGNED}, {"put her signature", CUE_SIGNED},
+    {"put its signature", CUE_SIGNED}, {"signatures have been put", CUE_SIGNED},
     {"assinam", CUE_SIGNED}, {"assinou", CUE_SIGNED}, {"firmo", CUE_SIGNED}, {"firmaron", CUE_SIGNED},
     {"imzaladi", CUE_SIGNED}, {"secured a contract", CUE_SIGNED}, {"won a contract", CUE_SIGNED},
     {"signs", CUE_SIGNED}, {"approved", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_EXERCISE}, {"exercises an option", CUE_EXERCISE},
@@ -224,6 +225,12 @@ static const lex lexicon[] = {
     {"w poniedzialek", CUE_WEEKDAY, 0}, {"we wtorek", CUE_WEEKDAY, 1}, {"w srode", CUE_WEEKDAY, 2},
     {"w czwartek", CUE_WEEKDAY, 3}, {"w piatek", CUE_WEEKDAY, 4}, {"w sobote", CUE_WEEKDAY, 5},
     {"w niedziele", CUE_WEEKDAY, 6}, {"wczoraj", CUE_YESTERDAY}, {"dzisiaj", CUE_TODAY},
+    /* Spanish weekdays after "el" or "este" (folded) */
+    {"el lunes", CUE_WEEKDAY, 0}, {"este lunes", CUE_WEEKDAY, 0}, {"el martes", CUE_WEEKDAY, 1},
+    {"este martes", CUE_WEEKDAY, 1}, {"el miercoles", CUE_WEEKDAY, 2}, {"este miercoles", CUE_WEEKDAY, 2},
+    {"el jueves", CUE_WEEKDAY, 3}, {"este jueves", CUE_WEEKDAY, 3}, {"el viernes", CUE_WEEKDAY, 4},
+    {"este viernes", CUE_WEEKDAY, 4}, {"el sabado", CUE_WEEKDAY, 5}, {"este sabado", CUE_WEEKDAY, 5},
+    {"el domingo", CUE_WEEKDAY, 6}, {"este domingo", CUE_WEEKDAY, 6}, {"ayer", CUE_YESTERDAY}, {"hoy", CUE_TODAY},
     /* a release's present-tense announcement of what it "has signed" states it as of its day */
     {"is pleased to announce", CUE_TODAY}, {"are pleased to announce", CUE_TODAY},
     {"is proud to announce", CUE_TODAY}, {"are proud to announce", CUE_TODAY},
@@ -289,6 +296,8 @@ static const lex lexicon[] = {
     {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
     {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
     {"miliar", CUE_SCALE, 1e9}, {"triliun", CUE_SCALE, 1e12}, /* Indonesian and Malay */
+    {"milliard", CUE_SCALE, 1e9}, {"milliards", CUE_SCALE, 1e9}, {"mia", CUE_SCALE, 1e9}, /* French, Swiss German */
+    {"billones", CUE_SCALE, 1e12}, {"billon", CUE_SCALE, 1e12}, /* Spanish long scale: 10^12 */
     {"millones", CUE_SCALE, 1e6}, {"milhoes", CUE_SCALE, 1e6}, {"milyar", CUE_SCALE, 1e9}, {"bilhao", CUE_SCALE, 1e9},
     {"milhao", CUE_SCALE, 1e6}, {"milion", CUE_SCALE, 1e6}, {"milionow", CUE_SCALE, 1e6},
     {"dollars", CUE_CURWORD, 0, "USD"}, {"us dollars", CUE_CURWORD, 0, "USD"},
@@ -299,7 +308,7 @@ static const lex lexicon[] = {
     {"de euros", CUE_CURWORD, 0, "EUR"}, {"de reais", CUE_CURWORD, 0, "BRL"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
     {"pounds", CUE_CURWORD, 0, "GBP"}, {"pounds sterling", CUE_CURWORD, 0, "GBP"}, {"sterling", CUE_CURWORD, 0, "GBP"},
     {"sterlin", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
-    {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"},
+    {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"}, {"de pesos", CUE_CURWORD, 0, "PHP"},
     {"kronor", CUE_CURWORD, 0, "SEK"}, {"swedish kronor", CUE_CURWORD, 0, "SEK"}, {"crowns", CUE_CURWORD, 0, "SEK"},
     {"swedish crowns", CUE_CURWORD, 0, "SEK"}, {"norwegian crowns", CUE_CURWORD, 0, "NOK"},
     {"norwegian kroner", CUE_CURWORD, 0, "NOK"}, {"danish kroner", CUE_CURWORD, 0, "DKK"},
@@ -703,7 +712,7 @@ static const bucket *lookup(const ds_extractor *ex, uint64_t k)
 static const char *const abbrevs[] = {"co", "inc", "corp", "ltd", "mr", "mrs", "ms", "dr", "gen", "lt",
                                       "col", "no", "st", "vs", "jan", "feb", "aug", "sept", "oct",
                                       "nov", "dec", "u.s", "u.k", "jr", "sr", "rep", "sen", "gov", "approx", "i.e", "e.g",
-                                      "incl", "ca", "est", "mln", "bln", "mld", "tys", "ok", NULL};
+                                      "incl", "ca", "est", "mln", "bln", "mld", "mrd", "mia", "tys", "ok", NULL};
 
 /* The word [wstart, dot) before a full stop is an initial or an
  * abbreviation, so the stop ends no sentence. */
@@ -1412,6 +1421,27 @@ static void combine_number_words(ds_extractor *ex, size_t a, size_t b)
             it[i + 1].type = IT_CUE;
             it[i + 1].cue = 0;
         }
+        /* "three hundred", "two hundred and fifty": a multiple of a hundred
+         * and the tens or units after it */
+        if (i + 1 < b && it[i].num < 10 && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_NUMWORD &&
+            cue_lex(&it[i + 1])->val == 100 && strcmp(cue_lex(&it[i + 1])->text, "hundred") == 0 &&
+            it[i + 1].start == it[i].end + 1) {
+            it[i].num *= 100;
+            it[i].end = it[i + 1].end;
+            it[i + 1].used = 1;
+            it[i + 1].type = IT_CUE;
+            it[i + 1].cue = 0;
+            size_t k = i + 2;
+            int gap = k < b ? it[k].start - it[i].end : 0;
+            if (k < b && it[k].type == IT_CUE && it[k].cue == CUE_NUMWORD && cue_lex(&it[k])->val < 100 &&
+                ((gap == 1) || (gap == 5 && memcmp(f + it[i].end, " and ", 5) == 0))) {
+                it[i].num += cue_lex(&it[k])->val;
+                it[i].end = it[k].end;
+                it[k].used = 1;
+                it[k].type = IT_CUE;
+                it[k].cue = 0;
+            }
+        }
     }
 }
 
@@ -1447,6 +1477,57 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
     return NULL;
 }
 
+static int country_of_item(const ds_extractor *ex, const item *it, const char **iso3);
+
+/* The peso of the first country of the article up to item i that pays in
+ * pesos ("Colombia ... 16,5 billones de pesos": COP); the Philippine peso
+ * when none is named. */
+static const char *peso_of_article(const ds_extractor *ex, size_t i)
+{
+    static const char *const pesos[][2] = {{"COL", "COP"}, {"MEX", "MXN"}, {"ARG", "ARS"}, {"CHL", "CLP"},
+                                           {"URY", "UYU"}, {"DOM", "DOP"}, {"CUB", "CUP"}, {"PHL", "PHP"}};
+    for (size_t k = 0; k < i; k++) {
+        const char *iso3;
+        if (!country_of_item(ex, &ex->items[k], &iso3))
+            continue;
+        for (size_t p = 0; p < sizeof pesos / sizeof pesos[0]; p++)
+            if (strcmp(iso3, pesos[p][0]) == 0)
+                return pesos[p][1];
+    }
+    return "PHP";
+}
+
+/* Number item i is written "3.135" before a Spanish or Portuguese scale
+ * word ("3.135 millones de euros"), whose dot groups thousands: those
+ * languages write decimals with a comma. */
+static int dot_groups_thousands(const ds_extractor *ex, const item *num, const lex *scale)
+{
+    static const char *const romance[] = {"millones", "mil millones", "billones", "billon", "milhoes", "milhao",
+                                          "bilhoes", "bilhao"};
+    int roman = 0;
+    for (size_t r = 0; r < sizeof romance / sizeof romance[0]; r++)
+        roman |= strcmp(scale->text, romance[r]) == 0;
+    const char *f = ex->fold;
+    int s = num->start, e = num->end, dot = -1;
+    for (int p = s; p < e; p++) {
+        if (f[p] == '.' && dot >= 0)
+            return 0;
+        if (f[p] == '.')
+            dot = p;
+        else if (!isdigit((unsigned char)f[p]))
+            return 0;
+    }
+    return roman && dot > s && e - dot == 4;
+}
+
+/* The text [p, q) joins the two ends of a range: "-", "\xe2\x80\x93" (an en
+ * dash) or " to ". */
+static int range_dash(const char *f, int p, int q)
+{
+    return (q - p == 1 && f[p] == '-') || (q - p == 3 && memcmp(f + p, "\xe2\x80\x93", 3) == 0) ||
+           (q - p == 4 && memcmp(f + p, " to ", 4) == 0);
+}
+
 /* The scale and currency words after number i ("6.5 billion dollars", "25
  * bln zl"): *scale (1 when none) and *next (the first item after them).
  * Number i becomes a sum when it has a currency and a scale or four
@@ -1457,13 +1538,32 @@ static int read_money(ds_extractor *ex, size_t a, size_t b, size_t i, size_t *ne
     double v = it[i].num;
     const char *cur = currency_before(ex, a, i);
     size_t j = i + 1;
+    while (j < b && it[j].used && it[j].type == IT_CUE && it[j].cue == 0 && it[j].end <= it[i].end)
+        j++; /* the words of "twenty-four", "three hundred" joined into number i */
     *scale = 1;
-    if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[i].end <= 1) {
+    /* "$1.3-1.5 billion", "1.3 to 1.5 billion euros": the low end of a
+     * range takes the scale written after its high end */
+    size_t hi = i;
+    if (j + 1 < b && it[j].type == IT_NUM && !it[j].used && it[j].num >= v && it[j + 1].type == IT_CUE &&
+        it[j + 1].cue == CUE_SCALE && it[j + 1].start - it[j].end <= 1 && range_dash(ex->fold, it[i].end, it[j].start))
+        hi = j++;
+    if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[hi].end <= 1) {
         *scale = cue_lex(&it[j])->val;
+        if (dot_groups_thousands(ex, &it[i], cue_lex(&it[j])))
+            v *= 1000;
         j++;
     }
-    if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= 1) {
+    /* "2,9 Mrd. Euro", "5 mln. zl": an abbreviated scale keeps its dot */
+    int gap = j > i + 1 && it[j - 1].end < ex->flen && ex->fold[it[j - 1].end] == '.' ? 2 : 1;
+    if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= gap) {
         cur = cue_lex(&it[j])->str;
+        if (strcmp(cue_lex(&it[j])->text, "pesos") == 0 || strcmp(cue_lex(&it[j])->text, "de pesos") == 0)
+            cur = peso_of_article(ex, i);
+        j++;
+    } else if (!cur && *scale > 1 && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURPREFIX &&
+               it[j].start - it[j - 1].end <= gap && strlen(cue_lex(&it[j])->text) == 3 &&
+               isalpha((unsigned char)cue_lex(&it[j])->text[2])) {
+        cur = cue_lex(&it[j])->str; /* "4,6 mld USD": an ISO code after the scale */
         j++;
     }
     *next = j;
@@ -1496,10 +1596,52 @@ static int year_after(ds_extractor *ex, size_t b, size_t k)
  * dated in the article's year when no year is given ("Dec 29" in an article
  * of Jan 2 is last year's), or as a 4-digit year. A date of the dateline
  * ("WARSAW, Aug 27 (Wire) -") is dropped. Returns 1 when number i was taken. */
+/* Digits at p of [p, len): n digits (1 to max) read into *v; returns the
+ * offset after them, or -1. */
+static int digits_at(const char *f, int p, int len, int max, int *v)
+{
+    int q = p;
+    *v = 0;
+    while (q < len && q - p < max && isdigit((unsigned char)f[q]))
+        *v = *v * 10 + (f[q++] - '0');
+    return q > p && !(q < len && isdigit((unsigned char)f[q])) ? q : -1;
+}
+
+/* A date written in figures at p: "3.03.2026" (day, month, year, as Polish,
+ * German or Turkish press writes it) or "2026-03-03"; sets *day and returns
+ * the offset after it, else -1. */
+static int numeric_date(const char *f, int p, int len, int32_t *day)
+{
+    int a, b, c, q;
+    if ((q = digits_at(f, p, len, 2, &a)) > 0 && q < len && f[q] == '.' &&
+        (q = digits_at(f, q + 1, len, 2, &b)) > 0 && q < len && f[q] == '.' &&
+        (q = digits_at(f, q + 1, len, 4, &c)) > 0 && c >= 1990 && c <= 2100 && b >= 1 && b <= 12 && a >= 1 && a <= 31) {
+        *day = ds_days_from_civil(c, b, a);
+        return q;
+    }
+    if ((q = digits_at(f, p, len, 4, &a)) > 0 && a >= 1990 && a <= 2100 && q < len && f[q] == '-' &&
+        (q = digits_at(f, q + 1, len, 2, &b)) > 0 && q < len && f[q] == '-' &&
+        (q = digits_at(f, q + 1, len, 2, &c)) > 0 && b >= 1 && b <= 12 && c >= 1 && c <= 31) {
+        *day = ds_days_from_civil(a, b, c);
+        return q;
+    }
+    return -1;
+}
+
 static int read_date(ds_extractor *ex, const char *orig, size_t a, size_t b, size_t i, int32_t pubday)
 {
     item *it = ex->items;
     double v = it[i].num;
+    int32_t nday;
+    int nend = numeric_date(ex->fold, it[i].start, ex->flen, &nday);
+    if (nend > 0 && !dateline(ex, orig, it[i].start)) {
+        it[i].type = IT_DATE;
+        it[i].date = nday;
+        it[i].end = nend;
+        for (size_t k = i + 1; k < b && it[k].start < nend; k++)
+            it[k].used = 1; /* the month and year read as numbers of their own */
+        return 1;
+    }
     int month = 0, day = 0, year = 0, dstart = it[i].start;
     int is_day = v >= 1 && v <= 31 && v == floor(v);
     if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_MONTH && it[i].start - it[i - 1].end <= 2 && is_day) {
@@ -1587,6 +1729,11 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
         if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT && k + 1 < b && it[k + 1].type == IT_CUE &&
             it[k + 1].cue == CUE_DEAL && it[k + 1].start - it[k].end <= 6 && f[it[k + 1].end - 1] == 's')
             return;
+        /* "five anti-submarine frigates": a unit word after a hyphen
+         * qualifies the head noun that follows */
+        if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT && it[k].start > 0 && f[it[k].start - 1] == '-' &&
+            k + 1 < b && it[k + 1].type == IT_CUE && it[k + 1].cue == CUE_UNIT && it[k + 1].start - it[k].end <= 1)
+            continue;
         if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
             it[i].type = IT_QTY;
             it[i].unit = cue_lex(&it[k])->str;
@@ -1606,6 +1753,29 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
 
 /* A unit of measure follows offset p ("239 mm guided rockets", "290 km"):
  * the number before it is a calibre or a range, not a count. */
+/* The number ending at p counts no item: an ordinal ("the 28th country"),
+ * or a count of states, buyers, people or time ("ten nations that fly the
+ * CV90", "60 per cent", "five years"). */
+static int counts_no_item(const char *f, int p, int len)
+{
+    static const char *const nouns[] = {"countries", "nations", "customers", "users", "operators", "states",
+                                        "members", "companies", "firms", "people", "pilots", "engineers", "jobs",
+                                        "years", "months", "weeks", "days", "hours", "per cent", "percent", NULL};
+    static const char *const suffixes[] = {"st", "nd", "rd", "th"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+        if (p + 2 <= len && memcmp(f + p, suffixes[i], 2) == 0 && (p + 2 == len || !is_alnum(f[p + 2])))
+            return 1;
+    if (p >= len || f[p] != ' ')
+        return 0;
+    p++;
+    for (int i = 0; nouns[i]; i++) {
+        int n = (int)strlen(nouns[i]);
+        if (p + n <= len && memcmp(f + p, nouns[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
+            return 1;
+    }
+    return 0;
+}
+
 static int measure_after(const char *f, int p, int len)
 {
     static const char *const units[] = {"mm", "km", "kg", "cm", "tonnes", "tons", "kn", "nm", "miles", NULL};
@@ -1683,7 +1853,7 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
         }
         if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
             read_share(ex, b, i);
-        else if (!measure_after(f, it[i].end, ex->flen))
+        else if (!measure_after(f, it[i].end, ex->flen) && !counts_no_item(f, it[i].end, ex->flen))
             read_quantity(ex, b, i);
     }
 }
@@ -2022,6 +2192,29 @@ static int dates_the_saying(const ds_extractor *ex, const item *wd)
     return 0;
 }
 
+/* Clause c names as many sums as system families, two or more: each
+ * family's own sum (money_is_mine tells which). */
+static int sums_per_family(const ds_extractor *ex, const clause *c)
+{
+    int nmoney = 0, nfam = 0;
+    const char *seen[MAX_FAMS];
+    for (int j = c->first_item; j < c->first_item + c->nitems; j++) {
+        const item *it = &ex->items[j];
+        if (it->type == IT_MONEY && !(j > c->first_item && strcmp(it->cur, "USD") == 0 &&
+                                      ex->items[j - 1].type == IT_MONEY && strcmp(ex->items[j - 1].cur, "USD") != 0))
+            nmoney++; /* a dollar conversion right after a sum is that sum */
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
+            const char *f = sys_of(ex, it->idx)->family;
+            int dup = 0;
+            for (int q = 0; q < nfam; q++)
+                dup |= strcmp(seen[q], f) == 0;
+            if (!dup && nfam < MAX_FAMS)
+                seen[nfam++] = f;
+        }
+    }
+    return nfam >= 2 && nmoney == nfam;
+}
+
 /* In a clause naming several families and several sums ("180 K2 for $3.37B
  * and 212 K9 for $2.4B"), a sum belongs to the family named last before it
  * (or first after it); with one sum it is the clause's, for every family. */
@@ -2116,8 +2309,12 @@ typedef struct primary_acc {
     const item *money, *usd_money;
     const clause *money_clause;
     int money_has_family, money_combined;
+    int money_counts_others;   /* the sum's clause also counts items of other kinds */
     int32_t planned, said, said_will, signing;
     int32_t headline_day; /* "Contracts for June 21, 2024": a day the headline names */
+    int32_t deal_day;     /* "agreed on Friday to buy": the day of a deal clause that does not sign */
+    int planned_year;     /* "expected to be signed later this month": the year of a planned signing */
+    const clause *deal_day_clause;
     const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
     const clause *headline_clause;
     int sign_year;
@@ -2209,7 +2406,7 @@ static void primary_init(const ds_extractor *ex, const fam *fm, int nprimary, in
     pa->seller = pa->root && pa->root->origin[0] ? pa->root->origin : NULL; /* none known outside the catalog */
     pa->lead_qty = pa->qty = pa->fw_qty = pa->rest_qty = pa->split_prime = -1;
     pa->variant_idx = -1;
-    pa->planned = pa->said = pa->said_will = pa->signing = pa->headline_day = DS_NO_DATE;
+    pa->planned = pa->said = pa->said_will = pa->signing = pa->headline_day = pa->deal_day = DS_NO_DATE;
 }
 
 /* Whether a deal clause names family fm together with another system ("a
@@ -2312,7 +2509,10 @@ static int same_paragraph(const ds_extractor *ex, int a, int b)
  * earlier clause of the body that names a system, not a recall, names
  * family fm alone; with none before it, the next one of the paragraph.
  * Returns that clause's sentence, else -1. */
-static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
+/* The backward half of last_named_alone: the sentence of the nearest
+ * earlier body clause of clause ci's paragraph that names a system, when it
+ * names family fm alone; -1 when it names another; -2 when there is none. */
+static int named_alone_before(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     if (fm->generic)
         return -1;
@@ -2324,6 +2524,16 @@ static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
             break;
         return names_alone(ex, c, fm) ? c->sent : -1;
     }
+    return -2;
+}
+
+static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    if (fm->generic)
+        return -1;
+    int before = named_alone_before(ex, ci, fm);
+    if (before != -2)
+        return before;
     /* "Boeing is awarded a $712 million modification ... This modification
      * exercises an option for four P-8A": the paragraph names it next */
     const char *gap = memmem(ex->fold + ex->clauses[ci].end, (size_t)(ex->flen - ex->clauses[ci].end), "\n\n", 2);
@@ -2372,7 +2582,7 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     else if (pa->only_sent <= -2)
         v->own = ci == (size_t)(-pa->only_sent - 2);
     else /* a clause naming no system speaks of the deal its paragraph named last */
-        v->own = v->has || pa->nprimary == 1 || (v->shared && clause_is_deal(c) && last_named_alone(ex, ci, pa->fm) >= 0);
+        v->own = v->has || pa->nprimary == 1 || (v->shared && clause_is_deal(c) && named_alone_before(ex, ci, pa->fm) >= 0);
     v->ci = ci;
     v->own_sum = v->own ? 1 : v->shared && pa->only_sent >= -1 ? -1 : 0; /* -1: decided at its first sum */
     v->dealish = clause_is_deal(c);
@@ -2599,6 +2809,58 @@ static void take_split(const ds_extractor *ex, primary_acc *pa, const clause_vie
             pa->rest_variant = sys_of(ex, ex->items[k2].idx)->id;
 }
 
+/* Clause c's first deal noun is definite and singular ("the value of the
+ * contract was not announced"): it speaks of a deal named before it. */
+static int definite_deal(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_CUE || it->cue != CUE_DEAL)
+            continue;
+        const char *t = cue_lex(it)->text;
+        return t[strlen(t) - 1] != 's' && it->start >= 4 && memcmp(ex->fold + it->start - 4, "the ", 4) == 0;
+    }
+    return 0;
+}
+
+/* The deal a definite deal noun of clause ci speaks of: the last clause
+ * before it (in any paragraph below the headline) that names a system and
+ * recalls nothing. Returns its sentence when it names family fm alone, -1
+ * when it names another, -2 when there is none. */
+static int named_back(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    if (fm->generic)
+        return -2;
+    for (size_t cj = ci; cj-- > 0;) {
+        const clause *c = &ex->clauses[cj];
+        if (c->context || !clause_names_system(ex, c))
+            continue;
+        if (headline(ex, c))
+            return -2;
+        return names_alone(ex, c, fm) ? c->sent : -1;
+    }
+    return -2;
+}
+
+/* Clause c counts this family and also items of another kind ("80 Rafale
+ * jets and 12 helicopters ... worth EUR 17 billion"): its sum prices them
+ * together. */
+static int counts_others(const ds_extractor *ex, const primary_acc *pa, const clause *c)
+{
+    int mine = 0, others = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_QTY)
+            continue;
+        if ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == pa->fm->root) ||
+            (it->target_sys < 0 && it->unit && strcmp(it->unit, pa->category) == 0))
+            mine = 1;
+        else if (it->target_sys >= 0 || (it->unit && strcmp(it->unit, "unit") != 0))
+            others = 1;
+    }
+    return mine && others;
+}
+
 /* A sum item k: the deal's value when it sits in a deal clause, or in any
  * clause of the deal that says it is the value ("industry sources put the
  * value at about $6.5 billion"), and belongs to this family. A sum in a
@@ -2607,8 +2869,11 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
 {
     const clause *c = v->c;
     const item *it = &ex->items[k];
+    /* "- Fighters: 36 F-35A, CHF 6.035 billion": a fact-box row naming this
+     * family prices it */
+    int row = c->factbox && v->has && clause_has_family(ex, c, pa->fm) && !(c->cues & BIT(CUE_AGGREGATE));
     int value_clause = v->dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE))) ||
-                       ((c->cues & BIT(CUE_INVEST)) && (pa->cues & BIT(CUE_JV)));
+                       ((c->cues & BIT(CUE_INVEST)) && (pa->cues & BIT(CUE_JV))) || row;
     /* a sum naming no system, when a deal clause lists this system
      * with others in one contract ("a contract ... for 54 K9 and 36 K10";
      * "the contract, worth just under $1 billion"), is theirs together */
@@ -2618,28 +2883,65 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
     if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
         return;
     if (v->own_sum < 0) {
-        int named = last_named_alone(ex, v->ci, pa->fm);
+        int back = definite_deal(ex, c) ? named_back(ex, v->ci, pa->fm) : -2;
+        int named = back != -2 ? back : last_named_alone(ex, v->ci, pa->fm);
         v->own_sum = named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
+        /* "The exercise of the option, worth around EUR 1.1 billion": a sum
+         * naming an act (an option exercised, an amendment) is the deal's
+         * whose lead reports that act, and no other's */
+        const uint64_t acts = BIT(CUE_OPTION) | BIT(CUE_EXERCISE);
+        int act = (c->cues & acts) ? 1 : (c->cues & BIT(CUE_AMENDMENT)) ? 2 : 0;
+        if (act && !v->dealish && pa->only_sent == -1)
+            v->own_sum = act == 1 ? (pa->lead_cues & acts) != 0 : (pa->lead_cues & BIT(CUE_AMENDMENT)) != 0;
     }
+    /* a sum for this system alone corrects one it shared with other items
+     * ("... worth EUR 17 billion. Dassault will deliver the 80 Rafale in a
+     * contract worth EUR 16 billion") */
+    int others = counts_others(ex, pa, c);
+    int corrects = pa->money && pa->money_counts_others && v->has && v->own && !others && pa->money_clause != c;
+    /* "In all, the contracts and agreements announced during the visit were
+     * presented as worth EUR 12 billion": a sum of several deals naming no
+     * system prices none of them alone */
+    if (!v->has && !joint && pa->nprimary > 1 && plural_deals(ex, c) && !(c->cues & BIT(CUE_COMBINED)))
+        return;
     if (!value_clause || !(v->own_sum || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
-        (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has)) ||
+        (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has) &&
+         !corrects) ||
         !money_is_mine(ex, c, k, pa->fm))
         return;
+    pa->money_counts_others = others;
     pa->money_headline = headline(ex, c);
     pa->money_has_family = v->has;
     pa->money = it;
     pa->money_clause = c;
-    pa->money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 || v->families_here > 0 || joint;
+    /* "18 K9 worth $400 million and 6 K10 worth $100 million", "... worth
+     * $400 million and $2 billion respectively": each family's own sum */
+    pa->money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 ||
+                         ((v->families_here > 0 || joint) && !sums_per_family(ex, c));
     for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
         if (ex->items[k2].type == IT_MONEY && strcmp(ex->items[k2].cur, "USD") == 0 && strcmp(it->cur, "USD") != 0)
             pa->usd_money = &ex->items[k2];
 }
 
-/* Does item k2 name a batch ("batch", "executive contract", "contract")? */
+/* Does item k2 name a batch ("batch", "executive contract", "contract")?
+ * Returns 1, 2 for "order", which numbers a batch only from the second on
+ * ("the third Estonian K9 order"; a buyer's "first order" is no batch), or 0. */
 static int names_batch(const item *n2)
 {
-    return n2->type == IT_CUE && (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
-                                  (n2->cue == CUE_DEAL && strncmp(lexicon[n2->idx].text, "contract", 8) == 0));
+    if (n2->type != IT_CUE)
+        return 0;
+    if (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
+        (n2->cue == CUE_DEAL && strncmp(lexicon[n2->idx].text, "contract", 8) == 0))
+        return 1;
+    return n2->cue == CUE_DEAL && strcmp(lexicon[n2->idx].text, "order") == 0 ? 2 : 0;
+}
+
+/* "The first batch of BrahMos systems arrived": in a clause that delivers,
+ * batch word bw followed by "of" numbers a shipment, not a contract ("the
+ * 180 tanks in the first batch" still numbers the contract). */
+static int delivered_batch_of(const ds_extractor *ex, const clause *c, const item *bw)
+{
+    return (c->cues & BIT(CUE_DELIVERY)) && bw->end + 4 <= c->end && memcmp(ex->fold + bw->end, " of ", 4) == 0;
 }
 
 /* Ordinals and follow-on words of item k: "the second batch", "another 180",
@@ -2654,7 +2956,10 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
     int end = c->first_item + c->nitems;
     if (it->cue == CUE_ORDINAL && v->own && !v->future_exec) {
         for (int k2 = k + 1; k2 < end && k2 <= k + 4; k2++) {
-            if (names_batch(&ex->items[k2])) {
+            int nb = names_batch(&ex->items[k2]);
+            if ((nb == 2 && it->num < 2) || (nb && delivered_batch_of(ex, c, &ex->items[k2])))
+                break;
+            if (nb) {
                 if (!pa->batch)
                     pa->batch = (int)it->num;
                 set_evidence(ex, m, "batch", c);
@@ -2673,7 +2978,11 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
              (nx->type == IT_CUE && (nx->cue == CUE_BATCHWORD || nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE))))
             pa->another = 1;
     }
-    if (it->cue == CUE_FIRST && (v->own || (v->shared && plural_deals(ex, c))) && !pa->batch && !v->future_exec)
+    /* "a follow-on contract", "the follow-up order": the next batch of an earlier deal */
+    if (it->cue == CUE_EXECUTIVE && v->own && !v->future_exec && strncmp(cue_lex(it)->text, "follow-", 7) == 0)
+        pa->another = 1;
+    if (it->cue == CUE_FIRST && (v->own || (v->shared && plural_deals(ex, c))) && !pa->batch && !v->future_exec &&
+        !delivered_batch_of(ex, c, it))
         pa->batch = 1;
 }
 
@@ -2729,6 +3038,12 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
         return;
     }
     if (!(c->cues & signing_cues)) {
+        if (pa->deal_day == DS_NO_DATE && (c->cues & BIT(CUE_DEAL)) && pubday != DS_NO_DATE &&
+            ((it->type == IT_CUE && it->cue == CUE_WEEKDAY) || (it->type == IT_DATE && it->date <= pubday)) &&
+            !dates_the_saying(ex, it)) {
+            pa->deal_day = it->type == IT_DATE ? it->date : weekday_back(pubday, it);
+            pa->deal_day_clause = c;
+        }
         if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date <= pubday && k + 1 < end &&
             ex->items[k + 1].type == IT_CUE &&
             (ex->items[k + 1].cue == CUE_DEAL || ex->items[k + 1].cue == CUE_EXECUTIVE) &&
@@ -2751,6 +3066,24 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
         pa->date_clause = c;
 }
 
+/* The year a planned signing of clause c falls in when the clause names
+ * its period only ("later this month", "next month", "by the end of the
+ * year", "next year"); 0 when it names none. */
+static int planned_period_year(const ds_extractor *ex, const clause *c, int pubyear, int pubmonth)
+{
+    static const struct { const char *s; int month_ahead, year_ahead; } periods[] = {
+        {" this month", 0, 0}, {" end of the month", 0, 0}, {" next month", 1, 0}, {" this year", 0, 0},
+        {" end of the year", 0, 0}, {" year-end", 0, 0}, {" next year", 0, 1}};
+    if (!pubyear || !(c->cues & BIT(CUE_PLANNED)))
+        return 0;
+    for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
+        size_t n = strlen(periods[i].s);
+        if (c->end - c->start >= (int)n && memmem(ex->fold + c->start, (size_t)(c->end - c->start), periods[i].s, n))
+            return pubyear + periods[i].year_ahead + (periods[i].month_ahead && pubmonth == 12);
+    }
+    return 0;
+}
+
 /* Dates of item k: the planned day ("will sign on Friday": the next such
  * day), the day of the report ("X said Thursday it has signed"), the year
  * or day of the signing, "today", "yesterday". */
@@ -2763,18 +3096,27 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
         take_signing_date(ex, pa, c, k); /* "signed ... under the X programme on Monday" */
         return;
     }
-    if (!v->dealish && !((c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && v->has))
+    if (!v->dealish && !((c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && (v->has || v->shared)))
         return;
     int weekday = it->type == IT_CUE && it->cue == CUE_WEEKDAY;
     if (!v->dealish) {
         /* "the government said on Thursday it would acquire 129": the day a
-         * decision was made known, which dates a selection or approval only */
+         * decision was made known, which dates a selection or approval; "the
+         * company said on Tuesday the contract was valued at ... and would be
+         * performed over five years": the day of the report, which dates a
+         * signing nothing else dates */
         if (pa->said_will == DS_NO_DATE && weekday && pubday != DS_NO_DATE && dates_the_saying(ex, it)) {
             pa->said_will = weekday_back(pubday, it);
             pa->said_will_clause = c;
+            if (v->shared && !v->has && pa->said == DS_NO_DATE && !(c->cues & BIT(CUE_PLANNED))) {
+                pa->said = pa->said_will;
+                pa->said_clause = c;
+            }
         }
         return;
     }
+    if (k == c->first_item && !pa->planned_year)
+        pa->planned_year = planned_period_year(ex, c, pa->pubyear, pa->pubmonth);
     if ((c->cues & BIT(CUE_PLANNED)) && pa->planned == DS_NO_DATE && pubday != DS_NO_DATE) {
         if (it->type == IT_DATE && it->date >= pubday) {
             pa->planned = it->date;
@@ -2784,12 +3126,12 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
             pa->planned_clause = c;
         }
     }
-    if (!(c->cues & BIT(CUE_PLANNED)) && pa->said == DS_NO_DATE && weekday && pubday != DS_NO_DATE &&
-        dates_the_saying(ex, it)) {
+    if (!(c->cues & BIT(CUE_PLANNED)) && pa->said == DS_NO_DATE && pubday != DS_NO_DATE &&
+        (weekday || (it->type == IT_DATE && it->date <= pubday)) && dates_the_saying(ex, it)) {
         /* the day of the report dates the deal when nothing else does ("X said
-         * Thursday it has signed", "Australia will buy ..., the government said on
-         * Monday") */
-        pa->said = weekday_back(pubday, it);
+         * Thursday it has signed", "X announced on the 6th that it has
+         * concluded", "Australia will buy ..., the government said on Monday") */
+        pa->said = weekday ? weekday_back(pubday, it) : it->date;
         pa->said_clause = c;
     }
     take_signing_date(ex, pa, c, k);
@@ -3099,6 +3441,12 @@ static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
         pa->signing = pa->said_will;
         pa->date_clause = pa->said_will_clause;
     }
+    /* "agreed on Friday to buy 80 Rafale ...; the contracts were signed in
+     * Dubai": the day of the deal clause dates a signing the article reports */
+    if (pa->signing == DS_NO_DATE && pa->deal_day != DS_NO_DATE && (pa->cues & BIT(CUE_SIGNED))) {
+        pa->signing = pa->deal_day;
+        pa->date_clause = pa->deal_day_clause;
+    }
     /* the day a list of awards is headed with dates the awards it lists */
     if (pa->signing == DS_NO_DATE && pa->headline_day != DS_NO_DATE && !pa->sign_year) {
         pa->signing = pa->headline_day;
@@ -3114,6 +3462,8 @@ static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
     } else if (m->status == DS_STATUS_PLANNED && pa->planned != DS_NO_DATE) {
         m->signing_date = pa->planned;
         set_evidence(ex, m, "signing_date", pa->planned_clause);
+    } else if (m->status == DS_STATUS_PLANNED && pa->planned_year) {
+        m->signing_year = pa->planned_year; /* "expected to be signed later this month" */
     }
     if (m->signing_date == DS_NO_DATE && !m->signing_year && pa->sign_year && m->status != DS_STATUS_PLANNED)
         m->signing_year = pa->sign_year;
@@ -3477,7 +3827,7 @@ static int clause_batch(const ds_extractor *ex, const clause *c)
         if (it->type != IT_CUE || it->cue != CUE_ORDINAL)
             continue;
         for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-            if (names_batch(&ex->items[k2]))
+            if (names_batch(&ex->items[k2]) == 1)
                 return (int)it->num;
     }
     return 0;
@@ -3599,7 +3949,7 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
     }
     if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !m->batch) {
         for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-            if (names_batch(&ex->items[k2]))
+            if (names_batch(&ex->items[k2]) == 1)
                 m->batch = (int)it->num;
     }
     if (it->type == IT_CUE && it->cue == CUE_FIRST)
@@ -3763,42 +4113,6 @@ static int split_clauses(const ds_extractor *ex, const fam *fm, size_t si, int *
     return 1;
 }
 
-/* "KAI will deliver 12 FA-50GF in a deal worth $705 million, while 36
- * FA-50PL will be supplied under a $2.3 billion contract": a sentence whose
- * deal clauses each name another variant of family fm and each give a sum
- * holds one deal per clause. Fills anchors (clause anchors, see
- * build_primary's only_sent); returns how many (0 when fewer than two). */
-static int split_variant_clauses(const ds_extractor *ex, const fam *fm, int *anchors)
-{
-    for (size_t si = 0; si < ex->nsents; si++) {
-        const char *variants[DS_MAX_SPLIT];
-        int n = 0;
-        for (int ci = ex->sents[si].c0; ci < ex->sents[si].c1; ci++) {
-            const clause *c = &ex->clauses[ci];
-            if (c->context || !clause_is_deal(c) || !clause_has_family(ex, c, fm))
-                continue;
-            const char *variant = NULL;
-            int money = 0, dup = 0;
-            for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-                const item *it = &ex->items[k];
-                money |= it->type == IT_MONEY;
-                if (!variant && it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM &&
-                    ex->sys_root[it->idx] == fm->root && sys_of(ex, it->idx)->variant_of)
-                    variant = sys_of(ex, it->idx)->id;
-            }
-            for (int i = 0; i < n && variant; i++)
-                dup |= strcmp(variants[i], variant) == 0;
-            if (!variant || !money || dup || n == DS_MAX_SPLIT)
-                break;
-            variants[n] = variant;
-            anchors[n++] = -ci - 2;
-        }
-        if (n >= 2)
-            return n;
-    }
-    return 0;
-}
-
 /* A clause of sentence si names family fm. */
 static int sentence_has_family(const ds_extractor *ex, size_t si, const fam *fm)
 {
@@ -3819,9 +4133,6 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
 {
     if (fm->generic)
         return 0;
-    int nclauses = split_variant_clauses(ex, fm, anchors);
-    if (nclauses)
-        return nclauses;
     const ds_system *root = fam_root(ex, fm);
     int nb = 0, nv = 0;
     int by_buyer[DS_MAX_SPLIT], by_variant[DS_MAX_SPLIT];
@@ -4298,19 +4609,6 @@ static int future_verb(const char *f, int p)
     return 0;
 }
 
-/* Item k of clause cc is "initial" before a word that is no deal noun
- * ("initial spares", "initial support"): what a contract covers first, not
- * an earlier deal ("the initial order"). */
-static int scope_initial(const ds_extractor *ex, const clause *cc, int k)
-{
-    const item *it = &ex->items[k];
-    if (it->type != IT_CUE || it->cue != CUE_CONTEXT || it->end - it->start != 7 ||
-        memcmp(ex->fold + it->start, "initial", 7) != 0)
-        return 0;
-    const item *nx = k + 1 < cc->first_item + cc->nitems ? &ex->items[k + 1] : NULL;
-    return !(nx && nx->type == IT_CUE && (nx->cue == CUE_DEAL || nx->cue == CUE_BATCHWORD) && nx->start - it->end == 1);
-}
-
 /* The year item k of clause cc names a contract rather than the time of
  * the clause's event: a deal noun follows it ("under a 2022 contract") or a
  * signing verb leads it ("awarded in 2023"). */
@@ -4368,6 +4666,24 @@ static int past_decade(const ds_extractor *ex, const clause *cc, int pubyear)
     return 0;
 }
 
+/* Item k of clause cc is "initial" qualifying no deal, batch, count or
+ * system ("an initial period of sustainment", not "the initial contract"
+ * or "the initial 24 jets"). */
+static int initial_of_no_deal(const ds_extractor *ex, const clause *cc, int k)
+{
+    const item *it = &ex->items[k];
+    if (it->type != IT_CUE || it->cue != CUE_CONTEXT || strcmp(cue_lex(it)->text, "initial") != 0)
+        return 0;
+    if (k + 1 >= cc->first_item + cc->nitems)
+        return 1;
+    const item *nx = &ex->items[k + 1];
+    if (nx->start - it->end > 16)
+        return 1;
+    return !(nx->type == IT_QTY || nx->type == IT_NUM || (nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM) ||
+             (nx->type == IT_CUE && (nx->cue == CUE_DEAL || nx->cue == CUE_BATCHWORD || nx->cue == CUE_EXECUTIVE ||
+                                     nx->cue == CUE_FRAMEWORK || nx->cue == CUE_UNIT)));
+}
+
 static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
 {
     int concluded = 0, talks = 0, past_year = 0, event_year = 0, more = 0;
@@ -4379,8 +4695,8 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             cc->cues |= BIT(CUE_SIGNED); /* "Diehl receives order": the seller wins it */
         else if (it->type == IT_CUE && it->cue == CUE_DELIVERY && future_verb(ex->fold, it->start))
             ; /* "are expected to arrive in 2026", "will be delivered from 2027": not yet */
-        else if (scope_initial(ex, cc, k))
-            ; /* "with initial spares and training": the contract's scope */
+        else if (initial_of_no_deal(ex, cc, k))
+            ; /* "an initial period of sustainment" recalls nothing */
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)
@@ -4858,6 +5174,98 @@ static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal,
     return 0;
 }
 
+/* One variant of family fm a clause prices on its own ("KAI will deliver 12
+ * FA-50GF ... in a deal worth $705 million"). */
+typedef struct priced_variant {
+    int sys;                      /* system index of the variant */
+    int64_t qty;
+    const item *money, *usd;      /* the sum, and its conversion to dollars when given */
+    const clause *c;
+} priced_variant;
+
+/* Clause c names exactly one variant of family fm, counts it and gives one
+ * sum (and perhaps its dollar conversion): fills *pv and returns 1. */
+static int clause_prices_variant(const ds_extractor *ex, const clause *c, const fam *fm, priced_variant *pv)
+{
+    memset(pv, 0, sizeof *pv);
+    pv->sys = -1;
+    pv->qty = -1;
+    int nmoney = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] == fm->root) {
+            if (!sys_of(ex, it->idx)->variant_of || (pv->sys >= 0 && pv->sys != it->idx))
+                return 0;
+            pv->sys = it->idx;
+        }
+        if (it->type == IT_QTY && it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) {
+            if (pv->qty >= 0)
+                return 0;
+            pv->qty = (int64_t)it->num;
+        }
+        if (it->type == IT_MONEY) {
+            if (nmoney == 1 && strcmp(it->cur, "USD") == 0 && strcmp(pv->money->cur, "USD") != 0)
+                pv->usd = it;
+            else if (nmoney++ == 0)
+                pv->money = it;
+            else
+                return 0;
+        }
+    }
+    pv->c = c;
+    return pv->sys >= 0 && pv->qty > 0 && nmoney == 1;
+}
+
+/* Splits primary mention i (family fm) into one deal per variant when one
+ * sentence gives two or more variants each its own count and sum ("12
+ * FA-50GF in a deal worth $705 million, while 36 FA-50PL ... under a $2.3
+ * billion contract"): two contracts, not one with a combined figure.
+ * Returns 0 or -2. */
+static int split_priced_variants(ds_extractor *ex, size_t i, const fam *fm, int *ordinal, const ds_article *a)
+{
+    priced_variant pv[DS_MAX_VARIANTS];
+    int n = 0;
+    if (fm->generic || ex->out[i].nvariants < 2)
+        return 0;
+    for (size_t si = 0; si < ex->nsents && n < 2; si++) {
+        n = 0;
+        for (int ci = ex->sents[si].c0; ci < ex->sents[si].c1 && n < DS_MAX_VARIANTS; ci++) {
+            const clause *c = &ex->clauses[ci];
+            if (c->context || !clause_is_deal(c) || !clause_prices_variant(ex, c, fm, &pv[n]))
+                continue;
+            int dup = 0;
+            for (int q = 0; q < n; q++)
+                dup |= pv[q].sys == pv[n].sys;
+            n += !dup;
+        }
+    }
+    if (n < 2)
+        return 0;
+    ds_mention base = ex->out[i];
+    int y = base.signing_year;
+    if (!y && base.announce_date != DS_NO_DATE) {
+        int mo, d;
+        ds_civil_from_days(base.announce_date, &y, &mo, &d);
+    }
+    for (int v = 0; v < n; v++) {
+        ds_mention *m = &ex->out[i];
+        if (v > 0 && push_mention(ex, &m))
+            return -2;
+        *m = base;
+        ds_strlcpy(m->system, sys_of(ex, pv[v].sys)->id, sizeof m->system);
+        m->quantity = pv[v].qty;
+        m->nvariants = 0;
+        money_to_value(ex, pv[v].money, pv[v].usd, y, &m->value);
+        set_evidence(ex, m, "value", pv[v].c);
+        set_evidence(ex, m, "quantity", pv[v].c);
+        if (v > 0) {
+            ds_mention_block_key(m);
+            name_mention(a, 'p', m, ordinal);
+        }
+    }
+    return 0;
+}
+
 /* "..., while a separate contract was signed with the maker for
  * maintenance": clause c names a separate deal (a deal noun right after
  * "separate") and no system, in a sentence that signs: a second contract
@@ -4925,6 +5333,23 @@ static int add_separate_deals(ds_extractor *ex, const ds_article *a, int *ordina
         name_mention(a, 'p', m, ordinal);
     }
     return 0;
+}
+
+/* A signing the article reports as news and dates by nothing is of the
+ * article's year ("placed an order for two C-390s worth CZK 7 billion");
+ * runs on the primaries kept, after they shared their days. */
+static void year_undated_signings(ds_extractor *ex, int32_t pubday)
+{
+    if (pubday == DS_NO_DATE)
+        return;
+    int y, mo, d;
+    ds_civil_from_days(pubday, &y, &mo, &d);
+    for (size_t i = 0; i < ex->nout; i++) {
+        ds_mention *m = &ex->out[i];
+        if (m->role == DS_ROLE_PRIMARY && m->signing_date == DS_NO_DATE && !m->signing_year &&
+            m->status == DS_STATUS_SIGNED && m->stage != DS_STAGE_DELIVERY && m->stage != DS_STAGE_CANCELLATION)
+            m->signing_year = y;
+    }
 }
 
 /* "This modification involves Foreign Military Sales to Kuwait, Qatar and
@@ -5042,6 +5467,8 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
                 return -2;
             if (!nanchors && ex->nout == before && split_listed_buyers(ex, last, &fams[i], ordinal, a))
                 return -2;
+            if (!nanchors && ex->nout == before && split_priced_variants(ex, last, &fams[i], ordinal, a))
+                return -2;
             for (size_t j = before; j < ex->nout && j < sizeof named_sum; j++)
                 named_sum[j] = (unsigned char)named; /* each buyer's share names what the sum buys */
         }
@@ -5050,6 +5477,7 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
     if (add_separate_deals(ex, a, ordinal))
         return -2;
     share_signing_day(ex);
+    year_undated_signings(ex, pubday);
     return 0;
 }
 
@@ -5067,10 +5495,11 @@ static void drop_background(ds_extractor *ex, const unsigned char *named_sum)
     size_t n = 0;
     for (size_t i = 0; i < ex->nout; i++) {
         const ds_mention *m = &ex->out[i];
-        /* no count, sum or date at all: a system an article about something
+        /* no count, sum or date at all (a planned signing's year, "later
+         * this month", is no date): a system an article about something
          * else names ("the K2 tanks Poland ordered", an air show's display) */
-        if (m->quantity < 0 && !m->value.set && m->signing_date == DS_NO_DATE && !m->signing_year &&
-            m->stage != DS_STAGE_JOINT_VENTURE)
+        if (m->quantity < 0 && !m->value.set && m->signing_date == DS_NO_DATE &&
+            (!m->signing_year || m->status == DS_STATUS_PLANNED) && m->stage != DS_STAGE_JOINT_VENTURE)
             continue;
         if (!substance) {
             if (n != i)

@@ -1728,6 +1728,362 @@ static void test_interview_turns_are_no_box(void **state)
         assert_string_not_equal(ms[i].family, "C-130");
 }
 
+/* An ordinal before "order" numbers the batch ("the fourth Latvian K9
+ * order"); an order with no ordinal numbers none. */
+static void test_ordinal_order_numbers_batch(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Latvia's armament office signed a contract for 6 more K9 howitzers from "
+                                         "Hanwha Aerospace on Tuesday, the fourth Latvian K9 order.",
+                                         "2026-04-09", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
+    assert_int_equal(p->batch, 4);
+    assert_int_equal(p->quantity, 6);
+    p = expect_primary("Latvia signed an order for 6 K9 howitzers from Hanwha Aerospace on Tuesday.", "2026-04-09",
+                       DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
+    assert_int_equal(p->batch, 0);
+}
+
+/* A sum a clause gives for this system together with items of another
+ * kind yields to a sum a later clause gives for the system alone. */
+static void test_own_sum_corrects_shared_sum(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru signs for Rafale\n\nPeru agreed to buy 24 Rafale jets and 6 transport helicopters from France "
+                "on Monday in contracts worth EUR 9 billion. Dassault Aviation will supply the 24 Rafale jets under a "
+                "contract worth EUR 8 billion, with deliveries from 2029.",
+                "2026-05-06", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "RAFALE");
+    assert_true(p->value.set);
+    assert_string_equal(p->value.currency, "EUR");
+    assert_true(p->value.amount == 800000000000LL);
+    assert_int_equal(p->quantity, 24);
+    /* with no sum of its own the shared one stands */
+    n = run("Peru agreed to buy 24 Rafale jets and 6 transport helicopters from France on Monday in contracts worth "
+            "EUR 9 billion.",
+            "2026-05-06", &ms);
+    p = find(ms, n, DS_ROLE_PRIMARY, "RAFALE");
+    assert_true(p->value.amount == 900000000000LL);
+}
+
+/* The day of the report ("announced on the 6th that it has concluded")
+ * dates the signing when nothing else does; a deal clause's own day
+ * ("agreed on Friday to buy") dates a signing the article reports. */
+static void test_report_and_deal_clause_days(void **state)
+{
+    (void)state;
+    expect_primary("LIG Nex1 announced on the 3rd that it has concluded a contract with Iraq to supply 8 KM-SAM "
+                   "missile systems, worth about 3 trillion won.",
+                   "2026-03-05", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-03-03"));
+    expect_primary("Oman agreed on Thursday to buy 12 Rafale fighter jets from France for EUR 3 billion. The contract was "
+                   "signed in Muscat.",
+                   "2026-03-07", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-03-05"));
+    /* a deal clause's day alone, with no signing reported, dates nothing */
+    expect_primary("Oman agreed on Thursday to buy 12 Rafale fighter jets from France for EUR 3 billion.", "2026-03-07",
+                   -1, -1, DS_NO_DATE);
+}
+
+/* A fact-box row naming one system prices it; "put its signature on"
+ * signs. */
+static void test_factbox_row_prices_its_system(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Austria signs for F-35 and Patriot\n\nVienna has signed the contracts for new fighter jets and an "
+                "air-defence system. The defence ministry put its signature on the two agreements on Tuesday, for a "
+                "combined total of about EUR 9 billion.\n\nKey facts:\n- Fighters: 30 Lockheed Martin F-35A, EUR 6.5 "
+                "billion, including training\n- Air defence: four Raytheon Patriot fire units, about EUR 2.4 billion\n",
+                "2026-10-08", &ms);
+    const ds_mention *f = find(ms, n, DS_ROLE_PRIMARY, "F-35");
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "PATRIOT");
+    assert_true(f->value.set && p->value.set);
+    assert_true(f->value.amount == 650000000000LL);
+    assert_true(p->value.amount == 240000000000LL);
+    assert_string_equal(p->value.currency, "EUR");
+    assert_int_equal(f->quantity, 30);
+    assert_int_equal(f->signing_date, day("2026-10-06"));
+    assert_int_equal(p->signing_date, day("2026-10-06"));
+}
+
+/* Spanish sums: "billones" is 10^12, a dot before three digits and a
+ * Spanish scale groups thousands, and bare "pesos" are the peso of the
+ * article's country; "el martes" is a weekday. */
+static void test_spanish_sums_and_pesos(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("M\xc3\xa9xico firm\xc3\xb3 el martes con Airbus la compra de 12 "
+                                         "helic\xc3\xb3pteros H225M por 9.500 millones de pesos.",
+                                         "2026-02-12", -1, DS_STATUS_SIGNED, day("2026-02-10"));
+    assert_string_equal(p->value.currency, "MXN");
+    assert_true(p->value.amount == 950000000000LL);
+    p = expect_primary("Chile firm\xc3\xb3 con Saab la compra de 12 Gripen por 1,2 billones de pesos.", "2026-02-12",
+                       -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_string_equal(p->value.currency, "CLP");
+    assert_true(p->value.amount == 120000000000000LL);
+    /* an English decimal point stays one */
+    p = expect_primary("Chile signed for 12 Gripen fighters worth $3.135 billion.", "2026-02-12", -1, DS_STATUS_SIGNED,
+                       ANY_DAY);
+    assert_true(p->value.amount == 313500000000LL);
+}
+
+/* An ISO code after the scale ("3,2 mld USD") and "milliard" make sums; a
+ * sum naming the act the lead reports ("the exercise of the option,
+ * worth ...") is that deal's, and one over several deals ("in all, the
+ * contracts ... were worth") prices none of them alone. */
+static void test_postfix_codes_and_act_sums(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Romania signed a contract for 18 F-35A fighters on Monday. The value of the "
+                                         "agreement is 3,2 mld USD, that is about 14,7 mld lei.",
+                                         "2026-01-14", -1, DS_STATUS_SIGNED, day("2026-01-12"));
+    assert_string_equal(p->value.currency, "USD");
+    assert_true(p->value.amount == 320000000000LL);
+    const ds_mention *ms;
+    int n = run("Greece exercises Rafale option\n\nGreece on Monday exercised the option for six more Rafale fighters "
+                "held in its 2021 contract with Dassault Aviation, the ministry announced.\n\nThe exercise of the "
+                "option, worth around EUR 1,4 milliard, had been expected. Greece also signed a letter of intent for "
+                "the purchase of 300 VBCI infantry fighting vehicles from Nexter. In all, the contracts and agreements "
+                "of the visit were presented as worth about EUR 9 milliards.",
+                "2026-01-14", &ms);
+    p = find(ms, n, DS_ROLE_PRIMARY, "RAFALE");
+    assert_string_equal(p->value.currency, "EUR");
+    assert_true(p->value.amount == 140000000000LL);
+    p = find(ms, n, DS_ROLE_PRIMARY, "VBCI");
+    assert_false(p->value.set);
+}
+
+/* "six anti-submarine frigates": a unit word after a hyphen qualifies the
+ * head noun, which the count counts. */
+static void test_hyphenated_unit_qualifies(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Denmark has signed a contract for six anti-submarine frigates with BAE Systems, "
+                                         "choosing the Type 26 design.",
+                                         "2026-06-02", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_string_equal(p->family, "TYPE_26");
+    assert_int_equal(p->quantity, 6);
+}
+
+/* Ordinals ("the 31st country") and counts of states or time ("nine
+ * nations that fly the CV90", "five years") count no item. */
+static void test_counts_of_no_item(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Baykar has signed a $200 million contract with Chad for Bayraktar TB2 drones. "
+                                         "Chad becomes the 31st country to choose the Bayraktar TB2.",
+                                         "2026-02-03", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, -1);
+    p = expect_primary("BAE Systems has signed a contract with Croatia for 40 CV90 infantry fighting vehicles. \"Croatia "
+                       "joins nine nations that use the CV90,\" the company said, over the next five years.",
+                       "2026-02-03", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 40);
+}
+
+/* "The company said on Tuesday the contract was valued at ... and would be
+ * performed over four years": the day of the report dates a signing
+ * nothing else dates. */
+static void test_report_day_of_value_clause(void **state)
+{
+    (void)state;
+    expect_primary("Elbit Systems has signed a contract with Romania for the supply of PULS rocket launchers. The "
+                   "company said on Tuesday the contract was valued at about $400 million and would be performed over "
+                   "four years.",
+                   "2026-06-04", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-06-02"));
+}
+
+/* "an initial period of sustainment" recalls no earlier deal: the sum of
+ * its clause prices the news; "the initial contract" still recalls. */
+static void test_initial_of_no_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha signs for Norway\n\nHanwha Aerospace has signed a contract with Norway for 24 K9 howitzers. "
+                "The contract, worth approximately NOK 6 billion, includes spares and an initial period of "
+                "sustainment.",
+                "2026-03-03", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_true(p->value.set);
+    assert_string_equal(p->value.currency, "NOK");
+    assert_true(p->value.amount == 600000000000LL);
+    n = run("Hanwha Aerospace has signed a contract with Norway for 4 more K9 howitzers. The initial contract, worth "
+            "NOK 2 billion, was signed in 2017.",
+            "2026-03-03", &ms);
+    p = only_primary(ms, n);
+    assert_false(p->value.set);
+}
+
+/* Variants a sentence gives each its own count and sum are two contracts
+ * ("12 K9A1 for $400 million, while 24 K9PL ... under a $900 million
+ * contract"); variants of one sum stay one deal with variants. */
+static void test_priced_variants_split(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha Aerospace signed two executive contracts with Poland on Monday for 36 K9 howitzers, worth $1.3 "
+                "billion in total. Hanwha will deliver 12 K9A1 howitzers next year in a deal worth $400 million, while "
+                "24 K9PL howitzers will be supplied from 2028 under a $900 million contract.",
+                "2026-09-09", &ms);
+    int np = 0;
+    int64_t got = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        np++;
+        assert_string_equal(ms[i].family, "K9");
+        assert_int_equal(ms[i].signing_date, day("2026-09-07"));
+        assert_int_equal(ms[i].nvariants, 0);
+        if (strcmp(ms[i].system, "K9A1") == 0) {
+            assert_int_equal(ms[i].quantity, 12);
+            assert_true(ms[i].value.amount == 40000000000LL);
+            got |= 1;
+        } else {
+            assert_string_equal(ms[i].system, "K9PL");
+            assert_int_equal(ms[i].quantity, 24);
+            assert_true(ms[i].value.amount == 90000000000LL);
+            got |= 2;
+        }
+    }
+    assert_int_equal(np, 2);
+    assert_int_equal(got, 3);
+    n = run("Hanwha Aerospace signed an executive contract with Poland on Monday for 12 K9A1 and 24 K9PL howitzers, "
+            "worth $1.3 billion.",
+            "2026-09-09", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->quantity, 36);
+    assert_int_equal(p->nvariants, 2);
+    assert_true(p->value.amount == 130000000000LL);
+}
+
+/* A signing reported as news with no date is of the article's year; a
+ * delivery is not dated so. */
+static void test_undated_signing_takes_article_year(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Hungary's defence ministry placed an order for two C-390 transport aircraft "
+                                         "worth roughly HUF 80 billion, with deliveries from 2028.",
+                                         "2026-11-20", -1, DS_STATUS_SIGNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2026);
+    p = expect_primary("The first two C-390 transport aircraft were delivered to Hungary, the ministry said.", "2026-11-20",
+                       DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 0);
+}
+
+/* "The first batch of Akash missile systems was handed over": a delivered
+ * batch of items numbers a shipment, not the contract; "the 40 tanks in
+ * the second batch" numbers the contract. */
+static void test_delivered_batch_of_items(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("India handed over the first batch of BrahMos missile systems to Vietnam on "
+                                         "Monday, under the contract signed in 2024.",
+                                         "2026-04-08", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+    p = expect_primary("Hyundai Rotem delivered the last K2 tanks of the 40 tanks in the second batch to Peru on Monday.",
+                       "2026-04-08", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, ANY_DAY);
+    assert_int_equal(p->batch, 2);
+}
+
+/* Sums: an abbreviated scale keeps its dot ("2,4 Mrd. Euro"), and a range
+ * takes the scale of its high end at its low end ("$1.1-1.4 billion",
+ * "1.1 to 1.4 billion euros"). */
+static void test_abbreviated_scale_and_ranges(void **state)
+{
+    (void)state;
+    static const struct { const char *text; int64_t cents; const char *cur; } cases[] = {
+        {"Lithuania signed a contract on Monday for 44 Leopard 2A8 tanks worth 2,4 Mrd. Euro, the ministry said.",
+         240000000000LL, "EUR"},
+        {"Lithuania signed a contract on Monday for 44 Leopard 2A8 tanks worth $1.1-1.4 billion.", 110000000000LL, "USD"},
+        {"Lithuania signed a contract on Monday for 44 Leopard 2A8 tanks worth 1.1 to 1.4 billion euros.",
+         110000000000LL, "EUR"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ds_mention *p = expect_primary(cases[i].text, "2026-05-14", -1, DS_STATUS_SIGNED, day("2026-05-11"));
+        assert_true(p->value.set);
+        assert_true(p->value.amount == cases[i].cents);
+        assert_string_equal(p->value.currency, cases[i].cur);
+        assert_int_equal(p->quantity, 44);
+    }
+}
+
+/* Dates in figures ("4.05.2026", "2026-05-04") date a signing; a planned
+ * signing named by its period ("later this month", "next month" in
+ * December) has that period's year. */
+static void test_numeric_dates_and_planned_periods(void **state)
+{
+    (void)state;
+    expect_primary("Lithuania signed a contract on 4.05.2026 for 44 Leopard 2A8 tanks.", "2026-05-14", -1,
+                   DS_STATUS_SIGNED, day("2026-05-04"));
+    expect_primary("Lithuania signed a contract on 2026-05-04 for 44 Leopard 2A8 tanks.", "2026-05-14", -1,
+                   DS_STATUS_SIGNED, day("2026-05-04"));
+    const ds_mention *p = expect_primary("Lithuania will sign a contract for 44 Leopard 2A8 tanks later this month, the "
+                                         "ministry said.",
+                                         "2026-05-14", -1, DS_STATUS_PLANNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2026);
+    p = expect_primary("Lithuania expects to sign a contract for 44 Leopard 2A8 tanks next month.", "2026-12-14", -1,
+                       DS_STATUS_PLANNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2027);
+}
+
+/* Hundreds in words ("three hundred million dollars", "two hundred and
+ * fifty"), and "twenty-four million" as a sum. */
+static void test_hundreds_in_words(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Peru signed a contract on Monday for 12 K9 howitzers worth around three hundred "
+                                         "million dollars.",
+                                         "2026-05-14", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_true(p->value.amount == 30000000000LL);
+    p = expect_primary("Peru signed a contract on Monday for 12 K9 howitzers worth twenty-four million dollars.",
+                       "2026-05-14", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_true(p->value.amount == 2400000000LL);
+    p = expect_primary("Peru signed a contract on Monday for two hundred and fifty K9 howitzers.", "2026-05-14", -1,
+                       DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 250);
+}
+
+/* Sums a clause gives each family ("... worth $400 million and 6 K10
+ * worth $100 million", "respectively") are each its own, not combined;
+ * "a follow-on contract" follows an earlier batch. */
+static void test_own_sums_and_follow_on(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru signed contracts on Monday for 18 K9 howitzers and 30 Redback infantry fighting vehicles, worth "
+                "$400 million and $2 billion respectively.",
+                "2026-05-14", &ms);
+    const ds_mention *k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    const ds_mention *rb = find(ms, n, DS_ROLE_PRIMARY, "AS21");
+    assert_true(k9->value.amount == 40000000000LL && !k9->value.combined);
+    assert_true(rb->value.amount == 200000000000LL && !rb->value.combined);
+    const ds_mention *p = expect_primary("Peru signed a follow-on contract on Monday for 18 K9 howitzers worth $300 "
+                                         "million.",
+                                         "2026-05-14", -1, DS_STATUS_SIGNED, ANY_DAY);
+    int next = 0;
+    for (int r = 0; r < p->nrels; r++)
+        next |= p->rels[r].relation == DS_REL_NEXT_BATCH;
+    assert_true(next);
+}
+
+/* "The value of the contract was not announced; sources speak of $9
+ * billion": a definite deal noun speaks of the deal named before it, in
+ * an earlier paragraph too, not of a system named after it. */
+static void test_definite_deal_refers_back(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Egypt signs for KAAN\n\nThe contract for the sale of 40 KAAN aircraft to Egypt was signed on "
+                "Wednesday in Cairo.\n\nThe minister said deliveries would take ten years. The value of the contract "
+                "was not announced; sector sources speak of a figure exceeding 9 billion dollars. The ANKA part was "
+                "turned into a contract with joint production at the time.",
+                "2026-06-12", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "KAAN");
+    assert_true(p->value.set);
+    assert_true(p->value.amount == 900000000000LL);
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].family, "ANKA") == 0)
+            assert_false(ms[i].value.set);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2147,6 +2503,24 @@ int main(void)
         cmocka_unit_test(test_modification_exercising_an_option),
         cmocka_unit_test(test_shares_of_a_joint_contract),
         cmocka_unit_test(test_interview_turns_are_no_box),
+        cmocka_unit_test(test_ordinal_order_numbers_batch),
+        cmocka_unit_test(test_own_sum_corrects_shared_sum),
+        cmocka_unit_test(test_report_and_deal_clause_days),
+        cmocka_unit_test(test_factbox_row_prices_its_system),
+        cmocka_unit_test(test_spanish_sums_and_pesos),
+        cmocka_unit_test(test_postfix_codes_and_act_sums),
+        cmocka_unit_test(test_hyphenated_unit_qualifies),
+        cmocka_unit_test(test_counts_of_no_item),
+        cmocka_unit_test(test_report_day_of_value_clause),
+        cmocka_unit_test(test_initial_of_no_deal),
+        cmocka_unit_test(test_priced_variants_split),
+        cmocka_unit_test(test_undated_signing_takes_article_year),
+        cmocka_unit_test(test_delivered_batch_of_items),
+        cmocka_unit_test(test_abbreviated_scale_and_ranges),
+        cmocka_unit_test(test_numeric_dates_and_planned_periods),
+        cmocka_unit_test(test_hundreds_in_words),
+        cmocka_unit_test(test_own_sums_and_follow_on),
+        cmocka_unit_test(test_definite_deal_refers_back),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
