@@ -45,6 +45,9 @@ enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2, CLAUSE_AFTER = 3 };
  * nouns that name talks. */
 enum { LEX_SIGNS_UNLESS_TALKS = 1, LEX_TALKS = 1 };
 
+/* The val of a letter of intent: signing one states an intent, it buys nothing. */
+enum { LEX_LETTER_OF_INTENT = 2 };
+
 /* The val of "more": it follows the count it adds ("12 more"), where
  * "another" and "additional" may lead it. */
 enum { LEX_MORE = 1 };
@@ -105,7 +108,8 @@ static const lex lexicon[] = {
     {"plans to", CUE_INTENT}, {"bid", CUE_INTENT}, {"bids", CUE_INTENT}, {"interest in", CUE_INTENT},
     {"negotiating", CUE_INTENT}, {"negotiations", CUE_INTENT, LEX_TALKS}, {"could", CUE_INTENT},
     {"might", CUE_INTENT}, {"may", CUE_INTENT}, {"expected to form", CUE_INTENT},
-    {"letter of intent", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
+    {"letter of intent", CUE_INTENT, LEX_LETTER_OF_INTENT}, {"letters of intent", CUE_INTENT, LEX_LETTER_OF_INTENT},
+    {"declaration of intent", CUE_INTENT, LEX_LETTER_OF_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
     {"hopes", CUE_INTENT}, {"would", CUE_INTENT}, {"eyeing", CUE_INTENT}, {"eyes", CUE_INTENT},
     {"potential", CUE_INTENT},
     /* a plan in the pluperfect was given up or overtaken: "had planned to buy 100" */
@@ -2329,6 +2333,7 @@ typedef struct primary_acc {
     const char *resale;      /* "24 ex-Danish F-16s": the state that sells its used ones */
     const char *approver;    /* "the State Department approved a possible sale": the exporting state */
     int intent;              /* a clause naming the family states an intent to buy it */
+    int letter_of_intent;    /* the lead signs a letter of intent */
     int options_held;        /* option words of own clauses that a contract grants ("with options for 25 more") */
     int options_taken;       /* the other option words of own clauses ("signed an option for 12") */
 } primary_acc;
@@ -2633,6 +2638,9 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
         return;
     pa->lead_seen = 1;
     pa->lead_cues = c->cues;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+        pa->letter_of_intent |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_INTENT &&
+                                cue_lex(&ex->items[k])->val == LEX_LETTER_OF_INTENT;
     for (int k = c->first_item; k < c->first_item + c->nitems && pa->lead_qty < 0; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_QTY &&
@@ -3338,6 +3346,10 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
         return DS_STAGE_MEMORANDUM;
     if ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & (BIT(CUE_PLANNED) | BIT(CUE_OPTION) | BIT(CUE_SIGNED))))
         return DS_STAGE_DELIVERY;
+    /* "signed a letter of intent for the purchase of 490 VBCI": an intent */
+    if (pa->letter_of_intent && !(lead_cues & (BIT(CUE_EXECUTIVE) | BIT(CUE_FRAMEWORK) | BIT(CUE_LOA) | BIT(CUE_OPTION) |
+                                               BIT(CUE_EXERCISE) | BIT(CUE_APPROVAL) | BIT(CUE_MEMORANDUM))))
+        return DS_STAGE_INTENT;
     /* "Australia has selected the AS21": a lead that selects, with a signing
      * recalled or expected elsewhere in the article */
     if ((lead_cues & BIT(CUE_SELECTION)) && !(lead_cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE) | BIT(CUE_APPROVAL))))

@@ -2435,6 +2435,22 @@ static void test_options_held_and_exercised(void **state)
     assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_OPTION);
 }
 
+/* Signing a letter of intent states an intent; it buys nothing yet. */
+static void test_letter_of_intent_is_intent(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Morocco on Monday signed a letter of intent for the purchase of 200 VBCI infantry fighting vehicles from "
+                "France.",
+                "2025-10-14", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_INTENT);
+    assert_int_equal(p->status, DS_STATUS_PLANNED);
+    n = run("Morocco on Monday signed a contract for the purchase of 200 VBCI infantry fighting vehicles from France.",
+            "2025-10-14", &ms);
+    assert_int_equal(only_primary(ms, n)->status, DS_STATUS_SIGNED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2536,6 +2552,7 @@ int main(void)
         cmocka_unit_test(test_variants_each_priced_and_descriptions),
         cmocka_unit_test(test_unnamed_clause_of_paragraph_deal),
         cmocka_unit_test(test_options_held_and_exercised),
+        cmocka_unit_test(test_letter_of_intent_is_intent),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
