@@ -170,6 +170,8 @@ static const lex lexicon[] = {
     {"congressional notification", CUE_APPROVAL}, {"cleared the", CUE_APPROVAL}, {"cleared a", CUE_APPROVAL},
     {"gave the green light", CUE_APPROVAL}, {"green light", CUE_APPROVAL}, {"green-lit", CUE_APPROVAL},
     {"defense security cooperation agency", CUE_APPROVAL},
+    /* India's first approval of a purchase, long before any contract */
+    {"acceptance of necessity", CUE_APPROVAL}, {"aon", CUE_APPROVAL}, {"aons", CUE_APPROVAL},
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
     {"loas", CUE_LOA},
     /* words that introduce a deal's value */

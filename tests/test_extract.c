@@ -2451,6 +2451,20 @@ static void test_letter_of_intent_is_intent(void **state)
     assert_int_equal(only_primary(ms, n)->status, DS_STATUS_SIGNED);
 }
 
+/* India's Acceptance of Necessity approves a purchase; nothing is signed. */
+static void test_acceptance_of_necessity_approves(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The Defence Acquisition Council on Tuesday accorded Acceptance of Necessity for the procurement of 31 "
+                "MQ-9B drones from the United States.",
+                "2025-02-05", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_APPROVAL);
+    assert_int_equal(p->status, DS_STATUS_APPROVED);
+    assert_int_equal(p->signing_date, day("2025-02-04"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2553,6 +2567,7 @@ int main(void)
         cmocka_unit_test(test_unnamed_clause_of_paragraph_deal),
         cmocka_unit_test(test_options_held_and_exercised),
         cmocka_unit_test(test_letter_of_intent_is_intent),
+        cmocka_unit_test(test_acceptance_of_necessity_approves),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
