@@ -1900,6 +1900,32 @@ static int carries_system(const ds_extractor *ex, size_t k, size_t b)
 /* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
  * a system named after a thing of another kind, with "for"/"of", only
  * describes that thing; it is not what the deal buys. */
+/* "the FA-50 will partly replace the MiG-29 and Su-22 jets": system item
+ * k (of the clause whose items start at a) follows a verb of replacing
+ * within a few words, with no deal word between: what a buyer retires. */
+static int replaced_fleet(const ds_extractor *ex, size_t a, size_t k)
+{
+    static const char *const verbs[] = {"replace ", "replaces ", "replacing ", "replaced "};
+    int hi = ex->items[k].start, lo = hi - 48 > ex->items[a].start ? hi - 48 : ex->items[a].start;
+    const char *verb = NULL;
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0] && !verb; i++)
+        verb = memmem(ex->fold + lo, (size_t)(hi - lo), verbs[i], strlen(verbs[i]));
+    /* "replace the four Sauro-class boats ..., and the six Ula-class": the
+     * list goes on from the last replaced system */
+    for (size_t j = k; !verb && j-- > a && hi - ex->items[j].end < 80;)
+        if (ex->items[j].type == IT_MOD && ex->items[j].ent_kind == DS_ENT_SYSTEM && replaced_fleet(ex, a, j))
+            verb = ex->fold + ex->items[j].end;
+    if (!verb)
+        return 0;
+    for (size_t j = a; j < k; j++) {
+        const item *x = &ex->items[j];
+        if (x->start > verb - ex->fold && x->type == IT_CUE &&
+            (x->cue == CUE_DEAL || x->cue == CUE_SIGNED || x->cue == CUE_PLANNED))
+            return 0; /* "replace them with a contract for 12 F-16" */
+    }
+    return 1;
+}
+
 /* The folded span s..e is written without a capital or a digit in the
  * original text ("the 'gap filler' version"): a description, not a name. */
 static int written_lowercase(const ds_extractor *ex, const char *orig, int s, int e)
@@ -1945,6 +1971,11 @@ static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t 
                 it->type = IT_MOD;
                 continue;
             }
+        }
+        /* "will replace the six Ula-class submarines": the fleet being replaced */
+        if (replaced_fleet(ex, a, k)) {
+            it->type = IT_MOD;
+            continue;
         }
         /* "known in Poland as the Homar-K": another name, not another deal */
         if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
@@ -4623,6 +4654,19 @@ static int future_verb(const char *f, int p)
     return 0;
 }
 
+/* "will be kept in service until the new submarines arrive": delivery
+ * item it of clause cc is the verb of a clause of time ("until", "before")
+ * a few words before it; what is awaited has not come. */
+static int awaited_delivery(const ds_extractor *ex, const clause *cc, const item *it)
+{
+    static const char *const subs[] = {" until ", " before ", " till "};
+    int lo = it->start - 40 > cc->start ? it->start - 40 : cc->start;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (memmem(ex->fold + lo, (size_t)(it->start - lo), subs[i], strlen(subs[i])))
+            return 1;
+    return 0;
+}
+
 /* The year item k of clause cc names a contract rather than the time of
  * the clause's event: a deal noun follows it ("under a 2022 contract") or a
  * signing verb leads it ("awarded in 2023"). */
@@ -4661,10 +4705,14 @@ static int receives_a_deal(const ds_extractor *ex, const clause *cc, int k)
 static int past_decade(const ds_extractor *ex, const clause *cc, int pubyear)
 {
     const char *f = ex->fold;
-    int verb = -1;
-    for (int k = cc->first_item; k < cc->first_item + cc->nitems && verb < 0; k++)
+    int verb = -1, delivered = 0;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems && verb < 0; k++) {
         if (ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_SIGNED)
             verb = ex->items[k].start;
+        delivered |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_DELIVERY;
+    }
+    if (verb < 0 && delivered)
+        verb = cc->end; /* "the boats delivered in the late 1980s": a delivery long past */
     for (int p = cc->start; pubyear && p + 5 <= verb; p++) {
         if (f[p + 4] != 's' || f[p + 3] != '0' || (p > 0 && is_alnum(f[p - 1])) ||
             (p + 5 < ex->flen && is_alnum(f[p + 5])))
@@ -4707,7 +4755,8 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             concluded = 1;
         else if (receives_a_deal(ex, cc, k))
             cc->cues |= BIT(CUE_SIGNED); /* "Diehl receives order": the seller wins it */
-        else if (it->type == IT_CUE && it->cue == CUE_DELIVERY && future_verb(ex->fold, it->start))
+        else if (it->type == IT_CUE && it->cue == CUE_DELIVERY &&
+                 (future_verb(ex->fold, it->start) || awaited_delivery(ex, cc, it)))
             ; /* "are expected to arrive in 2026", "will be delivered from 2027": not yet */
         else if (initial_of_no_deal(ex, cc, k))
             ; /* "an initial period of sustainment" recalls nothing */

@@ -2465,6 +2465,27 @@ static void test_acceptance_of_necessity_approves(void **state)
     assert_int_equal(p->signing_date, day("2025-02-04"));
 }
 
+/* The fleet a purchase replaces and a delivery still awaited ("until the
+ * new boats arrive") are no deals. */
+static void test_replaced_fleet_and_awaited_delivery(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Italy will buy two more Type 212CD submarines from TKMS, the procurement office said on Monday.\n\nThe "
+                "first Italian boat is now due in 2031, and the Italian boats will replace the four Sauro-class "
+                "submarines delivered in the late 1980s, and the six Ula-class submarines delivered in the 1990s.",
+                "2025-03-11", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "TYPE_212");
+    assert_int_equal(p->stage, DS_STAGE_EXECUTIVE);
+    n = run("Italy will buy two more Type 212CD submarines from TKMS, the procurement office said on Monday.\n\nThe "
+            "navy's six Ula-class boats will be kept in service until the new submarines arrive.",
+            "2025-03-11", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(p->status, DS_STATUS_SIGNED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2568,6 +2589,7 @@ int main(void)
         cmocka_unit_test(test_options_held_and_exercised),
         cmocka_unit_test(test_letter_of_intent_is_intent),
         cmocka_unit_test(test_acceptance_of_necessity_approves),
+        cmocka_unit_test(test_replaced_fleet_and_awaited_delivery),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
