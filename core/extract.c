@@ -48,6 +48,10 @@ enum { LEX_SIGNS_UNLESS_TALKS = 1, LEX_TALKS = 1 };
 /* The val of a letter of intent: signing one states an intent, it buys nothing. */
 enum { LEX_LETTER_OF_INTENT = 2 };
 
+/* The val of "agreed": it signs when a deal verb follows it ("agreed in
+ * February to buy 12 ANKA"), and only then. */
+enum { LEX_AGREES_TO = 3 };
+
 /* The val of "more": it follows the count it adds ("12 more"), where
  * "another" and "additional" may lead it. */
 enum { LEX_MORE = 1 };
@@ -74,6 +78,7 @@ static const lex lexicon[] = {
     {"formalised", CUE_SIGNED}, {"awarded", CUE_SIGNED}, {"clinched", CUE_SIGNED},
     {"placed an order", CUE_SIGNED}, {"placed orders", CUE_SIGNED}, {"has bought", CUE_SIGNED},
     {"bought", CUE_SIGNED}, {"agreed to buy", CUE_SIGNED}, {"agreed to purchase", CUE_SIGNED},
+    {"agreed", CUE_SIGNED, LEX_AGREES_TO},
     {"attended the signing", CUE_SIGNED}, {"signing ceremony took place", CUE_SIGNED},
     {"podpisala", CUE_SIGNED}, {"podpisana", CUE_SIGNED}, {"podpisano", CUE_SIGNED}, {"podpisal", CUE_SIGNED},
     {"zostanie podpisana", CUE_PLANNED}, {"zostanie podpisany", CUE_PLANNED}, {"zostana podpisane", CUE_PLANNED},
@@ -4667,6 +4672,19 @@ static int awaited_delivery(const ds_extractor *ex, const clause *cc, const item
     return 0;
 }
 
+/* Item k of clause cc ("agreed") is followed, a few words on, by "to" and
+ * a deal verb ("agreed in February to buy 12 ANKA drones"). */
+static int agrees_to_buy(const ds_extractor *ex, const clause *cc, int k)
+{
+    const item *it = &ex->items[k];
+    for (int j = k + 1; j < cc->first_item + cc->nitems && ex->items[j].start - it->end < 40; j++) {
+        const item *x = &ex->items[j];
+        if (x->type == IT_CUE && x->cue == CUE_DEAL && x->start >= 3 && memcmp(ex->fold + x->start - 3, "to ", 3) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* The year item k of clause cc names a contract rather than the time of
  * the clause's event: a deal noun follows it ("under a 2022 contract") or a
  * signing verb leads it ("awarded in 2023"). */
@@ -4760,6 +4778,8 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             ; /* "are expected to arrive in 2026", "will be delivered from 2027": not yet */
         else if (initial_of_no_deal(ex, cc, k))
             ; /* "an initial period of sustainment" recalls nothing */
+        else if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_AGREES_TO)
+            cc->cues |= agrees_to_buy(ex, cc, k) ? BIT(CUE_SIGNED) : 0;
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)

@@ -2486,6 +2486,24 @@ static void test_replaced_fleet_and_awaited_delivery(void **state)
     assert_int_equal(p->status, DS_STATUS_SIGNED);
 }
 
+/* "agreed in March to buy 12 ANKA drones" signs (months ago: a recall);
+ * "agreed to hold talks" does not. */
+static void test_agreed_to_buy_signs(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Malaysia is expected to sign for 24 Hurjet jets next week, officials said. Kuala Lumpur agreed in March "
+                "to buy 12 ANKA drones from Turkish Aerospace.",
+                "2025-11-03", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "HURJET");
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "ANKA");
+    assert_int_equal(c->status, DS_STATUS_SIGNED);
+    assert_int_equal(c->quantity, 12);
+    n = run("Malaysia and Turkey agreed on Monday to hold talks on 12 ANKA drones.", "2025-11-03", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].status, DS_STATUS_SIGNED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2590,6 +2608,7 @@ int main(void)
         cmocka_unit_test(test_letter_of_intent_is_intent),
         cmocka_unit_test(test_acceptance_of_necessity_approves),
         cmocka_unit_test(test_replaced_fleet_and_awaited_delivery),
+        cmocka_unit_test(test_agreed_to_buy_signs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
