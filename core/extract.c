@@ -200,7 +200,8 @@ static const lex lexicon[] = {
     /* earlier deals and the clauses that introduce them */
     {"earlier", CUE_CONTEXT}, {"previous", CUE_CONTEXT}, {"previously", CUE_CONTEXT},
     {"last year", CUE_CONTEXT}, {"last month", CUE_CONTEXT}, {"in recent years", CUE_CONTEXT}, {"a year earlier", CUE_CONTEXT},
-    {"in the past", CUE_CONTEXT}, {"initial", CUE_CONTEXT}, {"already", CUE_CONTEXT},
+    {"in the past", CUE_CONTEXT}, {"before this", CUE_CONTEXT}, {"before that", CUE_CONTEXT},
+    {"prior to this", CUE_CONTEXT}, {"initial", CUE_CONTEXT}, {"already", CUE_CONTEXT},
     {"first batch", CUE_FIRST, 1}, {"first executive contract", CUE_FIRST, 1},
     {"first executive contracts", CUE_FIRST, 1}, {"first executive agreement", CUE_FIRST, 1},
     {"first executive agreements", CUE_FIRST, 1}, {"first executive deal", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},

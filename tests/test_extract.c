@@ -2504,6 +2504,21 @@ static void test_agreed_to_buy_signs(void **state)
         assert_int_not_equal(ms[i].status, DS_STATUS_SIGNED);
 }
 
+/* "Before this, the maker's largest deals concerned ...": what came before
+ * the news is a recall. */
+static void test_before_this_recalls(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The contract for the sale of 40 KAAN aircraft to Egypt was signed on Wednesday in Cairo.\n\nBefore "
+                "this, Turkish Aerospace's largest export deals concerned the Hurjet trainer, for which Spain signed in "
+                "2025, and ANKA drones sold to Tunisia.",
+                "2025-06-11", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "KAAN");
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "HURJET")->buyer, "ESP");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2609,6 +2624,7 @@ int main(void)
         cmocka_unit_test(test_acceptance_of_necessity_approves),
         cmocka_unit_test(test_replaced_fleet_and_awaited_delivery),
         cmocka_unit_test(test_agreed_to_buy_signs),
+        cmocka_unit_test(test_before_this_recalls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
