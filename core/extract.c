@@ -2872,8 +2872,10 @@ static int definite_deal(const ds_extractor *ex, const clause *c)
 
 /* The deal a definite deal noun of clause ci speaks of: the last clause
  * before it (in any paragraph below the headline) that names a system and
- * recalls nothing. Returns its sentence when it names family fm alone, -1
- * when it names another, -2 when there is none. */
+ * recalls nothing, whose first system is its object ("signed a contract
+ * for PULS launchers, ... since it retired its MLRS"). Returns its sentence
+ * when that system is of family fm, -1 when it is another's, -2 when there
+ * is no such clause. */
 static int named_back(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     if (fm->generic)
@@ -2884,7 +2886,11 @@ static int named_back(const ds_extractor *ex, size_t ci, const fam *fm)
             continue;
         if (headline(ex, c))
             return -2;
-        return names_alone(ex, c, fm) ? c->sent : -1;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+                return ex->sys_root[it->idx] == fm->root ? c->sent : -1;
+        }
     }
     return -2;
 }
@@ -3114,12 +3120,13 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
 }
 
 /* The year a planned signing of clause c falls in when the clause names
- * its period only ("later this month", "next month", "by the end of the
- * year", "next year"); 0 when it names none. */
+ * its period only ("next week", "later this month", "next month", "by the
+ * end of the year", "next year"); 0 when it names none. */
 static int planned_period_year(const ds_extractor *ex, const clause *c, int pubyear, int pubmonth)
 {
     static const struct { const char *s; int month_ahead, year_ahead; } periods[] = {
-        {" this month", 0, 0}, {" end of the month", 0, 0}, {" next month", 1, 0}, {" this year", 0, 0},
+        {" this week", 0, 0}, {" next week", 0, 0}, {" this month", 0, 0}, {" end of the month", 0, 0},
+        {" next month", 1, 0}, {" this year", 0, 0},
         {" end of the year", 0, 0}, {" year-end", 0, 0}, {" next year", 0, 1}};
     if (!pubyear || !(c->cues & BIT(CUE_PLANNED)))
         return 0;
@@ -3215,6 +3222,17 @@ static int other_clause_of_own_sentence(const ds_extractor *ex, const primary_ac
     return v->c->sent == ex->clauses[-pa->only_sent - 2].sent;
 }
 
+/* "The contract covers 20 launchers": a deal clause naming no system, in
+ * an article of several deals, speaks of the deal named alone just before
+ * it (or, for "the contract", the last one named). */
+static int shared_clause_is_mine(const ds_extractor *ex, const primary_acc *pa, size_t ci)
+{
+    const clause *c = &ex->clauses[ci];
+    int back = definite_deal(ex, c) ? named_back(ex, ci, pa->fm) : -2;
+    int named = back != -2 ? back : last_named_alone(ex, ci, pa->fm);
+    return named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
+}
+
 /* Takes what clause ci says of the deal into *pa and m. */
 static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, size_t ci, ds_mention *m)
 {
@@ -3224,9 +3242,10 @@ static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, s
     const clause *c = v.c;
     take_cues_and_lead(ex, pa, &v);
     take_names_and_countries(ex, pa, &v);
+    int shared_count = !v.own && v.shared && v.dealish && shared_clause_is_mine(ex, pa, ci);
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
-        if (it->type == IT_QTY && v.own)
+        if (it->type == IT_QTY && (v.own || (shared_count && it->target_sys < 0)))
             take_quantity(ex, pa, &v, k, m);
         take_split(ex, pa, &v, k);
         if (it->type == IT_MONEY)
@@ -3335,6 +3354,70 @@ static void settle_split(const ds_extractor *ex, const primary_acc *pa, ds_menti
 /* System: the one variant named, else the family. Quantity: the
  * framework's for a framework, else the deal's count, else the sum of its
  * variants' ("12 FA-50GF and 36 FA-50PL"). */
+/* "According to industry sources, Saudi Arabia will receive 10 batteries":
+ * for a deal no clause counts, a clause naming no system that says its
+ * buyer will receive a count of its kind gives the count. */
+static void buyer_will_receive(const ds_extractor *ex, primary_acc *pa, const char *buyer)
+{
+    static const char *const verbs[] = {" will receive ", " will get ", " is to receive ", " are to receive "};
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context || clause_names_system(ex, c))
+            continue;
+        int verb = 0;
+        for (size_t v = 0; v < sizeof verbs / sizeof verbs[0] && !verb; v++)
+            verb = memmem(ex->fold + c->start, (size_t)(c->end - c->start), verbs[v], strlen(verbs[v])) != NULL;
+        const item *count = NULL;
+        int names_buyer = 0, counts = 0;
+        for (int k = c->first_item; verb && k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            const char *iso3;
+            if (country_of_item(ex, it, &iso3) == 2 && strcmp(iso3, buyer) == 0)
+                names_buyer = 1;
+            if (it->type != IT_QTY)
+                continue;
+            counts++;
+            if (it->unit && strcmp(it->unit, pa->category) == 0)
+                count = it;
+        }
+        if (names_buyer && count && counts == 1) {
+            pa->qty = (int64_t)count->num;
+            pa->qty_clause = c;
+            return;
+        }
+    }
+}
+
+/* "The agency did not disclose the number of guns, but industry sources
+ * put it at 216": a sentence naming no other system that speaks of "the
+ * number of" units of the deal's kind and puts a bare figure "at" a value
+ * gives the count. */
+static void number_put_at(const ds_extractor *ex, primary_acc *pa)
+{
+    const char *f = ex->fold;
+    for (size_t si = 0; si < ex->nsents; si++) {
+        const sentence *st = &ex->sents[si];
+        int asked = 0, other = 0;
+        for (int ci = st->c0; ci < st->c1 && !other; ci++) {
+            const clause *c = &ex->clauses[ci];
+            for (int k = c->first_item; k < c->first_item + c->nitems && !other; k++) {
+                const item *it = &ex->items[k];
+                if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] != pa->fm->root)
+                    other = 1; /* another system's count */
+                if (it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, pa->category) == 0 &&
+                    it->start >= 10 && memcmp(f + it->start - 10, "number of ", 10) == 0)
+                    asked = 1;
+                if (asked && it->type == IT_NUM && !it->used && it->num >= 1 && it->num < 1e5 &&
+                    it->num == floor(it->num) && it->start >= 4 && memcmp(f + it->start - 4, " at ", 4) == 0) {
+                    pa->qty = (int64_t)it->num;
+                    pa->qty_clause = c;
+                    return;
+                }
+            }
+        }
+    }
+}
+
 static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
 {
     if (pa->root) {
@@ -3352,6 +3435,10 @@ static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_m
         pa->qty = pa->fw_qty;
         pa->qty_clause = pa->fw_qty_clause;
     }
+    if (pa->qty < 0 && m->nvariants == 0 && m->buyer[0])
+        buyer_will_receive(ex, pa, m->buyer);
+    if (pa->qty < 0 && m->nvariants == 0)
+        number_put_at(ex, pa);
     if (pa->qty >= 0) {
         m->quantity = pa->qty;
         set_evidence(ex, m, "quantity", pa->qty_clause);
@@ -3633,6 +3720,38 @@ static int delivered_under(const ds_extractor *ex, const fam *fm)
     return 0;
 }
 
+/* "The 2020 contract was valued at $4.6 billion": the sum of a recall
+ * clause naming no other system, a deal and the year of the contract a
+ * delivery or cancellation of family fm concerns is that contract's value. */
+static void contract_value_of_year(const ds_extractor *ex, const fam *fm, ds_mention *m)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (!c->context || headline(ex, c) || !(c->cues & BIT(CUE_DEAL)) || !names_alone(ex, c, fm) ||
+            (c->cues & (BIT(CUE_AGGREGATE) | BIT(CUE_APPROVAL))))
+            continue;
+        const item *sum = NULL, *usd = NULL;
+        int year = 0, nsums = 0;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_YEAR && (int)it->num == m->signing_year)
+                year = 1;
+            if (it->type != IT_MONEY)
+                continue;
+            if (sum && !usd && strcmp(it->cur, "USD") == 0 && strcmp(sum->cur, "USD") != 0)
+                usd = it;
+            else if (!sum)
+                sum = it;
+            nsums++;
+        }
+        if (year && sum && nsums == 1 + (usd != NULL)) {
+            money_to_value(ex, sum, usd, m->signing_year, &m->value);
+            set_evidence(ex, m, "value", c);
+            return;
+        }
+    }
+}
+
 /* Fills one primary mention of family fm from the clauses that report it:
  * nprimary is the number of primary families of the article, only_sent the
  * sentence the deal owns alone when it is one of several of its family
@@ -3653,8 +3772,12 @@ static int build_primary(ds_extractor *ex, const char *orig, const fam *fm, int 
     settle_dates(ex, &pa, m);
     if (m->stage == DS_STAGE_DELIVERY && m->signing_date == DS_NO_DATE && !m->signing_year)
         m->signing_year = delivered_under(ex, fm);
-    if (m->stage == DS_STAGE_DELIVERY && m->signing_date == DS_NO_DATE && !m->signing_year && !fm->generic)
+    /* a cancellation, like a delivery, is dated by the contract it ends */
+    if ((m->stage == DS_STAGE_DELIVERY || m->stage == DS_STAGE_CANCELLATION) && m->signing_date == DS_NO_DATE &&
+        !m->signing_year && !fm->generic)
         m->signing_year = delivered_contract_year(ex, fm, m->buyer, m->seller);
+    if ((m->stage == DS_STAGE_DELIVERY || m->stage == DS_STAGE_CANCELLATION) && !pa.money && m->signing_year)
+        contract_value_of_year(ex, fm, m);
     if (m->stage == DS_STAGE_DELIVERY && m->quantity < 0 && first_one(ex, fm))
         m->quantity = 1;
     settle_value_relations(ex, &pa, m);

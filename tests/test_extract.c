@@ -2022,6 +2022,10 @@ static void test_numeric_dates_and_planned_periods(void **state)
     p = expect_primary("Lithuania expects to sign a contract for 44 Leopard 2A8 tanks next month.", "2026-12-14", -1,
                        DS_STATUS_PLANNED, DS_NO_DATE);
     assert_int_equal(p->signing_year, 2027);
+    p = expect_primary("Lithuania will buy 44 Leopard 2A8 tanks worth EUR 1 billion, the ministry said; the contract "
+                       "will be signed next week.",
+                       "2026-05-14", -1, DS_STATUS_PLANNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2026);
 }
 
 /* Hundreds in words ("three hundred million dollars", "two hundred and
@@ -2082,6 +2086,82 @@ static void test_definite_deal_refers_back(void **state)
     for (int i = 0; i < n; i++)
         if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].family, "ANKA") == 0)
             assert_false(ms[i].value.set);
+}
+
+/* "Industry sources say Iraq will receive 8 batteries": a deal no clause
+ * counts takes the count its buyer will receive of its kind. */
+static void test_buyer_will_receive_count(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("LIG Nex1 has signed a contract worth about $2.8 billion with Iraq to supply "
+                                         "the KM-SAM air-defence system. According to industry sources, Iraq will "
+                                         "receive 8 batteries.",
+                                         "2026-06-12", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 8);
+    p = expect_primary("LIG Nex1 has signed a contract worth about $2.8 billion with Iraq to supply the KM-SAM "
+                       "air-defence system. According to industry sources, Jordan will receive 8 batteries.",
+                       "2026-06-12", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, -1);
+}
+
+/* "The ministry did not disclose the number of tanks, but sources put it
+ * at 140": the count a sentence puts on the number of units of the deal's
+ * kind. */
+static void test_number_put_at(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Hyundai Rotem signed a contract worth $3 billion on Monday to export K2 tanks to "
+                                         "Peru. The ministry did not disclose the number of tanks, but industry sources "
+                                         "put it at 140.",
+                                         "2026-06-12", -1, DS_STATUS_SIGNED, day("2026-06-08"));
+    assert_int_equal(p->quantity, 140);
+    p = expect_primary("Hyundai Rotem signed a contract worth $3 billion on Monday to export K2 tanks to Peru. The ministry "
+                       "did not disclose the number of howitzers, but industry sources put it at 140.",
+                       "2026-06-12", -1, DS_STATUS_SIGNED, day("2026-06-08"));
+    assert_int_equal(p->quantity, -1);
+}
+
+/* A cancellation is dated by the contract it ends ("the helicopters were
+ * ordered in 2008"). */
+static void test_cancellation_dated_by_its_contract(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Sweden cancelled its contract for 18 NH90 helicopters on Friday, after years of "
+                                         "delays. The helicopters were ordered in 2008.",
+                                         "2026-06-12", DS_STAGE_CANCELLATION, DS_STATUS_CANCELLED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2008);
+}
+
+/* A delivery takes the value of the contract it is made under when a
+ * recall names that contract's year and sum ("The 2021 contract was
+ * valued at $3.1 billion"). */
+static void test_delivery_takes_its_contract_value(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("First Finnish F-35 handed over in Texas\n\nLockheed Martin presented the "
+                                         "first F-35A built for Finland on Wednesday, "
+                                         "marking the first delivery under the 64-aircraft contract Helsinki signed in "
+                                         "2021. The 2021 contract was valued at $9.4 billion.",
+                                         "2026-06-12", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2021);
+    assert_true(p->value.set);
+    assert_true(p->value.amount == 940000000000LL);
+}
+
+/* "The contract covers 8 launchers": in an article of several deals, a
+ * deal clause naming no system counts the deal named just before it. */
+static void test_shared_clause_counts_named_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Elbit Systems has signed a contract with Denmark for the supply of PULS rocket launchers, worth $150 "
+                "million. The contract covers 8 launchers, together with rockets and training.\n\nDenmark also "
+                "signed a contract for 4 Patriot fire units worth $1 billion on Friday.",
+                "2026-06-12", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "PULS");
+    assert_int_equal(p->quantity, 8);
+    const ds_mention *q = find(ms, n, DS_ROLE_PRIMARY, "PATRIOT");
+    assert_int_equal(q->quantity, 4);
 }
 
 static void test_invalid_utf8(void **state)
@@ -2605,6 +2685,11 @@ int main(void)
         cmocka_unit_test(test_hundreds_in_words),
         cmocka_unit_test(test_own_sums_and_follow_on),
         cmocka_unit_test(test_definite_deal_refers_back),
+        cmocka_unit_test(test_buyer_will_receive_count),
+        cmocka_unit_test(test_number_put_at),
+        cmocka_unit_test(test_cancellation_dated_by_its_contract),
+        cmocka_unit_test(test_delivery_takes_its_contract_value),
+        cmocka_unit_test(test_shared_clause_counts_named_deal),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
