@@ -45,6 +45,13 @@ enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2, CLAUSE_AFTER = 3 };
  * nouns that name talks. */
 enum { LEX_SIGNS_UNLESS_TALKS = 1, LEX_TALKS = 1 };
 
+/* The val of a letter of intent: signing one states an intent, it buys nothing. */
+enum { LEX_LETTER_OF_INTENT = 2 };
+
+/* The val of "agreed": it signs when a deal verb follows it ("agreed in
+ * February to buy 12 ANKA"), and only then. */
+enum { LEX_AGREES_TO = 3 };
+
 /* The val of "more": it follows the count it adds ("12 more"), where
  * "another" and "additional" may lead it. */
 enum { LEX_MORE = 1 };
@@ -71,6 +78,7 @@ static const lex lexicon[] = {
     {"formalised", CUE_SIGNED}, {"awarded", CUE_SIGNED}, {"clinched", CUE_SIGNED},
     {"placed an order", CUE_SIGNED}, {"placed orders", CUE_SIGNED}, {"has bought", CUE_SIGNED},
     {"bought", CUE_SIGNED}, {"agreed to buy", CUE_SIGNED}, {"agreed to purchase", CUE_SIGNED},
+    {"agreed", CUE_SIGNED, LEX_AGREES_TO},
     {"attended the signing", CUE_SIGNED}, {"signing ceremony took place", CUE_SIGNED},
     {"podpisala", CUE_SIGNED}, {"podpisana", CUE_SIGNED}, {"podpisano", CUE_SIGNED}, {"podpisal", CUE_SIGNED},
     {"zostanie podpisana", CUE_PLANNED}, {"zostanie podpisany", CUE_PLANNED}, {"zostana podpisane", CUE_PLANNED},
@@ -105,7 +113,8 @@ static const lex lexicon[] = {
     {"plans to", CUE_INTENT}, {"bid", CUE_INTENT}, {"bids", CUE_INTENT}, {"interest in", CUE_INTENT},
     {"negotiating", CUE_INTENT}, {"negotiations", CUE_INTENT, LEX_TALKS}, {"could", CUE_INTENT},
     {"might", CUE_INTENT}, {"may", CUE_INTENT}, {"expected to form", CUE_INTENT},
-    {"letter of intent", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
+    {"letter of intent", CUE_INTENT, LEX_LETTER_OF_INTENT}, {"letters of intent", CUE_INTENT, LEX_LETTER_OF_INTENT},
+    {"declaration of intent", CUE_INTENT, LEX_LETTER_OF_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
     {"hopes", CUE_INTENT}, {"would", CUE_INTENT}, {"eyeing", CUE_INTENT}, {"eyes", CUE_INTENT},
     {"potential", CUE_INTENT},
     /* a plan in the pluperfect was given up or overtaken: "had planned to buy 100" */
@@ -166,6 +175,8 @@ static const lex lexicon[] = {
     {"congressional notification", CUE_APPROVAL}, {"cleared the", CUE_APPROVAL}, {"cleared a", CUE_APPROVAL},
     {"gave the green light", CUE_APPROVAL}, {"green light", CUE_APPROVAL}, {"green-lit", CUE_APPROVAL},
     {"defense security cooperation agency", CUE_APPROVAL},
+    /* India's first approval of a purchase, long before any contract */
+    {"acceptance of necessity", CUE_APPROVAL}, {"aon", CUE_APPROVAL}, {"aons", CUE_APPROVAL},
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
     {"loas", CUE_LOA},
     /* words that introduce a deal's value */
@@ -189,12 +200,14 @@ static const lex lexicon[] = {
     /* earlier deals and the clauses that introduce them */
     {"earlier", CUE_CONTEXT}, {"previous", CUE_CONTEXT}, {"previously", CUE_CONTEXT},
     {"last year", CUE_CONTEXT}, {"last month", CUE_CONTEXT}, {"in recent years", CUE_CONTEXT}, {"a year earlier", CUE_CONTEXT},
-    {"in the past", CUE_CONTEXT}, {"initial", CUE_CONTEXT}, {"already", CUE_CONTEXT},
+    {"in the past", CUE_CONTEXT}, {"before this", CUE_CONTEXT}, {"before that", CUE_CONTEXT},
+    {"prior to this", CUE_CONTEXT}, {"initial", CUE_CONTEXT}, {"already", CUE_CONTEXT},
     {"first batch", CUE_FIRST, 1}, {"first executive contract", CUE_FIRST, 1},
     {"first executive contracts", CUE_FIRST, 1}, {"first executive agreement", CUE_FIRST, 1},
     {"first executive agreements", CUE_FIRST, 1}, {"first executive deal", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},
     {"initial batch", CUE_FIRST, 1}, {"first contract", CUE_FIRST, 1}, {"first order", CUE_FIRST, 1},
-    {"follows", CUE_CLAUSE, CLAUSE_AFTER}, {"follows up on", CUE_CLAUSE, CLAUSE_AFTER},
+    {"follows", CUE_CLAUSE, CLAUSE_AFTER}, {"follow", CUE_CLAUSE, CLAUSE_AFTER}, {"follows up on", CUE_CLAUSE, CLAUSE_AFTER},
+    {"will follow", CUE_NEUTRAL}, {"to follow", CUE_NEUTRAL}, {"would follow", CUE_NEUTRAL}, /* what comes later */
     {"following", CUE_CLAUSE, CLAUSE_AFTER}, {"after", CUE_CLAUSE, CLAUSE_AFTER},
     {"under framework", CUE_CLAUSE, CLAUSE_FRAMEWORK},
     {"under a framework", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"under framework deals", CUE_CLAUSE, CLAUSE_FRAMEWORK},
@@ -1971,7 +1984,45 @@ static int carries_system(const ds_extractor *ex, size_t k, size_t b)
 /* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
  * a system named after a thing of another kind, with "for"/"of", only
  * describes that thing; it is not what the deal buys. */
-static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
+/* "the FA-50 will partly replace the MiG-29 and Su-22 jets": system item
+ * k (of the clause whose items start at a) follows a verb of replacing
+ * within a few words, with no deal word between: what a buyer retires. */
+static int replaced_fleet(const ds_extractor *ex, size_t a, size_t k)
+{
+    static const char *const verbs[] = {"replace ", "replaces ", "replacing ", "replaced "};
+    int hi = ex->items[k].start, lo = hi - 48 > ex->items[a].start ? hi - 48 : ex->items[a].start;
+    const char *verb = NULL;
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0] && !verb; i++)
+        verb = memmem(ex->fold + lo, (size_t)(hi - lo), verbs[i], strlen(verbs[i]));
+    /* "replace the four Sauro-class boats ..., and the six Ula-class": the
+     * list goes on from the last replaced system */
+    for (size_t j = k; !verb && j-- > a && hi - ex->items[j].end < 80;)
+        if (ex->items[j].type == IT_MOD && ex->items[j].ent_kind == DS_ENT_SYSTEM && replaced_fleet(ex, a, j))
+            verb = ex->fold + ex->items[j].end;
+    if (!verb)
+        return 0;
+    for (size_t j = a; j < k; j++) {
+        const item *x = &ex->items[j];
+        if (x->start > verb - ex->fold && x->type == IT_CUE &&
+            (x->cue == CUE_DEAL || x->cue == CUE_SIGNED || x->cue == CUE_PLANNED))
+            return 0; /* "replace them with a contract for 12 F-16" */
+    }
+    return 1;
+}
+
+/* The folded span s..e is written without a capital or a digit in the
+ * original text ("the 'gap filler' version"): a description, not a name. */
+static int written_lowercase(const ds_extractor *ex, const char *orig, int s, int e)
+{
+    for (int i = s; i < e; i++) {
+        unsigned char c = (unsigned char)orig[ex->map[i]];
+        if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80)
+            return 0; /* a capital, a digit, or a letter beyond ASCII ("İstif") */
+    }
+    return 1;
+}
+
+static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t b)
 {
     static const struct { const char *s; int n; } links[] = {{" for the ", 9}, {" of the ", 8}, {" for ", 5},
                                                              {" of ", 4},       {" for its ", 9}, {" of its ", 8}};
@@ -1989,6 +2040,24 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
         for (size_t j = a; j < k && !rival; j++)
             rival = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_RIVAL;
         if (rival) {
+            it->type = IT_MOD;
+            continue;
+        }
+        /* "12 FA-50GF aircraft, the 'gap filler' version": a catalog alias
+         * written as a description right after another system describes it */
+        if (k > a && written_lowercase(ex, orig, it->start, it->end)) {
+            int named_before = 0;
+            for (size_t j = k; j-- > a && !named_before;)
+                named_before = ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM &&
+                               ex->sys_root[ex->items[j].idx] != ex->sys_root[it->idx] &&
+                               it->start - ex->items[j].end < 40;
+            if (named_before) {
+                it->type = IT_MOD;
+                continue;
+            }
+        }
+        /* "will replace the six Ula-class submarines": the fleet being replaced */
+        if (replaced_fleet(ex, a, k)) {
             it->type = IT_MOD;
             continue;
         }
@@ -2379,7 +2448,11 @@ typedef struct primary_acc {
     const char *countries[8];
     int ncountries;
     const char *resale;      /* "24 ex-Danish F-16s": the state that sells its used ones */
+    const char *approver;    /* "the State Department approved a possible sale": the exporting state */
     int intent;              /* a clause naming the family states an intent to buy it */
+    int letter_of_intent;    /* the lead signs a letter of intent */
+    int options_held;        /* option words of own clauses that a contract grants ("with options for 25 more") */
+    int options_taken;       /* the other option words of own clauses ("signed an option for 12") */
 } primary_acc;
 
 /* How one clause bears on the deal being built (see gather_clause). */
@@ -2558,7 +2631,10 @@ static int same_paragraph(const ds_extractor *ex, int a, int b)
  * earlier clause of the body that names a system, not a recall, names
  * family fm alone; with none before it, the next one of the paragraph.
  * Returns that clause's sentence, else -1. */
-static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
+/* The backward half of last_named_alone: the sentence of the nearest
+ * earlier body clause of clause ci's paragraph that names a system, when it
+ * names family fm alone; -1 when it names another; -2 when there is none. */
+static int named_alone_before(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     if (fm->generic)
         return -1;
@@ -2570,6 +2646,16 @@ static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
             break;
         return names_alone(ex, c, fm) ? c->sent : -1;
     }
+    return -2;
+}
+
+static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    if (fm->generic)
+        return -1;
+    int before = named_alone_before(ex, ci, fm);
+    if (before != -2)
+        return before;
     /* "Boeing is awarded a $712 million modification ... This modification
      * exercises an option for four P-8A": the paragraph names it next */
     const char *gap = memmem(ex->fold + ex->clauses[ci].end, (size_t)(ex->flen - ex->clauses[ci].end), "\n\n", 2);
@@ -2617,8 +2703,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
         v->own = c->sent == pa->only_sent;
     else if (pa->only_sent <= -2)
         v->own = ci == (size_t)(-pa->only_sent - 2);
-    else
-        v->own = v->has || pa->nprimary == 1;
+    else /* a clause naming no system speaks of the deal its paragraph named last */
+        v->own = v->has || pa->nprimary == 1 || (v->shared && clause_is_deal(c) && named_alone_before(ex, ci, pa->fm) >= 0);
     v->ci = ci;
     v->own_sum = v->own ? 1 : v->shared && pa->only_sent >= -1 ? -1 : 0; /* -1: decided at its first sum */
     v->dealish = clause_is_deal(c);
@@ -2629,6 +2715,22 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     v->future_exec = pa->lead_seen && (pa->lead_cues & BIT(CUE_FRAMEWORK)) && !(pa->lead_cues & BIT(CUE_EXECUTIVE)) &&
                      (c->cues & BIT(CUE_EXECUTIVE)) && (c->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT)));
     return 1;
+}
+
+/* "a contract for 25 F-15IA, with options for 25 additional aircraft":
+ * option item it is one the contract grants, not one exercised or bought. */
+static int option_held(const ds_extractor *ex, const item *it)
+{
+    static const char *const grants[] = {"with options ", "with an option ", "with the option ", "plus options ",
+                                         "and options ", "and an option ", "includes options ", "includes an option "};
+    const char *f = ex->fold;
+    int e = it->end + 1;
+    for (size_t i = 0; i < sizeof grants / sizeof grants[0]; i++) {
+        int n = (int)strlen(grants[i]);
+        if (e >= n && e <= ex->flen && memcmp(f + e - n, grants[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* Adds the clause's stage cues to the deal's, and takes the lead: the first
@@ -2644,10 +2746,18 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
         pa->cues |= v->own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
     else if (v->own && (c->cues & BIT(CUE_INTENT)) && clause_has_family(ex, c, pa->fm))
         pa->intent = 1; /* "the UAE plans to buy 12 L-15 jets" */
+    for (int k = c->first_item; v->dealish && v->own && k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_OPTION)
+            *(option_held(ex, it) ? &pa->options_held : &pa->options_taken) += 1;
+    }
     if (!v->dealish || !v->has || pa->lead_seen)
         return;
     pa->lead_seen = 1;
     pa->lead_cues = c->cues;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+        pa->letter_of_intent |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_INTENT &&
+                                cue_lex(&ex->items[k])->val == LEX_LETTER_OF_INTENT;
     for (int k = c->first_item; k < c->first_item + c->nitems && pa->lead_qty < 0; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_QTY &&
@@ -2667,6 +2777,25 @@ static int second_hand_from(const ds_extractor *ex, const clause *c, int k, cons
     const item *nx = &ex->items[k + 1];
     return nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM && ex->sys_root[nx->idx] == fm->root &&
            nx->start - it->end <= 1;
+}
+
+/* Approval clause c approves a sale abroad ("approving a possible Foreign
+ * Military Sale to ..."), not a state's own purchase ("cleared the deal"). */
+static int approves_export(const ds_extractor *ex, const clause *c)
+{
+    return memmem(ex->fold + c->start, (size_t)(c->end - c->start), " sale", 5) != NULL;
+}
+
+/* Clause c names a country other than iso3 (as a country, not an authority). */
+static int names_other_state(const ds_extractor *ex, const clause *c, const char *iso3)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_COUNTRY &&
+            strcmp(ex->cat->countries[it->idx].iso3, iso3) != 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* Notes the family's system names (variants, root) and the other families of
@@ -2698,6 +2827,13 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
             continue;
         if (!pa->resale && v->own && second_hand_from(ex, c, k, pa->fm))
             pa->resale = iso3;
+        /* the authority that approves an export is the seller's, not a buyer */
+        if (it->ent_kind == DS_ENT_AUTHORITY && (c->cues & BIT(CUE_APPROVAL)) && v->dealish && approves_export(ex, c) &&
+            names_other_state(ex, c, iso3)) {
+            if (!pa->approver)
+                pa->approver = iso3;
+            continue;
+        }
         int f;
         for (f = 0; f < pa->ncountries; f++)
             if (strcmp(pa->countries[f], iso3) == 0)
@@ -3232,6 +3368,8 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
             fprintf(stderr, "  party %s %s score %d\n", m->family, pa->countries[f], pa->score[f]);
     if (pa->resale)
         pa->seller = pa->resale;
+    else if (pa->approver)
+        pa->seller = pa->approver;
     for (int f = 0; f < pa->ncountries; f++) {
         if (pa->seller && strcmp(pa->countries[f], pa->seller) == 0)
             continue;
@@ -3401,8 +3539,9 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
     /* the news of the lead: a contract cancelled, amended, or a memorandum */
     if (lead_cues & BIT(CUE_CANCEL))
         return DS_STAGE_CANCELLATION;
-    /* "This modification exercises an option for four P-8A": the option */
-    if ((lead_cues & BIT(CUE_AMENDMENT)) && (lead_cues & BIT(CUE_EXERCISE)))
+    /* "This modification exercises an option for four P-8A": the option, in
+     * the lead or in a clause of the deal after it */
+    if ((lead_cues & BIT(CUE_AMENDMENT)) && (cues & BIT(CUE_EXERCISE)))
         return DS_STAGE_OPTION;
     if ((lead_cues & BIT(CUE_AMENDMENT)) && !(lead_cues & BIT(CUE_OPTION)))
         return DS_STAGE_AMENDMENT;
@@ -3411,11 +3550,17 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
         return DS_STAGE_MEMORANDUM;
     if ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & (BIT(CUE_PLANNED) | BIT(CUE_OPTION) | BIT(CUE_SIGNED))))
         return DS_STAGE_DELIVERY;
+    /* "signed a letter of intent for the purchase of 490 VBCI": an intent */
+    if (pa->letter_of_intent && !(lead_cues & (BIT(CUE_EXECUTIVE) | BIT(CUE_FRAMEWORK) | BIT(CUE_LOA) | BIT(CUE_OPTION) |
+                                               BIT(CUE_EXERCISE) | BIT(CUE_APPROVAL) | BIT(CUE_MEMORANDUM))))
+        return DS_STAGE_INTENT;
     /* "Australia has selected the AS21": a lead that selects, with a signing
      * recalled or expected elsewhere in the article */
     if ((lead_cues & BIT(CUE_SELECTION)) && !(lead_cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE) | BIT(CUE_APPROVAL))))
         return DS_STAGE_SELECTION;
-    if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
+    /* an option exercised or bought; one a contract only grants leaves it a contract */
+    if ((cues & BIT(CUE_OPTION)) && ((cues & BIT(CUE_EXERCISE)) || ((cues & BIT(CUE_SIGNED)) && pa->options_taken) ||
+                                     ((cues & BIT(CUE_SIGNED)) && !pa->options_held)))
         return DS_STAGE_OPTION;
     if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
         ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK) || (lead_cues & BIT(CUE_SIGNED)))))
@@ -4220,6 +4365,15 @@ static int split_clauses(const ds_extractor *ex, const fam *fm, size_t si, int *
     return 1;
 }
 
+/* A clause of sentence si names family fm. */
+static int sentence_has_family(const ds_extractor *ex, size_t si, const fam *fm)
+{
+    for (int ci = ex->sents[si].c0; ci < ex->sents[si].c1; ci++)
+        if (clause_has_family(ex, &ex->clauses[ci], fm))
+            return 1;
+    return 0;
+}
+
 /* Several deals of one family in one article: each in a sentence of its own
  * that counts the system, or in a clause of its own (split_clauses), either
  * for different buyers ("Estonia ... six more K9 ... Finland ... ten
@@ -4246,9 +4400,12 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
                 continue;
             for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
                 const item *it = &ex->items[k];
+                /* a count by category alone ("six aircraft") is of the system its
+                 * sentence or, naming none, its paragraph named last */
                 if (it->type == IT_QTY &&
                     ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
-                     (it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)))
+                     (it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0 &&
+                      (sentence_has_family(ex, si, fm) || last_named_alone(ex, ci, fm) >= 0))))
                     counted = 1;
                 if (it->type == IT_MONEY)
                     money = 1;
@@ -4704,6 +4861,32 @@ static int future_verb(const char *f, int p)
     return 0;
 }
 
+/* "will be kept in service until the new submarines arrive": delivery
+ * item it of clause cc is the verb of a clause of time ("until", "before")
+ * a few words before it; what is awaited has not come. */
+static int awaited_delivery(const ds_extractor *ex, const clause *cc, const item *it)
+{
+    static const char *const subs[] = {" until ", " before ", " till "};
+    int lo = it->start - 40 > cc->start ? it->start - 40 : cc->start;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (memmem(ex->fold + lo, (size_t)(it->start - lo), subs[i], strlen(subs[i])))
+            return 1;
+    return 0;
+}
+
+/* Item k of clause cc ("agreed") is followed, a few words on, by "to" and
+ * a deal verb ("agreed in February to buy 12 ANKA drones"). */
+static int agrees_to_buy(const ds_extractor *ex, const clause *cc, int k)
+{
+    const item *it = &ex->items[k];
+    for (int j = k + 1; j < cc->first_item + cc->nitems && ex->items[j].start - it->end < 40; j++) {
+        const item *x = &ex->items[j];
+        if (x->type == IT_CUE && x->cue == CUE_DEAL && x->start >= 3 && memcmp(ex->fold + x->start - 3, "to ", 3) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* The year item k of clause cc names a contract rather than the time of
  * the clause's event: a deal noun follows it ("under a 2022 contract") or a
  * signing verb leads it ("awarded in 2023"). */
@@ -4742,10 +4925,14 @@ static int receives_a_deal(const ds_extractor *ex, const clause *cc, int k)
 static int past_decade(const ds_extractor *ex, const clause *cc, int pubyear)
 {
     const char *f = ex->fold;
-    int verb = -1;
-    for (int k = cc->first_item; k < cc->first_item + cc->nitems && verb < 0; k++)
+    int verb = -1, delivered = 0;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems && verb < 0; k++) {
         if (ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_SIGNED)
             verb = ex->items[k].start;
+        delivered |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_DELIVERY;
+    }
+    if (verb < 0 && delivered)
+        verb = cc->end; /* "the boats delivered in the late 1980s": a delivery long past */
     for (int p = cc->start; pubyear && p + 5 <= verb; p++) {
         if (f[p + 4] != 's' || f[p + 3] != '0' || (p > 0 && is_alnum(f[p - 1])) ||
             (p + 5 < ex->flen && is_alnum(f[p + 5])))
@@ -4788,10 +4975,13 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             concluded = 1;
         else if (receives_a_deal(ex, cc, k))
             cc->cues |= BIT(CUE_SIGNED); /* "Diehl receives order": the seller wins it */
-        else if (it->type == IT_CUE && it->cue == CUE_DELIVERY && future_verb(ex->fold, it->start))
+        else if (it->type == IT_CUE && it->cue == CUE_DELIVERY &&
+                 (future_verb(ex->fold, it->start) || awaited_delivery(ex, cc, it)))
             ; /* "are expected to arrive in 2026", "will be delivered from 2027": not yet */
         else if (initial_of_no_deal(ex, cc, k))
             ; /* "an initial period of sustainment" recalls nothing */
+        else if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_AGREES_TO)
+            cc->cues |= agrees_to_buy(ex, cc, k) ? BIT(CUE_SIGNED) : 0;
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)
@@ -4923,7 +5113,7 @@ static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate 
         for (size_t k = a; k < b; k++)
             ex->items[k].clause = (int)c;
         interpret_numbers(ex, body, a, b, pd.day);
-        mark_modifiers(ex, a, b);
+        mark_modifiers(ex, body, a, b);
         clause_cues(ex, cc, pd);
         cc->context = clause_recalls(ex, cc, c > (size_t)cl);
         cc->factbox = factbox_row(ex, cc);
@@ -5101,6 +5291,37 @@ static size_t first_box_system(const ds_extractor *ex)
     return ex->nclauses;
 }
 
+/* "The Government of Egypt has requested to buy four Sentinel radars; ...":
+ * system item it of clause ci lists the package of a sale an earlier
+ * approval clause names by another system; a part of that sale. */
+static int package_store(const ds_extractor *ex, size_t ci, const item *it)
+{
+    const clause *c = &ex->clauses[ci];
+    static const char *const asks[] = {"requested to buy", "requested to purchase", "requested the sale of"};
+    int asked = 0;
+    for (size_t i = 0; i < sizeof asks / sizeof asks[0] && !asked; i++)
+        asked = memmem(ex->fold + c->start, (size_t)(it->start - c->start), asks[i], strlen(asks[i])) != NULL;
+    for (size_t cj = 0; asked && cj < ci; cj++) {
+        const clause *a = &ex->clauses[cj];
+        if (a->context || !(a->cues & BIT(CUE_APPROVAL)))
+            continue;
+        for (int k = a->first_item; k < a->first_item + a->nitems; k++)
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                ex->sys_root[ex->items[k].idx] != ex->sys_root[it->idx])
+                return 1;
+    }
+    return 0;
+}
+
+/* "..., and is buying Virginia-class submarines under the AUKUS pact": a
+ * clause led by a clause word whose only deal word is a noun names the
+ * setting of what its sentence says, not a deal of its own. */
+static int names_a_setting(const ds_extractor *ex, const clause *c)
+{
+    const item *lead = c->nitems ? &ex->items[c->first_item] : NULL;
+    return lead && lead->type == IT_CUE && lead->cue == CUE_CLAUSE && (c->cues & deal_cues) == BIT(CUE_DEAL);
+}
+
 /* Lists the families the article names in fams and marks those reported as
  * news: a deal clause names them, or their sentence has a deal clause that
  * names no system ("Poland has committed to buying 32 F-35A, after the
@@ -5127,8 +5348,9 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
             int deal = clause_is_deal(c) || (ci == box_system && boxed_deal);
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
                 deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
-                       !clause_names_system(ex, &ex->clauses[cj]);
-            if (deal && open_accessory(ex, c, it)) /* "along with Hellfire and JAGM missiles" */
+                       !clause_names_system(ex, &ex->clauses[cj]) && !names_a_setting(ex, &ex->clauses[cj]);
+            if (deal && (open_accessory(ex, c, it) || /* "along with Hellfire and JAGM missiles" */
+                         package_store(ex, ci, it)))
                 deal = 0;
             if (deal) {
                 fams[fi].primary = 1;

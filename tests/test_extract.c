@@ -2421,6 +2421,220 @@ static void test_relative_purchase_recalls(void **state)
     assert_int_equal(p->quantity, 100);
 }
 
+/* The authority that approves a sale abroad is the exporter's: the buyer
+ * is the state the sale goes to; a state's own approval of its purchase
+ * keeps it the buyer. */
+static void test_export_approval_names_the_seller(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("WASHINGTON - The State Department has approved a possible Foreign Military Sale to the Government of "
+                "Hungary of NASAMS air defence systems for an estimated cost of $1 billion.",
+                "2025-04-02", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "HUN");
+    assert_string_equal(p->seller, "USA");
+    assert_int_equal(p->status, DS_STATUS_APPROVED);
+    n = run("NEW DELHI - The Cabinet Committee on Security on Wednesday cleared the deal for 26 Rafale fighters from "
+            "France, worth around Rs 60,000 crore.",
+            "2025-04-02", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "IND");
+    assert_string_equal(p->seller, "FRA");
+    /* the package the buyer asked for is the approved sale's, not a sale of its own */
+    n = run("WASHINGTON - The State Department has approved a possible Foreign Military Sale to the Government of "
+            "Hungary of NASAMS air defence systems for an estimated cost of $1 billion.\n\nThe Government of Hungary "
+            "has requested to buy three Sentinel radars and 60 AIM-120 missiles.",
+            "2025-04-02", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "NASAMS");
+}
+
+/* A count by category alone ("brings Japan's total to six aircraft") is of
+ * the system its paragraph named last; a clause like "under the NATO pact"
+ * sets the scene and makes no deal of the systems of its sentence. */
+static void test_count_of_paragraph_and_setting_clause(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Contracts\n\nThe Boeing Co. has been awarded a $300,000,000 modification. This modification "
+                "exercises an option for three P-8A aircraft for the government of Norway.\n\nThe Boeing Co. has been "
+                "awarded a $200,000,000 modification for two KC-46A tanker aircraft for the government of Japan. This "
+                "modification exercises an option and brings Japan's total to six aircraft.",
+                "2023-12-01", &ms);
+    int p8 = 0;
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].family, "P-8") == 0) {
+            assert_string_equal(ms[i].buyer, "NOR");
+            p8++;
+        }
+    assert_int_equal(p8, 1);
+    n = run("Norway has selected the Type 26 design for five new frigates, the defence minister said on Tuesday. "
+            "Norway is also building four Type 212CD submarines with Germany, and is buying F-35 fighters from the "
+            "United States under the NATO pact.",
+            "2025-09-02", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "TYPE_26");
+}
+
+/* "with initial spares and training" scopes the contract; only an initial
+ * deal or order is an earlier one. */
+static void test_initial_spares_are_news(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Sikorsky was awarded a $900,000,000 contract for 24 UH-60M Black Hawk helicopters with initial spares "
+                "and training for the Royal Thai Army.",
+                "2025-02-04", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "UH-60");
+    assert_int_equal(p->quantity, 24);
+    n = run("Thailand on Monday ordered 12 more UH-60M helicopters. The initial order for 12 UH-60M was placed in 2019.",
+            "2025-02-04", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "UH-60")->signing_year, 2019);
+}
+
+/* "The two contracts follow the framework signed in July": the framework
+ * is recalled; a catalog alias written as a description after another
+ * system ("the 'gap filler' version") names no system of its own; each
+ * variant of a sentence's "..., while ..." with its own sum is a deal. */
+static void test_variants_each_priced_and_descriptions(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("KAI signed executive contracts with Malaysia on Monday for 30 FA-50 aircraft worth $2 billion in "
+                "total.\n\nUnder the contracts, KAI will deliver 10 FA-50GF aircraft, the \"gap filler\" version, in "
+                "a deal worth $600 million, while 20 FA-50PL jets will be supplied under a $1.4 billion contract. "
+                "The two contracts follow the framework agreement signed in Kuala Lumpur in March.",
+                "2025-06-10", &ms);
+    int gf = 0, pl = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_string_equal(ms[i].family, "FA-50");
+        assert_int_equal(ms[i].stage, DS_STAGE_EXECUTIVE);
+        gf += ms[i].quantity == 10 && ms[i].value.amount == 60000000000LL;
+        pl += ms[i].quantity == 20 && ms[i].value.amount == 140000000000LL;
+    }
+    assert_int_equal(gf, 1);
+    assert_int_equal(pl, 1);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "FA-50")->stage, DS_STAGE_FRAMEWORK);
+}
+
+/* A deal clause naming no system ("signed the letter of offer and
+ * acceptance") speaks of the deal its paragraph named last, even in an
+ * article that reports another deal too. */
+static void test_unnamed_clause_of_paragraph_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Romania signs for 32 F-35 fighters\n\nThirty-two F-35A fighters will join the Romanian air force. The "
+                "defence minister on Friday signed the letter of offer and acceptance with the US government, worth "
+                "$6.5 billion.\n\nThe ministry also ordered 12 UH-60M helicopters for $1 billion on Friday.",
+                "2025-11-15", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "F-35")->stage, DS_STAGE_LOA);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "UH-60")->stage, DS_STAGE_EXECUTIVE);
+}
+
+/* A contract "with options for" more is a contract; a modification a later
+ * sentence says "exercises an option" is the option. */
+static void test_options_held_and_exercised(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Lockheed Martin has been awarded a $2,000,000,000 contract for 20 F-16 Block 70 aircraft for the "
+                "government of Bulgaria, with options for 12 additional aircraft.",
+                "2025-03-04", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_EXECUTIVE);
+    n = run("Boeing has been awarded a $150,000,000 modification to a previously awarded contract for two KC-46A "
+            "tanker aircraft for the government of Japan. This modification exercises an option and brings Japan's "
+            "total to six aircraft.",
+            "2025-03-04", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_OPTION);
+}
+
+/* Signing a letter of intent states an intent; it buys nothing yet. */
+static void test_letter_of_intent_is_intent(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Morocco on Monday signed a letter of intent for the purchase of 200 VBCI infantry fighting vehicles from "
+                "France.",
+                "2025-10-14", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_INTENT);
+    assert_int_equal(p->status, DS_STATUS_PLANNED);
+    n = run("Morocco on Monday signed a contract for the purchase of 200 VBCI infantry fighting vehicles from France.",
+            "2025-10-14", &ms);
+    assert_int_equal(only_primary(ms, n)->status, DS_STATUS_SIGNED);
+}
+
+/* India's Acceptance of Necessity approves a purchase; nothing is signed. */
+static void test_acceptance_of_necessity_approves(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The Defence Acquisition Council on Tuesday accorded Acceptance of Necessity for the procurement of 31 "
+                "MQ-9B drones from the United States.",
+                "2025-02-05", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_APPROVAL);
+    assert_int_equal(p->status, DS_STATUS_APPROVED);
+    assert_int_equal(p->signing_date, day("2025-02-04"));
+}
+
+/* The fleet a purchase replaces and a delivery still awaited ("until the
+ * new boats arrive") are no deals. */
+static void test_replaced_fleet_and_awaited_delivery(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Italy will buy two more Type 212CD submarines from TKMS, the procurement office said on Monday.\n\nThe "
+                "first Italian boat is now due in 2031, and the Italian boats will replace the four Sauro-class "
+                "submarines delivered in the late 1980s, and the six Ula-class submarines delivered in the 1990s.",
+                "2025-03-11", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "TYPE_212");
+    assert_int_equal(p->stage, DS_STAGE_EXECUTIVE);
+    n = run("Italy will buy two more Type 212CD submarines from TKMS, the procurement office said on Monday.\n\nThe "
+            "navy's six Ula-class boats will be kept in service until the new submarines arrive.",
+            "2025-03-11", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(p->status, DS_STATUS_SIGNED);
+}
+
+/* "agreed in March to buy 12 ANKA drones" signs (months ago: a recall);
+ * "agreed to hold talks" does not. */
+static void test_agreed_to_buy_signs(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Malaysia is expected to sign for 24 Hurjet jets next week, officials said. Kuala Lumpur agreed in March "
+                "to buy 12 ANKA drones from Turkish Aerospace.",
+                "2025-11-03", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "HURJET");
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "ANKA");
+    assert_int_equal(c->status, DS_STATUS_SIGNED);
+    assert_int_equal(c->quantity, 12);
+    n = run("Malaysia and Turkey agreed on Monday to hold talks on 12 ANKA drones.", "2025-11-03", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].status, DS_STATUS_SIGNED);
+}
+
+/* "Before this, the maker's largest deals concerned ...": what came before
+ * the news is a recall. */
+static void test_before_this_recalls(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The contract for the sale of 40 KAAN aircraft to Egypt was signed on Wednesday in Cairo.\n\nBefore "
+                "this, Turkish Aerospace's largest export deals concerned the Hurjet trainer, for which Spain signed in "
+                "2025, and ANKA drones sold to Tunisia.",
+                "2025-06-11", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "KAAN");
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "HURJET")->buyer, "ESP");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2522,6 +2736,17 @@ int main(void)
         cmocka_unit_test(test_rivals_are_no_deal),
         cmocka_unit_test(test_month_signing_before_plan_recalls),
         cmocka_unit_test(test_relative_purchase_recalls),
+        cmocka_unit_test(test_export_approval_names_the_seller),
+        cmocka_unit_test(test_count_of_paragraph_and_setting_clause),
+        cmocka_unit_test(test_initial_spares_are_news),
+        cmocka_unit_test(test_variants_each_priced_and_descriptions),
+        cmocka_unit_test(test_unnamed_clause_of_paragraph_deal),
+        cmocka_unit_test(test_options_held_and_exercised),
+        cmocka_unit_test(test_letter_of_intent_is_intent),
+        cmocka_unit_test(test_acceptance_of_necessity_approves),
+        cmocka_unit_test(test_replaced_fleet_and_awaited_delivery),
+        cmocka_unit_test(test_agreed_to_buy_signs),
+        cmocka_unit_test(test_before_this_recalls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
