@@ -2435,6 +2435,7 @@ typedef struct primary_acc {
     int32_t headline_day; /* "Contracts for June 21, 2024": a day the headline names */
     int32_t deal_day;     /* "agreed on Friday to buy": the day of a deal clause that does not sign */
     int planned_year;     /* "expected to be signed later this month": the year of a planned signing */
+    int64_t batch_qty;    /* "a first tranche of six jets": the count of the batch the ordinal names */
     const clause *deal_day_clause;
     const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
     const clause *headline_clause;
@@ -3075,6 +3076,18 @@ static int delivered_batch_of(const ds_extractor *ex, const clause *c, const ite
     return (c->cues & BIT(CUE_DELIVERY)) && bw->end + 4 <= c->end && memcmp(ex->fold + bw->end, " of ", 4) == 0;
 }
 
+/* The count right after batch word bw and "of" ("a first tranche of six
+ * jets"), else -1. */
+static int64_t batch_count(const ds_extractor *ex, const clause *c, const item *bw)
+{
+    if (bw->end + 4 > c->end || memcmp(ex->fold + bw->end, " of ", 4) != 0)
+        return -1;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+        if (ex->items[k].start == bw->end + 4 && (ex->items[k].type == IT_QTY || ex->items[k].type == IT_NUM))
+            return (int64_t)ex->items[k].num;
+    return -1;
+}
+
 /* Ordinals and follow-on words of item k: "the second batch", "another 180",
  * "additional K2 tanks", "a further contract", "the first executive
  * agreements" (a clause about all the article's deals numbers each). */
@@ -3091,8 +3104,10 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
             if ((nb == 2 && it->num < 2) || (nb && delivered_batch_of(ex, c, &ex->items[k2])))
                 break;
             if (nb) {
-                if (!pa->batch)
+                if (!pa->batch) {
                     pa->batch = (int)it->num;
+                    pa->batch_qty = batch_count(ex, c, &ex->items[k2]);
+                }
                 set_evidence(ex, m, "batch", c);
                 break;
             }
@@ -3113,8 +3128,10 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
     if (it->cue == CUE_EXECUTIVE && v->own && !v->future_exec && strncmp(cue_lex(it)->text, "follow-", 7) == 0)
         pa->another = 1;
     if (it->cue == CUE_FIRST && (v->own || (v->shared && plural_deals(ex, c))) && !pa->batch && !v->future_exec &&
-        !delivered_batch_of(ex, c, it))
+        !delivered_batch_of(ex, c, it)) {
         pa->batch = 1;
+        pa->batch_qty = batch_count(ex, c, it);
+    }
 }
 
 /* The day before or on the article's of weekday item wd. */
@@ -3694,7 +3711,9 @@ static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
  * article's) and the relations the wording implies. */
 static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa, ds_mention *m)
 {
-    if (pa->batch > 0)
+    /* "42 Rafale ...; a first tranche of six jets takes effect": a part of
+     * this contract, not a batch of a programme */
+    if (pa->batch > 0 && !(pa->batch_qty > 0 && m->quantity > pa->batch_qty))
         m->batch = pa->batch;
     if (pa->money) {
         int y = m->signing_year ? m->signing_year : pa->pubyear;

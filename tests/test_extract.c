@@ -2200,6 +2200,23 @@ static void test_glued_and_shared_currencies(void **state)
     assert_int_equal(p->quantity, 10);
 }
 
+/* "A first tranche of six jets takes effect" in a contract for 42: a part
+ * of the contract, no batch of a programme; "the first batch of 24" a
+ * contract is for numbers it. */
+static void test_tranche_part_of_contract(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Egypt signed a contract on Monday for 42 Rafale jets. A first tranche of six "
+                                         "jets takes effect immediately, with the remaining 36 to follow.",
+                                         "2026-03-12", -1, DS_STATUS_SIGNED, day("2026-03-09"));
+    assert_int_equal(p->quantity, 42);
+    assert_int_equal(p->batch, 0);
+    p = expect_primary("Egypt signed a contract on Monday for the first batch of 24 K9 howitzers.", "2026-03-12", -1,
+                       DS_STATUS_SIGNED, day("2026-03-09"));
+    assert_int_equal(p->quantity, 24);
+    assert_int_equal(p->batch, 1);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2727,6 +2744,7 @@ int main(void)
         cmocka_unit_test(test_delivery_takes_its_contract_value),
         cmocka_unit_test(test_shared_clause_counts_named_deal),
         cmocka_unit_test(test_glued_and_shared_currencies),
+        cmocka_unit_test(test_tranche_part_of_contract),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
