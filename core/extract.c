@@ -2436,6 +2436,7 @@ typedef struct primary_acc {
     int32_t deal_day;     /* "agreed on Friday to buy": the day of a deal clause that does not sign */
     int planned_year;     /* "expected to be signed later this month": the year of a planned signing */
     int64_t batch_qty;    /* "a first tranche of six jets": the count of the batch the ordinal names */
+    const clause *lead_clause, *split_clause; /* the lead, and the clause of split_prime */
     const clause *deal_day_clause;
     const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
     const clause *headline_clause;
@@ -2756,6 +2757,7 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
         return;
     pa->lead_seen = 1;
     pa->lead_cues = c->cues;
+    pa->lead_clause = c;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++)
         pa->letter_of_intent |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_INTENT &&
                                 cue_lex(&ex->items[k])->val == LEX_LETTER_OF_INTENT;
@@ -2920,8 +2922,10 @@ static void take_split(const ds_extractor *ex, primary_acc *pa, const clause_vie
     const clause *c = v->c;
     const item *it = &ex->items[k];
     if (it->type == IT_NUM && !it->used && v->has && pa->split_prime < 0 && it->end + 4 <= c->end &&
-        memcmp(ex->fold + it->end, " of ", 4) == 0)
+        memcmp(ex->fold + it->end, " of ", 4) == 0) {
         pa->split_prime = (int64_t)it->num;
+        pa->split_clause = c;
+    }
     if (it->type == IT_CUE && it->cue == CUE_LOCALVARIANT)
         pa->local_suffix = lexicon[it->idx].str;
     if (it->type != IT_CUE || it->cue != CUE_REST)
@@ -3613,6 +3617,9 @@ static void settle_stage_status(const primary_acc *pa, ds_mention *m)
     if (stage == DS_STAGE_DELIVERY && pa->lead_qty >= 0) {
         m->quantity = pa->lead_qty; /* the delivery's count, not the contract's */
         m->nvariants = 0;
+        /* "the first 12 of 48 K9 howitzers ... were delivered": the 12 */
+        if (pa->split_prime > 0 && pa->split_prime < pa->lead_qty && pa->split_clause == pa->lead_clause)
+            m->quantity = pa->split_prime;
     }
     if (stage == DS_STAGE_DELIVERY)
         m->status = DS_STATUS_DELIVERED;

@@ -2217,6 +2217,16 @@ static void test_tranche_part_of_contract(void **state)
     assert_int_equal(p->batch, 1);
 }
 
+/* "The first 10 of 54 K9 howitzers ordered by Romania were delivered":
+ * the delivery counts the 10. */
+static void test_delivery_counts_its_part(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("The first 10 of 54 K9 howitzers ordered by Romania were delivered on Monday.",
+                                         "2026-03-12", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, ANY_DAY);
+    assert_int_equal(p->quantity, 10);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2745,6 +2755,7 @@ int main(void)
         cmocka_unit_test(test_shared_clause_counts_named_deal),
         cmocka_unit_test(test_glued_and_shared_currencies),
         cmocka_unit_test(test_tranche_part_of_contract),
+        cmocka_unit_test(test_delivery_counts_its_part),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
