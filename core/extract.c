@@ -2902,9 +2902,14 @@ static void take_quantity(ds_extractor *ex, primary_acc *pa, const clause_view *
     if (mine && fw_clause && pa->fw_qty < 0 && !is_variant) {
         pa->fw_qty = (int64_t)it->num;
         pa->fw_qty_clause = c;
-    } else if (mine && !fw_clause && (pa->qty < 0 || (pa->qty_headline && !headline(ex, c))) && !is_variant) {
-        /* a headline's count stands until the body gives one (an interview's
-         * headline may round or misquote) */
+    } else if (mine && !fw_clause &&
+               (pa->qty < 0 ||
+                (pa->qty_headline && !headline(ex, c) && (v->dealish || (c->cues & BIT(CUE_ANOTHER))))) &&
+               !is_variant) {
+        /* a headline's count stands until a deal clause of the body, or one
+         * that adds to an earlier order ("18 more aircraft"), gives one (an
+         * interview's headline may round or misquote; "eight Apaches have
+         * been leased" corrects nothing) */
         pa->qty = (int64_t)it->num;
         pa->qty_clause = c;
         pa->qty_headline = headline(ex, c);

@@ -2227,6 +2227,24 @@ static void test_delivery_counts_its_part(void **state)
     assert_int_equal(p->quantity, 10);
 }
 
+/* A headline's count stands against a body count that reports no deal
+ * ("six Apaches have been leased"), and yields to one that adds to an
+ * order ("12 more aircraft"). */
+static void test_headline_count_against_body(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Qatar clinches deal for 24 Apache helicopters\n\nQatar signed a contract worth $4 "
+                                         "billion on Tuesday for Boeing AH-64E Apache Guardian helicopters. Six US Army "
+                                         "Apaches have been leased to Qatar as an interim measure.",
+                                         "2026-03-12", -1, DS_STATUS_SIGNED, day("2026-03-10"));
+    assert_int_equal(p->quantity, 24);
+    p = expect_primary("Egypt activates second Rafale tranche of 20 jets\n\nEgypt's second tranche of Rafale fighters has "
+                       "entered into force, Dassault Aviation confirmed on Monday, after Cairo paid the down payment for "
+                       "18 more aircraft. With the second, 24 of the 40 jets are now firmly on order.",
+                       "2026-03-12", -1, -1, ANY_DAY);
+    assert_int_equal(p->quantity, 18);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2756,6 +2774,7 @@ int main(void)
         cmocka_unit_test(test_glued_and_shared_currencies),
         cmocka_unit_test(test_tranche_part_of_contract),
         cmocka_unit_test(test_delivery_counts_its_part),
+        cmocka_unit_test(test_headline_count_against_body),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
