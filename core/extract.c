@@ -149,7 +149,7 @@ static const lex lexicon[] = {
     {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
     {"received the first", CUE_DELIVERY}, {"receives", CUE_DELIVERY}, {"received", CUE_DELIVERY},
     {"landed", CUE_DELIVERY}, {"land in", CUE_DELIVERY}, {"were flown", CUE_DELIVERY},
-    {"earlier this month", CUE_NEUTRAL}, {"earlier this week", CUE_NEUTRAL}, {"earlier today", CUE_NEUTRAL},
+    {"earlier this month", CUE_NEUTRAL}, {"earlier this week", CUE_NEUTRAL}, {"earlier today", CUE_TODAY},
     {"earlier this year", CUE_CONTEXT}, {"unloaded", CUE_DELIVERY}, {"arrive", CUE_DELIVERY},
     /* "negotiated since last year": how long something has run, not an earlier deal */
     {"since last year", CUE_NEUTRAL}, {"since last month", CUE_NEUTRAL}, {"since earlier this year", CUE_NEUTRAL},
@@ -233,6 +233,7 @@ static const lex lexicon[] = {
     {"monday", CUE_WEEKDAY, 0}, {"tuesday", CUE_WEEKDAY, 1}, {"wednesday", CUE_WEEKDAY, 2},
     {"thursday", CUE_WEEKDAY, 3}, {"friday", CUE_WEEKDAY, 4}, {"saturday", CUE_WEEKDAY, 5},
     {"sunday", CUE_WEEKDAY, 6}, {"today", CUE_TODAY}, {"yesterday", CUE_YESTERDAY},
+    {"earlier on today", CUE_TODAY},
     /* Polish weekdays as "w/we ..." puts them (accusative, folded) */
     {"w poniedzialek", CUE_WEEKDAY, 0}, {"we wtorek", CUE_WEEKDAY, 1}, {"w srode", CUE_WEEKDAY, 2},
     {"w czwartek", CUE_WEEKDAY, 3}, {"w piatek", CUE_WEEKDAY, 4}, {"w sobote", CUE_WEEKDAY, 5},
@@ -1716,6 +1717,12 @@ static int numeric_date(const char *f, int p, int len, int32_t *day)
     return -1;
 }
 
+/* f starts with an ordinal's suffix and a space ("th March", "1st May"). */
+static int ordinal_suffix(const char *f)
+{
+    return (!memcmp(f, "st ", 3) || !memcmp(f, "nd ", 3) || !memcmp(f, "rd ", 3) || !memcmp(f, "th ", 3));
+}
+
 static int read_date(ds_extractor *ex, const char *orig, size_t a, size_t b, size_t i, int32_t pubday)
 {
     item *it = ex->items;
@@ -1738,7 +1745,8 @@ static int read_date(ds_extractor *ex, const char *orig, size_t a, size_t b, siz
         dstart = it[i - 1].start;
         year = year_after(ex, b, i);
     } else if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_MONTH &&
-               it[i + 1].start - it[i].end == 1 && is_day) {
+               (it[i + 1].start - it[i].end == 1 || (it[i + 1].start - it[i].end == 3 && ordinal_suffix(ex->fold + it[i].end))) &&
+               is_day) {
         month = (int)cue_lex(&it[i + 1])->val;
         day = (int)v;
         year = year_after(ex, b, i + 1);
@@ -3158,6 +3166,16 @@ static int sentence_signs(const ds_extractor *ex, const clause *c)
     return 0;
 }
 
+/* Weekday item k of a clause ending at item end is followed by a date
+ * ("Tuesday, March 3", "Tuesday 3 March"). */
+static int date_follows(const ds_extractor *ex, int k, int end)
+{
+    int j = k + 1;
+    if (j < end && ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_MONTH && ex->items[j].start - ex->items[k].end <= 2)
+        j++;
+    return j < end && ex->items[j].type == IT_DATE && ex->items[j].start - ex->items[j - 1].end <= 2;
+}
+
 /* The signing of a deal clause c dated by item k: "the contracts signed in
  * August" (a year, when no day is given), "the Aug. 1 deal" (a past date
  * naming the deal itself), a date, weekday, "today" or "yesterday" in a
@@ -3212,7 +3230,9 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
     }
     if (it->type == IT_DATE && !dates_the_saying(ex, it)) {
         pa->signing = it->date; /* "X said on the 30th that it had signed" dates the report */
-    } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it)) {
+    } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it) &&
+               !date_follows(ex, k, end)) {
+        /* "on Tuesday, March 3": the date that follows names the day */
         pa->signing = weekday_back(pubday, it); /* "X said Thursday it has signed" dates the report */
     } else if (it->type == IT_CUE && it->cue == CUE_TODAY && pubday != DS_NO_DATE) {
         pa->signing = pubday;

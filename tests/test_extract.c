@@ -2245,6 +2245,19 @@ static void test_headline_count_against_body(void **state)
     assert_int_equal(p->quantity, 18);
 }
 
+/* Day forms: "on Tuesday, March 3" is the 3rd, "on 10th March" a date,
+ * "earlier today" the article's day. */
+static void test_day_forms(void **state)
+{
+    (void)state;
+    expect_primary("Peru signed a contract on Tuesday, March 3, for 24 K9 howitzers.", "2026-03-12", -1,
+                   DS_STATUS_SIGNED, day("2026-03-03"));
+    expect_primary("Peru signed a contract on 10th March for 24 K9 howitzers.", "2026-03-12", -1, DS_STATUS_SIGNED,
+                   day("2026-03-10"));
+    expect_primary("Peru signed a contract earlier today for 24 K9 howitzers.", "2026-03-12", -1, DS_STATUS_SIGNED,
+                   day("2026-03-12"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2775,6 +2788,7 @@ int main(void)
         cmocka_unit_test(test_tranche_part_of_contract),
         cmocka_unit_test(test_delivery_counts_its_part),
         cmocka_unit_test(test_headline_count_against_body),
+        cmocka_unit_test(test_day_forms),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
