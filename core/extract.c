@@ -2321,8 +2321,8 @@ static int dates_the_saying(const ds_extractor *ex, const item *wd)
     return 0;
 }
 
-/* Clause c names as many sums as system families, two or more: each
- * family's own sum (money_is_mine tells which). */
+/* Clause c names as many sums as system families, two or more, or one
+ * more for their total: each family's own sum (money_is_mine tells which). */
 static int sums_per_family(const ds_extractor *ex, const clause *c)
 {
     int nmoney = 0, nfam = 0;
@@ -2341,7 +2341,7 @@ static int sums_per_family(const ds_extractor *ex, const clause *c)
                 seen[nfam++] = f;
         }
     }
-    return nfam >= 2 && nmoney == nfam;
+    return nfam >= 2 && nmoney >= nfam; /* one more is their total ("$5.8 billion in total") */
 }
 
 /* In a clause naming several families and several sums ("180 K2 for $3.37B
@@ -3065,8 +3065,7 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
     pa->money_clause = c;
     /* "18 K9 worth $400 million and 6 K10 worth $100 million", "... worth
      * $400 million and $2 billion respectively": each family's own sum */
-    pa->money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 ||
-                         ((v->families_here > 0 || joint) && !sums_per_family(ex, c));
+    pa->money_combined = ((c->cues & BIT(CUE_COMBINED)) || v->families_here > 0 || joint) && !sums_per_family(ex, c);
     for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
         if (ex->items[k2].type == IT_MONEY && strcmp(ex->items[k2].cur, "USD") == 0 && strcmp(it->cur, "USD") != 0)
             pa->usd_money = &ex->items[k2];

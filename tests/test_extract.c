@@ -2059,6 +2059,20 @@ static void test_own_sums_and_follow_on(void **state)
     const ds_mention *rb = find(ms, n, DS_ROLE_PRIMARY, "AS21");
     assert_true(k9->value.amount == 40000000000LL && !k9->value.combined);
     assert_true(rb->value.amount == 200000000000LL && !rb->value.combined);
+    /* a total after the sums of each ("$2.4 billion in total") leaves them each its own */
+    n = run("Peru signed contracts on Monday for 18 K9 howitzers worth $400 million and 30 Redback infantry fighting "
+            "vehicles worth $2 billion, $2.4 billion in total.",
+            "2026-05-14", &ms);
+    k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    rb = find(ms, n, DS_ROLE_PRIMARY, "AS21");
+    assert_true(k9->value.amount == 40000000000LL && !k9->value.combined);
+    assert_true(rb->value.amount == 200000000000LL && !rb->value.combined);
+    /* one sum for both is combined */
+    n = run("Peru signed contracts on Monday for 18 K9 howitzers and 30 Redback infantry fighting vehicles, worth a "
+            "combined $2.4 billion.",
+            "2026-05-14", &ms);
+    k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    assert_true(k9->value.amount == 240000000000LL && k9->value.combined);
     const ds_mention *p = expect_primary("Peru signed a follow-on contract on Monday for 18 K9 howitzers worth $300 "
                                          "million.",
                                          "2026-05-14", -1, DS_STATUS_SIGNED, ANY_DAY);
