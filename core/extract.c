@@ -3744,8 +3744,8 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
 {
     /* "42 Rafale ...; a first tranche of six jets takes effect": a part of
      * this contract, not a batch of a programme */
-    if (pa->batch > 0 && !(pa->batch_qty > 0 && m->quantity > pa->batch_qty))
-        m->batch = pa->batch;
+    if (pa->batch > 0 && !(pa->batch_qty > 0 && m->quantity > pa->batch_qty) && m->stage != DS_STAGE_JOINT_VENTURE)
+        m->batch = pa->batch; /* a venture enables contracts, it is no batch of one */
     if (pa->money) {
         int y = m->signing_year ? m->signing_year : pa->pubyear;
         money_to_value(ex, pa->money, pa->usd_money, y, &m->value);

@@ -2272,6 +2272,19 @@ static void test_day_forms(void **state)
                    day("2026-03-12"));
 }
 
+/* A joint venture enables contracts and is no batch of one, even when the
+ * article numbers the contract planned under it ("a third executive
+ * contract"). */
+static void test_venture_has_no_batch(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Hanwha Aerospace and WB Group signed an agreement on Tuesday on a joint venture "
+                                         "to produce CGR-080 rockets in Poland. The Armament Agency expects a third "
+                                         "executive contract, this time for rockets.",
+                                         "2026-03-12", DS_STAGE_JOINT_VENTURE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2803,6 +2816,7 @@ int main(void)
         cmocka_unit_test(test_delivery_counts_its_part),
         cmocka_unit_test(test_headline_count_against_body),
         cmocka_unit_test(test_day_forms),
+        cmocka_unit_test(test_venture_has_no_batch),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
