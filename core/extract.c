@@ -3042,6 +3042,10 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
         int act = (c->cues & acts) ? 1 : (c->cues & BIT(CUE_AMENDMENT)) ? 2 : 0;
         if (act && !v->dealish && pa->only_sent == -1)
             v->own_sum = act == 1 ? (pa->lead_cues & acts) != 0 : (pa->lead_cues & BIT(CUE_AMENDMENT)) != 0;
+        /* "The partners plan to invest more than 1 billion zlotys": what is
+         * invested is the venture's whose lead sets it up */
+        if (!v->own_sum && !act && (c->cues & BIT(CUE_INVEST)) && (pa->lead_cues & BIT(CUE_JV)) && pa->only_sent == -1)
+            v->own_sum = 1;
     }
     /* a sum for this system alone corrects one it shared with other items
      * ("... worth EUR 17 billion. Dassault will deliver the 80 Rafale in a

@@ -2283,6 +2283,18 @@ static void test_venture_has_no_batch(void **state)
                                          "executive contract, this time for rockets.",
                                          "2026-03-12", DS_STAGE_JOINT_VENTURE, DS_STATUS_SIGNED, ANY_DAY);
     assert_int_equal(p->batch, 0);
+    /* what the partners invest, in a paragraph of its own, is the venture's value */
+    const ds_mention *ms;
+    int n = run("Hanwha Aerospace and WB Group signed an agreement on Tuesday to set up a joint venture to produce "
+                "CGR-080 guided rockets in Poland.\n\nHanwha will hold 51 percent of the venture. The partners plan to "
+                "invest more than 1 billion zlotys in a production plant. The CGR-080 is fired by the K239 launcher.\n\n"
+                "Separately, Poland signed a contract on Monday for 12 K9 howitzers worth $400 million.",
+                "2026-03-12", &ms);
+    p = find(ms, n, DS_ROLE_PRIMARY, "CGR-080");
+    assert_int_equal(p->stage, DS_STAGE_JOINT_VENTURE);
+    assert_true(p->value.set);
+    assert_string_equal(p->value.currency, "PLN");
+    assert_true(p->value.amount == 100000000000LL);
 }
 
 static void test_invalid_utf8(void **state)
