@@ -4134,15 +4134,16 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
 }
 
 /* "Vietnam, which bought six Kilo-class boats from Russia, ...": item k is
- * the signing verb of a relative clause right after a country; the
- * relative clause recalls what that state bought. Returns the folded
+ * the signing (or choosing) verb of a relative clause right after a
+ * country; the relative clause recalls what that state bought or chose. Returns the folded
  * offset of the comma that closes it (the sentence's end when none), or
  * -1. */
 static int relative_purchase(const ds_extractor *ex, size_t k, int sent_end)
 {
     const item *v = &ex->items[k];
     const char *iso3;
-    if (k == 0 || v->type != IT_CUE || v->cue != CUE_SIGNED || !country_of_item(ex, &ex->items[k - 1], &iso3))
+    if (k == 0 || v->type != IT_CUE || (v->cue != CUE_SIGNED && v->cue != CUE_SELECTION) ||
+        !country_of_item(ex, &ex->items[k - 1], &iso3))
         return -1;
     const item *it = &ex->items[k - 1];
     if (v->start - it->end != 8 || memcmp(ex->fold + it->end, ", which ", 8) != 0)
@@ -5318,6 +5319,23 @@ static void drop_background(ds_extractor *ex, const unsigned char *named_sum);
 
 #define MAX_SHARES 4
 
+/* "the Dutch ordering five aircraft", "the Austrians four": count item y
+ * follows state item x right away or across one verb in -ing, as that
+ * state's share. */
+static int share_after_state(const ds_extractor *ex, const item *x, const item *y)
+{
+    if ((y->type != IT_NUM && y->type != IT_QTY) || y->num < 1 || y->num >= 1e6 || y->start - x->end > 12)
+        return 0;
+    int gap = y->start - x->end;
+    const char *f = ex->fold + x->end;
+    if (gap == 1 && f[0] == ' ')
+        return 1; /* "and the Austrians four" */
+    for (int p = 1; p < gap - 1; p++)
+        if (f[p] < 'a' || f[p] > 'z')
+            return 0;
+    return gap > 5 && f[0] == ' ' && f[gap - 1] == ' ' && memcmp(f + gap - 4, "ing ", 4) == 0;
+}
+
 /* "a joint contract with the Netherlands and Austria for nine C-390, five
  * for the Dutch air force and four for the Austrian": clause c gives the
  * count of each of two or more buyers, a number right before "for (the)"
@@ -5331,16 +5349,19 @@ static int buyer_shares(const ds_extractor *ex, const clause *c, const char **is
         const char *who;
         int gap = y->start - x->end;
         const char *f = ex->fold + x->end;
-        if ((x->type != IT_NUM && x->type != IT_QTY) || x->num < 1 || x->num >= 1e6 ||
-            !country_of_item(ex, y, &who) ||
-            !((gap == 5 && !memcmp(f, " for ", 5)) || (gap == 9 && !memcmp(f, " for the ", 9))))
+        const item *count = x;
+        if (country_of_item(ex, x, &who) && share_after_state(ex, x, y)) {
+            count = y; /* "with the Dutch ordering five aircraft and the Austrians four" */
+        } else if ((x->type != IT_NUM && x->type != IT_QTY) || x->num < 1 || x->num >= 1e6 ||
+                   !country_of_item(ex, y, &who) ||
+                   !((gap == 5 && !memcmp(f, " for ", 5)) || (gap == 9 && !memcmp(f, " for the ", 9))))
             continue;
         int dup = 0;
         for (int i = 0; i < n; i++)
             dup |= strcmp(iso3[i], who) == 0;
         if (!dup) {
             iso3[n] = who;
-            qty[n++] = (int64_t)x->num;
+            qty[n++] = (int64_t)count->num;
         }
     }
     return n >= 2 ? n : 0;

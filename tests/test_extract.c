@@ -2599,6 +2599,26 @@ static void test_before_this_recalls(void **state)
     assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "HURJET")->buyer, "ESP");
 }
 
+/* Each buyer's share named after it ("the Dutch ordering four and the
+ * Austrians three") makes one deal per buyer; a count after "for" is the
+ * whole order's. */
+static void test_shares_after_each_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Embraer signed a joint contract on Monday with the Netherlands and Austria for seven C-390 aircraft, "
+                "with the Dutch ordering four and the Austrians three.",
+                "2025-06-11", &ms);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        seen |= strcmp(ms[i].buyer, "NLD") == 0 && ms[i].quantity == 4 ? 1 : 0;
+        seen |= strcmp(ms[i].buyer, "AUT") == 0 && ms[i].quantity == 3 ? 2 : 0;
+    }
+    assert_int_equal(seen, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2710,6 +2730,7 @@ int main(void)
         cmocka_unit_test(test_replaced_fleet_and_awaited_delivery),
         cmocka_unit_test(test_agreed_to_buy_signs),
         cmocka_unit_test(test_before_this_recalls),
+        cmocka_unit_test(test_shares_after_each_buyer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
