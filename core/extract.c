@@ -2373,6 +2373,7 @@ typedef struct primary_acc {
     const char *approver;    /* "the State Department approved a possible sale": the exporting state */
     int intent;              /* a clause naming the family states an intent to buy it */
     int letter_of_intent;    /* the lead signs a letter of intent */
+    int lead_buys;           /* the lead names a purchase ("a purchase contract", "to buy") */
     int options_held;        /* option words of own clauses that a contract grants ("with options for 25 more") */
     int options_taken;       /* the other option words of own clauses ("signed an option for 12") */
 } primary_acc;
@@ -2639,6 +2640,20 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     return 1;
 }
 
+/* Item it is a deal word that names a purchase, not only a contract or an
+ * agreement ("a purchase contract", "to buy", "an order"). */
+static int buys_word(const item *it)
+{
+    static const char *const buys[] = {"purchase", "purchases", "purchasing", "buy", "order", "orders",
+                                       "acquire", "acquisition", "procure", "procurement"};
+    if (it->type != IT_CUE || it->cue != CUE_DEAL)
+        return 0;
+    for (size_t i = 0; i < sizeof buys / sizeof buys[0]; i++)
+        if (strcmp(lexicon[it->idx].text, buys[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* "a contract for 25 F-15IA, with options for 25 additional aircraft":
  * option item it is one the contract grants, not one exercised or bought. */
 static int option_held(const ds_extractor *ex, const item *it)
@@ -2677,9 +2692,11 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
         return;
     pa->lead_seen = 1;
     pa->lead_cues = c->cues;
-    for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         pa->letter_of_intent |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_INTENT &&
                                 cue_lex(&ex->items[k])->val == LEX_LETTER_OF_INTENT;
+        pa->lead_buys |= buys_word(&ex->items[k]);
+    }
     for (int k = c->first_item; k < c->first_item + c->nitems && pa->lead_qty < 0; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_QTY &&
@@ -3484,7 +3501,7 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
     if ((cues & BIT(CUE_OPTION)) && ((cues & BIT(CUE_EXERCISE)) || ((cues & BIT(CUE_SIGNED)) && pa->options_taken) ||
                                      ((cues & BIT(CUE_SIGNED)) && !pa->options_held)))
         return DS_STAGE_OPTION;
-    if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
+    if ((cues & BIT(CUE_JV)) && m->quantity < 0 && !pa->lead_buys &&
         ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK) || (lead_cues & BIT(CUE_SIGNED)))))
         return DS_STAGE_JOINT_VENTURE; /* a purchase that brings local production stays a purchase */
     if (cues & BIT(CUE_LOA))
@@ -5496,11 +5513,46 @@ static int split_priced_variants(ds_extractor *ex, size_t i, const fam *fm, int 
 
 /* "..., while a separate contract was signed with the maker for
  * maintenance": clause c names a separate deal (a deal noun right after
- * "separate") and no system, in a sentence that signs: a second contract
+ * "separate") and no system, or a venture's contract beside a purchase
+ * (venture_beside_purchase), in a sentence that signs: a second contract
  * beside the one named before it. */
+/* "signed two agreements: a purchase contract for the AKINCI, and a
+ * co-production contract under which ...": clause c names a venture's
+ * contract (a venture word right before a deal noun) in a sentence whose
+ * earlier clause names a purchase. */
+static int venture_beside_purchase(const ds_extractor *ex, const clause *c)
+{
+    int venture = -1, buys = 0;
+    for (int k = c->first_item; k + 1 < c->first_item + c->nitems && venture < 0; k++) {
+        const item *it = &ex->items[k], *nx = &ex->items[k + 1];
+        if (it->type == IT_CUE && it->cue == CUE_JV && nx->type == IT_CUE && nx->cue == CUE_DEAL &&
+            nx->start - it->end == 1)
+            venture = it->start;
+    }
+    for (int ci = ex->sents[c->sent].c0; venture >= 0 && ci < ex->sents[c->sent].c1 && !buys; ci++) {
+        const clause *b = &ex->clauses[ci];
+        for (int k = b->first_item; k < b->first_item + b->nitems && !buys; k++)
+            buys = buys_word(&ex->items[k]) && ex->items[k].start < venture;
+    }
+    return buys;
+}
+
+/* Clause c's sentence has a clause that signs. */
+static int sentence_signs_deal(const ds_extractor *ex, const clause *c)
+{
+    for (int cj = ex->sents[c->sent].c0; cj < ex->sents[c->sent].c1; cj++)
+        if (!ex->clauses[cj].context && (ex->clauses[cj].cues & BIT(CUE_SIGNED)))
+            return 1;
+    return 0;
+}
+
 static int separate_deal(const ds_extractor *ex, const clause *c)
 {
-    if (c->context || clause_names_system(ex, c))
+    if (c->context)
+        return 0;
+    if (venture_beside_purchase(ex, c))
+        return sentence_signs_deal(ex, c);
+    if (clause_names_system(ex, c))
         return 0;
     int sep = 0;
     for (int k = c->first_item; k < c->first_item + c->nitems && !sep; k++) {
@@ -5508,18 +5560,15 @@ static int separate_deal(const ds_extractor *ex, const clause *c)
         sep = it->type == IT_CUE && it->cue == CUE_DEAL && it->start >= 9 &&
               memcmp(ex->fold + it->start - 9, "separate ", 9) == 0;
     }
-    for (int cj = ex->sents[c->sent].c0; sep && cj < ex->sents[c->sent].c1; cj++)
-        if (!ex->clauses[cj].context && (ex->clauses[cj].cues & BIT(CUE_SIGNED)))
-            return 1;
-    return 0;
+    return sep && sentence_signs_deal(ex, c);
 }
 
 /* The signed primary in ex->out[0..nprim) whose family the nearest clause
- * before clause ci that names a system of a primary names first; -1 when
+ * up to clause ci that names a system of a primary names first; -1 when
  * none. */
 static int primary_named_before(const ds_extractor *ex, size_t ci, size_t nprim)
 {
-    for (size_t cj = ci; cj-- > 0;) {
+    for (size_t cj = ci + 1; cj-- > 0;) {
         const clause *c = &ex->clauses[cj];
         if (c->context)
             continue;
@@ -5558,6 +5607,10 @@ static int add_separate_deals(ds_extractor *ex, const ds_article *a, int *ordina
         m->batch = 0;
         m->value.combined = m->value.set;
         ex->out[i].value.combined = ex->out[i].value.set;
+        if (venture_beside_purchase(ex, &ex->clauses[ci])) { /* the venture's sum is not the purchase's */
+            m->stage = DS_STAGE_JOINT_VENTURE;
+            memset(&m->value, 0, sizeof m->value);
+        }
         name_mention(a, 'p', m, ordinal);
     }
     return 0;

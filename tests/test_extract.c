@@ -2619,6 +2619,28 @@ static void test_shares_after_each_buyer(void **state)
     assert_int_equal(seen, 3);
 }
 
+/* A purchase contract signed with a co-production contract beside it is a
+ * purchase (its stage is not the venture's) and a venture of its own. */
+static void test_purchase_and_venture_contracts(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Baykar and Qatar's defence ministry signed two agreements in Doha on Monday: a purchase contract for "
+                "the Bayraktar TB3 drone, and a co-production contract under which parts of the aircraft will be made "
+                "in Qatar.",
+                "2025-04-08", &ms);
+    int buy = 0, venture = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_string_equal(ms[i].buyer, "QAT");
+        buy += ms[i].stage == DS_STAGE_EXECUTIVE;
+        venture += ms[i].stage == DS_STAGE_JOINT_VENTURE;
+    }
+    assert_int_equal(buy, 1);
+    assert_int_equal(venture, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2731,6 +2753,7 @@ int main(void)
         cmocka_unit_test(test_agreed_to_buy_signs),
         cmocka_unit_test(test_before_this_recalls),
         cmocka_unit_test(test_shares_after_each_buyer),
+        cmocka_unit_test(test_purchase_and_venture_contracts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
