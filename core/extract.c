@@ -2670,6 +2670,15 @@ static int option_held(const ds_extractor *ex, const item *it)
     return 0;
 }
 
+/* Some clause before clause ci (the headline too) names family fm. */
+static int named_by(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    for (size_t cj = 0; cj < ci; cj++)
+        if (clause_has_family(ex, &ex->clauses[cj], fm))
+            return 1;
+    return 0;
+}
+
 /* Adds the clause's stage cues to the deal's, and takes the lead: the first
  * deal clause naming the family, whose count is that of delivery news ("the
  * first 10 K2 tanks arrived ..., months after Poland signed the contracts"). */
@@ -2679,7 +2688,10 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
     uint64_t ccues = v->future_exec ? c->cues & ~(BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST) | BIT(CUE_ORDINAL) |
                                                   BIT(CUE_PLANNED) | BIT(CUE_INTENT))
                                     : c->cues;
-    if (v->dealish)
+    /* a clause naming no system, after another family's in its paragraph or
+     * before this family is named at all, signs another deal */
+    int others = v->shared && !v->own && (named_alone_before(ex, v->ci, pa->fm) == -1 || !named_by(ex, v->ci, pa->fm));
+    if (v->dealish && !others)
         pa->cues |= v->own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
     else if (v->own && (c->cues & BIT(CUE_INTENT)) && clause_has_family(ex, c, pa->fm))
         pa->intent = 1; /* "the UAE plans to buy 12 L-15 jets" */
@@ -5262,6 +5274,47 @@ static int names_a_setting(const ds_extractor *ex, const clause *c)
     return lead && lead->type == IT_CUE && lead->cue == CUE_CLAUSE && (c->cues & deal_cues) == BIT(CUE_DEAL);
 }
 
+/* "The deal, estimated at Rs 36,000 crore, is expected to be signed soon":
+ * the sentence after sentence si, in its paragraph, opens with a definite
+ * deal noun and names no system; it reports the deal sentence si names. */
+static int next_sentence_deals(const ds_extractor *ex, int si)
+{
+    if ((size_t)si + 1 >= ex->nsents)
+        return 0;
+    const sentence *nx = &ex->sents[si + 1];
+    if (nx->c0 >= nx->c1 || !same_paragraph(ex, ex->sents[si].end, nx->start))
+        return 0;
+    const clause *c = &ex->clauses[nx->c0];
+    if (c->context || !clause_is_deal(c) || clause_names_system(ex, c) || !c->nitems)
+        return 0;
+    const item *lead = &ex->items[c->first_item];
+    return lead->type == IT_CUE && lead->cue == CUE_DEAL && lead->start == nx->start + 4 &&
+           memcmp(ex->fold + nx->start, "the ", 4) == 0;
+}
+
+/* "the price includes the aircraft, Meteor and Exocet weapon packages":
+ * system item it of clause ci is a missile or sensor listed after
+ * "includes", while another clause reports a deal for a system of
+ * another kind: a part of that deal. */
+static int included_store(const ds_extractor *ex, size_t ci, const item *it)
+{
+    const char *cat = sys_of(ex, it->idx)->category;
+    const clause *c = &ex->clauses[ci];
+    if ((strcmp(cat, "missile") != 0 && strcmp(cat, "radar") != 0 && strcmp(cat, "rocket") != 0) ||
+        !memmem(ex->fold + c->start, (size_t)(it->start - c->start), "includ", 6))
+        return 0;
+    for (size_t cj = 0; cj < ex->nclauses; cj++) {
+        const clause *o = &ex->clauses[cj];
+        if (cj == ci || o->context || !clause_is_deal(o))
+            continue;
+        for (int k = o->first_item; k < o->first_item + o->nitems; k++)
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                strcmp(sys_of(ex, ex->items[k].idx)->category, cat) != 0)
+                return 1;
+    }
+    return 0;
+}
+
 /* Lists the families the article names in fams and marks those reported as
  * news: a deal clause names them, or their sentence has a deal clause that
  * names no system ("Poland has committed to buying 32 F-35A, after the
@@ -5289,8 +5342,10 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
                 deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
                        !clause_names_system(ex, &ex->clauses[cj]) && !names_a_setting(ex, &ex->clauses[cj]);
+            if (!deal)
+                deal = next_sentence_deals(ex, c->sent); /* "... three Scorpene submarines. The deal is expected to be signed soon" */
             if (deal && (open_accessory(ex, c, it) || /* "along with Hellfire and JAGM missiles" */
-                         package_store(ex, ci, it)))
+                         package_store(ex, ci, it) || included_store(ex, ci, it)))
                 deal = 0;
             if (deal) {
                 fams[fi].primary = 1;

@@ -2641,6 +2641,26 @@ static void test_purchase_and_venture_contracts(void **state)
     assert_int_equal(venture, 1);
 }
 
+/* "The deal ... is expected to be signed soon" after a sentence naming a
+ * system reports that system's deal (planned: the signing named before it
+ * is another deal's); missiles a price "includes" are the platform's. */
+static void test_definite_deal_sentence_and_included_stores(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Greece on Monday signed the contract for 20 Rafale fighters at a cost of EUR 3 billion. Sources said "
+                "the price includes the aircraft, Meteor and Exocet weapon packages and training.\n\nThe other French "
+                "proposal, for two more FREMM frigates, is still under negotiation. The deal, estimated at EUR 1.5 "
+                "billion, is expected to be signed soon.",
+                "2025-04-29", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "RAFALE")->status, DS_STATUS_SIGNED);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "FREMM")->status, DS_STATUS_PLANNED);
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "METEOR");
+        assert_string_not_equal(ms[i].family, "EXOCET");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2754,6 +2774,7 @@ int main(void)
         cmocka_unit_test(test_before_this_recalls),
         cmocka_unit_test(test_shares_after_each_buyer),
         cmocka_unit_test(test_purchase_and_venture_contracts),
+        cmocka_unit_test(test_definite_deal_sentence_and_included_stores),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
