@@ -2374,6 +2374,7 @@ typedef struct primary_acc {
     int intent;              /* a clause naming the family states an intent to buy it */
     int letter_of_intent;    /* the lead signs a letter of intent */
     int lead_buys;           /* the lead names a purchase ("a purchase contract", "to buy") */
+    const char *lead_buyer;  /* "Germany will buy four more ...": the state the lead says buys */
     int options_held;        /* option words of own clauses that a contract grants ("with options for 25 more") */
     int options_taken;       /* the other option words of own clauses ("signed an option for 12") */
 } primary_acc;
@@ -2654,6 +2655,20 @@ static int buys_word(const item *it)
     return 0;
 }
 
+/* "Germany will buy four more Type 212CD", "Poland ordered 96 Apaches":
+ * clause c opens with a state whose next word buys; that state, else NULL. */
+static const char *buying_subject(const ds_extractor *ex, const clause *c)
+{
+    const char *iso3;
+    if (c->nitems < 2 || country_of_item(ex, &ex->items[c->first_item], &iso3) != 2)
+        return NULL;
+    const item *v = &ex->items[c->first_item + 1];
+    const char *t = v->type == IT_CUE ? lexicon[v->idx].text : "";
+    int buys = buys_word(v) || strcmp(t, "ordered") == 0 || strcmp(t, "bought") == 0 || strcmp(t, "has bought") == 0 ||
+               strncmp(t, "agreed to", 9) == 0;
+    return buys && v->start - ex->items[c->first_item].end <= 6 ? iso3 : NULL; /* " will " at most */
+}
+
 /* "a contract for 25 F-15IA, with options for 25 additional aircraft":
  * option item it is one the contract grants, not one exercised or bought. */
 static int option_held(const ds_extractor *ex, const item *it)
@@ -2709,6 +2724,7 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
                                 cue_lex(&ex->items[k])->val == LEX_LETTER_OF_INTENT;
         pa->lead_buys |= buys_word(&ex->items[k]);
     }
+    pa->lead_buyer = buying_subject(ex, c);
     for (int k = c->first_item; k < c->first_item + c->nitems && pa->lead_qty < 0; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_QTY &&
@@ -3335,6 +3351,10 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
      * one of the seller country's own authorities or forces is named */
     for (int f = 0; best < 0 && pa->seller && f < pa->ncountries; f++)
         if (pa->authority[f] && strcmp(pa->countries[f], pa->seller) == 0)
+            best = f;
+    /* or the lead says the seller's own state buys ("Germany will buy four more") */
+    for (int f = 0; pa->lead_buyer && pa->seller && strcmp(pa->lead_buyer, pa->seller) == 0 && f < pa->ncountries; f++)
+        if (strcmp(pa->countries[f], pa->seller) == 0)
             best = f;
     const char *headed = best < 0 ? headline_buyer(ex, pa->seller) : NULL;
     if (best >= 0)

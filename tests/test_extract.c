@@ -2661,6 +2661,24 @@ static void test_definite_deal_sentence_and_included_stores(void **state)
     }
 }
 
+/* "Germany will buy four more Type 212CD": the lead's buyer is the
+ * seller's own state, though the article names a partner; a seller
+ * signing an export stays the seller. */
+static void test_lead_names_a_domestic_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Germany will buy two more Type 212CD submarines from TKMS, taking the joint German-Norwegian "
+                "programme to twelve boats.\n\nThat parent contract covered four boats for the Royal Norwegian Navy.",
+                "2025-03-11", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "TYPE_212");
+    assert_string_equal(p->buyer, "DEU");
+    assert_string_equal(p->seller, "DEU");
+    n = run("South Korea signed a contract on Monday to sell 18 K9 howitzers to Norway for $300 million.", "2025-03-11",
+            &ms);
+    assert_string_equal(only_primary(ms, n)->buyer, "NOR");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2775,6 +2793,7 @@ int main(void)
         cmocka_unit_test(test_shares_after_each_buyer),
         cmocka_unit_test(test_purchase_and_venture_contracts),
         cmocka_unit_test(test_definite_deal_sentence_and_included_stores),
+        cmocka_unit_test(test_lead_names_a_domestic_buyer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
