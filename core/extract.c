@@ -5253,6 +5253,33 @@ static void drop_denied(const ds_extractor *ex, fam *fams, int nfams)
     }
 }
 
+/* "Reports say Egypt will buy up to 100 K2 tanks ... There is no contract":
+ * when the article says no contract or agreement exists, a family no deal
+ * clause signs, plans, approves, selects or delivers is only talked of. */
+static void drop_unsigned_when_none_is(const ds_extractor *ex, fam *fams, int nfams)
+{
+    int none = 0;
+    for (size_t ci = 0; ci < ex->nclauses && !none; ci++) {
+        const clause *c = &ex->clauses[ci];
+        for (int k = c->first_item; k < c->first_item + c->nitems && !none; k++) {
+            const item *it = &ex->items[k];
+            none = !c->context && it->type == IT_CUE && it->cue == CUE_NEGATION && strncmp(cue_lex(it)->text, "no ", 3) == 0 &&
+                   !(c->cues & BIT(CUE_SIGNED));
+        }
+    }
+    const uint64_t acts = BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) |
+                          BIT(CUE_DELIVERY) | BIT(CUE_EXERCISE) | BIT(CUE_LOA) | BIT(CUE_CEREMONY);
+    for (int i = 0; i < nfams && none; i++) {
+        int acted = 0;
+        for (size_t ci = 0; ci < ex->nclauses && fams[i].primary && !acted; ci++) {
+            const clause *c = &ex->clauses[ci];
+            acted = !c->context && clause_is_deal(c) && (c->cues & acts) && clause_has_family(ex, c, &fams[i]);
+        }
+        if (!acted)
+            fams[i].primary = 0;
+    }
+}
+
 /* The first fact-box row that names a system ("- System: F-35A"): the
  * box's item. Returns its clause index, or ex->nclauses when none. */
 static size_t first_box_system(const ds_extractor *ex)
@@ -5376,6 +5403,7 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
     }
     drop_headline_programmes(ex, fams, *nfams);
     drop_denied(ex, fams, *nfams);
+    drop_unsigned_when_none_is(ex, fams, *nfams);
     int nprimary = 0;
     for (int i = 0; i < *nfams; i++)
         nprimary += fams[i].primary;

@@ -2679,6 +2679,24 @@ static void test_lead_names_a_domestic_buyer(void **state)
     assert_string_equal(only_primary(ms, n)->buyer, "NOR");
 }
 
+/* "Reports say Chile will buy 60 K2 tanks ... There is no contract": a
+ * family no clause signs is only talked of when the article says no
+ * contract exists; one a clause signs stays news. */
+static void test_no_contract_leaves_talk(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Q: Reports say Chile will buy up to 60 K2 tanks for $1 billion. Is a deal close?\n\nA: There is no "
+                "contract and no agreed number yet.",
+                "2025-05-20", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+    n = run("Chile signed a contract on Monday for 60 K2 tanks worth $1 billion. There is no contract yet for the "
+            "support vehicles.",
+            "2025-05-20", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "K2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2794,6 +2812,7 @@ int main(void)
         cmocka_unit_test(test_purchase_and_venture_contracts),
         cmocka_unit_test(test_definite_deal_sentence_and_included_stores),
         cmocka_unit_test(test_lead_names_a_domestic_buyer),
+        cmocka_unit_test(test_no_contract_leaves_talk),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
