@@ -5436,6 +5436,7 @@ static int find_generic_family(const ds_extractor *ex, fam *fams, int *nfams)
 }
 
 static void drop_background(ds_extractor *ex, const unsigned char *named_sum);
+static void drop_tabled_recalls(ds_extractor *ex);
 
 #define MAX_SHARES 4
 
@@ -5858,11 +5859,49 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
         }
     }
     drop_background(ex, named_sum);
+    drop_tabled_recalls(ex);
     if (add_separate_deals(ex, a, ordinal))
         return -2;
     share_signing_day(ex);
     year_undated_signings(ex, pubday);
     return 0;
+}
+
+/* Row c of a table of earlier deals names family and buyer. */
+static int row_names(const ds_extractor *ex, const clause *c, const char *family, const char *buyer)
+{
+    int fam_named = 0, buyer_named = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        const char *iso3;
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+            fam_named |= strcmp(sys_of(ex, ex->sys_root[it->idx])->id, family) == 0;
+        else if (country_of_item(ex, it, &iso3))
+            buyer_named |= strcmp(iso3, buyer) == 0;
+    }
+    return fam_named && buyer_named;
+}
+
+/* "Cairo took two second-hand FREMM in a EUR 1.2 billion deal" beside a
+ * table row "| Egypt | FREMM | ... | 2020 |": a primary the text dates by no
+ * day, whose family and buyer a table of earlier deals lists, is that
+ * recalled deal (emit_table_rows gives it), not news. Keeps the order of
+ * the rest. */
+static void drop_tabled_recalls(ds_extractor *ex)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ex->nout; i++) {
+        const ds_mention *m = &ex->out[i];
+        int tabled = 0;
+        for (size_t ci = 0; ci < ex->nclauses && m->signing_date == DS_NO_DATE && !tabled; ci++)
+            tabled = ex->clauses[ci].table && row_names(ex, &ex->clauses[ci], m->family, m->buyer);
+        if (tabled)
+            continue;
+        if (n != i)
+            ex->out[n] = ex->out[i];
+        n++;
+    }
+    ex->nout = n;
 }
 
 /* Drops the primaries that are systems an article names in passing: one

@@ -2697,6 +2697,23 @@ static void test_no_contract_leaves_talk(void **state)
     assert_string_equal(only_primary(ms, n)->family, "K2");
 }
 
+/* A deal the body mentions without a day, which a table of earlier deals
+ * lists for the same buyer, is that recalled deal, not news. */
+static void test_tabled_deal_is_a_recall(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Chile on Wednesday signed a contract for two Type 26 frigates worth GBP 1 billion.\n\nRecent frigate "
+                "contracts:\n\n| Buyer | System | Ships | Signed |\n|---|---|---|---|\n| Chile | Type 26 | 2 | 2025 |\n"
+                "| Peru | FREMM | 2 | 2021 |\n\nPeru's pattern is instructive: Lima took two FREMM in a EUR 1 billion "
+                "deal.",
+                "2025-05-22", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "TYPE_26");
+    assert_string_equal(p->buyer, "CHL");
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "FREMM")->buyer, "PER");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2813,6 +2830,7 @@ int main(void)
         cmocka_unit_test(test_definite_deal_sentence_and_included_stores),
         cmocka_unit_test(test_lead_names_a_domestic_buyer),
         cmocka_unit_test(test_no_contract_leaves_talk),
+        cmocka_unit_test(test_tabled_deal_is_a_recall),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
