@@ -149,7 +149,7 @@ static const lex lexicon[] = {
     {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
     {"received the first", CUE_DELIVERY}, {"receives", CUE_DELIVERY}, {"received", CUE_DELIVERY},
     {"landed", CUE_DELIVERY}, {"land in", CUE_DELIVERY}, {"were flown", CUE_DELIVERY},
-    {"earlier this month", CUE_NEUTRAL}, {"earlier this week", CUE_NEUTRAL}, {"earlier today", CUE_NEUTRAL},
+    {"earlier this month", CUE_NEUTRAL}, {"earlier this week", CUE_NEUTRAL}, {"earlier today", CUE_TODAY},
     {"earlier this year", CUE_CONTEXT}, {"unloaded", CUE_DELIVERY}, {"arrive", CUE_DELIVERY},
     /* "negotiated since last year": how long something has run, not an earlier deal */
     {"since last year", CUE_NEUTRAL}, {"since last month", CUE_NEUTRAL}, {"since earlier this year", CUE_NEUTRAL},
@@ -233,6 +233,7 @@ static const lex lexicon[] = {
     {"monday", CUE_WEEKDAY, 0}, {"tuesday", CUE_WEEKDAY, 1}, {"wednesday", CUE_WEEKDAY, 2},
     {"thursday", CUE_WEEKDAY, 3}, {"friday", CUE_WEEKDAY, 4}, {"saturday", CUE_WEEKDAY, 5},
     {"sunday", CUE_WEEKDAY, 6}, {"today", CUE_TODAY}, {"yesterday", CUE_YESTERDAY},
+    {"earlier on today", CUE_TODAY},
     /* Polish weekdays as "w/we ..." puts them (accusative, folded) */
     {"w poniedzialek", CUE_WEEKDAY, 0}, {"we wtorek", CUE_WEEKDAY, 1}, {"w srode", CUE_WEEKDAY, 2},
     {"w czwartek", CUE_WEEKDAY, 3}, {"w piatek", CUE_WEEKDAY, 4}, {"w sobote", CUE_WEEKDAY, 5},
@@ -306,7 +307,8 @@ static const lex lexicon[] = {
     {"crore", CUE_SCALE, 1e7}, {"crores", CUE_SCALE, 1e7}, {"cr", CUE_SCALE, 1e7}, {"lakh", CUE_SCALE, 1e5},
     {"lakhs", CUE_SCALE, 1e5}, {"lakh crore", CUE_SCALE, 1e12}, {"lakh crores", CUE_SCALE, 1e12},
     {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
-    {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
+    {"miliardy", CUE_SCALE, 1e9}, {"miliard", CUE_SCALE, 1e9}, {"miliarda", CUE_SCALE, 1e9},
+    {"miliona", CUE_SCALE, 1e6}, {"miliony", CUE_SCALE, 1e6}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
     {"miliar", CUE_SCALE, 1e9}, {"triliun", CUE_SCALE, 1e12}, /* Indonesian and Malay */
     {"milliard", CUE_SCALE, 1e9}, {"milliards", CUE_SCALE, 1e9}, {"mia", CUE_SCALE, 1e9}, /* French, Swiss German */
     {"billones", CUE_SCALE, 1e12}, {"billon", CUE_SCALE, 1e12}, /* Spanish long scale: 10^12 */
@@ -319,7 +321,7 @@ static const lex lexicon[] = {
     {"pln", CUE_CURWORD, 0, "PLN"}, {"dolarow", CUE_CURWORD, 0, "USD"}, {"de dolares", CUE_CURWORD, 0, "USD"},
     {"de euros", CUE_CURWORD, 0, "EUR"}, {"de reais", CUE_CURWORD, 0, "BRL"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
     {"pounds", CUE_CURWORD, 0, "GBP"}, {"pounds sterling", CUE_CURWORD, 0, "GBP"}, {"sterling", CUE_CURWORD, 0, "GBP"},
-    {"sterlin", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
+    {"sterlin", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"}, {"krone", CUE_CURWORD, 0, "NOK"},
     {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"}, {"de pesos", CUE_CURWORD, 0, "PHP"},
     {"kronor", CUE_CURWORD, 0, "SEK"}, {"swedish kronor", CUE_CURWORD, 0, "SEK"}, {"crowns", CUE_CURWORD, 0, "SEK"},
     {"swedish crowns", CUE_CURWORD, 0, "SEK"}, {"norwegian crowns", CUE_CURWORD, 0, "NOK"},
@@ -724,7 +726,7 @@ static const bucket *lookup(const ds_extractor *ex, uint64_t k)
 static const char *const abbrevs[] = {"co", "inc", "corp", "ltd", "mr", "mrs", "ms", "dr", "gen", "lt",
                                       "col", "no", "st", "vs", "jan", "feb", "aug", "sept", "oct",
                                       "nov", "dec", "u.s", "u.k", "jr", "sr", "rep", "sen", "gov", "approx", "i.e", "e.g",
-                                      "incl", "ca", "est", "mln", "bln", "mld", "mrd", "mia", "tys", "ok", NULL};
+                                      "incl", "ca", "est", "mln", "bln", "mld", "mrd", "mia", "tys", "ok", "rs", NULL};
 
 /* The word [wstart, dot) before a full stop is an initial or an
  * abbreviation, so the stop ends no sentence. */
@@ -774,7 +776,9 @@ static int split_sentences(ds_extractor *ex, const char *orig, int len)
                     int w = i;
                     while (w > 0 && (is_alnum(f[w - 1]) || f[w - 1] == '.'))
                         w--;
-                    cut = f[i] != '.' || !is_abbrev(f, w, i) || glued;
+                    /* "U.S. dollars": an initial glued to the next is no sentence end */
+                    int initial = i - w == 1 || (i - w >= 3 && f[i - 2] == '.');
+                    cut = f[i] != '.' || !is_abbrev(f, w, i) || (glued && !initial);
                 }
             }
         }
@@ -948,6 +952,37 @@ static int peso_prefix(ds_extractor *ex, int s, int i, int e, int cl)
     return 0;
 }
 
+/* "CHF6bn", "RM4.08 billion": a currency code glued to the number after it
+ * at word i of clause cl in [s, e). Adds the code's item and returns the
+ * offset of the number, 0 when the word is no such code, -2 on allocation
+ * failure. */
+static int glued_code(ds_extractor *ex, int s, int i, int e, int cl)
+{
+    static const char *const codes[] = {"usd", "eur", "gbp", "chf", "jpy", "krw", "inr", "rs", "pln", "nok", "sek",
+                                        "dkk", "czk", "aud", "cad", "brl", "try", "tl", "sar", "aed", "qar", "egp",
+                                        "php", "idr", "rp", "huf", "ron", "mxn", "zar", "ils", "nis", "cny", "rmb",
+                                        "twd", "sgd", "nzd", "thb", "myr", "rm", "vnd", "pkr", "uah", "cop", "ars",
+                                        "clp", "bgn"};
+    const char *f = ex->fold;
+    int j = i;
+    while (j < e && j - i <= 3 && f[j] >= 'a' && f[j] <= 'z')
+        j++;
+    if (j - i < 2 || j - i > 3 || j >= e || !isdigit((unsigned char)f[j]) || (i > s && is_alnum(f[i - 1])))
+        return 0;
+    size_t c = 0;
+    while (c < sizeof codes / sizeof codes[0] && !((int)strlen(codes[c]) == j - i && !memcmp(codes[c], f + i, (size_t)(j - i))))
+        c++;
+    if (c == sizeof codes / sizeof codes[0])
+        return 0;
+    for (size_t x = 0; x < NLEX; x++)
+        if (lexicon[x].cue == CUE_CURPREFIX && strcmp(lexicon[x].text, codes[c]) == 0)
+            return add_item(ex, (item){.type = IT_CUE, .cue = CUE_CURPREFIX, .idx = (int)x, .start = i, .end = j,
+                                       .clause = cl, .target_sys = -1})
+                       ? -2
+                       : j;
+    return 0;
+}
+
 static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
 {
     const char *f = ex->fold;
@@ -962,7 +997,7 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
         /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion", "₹500 crore" */
         if ((unsigned char)c == 0xE2 && i + 2 < e && (unsigned char)f[i + 1] == 0x82 &&
             ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9 || (unsigned char)f[i + 2] == 0xB9 ||
-             (unsigned char)f[i + 2] == 0xBA || (unsigned char)f[i + 2] == 0xAA)) {
+             (unsigned char)f[i + 2] == 0xBA || (unsigned char)f[i + 2] == 0xAA || (unsigned char)f[i + 2] == 0xB1)) {
             i += 3;
             continue;
         }
@@ -994,6 +1029,8 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
             continue;
         }
         int peso = c == 'p' && i + 1 < e && f[i + 1] >= '0' && f[i + 1] <= '9' ? peso_prefix(ex, s, i, e, cl) : 0;
+        if (!peso && wordstart && c >= 'a' && c <= 'z')
+            peso = glued_code(ex, s, i, e, cl);
         if (peso < 0)
             return -2;
         if (peso > 0) {
@@ -1457,6 +1494,25 @@ static void combine_number_words(ds_extractor *ex, size_t a, size_t b)
     }
 }
 
+/* The dollar a "$" at d names by the letters glued before it: "AU$", "A$"
+ * Australian, "C$" Canadian, "NT$" Taiwanese, "NZ$", "HK$", "S$", "R$"
+ * (the real), "MX$"; else the US dollar. */
+static const char *dollar_of(const char *f, int d)
+{
+    static const char *const prefixes[][2] = {{"au", "AUD"}, {"a", "AUD"}, {"ca", "CAD"}, {"c", "CAD"},
+                                              {"nt", "TWD"}, {"nz", "NZD"}, {"hk", "HKD"}, {"s", "SGD"},
+                                              {"r", "BRL"}, {"mx", "MXN"}, {"us", "USD"}};
+    int b = d;
+    while (b > 0 && d - b < 3 && isalpha((unsigned char)f[b - 1]))
+        b--;
+    if (b > 0 && is_alnum(f[b - 1]))
+        return "USD";
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if ((int)strlen(prefixes[i][0]) == d - b && memcmp(f + b, prefixes[i][0], (size_t)(d - b)) == 0)
+            return prefixes[i][1];
+    return "USD";
+}
+
 /* The currency written before number i of items [a, i]: a sign ("$6.5",
  * "US$6.5", "A$1", "€36", "£2bn", "₩5"), a code ("KRW 8.98") or "PLN 25" /
  * "zl 25bn"; NULL when none. */
@@ -1468,7 +1524,7 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
     if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX && s - it[i - 1].end <= 1)
         return cue_lex(&it[i - 1])->str; /* "US$", "R$", "KRW", "Rs." */
     if (s > 0 && f[s - 1] == '$')
-        return s >= 2 && f[s - 2] == 'a' ? "AUD" : "USD";
+        return dollar_of(f, s - 1);
     if (s >= 2 && (unsigned char)f[s - 1] == 0xa3 && (unsigned char)f[s - 2] == 0xc2)
         return "GBP";
     if (s >= 2 && (unsigned char)f[s - 1] == 0xa5 && (unsigned char)f[s - 2] == 0xc2)
@@ -1480,6 +1536,7 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
         case 0xb9: return "INR"; /* U+20B9 rupee sign */
         case 0xba: return "TRY"; /* U+20BA lira sign */
         case 0xaa: return "ILS"; /* U+20AA shekel sign */
+        case 0xb1: return "PHP"; /* U+20B1 peso sign */
         default: break;
         }
     }
@@ -1491,22 +1548,44 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
 
 static int country_of_item(const ds_extractor *ex, const item *it, const char **iso3);
 
-/* The peso of the first country of the article up to item i that pays in
- * pesos ("Colombia ... 16,5 billones de pesos": COP); the Philippine peso
- * when none is named. */
-static const char *peso_of_article(const ds_extractor *ex, size_t i)
+/* A currency word several states share ("pesos", "crowns", "kroner") and
+ * the code each of them pays in. */
+typedef struct shared_currency {
+    const char *word;
+    const char *fallback;          /* when the article names none of the states */
+    const char *const (*states)[2]; /* {ISO3, currency} pairs, NULL-terminated */
+} shared_currency;
+
+static const char *const peso_states[][2] = {{"COL", "COP"}, {"MEX", "MXN"}, {"ARG", "ARS"}, {"CHL", "CLP"},
+                                             {"URY", "UYU"}, {"DOM", "DOP"}, {"CUB", "CUP"}, {"PHL", "PHP"},
+                                             {NULL, NULL}};
+static const char *const crown_states[][2] = {{"CZE", "CZK"}, {"DNK", "DKK"}, {"NOR", "NOK"}, {"SWE", "SEK"},
+                                              {"ISL", "ISK"}, {NULL, NULL}};
+static const shared_currency shared_currencies[] = {
+    {"pesos", "PHP", peso_states}, {"de pesos", "PHP", peso_states}, {"crowns", "SEK", crown_states},
+    {"kroner", "NOK", crown_states}, {"krone", "NOK", crown_states}};
+
+/* The currency curword (a CUE_CURWORD lexicon entry) names at item i: for
+ * a word several states share, the one of the first of them the article
+ * names up to item i ("Colombia ... 16,5 billones de pesos": COP; "the
+ * Czech Republic ... 53 billion crowns": CZK); else the word's own. */
+static const char *currency_of_word(const ds_extractor *ex, const lex *curword, size_t i)
 {
-    static const char *const pesos[][2] = {{"COL", "COP"}, {"MEX", "MXN"}, {"ARG", "ARS"}, {"CHL", "CLP"},
-                                           {"URY", "UYU"}, {"DOM", "DOP"}, {"CUB", "CUP"}, {"PHL", "PHP"}};
+    const shared_currency *sc = NULL;
+    for (size_t w = 0; w < sizeof shared_currencies / sizeof shared_currencies[0] && !sc; w++)
+        if (strcmp(curword->text, shared_currencies[w].word) == 0)
+            sc = &shared_currencies[w];
+    if (!sc)
+        return curword->str;
     for (size_t k = 0; k < i; k++) {
         const char *iso3;
         if (!country_of_item(ex, &ex->items[k], &iso3))
             continue;
-        for (size_t p = 0; p < sizeof pesos / sizeof pesos[0]; p++)
-            if (strcmp(iso3, pesos[p][0]) == 0)
-                return pesos[p][1];
+        for (size_t p = 0; sc->states[p][0]; p++)
+            if (strcmp(iso3, sc->states[p][0]) == 0)
+                return sc->states[p][1];
     }
-    return "PHP";
+    return sc->fallback;
 }
 
 /* Number item i is written "3.135" before a Spanish or Portuguese scale
@@ -1568,9 +1647,7 @@ static int read_money(ds_extractor *ex, size_t a, size_t b, size_t i, size_t *ne
     /* "2,9 Mrd. Euro", "5 mln. zl": an abbreviated scale keeps its dot */
     int gap = j > i + 1 && it[j - 1].end < ex->flen && ex->fold[it[j - 1].end] == '.' ? 2 : 1;
     if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= gap) {
-        cur = cue_lex(&it[j])->str;
-        if (strcmp(cue_lex(&it[j])->text, "pesos") == 0 || strcmp(cue_lex(&it[j])->text, "de pesos") == 0)
-            cur = peso_of_article(ex, i);
+        cur = currency_of_word(ex, cue_lex(&it[j]), i);
         j++;
     } else if (!cur && *scale > 1 && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURPREFIX &&
                it[j].start - it[j - 1].end <= gap && strlen(cue_lex(&it[j])->text) == 3 &&
@@ -1640,6 +1717,12 @@ static int numeric_date(const char *f, int p, int len, int32_t *day)
     return -1;
 }
 
+/* f starts with an ordinal's suffix and a space ("th March", "1st May"). */
+static int ordinal_suffix(const char *f)
+{
+    return (!memcmp(f, "st ", 3) || !memcmp(f, "nd ", 3) || !memcmp(f, "rd ", 3) || !memcmp(f, "th ", 3));
+}
+
 static int read_date(ds_extractor *ex, const char *orig, size_t a, size_t b, size_t i, int32_t pubday)
 {
     item *it = ex->items;
@@ -1662,7 +1745,8 @@ static int read_date(ds_extractor *ex, const char *orig, size_t a, size_t b, siz
         dstart = it[i - 1].start;
         year = year_after(ex, b, i);
     } else if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_MONTH &&
-               it[i + 1].start - it[i].end == 1 && is_day) {
+               (it[i + 1].start - it[i].end == 1 || (it[i + 1].start - it[i].end == 3 && ordinal_suffix(ex->fold + it[i].end))) &&
+               is_day) {
         month = (int)cue_lex(&it[i + 1])->val;
         day = (int)v;
         year = year_after(ex, b, i + 1);
@@ -1797,7 +1881,9 @@ static int measure_after(const char *f, int p, int len)
         return 0;
     for (int i = 0; units[i]; i++) {
         int n = (int)strlen(units[i]);
-        if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
+        /* "10 KM-SAM batteries": letters after a hyphen make a name */
+        if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])) &&
+            !(p + n + 1 < len && f[p + n] == '-' && isalpha((unsigned char)f[p + n + 1])))
             return 1;
     }
     return 0;
@@ -2235,8 +2321,8 @@ static int dates_the_saying(const ds_extractor *ex, const item *wd)
     return 0;
 }
 
-/* Clause c names as many sums as system families, two or more: each
- * family's own sum (money_is_mine tells which). */
+/* Clause c names as many sums as system families, two or more, or one
+ * more for their total: each family's own sum (money_is_mine tells which). */
 static int sums_per_family(const ds_extractor *ex, const clause *c)
 {
     int nmoney = 0, nfam = 0;
@@ -2255,7 +2341,7 @@ static int sums_per_family(const ds_extractor *ex, const clause *c)
                 seen[nfam++] = f;
         }
     }
-    return nfam >= 2 && nmoney == nfam;
+    return nfam >= 2 && nmoney >= nfam; /* one more is their total ("$5.8 billion in total") */
 }
 
 /* In a clause naming several families and several sums ("180 K2 for $3.37B
@@ -2357,6 +2443,8 @@ typedef struct primary_acc {
     int32_t headline_day; /* "Contracts for June 21, 2024": a day the headline names */
     int32_t deal_day;     /* "agreed on Friday to buy": the day of a deal clause that does not sign */
     int planned_year;     /* "expected to be signed later this month": the year of a planned signing */
+    int64_t batch_qty;    /* "a first tranche of six jets": the count of the batch the ordinal names */
+    const clause *lead_clause, *split_clause; /* the lead, and the clause of split_prime */
     const clause *deal_day_clause;
     const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
     const clause *headline_clause;
@@ -2719,6 +2807,7 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
         return;
     pa->lead_seen = 1;
     pa->lead_cues = c->cues;
+    pa->lead_clause = c;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         pa->letter_of_intent |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_INTENT &&
                                 cue_lex(&ex->items[k])->val == LEX_LETTER_OF_INTENT;
@@ -2866,9 +2955,14 @@ static void take_quantity(ds_extractor *ex, primary_acc *pa, const clause_view *
     if (mine && fw_clause && pa->fw_qty < 0 && !is_variant) {
         pa->fw_qty = (int64_t)it->num;
         pa->fw_qty_clause = c;
-    } else if (mine && !fw_clause && (pa->qty < 0 || (pa->qty_headline && !headline(ex, c))) && !is_variant) {
-        /* a headline's count stands until the body gives one (an interview's
-         * headline may round or misquote) */
+    } else if (mine && !fw_clause &&
+               (pa->qty < 0 ||
+                (pa->qty_headline && !headline(ex, c) && (v->dealish || (c->cues & BIT(CUE_ANOTHER))))) &&
+               !is_variant) {
+        /* a headline's count stands until a deal clause of the body, or one
+         * that adds to an earlier order ("18 more aircraft"), gives one (an
+         * interview's headline may round or misquote; "eight Apaches have
+         * been leased" corrects nothing) */
         pa->qty = (int64_t)it->num;
         pa->qty_clause = c;
         pa->qty_headline = headline(ex, c);
@@ -2886,8 +2980,10 @@ static void take_split(const ds_extractor *ex, primary_acc *pa, const clause_vie
     const clause *c = v->c;
     const item *it = &ex->items[k];
     if (it->type == IT_NUM && !it->used && v->has && pa->split_prime < 0 && it->end + 4 <= c->end &&
-        memcmp(ex->fold + it->end, " of ", 4) == 0)
+        memcmp(ex->fold + it->end, " of ", 4) == 0) {
         pa->split_prime = (int64_t)it->num;
+        pa->split_clause = c;
+    }
     if (it->type == IT_CUE && it->cue == CUE_LOCALVARIANT)
         pa->local_suffix = lexicon[it->idx].str;
     if (it->type != IT_CUE || it->cue != CUE_REST)
@@ -3014,8 +3110,7 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
     pa->money_clause = c;
     /* "18 K9 worth $400 million and 6 K10 worth $100 million", "... worth
      * $400 million and $2 billion respectively": each family's own sum */
-    pa->money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 ||
-                         ((v->families_here > 0 || joint) && !sums_per_family(ex, c));
+    pa->money_combined = ((c->cues & BIT(CUE_COMBINED)) || v->families_here > 0 || joint) && !sums_per_family(ex, c);
     for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
         if (ex->items[k2].type == IT_MONEY && strcmp(ex->items[k2].cur, "USD") == 0 && strcmp(it->cur, "USD") != 0)
             pa->usd_money = &ex->items[k2];
@@ -3042,6 +3137,18 @@ static int delivered_batch_of(const ds_extractor *ex, const clause *c, const ite
     return (c->cues & BIT(CUE_DELIVERY)) && bw->end + 4 <= c->end && memcmp(ex->fold + bw->end, " of ", 4) == 0;
 }
 
+/* The count right after batch word bw and "of" ("a first tranche of six
+ * jets"), else -1. */
+static int64_t batch_count(const ds_extractor *ex, const clause *c, const item *bw)
+{
+    if (bw->end + 4 > c->end || memcmp(ex->fold + bw->end, " of ", 4) != 0)
+        return -1;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+        if (ex->items[k].start == bw->end + 4 && (ex->items[k].type == IT_QTY || ex->items[k].type == IT_NUM))
+            return (int64_t)ex->items[k].num;
+    return -1;
+}
+
 /* Ordinals and follow-on words of item k: "the second batch", "another 180",
  * "additional K2 tanks", "a further contract", "the first executive
  * agreements" (a clause about all the article's deals numbers each). */
@@ -3058,8 +3165,10 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
             if ((nb == 2 && it->num < 2) || (nb && delivered_batch_of(ex, c, &ex->items[k2])))
                 break;
             if (nb) {
-                if (!pa->batch)
+                if (!pa->batch) {
                     pa->batch = (int)it->num;
+                    pa->batch_qty = batch_count(ex, c, &ex->items[k2]);
+                }
                 set_evidence(ex, m, "batch", c);
                 break;
             }
@@ -3080,8 +3189,10 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
     if (it->cue == CUE_EXECUTIVE && v->own && !v->future_exec && strncmp(cue_lex(it)->text, "follow-", 7) == 0)
         pa->another = 1;
     if (it->cue == CUE_FIRST && (v->own || (v->shared && plural_deals(ex, c))) && !pa->batch && !v->future_exec &&
-        !delivered_batch_of(ex, c, it))
+        !delivered_batch_of(ex, c, it)) {
         pa->batch = 1;
+        pa->batch_qty = batch_count(ex, c, it);
+    }
 }
 
 /* The day before or on the article's of weekday item wd. */
@@ -3097,6 +3208,16 @@ static int sentence_signs(const ds_extractor *ex, const clause *c)
         if (!b->context && (b->cues & BIT(CUE_SIGNED)) && !(b->cues & BIT(CUE_PLANNED)) && clause_is_deal(b))
             return 1;
     return 0;
+}
+
+/* Weekday item k of a clause ending at item end is followed by a date
+ * ("Tuesday, March 3", "Tuesday 3 March"). */
+static int date_follows(const ds_extractor *ex, int k, int end)
+{
+    int j = k + 1;
+    if (j < end && ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_MONTH && ex->items[j].start - ex->items[k].end <= 2)
+        j++;
+    return j < end && ex->items[j].type == IT_DATE && ex->items[j].start - ex->items[j - 1].end <= 2;
 }
 
 /* The signing of a deal clause c dated by item k: "the contracts signed in
@@ -3153,7 +3274,9 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
     }
     if (it->type == IT_DATE && !dates_the_saying(ex, it)) {
         pa->signing = it->date; /* "X said on the 30th that it had signed" dates the report */
-    } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it)) {
+    } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it) &&
+               !date_follows(ex, k, end)) {
+        /* "on Tuesday, March 3": the date that follows names the day */
         pa->signing = weekday_back(pubday, it); /* "X said Thursday it has signed" dates the report */
     } else if (it->type == IT_CUE && it->cue == CUE_TODAY && pubday != DS_NO_DATE) {
         pa->signing = pubday;
@@ -3567,6 +3690,9 @@ static void settle_stage_status(const primary_acc *pa, ds_mention *m)
     if (stage == DS_STAGE_DELIVERY && pa->lead_qty >= 0) {
         m->quantity = pa->lead_qty; /* the delivery's count, not the contract's */
         m->nvariants = 0;
+        /* "the first 12 of 48 K9 howitzers ... were delivered": the 12 */
+        if (pa->split_prime > 0 && pa->split_prime < pa->lead_qty && pa->split_clause == pa->lead_clause)
+            m->quantity = pa->split_prime;
     }
     if (stage == DS_STAGE_DELIVERY)
         m->status = DS_STATUS_DELIVERED;
@@ -3665,7 +3791,9 @@ static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
  * article's) and the relations the wording implies. */
 static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa, ds_mention *m)
 {
-    if (pa->batch > 0)
+    /* "42 Rafale ...; a first tranche of six jets takes effect": a part of
+     * this contract, not a batch of a programme */
+    if (pa->batch > 0 && !(pa->batch_qty > 0 && m->quantity > pa->batch_qty))
         m->batch = pa->batch;
     if (pa->money) {
         int y = m->signing_year ? m->signing_year : pa->pubyear;

@@ -2059,6 +2059,20 @@ static void test_own_sums_and_follow_on(void **state)
     const ds_mention *rb = find(ms, n, DS_ROLE_PRIMARY, "AS21");
     assert_true(k9->value.amount == 40000000000LL && !k9->value.combined);
     assert_true(rb->value.amount == 200000000000LL && !rb->value.combined);
+    /* a total after the sums of each ("$2.4 billion in total") leaves them each its own */
+    n = run("Peru signed contracts on Monday for 18 K9 howitzers worth $400 million and 30 Redback infantry fighting "
+            "vehicles worth $2 billion, $2.4 billion in total.",
+            "2026-05-14", &ms);
+    k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    rb = find(ms, n, DS_ROLE_PRIMARY, "AS21");
+    assert_true(k9->value.amount == 40000000000LL && !k9->value.combined);
+    assert_true(rb->value.amount == 200000000000LL && !rb->value.combined);
+    /* one sum for both is combined */
+    n = run("Peru signed contracts on Monday for 18 K9 howitzers and 30 Redback infantry fighting vehicles, worth a "
+            "combined $2.4 billion.",
+            "2026-05-14", &ms);
+    k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    assert_true(k9->value.amount == 240000000000LL && k9->value.combined);
     const ds_mention *p = expect_primary("Peru signed a follow-on contract on Monday for 18 K9 howitzers worth $300 "
                                          "million.",
                                          "2026-05-14", -1, DS_STATUS_SIGNED, ANY_DAY);
@@ -2162,6 +2176,100 @@ static void test_shared_clause_counts_named_deal(void **state)
     assert_int_equal(p->quantity, 8);
     const ds_mention *q = find(ms, n, DS_ROLE_PRIMARY, "PATRIOT");
     assert_int_equal(q->quantity, 4);
+}
+
+/* Money forms: codes glued to the figure ("CHF6bn", "RM4.08 billion"),
+ * dollars named by their prefix ("AU$", "C$", "NT$"), the peso sign,
+ * "U.S. dollars" and "Rs." inside a sentence, Polish "miliarda", and a
+ * shared currency word taken as the one of the article's state ("53
+ * billion crowns" in a Czech article). */
+static void test_glued_and_shared_currencies(void **state)
+{
+    (void)state;
+    static const struct { const char *text; int64_t cents; const char *cur; } cases[] = {
+        {"Austria signed a contract worth CHF6bn on Monday for 36 F-35A jets.", 600000000000LL, "CHF"},
+        {"Malaysia signed a contract worth RM4.08 billion on Monday for 18 FA-50 jets.", 408000000000LL, "MYR"},
+        {"Australia signed a contract worth AU$1 billion on Monday for 30 K9 howitzers.", 100000000000LL, "AUD"},
+        {"Canada signed a contract worth C$19 billion on Monday for 88 F-35 jets.", 1900000000000LL, "CAD"},
+        {"Taiwan signed a contract worth NT$10 billion on Monday for 12 HIMARS launchers.", 1000000000000LL, "TWD"},
+        {"The Philippines signed a contract worth \xe2\x82\xb1" "28 billion on Monday for 12 FA-50 jets.",
+         2800000000000LL, "PHP"},
+        {"Poland signed a contract worth 6.5 billion U.S. dollars on Monday for 180 K2 tanks.", 650000000000LL, "USD"},
+        {"India signed a contract worth Rs. 63,000 cr on Monday for 26 Rafale jets.", 63000000000000LL, "INR"},
+        {"Poland signed a contract worth 1,2 miliarda z\xc5\x82otych on Monday for 48 K9 howitzers.", 120000000000LL,
+         "PLN"},
+        {"The Czech Republic signed a contract worth 53 billion crowns on Monday for 246 CV90 vehicles.",
+         5300000000000LL, "CZK"},
+        {"Denmark signed a contract worth 5 billion kroner on Monday for 40 CV90 vehicles.", 500000000000LL, "DKK"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ds_mention *p = expect_primary(cases[i].text, "2026-03-12", -1, DS_STATUS_SIGNED, day("2026-03-09"));
+        assert_true(p->value.set);
+        assert_true(p->value.amount == cases[i].cents);
+        assert_string_equal(p->value.currency, cases[i].cur);
+    }
+    /* "10 KM-SAM batteries" counts batteries, not kilometres */
+    const ds_mention *p = expect_primary("Iraq signed a contract on Monday for 10 KM-SAM batteries.", "2026-03-12", -1,
+                                         DS_STATUS_SIGNED, day("2026-03-09"));
+    assert_int_equal(p->quantity, 10);
+}
+
+/* "A first tranche of six jets takes effect" in a contract for 42: a part
+ * of the contract, no batch of a programme; "the first batch of 24" a
+ * contract is for numbers it. */
+static void test_tranche_part_of_contract(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Egypt signed a contract on Monday for 42 Rafale jets. A first tranche of six "
+                                         "jets takes effect immediately, with the remaining 36 to follow.",
+                                         "2026-03-12", -1, DS_STATUS_SIGNED, day("2026-03-09"));
+    assert_int_equal(p->quantity, 42);
+    assert_int_equal(p->batch, 0);
+    p = expect_primary("Egypt signed a contract on Monday for the first batch of 24 K9 howitzers.", "2026-03-12", -1,
+                       DS_STATUS_SIGNED, day("2026-03-09"));
+    assert_int_equal(p->quantity, 24);
+    assert_int_equal(p->batch, 1);
+}
+
+/* "The first 10 of 54 K9 howitzers ordered by Romania were delivered":
+ * the delivery counts the 10. */
+static void test_delivery_counts_its_part(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("The first 10 of 54 K9 howitzers ordered by Romania were delivered on Monday.",
+                                         "2026-03-12", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, ANY_DAY);
+    assert_int_equal(p->quantity, 10);
+}
+
+/* A headline's count stands against a body count that reports no deal
+ * ("six Apaches have been leased"), and yields to one that adds to an
+ * order ("12 more aircraft"). */
+static void test_headline_count_against_body(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Qatar clinches deal for 24 Apache helicopters\n\nQatar signed a contract worth $4 "
+                                         "billion on Tuesday for Boeing AH-64E Apache Guardian helicopters. Six US Army "
+                                         "Apaches have been leased to Qatar as an interim measure.",
+                                         "2026-03-12", -1, DS_STATUS_SIGNED, day("2026-03-10"));
+    assert_int_equal(p->quantity, 24);
+    p = expect_primary("Egypt activates second Rafale tranche of 20 jets\n\nEgypt's second tranche of Rafale fighters has "
+                       "entered into force, Dassault Aviation confirmed on Monday, after Cairo paid the down payment for "
+                       "18 more aircraft. With the second, 24 of the 40 jets are now firmly on order.",
+                       "2026-03-12", -1, -1, ANY_DAY);
+    assert_int_equal(p->quantity, 18);
+}
+
+/* Day forms: "on Tuesday, March 3" is the 3rd, "on 10th March" a date,
+ * "earlier today" the article's day. */
+static void test_day_forms(void **state)
+{
+    (void)state;
+    expect_primary("Peru signed a contract on Tuesday, March 3, for 24 K9 howitzers.", "2026-03-12", -1,
+                   DS_STATUS_SIGNED, day("2026-03-03"));
+    expect_primary("Peru signed a contract on 10th March for 24 K9 howitzers.", "2026-03-12", -1, DS_STATUS_SIGNED,
+                   day("2026-03-10"));
+    expect_primary("Peru signed a contract earlier today for 24 K9 howitzers.", "2026-03-12", -1, DS_STATUS_SIGNED,
+                   day("2026-03-12"));
 }
 
 static void test_invalid_utf8(void **state)
@@ -2805,6 +2913,11 @@ int main(void)
         cmocka_unit_test(test_cancellation_dated_by_its_contract),
         cmocka_unit_test(test_delivery_takes_its_contract_value),
         cmocka_unit_test(test_shared_clause_counts_named_deal),
+        cmocka_unit_test(test_glued_and_shared_currencies),
+        cmocka_unit_test(test_tranche_part_of_contract),
+        cmocka_unit_test(test_delivery_counts_its_part),
+        cmocka_unit_test(test_headline_count_against_body),
+        cmocka_unit_test(test_day_forms),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
