@@ -2461,6 +2461,8 @@ typedef struct primary_acc {
     const char *approver;    /* "the State Department approved a possible sale": the exporting state */
     int intent;              /* a clause naming the family states an intent to buy it */
     int letter_of_intent;    /* the lead signs a letter of intent */
+    int lead_buys;           /* the lead names a purchase ("a purchase contract", "to buy") */
+    const char *lead_buyer;  /* "Germany will buy four more ...": the state the lead says buys */
     int options_held;        /* option words of own clauses that a contract grants ("with options for 25 more") */
     int options_taken;       /* the other option words of own clauses ("signed an option for 12") */
 } primary_acc;
@@ -2727,6 +2729,34 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     return 1;
 }
 
+/* Item it is a deal word that names a purchase, not only a contract or an
+ * agreement ("a purchase contract", "to buy", "an order"). */
+static int buys_word(const item *it)
+{
+    static const char *const buys[] = {"purchase", "purchases", "purchasing", "buy", "order", "orders",
+                                       "acquire", "acquisition", "procure", "procurement"};
+    if (it->type != IT_CUE || it->cue != CUE_DEAL)
+        return 0;
+    for (size_t i = 0; i < sizeof buys / sizeof buys[0]; i++)
+        if (strcmp(lexicon[it->idx].text, buys[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* "Germany will buy four more Type 212CD", "Poland ordered 96 Apaches":
+ * clause c opens with a state whose next word buys; that state, else NULL. */
+static const char *buying_subject(const ds_extractor *ex, const clause *c)
+{
+    const char *iso3;
+    if (c->nitems < 2 || country_of_item(ex, &ex->items[c->first_item], &iso3) != 2)
+        return NULL;
+    const item *v = &ex->items[c->first_item + 1];
+    const char *t = v->type == IT_CUE ? lexicon[v->idx].text : "";
+    int buys = buys_word(v) || strcmp(t, "ordered") == 0 || strcmp(t, "bought") == 0 || strcmp(t, "has bought") == 0 ||
+               strncmp(t, "agreed to", 9) == 0;
+    return buys && v->start - ex->items[c->first_item].end <= 6 ? iso3 : NULL; /* " will " at most */
+}
+
 /* "a contract for 25 F-15IA, with options for 25 additional aircraft":
  * option item it is one the contract grants, not one exercised or bought. */
 static int option_held(const ds_extractor *ex, const item *it)
@@ -2743,6 +2773,15 @@ static int option_held(const ds_extractor *ex, const item *it)
     return 0;
 }
 
+/* Some clause before clause ci (the headline too) names family fm. */
+static int named_by(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    for (size_t cj = 0; cj < ci; cj++)
+        if (clause_has_family(ex, &ex->clauses[cj], fm))
+            return 1;
+    return 0;
+}
+
 /* Adds the clause's stage cues to the deal's, and takes the lead: the first
  * deal clause naming the family, whose count is that of delivery news ("the
  * first 10 K2 tanks arrived ..., months after Poland signed the contracts"). */
@@ -2752,7 +2791,10 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
     uint64_t ccues = v->future_exec ? c->cues & ~(BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST) | BIT(CUE_ORDINAL) |
                                                   BIT(CUE_PLANNED) | BIT(CUE_INTENT))
                                     : c->cues;
-    if (v->dealish)
+    /* a clause naming no system, after another family's in its paragraph or
+     * before this family is named at all, signs another deal */
+    int others = v->shared && !v->own && (named_alone_before(ex, v->ci, pa->fm) == -1 || !named_by(ex, v->ci, pa->fm));
+    if (v->dealish && !others)
         pa->cues |= v->own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
     else if (v->own && (c->cues & BIT(CUE_INTENT)) && clause_has_family(ex, c, pa->fm))
         pa->intent = 1; /* "the UAE plans to buy 12 L-15 jets" */
@@ -2766,9 +2808,12 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
     pa->lead_seen = 1;
     pa->lead_cues = c->cues;
     pa->lead_clause = c;
-    for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         pa->letter_of_intent |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_INTENT &&
                                 cue_lex(&ex->items[k])->val == LEX_LETTER_OF_INTENT;
+        pa->lead_buys |= buys_word(&ex->items[k]);
+    }
+    pa->lead_buyer = buying_subject(ex, c);
     for (int k = c->first_item; k < c->first_item + c->nitems && pa->lead_qty < 0; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_QTY &&
@@ -3434,6 +3479,10 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
     for (int f = 0; best < 0 && pa->seller && f < pa->ncountries; f++)
         if (pa->authority[f] && strcmp(pa->countries[f], pa->seller) == 0)
             best = f;
+    /* or the lead says the seller's own state buys ("Germany will buy four more") */
+    for (int f = 0; pa->lead_buyer && pa->seller && strcmp(pa->lead_buyer, pa->seller) == 0 && f < pa->ncountries; f++)
+        if (strcmp(pa->countries[f], pa->seller) == 0)
+            best = f;
     const char *headed = best < 0 ? headline_buyer(ex, pa->seller) : NULL;
     if (best >= 0)
         ds_strlcpy(m->buyer, pa->countries[best], sizeof m->buyer);
@@ -3611,7 +3660,7 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
     if ((cues & BIT(CUE_OPTION)) && ((cues & BIT(CUE_EXERCISE)) || ((cues & BIT(CUE_SIGNED)) && pa->options_taken) ||
                                      ((cues & BIT(CUE_SIGNED)) && !pa->options_held)))
         return DS_STAGE_OPTION;
-    if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
+    if ((cues & BIT(CUE_JV)) && m->quantity < 0 && !pa->lead_buys &&
         ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK) || (lead_cues & BIT(CUE_SIGNED)))))
         return DS_STAGE_JOINT_VENTURE; /* a purchase that brings local production stays a purchase */
     if (cues & BIT(CUE_LOA))
@@ -4266,15 +4315,16 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
 }
 
 /* "Vietnam, which bought six Kilo-class boats from Russia, ...": item k is
- * the signing verb of a relative clause right after a country; the
- * relative clause recalls what that state bought. Returns the folded
+ * the signing (or choosing) verb of a relative clause right after a
+ * country; the relative clause recalls what that state bought or chose. Returns the folded
  * offset of the comma that closes it (the sentence's end when none), or
  * -1. */
 static int relative_purchase(const ds_extractor *ex, size_t k, int sent_end)
 {
     const item *v = &ex->items[k];
     const char *iso3;
-    if (k == 0 || v->type != IT_CUE || v->cue != CUE_SIGNED || !country_of_item(ex, &ex->items[k - 1], &iso3))
+    if (k == 0 || v->type != IT_CUE || (v->cue != CUE_SIGNED && v->cue != CUE_SELECTION) ||
+        !country_of_item(ex, &ex->items[k - 1], &iso3))
         return -1;
     const item *it = &ex->items[k - 1];
     if (v->start - it->end != 8 || memcmp(ex->fold + it->end, ", which ", 8) != 0)
@@ -5335,6 +5385,33 @@ static void drop_denied(const ds_extractor *ex, fam *fams, int nfams)
     }
 }
 
+/* "Reports say Egypt will buy up to 100 K2 tanks ... There is no contract":
+ * when the article says no contract or agreement exists, a family no deal
+ * clause signs, plans, approves, selects or delivers is only talked of. */
+static void drop_unsigned_when_none_is(const ds_extractor *ex, fam *fams, int nfams)
+{
+    int none = 0;
+    for (size_t ci = 0; ci < ex->nclauses && !none; ci++) {
+        const clause *c = &ex->clauses[ci];
+        for (int k = c->first_item; k < c->first_item + c->nitems && !none; k++) {
+            const item *it = &ex->items[k];
+            none = !c->context && it->type == IT_CUE && it->cue == CUE_NEGATION && strncmp(cue_lex(it)->text, "no ", 3) == 0 &&
+                   !(c->cues & BIT(CUE_SIGNED));
+        }
+    }
+    const uint64_t acts = BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) |
+                          BIT(CUE_DELIVERY) | BIT(CUE_EXERCISE) | BIT(CUE_LOA) | BIT(CUE_CEREMONY);
+    for (int i = 0; i < nfams && none; i++) {
+        int acted = 0;
+        for (size_t ci = 0; ci < ex->nclauses && fams[i].primary && !acted; ci++) {
+            const clause *c = &ex->clauses[ci];
+            acted = !c->context && clause_is_deal(c) && (c->cues & acts) && clause_has_family(ex, c, &fams[i]);
+        }
+        if (!acted)
+            fams[i].primary = 0;
+    }
+}
+
 /* The first fact-box row that names a system ("- System: F-35A"): the
  * box's item. Returns its clause index, or ex->nclauses when none. */
 static size_t first_box_system(const ds_extractor *ex)
@@ -5376,6 +5453,47 @@ static int names_a_setting(const ds_extractor *ex, const clause *c)
     return lead && lead->type == IT_CUE && lead->cue == CUE_CLAUSE && (c->cues & deal_cues) == BIT(CUE_DEAL);
 }
 
+/* "The deal, estimated at Rs 36,000 crore, is expected to be signed soon":
+ * the sentence after sentence si, in its paragraph, opens with a definite
+ * deal noun and names no system; it reports the deal sentence si names. */
+static int next_sentence_deals(const ds_extractor *ex, int si)
+{
+    if ((size_t)si + 1 >= ex->nsents)
+        return 0;
+    const sentence *nx = &ex->sents[si + 1];
+    if (nx->c0 >= nx->c1 || !same_paragraph(ex, ex->sents[si].end, nx->start))
+        return 0;
+    const clause *c = &ex->clauses[nx->c0];
+    if (c->context || !clause_is_deal(c) || clause_names_system(ex, c) || !c->nitems)
+        return 0;
+    const item *lead = &ex->items[c->first_item];
+    return lead->type == IT_CUE && lead->cue == CUE_DEAL && lead->start == nx->start + 4 &&
+           memcmp(ex->fold + nx->start, "the ", 4) == 0;
+}
+
+/* "the price includes the aircraft, Meteor and Exocet weapon packages":
+ * system item it of clause ci is a missile or sensor listed after
+ * "includes", while another clause reports a deal for a system of
+ * another kind: a part of that deal. */
+static int included_store(const ds_extractor *ex, size_t ci, const item *it)
+{
+    const char *cat = sys_of(ex, it->idx)->category;
+    const clause *c = &ex->clauses[ci];
+    if ((strcmp(cat, "missile") != 0 && strcmp(cat, "radar") != 0 && strcmp(cat, "rocket") != 0) ||
+        !memmem(ex->fold + c->start, (size_t)(it->start - c->start), "includ", 6))
+        return 0;
+    for (size_t cj = 0; cj < ex->nclauses; cj++) {
+        const clause *o = &ex->clauses[cj];
+        if (cj == ci || o->context || !clause_is_deal(o))
+            continue;
+        for (int k = o->first_item; k < o->first_item + o->nitems; k++)
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                strcmp(sys_of(ex, ex->items[k].idx)->category, cat) != 0)
+                return 1;
+    }
+    return 0;
+}
+
 /* Lists the families the article names in fams and marks those reported as
  * news: a deal clause names them, or their sentence has a deal clause that
  * names no system ("Poland has committed to buying 32 F-35A, after the
@@ -5403,8 +5521,10 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
                 deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
                        !clause_names_system(ex, &ex->clauses[cj]) && !names_a_setting(ex, &ex->clauses[cj]);
+            if (!deal)
+                deal = next_sentence_deals(ex, c->sent); /* "... three Scorpene submarines. The deal is expected to be signed soon" */
             if (deal && (open_accessory(ex, c, it) || /* "along with Hellfire and JAGM missiles" */
-                         package_store(ex, ci, it)))
+                         package_store(ex, ci, it) || included_store(ex, ci, it)))
                 deal = 0;
             if (deal) {
                 fams[fi].primary = 1;
@@ -5415,6 +5535,7 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
     }
     drop_headline_programmes(ex, fams, *nfams);
     drop_denied(ex, fams, *nfams);
+    drop_unsigned_when_none_is(ex, fams, *nfams);
     int nprimary = 0;
     for (int i = 0; i < *nfams; i++)
         nprimary += fams[i].primary;
@@ -5447,8 +5568,26 @@ static int find_generic_family(const ds_extractor *ex, fam *fams, int *nfams)
 }
 
 static void drop_background(ds_extractor *ex, const unsigned char *named_sum);
+static void drop_tabled_recalls(ds_extractor *ex);
 
 #define MAX_SHARES 4
+
+/* "the Dutch ordering five aircraft", "the Austrians four": count item y
+ * follows state item x right away or across one verb in -ing, as that
+ * state's share. */
+static int share_after_state(const ds_extractor *ex, const item *x, const item *y)
+{
+    if ((y->type != IT_NUM && y->type != IT_QTY) || y->num < 1 || y->num >= 1e6 || y->start - x->end > 12)
+        return 0;
+    int gap = y->start - x->end;
+    const char *f = ex->fold + x->end;
+    if (gap == 1 && f[0] == ' ')
+        return 1; /* "and the Austrians four" */
+    for (int p = 1; p < gap - 1; p++)
+        if (f[p] < 'a' || f[p] > 'z')
+            return 0;
+    return gap > 5 && f[0] == ' ' && f[gap - 1] == ' ' && memcmp(f + gap - 4, "ing ", 4) == 0;
+}
 
 /* "a joint contract with the Netherlands and Austria for nine C-390, five
  * for the Dutch air force and four for the Austrian": clause c gives the
@@ -5463,16 +5602,19 @@ static int buyer_shares(const ds_extractor *ex, const clause *c, const char **is
         const char *who;
         int gap = y->start - x->end;
         const char *f = ex->fold + x->end;
-        if ((x->type != IT_NUM && x->type != IT_QTY) || x->num < 1 || x->num >= 1e6 ||
-            !country_of_item(ex, y, &who) ||
-            !((gap == 5 && !memcmp(f, " for ", 5)) || (gap == 9 && !memcmp(f, " for the ", 9))))
+        const item *count = x;
+        if (country_of_item(ex, x, &who) && share_after_state(ex, x, y)) {
+            count = y; /* "with the Dutch ordering five aircraft and the Austrians four" */
+        } else if ((x->type != IT_NUM && x->type != IT_QTY) || x->num < 1 || x->num >= 1e6 ||
+                   !country_of_item(ex, y, &who) ||
+                   !((gap == 5 && !memcmp(f, " for ", 5)) || (gap == 9 && !memcmp(f, " for the ", 9))))
             continue;
         int dup = 0;
         for (int i = 0; i < n; i++)
             dup |= strcmp(iso3[i], who) == 0;
         if (!dup) {
             iso3[n] = who;
-            qty[n++] = (int64_t)x->num;
+            qty[n++] = (int64_t)count->num;
         }
     }
     return n >= 2 ? n : 0;
@@ -5607,11 +5749,46 @@ static int split_priced_variants(ds_extractor *ex, size_t i, const fam *fm, int 
 
 /* "..., while a separate contract was signed with the maker for
  * maintenance": clause c names a separate deal (a deal noun right after
- * "separate") and no system, in a sentence that signs: a second contract
+ * "separate") and no system, or a venture's contract beside a purchase
+ * (venture_beside_purchase), in a sentence that signs: a second contract
  * beside the one named before it. */
+/* "signed two agreements: a purchase contract for the AKINCI, and a
+ * co-production contract under which ...": clause c names a venture's
+ * contract (a venture word right before a deal noun) in a sentence whose
+ * earlier clause names a purchase. */
+static int venture_beside_purchase(const ds_extractor *ex, const clause *c)
+{
+    int venture = -1, buys = 0;
+    for (int k = c->first_item; k + 1 < c->first_item + c->nitems && venture < 0; k++) {
+        const item *it = &ex->items[k], *nx = &ex->items[k + 1];
+        if (it->type == IT_CUE && it->cue == CUE_JV && nx->type == IT_CUE && nx->cue == CUE_DEAL &&
+            nx->start - it->end == 1)
+            venture = it->start;
+    }
+    for (int ci = ex->sents[c->sent].c0; venture >= 0 && ci < ex->sents[c->sent].c1 && !buys; ci++) {
+        const clause *b = &ex->clauses[ci];
+        for (int k = b->first_item; k < b->first_item + b->nitems && !buys; k++)
+            buys = buys_word(&ex->items[k]) && ex->items[k].start < venture;
+    }
+    return buys;
+}
+
+/* Clause c's sentence has a clause that signs. */
+static int sentence_signs_deal(const ds_extractor *ex, const clause *c)
+{
+    for (int cj = ex->sents[c->sent].c0; cj < ex->sents[c->sent].c1; cj++)
+        if (!ex->clauses[cj].context && (ex->clauses[cj].cues & BIT(CUE_SIGNED)))
+            return 1;
+    return 0;
+}
+
 static int separate_deal(const ds_extractor *ex, const clause *c)
 {
-    if (c->context || clause_names_system(ex, c))
+    if (c->context)
+        return 0;
+    if (venture_beside_purchase(ex, c))
+        return sentence_signs_deal(ex, c);
+    if (clause_names_system(ex, c))
         return 0;
     int sep = 0;
     for (int k = c->first_item; k < c->first_item + c->nitems && !sep; k++) {
@@ -5619,18 +5796,15 @@ static int separate_deal(const ds_extractor *ex, const clause *c)
         sep = it->type == IT_CUE && it->cue == CUE_DEAL && it->start >= 9 &&
               memcmp(ex->fold + it->start - 9, "separate ", 9) == 0;
     }
-    for (int cj = ex->sents[c->sent].c0; sep && cj < ex->sents[c->sent].c1; cj++)
-        if (!ex->clauses[cj].context && (ex->clauses[cj].cues & BIT(CUE_SIGNED)))
-            return 1;
-    return 0;
+    return sep && sentence_signs_deal(ex, c);
 }
 
 /* The signed primary in ex->out[0..nprim) whose family the nearest clause
- * before clause ci that names a system of a primary names first; -1 when
+ * up to clause ci that names a system of a primary names first; -1 when
  * none. */
 static int primary_named_before(const ds_extractor *ex, size_t ci, size_t nprim)
 {
-    for (size_t cj = ci; cj-- > 0;) {
+    for (size_t cj = ci + 1; cj-- > 0;) {
         const clause *c = &ex->clauses[cj];
         if (c->context)
             continue;
@@ -5669,6 +5843,10 @@ static int add_separate_deals(ds_extractor *ex, const ds_article *a, int *ordina
         m->batch = 0;
         m->value.combined = m->value.set;
         ex->out[i].value.combined = ex->out[i].value.set;
+        if (venture_beside_purchase(ex, &ex->clauses[ci])) { /* the venture's sum is not the purchase's */
+            m->stage = DS_STAGE_JOINT_VENTURE;
+            memset(&m->value, 0, sizeof m->value);
+        }
         name_mention(a, 'p', m, ordinal);
     }
     return 0;
@@ -5813,11 +5991,49 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
         }
     }
     drop_background(ex, named_sum);
+    drop_tabled_recalls(ex);
     if (add_separate_deals(ex, a, ordinal))
         return -2;
     share_signing_day(ex);
     year_undated_signings(ex, pubday);
     return 0;
+}
+
+/* Row c of a table of earlier deals names family and buyer. */
+static int row_names(const ds_extractor *ex, const clause *c, const char *family, const char *buyer)
+{
+    int fam_named = 0, buyer_named = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        const char *iso3;
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+            fam_named |= strcmp(sys_of(ex, ex->sys_root[it->idx])->id, family) == 0;
+        else if (country_of_item(ex, it, &iso3))
+            buyer_named |= strcmp(iso3, buyer) == 0;
+    }
+    return fam_named && buyer_named;
+}
+
+/* "Cairo took two second-hand FREMM in a EUR 1.2 billion deal" beside a
+ * table row "| Egypt | FREMM | ... | 2020 |": a primary the text dates by no
+ * day, whose family and buyer a table of earlier deals lists, is that
+ * recalled deal (emit_table_rows gives it), not news. Keeps the order of
+ * the rest. */
+static void drop_tabled_recalls(ds_extractor *ex)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ex->nout; i++) {
+        const ds_mention *m = &ex->out[i];
+        int tabled = 0;
+        for (size_t ci = 0; ci < ex->nclauses && m->signing_date == DS_NO_DATE && !tabled; ci++)
+            tabled = ex->clauses[ci].table && row_names(ex, &ex->clauses[ci], m->family, m->buyer);
+        if (tabled)
+            continue;
+        if (n != i)
+            ex->out[n] = ex->out[i];
+        n++;
+    }
+    ex->nout = n;
 }
 
 /* Drops the primaries that are systems an article names in passing: one

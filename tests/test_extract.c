@@ -2732,6 +2732,121 @@ static void test_before_this_recalls(void **state)
     assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "HURJET")->buyer, "ESP");
 }
 
+/* Each buyer's share named after it ("the Dutch ordering four and the
+ * Austrians three") makes one deal per buyer; a count after "for" is the
+ * whole order's. */
+static void test_shares_after_each_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Embraer signed a joint contract on Monday with the Netherlands and Austria for seven C-390 aircraft, "
+                "with the Dutch ordering four and the Austrians three.",
+                "2025-06-11", &ms);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        seen |= strcmp(ms[i].buyer, "NLD") == 0 && ms[i].quantity == 4 ? 1 : 0;
+        seen |= strcmp(ms[i].buyer, "AUT") == 0 && ms[i].quantity == 3 ? 2 : 0;
+    }
+    assert_int_equal(seen, 3);
+}
+
+/* A purchase contract signed with a co-production contract beside it is a
+ * purchase (its stage is not the venture's) and a venture of its own. */
+static void test_purchase_and_venture_contracts(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Baykar and Qatar's defence ministry signed two agreements in Doha on Monday: a purchase contract for "
+                "the Bayraktar TB3 drone, and a co-production contract under which parts of the aircraft will be made "
+                "in Qatar.",
+                "2025-04-08", &ms);
+    int buy = 0, venture = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_string_equal(ms[i].buyer, "QAT");
+        buy += ms[i].stage == DS_STAGE_EXECUTIVE;
+        venture += ms[i].stage == DS_STAGE_JOINT_VENTURE;
+    }
+    assert_int_equal(buy, 1);
+    assert_int_equal(venture, 1);
+}
+
+/* "The deal ... is expected to be signed soon" after a sentence naming a
+ * system reports that system's deal (planned: the signing named before it
+ * is another deal's); missiles a price "includes" are the platform's. */
+static void test_definite_deal_sentence_and_included_stores(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Greece on Monday signed the contract for 20 Rafale fighters at a cost of EUR 3 billion. Sources said "
+                "the price includes the aircraft, Meteor and Exocet weapon packages and training.\n\nThe other French "
+                "proposal, for two more FREMM frigates, is still under negotiation. The deal, estimated at EUR 1.5 "
+                "billion, is expected to be signed soon.",
+                "2025-04-29", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "RAFALE")->status, DS_STATUS_SIGNED);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "FREMM")->status, DS_STATUS_PLANNED);
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "METEOR");
+        assert_string_not_equal(ms[i].family, "EXOCET");
+    }
+}
+
+/* "Germany will buy four more Type 212CD": the lead's buyer is the
+ * seller's own state, though the article names a partner; a seller
+ * signing an export stays the seller. */
+static void test_lead_names_a_domestic_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Germany will buy two more Type 212CD submarines from TKMS, taking the joint German-Norwegian "
+                "programme to twelve boats.\n\nThat parent contract covered four boats for the Royal Norwegian Navy.",
+                "2025-03-11", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "TYPE_212");
+    assert_string_equal(p->buyer, "DEU");
+    assert_string_equal(p->seller, "DEU");
+    n = run("South Korea signed a contract on Monday to sell 18 K9 howitzers to Norway for $300 million.", "2025-03-11",
+            &ms);
+    assert_string_equal(only_primary(ms, n)->buyer, "NOR");
+}
+
+/* "Reports say Chile will buy 60 K2 tanks ... There is no contract": a
+ * family no clause signs is only talked of when the article says no
+ * contract exists; one a clause signs stays news. */
+static void test_no_contract_leaves_talk(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Q: Reports say Chile will buy up to 60 K2 tanks for $1 billion. Is a deal close?\n\nA: There is no "
+                "contract and no agreed number yet.",
+                "2025-05-20", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+    n = run("Chile signed a contract on Monday for 60 K2 tanks worth $1 billion. There is no contract yet for the "
+            "support vehicles.",
+            "2025-05-20", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "K2");
+}
+
+/* A deal the body mentions without a day, which a table of earlier deals
+ * lists for the same buyer, is that recalled deal, not news. */
+static void test_tabled_deal_is_a_recall(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Chile on Wednesday signed a contract for two Type 26 frigates worth GBP 1 billion.\n\nRecent frigate "
+                "contracts:\n\n| Buyer | System | Ships | Signed |\n|---|---|---|---|\n| Chile | Type 26 | 2 | 2025 |\n"
+                "| Peru | FREMM | 2 | 2021 |\n\nPeru's pattern is instructive: Lima took two FREMM in a EUR 1 billion "
+                "deal.",
+                "2025-05-22", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "TYPE_26");
+    assert_string_equal(p->buyer, "CHL");
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "FREMM")->buyer, "PER");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2849,6 +2964,12 @@ int main(void)
         cmocka_unit_test(test_replaced_fleet_and_awaited_delivery),
         cmocka_unit_test(test_agreed_to_buy_signs),
         cmocka_unit_test(test_before_this_recalls),
+        cmocka_unit_test(test_shares_after_each_buyer),
+        cmocka_unit_test(test_purchase_and_venture_contracts),
+        cmocka_unit_test(test_definite_deal_sentence_and_included_stores),
+        cmocka_unit_test(test_lead_names_a_domestic_buyer),
+        cmocka_unit_test(test_no_contract_leaves_talk),
+        cmocka_unit_test(test_tabled_deal_is_a_recall),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
