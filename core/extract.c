@@ -2638,11 +2638,22 @@ static int same_paragraph(const ds_extractor *ex, int a, int b)
     return 1;
 }
 
-/* "The partners plan to invest PLN 1 billion": a clause naming no system
- * prices the deal named last before it in its paragraph, when the nearest
- * earlier clause of the body that names a system, not a recall, names
- * family fm alone; with none before it, the next one of the paragraph.
- * Returns that clause's sentence, else -1. */
+/* The nearest clause before clause ci of the body that names a system and
+ * recalls nothing: its index, or -1 when there is none, or when the
+ * headline or (with same_para) a paragraph's end comes first. */
+static int prior_system_clause(const ds_extractor *ex, size_t ci, int same_para)
+{
+    for (size_t cj = ci; cj-- > 0;) {
+        const clause *c = &ex->clauses[cj];
+        if (c->context || !clause_names_system(ex, c))
+            continue;
+        if (headline(ex, c) || (same_para && !same_paragraph(ex, c->end, ex->clauses[ci].start)))
+            return -1;
+        return (int)cj;
+    }
+    return -1;
+}
+
 /* The backward half of last_named_alone: the sentence of the nearest
  * earlier body clause of clause ci's paragraph that names a system, when it
  * names family fm alone; -1 when it names another; -2 when there is none. */
@@ -2650,17 +2661,17 @@ static int named_alone_before(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     if (fm->generic)
         return -1;
-    for (size_t cj = ci; cj-- > 0;) {
-        const clause *c = &ex->clauses[cj];
-        if (c->context || !clause_names_system(ex, c))
-            continue;
-        if (headline(ex, c) || !same_paragraph(ex, c->end, ex->clauses[ci].start))
-            break;
-        return names_alone(ex, c, fm) ? c->sent : -1;
-    }
-    return -2;
+    int cj = prior_system_clause(ex, ci, 1);
+    if (cj < 0)
+        return -2;
+    return names_alone(ex, &ex->clauses[cj], fm) ? ex->clauses[cj].sent : -1;
 }
 
+/* "The partners plan to invest PLN 1 billion": a clause naming no system
+ * prices the deal named last before it in its paragraph, when the nearest
+ * earlier clause of the body that names a system, not a recall, names
+ * family fm alone; with none before it, the next one of the paragraph.
+ * Returns that clause's sentence, else -1. */
 static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     if (fm->generic)
@@ -3019,19 +3030,14 @@ static int definite_deal(const ds_extractor *ex, const clause *c)
  * is no such clause. */
 static int named_back(const ds_extractor *ex, size_t ci, const fam *fm)
 {
-    if (fm->generic)
+    int cj = fm->generic ? -1 : prior_system_clause(ex, ci, 0);
+    if (cj < 0)
         return -2;
-    for (size_t cj = ci; cj-- > 0;) {
-        const clause *c = &ex->clauses[cj];
-        if (c->context || !clause_names_system(ex, c))
-            continue;
-        if (headline(ex, c))
-            return -2;
-        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-            const item *it = &ex->items[k];
-            if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
-                return ex->sys_root[it->idx] == fm->root ? c->sent : -1;
-        }
+    const clause *c = &ex->clauses[cj];
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+            return ex->sys_root[it->idx] == fm->root ? c->sent : -1;
     }
     return -2;
 }
