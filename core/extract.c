@@ -1701,7 +1701,11 @@ static int digits_at(const char *f, int p, int len, int max, int *v)
  * the offset after it, else -1. */
 static int numeric_date(const char *f, int p, int len, int32_t *day)
 {
-    int a, b, c, q;
+    int a, b, c, q = p;
+    while (q < len && q - p < 5 && isdigit((unsigned char)f[q]))
+        q++;
+    if (q >= len || (f[q] != '.' && f[q] != '-'))
+        return -1; /* most numbers: neither form */
     if ((q = digits_at(f, p, len, 2, &a)) > 0 && q < len && f[q] == '.' &&
         (q = digits_at(f, q + 1, len, 2, &b)) > 0 && q < len && f[q] == '.' &&
         (q = digits_at(f, q + 1, len, 4, &c)) > 0 && c >= 1990 && c <= 2100 && b >= 1 && b <= 12 && a >= 1 && a <= 31) {
@@ -3544,7 +3548,7 @@ static void buyer_will_receive(const ds_extractor *ex, primary_acc *pa, const ch
     static const char *const verbs[] = {" will receive ", " will get ", " is to receive ", " are to receive "};
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
-        if (c->context || clause_names_system(ex, c))
+        if (c->context || !c->has_qty || clause_names_system(ex, c))
             continue;
         int verb = 0;
         for (size_t v = 0; v < sizeof verbs / sizeof verbs[0] && !verb; v++)
