@@ -3405,13 +3405,14 @@ static int other_clause_of_own_sentence(const ds_extractor *ex, const primary_ac
 }
 
 /* "The contract covers 20 launchers": a deal clause naming no system, in
- * an article of several deals, speaks of the deal named alone just before
- * it (or, for "the contract", the last one named). */
+ * an article of several deals, counts the deal named alone just before it
+ * in its paragraph (or, for "the contract", the last one named); never
+ * one named only after it ("with the Dutch ordering five aircraft. ...
+ * Separately, the Czech Republic ordered two C-390s"). */
 static int shared_clause_is_mine(const ds_extractor *ex, const primary_acc *pa, size_t ci)
 {
     const clause *c = &ex->clauses[ci];
-    int back = definite_deal(ex, c) ? named_back(ex, ci, pa->fm) : -2;
-    int named = back != -2 ? back : last_named_alone(ex, ci, pa->fm);
+    int named = definite_deal(ex, c) ? named_back(ex, ci, pa->fm) : named_alone_before(ex, ci, pa->fm);
     return named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
 }
 

@@ -2176,6 +2176,14 @@ static void test_shared_clause_counts_named_deal(void **state)
     assert_int_equal(p->quantity, 8);
     const ds_mention *q = find(ms, n, DS_ROLE_PRIMARY, "PATRIOT");
     assert_int_equal(q->quantity, 4);
+    /* a count before the deal its paragraph names next is not that deal's */
+    n = run("Embraer's European orders\n\nThe Netherlands and Austria signed their purchase contracts in a joint "
+            "ceremony on Tuesday, with the Dutch ordering five aircraft and the Austrians four. Separately, the Czech "
+            "Republic's defence ministry placed an order for two C-390s worth roughly CZK 7 billion.",
+            "2026-06-12", &ms);
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].buyer, "CZE") == 0)
+            assert_int_equal(ms[i].quantity, 2);
 }
 
 /* Money forms: codes glued to the figure ("CHF6bn", "RM4.08 billion"),
