@@ -1926,6 +1926,30 @@ static int day_of_month(ds_extractor *ex, item *it, int32_t pubday)
     return 1;
 }
 
+/* "an order for Rafale Marine fighters, twenty-six of them": number i
+ * counts the system or unit named just before it in [a, i). */
+static void count_of_them(ds_extractor *ex, size_t a, size_t i)
+{
+    item *it = ex->items;
+    for (size_t k = i; k-- > a && i - k <= 4;) {
+        if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
+            it[i].type = IT_QTY;
+            it[i].unit = cue_lex(&it[k])->str;
+            for (size_t j = k; j-- > a && k - j <= 2;)
+                if (it[j].type == IT_ENT && it[j].ent_kind == DS_ENT_SYSTEM && it[k].start - it[j].end <= 1)
+                    it[i].target_sys = it[j].idx; /* "Rafale Marine fighters" */
+            return;
+        }
+        if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM) {
+            it[i].type = IT_QTY;
+            it[i].target_sys = it[k].idx;
+            return;
+        }
+        if (it[k].type == IT_NUM || it[k].type == IT_QTY || it[k].type == IT_MONEY)
+            return;
+    }
+}
+
 static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
 {
     const char *f = ex->fold;
@@ -1953,7 +1977,9 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
         } else if (it[i].end < ex->flen && (f[it[i].end] == '%' || scale > 1)) {
             continue; /* percentages, sums without a currency */
         }
-        if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
+        if (it[i].end + 8 <= ex->flen && memcmp(f + it[i].end, " of them", 8) == 0)
+            count_of_them(ex, a, i);
+        else if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
             read_share(ex, b, i);
         else if (!measure_after(f, it[i].end, ex->flen) && !counts_no_item(f, it[i].end, ex->flen))
             read_quantity(ex, b, i);

@@ -2305,6 +2305,17 @@ static void test_venture_has_no_batch(void **state)
     assert_true(p->value.amount == 100000000000LL);
 }
 
+/* "an order for Rafale fighters, thirty-six of them": the count after the
+ * items it counts. */
+static void test_count_of_them(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Greece formalised an order for Rafale fighters on Monday, thirty-six of them, "
+                                         "worth EUR 7 billion.",
+                                         "2026-03-12", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 36);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2952,6 +2963,7 @@ int main(void)
         cmocka_unit_test(test_headline_count_against_body),
         cmocka_unit_test(test_day_forms),
         cmocka_unit_test(test_venture_has_no_batch),
+        cmocka_unit_test(test_count_of_them),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
