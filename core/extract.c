@@ -223,7 +223,7 @@ static const lex lexicon[] = {
     {"2nd", CUE_ORDINAL, 2}, {"3rd", CUE_ORDINAL, 3}, {"4th", CUE_ORDINAL, 4},
     {"another", CUE_ANOTHER}, {"additional", CUE_ANOTHER}, {"further", CUE_ANOTHER}, {"more", CUE_ANOTHER, LEX_MORE},
     {"more than", CUE_NEUTRAL}, {"no more", CUE_NEUTRAL}, {"more or less", CUE_NEUTRAL},
-    {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD},
+    {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD}, {"phase", CUE_BATCHWORD},
     /* the local variant and the rest of a split */
     {"polish variant", CUE_LOCALVARIANT, 0, "PL"}, {"polish version", CUE_LOCALVARIANT, 0, "PL"},
     {"polonized", CUE_LOCALVARIANT, 0, "PL"}, {"polonised", CUE_LOCALVARIANT, 0, "PL"},
@@ -3834,8 +3834,9 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
 {
     /* "42 Rafale ...; a first tranche of six jets takes effect": a part of
      * this contract, not a batch of a programme */
-    if (pa->batch > 0 && !(pa->batch_qty > 0 && m->quantity > pa->batch_qty) && m->stage != DS_STAGE_JOINT_VENTURE)
-        m->batch = pa->batch; /* a venture enables contracts, it is no batch of one */
+    if (pa->batch > 0 && !(pa->batch_qty > 0 && m->quantity > pa->batch_qty) && m->stage != DS_STAGE_JOINT_VENTURE &&
+        m->stage != DS_STAGE_APPROVAL)
+        m->batch = pa->batch; /* a venture enables contracts and an approval sets a ceiling: no batch of one */
     if (pa->money) {
         int y = m->signing_year ? m->signing_year : pa->pubyear;
         money_to_value(ex, pa->money, pa->usd_money, y, &m->value);

@@ -2316,6 +2316,23 @@ static void test_count_of_them(void **state)
     assert_int_equal(p->quantity, 36);
 }
 
+/* "The order is the first phase of a planned acquisition": a phase
+ * numbers the batch; an approval ("the second phase of the programme"
+ * cleared by Washington) sets a ceiling and numbers none. */
+static void test_phase_numbers_batch(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Saab has signed a contract with Peru for four Gripen E fighters, worth SEK 5 "
+                                         "billion. The order is the first phase of a planned acquisition of twelve "
+                                         "Gripen in total.",
+                                         "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 1);
+    p = expect_primary("The State Department approved a possible sale to Romania of 12 Patriot launchers for the "
+                       "second phase of its air-defence programme, for an estimated $4 billion.",
+                       "2026-03-12", DS_STAGE_APPROVAL, DS_STATUS_APPROVED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2964,6 +2981,7 @@ int main(void)
         cmocka_unit_test(test_day_forms),
         cmocka_unit_test(test_venture_has_no_batch),
         cmocka_unit_test(test_count_of_them),
+        cmocka_unit_test(test_phase_numbers_batch),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
