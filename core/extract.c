@@ -147,6 +147,7 @@ static const lex lexicon[] = {
     /* delivery */
     {"delivered", CUE_DELIVERY}, {"arrived", CUE_DELIVERY}, {"handed over", CUE_DELIVERY},
     {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
+    {"inducted", CUE_DELIVERY}, {"inducts", CUE_DELIVERY}, {"induction", CUE_DELIVERY}, /* into service */
     {"received the first", CUE_DELIVERY}, {"receives", CUE_DELIVERY}, {"received", CUE_DELIVERY},
     {"landed", CUE_DELIVERY}, {"land in", CUE_DELIVERY}, {"were flown", CUE_DELIVERY},
     {"earlier this month", CUE_NEUTRAL}, {"earlier this week", CUE_NEUTRAL}, {"earlier today", CUE_TODAY},
@@ -5178,6 +5179,9 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
         return 1;
     if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) &&
         (!(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))) || signed_in_month_before_plan(ex, cc)))
+        return 1;
+    /* "India received the last of its 36 Rafale in December", months ago */
+    if (cc->recalled_month && (cc->cues & BIT(CUE_DELIVERY)) && !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
         return 1;
     if ((cc->cues & BIT(CUE_CONTEXT)) && !recall_names_parent(ex, cc))
         return 1;

@@ -2822,6 +2822,22 @@ static void test_tabled_deal_is_a_recall(void **state)
     assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "FREMM")->buyer, "PER");
 }
 
+/* "inducted its first batch ... into the air force" is a delivery; one
+ * "in December", months before the article, is a recall. */
+static void test_induction_and_old_delivery(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Egypt formally inducted its first batch of KAAN fighters into the air force on Friday, at a ceremony at "
+                "Cairo West. It ordered 40 of them in 2025 under a contract with Turkish Aerospace.\n\nIndia received the last of its 36 Rafale jets from "
+                "France in December.",
+                "2029-06-02", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "KAAN");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->status, DS_STATUS_DELIVERED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2944,6 +2960,7 @@ int main(void)
         cmocka_unit_test(test_lead_names_a_domestic_buyer),
         cmocka_unit_test(test_no_contract_leaves_talk),
         cmocka_unit_test(test_tabled_deal_is_a_recall),
+        cmocka_unit_test(test_induction_and_old_delivery),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
