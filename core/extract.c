@@ -4016,6 +4016,24 @@ static int names_sold_family(const ds_extractor *ex, const clause *c, const fam 
     return 0;
 }
 
+/* A primary mention of the article is of category cat. */
+static int news_of_kind(const ds_extractor *ex, const char *cat)
+{
+    for (size_t i = 0; i < ex->nout; i++)
+        if (ex->out[i].role == DS_ROLE_PRIMARY && strcmp(ex->out[i].category, cat) == 0)
+            return 1;
+    return 0;
+}
+
+/* A primary mention of the article is of family. */
+static int news_of_family(const ds_extractor *ex, const char *family)
+{
+    for (size_t i = 0; i < ex->nout; i++)
+        if (ex->out[i].role == DS_ROLE_PRIMARY && strcmp(ex->out[i].family, family) == 0)
+            return 1;
+    return 0;
+}
+
 static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     const clause *c = &ex->clauses[ci];
@@ -4028,9 +4046,10 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
         const item *it = &ex->items[k];
         if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && !store_of_ceiling(ex, c, it))
             return 0;
-        /* "framework deals ... for around 1,000 tanks": counted by category */
+        /* "framework deals ... for around 1,000 tanks": counted by category, a
+         * recall of the news's own family when the news has one of that kind */
         if (it->type == IT_QTY && it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)
-            return 1;
+            return !news_of_kind(ex, root->category) || news_of_family(ex, fm->family);
     }
     int sentence_names_system = 0;
     for (size_t cj = (size_t)ex->sents[c->sent].c0; cj < (size_t)ex->sents[c->sent].c1; cj++) {
@@ -4228,6 +4247,23 @@ static int names_the_news(const ds_extractor *ex, const clause *c)
     return definite;
 }
 
+static int contract_year(const ds_extractor *ex, const clause *cc, int k);
+
+/* "operates a HIMARS squadron from a 2019 purchase and is negotiating a
+ * larger buy": clause c names a deal by its year ("a 2019 purchase")
+ * before any word of talk; the talk that follows is about another. */
+static int dated_deal_before_talk(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_INTENT)
+            return 0;
+        if (it->type == IT_YEAR && contract_year(ex, c, k))
+            return 1;
+    }
+    return 0;
+}
+
 /* Whether context clause ci recalls the earlier deal of family fm at stage
  * want (in delivery news of batch not_batch, only another numbered batch:
  * "the 180 tanks in the second batch, ordered in August"). An earlier deal
@@ -4248,8 +4284,8 @@ static int recalls_deal(const ds_extractor *ex, size_t ci, const fam *fm, ds_sta
             return 0;
     }
     if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
-        ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c) ||
-        names_the_news(ex, c))
+        ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED)) && !dated_deal_before_talk(ex, c)) ||
+        running_total(ex, c) || names_the_news(ex, c))
         return 0;
     int64_t dq[DS_MAX_DISTRIB];
     int dy[DS_MAX_DISTRIB], db;

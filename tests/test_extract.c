@@ -2838,6 +2838,28 @@ static void test_induction_and_old_delivery(void **state)
     assert_int_equal(p->status, DS_STATUS_DELIVERED);
 }
 
+/* A recall that counts by kind only ("the 36 jets ordered in 2016") is of
+ * the news's own family, not of every family of that kind the article
+ * names; a deal dated by its year before talk of another is recalled. */
+static void test_recall_by_kind_is_the_news_family(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("India on Monday signed a contract for 26 Rafale M fighters worth EUR 7 billion. The navy's MiG-29K "
+                "and the F/A-18 it tested in 2022 stay in the news too.\n\nThe air force received the 36 jets "
+                "ordered in 2016 from France by 2022.",
+                "2025-04-29", &ms);
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "FA-18");
+        assert_string_not_equal(ms[i].family, "MIG-29");
+    }
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "RAFALE")->quantity, 36);
+    n = run("Romania on Monday signed a contract for 54 K9 howitzers worth $1 billion. Romania already operates a "
+            "HIMARS battalion from a 2018 purchase and is negotiating a larger buy.",
+            "2025-04-29", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "HIMARS")->signing_year, 2018);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2961,6 +2983,7 @@ int main(void)
         cmocka_unit_test(test_no_contract_leaves_talk),
         cmocka_unit_test(test_tabled_deal_is_a_recall),
         cmocka_unit_test(test_induction_and_old_delivery),
+        cmocka_unit_test(test_recall_by_kind_is_the_news_family),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
