@@ -1993,6 +1993,34 @@ static int carries_system(const ds_extractor *ex, size_t k, size_t b)
 /* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
  * a system named after a thing of another kind, with "for"/"of", only
  * describes that thing; it is not what the deal buys. */
+/* "had chosen the Swedish jet over the US-made F-16 and France's Rafale":
+ * system item k (of the clause whose items start at a) comes after "over"
+ * or "ahead of" that follows a choosing word of its clause, with no deal
+ * word between: a rival passed over. */
+static int passed_over(const ds_extractor *ex, size_t a, size_t k)
+{
+    static const char *const overs[] = {" over ", " ahead of "};
+    int chose = -1;
+    for (size_t j = a; j < k && chose < 0; j++)
+        if (ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_SELECTION)
+            chose = ex->items[j].end;
+    if (chose < 0)
+        return 0;
+    const char *f = ex->fold;
+    int hi = ex->items[k].start;
+    const char *over = NULL;
+    for (size_t i = 0; i < sizeof overs / sizeof overs[0] && !over; i++)
+        over = memmem(f + chose, (size_t)(hi - chose), overs[i], strlen(overs[i]));
+    if (!over)
+        return 0;
+    for (size_t j = a; j < k; j++) {
+        const item *x = &ex->items[j];
+        if (x->start > over - f && x->type == IT_CUE && (x->cue == CUE_DEAL || x->cue == CUE_SIGNED))
+            return 0;
+    }
+    return 1;
+}
+
 /* "the FA-50 will partly replace the MiG-29 and Su-22 jets": system item
  * k (of the clause whose items start at a) follows a verb of replacing
  * within a few words, with no deal word between: what a buyer retires. */
@@ -2044,8 +2072,9 @@ static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t 
         for (size_t j = a; j < b && delivering < 0; j++)
             delivering = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_DELIVERY ? 1 : j + 1 == b ? 0 : -1;
         const ds_system *sy = sys_of(ex, it->idx);
-        /* "where the FA-50 competes with the Tejas": a rival, not a purchase */
-        int rival = 0;
+        /* "where the FA-50 competes with the Tejas", "chose the F-35 over the
+         * Rafale": a rival, not a purchase */
+        int rival = passed_over(ex, a, k);
         for (size_t j = a; j < k && !rival; j++)
             rival = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_RIVAL;
         if (rival) {

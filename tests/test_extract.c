@@ -2860,6 +2860,21 @@ static void test_recall_by_kind_is_the_news_family(void **state)
     assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "HIMARS")->signing_year, 2018);
 }
 
+/* The systems a buyer chose one "over" are rivals passed over. */
+static void test_chosen_over_rivals(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru on Monday signed a contract for 24 Gripen fighters worth $3 billion.\n\nThe government had chosen "
+                "the Swedish jet in March over the F-16 and the Rafale.",
+                "2025-11-04", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "GRIPEN");
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "F-16");
+        assert_string_not_equal(ms[i].family, "RAFALE");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2984,6 +2999,7 @@ int main(void)
         cmocka_unit_test(test_tabled_deal_is_a_recall),
         cmocka_unit_test(test_induction_and_old_delivery),
         cmocka_unit_test(test_recall_by_kind_is_the_news_family),
+        cmocka_unit_test(test_chosen_over_rivals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
