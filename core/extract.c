@@ -4397,6 +4397,26 @@ static int relative_purchase(const ds_extractor *ex, size_t k, int sent_end)
     return sent_end;
 }
 
+/* "Saudi Arabia has been a demanding customer. It acquired Chinese Wing
+ * Loong ...": clause c opens its sentence with a pronoun for a state, and
+ * the sentence before opens with one; that state, else NULL. */
+static const char *pronoun_subject(const ds_extractor *ex, const clause *c)
+{
+    static const char *const pronouns[] = {"it ", "the country ", "the kingdom "};
+    const sentence *st = &ex->sents[c->sent];
+    const char *iso3;
+    if (c->sent == 0 || c->start != st->start)
+        return NULL;
+    int opens = 0;
+    for (size_t i = 0; i < sizeof pronouns / sizeof pronouns[0] && !opens; i++)
+        opens = memcmp(ex->fold + c->start, pronouns[i], strlen(pronouns[i])) == 0;
+    const sentence *pv = &ex->sents[c->sent - 1];
+    if (!opens || pv->c0 >= pv->c1 || !ex->clauses[pv->c0].nitems)
+        return NULL;
+    const item *first = &ex->items[ex->clauses[pv->c0].first_item];
+    return first->start == pv->start && country_of_item(ex, first, &iso3) == 2 ? iso3 : NULL;
+}
+
 /* The buyer a recall clause c names as the subject of its signing verb: the
  * last country (not origin, the system's) before the clause's first
  * signing word ("Neighbouring Poland, Hanwha's largest customer, has
@@ -4407,6 +4427,9 @@ static const char *recall_subject(const ds_extractor *ex, const clause *c, const
     /* "Vietnam, which bought ...": the relative clause's subject ends the clause before */
     if (c->nitems && relative_purchase(ex, (size_t)c->first_item, ex->sents[c->sent].end) >= 0 &&
         country_of_item(ex, &ex->items[c->first_item - 1], &who) && strcmp(who, origin) != 0)
+        return who;
+    who = pronoun_subject(ex, c);
+    if (who && strcmp(who, origin) != 0)
         return who;
     who = NULL;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {

@@ -2875,6 +2875,18 @@ static void test_chosen_over_rivals(void **state)
     }
 }
 
+/* "Qatar has been a demanding customer. It acquired ...": a recall whose
+ * subject is a pronoun is of the state the sentence before opens with. */
+static void test_pronoun_subject_of_recall(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Baykar signed a contract with Oman on Monday for six TB3 drones worth $400 million.\n\nQatar has been a "
+                "demanding customer for drone makers. It bought Wing Loong drones from China in 2019.",
+                "2025-11-04", &ms);
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "WING_LOONG")->buyer, "QAT");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3000,6 +3012,7 @@ int main(void)
         cmocka_unit_test(test_induction_and_old_delivery),
         cmocka_unit_test(test_recall_by_kind_is_the_news_family),
         cmocka_unit_test(test_chosen_over_rivals),
+        cmocka_unit_test(test_pronoun_subject_of_recall),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
