@@ -127,10 +127,23 @@ int ds_state_encode_generic(ds_codec *codec, avro_value_t *sval, ds_resolver *rs
 
 void ds_state_key(const char *block_key, uint32_t chunk, char *key, size_t keylen)
 {
-    if (chunk == 0)
-        snprintf(key, keylen, "%s", block_key);
-    else
-        snprintf(key, keylen, "%s#%" PRIu32, block_key, chunk);
+    /* as snprintf "%s#%u" would write it (cut to keylen), without its 900
+     * instructions: one key per changelog record written */
+    char num[12], *p = num + sizeof num;
+    if (chunk) {
+        do
+            *--p = (char)('0' + chunk % 10);
+        while (chunk /= 10);
+        *--p = '#';
+    }
+    if (keylen == 0)
+        return;
+    size_t bl = strnlen(block_key, keylen - 1), nl = (size_t)(num + sizeof num - p);
+    if (nl > keylen - 1 - bl)
+        nl = keylen - 1 - bl;
+    memcpy(key, block_key, bl);
+    memcpy(key + bl, p, nl);
+    key[bl + nl] = '\0';
 }
 
 /* The headers of a tombstone: its block and the input offset that deleted

@@ -1702,7 +1702,11 @@ static int digits_at(const char *f, int p, int len, int max, int *v)
  * the offset after it, else -1. */
 static int numeric_date(const char *f, int p, int len, int32_t *day)
 {
-    int a, b, c, q;
+    int a, b, c, q = p;
+    while (q < len && q - p < 5 && isdigit((unsigned char)f[q]))
+        q++;
+    if (q >= len || (f[q] != '.' && f[q] != '-'))
+        return -1; /* most numbers: neither form */
     if ((q = digits_at(f, p, len, 2, &a)) > 0 && q < len && f[q] == '.' &&
         (q = digits_at(f, q + 1, len, 2, &b)) > 0 && q < len && f[q] == '.' &&
         (q = digits_at(f, q + 1, len, 4, &c)) > 0 && c >= 1990 && c <= 2100 && b >= 1 && b <= 12 && a >= 1 && a <= 31) {
@@ -2668,11 +2672,22 @@ static int same_paragraph(const ds_extractor *ex, int a, int b)
     return 1;
 }
 
-/* "The partners plan to invest PLN 1 billion": a clause naming no system
- * prices the deal named last before it in its paragraph, when the nearest
- * earlier clause of the body that names a system, not a recall, names
- * family fm alone; with none before it, the next one of the paragraph.
- * Returns that clause's sentence, else -1. */
+/* The nearest clause before clause ci of the body that names a system and
+ * recalls nothing: its index, or -1 when there is none, or when the
+ * headline or (with same_para) a paragraph's end comes first. */
+static int prior_system_clause(const ds_extractor *ex, size_t ci, int same_para)
+{
+    for (size_t cj = ci; cj-- > 0;) {
+        const clause *c = &ex->clauses[cj];
+        if (c->context || !clause_names_system(ex, c))
+            continue;
+        if (headline(ex, c) || (same_para && !same_paragraph(ex, c->end, ex->clauses[ci].start)))
+            return -1;
+        return (int)cj;
+    }
+    return -1;
+}
+
 /* The backward half of last_named_alone: the sentence of the nearest
  * earlier body clause of clause ci's paragraph that names a system, when it
  * names family fm alone; -1 when it names another; -2 when there is none. */
@@ -2680,17 +2695,17 @@ static int named_alone_before(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     if (fm->generic)
         return -1;
-    for (size_t cj = ci; cj-- > 0;) {
-        const clause *c = &ex->clauses[cj];
-        if (c->context || !clause_names_system(ex, c))
-            continue;
-        if (headline(ex, c) || !same_paragraph(ex, c->end, ex->clauses[ci].start))
-            break;
-        return names_alone(ex, c, fm) ? c->sent : -1;
-    }
-    return -2;
+    int cj = prior_system_clause(ex, ci, 1);
+    if (cj < 0)
+        return -2;
+    return names_alone(ex, &ex->clauses[cj], fm) ? ex->clauses[cj].sent : -1;
 }
 
+/* "The partners plan to invest PLN 1 billion": a clause naming no system
+ * prices the deal named last before it in its paragraph, when the nearest
+ * earlier clause of the body that names a system, not a recall, names
+ * family fm alone; with none before it, the next one of the paragraph.
+ * Returns that clause's sentence, else -1. */
 static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     if (fm->generic)
@@ -3049,19 +3064,14 @@ static int definite_deal(const ds_extractor *ex, const clause *c)
  * is no such clause. */
 static int named_back(const ds_extractor *ex, size_t ci, const fam *fm)
 {
-    if (fm->generic)
+    int cj = fm->generic ? -1 : prior_system_clause(ex, ci, 0);
+    if (cj < 0)
         return -2;
-    for (size_t cj = ci; cj-- > 0;) {
-        const clause *c = &ex->clauses[cj];
-        if (c->context || !clause_names_system(ex, c))
-            continue;
-        if (headline(ex, c))
-            return -2;
-        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
-            const item *it = &ex->items[k];
-            if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
-                return ex->sys_root[it->idx] == fm->root ? c->sent : -1;
-        }
+    const clause *c = &ex->clauses[cj];
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+            return ex->sys_root[it->idx] == fm->root ? c->sent : -1;
     }
     return -2;
 }
@@ -3117,6 +3127,10 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
         int act = (c->cues & acts) ? 1 : (c->cues & BIT(CUE_AMENDMENT)) ? 2 : 0;
         if (act && !v->dealish && pa->only_sent == -1)
             v->own_sum = act == 1 ? (pa->lead_cues & acts) != 0 : (pa->lead_cues & BIT(CUE_AMENDMENT)) != 0;
+        /* "The partners plan to invest more than 1 billion zlotys": what is
+         * invested is the venture's whose lead sets it up */
+        if (!v->own_sum && !act && (c->cues & BIT(CUE_INVEST)) && (pa->lead_cues & BIT(CUE_JV)) && pa->only_sent == -1)
+            v->own_sum = 1;
     }
     /* a sum for this system alone corrects one it shared with other items
      * ("... worth EUR 17 billion. Dassault will deliver the 80 Rafale in a
@@ -3564,7 +3578,7 @@ static void buyer_will_receive(const ds_extractor *ex, primary_acc *pa, const ch
     static const char *const verbs[] = {" will receive ", " will get ", " is to receive ", " are to receive "};
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
-        if (c->context || clause_names_system(ex, c))
+        if (c->context || !c->has_qty || clause_names_system(ex, c))
             continue;
         int verb = 0;
         for (size_t v = 0; v < sizeof verbs / sizeof verbs[0] && !verb; v++)
@@ -3823,8 +3837,8 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
 {
     /* "42 Rafale ...; a first tranche of six jets takes effect": a part of
      * this contract, not a batch of a programme */
-    if (pa->batch > 0 && !(pa->batch_qty > 0 && m->quantity > pa->batch_qty))
-        m->batch = pa->batch;
+    if (pa->batch > 0 && !(pa->batch_qty > 0 && m->quantity > pa->batch_qty) && m->stage != DS_STAGE_JOINT_VENTURE)
+        m->batch = pa->batch; /* a venture enables contracts, it is no batch of one */
     if (pa->money) {
         int y = m->signing_year ? m->signing_year : pa->pubyear;
         money_to_value(ex, pa->money, pa->usd_money, y, &m->value);

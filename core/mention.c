@@ -98,6 +98,47 @@ int ds_avro_field(avro_value_t *rec, const char *name, avro_value_t *out)
     return rc;
 }
 
+const char *ds_avro_field_string(avro_value_t *rec, const char *name, size_t *len)
+{
+    avro_value_t f, b;
+    const char *s = NULL;
+    size_t sz = 0;
+    if (ds_avro_field(rec, name, &f))
+        return NULL;
+    if (avro_value_get_type(&f) == AVRO_UNION) {
+        int disc;
+        if (avro_value_get_discriminant(&f, &disc) || disc == 0 || avro_value_get_current_branch(&f, &b))
+            return NULL;
+        f = b;
+    }
+    if (avro_value_get_string(&f, &s, &sz))
+        return NULL;
+    if (len)
+        *len = sz ? sz - 1 : 0;
+    return s;
+}
+
+int ds_avro_field_long(avro_value_t *rec, const char *name, int64_t *v)
+{
+    avro_value_t f, b;
+    if (ds_avro_field(rec, name, &f))
+        return -1;
+    if (avro_value_get_type(&f) == AVRO_UNION) {
+        int disc;
+        if (avro_value_get_discriminant(&f, &disc) || disc == 0 || avro_value_get_current_branch(&f, &b))
+            return -1;
+        f = b;
+    }
+    if (avro_value_get_type(&f) == AVRO_INT32) {
+        int32_t i;
+        if (avro_value_get_int(&f, &i))
+            return -1;
+        *v = i;
+        return 0;
+    }
+    return avro_value_get_long(&f, v) ? -1 : 0;
+}
+
 /* ---- writing ---------------------------------------------------------- */
 
 #define TRY(x) do { if ((x) != 0) return -1; } while (0)

@@ -131,6 +131,13 @@ int ds_mention_from_avro(avro_value_t *val, ds_mention *m, char *err, size_t err
  * the field's index cached per thread (name should be a string literal or
  * otherwise outlive the process's use of it). Returns 0 or avro-c's error. */
 int ds_avro_field(avro_value_t *rec, const char *name, avro_value_t *out);
+/* The string (or ["null", "string"]) field name of rec, NULL when null or
+ * not a string; *len (may be NULL) gets its length. The string belongs to
+ * rec. */
+const char *ds_avro_field_string(avro_value_t *rec, const char *name, size_t *len);
+/* The long or int (or ["null", long or int]) field name of rec into *v.
+ * Returns 0, or -1 when null or not a number (*v unaltered). */
+int ds_avro_field_long(avro_value_t *rec, const char *name, int64_t *v);
 
 int ds_avro_set_string(avro_value_t *rec, const char *field, const char *s);
 int ds_avro_set_opt_string(avro_value_t *rec, const char *field, const char *s /* "" or NULL: null */);

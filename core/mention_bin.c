@@ -21,15 +21,7 @@ typedef struct {
     unsigned char *p, *end;
 } wr;
 
-static void put_long(wr *w, int64_t v)
-{
-    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    while (u >= 0x80) {
-        *w->p++ = (unsigned char)(u | 0x80);
-        u >>= 7;
-    }
-    *w->p++ = (unsigned char)u;
-}
+static void put_long(wr *w, int64_t v) { w->p = ds_avro_varint(w->p, v); }
 
 static void put_bytes(wr *w, const void *s, size_t n)
 {
@@ -212,46 +204,62 @@ int ds_mention_write(const ds_mention *m, ds_buf *out)
     return 0;
 }
 
-int ds_avro_put_long(ds_buf *out, int64_t v)
+/* Room for n more bytes and the NUL: the common case without a call. */
+static int room(ds_buf *out, size_t n) { return out->cap - out->len > n ? 0 : ds_buf_reserve(out, n); }
+
+/* Ends a write that stopped at p. */
+static int put_end(ds_buf *out, unsigned char *p)
 {
-    if (ds_buf_reserve(out, 10))
-        return -1;
-    wr w = {(unsigned char *)out->data + out->len, NULL};
-    put_long(&w, v);
-    out->len = (size_t)((char *)w.p - out->data);
+    out->len = (size_t)((char *)p - out->data);
     out->data[out->len] = '\0';
     return 0;
 }
 
-int ds_avro_put_string(ds_buf *out, const char *s)
+int ds_avro_put_long(ds_buf *out, int64_t v)
 {
-    size_t n = strlen(s);
-    return ds_avro_put_long(out, (int64_t)n) || ds_buf_append(out, s, n) ? -1 : 0;
+    if (room(out, 10))
+        return -1;
+    return put_end(out, ds_avro_varint((unsigned char *)out->data + out->len, v));
 }
+
+/* The string s of n bytes, after the union branch when branch >= 0. */
+static int put_branch_string(ds_buf *out, int branch, const char *s, size_t n)
+{
+    if (room(out, n + 20))
+        return -1;
+    unsigned char *p = (unsigned char *)out->data + out->len;
+    if (branch >= 0)
+        *p++ = (unsigned char)(2 * branch); /* zigzag of 0 or 1 */
+    p = ds_avro_varint(p, (int64_t)n);
+    memcpy(p, s, n);
+    return put_end(out, p + n);
+}
+
+int ds_avro_put_string(ds_buf *out, const char *s) { return put_branch_string(out, -1, s, strlen(s)); }
 
 int ds_avro_put_opt_string(ds_buf *out, const char *s)
 {
     if (!s || !s[0])
         return ds_avro_put_long(out, 0);
-    return ds_avro_put_long(out, 1) || ds_avro_put_string(out, s) ? -1 : 0;
+    return put_branch_string(out, 1, s, strlen(s));
 }
 
 int ds_avro_put_opt_long(ds_buf *out, int64_t v, int present)
 {
-    if (!present)
-        return ds_avro_put_long(out, 0);
-    return ds_avro_put_long(out, 1) || ds_avro_put_long(out, v) ? -1 : 0;
+    if (room(out, 20))
+        return -1;
+    unsigned char *p = (unsigned char *)out->data + out->len;
+    *p++ = present ? 2 : 0; /* the branch: zigzag 1 or 0 */
+    return put_end(out, present ? ds_avro_varint(p, v) : p);
 }
 
 int ds_avro_put_value_record(ds_buf *out, const ds_value *v)
 {
-    if (ds_buf_reserve(out, VALUE_MAX))
+    if (room(out, VALUE_MAX))
         return -1;
     wr w = {(unsigned char *)out->data + out->len, NULL};
     put_value_record(&w, v);
-    out->len = (size_t)((char *)w.p - out->data);
-    out->data[out->len] = '\0';
-    return 0;
+    return put_end(out, w.p);
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -301,6 +309,16 @@ static int get_enum(rd *r, const char *field, int nsymbols)
 /* A ["null", X] union's branch: 0 or 1. */
 static int get_branch(rd *r, const char *field) { return get_enum(r, field, 2); }
 
+/* ds__utf8_valid, with the ASCII bytes most strings consist of checked
+ * here first. */
+static int text_valid(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (unsigned char)(p[i] - 1) < 0x7f) /* 0x01 .. 0x7f */
+        i++;
+    return i == n || ds__utf8_valid((const char *)p + i, n - i);
+}
+
 static void get_str(rd *r, const char *field, char *dst, size_t cap)
 {
     dst[0] = '\0';
@@ -308,7 +326,7 @@ static void get_str(rd *r, const char *field, char *dst, size_t cap)
     if (r->failed)
         return;
     if (n < 0 || (uint64_t)n >= cap || (uint64_t)n > (uint64_t)(r->end - r->p) ||
-        !ds__utf8_valid((const char *)r->p, (size_t)n)) {
+        !text_valid(r->p, (size_t)n)) {
         fail_at(r, field);
         return;
     }
@@ -527,3 +545,6 @@ int ds_mention_read(const void *data, size_t len, ds_mention *m, char *err, size
 int64_t ds_avro_get_long(ds_avro_cursor *r, const char *field) { return get_long(r, field); }
 void ds_avro_get_string(ds_avro_cursor *r, const char *field, char *dst, size_t cap) { get_str(r, field, dst, cap); }
 int64_t ds_avro_get_block(ds_avro_cursor *r, const char *field) { return get_block(r, field); }
+int32_t ds_avro_get_int(ds_avro_cursor *r, const char *field) { return get_int(r, field); }
+int ds_avro_get_enum(ds_avro_cursor *r, const char *field, int nsymbols) { return get_enum(r, field, nsymbols); }
+int64_t ds_avro_get_decimal(ds_avro_cursor *r, const char *field) { return get_decimal(r, field); }

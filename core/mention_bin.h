@@ -4,6 +4,7 @@
 #define DS_MENTION_BIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "mention.h"
@@ -40,13 +41,35 @@ int64_t ds_avro_get_long(ds_avro_cursor *c, const char *field);
 void ds_avro_get_string(ds_avro_cursor *c, const char *field, char *dst, size_t cap);
 /* An array's next block count, 0 at its end (see the Avro specification). */
 int64_t ds_avro_get_block(ds_avro_cursor *c, const char *field);
+/* An int (a long within 32 bits). */
+int32_t ds_avro_get_int(ds_avro_cursor *c, const char *field);
+/* An enum index below nsymbols, or a union branch (nsymbols: the branches;
+ * 2 for ["null", X], where 1 is X). */
+int ds_avro_get_enum(ds_avro_cursor *c, const char *field, int nsymbols);
+/* A decimal's unscaled value: bytes, big-endian two's complement of 1 to 8
+ * bytes (longer is a failure, although it may fit 64 bits). */
+int64_t ds_avro_get_decimal(ds_avro_cursor *c, const char *field);
 /* 0 when the cursor has not failed; else -1 with "<record>.<field>: cannot be
  * read at byte N of LEN" in err (data: the start of the bytes). */
 int ds_avro_cursor_error(const ds_avro_cursor *c, const char *record, const void *data, char *err, size_t errlen);
 
+/* Writes v as a zigzag varint (1 to 10 bytes) at p; returns the end. */
+static inline unsigned char *ds_avro_varint(unsigned char *p, int64_t v)
+{
+    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    while (u >= 0x80) {
+        *p++ = (unsigned char)(u | 0x80);
+        u >>= 7;
+    }
+    *p++ = (unsigned char)u;
+    return p;
+}
+
 /* Avro binary primitives for records built around mentions: a long (or
  * int, or enum index, or array block count) as a zigzag varint, and a
- * string as its length and bytes. Return 0 or -1 (out of memory). */
+ * string as its length and bytes. Return 0 or -1 (out of memory; out
+ * unaltered). Each reserves room once: the canonical and state records are
+ * written a field at a time, about 40 fields a record. */
 int ds_avro_put_long(ds_buf *out, int64_t v);
 int ds_avro_put_string(ds_buf *out, const char *s);
 /* ["null", "string"]: null for NULL or "". */

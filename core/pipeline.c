@@ -50,6 +50,7 @@ int ds_pipeline_init_catalog(ds_pipeline *pl, ds_catalog *cat, char *err, size_t
         snprintf(err, errlen, "out of memory");
         goto err;
     }
+    pl->deal_direct = ds_deal_event_schema_ok(ds_codec_schema(pl->codec, DS_SCHEMA_DEAL_EVENT));
     if (ds_codec_value_new(pl->codec, DS_SCHEMA_ARTICLE, &pl->article) ||
         ds_codec_value_new(pl->codec, DS_SCHEMA_DEAL_EVENT, &pl->deal) ||
         ds_codec_value_new(pl->codec, DS_SCHEMA_MENTION, &pl->mention)) {
@@ -87,48 +88,6 @@ static void time_fail(ds_fail *fail, const char *what, const char *id, const cha
              field, (long long)v);
 }
 
-/* Reads a string or ["null","string"] field; NULL when null. */
-static const char *field_str(avro_value_t *rec, const char *name, size_t *len)
-{
-    avro_value_t f, b;
-    const char *s = NULL;
-    size_t sz = 0;
-    if (ds_avro_field(rec, name, &f))
-        return NULL;
-    if (avro_value_get_type(&f) == AVRO_UNION) {
-        int disc;
-        if (avro_value_get_discriminant(&f, &disc) || disc == 0 || avro_value_get_current_branch(&f, &b))
-            return NULL;
-        f = b;
-    }
-    if (avro_value_get_string(&f, &s, &sz))
-        return NULL;
-    if (len)
-        *len = sz ? sz - 1 : 0;
-    return s;
-}
-
-static int field_long(avro_value_t *rec, const char *name, int64_t *v)
-{
-    avro_value_t f, b;
-    if (ds_avro_field(rec, name, &f))
-        return -1;
-    if (avro_value_get_type(&f) == AVRO_UNION) {
-        int disc;
-        if (avro_value_get_discriminant(&f, &disc) || disc == 0 || avro_value_get_current_branch(&f, &b))
-            return -1;
-        f = b;
-    }
-    if (avro_value_get_type(&f) == AVRO_INT32) {
-        int32_t i;
-        if (avro_value_get_int(&f, &i))
-            return -1;
-        *v = i;
-        return 0;
-    }
-    return avro_value_get_long(&f, v) ? -1 : 0;
-}
-
 int ds_pipeline_extract(ds_pipeline *pl, const ds_article *a, const ds_mention **out, ds_fail *fail)
 {
     char err[256];
@@ -153,10 +112,10 @@ static int article_mentions(ds_pipeline *pl, const ds_input *in, const ds_mentio
 {
     size_t idlen = 0, bodylen = 0;
     ds_article a = {0};
-    a.id = field_str(&pl->article, "article_id", &idlen);
-    a.body = field_str(&pl->article, "body", &bodylen);
-    a.outlet = field_str(&pl->article, "outlet", NULL);
-    a.title = field_str(&pl->article, "title", NULL);
+    a.id = ds_avro_field_string(&pl->article, "article_id", &idlen);
+    a.body = ds_avro_field_string(&pl->article, "body", &bodylen);
+    a.outlet = ds_avro_field_string(&pl->article, "outlet", NULL);
+    a.title = ds_avro_field_string(&pl->article, "title", NULL);
     a.len = bodylen;
     if (!a.id || idlen == 0) {
         fail_set(fail, "validate", "missing-field", "article_id is empty");
@@ -172,7 +131,7 @@ static int article_mentions(ds_pipeline *pl, const ds_input *in, const ds_mentio
         return -1;
     }
     int64_t pub;
-    a.published = field_long(&pl->article, "published", &pub) ? DS_NO_TIME : pub;
+    a.published = ds_avro_field_long(&pl->article, "published", &pub) ? DS_NO_TIME : pub;
     if (a.published != DS_NO_TIME && !ds_ms_valid(a.published)) {
         time_fail(fail, "article", a.id, "published", a.published);
         return -1;
@@ -209,31 +168,36 @@ static const ds_alias *find_alias(const ds_catalog *cat, const char *text, ds_en
 
 /* Whether cur is a currency of the catalog: three uppercase letters with an
  * exchange rate (so "usd", "XYZ" and "XAU" are not). */
-static int known_currency(const ds_catalog *cat, const char *cur)
+static int known_currency(ds_pipeline *pl, const char *cur)
 {
     if (!cur || strlen(cur) != 3)
         return 0;
     for (int i = 0; i < 3; i++)
         if (cur[i] < 'A' || cur[i] > 'Z')
             return 0;
-    return ds_catalog_rate(cat, cur, 0) > 0;
+    /* the rates never change under a pipeline: the last currency found
+     * needs no second search (a look-up with year 0 misses the hash) */
+    if (memcmp(cur, pl->rate_currency, 4) == 0)
+        return 1;
+    if (ds_catalog_rate(pl->cat, cur, 0) <= 0)
+        return 0;
+    memcpy(pl->rate_currency, cur, 4);
+    return 1;
 }
 
 /* Reads a DealEvent's optional value into m->value: a non-negative amount
  * in a currency of the catalog. Returns 0, or -1 with fail set. */
-static int normalize_value(ds_pipeline *pl, avro_value_t *deal, const char *id, ds_mention *m, ds_fail *fail)
+static int normalize_value(ds_pipeline *pl, const ds_deal_event *e, const char *id, ds_mention *m, ds_fail *fail)
 {
-    avro_value_t f, b, amt;
-    int disc = 0;
-    if (ds_avro_field(deal, "value", &f) || avro_value_get_discriminant(&f, &disc) || disc != 1 ||
-        avro_value_get_current_branch(&f, &b))
+    if (!e->has_value)
         return 0;
-    const char *cur = field_str(&b, "currency", NULL);
-    if (ds_avro_field(&b, "amount", &amt) || ds_decimal_get(&amt, &m->value.amount) || !cur) {
+    const char *cur = e->currency;
+    if (!e->amount_ok || !cur) {
         fail_set(fail, "normalize", "bad-value", "deal %s: value needs an amount and an ISO 4217 currency", id);
         return -1;
     }
-    if (!known_currency(pl->cat, cur)) {
+    m->value.amount = e->amount;
+    if (!known_currency(pl, cur)) {
         fail_set(fail, "normalize", "unknown-currency",
                  "deal %s: currency '%.16s' is not an uppercase ISO 4217 code with a rate in the catalog", id, cur);
         return -1;
@@ -251,10 +215,11 @@ static int normalize_value(ds_pipeline *pl, avro_value_t *deal, const char *id, 
  * time, topic position) into m->src. Returns 0, or -1 with fail set (an
  * empty or too long id, a reported time outside years 1..9999); *reported
  * is DS_NO_TIME when the event has none. */
-static int normalize_source(avro_value_t *deal, const ds_input *in, ds_mention *m, int64_t *reported, ds_fail *fail)
+static int normalize_source(const ds_deal_event *e, const ds_input *in, ds_mention *m, int64_t *reported,
+                            ds_fail *fail)
 {
-    size_t idlen = 0;
-    const char *id = field_str(deal, "source_id", &idlen);
+    size_t idlen = e->source_id_len;
+    const char *id = e->source_id;
     if (!id || idlen == 0) {
         fail_set(fail, "validate", "missing-field", "source_id is empty");
         return -1;
@@ -266,10 +231,8 @@ static int normalize_source(avro_value_t *deal, const ds_input *in, ds_mention *
     }
     m->src.kind = DS_SRC_DEAL_EVENT;
     ds_strlcpy(m->src.id, id, sizeof m->src.id);
-    const char *source = field_str(deal, "source", NULL);
-    ds_strlcpy(m->src.outlet, source ? source : "", sizeof m->src.outlet);
-    *reported = DS_NO_TIME;
-    field_long(deal, "reported", reported);
+    ds_strlcpy(m->src.outlet, e->source ? e->source : "", sizeof m->src.outlet);
+    *reported = e->reported;
     if (*reported != DS_NO_TIME && !ds_ms_valid(*reported)) {
         time_fail(fail, "deal", id, "reported", *reported);
         return -1;
@@ -284,16 +247,17 @@ static int normalize_source(avro_value_t *deal, const ds_input *in, ds_mention *
 /* Step 2: buyer, system (by id or alias), seller (the system's origin when
  * absent) and supplier, checked against the catalog. Returns 0, or -1 with
  * fail set (an unknown country or system). */
-static int normalize_parties(const ds_catalog *cat, avro_value_t *deal, const char *id, ds_mention *m, ds_fail *fail)
+static int normalize_parties(const ds_catalog *cat, const ds_deal_event *e, const char *id, ds_mention *m,
+                             ds_fail *fail)
 {
-    const char *buyer = field_str(deal, "buyer", NULL);
+    const char *buyer = e->buyer;
     if (!buyer || !ds_catalog_country(cat, buyer)) {
         fail_set(fail, "normalize", "unknown-country", "deal %s: buyer '%s' is not an ISO 3166 alpha-3 code of the catalog",
                  id, buyer ? buyer : "");
         return -1;
     }
     ds_strlcpy(m->buyer, buyer, sizeof m->buyer);
-    const char *system = field_str(deal, "system", NULL);
+    const char *system = e->system;
     const ds_system *sys = system ? ds_catalog_system(cat, system) : NULL;
     if (!sys && system) {
         const ds_alias *al = find_alias(cat, system, DS_ENT_SYSTEM);
@@ -307,13 +271,13 @@ static int normalize_parties(const ds_catalog *cat, avro_value_t *deal, const ch
     }
     ds_strlcpy(m->system, sys->id, sizeof m->system);
     ds_strlcpy(m->family, sys->family, sizeof m->family);
-    const char *seller = field_str(deal, "seller", NULL);
+    const char *seller = e->seller;
     if (seller && !ds_catalog_country(cat, seller)) {
         fail_set(fail, "normalize", "unknown-country", "deal %s: seller '%s' is not in the catalog", id, seller);
         return -1;
     }
     ds_strlcpy(m->seller, seller ? seller : sys->origin, sizeof m->seller);
-    const char *supplier = field_str(deal, "supplier", NULL);
+    const char *supplier = e->supplier;
     if (supplier) {
         const ds_company *co = ds_catalog_company(cat, supplier);
         if (!co) {
@@ -332,11 +296,11 @@ static int normalize_parties(const ds_catalog *cat, avro_value_t *deal, const ch
 /* Step 3: quantity, value, stage, status, signing date, place and batch.
  * Returns 0, or -1 with fail set (a count that is not positive, a bad
  * value, a date outside years 1..9999). */
-static int normalize_terms(ds_pipeline *pl, avro_value_t *deal, const char *id, int64_t reported, ds_mention *m,
-                           ds_fail *fail)
+static int normalize_terms(ds_pipeline *pl, const ds_deal_event *e, const char *id, int64_t reported,
+                           ds_mention *m, ds_fail *fail)
 {
-    int64_t v;
-    if (field_long(deal, "quantity", &v) == 0) {
+    int64_t v = e->quantity;
+    if (e->has_quantity) {
         if (v <= 0) {
             fail_set(fail, "normalize", "bad-quantity", "deal %s: quantity %lld is not a positive count", id,
                      (long long)v);
@@ -344,15 +308,14 @@ static int normalize_terms(ds_pipeline *pl, avro_value_t *deal, const char *id, 
         }
         m->quantity = v;
     }
-    if (normalize_value(pl, deal, id, m, fail))
+    if (normalize_value(pl, e, id, m, fail))
         return -1;
-    avro_value_t f;
-    int e;
-    if (ds_avro_field(deal, "stage", &f) == 0 && avro_value_get_enum(&f, &e) == 0)
-        m->stage = (ds_stage)e;
-    if (ds_avro_field(deal, "status", &f) == 0 && avro_value_get_enum(&f, &e) == 0)
-        m->status = (ds_status)e;
-    if (field_long(deal, "signing_date", &v) == 0) {
+    if (e->stage >= 0)
+        m->stage = (ds_stage)e->stage;
+    if (e->status >= 0)
+        m->status = (ds_status)e->status;
+    if (e->has_signing_date) {
+        v = e->signing_date;
         if (!ds_days_valid(v)) {
             time_fail(fail, "deal", id, "signing_date", v);
             return -1;
@@ -364,19 +327,18 @@ static int normalize_terms(ds_pipeline *pl, avro_value_t *deal, const char *id, 
     }
     if (reported != DS_NO_TIME)
         m->announce_date = (int32_t)(reported / 86400000);
-    const char *place = field_str(deal, "place", NULL);
-    if (place)
-        ds_strlcpy(m->place, place, sizeof m->place);
-    if (field_long(deal, "batch", &v) == 0 && v > 0 && v < 100)
-        m->batch = (int)v;
+    if (e->place)
+        ds_strlcpy(m->place, e->place, sizeof m->place);
+    if (e->has_batch && e->batch > 0 && e->batch < 100)
+        m->batch = (int)e->batch;
     return 0;
 }
 
 /* Step 4: a parent_ref becomes a relation hint, its relation read from the
  * reference row's stage (or the event's, for an option). */
-static void normalize_parent(const ds_catalog *cat, avro_value_t *deal, ds_mention *m)
+static void normalize_parent(const ds_catalog *cat, const ds_deal_event *e, ds_mention *m)
 {
-    const char *parent = field_str(deal, "parent_ref", NULL);
+    const char *parent = e->parent_ref;
     if (parent && parent[0]) {
         const ds_refdeal *ref = ds_catalog_ref(cat, parent);
         ds_relhint *h = &m->rels[m->nrels++];
@@ -408,18 +370,18 @@ static void value_in_usd(const ds_catalog *cat, int64_t reported, ds_mention *m)
 }
 
 /* A deal event as a mention: source, parties, terms, parent, value in USD,
- * then its block key and id. */
-int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *in, ds_mention *m, ds_fail *fail)
+ * then its block key and id. Returns 0, or -1 with fail set. */
+static int normalize_event(ds_pipeline *pl, const ds_deal_event *e, const ds_input *in, ds_mention *m, ds_fail *fail)
 {
     const ds_catalog *cat = pl->cat;
     int64_t reported;
     ds_mention_init(m);
-    if (normalize_source(deal, in, m, &reported, fail))
+    if (normalize_source(e, in, m, &reported, fail))
         return -1;
     const char *id = m->src.id;
-    if (normalize_parties(cat, deal, id, m, fail) || normalize_terms(pl, deal, id, reported, m, fail))
+    if (normalize_parties(cat, e, id, m, fail) || normalize_terms(pl, e, id, reported, m, fail))
         return -1;
-    normalize_parent(cat, deal, m);
+    normalize_parent(cat, e, m);
     value_in_usd(cat, reported, m);
     ds_mention_block_key(m);
     char idbuf[sizeof "deal|" + DS_ID_MAX];
@@ -430,9 +392,39 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
     return 0;
 }
 
+int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *in, ds_mention *m, ds_fail *fail)
+{
+    ds_deal_event_from_avro(deal, &pl->event);
+    return normalize_event(pl, &pl->event, in, m, fail);
+}
+
+/* Reads a deal event of this version's schema (single-object, or Confluent
+ * under the id the codec has for it) directly into e. Returns 0, or -1 for
+ * bytes that are anything else, or that the direct reader refuses: the
+ * generic decoder then resolves the one and classifies the error of the
+ * other. */
+static int deal_direct(ds_pipeline *pl, const void *data, size_t len, ds_deal_event *e)
+{
+    const unsigned char *b = data;
+    unsigned char hdr[DS_FRAME_HEADER_MAX];
+    size_t hlen;
+    if (!pl->deal_direct || len == 0 || len > ds_codec_max_message(pl->codec) ||
+        ds_codec_frame_header(pl->codec, DS_SCHEMA_DEAL_EVENT, b[0] == 0 ? DS_FRAME_CONFLUENT : DS_FRAME_SINGLE_OBJECT,
+                              hdr, &hlen) ||
+        len < hlen || memcmp(b, hdr, hlen) != 0)
+        return -1;
+    return ds_deal_event_read(b + hlen, len - hlen, e, NULL, 0);
+}
+
 int ds_pipeline_mentions(ds_pipeline *pl, const ds_input *in, const ds_mention **out, ds_fail *fail)
 {
     char err[512];
+    if (in->kind == DS_INPUT_DEAL && deal_direct(pl, in->data, in->len, &pl->event) == 0) {
+        if (normalize_event(pl, &pl->event, in, &pl->norm, fail))
+            return -1;
+        *out = &pl->norm;
+        return 1;
+    }
     avro_value_t *val = in->kind == DS_INPUT_ARTICLE ? &pl->article : &pl->deal;
     ds_schema_id sid = in->kind == DS_INPUT_ARTICLE ? DS_SCHEMA_ARTICLE : DS_SCHEMA_DEAL_EVENT;
     int rc = ds_codec_decode(pl->codec, sid, in->data, in->len, val, err, sizeof err);

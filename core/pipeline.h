@@ -17,6 +17,7 @@
 
 #include "catalog.h"
 #include "codec.h"
+#include "deal_bin.h"
 #include "extract.h"
 #include "mention.h"
 #include "resolve.h"
@@ -50,7 +51,10 @@ typedef struct ds_pipeline {
     avro_value_t article;   /* reused decode targets and encode sources */
     avro_value_t deal;
     avro_value_t mention;
+    ds_deal_event event;    /* the deal event being normalised */
     ds_mention norm;        /* the mention of a deal event */
+    char rate_currency[4];  /* the last currency found to have a rate ("" at init) */
+    int deal_direct;        /* ds_deal_event_read fits the DealEvent schema (set at init) */
     ds_buf canon_buf;       /* reused by ds_pipeline_emit_changes */
     ds_framing canon_framing; /* of the canonical records: single-object, or Confluent with a registry */
     size_t max_body;        /* longer bodies fail with body-too-big; DS_PIPELINE_MAX_BODY at init */
@@ -65,13 +69,18 @@ int ds_pipeline_init_catalog(ds_pipeline *pl, ds_catalog *cat, char *err, size_t
 void ds_pipeline_fini(ds_pipeline *pl);
 
 /* Decodes and validates one input and yields its mentions (*out valid until
- * the next call). Returns the count (>= 0) or -1 with *fail set. */
+ * the next call). Returns the count (>= 0) or -1 with *fail set. A deal
+ * event of this version's schema is read directly (deal_bin.h); one of
+ * another writer schema, or bytes the direct reader refuses, go through
+ * the generic decoder, which resolves the one and classifies the error of
+ * the other, so the mention and the failure are the same either way. */
 int ds_pipeline_mentions(ds_pipeline *pl, const ds_input *in, const ds_mention **out, ds_fail *fail);
 
 /* Extracts the mentions of an article given as fields (the extract command). */
 int ds_pipeline_extract(ds_pipeline *pl, const ds_article *a, const ds_mention **out, ds_fail *fail);
 
-/* Maps a DealEvent (a value of the reader schema) to a mention. */
+/* Maps a DealEvent (a value of the reader schema) to a mention: the
+ * generic path of ds_pipeline_mentions. */
 int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *in, ds_mention *m, ds_fail *fail);
 
 /* Called for every record to publish: key and Avro single-object value. */

@@ -9,12 +9,15 @@
  * processor uses first: whatever it accepts, the generic decoder must accept
  * and read into the same mention; the direct writer must write what the
  * generic encoding does; and a mention written, read and written again must
- * give the same bytes. */
+ * give the same bytes. A DealEvent is likewise read by the direct reader of
+ * deal_bin.h: whatever it accepts, the generic decoder must accept and read
+ * into the same fields. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "deal_bin.h"
 #include "fuzz_common.h"
 #include "mention_bin.h"
 
@@ -26,14 +29,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Whether data starts with the single-object header of schema id (*hlen:
+ * its length). */
+static int single_object_of(ds_schema_id id, const uint8_t *data, size_t size, size_t *hlen)
+{
+    unsigned char hdr[DS_FRAME_HEADER_MAX];
+    return ds_codec_frame_header(ds_fuzz_v.codec, id, DS_FRAME_SINGLE_OBJECT, hdr, hlen) == 0 && size >= *hlen &&
+           memcmp(data, hdr, *hlen) == 0;
+}
+
 /* The direct reader against the generic one, on a DealMention message. */
 static void check_direct_mention(const uint8_t *data, size_t size)
 {
-    unsigned char hdr[DS_FRAME_HEADER_MAX];
     size_t hlen;
     char err[512];
-    if (ds_codec_frame_header(ds_fuzz_v.codec, DS_SCHEMA_MENTION, DS_FRAME_SINGLE_OBJECT, hdr, &hlen) ||
-        size < hlen || memcmp(data, hdr, hlen) != 0)
+    if (!single_object_of(DS_SCHEMA_MENTION, data, size, &hlen))
         return;
     static ds_mention direct, generic, again;
     if (ds_mention_read(data + hlen, size - hlen, &direct, err, sizeof err) != 0)
@@ -64,9 +74,48 @@ static void check_direct_mention(const uint8_t *data, size_t size)
     }
 }
 
+static int same_str(const char *a, const char *b) { return a && b ? strcmp(a, b) == 0 : a == b; }
+
+/* Whether two readings of a DealEvent have the same fields. */
+static int same_event(const ds_deal_event *a, const ds_deal_event *b)
+{
+    return same_str(a->source_id, b->source_id) && a->source_id_len == b->source_id_len &&
+           same_str(a->source, b->source) && a->reported == b->reported && same_str(a->buyer, b->buyer) &&
+           same_str(a->seller, b->seller) && same_str(a->supplier, b->supplier) && same_str(a->system, b->system) &&
+           a->has_quantity == b->has_quantity && (!a->has_quantity || a->quantity == b->quantity) &&
+           a->has_value == b->has_value && a->amount_ok == b->amount_ok && (!a->amount_ok || a->amount == b->amount) &&
+           same_str(a->currency, b->currency) && a->stage == b->stage && a->status == b->status &&
+           a->has_signing_date == b->has_signing_date && (!a->has_signing_date || a->signing_date == b->signing_date) &&
+           same_str(a->place, b->place) && a->has_batch == b->has_batch && (!a->has_batch || a->batch == b->batch) &&
+           same_str(a->parent_ref, b->parent_ref);
+}
+
+/* The direct reader against the generic one, on a DealEvent message. */
+static void check_direct_deal(const uint8_t *data, size_t size)
+{
+    size_t hlen;
+    char err[512];
+    if (!single_object_of(DS_SCHEMA_DEAL_EVENT, data, size, &hlen))
+        return;
+    static ds_deal_event direct, generic;
+    if (ds_deal_event_read(data + hlen, size - hlen, &direct, err, sizeof err) != 0)
+        return;
+    avro_value_t *v = &ds_fuzz_v.vals[DS_SCHEMA_DEAL_EVENT];
+    if (ds_codec_decode(ds_fuzz_v.codec, DS_SCHEMA_DEAL_EVENT, data, size, v, err, sizeof err) != 0) {
+        fprintf(stderr, "direct reader accepted a deal event the generic decoder refuses: %s\n", err);
+        abort();
+    }
+    ds_deal_event_from_avro(v, &generic);
+    if (!same_event(&direct, &generic)) {
+        fprintf(stderr, "direct reader read a deal event otherwise than the generic decoder\n");
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_direct_mention(data, size);
+    check_direct_deal(data, size);
     char err[512];
     for (int id = 0; id < DS_SCHEMA__COUNT; id++) {
         int rc = ds_codec_decode(ds_fuzz_v.codec, (ds_schema_id)id, data, size, &ds_fuzz_v.vals[id], err, sizeof err);

@@ -222,6 +222,7 @@ const char *ds_codec_pcf(ds_codec *codec, ds_schema_id id)
 }
 
 void ds_codec_set_max_message(ds_codec *codec, size_t max) { codec->max_message = max; }
+size_t ds_codec_max_message(const ds_codec *codec) { return codec->max_message; }
 
 int ds_codec_set_confluent_id(ds_codec *codec, ds_schema_id id, int32_t confluent_id)
 {

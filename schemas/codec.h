@@ -97,6 +97,8 @@ const char *ds_codec_pcf(ds_codec *codec, ds_schema_id id);
 /* Sets the largest message ds_codec_decode() accepts, header included
  * (default DS_CODEC_DEFAULT_MAX_MESSAGE, 1 MiB). */
 void ds_codec_set_max_message(ds_codec *codec, size_t max);
+/* The largest message ds_codec_decode() accepts (as set above). */
+size_t ds_codec_max_message(const ds_codec *codec);
 
 /* Sets the schema-registry id under which the current reader schema of id
  * is registered. Confluent-framed encoding needs it, and decoding accepts it.

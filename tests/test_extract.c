@@ -2272,6 +2272,31 @@ static void test_day_forms(void **state)
                    day("2026-03-12"));
 }
 
+/* A joint venture enables contracts and is no batch of one, even when the
+ * article numbers the contract planned under it ("a third executive
+ * contract"). */
+static void test_venture_has_no_batch(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Hanwha Aerospace and WB Group signed an agreement on Tuesday on a joint venture "
+                                         "to produce CGR-080 rockets in Poland. The Armament Agency expects a third "
+                                         "executive contract, this time for rockets.",
+                                         "2026-03-12", DS_STAGE_JOINT_VENTURE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+    /* what the partners invest, in a paragraph of its own, is the venture's value */
+    const ds_mention *ms;
+    int n = run("Hanwha Aerospace and WB Group signed an agreement on Tuesday to set up a joint venture to produce "
+                "CGR-080 guided rockets in Poland.\n\nHanwha will hold 51 percent of the venture. The partners plan to "
+                "invest more than 1 billion zlotys in a production plant. The CGR-080 is fired by the K239 launcher.\n\n"
+                "Separately, Poland signed a contract on Monday for 12 K9 howitzers worth $400 million.",
+                "2026-03-12", &ms);
+    p = find(ms, n, DS_ROLE_PRIMARY, "CGR-080");
+    assert_int_equal(p->stage, DS_STAGE_JOINT_VENTURE);
+    assert_true(p->value.set);
+    assert_string_equal(p->value.currency, "PLN");
+    assert_true(p->value.amount == 100000000000LL);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -2983,6 +3008,7 @@ int main(void)
         cmocka_unit_test(test_delivery_counts_its_part),
         cmocka_unit_test(test_headline_count_against_body),
         cmocka_unit_test(test_day_forms),
+        cmocka_unit_test(test_venture_has_no_batch),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
