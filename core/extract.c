@@ -52,6 +52,9 @@ enum { LEX_LETTER_OF_INTENT = 2 };
  * February to buy 12 ANKA"), and only then. */
 enum { LEX_AGREES_TO = 3 };
 
+/* The val of "has not yet been signed": whatever else signs, the deal is planned. */
+enum { LEX_NOT_YET = 4 };
+
 /* The val of "more": it follows the count it adds ("12 more"), where
  * "another" and "additional" may lead it. */
 enum { LEX_MORE = 1 };
@@ -100,8 +103,9 @@ static const lex lexicon[] = {
     {"concluded talks", CUE_PLANNED}, {"ahead of the signing", CUE_PLANNED},
     {"will attend", CUE_PLANNED}, {"to attend a signing", CUE_PLANNED}, {"head to", CUE_PLANNED},
     {"heads to", CUE_PLANNED}, {"will be inked", CUE_PLANNED}, {"is expected to sign", CUE_PLANNED},
-    {"has not yet been signed", CUE_PLANNED}, {"not yet been signed", CUE_PLANNED},
-    {"not yet signed", CUE_PLANNED}, {"yet to be signed", CUE_PLANNED}, {"to be concluded", CUE_PLANNED},
+    {"has not yet been signed", CUE_PLANNED, LEX_NOT_YET}, {"not yet been signed", CUE_PLANNED, LEX_NOT_YET},
+    {"not yet signed", CUE_PLANNED, LEX_NOT_YET}, {"yet to be signed", CUE_PLANNED, LEX_NOT_YET},
+    {"scheduled to be signed", CUE_PLANNED}, {"to be concluded", CUE_PLANNED},
     {"will be concluded", CUE_PLANNED}, {"could be signed", CUE_PLANNED}, {"may be signed", CUE_PLANNED},
     {"would be signed", CUE_PLANNED}, {"should be signed", CUE_PLANNED}, {"to be inked", CUE_PLANNED}, {"is to sign", CUE_PLANNED},
     {"are to sign", CUE_PLANNED}, {"due to sign", CUE_PLANNED}, {"due to be signed", CUE_PLANNED},
@@ -2496,6 +2500,7 @@ typedef struct primary_acc {
     int intent;              /* a clause naming the family states an intent to buy it */
     int letter_of_intent;    /* the lead signs a letter of intent */
     int lead_buys;           /* the lead names a purchase ("a purchase contract", "to buy") */
+    int not_yet;             /* a clause of the deal says it is not signed yet */
     const char *lead_buyer;  /* "Germany will buy four more ...": the state the lead says buys */
     int options_held;        /* option words of own clauses that a contract grants ("with options for 25 more") */
     int options_taken;       /* the other option words of own clauses ("signed an option for 12") */
@@ -2848,6 +2853,9 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
         if (it->type == IT_CUE && it->cue == CUE_OPTION)
             *(option_held(ex, it) ? &pa->options_held : &pa->options_taken) += 1;
     }
+    for (int k = c->first_item; v->dealish && !others && k < c->first_item + c->nitems; k++)
+        pa->not_yet |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_PLANNED &&
+                       cue_lex(&ex->items[k])->val == LEX_NOT_YET; /* "It has not yet been signed" */
     if (!v->dealish || !v->has || pa->lead_seen)
         return;
     pa->lead_seen = 1;
@@ -3744,7 +3752,7 @@ static void settle_stage_status(const primary_acc *pa, ds_mention *m)
         m->status = DS_STATUS_CANCELLED;
     else if (stage == DS_STAGE_APPROVAL)
         m->status = DS_STATUS_APPROVED; /* a ceiling, never a signing */
-    else if (stage == DS_STAGE_SELECTION || stage == DS_STAGE_INTENT)
+    else if (stage == DS_STAGE_SELECTION || stage == DS_STAGE_INTENT || pa->not_yet)
         m->status = DS_STATUS_PLANNED;
     else if (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE)))
         m->status = DS_STATUS_SIGNED;

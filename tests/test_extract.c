@@ -2912,6 +2912,19 @@ static void test_pronoun_subject_of_recall(void **state)
     assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "WING_LOONG")->buyer, "QAT");
 }
 
+/* "It has not yet been signed" leaves the deal planned, whatever word of
+ * the article reads as a signing ("the largest deal Korea has concluded"). */
+static void test_not_yet_signed_is_planned(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The minister left for Bucharest on Thursday for the signing of the K9 howitzer contract, the largest "
+                "export deal the company has ever concluded.\n\nOfficials put the deal's value at $1 billion. It has "
+                "not yet been signed.",
+                "2025-07-31", &ms);
+    assert_int_equal(only_primary(ms, n)->status, DS_STATUS_PLANNED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3039,6 +3052,7 @@ int main(void)
         cmocka_unit_test(test_recall_by_kind_is_the_news_family),
         cmocka_unit_test(test_chosen_over_rivals),
         cmocka_unit_test(test_pronoun_subject_of_recall),
+        cmocka_unit_test(test_not_yet_signed_is_planned),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
