@@ -5193,6 +5193,9 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             ; /* "an initial period of sustainment" recalls nothing */
         else if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_AGREES_TO)
             cc->cues |= agrees_to_buy(ex, cc, k) ? BIT(CUE_SIGNED) : 0;
+        else if (it->type == IT_CUE && it->cue == CUE_FRAMEWORK && it->start >= 7 &&
+                 memcmp(ex->fold + it->start - 7, "offset ", 7) == 0)
+            ; /* "an offset framework": industrial compensation, not the deal's stage */
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)

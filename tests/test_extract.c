@@ -2925,6 +2925,18 @@ static void test_not_yet_signed_is_planned(void **state)
     assert_int_equal(only_primary(ms, n)->status, DS_STATUS_PLANNED);
 }
 
+/* An offset framework beside a purchase is industrial compensation; the
+ * purchase stays a contract. */
+static void test_offset_framework_is_no_stage(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Saab has signed a contract with Hungary for four Gripen fighters worth SEK 3 billion. Saab and Hungary "
+                "have also agreed on an offset framework covering cooperation with Hungarian industry.",
+                "2025-08-26", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_EXECUTIVE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3053,6 +3065,7 @@ int main(void)
         cmocka_unit_test(test_chosen_over_rivals),
         cmocka_unit_test(test_pronoun_subject_of_recall),
         cmocka_unit_test(test_not_yet_signed_is_planned),
+        cmocka_unit_test(test_offset_framework_is_no_stage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
