@@ -52,6 +52,9 @@ enum { LEX_LETTER_OF_INTENT = 2 };
  * February to buy 12 ANKA"), and only then. */
 enum { LEX_AGREES_TO = 3 };
 
+/* The val of "has not yet been signed": whatever else signs, the deal is planned. */
+enum { LEX_NOT_YET = 4 };
+
 /* The val of "more": it follows the count it adds ("12 more"), where
  * "another" and "additional" may lead it. */
 enum { LEX_MORE = 1 };
@@ -100,8 +103,9 @@ static const lex lexicon[] = {
     {"concluded talks", CUE_PLANNED}, {"ahead of the signing", CUE_PLANNED},
     {"will attend", CUE_PLANNED}, {"to attend a signing", CUE_PLANNED}, {"head to", CUE_PLANNED},
     {"heads to", CUE_PLANNED}, {"will be inked", CUE_PLANNED}, {"is expected to sign", CUE_PLANNED},
-    {"has not yet been signed", CUE_PLANNED}, {"not yet been signed", CUE_PLANNED},
-    {"not yet signed", CUE_PLANNED}, {"yet to be signed", CUE_PLANNED}, {"to be concluded", CUE_PLANNED},
+    {"has not yet been signed", CUE_PLANNED, LEX_NOT_YET}, {"not yet been signed", CUE_PLANNED, LEX_NOT_YET},
+    {"not yet signed", CUE_PLANNED, LEX_NOT_YET}, {"yet to be signed", CUE_PLANNED, LEX_NOT_YET},
+    {"scheduled to be signed", CUE_PLANNED}, {"to be concluded", CUE_PLANNED},
     {"will be concluded", CUE_PLANNED}, {"could be signed", CUE_PLANNED}, {"may be signed", CUE_PLANNED},
     {"would be signed", CUE_PLANNED}, {"should be signed", CUE_PLANNED}, {"to be inked", CUE_PLANNED}, {"is to sign", CUE_PLANNED},
     {"are to sign", CUE_PLANNED}, {"due to sign", CUE_PLANNED}, {"due to be signed", CUE_PLANNED},
@@ -147,6 +151,7 @@ static const lex lexicon[] = {
     /* delivery */
     {"delivered", CUE_DELIVERY}, {"arrived", CUE_DELIVERY}, {"handed over", CUE_DELIVERY},
     {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
+    {"inducted", CUE_DELIVERY}, {"inducts", CUE_DELIVERY}, {"induction", CUE_DELIVERY}, /* into service */
     {"received the first", CUE_DELIVERY}, {"receives", CUE_DELIVERY}, {"received", CUE_DELIVERY},
     {"landed", CUE_DELIVERY}, {"land in", CUE_DELIVERY}, {"were flown", CUE_DELIVERY},
     {"earlier this month", CUE_NEUTRAL}, {"earlier this week", CUE_NEUTRAL}, {"earlier today", CUE_TODAY},
@@ -2022,6 +2027,34 @@ static int carries_system(const ds_extractor *ex, size_t k, size_t b)
 /* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
  * a system named after a thing of another kind, with "for"/"of", only
  * describes that thing; it is not what the deal buys. */
+/* "had chosen the Swedish jet over the US-made F-16 and France's Rafale":
+ * system item k (of the clause whose items start at a) comes after "over"
+ * or "ahead of" that follows a choosing word of its clause, with no deal
+ * word between: a rival passed over. */
+static int passed_over(const ds_extractor *ex, size_t a, size_t k)
+{
+    static const char *const overs[] = {" over ", " ahead of "};
+    int chose = -1;
+    for (size_t j = a; j < k && chose < 0; j++)
+        if (ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_SELECTION)
+            chose = ex->items[j].end;
+    if (chose < 0)
+        return 0;
+    const char *f = ex->fold;
+    int hi = ex->items[k].start;
+    const char *over = NULL;
+    for (size_t i = 0; i < sizeof overs / sizeof overs[0] && !over; i++)
+        over = memmem(f + chose, (size_t)(hi - chose), overs[i], strlen(overs[i]));
+    if (!over)
+        return 0;
+    for (size_t j = a; j < k; j++) {
+        const item *x = &ex->items[j];
+        if (x->start > over - f && x->type == IT_CUE && (x->cue == CUE_DEAL || x->cue == CUE_SIGNED))
+            return 0;
+    }
+    return 1;
+}
+
 /* "the FA-50 will partly replace the MiG-29 and Su-22 jets": system item
  * k (of the clause whose items start at a) follows a verb of replacing
  * within a few words, with no deal word between: what a buyer retires. */
@@ -2073,8 +2106,9 @@ static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t 
         for (size_t j = a; j < b && delivering < 0; j++)
             delivering = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_DELIVERY ? 1 : j + 1 == b ? 0 : -1;
         const ds_system *sy = sys_of(ex, it->idx);
-        /* "where the FA-50 competes with the Tejas": a rival, not a purchase */
-        int rival = 0;
+        /* "where the FA-50 competes with the Tejas", "chose the F-35 over the
+         * Rafale": a rival, not a purchase */
+        int rival = passed_over(ex, a, k);
         for (size_t j = a; j < k && !rival; j++)
             rival = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_RIVAL;
         if (rival) {
@@ -2492,6 +2526,7 @@ typedef struct primary_acc {
     int intent;              /* a clause naming the family states an intent to buy it */
     int letter_of_intent;    /* the lead signs a letter of intent */
     int lead_buys;           /* the lead names a purchase ("a purchase contract", "to buy") */
+    int not_yet;             /* a clause of the deal says it is not signed yet */
     const char *lead_buyer;  /* "Germany will buy four more ...": the state the lead says buys */
     int options_held;        /* option words of own clauses that a contract grants ("with options for 25 more") */
     int options_taken;       /* the other option words of own clauses ("signed an option for 12") */
@@ -2844,6 +2879,9 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
         if (it->type == IT_CUE && it->cue == CUE_OPTION)
             *(option_held(ex, it) ? &pa->options_held : &pa->options_taken) += 1;
     }
+    for (int k = c->first_item; v->dealish && !others && k < c->first_item + c->nitems; k++)
+        pa->not_yet |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_PLANNED &&
+                       cue_lex(&ex->items[k])->val == LEX_NOT_YET; /* "It has not yet been signed" */
     if (!v->dealish || !v->has || pa->lead_seen)
         return;
     pa->lead_seen = 1;
@@ -3741,7 +3779,7 @@ static void settle_stage_status(const primary_acc *pa, ds_mention *m)
         m->status = DS_STATUS_CANCELLED;
     else if (stage == DS_STAGE_APPROVAL)
         m->status = DS_STATUS_APPROVED; /* a ceiling, never a signing */
-    else if (stage == DS_STAGE_SELECTION || stage == DS_STAGE_INTENT)
+    else if (stage == DS_STAGE_SELECTION || stage == DS_STAGE_INTENT || pa->not_yet)
         m->status = DS_STATUS_PLANNED;
     else if (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE)))
         m->status = DS_STATUS_SIGNED;
@@ -4057,6 +4095,24 @@ static int names_sold_family(const ds_extractor *ex, const clause *c, const fam 
     return 0;
 }
 
+/* A primary mention of the article is of category cat. */
+static int news_of_kind(const ds_extractor *ex, const char *cat)
+{
+    for (size_t i = 0; i < ex->nout; i++)
+        if (ex->out[i].role == DS_ROLE_PRIMARY && strcmp(ex->out[i].category, cat) == 0)
+            return 1;
+    return 0;
+}
+
+/* A primary mention of the article is of family. */
+static int news_of_family(const ds_extractor *ex, const char *family)
+{
+    for (size_t i = 0; i < ex->nout; i++)
+        if (ex->out[i].role == DS_ROLE_PRIMARY && strcmp(ex->out[i].family, family) == 0)
+            return 1;
+    return 0;
+}
+
 static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     const clause *c = &ex->clauses[ci];
@@ -4069,9 +4125,10 @@ static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
         const item *it = &ex->items[k];
         if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && !store_of_ceiling(ex, c, it))
             return 0;
-        /* "framework deals ... for around 1,000 tanks": counted by category */
+        /* "framework deals ... for around 1,000 tanks": counted by category, a
+         * recall of the news's own family when the news has one of that kind */
         if (it->type == IT_QTY && it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)
-            return 1;
+            return !news_of_kind(ex, root->category) || news_of_family(ex, fm->family);
     }
     int sentence_names_system = 0;
     for (size_t cj = (size_t)ex->sents[c->sent].c0; cj < (size_t)ex->sents[c->sent].c1; cj++) {
@@ -4269,6 +4326,23 @@ static int names_the_news(const ds_extractor *ex, const clause *c)
     return definite;
 }
 
+static int contract_year(const ds_extractor *ex, const clause *cc, int k);
+
+/* "operates a HIMARS squadron from a 2019 purchase and is negotiating a
+ * larger buy": clause c names a deal by its year ("a 2019 purchase")
+ * before any word of talk; the talk that follows is about another. */
+static int dated_deal_before_talk(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_INTENT)
+            return 0;
+        if (it->type == IT_YEAR && contract_year(ex, c, k))
+            return 1;
+    }
+    return 0;
+}
+
 /* Whether context clause ci recalls the earlier deal of family fm at stage
  * want (in delivery news of batch not_batch, only another numbered batch:
  * "the 180 tanks in the second batch, ordered in August"). An earlier deal
@@ -4289,8 +4363,8 @@ static int recalls_deal(const ds_extractor *ex, size_t ci, const fam *fm, ds_sta
             return 0;
     }
     if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
-        ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c) ||
-        names_the_news(ex, c))
+        ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED)) && !dated_deal_before_talk(ex, c)) ||
+        running_total(ex, c) || names_the_news(ex, c))
         return 0;
     int64_t dq[DS_MAX_DISTRIB];
     int dy[DS_MAX_DISTRIB], db;
@@ -4373,6 +4447,26 @@ static int relative_purchase(const ds_extractor *ex, size_t k, int sent_end)
     return sent_end;
 }
 
+/* "Saudi Arabia has been a demanding customer. It acquired Chinese Wing
+ * Loong ...": clause c opens its sentence with a pronoun for a state, and
+ * the sentence before opens with one; that state, else NULL. */
+static const char *pronoun_subject(const ds_extractor *ex, const clause *c)
+{
+    static const char *const pronouns[] = {"it ", "the country ", "the kingdom "};
+    const sentence *st = &ex->sents[c->sent];
+    const char *iso3;
+    if (c->sent == 0 || c->start != st->start)
+        return NULL;
+    int opens = 0;
+    for (size_t i = 0; i < sizeof pronouns / sizeof pronouns[0] && !opens; i++)
+        opens = memcmp(ex->fold + c->start, pronouns[i], strlen(pronouns[i])) == 0;
+    const sentence *pv = &ex->sents[c->sent - 1];
+    if (!opens || pv->c0 >= pv->c1 || !ex->clauses[pv->c0].nitems)
+        return NULL;
+    const item *first = &ex->items[ex->clauses[pv->c0].first_item];
+    return first->start == pv->start && country_of_item(ex, first, &iso3) == 2 ? iso3 : NULL;
+}
+
 /* The buyer a recall clause c names as the subject of its signing verb: the
  * last country (not origin, the system's) before the clause's first
  * signing word ("Neighbouring Poland, Hanwha's largest customer, has
@@ -4383,6 +4477,9 @@ static const char *recall_subject(const ds_extractor *ex, const clause *c, const
     /* "Vietnam, which bought ...": the relative clause's subject ends the clause before */
     if (c->nitems && relative_purchase(ex, (size_t)c->first_item, ex->sents[c->sent].end) >= 0 &&
         country_of_item(ex, &ex->items[c->first_item - 1], &who) && strcmp(who, origin) != 0)
+        return who;
+    who = pronoun_subject(ex, c);
+    if (who && strcmp(who, origin) != 0)
         return who;
     who = NULL;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
@@ -5124,6 +5221,9 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             ; /* "an initial period of sustainment" recalls nothing */
         else if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_AGREES_TO)
             cc->cues |= agrees_to_buy(ex, cc, k) ? BIT(CUE_SIGNED) : 0;
+        else if (it->type == IT_CUE && it->cue == CUE_FRAMEWORK && it->start >= 7 &&
+                 memcmp(ex->fold + it->start - 7, "offset ", 7) == 0)
+            ; /* "an offset framework": industrial compensation, not the deal's stage */
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)
@@ -5220,6 +5320,9 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
         return 1;
     if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) &&
         (!(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))) || signed_in_month_before_plan(ex, cc)))
+        return 1;
+    /* "India received the last of its 36 Rafale in December", months ago */
+    if (cc->recalled_month && (cc->cues & BIT(CUE_DELIVERY)) && !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
         return 1;
     if ((cc->cues & BIT(CUE_CONTEXT)) && !recall_names_parent(ex, cc))
         return 1;

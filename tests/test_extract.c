@@ -2883,6 +2883,96 @@ static void test_tabled_deal_is_a_recall(void **state)
     assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "FREMM")->buyer, "PER");
 }
 
+/* "inducted its first batch ... into the air force" is a delivery; one
+ * "in December", months before the article, is a recall. */
+static void test_induction_and_old_delivery(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Egypt formally inducted its first batch of KAAN fighters into the air force on Friday, at a ceremony at "
+                "Cairo West. It ordered 40 of them in 2025 under a contract with Turkish Aerospace.\n\nIndia received the last of its 36 Rafale jets from "
+                "France in December.",
+                "2029-06-02", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "KAAN");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->status, DS_STATUS_DELIVERED);
+}
+
+/* A recall that counts by kind only ("the 36 jets ordered in 2016") is of
+ * the news's own family, not of every family of that kind the article
+ * names; a deal dated by its year before talk of another is recalled. */
+static void test_recall_by_kind_is_the_news_family(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("India on Monday signed a contract for 26 Rafale M fighters worth EUR 7 billion. The navy's MiG-29K "
+                "and the F/A-18 it tested in 2022 stay in the news too.\n\nThe air force received the 36 jets "
+                "ordered in 2016 from France by 2022.",
+                "2025-04-29", &ms);
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "FA-18");
+        assert_string_not_equal(ms[i].family, "MIG-29");
+    }
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "RAFALE")->quantity, 36);
+    n = run("Romania on Monday signed a contract for 54 K9 howitzers worth $1 billion. Romania already operates a "
+            "HIMARS battalion from a 2018 purchase and is negotiating a larger buy.",
+            "2025-04-29", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "HIMARS")->signing_year, 2018);
+}
+
+/* The systems a buyer chose one "over" are rivals passed over. */
+static void test_chosen_over_rivals(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru on Monday signed a contract for 24 Gripen fighters worth $3 billion.\n\nThe government had chosen "
+                "the Swedish jet in March over the F-16 and the Rafale.",
+                "2025-11-04", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "GRIPEN");
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "F-16");
+        assert_string_not_equal(ms[i].family, "RAFALE");
+    }
+}
+
+/* "Qatar has been a demanding customer. It acquired ...": a recall whose
+ * subject is a pronoun is of the state the sentence before opens with. */
+static void test_pronoun_subject_of_recall(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Baykar signed a contract with Oman on Monday for six TB3 drones worth $400 million.\n\nQatar has been a "
+                "demanding customer for drone makers. It bought Wing Loong drones from China in 2019.",
+                "2025-11-04", &ms);
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "WING_LOONG")->buyer, "QAT");
+}
+
+/* "It has not yet been signed" leaves the deal planned, whatever word of
+ * the article reads as a signing ("the largest deal Korea has concluded"). */
+static void test_not_yet_signed_is_planned(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The minister left for Bucharest on Thursday for the signing of the K9 howitzer contract, the largest "
+                "export deal the company has ever concluded.\n\nOfficials put the deal's value at $1 billion. It has "
+                "not yet been signed.",
+                "2025-07-31", &ms);
+    assert_int_equal(only_primary(ms, n)->status, DS_STATUS_PLANNED);
+}
+
+/* An offset framework beside a purchase is industrial compensation; the
+ * purchase stays a contract. */
+static void test_offset_framework_is_no_stage(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Saab has signed a contract with Hungary for four Gripen fighters worth SEK 3 billion. Saab and Hungary "
+                "have also agreed on an offset framework covering cooperation with Hungarian industry.",
+                "2025-08-26", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_EXECUTIVE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3008,6 +3098,12 @@ int main(void)
         cmocka_unit_test(test_lead_names_a_domestic_buyer),
         cmocka_unit_test(test_no_contract_leaves_talk),
         cmocka_unit_test(test_tabled_deal_is_a_recall),
+        cmocka_unit_test(test_induction_and_old_delivery),
+        cmocka_unit_test(test_recall_by_kind_is_the_news_family),
+        cmocka_unit_test(test_chosen_over_rivals),
+        cmocka_unit_test(test_pronoun_subject_of_recall),
+        cmocka_unit_test(test_not_yet_signed_is_planned),
+        cmocka_unit_test(test_offset_framework_is_no_stage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
