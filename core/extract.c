@@ -3234,10 +3234,13 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
 {
     const clause *c = v->c;
     const item *it = &ex->items[k];
-    if (it->type != IT_CUE || !v->dealish)
+    /* "the 2nd executive contract": a figure with an ordinal's suffix */
+    int figure = it->type == IT_NUM && it->num >= 1 && it->num <= 20 && it->end + 3 <= c->end &&
+                 ordinal_suffix(ex->fold + it->end);
+    if ((it->type != IT_CUE && !figure) || !v->dealish)
         return;
     int end = c->first_item + c->nitems;
-    if (it->cue == CUE_ORDINAL && v->own && !v->future_exec) {
+    if ((figure || it->cue == CUE_ORDINAL) && v->own && !v->future_exec) {
         for (int k2 = k + 1; k2 < end && k2 <= k + 4; k2++) {
             int nb = names_batch(&ex->items[k2]);
             if ((nb == 2 && it->num < 2) || (nb && delivered_batch_of(ex, c, &ex->items[k2])))

@@ -1738,6 +1738,10 @@ static void test_ordinal_order_numbers_batch(void **state)
                                          "2026-04-09", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
     assert_int_equal(p->batch, 4);
     assert_int_equal(p->quantity, 6);
+    p = expect_primary("Latvia signed the 2nd executive contract for 6 K9 howitzers on Tuesday.", "2026-04-09",
+                       DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
+    assert_int_equal(p->batch, 2);
+    assert_int_equal(p->quantity, 6);
     p = expect_primary("Latvia signed an order for 6 K9 howitzers from Hanwha Aerospace on Tuesday.", "2026-04-09",
                        DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
     assert_int_equal(p->batch, 0);
