@@ -1806,10 +1806,27 @@ static void read_share(ds_extractor *ex, size_t b, size_t i)
 /* A quantity: number i then, within five words and no punctuation, a system
  * ("180 K2 tanks") or a unit noun ("72 units of its K239": a generic unit
  * counts the system named next). */
+/* A count written "1.000" groups thousands with its dot (items are whole):
+ * the value it stands for. */
+static double whole_count(const char *f, const item *n)
+{
+    int dot = -1;
+    for (int p = n->start; p < n->end; p++) {
+        if (f[p] == '.' && dot >= 0)
+            return n->num;
+        if (f[p] == '.')
+            dot = p;
+        else if (!isdigit((unsigned char)f[p]))
+            return n->num;
+    }
+    return dot > n->start && n->end - dot == 4 ? n->num * 1000 : n->num;
+}
+
 static void read_quantity(ds_extractor *ex, size_t b, size_t i)
 {
     const char *f = ex->fold;
     item *it = ex->items;
+    it[i].num = whole_count(f, &it[i]);
     for (size_t k = i + 1; k < b && k <= i + 5; k++) {
         if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
             return;
@@ -1859,12 +1876,14 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
 /* A unit of measure follows offset p ("239 mm guided rockets", "290 km"):
  * the number before it is a calibre or a range, not a count. */
 /* The number ending at p counts no item: an ordinal ("the 28th country"),
- * or a count of states, buyers, people or time ("ten nations that fly the
- * CV90", "60 per cent", "five years"). */
+ * or a count of states, buyers, people, units of an army or time ("ten
+ * nations that fly the CV90", "two squadrons of FA-50s", "60 per cent",
+ * "five years"). */
 static int counts_no_item(const char *f, int p, int len)
 {
     static const char *const nouns[] = {"countries", "nations", "customers", "users", "operators", "states",
                                         "members", "companies", "firms", "people", "pilots", "engineers", "jobs",
+                                        "squadrons", "battalions", "regiments", "brigades", "divisions",
                                         "years", "months", "weeks", "days", "hours", "per cent", "percent", NULL};
     static const char *const suffixes[] = {"st", "nd", "rd", "th"};
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)

@@ -1868,8 +1868,9 @@ static void test_hyphenated_unit_qualifies(void **state)
     assert_int_equal(p->quantity, 6);
 }
 
-/* Ordinals ("the 31st country") and counts of states or time ("nine
- * nations that fly the CV90", "five years") count no item. */
+/* Ordinals ("the 31st country") and counts of states, army units or time
+ * ("nine nations that fly the CV90", "two squadrons", "five years") count
+ * no item; "1.000 rockets" is a thousand. */
 static void test_counts_of_no_item(void **state)
 {
     (void)state;
@@ -1877,6 +1878,12 @@ static void test_counts_of_no_item(void **state)
                                          "Chad becomes the 31st country to choose the Bayraktar TB2.",
                                          "2026-02-03", -1, DS_STATUS_SIGNED, ANY_DAY);
     assert_int_equal(p->quantity, -1);
+    p = expect_primary("Chile signed a contract on Monday for two squadrons of FA-50 jets.", "2026-02-03", -1,
+                       DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, -1);
+    p = expect_primary("Chile signed a contract on Monday for 1.000 CGR-080 rockets.", "2026-02-03", -1, DS_STATUS_SIGNED,
+                       ANY_DAY);
+    assert_int_equal(p->quantity, 1000);
     p = expect_primary("BAE Systems has signed a contract with Croatia for 40 CV90 infantry fighting vehicles. \"Croatia "
                        "joins nine nations that use the CV90,\" the company said, over the next five years.",
                        "2026-02-03", -1, DS_STATUS_SIGNED, ANY_DAY);
