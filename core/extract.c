@@ -5742,6 +5742,39 @@ static int buyer_shares(const ds_extractor *ex, const clause *c, const char **is
     return n >= 2 ? n : 0;
 }
 
+/* Makes primary mention i one deal per buyer of iso3[0..n) when its own
+ * buyer is among them: a copy for each other buyer, each with its count
+ * from qty when given, the sum combined. Returns 0 or -2. */
+static int split_by_buyers(ds_extractor *ex, size_t i, const char **iso3, const int64_t *qty, int n, int *ordinal,
+                           const ds_article *a)
+{
+    int mine = -1;
+    for (int s = 0; s < n; s++)
+        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
+            mine = s;
+    if (mine < 0)
+        return 0;
+    if (qty) {
+        ex->out[i].quantity = qty[mine];
+        ex->out[i].nvariants = 0;
+    }
+    ex->out[i].value.combined = ex->out[i].value.set;
+    for (int s = 0; s < n; s++) {
+        if (s == mine)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        *m = ex->out[i];
+        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
+        if (qty)
+            m->quantity = qty[s];
+        ds_mention_block_key(m);
+        name_mention(a, 'p', m, ordinal);
+    }
+    return 0;
+}
+
 /* Splits primary mention i (family fm) into one deal per buyer when a
  * clause of it shares its count among buyers (buyer_shares): each buyer's
  * count, the sum combined. Returns 0 or -2. */
@@ -5753,28 +5786,7 @@ static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal,
     for (size_t ci = 0; ci < ex->nclauses && !n; ci++)
         if (!ex->clauses[ci].context && clause_has_family(ex, &ex->clauses[ci], fm))
             n = buyer_shares(ex, &ex->clauses[ci], iso3, qty);
-    int mine = -1;
-    for (int s = 0; s < n; s++)
-        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
-            mine = s;
-    if (mine < 0)
-        return 0;
-    ex->out[i].quantity = qty[mine];
-    ex->out[i].nvariants = 0;
-    ex->out[i].value.combined = ex->out[i].value.set;
-    for (int s = 0; s < n; s++) {
-        if (s == mine)
-            continue;
-        ds_mention *m;
-        if (push_mention(ex, &m))
-            return -2;
-        *m = ex->out[i];
-        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
-        m->quantity = qty[s];
-        ds_mention_block_key(m);
-        name_mention(a, 'p', m, ordinal);
-    }
-    return 0;
+    return split_by_buyers(ex, i, iso3, qty, n, ordinal, a);
 }
 
 /* One variant of family fm a clause prices on its own ("KAI will deliver 12
@@ -6028,25 +6040,7 @@ static int split_listed_buyers(ds_extractor *ex, size_t i, const fam *fm, int *o
 {
     const char *iso3[MAX_SHARES];
     int n = listed_fms_buyers(ex, fm, iso3);
-    int mine = -1;
-    for (int s = 0; s < n; s++)
-        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
-            mine = s;
-    if (mine < 0)
-        return 0;
-    ex->out[i].value.combined = ex->out[i].value.set;
-    for (int s = 0; s < n; s++) {
-        if (s == mine)
-            continue;
-        ds_mention *m;
-        if (push_mention(ex, &m))
-            return -2;
-        *m = ex->out[i];
-        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
-        ds_mention_block_key(m);
-        name_mention(a, 'p', m, ordinal);
-    }
-    return 0;
+    return split_by_buyers(ex, i, iso3, NULL, n, ordinal, a);
 }
 
 /* "The UAE signed a deal on Friday to buy 80 Rafale ... The UAE also ordered
