@@ -2079,11 +2079,8 @@ static int passed_over(const ds_extractor *ex, size_t a, size_t k)
  * within a few words, with no deal word between: what a buyer retires. */
 static int replaced_fleet(const ds_extractor *ex, size_t a, size_t k)
 {
-    static const char *const verbs[] = {"replace ", "replaces ", "replacing ", "replaced "};
     int hi = ex->items[k].start, lo = hi - 48 > ex->items[a].start ? hi - 48 : ex->items[a].start;
-    const char *verb = NULL;
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0] && !verb; i++)
-        verb = memmem(ex->fold + lo, (size_t)(hi - lo), verbs[i], strlen(verbs[i]));
+    const char *verb = memmem(ex->fold + lo, (size_t)(hi - lo), "replac", 6); /* replace, -s, -d, -ing */
     /* "replace the four Sauro-class boats ..., and the six Ula-class": the
      * list goes on from the last replaced system */
     for (size_t j = k; !verb && j-- > a && hi - ex->items[j].end < 80;)
@@ -2118,12 +2115,15 @@ static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t 
                                                              {" of ", 4},       {" for its ", 9}, {" of its ", 8}};
     const char *f = ex->fold;
     int delivering = -1; /* a carrier only matters where something arrives; known at the first system */
+    int replacing = -1;  /* the clause has a verb of replacing; known at the first system */
     for (size_t k = a; k < b; k++) {
         item *it = &ex->items[k];
         if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM)
             continue;
         for (size_t j = a; j < b && delivering < 0; j++)
             delivering = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_DELIVERY ? 1 : j + 1 == b ? 0 : -1;
+        if (replacing < 0)
+            replacing = memmem(f + ex->items[a].start, (size_t)(ex->items[b - 1].end - ex->items[a].start), "replac", 6) != NULL;
         const ds_system *sy = sys_of(ex, it->idx);
         /* "where the FA-50 competes with the Tejas", "chose the F-35 over the
          * Rafale": a rival, not a purchase */
@@ -2148,7 +2148,7 @@ static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t 
             }
         }
         /* "will replace the six Ula-class submarines": the fleet being replaced */
-        if (replaced_fleet(ex, a, k)) {
+        if (replacing && replaced_fleet(ex, a, k)) {
             it->type = IT_MOD;
             continue;
         }
@@ -2699,6 +2699,8 @@ static int fms_buyer(const ds_extractor *ex, const item *it)
     if (it->start >= 1 && ex->fold[it->start - 1] == '(' && ends_with_any(ex->fold, it->start, fms, 3))
         return 1;
     const item *head = &ex->items[country_list_start(ex, (size_t)(it - ex->items))];
+    if (head->start < 4 || ex->fold[head->start - 1] != ' ' || ex->fold[head->start - 2] == ',')
+        return 0; /* every phrase ends "to " or "the " */
     return ends_with_any(ex->fold, head->start, to, sizeof to / sizeof to[0]);
 }
 
@@ -5592,8 +5594,11 @@ static int package_store(const ds_extractor *ex, size_t ci, const item *it)
 {
     const clause *c = &ex->clauses[ci];
     static const char *const asks[] = {"requested to buy", "requested to purchase", "requested the sale of"};
+    int approved = 0;
+    for (size_t cj = 0; cj < ci && !approved; cj++)
+        approved = !ex->clauses[cj].context && (ex->clauses[cj].cues & BIT(CUE_APPROVAL));
     int asked = 0;
-    for (size_t i = 0; i < sizeof asks / sizeof asks[0] && !asked; i++)
+    for (size_t i = 0; approved && i < sizeof asks / sizeof asks[0] && !asked; i++)
         asked = memmem(ex->fold + c->start, (size_t)(it->start - c->start), asks[i], strlen(asks[i])) != NULL;
     for (size_t cj = 0; asked && cj < ci; cj++) {
         const clause *a = &ex->clauses[cj];
@@ -5759,7 +5764,11 @@ static int share_after_state(const ds_extractor *ex, const item *x, const item *
  * than two). */
 static int buyer_shares(const ds_extractor *ex, const clause *c, const char **iso3, int64_t *qty)
 {
-    int n = 0;
+    int n = 0, states = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems && states < 2; k++)
+        states += ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_COUNTRY;
+    if (states < 2)
+        return 0; /* shares need two states */
     for (int k = c->first_item; k + 1 < c->first_item + c->nitems && n < MAX_SHARES; k++) {
         const item *x = &ex->items[k], *y = &ex->items[k + 1];
         const char *who;
@@ -5783,6 +5792,39 @@ static int buyer_shares(const ds_extractor *ex, const clause *c, const char **is
     return n >= 2 ? n : 0;
 }
 
+/* Makes primary mention i one deal per buyer of iso3[0..n) when its own
+ * buyer is among them: a copy for each other buyer, each with its count
+ * from qty when given, the sum combined. Returns 0 or -2. */
+static int split_by_buyers(ds_extractor *ex, size_t i, const char **iso3, const int64_t *qty, int n, int *ordinal,
+                           const ds_article *a)
+{
+    int mine = -1;
+    for (int s = 0; s < n; s++)
+        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
+            mine = s;
+    if (mine < 0)
+        return 0;
+    if (qty) {
+        ex->out[i].quantity = qty[mine];
+        ex->out[i].nvariants = 0;
+    }
+    ex->out[i].value.combined = ex->out[i].value.set;
+    for (int s = 0; s < n; s++) {
+        if (s == mine)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        *m = ex->out[i];
+        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
+        if (qty)
+            m->quantity = qty[s];
+        ds_mention_block_key(m);
+        name_mention(a, 'p', m, ordinal);
+    }
+    return 0;
+}
+
 /* Splits primary mention i (family fm) into one deal per buyer when a
  * clause of it shares its count among buyers (buyer_shares): each buyer's
  * count, the sum combined. Returns 0 or -2. */
@@ -5794,28 +5836,7 @@ static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal,
     for (size_t ci = 0; ci < ex->nclauses && !n; ci++)
         if (!ex->clauses[ci].context && clause_has_family(ex, &ex->clauses[ci], fm))
             n = buyer_shares(ex, &ex->clauses[ci], iso3, qty);
-    int mine = -1;
-    for (int s = 0; s < n; s++)
-        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
-            mine = s;
-    if (mine < 0)
-        return 0;
-    ex->out[i].quantity = qty[mine];
-    ex->out[i].nvariants = 0;
-    ex->out[i].value.combined = ex->out[i].value.set;
-    for (int s = 0; s < n; s++) {
-        if (s == mine)
-            continue;
-        ds_mention *m;
-        if (push_mention(ex, &m))
-            return -2;
-        *m = ex->out[i];
-        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
-        m->quantity = qty[s];
-        ds_mention_block_key(m);
-        name_mention(a, 'p', m, ordinal);
-    }
-    return 0;
+    return split_by_buyers(ex, i, iso3, qty, n, ordinal, a);
 }
 
 /* One variant of family fm a clause prices on its own ("KAI will deliver 12
@@ -5922,6 +5943,8 @@ static int split_priced_variants(ds_extractor *ex, size_t i, const fam *fm, int 
 static int venture_beside_purchase(const ds_extractor *ex, const clause *c)
 {
     int venture = -1, buys = 0;
+    if (!(c->cues & BIT(CUE_JV)))
+        return 0;
     for (int k = c->first_item; k + 1 < c->first_item + c->nitems && venture < 0; k++) {
         const item *it = &ex->items[k], *nx = &ex->items[k + 1];
         if (it->type == IT_CUE && it->cue == CUE_JV && nx->type == IT_CUE && nx->cue == CUE_DEAL &&
@@ -5947,7 +5970,7 @@ static int sentence_signs_deal(const ds_extractor *ex, const clause *c)
 
 static int separate_deal(const ds_extractor *ex, const clause *c)
 {
-    if (c->context)
+    if (c->context || !(c->cues & BIT(CUE_DEAL)))
         return 0;
     if (venture_beside_purchase(ex, c))
         return sentence_signs_deal(ex, c);
@@ -6040,8 +6063,7 @@ static int listed_fms_buyers(const ds_extractor *ex, const fam *fm, const char *
 {
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
-        if (c->context ||
-            !(clause_has_family(ex, c, fm) || (!clause_names_system(ex, c) && last_named_alone(ex, ci, fm) >= 0)))
+        if (c->context)
             continue;
         int n = 0;
         for (int k = c->first_item; k < c->first_item + c->nitems && n < MAX_SHARES; k++) {
@@ -6054,7 +6076,8 @@ static int listed_fms_buyers(const ds_extractor *ex, const fam *fm, const char *
             if (!dup)
                 iso3[n++] = who;
         }
-        if (n >= 2)
+        if (n >= 2 &&
+            (clause_has_family(ex, c, fm) || (!clause_names_system(ex, c) && last_named_alone(ex, ci, fm) >= 0)))
             return n;
     }
     return 0;
@@ -6067,25 +6090,7 @@ static int split_listed_buyers(ds_extractor *ex, size_t i, const fam *fm, int *o
 {
     const char *iso3[MAX_SHARES];
     int n = listed_fms_buyers(ex, fm, iso3);
-    int mine = -1;
-    for (int s = 0; s < n; s++)
-        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
-            mine = s;
-    if (mine < 0)
-        return 0;
-    ex->out[i].value.combined = ex->out[i].value.set;
-    for (int s = 0; s < n; s++) {
-        if (s == mine)
-            continue;
-        ds_mention *m;
-        if (push_mention(ex, &m))
-            return -2;
-        *m = ex->out[i];
-        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
-        ds_mention_block_key(m);
-        name_mention(a, 'p', m, ordinal);
-    }
-    return 0;
+    return split_by_buyers(ex, i, iso3, NULL, n, ordinal, a);
 }
 
 /* "The UAE signed a deal on Friday to buy 80 Rafale ... The UAE also ordered
