@@ -3236,6 +3236,20 @@ static int delivered_batch_of(const ds_extractor *ex, const clause *c, const ite
     return (c->cues & BIT(CUE_DELIVERY)) && bw->end + 4 <= c->end && memcmp(ex->fold + bw->end, " of ", 4) == 0;
 }
 
+/* Batch word bw is no "phase", or a phase of a purchase ("the first phase
+ * of a planned acquisition of twelve Gripen"), not of a programme ("the
+ * first phase of Poland's Wisla air defence programme"). */
+static int phase_of_purchase(const ds_extractor *ex, const clause *c, const item *bw)
+{
+    if (bw->type != IT_CUE || strncmp(cue_lex(bw)->text, "phase", 5) != 0)
+        return 1;
+    const item *end = &ex->items[c->first_item + c->nitems];
+    for (const item *nx = bw + 1; nx < end && nx <= bw + 3 && nx->start - bw->end < 32; nx++)
+        if (nx->type == IT_CUE && nx->cue == CUE_DEAL)
+            return 1;
+    return 0;
+}
+
 /* The count right after batch word bw and "of" ("a first tranche of six
  * jets"), else -1. */
 static int64_t batch_count(const ds_extractor *ex, const clause *c, const item *bw)
@@ -3262,9 +3276,14 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
         return;
     int end = c->first_item + c->nitems;
     if ((figure || it->cue == CUE_ORDINAL) && v->own && !v->future_exec) {
-        for (int k2 = k + 1; k2 < end && k2 <= k + 4; k2++) {
+        /* a figure numbers the noun right after it ("the 2nd executive
+         * contract", not "the 1st Army Aviation Brigade ... a contract") */
+        for (int k2 = k + 1; k2 < end && k2 <= (figure ? k + 1 : k + 4); k2++) {
             int nb = names_batch(&ex->items[k2]);
-            if ((nb == 2 && it->num < 2) || (nb && delivered_batch_of(ex, c, &ex->items[k2])))
+            if (figure && ex->items[k2].start - it->end > 3)
+                break;
+            if ((nb == 2 && it->num < 2) || (nb && delivered_batch_of(ex, c, &ex->items[k2])) ||
+                (nb && !phase_of_purchase(ex, c, &ex->items[k2])))
                 break;
             if (nb) {
                 if (!pa->batch) {

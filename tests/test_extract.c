@@ -2338,6 +2338,14 @@ static void test_phase_numbers_batch(void **state)
                                          "Gripen in total.",
                                          "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, ANY_DAY);
     assert_int_equal(p->batch, 1);
+    /* a phase of a programme, and a figure naming a unit, number no batch */
+    p = expect_primary("Peru signed a contract on Monday for four Gripen E fighters, the first phase of the air force's "
+                       "modernisation programme.",
+                       "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+    p = expect_primary("At the 1st Air Wing in Lima, the minister signed a contract on Monday for four Gripen E fighters.",
+                       "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
     p = expect_primary("The State Department approved a possible sale to Romania of 12 Patriot launchers for the "
                        "second phase of its air-defence programme, for an estimated $4 billion.",
                        "2026-03-12", DS_STAGE_APPROVAL, DS_STATUS_APPROVED, ANY_DAY);
