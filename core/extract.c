@@ -2404,26 +2404,38 @@ static int dates_the_saying(const ds_extractor *ex, const item *wd)
     return 0;
 }
 
+/* The sums of clause c (a dollar conversion right after a sum counted with
+ * it when conversions_apart is 0) and its distinct system families, into
+ * seen[0..*nfam). Returns the number of sums. */
+static int sums_and_families(const ds_extractor *ex, const clause *c, int conversions_apart, const char **seen,
+                             int *nfam)
+{
+    int nmoney = 0;
+    *nfam = 0;
+    for (int j = c->first_item; j < c->first_item + c->nitems; j++) {
+        const item *it = &ex->items[j];
+        if (it->type == IT_MONEY &&
+            (conversions_apart || !(j > c->first_item && strcmp(it->cur, "USD") == 0 &&
+                                    ex->items[j - 1].type == IT_MONEY && strcmp(ex->items[j - 1].cur, "USD") != 0)))
+            nmoney++;
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
+            const char *f = sys_of(ex, it->idx)->family;
+            int dup = 0;
+            for (int q = 0; q < *nfam; q++)
+                dup |= strcmp(seen[q], f) == 0;
+            if (!dup && *nfam < MAX_FAMS)
+                seen[(*nfam)++] = f;
+        }
+    }
+    return nmoney;
+}
+
 /* Clause c names as many sums as system families, two or more, or one
  * more for their total: each family's own sum (money_is_mine tells which). */
 static int sums_per_family(const ds_extractor *ex, const clause *c)
 {
-    int nmoney = 0, nfam = 0;
     const char *seen[MAX_FAMS];
-    for (int j = c->first_item; j < c->first_item + c->nitems; j++) {
-        const item *it = &ex->items[j];
-        if (it->type == IT_MONEY && !(j > c->first_item && strcmp(it->cur, "USD") == 0 &&
-                                      ex->items[j - 1].type == IT_MONEY && strcmp(ex->items[j - 1].cur, "USD") != 0))
-            nmoney++; /* a dollar conversion right after a sum is that sum */
-        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
-            const char *f = sys_of(ex, it->idx)->family;
-            int dup = 0;
-            for (int q = 0; q < nfam; q++)
-                dup |= strcmp(seen[q], f) == 0;
-            if (!dup && nfam < MAX_FAMS)
-                seen[nfam++] = f;
-        }
-    }
+    int nfam, nmoney = sums_and_families(ex, c, 0, seen, &nfam);
     return nfam >= 2 && nmoney >= nfam; /* one more is their total ("$5.8 billion in total") */
 }
 
@@ -2432,21 +2444,8 @@ static int sums_per_family(const ds_extractor *ex, const clause *c)
  * (or first after it); with one sum it is the clause's, for every family. */
 static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const fam *fm)
 {
-    int nmoney = 0, nfam = 0;
     const char *seen[MAX_FAMS];
-    for (int j = c->first_item; j < c->first_item + c->nitems; j++) {
-        const item *it = &ex->items[j];
-        if (it->type == IT_MONEY)
-            nmoney++;
-        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
-            const char *f = sys_of(ex, it->idx)->family;
-            int dup = 0;
-            for (int q = 0; q < nfam; q++)
-                dup |= strcmp(seen[q], f) == 0;
-            if (!dup && nfam < MAX_FAMS)
-                seen[nfam++] = f;
-        }
-    }
+    int nfam, nmoney = sums_and_families(ex, c, 1, seen, &nfam);
     if (nmoney < 2 || nfam < 2)
         return 1;
     /* as many sums as systems: the n-th sum is the n-th system's
