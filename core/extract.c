@@ -1034,8 +1034,9 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
             continue;
         }
         int peso = c == 'p' && i + 1 < e && f[i + 1] >= '0' && f[i + 1] <= '9' ? peso_prefix(ex, s, i, e, cl) : 0;
-        if (!peso && wordstart && c >= 'a' && c <= 'z')
-            peso = glued_code(ex, s, i, e, cl);
+        if (!peso && wordstart && c >= 'a' && c <= 'z' && i + 3 < e &&
+            ((f[i + 2] >= '0' && f[i + 2] <= '9') || (f[i + 3] >= '0' && f[i + 3] <= '9')))
+            peso = glued_code(ex, s, i, e, cl); /* "CHF6bn", "RM4.08" */
         if (peso < 0)
             return -2;
         if (peso > 0) {
@@ -3268,10 +3269,12 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
 {
     const clause *c = v->c;
     const item *it = &ex->items[k];
+    if (!v->dealish || (it->type != IT_CUE && it->type != IT_NUM))
+        return;
     /* "the 2nd executive contract": a figure with an ordinal's suffix */
-    int figure = it->type == IT_NUM && it->num >= 1 && it->num <= 20 && it->end + 3 <= c->end &&
+    int figure = it->type == IT_NUM && v->own && it->num >= 1 && it->num <= 20 && it->end + 3 <= c->end &&
                  ordinal_suffix(ex->fold + it->end);
-    if ((it->type != IT_CUE && !figure) || !v->dealish)
+    if (it->type == IT_NUM && !figure)
         return;
     int end = c->first_item + c->nitems;
     if ((figure || it->cue == CUE_ORDINAL) && v->own && !v->future_exec) {
