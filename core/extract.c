@@ -2029,6 +2029,19 @@ static int passed_over(const ds_extractor *ex, size_t a, size_t k)
     return 1;
 }
 
+/* "arrived on Friday aboard Indian Air Force C-17 transport aircraft":
+ * system item k (of the clause whose items start at a) follows "aboard"
+ * or "on board" a few words before it: the carrier of a delivery. */
+static int carried_aboard(const ds_extractor *ex, size_t a, size_t k)
+{
+    static const char *const ons[] = {" aboard ", " on board "};
+    int hi = ex->items[k].start, lo = hi - 40 > ex->items[a].start ? hi - 40 : ex->items[a].start;
+    for (size_t i = 0; i < sizeof ons / sizeof ons[0]; i++)
+        if (memmem(ex->fold + lo, (size_t)(hi - lo), ons[i], strlen(ons[i])))
+            return 1;
+    return 0;
+}
+
 /* "the FA-50 will partly replace the MiG-29 and Su-22 jets": system item
  * k (of the clause whose items start at a) follows a verb of replacing
  * within a few words, with no deal word between: what a buyer retires. */
@@ -2116,7 +2129,7 @@ static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t 
         /* "the successor to its MiG-21 LanceR fleet": what a country already
          * flies, not what it buys; "Y-20 transport aircraft ... carrying FK-3
          * systems": the carrier, not the cargo */
-        if (fleet_after(f, it->end, ex->flen) || (delivering && carries_system(ex, k, b))) {
+        if (fleet_after(f, it->end, ex->flen) || (delivering && (carries_system(ex, k, b) || carried_aboard(ex, a, k)))) {
             it->type = IT_MOD;
             continue;
         }
@@ -5100,6 +5113,23 @@ static int agrees_to_buy(const ds_extractor *ex, const clause *cc, int k)
     return 0;
 }
 
+/* Option item it means the choices a buyer weighs ("evaluating options
+ * including NASAMS", "options such as"), not an option of a contract. */
+static int choices_not_option(const ds_extractor *ex, const item *it)
+{
+    static const char *const before[] = {"evaluating ", "considering ", "weighing ", "studying ", "several ", "other "};
+    static const char *const after[] = {" including ", " such as ", " like "};
+    const char *f = ex->fold;
+    if (ends_with_any(f, it->start, before, sizeof before / sizeof before[0]))
+        return 1;
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
+        int n = (int)strlen(after[i]);
+        if (it->end + n <= ex->flen && memcmp(f + it->end, after[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* The year item k of clause cc names a contract rather than the time of
  * the clause's event: a deal noun follows it ("under a 2022 contract") or a
  * signing verb leads it ("awarded in 2023"). */
@@ -5198,6 +5228,8 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
         else if (it->type == IT_CUE && it->cue == CUE_FRAMEWORK && it->start >= 7 &&
                  memcmp(ex->fold + it->start - 7, "offset ", 7) == 0)
             ; /* "an offset framework": industrial compensation, not the deal's stage */
+        else if (it->type == IT_CUE && it->cue == CUE_OPTION && choices_not_option(ex, it))
+            ; /* "still evaluating options including NASAMS": choices, no contract's option */
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)
