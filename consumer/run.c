@@ -49,82 +49,58 @@ static int article_undated(avro_value_t *article)
            avro_value_get_discriminant(&f, &disc) == 0 && disc == 0;
 }
 
-/* A mention of <app>-mentions: resolve it in its partition's state, then
- * write the block's state to the same partition of <app>-state. */
-static void process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
+/* A mention of <app>-mentions: queued to be resolved in its partition's
+ * state on the worker (run_resolve.c), which takes it into batch b once
+ * resolved; the block's state goes to the same partition of <app>-state
+ * when b closes. Returns whether rkm was taken. */
+static int process_mention(runner *r, batch *b, rd_kafka_message_t *rkm)
 {
     int32_t p = rkm->partition;
     ds_resolver *rs = p >= 0 && p < r->nparts ? r->rs[p] : NULL;
     if (!rs) {
         ds_error("run", "%s [%" PRId32 "]: no state for this partition (restore failed?)", r->mtopic, p);
         r->exit_code = 1;
-        return;
+        return 0;
     }
-    r->consumed_next[p] = rkm->offset + 1;
-    r->st.resolved++;
-    ds_fail fail = {"decode", "corrupt", ""};
-    ds_mention m;
-    if (ds_pipeline_decode_mention(&r->pl, rkm->payload, rkm->len, &m, &fail)) {
-        run_dead_letter(r, b, rkm, &fail);
-        return;
-    }
-    r->emit_batch = b;
-    double t0 = ds_metrics_clock();
-    size_t expired = ds_resolver_expired(rs);
-    int nemitted = ds_pipeline_resolve_in(&r->pl, rs, &m, run_emit, r, &fail);
-    ds_series_observe(r->mx.resolve, ds_metrics_clock() - t0);
-    r->st.expired += ds_resolver_expired(rs) - expired;
-    if (nemitted < 0) {
-        if (strcmp(fail.stage, "produce") == 0) {
-            run_output_failed(r); /* not the mention's fault */
-            return;
-        }
-        if (strcmp(fail.cls, "block-full") == 0) {
-            uint64_t n = ++r->st.capped;
-            if ((n & (n - 1)) == 0) /* the 1st, 2nd, 4th, 8th ...: warned, without a flood */
-                ds_log(DS_LOG_WARN, "run", "%s (%" PRIu64 " refused so far)", fail.msg, n);
-        }
-        run_dead_letter(r, b, rkm, &fail);
-        return;
-    }
-    if (run_mark_dirty(b, m.block_key, p, rkm->offset)) {
-        ds_error("run", "out of memory");
+    if (run_resolve_queue(r, b, rs, rkm)) {
+        ds_error("run", "internal: mention %s [%" PRId32 "] at offset %" PRId64 " cannot be queued", r->mtopic, p,
+                 rkm->offset);
         r->exit_code = 1;
+        return 0;
     }
+    return 1;
 }
 
 static int gate_holds(runner *r, const rd_kafka_message_t *rkm);
 
-static void process(runner *r, rd_kafka_message_t *rkm)
+/* Processes one input (rkm) in the open batch; a mention is queued for
+ * resolution. Returns whether rkm was taken (else the caller frees it). */
+static int process(runner *r, rd_kafka_message_t *rkm)
 {
     if (r->gate && gate_holds(r, rkm))
-        return; /* read again once the registry has answered */
+        return 0; /* read again once the registry has answered */
     batch *b = run_open_batch(r);
     if (!b) {
         ds_error("run", "cannot open a batch (out of memory, or no transaction)");
         r->exit_code = 1;
-        return;
+        return 0;
     }
     const char *topic = rd_kafka_topic_name(rkm->rkt);
-    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(b->offsets, topic, rkm->partition);
-    if (!p) {
-        p = rd_kafka_topic_partition_list_add(b->offsets, topic, rkm->partition);
-        /* where to rewind to if the batch's transaction aborts */
+    /* where to rewind to if the batch's transaction aborts */
+    if (!rd_kafka_topic_partition_list_find(b->start, topic, rkm->partition))
         rd_kafka_topic_partition_list_add(b->start, topic, rkm->partition)->offset = rkm->offset;
-    }
-    p->offset = rkm->offset + 1;
-    b->nmsgs++;
     run_mark_eof(r, topic, rkm->partition, 0);
     int is_mention = strcmp(topic, r->mtopic) == 0;
     int is_deal = !is_mention && strcmp(topic, r->cfg->deals_topic) == 0;
     ds_series_add(is_mention ? r->mx.in_mentions : is_deal ? r->mx.in_deals : r->mx.in_articles, 1);
     note_ts(&r->last[is_mention ? 2 : is_deal], rkm->partition, rd_kafka_message_timestamp(rkm, NULL));
-    if (is_mention) {
-        process_mention(r, b, rkm);
-        if (b->nmsgs >= BATCH_MAX_MESSAGES)
-            run_close_batch(r);
-        return;
-    }
+    if (is_mention)
+        return process_mention(r, b, rkm); /* its offset is the batch's once resolved */
+    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(b->offsets, topic, rkm->partition);
+    if (!p)
+        p = rd_kafka_topic_partition_list_add(b->offsets, topic, rkm->partition);
+    p->offset = rkm->offset + 1;
+    b->nmsgs++;
     r->st.consumed++;
 
     ds_input in = {is_deal ? DS_INPUT_DEAL : DS_INPUT_ARTICLE, topic, rkm->partition, rkm->offset, rkm->payload,
@@ -167,6 +143,7 @@ static void process(runner *r, rd_kafka_message_t *rkm)
     }
     if (b->nmsgs >= BATCH_MAX_MESSAGES)
         run_close_batch(r);
+    return 0;
 }
 
 
@@ -349,38 +326,69 @@ static void close_if_due(runner *r, int64_t now)
         run_close_batch(r);
 }
 
-/* Takes input for one slice of at most SLICE_MS (the slice ends after the
- * message that crosses it), then yields to the loop, so signals, timers,
- * delivery reports and /healthz are served between slices whatever one
- * message costs. */
+/* Whether this slice of intake stops before the next message: the batch
+ * is to close, closes, or the mentions queued fill the worker's job. */
+static int slice_stops(runner *r)
+{
+    return r->close_wanted || run_batch_closing(r) || run_resolve_full(r);
+}
+
+/* One message from the consumer, in the open batch. Returns 0, or -1 when
+ * none is waiting. */
+static int take_one(runner *r)
+{
+    rd_kafka_message_t *rkm = rd_kafka_consumer_poll(r->consumer, 0);
+    if (!rkm)
+        return -1;
+    int taken = 0;
+    if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        run_mark_eof(r, rd_kafka_topic_name(rkm->rkt), rkm->partition, at_stable_end(r, rkm));
+    } else if (rkm->err) {
+        ds_warn("run", "consumer: %s", rd_kafka_message_errstr(rkm));
+        if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
+            r->exit_code = 1;
+    } else {
+        taken = process(r, rkm);
+    }
+    if (!taken)
+        rd_kafka_message_destroy(rkm);
+    return 0;
+}
+
+/* One slice of at most SLICE_MS (it ends after the message that crosses
+ * it): the batch's pending work first (results of resolved mentions, its
+ * changelog), then input; the mentions taken go to the worker at its end.
+ * Then it yields to the loop, so signals, timers, delivery reports and
+ * /healthz are served between slices. */
 static void poll_consumer(runner *r)
 {
     int64_t start = ds_mono_ms();
-    for (int64_t now = start; now - start < SLICE_MS && !r->stopping && r->exit_code == 0; now = ds_mono_ms()) {
+    if (r->stopping || run_batch_work(r, start + SLICE_MS))
+        return; /* goes on from the kick or the worker's callback */
+    int more = 0;
+    for (int64_t now = start; !r->stopping && r->exit_code == 0; now = ds_mono_ms()) {
+        if (now - start >= SLICE_MS) {
+            more = 1;
+            break;
+        }
         close_if_due(r, now);
+        if (slice_stops(r))
+            break;
         if (txn_holds_intake(r) || update_pause(r)) {
             /* resumed from the tick, the producer's wake-up or the
              * transaction's end; a batch just closed commits now */
             if (r->txn == TXN_OPEN && r->head && r->head->closed)
                 run_txn_arm(r, 0);
-            return;
+            break;
         }
-        rd_kafka_message_t *rkm = rd_kafka_consumer_poll(r->consumer, 0);
-        if (!rkm)
-            return;
-        if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            run_mark_eof(r, rd_kafka_topic_name(rkm->rkt), rkm->partition, at_stable_end(r, rkm));
-        } else if (rkm->err) {
-            ds_warn("run", "consumer: %s", rd_kafka_message_errstr(rkm));
-            if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
-                r->exit_code = 1;
-        } else {
-            process(r, rkm);
-        }
-        rd_kafka_message_destroy(rkm);
+        if (take_one(r))
+            break;
     }
-    /* slice used up: continue on the next loop iteration */
-    if (!r->stopping && r->exit_code == 0)
+    if (run_resolve_pending(r) || run_batch_closing(r) || r->close_wanted)
+        more = 1;
+    run_resolve_dispatch(r); /* its callback kicks */
+    /* slice used up, or work left: continue on the next loop iteration */
+    if (more && !r->stopping && r->exit_code == 0 && !run_resolve_busy(r))
         run_kick(r);
 }
 
@@ -588,7 +596,7 @@ void run_begin_shutdown(runner *r, const char *why)
         if (r->txn != TXN_FATAL && r->txn != TXN_INIT)
             run_txn_finish(r, budget);
     } else {
-        run_close_batch(r);
+        run_finish_batch(r, ds_mono_ms() + budget);
         r->sync_commit = 1;
         if (rd_kafka_flush(r->producer, 2 * budget))
             ds_error("run", "%d output(s) undelivered after %d ms; their inputs stay uncommitted",
@@ -791,8 +799,8 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
         return -1;
     outq_marks(r);
     r->txn_timeout_ms = txn_timeout(r->producer);
-    if (run_txnwork_init(r)) {
-        snprintf(err, errlen, "cannot initialise the transactions' worker");
+    if (run_txnwork_init(r) || run_resolve_init(r)) {
+        snprintf(err, errlen, "cannot initialise the workers of transactions and resolution");
         return -1;
     }
     /* the handles only once the topics are checked: a producer's topic
@@ -872,6 +880,7 @@ static void runner_free(runner *r)
         rd_kafka_queue_destroy(r->pq);
     }
     run_txnwork_fini(r); /* a call on the worker holds both clients */
+    run_resolve_drop(r);  /* the worker holds a resolver and the pipeline */
     if (r->consumer) {
         if (!r->stopping)
             rd_kafka_consumer_close(r->consumer);
@@ -911,6 +920,7 @@ static void runner_free(runner *r)
     if (uv_loop_close(&r->loop))
         ds_error("run", "event loop did not close cleanly");
     run_txnwork_destroy(r);
+    run_resolve_destroy(r); /* its after-callback has run */
     ds_metrics_destroy(r->mx.reg);
     for (int i = 0; i < 3; i++)
         free(r->last[i].ts);

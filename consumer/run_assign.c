@@ -116,6 +116,11 @@ static void on_restore_timer(uv_timer_t *t)
         restore_arm(r, TXN_RETRY_MS);
         return;
     }
+    /* the worker resolving mentions holds the pipeline */
+    if (run_resolve_pending(r) || run_batch_closing(r)) {
+        restore_arm(r, TXN_RETRY_MS);
+        return;
+    }
     if (restore_lookup(r))
         return;
     rd_kafka_topic_partition_list_t *done = rd_kafka_topic_partition_list_new(r->unrestored->cnt);
@@ -268,7 +273,7 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
          * partitions we keep */
         run_txn_finish(r, r->stopping ? (int)(run_shutdown_ms(r) / 10) : SHUTDOWN_FLUSH_MS);
     } else {
-        run_close_batch(r);
+        run_finish_batch(r, -1);
         r->sync_commit = 1;
         rd_kafka_flush(r->producer, r->stopping ? (int)(run_shutdown_ms(r) / 10) : SHUTDOWN_FLUSH_MS);
         run_try_commit(r);

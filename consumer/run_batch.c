@@ -5,8 +5,10 @@
  * begin, send offsets, commit or abort and rewind, driven by a timer, each
  * blocking call made on the worker (run_txnwork.c) once the batch's
  * outputs are delivered, or on the spot when a revocation or the shutdown
- * must finish the transaction. May call run_output.c (changelog flush),
- * run_txnwork.c, run.c (end-of-run checks, shutdown), librdkafka. */
+ * must finish the transaction. A batch closes once the results of its
+ * mentions are applied (run_resolve.c), its changelog written a slice at a
+ * time. May call run_output.c (changelog flush), run_resolve.c,
+ * run_txnwork.c, run.c (end-of-run checks, shutdown, kick), librdkafka. */
 #include "run_internal.h"
 
 /* ---- batches and commits ------------------------------------------------ */
@@ -66,14 +68,69 @@ batch *run_open_batch(runner *r)
 }
 
 
-/* Closes the open batch: its changelog records go out first, so they are
- * in its transaction, or among the outputs its commit waits for. */
+/* Whether the open batch has anything to close for. */
+static int tail_to_close(const runner *r)
+{
+    return r->tail && !r->tail->closed && (r->tail->nmsgs > 0 || r->tail->outputs > 0 || r->tail->closing);
+}
+
+/* The open batch's changelog is written: it is closed and commits. Its
+ * changelog records went out first, so they are in its transaction, or
+ * among the outputs its commit waits for. */
+static void close_done(runner *r)
+{
+    r->tail->closing = 0;
+    r->tail->closed = 1;
+    run_try_commit(r);
+}
+
 void run_close_batch(runner *r)
 {
-    if (r->tail && !r->tail->closed && (r->tail->nmsgs > 0 || r->tail->outputs > 0)) {
-        run_flush_dirty(r, r->tail);
-        r->tail->closed = 1;
+    if (!tail_to_close(r) || r->tail->closing)
+        return;
+    if (run_resolve_pending(r)) {
+        r->close_wanted = 1;
+        return;
     }
+    r->close_wanted = 0;
+    r->tail->closing = 1;
+    r->tail->flush_at = 0;
+    if (run_flush_dirty(r, r->tail, ds_mono_ms() + SLICE_MS))
+        run_kick(r); /* the rest from run_batch_work */
+    else
+        close_done(r);
+}
+
+void run_finish_batch(runner *r, int64_t deadline_ms)
+{
+    run_resolve_settle(r, deadline_ms);
+    r->close_wanted = 0;
+    if (!tail_to_close(r))
+        return;
+    run_flush_dirty(r, r->tail, -1);
+    r->tail->closing = 0;
+    r->tail->closed = 1;
+}
+
+int run_batch_closing(const runner *r) { return r->tail && r->tail->closing; }
+
+int run_batch_work(runner *r, int64_t deadline_ms)
+{
+    if (run_resolve_apply(r, deadline_ms)) {
+        if (!run_resolve_busy(r))
+            run_kick(r); /* else the worker's callback kicks */
+        return 1;
+    }
+    if (r->close_wanted)
+        run_close_batch(r);
+    if (!run_batch_closing(r))
+        return 0;
+    if (run_flush_dirty(r, r->tail, deadline_ms)) {
+        run_kick(r);
+        return 1;
+    }
+    close_done(r);
+    return 0;
 }
 
 void run_free_dirty(batch *b)
@@ -184,7 +241,7 @@ void run_try_commit(runner *r)
 
 int run_all_done(runner *r)
 {
-    if (r->txn != TXN_OFF && r->txn != TXN_IDLE)
+    if ((r->txn != TXN_OFF && r->txn != TXN_IDLE) || run_resolve_pending(r))
         return 0;
     for (batch *b = r->head; b; b = b->next)
         if (b->nmsgs > 0 || b->pending > 0)
@@ -243,6 +300,7 @@ static void txn_error(runner *r, const char *call, rd_kafka_error_t *error)
  * changed, is rebuilt from the changelog as of that point. */
 static void rewind_batch(runner *r, batch *b)
 {
+    run_resolve_drop(r); /* none is left by now; their resolvers go */
     rd_kafka_topic_partition_list_t *seek = rd_kafka_topic_partition_list_new(b->start->cnt + 1);
     rd_kafka_topic_partition_list_t *mine = rd_kafka_topic_partition_list_new(b->start->cnt + 1);
     for (int i = 0; i < b->start->cnt; i++) {
@@ -509,9 +567,12 @@ void run_txn_finish(runner *r, int budget_ms)
         r->txn_finishing = 0;
         return;
     }
+    run_resolve_settle(r, t0 + budget_ms);
+    r->close_wanted = 0;
     if (r->tail && !r->tail->closed && (r->txn == TXN_OPEN || r->txn == TXN_IDLE)) {
         if (r->exit_code == 0 && r->txn == TXN_OPEN)
-            run_flush_dirty(r, r->tail);
+            run_flush_dirty(r, r->tail, -1);
+        r->tail->closing = 0;
         r->tail->closed = 1; /* even if empty: its transaction is open */
     }
     if (r->exit_code && (r->txn == TXN_OPEN || r->txn == TXN_COMMIT))

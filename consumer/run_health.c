@@ -244,6 +244,30 @@ static void collect_lag(runner *r)
     rd_kafka_topic_partition_list_destroy(pos);
 }
 
+/* The gauges of the state held, unless the worker is resolving mentions
+ * in it: they then keep their values of the last scrape. */
+static void collect_state(runner *r)
+{
+    run_metrics *m = &r->mx;
+    if (run_resolve_busy(r))
+        return;
+    size_t blocks = 0, deals = 0, mentions = 0, bytes = 0, fps = 0;
+    for (int32_t p = 0; r->rs && p < r->nparts; p++) {
+        if (!r->rs[p])
+            continue;
+        blocks += ds_resolver_blocks(r->rs[p]);
+        deals += ds_resolver_deal_count(r->rs[p]);
+        mentions += ds_resolver_mentions(r->rs[p]);
+        bytes += ds_resolver_packed_bytes(r->rs[p]);
+        fps += ds_resolver_fingerprints(r->rs[p]);
+    }
+    ds_series_set(m->blocks, (double)blocks);
+    ds_series_set(m->deals, (double)deals);
+    ds_series_set(m->state_mentions, (double)mentions);
+    ds_series_set(m->state_bytes, (double)bytes);
+    ds_series_set(m->fingerprints, (double)fps);
+}
+
 /* Copies the totals of ds_run_stats and computes the gauges. */
 static void collect(runner *r)
 {
@@ -262,21 +286,7 @@ static void collect(runner *r)
     ds_series_set(m->restored_records, (double)r->st.restored_records);
     ds_series_set(m->capped, (double)r->st.capped);
     ds_series_set(m->expired, (double)r->st.expired);
-    size_t blocks = 0, deals = 0, mentions = 0, bytes = 0, fps = 0;
-    for (int32_t p = 0; r->rs && p < r->nparts; p++) {
-        if (!r->rs[p])
-            continue;
-        blocks += ds_resolver_blocks(r->rs[p]);
-        deals += ds_resolver_deal_count(r->rs[p]);
-        mentions += ds_resolver_mentions(r->rs[p]);
-        bytes += ds_resolver_packed_bytes(r->rs[p]);
-        fps += ds_resolver_fingerprints(r->rs[p]);
-    }
-    ds_series_set(m->blocks, (double)blocks);
-    ds_series_set(m->deals, (double)deals);
-    ds_series_set(m->state_mentions, (double)mentions);
-    ds_series_set(m->state_bytes, (double)bytes);
-    ds_series_set(m->fingerprints, (double)fps);
+    collect_state(r);
     ds_series_set(m->assigned, r->assigned ? (double)r->assigned->cnt : 0);
     ds_series_set(m->outq, r->producer ? (double)rd_kafka_outq_len(r->producer) : 0);
     ds_series_set(m->ready, not_ready(r, why, sizeof why) ? 0 : 1);

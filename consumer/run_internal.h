@@ -14,11 +14,14 @@
  *   run_watchdog.c the bound on the shutdown (--shutdown-timeout)
  *
  *   run_txnwork.c the blocking transactional calls, on a worker thread
+ *   run_resolve.c the resolution of mentions, on a worker thread
  *
  * Every function here runs on the loop thread (@locality loop), except
  * run_dr_cb and run_rebalance_cb, which librdkafka calls from the loop thread
  * too, inside rd_kafka_poll / consumer_poll, and the worker's call in
- * run_txnwork.c, which touches no runner state. */
+ * run_txnwork.c, which touches no runner state, and the worker's in
+ * run_resolve.c, which touches the resolvers and the pipeline only while
+ * the loop leaves them alone (run_resolve_pending). */
 #ifndef DS_RUN_INTERNAL_H
 #define DS_RUN_INTERNAL_H
 
@@ -49,7 +52,7 @@
 #include "run.h"
 
 #define BATCH_MAX_MESSAGES 10000
-#define SLICE_MS 20                   /* input taken per wake before yielding to the loop */
+#define SLICE_MS 5                    /* work done per wake (input, results, changelog) before yielding */
 #define SHUTDOWN_FLUSH_MS 10000
 #define METADATA_MS 10000
 #define UNHELD_CHECK_MS 1000          /* -e: other members' partitions looked up at most this often */
@@ -115,11 +118,14 @@ typedef struct batch {
     size_t nmsgs;
     size_t outputs;                           /* records queued for this batch */
     int64_t opened_ms;
+    int closing;                              /* its changelog is being written, a slice at a time */
     int closed;
     /* blocks whose state changed in this batch: one changelog record each
      * is written when the batch closes, not one per mention */
     struct dirty_block *dirty; /* open addressing, key NULL: empty */
     size_t ndirty, dirtycap;
+    size_t flush_at;                          /* closing: the next slot of dirty to write */
+    ds_state_writer fw;                       /* closing: where that block's changelog stands */
 } batch;
 
 typedef struct dirty_block {
@@ -151,6 +157,8 @@ typedef struct last_ts {
     int64_t *ts;
     int32_t n;
 } last_ts;
+
+typedef struct resolve_work resolve_work; /* run_resolve.c */
 
 typedef struct runner {
     uv_loop_t loop;
@@ -219,11 +227,28 @@ typedef struct runner {
     int subscribed_parts;          /* partitions of the three topics at start */
     int64_t unheld_checked_ms;     /* -e: when other members' partitions were last looked up */
     int unheld_logged;             /* -e: the wait for them was logged */
+    resolve_work *rw;              /* mentions being resolved on the worker */
+    int close_wanted;              /* the open batch closes once its mentions' results are applied */
 } runner;
 
 /* run_batch.c */
 int run_all_done(runner *r);
+/* Closes the open batch without blocking: once the results of its
+ * mentions are applied (until then r->close_wanted), its changelog is
+ * written a slice at a time from run_batch_work, and then it is closed and
+ * commits. */
 void run_close_batch(runner *r);
+/* Closes the open batch on the spot (shutdown, revocation): settles the
+ * resolution work (run_resolve_settle, until deadline_ms) and writes the
+ * whole changelog. Blocks the loop. */
+void run_finish_batch(runner *r, int64_t deadline_ms);
+/* Goes on with the batch's pending work for one slice, until deadline_ms
+ * (ds_mono_ms): results of resolved mentions, a close, its changelog.
+ * Returns 0 when none is left (input may be taken), 1 when some is (it goes
+ * on from the kick or the worker's callback). */
+int run_batch_work(runner *r, int64_t deadline_ms);
+/* Whether the open batch is closing (its changelog being written). */
+int run_batch_closing(const runner *r);
 void run_free_batch(batch *b);
 void run_free_dirty(batch *b);
 int run_mark_dirty(batch *b, const char *block_key, int32_t p, int64_t offset);
@@ -259,12 +284,54 @@ void run_txn_call_inline(runner *r, txw_op op, rd_kafka_topic_partition_list_t *
 void run_txnwork_fini(runner *r);
 /* Frees the job's mutex and condition. */
 void run_txnwork_destroy(runner *r);
+/* Waits on cond (with mu) until a worker clears *flag (under mu) or
+ * deadline_ms (ds_mono_ms; -1: none) passes. Returns 0, or -1 at the
+ * deadline. Blocks the calling thread. */
+int run_wait_cleared(uv_mutex_t *mu, uv_cond_t *cond, const int *flag, int64_t deadline_ms);
+/* Clears *flag under mu and signals cond: a worker's last step. */
+void run_clear_signal(uv_mutex_t *mu, uv_cond_t *cond, int *flag);
 
 /* run_output.c */
 void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail);
 void run_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
 int run_emit(void *opaque, const char *key, const void *val, size_t len);
-void run_flush_dirty(runner *r, batch *b);
+/* Writes the changelog of the blocks b changed, from b->flush_at and b->fw
+ * on, a chunk at a time until deadline_ms (ds_mono_ms; -1: all of it).
+ * Returns 1 when chunks are left, 0 when done (b's dirty set is freed). */
+int run_flush_dirty(runner *r, batch *b, int64_t deadline_ms);
+
+/* run_resolve.c */
+/* Sets up the resolution worker's job. Returns 0 or -1 (out of memory). */
+int run_resolve_init(runner *r);
+/* Queues mention rkm of batch b, to be resolved in rs; takes rkm unless
+ * it returns -1 (the job is full or on the worker: none is queued). */
+int run_resolve_queue(runner *r, batch *b, ds_resolver *rs, rd_kafka_message_t *rkm);
+/* Whether the job holds as many mentions as it takes. */
+int run_resolve_full(const runner *r);
+/* Hands the queued mentions to the worker (unless the transaction aborts
+ * or the run failed: then they are dropped, to be read again). */
+void run_resolve_dispatch(runner *r);
+/* Whether mentions are queued, on the worker or awaiting their results'
+ * apply: the loop must not touch the resolvers or the pipeline meanwhile
+ * (except through run_resolve_apply). */
+int run_resolve_pending(const runner *r);
+/* Whether a job is on the worker. */
+int run_resolve_busy(const runner *r);
+/* Applies the results of resolved mentions in order until deadline_ms,
+ * and hands the rest to the worker. Returns 1 while some are left, 0 when
+ * none is. */
+int run_resolve_apply(runner *r, int64_t deadline_ms);
+/* Ends the work on the spot: lets the worker stop after its current
+ * mention (waiting until deadline_ms; -1: no deadline), applies the results
+ * and drops the mentions not resolved (their partitions, if still assigned,
+ * are sought back to them). Returns 0, or -1 (the run fails) when the
+ * worker did not return in time. Blocks the loop. */
+int run_resolve_settle(runner *r, int64_t deadline_ms);
+/* Waits for the worker without deadline and drops every mention queued. */
+void run_resolve_drop(runner *r);
+/* Frees the job, after the loop has run its last callbacks. Accepts a
+ * runner without one. */
+void run_resolve_destroy(runner *r);
 
 /* run_assign.c: the changelog chunk size for r's producer. */
 size_t run_state_chunk_bytes(const runner *r);

@@ -96,19 +96,25 @@ static int put_state(void *opaque, const char *key, const void *val, size_t len,
  * as input_offset: per block and batch, the records of the chunks that
  * changed and tombstones of the chunks that emptied (state.h), so that no
  * record outgrows a chunk and the cost follows what changed, not the
- * block's size. */
-void run_flush_dirty(runner *r, batch *b)
+ * block's size. A chunk at a time, until the deadline. */
+int run_flush_dirty(runner *r, batch *b, int64_t deadline_ms)
 {
-    size_t limit = ds_dlq_limit(r->producer);
-    for (size_t i = 0; i < b->dirtycap && r->exit_code == 0; i++) {
-        const dirty_block *d = &b->dirty[i];
+    for (; b->flush_at < b->dirtycap && r->exit_code == 0; b->flush_at++) {
+        const dirty_block *d = &b->dirty[b->flush_at];
         if (!d->key)
             continue;
         ds_resolver *rs = d->partition >= 0 && d->partition < r->nparts ? r->rs[d->partition] : NULL;
         state_out o = {r, b, d->partition};
+        ds_state_target to = {r->mtopic, d->partition, d->offset, ds_dlq_limit(r->producer), &r->obuf, put_state, &o};
         char err[512] = "no resolver for its partition";
-        if (!rs || ds_state_write_block(r->pl.codec, rs, d->key, r->mtopic, d->partition, d->offset, limit, &r->obuf,
-                                        put_state, &o, err, sizeof err) < 0) {
+        int rc = rs ? 1 : -1;
+        while (rc == 1) {
+            if (deadline_ms >= 0 && ds_mono_ms() >= deadline_ms)
+                return 1; /* b->fw says where the block stands */
+            rc = ds_state_write_step(r->pl.codec, rs, d->key, &to, &b->fw, deadline_ms >= 0 ? 1 : 0, err, sizeof err);
+        }
+        b->fw = (ds_state_writer){0};
+        if (rc < 0) {
             /* without its changelog record the state cannot be restored: stop
              * (or abort) before the batch commits */
             if (r->txn != TXN_OPEN)
@@ -120,4 +126,6 @@ void run_flush_dirty(runner *r, batch *b)
         }
     }
     run_free_dirty(b);
+    b->flush_at = 0;
+    return 0;
 }

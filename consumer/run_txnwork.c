@@ -65,10 +65,7 @@ static void work_cb(uv_work_t *req)
 {
     txn_job *j = req->data;
     txn_call(j);
-    uv_mutex_lock(&j->mu);
-    j->running = 0;
-    uv_cond_signal(&j->cond);
-    uv_mutex_unlock(&j->mu);
+    run_clear_signal(&j->mu, &j->cond, &j->running);
 }
 
 /* Hands the result to the state machine unless run_txnwork_wait took it. */
@@ -127,24 +124,37 @@ int run_txnwork_start(runner *r, txw_op op, rd_kafka_topic_partition_list_t *off
 
 int run_txnwork_busy(const runner *r) { return r->job.queued; }
 
+void run_clear_signal(uv_mutex_t *mu, uv_cond_t *cond, int *flag)
+{
+    uv_mutex_lock(mu);
+    *flag = 0;
+    uv_cond_signal(cond);
+    uv_mutex_unlock(mu);
+}
+
+int run_wait_cleared(uv_mutex_t *mu, uv_cond_t *cond, const int *flag, int64_t deadline_ms)
+{
+    uv_mutex_lock(mu);
+    while (*flag) {
+        int64_t left = deadline_ms - ds_mono_ms();
+        if (deadline_ms >= 0 && left <= 0)
+            break;
+        if (deadline_ms < 0)
+            uv_cond_wait(cond, mu);
+        else
+            uv_cond_timedwait(cond, mu, (uint64_t)left * 1000000u);
+    }
+    int set = *flag;
+    uv_mutex_unlock(mu);
+    return set ? -1 : 0;
+}
+
 int run_txnwork_wait(runner *r, int64_t deadline_ms)
 {
     txn_job *j = &r->job;
     if (!j->queued || j->taken)
         return 0;
-    uv_mutex_lock(&j->mu);
-    while (j->running) {
-        int64_t left = deadline_ms - ds_mono_ms();
-        if (deadline_ms >= 0 && left <= 0)
-            break;
-        if (deadline_ms < 0)
-            uv_cond_wait(&j->cond, &j->mu);
-        else
-            uv_cond_timedwait(&j->cond, &j->mu, (uint64_t)left * 1000000u);
-    }
-    int running = j->running;
-    uv_mutex_unlock(&j->mu);
-    if (running)
+    if (run_wait_cleared(&j->mu, &j->cond, &j->running, deadline_ms))
         return -1;
     j->taken = 1; /* the after-callback, still to come, does nothing */
     job_clear(j);
@@ -160,10 +170,7 @@ void run_txnwork_fini(runner *r)
     if (j->queued && !j->taken) {
         /* a call still running holds the producer: it returns within its
          * timeout, and the watchdog bounds the shutdown meanwhile */
-        uv_mutex_lock(&j->mu);
-        while (j->running)
-            uv_cond_wait(&j->cond, &j->mu);
-        uv_mutex_unlock(&j->mu);
+        run_wait_cleared(&j->mu, &j->cond, &j->running, -1);
         j->taken = 1;
         job_clear(j);
         if (j->error)

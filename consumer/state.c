@@ -199,23 +199,37 @@ static int write_chunk(ds_codec *codec, ds_resolver *rs, const char *block_key, 
     return 0;
 }
 
+int ds_state_write_step(ds_codec *codec, ds_resolver *rs, const char *block_key, const ds_state_target *to,
+                        ds_state_writer *w, size_t max, char *err, size_t errlen)
+{
+    if (!w->cs) {
+        int rc = ds_resolver_chunks_dirty(rs, block_key, &w->cs, &w->n);
+        if (rc) {
+            w->cs = NULL;
+            snprintf(err, errlen, "block %s: %s", block_key, rc == -1 ? "unknown block" : "out of memory");
+            return -1;
+        }
+        w->next = 0;
+    }
+    for (size_t k = 0; w->next < w->n && (max == 0 || k < max); k++, w->next++)
+        if (write_chunk(codec, rs, block_key, &w->cs[w->next], to->topic, to->partition, to->offset, to->max_bytes,
+                        to->scratch, to->put, to->opaque, err, errlen))
+            return -1;
+    if (w->next < w->n)
+        return 1;
+    ds_resolver_chunks_written(rs, block_key);
+    return 0;
+}
+
 int ds_state_write_block(ds_codec *codec, ds_resolver *rs, const char *block_key, const char *input_topic,
                          int32_t input_partition, int64_t input_offset, size_t max_bytes, ds_buf *scratch,
                          ds_state_put_fn put, void *opaque, char *err, size_t errlen)
 {
-    const ds_state_chunk *cs;
-    size_t n;
-    int rc = ds_resolver_chunks_dirty(rs, block_key, &cs, &n);
-    if (rc) {
-        snprintf(err, errlen, "block %s: %s", block_key, rc == -1 ? "unknown block" : "out of memory");
+    ds_state_target to = {input_topic, input_partition, input_offset, max_bytes, scratch, put, opaque};
+    ds_state_writer w = {0};
+    if (ds_state_write_step(codec, rs, block_key, &to, &w, 0, err, errlen))
         return -1;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (write_chunk(codec, rs, block_key, &cs[i], input_topic, input_partition, input_offset, max_bytes, scratch,
-                        put, opaque, err, errlen))
-            return -1;
-    ds_resolver_chunks_written(rs, block_key);
-    return (int)n;
+    return (int)w.n;
 }
 
 static int get_long(avro_value_t *rec, const char *field, int64_t *v)

@@ -66,6 +66,33 @@ int ds_state_write_block(ds_codec *codec, ds_resolver *rs, const char *block_key
                          int32_t input_partition, int64_t input_offset, size_t max_bytes, ds_buf *scratch,
                          ds_state_put_fn put, void *opaque, char *err, size_t errlen);
 
+/* Where a block's changelog records go: the input they were written as
+ * of, the size limit (0: no check), a scratch buffer, and put. */
+typedef struct ds_state_target {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    size_t max_bytes;
+    ds_buf *scratch;
+    ds_state_put_fn put;
+    void *opaque;
+} ds_state_target;
+
+/* A block's changelog being written a few chunks at a time: zeroed before
+ * the first step of a block. */
+typedef struct ds_state_writer {
+    const ds_state_chunk *cs; /* the resolver's list of changed chunks (ds_resolver_chunks_dirty) */
+    size_t n, next;
+} ds_state_writer;
+
+/* ds_state_write_block in steps of at most max chunks (0: all of them),
+ * each step going on where w stopped: the resolver must not change between
+ * the steps of a block. Returns 1 when chunks are left, 0 once the block is
+ * written (its chunks marked written), or -1 with err (the block is then
+ * still marked changed). */
+int ds_state_write_step(ds_codec *codec, ds_resolver *rs, const char *block_key, const ds_state_target *to,
+                        ds_state_writer *w, size_t max, char *err, size_t errlen);
+
 typedef struct ds_restore_stats {
     uint64_t records;    /* read from the partition */
     uint64_t skipped;    /* input_offset at or past the committed offset */

@@ -228,7 +228,7 @@ static const lex lexicon[] = {
     {"2nd", CUE_ORDINAL, 2}, {"3rd", CUE_ORDINAL, 3}, {"4th", CUE_ORDINAL, 4},
     {"another", CUE_ANOTHER}, {"additional", CUE_ANOTHER}, {"further", CUE_ANOTHER}, {"more", CUE_ANOTHER, LEX_MORE},
     {"more than", CUE_NEUTRAL}, {"no more", CUE_NEUTRAL}, {"more or less", CUE_NEUTRAL},
-    {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD},
+    {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD}, {"phase", CUE_BATCHWORD},
     /* the local variant and the rest of a split */
     {"polish variant", CUE_LOCALVARIANT, 0, "PL"}, {"polish version", CUE_LOCALVARIANT, 0, "PL"},
     {"polonized", CUE_LOCALVARIANT, 0, "PL"}, {"polonised", CUE_LOCALVARIANT, 0, "PL"},
@@ -1806,10 +1806,27 @@ static void read_share(ds_extractor *ex, size_t b, size_t i)
 /* A quantity: number i then, within five words and no punctuation, a system
  * ("180 K2 tanks") or a unit noun ("72 units of its K239": a generic unit
  * counts the system named next). */
+/* A count written "1.000" groups thousands with its dot (items are whole):
+ * the value it stands for. */
+static double whole_count(const char *f, const item *n)
+{
+    int dot = -1;
+    for (int p = n->start; p < n->end; p++) {
+        if (f[p] == '.' && dot >= 0)
+            return n->num;
+        if (f[p] == '.')
+            dot = p;
+        else if (!isdigit((unsigned char)f[p]))
+            return n->num;
+    }
+    return dot > n->start && n->end - dot == 4 ? n->num * 1000 : n->num;
+}
+
 static void read_quantity(ds_extractor *ex, size_t b, size_t i)
 {
     const char *f = ex->fold;
     item *it = ex->items;
+    it[i].num = whole_count(f, &it[i]);
     for (size_t k = i + 1; k < b && k <= i + 5; k++) {
         if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
             return;
@@ -1859,12 +1876,14 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
 /* A unit of measure follows offset p ("239 mm guided rockets", "290 km"):
  * the number before it is a calibre or a range, not a count. */
 /* The number ending at p counts no item: an ordinal ("the 28th country"),
- * or a count of states, buyers, people or time ("ten nations that fly the
- * CV90", "60 per cent", "five years"). */
+ * or a count of states, buyers, people, units of an army or time ("ten
+ * nations that fly the CV90", "two squadrons of FA-50s", "60 per cent",
+ * "five years"). */
 static int counts_no_item(const char *f, int p, int len)
 {
     static const char *const nouns[] = {"countries", "nations", "customers", "users", "operators", "states",
                                         "members", "companies", "firms", "people", "pilots", "engineers", "jobs",
+                                        "squadrons", "battalions", "regiments", "brigades", "divisions",
                                         "years", "months", "weeks", "days", "hours", "per cent", "percent", NULL};
     static const char *const suffixes[] = {"st", "nd", "rd", "th"};
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
@@ -1931,6 +1950,30 @@ static int day_of_month(ds_extractor *ex, item *it, int32_t pubday)
     return 1;
 }
 
+/* "an order for Rafale Marine fighters, twenty-six of them": number i
+ * counts the system or unit named just before it in [a, i). */
+static void count_of_them(ds_extractor *ex, size_t a, size_t i)
+{
+    item *it = ex->items;
+    for (size_t k = i; k-- > a && i - k <= 4;) {
+        if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
+            it[i].type = IT_QTY;
+            it[i].unit = cue_lex(&it[k])->str;
+            for (size_t j = k; j-- > a && k - j <= 2;)
+                if (it[j].type == IT_ENT && it[j].ent_kind == DS_ENT_SYSTEM && it[k].start - it[j].end <= 1)
+                    it[i].target_sys = it[j].idx; /* "Rafale Marine fighters" */
+            return;
+        }
+        if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM) {
+            it[i].type = IT_QTY;
+            it[i].target_sys = it[k].idx;
+            return;
+        }
+        if (it[k].type == IT_NUM || it[k].type == IT_QTY || it[k].type == IT_MONEY)
+            return;
+    }
+}
+
 static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
 {
     const char *f = ex->fold;
@@ -1958,7 +2001,9 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
         } else if (it[i].end < ex->flen && (f[it[i].end] == '%' || scale > 1)) {
             continue; /* percentages, sums without a currency */
         }
-        if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
+        if (it[i].end + 8 <= ex->flen && memcmp(f + it[i].end, " of them", 8) == 0)
+            count_of_them(ex, a, i);
+        else if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
             read_share(ex, b, i);
         else if (!measure_after(f, it[i].end, ex->flen) && !counts_no_item(f, it[i].end, ex->flen))
             read_quantity(ex, b, i);
@@ -3204,6 +3249,20 @@ static int delivered_batch_of(const ds_extractor *ex, const clause *c, const ite
     return (c->cues & BIT(CUE_DELIVERY)) && bw->end + 4 <= c->end && memcmp(ex->fold + bw->end, " of ", 4) == 0;
 }
 
+/* Batch word bw is no "phase", or a phase of a purchase ("the first phase
+ * of a planned acquisition of twelve Gripen"), not of a programme ("the
+ * first phase of Poland's Wisla air defence programme"). */
+static int phase_of_purchase(const ds_extractor *ex, const clause *c, const item *bw)
+{
+    if (bw->type != IT_CUE || strncmp(cue_lex(bw)->text, "phase", 5) != 0)
+        return 1;
+    const item *end = &ex->items[c->first_item + c->nitems];
+    for (const item *nx = bw + 1; nx < end && nx <= bw + 3 && nx->start - bw->end < 32; nx++)
+        if (nx->type == IT_CUE && nx->cue == CUE_DEAL)
+            return 1;
+    return 0;
+}
+
 /* The count right after batch word bw and "of" ("a first tranche of six
  * jets"), else -1. */
 static int64_t batch_count(const ds_extractor *ex, const clause *c, const item *bw)
@@ -3223,13 +3282,21 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
 {
     const clause *c = v->c;
     const item *it = &ex->items[k];
-    if (it->type != IT_CUE || !v->dealish)
+    /* "the 2nd executive contract": a figure with an ordinal's suffix */
+    int figure = it->type == IT_NUM && it->num >= 1 && it->num <= 20 && it->end + 3 <= c->end &&
+                 ordinal_suffix(ex->fold + it->end);
+    if ((it->type != IT_CUE && !figure) || !v->dealish)
         return;
     int end = c->first_item + c->nitems;
-    if (it->cue == CUE_ORDINAL && v->own && !v->future_exec) {
-        for (int k2 = k + 1; k2 < end && k2 <= k + 4; k2++) {
+    if ((figure || it->cue == CUE_ORDINAL) && v->own && !v->future_exec) {
+        /* a figure numbers the noun right after it ("the 2nd executive
+         * contract", not "the 1st Army Aviation Brigade ... a contract") */
+        for (int k2 = k + 1; k2 < end && k2 <= (figure ? k + 1 : k + 4); k2++) {
             int nb = names_batch(&ex->items[k2]);
-            if ((nb == 2 && it->num < 2) || (nb && delivered_batch_of(ex, c, &ex->items[k2])))
+            if (figure && ex->items[k2].start - it->end > 3)
+                break;
+            if ((nb == 2 && it->num < 2) || (nb && delivered_batch_of(ex, c, &ex->items[k2])) ||
+                (nb && !phase_of_purchase(ex, c, &ex->items[k2])))
                 break;
             if (nb) {
                 if (!pa->batch) {
@@ -3458,13 +3525,14 @@ static int other_clause_of_own_sentence(const ds_extractor *ex, const primary_ac
 }
 
 /* "The contract covers 20 launchers": a deal clause naming no system, in
- * an article of several deals, speaks of the deal named alone just before
- * it (or, for "the contract", the last one named). */
+ * an article of several deals, counts the deal named alone just before it
+ * in its paragraph (or, for "the contract", the last one named); never
+ * one named only after it ("with the Dutch ordering five aircraft. ...
+ * Separately, the Czech Republic ordered two C-390s"). */
 static int shared_clause_is_mine(const ds_extractor *ex, const primary_acc *pa, size_t ci)
 {
     const clause *c = &ex->clauses[ci];
-    int back = definite_deal(ex, c) ? named_back(ex, ci, pa->fm) : -2;
-    int named = back != -2 ? back : last_named_alone(ex, ci, pa->fm);
+    int named = definite_deal(ex, c) ? named_back(ex, ci, pa->fm) : named_alone_before(ex, ci, pa->fm);
     return named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
 }
 
@@ -3860,8 +3928,9 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
 {
     /* "42 Rafale ...; a first tranche of six jets takes effect": a part of
      * this contract, not a batch of a programme */
-    if (pa->batch > 0 && !(pa->batch_qty > 0 && m->quantity > pa->batch_qty) && m->stage != DS_STAGE_JOINT_VENTURE)
-        m->batch = pa->batch; /* a venture enables contracts, it is no batch of one */
+    if (pa->batch > 0 && !(pa->batch_qty > 0 && m->quantity > pa->batch_qty) && m->stage != DS_STAGE_JOINT_VENTURE &&
+        m->stage != DS_STAGE_APPROVAL)
+        m->batch = pa->batch; /* a venture enables contracts and an approval sets a ceiling: no batch of one */
     if (pa->money) {
         int y = m->signing_year ? m->signing_year : pa->pubyear;
         money_to_value(ex, pa->money, pa->usd_money, y, &m->value);

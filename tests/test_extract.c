@@ -1738,6 +1738,10 @@ static void test_ordinal_order_numbers_batch(void **state)
                                          "2026-04-09", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
     assert_int_equal(p->batch, 4);
     assert_int_equal(p->quantity, 6);
+    p = expect_primary("Latvia signed the 2nd executive contract for 6 K9 howitzers on Tuesday.", "2026-04-09",
+                       DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
+    assert_int_equal(p->batch, 2);
+    assert_int_equal(p->quantity, 6);
     p = expect_primary("Latvia signed an order for 6 K9 howitzers from Hanwha Aerospace on Tuesday.", "2026-04-09",
                        DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
     assert_int_equal(p->batch, 0);
@@ -1864,8 +1868,9 @@ static void test_hyphenated_unit_qualifies(void **state)
     assert_int_equal(p->quantity, 6);
 }
 
-/* Ordinals ("the 31st country") and counts of states or time ("nine
- * nations that fly the CV90", "five years") count no item. */
+/* Ordinals ("the 31st country") and counts of states, army units or time
+ * ("nine nations that fly the CV90", "two squadrons", "five years") count
+ * no item; "1.000 rockets" is a thousand. */
 static void test_counts_of_no_item(void **state)
 {
     (void)state;
@@ -1873,6 +1878,12 @@ static void test_counts_of_no_item(void **state)
                                          "Chad becomes the 31st country to choose the Bayraktar TB2.",
                                          "2026-02-03", -1, DS_STATUS_SIGNED, ANY_DAY);
     assert_int_equal(p->quantity, -1);
+    p = expect_primary("Chile signed a contract on Monday for two squadrons of FA-50 jets.", "2026-02-03", -1,
+                       DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, -1);
+    p = expect_primary("Chile signed a contract on Monday for 1.000 CGR-080 rockets.", "2026-02-03", -1, DS_STATUS_SIGNED,
+                       ANY_DAY);
+    assert_int_equal(p->quantity, 1000);
     p = expect_primary("BAE Systems has signed a contract with Croatia for 40 CV90 infantry fighting vehicles. \"Croatia "
                        "joins nine nations that use the CV90,\" the company said, over the next five years.",
                        "2026-02-03", -1, DS_STATUS_SIGNED, ANY_DAY);
@@ -2176,6 +2187,14 @@ static void test_shared_clause_counts_named_deal(void **state)
     assert_int_equal(p->quantity, 8);
     const ds_mention *q = find(ms, n, DS_ROLE_PRIMARY, "PATRIOT");
     assert_int_equal(q->quantity, 4);
+    /* a count before the deal its paragraph names next is not that deal's */
+    n = run("Embraer's European orders\n\nThe Netherlands and Austria signed their purchase contracts in a joint "
+            "ceremony on Tuesday, with the Dutch ordering five aircraft and the Austrians four. Separately, the Czech "
+            "Republic's defence ministry placed an order for two C-390s worth roughly CZK 7 billion.",
+            "2026-06-12", &ms);
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].buyer, "CZE") == 0)
+            assert_int_equal(ms[i].quantity, 2);
 }
 
 /* Money forms: codes glued to the figure ("CHF6bn", "RM4.08 billion"),
@@ -2295,6 +2314,42 @@ static void test_venture_has_no_batch(void **state)
     assert_true(p->value.set);
     assert_string_equal(p->value.currency, "PLN");
     assert_true(p->value.amount == 100000000000LL);
+}
+
+/* "an order for Rafale fighters, thirty-six of them": the count after the
+ * items it counts. */
+static void test_count_of_them(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Greece formalised an order for Rafale fighters on Monday, thirty-six of them, "
+                                         "worth EUR 7 billion.",
+                                         "2026-03-12", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 36);
+}
+
+/* "The order is the first phase of a planned acquisition": a phase
+ * numbers the batch; an approval ("the second phase of the programme"
+ * cleared by Washington) sets a ceiling and numbers none. */
+static void test_phase_numbers_batch(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Saab has signed a contract with Peru for four Gripen E fighters, worth SEK 5 "
+                                         "billion. The order is the first phase of a planned acquisition of twelve "
+                                         "Gripen in total.",
+                                         "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 1);
+    /* a phase of a programme, and a figure naming a unit, number no batch */
+    p = expect_primary("Peru signed a contract on Monday for four Gripen E fighters, the first phase of the air force's "
+                       "modernisation programme.",
+                       "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+    p = expect_primary("At the 1st Air Wing in Lima, the minister signed a contract on Monday for four Gripen E fighters.",
+                       "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+    p = expect_primary("The State Department approved a possible sale to Romania of 12 Patriot launchers for the "
+                       "second phase of its air-defence programme, for an estimated $4 billion.",
+                       "2026-03-12", DS_STAGE_APPROVAL, DS_STATUS_APPROVED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
 }
 
 static void test_invalid_utf8(void **state)
@@ -3050,6 +3105,8 @@ int main(void)
         cmocka_unit_test(test_headline_count_against_body),
         cmocka_unit_test(test_day_forms),
         cmocka_unit_test(test_venture_has_no_batch),
+        cmocka_unit_test(test_count_of_them),
+        cmocka_unit_test(test_phase_numbers_batch),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),

@@ -359,6 +359,84 @@ static void chunk_env_fini(chunk_env *e)
     ds_broker_destroy(e->br);
 }
 
+/* put of a record kept in memory: key, NUL, length, value, headers' count. */
+static int keep_record(void *opaque, const char *key, const void *val, size_t len, rd_kafka_headers_t *hdrs)
+{
+    ds_buf *b = opaque;
+    ds_buf_printf(b, "%s%c%zu:", key, 0, len);
+    if (len)
+        ds_buf_append(b, val, len);
+    ds_buf_printf(b, "|%zu\n", hdrs ? rd_kafka_header_cnt(hdrs) : (size_t)0);
+    if (hdrs)
+        rd_kafka_headers_destroy(hdrs);
+    return 0;
+}
+
+/* A new resolver set up as chunk_env's. */
+static ds_resolver *chunk_resolver(ds_pipeline *pl)
+{
+    ds_resolver *rs = ds_resolver_new(pl->cat);
+    ds_resolver_set_cross_block(rs, 0);
+    ds_resolver_set_retention(rs, 30);
+    ds_resolver_set_chunk_bytes(rs, CHUNK_LIMIT / 2);
+    return rs;
+}
+
+/* A block's changelog written a chunk per step (as `run` writes it between
+ * slices of its loop) is the changelog written whole: the same records in
+ * the same order, every step but the last saying chunks are left, the
+ * block clean after it. */
+static void test_chunked_steps(void **state)
+{
+    (void)state;
+    char err[512];
+    ds_pipeline pl;
+    assert_int_equal(ds_pipeline_init(&pl, tu_catalog_dir(), err, sizeof err), 0);
+    ds_resolver *whole = chunk_resolver(&pl), *steps = chunk_resolver(&pl);
+    ds_buf a, b, scratch;
+    ds_buf_init(&a);
+    ds_buf_init(&b);
+    ds_buf_init(&scratch);
+    int total = 0, batches = 0;
+    for (int i = 0; i < 2000; i++) {
+        ds_mention m = k9_event(i);
+        ds_changes ch;
+        assert_int_equal(ds_resolver_add(whole, &m, &ch), 0);
+        assert_int_equal(ds_resolver_add(steps, &m, &ch), 0);
+        if (i % 500 != 499)
+            continue;
+        int n = ds_state_write_block(pl.codec, whole, "EST|KOR|K9", "dealstream-mentions", 0, i, CHUNK_LIMIT,
+                                     &scratch, keep_record, &a, err, sizeof err);
+        if (n < 0)
+            fail_msg("write: %s", err);
+        ds_state_target to = {"dealstream-mentions", 0, i, CHUNK_LIMIT, &scratch, keep_record, &b};
+        ds_state_writer w = {0};
+        int rc, nsteps = 0;
+        while ((rc = ds_state_write_step(pl.codec, steps, "EST|KOR|K9", &to, &w, 1, err, sizeof err)) == 1)
+            nsteps++;
+        if (rc < 0)
+            fail_msg("step: %s", err);
+        assert_int_equal(w.n, (size_t)n);
+        assert_int_equal(nsteps, n > 0 ? n - 1 : 0);
+        total += n;
+        batches++;
+    }
+    printf("chunked steps: %d records in %d batches, %zu bytes\n", total, batches, a.len);
+    assert_true(total > 20); /* the first batch alone writes about 30 chunks */
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    const ds_state_chunk *cs;
+    size_t ncs;
+    assert_int_equal(ds_resolver_chunks_dirty(steps, "EST|KOR|K9", &cs, &ncs), 0);
+    assert_int_equal(ncs, 0);
+    ds_buf_free(&a);
+    ds_buf_free(&b);
+    ds_buf_free(&scratch);
+    ds_resolver_destroy(whole);
+    ds_resolver_destroy(steps);
+    ds_pipeline_fini(&pl);
+}
+
 /* A block of 300 intents and 1,700 contracts, written chunk by chunk in
  * batches of 100 under a 4 KiB chunk size: every record stays under the
  * limit (the whole block would be about 400 KB), a batch writes only the
@@ -717,6 +795,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_committed_offset_and_fallback),
         cmocka_unit_test(test_chunked_block),
+        cmocka_unit_test(test_chunked_steps),
         cmocka_unit_test(test_unchunked_record_upgrade),
         cmocka_unit_test(test_compacted_changelog),
         cmocka_unit_test(test_open_transaction_waits),
