@@ -533,6 +533,23 @@ static const unsigned char alnum_byte[256] = {
 /* c is a byte of a folded word (one table load: this runs on every byte). */
 static int is_alnum(char c) { return alnum_byte[(unsigned char)c]; }
 
+/* The first place of needle (m > 0 bytes) in h[0..n), or NULL: memmem for
+ * the short spans and rare first letters of the readers below, stepping by
+ * memchr to the needle's first byte. */
+static const char *find_in(const char *h, size_t n, const char *needle, size_t m)
+{
+    const char *end = h + n;
+    while (m <= (size_t)(end - h)) {
+        const char *p = memchr(h, needle[0], (size_t)(end - h) - m + 1);
+        if (!p)
+            return NULL;
+        if (memcmp(p + 1, needle + 1, m - 1) == 0)
+            return p;
+        h = p + 1;
+    }
+    return NULL;
+}
+
 /* Key of the first word of s[0, len) (a lone symbol when it starts with
  * none), never 0; its length in *wlen, and in *alnum the length of its
  * letters and digits before a '$' that goes on with it ("us$"). */
@@ -2064,7 +2081,7 @@ static int passed_over(const ds_extractor *ex, size_t a, size_t k)
     int hi = ex->items[k].start;
     const char *over = NULL;
     for (size_t i = 0; i < sizeof overs / sizeof overs[0] && !over; i++)
-        over = memmem(f + chose, (size_t)(hi - chose), overs[i], strlen(overs[i]));
+        over = find_in(f + chose, (size_t)(hi - chose), overs[i], strlen(overs[i]));
     if (!over)
         return 0;
     for (size_t j = a; j < k; j++) {
@@ -2075,13 +2092,26 @@ static int passed_over(const ds_extractor *ex, size_t a, size_t k)
     return 1;
 }
 
+/* "arrived on Friday aboard Indian Air Force C-17 transport aircraft":
+ * system item k (of the clause whose items start at a) follows "aboard"
+ * or "on board" a few words before it: the carrier of a delivery. */
+static int carried_aboard(const ds_extractor *ex, size_t a, size_t k)
+{
+    static const char *const ons[] = {" aboard ", " on board "};
+    int hi = ex->items[k].start, lo = hi - 40 > ex->items[a].start ? hi - 40 : ex->items[a].start;
+    for (size_t i = 0; i < sizeof ons / sizeof ons[0]; i++)
+        if (find_in(ex->fold + lo, (size_t)(hi - lo), ons[i], strlen(ons[i])))
+            return 1;
+    return 0;
+}
+
 /* "the FA-50 will partly replace the MiG-29 and Su-22 jets": system item
  * k (of the clause whose items start at a) follows a verb of replacing
  * within a few words, with no deal word between: what a buyer retires. */
 static int replaced_fleet(const ds_extractor *ex, size_t a, size_t k)
 {
     int hi = ex->items[k].start, lo = hi - 48 > ex->items[a].start ? hi - 48 : ex->items[a].start;
-    const char *verb = memmem(ex->fold + lo, (size_t)(hi - lo), "replac", 6); /* replace, -s, -d, -ing */
+    const char *verb = find_in(ex->fold + lo, (size_t)(hi - lo), "replac", 6); /* replace, -s, -d, -ing */
     /* "replace the four Sauro-class boats ..., and the six Ula-class": the
      * list goes on from the last replaced system */
     for (size_t j = k; !verb && j-- > a && hi - ex->items[j].end < 80;)
@@ -2124,7 +2154,7 @@ static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t 
         for (size_t j = a; j < b && delivering < 0; j++)
             delivering = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_DELIVERY ? 1 : j + 1 == b ? 0 : -1;
         if (replacing < 0)
-            replacing = memmem(f + ex->items[a].start, (size_t)(ex->items[b - 1].end - ex->items[a].start), "replac", 6) != NULL;
+            replacing = find_in(f + ex->items[a].start, (size_t)(ex->items[b - 1].end - ex->items[a].start), "replac", 6) != NULL;
         const ds_system *sy = sys_of(ex, it->idx);
         /* "where the FA-50 competes with the Tejas", "chose the F-35 over the
          * Rafale": a rival, not a purchase */
@@ -2162,7 +2192,7 @@ static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t 
         /* "the successor to its MiG-21 LanceR fleet": what a country already
          * flies, not what it buys; "Y-20 transport aircraft ... carrying FK-3
          * systems": the carrier, not the cargo */
-        if (fleet_after(f, it->end, ex->flen) || (delivering && carries_system(ex, k, b))) {
+        if (fleet_after(f, it->end, ex->flen) || (delivering && (carries_system(ex, k, b) || carried_aboard(ex, a, k)))) {
             it->type = IT_MOD;
             continue;
         }
@@ -2939,7 +2969,7 @@ static int second_hand_from(const ds_extractor *ex, const clause *c, int k, cons
  * Military Sale to ..."), not a state's own purchase ("cleared the deal"). */
 static int approves_export(const ds_extractor *ex, const clause *c)
 {
-    return memmem(ex->fold + c->start, (size_t)(c->end - c->start), " sale", 5) != NULL;
+    return find_in(ex->fold + c->start, (size_t)(c->end - c->start), " sale", 5) != NULL;
 }
 
 /* Clause c names a country other than iso3 (as a country, not an authority). */
@@ -4120,7 +4150,7 @@ static int store_of_ceiling(const ds_extractor *ex, const clause *c, const item 
     const char *f = ex->fold + c->start;
     size_t n = (size_t)(it->start - c->start);
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
-        if (memmem(f, n, lists[i], strlen(lists[i])))
+        if (find_in(f, n, lists[i], strlen(lists[i])))
             return 1;
     return 0;
 }
@@ -5153,7 +5183,7 @@ static int awaited_delivery(const ds_extractor *ex, const clause *cc, const item
     static const char *const subs[] = {" until ", " before ", " till "};
     int lo = it->start - 40 > cc->start ? it->start - 40 : cc->start;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (memmem(ex->fold + lo, (size_t)(it->start - lo), subs[i], strlen(subs[i])))
+        if (find_in(ex->fold + lo, (size_t)(it->start - lo), subs[i], strlen(subs[i])))
             return 1;
     return 0;
 }
@@ -5166,6 +5196,23 @@ static int agrees_to_buy(const ds_extractor *ex, const clause *cc, int k)
     for (int j = k + 1; j < cc->first_item + cc->nitems && ex->items[j].start - it->end < 40; j++) {
         const item *x = &ex->items[j];
         if (x->type == IT_CUE && x->cue == CUE_DEAL && x->start >= 3 && memcmp(ex->fold + x->start - 3, "to ", 3) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Option item it means the choices a buyer weighs ("evaluating options
+ * including NASAMS", "options such as"), not an option of a contract. */
+static int choices_not_option(const ds_extractor *ex, const item *it)
+{
+    static const char *const before[] = {"evaluating ", "considering ", "weighing ", "studying ", "several ", "other "};
+    static const char *const after[] = {" including ", " such as ", " like "};
+    const char *f = ex->fold;
+    if (ends_with_any(f, it->start, before, sizeof before / sizeof before[0]))
+        return 1;
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
+        int n = (int)strlen(after[i]);
+        if (it->end + n <= ex->flen && memcmp(f + it->end, after[i], (size_t)n) == 0)
             return 1;
     }
     return 0;
@@ -5269,6 +5316,8 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
         else if (it->type == IT_CUE && it->cue == CUE_FRAMEWORK && it->start >= 7 &&
                  memcmp(ex->fold + it->start - 7, "offset ", 7) == 0)
             ; /* "an offset framework": industrial compensation, not the deal's stage */
+        else if (it->type == IT_CUE && it->cue == CUE_OPTION && choices_not_option(ex, it))
+            ; /* "still evaluating options including NASAMS": choices, no contract's option */
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)
@@ -5620,7 +5669,7 @@ static int package_store(const ds_extractor *ex, size_t ci, const item *it)
         approved = !ex->clauses[cj].context && (ex->clauses[cj].cues & BIT(CUE_APPROVAL));
     int asked = 0;
     for (size_t i = 0; approved && i < sizeof asks / sizeof asks[0] && !asked; i++)
-        asked = memmem(ex->fold + c->start, (size_t)(it->start - c->start), asks[i], strlen(asks[i])) != NULL;
+        asked = find_in(ex->fold + c->start, (size_t)(it->start - c->start), asks[i], strlen(asks[i])) != NULL;
     for (size_t cj = 0; asked && cj < ci; cj++) {
         const clause *a = &ex->clauses[cj];
         if (a->context || !(a->cues & BIT(CUE_APPROVAL)))
@@ -5669,7 +5718,7 @@ static int included_store(const ds_extractor *ex, size_t ci, const item *it)
     const char *cat = sys_of(ex, it->idx)->category;
     const clause *c = &ex->clauses[ci];
     if ((strcmp(cat, "missile") != 0 && strcmp(cat, "radar") != 0 && strcmp(cat, "rocket") != 0) ||
-        !memmem(ex->fold + c->start, (size_t)(it->start - c->start), "includ", 6))
+        !find_in(ex->fold + c->start, (size_t)(it->start - c->start), "includ", 6))
         return 0;
     for (size_t cj = 0; cj < ex->nclauses; cj++) {
         const clause *o = &ex->clauses[cj];
@@ -6084,7 +6133,7 @@ static int listed_fms_buyers(const ds_extractor *ex, const fam *fm, const char *
 {
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
-        if (c->context)
+        if (c->context || !(c->cues & (BIT(CUE_DEAL) | BIT(CUE_AMENDMENT) | BIT(CUE_SIGNED))))
             continue;
         int n = 0;
         for (int k = c->first_item; k < c->first_item + c->nitems && n < MAX_SHARES; k++) {

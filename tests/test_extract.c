@@ -2992,6 +2992,22 @@ static void test_offset_framework_is_no_stage(void **state)
     assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_EXECUTIVE);
 }
 
+/* The aircraft a delivery arrives aboard carries it; "options including"
+ * are choices a buyer weighs, not a contract's option. */
+static void test_carrier_aboard_and_options_weighed(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The first batch of BrahMos missile systems for Vietnam arrived in Hanoi on Friday aboard Indian Air "
+                "Force C-17 transport aircraft, under a 2024 contract worth $700 million.",
+                "2025-12-06", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "BRAHMOS");
+    n = run("Denmark on Monday signed a contract for eight PULS rocket launchers worth DKK 1.7 billion. The purchase is "
+            "separate from its air defence programme, for which it is still evaluating options including NASAMS.",
+            "2025-12-09", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_EXECUTIVE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3123,6 +3139,7 @@ int main(void)
         cmocka_unit_test(test_pronoun_subject_of_recall),
         cmocka_unit_test(test_not_yet_signed_is_planned),
         cmocka_unit_test(test_offset_framework_is_no_stage),
+        cmocka_unit_test(test_carrier_aboard_and_options_weighed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
