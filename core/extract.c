@@ -105,7 +105,7 @@ static const lex lexicon[] = {
     {"heads to", CUE_PLANNED}, {"will be inked", CUE_PLANNED}, {"is expected to sign", CUE_PLANNED},
     {"has not yet been signed", CUE_PLANNED, LEX_NOT_YET}, {"not yet been signed", CUE_PLANNED, LEX_NOT_YET},
     {"not yet signed", CUE_PLANNED, LEX_NOT_YET}, {"yet to be signed", CUE_PLANNED, LEX_NOT_YET},
-    {"scheduled to be signed", CUE_PLANNED}, {"to be concluded", CUE_PLANNED},
+    {"scheduled to be signed", CUE_PLANNED}, {"to be concluded", CUE_PLANNED}, {"is scheduled for", CUE_PLANNED},
     {"will be concluded", CUE_PLANNED}, {"could be signed", CUE_PLANNED}, {"may be signed", CUE_PLANNED},
     {"would be signed", CUE_PLANNED}, {"should be signed", CUE_PLANNED}, {"to be inked", CUE_PLANNED}, {"is to sign", CUE_PLANNED},
     {"are to sign", CUE_PLANNED}, {"due to sign", CUE_PLANNED}, {"due to be signed", CUE_PLANNED},

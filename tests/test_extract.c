@@ -2352,6 +2352,18 @@ static void test_phase_numbers_batch(void **state)
     assert_int_equal(p->batch, 0);
 }
 
+/* "The signing with Hanwha is scheduled for Friday": a planned signing's
+ * day; a delivery "scheduled for 2027" leaves a signed contract signed. */
+static void test_signing_scheduled_for(void **state)
+{
+    (void)state;
+    expect_primary("Peru's contract for 24 K9 howitzers has not yet been signed. The signing with Hanwha is scheduled "
+                   "for Friday.",
+                   "2026-03-12", -1, DS_STATUS_PLANNED, day("2026-03-13"));
+    expect_primary("Peru signed a contract on Monday for 24 K9 howitzers. The first delivery is scheduled for 2027.",
+                   "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-03-09"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -3107,6 +3119,7 @@ int main(void)
         cmocka_unit_test(test_venture_has_no_batch),
         cmocka_unit_test(test_count_of_them),
         cmocka_unit_test(test_phase_numbers_batch),
+        cmocka_unit_test(test_signing_scheduled_for),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_separate_contract_is_a_deal),
