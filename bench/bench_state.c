@@ -29,9 +29,9 @@
  * tombstones for emptied ones; kept in memory as a compacted topic would
  * keep them: the latest record per chunk) and prints the chunks, the
  * largest record (Avro bytes of its items), the time to write them, and
- * the time to restore a fresh resolver from all the chunks
- * (ds_resolver_restore_chunk and ds_resolver_restore_finish, what
- * ds_state_restore does after reading the topic). With --intents-every K
+ * the CPU time to restore a fresh resolver from all the chunks, in all and
+ * per mention held (ds_resolver_restore_chunk and ds_resolver_restore_finish,
+ * what ds_state_restore does after reading the topic). With --intents-every K
  * every K-th mention is instead an intent of a deal event (which expires).
  *
  *   bench_state --one-block N [--max-seconds S] [--retention-days D] [--intents-every K]
@@ -291,10 +291,11 @@ static int mark_changelog(clog *l, ds_resolver *rs, long retention)
         ds_resolver_destroy(back);
         return -1;
     }
+    size_t held = ds_resolver_mentions(rs);
     printf("         changelog: %zu chunks, largest record %.1f KiB, %ld records written since the last mark in "
-           "%.1f ms; restore %.1f ms (%zu mentions held, %zu expired)\n",
-           chunks, l->largest / 1024.0, written, (b - a) * 1e3, (c - b) * 1e3, ds_resolver_mentions(rs),
-           ds_resolver_expired(rs));
+           "%.1f ms; restore %.1f ms, %.2f us CPU per mention (%zu mentions held, %zu expired)\n",
+           chunks, l->largest / 1024.0, written, (b - a) * 1e3, (c - b) * 1e3, (c - b) * 1e6 / (double)(held ? held : 1),
+           held, ds_resolver_expired(rs));
     ds_resolver_destroy(back);
     return 0;
 }

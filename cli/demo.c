@@ -132,48 +132,78 @@ static json_t *link_target(json_t *deals, json_t *link)
     return NULL;
 }
 
+/* The words of a table of (symbol, words) pairs for key; key itself when
+ * the table has none. */
+static const char *words_for(const char *const (*table)[2], size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(key, table[i][0]) == 0)
+            return table[i][1];
+    return key;
+}
+
+static const char *const relation_table[][2] = {{"executes_framework", "executes"},
+                                                {"next_batch", "next batch of"},
+                                                {"option_exercise", "option under"},
+                                                {"enabled_by_jv", "enabled by"}};
+static const char *const stage_table[][2] = {{"executive", "executive contract"},
+                                             {"framework", "framework agreement"},
+                                             {"joint_venture", "joint venture"},
+                                             {"loa", "letter of acceptance"}};
+
+/* How a link line names a relation ("next batch of") and a stage
+ * ("executive contract"). */
+#define relation_words(rel) words_for(relation_table, sizeof relation_table / sizeof relation_table[0], rel)
+#define stage_words(stage) words_for(stage_table, sizeof stage_table / sizeof stage_table[0], stage)
+
 /* A reference-table row in the words of a link line: "2022-08-26
- * executive, 180 K2, $3.37B (reference table)". */
-static void print_ref(FILE *out, const ds_refdeal *ref)
+ * executive contract, 180 K2, $3.37B, as the reference table has it". */
+static void describe_ref(const ds_refdeal *ref, char *out, size_t cap)
 {
     char when[16] = "-", qty[32] = "-", val[32] = "-";
     if (ref->signed_date >= 0) {
         int y, m, d;
         ds_civil_from_days(ref->signed_date, &y, &m, &d);
-        snprintf(when, sizeof when, "%04d-%02d-%02d", y, m, d);
+        snprintf(when, sizeof when, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
     }
     if (ref->quantity >= 0)
         snprintf(qty, sizeof qty, "%ld", ref->quantity);
     if (ref->value_usd >= 0)
         snprintf(val, sizeof val, "$%.2fB", ref->value_usd / 1e9);
-    fprintf(out, ": %s %s, %s %s, %s (reference table)\n", when, ref->stage ? ref->stage : "-", qty,
-            ref->family ? ref->family : "-", val);
+    snprintf(out, cap, "%s %s, %s %s, %s, as the reference table has it", when,
+             stage_words(ref->stage ? ref->stage : "-"), qty, ref->family ? ref->family : "-", val);
 }
 
-/* "link: next_batch -> ID = REF (via context): 2022 executive, 180 K2, $3.37B".
- * A parent that is not among the deals read but is a row of cat's
- * reference table is described from the row. */
+/* "link: next batch of 2022-08-26 executive contract, 180 K2GF, $3.37B
+ * (deal c893..., PL-K2-E1; via state: batch 2 follows batch 1, ...)". A
+ * parent that is not among the deals read but is a row of cat's reference
+ * table is described from the row. */
 static void print_link(FILE *out, json_t *deals, const ds_catalog *cat, json_t *link)
 {
-    fprintf(out, "%16s link: %s -> %s%s%s (via %s)", "", str_or(link, "relation", "?"), str_or(link, "target", "?"),
-            json_is_string(json_object_get(link, "target_ref")) ? " = " : "", str_or(link, "target_ref", ""),
-            str_or(link, "via", "?"));
+    const char *ref = str_or(link, "target_ref", NULL);
+    char what[160];
     json_t *t = link_target(deals, link);
-    if (!t) {
-        const char *refname = str_or(link, "target_ref", str_or(link, "target", NULL));
-        const ds_refdeal *ref = cat && refname ? ds_catalog_ref(cat, refname) : NULL;
-        if (ref)
-            print_ref(out, ref);
+    if (t) {
+        char when[16], qty[64], val[32];
+        deal_signed(t, when, sizeof when);
+        deal_quantity(t, qty, sizeof qty);
+        deal_value(t, val, sizeof val);
+        snprintf(what, sizeof what, "%s %s, %s %s, %s", when, stage_words(str_or(t, "stage", "-")), qty,
+                 str_or(t, "system", str_or(t, "family", "-")), val);
+    } else {
+        const char *refname = ref ? ref : str_or(link, "target", NULL); /* older records name rows */
+        const ds_refdeal *row = cat && refname ? ds_catalog_ref(cat, refname) : NULL;
+        if (row)
+            describe_ref(row, what, sizeof what);
         else
-            fprintf(out, ": not among the canonical deals read\n");
-        return;
+            snprintf(what, sizeof what, "a deal not among the canonical deals read");
     }
-    char when[16], qty[64], val[32];
-    deal_signed(t, when, sizeof when);
-    deal_quantity(t, qty, sizeof qty);
-    deal_value(t, val, sizeof val);
-    fprintf(out, ": %.4s %s, %s %s, %s\n", when, str_or(t, "stage", "-"), qty,
-            str_or(t, "system", str_or(t, "family", "-")), val);
+    fprintf(out, "%16s link: %s %s (deal %s%s%s; via %s", "", relation_words(str_or(link, "relation", "?")), what,
+            str_or(link, "target", "?"), ref ? ", " : "", ref ? ref : "", str_or(link, "via", "?"));
+    const char *basis = str_or(link, "basis", NULL);
+    if (basis)
+        fprintf(out, ": %s", basis);
+    fprintf(out, ")\n");
 }
 
 void ds_demo_print(FILE *out, json_t *deals) { ds_demo_print_with(out, deals, NULL); }
@@ -203,11 +233,16 @@ void ds_demo_print_with(FILE *out, json_t *deals, const ds_catalog *cat)
         size_t k;
         fprintf(out, "%16s sources:", "");
         json_array_foreach(json_object_get(d, "sources"), k, src)
-            fprintf(out, " %s%s", str_or(src, "id", "?"), json_is_null(json_object_get(src, "duplicate_of")) ? "" : " (copy)");
+            fprintf(out, " %s%s%s", str_or(src, "id", "?"),
+                    json_is_null(json_object_get(src, "duplicate_of")) ? "" : " (copy)",
+                    strcmp(str_or(src, "kind", ""), "reference") == 0 ? " (reference table)" : "");
         fputc('\n', out);
         const char *basis = str_or(d, "value_basis", NULL);
         if (basis)
             fprintf(out, "%16s value: %s\n", "", basis);
+        json_t *dl = json_object_get(d, "delivered");
+        if (json_is_integer(dl))
+            fprintf(out, "%16s delivered: %lld\n", "", (long long)json_integer_value(dl));
         json_t *link;
         json_array_foreach(json_object_get(d, "links"), k, link) print_link(out, deals, cat, link);
     }

@@ -254,3 +254,39 @@ int ds_kafka_probe(const ds_config *cfg, int timeout_ms, char *err, size_t errle
     rd_kafka_destroy(rk);
     return rc;
 }
+
+ds_partitioner_fn ds_kafka_partitioner(const ds_config *cfg)
+{
+    char err[256], v[64] = "consistent_random";
+    size_t vl = sizeof v;
+    rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, sizeof err);
+    if (conf) {
+        if (rd_kafka_conf_get(conf, "partitioner", v, &vl) != RD_KAFKA_CONF_OK)
+            snprintf(v, sizeof v, "consistent_random");
+        rd_kafka_conf_destroy(conf);
+    }
+    static const struct {
+        const char *name;
+        ds_partitioner_fn fn;
+    } fns[] = {
+        {"consistent", rd_kafka_msg_partitioner_consistent},
+        {"consistent_random", rd_kafka_msg_partitioner_consistent_random},
+        {"murmur2", rd_kafka_msg_partitioner_murmur2},
+        {"murmur2_random", rd_kafka_msg_partitioner_murmur2_random},
+        {"fnv1a", rd_kafka_msg_partitioner_fnv1a},
+        {"fnv1a_random", rd_kafka_msg_partitioner_fnv1a_random},
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (strcmp(fns[i].name, v) == 0)
+            return fns[i].fn;
+    ds_warn("kafka", "partitioner %s is not keyed; mentions are resolved as with consistent_random", v);
+    return rd_kafka_msg_partitioner_consistent_random;
+}
+
+int ds_kafka_owns_block(const char *block_key, void *owner)
+{
+    const ds_block_owner *o = owner;
+    if (o->nparts <= 1)
+        return 1;
+    return o->partition_of(NULL, block_key, strlen(block_key), o->nparts, NULL, NULL) == o->partition;
+}

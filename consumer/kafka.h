@@ -37,6 +37,25 @@ int ds_kafka_set(rd_kafka_conf_t *conf, const char *key, const char *value, char
 int ds_kafka_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t **parts, char *err,
                         size_t errlen);
 
+/* A keyed partitioner of librdkafka (rd_kafka_msg_partitioner_*); rkt and
+ * the opaques may be NULL for the consistent ones. */
+typedef int32_t (*ds_partitioner_fn)(const rd_kafka_topic_t *rkt, const void *key, size_t keylen, int32_t nparts,
+                                     void *rkt_opaque, void *msg_opaque);
+/* The partitioner the producer is configured with (`partitioner`,
+ * consistent_random by default), so that block keys map to the
+ * <app>-mentions partitions `run` resolves them in; a partitioner that is
+ * not keyed is replaced by consistent_random, with a warning. */
+ds_partitioner_fn ds_kafka_partitioner(const ds_config *cfg);
+/* The block keys one <app>-mentions partition holds, as partition_of
+ * places them. */
+typedef struct ds_block_owner {
+    ds_partitioner_fn partition_of;
+    int32_t partition, nparts;
+} ds_block_owner;
+/* Whether block_key's mentions go to the partition of owner (a
+ * ds_block_owner): the filter of ds_resolver_set_references. */
+int ds_kafka_owns_block(const char *block_key, void *owner);
+
 /* ds_kafka_probe() results besides 0: */
 #define DS_KAFKA_EUNREACHABLE (-1) /* no broker answered */
 #define DS_KAFKA_ECONF (-2)        /* no brokers configured, or a property librdkafka rejects */

@@ -486,8 +486,6 @@ static void on_signal(int sig)
     replay_stop = 1;
 }
 
-typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *, size_t, int32_t, void *, void *);
-
 typedef struct replayer {
     const ds_config *cfg;
     ds_replay_plan plan;
@@ -501,7 +499,8 @@ typedef struct replayer {
     char mtopic[256], stopic[256];
     int32_t nparts;
     ds_resolver **rs;
-    partitioner_fn partition_of;
+    ds_block_owner *owners; /* per partition: the blocks whose reference rows its resolver holds */
+    ds_partitioner_fn partition_of;
     ds_replay_stats st;
     ds_schema_gate *gate; /* with --schema-registry */
     const rd_kafka_topic_t *last_rkt; /* range_of's last answer */
@@ -536,36 +535,6 @@ static int emit(void *opaque, const char *key, const void *val, size_t len)
     return ds_publish(r->producer, r->out_topic, key, strlen(key), val, len, NULL, NULL);
 }
 
-/* Picks the partitioner function the producer is configured with, so that
- * block keys map to the <app>-mentions partitions `run` resolves them in. */
-static partitioner_fn configured_partitioner(const ds_config *cfg)
-{
-    char err[256], v[64] = "consistent_random";
-    size_t vl = sizeof v;
-    rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, sizeof err);
-    if (conf) {
-        if (rd_kafka_conf_get(conf, "partitioner", v, &vl) != RD_KAFKA_CONF_OK)
-            snprintf(v, sizeof v, "consistent_random");
-        rd_kafka_conf_destroy(conf);
-    }
-    static const struct {
-        const char *name;
-        partitioner_fn fn;
-    } fns[] = {
-        {"consistent", rd_kafka_msg_partitioner_consistent},
-        {"consistent_random", rd_kafka_msg_partitioner_consistent_random},
-        {"murmur2", rd_kafka_msg_partitioner_murmur2},
-        {"murmur2_random", rd_kafka_msg_partitioner_murmur2_random},
-        {"fnv1a", rd_kafka_msg_partitioner_fnv1a},
-        {"fnv1a_random", rd_kafka_msg_partitioner_fnv1a_random},
-    };
-    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-        if (strcmp(fns[i].name, v) == 0)
-            return fns[i].fn;
-    ds_warn("replay", "partitioner %s is not keyed; mentions are resolved as with consistent_random", v);
-    return rd_kafka_msg_partitioner_consistent_random;
-}
-
 /* One resolver per <app>-mentions partition (one when that topic does not
  * exist), seeded from <app>-state unless fresh_state. */
 static int setup_state(replayer *r, char *err, size_t errlen)
@@ -585,9 +554,10 @@ static int setup_state(replayer *r, char *err, size_t errlen)
         return -1;
     }
     r->nparts = nm > 0 ? nm : 1;
-    r->partition_of = configured_partitioner(cfg);
+    r->partition_of = ds_kafka_partitioner(cfg);
     r->rs = calloc((size_t)r->nparts, sizeof *r->rs);
-    if (!r->rs) {
+    r->owners = calloc((size_t)r->nparts, sizeof *r->owners);
+    if (!r->rs || !r->owners) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -601,8 +571,18 @@ static int setup_state(replayer *r, char *err, size_t errlen)
         ds_resolver_set_cross_block(r->rs[p], 0);
         ds_resolver_set_retention(r->rs[p], cfg->dedup_retention_days);
         ds_resolver_set_max_mentions_per_block(r->rs[p], (size_t)cfg->state_max_mentions_per_block);
-        if (ns == 0)
+        r->owners[p] = (ds_block_owner){r->partition_of, p, r->nparts};
+        ds_resolver_set_references(r->rs[p], ds_kafka_owns_block, &r->owners[p]);
+        if (ns == 0) { /* the reference table's rows, as the processor publishes them */
+            ds_changes ch;
+            ds_fail fail;
+            if (ds_resolver_seed_references(r->rs[p], &ch) ||
+                (ch.n && ds_pipeline_emit_changes(&r->pl, &ch, emit, r, &fail) < 0)) {
+                snprintf(err, errlen, "publishing the reference table's deals failed");
+                return -1;
+            }
             continue;
+        }
         rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
         ds_restore_stats rst = {0};
         /* every changelog record counts: the processor's whole state */
@@ -890,6 +870,7 @@ static void replayer_free(replayer *r)
     for (int32_t p = 0; r->rs && p < r->nparts; p++)
         ds_resolver_destroy(r->rs[p]);
     free(r->rs);
+    free(r->owners);
     free(r->next);
     free(r->done);
     if (r->pl_ready)

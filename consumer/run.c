@@ -5,7 +5,8 @@
  * intake of input messages into the pipeline, the schema-registry gate that
  * holds a partition until its schema is known, signals and the shutdown
  * order. Calls run_batch.c to open and commit batches, run_output.c to
- * write, run_assign.c from the rebalance callback, run_health.c for
+ * write, run_assign.c from the rebalance callback, run_txnwork.c and
+ * run_restorework.c to set up and end their workers, run_health.c for
  * /metrics. May call common/, schemas/, core/, ops/, producer/ and the
  * consumer/ readers. */
 #include "run_internal.h"
@@ -86,7 +87,8 @@ static int process(runner *r, rd_kafka_message_t *rkm)
         return 0;
     }
     const char *topic = rd_kafka_topic_name(rkm->rkt);
-    /* where to rewind to if the batch's transaction aborts */
+    /* where to rewind to if the batch's transaction aborts (unless a restore
+     * of the partition in this batch said so first) */
     if (!rd_kafka_topic_partition_list_find(b->start, topic, rkm->partition))
         rd_kafka_topic_partition_list_add(b->start, topic, rkm->partition)->offset = rkm->offset;
     run_mark_eof(r, topic, rkm->partition, 0);
@@ -453,10 +455,6 @@ static void on_tick(uv_timer_t *t)
         run_check_exit_at_end(r);
 }
 
-/* Rebuilds the state of every newly assigned mentions partition from its
- * changelog partition, before the consumer fetches from it. This runs in the
- * rebalance callback, on the loop thread, and blocks it for the restore
- * (bounded by the size of the state partition, and by RESTORE_TIMEOUT_MS). */
 /* ---- schema registry ------------------------------------------------------ */
 
 
@@ -590,6 +588,7 @@ void run_begin_shutdown(runner *r, const char *why)
     uv_idle_stop(&r->kick);
     uv_timer_stop(&r->txn_timer);
     uv_timer_stop(&r->restore_timer);
+    run_restorework_cancel(r); /* a restore under way stops reading; its result is dropped */
     /* 3. finish the open batch: deliver its outputs, then commit (in its
      * transaction, under exactly-once) */
     if (r->txn != TXN_OFF) {
@@ -803,6 +802,10 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
         snprintf(err, errlen, "cannot initialise the workers of transactions and resolution");
         return -1;
     }
+    if (run_restorework_init(r)) {
+        snprintf(err, errlen, "cannot initialise the restore's worker");
+        return -1;
+    }
     /* the handles only once the topics are checked: a producer's topic
      * handle asks for the topic's metadata, which a broker with
      * auto.create.topics.enable answers by creating it */
@@ -880,6 +883,7 @@ static void runner_free(runner *r)
         rd_kafka_queue_destroy(r->pq);
     }
     run_txnwork_fini(r); /* a call on the worker holds both clients */
+    run_restorework_fini(r); /* a restore on the worker reads with the consumer */
     run_resolve_drop(r);  /* the worker holds a resolver and the pipeline */
     if (r->consumer) {
         if (!r->stopping)
@@ -902,6 +906,7 @@ static void runner_free(runner *r)
     for (int32_t p = 0; r->rs && p < r->nparts; p++)
         ds_resolver_destroy(r->rs[p]);
     free(r->rs);
+    free(r->ref_owners);
     free(r->produced_hi);
     free(r->consumed_next);
     free(r->committed_seen);
@@ -920,6 +925,7 @@ static void runner_free(runner *r)
     if (uv_loop_close(&r->loop))
         ds_error("run", "event loop did not close cleanly");
     run_txnwork_destroy(r);
+    run_restorework_destroy(r);
     run_resolve_destroy(r); /* its after-callback has run */
     ds_metrics_destroy(r->mx.reg);
     for (int i = 0; i < 3; i++)

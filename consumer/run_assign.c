@@ -1,24 +1,28 @@
 /* run_assign.c: the rebalance callback of `run` and the restore: on
  * assignment each mentions partition is paused until a resolver is restored
- * for it from its partition of <app>-state (consumer/state.c), from a timer
- * that retries while the group's committed offsets or the changelog are not
- * stable; on revocation the open batch is finished and the resolvers
- * dropped. May call run_batch.c, run.c (kick, shutdown), consumer/state.c,
- * librdkafka. */
+ * for it from its partition of <app>-state, from a timer that starts the
+ * restore's work on a worker thread (run_restorework.c) and retries while
+ * the group's committed offsets or the changelog are not stable; the loop
+ * only installs what the worker restored, publishes its deals and resumes
+ * the partition. On revocation the open batch is finished and the
+ * resolvers dropped. May call run_batch.c, run_output.c, run_restorework.c,
+ * run.c (kick, shutdown), consumer/state.c, librdkafka. */
 #include "run_internal.h"
 
 /* ---- restore, driven by restore_timer --------------------------------------
  *
  * r->unrestored lists the mentions partitions whose state is not restored
  * yet, paused meanwhile; the offset field is the committed offset to restore
- * as of, or RD_KAFKA_OFFSET_INVALID until it is known. The committed offsets
- * of a group are not stable while a transaction holding offsets for it is
- * open (a member that was killed holds one until its transaction.timeout.ms
- * runs out), and the changelog is not readable to its end while a
- * transaction on it is open: both are retried with backoff instead of
- * blocking the loop, and /readyz answers 503 meanwhile. */
+ * as of, or RD_KAFKA_OFFSET_INVALID until it is known. The timer starts one
+ * job on the worker for the partitions queued then: it looks up the
+ * committed offsets not known yet and reads each partition's changelog
+ * into a new resolver, while the loop goes on serving. The committed
+ * offsets of a group are not stable while a transaction holding offsets
+ * for it is open (a member that was killed holds one until its
+ * transaction.timeout.ms runs out), and the changelog is not readable to
+ * its end while a transaction on it is open: both are retried with backoff,
+ * and /readyz answers 503 meanwhile. */
 
-#define RESTORE_LOOKUP_MS 1000 /* one look-up of committed offsets */
 #define RESTORE_BACKOFF_MIN_MS 100
 #define RESTORE_BACKOFF_MAX_MS 2000
 #define RESTORE_WARN_EVERY_MS 10000
@@ -33,7 +37,8 @@ static void restore_arm(runner *r, uint64_t ms)
 
 /* Pauses the mentions partitions of `mine` (their offset fields: the
  * committed offset when known, else RD_KAFKA_OFFSET_INVALID), drops their
- * state and queues their restore. */
+ * state (and the result of a restore of theirs under way) and queues their
+ * restore. */
 void run_restore_later(runner *r, rd_kafka_topic_partition_list_t *mine)
 {
     if (mine->cnt == 0)
@@ -45,6 +50,7 @@ void run_restore_later(runner *r, rd_kafka_topic_partition_list_t *mine)
             ds_resolver_destroy(r->rs[p]);
             r->rs[p] = NULL;
         }
+        run_restorework_forget(r, p);
         rd_kafka_topic_partition_t *q =
             rd_kafka_topic_partition_list_find(r->unrestored, mine->elems[i].topic, p);
         if (!q)
@@ -77,80 +83,25 @@ static void restore_waiting(runner *r, const char *why)
     restore_arm(r, (uint64_t)r->restore_backoff_ms);
 }
 
-/* Looks up the committed offsets of the queued partitions that have none
- * yet. Returns 0, or -1 after scheduling a retry. */
-static int restore_lookup(runner *r)
-{
-    rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_new(r->unrestored->cnt);
-    for (int i = 0; i < r->unrestored->cnt; i++)
-        if (r->unrestored->elems[i].offset == RD_KAFKA_OFFSET_INVALID)
-            rd_kafka_topic_partition_list_add(q, r->mtopic, r->unrestored->elems[i].partition);
-    rd_kafka_resp_err_t kerr = q->cnt ? rd_kafka_committed(r->consumer, q, RESTORE_LOOKUP_MS) : 0;
-    for (int i = 0; !kerr && i < q->cnt; i++)
-        if (q->elems[i].err)
-            kerr = q->elems[i].err;
-    if (kerr) {
-        char why[512];
-        snprintf(why, sizeof why, "committed offsets of %s: %s", r->mtopic, rd_kafka_err2str(kerr));
-        rd_kafka_topic_partition_list_destroy(q);
-        restore_waiting(r, why);
-        return -1;
-    }
-    for (int i = 0; i < q->cnt; i++)
-        rd_kafka_topic_partition_list_find(r->unrestored, r->mtopic, q->elems[i].partition)->offset =
-            q->elems[i].offset >= 0 ? q->elems[i].offset : 0;
-    rd_kafka_topic_partition_list_destroy(q);
-    return 0;
-}
-
-/* Restores what is queued: partitions restored are resumed, those whose
- * changelog is not stable yet stay queued. */
+/* Starts the restore of what is queued on the worker, or applies the
+ * results of one that waits for the transaction. */
 static void on_restore_timer(uv_timer_t *t)
 {
     runner *r = t->data;
-    if (r->stopping || r->exit_code || r->unrestored->cnt == 0)
-        return;
-    /* a restore may republish deals: it needs a transaction that can take
-     * outputs (not one whose batch is closed, whose commit is under way) */
-    if (r->txn != TXN_OFF && ((r->txn != TXN_IDLE && r->txn != TXN_OPEN) || (r->head && r->head->closed))) {
-        restore_arm(r, TXN_RETRY_MS);
+    if (r->stopping || r->exit_code || run_restorework_busy(r))
+        return; /* a job under way applies its results, or arms this timer, at its end */
+    if (r->rjob.done) {
+        run_restore_done(r);
         return;
     }
-    /* the worker resolving mentions holds the pipeline */
-    if (run_resolve_pending(r) || run_batch_closing(r)) {
-        restore_arm(r, TXN_RETRY_MS);
+    if (r->unrestored->cnt == 0)
         return;
-    }
-    if (restore_lookup(r))
-        return;
-    rd_kafka_topic_partition_list_t *done = rd_kafka_topic_partition_list_new(r->unrestored->cnt);
-    char why[512] = "";
-    for (int i = 0; i < r->unrestored->cnt && r->exit_code == 0; i++) {
-        int rc = run_restore_partition(r, r->unrestored->elems[i].partition, r->unrestored->elems[i].offset, why,
-                                       sizeof why);
-        if (rc == 0)
-            rd_kafka_topic_partition_list_add(done, r->mtopic, r->unrestored->elems[i].partition);
-    }
-    for (int i = 0; i < done->cnt; i++)
-        rd_kafka_topic_partition_list_del(r->unrestored, r->mtopic, done->elems[i].partition);
-    if (done->cnt && !r->paused)
-        rd_kafka_resume_partitions(r->consumer, done); /* else the end of the backpressure pause does */
-    rd_kafka_topic_partition_list_destroy(done);
-    if (r->exit_code) {
+    char err[512];
+    if (run_restorework_start(r, err, sizeof err)) {
+        ds_error("run", "restoring %s: %s", r->stopic, err);
+        r->exit_code = 1;
         run_begin_shutdown(r, "fatal error");
-        return;
     }
-    if (r->unrestored->cnt) {
-        restore_waiting(r, why);
-        return;
-    }
-    if (r->restore_wait_since)
-        ds_info("run", "restore done after waiting %lld ms", (long long)(ds_mono_ms() - r->restore_wait_since));
-    r->restore_wait_since = 0;
-    r->restore_backoff_ms = 0;
-    r->restoring = 0;
-    if (!r->stopping)
-        run_kick(r);
 }
 
 /* The changelog chunk size for this producer: a quarter of its
@@ -163,62 +114,189 @@ size_t run_state_chunk_bytes(const runner *r)
     return q < 4096 ? 4096 : q > DS_RESOLVER_CHUNK_BYTES ? DS_RESOLVER_CHUNK_BYTES : q;
 }
 
-/* Drops and rebuilds the state of mentions partition p from its changelog
- * partition as of committed (changelog records of inputs at or past it are
- * not applied). Returns 0; DS_RESTORE_UNSTABLE with the reason in why (the
- * partition keeps no state, retry later); -1 after marking the run failed. */
-int run_restore_partition(runner *r, int32_t p, int64_t committed, char *why, size_t whylen)
+/* The restore of mentions partition p as of committed published deals (the
+ * reference table's rows, whose blocks may have no changelog record yet)
+ * into r->emit_batch: the changelog records of the rows' blocks go out
+ * with it, so that the next restore finds their revisions instead of
+ * publishing them again; and should the batch's transaction abort, p is
+ * rewound and restored again, publishing them anew. Returns 0 or -1 (out
+ * of memory). */
+static int keep_restored_output(runner *r, int32_t p, int64_t committed)
 {
-    char err[512] = "";
-    if (p < 0 || p >= r->nparts) {
-        ds_error("run", "%s [%" PRId32 "]: partition beyond the %" PRId32 " seen at start", r->mtopic, p, r->nparts);
+    batch *b = r->emit_batch;
+    for (size_t i = 0; r->pl.cat && i < r->pl.cat->nrefs; i++) {
+        const ds_refdeal *row = &r->pl.cat->refs[i];
+        char key[64];
+        snprintf(key, sizeof key, "%s|%s|%s", row->buyer, row->seller, row->family);
+        if (ds_kafka_owns_block(key, &r->ref_owners[p]) &&
+            run_mark_dirty(b, key, p, committed > 0 ? committed - 1 : -1) != 0)
+            return -1;
+    }
+    if (!rd_kafka_topic_partition_list_find(b->start, r->mtopic, p))
+        rd_kafka_topic_partition_list_add(b->start, r->mtopic, p)->offset =
+            committed >= 0 ? committed : RD_KAFKA_OFFSET_BEGINNING;
+    return 0;
+}
+
+/* Publishes the deals a restore of partition p lists (normally none) into
+ * the open transaction, or the batch of at-least-once. Returns 0;
+ * DS_RESTORE_UNSTABLE with why when the transaction refused them (it is
+ * aborted; restore again); -1 after marking the run failed. */
+static int publish_restored(runner *r, int32_t p, restore_part *rp, char *why, size_t whylen)
+{
+    ds_fail fail;
+    r->emit_batch = NULL; /* opened by the first record to republish, if any */
+    r->emit_failed = 0;
+    if (rp->publish.n && ds_pipeline_emit_changes(&r->pl, &rp->publish, run_emit, r, &fail) < 0) {
+        if (r->emit_failed) {
+            /* the deals a restore republishes (the reference table's rows
+             * among them) met a failed transaction: not the state's fault;
+             * abort it and restore again */
+            run_output_failed(r);
+            snprintf(why, whylen, "publishing the restored deals: %.400s", fail.msg);
+            return r->exit_code ? -1 : DS_RESTORE_UNSTABLE;
+        }
+        ds_error("run", "restoring %s [%" PRId32 "]: %s", r->stopic, p, fail.msg);
         r->exit_code = 1;
         return -1;
     }
-    ds_resolver_destroy(r->rs[p]);
-    r->rs[p] = ds_resolver_new(r->pl.cat);
-    if (!r->rs[p]) {
+    if (r->emit_batch && keep_restored_output(r, p, rp->committed)) {
         ds_error("run", "out of memory");
         r->exit_code = 1;
         return -1;
     }
-    /* state is split by block key over partitions: a link to another
-     * block's deal would depend on which blocks share an instance */
-    ds_resolver_set_cross_block(r->rs[p], 0);
-    ds_resolver_set_retention(r->rs[p], r->cfg->dedup_retention_days);
-    ds_resolver_set_max_mentions_per_block(r->rs[p], (size_t)r->cfg->state_max_mentions_per_block);
-    ds_resolver_set_chunk_bytes(r->rs[p], run_state_chunk_bytes(r));
-    r->consumed_next[p] = committed;
-    if (committed > r->committed_seen[p])
-        r->committed_seen[p] = committed;
-    rd_kafka_conf_t *conf = ds_kafka_conf(r->cfg, err, sizeof err);
-    ds_restore_stats rst = {0};
-    r->emit_batch = NULL; /* opened by the first record to republish, if any */
-    int rc = conf ? ds_state_restore(r->rs[p], &r->pl, conf, r->stopic, p, committed, RESTORE_TIMEOUT_MS, run_emit,
-                                     r, &rst, err, sizeof err)
-                  : -1;
-    conf = NULL; /* consumed by the restore */
-    if (rc) {
-        ds_resolver_destroy(r->rs[p]);
-        r->rs[p] = NULL;
-        if (rc == DS_RESTORE_UNSTABLE) {
-            snprintf(why, whylen, "%s", err);
-            return rc;
-        }
-        ds_error("run", "restoring %s [%" PRId32 "]: %s", r->stopic, p, err[0] ? err : "out of memory");
+    return 0;
+}
+
+/* Installs what the worker restored of one partition: its resolver becomes
+ * the partition's state and its deals are published. Returns 0;
+ * DS_RESTORE_UNSTABLE with the reason in why (the partition keeps no
+ * state, retry later); -1 after marking the run failed. */
+static int install_restored(runner *r, restore_part *rp, char *why, size_t whylen)
+{
+    int32_t p = rp->partition;
+    if (rp->rc == DS_RESTORE_UNSTABLE) {
+        snprintf(why, whylen, "%s", rp->err);
+        return DS_RESTORE_UNSTABLE;
+    }
+    if (rp->rc) {
+        ds_error("run", "restoring %s [%" PRId32 "]: %s", r->stopic, p, rp->err[0] ? rp->err : "out of memory");
         r->exit_code = 1;
         return -1;
     }
-    r->st.restored_blocks += rst.blocks;
-    r->st.restored_records += rst.records;
-    r->st.restore_ms += (uint64_t)rst.ms;
-    ds_series_observe(r->mx.restore, (double)rst.ms / 1000.0);
+    ds_resolver_destroy(r->rs[p]);
+    r->rs[p] = rp->rs;
+    rp->rs = NULL; /* now owned by the runner */
+    r->consumed_next[p] = rp->committed;
+    if (rp->committed > r->committed_seen[p])
+        r->committed_seen[p] = rp->committed;
+    int rc = publish_restored(r, p, rp, why, whylen);
+    if (rc) {
+        ds_resolver_destroy(r->rs[p]);
+        r->rs[p] = NULL;
+        return rc;
+    }
+    const ds_restore_stats *st = &rp->st;
+    r->st.restored_blocks += st->blocks;
+    r->st.restored_records += st->records;
+    r->st.restore_ms += (uint64_t)st->ms;
+    ds_series_observe(r->mx.restore, (double)st->ms / 1000.0);
     ds_info("state",
             "restored %s [%" PRId32 "] in %" PRId64 " ms: %" PRIu64 " record(s) read, %" PRIu64
             " at or past committed offset %" PRId64 " of %s, %" PRIu64 " block(s), %" PRIu64 " mention(s)%s",
-            r->stopic, p, rst.ms, rst.records, rst.skipped, committed, r->mtopic, rst.blocks, rst.mentions,
-            rst.fallback ? " (some blocks only had records past the committed offset: republished)" : "");
+            r->stopic, p, st->ms, st->records, st->skipped, rp->committed, r->mtopic, st->blocks, st->mentions,
+            st->fallback ? " (some blocks only had records past the committed offset: republished)" : "");
     return 0;
+}
+
+/* Whether the transaction can take the deals a restore publishes: not
+ * one whose batch is closed, whose commit or abort is under way. */
+static int txn_takes_outputs(const runner *r)
+{
+    return r->txn == TXN_OFF || ((r->txn == TXN_IDLE || r->txn == TXN_OPEN) && !(r->head && r->head->closed));
+}
+
+/* Whether the job's live results have deals to publish. */
+static int job_publishes(restore_job *j)
+{
+    for (int i = 0; i < j->nparts; i++)
+        if (!atomic_load(&j->parts[i].stale) && j->parts[i].rc == 0 && j->parts[i].publish.n)
+            return 1;
+    return 0;
+}
+
+/* Installs every live result of the job, lists the partitions restored in
+ * done, and notes for the others still queued the committed offset the job
+ * found. Sets why when a partition was not stable. */
+static void install_job(runner *r, restore_job *j, rd_kafka_topic_partition_list_t *done, char *why,
+                        size_t whylen)
+{
+    for (int i = 0; i < j->nparts && r->exit_code == 0; i++) {
+        restore_part *rp = &j->parts[i];
+        if (atomic_load(&rp->stale))
+            continue; /* revoked or queued again: its next restore is queued */
+        rd_kafka_topic_partition_t *q = rd_kafka_topic_partition_list_find(r->unrestored, r->mtopic, rp->partition);
+        if (!q)
+            continue;
+        if (install_restored(r, rp, why, whylen) == 0)
+            rd_kafka_topic_partition_list_add(done, r->mtopic, rp->partition);
+        else if (q->offset == RD_KAFKA_OFFSET_INVALID)
+            q->offset = rp->committed; /* found by the look-up: stable, and nothing consumed since */
+    }
+}
+
+/* Ends a restore whose every queued partition is restored. */
+static void restore_finished(runner *r)
+{
+    if (r->restore_wait_since)
+        ds_info("run", "restore done after waiting %lld ms", (long long)(ds_mono_ms() - r->restore_wait_since));
+    r->restore_wait_since = 0;
+    r->restore_backoff_ms = 0;
+    r->restoring = 0;
+    if (!r->stopping)
+        run_kick(r);
+}
+
+void run_restore_done(runner *r)
+{
+    restore_job *j = &r->rjob;
+    if (r->stopping || r->exit_code) {
+        run_restorework_clear(r);
+        return;
+    }
+    if (j->lookup_err) {
+        char why[512];
+        snprintf(why, sizeof why, "committed offsets of %s: %s", r->mtopic, rd_kafka_err2str(j->lookup_err));
+        run_restorework_clear(r);
+        restore_waiting(r, why);
+        return;
+    }
+    /* installing touches the resolvers and the pipeline, which the worker
+     * resolving mentions holds meanwhile; and the deals a restore publishes
+     * need a transaction that can take them: the results wait */
+    if (run_resolve_pending(r) || run_batch_closing(r) || (job_publishes(j) && !txn_takes_outputs(r))) {
+        restore_arm(r, TXN_RETRY_MS);
+        return;
+    }
+    rd_kafka_topic_partition_list_t *done = rd_kafka_topic_partition_list_new(j->nparts ? j->nparts : 1);
+    char why[512] = "";
+    install_job(r, j, done, why, sizeof why);
+    run_restorework_clear(r);
+    for (int i = 0; i < done->cnt; i++)
+        rd_kafka_topic_partition_list_del(r->unrestored, r->mtopic, done->elems[i].partition);
+    if (done->cnt && !r->paused)
+        rd_kafka_resume_partitions(r->consumer, done); /* else the end of the backpressure pause does */
+    rd_kafka_topic_partition_list_destroy(done);
+    if (r->exit_code) {
+        run_begin_shutdown(r, "fatal error");
+        return;
+    }
+    if (why[0])
+        restore_waiting(r, why);
+    else if (r->unrestored->cnt)
+        restore_arm(r, 0); /* queued while the job ran */
+    else
+        restore_finished(r);
 }
 
 /* The mentions partitions among parts, each to be restored once its
@@ -263,6 +341,8 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
     for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_list_del(r->assigned, parts->elems[i].topic, parts->elems[i].partition);
         rd_kafka_topic_partition_list_del(r->unrestored, parts->elems[i].topic, parts->elems[i].partition);
+        if (strcmp(parts->elems[i].topic, r->mtopic) == 0)
+            run_restorework_forget(r, parts->elems[i].partition); /* its restore's result is dropped */
         if (r->held)
             rd_kafka_topic_partition_list_del(r->held, parts->elems[i].topic, parts->elems[i].partition);
     }

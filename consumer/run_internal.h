@@ -15,13 +15,15 @@
  *
  *   run_txnwork.c the blocking transactional calls, on a worker thread
  *   run_resolve.c the resolution of mentions, on a worker thread
+ *   run_restorework.c the blocking work of a restore (committed offsets,
+ *                 reading the changelog into new resolvers), on a worker
  *
  * Every function here runs on the loop thread (@locality loop), except
  * run_dr_cb and run_rebalance_cb, which librdkafka calls from the loop thread
- * too, inside rd_kafka_poll / consumer_poll, and the worker's call in
- * run_txnwork.c, which touches no runner state, and the worker's in
- * run_resolve.c, which touches the resolvers and the pipeline only while
- * the loop leaves them alone (run_resolve_pending). */
+ * too, inside rd_kafka_poll / consumer_poll, the workers' calls in
+ * run_txnwork.c and run_restorework.c, which touch no runner state, and the
+ * worker's in run_resolve.c, which touches the resolvers and the pipeline
+ * only while the loop leaves them alone (run_resolve_pending). */
 #ifndef DS_RUN_INTERNAL_H
 #define DS_RUN_INTERNAL_H
 
@@ -29,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +61,8 @@
 #define UNHELD_CHECK_MS 1000          /* -e: other members' partitions looked up at most this often */
 #define REFERENCE_TIMEOUT_MS 60000   /* reading --reference-topic at start */
 #define REGISTER_TIMEOUT_MS 60000    /* registering the canonical schema at start */
-#define RESTORE_TIMEOUT_MS 300000      /* below max.poll.interval.ms, whose default is 300 s */
+#define RESTORE_TIMEOUT_MS 300000      /* a partition's read (on the restore's worker) gives up after this */
+#define RESTORE_LOOKUP_MS 1000         /* one look-up of committed offsets */
 /* The blocking transactional calls run on a worker (run_txnwork.c) with
  * these timeouts: init_transactions in slices (it resumes), the others with
  * the producer's transaction.timeout.ms, so that librdkafka never gives up
@@ -107,6 +111,44 @@ typedef struct txn_job {
     rd_kafka_error_t *error;  /* NULL on success */
     int offsets_sent;         /* the offsets are in the transaction */
 } txn_job;
+
+/* One mentions partition of a restore on the worker (run_restorework.c). */
+typedef struct restore_part {
+    int32_t partition;
+    int64_t committed;      /* restored as of it; RD_KAFKA_OFFSET_INVALID: looked up first */
+    atomic_int stale;       /* set on the loop: revoked or queued again since the job began */
+    rd_kafka_conf_t *conf;  /* its reader's configuration (owned until the worker takes it) */
+    /* the result */
+    int rc;                 /* 0, DS_RESTORE_UNSTABLE, DS_RESTORE_CANCELLED or -1 */
+    ds_resolver *rs;        /* rc 0: the restored state (owned) */
+    ds_changes publish;     /* rc 0: the deals of rs to publish (items owned) */
+    ds_restore_stats st;
+    char err[512];          /* rc != 0: why */
+} restore_part;
+
+/* A restore on the worker: its inputs are set on the loop before it is
+ * queued and read only by the worker; its results are the parts'. */
+typedef struct restore_job {
+    uv_work_t req;
+    uv_mutex_t mu;
+    uv_cond_t cond;
+    struct runner *r;
+    int ready;    /* mu, cond and codec set up */
+    int queued;   /* with libuv: the after-callback has not run yet (loop thread) */
+    int running;  /* the work has not returned (under mu) */
+    int taken;    /* run_restorework_fini dropped its results */
+    int done;     /* its results wait to be applied (loop thread) */
+    rd_kafka_t *consumer;      /* for the committed offsets' look-up */
+    ds_codec *codec;           /* the worker's own (owned) */
+    const ds_catalog *cat;
+    ds_block_owner *owners;    /* per mentions partition, read-only */
+    const char *mtopic, *stopic;
+    int retention_days;
+    size_t max_mentions, chunk_bytes;
+    restore_part *parts;       /* nparts of them, capparts allocated (owned) */
+    int nparts, capparts;
+    rd_kafka_resp_err_t lookup_err; /* the look-up failed: nothing restored */
+} restore_job;
 
 /* A batch: consumed offsets that may be committed once every output the
  * batch caused has been delivered. Batches commit in order. */
@@ -180,11 +222,13 @@ typedef struct runner {
     int stopping, exit_code, sync_commit;
     rd_kafka_topic_partition_list_t *assigned; /* offset field: 1 when at end of partition */
     batch *emit_batch;
+    int emit_failed;          /* run_emit could not queue a record since it was last cleared */
     /* the internal topics; partition p of the state topic belongs to
      * partition p of the mentions topic */
     char mtopic[256], stopic[256];
     int32_t nparts;
     ds_resolver **rs;         /* per mentions partition: its state, NULL unless assigned */
+    ds_block_owner *ref_owners; /* per mentions partition: the block keys it holds */
     int64_t *produced_hi;     /* per mentions partition: highest offset we produced, -1 none */
     int64_t *consumed_next;   /* per assigned mentions partition: next offset to resolve */
     int64_t *committed_seen;  /* per mentions partition: the group's committed offset, as last read */
@@ -199,6 +243,7 @@ typedef struct runner {
     int dr_warned;            /* a failed delivery was logged in this transaction */
     int txn_timeout_ms;       /* the producer's transaction.timeout.ms */
     txn_job job;              /* the transactional call on the worker */
+    restore_job rjob;         /* the restore's work on the worker (run_restorework.c) */
     /* backpressure: input partitions paused while the producer queue is
      * above its high mark, resumed below its low mark */
     int paused;
@@ -291,6 +336,32 @@ int run_wait_cleared(uv_mutex_t *mu, uv_cond_t *cond, const int *flag, int64_t d
 /* Clears *flag under mu and signals cond: a worker's last step. */
 void run_clear_signal(uv_mutex_t *mu, uv_cond_t *cond, int *flag);
 
+/* run_restorework.c */
+/* Sets up the restore's job (its codec, mutex, condition). Returns 0 or -1. */
+int run_restorework_init(runner *r);
+/* Starts the restore of every partition of r->unrestored (their offset
+ * fields: the committed offset, or RD_KAFKA_OFFSET_INVALID to look it up)
+ * on the worker; run_restore_done applies its results. Returns 0, or -1
+ * with err (a job under way or waiting to be applied, a partition beyond
+ * those seen at start, no memory; nothing started). */
+int run_restorework_start(runner *r, char *err, size_t errlen);
+/* Whether the job is queued (its after-callback has not run). */
+int run_restorework_busy(const runner *r);
+/* Marks the job's part for partition stale (revoked, or queued again): its
+ * read stops and its result is dropped. Accepts a partition not in it. */
+void run_restorework_forget(runner *r, int32_t partition);
+/* Marks every part of the job stale (the shutdown). */
+void run_restorework_cancel(runner *r);
+/* Drops the job's results (resolvers, deals to publish) once applied or
+ * refused; the job may then start again. Only for a job not queued. */
+void run_restorework_clear(runner *r);
+/* Waits for the work still running, after marking it stale, and drops its
+ * results: before the consumer it uses is destroyed. Accepts a runner
+ * without a job. */
+void run_restorework_fini(runner *r);
+/* Frees the job (after the loop closed). */
+void run_restorework_destroy(runner *r);
+
 /* run_output.c */
 void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail);
 void run_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
@@ -359,7 +430,11 @@ void run_watchdog_stop(runner *r);
 void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
                          void *opaque);
 void run_restore_later(runner *r, rd_kafka_topic_partition_list_t *mine);
-int run_restore_partition(runner *r, int32_t p, int64_t committed, char *why, size_t whylen);
+/* Applies the results of the restore's job (r->rjob.done), once the
+ * transaction can take the deals it publishes: installs each partition's
+ * resolver, publishes its deals, resumes it; drops stale results; arms the
+ * restore timer for what is left. */
+void run_restore_done(runner *r);
 
 /* run_topics.c: checks the input topics and creates missing internal ones
  * at start, then sizes the per-partition tables. Returns 0 or -1 with err. */

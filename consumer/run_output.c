@@ -57,8 +57,11 @@ int run_emit(void *opaque, const char *key, const void *val, size_t len)
     batch *b = r->emit_batch ? r->emit_batch : (r->emit_batch = run_open_batch(r));
     if (!b)
         return -1;
-    return ds_publish_rkt(r->producer, r->rkt_canonical, RD_KAFKA_PARTITION_UA, key, strlen(key), val, len,
-                          run_output_of(r, b));
+    int rc = ds_publish_rkt(r->producer, r->rkt_canonical, RD_KAFKA_PARTITION_UA, key, strlen(key), val, len,
+                            run_output_of(r, b));
+    if (rc)
+        r->emit_failed = 1;
+    return rc;
 }
 
 void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail)

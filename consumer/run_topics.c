@@ -151,12 +151,16 @@ static int size_tables(runner *r, int nparts, char *err, size_t errlen)
     r->produced_hi = malloc((size_t)nparts * sizeof *r->produced_hi);
     r->consumed_next = calloc((size_t)nparts, sizeof *r->consumed_next);
     r->committed_seen = malloc((size_t)nparts * sizeof *r->committed_seen);
-    if (!r->rs || !r->produced_hi || !r->consumed_next || !r->committed_seen) {
+    r->ref_owners = malloc((size_t)nparts * sizeof *r->ref_owners);
+    if (!r->rs || !r->produced_hi || !r->consumed_next || !r->committed_seen || !r->ref_owners) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    for (int p = 0; p < nparts; p++)
+    ds_partitioner_fn fn = ds_kafka_partitioner(r->cfg);
+    for (int p = 0; p < nparts; p++) {
         r->produced_hi[p] = r->committed_seen[p] = -1;
+        r->ref_owners[p] = (ds_block_owner){fn, p, nparts};
+    }
     return 0;
 }
 

@@ -13,6 +13,8 @@
 #include "mention_bin.h"
 #include "util.h"
 
+#define POLL_CANCEL_MS 100 /* a cancellable restore's longest wait for a record */
+
 #define TRY(x)              \
     do {                    \
         if ((x) != 0)       \
@@ -570,7 +572,7 @@ static const char *header_str(const rd_kafka_message_t *rkm, const char *name, c
 /* What a record says of itself: its block and input offset (a tombstone's
  * from its headers: without them, the block named by its key, deleted
  * below any committed offset). Returns 0, or -1 with err. */
-static int record_identity(ds_pipeline *pl, avro_value_t *sval, state_rec *peek, const rd_kafka_message_t *rkm,
+static int record_identity(ds_codec *codec, avro_value_t *sval, state_rec *peek, const rd_kafka_message_t *rkm,
                            const char *key, char *block, size_t blocklen, int64_t *input_offset, char *err,
                            size_t errlen)
 {
@@ -586,7 +588,7 @@ static int record_identity(ds_pipeline *pl, avro_value_t *sval, state_rec *peek,
         return 0;
     }
     char derr[256];
-    if (state_decode(pl->codec, sval, rkm->payload, rkm->len, 1, peek, derr, sizeof derr)) {
+    if (state_decode(codec, sval, rkm->payload, rkm->len, 1, peek, derr, sizeof derr)) {
         snprintf(err, errlen, "%s [%" PRId32 "] offset %" PRId64 ": unreadable state record: %s",
                  rd_kafka_topic_name(rkm->rkt), rkm->partition, rkm->offset, derr);
         return -1;
@@ -601,7 +603,7 @@ static int record_identity(ds_pipeline *pl, avro_value_t *sval, state_rec *peek,
  * else among the late ones (and counted as skipped). Returns 0, or -1 with
  * err set (an unreadable record, which restoring without would silently
  * lose the block; no memory). */
-static int keep_state_record(ds_pipeline *pl, avro_value_t *sval, state_rec *peek, const rd_kafka_message_t *rkm,
+static int keep_state_record(ds_codec *codec, avro_value_t *sval, state_rec *peek, const rd_kafka_message_t *rkm,
                              int64_t committed, table *t, ds_restore_stats *st, char *err, size_t errlen)
 {
     char key[512], block[256];
@@ -615,7 +617,7 @@ static int keep_state_record(ds_pipeline *pl, avro_value_t *sval, state_rec *pee
     }
     if (!rkm->payload && !key[0])
         return 0; /* a tombstone of nothing */
-    if (record_identity(pl, sval, peek, rkm, key, block, sizeof block, &input_offset, err, errlen))
+    if (record_identity(codec, sval, peek, rkm, key, block, sizeof block, &input_offset, err, errlen))
         return -1;
     slot *sl = table_get(t, key[0] ? key : block);
     if (!sl || (!sl->block && !(sl->block = strdup(block)))) {
@@ -640,10 +642,11 @@ static int keep_state_record(ds_pipeline *pl, avro_value_t *sval, state_rec *pee
 /* Reads state partition `partition` of topic from its beginning to a
  * stable end (every committed transaction included) into t. Returns 0,
  * DS_RESTORE_UNSTABLE when a transaction is still open below the high
- * watermark (try again later), or -1 with err set. Takes conf. */
-static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *sval, state_rec *peek,
-                          const char *topic, int32_t partition, int64_t committed, int timeout_ms, table *t,
-                          ds_restore_stats *st, char *err, size_t errlen)
+ * watermark (try again later), DS_RESTORE_CANCELLED once *cancel (may be
+ * NULL) is set, or -1 with err set. Takes conf. */
+static int read_partition(rd_kafka_conf_t *conf, ds_codec *codec, avro_value_t *sval, state_rec *peek,
+                          const char *topic, int32_t partition, int64_t committed, int timeout_ms,
+                          const atomic_int *cancel, table *t, ds_restore_stats *st, char *err, size_t errlen)
 {
     int64_t deadline = ds_mono_ms() + timeout_ms;
     rd_kafka_t *rk = open_reader(conf, topic, partition, timeout_ms, err, errlen);
@@ -653,12 +656,19 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
     int64_t next = 0, hi = -1;
     for (;;) {
         int64_t left = deadline - ds_mono_ms();
+        if (cancel && atomic_load(cancel)) {
+            snprintf(err, errlen, "%s [%" PRId32 "]: restore cancelled at offset %" PRId64, topic, partition, next);
+            rc = DS_RESTORE_CANCELLED;
+            goto out;
+        }
         if (left <= 0) {
             snprintf(err, errlen, "%s [%" PRId32 "]: restore not done after %d ms (at offset %" PRId64 ")", topic,
                      partition, timeout_ms, next);
             goto out;
         }
-        rd_kafka_message_t *rkm = rd_kafka_consumer_poll(rk, (int)(left < 1000 ? left : 1000));
+        /* a cancellable read looks at its flag every POLL_CANCEL_MS */
+        int slice = cancel ? POLL_CANCEL_MS : 1000;
+        rd_kafka_message_t *rkm = rd_kafka_consumer_poll(rk, (int)(left < slice ? left : slice));
         if (!rkm)
             continue;
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -681,7 +691,7 @@ static int read_partition(rd_kafka_conf_t *conf, ds_pipeline *pl, avro_value_t *
             continue;
         }
         next = rkm->offset + 1;
-        int kept = keep_state_record(pl, sval, peek, rkm, committed, t, st, err, errlen);
+        int kept = keep_state_record(codec, sval, peek, rkm, committed, t, st, err, errlen);
         rd_kafka_message_destroy(rkm);
         if (kept)
             goto out;
@@ -693,34 +703,24 @@ out:
     return rc;
 }
 
-/* Republishes the current revision of every deal of the nfallback blocks
- * named in fallback (blocks that compaction left with only records past
- * the committed offset): harmless if it was delivered, the missing output
- * if it was not. Returns 0, or -1 with err set. */
-static int republish_blocks(ds_resolver *rs, ds_pipeline *pl, char **fallback, size_t nfallback, ds_emit_fn emit,
-                            void *opaque, char *err, size_t errlen)
+/* Appends to publish (items: capacity cap, grown as needed) the current
+ * revision of every deal of the nfallback blocks named in fallback (blocks
+ * that compaction left with only records past the committed offset):
+ * harmless if it was delivered, the missing output if it was not. Returns
+ * 0, or -1 with err set. */
+static int add_fallback_deals(ds_resolver *rs, char **fallback, size_t nfallback, ds_changes *publish, size_t *cap,
+                              char *err, size_t errlen)
 {
     const ds_canon **all;
-    ds_fail fail;
     size_t n = ds_resolver_deals(rs, &all);
-    ds_changes again = {0};
-    again.items = calloc(n ? n : 1, sizeof *again.items);
-    if (!again.items) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < nfallback; k++)
             if (strcmp(all[i]->block_key, fallback[k]) == 0) {
-                again.items[again.n++] = (ds_canon *)all[i];
+                if (reserve(&publish->items, cap, publish->n + 1, sizeof *publish->items, err, errlen))
+                    return -1;
+                publish->items[publish->n++] = (ds_canon *)all[i];
                 break;
             }
-    int er = again.n ? ds_pipeline_emit_changes(pl, &again, emit, opaque, &fail) : 0;
-    free(again.items);
-    if (er < 0) {
-        snprintf(err, errlen, "%s", fail.msg);
-        return -1;
-    }
     return 0;
 }
 
@@ -729,7 +729,7 @@ static int republish_blocks(ds_resolver *rs, ds_pipeline *pl, char **fallback, s
  * or past it (compaction removed the others, or the key is new since),
  * from each key's latest record: then the block is listed in fallback.
  * Tombstones restore nothing. Returns 0, or -1 with err. */
-static int restore_block(ds_resolver *rs, ds_pipeline *pl, avro_value_t *sval, state_rec *sr, const slot *s,
+static int restore_block(ds_resolver *rs, ds_codec *codec, avro_value_t *sval, state_rec *sr, const slot *s,
                          size_t n, const char *topic, int32_t partition, int *fell_back, ds_restore_stats *st,
                          char *err, size_t errlen)
 {
@@ -742,7 +742,7 @@ static int restore_block(ds_resolver *rs, ds_pipeline *pl, avro_value_t *sval, s
         if (!src->has || src->tomb)
             continue;
         char derr[256];
-        if (state_decode(pl->codec, sval, src->rec.data, src->rec.len, 0, sr, derr, sizeof derr)) {
+        if (state_decode(codec, sval, src->rec.data, src->rec.len, 0, sr, derr, sizeof derr)) {
             snprintf(err, errlen, "%s [%" PRId32 "] key %s: %s", topic, partition, s[i].key, derr);
             return -1;
         }
@@ -760,19 +760,24 @@ static int restore_block(ds_resolver *rs, ds_pipeline *pl, avro_value_t *sval, s
 
 /* Restores every block of t (sorted by block then key, so that a restore
  * does the same work every time), listing in fallback (nfallback of them)
- * the blocks restored from records past the committed offset. */
-static int restore_blocks(ds_resolver *rs, ds_pipeline *pl, avro_value_t *sval, state_rec *sr, table *t,
-                          const char *topic, int32_t partition, char **fallback, size_t *nfallback,
-                          ds_restore_stats *st, char *err, size_t errlen)
+ * the blocks restored from records past the committed offset. Returns 0,
+ * DS_RESTORE_CANCELLED once *cancel (may be NULL) is set, or -1 with err. */
+static int restore_blocks(ds_resolver *rs, ds_codec *codec, avro_value_t *sval, state_rec *sr, table *t,
+                          const char *topic, int32_t partition, const atomic_int *cancel, char **fallback,
+                          size_t *nfallback, ds_restore_stats *st, char *err, size_t errlen)
 {
     if (t->n)
         qsort(t->s, t->cap, sizeof *t->s, slot_cmp);
     for (size_t i = 0, j; i < t->n; i = j) {
+        if (cancel && atomic_load(cancel)) {
+            snprintf(err, errlen, "%s [%" PRId32 "]: restore cancelled", topic, partition);
+            return DS_RESTORE_CANCELLED;
+        }
         for (j = i + 1; j < t->n && strcmp(t->s[j].block, t->s[i].block) == 0; j++)
             ;
         int fell_back = 0;
         uint64_t before = st->chunks;
-        if (restore_block(rs, pl, sval, sr, &t->s[i], j - i, topic, partition, &fell_back, st, err, errlen))
+        if (restore_block(rs, codec, sval, sr, &t->s[i], j - i, topic, partition, &fell_back, st, err, errlen))
             return -1;
         if (st->chunks == before)
             continue; /* every key deleted */
@@ -783,9 +788,29 @@ static int restore_blocks(ds_resolver *rs, ds_pipeline *pl, avro_value_t *sval, 
     return 0;
 }
 
-int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
-                     int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
-                     ds_restore_stats *st, char *err, size_t errlen)
+/* The deals a restore publishes, in publish (items grown from capacity 0):
+ * those ds_resolver_restore_finish changed, then those of the blocks it
+ * fell back on. Returns 0, or -1 with err. */
+static int restored_output(ds_resolver *rs, char **fallback, size_t nfallback, ds_changes *publish, char *err,
+                           size_t errlen)
+{
+    ds_changes ch;
+    size_t cap = 0;
+    if (ds_resolver_restore_finish(rs, &ch) ||
+        reserve(&publish->items, &cap, ch.n ? ch.n : 1, sizeof *publish->items, err, errlen)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* copied before ds_resolver_deals, which may reuse the array of ch */
+    if (ch.n) /* else ch.items may be NULL */
+        memcpy(publish->items, ch.items, ch.n * sizeof *ch.items);
+    publish->n = ch.n;
+    return nfallback ? add_fallback_deals(rs, fallback, nfallback, publish, &cap, err, errlen) : 0;
+}
+
+int ds_state_restore_read(ds_resolver *rs, ds_codec *codec, rd_kafka_conf_t *conf, const char *topic,
+                          int32_t partition, int64_t committed, int timeout_ms, const atomic_int *cancel,
+                          ds_changes *publish, ds_restore_stats *st, char *err, size_t errlen)
 {
     int64_t t0 = ds_mono_ms();
     table t = {0};
@@ -794,13 +819,16 @@ int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, co
     size_t nfallback = 0;
     int rc = -1;
     memset(st, 0, sizeof *st);
-    if (ds_codec_value_new(pl->codec, DS_SCHEMA_STATE, &sval)) {
+    publish->items = NULL;
+    publish->n = 0;
+    if (ds_codec_value_new(codec, DS_SCHEMA_STATE, &sval)) {
         rd_kafka_conf_destroy(conf);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     state_rec sr = {0};
-    int rr = read_partition(conf, pl, &sval, &sr, topic, partition, committed, timeout_ms, &t, st, err, errlen);
+    int rr = read_partition(conf, codec, &sval, &sr, topic, partition, committed, timeout_ms, cancel, &t, st, err,
+                            errlen);
     conf = NULL; /* consumed either way */
     if (rr) {
         rc = rr;
@@ -811,31 +839,47 @@ int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, co
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (restore_blocks(rs, pl, &sval, &sr, &t, topic, partition, fallback, &nfallback, st, err, errlen))
+    rr = restore_blocks(rs, codec, &sval, &sr, &t, topic, partition, cancel, fallback, &nfallback, st, err, errlen);
+    if (rr) {
+        rc = rr;
         goto out;
+    }
     st->fallback = nfallback;
-    ds_changes ch;
-    ds_fail fail;
-    if (ds_resolver_restore_finish(rs, &ch)) {
-        snprintf(err, errlen, "out of memory");
+    if (restored_output(rs, fallback, nfallback, publish, err, errlen))
         goto out;
-    }
     st->mentions = ds_resolver_mentions(rs);
-    if (ch.n && ds_pipeline_emit_changes(pl, &ch, emit, opaque, &fail) < 0) {
-        snprintf(err, errlen, "%s", fail.msg);
-        goto out;
-    }
-    if (nfallback && republish_blocks(rs, pl, fallback, nfallback, emit, opaque, err, errlen))
-        goto out;
     rc = 0;
 out:
-    if (conf)
-        rd_kafka_conf_destroy(conf);
+    if (rc) {
+        free(publish->items);
+        publish->items = NULL;
+        publish->n = 0;
+    }
     free(fallback);
     table_free(&t);
     state_rec_free(&sr);
     avro_value_decref(&sval);
     st->ms = ds_mono_ms() - t0;
+    return rc;
+}
+
+int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
+                     int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
+                     ds_restore_stats *st, char *err, size_t errlen)
+{
+    ds_changes publish;
+    int rc = ds_state_restore_read(rs, pl->codec, conf, topic, partition, committed, timeout_ms, NULL, &publish,
+                                   st, err, errlen);
+    if (rc)
+        return rc;
+    ds_fail fail;
+    int64_t t0 = ds_mono_ms();
+    if (publish.n && ds_pipeline_emit_changes(pl, &publish, emit, opaque, &fail) < 0) {
+        snprintf(err, errlen, "%s", fail.msg);
+        rc = -1;
+    }
+    free(publish.items);
+    st->ms += ds_mono_ms() - t0;
     return rc;
 }
 

@@ -11,14 +11,17 @@
  * chunk, whatever the size of the block. Records of earlier versions (key
  * block_key, the whole block, chunk 0) are still restored; a block's first
  * write after the upgrade replaces its record by chunks and a tombstone.
- * On assignment of mentions partition p it rebuilds a resolver from state
- * partition p (ds_state_restore) before consuming.
+ * On assignment of mentions partition p the processor rebuilds a resolver
+ * from state partition p (ds_state_restore_read, on a worker thread) before
+ * consuming.
  *
- * @locality the thread that owns the resolver and the codec. */
+ * @locality the thread that owns the resolver and the codec; a restore may
+ * run on a thread of its own (ds_state_restore_read). */
 #ifndef DS_STATE_H
 #define DS_STATE_H
 
 #include <librdkafka/rdkafka.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,8 +107,9 @@ typedef struct ds_restore_stats {
     int64_t ms;        /* wall time of the whole restore */
 } ds_restore_stats;
 
-/* Rebuilds rs (fresh, cross-block links as the caller set them) from
- * partition `partition` of topic: reads it read_committed from the beginning
+/* The work of a restore, without publishing: rebuilds rs (fresh,
+ * cross-block links as the caller set them) from partition `partition` of
+ * topic: reads it read_committed from the beginning
  * until its position reaches the high watermark, with a short-lived consumer
  * of its own (conf is consumed: it becomes that consumer's configuration, no
  * group), keeps per key the latest record (or tombstone) among those whose
@@ -117,14 +121,34 @@ typedef struct ds_restore_stats {
  * from each of its keys' latest records and its live deals are republished:
  * reprocessing its mentions would otherwise change nothing and an
  * undelivered output would stay lost.
- * Records to publish (normally none) are emitted through emit. Blocks the
- * calling thread for the restore; gives up after timeout_ms.
+ * The deals to publish (normally none: those ds_resolver_restore_finish
+ * changed, then the fallback blocks' live deals) are listed in *publish:
+ * its items array is the caller's to free(), its records rs's, valid until
+ * the next ds_resolver_add or destroy. Blocks the calling thread for the
+ * restore; gives up after timeout_ms, or once *cancel (may be NULL) is
+ * non-zero: within POLL_CANCEL_MS (100 ms) while reading, before the next
+ * block while restoring blocks (not during ds_resolver_restore_finish,
+ * which recomputes them). Touches nothing but rs,
+ * codec and its own reader, so that it may run on a thread of its own: rs
+ * and codec must then be that thread's for the call (the catalog rs was
+ * created with is only read).
  * Returns 0; DS_RESTORE_UNSTABLE with the reason in err when the read stopped
  * at the last stable offset below the high watermark (a transaction on the
  * partition is open, or its commit marker not yet written: nothing was
- * restored, call again later); or -1 with a message in err. After a
- * non-zero return rs holds partial state and must be destroyed. */
+ * restored, call again later); DS_RESTORE_CANCELLED with err; or -1 with a
+ * message in err. After a non-zero return rs holds partial state and must
+ * be destroyed, and *publish is empty. */
 #define DS_RESTORE_UNSTABLE 1
+#define DS_RESTORE_CANCELLED 2
+int ds_state_restore_read(ds_resolver *rs, ds_codec *codec, rd_kafka_conf_t *conf, const char *topic,
+                          int32_t partition, int64_t committed, int timeout_ms, const atomic_int *cancel,
+                          ds_changes *publish, ds_restore_stats *st, char *err, size_t errlen);
+
+/* ds_state_restore_read with pl's codec, no cancel, then the deals to
+ * publish emitted through emit (pl's canonical encoding), on the calling
+ * thread: the restore of a command that owns its thread (replay, tests,
+ * benchmarks). Returns as ds_state_restore_read; -1 with err when a
+ * record cannot be emitted. */
 int ds_state_restore(ds_resolver *rs, ds_pipeline *pl, rd_kafka_conf_t *conf, const char *topic,
                      int32_t partition, int64_t committed, int timeout_ms, ds_emit_fn emit, void *opaque,
                      ds_restore_stats *st, char *err, size_t errlen);

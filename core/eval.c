@@ -773,18 +773,33 @@ static int is_dup(const ds_canon_source *s)
     return s->duplicate_of && s->duplicate_of[0];
 }
 
+/* Whether a source is a report (not a copy, not a reference-table row). */
+static int is_report(const ds_canon_source *s)
+{
+    return !is_dup(s) && s->kind != DS_SRC_REFERENCE;
+}
+
+/* Whether some report (not only the reference table) made the deal. */
+static int reported(const ds_canon *d)
+{
+    for (size_t s = 0; s < d->nsources; s++)
+        if (is_report(&d->sources[s]))
+            return 1;
+    return 0;
+}
+
 /* Index of the gold ref a deal matches, or -1. */
 static int match_deal(const ds_canon *d, const article *arts, size_t nart, const gref *refs, size_t nref)
 {
     size_t nondup = 0;
     for (size_t s = 0; s < d->nsources; s++)
-        nondup += !is_dup(&d->sources[s]);
+        nondup += is_report(&d->sources[s]);
     int best = -1;
     size_t best_votes = 0, best_tie = 0;
     for (size_t r = 0; r < nref; r++) {
         size_t votes = 0, tie = 0;
         for (size_t s = 0; s < d->nsources; s++) {
-            if (is_dup(&d->sources[s]))
+            if (!is_report(&d->sources[s]))
                 continue;
             const article *a = article_by_id(arts, nart, d->sources[s].id);
             const gold *g = a ? primary_of(a, refs[r].ref) : NULL;
@@ -1020,10 +1035,15 @@ static int resolution_scores(ds_pipeline *pl, const article *arts, size_t nart, 
     if (!x.refs || !x.items)
         goto done;
     collect_refs(&x, pl->cat);
-    x.ndeals = ds_resolver_deals(pl->rs, &x.deals);
-    x.dref = malloc((x.ndeals + 1) * sizeof *x.dref);
-    if (!x.dref)
+    const ds_canon **all;
+    size_t nall = ds_resolver_deals(pl->rs, &all);
+    x.deals = malloc((nall + 1) * sizeof *x.deals); /* the deals of the reports; rows alone predict nothing */
+    x.dref = malloc((nall + 1) * sizeof *x.dref);
+    if (!x.deals || !x.dref)
         goto done;
+    for (size_t d = 0; d < nall; d++)
+        if (reported(all[d]))
+            x.deals[x.ndeals++] = all[d];
     score_deals(&x, res);
     score_bcubed(&x, res);
     score_pred_links(&x, res, out);
@@ -1033,6 +1053,7 @@ static int resolution_scores(ds_pipeline *pl, const article *arts, size_t nart, 
 done:
     free(x.refs);
     free(x.items);
+    free(x.deals);
     free(x.dref);
     return rc;
 }
@@ -1155,6 +1176,16 @@ int ds_eval_run(const char *corpus_dir, const char *catalog_dir, ds_eval_result 
     if (ds_pipeline_init(&pl, catalog_dir, err, sizeof err)) {
         if (report)
             fprintf(report, "error: catalog: %s\n", err);
+        res->errors = 1;
+        return -1;
+    }
+    /* the reference table's rows are deals, as on deals.canonical */
+    ds_changes seeded;
+    ds_resolver_set_references(pl.rs, NULL, NULL);
+    if (ds_resolver_seed_references(pl.rs, &seeded)) {
+        if (report)
+            fprintf(report, "error: out of memory\n");
+        ds_pipeline_fini(&pl);
         res->errors = 1;
         return -1;
     }

@@ -24,7 +24,9 @@ typedef enum {
     DS_STATUS_PLANNED, DS_STATUS_SIGNED, DS_STATUS_DELIVERED, DS_STATUS_APPROVED, DS_STATUS_CANCELLED, DS_STATUS__COUNT
 } ds_status;
 typedef enum { DS_ROLE_PRIMARY, DS_ROLE_CONTEXT } ds_role;
-typedef enum { DS_SRC_ARTICLE, DS_SRC_DEAL_EVENT } ds_source_kind;
+/* reference: a row of the catalog's reference table, materialised by the
+ * resolver (never on the mentions topic or in the changelog) */
+typedef enum { DS_SRC_ARTICLE, DS_SRC_DEAL_EVENT, DS_SRC_REFERENCE } ds_source_kind;
 typedef enum { DS_SUP_PRIME, DS_SUP_LOCAL_PRODUCER, DS_SUP_JOINT_VENTURE } ds_supplier_role;
 typedef enum {
     DS_REL_EXECUTES_FRAMEWORK, DS_REL_NEXT_BATCH, DS_REL_OPTION_EXERCISE, DS_REL_ENABLED_BY_JV, DS_REL__COUNT

@@ -29,7 +29,8 @@ const char *const ds_via_names[DS_VIA__COUNT] = {"state", "context", "reference"
 enum { CLS_NONE, CLS_PRE, CLS_FRAMEWORK, CLS_CONTRACT, CLS_OPTION, CLS_JV };
 
 /* What a stored mention is for, recomputed on every pass. */
-enum { K_IGNORE, K_CONTEXT, K_DELIVERY, K_STRONG, K_WEAK };
+/* K_UPDATE: a delivery, cancellation or amendment of a deal (see "Updates") */
+enum { K_IGNORE, K_CONTEXT, K_UPDATE, K_STRONG, K_WEAK };
 
 typedef struct rev {
     char id[17];
@@ -60,6 +61,13 @@ typedef struct refdeal {
     char ref[24];
 } refdeal;
 
+/* A live deal as the blocks of variant families read it (link_variants). */
+typedef struct sibdeal {
+    char id[17];
+    int cls, batch;
+    int32_t date;
+} sibdeal;
+
 typedef struct inc inc; /* a big block's index (see "incremental adds") */
 
 typedef struct block {
@@ -68,6 +76,11 @@ typedef struct block {
     size_t nms, capms;
     refdeal *refd; /* live deals with a reference row, sorted by deal_id */
     size_t nrefd;
+    sibdeal *sib;  /* every live deal, sorted by deal_id, for variant families' blocks */
+    size_t nsib;
+    int sib_read;  /* a block of a variant family reads sib: keep it whole */
+    size_t nrefms; /* of its mentions, the reference rows' (not state: see insert_refs) */
+    int wants_variant; /* a deal of ours looks for a parent in a variant family's block */
     size_t ndeals; /* live deals */
     ds_canon **deals; /* their records, sorted by deal_id, or NULL (see cache_keep) */
     int cached;       /* listed in rs->cachedb */
@@ -122,6 +135,11 @@ struct ds_resolver {
     size_t expired;       /* mentions expired (see "Expiry") */
     ds_state_chunk *dch;  /* ds_resolver_chunks_dirty scratch */
     size_t capdch;
+    size_t nrefms;        /* reference rows' mentions held, among nmentions */
+    /* reference rows materialised as deals (ds_resolver_set_references) */
+    int refs_on;
+    int (*ref_owns)(const char *block_key, void *arg); /* NULL: every row */
+    void *ref_arg;
 };
 
 /* recompute() flags */
@@ -143,6 +161,7 @@ typedef struct minfo {
     const char *dup_of; /* source id this mention's source repeats, or NULL */
     int cluster;        /* index into the cluster table, -1 none */
     int src_no;         /* equal for equal source ids within one recompute */
+    int isref;          /* a reference row's mention (source kind reference) */
 } minfo;
 
 typedef struct cluster {
@@ -168,6 +187,7 @@ typedef struct rctx {
     size_t n;
     cluster *cl;
     size_t ncl;
+    struct lidx *ix; /* what the links look up (see lidx_build), set by build_deals */
 } rctx;
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -295,7 +315,7 @@ static int time_compatible(const minfo *a, const minfo *b)
 /* Pairwise compatibility of two deal-forming mentions of one block. */
 static int compatible(const minfo *a, const minfo *b)
 {
-    if (a->cls != b->cls)
+    if (a->cls != b->cls || (a->isref && b->isref)) /* two rows are two deals */
         return 0;
     if (a->batch > 0 && b->batch > 0 && a->batch != b->batch)
         return 0;
@@ -725,6 +745,9 @@ static int tab_grow(ds_resolver *rs)
     return 0;
 }
 
+static int add_dep(block *parent, block *child);
+static int variant_blocks(const ds_catalog *cat, const char *key1, const char *key2);
+
 static block *block_get(ds_resolver *rs, const char *key)
 {
     block *b = block_find(rs, key);
@@ -743,6 +766,15 @@ static block *block_get(ds_resolver *rs, const char *key)
         i = (i + 1) & (rs->tabcap - 1);
     rs->tab[i] = b;
     rs->nblocks++;
+    /* blocks whose deals look for a parent in a variant family read ours */
+    for (size_t t = 0; rs->cross_block && t < rs->tabcap; t++) {
+        block *o = rs->tab[t];
+        if (o && o != b && o->wants_variant && variant_blocks(rs->cat, o->key, b->key)) {
+            if (add_dep(b, o) != 0)
+                return NULL;
+            b->sib_read = 1;
+        }
+    }
     return b;
 }
 
@@ -775,6 +807,7 @@ static void block_free(block *b)
         free(b->ms[i]);
     free(b->ms);
     free(b->refd);
+    free(b->sib);
     for (size_t i = 0; b->deals && i < b->ndeals; i++)
         canon_free(b->deals[i]);
     free(b->deals);
@@ -1015,7 +1048,8 @@ static size_t group_claims(const citem *it, size_t n, claimstat *cs)
 }
 
 /* Fills claim cl from its items: its distinct sources (sorted), its value
- * (that of a signed report first, then the earliest, then the smallest id;
+ * (that of a report before a reference row's, then of a signed report,
+ * then the earliest, then the smallest id;
  * USD derived from the rates when missing) and the statistics in st.
  * Returns 0 or -1. */
 static int fill_claim(const ds_catalog *cat, const citem *it, claimstat *st, ds_canon_claim *cl)
@@ -1031,8 +1065,8 @@ static int fill_claim(const ds_catalog *cat, const citem *it, claimstat *st, ds_
         cl->sources[i - st->first] = y->m->src.id;
         int ys = status_rank(y->m->status) >= status_rank(DS_STATUS_SIGNED),
             rsg = status_rank(r->m->status) >= status_rank(DS_STATUS_SIGNED);
-        if (ys > rsg || (ys == rsg && src_cmp(y, r) < 0))
-            rep = i;
+        if (y->isref != r->isref ? r->isref : ys > rsg || (ys == rsg && src_cmp(y, r) < 0))
+            rep = i; /* a report's figure before the reference table's */
         if (y->pub < st->pub)
             st->pub = y->pub;
     }
@@ -1280,6 +1314,7 @@ static void merge_header(const rctx *x, const cluster *k, ds_canon *c)
     c->announce_date = DS_NO_DATE;
     c->value.usd = -1;
     c->place = "";
+    c->delivered = -1;
 }
 
 /* Stage (the most advanced of the class: executive over loa), status (the
@@ -1297,8 +1332,14 @@ static void merge_timeline(const rctx *x, const cluster *k, const minfo **vs, si
     for (size_t i = 0; i < nv; i++)
         if (status_rank(vs[i]->m->status) > status_rank(c->status))
             c->status = vs[i]->m->status;
-    if (k->ndel)
-        c->status = DS_STATUS_DELIVERED;
+    for (size_t i = 0; i < k->ndel; i++) { /* updates: delivered, then cancelled above all */
+        const minfo *u = &x->mi[k->del[i]];
+        ds_status st = u->m->stage == DS_STAGE_DELIVERY       ? DS_STATUS_DELIVERED
+                       : u->m->stage == DS_STAGE_CANCELLATION ? DS_STATUS_CANCELLED
+                                                               : c->status;
+        if (!u->dup_of && status_rank(st) > status_rank(c->status))
+            c->status = st;
+    }
     c->batch = k->batch;
     c->signing_date = k->date;
     c->signing_year = k->date == DS_NO_DATE ? k->year : 0;
@@ -1513,6 +1554,30 @@ static int merge_delivery_years(const sitem *si, size_t n, ds_canon *c)
     return 0;
 }
 
+/* What the updates attached to k change (see "Updates"): delivered, the
+ * largest count of a delivery report; the value of the latest amendment
+ * stating one (then the smaller mention_id), with its source as basis. */
+static void merge_updates(const rctx *x, const cluster *k, ds_canon *c)
+{
+    const minfo *am = NULL;
+    for (size_t i = 0; i < k->ndel; i++) {
+        const minfo *u = &x->mi[k->del[i]];
+        const ds_mention *m = u->m;
+        if (u->dup_of)
+            continue;
+        if (m->stage == DS_STAGE_DELIVERY && m->quantity > c->delivered)
+            c->delivered = m->quantity;
+        if (m->stage == DS_STAGE_AMENDMENT && m->value.set && !m->value.combined &&
+            (!am || u->pub > am->pub || (u->pub == am->pub && strcmp(u->id, am->id) < 0)))
+            am = u;
+    }
+    if (!am)
+        return;
+    c->value = am->m->value;
+    c->value.usd = am->usd;
+    snprintf(c->value_basis, sizeof c->value_basis, "amended by source %.40s", am->m->src.id);
+}
+
 /* Builds the canonical record of cluster k into k->c (links, ref and hash
  * come later): header, timeline, suppliers, system, items, values, place,
  * sources, evidence, delivery years. Returns 0, or -1 when out of memory
@@ -1540,6 +1605,7 @@ static int merge_cluster(rctx *x, cluster *k)
     if (merge_items(cat, vs, nv, nqs, c) || merge_values(x, vs, nv, c))
         goto out;
     merge_place(vs, nv, vi, c);
+    merge_updates(x, k, c);
     long n = merge_sources(x, k, si, c);
     if (n < 0 || merge_evidence(si, (size_t)n, c) || merge_delivery_years(si, (size_t)n, c))
         goto out;
@@ -1595,15 +1661,38 @@ static int summarize(rctx *x, cluster *k)
     return 0;
 }
 
-/* Whether delivery mention d can be a delivery under the contract of k. */
-static int delivery_fits(const minfo *d, const cluster *k)
+/* Whether an update names the deal of k by a fact of its own: the
+ * contract's signing date or year, its batch or its quantity. */
+static int update_names(const ds_mention *m, const cluster *k)
+{
+    int y = m->signing_date != DS_NO_DATE ? year_of(m->signing_date) : m->signing_year;
+    return (m->signing_date != DS_NO_DATE && k->date != DS_NO_DATE) || (y > 0 && k->year > 0) ||
+           (m->batch > 0 && k->batch > 0) || (m->quantity >= 0 && m->quantity == k->qty);
+}
+
+/* Whether update mention d can be an update of the deal of k: a delivery
+ * of a signed contract or option (no more units than it holds), a
+ * cancellation of any contract, option, framework or joint venture, an
+ * amendment of a signed one; the batch and the contract's date or year
+ * agreeing, and the deal signed no later than the report. A cancellation
+ * or an amendment must also name the deal (update_names): a contract
+ * modification that states none is not taken for a change of whatever
+ * contract the block holds. */
+static int update_fits(const minfo *d, const cluster *k)
 {
     const ds_mention *m = d->m;
-    if ((k->cls != CLS_CONTRACT && k->cls != CLS_OPTION) || !k->anysigned)
+    if (m->stage != DS_STAGE_DELIVERY && !update_names(m, k))
+        return 0;
+    int contract = k->cls == CLS_CONTRACT || k->cls == CLS_OPTION;
+    if (m->stage == DS_STAGE_DELIVERY && (!contract || !k->anysigned))
+        return 0;
+    if (m->stage == DS_STAGE_CANCELLATION && !contract && k->cls != CLS_FRAMEWORK && k->cls != CLS_JV)
+        return 0;
+    if (m->stage == DS_STAGE_AMENDMENT && ((!contract && k->cls != CLS_FRAMEWORK) || !k->anysigned))
         return 0;
     if (m->batch > 0 && k->batch > 0 && m->batch != k->batch)
         return 0;
-    if (m->quantity >= 0 && k->qty >= 0 && m->quantity > k->qty)
+    if (m->stage == DS_STAGE_DELIVERY && m->quantity >= 0 && k->qty >= 0 && m->quantity > k->qty)
         return 0;
     if (m->signing_date != DS_NO_DATE && k->date != DS_NO_DATE &&
         iabs64((int64_t)m->signing_date - k->date) > EXACT_DAYS)
@@ -1614,6 +1703,21 @@ static int delivery_fits(const minfo *d, const cluster *k)
     if (k->date != DS_NO_DATE && m->src.published != DS_NO_TIME && k->date > day_of(m->src.published))
         return 0;
     return 1;
+}
+
+/* Whether k is a better deal than best for update d: a delivery goes to
+ * the contract signed earliest, a cancellation or an amendment to the one
+ * signed latest (the one in force); then the smaller id. */
+static int update_prefers(const minfo *d, const cluster *k, const cluster *best)
+{
+    if (!best)
+        return 1;
+    if (k->date != best->date) {
+        if (k->date == DS_NO_DATE || best->date == DS_NO_DATE)
+            return best->date == DS_NO_DATE;
+        return d->m->stage == DS_STAGE_DELIVERY ? k->date < best->date : k->date > best->date;
+    }
+    return strcmp(k->id, best->id) < 0;
 }
 
 /* ---- reference table -------------------------------------------------- */
@@ -1695,13 +1799,134 @@ static facts mention_facts(const minfo *x)
     return f;
 }
 
+/* ---- reference rows as deals ------------------------------------------ */
+
+/* The mention_id of reference row ref: hex(xxh64("reference" NUL ref)). */
+static void ref_mention_id(const char *ref, char id[17])
+{
+    char buf[64];
+    size_t rl = strlen(ref);
+    if (rl > sizeof buf - 11)
+        rl = sizeof buf - 11;
+    memcpy(buf, "reference", 10);
+    memcpy(buf + 10, ref, rl);
+    ds_hex64(ds_hash64(buf, 10 + rl, 0), id);
+}
+
+/* The block key of row r (buyer|seller|family). */
+static void ref_block_key(const ds_refdeal *r, char key[64])
+{
+    snprintf(key, 64, "%s|%s|%s", r->buyer, r->seller, r->family);
+}
+
+/* The deal_id of the canonical deal of row r: its mention is always the
+ * anchor of its cluster (see anchor_before), so the id is known before the
+ * deal is built, and stays the same whatever reports join it. */
+static void ref_deal_id(const ds_refdeal *r, char id[17])
+{
+    char key[64], mid[17], buf[96];
+    ref_block_key(r, key);
+    ref_mention_id(r->ref, mid);
+    size_t kl = strlen(key);
+    memcpy(buf, key, kl + 1);
+    memcpy(buf + kl + 1, mid, 16);
+    ds_hex64(ds_hash64(buf, kl + 1 + 16, 0), id);
+}
+
+static ds_stage ref_stage(const char *stage)
+{
+    for (int i = 0; i < DS_STAGE__COUNT; i++)
+        if (stage && strcmp(stage, ds_stage_names[i]) == 0)
+            return (ds_stage)i;
+    return DS_STAGE_EXECUTIVE;
+}
+
+/* Suppliers of row r: the first is the prime, the others produce locally;
+ * a joint venture's partners are its joint_venture suppliers. */
+static void ref_suppliers(const ds_refdeal *r, ds_mention *m)
+{
+    const char *p = r->supplier ? r->supplier : "";
+    while (*p && m->nsuppliers < DS_MAX_SUPPLIERS) {
+        size_t l = strcspn(p, "|");
+        if (l > 0 && l < sizeof m->suppliers[0].company) {
+            memcpy(m->suppliers[m->nsuppliers].company, p, l);
+            m->suppliers[m->nsuppliers].company[l] = '\0';
+            m->suppliers[m->nsuppliers].role = m->stage == DS_STAGE_JOINT_VENTURE ? DS_SUP_JOINT_VENTURE
+                                               : m->nsuppliers == 0          ? DS_SUP_PRIME
+                                                                             : DS_SUP_LOCAL_PRODUCER;
+            m->nsuppliers++;
+        }
+        p += l;
+        if (*p == '|')
+            p++;
+    }
+}
+
+/* The system of row r: its one variant, else its family. */
+static void ref_system(const ds_refdeal *r, ds_mention *m)
+{
+    const char *v = r->variants;
+    if (v && !strchr(v, '|') && strlen(v) < sizeof m->system)
+        ds_strlcpy(m->system, v, sizeof m->system);
+    else
+        ds_strlcpy(m->system, r->family, sizeof m->system);
+}
+
+/* The mention of reference row r: a primary mention of source kind
+ * reference whose source id is the ref, published on its signing day, with
+ * the row's parties, system, quantity, value, stage, batch, date and place. */
+static void ref_mention(const ds_refdeal *r, ds_mention *m)
+{
+    ds_mention_init(m);
+    ref_mention_id(r->ref, m->mention_id);
+    m->role = DS_ROLE_PRIMARY;
+    m->src.kind = DS_SRC_REFERENCE;
+    ds_strlcpy(m->src.id, r->ref, sizeof m->src.id);
+    m->src.published = r->signed_date >= 0 ? (int64_t)r->signed_date * DAY_MS : DS_NO_TIME;
+    ds_strlcpy(m->buyer, r->buyer, sizeof m->buyer);
+    ds_strlcpy(m->seller, r->seller, sizeof m->seller);
+    ds_strlcpy(m->family, r->family, sizeof m->family);
+    m->stage = ref_stage(r->stage);
+    m->status = DS_STATUS_SIGNED;
+    ref_suppliers(r, m);
+    ref_system(r, m);
+    m->quantity = r->quantity >= 0 ? r->quantity : -1;
+    if (r->value_amount >= 0 && r->value_currency[0]) {
+        m->value.set = 1;
+        m->value.amount = (int64_t)llround(r->value_amount * 100.0);
+        ds_strlcpy(m->value.currency, r->value_currency, sizeof m->value.currency);
+        m->value.usd = r->value_usd >= 0 ? (int64_t)llround(r->value_usd * 100.0) : -1;
+    }
+    m->batch = r->batch > 0 ? r->batch : 0;
+    m->signing_date = r->signed_date >= 0 ? r->signed_date : DS_NO_DATE;
+    if (r->place)
+        ds_strlcpy(m->place, r->place, sizeof m->place);
+    ds_mention_block_key(m); /* no relation hints: the row's parents link through its deal's ref */
+}
+
+/* Whether row r's deal is this resolver's to publish. */
+static int ref_owned(const ds_resolver *rs, const ds_refdeal *r)
+{
+    if (!rs->refs_on)
+        return 0;
+    if (!rs->ref_owns)
+        return 1;
+    char key[64];
+    ref_block_key(r, key);
+    return rs->ref_owns(key, rs->ref_arg) != 0;
+}
+
 /* ---- links ------------------------------------------------------------ */
+
+#define BASIS_LEN 160 /* sizeof ds_canon_link.basis */
 
 typedef struct lcand {
     ds_relation rel;
     char target[24];
     char tref[24];
     ds_link_via via;
+    int32_t gap;             /* days between parent and child signing, INT32_MAX unknown */
+    char basis[BASIS_LEN];    /* the evidence */
 } lcand;
 
 #define MAX_LCAND 48
@@ -1711,7 +1936,28 @@ typedef struct lset {
     size_t n;
 } lset;
 
-static void lset_add(lset *ls, ds_relation rel, const char *target, const char *tref, ds_link_via via)
+/* "2022-08-26", or "date unknown". */
+static void fmt_day(int32_t days, char out[16])
+{
+    if (days == DS_NO_DATE || days < 0) {
+        snprintf(out, 16, "date unknown");
+        return;
+    }
+    int y, mo, d;
+    ds_civil_from_days(days, &y, &mo, &d);
+    snprintf(out, 16, "%04d-%02d-%02d", y % 10000, mo % 100, d % 100);
+}
+
+/* Days from a parent signed on p to a child signed on c, INT32_MAX unknown. */
+static int32_t day_gap(int32_t p, int32_t c)
+{
+    if (p == DS_NO_DATE || c == DS_NO_DATE || p < 0)
+        return INT32_MAX;
+    return c >= p ? c - p : p - c;
+}
+
+static void lset_add(lset *ls, ds_relation rel, const char *target, const char *tref, ds_link_via via, int32_t gap,
+                     const char *why)
 {
     if (ls->n == MAX_LCAND || !target || !target[0])
         return;
@@ -1720,53 +1966,337 @@ static void lset_add(lset *ls, ds_relation rel, const char *target, const char *
     ds_strlcpy(l->target, target, sizeof l->target);
     ds_strlcpy(l->tref, tref ? tref : "", sizeof l->tref);
     l->via = via;
+    l->gap = gap;
+    ds_strlcpy(l->basis, why ? why : "", sizeof l->basis);
 }
 
-/* The id of the live deal matching reference row ref: in this block's new
- * deals (then it points at that record's deal_id) or in the ref's own block
- * (which then reports its changes to us). */
-static const char *deal_for_ref(rctx *x, const char *ref, int *err)
+/* ---- link look-ups ----------------------------------------------------- */
+
+/* What the links of a recompute look up, indexed once per recompute so that
+ * a deal's candidates are found from its class, batch, time, sources and
+ * reference row instead of from every deal and mention of the block. Each
+ * look-up returns the same candidates as a scan of the whole block, in the
+ * same (index) order wherever order can matter (the first of equal
+ * candidates, MAX_LCAND), so the records do not change. */
+typedef struct lkey {
+    int64_t a, b; /* sort key */
+    int i;        /* cluster or mention index: the last key */
+} lkey;
+
+typedef struct lref {
+    const char *ref;
+    int i;
+} lref;
+
+typedef struct lidx {
+    lkey *cb;  /* clusters by (stage class, batch, index) */
+    lkey *cc;  /* clusters by (stage class, 0, index) */
+    size_t ncl;
+    lref *cr;  /* clusters with a reference row, by (ref, index) */
+    size_t ncr;
+    lkey *mt;  /* cluster members by (2 * class + has_t, window start, index) */
+    lkey *mb;  /* cluster members by (class, batch, index) */
+    size_t nmem;
+    int *ctx_at; /* context mentions of source s: ctx[ctx_at[s] .. ctx_at[s + 1]) */
+    int *ctx;    /* ascending within a source */
+    int nsrc;
+} lidx;
+
+typedef struct lrange {
+    const lkey *v;
+    size_t lo, hi;
+} lrange;
+
+static int lkey_cmp(const void *pa, const void *pb)
 {
-    const ds_refdeal *r = ds_catalog_ref(x->rs->cat, ref);
-    if (!r)
-        return NULL;
-    char key[64];
-    snprintf(key, sizeof key, "%s|%s|%s", r->buyer, r->seller, r->family);
-    if (strcmp(key, x->b->key) == 0) {
-        const ds_canon *best = NULL;
-        for (size_t i = 0; i < x->ncl; i++) {
-            const ds_canon *c = x->cl[i].c;
-            if (strcmp(c->ref, ref) == 0 && (!best || strcmp(c->deal_id, best->deal_id) < 0))
-                best = c;
+    const lkey *a = pa, *b = pb;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    if (a->b != b->b)
+        return a->b < b->b ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static int lref_cmp(const void *pa, const void *pb)
+{
+    const lref *a = pa, *b = pb;
+    int c = strcmp(a->ref, b->ref);
+    return c ? c : a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* The first entry of v[0..n) with key (a, b) or more. */
+static size_t lkey_lb(const lkey *v, size_t n, int64_t a, int64_t b)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].a < a || (v[mid].a == a && v[mid].b < b))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The entries of v[0..n) with key a and b in [blo, bhi). */
+static lrange lkey_range(const lkey *v, size_t n, int64_t a, int64_t blo, int64_t bhi)
+{
+    lrange r = {v, lkey_lb(v, n, a, blo), 0};
+    r.hi = blo < bhi ? lkey_lb(v, n, a, bhi) : r.lo;
+    if (r.hi < r.lo)
+        r.hi = r.lo;
+    return r;
+}
+
+static void lidx_free(lidx *ix)
+{
+    if (!ix)
+        return;
+    free(ix->cb);
+    free(ix->cc);
+    free(ix->cr);
+    free(ix->mt);
+    free(ix->mb);
+    free(ix->ctx_at);
+    free(ix->ctx);
+    free(ix);
+}
+
+/* Indexes the clusters of x (sorted by id, records merged, refs set). */
+static int lidx_clusters(const rctx *x, lidx *ix)
+{
+    size_t n = x->ncl;
+    ix->cb = malloc((n ? n : 1) * sizeof *ix->cb);
+    ix->cc = malloc((n ? n : 1) * sizeof *ix->cc);
+    ix->cr = malloc((n ? n : 1) * sizeof *ix->cr);
+    if (!ix->cb || !ix->cc || !ix->cr)
+        return -1;
+    for (size_t c = 0; c < n; c++) {
+        const ds_canon *o = x->cl[c].c;
+        int cls = stage_class(o->stage);
+        ix->cb[c] = (lkey){cls, o->batch, (int)c};
+        ix->cc[c] = (lkey){cls, 0, (int)c};
+        if (o->ref[0])
+            ix->cr[ix->ncr++] = (lref){o->ref, (int)c};
+    }
+    ix->ncl = n;
+    qsort(ix->cb, n, sizeof *ix->cb, lkey_cmp);
+    qsort(ix->cc, n, sizeof *ix->cc, lkey_cmp);
+    qsort(ix->cr, ix->ncr, sizeof *ix->cr, lref_cmp);
+    return 0;
+}
+
+/* Indexes the cluster members of x by class and time, and by class and
+ * batch; points every member's minfo at its cluster in x->cl. */
+static int lidx_members(rctx *x, lidx *ix)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < x->ncl; c++)
+        n += x->cl[c].nmem;
+    ix->mt = malloc((n ? n : 1) * sizeof *ix->mt);
+    ix->mb = malloc((n ? n : 1) * sizeof *ix->mb);
+    if (!ix->mt || !ix->mb)
+        return -1;
+    for (size_t c = 0; c < x->ncl; c++)
+        for (size_t j = 0; j < x->cl[c].nmem; j++) {
+            minfo *y = &x->mi[x->cl[c].mem[j]];
+            y->cluster = (int)c; /* the clusters were sorted by id since numbered */
+            ix->mt[ix->nmem] = (lkey){2 * y->cls + (y->has_t != 0), y->has_t ? y->lo : 0, x->cl[c].mem[j]};
+            ix->mb[ix->nmem++] = (lkey){y->cls, y->batch > 0 ? y->batch : 0, x->cl[c].mem[j]};
         }
-        return best ? best->deal_id : NULL;
+    qsort(ix->mt, n, sizeof *ix->mt, lkey_cmp);
+    qsort(ix->mb, n, sizeof *ix->mb, lkey_cmp);
+    return 0;
+}
+
+/* Groups the context mentions of x by source number, ascending. */
+static int lidx_contexts(const rctx *x, lidx *ix)
+{
+    int nsrc = 0;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].src_no + 1 > nsrc)
+            nsrc = x->mi[i].src_no + 1;
+    ix->nsrc = nsrc;
+    ix->ctx_at = calloc((size_t)nsrc + 1, sizeof *ix->ctx_at);
+    ix->ctx = malloc((x->n ? x->n : 1) * sizeof *ix->ctx);
+    if (!ix->ctx_at || !ix->ctx)
+        return -1;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_CONTEXT)
+            ix->ctx_at[x->mi[i].src_no + 1]++;
+    for (int s = 0; s < nsrc; s++)
+        ix->ctx_at[s + 1] += ix->ctx_at[s];
+    int *fill = malloc(((size_t)nsrc + 1) * sizeof *fill);
+    if (!fill)
+        return -1;
+    memcpy(fill, ix->ctx_at, ((size_t)nsrc + 1) * sizeof *fill);
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_CONTEXT)
+            ix->ctx[fill[x->mi[i].src_no]++] = (int)i;
+    free(fill);
+    return 0;
+}
+
+/* Builds x->ix from x's clusters (sorted by id, refs set) and mentions.
+ * Returns 0 or -1 when out of memory. */
+static int lidx_build(rctx *x)
+{
+    lidx *ix = calloc(1, sizeof *ix);
+    if (!ix)
+        return -1;
+    x->ix = ix;
+    return lidx_clusters(x, ix) || lidx_members(x, ix) || lidx_contexts(x, ix) ? -1 : 0;
+}
+
+/* The clusters of class cls, ascending. */
+static lrange lix_class(const lidx *ix, int cls) { return lkey_range(ix->cc, ix->ncl, cls, 0, 1); }
+
+/* The clusters of class cls and batch b (b > 0), ascending. */
+static lrange lix_batch(const lidx *ix, int cls, int b) { return lkey_range(ix->cb, ix->ncl, cls, b, (int64_t)b + 1); }
+
+/* The clusters of class cls of no known batch, ascending. */
+static lrange lix_nobatch(const lidx *ix, int cls) { return lkey_range(ix->cb, ix->ncl, cls, INT64_MIN, 1); }
+
+/* The cluster with deal id `id`, or -1 (x->cl is sorted by id). */
+static int lix_deal(const rctx *x, const char *id)
+{
+    size_t lo = 0, hi = x->ncl;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(x->cl[mid].id, id);
+        if (c == 0)
+            return (int)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (!x->rs->cross_block)
-        return NULL;
-    block *pb = block_get(x->rs, key);
-    if (!pb || add_dep(pb, x->b) != 0) {
-        *err = 1;
-        return NULL;
+    return -1;
+}
+
+/* The first cluster (in index order, other than self) whose record has
+ * reference row ref, or NULL. */
+static const cluster *lix_ref(const rctx *x, const char *ref, const cluster *self)
+{
+    const lidx *ix = x->ix;
+    size_t lo = 0, hi = ix->ncr;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ix->cr[mid].ref, ref) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    for (size_t i = 0; i < pb->nrefd; i++) /* sorted by id: the first is the smallest */
-        if (strcmp(pb->refd[i].ref, ref) == 0)
-            return pb->refd[i].id;
+    for (; lo < ix->ncr && strcmp(ix->cr[lo].ref, ref) == 0; lo++)
+        if (&x->cl[ix->cr[lo].i] != self)
+            return &x->cl[ix->cr[lo].i];
     return NULL;
 }
 
-/* Adds a link to the reference row ref: via state when a live deal matches
- * it, else via `via` naming the ref itself; none when the row is another
- * buyer's. */
-static void link_ref(rctx *x, lset *ls, ds_relation rel, const char *ref, ds_link_via via, const ds_canon *self, int *err)
+/* The mention with mention_id id, or -1 (x->mi is in mention_id order). */
+static int lix_mention(const rctx *x, const char *id)
+{
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(x->mi[mid].m->mention_id, id);
+        if (c == 0)
+            return (int)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* Up to 3 ranges of cluster members that can be compatible with context
+ * mention z (the same class; a window near z's; the same or no batch).
+ * Returns the number of ranges. */
+static int lix_members_for(const lidx *ix, const minfo *z, lrange r[3])
+{
+    int n = 0;
+    if (z->has_t) {
+        /* no time: compatible in time with any; else a window starting at
+         * most a year (and EXACT_DAYS) before z's and no later than its end */
+        r[n++] = lkey_range(ix->mt, ix->nmem, 2 * z->cls, INT64_MIN, INT64_MAX);
+        r[n++] = lkey_range(ix->mt, ix->nmem, 2 * z->cls + 1, (int64_t)z->lo - 366 - EXACT_DAYS,
+                            (int64_t)z->hi + EXACT_DAYS + 1);
+    } else if (z->batch > 0) {
+        r[n++] = lkey_range(ix->mb, ix->nmem, z->cls, z->batch, (int64_t)z->batch + 1);
+        r[n++] = lkey_range(ix->mb, ix->nmem, z->cls, INT64_MIN, 1);
+    } else {
+        r[n++] = lkey_range(ix->mb, ix->nmem, z->cls, INT64_MIN, INT64_MAX);
+    }
+    return n;
+}
+
+/* The next index of two ascending ranges, merged, or -1 when both are done. */
+static int lrange_next(lrange *a, lrange *b)
+{
+    int ia = a->lo < a->hi ? a->v[a->lo].i : -1, ib = b->lo < b->hi ? b->v[b->lo].i : -1;
+    if (ia < 0 && ib < 0)
+        return -1;
+    if (ib < 0 || (ia >= 0 && ia < ib)) {
+        a->lo++;
+        return ia;
+    }
+    b->lo++;
+    return ib;
+}
+
+/* Sets out to the deal that stands for reference row r: the row's own deal
+ * (this block's, or with the rows materialised its known id), else the live
+ * deal matching the row in its block (which then reports its changes to
+ * us). Returns 1, 0 when there is none (then no link), -1 when out of memory. */
+static int deal_for_ref(rctx *x, const ds_refdeal *r, char out[17])
+{
+    char rid[17], key[64];
+    ref_deal_id(r, rid);
+    ref_block_key(r, key);
+    const char *best = NULL;
+    if (strcmp(key, x->b->key) == 0) {
+        int own = lix_deal(x, rid);
+        const cluster *k = own >= 0 ? &x->cl[own] : lix_ref(x, r->ref, NULL); /* the first has the smallest id */
+        if (k)
+            best = k->c->deal_id;
+    } else if (x->rs->cross_block) {
+        block *pb = block_get(x->rs, key);
+        if (!pb || add_dep(pb, x->b) != 0)
+            return -1;
+        for (size_t i = 0; i < pb->nrefd; i++) { /* sorted by id: the first is the smallest */
+            if (strcmp(pb->refd[i].id, rid) == 0) {
+                best = pb->refd[i].id;
+                break;
+            }
+            if (!best && strcmp(pb->refd[i].ref, r->ref) == 0)
+                best = pb->refd[i].id;
+        }
+    }
+    if (!best && x->rs->refs_on)
+        best = rid; /* published by whoever holds the row's block */
+    if (!best)
+        return 0;
+    ds_strlcpy(out, best, 17);
+    return 1;
+}
+
+/* Adds a link to the deal of reference row ref, found as `via` says; none
+ * when the table has no such row or it is another buyer's. */
+static void link_ref(rctx *x, lset *ls, ds_relation rel, const char *ref, ds_link_via via, const ds_canon *self,
+                     const char *why, int *err)
 {
     const ds_refdeal *row = ds_catalog_ref(x->rs->cat, ref);
-    if (row && strcmp(row->buyer, self->buyer) != 0)
-        return; /* links never cross buyers: another buyer's contract is not our parent */
-    const char *t = deal_for_ref(x, ref, err);
-    if (t && t != self->deal_id)
-        lset_add(ls, rel, t, ref, DS_VIA_STATE);
-    else if (!t)
-        lset_add(ls, rel, ref, ref, via);
+    if (!row || strcmp(row->buyer, self->buyer) != 0)
+        return; /* no row: no link to nothing; links never cross buyers */
+    if (row->signed_date >= 0 && self->signing_date != DS_NO_DATE && row->signed_date > self->signing_date)
+        return; /* a parent is signed no later than its child */
+    char t[17];
+    int f = deal_for_ref(x, row, t);
+    if (f < 0)
+        *err = 1;
+    else if (f > 0 && strcmp(t, self->deal_id) != 0)
+        lset_add(ls, rel, t, ref, via, day_gap(row->signed_date, self->signing_date), why);
 }
 
 static int parent_class(ds_relation rel)
@@ -1801,58 +2331,56 @@ static int hint_score(const ds_relhint *h, const facts *f, int want_batch)
     return s;
 }
 
-/* Whether context mention ctx shares a source with a member of k. */
-static int shares_source(const rctx *x, const cluster *k, const minfo *ctx)
-{
-    for (size_t i = 0; i < k->nmem; i++)
-        if (x->mi[k->mem[i]].src_no == ctx->src_no)
-            return 1;
-    return 0;
-}
-
 /* The live deal of this block (other than self) that context mention ctx
  * recalls: the deal of its reference row, else the one deal one of whose
  * members is compatible with it. */
 static const ds_canon *deal_for_context(rctx *x, const minfo *ctx, const char *ref, const cluster *self)
 {
-    if (ref) {
-        for (size_t i = 0; i < x->ncl; i++)
-            if (&x->cl[i] != self && strcmp(x->cl[i].c->ref, ref) == 0)
-                return x->cl[i].c;
-    }
-    const ds_canon *found = NULL;
-    for (size_t i = 0; i < x->ncl; i++) {
-        const cluster *k = &x->cl[i];
-        if (k == self)
-            continue;
-        for (size_t j = 0; j < k->nmem; j++)
-            if (compatible(ctx, &x->mi[k->mem[j]])) {
-                if (found)
-                    return NULL; /* ambiguous */
-                found = k->c;
-                break;
-            }
-    }
-    return found;
+    const cluster *found = ref ? lix_ref(x, ref, self) : NULL;
+    if (found)
+        return found->c;
+    lrange r[3];
+    int nr = lix_members_for(x->ix, ctx, r);
+    for (int q = 0; q < nr; q++)
+        for (size_t e = r[q].lo; e < r[q].hi; e++) {
+            const minfo *y = &x->mi[r[q].v[e].i];
+            const cluster *k = &x->cl[y->cluster];
+            if (k == self || k == found || !compatible(ctx, y))
+                continue;
+            if (found)
+                return NULL; /* ambiguous */
+            found = k;
+        }
+    return found ? found->c : NULL;
 }
 
-static void link_context(rctx *x, lset *ls, ds_relation rel, const minfo *ctx, const cluster *self)
+/* A link to the deal context mention ctx recalls: a live deal of the block,
+ * else the deal of the reference row it fits; none while neither exists
+ * (the parent's arrival recomputes the block and links it then). */
+static void link_context(rctx *x, lset *ls, ds_relation rel, const minfo *ctx, const cluster *self, int *err)
 {
     const ds_canon *c = self->c;
     facts f = mention_facts(ctx);
     const ds_refdeal *r = ref_match(x->rs->cat, c->buyer, c->seller, c->family, &f);
     const char *ref = r ? r->ref : NULL;
     const ds_canon *t = deal_for_context(x, ctx, ref, self);
+    char why[BASIS_LEN];
+    snprintf(why, sizeof why, "recalled by source %.64s", ctx->m->src.id);
     if (t)
-        lset_add(ls, rel, t->deal_id, ref ? ref : t->ref, DS_VIA_STATE);
-    else
-        lset_add(ls, rel, ref ? ref : ctx->m->mention_id, ref, DS_VIA_CONTEXT);
+        lset_add(ls, rel, t->deal_id, ref ? ref : t->ref, DS_VIA_CONTEXT, day_gap(t->signing_date, c->signing_date),
+                 why);
+    else if (r)
+        link_ref(x, ls, rel, r->ref, DS_VIA_CONTEXT, c, why, err);
 }
 
+/* Best candidate first: by how it was found (state, context, reference),
+ * then the parent closest in time, then the smallest target. */
 static int lcand_better(const lcand *a, const lcand *b)
 {
     if (a->via != b->via)
         return a->via < b->via;
+    if (a->gap != b->gap)
+        return a->gap < b->gap;
     int c = strcmp(a->target, b->target);
     if (c)
         return c < 0;
@@ -1868,65 +2396,107 @@ static int not_after(int32_t parent, int32_t child)
     return parent != DS_NO_DATE && parent >= 0 && child != DS_NO_DATE && parent >= child;
 }
 
+/* Whether a parent signed on p is signed after a child signed on c. */
+static int signed_after(int32_t p, int32_t c) { return p != DS_NO_DATE && c != DS_NO_DATE && p > c; }
+
+/* The ordinal link candidate other deal o gives deal c of class cls (see
+ * ordinal_links), if any. */
+static void ordinal_candidate(const ds_canon *c, int cls, const ds_canon *o, lset *ls)
+{
+    int ocls = stage_class(o->stage);
+    int32_t gap = day_gap(o->signing_date, c->signing_date);
+    char day[16], why[BASIS_LEN];
+    if (cls == CLS_CONTRACT && ocls == CLS_CONTRACT && c->batch > 1 && o->batch == c->batch - 1 &&
+        !not_after(o->signing_date, c->signing_date)) {
+        fmt_day(o->signing_date, day);
+        snprintf(why, sizeof why, "batch %d follows batch %d, signed %s", c->batch, o->batch, day);
+        lset_add(ls, DS_REL_NEXT_BATCH, o->deal_id, o->ref, DS_VIA_STATE, gap, why);
+    }
+    if ((cls == CLS_CONTRACT || cls == CLS_OPTION) && ocls == CLS_FRAMEWORK &&
+        !signed_after(o->signing_date, c->signing_date)) {
+        fmt_day(o->signing_date, day);
+        snprintf(why, sizeof why, "%s under the framework of the same parties and family, signed %s",
+                 cls == CLS_OPTION ? "option" : "contract", day);
+        lset_add(ls, DS_REL_EXECUTES_FRAMEWORK, o->deal_id, o->ref, DS_VIA_STATE, gap, why);
+    }
+    if (cls == CLS_OPTION && ocls == CLS_CONTRACT && !not_after(o->signing_date, c->signing_date) &&
+        o->signing_date != DS_NO_DATE) {
+        fmt_day(o->signing_date, day);
+        snprintf(why, sizeof why, "option of the contract of the same parties and family signed %s", day);
+        lset_add(ls, DS_REL_OPTION_EXERCISE, o->deal_id, o->ref, DS_VIA_STATE, gap, why);
+    }
+}
+
 /* Ordinal links within the block: batch N > 1 is the next batch of batch
  * N-1 signed before it; a contract or option executes a framework signed
- * no later. */
-static void link_ordinals(const rctx *x, const ds_canon *c, lset *ls)
+ * no later; an option is exercised under a contract signed before it. The
+ * deals that can be one of those (the contracts of batch N-1, the
+ * frameworks, for an option the contracts) are read in index order, as a
+ * scan of every deal would meet them, until ls is full. */
+static void ordinal_links(const rctx *x, const ds_canon *c, lset *ls)
 {
     int cls = stage_class(c->stage);
-    for (size_t i = 0; i < x->ncl; i++) {
-        const ds_canon *o = x->cl[i].c;
-        int ocls = stage_class(o->stage);
-        if (o == c)
-            continue;
-        if (cls == CLS_CONTRACT && ocls == CLS_CONTRACT && c->batch > 1 && o->batch == c->batch - 1 &&
-            !not_after(o->signing_date, c->signing_date))
-            lset_add(ls, DS_REL_NEXT_BATCH, o->deal_id, o->ref, DS_VIA_STATE);
-        if ((cls == CLS_CONTRACT || cls == CLS_OPTION) && ocls == CLS_FRAMEWORK &&
-            !(o->signing_date != DS_NO_DATE && c->signing_date != DS_NO_DATE && o->signing_date > c->signing_date))
-            lset_add(ls, DS_REL_EXECUTES_FRAMEWORK, o->deal_id, o->ref, DS_VIA_STATE);
+    lrange a = {NULL, 0, 0}, b = {NULL, 0, 0};
+    if (cls == CLS_CONTRACT && c->batch > 1)
+        a = lix_batch(x->ix, CLS_CONTRACT, c->batch - 1);
+    if (cls == CLS_OPTION)
+        a = lix_class(x->ix, CLS_CONTRACT);
+    if (cls == CLS_CONTRACT || cls == CLS_OPTION)
+        b = lix_class(x->ix, CLS_FRAMEWORK);
+    for (int i; ls->n < MAX_LCAND && (i = lrange_next(&a, &b)) >= 0;)
+        if (x->cl[i].c != c)
+            ordinal_candidate(c, cls, x->cl[i].c, ls);
+}
+
+/* Scores deal o for hint h of deal c (see hint_deal) into the best so far. */
+static void hint_try(const ds_canon *c, const ds_relhint *h, int want_batch, const ds_canon *o, const ds_canon **best,
+                     int *bs, int *tie)
+{
+    if (o == c || signed_after(o->signing_date, c->signing_date))
+        return;
+    if (h->relation == DS_REL_NEXT_BATCH && not_after(o->signing_date, c->signing_date))
+        return;
+    facts of = canon_facts(o);
+    int s = hint_score(h, &of, want_batch);
+    if (s < 0)
+        return;
+    if (s > *bs) {
+        *best = o;
+        *bs = s;
+        *tie = 0;
+    } else if (s == *bs) {
+        *tie = 1;
     }
 }
 
 /* The one deal of the block (other than c, signed no later) of the parent
- * class of hint h that agrees best with it, or NULL (none, or a tie). */
+ * class of hint h that agrees best with it, or NULL (none, or a tie): read
+ * from the deals of that class (and batch, when the hint has one), since
+ * no other can agree; the outcome does not depend on their order. */
 static const ds_canon *hint_deal(const rctx *x, const ds_canon *c, const ds_relhint *h, int want_batch)
 {
-    int pcls = parent_class(h->relation);
+    int cls[2] = {parent_class(h->relation), CLS_OPTION}, b = h->batch > 0 ? h->batch : want_batch;
     const ds_canon *best = NULL;
     int bs = -1, tie = 0;
-    for (size_t i = 0; i < x->ncl; i++) {
-        const ds_canon *o = x->cl[i].c;
-        int ocls = stage_class(o->stage);
-        if (o == c || !(ocls == pcls || (h->relation == DS_REL_OPTION_EXERCISE && ocls == CLS_OPTION)))
-            continue;
-        if (o->signing_date != DS_NO_DATE && c->signing_date != DS_NO_DATE && o->signing_date > c->signing_date)
-            continue;
-        if (h->relation == DS_REL_NEXT_BATCH && not_after(o->signing_date, c->signing_date))
-            continue;
-        facts of = canon_facts(o);
-        int s = hint_score(h, &of, want_batch);
-        if (s < 0)
-            continue;
-        if (s > bs) {
-            best = o;
-            bs = s;
-            tie = 0;
-        } else if (s == bs) {
-            tie = 1;
-        }
+    for (int q = 0; q < (h->relation == DS_REL_OPTION_EXERCISE ? 2 : 1); q++) {
+        lrange r[2] = {b > 0 ? lix_batch(x->ix, cls[q], b) : lix_class(x->ix, cls[q]),
+                       b > 0 ? lix_nobatch(x->ix, cls[q]) : (lrange){NULL, 0, 0}};
+        for (int k = 0; k < 2; k++)
+            for (size_t e = r[k].lo; e < r[k].hi; e++)
+                hint_try(c, h, want_batch, x->cl[r[k].v[e].i].c, &best, &bs, &tie);
     }
     return tie ? NULL : best;
 }
 
 /* A context mention of member y's source, of the parent class of h and
- * agreeing with it, or NULL. */
+ * agreeing with it (the first in index order), or NULL. */
 static const minfo *hint_context(const rctx *x, const minfo *y, const ds_relhint *h, int want_batch)
 {
     int pcls = parent_class(h->relation);
-    for (size_t i = 0; i < x->n; i++) {
-        const minfo *z = &x->mi[i];
-        if (z->kind != K_CONTEXT || z->cls != pcls || z->src_no != y->src_no)
+    const lidx *ix = x->ix;
+    for (int e = ix->ctx_at[y->src_no]; e < ix->ctx_at[y->src_no + 1]; e++) {
+        const minfo *z = &x->mi[ix->ctx[e]];
+        if (z->cls != pcls)
             continue;
         facts zf = mention_facts(z);
         if (hint_score(h, &zf, want_batch) >= 0)
@@ -1935,33 +2505,46 @@ static const minfo *hint_context(const rctx *x, const minfo *y, const ds_relhint
     return NULL;
 }
 
-/* The link of relation hint h of member y: the ref it names; else the deal
+/* The link of relation hint h of member y: the reference row it names (a
+ * ref the table lacks names nothing: the other rules apply); else the deal
  * of the block it fits; else a context mention of the same source; else the
  * reference row it fits. */
 static void link_hint(rctx *x, cluster *k, const minfo *y, const ds_relhint *h, lset *ls, int *err)
 {
     const ds_canon *c = k->c;
+    const char *src = y->m->src.id;
+    char why[BASIS_LEN];
     int want_batch = h->relation == DS_REL_NEXT_BATCH && c->batch > 1 ? c->batch - 1 : 0;
-    if (h->ref[0]) {
-        link_ref(x, ls, h->relation, h->ref, DS_VIA_REFERENCE, c, err);
+    int cls = stage_class(c->stage);
+    if (h->relation == DS_REL_ENABLED_BY_JV ? cls == CLS_JV || cls == CLS_FRAMEWORK
+                                            : cls != CLS_CONTRACT && cls != CLS_OPTION)
+        return; /* a relation this stage cannot have: only contracts follow batches, frameworks, options */
+    if (h->ref[0] && ds_catalog_ref(x->rs->cat, h->ref)) {
+        snprintf(why, sizeof why, "%s %.64s %s", y->m->src.kind == DS_SRC_REFERENCE ? "reference row" : "source",
+                 src, y->m->src.kind == DS_SRC_REFERENCE ? "names it as parent" : "names it as parent_ref");
+        link_ref(x, ls, h->relation, h->ref, DS_VIA_REFERENCE, c, why, err);
         return;
     }
     const ds_canon *best = hint_deal(x, c, h, want_batch);
     if (best) {
-        lset_add(ls, h->relation, best->deal_id, best->ref, DS_VIA_STATE);
+        snprintf(why, sizeof why, "relation stated by source %.64s", src);
+        lset_add(ls, h->relation, best->deal_id, best->ref, DS_VIA_STATE, day_gap(best->signing_date, c->signing_date),
+                 why);
         return;
     }
     const minfo *ctx = hint_context(x, y, h, want_batch);
     if (ctx) {
-        link_context(x, ls, h->relation, ctx, k);
+        link_context(x, ls, h->relation, ctx, k, err);
         return;
     }
     facts hf = {parent_class(h->relation), h->batch > 0 ? h->batch : want_batch, h->year, DS_NO_DATE, h->quantity};
     const ds_refdeal *r = ref_match(x->rs->cat, c->buyer, c->seller, c->family, &hf);
     if (r && h->relation == DS_REL_NEXT_BATCH && not_after(r->signed_date, c->signing_date))
         r = NULL;
-    if (r && strcmp(r->ref, c->ref) != 0)
-        link_ref(x, ls, h->relation, r->ref, DS_VIA_REFERENCE, c, err);
+    if (r && strcmp(r->ref, c->ref) != 0) {
+        snprintf(why, sizeof why, "relation stated by source %.64s; reference row %.23s fits it", src, r->ref);
+        link_ref(x, ls, h->relation, r->ref, DS_VIA_REFERENCE, c, why, err);
+    }
 }
 
 /* Links from the relation hints of the deal's non-duplicate members. */
@@ -1980,39 +2563,159 @@ static void link_hints(rctx *x, cluster *k, lset *ls, int *err)
     }
 }
 
+/* The context mentions that share a source with a member of k, ascending
+ * and distinct, into a new array (caller frees). Returns it, or NULL when
+ * out of memory. */
+static int *recalled_by(const rctx *x, const cluster *k, size_t *n)
+{
+    const lidx *ix = x->ix;
+    int *src = malloc((k->nmem ? k->nmem : 1) * sizeof *src);
+    if (!src)
+        return NULL;
+    size_t ns = 0, nz = 0;
+    for (size_t i = 0; i < k->nmem; i++)
+        src[ns++] = x->mi[k->mem[i]].src_no;
+    qsort(src, ns, sizeof *src, int_cmp);
+    for (size_t i = 0; i < ns; i++)
+        if (i == 0 || src[i] != src[i - 1])
+            nz += (size_t)(ix->ctx_at[src[i] + 1] - ix->ctx_at[src[i]]);
+    int *z = malloc((nz ? nz : 1) * sizeof *z);
+    if (!z) {
+        free(src);
+        return NULL;
+    }
+    nz = 0;
+    for (size_t i = 0; i < ns; i++)
+        for (int e = ix->ctx_at[src[i]]; (i == 0 || src[i] != src[i - 1]) && e < ix->ctx_at[src[i] + 1]; e++)
+            z[nz++] = ix->ctx[e];
+    free(src);
+    qsort(z, nz, sizeof *z, int_cmp); /* the sources' lists are disjoint */
+    *n = nz;
+    return z;
+}
+
 /* Links from the context mentions the deal's sources recall: a framework
  * (executes_framework), the batch before (next_batch), a joint venture
  * (enabled_by_jv). */
-static void link_recalled(rctx *x, cluster *k, lset *ls)
+static void link_recalled(rctx *x, cluster *k, lset *ls, int *err)
 {
     const ds_canon *c = k->c;
     int cls = stage_class(c->stage);
-    for (size_t i = 0; i < x->n; i++) {
-        const minfo *z = &x->mi[i];
-        if (z->kind != K_CONTEXT || !shares_source(x, k, z))
-            continue;
+    size_t nz = 0;
+    int *zs = recalled_by(x, k, &nz);
+    if (!zs) {
+        *err = 1;
+        return;
+    }
+    for (size_t i = 0; i < nz; i++) {
+        const minfo *z = &x->mi[zs[i]];
         const ds_mention *m = z->m;
         if (z->cls == CLS_FRAMEWORK && (cls == CLS_CONTRACT || cls == CLS_OPTION))
-            link_context(x, ls, DS_REL_EXECUTES_FRAMEWORK, z, k);
+            link_context(x, ls, DS_REL_EXECUTES_FRAMEWORK, z, k, err);
         else if (z->cls == CLS_CONTRACT && cls == CLS_CONTRACT && m->batch > 0 && c->batch > 0 &&
                  m->batch == c->batch - 1)
-            link_context(x, ls, DS_REL_NEXT_BATCH, z, k);
+            link_context(x, ls, DS_REL_NEXT_BATCH, z, k, err);
         else if (z->cls == CLS_JV && cls != CLS_JV && cls != CLS_FRAMEWORK)
-            link_context(x, ls, DS_REL_ENABLED_BY_JV, z, k);
+            link_context(x, ls, DS_REL_ENABLED_BY_JV, z, k, err);
     }
+    free(zs);
 }
 
 /* Links to the parents of the deal's own reference row. */
 static void link_ref_parents(rctx *x, const ds_canon *c, lset *ls, int *err)
 {
     const ds_refdeal *own = c->ref[0] ? ds_catalog_ref(x->rs->cat, c->ref) : NULL;
+    char why[BASIS_LEN];
     for (int i = 0; own && i < own->nparents; i++) {
         int rel = -1;
         for (int j = 0; j < DS_REL__COUNT; j++)
             if (strcmp(own->parents[i].relation, ds_relation_names[j]) == 0)
                 rel = j;
+        snprintf(why, sizeof why, "reference row %.23s names %.23s as parent", own->ref, own->parents[i].ref);
         if (rel >= 0)
-            link_ref(x, ls, (ds_relation)rel, own->parents[i].ref, DS_VIA_REFERENCE, c, err);
+            link_ref(x, ls, (ds_relation)rel, own->parents[i].ref, DS_VIA_REFERENCE, c, why, err);
+    }
+}
+
+/* Whether families a and b differ only by variant: one is a catalog
+ * variant's id and the other its family, or (designations read from the
+ * text) one extends the other by a variant suffix ("K9" and "K9A1",
+ * "IRIS-T" and "IRIS-T_SLM"; never "K9" and "K90": a digit after a digit
+ * is another number). */
+static int families_related(const ds_catalog *cat, const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return 0;
+    const ds_system *sa = cat ? ds_catalog_system(cat, a) : NULL, *sb = cat ? ds_catalog_system(cat, b) : NULL;
+    if ((sa && sa->family && strcmp(sa->family, b) == 0) || (sb && sb->family && strcmp(sb->family, a) == 0))
+        return 1;
+    size_t la = strlen(a), lb = strlen(b);
+    const char *lo = la < lb ? a : b, *hi = la < lb ? b : a;
+    size_t n = la < lb ? la : lb;
+    if (n < 2 || strncmp(lo, hi, n) != 0)
+        return 0;
+    unsigned char last = (unsigned char)lo[n - 1], next = (unsigned char)hi[n];
+    return !((last >= '0' && last <= '9') && (next >= '0' && next <= '9'));
+}
+
+/* Whether blocks key1 and key2 have the same buyer and seller and families
+ * that differ only by variant. */
+static int variant_blocks(const ds_catalog *cat, const char *key1, const char *key2)
+{
+    const char *f1 = strrchr(key1, '|'), *f2 = strrchr(key2, '|');
+    if (!f1 || !f2 || f1 - key1 != f2 - key2 || strncmp(key1, key2, (size_t)(f1 - key1)) != 0)
+        return 0;
+    return families_related(cat, f1 + 1, f2 + 1);
+}
+
+/* Parents in the blocks of variant families (same buyer and seller), for
+ * the relations the block gave no candidate: the batch before, the
+ * framework, the contract of an option, by the rules of ordinal_links.
+ * Registers our block as a reader of theirs, so that a parent that comes
+ * later re-links us (see block_get for blocks that do not exist yet). */
+static void link_variants(rctx *x, const ds_canon *c, lset *ls, int *err)
+{
+    int cls = stage_class(c->stage), need[DS_REL__COUNT] = {0};
+    need[DS_REL_NEXT_BATCH] = cls == CLS_CONTRACT && c->batch > 1;
+    need[DS_REL_EXECUTES_FRAMEWORK] = cls == CLS_CONTRACT || cls == CLS_OPTION;
+    need[DS_REL_OPTION_EXERCISE] = cls == CLS_OPTION;
+    for (size_t i = 0; i < ls->n; i++)
+        need[ls->c[i].rel] = 0;
+    if (!x->rs->cross_block || !(need[DS_REL_NEXT_BATCH] || need[DS_REL_EXECUTES_FRAMEWORK] || need[DS_REL_OPTION_EXERCISE]))
+        return;
+    x->b->wants_variant = 1;
+    char day[16], why[BASIS_LEN];
+    for (size_t t = 0; t < x->rs->tabcap; t++) {
+        block *pb = x->rs->tab[t];
+        if (!pb || pb == x->b || !variant_blocks(x->rs->cat, pb->key, x->b->key))
+            continue;
+        if (add_dep(pb, x->b) != 0) {
+            *err = 1;
+            return;
+        }
+        pb->sib_read = 1;
+        const char *fam = strrchr(pb->key, '|') + 1;
+        for (size_t i = 0; i < pb->nsib; i++) {
+            const sibdeal *o = &pb->sib[i];
+            int32_t gap = day_gap(o->date, c->signing_date);
+            fmt_day(o->date, day);
+            int rel = -1;
+            if (need[DS_REL_NEXT_BATCH] && o->cls == CLS_CONTRACT && o->batch == c->batch - 1 &&
+                !not_after(o->date, c->signing_date)) {
+                rel = DS_REL_NEXT_BATCH;
+                snprintf(why, sizeof why, "batch %d follows batch %d of variant family %.23s, signed %s", c->batch,
+                         o->batch, fam, day);
+            } else if (need[DS_REL_EXECUTES_FRAMEWORK] && o->cls == CLS_FRAMEWORK && !signed_after(o->date, c->signing_date)) {
+                rel = DS_REL_EXECUTES_FRAMEWORK;
+                snprintf(why, sizeof why, "under the framework of variant family %.23s, signed %s", fam, day);
+            } else if (need[DS_REL_OPTION_EXERCISE] && o->cls == CLS_CONTRACT && o->date != DS_NO_DATE &&
+                       !not_after(o->date, c->signing_date)) {
+                rel = DS_REL_OPTION_EXERCISE;
+                snprintf(why, sizeof why, "option of the contract of variant family %.23s signed %s", fam, day);
+            }
+            if (rel >= 0)
+                lset_add(ls, (ds_relation)rel, o->id, "", DS_VIA_STATE, gap, why);
+        }
     }
 }
 
@@ -2043,6 +2746,7 @@ static int pick_links(const lset *ls, ds_canon *c)
         memcpy(o->target, l->target, sizeof o->target);
         memcpy(o->target_ref, l->tref, sizeof o->target_ref);
         o->via = l->via;
+        memcpy(o->basis, l->basis, sizeof o->basis);
         /* another candidate for the same target may know the ref */
         for (size_t i = 0; i < ls->n && !o->target_ref[0]; i++)
             if (ls->c[i].rel == l->rel && strcmp(ls->c[i].target, l->target) == 0 && ls->c[i].tref[0])
@@ -2052,17 +2756,19 @@ static int pick_links(const lset *ls, ds_canon *c)
 }
 
 /* The links of cluster k's record: candidates from ordinals, relation
- * hints, recalled context mentions and the reference row's parents, then
- * the best per relation. Returns 0 or -1 when out of memory. */
+ * hints, recalled context mentions, the reference row's parents and
+ * (what is still missing) the blocks of variant families, then the best
+ * per relation. Returns 0 or -1 when out of memory. */
 static int compute_links(rctx *x, cluster *k)
 {
     lset ls;
     ls.n = 0;
     int err = 0;
-    link_ordinals(x, k->c, &ls);
+    ordinal_links(x, k->c, &ls);
     link_hints(x, k, &ls, &err);
-    link_recalled(x, k, &ls);
+    link_recalled(x, k, &ls, &err);
     link_ref_parents(x, k->c, &ls, &err);
+    link_variants(x, k->c, &ls, &err);
     if (err)
         return -1;
     return pick_links(&ls, k->c);
@@ -2153,6 +2859,7 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
         h_str(b, l->target, &err);
         h_str(b, l->target_ref, &err);
         h_i64(b, l->via, &err);
+        h_str(b, l->basis, &err);
     }
     h_i64(b, -1, &err);
     for (size_t i = 0; i < c->nevidence; i++) {
@@ -2162,6 +2869,8 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
         h_i64(b, e->start, &err);
         h_i64(b, e->end, &err);
     }
+    if (c->delivered > 0) /* absent from a retired record: its hash stays what it was */
+        h_i64(b, c->delivered, &err);
     if (err)
         return -1;
     *out = ds_hash64(b->data, b->len, 0);
@@ -2198,9 +2907,12 @@ static int canon_ptr_cmp(const void *pa, const void *pb)
     return c ? c : strcmp(a->deal_id, b->deal_id);
 }
 
-/* Anchor order: time-bearing first, then earliest published, then mention_id. */
+/* Anchor order: a reference row first (its deal's id is then known from the
+ * row alone), then time-bearing, then earliest published, then mention_id. */
 static int anchor_before(const minfo *a, const minfo *b)
 {
+    if (a->isref != b->isref)
+        return a->isref;
     if (a->has_t != b->has_t)
         return a->has_t;
     if (a->pub != b->pub)
@@ -2216,6 +2928,8 @@ static uint64_t block_refsig(const block *b)
         h = ds_hash64(d->ref, strlen(d->ref), h);
         h = ds_hash64(d->id, strlen(d->id), h);
     }
+    for (size_t i = 0; i < b->nsib; i++)
+        h = ds_hash64(&b->sib[i], sizeof b->sib[i], h);
     return h;
 }
 
@@ -2391,11 +3105,12 @@ static void fill_minfo(const ds_resolver *rs, minfo *y, const ds_mention *m)
     y->combined = m->value.combined;
     y->pub = m->src.published == DS_NO_TIME ? INT64_MAX : m->src.published;
     y->usd = m->value.combined ? -1 : value_usd(rs->cat, &m->value, mention_year(m));
+    y->isref = m->src.kind == DS_SRC_REFERENCE;
     mention_window(y);
     if (m->role == DS_ROLE_CONTEXT)
         y->kind = K_CONTEXT;
-    else if (m->stage == DS_STAGE_DELIVERY)
-        y->kind = K_DELIVERY;
+    else if (m->stage == DS_STAGE_DELIVERY || m->stage == DS_STAGE_CANCELLATION || m->stage == DS_STAGE_AMENDMENT)
+        y->kind = K_UPDATE;
     else if (m->stage == DS_STAGE_INTENT || y->cls == CLS_NONE)
         y->kind = K_IGNORE;
     else
@@ -2429,15 +3144,110 @@ static int hitem_cmp(const void *pa, const void *pb)
     return c ? c : a->y < b->y ? -1 : a->y > b->y;
 }
 
+/* Text fingerprints by band: see "incremental adds" (bands). */
+#define NBANDS 5
+
+static unsigned band_of(uint64_t t, int j) { return (unsigned)(t >> (13 * j)) & (j < 4 ? 0x1fffu : 0xfffu); }
+
+/* The fingerprints of a recompute's sorted mentions by band value: bucket
+ * (j, v) lists, ascending, the positions whose band j is v. Built only once
+ * some mention has more earlier candidates than COPY_SCAN. */
+#define COPY_SCAN 256
+
+typedef struct cbands {
+    int **e;          /* NBANDS * 8192 buckets */
+    uint32_t *n, *cap;
+    size_t filled;    /* positions put in so far */
+} cbands;
+
+static void cbands_free(cbands *cb)
+{
+    for (size_t k = 0; cb->e && k < (size_t)NBANDS * 8192; k++)
+        free(cb->e[k]);
+    free(cb->e);
+    free(cb->n);
+    free(cb->cap);
+}
+
+/* Puts positions filled .. upto-1 of h in the bands. Returns 0 or -1. */
+static int cbands_fill(cbands *cb, const hitem *h, size_t upto)
+{
+    if (!cb->e) {
+        cb->e = calloc((size_t)NBANDS * 8192, sizeof *cb->e);
+        cb->n = calloc((size_t)NBANDS * 8192, sizeof *cb->n);
+        cb->cap = calloc((size_t)NBANDS * 8192, sizeof *cb->cap);
+        if (!cb->e || !cb->n || !cb->cap)
+            return -1;
+    }
+    for (; cb->filled < upto; cb->filled++)
+        for (int j = 0; j < NBANDS; j++) {
+            size_t k = (size_t)j * 8192 + band_of(h[cb->filled].hash, j);
+            if (cb->n[k] == cb->cap[k]) {
+                uint32_t nc = cb->cap[k] ? cb->cap[k] * 2 : 4;
+                int *ne = realloc(cb->e[k], nc * sizeof *ne);
+                if (!ne)
+                    return -1;
+                cb->e[k] = ne;
+                cb->cap[k] = nc;
+            }
+            cb->e[k][cb->n[k]++] = (int)cb->filled;
+        }
+    return 0;
+}
+
+/* Whether h[j] can be the source h[i] repeats (see mark_copies). */
+static int copy_of(const hitem *h, size_t j, size_t i)
+{
+    return popcount64(h[j].hash ^ h[i].hash) <= HAMMING_DUP && h[j].src_no != h[i].src_no && src_cmp(h[j].y, h[i].y) < 0;
+}
+
+/* The first position j in [lo, i) that h[i] repeats, or -1, found in the
+ * bands: a fingerprint within HAMMING_DUP (12) bits of another differs in
+ * at most 2 bits of one of its 5 bands, so the buckets within 2 bits of
+ * each band of h[i] hold every candidate. */
+static long copy_in_bands(const cbands *cb, const hitem *h, size_t lo, size_t i)
+{
+    long best = -1;
+    for (int j = 0; j < NBANDS; j++) {
+        int bits = j < 4 ? 13 : 12;
+        unsigned v = band_of(h[i].hash, j);
+        for (int a = -1; a < bits; a++)
+            for (int b = a; b < bits; b++) {
+                if (a < 0 && b >= 0)
+                    break; /* a < 0: the value itself, once */
+                unsigned w = v ^ (a >= 0 ? 1u << a : 0) ^ (b > a ? 1u << b : 0);
+                size_t k = (size_t)j * 8192 + w;
+                const int *e = cb->e[k];
+                uint32_t n = cb->n[k], l = 0, r = n;
+                while (l < r) { /* first entry >= lo */
+                    uint32_t mid = l + (r - l) / 2;
+                    if ((size_t)e[mid] < lo)
+                        l = mid + 1;
+                    else
+                        r = mid;
+                }
+                for (; l < n && (best < 0 || e[l] < best) && (size_t)e[l] < i; l++)
+                    if (copy_of(h, (size_t)e[l], i)) {
+                        best = e[l];
+                        break;
+                    }
+            }
+    }
+    return best;
+}
+
 /* Sets dup_of of every mention whose source repeats an earlier source of the
  * block: the earliest one within HAMMING_DUP bits, published within the
  * retention before it. The fingerprinted mentions are sorted in source
  * order into a compact array, so that the first match met is the earliest
- * and the scan for it reads 24 bytes a candidate. Returns 0 or -1. */
+ * and the scan for it reads 24 bytes a candidate; a mention with more than
+ * COPY_SCAN earlier candidates (no retention, or a dense one) looks its
+ * candidates up in the bands instead, with the same outcome. Returns 0 or -1. */
 static int mark_copies(rctx *x)
 {
     const ds_resolver *rs = x->rs;
     size_t n = 0;
+    cbands cb = {0};
     hitem *h = malloc((x->n ? x->n : 1) * sizeof *h);
     if (!h)
         return -1;
@@ -2446,20 +3256,29 @@ static int mark_copies(rctx *x)
             h[n++] = (hitem){x->mi[i].m->src.text_hash, x->mi[i].pub, x->mi[i].src_no, &x->mi[i]};
     qsort(h, n, sizeof *h, hitem_cmp);
     size_t from = 0; /* first candidate within the retention of h[i] */
-    for (size_t i = 0; i < n; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
         minfo *y = h[i].y;
         while (rs->retention && y->pub != INT64_MAX && from < i && y->pub - h[from].pub > rs->retention * MINUTE_MS)
             from++; /* published after its fingerprint expired: a new source */
-        for (size_t j = y->pub != INT64_MAX ? from : 0; j < i; j++) {
-            if (popcount64(h[j].hash ^ h[i].hash) > HAMMING_DUP || h[j].src_no == h[i].src_no ||
-                src_cmp(h[j].y, y) >= 0)
-                continue;
-            y->dup_of = h[j].y->m->src.id;
-            break;
+        size_t lo = y->pub != INT64_MAX ? from : 0;
+        long found = -1;
+        if (i - lo > COPY_SCAN) {
+            if (cbands_fill(&cb, h, i) != 0)
+                rc = -1;
+            else
+                found = copy_in_bands(&cb, h, lo, i);
+        } else {
+            for (size_t j = lo; j < i && found < 0; j++)
+                if (copy_of(h, j, i))
+                    found = (long)j;
         }
+        if (found >= 0)
+            y->dup_of = h[found].y->m->src.id;
     }
+    cbands_free(&cb);
     free(h);
-    return 0;
+    return rc;
 }
 
 static int strong_cmp(const void *pa, const void *pb)
@@ -2495,24 +3314,93 @@ static int cluster_strong(rctx *x, int *par)
     return 0;
 }
 
-/* The strong cluster (its root) that weak mention i fits entirely, or -1
- * when none or several do. */
-static int weak_fit(const rctx *x, int *par, size_t i)
+/* The strong clusters of a recompute as weak mentions look them up: each
+ * root's members, the roots by class and by the one known batch of their
+ * members (0 none, -1 several). */
+typedef struct wroots {
+    int *at;   /* members of the k-th root of keys: mem[at[k] .. at[k + 1]) */
+    int *mem;
+    lkey *keys; /* (class, batch, root), sorted */
+    size_t n;
+} wroots;
+
+static void wroots_free(wroots *w)
 {
+    free(w->at);
+    free(w->mem);
+    free(w->keys);
+}
+
+/* Builds w from the strong clusters of par. Returns 0 or -1. */
+static int wroots_build(const rctx *x, int *par, wroots *w)
+{
+    int *slot = malloc((x->n ? x->n : 1) * sizeof *slot);
+    w->keys = malloc((x->n ? x->n : 1) * sizeof *w->keys);
+    w->mem = malloc((x->n ? x->n : 1) * sizeof *w->mem);
+    w->at = calloc(x->n + 1, sizeof *w->at);
+    if (!slot || !w->keys || !w->mem || !w->at) {
+        free(slot);
+        return -1;
+    }
+    w->n = 0;
+    for (size_t i = 0; i < x->n; i++) /* roots: the smallest index of their cluster */
+        if (x->mi[i].kind == K_STRONG && uf_find(par, (int)i) == (int)i) {
+            slot[i] = (int)w->n;
+            w->keys[w->n++] = (lkey){x->mi[i].cls, 0, (int)i};
+        }
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG) {
+            lkey *k = &w->keys[slot[uf_find(par, (int)i)]];
+            int b = x->mi[i].batch;
+            k->b = b <= 0 || k->b == b ? k->b : k->b == 0 ? b : -1;
+        }
+    qsort(w->keys, w->n, sizeof *w->keys, lkey_cmp);
+    for (size_t k = 0; k < w->n; k++)
+        slot[w->keys[k].i] = (int)k;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG)
+            w->at[slot[uf_find(par, (int)i)] + 1]++;
+    for (size_t k = 0; k < w->n; k++)
+        w->at[k + 1] += w->at[k];
+    int *fill = malloc((w->n + 1) * sizeof *fill);
+    if (!fill) {
+        free(slot);
+        return -1;
+    }
+    memcpy(fill, w->at, (w->n + 1) * sizeof *fill);
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG)
+            w->mem[fill[slot[uf_find(par, (int)i)]]++] = (int)i;
+    free(fill);
+    free(slot);
+    return 0;
+}
+
+/* The strong cluster (its root) that weak mention i fits entirely, or -1
+ * when none or several do: looked for among the clusters of its class
+ * whose members' batch can be its own (no other can fit). */
+static int weak_fit(const rctx *x, const wroots *w, size_t i)
+{
+    const minfo *y = &x->mi[i];
+    lrange r[2] = {{w->keys, 0, 0}, {w->keys, 0, 0}};
+    if (y->batch > 0) {
+        r[0] = lkey_range(w->keys, w->n, y->cls, 0, 1);
+        r[1] = lkey_range(w->keys, w->n, y->cls, y->batch, (int64_t)y->batch + 1);
+    } else {
+        r[0] = lkey_range(w->keys, w->n, y->cls, INT64_MIN, INT64_MAX);
+    }
     int root = -1;
-    for (size_t r = 0; r < x->n; r++) {
-        if (x->mi[r].kind != K_STRONG || uf_find(par, (int)r) != (int)r)
-            continue;
-        int fits = 1;
-        for (size_t j = 0; j < x->n && fits; j++)
-            if (x->mi[j].kind == K_STRONG && uf_find(par, (int)j) == (int)r)
-                fits = compatible(&x->mi[i], &x->mi[j]);
-        if (fits) {
+    for (int q = 0; q < 2; q++)
+        for (size_t k = r[q].lo; k < r[q].hi; k++) {
+            int fits = 1;
+            for (int e = w->at[k]; e < w->at[k + 1] && fits; e++)
+                fits = compatible(y, &x->mi[w->mem[e]]);
+            if (!fits)
+                continue;
             if (root >= 0)
                 return -1; /* ambiguous */
-            root = (int)r;
+            root = r[q].v[k].i;
         }
-    }
     return root;
 }
 
@@ -2522,12 +3410,21 @@ static int weak_fit(const rctx *x, int *par, size_t i)
  * compatible. Returns 0 or -1 when out of memory. */
 static int cluster_weak(rctx *x, int *par)
 {
-    size_t n = x->n;
-    int *join = malloc((n ? n : 1) * sizeof *join);
-    if (!join)
-        return -1;
+    size_t n = x->n, nweak = 0;
     for (size_t i = 0; i < n; i++)
-        join[i] = x->mi[i].kind == K_WEAK ? weak_fit(x, par, i) : -1;
+        nweak += x->mi[i].kind == K_WEAK;
+    if (!nweak)
+        return 0;
+    wroots w = {0};
+    int *join = malloc((n ? n : 1) * sizeof *join);
+    if (!join || wroots_build(x, par, &w) != 0) {
+        free(join);
+        wroots_free(&w);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        join[i] = x->mi[i].kind == K_WEAK ? weak_fit(x, &w, i) : -1;
+    wroots_free(&w);
     for (size_t i = 0; i < n; i++)
         if (join[i] >= 0)
             uf_union(par, (int)i, join[i]);
@@ -2597,35 +3494,65 @@ static int fill_clusters(rctx *x, ds_buf *hb)
     return 0;
 }
 
-/* Attaches every delivery mention to the fitting signed contract signed
- * earliest (then smallest id); one that fits none stays pending, invisible.
- * Returns 0 or -1 when out of memory. */
-static int attach_deliveries(rctx *x)
+/* The deal update mention d fits that update_prefers most (see
+ * attach_updates), looked for among the deals of the classes an update can
+ * change whose batch can be d's (ks: the clusters by class and summary
+ * batch); the outcome does not depend on their order. */
+static cluster *update_target(rctx *x, const lkey *ks, const minfo *d)
 {
-    for (size_t i = 0; i < x->n; i++) {
-        if (x->mi[i].kind != K_DELIVERY)
+    static const int classes[] = {CLS_CONTRACT, CLS_OPTION, CLS_FRAMEWORK, CLS_JV};
+    int b = d->m->batch;
+    cluster *best = NULL;
+    for (size_t q = 0; q < sizeof classes / sizeof *classes; q++) {
+        lrange r[2] = {b > 0 ? lkey_range(ks, x->ncl, classes[q], b, (int64_t)b + 1)
+                             : lkey_range(ks, x->ncl, classes[q], INT64_MIN, INT64_MAX),
+                       b > 0 ? lkey_range(ks, x->ncl, classes[q], INT64_MIN, 1) : (lrange){ks, 0, 0}};
+        for (int h = 0; h < 2; h++)
+            for (size_t e = r[h].lo; e < r[h].hi; e++) {
+                cluster *k = &x->cl[ks[e].i];
+                if (update_fits(d, k) && update_prefers(d, k, best))
+                    best = k;
+            }
+    }
+    return best;
+}
+
+/* Attaches every update mention to the deal it fits (update_prefers
+ * choosing among several); one that fits none stays pending, invisible,
+ * until its deal arrives. Returns 0 or -1 when out of memory. */
+static int attach_updates(rctx *x)
+{
+    size_t nupd = 0;
+    for (size_t i = 0; i < x->n; i++)
+        nupd += x->mi[i].kind == K_UPDATE;
+    if (!nupd || !x->ncl)
+        return 0;
+    lkey *ks = malloc(x->ncl * sizeof *ks);
+    if (!ks)
+        return -1;
+    for (size_t c = 0; c < x->ncl; c++)
+        ks[c] = (lkey){x->cl[c].cls, x->cl[c].batch > 0 ? x->cl[c].batch : 0, (int)c};
+    qsort(ks, x->ncl, sizeof *ks, lkey_cmp);
+    int rc = 0;
+    for (size_t i = 0; i < x->n && rc == 0; i++) {
+        if (x->mi[i].kind != K_UPDATE)
             continue;
-        cluster *best = NULL;
-        for (size_t c = 0; c < x->ncl; c++) {
-            cluster *k = &x->cl[c];
-            if (!delivery_fits(&x->mi[i], k))
-                continue;
-            if (!best || (k->date != DS_NO_DATE && (best->date == DS_NO_DATE || k->date < best->date)) ||
-                (k->date == best->date && strcmp(k->id, best->id) < 0))
-                best = k;
-        }
+        cluster *best = update_target(x, ks, &x->mi[i]);
         if (!best)
             continue; /* pending until its deal exists */
         if (ds_reserve(&best->del, &best->capdel, best->ndel + 1, sizeof *best->del, 2))
-            return -1;
-        best->del[best->ndel++] = (int)i;
+            rc = -1;
+        else
+            best->del[best->ndel++] = (int)i;
     }
-    return 0;
+    free(ks);
+    return rc;
 }
 
 /* Merges every cluster into its record, sorts the clusters by deal id, then
  * sets every record's reference row (which the links of every deal read),
- * its links and its content hash. Returns 0 or -1. */
+ * indexes what the links look up (x->ix), and sets every record's links and
+ * content hash. Returns 0 or -1. */
 static int build_deals(rctx *x, ds_buf *hb)
 {
     for (size_t c = 0; c < x->ncl; c++)
@@ -2634,11 +3561,15 @@ static int build_deals(rctx *x, ds_buf *hb)
     qsort(x->cl, x->ncl, sizeof *x->cl, cluster_id_cmp);
     for (size_t c = 0; c < x->ncl; c++) {
         ds_canon *cn = x->cl[c].c;
+        const minfo *a = &x->mi[x->cl[c].anchor];
         facts f = canon_facts(cn);
-        const ds_refdeal *r = ref_match(x->rs->cat, cn->buyer, cn->seller, cn->family, &f);
+        const ds_refdeal *r = a->isref ? ds_catalog_ref(x->rs->cat, a->m->src.id)
+                                       : ref_match(x->rs->cat, cn->buyer, cn->seller, cn->family, &f);
         if (r)
             ds_strlcpy(cn->ref, r->ref, sizeof cn->ref);
     }
+    if (lidx_build(x) != 0)
+        return -1;
     for (size_t c = 0; c < x->ncl; c++)
         if (compute_links(x, &x->cl[c]) != 0 || canon_hash(x->cl[c].c, hb, &x->cl[c].c->content_hash) != 0)
             return -1;
@@ -2690,14 +3621,12 @@ static int assign_revisions(rctx *x)
     return 0;
 }
 
-/* The live deal holding mention_id anchor, or NULL. */
+/* The live deal holding mention_id anchor, or NULL (x a whole recompute:
+ * its mentions in mention_id order, its clusters indexed by build_deals). */
 static const ds_canon *survivor_of(const rctx *x, const char *anchor)
 {
-    for (size_t c = 0; c < x->ncl; c++)
-        for (size_t j = 0; j < x->cl[c].nmem; j++)
-            if (strcmp(x->mi[x->cl[c].mem[j]].m->mention_id, anchor) == 0)
-                return x->cl[c].c;
-    return NULL;
+    int i = lix_mention(x, anchor);
+    return i >= 0 && x->mi[i].cluster >= 0 ? x->cl[x->mi[i].cluster].c : NULL;
 }
 
 /* Whether restored rev r was already published as retired: the changelog
@@ -2726,11 +3655,8 @@ static int retire_vanished(rctx *x, ds_buf *hb)
         rev *r = &b->revs[i];
         if (r->retired)
             continue;
-        int live = 0;
-        for (size_t c = 0; c < x->ncl && !live; c++)
-            live = strcmp(x->cl[c].id, r->id) == 0;
-        if (live)
-            continue;
+        if (lix_deal(x, r->id) >= 0)
+            continue; /* live */
         const ds_canon *surv = survivor_of(x, r->anchor);
         if (r->unknown) {
             int known = r->hint >= 0 ? r->hint : retired_before(x, r, hb);
@@ -2782,9 +3708,24 @@ static int update_refd(rctx *x)
                 nrefd++;
             }
     }
+    sibdeal *sib = x->ncl ? calloc(x->ncl, sizeof *sib) : NULL;
+    if (x->ncl && !sib) {
+        free(refd);
+        return -1;
+    }
+    for (size_t c = 0; c < x->ncl; c++) { /* sorted by id */
+        const ds_canon *cn = x->cl[c].c;
+        memcpy(sib[c].id, cn->deal_id, sizeof sib[c].id);
+        sib[c].cls = stage_class(cn->stage);
+        sib[c].batch = cn->batch;
+        sib[c].date = cn->signing_date;
+    }
     free(b->refd);
     b->refd = refd;
     b->nrefd = nrefd;
+    free(b->sib);
+    b->sib = sib;
+    b->nsib = x->ncl;
     b->ndeals = x->ncl;
     return 0;
 }
@@ -2801,6 +3742,7 @@ static void rctx_free(rctx *x)
         }
     free(x->cl);
     free(x->mi);
+    lidx_free(x->ix);
 }
 
 /* Recomputes block b from its set of mentions: reads them, marks copies,
@@ -2824,7 +3766,7 @@ static int recompute(ds_resolver *rs, block *b, int flags)
     read_mentions(&x, ms, par);
     if (number_sources(x.mi, n))
         goto out;
-    if (mark_copies(&x) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_deliveries(&x) ||
+    if (mark_copies(&x) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_updates(&x) ||
         build_deals(&x, &hb))
         goto out;
     if (flags & (RC_QUIET | RC_VIEW))
@@ -2879,8 +3821,9 @@ out:
  * refreshed by every whole recompute), and one that would change such a
  * deal, or give a deal a row, is dropped for a whole recompute.
  * An add whose block holds weak, delivery or hint-bearing mentions, or that
- * changes a framework deal or a deal with a reference row, recomputes the
- * whole block instead (those rules read every deal of the block). */
+ * changes a framework deal, an option, a contract of a block with options
+ * or a deal with a reference row, recomputes the whole block instead (those
+ * rules read every deal of the block). */
 
 enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L_PK, L__N };
 enum { MK_DIRTY, MK_SUB, MK_DUPC, MK_CTX, MK__N }; /* marks, and the scratch list of each */
@@ -2902,7 +3845,6 @@ typedef struct imen {
  * bits in one of them, so probing every value within 2 bits of each band
  * (447 buckets) finds every copy candidate. A bucket holds its entries
  * contiguously, fingerprint included, so that a probe reads one line. */
-#define NBANDS 5
 #define BAND_BUCKETS 8192 /* per band at most; fewer (from 64) while the block is small */
 
 typedef struct bentry {
@@ -2916,7 +3858,6 @@ typedef struct ibucket {
     uint32_t n, cap;
 } ibucket;
 
-static unsigned band_of(uint64_t t, int j) { return (unsigned)(t >> (13 * j)) & (j < 4 ? 0x1fffu : 0xfffu); }
 
 typedef struct islot {
     uint64_t key; /* 0: empty */
@@ -2933,6 +3874,7 @@ struct inc {
     size_t nbanded; /* fingerprints put in the bands */
     int64_t newest; /* newest publication time of the block, INT64_MIN none */
     size_t nglobal; /* weak, delivery and hint-bearing mentions */
+    size_t noption; /* strong option mentions */
     int *refa;      /* anchors of the live deals that match a reference row */
     size_t nrefa, caprefa;
     unsigned gen;
@@ -3206,7 +4148,8 @@ static void iroot_id(const block *b, const inc *ic, int r, char id[17])
     int a = r;
     for (int s = ic->men[r].ring; s != r; s = ic->men[s].ring) {
         const imen *x = &ic->men[s], *y = &ic->men[a];
-        if (x->f.has_t != y->f.has_t ? x->f.has_t
+        if (x->f.isref != y->f.isref ? x->f.isref
+            : x->f.has_t != y->f.has_t ? x->f.has_t
                                      : x->f.pub != y->f.pub ? x->f.pub < y->f.pub
                                                             : strcmp((const char *)x->pk, (const char *)y->pk) < 0)
             a = s;
@@ -3292,8 +4235,9 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
     if (!(y->src = strdup(m->src.id)))
         return -1;
     ic->n++;
-    if (y->f.kind == K_WEAK || y->f.kind == K_DELIVERY || m->nrels > 0)
+    if (y->f.kind == K_WEAK || y->f.kind == K_UPDATE || m->nrels > 0)
         ic->nglobal++;
+    ic->noption += y->f.kind == K_STRONG && y->f.cls == CLS_OPTION;
     int cls = y->f.cls, e = 0;
     ic->nold = 0;
     if (y->text && icopies(rs, ic, s, track) != 0)
@@ -3407,11 +4351,12 @@ static int isource(inc *ic, int y, int mk, int ctx)
 /* Marks (MK_DIRTY) the deals whose links read deal X: the next batch of a
  * contract, the deals recalled by a context mention that one of X's
  * members could be. Returns 0, 1 when X is a framework (every contract
- * reads it: the whole block is recomputed) or -1. */
+ * reads it: the whole block is recomputed) or a contract of a block with
+ * options (every option reads every contract), or -1. */
 static int ireaders(inc *ic, int x)
 {
     int cls = ic->men[x].f.cls;
-    if (cls == CLS_FRAMEWORK)
+    if (cls == CLS_FRAMEWORK || (cls == CLS_CONTRACT && ic->noption))
         return 1;
     int s = x;
     do {
@@ -3432,10 +4377,14 @@ static int ireaders(inc *ic, int x)
 
 /* Marks (MK_SUB) deal x and what its record reads: the contracts of the
  * batch before, the frameworks, the context mentions of its sources
- * (MK_CTX) and the deals those could recall. Returns 0 or -1. */
+ * (MK_CTX) and the deals those could recall. Returns 0, 1 when x is an
+ * option (it reads every contract of the block, in the order of the whole
+ * block's deals: the whole block is recomputed), or -1. */
 static int ineeds(inc *ic, int x)
 {
     int cls = ic->men[x].f.cls, s = x;
+    if (cls == CLS_OPTION)
+        return 1;
     if (imark(ic, MK_SUB, x) != 0)
         return -1;
     do {
@@ -3470,9 +4419,11 @@ static int inc_scope(inc *ic, int s)
         if (r)
             return r;
     }
-    for (size_t i = 0; i < ic->nlist[MK_DIRTY]; i++)
-        if (ineeds(ic, ic->list[MK_DIRTY][i]) != 0)
-            return -1;
+    for (size_t i = 0; i < ic->nlist[MK_DIRTY]; i++) {
+        int r = ineeds(ic, ic->list[MK_DIRTY][i]);
+        if (r)
+            return r;
+    }
     for (size_t i = 0; i < ic->nlist[MK_CTX]; i++)
         if (ictx_deals(ic, &ic->men[ic->list[MK_CTX][i]].f, MK_SUB) != 0)
             return -1;
@@ -3573,7 +4524,7 @@ static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size
         par[i] = (int)i;
     }
     if (number_sources(x.mi, n) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) ||
-        fill_clusters(&x, &hb) || attach_deliveries(&x) || build_deals(&x, &hb))
+        fill_clusters(&x, &hb) || attach_updates(&x) || build_deals(&x, &hb))
         goto out;
     for (size_t c = 0; c < x.ncl; c++)
         if (ic->men[ifind(ic, v[x.cl[c].anchor].seq)].mark[MK_DIRTY] == ic->gen && x.cl[c].c->ref[0]) {
@@ -3624,8 +4575,8 @@ static int inc_add(ds_resolver *rs, block *b, const ds_mention *m, const unsigne
     int s = inc_insert(rs, b, ic, m, pk, 1);
     if (s < 0)
         goto lost;
-    if (ic->nglobal)
-        return 1;
+    if (ic->nglobal || b->sib_read)
+        return 1; /* rules that read every deal, or blocks of variant families that do */
     int r = inc_scope(ic, s);
     if (r)
         return r < 0 ? -1 : 1;
@@ -3902,22 +4853,26 @@ static void expire_intents(ds_resolver *rs, block *b)
 }
 
 /* Stores m in b at index at: inserted there, or (replace) in place of the
- * version held, in the block's open changelog chunk. Returns 0 or -1 when
- * out of memory (b unaltered). */
+ * version held, in the block's open changelog chunk (a reference row's in
+ * none). Returns 0 or -1 when out of memory (b unaltered). */
 static int store_mention(ds_resolver *rs, block *b, size_t at, int replace, const ds_mention *m)
 {
     if (!replace && (ds_reserve(&b->ms, &b->capms, b->nms + 1, sizeof *b->ms, 4) ||
                      ds_reserve(&b->mch, &b->capmch, b->nms + 1, sizeof *b->mch, 4)))
         return -1;
     unsigned char *copy = pack_mention(&rs->pack, m);
+    /* a reference row's mention is the catalog's: in no changelog chunk
+     * (chunk 0) and not on the block's clock */
+    int isref = m->src.kind == DS_SRC_REFERENCE;
     uint32_t c = 0;
     if (!copy || fp_note(rs, m->src.id, m->src.text_hash, m->src.published) != 0 ||
-        !(c = chunk_place(rs, b, item_bytes(b, copy), expirable(m)))) {
+        (!isref && !(c = chunk_place(rs, b, item_bytes(b, copy), expirable(m))))) {
         free(copy);
         return -1;
     }
     rs->packed += packed_len(copy);
-    note_times(b, m);
+    if (!isref)
+        note_times(b, m);
     if (replace) {
         chunk_take(b, b->mch[at], item_bytes(b, b->ms[at]));
         rs->packed -= packed_len(b->ms[at]);
@@ -3935,6 +4890,27 @@ static int store_mention(ds_resolver *rs, block *b, size_t at, int replace, cons
     return 0;
 }
 
+/* Whether b holds a mention with id mention_id; *at is its index, or where
+ * it would go. */
+static int find_mention(const block *b, const char *mention_id, size_t *at)
+{
+    size_t lo = 0, hi = b->nms;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp((const char *)b->ms[mid], mention_id);
+        if (c == 0) {
+            *at = mid;
+            return 1;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *at = lo;
+    return 0;
+}
+
 int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
 {
     changes->items = NULL;
@@ -3943,24 +4919,16 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     cache_drop(rs);
     if (!m->mention_id[0] || !m->block_key[0])
         return -2;
+    if (m->src.kind == DS_SRC_REFERENCE)
+        return -2; /* the catalog's rows are materialised by the resolver itself */
     block *b = block_get(rs, m->block_key);
     if (!b)
         return -1;
-    size_t lo = 0, hi = b->nms;
-    int held = 0;
-    while (lo < hi && !held) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp((const char *)b->ms[mid], m->mention_id);
-        if (c == 0)
-            held = 1, lo = mid;
-        else if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo;
+    int held = find_mention(b, m->mention_id, &lo);
     if (held && !newer_version(b->ms[lo], b->key, m))
         return 0; /* already seen: a redelivery changes nothing */
-    if (!held && rs->max_per_block && b->nms >= rs->max_per_block)
+    if (!held && rs->max_per_block && b->nms - b->nrefms >= rs->max_per_block)
         return -3; /* the block is full: nothing stored */
     if (store_mention(rs, b, lo, held, m) != 0)
         return -1;
@@ -4039,7 +5007,7 @@ size_t ds_resolver_deal_count(const ds_resolver *rs)
     return n;
 }
 
-size_t ds_resolver_mentions(const ds_resolver *rs) { return rs->nmentions; }
+size_t ds_resolver_mentions(const ds_resolver *rs) { return rs->nmentions - rs->nrefms; }
 
 size_t ds_resolver_blocks(const ds_resolver *rs) { return rs->nblocks; }
 
@@ -4174,6 +5142,7 @@ static int write_sources_links(const ds_canon *c, ds_buf *out)
         e |= ds_avro_put_string(out, l->target);
         e |= ds_avro_put_opt_string(out, l->target_ref);
         e |= ds_avro_put_long(out, l->via);
+        e |= ds_avro_put_opt_string(out, l->basis);
     }
     e |= ds_avro_put_long(out, 0);
     e |= PUT_COUNT(out, c->nevidence);
@@ -4211,6 +5180,7 @@ int ds_canon_write(const ds_canon *c, ds_buf *out)
     e |= ds_avro_put_opt_string(out, c->place);
     e |= write_sources_links(c, out);
     e |= ds_avro_put_long(out, c->updated);
+    e |= ds_avro_put_opt_long(out, c->delivered, c->delivered > 0);
     if (e) {
         out->len = len;
         return -1;
@@ -4283,6 +5253,7 @@ int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
         TRY(ds_avro_set_string(&item, "target", l->target));
         TRY(ds_avro_set_opt_string(&item, "target_ref", l->target_ref));
         TRY(ds_avro_set_enum(&item, "via", l->via));
+        TRY(ds_avro_set_opt_string(&item, "basis", l->basis));
     }
     TRY(ds_avro_clear_array(val, "evidence"));
     for (size_t i = 0; i < c->nevidence; i++) {
@@ -4293,7 +5264,8 @@ int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
         TRY(set_int(&item, "start", e->start));
         TRY(set_int(&item, "end", e->end));
     }
-    return set_long(val, "updated", c->updated);
+    TRY(set_long(val, "updated", c->updated));
+    return ds_avro_set_opt_long(val, "delivered", c->delivered, c->delivered > 0);
 }
 
 /* ---- changelog state -------------------------------------------------- */
@@ -4311,9 +5283,13 @@ int ds_resolver_block_state(ds_resolver *rs, const char *block_key, const ds_men
         return -1;
     if (block_state_room(rs, b->nms, b->nrevs))
         return -2;
+    size_t n = 0;
     for (size_t i = 0; i < b->nms; i++) {
-        unpack_mention(b->ms[i], b->key, &rs->msout[i]);
-        rs->msptr[i] = &rs->msout[i];
+        unpack_mention(b->ms[i], b->key, &rs->msout[n]);
+        if (rs->msout[n].src.kind == DS_SRC_REFERENCE)
+            continue; /* the catalog's, rebuilt from it: never in the changelog */
+        rs->msptr[n] = &rs->msout[n];
+        n++;
     }
     if (b->nrevs) {
         for (size_t i = 0; i < b->nrevs; i++) {
@@ -4324,7 +5300,7 @@ int ds_resolver_block_state(ds_resolver *rs, const char *block_key, const ds_men
         }
     }
     *ms = rs->msptr;
-    *nms = b->nms;
+    *nms = n;
     *revs = rs->revout;
     *nrevs = b->nrevs;
     return 0;
@@ -4438,12 +5414,17 @@ static void block_clear(ds_resolver *rs, block *b)
     free(b->refd);
     b->refd = NULL;
     b->nrefd = 0;
+    free(b->sib);
+    b->sib = NULL;
+    b->nsib = 0;
     b->ndeals = 0;
     for (size_t i = 0; i < b->nms; i++) {
         rs->packed -= packed_len(b->ms[i]);
         free(b->ms[i]);
     }
     rs->nmentions -= b->nms;
+    rs->nrefms -= b->nrefms; /* the changelog holds none: insert_refs puts them back */
+    b->nrefms = 0;
     b->nms = 0;
     b->nrevs = 0;
     b->nch = 0;
@@ -4622,7 +5603,8 @@ static int settle_chunks(ds_resolver *rs, block *b)
         b->ch[i].items = 0, b->ch[i].bytes = 0, b->ch[i].exp = 1;
     for (size_t i = 0; i < b->nms; i++) {
         unpack_mention(b->ms[i], b->key, &m);
-        note_times(b, &m);
+        if (m.src.kind != DS_SRC_REFERENCE)
+            note_times(b, &m);
         chunk *c = b->mch[i] ? chunk_note(b, b->mch[i], 0) : NULL;
         if (b->mch[i] && !c)
             return -1;
@@ -4646,6 +5628,8 @@ static int settle_chunks(ds_resolver *rs, block *b)
         if (b->mch[i])
             continue;
         unpack_mention(b->ms[i], b->key, &m);
+        if (m.src.kind == DS_SRC_REFERENCE)
+            continue; /* the catalog's: in no chunk */
         if (!(b->mch[i] = chunk_place(rs, b, item_bytes(b, b->ms[i]), expirable(&m))))
             return -1;
     }
@@ -4661,6 +5645,49 @@ static int settle_restored(ds_resolver *rs, block *b)
     return 0;
 }
 
+/* Puts the mention of every reference row this resolver owns into its
+ * block, unless held (restored blocks lose them: the changelog has none),
+ * and marks the blocks it changed as restored, for restore_finish to
+ * compute and publish. Returns 0 or -1 when out of memory. */
+static int insert_refs(ds_resolver *rs)
+{
+    for (size_t i = 0; rs->cat && i < rs->cat->nrefs; i++) {
+        const ds_refdeal *r = &rs->cat->refs[i];
+        if (!ref_owned(rs, r) || !r->buyer[0] || !r->seller[0] || !r->family[0])
+            continue;
+        ds_mention m;
+        ref_mention(r, &m);
+        block *b = block_get(rs, m.block_key);
+        if (!b)
+            return -1;
+        size_t at;
+        if (find_mention(b, m.mention_id, &at))
+            continue;
+        if (store_mention(rs, b, at, 0, &m) != 0)
+            return -1;
+        b->nrefms++;
+        rs->nrefms++;
+        cache_release(rs, b);
+        inc_free(b->ic); /* rebuilt when next needed */
+        b->ic = NULL;
+        b->restored = 1;
+    }
+    return 0;
+}
+
+void ds_resolver_set_references(ds_resolver *rs, int (*owns)(const char *block_key, void *arg), void *arg)
+{
+    rs->refs_on = 1;
+    rs->ref_owns = owns;
+    rs->ref_arg = arg;
+}
+
+int ds_resolver_seed_references(ds_resolver *rs, ds_changes *changes)
+{
+    cache_drop(rs);
+    return ds_resolver_restore_finish(rs, changes);
+}
+
 static int block_key_cmp(const void *pa, const void *pb)
 {
     return strcmp((*(block *const *)pa)->key, (*(block *const *)pb)->key);
@@ -4671,6 +5698,13 @@ int ds_resolver_restore_finish(ds_resolver *rs, ds_changes *changes)
     changes->items = NULL;
     changes->n = 0;
     clear_scratch(rs);
+    /* the changelog's blocks settled (sorted) first, then the reference
+     * rows put into them and into the blocks no record named */
+    for (size_t i = 0; i < rs->tabcap; i++)
+        if (rs->tab[i] && rs->tab[i]->restored && settle_restored(rs, rs->tab[i]) != 0)
+            return -1;
+    if (insert_refs(rs) != 0)
+        return -1;
     size_t n = 0;
     for (size_t i = 0; i < rs->tabcap; i++)
         n += rs->tab[i] && rs->tab[i]->restored;
@@ -4685,8 +5719,6 @@ int ds_resolver_restore_finish(ds_resolver *rs, ds_changes *changes)
             bs[n++] = rs->tab[i];
     qsort(bs, n, sizeof *bs, block_key_cmp);
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = settle_restored(rs, bs[i]);
     /* first every restored block's deals, then the revisions, so that links
      * across blocks are final before anything is compared or published
      * (without cross-block links a block's deals read no other block: one

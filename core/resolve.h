@@ -23,11 +23,21 @@
  * is compared with every mention of the block. Without a retention the
  * buckets (8,192 a band once the block holds 16,384 fingerprints, fewer
  * before) grow by one entry per 8,192 fingerprints. Blocks with weak,
- * delivery or hint-bearing mentions, and adds that change a framework deal
- * or a deal matching a reference row (or make one match a row), are
- * recomputed whole (those rules read every deal of the block); the deals
- * that match a row are read by every scoped recompute. bench/README.md has
- * the figures.
+ * update (delivery, cancellation, amendment) or hint-bearing mentions, and adds that change a framework deal,
+ * an option, a contract of a block with options, or a deal matching a
+ * reference row (or make one match a row), are recomputed whole (those
+ * rules read every deal of the block); the deals that match a row are read
+ * by every scoped recompute.
+ *
+ * A whole recompute (a restore, and the adds above) looks up what each
+ * rule reads instead of scanning the block: a copy's source in fingerprint
+ * bands once the scan would be long, a weak mention's or an update's deal
+ * among those of its class and batch, and a deal's links among the deals
+ * of the parent's class (and batch), the members near a context mention in
+ * time, the context mentions of its sources and the deals of a reference
+ * row, so that it costs about n log n in the block's mentions (without a
+ * retention the copy probe's buckets still grow with the block, as above).
+ * bench/README.md has the figures.
  *
  * Clustering. Primary mentions are clustered with union-find over pairwise
  * compatibility (resolve.c, compatible()): same stage class (framework |
@@ -40,10 +50,17 @@
  * joins the one cluster all of whose members it is compatible with, else
  * forms deals with the other leftover weak mentions. Intent mentions and
  * context mentions never form deals (context mentions serve linking).
- * Delivery mentions attach to a signed contract deal (batch and contract
- * date agreeing, the earliest signed one when several fit) and stay pending,
- * invisible, while none exists.
- *
+ * Updates (delivery, cancellation and amendment mentions) make no deal of
+ * their own: each attaches to the deal it fits (resolve.c, update_fits) and
+ * changes it: a delivery (to a signed contract or option, batch and
+ * contract date agreeing, no more units than it holds; the earliest signed
+ * when several fit) makes it `delivered` with `delivered` the largest count
+ * reported; a cancellation makes it `cancelled`; an amendment sets its value
+ * to the one stated (latest amendment first, value_basis naming it). A
+ * cancellation or an amendment must name its deal by signing date or year,
+ * batch or quantity, and goes to the latest signed that fits. An update
+ * that fits no deal stays pending, invisible, in the block's state (bounded
+ * by the block's cap) until its deal arrives. *
  * Ids. deal_id = hex(xxh64(block_key NUL anchor mention_id)), the anchor
  * being the cluster's earliest published time-bearing member (then smallest
  * mention_id). Earliest-published rather than smallest-id keeps ids stable
@@ -114,19 +131,46 @@
  * 64-bit hash of the record without revision and updated; an add publishes a
  * deal only when that hash changed (revision + 1, starting at 1).
  *
- * Links (relation, target, target_ref, via). Sources, best first per
- * relation (state > context > reference, then smallest target): ordinals
- * (batch N > 1: next_batch to batch N-1 of the block; an executive deal:
- * executes_framework to the block's framework), relation hints of the
- * members, context mentions of the same sources (batch N-1 ⇒ next_batch,
- * framework ⇒ executes_framework, joint venture ⇒ enabled_by_jv), and the
- * parents of the reference row the deal matches. A parent known as a
- * reference row resolves to the live deal matching that row (via state),
- * else to the ref itself (via reference); a context-only parent without a
- * row is named by the context mention's id (via context). Blocks that looked
- * up another block's deals are recomputed when that block's (ref, deal id)
- * pairs change, so a child arriving before its parent is re-linked and
- * re-published when the parent arrives, also across blocks.
+ * Reference rows (ds_resolver_set_references). Each row of the catalog's
+ * reference table the resolver owns is held as a primary mention of source
+ * kind `reference` (mention_id hex(xxh64("reference" NUL ref)), source id
+ * the ref, published on its signing day, the row's facts), in the block of
+ * its buyer|seller|family. It clusters like any mention, so a report of
+ * the row's contract merges into the row's deal; it is always its
+ * cluster's anchor, so the deal's id is a function of the row alone
+ * (ref_deal_id) and never retires; two rows never merge. These mentions
+ * come from the catalog: they are left out of the changelog and put back by
+ * ds_resolver_restore_finish.
+ *
+ * Links (relation, target, target_ref, via, basis). The target is always a
+ * deal_id: a deal of the block, the live deal of a reference row, or (rows
+ * materialised) the row's own deal id, published by the owner of its block.
+ * A parent known nowhere yields no link; when it arrives its block is
+ * recomputed and the child re-linked with a new revision. Candidates, best
+ * first per relation by `via` (state > context > reference), then the
+ * parent closest in signing time, then the smallest target:
+ * - state: ordinals among the block's deals (batch N > 1: next_batch to
+ *   batch N-1 signed before it; an executive contract or option:
+ *   executes_framework to a framework signed no later; an option:
+ *   option_exercise to a contract signed before it) and relation hints of
+ *   the members that fit one deal of the block;
+ * - context: the earlier deal a context mention of the same sources recalls
+ *   (batch N-1 ⇒ next_batch, framework ⇒ executes_framework, joint venture
+ *   ⇒ enabled_by_jv), as a deal of the block or the deal of the row it fits;
+ * - reference: a hint naming a ref (a deal event's parent_ref; a ref the
+ *   table lacks names nothing), the row a hint fits, and the parents of the
+ *   deal's own row.
+ * - still missing, with links across blocks on: the same ordinals among
+ *   the deals of the blocks of the same buyer and seller whose family
+ *   differs only by variant (a catalog variant and its family; or a
+ *   designation and the same with a variant suffix, "CV90" and "CV90MKIV",
+ *   never "AB1" and "AB10"); via state. Such a block reads all our deals,
+ *   so its adds and ours are recomputed whole, and a block created later
+ *   re-links the deals that looked for it.
+ * basis says which rule and which source or row. Links never cross buyers.
+ * Blocks that looked up another block's deals are recomputed when that
+ * block's (ref, deal id) pairs change, so a child arriving before its
+ * parent is re-linked when the parent arrives, also across blocks.
  *
  * @locality One thread at a time per resolver (no internal locking). */
 #ifndef DS_RESOLVE_H
@@ -171,9 +215,10 @@ typedef struct ds_canon_source {
 
 typedef struct ds_canon_link {
     ds_relation relation;
-    char target[24];             /* deal_id, ref, or a context mention_id */
+    char target[24];             /* deal_id of the parent */
     char target_ref[24];         /* "" when no reference row is known */
     ds_link_via via;
+    char basis[160];             /* the evidence, "" when none */
 } ds_canon_link;
 
 typedef struct ds_canon_evidence {
@@ -220,6 +265,7 @@ typedef struct ds_canon {
     ds_canon_evidence *evidence;
     size_t nevidence;
     int64_t updated;             /* newest non-duplicate source, 0 if none */
+    int64_t delivered;           /* units reported delivered, -1 unknown */
     /* Not in the schema: */
     char ref[24];                /* reference row the deal matches, "" if none */
     uint64_t content_hash;       /* hash of the record without revision/updated */
@@ -278,7 +324,8 @@ int ds_canon_to_avro(const ds_canon *c, avro_value_t *val);
  * *out = NULL when out of memory or none. */
 size_t ds_resolver_deals(ds_resolver *rs, const ds_canon ***out);
 
-/* Number of mentions held (all blocks), for metrics. */
+/* Number of mentions held (all blocks), for metrics; the reference rows'
+ * are not counted (nor toward the per-block cap). */
 size_t ds_resolver_mentions(const ds_resolver *rs);
 /* Number of blocks held, for metrics. */
 size_t ds_resolver_blocks(const ds_resolver *rs);
@@ -307,6 +354,18 @@ void ds_resolver_set_incremental(ds_resolver *rs, size_t min_mentions);
 void ds_resolver_set_max_mentions_per_block(ds_resolver *rs, size_t max);
 /* Number of adds that recomputed only part of their block, for metrics. */
 size_t ds_resolver_incremental_adds(const ds_resolver *rs);
+
+/* Materialises the rows of the catalog's reference table as canonical deals
+ * (see "Reference rows") from now on: the rows whose block key owns()
+ * accepts (owns NULL: every row), for instance the block keys of the
+ * partitions a processor resolves. Their mentions enter at the next
+ * ds_resolver_restore_finish or ds_resolver_seed_references and are never
+ * part of ds_resolver_block_state nor of any changelog chunk. */
+void ds_resolver_set_references(ds_resolver *rs, int (*owns)(const char *block_key, void *arg), void *arg);
+/* Adds the owned reference rows not yet held, as ds_resolver_restore_finish
+ * does (which it calls): *changes holds their deals to publish (new ones,
+ * and deals a row joined). Returns 0 or -1 when out of memory. */
+int ds_resolver_seed_references(ds_resolver *rs, ds_changes *changes);
 
 /* Whether links may resolve to deals of other blocks (default 1). Such links
  * are only deterministic when the blocks involved live in one resolver: with

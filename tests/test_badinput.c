@@ -402,6 +402,9 @@ static void run_corpus(row *rows, int nrows, char **args)
     const char *key;
     json_t *d;
     json_object_foreach(deals, key, d) {
+        int reported = tu_reported(d); /* not the reference table's row alone */
+        if (!reported)
+            continue;
         const char *fam = json_string_value(json_object_get(d, "family"));
         const char *stage = json_string_value(json_object_get(d, "stage"));
         const char *buyer = json_string_value(json_object_get(d, "buyer"));

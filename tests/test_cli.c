@@ -255,9 +255,10 @@ static void test_catalog_errors(void **state)
     free(out);
 }
 
-/* The demo's link lines say what the linked deal is: its year, stage,
- * quantity and value, looked up among the canonical deals by id, or by a
- * source that names the link's target. */
+/* The demo's link lines say what the linked deal is: its signing date,
+ * stage, quantity and value, looked up among the canonical deals by id, or
+ * by a source that names the link's target; then its id and ref, how the
+ * link was found and why. */
 static void test_demo_links(void **state)
 {
     (void)state;
@@ -266,8 +267,10 @@ static void test_demo_links(void **state)
         "{\"A\": {\"deal_id\": \"A\", \"buyer\": \"POL\", \"seller\": \"KOR\", \"system\": \"K2\", \"quantity\": 180,"
         "        \"stage\": \"executive\", \"status\": \"signed\", \"signing_date\": \"2025-08-01\","
         "        \"value\": {\"usd\": \"6500000000.00\"}, \"sources\": [{\"id\": \"a1\"}],"
-        "        \"links\": [{\"relation\": \"next_batch\", \"target\": \"B\", \"target_ref\": \"PL-K2-E1\", \"via\": \"context\"},"
-        "                    {\"relation\": \"executes_framework\", \"target\": \"PL-K2-FW\", \"target_ref\": \"PL-K2-FW\", \"via\": \"reference\"},"
+        "        \"links\": [{\"relation\": \"next_batch\", \"target\": \"B\", \"target_ref\": \"PL-K2-E1\", \"via\": \"context\","
+        "                     \"basis\": \"recalled by source a1\"},"
+        "                    {\"relation\": \"executes_framework\", \"target\": \"F\", \"target_ref\": \"PL-K2-FW\", \"via\": \"reference\","
+        "                     \"basis\": \"reference row PL-K2-E2 names PL-K2-FW as parent\"},"
         "                    {\"relation\": \"option_exercise\", \"target\": \"NOWHERE\", \"via\": \"state\"}]},"
         " \"B\": {\"deal_id\": \"B\", \"buyer\": \"POL\", \"seller\": \"KOR\", \"system\": \"K2\", \"quantity\": 180,"
         "        \"stage\": \"executive\", \"status\": \"signed\", \"signing_date\": \"2022-08-26\","
@@ -282,17 +285,18 @@ static void test_demo_links(void **state)
     FILE *f = open_memstream(&buf, &len);
     ds_demo_print(f, deals);
     fclose(f);
-    assert_non_null(strstr(buf, "link: next_batch -> B = PL-K2-E1 (via context): 2022 executive, 180 K2, $3.37B\n"));
-    assert_non_null(strstr(buf, "link: executes_framework -> PL-K2-FW = PL-K2-FW (via reference): 2022 framework, "
-                                "1000 K2, -\n"));
-    assert_non_null(strstr(buf, "link: option_exercise -> NOWHERE (via state): not among the canonical deals read\n"));
+    assert_non_null(strstr(buf, "link: next batch of 2022-08-26 executive contract, 180 K2, $3.37B (deal B, PL-K2-E1; "
+                                "via context: recalled by source a1)\n"));
+    assert_non_null(strstr(buf, "link: executes 2022 framework agreement, 1000 K2, - (deal F, PL-K2-FW; via reference: "
+                                "reference row PL-K2-E2 names PL-K2-FW as parent)\n"));
+    assert_non_null(strstr(buf, "link: option under a deal not among the canonical deals read (deal NOWHERE; via state)\n"));
     free(buf);
     json_decref(deals);
 }
 
-/* A parent that is not among the deals read but is a row of the reference
- * table is described from the row, marked as such; one the table does not
- * know stays missing. */
+/* A parent that is not among the deals read (records of an older version
+ * named rows) but is a row of the reference table is described from the
+ * row, marked as such; one the table does not know stays missing. */
 static void test_demo_links_from_reference(void **state)
 {
     (void)state;
@@ -314,11 +318,12 @@ static void test_demo_links_from_reference(void **state)
     FILE *f = open_memstream(&buf, &len);
     ds_demo_print_with(f, deals, cat);
     fclose(f);
-    assert_non_null(strstr(buf, "link: next_batch -> PL-K2-E1 = PL-K2-E1 (via context): 2022-08-26 executive, 180 "
-                                "K2, $3.37B (reference table)\n"));
-    assert_non_null(strstr(buf, "link: executes_framework -> PL-K2-FW (via reference): 2022-07-27 framework, 1000 K2, "
-                                "- (reference table)\n"));
-    assert_non_null(strstr(buf, "link: next_batch -> XX-NONE = XX-NONE (via state): not among the canonical deals read\n"));
+    assert_non_null(strstr(buf, "link: next batch of 2022-08-26 executive contract, 180 K2, $3.37B, as the reference "
+                                "table has it (deal PL-K2-E1, PL-K2-E1; via context)\n"));
+    assert_non_null(strstr(buf, "link: executes 2022-07-27 framework agreement, 1000 K2, -, as the reference table has "
+                                "it (deal PL-K2-FW; via reference)\n"));
+    assert_non_null(strstr(buf, "link: next batch of a deal not among the canonical deals read (deal XX-NONE, XX-NONE; "
+                                "via state)\n"));
     free(buf);
     ds_catalog_destroy(cat);
     json_decref(deals);

@@ -35,7 +35,8 @@ static json_t *live_deals(const char *bs)
     return deals;
 }
 
-/* The only live deal whose field equals value. */
+/* The one deal a report made (not the reference table alone) whose field
+ * is value. */
 static json_t *deal_where(json_t *deals, const char *field, const char *value)
 {
     const char *k;
@@ -43,7 +44,8 @@ static json_t *deal_where(json_t *deals, const char *field, const char *value)
     int n = 0;
     json_object_foreach(deals, k, d) {
         const char *s = json_string_value(json_object_get(d, field));
-        if (s && strcmp(s, value) == 0) {
+        int reported = tu_reported(d);
+        if (reported && s && strcmp(s, value) == 0) {
             found = d;
             n++;
         }
@@ -71,6 +73,58 @@ static int has_source(json_t *deal, const char *id)
     return 0;
 }
 
+/* The one deal one of whose sources is id. */
+static json_t *deal_with_source(json_t *deals, const char *id)
+{
+    const char *k;
+    json_t *d, *found = NULL;
+    int n = 0;
+    json_object_foreach(deals, k, d) if (has_source(d, id))
+    {
+        found = d;
+        n++;
+    }
+    assert_int_equal(n, 1);
+    return found;
+}
+
+/* Every link of every deal names a deal on the topic. */
+static void assert_links_resolve(json_t *deals)
+{
+    const char *k;
+    json_t *d, *l;
+    size_t i;
+    json_object_foreach(deals, k, d) json_array_foreach(json_object_get(d, "links"), i, l)
+    {
+        const char *t = json_string_value(json_object_get(l, "target"));
+        if (!json_object_get(deals, t))
+            fail_msg("deal %s links to %s, which is not on the topic", k, t);
+        assert_true(json_is_string(json_object_get(l, "basis")));
+    }
+}
+
+/* A row's deal no report changed was published once: by the one mentions
+ * partition whose resolver holds the row's block, not by every partition. */
+static void assert_rows_published_once(const char *bs, json_t *deals)
+{
+    json_t *all = tu_read_topic(bs, "deals.canonical");
+    const char *k;
+    json_t *d, *rec;
+    size_t rows = 0, i;
+    json_object_foreach(deals, k, d)
+    {
+        int reported = tu_reported(d);
+        if (reported)
+            continue;
+        rows++;
+        size_t n = 0;
+        json_array_foreach(all, i, rec) n += strcmp(json_string_value(json_object_get(rec, "deal_id")), k) == 0;
+        assert_int_equal(n, 1);
+    }
+    assert_true(rows >= 10);
+    json_decref(all);
+}
+
 static void test_seeds_end_to_end(void **state)
 {
     (void)state;
@@ -94,10 +148,13 @@ static void test_seeds_end_to_end(void **state)
     assert_int_equal(st.dead_letters, 0);
 
     json_t *deals = live_deals(bs);
-    assert_int_equal(json_object_size(deals), 2);
+    assert_int_equal(tu_reported_deals(deals), 2); /* and the reference table's rows */
+    assert_links_resolve(deals);
+    assert_rows_published_once(bs, deals);
 
-    /* the second K2 executive contract, reported by both K2 articles */
-    json_t *k2 = deal_where(deals, "family", "K2");
+    /* the second K2 executive contract, reported by both K2 articles, is
+     * the reference row's deal */
+    json_t *k2 = deal_with_source(deals, "000_56ff18c7e239ab4d");
     assert_str(k2, "buyer", "POL");
     assert_str(k2, "seller", "KOR");
     assert_str(k2, "stage", "executive");
@@ -116,20 +173,25 @@ static void test_seeds_end_to_end(void **state)
     json_t *sup = json_array_get(json_object_get(k2, "suppliers"), 0);
     assert_str(sup, "company", "HYUNDAI_ROTEM");
     assert_str(sup, "role", "prime");
-    assert_int_equal(json_array_size(json_object_get(k2, "sources")), 2);
+    assert_int_equal(json_array_size(json_object_get(k2, "sources")), 3);
     assert_true(has_source(k2, "000_56ff18c7e239ab4d"));
     assert_true(has_source(k2, "001_d966ee4a641f070a"));
-    /* linked to the 2022 first batch of 180 K2 */
+    assert_true(has_source(k2, "PL-K2-E2"));
+    /* linked to the 2022 first batch of 180 K2, a record on the topic */
     int next_batch = 0;
     size_t i;
     json_t *l;
+    json_t *e1 = deal_with_source(deals, "PL-K2-E1");
     json_array_foreach(json_object_get(k2, "links"), i, l) {
         const char *rel = json_string_value(json_object_get(l, "relation"));
         const char *ref = json_string_value(json_object_get(l, "target_ref"));
-        if (strcmp(rel, "next_batch") == 0 && ref && strcmp(ref, "PL-K2-E1") == 0)
+        const char *target = json_string_value(json_object_get(l, "target"));
+        if (strcmp(rel, "next_batch") == 0 && ref && strcmp(ref, "PL-K2-E1") == 0 &&
+            strcmp(target, json_string_value(json_object_get(e1, "deal_id"))) == 0)
             next_batch++;
     }
     assert_int_equal(next_batch, 1);
+    assert_int_equal(json_integer_value(json_object_get(e1, "quantity")), 180);
     /* evidence points into the articles */
     assert_true(json_array_size(json_object_get(k2, "evidence")) >= 5);
 
@@ -214,8 +276,8 @@ static void test_poison_to_dlq(void **state)
 
     /* the good article between them was processed */
     json_t *deals = live_deals(bs);
-    assert_int_equal(json_object_size(deals), 1);
-    json_t *k2 = deal_where(deals, "family", "K2");
+    assert_int_equal(tu_reported_deals(deals), 1);
+    json_t *k2 = deal_with_source(deals, "PL-K2-E2");
     assert_str(k2, "signing_date", "2025-08-01");
     json_decref(deals);
     json_decref(dlq);
@@ -239,14 +301,18 @@ static void test_deal_events(void **state)
     assert_int_equal(st.consumed, 3);
     assert_int_equal(st.dead_letters, 1);
     json_t *deals = live_deals(bs);
-    assert_int_equal(json_object_size(deals), 2);
+    assert_int_equal(tu_reported_deals(deals), 2);
     json_t *ro = deal_where(deals, "buyer", "ROU");
     assert_str(ro, "family", "K9");
     assert_str(ro, "system", "K9A1");
     assert_str(ro, "place", "Bucharest");
     assert_str(json_array_get(json_object_get(ro, "suppliers"), 0), "company", "HANWHA_AEROSPACE");
-    json_t *pl = deal_where(deals, "buyer", "POL");
+    /* the 2022 K2 contract merges into its reference row's deal */
+    json_t *pl = deal_with_source(deals, "feed-pl-k2-e1");
+    assert_true(has_source(pl, "PL-K2-E1"));
+    assert_int_equal(json_array_size(json_object_get(pl, "sources")), 2);
     assert_str(json_object_get(pl, "value"), "usd", "3370000000.00");
+    assert_links_resolve(deals);
     json_t *dlq = tu_read_topic(bs, "deals.dlq");
     assert_int_equal(json_array_size(dlq), 1);
     assert_string_equal(json_string_value(header(json_array_get(dlq, 0), "__connect.errors.class.name")),

@@ -42,8 +42,8 @@
 #define DEADLINE_MS 60000  /* any wait for observable progress */
 
 /* Kafka API keys (not in librdkafka's public headers). */
-enum { API_PRODUCE = 0, API_OFFSET_COMMIT = 8, API_ADD_PARTITIONS_TO_TXN = 24, API_ADD_OFFSETS_TO_TXN = 25,
-       API_END_TXN = 26, API_TXN_OFFSET_COMMIT = 28 };
+enum { API_PRODUCE = 0, API_OFFSET_COMMIT = 8, API_OFFSET_FETCH = 9, API_ADD_PARTITIONS_TO_TXN = 24,
+       API_ADD_OFFSETS_TO_TXN = 25, API_END_TXN = 26, API_TXN_OFFSET_COMMIT = 28 };
 
 typedef struct fixture {
     char **files;
@@ -489,7 +489,8 @@ static int64_t committed_articles(const char *bs, int64_t committed[4])
     return sum;
 }
 
-/* SIGTERM, once the first canonical record is out: the processor exits 0
+/* SIGTERM, once the first canonical record of an article is out (after the
+ * reference table's rows): the processor exits 0
  * within a bounded time. At-least-once, where the group's offsets are
  * readable on the embedded broker: every article that has a mention on
  * <app>-mentions (finished work) is below the committed offset of its
@@ -502,7 +503,8 @@ static void sigterm_case(fixture *fx, const char *guarantee)
     produce_inputs(bs, fx);
     rd_kafka_t *rk = watcher(bs);
     pid_t pid = spawn(bs, 0, guarantee);
-    assert_int_equal(wait_records(rk, "deals.canonical", 1, DEADLINE_MS), 0);
+    /* past the reference table's deals, which the restores publish first */
+    assert_int_equal(wait_records(rk, "deals.canonical", (int64_t)tu_reference_rows() + 1, DEADLINE_MS), 0);
     int64_t t0 = ds_mono_ms();
     kill(pid, SIGTERM);
     int status = wait_child(pid, 25000); /* commit bound 10 s, abort bound 20 s (README) */
@@ -681,6 +683,43 @@ static void test_slow_coordinator(void **state)
     ds_broker_destroy(b);
 }
 
+/* The value of the /metrics line of the child on port that begins with
+ * series (name and labels), or -1 when it has none (or is not listening). */
+static double scraped(int port, const char *series)
+{
+    ds_buf body;
+    ds_buf_init(&body);
+    double v = -1;
+    int64_t took;
+    if (tu_http_get(port, "/metrics", &body, &took) == 200 && ds_buf_append(&body, "", 1) == 0) {
+        size_t l = strlen(series);
+        for (const char *line = body.data; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+            if (strncmp(line, series, l) == 0 && line[l] == ' ') {
+                v = strtod(line + l + 1, NULL);
+                break;
+            }
+    }
+    ds_buf_free(&body);
+    return v;
+}
+
+/* Waits until the child on port is ready (its restores done), the
+ * reference table's deals its restores publish are on deals.canonical and
+ * their transaction committed: the next EndTxn is that of the batch after.
+ * Polls every 20 ms. Returns 0, or -1 at the deadline. */
+static int wait_restores_committed(rd_kafka_t *rk, int port, int deadline_ms)
+{
+    int64_t end = ds_mono_ms() + deadline_ms, rows = (int64_t)tu_reference_rows();
+    while (ds_mono_ms() < end) {
+        if (scraped(port, "dealstream_ready") == 1 &&
+            scraped(port, "dealstream_transactions_total{result=\"committed\"}") >= 1 &&
+            topic_count(rk, "deals.canonical") >= rows)
+            return 0;
+        rd_kafka_poll(rk, 20);
+    }
+    return -1;
+}
+
 /* SIGTERM while the first commit waits for the coordinator, whose EndTxn
  * answer takes 6 s (longer than the 4 s share of --shutdown-timeout 10 a
  * commit gets on the spot): the shutdown waits for that call instead of
@@ -693,14 +732,18 @@ static void test_sigterm_slow_commit(void **state)
     fixture *fx = *state;
     ds_broker *b = start_broker();
     const char *bs = ds_broker_bootstraps(b);
-    produce_inputs(bs, fx);
-    assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(ds_broker_cluster(b), 1, API_END_TXN, 1,
-                                                                  RD_KAFKA_RESP_ERR_NO_ERROR, 6000),
-                     0);
     rd_kafka_t *rk = watcher(bs);
     int port = tu_free_port();
     pid_t pid = spawn_http(bs, port, 0);
-    /* the first transaction's records (visible before their commit on the
+    /* the restores publish the reference table's deals in a transaction
+     * of their own: the slow EndTxn is for the first batch of articles,
+     * produced once that transaction is committed */
+    assert_int_equal(wait_restores_committed(rk, port, DEADLINE_MS), 0);
+    assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(ds_broker_cluster(b), 1, API_END_TXN, 1,
+                                                                  RD_KAFKA_RESP_ERR_NO_ERROR, 6000),
+                     0);
+    produce_inputs(bs, fx);
+    /* the first batch's records (visible before their commit on the
      * embedded broker): its commit follows within the commit interval */
     assert_int_equal(wait_records(rk, APP "-mentions", 1, DEADLINE_MS), 0);
     rd_kafka_destroy(rk);
@@ -740,6 +783,136 @@ static void test_sigterm_slow_commit(void **state)
     char *args[] = {"--guarantee", "exactly-once", NULL};
     assert_int_equal(tu_run(bs, &st, args), 0);
     assert_output(bs, fx, "SIGTERM during a slow commit, and restart");
+    ds_broker_destroy(b);
+}
+
+#define LOOKUP_RTT_MS 600   /* the coordinator's answer to each of the first OffsetFetch requests */
+#define READY_PROBE_MS 50
+
+/* Delays the coordinator's next n answers to OffsetFetch by LOOKUP_RTT_MS. */
+static void slow_offset_fetch(ds_broker *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(ds_broker_cluster(b), 1, API_OFFSET_FETCH, 1,
+                                                                      RD_KAFKA_RESP_ERR_NO_ERROR, LOOKUP_RTT_MS),
+                         0);
+}
+
+typedef struct ready_probes {
+    int n, unanswered, restoring, ready;
+    int64_t worst; /* ms */
+} ready_probes;
+
+/* Probes /readyz of the child on port every READY_PROBE_MS from its first
+ * answer until it answers 200 (or, with until_restoring, "restoring
+ * state") or deadline_ms (ds_mono_ms) passes, counting the probes answered
+ * "restoring state". */
+static void probe_ready(int port, int64_t deadline_ms, int until_restoring, ready_probes *pr)
+{
+    ds_buf body;
+    ds_buf_init(&body);
+    for (int64_t next = ds_mono_ms();
+         !pr->ready && !(until_restoring && pr->restoring) && ds_mono_ms() < deadline_ms;
+         next += READY_PROBE_MS) {
+        int64_t took, now = ds_mono_ms();
+        if (next > now) {
+            struct timespec ts = {0, (long)(next - now) * 1000000L};
+            nanosleep(&ts, NULL); /* the probes' period, not a synchronisation */
+        }
+        ds_buf_reset(&body);
+        long st = tu_http_get(port, "/readyz", &body, &took);
+        if (st == 0 && pr->n == 0)
+            continue; /* not listening yet */
+        pr->n++;
+        pr->unanswered += st == 0;
+        if (took > pr->worst)
+            pr->worst = took;
+        if (st == 503 && ds_buf_append(&body, "", 1) == 0 && strstr(body.data, "restoring state"))
+            pr->restoring++;
+        pr->ready = st == 200;
+    }
+    ds_buf_free(&body);
+}
+
+/* The coordinator answers the first OffsetFetch requests after
+ * LOOKUP_RTT_MS each, so that the restore's look-up of the group's
+ * committed offsets waits at least that long (behind the consumer's own
+ * look-up on the same connection, or for its own answer, and retried when
+ * it runs out of time): the look-up and the reading of the changelog run
+ * on a worker, and the loop goes on answering. /readyz, probed from its
+ * first answer until ready, says "restoring state" for several probes and
+ * answers every probe within half an answer of the coordinator; the
+ * restores then publish the reference table's deals and commit them, and
+ * SIGTERM ends the run with 0. */
+static void test_restore_answers(void **state)
+{
+    (void)state;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    slow_offset_fetch(b, 3);
+    rd_kafka_t *rk = watcher(bs);
+    int port = tu_free_port();
+    int64_t t0 = ds_mono_ms();
+    pid_t pid = spawn_http(bs, port, 0);
+    ready_probes pr = {0};
+    probe_ready(port, t0 + DEADLINE_MS, 0, &pr);
+    printf("restore behind a slow look-up (%d ms an answer): ready after %lld ms; %d probes of /readyz, %d while "
+           "restoring, slowest %lld ms, %d unanswered\n", LOOKUP_RTT_MS, (long long)(ds_mono_ms() - t0), pr.n,
+           pr.restoring, (long long)pr.worst, pr.unanswered);
+    /* what the restores publish is there, and committed */
+    int committed = pr.ready ? wait_restores_committed(rk, port, DEADLINE_MS) : -1;
+    rd_kafka_destroy(rk);
+    /* the child ends before any assertion can leave it running */
+    kill(pid, SIGTERM);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(pr.ready);
+    assert_int_equal(pr.unanswered, 0);
+    assert_true(pr.restoring >= LOOKUP_RTT_MS / READY_PROBE_MS / 2);
+    assert_true(pr.worst < LOOKUP_RTT_MS / 2);
+    assert_int_equal(committed, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    ds_broker_destroy(b);
+}
+
+/* SIGTERM while the restore waits for the coordinator's slow answers to
+ * OffsetFetch (as in test_restore_answers) on its worker: the shutdown
+ * stops the restore, waits for the worker before the consumer is closed
+ * (the sanitizer build catches a use after free) and exits 0 within
+ * --shutdown-timeout. */
+static void test_sigterm_during_restore(void **state)
+{
+    (void)state;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    slow_offset_fetch(b, 6);
+    int port = tu_free_port();
+    pid_t pid = spawn_http(bs, port, 0);
+    ready_probes pr = {0};
+    probe_ready(port, ds_mono_ms() + DEADLINE_MS, 1, &pr);
+    kill(pid, SIGTERM);
+    int64_t t0 = ds_mono_ms();
+    int status = 0;
+    pid_t w = 0;
+    while (w == 0 && ds_mono_ms() - t0 < 15000) {
+        w = waitpid(pid, &status, WNOHANG);
+        if (w == 0) {
+            struct timespec ts = {0, 20 * 1000000L};
+            nanosleep(&ts, NULL); /* waitpid has no timeout: poll for the exit */
+        }
+    }
+    int64_t took = ds_mono_ms() - t0;
+    if (w == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    printf("SIGTERM during a restore (after %d probes, %d of them restoring): exit after %lld ms\n", pr.n,
+           pr.restoring, (long long)took);
+    assert_true(pr.restoring > 0);
+    assert_int_equal(w, pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
     ds_broker_destroy(b);
 }
 
@@ -1300,6 +1473,8 @@ int main(void)
         cmocka_unit_test(test_sigterm_graceful),
         cmocka_unit_test(test_slow_coordinator),
         cmocka_unit_test(test_sigterm_slow_commit),
+        cmocka_unit_test(test_restore_answers),
+        cmocka_unit_test(test_sigterm_during_restore),
         cmocka_unit_test(test_real_cluster),
         cmocka_unit_test(test_real_two_members),
         cmocka_unit_test(test_real_restore_waits),

@@ -78,6 +78,15 @@ static ds_mention mk(const char *mid, const char *src, const char *pub, const ch
     return m;
 }
 
+/* As mk, for Romania as the buyer. */
+static ds_mention mk_ro(const char *mid, const char *src, const char *pub, const char *fam)
+{
+    ds_mention m = mk(mid, src, pub, fam);
+    strcpy(m.buyer, "ROU");
+    ds_mention_block_key(&m);
+    return m;
+}
+
 static void usd(ds_mention *m, int64_t cents)
 {
     m->value.set = 1;
@@ -144,6 +153,17 @@ static ds_mention k2_polish(void)
     return m;
 }
 
+/* A syndicated copy of the signing report, two hours later. */
+static ds_mention k2_copy(void)
+{
+    ds_mention m = k2_signed();
+    strcpy(m.mention_id, "m-copy");
+    strcpy(m.src.id, "a-copy");
+    m.src.published += 7200000LL;
+    m.src.text_hash ^= 0x3ULL;
+    return m;
+}
+
 /* The first executive contract, 2022-08-26. */
 static ds_mention k2_first(void)
 {
@@ -158,12 +178,35 @@ static ds_mention k2_first(void)
     return m;
 }
 
+/* The third Homar-K executive contract: CGR-080 rockets, 2025-12-29. */
+static ds_mention cgr_third(void)
+{
+    ds_mention m = mk("m-cgr-e3", "a-cgr-e3", "2025-12-30", "CGR-080");
+    m.signing_date = day("2025-12-29");
+    m.quantity = 10000;
+    m.batch = 3;
+    return m;
+}
+
 /* ---- helpers --------------------------------------------------------- */
 
 static ds_resolver *new_resolver(const ds_catalog *cat)
 {
     ds_resolver *rs = ds_resolver_new(cat);
     assert_non_null(rs);
+    return rs;
+}
+
+/* A resolver whose reference rows are deals (ds_resolver_set_references);
+ * *nrows (may be NULL) gets the number of deals seeding published. */
+static ds_resolver *new_ref_resolver(size_t *nrows)
+{
+    ds_resolver *rs = new_resolver(g_cat);
+    ds_resolver_set_references(rs, NULL, NULL);
+    ds_changes ch;
+    assert_int_equal(ds_resolver_seed_references(rs, &ch), 0);
+    if (nrows)
+        *nrows = ch.n;
     return rs;
 }
 
@@ -411,30 +454,45 @@ static void test_context_reference(void **state)
     ctx.quantity = 180;
     ctx.batch = 1;
     ds_changes ch;
-    assert_int_equal(add(rs, ctx, &ch), 1);
-
+    /* the recalled contract is neither a deal nor (rows not materialised)
+     * a row's deal: no link to nothing */
+    assert_int_equal(add(rs, ctx, &ch), 0);
     const ds_canon *e2 = only_deal(rs); /* a context mention makes no deal */
     assert_string_equal(e2->ref, "PL-K2-E2");
-    const ds_canon_link *l = find_link(e2, DS_REL_NEXT_BATCH);
-    assert_non_null(l);
-    assert_string_equal(l->target_ref, "PL-K2-E1");
-    assert_string_equal(l->target, "PL-K2-E1");
-    assert_int_equal(l->via, DS_VIA_CONTEXT);
-    /* the reference row's other parent, the framework */
-    l = find_link(e2, DS_REL_EXECUTES_FRAMEWORK);
-    assert_non_null(l);
-    assert_string_equal(l->target, "PL-K2-FW");
-    assert_int_equal(l->via, DS_VIA_REFERENCE);
+    assert_int_equal(e2->nlinks, 0);
 
-    add(rs, k2_first(), NULL);
+    /* the parent arrives: the child is re-linked, with a new revision */
+    int64_t rev = e2->revision;
+    char id[17];
+    memcpy(id, e2->deal_id, sizeof id);
+    assert_int_equal(add(rs, k2_first(), &ch), 2);
     const ds_canon *e1 = deal_with_source(rs, "a-k2e1");
     assert_string_equal(e1->ref, "PL-K2-E1");
-    e2 = deal_with_source(rs, "a-k2e2-signed");
-    l = find_link(e2, DS_REL_NEXT_BATCH);
+    e2 = in_changes(&ch, id);
+    assert_non_null(e2);
+    assert_int_equal(e2->revision, rev + 1);
+    const ds_canon_link *l = find_link(e2, DS_REL_NEXT_BATCH);
     assert_non_null(l);
     assert_string_equal(l->target, e1->deal_id);
     assert_string_equal(l->target_ref, "PL-K2-E1");
     assert_int_equal(l->via, DS_VIA_STATE);
+    assert_string_equal(l->basis, "batch 2 follows batch 1, signed 2022-08-26");
+    ds_resolver_destroy(rs);
+
+    /* with the rows as deals, the context mention's contract is the row's */
+    rs = new_ref_resolver(NULL);
+    add(rs, k2_signed(), NULL);
+    add(rs, ctx, NULL);
+    e2 = deal_with_source(rs, "a-k2e2-signed");
+    assert_ptr_equal(e2, deal_with_source(rs, "PL-K2-E2"));
+    e1 = deal_with_source(rs, "PL-K2-E1");
+    l = find_link(e2, DS_REL_NEXT_BATCH);
+    assert_non_null(l);
+    assert_string_equal(l->target, e1->deal_id);
+    l = find_link(e2, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, deal_with_source(rs, "PL-K2-FW")->deal_id);
+    assert_string_equal(l->target_ref, "PL-K2-FW");
     ds_resolver_destroy(rs);
 }
 
@@ -680,19 +738,14 @@ static void test_cross_block_links(void **state)
     (void)state;
     ds_resolver *rs = new_resolver(g_cat);
     ds_changes ch;
-    ds_mention e3 = mk("m-cgr-e3", "a-cgr-e3", "2025-12-30", "CGR-080");
-    e3.signing_date = day("2025-12-29");
-    e3.quantity = 10000;
-    e3.batch = 3;
+    ds_mention e3 = cgr_third();
     add(rs, e3, &ch);
     const ds_canon *c = only_deal(rs);
     char id[17];
     memcpy(id, c->deal_id, sizeof id);
     assert_string_equal(c->ref, "PL-K239-E3");
-    const ds_canon_link *l = find_link(c, DS_REL_ENABLED_BY_JV);
-    assert_non_null(l);
-    assert_string_equal(l->target, "PL-CGR-JV");
-    assert_int_equal(l->via, DS_VIA_REFERENCE);
+    assert_int_equal(c->nlinks, 0); /* its parents are no deals yet */
+    assert_int_equal(c->revision, 1);
 
     /* the framework, in another block */
     ds_mention fw = mk("m-k239-fw", "a-k239-fw", "2022-10-20", "K239");
@@ -704,11 +757,13 @@ static void test_cross_block_links(void **state)
     assert_string_equal(fwd->ref, "PL-K239-FW");
     c = in_changes(&ch, id);
     assert_non_null(c);
-    l = find_link(c, DS_REL_EXECUTES_FRAMEWORK);
+    assert_int_equal(c->revision, 2);
+    const ds_canon_link *l = find_link(c, DS_REL_EXECUTES_FRAMEWORK);
     assert_non_null(l);
     assert_string_equal(l->target, fwd->deal_id);
     assert_string_equal(l->target_ref, "PL-K239-FW");
-    assert_int_equal(l->via, DS_VIA_STATE);
+    assert_int_equal(l->via, DS_VIA_REFERENCE);
+    assert_string_equal(l->basis, "reference row PL-K239-E3 names PL-K239-FW as parent");
 
     /* the joint venture */
     ds_mention jv = mk("m-cgr-jv", "a-cgr-jv", "2025-09-03", "CGR-080");
@@ -719,10 +774,11 @@ static void test_cross_block_links(void **state)
     assert_string_equal(jvd->ref, "PL-CGR-JV");
     c = in_changes(&ch, id);
     assert_non_null(c);
+    assert_int_equal(c->revision, 3);
     l = find_link(c, DS_REL_ENABLED_BY_JV);
     assert_non_null(l);
     assert_string_equal(l->target, jvd->deal_id);
-    assert_int_equal(l->via, DS_VIA_STATE);
+    assert_int_equal(l->via, DS_VIA_REFERENCE);
     ds_resolver_destroy(rs);
 }
 
@@ -732,28 +788,27 @@ static void test_cross_block_links(void **state)
 static void test_links_stay_with_buyer(void **state)
 {
     (void)state;
-    ds_resolver *rs = new_resolver(g_cat);
-    ds_mention ro = mk("m-ro-k9", "a-ro-k9", "2024-06-02", "K9");
-    strcpy(ro.buyer, "ROU");
-    ds_mention_block_key(&ro);
+    ds_resolver *rs = new_ref_resolver(NULL);
+    ds_mention ro = mk_ro("m-ro-k9", "a-ro-k9", "2024-06-02", "K9");
     ro.signing_date = day("2024-06-01");
     ro.rels[0] = (ds_relhint){DS_REL_EXECUTES_FRAMEWORK, "PL-K9-FW", 0, -1, 0};
     ro.nrels = 1;
     add(rs, ro, NULL);
-    const ds_canon *c = only_deal(rs);
+    const ds_canon *c = deal_with_source(rs, "a-ro-k9");
     assert_string_equal(c->buyer, "ROU");
     assert_int_equal(c->nlinks, 0);
     ds_resolver_destroy(rs);
 
-    rs = new_resolver(g_cat);
+    rs = new_ref_resolver(NULL);
     ds_mention pl = ro;
     strcpy(pl.buyer, "POL");
     ds_mention_block_key(&pl);
     add(rs, pl, NULL);
-    c = only_deal(rs);
+    c = deal_with_source(rs, "a-ro-k9");
     const ds_canon_link *l = find_link(c, DS_REL_EXECUTES_FRAMEWORK);
     assert_non_null(l);
     assert_string_equal(l->target_ref, "PL-K9-FW");
+    assert_string_equal(l->target, deal_with_source(rs, "PL-K9-FW")->deal_id);
     ds_resolver_destroy(rs);
 }
 
@@ -935,7 +990,7 @@ typedef struct {
 } pubrec;
 
 typedef struct {
-    pubrec r[32];
+    pubrec r[64];
     size_t n;
 } pubset;
 
@@ -947,7 +1002,7 @@ static void publish(pubset *p, ds_codec *codec, const ds_changes *ch)
         while (k < p->n && strcmp(p->r[k].id, c->deal_id) != 0)
             k++;
         if (k == p->n) {
-            assert_true(p->n < 32);
+            assert_true(p->n < 64);
             p->n++;
             p->r[k] = (pubrec){{0}, {0}, NULL, 0};
             strcpy(p->r[k].id, c->deal_id);
@@ -1013,7 +1068,7 @@ static void check_published(ds_resolver *rs, ds_codec *codec, const pubset *p, p
         if (e)
             assert_string_equal(e->into, end);
         else {
-            assert_true(ends->n < 32);
+            assert_true(ends->n < 64);
             pubrec *nr = &ends->r[ends->n++];
             *nr = (pubrec){{0}, {0}, NULL, 0};
             strcpy(nr->id, p->r[k].id);
@@ -1021,6 +1076,90 @@ static void check_published(ds_resolver *rs, ds_codec *codec, const pubset *p, p
         }
     }
     assert_int_equal(n + retired, p->n);
+}
+
+/* order[0..n) = a permutation of 0..n-1 drawn from *s. */
+static void shuffle(size_t *order, size_t n, uint64_t *s)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = (size_t)(lcg(s) % (i + 1));
+        size_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
+/* Keeps the first order's snapshot in *first (owned) and fails when a later
+ * one (snap, freed) differs from it. */
+static void same_as_first(char **first, char *snap, uint64_t seed)
+{
+    if (!*first) {
+        *first = snap;
+        return;
+    }
+    if (strcmp(*first, snap) != 0)
+        fail_msg("seed %llu differs:\n%s\nvs\n%s", (unsigned long long)seed, *first, snap);
+    free(snap);
+}
+
+/* Adds ms[0..n) (n <= 24) in 20 random orders, each mention twice (a
+ * redelivery publishes nothing); with rows, the reference rows are seeded
+ * at a random point of each order. Then check(rs), and: what a consumer of
+ * the topic holds equals the deals, and every order ends with the same
+ * records. */
+static void orders_agree(const ds_mention *ms, size_t n, int rows, void (*check)(ds_resolver *rs))
+{
+    char err[256];
+    ds_codec *codec = ds_codec_new(err, sizeof err);
+    assert_non_null(codec);
+    char *first = NULL;
+    pubset ends = {.n = 0};
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        size_t order[24];
+        uint64_t s = seed;
+        shuffle(order, n, &s);
+        size_t seed_at = rows ? (size_t)(lcg(&s) % (n + 1)) : n + 1;
+        ds_resolver *rs = new_resolver(g_cat);
+        if (rows)
+            ds_resolver_set_references(rs, NULL, NULL);
+        pubset pub = {.n = 0};
+        ds_changes ch;
+        for (size_t i = 0; i <= n; i++) {
+            if (i == seed_at) {
+                assert_int_equal(ds_resolver_seed_references(rs, &ch), 0);
+                publish(&pub, codec, &ch);
+            }
+            if (i == n)
+                break;
+            add(rs, ms[order[i]], &ch);
+            publish(&pub, codec, &ch);
+            add(rs, ms[order[i]], &ch);
+            assert_int_equal(ch.n, 0);
+        }
+        check(rs);
+        check_published(rs, codec, &pub, &ends, seed);
+        for (size_t k = 0; k < pub.n; k++)
+            free(pub.r[k].json);
+        same_as_first(&first, snapshot(rs, codec), seed);
+        ds_resolver_destroy(rs);
+    }
+    free(first);
+    ds_codec_destroy(codec);
+}
+
+/* The four deals of test_order_insensitive, three copies among them. */
+static void check_k2_copies(ds_resolver *rs)
+{
+    const ds_canon **d;
+    assert_int_equal(ds_resolver_deals(rs, &d), 4); /* K2 FW, E1, E2; K9 */
+    size_t copies = 0;
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = 0; j < d[i]->nsources; j++)
+            if (d[i]->sources[j].duplicate_of)
+                copies++;
+    assert_int_equal(copies, 3); /* m-copy, m-exact, m-first-copy */
 }
 
 static void test_order_insensitive(void **state)
@@ -1032,12 +1171,7 @@ static void test_order_insensitive(void **state)
     ms[n++] = k2_signed();
     ms[n++] = k2_polish();
     ms[n++] = k2_first();
-    ms[n] = k2_signed(); /* syndicated copy */
-    strcpy(ms[n].mention_id, "m-copy");
-    strcpy(ms[n].src.id, "a-copy");
-    ms[n].src.published += 7200000LL;
-    ms[n].src.text_hash ^= 0x3ULL;
-    n++;
+    ms[n++] = k2_copy();
     ms[n] = mk("m-ctx", "a-k2e2-signed", "2025-08-02", "K2");
     ms[n].role = DS_ROLE_CONTEXT;
     ms[n].signing_year = 2022;
@@ -1076,54 +1210,444 @@ static void test_order_insensitive(void **state)
     ms[n].src.text_hash ^= 0x100ULL;
     n++;
 
-    char err[256];
-    ds_codec *codec = ds_codec_new(err, sizeof err);
-    assert_non_null(codec);
-    char *first = NULL;
-    pubset ends = {.n = 0};
-    for (uint64_t seed = 1; seed <= 20; seed++) {
-        size_t order[16];
-        for (size_t i = 0; i < n; i++)
-            order[i] = i;
-        uint64_t s = seed;
-        for (size_t i = n - 1; i > 0; i--) {
-            size_t j = (size_t)(lcg(&s) % (i + 1));
-            size_t t = order[i];
-            order[i] = order[j];
-            order[j] = t;
+    orders_agree(ms, n, 0, check_k2_copies);
+}
+
+/* Every link of every deal names a live deal of rs. */
+static void assert_links_resolve(ds_resolver *rs)
+{
+    const ds_canon **d;
+    size_t n = ds_resolver_deals(rs, &d);
+    for (size_t i = 0; i < n; i++)
+        for (size_t l = 0; l < d[i]->nlinks; l++) {
+            int found = 0;
+            for (size_t j = 0; j < n && !found; j++)
+                found = strcmp(d[j]->deal_id, d[i]->links[l].target) == 0;
+            if (!found)
+                fail_msg("deal %s: %s link to %s, no such deal", d[i]->deal_id,
+                         ds_relation_names[d[i]->links[l].relation], d[i]->links[l].target);
+            assert_true(d[i]->links[l].basis[0] != '\0');
         }
-        ds_resolver *rs = new_resolver(g_cat);
-        pubset pub = {.n = 0};
-        for (size_t i = 0; i < n; i++) {
-            ds_changes ch;
-            add(rs, ms[order[i]], &ch);
-            publish(&pub, codec, &ch);
-            add(rs, ms[order[i]], &ch); /* a redelivery publishes nothing */
-            assert_int_equal(ch.n, 0);
-        }
-        const ds_canon **d;
-        assert_int_equal(ds_resolver_deals(rs, &d), 4); /* K2 FW, E1, E2; K9 */
-        size_t copies = 0;
-        for (size_t i = 0; i < 4; i++)
-            for (size_t j = 0; j < d[i]->nsources; j++)
-                if (d[i]->sources[j].duplicate_of)
-                    copies++;
-        assert_int_equal(copies, 3); /* m-copy, m-exact, m-first-copy */
-        check_published(rs, codec, &pub, &ends, seed);
-        for (size_t k = 0; k < pub.n; k++)
-            free(pub.r[k].json);
-        char *snap = snapshot(rs, codec);
-        if (!first)
-            first = snap;
-        else {
-            if (strcmp(first, snap) != 0)
-                fail_msg("seed %llu differs:\n%s\nvs\n%s", (unsigned long long)seed, first, snap);
-            free(snap);
-        }
-        ds_resolver_destroy(rs);
+}
+
+/* Reference rows are canonical deals of source kind reference: one per row,
+ * each linked to the deals of its row's parents (also across blocks); a
+ * report of the 2022 K2 contract merges into its row's deal, whose id stays;
+ * the 2025 report links to that deal; the rows stay out of the changelog
+ * record and come back on restore, publishing nothing. */
+static void test_reference_deals(void **state)
+{
+    (void)state;
+    size_t nrows = 0;
+    ds_resolver *rs = new_ref_resolver(&nrows);
+    assert_int_equal(nrows, g_cat->nrefs);
+    const ds_canon **d;
+    assert_int_equal(ds_resolver_deals(rs, &d), g_cat->nrefs);
+    assert_links_resolve(rs);
+    const ds_canon *e1 = deal_with_source(rs, "PL-K2-E1");
+    char e1id[17];
+    memcpy(e1id, e1->deal_id, sizeof e1id);
+    assert_string_equal(e1->ref, "PL-K2-E1");
+    assert_int_equal(e1->nsources, 1);
+    assert_int_equal(e1->sources[0].kind, DS_SRC_REFERENCE);
+    assert_int_equal(e1->quantity, 180);
+    assert_int_equal(e1->batch, 1);
+    assert_int_equal(e1->value.usd, BN(3.37));
+    assert_int_equal(e1->signing_date, day("2022-08-26"));
+    assert_string_equal(e1->system, "K2GF");
+    assert_int_equal(e1->revision, 1);
+    const ds_canon_link *l = find_link(e1, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, deal_with_source(rs, "PL-K2-FW")->deal_id);
+    const ds_canon *e3 = deal_with_source(rs, "PL-K239-E3"); /* CGR-080: parents in two blocks */
+    l = find_link(e3, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, deal_with_source(rs, "PL-K239-FW")->deal_id);
+    assert_int_equal(l->via, DS_VIA_REFERENCE);
+    l = find_link(e3, DS_REL_ENABLED_BY_JV);
+    assert_non_null(l);
+    assert_string_equal(l->target, deal_with_source(rs, "PL-CGR-JV")->deal_id);
+
+    /* seeding again adds nothing */
+    ds_changes ch;
+    assert_int_equal(ds_resolver_seed_references(rs, &ch), 0);
+    assert_int_equal(ch.n, 0);
+
+    /* a report of the 2022 batch joins the row's deal */
+    assert_int_equal(add(rs, k2_first(), &ch), 1);
+    assert_string_equal(ch.items[0]->deal_id, e1id);
+    assert_int_equal(ch.items[0]->revision, 2);
+    assert_int_equal(ch.items[0]->nsources, 2);
+    assert_int_equal(ds_resolver_deals(rs, &d), g_cat->nrefs);
+    /* the 2025 contract links to that record */
+    add(rs, k2_signed(), NULL);
+    const ds_canon *e2 = deal_with_source(rs, "a-k2e2-signed");
+    assert_ptr_equal(e2, deal_with_source(rs, "PL-K2-E2"));
+    l = find_link(e2, DS_REL_NEXT_BATCH);
+    assert_non_null(l);
+    assert_string_equal(l->target, e1id);
+    assert_string_equal(l->target_ref, "PL-K2-E1");
+    assert_links_resolve(rs);
+
+    /* the changelog record holds the reports, not the rows */
+    const ds_mention *const *ms;
+    const ds_deal_rev *revs;
+    size_t nms, nrevs;
+    assert_int_equal(ds_resolver_block_state(rs, "POL|KOR|K2", &ms, &nms, &revs, &nrevs), 0);
+    assert_int_equal(nms, 2);
+    for (size_t i = 0; i < nms; i++)
+        assert_int_not_equal(ms[i]->src.kind, DS_SRC_REFERENCE);
+    ds_mention flat[2] = {*ms[0], *ms[1]};
+    ds_deal_rev rv[8];
+    assert_true(nrevs <= 8);
+    memcpy(rv, revs, nrevs * sizeof *rv);
+    ds_resolver *back = new_resolver(g_cat);
+    ds_resolver_set_references(back, NULL, NULL);
+    assert_int_equal(ds_resolver_restore(back, "POL|KOR|K2", flat, nms, rv, nrevs), 0);
+    assert_int_equal(ds_resolver_restore_finish(back, &ch), 0);
+    for (size_t i = 0; i < ch.n; i++) /* only the other blocks' rows, never seen by this resolver */
+        assert_string_not_equal(ch.items[i]->block_key, "POL|KOR|K2");
+    assert_string_equal(deal_with_source(back, "a-k2e1")->deal_id, e1id);
+    assert_int_equal(deal_with_source(back, "a-k2e1")->revision, 2);
+    ds_resolver_destroy(back);
+    ds_resolver_destroy(rs);
+}
+
+/* An owner filter materialises only its blocks' rows; a link to another
+ * block's row then names that row's deal id, which its owner publishes. */
+static int owns_k2(const char *block_key, void *arg)
+{
+    (void)arg;
+    return strcmp(block_key, "POL|KOR|K2") == 0;
+}
+
+static void test_reference_owner(void **state)
+{
+    (void)state;
+    ds_resolver *all = new_ref_resolver(NULL);
+    ds_resolver *rs = new_resolver(g_cat);
+    ds_resolver_set_cross_block(rs, 0);
+    ds_resolver_set_references(rs, owns_k2, NULL);
+    ds_changes ch;
+    assert_int_equal(ds_resolver_seed_references(rs, &ch), 0);
+    assert_int_equal(ch.n, 3); /* PL-K2-FW, -E1, -E2 */
+    ds_mention e3 = cgr_third();
+    add(rs, e3, NULL);
+    const ds_canon *c = deal_with_source(rs, "a-cgr-e3");
+    const ds_canon_link *l = find_link(c, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, deal_with_source(all, "PL-K239-FW")->deal_id);
+    ds_resolver_destroy(rs);
+    ds_resolver_destroy(all);
+}
+
+/* A deal event whose parent_ref names no reference row links to nothing:
+ * alone it has no link; with a framework in its block, the hint's relation
+ * finds that deal. */
+static void test_parent_ref_unknown(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_ref_resolver(NULL);
+    ds_mention e = mk_ro("m-ro-e", "ev-ro-e", "2024-06-02", "K9");
+    e.src.kind = DS_SRC_DEAL_EVENT;
+    e.signing_date = day("2024-06-01");
+    e.rels[0] = (ds_relhint){DS_REL_EXECUTES_FRAMEWORK, "RO-K9-NOPE", 0, -1, 0};
+    e.nrels = 1;
+    add(rs, e, NULL);
+    assert_int_equal(deal_with_source(rs, "ev-ro-e")->nlinks, 0);
+    ds_mention fw = mk_ro("m-ro-fw", "a-ro-fw", "2024-01-11", "K9");
+    fw.stage = DS_STAGE_FRAMEWORK;
+    fw.signing_date = day("2024-01-10");
+    add(rs, fw, NULL);
+    const ds_canon *c = deal_with_source(rs, "ev-ro-e");
+    assert_int_equal(c->nlinks, 1);
+    assert_string_equal(c->links[0].target, deal_with_source(rs, "a-ro-fw")->deal_id);
+    assert_string_equal(c->links[0].target_ref, "");
+    assert_links_resolve(rs);
+    ds_resolver_destroy(rs);
+}
+
+/* A relation phrase links only where the stage can have it and the parent
+ * is signed no later: a joint venture is no next batch of anything, and a
+ * contract is not the next batch of one signed after it. */
+static void test_hint_fits_stage(void **state)
+{
+    (void)state;
+    ds_resolver *rs = new_ref_resolver(NULL);
+    ds_mention jv = mk("m-jv", "a-jv", "2025-09-03", "CGR-080");
+    jv.stage = DS_STAGE_JOINT_VENTURE;
+    jv.signing_date = day("2025-09-02");
+    jv.rels[0] = (ds_relhint){DS_REL_NEXT_BATCH, "PL-K239-E3", 0, -1, 0};
+    jv.nrels = 1;
+    add(rs, jv, NULL);
+    assert_null(find_link(deal_with_source(rs, "a-jv"), DS_REL_NEXT_BATCH));
+    ds_mention e = mk("m-e", "a-e", "2024-05-02", "K2");
+    e.signing_date = day("2024-05-01");
+    e.batch = 3;
+    e.rels[0] = (ds_relhint){DS_REL_NEXT_BATCH, "PL-K2-E2", 0, -1, 0}; /* signed 2025-08-01 */
+    e.nrels = 1;
+    add(rs, e, NULL);
+    assert_null(find_link(deal_with_source(rs, "a-e"), DS_REL_NEXT_BATCH));
+    ds_resolver_destroy(rs);
+}
+
+/* A Romanian K9 chain with no reference rows: a framework, batch 1 and 2,
+ * an option, a delivery of batch 1, an amendment of batch 2, a
+ * cancellation of the option and a delivery of 50 units of a batch 3 not
+ * yet reported. */
+static size_t ro_chain(ds_mention *ms)
+{
+    size_t n = 0;
+    ms[n] = mk("r-fw", "ro-fw", "2023-03-02", "K9");
+    ms[n].stage = DS_STAGE_FRAMEWORK;
+    ms[n].signing_date = day("2023-03-01");
+    ms[n].quantity = 100;
+    n++;
+    ms[n] = mk("r-e1", "ro-e1", "2023-09-02", "K9");
+    ms[n].signing_date = day("2023-09-01");
+    ms[n].batch = 1;
+    ms[n].quantity = 20;
+    usd(&ms[n], BN(1.0));
+    n++;
+    ms[n] = mk("r-e2", "ro-e2", "2024-09-02", "K9");
+    ms[n].signing_date = day("2024-09-01");
+    ms[n].batch = 2;
+    ms[n].quantity = 30;
+    usd(&ms[n], BN(1.2));
+    n++;
+    ms[n] = mk("r-opt", "ro-opt", "2025-02-02", "K9");
+    ms[n].stage = DS_STAGE_OPTION;
+    ms[n].signing_date = day("2025-02-01");
+    ms[n].quantity = 10;
+    n++;
+    ms[n] = mk("r-del", "ro-del", "2024-03-01", "K9");
+    ms[n].stage = DS_STAGE_DELIVERY;
+    ms[n].status = DS_STATUS_DELIVERED;
+    ms[n].batch = 1;
+    ms[n].quantity = 8;
+    n++;
+    ms[n] = mk("r-amd", "ro-amd", "2025-01-10", "K9");
+    ms[n].stage = DS_STAGE_AMENDMENT;
+    ms[n].batch = 2;
+    usd(&ms[n], BN(1.5));
+    n++;
+    ms[n] = mk("r-cxl", "ro-cxl", "2025-06-01", "K9");
+    ms[n].stage = DS_STAGE_CANCELLATION;
+    ms[n].status = DS_STATUS_CANCELLED;
+    ms[n].quantity = 10;
+    n++;
+    ms[n] = mk("r-del3", "ro-del3", "2025-07-01", "K9");
+    ms[n].stage = DS_STAGE_DELIVERY;
+    ms[n].status = DS_STATUS_DELIVERED;
+    ms[n].batch = 3;
+    ms[n].quantity = 50; /* more than any contract holds */
+    n++;
+    for (size_t i = 0; i < n; i++) {
+        strcpy(ms[i].buyer, "ROU");
+        ds_mention_block_key(&ms[i]);
     }
-    free(first);
-    ds_codec_destroy(codec);
+    return n;
+}
+
+/* What ro_chain resolves to, whatever the order. */
+static void check_ro_chain(ds_resolver *rs)
+{
+    const ds_canon *fw = deal_with_source(rs, "ro-fw"), *e1 = deal_with_source(rs, "ro-e1");
+    const ds_canon *e2 = deal_with_source(rs, "ro-e2"), *opt = deal_with_source(rs, "ro-opt");
+    const ds_canon_link *l = find_link(e1, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, fw->deal_id);
+    assert_int_equal(l->via, DS_VIA_STATE);
+    l = find_link(e2, DS_REL_NEXT_BATCH);
+    assert_non_null(l);
+    assert_string_equal(l->target, e1->deal_id);
+    assert_string_equal(l->basis, "batch 2 follows batch 1, signed 2023-09-01");
+    l = find_link(opt, DS_REL_OPTION_EXERCISE);
+    assert_non_null(l);
+    assert_string_equal(l->target, e2->deal_id); /* the contract in force when it was exercised */
+    /* updates: no deals of their own */
+    assert_ptr_equal(deal_with_source(rs, "ro-del"), e1);
+    assert_int_equal(e1->status, DS_STATUS_DELIVERED);
+    assert_int_equal(e1->delivered, 8);
+    assert_int_equal(e1->quantity, 20);
+    assert_ptr_equal(deal_with_source(rs, "ro-amd"), e2);
+    assert_int_equal(e2->value.usd, BN(1.5));
+    assert_string_equal(e2->value_basis, "amended by source ro-amd");
+    assert_int_equal(e2->status, DS_STATUS_SIGNED);
+    assert_ptr_equal(deal_with_source(rs, "ro-cxl"), opt);
+    assert_int_equal(opt->status, DS_STATUS_CANCELLED);
+    /* the delivery of batch 3 waits for its contract, invisible */
+    const ds_canon **d;
+    size_t n = ds_resolver_deals(rs, &d);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d[i]->nsources; j++)
+            assert_string_not_equal(d[i]->sources[j].id, "ro-del3");
+    assert_links_resolve(rs);
+}
+
+/* In-stream parents and updates, parents first; then the children first:
+ * each is re-linked with a new revision when its parent arrives, and a
+ * pending update is taken when its deal arrives. */
+static void test_in_stream_parents(void **state)
+{
+    (void)state;
+    ds_mention ms[16];
+    size_t n = ro_chain(ms);
+    ds_resolver *rs = new_resolver(g_cat);
+    for (size_t i = 0; i < n; i++)
+        add(rs, ms[i], NULL);
+    assert_int_equal(ds_resolver_deal_count(rs), 4);
+    check_ro_chain(rs);
+    ds_resolver_destroy(rs);
+
+    rs = new_resolver(g_cat);
+    ds_changes ch;
+    add(rs, ms[3], NULL); /* the option, alone: no link */
+    assert_int_equal(only_deal(rs)->nlinks, 0);
+    char opt[17];
+    memcpy(opt, only_deal(rs)->deal_id, sizeof opt);
+    add(rs, ms[2], &ch); /* batch 2: the option is re-linked */
+    assert_int_equal(ch.n, 2);
+    assert_int_equal(in_changes(&ch, opt)->revision, 2);
+    assert_non_null(find_link(in_changes(&ch, opt), DS_REL_OPTION_EXERCISE));
+    add(rs, ms[5], &ch); /* the amendment of batch 2 */
+    assert_int_equal(ch.n, 1);
+    assert_int_equal(ch.items[0]->value.usd, BN(1.5));
+    assert_int_equal(ds_resolver_deal_count(rs), 2);
+    add(rs, ms[4], &ch); /* the delivery of batch 1, before its contract: pending */
+    assert_int_equal(ch.n, 0);
+    add(rs, ms[1], &ch); /* batch 1: batch 2 re-linked, the delivery taken */
+    assert_int_equal(ch.n, 2);
+    for (size_t i = 0; i < n; i++)
+        add(rs, ms[i], NULL);
+    check_ro_chain(rs);
+    ds_resolver_destroy(rs);
+}
+
+/* What test_order_insensitive_links ends with. */
+static void check_links_final(ds_resolver *rs)
+{
+    assert_int_equal(ds_resolver_deal_count(rs), g_cat->nrefs + 4);
+    check_ro_chain(rs);
+    const ds_canon *e1 = deal_with_source(rs, "PL-K2-E1");
+    assert_ptr_equal(deal_with_source(rs, "a-k2e1"), e1);
+    assert_ptr_equal(deal_with_source(rs, "a-k2-del"), e1);
+    assert_int_equal(e1->delivered, 10);
+    assert_string_equal(find_link(deal_with_source(rs, "a-k2e2-signed"), DS_REL_NEXT_BATCH)->target, e1->deal_id);
+}
+
+/* The reference rows, the Romanian chain, K2 reports and copies, in 20
+ * orders, with the rows seeded at a different point of each: the same
+ * final records (re-links, updates and the rows' deals included), and what
+ * a consumer of the topic holds equals them. */
+static void test_order_insensitive_links(void **state)
+{
+    (void)state;
+    ds_mention ms[24];
+    size_t n = ro_chain(ms);
+    ms[n++] = k2_first();
+    ms[n++] = k2_signed();
+    ms[n++] = k2_polish();
+    ms[n++] = k2_copy();
+    ms[n] = mk("m-k2-del", "a-k2-del", "2022-12-06", "K2"); /* the first K2 arrive */
+    ms[n].stage = DS_STAGE_DELIVERY;
+    ms[n].status = DS_STATUS_DELIVERED;
+    ms[n].quantity = 10;
+    n++;
+    orders_agree(ms, n, 1, check_links_final);
+}
+
+/* A contract of buyer NOR from SWE of family fam, batch n, signed on. */
+static ds_mention cv90(const char *mid, const char *fam, int n, const char *on)
+{
+    ds_mention m = mk(mid, mid, on, fam);
+    strcpy(m.seller, "SWE");
+    strcpy(m.buyer, "NOR");
+    m.signing_date = day(on);
+    m.src.published += 86400000LL;
+    m.batch = n;
+    ds_mention_block_key(&m);
+    return m;
+}
+
+/* The mentions of test_variant_blocks: batch 2 of CV90MKIV, batch 1 and
+ * the framework of CV90 (blocks of families differing only by variant),
+ * batch 2 of AB10 beside batch 1 of AB1 (another number, not a variant),
+ * and Denmark's batch 1 of CV90 (another buyer). */
+static size_t variant_mentions(ds_mention *ms)
+{
+    size_t n = 0;
+    ms[n++] = cv90("v-mk4-b2", "CV90MKIV", 2, "2024-06-01");
+    ms[n++] = cv90("v-cv90-b1", "CV90", 1, "2019-01-10");
+    ms[n] = cv90("v-cv90-fw", "CV90", 0, "2018-05-02");
+    ms[n++].stage = DS_STAGE_FRAMEWORK;
+    ms[n++] = cv90("v-ab1-b1", "AB1", 1, "2019-01-10");
+    ms[n++] = cv90("v-ab10-b2", "AB10", 2, "2024-06-01");
+    ms[n] = cv90("v-dk-b1", "CV90MKIV", 1, "2020-03-03");
+    strcpy(ms[n].buyer, "DNK");
+    ds_mention_block_key(&ms[n]);
+    n++;
+    return n;
+}
+
+/* What variant_mentions resolve to. */
+static void check_variants(ds_resolver *rs)
+{
+    const ds_canon *c = deal_with_source(rs, "v-mk4-b2");
+    const ds_canon_link *l = find_link(c, DS_REL_NEXT_BATCH);
+    assert_non_null(l);
+    assert_string_equal(l->target, deal_with_source(rs, "v-cv90-b1")->deal_id);
+    assert_int_equal(l->via, DS_VIA_STATE);
+    assert_string_equal(l->basis, "batch 2 follows batch 1 of variant family CV90, signed 2019-01-10");
+    l = find_link(c, DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, deal_with_source(rs, "v-cv90-fw")->deal_id);
+    assert_int_equal(deal_with_source(rs, "v-ab10-b2")->nlinks, 0);
+    assert_int_equal(deal_with_source(rs, "v-dk-b1")->nlinks, 0);
+    assert_links_resolve(rs);
+}
+
+/* Parents across blocks whose families differ only by variant: linked
+ * when the parent comes first and, re-linked with the next revision, when
+ * it comes later (its block not yet existing); never to another number
+ * (AB1, AB10) or another buyer; the same in 20 orders. */
+static void test_variant_blocks(void **state)
+{
+    (void)state;
+    ds_mention ms[8];
+    size_t n = variant_mentions(ms);
+    ds_resolver *rs = new_resolver(g_cat);
+    ds_changes ch;
+    add(rs, ms[0], &ch);
+    const ds_canon *c = only_deal(rs);
+    assert_int_equal(c->nlinks, 0);
+    char id[17];
+    memcpy(id, c->deal_id, sizeof id);
+    assert_int_equal(add(rs, ms[1], &ch), 2); /* the batch before, in a block created now */
+    c = in_changes(&ch, id);
+    assert_non_null(c);
+    assert_int_equal(c->revision, 2);
+    assert_non_null(find_link(c, DS_REL_NEXT_BATCH));
+    for (size_t i = 2; i < n; i++)
+        add(rs, ms[i], NULL);
+    check_variants(rs);
+    ds_resolver_destroy(rs);
+
+    /* the catalog's variant as a family: K9A1 deals read K9's */
+    rs = new_resolver(g_cat);
+    ds_mention fw = mk_ro("k-fw", "k-fw", "2023-01-02", "K9");
+    fw.stage = DS_STAGE_FRAMEWORK;
+    fw.signing_date = day("2023-01-01");
+    ds_mention e = mk_ro("k-e", "k-e", "2023-06-02", "K9A1");
+    e.signing_date = day("2023-06-01");
+    add(rs, e, NULL);
+    add(rs, fw, NULL);
+    const ds_canon_link *l = find_link(deal_with_source(rs, "k-e"), DS_REL_EXECUTES_FRAMEWORK);
+    assert_non_null(l);
+    assert_string_equal(l->target, deal_with_source(rs, "k-fw")->deal_id);
+    ds_resolver_destroy(rs);
+
+    orders_agree(ms, n, 0, check_variants);
 }
 
 /* Incremental adds: a resolver that indexes every block (threshold 1) and
@@ -1218,6 +1742,14 @@ static void incremental_equals_whole(int global, int64_t retention_days, int ref
         ds_resolver_set_incremental(whole, 0);
         ds_resolver_set_retention(inc, retention_days);
         ds_resolver_set_retention(whole, retention_days);
+        if (refs == 2) { /* the rows as deals, seeded first */
+            ds_changes a, b;
+            ds_resolver_set_references(inc, NULL, NULL);
+            ds_resolver_set_references(whole, NULL, NULL);
+            assert_int_equal(ds_resolver_seed_references(inc, &a), 0);
+            assert_int_equal(ds_resolver_seed_references(whole, &b), 0);
+            same_changes(&a, &b, seed, -1);
+        }
         int64_t pubs[400];
         for (int i = 0; i < 400; i++) {
             ds_mention m = random_mention(&rng, i, global, refs, pubs);
@@ -1266,6 +1798,8 @@ static void test_incremental(void **state)
     incremental_equals_whole(0, 30, 0); /* copies only within 30 days: bands drop the old */
     incremental_equals_whole(0, 5, 0);
     incremental_equals_whole(0, 30, 1); /* blocks with reference rows */
+    incremental_equals_whole(0, 30, 2); /* ... materialised as deals */
+    incremental_equals_whole(1, 0, 2);
 }
 
 /* The Avro record carries every field; a retired record is empty. */
@@ -1275,11 +1809,11 @@ static void test_to_avro(void **state)
     char err[256];
     ds_codec *codec = ds_codec_new(err, sizeof err);
     assert_non_null(codec);
-    ds_resolver *rs = new_resolver(g_cat);
+    ds_resolver *rs = new_ref_resolver(NULL);
     add(rs, k2_planned(), NULL);
     add(rs, k2_signed(), NULL);
     add(rs, k2_polish(), NULL);
-    const ds_canon *c = only_deal(rs);
+    const ds_canon *c = deal_with_source(rs, "PL-K2-E2"); /* the row's deal, which the reports joined */
     avro_value_t val;
     assert_int_equal(ds_codec_value_new(codec, DS_SCHEMA_CANONICAL, &val), 0);
     assert_int_equal(ds_canon_to_avro(c, &val), 0);
@@ -1288,13 +1822,23 @@ static void test_to_avro(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "deal_id")), c->deal_id);
     assert_string_equal(json_string_value(json_object_get(j, "status")), "signed");
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "value"), "usd")), "6500000000.00");
-    assert_string_equal(json_string_value(json_object_get(j, "value_basis")), "2 of 3 sources");
+    assert_string_equal(json_string_value(json_object_get(j, "value_basis")), "3 of 4 sources");
     assert_int_equal(json_array_size(json_object_get(j, "value_claims")), 2);
-    assert_int_equal(json_array_size(json_object_get(j, "sources")), 3);
+    json_t *srcs = json_object_get(j, "sources");
+    assert_int_equal(json_array_size(srcs), 4);
+    size_t nref = 0;
+    for (size_t i = 0; i < json_array_size(srcs); i++)
+        nref += strcmp(json_string_value(json_object_get(json_array_get(srcs, i), "kind")), "reference") == 0;
+    assert_int_equal(nref, 1);
     assert_string_equal(json_string_value(json_object_get(j, "signing_date")), "2025-08-01");
     json_t *links = json_object_get(j, "links");
-    assert_true(json_array_size(links) >= 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(links, 0), "via")), "reference");
+    assert_int_equal(json_array_size(links), 2); /* the framework and the batch before, both rows' deals */
+    json_t *l0 = json_array_get(links, 0);
+    assert_string_equal(json_string_value(json_object_get(l0, "relation")), "executes_framework");
+    assert_string_equal(json_string_value(json_object_get(l0, "target")), deal_with_source(rs, "PL-K2-FW")->deal_id);
+    assert_string_equal(json_string_value(json_object_get(l0, "via")), "state");
+    assert_non_null(json_string_value(json_object_get(l0, "basis")));
+    assert_true(json_is_null(json_object_get(j, "delivered")));
     /* round trip through the wire form */
     ds_buf wire;
     ds_buf_init(&wire);
@@ -1359,10 +1903,7 @@ static void test_restore(void **state)
     add(rs, a, NULL);
     add(rs, b, NULL);
     add(rs, c, NULL); /* retires b's id */
-    ds_mention e3 = mk("m-cgr-e3", "a-cgr-e3", "2025-12-30", "CGR-080");
-    e3.signing_date = day("2025-12-29");
-    e3.quantity = 10000;
-    e3.batch = 3;
+    ds_mention e3 = cgr_third();
     add(rs, e3, NULL);
     ds_mention fw = mk("m-k239-fw", "a-k239-fw", "2022-10-20", "K239");
     fw.stage = DS_STAGE_FRAMEWORK;
@@ -1415,6 +1956,203 @@ static void test_restore(void **state)
     assert_int_equal(ch.items[0]->revision, rev + 1);
     ds_resolver_destroy(cp);
     ds_resolver_destroy(rs);
+}
+
+static int year_of_day(int32_t d)
+{
+    int y, mo, dd;
+    ds_civil_from_days(d, &y, &mo, &dd);
+    return y;
+}
+
+/* What a follow-on stream holds besides contracts, frameworks, joint
+ * ventures and context mentions. */
+enum { FO_OPTIONS = 1, FO_HINTS = 2 };
+
+/* Mention i of a block of contracts in batches (each reported by 4
+ * articles, published in any order, so that a later report that was
+ * published earlier retires the id the first gave), frameworks, joint
+ * ventures and the context mentions of their reports recalling the batch
+ * before, a framework or a joint venture. With FO_OPTIONS, options of the
+ * contracts; with FO_HINTS, some reports also state their relation (rules
+ * that read every deal of the block). */
+static ds_mention follow_on_mention(uint64_t *rng, int i, int flags)
+{
+    int deal = i / 4, k = i % 4, kind = deal % 10; /* 0..6 contracts, 7 option, 8 framework, 9 joint venture */
+    char mid[17], src[32];
+    snprintf(mid, sizeof mid, "f%05d", i);
+    /* a context mention is the second of the first report of the contract 3 deals before */
+    snprintf(src, sizeof src, "fs%05d", k == 3 && kind == 9 ? (deal - 3) * 4 : i);
+    ds_mention m = mk(mid, src, "2000-01-01", "KX1");
+    int32_t on = day("2000-01-01") + deal * 40;
+    m.signing_date = on + (int32_t)(lcg(rng) % 3);
+    m.src.published = ((int64_t)on + 1 + (int64_t)(lcg(rng) % 30)) * 86400000LL; /* an earlier report may come later */
+    m.batch = deal / 10 * 7 + kind + 1;
+    m.quantity = lcg(rng) % 3 ? 100 + deal % 7 : -1;
+    if (lcg(rng) % 2)
+        usd(&m, BN(1.0 + deal % 5));
+    if (kind == 7 && (flags & FO_OPTIONS)) { /* an option of the contract before it */
+        m.stage = DS_STAGE_OPTION;
+        m.batch = 0;
+    } else if (kind == 8) {
+        m.stage = DS_STAGE_FRAMEWORK;
+        m.batch = 0;
+    } else if (kind == 9 && k < 3) {
+        m.stage = DS_STAGE_JOINT_VENTURE;
+        m.batch = 0;
+    }
+    if (kind == 9 && k == 3) { /* recalls the batch before, the framework or the joint venture */
+        static const ds_stage recalls[3] = {DS_STAGE_EXECUTIVE, DS_STAGE_FRAMEWORK, DS_STAGE_JOINT_VENTURE};
+        m.role = DS_ROLE_CONTEXT;
+        m.stage = recalls[lcg(rng) % 3];
+        m.batch = m.stage == DS_STAGE_EXECUTIVE ? deal / 10 * 7 + 6 : 0;
+        m.signing_date = DS_NO_DATE;
+        m.signing_year = year_of_day(m.stage == DS_STAGE_EXECUTIVE ? on - 160 : m.stage == DS_STAGE_FRAMEWORK ? on - 40 : on);
+        m.value.set = 0;
+        m.quantity = -1;
+    }
+    if ((flags & FO_HINTS) && kind < 7 && k == 1 && m.batch > 1) {
+        m.rels[0].relation = DS_REL_NEXT_BATCH;
+        m.rels[0].ref[0] = 0;
+        m.rels[0].batch = m.batch - 1;
+        m.rels[0].year = 0;
+        m.rels[0].quantity = -1;
+        m.nrels = 1;
+    }
+    return m;
+}
+
+/* Restores a fresh resolver from every changelog chunk of block key of src,
+ * as run does after reading the changelog topic. */
+static ds_resolver *restore_from_chunks(ds_resolver *src, const char *key, int64_t retention)
+{
+    ds_resolver *dst = new_resolver(NULL);
+    ds_resolver_set_retention(dst, retention);
+    ds_resolver_set_cross_block(dst, 0);
+    const ds_state_chunk *cs;
+    size_t ncs;
+    assert_int_equal(ds_resolver_chunks_dirty(src, key, &cs, &ncs), 0);
+    ds_state_chunk *all = calloc(ncs + 1, sizeof *all);
+    assert_non_null(all);
+    memcpy(all, cs, ncs * sizeof *cs);
+    assert_true(ncs > 3); /* the block spans several records */
+    for (size_t c = 0; c < ncs; c++) {
+        if (all[c].gone)
+            continue;
+        const ds_mention *const *ms;
+        const ds_deal_rev *revs;
+        size_t nms, nrevs;
+        assert_int_equal(ds_resolver_chunk_state(src, key, all[c].chunk, &ms, &nms, &revs, &nrevs), 0);
+        ds_mention *flat = calloc(nms + 1, sizeof *flat);
+        ds_deal_rev *rv = calloc(nrevs + 1, sizeof *rv);
+        assert_non_null(flat);
+        assert_non_null(rv);
+        for (size_t i = 0; i < nms; i++)
+            flat[i] = *ms[i];
+        memcpy(rv, revs, nrevs * sizeof *rv);
+        assert_int_equal(ds_resolver_restore_chunk(dst, key, all[c].chunk, flat, nms, rv, nrevs), 0);
+        free(flat);
+        free(rv);
+    }
+    free(all);
+    ds_changes ch;
+    assert_int_equal(ds_resolver_restore_finish(dst, &ch), 0);
+    assert_int_equal(ch.n, 0); /* a restore republishes nothing */
+    return dst;
+}
+
+/* Counts of what the deals of a stream hold, so that the test fails when
+ * the stream stops exercising a rule. */
+typedef struct follow_counts {
+    size_t next_batch, option, framework, context, retired;
+} follow_counts;
+
+static void same_deals(ds_resolver *a, ds_resolver *b, uint64_t seed, const char *what, follow_counts *fc)
+{
+    const ds_canon **da, **db;
+    size_t na = ds_resolver_deals(a, &da);
+    if (na != ds_resolver_deals(b, &db))
+        fail_msg("seed %llu: %zu deals, %zu %s", (unsigned long long)seed, na, ds_resolver_deal_count(b), what);
+    for (size_t k = 0; k < na; k++) {
+        if (strcmp(da[k]->deal_id, db[k]->deal_id) != 0 || da[k]->revision != db[k]->revision ||
+            da[k]->content_hash != db[k]->content_hash || da[k]->nlinks != db[k]->nlinks)
+            fail_msg("seed %llu deal %zu: %s rev %lld vs %s rev %lld %s", (unsigned long long)seed, k,
+                     da[k]->deal_id, (long long)da[k]->revision, db[k]->deal_id, (long long)db[k]->revision, what);
+        for (size_t l = 0; fc && l < da[k]->nlinks; l++) {
+            const ds_canon_link *ln = &da[k]->links[l];
+            assert_string_equal(ln->target, db[k]->links[l].target);
+            fc->next_batch += ln->relation == DS_REL_NEXT_BATCH;
+            fc->option += ln->relation == DS_REL_OPTION_EXERCISE;
+            fc->framework += ln->relation == DS_REL_EXECUTES_FRAMEWORK;
+            fc->context += ln->via == DS_VIA_CONTEXT;
+        }
+    }
+}
+
+/* The same block through incremental adds, whole recomputes and a restore
+ * from the changelog of the first: equal changes at every add, equal deals
+ * (ids, revisions, content, links) at the end, and nothing republished by
+ * the restore, for 6 orders of the stream. */
+static void restored_equals_incremental(int flags)
+{
+    enum { N = 480 };
+    follow_counts fc = {0};
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        uint64_t rng = seed * 104729;
+        ds_mention *ms = calloc(N, sizeof *ms);
+        assert_non_null(ms);
+        for (int i = 0; i < N; i++)
+            ms[i] = follow_on_mention(&rng, i, flags);
+        for (int i = N - 1; i > 0; i--) { /* any order */
+            int j = (int)(lcg(&rng) % (uint64_t)(i + 1));
+            ds_mention t = ms[i];
+            ms[i] = ms[j];
+            ms[j] = t;
+        }
+        ds_resolver *inc = new_resolver(NULL), *whole = new_resolver(NULL);
+        ds_resolver_set_incremental(inc, 1);
+        ds_resolver_set_incremental(whole, 0);
+        ds_resolver_set_chunk_bytes(inc, 4096);
+        ds_resolver_set_retention(inc, 30);
+        ds_resolver_set_retention(whole, 30);
+        for (int i = 0; i < N; i++) {
+            ds_changes a, b;
+            assert_int_equal(ds_resolver_add(inc, &ms[i], &a), 0);
+            assert_int_equal(ds_resolver_add(whole, &ms[i], &b), 0);
+            same_changes(&a, &b, seed, i);
+            for (size_t k = 0; k < a.n; k++)
+                fc.retired += a.items[k]->retired_into[0] != 0;
+        }
+        if (!flags && ds_resolver_incremental_adds(inc) < N / 2) /* options and hints read every deal */
+            fail_msg("seed %llu: %zu of %d adds incremental", (unsigned long long)seed,
+                     ds_resolver_incremental_adds(inc), N);
+        same_deals(inc, whole, seed, "whole", &fc);
+        ds_resolver *back = restore_from_chunks(inc, ms[0].block_key, 30);
+        same_deals(inc, back, seed, "restored", NULL);
+        /* and both go on alike */
+        ds_mention more = follow_on_mention(&rng, N, flags);
+        ds_changes a, b;
+        assert_int_equal(ds_resolver_add(inc, &more, &a), 0);
+        assert_int_equal(ds_resolver_add(back, &more, &b), 0);
+        same_changes(&a, &b, seed, N);
+        ds_resolver_destroy(back);
+        ds_resolver_destroy(inc);
+        ds_resolver_destroy(whole);
+        free(ms);
+    }
+    printf("follow-ons %d: %zu next batch, %zu option, %zu framework, %zu via context links; %zu retired\n", flags,
+           fc.next_batch, fc.option, fc.framework, fc.context, fc.retired);
+    if (!fc.next_batch || !fc.option != !(flags & FO_OPTIONS) || !fc.framework || !fc.context || !fc.retired)
+        fail_msg("links: %zu next batch, %zu option, %zu framework, %zu via context; %zu retired", fc.next_batch,
+                 fc.option, fc.framework, fc.context, fc.retired);
+}
+
+static void test_restore_follow_ons(void **state)
+{
+    (void)state;
+    restored_equals_incremental(0);
+    restored_equals_incremental(FO_OPTIONS);
+    restored_equals_incremental(FO_OPTIONS | FO_HINTS);
 }
 
 /* Retention: a copy published within it is a duplicate; one published after
@@ -1492,6 +2230,13 @@ int main(void)
         cmocka_unit_test(test_merge_retires_id),
         cmocka_unit_test(test_cross_block_links),
         cmocka_unit_test(test_order_insensitive),
+        cmocka_unit_test(test_reference_deals),
+        cmocka_unit_test(test_reference_owner),
+        cmocka_unit_test(test_parent_ref_unknown),
+        cmocka_unit_test(test_hint_fits_stage),
+        cmocka_unit_test(test_in_stream_parents),
+        cmocka_unit_test(test_order_insensitive_links),
+        cmocka_unit_test(test_variant_blocks),
         cmocka_unit_test(test_source_versions),
         cmocka_unit_test(test_currencies),
         cmocka_unit_test(test_links_stay_with_buyer),
@@ -1499,6 +2244,7 @@ int main(void)
         cmocka_unit_test(test_incremental),
         cmocka_unit_test(test_to_avro),
         cmocka_unit_test(test_restore),
+        cmocka_unit_test(test_restore_follow_ons),
         cmocka_unit_test(test_dedup_retention),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -18,6 +18,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "buf.h"
+#include "catalog.h"
 #include "codec.h"
 #include "commands.h"
 #include "config.h"
@@ -241,6 +242,40 @@ rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *gr
         fprintf(stderr, "client: %s\n", e);
     assert_non_null(rk);
     return rk;
+}
+
+int tu_reported(json_t *deal)
+{
+    json_t *src;
+    size_t k;
+    json_array_foreach(json_object_get(deal, "sources"), k, src)
+    {
+        const char *kind = json_string_value(json_object_get(src, "kind"));
+        if (!kind || strcmp(kind, "reference") != 0)
+            return 1;
+    }
+    return 0;
+}
+
+size_t tu_reported_deals(json_t *deals)
+{
+    size_t n = 0;
+    const char *key;
+    json_t *d;
+    json_object_foreach(deals, key, d) n += (size_t)tu_reported(d);
+    return n;
+}
+
+size_t tu_reference_rows(void)
+{
+    char err[512];
+    ds_catalog *cat = ds_catalog_load(getenv("DEALSTREAM_CATALOG_DIR"), err, sizeof err);
+    if (!cat)
+        fprintf(stderr, "catalog: %s\n", err);
+    assert_non_null(cat);
+    size_t n = cat->nrefs;
+    ds_catalog_destroy(cat);
+    return n;
 }
 
 int tu_free_port(void)

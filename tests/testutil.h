@@ -25,6 +25,16 @@ int tu_produce(const char *brokers, char **extra_args);
 int tu_run(const char *brokers, ds_run_stats *st, char **extra_args);
 /* Reads a whole topic as JSON records (array); envelopes for non-Avro values. */
 json_t *tu_read_topic(const char *brokers, const char *topic);
+/* How many of deals (an object of canonical records by deal_id) some
+ * report made: a source not of kind reference (the reference table's rows
+ * are deals of their own). */
+size_t tu_reported_deals(json_t *deals);
+/* Whether a report made canonical record deal (a source not of kind
+ * reference). */
+int tu_reported(json_t *deal);
+/* The number of rows of the reference table of DEALSTREAM_CATALOG_DIR's
+ * catalog (each a canonical deal). */
+size_t tu_reference_rows(void);
 /* How many records tu_read_topic reads. */
 size_t tu_count_records(const char *brokers, const char *topic);
 
