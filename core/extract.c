@@ -29,7 +29,8 @@ enum cue {
     CUE_CONTEXT, CUE_CLAUSE, CUE_ORDINAL, CUE_ANOTHER, CUE_BATCHWORD, CUE_WEEKDAY, CUE_MONTH,
     CUE_UNIT, CUE_SCALE, CUE_CURWORD, CUE_CURPREFIX, CUE_NUMWORD, CUE_LOCALVARIANT, CUE_REST,
     CUE_TODAY, CUE_YESTERDAY, CUE_NEGATION, CUE_IN, CUE_CEREMONY, CUE_FIRST, CUE_EXERCISE, CUE_VALUEWORD, CUE_NEUTRAL,
-    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE_INVEST, CUE__COUNT
+    CUE_RESPECTIVELY, CUE_DENIAL, CUE_MEMORANDUM, CUE_AMENDMENT, CUE_CANCEL, CUE_SOFAR, CUE_INVEST, CUE_RIVAL,
+    CUE__COUNT
 };
 #define BIT(c) ((uint64_t)1 << (c))
 
@@ -43,6 +44,16 @@ enum { CLAUSE_FRAMEWORK = 1, CLAUSE_ASIDE = 2, CLAUSE_AFTER = 3 };
  * ("concluded a contract", not "concluded final negotiations"), and of the
  * nouns that name talks. */
 enum { LEX_SIGNS_UNLESS_TALKS = 1, LEX_TALKS = 1 };
+
+/* The val of a letter of intent: signing one states an intent, it buys nothing. */
+enum { LEX_LETTER_OF_INTENT = 2 };
+
+/* The val of "agreed": it signs when a deal verb follows it ("agreed in
+ * February to buy 12 ANKA"), and only then. */
+enum { LEX_AGREES_TO = 3 };
+
+/* The val of "has not yet been signed": whatever else signs, the deal is planned. */
+enum { LEX_NOT_YET = 4 };
 
 /* The val of "more": it follows the count it adds ("12 more"), where
  * "another" and "additional" may lead it. */
@@ -70,10 +81,12 @@ static const lex lexicon[] = {
     {"formalised", CUE_SIGNED}, {"awarded", CUE_SIGNED}, {"clinched", CUE_SIGNED},
     {"placed an order", CUE_SIGNED}, {"placed orders", CUE_SIGNED}, {"has bought", CUE_SIGNED},
     {"bought", CUE_SIGNED}, {"agreed to buy", CUE_SIGNED}, {"agreed to purchase", CUE_SIGNED},
+    {"agreed", CUE_SIGNED, LEX_AGREES_TO},
     {"attended the signing", CUE_SIGNED}, {"signing ceremony took place", CUE_SIGNED},
     {"podpisala", CUE_SIGNED}, {"podpisana", CUE_SIGNED}, {"podpisano", CUE_SIGNED}, {"podpisal", CUE_SIGNED},
     {"zostanie podpisana", CUE_PLANNED}, {"zostanie podpisany", CUE_PLANNED}, {"zostana podpisane", CUE_PLANNED},
-    {"put his signature", CUE_SIGNED}, {"put her signature", CUE_SIGNED}, {"signatures have been put", CUE_SIGNED},
+    {"put his signature", CUE_SIGNED}, {"put her signature", CUE_SIGNED},
+    {"put its signature", CUE_SIGNED}, {"signatures have been put", CUE_SIGNED},
     {"assinam", CUE_SIGNED}, {"assinou", CUE_SIGNED}, {"firmo", CUE_SIGNED}, {"firmaron", CUE_SIGNED},
     {"imzaladi", CUE_SIGNED}, {"secured a contract", CUE_SIGNED}, {"won a contract", CUE_SIGNED},
     {"signs", CUE_SIGNED}, {"approved", CUE_SIGNED}, {"sign off", CUE_SIGNED}, {"exercised", CUE_EXERCISE}, {"exercises an option", CUE_EXERCISE},
@@ -90,8 +103,9 @@ static const lex lexicon[] = {
     {"concluded talks", CUE_PLANNED}, {"ahead of the signing", CUE_PLANNED},
     {"will attend", CUE_PLANNED}, {"to attend a signing", CUE_PLANNED}, {"head to", CUE_PLANNED},
     {"heads to", CUE_PLANNED}, {"will be inked", CUE_PLANNED}, {"is expected to sign", CUE_PLANNED},
-    {"has not yet been signed", CUE_PLANNED}, {"not yet been signed", CUE_PLANNED},
-    {"not yet signed", CUE_PLANNED}, {"yet to be signed", CUE_PLANNED}, {"to be concluded", CUE_PLANNED},
+    {"has not yet been signed", CUE_PLANNED, LEX_NOT_YET}, {"not yet been signed", CUE_PLANNED, LEX_NOT_YET},
+    {"not yet signed", CUE_PLANNED, LEX_NOT_YET}, {"yet to be signed", CUE_PLANNED, LEX_NOT_YET},
+    {"scheduled to be signed", CUE_PLANNED}, {"to be concluded", CUE_PLANNED}, {"is scheduled for", CUE_PLANNED},
     {"will be concluded", CUE_PLANNED}, {"could be signed", CUE_PLANNED}, {"may be signed", CUE_PLANNED},
     {"would be signed", CUE_PLANNED}, {"should be signed", CUE_PLANNED}, {"to be inked", CUE_PLANNED}, {"is to sign", CUE_PLANNED},
     {"are to sign", CUE_PLANNED}, {"due to sign", CUE_PLANNED}, {"due to be signed", CUE_PLANNED},
@@ -103,9 +117,13 @@ static const lex lexicon[] = {
     {"plans to", CUE_INTENT}, {"bid", CUE_INTENT}, {"bids", CUE_INTENT}, {"interest in", CUE_INTENT},
     {"negotiating", CUE_INTENT}, {"negotiations", CUE_INTENT, LEX_TALKS}, {"could", CUE_INTENT},
     {"might", CUE_INTENT}, {"may", CUE_INTENT}, {"expected to form", CUE_INTENT},
-    {"letter of intent", CUE_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
+    {"letter of intent", CUE_INTENT, LEX_LETTER_OF_INTENT}, {"letters of intent", CUE_INTENT, LEX_LETTER_OF_INTENT},
+    {"declaration of intent", CUE_INTENT, LEX_LETTER_OF_INTENT}, {"pitch", CUE_INTENT}, {"pitched", CUE_INTENT}, {"seeks", CUE_INTENT},
     {"hopes", CUE_INTENT}, {"would", CUE_INTENT}, {"eyeing", CUE_INTENT}, {"eyes", CUE_INTENT},
-    {"potential", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
+    {"potential", CUE_INTENT},
+    /* a plan in the pluperfect was given up or overtaken: "had planned to buy 100" */
+    {"had planned to", CUE_INTENT}, {"had hoped to", CUE_INTENT}, {"had intended to", CUE_INTENT},
+    {"had sought to", CUE_INTENT}, {"had wanted to", CUE_INTENT}, {"had tried to", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
     {"no contract", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
     {"yet to", CUE_NEGATION}, {"has not", CUE_NEGATION}, {"have not", CUE_NEGATION},
     /* denials: "denied reports that it had signed" signs nothing */
@@ -123,14 +141,20 @@ static const lex lexicon[] = {
     {"cancellation", CUE_CANCEL}, {"scrapped", CUE_CANCEL}, {"scraps", CUE_CANCEL}, {"terminated", CUE_CANCEL},
     {"terminates", CUE_CANCEL}, {"termination", CUE_CANCEL}, {"rescinded", CUE_CANCEL},
     /* a shortlist chooses no one yet */
+    /* rivalry: the systems named after it compete with the deal's, no one buys them */
+    {"competes with", CUE_RIVAL}, {"compete with", CUE_RIVAL}, {"competing with", CUE_RIVAL},
+    {"competing against", CUE_RIVAL}, {"in competition with", CUE_RIVAL}, {"competition with", CUE_RIVAL},
+    {"evaluated against", CUE_RIVAL}, {"rivals", CUE_RIVAL}, {"rival systems", CUE_RIVAL}, {"competitor", CUE_RIVAL},
+    {"competitors", CUE_RIVAL}, {"passing over", CUE_RIVAL}, {"in preference to", CUE_RIVAL},
     /* running totals: "has received more than 100 so far" is no event */
     {"so far", CUE_SOFAR}, {"thus far", CUE_SOFAR}, {"to date", CUE_SOFAR},
     /* delivery */
     {"delivered", CUE_DELIVERY}, {"arrived", CUE_DELIVERY}, {"handed over", CUE_DELIVERY},
     {"took delivery", CUE_DELIVERY}, {"handover", CUE_DELIVERY},
+    {"inducted", CUE_DELIVERY}, {"inducts", CUE_DELIVERY}, {"induction", CUE_DELIVERY}, /* into service */
     {"received the first", CUE_DELIVERY}, {"receives", CUE_DELIVERY}, {"received", CUE_DELIVERY},
     {"landed", CUE_DELIVERY}, {"land in", CUE_DELIVERY}, {"were flown", CUE_DELIVERY},
-    {"earlier this month", CUE_NEUTRAL}, {"earlier this week", CUE_NEUTRAL}, {"earlier today", CUE_NEUTRAL},
+    {"earlier this month", CUE_NEUTRAL}, {"earlier this week", CUE_NEUTRAL}, {"earlier today", CUE_TODAY},
     {"earlier this year", CUE_CONTEXT}, {"unloaded", CUE_DELIVERY}, {"arrive", CUE_DELIVERY},
     /* "negotiated since last year": how long something has run, not an earlier deal */
     {"since last year", CUE_NEUTRAL}, {"since last month", CUE_NEUTRAL}, {"since earlier this year", CUE_NEUTRAL},
@@ -156,6 +180,8 @@ static const lex lexicon[] = {
     {"congressional notification", CUE_APPROVAL}, {"cleared the", CUE_APPROVAL}, {"cleared a", CUE_APPROVAL},
     {"gave the green light", CUE_APPROVAL}, {"green light", CUE_APPROVAL}, {"green-lit", CUE_APPROVAL},
     {"defense security cooperation agency", CUE_APPROVAL},
+    /* India's first approval of a purchase, long before any contract */
+    {"acceptance of necessity", CUE_APPROVAL}, {"aon", CUE_APPROVAL}, {"aons", CUE_APPROVAL},
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
     {"loas", CUE_LOA},
     /* words that introduce a deal's value */
@@ -179,12 +205,14 @@ static const lex lexicon[] = {
     /* earlier deals and the clauses that introduce them */
     {"earlier", CUE_CONTEXT}, {"previous", CUE_CONTEXT}, {"previously", CUE_CONTEXT},
     {"last year", CUE_CONTEXT}, {"last month", CUE_CONTEXT}, {"in recent years", CUE_CONTEXT}, {"a year earlier", CUE_CONTEXT},
-    {"in the past", CUE_CONTEXT}, {"initial", CUE_CONTEXT}, {"already", CUE_CONTEXT},
+    {"in the past", CUE_CONTEXT}, {"before this", CUE_CONTEXT}, {"before that", CUE_CONTEXT},
+    {"prior to this", CUE_CONTEXT}, {"initial", CUE_CONTEXT}, {"already", CUE_CONTEXT},
     {"first batch", CUE_FIRST, 1}, {"first executive contract", CUE_FIRST, 1},
     {"first executive contracts", CUE_FIRST, 1}, {"first executive agreement", CUE_FIRST, 1},
     {"first executive agreements", CUE_FIRST, 1}, {"first executive deal", CUE_FIRST, 1}, {"first tranche", CUE_FIRST, 1},
     {"initial batch", CUE_FIRST, 1}, {"first contract", CUE_FIRST, 1}, {"first order", CUE_FIRST, 1},
-    {"follows", CUE_CLAUSE, CLAUSE_AFTER}, {"follows up on", CUE_CLAUSE, CLAUSE_AFTER},
+    {"follows", CUE_CLAUSE, CLAUSE_AFTER}, {"follow", CUE_CLAUSE, CLAUSE_AFTER}, {"follows up on", CUE_CLAUSE, CLAUSE_AFTER},
+    {"will follow", CUE_NEUTRAL}, {"to follow", CUE_NEUTRAL}, {"would follow", CUE_NEUTRAL}, /* what comes later */
     {"following", CUE_CLAUSE, CLAUSE_AFTER}, {"after", CUE_CLAUSE, CLAUSE_AFTER},
     {"under framework", CUE_CLAUSE, CLAUSE_FRAMEWORK},
     {"under a framework", CUE_CLAUSE, CLAUSE_FRAMEWORK}, {"under framework deals", CUE_CLAUSE, CLAUSE_FRAMEWORK},
@@ -200,7 +228,7 @@ static const lex lexicon[] = {
     {"2nd", CUE_ORDINAL, 2}, {"3rd", CUE_ORDINAL, 3}, {"4th", CUE_ORDINAL, 4},
     {"another", CUE_ANOTHER}, {"additional", CUE_ANOTHER}, {"further", CUE_ANOTHER}, {"more", CUE_ANOTHER, LEX_MORE},
     {"more than", CUE_NEUTRAL}, {"no more", CUE_NEUTRAL}, {"more or less", CUE_NEUTRAL},
-    {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD},
+    {"batch", CUE_BATCHWORD}, {"batches", CUE_BATCHWORD}, {"phase", CUE_BATCHWORD},
     /* the local variant and the rest of a split */
     {"polish variant", CUE_LOCALVARIANT, 0, "PL"}, {"polish version", CUE_LOCALVARIANT, 0, "PL"},
     {"polonized", CUE_LOCALVARIANT, 0, "PL"}, {"polonised", CUE_LOCALVARIANT, 0, "PL"},
@@ -210,10 +238,17 @@ static const lex lexicon[] = {
     {"monday", CUE_WEEKDAY, 0}, {"tuesday", CUE_WEEKDAY, 1}, {"wednesday", CUE_WEEKDAY, 2},
     {"thursday", CUE_WEEKDAY, 3}, {"friday", CUE_WEEKDAY, 4}, {"saturday", CUE_WEEKDAY, 5},
     {"sunday", CUE_WEEKDAY, 6}, {"today", CUE_TODAY}, {"yesterday", CUE_YESTERDAY},
+    {"earlier on today", CUE_TODAY},
     /* Polish weekdays as "w/we ..." puts them (accusative, folded) */
     {"w poniedzialek", CUE_WEEKDAY, 0}, {"we wtorek", CUE_WEEKDAY, 1}, {"w srode", CUE_WEEKDAY, 2},
     {"w czwartek", CUE_WEEKDAY, 3}, {"w piatek", CUE_WEEKDAY, 4}, {"w sobote", CUE_WEEKDAY, 5},
     {"w niedziele", CUE_WEEKDAY, 6}, {"wczoraj", CUE_YESTERDAY}, {"dzisiaj", CUE_TODAY},
+    /* Spanish weekdays after "el" or "este" (folded) */
+    {"el lunes", CUE_WEEKDAY, 0}, {"este lunes", CUE_WEEKDAY, 0}, {"el martes", CUE_WEEKDAY, 1},
+    {"este martes", CUE_WEEKDAY, 1}, {"el miercoles", CUE_WEEKDAY, 2}, {"este miercoles", CUE_WEEKDAY, 2},
+    {"el jueves", CUE_WEEKDAY, 3}, {"este jueves", CUE_WEEKDAY, 3}, {"el viernes", CUE_WEEKDAY, 4},
+    {"este viernes", CUE_WEEKDAY, 4}, {"el sabado", CUE_WEEKDAY, 5}, {"este sabado", CUE_WEEKDAY, 5},
+    {"el domingo", CUE_WEEKDAY, 6}, {"este domingo", CUE_WEEKDAY, 6}, {"ayer", CUE_YESTERDAY}, {"hoy", CUE_TODAY},
     /* a release's present-tense announcement of what it "has signed" states it as of its day */
     {"is pleased to announce", CUE_TODAY}, {"are pleased to announce", CUE_TODAY},
     {"is proud to announce", CUE_TODAY}, {"are proud to announce", CUE_TODAY},
@@ -277,8 +312,11 @@ static const lex lexicon[] = {
     {"crore", CUE_SCALE, 1e7}, {"crores", CUE_SCALE, 1e7}, {"cr", CUE_SCALE, 1e7}, {"lakh", CUE_SCALE, 1e5},
     {"lakhs", CUE_SCALE, 1e5}, {"lakh crore", CUE_SCALE, 1e12}, {"lakh crores", CUE_SCALE, 1e12},
     {"mrd", CUE_SCALE, 1e9}, {"milliarden", CUE_SCALE, 1e9}, {"miliardow", CUE_SCALE, 1e9},
-    {"miliardy", CUE_SCALE, 1e9}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
+    {"miliardy", CUE_SCALE, 1e9}, {"miliard", CUE_SCALE, 1e9}, {"miliarda", CUE_SCALE, 1e9},
+    {"miliona", CUE_SCALE, 1e6}, {"miliony", CUE_SCALE, 1e6}, {"mil millones", CUE_SCALE, 1e9}, {"bilhoes", CUE_SCALE, 1e9},
     {"miliar", CUE_SCALE, 1e9}, {"triliun", CUE_SCALE, 1e12}, /* Indonesian and Malay */
+    {"milliard", CUE_SCALE, 1e9}, {"milliards", CUE_SCALE, 1e9}, {"mia", CUE_SCALE, 1e9}, /* French, Swiss German */
+    {"billones", CUE_SCALE, 1e12}, {"billon", CUE_SCALE, 1e12}, /* Spanish long scale: 10^12 */
     {"millones", CUE_SCALE, 1e6}, {"milhoes", CUE_SCALE, 1e6}, {"milyar", CUE_SCALE, 1e9}, {"bilhao", CUE_SCALE, 1e9},
     {"milhao", CUE_SCALE, 1e6}, {"milion", CUE_SCALE, 1e6}, {"milionow", CUE_SCALE, 1e6},
     {"dollars", CUE_CURWORD, 0, "USD"}, {"us dollars", CUE_CURWORD, 0, "USD"},
@@ -288,8 +326,8 @@ static const lex lexicon[] = {
     {"pln", CUE_CURWORD, 0, "PLN"}, {"dolarow", CUE_CURWORD, 0, "USD"}, {"de dolares", CUE_CURWORD, 0, "USD"},
     {"de euros", CUE_CURWORD, 0, "EUR"}, {"de reais", CUE_CURWORD, 0, "BRL"}, {"euros", CUE_CURWORD, 0, "EUR"}, {"euro", CUE_CURWORD, 0, "EUR"},
     {"pounds", CUE_CURWORD, 0, "GBP"}, {"pounds sterling", CUE_CURWORD, 0, "GBP"}, {"sterling", CUE_CURWORD, 0, "GBP"},
-    {"sterlin", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"},
-    {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"},
+    {"sterlin", CUE_CURWORD, 0, "GBP"}, {"kroner", CUE_CURWORD, 0, "NOK"}, {"krone", CUE_CURWORD, 0, "NOK"},
+    {"rupees", CUE_CURWORD, 0, "INR"}, {"pesos", CUE_CURWORD, 0, "PHP"}, {"de pesos", CUE_CURWORD, 0, "PHP"},
     {"kronor", CUE_CURWORD, 0, "SEK"}, {"swedish kronor", CUE_CURWORD, 0, "SEK"}, {"crowns", CUE_CURWORD, 0, "SEK"},
     {"swedish crowns", CUE_CURWORD, 0, "SEK"}, {"norwegian crowns", CUE_CURWORD, 0, "NOK"},
     {"norwegian kroner", CUE_CURWORD, 0, "NOK"}, {"danish kroner", CUE_CURWORD, 0, "DKK"},
@@ -495,6 +533,23 @@ static const unsigned char alnum_byte[256] = {
 /* c is a byte of a folded word (one table load: this runs on every byte). */
 static int is_alnum(char c) { return alnum_byte[(unsigned char)c]; }
 
+/* The first place of needle (m > 0 bytes) in h[0..n), or NULL: memmem for
+ * the short spans and rare first letters of the readers below, stepping by
+ * memchr to the needle's first byte. */
+static const char *find_in(const char *h, size_t n, const char *needle, size_t m)
+{
+    const char *end = h + n;
+    while (m <= (size_t)(end - h)) {
+        const char *p = memchr(h, needle[0], (size_t)(end - h) - m + 1);
+        if (!p)
+            return NULL;
+        if (memcmp(p + 1, needle + 1, m - 1) == 0)
+            return p;
+        h = p + 1;
+    }
+    return NULL;
+}
+
 /* Key of the first word of s[0, len) (a lone symbol when it starts with
  * none), never 0; its length in *wlen, and in *alnum the length of its
  * letters and digits before a '$' that goes on with it ("us$"). */
@@ -693,7 +748,7 @@ static const bucket *lookup(const ds_extractor *ex, uint64_t k)
 static const char *const abbrevs[] = {"co", "inc", "corp", "ltd", "mr", "mrs", "ms", "dr", "gen", "lt",
                                       "col", "no", "st", "vs", "jan", "feb", "aug", "sept", "oct",
                                       "nov", "dec", "u.s", "u.k", "jr", "sr", "rep", "sen", "gov", "approx", "i.e", "e.g",
-                                      "incl", "ca", "est", "mln", "bln", "mld", "tys", "ok", NULL};
+                                      "incl", "ca", "est", "mln", "bln", "mld", "mrd", "mia", "tys", "ok", "rs", NULL};
 
 /* The word [wstart, dot) before a full stop is an initial or an
  * abbreviation, so the stop ends no sentence. */
@@ -743,7 +798,9 @@ static int split_sentences(ds_extractor *ex, const char *orig, int len)
                     int w = i;
                     while (w > 0 && (is_alnum(f[w - 1]) || f[w - 1] == '.'))
                         w--;
-                    cut = f[i] != '.' || !is_abbrev(f, w, i) || glued;
+                    /* "U.S. dollars": an initial glued to the next is no sentence end */
+                    int initial = i - w == 1 || (i - w >= 3 && f[i - 2] == '.');
+                    cut = f[i] != '.' || !is_abbrev(f, w, i) || (glued && !initial);
                 }
             }
         }
@@ -917,6 +974,37 @@ static int peso_prefix(ds_extractor *ex, int s, int i, int e, int cl)
     return 0;
 }
 
+/* "CHF6bn", "RM4.08 billion": a currency code glued to the number after it
+ * at word i of clause cl in [s, e). Adds the code's item and returns the
+ * offset of the number, 0 when the word is no such code, -2 on allocation
+ * failure. */
+static int glued_code(ds_extractor *ex, int s, int i, int e, int cl)
+{
+    static const char *const codes[] = {"usd", "eur", "gbp", "chf", "jpy", "krw", "inr", "rs", "pln", "nok", "sek",
+                                        "dkk", "czk", "aud", "cad", "brl", "try", "tl", "sar", "aed", "qar", "egp",
+                                        "php", "idr", "rp", "huf", "ron", "mxn", "zar", "ils", "nis", "cny", "rmb",
+                                        "twd", "sgd", "nzd", "thb", "myr", "rm", "vnd", "pkr", "uah", "cop", "ars",
+                                        "clp", "bgn"};
+    const char *f = ex->fold;
+    int j = i;
+    while (j < e && j - i <= 3 && f[j] >= 'a' && f[j] <= 'z')
+        j++;
+    if (j - i < 2 || j - i > 3 || j >= e || !isdigit((unsigned char)f[j]) || (i > s && is_alnum(f[i - 1])))
+        return 0;
+    size_t c = 0;
+    while (c < sizeof codes / sizeof codes[0] && !((int)strlen(codes[c]) == j - i && !memcmp(codes[c], f + i, (size_t)(j - i))))
+        c++;
+    if (c == sizeof codes / sizeof codes[0])
+        return 0;
+    for (size_t x = 0; x < NLEX; x++)
+        if (lexicon[x].cue == CUE_CURPREFIX && strcmp(lexicon[x].text, codes[c]) == 0)
+            return add_item(ex, (item){.type = IT_CUE, .cue = CUE_CURPREFIX, .idx = (int)x, .start = i, .end = j,
+                                       .clause = cl, .target_sys = -1})
+                       ? -2
+                       : j;
+    return 0;
+}
+
 static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
 {
     const char *f = ex->fold;
@@ -931,7 +1019,7 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
         /* currency signs are symbols, not letters: "€36", "£2bn", "₩5 trillion", "₹500 crore" */
         if ((unsigned char)c == 0xE2 && i + 2 < e && (unsigned char)f[i + 1] == 0x82 &&
             ((unsigned char)f[i + 2] == 0xAC || (unsigned char)f[i + 2] == 0xA9 || (unsigned char)f[i + 2] == 0xB9 ||
-             (unsigned char)f[i + 2] == 0xBA || (unsigned char)f[i + 2] == 0xAA)) {
+             (unsigned char)f[i + 2] == 0xBA || (unsigned char)f[i + 2] == 0xAA || (unsigned char)f[i + 2] == 0xB1)) {
             i += 3;
             continue;
         }
@@ -963,6 +1051,9 @@ static int scan_clause(ds_extractor *ex, const char *orig, int s, int e, int cl)
             continue;
         }
         int peso = c == 'p' && i + 1 < e && f[i + 1] >= '0' && f[i + 1] <= '9' ? peso_prefix(ex, s, i, e, cl) : 0;
+        if (!peso && wordstart && c >= 'a' && c <= 'z' && i + 3 < e &&
+            ((f[i + 2] >= '0' && f[i + 2] <= '9') || (f[i + 3] >= '0' && f[i + 3] <= '9')))
+            peso = glued_code(ex, s, i, e, cl); /* "CHF6bn", "RM4.08" */
         if (peso < 0)
             return -2;
         if (peso > 0) {
@@ -1402,7 +1493,47 @@ static void combine_number_words(ds_extractor *ex, size_t a, size_t b)
             it[i + 1].type = IT_CUE;
             it[i + 1].cue = 0;
         }
+        /* "three hundred", "two hundred and fifty": a multiple of a hundred
+         * and the tens or units after it */
+        if (i + 1 < b && it[i].num < 10 && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_NUMWORD &&
+            cue_lex(&it[i + 1])->val == 100 && strcmp(cue_lex(&it[i + 1])->text, "hundred") == 0 &&
+            it[i + 1].start == it[i].end + 1) {
+            it[i].num *= 100;
+            it[i].end = it[i + 1].end;
+            it[i + 1].used = 1;
+            it[i + 1].type = IT_CUE;
+            it[i + 1].cue = 0;
+            size_t k = i + 2;
+            int gap = k < b ? it[k].start - it[i].end : 0;
+            if (k < b && it[k].type == IT_CUE && it[k].cue == CUE_NUMWORD && cue_lex(&it[k])->val < 100 &&
+                ((gap == 1) || (gap == 5 && memcmp(f + it[i].end, " and ", 5) == 0))) {
+                it[i].num += cue_lex(&it[k])->val;
+                it[i].end = it[k].end;
+                it[k].used = 1;
+                it[k].type = IT_CUE;
+                it[k].cue = 0;
+            }
+        }
     }
+}
+
+/* The dollar a "$" at d names by the letters glued before it: "AU$", "A$"
+ * Australian, "C$" Canadian, "NT$" Taiwanese, "NZ$", "HK$", "S$", "R$"
+ * (the real), "MX$"; else the US dollar. */
+static const char *dollar_of(const char *f, int d)
+{
+    static const char *const prefixes[][2] = {{"au", "AUD"}, {"a", "AUD"}, {"ca", "CAD"}, {"c", "CAD"},
+                                              {"nt", "TWD"}, {"nz", "NZD"}, {"hk", "HKD"}, {"s", "SGD"},
+                                              {"r", "BRL"}, {"mx", "MXN"}, {"us", "USD"}};
+    int b = d;
+    while (b > 0 && d - b < 3 && isalpha((unsigned char)f[b - 1]))
+        b--;
+    if (b > 0 && is_alnum(f[b - 1]))
+        return "USD";
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if ((int)strlen(prefixes[i][0]) == d - b && memcmp(f + b, prefixes[i][0], (size_t)(d - b)) == 0)
+            return prefixes[i][1];
+    return "USD";
 }
 
 /* The currency written before number i of items [a, i]: a sign ("$6.5",
@@ -1416,7 +1547,7 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
     if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_CURPREFIX && s - it[i - 1].end <= 1)
         return cue_lex(&it[i - 1])->str; /* "US$", "R$", "KRW", "Rs." */
     if (s > 0 && f[s - 1] == '$')
-        return s >= 2 && f[s - 2] == 'a' ? "AUD" : "USD";
+        return dollar_of(f, s - 1);
     if (s >= 2 && (unsigned char)f[s - 1] == 0xa3 && (unsigned char)f[s - 2] == 0xc2)
         return "GBP";
     if (s >= 2 && (unsigned char)f[s - 1] == 0xa5 && (unsigned char)f[s - 2] == 0xc2)
@@ -1428,6 +1559,7 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
         case 0xb9: return "INR"; /* U+20B9 rupee sign */
         case 0xba: return "TRY"; /* U+20BA lira sign */
         case 0xaa: return "ILS"; /* U+20AA shekel sign */
+        case 0xb1: return "PHP"; /* U+20B1 peso sign */
         default: break;
         }
     }
@@ -1435,6 +1567,79 @@ static const char *currency_before(const ds_extractor *ex, size_t a, size_t i)
         strcmp(cue_lex(&it[i - 1])->str, "PLN") == 0)
         return "PLN";
     return NULL;
+}
+
+static int country_of_item(const ds_extractor *ex, const item *it, const char **iso3);
+
+/* A currency word several states share ("pesos", "crowns", "kroner") and
+ * the code each of them pays in. */
+typedef struct shared_currency {
+    const char *word;
+    const char *fallback;          /* when the article names none of the states */
+    const char *const (*states)[2]; /* {ISO3, currency} pairs, NULL-terminated */
+} shared_currency;
+
+static const char *const peso_states[][2] = {{"COL", "COP"}, {"MEX", "MXN"}, {"ARG", "ARS"}, {"CHL", "CLP"},
+                                             {"URY", "UYU"}, {"DOM", "DOP"}, {"CUB", "CUP"}, {"PHL", "PHP"},
+                                             {NULL, NULL}};
+static const char *const crown_states[][2] = {{"CZE", "CZK"}, {"DNK", "DKK"}, {"NOR", "NOK"}, {"SWE", "SEK"},
+                                              {"ISL", "ISK"}, {NULL, NULL}};
+static const shared_currency shared_currencies[] = {
+    {"pesos", "PHP", peso_states}, {"de pesos", "PHP", peso_states}, {"crowns", "SEK", crown_states},
+    {"kroner", "NOK", crown_states}, {"krone", "NOK", crown_states}};
+
+/* The currency curword (a CUE_CURWORD lexicon entry) names at item i: for
+ * a word several states share, the one of the first of them the article
+ * names up to item i ("Colombia ... 16,5 billones de pesos": COP; "the
+ * Czech Republic ... 53 billion crowns": CZK); else the word's own. */
+static const char *currency_of_word(const ds_extractor *ex, const lex *curword, size_t i)
+{
+    const shared_currency *sc = NULL;
+    for (size_t w = 0; w < sizeof shared_currencies / sizeof shared_currencies[0] && !sc; w++)
+        if (strcmp(curword->text, shared_currencies[w].word) == 0)
+            sc = &shared_currencies[w];
+    if (!sc)
+        return curword->str;
+    for (size_t k = 0; k < i; k++) {
+        const char *iso3;
+        if (!country_of_item(ex, &ex->items[k], &iso3))
+            continue;
+        for (size_t p = 0; sc->states[p][0]; p++)
+            if (strcmp(iso3, sc->states[p][0]) == 0)
+                return sc->states[p][1];
+    }
+    return sc->fallback;
+}
+
+/* Number item i is written "3.135" before a Spanish or Portuguese scale
+ * word ("3.135 millones de euros"), whose dot groups thousands: those
+ * languages write decimals with a comma. */
+static int dot_groups_thousands(const ds_extractor *ex, const item *num, const lex *scale)
+{
+    static const char *const romance[] = {"millones", "mil millones", "billones", "billon", "milhoes", "milhao",
+                                          "bilhoes", "bilhao"};
+    int roman = 0;
+    for (size_t r = 0; r < sizeof romance / sizeof romance[0]; r++)
+        roman |= strcmp(scale->text, romance[r]) == 0;
+    const char *f = ex->fold;
+    int s = num->start, e = num->end, dot = -1;
+    for (int p = s; p < e; p++) {
+        if (f[p] == '.' && dot >= 0)
+            return 0;
+        if (f[p] == '.')
+            dot = p;
+        else if (!isdigit((unsigned char)f[p]))
+            return 0;
+    }
+    return roman && dot > s && e - dot == 4;
+}
+
+/* The text [p, q) joins the two ends of a range: "-", "\xe2\x80\x93" (an en
+ * dash) or " to ". */
+static int range_dash(const char *f, int p, int q)
+{
+    return (q - p == 1 && f[p] == '-') || (q - p == 3 && memcmp(f + p, "\xe2\x80\x93", 3) == 0) ||
+           (q - p == 4 && memcmp(f + p, " to ", 4) == 0);
 }
 
 /* The scale and currency words after number i ("6.5 billion dollars", "25
@@ -1447,13 +1652,30 @@ static int read_money(ds_extractor *ex, size_t a, size_t b, size_t i, size_t *ne
     double v = it[i].num;
     const char *cur = currency_before(ex, a, i);
     size_t j = i + 1;
+    while (j < b && it[j].used && it[j].type == IT_CUE && it[j].cue == 0 && it[j].end <= it[i].end)
+        j++; /* the words of "twenty-four", "three hundred" joined into number i */
     *scale = 1;
-    if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[i].end <= 1) {
+    /* "$1.3-1.5 billion", "1.3 to 1.5 billion euros": the low end of a
+     * range takes the scale written after its high end */
+    size_t hi = i;
+    if (j + 1 < b && it[j].type == IT_NUM && !it[j].used && it[j].num >= v && it[j + 1].type == IT_CUE &&
+        it[j + 1].cue == CUE_SCALE && it[j + 1].start - it[j].end <= 1 && range_dash(ex->fold, it[i].end, it[j].start))
+        hi = j++;
+    if (j < b && it[j].type == IT_CUE && it[j].cue == CUE_SCALE && it[j].start - it[hi].end <= 1) {
         *scale = cue_lex(&it[j])->val;
+        if (dot_groups_thousands(ex, &it[i], cue_lex(&it[j])))
+            v *= 1000;
         j++;
     }
-    if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= 1) {
-        cur = cue_lex(&it[j])->str;
+    /* "2,9 Mrd. Euro", "5 mln. zl": an abbreviated scale keeps its dot */
+    int gap = j > i + 1 && it[j - 1].end < ex->flen && ex->fold[it[j - 1].end] == '.' ? 2 : 1;
+    if (!cur && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURWORD && it[j].start - it[j - 1].end <= gap) {
+        cur = currency_of_word(ex, cue_lex(&it[j]), i);
+        j++;
+    } else if (!cur && *scale > 1 && j < b && it[j].type == IT_CUE && it[j].cue == CUE_CURPREFIX &&
+               it[j].start - it[j - 1].end <= gap && strlen(cue_lex(&it[j])->text) == 3 &&
+               isalpha((unsigned char)cue_lex(&it[j])->text[2])) {
+        cur = cue_lex(&it[j])->str; /* "4,6 mld USD": an ISO code after the scale */
         j++;
     }
     *next = j;
@@ -1486,10 +1708,62 @@ static int year_after(ds_extractor *ex, size_t b, size_t k)
  * dated in the article's year when no year is given ("Dec 29" in an article
  * of Jan 2 is last year's), or as a 4-digit year. A date of the dateline
  * ("WARSAW, Aug 27 (Wire) -") is dropped. Returns 1 when number i was taken. */
+/* Digits at p of [p, len): n digits (1 to max) read into *v; returns the
+ * offset after them, or -1. */
+static int digits_at(const char *f, int p, int len, int max, int *v)
+{
+    int q = p;
+    *v = 0;
+    while (q < len && q - p < max && isdigit((unsigned char)f[q]))
+        *v = *v * 10 + (f[q++] - '0');
+    return q > p && !(q < len && isdigit((unsigned char)f[q])) ? q : -1;
+}
+
+/* A date written in figures at p: "3.03.2026" (day, month, year, as Polish,
+ * German or Turkish press writes it) or "2026-03-03"; sets *day and returns
+ * the offset after it, else -1. */
+static int numeric_date(const char *f, int p, int len, int32_t *day)
+{
+    int a, b, c, q = p;
+    while (q < len && q - p < 5 && isdigit((unsigned char)f[q]))
+        q++;
+    if (q >= len || (f[q] != '.' && f[q] != '-'))
+        return -1; /* most numbers: neither form */
+    if ((q = digits_at(f, p, len, 2, &a)) > 0 && q < len && f[q] == '.' &&
+        (q = digits_at(f, q + 1, len, 2, &b)) > 0 && q < len && f[q] == '.' &&
+        (q = digits_at(f, q + 1, len, 4, &c)) > 0 && c >= 1990 && c <= 2100 && b >= 1 && b <= 12 && a >= 1 && a <= 31) {
+        *day = ds_days_from_civil(c, b, a);
+        return q;
+    }
+    if ((q = digits_at(f, p, len, 4, &a)) > 0 && a >= 1990 && a <= 2100 && q < len && f[q] == '-' &&
+        (q = digits_at(f, q + 1, len, 2, &b)) > 0 && q < len && f[q] == '-' &&
+        (q = digits_at(f, q + 1, len, 2, &c)) > 0 && b >= 1 && b <= 12 && c >= 1 && c <= 31) {
+        *day = ds_days_from_civil(a, b, c);
+        return q;
+    }
+    return -1;
+}
+
+/* f starts with an ordinal's suffix and a space ("th March", "1st May"). */
+static int ordinal_suffix(const char *f)
+{
+    return (!memcmp(f, "st ", 3) || !memcmp(f, "nd ", 3) || !memcmp(f, "rd ", 3) || !memcmp(f, "th ", 3));
+}
+
 static int read_date(ds_extractor *ex, const char *orig, size_t a, size_t b, size_t i, int32_t pubday)
 {
     item *it = ex->items;
     double v = it[i].num;
+    int32_t nday;
+    int nend = numeric_date(ex->fold, it[i].start, ex->flen, &nday);
+    if (nend > 0 && !dateline(ex, orig, it[i].start)) {
+        it[i].type = IT_DATE;
+        it[i].date = nday;
+        it[i].end = nend;
+        for (size_t k = i + 1; k < b && it[k].start < nend; k++)
+            it[k].used = 1; /* the month and year read as numbers of their own */
+        return 1;
+    }
     int month = 0, day = 0, year = 0, dstart = it[i].start;
     int is_day = v >= 1 && v <= 31 && v == floor(v);
     if (i > a && it[i - 1].type == IT_CUE && it[i - 1].cue == CUE_MONTH && it[i].start - it[i - 1].end <= 2 && is_day) {
@@ -1498,7 +1772,8 @@ static int read_date(ds_extractor *ex, const char *orig, size_t a, size_t b, siz
         dstart = it[i - 1].start;
         year = year_after(ex, b, i);
     } else if (i + 1 < b && it[i + 1].type == IT_CUE && it[i + 1].cue == CUE_MONTH &&
-               it[i + 1].start - it[i].end == 1 && is_day) {
+               (it[i + 1].start - it[i].end == 1 || (it[i + 1].start - it[i].end == 3 && ordinal_suffix(ex->fold + it[i].end))) &&
+               is_day) {
         month = (int)cue_lex(&it[i + 1])->val;
         day = (int)v;
         year = year_after(ex, b, i + 1);
@@ -1549,10 +1824,27 @@ static void read_share(ds_extractor *ex, size_t b, size_t i)
 /* A quantity: number i then, within five words and no punctuation, a system
  * ("180 K2 tanks") or a unit noun ("72 units of its K239": a generic unit
  * counts the system named next). */
+/* A count written "1.000" groups thousands with its dot (items are whole):
+ * the value it stands for. */
+static double whole_count(const char *f, const item *n)
+{
+    int dot = -1;
+    for (int p = n->start; p < n->end; p++) {
+        if (f[p] == '.' && dot >= 0)
+            return n->num;
+        if (f[p] == '.')
+            dot = p;
+        else if (!isdigit((unsigned char)f[p]))
+            return n->num;
+    }
+    return dot > n->start && n->end - dot == 4 ? n->num * 1000 : n->num;
+}
+
 static void read_quantity(ds_extractor *ex, size_t b, size_t i)
 {
     const char *f = ex->fold;
     item *it = ex->items;
+    it[i].num = whole_count(f, &it[i]);
     for (size_t k = i + 1; k < b && k <= i + 5; k++) {
         if (it[k].type == IT_NUM || it[k].type == IT_MONEY)
             return;
@@ -1577,6 +1869,11 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
         if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT && k + 1 < b && it[k + 1].type == IT_CUE &&
             it[k + 1].cue == CUE_DEAL && it[k + 1].start - it[k].end <= 6 && f[it[k + 1].end - 1] == 's')
             return;
+        /* "five anti-submarine frigates": a unit word after a hyphen
+         * qualifies the head noun that follows */
+        if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT && it[k].start > 0 && f[it[k].start - 1] == '-' &&
+            k + 1 < b && it[k + 1].type == IT_CUE && it[k + 1].cue == CUE_UNIT && it[k + 1].start - it[k].end <= 1)
+            continue;
         if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
             it[i].type = IT_QTY;
             it[i].unit = cue_lex(&it[k])->str;
@@ -1596,6 +1893,31 @@ static void read_quantity(ds_extractor *ex, size_t b, size_t i)
 
 /* A unit of measure follows offset p ("239 mm guided rockets", "290 km"):
  * the number before it is a calibre or a range, not a count. */
+/* The number ending at p counts no item: an ordinal ("the 28th country"),
+ * or a count of states, buyers, people, units of an army or time ("ten
+ * nations that fly the CV90", "two squadrons of FA-50s", "60 per cent",
+ * "five years"). */
+static int counts_no_item(const char *f, int p, int len)
+{
+    static const char *const nouns[] = {"countries", "nations", "customers", "users", "operators", "states",
+                                        "members", "companies", "firms", "people", "pilots", "engineers", "jobs",
+                                        "squadrons", "battalions", "regiments", "brigades", "divisions",
+                                        "years", "months", "weeks", "days", "hours", "per cent", "percent", NULL};
+    static const char *const suffixes[] = {"st", "nd", "rd", "th"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+        if (p + 2 <= len && memcmp(f + p, suffixes[i], 2) == 0 && (p + 2 == len || !is_alnum(f[p + 2])))
+            return 1;
+    if (p >= len || f[p] != ' ')
+        return 0;
+    p++;
+    for (int i = 0; nouns[i]; i++) {
+        int n = (int)strlen(nouns[i]);
+        if (p + n <= len && memcmp(f + p, nouns[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
+            return 1;
+    }
+    return 0;
+}
+
 static int measure_after(const char *f, int p, int len)
 {
     static const char *const units[] = {"mm", "km", "kg", "cm", "tonnes", "tons", "kn", "nm", "miles", NULL};
@@ -1605,7 +1927,9 @@ static int measure_after(const char *f, int p, int len)
         return 0;
     for (int i = 0; units[i]; i++) {
         int n = (int)strlen(units[i]);
-        if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])))
+        /* "10 KM-SAM batteries": letters after a hyphen make a name */
+        if (p + n <= len && memcmp(f + p, units[i], (size_t)n) == 0 && (p + n == len || !is_alnum(f[p + n])) &&
+            !(p + n + 1 < len && f[p + n] == '-' && isalpha((unsigned char)f[p + n + 1])))
             return 1;
     }
     return 0;
@@ -1644,6 +1968,30 @@ static int day_of_month(ds_extractor *ex, item *it, int32_t pubday)
     return 1;
 }
 
+/* "an order for Rafale Marine fighters, twenty-six of them": number i
+ * counts the system or unit named just before it in [a, i). */
+static void count_of_them(ds_extractor *ex, size_t a, size_t i)
+{
+    item *it = ex->items;
+    for (size_t k = i; k-- > a && i - k <= 4;) {
+        if (it[k].type == IT_CUE && it[k].cue == CUE_UNIT) {
+            it[i].type = IT_QTY;
+            it[i].unit = cue_lex(&it[k])->str;
+            for (size_t j = k; j-- > a && k - j <= 2;)
+                if (it[j].type == IT_ENT && it[j].ent_kind == DS_ENT_SYSTEM && it[k].start - it[j].end <= 1)
+                    it[i].target_sys = it[j].idx; /* "Rafale Marine fighters" */
+            return;
+        }
+        if (it[k].type == IT_ENT && it[k].ent_kind == DS_ENT_SYSTEM) {
+            it[i].type = IT_QTY;
+            it[i].target_sys = it[k].idx;
+            return;
+        }
+        if (it[k].type == IT_NUM || it[k].type == IT_QTY || it[k].type == IT_MONEY)
+            return;
+    }
+}
+
 static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size_t b, int32_t pubday)
 {
     const char *f = ex->fold;
@@ -1671,9 +2019,11 @@ static void interpret_numbers(ds_extractor *ex, const char *orig, size_t a, size
         } else if (it[i].end < ex->flen && (f[it[i].end] == '%' || scale > 1)) {
             continue; /* percentages, sums without a currency */
         }
-        if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
+        if (it[i].end + 8 <= ex->flen && memcmp(f + it[i].end, " of them", 8) == 0)
+            count_of_them(ex, a, i);
+        else if (it[i].end + 4 <= ex->flen && memcmp(f + it[i].end, " of ", 4) == 0)
             read_share(ex, b, i);
-        else if (!measure_after(f, it[i].end, ex->flen))
+        else if (!measure_after(f, it[i].end, ex->flen) && !counts_no_item(f, it[i].end, ex->flen))
             read_quantity(ex, b, i);
     }
 }
@@ -1714,19 +2064,125 @@ static int carries_system(const ds_extractor *ex, size_t k, size_t b)
 /* "guided rockets for the Chunmoo launcher", "the main munition of the K239":
  * a system named after a thing of another kind, with "for"/"of", only
  * describes that thing; it is not what the deal buys. */
-static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
+/* "had chosen the Swedish jet over the US-made F-16 and France's Rafale":
+ * system item k (of the clause whose items start at a) comes after "over"
+ * or "ahead of" that follows a choosing word of its clause, with no deal
+ * word between: a rival passed over. */
+static int passed_over(const ds_extractor *ex, size_t a, size_t k)
+{
+    static const char *const overs[] = {" over ", " ahead of "};
+    int chose = -1;
+    for (size_t j = a; j < k && chose < 0; j++)
+        if (ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_SELECTION)
+            chose = ex->items[j].end;
+    if (chose < 0)
+        return 0;
+    const char *f = ex->fold;
+    int hi = ex->items[k].start;
+    const char *over = NULL;
+    for (size_t i = 0; i < sizeof overs / sizeof overs[0] && !over; i++)
+        over = find_in(f + chose, (size_t)(hi - chose), overs[i], strlen(overs[i]));
+    if (!over)
+        return 0;
+    for (size_t j = a; j < k; j++) {
+        const item *x = &ex->items[j];
+        if (x->start > over - f && x->type == IT_CUE && (x->cue == CUE_DEAL || x->cue == CUE_SIGNED))
+            return 0;
+    }
+    return 1;
+}
+
+/* "arrived on Friday aboard Indian Air Force C-17 transport aircraft":
+ * system item k (of the clause whose items start at a) follows "aboard"
+ * or "on board" a few words before it: the carrier of a delivery. */
+static int carried_aboard(const ds_extractor *ex, size_t a, size_t k)
+{
+    static const char *const ons[] = {" aboard ", " on board "};
+    int hi = ex->items[k].start, lo = hi - 40 > ex->items[a].start ? hi - 40 : ex->items[a].start;
+    for (size_t i = 0; i < sizeof ons / sizeof ons[0]; i++)
+        if (find_in(ex->fold + lo, (size_t)(hi - lo), ons[i], strlen(ons[i])))
+            return 1;
+    return 0;
+}
+
+/* "the FA-50 will partly replace the MiG-29 and Su-22 jets": system item
+ * k (of the clause whose items start at a) follows a verb of replacing
+ * within a few words, with no deal word between: what a buyer retires. */
+static int replaced_fleet(const ds_extractor *ex, size_t a, size_t k)
+{
+    int hi = ex->items[k].start, lo = hi - 48 > ex->items[a].start ? hi - 48 : ex->items[a].start;
+    const char *verb = find_in(ex->fold + lo, (size_t)(hi - lo), "replac", 6); /* replace, -s, -d, -ing */
+    /* "replace the four Sauro-class boats ..., and the six Ula-class": the
+     * list goes on from the last replaced system */
+    for (size_t j = k; !verb && j-- > a && hi - ex->items[j].end < 80;)
+        if (ex->items[j].type == IT_MOD && ex->items[j].ent_kind == DS_ENT_SYSTEM && replaced_fleet(ex, a, j))
+            verb = ex->fold + ex->items[j].end;
+    if (!verb)
+        return 0;
+    for (size_t j = a; j < k; j++) {
+        const item *x = &ex->items[j];
+        if (x->start > verb - ex->fold && x->type == IT_CUE &&
+            (x->cue == CUE_DEAL || x->cue == CUE_SIGNED || x->cue == CUE_PLANNED))
+            return 0; /* "replace them with a contract for 12 F-16" */
+    }
+    return 1;
+}
+
+/* The folded span s..e is written without a capital or a digit in the
+ * original text ("the 'gap filler' version"): a description, not a name. */
+static int written_lowercase(const ds_extractor *ex, const char *orig, int s, int e)
+{
+    for (int i = s; i < e; i++) {
+        unsigned char c = (unsigned char)orig[ex->map[i]];
+        if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80)
+            return 0; /* a capital, a digit, or a letter beyond ASCII ("İstif") */
+    }
+    return 1;
+}
+
+static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t b)
 {
     static const struct { const char *s; int n; } links[] = {{" for the ", 9}, {" of the ", 8}, {" for ", 5},
                                                              {" of ", 4},       {" for its ", 9}, {" of its ", 8}};
     const char *f = ex->fold;
     int delivering = -1; /* a carrier only matters where something arrives; known at the first system */
+    int replacing = -1;  /* the clause has a verb of replacing; known at the first system */
     for (size_t k = a; k < b; k++) {
         item *it = &ex->items[k];
         if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM)
             continue;
         for (size_t j = a; j < b && delivering < 0; j++)
             delivering = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_DELIVERY ? 1 : j + 1 == b ? 0 : -1;
+        if (replacing < 0)
+            replacing = find_in(f + ex->items[a].start, (size_t)(ex->items[b - 1].end - ex->items[a].start), "replac", 6) != NULL;
         const ds_system *sy = sys_of(ex, it->idx);
+        /* "where the FA-50 competes with the Tejas", "chose the F-35 over the
+         * Rafale": a rival, not a purchase */
+        int rival = passed_over(ex, a, k);
+        for (size_t j = a; j < k && !rival; j++)
+            rival = ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_RIVAL;
+        if (rival) {
+            it->type = IT_MOD;
+            continue;
+        }
+        /* "12 FA-50GF aircraft, the 'gap filler' version": a catalog alias
+         * written as a description right after another system describes it */
+        if (k > a && written_lowercase(ex, orig, it->start, it->end)) {
+            int named_before = 0;
+            for (size_t j = k; j-- > a && !named_before;)
+                named_before = ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM &&
+                               ex->sys_root[ex->items[j].idx] != ex->sys_root[it->idx] &&
+                               it->start - ex->items[j].end < 40;
+            if (named_before) {
+                it->type = IT_MOD;
+                continue;
+            }
+        }
+        /* "will replace the six Ula-class submarines": the fleet being replaced */
+        if (replacing && replaced_fleet(ex, a, k)) {
+            it->type = IT_MOD;
+            continue;
+        }
         /* "known in Poland as the Homar-K": another name, not another deal */
         if ((it->start >= 4 && memcmp(f + it->start - 4, " as ", 4) == 0) ||
             (it->start >= 8 && memcmp(f + it->start - 8, " as the ", 8) == 0)) {
@@ -1736,7 +2192,7 @@ static void mark_modifiers(ds_extractor *ex, size_t a, size_t b)
         /* "the successor to its MiG-21 LanceR fleet": what a country already
          * flies, not what it buys; "Y-20 transport aircraft ... carrying FK-3
          * systems": the carrier, not the cargo */
-        if (fleet_after(f, it->end, ex->flen) || (delivering && carries_system(ex, k, b))) {
+        if (fleet_after(f, it->end, ex->flen) || (delivering && (carries_system(ex, k, b) || carried_aboard(ex, a, k)))) {
             it->type = IT_MOD;
             continue;
         }
@@ -1979,26 +2435,48 @@ static int dates_the_saying(const ds_extractor *ex, const item *wd)
     return 0;
 }
 
+/* The sums of clause c (a dollar conversion right after a sum counted with
+ * it when conversions_apart is 0) and its distinct system families, into
+ * seen[0..*nfam). Returns the number of sums. */
+static int sums_and_families(const ds_extractor *ex, const clause *c, int conversions_apart, const char **seen,
+                             int *nfam)
+{
+    int nmoney = 0;
+    *nfam = 0;
+    for (int j = c->first_item; j < c->first_item + c->nitems; j++) {
+        const item *it = &ex->items[j];
+        if (it->type == IT_MONEY &&
+            (conversions_apart || !(j > c->first_item && strcmp(it->cur, "USD") == 0 &&
+                                    ex->items[j - 1].type == IT_MONEY && strcmp(ex->items[j - 1].cur, "USD") != 0)))
+            nmoney++;
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
+            const char *f = sys_of(ex, it->idx)->family;
+            int dup = 0;
+            for (int q = 0; q < *nfam; q++)
+                dup |= strcmp(seen[q], f) == 0;
+            if (!dup && *nfam < MAX_FAMS)
+                seen[(*nfam)++] = f;
+        }
+    }
+    return nmoney;
+}
+
+/* Clause c names as many sums as system families, two or more, or one
+ * more for their total: each family's own sum (money_is_mine tells which). */
+static int sums_per_family(const ds_extractor *ex, const clause *c)
+{
+    const char *seen[MAX_FAMS];
+    int nfam, nmoney = sums_and_families(ex, c, 0, seen, &nfam);
+    return nfam >= 2 && nmoney >= nfam; /* one more is their total ("$5.8 billion in total") */
+}
+
 /* In a clause naming several families and several sums ("180 K2 for $3.37B
  * and 212 K9 for $2.4B"), a sum belongs to the family named last before it
  * (or first after it); with one sum it is the clause's, for every family. */
 static int money_is_mine(const ds_extractor *ex, const clause *c, int k, const fam *fm)
 {
-    int nmoney = 0, nfam = 0;
     const char *seen[MAX_FAMS];
-    for (int j = c->first_item; j < c->first_item + c->nitems; j++) {
-        const item *it = &ex->items[j];
-        if (it->type == IT_MONEY)
-            nmoney++;
-        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM) {
-            const char *f = sys_of(ex, it->idx)->family;
-            int dup = 0;
-            for (int q = 0; q < nfam; q++)
-                dup |= strcmp(seen[q], f) == 0;
-            if (!dup && nfam < MAX_FAMS)
-                seen[nfam++] = f;
-        }
-    }
+    int nfam, nmoney = sums_and_families(ex, c, 1, seen, &nfam);
     if (nmoney < 2 || nfam < 2)
         return 1;
     /* as many sums as systems: the n-th sum is the n-th system's
@@ -2073,8 +2551,14 @@ typedef struct primary_acc {
     const item *money, *usd_money;
     const clause *money_clause;
     int money_has_family, money_combined;
+    int money_counts_others;   /* the sum's clause also counts items of other kinds */
     int32_t planned, said, said_will, signing;
     int32_t headline_day; /* "Contracts for June 21, 2024": a day the headline names */
+    int32_t deal_day;     /* "agreed on Friday to buy": the day of a deal clause that does not sign */
+    int planned_year;     /* "expected to be signed later this month": the year of a planned signing */
+    int64_t batch_qty;    /* "a first tranche of six jets": the count of the batch the ordinal names */
+    const clause *lead_clause, *split_clause; /* the lead, and the clause of split_prime */
+    const clause *deal_day_clause;
     const clause *planned_clause, *said_clause, *said_will_clause, *date_clause, *place_clause;
     const clause *headline_clause;
     int sign_year;
@@ -2087,7 +2571,14 @@ typedef struct primary_acc {
     const char *countries[8];
     int ncountries;
     const char *resale;      /* "24 ex-Danish F-16s": the state that sells its used ones */
+    const char *approver;    /* "the State Department approved a possible sale": the exporting state */
     int intent;              /* a clause naming the family states an intent to buy it */
+    int letter_of_intent;    /* the lead signs a letter of intent */
+    int lead_buys;           /* the lead names a purchase ("a purchase contract", "to buy") */
+    int not_yet;             /* a clause of the deal says it is not signed yet */
+    const char *lead_buyer;  /* "Germany will buy four more ...": the state the lead says buys */
+    int options_held;        /* option words of own clauses that a contract grants ("with options for 25 more") */
+    int options_taken;       /* the other option words of own clauses ("signed an option for 12") */
 } primary_acc;
 
 /* How one clause bears on the deal being built (see gather_clause). */
@@ -2163,7 +2654,7 @@ static void primary_init(const ds_extractor *ex, const fam *fm, int nprimary, in
     pa->seller = pa->root && pa->root->origin[0] ? pa->root->origin : NULL; /* none known outside the catalog */
     pa->lead_qty = pa->qty = pa->fw_qty = pa->rest_qty = pa->split_prime = -1;
     pa->variant_idx = -1;
-    pa->planned = pa->said = pa->said_will = pa->signing = pa->headline_day = DS_NO_DATE;
+    pa->planned = pa->said = pa->said_will = pa->signing = pa->headline_day = pa->deal_day = DS_NO_DATE;
 }
 
 /* Whether a deal clause names family fm together with another system ("a
@@ -2195,17 +2686,52 @@ static void set_category(const ds_extractor *ex, const fam *fm, ds_mention *m)
  * does, nor speaks of every deal; or it recalls an earlier deal). */
 /* "Foreign Military Sales (Poland) funds" in a US contract announcement:
  * country item it is the state the contract buys for. */
-static int fms_buyer(const ds_extractor *ex, const item *it)
+/* The folded text from p to q joins two members of a list ("Kuwait,
+ * Qatar and Saudi Arabia"). */
+static int list_separator(const char *f, int p, int q)
 {
-    static const char *const fms[] = {"foreign military sales (", "fms (", "foreign military sales funds ("};
-    if (it->start < 1 || ex->fold[it->start - 1] != '(')
-        return 0;
-    for (size_t i = 0; i < sizeof fms / sizeof fms[0]; i++) {
-        int n = (int)strlen(fms[i]);
-        if (it->start >= n && memcmp(ex->fold + it->start - n, fms[i], (size_t)n) == 0)
+    static const char *const seps[] = {", ", " and ", ", and ", ", the ", " and the ", ", and the "};
+    for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
+        int n = (int)strlen(seps[i]);
+        if (q - p == n && memcmp(f + p, seps[i], (size_t)n) == 0)
             return 1;
     }
     return 0;
+}
+
+/* The index of the first country of the list of countries that item k
+ * belongs to (k when it stands alone). */
+static size_t country_list_start(const ds_extractor *ex, size_t k)
+{
+    const char *iso3;
+    while (k > 0 && country_of_item(ex, &ex->items[k - 1], &iso3) == 2 &&
+           list_separator(ex->fold, ex->items[k - 1].end, ex->items[k].start))
+        k--;
+    return k;
+}
+
+/* Text ending at folded offset p ends with one of the n phrases. */
+static int ends_with_any(const char *f, int p, const char *const *phrases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int l = (int)strlen(phrases[i]);
+        if (p >= l && memcmp(f + p - l, phrases[i], (size_t)l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int fms_buyer(const ds_extractor *ex, const item *it)
+{
+    static const char *const fms[] = {"foreign military sales (", "fms (", "foreign military sales funds ("};
+    /* "involves Foreign Military Sales to Kuwait, Qatar and Saudi Arabia" */
+    static const char *const to[] = {"military sales to ", "military sales to the ", "fms to ", "fms to the "};
+    if (it->start >= 1 && ex->fold[it->start - 1] == '(' && ends_with_any(ex->fold, it->start, fms, 3))
+        return 1;
+    const item *head = &ex->items[country_list_start(ex, (size_t)(it - ex->items))];
+    if (head->start < 4 || ex->fold[head->start - 1] != ' ' || ex->fold[head->start - 2] == ',')
+        return 0; /* every phrase ends "to " or "the " */
+    return ends_with_any(ex->fold, head->start, to, sizeof to / sizeof to[0]);
 }
 
 /* Clause c names no system of another family than fm. */
@@ -2228,6 +2754,35 @@ static int same_paragraph(const ds_extractor *ex, int a, int b)
     return 1;
 }
 
+/* The nearest clause before clause ci of the body that names a system and
+ * recalls nothing: its index, or -1 when there is none, or when the
+ * headline or (with same_para) a paragraph's end comes first. */
+static int prior_system_clause(const ds_extractor *ex, size_t ci, int same_para)
+{
+    for (size_t cj = ci; cj-- > 0;) {
+        const clause *c = &ex->clauses[cj];
+        if (c->context || !clause_names_system(ex, c))
+            continue;
+        if (headline(ex, c) || (same_para && !same_paragraph(ex, c->end, ex->clauses[ci].start)))
+            return -1;
+        return (int)cj;
+    }
+    return -1;
+}
+
+/* The backward half of last_named_alone: the sentence of the nearest
+ * earlier body clause of clause ci's paragraph that names a system, when it
+ * names family fm alone; -1 when it names another; -2 when there is none. */
+static int named_alone_before(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    if (fm->generic)
+        return -1;
+    int cj = prior_system_clause(ex, ci, 1);
+    if (cj < 0)
+        return -2;
+    return names_alone(ex, &ex->clauses[cj], fm) ? ex->clauses[cj].sent : -1;
+}
+
 /* "The partners plan to invest PLN 1 billion": a clause naming no system
  * prices the deal named last before it in its paragraph, when the nearest
  * earlier clause of the body that names a system, not a recall, names
@@ -2237,14 +2792,9 @@ static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     if (fm->generic)
         return -1;
-    for (size_t cj = ci; cj-- > 0;) {
-        const clause *c = &ex->clauses[cj];
-        if (c->context || !clause_names_system(ex, c))
-            continue;
-        if (headline(ex, c) || !same_paragraph(ex, c->end, ex->clauses[ci].start))
-            break;
-        return names_alone(ex, c, fm) ? c->sent : -1;
-    }
+    int before = named_alone_before(ex, ci, fm);
+    if (before != -2)
+        return before;
     /* "Boeing is awarded a $712 million modification ... This modification
      * exercises an option for four P-8A": the paragraph names it next */
     const char *gap = memmem(ex->fold + ex->clauses[ci].end, (size_t)(ex->flen - ex->clauses[ci].end), "\n\n", 2);
@@ -2292,8 +2842,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
         v->own = c->sent == pa->only_sent;
     else if (pa->only_sent <= -2)
         v->own = ci == (size_t)(-pa->only_sent - 2);
-    else
-        v->own = v->has || pa->nprimary == 1;
+    else /* a clause naming no system speaks of the deal its paragraph named last */
+        v->own = v->has || pa->nprimary == 1 || (v->shared && clause_is_deal(c) && named_alone_before(ex, ci, pa->fm) >= 0);
     v->ci = ci;
     v->own_sum = v->own ? 1 : v->shared && pa->only_sent >= -1 ? -1 : 0; /* -1: decided at its first sum */
     v->dealish = clause_is_deal(c);
@@ -2306,6 +2856,59 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
     return 1;
 }
 
+/* Item it is a deal word that names a purchase, not only a contract or an
+ * agreement ("a purchase contract", "to buy", "an order"). */
+static int buys_word(const item *it)
+{
+    static const char *const buys[] = {"purchase", "purchases", "purchasing", "buy", "order", "orders",
+                                       "acquire", "acquisition", "procure", "procurement"};
+    if (it->type != IT_CUE || it->cue != CUE_DEAL)
+        return 0;
+    for (size_t i = 0; i < sizeof buys / sizeof buys[0]; i++)
+        if (strcmp(lexicon[it->idx].text, buys[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* "Germany will buy four more Type 212CD", "Poland ordered 96 Apaches":
+ * clause c opens with a state whose next word buys; that state, else NULL. */
+static const char *buying_subject(const ds_extractor *ex, const clause *c)
+{
+    const char *iso3;
+    if (c->nitems < 2 || country_of_item(ex, &ex->items[c->first_item], &iso3) != 2)
+        return NULL;
+    const item *v = &ex->items[c->first_item + 1];
+    const char *t = v->type == IT_CUE ? lexicon[v->idx].text : "";
+    int buys = buys_word(v) || strcmp(t, "ordered") == 0 || strcmp(t, "bought") == 0 || strcmp(t, "has bought") == 0 ||
+               strncmp(t, "agreed to", 9) == 0;
+    return buys && v->start - ex->items[c->first_item].end <= 6 ? iso3 : NULL; /* " will " at most */
+}
+
+/* "a contract for 25 F-15IA, with options for 25 additional aircraft":
+ * option item it is one the contract grants, not one exercised or bought. */
+static int option_held(const ds_extractor *ex, const item *it)
+{
+    static const char *const grants[] = {"with options ", "with an option ", "with the option ", "plus options ",
+                                         "and options ", "and an option ", "includes options ", "includes an option "};
+    const char *f = ex->fold;
+    int e = it->end + 1;
+    for (size_t i = 0; i < sizeof grants / sizeof grants[0]; i++) {
+        int n = (int)strlen(grants[i]);
+        if (e >= n && e <= ex->flen && memcmp(f + e - n, grants[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Some clause before clause ci (the headline too) names family fm. */
+static int named_by(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    for (size_t cj = 0; cj < ci; cj++)
+        if (clause_has_family(ex, &ex->clauses[cj], fm))
+            return 1;
+    return 0;
+}
+
 /* Adds the clause's stage cues to the deal's, and takes the lead: the first
  * deal clause naming the family, whose count is that of delivery news ("the
  * first 10 K2 tanks arrived ..., months after Poland signed the contracts"). */
@@ -2315,14 +2918,32 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
     uint64_t ccues = v->future_exec ? c->cues & ~(BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST) | BIT(CUE_ORDINAL) |
                                                   BIT(CUE_PLANNED) | BIT(CUE_INTENT))
                                     : c->cues;
-    if (v->dealish)
+    /* a clause naming no system, after another family's in its paragraph or
+     * before this family is named at all, signs another deal */
+    int others = v->shared && !v->own && (named_alone_before(ex, v->ci, pa->fm) == -1 || !named_by(ex, v->ci, pa->fm));
+    if (v->dealish && !others)
         pa->cues |= v->own ? ccues : ccues & (BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_CEREMONY));
     else if (v->own && (c->cues & BIT(CUE_INTENT)) && clause_has_family(ex, c, pa->fm))
         pa->intent = 1; /* "the UAE plans to buy 12 L-15 jets" */
+    for (int k = c->first_item; v->dealish && v->own && k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_OPTION)
+            *(option_held(ex, it) ? &pa->options_held : &pa->options_taken) += 1;
+    }
+    for (int k = c->first_item; v->dealish && !others && k < c->first_item + c->nitems; k++)
+        pa->not_yet |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_PLANNED &&
+                       cue_lex(&ex->items[k])->val == LEX_NOT_YET; /* "It has not yet been signed" */
     if (!v->dealish || !v->has || pa->lead_seen)
         return;
     pa->lead_seen = 1;
     pa->lead_cues = c->cues;
+    pa->lead_clause = c;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        pa->letter_of_intent |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_INTENT &&
+                                cue_lex(&ex->items[k])->val == LEX_LETTER_OF_INTENT;
+        pa->lead_buys |= buys_word(&ex->items[k]);
+    }
+    pa->lead_buyer = buying_subject(ex, c);
     for (int k = c->first_item; k < c->first_item + c->nitems && pa->lead_qty < 0; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_QTY &&
@@ -2342,6 +2963,25 @@ static int second_hand_from(const ds_extractor *ex, const clause *c, int k, cons
     const item *nx = &ex->items[k + 1];
     return nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM && ex->sys_root[nx->idx] == fm->root &&
            nx->start - it->end <= 1;
+}
+
+/* Approval clause c approves a sale abroad ("approving a possible Foreign
+ * Military Sale to ..."), not a state's own purchase ("cleared the deal"). */
+static int approves_export(const ds_extractor *ex, const clause *c)
+{
+    return find_in(ex->fold + c->start, (size_t)(c->end - c->start), " sale", 5) != NULL;
+}
+
+/* Clause c names a country other than iso3 (as a country, not an authority). */
+static int names_other_state(const ds_extractor *ex, const clause *c, const char *iso3)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_COUNTRY &&
+            strcmp(ex->cat->countries[it->idx].iso3, iso3) != 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* Notes the family's system names (variants, root) and the other families of
@@ -2368,11 +3008,18 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
         }
         const char *iso3;
         int w = country_of_item(ex, it, &iso3);
-        int fms = w && fms_buyer(ex, it);
+        int fms = w && v->has && fms_buyer(ex, it); /* the states of the sales this deal's clauses name */
         if (!w || !(v->dealish || v->has || fms))
             continue;
         if (!pa->resale && v->own && second_hand_from(ex, c, k, pa->fm))
             pa->resale = iso3;
+        /* the authority that approves an export is the seller's, not a buyer */
+        if (it->ent_kind == DS_ENT_AUTHORITY && (c->cues & BIT(CUE_APPROVAL)) && v->dealish && approves_export(ex, c) &&
+            names_other_state(ex, c, iso3)) {
+            if (!pa->approver)
+                pa->approver = iso3;
+            continue;
+        }
         int f;
         for (f = 0; f < pa->ncountries; f++)
             if (strcmp(pa->countries[f], iso3) == 0)
@@ -2438,9 +3085,14 @@ static void take_quantity(ds_extractor *ex, primary_acc *pa, const clause_view *
     if (mine && fw_clause && pa->fw_qty < 0 && !is_variant) {
         pa->fw_qty = (int64_t)it->num;
         pa->fw_qty_clause = c;
-    } else if (mine && !fw_clause && (pa->qty < 0 || (pa->qty_headline && !headline(ex, c))) && !is_variant) {
-        /* a headline's count stands until the body gives one (an interview's
-         * headline may round or misquote) */
+    } else if (mine && !fw_clause &&
+               (pa->qty < 0 ||
+                (pa->qty_headline && !headline(ex, c) && (v->dealish || (c->cues & BIT(CUE_ANOTHER))))) &&
+               !is_variant) {
+        /* a headline's count stands until a deal clause of the body, or one
+         * that adds to an earlier order ("18 more aircraft"), gives one (an
+         * interview's headline may round or misquote; "eight Apaches have
+         * been leased" corrects nothing) */
         pa->qty = (int64_t)it->num;
         pa->qty_clause = c;
         pa->qty_headline = headline(ex, c);
@@ -2458,8 +3110,10 @@ static void take_split(const ds_extractor *ex, primary_acc *pa, const clause_vie
     const clause *c = v->c;
     const item *it = &ex->items[k];
     if (it->type == IT_NUM && !it->used && v->has && pa->split_prime < 0 && it->end + 4 <= c->end &&
-        memcmp(ex->fold + it->end, " of ", 4) == 0)
+        memcmp(ex->fold + it->end, " of ", 4) == 0) {
         pa->split_prime = (int64_t)it->num;
+        pa->split_clause = c;
+    }
     if (it->type == IT_CUE && it->cue == CUE_LOCALVARIANT)
         pa->local_suffix = lexicon[it->idx].str;
     if (it->type != IT_CUE || it->cue != CUE_REST)
@@ -2473,6 +3127,59 @@ static void take_split(const ds_extractor *ex, primary_acc *pa, const clause_vie
             pa->rest_variant = sys_of(ex, ex->items[k2].idx)->id;
 }
 
+/* Clause c's first deal noun is definite and singular ("the value of the
+ * contract was not announced"): it speaks of a deal named before it. */
+static int definite_deal(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_CUE || it->cue != CUE_DEAL)
+            continue;
+        const char *t = cue_lex(it)->text;
+        return t[strlen(t) - 1] != 's' && it->start >= 4 && memcmp(ex->fold + it->start - 4, "the ", 4) == 0;
+    }
+    return 0;
+}
+
+/* The deal a definite deal noun of clause ci speaks of: the last clause
+ * before it (in any paragraph below the headline) that names a system and
+ * recalls nothing, whose first system is its object ("signed a contract
+ * for PULS launchers, ... since it retired its MLRS"). Returns its sentence
+ * when that system is of family fm, -1 when it is another's, -2 when there
+ * is no such clause. */
+static int named_back(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    int cj = fm->generic ? -1 : prior_system_clause(ex, ci, 0);
+    if (cj < 0)
+        return -2;
+    const clause *c = &ex->clauses[cj];
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+            return ex->sys_root[it->idx] == fm->root ? c->sent : -1;
+    }
+    return -2;
+}
+
+/* Clause c counts this family and also items of another kind ("80 Rafale
+ * jets and 12 helicopters ... worth EUR 17 billion"): its sum prices them
+ * together. */
+static int counts_others(const ds_extractor *ex, const primary_acc *pa, const clause *c)
+{
+    int mine = 0, others = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_QTY)
+            continue;
+        if ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == pa->fm->root) ||
+            (it->target_sys < 0 && it->unit && strcmp(it->unit, pa->category) == 0))
+            mine = 1;
+        else if (it->target_sys >= 0 || (it->unit && strcmp(it->unit, "unit") != 0))
+            others = 1;
+    }
+    return mine && others;
+}
+
 /* A sum item k: the deal's value when it sits in a deal clause, or in any
  * clause of the deal that says it is the value ("industry sources put the
  * value at about $6.5 billion"), and belongs to this family. A sum in a
@@ -2481,8 +3188,11 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
 {
     const clause *c = v->c;
     const item *it = &ex->items[k];
+    /* "- Fighters: 36 F-35A, CHF 6.035 billion": a fact-box row naming this
+     * family prices it */
+    int row = c->factbox && v->has && clause_has_family(ex, c, pa->fm) && !(c->cues & BIT(CUE_AGGREGATE));
     int value_clause = v->dealish || ((c->cues & BIT(CUE_VALUEWORD)) && !(c->cues & BIT(CUE_AGGREGATE))) ||
-                       ((c->cues & BIT(CUE_INVEST)) && (pa->cues & BIT(CUE_JV)));
+                       ((c->cues & BIT(CUE_INVEST)) && (pa->cues & BIT(CUE_JV))) || row;
     /* a sum naming no system, when a deal clause lists this system
      * with others in one contract ("a contract ... for 54 K9 and 36 K10";
      * "the contract, worth just under $1 billion"), is theirs together */
@@ -2492,28 +3202,94 @@ static void take_money(const ds_extractor *ex, primary_acc *pa, clause_view *v, 
     if (v->families_here > 0 && !clause_has_family(ex, c, pa->fm))
         return;
     if (v->own_sum < 0) {
-        int named = last_named_alone(ex, v->ci, pa->fm);
+        int back = definite_deal(ex, c) ? named_back(ex, v->ci, pa->fm) : -2;
+        int named = back != -2 ? back : last_named_alone(ex, v->ci, pa->fm);
         v->own_sum = named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
+        /* "The exercise of the option, worth around EUR 1.1 billion": a sum
+         * naming an act (an option exercised, an amendment) is the deal's
+         * whose lead reports that act, and no other's */
+        const uint64_t acts = BIT(CUE_OPTION) | BIT(CUE_EXERCISE);
+        int act = (c->cues & acts) ? 1 : (c->cues & BIT(CUE_AMENDMENT)) ? 2 : 0;
+        if (act && !v->dealish && pa->only_sent == -1)
+            v->own_sum = act == 1 ? (pa->lead_cues & acts) != 0 : (pa->lead_cues & BIT(CUE_AMENDMENT)) != 0;
+        /* "The partners plan to invest more than 1 billion zlotys": what is
+         * invested is the venture's whose lead sets it up */
+        if (!v->own_sum && !act && (c->cues & BIT(CUE_INVEST)) && (pa->lead_cues & BIT(CUE_JV)) && pa->only_sent == -1)
+            v->own_sum = 1;
     }
+    /* a sum for this system alone corrects one it shared with other items
+     * ("... worth EUR 17 billion. Dassault will deliver the 80 Rafale in a
+     * contract worth EUR 16 billion") */
+    int others = counts_others(ex, pa, c);
+    int corrects = pa->money && pa->money_counts_others && v->has && v->own && !others && pa->money_clause != c;
+    /* "In all, the contracts and agreements announced during the visit were
+     * presented as worth EUR 12 billion": a sum of several deals naming no
+     * system prices none of them alone */
+    if (!v->has && !joint && pa->nprimary > 1 && plural_deals(ex, c) && !(c->cues & BIT(CUE_COMBINED)))
+        return;
     if (!value_clause || !(v->own_sum || joint) || ((c->cues & BIT(CUE_AGGREGATE)) && !v->has) ||
-        (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has)) ||
+        (pa->money && (pa->money_has_family || !v->has) && !(pa->money_headline && !headline(ex, c) && v->has) &&
+         !corrects) ||
         !money_is_mine(ex, c, k, pa->fm))
         return;
+    pa->money_counts_others = others;
     pa->money_headline = headline(ex, c);
     pa->money_has_family = v->has;
     pa->money = it;
     pa->money_clause = c;
-    pa->money_combined = (c->cues & BIT(CUE_COMBINED)) != 0 || v->families_here > 0 || joint;
+    /* "18 K9 worth $400 million and 6 K10 worth $100 million", "... worth
+     * $400 million and $2 billion respectively": each family's own sum */
+    pa->money_combined = ((c->cues & BIT(CUE_COMBINED)) || v->families_here > 0 || joint) && !sums_per_family(ex, c);
     for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
         if (ex->items[k2].type == IT_MONEY && strcmp(ex->items[k2].cur, "USD") == 0 && strcmp(it->cur, "USD") != 0)
             pa->usd_money = &ex->items[k2];
 }
 
-/* Does item k2 name a batch ("batch", "executive contract", "contract")? */
+/* Does item k2 name a batch ("batch", "executive contract", "contract")?
+ * Returns 1, 2 for "order", which numbers a batch only from the second on
+ * ("the third Estonian K9 order"; a buyer's "first order" is no batch), or 0. */
 static int names_batch(const item *n2)
 {
-    return n2->type == IT_CUE && (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
-                                  (n2->cue == CUE_DEAL && strncmp(lexicon[n2->idx].text, "contract", 8) == 0));
+    if (n2->type != IT_CUE)
+        return 0;
+    if (n2->cue == CUE_BATCHWORD || n2->cue == CUE_EXECUTIVE ||
+        (n2->cue == CUE_DEAL && strncmp(lexicon[n2->idx].text, "contract", 8) == 0))
+        return 1;
+    return n2->cue == CUE_DEAL && strcmp(lexicon[n2->idx].text, "order") == 0 ? 2 : 0;
+}
+
+/* "The first batch of BrahMos systems arrived": in a clause that delivers,
+ * batch word bw followed by "of" numbers a shipment, not a contract ("the
+ * 180 tanks in the first batch" still numbers the contract). */
+static int delivered_batch_of(const ds_extractor *ex, const clause *c, const item *bw)
+{
+    return (c->cues & BIT(CUE_DELIVERY)) && bw->end + 4 <= c->end && memcmp(ex->fold + bw->end, " of ", 4) == 0;
+}
+
+/* Batch word bw is no "phase", or a phase of a purchase ("the first phase
+ * of a planned acquisition of twelve Gripen"), not of a programme ("the
+ * first phase of Poland's Wisla air defence programme"). */
+static int phase_of_purchase(const ds_extractor *ex, const clause *c, const item *bw)
+{
+    if (bw->type != IT_CUE || strncmp(cue_lex(bw)->text, "phase", 5) != 0)
+        return 1;
+    const item *end = &ex->items[c->first_item + c->nitems];
+    for (const item *nx = bw + 1; nx < end && nx <= bw + 3 && nx->start - bw->end < 32; nx++)
+        if (nx->type == IT_CUE && nx->cue == CUE_DEAL)
+            return 1;
+    return 0;
+}
+
+/* The count right after batch word bw and "of" ("a first tranche of six
+ * jets"), else -1. */
+static int64_t batch_count(const ds_extractor *ex, const clause *c, const item *bw)
+{
+    if (bw->end + 4 > c->end || memcmp(ex->fold + bw->end, " of ", 4) != 0)
+        return -1;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+        if (ex->items[k].start == bw->end + 4 && (ex->items[k].type == IT_QTY || ex->items[k].type == IT_NUM))
+            return (int64_t)ex->items[k].num;
+    return -1;
 }
 
 /* Ordinals and follow-on words of item k: "the second batch", "another 180",
@@ -2523,14 +3299,29 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
 {
     const clause *c = v->c;
     const item *it = &ex->items[k];
-    if (it->type != IT_CUE || !v->dealish)
+    if (!v->dealish || (it->type != IT_CUE && it->type != IT_NUM))
+        return;
+    /* "the 2nd executive contract": a figure with an ordinal's suffix */
+    int figure = it->type == IT_NUM && v->own && it->num >= 1 && it->num <= 20 && it->end + 3 <= c->end &&
+                 ordinal_suffix(ex->fold + it->end);
+    if (it->type == IT_NUM && !figure)
         return;
     int end = c->first_item + c->nitems;
-    if (it->cue == CUE_ORDINAL && v->own && !v->future_exec) {
-        for (int k2 = k + 1; k2 < end && k2 <= k + 4; k2++) {
-            if (names_batch(&ex->items[k2])) {
-                if (!pa->batch)
+    if ((figure || it->cue == CUE_ORDINAL) && v->own && !v->future_exec) {
+        /* a figure numbers the noun right after it ("the 2nd executive
+         * contract", not "the 1st Army Aviation Brigade ... a contract") */
+        for (int k2 = k + 1; k2 < end && k2 <= (figure ? k + 1 : k + 4); k2++) {
+            int nb = names_batch(&ex->items[k2]);
+            if (figure && ex->items[k2].start - it->end > 3)
+                break;
+            if ((nb == 2 && it->num < 2) || (nb && delivered_batch_of(ex, c, &ex->items[k2])) ||
+                (nb && !phase_of_purchase(ex, c, &ex->items[k2])))
+                break;
+            if (nb) {
+                if (!pa->batch) {
                     pa->batch = (int)it->num;
+                    pa->batch_qty = batch_count(ex, c, &ex->items[k2]);
+                }
                 set_evidence(ex, m, "batch", c);
                 break;
             }
@@ -2547,8 +3338,14 @@ static void take_batch(ds_extractor *ex, primary_acc *pa, const clause_view *v, 
              (nx->type == IT_CUE && (nx->cue == CUE_BATCHWORD || nx->cue == CUE_DEAL || nx->cue == CUE_EXECUTIVE))))
             pa->another = 1;
     }
-    if (it->cue == CUE_FIRST && (v->own || (v->shared && plural_deals(ex, c))) && !pa->batch && !v->future_exec)
+    /* "a follow-on contract", "the follow-up order": the next batch of an earlier deal */
+    if (it->cue == CUE_EXECUTIVE && v->own && !v->future_exec && strncmp(cue_lex(it)->text, "follow-", 7) == 0)
+        pa->another = 1;
+    if (it->cue == CUE_FIRST && (v->own || (v->shared && plural_deals(ex, c))) && !pa->batch && !v->future_exec &&
+        !delivered_batch_of(ex, c, it)) {
         pa->batch = 1;
+        pa->batch_qty = batch_count(ex, c, it);
+    }
 }
 
 /* The day before or on the article's of weekday item wd. */
@@ -2564,6 +3361,16 @@ static int sentence_signs(const ds_extractor *ex, const clause *c)
         if (!b->context && (b->cues & BIT(CUE_SIGNED)) && !(b->cues & BIT(CUE_PLANNED)) && clause_is_deal(b))
             return 1;
     return 0;
+}
+
+/* Weekday item k of a clause ending at item end is followed by a date
+ * ("Tuesday, March 3", "Tuesday 3 March"). */
+static int date_follows(const ds_extractor *ex, int k, int end)
+{
+    int j = k + 1;
+    if (j < end && ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_MONTH && ex->items[j].start - ex->items[k].end <= 2)
+        j++;
+    return j < end && ex->items[j].type == IT_DATE && ex->items[j].start - ex->items[j - 1].end <= 2;
 }
 
 /* The signing of a deal clause c dated by item k: "the contracts signed in
@@ -2603,6 +3410,12 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
         return;
     }
     if (!(c->cues & signing_cues)) {
+        if (pa->deal_day == DS_NO_DATE && (c->cues & BIT(CUE_DEAL)) && pubday != DS_NO_DATE &&
+            ((it->type == IT_CUE && it->cue == CUE_WEEKDAY) || (it->type == IT_DATE && it->date <= pubday)) &&
+            !dates_the_saying(ex, it)) {
+            pa->deal_day = it->type == IT_DATE ? it->date : weekday_back(pubday, it);
+            pa->deal_day_clause = c;
+        }
         if (it->type == IT_DATE && pubday != DS_NO_DATE && it->date <= pubday && k + 1 < end &&
             ex->items[k + 1].type == IT_CUE &&
             (ex->items[k + 1].cue == CUE_DEAL || ex->items[k + 1].cue == CUE_EXECUTIVE) &&
@@ -2614,7 +3427,9 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
     }
     if (it->type == IT_DATE && !dates_the_saying(ex, it)) {
         pa->signing = it->date; /* "X said on the 30th that it had signed" dates the report */
-    } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it)) {
+    } else if (it->type == IT_CUE && it->cue == CUE_WEEKDAY && pubday != DS_NO_DATE && !dates_the_saying(ex, it) &&
+               !date_follows(ex, k, end)) {
+        /* "on Tuesday, March 3": the date that follows names the day */
         pa->signing = weekday_back(pubday, it); /* "X said Thursday it has signed" dates the report */
     } else if (it->type == IT_CUE && it->cue == CUE_TODAY && pubday != DS_NO_DATE) {
         pa->signing = pubday;
@@ -2623,6 +3438,25 @@ static void take_signing_date(const ds_extractor *ex, primary_acc *pa, const cla
     }
     if (pa->signing != DS_NO_DATE)
         pa->date_clause = c;
+}
+
+/* The year a planned signing of clause c falls in when the clause names
+ * its period only ("next week", "later this month", "next month", "by the
+ * end of the year", "next year"); 0 when it names none. */
+static int planned_period_year(const ds_extractor *ex, const clause *c, int pubyear, int pubmonth)
+{
+    static const struct { const char *s; int month_ahead, year_ahead; } periods[] = {
+        {" this week", 0, 0}, {" next week", 0, 0}, {" this month", 0, 0}, {" end of the month", 0, 0},
+        {" next month", 1, 0}, {" this year", 0, 0},
+        {" end of the year", 0, 0}, {" year-end", 0, 0}, {" next year", 0, 1}};
+    if (!pubyear || !(c->cues & BIT(CUE_PLANNED)))
+        return 0;
+    for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
+        size_t n = strlen(periods[i].s);
+        if (c->end - c->start >= (int)n && memmem(ex->fold + c->start, (size_t)(c->end - c->start), periods[i].s, n))
+            return pubyear + periods[i].year_ahead + (periods[i].month_ahead && pubmonth == 12);
+    }
+    return 0;
 }
 
 /* Dates of item k: the planned day ("will sign on Friday": the next such
@@ -2637,18 +3471,27 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
         take_signing_date(ex, pa, c, k); /* "signed ... under the X programme on Monday" */
         return;
     }
-    if (!v->dealish && !((c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && v->has))
+    if (!v->dealish && !((c->cues & BIT(CUE_DEAL)) && (c->cues & BIT(CUE_INTENT)) && (v->has || v->shared)))
         return;
     int weekday = it->type == IT_CUE && it->cue == CUE_WEEKDAY;
     if (!v->dealish) {
         /* "the government said on Thursday it would acquire 129": the day a
-         * decision was made known, which dates a selection or approval only */
+         * decision was made known, which dates a selection or approval; "the
+         * company said on Tuesday the contract was valued at ... and would be
+         * performed over five years": the day of the report, which dates a
+         * signing nothing else dates */
         if (pa->said_will == DS_NO_DATE && weekday && pubday != DS_NO_DATE && dates_the_saying(ex, it)) {
             pa->said_will = weekday_back(pubday, it);
             pa->said_will_clause = c;
+            if (v->shared && !v->has && pa->said == DS_NO_DATE && !(c->cues & BIT(CUE_PLANNED))) {
+                pa->said = pa->said_will;
+                pa->said_clause = c;
+            }
         }
         return;
     }
+    if (k == c->first_item && !pa->planned_year)
+        pa->planned_year = planned_period_year(ex, c, pa->pubyear, pa->pubmonth);
     if ((c->cues & BIT(CUE_PLANNED)) && pa->planned == DS_NO_DATE && pubday != DS_NO_DATE) {
         if (it->type == IT_DATE && it->date >= pubday) {
             pa->planned = it->date;
@@ -2658,12 +3501,12 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
             pa->planned_clause = c;
         }
     }
-    if (!(c->cues & BIT(CUE_PLANNED)) && pa->said == DS_NO_DATE && weekday && pubday != DS_NO_DATE &&
-        dates_the_saying(ex, it)) {
+    if (!(c->cues & BIT(CUE_PLANNED)) && pa->said == DS_NO_DATE && pubday != DS_NO_DATE &&
+        (weekday || (it->type == IT_DATE && it->date <= pubday)) && dates_the_saying(ex, it)) {
         /* the day of the report dates the deal when nothing else does ("X said
-         * Thursday it has signed", "Australia will buy ..., the government said on
-         * Monday") */
-        pa->said = weekday_back(pubday, it);
+         * Thursday it has signed", "X announced on the 6th that it has
+         * concluded", "Australia will buy ..., the government said on Monday") */
+        pa->said = weekday ? weekday_back(pubday, it) : it->date;
         pa->said_clause = c;
     }
     take_signing_date(ex, pa, c, k);
@@ -2700,6 +3543,18 @@ static int other_clause_of_own_sentence(const ds_extractor *ex, const primary_ac
     return v->c->sent == ex->clauses[-pa->only_sent - 2].sent;
 }
 
+/* "The contract covers 20 launchers": a deal clause naming no system, in
+ * an article of several deals, counts the deal named alone just before it
+ * in its paragraph (or, for "the contract", the last one named); never
+ * one named only after it ("with the Dutch ordering five aircraft. ...
+ * Separately, the Czech Republic ordered two C-390s"). */
+static int shared_clause_is_mine(const ds_extractor *ex, const primary_acc *pa, size_t ci)
+{
+    const clause *c = &ex->clauses[ci];
+    int named = definite_deal(ex, c) ? named_back(ex, ci, pa->fm) : named_alone_before(ex, ci, pa->fm);
+    return named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
+}
+
 /* Takes what clause ci says of the deal into *pa and m. */
 static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, size_t ci, ds_mention *m)
 {
@@ -2709,9 +3564,10 @@ static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, s
     const clause *c = v.c;
     take_cues_and_lead(ex, pa, &v);
     take_names_and_countries(ex, pa, &v);
+    int shared_count = !v.own && v.shared && v.dealish && shared_clause_is_mine(ex, pa, ci);
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
-        if (it->type == IT_QTY && v.own)
+        if (it->type == IT_QTY && (v.own || (shared_count && it->target_sys < 0)))
             take_quantity(ex, pa, &v, k, m);
         take_split(ex, pa, &v, k);
         if (it->type == IT_MONEY)
@@ -2751,8 +3607,13 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
 {
     const ds_catalog *cat = ex->cat;
     int best = -1;
+    if (ex->debug)
+        for (int f = 0; f < pa->ncountries; f++)
+            fprintf(stderr, "  party %s %s score %d\n", m->family, pa->countries[f], pa->score[f]);
     if (pa->resale)
         pa->seller = pa->resale;
+    else if (pa->approver)
+        pa->seller = pa->approver;
     for (int f = 0; f < pa->ncountries; f++) {
         if (pa->seller && strcmp(pa->countries[f], pa->seller) == 0)
             continue;
@@ -2767,6 +3628,10 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
      * one of the seller country's own authorities or forces is named */
     for (int f = 0; best < 0 && pa->seller && f < pa->ncountries; f++)
         if (pa->authority[f] && strcmp(pa->countries[f], pa->seller) == 0)
+            best = f;
+    /* or the lead says the seller's own state buys ("Germany will buy four more") */
+    for (int f = 0; pa->lead_buyer && pa->seller && strcmp(pa->lead_buyer, pa->seller) == 0 && f < pa->ncountries; f++)
+        if (strcmp(pa->countries[f], pa->seller) == 0)
             best = f;
     const char *headed = best < 0 ? headline_buyer(ex, pa->seller) : NULL;
     if (best >= 0)
@@ -2815,6 +3680,70 @@ static void settle_split(const ds_extractor *ex, const primary_acc *pa, ds_menti
 /* System: the one variant named, else the family. Quantity: the
  * framework's for a framework, else the deal's count, else the sum of its
  * variants' ("12 FA-50GF and 36 FA-50PL"). */
+/* "According to industry sources, Saudi Arabia will receive 10 batteries":
+ * for a deal no clause counts, a clause naming no system that says its
+ * buyer will receive a count of its kind gives the count. */
+static void buyer_will_receive(const ds_extractor *ex, primary_acc *pa, const char *buyer)
+{
+    static const char *const verbs[] = {" will receive ", " will get ", " is to receive ", " are to receive "};
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context || !c->has_qty || clause_names_system(ex, c))
+            continue;
+        int verb = 0;
+        for (size_t v = 0; v < sizeof verbs / sizeof verbs[0] && !verb; v++)
+            verb = memmem(ex->fold + c->start, (size_t)(c->end - c->start), verbs[v], strlen(verbs[v])) != NULL;
+        const item *count = NULL;
+        int names_buyer = 0, counts = 0;
+        for (int k = c->first_item; verb && k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            const char *iso3;
+            if (country_of_item(ex, it, &iso3) == 2 && strcmp(iso3, buyer) == 0)
+                names_buyer = 1;
+            if (it->type != IT_QTY)
+                continue;
+            counts++;
+            if (it->unit && strcmp(it->unit, pa->category) == 0)
+                count = it;
+        }
+        if (names_buyer && count && counts == 1) {
+            pa->qty = (int64_t)count->num;
+            pa->qty_clause = c;
+            return;
+        }
+    }
+}
+
+/* "The agency did not disclose the number of guns, but industry sources
+ * put it at 216": a sentence naming no other system that speaks of "the
+ * number of" units of the deal's kind and puts a bare figure "at" a value
+ * gives the count. */
+static void number_put_at(const ds_extractor *ex, primary_acc *pa)
+{
+    const char *f = ex->fold;
+    for (size_t si = 0; si < ex->nsents; si++) {
+        const sentence *st = &ex->sents[si];
+        int asked = 0, other = 0;
+        for (int ci = st->c0; ci < st->c1 && !other; ci++) {
+            const clause *c = &ex->clauses[ci];
+            for (int k = c->first_item; k < c->first_item + c->nitems && !other; k++) {
+                const item *it = &ex->items[k];
+                if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] != pa->fm->root)
+                    other = 1; /* another system's count */
+                if (it->type == IT_CUE && it->cue == CUE_UNIT && strcmp(lexicon[it->idx].str, pa->category) == 0 &&
+                    it->start >= 10 && memcmp(f + it->start - 10, "number of ", 10) == 0)
+                    asked = 1;
+                if (asked && it->type == IT_NUM && !it->used && it->num >= 1 && it->num < 1e5 &&
+                    it->num == floor(it->num) && it->start >= 4 && memcmp(f + it->start - 4, " at ", 4) == 0) {
+                    pa->qty = (int64_t)it->num;
+                    pa->qty_clause = c;
+                    return;
+                }
+            }
+        }
+    }
+}
+
 static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
 {
     if (pa->root) {
@@ -2832,6 +3761,10 @@ static void settle_system_quantity(const ds_extractor *ex, primary_acc *pa, ds_m
         pa->qty = pa->fw_qty;
         pa->qty_clause = pa->fw_qty_clause;
     }
+    if (pa->qty < 0 && m->nvariants == 0 && m->buyer[0])
+        buyer_will_receive(ex, pa, m->buyer);
+    if (pa->qty < 0 && m->nvariants == 0)
+        number_put_at(ex, pa);
     if (pa->qty >= 0) {
         m->quantity = pa->qty;
         set_evidence(ex, m, "quantity", pa->qty_clause);
@@ -2854,8 +3787,9 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
     /* the news of the lead: a contract cancelled, amended, or a memorandum */
     if (lead_cues & BIT(CUE_CANCEL))
         return DS_STAGE_CANCELLATION;
-    /* "This modification exercises an option for four P-8A": the option */
-    if ((lead_cues & BIT(CUE_AMENDMENT)) && (lead_cues & BIT(CUE_EXERCISE)))
+    /* "This modification exercises an option for four P-8A": the option, in
+     * the lead or in a clause of the deal after it */
+    if ((lead_cues & BIT(CUE_AMENDMENT)) && (cues & BIT(CUE_EXERCISE)))
         return DS_STAGE_OPTION;
     if ((lead_cues & BIT(CUE_AMENDMENT)) && !(lead_cues & BIT(CUE_OPTION)))
         return DS_STAGE_AMENDMENT;
@@ -2864,13 +3798,19 @@ static ds_stage primary_stage(const primary_acc *pa, const ds_mention *m)
         return DS_STAGE_MEMORANDUM;
     if ((lead_cues & BIT(CUE_DELIVERY)) && !(lead_cues & (BIT(CUE_PLANNED) | BIT(CUE_OPTION) | BIT(CUE_SIGNED))))
         return DS_STAGE_DELIVERY;
+    /* "signed a letter of intent for the purchase of 490 VBCI": an intent */
+    if (pa->letter_of_intent && !(lead_cues & (BIT(CUE_EXECUTIVE) | BIT(CUE_FRAMEWORK) | BIT(CUE_LOA) | BIT(CUE_OPTION) |
+                                               BIT(CUE_EXERCISE) | BIT(CUE_APPROVAL) | BIT(CUE_MEMORANDUM))))
+        return DS_STAGE_INTENT;
     /* "Australia has selected the AS21": a lead that selects, with a signing
      * recalled or expected elsewhere in the article */
     if ((lead_cues & BIT(CUE_SELECTION)) && !(lead_cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE) | BIT(CUE_APPROVAL))))
         return DS_STAGE_SELECTION;
-    if ((cues & BIT(CUE_OPTION)) && (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE))))
+    /* an option exercised or bought; one a contract only grants leaves it a contract */
+    if ((cues & BIT(CUE_OPTION)) && ((cues & BIT(CUE_EXERCISE)) || ((cues & BIT(CUE_SIGNED)) && pa->options_taken) ||
+                                     ((cues & BIT(CUE_SIGNED)) && !pa->options_held)))
         return DS_STAGE_OPTION;
-    if ((cues & BIT(CUE_JV)) && m->quantity < 0 &&
+    if ((cues & BIT(CUE_JV)) && m->quantity < 0 && !pa->lead_buys &&
         ((lead_cues & BIT(CUE_JV)) || !(cues & BIT(CUE_FRAMEWORK) || (lead_cues & BIT(CUE_SIGNED)))))
         return DS_STAGE_JOINT_VENTURE; /* a purchase that brings local production stays a purchase */
     if (cues & BIT(CUE_LOA))
@@ -2904,6 +3844,9 @@ static void settle_stage_status(const primary_acc *pa, ds_mention *m)
     if (stage == DS_STAGE_DELIVERY && pa->lead_qty >= 0) {
         m->quantity = pa->lead_qty; /* the delivery's count, not the contract's */
         m->nvariants = 0;
+        /* "the first 12 of 48 K9 howitzers ... were delivered": the 12 */
+        if (pa->split_prime > 0 && pa->split_prime < pa->lead_qty && pa->split_clause == pa->lead_clause)
+            m->quantity = pa->split_prime;
     }
     if (stage == DS_STAGE_DELIVERY)
         m->status = DS_STATUS_DELIVERED;
@@ -2911,7 +3854,7 @@ static void settle_stage_status(const primary_acc *pa, ds_mention *m)
         m->status = DS_STATUS_CANCELLED;
     else if (stage == DS_STAGE_APPROVAL)
         m->status = DS_STATUS_APPROVED; /* a ceiling, never a signing */
-    else if (stage == DS_STAGE_SELECTION || stage == DS_STAGE_INTENT)
+    else if (stage == DS_STAGE_SELECTION || stage == DS_STAGE_INTENT || pa->not_yet)
         m->status = DS_STATUS_PLANNED;
     else if (cues & (BIT(CUE_SIGNED) | BIT(CUE_EXERCISE)))
         m->status = DS_STATUS_SIGNED;
@@ -2965,6 +3908,12 @@ static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
         pa->signing = pa->said_will;
         pa->date_clause = pa->said_will_clause;
     }
+    /* "agreed on Friday to buy 80 Rafale ...; the contracts were signed in
+     * Dubai": the day of the deal clause dates a signing the article reports */
+    if (pa->signing == DS_NO_DATE && pa->deal_day != DS_NO_DATE && (pa->cues & BIT(CUE_SIGNED))) {
+        pa->signing = pa->deal_day;
+        pa->date_clause = pa->deal_day_clause;
+    }
     /* the day a list of awards is headed with dates the awards it lists */
     if (pa->signing == DS_NO_DATE && pa->headline_day != DS_NO_DATE && !pa->sign_year) {
         pa->signing = pa->headline_day;
@@ -2980,6 +3929,8 @@ static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
     } else if (m->status == DS_STATUS_PLANNED && pa->planned != DS_NO_DATE) {
         m->signing_date = pa->planned;
         set_evidence(ex, m, "signing_date", pa->planned_clause);
+    } else if (m->status == DS_STATUS_PLANNED && pa->planned_year) {
+        m->signing_year = pa->planned_year; /* "expected to be signed later this month" */
     }
     if (m->signing_date == DS_NO_DATE && !m->signing_year && pa->sign_year && m->status != DS_STATUS_PLANNED)
         m->signing_year = pa->sign_year;
@@ -2994,8 +3945,11 @@ static void settle_dates(const ds_extractor *ex, primary_acc *pa, ds_mention *m)
  * article's) and the relations the wording implies. */
 static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa, ds_mention *m)
 {
-    if (pa->batch > 0)
-        m->batch = pa->batch;
+    /* "42 Rafale ...; a first tranche of six jets takes effect": a part of
+     * this contract, not a batch of a programme */
+    if (pa->batch > 0 && !(pa->batch_qty > 0 && m->quantity > pa->batch_qty) && m->stage != DS_STAGE_JOINT_VENTURE &&
+        m->stage != DS_STAGE_APPROVAL)
+        m->batch = pa->batch; /* a venture enables contracts and an approval sets a ceiling: no batch of one */
     if (pa->money) {
         int y = m->signing_year ? m->signing_year : pa->pubyear;
         money_to_value(ex, pa->money, pa->usd_money, y, &m->value);
@@ -3009,8 +3963,10 @@ static void settle_value_relations(const ds_extractor *ex, const primary_acc *pa
 }
 
 /* "presented the first F-35A built for Poland", "activated its first SPYDER
- * battery": the first clause naming family fm hands over one, a singular
- * system (or unit noun) after "first". */
+ * battery", "the second MILGEM corvette", "the third of the frigates": the
+ * first clause naming family fm hands over one, a singular system (or unit
+ * noun) after an ordinal, or "of" right after it; a batch or contract word
+ * between them counts more than one. */
 static int first_one(const ds_extractor *ex, const fam *fm)
 {
     const char *f = ex->fold;
@@ -3021,12 +3977,17 @@ static int first_one(const ds_extractor *ex, const fam *fm)
         int end = c->first_item + c->nitems;
         for (int k = c->first_item; k < end; k++) {
             const item *o = &ex->items[k];
-            if (o->type != IT_CUE || o->cue != CUE_ORDINAL || o->num != 1 || memcmp(f + o->start, "first", 5) != 0)
+            if (o->type != IT_CUE || o->cue != CUE_ORDINAL || o->num < 1 || !isalpha((unsigned char)f[o->start]))
                 continue;
+            if (o->end + 4 <= ex->flen && memcmp(f + o->end, " of ", 4) == 0 && k + 1 < end &&
+                ex->items[k + 1].type != IT_QTY && ex->items[k + 1].type != IT_NUM)
+                return 1; /* "the second of the corvettes" */
             for (int j = k + 1; j < end && ex->items[j].start - o->end < 48; j++) {
                 const item *x = &ex->items[j];
                 if (x->type == IT_QTY || x->type == IT_NUM)
                     return 0; /* "the first 10 K2" */
+                if (x->type == IT_CUE && (x->cue == CUE_BATCHWORD || x->cue == CUE_DEAL || x->cue == CUE_EXECUTIVE))
+                    return 0; /* "the second tranche of K9" */
                 if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] != fm->root)
                     continue;
                 const item *u = j + 1 < end ? &ex->items[j + 1] : NULL;
@@ -3044,6 +4005,36 @@ static int first_one(const ds_extractor *ex, const fam *fm)
  * signed in January 2020": the year of the contract a delivery of family
  * fm is made under, named in the recall clause ("under ...") right after a
  * clause of the delivery. Returns it, or 0. */
+/* Country items of clause c name no state but buyer and seller. */
+static int only_parties(const ds_extractor *ex, const clause *c, const char *buyer, const char *seller)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const char *iso3;
+        if (country_of_item(ex, &ex->items[k], &iso3) && strcmp(iso3, buyer) != 0 && strcmp(iso3, seller) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* "The ship is the second of four corvettes ordered by Pakistan in 2018":
+ * in delivery news of family fm (buyer, seller), a recall of the body that
+ * signs or names a deal, names no other system and no other state, dates
+ * the contract delivered. Returns its year, or 0. */
+static int delivered_contract_year(const ds_extractor *ex, const fam *fm, const char *buyer, const char *seller)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (!c->context || headline(ex, c) || !(c->cues & (BIT(CUE_SIGNED) | BIT(CUE_DEAL))) ||
+            (c->cues & (BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) | BIT(CUE_INTENT) | BIT(CUE_AGGREGATE))) ||
+            !names_alone(ex, c, fm) || !only_parties(ex, c, buyer, seller))
+            continue;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+            if (ex->items[k].type == IT_YEAR)
+                return (int)ex->items[k].num;
+    }
+    return 0;
+}
+
 static int delivered_under(const ds_extractor *ex, const fam *fm)
 {
     for (size_t ci = 0; ci + 1 < ex->nclauses; ci++) {
@@ -3059,6 +4050,38 @@ static int delivered_under(const ds_extractor *ex, const fam *fm)
                 return (int)ex->items[k].num;
     }
     return 0;
+}
+
+/* "The 2020 contract was valued at $4.6 billion": the sum of a recall
+ * clause naming no other system, a deal and the year of the contract a
+ * delivery or cancellation of family fm concerns is that contract's value. */
+static void contract_value_of_year(const ds_extractor *ex, const fam *fm, ds_mention *m)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (!c->context || headline(ex, c) || !(c->cues & BIT(CUE_DEAL)) || !names_alone(ex, c, fm) ||
+            (c->cues & (BIT(CUE_AGGREGATE) | BIT(CUE_APPROVAL))))
+            continue;
+        const item *sum = NULL, *usd = NULL;
+        int year = 0, nsums = 0;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type == IT_YEAR && (int)it->num == m->signing_year)
+                year = 1;
+            if (it->type != IT_MONEY)
+                continue;
+            if (sum && !usd && strcmp(it->cur, "USD") == 0 && strcmp(sum->cur, "USD") != 0)
+                usd = it;
+            else if (!sum)
+                sum = it;
+            nsums++;
+        }
+        if (year && sum && nsums == 1 + (usd != NULL)) {
+            money_to_value(ex, sum, usd, m->signing_year, &m->value);
+            set_evidence(ex, m, "value", c);
+            return;
+        }
+    }
 }
 
 /* Fills one primary mention of family fm from the clauses that report it:
@@ -3081,6 +4104,12 @@ static int build_primary(ds_extractor *ex, const char *orig, const fam *fm, int 
     settle_dates(ex, &pa, m);
     if (m->stage == DS_STAGE_DELIVERY && m->signing_date == DS_NO_DATE && !m->signing_year)
         m->signing_year = delivered_under(ex, fm);
+    /* a cancellation, like a delivery, is dated by the contract it ends */
+    if ((m->stage == DS_STAGE_DELIVERY || m->stage == DS_STAGE_CANCELLATION) && m->signing_date == DS_NO_DATE &&
+        !m->signing_year && !fm->generic)
+        m->signing_year = delivered_contract_year(ex, fm, m->buyer, m->seller);
+    if ((m->stage == DS_STAGE_DELIVERY || m->stage == DS_STAGE_CANCELLATION) && !pa.money && m->signing_year)
+        contract_value_of_year(ex, fm, m);
     if (m->stage == DS_STAGE_DELIVERY && m->quantity < 0 && first_one(ex, fm))
         m->quantity = 1;
     settle_value_relations(ex, &pa, m);
@@ -3109,19 +4138,72 @@ static ds_stage context_stage(const clause *c)
 /* A context clause recalls family fm when it names it, or when it names no
  * system and another clause of its sentence does ("... placed under the 2022
  * framework agreement, after the first contract for 180 K2GF tanks"). */
+/* "approved the possible sale ..., a ceiling that included Hellfire
+ * missiles": system item it of approval clause c comes after a word that
+ * lists what the approved package includes, so it is a store of the
+ * package, not what is sold. */
+static int store_of_ceiling(const ds_extractor *ex, const clause *c, const item *it)
+{
+    if (!(c->cues & BIT(CUE_APPROVAL)))
+        return 0;
+    static const char *const lists[] = {"includ", " covered ", " covering ", " with "};
+    const char *f = ex->fold + c->start;
+    size_t n = (size_t)(it->start - c->start);
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        if (find_in(f, n, lists[i], strlen(lists[i])))
+            return 1;
+    return 0;
+}
+
+/* Clause c names a system of family fm that is not a store of an approved
+ * package (store_of_ceiling). */
+static int names_sold_family(const ds_extractor *ex, const clause *c, const fam *fm)
+{
+    if (fm->generic)
+        return clause_has_family(ex, c, fm);
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] == fm->root &&
+            !store_of_ceiling(ex, c, it))
+            return 1;
+    }
+    return 0;
+}
+
+/* A primary mention of the article is of category cat. */
+static int news_of_kind(const ds_extractor *ex, const char *cat)
+{
+    for (size_t i = 0; i < ex->nout; i++)
+        if (ex->out[i].role == DS_ROLE_PRIMARY && strcmp(ex->out[i].category, cat) == 0)
+            return 1;
+    return 0;
+}
+
+/* A primary mention of the article is of family. */
+static int news_of_family(const ds_extractor *ex, const char *family)
+{
+    for (size_t i = 0; i < ex->nout; i++)
+        if (ex->out[i].role == DS_ROLE_PRIMARY && strcmp(ex->out[i].family, family) == 0)
+            return 1;
+    return 0;
+}
+
 static int context_family(const ds_extractor *ex, size_t ci, const fam *fm)
 {
     const clause *c = &ex->clauses[ci];
-    if (clause_has_family(ex, c, fm))
+    if (names_sold_family(ex, c, fm))
         return 1;
+    if (clause_has_family(ex, c, fm))
+        return 0; /* only as a store of an approved package */
     const ds_system *root = fam_root(ex, fm);
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
-        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && !store_of_ceiling(ex, c, it))
             return 0;
-        /* "framework deals ... for around 1,000 tanks": counted by category */
+        /* "framework deals ... for around 1,000 tanks": counted by category, a
+         * recall of the news's own family when the news has one of that kind */
         if (it->type == IT_QTY && it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)
-            return 1;
+            return !news_of_kind(ex, root->category) || news_of_family(ex, fm->family);
     }
     int sentence_names_system = 0;
     for (size_t cj = (size_t)ex->sents[c->sent].c0; cj < (size_t)ex->sents[c->sent].c1; cj++) {
@@ -3270,7 +4352,7 @@ static int clause_batch(const ds_extractor *ex, const clause *c)
         if (it->type != IT_CUE || it->cue != CUE_ORDINAL)
             continue;
         for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-            if (names_batch(&ex->items[k2]))
+            if (names_batch(&ex->items[k2]) == 1)
                 return (int)it->num;
     }
     return 0;
@@ -3319,6 +4401,23 @@ static int names_the_news(const ds_extractor *ex, const clause *c)
     return definite;
 }
 
+static int contract_year(const ds_extractor *ex, const clause *cc, int k);
+
+/* "operates a HIMARS squadron from a 2019 purchase and is negotiating a
+ * larger buy": clause c names a deal by its year ("a 2019 purchase")
+ * before any word of talk; the talk that follows is about another. */
+static int dated_deal_before_talk(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_INTENT)
+            return 0;
+        if (it->type == IT_YEAR && contract_year(ex, c, k))
+            return 1;
+    }
+    return 0;
+}
+
 /* Whether context clause ci recalls the earlier deal of family fm at stage
  * want (in delivery news of batch not_batch, only another numbered batch:
  * "the 180 tanks in the second batch, ordered in August"). An earlier deal
@@ -3339,8 +4438,8 @@ static int recalls_deal(const ds_extractor *ex, size_t ci, const fam *fm, ds_sta
             return 0;
     }
     if (!(c->cues & context_deal_cues) || ((c->cues & BIT(CUE_AGGREGATE)) && !(c->cues & BIT(CUE_SIGNED))) ||
-        ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED))) || running_total(ex, c) ||
-        names_the_news(ex, c))
+        ((c->cues & BIT(CUE_INTENT)) && !(c->cues & BIT(CUE_SIGNED)) && !dated_deal_before_talk(ex, c)) ||
+        running_total(ex, c) || names_the_news(ex, c))
         return 0;
     int64_t dq[DS_MAX_DISTRIB];
     int dy[DS_MAX_DISTRIB], db;
@@ -3392,7 +4491,7 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
     }
     if (it->type == IT_CUE && it->cue == CUE_ORDINAL && !m->batch) {
         for (int k2 = k + 1; k2 < c->first_item + c->nitems && k2 <= k + 3; k2++)
-            if (names_batch(&ex->items[k2]))
+            if (names_batch(&ex->items[k2]) == 1)
                 m->batch = (int)it->num;
     }
     if (it->type == IT_CUE && it->cue == CUE_FIRST)
@@ -3402,6 +4501,47 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
         ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
 }
 
+/* "Vietnam, which bought six Kilo-class boats from Russia, ...": item k is
+ * the signing (or choosing) verb of a relative clause right after a
+ * country; the relative clause recalls what that state bought or chose. Returns the folded
+ * offset of the comma that closes it (the sentence's end when none), or
+ * -1. */
+static int relative_purchase(const ds_extractor *ex, size_t k, int sent_end)
+{
+    const item *v = &ex->items[k];
+    const char *iso3;
+    if (k == 0 || v->type != IT_CUE || (v->cue != CUE_SIGNED && v->cue != CUE_SELECTION) ||
+        !country_of_item(ex, &ex->items[k - 1], &iso3))
+        return -1;
+    const item *it = &ex->items[k - 1];
+    if (v->start - it->end != 8 || memcmp(ex->fold + it->end, ", which ", 8) != 0)
+        return -1;
+    for (int p = v->end; p < sent_end; p++)
+        if (ex->fold[p] == ',')
+            return p;
+    return sent_end;
+}
+
+/* "Saudi Arabia has been a demanding customer. It acquired Chinese Wing
+ * Loong ...": clause c opens its sentence with a pronoun for a state, and
+ * the sentence before opens with one; that state, else NULL. */
+static const char *pronoun_subject(const ds_extractor *ex, const clause *c)
+{
+    static const char *const pronouns[] = {"it ", "the country ", "the kingdom "};
+    const sentence *st = &ex->sents[c->sent];
+    const char *iso3;
+    if (c->sent == 0 || c->start != st->start)
+        return NULL;
+    int opens = 0;
+    for (size_t i = 0; i < sizeof pronouns / sizeof pronouns[0] && !opens; i++)
+        opens = memcmp(ex->fold + c->start, pronouns[i], strlen(pronouns[i])) == 0;
+    const sentence *pv = &ex->sents[c->sent - 1];
+    if (!opens || pv->c0 >= pv->c1 || !ex->clauses[pv->c0].nitems)
+        return NULL;
+    const item *first = &ex->items[ex->clauses[pv->c0].first_item];
+    return first->start == pv->start && country_of_item(ex, first, &iso3) == 2 ? iso3 : NULL;
+}
+
 /* The buyer a recall clause c names as the subject of its signing verb: the
  * last country (not origin, the system's) before the clause's first
  * signing word ("Neighbouring Poland, Hanwha's largest customer, has
@@ -3409,6 +4549,14 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
 static const char *recall_subject(const ds_extractor *ex, const clause *c, const char *origin)
 {
     const char *who = NULL;
+    /* "Vietnam, which bought ...": the relative clause's subject ends the clause before */
+    if (c->nitems && relative_purchase(ex, (size_t)c->first_item, ex->sents[c->sent].end) >= 0 &&
+        country_of_item(ex, &ex->items[c->first_item - 1], &who) && strcmp(who, origin) != 0)
+        return who;
+    who = pronoun_subject(ex, c);
+    if (who && strcmp(who, origin) != 0)
+        return who;
+    who = NULL;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
         const char *iso3;
@@ -3531,6 +4679,15 @@ static int split_clauses(const ds_extractor *ex, const fam *fm, size_t si, int *
     return 1;
 }
 
+/* A clause of sentence si names family fm. */
+static int sentence_has_family(const ds_extractor *ex, size_t si, const fam *fm)
+{
+    for (int ci = ex->sents[si].c0; ci < ex->sents[si].c1; ci++)
+        if (clause_has_family(ex, &ex->clauses[ci], fm))
+            return 1;
+    return 0;
+}
+
 /* Several deals of one family in one article: each in a sentence of its own
  * that counts the system, or in a clause of its own (split_clauses), either
  * for different buyers ("Estonia ... six more K9 ... Finland ... ten
@@ -3557,9 +4714,12 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
                 continue;
             for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
                 const item *it = &ex->items[k];
+                /* a count by category alone ("six aircraft") is of the system its
+                 * sentence or, naming none, its paragraph named last */
                 if (it->type == IT_QTY &&
                     ((it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) ||
-                     (it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0)))
+                     (it->target_sys < 0 && it->unit && root && strcmp(it->unit, root->category) == 0 &&
+                      (sentence_has_family(ex, si, fm) || last_named_alone(ex, ci, fm) >= 0))))
                     counted = 1;
                 if (it->type == IT_MONEY)
                     money = 1;
@@ -3964,7 +5124,7 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
     int cs = ex->sents[si].start, e = ex->sents[si].end;
     size_t ci0 = first;
     ex->sents[si].c0 = (int)ex->nclauses;
-    int coord = 0, side = 0;
+    int coord = 0, side = 0, rel_close = -1;
     for (size_t k = first; k <= ex->nitems; k++) {
         int last = k == ex->nitems;
         int at = last ? -1 : coordinated_recall(ex, ci0, k);
@@ -3976,6 +5136,15 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
             cut = 0;
         if (!last && !cut && k > first && relative_recall(ex, k))
             cut = as = 1;
+        if (!last && !cut && rel_close >= 0 && ex->items[k].start > rel_close) {
+            cut = 1; /* the main clause goes on after the relative one */
+            rel_close = -1;
+        }
+        int close = last || cut || k == first ? -1 : relative_purchase(ex, k, e);
+        if (close >= 0) {
+            cut = as = 1;
+            rel_close = close;
+        }
         if (!last && at < 0 && !cut)
             continue;
         int ce = last ? e : at >= 0 ? at : ex->items[k].start;
@@ -4001,6 +5170,49 @@ static int future_verb(const char *f, int p)
     for (size_t i = 0; i < sizeof leads / sizeof leads[0]; i++) {
         int n = (int)strlen(leads[i]);
         if (p >= n && memcmp(f + p - n, leads[i], (size_t)n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* "will be kept in service until the new submarines arrive": delivery
+ * item it of clause cc is the verb of a clause of time ("until", "before")
+ * a few words before it; what is awaited has not come. */
+static int awaited_delivery(const ds_extractor *ex, const clause *cc, const item *it)
+{
+    static const char *const subs[] = {" until ", " before ", " till "};
+    int lo = it->start - 40 > cc->start ? it->start - 40 : cc->start;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (find_in(ex->fold + lo, (size_t)(it->start - lo), subs[i], strlen(subs[i])))
+            return 1;
+    return 0;
+}
+
+/* Item k of clause cc ("agreed") is followed, a few words on, by "to" and
+ * a deal verb ("agreed in February to buy 12 ANKA drones"). */
+static int agrees_to_buy(const ds_extractor *ex, const clause *cc, int k)
+{
+    const item *it = &ex->items[k];
+    for (int j = k + 1; j < cc->first_item + cc->nitems && ex->items[j].start - it->end < 40; j++) {
+        const item *x = &ex->items[j];
+        if (x->type == IT_CUE && x->cue == CUE_DEAL && x->start >= 3 && memcmp(ex->fold + x->start - 3, "to ", 3) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Option item it means the choices a buyer weighs ("evaluating options
+ * including NASAMS", "options such as"), not an option of a contract. */
+static int choices_not_option(const ds_extractor *ex, const item *it)
+{
+    static const char *const before[] = {"evaluating ", "considering ", "weighing ", "studying ", "several ", "other "};
+    static const char *const after[] = {" including ", " such as ", " like "};
+    const char *f = ex->fold;
+    if (ends_with_any(f, it->start, before, sizeof before / sizeof before[0]))
+        return 1;
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
+        int n = (int)strlen(after[i]);
+        if (it->end + n <= ex->flen && memcmp(f + it->end, after[i], (size_t)n) == 0)
             return 1;
     }
     return 0;
@@ -4044,10 +5256,14 @@ static int receives_a_deal(const ds_extractor *ex, const clause *cc, int k)
 static int past_decade(const ds_extractor *ex, const clause *cc, int pubyear)
 {
     const char *f = ex->fold;
-    int verb = -1;
-    for (int k = cc->first_item; k < cc->first_item + cc->nitems && verb < 0; k++)
+    int verb = -1, delivered = 0;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems && verb < 0; k++) {
         if (ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_SIGNED)
             verb = ex->items[k].start;
+        delivered |= ex->items[k].type == IT_CUE && ex->items[k].cue == CUE_DELIVERY;
+    }
+    if (verb < 0 && delivered)
+        verb = cc->end; /* "the boats delivered in the late 1980s": a delivery long past */
     for (int p = cc->start; pubyear && p + 5 <= verb; p++) {
         if (f[p + 4] != 's' || f[p + 3] != '0' || (p > 0 && is_alnum(f[p - 1])) ||
             (p + 5 < ex->flen && is_alnum(f[p + 5])))
@@ -4063,6 +5279,24 @@ static int past_decade(const ds_extractor *ex, const clause *cc, int pubyear)
     return 0;
 }
 
+/* Item k of clause cc is "initial" qualifying no deal, batch, count or
+ * system ("an initial period of sustainment", not "the initial contract"
+ * or "the initial 24 jets"). */
+static int initial_of_no_deal(const ds_extractor *ex, const clause *cc, int k)
+{
+    const item *it = &ex->items[k];
+    if (it->type != IT_CUE || it->cue != CUE_CONTEXT || strcmp(cue_lex(it)->text, "initial") != 0)
+        return 0;
+    if (k + 1 >= cc->first_item + cc->nitems)
+        return 1;
+    const item *nx = &ex->items[k + 1];
+    if (nx->start - it->end > 16)
+        return 1;
+    return !(nx->type == IT_QTY || nx->type == IT_NUM || (nx->type == IT_ENT && nx->ent_kind == DS_ENT_SYSTEM) ||
+             (nx->type == IT_CUE && (nx->cue == CUE_DEAL || nx->cue == CUE_BATCHWORD || nx->cue == CUE_EXECUTIVE ||
+                                     nx->cue == CUE_FRAMEWORK || nx->cue == CUE_UNIT)));
+}
+
 static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
 {
     int concluded = 0, talks = 0, past_year = 0, event_year = 0, more = 0;
@@ -4072,8 +5306,18 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             concluded = 1;
         else if (receives_a_deal(ex, cc, k))
             cc->cues |= BIT(CUE_SIGNED); /* "Diehl receives order": the seller wins it */
-        else if (it->type == IT_CUE && it->cue == CUE_DELIVERY && future_verb(ex->fold, it->start))
+        else if (it->type == IT_CUE && it->cue == CUE_DELIVERY &&
+                 (future_verb(ex->fold, it->start) || awaited_delivery(ex, cc, it)))
             ; /* "are expected to arrive in 2026", "will be delivered from 2027": not yet */
+        else if (initial_of_no_deal(ex, cc, k))
+            ; /* "an initial period of sustainment" recalls nothing */
+        else if (it->type == IT_CUE && it->cue == CUE_SIGNED && cue_lex(it)->val == LEX_AGREES_TO)
+            cc->cues |= agrees_to_buy(ex, cc, k) ? BIT(CUE_SIGNED) : 0;
+        else if (it->type == IT_CUE && it->cue == CUE_FRAMEWORK && it->start >= 7 &&
+                 memcmp(ex->fold + it->start - 7, "offset ", 7) == 0)
+            ; /* "an offset framework": industrial compensation, not the deal's stage */
+        else if (it->type == IT_CUE && it->cue == CUE_OPTION && choices_not_option(ex, it))
+            ; /* "still evaluating options including NASAMS": choices, no contract's option */
         else if (it->type == IT_CUE && it->cue)
             cc->cues |= BIT(it->cue);
         if (it->type == IT_CUE && (it->cue == CUE_INTENT || it->cue == CUE_PLANNED) && cue_lex(it)->val == LEX_TALKS)
@@ -4099,6 +5343,10 @@ static void clause_cues(ds_extractor *ex, clause *cc, pubdate pd)
             ((int)((pd.month - (int)it->num + 12) % 12) >= 3 ||
              ((int)it->num > pd.month && (int)((pd.month - (int)it->num + 12) % 12) >= 2)))
             cc->recalled_month = 1; /* or two months back, in the year before ("in December" in February) */
+        /* "approved the possible sale last June": a month named with "last" is past */
+        if (it->type == IT_CUE && it->cue == CUE_MONTH && pd.year && it->start >= 5 &&
+            memcmp(ex->fold + it->start - 5, "last ", 5) == 0)
+            cc->recalled_month = 1;
     }
     /* "concluded a contract" signs; "concluded final talks" only plans */
     if (concluded)
@@ -4133,6 +5381,28 @@ static int recall_names_parent(const ds_extractor *ex, const clause *cc)
     return change;
 }
 
+/* "Doha signed with Washington in June for 36 F-15QA, and is due to
+ * conclude with London for 24 Typhoons": clause cc signs, and names the
+ * month, before any word that plans or intends; the signing is a recall
+ * whatever the rest of the clause plans. */
+static int signed_in_month_before_plan(const ds_extractor *ex, const clause *cc)
+{
+    int signed_at = -1, month_at = -1;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_CUE)
+            continue;
+        if (it->cue == CUE_PLANNED || it->cue == CUE_INTENT)
+            return signed_at >= 0 && month_at >= 0;
+        if (it->cue == CUE_SIGNED && signed_at < 0)
+            signed_at = k;
+        if (it->cue == CUE_MONTH && k > cc->first_item && ex->items[k - 1].type == IT_CUE &&
+            ex->items[k - 1].cue == CUE_IN)
+            month_at = k;
+    }
+    return 0;
+}
+
 /* Whether clause c (the one after the sentence's first clause when
  * not_first) recalls an earlier deal rather than reporting news: a past
  * month or year, a context word, the second part of a coordinated recall,
@@ -4142,7 +5412,11 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
 {
     if (cc->context)
         return 1;
-    if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) && !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
+    if (cc->recalled_month && (cc->cues & BIT(CUE_SIGNED)) &&
+        (!(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))) || signed_in_month_before_plan(ex, cc)))
+        return 1;
+    /* "India received the last of its 36 Rafale in December", months ago */
+    if (cc->recalled_month && (cc->cues & BIT(CUE_DELIVERY)) && !(cc->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT))))
         return 1;
     if ((cc->cues & BIT(CUE_CONTEXT)) && !recall_names_parent(ex, cc))
         return 1;
@@ -4178,7 +5452,7 @@ static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate 
         for (size_t k = a; k < b; k++)
             ex->items[k].clause = (int)c;
         interpret_numbers(ex, body, a, b, pd.day);
-        mark_modifiers(ex, a, b);
+        mark_modifiers(ex, body, a, b);
         clause_cues(ex, cc, pd);
         cc->context = clause_recalls(ex, cc, c > (size_t)cl);
         cc->factbox = factbox_row(ex, cc);
@@ -4346,6 +5620,33 @@ static void drop_denied(const ds_extractor *ex, fam *fams, int nfams)
     }
 }
 
+/* "Reports say Egypt will buy up to 100 K2 tanks ... There is no contract":
+ * when the article says no contract or agreement exists, a family no deal
+ * clause signs, plans, approves, selects or delivers is only talked of. */
+static void drop_unsigned_when_none_is(const ds_extractor *ex, fam *fams, int nfams)
+{
+    int none = 0;
+    for (size_t ci = 0; ci < ex->nclauses && !none; ci++) {
+        const clause *c = &ex->clauses[ci];
+        for (int k = c->first_item; k < c->first_item + c->nitems && !none; k++) {
+            const item *it = &ex->items[k];
+            none = !c->context && it->type == IT_CUE && it->cue == CUE_NEGATION && strncmp(cue_lex(it)->text, "no ", 3) == 0 &&
+                   !(c->cues & BIT(CUE_SIGNED));
+        }
+    }
+    const uint64_t acts = BIT(CUE_SIGNED) | BIT(CUE_PLANNED) | BIT(CUE_APPROVAL) | BIT(CUE_SELECTION) |
+                          BIT(CUE_DELIVERY) | BIT(CUE_EXERCISE) | BIT(CUE_LOA) | BIT(CUE_CEREMONY);
+    for (int i = 0; i < nfams && none; i++) {
+        int acted = 0;
+        for (size_t ci = 0; ci < ex->nclauses && fams[i].primary && !acted; ci++) {
+            const clause *c = &ex->clauses[ci];
+            acted = !c->context && clause_is_deal(c) && (c->cues & acts) && clause_has_family(ex, c, &fams[i]);
+        }
+        if (!acted)
+            fams[i].primary = 0;
+    }
+}
+
 /* The first fact-box row that names a system ("- System: F-35A"): the
  * box's item. Returns its clause index, or ex->nclauses when none. */
 static size_t first_box_system(const ds_extractor *ex)
@@ -4354,6 +5655,81 @@ static size_t first_box_system(const ds_extractor *ex)
         if (!ex->clauses[ci].context && ex->clauses[ci].factbox && clause_names_system(ex, &ex->clauses[ci]))
             return ci;
     return ex->nclauses;
+}
+
+/* "The Government of Egypt has requested to buy four Sentinel radars; ...":
+ * system item it of clause ci lists the package of a sale an earlier
+ * approval clause names by another system; a part of that sale. */
+static int package_store(const ds_extractor *ex, size_t ci, const item *it)
+{
+    const clause *c = &ex->clauses[ci];
+    static const char *const asks[] = {"requested to buy", "requested to purchase", "requested the sale of"};
+    int approved = 0;
+    for (size_t cj = 0; cj < ci && !approved; cj++)
+        approved = !ex->clauses[cj].context && (ex->clauses[cj].cues & BIT(CUE_APPROVAL));
+    int asked = 0;
+    for (size_t i = 0; approved && i < sizeof asks / sizeof asks[0] && !asked; i++)
+        asked = find_in(ex->fold + c->start, (size_t)(it->start - c->start), asks[i], strlen(asks[i])) != NULL;
+    for (size_t cj = 0; asked && cj < ci; cj++) {
+        const clause *a = &ex->clauses[cj];
+        if (a->context || !(a->cues & BIT(CUE_APPROVAL)))
+            continue;
+        for (int k = a->first_item; k < a->first_item + a->nitems; k++)
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                ex->sys_root[ex->items[k].idx] != ex->sys_root[it->idx])
+                return 1;
+    }
+    return 0;
+}
+
+/* "..., and is buying Virginia-class submarines under the AUKUS pact": a
+ * clause led by a clause word whose only deal word is a noun names the
+ * setting of what its sentence says, not a deal of its own. */
+static int names_a_setting(const ds_extractor *ex, const clause *c)
+{
+    const item *lead = c->nitems ? &ex->items[c->first_item] : NULL;
+    return lead && lead->type == IT_CUE && lead->cue == CUE_CLAUSE && (c->cues & deal_cues) == BIT(CUE_DEAL);
+}
+
+/* "The deal, estimated at Rs 36,000 crore, is expected to be signed soon":
+ * the sentence after sentence si, in its paragraph, opens with a definite
+ * deal noun and names no system; it reports the deal sentence si names. */
+static int next_sentence_deals(const ds_extractor *ex, int si)
+{
+    if ((size_t)si + 1 >= ex->nsents)
+        return 0;
+    const sentence *nx = &ex->sents[si + 1];
+    if (nx->c0 >= nx->c1 || !same_paragraph(ex, ex->sents[si].end, nx->start))
+        return 0;
+    const clause *c = &ex->clauses[nx->c0];
+    if (c->context || !clause_is_deal(c) || clause_names_system(ex, c) || !c->nitems)
+        return 0;
+    const item *lead = &ex->items[c->first_item];
+    return lead->type == IT_CUE && lead->cue == CUE_DEAL && lead->start == nx->start + 4 &&
+           memcmp(ex->fold + nx->start, "the ", 4) == 0;
+}
+
+/* "the price includes the aircraft, Meteor and Exocet weapon packages":
+ * system item it of clause ci is a missile or sensor listed after
+ * "includes", while another clause reports a deal for a system of
+ * another kind: a part of that deal. */
+static int included_store(const ds_extractor *ex, size_t ci, const item *it)
+{
+    const char *cat = sys_of(ex, it->idx)->category;
+    const clause *c = &ex->clauses[ci];
+    if ((strcmp(cat, "missile") != 0 && strcmp(cat, "radar") != 0 && strcmp(cat, "rocket") != 0) ||
+        !find_in(ex->fold + c->start, (size_t)(it->start - c->start), "includ", 6))
+        return 0;
+    for (size_t cj = 0; cj < ex->nclauses; cj++) {
+        const clause *o = &ex->clauses[cj];
+        if (cj == ci || o->context || !clause_is_deal(o))
+            continue;
+        for (int k = o->first_item; k < o->first_item + o->nitems; k++)
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                strcmp(sys_of(ex, ex->items[k].idx)->category, cat) != 0)
+                return 1;
+    }
+    return 0;
 }
 
 /* Lists the families the article names in fams and marks those reported as
@@ -4382,8 +5758,11 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
             int deal = clause_is_deal(c) || (ci == box_system && boxed_deal);
             for (size_t cj = (size_t)ex->sents[c->sent].c0; !deal && cj < (size_t)ex->sents[c->sent].c1; cj++)
                 deal = !ex->clauses[cj].context && clause_is_deal(&ex->clauses[cj]) &&
-                       !clause_names_system(ex, &ex->clauses[cj]);
-            if (deal && open_accessory(ex, c, it)) /* "along with Hellfire and JAGM missiles" */
+                       !clause_names_system(ex, &ex->clauses[cj]) && !names_a_setting(ex, &ex->clauses[cj]);
+            if (!deal)
+                deal = next_sentence_deals(ex, c->sent); /* "... three Scorpene submarines. The deal is expected to be signed soon" */
+            if (deal && (open_accessory(ex, c, it) || /* "along with Hellfire and JAGM missiles" */
+                         package_store(ex, ci, it) || included_store(ex, ci, it)))
                 deal = 0;
             if (deal) {
                 fams[fi].primary = 1;
@@ -4394,6 +5773,7 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
     }
     drop_headline_programmes(ex, fams, *nfams);
     drop_denied(ex, fams, *nfams);
+    drop_unsigned_when_none_is(ex, fams, *nfams);
     int nprimary = 0;
     for (int i = 0; i < *nfams; i++)
         nprimary += fams[i].primary;
@@ -4426,8 +5806,26 @@ static int find_generic_family(const ds_extractor *ex, fam *fams, int *nfams)
 }
 
 static void drop_background(ds_extractor *ex, const unsigned char *named_sum);
+static void drop_tabled_recalls(ds_extractor *ex);
 
 #define MAX_SHARES 4
+
+/* "the Dutch ordering five aircraft", "the Austrians four": count item y
+ * follows state item x right away or across one verb in -ing, as that
+ * state's share. */
+static int share_after_state(const ds_extractor *ex, const item *x, const item *y)
+{
+    if ((y->type != IT_NUM && y->type != IT_QTY) || y->num < 1 || y->num >= 1e6 || y->start - x->end > 12)
+        return 0;
+    int gap = y->start - x->end;
+    const char *f = ex->fold + x->end;
+    if (gap == 1 && f[0] == ' ')
+        return 1; /* "and the Austrians four" */
+    for (int p = 1; p < gap - 1; p++)
+        if (f[p] < 'a' || f[p] > 'z')
+            return 0;
+    return gap > 5 && f[0] == ' ' && f[gap - 1] == ' ' && memcmp(f + gap - 4, "ing ", 4) == 0;
+}
 
 /* "a joint contract with the Netherlands and Austria for nine C-390, five
  * for the Dutch air force and four for the Austrian": clause c gives the
@@ -4436,25 +5834,65 @@ static void drop_background(ds_extractor *ex, const unsigned char *named_sum);
  * than two). */
 static int buyer_shares(const ds_extractor *ex, const clause *c, const char **iso3, int64_t *qty)
 {
-    int n = 0;
+    int n = 0, states = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems && states < 2; k++)
+        states += ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_COUNTRY;
+    if (states < 2)
+        return 0; /* shares need two states */
     for (int k = c->first_item; k + 1 < c->first_item + c->nitems && n < MAX_SHARES; k++) {
         const item *x = &ex->items[k], *y = &ex->items[k + 1];
         const char *who;
         int gap = y->start - x->end;
         const char *f = ex->fold + x->end;
-        if ((x->type != IT_NUM && x->type != IT_QTY) || x->num < 1 || x->num >= 1e6 ||
-            !country_of_item(ex, y, &who) ||
-            !((gap == 5 && !memcmp(f, " for ", 5)) || (gap == 9 && !memcmp(f, " for the ", 9))))
+        const item *count = x;
+        if (country_of_item(ex, x, &who) && share_after_state(ex, x, y)) {
+            count = y; /* "with the Dutch ordering five aircraft and the Austrians four" */
+        } else if ((x->type != IT_NUM && x->type != IT_QTY) || x->num < 1 || x->num >= 1e6 ||
+                   !country_of_item(ex, y, &who) ||
+                   !((gap == 5 && !memcmp(f, " for ", 5)) || (gap == 9 && !memcmp(f, " for the ", 9))))
             continue;
         int dup = 0;
         for (int i = 0; i < n; i++)
             dup |= strcmp(iso3[i], who) == 0;
         if (!dup) {
             iso3[n] = who;
-            qty[n++] = (int64_t)x->num;
+            qty[n++] = (int64_t)count->num;
         }
     }
     return n >= 2 ? n : 0;
+}
+
+/* Makes primary mention i one deal per buyer of iso3[0..n) when its own
+ * buyer is among them: a copy for each other buyer, each with its count
+ * from qty when given, the sum combined. Returns 0 or -2. */
+static int split_by_buyers(ds_extractor *ex, size_t i, const char **iso3, const int64_t *qty, int n, int *ordinal,
+                           const ds_article *a)
+{
+    int mine = -1;
+    for (int s = 0; s < n; s++)
+        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
+            mine = s;
+    if (mine < 0)
+        return 0;
+    if (qty) {
+        ex->out[i].quantity = qty[mine];
+        ex->out[i].nvariants = 0;
+    }
+    ex->out[i].value.combined = ex->out[i].value.set;
+    for (int s = 0; s < n; s++) {
+        if (s == mine)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        *m = ex->out[i];
+        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
+        if (qty)
+            m->quantity = qty[s];
+        ds_mention_block_key(m);
+        name_mention(a, 'p', m, ordinal);
+    }
+    return 0;
 }
 
 /* Splits primary mention i (family fm) into one deal per buyer when a
@@ -4468,28 +5906,261 @@ static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal,
     for (size_t ci = 0; ci < ex->nclauses && !n; ci++)
         if (!ex->clauses[ci].context && clause_has_family(ex, &ex->clauses[ci], fm))
             n = buyer_shares(ex, &ex->clauses[ci], iso3, qty);
-    int mine = -1;
-    for (int s = 0; s < n; s++)
-        if (strcmp(iso3[s], ex->out[i].buyer) == 0)
-            mine = s;
-    if (mine < 0)
+    return split_by_buyers(ex, i, iso3, qty, n, ordinal, a);
+}
+
+/* One variant of family fm a clause prices on its own ("KAI will deliver 12
+ * FA-50GF ... in a deal worth $705 million"). */
+typedef struct priced_variant {
+    int sys;                      /* system index of the variant */
+    int64_t qty;
+    const item *money, *usd;      /* the sum, and its conversion to dollars when given */
+    const clause *c;
+} priced_variant;
+
+/* Clause c names exactly one variant of family fm, counts it and gives one
+ * sum (and perhaps its dollar conversion): fills *pv and returns 1. */
+static int clause_prices_variant(const ds_extractor *ex, const clause *c, const fam *fm, priced_variant *pv)
+{
+    memset(pv, 0, sizeof *pv);
+    pv->sys = -1;
+    pv->qty = -1;
+    int nmoney = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM && ex->sys_root[it->idx] == fm->root) {
+            if (!sys_of(ex, it->idx)->variant_of || (pv->sys >= 0 && pv->sys != it->idx))
+                return 0;
+            pv->sys = it->idx;
+        }
+        if (it->type == IT_QTY && it->target_sys >= 0 && ex->sys_root[it->target_sys] == fm->root) {
+            if (pv->qty >= 0)
+                return 0;
+            pv->qty = (int64_t)it->num;
+        }
+        if (it->type == IT_MONEY) {
+            if (nmoney == 1 && strcmp(it->cur, "USD") == 0 && strcmp(pv->money->cur, "USD") != 0)
+                pv->usd = it;
+            else if (nmoney++ == 0)
+                pv->money = it;
+            else
+                return 0;
+        }
+    }
+    pv->c = c;
+    return pv->sys >= 0 && pv->qty > 0 && nmoney == 1;
+}
+
+/* Splits primary mention i (family fm) into one deal per variant when one
+ * sentence gives two or more variants each its own count and sum ("12
+ * FA-50GF in a deal worth $705 million, while 36 FA-50PL ... under a $2.3
+ * billion contract"): two contracts, not one with a combined figure.
+ * Returns 0 or -2. */
+static int split_priced_variants(ds_extractor *ex, size_t i, const fam *fm, int *ordinal, const ds_article *a)
+{
+    priced_variant pv[DS_MAX_VARIANTS];
+    int n = 0;
+    if (fm->generic || ex->out[i].nvariants < 2)
         return 0;
-    ex->out[i].quantity = qty[mine];
-    ex->out[i].nvariants = 0;
-    ex->out[i].value.combined = ex->out[i].value.set;
-    for (int s = 0; s < n; s++) {
-        if (s == mine)
+    for (size_t si = 0; si < ex->nsents && n < 2; si++) {
+        n = 0;
+        for (int ci = ex->sents[si].c0; ci < ex->sents[si].c1 && n < DS_MAX_VARIANTS; ci++) {
+            const clause *c = &ex->clauses[ci];
+            if (c->context || !clause_is_deal(c) || !clause_prices_variant(ex, c, fm, &pv[n]))
+                continue;
+            int dup = 0;
+            for (int q = 0; q < n; q++)
+                dup |= pv[q].sys == pv[n].sys;
+            n += !dup;
+        }
+    }
+    if (n < 2)
+        return 0;
+    ds_mention base = ex->out[i];
+    int y = base.signing_year;
+    if (!y && base.announce_date != DS_NO_DATE) {
+        int mo, d;
+        ds_civil_from_days(base.announce_date, &y, &mo, &d);
+    }
+    for (int v = 0; v < n; v++) {
+        ds_mention *m = &ex->out[i];
+        if (v > 0 && push_mention(ex, &m))
+            return -2;
+        *m = base;
+        ds_strlcpy(m->system, sys_of(ex, pv[v].sys)->id, sizeof m->system);
+        m->quantity = pv[v].qty;
+        m->nvariants = 0;
+        money_to_value(ex, pv[v].money, pv[v].usd, y, &m->value);
+        set_evidence(ex, m, "value", pv[v].c);
+        set_evidence(ex, m, "quantity", pv[v].c);
+        if (v > 0) {
+            ds_mention_block_key(m);
+            name_mention(a, 'p', m, ordinal);
+        }
+    }
+    return 0;
+}
+
+/* "..., while a separate contract was signed with the maker for
+ * maintenance": clause c names a separate deal (a deal noun right after
+ * "separate") and no system, or a venture's contract beside a purchase
+ * (venture_beside_purchase), in a sentence that signs: a second contract
+ * beside the one named before it. */
+/* "signed two agreements: a purchase contract for the AKINCI, and a
+ * co-production contract under which ...": clause c names a venture's
+ * contract (a venture word right before a deal noun) in a sentence whose
+ * earlier clause names a purchase. */
+static int venture_beside_purchase(const ds_extractor *ex, const clause *c)
+{
+    int venture = -1, buys = 0;
+    if (!(c->cues & BIT(CUE_JV)))
+        return 0;
+    for (int k = c->first_item; k + 1 < c->first_item + c->nitems && venture < 0; k++) {
+        const item *it = &ex->items[k], *nx = &ex->items[k + 1];
+        if (it->type == IT_CUE && it->cue == CUE_JV && nx->type == IT_CUE && nx->cue == CUE_DEAL &&
+            nx->start - it->end == 1)
+            venture = it->start;
+    }
+    for (int ci = ex->sents[c->sent].c0; venture >= 0 && ci < ex->sents[c->sent].c1 && !buys; ci++) {
+        const clause *b = &ex->clauses[ci];
+        for (int k = b->first_item; k < b->first_item + b->nitems && !buys; k++)
+            buys = buys_word(&ex->items[k]) && ex->items[k].start < venture;
+    }
+    return buys;
+}
+
+/* Clause c's sentence has a clause that signs. */
+static int sentence_signs_deal(const ds_extractor *ex, const clause *c)
+{
+    for (int cj = ex->sents[c->sent].c0; cj < ex->sents[c->sent].c1; cj++)
+        if (!ex->clauses[cj].context && (ex->clauses[cj].cues & BIT(CUE_SIGNED)))
+            return 1;
+    return 0;
+}
+
+static int separate_deal(const ds_extractor *ex, const clause *c)
+{
+    if (c->context || !(c->cues & BIT(CUE_DEAL)))
+        return 0;
+    if (venture_beside_purchase(ex, c))
+        return sentence_signs_deal(ex, c);
+    if (clause_names_system(ex, c))
+        return 0;
+    int sep = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems && !sep; k++) {
+        const item *it = &ex->items[k];
+        sep = it->type == IT_CUE && it->cue == CUE_DEAL && it->start >= 9 &&
+              memcmp(ex->fold + it->start - 9, "separate ", 9) == 0;
+    }
+    return sep && sentence_signs_deal(ex, c);
+}
+
+/* The signed primary in ex->out[0..nprim) whose family the nearest clause
+ * up to clause ci that names a system of a primary names first; -1 when
+ * none. */
+static int primary_named_before(const ds_extractor *ex, size_t ci, size_t nprim)
+{
+    for (size_t cj = ci + 1; cj-- > 0;) {
+        const clause *c = &ex->clauses[cj];
+        if (c->context)
+            continue;
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+            const item *it = &ex->items[k];
+            if (it->type != IT_ENT || it->ent_kind != DS_ENT_SYSTEM)
+                continue;
+            const char *family = sys_of(ex, ex->sys_root[it->idx])->id;
+            for (size_t i = 0; i < nprim; i++)
+                if (ex->out[i].status == DS_STATUS_SIGNED && strcmp(ex->out[i].family, family) == 0)
+                    return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* A separate contract signed beside a primary (separate_deal) is a deal of
+ * its own of the same family: no count of its own, the sum, when the two
+ * share one, combined. Returns 0 or -2. */
+static int add_separate_deals(ds_extractor *ex, const ds_article *a, int *ordinal)
+{
+    size_t nprim = ex->nout;
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        if (!separate_deal(ex, &ex->clauses[ci]))
+            continue;
+        int i = primary_named_before(ex, ci, nprim);
+        if (i < 0)
             continue;
         ds_mention *m;
         if (push_mention(ex, &m))
             return -2;
         *m = ex->out[i];
-        ds_strlcpy(m->buyer, iso3[s], sizeof m->buyer);
-        m->quantity = qty[s];
-        ds_mention_block_key(m);
+        m->quantity = -1;
+        m->nvariants = 0;
+        m->nextras = 0;
+        m->batch = 0;
+        m->value.combined = m->value.set;
+        ex->out[i].value.combined = ex->out[i].value.set;
+        if (venture_beside_purchase(ex, &ex->clauses[ci])) { /* the venture's sum is not the purchase's */
+            m->stage = DS_STAGE_JOINT_VENTURE;
+            memset(&m->value, 0, sizeof m->value);
+        }
         name_mention(a, 'p', m, ordinal);
     }
     return 0;
+}
+
+/* A signing the article reports as news and dates by nothing is of the
+ * article's year ("placed an order for two C-390s worth CZK 7 billion");
+ * runs on the primaries kept, after they shared their days. */
+static void year_undated_signings(ds_extractor *ex, int32_t pubday)
+{
+    if (pubday == DS_NO_DATE)
+        return;
+    int y, mo, d;
+    ds_civil_from_days(pubday, &y, &mo, &d);
+    for (size_t i = 0; i < ex->nout; i++) {
+        ds_mention *m = &ex->out[i];
+        if (m->role == DS_ROLE_PRIMARY && m->signing_date == DS_NO_DATE && !m->signing_year &&
+            m->status == DS_STATUS_SIGNED && m->stage != DS_STAGE_DELIVERY && m->stage != DS_STAGE_CANCELLATION)
+            m->signing_year = y;
+    }
+}
+
+/* "This modification involves Foreign Military Sales to Kuwait, Qatar and
+ * Saudi Arabia": a clause of family fm's deal (naming it, or naming no
+ * system after the award that does) lists two or more states the contract
+ * buys for. Fills iso3[]; returns how many (0 when fewer than two). */
+static int listed_fms_buyers(const ds_extractor *ex, const fam *fm, const char **iso3)
+{
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        const clause *c = &ex->clauses[ci];
+        if (c->context || !(c->cues & (BIT(CUE_DEAL) | BIT(CUE_AMENDMENT) | BIT(CUE_SIGNED))))
+            continue;
+        int n = 0;
+        for (int k = c->first_item; k < c->first_item + c->nitems && n < MAX_SHARES; k++) {
+            const char *who;
+            if (country_of_item(ex, &ex->items[k], &who) != 2 || !fms_buyer(ex, &ex->items[k]))
+                continue;
+            int dup = 0;
+            for (int i = 0; i < n; i++)
+                dup |= strcmp(iso3[i], who) == 0;
+            if (!dup)
+                iso3[n++] = who;
+        }
+        if (n >= 2 &&
+            (clause_has_family(ex, c, fm) || (!clause_names_system(ex, c) && last_named_alone(ex, ci, fm) >= 0)))
+            return n;
+    }
+    return 0;
+}
+
+/* Splits primary mention i (family fm) into one deal per state its
+ * contract lists as buyers (listed_fms_buyers), the sum combined. Returns
+ * 0 or -2. */
+static int split_listed_buyers(ds_extractor *ex, size_t i, const fam *fm, int *ordinal, const ds_article *a)
+{
+    const char *iso3[MAX_SHARES];
+    int n = listed_fms_buyers(ex, fm, iso3);
+    return split_by_buyers(ex, i, iso3, NULL, n, ordinal, a);
 }
 
 /* "The UAE signed a deal on Friday to buy 80 Rafale ... The UAE also ordered
@@ -4546,13 +6217,61 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
                 named_sum[ex->nout - 1] = (unsigned char)named;
             ds_mention_block_key(m);
             name_mention(a, 'p', m, ordinal);
-            if (!nanchors && split_shares(ex, ex->nout - 1, &fams[i], ordinal, a))
+            size_t last = ex->nout - 1, before = ex->nout;
+            if (!nanchors && split_shares(ex, last, &fams[i], ordinal, a))
                 return -2;
+            if (!nanchors && ex->nout == before && split_listed_buyers(ex, last, &fams[i], ordinal, a))
+                return -2;
+            if (!nanchors && ex->nout == before && split_priced_variants(ex, last, &fams[i], ordinal, a))
+                return -2;
+            for (size_t j = before; j < ex->nout && j < sizeof named_sum; j++)
+                named_sum[j] = (unsigned char)named; /* each buyer's share names what the sum buys */
         }
     }
     drop_background(ex, named_sum);
+    drop_tabled_recalls(ex);
+    if (add_separate_deals(ex, a, ordinal))
+        return -2;
     share_signing_day(ex);
+    year_undated_signings(ex, pubday);
     return 0;
+}
+
+/* Row c of a table of earlier deals names family and buyer. */
+static int row_names(const ds_extractor *ex, const clause *c, const char *family, const char *buyer)
+{
+    int fam_named = 0, buyer_named = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        const char *iso3;
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_SYSTEM)
+            fam_named |= strcmp(sys_of(ex, ex->sys_root[it->idx])->id, family) == 0;
+        else if (country_of_item(ex, it, &iso3))
+            buyer_named |= strcmp(iso3, buyer) == 0;
+    }
+    return fam_named && buyer_named;
+}
+
+/* "Cairo took two second-hand FREMM in a EUR 1.2 billion deal" beside a
+ * table row "| Egypt | FREMM | ... | 2020 |": a primary the text dates by no
+ * day, whose family and buyer a table of earlier deals lists, is that
+ * recalled deal (emit_table_rows gives it), not news. Keeps the order of
+ * the rest. */
+static void drop_tabled_recalls(ds_extractor *ex)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ex->nout; i++) {
+        const ds_mention *m = &ex->out[i];
+        int tabled = 0;
+        for (size_t ci = 0; ci < ex->nclauses && m->signing_date == DS_NO_DATE && !tabled; ci++)
+            tabled = ex->clauses[ci].table && row_names(ex, &ex->clauses[ci], m->family, m->buyer);
+        if (tabled)
+            continue;
+        if (n != i)
+            ex->out[n] = ex->out[i];
+        n++;
+    }
+    ex->nout = n;
 }
 
 /* Drops the primaries that are systems an article names in passing: one
@@ -4569,10 +6288,11 @@ static void drop_background(ds_extractor *ex, const unsigned char *named_sum)
     size_t n = 0;
     for (size_t i = 0; i < ex->nout; i++) {
         const ds_mention *m = &ex->out[i];
-        /* no count, sum or date at all: a system an article about something
+        /* no count, sum or date at all (a planned signing's year, "later
+         * this month", is no date): a system an article about something
          * else names ("the K2 tanks Poland ordered", an air show's display) */
-        if (m->quantity < 0 && !m->value.set && m->signing_date == DS_NO_DATE && !m->signing_year &&
-            m->stage != DS_STAGE_JOINT_VENTURE)
+        if (m->quantity < 0 && !m->value.set && m->signing_date == DS_NO_DATE &&
+            (!m->signing_year || m->status == DS_STATUS_PLANNED) && m->stage != DS_STAGE_JOINT_VENTURE)
             continue;
         if (!substance) {
             if (n != i)
@@ -4625,6 +6345,8 @@ static int emit_context(ds_extractor *ex, const ds_article *a, const fam *fm, ds
         return -2;
     int got = build_context(ex, fm, want, nprim ? &ex->out[0] : NULL, pubday,
                             delivering && want == DS_STAGE_EXECUTIVE ? delivered_batch : 0, m);
+    if (ex->debug)
+        fprintf(stderr, "context %s stage %s: got %d buyer %s\n", fm->family, ds_stage_names[want], got, m->buyer);
     if (got && m->buyer[0]) {
         relate_primaries(ex, nprim, m);
         if (got == 2)
@@ -4813,7 +6535,11 @@ int ds_extract(ds_extractor *ex, const ds_article *a, const ds_mention **out, ch
     if (emit_primaries(ex, a, fams, nfams, nprimary, pd.day, &ordinal))
         return -2;
     size_t nprim = ex->nout;
-    ds_strlcpy(ex->single_family, nprim == 1 ? ex->out[0].family : "", sizeof ex->single_family);
+    /* the family of every primary, when they share one (a deal and its separate contract) */
+    int one = nprim > 0;
+    for (size_t i = 1; i < nprim; i++)
+        one &= strcmp(ex->out[i].family, ex->out[0].family) == 0;
+    ds_strlcpy(ex->single_family, one ? ex->out[0].family : "", sizeof ex->single_family);
     if (emit_contexts(ex, a, fams, nfams, nprim, pd.day, &ordinal) || emit_table_rows(ex, a, nprim, &ordinal))
         return -2;
     stamp_sources(ex, a);

@@ -1728,6 +1728,642 @@ static void test_interview_turns_are_no_box(void **state)
         assert_string_not_equal(ms[i].family, "C-130");
 }
 
+/* An ordinal before "order" numbers the batch ("the fourth Latvian K9
+ * order"); an order with no ordinal numbers none. */
+static void test_ordinal_order_numbers_batch(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Latvia's armament office signed a contract for 6 more K9 howitzers from "
+                                         "Hanwha Aerospace on Tuesday, the fourth Latvian K9 order.",
+                                         "2026-04-09", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
+    assert_int_equal(p->batch, 4);
+    assert_int_equal(p->quantity, 6);
+    p = expect_primary("Latvia signed the 2nd executive contract for 6 K9 howitzers on Tuesday.", "2026-04-09",
+                       DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
+    assert_int_equal(p->batch, 2);
+    assert_int_equal(p->quantity, 6);
+    p = expect_primary("Latvia signed an order for 6 K9 howitzers from Hanwha Aerospace on Tuesday.", "2026-04-09",
+                       DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-04-07"));
+    assert_int_equal(p->batch, 0);
+}
+
+/* A sum a clause gives for this system together with items of another
+ * kind yields to a sum a later clause gives for the system alone. */
+static void test_own_sum_corrects_shared_sum(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru signs for Rafale\n\nPeru agreed to buy 24 Rafale jets and 6 transport helicopters from France "
+                "on Monday in contracts worth EUR 9 billion. Dassault Aviation will supply the 24 Rafale jets under a "
+                "contract worth EUR 8 billion, with deliveries from 2029.",
+                "2026-05-06", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "RAFALE");
+    assert_true(p->value.set);
+    assert_string_equal(p->value.currency, "EUR");
+    assert_true(p->value.amount == 800000000000LL);
+    assert_int_equal(p->quantity, 24);
+    /* with no sum of its own the shared one stands */
+    n = run("Peru agreed to buy 24 Rafale jets and 6 transport helicopters from France on Monday in contracts worth "
+            "EUR 9 billion.",
+            "2026-05-06", &ms);
+    p = find(ms, n, DS_ROLE_PRIMARY, "RAFALE");
+    assert_true(p->value.amount == 900000000000LL);
+}
+
+/* The day of the report ("announced on the 6th that it has concluded")
+ * dates the signing when nothing else does; a deal clause's own day
+ * ("agreed on Friday to buy") dates a signing the article reports. */
+static void test_report_and_deal_clause_days(void **state)
+{
+    (void)state;
+    expect_primary("LIG Nex1 announced on the 3rd that it has concluded a contract with Iraq to supply 8 KM-SAM "
+                   "missile systems, worth about 3 trillion won.",
+                   "2026-03-05", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-03-03"));
+    expect_primary("Oman agreed on Thursday to buy 12 Rafale fighter jets from France for EUR 3 billion. The contract was "
+                   "signed in Muscat.",
+                   "2026-03-07", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-03-05"));
+    /* a deal clause's day alone, with no signing reported, dates nothing */
+    expect_primary("Oman agreed on Thursday to buy 12 Rafale fighter jets from France for EUR 3 billion.", "2026-03-07",
+                   -1, -1, DS_NO_DATE);
+}
+
+/* A fact-box row naming one system prices it; "put its signature on"
+ * signs. */
+static void test_factbox_row_prices_its_system(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Austria signs for F-35 and Patriot\n\nVienna has signed the contracts for new fighter jets and an "
+                "air-defence system. The defence ministry put its signature on the two agreements on Tuesday, for a "
+                "combined total of about EUR 9 billion.\n\nKey facts:\n- Fighters: 30 Lockheed Martin F-35A, EUR 6.5 "
+                "billion, including training\n- Air defence: four Raytheon Patriot fire units, about EUR 2.4 billion\n",
+                "2026-10-08", &ms);
+    const ds_mention *f = find(ms, n, DS_ROLE_PRIMARY, "F-35");
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "PATRIOT");
+    assert_true(f->value.set && p->value.set);
+    assert_true(f->value.amount == 650000000000LL);
+    assert_true(p->value.amount == 240000000000LL);
+    assert_string_equal(p->value.currency, "EUR");
+    assert_int_equal(f->quantity, 30);
+    assert_int_equal(f->signing_date, day("2026-10-06"));
+    assert_int_equal(p->signing_date, day("2026-10-06"));
+}
+
+/* Spanish sums: "billones" is 10^12, a dot before three digits and a
+ * Spanish scale groups thousands, and bare "pesos" are the peso of the
+ * article's country; "el martes" is a weekday. */
+static void test_spanish_sums_and_pesos(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("M\xc3\xa9xico firm\xc3\xb3 el martes con Airbus la compra de 12 "
+                                         "helic\xc3\xb3pteros H225M por 9.500 millones de pesos.",
+                                         "2026-02-12", -1, DS_STATUS_SIGNED, day("2026-02-10"));
+    assert_string_equal(p->value.currency, "MXN");
+    assert_true(p->value.amount == 950000000000LL);
+    p = expect_primary("Chile firm\xc3\xb3 con Saab la compra de 12 Gripen por 1,2 billones de pesos.", "2026-02-12",
+                       -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_string_equal(p->value.currency, "CLP");
+    assert_true(p->value.amount == 120000000000000LL);
+    /* an English decimal point stays one */
+    p = expect_primary("Chile signed for 12 Gripen fighters worth $3.135 billion.", "2026-02-12", -1, DS_STATUS_SIGNED,
+                       ANY_DAY);
+    assert_true(p->value.amount == 313500000000LL);
+}
+
+/* An ISO code after the scale ("3,2 mld USD") and "milliard" make sums; a
+ * sum naming the act the lead reports ("the exercise of the option,
+ * worth ...") is that deal's, and one over several deals ("in all, the
+ * contracts ... were worth") prices none of them alone. */
+static void test_postfix_codes_and_act_sums(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Romania signed a contract for 18 F-35A fighters on Monday. The value of the "
+                                         "agreement is 3,2 mld USD, that is about 14,7 mld lei.",
+                                         "2026-01-14", -1, DS_STATUS_SIGNED, day("2026-01-12"));
+    assert_string_equal(p->value.currency, "USD");
+    assert_true(p->value.amount == 320000000000LL);
+    const ds_mention *ms;
+    int n = run("Greece exercises Rafale option\n\nGreece on Monday exercised the option for six more Rafale fighters "
+                "held in its 2021 contract with Dassault Aviation, the ministry announced.\n\nThe exercise of the "
+                "option, worth around EUR 1,4 milliard, had been expected. Greece also signed a letter of intent for "
+                "the purchase of 300 VBCI infantry fighting vehicles from Nexter. In all, the contracts and agreements "
+                "of the visit were presented as worth about EUR 9 milliards.",
+                "2026-01-14", &ms);
+    p = find(ms, n, DS_ROLE_PRIMARY, "RAFALE");
+    assert_string_equal(p->value.currency, "EUR");
+    assert_true(p->value.amount == 140000000000LL);
+    p = find(ms, n, DS_ROLE_PRIMARY, "VBCI");
+    assert_false(p->value.set);
+}
+
+/* "six anti-submarine frigates": a unit word after a hyphen qualifies the
+ * head noun, which the count counts. */
+static void test_hyphenated_unit_qualifies(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Denmark has signed a contract for six anti-submarine frigates with BAE Systems, "
+                                         "choosing the Type 26 design.",
+                                         "2026-06-02", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_string_equal(p->family, "TYPE_26");
+    assert_int_equal(p->quantity, 6);
+}
+
+/* Ordinals ("the 31st country") and counts of states, army units or time
+ * ("nine nations that fly the CV90", "two squadrons", "five years") count
+ * no item; "1.000 rockets" is a thousand. */
+static void test_counts_of_no_item(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Baykar has signed a $200 million contract with Chad for Bayraktar TB2 drones. "
+                                         "Chad becomes the 31st country to choose the Bayraktar TB2.",
+                                         "2026-02-03", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, -1);
+    p = expect_primary("Chile signed a contract on Monday for two squadrons of FA-50 jets.", "2026-02-03", -1,
+                       DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, -1);
+    p = expect_primary("Chile signed a contract on Monday for 1.000 CGR-080 rockets.", "2026-02-03", -1, DS_STATUS_SIGNED,
+                       ANY_DAY);
+    assert_int_equal(p->quantity, 1000);
+    p = expect_primary("BAE Systems has signed a contract with Croatia for 40 CV90 infantry fighting vehicles. \"Croatia "
+                       "joins nine nations that use the CV90,\" the company said, over the next five years.",
+                       "2026-02-03", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 40);
+}
+
+/* "The company said on Tuesday the contract was valued at ... and would be
+ * performed over four years": the day of the report dates a signing
+ * nothing else dates. */
+static void test_report_day_of_value_clause(void **state)
+{
+    (void)state;
+    expect_primary("Elbit Systems has signed a contract with Romania for the supply of PULS rocket launchers. The "
+                   "company said on Tuesday the contract was valued at about $400 million and would be performed over "
+                   "four years.",
+                   "2026-06-04", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-06-02"));
+}
+
+/* "an initial period of sustainment" recalls no earlier deal: the sum of
+ * its clause prices the news; "the initial contract" still recalls. */
+static void test_initial_of_no_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha signs for Norway\n\nHanwha Aerospace has signed a contract with Norway for 24 K9 howitzers. "
+                "The contract, worth approximately NOK 6 billion, includes spares and an initial period of "
+                "sustainment.",
+                "2026-03-03", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_true(p->value.set);
+    assert_string_equal(p->value.currency, "NOK");
+    assert_true(p->value.amount == 600000000000LL);
+    n = run("Hanwha Aerospace has signed a contract with Norway for 4 more K9 howitzers. The initial contract, worth "
+            "NOK 2 billion, was signed in 2017.",
+            "2026-03-03", &ms);
+    p = only_primary(ms, n);
+    assert_false(p->value.set);
+}
+
+/* Variants a sentence gives each its own count and sum are two contracts
+ * ("12 K9A1 for $400 million, while 24 K9PL ... under a $900 million
+ * contract"); variants of one sum stay one deal with variants. */
+static void test_priced_variants_split(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Hanwha Aerospace signed two executive contracts with Poland on Monday for 36 K9 howitzers, worth $1.3 "
+                "billion in total. Hanwha will deliver 12 K9A1 howitzers next year in a deal worth $400 million, while "
+                "24 K9PL howitzers will be supplied from 2028 under a $900 million contract.",
+                "2026-09-09", &ms);
+    int np = 0;
+    int64_t got = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        np++;
+        assert_string_equal(ms[i].family, "K9");
+        assert_int_equal(ms[i].signing_date, day("2026-09-07"));
+        assert_int_equal(ms[i].nvariants, 0);
+        if (strcmp(ms[i].system, "K9A1") == 0) {
+            assert_int_equal(ms[i].quantity, 12);
+            assert_true(ms[i].value.amount == 40000000000LL);
+            got |= 1;
+        } else {
+            assert_string_equal(ms[i].system, "K9PL");
+            assert_int_equal(ms[i].quantity, 24);
+            assert_true(ms[i].value.amount == 90000000000LL);
+            got |= 2;
+        }
+    }
+    assert_int_equal(np, 2);
+    assert_int_equal(got, 3);
+    n = run("Hanwha Aerospace signed an executive contract with Poland on Monday for 12 K9A1 and 24 K9PL howitzers, "
+            "worth $1.3 billion.",
+            "2026-09-09", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->quantity, 36);
+    assert_int_equal(p->nvariants, 2);
+    assert_true(p->value.amount == 130000000000LL);
+}
+
+/* A signing reported as news with no date is of the article's year; a
+ * delivery is not dated so. */
+static void test_undated_signing_takes_article_year(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Hungary's defence ministry placed an order for two C-390 transport aircraft "
+                                         "worth roughly HUF 80 billion, with deliveries from 2028.",
+                                         "2026-11-20", -1, DS_STATUS_SIGNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2026);
+    p = expect_primary("The first two C-390 transport aircraft were delivered to Hungary, the ministry said.", "2026-11-20",
+                       DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 0);
+}
+
+/* "The first batch of Akash missile systems was handed over": a delivered
+ * batch of items numbers a shipment, not the contract; "the 40 tanks in
+ * the second batch" numbers the contract. */
+static void test_delivered_batch_of_items(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("India handed over the first batch of BrahMos missile systems to Vietnam on "
+                                         "Monday, under the contract signed in 2024.",
+                                         "2026-04-08", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+    p = expect_primary("Hyundai Rotem delivered the last K2 tanks of the 40 tanks in the second batch to Peru on Monday.",
+                       "2026-04-08", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, ANY_DAY);
+    assert_int_equal(p->batch, 2);
+}
+
+/* Sums: an abbreviated scale keeps its dot ("2,4 Mrd. Euro"), and a range
+ * takes the scale of its high end at its low end ("$1.1-1.4 billion",
+ * "1.1 to 1.4 billion euros"). */
+static void test_abbreviated_scale_and_ranges(void **state)
+{
+    (void)state;
+    static const struct { const char *text; int64_t cents; const char *cur; } cases[] = {
+        {"Lithuania signed a contract on Monday for 44 Leopard 2A8 tanks worth 2,4 Mrd. Euro, the ministry said.",
+         240000000000LL, "EUR"},
+        {"Lithuania signed a contract on Monday for 44 Leopard 2A8 tanks worth $1.1-1.4 billion.", 110000000000LL, "USD"},
+        {"Lithuania signed a contract on Monday for 44 Leopard 2A8 tanks worth 1.1 to 1.4 billion euros.",
+         110000000000LL, "EUR"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ds_mention *p = expect_primary(cases[i].text, "2026-05-14", -1, DS_STATUS_SIGNED, day("2026-05-11"));
+        assert_true(p->value.set);
+        assert_true(p->value.amount == cases[i].cents);
+        assert_string_equal(p->value.currency, cases[i].cur);
+        assert_int_equal(p->quantity, 44);
+    }
+}
+
+/* Dates in figures ("4.05.2026", "2026-05-04") date a signing; a planned
+ * signing named by its period ("later this month", "next month" in
+ * December) has that period's year. */
+static void test_numeric_dates_and_planned_periods(void **state)
+{
+    (void)state;
+    expect_primary("Lithuania signed a contract on 4.05.2026 for 44 Leopard 2A8 tanks.", "2026-05-14", -1,
+                   DS_STATUS_SIGNED, day("2026-05-04"));
+    expect_primary("Lithuania signed a contract on 2026-05-04 for 44 Leopard 2A8 tanks.", "2026-05-14", -1,
+                   DS_STATUS_SIGNED, day("2026-05-04"));
+    const ds_mention *p = expect_primary("Lithuania will sign a contract for 44 Leopard 2A8 tanks later this month, the "
+                                         "ministry said.",
+                                         "2026-05-14", -1, DS_STATUS_PLANNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2026);
+    p = expect_primary("Lithuania expects to sign a contract for 44 Leopard 2A8 tanks next month.", "2026-12-14", -1,
+                       DS_STATUS_PLANNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2027);
+    p = expect_primary("Lithuania will buy 44 Leopard 2A8 tanks worth EUR 1 billion, the ministry said; the contract "
+                       "will be signed next week.",
+                       "2026-05-14", -1, DS_STATUS_PLANNED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2026);
+}
+
+/* Hundreds in words ("three hundred million dollars", "two hundred and
+ * fifty"), and "twenty-four million" as a sum. */
+static void test_hundreds_in_words(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Peru signed a contract on Monday for 12 K9 howitzers worth around three hundred "
+                                         "million dollars.",
+                                         "2026-05-14", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_true(p->value.amount == 30000000000LL);
+    p = expect_primary("Peru signed a contract on Monday for 12 K9 howitzers worth twenty-four million dollars.",
+                       "2026-05-14", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_true(p->value.amount == 2400000000LL);
+    p = expect_primary("Peru signed a contract on Monday for two hundred and fifty K9 howitzers.", "2026-05-14", -1,
+                       DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 250);
+}
+
+/* Sums a clause gives each family ("... worth $400 million and 6 K10
+ * worth $100 million", "respectively") are each its own, not combined;
+ * "a follow-on contract" follows an earlier batch. */
+static void test_own_sums_and_follow_on(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru signed contracts on Monday for 18 K9 howitzers and 30 Redback infantry fighting vehicles, worth "
+                "$400 million and $2 billion respectively.",
+                "2026-05-14", &ms);
+    const ds_mention *k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    const ds_mention *rb = find(ms, n, DS_ROLE_PRIMARY, "AS21");
+    assert_true(k9->value.amount == 40000000000LL && !k9->value.combined);
+    assert_true(rb->value.amount == 200000000000LL && !rb->value.combined);
+    /* a total after the sums of each ("$2.4 billion in total") leaves them each its own */
+    n = run("Peru signed contracts on Monday for 18 K9 howitzers worth $400 million and 30 Redback infantry fighting "
+            "vehicles worth $2 billion, $2.4 billion in total.",
+            "2026-05-14", &ms);
+    k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    rb = find(ms, n, DS_ROLE_PRIMARY, "AS21");
+    assert_true(k9->value.amount == 40000000000LL && !k9->value.combined);
+    assert_true(rb->value.amount == 200000000000LL && !rb->value.combined);
+    /* one sum for both is combined */
+    n = run("Peru signed contracts on Monday for 18 K9 howitzers and 30 Redback infantry fighting vehicles, worth a "
+            "combined $2.4 billion.",
+            "2026-05-14", &ms);
+    k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    assert_true(k9->value.amount == 240000000000LL && k9->value.combined);
+    const ds_mention *p = expect_primary("Peru signed a follow-on contract on Monday for 18 K9 howitzers worth $300 "
+                                         "million.",
+                                         "2026-05-14", -1, DS_STATUS_SIGNED, ANY_DAY);
+    int next = 0;
+    for (int r = 0; r < p->nrels; r++)
+        next |= p->rels[r].relation == DS_REL_NEXT_BATCH;
+    assert_true(next);
+}
+
+/* "The value of the contract was not announced; sources speak of $9
+ * billion": a definite deal noun speaks of the deal named before it, in
+ * an earlier paragraph too, not of a system named after it. */
+static void test_definite_deal_refers_back(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Egypt signs for KAAN\n\nThe contract for the sale of 40 KAAN aircraft to Egypt was signed on "
+                "Wednesday in Cairo.\n\nThe minister said deliveries would take ten years. The value of the contract "
+                "was not announced; sector sources speak of a figure exceeding 9 billion dollars. The ANKA part was "
+                "turned into a contract with joint production at the time.",
+                "2026-06-12", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "KAAN");
+    assert_true(p->value.set);
+    assert_true(p->value.amount == 900000000000LL);
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].family, "ANKA") == 0)
+            assert_false(ms[i].value.set);
+}
+
+/* "Industry sources say Iraq will receive 8 batteries": a deal no clause
+ * counts takes the count its buyer will receive of its kind. */
+static void test_buyer_will_receive_count(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("LIG Nex1 has signed a contract worth about $2.8 billion with Iraq to supply "
+                                         "the KM-SAM air-defence system. According to industry sources, Iraq will "
+                                         "receive 8 batteries.",
+                                         "2026-06-12", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 8);
+    p = expect_primary("LIG Nex1 has signed a contract worth about $2.8 billion with Iraq to supply the KM-SAM "
+                       "air-defence system. According to industry sources, Jordan will receive 8 batteries.",
+                       "2026-06-12", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, -1);
+}
+
+/* "The ministry did not disclose the number of tanks, but sources put it
+ * at 140": the count a sentence puts on the number of units of the deal's
+ * kind. */
+static void test_number_put_at(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Hyundai Rotem signed a contract worth $3 billion on Monday to export K2 tanks to "
+                                         "Peru. The ministry did not disclose the number of tanks, but industry sources "
+                                         "put it at 140.",
+                                         "2026-06-12", -1, DS_STATUS_SIGNED, day("2026-06-08"));
+    assert_int_equal(p->quantity, 140);
+    p = expect_primary("Hyundai Rotem signed a contract worth $3 billion on Monday to export K2 tanks to Peru. The ministry "
+                       "did not disclose the number of howitzers, but industry sources put it at 140.",
+                       "2026-06-12", -1, DS_STATUS_SIGNED, day("2026-06-08"));
+    assert_int_equal(p->quantity, -1);
+}
+
+/* A cancellation is dated by the contract it ends ("the helicopters were
+ * ordered in 2008"). */
+static void test_cancellation_dated_by_its_contract(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Sweden cancelled its contract for 18 NH90 helicopters on Friday, after years of "
+                                         "delays. The helicopters were ordered in 2008.",
+                                         "2026-06-12", DS_STAGE_CANCELLATION, DS_STATUS_CANCELLED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2008);
+}
+
+/* A delivery takes the value of the contract it is made under when a
+ * recall names that contract's year and sum ("The 2021 contract was
+ * valued at $3.1 billion"). */
+static void test_delivery_takes_its_contract_value(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("First Finnish F-35 handed over in Texas\n\nLockheed Martin presented the "
+                                         "first F-35A built for Finland on Wednesday, "
+                                         "marking the first delivery under the 64-aircraft contract Helsinki signed in "
+                                         "2021. The 2021 contract was valued at $9.4 billion.",
+                                         "2026-06-12", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, DS_NO_DATE);
+    assert_int_equal(p->signing_year, 2021);
+    assert_true(p->value.set);
+    assert_true(p->value.amount == 940000000000LL);
+}
+
+/* "The contract covers 8 launchers": in an article of several deals, a
+ * deal clause naming no system counts the deal named just before it. */
+static void test_shared_clause_counts_named_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Elbit Systems has signed a contract with Denmark for the supply of PULS rocket launchers, worth $150 "
+                "million. The contract covers 8 launchers, together with rockets and training.\n\nDenmark also "
+                "signed a contract for 4 Patriot fire units worth $1 billion on Friday.",
+                "2026-06-12", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "PULS");
+    assert_int_equal(p->quantity, 8);
+    const ds_mention *q = find(ms, n, DS_ROLE_PRIMARY, "PATRIOT");
+    assert_int_equal(q->quantity, 4);
+    /* a count before the deal its paragraph names next is not that deal's */
+    n = run("Embraer's European orders\n\nThe Netherlands and Austria signed their purchase contracts in a joint "
+            "ceremony on Tuesday, with the Dutch ordering five aircraft and the Austrians four. Separately, the Czech "
+            "Republic's defence ministry placed an order for two C-390s worth roughly CZK 7 billion.",
+            "2026-06-12", &ms);
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].buyer, "CZE") == 0)
+            assert_int_equal(ms[i].quantity, 2);
+}
+
+/* Money forms: codes glued to the figure ("CHF6bn", "RM4.08 billion"),
+ * dollars named by their prefix ("AU$", "C$", "NT$"), the peso sign,
+ * "U.S. dollars" and "Rs." inside a sentence, Polish "miliarda", and a
+ * shared currency word taken as the one of the article's state ("53
+ * billion crowns" in a Czech article). */
+static void test_glued_and_shared_currencies(void **state)
+{
+    (void)state;
+    static const struct { const char *text; int64_t cents; const char *cur; } cases[] = {
+        {"Austria signed a contract worth CHF6bn on Monday for 36 F-35A jets.", 600000000000LL, "CHF"},
+        {"Malaysia signed a contract worth RM4.08 billion on Monday for 18 FA-50 jets.", 408000000000LL, "MYR"},
+        {"Australia signed a contract worth AU$1 billion on Monday for 30 K9 howitzers.", 100000000000LL, "AUD"},
+        {"Canada signed a contract worth C$19 billion on Monday for 88 F-35 jets.", 1900000000000LL, "CAD"},
+        {"Taiwan signed a contract worth NT$10 billion on Monday for 12 HIMARS launchers.", 1000000000000LL, "TWD"},
+        {"The Philippines signed a contract worth \xe2\x82\xb1" "28 billion on Monday for 12 FA-50 jets.",
+         2800000000000LL, "PHP"},
+        {"Poland signed a contract worth 6.5 billion U.S. dollars on Monday for 180 K2 tanks.", 650000000000LL, "USD"},
+        {"India signed a contract worth Rs. 63,000 cr on Monday for 26 Rafale jets.", 63000000000000LL, "INR"},
+        {"Poland signed a contract worth 1,2 miliarda z\xc5\x82otych on Monday for 48 K9 howitzers.", 120000000000LL,
+         "PLN"},
+        {"The Czech Republic signed a contract worth 53 billion crowns on Monday for 246 CV90 vehicles.",
+         5300000000000LL, "CZK"},
+        {"Denmark signed a contract worth 5 billion kroner on Monday for 40 CV90 vehicles.", 500000000000LL, "DKK"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ds_mention *p = expect_primary(cases[i].text, "2026-03-12", -1, DS_STATUS_SIGNED, day("2026-03-09"));
+        assert_true(p->value.set);
+        assert_true(p->value.amount == cases[i].cents);
+        assert_string_equal(p->value.currency, cases[i].cur);
+    }
+    /* "10 KM-SAM batteries" counts batteries, not kilometres */
+    const ds_mention *p = expect_primary("Iraq signed a contract on Monday for 10 KM-SAM batteries.", "2026-03-12", -1,
+                                         DS_STATUS_SIGNED, day("2026-03-09"));
+    assert_int_equal(p->quantity, 10);
+}
+
+/* "A first tranche of six jets takes effect" in a contract for 42: a part
+ * of the contract, no batch of a programme; "the first batch of 24" a
+ * contract is for numbers it. */
+static void test_tranche_part_of_contract(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Egypt signed a contract on Monday for 42 Rafale jets. A first tranche of six "
+                                         "jets takes effect immediately, with the remaining 36 to follow.",
+                                         "2026-03-12", -1, DS_STATUS_SIGNED, day("2026-03-09"));
+    assert_int_equal(p->quantity, 42);
+    assert_int_equal(p->batch, 0);
+    p = expect_primary("Egypt signed a contract on Monday for the first batch of 24 K9 howitzers.", "2026-03-12", -1,
+                       DS_STATUS_SIGNED, day("2026-03-09"));
+    assert_int_equal(p->quantity, 24);
+    assert_int_equal(p->batch, 1);
+}
+
+/* "The first 10 of 54 K9 howitzers ordered by Romania were delivered":
+ * the delivery counts the 10. */
+static void test_delivery_counts_its_part(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("The first 10 of 54 K9 howitzers ordered by Romania were delivered on Monday.",
+                                         "2026-03-12", DS_STAGE_DELIVERY, DS_STATUS_DELIVERED, ANY_DAY);
+    assert_int_equal(p->quantity, 10);
+}
+
+/* A headline's count stands against a body count that reports no deal
+ * ("six Apaches have been leased"), and yields to one that adds to an
+ * order ("12 more aircraft"). */
+static void test_headline_count_against_body(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Qatar clinches deal for 24 Apache helicopters\n\nQatar signed a contract worth $4 "
+                                         "billion on Tuesday for Boeing AH-64E Apache Guardian helicopters. Six US Army "
+                                         "Apaches have been leased to Qatar as an interim measure.",
+                                         "2026-03-12", -1, DS_STATUS_SIGNED, day("2026-03-10"));
+    assert_int_equal(p->quantity, 24);
+    p = expect_primary("Egypt activates second Rafale tranche of 20 jets\n\nEgypt's second tranche of Rafale fighters has "
+                       "entered into force, Dassault Aviation confirmed on Monday, after Cairo paid the down payment for "
+                       "18 more aircraft. With the second, 24 of the 40 jets are now firmly on order.",
+                       "2026-03-12", -1, -1, ANY_DAY);
+    assert_int_equal(p->quantity, 18);
+}
+
+/* Day forms: "on Tuesday, March 3" is the 3rd, "on 10th March" a date,
+ * "earlier today" the article's day. */
+static void test_day_forms(void **state)
+{
+    (void)state;
+    expect_primary("Peru signed a contract on Tuesday, March 3, for 24 K9 howitzers.", "2026-03-12", -1,
+                   DS_STATUS_SIGNED, day("2026-03-03"));
+    expect_primary("Peru signed a contract on 10th March for 24 K9 howitzers.", "2026-03-12", -1, DS_STATUS_SIGNED,
+                   day("2026-03-10"));
+    expect_primary("Peru signed a contract earlier today for 24 K9 howitzers.", "2026-03-12", -1, DS_STATUS_SIGNED,
+                   day("2026-03-12"));
+}
+
+/* A joint venture enables contracts and is no batch of one, even when the
+ * article numbers the contract planned under it ("a third executive
+ * contract"). */
+static void test_venture_has_no_batch(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Hanwha Aerospace and WB Group signed an agreement on Tuesday on a joint venture "
+                                         "to produce CGR-080 rockets in Poland. The Armament Agency expects a third "
+                                         "executive contract, this time for rockets.",
+                                         "2026-03-12", DS_STAGE_JOINT_VENTURE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+    /* what the partners invest, in a paragraph of its own, is the venture's value */
+    const ds_mention *ms;
+    int n = run("Hanwha Aerospace and WB Group signed an agreement on Tuesday to set up a joint venture to produce "
+                "CGR-080 guided rockets in Poland.\n\nHanwha will hold 51 percent of the venture. The partners plan to "
+                "invest more than 1 billion zlotys in a production plant. The CGR-080 is fired by the K239 launcher.\n\n"
+                "Separately, Poland signed a contract on Monday for 12 K9 howitzers worth $400 million.",
+                "2026-03-12", &ms);
+    p = find(ms, n, DS_ROLE_PRIMARY, "CGR-080");
+    assert_int_equal(p->stage, DS_STAGE_JOINT_VENTURE);
+    assert_true(p->value.set);
+    assert_string_equal(p->value.currency, "PLN");
+    assert_true(p->value.amount == 100000000000LL);
+}
+
+/* "an order for Rafale fighters, thirty-six of them": the count after the
+ * items it counts. */
+static void test_count_of_them(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Greece formalised an order for Rafale fighters on Monday, thirty-six of them, "
+                                         "worth EUR 7 billion.",
+                                         "2026-03-12", -1, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->quantity, 36);
+}
+
+/* "The order is the first phase of a planned acquisition": a phase
+ * numbers the batch; an approval ("the second phase of the programme"
+ * cleared by Washington) sets a ceiling and numbers none. */
+static void test_phase_numbers_batch(void **state)
+{
+    (void)state;
+    const ds_mention *p = expect_primary("Saab has signed a contract with Peru for four Gripen E fighters, worth SEK 5 "
+                                         "billion. The order is the first phase of a planned acquisition of twelve "
+                                         "Gripen in total.",
+                                         "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 1);
+    /* a phase of a programme, and a figure naming a unit, number no batch */
+    p = expect_primary("Peru signed a contract on Monday for four Gripen E fighters, the first phase of the air force's "
+                       "modernisation programme.",
+                       "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+    p = expect_primary("At the 1st Air Wing in Lima, the minister signed a contract on Monday for four Gripen E fighters.",
+                       "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+    p = expect_primary("The State Department approved a possible sale to Romania of 12 Patriot launchers for the "
+                       "second phase of its air-defence programme, for an estimated $4 billion.",
+                       "2026-03-12", DS_STAGE_APPROVAL, DS_STATUS_APPROVED, ANY_DAY);
+    assert_int_equal(p->batch, 0);
+}
+
+/* "The signing with Hanwha is scheduled for Friday": a planned signing's
+ * day; a delivery "scheduled for 2027" leaves a signed contract signed. */
+static void test_signing_scheduled_for(void **state)
+{
+    (void)state;
+    expect_primary("Peru's contract for 24 K9 howitzers has not yet been signed. The signing with Hanwha is scheduled "
+                   "for Friday.",
+                   "2026-03-12", -1, DS_STATUS_PLANNED, day("2026-03-13"));
+    expect_primary("Peru signed a contract on Monday for 24 K9 howitzers. The first delivery is scheduled for 2027.",
+                   "2026-03-12", DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED, day("2026-03-09"));
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -1793,6 +2429,595 @@ static void test_fuzz_regressions(void **state)
         free(text);
     }
     tu_glob_free(paths);
+}
+
+/* "while a separate contract was signed with the maker for support": a
+ * second contract of the same family, with no count of its own and the
+ * sum the two share; an offset agreement buys nothing. */
+static void test_separate_contract_is_a_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Norway on Monday signed a government-to-government contract with the United States for six P-8A "
+                "aircraft, while a separate contract was signed with Boeing for training and spare parts. Both "
+                "contracts together are worth $1.2 billion.",
+                "2025-03-11", &ms);
+    int counted = 0, bare = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_string_equal(ms[i].family, "P-8");
+        assert_string_equal(ms[i].buyer, "NOR");
+        assert_int_equal(ms[i].status, DS_STATUS_SIGNED);
+        assert_true(ms[i].value.combined);
+        counted += ms[i].quantity == 6;
+        bare += ms[i].quantity < 0;
+    }
+    assert_int_equal(counted, 1);
+    assert_int_equal(bare, 1);
+    n = run("Norway on Monday signed a contract with the United States for six P-8A aircraft worth $1.2 billion. A "
+            "separate offset agreement was signed with Norwegian industry.",
+            "2025-03-11", &ms);
+    assert_int_equal(only_primary(ms, n)->quantity, 6);
+}
+
+/* A ceiling that "included" missiles approves the platform, not the
+ * missiles; "last June" is a month gone by, so its approval is a recall. */
+static void test_stores_of_a_ceiling_and_last_month(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Denmark on Tuesday signed a contract with the United States for 16 more F-35A fighters worth $2.5 "
+                "billion. Washington approved the possible sale in March at up to $3 billion, a ceiling that included "
+                "AIM-9X missiles.",
+                "2025-11-18", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "F-35");
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "F-35")->stage, DS_STAGE_APPROVAL);
+    for (int i = 0; i < n; i++)
+        assert_string_not_equal(ms[i].family, "AIM-9X");
+    n = run("Romania on Monday signed a contract for 54 K9 howitzers worth $1 billion. The State Department approved "
+            "the possible sale of 18 AIM-120 missiles to Romania last June.",
+            "2025-02-11", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "K9");
+}
+
+/* "involves Foreign Military Sales to A, B and C": one deal per state the
+ * contract buys for, the sum combined; an earlier award's buyer in another
+ * paragraph is not theirs. */
+static void test_sales_to_listed_states(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Contracts for June 3, 2025\n\nLockheed Martin Corp., Grand Prairie, Texas, has been awarded a "
+                "$210,000,000 contract for 12 HIMARS launchers for the government of Estonia. This contract involves "
+                "Foreign Military Sales to Estonia.\n\nRaytheon Co., Tucson, Arizona, has been awarded a $75,000,000 "
+                "modification to a previously awarded contract for AIM-120 production. This modification involves "
+                "Foreign Military Sales to Norway, Denmark and the Netherlands.",
+                "2025-06-04", &ms);
+    int seen = 0, amraam = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        if (strcmp(ms[i].family, "HIMARS") == 0) {
+            assert_string_equal(ms[i].buyer, "EST");
+            continue;
+        }
+        assert_string_equal(ms[i].family, "AIM-120");
+        assert_true(ms[i].value.combined);
+        amraam++;
+        seen |= strcmp(ms[i].buyer, "NOR") == 0 ? 1 : strcmp(ms[i].buyer, "DNK") == 0 ? 2 : strcmp(ms[i].buyer, "NLD") == 0 ? 4 : 8;
+    }
+    assert_int_equal(amraam, 3);
+    assert_int_equal(seen, 7);
+}
+
+/* Delivery news of one ship ("the third of the frigates") counts one, and
+ * the recall of the contract delivered ("ordered by Chile in 2019") dates
+ * it; a plan in the pluperfect is no deal. */
+static void test_delivery_of_one_dates_its_contract(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Third Type 26 frigate handed over to Norway\n\nThe third of the Type 26 frigates built for the "
+                "Royal Norwegian Navy was handed over on Thursday in Glasgow.\n\nThe ship is one of five ordered by "
+                "Norway in 2025 under a contract with BAE Systems. Norway had planned to buy 40 F-16 fighters as "
+                "well.",
+                "2028-05-13", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "TYPE_26");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->quantity, 1);
+    assert_int_equal(p->signing_year, 2025);
+    n = run("The second tranche of K9 howitzers, worth $150 million, arrived in Estonia on Monday.", "2025-03-11", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->quantity, -1);
+}
+
+/* A system named after a rivalry word competes with the deal's; nobody
+ * buys it. */
+static void test_rivals_are_no_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Iraq signed a contract on Monday for Cheongung II air-defence batteries worth $2.8 billion.\n\nTaken "
+                "together, the contracts come to $9 billion, which puts the Korean system in direct competition with "
+                "NASAMS and IRIS-T SLM.",
+                "2025-09-16", &ms);
+    assert_string_equal(only_primary(ms, n)->buyer, "IRQ");
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "NASAMS");
+        assert_string_not_equal(ms[i].family, "IRIS-T_SLM");
+    }
+}
+
+/* A clause that signs in a month long gone, then plans another deal ("and
+ * is due to conclude ..."), recalls both: neither is the news. */
+static void test_month_signing_before_plan_recalls(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Greece on Tuesday exercised an option for six more Rafale fighters worth EUR 1 billion.\n\nAthens "
+                "signed with Washington in March for 20 F-35A fighters, and is due to conclude with Rome for two FREMM "
+                "frigates, for which a letter of intent was signed in August.",
+                "2025-12-09", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "RAFALE");
+}
+
+/* "Chile, which bought eight F-16 from the US, ...": the relative clause
+ * recalls what that state bought; the main clause after it stays news. */
+static void test_relative_purchase_recalls(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru is weighing its options for new fighters. Chile, which bought 10 F-16 fighters from the "
+                "Netherlands, took years to bring them into service.",
+                "2025-05-20", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "F-16")->buyer, "CHL");
+    n = run("Egypt, which bought 24 Rafale fighters in 2015, on Monday signed a contract for 100 K9 howitzers worth "
+            "$1.7 billion.",
+            "2025-05-20", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "K9");
+    assert_int_equal(p->quantity, 100);
+}
+
+/* The authority that approves a sale abroad is the exporter's: the buyer
+ * is the state the sale goes to; a state's own approval of its purchase
+ * keeps it the buyer. */
+static void test_export_approval_names_the_seller(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("WASHINGTON - The State Department has approved a possible Foreign Military Sale to the Government of "
+                "Hungary of NASAMS air defence systems for an estimated cost of $1 billion.",
+                "2025-04-02", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "HUN");
+    assert_string_equal(p->seller, "USA");
+    assert_int_equal(p->status, DS_STATUS_APPROVED);
+    n = run("NEW DELHI - The Cabinet Committee on Security on Wednesday cleared the deal for 26 Rafale fighters from "
+            "France, worth around Rs 60,000 crore.",
+            "2025-04-02", &ms);
+    p = only_primary(ms, n);
+    assert_string_equal(p->buyer, "IND");
+    assert_string_equal(p->seller, "FRA");
+    /* the package the buyer asked for is the approved sale's, not a sale of its own */
+    n = run("WASHINGTON - The State Department has approved a possible Foreign Military Sale to the Government of "
+            "Hungary of NASAMS air defence systems for an estimated cost of $1 billion.\n\nThe Government of Hungary "
+            "has requested to buy three Sentinel radars and 60 AIM-120 missiles.",
+            "2025-04-02", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "NASAMS");
+}
+
+/* A count by category alone ("brings Japan's total to six aircraft") is of
+ * the system its paragraph named last; a clause like "under the NATO pact"
+ * sets the scene and makes no deal of the systems of its sentence. */
+static void test_count_of_paragraph_and_setting_clause(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Contracts\n\nThe Boeing Co. has been awarded a $300,000,000 modification. This modification "
+                "exercises an option for three P-8A aircraft for the government of Norway.\n\nThe Boeing Co. has been "
+                "awarded a $200,000,000 modification for two KC-46A tanker aircraft for the government of Japan. This "
+                "modification exercises an option and brings Japan's total to six aircraft.",
+                "2023-12-01", &ms);
+    int p8 = 0;
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].family, "P-8") == 0) {
+            assert_string_equal(ms[i].buyer, "NOR");
+            p8++;
+        }
+    assert_int_equal(p8, 1);
+    n = run("Norway has selected the Type 26 design for five new frigates, the defence minister said on Tuesday. "
+            "Norway is also building four Type 212CD submarines with Germany, and is buying F-35 fighters from the "
+            "United States under the NATO pact.",
+            "2025-09-02", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "TYPE_26");
+}
+
+/* "with initial spares and training" scopes the contract; only an initial
+ * deal or order is an earlier one. */
+static void test_initial_spares_are_news(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Sikorsky was awarded a $900,000,000 contract for 24 UH-60M Black Hawk helicopters with initial spares "
+                "and training for the Royal Thai Army.",
+                "2025-02-04", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "UH-60");
+    assert_int_equal(p->quantity, 24);
+    n = run("Thailand on Monday ordered 12 more UH-60M helicopters. The initial order for 12 UH-60M was placed in 2019.",
+            "2025-02-04", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "UH-60")->signing_year, 2019);
+}
+
+/* "The two contracts follow the framework signed in July": the framework
+ * is recalled; a catalog alias written as a description after another
+ * system ("the 'gap filler' version") names no system of its own; each
+ * variant of a sentence's "..., while ..." with its own sum is a deal. */
+static void test_variants_each_priced_and_descriptions(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("KAI signed executive contracts with Malaysia on Monday for 30 FA-50 aircraft worth $2 billion in "
+                "total.\n\nUnder the contracts, KAI will deliver 10 FA-50GF aircraft, the \"gap filler\" version, in "
+                "a deal worth $600 million, while 20 FA-50PL jets will be supplied under a $1.4 billion contract. "
+                "The two contracts follow the framework agreement signed in Kuala Lumpur in March.",
+                "2025-06-10", &ms);
+    int gf = 0, pl = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_string_equal(ms[i].family, "FA-50");
+        assert_int_equal(ms[i].stage, DS_STAGE_EXECUTIVE);
+        gf += ms[i].quantity == 10 && ms[i].value.amount == 60000000000LL;
+        pl += ms[i].quantity == 20 && ms[i].value.amount == 140000000000LL;
+    }
+    assert_int_equal(gf, 1);
+    assert_int_equal(pl, 1);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "FA-50")->stage, DS_STAGE_FRAMEWORK);
+}
+
+/* A deal clause naming no system ("signed the letter of offer and
+ * acceptance") speaks of the deal its paragraph named last, even in an
+ * article that reports another deal too. */
+static void test_unnamed_clause_of_paragraph_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Romania signs for 32 F-35 fighters\n\nThirty-two F-35A fighters will join the Romanian air force. The "
+                "defence minister on Friday signed the letter of offer and acceptance with the US government, worth "
+                "$6.5 billion.\n\nThe ministry also ordered 12 UH-60M helicopters for $1 billion on Friday.",
+                "2025-11-15", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "F-35")->stage, DS_STAGE_LOA);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "UH-60")->stage, DS_STAGE_EXECUTIVE);
+}
+
+/* A contract "with options for" more is a contract; a modification a later
+ * sentence says "exercises an option" is the option. */
+static void test_options_held_and_exercised(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Lockheed Martin has been awarded a $2,000,000,000 contract for 20 F-16 Block 70 aircraft for the "
+                "government of Bulgaria, with options for 12 additional aircraft.",
+                "2025-03-04", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_EXECUTIVE);
+    n = run("Boeing has been awarded a $150,000,000 modification to a previously awarded contract for two KC-46A "
+            "tanker aircraft for the government of Japan. This modification exercises an option and brings Japan's "
+            "total to six aircraft.",
+            "2025-03-04", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_OPTION);
+}
+
+/* Signing a letter of intent states an intent; it buys nothing yet. */
+static void test_letter_of_intent_is_intent(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Morocco on Monday signed a letter of intent for the purchase of 200 VBCI infantry fighting vehicles from "
+                "France.",
+                "2025-10-14", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_INTENT);
+    assert_int_equal(p->status, DS_STATUS_PLANNED);
+    n = run("Morocco on Monday signed a contract for the purchase of 200 VBCI infantry fighting vehicles from France.",
+            "2025-10-14", &ms);
+    assert_int_equal(only_primary(ms, n)->status, DS_STATUS_SIGNED);
+}
+
+/* India's Acceptance of Necessity approves a purchase; nothing is signed. */
+static void test_acceptance_of_necessity_approves(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The Defence Acquisition Council on Tuesday accorded Acceptance of Necessity for the procurement of 31 "
+                "MQ-9B drones from the United States.",
+                "2025-02-05", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_APPROVAL);
+    assert_int_equal(p->status, DS_STATUS_APPROVED);
+    assert_int_equal(p->signing_date, day("2025-02-04"));
+}
+
+/* The fleet a purchase replaces and a delivery still awaited ("until the
+ * new boats arrive") are no deals. */
+static void test_replaced_fleet_and_awaited_delivery(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Italy will buy two more Type 212CD submarines from TKMS, the procurement office said on Monday.\n\nThe "
+                "first Italian boat is now due in 2031, and the Italian boats will replace the four Sauro-class "
+                "submarines delivered in the late 1980s, and the six Ula-class submarines delivered in the 1990s.",
+                "2025-03-11", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "TYPE_212");
+    assert_int_equal(p->stage, DS_STAGE_EXECUTIVE);
+    n = run("Italy will buy two more Type 212CD submarines from TKMS, the procurement office said on Monday.\n\nThe "
+            "navy's six Ula-class boats will be kept in service until the new submarines arrive.",
+            "2025-03-11", &ms);
+    p = only_primary(ms, n);
+    assert_int_equal(p->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(p->status, DS_STATUS_SIGNED);
+}
+
+/* "agreed in March to buy 12 ANKA drones" signs (months ago: a recall);
+ * "agreed to hold talks" does not. */
+static void test_agreed_to_buy_signs(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Malaysia is expected to sign for 24 Hurjet jets next week, officials said. Kuala Lumpur agreed in March "
+                "to buy 12 ANKA drones from Turkish Aerospace.",
+                "2025-11-03", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "HURJET");
+    const ds_mention *c = find(ms, n, DS_ROLE_CONTEXT, "ANKA");
+    assert_int_equal(c->status, DS_STATUS_SIGNED);
+    assert_int_equal(c->quantity, 12);
+    n = run("Malaysia and Turkey agreed on Monday to hold talks on 12 ANKA drones.", "2025-11-03", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].status, DS_STATUS_SIGNED);
+}
+
+/* "Before this, the maker's largest deals concerned ...": what came before
+ * the news is a recall. */
+static void test_before_this_recalls(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The contract for the sale of 40 KAAN aircraft to Egypt was signed on Wednesday in Cairo.\n\nBefore "
+                "this, Turkish Aerospace's largest export deals concerned the Hurjet trainer, for which Spain signed in "
+                "2025, and ANKA drones sold to Tunisia.",
+                "2025-06-11", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "KAAN");
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "HURJET")->buyer, "ESP");
+}
+
+/* Each buyer's share named after it ("the Dutch ordering four and the
+ * Austrians three") makes one deal per buyer; a count after "for" is the
+ * whole order's. */
+static void test_shares_after_each_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Embraer signed a joint contract on Monday with the Netherlands and Austria for seven C-390 aircraft, "
+                "with the Dutch ordering four and the Austrians three.",
+                "2025-06-11", &ms);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        seen |= strcmp(ms[i].buyer, "NLD") == 0 && ms[i].quantity == 4 ? 1 : 0;
+        seen |= strcmp(ms[i].buyer, "AUT") == 0 && ms[i].quantity == 3 ? 2 : 0;
+    }
+    assert_int_equal(seen, 3);
+}
+
+/* A purchase contract signed with a co-production contract beside it is a
+ * purchase (its stage is not the venture's) and a venture of its own. */
+static void test_purchase_and_venture_contracts(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Baykar and Qatar's defence ministry signed two agreements in Doha on Monday: a purchase contract for "
+                "the Bayraktar TB3 drone, and a co-production contract under which parts of the aircraft will be made "
+                "in Qatar.",
+                "2025-04-08", &ms);
+    int buy = 0, venture = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        assert_string_equal(ms[i].buyer, "QAT");
+        buy += ms[i].stage == DS_STAGE_EXECUTIVE;
+        venture += ms[i].stage == DS_STAGE_JOINT_VENTURE;
+    }
+    assert_int_equal(buy, 1);
+    assert_int_equal(venture, 1);
+}
+
+/* "The deal ... is expected to be signed soon" after a sentence naming a
+ * system reports that system's deal (planned: the signing named before it
+ * is another deal's); missiles a price "includes" are the platform's. */
+static void test_definite_deal_sentence_and_included_stores(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Greece on Monday signed the contract for 20 Rafale fighters at a cost of EUR 3 billion. Sources said "
+                "the price includes the aircraft, Meteor and Exocet weapon packages and training.\n\nThe other French "
+                "proposal, for two more FREMM frigates, is still under negotiation. The deal, estimated at EUR 1.5 "
+                "billion, is expected to be signed soon.",
+                "2025-04-29", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "RAFALE")->status, DS_STATUS_SIGNED);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "FREMM")->status, DS_STATUS_PLANNED);
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "METEOR");
+        assert_string_not_equal(ms[i].family, "EXOCET");
+    }
+}
+
+/* "Germany will buy four more Type 212CD": the lead's buyer is the
+ * seller's own state, though the article names a partner; a seller
+ * signing an export stays the seller. */
+static void test_lead_names_a_domestic_buyer(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Germany will buy two more Type 212CD submarines from TKMS, taking the joint German-Norwegian "
+                "programme to twelve boats.\n\nThat parent contract covered four boats for the Royal Norwegian Navy.",
+                "2025-03-11", &ms);
+    const ds_mention *p = find(ms, n, DS_ROLE_PRIMARY, "TYPE_212");
+    assert_string_equal(p->buyer, "DEU");
+    assert_string_equal(p->seller, "DEU");
+    n = run("South Korea signed a contract on Monday to sell 18 K9 howitzers to Norway for $300 million.", "2025-03-11",
+            &ms);
+    assert_string_equal(only_primary(ms, n)->buyer, "NOR");
+}
+
+/* "Reports say Chile will buy 60 K2 tanks ... There is no contract": a
+ * family no clause signs is only talked of when the article says no
+ * contract exists; one a clause signs stays news. */
+static void test_no_contract_leaves_talk(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Q: Reports say Chile will buy up to 60 K2 tanks for $1 billion. Is a deal close?\n\nA: There is no "
+                "contract and no agreed number yet.",
+                "2025-05-20", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+    n = run("Chile signed a contract on Monday for 60 K2 tanks worth $1 billion. There is no contract yet for the "
+            "support vehicles.",
+            "2025-05-20", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "K2");
+}
+
+/* A deal the body mentions without a day, which a table of earlier deals
+ * lists for the same buyer, is that recalled deal, not news. */
+static void test_tabled_deal_is_a_recall(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Chile on Wednesday signed a contract for two Type 26 frigates worth GBP 1 billion.\n\nRecent frigate "
+                "contracts:\n\n| Buyer | System | Ships | Signed |\n|---|---|---|---|\n| Chile | Type 26 | 2 | 2025 |\n"
+                "| Peru | FREMM | 2 | 2021 |\n\nPeru's pattern is instructive: Lima took two FREMM in a EUR 1 billion "
+                "deal.",
+                "2025-05-22", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "TYPE_26");
+    assert_string_equal(p->buyer, "CHL");
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "FREMM")->buyer, "PER");
+}
+
+/* "inducted its first batch ... into the air force" is a delivery; one
+ * "in December", months before the article, is a recall. */
+static void test_induction_and_old_delivery(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Egypt formally inducted its first batch of KAAN fighters into the air force on Friday, at a ceremony at "
+                "Cairo West. It ordered 40 of them in 2025 under a contract with Turkish Aerospace.\n\nIndia received the last of its 36 Rafale jets from "
+                "France in December.",
+                "2029-06-02", &ms);
+    const ds_mention *p = only_primary(ms, n);
+    assert_string_equal(p->family, "KAAN");
+    assert_int_equal(p->stage, DS_STAGE_DELIVERY);
+    assert_int_equal(p->status, DS_STATUS_DELIVERED);
+}
+
+/* A recall that counts by kind only ("the 36 jets ordered in 2016") is of
+ * the news's own family, not of every family of that kind the article
+ * names; a deal dated by its year before talk of another is recalled. */
+static void test_recall_by_kind_is_the_news_family(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("India on Monday signed a contract for 26 Rafale M fighters worth EUR 7 billion. The navy's MiG-29K "
+                "and the F/A-18 it tested in 2022 stay in the news too.\n\nThe air force received the 36 jets "
+                "ordered in 2016 from France by 2022.",
+                "2025-04-29", &ms);
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "FA-18");
+        assert_string_not_equal(ms[i].family, "MIG-29");
+    }
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "RAFALE")->quantity, 36);
+    n = run("Romania on Monday signed a contract for 54 K9 howitzers worth $1 billion. Romania already operates a "
+            "HIMARS battalion from a 2018 purchase and is negotiating a larger buy.",
+            "2025-04-29", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_CONTEXT, "HIMARS")->signing_year, 2018);
+}
+
+/* The systems a buyer chose one "over" are rivals passed over. */
+static void test_chosen_over_rivals(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru on Monday signed a contract for 24 Gripen fighters worth $3 billion.\n\nThe government had chosen "
+                "the Swedish jet in March over the F-16 and the Rafale.",
+                "2025-11-04", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "GRIPEN");
+    for (int i = 0; i < n; i++) {
+        assert_string_not_equal(ms[i].family, "F-16");
+        assert_string_not_equal(ms[i].family, "RAFALE");
+    }
+}
+
+/* "Qatar has been a demanding customer. It acquired ...": a recall whose
+ * subject is a pronoun is of the state the sentence before opens with. */
+static void test_pronoun_subject_of_recall(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Baykar signed a contract with Oman on Monday for six TB3 drones worth $400 million.\n\nQatar has been a "
+                "demanding customer for drone makers. It bought Wing Loong drones from China in 2019.",
+                "2025-11-04", &ms);
+    assert_string_equal(find(ms, n, DS_ROLE_CONTEXT, "WING_LOONG")->buyer, "QAT");
+}
+
+/* "It has not yet been signed" leaves the deal planned, whatever word of
+ * the article reads as a signing ("the largest deal Korea has concluded"). */
+static void test_not_yet_signed_is_planned(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The minister left for Bucharest on Thursday for the signing of the K9 howitzer contract, the largest "
+                "export deal the company has ever concluded.\n\nOfficials put the deal's value at $1 billion. It has "
+                "not yet been signed.",
+                "2025-07-31", &ms);
+    assert_int_equal(only_primary(ms, n)->status, DS_STATUS_PLANNED);
+}
+
+/* An offset framework beside a purchase is industrial compensation; the
+ * purchase stays a contract. */
+static void test_offset_framework_is_no_stage(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Saab has signed a contract with Hungary for four Gripen fighters worth SEK 3 billion. Saab and Hungary "
+                "have also agreed on an offset framework covering cooperation with Hungarian industry.",
+                "2025-08-26", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_EXECUTIVE);
+}
+
+/* The aircraft a delivery arrives aboard carries it; "options including"
+ * are choices a buyer weighs, not a contract's option. */
+static void test_carrier_aboard_and_options_weighed(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("The first batch of BrahMos missile systems for Vietnam arrived in Hanoi on Friday aboard Indian Air "
+                "Force C-17 transport aircraft, under a 2024 contract worth $700 million.",
+                "2025-12-06", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "BRAHMOS");
+    n = run("Denmark on Monday signed a contract for eight PULS rocket launchers worth DKK 1.7 billion. The purchase is "
+            "separate from its air defence programme, for which it is still evaluating options including NASAMS.",
+            "2025-12-09", &ms);
+    assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_EXECUTIVE);
 }
 
 int main(void)
@@ -1863,8 +3088,71 @@ int main(void)
         cmocka_unit_test(test_modification_exercising_an_option),
         cmocka_unit_test(test_shares_of_a_joint_contract),
         cmocka_unit_test(test_interview_turns_are_no_box),
+        cmocka_unit_test(test_ordinal_order_numbers_batch),
+        cmocka_unit_test(test_own_sum_corrects_shared_sum),
+        cmocka_unit_test(test_report_and_deal_clause_days),
+        cmocka_unit_test(test_factbox_row_prices_its_system),
+        cmocka_unit_test(test_spanish_sums_and_pesos),
+        cmocka_unit_test(test_postfix_codes_and_act_sums),
+        cmocka_unit_test(test_hyphenated_unit_qualifies),
+        cmocka_unit_test(test_counts_of_no_item),
+        cmocka_unit_test(test_report_day_of_value_clause),
+        cmocka_unit_test(test_initial_of_no_deal),
+        cmocka_unit_test(test_priced_variants_split),
+        cmocka_unit_test(test_undated_signing_takes_article_year),
+        cmocka_unit_test(test_delivered_batch_of_items),
+        cmocka_unit_test(test_abbreviated_scale_and_ranges),
+        cmocka_unit_test(test_numeric_dates_and_planned_periods),
+        cmocka_unit_test(test_hundreds_in_words),
+        cmocka_unit_test(test_own_sums_and_follow_on),
+        cmocka_unit_test(test_definite_deal_refers_back),
+        cmocka_unit_test(test_buyer_will_receive_count),
+        cmocka_unit_test(test_number_put_at),
+        cmocka_unit_test(test_cancellation_dated_by_its_contract),
+        cmocka_unit_test(test_delivery_takes_its_contract_value),
+        cmocka_unit_test(test_shared_clause_counts_named_deal),
+        cmocka_unit_test(test_glued_and_shared_currencies),
+        cmocka_unit_test(test_tranche_part_of_contract),
+        cmocka_unit_test(test_delivery_counts_its_part),
+        cmocka_unit_test(test_headline_count_against_body),
+        cmocka_unit_test(test_day_forms),
+        cmocka_unit_test(test_venture_has_no_batch),
+        cmocka_unit_test(test_count_of_them),
+        cmocka_unit_test(test_phase_numbers_batch),
+        cmocka_unit_test(test_signing_scheduled_for),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_simhash_near_duplicates), cmocka_unit_test(test_fuzz_regressions),
+        cmocka_unit_test(test_separate_contract_is_a_deal),
+        cmocka_unit_test(test_stores_of_a_ceiling_and_last_month),
+        cmocka_unit_test(test_sales_to_listed_states),
+        cmocka_unit_test(test_delivery_of_one_dates_its_contract),
+        cmocka_unit_test(test_rivals_are_no_deal),
+        cmocka_unit_test(test_month_signing_before_plan_recalls),
+        cmocka_unit_test(test_relative_purchase_recalls),
+        cmocka_unit_test(test_export_approval_names_the_seller),
+        cmocka_unit_test(test_count_of_paragraph_and_setting_clause),
+        cmocka_unit_test(test_initial_spares_are_news),
+        cmocka_unit_test(test_variants_each_priced_and_descriptions),
+        cmocka_unit_test(test_unnamed_clause_of_paragraph_deal),
+        cmocka_unit_test(test_options_held_and_exercised),
+        cmocka_unit_test(test_letter_of_intent_is_intent),
+        cmocka_unit_test(test_acceptance_of_necessity_approves),
+        cmocka_unit_test(test_replaced_fleet_and_awaited_delivery),
+        cmocka_unit_test(test_agreed_to_buy_signs),
+        cmocka_unit_test(test_before_this_recalls),
+        cmocka_unit_test(test_shares_after_each_buyer),
+        cmocka_unit_test(test_purchase_and_venture_contracts),
+        cmocka_unit_test(test_definite_deal_sentence_and_included_stores),
+        cmocka_unit_test(test_lead_names_a_domestic_buyer),
+        cmocka_unit_test(test_no_contract_leaves_talk),
+        cmocka_unit_test(test_tabled_deal_is_a_recall),
+        cmocka_unit_test(test_induction_and_old_delivery),
+        cmocka_unit_test(test_recall_by_kind_is_the_news_family),
+        cmocka_unit_test(test_chosen_over_rivals),
+        cmocka_unit_test(test_pronoun_subject_of_recall),
+        cmocka_unit_test(test_not_yet_signed_is_planned),
+        cmocka_unit_test(test_offset_framework_is_no_stage),
+        cmocka_unit_test(test_carrier_aboard_and_options_weighed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
