@@ -167,6 +167,13 @@ int ds_kafka_topic_partition_count(rd_kafka_t *rk, const char *topic, int timeou
     return n;
 }
 
+int64_t ds_kafka_offsets_lost(int64_t expected, int64_t got, int64_t lo)
+{
+    if (expected < 0 || got <= expected || lo <= expected)
+        return 0;
+    return (got < lo ? got : lo) - expected;
+}
+
 int ds_kafka_default(rd_kafka_conf_t *conf, const ds_config *cfg, const char *key, const char *value, char *err,
                      size_t errlen)
 {

@@ -56,6 +56,16 @@ typedef struct ds_block_owner {
  * ds_block_owner): the filter of ds_resolver_set_references. */
 int ds_kafka_owns_block(const char *block_key, void *owner);
 
+/* The records a consumer skipped when its next message of a partition is
+ * at offset got while it expected offset expected (the one after the last
+ * it read, or the committed offset it started from), given the partition's
+ * log start offset lo as last fetched: the offsets [expected, min(got, lo))
+ * no longer exist on the broker, so an automatic offset reset
+ * (auto.offset.reset after "Offset out of range") jumped over them. A gap
+ * above the log start is not a loss (transaction markers, aborted or
+ * compacted records) and gives 0, as do unknown values (negative). */
+int64_t ds_kafka_offsets_lost(int64_t expected, int64_t got, int64_t lo);
+
 /* ds_kafka_probe() results besides 0: */
 #define DS_KAFKA_EUNREACHABLE (-1) /* no broker answered */
 #define DS_KAFKA_ECONF (-2)        /* no brokers configured, or a property librdkafka rejects */

@@ -22,6 +22,68 @@ void run_mark_eof(runner *r, const char *topic, int32_t partition, int eof)
         p->offset = eof;
 }
 
+/* Notes the offset of rkm, the next record read from its partition, and
+ * tells whether the consumer jumped over records since the last one (or
+ * since the offset it started from): an automatic offset reset after
+ * "Offset out of range", when retention deleted records before they were
+ * read. Such a jump is logged at error level and counted; the run then
+ * exits with DS_RUN_SKIPPED. Rewinds (an aborted batch) move back and are
+ * no loss. */
+/* Logs and counts a jump of partition p of topic from offset wanted to
+ * got when it skipped records (see ds_kafka_offsets_lost). */
+static void check_jump(runner *r, const char *topic, int32_t p, int64_t wanted, int64_t got)
+{
+    int64_t lo = -1, hi = -1;
+    if (wanted < 0 || got <= wanted || rd_kafka_get_watermark_offsets(r->consumer, topic, p, &lo, &hi))
+        return;
+    int64_t lost = ds_kafka_offsets_lost(wanted, got, lo);
+    if (lost <= 0)
+        return;
+    ds_error("run",
+             "%s [%" PRId32 "]: offset reset: wanted offset %" PRId64 ", got %" PRId64 " (log start %" PRId64
+             "): %" PRId64 " record(s) skipped, deleted by retention before they were read",
+             topic, p, wanted, got, lo, lost);
+    r->st.offset_resets++;
+    r->st.records_skipped += (uint64_t)lost;
+    ds_series_add(ds_metric_series1(r->mx.resets, topic), 1);
+    ds_series_add(ds_metric_series1(r->mx.skipped, topic), (double)lost);
+}
+
+void run_note_offset(runner *r, const rd_kafka_message_t *rkm)
+{
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    rd_kafka_topic_partition_t *n = rd_kafka_topic_partition_list_find(r->next_in, topic, rkm->partition);
+    if (!n) {
+        n = rd_kafka_topic_partition_list_add(r->next_in, topic, rkm->partition);
+        n->offset = RD_KAFKA_OFFSET_INVALID;
+        /* the first since assignment: checked once its committed offset is known */
+        rd_kafka_topic_partition_t *u = rd_kafka_topic_partition_list_find(r->unchecked, topic, rkm->partition);
+        if (u && u->offset == RD_KAFKA_OFFSET_INVALID)
+            u->offset = rkm->offset;
+    }
+    check_jump(r, topic, rkm->partition, n->offset, rkm->offset);
+    n->offset = rkm->offset + 1;
+}
+
+void run_check_committed(runner *r, const rd_kafka_topic_partition_list_t *looked)
+{
+    for (int i = 0; i < looked->cnt; i++) {
+        const rd_kafka_topic_partition_t *l = &looked->elems[i];
+        rd_kafka_topic_partition_t *u = rd_kafka_topic_partition_list_find(r->unchecked, l->topic, l->partition);
+        if (!u)
+            continue; /* revoked since */
+        int64_t first = u->offset;
+        rd_kafka_topic_partition_list_del(r->unchecked, l->topic, l->partition);
+        if (l->offset < 0)
+            continue; /* nothing committed: auto.offset.reset=earliest is where it starts */
+        rd_kafka_topic_partition_t *n = rd_kafka_topic_partition_list_find(r->next_in, l->topic, l->partition);
+        if (first >= 0)
+            check_jump(r, l->topic, l->partition, l->offset, first);
+        else if (!n) /* nothing read yet: the first record is checked against it */
+            rd_kafka_topic_partition_list_add(r->next_in, l->topic, l->partition)->offset = l->offset;
+    }
+}
+
 /* Records the timestamp of the message just consumed from partition p. */
 static void note_ts(last_ts *l, int32_t p, int64_t ts)
 {
@@ -87,6 +149,7 @@ static int process(runner *r, rd_kafka_message_t *rkm)
         return 0;
     }
     const char *topic = rd_kafka_topic_name(rkm->rkt);
+    run_note_offset(r, rkm);
     /* where to rewind to if the batch's transaction aborts (unless a restore
      * of the partition in this batch said so first) */
     if (!rd_kafka_topic_partition_list_find(b->start, topic, rkm->partition))
@@ -760,10 +823,15 @@ static runner *runner_new(const ds_config *cfg)
     snprintf(r->stopic, sizeof r->stopic, "%s-state", cfg->app_id);
     r->assigned = rd_kafka_topic_partition_list_new(16);
     r->unrestored = rd_kafka_topic_partition_list_new(8);
+    r->next_in = rd_kafka_topic_partition_list_new(16);
+    r->unchecked = rd_kafka_topic_partition_list_new(16);
     r->txn = cfg->guarantee && strcmp(cfg->guarantee, "at-least-once") == 0 ? TXN_OFF : TXN_INIT;
     r->txn_init_deadline = ds_mono_ms() + TXN_INIT_MS;
     if (uv_loop_init(&r->loop)) {
         rd_kafka_topic_partition_list_destroy(r->assigned);
+        rd_kafka_topic_partition_list_destroy(r->unrestored);
+        rd_kafka_topic_partition_list_destroy(r->next_in);
+        rd_kafka_topic_partition_list_destroy(r->unchecked);
         ds_buf_free(&r->obuf);
         free(r);
         return NULL;
@@ -903,6 +971,8 @@ static void runner_free(runner *r)
     }
     rd_kafka_topic_partition_list_destroy(r->assigned);
     rd_kafka_topic_partition_list_destroy(r->unrestored);
+    rd_kafka_topic_partition_list_destroy(r->next_in);
+    rd_kafka_topic_partition_list_destroy(r->unchecked);
     for (int32_t p = 0; r->rs && p < r->nparts; p++)
         ds_resolver_destroy(r->rs[p]);
     free(r->rs);
@@ -965,8 +1035,11 @@ int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *h
             r->st.consumed, r->st.mentions, r->st.resolved, r->st.produced, r->st.state_records, r->st.dead_letters,
             r->st.commits, r->st.restored_blocks, r->st.aborts, r->st.pauses,
             r->txn == TXN_OFF ? "at-least-once" : "exactly-once");
+    if (r->st.records_skipped)
+        ds_error("run", "%" PRIu64 " input record(s) skipped in %" PRIu64 " offset reset(s): deleted by retention "
+                 "before they were read; exiting with %d", r->st.records_skipped, r->st.offset_resets, DS_RUN_SKIPPED);
 out:;
-    int rc = r->exit_code;
+    int rc = r->exit_code ? r->exit_code : r->st.records_skipped ? DS_RUN_SKIPPED : 0;
     if (stats)
         *stats = r->st;
     runner_free(r);

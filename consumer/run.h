@@ -54,6 +54,8 @@ typedef struct ds_run_stats {
     uint64_t produced;          /* canonical records delivered */
     uint64_t state_records;     /* changelog records delivered to <app>-state */
     uint64_t dead_letters;
+    uint64_t offset_resets;     /* automatic offset resets over records the broker no longer had */
+    uint64_t records_skipped;   /* the offsets those resets jumped over: input never read */
     uint64_t commits;
     uint64_t delivery_failures;
     uint64_t restored_blocks;   /* blocks rebuilt from <app>-state on assignment */
@@ -71,13 +73,18 @@ typedef struct ds_run_stats {
     uint64_t backpressure_pauses; /* of those, because the producer queue was full */
 } ds_run_stats;
 
+/* The exit code of a run that finished but skipped input records. */
+#define DS_RUN_SKIPPED 3
+
 /* Runs until signalled (or, with cfg->exit_at_end, until every assigned
  * partition is at its end, every mention this process produced has been
  * resolved, by itself or by the group as its committed offsets show, and all
  * work is committed). Fails at start unless <app>-mentions and <app>-state
  * exist with the same partition count. Returns the exit code:
- * 0 after a clean shutdown, 1 on a fatal error (message logged). stats may
- * be NULL. */
+ * 0 after a clean shutdown, 1 on a fatal error (message logged),
+ * DS_RUN_SKIPPED after a clean shutdown when an automatic offset reset
+ * jumped over input records the broker no longer had (logged at error
+ * level, counted in stats->records_skipped). stats may be NULL. */
 int ds_run(const ds_config *cfg, ds_run_stats *stats);
 
 /* Optional callbacks of a run, for programs that embed it and for tests. */

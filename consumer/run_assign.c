@@ -276,6 +276,11 @@ void run_restore_done(runner *r)
         restore_arm(r, TXN_RETRY_MS);
         return;
     }
+    if (j->inputs) {
+        run_check_committed(r, j->inputs); /* once: they leave r->unchecked */
+        rd_kafka_topic_partition_list_destroy(j->inputs);
+        j->inputs = NULL;
+    }
     rd_kafka_topic_partition_list_t *done = rd_kafka_topic_partition_list_new(j->nparts ? j->nparts : 1);
     char why[512] = "";
     install_job(r, j, done, why, sizeof why);
@@ -318,8 +323,13 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         ds_info("run", "assigned %d partition(s)", parts->cnt);
         ds_series_add(r->mx.assigns, 1);
-        for (int i = 0; i < parts->cnt; i++)
+        for (int i = 0; i < parts->cnt; i++) {
             rd_kafka_topic_partition_list_add(r->assigned, parts->elems[i].topic, parts->elems[i].partition)->offset = 0;
+            if (strcmp(parts->elems[i].topic, r->mtopic) != 0 &&
+                !rd_kafka_topic_partition_list_find(r->unchecked, parts->elems[i].topic, parts->elems[i].partition))
+                rd_kafka_topic_partition_list_add(r->unchecked, parts->elems[i].topic, parts->elems[i].partition)
+                    ->offset = RD_KAFKA_OFFSET_INVALID;
+        }
         if (coop)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
         else
@@ -339,6 +349,9 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
     for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_list_del(r->assigned, parts->elems[i].topic, parts->elems[i].partition);
         rd_kafka_topic_partition_list_del(r->unrestored, parts->elems[i].topic, parts->elems[i].partition);
+        /* whoever gets it next starts from the committed offset */
+        rd_kafka_topic_partition_list_del(r->next_in, parts->elems[i].topic, parts->elems[i].partition);
+        rd_kafka_topic_partition_list_del(r->unchecked, parts->elems[i].topic, parts->elems[i].partition);
         if (strcmp(parts->elems[i].topic, r->mtopic) == 0)
             run_restorework_forget(r, parts->elems[i].partition); /* its restore's result is dropped */
         if (r->held)

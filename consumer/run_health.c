@@ -42,6 +42,11 @@ static const family_def families[] = {
              "record belongs to a transaction that may still abort."),
     LABELLED(DS_METRIC_COUNTER, "dealstream_dead_letters_total", "topic", dead,
              "Records sent to <topic>.dlq, per input topic they were read from."),
+    LABELLED(DS_METRIC_COUNTER, "dealstream_offset_resets_total", "topic", resets,
+             "Automatic offset resets that jumped over records the broker no longer had (deleted by "
+             "retention before they were read), per input topic; logged at error level."),
+    LABELLED(DS_METRIC_COUNTER, "dealstream_records_skipped_total", "topic", skipped,
+             "The offsets those resets jumped over: input never read. run exits with 3 when any."),
     COUNTER("dealstream_delivery_failures_total", delivery_failures, "Records the producer could not deliver."),
     COUNTER("dealstream_mentions_extracted_total", mentions,
             "Deal mentions extracted from articles or normalised from deal events."),
@@ -143,7 +148,8 @@ static int known_series(runner *r)
     for (size_t i = 0; i < 3; i++) {
         char dlq[300];
         snprintf(dlq, sizeof dlq, "%s.dlq", inputs[i]);
-        bad |= !ds_metric_series1(m->out, dlq) || !ds_metric_series1(m->dead, inputs[i]);
+        bad |= !ds_metric_series1(m->out, dlq) || !ds_metric_series1(m->dead, inputs[i]) ||
+               !ds_metric_series1(m->resets, inputs[i]) || !ds_metric_series1(m->skipped, inputs[i]);
     }
     m->txn_committed = ds_metric_series1(m->txns, "committed");
     m->txn_aborted = ds_metric_series1(m->txns, "aborted");

@@ -147,6 +147,9 @@ typedef struct restore_job {
     size_t max_mentions, chunk_bytes;
     restore_part *parts;       /* nparts of them, capparts allocated (owned) */
     int nparts, capparts;
+    /* the input partitions of r->unchecked when the job began, their
+     * committed offsets looked up with the mentions' (owned) */
+    rd_kafka_topic_partition_list_t *inputs;
     rd_kafka_resp_err_t lookup_err; /* the look-up failed: nothing restored */
 } restore_job;
 
@@ -182,7 +185,7 @@ typedef struct dirty_block {
  * where they happen, through series looked up once. */
 typedef struct run_metrics {
     ds_metrics *reg;
-    ds_metric *in, *out, *dead, *txns, *rebalances, *lag, *time_lag, *info; /* labelled families */
+    ds_metric *in, *out, *dead, *resets, *skipped, *txns, *rebalances, *lag, *time_lag, *info; /* labelled families */
     ds_series *in_articles, *in_deals, *in_mentions;
     ds_series *out_mentions, *out_canonical, *out_state;
     ds_series *extract, *resolve, *commit, *restore; /* histograms */
@@ -265,6 +268,13 @@ typedef struct runner {
     /* mentions partitions paused until restored (run_assign.c); offset:
      * the committed offset to restore as of, or RD_KAFKA_OFFSET_INVALID */
     rd_kafka_topic_partition_list_t *unrestored;
+    /* per partition consumed: the offset after the last record read, to
+     * tell a reset over records the broker no longer has (run_note_offset) */
+    rd_kafka_topic_partition_list_t *next_in;
+    /* the input partitions assigned whose committed offset is not known
+     * yet; offset field: the first offset read since, or
+     * RD_KAFKA_OFFSET_INVALID (run_check_committed) */
+    rd_kafka_topic_partition_list_t *unchecked;
     int restore_backoff_ms;
     int64_t restore_wait_since, restore_logged_ms; /* ds_mono_ms, 0: not waiting */
     struct run_watchdog *watchdog; /* from the start of the shutdown */
@@ -410,6 +420,11 @@ size_t run_state_chunk_bytes(const runner *r);
 void run_begin_shutdown(runner *r, const char *why);
 void run_check_exit_at_end(runner *r);
 void run_mark_eof(runner *r, const char *topic, int32_t partition, int eof);
+void run_note_offset(runner *r, const rd_kafka_message_t *rkm);
+/* Compares the committed offsets a restore looked up (looked) with what
+ * was read since from those partitions, and lets the next record of the
+ * others be checked against them. */
+void run_check_committed(runner *r, const rd_kafka_topic_partition_list_t *looked);
 /* Takes input on the next iteration of the loop, after its I/O (signals,
  * HTTP, the queues' wake-ups) has been served. An idle handle, not a
  * zero-timeout timer: libuv 1.44 runs a timer restarted with timeout 0 from

@@ -2,7 +2,9 @@
  * thread of libuv's pool so that the loop keeps serving signals, /healthz,
  * /metrics, delivery reports and the transaction while a restore looks up
  * the group's committed offsets and reads its changelog partitions: the
- * look-up (rd_kafka_committed, up to RESTORE_LOOKUP_MS) and, per mentions
+ * look-up (rd_kafka_committed, up to RESTORE_LOOKUP_MS; the input
+ * partitions assigned meanwhile are looked up with them, to tell an offset
+ * reset at start) and, per mentions
  * partition, the reading and decoding of its <app>-state partition into a
  * new resolver (ds_state_restore_read, up to RESTORE_TIMEOUT_MS). One job
  * at a time, for the partitions queued when it began.
@@ -32,6 +34,8 @@ static void lookup_committed(restore_job *j)
     for (int i = 0; i < j->nparts; i++)
         if (j->parts[i].committed == RD_KAFKA_OFFSET_INVALID)
             rd_kafka_topic_partition_list_add(q, j->mtopic, j->parts[i].partition);
+    for (int i = 0; j->inputs && i < j->inputs->cnt; i++)
+        rd_kafka_topic_partition_list_add(q, j->inputs->elems[i].topic, j->inputs->elems[i].partition);
     rd_kafka_resp_err_t kerr = q->cnt ? rd_kafka_committed(j->consumer, q, RESTORE_LOOKUP_MS) : 0;
     for (int i = 0; !kerr && i < q->cnt; i++)
         if (q->elems[i].err)
@@ -41,6 +45,11 @@ static void lookup_committed(restore_job *j)
         rd_kafka_topic_partition_t *e = rd_kafka_topic_partition_list_find(q, j->mtopic, rp->partition);
         if (e)
             rp->committed = e->offset >= 0 ? e->offset : 0;
+    }
+    for (int i = 0; !kerr && j->inputs && i < j->inputs->cnt; i++) {
+        rd_kafka_topic_partition_t *in = &j->inputs->elems[i];
+        rd_kafka_topic_partition_t *e = rd_kafka_topic_partition_list_find(q, in->topic, in->partition);
+        in->offset = e ? e->offset : RD_KAFKA_OFFSET_INVALID;
     }
     j->lookup_err = kerr;
     rd_kafka_topic_partition_list_destroy(q);
@@ -173,6 +182,9 @@ int run_restorework_start(runner *r, char *err, size_t errlen)
         run_restorework_clear(r);
         return -1;
     }
+    j->inputs = rd_kafka_topic_partition_list_new(r->unchecked->cnt ? r->unchecked->cnt : 1);
+    for (int i = 0; i < r->unchecked->cnt; i++)
+        rd_kafka_topic_partition_list_add(j->inputs, r->unchecked->elems[i].topic, r->unchecked->elems[i].partition);
     j->consumer = r->consumer;
     j->cat = r->pl.cat;
     j->owners = r->ref_owners;
@@ -230,6 +242,9 @@ void run_restorework_clear(runner *r)
     }
     j->nparts = 0;
     j->done = 0;
+    if (j->inputs)
+        rd_kafka_topic_partition_list_destroy(j->inputs);
+    j->inputs = NULL;
 }
 
 void run_restorework_fini(runner *r)

@@ -1,0 +1,227 @@
+/* Records lost to retention before `run` read them: the group's committed
+ * offset on deals [0] is 0 while the embedded broker (which keeps about
+ * 5 MB a partition) has already dropped the head of the log. The consumer's
+ * automatic offset reset jumps to the log start; `run` must say so at error
+ * level (topic, partition, wanted and got offsets, records skipped), count
+ * it in dealstream_offset_resets_total and dealstream_records_skipped_total,
+ * and exit with 3. Once with -e (finishing normally), once stopped by
+ * SIGTERM with /metrics read while it runs. Through the binary. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+
+#include "broker.h"
+#include "buf.h"
+#include "kafka.h"
+#include "testutil.h"
+#include "util.h"
+
+#define BIG_BYTES (100 * 1024)
+#define BIG_RECORDS 64 /* 6.4 MB: more than the embedded broker keeps */
+#define DEADLINE_MS 60000
+
+static rd_kafka_t *client(rd_kafka_type_t type, const char *bs, const char *group)
+{
+    char e[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", bs, e, sizeof e), RD_KAFKA_CONF_OK);
+    rd_kafka_conf_set(conf, "log_level", "3", e, sizeof e);
+    if (group) {
+        rd_kafka_conf_set(conf, "group.id", group, e, sizeof e);
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof e);
+    }
+    rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
+    assert_non_null(rk);
+    return rk;
+}
+
+/* n records of len bytes each to topic [partition], flushed. */
+static void produce(const char *bs, const char *topic, int32_t partition, int n, size_t len)
+{
+    rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, bs, NULL);
+    char *v = malloc(len);
+    assert_non_null(v);
+    memset(v, 'x', len);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                                           RD_KAFKA_V_VALUE(v, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                           RD_KAFKA_V_END),
+                         0);
+    assert_int_equal(rd_kafka_flush(rk, 30000), 0);
+    free(v);
+    rd_kafka_destroy(rk);
+}
+
+/* Commits offset 0 of deals [0] for group "dealstream", then pushes the
+ * head of the partition out of the broker. Returns the log start offset. */
+static int64_t lose_head(const char *bs)
+{
+    produce(bs, "deals", 0, 10, 16);
+    rd_kafka_t *rk = client(RD_KAFKA_CONSUMER, bs, "dealstream");
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, "deals", 0)->offset = 0;
+    assert_int_equal(rd_kafka_commit(rk, l, 0), 0);
+    rd_kafka_topic_partition_list_destroy(l);
+    produce(bs, "deals", 0, BIG_RECORDS, BIG_BYTES);
+    int64_t lo = -1, hi = -1;
+    assert_int_equal(rd_kafka_query_watermark_offsets(rk, "deals", 0, &lo, &hi, 10000), 0);
+    rd_kafka_destroy(rk);
+    assert_int_equal(hi, 10 + BIG_RECORDS);
+    assert_true(lo >= 10); /* the ten committed-over records are gone */
+    assert_true(lo < hi);
+    return lo;
+}
+
+/* The error line and the closing line a run that skipped lo records logs. */
+static void assert_logged(const char *log, int64_t lo)
+{
+    char want[256];
+    snprintf(want, sizeof want,
+             "error run: deals [0]: offset reset: wanted offset 0, got %" PRId64 " (log start %" PRId64 "): %" PRId64
+             " record(s) skipped, deleted by retention before they were read",
+             lo, lo, lo);
+    if (!strstr(log, want))
+        fail_msg("no line \"%s\" in:\n%s", want, log);
+    snprintf(want, sizeof want, "error run: %" PRId64 " input record(s) skipped in 1 offset reset(s)", lo);
+    if (!strstr(log, want))
+        fail_msg("no line \"%s\" in:\n%s", want, log);
+}
+
+static ds_broker *start_broker(void)
+{
+    char err[256];
+    ds_broker *b = ds_broker_new(1, 2, ds_broker_default_topics("dealstream"), err, sizeof err);
+    assert_non_null(b);
+    return b;
+}
+
+/* run -e: finishes (every partition at its end), and exits with 3. */
+static void test_exit_at_end(void **state)
+{
+    (void)state;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    int64_t lo = lose_head(bs);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "\"$DS_BIN\" run -b %s -e --catalog %s --log-level warn --commit-interval-ms 50 "
+             "-X session.timeout.ms=6000 -X heartbeat.interval.ms=500 2>&1",
+             bs, tu_catalog_dir());
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len;
+    char *out = ds_read_stream(p, &len);
+    int st = pclose(p);
+    assert_non_null(out);
+    assert_true(WIFEXITED(st));
+    if (WEXITSTATUS(st) != 3)
+        fail_msg("run -e exited with %d, not 3:\n%s", WEXITSTATUS(st), out);
+    assert_logged(out, lo);
+    free(out);
+    ds_broker_destroy(b);
+}
+
+/* The value of the series `name` in the Prometheus text, or -1. */
+static double series_value(const char *text, const char *name)
+{
+    const char *s = text;
+    size_t n = strlen(name);
+    while ((s = strstr(s, name))) {
+        if ((s == text || s[-1] == '\n') && s[n] == ' ')
+            return strtod(s + n + 1, NULL);
+        s += n;
+    }
+    return -1;
+}
+
+/* run without -e: /metrics counts the reset while it runs; SIGTERM then
+ * ends it with 3. */
+static void test_metrics_and_sigterm(void **state)
+{
+    (void)state;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    int64_t lo = lose_head(bs);
+    int port = tu_free_port();
+    char logpath[] = "/tmp/ds-skipped-XXXXXX";
+    int fd = mkstemp(logpath);
+    assert_true(fd >= 0);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "exec \"$DS_BIN\" run -b %s --catalog %s --log-level warn --commit-interval-ms 50 "
+             "--http-listen 127.0.0.1:%d -X session.timeout.ms=6000 -X heartbeat.interval.ms=500",
+             bs, tu_catalog_dir(), port);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fd, 2);
+        dup2(fd, 1);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(fd);
+    double resets = -1, skipped = -1;
+    int64_t deadline = ds_mono_ms() + DEADLINE_MS;
+    while (skipped < (double)lo && ds_mono_ms() < deadline) {
+        ds_buf body;
+        int64_t took;
+        ds_buf_init(&body);
+        if (tu_http_get(port, "/metrics", &body, &took) == 200 && body.data) {
+            resets = series_value(body.data, "dealstream_offset_resets_total{topic=\"deals\"}");
+            skipped = series_value(body.data, "dealstream_records_skipped_total{topic=\"deals\"}");
+        }
+        ds_buf_free(&body);
+        if (skipped < (double)lo)
+            usleep(20000); /* poll, bounded by the deadline */
+    }
+    kill(pid, SIGTERM);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    size_t len;
+    char *log = tu_slurp(logpath, &len);
+    unlink(logpath);
+    assert_non_null(log);
+    if (skipped != (double)lo || resets != 1)
+        fail_msg("/metrics: resets %g, skipped %g (want 1, %" PRId64 "); log:\n%s", resets, skipped, lo, log);
+    assert_true(WIFEXITED(st));
+    if (WEXITSTATUS(st) != 3)
+        fail_msg("run exited with %d after SIGTERM, not 3:\n%s", WEXITSTATUS(st), log);
+    assert_logged(log, lo);
+    free(log);
+    ds_broker_destroy(b);
+}
+
+/* The arithmetic: only offsets below the log start are lost. */
+static void test_offsets_lost(void **state)
+{
+    (void)state;
+    assert_int_equal(ds_kafka_offsets_lost(0, 40, 40), 40);
+    assert_int_equal(ds_kafka_offsets_lost(5, 40, 30), 25);  /* [30, 40): markers or aborted */
+    assert_int_equal(ds_kafka_offsets_lost(5, 40, 90), 35);  /* retention went on since */
+    assert_int_equal(ds_kafka_offsets_lost(5, 40, 5), 0);    /* a gap above the log start */
+    assert_int_equal(ds_kafka_offsets_lost(5, 5, 90), 0);    /* no gap */
+    assert_int_equal(ds_kafka_offsets_lost(40, 5, 90), 0);   /* a rewind */
+    assert_int_equal(ds_kafka_offsets_lost(-1001, 40, 40), 0); /* nothing expected yet */
+    assert_int_equal(ds_kafka_offsets_lost(5, 40, -1), 0);   /* log start unknown */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_offsets_lost),
+        cmocka_unit_test(test_exit_at_end),
+        cmocka_unit_test(test_metrics_and_sigterm),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
