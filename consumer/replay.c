@@ -274,6 +274,13 @@ static int times_to_offsets(const ds_config *cfg, const ds_replay_plan *plan, rd
     return rc ? -1 : 0;
 }
 
+/* The offsets of range r from offset to its log start: records retention
+ * deleted, which the replay cannot read. */
+static int64_t below_start(const ds_replay_range *r, int64_t offset)
+{
+    return offset >= 0 && offset < r->log_start ? r->log_start - offset : 0;
+}
+
 /* Sets range r's start and end from the --from and --to specs, clamped to
  * its log; positions that need the broker (a time, the committed offset)
  * are added to fq (from) or tq (to) for one look-up over all ranges. */
@@ -285,12 +292,17 @@ static void apply_bounds(ds_replay_range *r, const pos_spec *from, const pos_spe
     r->end = r->log_end;
     const pos_item *it;
     switch (from->kind) {
-    case POS_OFFSET: r->start = clamp(from->value, r->log_start, r->log_end); break;
+    case POS_OFFSET:
+        r->start = clamp(from->value, r->log_start, r->log_end);
+        r->lost = below_start(r, from->value);
+        break;
     case POS_PARTS:
         it = item_for(from, r->topic, r->partition);
         r->selected = it != NULL;
-        if (it)
+        if (it) {
             r->start = clamp(it->offset, r->log_start, r->log_end);
+            r->lost = below_start(r, it->offset);
+        }
         break;
     case POS_TIME: rd_kafka_topic_partition_list_add(fq, r->topic, r->partition); break;
     case POS_COMMITTED: rd_kafka_topic_partition_list_add(fq, r->topic, r->partition); break;
@@ -371,8 +383,11 @@ static int plan_with(rd_kafka_t *rk, const ds_config *cfg, const pos_spec *from,
         rd_kafka_topic_partition_t *f = rd_kafka_topic_partition_list_find(fq, r->topic, r->partition);
         rd_kafka_topic_partition_t *e = rd_kafka_topic_partition_list_find(tq, r->topic, r->partition);
         /* no committed offset: the log start */
-        if (f)
+        if (f) {
             r->start = f->offset >= 0 ? clamp(f->offset, r->log_start, r->log_end) : r->log_start;
+            if (from->kind == POS_COMMITTED)
+                r->lost = below_start(r, f->offset);
+        }
         if (e)
             r->end = e->offset;
         if (!r->selected || r->end < r->start)
@@ -717,11 +732,31 @@ static int await_schema(replayer *r, const rd_kafka_message_t *rkm)
     return 0;
 }
 
+/* Logs and counts the records an automatic offset reset jumped over when
+ * the record read is rkm while the next expected was offset `want`:
+ * those retention deleted before the replay reached them. */
+static void note_jump(replayer *r, const rd_kafka_message_t *rkm, int64_t want)
+{
+    int64_t lo = -1, hi = -1;
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    if (rkm->offset <= want || rd_kafka_get_watermark_offsets(r->consumer, topic, rkm->partition, &lo, &hi))
+        return;
+    int64_t lost = ds_kafka_offsets_lost(want, rkm->offset, lo);
+    if (lost <= 0)
+        return;
+    ds_error("replay",
+             "%s [%" PRId32 "]: offset reset: wanted offset %" PRId64 ", got %" PRId64 " (log start %" PRId64
+             "): %" PRId64 " record(s) of the range skipped, deleted by retention before they were read",
+             topic, rkm->partition, want, rkm->offset, lo, lost);
+    r->st.skipped += (uint64_t)lost;
+}
+
 static void process(replayer *r, const rd_kafka_message_t *rkm, size_t i)
 {
     const char *topic = rd_kafka_topic_name(rkm->rkt);
     if (r->gate && await_schema(r, rkm))
         return; /* stopped: this record is not processed */
+    note_jump(r, rkm, r->next[i]);
     r->next[i] = rkm->offset + 1;
     r->st.consumed++;
     ds_input in = {strcmp(topic, r->cfg->deals_topic) == 0 ? DS_INPUT_DEAL : DS_INPUT_ARTICLE, topic,
@@ -805,6 +840,13 @@ static int consume_range(replayer *r, char *err, size_t errlen)
     for (size_t i = 0; i < r->plan.n; i++) {
         const ds_replay_range *g = &r->plan.r[i];
         r->next[i] = g->start;
+        if (g->lost > 0) {
+            ds_error("replay",
+                     "%s [%" PRId32 "]: offsets %" PRId64 "..%" PRId64 " asked for are gone (log start %" PRId64
+                     "): %" PRId64 " record(s) deleted by retention are not replayed",
+                     g->topic, g->partition, g->start - g->lost, g->start - 1, g->start, g->lost);
+            r->st.skipped += (uint64_t)g->lost;
+        }
         if (g->end > g->start) {
             rd_kafka_topic_partition_list_add(a, g->topic, g->partition)->offset = g->start;
             r->st.total += (uint64_t)(g->end - g->start);
@@ -950,8 +992,10 @@ static int replay_range(replayer *r, char *err, size_t errlen)
 }
 
 /* Prints the summary of a replay that ran to its end or was interrupted,
- * and returns its exit code: 0, 1 when outputs failed, or
- * DS_REPLAY_EINTERRUPTED when stopped with partitions unfinished. */
+ * and returns its exit code: 0, 1 when outputs failed,
+ * DS_REPLAY_EINTERRUPTED when stopped with partitions unfinished, or
+ * DS_REPLAY_ESKIPPED when records of the range were deleted by retention
+ * before they were read. */
 static int replay_summary(replayer *r)
 {
     double secs = (double)r->st.ms / 1000.0;
@@ -966,6 +1010,11 @@ static int replay_summary(replayer *r)
         ds_warn("replay", "interrupted with %zu partition(s) unfinished%s", r->open,
                 r->cfg->group ? "; `--from committed` resumes" : "");
         return DS_REPLAY_EINTERRUPTED;
+    }
+    if (r->st.skipped) {
+        ds_error("replay", "%" PRIu64 " offset(s) of the range skipped: deleted by retention before they were read",
+                 r->st.skipped);
+        return DS_REPLAY_ESKIPPED;
     }
     return 0;
 }

@@ -38,6 +38,7 @@
 
 /* ds_replay() results besides 0 (range done) and 1 (failure): */
 #define DS_REPLAY_EUSAGE 2        /* a bad --from/--to/--topic/--group */
+#define DS_REPLAY_ESKIPPED 3 /* the range lost records to retention (logged) */
 #define DS_REPLAY_EINTERRUPTED 130 /* stopped by a signal before the end of the range */
 
 typedef struct ds_replay_range {
@@ -46,6 +47,7 @@ typedef struct ds_replay_range {
     int64_t log_start, log_end; /* when replay started */
     int64_t start, end;         /* the range: [start, end); empty when equal */
     int selected;               /* 0: a per-partition --from left this partition out */
+    int64_t lost;               /* offsets --from asked for below the log start: deleted by retention */
 } ds_replay_range;
 
 typedef struct ds_replay_plan {
@@ -60,6 +62,7 @@ typedef struct ds_replay_stats {
     uint64_t produced;     /* canonical records delivered */
     uint64_t dead_letters; /* delivered to a dead-letter topic */
     uint64_t delivery_failures;
+    uint64_t skipped;      /* offsets of the range deleted by retention before they were read */
     uint64_t restored_blocks; /* blocks of state read from <app>-state */
     int64_t restore_ms;
     int64_t ms; /* reading and processing the range, flush included */
@@ -77,7 +80,9 @@ void ds_replay_plan_print(const ds_replay_plan *plan, FILE *out);
  * to out; progress to stderr (a live bar on a terminal, else a log line
  * every cfg->progress_seconds). st may be NULL. Returns 0 when the whole
  * range was processed and every output delivered, 1 on failure,
- * DS_REPLAY_EUSAGE, or DS_REPLAY_EINTERRUPTED. */
+ * DS_REPLAY_EUSAGE, DS_REPLAY_EINTERRUPTED, or DS_REPLAY_ESKIPPED when
+ * records of the range were gone (asked for below the log start, or
+ * jumped over by an offset reset while replaying). */
 int ds_replay(const ds_config *cfg, ds_replay_stats *st, FILE *out);
 
 /* Parses a duration such as 90s, 30m, 6h, 2d or 1w into ms. Returns 0 or -1. */

@@ -5,7 +5,8 @@
  * level (topic, partition, wanted and got offsets, records skipped), count
  * it in dealstream_offset_resets_total and dealstream_records_skipped_total,
  * and exit with 3. Once with -e (finishing normally), once stopped by
- * SIGTERM with /metrics read while it runs. Through the binary. */
+ * SIGTERM with /metrics read while it runs. And `replay --from` an offset
+ * retention deleted: named, and exit 3. Through the binary. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -202,6 +203,45 @@ static void test_metrics_and_sigterm(void **state)
     ds_broker_destroy(b);
 }
 
+/* replay --from 0 over a partition whose head is gone: says which offsets
+ * are not replayed, replays the rest, and exits with 3. */
+static void test_replay_from_lost_offset(void **state)
+{
+    (void)state;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    int64_t lo = lose_head(bs);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "\"$DS_BIN\" replay -b %s --catalog %s --log-level warn --from 0 --to latest 2>&1", bs,
+             tu_catalog_dir());
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len;
+    char *out = ds_read_stream(p, &len);
+    int st = pclose(p);
+    assert_non_null(out);
+    assert_true(WIFEXITED(st));
+    if (WEXITSTATUS(st) != 3)
+        fail_msg("replay exited with %d, not 3:\n%s", WEXITSTATUS(st), out);
+    char want[256];
+    snprintf(want, sizeof want,
+             "error replay: deals [0]: offsets 0..%" PRId64 " asked for are gone (log start %" PRId64 "): %" PRId64
+             " record(s) deleted by retention are not replayed",
+             lo - 1, lo, lo);
+    if (!strstr(out, want))
+        fail_msg("no line \"%s\" in:\n%s", want, out);
+    snprintf(want, sizeof want, "replayed %" PRId64 " record(s) of %" PRId64 " offset(s)", 10 + BIG_RECORDS - lo,
+             10 + BIG_RECORDS - lo);
+    if (!strstr(out, want))
+        fail_msg("no line \"%s\" in:\n%s", want, out);
+    snprintf(want, sizeof want, "error replay: %" PRId64 " offset(s) of the range skipped", lo);
+    if (!strstr(out, want))
+        fail_msg("no line \"%s\" in:\n%s", want, out);
+    free(out);
+    ds_broker_destroy(b);
+}
+
 /* The arithmetic: only offsets below the log start are lost. */
 static void test_offsets_lost(void **state)
 {
@@ -222,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_offsets_lost),
         cmocka_unit_test(test_exit_at_end),
         cmocka_unit_test(test_metrics_and_sigterm),
+        cmocka_unit_test(test_replay_from_lost_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
