@@ -116,6 +116,7 @@ typedef struct part_state {
     int64_t skip_ms; /* s@ on a broker that cannot look it up: skip messages before this time; -1: none */
     int at_end;      /* reached its end at least once */
     int past_end_ms; /* reached its e@ time: paused */
+    int64_t next;    /* the offset after the last record read (or -o N); -1: not known */
 } part_state;
 
 typedef struct reader {
@@ -315,6 +316,7 @@ static int assign_partitions(reader *r, char *err, size_t errlen)
         part_state *ps = &r->parts[i];
         ps->partition = ids[i];
         ps->skip_ms = -1;
+        ps->next = r->range.from == DS_FROM_OFFSET ? r->range.value : -1;
         switch (r->range.from) {
         case DS_FROM_BEGINNING:
         case DS_FROM_TIME:
@@ -380,6 +382,24 @@ static void end_partition(reader *r, part_state *ps)
     rd_kafka_topic_partition_list_destroy(l);
 }
 
+/* Logs at error level the records an automatic offset reset jumped over
+ * when rkm follows ps->next: retention deleted them before they were
+ * read (see ds_kafka_offsets_lost). */
+static void note_jump(reader *r, part_state *ps, const rd_kafka_message_t *rkm)
+{
+    int64_t lo = -1, hi = -1;
+    if (ps->next >= 0 && rkm->offset > ps->next &&
+        rd_kafka_get_watermark_offsets(r->rk, r->cfg->topic, rkm->partition, &lo, &hi) == 0) {
+        int64_t lost = ds_kafka_offsets_lost(ps->next, rkm->offset, lo);
+        if (lost > 0)
+            ds_error("consume",
+                     "%s [%" PRId32 "]: offset reset: wanted offset %" PRId64 ", got %" PRId64 " (log start %" PRId64
+                     "): %" PRId64 " record(s) skipped, deleted by retention before they were read",
+                     r->cfg->topic, rkm->partition, ps->next, rkm->offset, lo, lost);
+    }
+    ps->next = rkm->offset + 1;
+}
+
 /* Handles one message or event. Returns 1 to stop, else 0. */
 static int handle(reader *r, rd_kafka_message_t *rkm, ds_consumed_fn fn, void *opaque)
 {
@@ -398,6 +418,7 @@ static int handle(reader *r, rd_kafka_message_t *rkm, ds_consumed_fn fn, void *o
     }
     if (!ps || ps->past_end_ms)
         return 0;
+    note_jump(r, ps, rkm);
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(rkm, &tstype);
     if (ps->skip_ms >= 0) {

@@ -6,7 +6,8 @@
  * it in dealstream_offset_resets_total and dealstream_records_skipped_total,
  * and exit with 3. Once with -e (finishing normally), once stopped by
  * SIGTERM with /metrics read while it runs. And `replay --from` an offset
- * retention deleted: named, and exit 3. Through the binary. */
+ * retention deleted: named, and exit 3; `consume -o` one: named. Through
+ * the binary. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -32,25 +33,24 @@
 #define BIG_RECORDS 64 /* 6.4 MB: more than the embedded broker keeps */
 #define DEADLINE_MS 60000
 
-static rd_kafka_t *client(rd_kafka_type_t type, const char *bs, const char *group)
+/* Runs the shell command cmd (its stderr into stdout), with its output in
+ * *out (owned by the caller). Returns its exit code. */
+static int shell(const char *cmd, char **out)
 {
-    char e[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", bs, e, sizeof e), RD_KAFKA_CONF_OK);
-    rd_kafka_conf_set(conf, "log_level", "3", e, sizeof e);
-    if (group) {
-        rd_kafka_conf_set(conf, "group.id", group, e, sizeof e);
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof e);
-    }
-    rd_kafka_t *rk = rd_kafka_new(type, conf, e, sizeof e);
-    assert_non_null(rk);
-    return rk;
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len;
+    *out = ds_read_stream(p, &len);
+    int st = pclose(p);
+    assert_non_null(*out);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
 }
 
 /* n records of len bytes each to topic [partition], flushed. */
 static void produce(const char *bs, const char *topic, int32_t partition, int n, size_t len)
 {
-    rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, bs, NULL);
+    rd_kafka_t *rk = tu_kafka_client(RD_KAFKA_PRODUCER, bs, NULL, NULL, NULL);
     char *v = malloc(len);
     assert_non_null(v);
     memset(v, 'x', len);
@@ -69,7 +69,7 @@ static void produce(const char *bs, const char *topic, int32_t partition, int n,
 static int64_t lose_head(const char *bs)
 {
     produce(bs, "deals", 0, 10, 16);
-    rd_kafka_t *rk = client(RD_KAFKA_CONSUMER, bs, "dealstream");
+    rd_kafka_t *rk = tu_kafka_client(RD_KAFKA_CONSUMER, bs, "dealstream", NULL, NULL);
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, "deals", 0)->offset = 0;
     assert_int_equal(rd_kafka_commit(rk, l, 0), 0);
@@ -119,15 +119,10 @@ static void test_exit_at_end(void **state)
              "\"$DS_BIN\" run -b %s -e --catalog %s --log-level warn --commit-interval-ms 50 "
              "-X session.timeout.ms=6000 -X heartbeat.interval.ms=500 2>&1",
              bs, tu_catalog_dir());
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len;
-    char *out = ds_read_stream(p, &len);
-    int st = pclose(p);
-    assert_non_null(out);
-    assert_true(WIFEXITED(st));
-    if (WEXITSTATUS(st) != 3)
-        fail_msg("run -e exited with %d, not 3:\n%s", WEXITSTATUS(st), out);
+    char *out;
+    int rc = shell(cmd, &out);
+    if (rc != 3)
+        fail_msg("run -e exited with %d, not 3:\n%s", rc, out);
     assert_logged(out, lo);
     free(out);
     ds_broker_destroy(b);
@@ -215,15 +210,10 @@ static void test_replay_from_lost_offset(void **state)
     snprintf(cmd, sizeof cmd,
              "\"$DS_BIN\" replay -b %s --catalog %s --log-level warn --from 0 --to latest 2>&1", bs,
              tu_catalog_dir());
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len;
-    char *out = ds_read_stream(p, &len);
-    int st = pclose(p);
-    assert_non_null(out);
-    assert_true(WIFEXITED(st));
-    if (WEXITSTATUS(st) != 3)
-        fail_msg("replay exited with %d, not 3:\n%s", WEXITSTATUS(st), out);
+    char *out;
+    int rc = shell(cmd, &out);
+    if (rc != 3)
+        fail_msg("replay exited with %d, not 3:\n%s", rc, out);
     char want[256];
     snprintf(want, sizeof want,
              "error replay: deals [0]: offsets 0..%" PRId64 " asked for are gone (log start %" PRId64 "): %" PRId64
@@ -240,6 +230,84 @@ static void test_replay_from_lost_offset(void **state)
         fail_msg("no line \"%s\" in:\n%s", want, out);
     free(out);
     ds_broker_destroy(b);
+}
+
+/* consume -o 0 over the same partition: the jump is named at error level. */
+static void test_consume_from_lost_offset(void **state)
+{
+    (void)state;
+    ds_broker *b = start_broker();
+    const char *bs = ds_broker_bootstraps(b);
+    int64_t lo = lose_head(bs);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "\"$DS_BIN\" consume -b %s -t deals -p 0 -o 0 -c 1 -q -f '%%o\\n' 2>&1", bs);
+    char *out;
+    int rc = shell(cmd, &out);
+    if (rc != 0)
+        fail_msg("consume exited with %d:\n%s", rc, out);
+    char want[256];
+    snprintf(want, sizeof want,
+             "error consume: deals [0]: offset reset: wanted offset 0, got %" PRId64 " (log start %" PRId64
+             "): %" PRId64 " record(s) skipped, deleted by retention before they were read",
+             lo, lo, lo);
+    if (!strstr(out, want))
+        fail_msg("no line \"%s\" in:\n%s", want, out);
+    snprintf(want, sizeof want, "%" PRId64 "\n", lo); /* the record read: the first left */
+    assert_non_null(strstr(out, want));
+    free(out);
+    ds_broker_destroy(b);
+}
+
+/* Deletes the records of topic [0] before offset `before` (DeleteRecords,
+ * which the embedded broker does not answer). */
+static void delete_records(const char *bs, const char *topic, int64_t before)
+{
+    rd_kafka_t *rk = tu_kafka_client(RD_KAFKA_PRODUCER, bs, NULL, NULL, NULL);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, 0)->offset = before;
+    rd_kafka_DeleteRecords_t *del = rd_kafka_DeleteRecords_new(l);
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteRecords(rk, &del, 1, NULL, q);
+    rd_kafka_DeleteRecords_destroy(del);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    assert_non_null(ev);
+    assert_int_equal(rd_kafka_event_error(ev), 0);
+    const rd_kafka_topic_partition_list_t *res =
+        rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev));
+    assert_int_equal(res->cnt, 1);
+    assert_int_equal(res->elems[0].err, 0);
+    assert_int_equal(res->elems[0].offset, before); /* the new log start */
+    rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+}
+
+/* On Apache Kafka: records deleted (DeleteRecords) under `consume -o 0`:
+ * the broker's "Offset out of range" and the reset to the log start are
+ * named with the offsets. */
+static void test_real_consume_after_delete_records(void **state)
+{
+    (void)state;
+    const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
+    if (!bs || !*bs) {
+        printf("skipped: records deleted on a real cluster; set DEALSTREAM_TEST_BROKERS\n");
+        skip();
+    }
+    char topic[64], cmd[1024], *out;
+    snprintf(topic, sizeof topic, "dealstream-skipped-%d", (int)getpid());
+    produce(bs, topic, 0, 10, 16);
+    delete_records(bs, topic, 6);
+    snprintf(cmd, sizeof cmd, "\"$DS_BIN\" consume -b %s -t %s -p 0 -o 0 -c 1 -q -f '%%o\\n' 2>&1", bs, topic);
+    int rc = shell(cmd, &out);
+    if (rc != 0)
+        fail_msg("consume exited with %d:\n%s", rc, out);
+    char want[256];
+    snprintf(want, sizeof want,
+             "error consume: %s [0]: offset reset: wanted offset 0, got 6 (log start 6): 6 record(s) skipped", topic);
+    if (!strstr(out, want))
+        fail_msg("no line \"%s\" in:\n%s", want, out);
+    free(out);
 }
 
 /* The arithmetic: only offsets below the log start are lost. */
@@ -263,6 +331,8 @@ int main(void)
         cmocka_unit_test(test_exit_at_end),
         cmocka_unit_test(test_metrics_and_sigterm),
         cmocka_unit_test(test_replay_from_lost_offset),
+        cmocka_unit_test(test_consume_from_lost_offset),
+        cmocka_unit_test(test_real_consume_after_delete_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
