@@ -47,6 +47,13 @@ static int shell(const char *cmd, char **out)
     return WEXITSTATUS(st);
 }
 
+/* Fails the test unless out holds the line (or part of one) want. */
+static void assert_has(const char *out, const char *want)
+{
+    if (!strstr(out, want))
+        fail_msg("no line \"%s\" in:\n%s", want, out);
+}
+
 /* n records of len bytes each to topic [partition], flushed. */
 static void produce(const char *bs, const char *topic, int32_t partition, int n, size_t len)
 {
@@ -92,11 +99,9 @@ static void assert_logged(const char *log, int64_t lo)
              "error run: deals [0]: offset reset: wanted offset 0, got %" PRId64 " (log start %" PRId64 "): %" PRId64
              " record(s) skipped, deleted by retention before they were read",
              lo, lo, lo);
-    if (!strstr(log, want))
-        fail_msg("no line \"%s\" in:\n%s", want, log);
+    assert_has(log, want);
     snprintf(want, sizeof want, "error run: %" PRId64 " input record(s) skipped in 1 offset reset(s)", lo);
-    if (!strstr(log, want))
-        fail_msg("no line \"%s\" in:\n%s", want, log);
+    assert_has(log, want);
 }
 
 static ds_broker *start_broker(void)
@@ -219,15 +224,12 @@ static void test_replay_from_lost_offset(void **state)
              "error replay: deals [0]: offsets 0..%" PRId64 " asked for are gone (log start %" PRId64 "): %" PRId64
              " record(s) deleted by retention are not replayed",
              lo - 1, lo, lo);
-    if (!strstr(out, want))
-        fail_msg("no line \"%s\" in:\n%s", want, out);
+    assert_has(out, want);
     snprintf(want, sizeof want, "replayed %" PRId64 " record(s) of %" PRId64 " offset(s)", 10 + BIG_RECORDS - lo,
              10 + BIG_RECORDS - lo);
-    if (!strstr(out, want))
-        fail_msg("no line \"%s\" in:\n%s", want, out);
+    assert_has(out, want);
     snprintf(want, sizeof want, "error replay: %" PRId64 " offset(s) of the range skipped", lo);
-    if (!strstr(out, want))
-        fail_msg("no line \"%s\" in:\n%s", want, out);
+    assert_has(out, want);
     free(out);
     ds_broker_destroy(b);
 }
@@ -250,8 +252,7 @@ static void test_consume_from_lost_offset(void **state)
              "error consume: deals [0]: offset reset: wanted offset 0, got %" PRId64 " (log start %" PRId64
              "): %" PRId64 " record(s) skipped, deleted by retention before they were read",
              lo, lo, lo);
-    if (!strstr(out, want))
-        fail_msg("no line \"%s\" in:\n%s", want, out);
+    assert_has(out, want);
     snprintf(want, sizeof want, "%" PRId64 "\n", lo); /* the record read: the first left */
     assert_non_null(strstr(out, want));
     free(out);
@@ -305,8 +306,7 @@ static void test_real_consume_after_delete_records(void **state)
     char want[256];
     snprintf(want, sizeof want,
              "error consume: %s [0]: offset reset: wanted offset 0, got 6 (log start 6): 6 record(s) skipped", topic);
-    if (!strstr(out, want))
-        fail_msg("no line \"%s\" in:\n%s", want, out);
+    assert_has(out, want);
     free(out);
 }
 
