@@ -6,8 +6,9 @@
  * it in dealstream_offset_resets_total and dealstream_records_skipped_total,
  * and exit with 3. Once with -e (finishing normally), once stopped by
  * SIGTERM with /metrics read while it runs. And `replay --from` an offset
- * retention deleted: named, and exit 3; `consume -o` one: named. Through
- * the binary. */
+ * retention deleted: named, and exit 3; `consume -o` one: named. On Apache
+ * Kafka (DEALSTREAM_TEST_BROKERS), DeleteRecords moves the log start under
+ * `consume` and `run -e`. Through the binary. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -310,6 +311,47 @@ static void test_real_consume_after_delete_records(void **state)
     free(out);
 }
 
+/* On Apache Kafka: `run -e` for a group committed at 0 on <app>-deals [0]
+ * whose first six records were deleted (DeleteRecords) names the jump
+ * and exits with 3. */
+static void test_real_run_after_delete_records(void **state)
+{
+    (void)state;
+    const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
+    if (!bs || !*bs) {
+        printf("skipped: run over deleted records on a real cluster; set DEALSTREAM_TEST_BROKERS\n");
+        skip();
+    }
+    char app[64], deals[96], articles[96], cmd[2048], *out;
+    snprintf(app, sizeof app, "skipped-%d", (int)getpid());
+    snprintf(deals, sizeof deals, "%s-deals", app);
+    snprintf(articles, sizeof articles, "%s-articles", app);
+    tu_create_topic(bs, deals, 1, NULL);
+    tu_create_topic(bs, articles, 1, NULL);
+    produce(bs, deals, 0, 10, 16);
+    rd_kafka_t *rk = tu_kafka_client(RD_KAFKA_CONSUMER, bs, app, NULL, NULL);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, deals, 0)->offset = 0;
+    assert_int_equal(rd_kafka_commit(rk, l, 0), 0);
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_destroy(rk);
+    delete_records(bs, deals, 6);
+    snprintf(cmd, sizeof cmd,
+             "\"$DS_BIN\" run -b %s -e --catalog %s --log-level warn --commit-interval-ms 50 --app-id %s "
+             "--articles-topic %s --deals-topic %s --canonical-topic %s-canonical "
+             "-X session.timeout.ms=6000 -X heartbeat.interval.ms=500 2>&1",
+             bs, tu_catalog_dir(), app, articles, deals, app);
+    int rc = shell(cmd, &out);
+    if (rc != 3)
+        fail_msg("run -e exited with %d, not 3:\n%s", rc, out);
+    char want[256];
+    snprintf(want, sizeof want,
+             "error run: %s [0]: offset reset: wanted offset 0, got 6 (log start 6): 6 record(s) skipped", deals);
+    assert_has(out, want);
+    assert_has(out, "error run: 6 input record(s) skipped in 1 offset reset(s)");
+    free(out);
+}
+
 /* The arithmetic: only offsets below the log start are lost. */
 static void test_offsets_lost(void **state)
 {
@@ -333,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_replay_from_lost_offset),
         cmocka_unit_test(test_consume_from_lost_offset),
         cmocka_unit_test(test_real_consume_after_delete_records),
+        cmocka_unit_test(test_real_run_after_delete_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
