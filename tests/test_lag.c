@@ -730,6 +730,16 @@ static void test_offsets_datetime(void **state)
     assert_int_equal(committed(bs, group, topic, 0), 8);
 }
 
+/* The Java member while it runs: a failed assertion leaves the test
+ * before its kill, so the process's exit stops it. */
+static pid_t kip848_pid;
+
+static void stop_kip848_member(void)
+{
+    if (kip848_pid > 0)
+        kill(kip848_pid, SIGKILL);
+}
+
 /* A member of the consumer protocol (KIP-848): a Java console consumer
  * with group.protocol=consumer, from the broker's jars (DS_KAFKA_LIBS).
  * Returns its pid. */
@@ -749,6 +759,8 @@ static pid_t start_kip848_member(const char *bs, const char *libs, const char *t
                "--group", group, "--consumer-property", "group.protocol=consumer", (char *)NULL);
         _exit(127);
     }
+    kip848_pid = pid;
+    atexit(stop_kip848_member);
     return pid;
 }
 
@@ -815,6 +827,7 @@ static void test_offsets_kip848_member(void **state)
     assert_int_equal(kill(pid, SIGTERM), 0);
     int st;
     assert_int_equal(waitpid(pid, &st, 0), pid);
+    kip848_pid = 0;
     assert_int_equal(members_once(bs, group, topic, 0, &plan), 0);
     ds_reset_plan_free(&plan);
 }
