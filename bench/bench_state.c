@@ -33,8 +33,12 @@
  * per mention held (ds_resolver_restore_chunk and ds_resolver_restore_finish,
  * what ds_state_restore does after reading the topic). With --intents-every K
  * every K-th mention is instead an intent of a deal event (which expires).
+ * With --one-cluster the block's mentions are instead N deal events of one
+ * deal (one buyer, seller, system, stage, quantity and signing date, a
+ * minute apart, as years of reports of one programme's contract are):
+ * every mention joins the one cluster of all those before it.
  *
- *   bench_state --one-block N [--max-seconds S] [--retention-days D] [--intents-every K]
+ *   bench_state --one-block N [--max-seconds S] [--retention-days D] [--intents-every K] [--one-cluster]
  *
  * (D: the resolver's duplicate retention, default 0 = forever; `run`'s
  * default is 30.)
@@ -139,6 +143,25 @@ static void one_block_mention(long i, ds_mention *m)
     char mid[64];
     snprintf(mid, sizeof mid, "%s#%ld", m->src.id, k);
     ds_hex64(ds_hash64(mid, strlen(mid), 1), m->mention_id);
+}
+
+/* Mention i of the one-cluster stream: deal event i of one buyer, seller,
+ * system, stage, quantity and signing date, reported a minute after the
+ * one before (as tests/test_liveness.c feeds `run`): every mention is
+ * compatible with every other, so the block is one deal. */
+static void one_cluster_mention(long i, ds_mention *m)
+{
+    k2_mention(m, DS_STAGE_EXECUTIVE, DS_STATUS_SIGNED);
+    m->quantity = 48;
+    m->signing_date = 19000;
+    m->src.kind = DS_SRC_DEAL_EVENT;
+    snprintf(m->src.id, sizeof m->src.id, "blk-%ld", i);
+    m->src.published = 1720602000000LL + i * 60000LL;
+    ds_strlcpy(m->src.topic, "deals", sizeof m->src.topic);
+    m->src.offset = i;
+    char id[32];
+    snprintf(id, sizeof id, "blk-%ld", i);
+    ds_hex64(ds_hash64(id, strlen(id), 1), m->mention_id);
 }
 
 /* An intent of a deal event (expirable) in place of mention i. */
@@ -303,7 +326,7 @@ static int mark_changelog(clog *l, ds_resolver *rs, long retention)
 /* The --one-block measurement. Returns the exit status. */
 #define WINDOW 500 /* adds averaged at each mark */
 
-static int one_block(long n, double max_s, long retention, long intents_every)
+static int one_block(long n, double max_s, long retention, long intents_every, int one_cluster)
 {
     ds_resolver *rs = ds_resolver_new(NULL);
     if (!rs)
@@ -315,9 +338,13 @@ static int one_block(long n, double max_s, long retention, long intents_every)
     int stopped = 0;
     ds_mention m;
     clog log = {0};
-    printf("one block of up to %ld mentions (POL|KOR|K2); stop after %.0f s\n", n, max_s);
+    printf("one block of up to %ld mentions (POL|KOR|K2%s); stop after %.0f s\n", n,
+           one_cluster ? ", one cluster" : "", max_s);
     for (long i = 0; i < n; i++) {
-        one_block_mention(i, &m);
+        if (one_cluster)
+            one_cluster_mention(i, &m);
+        else
+            one_block_mention(i, &m);
         if (intents_every > 0 && i % intents_every == intents_every - 1)
             intent_mention(i, &m);
         double a0 = now_s();
@@ -359,12 +386,26 @@ static int one_block(long n, double max_s, long retention, long intents_every)
     return 0;
 }
 
+static int usage(void)
+{
+    fprintf(stderr, "usage: bench_state [--deals N] [--sources K] [--blocks B] [--fingerprints F] "
+                    "[--retention-days D] | --one-block N [--max-seconds S] [--retention-days D] "
+                    "[--intents-every K] [--one-cluster]\n");
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     long deals = 100000, sources = 3, blocks = 30000, fingerprints = 1000000, retention = 0, one = 0, intents = 0;
     double max_s = 600;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--one-block") == 0)
+    int one_cluster = 0;
+    for (int i = 1; i < argc; i += 2) {
+        if (strcmp(argv[i], "--one-cluster") == 0) {
+            one_cluster = 1;
+            i--; /* a flag: no value */
+        } else if (i + 1 >= argc)
+            return usage();
+        else if (strcmp(argv[i], "--one-block") == 0)
             one = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--max-seconds") == 0)
             max_s = atof(argv[i + 1]);
@@ -380,18 +421,14 @@ int main(int argc, char **argv)
             retention = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--intents-every") == 0)
             intents = atol(argv[i + 1]);
-        else {
-            fprintf(stderr, "usage: bench_state [--deals N] [--sources K] [--blocks B] [--fingerprints F] "
-                            "[--retention-days D] | --one-block N [--max-seconds S] [--retention-days D] "
-                            "[--intents-every K]\n");
-            return 2;
-        }
+        else
+            return usage();
     }
     if (one > 0) {
         printf("command: ");
         for (int i = 0; i < argc; i++)
             printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
-        return one_block(one, max_s, retention, intents);
+        return one_block(one, max_s, retention, intents, one_cluster);
     }
     if (deals <= 0 || sources <= 0 || blocks <= 0 || blocks > deals) {
         fprintf(stderr, "bench_state: need 0 < blocks <= deals and sources > 0\n");

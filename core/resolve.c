@@ -4500,8 +4500,47 @@ static int inc_retire(rctx *x, const inc *ic, const ds_canon *surv, ds_buf *hb)
     return 0;
 }
 
+typedef struct iroot_at {
+    int root; /* the index's union-find root */
+    int i;    /* the position in the scoped mentions */
+} iroot_at;
+
+static int iroot_at_cmp(const void *pa, const void *pb)
+{
+    const iroot_at *a = pa, *b = pb;
+    if (a->root != b->root)
+        return a->root < b->root ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* The strong clusters of scoped mentions v[0..n) (x->mi filled), taken from
+ * the index: the scope holds whole clusters, and no compatible pair spans
+ * two, so the index's clusters are those cluster_strong would find, root
+ * (the smallest position of each) included, without comparing every pair
+ * of a cluster's members (all pairs of a cluster of n: n^2 / 2 compares
+ * on every add). Returns 0 or -1 when out of memory. */
+static int inc_cluster_strong(const rctx *x, inc *ic, const isub *v, int *par)
+{
+    iroot_at *t = malloc((x->n ? x->n : 1) * sizeof *t);
+    if (!t)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->mi[i].kind == K_STRONG)
+            t[k++] = (iroot_at){ifind(ic, v[i].seq), (int)i};
+    qsort(t, k, sizeof *t, iroot_at_cmp);
+    int first = -1;
+    for (size_t j = 0; j < k; j++) {
+        if (j == 0 || t[j].root != t[j - 1].root)
+            first = t[j].i;
+        par[t[j].i] = first;
+    }
+    free(t);
+    return 0;
+}
+
 /* Recomputes the scoped mentions v[0..n) as a block of their own (their
- * copies as the index knows them), then publishes the dirty deals whose
+ * copies and strong clusters as the index knows them), then publishes the dirty deals whose
  * content changed and retires the ids new mention s absorbed. Returns 0,
  * 1 (nothing published) when a dirty deal matches a reference row, or -1. */
 static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size_t n, int s)
@@ -4523,8 +4562,8 @@ static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size
         x.mi[i].dup_of = d >= 0 ? ic->men[d].src : NULL;
         par[i] = (int)i;
     }
-    if (number_sources(x.mi, n) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) ||
-        fill_clusters(&x, &hb) || attach_updates(&x) || build_deals(&x, &hb))
+    if (number_sources(x.mi, n) || inc_cluster_strong(&x, ic, v, par) || cluster_weak(&x, par) ||
+        number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_updates(&x) || build_deals(&x, &hb))
         goto out;
     for (size_t c = 0; c < x.ncl; c++)
         if (ic->men[ifind(ic, v[x.cl[c].anchor].seq)].mark[MK_DIRTY] == ic->gen && x.cl[c].c->ref[0]) {

@@ -2089,6 +2089,69 @@ static void same_deals(ds_resolver *a, ds_resolver *b, uint64_t seed, const char
     }
 }
 
+/* One block whose mentions all form one deal (one buyer, seller, system,
+ * stage and signing month, as years of reports of one contract are), in
+ * 10 random orders: quantities 48 and 50 are two deals until a report
+ * without a quantity (compatible with both) joins them, so clusters merge
+ * and ids retire as the block grows; 10% of the articles are syndicated
+ * copies. Incremental adds (whose scoped recompute takes the strong
+ * clusters from the index) equal whole recomputes at every add (changes,
+ * revisions, content) and at the end: one deal holding every source. */
+static void test_one_cluster_incremental(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    size_t retired = 0;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        uint64_t rng = seed * 31337;
+        ds_resolver *inc = new_resolver(NULL), *whole = new_resolver(NULL);
+        ds_resolver_set_incremental(inc, 1);
+        ds_resolver_set_incremental(whole, 0);
+        ds_resolver_set_retention(inc, 30);
+        ds_resolver_set_retention(whole, 30);
+        int32_t base = day("2024-07-01");
+        size_t copies = 0;
+        for (int i = 0; i < N; i++) {
+            char mid[17], src[32];
+            snprintf(mid, sizeof mid, "c%05d", i);
+            snprintf(src, sizeof src, "a%05d", i);
+            ds_mention m = mk(mid, src, "2024-07-01", "KX1");
+            m.signing_date = base + (int32_t)(lcg(&rng) % 30);
+            m.src.published = ((int64_t)m.signing_date + 1 + (int64_t)(lcg(&rng) % 10)) * 86400000LL;
+            uint64_t q = lcg(&rng) % 3;
+            m.quantity = q == 0 ? 48 : q == 1 ? 50 : -1;
+            if (i > 0 && lcg(&rng) % 10 == 0) { /* a copy of an earlier article, 2 bits away */
+                char osrc[32];
+                snprintf(osrc, sizeof osrc, "a%05d", (int)(lcg(&rng) % (uint64_t)i));
+                m.src.text_hash = ds_hash64(osrc, strlen(osrc), 7) ^ 0x11ULL;
+                copies++;
+            }
+            ds_changes a, b;
+            assert_int_equal(ds_resolver_add(inc, &m, &a), 0);
+            assert_int_equal(ds_resolver_add(whole, &m, &b), 0);
+            same_changes(&a, &b, seed, i);
+            for (size_t k = 0; k < a.n; k++)
+                retired += a.items[k]->retired_into[0] != 0;
+            assert_int_equal(ds_resolver_deal_count(inc), ds_resolver_deal_count(whole));
+        }
+        if (ds_resolver_incremental_adds(inc) < N / 2)
+            fail_msg("seed %llu: %zu of %d adds incremental", (unsigned long long)seed,
+                     ds_resolver_incremental_adds(inc), N);
+        assert_true(copies > 10);
+        same_deals(inc, whole, seed, "whole", NULL);
+        const ds_canon **da;
+        assert_int_equal(ds_resolver_deals(inc, &da), 1);
+        size_t ndup = 0;
+        for (size_t j = 0; j < da[0]->nsources; j++)
+            ndup += da[0]->sources[j].duplicate_of != NULL;
+        assert_int_equal(da[0]->nsources, N);
+        assert_true(ndup > 0); /* the copies are among the sources */
+        ds_resolver_destroy(inc);
+        ds_resolver_destroy(whole);
+    }
+    assert_true(retired > 0); /* the 48 and 50 deals met in some order */
+}
+
 /* The same block through incremental adds, whole recomputes and a restore
  * from the changelog of the first: equal changes at every add, equal deals
  * (ids, revisions, content, links) at the end, and nothing republished by
@@ -2242,6 +2305,7 @@ int main(void)
         cmocka_unit_test(test_links_stay_with_buyer),
         cmocka_unit_test(test_block_cap),
         cmocka_unit_test(test_incremental),
+        cmocka_unit_test(test_one_cluster_incremental),
         cmocka_unit_test(test_to_avro),
         cmocka_unit_test(test_restore),
         cmocka_unit_test(test_restore_follow_ons),
