@@ -130,6 +130,7 @@ struct ds_resolver {
     size_t packed;        /* bytes of packed mentions held */
     size_t inc_min;       /* blocks this big are indexed (0: never) */
     size_t inc_adds;      /* adds done through an index */
+    size_t ext_adds;      /* of those, adds that extended a kept record (inc_extend) */
     size_t max_per_block; /* a block's cap of mentions, 0 none */
     size_t chunk_bytes;   /* target size of a changelog chunk */
     size_t expired;       /* mentions expired (see "Expiry") */
@@ -797,6 +798,7 @@ static void canon_free(ds_canon *c)
 }
 
 static void inc_free(inc *ic);
+static void ibase_drop_all(inc *ic);
 struct rctx;
 static int inc_note_refs(block *b, const struct rctx *x);
 
@@ -1087,6 +1089,8 @@ static int fill_claim(const ds_catalog *cat, const citem *it, claimstat *st, ds_
     if (cl->value.usd < 0)
         cl->value.usd = value_usd(cat, &cl->value, mention_year(it[rep].x->m));
     st->usd = cl->value.usd;
+    cl->nsig = st->nsig;
+    cl->pub = st->pub;
     return 0;
 }
 
@@ -3027,6 +3031,50 @@ err:
     return -1;
 }
 
+/* A copy of n elements of size sz with room for extra more (never NULL on
+ * success, even empty), or NULL when out of memory. */
+static void *arr_copy(const void *p, size_t n, size_t extra, size_t sz)
+{
+    void *q = malloc((n + extra ? n + extra : 1) * sz);
+    if (q && n)
+        memcpy(q, p, n * sz);
+    return q;
+}
+
+/* A copy of record o with arrays of its own (sources, evidence and delivery
+ * years with room for xsrc, xev and xdy more, suppliers for xsup more, each
+ * claim's sources for one more); its strings still point where o's
+ * do (canon_own makes them its own). Returns it, or NULL when out of memory. */
+static ds_canon *canon_clone(const ds_canon *o, size_t xsup, size_t xsrc, size_t xev, size_t xdy)
+{
+    ds_canon *n = malloc(sizeof *n);
+    if (!n)
+        return NULL;
+    *n = *o;
+    n->strings = NULL;
+    n->suppliers = arr_copy(o->suppliers, o->nsuppliers, xsup, sizeof *o->suppliers);
+    n->variants = arr_copy(o->variants, o->nvariants, 0, sizeof *o->variants);
+    n->extras = arr_copy(o->extras, o->nextras, 0, sizeof *o->extras);
+    n->delivery_years = arr_copy(o->delivery_years, o->ndelivery_years, xdy, sizeof *o->delivery_years);
+    n->sources = arr_copy(o->sources, o->nsources, xsrc, sizeof *o->sources);
+    n->links = arr_copy(o->links, o->nlinks, 0, sizeof *o->links);
+    n->evidence = arr_copy(o->evidence, o->nevidence, xev, sizeof *o->evidence);
+    n->nclaims = 0;
+    n->claims = o->nclaims ? calloc(o->nclaims, sizeof *n->claims) : NULL;
+    int bad = !n->suppliers || !n->variants || !n->extras || !n->delivery_years || !n->sources || !n->links ||
+              !n->evidence || (o->nclaims && !n->claims);
+    for (size_t i = 0; !bad && i < o->nclaims; i++, n->nclaims++) {
+        n->claims[i] = o->claims[i];
+        n->claims[i].sources = arr_copy(o->claims[i].sources, o->claims[i].nsources, 1, sizeof(char *));
+        bad = !n->claims[i].sources;
+    }
+    if (bad) {
+        canon_free(n);
+        return NULL;
+    }
+    return n;
+}
+
 static void cache_drop(ds_resolver *rs)
 {
     for (size_t i = 0; i < rs->ncachedb; i++) {
@@ -3588,28 +3636,33 @@ static void read_revisions(rctx *x)
     }
 }
 
-/* Records the anchor of k's deal and publishes it (revision + 1) when its
- * content hash changed, or it is new or was retired. Returns 0 or -1. */
-static int assign_one(rctx *x, cluster *k)
+/* Records the anchor of deal cn of block b and publishes it (revision + 1)
+ * when its content hash changed, or it is new or was retired. Returns 0 or
+ * -1. */
+static int assign_rec(ds_resolver *rs, block *b, ds_canon *cn, const char *anchor)
 {
-    block *b = x->b;
-    ds_canon *cn = k->c;
     int found;
     size_t at = rev_find(b, cn->deal_id, &found);
     rev *r = found ? &b->revs[at] : rev_insert(b, at, cn->deal_id);
     if (!r)
         return -1;
-    ds_strlcpy(r->anchor, x->mi[k->anchor].m->mention_id, sizeof r->anchor);
+    ds_strlcpy(r->anchor, anchor, sizeof r->anchor);
     r->unknown = 0;
     if (!found || r->retired || r->hash != cn->content_hash) {
         r->revision++;
         r->hash = cn->content_hash;
         r->retired = 0;
-        if (out_push(x->rs, cn) != 0)
+        if (out_push(rs, cn) != 0)
             return -1;
     }
     cn->revision = r->revision;
     return 0;
+}
+
+/* assign_rec for the deal of cluster k, anchored by its anchor. */
+static int assign_one(rctx *x, cluster *k)
+{
+    return assign_rec(x->rs, x->b, k->c, x->mi[k->anchor].m->mention_id);
 }
 
 /* assign_one for every live deal of the recompute. Returns 0 or -1. */
@@ -3757,6 +3810,8 @@ static int recompute(ds_resolver *rs, block *b, int flags)
     rctx x = {rs, b, NULL, n, NULL, 0};
     ds_buf hb;
     ds_buf_init(&hb);
+    if (b->ic && !(flags & RC_VIEW))
+        ibase_drop_all(b->ic);
     ds_mention *ms = malloc((n ? n : 1) * sizeof *ms); /* the block's mentions, unpacked */
     int *par = malloc((n ? n : 1) * sizeof *par);
     x.mi = calloc(n ? n : 1, sizeof *x.mi);
@@ -3836,6 +3891,8 @@ typedef struct imen {
     int dup;                 /* the mention whose source this one repeats, -1 */
     int par;                 /* union-find parent (strong mentions) */
     int ring;                /* next member of its cluster, circular */
+    int anchor;              /* at a root: its cluster's anchor (see anchor_before) */
+    struct ibase *base;      /* at a root: its deal's record kept between adds, or NULL */
     int next[L__N];          /* next mention of each look-up list, -1 */
     unsigned mark[MK__N];    /* == inc.gen: in that set during this add */
 } imen;
@@ -3864,7 +3921,20 @@ typedef struct islot {
     int head;
 } islot;
 
+/* The record of a big deal as last published, kept at its cluster's root
+ * so that an add that only extends it updates it (see inc_extend) instead
+ * of rebuilding it from every member. */
+typedef struct ibase {
+    ds_canon *c;   /* owned; leaves through rs->kept (see ibase_drop) */
+    size_t nmem;   /* its members */
+    size_t nondup; /* of those, the ones that are no copy (voters when > 0) */
+} ibase;
+
+/* Deals of at least this many members keep their record between adds. */
+#define IBASE_MIN 32
+
 struct inc {
+    ds_resolver *rs; /* whose rs->kept takes the records of dropped bases */
     imen *men;
     size_t n, cap;
     islot *tab;
@@ -3885,12 +3955,35 @@ struct inc {
     size_t nlist[MK__N], caplist[MK__N];
 };
 
+/* Drops the record kept at root r, if any. The record may be among the
+ * current add's changes: it is freed with them (rs->kept), at the next add. */
+static void ibase_drop(inc *ic, int r)
+{
+    ibase *bs = ic->men[r].base;
+    if (!bs)
+        return;
+    ds_resolver *rs = ic->rs;
+    if (ptr_push(&rs->kept, &rs->nkept, &rs->capkept, bs->c) != 0)
+        canon_free(bs->c);
+    free(bs);
+    ic->men[r].base = NULL;
+}
+
+/* Drops every kept record: a whole recompute may have changed any deal. */
+static void ibase_drop_all(inc *ic)
+{
+    for (size_t i = 0; i < ic->n; i++)
+        ibase_drop(ic, (int)i);
+}
+
 static void inc_free(inc *ic)
 {
     if (!ic)
         return;
-    for (size_t i = 0; i < ic->n; i++)
+    for (size_t i = 0; i < ic->n; i++) {
+        ibase_drop(ic, (int)i);
         free(ic->men[i].src);
+    }
     free(ic->men);
     free(ic->tab);
     free(ic->old);
@@ -4142,18 +4235,20 @@ static int iband_push(inc *ic, int s)
     return 0;
 }
 
+/* Whether mention a anchors a deal before mention b (anchor_before). */
+static int ianchor_before(const inc *ic, int a, int b)
+{
+    const imen *x = &ic->men[a], *y = &ic->men[b];
+    return x->f.isref != y->f.isref ? x->f.isref
+           : x->f.has_t != y->f.has_t ? x->f.has_t
+           : x->f.pub != y->f.pub   ? x->f.pub < y->f.pub
+                                    : strcmp((const char *)x->pk, (const char *)y->pk) < 0;
+}
+
 /* The deal id of the cluster of root r: from its anchor (see anchor_before). */
 static void iroot_id(const block *b, const inc *ic, int r, char id[17])
 {
-    int a = r;
-    for (int s = ic->men[r].ring; s != r; s = ic->men[s].ring) {
-        const imen *x = &ic->men[s], *y = &ic->men[a];
-        if (x->f.isref != y->f.isref ? x->f.isref
-            : x->f.has_t != y->f.has_t ? x->f.has_t
-                                     : x->f.pub != y->f.pub ? x->f.pub < y->f.pub
-                                                            : strcmp((const char *)x->pk, (const char *)y->pk) < 0)
-            a = s;
-    }
+    int a = ic->men[r].anchor;
     char buf[96];
     size_t kl = strlen(b->key), al = strlen((const char *)ic->men[a].pk);
     memcpy(buf, b->key, kl + 1);
@@ -4205,6 +4300,11 @@ static int iunite(const block *b, inc *ic, int s)
                 return -1;
             iroot_id(b, ic, r, ic->old[ic->nold++]);
             int lo = r < rs_ ? r : rs_, hi = r < rs_ ? rs_ : r;
+            if (ic->nold > 1) /* two deals merge: rebuilt, not extended */
+                ibase_drop(ic, lo);
+            ibase_drop(ic, hi);
+            if (ianchor_before(ic, ic->men[hi].anchor, ic->men[lo].anchor))
+                ic->men[lo].anchor = ic->men[hi].anchor;
             ic->men[hi].par = lo;
             int t = ic->men[lo].ring; /* splice the rings */
             ic->men[lo].ring = ic->men[hi].ring;
@@ -4229,7 +4329,7 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
     y->pk = pk;
     y->text = m->src.text_hash;
     y->dup = -1;
-    y->par = y->ring = s;
+    y->par = y->ring = y->anchor = s;
     for (int l = 0; l < L__N; l++)
         y->next[l] = -1;
     if (!(y->src = strdup(m->src.id)))
@@ -4287,6 +4387,7 @@ static inc *inc_build(ds_resolver *rs, block *b)
     ds_mention *m = malloc(sizeof *m);
     if (!ic || !m)
         goto err;
+    ic->rs = rs;
     ic->newest = INT64_MIN;
     /* in publication order, so that only mentions of unknown time are late */
     if (!(ord = malloc((b->nms ? b->nms : 1) * sizeof *ord)))
@@ -4539,6 +4640,29 @@ static int inc_cluster_strong(const rctx *x, inc *ic, const isub *v, int *par)
     return 0;
 }
 
+/* Keeps a copy of the record of k (cluster of root r, a deal of scoped
+ * recompute x) at r when the deal is big (IBASE_MIN), for inc_extend.
+ * Returns 0 or -1. */
+static int ibase_keep(const rctx *x, inc *ic, int r, const cluster *k)
+{
+    ibase_drop(ic, r);
+    if (k->nmem < IBASE_MIN)
+        return 0;
+    ibase *bs = calloc(1, sizeof *bs);
+    ds_canon *c = bs ? canon_clone(k->c, 0, 0, 0, 0) : NULL;
+    if (!c || canon_own(c) != 0) {
+        canon_free(c);
+        free(bs);
+        return -1;
+    }
+    bs->c = c;
+    bs->nmem = k->nmem;
+    for (size_t i = 0; i < k->nmem; i++)
+        bs->nondup += !x->mi[k->mem[i]].dup_of;
+    ic->men[r].base = bs;
+    return 0;
+}
+
 /* Recomputes the scoped mentions v[0..n) as a block of their own (their
  * copies and strong clusters as the index knows them), then publishes the dirty deals whose
  * content changed and retires the ids new mention s absorbed. Returns 0,
@@ -4580,6 +4704,8 @@ static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size
         if (assign_one(&x, k) != 0 || canon_own(k->c) != 0 || ptr_push(&rs->kept, &rs->nkept, &rs->capkept, k->c) != 0)
             goto out;
         k->kept = 1;
+        if (ibase_keep(&x, ic, r, k) != 0)
+            goto out;
         if (r == sroot)
             surv = k->c;
     }
@@ -4593,6 +4719,283 @@ out:
     free(ms);
     free(par);
     ds_buf_free(&hb);
+    return rc;
+}
+
+/* ---- extending a big deal's record ------------------------------------ */
+
+/* Whether new strong mention s only extends the deal of root r: it joined
+ * that deal and no other, changed no held mention's copy relation, does
+ * not become the anchor (the id stays), and no context mention links
+ * through it (none of its source, none compatible with it: see ireaders);
+ * the deal matches no reference row. */
+static int iext_alone(inc *ic, int s, int r)
+{
+    const imen *y = &ic->men[s];
+    if (ic->nold != 1 || ic->nlist[MK_DUPC] || ic->men[r].anchor == s)
+        return 0;
+    for (size_t i = 0; i < ic->nrefa; i++)
+        if (ifind(ic, ic->refa[i]) == r)
+            return 0;
+    for (int o = ihead(ic, ikey(L_SRC, src_key(y->src))); o >= 0; o = ic->men[o].next[L_SRC])
+        if (ic->men[o].f.kind == K_CONTEXT && strcmp(ic->men[o].src, y->src) == 0)
+            return 0;
+    int list = y->f.batch > 0 ? L_CTX : L_CTXALL;
+    for (int pass = 0; pass < (y->f.batch > 0 ? 2 : 1); pass++) {
+        uint64_t v = list == L_CTX ? icb(y->f.cls, pass ? 0 : y->f.batch) : (uint64_t)y->f.cls;
+        for (int z = ihead(ic, ikey(list, v)); z >= 0; z = ic->men[z].next[list])
+            if (compatible(&ic->men[z].f, &y->f))
+                return 0;
+    }
+    return 1;
+}
+
+/* Whether the named quantities of a voter (variants or extras) are each
+ * listed in items with the quantity voted. */
+static int iext_named(const ds_canon_item *items, size_t n, const char *name, int64_t qty)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(items[i].name, name) == 0)
+            return items[i].quantity == qty;
+    return 0;
+}
+
+/* Suppliers of voter m into c: a company listed keeps its role when m
+ * gives it the role voted (one more vote for the winner); a new one is
+ * inserted in (role, company) order. Returns 1, or 0 when m names a listed
+ * company in another role. c has room for m's suppliers. */
+static int iext_suppliers(const ds_mention *m, ds_canon *c)
+{
+    for (int j = 0; j < m->nsuppliers; j++) {
+        ds_canon_supplier e = {m->suppliers[j].company, m->suppliers[j].role};
+        size_t i = 0, at = c->nsuppliers;
+        for (; i < c->nsuppliers && strcmp(c->suppliers[i].company, e.company) != 0; i++)
+            if (at == c->nsuppliers && supplier_cmp(&e, &c->suppliers[i]) < 0)
+                at = i;
+        if (i < c->nsuppliers) {
+            if (c->suppliers[i].role != e.role)
+                return 0;
+            continue;
+        }
+        memmove(&c->suppliers[at + 1], &c->suppliers[at], (c->nsuppliers - at) * sizeof *c->suppliers);
+        c->suppliers[at] = e;
+        c->nsuppliers++;
+    }
+    return 1;
+}
+
+/* Whether value v (USD usd, as its minfo has it) sorts with the value of
+ * claim cl's report (citem_cmp's key) and, filled in as fill_claim would,
+ * is that value: it then joins that claim, and whichever of the two
+ * represents it the claim's value is the same. */
+static int iext_same_value(const ds_catalog *cat, const ds_mention *m, int64_t usd, const ds_canon_claim *cl)
+{
+    const ds_value *v = &m->value, *cv = &cl->value;
+    int64_t filled = v->usd >= 0 ? v->usd : value_usd(cat, v, mention_year(m));
+    return v->combined == cv->combined && (v->combined ? -1 : usd) == (cv->combined ? -1 : cv->usd) &&
+           filled == cv->usd && v->amount == cv->amount && strcmp(v->currency, cv->currency) == 0 &&
+           strcmp(v->covers, cv->covers) == 0;
+}
+
+/* The value of voter m (USD usd) as one more report of the claim whose
+ * value it states (iext_same_value): its source inserted into the claim's
+ * sorted sources, the claim's signed sources and earliest report updated,
+ * the deal's value and basis chosen again (choose_claim). Returns 1, or 0
+ * when m states a figure no claim holds, or a signed report of a source
+ * the claim lists (whether that source was signed is not kept). */
+static int iext_claim(const ds_catalog *cat, const ds_mention *m, int64_t usd, int64_t pub, ds_canon *c)
+{
+    if (!m->value.set)
+        return 1;
+    size_t k = 0;
+    while (k < c->nclaims && !iext_same_value(cat, m, usd, &c->claims[k]))
+        k++;
+    if (k == c->nclaims || c->nclaims > 64)
+        return 0;
+    ds_canon_claim *cl = &c->claims[k];
+    int sig = status_rank(m->status) >= status_rank(DS_STATUS_SIGNED);
+    size_t lo = 0, hi = cl->nsources;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(cl->sources[mid], m->src.id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < cl->nsources && strcmp(cl->sources[lo], m->src.id) == 0) {
+        if (sig)
+            return 0;
+    } else {
+        memmove(&cl->sources[lo + 1], &cl->sources[lo], (cl->nsources - lo) * sizeof *cl->sources);
+        cl->sources[lo] = m->src.id;
+        cl->nsources++;
+        cl->nsig += (size_t)sig;
+    }
+    if (pub < cl->pub)
+        cl->pub = pub;
+    claimstat cs[64];
+    for (size_t j = 0; j < c->nclaims; j++)
+        cs[j] = (claimstat){0, 1, c->claims[j].nsources, c->claims[j].nsig, c->claims[j].pub,
+                            c->claims[j].value.combined, c->claims[j].value.usd};
+    choose_claim(cs, c->nclaims, c);
+    return 1;
+}
+
+/* Voter m in record c: every fact it states must be the one voted (one
+ * more vote for the winning group keeps it winning); it raises the status
+ * and may bring the announcement date forward, a supplier and its claim's
+ * source. Returns 1, or 0 when it could change a vote (the deal is then
+ * rebuilt). */
+static int iext_vote(const ds_catalog *cat, const ds_mention *m, int64_t usd, int64_t pub, ds_canon *c)
+{
+    if ((m->batch > 0 && m->batch != c->batch) ||
+        (m->signing_date != DS_NO_DATE && m->signing_date != c->signing_date) ||
+        (c->signing_date == DS_NO_DATE && m->signing_year > 0 && m->signing_year != c->signing_year) ||
+        (m->quantity >= 0 && m->quantity != c->quantity) || (m->system[0] && strcmp(m->system, c->system) != 0) ||
+        (m->place[0] && strcmp(m->place, c->place) != 0))
+        return 0;
+    for (int j = 0; j < m->nvariants; j++)
+        if (!iext_named(c->variants, c->nvariants, m->variants[j].system, m->variants[j].quantity))
+            return 0;
+    for (int j = 0; j < m->nextras; j++)
+        if (!iext_named(c->extras, c->nextras, m->extras[j].what, m->extras[j].quantity))
+            return 0;
+    if (!iext_suppliers(m, c) || !iext_claim(cat, m, usd, pub, c))
+        return 0;
+    if (status_rank(m->status) > status_rank(c->status))
+        c->status = m->status;
+    if (m->announce_date != DS_NO_DATE && (c->announce_date == DS_NO_DATE || m->announce_date < c->announce_date))
+        c->announce_date = m->announce_date;
+    return 1;
+}
+
+/* Order of source entry e against a source published pub (INT64_MAX
+ * unknown) with id id (see src_cmp). */
+static int isrc_entry_cmp(int64_t pub, const char *id, const ds_canon_source *e)
+{
+    int64_t ep = e->published == DS_NO_TIME ? INT64_MAX : e->published;
+    if (pub != ep)
+        return pub < ep ? -1 : 1;
+    return strcmp(id, e->id);
+}
+
+/* Member m (a copy of dup_of, or NULL) in c's sources (merge_sources): a
+ * new entry in source order, or the status of its source's entry raised.
+ * Returns 1, or 0 when the entry would not be m's own or its source's as
+ * listed. c has room for one more. */
+static int iext_source(const ds_mention *m, const char *dup_of, ds_canon *c)
+{
+    int64_t pub = m->src.published == DS_NO_TIME ? INT64_MAX : m->src.published;
+    size_t lo = 0, hi = c->nsources;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (isrc_entry_cmp(pub, m->src.id, &c->sources[mid]) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    ds_canon_source *e = lo < c->nsources ? &c->sources[lo] : NULL;
+    if (e && isrc_entry_cmp(pub, m->src.id, e) == 0) {
+        if (e->kind != m->src.kind || strcmp(e->outlet, m->src.outlet) != 0 ||
+            strcmp(e->duplicate_of ? e->duplicate_of : "", dup_of ? dup_of : "") != 0)
+            return 0;
+        if (status_rank(m->status) > status_rank(e->status))
+            e->status = m->status;
+        return 1;
+    }
+    if ((e && strcmp(e->id, m->src.id) == 0) || (lo > 0 && strcmp(c->sources[lo - 1].id, m->src.id) == 0))
+        return 0; /* one id at two times: merge_sources would join the runs */
+    memmove(&c->sources[lo + 1], &c->sources[lo], (c->nsources - lo) * sizeof *c->sources);
+    c->sources[lo] = (ds_canon_source){m->src.id, m->src.kind, m->src.outlet, m->src.published, m->status, dup_of};
+    c->nsources++;
+    return 1;
+}
+
+/* Member m in c: stage (a change is refused: links read it), its source,
+ * its evidence and, no copy, its delivery years and publication time.
+ * Returns 1, or 0 when the deal must be rebuilt. c has room for them. */
+static int iext_member(const ds_mention *m, const char *dup_of, ds_canon *c)
+{
+    if (m->stage > c->stage || !iext_source(m, dup_of, c))
+        return 0;
+    if (!dup_of && m->src.published != DS_NO_TIME && m->src.published > c->updated)
+        c->updated = m->src.published;
+    for (int j = 0; j < m->nevidence; j++) {
+        ds_canon_evidence e = {m->evidence[j].field, m->src.id, m->evidence[j].start, m->evidence[j].end};
+        size_t lo = 0, hi = c->nevidence;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (evidence_cmp(&c->evidence[mid], &e) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < c->nevidence && evidence_cmp(&c->evidence[lo], &e) == 0)
+            continue;
+        memmove(&c->evidence[lo + 1], &c->evidence[lo], (c->nevidence - lo) * sizeof *c->evidence);
+        c->evidence[lo] = e;
+        c->nevidence++;
+    }
+    for (int j = 0; !dup_of && j < m->ndelivery_years; j++) {
+        size_t at = 0;
+        while (at < c->ndelivery_years && c->delivery_years[at] < m->delivery_years[j])
+            at++;
+        if (at < c->ndelivery_years && c->delivery_years[at] == m->delivery_years[j])
+            continue;
+        memmove(&c->delivery_years[at + 1], &c->delivery_years[at], (c->ndelivery_years - at) * sizeof *c->delivery_years);
+        c->delivery_years[at] = m->delivery_years[j];
+        c->ndelivery_years++;
+    }
+    return 1;
+}
+
+/* Makes c (its strings made its own, hashed, published when changed) the
+ * record kept at root r in place of the one before. Returns 0 or -1 (c is
+ * then freed). */
+static int iext_commit(ds_resolver *rs, block *b, inc *ic, int r, ds_canon *c, int copy)
+{
+    ibase *bs = ic->men[r].base;
+    if (canon_own(c) != 0 || canon_hash(c, &rs->pack, &c->content_hash) != 0 ||
+        assign_rec(rs, b, c, (const char *)ic->men[ic->men[r].anchor].pk) != 0) {
+        canon_free(c);
+        return -1;
+    }
+    if (ptr_push(&rs->kept, &rs->nkept, &rs->capkept, bs->c) != 0) /* may be out there until the next add */
+        canon_free(bs->c);
+    bs->c = c;
+    bs->nmem++;
+    bs->nondup += !copy;
+    return 0;
+}
+
+/* The add of new strong mention s through the record kept at its deal's
+ * root, when s only extends that deal (iext_alone) and states no fact that
+ * could change a vote or a link: the record gets s's source, evidence,
+ * delivery years, status, new supplier and claim source in place, as the
+ * rebuild of the deal from every member would give them, without reading
+ * the other members. Returns 0 when done, 1 when the add must take the
+ * scoped recompute, -1 when out of memory. */
+static int inc_extend(ds_resolver *rs, block *b, inc *ic, int s)
+{
+    const imen *y = &ic->men[s];
+    if (y->f.kind != K_STRONG)
+        return 1;
+    int r = ifind(ic, s);
+    ibase *bs = ic->men[r].base;
+    const char *dup = y->dup >= 0 ? ic->men[y->dup].src : NULL;
+    if (!bs || (!dup && !bs->nondup) || !iext_alone(ic, s, r))
+        return 1; /* no record, or its voters become the non-copies */
+    ds_mention *m = malloc(sizeof *m);
+    if (!m)
+        return -1;
+    unpack_mention(y->pk, b->key, m);
+    ds_canon *c = canon_clone(bs->c, (size_t)m->nsuppliers, 1, (size_t)m->nevidence, (size_t)m->ndelivery_years);
+    int rc = c ? 1 : -1;
+    if (!c || ((!dup || !bs->nondup) && !iext_vote(rs->cat, m, y->f.usd, y->f.pub, c)) || !iext_member(m, dup, c))
+        canon_free(c);
+    else
+        rc = iext_commit(rs, b, ic, r, c, dup != NULL);
+    free(m);
     return rc;
 }
 
@@ -4616,14 +5019,20 @@ static int inc_add(ds_resolver *rs, block *b, const ds_mention *m, const unsigne
         goto lost;
     if (ic->nglobal || b->sib_read)
         return 1; /* rules that read every deal, or blocks of variant families that do */
-    int r = inc_scope(ic, s);
+    cache_release(rs, b);
+    int r = inc_extend(rs, b, ic, s);
+    if (r <= 0) {
+        rs->inc_adds += r == 0;
+        rs->ext_adds += r == 0;
+        return r;
+    }
+    r = inc_scope(ic, s);
     if (r)
         return r < 0 ? -1 : 1;
     size_t n = 0;
     isub *v = inc_members(ic, &n);
     if (!v)
         return -1;
-    cache_release(rs, b);
     r = inc_recompute(rs, b, ic, v, n, s);
     free(v);
     rs->inc_adds += r == 0;
@@ -4707,6 +5116,7 @@ void ds_resolver_destroy(ds_resolver *rs)
     for (size_t i = 0; i < rs->tabcap; i++)
         if (rs->tab[i])
             block_free(rs->tab[i]);
+    clear_scratch(rs); /* the kept records of the indexes just freed */
     free(rs->tab);
     free(rs->out);
     free(rs->retired);
@@ -5061,6 +5471,8 @@ static void drop_indexes(ds_resolver *rs)
 }
 
 size_t ds_resolver_incremental_adds(const ds_resolver *rs) { return rs->inc_adds; }
+
+size_t ds_resolver_extended_adds(const ds_resolver *rs) { return rs->ext_adds; }
 
 void ds_resolver_set_max_mentions_per_block(ds_resolver *rs, size_t max) { rs->max_per_block = max; }
 
