@@ -134,6 +134,8 @@ struct ds_resolver {
     size_t max_per_block; /* a block's cap of mentions, 0 none */
     size_t chunk_bytes;   /* target size of a changelog chunk */
     size_t expired;       /* mentions expired (see "Expiry") */
+    struct ibase **deadb; /* kept records dropped during this add (see ibase_drop) */
+    size_t ndeadb, capdeadb;
     ds_state_chunk *dch;  /* ds_resolver_chunks_dirty scratch */
     size_t capdch;
     size_t nrefms;        /* reference rows' mentions held, among nmentions */
@@ -2799,10 +2801,65 @@ static void h_value(ds_buf *b, const ds_value *v, int *err)
     h_i64(b, v->combined, err);
 }
 
-/* Hash of everything published except revision and updated: copies listed
- * among the sources (duplicate_of) and their evidence included, so that a
- * copy reaches a published record. */
-static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
+/* Hashes of the entries of the long lists of a record (its sources, its
+ * evidence, a claim's sources): each list enters the record's hash as its
+ * count and the sum of its entries' hashes, so that an entry inserted or
+ * changed updates it without reading the others (see inc_extend). A list
+ * is sorted, a function of its set of entries, so its sum is too. */
+static uint64_t src_entry_hash(const ds_canon_source *s)
+{
+    char buf[2 * DS_ID_MAX + 96];
+    size_t n = 0;
+    const char *strs[3] = {s->duplicate_of ? s->duplicate_of : "", s->id, s->outlet ? s->outlet : ""};
+    for (int i = 0; i < 3; i++) {
+        size_t l = strlen(strs[i]);
+        size_t room = sizeof buf - n - 3 * sizeof(int64_t) - (size_t)(3 - i);
+        if (l > room)
+            l = room;
+        memcpy(buf + n, strs[i], l);
+        n += l;
+        buf[n++] = '\0';
+    }
+    int64_t v[3] = {s->kind, s->published, s->status};
+    memcpy(buf + n, v, sizeof v);
+    return ds_hash64(buf, n + sizeof v, 0x5851f42d4c957f2dULL);
+}
+
+static uint64_t ev_entry_hash(const ds_canon_evidence *e)
+{
+    char buf[DS_ID_MAX + 48];
+    size_t fl = strnlen(e->field, 31), sl = strnlen(e->source, DS_ID_MAX);
+    memcpy(buf, e->field, fl);
+    buf[fl] = '\0';
+    memcpy(buf + fl + 1, e->source, sl);
+    buf[fl + 1 + sl] = '\0';
+    int32_t v[2] = {e->start, e->end};
+    memcpy(buf + fl + sl + 2, v, sizeof v);
+    return ds_hash64(buf, fl + sl + 2 + sizeof v, 0x14057b7ef767814fULL);
+}
+
+static uint64_t str_entry_hash(const char *s) { return ds_hash64(s, strlen(s), 0x2545f4914f6cdd1dULL); }
+
+/* Sets the sums of c's long lists from their entries. */
+static void canon_sums(ds_canon *c)
+{
+    c->hsources = c->hevidence = 0;
+    for (size_t i = 0; i < c->nsources; i++)
+        c->hsources += src_entry_hash(&c->sources[i]);
+    for (size_t i = 0; i < c->nevidence; i++)
+        c->hevidence += ev_entry_hash(&c->evidence[i]);
+    for (size_t i = 0; i < c->nclaims; i++) {
+        c->claims[i].hsources = 0;
+        for (size_t j = 0; j < c->claims[i].nsources; j++)
+            c->claims[i].hsources += str_entry_hash(c->claims[i].sources[j]);
+    }
+}
+
+/* Hash of everything published except revision and updated, the long
+ * lists by their sums (canon_sums): copies listed among the sources
+ * (duplicate_of) and their evidence included, so that a copy reaches a
+ * published record. */
+static int canon_hash_sums(const ds_canon *c, ds_buf *b, uint64_t *out)
 {
     int err = 0;
     ds_buf_reset(b);
@@ -2834,8 +2891,7 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     for (size_t i = 0; i < c->nclaims; i++) {
         h_value(b, &c->claims[i].value, &err);
         h_i64(b, (int64_t)c->claims[i].nsources, &err);
-        for (size_t j = 0; j < c->claims[i].nsources; j++)
-            h_str(b, c->claims[i].sources[j], &err);
+        h_i64(b, (int64_t)c->claims[i].hsources, &err);
     }
     h_i64(b, c->stage, &err);
     h_i64(b, c->status, &err);
@@ -2847,15 +2903,8 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     for (size_t i = 0; i < c->ndelivery_years; i++)
         h_i64(b, c->delivery_years[i], &err);
     h_str(b, c->place, &err);
-    for (size_t i = 0; i < c->nsources; i++) {
-        const ds_canon_source *s = &c->sources[i];
-        h_str(b, s->duplicate_of, &err); /* a copy changes the list: it is content */
-        h_str(b, s->id, &err);
-        h_i64(b, s->kind, &err);
-        h_str(b, s->outlet, &err);
-        h_i64(b, s->published, &err);
-        h_i64(b, s->status, &err);
-    }
+    h_i64(b, (int64_t)c->nsources, &err); /* a copy's duplicate_of changes the sum: it is content */
+    h_i64(b, (int64_t)c->hsources, &err);
     h_i64(b, -1, &err);
     for (size_t i = 0; i < c->nlinks; i++) {
         const ds_canon_link *l = &c->links[i];
@@ -2866,19 +2915,21 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
         h_str(b, l->basis, &err);
     }
     h_i64(b, -1, &err);
-    for (size_t i = 0; i < c->nevidence; i++) {
-        const ds_canon_evidence *e = &c->evidence[i];
-        h_str(b, e->field, &err);
-        h_str(b, e->source, &err);
-        h_i64(b, e->start, &err);
-        h_i64(b, e->end, &err);
-    }
+    h_i64(b, (int64_t)c->nevidence, &err);
+    h_i64(b, (int64_t)c->hevidence, &err);
     if (c->delivered > 0) /* absent from a retired record: its hash stays what it was */
         h_i64(b, c->delivered, &err);
     if (err)
         return -1;
     *out = ds_hash64(b->data, b->len, 0);
     return 0;
+}
+
+/* canon_hash_sums after setting the sums from c's lists. */
+static int canon_hash(ds_canon *c, ds_buf *b, uint64_t *out)
+{
+    canon_sums(c);
+    return canon_hash_sums(c, b, out);
 }
 
 /* ---- recompute -------------------------------------------------------- */
@@ -3870,7 +3921,12 @@ out:
  * L_CTX, L_CTXALL  context mentions by class and batch, and by class;
  * L_SB, L_SBALL    strong mentions by class and batch, and by class;
  * L_FW      strong framework mentions;
- * L_PK      every mention by its packed record's address.
+ * L_PK      every mention by its packed record's address;
+ * L_SIG     the strong mentions of L_TIME by what compatible() reads: a
+ *           strong mention whose cluster already holds one of L_TIME with
+ *           its facts is left out of L_TIME (what is compatible with it is
+ *           compatible with that one, which unites with the same cluster),
+ *           so that a deal of many like reports is one entry there.
  * Deals that match a reference row are read by the links of others through
  * their row (resolve.h, "Links"): a scoped recompute reads them all (refa,
  * refreshed by every whole recompute), and one that would change such a
@@ -3880,7 +3936,7 @@ out:
  * or a deal with a reference row, recomputes the whole block instead (those
  * rules read every deal of the block). */
 
-enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L_PK, L__N };
+enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L_PK, L_SIG, L__N };
 enum { MK_DIRTY, MK_SUB, MK_DUPC, MK_CTX, MK__N }; /* marks, and the scratch list of each */
 
 typedef struct imen {
@@ -3925,9 +3981,12 @@ typedef struct islot {
  * so that an add that only extends it updates it (see inc_extend) instead
  * of rebuilding it from every member. */
 typedef struct ibase {
-    ds_canon *c;   /* owned; leaves through rs->kept (see ibase_drop) */
+    ds_canon *c;   /* owned, updated in place; its capacities below */
     size_t nmem;   /* its members */
     size_t nondup; /* of those, the ones that are no copy (voters when > 0) */
+    size_t capsup, capsrc, capev, capdy, *capcl;
+    char **strs;   /* strings of the entries added since it was built (owned) */
+    size_t nstrs, capstrs;
 } ibase;
 
 /* Deals of at least this many members keep their record between adds. */
@@ -3955,17 +4014,32 @@ struct inc {
     size_t nlist[MK__N], caplist[MK__N];
 };
 
+/* Frees a kept record and what it holds. */
+static void ibase_free(ibase *bs)
+{
+    if (!bs)
+        return;
+    canon_free(bs->c);
+    for (size_t i = 0; i < bs->nstrs; i++)
+        free(bs->strs[i]);
+    free(bs->strs);
+    free(bs->capcl);
+    free(bs);
+}
+
 /* Drops the record kept at root r, if any. The record may be among the
- * current add's changes: it is freed with them (rs->kept), at the next add. */
+ * current add's changes: it is freed with them, at the next add
+ * (rs->deadb, see clear_scratch). */
 static void ibase_drop(inc *ic, int r)
 {
     ibase *bs = ic->men[r].base;
     if (!bs)
         return;
     ds_resolver *rs = ic->rs;
-    if (ptr_push(&rs->kept, &rs->nkept, &rs->capkept, bs->c) != 0)
-        canon_free(bs->c);
-    free(bs);
+    if (ds_reserve(&rs->deadb, &rs->capdeadb, rs->ndeadb + 1, sizeof *rs->deadb, 4) == 0)
+        rs->deadb[rs->ndeadb++] = bs;
+    else
+        ibase_free(bs);
     ic->men[r].base = NULL;
 }
 
@@ -4313,6 +4387,29 @@ static int iunite(const block *b, inc *ic, int s)
     return 0;
 }
 
+/* The facts of strong mention f that compatible() reads, hashed. */
+static uint64_t isig(const minfo *f)
+{
+    int64_t v[10] = {f->cls, f->isref, f->batch, f->qty, f->usd, f->combined, f->has_t, f->exact, f->lo, f->hi};
+    return ds_hash64(v, sizeof v, 17);
+}
+
+/* Whether strong mention s (united with its cluster) has the facts of a
+ * mention of L_TIME in its cluster, which stands for it there (L_SIG). */
+static int itime_redundant(inc *ic, int s, uint64_t sig)
+{
+    const minfo *a = &ic->men[s].f;
+    int r = ifind(ic, s);
+    for (int o = ihead(ic, ikey(L_SIG, sig)); o >= 0; o = ic->men[o].next[L_SIG]) {
+        const minfo *b = &ic->men[o].f;
+        if (a->cls == b->cls && a->isref == b->isref && a->batch == b->batch && a->qty == b->qty &&
+            a->usd == b->usd && a->combined == b->combined && a->has_t == b->has_t && a->exact == b->exact &&
+            a->lo == b->lo && a->hi == b->hi && ifind(ic, o) == r)
+            return 1;
+    }
+    return 0;
+}
+
 /* Indexes mention m (packed as pk) as the next one of the block: its facts,
  * copies, cluster and look-up lists; with track, notes what it changes.
  * Returns its index, or -1 when out of memory (the index is then unusable). */
@@ -4355,8 +4452,11 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
         e |= ipush(ic, L_CTX, (uint64_t)cls << 32 | (uint32_t)y->f.batch, s);
         e |= ipush(ic, L_CTXALL, (uint64_t)cls, s);
     }
-    if (y->f.kind == K_STRONG) {
+    if (y->f.kind == K_STRONG && !itime_redundant(ic, s, isig(&y->f))) {
         e |= ipush(ic, L_TIME, (uint64_t)cls << 32 | (uint32_t)(y->f.lo >> 5), s);
+        e |= ipush(ic, L_SIG, isig(&y->f), s);
+    }
+    if (y->f.kind == K_STRONG) {
         e |= ipush(ic, L_SB, (uint64_t)cls << 32 | (uint32_t)y->f.batch, s);
         e |= ipush(ic, L_SBALL, (uint64_t)cls, s);
         if (cls == CLS_FRAMEWORK)
@@ -4656,6 +4756,16 @@ static int ibase_keep(const rctx *x, inc *ic, int r, const cluster *k)
         return -1;
     }
     bs->c = c;
+    if (c->nclaims && !(bs->capcl = malloc(c->nclaims * sizeof *bs->capcl))) {
+        ibase_free(bs);
+        return -1;
+    }
+    for (size_t i = 0; i < c->nclaims; i++)
+        bs->capcl[i] = c->claims[i].nsources;
+    bs->capsup = c->nsuppliers;
+    bs->capsrc = c->nsources;
+    bs->capev = c->nevidence;
+    bs->capdy = c->ndelivery_years;
     bs->nmem = k->nmem;
     for (size_t i = 0; i < k->nmem; i++)
         bs->nondup += !x->mi[k->mem[i]].dup_of;
@@ -4750,6 +4860,19 @@ static int iext_alone(inc *ic, int s, int r)
     return 1;
 }
 
+/* What an add that extends a kept record changes in it, found before
+ * anything changes (iext_plan_*), then done (iext_apply). */
+typedef struct iplan {
+    const char *dup;  /* the source m's repeats, or NULL */
+    int voter;        /* m votes (see voters()) */
+    int claim;        /* the claim m's value joins, -1 none */
+    int claim_new;    /* m's source is new to it, at claim_at */
+    size_t claim_at;
+    int src_new;      /* a new source entry at src_at, else src_at's status raised */
+    size_t src_at;
+    int nsup;         /* suppliers of m new to the deal */
+} iplan;
+
 /* Whether the named quantities of a voter (variants or extras) are each
  * listed in items with the quantity voted. */
 static int iext_named(const ds_canon_item *items, size_t n, const char *name, int64_t qty)
@@ -4760,26 +4883,28 @@ static int iext_named(const ds_canon_item *items, size_t n, const char *name, in
     return 0;
 }
 
-/* Suppliers of voter m into c: a company listed keeps its role when m
- * gives it the role voted (one more vote for the winner); a new one is
- * inserted in (role, company) order. Returns 1, or 0 when m names a listed
- * company in another role. c has room for m's suppliers. */
-static int iext_suppliers(const ds_mention *m, ds_canon *c)
+/* Where company name stands in c's suppliers, or -1. */
+static long iext_supplier(const ds_canon *c, const char *company)
+{
+    for (size_t i = 0; i < c->nsuppliers; i++)
+        if (strcmp(c->suppliers[i].company, company) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Whether voter m's suppliers keep the roles voted: a company listed with
+ * the role m gives it (one more vote for the winner), or new to the deal
+ * (named once by m). Counts the new ones in p->nsup. */
+static int iext_plan_suppliers(const ds_mention *m, const ds_canon *c, iplan *p)
 {
     for (int j = 0; j < m->nsuppliers; j++) {
-        ds_canon_supplier e = {m->suppliers[j].company, m->suppliers[j].role};
-        size_t i = 0, at = c->nsuppliers;
-        for (; i < c->nsuppliers && strcmp(c->suppliers[i].company, e.company) != 0; i++)
-            if (at == c->nsuppliers && supplier_cmp(&e, &c->suppliers[i]) < 0)
-                at = i;
-        if (i < c->nsuppliers) {
-            if (c->suppliers[i].role != e.role)
+        long i = iext_supplier(c, m->suppliers[j].company);
+        if (i >= 0 && c->suppliers[i].role != m->suppliers[j].role)
+            return 0;
+        for (int k = 0; i < 0 && k < j; k++)
+            if (strcmp(m->suppliers[k].company, m->suppliers[j].company) == 0)
                 return 0;
-            continue;
-        }
-        memmove(&c->suppliers[at + 1], &c->suppliers[at], (c->nsuppliers - at) * sizeof *c->suppliers);
-        c->suppliers[at] = e;
-        c->nsuppliers++;
+        p->nsup += i < 0;
     }
     return 1;
 }
@@ -4797,14 +4922,27 @@ static int iext_same_value(const ds_catalog *cat, const ds_mention *m, int64_t u
            strcmp(v->covers, cv->covers) == 0;
 }
 
-/* The value of voter m (USD usd) as one more report of the claim whose
- * value it states (iext_same_value): its source inserted into the claim's
- * sorted sources, the claim's signed sources and earliest report updated,
- * the deal's value and basis chosen again (choose_claim). Returns 1, or 0
- * when m states a figure no claim holds, or a signed report of a source
- * the claim lists (whether that source was signed is not kept). */
-static int iext_claim(const ds_catalog *cat, const ds_mention *m, int64_t usd, int64_t pub, ds_canon *c)
+/* Where id stands in sorted strings v[0..n) (or would). */
+static size_t str_lower(const char *const *v, size_t n, const char *id)
 {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(v[mid], id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The claim voter m's value joins (iext_same_value), if it states one.
+ * Returns 1, or 0 when m states a figure no claim holds, or is a signed
+ * report of a source the claim lists (whether that source was signed is
+ * not kept). */
+static int iext_plan_claim(const ds_catalog *cat, const ds_mention *m, int64_t usd, const ds_canon *c, iplan *p)
+{
+    p->claim = -1;
     if (!m->value.set)
         return 1;
     size_t k = 0;
@@ -4812,41 +4950,17 @@ static int iext_claim(const ds_catalog *cat, const ds_mention *m, int64_t usd, i
         k++;
     if (k == c->nclaims || c->nclaims > 64)
         return 0;
-    ds_canon_claim *cl = &c->claims[k];
-    int sig = status_rank(m->status) >= status_rank(DS_STATUS_SIGNED);
-    size_t lo = 0, hi = cl->nsources;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (strcmp(cl->sources[mid], m->src.id) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < cl->nsources && strcmp(cl->sources[lo], m->src.id) == 0) {
-        if (sig)
-            return 0;
-    } else {
-        memmove(&cl->sources[lo + 1], &cl->sources[lo], (cl->nsources - lo) * sizeof *cl->sources);
-        cl->sources[lo] = m->src.id;
-        cl->nsources++;
-        cl->nsig += (size_t)sig;
-    }
-    if (pub < cl->pub)
-        cl->pub = pub;
-    claimstat cs[64];
-    for (size_t j = 0; j < c->nclaims; j++)
-        cs[j] = (claimstat){0, 1, c->claims[j].nsources, c->claims[j].nsig, c->claims[j].pub,
-                            c->claims[j].value.combined, c->claims[j].value.usd};
-    choose_claim(cs, c->nclaims, c);
-    return 1;
+    const ds_canon_claim *cl = &c->claims[k];
+    p->claim = (int)k;
+    p->claim_at = str_lower(cl->sources, cl->nsources, m->src.id);
+    p->claim_new = p->claim_at == cl->nsources || strcmp(cl->sources[p->claim_at], m->src.id) != 0;
+    return p->claim_new || status_rank(m->status) < status_rank(DS_STATUS_SIGNED);
 }
 
-/* Voter m in record c: every fact it states must be the one voted (one
- * more vote for the winning group keeps it winning); it raises the status
- * and may bring the announcement date forward, a supplier and its claim's
- * source. Returns 1, or 0 when it could change a vote (the deal is then
- * rebuilt). */
-static int iext_vote(const ds_catalog *cat, const ds_mention *m, int64_t usd, int64_t pub, ds_canon *c)
+/* Whether voter m leaves every vote of record c as it is: each fact it
+ * states is the one voted (one more vote for the winning group keeps it
+ * winning), its suppliers and value fit (see above). */
+static int iext_plan_vote(const ds_catalog *cat, const ds_mention *m, int64_t usd, const ds_canon *c, iplan *p)
 {
     if ((m->batch > 0 && m->batch != c->batch) ||
         (m->signing_date != DS_NO_DATE && m->signing_date != c->signing_date) ||
@@ -4860,13 +4974,7 @@ static int iext_vote(const ds_catalog *cat, const ds_mention *m, int64_t usd, in
     for (int j = 0; j < m->nextras; j++)
         if (!iext_named(c->extras, c->nextras, m->extras[j].what, m->extras[j].quantity))
             return 0;
-    if (!iext_suppliers(m, c) || !iext_claim(cat, m, usd, pub, c))
-        return 0;
-    if (status_rank(m->status) > status_rank(c->status))
-        c->status = m->status;
-    if (m->announce_date != DS_NO_DATE && (c->announce_date == DS_NO_DATE || m->announce_date < c->announce_date))
-        c->announce_date = m->announce_date;
-    return 1;
+    return iext_plan_suppliers(m, c, p) && iext_plan_claim(cat, m, usd, c, p);
 }
 
 /* Order of source entry e against a source published pub (INT64_MAX
@@ -4879,12 +4987,14 @@ static int isrc_entry_cmp(int64_t pub, const char *id, const ds_canon_source *e)
     return strcmp(id, e->id);
 }
 
-/* Member m (a copy of dup_of, or NULL) in c's sources (merge_sources): a
- * new entry in source order, or the status of its source's entry raised.
- * Returns 1, or 0 when the entry would not be m's own or its source's as
- * listed. c has room for one more. */
-static int iext_source(const ds_mention *m, const char *dup_of, ds_canon *c)
+/* Where member m goes in c's sources (merge_sources): a new entry in
+ * source order, or its source's entry. Returns 1, or 0 when m's stage is
+ * ahead of the deal's (links read it), or the entry would not be m's own
+ * or its source's as listed. */
+static int iext_plan_member(const ds_mention *m, const ds_canon *c, iplan *p)
 {
+    if (m->stage > c->stage)
+        return 0;
     int64_t pub = m->src.published == DS_NO_TIME ? INT64_MAX : m->src.published;
     size_t lo = 0, hi = c->nsources;
     while (lo < hi) {
@@ -4894,34 +5004,81 @@ static int iext_source(const ds_mention *m, const char *dup_of, ds_canon *c)
         else
             hi = mid;
     }
-    ds_canon_source *e = lo < c->nsources ? &c->sources[lo] : NULL;
-    if (e && isrc_entry_cmp(pub, m->src.id, e) == 0) {
-        if (e->kind != m->src.kind || strcmp(e->outlet, m->src.outlet) != 0 ||
-            strcmp(e->duplicate_of ? e->duplicate_of : "", dup_of ? dup_of : "") != 0)
-            return 0;
-        if (status_rank(m->status) > status_rank(e->status))
-            e->status = m->status;
-        return 1;
-    }
-    if ((e && strcmp(e->id, m->src.id) == 0) || (lo > 0 && strcmp(c->sources[lo - 1].id, m->src.id) == 0))
-        return 0; /* one id at two times: merge_sources would join the runs */
-    memmove(&c->sources[lo + 1], &c->sources[lo], (c->nsources - lo) * sizeof *c->sources);
-    c->sources[lo] = (ds_canon_source){m->src.id, m->src.kind, m->src.outlet, m->src.published, m->status, dup_of};
-    c->nsources++;
-    return 1;
+    const ds_canon_source *e = lo < c->nsources ? &c->sources[lo] : NULL;
+    p->src_at = lo;
+    p->src_new = !e || isrc_entry_cmp(pub, m->src.id, e) != 0;
+    if (!p->src_new)
+        return e->kind == m->src.kind && strcmp(e->outlet, m->src.outlet) == 0 &&
+               strcmp(e->duplicate_of ? e->duplicate_of : "", p->dup ? p->dup : "") == 0;
+    /* one id at two times: merge_sources would join the runs */
+    return !(e && strcmp(e->id, m->src.id) == 0) && !(lo > 0 && strcmp(c->sources[lo - 1].id, m->src.id) == 0);
 }
 
-/* Member m in c: stage (a change is refused: links read it), its source,
- * its evidence and, no copy, its delivery years and publication time.
- * Returns 1, or 0 when the deal must be rebuilt. c has room for them. */
-static int iext_member(const ds_mention *m, const char *dup_of, ds_canon *c)
+/* Room in bs for what plan p adds (arrays and strings), so that only the
+ * copies of strings can fail after it. Returns 0 or -1 (nothing changed). */
+static int iext_room(ibase *bs, const ds_mention *m, const iplan *p)
 {
-    if (m->stage > c->stage || !iext_source(m, dup_of, c))
+    ds_canon *c = bs->c;
+    size_t nstr = 3 + (size_t)p->nsup + (size_t)m->nevidence;
+    if (ds_reserve(&c->sources, &bs->capsrc, c->nsources + 1, sizeof *c->sources, 16) ||
+        ds_reserve(&c->evidence, &bs->capev, c->nevidence + (size_t)m->nevidence, sizeof *c->evidence, 16) ||
+        ds_reserve(&c->delivery_years, &bs->capdy, c->ndelivery_years + (size_t)m->ndelivery_years,
+                   sizeof *c->delivery_years, 4) ||
+        ds_reserve(&c->suppliers, &bs->capsup, c->nsuppliers + (size_t)p->nsup, sizeof *c->suppliers, 4) ||
+        ds_reserve(&bs->strs, &bs->capstrs, bs->nstrs + nstr, sizeof *bs->strs, 16))
+        return -1;
+    if (p->claim >= 0) {
+        ds_canon_claim *cl = &c->claims[p->claim];
+        return ds_reserve(&cl->sources, &bs->capcl[p->claim], cl->nsources + 1, sizeof *cl->sources, 16);
+    }
+    return 0;
+}
+
+/* A copy of s owned by bs (room made by iext_room), or NULL. */
+static const char *iext_str(ibase *bs, const char *s)
+{
+    char *d = strdup(s);
+    if (d)
+        bs->strs[bs->nstrs++] = d;
+    return d;
+}
+
+/* Inserts v at position at of array a of n elements of size sz (room made). */
+static void arr_insert(void *a, size_t n, size_t at, const void *v, size_t sz)
+{
+    char *p = a;
+    memmove(p + (at + 1) * sz, p + at * sz, (n - at) * sz);
+    memcpy(p + at * sz, v, sz);
+}
+
+/* Member m's source (id, its copy of the source's id) in c as plan p
+ * says, the sum of the entries' hashes kept. Returns 0 or -1. */
+static int iext_apply_source(ibase *bs, const ds_mention *m, const char *id, const iplan *p)
+{
+    ds_canon *c = bs->c;
+    if (!p->src_new) {
+        ds_canon_source *e = &c->sources[p->src_at];
+        c->hsources -= src_entry_hash(e);
+        if (status_rank(m->status) > status_rank(e->status))
+            e->status = m->status;
+        c->hsources += src_entry_hash(e);
         return 0;
-    if (!dup_of && m->src.published != DS_NO_TIME && m->src.published > c->updated)
-        c->updated = m->src.published;
+    }
+    ds_canon_source e = {id, m->src.kind, iext_str(bs, m->src.outlet), m->src.published, m->status,
+                         p->dup ? iext_str(bs, p->dup) : NULL};
+    if (!e.outlet || (p->dup && !e.duplicate_of))
+        return -1;
+    arr_insert(c->sources, c->nsources++, p->src_at, &e, sizeof e);
+    c->hsources += src_entry_hash(&e);
+    return 0;
+}
+
+/* Member m's evidence and, no copy, delivery years in c. Returns 0 or -1. */
+static int iext_apply_lists(ibase *bs, const ds_mention *m, const char *id, const iplan *p)
+{
+    ds_canon *c = bs->c;
     for (int j = 0; j < m->nevidence; j++) {
-        ds_canon_evidence e = {m->evidence[j].field, m->src.id, m->evidence[j].start, m->evidence[j].end};
+        ds_canon_evidence e = {m->evidence[j].field, id, m->evidence[j].start, m->evidence[j].end};
         size_t lo = 0, hi = c->nevidence;
         while (lo < hi) {
             size_t mid = (lo + hi) / 2;
@@ -4932,49 +5089,91 @@ static int iext_member(const ds_mention *m, const char *dup_of, ds_canon *c)
         }
         if (lo < c->nevidence && evidence_cmp(&c->evidence[lo], &e) == 0)
             continue;
-        memmove(&c->evidence[lo + 1], &c->evidence[lo], (c->nevidence - lo) * sizeof *c->evidence);
-        c->evidence[lo] = e;
-        c->nevidence++;
+        if (!(e.field = iext_str(bs, e.field)))
+            return -1;
+        arr_insert(c->evidence, c->nevidence++, lo, &e, sizeof e);
+        c->hevidence += ev_entry_hash(&e);
     }
-    for (int j = 0; !dup_of && j < m->ndelivery_years; j++) {
+    for (int j = 0; !p->dup && j < m->ndelivery_years; j++) {
+        int y = m->delivery_years[j];
         size_t at = 0;
-        while (at < c->ndelivery_years && c->delivery_years[at] < m->delivery_years[j])
+        while (at < c->ndelivery_years && c->delivery_years[at] < y)
             at++;
-        if (at < c->ndelivery_years && c->delivery_years[at] == m->delivery_years[j])
-            continue;
-        memmove(&c->delivery_years[at + 1], &c->delivery_years[at], (c->ndelivery_years - at) * sizeof *c->delivery_years);
-        c->delivery_years[at] = m->delivery_years[j];
-        c->ndelivery_years++;
+        if (at == c->ndelivery_years || c->delivery_years[at] != y)
+            arr_insert(c->delivery_years, c->ndelivery_years++, at, &y, sizeof y);
     }
-    return 1;
+    if (!p->dup && m->src.published != DS_NO_TIME && m->src.published > c->updated)
+        c->updated = m->src.published;
+    return 0;
 }
 
-/* Makes c (its strings made its own, hashed, published when changed) the
- * record kept at root r in place of the one before. Returns 0 or -1 (c is
- * then freed). */
-static int iext_commit(ds_resolver *rs, block *b, inc *ic, int r, ds_canon *c, int copy)
+/* Voter m's effects on c: status, announcement date, new suppliers in
+ * (role, company) order, its source in its claim, the value chosen again
+ * (choose_claim). Returns 0 or -1. */
+static int iext_apply_vote(ibase *bs, const ds_mention *m, const char *id, int64_t pub, const iplan *p)
 {
-    ibase *bs = ic->men[r].base;
-    if (canon_own(c) != 0 || canon_hash(c, &rs->pack, &c->content_hash) != 0 ||
-        assign_rec(rs, b, c, (const char *)ic->men[ic->men[r].anchor].pk) != 0) {
-        canon_free(c);
-        return -1;
+    ds_canon *c = bs->c;
+    if (status_rank(m->status) > status_rank(c->status))
+        c->status = m->status;
+    if (m->announce_date != DS_NO_DATE && (c->announce_date == DS_NO_DATE || m->announce_date < c->announce_date))
+        c->announce_date = m->announce_date;
+    for (int j = 0; j < m->nsuppliers; j++) {
+        if (iext_supplier(c, m->suppliers[j].company) >= 0)
+            continue;
+        ds_canon_supplier e = {iext_str(bs, m->suppliers[j].company), m->suppliers[j].role};
+        if (!e.company)
+            return -1;
+        size_t at = 0;
+        while (at < c->nsuppliers && supplier_cmp(&c->suppliers[at], &e) < 0)
+            at++;
+        arr_insert(c->suppliers, c->nsuppliers++, at, &e, sizeof e);
     }
-    if (ptr_push(&rs->kept, &rs->nkept, &rs->capkept, bs->c) != 0) /* may be out there until the next add */
-        canon_free(bs->c);
-    bs->c = c;
-    bs->nmem++;
-    bs->nondup += !copy;
+    if (p->claim < 0)
+        return 0;
+    ds_canon_claim *cl = &c->claims[p->claim];
+    if (p->claim_new) {
+        arr_insert(cl->sources, cl->nsources++, p->claim_at, &id, sizeof id);
+        cl->hsources += str_entry_hash(id);
+        cl->nsig += status_rank(m->status) >= status_rank(DS_STATUS_SIGNED);
+    }
+    if (pub < cl->pub)
+        cl->pub = pub;
+    claimstat cs[64];
+    for (size_t j = 0; j < c->nclaims; j++)
+        cs[j] = (claimstat){0, 1, c->claims[j].nsources, c->claims[j].nsig, c->claims[j].pub,
+                            c->claims[j].value.combined, c->claims[j].value.usd};
+    choose_claim(cs, c->nclaims, c);
     return 0;
+}
+
+/* Does plan p of member m (published pub) in the record kept in bs, then
+ * rehashes it. Returns 0, or -1 when out of memory (the record is then
+ * half done: the caller drops it). */
+static int iext_apply(ds_resolver *rs, ibase *bs, const ds_mention *m, int64_t pub, const iplan *p)
+{
+    const char *id = NULL;
+    if (iext_room(bs, m, p) != 0)
+        return -1;
+    if (p->src_new || p->claim_new || m->nevidence)
+        id = iext_str(bs, m->src.id);
+    else
+        id = m->src.id; /* not stored */
+    if (!id || iext_apply_source(bs, m, id, p) != 0 || iext_apply_lists(bs, m, id, p) != 0 ||
+        (p->voter && iext_apply_vote(bs, m, id, pub, p) != 0))
+        return -1;
+    bs->nmem++;
+    bs->nondup += !p->dup;
+    return canon_hash_sums(bs->c, &rs->pack, &bs->c->content_hash);
 }
 
 /* The add of new strong mention s through the record kept at its deal's
  * root, when s only extends that deal (iext_alone) and states no fact that
  * could change a vote or a link: the record gets s's source, evidence,
- * delivery years, status, new supplier and claim source in place, as the
+ * delivery years, status, new suppliers and claim source in place, as the
  * rebuild of the deal from every member would give them, without reading
- * the other members. Returns 0 when done, 1 when the add must take the
- * scoped recompute, -1 when out of memory. */
+ * the other members, and is published when its content changed. Returns
+ * 0 when done, 1 when the add must take the scoped recompute, -1 when out
+ * of memory. */
 static int inc_extend(ds_resolver *rs, block *b, inc *ic, int s)
 {
     const imen *y = &ic->men[s];
@@ -4982,19 +5181,23 @@ static int inc_extend(ds_resolver *rs, block *b, inc *ic, int s)
         return 1;
     int r = ifind(ic, s);
     ibase *bs = ic->men[r].base;
-    const char *dup = y->dup >= 0 ? ic->men[y->dup].src : NULL;
-    if (!bs || (!dup && !bs->nondup) || !iext_alone(ic, s, r))
+    iplan p = {y->dup >= 0 ? ic->men[y->dup].src : NULL, 0, -1, 0, 0, 0, 0, 0};
+    if (!bs || (!p.dup && !bs->nondup) || !iext_alone(ic, s, r))
         return 1; /* no record, or its voters become the non-copies */
+    p.voter = !p.dup || !bs->nondup;
     ds_mention *m = malloc(sizeof *m);
     if (!m)
         return -1;
     unpack_mention(y->pk, b->key, m);
-    ds_canon *c = canon_clone(bs->c, (size_t)m->nsuppliers, 1, (size_t)m->nevidence, (size_t)m->ndelivery_years);
-    int rc = c ? 1 : -1;
-    if (!c || ((!dup || !bs->nondup) && !iext_vote(rs->cat, m, y->f.usd, y->f.pub, c)) || !iext_member(m, dup, c))
-        canon_free(c);
-    else
-        rc = iext_commit(rs, b, ic, r, c, dup != NULL);
+    int rc = 1;
+    if ((!p.voter || iext_plan_vote(rs->cat, m, y->f.usd, bs->c, &p)) && iext_plan_member(m, bs->c, &p)) {
+        rc = iext_apply(rs, bs, m, y->f.pub, &p) == 0 &&
+                     assign_rec(rs, b, bs->c, (const char *)ic->men[ic->men[r].anchor].pk) == 0
+                 ? 0
+                 : -1;
+        if (rc < 0)
+            ibase_drop(ic, r);
+    }
     free(m);
     return rc;
 }
@@ -5067,6 +5270,9 @@ static void clear_scratch(ds_resolver *rs)
     for (size_t i = 0; i < rs->nkept; i++)
         canon_free(rs->kept[i]);
     rs->nkept = 0;
+    for (size_t i = 0; i < rs->ndeadb; i++)
+        ibase_free(rs->deadb[i]);
+    rs->ndeadb = 0;
     rs->nout = 0;
 }
 
@@ -5121,6 +5327,7 @@ void ds_resolver_destroy(ds_resolver *rs)
     free(rs->out);
     free(rs->retired);
     free(rs->kept);
+    free(rs->deadb);
     free(rs->cachedb);
     free(rs->all);
     clear_block_state(rs);

@@ -220,6 +220,7 @@ typedef struct ds_canon_claim {
     /* Not in the schema: */
     size_t nsig;                 /* sources with a signed report */
     int64_t pub;                 /* earliest report, INT64_MAX unknown */
+    uint64_t hsources;           /* sum of its sources' hashes (content_hash) */
 } ds_canon_claim;
 
 typedef struct ds_canon_source {
@@ -287,6 +288,7 @@ typedef struct ds_canon {
     /* Not in the schema: */
     char ref[24];                /* reference row the deal matches, "" if none */
     uint64_t content_hash;       /* hash of the record without revision/updated */
+    uint64_t hsources, hevidence; /* sums of the hashes of its sources' and evidence entries */
     char *strings;               /* holds the strings above (owned) */
 } ds_canon;
 

@@ -2152,6 +2152,32 @@ static void test_one_cluster_incremental(void **state)
     assert_true(retired > 0); /* the 48 and 50 deals met in some order */
 }
 
+/* Puts ms[0..n) in a random order. */
+static void shuffle_mentions(ds_mention *ms, int n, uint64_t *rng)
+{
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)(lcg(rng) % (uint64_t)(i + 1));
+        ds_mention t = ms[i];
+        ms[i] = ms[j];
+        ms[j] = t;
+    }
+}
+
+/* Adds ms[0..n) to inc and to whole, comparing their changes after each
+ * add; counts the retired records published into *retired (may be NULL). */
+static void add_compared(ds_resolver *inc, ds_resolver *whole, const ds_mention *ms, int n, uint64_t seed,
+                         size_t *retired)
+{
+    for (int i = 0; i < n; i++) {
+        ds_changes a, b;
+        assert_int_equal(ds_resolver_add(inc, &ms[i], &a), 0);
+        assert_int_equal(ds_resolver_add(whole, &ms[i], &b), 0);
+        same_changes(&a, &b, seed, i);
+        for (size_t k = 0; retired && k < a.n; k++)
+            *retired += a.items[k]->retired_into[0] != 0;
+    }
+}
+
 /* Mention i of a block that is mostly one deal (KX1 signed on one day):
  * most reports repeat the facts voted, others leave them unknown, name a
  * new supplier or a known one in another role, another figure, place or
@@ -2236,22 +2262,13 @@ static void test_extend_equals_rebuild(void **state)
     uint64_t final_hash = 0;
     size_t extended = 0, nsrc = 0;
     for (uint64_t seed = 0; seed <= 6; seed++) {
-        for (int i = N - 1; seed > 0 && i > 0; i--) { /* seed 0: publication order */
-            int j = (int)(lcg(&rng) % (uint64_t)(i + 1));
-            ds_mention t = ms[i];
-            ms[i] = ms[j];
-            ms[j] = t;
-        }
+        if (seed > 0) /* seed 0: publication order */
+            shuffle_mentions(ms, N, &rng);
         ds_resolver *inc = new_resolver(NULL), *whole = new_resolver(NULL);
         ds_resolver_set_incremental(whole, 0);
         ds_resolver_set_retention(inc, 30);
         ds_resolver_set_retention(whole, 30);
-        for (int i = 0; i < N; i++) {
-            ds_changes a, b;
-            assert_int_equal(ds_resolver_add(inc, &ms[i], &a), 0);
-            assert_int_equal(ds_resolver_add(whole, &ms[i], &b), 0);
-            same_changes(&a, &b, seed, i);
-        }
+        add_compared(inc, whole, ms, N, seed, NULL);
         same_deals(inc, whole, seed, "whole", NULL);
         const ds_canon **da;
         size_t nd = ds_resolver_deals(inc, &da);
@@ -2293,26 +2310,14 @@ static void restored_equals_incremental(int flags)
         assert_non_null(ms);
         for (int i = 0; i < N; i++)
             ms[i] = follow_on_mention(&rng, i, flags);
-        for (int i = N - 1; i > 0; i--) { /* any order */
-            int j = (int)(lcg(&rng) % (uint64_t)(i + 1));
-            ds_mention t = ms[i];
-            ms[i] = ms[j];
-            ms[j] = t;
-        }
+        shuffle_mentions(ms, N, &rng); /* any order */
         ds_resolver *inc = new_resolver(NULL), *whole = new_resolver(NULL);
         ds_resolver_set_incremental(inc, 1);
         ds_resolver_set_incremental(whole, 0);
         ds_resolver_set_chunk_bytes(inc, 4096);
         ds_resolver_set_retention(inc, 30);
         ds_resolver_set_retention(whole, 30);
-        for (int i = 0; i < N; i++) {
-            ds_changes a, b;
-            assert_int_equal(ds_resolver_add(inc, &ms[i], &a), 0);
-            assert_int_equal(ds_resolver_add(whole, &ms[i], &b), 0);
-            same_changes(&a, &b, seed, i);
-            for (size_t k = 0; k < a.n; k++)
-                fc.retired += a.items[k]->retired_into[0] != 0;
-        }
+        add_compared(inc, whole, ms, N, seed, &fc.retired);
         if (!flags && ds_resolver_incremental_adds(inc) < N / 2) /* options and hints read every deal */
             fail_msg("seed %llu: %zu of %d adds incremental", (unsigned long long)seed,
                      ds_resolver_incremental_adds(inc), N);
