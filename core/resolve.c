@@ -3380,6 +3380,18 @@ static int mark_copies(rctx *x)
     return rc;
 }
 
+/* What compatible() reads of a and b, compared after class and window
+ * start; 0 when equal. */
+static int strong_facts_cmp(const minfo *a, const minfo *b)
+{
+    int64_t va[7] = {a->hi, a->batch, a->qty, a->usd, a->combined, a->exact, a->isref};
+    int64_t vb[7] = {b->hi, b->batch, b->qty, b->usd, b->combined, b->exact, b->isref};
+    for (int i = 0; i < 7; i++)
+        if (va[i] != vb[i])
+            return va[i] < vb[i] ? -1 : 1;
+    return 0;
+}
+
 static int strong_cmp(const void *pa, const void *pb)
 {
     const minfo *a = *(const minfo *const *)pa, *b = *(const minfo *const *)pb;
@@ -3387,14 +3399,22 @@ static int strong_cmp(const void *pa, const void *pb)
         return a->cls < b->cls ? -1 : 1;
     if (a->lo != b->lo)
         return a->lo < b->lo ? -1 : 1;
+    int c = strong_facts_cmp(a, b);
+    if (c)
+        return c;
     return a < b ? -1 : a > b;
 }
 
-/* Unites every pair of compatible time-bearing (strong) mentions. Sorted by
- * class and window start, a mention need only be compared with those that
- * start within its window's end + EXACT_DAYS: no other can meet it in time.
- * The union-find root of a component is its smallest index whatever the
- * order of unions. Returns 0 or -1 when out of memory. */
+/* Unites every pair of compatible time-bearing (strong) mentions. Mentions
+ * of the same facts (strong_facts_cmp), reference rows apart, are
+ * compatible with each other and with the same others: each run of them is
+ * united and stands as its first
+ * in what follows (a deal of many like reports is then one mention of the
+ * sweep, not n^2 / 2 compares). Sorted by class and window start, a
+ * mention need only be compared with those that start within its window's
+ * end + EXACT_DAYS: no other can meet it in time. The union-find root of a
+ * component is its smallest index whatever the order of unions. Returns 0
+ * or -1 when out of memory. */
 static int cluster_strong(rctx *x, int *par)
 {
     size_t n = 0;
@@ -3405,8 +3425,17 @@ static int cluster_strong(rctx *x, int *par)
         if (x->mi[i].kind == K_STRONG)
             st[n++] = &x->mi[i];
     qsort(st, n, sizeof *st, strong_cmp);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n && st[j]->cls == st[i]->cls && st[j]->lo <= st[i]->hi + EXACT_DAYS; j++)
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (u > 0 && !st[i]->isref && st[u - 1]->cls == st[i]->cls && st[u - 1]->lo == st[i]->lo &&
+            strong_facts_cmp(st[u - 1], st[i]) == 0) { /* two rows are two deals */
+            uf_union(par, (int)(st[u - 1] - x->mi), (int)(st[i] - x->mi));
+            continue;
+        }
+        st[u++] = st[i];
+    }
+    for (size_t i = 0; i < u; i++)
+        for (size_t j = i + 1; j < u && st[j]->cls == st[i]->cls && st[j]->lo <= st[i]->hi + EXACT_DAYS; j++)
             if (compatible(st[i], st[j]))
                 uf_union(par, (int)(st[i] - x->mi), (int)(st[j] - x->mi));
     free(st);
