@@ -802,6 +802,7 @@ static void canon_free(ds_canon *c)
 static void inc_free(inc *ic);
 static void ibase_drop_all(inc *ic);
 struct rctx;
+static int ibase_keep_all(const struct rctx *x, inc *ic);
 static int inc_note_refs(block *b, const struct rctx *x);
 
 static void block_free(block *b)
@@ -3908,7 +3909,7 @@ static int recompute(ds_resolver *rs, block *b, int flags)
         read_revisions(&x);
     else if (assign_revisions(&x) || retire_vanished(&x, &hb))
         goto out;
-    if (b->ic && !(flags & RC_VIEW) && inc_note_refs(b, &x) != 0) {
+    if (b->ic && !(flags & RC_VIEW) && (inc_note_refs(b, &x) != 0 || ibase_keep_all(&x, b->ic) != 0)) {
         inc_free(b->ic); /* rebuilt when next needed */
         b->ic = NULL;
     }
@@ -3955,7 +3956,8 @@ out:
  *           strong mention whose cluster already holds one of L_TIME with
  *           its facts is left out of L_TIME (what is compatible with it is
  *           compatible with that one, which unites with the same cluster),
- *           so that a deal of many like reports is one entry there.
+ *           so that a deal of many like reports is one entry there;
+ * L_WEAK    weak mentions by class.
  * Deals that match a reference row are read by the links of others through
  * their row (resolve.h, "Links"): a scoped recompute reads them all (refa,
  * refreshed by every whole recompute), and one that would change such a
@@ -3965,7 +3967,7 @@ out:
  * or a deal with a reference row, recomputes the whole block instead (those
  * rules read every deal of the block). */
 
-enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L_PK, L_SIG, L__N };
+enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L_PK, L_SIG, L_WEAK, L__N };
 enum { MK_DIRTY, MK_SUB, MK_DUPC, MK_CTX, MK__N }; /* marks, and the scratch list of each */
 
 typedef struct imen {
@@ -4016,6 +4018,8 @@ typedef struct ibase {
     size_t capsup, capsrc, capev, capdy, *capcl;
     char **strs;   /* strings of the entries added since it was built (owned) */
     size_t nstrs, capstrs;
+    int *wfit;     /* the weak mentions compatible with all its strong members, ascending */
+    size_t nwfit;
 } ibase;
 
 /* Deals of at least this many members keep their record between adds. */
@@ -4032,6 +4036,7 @@ struct inc {
     size_t nbanded; /* fingerprints put in the bands */
     int64_t newest; /* newest publication time of the block, INT64_MIN none */
     size_t nglobal; /* weak, delivery and hint-bearing mentions */
+    size_t nweak;   /* of those, weak mentions without hints */
     size_t noption; /* strong option mentions */
     int *refa;      /* anchors of the live deals that match a reference row */
     size_t nrefa, caprefa;
@@ -4053,6 +4058,7 @@ static void ibase_free(ibase *bs)
         free(bs->strs[i]);
     free(bs->strs);
     free(bs->capcl);
+    free(bs->wfit);
     free(bs);
 }
 
@@ -4196,8 +4202,9 @@ static int imark(inc *ic, int mk, int r)
 }
 
 /* Settles the copy relation between new mention s and held mention c (see
- * mark_copies): s repeats c, or c now repeats s. A held strong mention
- * whose source changed has its cluster marked dirty. Returns 0 or -1. */
+ * mark_copies): s repeats c, or c now repeats s. A held strong or weak
+ * mention whose source changed is noted (MK_DUPC): its deal changes.
+ * Returns 0 or -1. */
 static int icopy(const ds_resolver *rs, inc *ic, int s, int c, int track)
 {
     imen *y = &ic->men[s], *o = &ic->men[c];
@@ -4208,7 +4215,7 @@ static int icopy(const ds_resolver *rs, inc *ic, int s, int c, int track)
             y->dup = c;
     } else if (iretained(rs, ic, s, c) && (o->dup < 0 || ibefore(ic, s, o->dup))) {
         o->dup = s;
-        if (track && o->f.kind == K_STRONG)
+        if (track && (o->f.kind == K_STRONG || o->f.kind == K_WEAK)) /* weak: see iext_alone */
             return imark(ic, MK_DUPC, c);
     }
     return 0;
@@ -4463,6 +4470,7 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
     ic->n++;
     if (y->f.kind == K_WEAK || y->f.kind == K_UPDATE || m->nrels > 0)
         ic->nglobal++;
+    ic->nweak += y->f.kind == K_WEAK && m->nrels == 0;
     ic->noption += y->f.kind == K_STRONG && y->f.cls == CLS_OPTION;
     int cls = y->f.cls, e = 0;
     ic->nold = 0;
@@ -4477,6 +4485,8 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
         e |= iband_push(ic, s);
     e |= ipush(ic, L_SRC, src_key(y->src), s);
     e |= ipush(ic, L_PK, (uint64_t)(uintptr_t)pk, s);
+    if (y->f.kind == K_WEAK)
+        e |= ipush(ic, L_WEAK, (uint64_t)cls, s);
     if (y->f.kind == K_CONTEXT) {
         e |= ipush(ic, L_CTX, (uint64_t)cls << 32 | (uint32_t)y->f.batch, s);
         e |= ipush(ic, L_CTXALL, (uint64_t)cls, s);
@@ -4769,6 +4779,27 @@ static int inc_cluster_strong(const rctx *x, inc *ic, const isub *v, int *par)
     return 0;
 }
 
+/* The weak mentions of the block compatible with every strong member of k
+ * (those weak_fit can join to it), into bs->wfit. Returns 0 or -1. */
+static int ibase_weak_fits(const rctx *x, inc *ic, const cluster *k, ibase *bs)
+{
+    size_t cap = 0;
+    int cls = x->mi[k->anchor].cls;
+    for (int w = ihead(ic, ikey(L_WEAK, (uint64_t)cls)); w >= 0; w = ic->men[w].next[L_WEAK]) {
+        int fits = 1;
+        for (size_t i = 0; i < k->nmem && fits; i++)
+            fits = x->mi[k->mem[i]].kind != K_STRONG || compatible(&ic->men[w].f, &x->mi[k->mem[i]]);
+        if (!fits)
+            continue;
+        if (ds_reserve(&bs->wfit, &cap, bs->nwfit + 1, sizeof *bs->wfit, 4))
+            return -1;
+        bs->wfit[bs->nwfit++] = w;
+    }
+    if (bs->nwfit > 1)
+        qsort(bs->wfit, bs->nwfit, sizeof *bs->wfit, int_cmp);
+    return 0;
+}
+
 /* Keeps a copy of the record of k (cluster of root r, a deal of scoped
  * recompute x) at r when the deal is big (IBASE_MIN), for inc_extend.
  * Returns 0 or -1. */
@@ -4799,6 +4830,24 @@ static int ibase_keep(const rctx *x, inc *ic, int r, const cluster *k)
     for (size_t i = 0; i < k->nmem; i++)
         bs->nondup += !x->mi[k->mem[i]].dup_of;
     ic->men[r].base = bs;
+    return ibase_weak_fits(x, ic, k, bs);
+}
+
+/* ibase_keep for every big deal of whole recompute x (index ic), so that
+ * the next add can extend it. Returns 0 or -1. */
+static int ibase_keep_all(const rctx *x, inc *ic)
+{
+    for (size_t c = 0; c < x->ncl; c++) {
+        const cluster *k = &x->cl[c];
+        if (k->nmem < IBASE_MIN)
+            continue;
+        size_t i = 0;
+        while (i < k->nmem && x->mi[k->mem[i]].kind != K_STRONG)
+            i++;
+        int s = i < k->nmem ? iseq_of(ic, x->b->ms[k->mem[i]]) : -1;
+        if (s >= 0 && ibase_keep(x, ic, ifind(ic, s), k) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -4865,9 +4914,10 @@ out:
 
 /* Whether new strong mention s only extends the deal of root r: it joined
  * that deal and no other, changed no held mention's copy relation, does
- * not become the anchor (the id stays), and no context mention links
- * through it (none of its source, none compatible with it: see ireaders);
- * the deal matches no reference row. */
+ * not become the anchor (the id stays), no context mention links through
+ * it (none of its source, none compatible with it: see ireaders), every
+ * weak mention that fits the deal is compatible with it (so each fits the
+ * deals it fitted: weak_fit), and the deal matches no reference row. */
 static int iext_alone(inc *ic, int s, int r)
 {
     const imen *y = &ic->men[s];
@@ -4886,6 +4936,13 @@ static int iext_alone(inc *ic, int s, int r)
             if (compatible(&ic->men[z].f, &y->f))
                 return 0;
     }
+    /* a weak mention fits a deal when compatible with all its strong
+     * members: one that fits it and is not compatible with s would leave
+     * it; one that does not fit it cannot come to */
+    const ibase *bs = ic->men[r].base;
+    for (int w = ihead(ic, ikey(L_WEAK, (uint64_t)y->f.cls)); w >= 0; w = ic->men[w].next[L_WEAK])
+        if (!compatible(&ic->men[w].f, &y->f) && bsearch(&w, bs->wfit, bs->nwfit, sizeof w, int_cmp))
+            return 0;
     return 1;
 }
 
@@ -5249,7 +5306,7 @@ static int inc_add(ds_resolver *rs, block *b, const ds_mention *m, const unsigne
     int s = inc_insert(rs, b, ic, m, pk, 1);
     if (s < 0)
         goto lost;
-    if (ic->nglobal || b->sib_read)
+    if (b->sib_read || ic->nglobal > ic->nweak)
         return 1; /* rules that read every deal, or blocks of variant families that do */
     cache_release(rs, b);
     int r = inc_extend(rs, b, ic, s);
@@ -5258,6 +5315,8 @@ static int inc_add(ds_resolver *rs, block *b, const ds_mention *m, const unsigne
         rs->ext_adds += r == 0;
         return r;
     }
+    if (ic->nglobal)
+        return 1; /* a weak mention joins the one deal it fits: that reads every deal */
     r = inc_scope(ic, s);
     if (r)
         return r < 0 ? -1 : 1;

@@ -40,8 +40,11 @@
  * record rehashed, without reading the deal's other members. Such a
  * mention cannot change a vote, a link or another deal, so the record is
  * the one a rebuild from every member gives (test_resolve compares them
- * add after add). Every other add rebuilds the deal as above and keeps the
- * new record. What stays linear in the deal's size is the record itself,
+ * add after add). This holds in a block with weak mentions too, when each
+ * weak mention that fits the deal (is compatible with all its strong
+ * members) is compatible with the new one, so that it fits what it fitted;
+ * the block's other adds are recomputed whole, as below. Every other add
+ * rebuilds the deal as above and keeps the new record. What stays linear in the deal's size is the record itself,
  * copied and hashed once per add (a deal of n sources publishes n entries).
  *
  * A whole recompute (a restore, and the adds above) looks up what each
