@@ -3083,41 +3083,40 @@ err:
     return -1;
 }
 
-/* A copy of n elements of size sz with room for extra more (never NULL on
- * success, even empty), or NULL when out of memory. */
-static void *arr_copy(const void *p, size_t n, size_t extra, size_t sz)
+/* A copy of n elements of size sz (never NULL on success, even empty), or
+ * NULL when out of memory. */
+static void *arr_copy(const void *p, size_t n, size_t sz)
 {
-    void *q = malloc((n + extra ? n + extra : 1) * sz);
+    void *q = malloc((n ? n : 1) * sz);
     if (q && n)
         memcpy(q, p, n * sz);
     return q;
 }
 
-/* A copy of record o with arrays of its own (sources, evidence and delivery
- * years with room for xsrc, xev and xdy more, suppliers for xsup more, each
- * claim's sources for one more); its strings still point where o's
- * do (canon_own makes them its own). Returns it, or NULL when out of memory. */
-static ds_canon *canon_clone(const ds_canon *o, size_t xsup, size_t xsrc, size_t xev, size_t xdy)
+/* A copy of record o with arrays of its own; its strings still point where
+ * o's do (canon_own makes them its own). Returns it, or NULL when out of
+ * memory. */
+static ds_canon *canon_clone(const ds_canon *o)
 {
     ds_canon *n = malloc(sizeof *n);
     if (!n)
         return NULL;
     *n = *o;
     n->strings = NULL;
-    n->suppliers = arr_copy(o->suppliers, o->nsuppliers, xsup, sizeof *o->suppliers);
-    n->variants = arr_copy(o->variants, o->nvariants, 0, sizeof *o->variants);
-    n->extras = arr_copy(o->extras, o->nextras, 0, sizeof *o->extras);
-    n->delivery_years = arr_copy(o->delivery_years, o->ndelivery_years, xdy, sizeof *o->delivery_years);
-    n->sources = arr_copy(o->sources, o->nsources, xsrc, sizeof *o->sources);
-    n->links = arr_copy(o->links, o->nlinks, 0, sizeof *o->links);
-    n->evidence = arr_copy(o->evidence, o->nevidence, xev, sizeof *o->evidence);
+    n->suppliers = arr_copy(o->suppliers, o->nsuppliers, sizeof *o->suppliers);
+    n->variants = arr_copy(o->variants, o->nvariants, sizeof *o->variants);
+    n->extras = arr_copy(o->extras, o->nextras, sizeof *o->extras);
+    n->delivery_years = arr_copy(o->delivery_years, o->ndelivery_years, sizeof *o->delivery_years);
+    n->sources = arr_copy(o->sources, o->nsources, sizeof *o->sources);
+    n->links = arr_copy(o->links, o->nlinks, sizeof *o->links);
+    n->evidence = arr_copy(o->evidence, o->nevidence, sizeof *o->evidence);
     n->nclaims = 0;
     n->claims = o->nclaims ? calloc(o->nclaims, sizeof *n->claims) : NULL;
     int bad = !n->suppliers || !n->variants || !n->extras || !n->delivery_years || !n->sources || !n->links ||
               !n->evidence || (o->nclaims && !n->claims);
     for (size_t i = 0; !bad && i < o->nclaims; i++, n->nclaims++) {
         n->claims[i] = o->claims[i];
-        n->claims[i].sources = arr_copy(o->claims[i].sources, o->claims[i].nsources, 1, sizeof(char *));
+        n->claims[i].sources = arr_copy(o->claims[i].sources, o->claims[i].nsources, sizeof(char *));
         bad = !n->claims[i].sources;
     }
     if (bad) {
@@ -4809,7 +4808,7 @@ static int ibase_keep(const rctx *x, inc *ic, int r, const cluster *k)
     if (k->nmem < IBASE_MIN)
         return 0;
     ibase *bs = calloc(1, sizeof *bs);
-    ds_canon *c = bs ? canon_clone(k->c, 0, 0, 0, 0) : NULL;
+    ds_canon *c = bs ? canon_clone(k->c) : NULL;
     if (!c || canon_own(c) != 0) {
         canon_free(c);
         free(bs);
@@ -4941,7 +4940,7 @@ static int iext_alone(inc *ic, int s, int r)
      * it; one that does not fit it cannot come to */
     const ibase *bs = ic->men[r].base;
     for (int w = ihead(ic, ikey(L_WEAK, (uint64_t)y->f.cls)); w >= 0; w = ic->men[w].next[L_WEAK])
-        if (!compatible(&ic->men[w].f, &y->f) && bsearch(&w, bs->wfit, bs->nwfit, sizeof w, int_cmp))
+        if (!compatible(&ic->men[w].f, &y->f) && bs->nwfit && bsearch(&w, bs->wfit, bs->nwfit, sizeof w, int_cmp))
             return 0;
     return 1;
 }
