@@ -68,22 +68,8 @@ static void assert_same_deals(json_t *want, json_t *got, const char *what)
     json_t *d;
     json_object_foreach(want, id, d) {
         json_t *g = json_object_get(got, id);
-        if (!g || !json_equal(d, g)) {
-            if (bad++ < 5 && !g)
-                fprintf(stderr, "%s: deal %s missing\n", what, id);
-            const char *field;
-            json_t *v;
-            json_object_foreach(d, field, v) {
-                if (bad > 5 || !g || json_equal(v, json_object_get(g, field)))
-                    continue;
-                char *w = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-                char *s = json_dumps(json_object_get(g, field), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-                fprintf(stderr, "%s: deal %s, %s differs\n  want %s\n  got  %s\n", what, id, field, w,
-                        s ? s : "(none)");
-                free(w);
-                free(s);
-            }
-        }
+        if ((!g || !json_equal(d, g)) && bad++ < 5)
+            tu_print_deal_diff(what, id, d, g);
     }
     json_object_foreach(got, id, d) {
         if (!json_object_get(want, id) && bad++ < 10)

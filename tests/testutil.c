@@ -224,6 +224,35 @@ json_t *tu_comparable(json_t *deals)
     return deals;
 }
 
+/* One field's values under "what: deal id, field differs". */
+static void print_field_diff(const char *what, const char *id, const char *field, json_t *w, json_t *g)
+{
+    char *a = w ? json_dumps(w, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    char *b = g ? json_dumps(g, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    fprintf(stderr, "%s: deal %s, %s differs\n  want %s\n  got  %s\n", what, id, field, a ? a : "(none)",
+            b ? b : "(none)");
+    free(a);
+    free(b);
+}
+
+void tu_print_deal_diff(const char *what, const char *id, json_t *want, json_t *got)
+{
+    if (!got) {
+        fprintf(stderr, "%s: deal %s missing\n", what, id);
+        return;
+    }
+    const char *field;
+    json_t *v;
+    json_object_foreach(want, field, v) {
+        if (!json_equal(v, json_object_get(got, field)))
+            print_field_diff(what, id, field, v, json_object_get(got, field));
+    }
+    json_object_foreach(got, field, v) {
+        if (!json_object_get(want, field))
+            print_field_diff(what, id, field, NULL, v);
+    }
+}
+
 rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *group, const char *key,
                             const char *value)
 {

@@ -45,6 +45,10 @@ json_t *tu_comparable_deals(const char *brokers, const char *topic);
 /* The same for deals already read (an object keyed by deal id): strips
  * them in place and returns them. */
 json_t *tu_comparable(json_t *deals);
+/* Prints to stderr, under "what: deal id", every field in which got (a
+ * deal as tu_comparable leaves it; NULL: missing) differs from want, both
+ * values in full, so that a failure shows what differs, not only that. */
+void tu_print_deal_diff(const char *what, const char *id, json_t *want, json_t *got);
 
 /* Creates topic with nparts partitions (replication 1) on a real cluster,
  * with configs: NULL or NULL-terminated name, value pairs. Fails the test
