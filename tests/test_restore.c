@@ -21,7 +21,6 @@
 #include "article.h"
 #include "broker.h"
 #include "codec.h"
-#include "input.h"
 #include "mention_bin.h"
 #include "pipeline.h"
 #include "state.h"
@@ -527,45 +526,16 @@ static uint64_t lcg(uint64_t *s)
     return *s >> 33;
 }
 
-typedef struct mentions {
-    ds_pipeline *pl;
-    ds_mention *m;
-    size_t n, cap;
-} mentions;
-
-/* ds_record_fn of the corpus: keeps the article's mentions as run resolves
- * them, through the encoding of <app>-mentions. */
-static int keep_mentions(void *opaque, json_t *rec, const char *where)
-{
-    mentions *ms = opaque;
-    const ds_mention *out;
-    ds_fail fail;
-    ds_input in = {DS_INPUT_ARTICLE, "articles", 0, 0, NULL, 0};
-    int n = ds_pipeline_mentions_json(ms->pl, DS_INPUT_ARTICLE, rec, &in, &out, &fail);
-    if (n < 0)
-        fail_msg("%s: %s", where, fail.msg);
-    ds_buf b;
-    ds_buf_init(&b);
-    for (int i = 0; i < n; i++) {
-        assert_int_equal(ds_reserve(&ms->m, &ms->cap, ms->n + 1, sizeof *ms->m, 64), 0);
-        ds_buf_reset(&b);
-        assert_int_equal(ds_pipeline_encode_mention(ms->pl, &out[i], &b), 0);
-        assert_int_equal(ds_pipeline_decode_mention(ms->pl, b.data, b.len, &ms->m[ms->n++], &fail), 0);
-    }
-    ds_buf_free(&b);
-    return 0;
-}
-
 /* The mentions of the first 24 corpus articles (test_faults' inputs). */
-static void corpus_mentions(mentions *ms)
+static void corpus_mentions(tu_mentions *ms)
 {
-    char dir[1024], err[512];
+    char dir[1024];
     snprintf(dir, sizeof dir, "%s/corpus", tu_test_dir());
     int nf;
     char **files = tu_glob(dir, "*.txt", &nf);
     assert_true(nf >= 24);
     for (int i = 0; i < 24; i++)
-        assert_int_equal(ds_input_read(files[i], "text", 1, keep_mentions, ms, NULL, NULL, err, sizeof err), 0);
+        tu_article_mentions(ms, files[i]);
     tu_glob_free(files);
 }
 
@@ -643,29 +613,6 @@ static ds_resolver *take_over(chunk_env *e)
     return rs;
 }
 
-/* Fails naming every deal of got that differs from want. */
-static void same_live_deals(json_t *want, json_t *got, const char *what)
-{
-    int bad = 0;
-    const char *id;
-    json_t *d;
-    json_object_foreach(want, id, d) {
-        json_t *g = json_object_get(got, id);
-        if (!g || !json_equal(d, g)) {
-            bad++;
-            tu_print_deal_diff(what, id, d, g);
-        }
-    }
-    json_object_foreach(got, id, d) {
-        if (!json_object_get(want, id)) {
-            bad++;
-            fprintf(stderr, "%s: unexpected deal %s\n", what, id);
-        }
-    }
-    if (bad)
-        fail_msg("%s: %d deal(s) differ", what, bad);
-}
-
 /* Rows whose deal holds reports too: what the test must exercise. */
 static size_t rows_with_reports(json_t *deals)
 {
@@ -698,7 +645,7 @@ static void test_reference_rows_restored(void **state)
     char err[512];
     ds_pipeline pl;
     assert_int_equal(ds_pipeline_init(&pl, tu_catalog_dir(), err, sizeof err), 0);
-    mentions ms = {&pl, NULL, 0, 0};
+    tu_mentions ms = {&pl, NULL, 0, 0};
     corpus_mentions(&ms);
     ds_resolver *one = row_resolver(&pl);
     ds_changes ch;
@@ -764,7 +711,8 @@ static void test_reference_rows_restored(void **state)
         char what[96];
         snprintf(what, sizeof what, "order %llu, taken over before mentions %zu and %zu", (unsigned long long)seed,
                  cut[0], cut[1]);
-        same_live_deals(want, got, what);
+        if (tu_deal_diffs(what, want, got, 20))
+            fail_msg("%s: the deals differ from one resolver's", what);
         json_decref(got);
         ds_resolver_destroy(rs);
         chunk_env_fini(&e);

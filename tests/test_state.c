@@ -63,21 +63,7 @@ static json_t *canonical(const char *bs)
 /* Asserts got equals want deal by deal, naming the first differences. */
 static void assert_same_deals(json_t *want, json_t *got, const char *what)
 {
-    int bad = 0;
-    const char *id;
-    json_t *d;
-    json_object_foreach(want, id, d) {
-        json_t *g = json_object_get(got, id);
-        if ((!g || !json_equal(d, g)) && bad++ < 5)
-            tu_print_deal_diff(what, id, d, g);
-    }
-    json_object_foreach(got, id, d) {
-        if (!json_object_get(want, id) && bad++ < 10)
-            fprintf(stderr, "%s: unexpected deal %s (%s %s)\n", what, id,
-                    json_string_value(json_object_get(d, "block_key")),
-                    json_string_value(json_object_get(d, "stage")));
-    }
-    assert_int_equal(bad, 0);
+    assert_int_equal(tu_deal_diffs(what, want, got, 10), 0);
     assert_int_equal(json_object_size(got), json_object_size(want));
 }
 

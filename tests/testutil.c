@@ -24,6 +24,7 @@
 #include "config.h"
 #include "consume.h"
 #include "demo.h"
+#include "input.h"
 #include "util.h"
 
 const char *tu_test_dir(void)
@@ -251,6 +252,51 @@ void tu_print_deal_diff(const char *what, const char *id, json_t *want, json_t *
         if (!json_object_get(want, field))
             print_field_diff(what, id, field, NULL, v);
     }
+}
+
+int tu_deal_diffs(const char *what, json_t *want, json_t *got, int show)
+{
+    int bad = 0;
+    const char *id;
+    json_t *d;
+    json_object_foreach(want, id, d) {
+        json_t *g = json_object_get(got, id);
+        if ((!g || !json_equal(d, g)) && bad++ < show)
+            tu_print_deal_diff(what, id, d, g);
+    }
+    json_object_foreach(got, id, d) {
+        if (!json_object_get(want, id) && bad++ < show)
+            fprintf(stderr, "%s: unexpected deal %s (%s %s)\n", what, id,
+                    json_string_value(json_object_get(d, "block_key")),
+                    json_string_value(json_object_get(d, "stage")));
+    }
+    return bad;
+}
+
+/* ds_record_fn of tu_article_mentions: appends the record's mentions. */
+static int keep_mentions(void *opaque, json_t *rec, const char *where)
+{
+    tu_mentions *out = opaque;
+    const ds_mention *ms;
+    ds_fail fail;
+    ds_input in = {DS_INPUT_ARTICLE, "", -1, -1, NULL, 0};
+    int n = ds_pipeline_mentions_json(out->pl, DS_INPUT_ARTICLE, rec, &in, &ms, &fail);
+    if (n < 0)
+        fail_msg("%s: %s", where, fail.msg);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(ds_reserve(&out->m, &out->cap, out->n + 1, sizeof *out->m, 64), 0);
+        out->m[out->n++] = ms[i];
+    }
+    return 0;
+}
+
+void tu_article_mentions(tu_mentions *out, const char *path)
+{
+    char err[256];
+    size_t nbad = 0;
+    if (ds_input_read(path, "text", 1, keep_mentions, out, NULL, &nbad, err, sizeof err) != 0)
+        fail_msg("%s: %s", path, err);
+    assert_int_equal(nbad, 0);
 }
 
 rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *group, const char *key,
