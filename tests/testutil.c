@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -131,6 +132,41 @@ json_t *tu_read_topic(const char *brokers, const char *topic)
     return arr;
 }
 
+/* Whether the cluster's metadata, as a client that starts now reads it
+ * (every topic), shows topic with nparts partitions, each with a leader. */
+static int topic_led(rd_kafka_t *rk, const char *topic, int nparts)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    if (rd_kafka_metadata(rk, 1, NULL, &md, 5000))
+        return 0;
+    int led = 0;
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const struct rd_kafka_metadata_topic *t = &md->topics[i];
+        if (strcmp(t->topic, topic) != 0 || t->err || t->partition_cnt != nparts)
+            continue;
+        led = 1;
+        for (int p = 0; p < t->partition_cnt; p++)
+            led &= t->partitions[p].err == 0 && t->partitions[p].leader >= 0;
+    }
+    rd_kafka_metadata_destroy(md);
+    return led;
+}
+
+/* Waits until topic_led, for 30 s at most: a broker answers CreateTopics
+ * once the controller has the topic, and its own metadata may show it a
+ * moment later (a processor started meanwhile once refused to start: "input
+ * topic ... not found"). Fails the test after that. */
+static void wait_topic_led(rd_kafka_t *rk, const char *topic, int nparts)
+{
+    for (int64_t end = ds_mono_ms() + 30000; !topic_led(rk, topic, nparts);) {
+        if (ds_mono_ms() >= end)
+            fail_msg("topic %s: no leader for its %d partition(s) in the metadata 30 s after its creation", topic,
+                     nparts);
+        struct timespec ts = {0, 20 * 1000000L}; /* polling the metadata, bounded by the deadline */
+        nanosleep(&ts, NULL);
+    }
+}
+
 void tu_create_topic(const char *brokers, const char *topic, int nparts, const char *const *configs)
 {
     char err[512];
@@ -157,6 +193,7 @@ void tu_create_topic(const char *brokers, const char *topic, int nparts, const c
     rd_kafka_event_destroy(ev);
     rd_kafka_queue_destroy(q);
     rd_kafka_NewTopic_destroy(nt);
+    wait_topic_led(rk, topic, nparts);
     rd_kafka_destroy(rk);
 }
 

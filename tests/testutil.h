@@ -66,8 +66,9 @@ typedef struct tu_mentions {
 void tu_article_mentions(tu_mentions *out, const char *path);
 
 /* Creates topic with nparts partitions (replication 1) on a real cluster,
- * with configs: NULL or NULL-terminated name, value pairs. Fails the test
- * when the broker refuses. */
+ * with configs: NULL or NULL-terminated name, value pairs, and returns once
+ * the metadata a new client reads shows every partition with a leader.
+ * Fails the test when the broker refuses, or after 30 s. */
 void tu_create_topic(const char *brokers, const char *topic, int nparts, const char *const *configs);
 
 /* Reads a file (NUL-terminated); aborts the test on failure. */
