@@ -3555,12 +3555,51 @@ static int shared_clause_is_mine(const ds_extractor *ex, const primary_acc *pa, 
     return named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
 }
 
+/* "agreed to buy 80 Rafale jets and 12 military helicopters from France":
+ * deal clause c names other systems and counts units of the deal's kind by
+ * their head noun alone; that counted item is this deal, listed with the
+ * others under one verb, so the clause's parties are its parties. */
+static int lists_family_by_kind(const ds_extractor *ex, const primary_acc *pa, const clause *c)
+{
+    if (c->context || !pa->category || !clause_is_deal(c) || clause_has_family(ex, c, pa->fm))
+        return 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_QTY && it->target_sys < 0 && it->unit && strcmp(it->unit, pa->category) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The states clause c names score for the buyer of a deal it lists by kind
+ * (lists_family_by_kind) as a clause naming the family would. */
+static void take_listed_parties(const ds_extractor *ex, primary_acc *pa, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const char *iso3;
+        int w = country_of_item(ex, &ex->items[k], &iso3);
+        if (!w)
+            continue;
+        int f;
+        for (f = 0; f < pa->ncountries; f++)
+            if (strcmp(pa->countries[f], iso3) == 0)
+                break;
+        if (f == pa->ncountries && pa->ncountries < 8)
+            pa->countries[pa->ncountries++] = iso3;
+        if (f < 8)
+            pa->score[f] += w * 4;
+    }
+}
+
 /* Takes what clause ci says of the deal into *pa and m. */
 static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, size_t ci, ds_mention *m)
 {
     clause_view v;
-    if (!view_clause(ex, pa, ci, &v))
+    if (!view_clause(ex, pa, ci, &v)) {
+        if (lists_family_by_kind(ex, pa, &ex->clauses[ci]))
+            take_listed_parties(ex, pa, &ex->clauses[ci]);
         return;
+    }
     const clause *c = v.c;
     take_cues_and_lead(ex, pa, &v);
     take_names_and_countries(ex, pa, &v);

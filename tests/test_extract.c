@@ -3020,6 +3020,31 @@ static void test_carrier_aboard_and_options_weighed(void **state)
     assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_EXECUTIVE);
 }
 
+/* A lead that lists one deal by its head noun ("and 10 transport
+ * helicopters") beside another system names the buyer of both; a later
+ * "while" clause naming the helicopter's system and a place of a visit
+ * does not make the visited state its buyer. */
+static void test_buyer_of_item_listed_by_kind(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Brazil orders Gripen jets and helicopters\n\n"
+                "Brazil agreed on Monday to buy 20 Gripen fighters and 10 transport helicopters from European "
+                "makers in contracts worth about 5 billion euros.\n\n"
+                "Saab will build the 20 Gripen E jets under a contract worth 4 billion euros, while Airbus "
+                "Helicopters will supply 10 H225M helicopters for about one billion euros. The contracts were "
+                "signed during a visit that also takes the delegation to Chile and Peru.",
+                "2025-03-04", &ms);
+    const ds_mention *h = find(ms, n, DS_ROLE_PRIMARY, "H225M");
+    assert_non_null(h);
+    assert_string_equal(h->buyer, "BRA");
+    assert_string_equal(h->seller, "FRA");
+    assert_int_equal(h->quantity, 10);
+    const ds_mention *g = find(ms, n, DS_ROLE_PRIMARY, "GRIPEN");
+    assert_non_null(g);
+    assert_string_equal(g->buyer, "BRA");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3153,6 +3178,7 @@ int main(void)
         cmocka_unit_test(test_not_yet_signed_is_planned),
         cmocka_unit_test(test_offset_framework_is_no_stage),
         cmocka_unit_test(test_carrier_aboard_and_options_weighed),
+        cmocka_unit_test(test_buyer_of_item_listed_by_kind),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
