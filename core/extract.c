@@ -292,6 +292,7 @@ static const lex lexicon[] = {
     {"frigate", CUE_UNIT, 0, "ship"}, {"corvettes", CUE_UNIT, 0, "ship"}, {"corvette", CUE_UNIT, 0, "ship"},
     {"destroyers", CUE_UNIT, 0, "ship"}, {"patrol vessels", CUE_UNIT, 0, "ship"}, {"warships", CUE_UNIT, 0, "ship"},
     {"offshore patrol vessels", CUE_UNIT, 0, "ship"}, {"submarine", CUE_UNIT, 0, "submarine"},
+    {"engines", CUE_UNIT, 0, "engine"}, {"engine", CUE_UNIT, 0, "engine"},
     {"radars", CUE_UNIT, 0, "radar"}, {"radar", CUE_UNIT, 0, "radar"}, {"radar systems", CUE_UNIT, 0, "radar"},
     {"air-defence systems", CUE_UNIT, 0, "air_defence"}, {"air defence systems", CUE_UNIT, 0, "air_defence"},
     {"air-defense systems", CUE_UNIT, 0, "air_defence"}, {"air defense systems", CUE_UNIT, 0, "air_defence"},
@@ -928,6 +929,9 @@ static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl
             const ds_alias *al = &ex->cat->aliases[me->idx];
             if ((al->flags & DS_ALIAS_ACRONYM) && !orig_upper(ex, orig, i, end))
                 continue;
+            /* "F404-GE-IN20": an acronym after a hyphen inside a word is part of a designation */
+            if ((al->flags & DS_ALIAS_ACRONYM) && i >= 2 && f[i - 1] == '-' && is_alnum(f[i - 2]))
+                continue;
             it = (item){.type = IT_ENT, .ent_kind = (unsigned char)al->kind, .idx = al->index,
                         .flags = al->flags | (me->shared ? IT_SHARED_NAME : 0),
                         .start = i, .end = end + plural, .clause = cl, .target_sys = -1};
@@ -1232,12 +1236,22 @@ static int skip_modifiers(const ds_extractor *ex, const char *orig, int lo, int 
 /* Normalises designation d in place as labels write families: upper case;
  * a "-class" or "-type" suffix dropped ("Mogami-class" -> MOGAMI); names
  * after the last word holding a digit dropped ("MQ-9B Predator" -> MQ-9B,
- * "C-390 Millennium" -> C-390). */
+ * "C-390 Millennium" -> C-390); a variant code after a first part that
+ * holds both letters and digits dropped ("F404-GE-IN20" -> F404, while
+ * "MQ-9B" and "CGR-080" keep theirs). */
 static void designation_normalise(char *d)
 {
     for (char *p = d; *p; p++)
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
+    size_t first = strcspn(d, "- ");
+    if (d[first] == '-') {
+        int letters = 0, digits = 0;
+        for (size_t i = 0; i < first; i++)
+            letters += d[i] >= 'A' && d[i] <= 'Z', digits += d[i] >= '0' && d[i] <= '9';
+        if (letters && digits && first >= 3)
+            d[first] = '\0';
+    }
     size_t n = strlen(d);
     static const char *const sfx[] = {"-CLASS", "-TYPE", NULL};
     for (int i = 0; sfx[i]; i++) {
@@ -2143,7 +2157,9 @@ static int written_lowercase(const ds_extractor *ex, const char *orig, int s, in
 static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t b)
 {
     static const struct { const char *s; int n; } links[] = {{" for the ", 9}, {" of the ", 8}, {" for ", 5},
-                                                             {" of ", 4},       {" for its ", 9}, {" of its ", 8}};
+                                                             {" of ", 4},       {" for its ", 9}, {" of its ", 8},
+                                                             {" to power ", 10}, {" to power the ", 14},
+                                                             {" will power the ", 16}, {" that power ", 12}};
     const char *f = ex->fold;
     int delivering = -1; /* a carrier only matters where something arrives; known at the first system */
     int replacing = -1;  /* the clause has a verb of replacing; known at the first system */
@@ -2572,6 +2588,7 @@ typedef struct primary_acc {
     int ncountries;
     const char *resale;      /* "24 ex-Danish F-16s": the state that sells its used ones */
     const char *approver;    /* "the State Department approved a possible sale": the exporting state */
+    const char *customer;    /* "HAL signed a contract with GE": the state of the company that buys */
     int intent;              /* a clause naming the family states an intent to buy it */
     int letter_of_intent;    /* the lead signs a letter of intent */
     int lead_buys;           /* the lead names a purchase ("a purchase contract", "to buy") */
@@ -3512,12 +3529,47 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
     take_signing_date(ex, pa, c, k);
 }
 
+/* "HAL on Friday signed a contract with US-based GE Aerospace for ...":
+ * company item k of clause c is the subject of a signing verb (only its
+ * other names and the day between them) whose counterparty, after "with",
+ * is another company: k buys, the other supplies. */
+static int signs_with_company(const ds_extractor *ex, const clause *c, int k)
+{
+    const char *f = ex->fold;
+    const item *co = &ex->items[k];
+    int end = c->first_item + c->nitems, j = k + 1;
+    while (j < end && ((ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_COMPANY &&
+                        ex->items[j].idx == co->idx) ||
+                       (ex->items[j].type == IT_CUE &&
+                        (ex->items[j].cue == CUE_WEEKDAY || ex->items[j].cue == CUE_TODAY ||
+                         ex->items[j].cue == CUE_YESTERDAY))))
+        j++;
+    if (j >= end || ex->items[j].type != IT_CUE || ex->items[j].cue != CUE_SIGNED)
+        return 0;
+    int from = ex->items[j].end;
+    for (int q = j + 1; q < end && q <= j + 4; q++) {
+        const item *it = &ex->items[q];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY)
+            return it->idx != co->idx && it->start - from < 48 &&
+                   find_in(f + from, (size_t)(it->start - from), " with ", 6) != NULL;
+        if (it->type != IT_ENT && !(it->type == IT_CUE && it->cue == CUE_DEAL))
+            return 0;
+    }
+    return 0;
+}
+
 /* A company item k of an own clause: a supplier (under its name of the
- * article's year), whose country is the seller when no origin is known. */
+ * article's year), whose country is the seller when no origin is known;
+ * or the buyer's side when it signs with another company. */
 static void take_supplier(const ds_extractor *ex, primary_acc *pa, const clause *c, int k, ds_mention *m)
 {
     const ds_catalog *cat = ex->cat;
     const ds_company *co = &cat->companies[ex->items[k].idx];
+    if (signs_with_company(ex, c, k)) {
+        if (!pa->customer)
+            pa->customer = co->country;
+        return;
+    }
     const ds_company *use = co;
     if (co->renamed_to && pa->pubyear > co->renamed_year) {
         const ds_company *rn = ds_catalog_company(cat, co->renamed_to);
@@ -3637,6 +3689,22 @@ static const char *headline_buyer(const ds_extractor *ex, const char *seller)
     return NULL;
 }
 
+/* The state of a company that signs with its supplier (pa->customer)
+ * scores as a country named by the deal's own clause. */
+static void take_customer(primary_acc *pa)
+{
+    if (!pa->customer || (pa->seller && strcmp(pa->customer, pa->seller) == 0))
+        return;
+    int f;
+    for (f = 0; f < pa->ncountries; f++)
+        if (strcmp(pa->countries[f], pa->customer) == 0)
+            break;
+    if (f == pa->ncountries && pa->ncountries < 8)
+        pa->countries[pa->ncountries++] = pa->customer;
+    if (f < 8)
+        pa->score[f] += 8;
+}
+
 /* Buyer: the best-scored country that is not the seller (with no origin
  * known, "Poland and South Korea": the first named buys), or the seller's
  * own country when no other is a party and one of its authorities or
@@ -3653,6 +3721,7 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
         pa->seller = pa->resale;
     else if (pa->approver)
         pa->seller = pa->approver;
+    take_customer(pa);
     for (int f = 0; f < pa->ncountries; f++) {
         if (pa->seller && strcmp(pa->countries[f], pa->seller) == 0)
             continue;

@@ -3045,6 +3045,26 @@ static void test_buyer_of_item_listed_by_kind(void **state)
     assert_string_equal(g->buyer, "BRA");
 }
 
+/* "engines to power the X": the counted engines are the item, the aircraft
+ * they power is no purchase; an engine's designation with a maker's code
+ * after a hyphen ("T700-XY-401") names family T700; a company that signs
+ * "with" another company buys, the other supplies. */
+static void test_engines_for_a_platform(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Tata signs deal for 40 Kestrel engines to power Dhruv helicopters\n\n"
+                "Mumbai: Tata Advanced Systems on Monday signed a contract with UK-based Rolls-Royce for the supply "
+                "of 40 T700-RR-401 engines, in an order worth about $200 million.",
+                "2025-06-03", &ms);
+    const ds_mention *e = only_primary(ms, n);
+    assert_non_null(e);
+    assert_string_equal(e->family, "T700");
+    assert_string_equal(e->buyer, "IND");
+    assert_string_equal(e->seller, "GBR");
+    assert_int_equal(e->quantity, 40); /* and only_primary: the Dhruv is no deal */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3179,6 +3199,7 @@ int main(void)
         cmocka_unit_test(test_offset_framework_is_no_stage),
         cmocka_unit_test(test_carrier_aboard_and_options_weighed),
         cmocka_unit_test(test_buyer_of_item_listed_by_kind),
+        cmocka_unit_test(test_engines_for_a_platform),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
