@@ -6003,18 +6003,132 @@ static int split_by_buyers(ds_extractor *ex, size_t i, const char **iso3, const 
     return 0;
 }
 
+/* Items a and b (b after a) are joined by coordination only: ", ",
+ * " and ", ", and " or " or ", perhaps before the currency of b ("$",
+ * "EUR ", "Rs "). */
+static int coordinated(const ds_extractor *ex, int a, int b)
+{
+    static const char *const joins[] = {", and ", " and ", ", ", " or "};
+    const char *f = ex->fold + ex->items[a].end;
+    int gap = ex->items[b].start - ex->items[a].end;
+    for (size_t j = 0; j < sizeof joins / sizeof joins[0]; j++) {
+        int n = (int)strlen(joins[j]);
+        if (gap < n || memcmp(f, joins[j], (size_t)n) != 0)
+            continue;
+        int p = n, letters = 0;
+        while (p < gap && ((unsigned char)f[p] >= 0x80 || f[p] == '$'))
+            p++;
+        while (p < gap && f[p] >= 'a' && f[p] <= 'z' && letters < 4)
+            p++, letters++;
+        while (p < gap && (f[p] == '$' || (letters && f[p] == ' ')))
+            p++;
+        return p == gap;
+    }
+    return 0;
+}
+
+/* The index of the first item after k (before end) that is not a scale or
+ * currency word of a sum. */
+static int next_unused(const ds_extractor *ex, int k, int end)
+{
+    k++;
+    while (k < end && (ex->items[k].used || (ex->items[k].type == IT_CUE && (ex->items[k].cue == CUE_CURPREFIX ||
+                                                                             ex->items[k].cue == CUE_CURWORD))))
+        k++;
+    return k;
+}
+
+/* Item it is a member of a coordinated list of kind want: 0 a state, 1 a
+ * count, 2 a sum. */
+static int list_member(const ds_extractor *ex, const item *it, int want)
+{
+    const char *iso3;
+    if (want == 0)
+        return country_of_item(ex, it, &iso3) == 2;
+    if (want == 1)
+        return (it->type == IT_NUM || it->type == IT_QTY) && it->num >= 1 && it->num < 1e6 && it->num == floor(it->num);
+    return it->type == IT_MONEY;
+}
+
+/* The first coordinated list of two or more items of kind want (list_member)
+ * in clause c: its first item's index, *n its length; -1 when none. */
+static int coordinated_list(const ds_extractor *ex, const clause *c, int want, int *n)
+{
+    int end = c->first_item + c->nitems;
+    for (int k = c->first_item; k < end; k++) {
+        if (!list_member(ex, &ex->items[k], want))
+            continue;
+        int len = 1, last = k, nx;
+        while ((nx = next_unused(ex, last, end)) < end && list_member(ex, &ex->items[nx], want) &&
+               coordinated(ex, last, nx)) {
+            len++;
+            last = nx;
+        }
+        if (len >= 2) {
+            *n = len;
+            return k;
+        }
+    }
+    return -1;
+}
+
+/* "Lithuania and Latvia ordered six and eight HIMARS launchers
+ * respectively, at $495 million and $220 million": a clause with
+ * "respectively" whose coordinated states and coordinated counts have the
+ * same length pairs them in order. Fills iso3[] and qty[], and *money with
+ * the index of as many coordinated sums (-1 when none); returns how many. */
+static int respective_shares(const ds_extractor *ex, const clause *c, const char **iso3, int64_t *qty, int *money)
+{
+    int ns = 0, nq = 0, nm = 0;
+    if (!(c->cues & BIT(CUE_RESPECTIVELY)))
+        return 0;
+    int ks = coordinated_list(ex, c, 0, &ns), kq = coordinated_list(ex, c, 1, &nq);
+    if (ks < 0 || kq < 0 || ns != nq || ns > MAX_SHARES || kq < ks)
+        return 0;
+    int km = coordinated_list(ex, c, 2, &nm);
+    *money = km >= 0 && nm == ns ? km : -1;
+    int end = c->first_item + c->nitems;
+    for (int s = 0; s < ns; s++, ks = next_unused(ex, ks, end), kq = next_unused(ex, kq, end)) {
+        country_of_item(ex, &ex->items[ks], &iso3[s]);
+        qty[s] = (int64_t)ex->items[kq].num;
+    }
+    return ns;
+}
+
+/* After split_by_buyers of mention i over iso3[0..n): each buyer's deal
+ * takes its own sum, the sums at item money on (respective_shares). */
+static void price_respective_shares(ds_extractor *ex, size_t i, const char **iso3, int n, int money)
+{
+    for (size_t j = i; j < ex->nout; j++) {
+        ds_mention *m = &ex->out[j];
+        if (j != i && (m->role != DS_ROLE_PRIMARY || strcmp(m->family, ex->out[i].family) != 0))
+            continue;
+        for (int s = 0, k = money; s < n; s++, k = next_unused(ex, k, (int)ex->nitems))
+            if (strcmp(m->buyer, iso3[s]) == 0)
+                money_to_value(ex, &ex->items[k], NULL, m->signing_year, &m->value);
+    }
+}
+
 /* Splits primary mention i (family fm) into one deal per buyer when a
- * clause of it shares its count among buyers (buyer_shares): each buyer's
- * count, the sum combined. Returns 0 or -2. */
+ * clause of it shares its count among buyers (buyer_shares, or
+ * respective_shares with their sums): each buyer's count, the sum
+ * combined unless each has its own. Returns 0 or -2. */
 static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal, const ds_article *a)
 {
     const char *iso3[MAX_SHARES];
     int64_t qty[MAX_SHARES];
-    int n = 0;
+    int n = 0, money = -1;
     for (size_t ci = 0; ci < ex->nclauses && !n; ci++)
-        if (!ex->clauses[ci].context && clause_has_family(ex, &ex->clauses[ci], fm))
+        if (!ex->clauses[ci].context && clause_has_family(ex, &ex->clauses[ci], fm)) {
             n = buyer_shares(ex, &ex->clauses[ci], iso3, qty);
-    return split_by_buyers(ex, i, iso3, qty, n, ordinal, a);
+            if (!n)
+                n = respective_shares(ex, &ex->clauses[ci], iso3, qty, &money);
+        }
+    if (split_by_buyers(ex, i, iso3, qty, n, ordinal, a))
+        return -2;
+    if (n && money >= 0)
+        price_respective_shares(ex, i, iso3, n, money);
+    return 0;
 }
 
 /* One variant of family fm a clause prices on its own ("KAI will deliver 12

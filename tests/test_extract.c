@@ -3065,6 +3065,49 @@ static void test_engines_for_a_platform(void **state)
     assert_int_equal(e->quantity, 40); /* and only_primary: the Dhruv is no deal */
 }
 
+/* "A and B ordered N and M X respectively, at $P and $Q": coordinated
+ * states, counts and sums pair in order, one deal per state with its own
+ * count and sum (not a combined one); currencies may lead each sum. */
+static void test_respectively_pairs_buyers_counts_and_sums(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Baltic launcher orders\n\n"
+                "Estonia and Lithuania ordered four and ten HIMARS launchers respectively, at $180 million and "
+                "$450 million, the Pentagon said on Monday.",
+                "2025-02-05", &ms);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        seen++;
+        assert_string_equal(ms[i].family, "HIMARS");
+        assert_false(ms[i].value.combined);
+        if (strcmp(ms[i].buyer, "EST") == 0) {
+            assert_int_equal(ms[i].quantity, 4);
+            assert_int_equal(ms[i].value.amount, 18000000000LL);
+        } else {
+            assert_string_equal(ms[i].buyer, "LTU");
+            assert_int_equal(ms[i].quantity, 10);
+            assert_int_equal(ms[i].value.amount, 45000000000LL);
+        }
+    }
+    assert_int_equal(seen, 2);
+    n = run("Two CAESAR orders\n\n"
+            "Belgium and Croatia signed for 12 and six CAESAR howitzers respectively, worth EUR 62 million and "
+            "EUR 30 million, on Tuesday.",
+            "2025-02-05", &ms);
+    assert_int_equal(n >= 2, 1);
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].buyer, "HRV") == 0) {
+            assert_int_equal(ms[i].quantity, 6);
+            assert_int_equal(ms[i].value.amount, 3000000000LL);
+            assert_string_equal(ms[i].value.currency, "EUR");
+            seen = -1;
+        }
+    assert_int_equal(seen, -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3200,6 +3243,7 @@ int main(void)
         cmocka_unit_test(test_carrier_aboard_and_options_weighed),
         cmocka_unit_test(test_buyer_of_item_listed_by_kind),
         cmocka_unit_test(test_engines_for_a_platform),
+        cmocka_unit_test(test_respectively_pairs_buyers_counts_and_sums),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
