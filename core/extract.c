@@ -2594,6 +2594,8 @@ typedef struct primary_acc {
     int lead_buys;           /* the lead names a purchase ("a purchase contract", "to buy") */
     int not_yet;             /* a clause of the deal says it is not signed yet */
     const char *lead_buyer;  /* "Germany will buy four more ...": the state the lead says buys */
+    const char *lead_subject; /* "Finland has exercised ...": the state subject of the lead's trigger */
+    int forces_subject;      /* "The Defence Ministry signed ...": the lead's trigger has an unnamed state's ministry or forces as subject */
     int options_held;        /* option words of own clauses that a contract grants ("with options for 25 more") */
     int options_taken;       /* the other option words of own clauses ("signed an option for 12") */
 } primary_acc;
@@ -2901,6 +2903,55 @@ static const char *buying_subject(const ds_extractor *ex, const clause *c)
     return buys && v->start - ex->items[c->first_item].end <= 6 ? iso3 : NULL; /* " will " at most */
 }
 
+/* The trigger of clause c: its first signing, exercising or approving
+ * word; its index, or -1. */
+static int clause_trigger(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && (it->cue == CUE_SIGNED || it->cue == CUE_EXERCISE || it->cue == CUE_APPROVAL))
+            return k;
+    }
+    return -1;
+}
+
+/* "Finland has exercised the option ...", "Spain on Tuesday signed ...":
+ * the state that opens clause c right before its trigger (only a day
+ * between them); else NULL. */
+static const char *signing_subject(const ds_extractor *ex, const clause *c)
+{
+    const char *iso3;
+    int t = clause_trigger(ex, c);
+    if (t < 0 || t == c->first_item || country_of_item(ex, &ex->items[c->first_item], &iso3) != 2)
+        return NULL;
+    for (int k = c->first_item + 1; k < t; k++)
+        if (ex->items[k].type != IT_CUE ||
+            (ex->items[k].cue != CUE_WEEKDAY && ex->items[k].cue != CUE_TODAY && ex->items[k].cue != CUE_YESTERDAY))
+            return NULL;
+    return ex->items[t].start - ex->items[c->first_item].end <= 24 ? iso3 : NULL;
+}
+
+/* "The Defence Ministry on Friday signed a contract with Bharat
+ * Electronics": before the trigger of clause c, no state is named and a
+ * ministry or a service of the armed forces is the subject. */
+static int forces_subject(const ds_extractor *ex, const clause *c)
+{
+    static const char *const who[] = {"ministry", "army", "navy", "air force", "armed forces", "defence forces",
+                                      "defense forces", "coast guard", "marine corps"};
+    int t = clause_trigger(ex, c);
+    if (t < 0)
+        return 0;
+    for (int k = c->first_item; k < t; k++)
+        if (ex->items[k].type == IT_ENT)
+            return 0;
+    const char *f = ex->fold + c->start;
+    size_t n = (size_t)(ex->items[t].start - c->start);
+    for (size_t i = 0; i < sizeof who / sizeof who[0]; i++)
+        if (find_in(f, n, who[i], strlen(who[i])))
+            return 1;
+    return 0;
+}
+
 /* "a contract for 25 F-15IA, with options for 25 additional aircraft":
  * option item it is one the contract grants, not one exercised or bought. */
 static int option_held(const ds_extractor *ex, const item *it)
@@ -2961,6 +3012,8 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
         pa->lead_buys |= buys_word(&ex->items[k]);
     }
     pa->lead_buyer = buying_subject(ex, c);
+    pa->lead_subject = signing_subject(ex, c);
+    pa->forces_subject = forces_subject(ex, c);
     for (int k = c->first_item; k < c->first_item + c->nitems && pa->lead_qty < 0; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_QTY &&
@@ -3689,6 +3742,17 @@ static const char *headline_buyer(const ds_extractor *ex, const char *seller)
     return NULL;
 }
 
+/* The article names a state other than iso3 (an adjective counts). */
+static int names_foreign_state(const ds_extractor *ex, const char *iso3)
+{
+    for (size_t k = 0; k < ex->nitems; k++) {
+        const char *who;
+        if (country_of_item(ex, &ex->items[k], &who) && strcmp(who, iso3) != 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* The state of a company that signs with its supplier (pa->customer)
  * scores as a country named by the deal's own clause. */
 static void take_customer(primary_acc *pa)
@@ -3741,11 +3805,20 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
     for (int f = 0; pa->lead_buyer && pa->seller && strcmp(pa->lead_buyer, pa->seller) == 0 && f < pa->ncountries; f++)
         if (strcmp(pa->countries[f], pa->seller) == 0)
             best = f;
+    /* or, with no other state a party, the lead's trigger has the seller's
+     * state as its subject ("Finland has exercised the option ... with
+     * Patria") */
+    for (int f = 0; best < 0 && pa->lead_subject && pa->seller && strcmp(pa->lead_subject, pa->seller) == 0 &&
+                    f < pa->ncountries; f++)
+        if (strcmp(pa->countries[f], pa->seller) == 0)
+            best = f;
     const char *headed = best < 0 ? headline_buyer(ex, pa->seller) : NULL;
     if (best >= 0)
         ds_strlcpy(m->buyer, pa->countries[best], sizeof m->buyer);
     else if (headed) /* "Umowa na abramsy podpisana. Polska armia dostanie 250 czołgów" */
         ds_strlcpy(m->buyer, headed, sizeof m->buyer);
+    else if (pa->forces_subject && pa->seller && !names_foreign_state(ex, pa->seller))
+        ds_strlcpy(m->buyer, pa->seller, sizeof m->buyer); /* its own ministry buys from its own industry */
     if (pa->seller)
         ds_strlcpy(m->seller, pa->seller, sizeof m->seller);
     for (int i = 0; i < m->nsuppliers; i++) {

@@ -3108,6 +3108,32 @@ static void test_respectively_pairs_buyers_counts_and_sums(void **state)
     assert_int_equal(seen, -1);
 }
 
+/* A state buying from its own industry: the state that is the subject of
+ * the trigger ("Norway has exercised ... with Kongsberg"), or, naming no
+ * state at all, its ministry or forces ("The Defence Ministry on Monday
+ * signed a contract with Bharat Dynamics"), is the buyer. */
+static void test_domestic_buyer_by_subject(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Option taken up\n\n"
+                "Finland has exercised the option in its 2023 contract with Patria for 40 more AMV XP vehicles, "
+                "worth EUR 120 million, the ministry said on Tuesday.",
+                "2025-09-10", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_string_equal(m->buyer, "FIN");
+    assert_string_equal(m->seller, "FIN");
+    assert_int_equal(m->quantity, 40);
+    n = run("Missile contract\n\n"
+            "The Defence Ministry on Monday signed a contract with Bharat Dynamics for 120 Astra missiles worth "
+            "Rs 2,970 crore.",
+            "2025-09-09", &ms);
+    m = only_primary(ms, n);
+    assert_string_equal(m->buyer, "IND");
+    assert_string_equal(m->seller, "IND");
+    assert_int_equal(m->value.amount, 2970000000000LL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3244,6 +3270,7 @@ int main(void)
         cmocka_unit_test(test_buyer_of_item_listed_by_kind),
         cmocka_unit_test(test_engines_for_a_platform),
         cmocka_unit_test(test_respectively_pairs_buyers_counts_and_sums),
+        cmocka_unit_test(test_domestic_buyer_by_subject),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
