@@ -5711,6 +5711,46 @@ static int munition_accessory(const ds_extractor *ex, const clause *c, const ite
     return before && nmoney < nsys;
 }
 
+/* Clause c names deals in the plural ("framework agreements", "contracts",
+ * "orders"), not a total over them ("both contracts"). */
+static int names_deals(const ds_extractor *ex, const clause *c)
+{
+    if (c->cues & BIT(CUE_COMBINED))
+        return 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_CUE || (it->cue != CUE_DEAL && it->cue != CUE_FRAMEWORK && it->cue != CUE_EXECUTIVE))
+            continue;
+        const char *t = lexicon[it->idx].text;
+        size_t n = strlen(t);
+        if (n > 4 && t[n - 1] == 's' && t[n - 2] != 's')
+            return 1;
+    }
+    return 0;
+}
+
+/* Clause c counts two or more systems each by its own count, and each of
+ * another category ("200 Dragon vehicles, 40 SIAC howitzers"): a list of
+ * purchases, not one purchase and its parts. */
+static int counted_apart(const ds_extractor *ex, const clause *c)
+{
+    const char *cats[8];
+    int n = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *x = &ex->items[k];
+        if (x->type != IT_QTY || x->target_sys < 0)
+            continue;
+        const char *cat = sys_of(ex, x->target_sys)->category;
+        for (int i = 0; i < n; i++)
+            if (strcmp(cats[i], cat) == 0)
+                return 0;
+        if (n == 8)
+            return 0;
+        cats[n++] = cat;
+    }
+    return n >= 2;
+}
+
 /* One contract for several items is one deal: a system outside the
  * catalog (item it of clause c) that the clause lists beside another system
  * is a part of that deal when the clause does not count it ("96 AH-64E
@@ -5727,6 +5767,10 @@ static int open_accessory(const ds_extractor *ex, const clause *c, const item *i
         const item *x = &ex->items[k];
         if (x->type == IT_QTY && x->target_sys >= 0 && ex->sys_root[x->target_sys] == ex->sys_root[it->idx])
             counted = 1;
+        /* "approved framework agreements ... to acquire 200 X vehicles, 40 Y
+         * howitzers and 12 Z helicopters": several deals, each counted */
+        if (counted && names_deals(ex, c) && counted_apart(ex, c))
+            return 0;
         nmoney += x->type == IT_MONEY;
         if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] == last)
             continue;

@@ -3134,6 +3134,36 @@ static void test_domestic_buyer_by_subject(void **state)
     assert_int_equal(m->value.amount, 2970000000000LL);
 }
 
+/* Framework agreements listing systems outside the catalog, each counted
+ * and each of its own kind, are one deal per system, without a price;
+ * one contract for a vehicle "along with" its missiles stays one deal. */
+static void test_framework_list_of_open_systems(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Cabinet clears army frameworks\n\n"
+                "Portugal's cabinet on Thursday approved framework agreements under which the army plans to "
+                "acquire 150 Tigris vehicles, 36 Valkar howitzers and 10 AW149 helicopters.",
+                "2025-10-10", &ms);
+    int np = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        np++;
+        assert_int_equal(ms[i].stage, DS_STAGE_FRAMEWORK);
+        assert_string_equal(ms[i].buyer, "PRT");
+        assert_false(ms[i].value.set);
+    }
+    assert_int_equal(np, 3);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "VALKAR")->quantity, 36);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "TIGRIS")->quantity, 150);
+    n = run("Launcher deal\n\n"
+            "Chile signed a contract on Monday for 16 Zorba launchers, along with Kestrel missiles, worth "
+            "$300 million.",
+            "2025-10-07", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "ZORBA");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3271,6 +3301,7 @@ int main(void)
         cmocka_unit_test(test_engines_for_a_platform),
         cmocka_unit_test(test_respectively_pairs_buyers_counts_and_sums),
         cmocka_unit_test(test_domestic_buyer_by_subject),
+        cmocka_unit_test(test_framework_list_of_open_systems),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
