@@ -180,6 +180,10 @@ static const lex lexicon[] = {
     {"congressional notification", CUE_APPROVAL}, {"cleared the", CUE_APPROVAL}, {"cleared a", CUE_APPROVAL},
     {"gave the green light", CUE_APPROVAL}, {"green light", CUE_APPROVAL}, {"green-lit", CUE_APPROVAL},
     {"defense security cooperation agency", CUE_APPROVAL},
+    /* a government's or parliament's approval of its own plan to buy */
+    {"approved the purchase", CUE_APPROVAL}, {"approved the acquisition", CUE_APPROVAL},
+    {"approved the procurement", CUE_APPROVAL}, {"approved plans to", CUE_APPROVAL},
+    {"approved a plan to", CUE_APPROVAL}, {"approved the plan to", CUE_APPROVAL},
     /* India's first approval of a purchase, long before any contract */
     {"acceptance of necessity", CUE_APPROVAL}, {"aon", CUE_APPROVAL}, {"aons", CUE_APPROVAL},
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
@@ -4607,11 +4611,25 @@ static int dated_deal_before_talk(const ds_extractor *ex, const clause *c)
  * recall naming several of the news's buyers cannot be given to one of
  * them ("Estonia and Finland, which jointly bought K9 howitzers in 2017 and
  * 2018"). */
+/* "..., after parliament approved the purchase last month": a recall
+ * clause that approves a definite purchase, naming no system and no
+ * count, is a step of the deal its sentence reports, not another deal. */
+static int approves_the_news(const ds_extractor *ex, const clause *c)
+{
+    static const char *const own[] = {"approved the purchase", "approved the acquisition", "approved the procurement"};
+    if (!(c->cues & BIT(CUE_APPROVAL)) || c->has_qty || clause_names_system(ex, c))
+        return 0;
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (find_in(ex->fold + c->start, (size_t)(c->end - c->start), own[i], strlen(own[i])))
+            return 1;
+    return 0;
+}
+
 static int recalls_deal(const ds_extractor *ex, size_t ci, const fam *fm, ds_stage want, int not_batch,
                         int buyers_split)
 {
     const clause *c = &ex->clauses[ci];
-    if (!c->context || !context_family(ex, ci, fm) || context_stage(c) != want)
+    if (!c->context || !context_family(ex, ci, fm) || context_stage(c) != want || approves_the_news(ex, c))
         return 0;
     if (not_batch) {
         int b = clause_batch(ex, c);

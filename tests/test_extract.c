@@ -3164,6 +3164,29 @@ static void test_framework_list_of_open_systems(void **state)
     assert_string_equal(only_primary(ms, n)->family, "ZORBA");
 }
 
+/* A government's approval of its own purchase is an approval, never a
+ * signing; "after parliament approved the purchase" in the sentence of a
+ * planned signing is a step of that deal, not a second one. */
+static void test_own_approval_is_no_signing(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Council clears jets\n\n"
+                "Portugal's defence council on Tuesday approved the purchase of 14 Gripen E fighters from Sweden.",
+                "2025-11-05", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_int_equal(m->stage, DS_STAGE_APPROVAL);
+    assert_int_equal(m->status, DS_STATUS_APPROVED);
+    assert_string_equal(m->buyer, "PRT");
+    n = run("Signing next week\n\n"
+            "Croatia's defence ministry said it will sign a contract with Nexter next Tuesday for 18 CAESAR "
+            "howitzers, after parliament approved the purchase last month.",
+            "2025-11-05", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].stage, DS_STAGE_APPROVAL);
+    assert_int_equal(only_primary(ms, n)->status, DS_STATUS_PLANNED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3302,6 +3325,7 @@ int main(void)
         cmocka_unit_test(test_respectively_pairs_buyers_counts_and_sums),
         cmocka_unit_test(test_domestic_buyer_by_subject),
         cmocka_unit_test(test_framework_list_of_open_systems),
+        cmocka_unit_test(test_own_approval_is_no_signing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
