@@ -70,7 +70,9 @@ static const lex lexicon[] = {
     /* deal nouns and verbs */
     {"deal", CUE_DEAL}, {"deals", CUE_DEAL}, {"contract", CUE_DEAL}, {"contracts", CUE_DEAL},
     {"agreement", CUE_DEAL}, {"agreements", CUE_DEAL}, {"order", CUE_DEAL}, {"orders", CUE_DEAL},
-    {"purchase", CUE_DEAL}, {"purchases", CUE_DEAL}, {"purchasing", CUE_DEAL}, {"buy", CUE_DEAL},
+    {"purchase", CUE_DEAL}, {"purchases", CUE_DEAL}, {"purchasing", CUE_DEAL}, {"buy", CUE_DEAL}, {"buys", CUE_DEAL},
+    {"acquires", CUE_DEAL}, {"procures", CUE_DEAL}, {"purchased", CUE_SIGNED}, {"acquired", CUE_SIGNED},
+    {"procured", CUE_SIGNED},
 
     {"acquire", CUE_DEAL}, {"acquisition", CUE_DEAL}, {"procure", CUE_DEAL}, {"procurement", CUE_DEAL},
     {"sale", CUE_DEAL}, {"export deal", CUE_DEAL}, {"pact", CUE_DEAL}, {"umowa", CUE_DEAL},
@@ -2158,8 +2160,30 @@ static int written_lowercase(const ds_extractor *ex, const char *orig, int s, in
     return 1;
 }
 
+/* "Rafale aircraft purchased from France": a past participle of buying
+ * right after a head noun or a system describes a fleet (a reduced
+ * relative clause), it triggers no deal; its cue becomes neutral. With an
+ * agent ("bought by Serbia") it still states a purchase. */
+static void mark_participles(ds_extractor *ex, size_t a, size_t b)
+{
+    static const char *const parts[] = {"purchased", "acquired", "procured", "bought"};
+    for (size_t k = a + 1; k < b; k++) {
+        item *it = &ex->items[k];
+        const item *pv = &ex->items[k - 1];
+        if (it->type != IT_CUE || it->cue != CUE_SIGNED || it->start - pv->end != 1 ||
+            (it->end + 4 <= ex->flen && memcmp(ex->fold + it->end, " by ", 4) == 0))
+            continue; /* "systems bought by Serbia": the agent names the buyer */
+        if (!((pv->type == IT_CUE && pv->cue == CUE_UNIT) || (pv->type == IT_ENT && pv->ent_kind == DS_ENT_SYSTEM)))
+            continue;
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+            if (strcmp(lexicon[it->idx].text, parts[i]) == 0)
+                it->cue = CUE_NEUTRAL;
+    }
+}
+
 static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t b)
 {
+    mark_participles(ex, a, b);
     static const struct { const char *s; int n; } links[] = {{" for the ", 9}, {" of the ", 8}, {" for ", 5},
                                                              {" of ", 4},       {" for its ", 9}, {" of its ", 8},
                                                              {" to power ", 10}, {" to power the ", 14},
@@ -2883,8 +2907,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
  * agreement ("a purchase contract", "to buy", "an order"). */
 static int buys_word(const item *it)
 {
-    static const char *const buys[] = {"purchase", "purchases", "purchasing", "buy", "order", "orders",
-                                       "acquire", "acquisition", "procure", "procurement"};
+    static const char *const buys[] = {"purchase", "purchases", "purchasing", "buy", "buys", "order", "orders",
+                                       "acquire", "acquires", "acquisition", "procure", "procures", "procurement"};
     if (it->type != IT_CUE || it->cue != CUE_DEAL)
         return 0;
     for (size_t i = 0; i < sizeof buys / sizeof buys[0]; i++)

@@ -3187,6 +3187,28 @@ static void test_own_approval_is_no_signing(void **state)
     assert_int_equal(only_primary(ms, n)->status, DS_STATUS_PLANNED);
 }
 
+/* A one-line brief in headline tense ("Peru buys ...") is a deal; a past
+ * participle after a head noun ("jets purchased from France") describes a
+ * fleet the buyer operates, and with an agent ("bought by Serbia") it
+ * still names a purchase. */
+static void test_brief_verbs_and_participles(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru buys 12 F-16 jets from the US for $600m.", "2025-03-03", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_string_equal(m->buyer, "PER");
+    assert_int_equal(m->quantity, 12);
+    assert_int_equal(m->value.amount, 60000000000LL);
+    n = run("Jakarta orders KAAN\n\n"
+            "Indonesia signed a contract on Monday for 48 KAAN fighters from Turkey. Indonesia, which also "
+            "operates Rafale aircraft purchased from France, becomes the first export customer.",
+            "2025-06-12", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "KAAN");
+    for (int i = 0; i < n; i++)
+        assert_string_not_equal(ms[i].family, "RAFALE");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3326,6 +3348,7 @@ int main(void)
         cmocka_unit_test(test_domestic_buyer_by_subject),
         cmocka_unit_test(test_framework_list_of_open_systems),
         cmocka_unit_test(test_own_approval_is_no_signing),
+        cmocka_unit_test(test_brief_verbs_and_participles),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
