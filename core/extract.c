@@ -3082,6 +3082,37 @@ static int names_other_state(const ds_extractor *ex, const clause *c, const char
     return 0;
 }
 
+/* "Egypt signed for 30 Rafale jets from France and for 2 FREMM frigates
+ * from Italy": item k of clause c, whose subject is another state, is a
+ * state written after "from" right behind a system of family fm (only its
+ * head noun between): the state that sells it. */
+static int sold_from(const ds_extractor *ex, const clause *c, int k, const fam *fm)
+{
+    const char *f = ex->fold, *iso3;
+    const item *it = &ex->items[k];
+    if (fm->root < 0 || country_of_item(ex, it, &iso3) != 2)
+        return 0;
+    int p = it->start, from;
+    if (p >= 6 && memcmp(f + p - 6, " from ", 6) == 0)
+        from = p - 6;
+    else if (p >= 10 && memcmp(f + p - 10, " from the ", 10) == 0)
+        from = p - 10;
+    else
+        return 0;
+    /* the buyer is the subject ("Egypt signed ... from Italy"), not the
+     * state an order comes from ("receives order for X from Slovenia") */
+    const char *subject = signing_subject(ex, c);
+    if (!subject)
+        subject = buying_subject(ex, c);
+    if (!subject || strcmp(subject, iso3) == 0)
+        return 0;
+    int j = k - 1;
+    if (ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_UNIT && ex->items[j].end == from && j > c->first_item)
+        from = ex->items[j--].start - 1;
+    const item *x = &ex->items[j];
+    return x->type == IT_ENT && x->ent_kind == DS_ENT_SYSTEM && ex->sys_root[x->idx] == fm->root && x->end == from;
+}
+
 /* Notes the family's system names (variants, root) and the other families of
  * the clause, and scores the countries it names as buyer candidates. */
 static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, clause_view *v)
@@ -3111,6 +3142,8 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
             continue;
         if (!pa->resale && v->own && second_hand_from(ex, c, k, pa->fm))
             pa->resale = iso3;
+        if (!pa->resale && v->own && sold_from(ex, c, k, pa->fm))
+            pa->resale = iso3; /* the state it is bought from sells it */
         /* the authority that approves an export is the seller's, not a buyer */
         if (it->ent_kind == DS_ENT_AUTHORITY && (c->cues & BIT(CUE_APPROVAL)) && v->dealish && approves_export(ex, c) &&
             names_other_state(ex, c, iso3)) {
@@ -4720,6 +4753,11 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
     if (it->type == IT_CUE && it->cue == CUE_FIRST)
         m->batch = 1;
     const char *iso3;
+    if (sold_from(ex, c, k, fm)) {
+        country_of_item(ex, it, &iso3);
+        ds_strlcpy(m->seller, iso3, sizeof m->seller);
+        return;
+    }
     if (country_of_item(ex, it, &iso3) && !m->buyer[0] && !family_primary && strcmp(iso3, root->origin) != 0)
         ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
 }
@@ -5342,6 +5380,32 @@ static int relative_recall(const ds_extractor *ex, size_t k)
  * clause cue introduces an earlier deal, after ", and" between two recalls
  * (coordinated_recall), before a side event's aside and before a relative
  * clause recalling a purchase (relative_recall). Returns 0 or -2. */
+/* "... for 24 F-16 jets from Denmark, worth $300 million, and separately
+ * ordered six Stryker vehicles": item k is a buying or signing verb that
+ * opens a second predicate of the same subject, after ", and" (and
+ * perhaps "separately", "also", "then"), once the clause from ci0 has
+ * named a system: a clause of its own, whose sums and counts are its
+ * own. */
+static int coordinated_predicate(const ds_extractor *ex, size_t ci0, size_t k)
+{
+    static const char *const joins[] = {", and ", ", and separately ", ", and also ", ", and then ",
+                                        " and separately ", " and also "};
+    const item *it = &ex->items[k];
+    if (k <= ci0 || it->type != IT_CUE || !(it->cue == CUE_SIGNED || buys_word(it)))
+        return 0;
+    int named = 0;
+    for (size_t j = ci0; j < k && !named; j++)
+        named = ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM;
+    if (!named)
+        return 0;
+    int gap = it->start - ex->items[k - 1].end;
+    const char *f = ex->fold + ex->items[k - 1].end;
+    for (size_t i = 0; i < sizeof joins / sizeof joins[0]; i++)
+        if (gap == (int)strlen(joins[i]) && memcmp(f, joins[i], (size_t)gap) == 0)
+            return 1;
+    return 0;
+}
+
 static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
 {
     int cs = ex->sents[si].start, e = ex->sents[si].end;
@@ -5363,6 +5427,8 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
             cut = 1; /* the main clause goes on after the relative one */
             rel_close = -1;
         }
+        if (!last && !cut && at < 0 && coordinated_predicate(ex, ci0, k))
+            cut = 1;
         int close = last || cut || k == first ? -1 : relative_purchase(ex, k, e);
         if (close >= 0) {
             cut = as = 1;

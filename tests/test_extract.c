@@ -3209,6 +3209,41 @@ static void test_brief_verbs_and_participles(void **state)
         assert_string_not_equal(ms[i].family, "RAFALE");
 }
 
+/* "from" after a system names its seller when a state buys as the
+ * subject ("Egypt signed ... for 2 FREMM frigates from Italy"), and the
+ * state an order comes from is its buyer ("receives order for X from
+ * Slovenia"); ", and separately ordered" opens a second predicate whose
+ * deal does not take the first one's sum. */
+static void test_from_seller_and_second_predicate(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Cairo signs for jets and frigates\n\n"
+                "Egypt signed contracts on Sunday for 24 Rafale jets from France worth EUR 3.2 billion and for "
+                "two FREMM frigates from Italy worth EUR 1.1 billion.",
+                "2025-05-05", &ms);
+    assert_string_equal(find(ms, n, DS_ROLE_PRIMARY, "FREMM")->seller, "ITA");
+    assert_string_equal(find(ms, n, DS_ROLE_PRIMARY, "RAFALE")->seller, "FRA");
+    n = run("Diehl Defence receives order for IRIS-T SLM from Slovenia\n\n"
+            "Diehl Defence said on Monday that Slovenia has signed a contract for the IRIS-T SLM air-defence "
+            "system.",
+            "2025-05-05", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_string_equal(m->buyer, "SVN");
+    assert_string_equal(m->seller, "DEU");
+    n = run("Buenos Aires orders jets and vehicles\n\n"
+            "Argentina signed on Monday for 24 F-16 jets from Denmark, worth 300 million dollars, and "
+            "separately ordered six Stryker vehicles from the United States.",
+            "2025-05-06", &ms);
+    const ds_mention *f16 = find(ms, n, DS_ROLE_PRIMARY, "F-16");
+    assert_string_equal(f16->seller, "DNK");
+    assert_int_equal(f16->value.amount, 30000000000LL);
+    assert_false(f16->value.combined);
+    const ds_mention *st = find(ms, n, DS_ROLE_PRIMARY, "STRYKER");
+    assert_int_equal(st->quantity, 6);
+    assert_false(st->value.set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3349,6 +3384,7 @@ int main(void)
         cmocka_unit_test(test_framework_list_of_open_systems),
         cmocka_unit_test(test_own_approval_is_no_signing),
         cmocka_unit_test(test_brief_verbs_and_participles),
+        cmocka_unit_test(test_from_seller_and_second_predicate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
