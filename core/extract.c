@@ -2857,6 +2857,45 @@ static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
     return -1;
 }
 
+/* "The minister signed three framework agreements with Korean makers.
+ * They cover 980 K2 tanks, 648 K9 howitzers and 48 FA-50 jets": clause c,
+ * with no deal word of its own, counts system item k, and the sentence
+ * before it in its paragraph signs a deal naming no system; the index of
+ * that signing clause, else -1. */
+static int items_of_sentence_before(const ds_extractor *ex, const clause *c, int k)
+{
+    if (c->sent == 0 || c->context || (c->cues & deal_cues) || k == c->first_item ||
+        ex->items[k - 1].type != IT_QTY || ex->items[k - 1].target_sys != ex->items[k].idx)
+        return -1;
+    const sentence *pv = &ex->sents[c->sent - 1];
+    if (!same_paragraph(ex, pv->end, ex->sents[c->sent].start))
+        return -1;
+    for (int ci = pv->c0; ci < pv->c1; ci++) {
+        const clause *d = &ex->clauses[ci];
+        if (!d->context && clause_is_deal(d) && (d->cues & signing_cues) && !clause_names_system(ex, d))
+            return ci;
+    }
+    return -1;
+}
+
+/* Clause ci signs the deals that the next sentence counts, family fm among
+ * them (items_of_sentence_before). */
+static int announces_family(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    int si = ex->clauses[ci].sent;
+    if ((size_t)si + 1 >= ex->nsents || fm->generic)
+        return 0;
+    const sentence *nx = &ex->sents[si + 1];
+    for (int cj = nx->c0; cj < nx->c1; cj++) {
+        const clause *c = &ex->clauses[cj];
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                ex->sys_root[ex->items[k].idx] == fm->root && items_of_sentence_before(ex, c, k) == (int)ci)
+                return 1;
+    }
+    return 0;
+}
+
 static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci, clause_view *v)
 {
     const clause *c = &ex->clauses[ci];
@@ -2891,6 +2930,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
         v->own = ci == (size_t)(-pa->only_sent - 2);
     else /* a clause naming no system speaks of the deal its paragraph named last */
         v->own = v->has || pa->nprimary == 1 || (v->shared && clause_is_deal(c) && named_alone_before(ex, ci, pa->fm) >= 0);
+    if (v->shared && !v->own && announces_family(ex, ci, pa->fm))
+        v->own = 1; /* "signed three framework agreements. They cover ... 48 FA-50" */
     v->ci = ci;
     v->own_sum = v->own ? 1 : v->shared && pa->only_sent >= -1 ? -1 : 0; /* -1: decided at its first sum */
     v->dealish = clause_is_deal(c);
@@ -6094,6 +6135,8 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
                        !clause_names_system(ex, &ex->clauses[cj]) && !names_a_setting(ex, &ex->clauses[cj]);
             if (!deal)
                 deal = next_sentence_deals(ex, c->sent); /* "... three Scorpene submarines. The deal is expected to be signed soon" */
+            if (!deal)
+                deal = items_of_sentence_before(ex, c, k) >= 0; /* "signed three framework agreements. They cover 980 K2, ..." */
             if (deal && (open_accessory(ex, c, it) || /* "along with Hellfire and JAGM missiles" */
                          package_store(ex, ci, it) || included_store(ex, ci, it)))
                 deal = 0;

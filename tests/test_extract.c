@@ -3244,6 +3244,26 @@ static void test_from_seller_and_second_predicate(void **state)
     assert_false(st->value.set);
 }
 
+/* A signing sentence naming no system, then a sentence of counted systems
+ * with no deal word ("They cover ..."): the second lists the first's
+ * deals, one framework per system with the first's date and parties. */
+static void test_items_in_the_sentence_after_the_trigger(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Frameworks signed\n\n"
+                "Romania's defence ministry on Tuesday signed two framework agreements with Korean makers. They "
+                "cover 300 K2 tanks and 100 K9 howitzers, the ministry said.",
+                "2025-04-03", &ms);
+    const ds_mention *k2 = find(ms, n, DS_ROLE_PRIMARY, "K2"), *k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    assert_int_equal(k2->quantity, 300);
+    assert_int_equal(k9->quantity, 100);
+    assert_int_equal(k2->stage, DS_STAGE_FRAMEWORK);
+    assert_int_equal(k9->stage, DS_STAGE_FRAMEWORK);
+    assert_string_equal(k2->buyer, "ROU");
+    assert_int_equal(k9->signing_date, day("2025-04-01"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3385,6 +3405,7 @@ int main(void)
         cmocka_unit_test(test_own_approval_is_no_signing),
         cmocka_unit_test(test_brief_verbs_and_participles),
         cmocka_unit_test(test_from_seller_and_second_predicate),
+        cmocka_unit_test(test_items_in_the_sentence_after_the_trigger),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
