@@ -6917,8 +6917,12 @@ static const char *row_buyer(const ds_extractor *ex, const clause *c, const char
  * sum, day (or year), stage and ordinal, in the order its columns give them. */
 static void read_row(const ds_extractor *ex, const clause *c, const item *sys, ds_mention *m)
 {
+    const char *cat = sys_of(ex, sys->idx)->category;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
+        if (it->type == IT_QTY && it->target_sys < 0 && it->unit && strcmp(it->unit, cat) != 0 &&
+            strcmp(it->unit, "unit") != 0)
+            continue; /* "K2 tanks, 81 support vehicles | 180": a count of another kind */
         if (m->quantity < 0 && ((it->type == IT_QTY && it->num < 1e9) ||
                                 (it->type == IT_NUM && !it->used && it->num >= 1 && it->num < 1e7 && it->start > sys->start)))
             m->quantity = (int64_t)it->num; /* a count, or a bare number in a column after the system's */
@@ -6949,8 +6953,70 @@ static void read_row(const ds_extractor *ex, const clause *c, const item *sys, d
 /* One context mention per row of a table of deals, of the row's first
  * catalog system ("| 2022-08-26 | K2GF tanks | Hyundai Rotem | 180 |
  * $3.37 billion | 1st executive |"). Returns 0 or -2. */
+/* Table row c is dated in year pubyear alone: a date or a month of no
+ * other year ("1 August", "November", "2025-03"), no year but pubyear. */
+static int row_of_year(const ds_extractor *ex, const clause *c, int pubyear)
+{
+    int dated = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        int y, mo, d;
+        if (it->type == IT_YEAR && (int)it->num != pubyear)
+            return 0;
+        if (it->type == IT_DATE) {
+            ds_civil_from_days(it->date, &y, &mo, &d);
+            if (y != pubyear)
+                return 0;
+        }
+        dated |= it->type == IT_DATE || it->type == IT_YEAR || (it->type == IT_CUE && it->cue == CUE_MONTH);
+    }
+    return dated;
+}
+
+/* "The year in orders", a table of this year's contracts: two or more rows
+ * under the header before row ci, every one dated in the article's year
+ * alone (row_of_year). Its rows report deals as news, not recalls. */
+static int table_of_the_year(const ds_extractor *ex, size_t ci, int pubyear)
+{
+    size_t first = ci, last = ci;
+    while (first > 0 && ex->clauses[first - 1].table)
+        first--;
+    while (last + 1 < ex->nclauses && ex->clauses[last + 1].table)
+        last++;
+    if (last == first || pubyear <= 0)
+        return 0;
+    for (size_t r = first; r <= last; r++)
+        if (!row_of_year(ex, &ex->clauses[r], pubyear))
+            return 0;
+    return 1;
+}
+
+/* A primary of family and buyer is among the first nprim mentions. */
+static int has_primary(const ds_extractor *ex, size_t nprim, const char *family, const char *buyer)
+{
+    for (size_t i = 0; i < nprim; i++)
+        if (strcmp(ex->out[i].family, family) == 0 && strcmp(ex->out[i].buyer, buyer) == 0)
+            return 1;
+    return 0;
+}
+
+/* Makes table row mention m (of row c) news: primary, signed or, when the
+ * row says so, planned ("29 December (expected)"). */
+static void row_as_news(const ds_extractor *ex, const clause *c, const ds_article *a, int pubyear, ds_mention *m,
+                        int *ordinal)
+{
+    m->role = DS_ROLE_PRIMARY;
+    if (!m->signing_year)
+        m->signing_year = pubyear; /* "November": of the article's year */
+    if ((c->cues & BIT(CUE_PLANNED)) || find_in(ex->fold + c->start, (size_t)(c->end - c->start), "expected", 8))
+        m->status = DS_STATUS_PLANNED;
+    ds_mention_block_key(m);
+    name_mention(a, 'p', m, ordinal);
+}
+
 static int emit_table_rows(ds_extractor *ex, const ds_article *a, size_t nprim, int *ordinal)
 {
+    pubdate pd = pubdate_from_day(!ds_ms_valid(a->published) ? DS_NO_DATE : (int32_t)(a->published / 86400000));
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
         const item *sys = NULL;
@@ -6972,6 +7038,10 @@ static int emit_table_rows(ds_extractor *ex, const ds_article *a, size_t nprim, 
         m->status = DS_STATUS_SIGNED;
         read_row(ex, c, sys, m);
         set_evidence(ex, m, "stage", c);
+        if (table_of_the_year(ex, ci, pd.year) && !has_primary(ex, nprim, m->family, m->buyer)) {
+            row_as_news(ex, c, a, pd.year, m, ordinal);
+            continue;
+        }
         relate_primaries(ex, nprim, m);
         name_context(a, m, ordinal);
     }

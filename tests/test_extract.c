@@ -3264,6 +3264,44 @@ static void test_items_in_the_sentence_after_the_trigger(void **state)
     assert_int_equal(k9->signing_date, day("2025-04-01"));
 }
 
+/* A table whose every row is dated in the article's year alone lists the
+ * year's contracts as news, one primary per row with its own count (not a
+ * count of another kind in the same cell), signed or "(expected)"
+ * planned; a table over several years stays a table of recalls. */
+static void test_table_of_the_year(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Orders of the year\n\n"
+                "The table lists contracts signed this year.\n\n"
+                "| Buyer | System | Quantity | Value | Signed |\n"
+                "|---|---|---|---|---|\n"
+                "| Spain | CAESAR howitzers, 12 support vehicles | 36 | EUR 400 million | 4 March |\n"
+                "| Greece | Rafale jets | 6 | EUR 1 billion | June |\n"
+                "| Estonia | K9 howitzers | 12 | EUR 50 million | 30 December (expected) |\n",
+                "2025-12-15", &ms);
+    int np = 0;
+    for (int i = 0; i < n; i++)
+        np += ms[i].role == DS_ROLE_PRIMARY;
+    assert_int_equal(np, 3);
+    const ds_mention *c = find(ms, n, DS_ROLE_PRIMARY, "CAESAR");
+    assert_int_equal(c->quantity, 36);
+    assert_string_equal(c->buyer, "ESP");
+    assert_int_equal(c->status, DS_STATUS_SIGNED);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "RAFALE")->signing_year, 2025);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K9")->status, DS_STATUS_PLANNED);
+    n = run("Orders so far\n\n"
+            "The table lists the contracts so far.\n\n"
+            "| Buyer | System | Quantity | Signed |\n"
+            "|---|---|---|---|\n"
+            "| Spain | CAESAR howitzers | 36 | March 2023 |\n"
+            "| Greece | Rafale jets | 6 | 4 June 2025 |\n",
+            "2025-12-15", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(ms[i].role, DS_ROLE_CONTEXT);
+    assert_int_equal(n, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3406,6 +3444,7 @@ int main(void)
         cmocka_unit_test(test_brief_verbs_and_participles),
         cmocka_unit_test(test_from_seller_and_second_predicate),
         cmocka_unit_test(test_items_in_the_sentence_after_the_trigger),
+        cmocka_unit_test(test_table_of_the_year),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
