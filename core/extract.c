@@ -2872,8 +2872,15 @@ static int items_of_sentence_before(const ds_extractor *ex, const clause *c, int
         return -1;
     for (int ci = pv->c0; ci < pv->c1; ci++) {
         const clause *d = &ex->clauses[ci];
-        if (!d->context && clause_is_deal(d) && (d->cues & signing_cues) && !clause_names_system(ex, d))
-            return ci;
+        if (d->context || !clause_is_deal(d) || !(d->cues & signing_cues) || clause_names_system(ex, d))
+            continue;
+        /* the signing introduces the system: no clause before it names it */
+        for (int cj = 0; cj < ci; cj++)
+            for (int j = ex->clauses[cj].first_item; j < ex->clauses[cj].first_item + ex->clauses[cj].nitems; j++)
+                if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM &&
+                    ex->sys_root[ex->items[j].idx] == ex->sys_root[ex->items[k].idx])
+                    return -1;
+        return ci;
     }
     return -1;
 }
