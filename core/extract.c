@@ -162,7 +162,7 @@ static const lex lexicon[] = {
     {"since last year", CUE_NEUTRAL}, {"since last month", CUE_NEUTRAL}, {"since earlier this year", CUE_NEUTRAL},
     /* stages */
     {"framework", CUE_FRAMEWORK}, {"framework agreement", CUE_FRAMEWORK},
-    {"framework agreements", CUE_FRAMEWORK}, {"basic contract", CUE_FRAMEWORK},
+    {"framework agreements", CUE_FRAMEWORK}, {"frameworks", CUE_FRAMEWORK}, {"basic contract", CUE_FRAMEWORK},
     {"umowa ramowa", CUE_FRAMEWORK}, {"umowy ramowe", CUE_FRAMEWORK}, {"umowe ramowa", CUE_FRAMEWORK},
     {"executive contract", CUE_EXECUTIVE}, {"executive contracts", CUE_EXECUTIVE},
     {"implementation contract", CUE_EXECUTIVE}, {"execution contract", CUE_EXECUTIVE},
@@ -5776,6 +5776,29 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
 
 /* Reads sentence si: its items, its clauses, their numbers, modifiers, cues
  * and whether each recalls an earlier deal. Returns 0 or -2. */
+/* "Hyundai Rotem will supply the 180 K2GF tanks in a contract worth $3.37
+ * billion, while Hanwha will deliver the 212 K9A1 guns for $2.4 billion":
+ * a "while" clause cc that names a system and a sum or a count, after a
+ * deal clause pv of its sentence that names another, is a parallel deal
+ * of the same kind: it takes pv's deal words. */
+static void share_parallel_deal(ds_extractor *ex, const clause *pv, clause *cc)
+{
+    if (pv->context || cc->context || !clause_is_deal(pv) || clause_is_deal(cc) || !cc->nitems)
+        return;
+    const item *lead = &ex->items[cc->first_item];
+    if (lead->type != IT_CUE || lead->cue != CUE_CLAUSE || strcmp(lexicon[lead->idx].text, "while") != 0)
+        return;
+    int sys = 0, count = 0, prev_sys = 0;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+        sys |= ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM;
+        count |= ex->items[k].type == IT_MONEY || ex->items[k].type == IT_QTY;
+    }
+    for (int k = pv->first_item; k < pv->first_item + pv->nitems; k++)
+        prev_sys |= ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM;
+    if (sys && count && prev_sys)
+        cc->cues |= pv->cues & deal_cues;
+}
+
 static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate pd)
 {
     size_t first = ex->nitems;
@@ -5793,6 +5816,8 @@ static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate 
         clause_cues(ex, cc, pd);
         cc->context = clause_recalls(ex, cc, c > (size_t)cl);
         cc->factbox = factbox_row(ex, cc);
+        if (c > (size_t)cl)
+            share_parallel_deal(ex, &ex->clauses[c - 1], cc);
     }
     return 0;
 }

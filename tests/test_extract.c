@@ -3302,6 +3302,30 @@ static void test_table_of_the_year(void **state)
     assert_int_equal(n, 2);
 }
 
+/* "A will supply X for $P, while B will deliver Y for $Q": the "while"
+ * clause is a parallel deal with its own sum, not the lead's combined
+ * one; "the March frameworks cover up to N" recalls the framework, whose
+ * ceiling is not the executive contract's count. */
+static void test_parallel_while_deal_and_framework_ceiling(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Romania signs first Korean contracts\n\n"
+                "Romania on Friday signed the first executive contracts under its March framework agreements "
+                "with South Korea, ordering 90 K2 tanks and 60 K9 howitzers in deals worth a combined "
+                "$4 billion.\n\n"
+                "Hyundai Rotem will supply the 90 K2 tanks in a contract worth $2.5 billion, while Hanwha "
+                "Aerospace will deliver the 60 K9 guns for $1.5 billion, the ministry said.\n\n"
+                "The March frameworks cover up to 400 K2 tanks and 200 K9 howitzers in total.",
+                "2025-06-07", &ms);
+    const ds_mention *k9 = find(ms, n, DS_ROLE_PRIMARY, "K9"), *k2 = find(ms, n, DS_ROLE_PRIMARY, "K2");
+    assert_int_equal(k9->value.amount, 150000000000LL);
+    assert_false(k9->value.combined);
+    assert_int_equal(k9->quantity, 60);
+    assert_int_equal(k2->quantity, 90);
+    assert_int_equal(k2->value.amount, 250000000000LL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3445,6 +3469,7 @@ int main(void)
         cmocka_unit_test(test_from_seller_and_second_predicate),
         cmocka_unit_test(test_items_in_the_sentence_after_the_trigger),
         cmocka_unit_test(test_table_of_the_year),
+        cmocka_unit_test(test_parallel_while_deal_and_framework_ceiling),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
