@@ -5745,6 +5745,27 @@ static int signed_in_month_before_plan(const ds_extractor *ex, const clause *cc)
  * month or year, a context word, the second part of a coordinated recall,
  * an aside, a framework named in a subordinate clause ("..., the first
  * executive contract under the framework agreement"). */
+/* "Poland has ordered 290 Homar-K launchers in two contracts, for 218 and
+ * 72 vehicles": a state's perfect-tense purchase totalled over a stated
+ * number of contracts sums earlier deals; it is no news of its own. */
+static int perfect_total(const ds_extractor *ex, const clause *cc)
+{
+    int end = cc->first_item + cc->nitems, spread = 0;
+    for (int k = cc->first_item; k + 1 < end && !spread; k++) {
+        const item *n = &ex->items[k], *d = &ex->items[k + 1];
+        spread = n->type == IT_NUM && n->num >= 2 && n->num <= DS_MAX_DISTRIB && n->start >= 4 &&
+                 memcmp(ex->fold + n->start - 4, " in ", 4) == 0 && d->type == IT_CUE && d->cue == CUE_DEAL &&
+                 d->start - n->end == 1; /* "in two contracts" */
+    }
+    for (int k = cc->first_item + 1; spread && k < end; k++) {
+        const item *it = &ex->items[k], *b = &ex->items[k - 1];
+        if (it->type == IT_CUE && (it->cue == CUE_SIGNED || buys_word(it)) && b->type == IT_ENT &&
+            b->ent_kind == DS_ENT_COUNTRY && perfect_at(ex->fold, b->end, it->start))
+            return 1;
+    }
+    return 0;
+}
+
 static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_first)
 {
     if (cc->context)
@@ -5762,6 +5783,8 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
     if (cc->aside)
         return 1;
     if (not_first && bare_perfect_purchase(ex, cc))
+        return 1;
+    if (perfect_total(ex, cc))
         return 1;
     /* "..., after the UAE's purchase of the Cheongung II": a deal named as a
      * noun after "after"/"following", with no verb that signs or plans it */

@@ -3326,6 +3326,27 @@ static void test_parallel_while_deal_and_framework_ceiling(void **state)
     assert_int_equal(k2->value.amount, 250000000000LL);
 }
 
+/* "Chile has ordered 30 X in two contracts, for 18 and 12": a perfect-tense
+ * total spread over stated contracts recalls earlier deals; the news of
+ * the article is its own signing. "has signed the first two executive
+ * contracts" is news. */
+static void test_perfect_total_over_contracts_is_a_recall(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Chile orders rockets\n\n"
+                "Chile's army on Monday signed a contract worth $400 million for 2,000 CGR-080 guided rockets.\n\n"
+                "Chile has ordered 30 Chunmoo launchers in two contracts, for 18 and 12 vehicles.",
+                "2025-04-09", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "CGR-080");
+    n = run("Two contracts signed\n\n"
+            "Peru's defence ministry has signed the first two executive contracts with Korean industry, "
+            "committing $1 billion to 50 K2 tanks and $500 million to 30 K9 howitzers.",
+            "2025-04-09", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K2")->quantity, 50);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K9")->quantity, 30);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3470,6 +3491,7 @@ int main(void)
         cmocka_unit_test(test_items_in_the_sentence_after_the_trigger),
         cmocka_unit_test(test_table_of_the_year),
         cmocka_unit_test(test_parallel_while_deal_and_framework_ceiling),
+        cmocka_unit_test(test_perfect_total_over_contracts_is_a_recall),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
