@@ -203,7 +203,7 @@ static const lex lexicon[] = {
     {"exports", CUE_AGGREGATE}, {"export revenue", CUE_AGGREGATE}, {"budget", CUE_AGGREGATE},
     {"fund", CUE_AGGREGATE}, /* "financed from the special fund of 100 billion euros" */
     {"revenue", CUE_AGGREGATE}, {"earnings", CUE_AGGREGATE}, {"operating profit", CUE_AGGREGATE},
-    {"net profit", CUE_AGGREGATE}, {"backlog", CUE_AGGREGATE}, {"spending", CUE_AGGREGATE},
+    {"net profit", CUE_AGGREGATE}, {"backlog", CUE_AGGREGATE}, {"cumulative", CUE_AGGREGATE}, {"combined orders", CUE_AGGREGATE}, {"spending", CUE_AGGREGATE},
     {"sales rose", CUE_AGGREGATE}, {"total value", CUE_AGGREGATE}, {"brings the total", CUE_AGGREGATE}, {"gdp", CUE_AGGREGATE}, {"investment plan", CUE_AGGREGATE},
     {"combined", CUE_COMBINED}, {"together", CUE_COMBINED}, {"in total", CUE_COMBINED},
     {"a total of", CUE_COMBINED}, {"altogether", CUE_COMBINED}, {"both contracts", CUE_COMBINED},

@@ -3347,6 +3347,21 @@ static void test_perfect_total_over_contracts_is_a_recall(void **state)
     assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K9")->quantity, 30);
 }
 
+/* "cumulative orders ... exceed KRW 12 trillion" is a total of a maker's
+ * orders, no deal of its own. */
+static void test_cumulative_orders_are_no_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Rocket contract signed\n\n"
+                "Hanwha Aerospace said on Monday that it had signed a contract worth KRW 2 trillion with Norway "
+                "to supply CGR-080 guided missiles for its launchers.\n\n"
+                "With this deal, Hanwha Aerospace's cumulative orders from Norway for the Chunmoo exceed KRW 5 "
+                "trillion.",
+                "2025-09-09", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "CGR-080");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3492,6 +3507,7 @@ int main(void)
         cmocka_unit_test(test_table_of_the_year),
         cmocka_unit_test(test_parallel_while_deal_and_framework_ceiling),
         cmocka_unit_test(test_perfect_total_over_contracts_is_a_recall),
+        cmocka_unit_test(test_cumulative_orders_are_no_deal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
