@@ -5013,7 +5013,7 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
     int by_buyer[DS_MAX_SPLIT], by_variant[DS_MAX_SPLIT];
     const char *buyers[DS_MAX_SPLIT], *variants[DS_MAX_SPLIT];
     for (size_t si = 0; si < ex->nsents; si++) {
-        int counted = 0, money = 0;
+        int counted = 0, money = 0, dealish = 0;
         const char *buyer = NULL, *variant = NULL;
         if (split_clauses(ex, fm, si, by_buyer, buyers, &nb))
             continue;
@@ -5021,6 +5021,7 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
             const clause *c = &ex->clauses[ci];
             if (c->context)
                 continue;
+            dealish |= clause_is_deal(c);
             for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
                 const item *it = &ex->items[k];
                 /* a count by category alone ("six aircraft") is of the system its
@@ -5042,7 +5043,9 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
         }
         if (!counted)
             continue;
-        if (buyer && nb < DS_MAX_SPLIT) {
+        /* "Hanwha is also delivering 54 K9 guns to Romania": another buyer's
+         * count with no deal word in its sentence is background, no deal */
+        if (buyer && dealish && nb < DS_MAX_SPLIT) {
             int dup = 0;
             for (int i = 0; i < nb; i++)
                 dup |= strcmp(buyers[i], buyer) == 0;

@@ -3362,6 +3362,23 @@ static void test_cumulative_orders_are_no_deal(void **state)
     assert_string_equal(only_primary(ms, n)->family, "CGR-080");
 }
 
+/* Another buyer's count in a sentence with no deal word ("Meanwhile,
+ * Hanwha is also delivering 54 K9 guns to Romania") is background: it
+ * splits no second deal off the article's news. */
+static void test_other_buyers_count_without_trigger_is_no_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Second K9 contract\n\n"
+                "Hanwha Aerospace said on Monday it had signed the second executive contract with Finland for 40 "
+                "K9 howitzers worth $500 million.\n\n"
+                "Meanwhile, Hanwha is also delivering 30 K9 guns to Estonia.",
+                "2025-03-11", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_string_equal(m->buyer, "FIN");
+    assert_int_equal(m->quantity, 40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3508,6 +3525,7 @@ int main(void)
         cmocka_unit_test(test_parallel_while_deal_and_framework_ceiling),
         cmocka_unit_test(test_perfect_total_over_contracts_is_a_recall),
         cmocka_unit_test(test_cumulative_orders_are_no_deal),
+        cmocka_unit_test(test_other_buyers_count_without_trigger_is_no_deal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
