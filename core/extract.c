@@ -126,7 +126,9 @@ static const lex lexicon[] = {
     /* a plan in the pluperfect was given up or overtaken: "had planned to buy 100" */
     {"had planned to", CUE_INTENT}, {"had hoped to", CUE_INTENT}, {"had intended to", CUE_INTENT},
     {"had sought to", CUE_INTENT}, {"had wanted to", CUE_INTENT}, {"had tried to", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
-    {"no contract", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
+    {"no contract", CUE_NEGATION}, {"no contracts", CUE_NEGATION},
+    {"no contracts have been signed", CUE_NEGATION}, {"no contract has been signed", CUE_NEGATION},
+    {"no contract has yet been signed", CUE_NEGATION}, {"no deal has been signed", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
     {"yet to", CUE_NEGATION}, {"has not", CUE_NEGATION}, {"have not", CUE_NEGATION},
     /* denials: "denied reports that it had signed" signs nothing */
     {"denied", CUE_DENIAL}, {"denies", CUE_DENIAL}, {"deny", CUE_DENIAL}, {"denial", CUE_DENIAL},

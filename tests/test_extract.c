@@ -3379,6 +3379,27 @@ static void test_other_buyers_count_without_trigger_is_no_deal(void **state)
     assert_int_equal(m->quantity, 40);
 }
 
+/* "No contracts have been signed yet" negates the signing it states: a
+ * fact box of planned purchases under it, with talks under way, holds no
+ * deal. */
+static void test_no_contracts_signed_is_no_signing(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("What Warsaw's fund buys\n\n"
+                "Poland's parliament on Friday approved the change creating a PLN 50 billion special fund for the "
+                "armed forces. No contracts have been signed under it yet; the planning lists include the "
+                "following.\n\n"
+                "At a glance:\n"
+                "- Fund: PLN 50 billion, spread over several years\n"
+                "- Combat aircraft: about 32 F-35A jets to replace part of the MiG-29 fleet (talks with "
+                "Washington under way)\n"
+                "- Helicopters: around 20 helicopters, type not chosen\n",
+                "2025-06-07", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3526,6 +3547,7 @@ int main(void)
         cmocka_unit_test(test_perfect_total_over_contracts_is_a_recall),
         cmocka_unit_test(test_cumulative_orders_are_no_deal),
         cmocka_unit_test(test_other_buyers_count_without_trigger_is_no_deal),
+        cmocka_unit_test(test_no_contracts_signed_is_no_signing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
