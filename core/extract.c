@@ -4802,9 +4802,8 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
     }
     if (it->type == IT_CUE && it->cue == CUE_FIRST)
         m->batch = 1;
-    const char *iso3;
-    if (sold_from(ex, c, k, fm)) {
-        country_of_item(ex, it, &iso3);
+    const char *iso3 = NULL;
+    if (sold_from(ex, c, k, fm) && country_of_item(ex, it, &iso3)) {
         ds_strlcpy(m->seller, iso3, sizeof m->seller);
         return;
     }
@@ -6443,8 +6442,8 @@ static void price_respective_shares(ds_extractor *ex, size_t i, const char **iso
  * combined unless each has its own. Returns 0 or -2. */
 static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal, const ds_article *a)
 {
-    const char *iso3[MAX_SHARES];
-    int64_t qty[MAX_SHARES];
+    const char *iso3[MAX_SHARES] = {0};
+    int64_t qty[MAX_SHARES] = {0};
     int n = 0, money = -1;
     for (size_t ci = 0; ci < ex->nclauses && !n; ci++)
         if (!ex->clauses[ci].context && clause_has_family(ex, &ex->clauses[ci], fm)) {
