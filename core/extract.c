@@ -3132,6 +3132,20 @@ static int names_other_state(const ds_extractor *ex, const clause *c, const char
     return 0;
 }
 
+/* The index of state iso3 among the buyer candidates of *pa, added when
+ * new and there is room; 8 when there is none. */
+static int candidate(primary_acc *pa, const char *iso3)
+{
+    int f;
+    for (f = 0; f < pa->ncountries; f++)
+        if (strcmp(pa->countries[f], iso3) == 0)
+            return f;
+    if (pa->ncountries == 8)
+        return 8;
+    pa->countries[pa->ncountries] = iso3;
+    return pa->ncountries++;
+}
+
 /* "Egypt signed for 30 Rafale jets from France and for 2 FREMM frigates
  * from Italy": item k of clause c, whose subject is another state, is a
  * state written after "from" right behind a system of family fm (only its
@@ -3201,12 +3215,7 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
                 pa->approver = iso3;
             continue;
         }
-        int f;
-        for (f = 0; f < pa->ncountries; f++)
-            if (strcmp(pa->countries[f], iso3) == 0)
-                break;
-        if (f == pa->ncountries && pa->ncountries < 8)
-            pa->countries[pa->ncountries++] = iso3;
+        int f = candidate(pa, iso3);
         /* one of several deals: its own sentence names its buyer, the rest of
          * the article only when that sentence names none */
         /* the deal clause that names the system names its buyer ("Poland has
@@ -3796,12 +3805,7 @@ static void take_listed_parties(const ds_extractor *ex, primary_acc *pa, const c
         int w = country_of_item(ex, &ex->items[k], &iso3);
         if (!w)
             continue;
-        int f;
-        for (f = 0; f < pa->ncountries; f++)
-            if (strcmp(pa->countries[f], iso3) == 0)
-                break;
-        if (f == pa->ncountries && pa->ncountries < 8)
-            pa->countries[pa->ncountries++] = iso3;
+        int f = candidate(pa, iso3);
         if (f < 8)
             pa->score[f] += w * 4;
     }
@@ -3870,12 +3874,7 @@ static void take_customer(primary_acc *pa)
 {
     if (!pa->customer || (pa->seller && strcmp(pa->customer, pa->seller) == 0))
         return;
-    int f;
-    for (f = 0; f < pa->ncountries; f++)
-        if (strcmp(pa->countries[f], pa->customer) == 0)
-            break;
-    if (f == pa->ncountries && pa->ncountries < 8)
-        pa->countries[pa->ncountries++] = pa->customer;
+    int f = candidate(pa, pa->customer);
     if (f < 8)
         pa->score[f] += 8;
 }
