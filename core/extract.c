@@ -2949,7 +2949,7 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
      * framework: later contracts under it, not this deal's stage, batch
      * or status */
     v->future_exec = pa->lead_seen && (pa->lead_cues & BIT(CUE_FRAMEWORK)) && !(pa->lead_cues & BIT(CUE_EXECUTIVE)) &&
-                     (c->cues & BIT(CUE_EXECUTIVE)) && (c->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT)));
+                     (c->cues & (BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST))) && (c->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT)));
     return 1;
 }
 
@@ -6628,6 +6628,58 @@ static int primary_named_before(const ds_extractor *ex, size_t ci, size_t nprim)
 /* A separate contract signed beside a primary (separate_deal) is a deal of
  * its own of the same family: no count of its own, the sum, when the two
  * share one, combined. Returns 0 or -2. */
+/* "Officials expect a first executive contract, for about 200 launchers,
+ * to be concluded within weeks", after a framework reported as news: a
+ * clause naming no system that plans an executive contract (or the first
+ * one) with a count of the framework's kind; its count, else -1. */
+static int64_t planned_executive_count(const ds_extractor *ex, const clause *c, const ds_mention *fw, int *batch)
+{
+    if (c->context || !(c->cues & BIT(CUE_PLANNED)) || !(c->cues & (BIT(CUE_FIRST) | BIT(CUE_EXECUTIVE))) ||
+        clause_names_system(ex, c))
+        return -1;
+    int64_t qty = -1;
+    *batch = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_FIRST)
+            *batch = 1;
+        if (it->type == IT_QTY && it->target_sys < 0 && it->unit && strcmp(it->unit, fw->category) == 0 && qty < 0)
+            qty = (int64_t)it->num;
+    }
+    return qty >= 0 && qty != fw->quantity ? qty : -1;
+}
+
+/* Adds, after a lone framework primary, the executive contract a clause
+ * plans under it with its own count (planned_executive_count): a planned
+ * deal of its own. Returns 0 or -2. */
+static int add_planned_executive(ds_extractor *ex, const ds_article *a, int *ordinal)
+{
+    if (ex->nout != 1 || ex->out[0].role != DS_ROLE_PRIMARY || ex->out[0].stage != DS_STAGE_FRAMEWORK)
+        return 0;
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        int batch;
+        int64_t qty = planned_executive_count(ex, &ex->clauses[ci], &ex->out[0], &batch);
+        if (qty < 0)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        *m = ex->out[0];
+        m->stage = DS_STAGE_EXECUTIVE;
+        m->status = DS_STATUS_PLANNED;
+        m->quantity = qty;
+        m->batch = batch;
+        m->nvariants = m->nextras = 0;
+        memset(&m->value, 0, sizeof m->value);
+        m->signing_date = DS_NO_DATE;
+        m->signing_year = 0;
+        set_evidence(ex, m, "quantity", &ex->clauses[ci]);
+        name_mention(a, 'p', m, ordinal);
+        return 0;
+    }
+    return 0;
+}
+
 static int add_separate_deals(ds_extractor *ex, const ds_article *a, int *ordinal)
 {
     size_t nprim = ex->nout;
@@ -6778,7 +6830,7 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
     }
     drop_background(ex, named_sum);
     drop_tabled_recalls(ex);
-    if (add_separate_deals(ex, a, ordinal))
+    if (add_separate_deals(ex, a, ordinal) || add_planned_executive(ex, a, ordinal))
         return -2;
     share_signing_day(ex);
     year_undated_signings(ex, pubday);

@@ -3400,6 +3400,39 @@ static void test_no_contracts_signed_is_no_signing(void **state)
         assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
 }
 
+/* After a framework reported as news, "officials expect a first executive
+ * contract, for about 40 launchers, to be concluded within weeks" is a
+ * planned deal of its own: executive, planned, batch 1, its own count. */
+static void test_planned_first_executive_after_framework(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Framework for launchers\n\n"
+                "Romania's defence minister on Wednesday signed a framework agreement with Hanwha Aerospace for "
+                "120 K239 Chunmoo rocket launchers. Officials expect a first executive contract, for about 40 "
+                "launchers, to be concluded within weeks.",
+                "2025-05-08", &ms);
+    int fw = 0, ex1 = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        if (ms[i].stage == DS_STAGE_FRAMEWORK) {
+            fw++;
+            assert_int_equal(ms[i].quantity, 120);
+            assert_int_equal(ms[i].status, DS_STATUS_SIGNED);
+        } else {
+            ex1++;
+            assert_int_equal(ms[i].stage, DS_STAGE_EXECUTIVE);
+            assert_int_equal(ms[i].status, DS_STATUS_PLANNED);
+            assert_int_equal(ms[i].quantity, 40);
+            assert_int_equal(ms[i].batch, 1);
+            assert_string_equal(ms[i].buyer, "ROU");
+        }
+    }
+    assert_int_equal(fw, 1);
+    assert_int_equal(ex1, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3548,6 +3581,7 @@ int main(void)
         cmocka_unit_test(test_cumulative_orders_are_no_deal),
         cmocka_unit_test(test_other_buyers_count_without_trigger_is_no_deal),
         cmocka_unit_test(test_no_contracts_signed_is_no_signing),
+        cmocka_unit_test(test_planned_first_executive_after_framework),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
