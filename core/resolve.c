@@ -165,6 +165,7 @@ typedef struct minfo {
     int cluster;        /* index into the cluster table, -1 none */
     int src_no;         /* equal for equal source ids within one recompute */
     int isref;          /* a reference row's mention (source kind reference) */
+    int attached;       /* an update attached to a deal of the block (attach_updates) */
 } minfo;
 
 typedef struct cluster {
@@ -179,7 +180,8 @@ typedef struct cluster {
     int32_t date;
     int64_t qty;
     ds_canon *c;
-    int kept; /* c now belongs to the block's cache */
+    int kept;     /* c now belongs to the block's cache */
+    int inferred; /* a deal known only by its updates (see infer_orphans) */
 } cluster;
 
 /* Context of one block recompute. */
@@ -1585,6 +1587,33 @@ static void merge_updates(const rctx *x, const cluster *k, ds_canon *c)
     snprintf(c->value_basis, sizeof c->value_basis, "amended by source %.40s", am->m->src.id);
 }
 
+/* What an inferred deal (see infer_orphans) says of itself: a contract
+ * (executive stage), signed, and an evidence entry "inferred_from_update"
+ * naming the update it was first seen through (its stage's span there).
+ * Returns 0 or -1. */
+static int merge_inferred(const rctx *x, const cluster *k, ds_canon *c)
+{
+    const ds_mention *am = x->mi[k->anchor].m;
+    c->stage = DS_STAGE_EXECUTIVE;
+    if (status_rank(c->status) < status_rank(DS_STATUS_SIGNED))
+        c->status = DS_STATUS_SIGNED;
+    ds_canon_evidence *ev = realloc(c->evidence, (c->nevidence + 1) * sizeof *ev);
+    if (!ev)
+        return -1;
+    c->evidence = ev;
+    ds_canon_evidence *e = &ev[c->nevidence++];
+    e->field = "inferred_from_update";
+    e->source = am->src.id;
+    e->start = e->end = 0;
+    for (int j = 0; j < am->nevidence; j++)
+        if (strcmp(am->evidence[j].field, "stage") == 0) {
+            e->start = am->evidence[j].start;
+            e->end = am->evidence[j].end;
+        }
+    qsort(c->evidence, c->nevidence, sizeof *c->evidence, evidence_cmp);
+    return 0;
+}
+
 /* Builds the canonical record of cluster k into k->c (links, ref and hash
  * come later): header, timeline, suppliers, system, items, values, place,
  * sources, evidence, delivery years. Returns 0, or -1 when out of memory
@@ -1614,7 +1643,8 @@ static int merge_cluster(rctx *x, cluster *k)
     merge_place(vs, nv, vi, c);
     merge_updates(x, k, c);
     long n = merge_sources(x, k, si, c);
-    if (n < 0 || merge_evidence(si, (size_t)n, c) || merge_delivery_years(si, (size_t)n, c))
+    if (n < 0 || merge_evidence(si, (size_t)n, c) || merge_delivery_years(si, (size_t)n, c) ||
+        (k->inferred && merge_inferred(x, k, c)))
         goto out;
     rc = 0;
 out:
@@ -1659,7 +1689,8 @@ static int summarize(rctx *x, cluster *k)
     VOTE_INT(batch, vs[i]->m->batch > 0, k->batch, 0);
     VOTE_INT(signing_date, vs[i]->m->signing_date != DS_NO_DATE, k->date, DS_NO_DATE);
     VOTE_INT(signing_year, vs[i]->m->signing_year > 0, k->year, 0);
-    VOTE_INT(quantity, vs[i]->m->quantity >= 0, k->qty, -1);
+    /* a delivery's count is what it delivered, not the contract's */
+    VOTE_INT(quantity, vs[i]->m->quantity >= 0 && vs[i]->m->stage != DS_STAGE_DELIVERY, k->qty, -1);
 #undef VOTE_INT
     if (k->date != DS_NO_DATE)
         k->year = year_of(k->date);
@@ -2104,15 +2135,20 @@ static int lidx_members(rctx *x, lidx *ix)
     ix->mb = malloc((n ? n : 1) * sizeof *ix->mb);
     if (!ix->mt || !ix->mb)
         return -1;
-    for (size_t c = 0; c < x->ncl; c++)
+    for (size_t c = 0; c < x->ncl; c++) {
+        for (size_t j = 0; j < x->cl[c].ndel; j++) /* an update's deal (an inferred one's anchor) */
+            x->mi[x->cl[c].del[j]].cluster = (int)c;
         for (size_t j = 0; j < x->cl[c].nmem; j++) {
             minfo *y = &x->mi[x->cl[c].mem[j]];
             y->cluster = (int)c; /* the clusters were sorted by id since numbered */
+            if (y->kind == K_UPDATE)
+                continue; /* an inferred deal's update: no signing of its own to link by */
             ix->mt[ix->nmem] = (lkey){2 * y->cls + (y->has_t != 0), y->has_t ? y->lo : 0, x->cl[c].mem[j]};
             ix->mb[ix->nmem++] = (lkey){y->cls, y->batch > 0 ? y->batch : 0, x->cl[c].mem[j]};
         }
-    qsort(ix->mt, n, sizeof *ix->mt, lkey_cmp);
-    qsort(ix->mb, n, sizeof *ix->mb, lkey_cmp);
+    }
+    qsort(ix->mt, ix->nmem, sizeof *ix->mt, lkey_cmp);
+    qsort(ix->mb, ix->nmem, sizeof *ix->mb, lkey_cmp);
     return 0;
 }
 
@@ -3646,8 +3682,8 @@ static cluster *update_target(rctx *x, const lkey *ks, const minfo *d)
 }
 
 /* Attaches every update mention to the deal it fits (update_prefers
- * choosing among several); one that fits none stays pending, invisible,
- * until its deal arrives. Returns 0 or -1 when out of memory. */
+ * choosing among several); one that fits none is left for infer_orphans.
+ * Returns 0 or -1 when out of memory. */
 static int attach_updates(rctx *x)
 {
     size_t nupd = 0;
@@ -3670,11 +3706,150 @@ static int attach_updates(rctx *x)
             continue; /* pending until its deal exists */
         if (ds_reserve(&best->del, &best->capdel, best->ndel + 1, sizeof *best->del, 2))
             rc = -1;
-        else
+        else {
             best->del[best->ndel++] = (int)i;
+            x->mi[i].attached = 1;
+        }
     }
     free(ks);
     return rc;
+}
+
+/* ---- deals known by their updates ------------------------------------ */
+
+/* The contract year update m names (its signing date's, else its signing
+ * year), 0 when none. */
+static int update_year(const ds_mention *m)
+{
+    return m->signing_date != DS_NO_DATE ? year_of(m->signing_date) : m->signing_year;
+}
+
+/* Whether updates a and b can report one deal not seen otherwise: batches,
+ * contract years and (of a cancellation or an amendment, which state the
+ * contract's) quantities equal or one unknown, two signing dates within
+ * EXACT_DAYS. */
+static int orphans_agree(const minfo *a, const minfo *b)
+{
+    const ds_mention *p = a->m, *q = b->m;
+    int ya = update_year(p), yb = update_year(q);
+    if (a->batch > 0 && b->batch > 0 && a->batch != b->batch)
+        return 0;
+    if (ya > 0 && yb > 0 && ya != yb)
+        return 0;
+    if (p->signing_date != DS_NO_DATE && q->signing_date != DS_NO_DATE &&
+        iabs64((int64_t)p->signing_date - q->signing_date) > EXACT_DAYS)
+        return 0;
+    return p->stage == DS_STAGE_DELIVERY || q->stage == DS_STAGE_DELIVERY || p->quantity < 0 || q->quantity < 0 ||
+           p->quantity == q->quantity;
+}
+
+/* Whether mention i is an update attached to no deal. */
+static int is_orphan(const rctx *x, size_t i)
+{
+    return x->mi[i].kind == K_UPDATE && !x->mi[i].attached;
+}
+
+/* Groups the orphan updates in par (union-find, fresh for them): those
+ * naming a contract year with every other that agrees; one naming none
+ * joins the one group of year-naming updates all of which it agrees
+ * with, else the other such updates it agrees with. The groups depend on
+ * the set only (roots are the smallest index). */
+static void group_orphans(const rctx *x, int *par)
+{
+    size_t n = x->n;
+    for (size_t i = 0; i < n; i++)
+        par[i] = (int)i;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; is_orphan(x, i) && update_year(x->mi[i].m) > 0 && j < n; j++)
+            if (is_orphan(x, j) && update_year(x->mi[j].m) > 0 && orphans_agree(&x->mi[i], &x->mi[j]))
+                uf_union(par, (int)i, (int)j);
+    int *join = malloc((n ? n : 1) * sizeof *join); /* the group a yearless update joins, -1 none */
+    for (size_t i = 0; join && i < n; i++) {
+        join[i] = -1;
+        if (!is_orphan(x, i) || update_year(x->mi[i].m) > 0)
+            continue;
+        int one = -1, many = 0;
+        for (size_t j = 0; j < n && !many; j++) {
+            if (!is_orphan(x, j) || update_year(x->mi[j].m) == 0 || uf_find(par, (int)j) != (int)j)
+                continue;
+            int all = 1;
+            for (size_t e = j; e < n && all; e++)
+                if (is_orphan(x, e) && update_year(x->mi[e].m) > 0 && uf_find(par, (int)e) == (int)j)
+                    all = orphans_agree(&x->mi[i], &x->mi[e]);
+            if (all && one >= 0)
+                many = 1;
+            else if (all)
+                one = (int)j;
+        }
+        join[i] = many ? -1 : one;
+    }
+    for (size_t i = 0; join && i < n; i++)
+        if (join[i] >= 0)
+            uf_union(par, (int)i, join[i]);
+    for (size_t i = 0; join && i < n; i++)
+        for (size_t j = i + 1; is_orphan(x, i) && update_year(x->mi[i].m) == 0 && join[i] < 0 && j < n; j++)
+            if (is_orphan(x, j) && update_year(x->mi[j].m) == 0 && join[j] < 0 &&
+                orphans_agree(&x->mi[i], &x->mi[j]))
+                uf_union(par, (int)i, (int)j);
+    free(join); /* out of memory: every update names its own deal, still a function of the set */
+}
+
+/* Makes the deal of the orphan updates of root r in par a new cluster of
+ * x: the updates are its members (its buyer, seller, system, contract
+ * year, value) and its updates (status, delivered, amended value); a
+ * contract (see merge_inferred). Returns 0 or -1. */
+static int infer_one(rctx *x, const int *par, int r, ds_buf *hb)
+{
+    cluster *k = &x->cl[x->ncl];
+    memset(k, 0, sizeof *k);
+    size_t m = 0;
+    for (size_t i = (size_t)r; i < x->n; i++)
+        m += is_orphan(x, i) && par[i] == r;
+    k->mem = malloc(m * sizeof *k->mem);
+    k->del = malloc(m * sizeof *k->del);
+    x->ncl++; /* freed with the others from now on */
+    if (!k->mem || !k->del)
+        return -1;
+    k->anchor = r;
+    for (size_t i = (size_t)r; i < x->n; i++)
+        if (is_orphan(x, i) && par[i] == r) {
+            k->mem[k->nmem++] = k->del[k->ndel++] = (int)i;
+            if (anchor_before(&x->mi[i], &x->mi[k->anchor]))
+                k->anchor = (int)i;
+        }
+    k->capdel = m;
+    k->inferred = 1;
+    const char *aid = x->mi[k->anchor].m->mention_id;
+    ds_buf_reset(hb);
+    if (ds_buf_append(hb, x->b->key, strlen(x->b->key) + 1) != 0 || ds_buf_append(hb, aid, strlen(aid)) != 0)
+        return -1;
+    ds_hex64(ds_hash64(hb->data, hb->len, 0), k->id);
+    if (summarize(x, k) != 0)
+        return -1;
+    k->cls = CLS_CONTRACT;
+    k->anysigned = 1;
+    return 0;
+}
+
+/* Publishes what the updates that fit no deal imply: each group of them
+ * (group_orphans) is the deal they update, first seen through them, until
+ * a report of the deal itself arrives (then attach_updates takes them and
+ * the inferred id is retired into it). Returns 0 or -1. */
+static int infer_orphans(rctx *x, int *par, ds_buf *hb)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < x->n; i++)
+        n += is_orphan(x, i);
+    if (!n)
+        return 0;
+    group_orphans(x, par);
+    for (size_t i = 0; i < x->n; i++)
+        if (is_orphan(x, i))
+            par[i] = uf_find(par, (int)i);
+    for (size_t i = 0; i < x->n; i++)
+        if (is_orphan(x, i) && par[i] == (int)i && infer_one(x, par, (int)i, hb) != 0)
+            return -1;
+    return 0;
 }
 
 /* Merges every cluster into its record, sorts the clusters by deal id, then
@@ -3778,16 +3953,45 @@ static int retired_before(rctx *x, const rev *r, ds_buf *hb)
     return 0;
 }
 
+/* Publishes retired rev r of a deal inferred from an update again when
+ * the update now belongs to another deal than the one r was retired into
+ * (a delivery goes to the earliest contract that fits: one reported
+ * later takes it), so that the id ends in the deal holding its update
+ * whatever the order. Returns 0 or -1 when out of memory. */
+static int repoint_retired(rctx *x, rev *r, ds_buf *hb)
+{
+    int i = r->unknown || !r->anchor[0] ? -1 : lix_mention(x, r->anchor);
+    if (i < 0 || x->mi[i].kind != K_UPDATE || lix_deal(x, r->id) >= 0)
+        return 0;
+    const ds_canon *surv = survivor_of(x, r->anchor);
+    if (!surv)
+        return 0;
+    ds_canon *t = retired_record(x->rs, x->b, r, surv, hb);
+    if (!t)
+        return -1;
+    if (t->content_hash == r->hash)
+        return 0;
+    if (out_push(x->rs, t) != 0)
+        return -1;
+    r->revision++;
+    r->hash = t->content_hash;
+    t->revision = r->revision;
+    return 0;
+}
+
 /* Publishes a retired record, pointing to the deal that now holds its
- * anchor, for every id published before that is no longer live. Returns 0
- * or -1 when out of memory. */
+ * anchor, for every id published before that is no longer live (again
+ * when repoint_retired says so). Returns 0 or -1 when out of memory. */
 static int retire_vanished(rctx *x, ds_buf *hb)
 {
     block *b = x->b;
     for (size_t i = 0; i < b->nrevs; i++) {
         rev *r = &b->revs[i];
-        if (r->retired)
+        if (r->retired) {
+            if (repoint_retired(x, r, hb) != 0)
+                return -1;
             continue;
+        }
         if (lix_deal(x, r->id) >= 0)
             continue; /* live */
         const ds_canon *surv = survivor_of(x, r->anchor);
@@ -3902,7 +4106,7 @@ static int recompute(ds_resolver *rs, block *b, int flags)
     if (number_sources(x.mi, n))
         goto out;
     if (mark_copies(&x) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_updates(&x) ||
-        build_deals(&x, &hb))
+        infer_orphans(&x, par, &hb) || build_deals(&x, &hb))
         goto out;
     if (flags & (RC_QUIET | RC_VIEW))
         read_revisions(&x);
@@ -4874,7 +5078,8 @@ static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size
         par[i] = (int)i;
     }
     if (number_sources(x.mi, n) || inc_cluster_strong(&x, ic, v, par) || cluster_weak(&x, par) ||
-        number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_updates(&x) || build_deals(&x, &hb))
+        number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_updates(&x) ||
+        infer_orphans(&x, par, &hb) || build_deals(&x, &hb))
         goto out;
     for (size_t c = 0; c < x.ncl; c++)
         if (ic->men[ifind(ic, v[x.cl[c].anchor].seq)].mark[MK_DIRTY] == ic->gen && x.cl[c].c->ref[0]) {

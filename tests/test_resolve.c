@@ -549,7 +549,19 @@ static void test_duplicates(void **state)
     ds_resolver_destroy(rs);
 }
 
-/* Delivery news: never a deal of its own, attaches when its deal exists. */
+/* The evidence entry of c for field, or NULL. */
+static const ds_canon_evidence *evidence_of(const ds_canon *c, const char *field)
+{
+    for (size_t i = 0; i < c->nevidence; i++)
+        if (strcmp(c->evidence[i].field, field) == 0)
+            return &c->evidence[i];
+    return NULL;
+}
+
+/* Delivery news: never a second deal; alone, it is the contract it
+ * delivers, first seen through it; it attaches when the contract's own
+ * report arrives, and the id it was published under is retired into that
+ * deal. */
 static void test_delivery(void **state)
 {
     (void)state;
@@ -561,12 +573,26 @@ static void test_delivery(void **state)
     d.quantity = 10;
     d.delivery_years[0] = 2022;
     d.ndelivery_years = 1;
-    assert_int_equal(add(rs, d, &ch), 0);
-    const ds_canon **all;
-    assert_int_equal(ds_resolver_deals(rs, &all), 0);
-
-    assert_int_equal(add(rs, k2_first(), &ch), 1);
+    assert_int_equal(add(rs, d, &ch), 1);
     const ds_canon *c = only_deal(rs);
+    char inferred[17];
+    memcpy(inferred, c->deal_id, sizeof inferred);
+    assert_int_equal(c->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(c->status, DS_STATUS_DELIVERED);
+    assert_int_equal(c->delivered, 10);
+    assert_int_equal(c->quantity, -1); /* the delivered 10 is not the contract's quantity */
+    assert_string_equal(c->buyer, "POL");
+    assert_string_equal(c->family, "K2");
+    assert_int_equal(c->nsources, 1);
+    const ds_canon_evidence *ev = evidence_of(c, "inferred_from_update");
+    assert_non_null(ev);
+    assert_string_equal(ev->source, "a-k2-delivery");
+
+    assert_int_equal(add(rs, k2_first(), &ch), 2); /* the contract, and the inferred id retired into it */
+    c = only_deal(rs);
+    assert_null(evidence_of(c, "inferred_from_update"));
+    assert_string_equal(in_changes(&ch, inferred)->retired_into, c->deal_id);
+    assert_string_equal(in_changes(&ch, c->deal_id)->retired_into, "");
     assert_int_equal(c->status, DS_STATUS_DELIVERED);
     assert_int_equal(c->nsources, 2);
     assert_int_equal(c->ndelivery_years, 1);
@@ -1476,12 +1502,17 @@ static void check_ro_chain(ds_resolver *rs)
     assert_int_equal(e2->status, DS_STATUS_SIGNED);
     assert_ptr_equal(deal_with_source(rs, "ro-cxl"), opt);
     assert_int_equal(opt->status, DS_STATUS_CANCELLED);
-    /* the delivery of batch 3 waits for its contract, invisible */
-    const ds_canon **d;
-    size_t n = ds_resolver_deals(rs, &d);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < d[i]->nsources; j++)
-            assert_string_not_equal(d[i]->sources[j].id, "ro-del3");
+    /* the delivery of batch 3, no contract of which is reported: the
+     * contract it implies, known by it alone */
+    const ds_canon *d3 = deal_with_source(rs, "ro-del3");
+    assert_non_null(d3);
+    assert_true(d3 != e1 && d3 != e2 && d3 != opt && d3 != fw);
+    assert_int_equal(d3->nsources, 1);
+    assert_int_equal(d3->batch, 3);
+    assert_int_equal(d3->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(d3->status, DS_STATUS_DELIVERED);
+    assert_int_equal(d3->delivered, 50);
+    assert_string_equal(evidence_of(d3, "inferred_from_update")->source, "ro-del3");
     assert_links_resolve(rs);
 }
 
@@ -1496,7 +1527,7 @@ static void test_in_stream_parents(void **state)
     ds_resolver *rs = new_resolver(g_cat);
     for (size_t i = 0; i < n; i++)
         add(rs, ms[i], NULL);
-    assert_int_equal(ds_resolver_deal_count(rs), 4);
+    assert_int_equal(ds_resolver_deal_count(rs), 5); /* four reported, one known by its delivery */
     check_ro_chain(rs);
     ds_resolver_destroy(rs);
 
@@ -1514,10 +1545,25 @@ static void test_in_stream_parents(void **state)
     assert_int_equal(ch.n, 1);
     assert_int_equal(ch.items[0]->value.usd, BN(1.5));
     assert_int_equal(ds_resolver_deal_count(rs), 2);
-    add(rs, ms[4], &ch); /* the delivery of batch 1, before its contract: pending */
-    assert_int_equal(ch.n, 0);
-    add(rs, ms[1], &ch); /* batch 1: batch 2 re-linked, the delivery taken */
+    char e2[17];
+    memcpy(e2, deal_with_source(rs, "ro-e2")->deal_id, sizeof e2);
+    add(rs, ms[4], &ch); /* the delivery of batch 1, before its contract: the contract it implies */
+    assert_int_equal(ds_resolver_deal_count(rs), 3);
+    const ds_canon *d1 = deal_with_source(rs, "ro-del");
+    char inferred[17];
+    memcpy(inferred, d1->deal_id, sizeof inferred);
+    assert_int_equal(d1->batch, 1);
+    assert_int_equal(d1->delivered, 8);
+    assert_non_null(in_changes(&ch, inferred));
+    /* batch 2 follows the batch 1 known by its delivery */
+    assert_string_equal(find_link(deal_with_source(rs, "ro-e2"), DS_REL_NEXT_BATCH)->target, inferred);
     assert_int_equal(ch.n, 2);
+    add(rs, ms[1], &ch); /* batch 1: the delivery taken, its inferred id retired, batch 2 re-linked */
+    assert_int_equal(ch.n, 3);
+    const ds_canon *e1 = deal_with_source(rs, "ro-e1");
+    assert_ptr_equal(deal_with_source(rs, "ro-del"), e1);
+    assert_string_equal(in_changes(&ch, inferred)->retired_into, e1->deal_id);
+    assert_string_equal(find_link(in_changes(&ch, e2), DS_REL_NEXT_BATCH)->target, e1->deal_id);
     for (size_t i = 0; i < n; i++)
         add(rs, ms[i], NULL);
     check_ro_chain(rs);
@@ -1527,7 +1573,7 @@ static void test_in_stream_parents(void **state)
 /* What test_order_insensitive_links ends with. */
 static void check_links_final(ds_resolver *rs)
 {
-    assert_int_equal(ds_resolver_deal_count(rs), g_cat->nrefs + 4);
+    assert_int_equal(ds_resolver_deal_count(rs), g_cat->nrefs + 5);
     check_ro_chain(rs);
     const ds_canon *e1 = deal_with_source(rs, "PL-K2-E1");
     assert_ptr_equal(deal_with_source(rs, "a-k2e1"), e1);
