@@ -539,6 +539,77 @@ static void corpus_mentions(tu_mentions *ms)
     tu_glob_free(files);
 }
 
+/* Appends update u to ms. */
+static void push_mention(tu_mentions *ms, const ds_mention *u)
+{
+    if (ms->n == ms->cap) {
+        ms->cap = ms->cap ? 2 * ms->cap : 16;
+        ms->m = realloc(ms->m, ms->cap * sizeof *ms->m);
+        assert_non_null(ms->m);
+    }
+    ms->m[ms->n++] = *u;
+}
+
+/* An update of the deal base reports: stage st, its own mention and
+ * source id, published days after base, quantity q. */
+static ds_mention update_of(const ds_mention *base, ds_stage st, const char *id, int days, int64_t q)
+{
+    ds_mention u = *base;
+    ds_strlcpy(u.mention_id, id, sizeof u.mention_id);
+    ds_strlcpy(u.src.id, id, sizeof u.src.id);
+    u.src.published += (int64_t)days * 86400000LL;
+    u.src.text_hash = 0;
+    u.src.offset = -1;
+    u.stage = st;
+    u.status = st == DS_STAGE_DELIVERY ? DS_STATUS_DELIVERED : DS_STATUS_CANCELLED;
+    u.quantity = q;
+    u.nvariants = u.nextras = u.nrels = 0;
+    u.value.set = 0;
+    return u;
+}
+
+/* Appends updates to the first signed, dated contract of ms: a delivery of
+ * it, two deliveries of a 1999 contract of its block and a cancellation
+ * of a 1998 one, neither reported (deals known by their updates only). */
+static void add_orphan_updates(tu_mentions *ms)
+{
+    const ds_mention *base = NULL;
+    for (size_t i = 0; i < ms->n && !base; i++)
+        if (ms->m[i].role == DS_ROLE_PRIMARY && ms->m[i].stage == DS_STAGE_EXECUTIVE &&
+            ms->m[i].status == DS_STATUS_SIGNED && ms->m[i].signing_date != DS_NO_DATE &&
+            ms->m[i].src.kind != DS_SRC_REFERENCE)
+            base = &ms->m[i];
+    assert_non_null(base);
+    ds_mention b = *base, u[4];
+    u[0] = update_of(&b, DS_STAGE_DELIVERY, "0rphan-delivery", 400, 1);
+    b.signing_date = DS_NO_DATE;
+    b.signing_year = 1999;
+    b.batch = 0;
+    u[1] = update_of(&b, DS_STAGE_DELIVERY, "0rphan-1999-a", 10, 2);
+    u[2] = update_of(&b, DS_STAGE_DELIVERY, "0rphan-1999-b", 40, 6);
+    b.signing_year = 1998;
+    u[3] = update_of(&b, DS_STAGE_CANCELLATION, "0rphan-1998", 20, 7);
+    for (int i = 0; i < 4; i++)
+        push_mention(ms, &u[i]);
+}
+
+/* Deals of deals (by id) known only through updates. */
+static size_t inferred_deals(json_t *deals)
+{
+    size_t n = 0;
+    const char *id;
+    json_t *d;
+    json_object_foreach(deals, id, d) {
+        json_t *ev = json_object_get(d, "evidence"), *e;
+        size_t k;
+        int inferred = 0;
+        json_array_foreach(ev, k, e)
+            inferred |= strcmp(json_string_value(json_object_get(e, "field")), "inferred_from_update") == 0;
+        n += inferred;
+    }
+    return n;
+}
+
 /* A resolver as run sets one up for a mentions partition, owning every
  * reference row (one partition). */
 static ds_resolver *row_resolver(ds_pipeline *pl)
@@ -637,8 +708,9 @@ static size_t rows_with_reports(json_t *deals)
  * a member that restores it from that changelog and goes on: after a
  * rebalance (the open batch committed) and after a kill (the open batch
  * lost, its mentions read again). The deals (rows' deals with their
- * reports and links included) equal those of the mentions added in one go
- * to one resolver. */
+ * reports and links included, and the deals known only by updates, one of
+ * them by two) equal those of the mentions added in one go to one
+ * resolver. */
 static void test_reference_rows_restored(void **state)
 {
     (void)state;
@@ -647,6 +719,7 @@ static void test_reference_rows_restored(void **state)
     assert_int_equal(ds_pipeline_init(&pl, tu_catalog_dir(), err, sizeof err), 0);
     tu_mentions ms = {&pl, NULL, 0, 0};
     corpus_mentions(&ms);
+    add_orphan_updates(&ms);
     ds_resolver *one = row_resolver(&pl);
     ds_changes ch;
     assert_int_equal(ds_resolver_seed_references(one, &ch), 0);
@@ -656,6 +729,7 @@ static void test_reference_rows_restored(void **state)
     printf("reference rows restored: %zu mentions, %zu deals, %zu rows' deals with reports\n", ms.n,
            json_object_size(want), rows_with_reports(want));
     assert_true(rows_with_reports(want) >= 5); /* reports merge into rows' deals: the case under test */
+    assert_int_equal(inferred_deals(want), 2); /* the 1999 and 1998 contracts; the delivery of a reported one attaches */
     size_t *order = calloc(ms.n, sizeof *order);
     assert_non_null(order);
     for (uint64_t seed = 1; seed <= REF_ORDERS; seed++) {
