@@ -165,7 +165,8 @@ typedef struct minfo {
     int cluster;        /* index into the cluster table, -1 none */
     int src_no;         /* equal for equal source ids within one recompute */
     int isref;          /* a reference row's mention (source kind reference) */
-    int attached;       /* an update attached to a deal of the block (attach_updates) */
+    int attached;       /* an update attached to a deal of the block (attach_updates), or left
+                         * pending by infer_orphans */
 } minfo;
 
 typedef struct cluster {
@@ -3834,12 +3835,20 @@ static int infer_one(rctx *x, const int *par, int r, ds_buf *hb)
 /* Publishes what the updates that fit no deal imply: each group of them
  * (group_orphans) is the deal they update, first seen through them, until
  * a report of the deal itself arrives (then attach_updates takes them and
- * the inferred id is retired into it). Returns 0 or -1. */
+ * the inferred id is retired into it). A cancellation or an amendment
+ * that names no contract (no date, year, batch or quantity) implies none
+ * and stays pending, invisible: it may be of any contract of the block.
+ * Returns 0 or -1. */
 static int infer_orphans(rctx *x, int *par, ds_buf *hb)
 {
     size_t n = 0;
-    for (size_t i = 0; i < x->n; i++)
+    for (size_t i = 0; i < x->n; i++) {
+        const ds_mention *m = x->mi[i].m;
+        if (is_orphan(x, i) && m->stage != DS_STAGE_DELIVERY && !update_year(m) && m->batch <= 0 &&
+            m->quantity < 0)
+            x->mi[i].attached = 1; /* pending */
         n += is_orphan(x, i);
+    }
     if (!n)
         return 0;
     group_orphans(x, par);

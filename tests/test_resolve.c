@@ -1603,6 +1603,114 @@ static void test_order_insensitive_links(void **state)
     orders_agree(ms, n, 1, check_links_final);
 }
 
+/* An update of Estonia's K9 (stage st, contract year y, quantity q). */
+static ds_mention est_update(const char *mid, const char *pub, ds_stage st, int y, int64_t q)
+{
+    ds_mention m = mk(mid, mid, pub, "K9");
+    strcpy(m.buyer, "EST");
+    ds_mention_block_key(&m);
+    m.stage = st;
+    m.status = st == DS_STAGE_DELIVERY ? DS_STATUS_DELIVERED : st == DS_STAGE_CANCELLATION ? DS_STATUS_CANCELLED
+                                                                                          : DS_STATUS_SIGNED;
+    m.signing_year = y;
+    m.quantity = q;
+    ds_mention_evidence(&m, "stage", 20, 29);
+    return m;
+}
+
+/* The mentions of test_orphan_update_orders: a 2021 contract and its
+ * delivery (the contract before or after it, by the order), two
+ * deliveries of a 2022 contract, a cancellation of a 2001 one and an
+ * amendment of a 2020 one, none of which is reported, and an amendment
+ * naming no contract. */
+static size_t orphan_mentions(ds_mention *ms)
+{
+    size_t n = 0;
+    ms[n] = mk("o-cx21", "o-cx21", "2021-05-02", "K9");
+    strcpy(ms[n].buyer, "EST");
+    ds_mention_block_key(&ms[n]);
+    ms[n].signing_date = day("2021-05-01");
+    ms[n].quantity = 12;
+    n++;
+    ms[n++] = est_update("o-del21", "2022-03-01", DS_STAGE_DELIVERY, 2021, 4);
+    ms[n++] = est_update("o-del22a", "2023-06-01", DS_STAGE_DELIVERY, 2022, 2);
+    ms[n++] = est_update("o-del22b", "2024-01-10", DS_STAGE_DELIVERY, 2022, 6);
+    ms[n++] = est_update("o-cxl01", "2005-02-01", DS_STAGE_CANCELLATION, 2001, 30);
+    ms[n] = est_update("o-amd20", "2021-09-01", DS_STAGE_AMENDMENT, 2020, -1);
+    usd(&ms[n], BN(2.0));
+    n++;
+    ms[n] = est_update("o-amd-any", "2021-10-01", DS_STAGE_AMENDMENT, 0, -1); /* names no contract */
+    usd(&ms[n], BN(9.0));
+    n++;
+    return n;
+}
+
+/* What orphan_mentions resolve to, whatever the order. */
+static void check_orphans(ds_resolver *rs)
+{
+    const ds_canon *c21 = deal_with_source(rs, "o-cx21");
+    assert_ptr_equal(deal_with_source(rs, "o-del21"), c21); /* attached, not a deal of its own */
+    assert_null(evidence_of(c21, "inferred_from_update"));
+    assert_int_equal(c21->delivered, 4);
+    assert_int_equal(c21->quantity, 12);
+    const ds_canon *d22 = deal_with_source(rs, "o-del22b");
+    assert_ptr_equal(deal_with_source(rs, "o-del22a"), d22); /* two deliveries, one deal */
+    assert_int_equal(d22->nsources, 2);
+    assert_int_equal(d22->signing_year, 2022);
+    assert_int_equal(d22->stage, DS_STAGE_EXECUTIVE);
+    assert_int_equal(d22->status, DS_STATUS_DELIVERED);
+    assert_int_equal(d22->delivered, 6);
+    assert_int_equal(d22->quantity, -1);
+    const ds_canon_evidence *ev = evidence_of(d22, "inferred_from_update");
+    assert_non_null(ev);
+    assert_string_equal(ev->source, "o-del22a"); /* the earliest report */
+    assert_int_equal(ev->start, 20);
+    const ds_canon *x01 = deal_with_source(rs, "o-cxl01");
+    assert_int_equal(x01->status, DS_STATUS_CANCELLED);
+    assert_int_equal(x01->quantity, 30); /* a cancellation states the contract's quantity */
+    assert_int_equal(x01->signing_year, 2001);
+    assert_non_null(evidence_of(x01, "inferred_from_update"));
+    const ds_canon *a20 = deal_with_source(rs, "o-amd20");
+    assert_int_equal(a20->value.usd, BN(2.0));
+    assert_string_equal(a20->value_basis, "amended by source o-amd20");
+    assert_int_equal(a20->status, DS_STATUS_SIGNED);
+    const ds_canon **d;
+    size_t nd = ds_resolver_deals(rs, &d);
+    for (size_t i = 0; i < nd; i++) /* pending: it could be of any contract */
+        for (size_t j = 0; j < d[i]->nsources; j++)
+            assert_string_not_equal(d[i]->sources[j].id, "o-amd-any");
+    assert_int_equal(ds_resolver_deal_count(rs), 4);
+}
+
+/* Updates of deals not reported otherwise: each group is the deal it
+ * updates, published as such; a delivery whose contract comes before or
+ * after it ends attached to it, its inferred id retired into the
+ * contract's; the same final records in 20 orders. */
+static void test_orphan_update_orders(void **state)
+{
+    (void)state;
+    ds_mention ms[8];
+    size_t n = orphan_mentions(ms);
+    ds_resolver *rs = new_resolver(NULL);
+    ds_changes ch;
+    add(rs, ms[6], &ch); /* an amendment naming no contract: pending, nothing published */
+    assert_int_equal(ch.n, 0);
+    add(rs, ms[1], &ch); /* the 2021 delivery: its contract, inferred */
+    assert_int_equal(ch.n, 1);
+    char inferred[17];
+    memcpy(inferred, ch.items[0]->deal_id, sizeof inferred);
+    assert_int_equal(ch.items[0]->delivered, 4);
+    add(rs, ms[0], &ch); /* the contract: the delivery taken, the inferred id retired into it */
+    assert_int_equal(ch.n, 2);
+    const ds_canon *c21 = deal_with_source(rs, "o-cx21");
+    assert_string_equal(in_changes(&ch, inferred)->retired_into, c21->deal_id);
+    for (size_t i = 2; i < n; i++)
+        add(rs, ms[i], NULL);
+    check_orphans(rs);
+    ds_resolver_destroy(rs);
+    orders_agree(ms, n, 0, check_orphans);
+}
+
 /* A contract of buyer NOR from SWE of family fam, batch n, signed on. */
 static ds_mention cv90(const char *mid, const char *fam, int n, const char *on)
 {
@@ -2491,6 +2599,7 @@ int main(void)
         cmocka_unit_test(test_hint_fits_stage),
         cmocka_unit_test(test_in_stream_parents),
         cmocka_unit_test(test_order_insensitive_links),
+        cmocka_unit_test(test_orphan_update_orders),
         cmocka_unit_test(test_variant_blocks),
         cmocka_unit_test(test_source_versions),
         cmocka_unit_test(test_currencies),
