@@ -77,8 +77,15 @@
  * to the one stated (latest amendment first, value_basis naming it). A
  * cancellation or an amendment must name its deal by signing date or year,
  * batch or quantity, and goes to the latest signed that fits. An update
- * that fits no deal stays pending, invisible, in the block's state (bounded
- * by the block's cap) until its deal arrives. *
+ * that fits no deal is published as the deal it implies (resolve.c,
+ * infer_orphans): a contract (stage executive) with the updates as its
+ * members and its updates, an evidence entry "inferred_from_update" naming
+ * the earliest; updates that agree on batch, contract year and date (and a
+ * cancellation's quantity) make one such deal. When the deal's own report
+ * arrives the update attaches to it and the inferred id is retired into
+ * it. A cancellation or an amendment naming no contract implies none and
+ * stays pending, invisible, in the block's state (bounded by the block's
+ * cap) until a deal it fits arrives. *
  * Ids. deal_id = hex(xxh64(block_key NUL anchor mention_id)), the anchor
  * being the cluster's earliest published time-bearing member (then smallest
  * mention_id). Earliest-published rather than smallest-id keeps ids stable
