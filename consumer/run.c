@@ -864,6 +864,8 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
     r->producer = new_client(cfg, RD_KAFKA_PRODUCER, r, err, errlen);
     if (!r->producer || ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "run", err, errlen))
         return -1;
+    r->pl.canon_max_sources = (size_t)cfg->canonical_max_sources;
+    r->pl.canon_max_bytes = ds_record_limit(r->producer);
     outq_marks(r);
     r->txn_timeout_ms = txn_timeout(r->producer);
     if (run_txnwork_init(r) || run_resolve_init(r)) {

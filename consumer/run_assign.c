@@ -147,7 +147,10 @@ static int publish_restored(runner *r, int32_t p, restore_part *rp, char *why, s
     ds_fail fail;
     r->emit_batch = NULL; /* opened by the first record to republish, if any */
     r->emit_failed = 0;
-    if (rp->publish.n && ds_pipeline_emit_changes(&r->pl, &rp->publish, run_emit, r, &fail) < 0) {
+    uint64_t truncated = r->pl.canon_truncated;
+    int rc = rp->publish.n ? ds_pipeline_emit_changes(&r->pl, &rp->publish, run_emit, r, &fail) : 0;
+    run_note_truncated(r, r->pl.canon_truncated - truncated);
+    if (rc < 0) {
         if (r->emit_failed) {
             /* the deals a restore republishes (the reference table's rows
              * among them) met a failed transaction: not the state's fault;

@@ -94,6 +94,9 @@ static const family_def families[] = {
     COUNTER("dealstream_state_capped_mentions_total", capped,
             "Mentions dead-lettered (class block-full) because their block already held "
             "--state-max-mentions-per-block mentions."),
+    COUNTER("dealstream_canonical_truncated_total", truncated,
+            "Canonical records published listing only part of their deal's sources (the earliest "
+            "--canonical-max-sources, fewer when the record would exceed the producer's message.max.bytes)."),
     COUNTER("dealstream_state_expired_mentions_total", expired,
             "Mentions that left the state by event time: intents of deal events published more than "
             "--dedup-retention-days before the newest mention of their block."),
@@ -292,6 +295,7 @@ static void collect(runner *r)
     ds_series_set(m->restored_records, (double)r->st.restored_records);
     ds_series_set(m->capped, (double)r->st.capped);
     ds_series_set(m->expired, (double)r->st.expired);
+    ds_series_set(m->truncated, (double)r->st.truncated);
     collect_state(r);
     ds_series_set(m->assigned, r->assigned ? (double)r->assigned->cnt : 0);
     ds_series_set(m->outq, r->producer ? (double)rd_kafka_outq_len(r->producer) : 0);

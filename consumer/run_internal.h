@@ -191,7 +191,7 @@ typedef struct run_metrics {
     ds_series *extract, *resolve, *commit, *restore; /* histograms */
     ds_series *assigns, *revokes;
     ds_series *txn_committed, *txn_aborted, *commits, *txn_retries, *mentions, *undated, *delivery_failures, *pauses,
-        *backpressure_pauses, *restored_blocks, *restored_records, *capped, *expired;
+        *backpressure_pauses, *restored_blocks, *restored_records, *capped, *expired, *truncated;
     ds_series *blocks, *deals, *state_mentions, *state_bytes, *fingerprints, *assigned, *outq, *ready;
     ds_process_metrics proc; /* process_*, read at each scrape */
 } run_metrics;
@@ -373,6 +373,10 @@ void run_restorework_destroy(runner *r);
 
 /* run_output.c */
 void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail);
+/* Counts n canonical records published with part of their sources listed
+ * (r->pl.canon_truncated since the caller last looked) and warns of the
+ * 1st, 2nd, 4th, 8th ... of the run. */
+void run_note_truncated(runner *r, uint64_t n);
 void run_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
 int run_emit(void *opaque, const char *key, const void *val, size_t len);
 /* Writes the changelog of the blocks b changed, from b->flush_at and b->fw

@@ -41,6 +41,7 @@ typedef struct resolve_item {
     char block_key[64];
     size_t rec0, nrec; /* its records in recs */
     size_t expired;    /* mentions the add expired */
+    uint64_t truncated; /* of its records, those capped (pipeline.h) */
     double secs;       /* time to resolve and encode */
 } resolve_item;
 
@@ -135,8 +136,10 @@ static void resolve_one(resolve_work *w, resolve_item *it)
         snprintf(it->block_key, sizeof it->block_key, "%s", m.block_key);
         double t0 = ds_metrics_clock();
         size_t expired = ds_resolver_expired(it->rs);
+        uint64_t truncated = r->pl.canon_truncated;
         w->cur = it;
         it->n = ds_pipeline_resolve_in(&r->pl, it->rs, &m, keep_record, w, &it->fail);
+        it->truncated = r->pl.canon_truncated - truncated;
         it->secs = ds_metrics_clock() - t0;
         it->expired = ds_resolver_expired(it->rs) - expired;
     }
@@ -256,6 +259,7 @@ static void apply_one(runner *r, resolve_work *w, resolve_item *it)
     }
     ds_series_observe(r->mx.resolve, it->secs);
     r->st.expired += it->expired;
+    run_note_truncated(r, it->truncated);
     if (it->n < 0) {
         apply_failure(r, b, it);
         return;

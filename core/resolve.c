@@ -5926,11 +5926,80 @@ int ds_canon_write(const ds_canon *c, ds_buf *out)
     e |= write_sources_links(c, out);
     e |= ds_avro_put_long(out, c->updated);
     e |= ds_avro_put_opt_long(out, c->delivered, c->delivered > 0);
+    size_t nsrc = c->sources_total ? c->sources_total : c->nsources;
+    size_t nev = c->evidence_total ? c->evidence_total : c->nevidence;
+    unsigned char truncated = nsrc > c->nsources || nev > c->nevidence;
+    e |= ds_avro_put_long(out, (int64_t)nsrc);
+    e |= ds_avro_put_long(out, (int64_t)nev);
+    e |= ds_buf_append(out, &truncated, 1);
     if (e) {
         out->len = len;
         return -1;
     }
     return 0;
+}
+
+/* Whether id is among the n sorted ids. */
+static int is_listed(const char *const *ids, size_t n, const char *id)
+{
+    return bsearch(&id, ids, n, sizeof *ids, str_ptr_cmp) != NULL;
+}
+
+/* Fills v's evidence and claims (arrays ev, cl and cs, sized for all of
+ * c's) with those of the n sorted listed ids. */
+static void cap_evidence_claims(const ds_canon *c, const char *const *ids, size_t n, ds_canon *v,
+                                ds_canon_evidence *ev, ds_canon_claim *cl, const char **cs)
+{
+    v->evidence = ev;
+    v->nevidence = 0;
+    for (size_t i = 0; i < c->nevidence; i++)
+        if (is_listed(ids, n, c->evidence[i].source))
+            ev[v->nevidence++] = c->evidence[i];
+    v->claims = cl;
+    v->nclaims = 0;
+    for (size_t i = 0; i < c->nclaims; i++) {
+        ds_canon_claim k = c->claims[i];
+        k.sources = cs;
+        k.nsources = 0;
+        for (size_t j = 0; j < c->claims[i].nsources; j++)
+            if (is_listed(ids, n, c->claims[i].sources[j]))
+                cs[k.nsources++] = c->claims[i].sources[j];
+        if (k.nsources) {
+            cl[v->nclaims++] = k;
+            cs += k.nsources;
+        }
+    }
+}
+
+int ds_canon_write_capped(const ds_canon *c, size_t max_sources, ds_buf *out)
+{
+    if (c->nsources <= max_sources)
+        return ds_canon_write(c, out);
+    size_t ncs = 0;
+    for (size_t i = 0; i < c->nclaims; i++)
+        ncs += c->claims[i].nsources;
+    const char **ids = malloc((max_sources ? max_sources : 1) * sizeof *ids);
+    ds_canon_evidence *ev = malloc((c->nevidence ? c->nevidence : 1) * sizeof *ev);
+    ds_canon_claim *cl = malloc((c->nclaims ? c->nclaims : 1) * sizeof *cl);
+    const char **cs = malloc((ncs ? ncs : 1) * sizeof *cs);
+    int rc = -1;
+    if (!ids || !ev || !cl || !cs)
+        goto err;
+    for (size_t i = 0; i < max_sources; i++)
+        ids[i] = c->sources[i].id;
+    qsort(ids, max_sources, sizeof *ids, str_ptr_cmp);
+    ds_canon v = *c;
+    v.nsources = max_sources;
+    v.sources_total = c->nsources;
+    v.evidence_total = c->nevidence;
+    cap_evidence_claims(c, ids, max_sources, &v, ev, cl, cs);
+    rc = ds_canon_write(&v, out) ? -1 : 1;
+err:
+    free(ids);
+    free(ev);
+    free(cl);
+    free(cs);
+    return rc;
 }
 
 int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
@@ -6010,7 +6079,13 @@ int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
         TRY(set_int(&item, "end", e->end));
     }
     TRY(set_long(val, "updated", c->updated));
-    return ds_avro_set_opt_long(val, "delivered", c->delivered, c->delivered > 0);
+    TRY(ds_avro_set_opt_long(val, "delivered", c->delivered, c->delivered > 0));
+    size_t nsrc = c->sources_total ? c->sources_total : c->nsources;
+    size_t nev = c->evidence_total ? c->evidence_total : c->nevidence;
+    TRY(set_long(val, "sources_total", (int64_t)nsrc));
+    TRY(set_long(val, "evidence_total", (int64_t)nev));
+    TRY(ds_avro_field(val, "truncated", &f));
+    return avro_value_set_boolean(&f, nsrc > c->nsources || nev > c->nevidence);
 }
 
 /* ---- changelog state -------------------------------------------------- */

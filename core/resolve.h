@@ -288,6 +288,11 @@ typedef struct ds_canon {
     size_t nevidence;
     int64_t updated;             /* newest non-duplicate source, 0 if none */
     int64_t delivered;           /* units reported delivered, -1 unknown */
+    /* sources_total and evidence_total as written: 0 (the resolver's
+     * records) writes nsources and nevidence, the whole lists; a capped
+     * view (ds_canon_write_capped) sets the counts of the whole record, and
+     * truncated is written true when either exceeds what is listed. */
+    size_t sources_total, evidence_total;
     /* Not in the schema: */
     char ref[24];                /* reference row the deal matches, "" if none */
     uint64_t content_hash;       /* hash of the record without revision/updated */
@@ -334,6 +339,18 @@ int ds_resolver_note_article(ds_resolver *rs, const char *source_id, uint64_t te
  * written directly: the bytes ds_canon_to_avro() and ds_codec_encode()
  * would write. Returns 0 or -1 (out of memory; out unaltered). */
 int ds_canon_write(const ds_canon *c, ds_buf *out);
+/* Default of --canonical-max-sources: most sources a published record lists. */
+#define DS_CANON_MAX_SOURCES 1000
+/* As ds_canon_write, listing at most max_sources of c's sources (SIZE_MAX:
+ * all): the first ones of its list, which is in source order (earliest
+ * published first, unknown last, then id), so that the record stays a
+ * function of the deal's sources. A capped record lists only the evidence
+ * of the sources it lists, and only the value claims of those sources
+ * (each with those of its sources), and says how many sources and evidence
+ * entries the deal has in all (sources_total, evidence_total, truncated
+ * true). Returns 0 (all listed), 1 (capped) or -1 (out of memory; out
+ * unaltered). */
+int ds_canon_write_capped(const ds_canon *c, size_t max_sources, ds_buf *out);
 /* The same record as an avro-c generic value of DS_SCHEMA_CANONICAL: the
  * reference ds_canon_write() is tested against. Returns 0 or -1. */
 int ds_canon_to_avro(const ds_canon *c, avro_value_t *val);
