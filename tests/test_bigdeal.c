@@ -20,18 +20,7 @@
 #include "testutil.h"
 #include "util.h"
 
-#define APP "dealstream"
 #define NSOURCES 1200 /* about 100 KB of record uncapped: over the 64 KiB limit */
-
-static ds_broker *start_broker(void)
-{
-    char err[256];
-    ds_broker *b = ds_broker_new(1, 4, ds_broker_default_topics(APP), err, sizeof err);
-    if (!b)
-        fprintf(stderr, "broker: %s\n", err);
-    assert_non_null(b);
-    return b;
-}
 
 /* NSOURCES deal events of one contract (EST|KOR|K9, signed 2020-03-02),
  * each with a source id of its own, reported on day i % 40 after the
@@ -64,7 +53,7 @@ static void big_deal_file(char *path, int reverse)
  * (comparable form, owned by *deals). */
 static ds_run_stats big_deal_run(int reverse, char **opts, json_t **deals, json_t **deal)
 {
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     char path[64];
     big_deal_file(path, reverse);

@@ -21,6 +21,10 @@ const char *tu_catalog_dir(void);
  * command name, NULL-terminated). Returns its exit code, or 2 when the
  * options do not parse. */
 int tu_cmd(unsigned cmd_bit, int (*fn)(void *cfg), char **argv);
+/* Starts an embedded broker of one node with the processor's default
+ * topics (app "dealstream"), `partitions` each; fails the test, naming
+ * why, when it cannot. */
+ds_broker *tu_start_broker(int partitions);
 int tu_produce(const char *brokers, char **extra_args);
 /* Runs the processor with -e (until caught up) and the given extra args. */
 int tu_run(const char *brokers, ds_run_stats *st, char **extra_args);
