@@ -58,6 +58,8 @@ batch *run_open_batch(runner *r)
         return NULL;
     b->offsets = rd_kafka_topic_partition_list_new(8);
     b->start = rd_kafka_topic_partition_list_new(8);
+    run_part_index_init(&b->offsets_ix);
+    run_part_index_init(&b->start_ix);
     b->opened_ms = ds_mono_ms();
     if (r->tail)
         r->tail->next = b;
@@ -146,6 +148,8 @@ void run_free_batch(batch *b)
 {
     rd_kafka_topic_partition_list_destroy(b->offsets);
     rd_kafka_topic_partition_list_destroy(b->start);
+    run_part_index_free(&b->offsets_ix);
+    run_part_index_free(&b->start_ix);
     run_free_dirty(b);
     free(b);
 }
