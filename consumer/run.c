@@ -508,6 +508,7 @@ static void on_producer_ready(uv_poll_t *h, int status, int events)
     runner *r = h->data;
     drain_pipe(r->ppipe[0]);
     rd_kafka_poll(r->producer, 0);
+    run_txn_delivered(r);
     if (r->paused && !r->stopping && !update_pause(r))
         run_kick(r);
     if (r->exit_code)
@@ -516,12 +517,26 @@ static void on_producer_ready(uv_poll_t *h, int status, int events)
         run_check_exit_at_end(r);
 }
 
+/* The tick's close: the open batch closes when it is due, or at once when
+ * no input waits in the consumer's queue (what it read becomes readable to
+ * the next stage, under exactly-once, only once it commits). While input
+ * waits, a younger batch stays open: closing it at every tick, whatever
+ * its age, made twice the commits, each of which holds intake. */
+static void tick_close(runner *r)
+{
+    if (rd_kafka_queue_length(r->cq) == 0)
+        run_close_batch(r);
+    else
+        close_if_due(r, ds_mono_ms());
+}
+
 static void on_tick(uv_timer_t *t)
 {
     runner *r = t->data;
     rd_kafka_poll(r->producer, 0);
+    run_txn_delivered(r);
     poll_consumer(r);
-    run_close_batch(r);
+    tick_close(r);
     run_try_commit(r);
     if (r->exit_code)
         run_begin_shutdown(r, "fatal error");

@@ -521,6 +521,13 @@ void run_txn_result(runner *r, txw_op op, const char *call, rd_kafka_error_t *er
         run_check_exit_at_end(r);
 }
 
+void run_txn_delivered(runner *r)
+{
+    if ((r->txn == TXN_COMMIT || r->txn == TXN_ABORT) && !r->in_txn_call && !run_txnwork_busy(r) &&
+        rd_kafka_outq_len(r->producer) == 0)
+        run_txn_arm(r, 0);
+}
+
 static void on_txn_timer(uv_timer_t *t)
 {
     runner *r = t->data;

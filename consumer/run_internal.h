@@ -329,6 +329,10 @@ void *run_output_of(runner *r, batch *b);
 void run_try_commit(runner *r);
 void run_txn_arm(runner *r, uint64_t ms);
 void run_txn_finish(runner *r, int budget_ms);
+/* The producer's delivery reports were just served: a commit or abort
+ * that waits for its outputs to be delivered starts now, not at the
+ * timer's next retry. */
+void run_txn_delivered(runner *r);
 
 /* Applies the result of a transactional call (on the worker or inline) to
  * the state machine; consumes error. @locality loop */
