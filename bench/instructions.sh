@@ -73,13 +73,15 @@ for f in process run_resolve_apply run_flush_dirty ds_pipeline_mentions ds_pipel
          rd_kafka_topic_partition_list_find ds_state_write_block ds_publish_rkt; do
     printf '  %-34s %s\n' "$f" "$(per_event "$f")"
 done
-# the resolution worker: whichever thread ran resolve_one
-for t in "$TMP"/cg.out*; do
-    callgrind_annotate --inclusive=yes "$t" 2>/dev/null > "$TMP/incl.txt"
-    if grep -q ':resolve_one \[' "$TMP/incl.txt"; then
-        echo "on the resolution worker (${t##*/}):"
-        for f in resolve_one ds_pipeline_decode_mention ds_resolver_add ds_pipeline_emit_changes; do
-            printf '  %-34s %s\n' "$f" "$(per_event "$f")"
-        done
-    fi
+# the resolution worker: the pool threads that ran resolve_one (libuv
+# hands each job to whichever of its threads is free), summed
+: > "$TMP/workers.txt"
+for t in "$TMP"/cg.out-*; do
+    [ "$t" = "$main" ] && continue
+    callgrind_annotate --inclusive=yes "$t" 2>/dev/null >> "$TMP/workers.txt" || true
+done
+echo "on the resolution worker (libuv's pool threads, summed):"
+for f in resolve_one ds_pipeline_decode_mention ds_resolver_add ds_pipeline_emit_changes; do
+    printf '  %-34s %9.0f\n' "$f" "$(awk -v f="$f" -v n="$N" '$0 ~ ":" f " \\[" { gsub(",", "", $1); s += $1 }
+                                     END { print s / n }' "$TMP/workers.txt")"
 done
