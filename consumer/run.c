@@ -1016,7 +1016,10 @@ int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *h
     runner *r = runner_new(cfg);
     if (!r)
         return 1;
-    if (start_clients(r, hooks, err, sizeof err) || subscribe(r, err, sizeof err)) {
+    /* the HTTP server accepts only from here, the loop about to run: a
+     * probe during start-up (which blocks) is refused, not left waiting */
+    if (start_clients(r, hooks, err, sizeof err) || subscribe(r, err, sizeof err) ||
+        run_http_listen(r, err, sizeof err)) {
         ds_error("run", "%s", err);
         r->exit_code = 1;
         goto out;

@@ -259,7 +259,8 @@ typedef struct runner {
     rd_kafka_topic_partition_list_t *held;
     /* metrics and health (http.listen) */
     run_metrics mx;
-    ds_http *http;
+    ds_http *http;            /* bound at start, accepting once the loop runs */
+    const ds_run_hooks *hooks;
     last_ts last[3];          /* per input topic: articles, deals, mentions */
     double commit_t0;         /* when the batch being committed closed (exactly-once) */
     int assigned_once;        /* an assignment was received and restored */
@@ -455,7 +456,13 @@ void run_restore_done(runner *r);
 int run_check_topics(runner *r, char *err, size_t errlen);
 
 /* run_health.c */
+/* Binds the HTTP server (http.listen), not accepting yet. Returns 0 or -1
+ * with err. */
 int run_http_start(runner *r, const ds_run_hooks *hooks, char *err, size_t errlen);
+/* Starts accepting, once start-up is over and the loop is about to run:
+ * no connection waits unanswered while start-up blocks. Returns 0 or -1
+ * with err. */
+int run_http_listen(runner *r, char *err, size_t errlen);
 int run_metrics_init(runner *r);
 
 #endif

@@ -788,6 +788,7 @@ static void test_sigterm_slow_commit(void **state)
 
 #define LOOKUP_RTT_MS 600   /* the coordinator's answer to each of the first OffsetFetch requests */
 #define READY_PROBE_MS 50
+#define READY_BOUND_MS 100  /* what any probe of the loop may take */
 
 /* Delays the coordinator's next n answers to OffsetFetch by LOOKUP_RTT_MS. */
 static void slow_offset_fetch(ds_broker *b, int n)
@@ -846,7 +847,7 @@ static void probe_ready(int port, int64_t deadline_ms, int until_restoring, read
  * it runs out of time): the look-up and the reading of the changelog run
  * on a worker, and the loop goes on answering. /readyz, probed from its
  * first answer until ready, says "restoring state" for several probes and
- * answers every probe within one answer of the coordinator; the
+ * answers every probe within READY_BOUND_MS; the
  * restores then publish the reference table's deals and commit them, and
  * SIGTERM ends the run with 0. */
 static void test_restore_answers(void **state)
@@ -875,11 +876,11 @@ static void test_restore_answers(void **state)
     assert_true(pr.ready);
     assert_int_equal(pr.unanswered, 0);
     assert_true(pr.restoring >= LOOKUP_RTT_MS / READY_PROBE_MS / 2);
-    /* no probe waits as long as one answer of the coordinator (a restore on
-     * the loop thread made them wait 722-1,218 ms); one probe of 487 ms was
-     * seen once on a loaded machine, its cause not found (the message above
-     * says which probe and what it answered) */
-    assert_true(pr.worst < LOOKUP_RTT_MS);
+    /* no probe waits: a restore on the loop thread made them wait 722-1,218
+     * ms; the first probe, accepted while start-up still blocked the loop,
+     * waited for it (487 and 670 ms on a loaded machine) until the server
+     * accepted only once the loop runs */
+    assert_true(pr.worst < READY_BOUND_MS);
     assert_int_equal(committed, 0);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
