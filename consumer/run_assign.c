@@ -185,6 +185,7 @@ static int install_restored(runner *r, restore_part *rp, char *why, size_t whyle
         return -1;
     }
     ds_resolver_destroy(r->rs[p]);
+    ds_resolver_set_cancel(rp->rs, NULL, NULL); /* rp's stale flag is the restore's, not the runner's */
     r->rs[p] = rp->rs;
     rp->rs = NULL; /* now owned by the runner */
     r->consumed_next[p] = rp->committed;
