@@ -321,6 +321,8 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
 {
     runner *r = opaque;
     int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    r->assign_gen++; /* an answer of -e's look-up from before no longer holds */
+    r->others_done = 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         ds_info("run", "assigned %d partition(s)", parts->cnt);
         ds_series_add(r->mx.assigns, 1);
