@@ -1,4 +1,4 @@
-/* `dealstream eval [--split corpus|dev|test|holdout|holdout2] [CORPUS_DIR]`: accuracy against
+/* `dealstream eval [--split corpus|dev|test|holdout|holdout2|holdout3] [CORPUS_DIR]`: accuracy against
  * the labelled corpora (see core/eval.c), by default those installed with
  * the binary or in its build tree (paths.h): the corpus, and the blind
  * corpus's splits. May call core/ and common/. */

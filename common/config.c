@@ -240,10 +240,10 @@ static const opt options[] = {
     {"fresh-state", 0, NULL, OPT_FLAG, O(fresh_state), NULL, NULL, DS_CMD_REPLAY,
      "Start from empty state instead of the processor's state (<app>-state): every deal of the range is "
      "written, as the processor would write it from scratch."},
-    {"split", 0, NULL, OPT_STR, O(eval_split), NULL, "corpus|dev|test|holdout|holdout2", DS_CMD_EVAL,
-     "Corpus to score: corpus (tests/corpus), dev, test, holdout or holdout2 (tests/blind/dev, tests/blind/test, "
-     "tests/blind/holdout, tests/blind/holdout2). Default: corpus and dev; the held-out test, holdout and "
-     "holdout2 splits are scored only when named."},
+    {"split", 0, NULL, OPT_STR, O(eval_split), NULL, "corpus|dev|test|holdout|holdout2|holdout3", DS_CMD_EVAL,
+     "Corpus to score: corpus (tests/corpus), dev, test, holdout, holdout2 or holdout3 (tests/blind/dev, "
+     "tests/blind/test, tests/blind/holdout, tests/blind/holdout2, tests/blind/holdout3). Default: corpus and dev; "
+     "the held-out splits are scored only when named."},
     {"progress", 0, "replay.progress.seconds", OPT_INT, O(progress_seconds), "5", NULL, DS_CMD_REPLAY,
      "Seconds between progress lines when stderr is not a terminal (a terminal gets a live bar); 0: none.",
      .metavar = "SECONDS"},

@@ -1334,8 +1334,9 @@ int ds_eval_main(ds_config *cfg, const char *corpus_dir, const char *blind_dir)
     const char *sp = cfg->eval_split;
     static char dev[4096], test[4096];
     snprintf(dev, sizeof dev, "%s/dev", blind_dir ? blind_dir : "");
-    /* the held-out splits (test, holdout, holdout2) are scored only when named */
-    int held = sp && (strcmp(sp, "test") == 0 || strcmp(sp, "holdout") == 0 || strcmp(sp, "holdout2") == 0);
+    /* the held-out splits (test, holdout, holdout2, holdout3) are scored only when named */
+    int held = sp && (strcmp(sp, "test") == 0 || strcmp(sp, "holdout") == 0 || strcmp(sp, "holdout2") == 0 ||
+                      strcmp(sp, "holdout3") == 0);
     snprintf(test, sizeof test, "%s/%s", blind_dir ? blind_dir : "", held ? sp : "test");
     if (cfg->nargs)
         splits[nsplits++] = (split){"", cfg->args[0], 0};

@@ -247,7 +247,7 @@ static void test_catalog_errors(void **state)
     free(out);
     /* a split that does not exist is named, not taken for a missing corpus */
     assert_int_equal(run_bin("eval --split tset", 1, &out), 2);
-    assert_string_equal(out, "dealstream eval: --split: invalid value 'tset' for split (expected corpus|dev|test|holdout|holdout2)\n");
+    assert_string_equal(out, "dealstream eval: --split: invalid value 'tset' for split (expected corpus|dev|test|holdout|holdout2|holdout3)\n");
     free(out);
     /* DEALSTREAM_CATALOG_DIR names one too */
     assert_int_equal(run_sh("DEALSTREAM_CATALOG_DIR=/nowhere \"$DS_BIN\" demo 2>&1", &out), 1);
