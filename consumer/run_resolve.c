@@ -377,13 +377,17 @@ static void seek_back(runner *r, resolve_work *w, size_t from)
  * that mention's among them, are read again at the next start. */
 static void cancel_current(runner *r, resolve_work *w)
 {
-    const rd_kafka_message_t *rkm = w->next > 0 ? w->items[w->next - 1].rkm : NULL;
     atomic_store(&w->cancel, 1);
     int64_t t0 = ds_mono_ms();
     if (run_wait_cleared(&w->mu, &w->cond, &w->running, t0 + RESOLVE_CANCEL_MS)) {
         ds_error("run", "a mention's resolution did not stop within %d ms of being cancelled; its batch stays "
                  "uncommitted", RESOLVE_CANCEL_MS);
-    } else if (rkm) {
+        r->exit_code = 1;
+        return;
+    }
+    /* the worker has returned: its items are the loop's to read again */
+    const rd_kafka_message_t *rkm = w->next > 0 ? w->items[w->next - 1].rkm : NULL;
+    if (rkm) {
         ds_warn("run", "%s [%" PRId32 "] offset %" PRId64 ": the shutdown's time for this mention's resolution ran "
                 "out: stopped after %lld ms more; its batch is not committed, and is read again at the next start",
                 r->mtopic, rkm->partition, rkm->offset, (long long)(ds_mono_ms() - t0));
