@@ -1431,6 +1431,116 @@ static void gen_inputs(const char *bs, const char *gen, const char *app)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A transaction left open holding the group's offset of articles
+ * partition p (offset 0), as a member killed mid-commit leaves one: a
+ * stable look-up of that partition's committed offset waits until it
+ * ends. Returns the producer, whose transaction the caller aborts. */
+static rd_kafka_t *hold_input_offset(const char *bs, const char *app, const char *articles, int32_t p)
+{
+    char txid[128];
+    snprintf(txid, sizeof txid, "%s-holds-input", app);
+    rd_kafka_t *tp = tu_kafka_client(RD_KAFKA_PRODUCER, bs, NULL, "transactional.id", txid);
+    assert_null(rd_kafka_init_transactions(tp, 30000));
+    assert_null(rd_kafka_begin_transaction(tp));
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, articles, p)->offset = 0;
+    rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata_new(app);
+    assert_null(rd_kafka_send_offsets_to_transaction(tp, l, md, 30000));
+    rd_kafka_consumer_group_metadata_destroy(md);
+    rd_kafka_topic_partition_list_destroy(l);
+    /* the condition the processor meets: the group's committed offset of
+     * p cannot be read while the transaction is open */
+    rd_kafka_t *q = tu_kafka_client(RD_KAFKA_CONSUMER, bs, app, NULL, NULL);
+    l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, articles, p);
+    assert_int_equal(rd_kafka_committed(q, l, 2000), RD_KAFKA_RESP_ERR__TIMED_OUT);
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_destroy(q);
+    return tp;
+}
+
+/* -e while another member holds partitions with work left (as in
+ * test_real_exit_waits_for_others) and a transaction holds the group's
+ * offset of one of them: each look-up of the other member's partitions
+ * waits on the broker for the stable offsets (on the loop it held /healthz
+ * for 10 s a look-up). /healthz, probed every PROBE_MS for 4 s while the
+ * look-ups wait, answers every probe within 100 ms; the transaction is
+ * then aborted and the other member leaves, and the processor takes the
+ * partitions, finishes and exits 0 with the output complete. */
+static void test_real_exit_answers(void **state)
+{
+    fixture *fx = *state;
+    const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
+    if (!bs || !bs[0]) {
+        printf("skipped: DEALSTREAM_TEST_BROKERS is not set; transactions left open need a real cluster\n");
+        skip();
+    }
+    char app[64], staging[128], articles[128], listen[64];
+    snprintf(app, sizeof app, "eans-%d", (int)getpid());
+    snprintf(staging, sizeof staging, "%s-staging", app);
+    snprintf(articles, sizeof articles, "%s-articles", app);
+    real_topics(bs, app);
+    tu_create_topic(bs, staging, 4, NULL);
+    char **argv = calloc((size_t)fx->nfiles + 3, sizeof *argv);
+    argv[0] = "-t";
+    argv[1] = staging;
+    for (int i = 0; i < fx->nfiles; i++)
+        argv[i + 2] = fx->files[i];
+    assert_int_equal(tu_produce(bs, argv), 0);
+    free(argv);
+    copy_to_partitions(bs, staging, articles, 2);
+    rd_kafka_t *m = tu_kafka_client(RD_KAFKA_CONSUMER, bs, app, "client.id", "zz-idle");
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, articles, RD_KAFKA_PARTITION_UA);
+    assert_int_equal(rd_kafka_subscribe(m, sub), 0);
+    rd_kafka_topic_partition_list_destroy(sub);
+    poll_until_assigned(m, 4, 0);
+    rd_kafka_t *tp = hold_input_offset(bs, app, articles, 2);
+    int port = tu_free_port();
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+    const char *was = getenv("DEALSTREAM_HTTP_LISTEN");
+    char *saved = was ? strdup(was) : NULL;
+    setenv("DEALSTREAM_HTTP_LISTEN", listen, 1); /* the child's --http-listen */
+    pid_t pid = spawn_app(bs, 1, "exactly-once", app);
+    if (saved)
+        setenv("DEALSTREAM_HTTP_LISTEN", saved, 1);
+    else
+        unsetenv("DEALSTREAM_HTTP_LISTEN");
+    free(saved);
+    poll_until_assigned(m, 2, pid); /* 2 and 3 stay here */
+    int n = 0, answered = 0;
+    int64_t worst = 0, end = ds_mono_ms() + 4000;
+    for (int64_t next = ds_mono_ms(); ds_mono_ms() < end; next += PROBE_MS) {
+        rd_kafka_message_t *rkm = rd_kafka_consumer_poll(m, 0); /* the idle member stays in the group */
+        if (rkm)
+            rd_kafka_message_destroy(rkm);
+        int64_t now = ds_mono_ms(), took;
+        if (next > now) {
+            struct timespec ts = {0, (long)(next - now) * 1000000L};
+            nanosleep(&ts, NULL); /* the probes' period, not a synchronisation */
+        }
+        long st = tu_http_get(port, "/healthz", NULL, &took);
+        n++;
+        answered += st == 200;
+        if (took > worst)
+            worst = took;
+        assert_int_equal(waitpid(pid, NULL, WNOHANG), 0); /* work is left in the other member's partitions */
+    }
+    printf("-e waiting on other members' partitions behind an open transaction: %d probes of /healthz, %d "
+           "answered, slowest %lld ms\n", n, answered, (long long)worst);
+    assert_null(rd_kafka_abort_transaction(tp, 30000));
+    rd_kafka_destroy(tp);
+    rd_kafka_consumer_close(m);
+    rd_kafka_destroy(m);
+    int status = wait_child(pid, 120000);
+    assert_true(n >= 30);
+    assert_int_equal(answered, n);
+    assert_true(worst <= PROBE_MS);
+    assert_true(status != -1 && WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_real_output(bs, fx->reference, app, NULL, "-e behind an open transaction on another member's partition");
+}
+
 /* Exactly-once under SIGKILL at a larger size: LARGE_KILLS kills at random
  * moments during LARGE_ARTICLES articles and LARGE_DEALS deal events
  * (bench_kafka gen, DS_BENCH_KAFKA), then a drain, against an uninterrupted
@@ -1490,6 +1600,7 @@ int main(void)
         cmocka_unit_test(test_real_two_members),
         cmocka_unit_test(test_real_restore_waits),
         cmocka_unit_test(test_real_exit_waits_for_others),
+        cmocka_unit_test(test_real_exit_answers),
         cmocka_unit_test(test_real_large),
     };
     if (getenv("DS_TEST_FILTER")) /* e.g. DS_TEST_FILTER=test_sigkill* to repeat one case */
