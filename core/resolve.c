@@ -133,9 +133,12 @@ struct ds_resolver {
     size_t packed;        /* bytes of packed mentions held */
     size_t inc_min;       /* blocks this big are indexed (0: never) */
     size_t inc_adds;      /* adds done through an index */
+    size_t ext_adds;      /* of those, adds that extended a kept record (inc_extend) */
     size_t max_per_block; /* a block's cap of mentions, 0 none */
     size_t chunk_bytes;   /* target size of a changelog chunk */
     size_t expired;       /* mentions expired (see "Expiry") */
+    struct ibase **deadb; /* kept records dropped during this add (see ibase_drop) */
+    size_t ndeadb, capdeadb;
     ds_state_chunk *dch;  /* ds_resolver_chunks_dirty scratch */
     size_t capdch;
     size_t nrefms;        /* reference rows' mentions held, among nmentions */
@@ -800,7 +803,9 @@ static void canon_free(ds_canon *c)
 }
 
 static void inc_free(inc *ic);
+static void ibase_drop_all(inc *ic);
 struct rctx;
+static int ibase_keep_all(const struct rctx *x, inc *ic);
 static int inc_note_refs(block *b, const struct rctx *x);
 
 static void block_free(block *b)
@@ -1090,6 +1095,8 @@ static int fill_claim(const ds_catalog *cat, const citem *it, claimstat *st, ds_
     if (cl->value.usd < 0)
         cl->value.usd = value_usd(cat, &cl->value, mention_year(it[rep].x->m));
     st->usd = cl->value.usd;
+    cl->nsig = st->nsig;
+    cl->pub = st->pub;
     return 0;
 }
 
@@ -2798,10 +2805,65 @@ static void h_value(ds_buf *b, const ds_value *v, int *err)
     h_i64(b, v->combined, err);
 }
 
-/* Hash of everything published except revision and updated: copies listed
- * among the sources (duplicate_of) and their evidence included, so that a
- * copy reaches a published record. */
-static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
+/* Hashes of the entries of the long lists of a record (its sources, its
+ * evidence, a claim's sources): each list enters the record's hash as its
+ * count and the sum of its entries' hashes, so that an entry inserted or
+ * changed updates it without reading the others (see inc_extend). A list
+ * is sorted, a function of its set of entries, so its sum is too. */
+static uint64_t src_entry_hash(const ds_canon_source *s)
+{
+    char buf[2 * DS_ID_MAX + 96];
+    size_t n = 0;
+    const char *strs[3] = {s->duplicate_of ? s->duplicate_of : "", s->id, s->outlet ? s->outlet : ""};
+    for (int i = 0; i < 3; i++) {
+        size_t l = strlen(strs[i]);
+        size_t room = sizeof buf - n - 3 * sizeof(int64_t) - (size_t)(3 - i);
+        if (l > room)
+            l = room;
+        memcpy(buf + n, strs[i], l);
+        n += l;
+        buf[n++] = '\0';
+    }
+    int64_t v[3] = {s->kind, s->published, s->status};
+    memcpy(buf + n, v, sizeof v);
+    return ds_hash64(buf, n + sizeof v, 0x5851f42d4c957f2dULL);
+}
+
+static uint64_t ev_entry_hash(const ds_canon_evidence *e)
+{
+    char buf[DS_ID_MAX + 48];
+    size_t fl = strnlen(e->field, 31), sl = strnlen(e->source, DS_ID_MAX);
+    memcpy(buf, e->field, fl);
+    buf[fl] = '\0';
+    memcpy(buf + fl + 1, e->source, sl);
+    buf[fl + 1 + sl] = '\0';
+    int32_t v[2] = {e->start, e->end};
+    memcpy(buf + fl + sl + 2, v, sizeof v);
+    return ds_hash64(buf, fl + sl + 2 + sizeof v, 0x14057b7ef767814fULL);
+}
+
+static uint64_t str_entry_hash(const char *s) { return ds_hash64(s, strlen(s), 0x2545f4914f6cdd1dULL); }
+
+/* Sets the sums of c's long lists from their entries. */
+static void canon_sums(ds_canon *c)
+{
+    c->hsources = c->hevidence = 0;
+    for (size_t i = 0; i < c->nsources; i++)
+        c->hsources += src_entry_hash(&c->sources[i]);
+    for (size_t i = 0; i < c->nevidence; i++)
+        c->hevidence += ev_entry_hash(&c->evidence[i]);
+    for (size_t i = 0; i < c->nclaims; i++) {
+        c->claims[i].hsources = 0;
+        for (size_t j = 0; j < c->claims[i].nsources; j++)
+            c->claims[i].hsources += str_entry_hash(c->claims[i].sources[j]);
+    }
+}
+
+/* Hash of everything published except revision and updated, the long
+ * lists by their sums (canon_sums): copies listed among the sources
+ * (duplicate_of) and their evidence included, so that a copy reaches a
+ * published record. */
+static int canon_hash_sums(const ds_canon *c, ds_buf *b, uint64_t *out)
 {
     int err = 0;
     ds_buf_reset(b);
@@ -2833,8 +2895,7 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     for (size_t i = 0; i < c->nclaims; i++) {
         h_value(b, &c->claims[i].value, &err);
         h_i64(b, (int64_t)c->claims[i].nsources, &err);
-        for (size_t j = 0; j < c->claims[i].nsources; j++)
-            h_str(b, c->claims[i].sources[j], &err);
+        h_i64(b, (int64_t)c->claims[i].hsources, &err);
     }
     h_i64(b, c->stage, &err);
     h_i64(b, c->status, &err);
@@ -2846,15 +2907,8 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
     for (size_t i = 0; i < c->ndelivery_years; i++)
         h_i64(b, c->delivery_years[i], &err);
     h_str(b, c->place, &err);
-    for (size_t i = 0; i < c->nsources; i++) {
-        const ds_canon_source *s = &c->sources[i];
-        h_str(b, s->duplicate_of, &err); /* a copy changes the list: it is content */
-        h_str(b, s->id, &err);
-        h_i64(b, s->kind, &err);
-        h_str(b, s->outlet, &err);
-        h_i64(b, s->published, &err);
-        h_i64(b, s->status, &err);
-    }
+    h_i64(b, (int64_t)c->nsources, &err); /* a copy's duplicate_of changes the sum: it is content */
+    h_i64(b, (int64_t)c->hsources, &err);
     h_i64(b, -1, &err);
     for (size_t i = 0; i < c->nlinks; i++) {
         const ds_canon_link *l = &c->links[i];
@@ -2865,19 +2919,21 @@ static int canon_hash(const ds_canon *c, ds_buf *b, uint64_t *out)
         h_str(b, l->basis, &err);
     }
     h_i64(b, -1, &err);
-    for (size_t i = 0; i < c->nevidence; i++) {
-        const ds_canon_evidence *e = &c->evidence[i];
-        h_str(b, e->field, &err);
-        h_str(b, e->source, &err);
-        h_i64(b, e->start, &err);
-        h_i64(b, e->end, &err);
-    }
+    h_i64(b, (int64_t)c->nevidence, &err);
+    h_i64(b, (int64_t)c->hevidence, &err);
     if (c->delivered > 0) /* absent from a retired record: its hash stays what it was */
         h_i64(b, c->delivered, &err);
     if (err)
         return -1;
     *out = ds_hash64(b->data, b->len, 0);
     return 0;
+}
+
+/* canon_hash_sums after setting the sums from c's lists. */
+static int canon_hash(ds_canon *c, ds_buf *b, uint64_t *out)
+{
+    canon_sums(c);
+    return canon_hash_sums(c, b, out);
 }
 
 /* ---- recompute -------------------------------------------------------- */
@@ -3028,6 +3084,49 @@ static int cache_keep(ds_resolver *rs, block *b, rctx *x)
 err:
     free(deals);
     return -1;
+}
+
+/* A copy of n elements of size sz (never NULL on success, even empty), or
+ * NULL when out of memory. */
+static void *arr_copy(const void *p, size_t n, size_t sz)
+{
+    void *q = malloc((n ? n : 1) * sz);
+    if (q && n)
+        memcpy(q, p, n * sz);
+    return q;
+}
+
+/* A copy of record o with arrays of its own; its strings still point where
+ * o's do (canon_own makes them its own). Returns it, or NULL when out of
+ * memory. */
+static ds_canon *canon_clone(const ds_canon *o)
+{
+    ds_canon *n = malloc(sizeof *n);
+    if (!n)
+        return NULL;
+    *n = *o;
+    n->strings = NULL;
+    n->suppliers = arr_copy(o->suppliers, o->nsuppliers, sizeof *o->suppliers);
+    n->variants = arr_copy(o->variants, o->nvariants, sizeof *o->variants);
+    n->extras = arr_copy(o->extras, o->nextras, sizeof *o->extras);
+    n->delivery_years = arr_copy(o->delivery_years, o->ndelivery_years, sizeof *o->delivery_years);
+    n->sources = arr_copy(o->sources, o->nsources, sizeof *o->sources);
+    n->links = arr_copy(o->links, o->nlinks, sizeof *o->links);
+    n->evidence = arr_copy(o->evidence, o->nevidence, sizeof *o->evidence);
+    n->nclaims = 0;
+    n->claims = o->nclaims ? calloc(o->nclaims, sizeof *n->claims) : NULL;
+    int bad = !n->suppliers || !n->variants || !n->extras || !n->delivery_years || !n->sources || !n->links ||
+              !n->evidence || (o->nclaims && !n->claims);
+    for (size_t i = 0; !bad && i < o->nclaims; i++, n->nclaims++) {
+        n->claims[i] = o->claims[i];
+        n->claims[i].sources = arr_copy(o->claims[i].sources, o->claims[i].nsources, sizeof(char *));
+        bad = !n->claims[i].sources;
+    }
+    if (bad) {
+        canon_free(n);
+        return NULL;
+    }
+    return n;
 }
 
 static void cache_drop(ds_resolver *rs)
@@ -3284,6 +3383,18 @@ static int mark_copies(rctx *x)
     return rc;
 }
 
+/* What compatible() reads of a and b, compared after class and window
+ * start; 0 when equal. */
+static int strong_facts_cmp(const minfo *a, const minfo *b)
+{
+    int64_t va[7] = {a->hi, a->batch, a->qty, a->usd, a->combined, a->exact, a->isref};
+    int64_t vb[7] = {b->hi, b->batch, b->qty, b->usd, b->combined, b->exact, b->isref};
+    for (int i = 0; i < 7; i++)
+        if (va[i] != vb[i])
+            return va[i] < vb[i] ? -1 : 1;
+    return 0;
+}
+
 static int strong_cmp(const void *pa, const void *pb)
 {
     const minfo *a = *(const minfo *const *)pa, *b = *(const minfo *const *)pb;
@@ -3291,14 +3402,22 @@ static int strong_cmp(const void *pa, const void *pb)
         return a->cls < b->cls ? -1 : 1;
     if (a->lo != b->lo)
         return a->lo < b->lo ? -1 : 1;
+    int c = strong_facts_cmp(a, b);
+    if (c)
+        return c;
     return a < b ? -1 : a > b;
 }
 
-/* Unites every pair of compatible time-bearing (strong) mentions. Sorted by
- * class and window start, a mention need only be compared with those that
- * start within its window's end + EXACT_DAYS: no other can meet it in time.
- * The union-find root of a component is its smallest index whatever the
- * order of unions. Returns 0 or -1 when out of memory. */
+/* Unites every pair of compatible time-bearing (strong) mentions. Mentions
+ * of the same facts (strong_facts_cmp), reference rows apart, are
+ * compatible with each other and with the same others: each run of them is
+ * united and stands as its first
+ * in what follows (a deal of many like reports is then one mention of the
+ * sweep, not n^2 / 2 compares). Sorted by class and window start, a
+ * mention need only be compared with those that start within its window's
+ * end + EXACT_DAYS: no other can meet it in time. The union-find root of a
+ * component is its smallest index whatever the order of unions. Returns 0
+ * or -1 when out of memory. */
 static int cluster_strong(rctx *x, int *par)
 {
     size_t n = 0;
@@ -3309,8 +3428,17 @@ static int cluster_strong(rctx *x, int *par)
         if (x->mi[i].kind == K_STRONG)
             st[n++] = &x->mi[i];
     qsort(st, n, sizeof *st, strong_cmp);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n && st[j]->cls == st[i]->cls && st[j]->lo <= st[i]->hi + EXACT_DAYS; j++)
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (u > 0 && !st[i]->isref && st[u - 1]->cls == st[i]->cls && st[u - 1]->lo == st[i]->lo &&
+            strong_facts_cmp(st[u - 1], st[i]) == 0) { /* two rows are two deals */
+            uf_union(par, (int)(st[u - 1] - x->mi), (int)(st[i] - x->mi));
+            continue;
+        }
+        st[u++] = st[i];
+    }
+    for (size_t i = 0; i < u; i++)
+        for (size_t j = i + 1; j < u && st[j]->cls == st[i]->cls && st[j]->lo <= st[i]->hi + EXACT_DAYS; j++)
             if (compatible(st[i], st[j]))
                 uf_union(par, (int)(st[i] - x->mi), (int)(st[j] - x->mi));
     free(st);
@@ -3591,28 +3719,33 @@ static void read_revisions(rctx *x)
     }
 }
 
-/* Records the anchor of k's deal and publishes it (revision + 1) when its
- * content hash changed, or it is new or was retired. Returns 0 or -1. */
-static int assign_one(rctx *x, cluster *k)
+/* Records the anchor of deal cn of block b and publishes it (revision + 1)
+ * when its content hash changed, or it is new or was retired. Returns 0 or
+ * -1. */
+static int assign_rec(ds_resolver *rs, block *b, ds_canon *cn, const char *anchor)
 {
-    block *b = x->b;
-    ds_canon *cn = k->c;
     int found;
     size_t at = rev_find(b, cn->deal_id, &found);
     rev *r = found ? &b->revs[at] : rev_insert(b, at, cn->deal_id);
     if (!r)
         return -1;
-    ds_strlcpy(r->anchor, x->mi[k->anchor].m->mention_id, sizeof r->anchor);
+    ds_strlcpy(r->anchor, anchor, sizeof r->anchor);
     r->unknown = 0;
     if (!found || r->retired || r->hash != cn->content_hash) {
         r->revision++;
         r->hash = cn->content_hash;
         r->retired = 0;
-        if (out_push(x->rs, cn) != 0)
+        if (out_push(rs, cn) != 0)
             return -1;
     }
     cn->revision = r->revision;
     return 0;
+}
+
+/* assign_rec for the deal of cluster k, anchored by its anchor. */
+static int assign_one(rctx *x, cluster *k)
+{
+    return assign_rec(x->rs, x->b, k->c, x->mi[k->anchor].m->mention_id);
 }
 
 /* assign_one for every live deal of the recompute. Returns 0 or -1. */
@@ -3770,6 +3903,8 @@ static int recompute(ds_resolver *rs, block *b, int flags)
     rctx x = {rs, b, NULL, n, NULL, 0};
     ds_buf hb;
     ds_buf_init(&hb);
+    if (b->ic && !(flags & RC_VIEW))
+        ibase_drop_all(b->ic);
     ds_mention *ms = malloc((n ? n : 1) * sizeof *ms); /* the block's mentions, unpacked */
     int *par = malloc((n ? n : 1) * sizeof *par);
     x.mi = calloc(n ? n : 1, sizeof *x.mi);
@@ -3789,7 +3924,7 @@ static int recompute(ds_resolver *rs, block *b, int flags)
         read_revisions(&x);
     else if (assign_revisions(&x) || retire_vanished(&x, &hb))
         goto out;
-    if (b->ic && !(flags & RC_VIEW) && inc_note_refs(b, &x) != 0) {
+    if (b->ic && !(flags & RC_VIEW) && (inc_note_refs(b, &x) != 0 || ibase_keep_all(&x, b->ic) != 0)) {
         inc_free(b->ic); /* rebuilt when next needed */
         b->ic = NULL;
     }
@@ -3831,7 +3966,13 @@ out:
  * L_CTX, L_CTXALL  context mentions by class and batch, and by class;
  * L_SB, L_SBALL    strong mentions by class and batch, and by class;
  * L_FW      strong framework mentions;
- * L_PK      every mention by its packed record's address.
+ * L_PK      every mention by its packed record's address;
+ * L_SIG     the strong mentions of L_TIME by what compatible() reads: a
+ *           strong mention whose cluster already holds one of L_TIME with
+ *           its facts is left out of L_TIME (what is compatible with it is
+ *           compatible with that one, which unites with the same cluster),
+ *           so that a deal of many like reports is one entry there;
+ * L_WEAK    weak mentions by class.
  * Deals that match a reference row are read by the links of others through
  * their row (resolve.h, "Links"): a scoped recompute reads them all (refa,
  * refreshed by every whole recompute), and one that would change such a
@@ -3841,7 +3982,7 @@ out:
  * or a deal with a reference row, recomputes the whole block instead (those
  * rules read every deal of the block). */
 
-enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L_PK, L__N };
+enum { L_TIME, L_SRC, L_CTX, L_CTXALL, L_SB, L_SBALL, L_FW, L_PK, L_SIG, L_WEAK, L__N };
 enum { MK_DIRTY, MK_SUB, MK_DUPC, MK_CTX, MK__N }; /* marks, and the scratch list of each */
 
 typedef struct imen {
@@ -3852,6 +3993,8 @@ typedef struct imen {
     int dup;                 /* the mention whose source this one repeats, -1 */
     int par;                 /* union-find parent (strong mentions) */
     int ring;                /* next member of its cluster, circular */
+    int anchor;              /* at a root: its cluster's anchor (see anchor_before) */
+    struct ibase *base;      /* at a root: its deal's record kept between adds, or NULL */
     int next[L__N];          /* next mention of each look-up list, -1 */
     unsigned mark[MK__N];    /* == inc.gen: in that set during this add */
 } imen;
@@ -3880,7 +4023,25 @@ typedef struct islot {
     int head;
 } islot;
 
+/* The record of a big deal as last published, kept at its cluster's root
+ * so that an add that only extends it updates it (see inc_extend) instead
+ * of rebuilding it from every member. */
+typedef struct ibase {
+    ds_canon *c;   /* owned, updated in place; its capacities below */
+    size_t nmem;   /* its members */
+    size_t nondup; /* of those, the ones that are no copy (voters when > 0) */
+    size_t capsup, capsrc, capev, capdy, *capcl;
+    char **strs;   /* strings of the entries added since it was built (owned) */
+    size_t nstrs, capstrs;
+    int *wfit;     /* the weak mentions compatible with all its strong members, ascending */
+    size_t nwfit;
+} ibase;
+
+/* Deals of at least this many members keep their record between adds. */
+#define IBASE_MIN 32
+
 struct inc {
+    ds_resolver *rs; /* whose rs->kept takes the records of dropped bases */
     imen *men;
     size_t n, cap;
     islot *tab;
@@ -3890,6 +4051,7 @@ struct inc {
     size_t nbanded; /* fingerprints put in the bands */
     int64_t newest; /* newest publication time of the block, INT64_MIN none */
     size_t nglobal; /* weak, delivery and hint-bearing mentions */
+    size_t nweak;   /* of those, weak mentions without hints */
     size_t noption; /* strong option mentions */
     int *refa;      /* anchors of the live deals that match a reference row */
     size_t nrefa, caprefa;
@@ -3901,12 +4063,51 @@ struct inc {
     size_t nlist[MK__N], caplist[MK__N];
 };
 
+/* Frees a kept record and what it holds. */
+static void ibase_free(ibase *bs)
+{
+    if (!bs)
+        return;
+    canon_free(bs->c);
+    for (size_t i = 0; i < bs->nstrs; i++)
+        free(bs->strs[i]);
+    free(bs->strs);
+    free(bs->capcl);
+    free(bs->wfit);
+    free(bs);
+}
+
+/* Drops the record kept at root r, if any. The record may be among the
+ * current add's changes: it is freed with them, at the next add
+ * (rs->deadb, see clear_scratch). */
+static void ibase_drop(inc *ic, int r)
+{
+    ibase *bs = ic->men[r].base;
+    if (!bs)
+        return;
+    ds_resolver *rs = ic->rs;
+    if (ds_reserve(&rs->deadb, &rs->capdeadb, rs->ndeadb + 1, sizeof *rs->deadb, 4) == 0)
+        rs->deadb[rs->ndeadb++] = bs;
+    else
+        ibase_free(bs);
+    ic->men[r].base = NULL;
+}
+
+/* Drops every kept record: a whole recompute may have changed any deal. */
+static void ibase_drop_all(inc *ic)
+{
+    for (size_t i = 0; i < ic->n; i++)
+        ibase_drop(ic, (int)i);
+}
+
 static void inc_free(inc *ic)
 {
     if (!ic)
         return;
-    for (size_t i = 0; i < ic->n; i++)
+    for (size_t i = 0; i < ic->n; i++) {
+        ibase_drop(ic, (int)i);
         free(ic->men[i].src);
+    }
     free(ic->men);
     free(ic->tab);
     free(ic->old);
@@ -4016,8 +4217,9 @@ static int imark(inc *ic, int mk, int r)
 }
 
 /* Settles the copy relation between new mention s and held mention c (see
- * mark_copies): s repeats c, or c now repeats s. A held strong mention
- * whose source changed has its cluster marked dirty. Returns 0 or -1. */
+ * mark_copies): s repeats c, or c now repeats s. A held strong or weak
+ * mention whose source changed is noted (MK_DUPC): its deal changes.
+ * Returns 0 or -1. */
 static int icopy(const ds_resolver *rs, inc *ic, int s, int c, int track)
 {
     imen *y = &ic->men[s], *o = &ic->men[c];
@@ -4028,7 +4230,7 @@ static int icopy(const ds_resolver *rs, inc *ic, int s, int c, int track)
             y->dup = c;
     } else if (iretained(rs, ic, s, c) && (o->dup < 0 || ibefore(ic, s, o->dup))) {
         o->dup = s;
-        if (track && o->f.kind == K_STRONG)
+        if (track && (o->f.kind == K_STRONG || o->f.kind == K_WEAK)) /* weak: see iext_alone */
             return imark(ic, MK_DUPC, c);
     }
     return 0;
@@ -4158,18 +4360,20 @@ static int iband_push(inc *ic, int s)
     return 0;
 }
 
+/* Whether mention a anchors a deal before mention b (anchor_before). */
+static int ianchor_before(const inc *ic, int a, int b)
+{
+    const imen *x = &ic->men[a], *y = &ic->men[b];
+    return x->f.isref != y->f.isref ? x->f.isref
+           : x->f.has_t != y->f.has_t ? x->f.has_t
+           : x->f.pub != y->f.pub   ? x->f.pub < y->f.pub
+                                    : strcmp((const char *)x->pk, (const char *)y->pk) < 0;
+}
+
 /* The deal id of the cluster of root r: from its anchor (see anchor_before). */
 static void iroot_id(const block *b, const inc *ic, int r, char id[17])
 {
-    int a = r;
-    for (int s = ic->men[r].ring; s != r; s = ic->men[s].ring) {
-        const imen *x = &ic->men[s], *y = &ic->men[a];
-        if (x->f.isref != y->f.isref ? x->f.isref
-            : x->f.has_t != y->f.has_t ? x->f.has_t
-                                     : x->f.pub != y->f.pub ? x->f.pub < y->f.pub
-                                                            : strcmp((const char *)x->pk, (const char *)y->pk) < 0)
-            a = s;
-    }
+    int a = ic->men[r].anchor;
     char buf[96];
     size_t kl = strlen(b->key), al = strlen((const char *)ic->men[a].pk);
     memcpy(buf, b->key, kl + 1);
@@ -4221,11 +4425,39 @@ static int iunite(const block *b, inc *ic, int s)
                 return -1;
             iroot_id(b, ic, r, ic->old[ic->nold++]);
             int lo = r < rs_ ? r : rs_, hi = r < rs_ ? rs_ : r;
+            if (ic->nold > 1) /* two deals merge: rebuilt, not extended */
+                ibase_drop(ic, lo);
+            ibase_drop(ic, hi);
+            if (ianchor_before(ic, ic->men[hi].anchor, ic->men[lo].anchor))
+                ic->men[lo].anchor = ic->men[hi].anchor;
             ic->men[hi].par = lo;
             int t = ic->men[lo].ring; /* splice the rings */
             ic->men[lo].ring = ic->men[hi].ring;
             ic->men[hi].ring = t;
         }
+    return 0;
+}
+
+/* The facts of strong mention f that compatible() reads, hashed. */
+static uint64_t isig(const minfo *f)
+{
+    int64_t v[10] = {f->cls, f->isref, f->batch, f->qty, f->usd, f->combined, f->has_t, f->exact, f->lo, f->hi};
+    return ds_hash64(v, sizeof v, 17);
+}
+
+/* Whether strong mention s (united with its cluster) has the facts of a
+ * mention of L_TIME in its cluster, which stands for it there (L_SIG). */
+static int itime_redundant(inc *ic, int s, uint64_t sig)
+{
+    const minfo *a = &ic->men[s].f;
+    int r = ifind(ic, s);
+    for (int o = ihead(ic, ikey(L_SIG, sig)); o >= 0; o = ic->men[o].next[L_SIG]) {
+        const minfo *b = &ic->men[o].f;
+        if (a->cls == b->cls && a->isref == b->isref && a->batch == b->batch && a->qty == b->qty &&
+            a->usd == b->usd && a->combined == b->combined && a->has_t == b->has_t && a->exact == b->exact &&
+            a->lo == b->lo && a->hi == b->hi && ifind(ic, o) == r)
+            return 1;
+    }
     return 0;
 }
 
@@ -4245,7 +4477,7 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
     y->pk = pk;
     y->text = m->src.text_hash;
     y->dup = -1;
-    y->par = y->ring = s;
+    y->par = y->ring = y->anchor = s;
     for (int l = 0; l < L__N; l++)
         y->next[l] = -1;
     if (!(y->src = strdup(m->src.id)))
@@ -4253,6 +4485,7 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
     ic->n++;
     if (y->f.kind == K_WEAK || y->f.kind == K_UPDATE || m->nrels > 0)
         ic->nglobal++;
+    ic->nweak += y->f.kind == K_WEAK && m->nrels == 0;
     ic->noption += y->f.kind == K_STRONG && y->f.cls == CLS_OPTION;
     int cls = y->f.cls, e = 0;
     ic->nold = 0;
@@ -4267,12 +4500,17 @@ static int inc_insert(ds_resolver *rs, block *b, inc *ic, const ds_mention *m, c
         e |= iband_push(ic, s);
     e |= ipush(ic, L_SRC, src_key(y->src), s);
     e |= ipush(ic, L_PK, (uint64_t)(uintptr_t)pk, s);
+    if (y->f.kind == K_WEAK)
+        e |= ipush(ic, L_WEAK, (uint64_t)cls, s);
     if (y->f.kind == K_CONTEXT) {
         e |= ipush(ic, L_CTX, (uint64_t)cls << 32 | (uint32_t)y->f.batch, s);
         e |= ipush(ic, L_CTXALL, (uint64_t)cls, s);
     }
-    if (y->f.kind == K_STRONG) {
+    if (y->f.kind == K_STRONG && !itime_redundant(ic, s, isig(&y->f))) {
         e |= ipush(ic, L_TIME, (uint64_t)cls << 32 | (uint32_t)(y->f.lo >> 5), s);
+        e |= ipush(ic, L_SIG, isig(&y->f), s);
+    }
+    if (y->f.kind == K_STRONG) {
         e |= ipush(ic, L_SB, (uint64_t)cls << 32 | (uint32_t)y->f.batch, s);
         e |= ipush(ic, L_SBALL, (uint64_t)cls, s);
         if (cls == CLS_FRAMEWORK)
@@ -4303,6 +4541,7 @@ static inc *inc_build(ds_resolver *rs, block *b)
     ds_mention *m = malloc(sizeof *m);
     if (!ic || !m)
         goto err;
+    ic->rs = rs;
     ic->newest = INT64_MIN;
     /* in publication order, so that only mentions of unknown time are late */
     if (!(ord = malloc((b->nms ? b->nms : 1) * sizeof *ord)))
@@ -4555,6 +4794,78 @@ static int inc_cluster_strong(const rctx *x, inc *ic, const isub *v, int *par)
     return 0;
 }
 
+/* The weak mentions of the block compatible with every strong member of k
+ * (those weak_fit can join to it), into bs->wfit. Returns 0 or -1. */
+static int ibase_weak_fits(const rctx *x, inc *ic, const cluster *k, ibase *bs)
+{
+    size_t cap = 0;
+    int cls = x->mi[k->anchor].cls;
+    for (int w = ihead(ic, ikey(L_WEAK, (uint64_t)cls)); w >= 0; w = ic->men[w].next[L_WEAK]) {
+        int fits = 1;
+        for (size_t i = 0; i < k->nmem && fits; i++)
+            fits = x->mi[k->mem[i]].kind != K_STRONG || compatible(&ic->men[w].f, &x->mi[k->mem[i]]);
+        if (!fits)
+            continue;
+        if (ds_reserve(&bs->wfit, &cap, bs->nwfit + 1, sizeof *bs->wfit, 4))
+            return -1;
+        bs->wfit[bs->nwfit++] = w;
+    }
+    if (bs->nwfit > 1)
+        qsort(bs->wfit, bs->nwfit, sizeof *bs->wfit, int_cmp);
+    return 0;
+}
+
+/* Keeps a copy of the record of k (cluster of root r, a deal of scoped
+ * recompute x) at r when the deal is big (IBASE_MIN), for inc_extend.
+ * Returns 0 or -1. */
+static int ibase_keep(const rctx *x, inc *ic, int r, const cluster *k)
+{
+    ibase_drop(ic, r);
+    if (k->nmem < IBASE_MIN)
+        return 0;
+    ibase *bs = calloc(1, sizeof *bs);
+    ds_canon *c = bs ? canon_clone(k->c) : NULL;
+    if (!c || canon_own(c) != 0) {
+        canon_free(c);
+        free(bs);
+        return -1;
+    }
+    bs->c = c;
+    if (c->nclaims && !(bs->capcl = malloc(c->nclaims * sizeof *bs->capcl))) {
+        ibase_free(bs);
+        return -1;
+    }
+    for (size_t i = 0; i < c->nclaims; i++)
+        bs->capcl[i] = c->claims[i].nsources;
+    bs->capsup = c->nsuppliers;
+    bs->capsrc = c->nsources;
+    bs->capev = c->nevidence;
+    bs->capdy = c->ndelivery_years;
+    bs->nmem = k->nmem;
+    for (size_t i = 0; i < k->nmem; i++)
+        bs->nondup += !x->mi[k->mem[i]].dup_of;
+    ic->men[r].base = bs;
+    return ibase_weak_fits(x, ic, k, bs);
+}
+
+/* ibase_keep for every big deal of whole recompute x (index ic), so that
+ * the next add can extend it. Returns 0 or -1. */
+static int ibase_keep_all(const rctx *x, inc *ic)
+{
+    for (size_t c = 0; c < x->ncl; c++) {
+        const cluster *k = &x->cl[c];
+        if (k->nmem < IBASE_MIN)
+            continue;
+        size_t i = 0;
+        while (i < k->nmem && x->mi[k->mem[i]].kind != K_STRONG)
+            i++;
+        int s = i < k->nmem ? iseq_of(ic, x->b->ms[k->mem[i]]) : -1;
+        if (s >= 0 && ibase_keep(x, ic, ifind(ic, s), k) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Recomputes the scoped mentions v[0..n) as a block of their own (their
  * copies and strong clusters as the index knows them), then publishes the dirty deals whose
  * content changed and retires the ids new mention s absorbed. Returns 0,
@@ -4597,6 +4908,8 @@ static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size
         if (assign_one(&x, k) != 0 || canon_own(k->c) != 0 || ptr_push(&rs->kept, &rs->nkept, &rs->capkept, k->c) != 0)
             goto out;
         k->kept = 1;
+        if (ibase_keep(&x, ic, r, k) != 0)
+            goto out;
         if (r == sroot)
             surv = k->c;
     }
@@ -4610,6 +4923,384 @@ out:
     free(ms);
     free(par);
     ds_buf_free(&hb);
+    return rc;
+}
+
+/* ---- extending a big deal's record ------------------------------------ */
+
+/* Whether new strong mention s only extends the deal of root r: it joined
+ * that deal and no other, changed no held mention's copy relation, does
+ * not become the anchor (the id stays), no context mention links through
+ * it (none of its source, none compatible with it: see ireaders), every
+ * weak mention that fits the deal is compatible with it (so each fits the
+ * deals it fitted: weak_fit), and the deal matches no reference row. */
+static int iext_alone(inc *ic, int s, int r)
+{
+    const imen *y = &ic->men[s];
+    if (ic->nold != 1 || ic->nlist[MK_DUPC] || ic->men[r].anchor == s)
+        return 0;
+    for (size_t i = 0; i < ic->nrefa; i++)
+        if (ifind(ic, ic->refa[i]) == r)
+            return 0;
+    for (int o = ihead(ic, ikey(L_SRC, src_key(y->src))); o >= 0; o = ic->men[o].next[L_SRC])
+        if (ic->men[o].f.kind == K_CONTEXT && strcmp(ic->men[o].src, y->src) == 0)
+            return 0;
+    int list = y->f.batch > 0 ? L_CTX : L_CTXALL;
+    for (int pass = 0; pass < (y->f.batch > 0 ? 2 : 1); pass++) {
+        uint64_t v = list == L_CTX ? icb(y->f.cls, pass ? 0 : y->f.batch) : (uint64_t)y->f.cls;
+        for (int z = ihead(ic, ikey(list, v)); z >= 0; z = ic->men[z].next[list])
+            if (compatible(&ic->men[z].f, &y->f))
+                return 0;
+    }
+    /* a weak mention fits a deal when compatible with all its strong
+     * members: one that fits it and is not compatible with s would leave
+     * it; one that does not fit it cannot come to */
+    const ibase *bs = ic->men[r].base;
+    for (int w = ihead(ic, ikey(L_WEAK, (uint64_t)y->f.cls)); w >= 0; w = ic->men[w].next[L_WEAK])
+        if (!compatible(&ic->men[w].f, &y->f) && bs->nwfit && bsearch(&w, bs->wfit, bs->nwfit, sizeof w, int_cmp))
+            return 0;
+    return 1;
+}
+
+/* What an add that extends a kept record changes in it, found before
+ * anything changes (iext_plan_*), then done (iext_apply). */
+typedef struct iplan {
+    const char *dup;  /* the source m's repeats, or NULL */
+    int voter;        /* m votes (see voters()) */
+    int claim;        /* the claim m's value joins, -1 none */
+    int claim_new;    /* m's source is new to it, at claim_at */
+    size_t claim_at;
+    int src_new;      /* a new source entry at src_at, else src_at's status raised */
+    size_t src_at;
+    int nsup;         /* suppliers of m new to the deal */
+} iplan;
+
+/* Whether the named quantities of a voter (variants or extras) are each
+ * listed in items with the quantity voted. */
+static int iext_named(const ds_canon_item *items, size_t n, const char *name, int64_t qty)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(items[i].name, name) == 0)
+            return items[i].quantity == qty;
+    return 0;
+}
+
+/* Where company name stands in c's suppliers, or -1. */
+static long iext_supplier(const ds_canon *c, const char *company)
+{
+    for (size_t i = 0; i < c->nsuppliers; i++)
+        if (strcmp(c->suppliers[i].company, company) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Whether voter m's suppliers keep the roles voted: a company listed with
+ * the role m gives it (one more vote for the winner), or new to the deal
+ * (named once by m). Counts the new ones in p->nsup. */
+static int iext_plan_suppliers(const ds_mention *m, const ds_canon *c, iplan *p)
+{
+    for (int j = 0; j < m->nsuppliers; j++) {
+        long i = iext_supplier(c, m->suppliers[j].company);
+        if (i >= 0 && c->suppliers[i].role != m->suppliers[j].role)
+            return 0;
+        for (int k = 0; i < 0 && k < j; k++)
+            if (strcmp(m->suppliers[k].company, m->suppliers[j].company) == 0)
+                return 0;
+        p->nsup += i < 0;
+    }
+    return 1;
+}
+
+/* Whether value v (USD usd, as its minfo has it) sorts with the value of
+ * claim cl's report (citem_cmp's key) and, filled in as fill_claim would,
+ * is that value: it then joins that claim, and whichever of the two
+ * represents it the claim's value is the same. */
+static int iext_same_value(const ds_catalog *cat, const ds_mention *m, int64_t usd, const ds_canon_claim *cl)
+{
+    const ds_value *v = &m->value, *cv = &cl->value;
+    int64_t filled = v->usd >= 0 ? v->usd : value_usd(cat, v, mention_year(m));
+    return v->combined == cv->combined && (v->combined ? -1 : usd) == (cv->combined ? -1 : cv->usd) &&
+           filled == cv->usd && v->amount == cv->amount && strcmp(v->currency, cv->currency) == 0 &&
+           strcmp(v->covers, cv->covers) == 0;
+}
+
+/* Where id stands in sorted strings v[0..n) (or would). */
+static size_t str_lower(const char *const *v, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(v[mid], id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The claim voter m's value joins (iext_same_value), if it states one.
+ * Returns 1, or 0 when m states a figure no claim holds, or is a signed
+ * report of a source the claim lists (whether that source was signed is
+ * not kept). */
+static int iext_plan_claim(const ds_catalog *cat, const ds_mention *m, int64_t usd, const ds_canon *c, iplan *p)
+{
+    p->claim = -1;
+    if (!m->value.set)
+        return 1;
+    size_t k = 0;
+    while (k < c->nclaims && !iext_same_value(cat, m, usd, &c->claims[k]))
+        k++;
+    if (k == c->nclaims || c->nclaims > 64)
+        return 0;
+    const ds_canon_claim *cl = &c->claims[k];
+    p->claim = (int)k;
+    p->claim_at = str_lower(cl->sources, cl->nsources, m->src.id);
+    p->claim_new = p->claim_at == cl->nsources || strcmp(cl->sources[p->claim_at], m->src.id) != 0;
+    return p->claim_new || status_rank(m->status) < status_rank(DS_STATUS_SIGNED);
+}
+
+/* Whether voter m leaves every vote of record c as it is: each fact it
+ * states is the one voted (one more vote for the winning group keeps it
+ * winning), its suppliers and value fit (see above). */
+static int iext_plan_vote(const ds_catalog *cat, const ds_mention *m, int64_t usd, const ds_canon *c, iplan *p)
+{
+    if ((m->batch > 0 && m->batch != c->batch) ||
+        (m->signing_date != DS_NO_DATE && m->signing_date != c->signing_date) ||
+        (c->signing_date == DS_NO_DATE && m->signing_year > 0 && m->signing_year != c->signing_year) ||
+        (m->quantity >= 0 && m->quantity != c->quantity) || (m->system[0] && strcmp(m->system, c->system) != 0) ||
+        (m->place[0] && strcmp(m->place, c->place) != 0))
+        return 0;
+    for (int j = 0; j < m->nvariants; j++)
+        if (!iext_named(c->variants, c->nvariants, m->variants[j].system, m->variants[j].quantity))
+            return 0;
+    for (int j = 0; j < m->nextras; j++)
+        if (!iext_named(c->extras, c->nextras, m->extras[j].what, m->extras[j].quantity))
+            return 0;
+    return iext_plan_suppliers(m, c, p) && iext_plan_claim(cat, m, usd, c, p);
+}
+
+/* Order of source entry e against a source published pub (INT64_MAX
+ * unknown) with id id (see src_cmp). */
+static int isrc_entry_cmp(int64_t pub, const char *id, const ds_canon_source *e)
+{
+    int64_t ep = e->published == DS_NO_TIME ? INT64_MAX : e->published;
+    if (pub != ep)
+        return pub < ep ? -1 : 1;
+    return strcmp(id, e->id);
+}
+
+/* Where member m goes in c's sources (merge_sources): a new entry in
+ * source order, or its source's entry. Returns 1, or 0 when m's stage is
+ * ahead of the deal's (links read it), or the entry would not be m's own
+ * or its source's as listed. */
+static int iext_plan_member(const ds_mention *m, const ds_canon *c, iplan *p)
+{
+    if (m->stage > c->stage)
+        return 0;
+    int64_t pub = m->src.published == DS_NO_TIME ? INT64_MAX : m->src.published;
+    size_t lo = 0, hi = c->nsources;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (isrc_entry_cmp(pub, m->src.id, &c->sources[mid]) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const ds_canon_source *e = lo < c->nsources ? &c->sources[lo] : NULL;
+    p->src_at = lo;
+    p->src_new = !e || isrc_entry_cmp(pub, m->src.id, e) != 0;
+    if (!p->src_new)
+        return e->kind == m->src.kind && strcmp(e->outlet, m->src.outlet) == 0 &&
+               strcmp(e->duplicate_of ? e->duplicate_of : "", p->dup ? p->dup : "") == 0;
+    /* one id at two times: merge_sources would join the runs */
+    return !(e && strcmp(e->id, m->src.id) == 0) && !(lo > 0 && strcmp(c->sources[lo - 1].id, m->src.id) == 0);
+}
+
+/* Room in bs for what plan p adds (arrays and strings), so that only the
+ * copies of strings can fail after it. Returns 0 or -1 (nothing changed). */
+static int iext_room(ibase *bs, const ds_mention *m, const iplan *p)
+{
+    ds_canon *c = bs->c;
+    size_t nstr = 3 + (size_t)p->nsup + (size_t)m->nevidence;
+    if (ds_reserve(&c->sources, &bs->capsrc, c->nsources + 1, sizeof *c->sources, 16) ||
+        ds_reserve(&c->evidence, &bs->capev, c->nevidence + (size_t)m->nevidence, sizeof *c->evidence, 16) ||
+        ds_reserve(&c->delivery_years, &bs->capdy, c->ndelivery_years + (size_t)m->ndelivery_years,
+                   sizeof *c->delivery_years, 4) ||
+        ds_reserve(&c->suppliers, &bs->capsup, c->nsuppliers + (size_t)p->nsup, sizeof *c->suppliers, 4) ||
+        ds_reserve(&bs->strs, &bs->capstrs, bs->nstrs + nstr, sizeof *bs->strs, 16))
+        return -1;
+    if (p->claim >= 0) {
+        ds_canon_claim *cl = &c->claims[p->claim];
+        return ds_reserve(&cl->sources, &bs->capcl[p->claim], cl->nsources + 1, sizeof *cl->sources, 16);
+    }
+    return 0;
+}
+
+/* A copy of s owned by bs (room made by iext_room), or NULL. */
+static const char *iext_str(ibase *bs, const char *s)
+{
+    char *d = strdup(s);
+    if (d)
+        bs->strs[bs->nstrs++] = d;
+    return d;
+}
+
+/* Inserts v at position at of array a of n elements of size sz (room made). */
+static void arr_insert(void *a, size_t n, size_t at, const void *v, size_t sz)
+{
+    char *p = a;
+    memmove(p + (at + 1) * sz, p + at * sz, (n - at) * sz);
+    memcpy(p + at * sz, v, sz);
+}
+
+/* Member m's source (id, its copy of the source's id) in c as plan p
+ * says, the sum of the entries' hashes kept. Returns 0 or -1. */
+static int iext_apply_source(ibase *bs, const ds_mention *m, const char *id, const iplan *p)
+{
+    ds_canon *c = bs->c;
+    if (!p->src_new) {
+        ds_canon_source *e = &c->sources[p->src_at];
+        c->hsources -= src_entry_hash(e);
+        if (status_rank(m->status) > status_rank(e->status))
+            e->status = m->status;
+        c->hsources += src_entry_hash(e);
+        return 0;
+    }
+    ds_canon_source e = {id, m->src.kind, iext_str(bs, m->src.outlet), m->src.published, m->status,
+                         p->dup ? iext_str(bs, p->dup) : NULL};
+    if (!e.outlet || (p->dup && !e.duplicate_of))
+        return -1;
+    arr_insert(c->sources, c->nsources++, p->src_at, &e, sizeof e);
+    c->hsources += src_entry_hash(&e);
+    return 0;
+}
+
+/* Member m's evidence and, no copy, delivery years in c. Returns 0 or -1. */
+static int iext_apply_lists(ibase *bs, const ds_mention *m, const char *id, const iplan *p)
+{
+    ds_canon *c = bs->c;
+    for (int j = 0; j < m->nevidence; j++) {
+        ds_canon_evidence e = {m->evidence[j].field, id, m->evidence[j].start, m->evidence[j].end};
+        size_t lo = 0, hi = c->nevidence;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (evidence_cmp(&c->evidence[mid], &e) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < c->nevidence && evidence_cmp(&c->evidence[lo], &e) == 0)
+            continue;
+        if (!(e.field = iext_str(bs, e.field)))
+            return -1;
+        arr_insert(c->evidence, c->nevidence++, lo, &e, sizeof e);
+        c->hevidence += ev_entry_hash(&e);
+    }
+    for (int j = 0; !p->dup && j < m->ndelivery_years; j++) {
+        int y = m->delivery_years[j];
+        size_t at = 0;
+        while (at < c->ndelivery_years && c->delivery_years[at] < y)
+            at++;
+        if (at == c->ndelivery_years || c->delivery_years[at] != y)
+            arr_insert(c->delivery_years, c->ndelivery_years++, at, &y, sizeof y);
+    }
+    if (!p->dup && m->src.published != DS_NO_TIME && m->src.published > c->updated)
+        c->updated = m->src.published;
+    return 0;
+}
+
+/* Voter m's effects on c: status, announcement date, new suppliers in
+ * (role, company) order, its source in its claim, the value chosen again
+ * (choose_claim). Returns 0 or -1. */
+static int iext_apply_vote(ibase *bs, const ds_mention *m, const char *id, int64_t pub, const iplan *p)
+{
+    ds_canon *c = bs->c;
+    if (status_rank(m->status) > status_rank(c->status))
+        c->status = m->status;
+    if (m->announce_date != DS_NO_DATE && (c->announce_date == DS_NO_DATE || m->announce_date < c->announce_date))
+        c->announce_date = m->announce_date;
+    for (int j = 0; j < m->nsuppliers; j++) {
+        if (iext_supplier(c, m->suppliers[j].company) >= 0)
+            continue;
+        ds_canon_supplier e = {iext_str(bs, m->suppliers[j].company), m->suppliers[j].role};
+        if (!e.company)
+            return -1;
+        size_t at = 0;
+        while (at < c->nsuppliers && supplier_cmp(&c->suppliers[at], &e) < 0)
+            at++;
+        arr_insert(c->suppliers, c->nsuppliers++, at, &e, sizeof e);
+    }
+    if (p->claim < 0)
+        return 0;
+    ds_canon_claim *cl = &c->claims[p->claim];
+    if (p->claim_new) {
+        arr_insert(cl->sources, cl->nsources++, p->claim_at, &id, sizeof id);
+        cl->hsources += str_entry_hash(id);
+        cl->nsig += status_rank(m->status) >= status_rank(DS_STATUS_SIGNED);
+    }
+    if (pub < cl->pub)
+        cl->pub = pub;
+    claimstat cs[64];
+    for (size_t j = 0; j < c->nclaims; j++)
+        cs[j] = (claimstat){0, 1, c->claims[j].nsources, c->claims[j].nsig, c->claims[j].pub,
+                            c->claims[j].value.combined, c->claims[j].value.usd};
+    choose_claim(cs, c->nclaims, c);
+    return 0;
+}
+
+/* Does plan p of member m (published pub) in the record kept in bs, then
+ * rehashes it. Returns 0, or -1 when out of memory (the record is then
+ * half done: the caller drops it). */
+static int iext_apply(ds_resolver *rs, ibase *bs, const ds_mention *m, int64_t pub, const iplan *p)
+{
+    const char *id = NULL;
+    if (iext_room(bs, m, p) != 0)
+        return -1;
+    if (p->src_new || p->claim_new || m->nevidence)
+        id = iext_str(bs, m->src.id);
+    else
+        id = m->src.id; /* not stored */
+    if (!id || iext_apply_source(bs, m, id, p) != 0 || iext_apply_lists(bs, m, id, p) != 0 ||
+        (p->voter && iext_apply_vote(bs, m, id, pub, p) != 0))
+        return -1;
+    bs->nmem++;
+    bs->nondup += !p->dup;
+    return canon_hash_sums(bs->c, &rs->pack, &bs->c->content_hash);
+}
+
+/* The add of new strong mention s through the record kept at its deal's
+ * root, when s only extends that deal (iext_alone) and states no fact that
+ * could change a vote or a link: the record gets s's source, evidence,
+ * delivery years, status, new suppliers and claim source in place, as the
+ * rebuild of the deal from every member would give them, without reading
+ * the other members, and is published when its content changed. Returns
+ * 0 when done, 1 when the add must take the scoped recompute, -1 when out
+ * of memory. */
+static int inc_extend(ds_resolver *rs, block *b, inc *ic, int s)
+{
+    const imen *y = &ic->men[s];
+    if (y->f.kind != K_STRONG)
+        return 1;
+    int r = ifind(ic, s);
+    ibase *bs = ic->men[r].base;
+    iplan p = {y->dup >= 0 ? ic->men[y->dup].src : NULL, 0, -1, 0, 0, 0, 0, 0};
+    if (!bs || (!p.dup && !bs->nondup) || !iext_alone(ic, s, r))
+        return 1; /* no record, or its voters become the non-copies */
+    p.voter = !p.dup || !bs->nondup;
+    ds_mention *m = malloc(sizeof *m);
+    if (!m)
+        return -1;
+    unpack_mention(y->pk, b->key, m);
+    int rc = 1;
+    if ((!p.voter || iext_plan_vote(rs->cat, m, y->f.usd, bs->c, &p)) && iext_plan_member(m, bs->c, &p)) {
+        rc = iext_apply(rs, bs, m, y->f.pub, &p) == 0 &&
+                     assign_rec(rs, b, bs->c, (const char *)ic->men[ic->men[r].anchor].pk) == 0
+                 ? 0
+                 : -1;
+        if (rc < 0)
+            ibase_drop(ic, r);
+    }
+    free(m);
     return rc;
 }
 
@@ -4631,16 +5322,24 @@ static int inc_add(ds_resolver *rs, block *b, const ds_mention *m, const unsigne
     int s = inc_insert(rs, b, ic, m, pk, 1);
     if (s < 0)
         goto lost;
-    if (ic->nglobal || b->sib_read)
+    if (b->sib_read || ic->nglobal > ic->nweak)
         return 1; /* rules that read every deal, or blocks of variant families that do */
-    int r = inc_scope(ic, s);
+    cache_release(rs, b);
+    int r = inc_extend(rs, b, ic, s);
+    if (r <= 0) {
+        rs->inc_adds += r == 0;
+        rs->ext_adds += r == 0;
+        return r;
+    }
+    if (ic->nglobal)
+        return 1; /* a weak mention joins the one deal it fits: that reads every deal */
+    r = inc_scope(ic, s);
     if (r)
         return r < 0 ? -1 : 1;
     size_t n = 0;
     isub *v = inc_members(ic, &n);
     if (!v)
         return -1;
-    cache_release(rs, b);
     r = inc_recompute(rs, b, ic, v, n, s);
     free(v);
     rs->inc_adds += r == 0;
@@ -4675,6 +5374,9 @@ static void clear_scratch(ds_resolver *rs)
     for (size_t i = 0; i < rs->nkept; i++)
         canon_free(rs->kept[i]);
     rs->nkept = 0;
+    for (size_t i = 0; i < rs->ndeadb; i++)
+        ibase_free(rs->deadb[i]);
+    rs->ndeadb = 0;
     rs->nout = 0;
 }
 
@@ -4724,10 +5426,12 @@ void ds_resolver_destroy(ds_resolver *rs)
     for (size_t i = 0; i < rs->tabcap; i++)
         if (rs->tab[i])
             block_free(rs->tab[i]);
+    clear_scratch(rs); /* the kept records of the indexes just freed */
     free(rs->tab);
     free(rs->out);
     free(rs->retired);
     free(rs->kept);
+    free(rs->deadb);
     free(rs->cachedb);
     free(rs->all);
     clear_block_state(rs);
@@ -5080,6 +5784,8 @@ static void drop_indexes(ds_resolver *rs)
 }
 
 size_t ds_resolver_incremental_adds(const ds_resolver *rs) { return rs->inc_adds; }
+
+size_t ds_resolver_extended_adds(const ds_resolver *rs) { return rs->ext_adds; }
 
 void ds_resolver_set_cancel(ds_resolver *rs, ds_cancel_fn fn, void *opaque)
 {

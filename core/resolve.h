@@ -29,6 +29,24 @@
  * rules read every deal of the block); the deals that match a row are read
  * by every scoped recompute.
  *
+ * A deal of 32 members or more keeps its record between adds (at its
+ * cluster's root in the index). A new mention that joins that deal alone,
+ * changes no copy relation, does not become its anchor, meets no context
+ * mention and states only the facts already voted (batch, date, year,
+ * quantity, system, place, variants, extras, a supplier's role, the value
+ * of the deal's only claim; anything else it may leave unknown) extends
+ * that record: its source, evidence and delivery years are inserted in
+ * order, status, announcement date and the claim's sources updated, the
+ * record rehashed, without reading the deal's other members. Such a
+ * mention cannot change a vote, a link or another deal, so the record is
+ * the one a rebuild from every member gives (test_resolve compares them
+ * add after add). This holds in a block with weak mentions too, when each
+ * weak mention that fits the deal (is compatible with all its strong
+ * members) is compatible with the new one, so that it fits what it fitted;
+ * the block's other adds are recomputed whole, as below. Every other add
+ * rebuilds the deal as above and keeps the new record. What stays linear in the deal's size is the record itself,
+ * copied and hashed once per add (a deal of n sources publishes n entries).
+ *
  * A whole recompute (a restore, and the adds above) looks up what each
  * rule reads instead of scanning the block: a copy's source in fingerprint
  * bands once the scan would be long, a weak mention's or an update's deal
@@ -202,6 +220,10 @@ typedef struct ds_canon_claim {
     ds_value value;              /* usd filled in when derivable from the rates */
     const char **sources;        /* source ids, sorted */
     size_t nsources;
+    /* Not in the schema: */
+    size_t nsig;                 /* sources with a signed report */
+    int64_t pub;                 /* earliest report, INT64_MAX unknown */
+    uint64_t hsources;           /* sum of its sources' hashes (content_hash) */
 } ds_canon_claim;
 
 typedef struct ds_canon_source {
@@ -269,6 +291,7 @@ typedef struct ds_canon {
     /* Not in the schema: */
     char ref[24];                /* reference row the deal matches, "" if none */
     uint64_t content_hash;       /* hash of the record without revision/updated */
+    uint64_t hsources, hevidence; /* sums of the hashes of its sources' and evidence entries */
     char *strings;               /* holds the strings above (owned) */
 } ds_canon;
 
@@ -367,6 +390,9 @@ void ds_resolver_set_incremental(ds_resolver *rs, size_t min_mentions);
 void ds_resolver_set_max_mentions_per_block(ds_resolver *rs, size_t max);
 /* Number of adds that recomputed only part of their block, for metrics. */
 size_t ds_resolver_incremental_adds(const ds_resolver *rs);
+/* Of those, the adds that extended the kept record of a big deal instead
+ * of rebuilding it from its members (see "Incremental adds"). */
+size_t ds_resolver_extended_adds(const ds_resolver *rs);
 
 /* Materialises the rows of the catalog's reference table as canonical deals
  * (see "Reference rows") from now on: the rows whose block key owns()

@@ -2152,6 +2152,164 @@ static void test_one_cluster_incremental(void **state)
     assert_true(retired > 0); /* the 48 and 50 deals met in some order */
 }
 
+/* Puts ms[0..n) in a random order. */
+static void shuffle_mentions(ds_mention *ms, int n, uint64_t *rng)
+{
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)(lcg(rng) % (uint64_t)(i + 1));
+        ds_mention t = ms[i];
+        ms[i] = ms[j];
+        ms[j] = t;
+    }
+}
+
+/* Adds ms[0..n) to inc and to whole, comparing their changes after each
+ * add; counts the retired records published into *retired (may be NULL). */
+static void add_compared(ds_resolver *inc, ds_resolver *whole, const ds_mention *ms, int n, uint64_t seed,
+                         size_t *retired)
+{
+    for (int i = 0; i < n; i++) {
+        ds_changes a, b;
+        assert_int_equal(ds_resolver_add(inc, &ms[i], &a), 0);
+        assert_int_equal(ds_resolver_add(whole, &ms[i], &b), 0);
+        same_changes(&a, &b, seed, i);
+        for (size_t k = 0; retired && k < a.n; k++)
+            *retired += a.items[k]->retired_into[0] != 0;
+    }
+}
+
+/* Mention i of a block that is mostly one deal (KX1 signed on one day):
+ * most reports repeat the facts voted, others leave them unknown, name a
+ * new supplier or a known one in another role, another figure, place or
+ * quantity, a second mention of an earlier article, a copy of one, an LOA
+ * stage, delivery years, evidence, an announcement date (with weak, one
+ * in 25 a report with no time at all); so that adds extend the deal's
+ * kept record and, between them, rebuild it. */
+static ds_mention extend_mention(uint64_t *rng, int i, int32_t signed_on, int weak)
+{
+    char mid[17], src[32];
+    snprintf(mid, sizeof mid, "x%05d", i);
+    int again = i > 10 && lcg(rng) % 20 == 0; /* a second mention of an earlier article */
+    int from = again ? (int)(lcg(rng) % (uint64_t)i) : i;
+    snprintf(src, sizeof src, "s%05d", from);
+    ds_mention m = mk(mid, src, "2024-07-01", "KX1");
+    m.src.published = ((int64_t)signed_on + 1 + from / 20) * 86400000LL + (int64_t)from * 60000LL;
+    m.signing_date = signed_on;
+    m.quantity = lcg(rng) % 4 == 0 ? -1 : 48;
+    uint64_t r = lcg(rng) % 100;
+    if (r < 3)
+        m.quantity = 50; /* a second deal, until an unknown quantity joins them */
+    else if (r < 6)
+        m.signing_date = DS_NO_DATE, m.signing_year = 2024;
+    else if (r < 9)
+        m.stage = DS_STAGE_LOA;
+    else if (r < 12)
+        m.status = DS_STATUS_DELIVERED;
+    else if (r < 14)
+        ds_strlcpy(m.system, "", sizeof m.system);
+    r = lcg(rng) % 100;
+    if (r < 60)
+        usd(&m, 337000000000LL);
+    else if (r < 63)
+        usd(&m, 200000000000LL);
+    else if (r < 66) {
+        usd(&m, 337000000000LL);
+        ds_strlcpy(m.value.covers, "with support", sizeof m.value.covers);
+    }
+    r = lcg(rng) % 100;
+    supplier(&m, "Hyundai Rotem", DS_SUP_PRIME);
+    if (r < 10)
+        supplier(&m, "Bumar", r < 8 ? DS_SUP_LOCAL_PRODUCER : DS_SUP_PRIME);
+    else if (r < 13) {
+        char co[40];
+        snprintf(co, sizeof co, "Co%03d", (int)(lcg(rng) % 50));
+        supplier(&m, co, DS_SUP_LOCAL_PRODUCER);
+    }
+    r = lcg(rng) % 100;
+    if (r < 8)
+        ds_strlcpy(m.place, r < 6 ? "Gliwice" : "Warsaw", sizeof m.place);
+    else if (r < 12)
+        variant(&m, "KX1PL", r < 11 ? 12 : 14);
+    else if (r < 16)
+        m.announce_date = signed_on - (int32_t)(lcg(rng) % 5);
+    else if (r < 22) {
+        m.delivery_years[m.ndelivery_years++] = 2025 + (int)(lcg(rng) % 3);
+        ds_mention_evidence(&m, "delivery", 40 + (int32_t)(r % 3), 50);
+    }
+    if (!again && i > 0 && lcg(rng) % 10 == 0) { /* a copy of an earlier article, 2 bits away */
+        char osrc[32];
+        snprintf(osrc, sizeof osrc, "s%05d", (int)(lcg(rng) % (uint64_t)i));
+        m.src.text_hash = ds_hash64(osrc, strlen(osrc), 7) ^ 0x11ULL;
+    }
+    if (weak && !again && lcg(rng) % 25 == 0) { /* weak: joins the one deal it fits */
+        m.signing_date = DS_NO_DATE;
+        m.signing_year = 0;
+        m.src.published = DS_NO_TIME;
+        m.status = DS_STATUS_SIGNED;
+    }
+    return m;
+}
+
+/* Adds that extend a big deal's kept record (ds_resolver_extended_adds)
+ * publish what a rebuild of the whole block from every mention does: the
+ * same mentions, in publication order and in 6 random orders, through an
+ * incremental resolver and one that recomputes every add whole, compared
+ * after each add (changes, revisions, content hashes) and at the end
+ * (deals, links), and the final deals equal across the orders; with weak
+ * mentions in the block too (its other adds recompute it whole). */
+static void extend_equals_rebuild(int weak)
+{
+    enum { N = 600 };
+    int32_t signed_on = day("2024-06-20");
+    ds_mention *ms = calloc(N, sizeof *ms);
+    assert_non_null(ms);
+    uint64_t rng = 424242;
+    for (int i = 0; i < N; i++)
+        ms[i] = extend_mention(&rng, i, signed_on, weak);
+    uint64_t final_hash = 0;
+    size_t extended = 0, nsrc = 0;
+    for (uint64_t seed = 0; seed <= 6; seed++) {
+        if (seed > 0) /* seed 0: publication order */
+            shuffle_mentions(ms, N, &rng);
+        ds_resolver *inc = new_resolver(NULL), *whole = new_resolver(NULL);
+        ds_resolver_set_incremental(whole, 0);
+        ds_resolver_set_retention(inc, 30);
+        ds_resolver_set_retention(whole, 30);
+        add_compared(inc, whole, ms, N, seed, NULL);
+        same_deals(inc, whole, seed, "whole", NULL);
+        const ds_canon **da;
+        size_t nd = ds_resolver_deals(inc, &da);
+        uint64_t h = nd;
+        for (size_t k = 0; k < nd; k++) {
+            h = ds_hash64(&da[k]->content_hash, sizeof da[k]->content_hash, h);
+            if (da[k]->nsources > nsrc)
+                nsrc = da[k]->nsources;
+        }
+        if (seed == 0)
+            final_hash = h;
+        else if (h != final_hash)
+            fail_msg("order %llu: final deals differ from publication order's", (unsigned long long)seed);
+        size_t ext = ds_resolver_extended_adds(inc);
+        printf("weak %d, order %llu: %zu deals, %zu of %d adds incremental, %zu extended\n", weak,
+               (unsigned long long)seed, nd, ds_resolver_incremental_adds(inc), N, ext);
+        if (seed == 0 && ext < N / 3)
+            fail_msg("publication order: %zu of %d adds extended a kept record", ext, N);
+        extended += ext;
+        ds_resolver_destroy(inc);
+        ds_resolver_destroy(whole);
+    }
+    assert_true(extended > N); /* random orders extend too */
+    assert_true(nsrc > N / 2); /* one deal holds most sources */
+    free(ms);
+}
+
+static void test_extend_equals_rebuild(void **state)
+{
+    (void)state;
+    extend_equals_rebuild(0);
+    extend_equals_rebuild(1);
+}
+
 /* The same block through incremental adds, whole recomputes and a restore
  * from the changelog of the first: equal changes at every add, equal deals
  * (ids, revisions, content, links) at the end, and nothing republished by
@@ -2166,26 +2324,14 @@ static void restored_equals_incremental(int flags)
         assert_non_null(ms);
         for (int i = 0; i < N; i++)
             ms[i] = follow_on_mention(&rng, i, flags);
-        for (int i = N - 1; i > 0; i--) { /* any order */
-            int j = (int)(lcg(&rng) % (uint64_t)(i + 1));
-            ds_mention t = ms[i];
-            ms[i] = ms[j];
-            ms[j] = t;
-        }
+        shuffle_mentions(ms, N, &rng); /* any order */
         ds_resolver *inc = new_resolver(NULL), *whole = new_resolver(NULL);
         ds_resolver_set_incremental(inc, 1);
         ds_resolver_set_incremental(whole, 0);
         ds_resolver_set_chunk_bytes(inc, 4096);
         ds_resolver_set_retention(inc, 30);
         ds_resolver_set_retention(whole, 30);
-        for (int i = 0; i < N; i++) {
-            ds_changes a, b;
-            assert_int_equal(ds_resolver_add(inc, &ms[i], &a), 0);
-            assert_int_equal(ds_resolver_add(whole, &ms[i], &b), 0);
-            same_changes(&a, &b, seed, i);
-            for (size_t k = 0; k < a.n; k++)
-                fc.retired += a.items[k]->retired_into[0] != 0;
-        }
+        add_compared(inc, whole, ms, N, seed, &fc.retired);
         if (!flags && ds_resolver_incremental_adds(inc) < N / 2) /* options and hints read every deal */
             fail_msg("seed %llu: %zu of %d adds incremental", (unsigned long long)seed,
                      ds_resolver_incremental_adds(inc), N);
@@ -2376,6 +2522,7 @@ int main(void)
         cmocka_unit_test(test_block_cap),
         cmocka_unit_test(test_incremental),
         cmocka_unit_test(test_one_cluster_incremental),
+        cmocka_unit_test(test_extend_equals_rebuild),
         cmocka_unit_test(test_to_avro),
         cmocka_unit_test(test_restore),
         cmocka_unit_test(test_restore_follow_ons),
