@@ -5677,7 +5677,7 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     changes->n = 0;
     clear_scratch(rs);
     cache_drop(rs);
-    if (rs->cancelled)
+    if (cancel_asked(rs))
         return DS_RESOLVE_CANCELLED;
     if (!m->mention_id[0] || !m->block_key[0])
         return -2;

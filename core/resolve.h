@@ -326,9 +326,10 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes);
 #define DS_RESOLVE_CANCELLED (-4)
 /* Whether an add should stop now; called from the resolving thread. */
 typedef int (*ds_cancel_fn)(void *opaque);
-/* Sets the function an add calls between the steps of its recomputes (a
- * step costs at most one pass over the block's mentions), or NULL for
- * none. Once it returns nonzero, that add stops at once and returns
+/* Sets the function an add calls at its start and between the steps of
+ * its recomputes (a step costs at most one pass over the block's
+ * mentions; an add that extends a big deal's record in place takes none),
+ * or NULL for none. Once it returns nonzero, that add stops at once and returns
  * DS_RESOLVE_CANCELLED, as do all later adds: the resolver then holds the
  * mention without its effects, possibly half-recomputed, and may only be
  * destroyed (nothing derived from it since its last consistent state may
