@@ -1363,6 +1363,32 @@ static void poll_until_assigned(rd_kafka_t *m, int n, pid_t pid)
     assert_int_equal(have, n);
 }
 
+/* app's topics with every input in articles partitions 2 and 3 (through
+ * staging), and a member of app's group (client id "zz-idle", which the
+ * range assignor serves after the processor) assigned all 4 partitions of
+ * articles, doing no work on them. Returns the member. */
+static rd_kafka_t *idle_member(const char *bs, fixture *fx, const char *app, const char *staging,
+                               const char *articles)
+{
+    real_topics(bs, app);
+    tu_create_topic(bs, staging, 4, NULL);
+    char **argv = calloc((size_t)fx->nfiles + 3, sizeof *argv);
+    argv[0] = "-t";
+    argv[1] = (char *)staging; /* tu_produce reads it only */
+    for (int i = 0; i < fx->nfiles; i++)
+        argv[i + 2] = fx->files[i];
+    assert_int_equal(tu_produce(bs, argv), 0);
+    free(argv);
+    copy_to_partitions(bs, staging, articles, 2);
+    rd_kafka_t *m = tu_kafka_client(RD_KAFKA_CONSUMER, bs, app, "client.id", "zz-idle");
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, articles, RD_KAFKA_PARTITION_UA);
+    assert_int_equal(rd_kafka_subscribe(m, sub), 0);
+    rd_kafka_topic_partition_list_destroy(sub);
+    poll_until_assigned(m, 4, 0);
+    return m;
+}
+
 /* -e while another member holds partitions and does no work on them (as a
  * killed member does until its session times out, which once let a drain
  * exit 0 with 1,443 committed mentions unresolved): every input is in
@@ -1384,22 +1410,7 @@ static void test_real_exit_waits_for_others(void **state)
     snprintf(app, sizeof app, "eidle-%d", (int)getpid());
     snprintf(staging, sizeof staging, "%s-staging", app);
     snprintf(articles, sizeof articles, "%s-articles", app);
-    real_topics(bs, app);
-    tu_create_topic(bs, staging, 4, NULL);
-    char **argv = calloc((size_t)fx->nfiles + 3, sizeof *argv);
-    argv[0] = "-t";
-    argv[1] = staging;
-    for (int i = 0; i < fx->nfiles; i++)
-        argv[i + 2] = fx->files[i];
-    assert_int_equal(tu_produce(bs, argv), 0);
-    free(argv);
-    copy_to_partitions(bs, staging, articles, 2);
-    rd_kafka_t *m = tu_kafka_client(RD_KAFKA_CONSUMER, bs, app, "client.id", "zz-idle");
-    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(sub, articles, RD_KAFKA_PARTITION_UA);
-    assert_int_equal(rd_kafka_subscribe(m, sub), 0);
-    rd_kafka_topic_partition_list_destroy(sub);
-    poll_until_assigned(m, 4, 0);
+    rd_kafka_t *m = idle_member(bs, fx, app, staging, articles);
     pid_t pid = spawn_app(bs, 1, "exactly-once", app);
     poll_until_assigned(m, 2, pid); /* the rebalance with the processor: 2 and 3 stay here */
     int64_t hold_until = ds_mono_ms() + 3000;
@@ -1479,22 +1490,7 @@ static void test_real_exit_answers(void **state)
     snprintf(app, sizeof app, "eans-%d", (int)getpid());
     snprintf(staging, sizeof staging, "%s-staging", app);
     snprintf(articles, sizeof articles, "%s-articles", app);
-    real_topics(bs, app);
-    tu_create_topic(bs, staging, 4, NULL);
-    char **argv = calloc((size_t)fx->nfiles + 3, sizeof *argv);
-    argv[0] = "-t";
-    argv[1] = staging;
-    for (int i = 0; i < fx->nfiles; i++)
-        argv[i + 2] = fx->files[i];
-    assert_int_equal(tu_produce(bs, argv), 0);
-    free(argv);
-    copy_to_partitions(bs, staging, articles, 2);
-    rd_kafka_t *m = tu_kafka_client(RD_KAFKA_CONSUMER, bs, app, "client.id", "zz-idle");
-    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(sub, articles, RD_KAFKA_PARTITION_UA);
-    assert_int_equal(rd_kafka_subscribe(m, sub), 0);
-    rd_kafka_topic_partition_list_destroy(sub);
-    poll_until_assigned(m, 4, 0);
+    rd_kafka_t *m = idle_member(bs, fx, app, staging, articles);
     rd_kafka_t *tp = hold_input_offset(bs, app, articles, 2);
     int port = tu_free_port();
     snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
