@@ -117,6 +117,7 @@ typedef struct part_state {
     int at_end;      /* reached its end at least once */
     int past_end_ms; /* reached its e@ time: paused */
     int64_t next;    /* the offset after the last record read (or -o N); -1: not known */
+    int64_t stable_at; /* -e: the end is at or past this offset (see stable_end); -1: not known */
 } part_state;
 
 typedef struct reader {
@@ -316,6 +317,7 @@ static int assign_partitions(reader *r, char *err, size_t errlen)
         part_state *ps = &r->parts[i];
         ps->partition = ids[i];
         ps->skip_ms = -1;
+        ps->stable_at = -1;
         ps->next = r->range.from == DS_FROM_OFFSET ? r->range.value : -1;
         switch (r->range.from) {
         case DS_FROM_BEGINNING:
@@ -400,11 +402,37 @@ static void note_jump(reader *r, part_state *ps, const rd_kafka_message_t *rkm)
     ps->next = rkm->offset + 1;
 }
 
+/* Whether the end-of-partition event rkm of ps is its end for -e. A
+ * read_committed consumer (the default) reaches its end at the last stable
+ * offset, which stays below the high watermark while a transaction on the
+ * partition is open, and also for a moment after a commit returned, until
+ * the broker has written its markers: the transaction's records are then
+ * committed but not yet readable. So the first event below the high
+ * watermark sets the end there, and a later event (once the transactions
+ * open then have ended) must reach it; the wait is told once unless -q. */
+static int stable_end(reader *r, part_state *ps, const rd_kafka_message_t *rkm)
+{
+    if (ps->stable_at >= 0)
+        return rkm->offset >= ps->stable_at;
+    int64_t lo = 0, hi = -1;
+    if (rd_kafka_get_watermark_offsets(r->rk, r->cfg->topic, rkm->partition, &lo, &hi) || hi <= rkm->offset)
+        return 1;
+    ps->stable_at = hi;
+    if (!r->cfg->quiet)
+        fprintf(stderr,
+                "%% Waiting at offset %" PRId64 " of topic %s [%" PRId32 "] for the transaction open below the high "
+                "watermark %" PRId64 " to end\n",
+                rkm->offset, r->cfg->topic, rkm->partition, hi);
+    return 0;
+}
+
 /* Handles one message or event. Returns 1 to stop, else 0. */
 static int handle(reader *r, rd_kafka_message_t *rkm, ds_consumed_fn fn, void *opaque)
 {
     part_state *ps = state_of(r, rkm->partition);
     if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (ps && !ps->at_end && r->cfg->exit_at_end && !stable_end(r, ps, rkm))
+            return 0;
         if (ps && !ps->at_end && !r->cfg->quiet)
             fprintf(stderr, "%% Reached end of topic %s [%" PRId32 "] at offset %" PRId64 "\n", r->cfg->topic,
                     rkm->partition, rkm->offset);

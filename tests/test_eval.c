@@ -21,6 +21,7 @@
 #include "eval.h"
 #include "input.h"
 #include "pipeline.h"
+#include "testutil.h"
 #include "util.h"
 
 static const char *catalog_dir(void)
@@ -463,30 +464,8 @@ static void test_shipped_corpus(void **state)
 
 /* ---- incremental resolution over the corpora ---------------------------- */
 
-typedef struct mlist {
-    ds_pipeline *pl;
-    ds_mention *m;
-    size_t n, cap;
-} mlist;
-
-static int collect_mentions(void *opaque, json_t *rec, const char *where)
-{
-    mlist *l = opaque;
-    const ds_mention *ms;
-    ds_fail fail;
-    ds_input in = {DS_INPUT_ARTICLE, "", -1, -1, NULL, 0};
-    int n = ds_pipeline_mentions_json(l->pl, DS_INPUT_ARTICLE, rec, &in, &ms, &fail);
-    if (n < 0)
-        fail_msg("%s: %s", where, fail.msg);
-    for (int i = 0; i < n; i++) {
-        assert_int_equal(ds_reserve(&l->m, &l->cap, l->n + 1, sizeof *l->m, 64), 0);
-        l->m[l->n++] = ms[i];
-    }
-    return 0;
-}
-
 /* Appends the mentions of every article (NNN-*.txt) of dir. */
-static void corpus_mentions(mlist *l, const char *dir)
+static void corpus_mentions(tu_mentions *l, const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -496,10 +475,9 @@ static void corpus_mentions(mlist *l, const char *dir)
         size_t len = strlen(e->d_name);
         if (len < 8 || e->d_name[3] != '-' || strcmp(e->d_name + len - 4, ".txt") != 0)
             continue;
-        char path[2048], err[256];
+        char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        size_t nbad = 0;
-        assert_int_equal(ds_input_read(path, "text", 1, collect_mentions, l, NULL, &nbad, err, sizeof err), 0);
+        tu_article_mentions(l, path);
     }
     closedir(d);
 }
@@ -515,7 +493,7 @@ static void test_incremental_corpus(void **state)
     char err[256], dir[1024];
     ds_pipeline pl;
     assert_int_equal(ds_pipeline_init(&pl, catalog_dir(), err, sizeof err), 0);
-    mlist l = {&pl, NULL, 0, 0};
+    tu_mentions l = {&pl, NULL, 0, 0};
     corpus_mentions(&l, corpus_dir());
     const char *t = getenv("DS_TEST_DATA");
     snprintf(dir, sizeof dir, "%s/blind/dev", t ? t : DS_SOURCE_DIR "/tests");

@@ -147,10 +147,8 @@ static void assert_output_ex(const char *bs, fixture *fx, const char *what, int 
     json_t *d;
     json_object_foreach(fx->reference, id, d) {
         json_t *g = json_object_get(got, id);
-        if (!g || !json_equal(d, g)) {
-            if (bad++ < 5)
-                fprintf(stderr, "%s: deal %s %s\n", what, id, g ? "differs" : "missing");
-        }
+        if ((!g || !json_equal(d, g)) && bad++ < 5)
+            tu_print_deal_diff(what, id, d, g);
     }
     int extra = 0;
     json_object_foreach(got, id, d) {
@@ -1089,6 +1087,33 @@ static void kill_member(pid_t pid)
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
+/* Prints to stderr every record of deal id on topic canonical, in the
+ * order read: its revision, sources and link targets, so that a deal whose
+ * final content differs shows which publication brought it there. */
+static void print_history(const char *bs, const char *canonical, const char *id)
+{
+    json_t *all = tu_read_topic(bs, canonical), *rec;
+    size_t i;
+    json_array_foreach(all, i, rec) {
+        if (strcmp(json_string_value(json_object_get(rec, "deal_id")), id) != 0)
+            continue;
+        json_t *srcs = json_array(), *links = json_array(), *v;
+        size_t k;
+        json_array_foreach(json_object_get(rec, "sources"), k, v)
+            json_array_append(srcs, json_object_get(v, "id"));
+        json_array_foreach(json_object_get(rec, "links"), k, v)
+            json_array_append(links, json_object_get(v, "target"));
+        char *a = json_dumps(srcs, JSON_COMPACT), *b = json_dumps(links, JSON_COMPACT);
+        fprintf(stderr, "  %s revision %lld: sources %s, links %s\n", id,
+                (long long)json_integer_value(json_object_get(rec, "revision")), a, b);
+        free(a);
+        free(b);
+        json_decref(srcs);
+        json_decref(links);
+    }
+    json_decref(all);
+}
+
 /* Checks what the issue's exactly-once runs check, on app's outputs from
  * inputs <inputs>-* (NULL: app's): under read_committed every deal of the
  * uninterrupted run with its content, no (deal id, revision) and no
@@ -1109,8 +1134,10 @@ static void assert_real_output(const char *bs, json_t *reference, const char *ap
     int bad = 0;
     json_object_foreach(reference, id, d) {
         json_t *g = json_object_get(got, id);
-        if ((!g || !json_equal(d, g)) && bad++ < 5)
-            fprintf(stderr, "%s: deal %s %s\n", what, id, g ? "differs" : "missing");
+        if ((!g || !json_equal(d, g)) && bad++ < 5) {
+            tu_print_deal_diff(what, id, d, g);
+            print_history(bs, canonical, id);
+        }
     }
     json_object_foreach(got, id, d) {
         if (!json_object_get(reference, id) && bad++ < 10)

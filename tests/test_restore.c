@@ -516,6 +516,214 @@ static void test_chunked_block(void **state)
     chunk_env_fini(&e);
 }
 
+/* ---- reference rows across restores ------------------------------------------ */
+
+#define REF_ORDERS 12 /* orders of the corpus' mentions, each restored twice */
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+/* The mentions of the first 24 corpus articles (test_faults' inputs). */
+static void corpus_mentions(tu_mentions *ms)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/corpus", tu_test_dir());
+    int nf;
+    char **files = tu_glob(dir, "*.txt", &nf);
+    assert_true(nf >= 24);
+    for (int i = 0; i < 24; i++)
+        tu_article_mentions(ms, files[i]);
+    tu_glob_free(files);
+}
+
+/* A resolver as run sets one up for a mentions partition, owning every
+ * reference row (one partition). */
+static ds_resolver *row_resolver(ds_pipeline *pl)
+{
+    ds_resolver *rs = chunk_resolver(pl);
+    ds_resolver_set_references(rs, NULL, NULL);
+    return rs;
+}
+
+/* The live deals of rs by id, as tu_comparable leaves a canonical topic's. */
+static json_t *live_deals(ds_codec *codec, ds_resolver *rs)
+{
+    const ds_canon **d;
+    size_t n = ds_resolver_deals(rs, &d);
+    json_t *all = json_object();
+    for (size_t i = 0; i < n; i++) {
+        avro_value_t val;
+        assert_int_equal(ds_codec_value_new(codec, DS_SCHEMA_CANONICAL, &val), 0);
+        assert_int_equal(ds_canon_to_avro(d[i], &val), 0);
+        json_t *j = ds_codec_to_json(codec, DS_SCHEMA_CANONICAL, &val);
+        assert_non_null(j);
+        avro_value_decref(&val);
+        json_object_set_new(all, d[i]->deal_id, j);
+    }
+    return tu_comparable(all);
+}
+
+/* The blocks changed since the last write: the open batch's. */
+typedef struct dirty_set {
+    char key[64][64];
+    int n;
+} dirty_set;
+
+static void dirty_add(dirty_set *ds, const char *key)
+{
+    for (int i = 0; i < ds->n; i++)
+        if (strcmp(ds->key[i], key) == 0)
+            return;
+    assert_true(ds->n < 64);
+    snprintf(ds->key[ds->n++], sizeof ds->key[0], "%s", key);
+}
+
+/* The end of a batch: the changelog of every block it changed, as of the
+ * input offset of its last mention (the mentions are numbered in arrival
+ * order), and none left changed. */
+static void end_batch(chunk_env *e, ds_resolver *rs, dirty_set *ds, int64_t offset)
+{
+    char err[512];
+    ds_buf scratch;
+    ds_buf_init(&scratch);
+    for (int i = 0; i < ds->n; i++)
+        if (ds_state_write_block(e->pl.codec, rs, ds->key[i], "dealstream-mentions", 0, offset, CHUNK_LIMIT, &scratch,
+                                 put_record, &e->sk, err, sizeof err) < 0)
+            fail_msg("write %s: %s", ds->key[i], err);
+    ds->n = 0;
+    ds_buf_free(&scratch);
+    assert_int_equal(rd_kafka_flush(e->sk.p, 10000), 0);
+}
+
+/* The resolver of a member that takes the partition over: restored from
+ * the changelog written so far, republishing nothing. */
+static ds_resolver *take_over(chunk_env *e)
+{
+    char err[512];
+    ds_resolver *rs = row_resolver(&e->pl);
+    keys out = {0};
+    ds_restore_stats st;
+    if (ds_state_restore(rs, &e->pl, conf_for_mock(e->bs), CHUNK_TOPIC, 0, INT64_MAX, 30000, collect, &out, &st,
+                         err, sizeof err))
+        fail_msg("restore: %s", err);
+    assert_int_equal(out.n, 0);
+    return rs;
+}
+
+/* Rows whose deal holds reports too: what the test must exercise. */
+static size_t rows_with_reports(json_t *deals)
+{
+    size_t n = 0;
+    const char *id;
+    json_t *d;
+    json_object_foreach(deals, id, d) {
+        json_t *srcs = json_object_get(d, "sources"), *s;
+        size_t k, rows = 0;
+        json_array_foreach(srcs, k, s)
+            rows += strcmp(json_string_value(json_object_get(s, "kind")), "reference") == 0;
+        n += rows && json_array_size(srcs) > rows;
+    }
+    return n;
+}
+
+/* Reference rows are deals, reports merge into them and links point at
+ * them; none of it may depend on which member resolved what. The corpus'
+ * mentions in REF_ORDERS orders, the changelog written at the end of
+ * batches of random length (the rows' blocks once seeded, as a restore's
+ * batch writes them), and the partition taken over at two random points by
+ * a member that restores it from that changelog and goes on: after a
+ * rebalance (the open batch committed) and after a kill (the open batch
+ * lost, its mentions read again). The deals (rows' deals with their
+ * reports and links included) equal those of the mentions added in one go
+ * to one resolver. */
+static void test_reference_rows_restored(void **state)
+{
+    (void)state;
+    char err[512];
+    ds_pipeline pl;
+    assert_int_equal(ds_pipeline_init(&pl, tu_catalog_dir(), err, sizeof err), 0);
+    tu_mentions ms = {&pl, NULL, 0, 0};
+    corpus_mentions(&ms);
+    ds_resolver *one = row_resolver(&pl);
+    ds_changes ch;
+    assert_int_equal(ds_resolver_seed_references(one, &ch), 0);
+    for (size_t i = 0; i < ms.n; i++)
+        assert_int_equal(ds_resolver_add(one, &ms.m[i], &ch), 0);
+    json_t *want = live_deals(pl.codec, one);
+    printf("reference rows restored: %zu mentions, %zu deals, %zu rows' deals with reports\n", ms.n,
+           json_object_size(want), rows_with_reports(want));
+    assert_true(rows_with_reports(want) >= 5); /* reports merge into rows' deals: the case under test */
+    size_t *order = calloc(ms.n, sizeof *order);
+    assert_non_null(order);
+    for (uint64_t seed = 1; seed <= REF_ORDERS; seed++) {
+        uint64_t s = seed * 7919;
+        for (size_t i = 0; i < ms.n; i++)
+            order[i] = i;
+        for (size_t i = ms.n - 1; i > 0; i--) {
+            size_t j = (size_t)(lcg(&s) % (i + 1)), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        size_t cut[2] = {(size_t)(lcg(&s) % (ms.n + 1)), (size_t)(lcg(&s) % (ms.n + 1))};
+        chunk_env e;
+        chunk_env_init(&e);
+        ds_resolver *rs = row_resolver(&e.pl);
+        dirty_set ds = {.n = 0};
+        assert_int_equal(ds_resolver_seed_references(rs, &ch), 0);
+        for (size_t i = 0; i < e.pl.cat->nrefs; i++)
+            if (e.pl.cat->refs[i].buyer[0]) {
+                char key[64];
+                snprintf(key, sizeof key, "%s|%s|%s", e.pl.cat->refs[i].buyer, e.pl.cat->refs[i].seller,
+                         e.pl.cat->refs[i].family);
+                dirty_add(&ds, key);
+            }
+        end_batch(&e, rs, &ds, -1);
+        size_t batch_start = 0;
+        int taken = 0;
+        for (size_t i = 0; i < ms.n; i++) {
+            if (taken == 0 && i == cut[0]) {
+                /* a rebalance: the open batch is committed first */
+                end_batch(&e, rs, &ds, (int64_t)i - 1);
+                batch_start = i;
+                ds_resolver_destroy(rs);
+                rs = take_over(&e);
+                taken = 1;
+            } else if (taken == 1 && i >= cut[1]) {
+                /* a member killed: its open batch is lost and read again */
+                ds.n = 0;
+                i = batch_start;
+                ds_resolver_destroy(rs);
+                rs = take_over(&e);
+                taken = 2;
+            }
+            const ds_mention *m = &ms.m[order[i]];
+            assert_int_equal(ds_resolver_add(rs, m, &ch), 0);
+            dirty_add(&ds, m->block_key);
+            if (lcg(&s) % 4 == 0) {
+                end_batch(&e, rs, &ds, (int64_t)i);
+                batch_start = i + 1;
+            }
+        }
+        json_t *got = live_deals(e.pl.codec, rs);
+        char what[96];
+        snprintf(what, sizeof what, "order %llu, taken over before mentions %zu and %zu", (unsigned long long)seed,
+                 cut[0], cut[1]);
+        if (tu_deal_diffs(what, want, got, 20))
+            fail_msg("%s: the deals differ from one resolver's", what);
+        json_decref(got);
+        ds_resolver_destroy(rs);
+        chunk_env_fini(&e);
+    }
+    free(order);
+    json_decref(want);
+    ds_resolver_destroy(one);
+    free(ms.m);
+    ds_pipeline_fini(&pl);
+}
+
 /* The StateRecord fingerprint of the schema before chunks (history). */
 static uint64_t unchunked_fingerprint(void)
 {
@@ -796,6 +1004,7 @@ int main(void)
         cmocka_unit_test(test_committed_offset_and_fallback),
         cmocka_unit_test(test_chunked_block),
         cmocka_unit_test(test_chunked_steps),
+        cmocka_unit_test(test_reference_rows_restored),
         cmocka_unit_test(test_unchunked_record_upgrade),
         cmocka_unit_test(test_compacted_changelog),
         cmocka_unit_test(test_open_transaction_waits),

@@ -63,35 +63,7 @@ static json_t *canonical(const char *bs)
 /* Asserts got equals want deal by deal, naming the first differences. */
 static void assert_same_deals(json_t *want, json_t *got, const char *what)
 {
-    int bad = 0;
-    const char *id;
-    json_t *d;
-    json_object_foreach(want, id, d) {
-        json_t *g = json_object_get(got, id);
-        if (!g || !json_equal(d, g)) {
-            if (bad++ < 5 && !g)
-                fprintf(stderr, "%s: deal %s missing\n", what, id);
-            const char *field;
-            json_t *v;
-            json_object_foreach(d, field, v) {
-                if (bad > 5 || !g || json_equal(v, json_object_get(g, field)))
-                    continue;
-                char *w = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-                char *s = json_dumps(json_object_get(g, field), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-                fprintf(stderr, "%s: deal %s, %s differs\n  want %s\n  got  %s\n", what, id, field, w,
-                        s ? s : "(none)");
-                free(w);
-                free(s);
-            }
-        }
-    }
-    json_object_foreach(got, id, d) {
-        if (!json_object_get(want, id) && bad++ < 10)
-            fprintf(stderr, "%s: unexpected deal %s (%s %s)\n", what, id,
-                    json_string_value(json_object_get(d, "block_key")),
-                    json_string_value(json_object_get(d, "stage")));
-    }
-    assert_int_equal(bad, 0);
+    assert_int_equal(tu_deal_diffs(what, want, got, 10), 0);
     assert_int_equal(json_object_size(got), json_object_size(want));
 }
 

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -24,6 +25,7 @@
 #include "config.h"
 #include "consume.h"
 #include "demo.h"
+#include "input.h"
 #include "util.h"
 
 const char *tu_test_dir(void)
@@ -130,6 +132,41 @@ json_t *tu_read_topic(const char *brokers, const char *topic)
     return arr;
 }
 
+/* Whether the cluster's metadata, as a client that starts now reads it
+ * (every topic), shows topic with nparts partitions, each with a leader. */
+static int topic_led(rd_kafka_t *rk, const char *topic, int nparts)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    if (rd_kafka_metadata(rk, 1, NULL, &md, 5000))
+        return 0;
+    int led = 0;
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const struct rd_kafka_metadata_topic *t = &md->topics[i];
+        if (strcmp(t->topic, topic) != 0 || t->err || t->partition_cnt != nparts)
+            continue;
+        led = 1;
+        for (int p = 0; p < t->partition_cnt; p++)
+            led &= t->partitions[p].err == 0 && t->partitions[p].leader >= 0;
+    }
+    rd_kafka_metadata_destroy(md);
+    return led;
+}
+
+/* Waits until topic_led, for 30 s at most: a broker answers CreateTopics
+ * once the controller has the topic, and its own metadata may show it a
+ * moment later (a processor started meanwhile once refused to start: "input
+ * topic ... not found"). Fails the test after that. */
+static void wait_topic_led(rd_kafka_t *rk, const char *topic, int nparts)
+{
+    for (int64_t end = ds_mono_ms() + 30000; !topic_led(rk, topic, nparts);) {
+        if (ds_mono_ms() >= end)
+            fail_msg("topic %s: no leader for its %d partition(s) in the metadata 30 s after its creation", topic,
+                     nparts);
+        struct timespec ts = {0, 20 * 1000000L}; /* polling the metadata, bounded by the deadline */
+        nanosleep(&ts, NULL);
+    }
+}
+
 void tu_create_topic(const char *brokers, const char *topic, int nparts, const char *const *configs)
 {
     char err[512];
@@ -156,6 +193,7 @@ void tu_create_topic(const char *brokers, const char *topic, int nparts, const c
     rd_kafka_event_destroy(ev);
     rd_kafka_queue_destroy(q);
     rd_kafka_NewTopic_destroy(nt);
+    wait_topic_led(rk, topic, nparts);
     rd_kafka_destroy(rk);
 }
 
@@ -222,6 +260,80 @@ json_t *tu_comparable(json_t *deals)
         json_object_del(d, "updated");
     }
     return deals;
+}
+
+/* One field's values under "what: deal id, field differs". */
+static void print_field_diff(const char *what, const char *id, const char *field, json_t *w, json_t *g)
+{
+    char *a = w ? json_dumps(w, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    char *b = g ? json_dumps(g, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    fprintf(stderr, "%s: deal %s, %s differs\n  want %s\n  got  %s\n", what, id, field, a ? a : "(none)",
+            b ? b : "(none)");
+    free(a);
+    free(b);
+}
+
+void tu_print_deal_diff(const char *what, const char *id, json_t *want, json_t *got)
+{
+    if (!got) {
+        fprintf(stderr, "%s: deal %s missing\n", what, id);
+        return;
+    }
+    const char *field;
+    json_t *v;
+    json_object_foreach(want, field, v) {
+        if (!json_equal(v, json_object_get(got, field)))
+            print_field_diff(what, id, field, v, json_object_get(got, field));
+    }
+    json_object_foreach(got, field, v) {
+        if (!json_object_get(want, field))
+            print_field_diff(what, id, field, NULL, v);
+    }
+}
+
+int tu_deal_diffs(const char *what, json_t *want, json_t *got, int show)
+{
+    int bad = 0;
+    const char *id;
+    json_t *d;
+    json_object_foreach(want, id, d) {
+        json_t *g = json_object_get(got, id);
+        if ((!g || !json_equal(d, g)) && bad++ < show)
+            tu_print_deal_diff(what, id, d, g);
+    }
+    json_object_foreach(got, id, d) {
+        if (!json_object_get(want, id) && bad++ < show)
+            fprintf(stderr, "%s: unexpected deal %s (%s %s)\n", what, id,
+                    json_string_value(json_object_get(d, "block_key")),
+                    json_string_value(json_object_get(d, "stage")));
+    }
+    return bad;
+}
+
+/* ds_record_fn of tu_article_mentions: appends the record's mentions. */
+static int keep_mentions(void *opaque, json_t *rec, const char *where)
+{
+    tu_mentions *out = opaque;
+    const ds_mention *ms;
+    ds_fail fail;
+    ds_input in = {DS_INPUT_ARTICLE, "", -1, -1, NULL, 0};
+    int n = ds_pipeline_mentions_json(out->pl, DS_INPUT_ARTICLE, rec, &in, &ms, &fail);
+    if (n < 0)
+        fail_msg("%s: %s", where, fail.msg);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(ds_reserve(&out->m, &out->cap, out->n + 1, sizeof *out->m, 64), 0);
+        out->m[out->n++] = ms[i];
+    }
+    return 0;
+}
+
+void tu_article_mentions(tu_mentions *out, const char *path)
+{
+    char err[256];
+    size_t nbad = 0;
+    if (ds_input_read(path, "text", 1, keep_mentions, out, NULL, &nbad, err, sizeof err) != 0)
+        fail_msg("%s: %s", path, err);
+    assert_int_equal(nbad, 0);
 }
 
 rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *group, const char *key,

@@ -8,6 +8,7 @@
 
 #include "broker.h"
 #include "buf.h"
+#include "pipeline.h"
 #include "run.h"
 
 /* Directory of tests/ (DS_TEST_DATA), the seeds (DS_SEEDS_DIR) and the
@@ -45,10 +46,29 @@ json_t *tu_comparable_deals(const char *brokers, const char *topic);
 /* The same for deals already read (an object keyed by deal id): strips
  * them in place and returns them. */
 json_t *tu_comparable(json_t *deals);
+/* Prints to stderr, under "what: deal id", every field in which got (a
+ * deal as tu_comparable leaves it; NULL: missing) differs from want, both
+ * values in full, so that a failure shows what differs, not only that. */
+void tu_print_deal_diff(const char *what, const char *id, json_t *want, json_t *got);
+/* Counts the deals of want that got lacks or holds with other content, and
+ * those of got that want lacks; prints the first `show` of them under
+ * "what" (tu_print_deal_diff, and an unexpected deal's block and stage). */
+int tu_deal_diffs(const char *what, json_t *want, json_t *got, int show);
+
+/* Mentions extracted from articles, as `run` extracts them. */
+typedef struct tu_mentions {
+    ds_pipeline *pl;
+    ds_mention *m; /* malloc'd, n of them */
+    size_t n, cap;
+} tu_mentions;
+/* Appends the mentions of the text article at path to out; fails the test
+ * when it cannot be read or an article cannot be extracted. */
+void tu_article_mentions(tu_mentions *out, const char *path);
 
 /* Creates topic with nparts partitions (replication 1) on a real cluster,
- * with configs: NULL or NULL-terminated name, value pairs. Fails the test
- * when the broker refuses. */
+ * with configs: NULL or NULL-terminated name, value pairs, and returns once
+ * the metadata a new client reads shows every partition with a leader.
+ * Fails the test when the broker refuses, or after 30 s. */
 void tu_create_topic(const char *brokers, const char *topic, int nparts, const char *const *configs);
 
 /* Reads a file (NUL-terminated); aborts the test on failure. */
