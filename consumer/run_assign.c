@@ -188,6 +188,7 @@ static int install_restored(runner *r, restore_part *rp, char *why, size_t whyle
         return -1;
     }
     ds_resolver_destroy(r->rs[p]);
+    ds_resolver_set_cancel(rp->rs, NULL, NULL); /* rp's stale flag is the restore's, not the runner's */
     r->rs[p] = rp->rs;
     rp->rs = NULL; /* now owned by the runner */
     r->consumed_next[p] = rp->committed;
@@ -323,6 +324,8 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
 {
     runner *r = opaque;
     int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    r->assign_gen++; /* an answer of -e's look-up from before no longer holds */
+    r->others_done = 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         ds_info("run", "assigned %d partition(s)", parts->cnt);
         ds_series_add(r->mx.assigns, 1);

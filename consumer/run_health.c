@@ -328,18 +328,27 @@ static void on_http(void *opaque, const char *path, ds_http_reply *rep)
     }
 }
 
-/* Starts the HTTP server unless http.listen is "off" or empty. Returns 0 or
- * -1 with a message in err. */
+/* Binds the HTTP server unless http.listen is "off" or empty (a port in
+ * use is an error at once); it accepts from run_http_listen, once the loop
+ * runs. Returns 0 or -1 with a message in err. */
 int run_http_start(runner *r, const ds_run_hooks *hooks, char *err, size_t errlen)
 {
     const char *listen = r->cfg->http_listen;
+    r->hooks = hooks;
     if (!listen || !*listen || strcmp(listen, "off") == 0)
         return 0;
-    r->http = ds_http_start(&r->loop, listen, NULL, on_http, r, err, errlen);
+    r->http = ds_http_bind(&r->loop, listen, NULL, on_http, r, err, errlen);
+    return r->http ? 0 : -1;
+}
+
+int run_http_listen(runner *r, char *err, size_t errlen)
+{
     if (!r->http)
+        return 0;
+    if (ds_http_listen(r->http, err, errlen))
         return -1;
     ds_info("http", "listening on %s: /metrics /healthz /readyz", ds_http_address(r->http));
-    if (hooks && hooks->http_listening)
-        hooks->http_listening(hooks->opaque, ds_http_address(r->http), ds_http_port(r->http));
+    if (r->hooks && r->hooks->http_listening)
+        r->hooks->http_listening(r->hooks->opaque, ds_http_address(r->http), ds_http_port(r->http));
     return 0;
 }

@@ -530,6 +530,11 @@ int ds_pipeline_resolve_in(ds_pipeline *pl, ds_resolver *rs, const ds_mention *m
                  m->mention_id, m->src.id, m->block_key);
         return -1;
     }
+    if (rc == DS_RESOLVE_CANCELLED) {
+        fail_set(fail, "resolve", "cancelled", "resolving mention %s: cancelled (the resolver is discarded)",
+                 m->mention_id);
+        return -1;
+    }
     if (rc < 0) {
         fail_set(fail, "resolve", "out-of-memory", "resolving mention %s: out of memory", m->mention_id);
         return -1;

@@ -95,7 +95,8 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
 typedef int (*ds_emit_fn)(void *opaque, const char *key, const void *val, size_t len);
 
 /* Resolves one mention and emits every canonical record it changed. Returns
- * the number emitted or -1 with *fail set. */
+ * the number emitted or -1 with *fail set (class "cancelled" when the
+ * resolver's cancel function stopped it: see ds_resolver_set_cancel). */
 int ds_pipeline_resolve(ds_pipeline *pl, const ds_mention *m, ds_emit_fn emit, void *opaque, ds_fail *fail);
 
 /* As ds_pipeline_resolve, in the resolver rs instead of pl->rs (the

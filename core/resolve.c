@@ -103,6 +103,9 @@ typedef struct block {
 
 struct ds_resolver {
     const ds_catalog *cat;
+    ds_cancel_fn cancel;  /* asked between the steps of a recompute, or NULL */
+    void *cancel_opaque;
+    int cancelled;        /* an add was cancelled: only destroy may follow */
     block **tab; /* open addressing, linear probing */
     size_t tabcap, nblocks;
     size_t nmentions;
@@ -3863,6 +3866,16 @@ static int update_refd(rctx *x)
     return 0;
 }
 
+/* Whether the add under way must stop (ds_resolver_set_cancel): a step of
+ * a recompute that returns it fails as if out of memory, through the same
+ * cleanup. */
+static int cancel_asked(ds_resolver *rs)
+{
+    if (!rs->cancelled && rs->cancel && rs->cancel(rs->cancel_opaque))
+        rs->cancelled = 1;
+    return rs->cancelled;
+}
+
 /* Frees what a recompute built, except the records cached in the block. */
 static void rctx_free(rctx *x)
 {
@@ -3898,11 +3911,14 @@ static int recompute(ds_resolver *rs, block *b, int flags)
     x.cl = calloc(n ? n : 1, sizeof *x.cl);
     if (!ms || !x.mi || !par || !x.cl)
         goto out;
+    if (cancel_asked(rs))
+        goto out;
     read_mentions(&x, ms, par);
     if (number_sources(x.mi, n))
         goto out;
-    if (mark_copies(&x) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_updates(&x) ||
-        build_deals(&x, &hb))
+    if (mark_copies(&x) || cancel_asked(rs) || cluster_strong(&x, par) || cancel_asked(rs) ||
+        cluster_weak(&x, par) || cancel_asked(rs) || number_clusters(&x, par) || fill_clusters(&x, &hb) ||
+        cancel_asked(rs) || attach_updates(&x) || cancel_asked(rs) || build_deals(&x, &hb) || cancel_asked(rs))
         goto out;
     if (flags & (RC_QUIET | RC_VIEW))
         read_revisions(&x);
@@ -4873,8 +4889,9 @@ static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size
         x.mi[i].dup_of = d >= 0 ? ic->men[d].src : NULL;
         par[i] = (int)i;
     }
-    if (number_sources(x.mi, n) || inc_cluster_strong(&x, ic, v, par) || cluster_weak(&x, par) ||
-        number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_updates(&x) || build_deals(&x, &hb))
+    if (cancel_asked(rs) || number_sources(x.mi, n) || inc_cluster_strong(&x, ic, v, par) || cancel_asked(rs) ||
+        cluster_weak(&x, par) || cancel_asked(rs) || number_clusters(&x, par) || fill_clusters(&x, &hb) ||
+        cancel_asked(rs) || attach_updates(&x) || cancel_asked(rs) || build_deals(&x, &hb) || cancel_asked(rs))
         goto out;
     for (size_t c = 0; c < x.ncl; c++)
         if (ic->men[ifind(ic, v[x.cl[c].anchor].seq)].mark[MK_DIRTY] == ic->gen && x.cl[c].c->ref[0]) {
@@ -5660,6 +5677,8 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     changes->n = 0;
     clear_scratch(rs);
     cache_drop(rs);
+    if (cancel_asked(rs))
+        return DS_RESOLVE_CANCELLED;
     if (!m->mention_id[0] || !m->block_key[0])
         return -2;
     if (m->src.kind == DS_SRC_REFERENCE)
@@ -5683,7 +5702,7 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
         r = inc_add(rs, b, m, b->ms[lo]);
     }
     if (r < 0 || (r > 0 && recompute(rs, b, RC_CASCADE) != 0))
-        return -1;
+        return rs->cancelled ? DS_RESOLVE_CANCELLED : -1;
     expire_intents(rs, b);
     if (rs->nout > 1)
         qsort(rs->out, rs->nout, sizeof *rs->out, canon_ptr_cmp);
@@ -5767,6 +5786,12 @@ static void drop_indexes(ds_resolver *rs)
 size_t ds_resolver_incremental_adds(const ds_resolver *rs) { return rs->inc_adds; }
 
 size_t ds_resolver_extended_adds(const ds_resolver *rs) { return rs->ext_adds; }
+
+void ds_resolver_set_cancel(ds_resolver *rs, ds_cancel_fn fn, void *opaque)
+{
+    rs->cancel = fn;
+    rs->cancel_opaque = opaque;
+}
 
 void ds_resolver_set_max_mentions_per_block(ds_resolver *rs, size_t max) { rs->max_per_block = max; }
 

@@ -327,6 +327,20 @@ void ds_resolver_destroy(ds_resolver *rs);
  * redelivery or a later version of a held mention is still taken). */
 int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes);
 
+/* ds_resolver_add's return when its cancel function asked it to stop. */
+#define DS_RESOLVE_CANCELLED (-4)
+/* Whether an add should stop now; called from the resolving thread. */
+typedef int (*ds_cancel_fn)(void *opaque);
+/* Sets the function an add calls at its start and between the steps of
+ * its recomputes (a step costs at most one pass over the block's
+ * mentions; an add that extends a big deal's record in place takes none),
+ * or NULL for none. Once it returns nonzero, that add stops at once and returns
+ * DS_RESOLVE_CANCELLED, as do all later adds: the resolver then holds the
+ * mention without its effects, possibly half-recomputed, and may only be
+ * destroyed (nothing derived from it since its last consistent state may
+ * be published or written to a changelog). */
+void ds_resolver_set_cancel(ds_resolver *rs, ds_cancel_fn fn, void *opaque);
+
 /* Records the fingerprint of an article seen without a mention (one that
  * yielded no deal) in the seen-article table and advances the retention clock
  * to its publication time. text_hash 0 is ignored. Returns 0 or -1 when out

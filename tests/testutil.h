@@ -91,7 +91,10 @@ rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *gr
 int tu_free_port(void);
 /* GETs http://127.0.0.1:port/path (5 s at most); the body is appended to
  * body when it is not NULL. Returns the status, 0 when nothing answered,
- * and the time it took in *took_ms. The caller runs curl_global_init. */
+ * and in *took_ms the time the server took: from the request sent to the
+ * first byte of its answer (the whole time when nothing answered). The
+ * connect is left out: the kernel completes it on a listening socket
+ * whatever the server's loop does. The caller runs curl_global_init. */
 long tu_http_get(int port, const char *path, ds_buf *body, int64_t *took_ms);
 
 /* The CRC-64-AVRO fingerprint of the schema in json (its canonical form);
