@@ -5,21 +5,27 @@
  * intake of input messages into the pipeline, the schema-registry gate that
  * holds a partition until its schema is known, signals and the shutdown
  * order. Calls run_batch.c to open and commit batches, run_output.c to
- * write, run_assign.c from the rebalance callback, run_txnwork.c and
- * run_restorework.c to set up and end their workers, run_health.c for
+ * write, run_assign.c from the rebalance callback, run_txnwork.c,
+ * run_restorework.c and run_endwork.c to set up and end their workers, run_health.c for
  * /metrics. May call common/, schemas/, core/, ops/, producer/ and the
  * consumer/ readers. */
 #include "run_internal.h"
 
 /* ---- consuming ------------------------------------------------------------- */
 
-void run_mark_eof(runner *r, const char *topic, int32_t partition, int eof)
+/* run_mark_eof for a topic of kind (RUN_T_*, -1: another). */
+static void mark_eof(runner *r, int kind, const char *topic, int32_t partition, int eof)
 {
     if (!r->assigned)
         return;
-    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(r->assigned, topic, partition);
+    rd_kafka_topic_partition_t *p = run_part_find(&r->assigned_ix, r->assigned, kind, topic, partition);
     if (p)
         p->offset = eof;
+}
+
+void run_mark_eof(runner *r, const char *topic, int32_t partition, int eof)
+{
+    mark_eof(r, run_topic_kind(r, topic), topic, partition, eof);
 }
 
 /* Notes the offset of rkm, the next record read from its partition, and
@@ -49,12 +55,12 @@ static void check_jump(runner *r, const char *topic, int32_t p, int64_t wanted, 
     ds_series_add(ds_metric_series1(r->mx.skipped, topic), (double)lost);
 }
 
-void run_note_offset(runner *r, const rd_kafka_message_t *rkm)
+/* run_note_offset for rkm of topic, of kind (RUN_T_*, -1: another). */
+static void note_offset(runner *r, const rd_kafka_message_t *rkm, int kind, const char *topic)
 {
-    const char *topic = rd_kafka_topic_name(rkm->rkt);
-    rd_kafka_topic_partition_t *n = rd_kafka_topic_partition_list_find(r->next_in, topic, rkm->partition);
+    rd_kafka_topic_partition_t *n = run_part_find(&r->next_in_ix, r->next_in, kind, topic, rkm->partition);
     if (!n) {
-        n = rd_kafka_topic_partition_list_add(r->next_in, topic, rkm->partition);
+        n = run_part_add(&r->next_in_ix, r->next_in, kind, topic, rkm->partition);
         n->offset = RD_KAFKA_OFFSET_INVALID;
         /* the first since assignment: checked once its committed offset is known */
         rd_kafka_topic_partition_t *u = rd_kafka_topic_partition_list_find(r->unchecked, topic, rkm->partition);
@@ -63,6 +69,12 @@ void run_note_offset(runner *r, const rd_kafka_message_t *rkm)
     }
     check_jump(r, topic, rkm->partition, n->offset, rkm->offset);
     n->offset = rkm->offset + 1;
+}
+
+void run_note_offset(runner *r, const rd_kafka_message_t *rkm)
+{
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    note_offset(r, rkm, run_topic_kind(r, topic), topic);
 }
 
 void run_check_committed(runner *r, const rd_kafka_topic_partition_list_t *looked)
@@ -76,11 +88,12 @@ void run_check_committed(runner *r, const rd_kafka_topic_partition_list_t *looke
         rd_kafka_topic_partition_list_del(r->unchecked, l->topic, l->partition);
         if (l->offset < 0)
             continue; /* nothing committed: auto.offset.reset=earliest is where it starts */
-        rd_kafka_topic_partition_t *n = rd_kafka_topic_partition_list_find(r->next_in, l->topic, l->partition);
+        int kind = run_topic_kind(r, l->topic);
+        rd_kafka_topic_partition_t *n = run_part_find(&r->next_in_ix, r->next_in, kind, l->topic, l->partition);
         if (first >= 0)
             check_jump(r, l->topic, l->partition, l->offset, first);
         else if (!n) /* nothing read yet: the first record is checked against it */
-            rd_kafka_topic_partition_list_add(r->next_in, l->topic, l->partition)->offset = l->offset;
+            run_part_add(&r->next_in_ix, r->next_in, kind, l->topic, l->partition)->offset = l->offset;
     }
 }
 
@@ -149,22 +162,20 @@ static int process(runner *r, rd_kafka_message_t *rkm)
         return 0;
     }
     const char *topic = rd_kafka_topic_name(rkm->rkt);
-    run_note_offset(r, rkm);
+    int kind = run_topic_kind(r, topic);
+    note_offset(r, rkm, kind, topic);
     /* where to rewind to if the batch's transaction aborts (unless a restore
      * of the partition in this batch said so first) */
-    if (!rd_kafka_topic_partition_list_find(b->start, topic, rkm->partition))
-        rd_kafka_topic_partition_list_add(b->start, topic, rkm->partition)->offset = rkm->offset;
-    run_mark_eof(r, topic, rkm->partition, 0);
-    int is_mention = strcmp(topic, r->mtopic) == 0;
-    int is_deal = !is_mention && strcmp(topic, r->cfg->deals_topic) == 0;
+    if (!run_part_find(&b->start_ix, b->start, kind, topic, rkm->partition))
+        run_part_add(&b->start_ix, b->start, kind, topic, rkm->partition)->offset = rkm->offset;
+    mark_eof(r, kind, topic, rkm->partition, 0);
+    int is_mention = kind == RUN_T_MENTIONS;
+    int is_deal = kind == RUN_T_DEALS;
     ds_series_add(is_mention ? r->mx.in_mentions : is_deal ? r->mx.in_deals : r->mx.in_articles, 1);
     note_ts(&r->last[is_mention ? 2 : is_deal], rkm->partition, rd_kafka_message_timestamp(rkm, NULL));
     if (is_mention)
         return process_mention(r, b, rkm); /* its offset is the batch's once resolved */
-    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(b->offsets, topic, rkm->partition);
-    if (!p)
-        p = rd_kafka_topic_partition_list_add(b->offsets, topic, rkm->partition);
-    p->offset = rkm->offset + 1;
+    run_part_add(&b->offsets_ix, b->offsets, kind, topic, rkm->partition)->offset = rkm->offset + 1;
     b->nmsgs++;
     r->st.consumed++;
 
@@ -222,79 +233,40 @@ static int own_mentions_resolved(runner *r)
     return 1;
 }
 
-/* The partitions of the three topics this member does not hold, or NULL
- * with a warning when their metadata cannot be read. */
-static rd_kafka_topic_partition_list_t *unheld_partitions(runner *r)
-{
-    const char *topics[3] = {r->cfg->articles_topic, r->cfg->deals_topic, r->mtopic};
-    rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_new(16);
-    for (int t = 0; t < 3; t++) {
-        char err[256];
-        int32_t *parts = NULL;
-        int n = ds_kafka_partitions(r->consumer, topics[t], METADATA_MS, &parts, err, sizeof err);
-        if (n < 0) {
-            ds_warn("run", "-e: partitions of %s: %s", topics[t], err);
-            rd_kafka_topic_partition_list_destroy(q);
-            return NULL;
-        }
-        for (int i = 0; i < n; i++)
-            if (!rd_kafka_topic_partition_list_find(r->assigned, topics[t], parts[i]))
-                rd_kafka_topic_partition_list_add(q, topics[t], parts[i]);
-        free(parts);
-    }
-    return q;
-}
-
-/* Whether partition p (its committed offset in p->offset) of another
- * member has nothing committed left: the offset is at the partition's end,
- * or, for <app>-mentions under exactly-once, before a final transaction
- * marker only. Logs the first wait. */
-static int unheld_at_end(runner *r, const rd_kafka_topic_partition_t *p)
-{
-    int64_t lo = 0, hi = 0;
-    if (p->err || rd_kafka_query_watermark_offsets(r->consumer, p->topic, p->partition, &lo, &hi, METADATA_MS) ||
-        lo < 0 || hi < 0)
-        return 0;
-    int64_t committed = p->offset >= 0 ? p->offset : lo;
-    int64_t slack = strcmp(p->topic, r->mtopic) == 0 && r->txn != TXN_OFF;
-    if (hi <= lo || committed >= hi - slack)
-        return 1;
-    if (!r->unheld_logged)
-        ds_info("run", "-e waits: %s [%" PRId32 "], held by another member (one that stopped holds it until its "
-                "session times out), is committed at %" PRId64 " of %" PRId64, p->topic, p->partition, committed,
-                hi);
-    r->unheld_logged = 1;
-    return 0;
-}
-
 /* Whether the partitions other members hold (or held: a member that was
  * killed keeps its assignment until its session.timeout.ms) have nothing
  * committed left past the group's committed offsets, so that -e never
- * leaves work another member was given. Blocking look-ups (metadata,
- * committed offsets, an offset query a partition), made only once
- * everything else is done, and at most every UNHELD_CHECK_MS. */
+ * leaves work another member was given. The look-ups (metadata, committed
+ * offsets, watermarks) run on a worker (run_endwork.c), at most every
+ * UNHELD_CHECK_MS, only once everything else is done; its answer is taken
+ * once (run_others_answered). */
 static int others_at_end(runner *r)
 {
     if (r->assigned->cnt >= r->subscribed_parts)
         return 1; /* this member holds them all: nothing to look up */
-    int64_t now = ds_mono_ms();
-    if (r->unheld_checked_ms && now - r->unheld_checked_ms < UNHELD_CHECK_MS)
-        return 0;
-    r->unheld_checked_ms = now;
-    rd_kafka_topic_partition_list_t *q = unheld_partitions(r);
-    if (!q)
-        return 0;
-    int done = 1;
-    if (q->cnt > 0) {
-        rd_kafka_resp_err_t err = rd_kafka_committed(r->consumer, q, METADATA_MS);
-        if (err)
-            ds_warn("run", "-e: committed offsets of the group: %s", rd_kafka_err2str(err));
-        done = !err;
-        for (int i = 0; done && i < q->cnt; i++)
-            done = unheld_at_end(r, &q->elems[i]);
+    if (r->others_done) {
+        r->others_done = 0;
+        return 1;
     }
-    rd_kafka_topic_partition_list_destroy(q);
-    return done;
+    int64_t now = ds_mono_ms();
+    if (!run_endwork_busy(r) && (!r->unheld_checked_ms || now - r->unheld_checked_ms >= UNHELD_CHECK_MS)) {
+        r->unheld_checked_ms = now;
+        if (run_endwork_start(r))
+            ds_warn("run", "-e: cannot queue the look-up of the other members' partitions");
+    }
+    return 0;
+}
+
+void run_others_answered(runner *r, int at_end, const char *warn, const char *wait)
+{
+    if (warn)
+        ds_warn("run", "%s", warn);
+    if (wait && !r->unheld_logged)
+        ds_info("run", "%s", wait);
+    r->unheld_logged |= wait != NULL;
+    r->others_done = at_end;
+    if (at_end)
+        run_check_exit_at_end(r);
 }
 
 void run_check_exit_at_end(runner *r)
@@ -497,6 +469,7 @@ static void on_producer_ready(uv_poll_t *h, int status, int events)
     runner *r = h->data;
     drain_pipe(r->ppipe[0]);
     rd_kafka_poll(r->producer, 0);
+    run_txn_delivered(r);
     if (r->paused && !r->stopping && !update_pause(r))
         run_kick(r);
     if (r->exit_code)
@@ -505,12 +478,26 @@ static void on_producer_ready(uv_poll_t *h, int status, int events)
         run_check_exit_at_end(r);
 }
 
+/* The tick's close: the open batch closes when it is due, or at once when
+ * no input waits in the consumer's queue (what it read becomes readable to
+ * the next stage, under exactly-once, only once it commits). While input
+ * waits, a younger batch stays open: closing it at every tick, whatever
+ * its age, made twice the commits, each of which holds intake. */
+static void tick_close(runner *r)
+{
+    if (rd_kafka_queue_length(r->cq) == 0)
+        run_close_batch(r);
+    else
+        close_if_due(r, ds_mono_ms());
+}
+
 static void on_tick(uv_timer_t *t)
 {
     runner *r = t->data;
     rd_kafka_poll(r->producer, 0);
+    run_txn_delivered(r);
     poll_consumer(r);
-    run_close_batch(r);
+    tick_close(r);
     run_try_commit(r);
     if (r->exit_code)
         run_begin_shutdown(r, "fatal error");
@@ -825,6 +812,8 @@ static runner *runner_new(const ds_config *cfg)
     r->unrestored = rd_kafka_topic_partition_list_new(8);
     r->next_in = rd_kafka_topic_partition_list_new(16);
     r->unchecked = rd_kafka_topic_partition_list_new(16);
+    run_part_index_init(&r->assigned_ix);
+    run_part_index_init(&r->next_in_ix);
     r->txn = cfg->guarantee && strcmp(cfg->guarantee, "at-least-once") == 0 ? TXN_OFF : TXN_INIT;
     r->txn_init_deadline = ds_mono_ms() + TXN_INIT_MS;
     if (uv_loop_init(&r->loop)) {
@@ -864,14 +853,16 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
     r->producer = new_client(cfg, RD_KAFKA_PRODUCER, r, err, errlen);
     if (!r->producer || ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "run", err, errlen))
         return -1;
+    r->pl.canon_max_sources = (size_t)cfg->canonical_max_sources;
+    r->pl.canon_max_bytes = ds_record_limit(r->producer);
     outq_marks(r);
     r->txn_timeout_ms = txn_timeout(r->producer);
     if (run_txnwork_init(r) || run_resolve_init(r)) {
         snprintf(err, errlen, "cannot initialise the workers of transactions and resolution");
         return -1;
     }
-    if (run_restorework_init(r)) {
-        snprintf(err, errlen, "cannot initialise the restore's worker");
+    if (run_restorework_init(r) || run_endwork_init(r)) {
+        snprintf(err, errlen, "cannot initialise the workers of restores and -e's look-ups");
         return -1;
     }
     /* the handles only once the topics are checked: a producer's topic
@@ -952,6 +943,7 @@ static void runner_free(runner *r)
     }
     run_txnwork_fini(r); /* a call on the worker holds both clients */
     run_restorework_fini(r); /* a restore on the worker reads with the consumer */
+    run_endwork_fini(r);     /* so do -e's look-ups */
     run_resolve_drop(r);  /* the worker holds a resolver and the pipeline */
     if (r->consumer) {
         if (!r->stopping)
@@ -973,6 +965,8 @@ static void runner_free(runner *r)
     rd_kafka_topic_partition_list_destroy(r->unrestored);
     rd_kafka_topic_partition_list_destroy(r->next_in);
     rd_kafka_topic_partition_list_destroy(r->unchecked);
+    run_part_index_free(&r->assigned_ix);
+    run_part_index_free(&r->next_in_ix);
     for (int32_t p = 0; r->rs && p < r->nparts; p++)
         ds_resolver_destroy(r->rs[p]);
     free(r->rs);
@@ -995,6 +989,7 @@ static void runner_free(runner *r)
         ds_error("run", "event loop did not close cleanly");
     run_txnwork_destroy(r);
     run_restorework_destroy(r);
+    run_endwork_destroy(r);
     run_resolve_destroy(r); /* its after-callback has run */
     ds_metrics_destroy(r->mx.reg);
     for (int i = 0; i < 3; i++)
@@ -1016,7 +1011,10 @@ int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *h
     runner *r = runner_new(cfg);
     if (!r)
         return 1;
-    if (start_clients(r, hooks, err, sizeof err) || subscribe(r, err, sizeof err)) {
+    /* the HTTP server accepts only from here, the loop about to run: a
+     * probe during start-up (which blocks) is refused, not left waiting */
+    if (start_clients(r, hooks, err, sizeof err) || subscribe(r, err, sizeof err) ||
+        run_http_listen(r, err, sizeof err)) {
         ds_error("run", "%s", err);
         r->exit_code = 1;
         goto out;

@@ -132,8 +132,8 @@ static int keep_restored_output(runner *r, int32_t p, int64_t committed)
             run_mark_dirty(b, key, p, committed > 0 ? committed - 1 : -1) != 0)
             return -1;
     }
-    if (!rd_kafka_topic_partition_list_find(b->start, r->mtopic, p))
-        rd_kafka_topic_partition_list_add(b->start, r->mtopic, p)->offset =
+    if (!run_part_find(&b->start_ix, b->start, RUN_T_MENTIONS, r->mtopic, p))
+        run_part_add(&b->start_ix, b->start, RUN_T_MENTIONS, r->mtopic, p)->offset =
             committed >= 0 ? committed : RD_KAFKA_OFFSET_BEGINNING;
     return 0;
 }
@@ -147,7 +147,10 @@ static int publish_restored(runner *r, int32_t p, restore_part *rp, char *why, s
     ds_fail fail;
     r->emit_batch = NULL; /* opened by the first record to republish, if any */
     r->emit_failed = 0;
-    if (rp->publish.n && ds_pipeline_emit_changes(&r->pl, &rp->publish, run_emit, r, &fail) < 0) {
+    uint64_t truncated = r->pl.canon_truncated;
+    int rc = rp->publish.n ? ds_pipeline_emit_changes(&r->pl, &rp->publish, run_emit, r, &fail) : 0;
+    run_note_truncated(r, r->pl.canon_truncated - truncated);
+    if (rc < 0) {
         if (r->emit_failed) {
             /* the deals a restore republishes (the reference table's rows
              * among them) met a failed transaction: not the state's fault;
@@ -185,6 +188,7 @@ static int install_restored(runner *r, restore_part *rp, char *why, size_t whyle
         return -1;
     }
     ds_resolver_destroy(r->rs[p]);
+    ds_resolver_set_cancel(rp->rs, NULL, NULL); /* rp's stale flag is the restore's, not the runner's */
     r->rs[p] = rp->rs;
     rp->rs = NULL; /* now owned by the runner */
     r->consumed_next[p] = rp->committed;
@@ -320,11 +324,14 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
 {
     runner *r = opaque;
     int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    r->assign_gen++; /* an answer of -e's look-up from before no longer holds */
+    r->others_done = 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         ds_info("run", "assigned %d partition(s)", parts->cnt);
         ds_series_add(r->mx.assigns, 1);
         for (int i = 0; i < parts->cnt; i++) {
-            rd_kafka_topic_partition_list_add(r->assigned, parts->elems[i].topic, parts->elems[i].partition)->offset = 0;
+            run_part_add(&r->assigned_ix, r->assigned, run_topic_kind(r, parts->elems[i].topic), parts->elems[i].topic,
+                         parts->elems[i].partition)->offset = 0;
             if (strcmp(parts->elems[i].topic, r->mtopic) != 0 &&
                 !rd_kafka_topic_partition_list_find(r->unchecked, parts->elems[i].topic, parts->elems[i].partition))
                 rd_kafka_topic_partition_list_add(r->unchecked, parts->elems[i].topic, parts->elems[i].partition)
@@ -347,10 +354,10 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
     if (!coop)
         r->rebalancing = 1; /* eager: everything goes, and comes back with the next assignment */
     for (int i = 0; i < parts->cnt; i++) {
-        rd_kafka_topic_partition_list_del(r->assigned, parts->elems[i].topic, parts->elems[i].partition);
+        run_part_del(r, &r->assigned_ix, r->assigned, parts->elems[i].topic, parts->elems[i].partition);
         rd_kafka_topic_partition_list_del(r->unrestored, parts->elems[i].topic, parts->elems[i].partition);
         /* whoever gets it next starts from the committed offset */
-        rd_kafka_topic_partition_list_del(r->next_in, parts->elems[i].topic, parts->elems[i].partition);
+        run_part_del(r, &r->next_in_ix, r->next_in, parts->elems[i].topic, parts->elems[i].partition);
         rd_kafka_topic_partition_list_del(r->unchecked, parts->elems[i].topic, parts->elems[i].partition);
         if (strcmp(parts->elems[i].topic, r->mtopic) == 0)
             run_restorework_forget(r, parts->elems[i].partition); /* its restore's result is dropped */

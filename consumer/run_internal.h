@@ -11,17 +11,21 @@
  *                 restore, driven by a timer
  *   run_health.c  /metrics series, /healthz and /readyz
  *   run_topics.c  the topics checked and created at start
+ *   run_parts.c   constant-time look-ups in the partition lists
  *   run_watchdog.c the bound on the shutdown (--shutdown-timeout)
  *
  *   run_txnwork.c the blocking transactional calls, on a worker thread
  *   run_resolve.c the resolution of mentions, on a worker thread
  *   run_restorework.c the blocking work of a restore (committed offsets,
  *                 reading the changelog into new resolvers), on a worker
+ *   run_endwork.c -e's look-ups of the partitions other members hold, on
+ *                 a worker
  *
  * Every function here runs on the loop thread (@locality loop), except
  * run_dr_cb and run_rebalance_cb, which librdkafka calls from the loop thread
  * too, inside rd_kafka_poll / consumer_poll, the workers' calls in
- * run_txnwork.c and run_restorework.c, which touch no runner state, and the
+ * run_txnwork.c, run_restorework.c and run_endwork.c, which touch no
+ * runner state, and the
  * worker's in run_resolve.c, which touches the resolvers and the pipeline
  * only while the loop leaves them alone (run_resolve_pending). */
 #ifndef DS_RUN_INTERNAL_H
@@ -153,12 +157,26 @@ typedef struct restore_job {
     rd_kafka_resp_err_t lookup_err; /* the look-up failed: nothing restored */
 } restore_job;
 
+/* The three topics the run reads, as indexes of per-topic tables. */
+enum { RUN_T_ARTICLES, RUN_T_DEALS, RUN_T_MENTIONS, RUN_T_KINDS };
+
+/* Where each partition of the three topics is in one partition list
+ * (run_parts.c): per kind, per partition, 1 + the element's index, 0 for
+ * none. complete: every element of those topics is indexed, so a miss
+ * needs no search. */
+typedef struct part_index {
+    int32_t *at[RUN_T_KINDS];
+    int32_t n[RUN_T_KINDS];
+    int complete;
+} part_index;
+
 /* A batch: consumed offsets that may be committed once every output the
  * batch caused has been delivered. Batches commit in order. */
 typedef struct batch {
     struct batch *next;
     rd_kafka_topic_partition_list_t *offsets; /* next offset to read, per partition */
     rd_kafka_topic_partition_list_t *start;   /* first offset read in this batch, per partition */
+    part_index offsets_ix, start_ix;          /* of offsets and start */
     size_t pending;                           /* outputs queued, not yet delivered (at-least-once) */
     size_t nmsgs;
     size_t outputs;                           /* records queued for this batch */
@@ -191,7 +209,7 @@ typedef struct run_metrics {
     ds_series *extract, *resolve, *commit, *restore; /* histograms */
     ds_series *assigns, *revokes;
     ds_series *txn_committed, *txn_aborted, *commits, *txn_retries, *mentions, *undated, *delivery_failures, *pauses,
-        *backpressure_pauses, *restored_blocks, *restored_records, *capped, *expired;
+        *backpressure_pauses, *restored_blocks, *restored_records, *capped, *expired, *truncated;
     ds_series *blocks, *deals, *state_mentions, *state_bytes, *fingerprints, *assigned, *outq, *ready;
     ds_process_metrics proc; /* process_*, read at each scrape */
 } run_metrics;
@@ -204,6 +222,7 @@ typedef struct last_ts {
 } last_ts;
 
 typedef struct resolve_work resolve_work; /* run_resolve.c */
+typedef struct end_work end_work;         /* run_endwork.c */
 
 typedef struct runner {
     uv_loop_t loop;
@@ -224,6 +243,7 @@ typedef struct runner {
     ds_run_stats st;
     int stopping, exit_code, sync_commit;
     rd_kafka_topic_partition_list_t *assigned; /* offset field: 1 when at end of partition */
+    part_index assigned_ix;
     batch *emit_batch;
     int emit_failed;          /* run_emit could not queue a record since it was last cleared */
     /* the internal topics; partition p of the state topic belongs to
@@ -259,7 +279,8 @@ typedef struct runner {
     rd_kafka_topic_partition_list_t *held;
     /* metrics and health (http.listen) */
     run_metrics mx;
-    ds_http *http;
+    ds_http *http;            /* bound at start, accepting once the loop runs */
+    const ds_run_hooks *hooks;
     last_ts last[3];          /* per input topic: articles, deals, mentions */
     double commit_t0;         /* when the batch being committed closed (exactly-once) */
     int assigned_once;        /* an assignment was received and restored */
@@ -271,6 +292,7 @@ typedef struct runner {
     /* per partition consumed: the offset after the last record read, to
      * tell a reset over records the broker no longer has (run_note_offset) */
     rd_kafka_topic_partition_list_t *next_in;
+    part_index next_in_ix;
     /* the input partitions assigned whose committed offset is not known
      * yet; offset field: the first offset read since, or
      * RD_KAFKA_OFFSET_INVALID (run_check_committed) */
@@ -281,6 +303,9 @@ typedef struct runner {
     int subscribed_parts;          /* partitions of the three topics at start */
     int64_t unheld_checked_ms;     /* -e: when other members' partitions were last looked up */
     int unheld_logged;             /* -e: the wait for them was logged */
+    int others_done;               /* -e: the last look-up found them at their ends (taken once) */
+    end_work *ew;                  /* -e: the look-up on the worker */
+    int assign_gen;                /* bumped by every assignment and revocation */
     resolve_work *rw;              /* mentions being resolved on the worker */
     int close_wanted;              /* the open batch closes once its mentions' results are applied */
 } runner;
@@ -312,6 +337,10 @@ void *run_output_of(runner *r, batch *b);
 void run_try_commit(runner *r);
 void run_txn_arm(runner *r, uint64_t ms);
 void run_txn_finish(runner *r, int budget_ms);
+/* The producer's delivery reports were just served: a commit or abort
+ * that waits for its outputs to be delivered starts now, not at the
+ * timer's next retry. */
+void run_txn_delivered(runner *r);
 
 /* Applies the result of a transactional call (on the worker or inline) to
  * the state machine; consumes error. @locality loop */
@@ -373,6 +402,10 @@ void run_restorework_destroy(runner *r);
 
 /* run_output.c */
 void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail);
+/* Counts n canonical records published with part of their sources listed
+ * (r->pl.canon_truncated since the caller last looked) and warns of the
+ * 1st, 2nd, 4th, 8th ... of the run. */
+void run_note_truncated(runner *r, uint64_t n);
 void run_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
 int run_emit(void *opaque, const char *key, const void *val, size_t len);
 /* Writes the changelog of the blocks b changed, from b->flush_at and b->fw
@@ -431,6 +464,27 @@ void run_check_committed(runner *r, const rd_kafka_topic_partition_list_t *looke
  * a timer callback again in the same pass, without polling I/O. */
 void run_kick(runner *r);
 
+/* The answer of -e's look-up (run_endwork.c): at_end when the other
+ * members' partitions have nothing committed left; warn, a failed look-up,
+ * and wait, a partition still holding work, to log (or NULL). */
+void run_others_answered(runner *r, int at_end, const char *warn, const char *wait);
+
+/* run_endwork.c */
+/* Sets up the job. Returns 0 or -1 (out of memory). */
+int run_endwork_init(runner *r);
+/* Starts the look-up on the worker, for the partitions of the three topics
+ * not in r->assigned; run_others_answered gets the answer. Returns 0, or
+ * -1 when one is under way or cannot be queued. */
+int run_endwork_start(runner *r);
+/* Whether a look-up is queued (its after-callback has not run). */
+int run_endwork_busy(const runner *r);
+/* Asks the look-up under way to stop and waits for it, before the
+ * consumer it uses is destroyed; its answer is dropped. Accepts a runner
+ * without a job. */
+void run_endwork_fini(runner *r);
+/* Frees the job (after the loop closed). Accepts a runner without one. */
+void run_endwork_destroy(runner *r);
+
 /* run_watchdog.c */
 /* The shutdown's time limit: --shutdown-timeout in ms. */
 int64_t run_shutdown_ms(const runner *r);
@@ -450,12 +504,38 @@ void run_restore_later(runner *r, rd_kafka_topic_partition_list_t *mine);
  * restore timer for what is left. */
 void run_restore_done(runner *r);
 
+/* run_parts.c */
+/* The kind of topic (RUN_T_*), or -1 for another. */
+int run_topic_kind(const runner *r, const char *topic);
+/* The element of partition p of topic (of kind, -1 for another topic) in
+ * l, which ix indexes, or NULL. */
+rd_kafka_topic_partition_t *run_part_find(const part_index *ix, rd_kafka_topic_partition_list_t *l, int kind,
+                                          const char *topic, int32_t p);
+/* The same, added to l (offset RD_KAFKA_OFFSET_INVALID) and indexed when
+ * missing. */
+rd_kafka_topic_partition_t *run_part_add(part_index *ix, rd_kafka_topic_partition_list_t *l, int kind,
+                                         const char *topic, int32_t p);
+/* Deletes partition p of topic from l, if there, and reindexes l. */
+void run_part_del(const runner *r, part_index *ix, rd_kafka_topic_partition_list_t *l, const char *topic, int32_t p);
+/* Rebuilds ix from l. */
+void run_part_reindex(const runner *r, part_index *ix, const rd_kafka_topic_partition_list_t *l);
+/* An empty index (of an empty list). */
+void run_part_index_init(part_index *ix);
+/* Frees it; it is then empty. */
+void run_part_index_free(part_index *ix);
+
 /* run_topics.c: checks the input topics and creates missing internal ones
  * at start, then sizes the per-partition tables. Returns 0 or -1 with err. */
 int run_check_topics(runner *r, char *err, size_t errlen);
 
 /* run_health.c */
+/* Binds the HTTP server (http.listen), not accepting yet. Returns 0 or -1
+ * with err. */
 int run_http_start(runner *r, const ds_run_hooks *hooks, char *err, size_t errlen);
+/* Starts accepting, once start-up is over and the loop is about to run:
+ * no connection waits unanswered while start-up blocks. Returns 0 or -1
+ * with err. */
+int run_http_listen(runner *r, char *err, size_t errlen);
 int run_metrics_init(runner *r);
 
 #endif
