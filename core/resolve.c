@@ -3634,6 +3634,18 @@ static int number_clusters(rctx *x, int *par)
     return 0;
 }
 
+/* Sets k's deal id (from the block key and its anchor's mention_id) and
+ * its summary. Returns 0 or -1. */
+static int name_cluster(rctx *x, cluster *k, ds_buf *hb)
+{
+    const char *aid = x->mi[k->anchor].m->mention_id;
+    ds_buf_reset(hb);
+    if (ds_buf_append(hb, x->b->key, strlen(x->b->key) + 1) != 0 || ds_buf_append(hb, aid, strlen(aid)) != 0)
+        return -1;
+    ds_hex64(ds_hash64(hb->data, hb->len, 0), k->id);
+    return summarize(x, k);
+}
+
 /* Fills every cluster's member list (ascending), its deal id (from the
  * block key and the anchor's mention_id) and its summary. Returns 0 or -1. */
 static int fill_clusters(rctx *x, ds_buf *hb)
@@ -3649,16 +3661,9 @@ static int fill_clusters(rctx *x, ds_buf *hb)
             cluster *k = &x->cl[x->mi[i].cluster];
             k->mem[k->nmem++] = (int)i;
         }
-    for (size_t c = 0; c < x->ncl; c++) {
-        cluster *k = &x->cl[c];
-        const char *aid = x->mi[k->anchor].m->mention_id;
-        ds_buf_reset(hb);
-        if (ds_buf_append(hb, x->b->key, strlen(x->b->key) + 1) != 0 || ds_buf_append(hb, aid, strlen(aid)) != 0)
+    for (size_t c = 0; c < x->ncl; c++)
+        if (name_cluster(x, &x->cl[c], hb) != 0)
             return -1;
-        ds_hex64(ds_hash64(hb->data, hb->len, 0), k->id);
-        if (summarize(x, k) != 0)
-            return -1;
-    }
     return 0;
 }
 
@@ -3823,12 +3828,7 @@ static int infer_one(rctx *x, const int *par, int r, ds_buf *hb)
         }
     k->capdel = m;
     k->inferred = 1;
-    const char *aid = x->mi[k->anchor].m->mention_id;
-    ds_buf_reset(hb);
-    if (ds_buf_append(hb, x->b->key, strlen(x->b->key) + 1) != 0 || ds_buf_append(hb, aid, strlen(aid)) != 0)
-        return -1;
-    ds_hex64(ds_hash64(hb->data, hb->len, 0), k->id);
-    if (summarize(x, k) != 0)
+    if (name_cluster(x, k, hb) != 0)
         return -1;
     k->cls = CLS_CONTRACT;
     k->anysigned = 1;

@@ -593,7 +593,7 @@ static void add_orphan_updates(tu_mentions *ms)
         push_mention(ms, &u[i]);
 }
 
-/* Deals of deals (by id) known only through updates. */
+/* How many of deals (by id) are known only through updates. */
 static size_t inferred_deals(json_t *deals)
 {
     size_t n = 0;
