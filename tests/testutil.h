@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "broker.h"
 #include "buf.h"
@@ -93,5 +94,21 @@ long tu_http_get(int port, const char *path, ds_buf *body, int64_t *took_ms);
 /* The CRC-64-AVRO fingerprint of the schema in json (its canonical form);
  * fails the test when it does not parse. */
 uint64_t tu_schema_fingerprint(const char *json);
+
+/* Runs `dealstream argv...` (the binary named by DS_BIN) as a child, its
+ * stdout and stderr in the files out and err. Returns its pid. */
+pid_t tu_spawn(char *const *argv, const char *out, const char *err);
+/* Waits until the child pid has exited (returns 1, its status in *status)
+ * or, text not NULL, the file path holds text (returns 0); fails the test
+ * after 30 s. */
+int tu_exited_or_said(pid_t pid, const char *path, const char *text, int *status);
+/* Runs `dealstream argv...` as a child while the transaction of tp (a
+ * transactional producer) is open: the child must print `waiting` on
+ * stderr and not exit before it ends (the test fails, showing both
+ * outputs, if it exits first); then commits the transaction (commit 1) or
+ * aborts it, and waits for the child to exit. Sets *status, and *out and
+ * *err to what it printed (the caller frees them). */
+void tu_across_open_transaction(char *const *argv, rd_kafka_t *tp, int commit, const char *waiting, int *status,
+                                char **out, char **err);
 
 #endif
