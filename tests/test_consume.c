@@ -332,12 +332,8 @@ static void read_across_open_transaction(const char *brokers, const char *topic,
 static void test_real_exit_waits_for_transaction(void **state)
 {
     (void)state;
-    const char *real = getenv("DEALSTREAM_TEST_BROKERS");
-    if (!real || !real[0]) {
-        printf("skipped: DEALSTREAM_TEST_BROKERS is not set; the embedded broker writes no transaction markers\n");
-        skip();
-    }
-    char topic[64], txid[80], e[512];
+    const char *real = tu_real_brokers();
+    char topic[64], txid[80];
     snprintf(topic, sizeof topic, "kc-txn-%d", (int)getpid());
     snprintf(txid, sizeof txid, "%s-producer", topic);
     tu_create_topic(real, topic, 1, NULL);
@@ -347,13 +343,7 @@ static void test_real_exit_waits_for_transaction(void **state)
                      0);
     assert_int_equal(rd_kafka_flush(plain, 30000), 0);
     rd_kafka_destroy(plain);
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", real, e, sizeof e), RD_KAFKA_CONF_OK);
-    assert_int_equal(rd_kafka_conf_set(conf, "transactional.id", txid, e, sizeof e), RD_KAFKA_CONF_OK);
-    rd_kafka_conf_set(conf, "log_level", "3", e, sizeof e);
-    rd_kafka_t *tp = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    assert_non_null(tp);
-    assert_null(rd_kafka_init_transactions(tp, 30000));
+    rd_kafka_t *tp = tu_transactional_producer(real, txid);
     /* committed: "b" at offset 1, its marker at 2 */
     assert_null(rd_kafka_begin_transaction(tp));
     assert_int_equal(rd_kafka_producev(tp, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),

@@ -287,22 +287,13 @@ static void send_ref_in(rd_kafka_t *tp, const char *topic, const char *key, cons
 static void load_across_open_transaction(const char *brokers, const char *refs, rd_kafka_t *tp, int commit,
                                          size_t rows)
 {
-    char empty[160], otopic[160], app[64], waiting[256], want[256];
-    snprintf(empty, sizeof empty, "%s-input", refs);
-    snprintf(otopic, sizeof otopic, "%s-out", refs);
+    char input[160], app[64], waiting[256], want[256];
+    snprintf(input, sizeof input, "%s-input", refs);
     snprintf(app, sizeof app, "rfx%d", (int)getpid());
     snprintf(waiting, sizeof waiting, "reference topic %s [0]: waiting at offset ", refs);
     snprintf(want, sizeof want, "reference table: %zu row(s) from topic %s", rows, refs);
-    char *argv[] = {"replay", "-b", (char *)brokers, "--catalog", (char *)tu_catalog_dir(), "--reference-topic",
-                    (char *)refs, "--app-id", app, "--topic", empty, "--fresh-state", "--output-topic", otopic,
-                    "--progress", "0", NULL};
-    int status = 0;
-    char *o, *e;
-    tu_across_open_transaction(argv, tp, commit, waiting, &status, &o, &e);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !strstr(e, want))
-        fail_msg("replay: status %d, stderr lacks \"%s\": stdout\n%sstderr\n%s", status, want, o, e);
-    free(o);
-    free(e);
+    char *extra[] = {"--reference-topic", (char *)refs, NULL};
+    tu_replay_across_open_transaction(brokers, app, input, extra, tp, commit, waiting, want);
 }
 
 /* The table on a real cluster, under read_committed: a transaction open on
@@ -313,11 +304,7 @@ static void load_across_open_transaction(const char *brokers, const char *refs, 
 static void test_real_waits_for_transaction(void **state)
 {
     (void)state;
-    const char *real = getenv("DEALSTREAM_TEST_BROKERS");
-    if (!real || !*real) {
-        printf("skipped: DEALSTREAM_TEST_BROKERS is not set; the embedded broker writes no transaction markers\n");
-        skip();
-    }
+    const char *real = tu_real_brokers();
     char refs[64], input[96], txid[96], e[512];
     snprintf(refs, sizeof refs, "refs-txn-%d", (int)getpid());
     snprintf(input, sizeof input, "%s-input", refs);
@@ -330,13 +317,7 @@ static void test_real_waits_for_transaction(void **state)
     assert_non_null(file);
     size_t rows = file->nrefs;
     ds_catalog_destroy(file);
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", real, e, sizeof e), RD_KAFKA_CONF_OK);
-    assert_int_equal(rd_kafka_conf_set(conf, "transactional.id", txid, e, sizeof e), RD_KAFKA_CONF_OK);
-    rd_kafka_conf_set(conf, "log_level", "3", e, sizeof e);
-    rd_kafka_t *tp = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    assert_non_null(tp);
-    assert_null(rd_kafka_init_transactions(tp, 30000));
+    rd_kafka_t *tp = tu_transactional_producer(real, txid);
     /* committed: a new row */
     assert_null(rd_kafka_begin_transaction(tp));
     send_ref_in(tp, refs, "PL-K9-TX",

@@ -494,18 +494,8 @@ static void write_input(rd_kafka_t *rk, const char *topic)
 static void replay_across_open_transaction(const char *brokers, const char *topic, const char *app, const char *from,
                                            rd_kafka_t *tp, int commit, const char *want, const char *waiting)
 {
-    char otopic[160];
-    snprintf(otopic, sizeof otopic, "%s-out", topic);
-    char *argv[] = {"replay", "-b", (char *)brokers, "--catalog", (char *)tu_catalog_dir(), "--app-id", (char *)app,
-                    "--topic", (char *)topic, "--from", (char *)from, "--fresh-state", "--output-topic", otopic,
-                    "--progress", "0", NULL};
-    int status = 0;
-    char *o, *e;
-    tu_across_open_transaction(argv, tp, commit, waiting, &status, &o, &e);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !strstr(o, want))
-        fail_msg("replay: status %d, stdout lacks \"%s\":\n%sstderr\n%s", status, want, o, e);
-    free(o);
-    free(e);
+    char *extra[] = {"--from", (char *)from, NULL};
+    tu_replay_across_open_transaction(brokers, app, topic, extra, tp, commit, waiting, want);
 }
 
 /* replay --to latest under read_committed (its default) on a real cluster:
@@ -517,12 +507,8 @@ static void replay_across_open_transaction(const char *brokers, const char *topi
 static void test_real_waits_for_transaction(void **state)
 {
     (void)state;
-    const char *real = getenv("DEALSTREAM_TEST_BROKERS");
-    if (!real || !*real) {
-        printf("skipped: DEALSTREAM_TEST_BROKERS is not set; the embedded broker writes no transaction markers\n");
-        skip();
-    }
-    char topic[64], app[64], txid[80], e[512], waiting[256];
+    const char *real = tu_real_brokers();
+    char topic[64], app[64], txid[80], waiting[256];
     snprintf(topic, sizeof topic, "replay-txn-%d", (int)getpid());
     snprintf(app, sizeof app, "rtx%d", (int)getpid());
     snprintf(txid, sizeof txid, "%s-producer", topic);
@@ -530,13 +516,7 @@ static void test_real_waits_for_transaction(void **state)
     rd_kafka_t *plain = tu_kafka_client(RD_KAFKA_PRODUCER, real, NULL, NULL, NULL);
     write_input(plain, topic); /* offset 0 */
     rd_kafka_destroy(plain);
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", real, e, sizeof e), RD_KAFKA_CONF_OK);
-    assert_int_equal(rd_kafka_conf_set(conf, "transactional.id", txid, e, sizeof e), RD_KAFKA_CONF_OK);
-    rd_kafka_conf_set(conf, "log_level", "3", e, sizeof e);
-    rd_kafka_t *tp = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    assert_non_null(tp);
-    assert_null(rd_kafka_init_transactions(tp, 30000));
+    rd_kafka_t *tp = tu_transactional_producer(real, txid);
     /* committed: an article at offset 1, its marker at 2 */
     assert_null(rd_kafka_begin_transaction(tp));
     write_input(tp, topic);

@@ -513,3 +513,41 @@ void tu_across_open_transaction(char *const *argv, rd_kafka_t *tp, int commit, c
     unlink(opath);
     unlink(epath);
 }
+
+void tu_replay_across_open_transaction(const char *brokers, const char *app, const char *topic, char *const *extra,
+                                       rd_kafka_t *tp, int commit, const char *waiting, const char *want)
+{
+    char otopic[300];
+    snprintf(otopic, sizeof otopic, "%s-out", topic);
+    char *argv[64] = {"replay", "-b", (char *)brokers, "--catalog", (char *)tu_catalog_dir(), "--app-id",
+                      (char *)app, "--topic", (char *)topic, "--fresh-state", "--output-topic", otopic,
+                      "--progress", "0"};
+    int n = 14;
+    for (int i = 0; extra[i] && n < 63; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    int status = 0;
+    char *o, *e;
+    tu_across_open_transaction(argv, tp, commit, waiting, &status, &o, &e);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || (!strstr(o, want) && !strstr(e, want)))
+        fail_msg("replay: status %d, no \"%s\": stdout\n%sstderr\n%s", status, want, o, e);
+    free(o);
+    free(e);
+}
+
+const char *tu_real_brokers(void)
+{
+    const char *real = getenv("DEALSTREAM_TEST_BROKERS");
+    if (!real || !*real) {
+        printf("skipped: DEALSTREAM_TEST_BROKERS is not set; the embedded broker writes no transaction markers\n");
+        skip();
+    }
+    return real;
+}
+
+rd_kafka_t *tu_transactional_producer(const char *bs, const char *txid)
+{
+    rd_kafka_t *tp = tu_kafka_client(RD_KAFKA_PRODUCER, bs, NULL, "transactional.id", txid);
+    assert_null(rd_kafka_init_transactions(tp, 30000));
+    return tp;
+}
