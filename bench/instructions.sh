@@ -9,10 +9,13 @@
 # fills it with N deal events (`bench_kafka gen`, default 20,000), runs
 # `dealstream run -e` over them under `valgrind --tool=callgrind
 # --separate-threads=yes`, and prints, per deal event, the loop thread's
-# instructions in `process` (decode, normalise, produce the mention; read it
-# back, resolve it, write the canonical records) and in `run_flush_dirty`
-# (the changelog records, written when a batch closes), then the stages
-# inside them. DIR defaults to build-rel (a Release build: ./bench/run.sh
+# instructions in `process` (decode, normalise and produce the mention; queue
+# the mention read back for resolution), in `run_resolve_apply` (the
+# resolved mention's canonical records queued to the producer) and in
+# `run_flush_dirty` (the changelog records, written when a batch closes),
+# then the stages inside them, and the resolution worker's in
+# `resolve_one` (decode the mention, resolve it, encode the records; a
+# thread of libuv's pool). DIR defaults to build-rel (a Release build: ./bench/run.sh
 # makes one, or cmake -B build-rel -DCMAKE_BUILD_TYPE=Release). Which
 # intermediate revisions are written depends on where batches end, which
 # depends on timing, so two runs of one binary differ by about 1%. --keep
@@ -30,7 +33,7 @@ while [ $# -gt 0 ]; do
     --build) BUILD=$2; shift 2 ;;
     --guarantee) G=$2; shift 2 ;;
     --keep) KEEP=$2; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/instructions.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -66,7 +69,19 @@ per_event() { # function
     awk -v f="$1" -v n="$N" '$0 ~ ":" f " \\[" { gsub(",", "", $1); printf "%9.0f", $1 / n; exit }' "$TMP/incl.txt"
 }
 echo "instructions per deal event on the loop thread ($N deal events, $G; callgrind):"
-for f in process run_flush_dirty ds_pipeline_mentions ds_pipeline_decode_mention ds_pipeline_encode_mention \
-         ds_resolver_add ds_pipeline_emit_changes ds_state_write_block ds_publish_rkt; do
-    printf '  %-28s %s\n' "$f" "$(per_event "$f")"
+for f in process run_resolve_apply run_flush_dirty ds_pipeline_mentions ds_pipeline_encode_mention \
+         rd_kafka_topic_partition_list_find ds_state_write_block ds_publish_rkt; do
+    printf '  %-34s %s\n' "$f" "$(per_event "$f")"
+done
+# the resolution worker: the pool threads that ran resolve_one (libuv
+# hands each job to whichever of its threads is free), summed
+: > "$TMP/workers.txt"
+for t in "$TMP"/cg.out-*; do
+    [ "$t" = "$main" ] && continue
+    callgrind_annotate --inclusive=yes "$t" 2>/dev/null >> "$TMP/workers.txt" || true
+done
+echo "on the resolution worker (libuv's pool threads, summed):"
+for f in resolve_one ds_pipeline_decode_mention ds_resolver_add ds_pipeline_emit_changes; do
+    printf '  %-34s %9.0f\n' "$f" "$(awk -v f="$f" -v n="$N" '$0 ~ ":" f " \\[" { gsub(",", "", $1); s += $1 }
+                                     END { print s / n }' "$TMP/workers.txt")"
 done

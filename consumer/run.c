@@ -13,13 +13,19 @@
 
 /* ---- consuming ------------------------------------------------------------- */
 
-void run_mark_eof(runner *r, const char *topic, int32_t partition, int eof)
+/* run_mark_eof for a topic of kind (RUN_T_*, -1: another). */
+static void mark_eof(runner *r, int kind, const char *topic, int32_t partition, int eof)
 {
     if (!r->assigned)
         return;
-    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(r->assigned, topic, partition);
+    rd_kafka_topic_partition_t *p = run_part_find(&r->assigned_ix, r->assigned, kind, topic, partition);
     if (p)
         p->offset = eof;
+}
+
+void run_mark_eof(runner *r, const char *topic, int32_t partition, int eof)
+{
+    mark_eof(r, run_topic_kind(r, topic), topic, partition, eof);
 }
 
 /* Notes the offset of rkm, the next record read from its partition, and
@@ -49,12 +55,12 @@ static void check_jump(runner *r, const char *topic, int32_t p, int64_t wanted, 
     ds_series_add(ds_metric_series1(r->mx.skipped, topic), (double)lost);
 }
 
-void run_note_offset(runner *r, const rd_kafka_message_t *rkm)
+/* run_note_offset for rkm of topic, of kind (RUN_T_*, -1: another). */
+static void note_offset(runner *r, const rd_kafka_message_t *rkm, int kind, const char *topic)
 {
-    const char *topic = rd_kafka_topic_name(rkm->rkt);
-    rd_kafka_topic_partition_t *n = rd_kafka_topic_partition_list_find(r->next_in, topic, rkm->partition);
+    rd_kafka_topic_partition_t *n = run_part_find(&r->next_in_ix, r->next_in, kind, topic, rkm->partition);
     if (!n) {
-        n = rd_kafka_topic_partition_list_add(r->next_in, topic, rkm->partition);
+        n = run_part_add(&r->next_in_ix, r->next_in, kind, topic, rkm->partition);
         n->offset = RD_KAFKA_OFFSET_INVALID;
         /* the first since assignment: checked once its committed offset is known */
         rd_kafka_topic_partition_t *u = rd_kafka_topic_partition_list_find(r->unchecked, topic, rkm->partition);
@@ -63,6 +69,12 @@ void run_note_offset(runner *r, const rd_kafka_message_t *rkm)
     }
     check_jump(r, topic, rkm->partition, n->offset, rkm->offset);
     n->offset = rkm->offset + 1;
+}
+
+void run_note_offset(runner *r, const rd_kafka_message_t *rkm)
+{
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    note_offset(r, rkm, run_topic_kind(r, topic), topic);
 }
 
 void run_check_committed(runner *r, const rd_kafka_topic_partition_list_t *looked)
@@ -76,11 +88,12 @@ void run_check_committed(runner *r, const rd_kafka_topic_partition_list_t *looke
         rd_kafka_topic_partition_list_del(r->unchecked, l->topic, l->partition);
         if (l->offset < 0)
             continue; /* nothing committed: auto.offset.reset=earliest is where it starts */
-        rd_kafka_topic_partition_t *n = rd_kafka_topic_partition_list_find(r->next_in, l->topic, l->partition);
+        int kind = run_topic_kind(r, l->topic);
+        rd_kafka_topic_partition_t *n = run_part_find(&r->next_in_ix, r->next_in, kind, l->topic, l->partition);
         if (first >= 0)
             check_jump(r, l->topic, l->partition, l->offset, first);
         else if (!n) /* nothing read yet: the first record is checked against it */
-            rd_kafka_topic_partition_list_add(r->next_in, l->topic, l->partition)->offset = l->offset;
+            run_part_add(&r->next_in_ix, r->next_in, kind, l->topic, l->partition)->offset = l->offset;
     }
 }
 
@@ -149,22 +162,20 @@ static int process(runner *r, rd_kafka_message_t *rkm)
         return 0;
     }
     const char *topic = rd_kafka_topic_name(rkm->rkt);
-    run_note_offset(r, rkm);
+    int kind = run_topic_kind(r, topic);
+    note_offset(r, rkm, kind, topic);
     /* where to rewind to if the batch's transaction aborts (unless a restore
      * of the partition in this batch said so first) */
-    if (!rd_kafka_topic_partition_list_find(b->start, topic, rkm->partition))
-        rd_kafka_topic_partition_list_add(b->start, topic, rkm->partition)->offset = rkm->offset;
-    run_mark_eof(r, topic, rkm->partition, 0);
-    int is_mention = strcmp(topic, r->mtopic) == 0;
-    int is_deal = !is_mention && strcmp(topic, r->cfg->deals_topic) == 0;
+    if (!run_part_find(&b->start_ix, b->start, kind, topic, rkm->partition))
+        run_part_add(&b->start_ix, b->start, kind, topic, rkm->partition)->offset = rkm->offset;
+    mark_eof(r, kind, topic, rkm->partition, 0);
+    int is_mention = kind == RUN_T_MENTIONS;
+    int is_deal = kind == RUN_T_DEALS;
     ds_series_add(is_mention ? r->mx.in_mentions : is_deal ? r->mx.in_deals : r->mx.in_articles, 1);
     note_ts(&r->last[is_mention ? 2 : is_deal], rkm->partition, rd_kafka_message_timestamp(rkm, NULL));
     if (is_mention)
         return process_mention(r, b, rkm); /* its offset is the batch's once resolved */
-    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(b->offsets, topic, rkm->partition);
-    if (!p)
-        p = rd_kafka_topic_partition_list_add(b->offsets, topic, rkm->partition);
-    p->offset = rkm->offset + 1;
+    run_part_add(&b->offsets_ix, b->offsets, kind, topic, rkm->partition)->offset = rkm->offset + 1;
     b->nmsgs++;
     r->st.consumed++;
 
@@ -497,6 +508,7 @@ static void on_producer_ready(uv_poll_t *h, int status, int events)
     runner *r = h->data;
     drain_pipe(r->ppipe[0]);
     rd_kafka_poll(r->producer, 0);
+    run_txn_delivered(r);
     if (r->paused && !r->stopping && !update_pause(r))
         run_kick(r);
     if (r->exit_code)
@@ -505,12 +517,26 @@ static void on_producer_ready(uv_poll_t *h, int status, int events)
         run_check_exit_at_end(r);
 }
 
+/* The tick's close: the open batch closes when it is due, or at once when
+ * no input waits in the consumer's queue (what it read becomes readable to
+ * the next stage, under exactly-once, only once it commits). While input
+ * waits, a younger batch stays open: closing it at every tick, whatever
+ * its age, made twice the commits, each of which holds intake. */
+static void tick_close(runner *r)
+{
+    if (rd_kafka_queue_length(r->cq) == 0)
+        run_close_batch(r);
+    else
+        close_if_due(r, ds_mono_ms());
+}
+
 static void on_tick(uv_timer_t *t)
 {
     runner *r = t->data;
     rd_kafka_poll(r->producer, 0);
+    run_txn_delivered(r);
     poll_consumer(r);
-    run_close_batch(r);
+    tick_close(r);
     run_try_commit(r);
     if (r->exit_code)
         run_begin_shutdown(r, "fatal error");
@@ -813,6 +839,8 @@ static runner *runner_new(const ds_config *cfg)
     r->unrestored = rd_kafka_topic_partition_list_new(8);
     r->next_in = rd_kafka_topic_partition_list_new(16);
     r->unchecked = rd_kafka_topic_partition_list_new(16);
+    run_part_index_init(&r->assigned_ix);
+    run_part_index_init(&r->next_in_ix);
     r->txn = cfg->guarantee && strcmp(cfg->guarantee, "at-least-once") == 0 ? TXN_OFF : TXN_INIT;
     r->txn_init_deadline = ds_mono_ms() + TXN_INIT_MS;
     if (uv_loop_init(&r->loop)) {
@@ -961,6 +989,8 @@ static void runner_free(runner *r)
     rd_kafka_topic_partition_list_destroy(r->unrestored);
     rd_kafka_topic_partition_list_destroy(r->next_in);
     rd_kafka_topic_partition_list_destroy(r->unchecked);
+    run_part_index_free(&r->assigned_ix);
+    run_part_index_free(&r->next_in_ix);
     for (int32_t p = 0; r->rs && p < r->nparts; p++)
         ds_resolver_destroy(r->rs[p]);
     free(r->rs);

@@ -132,8 +132,8 @@ static int keep_restored_output(runner *r, int32_t p, int64_t committed)
             run_mark_dirty(b, key, p, committed > 0 ? committed - 1 : -1) != 0)
             return -1;
     }
-    if (!rd_kafka_topic_partition_list_find(b->start, r->mtopic, p))
-        rd_kafka_topic_partition_list_add(b->start, r->mtopic, p)->offset =
+    if (!run_part_find(&b->start_ix, b->start, RUN_T_MENTIONS, r->mtopic, p))
+        run_part_add(&b->start_ix, b->start, RUN_T_MENTIONS, r->mtopic, p)->offset =
             committed >= 0 ? committed : RD_KAFKA_OFFSET_BEGINNING;
     return 0;
 }
@@ -324,7 +324,8 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
         ds_info("run", "assigned %d partition(s)", parts->cnt);
         ds_series_add(r->mx.assigns, 1);
         for (int i = 0; i < parts->cnt; i++) {
-            rd_kafka_topic_partition_list_add(r->assigned, parts->elems[i].topic, parts->elems[i].partition)->offset = 0;
+            run_part_add(&r->assigned_ix, r->assigned, run_topic_kind(r, parts->elems[i].topic), parts->elems[i].topic,
+                         parts->elems[i].partition)->offset = 0;
             if (strcmp(parts->elems[i].topic, r->mtopic) != 0 &&
                 !rd_kafka_topic_partition_list_find(r->unchecked, parts->elems[i].topic, parts->elems[i].partition))
                 rd_kafka_topic_partition_list_add(r->unchecked, parts->elems[i].topic, parts->elems[i].partition)
@@ -347,10 +348,10 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
     if (!coop)
         r->rebalancing = 1; /* eager: everything goes, and comes back with the next assignment */
     for (int i = 0; i < parts->cnt; i++) {
-        rd_kafka_topic_partition_list_del(r->assigned, parts->elems[i].topic, parts->elems[i].partition);
+        run_part_del(r, &r->assigned_ix, r->assigned, parts->elems[i].topic, parts->elems[i].partition);
         rd_kafka_topic_partition_list_del(r->unrestored, parts->elems[i].topic, parts->elems[i].partition);
         /* whoever gets it next starts from the committed offset */
-        rd_kafka_topic_partition_list_del(r->next_in, parts->elems[i].topic, parts->elems[i].partition);
+        run_part_del(r, &r->next_in_ix, r->next_in, parts->elems[i].topic, parts->elems[i].partition);
         rd_kafka_topic_partition_list_del(r->unchecked, parts->elems[i].topic, parts->elems[i].partition);
         if (strcmp(parts->elems[i].topic, r->mtopic) == 0)
             run_restorework_forget(r, parts->elems[i].partition); /* its restore's result is dropped */

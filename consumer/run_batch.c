@@ -58,6 +58,8 @@ batch *run_open_batch(runner *r)
         return NULL;
     b->offsets = rd_kafka_topic_partition_list_new(8);
     b->start = rd_kafka_topic_partition_list_new(8);
+    run_part_index_init(&b->offsets_ix);
+    run_part_index_init(&b->start_ix);
     b->opened_ms = ds_mono_ms();
     if (r->tail)
         r->tail->next = b;
@@ -146,6 +148,8 @@ void run_free_batch(batch *b)
 {
     rd_kafka_topic_partition_list_destroy(b->offsets);
     rd_kafka_topic_partition_list_destroy(b->start);
+    run_part_index_free(&b->offsets_ix);
+    run_part_index_free(&b->start_ix);
     run_free_dirty(b);
     free(b);
 }
@@ -515,6 +519,13 @@ void run_txn_result(runner *r, txw_op op, const char *call, rd_kafka_error_t *er
         run_begin_shutdown(r, "fatal error");
     else
         run_check_exit_at_end(r);
+}
+
+void run_txn_delivered(runner *r)
+{
+    if ((r->txn == TXN_COMMIT || r->txn == TXN_ABORT) && !r->in_txn_call && !run_txnwork_busy(r) &&
+        rd_kafka_outq_len(r->producer) == 0)
+        run_txn_arm(r, 0);
 }
 
 static void on_txn_timer(uv_timer_t *t)

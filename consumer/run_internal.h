@@ -11,6 +11,7 @@
  *                 restore, driven by a timer
  *   run_health.c  /metrics series, /healthz and /readyz
  *   run_topics.c  the topics checked and created at start
+ *   run_parts.c   constant-time look-ups in the partition lists
  *   run_watchdog.c the bound on the shutdown (--shutdown-timeout)
  *
  *   run_txnwork.c the blocking transactional calls, on a worker thread
@@ -153,12 +154,26 @@ typedef struct restore_job {
     rd_kafka_resp_err_t lookup_err; /* the look-up failed: nothing restored */
 } restore_job;
 
+/* The three topics the run reads, as indexes of per-topic tables. */
+enum { RUN_T_ARTICLES, RUN_T_DEALS, RUN_T_MENTIONS, RUN_T_KINDS };
+
+/* Where each partition of the three topics is in one partition list
+ * (run_parts.c): per kind, per partition, 1 + the element's index, 0 for
+ * none. complete: every element of those topics is indexed, so a miss
+ * needs no search. */
+typedef struct part_index {
+    int32_t *at[RUN_T_KINDS];
+    int32_t n[RUN_T_KINDS];
+    int complete;
+} part_index;
+
 /* A batch: consumed offsets that may be committed once every output the
  * batch caused has been delivered. Batches commit in order. */
 typedef struct batch {
     struct batch *next;
     rd_kafka_topic_partition_list_t *offsets; /* next offset to read, per partition */
     rd_kafka_topic_partition_list_t *start;   /* first offset read in this batch, per partition */
+    part_index offsets_ix, start_ix;          /* of offsets and start */
     size_t pending;                           /* outputs queued, not yet delivered (at-least-once) */
     size_t nmsgs;
     size_t outputs;                           /* records queued for this batch */
@@ -224,6 +239,7 @@ typedef struct runner {
     ds_run_stats st;
     int stopping, exit_code, sync_commit;
     rd_kafka_topic_partition_list_t *assigned; /* offset field: 1 when at end of partition */
+    part_index assigned_ix;
     batch *emit_batch;
     int emit_failed;          /* run_emit could not queue a record since it was last cleared */
     /* the internal topics; partition p of the state topic belongs to
@@ -271,6 +287,7 @@ typedef struct runner {
     /* per partition consumed: the offset after the last record read, to
      * tell a reset over records the broker no longer has (run_note_offset) */
     rd_kafka_topic_partition_list_t *next_in;
+    part_index next_in_ix;
     /* the input partitions assigned whose committed offset is not known
      * yet; offset field: the first offset read since, or
      * RD_KAFKA_OFFSET_INVALID (run_check_committed) */
@@ -312,6 +329,10 @@ void *run_output_of(runner *r, batch *b);
 void run_try_commit(runner *r);
 void run_txn_arm(runner *r, uint64_t ms);
 void run_txn_finish(runner *r, int budget_ms);
+/* The producer's delivery reports were just served: a commit or abort
+ * that waits for its outputs to be delivered starts now, not at the
+ * timer's next retry. */
+void run_txn_delivered(runner *r);
 
 /* Applies the result of a transactional call (on the worker or inline) to
  * the state machine; consumes error. @locality loop */
@@ -449,6 +470,26 @@ void run_restore_later(runner *r, rd_kafka_topic_partition_list_t *mine);
  * resolver, publishes its deals, resumes it; drops stale results; arms the
  * restore timer for what is left. */
 void run_restore_done(runner *r);
+
+/* run_parts.c */
+/* The kind of topic (RUN_T_*), or -1 for another. */
+int run_topic_kind(const runner *r, const char *topic);
+/* The element of partition p of topic (of kind, -1 for another topic) in
+ * l, which ix indexes, or NULL. */
+rd_kafka_topic_partition_t *run_part_find(const part_index *ix, rd_kafka_topic_partition_list_t *l, int kind,
+                                          const char *topic, int32_t p);
+/* The same, added to l (offset RD_KAFKA_OFFSET_INVALID) and indexed when
+ * missing. */
+rd_kafka_topic_partition_t *run_part_add(part_index *ix, rd_kafka_topic_partition_list_t *l, int kind,
+                                         const char *topic, int32_t p);
+/* Deletes partition p of topic from l, if there, and reindexes l. */
+void run_part_del(const runner *r, part_index *ix, rd_kafka_topic_partition_list_t *l, const char *topic, int32_t p);
+/* Rebuilds ix from l. */
+void run_part_reindex(const runner *r, part_index *ix, const rd_kafka_topic_partition_list_t *l);
+/* An empty index (of an empty list). */
+void run_part_index_init(part_index *ix);
+/* Frees it; it is then empty. */
+void run_part_index_free(part_index *ix);
 
 /* run_topics.c: checks the input topics and creates missing internal ones
  * at start, then sizes the per-partition tables. Returns 0 or -1 with err. */

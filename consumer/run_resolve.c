@@ -219,10 +219,7 @@ void run_resolve_dispatch(runner *r)
  * its offset, the next offset to resolve of its partition. */
 static void take_offset(runner *r, batch *b, const rd_kafka_message_t *rkm)
 {
-    rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(b->offsets, r->mtopic, rkm->partition);
-    if (!p)
-        p = rd_kafka_topic_partition_list_add(b->offsets, r->mtopic, rkm->partition);
-    p->offset = rkm->offset + 1;
+    run_part_add(&b->offsets_ix, b->offsets, RUN_T_MENTIONS, r->mtopic, rkm->partition)->offset = rkm->offset + 1;
     b->nmsgs++;
     r->consumed_next[rkm->partition] = rkm->offset + 1;
     r->st.resolved++;

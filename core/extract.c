@@ -70,7 +70,9 @@ static const lex lexicon[] = {
     /* deal nouns and verbs */
     {"deal", CUE_DEAL}, {"deals", CUE_DEAL}, {"contract", CUE_DEAL}, {"contracts", CUE_DEAL},
     {"agreement", CUE_DEAL}, {"agreements", CUE_DEAL}, {"order", CUE_DEAL}, {"orders", CUE_DEAL},
-    {"purchase", CUE_DEAL}, {"purchases", CUE_DEAL}, {"purchasing", CUE_DEAL}, {"buy", CUE_DEAL},
+    {"purchase", CUE_DEAL}, {"purchases", CUE_DEAL}, {"purchasing", CUE_DEAL}, {"buy", CUE_DEAL}, {"buys", CUE_DEAL},
+    {"acquires", CUE_DEAL}, {"procures", CUE_DEAL}, {"purchased", CUE_SIGNED}, {"acquired", CUE_SIGNED},
+    {"procured", CUE_SIGNED},
 
     {"acquire", CUE_DEAL}, {"acquisition", CUE_DEAL}, {"procure", CUE_DEAL}, {"procurement", CUE_DEAL},
     {"sale", CUE_DEAL}, {"export deal", CUE_DEAL}, {"pact", CUE_DEAL}, {"umowa", CUE_DEAL},
@@ -124,7 +126,9 @@ static const lex lexicon[] = {
     /* a plan in the pluperfect was given up or overtaken: "had planned to buy 100" */
     {"had planned to", CUE_INTENT}, {"had hoped to", CUE_INTENT}, {"had intended to", CUE_INTENT},
     {"had sought to", CUE_INTENT}, {"had wanted to", CUE_INTENT}, {"had tried to", CUE_INTENT}, {"no agreement", CUE_NEGATION}, {"not signed", CUE_NEGATION},
-    {"no contract", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
+    {"no contract", CUE_NEGATION}, {"no contracts", CUE_NEGATION},
+    {"no contracts have been signed", CUE_NEGATION}, {"no contract has been signed", CUE_NEGATION},
+    {"no contract has yet been signed", CUE_NEGATION}, {"no deal has been signed", CUE_NEGATION}, {"did not", CUE_NEGATION}, {"without a deal", CUE_NEGATION},
     {"yet to", CUE_NEGATION}, {"has not", CUE_NEGATION}, {"have not", CUE_NEGATION},
     /* denials: "denied reports that it had signed" signs nothing */
     {"denied", CUE_DENIAL}, {"denies", CUE_DENIAL}, {"deny", CUE_DENIAL}, {"denial", CUE_DENIAL},
@@ -160,7 +164,7 @@ static const lex lexicon[] = {
     {"since last year", CUE_NEUTRAL}, {"since last month", CUE_NEUTRAL}, {"since earlier this year", CUE_NEUTRAL},
     /* stages */
     {"framework", CUE_FRAMEWORK}, {"framework agreement", CUE_FRAMEWORK},
-    {"framework agreements", CUE_FRAMEWORK}, {"basic contract", CUE_FRAMEWORK},
+    {"framework agreements", CUE_FRAMEWORK}, {"frameworks", CUE_FRAMEWORK}, {"basic contract", CUE_FRAMEWORK},
     {"umowa ramowa", CUE_FRAMEWORK}, {"umowy ramowe", CUE_FRAMEWORK}, {"umowe ramowa", CUE_FRAMEWORK},
     {"executive contract", CUE_EXECUTIVE}, {"executive contracts", CUE_EXECUTIVE},
     {"implementation contract", CUE_EXECUTIVE}, {"execution contract", CUE_EXECUTIVE},
@@ -180,6 +184,10 @@ static const lex lexicon[] = {
     {"congressional notification", CUE_APPROVAL}, {"cleared the", CUE_APPROVAL}, {"cleared a", CUE_APPROVAL},
     {"gave the green light", CUE_APPROVAL}, {"green light", CUE_APPROVAL}, {"green-lit", CUE_APPROVAL},
     {"defense security cooperation agency", CUE_APPROVAL},
+    /* a government's or parliament's approval of its own plan to buy */
+    {"approved the purchase", CUE_APPROVAL}, {"approved the acquisition", CUE_APPROVAL},
+    {"approved the procurement", CUE_APPROVAL}, {"approved plans to", CUE_APPROVAL},
+    {"approved a plan to", CUE_APPROVAL}, {"approved the plan to", CUE_APPROVAL},
     /* India's first approval of a purchase, long before any contract */
     {"acceptance of necessity", CUE_APPROVAL}, {"aon", CUE_APPROVAL}, {"aons", CUE_APPROVAL},
     {"letter of acceptance", CUE_LOA}, {"letter of offer and acceptance", CUE_LOA}, {"loa", CUE_LOA},
@@ -197,7 +205,7 @@ static const lex lexicon[] = {
     {"exports", CUE_AGGREGATE}, {"export revenue", CUE_AGGREGATE}, {"budget", CUE_AGGREGATE},
     {"fund", CUE_AGGREGATE}, /* "financed from the special fund of 100 billion euros" */
     {"revenue", CUE_AGGREGATE}, {"earnings", CUE_AGGREGATE}, {"operating profit", CUE_AGGREGATE},
-    {"net profit", CUE_AGGREGATE}, {"backlog", CUE_AGGREGATE}, {"spending", CUE_AGGREGATE},
+    {"net profit", CUE_AGGREGATE}, {"backlog", CUE_AGGREGATE}, {"cumulative", CUE_AGGREGATE}, {"combined orders", CUE_AGGREGATE}, {"spending", CUE_AGGREGATE},
     {"sales rose", CUE_AGGREGATE}, {"total value", CUE_AGGREGATE}, {"brings the total", CUE_AGGREGATE}, {"gdp", CUE_AGGREGATE}, {"investment plan", CUE_AGGREGATE},
     {"combined", CUE_COMBINED}, {"together", CUE_COMBINED}, {"in total", CUE_COMBINED},
     {"a total of", CUE_COMBINED}, {"altogether", CUE_COMBINED}, {"both contracts", CUE_COMBINED},
@@ -292,6 +300,7 @@ static const lex lexicon[] = {
     {"frigate", CUE_UNIT, 0, "ship"}, {"corvettes", CUE_UNIT, 0, "ship"}, {"corvette", CUE_UNIT, 0, "ship"},
     {"destroyers", CUE_UNIT, 0, "ship"}, {"patrol vessels", CUE_UNIT, 0, "ship"}, {"warships", CUE_UNIT, 0, "ship"},
     {"offshore patrol vessels", CUE_UNIT, 0, "ship"}, {"submarine", CUE_UNIT, 0, "submarine"},
+    {"engines", CUE_UNIT, 0, "engine"}, {"engine", CUE_UNIT, 0, "engine"},
     {"radars", CUE_UNIT, 0, "radar"}, {"radar", CUE_UNIT, 0, "radar"}, {"radar systems", CUE_UNIT, 0, "radar"},
     {"air-defence systems", CUE_UNIT, 0, "air_defence"}, {"air defence systems", CUE_UNIT, 0, "air_defence"},
     {"air-defense systems", CUE_UNIT, 0, "air_defence"}, {"air defense systems", CUE_UNIT, 0, "air_defence"},
@@ -928,6 +937,9 @@ static int match_phrase(ds_extractor *ex, const char *orig, int i, int e, int cl
             const ds_alias *al = &ex->cat->aliases[me->idx];
             if ((al->flags & DS_ALIAS_ACRONYM) && !orig_upper(ex, orig, i, end))
                 continue;
+            /* "F404-GE-IN20": an acronym after a hyphen inside a word is part of a designation */
+            if ((al->flags & DS_ALIAS_ACRONYM) && i >= 2 && f[i - 1] == '-' && is_alnum(f[i - 2]))
+                continue;
             it = (item){.type = IT_ENT, .ent_kind = (unsigned char)al->kind, .idx = al->index,
                         .flags = al->flags | (me->shared ? IT_SHARED_NAME : 0),
                         .start = i, .end = end + plural, .clause = cl, .target_sys = -1};
@@ -1232,12 +1244,22 @@ static int skip_modifiers(const ds_extractor *ex, const char *orig, int lo, int 
 /* Normalises designation d in place as labels write families: upper case;
  * a "-class" or "-type" suffix dropped ("Mogami-class" -> MOGAMI); names
  * after the last word holding a digit dropped ("MQ-9B Predator" -> MQ-9B,
- * "C-390 Millennium" -> C-390). */
+ * "C-390 Millennium" -> C-390); a variant code after a first part that
+ * holds both letters and digits dropped ("F404-GE-IN20" -> F404, while
+ * "MQ-9B" and "CGR-080" keep theirs). */
 static void designation_normalise(char *d)
 {
     for (char *p = d; *p; p++)
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
+    size_t first = strcspn(d, "- ");
+    if (d[first] == '-') {
+        int letters = 0, digits = 0;
+        for (size_t i = 0; i < first; i++)
+            letters += d[i] >= 'A' && d[i] <= 'Z', digits += d[i] >= '0' && d[i] <= '9';
+        if (letters && digits && first >= 3)
+            d[first] = '\0';
+    }
     size_t n = strlen(d);
     static const char *const sfx[] = {"-CLASS", "-TYPE", NULL};
     for (int i = 0; sfx[i]; i++) {
@@ -2140,10 +2162,34 @@ static int written_lowercase(const ds_extractor *ex, const char *orig, int s, in
     return 1;
 }
 
+/* "Rafale aircraft purchased from France": a past participle of buying
+ * right after a head noun or a system describes a fleet (a reduced
+ * relative clause), it triggers no deal; its cue becomes neutral. With an
+ * agent ("bought by Serbia") it still states a purchase. */
+static void mark_participles(ds_extractor *ex, size_t a, size_t b)
+{
+    static const char *const parts[] = {"purchased", "acquired", "procured", "bought"};
+    for (size_t k = a + 1; k < b; k++) {
+        item *it = &ex->items[k];
+        const item *pv = &ex->items[k - 1];
+        if (it->type != IT_CUE || it->cue != CUE_SIGNED || it->start - pv->end != 1 ||
+            (it->end + 4 <= ex->flen && memcmp(ex->fold + it->end, " by ", 4) == 0))
+            continue; /* "systems bought by Serbia": the agent names the buyer */
+        if (!((pv->type == IT_CUE && pv->cue == CUE_UNIT) || (pv->type == IT_ENT && pv->ent_kind == DS_ENT_SYSTEM)))
+            continue;
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+            if (strcmp(lexicon[it->idx].text, parts[i]) == 0)
+                it->cue = CUE_NEUTRAL;
+    }
+}
+
 static void mark_modifiers(ds_extractor *ex, const char *orig, size_t a, size_t b)
 {
+    mark_participles(ex, a, b);
     static const struct { const char *s; int n; } links[] = {{" for the ", 9}, {" of the ", 8}, {" for ", 5},
-                                                             {" of ", 4},       {" for its ", 9}, {" of its ", 8}};
+                                                             {" of ", 4},       {" for its ", 9}, {" of its ", 8},
+                                                             {" to power ", 10}, {" to power the ", 14},
+                                                             {" will power the ", 16}, {" that power ", 12}};
     const char *f = ex->fold;
     int delivering = -1; /* a carrier only matters where something arrives; known at the first system */
     int replacing = -1;  /* the clause has a verb of replacing; known at the first system */
@@ -2572,11 +2618,14 @@ typedef struct primary_acc {
     int ncountries;
     const char *resale;      /* "24 ex-Danish F-16s": the state that sells its used ones */
     const char *approver;    /* "the State Department approved a possible sale": the exporting state */
+    const char *customer;    /* "HAL signed a contract with GE": the state of the company that buys */
     int intent;              /* a clause naming the family states an intent to buy it */
     int letter_of_intent;    /* the lead signs a letter of intent */
     int lead_buys;           /* the lead names a purchase ("a purchase contract", "to buy") */
     int not_yet;             /* a clause of the deal says it is not signed yet */
     const char *lead_buyer;  /* "Germany will buy four more ...": the state the lead says buys */
+    const char *lead_subject; /* "Finland has exercised ...": the state subject of the lead's trigger */
+    int forces_subject;      /* "The Defence Ministry signed ...": the lead's trigger has an unnamed state's ministry or forces as subject */
     int options_held;        /* option words of own clauses that a contract grants ("with options for 25 more") */
     int options_taken;       /* the other option words of own clauses ("signed an option for 12") */
 } primary_acc;
@@ -2810,6 +2859,52 @@ static int last_named_alone(const ds_extractor *ex, size_t ci, const fam *fm)
     return -1;
 }
 
+/* "The minister signed three framework agreements with Korean makers.
+ * They cover 980 K2 tanks, 648 K9 howitzers and 48 FA-50 jets": clause c,
+ * with no deal word of its own, counts system item k, and the sentence
+ * before it in its paragraph signs a deal naming no system; the index of
+ * that signing clause, else -1. */
+static int items_of_sentence_before(const ds_extractor *ex, const clause *c, int k)
+{
+    if (c->sent == 0 || c->context || (c->cues & deal_cues) || k == c->first_item ||
+        ex->items[k - 1].type != IT_QTY || ex->items[k - 1].target_sys != ex->items[k].idx)
+        return -1;
+    const sentence *pv = &ex->sents[c->sent - 1];
+    if (!same_paragraph(ex, pv->end, ex->sents[c->sent].start))
+        return -1;
+    for (int ci = pv->c0; ci < pv->c1; ci++) {
+        const clause *d = &ex->clauses[ci];
+        if (d->context || !clause_is_deal(d) || !(d->cues & signing_cues) || clause_names_system(ex, d))
+            continue;
+        /* the signing introduces the system: no clause before it names it */
+        for (int cj = 0; cj < ci; cj++)
+            for (int j = ex->clauses[cj].first_item; j < ex->clauses[cj].first_item + ex->clauses[cj].nitems; j++)
+                if (ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM &&
+                    ex->sys_root[ex->items[j].idx] == ex->sys_root[ex->items[k].idx])
+                    return -1;
+        return ci;
+    }
+    return -1;
+}
+
+/* Clause ci signs the deals that the next sentence counts, family fm among
+ * them (items_of_sentence_before). */
+static int announces_family(const ds_extractor *ex, size_t ci, const fam *fm)
+{
+    int si = ex->clauses[ci].sent;
+    if ((size_t)si + 1 >= ex->nsents || fm->generic)
+        return 0;
+    const sentence *nx = &ex->sents[si + 1];
+    for (int cj = nx->c0; cj < nx->c1; cj++) {
+        const clause *c = &ex->clauses[cj];
+        for (int k = c->first_item; k < c->first_item + c->nitems; k++)
+            if (ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM &&
+                ex->sys_root[ex->items[k].idx] == fm->root && items_of_sentence_before(ex, c, k) == (int)ci)
+                return 1;
+    }
+    return 0;
+}
+
 static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci, clause_view *v)
 {
     const clause *c = &ex->clauses[ci];
@@ -2844,6 +2939,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
         v->own = ci == (size_t)(-pa->only_sent - 2);
     else /* a clause naming no system speaks of the deal its paragraph named last */
         v->own = v->has || pa->nprimary == 1 || (v->shared && clause_is_deal(c) && named_alone_before(ex, ci, pa->fm) >= 0);
+    if (v->shared && !v->own && announces_family(ex, ci, pa->fm))
+        v->own = 1; /* "signed three framework agreements. They cover ... 48 FA-50" */
     v->ci = ci;
     v->own_sum = v->own ? 1 : v->shared && pa->only_sent >= -1 ? -1 : 0; /* -1: decided at its first sum */
     v->dealish = clause_is_deal(c);
@@ -2852,7 +2949,7 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
      * framework: later contracts under it, not this deal's stage, batch
      * or status */
     v->future_exec = pa->lead_seen && (pa->lead_cues & BIT(CUE_FRAMEWORK)) && !(pa->lead_cues & BIT(CUE_EXECUTIVE)) &&
-                     (c->cues & BIT(CUE_EXECUTIVE)) && (c->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT)));
+                     (c->cues & (BIT(CUE_EXECUTIVE) | BIT(CUE_FIRST))) && (c->cues & (BIT(CUE_PLANNED) | BIT(CUE_INTENT)));
     return 1;
 }
 
@@ -2860,8 +2957,8 @@ static int view_clause(const ds_extractor *ex, const primary_acc *pa, size_t ci,
  * agreement ("a purchase contract", "to buy", "an order"). */
 static int buys_word(const item *it)
 {
-    static const char *const buys[] = {"purchase", "purchases", "purchasing", "buy", "order", "orders",
-                                       "acquire", "acquisition", "procure", "procurement"};
+    static const char *const buys[] = {"purchase", "purchases", "purchasing", "buy", "buys", "order", "orders",
+                                       "acquire", "acquires", "acquisition", "procure", "procures", "procurement"};
     if (it->type != IT_CUE || it->cue != CUE_DEAL)
         return 0;
     for (size_t i = 0; i < sizeof buys / sizeof buys[0]; i++)
@@ -2882,6 +2979,55 @@ static const char *buying_subject(const ds_extractor *ex, const clause *c)
     int buys = buys_word(v) || strcmp(t, "ordered") == 0 || strcmp(t, "bought") == 0 || strcmp(t, "has bought") == 0 ||
                strncmp(t, "agreed to", 9) == 0;
     return buys && v->start - ex->items[c->first_item].end <= 6 ? iso3 : NULL; /* " will " at most */
+}
+
+/* The trigger of clause c: its first signing, exercising or approving
+ * word; its index, or -1. */
+static int clause_trigger(const ds_extractor *ex, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && (it->cue == CUE_SIGNED || it->cue == CUE_EXERCISE || it->cue == CUE_APPROVAL))
+            return k;
+    }
+    return -1;
+}
+
+/* "Finland has exercised the option ...", "Spain on Tuesday signed ...":
+ * the state that opens clause c right before its trigger (only a day
+ * between them); else NULL. */
+static const char *signing_subject(const ds_extractor *ex, const clause *c)
+{
+    const char *iso3;
+    int t = clause_trigger(ex, c);
+    if (t < 0 || t == c->first_item || country_of_item(ex, &ex->items[c->first_item], &iso3) != 2)
+        return NULL;
+    for (int k = c->first_item + 1; k < t; k++)
+        if (ex->items[k].type != IT_CUE ||
+            (ex->items[k].cue != CUE_WEEKDAY && ex->items[k].cue != CUE_TODAY && ex->items[k].cue != CUE_YESTERDAY))
+            return NULL;
+    return ex->items[t].start - ex->items[c->first_item].end <= 24 ? iso3 : NULL;
+}
+
+/* "The Defence Ministry on Friday signed a contract with Bharat
+ * Electronics": before the trigger of clause c, no state is named and a
+ * ministry or a service of the armed forces is the subject. */
+static int forces_subject(const ds_extractor *ex, const clause *c)
+{
+    static const char *const who[] = {"ministry", "army", "navy", "air force", "armed forces", "defence forces",
+                                      "defense forces", "coast guard", "marine corps"};
+    int t = clause_trigger(ex, c);
+    if (t < 0)
+        return 0;
+    for (int k = c->first_item; k < t; k++)
+        if (ex->items[k].type == IT_ENT)
+            return 0;
+    const char *f = ex->fold + c->start;
+    size_t n = (size_t)(ex->items[t].start - c->start);
+    for (size_t i = 0; i < sizeof who / sizeof who[0]; i++)
+        if (find_in(f, n, who[i], strlen(who[i])))
+            return 1;
+    return 0;
 }
 
 /* "a contract for 25 F-15IA, with options for 25 additional aircraft":
@@ -2944,6 +3090,8 @@ static void take_cues_and_lead(const ds_extractor *ex, primary_acc *pa, const cl
         pa->lead_buys |= buys_word(&ex->items[k]);
     }
     pa->lead_buyer = buying_subject(ex, c);
+    pa->lead_subject = signing_subject(ex, c);
+    pa->forces_subject = forces_subject(ex, c);
     for (int k = c->first_item; k < c->first_item + c->nitems && pa->lead_qty < 0; k++) {
         const item *it = &ex->items[k];
         if (it->type == IT_QTY &&
@@ -2984,6 +3132,51 @@ static int names_other_state(const ds_extractor *ex, const clause *c, const char
     return 0;
 }
 
+/* The index of state iso3 among the buyer candidates of *pa, added when
+ * new and there is room; 8 when there is none. */
+static int candidate(primary_acc *pa, const char *iso3)
+{
+    int f;
+    for (f = 0; f < pa->ncountries; f++)
+        if (strcmp(pa->countries[f], iso3) == 0)
+            return f;
+    if (pa->ncountries == 8)
+        return 8;
+    pa->countries[pa->ncountries] = iso3;
+    return pa->ncountries++;
+}
+
+/* "Egypt signed for 30 Rafale jets from France and for 2 FREMM frigates
+ * from Italy": item k of clause c, whose subject is another state, is a
+ * state written after "from" right behind a system of family fm (only its
+ * head noun between): the state that sells it. */
+static int sold_from(const ds_extractor *ex, const clause *c, int k, const fam *fm)
+{
+    const char *f = ex->fold, *iso3;
+    const item *it = &ex->items[k];
+    if (fm->root < 0 || country_of_item(ex, it, &iso3) != 2)
+        return 0;
+    int p = it->start, from;
+    if (p >= 6 && memcmp(f + p - 6, " from ", 6) == 0)
+        from = p - 6;
+    else if (p >= 10 && memcmp(f + p - 10, " from the ", 10) == 0)
+        from = p - 10;
+    else
+        return 0;
+    /* the buyer is the subject ("Egypt signed ... from Italy"), not the
+     * state an order comes from ("receives order for X from Slovenia") */
+    const char *subject = signing_subject(ex, c);
+    if (!subject)
+        subject = buying_subject(ex, c);
+    if (!subject || strcmp(subject, iso3) == 0)
+        return 0;
+    int j = k - 1;
+    if (ex->items[j].type == IT_CUE && ex->items[j].cue == CUE_UNIT && ex->items[j].end == from && j > c->first_item)
+        from = ex->items[j--].start - 1;
+    const item *x = &ex->items[j];
+    return x->type == IT_ENT && x->ent_kind == DS_ENT_SYSTEM && ex->sys_root[x->idx] == fm->root && x->end == from;
+}
+
 /* Notes the family's system names (variants, root) and the other families of
  * the clause, and scores the countries it names as buyer candidates. */
 static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, clause_view *v)
@@ -3013,6 +3206,8 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
             continue;
         if (!pa->resale && v->own && second_hand_from(ex, c, k, pa->fm))
             pa->resale = iso3;
+        if (!pa->resale && v->own && sold_from(ex, c, k, pa->fm))
+            pa->resale = iso3; /* the state it is bought from sells it */
         /* the authority that approves an export is the seller's, not a buyer */
         if (it->ent_kind == DS_ENT_AUTHORITY && (c->cues & BIT(CUE_APPROVAL)) && v->dealish && approves_export(ex, c) &&
             names_other_state(ex, c, iso3)) {
@@ -3020,12 +3215,7 @@ static void take_names_and_countries(const ds_extractor *ex, primary_acc *pa, cl
                 pa->approver = iso3;
             continue;
         }
-        int f;
-        for (f = 0; f < pa->ncountries; f++)
-            if (strcmp(pa->countries[f], iso3) == 0)
-                break;
-        if (f == pa->ncountries && pa->ncountries < 8)
-            pa->countries[pa->ncountries++] = iso3;
+        int f = candidate(pa, iso3);
         /* one of several deals: its own sentence names its buyer, the rest of
          * the article only when that sentence names none */
         /* the deal clause that names the system names its buyer ("Poland has
@@ -3512,12 +3702,47 @@ static void take_dates(const ds_extractor *ex, primary_acc *pa, const clause_vie
     take_signing_date(ex, pa, c, k);
 }
 
+/* "HAL on Friday signed a contract with US-based GE Aerospace for ...":
+ * company item k of clause c is the subject of a signing verb (only its
+ * other names and the day between them) whose counterparty, after "with",
+ * is another company: k buys, the other supplies. */
+static int signs_with_company(const ds_extractor *ex, const clause *c, int k)
+{
+    const char *f = ex->fold;
+    const item *co = &ex->items[k];
+    int end = c->first_item + c->nitems, j = k + 1;
+    while (j < end && ((ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_COMPANY &&
+                        ex->items[j].idx == co->idx) ||
+                       (ex->items[j].type == IT_CUE &&
+                        (ex->items[j].cue == CUE_WEEKDAY || ex->items[j].cue == CUE_TODAY ||
+                         ex->items[j].cue == CUE_YESTERDAY))))
+        j++;
+    if (j >= end || ex->items[j].type != IT_CUE || ex->items[j].cue != CUE_SIGNED)
+        return 0;
+    int from = ex->items[j].end;
+    for (int q = j + 1; q < end && q <= j + 4; q++) {
+        const item *it = &ex->items[q];
+        if (it->type == IT_ENT && it->ent_kind == DS_ENT_COMPANY)
+            return it->idx != co->idx && it->start - from < 48 &&
+                   find_in(f + from, (size_t)(it->start - from), " with ", 6) != NULL;
+        if (it->type != IT_ENT && !(it->type == IT_CUE && it->cue == CUE_DEAL))
+            return 0;
+    }
+    return 0;
+}
+
 /* A company item k of an own clause: a supplier (under its name of the
- * article's year), whose country is the seller when no origin is known. */
+ * article's year), whose country is the seller when no origin is known;
+ * or the buyer's side when it signs with another company. */
 static void take_supplier(const ds_extractor *ex, primary_acc *pa, const clause *c, int k, ds_mention *m)
 {
     const ds_catalog *cat = ex->cat;
     const ds_company *co = &cat->companies[ex->items[k].idx];
+    if (signs_with_company(ex, c, k)) {
+        if (!pa->customer)
+            pa->customer = co->country;
+        return;
+    }
     const ds_company *use = co;
     if (co->renamed_to && pa->pubyear > co->renamed_year) {
         const ds_company *rn = ds_catalog_company(cat, co->renamed_to);
@@ -3555,12 +3780,46 @@ static int shared_clause_is_mine(const ds_extractor *ex, const primary_acc *pa, 
     return named >= 0 && (pa->only_sent == -1 || named == pa->only_sent);
 }
 
+/* "agreed to buy 80 Rafale jets and 12 military helicopters from France":
+ * deal clause c names other systems and counts units of the deal's kind by
+ * their head noun alone; that counted item is this deal, listed with the
+ * others under one verb, so the clause's parties are its parties. */
+static int lists_family_by_kind(const ds_extractor *ex, const primary_acc *pa, const clause *c)
+{
+    if (c->context || !pa->category || !clause_is_deal(c) || clause_has_family(ex, c, pa->fm))
+        return 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_QTY && it->target_sys < 0 && it->unit && strcmp(it->unit, pa->category) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The states clause c names score for the buyer of a deal it lists by kind
+ * (lists_family_by_kind) as a clause naming the family would. */
+static void take_listed_parties(const ds_extractor *ex, primary_acc *pa, const clause *c)
+{
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const char *iso3;
+        int w = country_of_item(ex, &ex->items[k], &iso3);
+        if (!w)
+            continue;
+        int f = candidate(pa, iso3);
+        if (f < 8)
+            pa->score[f] += w * 4;
+    }
+}
+
 /* Takes what clause ci says of the deal into *pa and m. */
 static void gather_clause(ds_extractor *ex, const char *orig, primary_acc *pa, size_t ci, ds_mention *m)
 {
     clause_view v;
-    if (!view_clause(ex, pa, ci, &v))
+    if (!view_clause(ex, pa, ci, &v)) {
+        if (lists_family_by_kind(ex, pa, &ex->clauses[ci]))
+            take_listed_parties(ex, pa, &ex->clauses[ci]);
         return;
+    }
     const clause *c = v.c;
     take_cues_and_lead(ex, pa, &v);
     take_names_and_countries(ex, pa, &v);
@@ -3598,6 +3857,28 @@ static const char *headline_buyer(const ds_extractor *ex, const char *seller)
     return NULL;
 }
 
+/* The article names a state other than iso3 (an adjective counts). */
+static int names_foreign_state(const ds_extractor *ex, const char *iso3)
+{
+    for (size_t k = 0; k < ex->nitems; k++) {
+        const char *who;
+        if (country_of_item(ex, &ex->items[k], &who) && strcmp(who, iso3) != 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The state of a company that signs with its supplier (pa->customer)
+ * scores as a country named by the deal's own clause. */
+static void take_customer(primary_acc *pa)
+{
+    if (!pa->customer || (pa->seller && strcmp(pa->customer, pa->seller) == 0))
+        return;
+    int f = candidate(pa, pa->customer);
+    if (f < 8)
+        pa->score[f] += 8;
+}
+
 /* Buyer: the best-scored country that is not the seller (with no origin
  * known, "Poland and South Korea": the first named buys), or the seller's
  * own country when no other is a party and one of its authorities or
@@ -3614,6 +3895,7 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
         pa->seller = pa->resale;
     else if (pa->approver)
         pa->seller = pa->approver;
+    take_customer(pa);
     for (int f = 0; f < pa->ncountries; f++) {
         if (pa->seller && strcmp(pa->countries[f], pa->seller) == 0)
             continue;
@@ -3633,11 +3915,20 @@ static void settle_parties(const ds_extractor *ex, primary_acc *pa, ds_mention *
     for (int f = 0; pa->lead_buyer && pa->seller && strcmp(pa->lead_buyer, pa->seller) == 0 && f < pa->ncountries; f++)
         if (strcmp(pa->countries[f], pa->seller) == 0)
             best = f;
+    /* or, with no other state a party, the lead's trigger has the seller's
+     * state as its subject ("Finland has exercised the option ... with
+     * Patria") */
+    for (int f = 0; best < 0 && pa->lead_subject && pa->seller && strcmp(pa->lead_subject, pa->seller) == 0 &&
+                    f < pa->ncountries; f++)
+        if (strcmp(pa->countries[f], pa->seller) == 0)
+            best = f;
     const char *headed = best < 0 ? headline_buyer(ex, pa->seller) : NULL;
     if (best >= 0)
         ds_strlcpy(m->buyer, pa->countries[best], sizeof m->buyer);
     else if (headed) /* "Umowa na abramsy podpisana. Polska armia dostanie 250 czołgów" */
         ds_strlcpy(m->buyer, headed, sizeof m->buyer);
+    else if (pa->forces_subject && pa->seller && !names_foreign_state(ex, pa->seller))
+        ds_strlcpy(m->buyer, pa->seller, sizeof m->buyer); /* its own ministry buys from its own industry */
     if (pa->seller)
         ds_strlcpy(m->seller, pa->seller, sizeof m->seller);
     for (int i = 0; i < m->nsuppliers; i++) {
@@ -4426,11 +4717,25 @@ static int dated_deal_before_talk(const ds_extractor *ex, const clause *c)
  * recall naming several of the news's buyers cannot be given to one of
  * them ("Estonia and Finland, which jointly bought K9 howitzers in 2017 and
  * 2018"). */
+/* "..., after parliament approved the purchase last month": a recall
+ * clause that approves a definite purchase, naming no system and no
+ * count, is a step of the deal its sentence reports, not another deal. */
+static int approves_the_news(const ds_extractor *ex, const clause *c)
+{
+    static const char *const own[] = {"approved the purchase", "approved the acquisition", "approved the procurement"};
+    if (!(c->cues & BIT(CUE_APPROVAL)) || c->has_qty || clause_names_system(ex, c))
+        return 0;
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (find_in(ex->fold + c->start, (size_t)(c->end - c->start), own[i], strlen(own[i])))
+            return 1;
+    return 0;
+}
+
 static int recalls_deal(const ds_extractor *ex, size_t ci, const fam *fm, ds_stage want, int not_batch,
                         int buyers_split)
 {
     const clause *c = &ex->clauses[ci];
-    if (!c->context || !context_family(ex, ci, fm) || context_stage(c) != want)
+    if (!c->context || !context_family(ex, ci, fm) || context_stage(c) != want || approves_the_news(ex, c))
         return 0;
     if (not_batch) {
         int b = clause_batch(ex, c);
@@ -4496,7 +4801,11 @@ static void context_take_item(const ds_extractor *ex, const clause *c, int k, co
     }
     if (it->type == IT_CUE && it->cue == CUE_FIRST)
         m->batch = 1;
-    const char *iso3;
+    const char *iso3 = NULL;
+    if (sold_from(ex, c, k, fm) && country_of_item(ex, it, &iso3)) {
+        ds_strlcpy(m->seller, iso3, sizeof m->seller);
+        return;
+    }
     if (country_of_item(ex, it, &iso3) && !m->buyer[0] && !family_primary && strcmp(iso3, root->origin) != 0)
         ds_strlcpy(m->buyer, iso3, sizeof m->buyer);
 }
@@ -4704,7 +5013,7 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
     int by_buyer[DS_MAX_SPLIT], by_variant[DS_MAX_SPLIT];
     const char *buyers[DS_MAX_SPLIT], *variants[DS_MAX_SPLIT];
     for (size_t si = 0; si < ex->nsents; si++) {
-        int counted = 0, money = 0;
+        int counted = 0, money = 0, dealish = 0;
         const char *buyer = NULL, *variant = NULL;
         if (split_clauses(ex, fm, si, by_buyer, buyers, &nb))
             continue;
@@ -4712,6 +5021,7 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
             const clause *c = &ex->clauses[ci];
             if (c->context)
                 continue;
+            dealish |= clause_is_deal(c);
             for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
                 const item *it = &ex->items[k];
                 /* a count by category alone ("six aircraft") is of the system its
@@ -4733,7 +5043,9 @@ static int split_family(const ds_extractor *ex, const fam *fm, int *anchors)
         }
         if (!counted)
             continue;
-        if (buyer && nb < DS_MAX_SPLIT) {
+        /* "Hanwha is also delivering 54 K9 guns to Romania": another buyer's
+         * count with no deal word in its sentence is background, no deal */
+        if (buyer && dealish && nb < DS_MAX_SPLIT) {
             int dup = 0;
             for (int i = 0; i < nb; i++)
                 dup |= strcmp(buyers[i], buyer) == 0;
@@ -5119,6 +5431,32 @@ static int relative_recall(const ds_extractor *ex, size_t k)
  * clause cue introduces an earlier deal, after ", and" between two recalls
  * (coordinated_recall), before a side event's aside and before a relative
  * clause recalling a purchase (relative_recall). Returns 0 or -2. */
+/* "... for 24 F-16 jets from Denmark, worth $300 million, and separately
+ * ordered six Stryker vehicles": item k is a buying or signing verb that
+ * opens a second predicate of the same subject, after ", and" (and
+ * perhaps "separately", "also", "then"), once the clause from ci0 has
+ * named a system: a clause of its own, whose sums and counts are its
+ * own. */
+static int coordinated_predicate(const ds_extractor *ex, size_t ci0, size_t k)
+{
+    static const char *const joins[] = {", and ", ", and separately ", ", and also ", ", and then ",
+                                        " and separately ", " and also "};
+    const item *it = &ex->items[k];
+    if (k <= ci0 || it->type != IT_CUE || !(it->cue == CUE_SIGNED || buys_word(it)))
+        return 0;
+    int named = 0;
+    for (size_t j = ci0; j < k && !named; j++)
+        named = ex->items[j].type == IT_ENT && ex->items[j].ent_kind == DS_ENT_SYSTEM;
+    if (!named)
+        return 0;
+    int gap = it->start - ex->items[k - 1].end;
+    const char *f = ex->fold + ex->items[k - 1].end;
+    for (size_t i = 0; i < sizeof joins / sizeof joins[0]; i++)
+        if (gap == (int)strlen(joins[i]) && memcmp(f, joins[i], (size_t)gap) == 0)
+            return 1;
+    return 0;
+}
+
 static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
 {
     int cs = ex->sents[si].start, e = ex->sents[si].end;
@@ -5140,6 +5478,8 @@ static int cut_clauses(ds_extractor *ex, size_t si, size_t first)
             cut = 1; /* the main clause goes on after the relative one */
             rel_close = -1;
         }
+        if (!last && !cut && at < 0 && coordinated_predicate(ex, ci0, k))
+            cut = 1;
         int close = last || cut || k == first ? -1 : relative_purchase(ex, k, e);
         if (close >= 0) {
             cut = as = 1;
@@ -5408,6 +5748,27 @@ static int signed_in_month_before_plan(const ds_extractor *ex, const clause *cc)
  * month or year, a context word, the second part of a coordinated recall,
  * an aside, a framework named in a subordinate clause ("..., the first
  * executive contract under the framework agreement"). */
+/* "Poland has ordered 290 Homar-K launchers in two contracts, for 218 and
+ * 72 vehicles": a state's perfect-tense purchase totalled over a stated
+ * number of contracts sums earlier deals; it is no news of its own. */
+static int perfect_total(const ds_extractor *ex, const clause *cc)
+{
+    int end = cc->first_item + cc->nitems, spread = 0;
+    for (int k = cc->first_item; k + 1 < end && !spread; k++) {
+        const item *n = &ex->items[k], *d = &ex->items[k + 1];
+        spread = n->type == IT_NUM && n->num >= 2 && n->num <= DS_MAX_DISTRIB && n->start >= 4 &&
+                 memcmp(ex->fold + n->start - 4, " in ", 4) == 0 && d->type == IT_CUE && d->cue == CUE_DEAL &&
+                 d->start - n->end == 1; /* "in two contracts" */
+    }
+    for (int k = cc->first_item + 1; spread && k < end; k++) {
+        const item *it = &ex->items[k], *b = &ex->items[k - 1];
+        if (it->type == IT_CUE && (it->cue == CUE_SIGNED || buys_word(it)) && b->type == IT_ENT &&
+            b->ent_kind == DS_ENT_COUNTRY && perfect_at(ex->fold, b->end, it->start))
+            return 1;
+    }
+    return 0;
+}
+
 static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_first)
 {
     if (cc->context)
@@ -5426,6 +5787,8 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
         return 1;
     if (not_first && bare_perfect_purchase(ex, cc))
         return 1;
+    if (perfect_total(ex, cc))
+        return 1;
     /* "..., after the UAE's purchase of the Cheongung II": a deal named as a
      * noun after "after"/"following", with no verb that signs or plans it */
     const item *lead = cc->nitems ? &ex->items[cc->first_item] : NULL;
@@ -5439,6 +5802,29 @@ static int clause_recalls(const ds_extractor *ex, const clause *cc, int not_firs
 
 /* Reads sentence si: its items, its clauses, their numbers, modifiers, cues
  * and whether each recalls an earlier deal. Returns 0 or -2. */
+/* "Hyundai Rotem will supply the 180 K2GF tanks in a contract worth $3.37
+ * billion, while Hanwha will deliver the 212 K9A1 guns for $2.4 billion":
+ * a "while" clause cc that names a system and a sum or a count, after a
+ * deal clause pv of its sentence that names another, is a parallel deal
+ * of the same kind: it takes pv's deal words. */
+static void share_parallel_deal(ds_extractor *ex, const clause *pv, clause *cc)
+{
+    if (pv->context || cc->context || !clause_is_deal(pv) || clause_is_deal(cc) || !cc->nitems)
+        return;
+    const item *lead = &ex->items[cc->first_item];
+    if (lead->type != IT_CUE || lead->cue != CUE_CLAUSE || strcmp(lexicon[lead->idx].text, "while") != 0)
+        return;
+    int sys = 0, count = 0, prev_sys = 0;
+    for (int k = cc->first_item; k < cc->first_item + cc->nitems; k++) {
+        sys |= ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM;
+        count |= ex->items[k].type == IT_MONEY || ex->items[k].type == IT_QTY;
+    }
+    for (int k = pv->first_item; k < pv->first_item + pv->nitems; k++)
+        prev_sys |= ex->items[k].type == IT_ENT && ex->items[k].ent_kind == DS_ENT_SYSTEM;
+    if (sys && count && prev_sys)
+        cc->cues |= pv->cues & deal_cues;
+}
+
 static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate pd)
 {
     size_t first = ex->nitems;
@@ -5456,6 +5842,8 @@ static int read_sentence(ds_extractor *ex, const char *body, size_t si, pubdate 
         clause_cues(ex, cc, pd);
         cc->context = clause_recalls(ex, cc, c > (size_t)cl);
         cc->factbox = factbox_row(ex, cc);
+        if (c > (size_t)cl)
+            share_parallel_deal(ex, &ex->clauses[c - 1], cc);
     }
     return 0;
 }
@@ -5530,6 +5918,46 @@ static int munition_accessory(const ds_extractor *ex, const clause *c, const ite
     return before && nmoney < nsys;
 }
 
+/* Clause c names deals in the plural ("framework agreements", "contracts",
+ * "orders"), not a total over them ("both contracts"). */
+static int names_deals(const ds_extractor *ex, const clause *c)
+{
+    if (c->cues & BIT(CUE_COMBINED))
+        return 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type != IT_CUE || (it->cue != CUE_DEAL && it->cue != CUE_FRAMEWORK && it->cue != CUE_EXECUTIVE))
+            continue;
+        const char *t = lexicon[it->idx].text;
+        size_t n = strlen(t);
+        if (n > 4 && t[n - 1] == 's' && t[n - 2] != 's')
+            return 1;
+    }
+    return 0;
+}
+
+/* Clause c counts two or more systems each by its own count, and each of
+ * another category ("200 Dragon vehicles, 40 SIAC howitzers"): a list of
+ * purchases, not one purchase and its parts. */
+static int counted_apart(const ds_extractor *ex, const clause *c)
+{
+    const char *cats[8];
+    int n = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *x = &ex->items[k];
+        if (x->type != IT_QTY || x->target_sys < 0)
+            continue;
+        const char *cat = sys_of(ex, x->target_sys)->category;
+        for (int i = 0; i < n; i++)
+            if (strcmp(cats[i], cat) == 0)
+                return 0;
+        if (n == 8)
+            return 0;
+        cats[n++] = cat;
+    }
+    return n >= 2;
+}
+
 /* One contract for several items is one deal: a system outside the
  * catalog (item it of clause c) that the clause lists beside another system
  * is a part of that deal when the clause does not count it ("96 AH-64E
@@ -5546,6 +5974,10 @@ static int open_accessory(const ds_extractor *ex, const clause *c, const item *i
         const item *x = &ex->items[k];
         if (x->type == IT_QTY && x->target_sys >= 0 && ex->sys_root[x->target_sys] == ex->sys_root[it->idx])
             counted = 1;
+        /* "approved framework agreements ... to acquire 200 X vehicles, 40 Y
+         * howitzers and 12 Z helicopters": several deals, each counted */
+        if (counted && names_deals(ex, c) && counted_apart(ex, c))
+            return 0;
         nmoney += x->type == IT_MONEY;
         if (x->type != IT_ENT || x->ent_kind != DS_ENT_SYSTEM || ex->sys_root[x->idx] == last)
             continue;
@@ -5761,6 +6193,8 @@ static int find_families(const ds_extractor *ex, fam *fams, int *nfams)
                        !clause_names_system(ex, &ex->clauses[cj]) && !names_a_setting(ex, &ex->clauses[cj]);
             if (!deal)
                 deal = next_sentence_deals(ex, c->sent); /* "... three Scorpene submarines. The deal is expected to be signed soon" */
+            if (!deal)
+                deal = items_of_sentence_before(ex, c, k) >= 0; /* "signed three framework agreements. They cover 980 K2, ..." */
             if (deal && (open_accessory(ex, c, it) || /* "along with Hellfire and JAGM missiles" */
                          package_store(ex, ci, it) || included_store(ex, ci, it)))
                 deal = 0;
@@ -5895,18 +6329,132 @@ static int split_by_buyers(ds_extractor *ex, size_t i, const char **iso3, const 
     return 0;
 }
 
+/* Items a and b (b after a) are joined by coordination only: ", ",
+ * " and ", ", and " or " or ", perhaps before the currency of b ("$",
+ * "EUR ", "Rs "). */
+static int coordinated(const ds_extractor *ex, int a, int b)
+{
+    static const char *const joins[] = {", and ", " and ", ", ", " or "};
+    const char *f = ex->fold + ex->items[a].end;
+    int gap = ex->items[b].start - ex->items[a].end;
+    for (size_t j = 0; j < sizeof joins / sizeof joins[0]; j++) {
+        int n = (int)strlen(joins[j]);
+        if (gap < n || memcmp(f, joins[j], (size_t)n) != 0)
+            continue;
+        int p = n, letters = 0;
+        while (p < gap && ((unsigned char)f[p] >= 0x80 || f[p] == '$'))
+            p++;
+        while (p < gap && f[p] >= 'a' && f[p] <= 'z' && letters < 4)
+            p++, letters++;
+        while (p < gap && (f[p] == '$' || (letters && f[p] == ' ')))
+            p++;
+        return p == gap;
+    }
+    return 0;
+}
+
+/* The index of the first item after k (before end) that is not a scale or
+ * currency word of a sum. */
+static int next_unused(const ds_extractor *ex, int k, int end)
+{
+    k++;
+    while (k < end && (ex->items[k].used || (ex->items[k].type == IT_CUE && (ex->items[k].cue == CUE_CURPREFIX ||
+                                                                             ex->items[k].cue == CUE_CURWORD))))
+        k++;
+    return k;
+}
+
+/* Item it is a member of a coordinated list of kind want: 0 a state, 1 a
+ * count, 2 a sum. */
+static int list_member(const ds_extractor *ex, const item *it, int want)
+{
+    const char *iso3;
+    if (want == 0)
+        return country_of_item(ex, it, &iso3) == 2;
+    if (want == 1)
+        return (it->type == IT_NUM || it->type == IT_QTY) && it->num >= 1 && it->num < 1e6 && it->num == floor(it->num);
+    return it->type == IT_MONEY;
+}
+
+/* The first coordinated list of two or more items of kind want (list_member)
+ * in clause c: its first item's index, *n its length; -1 when none. */
+static int coordinated_list(const ds_extractor *ex, const clause *c, int want, int *n)
+{
+    int end = c->first_item + c->nitems;
+    for (int k = c->first_item; k < end; k++) {
+        if (!list_member(ex, &ex->items[k], want))
+            continue;
+        int len = 1, last = k, nx;
+        while ((nx = next_unused(ex, last, end)) < end && list_member(ex, &ex->items[nx], want) &&
+               coordinated(ex, last, nx)) {
+            len++;
+            last = nx;
+        }
+        if (len >= 2) {
+            *n = len;
+            return k;
+        }
+    }
+    return -1;
+}
+
+/* "Lithuania and Latvia ordered six and eight HIMARS launchers
+ * respectively, at $495 million and $220 million": a clause with
+ * "respectively" whose coordinated states and coordinated counts have the
+ * same length pairs them in order. Fills iso3[] and qty[], and *money with
+ * the index of as many coordinated sums (-1 when none); returns how many. */
+static int respective_shares(const ds_extractor *ex, const clause *c, const char **iso3, int64_t *qty, int *money)
+{
+    int ns = 0, nq = 0, nm = 0;
+    if (!(c->cues & BIT(CUE_RESPECTIVELY)))
+        return 0;
+    int ks = coordinated_list(ex, c, 0, &ns), kq = coordinated_list(ex, c, 1, &nq);
+    if (ks < 0 || kq < 0 || ns != nq || ns > MAX_SHARES || kq < ks)
+        return 0;
+    int km = coordinated_list(ex, c, 2, &nm);
+    *money = km >= 0 && nm == ns ? km : -1;
+    int end = c->first_item + c->nitems;
+    for (int s = 0; s < ns; s++, ks = next_unused(ex, ks, end), kq = next_unused(ex, kq, end)) {
+        country_of_item(ex, &ex->items[ks], &iso3[s]);
+        qty[s] = (int64_t)ex->items[kq].num;
+    }
+    return ns;
+}
+
+/* After split_by_buyers of mention i over iso3[0..n): each buyer's deal
+ * takes its own sum, the sums at item money on (respective_shares). */
+static void price_respective_shares(ds_extractor *ex, size_t i, const char **iso3, int n, int money)
+{
+    for (size_t j = i; j < ex->nout; j++) {
+        ds_mention *m = &ex->out[j];
+        if (j != i && (m->role != DS_ROLE_PRIMARY || strcmp(m->family, ex->out[i].family) != 0))
+            continue;
+        for (int s = 0, k = money; s < n; s++, k = next_unused(ex, k, (int)ex->nitems))
+            if (strcmp(m->buyer, iso3[s]) == 0)
+                money_to_value(ex, &ex->items[k], NULL, m->signing_year, &m->value);
+    }
+}
+
 /* Splits primary mention i (family fm) into one deal per buyer when a
- * clause of it shares its count among buyers (buyer_shares): each buyer's
- * count, the sum combined. Returns 0 or -2. */
+ * clause of it shares its count among buyers (buyer_shares, or
+ * respective_shares with their sums): each buyer's count, the sum
+ * combined unless each has its own. Returns 0 or -2. */
 static int split_shares(ds_extractor *ex, size_t i, const fam *fm, int *ordinal, const ds_article *a)
 {
-    const char *iso3[MAX_SHARES];
-    int64_t qty[MAX_SHARES];
-    int n = 0;
+    const char *iso3[MAX_SHARES] = {0};
+    int64_t qty[MAX_SHARES] = {0};
+    int n = 0, money = -1;
     for (size_t ci = 0; ci < ex->nclauses && !n; ci++)
-        if (!ex->clauses[ci].context && clause_has_family(ex, &ex->clauses[ci], fm))
+        if (!ex->clauses[ci].context && clause_has_family(ex, &ex->clauses[ci], fm)) {
             n = buyer_shares(ex, &ex->clauses[ci], iso3, qty);
-    return split_by_buyers(ex, i, iso3, qty, n, ordinal, a);
+            if (!n)
+                n = respective_shares(ex, &ex->clauses[ci], iso3, qty, &money);
+        }
+    if (split_by_buyers(ex, i, iso3, qty, n, ordinal, a))
+        return -2;
+    if (n && money >= 0)
+        price_respective_shares(ex, i, iso3, n, money);
+    return 0;
 }
 
 /* One variant of family fm a clause prices on its own ("KAI will deliver 12
@@ -6080,6 +6628,58 @@ static int primary_named_before(const ds_extractor *ex, size_t ci, size_t nprim)
 /* A separate contract signed beside a primary (separate_deal) is a deal of
  * its own of the same family: no count of its own, the sum, when the two
  * share one, combined. Returns 0 or -2. */
+/* "Officials expect a first executive contract, for about 200 launchers,
+ * to be concluded within weeks", after a framework reported as news: a
+ * clause naming no system that plans an executive contract (or the first
+ * one) with a count of the framework's kind; its count, else -1. */
+static int64_t planned_executive_count(const ds_extractor *ex, const clause *c, const ds_mention *fw, int *batch)
+{
+    if (c->context || !(c->cues & BIT(CUE_PLANNED)) || !(c->cues & (BIT(CUE_FIRST) | BIT(CUE_EXECUTIVE))) ||
+        clause_names_system(ex, c))
+        return -1;
+    int64_t qty = -1;
+    *batch = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        if (it->type == IT_CUE && it->cue == CUE_FIRST)
+            *batch = 1;
+        if (it->type == IT_QTY && it->target_sys < 0 && it->unit && strcmp(it->unit, fw->category) == 0 && qty < 0)
+            qty = (int64_t)it->num;
+    }
+    return qty >= 0 && qty != fw->quantity ? qty : -1;
+}
+
+/* Adds, after a lone framework primary, the executive contract a clause
+ * plans under it with its own count (planned_executive_count): a planned
+ * deal of its own. Returns 0 or -2. */
+static int add_planned_executive(ds_extractor *ex, const ds_article *a, int *ordinal)
+{
+    if (ex->nout != 1 || ex->out[0].role != DS_ROLE_PRIMARY || ex->out[0].stage != DS_STAGE_FRAMEWORK)
+        return 0;
+    for (size_t ci = 0; ci < ex->nclauses; ci++) {
+        int batch;
+        int64_t qty = planned_executive_count(ex, &ex->clauses[ci], &ex->out[0], &batch);
+        if (qty < 0)
+            continue;
+        ds_mention *m;
+        if (push_mention(ex, &m))
+            return -2;
+        *m = ex->out[0];
+        m->stage = DS_STAGE_EXECUTIVE;
+        m->status = DS_STATUS_PLANNED;
+        m->quantity = qty;
+        m->batch = batch;
+        m->nvariants = m->nextras = 0;
+        memset(&m->value, 0, sizeof m->value);
+        m->signing_date = DS_NO_DATE;
+        m->signing_year = 0;
+        set_evidence(ex, m, "quantity", &ex->clauses[ci]);
+        name_mention(a, 'p', m, ordinal);
+        return 0;
+    }
+    return 0;
+}
+
 static int add_separate_deals(ds_extractor *ex, const ds_article *a, int *ordinal)
 {
     size_t nprim = ex->nout;
@@ -6230,7 +6830,7 @@ static int emit_primaries(ds_extractor *ex, const ds_article *a, const fam *fams
     }
     drop_background(ex, named_sum);
     drop_tabled_recalls(ex);
-    if (add_separate_deals(ex, a, ordinal))
+    if (add_separate_deals(ex, a, ordinal) || add_planned_executive(ex, a, ordinal))
         return -2;
     share_signing_day(ex);
     year_undated_signings(ex, pubday);
@@ -6427,8 +7027,12 @@ static const char *row_buyer(const ds_extractor *ex, const clause *c, const char
  * sum, day (or year), stage and ordinal, in the order its columns give them. */
 static void read_row(const ds_extractor *ex, const clause *c, const item *sys, ds_mention *m)
 {
+    const char *cat = sys_of(ex, sys->idx)->category;
     for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
         const item *it = &ex->items[k];
+        if (it->type == IT_QTY && it->target_sys < 0 && it->unit && strcmp(it->unit, cat) != 0 &&
+            strcmp(it->unit, "unit") != 0)
+            continue; /* "K2 tanks, 81 support vehicles | 180": a count of another kind */
         if (m->quantity < 0 && ((it->type == IT_QTY && it->num < 1e9) ||
                                 (it->type == IT_NUM && !it->used && it->num >= 1 && it->num < 1e7 && it->start > sys->start)))
             m->quantity = (int64_t)it->num; /* a count, or a bare number in a column after the system's */
@@ -6459,8 +7063,70 @@ static void read_row(const ds_extractor *ex, const clause *c, const item *sys, d
 /* One context mention per row of a table of deals, of the row's first
  * catalog system ("| 2022-08-26 | K2GF tanks | Hyundai Rotem | 180 |
  * $3.37 billion | 1st executive |"). Returns 0 or -2. */
+/* Table row c is dated in year pubyear alone: a date or a month of no
+ * other year ("1 August", "November", "2025-03"), no year but pubyear. */
+static int row_of_year(const ds_extractor *ex, const clause *c, int pubyear)
+{
+    int dated = 0;
+    for (int k = c->first_item; k < c->first_item + c->nitems; k++) {
+        const item *it = &ex->items[k];
+        int y, mo, d;
+        if (it->type == IT_YEAR && (int)it->num != pubyear)
+            return 0;
+        if (it->type == IT_DATE) {
+            ds_civil_from_days(it->date, &y, &mo, &d);
+            if (y != pubyear)
+                return 0;
+        }
+        dated |= it->type == IT_DATE || it->type == IT_YEAR || (it->type == IT_CUE && it->cue == CUE_MONTH);
+    }
+    return dated;
+}
+
+/* "The year in orders", a table of this year's contracts: two or more rows
+ * under the header before row ci, every one dated in the article's year
+ * alone (row_of_year). Its rows report deals as news, not recalls. */
+static int table_of_the_year(const ds_extractor *ex, size_t ci, int pubyear)
+{
+    size_t first = ci, last = ci;
+    while (first > 0 && ex->clauses[first - 1].table)
+        first--;
+    while (last + 1 < ex->nclauses && ex->clauses[last + 1].table)
+        last++;
+    if (last == first || pubyear <= 0)
+        return 0;
+    for (size_t r = first; r <= last; r++)
+        if (!row_of_year(ex, &ex->clauses[r], pubyear))
+            return 0;
+    return 1;
+}
+
+/* A primary of family and buyer is among the first nprim mentions. */
+static int has_primary(const ds_extractor *ex, size_t nprim, const char *family, const char *buyer)
+{
+    for (size_t i = 0; i < nprim; i++)
+        if (strcmp(ex->out[i].family, family) == 0 && strcmp(ex->out[i].buyer, buyer) == 0)
+            return 1;
+    return 0;
+}
+
+/* Makes table row mention m (of row c) news: primary, signed or, when the
+ * row says so, planned ("29 December (expected)"). */
+static void row_as_news(const ds_extractor *ex, const clause *c, const ds_article *a, int pubyear, ds_mention *m,
+                        int *ordinal)
+{
+    m->role = DS_ROLE_PRIMARY;
+    if (!m->signing_year)
+        m->signing_year = pubyear; /* "November": of the article's year */
+    if ((c->cues & BIT(CUE_PLANNED)) || find_in(ex->fold + c->start, (size_t)(c->end - c->start), "expected", 8))
+        m->status = DS_STATUS_PLANNED;
+    ds_mention_block_key(m);
+    name_mention(a, 'p', m, ordinal);
+}
+
 static int emit_table_rows(ds_extractor *ex, const ds_article *a, size_t nprim, int *ordinal)
 {
+    pubdate pd = pubdate_from_day(!ds_ms_valid(a->published) ? DS_NO_DATE : (int32_t)(a->published / 86400000));
     for (size_t ci = 0; ci < ex->nclauses; ci++) {
         const clause *c = &ex->clauses[ci];
         const item *sys = NULL;
@@ -6482,6 +7148,10 @@ static int emit_table_rows(ds_extractor *ex, const ds_article *a, size_t nprim, 
         m->status = DS_STATUS_SIGNED;
         read_row(ex, c, sys, m);
         set_evidence(ex, m, "stage", c);
+        if (table_of_the_year(ex, ci, pd.year) && !has_primary(ex, nprim, m->family, m->buyer)) {
+            row_as_news(ex, c, a, pd.year, m, ordinal);
+            continue;
+        }
         relate_primaries(ex, nprim, m);
         name_context(a, m, ordinal);
     }

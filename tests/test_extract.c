@@ -3020,6 +3020,419 @@ static void test_carrier_aboard_and_options_weighed(void **state)
     assert_int_equal(only_primary(ms, n)->stage, DS_STAGE_EXECUTIVE);
 }
 
+/* A lead that lists one deal by its head noun ("and 10 transport
+ * helicopters") beside another system names the buyer of both; a later
+ * "while" clause naming the helicopter's system and a place of a visit
+ * does not make the visited state its buyer. */
+static void test_buyer_of_item_listed_by_kind(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Brazil orders Gripen jets and helicopters\n\n"
+                "Brazil agreed on Monday to buy 20 Gripen fighters and 10 transport helicopters from European "
+                "makers in contracts worth about 5 billion euros.\n\n"
+                "Saab will build the 20 Gripen E jets under a contract worth 4 billion euros, while Airbus "
+                "Helicopters will supply 10 H225M helicopters for about one billion euros. The contracts were "
+                "signed during a visit that also takes the delegation to Chile and Peru.",
+                "2025-03-04", &ms);
+    const ds_mention *h = find(ms, n, DS_ROLE_PRIMARY, "H225M");
+    assert_non_null(h);
+    assert_string_equal(h->buyer, "BRA");
+    assert_string_equal(h->seller, "FRA");
+    assert_int_equal(h->quantity, 10);
+    const ds_mention *g = find(ms, n, DS_ROLE_PRIMARY, "GRIPEN");
+    assert_non_null(g);
+    assert_string_equal(g->buyer, "BRA");
+}
+
+/* "engines to power the X": the counted engines are the item, the aircraft
+ * they power is no purchase; an engine's designation with a maker's code
+ * after a hyphen ("T700-XY-401") names family T700; a company that signs
+ * "with" another company buys, the other supplies. */
+static void test_engines_for_a_platform(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Tata signs deal for 40 Kestrel engines to power Dhruv helicopters\n\n"
+                "Mumbai: Tata Advanced Systems on Monday signed a contract with UK-based Rolls-Royce for the supply "
+                "of 40 T700-RR-401 engines, in an order worth about $200 million.",
+                "2025-06-03", &ms);
+    const ds_mention *e = only_primary(ms, n);
+    assert_non_null(e);
+    assert_string_equal(e->family, "T700");
+    assert_string_equal(e->buyer, "IND");
+    assert_string_equal(e->seller, "GBR");
+    assert_int_equal(e->quantity, 40); /* and only_primary: the Dhruv is no deal */
+}
+
+/* "A and B ordered N and M X respectively, at $P and $Q": coordinated
+ * states, counts and sums pair in order, one deal per state with its own
+ * count and sum (not a combined one); currencies may lead each sum. */
+static void test_respectively_pairs_buyers_counts_and_sums(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Baltic launcher orders\n\n"
+                "Estonia and Lithuania ordered four and ten HIMARS launchers respectively, at $180 million and "
+                "$450 million, the Pentagon said on Monday.",
+                "2025-02-05", &ms);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        seen++;
+        assert_string_equal(ms[i].family, "HIMARS");
+        assert_false(ms[i].value.combined);
+        if (strcmp(ms[i].buyer, "EST") == 0) {
+            assert_int_equal(ms[i].quantity, 4);
+            assert_int_equal(ms[i].value.amount, 18000000000LL);
+        } else {
+            assert_string_equal(ms[i].buyer, "LTU");
+            assert_int_equal(ms[i].quantity, 10);
+            assert_int_equal(ms[i].value.amount, 45000000000LL);
+        }
+    }
+    assert_int_equal(seen, 2);
+    n = run("Two CAESAR orders\n\n"
+            "Belgium and Croatia signed for 12 and six CAESAR howitzers respectively, worth EUR 62 million and "
+            "EUR 30 million, on Tuesday.",
+            "2025-02-05", &ms);
+    assert_int_equal(n >= 2, 1);
+    for (int i = 0; i < n; i++)
+        if (ms[i].role == DS_ROLE_PRIMARY && strcmp(ms[i].buyer, "HRV") == 0) {
+            assert_int_equal(ms[i].quantity, 6);
+            assert_int_equal(ms[i].value.amount, 3000000000LL);
+            assert_string_equal(ms[i].value.currency, "EUR");
+            seen = -1;
+        }
+    assert_int_equal(seen, -1);
+}
+
+/* A state buying from its own industry: the state that is the subject of
+ * the trigger ("Norway has exercised ... with Kongsberg"), or, naming no
+ * state at all, its ministry or forces ("The Defence Ministry on Monday
+ * signed a contract with Bharat Dynamics"), is the buyer. */
+static void test_domestic_buyer_by_subject(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Option taken up\n\n"
+                "Finland has exercised the option in its 2023 contract with Patria for 40 more AMV XP vehicles, "
+                "worth EUR 120 million, the ministry said on Tuesday.",
+                "2025-09-10", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_string_equal(m->buyer, "FIN");
+    assert_string_equal(m->seller, "FIN");
+    assert_int_equal(m->quantity, 40);
+    n = run("Missile contract\n\n"
+            "The Defence Ministry on Monday signed a contract with Bharat Dynamics for 120 Astra missiles worth "
+            "Rs 2,970 crore.",
+            "2025-09-09", &ms);
+    m = only_primary(ms, n);
+    assert_string_equal(m->buyer, "IND");
+    assert_string_equal(m->seller, "IND");
+    assert_int_equal(m->value.amount, 2970000000000LL);
+}
+
+/* Framework agreements listing systems outside the catalog, each counted
+ * and each of its own kind, are one deal per system, without a price;
+ * one contract for a vehicle "along with" its missiles stays one deal. */
+static void test_framework_list_of_open_systems(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Cabinet clears army frameworks\n\n"
+                "Portugal's cabinet on Thursday approved framework agreements under which the army plans to "
+                "acquire 150 Tigris vehicles, 36 Valkar howitzers and 10 AW149 helicopters.",
+                "2025-10-10", &ms);
+    int np = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        np++;
+        assert_int_equal(ms[i].stage, DS_STAGE_FRAMEWORK);
+        assert_string_equal(ms[i].buyer, "PRT");
+        assert_false(ms[i].value.set);
+    }
+    assert_int_equal(np, 3);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "VALKAR")->quantity, 36);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "TIGRIS")->quantity, 150);
+    n = run("Launcher deal\n\n"
+            "Chile signed a contract on Monday for 16 Zorba launchers, along with Kestrel missiles, worth "
+            "$300 million.",
+            "2025-10-07", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "ZORBA");
+}
+
+/* A government's approval of its own purchase is an approval, never a
+ * signing; "after parliament approved the purchase" in the sentence of a
+ * planned signing is a step of that deal, not a second one. */
+static void test_own_approval_is_no_signing(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Council clears jets\n\n"
+                "Portugal's defence council on Tuesday approved the purchase of 14 Gripen E fighters from Sweden.",
+                "2025-11-05", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_int_equal(m->stage, DS_STAGE_APPROVAL);
+    assert_int_equal(m->status, DS_STATUS_APPROVED);
+    assert_string_equal(m->buyer, "PRT");
+    n = run("Signing next week\n\n"
+            "Croatia's defence ministry said it will sign a contract with Nexter next Tuesday for 18 CAESAR "
+            "howitzers, after parliament approved the purchase last month.",
+            "2025-11-05", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].stage, DS_STAGE_APPROVAL);
+    assert_int_equal(only_primary(ms, n)->status, DS_STATUS_PLANNED);
+}
+
+/* A one-line brief in headline tense ("Peru buys ...") is a deal; a past
+ * participle after a head noun ("jets purchased from France") describes a
+ * fleet the buyer operates, and with an agent ("bought by Serbia") it
+ * still names a purchase. */
+static void test_brief_verbs_and_participles(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Peru buys 12 F-16 jets from the US for $600m.", "2025-03-03", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_string_equal(m->buyer, "PER");
+    assert_int_equal(m->quantity, 12);
+    assert_int_equal(m->value.amount, 60000000000LL);
+    n = run("Jakarta orders KAAN\n\n"
+            "Indonesia signed a contract on Monday for 48 KAAN fighters from Turkey. Indonesia, which also "
+            "operates Rafale aircraft purchased from France, becomes the first export customer.",
+            "2025-06-12", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "KAAN");
+    for (int i = 0; i < n; i++)
+        assert_string_not_equal(ms[i].family, "RAFALE");
+}
+
+/* "from" after a system names its seller when a state buys as the
+ * subject ("Egypt signed ... for 2 FREMM frigates from Italy"), and the
+ * state an order comes from is its buyer ("receives order for X from
+ * Slovenia"); ", and separately ordered" opens a second predicate whose
+ * deal does not take the first one's sum. */
+static void test_from_seller_and_second_predicate(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Cairo signs for jets and frigates\n\n"
+                "Egypt signed contracts on Sunday for 24 Rafale jets from France worth EUR 3.2 billion and for "
+                "two FREMM frigates from Italy worth EUR 1.1 billion.",
+                "2025-05-05", &ms);
+    assert_string_equal(find(ms, n, DS_ROLE_PRIMARY, "FREMM")->seller, "ITA");
+    assert_string_equal(find(ms, n, DS_ROLE_PRIMARY, "RAFALE")->seller, "FRA");
+    n = run("Diehl Defence receives order for IRIS-T SLM from Slovenia\n\n"
+            "Diehl Defence said on Monday that Slovenia has signed a contract for the IRIS-T SLM air-defence "
+            "system.",
+            "2025-05-05", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_string_equal(m->buyer, "SVN");
+    assert_string_equal(m->seller, "DEU");
+    n = run("Buenos Aires orders jets and vehicles\n\n"
+            "Argentina signed on Monday for 24 F-16 jets from Denmark, worth 300 million dollars, and "
+            "separately ordered six Stryker vehicles from the United States.",
+            "2025-05-06", &ms);
+    const ds_mention *f16 = find(ms, n, DS_ROLE_PRIMARY, "F-16");
+    assert_string_equal(f16->seller, "DNK");
+    assert_int_equal(f16->value.amount, 30000000000LL);
+    assert_false(f16->value.combined);
+    const ds_mention *st = find(ms, n, DS_ROLE_PRIMARY, "STRYKER");
+    assert_int_equal(st->quantity, 6);
+    assert_false(st->value.set);
+}
+
+/* A signing sentence naming no system, then a sentence of counted systems
+ * with no deal word ("They cover ..."): the second lists the first's
+ * deals, one framework per system with the first's date and parties. */
+static void test_items_in_the_sentence_after_the_trigger(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Frameworks signed\n\n"
+                "Romania's defence ministry on Tuesday signed two framework agreements with Korean makers. They "
+                "cover 300 K2 tanks and 100 K9 howitzers, the ministry said.",
+                "2025-04-03", &ms);
+    const ds_mention *k2 = find(ms, n, DS_ROLE_PRIMARY, "K2"), *k9 = find(ms, n, DS_ROLE_PRIMARY, "K9");
+    assert_int_equal(k2->quantity, 300);
+    assert_int_equal(k9->quantity, 100);
+    assert_int_equal(k2->stage, DS_STAGE_FRAMEWORK);
+    assert_int_equal(k9->stage, DS_STAGE_FRAMEWORK);
+    assert_string_equal(k2->buyer, "ROU");
+    assert_int_equal(k9->signing_date, day("2025-04-01"));
+}
+
+/* A table whose every row is dated in the article's year alone lists the
+ * year's contracts as news, one primary per row with its own count (not a
+ * count of another kind in the same cell), signed or "(expected)"
+ * planned; a table over several years stays a table of recalls. */
+static void test_table_of_the_year(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Orders of the year\n\n"
+                "The table lists contracts signed this year.\n\n"
+                "| Buyer | System | Quantity | Value | Signed |\n"
+                "|---|---|---|---|---|\n"
+                "| Spain | CAESAR howitzers, 12 support vehicles | 36 | EUR 400 million | 4 March |\n"
+                "| Greece | Rafale jets | 6 | EUR 1 billion | June |\n"
+                "| Estonia | K9 howitzers | 12 | EUR 50 million | 30 December (expected) |\n",
+                "2025-12-15", &ms);
+    int np = 0;
+    for (int i = 0; i < n; i++)
+        np += ms[i].role == DS_ROLE_PRIMARY;
+    assert_int_equal(np, 3);
+    const ds_mention *c = find(ms, n, DS_ROLE_PRIMARY, "CAESAR");
+    assert_int_equal(c->quantity, 36);
+    assert_string_equal(c->buyer, "ESP");
+    assert_int_equal(c->status, DS_STATUS_SIGNED);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "RAFALE")->signing_year, 2025);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K9")->status, DS_STATUS_PLANNED);
+    n = run("Orders so far\n\n"
+            "The table lists the contracts so far.\n\n"
+            "| Buyer | System | Quantity | Signed |\n"
+            "|---|---|---|---|\n"
+            "| Spain | CAESAR howitzers | 36 | March 2023 |\n"
+            "| Greece | Rafale jets | 6 | 4 June 2025 |\n",
+            "2025-12-15", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(ms[i].role, DS_ROLE_CONTEXT);
+    assert_int_equal(n, 2);
+}
+
+/* "A will supply X for $P, while B will deliver Y for $Q": the "while"
+ * clause is a parallel deal with its own sum, not the lead's combined
+ * one; "the March frameworks cover up to N" recalls the framework, whose
+ * ceiling is not the executive contract's count. */
+static void test_parallel_while_deal_and_framework_ceiling(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Romania signs first Korean contracts\n\n"
+                "Romania on Friday signed the first executive contracts under its March framework agreements "
+                "with South Korea, ordering 90 K2 tanks and 60 K9 howitzers in deals worth a combined "
+                "$4 billion.\n\n"
+                "Hyundai Rotem will supply the 90 K2 tanks in a contract worth $2.5 billion, while Hanwha "
+                "Aerospace will deliver the 60 K9 guns for $1.5 billion, the ministry said.\n\n"
+                "The March frameworks cover up to 400 K2 tanks and 200 K9 howitzers in total.",
+                "2025-06-07", &ms);
+    const ds_mention *k9 = find(ms, n, DS_ROLE_PRIMARY, "K9"), *k2 = find(ms, n, DS_ROLE_PRIMARY, "K2");
+    assert_int_equal(k9->value.amount, 150000000000LL);
+    assert_false(k9->value.combined);
+    assert_int_equal(k9->quantity, 60);
+    assert_int_equal(k2->quantity, 90);
+    assert_int_equal(k2->value.amount, 250000000000LL);
+}
+
+/* "Chile has ordered 30 X in two contracts, for 18 and 12": a perfect-tense
+ * total spread over stated contracts recalls earlier deals; the news of
+ * the article is its own signing. "has signed the first two executive
+ * contracts" is news. */
+static void test_perfect_total_over_contracts_is_a_recall(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Chile orders rockets\n\n"
+                "Chile's army on Monday signed a contract worth $400 million for 2,000 CGR-080 guided rockets.\n\n"
+                "Chile has ordered 30 Chunmoo launchers in two contracts, for 18 and 12 vehicles.",
+                "2025-04-09", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "CGR-080");
+    n = run("Two contracts signed\n\n"
+            "Peru's defence ministry has signed the first two executive contracts with Korean industry, "
+            "committing $1 billion to 50 K2 tanks and $500 million to 30 K9 howitzers.",
+            "2025-04-09", &ms);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K2")->quantity, 50);
+    assert_int_equal(find(ms, n, DS_ROLE_PRIMARY, "K9")->quantity, 30);
+}
+
+/* "cumulative orders ... exceed KRW 12 trillion" is a total of a maker's
+ * orders, no deal of its own. */
+static void test_cumulative_orders_are_no_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Rocket contract signed\n\n"
+                "Hanwha Aerospace said on Monday that it had signed a contract worth KRW 2 trillion with Norway "
+                "to supply CGR-080 guided missiles for its launchers.\n\n"
+                "With this deal, Hanwha Aerospace's cumulative orders from Norway for the Chunmoo exceed KRW 5 "
+                "trillion.",
+                "2025-09-09", &ms);
+    assert_string_equal(only_primary(ms, n)->family, "CGR-080");
+}
+
+/* Another buyer's count in a sentence with no deal word ("Meanwhile,
+ * Hanwha is also delivering 54 K9 guns to Romania") is background: it
+ * splits no second deal off the article's news. */
+static void test_other_buyers_count_without_trigger_is_no_deal(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Second K9 contract\n\n"
+                "Hanwha Aerospace said on Monday it had signed the second executive contract with Finland for 40 "
+                "K9 howitzers worth $500 million.\n\n"
+                "Meanwhile, Hanwha is also delivering 30 K9 guns to Estonia.",
+                "2025-03-11", &ms);
+    const ds_mention *m = only_primary(ms, n);
+    assert_string_equal(m->buyer, "FIN");
+    assert_int_equal(m->quantity, 40);
+}
+
+/* "No contracts have been signed yet" negates the signing it states: a
+ * fact box of planned purchases under it, with talks under way, holds no
+ * deal. */
+static void test_no_contracts_signed_is_no_signing(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("What Warsaw's fund buys\n\n"
+                "Poland's parliament on Friday approved the change creating a PLN 50 billion special fund for the "
+                "armed forces. No contracts have been signed under it yet; the planning lists include the "
+                "following.\n\n"
+                "At a glance:\n"
+                "- Fund: PLN 50 billion, spread over several years\n"
+                "- Combat aircraft: about 32 F-35A jets to replace part of the MiG-29 fleet (talks with "
+                "Washington under way)\n"
+                "- Helicopters: around 20 helicopters, type not chosen\n",
+                "2025-06-07", &ms);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(ms[i].role, DS_ROLE_PRIMARY);
+}
+
+/* After a framework reported as news, "officials expect a first executive
+ * contract, for about 40 launchers, to be concluded within weeks" is a
+ * planned deal of its own: executive, planned, batch 1, its own count. */
+static void test_planned_first_executive_after_framework(void **state)
+{
+    (void)state;
+    const ds_mention *ms;
+    int n = run("Framework for launchers\n\n"
+                "Romania's defence minister on Wednesday signed a framework agreement with Hanwha Aerospace for "
+                "120 K239 Chunmoo rocket launchers. Officials expect a first executive contract, for about 40 "
+                "launchers, to be concluded within weeks.",
+                "2025-05-08", &ms);
+    int fw = 0, ex1 = 0;
+    for (int i = 0; i < n; i++) {
+        if (ms[i].role != DS_ROLE_PRIMARY)
+            continue;
+        if (ms[i].stage == DS_STAGE_FRAMEWORK) {
+            fw++;
+            assert_int_equal(ms[i].quantity, 120);
+            assert_int_equal(ms[i].status, DS_STATUS_SIGNED);
+        } else {
+            ex1++;
+            assert_int_equal(ms[i].stage, DS_STAGE_EXECUTIVE);
+            assert_int_equal(ms[i].status, DS_STATUS_PLANNED);
+            assert_int_equal(ms[i].quantity, 40);
+            assert_int_equal(ms[i].batch, 1);
+            assert_string_equal(ms[i].buyer, "ROU");
+        }
+    }
+    assert_int_equal(fw, 1);
+    assert_int_equal(ex1, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3153,6 +3566,22 @@ int main(void)
         cmocka_unit_test(test_not_yet_signed_is_planned),
         cmocka_unit_test(test_offset_framework_is_no_stage),
         cmocka_unit_test(test_carrier_aboard_and_options_weighed),
+        cmocka_unit_test(test_buyer_of_item_listed_by_kind),
+        cmocka_unit_test(test_engines_for_a_platform),
+        cmocka_unit_test(test_respectively_pairs_buyers_counts_and_sums),
+        cmocka_unit_test(test_domestic_buyer_by_subject),
+        cmocka_unit_test(test_framework_list_of_open_systems),
+        cmocka_unit_test(test_own_approval_is_no_signing),
+        cmocka_unit_test(test_brief_verbs_and_participles),
+        cmocka_unit_test(test_from_seller_and_second_predicate),
+        cmocka_unit_test(test_items_in_the_sentence_after_the_trigger),
+        cmocka_unit_test(test_table_of_the_year),
+        cmocka_unit_test(test_parallel_while_deal_and_framework_ceiling),
+        cmocka_unit_test(test_perfect_total_over_contracts_is_a_recall),
+        cmocka_unit_test(test_cumulative_orders_are_no_deal),
+        cmocka_unit_test(test_other_buyers_count_without_trigger_is_no_deal),
+        cmocka_unit_test(test_no_contracts_signed_is_no_signing),
+        cmocka_unit_test(test_planned_first_executive_after_framework),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
