@@ -236,6 +236,8 @@ void ds_demo_print_with(FILE *out, json_t *deals, const ds_catalog *cat)
             fprintf(out, " %s%s%s", str_or(src, "id", "?"),
                     json_is_null(json_object_get(src, "duplicate_of")) ? "" : " (copy)",
                     strcmp(str_or(src, "kind", ""), "reference") == 0 ? " (reference table)" : "");
+        if (json_is_true(json_object_get(d, "truncated")))
+            fprintf(out, " ... (%lld in all)", (long long)json_integer_value(json_object_get(d, "sources_total")));
         fputc('\n', out);
         const char *basis = str_or(d, "value_basis", NULL);
         if (basis)

@@ -157,6 +157,12 @@ static const opt options[] = {
      "Most mentions one block (one buyer, seller and family) may hold; a new mention of a full block is dead-lettered "
      "(class block-full), counted and warned about (0: no cap).",
      .metavar = "N"},
+    {"canonical-max-sources", 0, "canonical.max.sources", OPT_INT, O(canonical_max_sources), "1000", NULL,
+     DS_CMD_RUN | DS_CMD_REPLAY,
+     "Most sources a canonical record lists (the earliest published, then by id; sources_total gives them all, "
+     "truncated says so); halved for a record that would still exceed the producer's message.max.bytes (0: list "
+     "all, within that limit alone).",
+     .metavar = "N"},
     {"partitions", 'p', "broker.partitions", OPT_INT, O(partitions), "4", NULL, DS_CMD_BROKER | DS_CMD_DEMO,
      "Partitions of each topic the embedded broker creates."},
     {"address-file", 0, "broker.address.file", OPT_STR, O(address_file), NULL, NULL, DS_CMD_BROKER,

@@ -66,6 +66,7 @@ typedef struct ds_config {
     long max_body_bytes;
     long dedup_retention_days;
     long state_max_mentions_per_block; /* 0: no cap */
+    long canonical_max_sources;        /* 0: list every source */
     long partitions;
     long topic_partitions;   /* run: of the internal topics it creates (0: as the articles topic) */
     long replication_factor; /* run: of the topics it creates (0: the broker's default) */

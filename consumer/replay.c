@@ -1034,6 +1034,8 @@ static int replayer_open(replayer *r, char *err, size_t errlen)
         ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "replay", err, errlen))
         return -1;
     r->wait_ms = transaction_wait_ms(cfg, r->producer);
+    r->pl.canon_max_sources = (size_t)cfg->canonical_max_sources;
+    r->pl.canon_max_bytes = ds_record_limit(r->producer);
     return setup_state(r, err, errlen);
 }
 

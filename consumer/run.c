@@ -5,8 +5,8 @@
  * intake of input messages into the pipeline, the schema-registry gate that
  * holds a partition until its schema is known, signals and the shutdown
  * order. Calls run_batch.c to open and commit batches, run_output.c to
- * write, run_assign.c from the rebalance callback, run_txnwork.c and
- * run_restorework.c to set up and end their workers, run_health.c for
+ * write, run_assign.c from the rebalance callback, run_txnwork.c,
+ * run_restorework.c and run_endwork.c to set up and end their workers, run_health.c for
  * /metrics. May call common/, schemas/, core/, ops/, producer/ and the
  * consumer/ readers. */
 #include "run_internal.h"
@@ -233,79 +233,40 @@ static int own_mentions_resolved(runner *r)
     return 1;
 }
 
-/* The partitions of the three topics this member does not hold, or NULL
- * with a warning when their metadata cannot be read. */
-static rd_kafka_topic_partition_list_t *unheld_partitions(runner *r)
-{
-    const char *topics[3] = {r->cfg->articles_topic, r->cfg->deals_topic, r->mtopic};
-    rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_new(16);
-    for (int t = 0; t < 3; t++) {
-        char err[256];
-        int32_t *parts = NULL;
-        int n = ds_kafka_partitions(r->consumer, topics[t], METADATA_MS, &parts, err, sizeof err);
-        if (n < 0) {
-            ds_warn("run", "-e: partitions of %s: %s", topics[t], err);
-            rd_kafka_topic_partition_list_destroy(q);
-            return NULL;
-        }
-        for (int i = 0; i < n; i++)
-            if (!rd_kafka_topic_partition_list_find(r->assigned, topics[t], parts[i]))
-                rd_kafka_topic_partition_list_add(q, topics[t], parts[i]);
-        free(parts);
-    }
-    return q;
-}
-
-/* Whether partition p (its committed offset in p->offset) of another
- * member has nothing committed left: the offset is at the partition's end,
- * or, for <app>-mentions under exactly-once, before a final transaction
- * marker only. Logs the first wait. */
-static int unheld_at_end(runner *r, const rd_kafka_topic_partition_t *p)
-{
-    int64_t lo = 0, hi = 0;
-    if (p->err || rd_kafka_query_watermark_offsets(r->consumer, p->topic, p->partition, &lo, &hi, METADATA_MS) ||
-        lo < 0 || hi < 0)
-        return 0;
-    int64_t committed = p->offset >= 0 ? p->offset : lo;
-    int64_t slack = strcmp(p->topic, r->mtopic) == 0 && r->txn != TXN_OFF;
-    if (hi <= lo || committed >= hi - slack)
-        return 1;
-    if (!r->unheld_logged)
-        ds_info("run", "-e waits: %s [%" PRId32 "], held by another member (one that stopped holds it until its "
-                "session times out), is committed at %" PRId64 " of %" PRId64, p->topic, p->partition, committed,
-                hi);
-    r->unheld_logged = 1;
-    return 0;
-}
-
 /* Whether the partitions other members hold (or held: a member that was
  * killed keeps its assignment until its session.timeout.ms) have nothing
  * committed left past the group's committed offsets, so that -e never
- * leaves work another member was given. Blocking look-ups (metadata,
- * committed offsets, an offset query a partition), made only once
- * everything else is done, and at most every UNHELD_CHECK_MS. */
+ * leaves work another member was given. The look-ups (metadata, committed
+ * offsets, watermarks) run on a worker (run_endwork.c), at most every
+ * UNHELD_CHECK_MS, only once everything else is done; its answer is taken
+ * once (run_others_answered). */
 static int others_at_end(runner *r)
 {
     if (r->assigned->cnt >= r->subscribed_parts)
         return 1; /* this member holds them all: nothing to look up */
-    int64_t now = ds_mono_ms();
-    if (r->unheld_checked_ms && now - r->unheld_checked_ms < UNHELD_CHECK_MS)
-        return 0;
-    r->unheld_checked_ms = now;
-    rd_kafka_topic_partition_list_t *q = unheld_partitions(r);
-    if (!q)
-        return 0;
-    int done = 1;
-    if (q->cnt > 0) {
-        rd_kafka_resp_err_t err = rd_kafka_committed(r->consumer, q, METADATA_MS);
-        if (err)
-            ds_warn("run", "-e: committed offsets of the group: %s", rd_kafka_err2str(err));
-        done = !err;
-        for (int i = 0; done && i < q->cnt; i++)
-            done = unheld_at_end(r, &q->elems[i]);
+    if (r->others_done) {
+        r->others_done = 0;
+        return 1;
     }
-    rd_kafka_topic_partition_list_destroy(q);
-    return done;
+    int64_t now = ds_mono_ms();
+    if (!run_endwork_busy(r) && (!r->unheld_checked_ms || now - r->unheld_checked_ms >= UNHELD_CHECK_MS)) {
+        r->unheld_checked_ms = now;
+        if (run_endwork_start(r))
+            ds_warn("run", "-e: cannot queue the look-up of the other members' partitions");
+    }
+    return 0;
+}
+
+void run_others_answered(runner *r, int at_end, const char *warn, const char *wait)
+{
+    if (warn)
+        ds_warn("run", "%s", warn);
+    if (wait && !r->unheld_logged)
+        ds_info("run", "%s", wait);
+    r->unheld_logged |= wait != NULL;
+    r->others_done = at_end;
+    if (at_end)
+        run_check_exit_at_end(r);
 }
 
 void run_check_exit_at_end(runner *r)
@@ -880,14 +841,16 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
     r->producer = new_client(cfg, RD_KAFKA_PRODUCER, r, err, errlen);
     if (!r->producer || ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "run", err, errlen))
         return -1;
+    r->pl.canon_max_sources = (size_t)cfg->canonical_max_sources;
+    r->pl.canon_max_bytes = ds_record_limit(r->producer);
     outq_marks(r);
     r->txn_timeout_ms = ds_kafka_txn_timeout_ms(r->producer);
     if (run_txnwork_init(r) || run_resolve_init(r)) {
         snprintf(err, errlen, "cannot initialise the workers of transactions and resolution");
         return -1;
     }
-    if (run_restorework_init(r)) {
-        snprintf(err, errlen, "cannot initialise the restore's worker");
+    if (run_restorework_init(r) || run_endwork_init(r)) {
+        snprintf(err, errlen, "cannot initialise the workers of restores and -e's look-ups");
         return -1;
     }
     /* the handles only once the topics are checked: a producer's topic
@@ -968,6 +931,7 @@ static void runner_free(runner *r)
     }
     run_txnwork_fini(r); /* a call on the worker holds both clients */
     run_restorework_fini(r); /* a restore on the worker reads with the consumer */
+    run_endwork_fini(r);     /* so do -e's look-ups */
     run_resolve_drop(r);  /* the worker holds a resolver and the pipeline */
     if (r->consumer) {
         if (!r->stopping)
@@ -1013,6 +977,7 @@ static void runner_free(runner *r)
         ds_error("run", "event loop did not close cleanly");
     run_txnwork_destroy(r);
     run_restorework_destroy(r);
+    run_endwork_destroy(r);
     run_resolve_destroy(r); /* its after-callback has run */
     ds_metrics_destroy(r->mx.reg);
     for (int i = 0; i < 3; i++)
@@ -1034,7 +999,10 @@ int ds_run_with(const ds_config *cfg, ds_run_stats *stats, const ds_run_hooks *h
     runner *r = runner_new(cfg);
     if (!r)
         return 1;
-    if (start_clients(r, hooks, err, sizeof err) || subscribe(r, err, sizeof err)) {
+    /* the HTTP server accepts only from here, the loop about to run: a
+     * probe during start-up (which blocks) is refused, not left waiting */
+    if (start_clients(r, hooks, err, sizeof err) || subscribe(r, err, sizeof err) ||
+        run_http_listen(r, err, sizeof err)) {
         ds_error("run", "%s", err);
         r->exit_code = 1;
         goto out;

@@ -62,6 +62,7 @@ typedef struct ds_run_stats {
     uint64_t restored_records;  /* changelog records read doing so */
     uint64_t capped;            /* mentions refused: their block was full (--state-max-mentions-per-block) */
     uint64_t expired;           /* mentions that left the state by event time (intents past the retention) */
+    uint64_t truncated;         /* canonical records published with part of their sources (--canonical-max-sources) */
     uint64_t restore_ms;        /* time spent restoring (the loop is blocked meanwhile) */
     uint64_t restore_waits;     /* restores put off: committed offsets or changelog not stable yet */
     /* exactly-once */

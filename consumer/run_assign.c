@@ -147,7 +147,10 @@ static int publish_restored(runner *r, int32_t p, restore_part *rp, char *why, s
     ds_fail fail;
     r->emit_batch = NULL; /* opened by the first record to republish, if any */
     r->emit_failed = 0;
-    if (rp->publish.n && ds_pipeline_emit_changes(&r->pl, &rp->publish, run_emit, r, &fail) < 0) {
+    uint64_t truncated = r->pl.canon_truncated;
+    int rc = rp->publish.n ? ds_pipeline_emit_changes(&r->pl, &rp->publish, run_emit, r, &fail) : 0;
+    run_note_truncated(r, r->pl.canon_truncated - truncated);
+    if (rc < 0) {
         if (r->emit_failed) {
             /* the deals a restore republishes (the reference table's rows
              * among them) met a failed transaction: not the state's fault;
@@ -185,6 +188,7 @@ static int install_restored(runner *r, restore_part *rp, char *why, size_t whyle
         return -1;
     }
     ds_resolver_destroy(r->rs[p]);
+    ds_resolver_set_cancel(rp->rs, NULL, NULL); /* rp's stale flag is the restore's, not the runner's */
     r->rs[p] = rp->rs;
     rp->rs = NULL; /* now owned by the runner */
     r->consumed_next[p] = rp->committed;
@@ -320,6 +324,8 @@ void run_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
 {
     runner *r = opaque;
     int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    r->assign_gen++; /* an answer of -e's look-up from before no longer holds */
+    r->others_done = 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         ds_info("run", "assigned %d partition(s)", parts->cnt);
         ds_series_add(r->mx.assigns, 1);

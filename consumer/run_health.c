@@ -94,6 +94,9 @@ static const family_def families[] = {
     COUNTER("dealstream_state_capped_mentions_total", capped,
             "Mentions dead-lettered (class block-full) because their block already held "
             "--state-max-mentions-per-block mentions."),
+    COUNTER("dealstream_canonical_truncated_total", truncated,
+            "Canonical records published listing only part of their deal's sources (the earliest "
+            "--canonical-max-sources, fewer when the record would exceed the producer's message.max.bytes)."),
     COUNTER("dealstream_state_expired_mentions_total", expired,
             "Mentions that left the state by event time: intents of deal events published more than "
             "--dedup-retention-days before the newest mention of their block."),
@@ -292,6 +295,7 @@ static void collect(runner *r)
     ds_series_set(m->restored_records, (double)r->st.restored_records);
     ds_series_set(m->capped, (double)r->st.capped);
     ds_series_set(m->expired, (double)r->st.expired);
+    ds_series_set(m->truncated, (double)r->st.truncated);
     collect_state(r);
     ds_series_set(m->assigned, r->assigned ? (double)r->assigned->cnt : 0);
     ds_series_set(m->outq, r->producer ? (double)rd_kafka_outq_len(r->producer) : 0);
@@ -324,18 +328,27 @@ static void on_http(void *opaque, const char *path, ds_http_reply *rep)
     }
 }
 
-/* Starts the HTTP server unless http.listen is "off" or empty. Returns 0 or
- * -1 with a message in err. */
+/* Binds the HTTP server unless http.listen is "off" or empty (a port in
+ * use is an error at once); it accepts from run_http_listen, once the loop
+ * runs. Returns 0 or -1 with a message in err. */
 int run_http_start(runner *r, const ds_run_hooks *hooks, char *err, size_t errlen)
 {
     const char *listen = r->cfg->http_listen;
+    r->hooks = hooks;
     if (!listen || !*listen || strcmp(listen, "off") == 0)
         return 0;
-    r->http = ds_http_start(&r->loop, listen, NULL, on_http, r, err, errlen);
+    r->http = ds_http_bind(&r->loop, listen, NULL, on_http, r, err, errlen);
+    return r->http ? 0 : -1;
+}
+
+int run_http_listen(runner *r, char *err, size_t errlen)
+{
     if (!r->http)
+        return 0;
+    if (ds_http_listen(r->http, err, errlen))
         return -1;
     ds_info("http", "listening on %s: /metrics /healthz /readyz", ds_http_address(r->http));
-    if (hooks && hooks->http_listening)
-        hooks->http_listening(hooks->opaque, ds_http_address(r->http), ds_http_port(r->http));
+    if (r->hooks && r->hooks->http_listening)
+        r->hooks->http_listening(r->hooks->opaque, ds_http_address(r->http), ds_http_port(r->http));
     return 0;
 }

@@ -18,11 +18,14 @@
  *   run_resolve.c the resolution of mentions, on a worker thread
  *   run_restorework.c the blocking work of a restore (committed offsets,
  *                 reading the changelog into new resolvers), on a worker
+ *   run_endwork.c -e's look-ups of the partitions other members hold, on
+ *                 a worker
  *
  * Every function here runs on the loop thread (@locality loop), except
  * run_dr_cb and run_rebalance_cb, which librdkafka calls from the loop thread
  * too, inside rd_kafka_poll / consumer_poll, the workers' calls in
- * run_txnwork.c and run_restorework.c, which touch no runner state, and the
+ * run_txnwork.c, run_restorework.c and run_endwork.c, which touch no
+ * runner state, and the
  * worker's in run_resolve.c, which touches the resolvers and the pipeline
  * only while the loop leaves them alone (run_resolve_pending). */
 #ifndef DS_RUN_INTERNAL_H
@@ -206,7 +209,7 @@ typedef struct run_metrics {
     ds_series *extract, *resolve, *commit, *restore; /* histograms */
     ds_series *assigns, *revokes;
     ds_series *txn_committed, *txn_aborted, *commits, *txn_retries, *mentions, *undated, *delivery_failures, *pauses,
-        *backpressure_pauses, *restored_blocks, *restored_records, *capped, *expired;
+        *backpressure_pauses, *restored_blocks, *restored_records, *capped, *expired, *truncated;
     ds_series *blocks, *deals, *state_mentions, *state_bytes, *fingerprints, *assigned, *outq, *ready;
     ds_process_metrics proc; /* process_*, read at each scrape */
 } run_metrics;
@@ -219,6 +222,7 @@ typedef struct last_ts {
 } last_ts;
 
 typedef struct resolve_work resolve_work; /* run_resolve.c */
+typedef struct end_work end_work;         /* run_endwork.c */
 
 typedef struct runner {
     uv_loop_t loop;
@@ -275,7 +279,8 @@ typedef struct runner {
     rd_kafka_topic_partition_list_t *held;
     /* metrics and health (http.listen) */
     run_metrics mx;
-    ds_http *http;
+    ds_http *http;            /* bound at start, accepting once the loop runs */
+    const ds_run_hooks *hooks;
     last_ts last[3];          /* per input topic: articles, deals, mentions */
     double commit_t0;         /* when the batch being committed closed (exactly-once) */
     int assigned_once;        /* an assignment was received and restored */
@@ -298,6 +303,9 @@ typedef struct runner {
     int subscribed_parts;          /* partitions of the three topics at start */
     int64_t unheld_checked_ms;     /* -e: when other members' partitions were last looked up */
     int unheld_logged;             /* -e: the wait for them was logged */
+    int others_done;               /* -e: the last look-up found them at their ends (taken once) */
+    end_work *ew;                  /* -e: the look-up on the worker */
+    int assign_gen;                /* bumped by every assignment and revocation */
     resolve_work *rw;              /* mentions being resolved on the worker */
     int close_wanted;              /* the open batch closes once its mentions' results are applied */
 } runner;
@@ -394,6 +402,10 @@ void run_restorework_destroy(runner *r);
 
 /* run_output.c */
 void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const ds_fail *fail);
+/* Counts n canonical records published with part of their sources listed
+ * (r->pl.canon_truncated since the caller last looked) and warns of the
+ * 1st, 2nd, 4th, 8th ... of the run. */
+void run_note_truncated(runner *r, uint64_t n);
 void run_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
 int run_emit(void *opaque, const char *key, const void *val, size_t len);
 /* Writes the changelog of the blocks b changed, from b->flush_at and b->fw
@@ -452,6 +464,27 @@ void run_check_committed(runner *r, const rd_kafka_topic_partition_list_t *looke
  * a timer callback again in the same pass, without polling I/O. */
 void run_kick(runner *r);
 
+/* The answer of -e's look-up (run_endwork.c): at_end when the other
+ * members' partitions have nothing committed left; warn, a failed look-up,
+ * and wait, a partition still holding work, to log (or NULL). */
+void run_others_answered(runner *r, int at_end, const char *warn, const char *wait);
+
+/* run_endwork.c */
+/* Sets up the job. Returns 0 or -1 (out of memory). */
+int run_endwork_init(runner *r);
+/* Starts the look-up on the worker, for the partitions of the three topics
+ * not in r->assigned; run_others_answered gets the answer. Returns 0, or
+ * -1 when one is under way or cannot be queued. */
+int run_endwork_start(runner *r);
+/* Whether a look-up is queued (its after-callback has not run). */
+int run_endwork_busy(const runner *r);
+/* Asks the look-up under way to stop and waits for it, before the
+ * consumer it uses is destroyed; its answer is dropped. Accepts a runner
+ * without a job. */
+void run_endwork_fini(runner *r);
+/* Frees the job (after the loop closed). Accepts a runner without one. */
+void run_endwork_destroy(runner *r);
+
 /* run_watchdog.c */
 /* The shutdown's time limit: --shutdown-timeout in ms. */
 int64_t run_shutdown_ms(const runner *r);
@@ -496,7 +529,13 @@ void run_part_index_free(part_index *ix);
 int run_check_topics(runner *r, char *err, size_t errlen);
 
 /* run_health.c */
+/* Binds the HTTP server (http.listen), not accepting yet. Returns 0 or -1
+ * with err. */
 int run_http_start(runner *r, const ds_run_hooks *hooks, char *err, size_t errlen);
+/* Starts accepting, once start-up is over and the loop is about to run:
+ * no connection waits unanswered while start-up blocks. Returns 0 or -1
+ * with err. */
+int run_http_listen(runner *r, char *err, size_t errlen);
 int run_metrics_init(runner *r);
 
 #endif

@@ -76,6 +76,18 @@ void run_dead_letter(runner *r, batch *b, const rd_kafka_message_t *rkm, const d
     }
 }
 
+void run_note_truncated(runner *r, uint64_t n)
+{
+    for (; n > 0; n--) {
+        uint64_t k = ++r->st.truncated;
+        if ((k & (k - 1)) == 0) /* without a flood */
+            ds_log(DS_LOG_WARN, "run",
+                   "%s: --canonical-max-sources is %ld, the producer takes %zu bytes a record (%" PRIu64
+                   " records truncated so far)",
+                   r->pl.canon_trunc_note, r->cfg->canonical_max_sources, r->pl.canon_max_bytes, k);
+    }
+}
+
 /* Where a block's changelog records of one batch go: its state partition,
  * counted against the batch. */
 typedef struct state_out {

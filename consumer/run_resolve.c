@@ -29,6 +29,7 @@
 
 #define RESOLVE_MAX_ITEMS 512 /* mentions handed to the worker at a time */
 #define RESOLVE_WORK_MS 20    /* the worker returns after this, done or not */
+#define RESOLVE_CANCEL_MS 1000 /* a cancelled mention stops within one step of a recompute: awaited this long */
 
 /* One consumed mention and, once resolved, its result. */
 typedef struct resolve_item {
@@ -41,6 +42,7 @@ typedef struct resolve_item {
     char block_key[64];
     size_t rec0, nrec; /* its records in recs */
     size_t expired;    /* mentions the add expired */
+    uint64_t truncated; /* of its records, those capped (pipeline.h) */
     double secs;       /* time to resolve and encode */
 } resolve_item;
 
@@ -65,6 +67,7 @@ struct resolve_work {
     int queued;        /* with libuv: the after-callback has not run (loop thread) */
     int running;       /* the worker has not returned (under mu) */
     atomic_int stop;   /* the worker returns after its current item */
+    atomic_int cancel; /* the shutdown's time is up: the current item stops mid-way */
     int oom;           /* a record could not be kept */
     resolve_item *cur; /* the item the worker is resolving */
 };
@@ -89,6 +92,7 @@ int run_resolve_init(runner *r)
     ds_buf_init(&w->arena);
     w->r = r;
     atomic_init(&w->stop, 0);
+    atomic_init(&w->cancel, 0);
     r->rw = w;
     return 0;
 }
@@ -135,8 +139,10 @@ static void resolve_one(resolve_work *w, resolve_item *it)
         snprintf(it->block_key, sizeof it->block_key, "%s", m.block_key);
         double t0 = ds_metrics_clock();
         size_t expired = ds_resolver_expired(it->rs);
+        uint64_t truncated = r->pl.canon_truncated;
         w->cur = it;
         it->n = ds_pipeline_resolve_in(&r->pl, it->rs, &m, keep_record, w, &it->fail);
+        it->truncated = r->pl.canon_truncated - truncated;
         it->secs = ds_metrics_clock() - t0;
         it->expired = ds_resolver_expired(it->rs) - expired;
     }
@@ -163,6 +169,15 @@ static void after_cb(uv_work_t *req, int status)
     run_kick(w->r); /* applies the results, then takes input again */
 }
 
+/* ds_cancel_fn of the resolvers: the shutdown ran out of time for the
+ * mention being resolved (run_resolve_settle). @locality a thread of
+ * libuv's pool */
+static int cancel_asked(void *opaque)
+{
+    resolve_work *w = opaque;
+    return atomic_load(&w->cancel);
+}
+
 /* ---- the loop's side ----------------------------------------------------- */
 
 static void release(resolve_work *w, size_t from);
@@ -172,6 +187,7 @@ int run_resolve_queue(runner *r, batch *b, ds_resolver *rs, rd_kafka_message_t *
     resolve_work *w = r->rw;
     if (w->queued || w->nitems == RESOLVE_MAX_ITEMS || (w->nitems > 0 && w->b != b))
         return -1;
+    ds_resolver_set_cancel(rs, cancel_asked, w); /* no worker holds rs now */
     w->b = b;
     w->items[w->nitems++] = (resolve_item){.rkm = rkm, .rs = rs};
     return 0;
@@ -253,6 +269,7 @@ static void apply_one(runner *r, resolve_work *w, resolve_item *it)
     }
     ds_series_observe(r->mx.resolve, it->secs);
     r->st.expired += it->expired;
+    run_note_truncated(r, it->truncated);
     if (it->n < 0) {
         apply_failure(r, b, it);
         return;
@@ -354,15 +371,44 @@ static void seek_back(runner *r, resolve_work *w, size_t from)
     rd_kafka_topic_partition_list_destroy(l);
 }
 
+/* The shutdown's time for the mention on the worker is up: it is stopped
+ * mid-way (its resolver is then discarded with the run) and the worker
+ * awaited up to RESOLVE_CANCEL_MS. The batch is never committed (the run
+ * fails: under exactly-once its transaction is aborted); its inputs,
+ * that mention's among them, are read again at the next start. */
+static void cancel_current(runner *r, resolve_work *w)
+{
+    atomic_store(&w->cancel, 1);
+    int64_t t0 = ds_mono_ms();
+    if (run_wait_cleared(&w->mu, &w->cond, &w->running, t0 + RESOLVE_CANCEL_MS)) {
+        ds_error("run", "a mention's resolution did not stop within %d ms of being cancelled; its batch stays "
+                 "uncommitted", RESOLVE_CANCEL_MS);
+        r->exit_code = 1;
+        return;
+    }
+    /* the worker has returned: its items are the loop's to read again */
+    const rd_kafka_message_t *rkm = w->next > 0 ? w->items[w->next - 1].rkm : NULL;
+    if (rkm) {
+        ds_warn("run", "%s [%" PRId32 "] offset %" PRId64 ": the shutdown's time for this mention's resolution ran "
+                "out: stopped after %lld ms more; its batch is not committed, and is read again at the next start",
+                r->mtopic, rkm->partition, rkm->offset, (long long)(ds_mono_ms() - t0));
+    }
+    r->exit_code = 1;
+}
+
 int run_resolve_settle(runner *r, int64_t deadline_ms)
 {
     resolve_work *w = r->rw;
     if (!w || !run_resolve_pending(r))
         return 0;
     if (wait_worker(w, deadline_ms)) {
-        ds_error("run", "a mention's resolution did not end within the shutdown's time; its batch stays "
-                 "uncommitted");
-        r->exit_code = 1;
+        if (r->stopping) {
+            cancel_current(r, w);
+        } else {
+            ds_error("run", "a mention's resolution did not end within the revocation's time; its batch stays "
+                     "uncommitted");
+            r->exit_code = 1;
+        }
         return -1;
     }
     /* the results are taken here; the after-callback, still to come,

@@ -17,7 +17,7 @@
  * run_assign.c): it swaps in each restored resolver, publishes its deals
  * and resumes the partition. A partition revoked or queued again while the
  * job runs is marked stale (run_restorework_forget): the worker stops
- * reading it and the loop drops its result. The shutdown marks every
+ * reading it, or recomputing its blocks, and the loop drops its result. The shutdown marks every
  * partition stale, and the runner's end waits for the worker before the
  * consumer goes (run_restorework_fini).
  *
@@ -55,6 +55,15 @@ static void lookup_committed(restore_job *j)
     rd_kafka_topic_partition_list_destroy(q);
 }
 
+/* ds_cancel_fn of a resolver being restored: its part went stale (revoked,
+ * queued again, or the shutdown), so that recomputing a large block stops
+ * too, not only the read. @locality a thread of libuv's pool */
+static int part_stale(void *opaque)
+{
+    restore_part *rp = opaque;
+    return atomic_load(&rp->stale);
+}
+
 /* Rebuilds the state of one partition of the job into a new resolver, as
  * of its committed offset; sets rp's result. @locality a thread of libuv's
  * pool */
@@ -83,6 +92,7 @@ static void restore_one(restore_job *j, restore_part *rp)
     /* the reference rows of the partition's blocks are deals, published
      * with its restore */
     ds_resolver_set_references(rp->rs, ds_kafka_owns_block, &j->owners[rp->partition]);
+    ds_resolver_set_cancel(rp->rs, part_stale, rp); /* reset when installed */
     rp->rc = ds_state_restore_read(rp->rs, j->codec, conf, j->stopic, rp->partition, rp->committed,
                                    RESTORE_TIMEOUT_MS, &rp->stale, &rp->publish, &rp->st, rp->err, sizeof rp->err);
     conf = NULL; /* consumed by the restore */

@@ -40,6 +40,7 @@ int ds_pipeline_init_catalog(ds_pipeline *pl, ds_catalog *cat, char *err, size_t
 {
     memset(pl, 0, sizeof *pl);
     pl->max_body = DS_PIPELINE_MAX_BODY;
+    pl->canon_max_sources = DS_CANON_MAX_SOURCES;
     pl->cat = cat;
     pl->codec = ds_codec_new(err, errlen);
     if (!pl->codec)
@@ -529,11 +530,46 @@ int ds_pipeline_resolve_in(ds_pipeline *pl, ds_resolver *rs, const ds_mention *m
                  m->mention_id, m->src.id, m->block_key);
         return -1;
     }
+    if (rc == DS_RESOLVE_CANCELLED) {
+        fail_set(fail, "resolve", "cancelled", "resolving mention %s: cancelled (the resolver is discarded)",
+                 m->mention_id);
+        return -1;
+    }
     if (rc < 0) {
         fail_set(fail, "resolve", "out-of-memory", "resolving mention %s: out of memory", m->mention_id);
         return -1;
     }
     return ds_pipeline_emit_changes(pl, &ch, emit, opaque, fail);
+}
+
+/* Encodes c after the frame header hdr into pl->canon_buf within pl's
+ * bounds: its sources capped at canon_max_sources, the cap halved while
+ * key and value exceed canon_max_bytes (so that a record lists the cap, or
+ * half of it, or a quarter ..., or all sources when fewer). Returns 0, 1 (capped: noted in
+ * pl), -1 (out of memory) or -2 (too big without any source). */
+static int encode_bounded(ds_pipeline *pl, const ds_canon *c, const unsigned char *hdr, size_t hlen)
+{
+    ds_buf *out = &pl->canon_buf;
+    size_t cap = pl->canon_max_sources ? pl->canon_max_sources : c->nsources;
+    size_t fixed = hlen + strlen(c->deal_id);
+    for (;;) {
+        ds_buf_reset(out);
+        int rc = ds_buf_append(out, hdr, hlen) ? -1 : ds_canon_write_capped(c, cap, out);
+        if (rc < 0)
+            return -1;
+        if (!pl->canon_max_bytes || out->len - hlen + fixed <= pl->canon_max_bytes) {
+            if (rc == 1) {
+                pl->canon_truncated++;
+                snprintf(pl->canon_trunc_note, sizeof pl->canon_trunc_note,
+                         "deal %s: %zu sources, the earliest %zu listed (%zu bytes)", c->deal_id, c->nsources, cap,
+                         out->len);
+            }
+            return rc;
+        }
+        if (cap == 0)
+            return -2;
+        cap /= 2;
+    }
 }
 
 int ds_pipeline_emit_changes(ds_pipeline *pl, const ds_changes *changes, ds_emit_fn emit, void *opaque,
@@ -545,8 +581,14 @@ int ds_pipeline_emit_changes(ds_pipeline *pl, const ds_changes *changes, ds_emit
     size_t hlen = 0;
     int no_header = ds_codec_frame_header(pl->codec, DS_SCHEMA_CANONICAL, pl->canon_framing, hdr, &hlen);
     for (size_t i = 0; i < ch.n; i++) {
-        ds_buf_reset(out);
-        if (no_header || ds_buf_append(out, hdr, hlen) || ds_canon_write(ch.items[i], out)) {
+        int rc = no_header ? -1 : encode_bounded(pl, ch.items[i], hdr, hlen);
+        if (rc == -2) {
+            fail_set(fail, "encode", "record-too-big",
+                     "deal %s: its record exceeds %zu bytes even without sources", ch.items[i]->deal_id,
+                     pl->canon_max_bytes);
+            return -1;
+        }
+        if (rc < 0) {
             fail_set(fail, "encode", "encode-failed",
                      "deal %s: cannot be encoded (out of memory, or no registry id for the canonical schema)",
                      ch.items[i]->deal_id);

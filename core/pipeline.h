@@ -58,6 +58,14 @@ typedef struct ds_pipeline {
     ds_buf canon_buf;       /* reused by ds_pipeline_emit_changes */
     ds_framing canon_framing; /* of the canonical records: single-object, or Confluent with a registry */
     size_t max_body;        /* longer bodies fail with body-too-big; DS_PIPELINE_MAX_BODY at init */
+    /* Bounds of a canonical record (ds_pipeline_emit_changes): the sources
+     * it lists at most (DS_CANON_MAX_SOURCES at init; 0: all), and the bytes
+     * its key and framed value may take (0, the default: no limit), within
+     * which the cap is halved until the record fits. */
+    size_t canon_max_sources;
+    size_t canon_max_bytes;
+    uint64_t canon_truncated;    /* records emitted with part of their sources listed */
+    char canon_trunc_note[192];  /* what the last of them listed, for a warning */
 } ds_pipeline;
 
 /* Loads the catalog from catalog_dir and sets up every stage. Returns 0, or
@@ -87,7 +95,8 @@ int ds_pipeline_normalize(ds_pipeline *pl, avro_value_t *deal, const ds_input *i
 typedef int (*ds_emit_fn)(void *opaque, const char *key, const void *val, size_t len);
 
 /* Resolves one mention and emits every canonical record it changed. Returns
- * the number emitted or -1 with *fail set. */
+ * the number emitted or -1 with *fail set (class "cancelled" when the
+ * resolver's cancel function stopped it: see ds_resolver_set_cancel). */
 int ds_pipeline_resolve(ds_pipeline *pl, const ds_mention *m, ds_emit_fn emit, void *opaque, ds_fail *fail);
 
 /* As ds_pipeline_resolve, in the resolver rs instead of pl->rs (the
@@ -96,7 +105,10 @@ int ds_pipeline_resolve_in(ds_pipeline *pl, ds_resolver *rs, const ds_mention *m
                            ds_fail *fail);
 
 /* Encodes and emits the records of changes (from ds_resolver_add or
- * ds_resolver_restore_finish). Returns the number emitted or -1. */
+ * ds_resolver_restore_finish), each within pl's bounds (canon_max_sources,
+ * canon_max_bytes; see ds_canon_write_capped), counting those capped in
+ * canon_truncated. Returns the number emitted or -1 (class record-too-big
+ * when a record without any source would still exceed canon_max_bytes). */
 int ds_pipeline_emit_changes(ds_pipeline *pl, const ds_changes *changes, ds_emit_fn emit, void *opaque,
                              ds_fail *fail);
 

@@ -103,6 +103,9 @@ typedef struct block {
 
 struct ds_resolver {
     const ds_catalog *cat;
+    ds_cancel_fn cancel;  /* asked between the steps of a recompute, or NULL */
+    void *cancel_opaque;
+    int cancelled;        /* an add was cancelled: only destroy may follow */
     block **tab; /* open addressing, linear probing */
     size_t tabcap, nblocks;
     size_t nmentions;
@@ -3863,6 +3866,16 @@ static int update_refd(rctx *x)
     return 0;
 }
 
+/* Whether the add under way must stop (ds_resolver_set_cancel): a step of
+ * a recompute that returns it fails as if out of memory, through the same
+ * cleanup. */
+static int cancel_asked(ds_resolver *rs)
+{
+    if (!rs->cancelled && rs->cancel && rs->cancel(rs->cancel_opaque))
+        rs->cancelled = 1;
+    return rs->cancelled;
+}
+
 /* Frees what a recompute built, except the records cached in the block. */
 static void rctx_free(rctx *x)
 {
@@ -3898,11 +3911,14 @@ static int recompute(ds_resolver *rs, block *b, int flags)
     x.cl = calloc(n ? n : 1, sizeof *x.cl);
     if (!ms || !x.mi || !par || !x.cl)
         goto out;
+    if (cancel_asked(rs))
+        goto out;
     read_mentions(&x, ms, par);
     if (number_sources(x.mi, n))
         goto out;
-    if (mark_copies(&x) || cluster_strong(&x, par) || cluster_weak(&x, par) || number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_updates(&x) ||
-        build_deals(&x, &hb))
+    if (mark_copies(&x) || cancel_asked(rs) || cluster_strong(&x, par) || cancel_asked(rs) ||
+        cluster_weak(&x, par) || cancel_asked(rs) || number_clusters(&x, par) || fill_clusters(&x, &hb) ||
+        cancel_asked(rs) || attach_updates(&x) || cancel_asked(rs) || build_deals(&x, &hb) || cancel_asked(rs))
         goto out;
     if (flags & (RC_QUIET | RC_VIEW))
         read_revisions(&x);
@@ -4873,8 +4889,9 @@ static int inc_recompute(ds_resolver *rs, block *b, inc *ic, const isub *v, size
         x.mi[i].dup_of = d >= 0 ? ic->men[d].src : NULL;
         par[i] = (int)i;
     }
-    if (number_sources(x.mi, n) || inc_cluster_strong(&x, ic, v, par) || cluster_weak(&x, par) ||
-        number_clusters(&x, par) || fill_clusters(&x, &hb) || attach_updates(&x) || build_deals(&x, &hb))
+    if (cancel_asked(rs) || number_sources(x.mi, n) || inc_cluster_strong(&x, ic, v, par) || cancel_asked(rs) ||
+        cluster_weak(&x, par) || cancel_asked(rs) || number_clusters(&x, par) || fill_clusters(&x, &hb) ||
+        cancel_asked(rs) || attach_updates(&x) || cancel_asked(rs) || build_deals(&x, &hb) || cancel_asked(rs))
         goto out;
     for (size_t c = 0; c < x.ncl; c++)
         if (ic->men[ifind(ic, v[x.cl[c].anchor].seq)].mark[MK_DIRTY] == ic->gen && x.cl[c].c->ref[0]) {
@@ -5660,6 +5677,8 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
     changes->n = 0;
     clear_scratch(rs);
     cache_drop(rs);
+    if (cancel_asked(rs))
+        return DS_RESOLVE_CANCELLED;
     if (!m->mention_id[0] || !m->block_key[0])
         return -2;
     if (m->src.kind == DS_SRC_REFERENCE)
@@ -5683,7 +5702,7 @@ int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes)
         r = inc_add(rs, b, m, b->ms[lo]);
     }
     if (r < 0 || (r > 0 && recompute(rs, b, RC_CASCADE) != 0))
-        return -1;
+        return rs->cancelled ? DS_RESOLVE_CANCELLED : -1;
     expire_intents(rs, b);
     if (rs->nout > 1)
         qsort(rs->out, rs->nout, sizeof *rs->out, canon_ptr_cmp);
@@ -5767,6 +5786,12 @@ static void drop_indexes(ds_resolver *rs)
 size_t ds_resolver_incremental_adds(const ds_resolver *rs) { return rs->inc_adds; }
 
 size_t ds_resolver_extended_adds(const ds_resolver *rs) { return rs->ext_adds; }
+
+void ds_resolver_set_cancel(ds_resolver *rs, ds_cancel_fn fn, void *opaque)
+{
+    rs->cancel = fn;
+    rs->cancel_opaque = opaque;
+}
 
 void ds_resolver_set_max_mentions_per_block(ds_resolver *rs, size_t max) { rs->max_per_block = max; }
 
@@ -5926,11 +5951,80 @@ int ds_canon_write(const ds_canon *c, ds_buf *out)
     e |= write_sources_links(c, out);
     e |= ds_avro_put_long(out, c->updated);
     e |= ds_avro_put_opt_long(out, c->delivered, c->delivered > 0);
+    size_t nsrc = c->sources_total ? c->sources_total : c->nsources;
+    size_t nev = c->evidence_total ? c->evidence_total : c->nevidence;
+    unsigned char truncated = nsrc > c->nsources || nev > c->nevidence;
+    e |= ds_avro_put_long(out, (int64_t)nsrc);
+    e |= ds_avro_put_long(out, (int64_t)nev);
+    e |= ds_buf_append(out, &truncated, 1);
     if (e) {
         out->len = len;
         return -1;
     }
     return 0;
+}
+
+/* Whether id is among the n sorted ids. */
+static int is_listed(const char *const *ids, size_t n, const char *id)
+{
+    return bsearch(&id, ids, n, sizeof *ids, str_ptr_cmp) != NULL;
+}
+
+/* Fills v's evidence and claims (arrays ev, cl and cs, sized for all of
+ * c's) with those of the n sorted listed ids. */
+static void cap_evidence_claims(const ds_canon *c, const char *const *ids, size_t n, ds_canon *v,
+                                ds_canon_evidence *ev, ds_canon_claim *cl, const char **cs)
+{
+    v->evidence = ev;
+    v->nevidence = 0;
+    for (size_t i = 0; i < c->nevidence; i++)
+        if (is_listed(ids, n, c->evidence[i].source))
+            ev[v->nevidence++] = c->evidence[i];
+    v->claims = cl;
+    v->nclaims = 0;
+    for (size_t i = 0; i < c->nclaims; i++) {
+        ds_canon_claim k = c->claims[i];
+        k.sources = cs;
+        k.nsources = 0;
+        for (size_t j = 0; j < c->claims[i].nsources; j++)
+            if (is_listed(ids, n, c->claims[i].sources[j]))
+                cs[k.nsources++] = c->claims[i].sources[j];
+        if (k.nsources) {
+            cl[v->nclaims++] = k;
+            cs += k.nsources;
+        }
+    }
+}
+
+int ds_canon_write_capped(const ds_canon *c, size_t max_sources, ds_buf *out)
+{
+    if (c->nsources <= max_sources)
+        return ds_canon_write(c, out);
+    size_t ncs = 0;
+    for (size_t i = 0; i < c->nclaims; i++)
+        ncs += c->claims[i].nsources;
+    const char **ids = malloc((max_sources ? max_sources : 1) * sizeof *ids);
+    ds_canon_evidence *ev = malloc((c->nevidence ? c->nevidence : 1) * sizeof *ev);
+    ds_canon_claim *cl = malloc((c->nclaims ? c->nclaims : 1) * sizeof *cl);
+    const char **cs = malloc((ncs ? ncs : 1) * sizeof *cs);
+    int rc = -1;
+    if (!ids || !ev || !cl || !cs)
+        goto err;
+    for (size_t i = 0; i < max_sources; i++)
+        ids[i] = c->sources[i].id;
+    qsort(ids, max_sources, sizeof *ids, str_ptr_cmp);
+    ds_canon v = *c;
+    v.nsources = max_sources;
+    v.sources_total = c->nsources;
+    v.evidence_total = c->nevidence;
+    cap_evidence_claims(c, ids, max_sources, &v, ev, cl, cs);
+    rc = ds_canon_write(&v, out) ? -1 : 1;
+err:
+    free(ids);
+    free(ev);
+    free(cl);
+    free(cs);
+    return rc;
 }
 
 int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
@@ -6010,7 +6104,13 @@ int ds_canon_to_avro(const ds_canon *c, avro_value_t *val)
         TRY(set_int(&item, "end", e->end));
     }
     TRY(set_long(val, "updated", c->updated));
-    return ds_avro_set_opt_long(val, "delivered", c->delivered, c->delivered > 0);
+    TRY(ds_avro_set_opt_long(val, "delivered", c->delivered, c->delivered > 0));
+    size_t nsrc = c->sources_total ? c->sources_total : c->nsources;
+    size_t nev = c->evidence_total ? c->evidence_total : c->nevidence;
+    TRY(set_long(val, "sources_total", (int64_t)nsrc));
+    TRY(set_long(val, "evidence_total", (int64_t)nev));
+    TRY(ds_avro_field(val, "truncated", &f));
+    return avro_value_set_boolean(&f, nsrc > c->nsources || nev > c->nevidence);
 }
 
 /* ---- changelog state -------------------------------------------------- */

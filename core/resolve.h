@@ -288,6 +288,11 @@ typedef struct ds_canon {
     size_t nevidence;
     int64_t updated;             /* newest non-duplicate source, 0 if none */
     int64_t delivered;           /* units reported delivered, -1 unknown */
+    /* sources_total and evidence_total as written: 0 (the resolver's
+     * records) writes nsources and nevidence, the whole lists; a capped
+     * view (ds_canon_write_capped) sets the counts of the whole record, and
+     * truncated is written true when either exceeds what is listed. */
+    size_t sources_total, evidence_total;
     /* Not in the schema: */
     char ref[24];                /* reference row the deal matches, "" if none */
     uint64_t content_hash;       /* hash of the record without revision/updated */
@@ -322,6 +327,20 @@ void ds_resolver_destroy(ds_resolver *rs);
  * redelivery or a later version of a held mention is still taken). */
 int ds_resolver_add(ds_resolver *rs, const ds_mention *m, ds_changes *changes);
 
+/* ds_resolver_add's return when its cancel function asked it to stop. */
+#define DS_RESOLVE_CANCELLED (-4)
+/* Whether an add should stop now; called from the resolving thread. */
+typedef int (*ds_cancel_fn)(void *opaque);
+/* Sets the function an add calls at its start and between the steps of
+ * its recomputes (a step costs at most one pass over the block's
+ * mentions; an add that extends a big deal's record in place takes none),
+ * or NULL for none. Once it returns nonzero, that add stops at once and returns
+ * DS_RESOLVE_CANCELLED, as do all later adds: the resolver then holds the
+ * mention without its effects, possibly half-recomputed, and may only be
+ * destroyed (nothing derived from it since its last consistent state may
+ * be published or written to a changelog). */
+void ds_resolver_set_cancel(ds_resolver *rs, ds_cancel_fn fn, void *opaque);
+
 /* Records the fingerprint of an article seen without a mention (one that
  * yielded no deal) in the seen-article table and advances the retention clock
  * to its publication time. text_hash 0 is ignored. Returns 0 or -1 when out
@@ -334,6 +353,18 @@ int ds_resolver_note_article(ds_resolver *rs, const char *source_id, uint64_t te
  * written directly: the bytes ds_canon_to_avro() and ds_codec_encode()
  * would write. Returns 0 or -1 (out of memory; out unaltered). */
 int ds_canon_write(const ds_canon *c, ds_buf *out);
+/* Default of --canonical-max-sources: most sources a published record lists. */
+#define DS_CANON_MAX_SOURCES 1000
+/* As ds_canon_write, listing at most max_sources of c's sources (SIZE_MAX:
+ * all): the first ones of its list, which is in source order (earliest
+ * published first, unknown last, then id), so that the record stays a
+ * function of the deal's sources. A capped record lists only the evidence
+ * of the sources it lists, and only the value claims of those sources
+ * (each with those of its sources), and says how many sources and evidence
+ * entries the deal has in all (sources_total, evidence_total, truncated
+ * true). Returns 0 (all listed), 1 (capped) or -1 (out of memory; out
+ * unaltered). */
+int ds_canon_write_capped(const ds_canon *c, size_t max_sources, ds_buf *out);
 /* The same record as an avro-c generic value of DS_SCHEMA_CANONICAL: the
  * reference ds_canon_write() is tested against. Returns 0 or -1. */
 int ds_canon_to_avro(const ds_canon *c, avro_value_t *val);

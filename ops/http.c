@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -461,7 +463,25 @@ static void on_listener_closed(uv_handle_t *h)
     maybe_free_server(srv);
 }
 
-ds_http *ds_http_start(uv_loop_t *loop, const char *listen, const ds_http_options *opt, ds_http_handler handler,
+/* A TCP socket bound to sa, not listening: its fd, or a negative libuv
+ * error. Bound here rather than by uv_tcp_bind, which reports a port in use
+ * only at uv_listen: a port taken is an error at once, while connections
+ * are refused (not left waiting in the backlog) until ds_http_listen. */
+static int bind_socket(const struct sockaddr_storage *sa)
+{
+    int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;
+    if (fd < 0)
+        return uv_translate_sys_error(errno);
+    socklen_t len = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) || bind(fd, (const struct sockaddr *)sa, len)) {
+        int e = uv_translate_sys_error(errno);
+        close(fd);
+        return e;
+    }
+    return fd;
+}
+
+ds_http *ds_http_bind(uv_loop_t *loop, const char *listen, const ds_http_options *opt, ds_http_handler handler,
                        void *opaque, char *err, size_t errlen)
 {
     struct sockaddr_storage sa;
@@ -496,10 +516,10 @@ ds_http *ds_http_start(uv_loop_t *loop, const char *listen, const ds_http_option
 
     uv_tcp_init(loop, &srv->listener);
     srv->listener.data = srv;
-    srv->closing = 1; /* until listening: an error below frees it on close */
-    int rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&sa, 0);
-    if (!rc)
-        rc = uv_listen((uv_stream_t *)&srv->listener, LISTEN_BACKLOG, on_connection);
+    srv->closing = 1; /* until bound: an error below frees it on close */
+    int fd = bind_socket(&sa), rc = fd < 0 ? fd : uv_tcp_open(&srv->listener, fd);
+    if (fd >= 0 && rc)
+        close(fd);
     struct sockaddr_storage bound;
     int blen = sizeof bound;
     if (!rc)
@@ -521,6 +541,27 @@ ds_http *ds_http_start(uv_loop_t *loop, const char *listen, const ds_http_option
         snprintf(srv->addr, sizeof srv->addr, "%s:%d", ip, srv->port);
     }
     return srv;
+}
+
+int ds_http_listen(ds_http *http, char *err, size_t errlen)
+{
+    int rc = uv_listen((uv_stream_t *)&http->listener, LISTEN_BACKLOG, on_connection);
+    if (rc) {
+        snprintf(err, errlen, "cannot listen on %s: %s", http->addr, uv_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+ds_http *ds_http_start(uv_loop_t *loop, const char *listen, const ds_http_options *opt, ds_http_handler handler,
+                       void *opaque, char *err, size_t errlen)
+{
+    ds_http *http = ds_http_bind(loop, listen, opt, handler, opaque, err, errlen);
+    if (http && ds_http_listen(http, err, errlen)) {
+        ds_http_close(http);
+        return NULL;
+    }
+    return http;
 }
 
 const char *ds_http_address(const ds_http *http) { return http->addr; }

@@ -59,8 +59,18 @@ typedef struct ds_http_options {
  * 0 for an ephemeral port. Returns 0, or -1 with a message in err. */
 int ds_http_parse_listen(const char *listen, struct sockaddr_storage *addr, char *err, size_t errlen);
 
-/* Binds to listen (see ds_http_parse_listen) and starts accepting on loop.
- * opt may be NULL for the defaults. Returns the server, or NULL with a
+/* Binds to listen (see ds_http_parse_listen) on loop, without accepting
+ * yet: connections are refused (not queued unanswered) until ds_http_listen,
+ * and a port in use is an error here. opt may be NULL for the defaults.
+ * Returns the server, or NULL with a message in err (its handle is then
+ * closing, and freed when the loop runs). */
+ds_http *ds_http_bind(uv_loop_t *loop, const char *listen, const ds_http_options *opt, ds_http_handler handler,
+                      void *opaque, char *err, size_t errlen);
+/* Starts accepting on a bound server: call it once the loop runs without
+ * blocking, so that every connection accepted is answered promptly.
+ * Returns 0, or -1 with a message in err (the server stays bound; close it). */
+int ds_http_listen(ds_http *http, char *err, size_t errlen);
+/* ds_http_bind then ds_http_listen. Returns the server, or NULL with a
  * message in err (its handle is then closing, and freed when the loop runs). */
 ds_http *ds_http_start(uv_loop_t *loop, const char *listen, const ds_http_options *opt, ds_http_handler handler,
                        void *opaque, char *err, size_t errlen);

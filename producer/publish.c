@@ -119,6 +119,12 @@ size_t ds_dlq_limit(rd_kafka_t *rk)
     return n > 0 ? (size_t)n : 1000000;
 }
 
+size_t ds_record_limit(rd_kafka_t *rk)
+{
+    size_t limit = ds_dlq_limit(rk);
+    return limit > 2 * DS_RECORD_OVERHEAD ? limit - DS_RECORD_OVERHEAD : limit / 2;
+}
+
 int ds_dlq_check_limits(rd_kafka_t *rk, long max_input, const char *what, char *err, size_t errlen)
 {
     size_t limit = ds_dlq_limit(rk);

@@ -67,6 +67,10 @@ ds_dlq_plan ds_dlq_plan_make(size_t limit, size_t keylen, size_t len, size_t hdr
 
 /* The producer's message.max.bytes. */
 size_t ds_dlq_limit(rd_kafka_t *rk);
+/* Bytes a record's key and value may take under rk's message.max.bytes:
+ * the limit less room for librdkafka's per-message framing. */
+#define DS_RECORD_OVERHEAD 512
+size_t ds_record_limit(rd_kafka_t *rk);
 
 /* Start-up check of the producer's message.max.bytes against
  * --max-message-bytes (max_input): fails (-1, err set) when a dead letter

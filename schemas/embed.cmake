@@ -20,7 +20,7 @@ set(DS_EMBED_SCHEMAS ArticleEvent DealEvent DealMention CanonicalDeal StateRecor
 # Avro-compatible change (fields added with defaults, enum symbols
 # appended) still decodes. Output: ds_schema_history[] and
 # ds_schema_history_count.
-set(DS_EMBED_HISTORY DealMention.1 CanonicalDeal.1 CanonicalDeal.2 StateRecord.1 StateRecord.2)
+set(DS_EMBED_HISTORY DealMention.1 CanonicalDeal.1 CanonicalDeal.2 CanonicalDeal.3 StateRecord.1 StateRecord.2)
 
 # Writes OUT_FILE from the .avsc files in DIR.
 function(_ds_embed_generate DIR OUT_FILE)

@@ -412,6 +412,99 @@ static void test_canonical_same_bytes(void **state)
     ds_resolver_destroy(rs);
 }
 
+/* Decodes the CanonicalDeal body d (no framing) to JSON. */
+static json_t *canon_json(const ds_buf *d, avro_value_t *val)
+{
+    unsigned char hdr[DS_FRAME_HEADER_MAX];
+    size_t hlen = 0;
+    assert_int_equal(ds_codec_frame_header(codec, DS_SCHEMA_CANONICAL, DS_FRAME_SINGLE_OBJECT, hdr, &hlen), 0);
+    ds_buf f;
+    ds_buf_init(&f);
+    assert_int_equal(ds_buf_append(&f, hdr, hlen), 0);
+    assert_int_equal(ds_buf_append(&f, d->data, d->len), 0);
+    char err[256];
+    assert_int_equal(ds_codec_decode(codec, DS_SCHEMA_CANONICAL, f.data, f.len, val, err, sizeof err), 0);
+    ds_buf_free(&f);
+    json_t *j = ds_codec_to_json(codec, DS_SCHEMA_CANONICAL, val);
+    assert_non_null(j);
+    return j;
+}
+
+/* A record capped at one source lists its first source (source order),
+ * only that source's evidence and value claims, and the whole counts; a
+ * cap no smaller than the list writes the record as ds_canon_write does. */
+static void test_canonical_capped(void **state)
+{
+    (void)state;
+    ds_resolver *rs = ds_resolver_new(cat);
+    assert_non_null(rs);
+    for (size_t i = 0; i < nall; i++) {
+        ds_changes ch;
+        assert_true(ds_resolver_add(rs, &all[i], &ch) >= 0);
+    }
+    const ds_canon **deals;
+    size_t n = ds_resolver_deals(rs, &deals), capped = 0, evs = 0, claims = 0;
+    avro_value_t val;
+    assert_int_equal(ds_codec_value_new(codec, DS_SCHEMA_CANONICAL, &val), 0);
+    ds_buf d, w;
+    ds_buf_init(&d);
+    ds_buf_init(&w);
+    for (size_t i = 0; i < n; i++) {
+        const ds_canon *c = deals[i];
+        ds_buf_reset(&d);
+        ds_buf_reset(&w);
+        assert_int_equal(ds_canon_write_capped(c, c->nsources, &d), 0);
+        assert_int_equal(ds_canon_write(c, &w), 0);
+        assert_int_equal(d.len, w.len);
+        assert_memory_equal(d.data, w.data, d.len);
+        json_t *j = canon_json(&d, &val);
+        assert_int_equal(json_integer_value(json_object_get(j, "sources_total")), c->nsources);
+        assert_int_equal(json_integer_value(json_object_get(j, "evidence_total")), c->nevidence);
+        assert_true(json_is_false(json_object_get(j, "truncated")));
+        json_decref(j);
+        if (c->nsources < 2)
+            continue;
+        capped++;
+        ds_buf_reset(&d);
+        assert_int_equal(ds_canon_write_capped(c, 1, &d), 1);
+        assert_true(d.len < w.len);
+        j = canon_json(&d, &val);
+        json_t *src = json_object_get(j, "sources");
+        assert_int_equal(json_array_size(src), 1);
+        const char *first = c->sources[0].id;
+        assert_string_equal(json_string_value(json_object_get(json_array_get(src, 0), "id")), first);
+        assert_int_equal(json_integer_value(json_object_get(j, "sources_total")), c->nsources);
+        assert_int_equal(json_integer_value(json_object_get(j, "evidence_total")), c->nevidence);
+        assert_true(json_is_true(json_object_get(j, "truncated")));
+        size_t k, want_ev = 0, want_claims = 0;
+        for (size_t e = 0; e < c->nevidence; e++)
+            want_ev += strcmp(c->evidence[e].source, first) == 0;
+        for (size_t e = 0; e < c->nclaims; e++)
+            for (size_t s = 0; s < c->claims[e].nsources; s++)
+                want_claims += strcmp(c->claims[e].sources[s], first) == 0;
+        evs += want_ev;
+        claims += want_claims;
+        json_t *x;
+        assert_int_equal(json_array_size(json_object_get(j, "evidence")), want_ev);
+        json_array_foreach(json_object_get(j, "evidence"), k, x)
+            assert_string_equal(json_string_value(json_object_get(x, "source")), first);
+        assert_int_equal(json_array_size(json_object_get(j, "value_claims")), want_claims);
+        json_array_foreach(json_object_get(j, "value_claims"), k, x) {
+            json_t *cs = json_object_get(x, "sources");
+            assert_int_equal(json_array_size(cs), 1);
+            assert_string_equal(json_string_value(json_array_get(cs, 0)), first);
+        }
+        json_decref(j);
+    }
+    assert_true(capped >= 5);
+    assert_true(evs >= capped); /* the first source's evidence and claims were kept */
+    assert_true(claims > 0);
+    ds_buf_free(&d);
+    ds_buf_free(&w);
+    avro_value_decref(&val);
+    ds_resolver_destroy(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -421,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_hostile_bytes),
         cmocka_unit_test(test_sized_blocks),
         cmocka_unit_test(test_canonical_same_bytes),
+        cmocka_unit_test(test_canonical_capped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2414,6 +2414,85 @@ static void dedup_retention(int64_t days)
     ds_resolver_destroy(rs);
 }
 
+/* A cancel function that counts its calls and asks to stop at call stop_at
+ * (0: never). */
+typedef struct cancel_count {
+    int calls, stop_at;
+} cancel_count;
+
+static int count_cancel(void *opaque)
+{
+    cancel_count *cc = opaque;
+    cc->calls++;
+    return cc->stop_at && cc->calls >= cc->stop_at;
+}
+
+/* One block of mentions that form one deal, added whole (inc_min 0:
+ * incremental adds off) or through its index (inc_min 1), with a cancel
+ * function that never asks: every add calls it at its start, and between
+ * the steps of its recompute unless it extended the deal's record in
+ * place, and the deals equal those of a resolver without one. Then one
+ * asks, for whole adds at the third step of the next add, through the
+ * index at its start: that add stops there, at once (no call after the
+ * one that asked) and returns DS_RESOLVE_CANCELLED, as does every add
+ * after it without asking again; the resolver is then destroyed (the
+ * sanitizer build checks what it frees). */
+static void cancel_block(size_t inc_min)
+{
+    enum { N = 60 };
+    ds_resolver *rs = new_resolver(NULL), *plain = new_resolver(NULL);
+    ds_resolver_set_incremental(rs, inc_min);
+    ds_resolver_set_incremental(plain, inc_min);
+    cancel_count cc = {0, 0};
+    ds_resolver_set_cancel(rs, count_cancel, &cc);
+    int32_t base = day("2024-07-01");
+    ds_mention ms[N + 2];
+    for (int i = 0; i < N + 2; i++) {
+        char mid[17], src[32];
+        snprintf(mid, sizeof mid, "x%05d", i);
+        snprintf(src, sizeof src, "b%05d", i);
+        ms[i] = mk(mid, src, "2024-07-01", "KX1");
+        ms[i].signing_date = base + i % 20;
+        ms[i].src.published = ((int64_t)base + 21 + i % 5) * 86400000LL;
+        ms[i].quantity = 48;
+    }
+    size_t recomputed = 0;
+    for (int i = 0; i < N; i++) {
+        int before = cc.calls;
+        size_t ext = ds_resolver_extended_adds(rs);
+        ds_changes a, b;
+        assert_int_equal(ds_resolver_add(rs, &ms[i], &a), 0);
+        assert_int_equal(ds_resolver_add(plain, &ms[i], &b), 0);
+        assert_true(cc.calls - before >= 1);
+        if (ds_resolver_extended_adds(rs) == ext) {
+            assert_true(cc.calls - before >= 3); /* and between the steps of its recompute */
+            recomputed++;
+        }
+        same_changes(&a, &b, inc_min, i);
+    }
+    assert_true(recomputed >= (inc_min ? 1 : N));
+    same_deals(rs, plain, inc_min, "without a cancel function", NULL);
+    const ds_canon **d;
+    assert_int_equal(ds_resolver_deals(rs, &d), 1);
+    assert_int_equal(d[0]->nsources, N);
+    cc.stop_at = cc.calls + (inc_min ? 1 : 3);
+    ds_changes ch;
+    assert_int_equal(ds_resolver_add(rs, &ms[N], &ch), DS_RESOLVE_CANCELLED);
+    assert_int_equal(cc.calls, cc.stop_at);
+    assert_int_equal(ds_resolver_add(rs, &ms[N + 1], &ch), DS_RESOLVE_CANCELLED);
+    assert_int_equal(ch.n, 0);
+    assert_int_equal(cc.calls, cc.stop_at); /* not asked again: cancelled for good */
+    ds_resolver_destroy(rs);
+    ds_resolver_destroy(plain);
+}
+
+static void test_cancel(void **state)
+{
+    (void)state;
+    cancel_block(0); /* whole recomputes */
+    cancel_block(1); /* through the block's index */
+}
+
 static void test_dedup_retention(void **state)
 {
     (void)state;
@@ -2457,6 +2536,9 @@ int main(void)
         cmocka_unit_test(test_restore),
         cmocka_unit_test(test_restore_follow_ons),
         cmocka_unit_test(test_dedup_retention),
+        cmocka_unit_test(test_cancel),
     };
+    if (getenv("DS_TEST_FILTER")) /* e.g. DS_TEST_FILTER=test_cancel to run one case */
+        cmocka_set_test_filter(getenv("DS_TEST_FILTER"));
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -32,16 +32,6 @@ typedef struct fixture {
     size_t ref_deals;
 } fixture;
 
-static ds_broker *start_broker(void)
-{
-    char err[256];
-    ds_broker *b = ds_broker_new(1, 4, ds_broker_default_topics(APP), err, sizeof err);
-    if (!b)
-        fprintf(stderr, "broker: %s\n", err);
-    assert_non_null(b);
-    return b;
-}
-
 /* Produces files[from, to) in the given order (step 1 or -1). */
 static void produce_range(const char *bs, char **files, int from, int to, int reverse)
 {
@@ -78,7 +68,7 @@ static int setup(void **state)
         return -1;
     }
     /* the reference: one processor, every article, nothing interrupted */
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     produce_range(bs, fx->files, 0, fx->nfiles, 0);
     ds_run_stats st;
@@ -124,7 +114,7 @@ static void test_restart_restores_state(void **state)
 {
     fixture *fx = *state;
     int half = fx->nfiles / 2;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     produce_range(bs, fx->files, 0, half, 0);
     ds_run_stats st1, st2;
@@ -187,7 +177,7 @@ static void *run_instance(void *arg)
 static void test_two_instances(void **state)
 {
     fixture *fx = *state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     produce_range(bs, fx->files, 0, fx->nfiles, 0);
     instance in[2] = {{bs}, {bs}};
@@ -226,7 +216,7 @@ static void test_two_instances(void **state)
 static void test_reverse_order(void **state)
 {
     fixture *fx = *state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     produce_range(bs, fx->files, 0, fx->nfiles, 1);
     ds_run_stats st;
@@ -264,7 +254,7 @@ static void test_block_cap_keeps_running(void **state)
                 i, y, mo, dd, 10 + i % 7, 1 + i % 9, y, mo, dd, i + 1);
     }
     fclose(f);
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     char *pargs[] = {"--type", "deal", path, NULL};
     assert_int_equal(tu_produce(bs, pargs), 0);
@@ -427,7 +417,7 @@ static void big_block_check(const char *bs, const big_topics *t, int n, int roun
 static void test_big_block_keeps_running(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     big_topics t = big_topics_of(NULL);
     big_block_check(ds_broker_bootstraps(b), &t, BIG_BLOCK, BIG_BLOCK / 2);
     ds_broker_destroy(b);

@@ -22,6 +22,10 @@ const char *tu_catalog_dir(void);
  * command name, NULL-terminated). Returns its exit code, or 2 when the
  * options do not parse. */
 int tu_cmd(unsigned cmd_bit, int (*fn)(void *cfg), char **argv);
+/* Starts an embedded broker of one node with the processor's default
+ * topics (app "dealstream"), `partitions` each; fails the test, naming
+ * why, when it cannot. */
+ds_broker *tu_start_broker(int partitions);
 int tu_produce(const char *brokers, char **extra_args);
 /* Runs the processor with -e (until caught up) and the given extra args. */
 int tu_run(const char *brokers, ds_run_stats *st, char **extra_args);
@@ -88,7 +92,10 @@ rd_kafka_t *tu_kafka_client(rd_kafka_type_t type, const char *bs, const char *gr
 int tu_free_port(void);
 /* GETs http://127.0.0.1:port/path (5 s at most); the body is appended to
  * body when it is not NULL. Returns the status, 0 when nothing answered,
- * and the time it took in *took_ms. The caller runs curl_global_init. */
+ * and in *took_ms the time the server took: from the request sent to the
+ * first byte of its answer (the whole time when nothing answered). The
+ * connect is left out: the kernel completes it on a listening socket
+ * whatever the server's loop does. The caller runs curl_global_init. */
 long tu_http_get(int port, const char *path, ds_buf *body, int64_t *took_ms);
 
 /* The CRC-64-AVRO fingerprint of the schema in json (its canonical form);
