@@ -253,6 +253,12 @@ static const opt options[] = {
     {"progress", 0, "replay.progress.seconds", OPT_INT, O(progress_seconds), "5", NULL, DS_CMD_REPLAY,
      "Seconds between progress lines when stderr is not a terminal (a terminal gets a live bar); 0: none.",
      .metavar = "SECONDS"},
+    {"transaction-wait", 0, "replay.transaction.wait.seconds", OPT_INT, O(txn_wait_seconds), "0", NULL,
+     DS_CMD_REPLAY,
+     "Longest wait, per partition, for a transaction open below the end of the range (its records, once "
+     "committed, are replayed); past it, replay fails naming the partition. 0: transaction.timeout.ms (-X, "
+     "60000 by default) plus 10 s, the time the broker takes to abort the transaction of a writer that died.",
+     .metavar = "SECONDS"},
     {"execute", 0, NULL, OPT_FLAG, O(execute), NULL, NULL, DS_CMD_OFFSETS, "Commit the new offsets for the group."},
     {"force", 0, NULL, OPT_FLAG, O(force), NULL, NULL, DS_CMD_OFFSETS,
      "Execute even when the broker cannot tell whether the group has members (never when it has)."},

@@ -110,6 +110,7 @@ typedef struct ds_config {
     char *eval_split;        /* eval: corpus | dev | test; NULL: corpus and dev */
     int fresh_state;
     long progress_seconds;
+    long txn_wait_seconds; /* replay: the longest wait for a transaction open below the end; 0: derived */
     int execute;
     int force;
     /* broker */

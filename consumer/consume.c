@@ -117,7 +117,7 @@ typedef struct part_state {
     int at_end;      /* reached its end at least once */
     int past_end_ms; /* reached its e@ time: paused */
     int64_t next;    /* the offset after the last record read (or -o N); -1: not known */
-    int64_t stable_at; /* -e: the end is at or past this offset (see stable_end); -1: not known */
+    ds_kafka_end end; /* -e: the high watermark to reach (see stable_end) */
 } part_state;
 
 typedef struct reader {
@@ -317,7 +317,7 @@ static int assign_partitions(reader *r, char *err, size_t errlen)
         part_state *ps = &r->parts[i];
         ps->partition = ids[i];
         ps->skip_ms = -1;
-        ps->stable_at = -1;
+        ds_kafka_end_init(&ps->end, -1);
         ps->next = r->range.from == DS_FROM_OFFSET ? r->range.value : -1;
         switch (r->range.from) {
         case DS_FROM_BEGINNING:
@@ -412,18 +412,13 @@ static void note_jump(reader *r, part_state *ps, const rd_kafka_message_t *rkm)
  * open then have ended) must reach it; the wait is told once unless -q. */
 static int stable_end(reader *r, part_state *ps, const rd_kafka_message_t *rkm)
 {
-    if (ps->stable_at >= 0)
-        return rkm->offset >= ps->stable_at;
-    int64_t lo = 0, hi = -1;
-    if (rd_kafka_get_watermark_offsets(r->rk, r->cfg->topic, rkm->partition, &lo, &hi) || hi <= rkm->offset)
-        return 1;
-    ps->stable_at = hi;
-    if (!r->cfg->quiet)
+    int at = ds_kafka_end_at(r->rk, r->cfg->topic, rkm->partition, rkm->offset, &ps->end);
+    if (at == DS_KAFKA_END_WAITS && !r->cfg->quiet)
         fprintf(stderr,
                 "%% Waiting at offset %" PRId64 " of topic %s [%" PRId32 "] for the transaction open below the high "
                 "watermark %" PRId64 " to end\n",
-                rkm->offset, r->cfg->topic, rkm->partition, hi);
-    return 0;
+                rkm->offset, r->cfg->topic, rkm->partition, ps->end.end);
+    return at == 1;
 }
 
 /* Handles one message or event. Returns 1 to stop, else 0. */

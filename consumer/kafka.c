@@ -297,3 +297,53 @@ int ds_kafka_owns_block(const char *block_key, void *owner)
         return 1;
     return o->partition_of(NULL, block_key, strlen(block_key), o->nparts, NULL, NULL) == o->partition;
 }
+
+void ds_kafka_end_init(ds_kafka_end *e, int64_t end)
+{
+    e->end = end;
+    e->waiting = -1;
+    e->since_ms = 0;
+}
+
+int ds_kafka_end_at(rd_kafka_t *rk, const char *topic, int32_t partition, int64_t eof, ds_kafka_end *e)
+{
+    if (e->end < 0) {
+        int64_t lo = 0, hi = -1;
+        if (rd_kafka_get_watermark_offsets(rk, topic, partition, &lo, &hi) || hi < 0)
+            hi = eof; /* no figure: the event is the end, as librdkafka says */
+        e->end = hi;
+    }
+    if (eof >= e->end) {
+        ds_kafka_end_init(e, -1);
+        return 1;
+    }
+    if (e->waiting == eof)
+        return 0;
+    int first = e->waiting < 0;
+    if (first)
+        e->since_ms = ds_mono_ms();
+    e->waiting = eof;
+    return first ? DS_KAFKA_END_WAITS : 0;
+}
+
+rd_kafka_t *ds_kafka_watermarks_handle(const ds_config *cfg, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = ds_kafka_conf(cfg, err, errlen);
+    if (!conf)
+        return NULL;
+    if (ds_kafka_set(conf, "isolation.level", "read_uncommitted", err, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return ds_kafka_new(RD_KAFKA_CONSUMER, conf, "watermarks", err, errlen); /* conf now owned */
+}
+
+int ds_kafka_txn_timeout_ms(rd_kafka_t *rk)
+{
+    char v[64];
+    size_t sz = sizeof v;
+    long ms = 60000;
+    if (rd_kafka_conf_get(rd_kafka_conf(rk), "transaction.timeout.ms", v, &sz) == RD_KAFKA_CONF_OK)
+        ms = strtol(v, NULL, 10);
+    return ms > 0 && ms <= INT32_MAX ? (int)ms : 60000;
+}

@@ -5,6 +5,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -65,6 +66,42 @@ int ds_kafka_owns_block(const char *block_key, void *owner);
  * above the log start is not a loss (transaction markers, aborted or
  * compacted records) and gives 0, as do unknown values (negative). */
 int64_t ds_kafka_offsets_lost(int64_t expected, int64_t got, int64_t lo);
+
+/* The end of one partition for a reader that must read every committed
+ * record: its high watermark. A read_committed reader's end-of-partition
+ * event comes at the last stable offset, which stays below the high
+ * watermark while a transaction on the partition is open, and also for a
+ * moment (up to ~200 ms under load) after commit_transaction returned,
+ * until the broker has written the markers: records committed then are not
+ * yet readable, and an end taken there silently cuts them off. */
+typedef struct ds_kafka_end {
+    int64_t end;      /* the offset to reach; -1: the high watermark the reader's fetches saw, taken at the first
+                         event below it */
+    int64_t waiting;  /* the last stable offset of the wait under way; -1: none */
+    int64_t since_ms; /* when that wait began (ds_mono_ms) */
+} ds_kafka_end;
+/* ds_kafka_end_at() results besides 0 (waiting, as already told) and 1: */
+#define DS_KAFKA_END_WAITS 2 /* a wait begins: tell what is waited for */
+/* An end of nothing yet: e->end -1, no wait. */
+void ds_kafka_end_init(ds_kafka_end *e, int64_t end);
+/* Whether rk's end-of-partition event at offset eof of topic's partition
+ * reaches the end e: 1 when eof is at or past e->end (or, e->end -1, the
+ * high watermark rk last fetched, or rk has none), and e is reset to an
+ * end of nothing; else DS_KAFKA_END_WAITS for the first event of a wait
+ * (e->end fixed, e->waiting and e->since_ms set), 0 for the next ones: a
+ * later event past the end follows once the transactions open below it
+ * have ended. */
+int ds_kafka_end_at(rd_kafka_t *rk, const char *topic, int32_t partition, int64_t eof, ds_kafka_end *e);
+/* A handle that asks the broker for log starts and high watermarks
+ * (rd_kafka_query_watermark_offsets reads the isolation level of its
+ * handle: on a read_committed one, "the end" is the last stable offset):
+ * cfg's settings with isolation.level=read_uncommitted. NULL with err set. */
+rd_kafka_t *ds_kafka_watermarks_handle(const ds_config *cfg, char *err, size_t errlen);
+
+/* The transaction.timeout.ms of rk's configuration (librdkafka's default
+ * of 60 s if it cannot be read): the timeout of a producer's transactional
+ * calls, and how long a transaction of a writer that died stays open. */
+int ds_kafka_txn_timeout_ms(rd_kafka_t *rk);
 
 /* ds_kafka_probe() results besides 0: */
 #define DS_KAFKA_EUNREACHABLE (-1) /* no broker answered */

@@ -93,16 +93,18 @@ nomem:
 
 /* Assigns rk every partition 0..np-1 of topic that holds records, from its
  * low watermark; next[i] is set to the low and hi[i] to the high
- * watermark. Returns the number of partitions assigned (0: the topic is
- * empty), or -1 with err set. */
-static int assign_to_ends(rd_kafka_t *rk, const char *topic, int np, int timeout_ms, int64_t *next, int64_t *hi,
-                          char *err, size_t errlen)
+ * watermark, both asked of wm (read_uncommitted: the high watermark, where
+ * rk's read_committed query would give the last stable offset, short of a
+ * transaction open or not yet marked). Returns the number of partitions
+ * assigned (0: the topic is empty), or -1 with err set. */
+static int assign_to_ends(rd_kafka_t *rk, rd_kafka_t *wm, const char *topic, int np, int timeout_ms, int64_t *next,
+                          int64_t *hi, char *err, size_t errlen)
 {
     rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_new(np);
     int open = 0;
     for (int32_t p = 0; p < np; p++) {
         int64_t lo = 0;
-        rd_kafka_resp_err_t ke = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi[p], timeout_ms);
+        rd_kafka_resp_err_t ke = rd_kafka_query_watermark_offsets(wm, topic, p, &lo, &hi[p], timeout_ms);
         if (ke) {
             rd_kafka_topic_partition_list_destroy(a);
             snprintf(err, errlen, "reference topic %s [%" PRId32 "]: %s", topic, p, rd_kafka_err2str(ke));
@@ -123,8 +125,43 @@ static int assign_to_ends(rd_kafka_t *rk, const char *topic, int np, int timeout
     return open;
 }
 
+/* Whether the end-of-partition event m, at offset m->offset of partition
+ * i, reaches hi[i] (its high watermark when the read began): below it, the
+ * event is at the last stable offset, held by a transaction open below the
+ * end (or committed, its markers not yet written), which the read waits
+ * for, telling it once; ends[i] keeps the wait. */
+static int partition_done(const char *topic, rd_kafka_t *rk, const rd_kafka_message_t *m, const int64_t *hi,
+                          ds_kafka_end *ends)
+{
+    int32_t i = m->partition;
+    int at = ds_kafka_end_at(rk, topic, i, m->offset, &ends[i]);
+    if (at == DS_KAFKA_END_WAITS)
+        ds_info("catalog",
+                "reference topic %s [%" PRId32 "]: waiting at offset %" PRId64 " (the last stable offset) for the "
+                "transaction open below the high watermark %" PRId64 " to end before the table is loaded",
+                topic, i, m->offset, hi[i]);
+    return at == 1;
+}
+
+/* The error of a read not done within timeout_ms, naming a wait for a
+ * transaction when one is under way. */
+static void timed_out(const char *topic, int np, const int64_t *hi, const int64_t *next, const ds_kafka_end *ends,
+                      int timeout_ms, char *err, size_t errlen)
+{
+    for (int p = 0; p < np; p++)
+        if (next[p] < hi[p] && ends[p].waiting >= 0) {
+            snprintf(err, errlen,
+                     "reference topic %s [%d]: not read to its end after %d ms: a transaction open below the high "
+                     "watermark %" PRId64 " did not end (waiting at offset %" PRId64 ")",
+                     topic, p, timeout_ms, hi[p], ends[p].waiting);
+            return;
+        }
+    snprintf(err, errlen, "reference topic %s: not read to its end after %d ms", topic, timeout_ms);
+}
+
 /* Reads every record of topic, from each partition's start to the high
- * watermark it had when the read began, into out (in arrival order).
+ * watermark it had when the read began, into out (in arrival order): every
+ * record committed by then, waiting for transactions open below it.
  * Returns 0, or -1 with err set (the topic missing, a record without a
  * key, a fatal consumer error, or the end not reached within timeout_ms). */
 static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, recs *out, char *err, size_t errlen)
@@ -139,6 +176,10 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
         return -1;
     int rc = -1;
     int64_t *hi = NULL, *next = NULL;
+    ds_kafka_end *ends = NULL;
+    rd_kafka_t *wm = ds_kafka_watermarks_handle(cfg, err, errlen);
+    if (!wm)
+        goto out;
     char e[512];
     int np = ds_kafka_topic_partition_count(rk, topic, timeout_ms, e, sizeof e);
     if (np <= 0) {
@@ -147,18 +188,21 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
     }
     hi = calloc((size_t)np, sizeof *hi);
     next = calloc((size_t)np, sizeof *next);
-    if (!hi || !next) {
+    ends = calloc((size_t)np, sizeof *ends);
+    if (!hi || !next || !ends) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    int open = assign_to_ends(rk, topic, np, timeout_ms, next, hi, err, errlen);
+    int open = assign_to_ends(rk, wm, topic, np, timeout_ms, next, hi, err, errlen);
     if (open < 0)
         goto out;
+    for (int p = 0; p < np; p++)
+        ds_kafka_end_init(&ends[p], hi[p]);
     int64_t deadline = ds_mono_ms() + timeout_ms;
     while (open > 0) {
         int64_t left = deadline - ds_mono_ms();
         if (left <= 0) {
-            snprintf(err, errlen, "reference topic %s: not read to its end after %d ms", topic, timeout_ms);
+            timed_out(topic, np, hi, next, ends, timeout_ms, err, errlen);
             goto out;
         }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, (int)(left < 500 ? left : 500));
@@ -178,7 +222,8 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
             continue;
         }
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            next[i] = hi[i]; /* markers or compacted-away offsets up to the end */
+            if (partition_done(topic, rk, m, hi, ends))
+                next[i] = hi[i]; /* markers or compacted-away offsets up to the end */
         } else {
             next[i] = m->offset + 1;
             if (keep_record(topic, m, out, err, errlen)) {
@@ -194,6 +239,9 @@ static int read_topic(const ds_config *cfg, const char *topic, int timeout_ms, r
 out:
     free(hi);
     free(next);
+    free(ends);
+    if (wm)
+        rd_kafka_destroy(wm);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
     return rc;

@@ -320,7 +320,12 @@ static void apply_bounds(ds_replay_range *r, const pos_spec *from, const pos_spe
     }
 }
 
-static int plan_with(rd_kafka_t *rk, const ds_config *cfg, const pos_spec *from, const pos_spec *to,
+/* Plans every partition of the input topics with rk (partition counts,
+ * committed offsets), their log start and high watermark asked of wm (a
+ * read_uncommitted handle: `latest` is every record written when replay
+ * starts, also those of a transaction still open, whose end replay waits
+ * for). Returns 0, or 1 with err set. */
+static int plan_with(rd_kafka_t *rk, rd_kafka_t *wm, const ds_config *cfg, const pos_spec *from, const pos_spec *to,
                      ds_replay_plan *plan, char *err, size_t errlen)
 {
     int ntopics = 0;
@@ -359,7 +364,7 @@ static int plan_with(rd_kafka_t *rk, const ds_config *cfg, const pos_spec *from,
             }
             plan->n++;
             rd_kafka_resp_err_t e =
-                rd_kafka_query_watermark_offsets(rk, r->topic, p, &r->log_start, &r->log_end, METADATA_MS);
+                rd_kafka_query_watermark_offsets(wm, r->topic, p, &r->log_start, &r->log_end, METADATA_MS);
             if (e) {
                 snprintf(err, errlen, "%s [%" PRId32 "]: log start and end: %s", r->topic, p, rd_kafka_err2str(e));
                 goto out;
@@ -454,9 +459,12 @@ int ds_replay_plan_make(const ds_config *cfg, ds_replay_plan *plan, char *err, s
         return DS_REPLAY_EUSAGE;
     }
     rd_kafka_t *rk = new_consumer(cfg, err, errlen);
-    int rc = rk ? plan_with(rk, cfg, &from, &to, plan, err, errlen) : 1;
+    rd_kafka_t *wm = rk ? ds_kafka_watermarks_handle(cfg, err, errlen) : NULL;
+    int rc = wm ? plan_with(rk, wm, cfg, &from, &to, plan, err, errlen) : 1;
     if (rc)
         ds_replay_plan_free(plan);
+    if (wm)
+        rd_kafka_destroy(wm);
     if (rk) {
         rd_kafka_consumer_close(rk);
         rd_kafka_destroy(rk);
@@ -506,6 +514,10 @@ typedef struct replayer {
     ds_replay_plan plan;
     int64_t *next;  /* per range: next offset to process */
     int *done;      /* per range: finished */
+    ds_kafka_end *ends; /* per range: its end, and the wait for a transaction open below it */
+    int *cut;       /* per range: finished short of its end, the wait for a transaction timed out */
+    size_t ncut;
+    int64_t wait_ms; /* the longest wait for a transaction (--transaction-wait) */
     size_t open;    /* ranges not yet finished */
     rd_kafka_t *consumer, *producer;
     ds_pipeline pl;
@@ -807,7 +819,7 @@ static void commit_progress(replayer *r)
         const ds_replay_range *g = &r->plan.r[i];
         if (g->end <= g->start)
             continue;
-        int64_t at = r->done[i] ? g->end : r->next[i];
+        int64_t at = r->done[i] && !r->cut[i] ? g->end : r->next[i];
         if (at > g->start)
             rd_kafka_topic_partition_list_add(l, g->topic, g->partition)->offset = at;
     }
@@ -834,6 +846,48 @@ static int flush_all(replayer *r)
     return 0;
 }
 
+/* An end-of-partition event of range i at offset eof: the range is done
+ * when eof reaches its end; below it, eof is the last stable offset, held
+ * by a transaction open below the end (or committed, its markers not yet
+ * written): the wait is told once, and the range goes on when the
+ * transaction ends (its records replayed if it committed). */
+static void at_eof(replayer *r, size_t i, int64_t eof)
+{
+    const ds_replay_range *g = &r->plan.r[i];
+    int at = ds_kafka_end_at(r->consumer, g->topic, g->partition, eof, &r->ends[i]);
+    if (at == 1) {
+        finish_range(r, i);
+        return;
+    }
+    if (r->next[i] < eof)
+        r->next[i] = eof; /* markers or aborted records up to it */
+    if (at == DS_KAFKA_END_WAITS)
+        ds_info("replay",
+                "%s [%" PRId32 "]: waiting at offset %" PRId64 " (the last stable offset) for the transaction open "
+                "below the end of the range, %" PRId64 ", to end (at most %" PRId64 " s)",
+                g->topic, g->partition, eof, g->end, r->wait_ms / 1000);
+}
+
+/* Finishes, short of their end, the ranges that have waited for a
+ * transaction longer than r->wait_ms, naming what was waited for. */
+static void cut_waits(replayer *r)
+{
+    int64_t now = ds_mono_ms();
+    for (size_t i = 0; i < r->plan.n; i++) {
+        const ds_kafka_end *e = &r->ends[i];
+        if (r->done[i] || e->waiting < 0 || now - e->since_ms < r->wait_ms)
+            continue;
+        const ds_replay_range *g = &r->plan.r[i];
+        ds_error("replay",
+                 "%s [%" PRId32 "]: a transaction open below the end of the range, %" PRId64 ", did not end within %"
+                 PRId64 " s (--transaction-wait): offsets %" PRId64 "..%" PRId64 " are not replayed",
+                 g->topic, g->partition, g->end, r->wait_ms / 1000, e->waiting, g->end - 1);
+        r->cut[i] = 1;
+        r->ncut++;
+        finish_range(r, i);
+    }
+}
+
 static int consume_range(replayer *r, char *err, size_t errlen)
 {
     rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_new((int)r->plan.n);
@@ -847,6 +901,7 @@ static int consume_range(replayer *r, char *err, size_t errlen)
                      g->topic, g->partition, g->start - g->lost, g->start - 1, g->start, g->lost);
             r->st.skipped += (uint64_t)g->lost;
         }
+        ds_kafka_end_init(&r->ends[i], g->end);
         if (g->end > g->start) {
             rd_kafka_topic_partition_list_add(a, g->topic, g->partition)->offset = g->start;
             r->st.total += (uint64_t)(g->end - g->start);
@@ -866,6 +921,7 @@ static int consume_range(replayer *r, char *err, size_t errlen)
         rd_kafka_message_t *rkm = rd_kafka_consumer_poll(r->consumer, 100);
         rd_kafka_poll(r->producer, 0);
         progress(r, 0);
+        cut_waits(r);
         if (r->cfg->group && ds_mono_ms() - r->last_commit >= COMMIT_INTERVAL_MS) {
             if (flush_all(r) == 0)
                 commit_progress(r);
@@ -875,10 +931,8 @@ static int consume_range(replayer *r, char *err, size_t errlen)
             continue;
         long i = rkm->rkt ? range_of(r, rkm) : -1;
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            /* all there is: with `--to latest` the end; with an end beyond
-             * what was fetchable, nothing more will come in this replay */
-            if (i >= 0)
-                finish_range(r, (size_t)i);
+            if (i >= 0 && !r->done[i])
+                at_eof(r, (size_t)i, rkm->offset);
         } else if (rkm->err) {
             ds_warn("replay", "consumer: %s", rd_kafka_message_errstr(rkm));
             if (rkm->err == RD_KAFKA_RESP_ERR__FATAL || rkm->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
@@ -915,6 +969,8 @@ static void replayer_free(replayer *r)
     free(r->owners);
     free(r->next);
     free(r->done);
+    free(r->cut);
+    free(r->ends);
     if (r->pl_ready)
         ds_pipeline_fini(&r->pl);
     ds_replay_plan_free(&r->plan);
@@ -934,6 +990,18 @@ static rd_kafka_t *new_producer(replayer *r, char *err, size_t errlen)
     return ds_kafka_new(RD_KAFKA_PRODUCER, conf, "producer", err, errlen);
 }
 
+/* The longest wait for a transaction open below the end of a range:
+ * --transaction-wait, else the transaction.timeout.ms of the configuration
+ * (librdkafka's 60 s unless -X sets it), after which the broker aborts the
+ * transaction of a writer that died, plus the 10 s of the broker's check
+ * for such transactions (transaction.abort.timed.out.transaction.cleanup.interval.ms). */
+static int64_t transaction_wait_ms(const ds_config *cfg, rd_kafka_t *producer)
+{
+    if (cfg->txn_wait_seconds > 0)
+        return (int64_t)cfg->txn_wait_seconds * 1000;
+    return (int64_t)ds_kafka_txn_timeout_ms(producer) + 10000;
+}
+
 /* Sets up everything a replay of r->plan needs: the per-range positions,
  * the catalog and pipeline, the schema gate with a registry, the clients
  * and the state. Returns 0, or -1 with err set; replayer_free undoes what
@@ -943,7 +1011,9 @@ static int replayer_open(replayer *r, char *err, size_t errlen)
     const ds_config *cfg = r->cfg;
     r->next = calloc(r->plan.n ? r->plan.n : 1, sizeof *r->next);
     r->done = calloc(r->plan.n ? r->plan.n : 1, sizeof *r->done);
-    if (!r->next || !r->done) {
+    r->cut = calloc(r->plan.n ? r->plan.n : 1, sizeof *r->cut);
+    r->ends = calloc(r->plan.n ? r->plan.n : 1, sizeof *r->ends);
+    if (!r->next || !r->done || !r->cut || !r->ends) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -963,6 +1033,7 @@ static int replayer_open(replayer *r, char *err, size_t errlen)
     if (!(r->consumer = new_consumer(cfg, err, errlen)) || !(r->producer = new_producer(r, err, errlen)) ||
         ds_dlq_check_limits(r->producer, cfg->max_message_bytes, "replay", err, errlen))
         return -1;
+    r->wait_ms = transaction_wait_ms(cfg, r->producer);
     r->pl.canon_max_sources = (size_t)cfg->canonical_max_sources;
     r->pl.canon_max_bytes = ds_record_limit(r->producer);
     return setup_state(r, err, errlen);
@@ -1008,6 +1079,11 @@ static int replay_summary(replayer *r)
             r->st.produced, r->out_topic, r->st.dead_letters, r->failed ? "; outputs failed" : "");
     if (r->failed)
         return 1;
+    if (r->ncut) {
+        ds_error("replay", "%zu partition(s) not replayed to the end of the range: a transaction open below it did "
+                 "not end in time (see above)", r->ncut);
+        return 1;
+    }
     if (replay_stop && r->open > 0) {
         ds_warn("replay", "interrupted with %zu partition(s) unfinished%s", r->open,
                 r->cfg->group ? "; `--from committed` resumes" : "");

@@ -342,14 +342,14 @@ static int update_pause(runner *r)
  * watermark, follows once the transaction ends. */
 static int at_stable_end(runner *r, const rd_kafka_message_t *rkm)
 {
-    int64_t lo = 0, hi = -1;
     const char *topic = rd_kafka_topic_name(rkm->rkt);
-    if (rd_kafka_get_watermark_offsets(r->consumer, topic, rkm->partition, &lo, &hi) || hi < 0 ||
-        rkm->offset >= hi)
+    ds_kafka_end e;
+    ds_kafka_end_init(&e, -1); /* the high watermark of the same fetch */
+    if (ds_kafka_end_at(r->consumer, topic, rkm->partition, rkm->offset, &e) == 1)
         return 1;
     if (r->cfg->exit_at_end)
         ds_info("run", "%s [%" PRId32 "]: at the last stable offset %" PRId64 ", below the high watermark %" PRId64
-                ": waiting for the open transaction to end", topic, rkm->partition, rkm->offset, hi);
+                ": waiting for the open transaction to end", topic, rkm->partition, rkm->offset, e.end);
     return 0;
 }
 
@@ -781,18 +781,6 @@ static void outq_marks(runner *r)
     r->outq_low = lim / 4;
 }
 
-/* The producer's transaction.timeout.ms (librdkafka's default of 60 s if
- * it cannot be read): the timeout of its transactional calls. */
-static int txn_timeout(rd_kafka_t *producer)
-{
-    char v[64];
-    size_t sz = sizeof v;
-    long ms = 60000;
-    if (rd_kafka_conf_get(rd_kafka_conf(producer), "transaction.timeout.ms", v, &sz) == RD_KAFKA_CONF_OK)
-        ms = strtol(v, NULL, 10);
-    return ms > 0 && ms <= INT32_MAX ? (int)ms : 60000;
-}
-
 int ds_run(const ds_config *cfg, ds_run_stats *stats) { return ds_run_with(cfg, stats, NULL); }
 
 /* Allocates a runner for cfg with every field at its "nothing yet" value
@@ -856,7 +844,7 @@ static int start_clients(runner *r, const ds_run_hooks *hooks, char *err, size_t
     r->pl.canon_max_sources = (size_t)cfg->canonical_max_sources;
     r->pl.canon_max_bytes = ds_record_limit(r->producer);
     outq_marks(r);
-    r->txn_timeout_ms = txn_timeout(r->producer);
+    r->txn_timeout_ms = ds_kafka_txn_timeout_ms(r->producer);
     if (run_txnwork_init(r) || run_resolve_init(r)) {
         snprintf(err, errlen, "cannot initialise the workers of transactions and resolution");
         return -1;

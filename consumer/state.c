@@ -497,20 +497,6 @@ static int slot_cmp(const void *pa, const void *pb)
     return c ? c : strcmp(a->key, b->key);
 }
 
-/* Whether the reader at EOF offset eof of the partition has read every
- * committed record: the EOF of a read_committed consumer is the last stable
- * offset, which stops short of the high watermark (cached from the same
- * fetch) while a transaction is open, and for a moment after one commits,
- * until its marker is written. */
-static int at_stable_end(rd_kafka_t *rk, const char *topic, int32_t partition, int64_t eof, int64_t *hi)
-{
-    int64_t lo = 0;
-    *hi = -1;
-    if (rd_kafka_get_watermark_offsets(rk, topic, partition, &lo, hi) || *hi < 0)
-        return 1; /* no figure: as before, the EOF is the end */
-    return eof >= *hi;
-}
-
 /* Reads the partition into t, from its start until the position reaches the
  * high watermark. Returns 0; DS_RESTORE_UNSTABLE with the reason in err when
  * a transaction on the partition is still open (the caller retries later:
@@ -674,8 +660,13 @@ static int read_partition(rd_kafka_conf_t *conf, ds_codec *codec, avro_value_t *
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             next = rkm->offset > next ? rkm->offset : next;
             rd_kafka_message_destroy(rkm);
-            if (at_stable_end(rk, topic, partition, next, &hi))
+            /* the EOF of a read_committed reader is the last stable offset:
+             * the high watermark of the same fetch must be reached */
+            ds_kafka_end end;
+            ds_kafka_end_init(&end, -1);
+            if (ds_kafka_end_at(rk, topic, partition, next, &end) == 1)
                 break;
+            hi = end.end;
             snprintf(err, errlen,
                      "%s [%" PRId32 "]: a transaction is open between offset %" PRId64 " and the high watermark %" PRId64,
                      topic, partition, next, hi);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
@@ -266,6 +268,68 @@ static void test_run_with_reference_topic(void **state)
     assert_int_equal(tu_run(g_bs, &st, missing), 1);
 }
 
+/* One reference row for key through the transactional producer tp, in its
+ * open transaction (value NULL: a tombstone), delivered. */
+static void send_ref_in(rd_kafka_t *tp, const char *topic, const char *key, const char *value)
+{
+    assert_int_equal(rd_kafka_producev(tp, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                                       RD_KAFKA_V_KEY(key, strlen(key)),
+                                       RD_KAFKA_V_VALUE((void *)value, value ? strlen(value) : 0),
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                     0);
+    assert_int_equal(rd_kafka_flush(tp, 30000), 0);
+}
+
+/* Loads the table of reference topic refs (replay reads it at start; its
+ * input, an empty topic, gives it nothing else to do) while tp's
+ * transaction is open: the load must wait for the transaction, then
+ * report `rows` rows. */
+static void load_across_open_transaction(const char *brokers, const char *refs, rd_kafka_t *tp, int commit,
+                                         size_t rows)
+{
+    char input[160], app[64], waiting[256], want[256];
+    snprintf(input, sizeof input, "%s-input", refs);
+    snprintf(app, sizeof app, "rfx%d", (int)getpid());
+    snprintf(waiting, sizeof waiting, "reference topic %s [0]: waiting at offset ", refs);
+    snprintf(want, sizeof want, "reference table: %zu row(s) from topic %s", rows, refs);
+    char *extra[] = {"--reference-topic", (char *)refs, NULL};
+    tu_replay_across_open_transaction(brokers, app, input, extra, tp, commit, waiting, want);
+}
+
+/* The table on a real cluster, under read_committed: a transaction open on
+ * the topic (as every commit is until the broker has written its markers)
+ * holds the last stable offset below the high watermark; the table is
+ * loaded once it ends, with the row it added if it committed, and without
+ * the tombstone it wrote if it aborted. */
+static void test_real_waits_for_transaction(void **state)
+{
+    (void)state;
+    const char *real = tu_real_brokers();
+    char refs[64], input[96], txid[96], e[512];
+    snprintf(refs, sizeof refs, "refs-txn-%d", (int)getpid());
+    snprintf(input, sizeof input, "%s-input", refs);
+    snprintf(txid, sizeof txid, "%s-producer", refs);
+    tu_create_topic(real, refs, 1, NULL);
+    tu_create_topic(real, input, 1, NULL);
+    char *args[] = {"--type", "reference", "-t", refs, "--catalog", (char *)tu_catalog_dir(), reference_file(), NULL};
+    assert_int_equal(tu_produce(real, args), 0);
+    ds_catalog *file = ds_catalog_load(tu_catalog_dir(), e, sizeof e);
+    assert_non_null(file);
+    size_t rows = file->nrefs;
+    ds_catalog_destroy(file);
+    rd_kafka_t *tp = tu_transactional_producer(real, txid);
+    /* committed: a new row */
+    assert_null(rd_kafka_begin_transaction(tp));
+    send_ref_in(tp, refs, "PL-K9-TX",
+                "PL-K9-TX\t2022-07-27\t-\tPOL\tKOR\tHANWHA_DEFENSE\tK9\tK9A1|K9PL\t48\t-\t-\t-\tframework\t-\t-");
+    load_across_open_transaction(real, refs, tp, 1, rows + 1);
+    /* aborted: its tombstone of that row */
+    assert_null(rd_kafka_begin_transaction(tp));
+    send_ref_in(tp, refs, "PL-K9-TX", NULL);
+    load_across_open_transaction(real, refs, tp, 0, rows + 1);
+    rd_kafka_destroy(tp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_key_in_two_partitions),
         cmocka_unit_test(test_bad_rows),
         cmocka_unit_test(test_run_with_reference_topic),
+        cmocka_unit_test(test_real_waits_for_transaction),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

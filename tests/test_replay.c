@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "replay.h"
 #include "testutil.h"
+#include "util.h"
 
 #define NSEEDS_MAX 64
 
@@ -471,6 +473,93 @@ static void test_time_range(void **state)
     ds_replay_plan_free(&p);
 }
 
+/* ---- the end under read_committed, on a real cluster ---------------------- */
+
+/* Writes one input record to topic's partition 0 through rk (in rk's
+ * transaction, if one is open) and waits for it to be delivered. It is not
+ * an ArticleEvent, so replay dead-letters it: what counts here is whether
+ * it is read. */
+static void write_input(rd_kafka_t *rk, const char *topic)
+{
+    assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                                       RD_KAFKA_V_VALUE("not an article", 14), RD_KAFKA_V_END),
+                     0);
+    assert_int_equal(rd_kafka_flush(rk, 30000), 0);
+}
+
+/* A replay of topic from offset `from` to latest, started while tp's
+ * transaction is open below the end: it must say it waits (`waiting`) and
+ * not exit; once the transaction is committed (or aborted) it must exit 0
+ * with the summary `want`. */
+static void replay_across_open_transaction(const char *brokers, const char *topic, const char *app, const char *from,
+                                           rd_kafka_t *tp, int commit, const char *want, const char *waiting)
+{
+    char *extra[] = {"--from", (char *)from, NULL};
+    tu_replay_across_open_transaction(brokers, app, topic, extra, tp, commit, waiting, want);
+}
+
+/* replay --to latest under read_committed (its default) on a real cluster:
+ * the end is the high watermark when replay starts, and a transaction open
+ * below it (as every commit is until the broker has written its markers)
+ * is waited for, with a line saying so; its records are replayed if it
+ * committed, none if it aborted. A transaction that outlasts
+ * --transaction-wait fails the replay, naming the partition and offsets. */
+static void test_real_waits_for_transaction(void **state)
+{
+    (void)state;
+    const char *real = tu_real_brokers();
+    char topic[64], app[64], txid[80], waiting[256];
+    snprintf(topic, sizeof topic, "replay-txn-%d", (int)getpid());
+    snprintf(app, sizeof app, "rtx%d", (int)getpid());
+    snprintf(txid, sizeof txid, "%s-producer", topic);
+    tu_create_topic(real, topic, 1, NULL);
+    rd_kafka_t *plain = tu_kafka_client(RD_KAFKA_PRODUCER, real, NULL, NULL, NULL);
+    write_input(plain, topic); /* offset 0 */
+    rd_kafka_destroy(plain);
+    rd_kafka_t *tp = tu_transactional_producer(real, txid);
+    /* committed: an article at offset 1, its marker at 2 */
+    assert_null(rd_kafka_begin_transaction(tp));
+    write_input(tp, topic);
+    snprintf(waiting, sizeof waiting, "%s [0]: waiting at offset 1 (the last stable offset) for the transaction open "
+             "below the end of the range, 2, to end", topic);
+    replay_across_open_transaction(real, topic, app, "earliest", tp, 1, "replayed 2 record(s) of 2 offset(s)",
+                                   waiting);
+    /* aborted: an article at offset 3, the abort marker at 4 */
+    assert_null(rd_kafka_begin_transaction(tp));
+    write_input(tp, topic);
+    snprintf(waiting, sizeof waiting, "%s [0]: waiting at offset 3 (the last stable offset) for the transaction open "
+             "below the end of the range, 4, to end", topic);
+    replay_across_open_transaction(real, topic, app, "3", tp, 0, "replayed 0 record(s) of 1 offset(s)", waiting);
+    /* left open past --transaction-wait: exit 1, what was waited for named */
+    assert_null(rd_kafka_begin_transaction(tp));
+    write_input(tp, topic); /* offset 5 */
+    char out[] = "/tmp/ds-test-replay-out-XXXXXX", err[] = "/tmp/ds-test-replay-err-XXXXXX", otopic[160];
+    close(mkstemp(out));
+    close(mkstemp(err));
+    snprintf(otopic, sizeof otopic, "%s-out", topic);
+    char *argv[] = {"replay", "-b", (char *)real, "--catalog", (char *)tu_catalog_dir(), "--app-id", app, "--topic",
+                    topic, "--from", "5", "--fresh-state", "--output-topic", otopic, "--transaction-wait", "1",
+                    "--progress", "0", NULL};
+    pid_t pid = tu_spawn(argv, out, err);
+    int status = 0;
+    assert_int_equal(tu_exited_or_said(pid, err, NULL, &status), 1);
+    size_t len;
+    char *o = ds_read_file(out, &len), *es = ds_read_file(err, &len);
+    char want[256];
+    snprintf(want, sizeof want, "%s [0]: a transaction open below the end of the range, 6, did not end within 1 s "
+             "(--transaction-wait): offsets 5..5 are not replayed", topic);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 1 || !strstr(es, want) ||
+        !strstr(o, "replayed 0 record(s) of 1 offset(s)"))
+        fail_msg("replay: status %d, want exit 1 and \"%s\": stdout\n%sstderr\n%s", status, want, o ? o : "",
+                 es ? es : "");
+    free(o);
+    free(es);
+    unlink(out);
+    unlink(err);
+    assert_null(rd_kafka_abort_transaction(tp, 30000));
+    rd_kafka_destroy(tp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +569,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replay_reproduces_and_is_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_poison, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_range, setup, teardown),
+        cmocka_unit_test(test_real_waits_for_transaction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -463,4 +465,107 @@ uint64_t tu_schema_fingerprint(const char *json)
     uint64_t fp = ds_crc64_avro(pcf.data, pcf.len);
     ds_buf_free(&pcf);
     return fp;
+}
+
+pid_t tu_spawn(char *const *argv, const char *out, const char *err)
+{
+    const char *bin = getenv("DS_BIN");
+    assert_non_null(bin);
+    char *args[64] = {"dealstream"};
+    int n = 1;
+    for (; argv[n - 1] && n < 63; n++)
+        args[n] = argv[n - 1];
+    args[n] = NULL;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600), e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+            _exit(127);
+        execv(bin, args);
+        _exit(127);
+    }
+    return pid;
+}
+
+int tu_exited_or_said(pid_t pid, const char *path, const char *text, int *status)
+{
+    int64_t end = ds_mono_ms() + 30000;
+    while (ds_mono_ms() < end) {
+        if (waitpid(pid, status, WNOHANG) == pid)
+            return 1;
+        size_t len;
+        char *got = text ? ds_read_file(path, &len) : NULL;
+        int said = got && strstr(got, text) != NULL;
+        free(got);
+        if (said)
+            return 0;
+        struct timespec ts = {0, 20 * 1000000L}; /* polling the child's output, bounded by the deadline */
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("the child neither exited nor printed \"%s\" within 30 s", text ? text : "");
+    return -1;
+}
+
+void tu_across_open_transaction(char *const *argv, rd_kafka_t *tp, int commit, const char *waiting, int *status,
+                                char **out, char **err)
+{
+    char opath[] = "/tmp/ds-test-out-XXXXXX", epath[] = "/tmp/ds-test-err-XXXXXX";
+    close(mkstemp(opath));
+    close(mkstemp(epath));
+    pid_t pid = tu_spawn(argv, opath, epath);
+    size_t len;
+    if (tu_exited_or_said(pid, epath, waiting, status)) {
+        char *o = ds_read_file(opath, &len), *e = ds_read_file(epath, &len);
+        /* it took the last stable offset for the end, with a transaction still to come */
+        fail_msg("dealstream %s exited (status %d) while a transaction was open, without \"%s\": stdout\n%sstderr\n%s",
+                 argv[0], *status, waiting, o ? o : "", e ? e : "");
+    }
+    rd_kafka_error_t *error = commit ? rd_kafka_commit_transaction(tp, 30000) : rd_kafka_abort_transaction(tp, 30000);
+    assert_null(error);
+    assert_int_equal(tu_exited_or_said(pid, epath, NULL, status), 1);
+    *out = ds_read_file(opath, &len);
+    *err = ds_read_file(epath, &len);
+    assert_non_null(*out);
+    assert_non_null(*err);
+    unlink(opath);
+    unlink(epath);
+}
+
+void tu_replay_across_open_transaction(const char *brokers, const char *app, const char *topic, char *const *extra,
+                                       rd_kafka_t *tp, int commit, const char *waiting, const char *want)
+{
+    char otopic[300];
+    snprintf(otopic, sizeof otopic, "%s-out", topic);
+    char *argv[64] = {"replay", "-b", (char *)brokers, "--catalog", (char *)tu_catalog_dir(), "--app-id",
+                      (char *)app, "--topic", (char *)topic, "--fresh-state", "--output-topic", otopic,
+                      "--progress", "0"};
+    int n = 14;
+    for (int i = 0; extra[i] && n < 63; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    int status = 0;
+    char *o, *e;
+    tu_across_open_transaction(argv, tp, commit, waiting, &status, &o, &e);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || (!strstr(o, want) && !strstr(e, want)))
+        fail_msg("replay: status %d, no \"%s\": stdout\n%sstderr\n%s", status, want, o, e);
+    free(o);
+    free(e);
+}
+
+const char *tu_real_brokers(void)
+{
+    const char *real = getenv("DEALSTREAM_TEST_BROKERS");
+    if (!real || !*real) {
+        printf("skipped: DEALSTREAM_TEST_BROKERS is not set; the embedded broker writes no transaction markers\n");
+        skip();
+    }
+    return real;
+}
+
+rd_kafka_t *tu_transactional_producer(const char *bs, const char *txid)
+{
+    rd_kafka_t *tp = tu_kafka_client(RD_KAFKA_PRODUCER, bs, NULL, "transactional.id", txid);
+    assert_null(rd_kafka_init_transactions(tp, 30000));
+    return tp;
 }

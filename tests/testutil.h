@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "broker.h"
 #include "buf.h"
@@ -100,5 +101,35 @@ long tu_http_get(int port, const char *path, ds_buf *body, int64_t *took_ms);
 /* The CRC-64-AVRO fingerprint of the schema in json (its canonical form);
  * fails the test when it does not parse. */
 uint64_t tu_schema_fingerprint(const char *json);
+
+/* DEALSTREAM_TEST_BROKERS, the real cluster of the test fixture; without
+ * it, prints "skipped: ..." and skips the test (the embedded broker writes
+ * no transaction markers). */
+const char *tu_real_brokers(void);
+/* A transactional producer of bs with transactional.id txid, its
+ * transactions initialised. Fails the test if it cannot start. */
+rd_kafka_t *tu_transactional_producer(const char *bs, const char *txid);
+/* Runs `dealstream argv...` (the binary named by DS_BIN) as a child, its
+ * stdout and stderr in the files out and err. Returns its pid. */
+pid_t tu_spawn(char *const *argv, const char *out, const char *err);
+/* Waits until the child pid has exited (returns 1, its status in *status)
+ * or, text not NULL, the file path holds text (returns 0); fails the test
+ * after 30 s. */
+int tu_exited_or_said(pid_t pid, const char *path, const char *text, int *status);
+/* Runs `dealstream argv...` as a child while the transaction of tp (a
+ * transactional producer) is open: the child must print `waiting` on
+ * stderr and not exit before it ends (the test fails, showing both
+ * outputs, if it exits first); then commits the transaction (commit 1) or
+ * aborts it, and waits for the child to exit. Sets *status, and *out and
+ * *err to what it printed (the caller frees them). */
+void tu_across_open_transaction(char *const *argv, rd_kafka_t *tp, int commit, const char *waiting, int *status,
+                                char **out, char **err);
+/* `dealstream replay -b brokers --catalog <tests' catalog> --app-id app
+ * --topic topic --fresh-state --output-topic <topic>-out --progress 0
+ * extra...` (extra NULL-terminated) across tp's open transaction (see
+ * tu_across_open_transaction): it must exit 0 with want in its stdout or
+ * its stderr. */
+void tu_replay_across_open_transaction(const char *brokers, const char *app, const char *topic, char *const *extra,
+                                       rd_kafka_t *tp, int commit, const char *waiting, const char *want);
 
 #endif
