@@ -233,6 +233,7 @@ typedef struct sink {
     int records, tombstones;
     size_t largest;
     char first_key[128];
+    const char *topic; /* NULL: CHUNK_TOPIC */
 } sink;
 
 static int put_record(void *opaque, const char *key, const void *val, size_t len, rd_kafka_headers_t *hdrs)
@@ -244,12 +245,13 @@ static int put_record(void *opaque, const char *key, const void *val, size_t len
     if (len + strlen(key) > s->largest)
         s->largest = len + strlen(key);
     rd_kafka_resp_err_t e;
+    const char *topic = s->topic ? s->topic : CHUNK_TOPIC;
     if (hdrs)
-        e = rd_kafka_producev(s->p, RD_KAFKA_V_TOPIC(CHUNK_TOPIC), RD_KAFKA_V_PARTITION(0),
+        e = rd_kafka_producev(s->p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
                               RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE((void *)val, len),
                               RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     else
-        e = rd_kafka_producev(s->p, RD_KAFKA_V_TOPIC(CHUNK_TOPIC), RD_KAFKA_V_PARTITION(0),
+        e = rd_kafka_producev(s->p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
                               RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE((void *)val, len),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     return e ? -1 : 0;
@@ -1072,6 +1074,168 @@ static void test_open_transaction_waits(void **state)
     blocks2_fini(&b);
 }
 
+/* ---- retired ids across restores ---------------------------------------- */
+
+#define CHAINS 3 /* contract years 2021.. of block EST|KOR|K9 */
+
+/* Mention k of chain c, in arrival order: 0 a delivery naming only the
+ * contract year (no contract known: the deal it implies), 1 batch 2 of
+ * that year (which takes the delivery), 2 batch 1, signed earlier (which
+ * takes it from batch 2: a delivery goes to the earliest contract). */
+static ds_mention chain_event(int c, int k)
+{
+    int year = 2021 + c;
+    ds_mention m = k9_event(300 + c);
+    snprintf(m.mention_id, sizeof m.mention_id, "ch%d-%d", c, k);
+    snprintf(m.src.id, sizeof m.src.id, "chain-%d-%d", c, k);
+    m.src.offset = c * 3 + k;
+    if (k == 0) {
+        m.stage = DS_STAGE_DELIVERY;
+        m.status = DS_STATUS_DELIVERED;
+        m.signing_date = DS_NO_DATE;
+        m.signing_year = year;
+        m.batch = 0;
+        m.quantity = 4;
+        m.src.published = (int64_t)ds_days_from_civil(year + 1, 6, 1) * 86400000LL;
+        return m;
+    }
+    m.batch = 3 - k;
+    m.quantity = 12;
+    m.signing_date = ds_days_from_civil(year, k == 1 ? 9 : 3, 1);
+    m.src.published = (int64_t)m.signing_date * 86400000LL + 9 * 3600000LL;
+    return m;
+}
+
+/* The last record published for every id, as the compacted canonical
+ * topic keeps it. */
+typedef struct lastpub {
+    char id[32][17], into[32][17];
+    int64_t revision[32];
+    uint64_t hash[32];
+    int n;
+} lastpub;
+
+static void lastpub_add(lastpub *p, const ds_changes *ch)
+{
+    for (size_t i = 0; i < ch->n; i++) {
+        const ds_canon *c = ch->items[i];
+        int k = 0;
+        while (k < p->n && strcmp(p->id[k], c->deal_id) != 0)
+            k++;
+        if (k == p->n) {
+            assert_true(p->n < 32);
+            snprintf(p->id[p->n++], sizeof p->id[0], "%s", c->deal_id);
+        } else if (c->revision <= p->revision[k]) {
+            continue; /* a record read again: the topic's is newer */
+        }
+        snprintf(p->into[k], sizeof p->into[0], "%s", c->retired_into);
+        p->revision[k] = c->revision;
+        p->hash[k] = c->content_hash;
+    }
+}
+
+/* Asserts got holds what want holds: the same ids, each retired into the
+ * same deal (or live) with the same content. */
+static void lastpub_same(const lastpub *want, const lastpub *got, const char *what)
+{
+    int retired = 0;
+    for (int k = 0; k < want->n; k++) {
+        int j = 0;
+        while (j < got->n && strcmp(got->id[j], want->id[k]) != 0)
+            j++;
+        if (j == got->n)
+            fail_msg("%s: %s never published", what, want->id[k]);
+        if (strcmp(want->into[k], got->into[j]) != 0)
+            fail_msg("%s: %s retired into '%s', not '%s'", what, want->id[k], got->into[j], want->into[k]);
+        if (want->hash[k] != got->hash[j])
+            fail_msg("%s: %s has other content", what, want->id[k]);
+        retired += want->into[k][0] != 0;
+    }
+    assert_int_equal(got->n, want->n);
+    assert_int_equal(retired, CHAINS); /* every delivery's inferred id, retired into its batch 1 */
+}
+
+/* The chains' mentions in arrival order: each chain's delivery, batch 2,
+ * batch 1 in that order, the chains interleaved by seed (0: one after
+ * the other). */
+static int chain_order(ds_mention *ms, uint64_t seed)
+{
+    int next[CHAINS] = {0}, n = 0;
+    uint64_t s = seed * 7919;
+    while (n < CHAINS * 3) {
+        int c = seed ? (int)(lcg(&s) % CHAINS) : n / 3;
+        while (next[c] == 3)
+            c = (c + 1) % CHAINS;
+        ms[n++] = chain_event(c, next[c]++);
+    }
+    return n;
+}
+
+/* The final record of every id published, retired ones included, is a
+ * function of the set of mentions: deliveries whose contracts arrive later
+ * (batch 2, which takes the delivery, then batch 1, which takes it from
+ * batch 2), fed to one resolver, equal those of a resolver whose
+ * partition was taken over at any point by one restored from the
+ * changelog written after every mention: an id retired into batch 2
+ * before the restore is retired into batch 1 after it. */
+static void test_retired_ids_restored(void **state)
+{
+    (void)state;
+    char err[512];
+    for (uint64_t seed = 0; seed < 4; seed++) {
+        ds_mention ms[CHAINS * 3];
+        int n = chain_order(ms, seed);
+        chunk_env e;
+        chunk_env_init(&e);
+        lastpub want = {.n = 0};
+        ds_resolver *one = chunk_resolver(&e.pl);
+        ds_changes ch;
+        for (int i = 0; i < n; i++) {
+            assert_int_equal(ds_resolver_add(one, &ms[i], &ch), 0);
+            lastpub_add(&want, &ch);
+        }
+        assert_int_equal(ds_resolver_deal_count(one), CHAINS * 2);
+        ds_resolver_destroy(one);
+        for (int cut = 1; cut < n; cut++) {
+            ds_buf scratch;
+            ds_buf_init(&scratch);
+            lastpub got = {.n = 0};
+            ds_resolver *rs = chunk_resolver(&e.pl);
+            char topic[64];
+            snprintf(topic, sizeof topic, "retired-%llu-%d", (unsigned long long)seed, cut);
+            assert_int_equal(ds_broker_topic(e.br, topic, 1), 0);
+            for (int i = 0; i < n; i++) {
+                if (i == cut) {
+                    assert_int_equal(rd_kafka_flush(e.sk.p, 10000), 0);
+                    ds_resolver_destroy(rs);
+                    rs = chunk_resolver(&e.pl);
+                    keys out = {0};
+                    ds_restore_stats st;
+                    if (ds_state_restore(rs, &e.pl, conf_for_mock(e.bs), topic, 0, INT64_MAX, 30000, collect, &out,
+                                         &st, err, sizeof err))
+                        fail_msg("restore: %s", err);
+                    assert_int_equal(out.n, 0); /* nothing republished: the state is what was written */
+                    assert_int_equal(st.blocks, 1);
+                }
+                assert_int_equal(ds_resolver_add(rs, &ms[i], &ch), 0);
+                lastpub_add(&got, &ch);
+                if (i < cut) {
+                    sink ts = {.p = e.sk.p, .topic = topic};
+                    if (ds_state_write_block(e.pl.codec, rs, "EST|KOR|K9", "dealstream-mentions", 0, i, CHUNK_LIMIT,
+                                             &scratch, put_record, &ts, err, sizeof err) < 0)
+                        fail_msg("write: %s", err);
+                }
+            }
+            char what[64];
+            snprintf(what, sizeof what, "seed %llu, restored before mention %d", (unsigned long long)seed, cut);
+            lastpub_same(&want, &got, what);
+            ds_resolver_destroy(rs);
+            ds_buf_free(&scratch);
+        }
+        chunk_env_fini(&e);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1079,6 +1243,7 @@ int main(void)
         cmocka_unit_test(test_chunked_block),
         cmocka_unit_test(test_chunked_steps),
         cmocka_unit_test(test_reference_rows_restored),
+        cmocka_unit_test(test_retired_ids_restored),
         cmocka_unit_test(test_unchunked_record_upgrade),
         cmocka_unit_test(test_compacted_changelog),
         cmocka_unit_test(test_open_transaction_waits),
