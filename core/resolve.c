@@ -3604,6 +3604,17 @@ static int cluster_weak(rctx *x, int *par)
     return 0;
 }
 
+/* Writes to id the deal id of a cluster of block key anchored by mention
+ * aid: hex(xxh64(key NUL aid)) (hb scratch). Returns 0 or -1. */
+static int anchored_id(const char *key, const char *aid, ds_buf *hb, char id[17])
+{
+    ds_buf_reset(hb);
+    if (ds_buf_append(hb, key, strlen(key) + 1) != 0 || ds_buf_append(hb, aid, strlen(aid)) != 0)
+        return -1;
+    ds_hex64(ds_hash64(hb->data, hb->len, 0), id);
+    return 0;
+}
+
 /* Numbers the union-find roots of deal-forming mentions as clusters, in
  * order of their first member, and counts members and picks each cluster's
  * anchor. Returns 0 or -1 when out of memory. */
@@ -3638,11 +3649,8 @@ static int number_clusters(rctx *x, int *par)
  * its summary. Returns 0 or -1. */
 static int name_cluster(rctx *x, cluster *k, ds_buf *hb)
 {
-    const char *aid = x->mi[k->anchor].m->mention_id;
-    ds_buf_reset(hb);
-    if (ds_buf_append(hb, x->b->key, strlen(x->b->key) + 1) != 0 || ds_buf_append(hb, aid, strlen(aid)) != 0)
+    if (anchored_id(x->b->key, x->mi[k->anchor].m->mention_id, hb, k->id) != 0)
         return -1;
-    ds_hex64(ds_hash64(hb->data, hb->len, 0), k->id);
     return summarize(x, k);
 }
 
@@ -6696,11 +6704,35 @@ static int settle_chunks(ds_resolver *rs, block *b)
     return 0;
 }
 
+/* Gives every restored rev of b whose id a mention of b anchors (the
+ * changelog keeps ids, not anchors; an id is a function of its anchor, see
+ * anchored_id) that anchor, so that repoint_retired follows a retired id's
+ * update after a restore as before it. Returns 0 or -1 when out of memory. */
+static int settle_anchors(block *b)
+{
+    if (!b->nrevs)
+        return 0;
+    ds_buf hb;
+    ds_buf_init(&hb);
+    int rc = 0;
+    for (size_t i = 0; i < b->nms && rc == 0; i++) {
+        const char *mid = (const char *)b->ms[i]; /* a packed mention starts with its mention_id */
+        char id[17];
+        int found;
+        rc = anchored_id(b->key, mid, &hb, id);
+        size_t at = rc == 0 ? rev_find(b, id, &found) : 0;
+        if (rc == 0 && found && !b->revs[at].anchor[0])
+            ds_strlcpy(b->revs[at].anchor, mid, sizeof b->revs[at].anchor);
+    }
+    ds_buf_free(&hb);
+    return rc;
+}
+
 /* Turns what ds_resolver_restore_chunk appended to b into its state. */
 static int settle_restored(ds_resolver *rs, block *b)
 {
     /* restored chunks start clean: only what settling changes is rewritten */
-    if (settle_mentions(rs, b) || settle_revisions(b) || settle_chunks(rs, b))
+    if (settle_mentions(rs, b) || settle_revisions(b) || settle_anchors(b) || settle_chunks(rs, b))
         return -1;
     return 0;
 }
