@@ -3958,7 +3958,7 @@ static const ds_canon *survivor_of(const rctx *x, const char *anchor)
 }
 
 /* Whether restored rev r was already published as retired: the changelog
- * keeps no anchors, but the retired record it published hashes to r->hash
+ * keeps no retired_into, but the retired record it published hashes to r->hash
  * for exactly one survivor (or none). Returns 1, 0, or -1 when out of memory. */
 static int retired_before(rctx *x, const rev *r, ds_buf *hb)
 {

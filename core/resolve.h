@@ -91,7 +91,10 @@
  * mention_id). Earliest-published rather than smallest-id keeps ids stable
  * while news arrives in publication order. An id that disappears (clusters
  * merged, or an older report joined) is published once more with
- * retired_into = the id of the deal that now holds its anchor.
+ * retired_into = the id of the deal that now holds its anchor. A retired
+ * id whose anchor (an update) moves to another deal is published again,
+ * retired into that one; after a restore the anchor of a restored id is the
+ * block's mention that hashes to it.
  *
  * Duplicates. A mention whose mention_id is already in the block is ignored
  * (no change at all). A source whose text_hash (SimHash, 0 = unknown) is
