@@ -1182,7 +1182,7 @@ static void test_retired_ids_restored(void **state)
 {
     (void)state;
     char err[512];
-    for (uint64_t seed = 0; seed < 4; seed++) {
+    for (uint64_t seed = 0; seed < 2; seed++) { /* the chains one after the other, then interleaved */
         ds_mention ms[CHAINS * 3];
         int n = chain_order(ms, seed);
         chunk_env e;
