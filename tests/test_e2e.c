@@ -17,16 +17,6 @@
 #include "publish.h"
 #include "testutil.h"
 
-static ds_broker *start_broker(void)
-{
-    char err[256];
-    ds_broker *b = ds_broker_new(1, 4, ds_broker_default_topics("dealstream"), err, sizeof err);
-    if (!b)
-        fprintf(stderr, "broker: %s\n", err);
-    assert_non_null(b);
-    return b;
-}
-
 static json_t *live_deals(const char *bs)
 {
     char err[256];
@@ -136,7 +126,7 @@ static void test_seeds_end_to_end(void **state)
         skip();
     }
     assert_int_equal(n, 3);
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     assert_int_equal(tu_produce(bs, seeds), 0);
     ds_run_stats st;
@@ -234,7 +224,7 @@ static json_t *header(json_t *env, const char *name)
 static void test_poison_to_dlq(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     /* single partition so the order is known */
     assert_int_equal(ds_broker_topic(b, "articles1", 1), 0);
@@ -288,7 +278,7 @@ static void test_poison_to_dlq(void **state)
 static void test_deal_events(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     char path[1024];
     snprintf(path, sizeof path, "%s/data/deals.jsonl", tu_test_dir());

@@ -53,14 +53,6 @@ typedef struct fixture {
 
 static fixture *fx_global;
 
-static ds_broker *start_broker(void)
-{
-    char err[256];
-    ds_broker *b = ds_broker_new(1, 4, ds_broker_default_topics(APP), err, sizeof err);
-    assert_non_null(b);
-    return b;
-}
-
 static void produce_inputs(const char *bs, fixture *fx)
 {
     char **argv = calloc((size_t)fx->nfiles + 1, sizeof *argv);
@@ -223,7 +215,7 @@ static int setup(void **state)
     files[NFILES] = NULL;
     fx->files = files;
     fx->nfiles = NFILES;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     produce_inputs(bs, fx);
     ds_run_stats st;
@@ -261,7 +253,7 @@ typedef struct inject {
 static void run_with_errors(fixture *fx, const char *name, const char *guarantee, const inject *cases, size_t n,
                             int abortable)
 {
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     produce_inputs(bs, fx);
     rd_kafka_mock_cluster_t *mc = ds_broker_cluster(b);
@@ -342,7 +334,7 @@ static void *outage_thread(void *arg)
 static void test_broker_down_and_up(void **state)
 {
     fixture *fx = *state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     produce_inputs(bs, fx);
     outage o = {b, 3, 1500, 0, 0};
@@ -433,7 +425,7 @@ static void test_sigkill_and_restart(void **state)
         const char *guarantee;
     } points[] = {{1, "exactly-once"}, {8, "exactly-once"}};
     for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
-        ds_broker *b = start_broker();
+        ds_broker *b = tu_start_broker(4);
         const char *bs = ds_broker_bootstraps(b);
         produce_inputs(bs, fx);
         rd_kafka_t *rk = watcher(bs);
@@ -496,7 +488,7 @@ static int64_t committed_articles(const char *bs, int64_t committed[4])
  * Exactly-once: the same exit, and the output complete after a restart. */
 static void sigterm_case(fixture *fx, const char *guarantee)
 {
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     produce_inputs(bs, fx);
     rd_kafka_t *rk = watcher(bs);
@@ -658,7 +650,7 @@ static void assert_answered(const probes *pr, int trailing_ok)
 static void test_slow_coordinator(void **state)
 {
     fixture *fx = *state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     produce_inputs(bs, fx);
     slow_coordinator(b, 100, COORD_RTT_MS);
@@ -728,7 +720,7 @@ static int wait_restores_committed(rd_kafka_t *rk, int port, int deadline_ms)
 static void test_sigterm_slow_commit(void **state)
 {
     fixture *fx = *state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     rd_kafka_t *rk = watcher(bs);
     int port = tu_free_port();
@@ -851,7 +843,7 @@ static void probe_ready(int port, int64_t deadline_ms, int until_restoring, read
 static void test_restore_answers(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     slow_offset_fetch(b, 3);
     rd_kafka_t *rk = watcher(bs);
@@ -893,7 +885,7 @@ static void test_restore_answers(void **state)
 static void test_sigterm_during_restore(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     slow_offset_fetch(b, 6);
     int port = tu_free_port();
@@ -930,7 +922,7 @@ static void test_sigterm_during_restore(void **state)
 static void test_backpressure(void **state)
 {
     fixture *fx = *state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(4);
     const char *bs = ds_broker_bootstraps(b);
     produce_inputs(bs, fx);
     ds_run_stats st;

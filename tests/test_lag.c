@@ -193,16 +193,8 @@ static void test_status_rules(void **state)
 
 /* ---- lag on the embedded broker ---------------------------------------------- */
 
-static ds_broker *start_broker(void)
-{
-    char err[256];
-    const char *topics[] = {"lagged", NULL};
-    ds_broker *b = ds_broker_new(1, 3, topics, err, sizeof err);
-    if (!b)
-        fprintf(stderr, "broker: %s\n", err);
-    assert_non_null(b);
-    return b;
-}
+/* The embedded broker's topic of these tests, 3 partitions. */
+static const char *const LAGGED[] = {"lagged", NULL};
 
 /* lagged [0]: 10 messages an hour old, committed 4 -> lag 6;
  * lagged [1]: 5 messages, committed 5 -> caught up;
@@ -226,7 +218,7 @@ static void assert_near(int64_t got, int64_t want, int64_t tol)
 static void test_lag_figures(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker_topics(3, LAGGED);
     const char *bs = ds_broker_bootstraps(b);
     int64_t now = ds_now_ms();
     setup_lagged(bs, "g-figures", now);
@@ -297,7 +289,7 @@ static void test_lag_figures(void **state)
 static void test_lag_command(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker_topics(3, LAGGED);
     const char *bs = ds_broker_bootstraps(b);
     setup_lagged(bs, "g-cmd", ds_now_ms());
     char args[512], *out;
@@ -354,7 +346,7 @@ static void test_lag_command(void **state)
 static void test_lag_rewind_observed(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker_topics(3, LAGGED);
     const char *bs = ds_broker_bootstraps(b);
     setup_lagged(bs, "g-rewind", ds_now_ms());
     char err[512];
@@ -553,7 +545,7 @@ static int reset(const char *bs, const char *group, ds_reset_to to, int64_t valu
 static void test_offsets_reset(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker_topics(3, LAGGED);
     const char *bs = ds_broker_bootstraps(b);
     setup_lagged(bs, "g-reset", ds_now_ms());
     char err[512] = "";
@@ -628,7 +620,7 @@ static void test_offsets_reset(void **state)
 static void test_offsets_command(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker_topics(3, LAGGED);
     const char *bs = ds_broker_bootstraps(b);
     setup_lagged(bs, "g-ocmd", ds_now_ms());
     char args[512], *out;
@@ -692,7 +684,7 @@ static void test_offsets_datetime(void **state)
         bs = real;
         snprintf(topic, sizeof topic, "dealstream-reset-dt-%d", (int)getpid());
     } else {
-        b = start_broker();
+        b = tu_start_broker_topics(3, LAGGED);
         bs = ds_broker_bootstraps(b);
     }
     /* partition 0: offsets 0-3 stamped T-2h, 4-7 stamped T-1h */
@@ -885,8 +877,7 @@ static void test_offsets_refused_with_members(void **state)
 {
     (void)state;
     char err[1024];
-    ds_broker *b = ds_broker_new(1, 2, ds_broker_default_topics("dealstream"), err, sizeof err);
-    assert_non_null(b);
+    ds_broker *b = tu_start_broker(2);
     const char *bs = ds_broker_bootstraps(b);
     live_run lr = {0};
     char *argv[] = {"run", "-b", (char *)bs, "--catalog", (char *)tu_catalog_dir(), "--log-level", "warn",

@@ -86,14 +86,8 @@ static int run_bin(const char *args, char **out)
     return WEXITSTATUS(st);
 }
 
-static ds_broker *start_broker(void)
-{
-    char err[256];
-    const char *topics[] = {"rt", NULL};
-    ds_broker *b = ds_broker_new(1, 3, topics, err, sizeof err);
-    assert_non_null(b);
-    return b;
-}
+/* The embedded broker's topic of these tests, 3 partitions. */
+static const char *const RT[] = {"rt", NULL};
 
 /* rt [0]: 10 messages, committed 4; rt [1]: 5, committed 5; rt [2]: 3, none. */
 static void setup_group(const char *bs, const char *group)
@@ -132,7 +126,7 @@ static void test_parse_duration(void **state)
 static void test_scope_and_current(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker_topics(3, RT);
     const char *bs = ds_broker_bootstraps(b);
     setup_group(bs, "g-cur");
     ds_config cfg;
@@ -189,7 +183,7 @@ static const char *write_file(const char *name, const char *text)
 static void test_export_and_from_file(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker_topics(3, RT);
     const char *bs = ds_broker_bootstraps(b);
     setup_group(bs, "g-csv");
     char args[1024], *out;
@@ -240,7 +234,7 @@ static void test_export_and_from_file(void **state)
 static void test_by_duration_embedded(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker_topics(3, RT);
     const char *bs = ds_broker_bootstraps(b);
     setup_group(bs, "g-dur");
     char args[1024], *out;
@@ -260,7 +254,7 @@ static void test_by_duration_embedded(void **state)
 static void test_refused_after_members(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker_topics(3, RT);
     const char *bs = ds_broker_bootstraps(b);
     setup_group(bs, "g-joined");
     rd_kafka_t *rk = client(RD_KAFKA_CONSUMER, bs, "g-joined");

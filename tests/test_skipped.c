@@ -105,33 +105,37 @@ static void assert_logged(const char *log, int64_t lo)
     assert_has(log, want);
 }
 
-static ds_broker *start_broker(void)
+/* On an embedded broker whose deals [0] lost its head (lose_head, the log
+ * start in *lo), runs `"$DS_BIN" args -b <broker> 2>&1`, with --catalog
+ * <the tests' catalog> when catalog is set; fails the test, showing the
+ * output, unless it exits with want. Returns the output (the caller frees
+ * it). */
+static char *on_lost_head(const char *args, int catalog, int want, int64_t *lo)
 {
-    char err[256];
-    ds_broker *b = ds_broker_new(1, 2, ds_broker_default_topics("dealstream"), err, sizeof err);
-    assert_non_null(b);
-    return b;
+    ds_broker *b = tu_start_broker(2);
+    const char *bs = ds_broker_bootstraps(b);
+    *lo = lose_head(bs);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "\"$DS_BIN\" %s -b %s%s%s 2>&1", args, bs, catalog ? " --catalog " : "",
+             catalog ? tu_catalog_dir() : "");
+    char *out;
+    int rc = shell(cmd, &out);
+    if (rc != want)
+        fail_msg("%s exited with %d, not %d:\n%s", args, rc, want, out);
+    ds_broker_destroy(b);
+    return out;
 }
 
 /* run -e: finishes (every partition at its end), and exits with 3. */
 static void test_exit_at_end(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
-    const char *bs = ds_broker_bootstraps(b);
-    int64_t lo = lose_head(bs);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "\"$DS_BIN\" run -b %s -e --catalog %s --log-level warn --commit-interval-ms 50 "
-             "-X session.timeout.ms=6000 -X heartbeat.interval.ms=500 2>&1",
-             bs, tu_catalog_dir());
-    char *out;
-    int rc = shell(cmd, &out);
-    if (rc != 3)
-        fail_msg("run -e exited with %d, not 3:\n%s", rc, out);
+    int64_t lo;
+    char *out = on_lost_head("run -e --log-level warn --commit-interval-ms 50 "
+                             "-X session.timeout.ms=6000 -X heartbeat.interval.ms=500",
+                             1, 3, &lo);
     assert_logged(out, lo);
     free(out);
-    ds_broker_destroy(b);
 }
 
 /* The value of the series `name` in the Prometheus text, or -1. */
@@ -152,7 +156,7 @@ static double series_value(const char *text, const char *name)
 static void test_metrics_and_sigterm(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
+    ds_broker *b = tu_start_broker(2);
     const char *bs = ds_broker_bootstraps(b);
     int64_t lo = lose_head(bs);
     int port = tu_free_port();
@@ -209,17 +213,8 @@ static void test_metrics_and_sigterm(void **state)
 static void test_replay_from_lost_offset(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
-    const char *bs = ds_broker_bootstraps(b);
-    int64_t lo = lose_head(bs);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "\"$DS_BIN\" replay -b %s --catalog %s --log-level warn --from 0 --to latest 2>&1", bs,
-             tu_catalog_dir());
-    char *out;
-    int rc = shell(cmd, &out);
-    if (rc != 3)
-        fail_msg("replay exited with %d, not 3:\n%s", rc, out);
+    int64_t lo;
+    char *out = on_lost_head("replay --log-level warn --from 0 --to latest", 1, 3, &lo);
     char want[256];
     snprintf(want, sizeof want,
              "error replay: deals [0]: offsets 0..%" PRId64 " asked for are gone (log start %" PRId64 "): %" PRId64
@@ -232,22 +227,14 @@ static void test_replay_from_lost_offset(void **state)
     snprintf(want, sizeof want, "error replay: %" PRId64 " offset(s) of the range skipped", lo);
     assert_has(out, want);
     free(out);
-    ds_broker_destroy(b);
 }
 
 /* consume -o 0 over the same partition: the jump is named at error level. */
 static void test_consume_from_lost_offset(void **state)
 {
     (void)state;
-    ds_broker *b = start_broker();
-    const char *bs = ds_broker_bootstraps(b);
-    int64_t lo = lose_head(bs);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "\"$DS_BIN\" consume -b %s -t deals -p 0 -o 0 -c 1 -q -f '%%o\\n' 2>&1", bs);
-    char *out;
-    int rc = shell(cmd, &out);
-    if (rc != 0)
-        fail_msg("consume exited with %d:\n%s", rc, out);
+    int64_t lo;
+    char *out = on_lost_head("consume -t deals -p 0 -o 0 -c 1 -q -f '%o\\n'", 0, 0, &lo);
     char want[256];
     snprintf(want, sizeof want,
              "error consume: deals [0]: offset reset: wanted offset 0, got %" PRId64 " (log start %" PRId64
@@ -257,7 +244,6 @@ static void test_consume_from_lost_offset(void **state)
     snprintf(want, sizeof want, "%" PRId64 "\n", lo); /* the record read: the first left */
     assert_non_null(strstr(out, want));
     free(out);
-    ds_broker_destroy(b);
 }
 
 /* Deletes the records of topic [0] before offset `before` (DeleteRecords,

@@ -97,14 +97,19 @@ int tu_produce(const char *brokers, char **extra_args)
 static ds_run_stats *run_stats;
 static int run_fn(void *cfg) { return ds_run(cfg, run_stats); }
 
-ds_broker *tu_start_broker(int partitions)
+ds_broker *tu_start_broker_topics(int partitions, const char *const *topics)
 {
     char err[256];
-    ds_broker *b = ds_broker_new(1, partitions, ds_broker_default_topics("dealstream"), err, sizeof err);
+    ds_broker *b = ds_broker_new(1, partitions, topics, err, sizeof err);
     if (!b)
         fprintf(stderr, "broker: %s\n", err);
     assert_non_null(b);
     return b;
+}
+
+ds_broker *tu_start_broker(int partitions)
+{
+    return tu_start_broker_topics(partitions, ds_broker_default_topics("dealstream"));
 }
 
 int tu_run(const char *brokers, ds_run_stats *st, char **extra_args)

@@ -26,6 +26,8 @@ int tu_cmd(unsigned cmd_bit, int (*fn)(void *cfg), char **argv);
  * topics (app "dealstream"), `partitions` each; fails the test, naming
  * why, when it cannot. */
 ds_broker *tu_start_broker(int partitions);
+/* The same with the topics of the NULL-terminated list instead. */
+ds_broker *tu_start_broker_topics(int partitions, const char *const *topics);
 int tu_produce(const char *brokers, char **extra_args);
 /* Runs the processor with -e (until caught up) and the given extra args. */
 int tu_run(const char *brokers, ds_run_stats *st, char **extra_args);
