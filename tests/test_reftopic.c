@@ -304,7 +304,7 @@ static void load_across_open_transaction(const char *brokers, const char *refs, 
 static void test_real_waits_for_transaction(void **state)
 {
     (void)state;
-    const char *real = tu_real_brokers();
+    const char *real = tu_real_brokers("a transaction left open (the embedded broker writes no markers)");
     char refs[64], input[96], txid[96], e[512];
     snprintf(refs, sizeof refs, "refs-txn-%d", (int)getpid());
     snprintf(input, sizeof input, "%s-input", refs);

@@ -277,11 +277,7 @@ static void delete_records(const char *bs, const char *topic, int64_t before)
 static void test_real_consume_after_delete_records(void **state)
 {
     (void)state;
-    const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
-    if (!bs || !*bs) {
-        printf("skipped: records deleted on a real cluster; set DEALSTREAM_TEST_BROKERS\n");
-        skip();
-    }
+    const char *bs = tu_real_brokers("records deleted");
     char topic[64], cmd[1024], *out;
     snprintf(topic, sizeof topic, "dealstream-skipped-%d", (int)getpid());
     produce(bs, topic, 0, 10, 16);
@@ -303,11 +299,7 @@ static void test_real_consume_after_delete_records(void **state)
 static void test_real_run_after_delete_records(void **state)
 {
     (void)state;
-    const char *bs = getenv("DEALSTREAM_TEST_BROKERS");
-    if (!bs || !*bs) {
-        printf("skipped: run over deleted records on a real cluster; set DEALSTREAM_TEST_BROKERS\n");
-        skip();
-    }
+    const char *bs = tu_real_brokers("run over deleted records");
     char app[64], deals[96], articles[96], cmd[2048], *out;
     snprintf(app, sizeof app, "skipped-%d", (int)getpid());
     snprintf(deals, sizeof deals, "%s-deals", app);

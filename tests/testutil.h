@@ -105,9 +105,9 @@ long tu_http_get(int port, const char *path, ds_buf *body, int64_t *took_ms);
 uint64_t tu_schema_fingerprint(const char *json);
 
 /* DEALSTREAM_TEST_BROKERS, the real cluster of the test fixture; without
- * it, prints "skipped: ..." and skips the test (the embedded broker writes
- * no transaction markers). */
-const char *tu_real_brokers(void);
+ * it, prints "skipped: WHAT on a real cluster; set DEALSTREAM_TEST_BROKERS"
+ * and skips the test. */
+const char *tu_real_brokers(const char *what);
 /* A transactional producer of bs with transactional.id txid, its
  * transactions initialised. Fails the test if it cannot start. */
 rd_kafka_t *tu_transactional_producer(const char *bs, const char *txid);
